@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/cmd_cfg.c — static configuration through wyctl: networks, logical
+ * ports and dp ports.  Used by tests and demos until the controller fills the
+ * tables from the database.  Every option is validated before the table is
+ * touched; a rejected command changes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_ether.h>
+
+#include "ctrl.h"
+
+static const char *errmsg(int rc)
+{
+	switch (rc) {
+	case -ENOENT: return "not found";
+	case -EEXIST: return "conflicts with an existing entry (MAC or port already in use)";
+	case -EBUSY: return "still in use";
+	case -ENOSPC: return "table full";
+	case -EINVAL: return "invalid value";
+	default: return strerror(-rc);
+	}
+}
+
+int cmd_network_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	struct dp_network_cfg n = { .mtu = 1500 };
+	uint32_t v;
+	if (argc < 1 || ctrl_parse_u32(argv[0], &n.key) < 0 || n.key == 0)
+		return reply_error(r, true, "network key must be an integer 1..4294967295");
+	snprintf(n.name, sizeof(n.name), "net%u", n.key);
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (val == NULL)
+			return reply_error(r, true, "option %s needs a value", o);
+		i++;
+		if (strcmp(o, "--name") == 0) {
+			if (strlen(val) >= sizeof(n.name))
+				return reply_error(r, false, "name longer than %zu", sizeof(n.name) - 1);
+			snprintf(n.name, sizeof(n.name), "%s", val);
+		} else if (strcmp(o, "--vni") == 0) {
+			if (ctrl_parse_u32(val, &v) < 0 || v > 0xffffff)
+				return reply_error(r, false, "--vni must be 0..16777215");
+			n.vni = v;
+		} else if (strcmp(o, "--mtu") == 0) {
+			if (ctrl_parse_u32(val, &v) < 0 || v < 68 || v > 9600)
+				return reply_error(r, false, "--mtu must be 68..9600");
+			n.mtu = (uint16_t)v;
+		} else {
+			return reply_error(r, true, "unknown option '%s'", o);
+		}
+	}
+	int rc = dp_table_network_put(dp_tables(c->dp), &n);
+	if (rc < 0)
+		return reply_error(r, false, "network %u: %s", n.key, errmsg(rc));
+	reply_printf(r, "network %u (%s) set\n", n.key, n.name);
+	json_object_set_new(r->result, "key", json_integer(n.key));
+	return 0;
+}
+
+int cmd_network_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	uint32_t key;
+	if (argc != 1 || ctrl_parse_u32(argv[0], &key) < 0)
+		return reply_error(r, true, "network del takes one integer key");
+	int rc = dp_table_network_del(dp_tables(c->dp), key);
+	if (rc == -EBUSY)
+		return reply_error(r, false, "network %u still has logical ports", key);
+	if (rc < 0)
+		return reply_error(r, false, "network %u: %s", key, errmsg(rc));
+	reply_printf(r, "network %u deleted\n", key);
+	return 0;
+}
+
+static int parse_mac(const char *s, struct rte_ether_addr *m)
+{
+	return rte_ether_unformat_addr(s, m) == 0 ? 0 : -EINVAL;
+}
+
+/* Parse lport options into cfg. Lists given on the command line replace the
+ * existing list (the first occurrence clears it). */
+static int lport_opts(struct ctrl *c, struct dp_lport_cfg *cfg, int argc, char **argv,
+		      struct ctrl_reply *r)
+{
+	bool cleared_mac = false, cleared_ip = false, cleared_aap = false;
+	for (int i = 0; i < argc; i++) {
+		const char *o = argv[i];
+		if (strcmp(o, "--no-port-security") == 0) {
+			cfg->port_security = false;
+			continue;
+		}
+		if (strcmp(o, "--port-security") == 0) {
+			cfg->port_security = true;
+			continue;
+		}
+		if (strcmp(o, "--down") == 0 || strcmp(o, "--up") == 0) {
+			cfg->admin_up = strcmp(o, "--up") == 0;
+			continue;
+		}
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (val == NULL)
+			return reply_error(r, true, "option %s needs a value", o);
+		i++;
+		if (strcmp(o, "--network") == 0) {
+			if (ctrl_parse_u32(val, &cfg->network) < 0 || cfg->network == 0)
+				return reply_error(r, false, "bad network key '%s'", val);
+		} else if (strcmp(o, "--name") == 0) {
+			if (strlen(val) >= sizeof(cfg->name))
+				return reply_error(r, false, "name too long");
+			snprintf(cfg->name, sizeof(cfg->name), "%s", val);
+		} else if (strcmp(o, "--mac") == 0) {
+			if (!cleared_mac)
+				cfg->n_macs = 0;
+			cleared_mac = true;
+			if (cfg->n_macs >= DP_LPORT_MAX_MACS)
+				return reply_error(r, false, "at most %d MACs", DP_LPORT_MAX_MACS);
+			struct rte_ether_addr *m = &cfg->macs[cfg->n_macs];
+			if (parse_mac(val, m) < 0 || !rte_is_unicast_ether_addr(m) ||
+			    rte_is_zero_ether_addr(m))
+				return reply_error(r, false, "bad unicast MAC '%s'", val);
+			cfg->n_macs++;
+		} else if (strcmp(o, "--ip") == 0) {
+			if (!cleared_ip)
+				cfg->n_ips = 0;
+			cleared_ip = true;
+			if (cfg->n_ips >= DP_LPORT_MAX_IPS)
+				return reply_error(r, false, "at most %d IPs", DP_LPORT_MAX_IPS);
+			struct dp_ip *ip = &cfg->ips[cfg->n_ips];
+			if (dp_ip_parse(val, ip) < 0 || ip->plen != (ip->family == 4 ? 32 : 128))
+				return reply_error(r, false, "bad IP address '%s' (no prefix)", val);
+			cfg->n_ips++;
+		} else if (strcmp(o, "--aap") == 0) {
+			if (!cleared_aap)
+				cfg->n_aaps = 0;
+			cleared_aap = true;
+			if (cfg->n_aaps >= DP_LPORT_MAX_AAPS)
+				return reply_error(r, false, "at most %d allowed address pairs",
+						   DP_LPORT_MAX_AAPS);
+			struct dp_aap *a = &cfg->aaps[cfg->n_aaps];
+			char ipb[80];
+			snprintf(ipb, sizeof(ipb), "%s", val);
+			char *at = strchr(ipb, '@');
+			memset(a, 0, sizeof(*a));
+			if (at) {
+				*at = 0;
+				if (parse_mac(at + 1, &a->mac) < 0 || !rte_is_unicast_ether_addr(&a->mac))
+					return reply_error(r, false, "bad MAC in --aap '%s'", val);
+			}
+			if (dp_ip_parse(ipb, &a->ip) < 0)
+				return reply_error(r, false, "bad IP/prefix in --aap '%s'", val);
+			cfg->n_aaps++;
+		} else if (strcmp(o, "--port") == 0) {
+			if (strcmp(val, "none") == 0) {
+				cfg->dp_port = DP_NO_PORT;
+			} else {
+				int p = ctrl_port_arg(c, val);
+				if (p < 0)
+					return reply_error(r, false, "no such dp port '%s'", val);
+				cfg->dp_port = (uint16_t)p;
+			}
+		} else if (strcmp(o, "--remote-vtep") == 0) {
+			if (inet_pton(AF_INET, val, &cfg->remote_vtep) != 1)
+				return reply_error(r, false, "bad IPv4 VTEP '%s'", val);
+		} else {
+			return reply_error(r, true, "unknown option '%s'", o);
+		}
+	}
+	return 0;
+}
+
+static int lport_commit(struct ctrl *c, const struct dp_lport_cfg *cfg, struct ctrl_reply *r,
+			const char *verb)
+{
+	int rc = dp_table_lport_put(dp_tables(c->dp), cfg);
+	if (rc == -ENOENT)
+		return reply_error(r, false, "network %u does not exist", cfg->network);
+	if (rc < 0)
+		return reply_error(r, false, "lport %u: %s", cfg->key, errmsg(rc));
+	reply_printf(r, "lport %u %s\n", cfg->key, verb);
+	json_object_set_new(r->result, "key", json_integer(cfg->key));
+	return 0;
+}
+
+int cmd_lport_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	struct dp_lport_cfg cfg = { .port_security = true, .admin_up = true, .dp_port = DP_NO_PORT };
+	if (argc < 1 || ctrl_parse_u32(argv[0], &cfg.key) < 0 || cfg.key == 0)
+		return reply_error(r, true, "lport key must be an integer 1..4294967295");
+	if (dp_table_lport_get(dp_tables(c->dp), cfg.key) != NULL)
+		return reply_error(r, false, "lport %u exists (use lport set)", cfg.key);
+	snprintf(cfg.name, sizeof(cfg.name), "lp%u", cfg.key);
+	if (lport_opts(c, &cfg, argc - 1, argv + 1, r) < 0)
+		return -1;
+	if (cfg.network == 0)
+		return reply_error(r, true, "--network is required");
+	if (cfg.n_macs == 0)
+		return reply_error(r, true, "--mac is required");
+	return lport_commit(c, &cfg, r, "added");
+}
+
+int cmd_lport_set(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	uint32_t key;
+	if (argc < 1 || ctrl_parse_u32(argv[0], &key) < 0)
+		return reply_error(r, true, "lport key must be an integer");
+	const struct dp_lport *old = dp_table_lport_get(dp_tables(c->dp), key);
+	if (old == NULL)
+		return reply_error(r, false, "lport %u does not exist", key);
+	struct dp_lport_cfg cfg = old->cfg;
+	if (lport_opts(c, &cfg, argc - 1, argv + 1, r) < 0)
+		return -1;
+	return lport_commit(c, &cfg, r, "updated");
+}
+
+int cmd_lport_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	uint32_t key;
+	if (argc != 1 || ctrl_parse_u32(argv[0], &key) < 0)
+		return reply_error(r, true, "lport del takes one integer key");
+	int rc = dp_table_lport_del(dp_tables(c->dp), key);
+	if (rc < 0)
+		return reply_error(r, false, "lport %u: %s", key, errmsg(rc));
+	reply_printf(r, "lport %u deleted\n", key);
+	return 0;
+}
+
+int cmd_port_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	struct dp_port_opts o = { .n_rxq = 1, .pmd_lcore = -1 };
+	uint32_t v;
+	if (argc < 2)
+		return reply_error(r, true, "port add needs NAME DEVARGS");
+	for (int i = 2; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return reply_error(r, true, "option %s needs a value", argv[i]);
+		if (ctrl_parse_u32(argv[i + 1], &v) < 0)
+			return reply_error(r, false, "bad number '%s'", argv[i + 1]);
+		if (strcmp(argv[i], "--rxqs") == 0 && v >= 1 && v <= 64)
+			o.n_rxq = (uint16_t)v;
+		else if (strcmp(argv[i], "--pmd") == 0 && v < 1024)
+			o.pmd_lcore = (int)v;
+		else if (strcmp(argv[i], "--mtu") == 0 && v >= 68 && v <= 9600)
+			o.mtu = (uint16_t)v;
+		else
+			return reply_error(r, true, "bad option %s %s", argv[i], argv[i + 1]);
+	}
+	int id = dp_port_add(c->dp, argv[0], argv[1], &o);
+	if (id < 0)
+		return reply_error(r, false, "port %s (%s): %s", argv[0], argv[1],
+				   id == -ENODEV ? "device probe failed" : errmsg(id));
+	reply_printf(r, "port %s added as dp port %d\n", argv[0], id);
+	json_object_set_new(r->result, "id", json_integer(id));
+	return 0;
+}
+
+int cmd_port_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	if (argc != 1)
+		return reply_error(r, true, "port del takes a port name");
+	int rc = dp_port_del(c->dp, argv[0]);
+	if (rc < 0)
+		return reply_error(r, false, "port %s: %s", argv[0], errmsg(rc));
+	reply_printf(r, "port %s deleted\n", argv[0]);
+	return 0;
+}

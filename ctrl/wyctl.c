@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/wyctl.c — command-line client of wyvernd's management socket.
+ *
+ *   wyctl [-s SOCKET] [--json] COMMAND [ARGS...]
+ *
+ * Sends {"argv": [...]} and prints the text answer, or the JSON result with
+ * --json.  Exit status: 0 ok, 1 command failed or daemon unreachable,
+ * 2 usage error.  Commands are listed by `wyctl` with no arguments.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+static int talk(const char *path, json_t *req, char **out)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	char *s = json_dumps(req, JSON_COMPACT);
+	size_t len = strlen(s), off = 0;
+	int rc = 0;
+	while (off < len + 1) {
+		const char *p = off < len ? s + off : "\n";
+		size_t n = off < len ? len - off : 1;
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0) {
+			rc = -errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	free(s);
+	size_t cap = 65536, used = 0;
+	char *buf = malloc(cap);
+	while (rc == 0 && buf) {
+		if (used + 4096 > cap) {
+			char *nb = realloc(buf, cap *= 2);
+			if (nb == NULL)
+				break;
+			buf = nb;
+		}
+		ssize_t n = recv(fd, buf + used, cap - used - 1, 0);
+		if (n < 0)
+			rc = -errno;
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (buf == NULL)
+		return -ENOMEM;
+	buf[used] = 0;
+	*out = buf;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = getenv("WYVERN_SOCKET");
+	bool as_json = false;
+	int i = 1;
+	if (sock == NULL)
+		sock = "/run/wyvern/wyvernd.sock";
+	for (; i < argc; i++) {
+		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
+			sock = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			as_json = true;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			argc = i; /* empty command: the daemon answers with usage */
+		else
+			break;
+	}
+	json_t *av = json_array();
+	for (int k = i; k < argc; k++)
+		json_array_append_new(av, json_string(argv[k]));
+	json_t *req = json_pack("{s:o}", "argv", av);
+	char *resp = NULL;
+	int rc = talk(sock, req, &resp);
+	json_decref(req);
+	if (rc < 0) {
+		fprintf(stderr, "wyctl: cannot talk to wyvernd at %s: %s\n", sock, strerror(-rc));
+		if (i >= argc)
+			fprintf(stderr, "usage: wyctl [-s SOCKET] [--json] COMMAND [ARGS...]\n");
+		free(resp);
+		return i >= argc ? 2 : 1;
+	}
+	json_error_t err;
+	json_t *r = json_loads(resp, JSON_DISABLE_EOF_CHECK, &err);
+	free(resp);
+	if (r == NULL) {
+		fprintf(stderr, "wyctl: bad answer from wyvernd: %s\n", err.text);
+		return 1;
+	}
+	int status = 0;
+	if (json_is_true(json_object_get(r, "ok"))) {
+		if (as_json) {
+			json_dumpf(json_object_get(r, "result"), stdout, JSON_INDENT(2));
+			fputc('\n', stdout);
+		} else {
+			fputs(json_string_value(json_object_get(r, "text")), stdout);
+		}
+	} else {
+		const char *e = json_string_value(json_object_get(r, "error"));
+		fprintf(stderr, "wyctl: %s\n", e ? e : "failed");
+		status = json_is_true(json_object_get(r, "usage")) ? 2 : 1;
+	}
+	json_decref(r);
+	return status;
+}

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/actions.c — executes a megaflow's action list over a group of packets.
+ *
+ * Packets of a burst that hit the same megaflow are handed over together, so
+ * each action runs once per group: output appends the whole group to the
+ * PMD's tx buffer for that port, drop frees the group and adds n to one
+ * counter.  Output/flood/punt that are followed by further packet-consuming
+ * actions take copies: a reference bump when nothing after them rewrites the
+ * packet, a real copy when something does (tx is deferred to the end of the
+ * burst, so a shared buffer would be sent already rewritten).
+ */
+#include <stddef.h>
+#include <string.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+#include <rte_ether.h>
+
+#include "dp_priv.h"
+
+static const char *const act_names[DP_ACT__MAX] = {
+	[DP_ACT_OUTPUT] = "output",
+	[DP_ACT_FLOOD] = "flood",
+	[DP_ACT_DROP] = "drop",
+	[DP_ACT_PUNT] = "punt",
+	[DP_ACT_SET_ETH_SRC] = "set_eth_src",
+	[DP_ACT_SET_ETH_DST] = "set_eth_dst",
+	[DP_ACT_SET_IPV4_SRC] = "set_ipv4_src",
+	[DP_ACT_SET_IPV4_DST] = "set_ipv4_dst",
+	[DP_ACT_SET_TP_SRC] = "set_tp_src",
+	[DP_ACT_SET_TP_DST] = "set_tp_dst",
+	[DP_ACT_DEC_TTL] = "dec_ttl",
+	[DP_ACT_PUSH_VLAN] = "push_vlan",
+	[DP_ACT_POP_VLAN] = "pop_vlan",
+};
+
+static const char *const punt_names[DP_PUNT__MAX] = {
+	[DP_PUNT_NONE] = "none", [DP_PUNT_DHCP] = "dhcp", [DP_PUNT_ARP] = "arp",
+	[DP_PUNT_ND] = "nd",     [DP_PUNT_TTL] = "ttl",   [DP_PUNT_ICMP] = "icmp",
+	[DP_PUNT_TRACE] = "trace",
+};
+
+const char *dp_action_name(unsigned type)
+{
+	return type < DP_ACT__MAX && act_names[type] ? act_names[type] : "unknown";
+}
+
+const char *dp_punt_name(unsigned reason)
+{
+	return reason < DP_PUNT__MAX && punt_names[reason] ? punt_names[reason] : "unknown";
+}
+
+int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsigned n,
+		      const uint16_t *flood_ports)
+{
+	size_t used = 0;
+#define OUT(...)                                                                    \
+	do {                                                                        \
+		int r_ = snprintf(buf + (used < len ? used : len),                  \
+				  used < len ? len - used : 0, __VA_ARGS__);        \
+		if (r_ > 0)                                                         \
+			used += (size_t)r_;                                         \
+	} while (0)
+	if (len)
+		buf[0] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct dp_action *a = &acts[i];
+		const char *sep = i ? "," : "";
+		const uint8_t *d = a->data;
+		switch (a->type) {
+		case DP_ACT_OUTPUT:
+			OUT("%soutput:%u", sep, a->port);
+			break;
+		case DP_ACT_FLOOD:
+			OUT("%sflood:[", sep);
+			for (unsigned j = 0; j < a->port; j++)
+				OUT("%s%u", j ? " " : "", flood_ports[a->u32 + j]);
+			OUT("]");
+			break;
+		case DP_ACT_DROP:
+			OUT("%sdrop:%s", sep, dp_drop_name(a->u32));
+			break;
+		case DP_ACT_PUNT:
+			OUT("%spunt:%s", sep, dp_punt_name(a->u32));
+			break;
+		case DP_ACT_SET_ETH_SRC:
+		case DP_ACT_SET_ETH_DST:
+			OUT("%s%s:%02x:%02x:%02x:%02x:%02x:%02x", sep, dp_action_name(a->type),
+			    d[0], d[1], d[2], d[3], d[4], d[5]);
+			break;
+		case DP_ACT_SET_IPV4_SRC:
+		case DP_ACT_SET_IPV4_DST: {
+			char ip[INET_ADDRSTRLEN];
+			inet_ntop(AF_INET, &a->u32, ip, sizeof(ip));
+			OUT("%s%s:%s", sep, dp_action_name(a->type), ip);
+			break;
+		}
+		case DP_ACT_SET_TP_SRC:
+		case DP_ACT_SET_TP_DST:
+			OUT("%s%s:%u", sep, dp_action_name(a->type), ntohs(a->port));
+			break;
+		case DP_ACT_PUSH_VLAN:
+			OUT("%spush_vlan:%u", sep, a->port & 0xfff);
+			break;
+		default:
+			OUT("%s%s", sep, dp_action_name(a->type));
+		}
+	}
+#undef OUT
+	return (int)used;
+}
+
+/* ---- packet rewrites -------------------------------------------------- */
+
+static inline bool is_ipv4(const struct rte_mbuf *m, const struct rte_ether_hdr **eh)
+{
+	*eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	/* l2_len covers VLAN tags; the innermost type sits just before L3 */
+	const uint16_t *et = rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l2_len - 2);
+	return m->l2_len >= 14 && *et == htons(RTE_ETHER_TYPE_IPV4) &&
+	       m->data_len >= m->l2_len + sizeof(struct rte_ipv4_hdr);
+}
+
+/* Pointer to the L4 checksum field of an IPv4 packet, NULL if none/unused. */
+static uint16_t *l4_csum(struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	if (ip->fragment_offset & htons(RTE_IPV4_HDR_OFFSET_MASK))
+		return NULL;
+	uint32_t off = m->l2_len + m->l3_len;
+	if (ip->next_proto_id == IPPROTO_TCP && m->data_len >= off + sizeof(struct rte_tcp_hdr))
+		return rte_pktmbuf_mtod_offset(m, uint16_t *, off + offsetof(struct rte_tcp_hdr, cksum));
+	if (ip->next_proto_id == IPPROTO_UDP && m->data_len >= off + sizeof(struct rte_udp_hdr)) {
+		uint16_t *c = rte_pktmbuf_mtod_offset(m, uint16_t *,
+						      off + offsetof(struct rte_udp_hdr, dgram_cksum));
+		return *c ? c : NULL; /* 0: no checksum */
+	}
+	return NULL;
+}
+
+static void set_ipv4_addr(struct rte_mbuf *m, bool src, uint32_t addr)
+{
+	const struct rte_ether_hdr *eh;
+	if (!is_ipv4(m, &eh))
+		return;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	/* IPv4 sits 2-byte aligned after Ethernet: copy, never dereference */
+	uint8_t *field = (uint8_t *)ip + (src ? offsetof(struct rte_ipv4_hdr, src_addr)
+					      : offsetof(struct rte_ipv4_hdr, dst_addr));
+	uint32_t old;
+	memcpy(&old, field, 4);
+	uint16_t *l4 = l4_csum(m, ip);
+	memcpy(field, &addr, 4);
+	ip->hdr_checksum = dp_csum_update32(ip->hdr_checksum, ntohl(old), ntohl(addr));
+	if (l4) {
+		uint16_t c = dp_csum_update32(*l4, ntohl(old), ntohl(addr));
+		*l4 = (ip->next_proto_id == IPPROTO_UDP && c == 0) ? 0xffff : c;
+	}
+}
+
+static void set_tp(struct rte_mbuf *m, bool src, uint16_t port_net)
+{
+	const struct rte_ether_hdr *eh;
+	if (!is_ipv4(m, &eh))
+		return;
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP)
+		return;
+	uint32_t off = m->l2_len + m->l3_len;
+	if (m->data_len < off + 8)
+		return;
+	uint16_t *ports = rte_pktmbuf_mtod_offset(m, uint16_t *, off);
+	uint16_t *field = src ? &ports[0] : &ports[1];
+	uint16_t old = *field;
+	uint16_t *l4 = l4_csum(m, ip);
+	*field = port_net;
+	if (l4) {
+		uint16_t c = dp_csum_update16(*l4, ntohs(old), ntohs(port_net));
+		*l4 = (ip->next_proto_id == IPPROTO_UDP && c == 0) ? 0xffff : c;
+	}
+}
+
+/* Returns false when the TTL ran out (caller punts the packet). */
+static bool dec_ttl(struct rte_mbuf *m)
+{
+	const uint16_t *et = rte_pktmbuf_mtod_offset(m, const uint16_t *, m->l2_len - 2);
+	if (*et == htons(RTE_ETHER_TYPE_IPV4)) {
+		struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+		if (ip->time_to_live <= 1)
+			return false;
+		uint16_t old = *(uint16_t *)&ip->time_to_live;
+		ip->time_to_live--;
+		ip->hdr_checksum = dp_csum_update16(ip->hdr_checksum, ntohs(old),
+						    ntohs(*(uint16_t *)&ip->time_to_live));
+	} else if (*et == htons(RTE_ETHER_TYPE_IPV6)) {
+		struct rte_ipv6_hdr *ip6 =
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len);
+		if (ip6->hop_limits <= 1)
+			return false;
+		ip6->hop_limits--;
+	}
+	return true;
+}
+
+static void push_vlan(struct rte_mbuf *m, uint16_t tci)
+{
+	struct rte_ether_hdr *oh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ether_hdr *nh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, 4);
+	if (nh == NULL)
+		return;
+	memmove(nh, oh, 2 * RTE_ETHER_ADDR_LEN);
+	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(nh + 1);
+	vh->eth_proto = nh->ether_type; /* the old type now sits after the tag */
+	nh->ether_type = htons(RTE_ETHER_TYPE_VLAN);
+	vh->vlan_tci = htons(tci & 0xefff);
+	m->l2_len += 4;
+}
+
+static void pop_vlan(struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	if (m->data_len < 18 || (eh->ether_type != htons(RTE_ETHER_TYPE_VLAN) &&
+				 eh->ether_type != htons(RTE_ETHER_TYPE_QINQ)))
+		return;
+	memmove((uint8_t *)eh + 4, eh, 2 * RTE_ETHER_ADDR_LEN);
+	rte_pktmbuf_adj(m, 4);
+	m->l2_len -= 4;
+}
+
+/* ---- consuming actions ------------------------------------------------ */
+
+static void count_drop(struct dp_pmd *pmd, unsigned reason, unsigned n)
+{
+	pmd->st.drops[reason < DP_DROP__MAX ? reason : DP_DROP_POLICY] += n;
+}
+
+static void drop_pkts(struct dp_pmd *pmd, unsigned reason, struct rte_mbuf **pkts, unsigned n)
+{
+	count_drop(pmd, reason, n);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static void tx_enqueue(struct dp_pmd *pmd, uint16_t port, struct rte_mbuf **pkts, unsigned n)
+{
+	struct dp *dp = pmd->dp;
+	if (unlikely(port >= DP_MAX_PORTS || !dp->ports[port].active)) {
+		drop_pkts(pmd, DP_DROP_PORT_GONE, pkts, n);
+		return;
+	}
+	struct dp_txbuf *tb = &pmd->tx[port];
+	if (tb->n == 0)
+		pmd->tx_dirty[pmd->n_tx_dirty++] = port;
+	while (n > 0) {
+		unsigned room = DP_TXBUF - tb->n;
+		if (room == 0) {
+			dp_pmd_flush_tx(pmd);
+			pmd->tx_dirty[pmd->n_tx_dirty++] = port;
+			room = DP_TXBUF;
+		}
+		unsigned k = n < room ? n : room;
+		memcpy(&tb->pkts[tb->n], pkts, k * sizeof(*pkts));
+		tb->n = (uint16_t)(tb->n + k);
+		pkts += k;
+		n -= k;
+	}
+}
+
+static bool punt_allowed(struct dp_pmd *pmd, uint16_t port)
+{
+	const struct dp_config *c = &pmd->dp->cfg;
+	struct dp_punt_tb *tb = &pmd->punt_tb[port < DP_MAX_PORTS ? port : 0];
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	uint64_t cap = (uint64_t)c->punt_burst * 1000;
+	if (tb->last_tsc == 0)
+		tb->tokens_x1k = cap;
+	else
+		tb->tokens_x1k += (now - tb->last_tsc) * c->punt_rate_pps / (hz / 1000 + 1);
+	if (tb->tokens_x1k > cap)
+		tb->tokens_x1k = cap;
+	tb->last_tsc = now;
+	if (tb->tokens_x1k < 1000)
+		return false;
+	tb->tokens_x1k -= 1000;
+	return true;
+}
+
+static void punt_pkts(struct dp_pmd *pmd, unsigned reason, struct rte_mbuf **pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		if (!punt_allowed(pmd, m->port)) {
+			drop_pkts(pmd, DP_DROP_PUNT_RATE, &m, 1);
+			continue;
+		}
+		m->hash.usr = reason;
+		if (rte_ring_mp_enqueue(pmd->dp->punt_ring, m) != 0) {
+			drop_pkts(pmd, DP_DROP_PUNT_FULL, &m, 1);
+			continue;
+		}
+		pmd->st.punts[reason < DP_PUNT__MAX ? reason : 0]++;
+	}
+}
+
+static bool is_consuming(uint16_t type)
+{
+	return type == DP_ACT_OUTPUT || type == DP_ACT_FLOOD || type == DP_ACT_DROP ||
+	       type == DP_ACT_PUNT;
+}
+
+static bool is_rewrite(uint16_t type)
+{
+	return !is_consuming(type);
+}
+
+/* Copies of pkts into out: refcount bumps, or deep copies if deep. Packets
+ * that fail to copy are left out (counted as nomem). Returns the count. */
+static unsigned clone_group(struct dp_pmd *pmd, struct rte_mbuf **pkts, unsigned n,
+			    struct rte_mbuf **out, bool deep)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (!deep) {
+			rte_pktmbuf_refcnt_update(pkts[i], 1);
+			out[k++] = pkts[i];
+			continue;
+		}
+		struct rte_mbuf *c = rte_pktmbuf_copy(pkts[i], pmd->dp->mp, 0, UINT32_MAX);
+		if (c == NULL) {
+			count_drop(pmd, DP_DROP_NOMEM, 1);
+			continue;
+		}
+		c->port = pkts[i]->port;
+		c->l2_len = pkts[i]->l2_len;
+		c->l3_len = pkts[i]->l3_len;
+		out[k++] = c;
+	}
+	return k;
+}
+
+/* Do the packets in [from, n_acts) still get consumed by someone? */
+static int last_consumer(const struct dp_action *acts, unsigned n_acts)
+{
+	int last = -1;
+	for (unsigned i = 0; i < n_acts; i++)
+		if (is_consuming(acts[i].type))
+			last = (int)i;
+	return last;
+}
+
+static bool rewrite_after(const struct dp_action *acts, unsigned from, unsigned n_acts)
+{
+	for (unsigned i = from; i < n_acts; i++)
+		if (is_rewrite(acts[i].type))
+			return true;
+	return false;
+}
+
+static void consume(struct dp_pmd *pmd, const struct dp_action *a, const uint16_t *flood_ports,
+		    struct rte_mbuf **pkts, unsigned n, bool last, bool deep)
+{
+	struct rte_mbuf *tmp[DP_BURST];
+	if (a->type == DP_ACT_DROP) {
+		if (last)
+			drop_pkts(pmd, a->u32, pkts, n);
+		return;
+	}
+	if (a->type == DP_ACT_OUTPUT || a->type == DP_ACT_PUNT) {
+		struct rte_mbuf **use = pkts;
+		unsigned k = n;
+		if (!last)
+			k = clone_group(pmd, pkts, n, use = tmp, deep);
+		if (a->type == DP_ACT_OUTPUT)
+			tx_enqueue(pmd, a->port, use, k);
+		else
+			punt_pkts(pmd, a->u32, use, k);
+		return;
+	}
+	/* flood: every port but the last gets a copy */
+	for (unsigned j = 0; j < a->port; j++) {
+		uint16_t port = flood_ports[a->u32 + j];
+		bool final = last && j + 1 == a->port;
+		if (final) {
+			tx_enqueue(pmd, port, pkts, n);
+		} else {
+			unsigned k = clone_group(pmd, pkts, n, tmp, deep);
+			tx_enqueue(pmd, port, tmp, k);
+		}
+	}
+}
+
+void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsigned n_acts,
+			const uint16_t *flood_ports, struct rte_mbuf **pkts, unsigned n)
+{
+	int last = last_consumer(acts, n_acts);
+	if (unlikely(last < 0)) {
+		drop_pkts(pmd, DP_DROP_POLICY, pkts, n);
+		return;
+	}
+	for (unsigned i = 0; i <= (unsigned)last && n > 0; i++) {
+		const struct dp_action *a = &acts[i];
+		switch (a->type) {
+		case DP_ACT_OUTPUT:
+		case DP_ACT_FLOOD:
+		case DP_ACT_DROP:
+		case DP_ACT_PUNT:
+			consume(pmd, a, flood_ports, pkts, n, i == (unsigned)last,
+				rewrite_after(acts, i + 1, n_acts));
+			break;
+		case DP_ACT_SET_ETH_SRC:
+		case DP_ACT_SET_ETH_DST:
+			for (unsigned j = 0; j < n; j++) {
+				struct rte_ether_hdr *eh =
+					rte_pktmbuf_mtod(pkts[j], struct rte_ether_hdr *);
+				memcpy(a->type == DP_ACT_SET_ETH_SRC ? &eh->src_addr
+								     : &eh->dst_addr,
+				       a->data, 6);
+			}
+			break;
+		case DP_ACT_SET_IPV4_SRC:
+		case DP_ACT_SET_IPV4_DST:
+			for (unsigned j = 0; j < n; j++)
+				set_ipv4_addr(pkts[j], a->type == DP_ACT_SET_IPV4_SRC, a->u32);
+			break;
+		case DP_ACT_SET_TP_SRC:
+		case DP_ACT_SET_TP_DST:
+			for (unsigned j = 0; j < n; j++)
+				set_tp(pkts[j], a->type == DP_ACT_SET_TP_SRC, a->port);
+			break;
+		case DP_ACT_DEC_TTL: {
+			unsigned k = 0;
+			for (unsigned j = 0; j < n; j++) {
+				if (dec_ttl(pkts[j]))
+					pkts[k++] = pkts[j];
+				else
+					punt_pkts(pmd, DP_PUNT_TTL, &pkts[j], 1);
+			}
+			n = k;
+			break;
+		}
+		case DP_ACT_PUSH_VLAN:
+			for (unsigned j = 0; j < n; j++)
+				push_vlan(pkts[j], a->port);
+			break;
+		case DP_ACT_POP_VLAN:
+			for (unsigned j = 0; j < n; j++)
+				pop_vlan(pkts[j]);
+			break;
+		default:
+			break;
+		}
+	}
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/actions.h — the compiled action list of a megaflow, and its executor.
+ *
+ * Actions are fixed-size (16 bytes) so a megaflow carries them inline.  The
+ * executor runs one megaflow's list once over a whole group of packets (the
+ * packets of a burst that hit the same megaflow).  Output appends to the
+ * PMD's per-port tx buffer; the PMD flushes after the burst.  An OUTPUT or
+ * FLOOD that is not the last packet-consuming action clones (rte_pktmbuf_copy
+ * when later actions modify the packet, otherwise a refcount bump).
+ *
+ * Thread: PMD only (dp_actions_execute), any thread for formatting.
+ */
+#ifndef WYV_DP_ACTIONS_H
+#define WYV_DP_ACTIONS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum dp_action_type {
+	DP_ACT_OUTPUT = 1,  /* port: dp port id */
+	DP_ACT_FLOOD,       /* u32: index into the megaflow's port list, port: count */
+	DP_ACT_DROP,        /* u32: enum dp_drop_reason */
+	DP_ACT_PUNT,        /* u32: enum dp_punt_reason, port: for rate limit (in port) */
+	DP_ACT_SET_ETH_SRC, /* data[0..5] */
+	DP_ACT_SET_ETH_DST, /* data[0..5] */
+	DP_ACT_SET_IPV4_SRC,/* u32 network order; fixes IPv4 + L4 checksums */
+	DP_ACT_SET_IPV4_DST,/* u32 network order; fixes IPv4 + L4 checksums */
+	DP_ACT_SET_TP_SRC,  /* port (network order); fixes L4 checksum */
+	DP_ACT_SET_TP_DST,  /* port (network order); fixes L4 checksum */
+	DP_ACT_DEC_TTL,     /* TTL/hop limit - 1; at 0 -> punt(ttl) */
+	DP_ACT_PUSH_VLAN,   /* port: TCI (host order) */
+	DP_ACT_POP_VLAN,
+	DP_ACT__MAX
+};
+
+enum dp_punt_reason {
+	DP_PUNT_NONE = 0,
+	DP_PUNT_DHCP,       /* DHCP request for the local controller */
+	DP_PUNT_ARP,        /* ARP for an unknown address */
+	DP_PUNT_ND,
+	DP_PUNT_TTL,        /* TTL expired: ICMP time-exceeded */
+	DP_PUNT_ICMP,       /* ICMP to a router address */
+	DP_PUNT_TRACE,      /* debugging copy */
+	DP_PUNT__MAX
+};
+
+struct dp_action {
+	uint16_t type;      /* enum dp_action_type */
+	uint16_t port;
+	uint32_t u32;
+	uint8_t data[8];
+};
+
+#define DP_MAX_ACTIONS 16
+#define DP_MAX_FLOOD   64
+
+const char *dp_action_name(unsigned type);
+const char *dp_punt_name(unsigned reason);
+
+/* Append a human-readable form ("output:3,set_eth_dst:...") to buf.
+ * flood_ports: the megaflow's port list. Returns chars written (snprintf rules). */
+int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsigned n,
+		      const uint16_t *flood_ports);
+
+/* Incremental Internet checksum update (RFC 1624) for a 16-bit field change. */
+static inline uint16_t dp_csum_update16(uint16_t csum, uint16_t old, uint16_t new_)
+{
+	uint32_t s = (uint16_t)~csum + (uint16_t)~old + (uint32_t)new_;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static inline uint16_t dp_csum_update32(uint16_t csum, uint32_t old, uint32_t new_)
+{
+	csum = dp_csum_update16(csum, (uint16_t)(old >> 16), (uint16_t)(new_ >> 16));
+	return dp_csum_update16(csum, (uint16_t)old, (uint16_t)new_);
+}
+
+#endif

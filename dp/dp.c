@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/dp.c — the datapath context: mbuf pool, tables, RCU, punt ring, PMDs,
+ * statistics, dumps and the invalidation log.
+ *
+ * Invalidation log: a ring of DP_INV_LOG tags with a 64-bit sequence.  The
+ * control thread writes one tag and publishes seq+1 (release); each PMD
+ * keeps its own cursor and applies the tags it has not seen at the top of
+ * its loop.  No allocation, no waiting for PMDs.  A PMD that fell more than
+ * DP_INV_LOG behind cannot tell what it missed and flushes its caches.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "dp_priv.h"
+
+void dp_config_defaults(struct dp_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->n_mbufs = 16384;
+	c->idle_sleep_max_us = 250;
+	c->emc_entries = 8192;
+	c->emc_insert_inv_prob = 100;
+	c->megaflows_max = 65536;
+	c->punt_rate_pps = 1000;
+	c->punt_burst = 200;
+}
+
+void dp_invalidate(void *arg, const uint64_t *tags, unsigned n)
+{
+	struct dp *dp = arg;
+	uint64_t seq = dp->inv_seq;
+	for (unsigned i = 0; i < n; i++) {
+		dp->inv_log[seq & (DP_INV_LOG - 1)] = tags[i];
+		__atomic_store_n(&dp->inv_seq, ++seq, __ATOMIC_RELEASE);
+	}
+	/* PMDs that are not running (tests, before start) are driven by hand
+	 * through dp_pmd_apply_invalidations. */
+}
+
+struct dp *dp_create(const struct dp_config *cfg)
+{
+	struct dp *dp = rte_zmalloc("dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	if (dp == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	dp->cfg = *cfg;
+	if (cfg->n_pmds == 0 || cfg->n_pmds > DP_MAX_PMDS) {
+		rte_errno = EINVAL;
+		goto fail;
+	}
+	dp->n_pmds = cfg->n_pmds;
+	dp->mp = rte_pktmbuf_pool_create("wyv_mbuf", cfg->n_mbufs, 256, 0,
+					 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (dp->mp == NULL)
+		goto fail;
+	size_t sz = rte_rcu_qsbr_get_memsize(dp->n_pmds);
+	dp->rcu = rte_zmalloc("dp_rcu", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_pmds) != 0)
+		goto fail;
+	dp->tables = dp_tables_create("wyv", dp->rcu, dp_invalidate, dp);
+	if (dp->tables == NULL)
+		goto fail;
+	dp->punt_ring = rte_ring_create("wyv_punt", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp->punt_ring == NULL)
+		goto fail;
+	for (unsigned i = 0; i < dp->n_pmds; i++) {
+		dp->pmds[i] = dp_pmd_create(dp, i, cfg->pmd_lcores[i]);
+		if (dp->pmds[i] == NULL)
+			goto fail;
+	}
+	dp_stats_clear(dp);
+	return dp;
+fail:
+	{
+		int e = rte_errno ? rte_errno : ENOMEM;
+		dp_destroy(dp);
+		rte_errno = e;
+	}
+	return NULL;
+}
+
+void dp_destroy(struct dp *dp)
+{
+	if (dp == NULL)
+		return;
+	dp_stop(dp);
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (dp->ports[i].used)
+			dp_port_del(dp, dp->ports[i].name);
+	for (unsigned i = 0; i < DP_MAX_PMDS; i++)
+		dp_pmd_destroy(dp->pmds[i]);
+	if (dp->punt_ring) {
+		struct rte_mbuf *m;
+		while (rte_ring_sc_dequeue(dp->punt_ring, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp->punt_ring);
+	}
+	dp_tables_destroy(dp->tables);
+	rte_free(dp->rcu);
+	rte_mempool_free(dp->mp);
+	rte_free(dp);
+}
+
+int dp_start(struct dp *dp)
+{
+	if (dp->running)
+		return -EALREADY;
+	dp->stop = false;
+	for (unsigned i = 0; i < dp->n_pmds; i++) {
+		struct dp_pmd *p = dp->pmds[i];
+		if (p->lcore == rte_get_main_lcore() || !rte_lcore_is_enabled(p->lcore))
+			return -EINVAL;
+		int rc = rte_eal_remote_launch(dp_pmd_main, p, p->lcore);
+		if (rc < 0) {
+			dp_stop(dp);
+			return rc;
+		}
+	}
+	dp->running = true;
+	return 0;
+}
+
+void dp_stop(struct dp *dp)
+{
+	dp->stop = true;
+	for (unsigned i = 0; i < dp->n_pmds; i++)
+		if (dp->pmds[i] && rte_eal_get_lcore_state(dp->pmds[i]->lcore) != WAIT)
+			rte_eal_wait_lcore(dp->pmds[i]->lcore);
+	dp->running = false;
+}
+
+struct dp_tables *dp_tables(struct dp *dp)
+{
+	return dp->tables;
+}
+
+struct rte_mempool *dp_mempool(struct dp *dp)
+{
+	return dp->mp;
+}
+
+unsigned dp_n_pmds(const struct dp *dp)
+{
+	return dp->n_pmds;
+}
+
+static void snap(const struct dp_pmd *p, struct dp_pmd_stats *s)
+{
+	/* field-wise copy of counters the PMD keeps writing: each 64-bit
+	 * load is atomic on the platforms DPDK runs on; totals may be a few
+	 * packets apart, which is fine for statistics */
+	memcpy(s, (const void *)&p->st, sizeof(*s));
+}
+
+int dp_pmd_stats(struct dp *dp, unsigned i, struct dp_pmd_stats *out)
+{
+	if (i >= dp->n_pmds)
+		return -ENOENT;
+	const struct dp_pmd *p = dp->pmds[i];
+	const struct dp_pmd_stats *b = &dp->base[i];
+	snap(p, out);
+	uint64_t *o = (uint64_t *)&out->rx_packets;
+	const uint64_t *bb = (const uint64_t *)&b->rx_packets;
+	/* every uint64_t counter from rx_packets through flushes */
+	size_t nwords = (offsetof(struct dp_pmd_stats, megaflows) -
+			 offsetof(struct dp_pmd_stats, rx_packets)) / sizeof(uint64_t);
+	for (size_t w = 0; w < nwords; w++)
+		o[w] -= bb[w];
+	out->lcore = p->lcore;
+	out->megaflows = dp_mfc_count(p->mfc);
+	out->subtables = dp_mfc_subtable_count(p->mfc);
+	out->tsc_hz = rte_get_tsc_hz();
+	out->seconds = (double)(rte_rdtsc() - dp->base_tsc[i]) / (double)out->tsc_hz;
+	return 0;
+}
+
+void dp_stats_clear(struct dp *dp)
+{
+	for (unsigned i = 0; i < dp->n_pmds; i++) {
+		snap(dp->pmds[i], &dp->base[i]);
+		dp->base_tsc[i] = rte_rdtsc();
+	}
+}
+
+int dp_pmd_dump_megaflows(struct dp *dp, unsigned i, struct dp_megaflow *out, unsigned max)
+{
+	if (i >= dp->n_pmds)
+		return -ENOENT;
+	struct dp_pmd *p = dp->pmds[i];
+	if (!dp->running) /* no PMD thread: the classifier is ours to read */
+		return dp_pmd_dump_now(p, out, max);
+	p->req.type = DP_REQ_DUMP;
+	p->req.out = out;
+	p->req.max = max;
+	p->req.result = 0;
+	uint32_t seq = p->req_seq + 1;
+	__atomic_store_n(&p->req_seq, seq, __ATOMIC_RELEASE);
+	for (unsigned t = 0; t < 200000; t++) { /* up to ~2 s */
+		if (__atomic_load_n(&p->req_ack, __ATOMIC_ACQUIRE) == seq)
+			return p->req.result;
+		usleep(10);
+	}
+	return -ETIMEDOUT;
+}
+
+void dp_flush_caches(struct dp *dp)
+{
+	/* an overrun of the log makes every PMD flush */
+	uint64_t tag = DP_TAG(0, 0);
+	for (unsigned i = 0; i < DP_INV_LOG; i++)
+		dp_invalidate(dp, &tag, 1);
+}
+
+unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n)
+{
+	return rte_ring_sc_dequeue_burst(dp->punt_ring, (void **)pkts, n, NULL);
+}
+
+int dp_send(struct dp *dp, uint16_t id, struct rte_mbuf *m)
+{
+	if (id >= DP_MAX_PORTS || !dp->ports[id].active) {
+		rte_pktmbuf_free(m);
+		return -ENOENT;
+	}
+	struct dp_port *p = &dp->ports[id];
+	uint16_t q = p->txq_shared ? 0 : (uint16_t)dp->n_pmds, sent;
+	if (p->txq_shared)
+		rte_spinlock_lock(&p->txq_lock[0]);
+	sent = rte_eth_tx_burst(p->ethdev, q, &m, 1);
+	if (p->txq_shared)
+		rte_spinlock_unlock(&p->txq_lock[0]);
+	if (sent == 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
+}

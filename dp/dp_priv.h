@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/dp_priv.h — datapath internals shared by dp.c, port.c, pmd.c and
+ * actions.c.  Not for ctrl/.
+ *
+ * Lock order: none on the packet path.  txq spinlocks are taken only for a
+ * port whose driver offers fewer tx queues than PMDs + 1 (control).
+ */
+#ifndef WYV_DP_PRIV_H
+#define WYV_DP_PRIV_H
+
+#include <stdbool.h>
+#include <rte_spinlock.h>
+#include <rte_ring.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp.h"
+
+#define DP_BURST     32
+#define DP_TXBUF     (DP_BURST * 4)
+#define DP_INV_LOG   1024   /* invalidation log entries (power of 2) */
+#define DP_MAX_RXQ_PER_PMD 64
+
+struct dp_port {
+	bool used;                 /* slot taken */
+	bool active;               /* set up and polled; cleared before teardown */
+	uint16_t ethdev;
+	uint16_t n_rxq, n_txq;
+	bool txq_shared;           /* n_txq < PMDs + 1: lock the queue */
+	int pmd_lcore;
+	char name[DP_NAME_LEN];
+	char devargs[256];
+	rte_spinlock_t txq_lock[DP_MAX_PMDS + 1];
+};
+
+struct dp_rxq {
+	uint16_t dp_port;
+	uint16_t ethdev;
+	uint16_t queue;
+};
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_TXBUF];
+};
+
+/* Per-PMD punt token bucket for one dp port. */
+struct dp_punt_tb {
+	uint64_t last_tsc;
+	uint64_t tokens_x1k;  /* tokens * 1000 */
+};
+
+/* A request the control thread hands to one PMD. */
+enum dp_req_type { DP_REQ_NONE, DP_REQ_DUMP };
+struct dp_req {
+	enum dp_req_type type;
+	struct dp_megaflow *out;
+	unsigned max;
+	int result;
+};
+
+struct dp_pmd {
+	struct dp *dp;
+	unsigned idx;
+	unsigned lcore;
+	struct dp_mfc *mfc;
+	struct dp_emc *emc;
+	/* rx queues: written by control only while the PMD is parked, or via
+	 * the rxq generation handshake (dp_pmd_set_rxqs) */
+	unsigned n_rxq;
+	struct dp_rxq rxq[DP_MAX_RXQ_PER_PMD];
+	volatile uint32_t rxq_gen;       /* control bumps after changing rxq[] */
+	volatile uint32_t rxq_ack;       /* PMD copies rxq_gen once it re-read */
+	unsigned n_rxq_live;
+	struct dp_rxq rxq_live[DP_MAX_RXQ_PER_PMD];
+	/* invalidation log cursor */
+	uint64_t inv_seq;
+	/* request mailbox */
+	struct dp_req req;
+	volatile uint32_t req_seq, req_ack;
+	/* back-off */
+	uint32_t idle_iters;
+	uint32_t sleep_us;
+	/* counters (PMD writes, control reads) */
+	struct dp_pmd_stats st;
+	uint64_t start_tsc;
+	/* tx */
+	struct dp_txbuf tx[DP_MAX_PORTS];
+	uint16_t tx_dirty[DP_MAX_PORTS];
+	uint16_t n_tx_dirty;
+	struct dp_punt_tb punt_tb[DP_MAX_PORTS];
+	uint32_t rng;
+} __rte_cache_aligned;
+
+struct dp {
+	struct dp_config cfg;
+	struct rte_mempool *mp;
+	struct dp_tables *tables;
+	struct rte_rcu_qsbr *rcu;
+	struct rte_ring *punt_ring;
+	struct dp_port ports[DP_MAX_PORTS];
+	struct dp_pmd *pmds[DP_MAX_PMDS];
+	unsigned n_pmds;
+	volatile bool running;
+	volatile bool stop;
+	/* invalidation log: control writes tags then publishes inv_seq */
+	uint64_t inv_log[DP_INV_LOG];
+	uint64_t inv_seq;
+	/* stats baseline for clear */
+	struct dp_pmd_stats base[DP_MAX_PMDS];
+	uint64_t base_tsc[DP_MAX_PMDS];
+	unsigned rr_next;            /* round-robin PMD for new rxqs */
+};
+
+/* pmd.c */
+int dp_pmd_main(void *arg);
+void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n);
+void dp_pmd_flush_tx(struct dp_pmd *pmd);
+struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore);
+void dp_pmd_destroy(struct dp_pmd *pmd);
+/* Apply pending invalidations (called by the PMD itself, and by tests). */
+void dp_pmd_apply_invalidations(struct dp_pmd *pmd);
+/* Copy live megaflows (owner thread, or control while PMDs are stopped). */
+int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max);
+
+/* actions.c: run a list over a group of packets (all consumed). */
+void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsigned n_acts,
+			const uint16_t *flood_ports, struct rte_mbuf **pkts, unsigned n);
+
+/* dp.c: the tables' change callback; publishes tags to the invalidation log */
+void dp_invalidate(void *dp, const uint64_t *tags, unsigned n);
+
+/* port.c */
+void dp_port_rxq_assign(struct dp *dp);
+
+#endif

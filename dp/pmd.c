@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/pmd.c — the PMD thread.  A packet's whole path, top to bottom:
+ *
+ *   rx burst -> parse -> exact-match cache -> megaflow classifier (batched)
+ *     -> miss: translate over the tables, install the megaflow
+ *   -> group the burst by megaflow -> run each group's actions once
+ *   -> tx flush -> RCU quiescent -> idle back-off.
+ *
+ * At the top of every iteration the PMD applies pending invalidations
+ * (tags published by the control thread after a table change), serves a
+ * pending request (megaflow dump) and re-reads its rx queue list when the
+ * control thread changed it.  It never blocks, never locks (except a shared
+ * txq, see dp_priv.h) and never logs per packet.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "dp_priv.h"
+#include "parse.h"
+#include "translate.h"
+
+struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
+{
+	char name[32];
+	struct dp_pmd *pmd = rte_zmalloc("dp_pmd", sizeof(*pmd), RTE_CACHE_LINE_SIZE);
+	if (pmd == NULL)
+		return NULL;
+	pmd->dp = dp;
+	pmd->idx = idx;
+	pmd->lcore = lcore;
+	pmd->st.lcore = lcore;
+	pmd->rng = 0x9e3779b9u ^ idx;
+	snprintf(name, sizeof(name), "pmd%u", idx);
+	pmd->mfc = dp_mfc_create(name, dp->cfg.megaflows_max, 256, (int)rte_lcore_to_socket_id(lcore));
+	pmd->emc = dp_emc_create(dp->cfg.emc_entries, (int)rte_lcore_to_socket_id(lcore));
+	if (pmd->mfc == NULL || pmd->emc == NULL) {
+		dp_pmd_destroy(pmd);
+		return NULL;
+	}
+	dp_emc_set_insert_inv_prob(pmd->emc, dp->cfg.emc_insert_inv_prob);
+	return pmd;
+}
+
+void dp_pmd_destroy(struct dp_pmd *pmd)
+{
+	if (pmd == NULL)
+		return;
+	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+		if (pmd->tx[p].n)
+			rte_pktmbuf_free_bulk(pmd->tx[p].pkts, pmd->tx[p].n);
+	dp_mfc_destroy(pmd->mfc);
+	dp_emc_destroy(pmd->emc);
+	rte_free(pmd);
+}
+
+/* ---- tx ----------------------------------------------------------------- */
+
+void dp_pmd_flush_tx(struct dp_pmd *pmd)
+{
+	struct dp *dp = pmd->dp;
+	for (unsigned i = 0; i < pmd->n_tx_dirty; i++) {
+		uint16_t p = pmd->tx_dirty[i];
+		struct dp_txbuf *tb = &pmd->tx[p];
+		struct dp_port *port = &dp->ports[p];
+		uint16_t q = port->txq_shared ? 0 : (uint16_t)pmd->idx, sent = 0;
+		if (tb->n == 0)
+			continue;
+		if (likely(port->active)) {
+			if (unlikely(port->txq_shared))
+				rte_spinlock_lock(&port->txq_lock[0]);
+			sent = rte_eth_tx_burst(port->ethdev, q, tb->pkts, tb->n);
+			if (unlikely(port->txq_shared))
+				rte_spinlock_unlock(&port->txq_lock[0]);
+		}
+		pmd->st.tx_packets += sent;
+		if (unlikely(sent < tb->n)) {
+			pmd->st.drops[port->active ? DP_DROP_TX_FULL : DP_DROP_PORT_GONE] +=
+				tb->n - sent;
+			rte_pktmbuf_free_bulk(&tb->pkts[sent], tb->n - sent);
+		}
+		tb->n = 0;
+	}
+	pmd->n_tx_dirty = 0;
+}
+
+/* ---- cache maintenance ------------------------------------------------- */
+
+void dp_pmd_apply_invalidations(struct dp_pmd *pmd)
+{
+	struct dp *dp = pmd->dp;
+	uint64_t head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
+	if (head == pmd->inv_seq)
+		return;
+	uint64_t from = pmd->inv_seq;
+	bool overrun = head - from >= DP_INV_LOG;
+	uint64_t tags[64];
+	while (!overrun && from < head) {
+		unsigned k = 0;
+		while (from < head && k < RTE_DIM(tags))
+			tags[k++] = dp->inv_log[from++ & (DP_INV_LOG - 1)];
+		/* the writer may have lapped us while we copied */
+		if (__atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE) - pmd->inv_seq >= DP_INV_LOG) {
+			overrun = true;
+			break;
+		}
+		pmd->st.invalidations += dp_mfc_invalidate_tags(pmd->mfc, tags, k);
+	}
+	if (overrun) {
+		dp_mfc_flush(pmd->mfc);
+		pmd->st.flushes++;
+		head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
+	}
+	/* EMC entries point at megaflows by index+generation: removed
+	 * megaflows simply stop matching, nothing to do here. */
+	pmd->inv_seq = head;
+}
+
+static int dump_one(const struct dp_megaflow *f, void *arg)
+{
+	struct dp_req *r = arg;
+	if ((unsigned)r->result >= r->max)
+		return 1;
+	r->out[r->result++] = *f;
+	return 0;
+}
+
+int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max)
+{
+	struct dp_req r = { .type = DP_REQ_DUMP, .out = out, .max = max };
+	dp_pmd_apply_invalidations(pmd);
+	dp_mfc_foreach(pmd->mfc, dump_one, &r);
+	return r.result;
+}
+
+static void serve_request(struct dp_pmd *pmd)
+{
+	uint32_t seq = __atomic_load_n(&pmd->req_seq, __ATOMIC_ACQUIRE);
+	if (seq == pmd->req_ack)
+		return;
+	struct dp_req *r = &pmd->req;
+	r->result = 0;
+	if (r->type == DP_REQ_DUMP)
+		dp_mfc_foreach(pmd->mfc, dump_one, r);
+	__atomic_store_n(&pmd->req_ack, seq, __ATOMIC_RELEASE);
+}
+
+static void reload_rxqs(struct dp_pmd *pmd)
+{
+	uint32_t gen = __atomic_load_n(&pmd->rxq_gen, __ATOMIC_ACQUIRE);
+	if (gen == pmd->rxq_ack)
+		return;
+	pmd->n_rxq_live = pmd->n_rxq;
+	memcpy(pmd->rxq_live, pmd->rxq, sizeof(pmd->rxq[0]) * pmd->n_rxq);
+	__atomic_store_n(&pmd->rxq_ack, gen, __ATOMIC_RELEASE);
+}
+
+/* ---- the burst ------------------------------------------------------------ */
+
+static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_flow_key *key,
+					  struct dp_megaflow_spec *spec)
+{
+	uint64_t t0 = rte_rdtsc();
+	dp_translate(pmd->dp->tables, key, spec, NULL);
+	struct dp_megaflow *f = NULL;
+	if (likely(!spec->no_install)) {
+		f = dp_mfc_insert(pmd->mfc, spec);
+		if (unlikely(f == NULL))
+			pmd->st.drops[DP_DROP_MFLOW_FULL]++;
+	}
+	pmd->st.upcall_cycles += rte_rdtsc() - t0;
+	return f;
+}
+
+void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct dp_flow_key keys[DP_BURST];
+	const struct dp_flow_key *kp[DP_BURST];
+	struct rte_mbuf *ok[DP_BURST];
+	struct dp_megaflow *flows[DP_BURST];
+	uint32_t hashes[DP_BURST];
+	unsigned n_ok = 0;
+
+	/* parse; malformed packets are dropped here with their reason */
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		struct rte_mbuf *m = pkts[i];
+		m->port = in_port;
+		unsigned r = dp_parse(m, in_port, &keys[n_ok]);
+		if (unlikely(r != DP_DROP_NONE)) {
+			pmd->st.drops[r]++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		ok[n_ok++] = m;
+	}
+
+	/* exact-match cache */
+	unsigned miss_idx[DP_BURST], n_miss = 0;
+	for (unsigned i = 0; i < n_ok; i++) {
+		hashes[i] = dp_emc_hash(&keys[i]);
+		flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
+		if (flows[i] == NULL) {
+			kp[n_miss] = &keys[i];
+			miss_idx[n_miss++] = i;
+		} else {
+			flows[i]->hits++;
+		}
+	}
+	pmd->st.emc_hits += n_ok - n_miss;
+
+	/* megaflow classifier, batched over the EMC misses */
+	if (n_miss > 0) {
+		struct dp_megaflow *mf[DP_BURST];
+		unsigned hits = dp_mfc_lookup_burst(pmd->mfc, kp, n_miss, mf);
+		pmd->st.mfc_hits += hits;
+		for (unsigned j = 0; j < n_miss; j++) {
+			unsigned i = miss_idx[j];
+			if (mf[j] != NULL) {
+				flows[i] = mf[j];
+				dp_emc_insert(pmd->emc, &keys[i], hashes[i], mf[j]);
+				continue;
+			}
+			/* miss: translate; later packets of this burst with the
+			 * same megaflow find it in the classifier */
+			struct dp_megaflow_spec spec;
+			struct dp_megaflow *f = dp_mfc_lookup(pmd->mfc, &keys[i]);
+			if (f == NULL) {
+				pmd->st.misses++;
+				f = install(pmd, &keys[i], &spec);
+				if (f == NULL) { /* not cacheable: run the spec */
+					dp_actions_execute(pmd, spec.actions, spec.n_actions,
+							   spec.flood_ports, &ok[i], 1);
+					ok[i] = NULL;
+					continue;
+				}
+			} else {
+				pmd->st.mfc_hits++;
+			}
+			f->hits++;
+			flows[i] = f;
+			dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
+		}
+	}
+
+	/* group by megaflow and run each group's actions once */
+	bool done[DP_BURST] = { false };
+	for (unsigned i = 0; i < n_ok; i++) {
+		if (done[i] || ok[i] == NULL)
+			continue;
+		struct dp_megaflow *f = flows[i];
+		struct rte_mbuf *grp[DP_BURST];
+		unsigned g = 0;
+		uint64_t bytes = 0;
+		for (unsigned j = i; j < n_ok; j++) {
+			if (!done[j] && ok[j] != NULL && flows[j] == f) {
+				done[j] = true;
+				bytes += ok[j]->pkt_len;
+				grp[g++] = ok[j];
+			}
+		}
+		f->bytes += bytes;
+		dp_actions_execute(pmd, f->actions, f->n_actions, f->flood_ports, grp, g);
+	}
+}
+
+/* ---- the loop --------------------------------------------------------------- */
+
+static void idle_backoff(struct dp_pmd *pmd, struct rte_rcu_qsbr *rcu)
+{
+	uint32_t max = pmd->dp->cfg.idle_sleep_max_us;
+	if (max == 0 || ++pmd->idle_iters < 64)
+		return;
+	pmd->sleep_us = pmd->sleep_us ? pmd->sleep_us * 2 : 1;
+	if (pmd->sleep_us > max)
+		pmd->sleep_us = max;
+	/* a sleeping reader must not hold up writers' grace periods */
+	rte_rcu_qsbr_thread_offline(rcu, pmd->idx);
+	struct timespec ts = { .tv_sec = pmd->sleep_us / 1000000,
+			       .tv_nsec = (long)(pmd->sleep_us % 1000000) * 1000 };
+	nanosleep(&ts, NULL);
+	rte_rcu_qsbr_thread_online(rcu, pmd->idx);
+	pmd->st.sleeps++;
+}
+
+int dp_pmd_main(void *arg)
+{
+	struct dp_pmd *pmd = arg;
+	struct dp *dp = pmd->dp;
+	struct rte_rcu_qsbr *rcu = dp->rcu;
+	struct rte_mbuf *pkts[DP_BURST];
+
+	rte_rcu_qsbr_thread_register(rcu, pmd->idx);
+	rte_rcu_qsbr_thread_online(rcu, pmd->idx);
+	pmd->inv_seq = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
+	pmd->start_tsc = rte_rdtsc();
+	uint64_t prev = pmd->start_tsc;
+
+	while (!dp->stop) {
+		reload_rxqs(pmd);
+		dp_pmd_apply_invalidations(pmd);
+		serve_request(pmd);
+
+		unsigned total = 0;
+		for (unsigned q = 0; q < pmd->n_rxq_live; q++) {
+			const struct dp_rxq *rq = &pmd->rxq_live[q];
+			if (unlikely(!dp->ports[rq->dp_port].active))
+				continue;
+			uint16_t nb = rte_eth_rx_burst(rq->ethdev, rq->queue, pkts, DP_BURST);
+			if (nb == 0)
+				continue;
+			total += nb;
+			dp_pmd_process(pmd, rq->dp_port, pkts, nb);
+		}
+		if (pmd->n_tx_dirty)
+			dp_pmd_flush_tx(pmd);
+		rte_rcu_qsbr_quiescent(rcu, pmd->idx);
+
+		uint64_t now = rte_rdtsc();
+		pmd->st.iterations++;
+		if (total) {
+			pmd->st.rx_packets += total;
+			pmd->st.busy_cycles += now - prev;
+			pmd->idle_iters = 0;
+			pmd->sleep_us = 0;
+		} else {
+			pmd->st.idle_cycles += now - prev;
+			idle_backoff(pmd, rcu);
+			uint64_t after = rte_rdtsc(); /* time asleep is idle time */
+			pmd->st.idle_cycles += after - now;
+			now = after;
+		}
+		prev = now;
+	}
+	dp_pmd_flush_tx(pmd);
+	rte_rcu_qsbr_thread_offline(rcu, pmd->idx);
+	rte_rcu_qsbr_thread_unregister(rcu, pmd->idx);
+	return 0;
+}

@@ -1,0 +1,611 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/tables.c — networks, logical ports, FDB and the dp-port binding.
+ *
+ * Three rte_hash tables in lock-free-reader mode (RW_CONCURRENCY_LF, one
+ * writer) plus a small array dp port -> lport key:
+ *   nets   : network key -> struct dp_network *   (cfg + derived flood list)
+ *   lports : lport key   -> struct dp_lport *
+ *   fdb    : (network, MAC) -> lport key
+ * Objects are immutable once published: a change builds a new copy, swaps
+ * the pointer in the hash (an atomic store in LF mode), waits one RCU grace
+ * period and frees the old copy (and the hash slots of deleted keys).  The
+ * cost is one grace period per mutation — microseconds while PMDs poll, nil
+ * while they sleep (a sleeping PMD is offline) — paid on the control thread.
+ *
+ * Validation happens before anything is modified and capacity is reserved by
+ * extendable buckets, so a failing put changes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "megaflow.h"
+#include "table_api.h"
+
+#define NETS_MAX   16384
+#define LPORTS_MAX 131072
+#define FDB_MAX    262144
+
+struct fdb_key {
+	uint32_t network;
+	uint8_t mac[6];
+	uint8_t pad[2];
+};
+
+struct dp_tables {
+	struct rte_rcu_qsbr *rcu;
+	dp_tables_change_cb *on_change;
+	void *cb_arg;
+	struct rte_hash *nets;
+	struct rte_hash *lports;
+	struct rte_hash *fdb;
+	uint32_t port_lport[DP_MAX_PORTS];
+	/* writer-only bookkeeping: lports per network (indexed via hash pos) */
+	uint32_t *net_refs;
+};
+
+static struct rte_hash *make_hash(const char *prefix, const char *what, uint32_t entries,
+				  uint32_t key_len)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters p = {
+		.entries = entries,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	snprintf(name, sizeof(name), "%s_%s", prefix, what);
+	p.name = name;
+	return rte_hash_create(&p);
+}
+
+struct dp_tables *dp_tables_create(const char *name, struct rte_rcu_qsbr *rcu,
+				   dp_tables_change_cb *on_change, void *arg)
+{
+	struct dp_tables *t = rte_zmalloc("dp_tables", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->rcu = rcu;
+	t->on_change = on_change;
+	t->cb_arg = arg;
+	t->nets = make_hash(name, "net", NETS_MAX, sizeof(uint32_t));
+	t->lports = make_hash(name, "lp", LPORTS_MAX, sizeof(uint32_t));
+	t->fdb = make_hash(name, "fdb", FDB_MAX, sizeof(struct fdb_key));
+	t->net_refs = rte_zmalloc("dp_net_refs", sizeof(uint32_t) * (NETS_MAX * 2),
+				  RTE_CACHE_LINE_SIZE);
+	if (t->nets == NULL || t->lports == NULL || t->fdb == NULL || t->net_refs == NULL) {
+		dp_tables_destroy(t);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	return t;
+}
+
+static void free_all_data(struct rte_hash *h)
+{
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (rte_hash_iterate(h, &k, &d, &it) >= 0)
+		rte_free(d);
+}
+
+void dp_tables_destroy(struct dp_tables *t)
+{
+	if (t == NULL)
+		return;
+	if (t->nets) {
+		free_all_data(t->nets);
+		rte_hash_free(t->nets);
+	}
+	if (t->lports) {
+		free_all_data(t->lports);
+		rte_hash_free(t->lports);
+	}
+	rte_hash_free(t->fdb);
+	rte_free(t->net_refs);
+	rte_free(t);
+}
+
+struct rte_rcu_qsbr *dp_tables_rcu(const struct dp_tables *t)
+{
+	return t->rcu;
+}
+
+static void grace_period(struct dp_tables *t)
+{
+	if (t->rcu != NULL)
+		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
+}
+
+static void notify(struct dp_tables *t, const uint64_t *tags, unsigned n)
+{
+	if (t->on_change != NULL && n > 0)
+		t->on_change(t->cb_arg, tags, n);
+}
+
+/* ---- readers ---------------------------------------------------------- */
+
+const struct dp_network *dp_table_network_get(const struct dp_tables *t, uint32_t key)
+{
+	void *d;
+	if (rte_hash_lookup_data(t->nets, &key, &d) < 0)
+		return NULL;
+	return d;
+}
+
+const struct dp_lport *dp_table_lport_get(const struct dp_tables *t, uint32_t key)
+{
+	void *d;
+	if (rte_hash_lookup_data(t->lports, &key, &d) < 0)
+		return NULL;
+	return d;
+}
+
+uint32_t dp_table_port_lport(const struct dp_tables *t, uint16_t dp_port)
+{
+	if (dp_port >= DP_MAX_PORTS)
+		return 0;
+	return __atomic_load_n(&t->port_lport[dp_port], __ATOMIC_ACQUIRE);
+}
+
+static void fdb_key_make(struct fdb_key *k, uint32_t network, const uint8_t mac[6])
+{
+	memset(k, 0, sizeof(*k));
+	k->network = network;
+	memcpy(k->mac, mac, 6);
+}
+
+uint32_t dp_table_fdb_lookup(const struct dp_tables *t, uint32_t network, const uint8_t mac[6])
+{
+	struct fdb_key k;
+	void *d;
+	fdb_key_make(&k, network, mac);
+	if (rte_hash_lookup_data(t->fdb, &k, &d) < 0)
+		return 0;
+	return (uint32_t)(uintptr_t)d;
+}
+
+uint32_t dp_fdb_tag_key(uint32_t network, const uint8_t mac[6])
+{
+	struct fdb_key k;
+	fdb_key_make(&k, network, mac);
+	return rte_hash_crc(&k, sizeof(k), 0x5eed);
+}
+
+/* ---- networks ---------------------------------------------------------- */
+
+static uint32_t *net_ref(struct dp_tables *t, uint32_t key)
+{
+	int32_t pos = rte_hash_lookup(t->nets, &key);
+	return pos < 0 ? NULL : &t->net_refs[pos];
+}
+
+int dp_table_network_put(struct dp_tables *t, const struct dp_network_cfg *cfg)
+{
+	if (cfg == NULL || cfg->key == 0 || memchr(cfg->name, 0, sizeof(cfg->name)) == NULL)
+		return -EINVAL;
+	const struct dp_network *old = dp_table_network_get(t, cfg->key);
+	struct dp_network *n = rte_zmalloc("dp_network", sizeof(*n), RTE_CACHE_LINE_SIZE);
+	if (n == NULL)
+		return -ENOMEM;
+	if (old != NULL)
+		*n = *old;
+	n->cfg = *cfg;
+	int32_t pos = rte_hash_add_key_data(t->nets, &cfg->key, n);
+	if (pos < 0) {
+		rte_free(n);
+		return pos;
+	}
+	if (old != NULL) {
+		grace_period(t);
+		rte_free((void *)(uintptr_t)old);
+	} else {
+		t->net_refs[rte_hash_lookup(t->nets, &cfg->key)] = 0;
+	}
+	uint64_t tag = DP_TAG(DP_TAG_NETWORK, cfg->key);
+	notify(t, &tag, 1);
+	return 0;
+}
+
+int dp_table_network_del(struct dp_tables *t, uint32_t key)
+{
+	const struct dp_network *old = dp_table_network_get(t, key);
+	if (old == NULL)
+		return -ENOENT;
+	uint32_t *refs = net_ref(t, key);
+	if (refs != NULL && *refs > 0)
+		return -EBUSY;
+	int32_t pos = rte_hash_del_key(t->nets, &key);
+	if (pos < 0)
+		return pos;
+	grace_period(t);
+	rte_hash_free_key_with_position(t->nets, pos);
+	rte_free((void *)(uintptr_t)old);
+	uint64_t tag = DP_TAG(DP_TAG_NETWORK, key);
+	notify(t, &tag, 1);
+	return 0;
+}
+
+/* New copy of a network with local port dp_port (lport) added or removed.
+ * Returns NULL on allocation failure. */
+static struct dp_network *net_with_local(const struct dp_network *old, uint16_t dp_port,
+					 uint32_t lport, bool add)
+{
+	struct dp_network *n = rte_malloc("dp_network", sizeof(*n), RTE_CACHE_LINE_SIZE);
+	if (n == NULL)
+		return NULL;
+	*n = *old;
+	unsigned j = 0;
+	for (unsigned i = 0; i < old->n_local; i++) {
+		if (old->local_lports[i] == lport)
+			continue;
+		n->local_ports[j] = old->local_ports[i];
+		n->local_lports[j] = old->local_lports[i];
+		j++;
+	}
+	if (add && j < DP_NET_MAX_LOCAL) {
+		n->local_ports[j] = dp_port;
+		n->local_lports[j] = lport;
+		j++;
+	}
+	n->n_local = (uint16_t)j;
+	return n;
+}
+
+/* ---- logical ports ------------------------------------------------------ */
+
+static bool mac_in(const struct rte_ether_addr *macs, unsigned n, const struct rte_ether_addr *m)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (rte_is_same_ether_addr(&macs[i], m))
+			return true;
+	return false;
+}
+
+static int lport_validate(const struct dp_tables *t, const struct dp_lport_cfg *c)
+{
+	if (c->key == 0 || c->network == 0 || c->n_macs == 0 ||
+	    c->n_macs > DP_LPORT_MAX_MACS || c->n_ips > DP_LPORT_MAX_IPS ||
+	    c->n_aaps > DP_LPORT_MAX_AAPS || memchr(c->name, 0, sizeof(c->name)) == NULL)
+		return -EINVAL;
+	if (c->dp_port != DP_NO_PORT && c->dp_port >= DP_MAX_PORTS)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->n_macs; i++)
+		if (!rte_is_unicast_ether_addr(&c->macs[i]) || rte_is_zero_ether_addr(&c->macs[i]))
+			return -EINVAL;
+	for (unsigned i = 0; i < c->n_ips; i++)
+		if ((c->ips[i].family != 4 && c->ips[i].family != 6) ||
+		    c->ips[i].plen != (c->ips[i].family == 4 ? 32 : 128))
+			return -EINVAL;
+	for (unsigned i = 0; i < c->n_aaps; i++)
+		if ((c->aaps[i].ip.family != 4 && c->aaps[i].ip.family != 6) ||
+		    c->aaps[i].ip.plen > (c->aaps[i].ip.family == 4 ? 32 : 128))
+			return -EINVAL;
+	if (dp_table_network_get(t, c->network) == NULL)
+		return -ENOENT;
+	for (unsigned i = 0; i < c->n_macs; i++) {
+		uint32_t owner = dp_table_fdb_lookup(t, c->network, c->macs[i].addr_bytes);
+		if (owner != 0 && owner != c->key)
+			return -EEXIST;
+	}
+	if (c->dp_port != DP_NO_PORT) {
+		uint32_t bound = dp_table_port_lport(t, c->dp_port);
+		if (bound != 0 && bound != c->key)
+			return -EEXIST;
+	}
+	return 0;
+}
+
+struct change {
+	uint64_t tags[3 * DP_LPORT_MAX_MACS + 8];
+	unsigned n_tags;
+	void *to_free[4];
+	unsigned n_free;
+};
+
+static void add_tag(struct change *ch, uint64_t tag)
+{
+	for (unsigned i = 0; i < ch->n_tags; i++)
+		if (ch->tags[i] == tag)
+			return;
+	if (ch->n_tags < RTE_DIM(ch->tags))
+		ch->tags[ch->n_tags++] = tag;
+}
+
+/* Replace a network's flood list; remembers the old copy for freeing. */
+static int net_set_local(struct dp_tables *t, struct change *ch, uint32_t net_key,
+			 uint16_t dp_port, uint32_t lport, bool add)
+{
+	const struct dp_network *old = dp_table_network_get(t, net_key);
+	if (old == NULL)
+		return 0;
+	struct dp_network *n = net_with_local(old, dp_port, lport, add);
+	if (n == NULL)
+		return -ENOMEM;
+	rte_hash_add_key_data(t->nets, &net_key, n); /* existing key: cannot fail */
+	ch->to_free[ch->n_free++] = (void *)(uintptr_t)old;
+	add_tag(ch, DP_TAG(DP_TAG_NETWORK, net_key));
+	return 0;
+}
+
+static void finish(struct dp_tables *t, struct change *ch)
+{
+	grace_period(t);
+	for (unsigned i = 0; i < ch->n_free; i++)
+		rte_free(ch->to_free[i]);
+	notify(t, ch->tags, ch->n_tags);
+}
+
+int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
+{
+	if (cfg == NULL)
+		return -EINVAL;
+	int rc = lport_validate(t, cfg);
+	if (rc < 0)
+		return rc;
+	const struct dp_lport *old = dp_table_lport_get(t, cfg->key);
+	struct dp_lport *p = rte_zmalloc("dp_lport", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL)
+		return -ENOMEM;
+	p->cfg = *cfg;
+	if (rte_hash_add_key_data(t->lports, &cfg->key, p) < 0) {
+		rte_free(p);
+		return -ENOSPC;
+	}
+	struct change ch = { .n_tags = 0 };
+	add_tag(&ch, DP_TAG(DP_TAG_LPORT, cfg->key));
+	const struct dp_lport_cfg *oc = old ? &old->cfg : NULL;
+	bool same_net = oc && oc->network == cfg->network;
+
+	/* FDB: add new MACs, then remove old ones that went away. */
+	for (unsigned i = 0; i < cfg->n_macs; i++) {
+		struct fdb_key k;
+		if (same_net && mac_in(oc->macs, oc->n_macs, &cfg->macs[i]))
+			continue;
+		fdb_key_make(&k, cfg->network, cfg->macs[i].addr_bytes);
+		rte_hash_add_key_data(t->fdb, &k, (void *)(uintptr_t)cfg->key);
+		add_tag(&ch, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(cfg->network, k.mac)));
+	}
+	int32_t freed_pos[DP_LPORT_MAX_MACS];
+	unsigned n_freed = 0;
+	for (unsigned i = 0; oc && i < oc->n_macs; i++) {
+		struct fdb_key k;
+		if (same_net && mac_in(cfg->macs, cfg->n_macs, &oc->macs[i]))
+			continue;
+		fdb_key_make(&k, oc->network, oc->macs[i].addr_bytes);
+		int32_t pos = rte_hash_del_key(t->fdb, &k);
+		if (pos >= 0)
+			freed_pos[n_freed++] = pos;
+		add_tag(&ch, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(oc->network, k.mac)));
+	}
+
+	/* Network membership and flood lists. */
+	if (!same_net) {
+		uint32_t *r = net_ref(t, cfg->network);
+		if (r)
+			(*r)++;
+		if (oc && (r = net_ref(t, oc->network)) != NULL && *r > 0)
+			(*r)--;
+	}
+	bool was_local = oc && oc->dp_port != DP_NO_PORT;
+	bool is_local = cfg->dp_port != DP_NO_PORT;
+	if (was_local && (!is_local || !same_net || oc->dp_port != cfg->dp_port))
+		net_set_local(t, &ch, oc->network, oc->dp_port, cfg->key, false);
+	if (is_local && (!was_local || !same_net || oc->dp_port != cfg->dp_port))
+		net_set_local(t, &ch, cfg->network, cfg->dp_port, cfg->key, true);
+
+	/* dp port binding */
+	if (was_local && oc->dp_port != cfg->dp_port) {
+		__atomic_store_n(&t->port_lport[oc->dp_port], 0, __ATOMIC_RELEASE);
+		add_tag(&ch, DP_TAG(DP_TAG_DPPORT, oc->dp_port));
+	}
+	if (is_local && (!was_local || oc->dp_port != cfg->dp_port)) {
+		__atomic_store_n(&t->port_lport[cfg->dp_port], cfg->key, __ATOMIC_RELEASE);
+		add_tag(&ch, DP_TAG(DP_TAG_DPPORT, cfg->dp_port));
+	}
+	if (old)
+		ch.to_free[ch.n_free++] = (void *)(uintptr_t)old;
+	finish(t, &ch);
+	for (unsigned i = 0; i < n_freed; i++)
+		rte_hash_free_key_with_position(t->fdb, freed_pos[i]);
+	return 0;
+}
+
+int dp_table_lport_del(struct dp_tables *t, uint32_t key)
+{
+	const struct dp_lport *old = dp_table_lport_get(t, key);
+	if (old == NULL)
+		return -ENOENT;
+	const struct dp_lport_cfg *oc = &old->cfg;
+	struct change ch = { .n_tags = 0 };
+	int32_t fpos[DP_LPORT_MAX_MACS];
+	unsigned nf = 0;
+	add_tag(&ch, DP_TAG(DP_TAG_LPORT, key));
+	for (unsigned i = 0; i < oc->n_macs; i++) {
+		struct fdb_key k;
+		fdb_key_make(&k, oc->network, oc->macs[i].addr_bytes);
+		if (dp_table_fdb_lookup(t, oc->network, k.mac) != key)
+			continue;
+		int32_t pos = rte_hash_del_key(t->fdb, &k);
+		if (pos >= 0)
+			fpos[nf++] = pos;
+		add_tag(&ch, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(oc->network, k.mac)));
+	}
+	if (oc->dp_port != DP_NO_PORT) {
+		net_set_local(t, &ch, oc->network, oc->dp_port, key, false);
+		__atomic_store_n(&t->port_lport[oc->dp_port], 0, __ATOMIC_RELEASE);
+		add_tag(&ch, DP_TAG(DP_TAG_DPPORT, oc->dp_port));
+	}
+	uint32_t *r = net_ref(t, oc->network);
+	if (r && *r > 0)
+		(*r)--;
+	int32_t lpos = rte_hash_del_key(t->lports, &key);
+	ch.to_free[ch.n_free++] = (void *)(uintptr_t)old;
+	finish(t, &ch);
+	if (lpos >= 0)
+		rte_hash_free_key_with_position(t->lports, lpos);
+	for (unsigned i = 0; i < nf; i++)
+		rte_hash_free_key_with_position(t->fdb, fpos[i]);
+	return 0;
+}
+
+void dp_table_port_gone(struct dp_tables *t, uint16_t dp_port)
+{
+	uint32_t key = dp_table_port_lport(t, dp_port);
+	const struct dp_lport *p = key ? dp_table_lport_get(t, key) : NULL;
+	if (p == NULL)
+		return;
+	struct dp_lport_cfg c = p->cfg;
+	c.dp_port = DP_NO_PORT;
+	dp_table_lport_put(t, &c);
+}
+
+/* ---- extra FDB entries ------------------------------------------------ */
+
+int dp_table_fdb_put(struct dp_tables *t, uint32_t network, const struct rte_ether_addr *mac,
+		     uint32_t lport)
+{
+	struct fdb_key k;
+	if (network == 0 || lport == 0 || mac == NULL || !rte_is_unicast_ether_addr(mac))
+		return -EINVAL;
+	if (dp_table_network_get(t, network) == NULL)
+		return -ENOENT;
+	fdb_key_make(&k, network, mac->addr_bytes);
+	int32_t pos = rte_hash_add_key_data(t->fdb, &k, (void *)(uintptr_t)lport);
+	if (pos < 0)
+		return pos;
+	uint64_t tag = DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(network, k.mac));
+	notify(t, &tag, 1);
+	return 0;
+}
+
+int dp_table_fdb_del(struct dp_tables *t, uint32_t network, const struct rte_ether_addr *mac)
+{
+	struct fdb_key k;
+	if (mac == NULL)
+		return -EINVAL;
+	fdb_key_make(&k, network, mac->addr_bytes);
+	int32_t pos = rte_hash_del_key(t->fdb, &k);
+	if (pos < 0)
+		return -ENOENT;
+	grace_period(t);
+	rte_hash_free_key_with_position(t->fdb, pos);
+	uint64_t tag = DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(network, k.mac));
+	notify(t, &tag, 1);
+	return 0;
+}
+
+/* ---- iteration ---------------------------------------------------------- */
+
+void dp_table_foreach_network(const struct dp_tables *t,
+			      int (*cb)(const struct dp_network *n, void *arg), void *arg)
+{
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (rte_hash_iterate(t->nets, &k, &d, &it) >= 0)
+		if (cb(d, arg))
+			return;
+}
+
+void dp_table_foreach_lport(const struct dp_tables *t,
+			    int (*cb)(const struct dp_lport *p, void *arg), void *arg)
+{
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (rte_hash_iterate(t->lports, &k, &d, &it) >= 0)
+		if (cb(d, arg))
+			return;
+}
+
+void dp_table_foreach_fdb(const struct dp_tables *t,
+			  int (*cb)(uint32_t network, const uint8_t mac[6], uint32_t lport,
+				    void *arg), void *arg)
+{
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (rte_hash_iterate(t->fdb, &k, &d, &it) >= 0) {
+		const struct fdb_key *fk = k;
+		if (cb(fk->network, fk->mac, (uint32_t)(uintptr_t)d, arg))
+			return;
+	}
+}
+
+unsigned dp_tables_n_networks(const struct dp_tables *t)
+{
+	return (unsigned)rte_hash_count(t->nets);
+}
+
+unsigned dp_tables_n_lports(const struct dp_tables *t)
+{
+	return (unsigned)rte_hash_count(t->lports);
+}
+
+/* ---- address helpers ------------------------------------------------------ */
+
+bool dp_ip_in_prefix(const struct dp_ip *prefix, uint8_t family, const uint8_t *addr)
+{
+	if (prefix->family != family)
+		return false;
+	unsigned full = prefix->plen / 8, rem = prefix->plen % 8;
+	if (memcmp(prefix->addr, addr, full) != 0)
+		return false;
+	if (rem == 0)
+		return true;
+	uint8_t m = (uint8_t)(0xff << (8 - rem));
+	return (prefix->addr[full] & m) == (addr[full] & m);
+}
+
+int dp_ip_parse(const char *s, struct dp_ip *out)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	if (alen == 0 || alen >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, alen);
+	buf[alen] = 0;
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr) == 1) {
+		out->family = 4;
+		out->plen = 32;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		out->family = 6;
+		out->plen = 128;
+	} else {
+		return -EINVAL;
+	}
+	if (slash) {
+		char *end;
+		long plen = strtol(slash + 1, &end, 10);
+		if (*end != 0 || end == slash + 1 || plen < 0 || plen > out->plen)
+			return -EINVAL;
+		out->plen = (uint8_t)plen;
+		/* canonical: clear host bits */
+		for (unsigned b = out->plen; b < (out->family == 4 ? 32u : 128u); b++)
+			out->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	}
+	return 0;
+}
+
+int dp_ip_format(char *buf, size_t len, const struct dp_ip *ip)
+{
+	char a[INET6_ADDRSTRLEN];
+	inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, a, sizeof(a));
+	if (ip->plen == (ip->family == 4 ? 32 : 128))
+		return snprintf(buf, len, "%s", a);
+	return snprintf(buf, len, "%s/%u", a, ip->plen);
+}

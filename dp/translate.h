@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/translate.h — the miss path: walk the stages over the tables and
+ * produce the widest correct megaflow for a flow key.
+ *
+ * Every stage reads the packet key only through DP_XL_READ()/dp_xl_mark*(),
+ * which set the corresponding bits in the megaflow mask, so the installed
+ * megaflow matches exactly the packets for which every stage would decide
+ * the same.  Stages record the table entries they consulted as dependency
+ * tags; a table update that touches one of them invalidates the megaflow.
+ *
+ * Threads: any reader of the tables (a PMD on a miss; the control thread for
+ * `wyctl trace`).  No allocation; the context lives on the caller's stack.
+ */
+#ifndef WYV_DP_TRANSLATE_H
+#define WYV_DP_TRANSLATE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include "flow_key.h"
+#include "megaflow.h"
+#include "table_api.h"
+
+enum dp_stage_id {
+	DP_STAGE_CLASSIFY,
+	DP_STAGE_PORT_SEC,
+	DP_STAGE_L2,
+	DP_STAGE_OUTPUT,
+	DP_STAGE__MAX
+};
+
+/* What a stage returns. */
+enum dp_xl_verdict {
+	DP_XL_NEXT,      /* continue with the next stage */
+	DP_XL_DONE,      /* terminal action emitted */
+};
+
+struct dp_trace_buf {
+	char *buf;
+	size_t len;
+	size_t used;
+};
+
+struct dp_xlate {
+	const struct dp_tables *t;
+	const struct dp_flow_key *pkt;   /* the packet's key (read via marks) */
+	struct dp_megaflow_spec *out;    /* mask, actions, tags accumulate here */
+	/* logical registers set by stages */
+	uint32_t src_lport, dst_lport, network;
+	const struct dp_lport *src;
+	const struct dp_network *net;
+	const struct dp_lport *dst;
+	bool flood;                      /* L2 decided: flood in network */
+	struct dp_trace_buf *trace;      /* NULL unless tracing */
+	enum dp_stage_id stage;
+	int overflow;                    /* too many actions/tags/flood ports */
+};
+
+/* Translate key into spec (mask, actions, tags, flood list).  spec->key is
+ * set to *key.  trace may be NULL.  Always produces a terminal action (a drop
+ * at worst), so the result can be installed. */
+void dp_translate(const struct dp_tables *t, const struct dp_flow_key *key,
+		  struct dp_megaflow_spec *spec, struct dp_trace_buf *trace);
+
+const char *dp_stage_name(enum dp_stage_id s);
+
+/* ---- helpers for stages --------------------------------------------- */
+#define DP_XL_READ(x, field) (DP_MARK(&(x)->out->mask, field), (x)->pkt->field)
+#define DP_XL_MARK(x, field) DP_MARK(&(x)->out->mask, field)
+/* IPv4 (and ARP) addresses live in the first 4 bytes of ip_src/ip_dst. */
+#define DP_XL_READ_IP4(x, field) \
+	(memset((x)->out->mask.field, 0xff, 4), (const uint8_t *)(x)->pkt->field)
+
+/* Mark only the high-order bits of a 16-bit network-order field that suffice
+ * to prove it differs from value (host order); marks all bits when equal. */
+void dp_xl_mark_ne16(struct dp_xlate *x, uint16_t *mask_field, uint16_t pkt_field_net,
+		     uint16_t value);
+void dp_xl_tag(struct dp_xlate *x, uint64_t tag);
+void dp_xl_action(struct dp_xlate *x, const struct dp_action *a);
+enum dp_xl_verdict dp_xl_drop(struct dp_xlate *x, unsigned reason);
+/* Emit a flood over ports[0..n) (n > 0). */
+void dp_xl_flood(struct dp_xlate *x, const uint16_t *ports, unsigned n);
+void dp_xl_log(struct dp_xlate *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Stages, in pipeline order; each in its own file. */
+enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x);
+enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x);
+enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x);
+enum dp_xl_verdict dp_stage_output(struct dp_xlate *x);
+
+#endif
