@@ -235,8 +235,12 @@ static void dp_fmt_field(struct dp_fmt *f, const struct dp_fk_field *fd,
 
 	for (unsigned i = 0; i < fd->size; i++)
 		v[i] = mp ? kp[i] & mp[i] : kp[i];
-	if (fd->kind == DP_FK_IP)
+	if (fd->kind == DP_FK_IP) {
 		v6 = is_v6 || !dp_bytes_zero(v + 4, 12) || (mp && !dp_bytes_zero(mp + 4, 12));
+		/* an IPv4 address is whole when its 4 bytes are masked */
+		if (!v6 && mp && dp_bytes_ones(mp, 4))
+			partial = false;
+	}
 
 	dp_fmt_add(f, "%s=", fd->name);
 	if (fd->kind == DP_FK_UINT || fd->kind == DP_FK_BE || fd->kind == DP_FK_FRAG) {
