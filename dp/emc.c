@@ -35,6 +35,7 @@
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #if defined(__SSE2__)
 #include <x86intrin.h>
@@ -231,4 +232,14 @@ dp_emc_insert(struct dp_emc *e, const struct dp_flow_key *k, uint32_t hash,
 	ent->mf_idx = f->idx;
 	ent->mf_gen = f->gen;
 	ent->key = *k;
+}
+
+void dp_emc_prefetch(const struct dp_emc *e, uint32_t hash)
+{
+	const struct dp_emc_entry *b = &e->ents[hash & e->mask & ~1u];
+	/* way 0: hash + most of the key; way 1: its hash line */
+	rte_prefetch0(b);
+	rte_prefetch0((const char *)b + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const char *)b + 2 * RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(&b[1]);
 }

@@ -95,6 +95,22 @@ static inline uint64_t *dp_key_words_rw(struct dp_flow_key *k)
 	return (uint64_t *)(void *)k;
 }
 
+/* Zero a key with eight 16-byte stores: memset of 128 bytes compiles to
+ * `rep stos` here, whose start-up cost alone is ~20 cycles per packet. */
+static inline void dp_key_zero(struct dp_flow_key *k)
+{
+#if defined(__SSE2__)
+	typedef long long v2di __attribute__((vector_size(16)));
+	v2di *p = (v2di *)(void *)k, z = { 0, 0 };
+	p[0] = z; p[1] = z; p[2] = z; p[3] = z;
+	p[4] = z; p[5] = z; p[6] = z; p[7] = z;
+#else
+	uint64_t *w = (uint64_t *)(void *)k;
+	for (unsigned i = 0; i < 16; i++)
+		w[i] = 0;
+#endif
+}
+
 /* masked = key & mask */
 static inline void dp_key_and(struct dp_flow_key *masked, const struct dp_flow_key *key,
 			      const struct dp_flow_key *mask)

@@ -124,6 +124,8 @@ uint32_t dp_emc_hash(const struct dp_flow_key *k);
 /* Lookup: the megaflow (checked live via dp_mfc_get) or NULL. */
 struct dp_megaflow *dp_emc_lookup(struct dp_emc *e, struct dp_mfc *c,
 				  const struct dp_flow_key *k, uint32_t hash);
+/* Prefetch the bucket a later lookup of hash will read. */
+void dp_emc_prefetch(const struct dp_emc *e, uint32_t hash);
 void dp_emc_insert(struct dp_emc *e, const struct dp_flow_key *k, uint32_t hash,
 		   const struct dp_megaflow *f);
 void dp_emc_clear(struct dp_emc *e);

@@ -293,7 +293,7 @@ static __rte_always_inline unsigned dp_parse_bytes(const uint8_t *d, uint32_t le
 	uint32_t off = DP_ETH_HLEN;
 	uint16_t type;
 
-	memset(key, 0, sizeof(*key));
+	dp_key_zero(key);
 	key->in_port = in_port;
 	*l2 = 0;
 	*l3 = 0;

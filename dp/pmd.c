@@ -202,10 +202,14 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 		ok[n_ok++] = m;
 	}
 
-	/* exact-match cache */
+	/* exact-match cache: hash and prefetch the whole burst first, so the
+	 * bucket loads overlap instead of stalling one by one */
 	unsigned miss_idx[DP_BURST], n_miss = 0;
 	for (unsigned i = 0; i < n_ok; i++) {
 		hashes[i] = dp_emc_hash(&keys[i]);
+		dp_emc_prefetch(pmd->emc, hashes[i]);
+	}
+	for (unsigned i = 0; i < n_ok; i++) {
 		flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
 		if (flows[i] == NULL) {
 			kp[n_miss] = &keys[i];
@@ -250,25 +254,27 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 		}
 	}
 
-	/* group by megaflow and run each group's actions once */
-	bool done[DP_BURST] = { false };
+	/* group by megaflow and run each group's actions once: one pass, a
+	 * short list of the distinct megaflows seen in this burst */
+	struct dp_megaflow *gflow[DP_BURST];
+	struct rte_mbuf *grp[DP_BURST][DP_BURST];
+	unsigned gn[DP_BURST], ng = 0;
 	for (unsigned i = 0; i < n_ok; i++) {
-		if (done[i] || ok[i] == NULL)
+		if (ok[i] == NULL)
 			continue;
-		struct dp_megaflow *f = flows[i];
-		struct rte_mbuf *grp[DP_BURST];
 		unsigned g = 0;
-		uint64_t bytes = 0;
-		for (unsigned j = i; j < n_ok; j++) {
-			if (!done[j] && ok[j] != NULL && flows[j] == f) {
-				done[j] = true;
-				bytes += ok[j]->pkt_len;
-				grp[g++] = ok[j];
-			}
+		while (g < ng && gflow[g] != flows[i])
+			g++;
+		if (g == ng) {
+			gflow[ng] = flows[i];
+			gn[ng++] = 0;
 		}
-		f->bytes += bytes;
-		dp_actions_execute(pmd, f->actions, f->n_actions, f->flood_ports, grp, g);
+		grp[g][gn[g]++] = ok[i];
+		flows[i]->bytes += ok[i]->pkt_len;
 	}
+	for (unsigned g = 0; g < ng; g++)
+		dp_actions_execute(pmd, gflow[g]->actions, gflow[g]->n_actions,
+				   gflow[g]->flood_ports, grp[g], gn[g]);
 }
 
 /* ---- the loop --------------------------------------------------------------- */

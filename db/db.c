@@ -1,0 +1,263 @@
+/* wyvern db: URL dispatch, argument checks, and the generic operations built
+ * on the driver table: put/delete through txn when a driver has none, and
+ * 32-bit key allocation as a compare-and-swap loop on a counter key. */
+#include "db_provider.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct db_driver *const drivers[] = {
+	&db_rocksdb_driver,
+	&db_etcd_driver,
+};
+
+static bool key_ok(const char *key)
+{
+	return key && key[0] != '\0';
+}
+
+struct db *db_open(const char *url)
+{
+	size_t i, n;
+
+	if (!url) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		n = strlen(drivers[i]->scheme);
+		if (!strncmp(url, drivers[i]->scheme, n) && url[n] == ':')
+			return drivers[i]->open(url);
+	}
+	errno = EINVAL;
+	return NULL;
+}
+
+void db_close(struct db *db)
+{
+	if (db)
+		db->drv->close(db);
+}
+
+int db_get(struct db *db, const char *key, struct db_kv *out)
+{
+	if (!db || !key_ok(key) || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	return db->drv->get(db, key, out);
+}
+
+int db_put(struct db *db, const char *key, const void *value, size_t len,
+	   uint64_t *revision)
+{
+	struct db_op op = { DB_OP_PUT, key, value, len };
+	uint64_t rev;
+	bool ok;
+	int rc;
+
+	if (!db || !key_ok(key) || (!value && len))
+		return -EINVAL;
+	if (db->drv->put)
+		return db->drv->put(db, key, value ? value : "", len, revision);
+	rc = db->drv->txn(db, NULL, 0, &op, 1, &ok, &rev);
+	if (!rc && revision)
+		*revision = rev;
+	return rc;
+}
+
+int db_delete(struct db *db, const char *key, uint64_t *revision)
+{
+	struct db_cmp cmp = { key, DB_CMP_GREATER, 0 };
+	struct db_op op = { DB_OP_DELETE, key, NULL, 0 };
+	uint64_t rev;
+	bool ok;
+	int rc;
+
+	if (!db || !key_ok(key))
+		return -EINVAL;
+	if (db->drv->del)
+		return db->drv->del(db, key, revision);
+	rc = db->drv->txn(db, &cmp, 1, &op, 1, &ok, &rev);
+	if (rc)
+		return rc;
+	if (!ok)
+		return -ENOENT;
+	if (revision)
+		*revision = rev;
+	return 0;
+}
+
+int db_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+{
+	if (!db || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	return db->drv->scan(db, prefix ? prefix : "", out);
+}
+
+bool db_ops_have_duplicates(const struct db_op *ops, size_t n_ops)
+{
+	size_t i, j;
+
+	for (i = 0; i < n_ops; i++)
+		for (j = i + 1; j < n_ops; j++)
+			if (!strcmp(ops[i].key, ops[j].key))
+				return true;
+	return false;
+}
+
+int db_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
+	   const struct db_op *ops, size_t n_ops, bool *succeeded, uint64_t *revision)
+{
+	bool ok_dummy;
+	uint64_t rev_dummy;
+	size_t i;
+
+	if (!db || (n_cmps && !cmps) || (n_ops && !ops))
+		return -EINVAL;
+	for (i = 0; i < n_cmps; i++)
+		if (!key_ok(cmps[i].key) || (unsigned)cmps[i].result > DB_CMP_LESS)
+			return -EINVAL;
+	for (i = 0; i < n_ops; i++)
+		if (!key_ok(ops[i].key) || (unsigned)ops[i].type > DB_OP_DELETE ||
+		    (ops[i].type == DB_OP_PUT && !ops[i].value && ops[i].value_len))
+			return -EINVAL;
+	if (db_ops_have_duplicates(ops, n_ops))
+		return -EINVAL;
+	return db->drv->txn(db, cmps, n_cmps, ops, n_ops,
+			    succeeded ? succeeded : &ok_dummy,
+			    revision ? revision : &rev_dummy);
+}
+
+int db_revision(struct db *db, uint64_t *revision)
+{
+	if (!db || !revision)
+		return -EINVAL;
+	return db->drv->revision(db, revision);
+}
+
+int db_compact(struct db *db, uint64_t revision)
+{
+	if (!db || !revision)
+		return -EINVAL;
+	return db->drv->compact(db, revision);
+}
+
+int db_alloc_counter_key(const char *ns, char *buf, size_t size)
+{
+	return snprintf(buf, size, "/wyvern/v1/_alloc/%s", ns);
+}
+
+int db_alloc_key(struct db *db, const char *ns, uint32_t *key)
+{
+	char ckey[256], val[32];
+	int attempt, rc;
+
+	if (!db || !ns || !*ns || !key || strchr(ns, '/'))
+		return -EINVAL;
+	if (db_alloc_counter_key(ns, ckey, sizeof(ckey)) >= (int)sizeof(ckey))
+		return -EINVAL;
+	for (attempt = 0; attempt < 1000; attempt++) {
+		struct db_kv kv;
+		uint64_t cur = 0, seen = 0, rev;
+		struct db_cmp cmp;
+		struct db_op op;
+		bool ok;
+
+		rc = db_get(db, ckey, &kv);
+		if (rc && rc != -ENOENT)
+			return rc;
+		if (!rc) {
+			char *end;
+
+			cur = strtoull(kv.value, &end, 10);
+			seen = kv.mod_revision;
+			rc = (*end || !kv.value_len) ? -EIO : 0;
+			db_kv_clear(&kv);
+			if (rc)
+				return rc;
+		}
+		if (cur >= UINT32_MAX)
+			return -ENOSPC;
+		snprintf(val, sizeof(val), "%" PRIu64, cur + 1);
+		cmp = (struct db_cmp){ ckey, DB_CMP_EQUAL, seen };
+		op = (struct db_op){ DB_OP_PUT, ckey, val, strlen(val) };
+		rc = db->drv->txn(db, &cmp, 1, &op, 1, &ok, &rev);
+		if (rc)
+			return rc;
+		if (ok) {
+			*key = (uint32_t)(cur + 1);
+			return 0;
+		}
+		sched_yield();
+	}
+	return -EAGAIN;
+}
+
+struct db_watch *db_watch(struct db *db, const char *prefix, uint64_t from_revision,
+			  void (*cb)(const struct db_event *ev, void *arg), void *arg)
+{
+	if (!db || !cb) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return db->drv->watch(db, prefix ? prefix : "", from_revision, cb, arg);
+}
+
+void db_watch_cancel(struct db_watch *w)
+{
+	if (w)
+		w->db->drv->watch_cancel(w);
+}
+
+void db_kv_clear(struct db_kv *kv)
+{
+	if (!kv)
+		return;
+	free(kv->key);
+	free(kv->value);
+	memset(kv, 0, sizeof(*kv));
+}
+
+void db_kv_list_clear(struct db_kv_list *list)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < list->n; i++)
+		db_kv_clear(&list->kvs[i]);
+	free(list->kvs);
+	memset(list, 0, sizeof(*list));
+}
+
+bool db_cmp_holds(enum db_cmp_result r, uint64_t have, uint64_t want)
+{
+	switch (r) {
+	case DB_CMP_EQUAL:
+		return have == want;
+	case DB_CMP_NOT_EQUAL:
+		return have != want;
+	case DB_CMP_GREATER:
+		return have > want;
+	case DB_CMP_LESS:
+		return have < want;
+	}
+	return false;
+}
+
+void *db_memdup0(const void *p, size_t len)
+{
+	char *q = malloc(len + 1);
+
+	if (!q)
+		return NULL;
+	if (len)
+		memcpy(q, p, len);
+	q[len] = '\0';
+	return q;
+}

@@ -1,0 +1,138 @@
+/* wyvern db: a key/value store with revisions, behind pluggable drivers.
+ *
+ * Model (the same as etcd v3): one global revision counter per database.
+ * Every successful write (put, delete, or transaction with at least one
+ * change) creates exactly one new revision; all changes of a transaction share
+ * it.  A key carries the revision that created it and the revision that last
+ * modified it (mod_revision); an absent key has mod_revision 0.  A fresh
+ * database is at revision 1.
+ *
+ * URLs: "rocksdb:/path/to/dir" (embedded, single process) and
+ * "etcd://host:port[,host:port...]" (etcd v3 JSON gateway; requests fail over
+ * across the endpoints).
+ *
+ * Keys are non-empty NUL-terminated strings (no key may start with "\x00" —
+ * that space is reserved); values are arbitrary bytes.
+ *
+ * Ownership: results (struct db_kv, struct db_kv_list) are owned by the
+ * caller and released with db_kv_clear()/db_kv_list_clear().  Arguments are
+ * only borrowed for the duration of a call.
+ *
+ * Threads: a struct db may be used from any number of threads at once, except
+ * db_close(), which must be called once, after every watch was cancelled (any
+ * left over are cancelled by it) and when no other call is in progress.
+ * Watch callbacks run on a thread owned by the watch, one callback at a time,
+ * in revision order, with no db lock held.  A callback may call any db_*
+ * function except db_close() and db_watch_cancel() of its own watch (which
+ * joins the thread that runs the callback).
+ *
+ * Errors: 0 or -errno.  -ENOENT missing key, -EINVAL bad argument,
+ * -ERANGE revision compacted, -EIO/-ECONNREFUSED/-ETIMEDOUT backend failures.
+ */
+#ifndef WYVERN_DB_H
+#define WYVERN_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_watch;
+
+struct db_kv {
+	char *key;
+	void *value;            /* NUL-terminated for convenience (not counted) */
+	size_t value_len;
+	uint64_t mod_revision;
+	uint64_t create_revision;
+};
+
+struct db_kv_list {
+	struct db_kv *kvs;      /* sorted by key (bytewise) */
+	size_t n;
+	uint64_t revision;      /* revision the scan is a snapshot of */
+};
+
+enum db_cmp_result { DB_CMP_EQUAL, DB_CMP_NOT_EQUAL, DB_CMP_GREATER, DB_CMP_LESS };
+
+/* "mod_revision(key) <result> mod_revision".  EQUAL 0 = key absent,
+ * GREATER 0 = key present. */
+struct db_cmp {
+	const char *key;
+	enum db_cmp_result result;
+	uint64_t mod_revision;
+};
+
+enum db_op_type { DB_OP_PUT, DB_OP_DELETE };
+
+struct db_op {
+	enum db_op_type type;
+	const char *key;
+	const void *value;      /* DB_OP_PUT only */
+	size_t value_len;
+};
+
+enum db_event_type {
+	DB_EV_PUT,
+	DB_EV_DELETE,
+	DB_EV_COMPACTED,        /* from_revision is gone; revision = oldest kept.
+				 * Last event of the watch: resync and re-watch. */
+};
+
+struct db_event {
+	enum db_event_type type;
+	const char *key;        /* NULL for DB_EV_COMPACTED */
+	const void *value;      /* DB_EV_PUT only; valid during the callback */
+	size_t value_len;
+	uint64_t revision;      /* mod_revision of the change */
+};
+
+/* Opens a database.  NULL + errno (EINVAL for an unknown URL scheme). */
+struct db *db_open(const char *url);
+/* Cancels remaining watches and frees the handle.  NULL is fine. */
+void db_close(struct db *db);
+
+/* Reads one key.  Fills *out (caller clears with db_kv_clear()), -ENOENT. */
+int db_get(struct db *db, const char *key, struct db_kv *out);
+/* Writes one key; *revision (may be NULL) gets the new revision. */
+int db_put(struct db *db, const char *key, const void *value, size_t len,
+	   uint64_t *revision);
+/* Deletes one key; -ENOENT if it was absent. */
+int db_delete(struct db *db, const char *key, uint64_t *revision);
+/* All keys starting with prefix ("" = all), sorted, as one snapshot. */
+int db_scan(struct db *db, const char *prefix, struct db_kv_list *out);
+/* If every compare holds, applies every op atomically (*succeeded = true),
+ * otherwise changes nothing (*succeeded = false).  *revision gets the
+ * revision after the call.  Deleting an absent key inside a transaction is a
+ * no-op; naming one key in two ops is -EINVAL.  Returns 0 in both outcomes;
+ * -errno only when the outcome is unknown or the request is invalid. */
+int db_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
+	   const struct db_op *ops, size_t n_ops, bool *succeeded, uint64_t *revision);
+/* Current revision. */
+int db_revision(struct db *db, uint64_t *revision);
+/* Drops history before `revision` (watches from older revisions get
+ * DB_EV_COMPACTED).  -ERANGE if already compacted past it, -EINVAL if it is
+ * in the future. */
+int db_compact(struct db *db, uint64_t revision);
+/* Allocates a unique 32-bit key (1, 2, 3, ...; never reused) in namespace
+ * `ns`, using a counter at db_alloc_counter_key(ns) updated by
+ * compare-and-swap.  -ENOSPC when exhausted, -EAGAIN after too much
+ * contention. */
+int db_alloc_key(struct db *db, const char *ns, uint32_t *key);
+/* The counter key of namespace ns: "/wyvern/v1/_alloc/<ns>".  Returns
+ * snprintf's value. */
+int db_alloc_counter_key(const char *ns, char *buf, size_t size);
+
+/* Delivers every change under `prefix` with revision >= from_revision
+ * (0 = changes after the current revision), first the history, then live
+ * changes, in revision order, each exactly once.  NULL + errno. */
+struct db_watch *db_watch(struct db *db, const char *prefix, uint64_t from_revision,
+			  void (*cb)(const struct db_event *ev, void *arg), void *arg);
+/* Stops the watch and joins its thread; no callback runs after it returns.
+ * NULL is fine. */
+void db_watch_cancel(struct db_watch *w);
+
+void db_kv_clear(struct db_kv *kv);
+void db_kv_list_clear(struct db_kv_list *list);
+
+#endif

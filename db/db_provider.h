@@ -1,0 +1,47 @@
+/* wyvern db, driver side: the function table every driver provides (in the
+ * manner of OVS's dpif/ofproto providers).  Drivers embed `struct db` /
+ * `struct db_watch` as their first member.  db.c checks arguments before
+ * calling a driver, so drivers see non-NULL pointers and valid keys.
+ * Optional entries (NULL) are emulated by db.c: put and delete through txn.
+ * Threads: the same rules as db.h; drivers do their own locking. */
+#ifndef WYVERN_DB_PROVIDER_H
+#define WYVERN_DB_PROVIDER_H
+
+#include "db.h"
+
+struct db_driver {
+	const char *scheme;     /* text before ':' in the URL */
+	struct db *(*open)(const char *url);
+	void (*close)(struct db *db);
+	int (*get)(struct db *db, const char *key, struct db_kv *out);
+	int (*put)(struct db *db, const char *key, const void *value, size_t len,
+		   uint64_t *revision);
+	int (*del)(struct db *db, const char *key, uint64_t *revision);
+	int (*scan)(struct db *db, const char *prefix, struct db_kv_list *out);
+	int (*txn)(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
+		   const struct db_op *ops, size_t n_ops, bool *succeeded,
+		   uint64_t *revision);
+	int (*revision)(struct db *db, uint64_t *revision);
+	int (*compact)(struct db *db, uint64_t revision);
+	struct db_watch *(*watch)(struct db *db, const char *prefix, uint64_t from,
+				  void (*cb)(const struct db_event *, void *), void *arg);
+	void (*watch_cancel)(struct db_watch *w);
+};
+
+struct db {
+	const struct db_driver *drv;
+};
+
+struct db_watch {
+	struct db *db;
+};
+
+extern const struct db_driver db_rocksdb_driver;
+extern const struct db_driver db_etcd_driver;
+
+/* Helpers for drivers. */
+bool db_cmp_holds(enum db_cmp_result r, uint64_t have, uint64_t want);
+bool db_ops_have_duplicates(const struct db_op *ops, size_t n_ops);
+void *db_memdup0(const void *p, size_t len);    /* copy + NUL; NULL + errno */
+
+#endif

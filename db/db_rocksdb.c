@@ -1,0 +1,406 @@
+/* wyvern db: RocksDB driver — key/value, revisions, transactions.
+ *
+ * Every write is one RocksDB WriteBatch holding the changed user keys (value
+ * prefixed by a 16-byte header: mod_revision, create_revision), one change
+ * log record per changed key under "\0log/<be64 rev><be32 seq>", and the new
+ * global revision under "\0rev".  The batch is atomic, so the data, the log
+ * and the counter never disagree, also after a crash.  Writers are
+ * serialised by one mutex (single process); readers use snapshots.  Watches
+ * live in db_rocksdb_watch.c. */
+#include "db_rocksdb_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct rdb *to_rdb(struct db *db)
+{
+	return (struct rdb *)db;
+}
+
+int rdb_raw_get(struct rdb *r, const rocksdb_readoptions_t *ro, const char *key,
+		size_t klen, char **val, size_t *vlen)
+{
+	char *err = NULL;
+
+	*val = rocksdb_get(r->db, ro, key, klen, vlen, &err);
+	if (err) {
+		free(err);
+		return -EIO;
+	}
+	return *val ? 0 : -ENOENT;
+}
+
+int rdb_read_u64(struct rdb *r, const rocksdb_readoptions_t *ro, const char *key,
+		 size_t klen, uint64_t *out)
+{
+	size_t vlen;
+	char *v;
+	int rc;
+
+	*out = 0;
+	rc = rdb_raw_get(r, ro, key, klen, &v, &vlen);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	if (vlen == 8)
+		*out = rdb_get_be64((const uint8_t *)v);
+	else
+		rc = -EIO;
+	free(v);
+	return rc;
+}
+
+/* mod_revision and create_revision of a user key; 0/0 if absent. */
+static int key_meta(struct rdb *r, const char *key, uint64_t *mod, uint64_t *create)
+{
+	size_t vlen;
+	char *v;
+	int rc;
+
+	*mod = *create = 0;
+	rc = rdb_raw_get(r, r->ropts, key, strlen(key), &v, &vlen);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
+		return rc;
+	if (vlen < RDB_HDR_LEN) {
+		free(v);
+		return -EIO;
+	}
+	*mod = rdb_get_be64((const uint8_t *)v);
+	*create = rdb_get_be64((const uint8_t *)v + 8);
+	free(v);
+	return 0;
+}
+
+static int kv_from_raw(const char *key, size_t klen, const char *v, size_t vlen,
+		       struct db_kv *out)
+{
+	if (vlen < RDB_HDR_LEN)
+		return -EIO;
+	out->key = db_memdup0(key, klen);
+	out->value = db_memdup0(v + RDB_HDR_LEN, vlen - RDB_HDR_LEN);
+	if (!out->key || !out->value) {
+		db_kv_clear(out);
+		return -ENOMEM;
+	}
+	out->value_len = vlen - RDB_HDR_LEN;
+	out->mod_revision = rdb_get_be64((const uint8_t *)v);
+	out->create_revision = rdb_get_be64((const uint8_t *)v + 8);
+	return 0;
+}
+
+static int rdb_get(struct db *db, const char *key, struct db_kv *out)
+{
+	struct rdb *r = to_rdb(db);
+	size_t vlen;
+	char *v;
+	int rc;
+
+	rc = rdb_raw_get(r, r->ropts, key, strlen(key), &v, &vlen);
+	if (rc)
+		return rc;
+	rc = kv_from_raw(key, strlen(key), v, vlen, out);
+	free(v);
+	return rc;
+}
+
+static int rdb_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+{
+	struct rdb *r = to_rdb(db);
+	const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(r->db);
+	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+	size_t plen = strlen(prefix), cap = 0;
+	rocksdb_iterator_t *it = NULL;
+	int rc;
+
+	rocksdb_readoptions_set_snapshot(ro, snap);
+	rc = rdb_read_u64(r, ro, RDB_REV_KEY, RDB_REV_KEY_LEN, &out->revision);
+	if (rc)
+		goto out;
+	it = rocksdb_create_iterator(r->db, ro);
+	if (plen)
+		rocksdb_iter_seek(it, prefix, plen);
+	else
+		rocksdb_iter_seek(it, "\x01", 1);       /* skip the reserved space */
+	for (; rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+		size_t klen, vlen;
+		const char *k = rocksdb_iter_key(it, &klen);
+		const char *v = rocksdb_iter_value(it, &vlen);
+
+		if (klen < plen || memcmp(k, prefix, plen) || !klen || !k[0])
+			break;
+		if (out->n == cap) {
+			struct db_kv *n;
+
+			cap = cap ? cap * 2 : 16;
+			n = realloc(out->kvs, cap * sizeof(*n));
+			if (!n) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			out->kvs = n;
+		}
+		memset(&out->kvs[out->n], 0, sizeof(out->kvs[0]));
+		rc = kv_from_raw(k, klen, v, vlen, &out->kvs[out->n]);
+		if (rc)
+			goto out;
+		out->n++;
+	}
+out:
+	if (it)
+		rocksdb_iter_destroy(it);
+	rocksdb_readoptions_destroy(ro);
+	rocksdb_release_snapshot(r->db, snap);
+	if (rc)
+		db_kv_list_clear(out);
+	return rc;
+}
+
+/* Appends one change log record: type, be32 key length, key, value. */
+static int log_append(rocksdb_writebatch_t *b, uint64_t rev, uint32_t seq,
+		      const struct db_op *op)
+{
+	size_t klen = strlen(op->key);
+	size_t vlen = op->type == DB_OP_PUT ? op->value_len : 0;
+	uint8_t lk[RDB_LOG_KEY_LEN];
+	uint8_t *rec = malloc(5 + klen + vlen);
+
+	if (!rec)
+		return -ENOMEM;
+	rec[0] = op->type == DB_OP_PUT ? 0 : 1;
+	rec[1] = (uint8_t)(klen >> 24);
+	rec[2] = (uint8_t)(klen >> 16);
+	rec[3] = (uint8_t)(klen >> 8);
+	rec[4] = (uint8_t)klen;
+	memcpy(rec + 5, op->key, klen);
+	if (vlen)
+		memcpy(rec + 5 + klen, op->value, vlen);
+	rdb_log_key(lk, rev, seq);
+	rocksdb_writebatch_put(b, (const char *)lk, sizeof(lk), (const char *)rec,
+			       5 + klen + vlen);
+	free(rec);
+	return 0;
+}
+
+static int add_op(struct rdb *r, rocksdb_writebatch_t *b, uint64_t rev,
+		  uint32_t *seq, const struct db_op *op)
+{
+	uint64_t mod, create;
+	uint8_t *val;
+	int rc;
+
+	rc = key_meta(r, op->key, &mod, &create);
+	if (rc)
+		return rc;
+	if (op->type == DB_OP_DELETE) {
+		if (!mod)
+			return 0;       /* deleting an absent key changes nothing */
+		rocksdb_writebatch_delete(b, op->key, strlen(op->key));
+		return log_append(b, rev, (*seq)++, op);
+	}
+	val = malloc(RDB_HDR_LEN + op->value_len);
+	if (!val)
+		return -ENOMEM;
+	rdb_put_be64(val, rev);
+	rdb_put_be64(val + 8, mod ? create : rev);
+	if (op->value_len)
+		memcpy(val + RDB_HDR_LEN, op->value, op->value_len);
+	rocksdb_writebatch_put(b, op->key, strlen(op->key), (const char *)val,
+			       RDB_HDR_LEN + op->value_len);
+	free(val);
+	return log_append(b, rev, (*seq)++, op);
+}
+
+static int rdb_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
+		   const struct db_op *ops, size_t n_ops, bool *succeeded,
+		   uint64_t *revision)
+{
+	struct rdb *r = to_rdb(db);
+	rocksdb_writebatch_t *b = NULL;
+	uint8_t revbuf[8];
+	uint32_t seq = 0;
+	uint64_t mod, create;
+	char *err = NULL;
+	size_t i;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	*succeeded = false;
+	for (i = 0; i < n_cmps; i++) {
+		rc = key_meta(r, cmps[i].key, &mod, &create);
+		if (rc)
+			goto out;
+		if (!db_cmp_holds(cmps[i].result, mod, cmps[i].mod_revision))
+			goto out;
+	}
+	*succeeded = true;
+	b = rocksdb_writebatch_create();
+	for (i = 0; i < n_ops; i++) {
+		rc = add_op(r, b, r->rev + 1, &seq, &ops[i]);
+		if (rc)
+			goto out;
+	}
+	if (!seq)
+		goto out;
+	rdb_put_be64(revbuf, r->rev + 1);
+	rocksdb_writebatch_put(b, RDB_REV_KEY, RDB_REV_KEY_LEN, (const char *)revbuf, 8);
+	rocksdb_write(r->db, r->wopts, b, &err);
+	if (err) {
+		free(err);
+		rc = -EIO;
+		goto out;
+	}
+	r->rev++;
+	pthread_cond_broadcast(&r->changed);
+out:
+	*revision = r->rev;
+	pthread_mutex_unlock(&r->mu);
+	if (b)
+		rocksdb_writebatch_destroy(b);
+	return rc;
+}
+
+static int rdb_revision(struct db *db, uint64_t *revision)
+{
+	struct rdb *r = to_rdb(db);
+
+	pthread_mutex_lock(&r->mu);
+	*revision = r->rev;
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+static int rdb_compact(struct db *db, uint64_t revision)
+{
+	struct rdb *r = to_rdb(db);
+	uint8_t from[RDB_LOG_KEY_LEN], to[RDB_LOG_KEY_LEN], v[8];
+	rocksdb_writebatch_t *b;
+	char *err = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (revision > r->rev) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (revision <= r->compact_rev) {
+		rc = -ERANGE;
+		goto out;
+	}
+	rdb_log_key(from, 0, 0);
+	rdb_log_key(to, revision, 0);
+	rdb_put_be64(v, revision);
+	b = rocksdb_writebatch_create();
+	rocksdb_writebatch_delete_range(b, (const char *)from, sizeof(from),
+					(const char *)to, sizeof(to));
+	rocksdb_writebatch_put(b, RDB_COMPACT_KEY, RDB_COMPACT_KEY_LEN, (const char *)v, 8);
+	rocksdb_write(r->db, r->wopts, b, &err);
+	rocksdb_writebatch_destroy(b);
+	if (err) {
+		free(err);
+		rc = -EIO;
+		goto out;
+	}
+	r->compact_rev = revision;
+	pthread_cond_broadcast(&r->changed);
+out:
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+static void rdb_close(struct db *db);
+
+static struct db *rdb_open(const char *url)
+{
+	const char *path = url + strlen("rocksdb:");
+	struct rdb *r;
+	char *err = NULL;
+	uint8_t v[8];
+	int rc = -EINVAL;
+
+	if (!*path)
+		goto fail;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	r->up.drv = &db_rocksdb_driver;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->changed, NULL);
+	r->opts = rocksdb_options_create();
+	rocksdb_options_set_create_if_missing(r->opts, 1);
+	r->ropts = rocksdb_readoptions_create();
+	r->wopts = rocksdb_writeoptions_create();
+	r->db = rocksdb_open(r->opts, path, &err);
+	if (err) {
+		free(err);
+		rc = -EIO;
+		goto fail_r;
+	}
+	rc = rdb_read_u64(r, r->ropts, RDB_REV_KEY, RDB_REV_KEY_LEN, &r->rev);
+	if (!rc)
+		rc = rdb_read_u64(r, r->ropts, RDB_COMPACT_KEY, RDB_COMPACT_KEY_LEN,
+				  &r->compact_rev);
+	if (rc)
+		goto fail_r;
+	if (!r->rev) {
+		r->rev = 1;     /* a fresh store is at revision 1, as etcd */
+		rdb_put_be64(v, 1);
+		rocksdb_put(r->db, r->wopts, RDB_REV_KEY, RDB_REV_KEY_LEN,
+			    (const char *)v, 8, &err);
+		if (err) {
+			free(err);
+			rc = -EIO;
+			goto fail_r;
+		}
+	}
+	return &r->up;
+fail_r:
+	rdb_close(&r->up);
+fail:
+	errno = -rc;
+	return NULL;
+}
+
+static void rdb_close(struct db *db)
+{
+	struct rdb *r = to_rdb(db);
+
+	for (;;) {
+		struct rdb_watch *w;
+
+		pthread_mutex_lock(&r->mu);
+		w = r->watches;
+		pthread_mutex_unlock(&r->mu);
+		if (!w)
+			break;
+		rdb_watch_cancel((struct db_watch *)w);
+	}
+	if (r->db)
+		rocksdb_close(r->db);
+	rocksdb_writeoptions_destroy(r->wopts);
+	rocksdb_readoptions_destroy(r->ropts);
+	rocksdb_options_destroy(r->opts);
+	pthread_cond_destroy(&r->changed);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+const struct db_driver db_rocksdb_driver = {
+	.scheme = "rocksdb",
+	.open = rdb_open,
+	.close = rdb_close,
+	.get = rdb_get,
+	.put = NULL,            /* through txn */
+	.del = NULL,            /* through txn */
+	.scan = rdb_scan,
+	.txn = rdb_txn,
+	.revision = rdb_revision,
+	.compact = rdb_compact,
+	.watch = rdb_watch,
+	.watch_cancel = rdb_watch_cancel,
+};

@@ -1,0 +1,248 @@
+/* wyvern northbound adapter tests on the RocksDB driver: create (id, MAC,
+ * dp_key, version), get, update with version bump, CAS conflict, validation
+ * failures that leave nothing written, duplicate ids, delete with and
+ * without references, list. */
+#include "nb.h"
+#include "db_test_util.h"
+#include "mdl_addr.h"
+
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char dir[256];
+static struct db *db;
+
+static struct mdl_hdr *obj(enum mdl_type t, const char *json)
+{
+	char err[MDL_ERR_SIZE];
+	struct mdl_hdr *o = mdl_obj_from_string(t, json, err, sizeof(err));
+
+	if (!o)
+		printf("\n decode: %s\n", err);
+	return o;
+}
+
+/* Everything under /wyvern/v1/ as one string, to prove "nothing written". */
+static char *dump_all(void)
+{
+	struct db_kv_list l;
+	size_t i, len = 1;
+	char *s;
+
+	if (db_scan(db, "/wyvern/v1/", &l))
+		return NULL;
+	for (i = 0; i < l.n; i++)
+		len += strlen(l.kvs[i].key) + l.kvs[i].value_len + 24;
+	s = calloc(1, len);
+	for (i = 0; s && i < l.n; i++)
+		sprintf(s + strlen(s), "%s=%s@%llu;", l.kvs[i].key, (char *)l.kvs[i].value,
+			(unsigned long long)l.kvs[i].mod_revision);
+	db_kv_list_clear(&l);
+	return s;
+}
+
+static char net_id[MDL_ID_SIZE], sub_id[MDL_ID_SIZE], port_id[MDL_ID_SIZE];
+
+static void t_create_get(void)
+{
+	struct mdl_hdr *n = obj(MDL_NETWORK, "{\"name\":\"n1\",\"provider:network_type\":\"vxlan\","
+				 "\"provider:segmentation_id\":100}");
+	struct mdl_hdr *s, *p, *got;
+	char err[MDL_ERR_SIZE], json[512];
+	uint64_t rev, mod;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL_FATAL(nb_create(db, n, &rev, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(mdl_uuid_valid(n->id));
+	CU_ASSERT_EQUAL(n->dp_key, 1);
+	CU_ASSERT_EQUAL(n->version, 1);
+	strcpy(net_id, n->id);
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, n->id, &got, &mod), 0);
+	CU_ASSERT_EQUAL(mod, rev);
+	CU_ASSERT_EQUAL(got->dp_key, 1);
+	CU_ASSERT_STRING_EQUAL(mdl_hdr_to_network(got)->name, "n1");
+	mdl_obj_free(got);
+
+	snprintf(json, sizeof(json), "{\"network_id\":\"%s\",\"ip_version\":4,"
+		 "\"cidr\":\"10.0.0.0/24\",\"gateway_ip\":\"10.0.0.1\"}", net_id);
+	s = obj(MDL_SUBNET, json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_EQUAL_FATAL(nb_create(db, s, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(s->dp_key, 2);
+	strcpy(sub_id, s->id);
+
+	snprintf(json, sizeof(json), "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":"
+		 "\"%s\",\"ip_address\":\"10.0.0.5\"}]}", net_id, sub_id);
+	p = obj(MDL_PORT, json);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(nb_create(db, p, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p->dp_key, 3);
+	CU_ASSERT_EQUAL(strncmp(mdl_hdr_to_port(p)->mac_address, "fa:16:3e:", 9), 0);
+	strcpy(port_id, p->id);
+
+	/* same id again */
+	CU_ASSERT_EQUAL(nb_create(db, n, NULL, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_EQUAL(strstr(err, "already exists") != NULL, 1);
+	CU_ASSERT_EQUAL(nb_get(db, MDL_NETWORK, "11111111-1111-4111-8111-000000000000", &got,
+			       NULL), -ENOENT);
+	CU_ASSERT_EQUAL(nb_get(db, MDL_NETWORK, "nope", &got, NULL), -EINVAL);
+	mdl_obj_free(n);
+	mdl_obj_free(s);
+	mdl_obj_free(p);
+}
+
+static void t_update_version_cas(void)
+{
+	struct mdl_hdr *a, *b, *got;
+	char err[MDL_ERR_SIZE];
+	uint64_t mod, mod2, rev;
+
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, net_id, &a, &mod), 0);
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, net_id, &b, NULL), 0);
+	/* first writer wins */
+	snprintf(mdl_hdr_to_network(a)->name, MDL_NAME_SIZE, "renamed");
+	a->dp_key = 999;                        /* ignored: dp_key is immutable */
+	CU_ASSERT_EQUAL(nb_update(db, a, mod, &rev, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(a->version, 2);
+	CU_ASSERT_EQUAL(a->dp_key, 1);
+	/* second writer read the same mod_revision: conflict */
+	snprintf(mdl_hdr_to_network(b)->name, MDL_NAME_SIZE, "loser");
+	CU_ASSERT_EQUAL(nb_update(db, b, mod, NULL, err, sizeof(err)), -EAGAIN);
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, net_id, &got, &mod2), 0);
+	CU_ASSERT_STRING_EQUAL(mdl_hdr_to_network(got)->name, "renamed");
+	CU_ASSERT_EQUAL(got->version, 2);
+	CU_ASSERT_EQUAL(got->dp_key, 1);
+	CU_ASSERT_EQUAL(mod2, rev);
+	mdl_obj_free(got);
+	/* retry with the fresh revision succeeds and bumps again */
+	CU_ASSERT_EQUAL(nb_update(db, b, mod2, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b->version, 3);
+	/* expected 0 = unconditional on what is stored now */
+	CU_ASSERT_EQUAL(nb_update(db, b, 0, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(b->version, 4);
+	/* update of something that does not exist */
+	snprintf(a->id, MDL_ID_SIZE, "11111111-1111-4111-8111-000000000000");
+	CU_ASSERT_EQUAL(nb_update(db, a, 0, NULL, err, sizeof(err)), -ENOENT);
+	mdl_obj_free(a);
+	mdl_obj_free(b);
+}
+
+static void t_validation_writes_nothing(void)
+{
+	char err[MDL_ERR_SIZE], json[512], *before, *after;
+	struct mdl_hdr *p, *n;
+	uint64_t mod;
+
+	before = dump_all();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+	/* single-object failure */
+	snprintf(json, sizeof(json), "{\"network_id\":\"%s\",\"mac_address\":\"zz\"}", net_id);
+	p = obj(MDL_PORT, json);
+	CU_ASSERT_EQUAL(nb_create(db, p, NULL, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "mac_address: 'zz' is not a valid MAC address");
+	mdl_obj_free(p);
+	/* cross-object failure */
+	snprintf(json, sizeof(json), "{\"network_id\":\"%s\",\"fixed_ips\":[{\"subnet_id\":"
+		 "\"%s\",\"ip_address\":\"10.1.0.5\"}]}", net_id, sub_id);
+	p = obj(MDL_PORT, json);
+	CU_ASSERT_EQUAL(nb_create(db, p, NULL, err, sizeof(err)), -EINVAL);
+	snprintf(json, sizeof(json), "fixed_ips[0].ip_address 10.1.0.5 is outside subnet "
+		 "10.0.0.0/24 (%s)", sub_id);
+	CU_ASSERT_STRING_EQUAL(err, json);
+	mdl_obj_free(p);
+	/* dangling network */
+	p = obj(MDL_PORT, "{\"network_id\":\"11111111-1111-4111-8111-000000000000\"}");
+	CU_ASSERT_EQUAL(nb_create(db, p, NULL, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "network_id: network 11111111-1111-4111-8111-000000000000 "
+			       "does not exist");
+	mdl_obj_free(p);
+	/* invalid update */
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, net_id, &n, &mod), 0);
+	mdl_hdr_to_network(n)->mtu = 10;
+	CU_ASSERT_EQUAL(nb_update(db, n, mod, NULL, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "mtu: 10 out of range 68..9216");
+	mdl_obj_free(n);
+	after = dump_all();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(after);
+	CU_ASSERT_STRING_EQUAL(before, after);  /* incl. the dp_key counter */
+	free(before);
+	free(after);
+}
+
+static void t_delete_and_list(void)
+{
+	struct mdl_hdr **objs, *got;
+	char err[MDL_ERR_SIZE], want[256];
+	uint64_t mod;
+	size_t n;
+
+	CU_ASSERT_EQUAL(nb_list(db, MDL_NETWORK, &objs, &n), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	nb_list_free(objs, n);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_NETWORK, net_id, 0, err, sizeof(err)), -EBUSY);
+	snprintf(want, sizeof(want), "network %s is in use by subnet %s", net_id, sub_id);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_SUBNET, sub_id, 0, err, sizeof(err)), -EBUSY);
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_PORT, port_id, &got, &mod), 0);
+	mdl_obj_free(got);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_PORT, port_id, mod + 1000, err, sizeof(err)),
+			-EAGAIN);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_PORT, port_id, mod, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_PORT, port_id, 0, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_SUBNET, sub_id, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_NETWORK, net_id, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_list(db, MDL_NETWORK, &objs, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	nb_list_free(objs, n);
+	/* dp_keys are never reused */
+	got = obj(MDL_NETWORK, "{\"provider:network_type\":\"geneve\"}");
+	CU_ASSERT_EQUAL(nb_create(db, got, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(got->dp_key, 4);
+	mdl_obj_free(got);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_NETWORK, "bad", 0, err, sizeof(err)), -EINVAL);
+}
+
+static int suite_init(void)
+{
+	char url[300];
+
+	snprintf(dir, sizeof(dir), "/tmp/wyv-nb-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(url, sizeof(url), "rocksdb:%s/db", dir);
+	db = db_open(url);
+	return db ? 0 : -1;
+}
+
+static int suite_fini(void)
+{
+	db_close(db);
+	return test_rm_rf(dir) ? -1 : 0;
+}
+
+int main(void)
+{
+	unsigned int failed;
+	CU_pSuite s;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	s = CU_add_suite("nb-rocksdb", suite_init, suite_fini);
+	if (!s ||
+	    !CU_add_test(s, "create, dp_key, get", t_create_get) ||
+	    !CU_add_test(s, "update: version bump, CAS conflict", t_update_version_cas) ||
+	    !CU_add_test(s, "validation failure writes nothing", t_validation_writes_nothing) ||
+	    !CU_add_test(s, "delete with references, list", t_delete_and_list)) {
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
+		 CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
