@@ -66,6 +66,7 @@ struct dp_mfc_subtable {
 	uint32_t n_flows;
 	uint64_t hits;                    /* decayed at every re-rank */
 	struct rte_hash *hash;            /* kept across recycling */
+	uint32_t capacity;                /* entries the hash was created with */
 	int in_use;
 } __rte_cache_aligned;
 
@@ -79,6 +80,7 @@ struct dp_mfc {
 	uint32_t n_free;
 	uint32_t n_ranked;
 	uint32_t bursts;                  /* counted bursts since last re-rank */
+	uint32_t hash_seq;                /* unique suffix for rte_hash names */
 	uint32_t *free_slots;             /* stack; top = next slot to use */
 	struct dp_megaflow *flows;        /* the pool, max_flows slots */
 	struct dp_mfc_subtable *subtables;/* max_subtables slots */
@@ -228,6 +230,59 @@ mfc_subtable_find(struct dp_mfc *c, const struct dp_flow_key *mask)
 }
 
 /* A subtable for a new mask: recycle a free slot (and its rte_hash). */
+/* Subtables start small and grow by 4x when full, so a mask costs memory in
+ * proportion to its flows (not max_flows x ~150 bytes each) and creating one
+ * on the miss path stays cheap. */
+#define MFC_SUBTABLE_MIN 256u
+
+static struct rte_hash *
+mfc_hash_create(struct dp_mfc *c, uint32_t entries)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters p = {
+		.name = name,
+		.entries = RTE_MAX(entries, 8u),
+		.key_len = sizeof(struct dp_flow_key),
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = 0,
+		.socket_id = c->socket_id,
+		/* extendable buckets: never refuses a key below capacity */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	int n = snprintf(name, sizeof(name), "%s_%x", c->name, c->hash_seq++);
+	if (n < 0 || n > 21) { /* DPDK derives longer ring names from it */
+		rte_errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return rte_hash_create(&p);
+}
+
+/* Move a full subtable into a hash four times larger. */
+static int
+mfc_subtable_grow(struct dp_mfc *c, struct dp_mfc_subtable *st)
+{
+	uint32_t cap = RTE_MIN(c->max_flows, st->capacity * 4);
+	if (cap <= st->capacity)
+		return -ENOSPC;
+	struct rte_hash *nh = mfc_hash_create(c, cap);
+	if (nh == NULL)
+		return -rte_errno;
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (rte_hash_iterate(st->hash, &k, &d, &it) >= 0) {
+		int r = rte_hash_add_key_with_hash_data(nh, k, mfc_hash(st, k), d);
+		if (r < 0) {
+			rte_hash_free(nh);
+			return r;
+		}
+	}
+	rte_hash_free(st->hash);
+	st->hash = nh;
+	st->capacity = cap;
+	return 0;
+}
+
 static struct dp_mfc_subtable *
 mfc_subtable_new(struct dp_mfc *c, const struct dp_flow_key *mask)
 {
@@ -252,23 +307,10 @@ mfc_subtable_new(struct dp_mfc *c, const struct dp_flow_key *mask)
 			st = s;
 	}
 	if (!st->hash) {
-		char name[48]; /* length checked by dp_mfc_create */
-		struct rte_hash_parameters p = {
-			.name = name,
-			.entries = RTE_MAX(c->max_flows, 8u),
-			.key_len = sizeof(struct dp_flow_key),
-			.hash_func = rte_hash_crc,
-			.hash_func_init_val = 0,
-			.socket_id = c->socket_id,
-			/* extendable buckets: a subtable never refuses a key
-			 * while the pool still has room */
-			.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-		};
-
-		snprintf(name, sizeof(name), "%s_%u", c->name, st->id);
-		st->hash = rte_hash_create(&p);
+		st->hash = mfc_hash_create(c, RTE_MIN(c->max_flows, MFC_SUBTABLE_MIN));
 		if (!st->hash)
-			return NULL; /* rte_errno set by rte_hash_create */
+			return NULL; /* rte_errno set */
+		st->capacity = RTE_MIN(c->max_flows, MFC_SUBTABLE_MIN);
 	}
 	st->mask = *mask;
 	st->n_words = 0;
@@ -402,6 +444,10 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 		if (!st)
 			return NULL;
 		h = mfc_hash(st, dp_key_words(&masked));
+	}
+	if (st->n_flows >= st->capacity && (ret = mfc_subtable_grow(c, st)) < 0) {
+		rte_errno = -ret;
+		return NULL;
 	}
 	idx = c->free_slots[c->n_free - 1];
 	f = &c->flows[idx];

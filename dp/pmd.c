@@ -323,6 +323,7 @@ int dp_pmd_main(void *arg)
 			if (nb == 0)
 				continue;
 			total += nb;
+			pmd->st.rx_packets += nb; /* before the hit counters it explains */
 			dp_pmd_process(pmd, rq->dp_port, pkts, nb);
 		}
 		if (pmd->n_tx_dirty)
@@ -332,7 +333,6 @@ int dp_pmd_main(void *arg)
 		uint64_t now = rte_rdtsc();
 		pmd->st.iterations++;
 		if (total) {
-			pmd->st.rx_packets += total;
 			pmd->st.busy_cycles += now - prev;
 			pmd->idle_iters = 0;
 			pmd->sleep_us = 0;
