@@ -155,9 +155,9 @@ static void set_ipv4_addr(struct rte_mbuf *m, bool src, uint32_t addr)
 	memcpy(&old, field, 4);
 	uint16_t *l4 = l4_csum(m, ip);
 	memcpy(field, &addr, 4);
-	ip->hdr_checksum = dp_csum_update32(ip->hdr_checksum, ntohl(old), ntohl(addr));
+	ip->hdr_checksum = htons(dp_csum_update32(ntohs(ip->hdr_checksum), ntohl(old), ntohl(addr)));
 	if (l4) {
-		uint16_t c = dp_csum_update32(*l4, ntohl(old), ntohl(addr));
+		uint16_t c = htons(dp_csum_update32(ntohs(*l4), ntohl(old), ntohl(addr)));
 		*l4 = (ip->next_proto_id == IPPROTO_UDP && c == 0) ? 0xffff : c;
 	}
 }
@@ -170,6 +170,8 @@ static void set_tp(struct rte_mbuf *m, bool src, uint16_t port_net)
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 	if (ip->next_proto_id != IPPROTO_TCP && ip->next_proto_id != IPPROTO_UDP)
 		return;
+	if (ip->fragment_offset & htons(RTE_IPV4_HDR_OFFSET_MASK))
+		return; /* later fragment: no L4 header here */
 	uint32_t off = m->l2_len + m->l3_len;
 	if (m->data_len < off + 8)
 		return;
@@ -179,7 +181,7 @@ static void set_tp(struct rte_mbuf *m, bool src, uint16_t port_net)
 	uint16_t *l4 = l4_csum(m, ip);
 	*field = port_net;
 	if (l4) {
-		uint16_t c = dp_csum_update16(*l4, ntohs(old), ntohs(port_net));
+		uint16_t c = htons(dp_csum_update16(ntohs(*l4), ntohs(old), ntohs(port_net)));
 		*l4 = (ip->next_proto_id == IPPROTO_UDP && c == 0) ? 0xffff : c;
 	}
 }
@@ -195,8 +197,8 @@ static bool dec_ttl(struct rte_mbuf *m)
 			return false;
 		uint16_t old = *(uint16_t *)&ip->time_to_live;
 		ip->time_to_live--;
-		ip->hdr_checksum = dp_csum_update16(ip->hdr_checksum, ntohs(old),
-						    ntohs(*(uint16_t *)&ip->time_to_live));
+		ip->hdr_checksum = htons(dp_csum_update16(ntohs(ip->hdr_checksum), ntohs(old),
+						    ntohs(*(uint16_t *)&ip->time_to_live)));
 	} else if (*et == htons(RTE_ETHER_TYPE_IPV6)) {
 		struct rte_ipv6_hdr *ip6 =
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len);
@@ -215,7 +217,7 @@ static void push_vlan(struct rte_mbuf *m, uint16_t tci)
 		return;
 	memmove(nh, oh, 2 * RTE_ETHER_ADDR_LEN);
 	struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(nh + 1);
-	vh->eth_proto = nh->ether_type; /* the old type now sits after the tag */
+	/* the old type already sits after the tag (offset 16): leave it */
 	nh->ether_type = htons(RTE_ETHER_TYPE_VLAN);
 	vh->vlan_tci = htons(tci & 0xefff);
 	m->l2_len += 4;

@@ -25,6 +25,8 @@ enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x)
 	DP_XL_MARK(x, eth_dst);
 	dp_xl_tag(x, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(x->network, dst)));
 	uint32_t lk = dp_table_fdb_lookup(x->t, x->network, dst);
+	if (lk != 0) /* depend on the lport even when it does not exist (yet) */
+		dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, lk));
 	const struct dp_lport *p = lk ? dp_table_lport_get(x->t, lk) : NULL;
 	if (p == NULL) {
 		dp_xl_log(x, "%02x:%02x:%02x:%02x:%02x:%02x unknown in network %u: flood",
@@ -32,7 +34,6 @@ enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x)
 		x->flood = true;
 		return DP_XL_NEXT;
 	}
-	dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, lk));
 	x->dst = p;
 	x->dst_lport = lk;
 	dp_xl_log(x, "%02x:%02x:%02x:%02x:%02x:%02x -> lport %u (%s)", dst[0], dst[1], dst[2],

@@ -400,9 +400,11 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 	}
 	bool was_local = oc && oc->dp_port != DP_NO_PORT;
 	bool is_local = cfg->dp_port != DP_NO_PORT;
-	if (was_local && (!is_local || !same_net || oc->dp_port != cfg->dp_port))
+	/* flood lists hold local ports that are up (down ports get nothing) */
+	bool was_flood = was_local && oc->admin_up, is_flood = is_local && cfg->admin_up;
+	if (was_flood && (!is_flood || !same_net || oc->dp_port != cfg->dp_port))
 		net_set_local(t, &ch, oc->network, oc->dp_port, cfg->key, false);
-	if (is_local && (!was_local || !same_net || oc->dp_port != cfg->dp_port))
+	if (is_flood && (!was_flood || !same_net || oc->dp_port != cfg->dp_port))
 		net_set_local(t, &ch, cfg->network, cfg->dp_port, cfg->key, true);
 
 	/* dp port binding */
@@ -481,6 +483,9 @@ int dp_table_fdb_put(struct dp_tables *t, uint32_t network, const struct rte_eth
 		return -EINVAL;
 	if (dp_table_network_get(t, network) == NULL)
 		return -ENOENT;
+	const struct dp_lport *p = dp_table_lport_get(t, lport);
+	if (p == NULL || p->cfg.network != network)
+		return -ENOENT; /* never point a network's MAC at another's port */
 	fdb_key_make(&k, network, mac->addr_bytes);
 	int32_t pos = rte_hash_add_key_data(t->fdb, &k, (void *)(uintptr_t)lport);
 	if (pos < 0)

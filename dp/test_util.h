@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/test_util.h — helpers shared by the dp unit tests only (tables_test,
+ * stages_test, cache_test, actions_test): EAL start-up, table object
+ * builders, hand-made flow keys and packets.  Each test program includes it
+ * once, so everything here is a plain static function.
+ */
+#ifndef WYV_DP_TEST_UTIL_H
+#define WYV_DP_TEST_UTIL_H
+
+/* not every test uses every helper */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <CUnit/Basic.h>
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "actions.h"
+#include "drop.h"
+#include "flow_key.h"
+#include "megaflow.h"
+#include "table_api.h"
+
+/* ---- EAL ---------------------------------------------------------------- */
+
+/* Start EAL with the standard test arguments plus extra (NULL-terminated),
+ * e.g. "-l", "0,1", "--vdev=net_ring0". Returns 0 or -1. */
+static int t_eal_init(const char *argv0, const char *name, ...)
+{
+	static char prefix[96];
+	char *args[32];
+	int n = 0;
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s_%d", name, (int)getpid());
+	args[n++] = (char *)(uintptr_t)argv0;
+	args[n++] = (char *)"--no-huge";
+	args[n++] = (char *)"-m";
+	args[n++] = (char *)"512";
+	args[n++] = (char *)"--no-pci";
+	args[n++] = (char *)"--no-telemetry";
+	args[n++] = prefix;
+	args[n++] = (char *)"--log-level=error";
+	va_start(ap, name);
+	for (const char *a = va_arg(ap, const char *); a != NULL && n < 31;
+	     a = va_arg(ap, const char *))
+		args[n++] = (char *)(uintptr_t)a;
+	va_end(ap);
+	args[n] = NULL;
+	if (rte_eal_init(n, args) < 0) {
+		fprintf(stderr, "rte_eal_init failed: %s\n", rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Run the registry, clean up, return the process exit code. */
+static int t_run_all(void)
+{
+	unsigned fails;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	CU_cleanup_registry();
+	rte_eal_cleanup();
+	return fails ? 1 : 0;
+}
+
+/* ---- random numbers --------------------------------------------------------- */
+
+static uint64_t t_rng_state = 0x2545f4914f6cdd1dull;
+
+static uint64_t t_rand(void)
+{
+	t_rng_state ^= t_rng_state << 13;
+	t_rng_state ^= t_rng_state >> 7;
+	t_rng_state ^= t_rng_state << 17;
+	return t_rng_state;
+}
+
+static uint32_t t_randn(uint32_t n)
+{
+	return n ? (uint32_t)(t_rand() % n) : 0;
+}
+
+/* ---- table objects ---------------------------------------------------------- */
+
+static struct dp_network_cfg t_net(uint32_t key)
+{
+	struct dp_network_cfg c;
+	memset(&c, 0, sizeof(c));
+	c.key = key;
+	snprintf(c.name, sizeof(c.name), "net%u", key);
+	c.vni = key + 1000;
+	c.mtu = 1500;
+	return c;
+}
+
+static struct rte_ether_addr t_mac(uint8_t a, uint8_t b)
+{
+	struct rte_ether_addr m = { { 0x02, 0x00, 0x00, 0x00, a, b } };
+	return m;
+}
+
+static struct dp_ip t_ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t plen)
+{
+	struct dp_ip ip;
+	memset(&ip, 0, sizeof(ip));
+	ip.family = 4;
+	ip.plen = plen;
+	ip.addr[0] = a;
+	ip.addr[1] = b;
+	ip.addr[2] = c;
+	ip.addr[3] = d;
+	return ip;
+}
+
+static struct dp_ip t_ip_str(const char *s)
+{
+	struct dp_ip ip;
+	if (dp_ip_parse(s, &ip) != 0)
+		memset(&ip, 0, sizeof(ip));
+	return ip;
+}
+
+/* An lport with one MAC 02:00:00:00:00:<key>, IPv4 10.0.<net>.<key>, port
+ * security on, admin up, on dp port dp_port (DP_NO_PORT: remote). */
+static struct dp_lport_cfg t_lport(uint32_t key, uint32_t net, uint16_t dp_port)
+{
+	struct dp_lport_cfg c;
+	memset(&c, 0, sizeof(c));
+	c.key = key;
+	c.network = net;
+	snprintf(c.name, sizeof(c.name), "lp%u", key);
+	c.n_macs = 1;
+	c.macs[0] = t_mac((uint8_t)(key >> 8), (uint8_t)key);
+	c.n_ips = 1;
+	c.ips[0] = t_ip4(10, 0, (uint8_t)net, (uint8_t)key, 32);
+	c.port_security = true;
+	c.admin_up = true;
+	c.dp_port = dp_port;
+	return c;
+}
+
+/* ---- flow keys -------------------------------------------------------------- */
+
+#define T_ET_IPV4 0x0800
+#define T_ET_ARP  0x0806
+#define T_ET_IPV6 0x86dd
+
+static void t_key_eth(struct dp_flow_key *k, uint16_t in_port, const uint8_t *smac,
+		      const uint8_t *dmac, uint16_t et)
+{
+	memset(k, 0, sizeof(*k));
+	k->in_port = in_port;
+	memcpy(k->eth_src, smac, 6);
+	memcpy(k->eth_dst, dmac, 6);
+	k->eth_type = htons(et);
+}
+
+static void t_key_ipv4(struct dp_flow_key *k, uint16_t in_port, const uint8_t *smac,
+		       const uint8_t *dmac, const uint8_t *sip, const uint8_t *dip, uint8_t proto,
+		       uint16_t sport, uint16_t dport)
+{
+	t_key_eth(k, in_port, smac, dmac, T_ET_IPV4);
+	memcpy(k->ip_src, sip, 4);
+	memcpy(k->ip_dst, dip, 4);
+	k->ip_proto = proto;
+	k->ip_ttl = 64;
+	k->tp_src = htons(sport);
+	k->tp_dst = htons(dport);
+}
+
+static void t_key_arp(struct dp_flow_key *k, uint16_t in_port, const uint8_t *smac,
+		      const uint8_t *sha, const uint8_t *spa, const uint8_t *tpa)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	t_key_eth(k, in_port, smac, bcast, T_ET_ARP);
+	k->arp_op = htons(1);
+	memcpy(k->arp_sha, sha, 6);
+	memcpy(k->ip_src, spa, 4);
+	memcpy(k->ip_dst, tpa, 4);
+}
+
+static void t_key_ipv6(struct dp_flow_key *k, uint16_t in_port, const uint8_t *smac,
+		       const uint8_t *dmac, const uint8_t *sip, const uint8_t *dip, uint8_t proto,
+		       uint16_t sport, uint16_t dport)
+{
+	t_key_eth(k, in_port, smac, dmac, T_ET_IPV6);
+	memcpy(k->ip_src, sip, 16);
+	memcpy(k->ip_dst, dip, 16);
+	k->ip_proto = proto;
+	k->ip_ttl = 64;
+	k->tp_src = htons(sport);
+	k->tp_dst = htons(dport);
+}
+
+/* fe80::/64 + modified EUI-64 of mac */
+static void t_eui64_ll(uint8_t out[16], const uint8_t *mac)
+{
+	memset(out, 0, 16);
+	out[0] = 0xfe;
+	out[1] = 0x80;
+	out[8] = (uint8_t)(mac[0] ^ 0x02);
+	out[9] = mac[1];
+	out[10] = mac[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	out[13] = mac[3];
+	out[14] = mac[4];
+	out[15] = mac[5];
+}
+
+/* ---- translate results -------------------------------------------------------- */
+
+/* The drop reason of a spec whose only consuming action is a drop, else 0. */
+static unsigned t_spec_drop(const struct dp_megaflow_spec *s)
+{
+	for (unsigned i = 0; i < s->n_actions; i++)
+		if (s->actions[i].type == DP_ACT_DROP)
+			return s->actions[i].u32;
+	return 0;
+}
+
+/* Output port of a spec that outputs to exactly one port, else -1. */
+static int t_spec_output(const struct dp_megaflow_spec *s)
+{
+	if (s->n_actions == 1 && s->actions[0].type == DP_ACT_OUTPUT)
+		return s->actions[0].port;
+	return -1;
+}
+
+static bool t_spec_has_tag(const struct dp_megaflow_spec *s, uint64_t tag)
+{
+	for (unsigned i = 0; i < s->n_tags; i++)
+		if (s->tags[i] == tag)
+			return true;
+	return false;
+}
+
+/* Canonical text of an action list with its flood ports resolved. */
+static void t_fmt_actions(char *buf, size_t len, const struct dp_action *a, unsigned n,
+			  const uint16_t *flood)
+{
+	dp_actions_format(buf, len, a, n, flood);
+}
+
+/* ---- packets ------------------------------------------------------------------- */
+
+/* Build Ethernet + IPv4 + UDP/TCP (valid checksums) with payload_len bytes of
+ * payload into a new mbuf; l2_len/l3_len set. NULL on allocation failure. */
+static struct rte_mbuf *t_pkt_ipv4(struct rte_mempool *mp, const uint8_t *smac,
+				   const uint8_t *dmac, const uint8_t *sip, const uint8_t *dip,
+				   uint8_t proto, uint16_t sport, uint16_t dport, uint8_t ttl,
+				   uint16_t payload_len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		return NULL;
+	uint16_t l4len = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr)
+					      : sizeof(struct rte_udp_hdr);
+	uint16_t total = (uint16_t)(sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+				    l4len + payload_len);
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, total);
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(d, 0, total);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)d;
+	memcpy(&eh->dst_addr, dmac, 6);
+	memcpy(&eh->src_addr, smac, 6);
+	eh->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	ip->version_ihl = 0x45;
+	ip->total_length = htons((uint16_t)(total - sizeof(*eh)));
+	ip->packet_id = htons((uint16_t)t_rand());
+	ip->time_to_live = ttl;
+	ip->next_proto_id = proto;
+	memcpy(&ip->src_addr, sip, 4);
+	memcpy(&ip->dst_addr, dip, 4);
+	uint8_t *l4 = (uint8_t *)(ip + 1);
+	uint8_t *pl = l4 + l4len;
+	for (unsigned i = 0; i < payload_len; i++)
+		pl[i] = (uint8_t)t_rand();
+	if (proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4;
+		th->src_port = htons(sport);
+		th->dst_port = htons(dport);
+		th->sent_seq = htonl((uint32_t)t_rand());
+		th->data_off = 0x50;
+		th->tcp_flags = RTE_TCP_ACK_FLAG;
+		th->rx_win = htons(8192);
+		th->cksum = 0;
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4;
+		uh->src_port = htons(sport);
+		uh->dst_port = htons(dport);
+		uh->dgram_len = htons((uint16_t)(l4len + payload_len));
+		uh->dgram_cksum = 0;
+		uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	}
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	m->l2_len = sizeof(*eh);
+	m->l3_len = sizeof(*ip);
+	return m;
+}
+
+/* Ethernet + ARP request into a new mbuf. */
+static struct rte_mbuf *t_pkt_arp(struct rte_mempool *mp, const uint8_t *smac,
+				  const uint8_t *sha, const uint8_t *spa, const uint8_t *tpa)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	if (m == NULL)
+		return NULL;
+	uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, 60);
+	if (d == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(d, 0, 60);
+	memset(d, 0xff, 6);
+	memcpy(d + 6, smac, 6);
+	d[12] = 0x08;
+	d[13] = 0x06;
+	uint8_t *a = d + 14;
+	a[1] = 1;              /* htype ethernet */
+	a[2] = 0x08;           /* ptype ipv4 */
+	a[4] = 6;
+	a[5] = 4;
+	a[7] = 1;              /* request */
+	memcpy(a + 8, sha, 6);
+	memcpy(a + 14, spa, 4);
+	memcpy(a + 24, tpa, 4);
+	m->l2_len = 14;
+	m->l3_len = 28;
+	return m;
+}
+
+/* IPv4 header and L4 checksums of an Ethernet+IPv4(+UDP/TCP) mbuf valid?
+ * l2 offset from m->l2_len. */
+static bool t_ipv4_csums_ok(struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
+	struct rte_ipv4_hdr copy = *ip;
+	copy.hdr_checksum = 0;
+	if (rte_ipv4_cksum(&copy) != ip->hdr_checksum)
+		return false;
+	void *l4 = (uint8_t *)ip + rte_ipv4_hdr_len(ip);
+	if (ip->next_proto_id == IPPROTO_UDP) {
+		struct rte_udp_hdr *uh = l4;
+		if (uh->dgram_cksum == 0)
+			return true;
+		return __rte_ipv4_udptcp_cksum(ip, l4) == 0xffff;
+	}
+	if (ip->next_proto_id == IPPROTO_TCP)
+		return __rte_ipv4_udptcp_cksum(ip, l4) == 0xffff;
+	return true;
+}
+
+#endif
