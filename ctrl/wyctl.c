@@ -48,7 +48,11 @@ static int talk(const char *path, json_t *req, char **out)
 	free(s);
 	size_t cap = 65536, used = 0;
 	char *buf = malloc(cap);
-	while (rc == 0 && buf) {
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (rc == 0) {
 		if (used + 4096 > cap) {
 			char *nb = realloc(buf, cap *= 2);
 			if (nb == NULL)
@@ -63,8 +67,6 @@ static int talk(const char *path, json_t *req, char **out)
 		used += (size_t)n;
 	}
 	close(fd);
-	if (buf == NULL)
-		return -ENOMEM;
 	buf[used] = 0;
 	*out = buf;
 	return rc;

@@ -105,7 +105,7 @@ int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsig
 			OUT("%s%s:%u", sep, dp_action_name(a->type), ntohs(a->port));
 			break;
 		case DP_ACT_PUSH_VLAN:
-			OUT("%spush_vlan:%u", sep, a->port & 0xfff);
+			OUT("%spush_vlan:%u", sep, (unsigned)(a->port & 0xfff));
 			break;
 		default:
 			OUT("%s%s", sep, dp_action_name(a->type));

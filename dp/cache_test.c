@@ -798,7 +798,7 @@ int main(int argc, char **argv)
 	CU_pSuite s;
 	(void)argc;
 	if (t_eal_init(argv[0], "cache_test", "-l", "0,1", "--vdev=net_ring0",
-		       "--vdev=net_ring1", "--vdev=net_ring2", NULL) < 0)
+		       "--vdev=net_ring1", "--vdev=net_ring2", (char *)NULL) < 0)
 		return 2;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;

@@ -587,7 +587,7 @@ int main(int argc, char **argv)
 {
 	CU_pSuite s;
 	(void)argc;
-	if (t_eal_init(argv[0], "stages_test", "-l", "0", NULL) < 0)
+	if (t_eal_init(argv[0], "stages_test", "-l", "0", (char *)NULL) < 0)
 		return 2;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
