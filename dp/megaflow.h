@@ -81,7 +81,8 @@ struct dp_mfc *dp_mfc_create(const char *name, uint32_t max_flows, uint32_t max_
 void dp_mfc_destroy(struct dp_mfc *c);   /* accepts NULL */
 
 /* Batched lookup. keys[i] -> flows[i] (NULL on miss). Returns hits.
- * n <= 64. Updates megaflow hits (by 1 per packet) and subtable hit counts. */
+ * n <= 64. Updates megaflows' used_tsc and subtable hit counts; megaflow hit
+ * counts are the caller's (the PMD adds them once per group). */
 unsigned dp_mfc_lookup_burst(struct dp_mfc *c, const struct dp_flow_key *const keys[],
 			     unsigned n, struct dp_megaflow *flows[]);
 

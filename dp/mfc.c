@@ -191,10 +191,8 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 
 			flows[i] = f;
 			todo &= ~(UINT64_C(1) << i);
-			if (count) {
-				f->hits++;
+			if (count) /* hit counts are the caller's, per group */
 				f->used_tsc = tsc;
-			}
 		}
 	}
 	if (count && unlikely(++c->bursts >= DP_MFC_RERANK))

@@ -214,8 +214,6 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 		if (flows[i] == NULL) {
 			kp[n_miss] = &keys[i];
 			miss_idx[n_miss++] = i;
-		} else {
-			flows[i]->hits++;
 		}
 	}
 	pmd->st.emc_hits += n_ok - n_miss;
@@ -248,7 +246,6 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 			} else {
 				pmd->st.mfc_hits++;
 			}
-			f->hits++;
 			flows[i] = f;
 			dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
 		}
@@ -272,9 +269,13 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 		grp[g][gn[g]++] = ok[i];
 		flows[i]->bytes += ok[i]->pkt_len;
 	}
-	for (unsigned g = 0; g < ng; g++)
+	uint64_t now = ng ? rte_rdtsc() : 0;
+	for (unsigned g = 0; g < ng; g++) {
+		gflow[g]->hits += gn[g]; /* once per group, not per packet */
+		gflow[g]->used_tsc = now;
 		dp_actions_execute(pmd, gflow[g]->actions, gflow[g]->n_actions,
 				   gflow[g]->flood_ports, grp[g], gn[g]);
+	}
 }
 
 /* ---- the loop --------------------------------------------------------------- */
