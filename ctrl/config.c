@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <rte_cfgfile.h>
 
 #include "config.h"
@@ -132,6 +133,7 @@ void ctrl_config_defaults(struct ctrl_config *cfg)
 	dp_config_defaults(&cfg->dp);
 	snprintf(cfg->socket, sizeof(cfg->socket), "/run/wyvern/wyvernd.sock");
 	snprintf(cfg->pmd_lcores, sizeof(cfg->pmd_lcores), "1");
+	lc_config_defaults(&cfg->lc);
 }
 
 int ctrl_config_eal_arg(struct ctrl_config *cfg, const char *arg)
@@ -351,6 +353,61 @@ static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 	return 0;
 }
 
+static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
+{
+	int n = rte_cfgfile_section_num_entries(f, "ctrl");
+	struct rte_cfgfile_entry e[16];
+	struct lc_config *l = &cfg->lc;
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, "ctrl", NULL), "too many keys in [ctrl]%s%s", "", "");
+	rte_cfgfile_section_entries(f, "ctrl", e, n);
+	for (int i = 0; i < n; i++) {
+		const char *k = e[i].name, *val = e[i].value;
+		int ln = line_of(c, "ctrl", k);
+		if (strcmp(k, "db") == 0) {
+			if ((strncmp(val, "rocksdb:", 8) != 0 || val[8] == 0) &&
+			    (strncmp(val, "etcd://", 7) != 0 || val[7] == 0))
+				return fail(c, ln, "db must be rocksdb:/PATH or etcd://HOST:PORT[,...], "
+					    "not '%s'%s", val, "");
+			if (strlen(val) >= sizeof(l->db_url))
+				return fail(c, ln, "db URL too long%s%s", "", "");
+			snprintf(l->db_url, sizeof(l->db_url), "%s", val);
+		} else if (strcmp(k, "chassis") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->chassis))
+				return fail(c, ln, "chassis must be 1..63 characters%s%s", "", "");
+			snprintf(l->chassis, sizeof(l->chassis), "%s", val);
+		} else if (strcmp(k, "vtep-ip") == 0) {
+			struct in_addr a;
+			if (inet_pton(AF_INET, val, &a) != 1)
+				return fail(c, ln, "vtep-ip '%s' is not an IPv4 address%s", val, "");
+			snprintf(l->vtep_ip, sizeof(l->vtep_ip), "%s", val);
+		} else if (strcmp(k, "encap") == 0) {
+			char tmp[64], *save = NULL;
+			unsigned cnt = 0;
+			if (strlen(val) >= sizeof(tmp))
+				return fail(c, ln, "encap too long%s%s", "", "");
+			snprintf(tmp, sizeof(tmp), "%s", val);
+			for (char *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+				if (strcmp(t, "vxlan") != 0 && strcmp(t, "geneve") != 0)
+					return fail(c, ln, "encap '%s' is not vxlan or geneve%s", t,
+						    "");
+				cnt++;
+			}
+			if (cnt == 0)
+				return fail(c, ln, "encap must list vxlan and/or geneve%s%s", "", "");
+			snprintf(l->encap, sizeof(l->encap), "%s", val);
+		} else if (strcmp(k, "replica") == 0) {
+			if (val[0] != '/' || strlen(val) >= sizeof(l->replica))
+				return fail(c, ln, "replica must be an absolute directory path%s%s", "",
+					    "");
+			snprintf(l->replica, sizeof(l->replica), "%s", val);
+		} else {
+			return fail(c, ln, "unknown key '%s' in [ctrl]%s", k, "");
+		}
+	}
+	return 0;
+}
+
 int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
@@ -391,9 +448,12 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 				snprintf(cfg->socket, sizeof(cfg->socket), "%s", s);
 		} else if (strncmp(sec, "port.", 5) == 0)
 			rc = load_port(c, f, sec, cfg);
+		else if (strcmp(sec, "ctrl") == 0)
+			rc = load_ctrl(c, f, cfg);
 		else
 			rc = fail(c, line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
 	}
+	lc_config_finish(&cfg->lc);
 out:
 	if (f)
 		rte_cfgfile_close(f);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include "dp.h"
+#include "lc.h"
 
 #define CTRL_MAX_EAL_ARGS 64
 
@@ -31,6 +32,8 @@ struct ctrl_config {
 	/* ports */
 	unsigned n_ports;
 	struct ctrl_port_cfg ports[DP_MAX_PORTS];
+	/* local controller ([ctrl]); lc.db_url "" = disabled */
+	struct lc_config lc;
 };
 
 /* Load path into cfg (defaults first).  On error returns -EINVAL and writes

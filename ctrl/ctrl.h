@@ -18,6 +18,7 @@ struct ctrl {
 	int listen_fd;
 	volatile int stop;
 	uint64_t punted;           /* packets taken off the punt ring */
+	struct lc *lc;             /* local controller, NULL when [ctrl] db unset */
 };
 
 /* A command's answer: JSON for --json, text for people. */
@@ -61,6 +62,12 @@ int cmd_lport_set(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_lport_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_port_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_port_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+
+/* cmd_lc.c: local controller commands, and the main loop's wait on the
+ * management socket + the controller's eventfd (applies queued events). */
+int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+int cmd_show_replica(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+void ctrl_lc_poll(struct ctrl *c, int timeout_ms);
 
 /* Helpers shared by handlers. */
 int ctrl_parse_u32(const char *s, uint32_t *out);

@@ -22,6 +22,8 @@ static const struct cmd cmds[] = {
 	{ "show", "pmd", cmd_show_pmd, "show pmd" },
 	{ "show", "networks", cmd_show_networks, "show networks" },
 	{ "show", "lports", cmd_show_lports, "show lports" },
+	{ "show", "ctrl", cmd_show_ctrl, "show ctrl" },
+	{ "show", "replica", cmd_show_replica, "show replica" },
 	{ "dump", "fdb", cmd_dump_fdb, "dump fdb" },
 	{ "dump", "megaflows", cmd_dump_megaflows, "dump megaflows [--limit N]" },
 	{ "trace", NULL, cmd_trace, "trace PORT FLOW  |  trace PORT --hex HEXBYTES" },

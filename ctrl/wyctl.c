@@ -2,10 +2,12 @@
  * ctrl/wyctl.c — command-line client of wyvernd's management socket.
  *
  *   wyctl [-s SOCKET] [--json] COMMAND [ARGS...]
+ *   wyctl [--db URL] [--json] TYPE create|list|show|update|delete ...
  *
  * Sends {"argv": [...]} and prints the text answer, or the JSON result with
- * --json.  Exit status: 0 ok, 1 command failed or daemon unreachable,
- * 2 usage error.  Commands are listed by `wyctl` with no arguments.
+ * --json.  Northbound commands (a type and one of those verbs) do not talk to
+ * the daemon: they validate and write the database directly (wyctl_nb.c).
+ * Exit status: 0 ok, 1 command failed or daemon unreachable, 2 usage error.  Commands are listed by `wyctl` with no arguments.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -17,6 +19,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+
+#include "wyctl_nb.h"
 
 static int talk(const char *path, json_t *req, char **out)
 {
@@ -75,6 +79,7 @@ static int talk(const char *path, json_t *req, char **out)
 int main(int argc, char **argv)
 {
 	const char *sock = getenv("WYVERN_SOCKET");
+	const char *db_url = NULL;
 	bool as_json = false;
 	int i = 1;
 	if (sock == NULL)
@@ -82,6 +87,8 @@ int main(int argc, char **argv)
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "-s") == 0 && i + 1 < argc)
 			sock = argv[++i];
+		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			db_url = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			as_json = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
@@ -89,6 +96,8 @@ int main(int argc, char **argv)
 		else
 			break;
 	}
+	if (wyctl_nb_is_cmd(argc - i, argv + i))
+		return wyctl_nb_main(db_url, as_json, argc - i, argv + i);
 	json_t *av = json_array();
 	for (int k = i; k < argc; k++)
 		json_array_append_new(av, json_string(argv[k]));
@@ -99,7 +108,9 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "wyctl: cannot talk to wyvernd at %s: %s\n", sock, strerror(-rc));
 		if (i >= argc)
-			fprintf(stderr, "usage: wyctl [-s SOCKET] [--json] COMMAND [ARGS...]\n");
+			fprintf(stderr, "usage: wyctl [-s SOCKET] [--json] COMMAND [ARGS...]\n"
+				"       wyctl [--db URL] [--json] network|subnet|port|router|"
+				"security-group create|list|show|update|delete ...\n");
 		free(resp);
 		return i >= argc ? 2 : 1;
 	}

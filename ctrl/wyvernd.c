@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * ctrl/wyvernd.c — the wyvern daemon: reads its configuration, starts EAL,
  * brings up the datapath and its ports, launches PMD threads, then serves
- * the management socket on the main lcore until SIGINT/SIGTERM.
+ * the management socket on the main lcore until SIGINT/SIGTERM.  With a
+ * [ctrl] db the local controller (lc.h) fills the tables; its events are
+ * applied on this same main lcore (ctrl_lc_poll).
  *
  *   wyvernd [-c FILE] [-s SOCKET] [--port NAME=DEVARGS]... [--pmd-lcores LIST]
  *           [--idle-sleep-max-us N] [--check-config] [-- EAL ARGS...]
@@ -23,6 +25,7 @@
 #include <rte_mbuf.h>
 
 #include "ctrl.h"
+#include "lc.h"
 #include "telemetry.h"
 
 static struct ctrl g_ctrl = { .listen_fd = -1 };
@@ -160,7 +163,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	if (check) {
-		printf("wyvernd: configuration OK (%u ports, %d PMDs)\n", cfg.n_ports, np);
+		printf("wyvernd: configuration OK (%u ports, %d PMDs, controller %s)\n",
+		       cfg.n_ports, np, cfg.lc.db_url[0] ? cfg.lc.db_url : "disabled");
 		return 0;
 	}
 
@@ -205,6 +209,28 @@ int main(int argc, char **argv)
 		}
 		printf("wyvernd: port %s is dp port %d (%s)\n", p->name, id, p->devargs);
 	}
+	if (cfg.lc.db_url[0]) {
+		/* the local controller: compiles its replica now, then syncs with
+		 * the central db in the background (see ctrl/DESIGN.md) */
+		c->lc = lc_create(&cfg.lc, dp_tables(c->dp));
+		if (c->lc == NULL) {
+			fprintf(stderr, "wyvernd: controller: %s\n", strerror(errno));
+			goto out;
+		}
+		for (unsigned k = 0; k < cfg.n_ports; k++) {
+			int id = dp_port_by_name(c->dp, cfg.ports[k].name);
+			if (cfg.ports[k].iface_id[0] && id >= 0)
+				lc_set_iface(c->lc, cfg.ports[k].iface_id, (uint16_t)id);
+		}
+		if ((rc = lc_start(c->lc)) < 0) {
+			fprintf(stderr, "wyvernd: controller replica %s: %s\n",
+				lc_get_config(c->lc)->replica, strerror(-rc));
+			rc = 1;
+			goto out;
+		}
+		printf("wyvernd: controller: chassis %s, db %s, replica %s\n", cfg.lc.chassis,
+		       cfg.lc.db_url, lc_get_config(c->lc)->replica);
+	}
 	if ((rc = dp_start(c->dp)) < 0) {
 		fprintf(stderr, "wyvernd: cannot start PMDs: %s\n", strerror(-rc));
 		rc = 1;
@@ -220,7 +246,7 @@ int main(int argc, char **argv)
 	       cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	fflush(stdout);
 	while (!c->stop) {
-		ctrl_mgmt_poll(c, 5);
+		ctrl_lc_poll(c, 5);   /* mgmt socket + controller events */
 		drain_punts(c);
 	}
 	printf("wyvernd: shutting down\n");
@@ -228,6 +254,8 @@ int main(int argc, char **argv)
 out:
 	ctrl_mgmt_close(c, cfg.socket);
 	ctrl_telemetry_unregister();
+	lc_destroy(c->lc);
+	c->lc = NULL;
 	dp_destroy(c->dp);
 	c->dp = NULL;
 	rte_eal_cleanup();

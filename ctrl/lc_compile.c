@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc_compile.c — held objects -> datapath table operations.  Control
+ * thread only (the tables' single writer).
+ *
+ * Every object remembers the configuration it last put into the tables
+ * (o->net, o->lp).  A pass computes the wanted configuration of every held
+ * network and port and issues only the differences, in an order the tables
+ * accept:
+ *   A. delete lports that are no longer wanted;
+ *   B. put new/changed networks;
+ *   C. put new/changed lports (repeated while progress is made, so a MAC or
+ *      dp port moving between two lports in one batch lands whatever order
+ *      they come in);
+ *   D. delete networks no longer wanted.
+ * So a port update is one dp_table_lport_put, a network leaving is its
+ * lports' deletes then the network's.  Unsupported values (too many IPs,
+ * bad MAC, missing network, ...) skip the object: counted once per version,
+ * logged rate-limited, shown by `wyctl show ctrl`; if the object had an
+ * older version in the tables it is removed, which is what a from-scratch
+ * compile of the same state gives.
+ * Subnets, routers, security groups and chassis are held (replica) but
+ * have no tables yet; chassis give remote ports their VTEP.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+
+#include "lc_priv.h"
+
+void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
+{
+	char why[sizeof(o->why)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (o->why[0] == 0 || o->why_version != o->version) {
+		lc->st.bad_total++;
+		lc_log(lc, "skipping %s (version %llu): %s", o->key,
+		       (unsigned long long)o->version, why);
+	}
+	snprintf(o->why, sizeof(o->why), "%s", why);
+	o->why_version = o->version;
+}
+
+static bool wanted(const struct lc_obj *o)
+{
+	return o->present && o->reach && o->o;
+}
+
+static int net_cfg(struct lc *lc, struct lc_obj *o, struct dp_network_cfg *c)
+{
+	struct mdl_network *n = mdl_hdr_to_network(o->o);
+	memset(c, 0, sizeof(*c));
+	if (o->o->dp_key == 0) {
+		lc_skip(lc, o, "no dp_key");
+		return -EINVAL;
+	}
+	if (n->mtu < 68 || n->mtu > 65535) {
+		lc_skip(lc, o, "mtu %lld unsupported", (long long)n->mtu);
+		return -EINVAL;
+	}
+	if (n->segmentation_id > 0xffffff) {
+		lc_skip(lc, o, "segmentation_id %lld too large", (long long)n->segmentation_id);
+		return -EINVAL;
+	}
+	c->key = o->o->dp_key;
+	snprintf(c->name, sizeof(c->name), "%s", n->name);
+	c->vni = n->segmentation_id > 0 ? (uint32_t)n->segmentation_id : 0;
+	c->mtu = (uint16_t)n->mtu;
+	return 0;
+}
+
+/* IPv4 VTEP of the chassis named host (network order), 0 when unknown. */
+static uint32_t vtep_of(struct lc_obj **v, size_t n, const char *host)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
+			continue;
+		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
+		struct in_addr a;
+		if (strcmp(c->name, host) == 0 && inet_pton(AF_INET, c->vtep_ip, &a) == 1)
+			return a.s_addr;
+	}
+	return 0;
+}
+
+static int port_cfg(struct lc *lc, struct lc_obj **v, size_t nv, struct lc_obj *o,
+		    struct dp_lport_cfg *c)
+{
+	struct mdl_port *p = mdl_hdr_to_port(o->o);
+	memset(c, 0, sizeof(*c));
+	if (o->o->dp_key == 0) {
+		lc_skip(lc, o, "no dp_key");
+		return -EINVAL;
+	}
+	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, p->network_id);
+	if (no == NULL || no->net == NULL) {
+		lc_skip(lc, o, "network %s missing or skipped", p->network_id);
+		return -ENOENT;
+	}
+	if (p->n_fixed_ips > DP_LPORT_MAX_IPS) {
+		lc_skip(lc, o, "%zu fixed IPs (max %d)", p->n_fixed_ips, DP_LPORT_MAX_IPS);
+		return -EINVAL;
+	}
+	if (p->n_allowed_address_pairs > DP_LPORT_MAX_AAPS) {
+		lc_skip(lc, o, "%zu address pairs (max %d)", p->n_allowed_address_pairs,
+			DP_LPORT_MAX_AAPS);
+		return -EINVAL;
+	}
+	c->key = o->o->dp_key;
+	c->network = no->net->key;
+	snprintf(c->name, sizeof(c->name), "%s", p->name);
+	if (rte_ether_unformat_addr(p->mac_address, &c->macs[0]) < 0 ||
+	    !rte_is_unicast_ether_addr(&c->macs[0]) || rte_is_zero_ether_addr(&c->macs[0])) {
+		lc_skip(lc, o, "bad mac_address '%.32s'", p->mac_address);
+		return -EINVAL;
+	}
+	c->n_macs = 1;
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		struct dp_ip *ip = &c->ips[c->n_ips];
+		if (dp_ip_parse(p->fixed_ips[i].ip_address, ip) < 0 ||
+		    ip->plen != (ip->family == 4 ? 32 : 128)) {
+			lc_skip(lc, o, "bad fixed IP '%.48s'", p->fixed_ips[i].ip_address);
+			return -EINVAL;
+		}
+		c->n_ips++;
+	}
+	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+		const struct mdl_addr_pair *a = &p->allowed_address_pairs[i];
+		struct dp_aap *d = &c->aaps[c->n_aaps];
+		if (dp_ip_parse(a->ip_address, &d->ip) < 0 ||
+		    (a->mac_address[0] && rte_ether_unformat_addr(a->mac_address, &d->mac) < 0)) {
+			lc_skip(lc, o, "bad allowed address pair '%.48s'", a->ip_address);
+			return -EINVAL;
+		}
+		c->n_aaps++;
+	}
+	c->port_security = p->port_security_enabled;
+	c->admin_up = p->admin_state_up;
+	int dpp = o->local ? lc_iface_port(lc, o->o->id) : -1;
+	c->dp_port = dpp >= 0 ? (uint16_t)dpp : DP_NO_PORT;
+	if (dpp < 0 && p->binding_host_id[0] && strcmp(p->binding_host_id, lc->cfg.chassis) != 0)
+		c->remote_vtep = vtep_of(v, nv, p->binding_host_id);
+	return 0;
+}
+
+static void lport_del(struct lc *lc, struct lc_obj *o)
+{
+	int rc = dp_table_lport_del(lc->t, o->lp->key);
+	lc->st.table_ops++;
+	if (rc < 0 && rc != -ENOENT) {
+		lc->st.table_errors++;
+		lc_log(lc, "lport_del %u (%s): %s", o->lp->key, o->key, strerror(-rc));
+	}
+	free(o->lp);
+	o->lp = NULL;
+}
+
+static void net_del(struct lc *lc, struct lc_obj *o, uint32_t key)
+{
+	int rc = dp_table_network_del(lc->t, key);
+	lc->st.table_ops++;
+	if (rc < 0 && rc != -ENOENT) {
+		lc->st.table_errors++;
+		lc_log(lc, "network_del %u (%s): %s", key, o->key, strerror(-rc));
+	}
+}
+
+static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		struct dp_network_cfg c;
+		if (o->type != MDL_NETWORK || !wanted(o))
+			continue;
+		if (net_cfg(lc, o, &c) < 0)
+			continue;   /* an older version stays until phase D removes it */
+		if (o->net && memcmp(o->net, &c, sizeof(c)) == 0) {
+			o->why[0] = 0;
+			continue;
+		}
+		if (o->net && o->net->key != c.key)
+			o->stale_net_key = o->net->key;
+		int rc = dp_table_network_put(lc->t, &c);
+		lc->st.table_ops++;
+		if (rc < 0) {
+			lc->st.table_errors++;
+			lc_skip(lc, o, "network_put: %s", strerror(-rc));
+			continue;
+		}
+		if (o->net == NULL && (o->net = malloc(sizeof(*o->net))) == NULL)
+			continue;
+		*o->net = c;
+		o->why[0] = 0;
+	}
+}
+
+static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n)
+{
+	struct lc_obj **pend = malloc((n + 1) * sizeof(*pend));
+	struct dp_lport_cfg *cfgs = malloc((n + 1) * sizeof(*cfgs));
+	size_t np = 0;
+	if (pend == NULL || cfgs == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_PORT || !wanted(o))
+			continue;
+		if (port_cfg(lc, v, n, o, &cfgs[np]) < 0) {
+			if (o->lp)
+				lport_del(lc, o);
+			continue;
+		}
+		if (o->lp && memcmp(o->lp, &cfgs[np], sizeof(cfgs[np])) == 0) {
+			o->why[0] = 0;
+			continue;
+		}
+		/* same id, new dp_key (deleted and re-created between two
+		 * batches): the old lport must go */
+		if (o->lp && o->lp->key != cfgs[np].key)
+			lport_del(lc, o);
+		pend[np++] = o;
+	}
+	for (bool progress = true; progress && np > 0;) {
+		progress = false;
+		size_t k = 0;
+		for (size_t i = 0; i < np; i++) {
+			struct lc_obj *o = pend[i];
+			int rc = dp_table_lport_put(lc->t, &cfgs[i]);
+			lc->st.table_ops++;
+			if (rc == -EEXIST) {
+				pend[k] = o;
+				cfgs[k++] = cfgs[i];
+				continue;
+			}
+			progress = true;
+			if (rc < 0) {
+				lc->st.table_errors++;
+				lc_skip(lc, o, "lport_put: %s", strerror(-rc));
+				if (o->lp)
+					lport_del(lc, o);
+				continue;
+			}
+			if (o->lp == NULL && (o->lp = malloc(sizeof(*o->lp))) == NULL)
+				continue;
+			*o->lp = cfgs[i];
+			o->why[0] = 0;
+		}
+		np = k;
+	}
+	for (size_t i = 0; i < np; i++) {
+		lc->st.table_errors++;
+		lc_skip(lc, pend[i], "MAC or dp port already used by another port");
+		if (pend[i]->lp)
+			lport_del(lc, pend[i]);
+	}
+out:
+	free(pend);
+	free(cfgs);
+}
+
+void lc_compile(struct lc *lc)
+{
+	size_t n;
+	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	if (v == NULL)
+		return;
+	/* reasons only apply to objects we try to compile */
+	for (size_t i = 0; i < n; i++)
+		if (!wanted(v[i]) && v[i]->o)
+			v[i]->why[0] = 0;
+	/* A */
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted(v[i]))
+			lport_del(lc, v[i]);
+	/* B */
+	compile_networks(lc, v, n);
+	/* networks that cannot compile anymore lose their lports in C */
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		struct dp_network_cfg c;
+		if (o->type == MDL_NETWORK && o->net && wanted(o) && o->why[0] &&
+		    o->why_version == o->version && net_cfg(lc, o, &c) < 0) {
+			/* keep o->net for C's lookups? no: ports must go too */
+			o->stale_net_key = o->net->key;
+			free(o->net);
+			o->net = NULL;
+		}
+	}
+	/* C */
+	compile_ports(lc, v, n);
+	/* D */
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_NETWORK)
+			continue;
+		if (o->net && !wanted(o)) {
+			net_del(lc, o, o->net->key);
+			free(o->net);
+			o->net = NULL;
+		}
+		if (o->stale_net_key) {
+			net_del(lc, o, o->stale_net_key);
+			o->stale_net_key = 0;
+		}
+	}
+	free(v);
+}
