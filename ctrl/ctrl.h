@@ -28,6 +28,7 @@ struct ctrl_reply {
 	size_t len, used;
 	char err[1024];
 	bool usage;                /* err is a usage error (wyctl exits 2) */
+	bool raw;                  /* text is the answer even for --json */
 };
 
 void reply_printf(struct ctrl_reply *r, const char *fmt, ...)
@@ -68,6 +69,10 @@ int cmd_port_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_show_replica(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 void ctrl_lc_poll(struct ctrl *c, int timeout_ms);
+
+/* cmd_nb.c: northbound commands on the controller's central database */
+bool cmd_nb_is(int argc, char **argv);
+int cmd_nb(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 
 /* Helpers shared by handlers. */
 int ctrl_parse_u32(const char *s, uint32_t *out);

@@ -496,3 +496,8 @@ void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *
 			break;
 	free(v);
 }
+
+const char *lc_db_url(const struct lc *lc)
+{
+	return lc->cfg.db_url;
+}

@@ -69,6 +69,11 @@ int lc_set_iface(struct lc *lc, const char *iface_id, uint16_t dp_port);
 /* Open the replica, load and compile it, start the sync thread.  Returns
  * without waiting for the central db.  0 or -errno (replica unusable). */
 int lc_start(struct lc *lc);
+/* The open central database handle (NULL while it is not open yet), for
+ * northbound commands run by the control thread; valid until lc_destroy. */
+struct db *lc_central_db(struct lc *lc);
+/* The central database URL. */
+const char *lc_db_url(const struct lc *lc);
 /* Readable when lc_run() has work (eventfd). */
 int lc_fd(const struct lc *lc);
 /* Apply everything queued.  Returns the number of queue entries handled. */

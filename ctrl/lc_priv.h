@@ -64,6 +64,9 @@ struct lc_sync {
 	/* read-only after start */
 	struct lc_config cfg;
 	struct db *borrowed;
+	/* the open central db, for the control thread's northbound commands
+	 * (under mu; NULL until opened and after the thread let go of it) */
+	struct db *pub_db;
 };
 
 /* ---- the global index: every object under /wyvern/v1/ ------------------ */

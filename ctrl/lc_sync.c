@@ -278,6 +278,11 @@ static void *sync_main(void *arg)
 			else
 				own = true;
 		}
+		if (db != NULL) {
+			pthread_mutex_lock(&s->mu);
+			s->pub_db = db;
+			pthread_mutex_unlock(&s->mu);
+		}
 		if (rc == 0) {
 			what = "register chassis";
 			rc = register_chassis(s, db, err, sizeof(err));
@@ -330,6 +335,7 @@ static void *sync_main(void *arg)
 				wait_locked(s, 1000);
 		}
 	}
+	s->pub_db = NULL;
 	pthread_mutex_unlock(&s->mu);
 	db_watch_cancel(w);
 	free(wa);
@@ -397,4 +403,15 @@ void lc_sync_stop(struct lc *lc)
 	}
 	lc->sync = NULL;
 	sync_unref(s);
+}
+
+struct db *lc_central_db(struct lc *lc)
+{
+	struct lc_sync *s = lc->sync;
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_lock(&s->mu);
+	struct db *db = s->pub_db;
+	pthread_mutex_unlock(&s->mu);
+	return db;
 }

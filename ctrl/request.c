@@ -87,10 +87,14 @@ static char *respond(struct ctrl_reply *r, int rc)
 		json_object_set_new(o, "ok", json_true());
 		json_object_set(o, "result", r->result);
 		json_object_set_new(o, "text", json_string(r->text ? r->text : ""));
+		if (r->raw)
+			json_object_set_new(o, "raw", json_true());
 	} else {
 		json_object_set_new(o, "ok", json_false());
 		json_object_set_new(o, "error", json_string(r->err[0] ? r->err : "failed"));
 		json_object_set_new(o, "usage", json_boolean(r->usage));
+		if (r->raw)
+			json_object_set_new(o, "raw", json_true());
 	}
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);
@@ -137,6 +141,10 @@ char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len)
 	argv[argc] = NULL;
 	if (argc == 0) {
 		usage_all(&r);
+		goto out;
+	}
+	if (cmd_nb_is(argc, argv)) {
+		rc = cmd_nb(c, argc, argv, &r);
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

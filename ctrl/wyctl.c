@@ -76,6 +76,20 @@ static int talk(const char *path, json_t *req, char **out)
 	return rc;
 }
 
+static bool daemon_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = getenv("WYVERN_SOCKET");
@@ -96,11 +110,17 @@ int main(int argc, char **argv)
 		else
 			break;
 	}
-	if (wyctl_nb_is_cmd(argc - i, argv + i))
+	bool nb = wyctl_nb_is_cmd(argc - i, argv + i);
+	/* Northbound commands write the database directly when told which
+	 * (--db, $WYVERN_DB) or when no wyvernd answers; otherwise the running
+	 * wyvernd runs them on the database it holds. */
+	if (nb && (db_url || getenv("WYVERN_DB") || !daemon_alive(sock)))
 		return wyctl_nb_main(db_url, as_json, argc - i, argv + i);
 	json_t *av = json_array();
 	for (int k = i; k < argc; k++)
 		json_array_append_new(av, json_string(argv[k]));
+	if (nb && as_json)
+		json_array_append_new(av, json_string("--json"));
 	json_t *req = json_pack("{s:o}", "argv", av);
 	char *resp = NULL;
 	int rc = talk(sock, req, &resp);
@@ -123,7 +143,7 @@ int main(int argc, char **argv)
 	}
 	int status = 0;
 	if (json_is_true(json_object_get(r, "ok"))) {
-		if (as_json) {
+		if (as_json && !json_is_true(json_object_get(r, "raw"))) {
 			json_dumpf(json_object_get(r, "result"), stdout, JSON_INDENT(2));
 			fputc('\n', stdout);
 		} else {

@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Single-node demo: wyvernd with two tap ports, each moved into a namespace,
-# one logical network, two logical ports; ping and iperf3 between them, then
-# the tables, PMD counters, megaflows and a trace. Cleans up on every exit.
+# Single-node demo on the embedded default (RocksDB):
+#   1. the northbound CLI writes a network, a subnet and two ports into the
+#      embedded database (validated by model/, written by db/);
+#   2. wyvernd starts with its local controller on that database: it binds
+#      the two ports to two tap devices (iface-id), compiles them into the
+#      datapath tables, and the taps are moved into two namespaces;
+#   3. ping and iperf3 between the namespaces; the tables, counters and
+#      megaflows; a trace;
+#   4. live northbound changes through the running daemon (it holds the
+#      database): a new port appears in the tables, a changed IP is enforced.
+# Everything it creates is removed on every exit path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -10,11 +18,26 @@ tag=wd$$
 dir=$(mktemp -d /tmp/wyvern-demo.XXXXXX)
 pid=""
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   for i in 1 2; do ip netns del "${tag}n$i" 2>/dev/null || true; done
-  rm -rf "$dir"
+  rm -rf "$dir" "/var/run/dpdk/$tag"
 }
 trap cleanup EXIT INT TERM
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+WYCTL="$BUILD/ctrl/wyctl"
+NB() { echo "+ wyctl $*"; "$WYCTL" --db "rocksdb:$dir/db" "$@"; }
+W() { echo "+ wyctl $*"; "$WYCTL" -s "$dir/wy.sock" "$@"; }
+
+say "northbound: a network, a subnet and two ports bound to chassis 'demo'"
+NB network create blue
+NB subnet create blue-v4 --network blue --cidr 10.0.0.0/24
+NB port create vm1 --network blue --host demo --fixed-ip subnet=blue-v4,ip=10.0.0.11
+NB port create vm2 --network blue --host demo --fixed-ip subnet=blue-v4,ip=10.0.0.12
+field() { "$WYCTL" --db "rocksdb:$dir/db" --json port show "$1" |
+  /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+id1=$(field vm1 id); id2=$(field vm2 id); mac1=$(field vm1 mac_address); mac2=$(field vm2 mac_address)
+
+say "wyvernd with its local controller on the embedded database"
 cat > "$dir/wyvernd.conf" <<EOC
 [eal]
 args = --no-huge --no-pci
@@ -26,42 +49,59 @@ idle-sleep-max-us = 200
 mbufs = 8192
 [mgmt]
 socket = $dir/wy.sock
+[ctrl]
+db = rocksdb:$dir/db
+chassis = demo
+replica = $dir/replica
 [port.vm1]
 devargs = net_tap0,iface=${tag}t1
+iface-id = $id1
 [port.vm2]
 devargs = net_tap1,iface=${tag}t2
+iface-id = $id2
 EOC
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-say "starting wyvernd"
+cat "$dir/wyvernd.conf"
 "$BUILD/ctrl/wyvernd" -c "$dir/wyvernd.conf" > "$dir/wyvernd.log" 2>&1 &
 pid=$!
-W() { echo "+ wyctl $*"; "$BUILD/ctrl/wyctl" -s "$dir/wy.sock" "$@"; }
-for _ in $(seq 100); do [ -S "$dir/wy.sock" ] && break; sleep 0.1; done
-[ -S "$dir/wy.sock" ] || { cat "$dir/wyvernd.log"; exit 1; }
-W show ports
-say "one network, two logical ports bound to the tap ports"
-W network add 1 --name blue
-W lport add 1 --network 1 --name vm1 --mac 02:00:00:00:00:01 --ip 10.0.0.1 --port vm1
-W lport add 2 --network 1 --name vm2 --mac 02:00:00:00:00:02 --ip 10.0.0.2 --port vm2
+ready=""
+for _ in $(seq 200); do
+  if "$WYCTL" -s "$dir/wy.sock" --json show ctrl 2>/dev/null | grep -q '"connected": true'; then
+    ready=1; break
+  fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$ready" ] || { echo "wyvernd did not come up:"; cat "$dir/wyvernd.log"; exit 1; }
+W show ctrl
+W show lports
+
 for i in 1 2; do
-  ns=${tag}n$i
+  ns=${tag}n$i; mac=mac$i
   ip netns add "$ns"
   ip link set "${tag}t$i" netns "$ns"
-  ip -n "$ns" link set "${tag}t$i" address 02:00:00:00:00:0$i
-  ip -n "$ns" addr add 10.0.0.$i/24 dev "${tag}t$i"
+  ip -n "$ns" link set "${tag}t$i" address "${!mac}"
+  ip -n "$ns" addr add "10.0.0.1$i/24" dev "${tag}t$i"
   ip -n "$ns" link set "${tag}t$i" up
   ip -n "$ns" link set lo up
 done
 say "ping vm1 -> vm2"
-ip netns exec "${tag}n1" ping -c 3 -i 0.2 10.0.0.2
+ip netns exec "${tag}n1" ping -c 3 -i 0.2 10.0.0.12
 say "iperf3 vm1 -> vm2 (3 s)"
 ip netns exec "${tag}n2" iperf3 -s -1 -D --logfile "$dir/iperf3.log"
 sleep 0.5
-ip netns exec "${tag}n1" iperf3 -c 10.0.0.2 -t 3 | tail -4
-say "tables, counters and the megaflows that carried that traffic"
-W show lports
+ip netns exec "${tag}n1" iperf3 -c 10.0.0.12 -t 3 | tail -4
+
+say "counters and the megaflows that carried that traffic"
 W show pmd
-W dump megaflows
-say "trace: a spoofed source IP from vm1"
-W trace vm1 'ip,eth_src=02:00:00:00:00:01,eth_dst=02:00:00:00:00:02,ip_src=10.0.0.99,ip_dst=10.0.0.2,udp,tp_src=5000,tp_dst=53'
+W dump megaflows --limit 20
+
+say "live northbound change through wyvernd (it holds the embedded database)"
+W port create vm3 --network blue --host elsewhere --fixed-ip subnet=blue-v4,ip=10.0.0.13
+sleep 0.3
+W show lports
+W port update vm2 --fixed-ip subnet=blue-v4,ip=10.0.0.22
+sleep 0.3
+echo "vm2 now owns 10.0.0.22 only: its replies from 10.0.0.12 are spoofed and dropped"
+ip netns exec "${tag}n1" ping -c 2 -W 1 -i 0.2 10.0.0.12 || true
+W trace vm2 "ip,eth_src=$mac2,eth_dst=$mac1,ip_src=10.0.0.12,ip_dst=10.0.0.11,icmp,icmp_type=0"
 say "done; tearing down"
