@@ -32,7 +32,7 @@ demo: all
 
 debug: deps
 	[ -f $(DEBUG_BUILD)/build.ninja ] || meson setup $(DEBUG_BUILD) -Dbuildtype=debug \
-	    -Db_sanitize=address,undefined -Db_lundef=false -Dnative=false >/dev/null
+	    -Db_sanitize=address,undefined -Db_lundef=false -Db_lto=false -Dnative=false >/dev/null
 	ninja -C $(DEBUG_BUILD)
 	BUILD=$(DEBUG_BUILD) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 scripts/run-tests.sh

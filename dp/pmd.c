@@ -178,7 +178,8 @@ static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_fl
 	return f;
 }
 
-void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
+__attribute__((noinline)) void
+dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct dp_flow_key keys[DP_BURST];
 	const struct dp_flow_key *kp[DP_BURST];
@@ -187,7 +188,9 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 	uint32_t hashes[DP_BURST];
 	unsigned n_ok = 0;
 
-	/* parse; malformed packets are dropped here with their reason */
+	/* parse, hash and prefetch the EMC bucket in one pass, so the bucket
+	 * loads of the whole burst overlap; malformed packets are dropped here
+	 * with their reason */
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -199,16 +202,13 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		hashes[n_ok] = dp_emc_hash(&keys[n_ok]);
+		dp_emc_prefetch(pmd->emc, hashes[n_ok]);
 		ok[n_ok++] = m;
 	}
 
-	/* exact-match cache: hash and prefetch the whole burst first, so the
-	 * bucket loads overlap instead of stalling one by one */
+	/* exact-match cache */
 	unsigned miss_idx[DP_BURST], n_miss = 0;
-	for (unsigned i = 0; i < n_ok; i++) {
-		hashes[i] = dp_emc_hash(&keys[i]);
-		dp_emc_prefetch(pmd->emc, hashes[i]);
-	}
 	for (unsigned i = 0; i < n_ok; i++) {
 		flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
 		if (flows[i] == NULL) {

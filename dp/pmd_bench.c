@@ -10,6 +10,8 @@
  * preemption on a shared machine.  Prints
  *     PMDBENCH flows=N emc=on|off cycles_per_pkt=X baseline=Y datapath=Z
  * Usage: dp_pmd_bench [flows ...]   (default: 1 1000 100000)
+ * WYV_BENCH_QUICK=1 runs one short round, for
+ *   valgrind --tool=callgrind --toggle-collect=dp_pmd_process dp_pmd_bench 1000
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +26,8 @@
 
 #include "dp_priv.h"
 
-#define ROUNDS 7
-#define BURSTS 20000
+static int ROUNDS = 7;
+static int BURSTS = 20000;
 
 static uint8_t frame[64];
 
@@ -99,6 +101,11 @@ int main(int argc, char **argv)
 			"--vdev=net_null1,no-rx=1", NULL };
 	if (rte_eal_init(12, eal) < 0)
 		return 1;
+	/* WYV_BENCH_QUICK=1: one short round (for callgrind instruction counts) */
+	if (getenv("WYV_BENCH_QUICK")) {
+		ROUNDS = 1;
+		BURSTS = 2000;
+	}
 	struct dp_config cfg;
 	dp_config_defaults(&cfg);
 	cfg.n_pmds = 1;
