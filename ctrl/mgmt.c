@@ -114,7 +114,7 @@ void ctrl_mgmt_close(struct ctrl *c, const char *path)
 
 static void serve(struct ctrl *c, int fd)
 {
-	struct timeval tv = { .tv_sec = 2 };
+	struct timeval tv = { .tv_sec = 5 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	char *buf = malloc(MAX_REQ + 1);
@@ -144,6 +144,14 @@ static void serve(struct ctrl *c, int fd)
 		off += (size_t)n;
 	}
 	free(resp);
+	/* half-close, then read what the client may still send: closing with
+	 * unread input would reset the connection and lose our answer */
+	shutdown(fd, SHUT_WR);
+	struct timeval drain = { .tv_usec = 200000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &drain, sizeof(drain));
+	char sink[256];
+	while (recv(fd, sink, sizeof(sink), 0) > 0)
+		;
 }
 
 void ctrl_mgmt_poll(struct ctrl *c, int timeout_ms)

@@ -36,13 +36,26 @@ static int talk(const char *path, json_t *req, char **out)
 		close(fd);
 		return e;
 	}
+	/* request and its newline in one write: the daemon answers once it
+	 * has a full line */
 	char *s = json_dumps(req, JSON_COMPACT);
+	if (s == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
 	size_t len = strlen(s), off = 0;
+	char *line = realloc(s, len + 2);
+	if (line == NULL) {
+		free(s);
+		close(fd);
+		return -ENOMEM;
+	}
+	s = line;
+	s[len++] = '\n';
+	s[len] = 0;
 	int rc = 0;
-	while (off < len + 1) {
-		const char *p = off < len ? s + off : "\n";
-		size_t n = off < len ? len - off : 1;
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+	while (off < len) {
+		ssize_t w = send(fd, s + off, len - off, MSG_NOSIGNAL);
 		if (w <= 0) {
 			rc = -errno;
 			break;

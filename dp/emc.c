@@ -74,7 +74,7 @@ emc_crc64(uint64_t v, uint32_t h)
 uint32_t
 dp_emc_hash(const struct dp_flow_key *k)
 {
-	const uint64_t *w = dp_key_words(k);
+	const dp_kword *w = dp_key_words(k);
 	uint32_t a = 0x6a09e667u, b = 0xbb67ae85u, h;
 
 	a = emc_crc64(w[0], a);   /* recirc, in_port, ct_state, frag */
@@ -113,7 +113,7 @@ emc_key_eq(const struct dp_flow_key *x, const struct dp_flow_key *y)
 		d = _mm_or_si128(d, _mm_xor_si128(_mm_loadu_si128(p + i), _mm_loadu_si128(q + i)));
 	return _mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())) == 0xffff;
 #else
-	const uint64_t *p = dp_key_words(x), *q = dp_key_words(y);
+	const dp_kword *p = dp_key_words(x), *q = dp_key_words(y);
 	uint64_t d = 0;
 
 	for (unsigned i = 0; i < DP_FLOW_KEY_WORDS; i++)

@@ -83,16 +83,21 @@ struct dp_flow_key {
 } __attribute__((aligned(16)));
 
 #define DP_FLOW_KEY_WORDS (sizeof(struct dp_flow_key) / sizeof(uint64_t))
+
+/* A key seen as 16 words. may_alias: keys are written field by field and
+ * read word by word; without it, strict aliasing lets the compiler (LTO in
+ * particular) reorder or drop those accesses. */
+typedef uint64_t dp_kword __attribute__((may_alias));
 static_assert(sizeof(struct dp_flow_key) == 128, "flow key must be 128 bytes");
 
-static inline const uint64_t *dp_key_words(const struct dp_flow_key *k)
+static inline const dp_kword *dp_key_words(const struct dp_flow_key *k)
 {
-	return (const uint64_t *)(const void *)k;
+	return (const dp_kword *)(const void *)k;
 }
 
-static inline uint64_t *dp_key_words_rw(struct dp_flow_key *k)
+static inline dp_kword *dp_key_words_rw(struct dp_flow_key *k)
 {
-	return (uint64_t *)(void *)k;
+	return (dp_kword *)(void *)k;
 }
 
 /* Zero a key with eight 16-byte stores: memset of 128 bytes compiles to
@@ -100,12 +105,12 @@ static inline uint64_t *dp_key_words_rw(struct dp_flow_key *k)
 static inline void dp_key_zero(struct dp_flow_key *k)
 {
 #if defined(__SSE2__)
-	typedef long long v2di __attribute__((vector_size(16)));
+	typedef long long v2di __attribute__((vector_size(16), may_alias));
 	v2di *p = (v2di *)(void *)k, z = { 0, 0 };
 	p[0] = z; p[1] = z; p[2] = z; p[3] = z;
 	p[4] = z; p[5] = z; p[6] = z; p[7] = z;
 #else
-	uint64_t *w = (uint64_t *)(void *)k;
+	dp_kword *w = (dp_kword *)(void *)k;
 	for (unsigned i = 0; i < 16; i++)
 		w[i] = 0;
 #endif
@@ -115,8 +120,8 @@ static inline void dp_key_zero(struct dp_flow_key *k)
 static inline void dp_key_and(struct dp_flow_key *masked, const struct dp_flow_key *key,
 			      const struct dp_flow_key *mask)
 {
-	const uint64_t *a = dp_key_words(key), *b = dp_key_words(mask);
-	uint64_t *o = dp_key_words_rw(masked);
+	const dp_kword *a = dp_key_words(key), *b = dp_key_words(mask);
+	dp_kword *o = dp_key_words_rw(masked);
 	for (unsigned i = 0; i < DP_FLOW_KEY_WORDS; i++)
 		o[i] = a[i] & b[i];
 }
@@ -125,7 +130,7 @@ static inline void dp_key_and(struct dp_flow_key *masked, const struct dp_flow_k
 static inline int dp_key_match(const struct dp_flow_key *key, const struct dp_flow_key *mask,
 			       const struct dp_flow_key *masked)
 {
-	const uint64_t *a = dp_key_words(key), *b = dp_key_words(mask), *c = dp_key_words(masked);
+	const dp_kword *a = dp_key_words(key), *b = dp_key_words(mask), *c = dp_key_words(masked);
 	uint64_t diff = 0;
 	for (unsigned i = 0; i < DP_FLOW_KEY_WORDS; i++)
 		diff |= (a[i] & b[i]) ^ c[i];

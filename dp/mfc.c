@@ -89,7 +89,7 @@ struct dp_mfc {
 
 /* CRC32C over the mask's non-zero words of an already masked key. */
 static inline uint32_t
-mfc_hash(const struct dp_mfc_subtable *st, const uint64_t *w)
+mfc_hash(const struct dp_mfc_subtable *st, const dp_kword *w)
 {
 	uint32_t h = DP_MFC_HASH_SEED;
 
@@ -146,7 +146,7 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 
 	for (uint32_t r = 0; r < c->n_ranked && todo; r++) {
 		const struct dp_mfc_subtable *st = c->ranked[r];
-		const uint64_t *mw = dp_key_words(&st->mask);
+		const dp_kword *mw = dp_key_words(&st->mask);
 		uint32_t clear = dirty & ~st->word_bits;
 		uint64_t hit_mask = 0;
 		unsigned m = 0;
@@ -157,8 +157,8 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 
 		for (uint64_t t = todo; t; t &= t - 1) {
 			unsigned i = (unsigned)__builtin_ctzll(t);
-			const uint64_t *kw = dp_key_words(keys[i]);
-			uint64_t *o = dp_key_words_rw(&masked[m]);
+			const dp_kword *kw = dp_key_words(keys[i]);
+			dp_kword *o = dp_key_words_rw(&masked[m]);
 			uint32_t h = DP_MFC_HASH_SEED;
 
 			for (uint32_t z = clear; z; z &= z - 1)
@@ -285,7 +285,7 @@ static struct dp_mfc_subtable *
 mfc_subtable_new(struct dp_mfc *c, const struct dp_flow_key *mask)
 {
 	struct dp_mfc_subtable *st = NULL;
-	const uint64_t *mw = dp_key_words(mask);
+	const dp_kword *mw = dp_key_words(mask);
 
 	if (c->n_ranked >= c->max_subtables) {
 		rte_errno = ENOSPC;

@@ -119,8 +119,8 @@ static void t_rand_mask(struct dp_flow_key *m)
 static int t_overlap(const struct t_ref *a, const struct dp_flow_key *mask,
 		     const struct dp_flow_key *key)
 {
-	const uint64_t *ak = dp_key_words(&a->key), *am = dp_key_words(&a->mask);
-	const uint64_t *bk = dp_key_words(key), *bm = dp_key_words(mask);
+	const dp_kword *ak = dp_key_words(&a->key), *am = dp_key_words(&a->mask);
+	const dp_kword *bk = dp_key_words(key), *bm = dp_key_words(mask);
 
 	for (unsigned w = 0; w < DP_FLOW_KEY_WORDS; w++)
 		if ((ak[w] ^ bk[w]) & am[w] & bm[w])
