@@ -11,27 +11,6 @@
 #include "lc.h"
 #include "mdl.h"
 
-void ctrl_lc_poll(struct ctrl *c, int timeout_ms)
-{
-	int efd = c->lc ? lc_fd(c->lc) : -1;
-	if (efd < 0) {
-		ctrl_mgmt_poll(c, timeout_ms);
-		if (c->lc)
-			lc_run(c->lc);
-		return;
-	}
-	struct pollfd p[2] = {
-		{ .fd = c->listen_fd, .events = POLLIN },
-		{ .fd = efd, .events = POLLIN },
-	};
-	if (poll(p, 2, timeout_ms) <= 0)
-		return;
-	if (p[1].revents)
-		lc_run(c->lc);
-	if (p[0].revents)
-		ctrl_mgmt_poll(c, 0);
-}
-
 static int bad_cb(const char *key, const char *why, void *arg)
 {
 	struct ctrl_reply *r = arg;

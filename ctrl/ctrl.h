@@ -64,11 +64,12 @@ int cmd_lport_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_port_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_port_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 
-/* cmd_lc.c: local controller commands, and the main loop's wait on the
- * management socket + the controller's eventfd (applies queued events). */
+/* cmd_lc.c: local controller commands */
 int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_show_replica(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
-void ctrl_lc_poll(struct ctrl *c, int timeout_ms);
+/* loop.c: one turn of the control thread's loop (mgmt socket, controller
+ * events, punted packets), waiting at most timeout_ms. */
+void ctrl_poll(struct ctrl *c, int timeout_ms);
 
 /* cmd_nb.c: northbound commands on the controller's central database */
 bool cmd_nb_is(int argc, char **argv);

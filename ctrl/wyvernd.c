@@ -3,7 +3,7 @@
  * brings up the datapath and its ports, launches PMD threads, then serves
  * the management socket on the main lcore until SIGINT/SIGTERM.  With a
  * [ctrl] db the local controller (lc.h) fills the tables; its events are
- * applied on this same main lcore (ctrl_lc_poll).
+ * applied on this same main lcore (ctrl_poll).
  *
  *   wyvernd [-c FILE] [-s SOCKET] [--port NAME=DEVARGS]... [--pmd-lcores LIST]
  *           [--idle-sleep-max-us N] [--check-config] [-- EAL ARGS...]
@@ -26,6 +26,7 @@
 
 #include "ctrl.h"
 #include "lc.h"
+#include "punt.h"
 #include "telemetry.h"
 
 static struct ctrl g_ctrl = { .listen_fd = -1 };
@@ -71,18 +72,6 @@ static int add_cli_port(struct ctrl_config *cfg, const char *spec)
 	p->opts.n_rxq = 1;
 	p->opts.pmd_lcore = -1;
 	return 0;
-}
-
-static void drain_punts(struct ctrl *c)
-{
-	struct rte_mbuf *pkts[32];
-	unsigned n;
-	while ((n = dp_punt_dequeue(c->dp, pkts, 32)) > 0) {
-		/* No application consumes punts yet (DHCP arrives with the L3
-		 * issue): count and free. */
-		c->punted += n;
-		rte_pktmbuf_free_bulk(pkts, n);
-	}
 }
 
 int main(int argc, char **argv)
@@ -246,8 +235,7 @@ int main(int argc, char **argv)
 	       cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	fflush(stdout);
 	while (!c->stop) {
-		ctrl_lc_poll(c, 5);   /* mgmt socket + controller events */
-		drain_punts(c);
+		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts */
 	}
 	printf("wyvernd: shutting down\n");
 	rc = 0;

@@ -305,6 +305,7 @@ static void punt_pkts(struct dp_pmd *pmd, unsigned reason, struct rte_mbuf **pkt
 			continue;
 		}
 		pmd->st.punts[reason < DP_PUNT__MAX ? reason : 0]++;
+		pmd->punted = true;
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -52,6 +53,7 @@ struct dp *dp_create(const struct dp_config *cfg)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	dp->punt_evfd = -1;
 	dp->cfg = *cfg;
 	if (cfg->n_pmds == 0 || cfg->n_pmds > DP_MAX_PMDS) {
 		rte_errno = EINVAL;
@@ -72,6 +74,11 @@ struct dp *dp_create(const struct dp_config *cfg)
 	dp->punt_ring = rte_ring_create("wyv_punt", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (dp->punt_ring == NULL)
 		goto fail;
+	dp->punt_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dp->punt_evfd < 0) {
+		rte_errno = errno;
+		goto fail;
+	}
 	for (unsigned i = 0; i < dp->n_pmds; i++) {
 		dp->pmds[i] = dp_pmd_create(dp, i, cfg->pmd_lcores[i]);
 		if (dp->pmds[i] == NULL)
@@ -104,6 +111,8 @@ void dp_destroy(struct dp *dp)
 			rte_pktmbuf_free(m);
 		rte_ring_free(dp->punt_ring);
 	}
+	if (dp->punt_evfd >= 0)
+		close(dp->punt_evfd);
 	dp_tables_destroy(dp->tables);
 	rte_free(dp->rcu);
 	rte_mempool_free(dp->mp);
@@ -222,7 +231,14 @@ void dp_flush_caches(struct dp *dp)
 
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n)
 {
+	eventfd_t v;
+	eventfd_read(dp->punt_evfd, &v); /* clear first: a later punt re-arms it */
 	return rte_ring_sc_dequeue_burst(dp->punt_ring, (void **)pkts, n, NULL);
+}
+
+int dp_punt_fd(const struct dp *dp)
+{
+	return dp->punt_evfd;
 }
 
 int dp_send(struct dp *dp, uint16_t id, struct rte_mbuf *m)

@@ -109,6 +109,9 @@ void dp_flush_caches(struct dp *dp);
 /* Punted packets: up to n mbufs (caller frees). m->port = dp port,
  * m->hash.usr = enum dp_punt_reason. */
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n);
+/* An eventfd that becomes readable when PMDs punted packets (poll it with
+ * the control thread's other fds; dp_punt_dequeue clears it). */
+int dp_punt_fd(const struct dp *dp);
 /* Send a packet out of a dp port from the control thread (its own txq).
  * Consumes m. 0 or -errno. */
 int dp_send(struct dp *dp, uint16_t port, struct rte_mbuf *m);

@@ -88,6 +88,7 @@ struct dp_pmd {
 	uint16_t tx_dirty[DP_MAX_PORTS];
 	uint16_t n_tx_dirty;
 	struct dp_punt_tb punt_tb[DP_MAX_PORTS];
+	bool punted;                     /* punted this iteration: wake control */
 	uint32_t rng;
 } __rte_cache_aligned;
 
@@ -97,6 +98,7 @@ struct dp {
 	struct dp_tables *tables;
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt_ring;
+	int punt_evfd;               /* PMDs signal punts; the control thread polls it */
 	struct dp_port ports[DP_MAX_PORTS];
 	struct dp_pmd *pmds[DP_MAX_PMDS];
 	unsigned n_pmds;

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 #include <time.h>
+#include <sys/eventfd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -329,6 +330,10 @@ int dp_pmd_main(void *arg)
 		}
 		if (pmd->n_tx_dirty)
 			dp_pmd_flush_tx(pmd);
+		if (unlikely(pmd->punted)) { /* wake the control thread */
+			pmd->punted = false;
+			eventfd_write(dp->punt_evfd, 1);
+		}
 		rte_rcu_qsbr_quiescent(rcu, pmd->idx);
 
 		uint64_t now = rte_rdtsc();
