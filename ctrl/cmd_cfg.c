@@ -13,6 +13,8 @@
 #include <rte_ether.h>
 
 #include "ctrl.h"
+#include "app_icmp.h"
+#include "table_l3.h"
 
 static const char *errmsg(int rc)
 {
@@ -265,5 +267,262 @@ int cmd_port_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	if (rc < 0)
 		return reply_error(r, false, "port %s: %s", argv[0], errmsg(rc));
 	reply_printf(r, "port %s deleted\n", argv[0]);
+	return 0;
+}
+
+/* ---- L3: routers, router ports, routes (static, dp/table_l3.h) ---------- */
+
+/* "IP/LEN" keeping the host bits (a router port address and its prefix). */
+static int parse_addr_plen(const char *s, struct dp_ip *out)
+{
+	char buf[80];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *slash = strchr(buf, '/');
+	if (slash == NULL)
+		return -EINVAL;
+	*slash = 0;
+	char *end;
+	long plen = strtol(slash + 1, &end, 10);
+	if (dp_ip_parse(buf, out) < 0 || *end != 0 || end == slash + 1 || plen < 0 ||
+	    plen > out->plen)
+		return -EINVAL;
+	out->plen = (uint8_t)plen;
+	return 0;
+}
+
+int cmd_router_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	struct dp_router_cfg cfg = { 0 };
+	if (argc < 1 || ctrl_parse_u32(argv[0], &cfg.key) < 0 || cfg.key == 0)
+		return reply_error(r, true, "router key must be an integer 1..4294967295");
+	snprintf(cfg.name, sizeof(cfg.name), "r%u", cfg.key);
+	for (int i = 1; i < argc; i += 2) {
+		if (i + 1 >= argc || strcmp(argv[i], "--name") != 0 ||
+		    strlen(argv[i + 1]) >= sizeof(cfg.name))
+			return reply_error(r, true, "bad option '%s'", argv[i]);
+		snprintf(cfg.name, sizeof(cfg.name), "%s", argv[i + 1]);
+	}
+	int rc = dp_l3_router_put(dp_l3(c->dp), &cfg);
+	if (rc < 0)
+		return reply_error(r, false, "router %u: %s", cfg.key, errmsg(rc));
+	reply_printf(r, "router %u (%s) set\n", cfg.key, cfg.name);
+	json_object_set_new(r->result, "key", json_integer(cfg.key));
+	return 0;
+}
+
+int cmd_router_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	uint32_t key;
+	if (argc != 1 || ctrl_parse_u32(argv[0], &key) < 0)
+		return reply_error(r, true, "router del takes one integer key");
+	int rc = dp_l3_router_del(dp_l3(c->dp), key);
+	if (rc == -EBUSY)
+		return reply_error(r, false, "router %u still has router ports", key);
+	if (rc < 0)
+		return reply_error(r, false, "router %u: %s", key, errmsg(rc));
+	reply_printf(r, "router %u deleted\n", key);
+	return 0;
+}
+
+static int ra_mode_parse(const char *s)
+{
+	static const char *const names[] = { "none", "slaac", "dhcpv6-stateless",
+					     "dhcpv6-stateful" };
+	for (unsigned i = 0; i < RTE_DIM(names); i++)
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int cmd_rport_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	struct dp_rport_cfg cfg = { 0 };
+	bool have_mac = false;
+	if (argc < 1 || ctrl_parse_u32(argv[0], &cfg.key) < 0 || cfg.key == 0)
+		return reply_error(r, true, "rport key must be an integer 1..4294967295");
+	snprintf(cfg.name, sizeof(cfg.name), "rp%u", cfg.key);
+	for (int i = 1; i < argc; i += 2) {
+		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+		if (val == NULL)
+			return reply_error(r, true, "option %s needs a value", o);
+		if (strcmp(o, "--router") == 0) {
+			if (ctrl_parse_u32(val, &cfg.router) < 0 || cfg.router == 0)
+				return reply_error(r, false, "bad router key '%s'", val);
+		} else if (strcmp(o, "--network") == 0) {
+			if (ctrl_parse_u32(val, &cfg.network) < 0 || cfg.network == 0)
+				return reply_error(r, false, "bad network key '%s'", val);
+		} else if (strcmp(o, "--mac") == 0) {
+			if (parse_mac(val, &cfg.mac) < 0 || !rte_is_unicast_ether_addr(&cfg.mac) ||
+			    rte_is_zero_ether_addr(&cfg.mac))
+				return reply_error(r, false, "bad unicast MAC '%s'", val);
+			have_mac = true;
+		} else if (strcmp(o, "--ip") == 0) {
+			if (cfg.n_ips >= DP_RPORT_MAX_IPS)
+				return reply_error(r, false, "at most %d addresses", DP_RPORT_MAX_IPS);
+			if (parse_addr_plen(val, &cfg.ips[cfg.n_ips]) < 0)
+				return reply_error(r, false, "bad address '%s' (want IP/LEN)", val);
+			cfg.n_ips++;
+		} else if (strcmp(o, "--name") == 0) {
+			if (strlen(val) >= sizeof(cfg.name))
+				return reply_error(r, false, "name too long");
+			snprintf(cfg.name, sizeof(cfg.name), "%s", val);
+		} else if (strcmp(o, "--ra") == 0) {
+			int m = ra_mode_parse(val);
+			if (m < 0)
+				return reply_error(r, false,
+						   "--ra none|slaac|dhcpv6-stateless|dhcpv6-stateful");
+			cfg.ra_mode = (uint8_t)m;
+		} else {
+			return reply_error(r, true, "unknown option '%s'", o);
+		}
+	}
+	if (cfg.router == 0 || cfg.network == 0 || !have_mac)
+		return reply_error(r, true, "--router, --network and --mac are required");
+	int rc = dp_l3_rport_put(dp_l3(c->dp), &cfg);
+	if (rc == -ENOENT)
+		return reply_error(r, false, "router %u or network %u does not exist", cfg.router,
+				   cfg.network);
+	if (rc == -EEXIST)
+		return reply_error(r, false, "rport %u: key, MAC or network already used "
+				   "(by an lport, or by another port of router %u)", cfg.key,
+				   cfg.router);
+	if (rc < 0)
+		return reply_error(r, false, "rport %u: %s", cfg.key, errmsg(rc));
+	reply_printf(r, "rport %u set\n", cfg.key);
+	json_object_set_new(r->result, "key", json_integer(cfg.key));
+	return 0;
+}
+
+int cmd_rport_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	uint32_t key;
+	if (argc != 1 || ctrl_parse_u32(argv[0], &key) < 0)
+		return reply_error(r, true, "rport del takes one integer key");
+	int rc = dp_l3_rport_del(dp_l3(c->dp), key);
+	if (rc < 0)
+		return reply_error(r, false, "rport %u: %s", key, errmsg(rc));
+	reply_printf(r, "rport %u deleted\n", key);
+	return 0;
+}
+
+int cmd_route_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	struct dp_route_cfg rt = { 0 };
+	uint32_t router;
+	if (argc < 4 || ctrl_parse_u32(argv[0], &router) < 0 || dp_ip_parse(argv[1], &rt.prefix) < 0)
+		return reply_error(r, true, "route add ROUTER PREFIX via IP | dev RPORT");
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "via") == 0) {
+			if (dp_ip_parse(argv[i + 1], &rt.gw) < 0 ||
+			    rt.gw.plen != (rt.gw.family == 4 ? 32 : 128))
+				return reply_error(r, false, "bad gateway '%s'", argv[i + 1]);
+		} else if (strcmp(argv[i], "dev") == 0) {
+			if (ctrl_parse_u32(argv[i + 1], &rt.rport) < 0)
+				return reply_error(r, false, "bad rport key '%s'", argv[i + 1]);
+		} else {
+			return reply_error(r, true, "expected via IP or dev RPORT");
+		}
+	}
+	if (argc % 2 != 0)
+		return reply_error(r, true, "route add ROUTER PREFIX via IP | dev RPORT");
+	int rc = dp_l3_route_put(dp_l3(c->dp), router, &rt);
+	if (rc < 0)
+		return reply_error(r, false, "route %s on router %u: %s", argv[1], router,
+				   errmsg(rc));
+	reply_printf(r, "route %s on router %u set\n", argv[1], router);
+	return 0;
+}
+
+int cmd_route_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	uint32_t router;
+	struct dp_ip pf;
+	if (argc != 2 || ctrl_parse_u32(argv[0], &router) < 0 || dp_ip_parse(argv[1], &pf) < 0)
+		return reply_error(r, true, "route del ROUTER PREFIX");
+	int rc = dp_l3_route_del(dp_l3(c->dp), router, &pf);
+	if (rc < 0)
+		return reply_error(r, false, "route %s on router %u: %s", argv[1], router,
+				   errmsg(rc));
+	reply_printf(r, "route %s on router %u deleted\n", argv[1], router);
+	return 0;
+}
+
+struct show_l3 {
+	struct ctrl *c;
+	struct ctrl_reply *r;
+	json_t *arr;
+};
+
+static int show_router(const struct dp_router *rt, void *arg)
+{
+	struct show_l3 *s = arg;
+	const struct dp_l3 *l3 = dp_l3(s->c->dp);
+	json_t *ports = json_array(), *routes = json_array();
+	char a[80], g[80], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	reply_printf(s->r, "router %u (%s): %u port(s), %u route(s)\n", rt->cfg.key, rt->cfg.name,
+		     rt->n_rports, rt->n_routes);
+	for (unsigned i = 0; i < rt->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, rt->rports[i]);
+		if (p == NULL)
+			continue;
+		const uint8_t *mb = p->cfg.mac.addr_bytes;
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", mb[0], mb[1], mb[2],
+			 mb[3], mb[4], mb[5]);
+		json_t *ips = json_array();
+		reply_printf(s->r, "  rport %u (%s) network %u mac %s", p->cfg.key, p->cfg.name,
+			     p->cfg.network, mac);
+		for (unsigned j = 0; j < p->cfg.n_ips; j++) {
+			char t[INET6_ADDRSTRLEN];
+			inet_ntop(p->cfg.ips[j].family == 4 ? AF_INET : AF_INET6, p->cfg.ips[j].addr,
+				  t, sizeof(t));
+			snprintf(a, sizeof(a), "%s/%u", t, p->cfg.ips[j].plen);
+			reply_printf(s->r, " %s", a);
+			json_array_append_new(ips, json_string(a));
+		}
+		reply_printf(s->r, "%s\n", p->cfg.ra_mode ? " (ra)" : "");
+		json_array_append_new(ports, json_pack("{s:i,s:s,s:i,s:s,s:o,s:i}", "key",
+						       (json_int_t)p->cfg.key, "name", p->cfg.name,
+						       "network", (json_int_t)p->cfg.network, "mac",
+						       mac, "ips", ips, "ra_mode", p->cfg.ra_mode));
+	}
+	for (unsigned i = 0; i < rt->n_routes; i++) {
+		const struct dp_route_cfg *x = &rt->routes[i];
+		dp_ip_format(a, sizeof(a), &x->prefix);
+		if (x->gw.family)
+			dp_ip_format(g, sizeof(g), &x->gw);
+		else
+			snprintf(g, sizeof(g), "-");
+		reply_printf(s->r, "  route %s via %s dev %u\n", a, g, x->rport);
+		json_array_append_new(routes, json_pack("{s:s,s:s,s:i}", "prefix", a, "via", g,
+							"rport", (json_int_t)x->rport));
+	}
+	json_array_append_new(s->arr, json_pack("{s:i,s:s,s:o,s:o,s:i}", "key",
+						(json_int_t)rt->cfg.key, "name", rt->cfg.name,
+						"ports", ports, "routes", routes, "next_hops",
+						(int)rt->n_nh - 1));
+	return 0;
+}
+
+int cmd_show_routers(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	if (argc)
+		return reply_error(r, true, "unexpected argument");
+	struct show_l3 s = { .c = c, .r = r, .arr = json_array() };
+	dp_l3_foreach_router(dp_l3(c->dp), show_router, &s);
+	if (json_array_size(s.arr) == 0)
+		reply_printf(r, "no routers\n");
+	json_object_set_new(r->result, "routers", s.arr);
+	struct app_icmp_stats is;
+	app_icmp_get_stats(&is);
+	reply_printf(r, "icmp: %llu echo replies, %llu time exceeded (%llu rate limited), "
+		     "%llu RAs (%llu solicited), %llu ignored\n",
+		     (unsigned long long)is.echo_replies, (unsigned long long)is.time_exceeded,
+		     (unsigned long long)is.rate_limited, (unsigned long long)is.ra_sent,
+		     (unsigned long long)is.rs_answered, (unsigned long long)is.ignored);
+	json_object_set_new(r->result, "icmp", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+		"echo_replies", (json_int_t)is.echo_replies, "time_exceeded",
+		(json_int_t)is.time_exceeded, "rate_limited", (json_int_t)is.rate_limited,
+		"ra_sent", (json_int_t)is.ra_sent, "rs_answered", (json_int_t)is.rs_answered,
+		"ignored", (json_int_t)is.ignored));
 	return 0;
 }

@@ -91,6 +91,24 @@ int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t versio
 void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *why, void *arg),
 		    void *arg);
 
+/* DHCPv4 data of a held port (lc_dhcp.c, control thread): its first fixed
+ * IPv4 address on a subnet with enable_dhcp, and that subnet's options.
+ * Addresses in network order.  0, -ENOENT (no such lport / not held),
+ * -ENODATA (no fixed IPv4 on a DHCP-enabled subnet). */
+#define LC_DHCP_MAX_DNS 8
+#define LC_DHCP_MAX_ROUTES 30
+struct lc_dhcp_info {
+	uint8_t mac[6];
+	uint32_t ip, mask, gateway;    /* gateway 0: none */
+	uint32_t server_id;            /* gateway, else the subnet's first host */
+	uint32_t broadcast;
+	uint16_t mtu;                  /* the network's */
+	uint8_t n_dns, n_routes;
+	uint32_t dns[LC_DHCP_MAX_DNS];
+	struct { uint32_t dst, gw; uint8_t plen; } routes[LC_DHCP_MAX_ROUTES];
+};
+int lc_dhcp_lookup(struct lc *lc, uint32_t lport_key, struct lc_dhcp_info *out);
+
 /* Tests: feed one event as if the watch delivered it (control thread). */
 enum lc_ev_type { LC_EV_PUT, LC_EV_DELETE };
 int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *value,

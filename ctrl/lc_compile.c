@@ -90,6 +90,19 @@ static uint32_t vtep_of(struct lc_obj **v, size_t n, const char *host)
 	return 0;
 }
 
+/* Does a held IPv4 subnet of network id have enable_dhcp? */
+static bool net_dhcp4(struct lc_obj **v, size_t n, const char *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_SUBNET || !wanted(v[i]))
+			continue;
+		struct mdl_subnet *s = mdl_hdr_to_subnet(v[i]->o);
+		if (s->ip_version == 4 && s->enable_dhcp && strcmp(s->network_id, id) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int port_cfg(struct lc *lc, struct lc_obj **v, size_t nv, struct lc_obj *o,
 		    struct dp_lport_cfg *c)
 {
@@ -143,6 +156,7 @@ static int port_cfg(struct lc *lc, struct lc_obj **v, size_t nv, struct lc_obj *
 	}
 	c->port_security = p->port_security_enabled;
 	c->admin_up = p->admin_state_up;
+	c->dhcp_server = strcmp(p->device_owner, "network:dhcp") == 0;
 	int dpp = o->local ? lc_iface_port(lc, o->o->id) : -1;
 	c->dp_port = dpp >= 0 ? (uint16_t)dpp : DP_NO_PORT;
 	if (dpp < 0 && p->binding_host_id[0] && strcmp(p->binding_host_id, lc->cfg.chassis) != 0)
@@ -181,6 +195,7 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
 			continue;
 		if (net_cfg(lc, o, &c) < 0)
 			continue;   /* an older version stays until phase D removes it */
+		c.dhcp_v4 = net_dhcp4(v, n, o->o->id);
 		if (o->net && memcmp(o->net, &c, sizeof(c)) == 0) {
 			o->why[0] = 0;
 			continue;
@@ -295,6 +310,8 @@ void lc_compile(struct lc *lc)
 	}
 	/* C */
 	compile_ports(lc, v, n);
+	/* routers, after ports and before networks go (lc_compile_l3.c) */
+	lc_compile_l3(lc, v, n);
 	/* D */
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];

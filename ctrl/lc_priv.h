@@ -88,6 +88,7 @@ struct lc_obj {
 	struct dp_network_cfg *net;   /* what is in the tables (network) */
 	struct dp_lport_cfg *lp;      /* what is in the tables (port) */
 	uint32_t stale_net_key;       /* network key to delete at the end */
+	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
 	char why[96];                 /* skip reason ("" = fine) */
 	uint64_t why_version;         /* version the skip was counted for */
 };
@@ -145,6 +146,10 @@ void lc_reach_compute(struct lc *lc);
 
 /* lc_compile.c: makes the tables equal to the reachable objects. */
 void lc_compile(struct lc *lc);
+/* lc_compile_l3.c: routers -> L3 tables (routers, router ports, routes);
+ * runs after ports are compiled and before networks are deleted. */
+struct lc_l3_state;
+void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n);
 /* Mark an object skipped (counted once per version, logged rate-limited). */
 void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "ctrl.h"
+#include "app_dhcp.h"
+#include "app_icmp.h"
 
 typedef int cmd_fn(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 
@@ -24,6 +26,7 @@ static const struct cmd cmds[] = {
 	{ "show", "lports", cmd_show_lports, "show lports" },
 	{ "show", "ctrl", cmd_show_ctrl, "show ctrl" },
 	{ "show", "replica", cmd_show_replica, "show replica" },
+	{ "show", "dhcp", cmd_show_dhcp, "show dhcp" },
 	{ "dump", "fdb", cmd_dump_fdb, "dump fdb" },
 	{ "dump", "megaflows", cmd_dump_megaflows, "dump megaflows [--limit N]" },
 	{ "trace", NULL, cmd_trace, "trace PORT FLOW  |  trace PORT --hex HEXBYTES" },
@@ -38,6 +41,15 @@ static const struct cmd cmds[] = {
 	{ "lport", "del", cmd_lport_del, "lport del KEY" },
 	{ "port", "add", cmd_port_add, "port add NAME DEVARGS [--rxqs N] [--pmd LCORE] [--mtu N]" },
 	{ "port", "del", cmd_port_del, "port del NAME" },
+	{ "router", "add", cmd_router_add, "router add KEY [--name NAME]" },
+	{ "router", "del", cmd_router_del, "router del KEY" },
+	{ "rport", "add", cmd_rport_add,
+	  "rport add KEY --router R --network N --mac MAC --ip IP/LEN [--ip IP/LEN].. [--name NAME] "
+	  "[--ra none|slaac|dhcpv6-stateless|dhcpv6-stateful]" },
+	{ "rport", "del", cmd_rport_del, "rport del KEY" },
+	{ "route", "add", cmd_route_add, "route add ROUTER PREFIX via IP | dev RPORT" },
+	{ "route", "del", cmd_route_del, "route del ROUTER PREFIX" },
+	{ "show", "routers", cmd_show_routers, "show routers" },
 };
 
 static void usage_all(struct ctrl_reply *r)

@@ -24,6 +24,8 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "app_dhcp.h"
+#include "app_icmp.h"
 #include "ctrl.h"
 #include "lc.h"
 #include "punt.h"
@@ -231,17 +233,22 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctrl_telemetry_register(c);
+	app_dhcp_register(c);
+	app_icmp_register(c);
 	printf("wyvernd: ready: %u ports, %u PMD(s) on lcores %s, socket %s\n", cfg.n_ports,
 	       cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	fflush(stdout);
 	while (!c->stop) {
 		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts */
+		app_icmp_tick(c);    /* periodic router advertisements */
 	}
 	printf("wyvernd: shutting down\n");
 	rc = 0;
 out:
 	ctrl_mgmt_close(c, cfg.socket);
 	ctrl_telemetry_unregister();
+	app_dhcp_unregister();
+	app_icmp_unregister();
 	lc_destroy(c->lc);
 	c->lc = NULL;
 	dp_destroy(c->dp);

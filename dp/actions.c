@@ -20,6 +20,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 #include <rte_ether.h>
+#include <rte_arp.h>
 
 #include "dp_priv.h"
 
@@ -37,6 +38,8 @@ static const char *const act_names[DP_ACT__MAX] = {
 	[DP_ACT_DEC_TTL] = "dec_ttl",
 	[DP_ACT_PUSH_VLAN] = "push_vlan",
 	[DP_ACT_POP_VLAN] = "pop_vlan",
+	[DP_ACT_ARP_REPLY] = "arp_reply",
+	[DP_ACT_ND_ADVERT] = "nd_advert",
 };
 
 static const char *const punt_names[DP_PUNT__MAX] = {
@@ -90,6 +93,8 @@ int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsig
 			break;
 		case DP_ACT_SET_ETH_SRC:
 		case DP_ACT_SET_ETH_DST:
+		case DP_ACT_ARP_REPLY:
+		case DP_ACT_ND_ADVERT:
 			OUT("%s%s:%02x:%02x:%02x:%02x:%02x:%02x", sep, dp_action_name(a->type),
 			    d[0], d[1], d[2], d[3], d[4], d[5]);
 			break;
@@ -232,6 +237,76 @@ static void pop_vlan(struct rte_mbuf *m)
 	memmove((uint8_t *)eh + 4, eh, 2 * RTE_ETHER_ADDR_LEN);
 	rte_pktmbuf_adj(m, 4);
 	m->l2_len -= 4;
+}
+
+/* ARP request -> reply from mac, in place. */
+void dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac)
+{
+	if (m->data_len < m->l2_len + sizeof(struct rte_arp_hdr))
+		return;
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, m->l2_len);
+	uint8_t spa[4], tpa[4];
+	memcpy(&eh->dst_addr, &eh->src_addr, 6);
+	memcpy(&eh->src_addr, mac, 6);
+	ah->arp_opcode = htons(RTE_ARP_OP_REPLY);
+	memcpy(spa, &ah->arp_data.arp_sip, 4);
+	memcpy(tpa, &ah->arp_data.arp_tip, 4);
+	memcpy(&ah->arp_data.arp_tha, &ah->arp_data.arp_sha, 6);
+	memcpy(&ah->arp_data.arp_sha, mac, 6);
+	memcpy(&ah->arp_data.arp_sip, tpa, 4);
+	memcpy(&ah->arp_data.arp_tip, spa, 4);
+}
+
+/* ICMPv6 neighbor solicitation -> advertisement from mac, in place: the
+ * message is rebuilt right after the IPv6 header (extension headers go) as
+ * NA {R if router, S unless DAD, O} + target link-layer address option. */
+void dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	static const uint8_t unspec[16];
+	if (rte_pktmbuf_pkt_len(m) != m->data_len ||
+	    m->data_len < m->l2_len + m->l3_len + 24u)
+		return;
+	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len);
+	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len + m->l3_len);
+	uint8_t *dst = (uint8_t *)(ip6 + 1);
+	uint8_t target[16];
+	memcpy(target, icmp + 8, 16);
+	bool dad = memcmp(ip6->src_addr, unspec, 16) == 0;
+	/* eth: back to the sender (all-nodes multicast for DAD) */
+	memcpy(&eh->dst_addr, &eh->src_addr, 6);
+	if (dad) {
+		static const uint8_t mc[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+		memcpy(&eh->dst_addr, mc, 6);
+	}
+	memcpy(&eh->src_addr, mac, 6);
+	memcpy(ip6->dst_addr, dad ? all_nodes : ip6->src_addr, 16);
+	memcpy(ip6->src_addr, target, 16);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	ip6->payload_len = htons(32);
+	uint32_t want = m->l2_len + sizeof(*ip6) + 32u;
+	if (m->data_len < want) {
+		if (rte_pktmbuf_append(m, (uint16_t)(want - m->data_len)) == NULL)
+			return;
+	} else if (m->data_len > want) {
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - want));
+	}
+	m->l3_len = sizeof(*ip6);
+	dst[0] = 136;
+	dst[1] = 0;
+	dst[2] = dst[3] = 0;
+	dst[4] = (uint8_t)(((flags & 1) ? 0x80 : 0) | (dad ? 0 : 0x40) | 0x20);
+	dst[5] = dst[6] = dst[7] = 0;
+	memcpy(dst + 8, target, 16);
+	dst[24] = 2;   /* target link-layer address */
+	dst[25] = 1;
+	memcpy(dst + 26, mac, 6);
+	uint16_t *ck = (uint16_t *)(void *)(dst + 2);
+	*ck = 0;
+	*ck = rte_ipv6_udptcp_cksum(ip6, dst);
 }
 
 /* ---- consuming actions ------------------------------------------------ */
@@ -452,6 +527,14 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 		case DP_ACT_POP_VLAN:
 			for (unsigned j = 0; j < n; j++)
 				pop_vlan(pkts[j]);
+			break;
+		case DP_ACT_ARP_REPLY:
+			for (unsigned j = 0; j < n; j++)
+				dp_act_arp_reply(pkts[j], a->data);
+			break;
+		case DP_ACT_ND_ADVERT:
+			for (unsigned j = 0; j < n; j++)
+				dp_act_nd_advert(pkts[j], a->data, a->u32);
 			break;
 		default:
 			break;

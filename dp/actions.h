@@ -30,6 +30,10 @@ enum dp_action_type {
 	DP_ACT_DEC_TTL,     /* TTL/hop limit - 1; at 0 -> punt(ttl) */
 	DP_ACT_PUSH_VLAN,   /* port: TCI (host order) */
 	DP_ACT_POP_VLAN,
+	DP_ACT_ARP_REPLY,   /* data[0..5]: answer MAC; ARP request -> reply in place
+			     * (op 2, sha/spa/tha/tpa, eth src/dst); output to in_port next */
+	DP_ACT_ND_ADVERT,   /* data[0..5]: answer MAC, u32 bit0: router flag; ICMPv6 NS
+			     * -> NA in place (IPs, hop limit 255, TLL option, checksum) */
 	DP_ACT__MAX
 };
 

@@ -21,6 +21,7 @@
 #include <rte_malloc.h>
 
 #include "dp_priv.h"
+#include "table_l3.h"
 
 void dp_config_defaults(struct dp_config *c)
 {
@@ -46,6 +47,15 @@ void dp_invalidate(void *arg, const uint64_t *tags, unsigned n)
 	 * through dp_pmd_apply_invalidations. */
 }
 
+/* The tables' change callback: invalidate, then let the L3 tables derive
+ * their neighbor entries from changed lports. */
+static void tables_changed(void *arg, const uint64_t *tags, unsigned n)
+{
+	struct dp *dp = arg;
+	dp_invalidate(dp, tags, n);
+	dp_l3_tables_changed(dp->l3, tags, n);
+}
+
 struct dp *dp_create(const struct dp_config *cfg)
 {
 	struct dp *dp = rte_zmalloc("dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
@@ -68,8 +78,11 @@ struct dp *dp_create(const struct dp_config *cfg)
 	dp->rcu = rte_zmalloc("dp_rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_pmds) != 0)
 		goto fail;
-	dp->tables = dp_tables_create("wyv", dp->rcu, dp_invalidate, dp);
+	dp->tables = dp_tables_create("wyv", dp->rcu, tables_changed, dp);
 	if (dp->tables == NULL)
+		goto fail;
+	dp->l3 = dp_l3_create("wyv", dp->tables, dp->rcu, dp_invalidate, dp);
+	if (dp->l3 == NULL)
 		goto fail;
 	dp->punt_ring = rte_ring_create("wyv_punt", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (dp->punt_ring == NULL)
@@ -113,6 +126,7 @@ void dp_destroy(struct dp *dp)
 	}
 	if (dp->punt_evfd >= 0)
 		close(dp->punt_evfd);
+	dp_l3_destroy(dp->l3);
 	dp_tables_destroy(dp->tables);
 	rte_free(dp->rcu);
 	rte_mempool_free(dp->mp);
@@ -150,6 +164,11 @@ void dp_stop(struct dp *dp)
 struct dp_tables *dp_tables(struct dp *dp)
 {
 	return dp->tables;
+}
+
+struct dp_l3 *dp_l3(struct dp *dp)
+{
+	return dp->l3;
 }
 
 struct rte_mempool *dp_mempool(struct dp *dp)

@@ -93,6 +93,9 @@ int dp_start(struct dp *dp);    /* launch PMD threads */
 void dp_stop(struct dp *dp);    /* ask PMDs to stop and wait for them */
 
 struct dp_tables *dp_tables(struct dp *dp);
+/* The L3 tables (routers, router ports, neighbors; dp/table_l3.h). */
+struct dp_l3;
+struct dp_l3 *dp_l3(struct dp *dp);
 struct rte_mempool *dp_mempool(struct dp *dp);
 
 unsigned dp_n_pmds(const struct dp *dp);

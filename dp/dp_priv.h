@@ -96,6 +96,7 @@ struct dp {
 	struct dp_config cfg;
 	struct rte_mempool *mp;
 	struct dp_tables *tables;
+	struct dp_l3 *l3;            /* routers, router ports, neighbors (table_l3.h) */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt_ring;
 	int punt_evfd;               /* PMDs signal punts; the control thread polls it */
@@ -127,6 +128,9 @@ int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max);
 /* actions.c: run a list over a group of packets (all consumed). */
 void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsigned n_acts,
 			const uint16_t *flood_ports, struct rte_mbuf **pkts, unsigned n);
+/* actions.c: in-place answers (ARP reply, ND advertisement), exposed for tests */
+void dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac);
+void dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags);
 
 /* dp.c: the tables' change callback; publishes tags to the invalidation log */
 void dp_invalidate(void *dp, const uint64_t *tags, unsigned n);

@@ -9,6 +9,7 @@
 #include <rte_ether.h>
 
 #include "drop.h"
+#include "table_l3.h"
 #include "translate.h"
 
 enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x)
@@ -25,9 +26,20 @@ enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x)
 	DP_XL_MARK(x, eth_dst);
 	dp_xl_tag(x, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(x->network, dst)));
 	uint32_t lk = dp_table_fdb_lookup(x->t, x->network, dst);
+	if (lk == 0) /* a router port's MAC (same FDB tag) */
+		lk = dp_l3_rmac_lookup(x->l3, x->network, dst);
 	if (lk != 0) /* depend on the lport even when it does not exist (yet) */
 		dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, lk));
 	const struct dp_lport *p = lk ? dp_table_lport_get(x->t, lk) : NULL;
+	const struct dp_rport *rp = p == NULL ? dp_l3_rport_get(x->l3, lk) : NULL;
+	if (rp != NULL) {
+		x->route = true;
+		x->rport = rp;
+		dp_xl_log(x, "%02x:%02x:%02x:%02x:%02x:%02x -> router port %u (%s) of router %u: route",
+			  dst[0], dst[1], dst[2], dst[3], dst[4], dst[5], lk, rp->cfg.name,
+			  rp->cfg.router);
+		return DP_XL_NEXT;
+	}
 	if (p == NULL) {
 		dp_xl_log(x, "%02x:%02x:%02x:%02x:%02x:%02x unknown in network %u: flood",
 			  dst[0], dst[1], dst[2], dst[3], dst[4], dst[5], x->network);

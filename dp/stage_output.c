@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Stage 4, output: to the destination lport's dp port, or a flood to every
  * other local port of the network.  Remote destinations (other chassis)
- * belong to the overlay and are dropped here until it exists.
+ * belong to the overlay and are dropped here until it exists.  A routed
+ * packet (L3 rewrote it) may leave through its input port (hairpin).
  */
 #include "drop.h"
 #include "translate.h"
@@ -37,7 +38,7 @@ enum dp_xl_verdict dp_stage_output(struct dp_xlate *x)
 		dp_xl_log(x, "destination lport %u is not local (no overlay path)", d->key);
 		return dp_xl_drop(x, DP_DROP_NO_DEST);
 	}
-	if (d->dp_port == x->pkt->in_port) {
+	if (d->dp_port == x->pkt->in_port && !x->routed) {
 		dp_xl_log(x, "destination is the input port");
 		return dp_xl_drop(x, DP_DROP_NO_DEST);
 	}

@@ -10,7 +10,9 @@
  *  - ARP whose sender MAC/IP are its own (sender IP 0.0.0.0: ARP probe);
  *  - ND whose link-layer option is its MAC and, in an advertisement, whose
  *    target is its own address;
- *  - untagged frames.
+ *  - untagged frames;
+ *  - no DHCP server replies (IPv4 UDP 67->68) unless the port is a DHCP
+ *    server (dhcp_server: device_owner network:dhcp).
  * Everything it reads goes into the megaflow mask; fields are read only on
  * the branches that need them, so e.g. IPv4 UDP megaflows do not match on
  * L4 ports.
@@ -67,6 +69,21 @@ static bool ip_allowed(const struct dp_lport_cfg *c, const uint8_t *mac, uint8_t
 	return false;
 }
 
+/* Is the 16-bit network-order field equal to value (host order)?  Marks one
+ * differing bit when not (the highest: any one proves it, and one bit keeps
+ * the megaflow widest), all 16 bits when equal. */
+static bool mark_eq16(struct dp_xlate *x, uint16_t *mask, uint16_t field, uint16_t value)
+{
+	(void)x;
+	uint16_t diff = (uint16_t)(ntohs(field) ^ value);
+	if (diff == 0) {
+		*mask = 0xffff;
+		return true;
+	}
+	*mask |= htons((uint16_t)(0x8000u >> (__builtin_clz((unsigned)diff) - 16)));
+	return false;
+}
+
 /* fe80::/64 with the modified EUI-64 of mac */
 static bool is_eui64_ll(const uint8_t *mac, const uint8_t *ip)
 {
@@ -97,6 +114,15 @@ static enum dp_xl_verdict check_ipv4(struct dp_xlate *x, const struct dp_lport_c
 		inet_ntop(AF_INET, src, a, sizeof(a));
 		dp_xl_log(x, "source IP %s not allowed for this MAC", a);
 		return dp_xl_drop(x, DP_DROP_PSEC_IP);
+	}
+	/* DHCP server replies (UDP 67->68) only from DHCP server ports.  The
+	 * ports are tested first, each by one bit that proves "not 67"/"not
+	 * 68", so ordinary flows match neither ip_proto nor a port. */
+	if (!c->dhcp_server && mark_eq16(x, &x->out->mask.tp_src, x->pkt->tp_src, 67) &&
+	    mark_eq16(x, &x->out->mask.tp_dst, x->pkt->tp_dst, 68) &&
+	    DP_XL_READ(x, ip_proto) == 17) {
+		dp_xl_log(x, "DHCP server reply from a port that is not a DHCP server");
+		return dp_xl_drop(x, DP_DROP_PSEC_DHCP_SERVER);
 	}
 	return DP_XL_NEXT;
 }

@@ -58,6 +58,9 @@ struct dp_network_cfg {
 	char name[DP_NAME_LEN];
 	uint32_t vni;          /* segmentation id (overlay issue) */
 	uint16_t mtu;
+	bool dhcp_v4;          /* DHCPv4 from its ports is answered by the local
+				* controller (an IPv4 subnet has enable_dhcp);
+				* false: DHCP passes through to the network */
 };
 
 /* Published network: cfg plus the derived flood list of local ports. */
@@ -75,6 +78,8 @@ struct dp_lport_cfg {
 	uint8_t n_macs, n_ips, n_aaps;
 	bool port_security;
 	bool admin_up;
+	bool dhcp_server;      /* may send DHCP server replies (UDP 67->68);
+				* port security drops them from other ports */
 	struct rte_ether_addr macs[DP_LPORT_MAX_MACS];
 	struct dp_ip ips[DP_LPORT_MAX_IPS];          /* fixed IPs (host addresses) */
 	struct dp_aap aaps[DP_LPORT_MAX_AAPS];

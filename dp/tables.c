@@ -178,9 +178,12 @@ uint32_t dp_table_fdb_lookup(const struct dp_tables *t, uint32_t network, const 
 
 uint32_t dp_fdb_tag_key(uint32_t network, const uint8_t mac[6])
 {
-	struct fdb_key k;
-	fdb_key_make(&k, network, mac);
-	return rte_hash_crc(&k, sizeof(k), 0x5eed);
+	/* hash values, not a struct's bytes: rte_hash_crc inlined over a
+	 * freshly built struct reads it as words, and under LTO strict aliasing
+	 * let the compiler hoist those reads above the stores */
+	uint64_t m = 0;
+	memcpy(&m, mac, 6);
+	return rte_hash_crc_4byte(network, rte_hash_crc_8byte(m, 0x5eed));
 }
 
 /* ---- networks ---------------------------------------------------------- */

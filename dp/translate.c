@@ -7,19 +7,26 @@
 
 #include "drop.h"
 #include "parse.h"
+#include "table_l3.h"
 #include "translate.h"
 
 static const char *const stage_names[DP_STAGE__MAX] = {
 	[DP_STAGE_CLASSIFY] = "classify",
 	[DP_STAGE_PORT_SEC] = "port-security",
+	[DP_STAGE_DHCP] = "dhcp",
+	[DP_STAGE_ARP] = "arp-nd",
 	[DP_STAGE_L2] = "l2-lookup",
+	[DP_STAGE_L3] = "l3-routing",
 	[DP_STAGE_OUTPUT] = "output",
 };
 
 static enum dp_xl_verdict (*const stages[DP_STAGE__MAX])(struct dp_xlate *) = {
 	[DP_STAGE_CLASSIFY] = dp_stage_classify,
 	[DP_STAGE_PORT_SEC] = dp_stage_port_sec,
+	[DP_STAGE_DHCP] = dp_stage_dhcp,
+	[DP_STAGE_ARP] = dp_stage_arp,
 	[DP_STAGE_L2] = dp_stage_l2,
+	[DP_STAGE_L3] = dp_stage_l3,
 	[DP_STAGE_OUTPUT] = dp_stage_output,
 };
 
@@ -118,6 +125,7 @@ void dp_translate(const struct dp_tables *t, const struct dp_flow_key *key,
 		.pkt = key,
 		.out = spec,
 		.trace = trace,
+		.l3 = dp_l3_find(t),
 	};
 	memset(&spec->mask, 0, sizeof(spec->mask));
 	spec->key = *key;

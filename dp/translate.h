@@ -24,7 +24,10 @@
 enum dp_stage_id {
 	DP_STAGE_CLASSIFY,
 	DP_STAGE_PORT_SEC,
+	DP_STAGE_DHCP,
+	DP_STAGE_ARP,
 	DP_STAGE_L2,
+	DP_STAGE_L3,
 	DP_STAGE_OUTPUT,
 	DP_STAGE__MAX
 };
@@ -34,6 +37,8 @@ enum dp_xl_verdict {
 	DP_XL_NEXT,      /* continue with the next stage */
 	DP_XL_DONE,      /* terminal action emitted */
 };
+
+struct dp_l3;
 
 struct dp_trace_buf {
 	char *buf;
@@ -51,6 +56,10 @@ struct dp_xlate {
 	const struct dp_network *net;
 	const struct dp_lport *dst;
 	bool flood;                      /* L2 decided: flood in network */
+	bool route;                      /* L2 found a router port: L3 routes */
+	bool routed;                     /* L3 rewrote it for dst (may hairpin) */
+	const void *rport;               /* struct dp_rport the packet was sent to */
+	const struct dp_l3 *l3;          /* L3 tables of t (NULL: none) */
 	struct dp_trace_buf *trace;      /* NULL unless tracing */
 	enum dp_stage_id stage;
 	int overflow;                    /* too many actions/tags/flood ports */
@@ -85,7 +94,10 @@ void dp_xl_log(struct dp_xlate *x, const char *fmt, ...) __attribute__((format(p
 /* Stages, in pipeline order; each in its own file. */
 enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x);
+enum dp_xl_verdict dp_stage_dhcp(struct dp_xlate *x);
+enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x);
+enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_output(struct dp_xlate *x);
 
 #endif

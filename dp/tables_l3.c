@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/tables_l3.c — routers + FIBs, router ports, router MACs, neighbors
+ * (see table_l3.h).
+ *
+ * Four rte_hash tables in lock-free-reader mode (one writer):
+ *   routers : router key -> struct dp_router *  (cfg, rports, routes, FIBs)
+ *   rports  : rport key  -> struct dp_rport *
+ *   rmac    : (network, MAC) -> rport key
+ *   neigh   : (network, family, IP) -> struct dp_neigh *
+ * plus a writer-only hash lport key -> the neighbor entries derived from it
+ * (so an lport update or delete retracts exactly what it installed).
+ *
+ * FIBs: a router change builds a complete new router object with new FIBs
+ * (rte_fib DIR24_8 with 1-byte next hops: 16 MB per IPv4 FIB, at most 100
+ * prefixes longer than /24 (tbl8 groups; 1-byte next hops cap them at 127);
+ * rte_fib6 TRIE
+ * with 2-byte next hops: 32 MB per IPv6 FIB; created only when the router has
+ * routes of that family), publishes it, waits a grace period, then frees the
+ * old object and its FIBs.  Routes change rarely; the cost is one FIB build
+ * (milliseconds) per router change on the control thread.
+ *
+ * Conflicts: a neighbor (network, IP) has one owner; the last put wins and a
+ * delete only removes an entry its owner installed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_errno.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "table_l3.h"
+
+#define ROUTERS_MAX 4096
+#define RPORTS_MAX  16384
+#define NEIGH_MAX   262144
+#define LPREC_MAX   131072
+#define L3_REG_MAX  16
+
+struct rmac_key {
+	uint32_t network;
+	uint8_t mac[6];
+	uint8_t pad[2];
+};
+
+struct neigh_key {
+	uint32_t network;
+	uint8_t family;
+	uint8_t pad[3];
+	uint8_t ip[16];
+};
+
+/* writer-only: what neighbor entries an lport contributed */
+struct lp_rec {
+	uint32_t network;
+	uint8_t n;
+	struct dp_ip ips[DP_LPORT_MAX_IPS];
+	struct rte_ether_addr mac;
+};
+
+struct dp_l3 {
+	struct dp_tables *t;
+	struct rte_rcu_qsbr *rcu;
+	dp_tables_change_cb *on_change;
+	void *cb_arg;
+	char name[32];
+	struct rte_hash *routers, *rports, *rmac, *neigh, *lprec;
+	uint32_t fib_seq;
+};
+
+static struct {
+	const struct dp_tables *t;
+	struct dp_l3 *l3;
+} reg[L3_REG_MAX];
+
+/* ---- helpers ------------------------------------------------------------ */
+
+void dp_l3_eui64_ll(uint8_t out[16], const uint8_t mac[6])
+{
+	memset(out, 0, 16);
+	out[0] = 0xfe;
+	out[1] = 0x80;
+	out[8] = (uint8_t)(mac[0] ^ 0x02);
+	out[9] = mac[1];
+	out[10] = mac[2];
+	out[11] = 0xff;
+	out[12] = 0xfe;
+	out[13] = mac[3];
+	out[14] = mac[4];
+	out[15] = mac[5];
+}
+
+static unsigned alen(uint8_t family)
+{
+	return family == 4 ? 4 : 16;
+}
+
+static struct rte_hash *make_hash(const char *prefix, const char *what, uint32_t entries,
+				  uint32_t key_len, bool lf)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters p = {
+		.entries = entries,
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = SOCKET_ID_ANY,
+		.extra_flag = lf ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+					   RTE_HASH_EXTRA_FLAGS_EXT_TABLE
+				 : RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	snprintf(name, sizeof(name), "%s_%s", prefix, what);
+	p.name = name;
+	return rte_hash_create(&p);
+}
+
+static void rmac_key_make(struct rmac_key *k, uint32_t network, const uint8_t mac[6])
+{
+	memset(k, 0, sizeof(*k));
+	k->network = network;
+	memcpy(k->mac, mac, 6);
+}
+
+static void neigh_key_make(struct neigh_key *k, uint32_t network, uint8_t family,
+			   const uint8_t *ip)
+{
+	memset(k, 0, sizeof(*k));
+	k->network = network;
+	k->family = family;
+	memcpy(k->ip, ip, alen(family));
+}
+
+uint32_t dp_neigh_tag_key(uint32_t network, uint8_t family, const uint8_t *ip)
+{
+	struct neigh_key k;
+	uint64_t w[sizeof(k) / 8];
+	neigh_key_make(&k, network, family, ip);
+	/* hash a word copy: rte_hash_crc reads uint64_t words, and inlined
+	 * (LTO) over the struct, strict aliasing lets the reads move above
+	 * the stores that built the key */
+	memcpy(w, &k, sizeof(k));
+	return rte_hash_crc(w, sizeof(w), 0x4e16);
+}
+
+static void grace_period(struct dp_l3 *l3)
+{
+	if (l3->rcu != NULL)
+		rte_rcu_qsbr_synchronize(l3->rcu, RTE_QSBR_THRID_INVALID);
+}
+
+/* A batch of changes: tags to report and objects to free after one grace
+ * period. */
+struct l3_change {
+	uint64_t tags[64];
+	unsigned n_tags;
+	bool overflow;
+	void *to_free[64];
+	unsigned n_free;
+	struct dp_router *routers_free[2];
+	unsigned n_rfree;
+	int32_t neigh_pos[32];
+	unsigned n_npos;
+	int32_t rmac_pos, rport_pos, router_pos;
+};
+
+static void ch_init(struct l3_change *ch)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->rmac_pos = ch->rport_pos = ch->router_pos = -1;
+}
+
+static void ch_tag(struct l3_change *ch, uint64_t tag)
+{
+	for (unsigned i = 0; i < ch->n_tags; i++)
+		if (ch->tags[i] == tag)
+			return;
+	if (ch->n_tags < RTE_DIM(ch->tags))
+		ch->tags[ch->n_tags++] = tag;
+	else
+		ch->overflow = true;
+}
+
+static void router_free(struct dp_router *r)
+{
+	if (r == NULL)
+		return;
+	rte_fib_free(r->fib4);
+	rte_fib6_free(r->fib6);
+	rte_free(r);
+}
+
+static void ch_finish(struct dp_l3 *l3, struct l3_change *ch)
+{
+	grace_period(l3);
+	for (unsigned i = 0; i < ch->n_free; i++)
+		rte_free(ch->to_free[i]);
+	for (unsigned i = 0; i < ch->n_rfree; i++)
+		router_free(ch->routers_free[i]);
+	for (unsigned i = 0; i < ch->n_npos; i++)
+		rte_hash_free_key_with_position(l3->neigh, ch->neigh_pos[i]);
+	if (ch->rmac_pos >= 0)
+		rte_hash_free_key_with_position(l3->rmac, ch->rmac_pos);
+	if (ch->rport_pos >= 0)
+		rte_hash_free_key_with_position(l3->rports, ch->rport_pos);
+	if (ch->router_pos >= 0)
+		rte_hash_free_key_with_position(l3->routers, ch->router_pos);
+	if (l3->on_change == NULL)
+		return;
+	if (ch->overflow) {
+		/* more tags than a batch holds: say "everything of these
+		 * routers/networks" through a flush-sized burst of tags */
+		uint64_t z = DP_TAG(0, 0);
+		for (unsigned i = 0; i < 1024; i++)
+			l3->on_change(l3->cb_arg, &z, 1);
+	}
+	if (ch->n_tags)
+		l3->on_change(l3->cb_arg, ch->tags, ch->n_tags);
+}
+
+/* ---- create/destroy -------------------------------------------------------- */
+
+struct dp_l3 *dp_l3_create(const char *name, struct dp_tables *t, struct rte_rcu_qsbr *rcu,
+			   dp_tables_change_cb *on_change, void *arg)
+{
+	unsigned slot;
+	for (slot = 0; slot < L3_REG_MAX; slot++)
+		if (reg[slot].t == NULL)
+			break;
+	if (slot == L3_REG_MAX || t == NULL) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	struct dp_l3 *l3 = rte_zmalloc("dp_l3", sizeof(*l3), RTE_CACHE_LINE_SIZE);
+	if (l3 == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	l3->t = t;
+	l3->rcu = rcu;
+	l3->on_change = on_change;
+	l3->cb_arg = arg;
+	snprintf(l3->name, sizeof(l3->name), "%s", name);
+	l3->routers = make_hash(name, "rtr", ROUTERS_MAX, sizeof(uint32_t), true);
+	l3->rports = make_hash(name, "rp", RPORTS_MAX, sizeof(uint32_t), true);
+	l3->rmac = make_hash(name, "rmac", RPORTS_MAX, sizeof(struct rmac_key), true);
+	l3->neigh = make_hash(name, "nb", NEIGH_MAX, sizeof(struct neigh_key), true);
+	l3->lprec = make_hash(name, "lpr", LPREC_MAX, sizeof(uint32_t), false);
+	if (!l3->routers || !l3->rports || !l3->rmac || !l3->neigh || !l3->lprec) {
+		dp_l3_destroy(l3);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	__atomic_store_n(&reg[slot].l3, l3, __ATOMIC_RELEASE);
+	__atomic_store_n(&reg[slot].t, t, __ATOMIC_RELEASE);
+	return l3;
+}
+
+void dp_l3_destroy(struct dp_l3 *l3)
+{
+	if (l3 == NULL)
+		return;
+	for (unsigned i = 0; i < L3_REG_MAX; i++)
+		if (reg[i].l3 == l3) {
+			__atomic_store_n(&reg[i].t, NULL, __ATOMIC_RELEASE);
+			reg[i].l3 = NULL;
+		}
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	if (l3->routers) {
+		while (rte_hash_iterate(l3->routers, &k, &d, &it) >= 0)
+			router_free(d);
+		rte_hash_free(l3->routers);
+	}
+	struct rte_hash *owned[] = { l3->rports, l3->neigh, l3->lprec };
+	for (unsigned i = 0; i < RTE_DIM(owned); i++) {
+		if (owned[i] == NULL)
+			continue;
+		it = 0;
+		while (rte_hash_iterate(owned[i], &k, &d, &it) >= 0)
+			owned[i] == l3->lprec ? free(d) : rte_free(d);
+		rte_hash_free(owned[i]);
+	}
+	rte_hash_free(l3->rmac);
+	rte_free(l3);
+}
+
+struct dp_l3 *dp_l3_find(const struct dp_tables *t)
+{
+	for (unsigned i = 0; i < L3_REG_MAX; i++)
+		if (__atomic_load_n(&reg[i].t, __ATOMIC_ACQUIRE) == t && t != NULL)
+			return reg[i].l3;
+	return NULL;
+}
+
+/* ---- readers ------------------------------------------------------------- */
+
+const struct dp_router *dp_l3_router_get(const struct dp_l3 *l3, uint32_t key)
+{
+	void *d;
+	if (l3 == NULL || rte_hash_lookup_data(l3->routers, &key, &d) < 0)
+		return NULL;
+	return d;
+}
+
+const struct dp_rport *dp_l3_rport_get(const struct dp_l3 *l3, uint32_t key)
+{
+	void *d;
+	if (l3 == NULL || key == 0 || rte_hash_lookup_data(l3->rports, &key, &d) < 0)
+		return NULL;
+	return d;
+}
+
+uint32_t dp_l3_rmac_lookup(const struct dp_l3 *l3, uint32_t network, const uint8_t mac[6])
+{
+	struct rmac_key k;
+	void *d;
+	if (l3 == NULL)
+		return 0;
+	rmac_key_make(&k, network, mac);
+	if (rte_hash_lookup_data(l3->rmac, &k, &d) < 0)
+		return 0;
+	return (uint32_t)(uintptr_t)d;
+}
+
+const struct dp_neigh *dp_l3_neigh_get(const struct dp_l3 *l3, uint32_t network,
+				       uint8_t family, const uint8_t *ip)
+{
+	struct neigh_key k;
+	void *d;
+	if (l3 == NULL)
+		return NULL;
+	neigh_key_make(&k, network, family, ip);
+	if (rte_hash_lookup_data(l3->neigh, &k, &d) < 0)
+		return NULL;
+	return d;
+}
+
+const struct dp_l3_nh *dp_l3_route_lookup(const struct dp_router *r, uint8_t family,
+					  const uint8_t *ip)
+{
+	uint64_t nh = 0;
+	if (family == 4 && r->fib4 != NULL) {
+		uint32_t a;
+		memcpy(&a, ip, 4);
+		a = ntohl(a);
+		rte_fib_lookup_bulk(r->fib4, &a, &nh, 1);
+	} else if (family == 6 && r->fib6 != NULL) {
+		uint8_t a[1][16];
+		memcpy(a[0], ip, 16);
+		rte_fib6_lookup_bulk(r->fib6, a, &nh, 1);
+	}
+	if (nh == 0 || nh >= r->n_nh)
+		return NULL;
+	return &r->nh[nh];
+}
+
+const struct dp_rport *dp_l3_router_owns(const struct dp_l3 *l3, const struct dp_router *r,
+					 uint8_t family, const uint8_t *ip)
+{
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
+		if (p == NULL)
+			continue;
+		for (unsigned j = 0; j < p->cfg.n_ips; j++)
+			if (p->cfg.ips[j].family == family &&
+			    memcmp(p->cfg.ips[j].addr, ip, alen(family)) == 0)
+				return p;
+		if (family == 6) {
+			uint8_t ll[16];
+			dp_l3_eui64_ll(ll, p->cfg.mac.addr_bytes);
+			if (memcmp(ll, ip, 16) == 0)
+				return p;
+		}
+	}
+	return NULL;
+}
+
+const struct dp_rport *dp_l3_router_rport_on(const struct dp_l3 *l3, const struct dp_router *r,
+					     uint32_t network)
+{
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
+		if (p != NULL && p->cfg.network == network)
+			return p;
+	}
+	return NULL;
+}
+
+/* ---- FIB build ---------------------------------------------------------------- */
+
+static void prefix_of(struct dp_ip *out, const struct dp_ip *a)
+{
+	*out = *a;
+	unsigned bits = a->family == 4 ? 32 : 128;
+	for (unsigned b = a->plen; b < bits; b++)
+		out->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+}
+
+/* The rport of r whose connected prefix holds gw (longest), 0 if none. */
+static uint32_t rport_for_gw(const struct dp_l3 *l3, const struct dp_router *r,
+			     const struct dp_ip *gw)
+{
+	uint32_t best = 0;
+	int best_len = -1;
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
+		for (unsigned j = 0; p && j < p->cfg.n_ips; j++) {
+			struct dp_ip pf;
+			prefix_of(&pf, &p->cfg.ips[j]);
+			if (dp_ip_in_prefix(&pf, gw->family, gw->addr) && (int)pf.plen > best_len) {
+				best = p->cfg.key;
+				best_len = pf.plen;
+			}
+		}
+	}
+	return best;
+}
+
+static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct dp_ip *pf, uint64_t nh)
+{
+	char name[64];   /* RTE_FIB_NAMESIZE (internal header) */
+	if (pf->family == 4) {
+		if (r->fib4 == NULL) {
+			struct rte_fib_conf c = {
+				.type = RTE_FIB_DIR24_8,
+				.default_nh = 0,
+				.max_routes = DP_ROUTER_MAX_NH * 2,
+				.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_1B, .num_tbl8 = 100 },
+			};
+			snprintf(name, sizeof(name), "%s_f4_%u", l3->name, ++l3->fib_seq);
+			r->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c);
+			if (r->fib4 == NULL)
+				return -ENOMEM;
+		}
+		uint32_t a;
+		memcpy(&a, pf->addr, 4);
+		return rte_fib_add(r->fib4, ntohl(a), pf->plen, nh);
+	}
+	if (r->fib6 == NULL) {
+		struct rte_fib6_conf c = {
+			.type = RTE_FIB6_TRIE,
+			.default_nh = 0,
+			.max_routes = DP_ROUTER_MAX_NH * 2,
+			.trie = { .nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = 1024 },
+		};
+		snprintf(name, sizeof(name), "%s_f6_%u", l3->name, ++l3->fib_seq);
+		r->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c);
+		if (r->fib6 == NULL)
+			return -ENOMEM;
+	}
+	return rte_fib6_add(r->fib6, pf->addr, pf->plen, nh);
+}
+
+/* Fill r's next hops and FIBs from its rports (as published now) and
+ * routes. Extra routes go in first so that a connected prefix wins over an
+ * extra route for the same prefix. Unresolvable routes are left out. */
+static int router_build(struct dp_l3 *l3, struct dp_router *r)
+{
+	r->fib4 = NULL;
+	r->fib6 = NULL;
+	r->n_nh = 1;
+	memset(&r->nh[0], 0, sizeof(r->nh[0]));
+	for (unsigned i = 0; i < r->n_routes; i++) {
+		const struct dp_route_cfg *rt = &r->routes[i];
+		uint32_t out = rt->rport;
+		if (out == 0 && rt->gw.family != 0)
+			out = rport_for_gw(l3, r, &rt->gw);
+		if (out == 0)
+			continue;
+		struct dp_l3_nh *nh = &r->nh[r->n_nh];
+		memset(nh, 0, sizeof(*nh));
+		nh->rport = out;
+		nh->family = rt->prefix.family;
+		nh->plen = rt->prefix.plen;
+		memcpy(nh->prefix, rt->prefix.addr, 16);
+		nh->connected = rt->gw.family == 0;
+		memcpy(nh->gw, rt->gw.addr, 16);
+		int rc = fib_add(l3, r, &rt->prefix, r->n_nh);
+		if (rc < 0)
+			return rc;
+		r->n_nh++;
+	}
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
+		for (unsigned j = 0; p && j < p->cfg.n_ips; j++) {
+			struct dp_ip pf;
+			prefix_of(&pf, &p->cfg.ips[j]);
+			struct dp_l3_nh *nh = &r->nh[r->n_nh];
+			memset(nh, 0, sizeof(*nh));
+			nh->rport = p->cfg.key;
+			nh->family = pf.family;
+			nh->plen = pf.plen;
+			memcpy(nh->prefix, pf.addr, 16);
+			nh->connected = 1;
+			int rc = fib_add(l3, r, &pf, r->n_nh);
+			if (rc < 0)
+				return rc;
+			r->n_nh++;
+		}
+	}
+	return 0;
+}
+
+/* Publish a new version of a router built from tmpl (rports/routes set).
+ * old: the published version (freed after the batch's grace period). */
+static int router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_router *tmpl,
+			  const struct dp_router *old)
+{
+	struct dp_router *r = rte_malloc("dp_router", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL)
+		return -ENOMEM;
+	memcpy(r, tmpl, sizeof(*r));
+	int rc = router_build(l3, r);
+	if (rc < 0) {
+		router_free(r);
+		return rc;
+	}
+	int32_t pos = rte_hash_add_key_data(l3->routers, &r->cfg.key, r);
+	if (pos < 0) {
+		router_free(r);
+		return -ENOSPC;
+	}
+	if (old != NULL)
+		ch->routers_free[ch->n_rfree++] = (struct dp_router *)(uintptr_t)old;
+	ch_tag(ch, DP_TAG(DP_TAG_ROUTER, r->cfg.key));
+	return 0;
+}
+
+/* ---- neighbors ----------------------------------------------------------------- */
+
+static int neigh_put(struct dp_l3 *l3, struct l3_change *ch, uint32_t network, uint8_t family,
+		     const uint8_t *ip, const struct rte_ether_addr *mac, uint32_t lport,
+		     uint32_t router)
+{
+	const struct dp_neigh *old = dp_l3_neigh_get(l3, network, family, ip);
+	if (old && rte_is_same_ether_addr(&old->mac, mac) && old->lport == lport &&
+	    old->router == router)
+		return 0;
+	if (ch->n_free >= RTE_DIM(ch->to_free))
+		return -ENOSPC;
+	struct dp_neigh *n = rte_malloc("dp_neigh", sizeof(*n), 0);
+	if (n == NULL)
+		return -ENOMEM;
+	n->mac = *mac;
+	n->lport = lport;
+	n->router = router;
+	struct neigh_key k;
+	neigh_key_make(&k, network, family, ip);
+	if (rte_hash_add_key_data(l3->neigh, &k, n) < 0) {
+		rte_free(n);
+		return -ENOSPC;
+	}
+	if (old)
+		ch->to_free[ch->n_free++] = (void *)(uintptr_t)old;
+	ch_tag(ch, DP_TAG(DP_TAG_NEIGH, dp_neigh_tag_key(network, family, ip)));
+	return 0;
+}
+
+/* Remove (network, ip) if owner installed it. */
+static void neigh_del(struct dp_l3 *l3, struct l3_change *ch, uint32_t network, uint8_t family,
+		      const uint8_t *ip, uint32_t owner)
+{
+	const struct dp_neigh *old = dp_l3_neigh_get(l3, network, family, ip);
+	if (old == NULL || old->lport != owner || ch->n_free >= RTE_DIM(ch->to_free) ||
+	    ch->n_npos >= RTE_DIM(ch->neigh_pos))
+		return;
+	struct neigh_key k;
+	neigh_key_make(&k, network, family, ip);
+	int32_t pos = rte_hash_del_key(l3->neigh, &k);
+	if (pos < 0)
+		return;
+	ch->neigh_pos[ch->n_npos++] = pos;
+	ch->to_free[ch->n_free++] = (void *)(uintptr_t)old;
+	ch_tag(ch, DP_TAG(DP_TAG_NEIGH, dp_neigh_tag_key(network, family, ip)));
+}
+
+static bool rport_has_v6(const struct dp_rport_cfg *c)
+{
+	for (unsigned i = 0; i < c->n_ips; i++)
+		if (c->ips[i].family == 6)
+			return true;
+	return false;
+}
+
+static bool ip_in_list(const struct dp_ip *ips, unsigned n, const struct dp_ip *ip)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ips[i].family == ip->family && memcmp(ips[i].addr, ip->addr, 16) == 0)
+			return true;
+	return false;
+}
+
+static void rport_neigh_del(struct dp_l3 *l3, struct l3_change *ch, const struct dp_rport_cfg *o,
+			    const struct dp_rport_cfg *keep)
+{
+	bool same = keep && keep->network == o->network &&
+		    rte_is_same_ether_addr(&keep->mac, &o->mac);
+	for (unsigned i = 0; i < o->n_ips; i++)
+		if (!same || !ip_in_list(keep->ips, keep->n_ips, &o->ips[i]))
+			neigh_del(l3, ch, o->network, o->ips[i].family, o->ips[i].addr, o->key);
+	if (rport_has_v6(o) && (!same || !rport_has_v6(keep))) {
+		uint8_t ll[16];
+		dp_l3_eui64_ll(ll, o->mac.addr_bytes);
+		neigh_del(l3, ch, o->network, 6, ll, o->key);
+	}
+}
+
+static int rport_neigh_put(struct dp_l3 *l3, struct l3_change *ch, const struct dp_rport_cfg *c)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < c->n_ips && rc == 0; i++)
+		rc = neigh_put(l3, ch, c->network, c->ips[i].family, c->ips[i].addr, &c->mac,
+			       c->key, c->router);
+	if (rc == 0 && rport_has_v6(c)) {
+		uint8_t ll[16];
+		dp_l3_eui64_ll(ll, c->mac.addr_bytes);
+		rc = neigh_put(l3, ch, c->network, 6, ll, &c->mac, c->key, c->router);
+	}
+	return rc;
+}
+
+void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n)
+{
+	if (l3 == NULL)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (DP_TAG_TYPE(tags[i]) != DP_TAG_LPORT)
+			continue;
+		uint32_t key = DP_TAG_KEY(tags[i]);
+		if (dp_l3_rport_get(l3, key) != NULL)
+			continue;
+		const struct dp_lport *p = dp_table_lport_get(l3->t, key);
+		struct lp_rec *old = NULL, nw = { 0 };
+		void *d;
+		if (rte_hash_lookup_data(l3->lprec, &key, &d) >= 0)
+			old = d;
+		if (p != NULL) {
+			nw.network = p->cfg.network;
+			nw.mac = p->cfg.macs[0];
+			for (unsigned j = 0; j < p->cfg.n_ips; j++)
+				nw.ips[nw.n++] = p->cfg.ips[j];
+		}
+		struct l3_change ch;
+		ch_init(&ch);
+		bool same = old && old->network == nw.network &&
+			    rte_is_same_ether_addr(&old->mac, &nw.mac);
+		for (unsigned j = 0; old && j < old->n; j++)
+			if (!same || !ip_in_list(nw.ips, nw.n, &old->ips[j]))
+				neigh_del(l3, &ch, old->network, old->ips[j].family,
+					  old->ips[j].addr, key);
+		for (unsigned j = 0; j < nw.n; j++)
+			neigh_put(l3, &ch, nw.network, nw.ips[j].family, nw.ips[j].addr, &nw.mac,
+				  key, 0);
+		if (p != NULL && nw.n > 0) {
+			struct lp_rec *r = old ? old : malloc(sizeof(*r));
+			if (r != NULL) {
+				*r = nw;
+				if (old == NULL && rte_hash_add_key_data(l3->lprec, &key, r) < 0)
+					free(r);
+			}
+		} else if (old != NULL) {
+			rte_hash_del_key(l3->lprec, &key);
+			free(old);
+		}
+		if (ch.n_tags || ch.n_free)
+			ch_finish(l3, &ch);
+	}
+}
+
+/* ---- routers --------------------------------------------------------------------- */
+
+int dp_l3_router_put(struct dp_l3 *l3, const struct dp_router_cfg *cfg)
+{
+	if (cfg == NULL || cfg->key == 0 || memchr(cfg->name, 0, sizeof(cfg->name)) == NULL)
+		return -EINVAL;
+	if (dp_table_lport_get(l3->t, cfg->key) != NULL || dp_l3_rport_get(l3, cfg->key) != NULL)
+		return -EEXIST;
+	const struct dp_router *old = dp_l3_router_get(l3, cfg->key);
+	struct dp_router *tmpl = calloc(1, sizeof(*tmpl));
+	if (tmpl == NULL)
+		return -ENOMEM;
+	if (old)
+		memcpy(tmpl, old, sizeof(*tmpl));
+	tmpl->cfg = *cfg;
+	struct l3_change ch;
+	ch_init(&ch);
+	int rc = router_publish(l3, &ch, tmpl, old);
+	free(tmpl);
+	if (rc == 0)
+		ch_finish(l3, &ch);
+	return rc;
+}
+
+int dp_l3_router_del(struct dp_l3 *l3, uint32_t key)
+{
+	const struct dp_router *old = dp_l3_router_get(l3, key);
+	if (old == NULL)
+		return -ENOENT;
+	if (old->n_rports > 0)
+		return -EBUSY;
+	struct l3_change ch;
+	ch_init(&ch);
+	ch.router_pos = rte_hash_del_key(l3->routers, &key);
+	ch.routers_free[ch.n_rfree++] = (struct dp_router *)(uintptr_t)old;
+	ch_tag(&ch, DP_TAG(DP_TAG_ROUTER, key));
+	ch_finish(l3, &ch);
+	return 0;
+}
+
+/* ---- router ports ------------------------------------------------------------------ */
+
+static int rport_validate(struct dp_l3 *l3, const struct dp_rport_cfg *c,
+			  const struct dp_router **rout)
+{
+	if (c->key == 0 || c->router == 0 || c->network == 0 || c->n_ips > DP_RPORT_MAX_IPS ||
+	    memchr(c->name, 0, sizeof(c->name)) == NULL || !rte_is_unicast_ether_addr(&c->mac) ||
+	    rte_is_zero_ether_addr(&c->mac) || c->ra_mode > DP_RA_DHCPV6_STATEFUL)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->n_ips; i++) {
+		const struct dp_ip *ip = &c->ips[i];
+		if ((ip->family != 4 && ip->family != 6) || ip->plen > (ip->family == 4 ? 32 : 128))
+			return -EINVAL;
+	}
+	const struct dp_router *r = dp_l3_router_get(l3, c->router);
+	if (r == NULL || dp_table_network_get(l3->t, c->network) == NULL)
+		return -ENOENT;
+	if (dp_table_lport_get(l3->t, c->key) != NULL || dp_l3_router_get(l3, c->key) != NULL)
+		return -EEXIST;
+	if (dp_table_fdb_lookup(l3->t, c->network, c->mac.addr_bytes) != 0)
+		return -EEXIST;
+	uint32_t owner = dp_l3_rmac_lookup(l3, c->network, c->mac.addr_bytes);
+	if (owner != 0 && owner != c->key)
+		return -EEXIST;
+	bool member = false;
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		if (r->rports[i] == c->key) {
+			member = true;
+			continue;
+		}
+		const struct dp_rport *o = dp_l3_rport_get(l3, r->rports[i]);
+		if (o && o->cfg.network == c->network)
+			return -EEXIST;
+	}
+	const struct dp_rport *old = dp_l3_rport_get(l3, c->key);
+	if (old && old->cfg.router != c->router)
+		return -EEXIST; /* moving between routers: delete first */
+	if (!member && r->n_rports >= DP_ROUTER_MAX_RPORTS)
+		return -ENOSPC;
+	*rout = r;
+	return 0;
+}
+
+int dp_l3_rport_put(struct dp_l3 *l3, const struct dp_rport_cfg *cfg)
+{
+	const struct dp_router *r;
+	if (cfg == NULL)
+		return -EINVAL;
+	int rc = rport_validate(l3, cfg, &r);
+	if (rc < 0)
+		return rc;
+	const struct dp_rport *old = dp_l3_rport_get(l3, cfg->key);
+	struct dp_rport *p = rte_zmalloc("dp_rport", sizeof(*p), 0);
+	if (p == NULL)
+		return -ENOMEM;
+	p->cfg = *cfg;
+	struct dp_router *tmpl = malloc(sizeof(*tmpl));
+	if (tmpl == NULL) {
+		rte_free(p);
+		return -ENOMEM;
+	}
+	memcpy(tmpl, r, sizeof(*tmpl));
+	if (old == NULL)
+		tmpl->rports[tmpl->n_rports++] = cfg->key;
+	if (rte_hash_add_key_data(l3->rports, &cfg->key, p) < 0) {
+		rte_free(p);
+		free(tmpl);
+		return -ENOSPC;
+	}
+	struct l3_change ch;
+	ch_init(&ch);
+	ch_tag(&ch, DP_TAG(DP_TAG_LPORT, cfg->key));
+	/* router MAC */
+	const struct dp_rport_cfg *oc = old ? &old->cfg : NULL;
+	if (!oc || oc->network != cfg->network || !rte_is_same_ether_addr(&oc->mac, &cfg->mac)) {
+		struct rmac_key k;
+		rmac_key_make(&k, cfg->network, cfg->mac.addr_bytes);
+		rte_hash_add_key_data(l3->rmac, &k, (void *)(uintptr_t)cfg->key);
+		ch_tag(&ch, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(cfg->network, k.mac)));
+		if (oc) {
+			rmac_key_make(&k, oc->network, oc->mac.addr_bytes);
+			ch.rmac_pos = rte_hash_del_key(l3->rmac, &k);
+			ch_tag(&ch, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(oc->network, k.mac)));
+		}
+	}
+	if (oc)
+		rport_neigh_del(l3, &ch, oc, cfg);
+	rport_neigh_put(l3, &ch, cfg);
+	if (old)
+		ch.to_free[ch.n_free++] = (void *)(uintptr_t)old;
+	rc = router_publish(l3, &ch, tmpl, r);
+	free(tmpl);
+	/* a failed FIB build leaves the old router (and its FIBs) in place;
+	 * the rport itself is published either way */
+	ch_finish(l3, &ch);
+	return rc;
+}
+
+int dp_l3_rport_del(struct dp_l3 *l3, uint32_t key)
+{
+	const struct dp_rport *old = dp_l3_rport_get(l3, key);
+	if (old == NULL)
+		return -ENOENT;
+	const struct dp_rport_cfg *oc = &old->cfg;
+	const struct dp_router *r = dp_l3_router_get(l3, oc->router);
+	struct l3_change ch;
+	ch_init(&ch);
+	ch_tag(&ch, DP_TAG(DP_TAG_LPORT, key));
+	struct rmac_key k;
+	rmac_key_make(&k, oc->network, oc->mac.addr_bytes);
+	ch.rmac_pos = rte_hash_del_key(l3->rmac, &k);
+	ch_tag(&ch, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(oc->network, k.mac)));
+	rport_neigh_del(l3, &ch, oc, NULL);
+	ch.rport_pos = rte_hash_del_key(l3->rports, &key);
+	ch.to_free[ch.n_free++] = (void *)(uintptr_t)old;
+	int rc = 0;
+	if (r != NULL) {
+		struct dp_router *tmpl = malloc(sizeof(*tmpl));
+		if (tmpl == NULL) {
+			rc = -ENOMEM;
+		} else {
+			memcpy(tmpl, r, sizeof(*tmpl));
+			unsigned j = 0;
+			for (unsigned i = 0; i < tmpl->n_rports; i++)
+				if (tmpl->rports[i] != key)
+					tmpl->rports[j++] = tmpl->rports[i];
+			tmpl->n_rports = (uint16_t)j;
+			rc = router_publish(l3, &ch, tmpl, r);
+			free(tmpl);
+		}
+	}
+	ch_finish(l3, &ch);
+	return rc;
+}
+
+/* ---- routes ----------------------------------------------------------------------- */
+
+int dp_l3_route_put(struct dp_l3 *l3, uint32_t router, const struct dp_route_cfg *rt)
+{
+	const struct dp_router *r = dp_l3_router_get(l3, router);
+	if (r == NULL)
+		return -ENOENT;
+	if (rt == NULL || (rt->prefix.family != 4 && rt->prefix.family != 6) ||
+	    rt->prefix.plen > (rt->prefix.family == 4 ? 32 : 128) ||
+	    (rt->gw.family != 0 && rt->gw.family != rt->prefix.family) ||
+	    (rt->gw.family == 0 && rt->rport == 0))
+		return -EINVAL;
+	if (rt->rport != 0) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, rt->rport);
+		if (p == NULL || p->cfg.router != router)
+			return -ENOENT;
+	}
+	struct dp_route_cfg c = *rt;
+	struct dp_ip pf;
+	prefix_of(&pf, &c.prefix);
+	c.prefix = pf;
+	struct dp_router *tmpl = malloc(sizeof(*tmpl));
+	if (tmpl == NULL)
+		return -ENOMEM;
+	memcpy(tmpl, r, sizeof(*tmpl));
+	unsigned i;
+	for (i = 0; i < tmpl->n_routes; i++)
+		if (tmpl->routes[i].prefix.family == c.prefix.family &&
+		    tmpl->routes[i].prefix.plen == c.prefix.plen &&
+		    memcmp(tmpl->routes[i].prefix.addr, c.prefix.addr, 16) == 0)
+			break;
+	if (i == tmpl->n_routes) {
+		if (tmpl->n_routes >= DP_ROUTER_MAX_ROUTES) {
+			free(tmpl);
+			return -ENOSPC;
+		}
+		tmpl->n_routes++;
+	}
+	tmpl->routes[i] = c;
+	struct l3_change ch;
+	ch_init(&ch);
+	int rc = router_publish(l3, &ch, tmpl, r);
+	free(tmpl);
+	if (rc == 0)
+		ch_finish(l3, &ch);
+	return rc;
+}
+
+int dp_l3_route_del(struct dp_l3 *l3, uint32_t router, const struct dp_ip *prefix)
+{
+	const struct dp_router *r = dp_l3_router_get(l3, router);
+	if (r == NULL || prefix == NULL)
+		return -ENOENT;
+	struct dp_ip pf;
+	prefix_of(&pf, prefix);
+	struct dp_router *tmpl = malloc(sizeof(*tmpl));
+	if (tmpl == NULL)
+		return -ENOMEM;
+	memcpy(tmpl, r, sizeof(*tmpl));
+	unsigned j = 0;
+	for (unsigned i = 0; i < tmpl->n_routes; i++) {
+		const struct dp_ip *p = &tmpl->routes[i].prefix;
+		if (p->family == pf.family && p->plen == pf.plen && memcmp(p->addr, pf.addr, 16) == 0)
+			continue;
+		tmpl->routes[j++] = tmpl->routes[i];
+	}
+	if (j == tmpl->n_routes) {
+		free(tmpl);
+		return -ENOENT;
+	}
+	tmpl->n_routes = (uint16_t)j;
+	struct l3_change ch;
+	ch_init(&ch);
+	int rc = router_publish(l3, &ch, tmpl, r);
+	free(tmpl);
+	if (rc == 0)
+		ch_finish(l3, &ch);
+	return rc;
+}
+
+/* ---- iteration -------------------------------------------------------------------- */
+
+void dp_l3_foreach_router(const struct dp_l3 *l3,
+			  int (*cb)(const struct dp_router *r, void *arg), void *arg)
+{
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (l3 && rte_hash_iterate(l3->routers, &k, &d, &it) >= 0)
+		if (cb(d, arg))
+			return;
+}
+
+void dp_l3_foreach_rport(const struct dp_l3 *l3,
+			 int (*cb)(const struct dp_rport *p, void *arg), void *arg)
+{
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (l3 && rte_hash_iterate(l3->rports, &k, &d, &it) >= 0)
+		if (cb(d, arg))
+			return;
+}
+
+void dp_l3_foreach_neigh(const struct dp_l3 *l3,
+			 int (*cb)(uint32_t network, uint8_t family, const uint8_t *ip,
+				   const struct dp_neigh *n, void *arg), void *arg)
+{
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (l3 && rte_hash_iterate(l3->neigh, &k, &d, &it) >= 0) {
+		const struct neigh_key *nk = k;
+		if (cb(nk->network, nk->family, nk->ip, d, arg))
+			return;
+	}
+}
+
+unsigned dp_l3_n_routers(const struct dp_l3 *l3)
+{
+	return l3 ? (unsigned)rte_hash_count(l3->routers) : 0;
+}
