@@ -142,6 +142,12 @@ void dp_table_foreach_fdb(const struct dp_tables *t,
 			  int (*cb)(uint32_t network, const uint8_t mac[6], uint32_t lport,
 				    void *arg), void *arg);
 
+/* The L3 tables (table_l3.h) that extend these tables, NULL when none.
+ * Set once by dp_l3_create (control thread); read by translate. */
+struct dp_l3;
+void dp_tables_set_l3(struct dp_tables *t, struct dp_l3 *l3);
+struct dp_l3 *dp_tables_get_l3(const struct dp_tables *t);
+
 /* Counts (control thread). */
 unsigned dp_tables_n_networks(const struct dp_tables *t);
 unsigned dp_tables_n_lports(const struct dp_tables *t);

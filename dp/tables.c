@@ -48,6 +48,7 @@ struct dp_tables {
 	uint32_t port_lport[DP_MAX_PORTS];
 	/* writer-only bookkeeping: lports per network (indexed via hash pos) */
 	uint32_t *net_refs;
+	struct dp_l3 *l3;       /* extension: routers, router ports, neighbors */
 };
 
 static struct rte_hash *make_hash(const char *prefix, const char *what, uint32_t entries,
@@ -550,6 +551,16 @@ void dp_table_foreach_fdb(const struct dp_tables *t,
 		if (cb(fk->network, fk->mac, (uint32_t)(uintptr_t)d, arg))
 			return;
 	}
+}
+
+void dp_tables_set_l3(struct dp_tables *t, struct dp_l3 *l3)
+{
+	__atomic_store_n(&t->l3, l3, __ATOMIC_RELEASE);
+}
+
+struct dp_l3 *dp_tables_get_l3(const struct dp_tables *t)
+{
+	return __atomic_load_n(&t->l3, __ATOMIC_ACQUIRE);
 }
 
 unsigned dp_tables_n_networks(const struct dp_tables *t)

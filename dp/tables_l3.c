@@ -22,64 +22,8 @@
  * Conflicts: a neighbor (network, IP) has one owner; the last put wins and a
  * delete only removes an entry its owner installed.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <arpa/inet.h>
+#include "tables_l3_priv.h"
 
-#include <rte_errno.h>
-#include <rte_fib.h>
-#include <rte_fib6.h>
-#include <rte_hash.h>
-#include <rte_hash_crc.h>
-#include <rte_malloc.h>
-
-#include "table_l3.h"
-
-#define ROUTERS_MAX 4096
-#define RPORTS_MAX  16384
-#define NEIGH_MAX   262144
-#define LPREC_MAX   131072
-#define L3_REG_MAX  16
-
-struct rmac_key {
-	uint32_t network;
-	uint8_t mac[6];
-	uint8_t pad[2];
-};
-
-struct neigh_key {
-	uint32_t network;
-	uint8_t family;
-	uint8_t pad[3];
-	uint8_t ip[16];
-};
-
-/* writer-only: what neighbor entries an lport contributed */
-struct lp_rec {
-	uint32_t network;
-	uint8_t n;
-	struct dp_ip ips[DP_LPORT_MAX_IPS];
-	struct rte_ether_addr mac;
-};
-
-struct dp_l3 {
-	struct dp_tables *t;
-	struct rte_rcu_qsbr *rcu;
-	dp_tables_change_cb *on_change;
-	void *cb_arg;
-	char name[32];
-	struct rte_hash *routers, *rports, *rmac, *neigh, *lprec;
-	uint32_t fib_seq;
-};
-
-static struct {
-	const struct dp_tables *t;
-	struct dp_l3 *l3;
-} reg[L3_REG_MAX];
-
-/* ---- helpers ------------------------------------------------------------ */
 
 void dp_l3_eui64_ll(uint8_t out[16], const uint8_t mac[6])
 {
@@ -96,45 +40,6 @@ void dp_l3_eui64_ll(uint8_t out[16], const uint8_t mac[6])
 	out[15] = mac[5];
 }
 
-static unsigned alen(uint8_t family)
-{
-	return family == 4 ? 4 : 16;
-}
-
-static struct rte_hash *make_hash(const char *prefix, const char *what, uint32_t entries,
-				  uint32_t key_len, bool lf)
-{
-	char name[RTE_HASH_NAMESIZE];
-	struct rte_hash_parameters p = {
-		.entries = entries,
-		.key_len = key_len,
-		.hash_func = rte_hash_crc,
-		.socket_id = SOCKET_ID_ANY,
-		.extra_flag = lf ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-					   RTE_HASH_EXTRA_FLAGS_EXT_TABLE
-				 : RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-	snprintf(name, sizeof(name), "%s_%s", prefix, what);
-	p.name = name;
-	return rte_hash_create(&p);
-}
-
-static void rmac_key_make(struct rmac_key *k, uint32_t network, const uint8_t mac[6])
-{
-	memset(k, 0, sizeof(*k));
-	k->network = network;
-	memcpy(k->mac, mac, 6);
-}
-
-static void neigh_key_make(struct neigh_key *k, uint32_t network, uint8_t family,
-			   const uint8_t *ip)
-{
-	memset(k, 0, sizeof(*k));
-	k->network = network;
-	k->family = family;
-	memcpy(k->ip, ip, alen(family));
-}
-
 uint32_t dp_neigh_tag_key(uint32_t network, uint8_t family, const uint8_t *ip)
 {
 	struct neigh_key k;
@@ -147,92 +52,13 @@ uint32_t dp_neigh_tag_key(uint32_t network, uint8_t family, const uint8_t *ip)
 	return rte_hash_crc(w, sizeof(w), 0x4e16);
 }
 
-static void grace_period(struct dp_l3 *l3)
-{
-	if (l3->rcu != NULL)
-		rte_rcu_qsbr_synchronize(l3->rcu, RTE_QSBR_THRID_INVALID);
-}
-
-/* A batch of changes: tags to report and objects to free after one grace
- * period. */
-struct l3_change {
-	uint64_t tags[64];
-	unsigned n_tags;
-	bool overflow;
-	void *to_free[64];
-	unsigned n_free;
-	struct dp_router *routers_free[2];
-	unsigned n_rfree;
-	int32_t neigh_pos[32];
-	unsigned n_npos;
-	int32_t rmac_pos, rport_pos, router_pos;
-};
-
-static void ch_init(struct l3_change *ch)
-{
-	memset(ch, 0, sizeof(*ch));
-	ch->rmac_pos = ch->rport_pos = ch->router_pos = -1;
-}
-
-static void ch_tag(struct l3_change *ch, uint64_t tag)
-{
-	for (unsigned i = 0; i < ch->n_tags; i++)
-		if (ch->tags[i] == tag)
-			return;
-	if (ch->n_tags < RTE_DIM(ch->tags))
-		ch->tags[ch->n_tags++] = tag;
-	else
-		ch->overflow = true;
-}
-
-static void router_free(struct dp_router *r)
-{
-	if (r == NULL)
-		return;
-	rte_fib_free(r->fib4);
-	rte_fib6_free(r->fib6);
-	rte_free(r);
-}
-
-static void ch_finish(struct dp_l3 *l3, struct l3_change *ch)
-{
-	grace_period(l3);
-	for (unsigned i = 0; i < ch->n_free; i++)
-		rte_free(ch->to_free[i]);
-	for (unsigned i = 0; i < ch->n_rfree; i++)
-		router_free(ch->routers_free[i]);
-	for (unsigned i = 0; i < ch->n_npos; i++)
-		rte_hash_free_key_with_position(l3->neigh, ch->neigh_pos[i]);
-	if (ch->rmac_pos >= 0)
-		rte_hash_free_key_with_position(l3->rmac, ch->rmac_pos);
-	if (ch->rport_pos >= 0)
-		rte_hash_free_key_with_position(l3->rports, ch->rport_pos);
-	if (ch->router_pos >= 0)
-		rte_hash_free_key_with_position(l3->routers, ch->router_pos);
-	if (l3->on_change == NULL)
-		return;
-	if (ch->overflow) {
-		/* more tags than a batch holds: say "everything of these
-		 * routers/networks" through a flush-sized burst of tags */
-		uint64_t z = DP_TAG(0, 0);
-		for (unsigned i = 0; i < 1024; i++)
-			l3->on_change(l3->cb_arg, &z, 1);
-	}
-	if (ch->n_tags)
-		l3->on_change(l3->cb_arg, ch->tags, ch->n_tags);
-}
-
 /* ---- create/destroy -------------------------------------------------------- */
 
 struct dp_l3 *dp_l3_create(const char *name, struct dp_tables *t, struct rte_rcu_qsbr *rcu,
 			   dp_tables_change_cb *on_change, void *arg)
 {
-	unsigned slot;
-	for (slot = 0; slot < L3_REG_MAX; slot++)
-		if (reg[slot].t == NULL)
-			break;
-	if (slot == L3_REG_MAX || t == NULL) {
-		rte_errno = ENOSPC;
+	if (t == NULL || dp_tables_get_l3(t) != NULL) {
+		rte_errno = t == NULL ? EINVAL : EEXIST;
 		return NULL;
 	}
 	struct dp_l3 *l3 = rte_zmalloc("dp_l3", sizeof(*l3), RTE_CACHE_LINE_SIZE);
@@ -255,8 +81,7 @@ struct dp_l3 *dp_l3_create(const char *name, struct dp_tables *t, struct rte_rcu
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	__atomic_store_n(&reg[slot].l3, l3, __ATOMIC_RELEASE);
-	__atomic_store_n(&reg[slot].t, t, __ATOMIC_RELEASE);
+	dp_tables_set_l3(t, l3); /* translate finds us through the tables */
 	return l3;
 }
 
@@ -264,11 +89,8 @@ void dp_l3_destroy(struct dp_l3 *l3)
 {
 	if (l3 == NULL)
 		return;
-	for (unsigned i = 0; i < L3_REG_MAX; i++)
-		if (reg[i].l3 == l3) {
-			__atomic_store_n(&reg[i].t, NULL, __ATOMIC_RELEASE);
-			reg[i].l3 = NULL;
-		}
+	if (l3->t != NULL && dp_tables_get_l3(l3->t) == l3)
+		dp_tables_set_l3(l3->t, NULL);
 	const void *k;
 	void *d;
 	uint32_t it = 0;
@@ -292,10 +114,7 @@ void dp_l3_destroy(struct dp_l3 *l3)
 
 struct dp_l3 *dp_l3_find(const struct dp_tables *t)
 {
-	for (unsigned i = 0; i < L3_REG_MAX; i++)
-		if (__atomic_load_n(&reg[i].t, __ATOMIC_ACQUIRE) == t && t != NULL)
-			return reg[i].l3;
-	return NULL;
+	return t != NULL ? dp_tables_get_l3(t) : NULL;
 }
 
 /* ---- readers ------------------------------------------------------------- */
@@ -390,146 +209,6 @@ const struct dp_rport *dp_l3_router_rport_on(const struct dp_l3 *l3, const struc
 			return p;
 	}
 	return NULL;
-}
-
-/* ---- FIB build ---------------------------------------------------------------- */
-
-static void prefix_of(struct dp_ip *out, const struct dp_ip *a)
-{
-	*out = *a;
-	unsigned bits = a->family == 4 ? 32 : 128;
-	for (unsigned b = a->plen; b < bits; b++)
-		out->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
-}
-
-/* The rport of r whose connected prefix holds gw (longest), 0 if none. */
-static uint32_t rport_for_gw(const struct dp_l3 *l3, const struct dp_router *r,
-			     const struct dp_ip *gw)
-{
-	uint32_t best = 0;
-	int best_len = -1;
-	for (unsigned i = 0; i < r->n_rports; i++) {
-		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
-		for (unsigned j = 0; p && j < p->cfg.n_ips; j++) {
-			struct dp_ip pf;
-			prefix_of(&pf, &p->cfg.ips[j]);
-			if (dp_ip_in_prefix(&pf, gw->family, gw->addr) && (int)pf.plen > best_len) {
-				best = p->cfg.key;
-				best_len = pf.plen;
-			}
-		}
-	}
-	return best;
-}
-
-static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct dp_ip *pf, uint64_t nh)
-{
-	char name[64];   /* RTE_FIB_NAMESIZE (internal header) */
-	if (pf->family == 4) {
-		if (r->fib4 == NULL) {
-			struct rte_fib_conf c = {
-				.type = RTE_FIB_DIR24_8,
-				.default_nh = 0,
-				.max_routes = DP_ROUTER_MAX_NH * 2,
-				.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_1B, .num_tbl8 = 100 },
-			};
-			snprintf(name, sizeof(name), "%s_f4_%u", l3->name, ++l3->fib_seq);
-			r->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c);
-			if (r->fib4 == NULL)
-				return -ENOMEM;
-		}
-		uint32_t a;
-		memcpy(&a, pf->addr, 4);
-		return rte_fib_add(r->fib4, ntohl(a), pf->plen, nh);
-	}
-	if (r->fib6 == NULL) {
-		struct rte_fib6_conf c = {
-			.type = RTE_FIB6_TRIE,
-			.default_nh = 0,
-			.max_routes = DP_ROUTER_MAX_NH * 2,
-			.trie = { .nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = 1024 },
-		};
-		snprintf(name, sizeof(name), "%s_f6_%u", l3->name, ++l3->fib_seq);
-		r->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c);
-		if (r->fib6 == NULL)
-			return -ENOMEM;
-	}
-	return rte_fib6_add(r->fib6, pf->addr, pf->plen, nh);
-}
-
-/* Fill r's next hops and FIBs from its rports (as published now) and
- * routes. Extra routes go in first so that a connected prefix wins over an
- * extra route for the same prefix. Unresolvable routes are left out. */
-static int router_build(struct dp_l3 *l3, struct dp_router *r)
-{
-	r->fib4 = NULL;
-	r->fib6 = NULL;
-	r->n_nh = 1;
-	memset(&r->nh[0], 0, sizeof(r->nh[0]));
-	for (unsigned i = 0; i < r->n_routes; i++) {
-		const struct dp_route_cfg *rt = &r->routes[i];
-		uint32_t out = rt->rport;
-		if (out == 0 && rt->gw.family != 0)
-			out = rport_for_gw(l3, r, &rt->gw);
-		if (out == 0)
-			continue;
-		struct dp_l3_nh *nh = &r->nh[r->n_nh];
-		memset(nh, 0, sizeof(*nh));
-		nh->rport = out;
-		nh->family = rt->prefix.family;
-		nh->plen = rt->prefix.plen;
-		memcpy(nh->prefix, rt->prefix.addr, 16);
-		nh->connected = rt->gw.family == 0;
-		memcpy(nh->gw, rt->gw.addr, 16);
-		int rc = fib_add(l3, r, &rt->prefix, r->n_nh);
-		if (rc < 0)
-			return rc;
-		r->n_nh++;
-	}
-	for (unsigned i = 0; i < r->n_rports; i++) {
-		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
-		for (unsigned j = 0; p && j < p->cfg.n_ips; j++) {
-			struct dp_ip pf;
-			prefix_of(&pf, &p->cfg.ips[j]);
-			struct dp_l3_nh *nh = &r->nh[r->n_nh];
-			memset(nh, 0, sizeof(*nh));
-			nh->rport = p->cfg.key;
-			nh->family = pf.family;
-			nh->plen = pf.plen;
-			memcpy(nh->prefix, pf.addr, 16);
-			nh->connected = 1;
-			int rc = fib_add(l3, r, &pf, r->n_nh);
-			if (rc < 0)
-				return rc;
-			r->n_nh++;
-		}
-	}
-	return 0;
-}
-
-/* Publish a new version of a router built from tmpl (rports/routes set).
- * old: the published version (freed after the batch's grace period). */
-static int router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_router *tmpl,
-			  const struct dp_router *old)
-{
-	struct dp_router *r = rte_malloc("dp_router", sizeof(*r), RTE_CACHE_LINE_SIZE);
-	if (r == NULL)
-		return -ENOMEM;
-	memcpy(r, tmpl, sizeof(*r));
-	int rc = router_build(l3, r);
-	if (rc < 0) {
-		router_free(r);
-		return rc;
-	}
-	int32_t pos = rte_hash_add_key_data(l3->routers, &r->cfg.key, r);
-	if (pos < 0) {
-		router_free(r);
-		return -ENOSPC;
-	}
-	if (old != NULL)
-		ch->routers_free[ch->n_rfree++] = (struct dp_router *)(uintptr_t)old;
-	ch_tag(ch, DP_TAG(DP_TAG_ROUTER, r->cfg.key));
-	return 0;
 }
 
 /* ---- neighbors ----------------------------------------------------------------- */
@@ -690,7 +369,7 @@ int dp_l3_router_put(struct dp_l3 *l3, const struct dp_router_cfg *cfg)
 	tmpl->cfg = *cfg;
 	struct l3_change ch;
 	ch_init(&ch);
-	int rc = router_publish(l3, &ch, tmpl, old);
+	int rc = l3_router_publish(l3, &ch, tmpl, old);
 	free(tmpl);
 	if (rc == 0)
 		ch_finish(l3, &ch);
@@ -803,7 +482,7 @@ int dp_l3_rport_put(struct dp_l3 *l3, const struct dp_rport_cfg *cfg)
 	rport_neigh_put(l3, &ch, cfg);
 	if (old)
 		ch.to_free[ch.n_free++] = (void *)(uintptr_t)old;
-	rc = router_publish(l3, &ch, tmpl, r);
+	rc = l3_router_publish(l3, &ch, tmpl, r);
 	free(tmpl);
 	/* a failed FIB build leaves the old router (and its FIBs) in place;
 	 * the rport itself is published either way */
@@ -840,91 +519,11 @@ int dp_l3_rport_del(struct dp_l3 *l3, uint32_t key)
 				if (tmpl->rports[i] != key)
 					tmpl->rports[j++] = tmpl->rports[i];
 			tmpl->n_rports = (uint16_t)j;
-			rc = router_publish(l3, &ch, tmpl, r);
+			rc = l3_router_publish(l3, &ch, tmpl, r);
 			free(tmpl);
 		}
 	}
 	ch_finish(l3, &ch);
-	return rc;
-}
-
-/* ---- routes ----------------------------------------------------------------------- */
-
-int dp_l3_route_put(struct dp_l3 *l3, uint32_t router, const struct dp_route_cfg *rt)
-{
-	const struct dp_router *r = dp_l3_router_get(l3, router);
-	if (r == NULL)
-		return -ENOENT;
-	if (rt == NULL || (rt->prefix.family != 4 && rt->prefix.family != 6) ||
-	    rt->prefix.plen > (rt->prefix.family == 4 ? 32 : 128) ||
-	    (rt->gw.family != 0 && rt->gw.family != rt->prefix.family) ||
-	    (rt->gw.family == 0 && rt->rport == 0))
-		return -EINVAL;
-	if (rt->rport != 0) {
-		const struct dp_rport *p = dp_l3_rport_get(l3, rt->rport);
-		if (p == NULL || p->cfg.router != router)
-			return -ENOENT;
-	}
-	struct dp_route_cfg c = *rt;
-	struct dp_ip pf;
-	prefix_of(&pf, &c.prefix);
-	c.prefix = pf;
-	struct dp_router *tmpl = malloc(sizeof(*tmpl));
-	if (tmpl == NULL)
-		return -ENOMEM;
-	memcpy(tmpl, r, sizeof(*tmpl));
-	unsigned i;
-	for (i = 0; i < tmpl->n_routes; i++)
-		if (tmpl->routes[i].prefix.family == c.prefix.family &&
-		    tmpl->routes[i].prefix.plen == c.prefix.plen &&
-		    memcmp(tmpl->routes[i].prefix.addr, c.prefix.addr, 16) == 0)
-			break;
-	if (i == tmpl->n_routes) {
-		if (tmpl->n_routes >= DP_ROUTER_MAX_ROUTES) {
-			free(tmpl);
-			return -ENOSPC;
-		}
-		tmpl->n_routes++;
-	}
-	tmpl->routes[i] = c;
-	struct l3_change ch;
-	ch_init(&ch);
-	int rc = router_publish(l3, &ch, tmpl, r);
-	free(tmpl);
-	if (rc == 0)
-		ch_finish(l3, &ch);
-	return rc;
-}
-
-int dp_l3_route_del(struct dp_l3 *l3, uint32_t router, const struct dp_ip *prefix)
-{
-	const struct dp_router *r = dp_l3_router_get(l3, router);
-	if (r == NULL || prefix == NULL)
-		return -ENOENT;
-	struct dp_ip pf;
-	prefix_of(&pf, prefix);
-	struct dp_router *tmpl = malloc(sizeof(*tmpl));
-	if (tmpl == NULL)
-		return -ENOMEM;
-	memcpy(tmpl, r, sizeof(*tmpl));
-	unsigned j = 0;
-	for (unsigned i = 0; i < tmpl->n_routes; i++) {
-		const struct dp_ip *p = &tmpl->routes[i].prefix;
-		if (p->family == pf.family && p->plen == pf.plen && memcmp(p->addr, pf.addr, 16) == 0)
-			continue;
-		tmpl->routes[j++] = tmpl->routes[i];
-	}
-	if (j == tmpl->n_routes) {
-		free(tmpl);
-		return -ENOENT;
-	}
-	tmpl->n_routes = (uint16_t)j;
-	struct l3_change ch;
-	ch_init(&ch);
-	int rc = router_publish(l3, &ch, tmpl, r);
-	free(tmpl);
-	if (rc == 0)
-		ch_finish(l3, &ch);
 	return rc;
 }
 

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/tables_l3_fib.c — per-router FIBs (rte_fib DIR24_8 for IPv4, rte_fib6
+ * TRIE for IPv6) and extra routes.  rte_fib has no RCU integration in
+ * DPDK 22.11, so any change builds new FIBs for the router, publishes a new
+ * router object and frees the old one after a grace period: routes change
+ * rarely, lookups never wait.
+ */
+#include "tables_l3_priv.h"
+
+/* ---- FIB build ---------------------------------------------------------------- */
+
+static void prefix_of(struct dp_ip *out, const struct dp_ip *a)
+{
+	*out = *a;
+	unsigned bits = a->family == 4 ? 32 : 128;
+	for (unsigned b = a->plen; b < bits; b++)
+		out->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+}
+
+/* The rport of r whose connected prefix holds gw (longest), 0 if none. */
+static uint32_t rport_for_gw(const struct dp_l3 *l3, const struct dp_router *r,
+			     const struct dp_ip *gw)
+{
+	uint32_t best = 0;
+	int best_len = -1;
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
+		for (unsigned j = 0; p && j < p->cfg.n_ips; j++) {
+			struct dp_ip pf;
+			prefix_of(&pf, &p->cfg.ips[j]);
+			if (dp_ip_in_prefix(&pf, gw->family, gw->addr) && (int)pf.plen > best_len) {
+				best = p->cfg.key;
+				best_len = pf.plen;
+			}
+		}
+	}
+	return best;
+}
+
+static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct dp_ip *pf, uint64_t nh)
+{
+	char name[64];   /* RTE_FIB_NAMESIZE (internal header) */
+	if (pf->family == 4) {
+		if (r->fib4 == NULL) {
+			struct rte_fib_conf c = {
+				.type = RTE_FIB_DIR24_8,
+				.default_nh = 0,
+				.max_routes = DP_ROUTER_MAX_NH * 2,
+				.dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_1B, .num_tbl8 = 100 },
+			};
+			snprintf(name, sizeof(name), "%s_f4_%u", l3->name, ++l3->fib_seq);
+			r->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c);
+			if (r->fib4 == NULL)
+				return -ENOMEM;
+		}
+		uint32_t a;
+		memcpy(&a, pf->addr, 4);
+		return rte_fib_add(r->fib4, ntohl(a), pf->plen, nh);
+	}
+	if (r->fib6 == NULL) {
+		struct rte_fib6_conf c = {
+			.type = RTE_FIB6_TRIE,
+			.default_nh = 0,
+			.max_routes = DP_ROUTER_MAX_NH * 2,
+			.trie = { .nh_sz = RTE_FIB6_TRIE_2B, .num_tbl8 = 1024 },
+		};
+		snprintf(name, sizeof(name), "%s_f6_%u", l3->name, ++l3->fib_seq);
+		r->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c);
+		if (r->fib6 == NULL)
+			return -ENOMEM;
+	}
+	return rte_fib6_add(r->fib6, pf->addr, pf->plen, nh);
+}
+
+/* Fill r's next hops and FIBs from its rports (as published now) and
+ * routes. Extra routes go in first so that a connected prefix wins over an
+ * extra route for the same prefix. Unresolvable routes are left out. */
+static int router_build(struct dp_l3 *l3, struct dp_router *r)
+{
+	r->fib4 = NULL;
+	r->fib6 = NULL;
+	r->n_nh = 1;
+	memset(&r->nh[0], 0, sizeof(r->nh[0]));
+	for (unsigned i = 0; i < r->n_routes; i++) {
+		const struct dp_route_cfg *rt = &r->routes[i];
+		uint32_t out = rt->rport;
+		if (out == 0 && rt->gw.family != 0)
+			out = rport_for_gw(l3, r, &rt->gw);
+		if (out == 0)
+			continue;
+		struct dp_l3_nh *nh = &r->nh[r->n_nh];
+		memset(nh, 0, sizeof(*nh));
+		nh->rport = out;
+		nh->family = rt->prefix.family;
+		nh->plen = rt->prefix.plen;
+		memcpy(nh->prefix, rt->prefix.addr, 16);
+		nh->connected = rt->gw.family == 0;
+		memcpy(nh->gw, rt->gw.addr, 16);
+		int rc = fib_add(l3, r, &rt->prefix, r->n_nh);
+		if (rc < 0)
+			return rc;
+		r->n_nh++;
+	}
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
+		for (unsigned j = 0; p && j < p->cfg.n_ips; j++) {
+			struct dp_ip pf;
+			prefix_of(&pf, &p->cfg.ips[j]);
+			struct dp_l3_nh *nh = &r->nh[r->n_nh];
+			memset(nh, 0, sizeof(*nh));
+			nh->rport = p->cfg.key;
+			nh->family = pf.family;
+			nh->plen = pf.plen;
+			memcpy(nh->prefix, pf.addr, 16);
+			nh->connected = 1;
+			int rc = fib_add(l3, r, &pf, r->n_nh);
+			if (rc < 0)
+				return rc;
+			r->n_nh++;
+		}
+	}
+	return 0;
+}
+
+/* Publish a new version of a router built from tmpl (rports/routes set).
+ * old: the published version (freed after the batch's grace period). */
+int l3_router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_router *tmpl,
+			  const struct dp_router *old)
+{
+	struct dp_router *r = rte_malloc("dp_router", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL)
+		return -ENOMEM;
+	memcpy(r, tmpl, sizeof(*r));
+	int rc = router_build(l3, r);
+	if (rc < 0) {
+		router_free(r);
+		return rc;
+	}
+	int32_t pos = rte_hash_add_key_data(l3->routers, &r->cfg.key, r);
+	if (pos < 0) {
+		router_free(r);
+		return -ENOSPC;
+	}
+	if (old != NULL)
+		ch->routers_free[ch->n_rfree++] = (struct dp_router *)(uintptr_t)old;
+	ch_tag(ch, DP_TAG(DP_TAG_ROUTER, r->cfg.key));
+	return 0;
+}
+
+/* ---- routes ----------------------------------------------------------------------- */
+
+int dp_l3_route_put(struct dp_l3 *l3, uint32_t router, const struct dp_route_cfg *rt)
+{
+	const struct dp_router *r = dp_l3_router_get(l3, router);
+	if (r == NULL)
+		return -ENOENT;
+	if (rt == NULL || (rt->prefix.family != 4 && rt->prefix.family != 6) ||
+	    rt->prefix.plen > (rt->prefix.family == 4 ? 32 : 128) ||
+	    (rt->gw.family != 0 && rt->gw.family != rt->prefix.family) ||
+	    (rt->gw.family == 0 && rt->rport == 0))
+		return -EINVAL;
+	if (rt->rport != 0) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, rt->rport);
+		if (p == NULL || p->cfg.router != router)
+			return -ENOENT;
+	}
+	struct dp_route_cfg c = *rt;
+	struct dp_ip pf;
+	prefix_of(&pf, &c.prefix);
+	c.prefix = pf;
+	struct dp_router *tmpl = malloc(sizeof(*tmpl));
+	if (tmpl == NULL)
+		return -ENOMEM;
+	memcpy(tmpl, r, sizeof(*tmpl));
+	unsigned i;
+	for (i = 0; i < tmpl->n_routes; i++)
+		if (tmpl->routes[i].prefix.family == c.prefix.family &&
+		    tmpl->routes[i].prefix.plen == c.prefix.plen &&
+		    memcmp(tmpl->routes[i].prefix.addr, c.prefix.addr, 16) == 0)
+			break;
+	if (i == tmpl->n_routes) {
+		if (tmpl->n_routes >= DP_ROUTER_MAX_ROUTES) {
+			free(tmpl);
+			return -ENOSPC;
+		}
+		tmpl->n_routes++;
+	}
+	tmpl->routes[i] = c;
+	struct l3_change ch;
+	ch_init(&ch);
+	int rc = l3_router_publish(l3, &ch, tmpl, r);
+	free(tmpl);
+	if (rc == 0)
+		ch_finish(l3, &ch);
+	return rc;
+}
+
+int dp_l3_route_del(struct dp_l3 *l3, uint32_t router, const struct dp_ip *prefix)
+{
+	const struct dp_router *r = dp_l3_router_get(l3, router);
+	if (r == NULL || prefix == NULL)
+		return -ENOENT;
+	struct dp_ip pf;
+	prefix_of(&pf, prefix);
+	struct dp_router *tmpl = malloc(sizeof(*tmpl));
+	if (tmpl == NULL)
+		return -ENOMEM;
+	memcpy(tmpl, r, sizeof(*tmpl));
+	unsigned j = 0;
+	for (unsigned i = 0; i < tmpl->n_routes; i++) {
+		const struct dp_ip *p = &tmpl->routes[i].prefix;
+		if (p->family == pf.family && p->plen == pf.plen && memcmp(p->addr, pf.addr, 16) == 0)
+			continue;
+		tmpl->routes[j++] = tmpl->routes[i];
+	}
+	if (j == tmpl->n_routes) {
+		free(tmpl);
+		return -ENOENT;
+	}
+	tmpl->n_routes = (uint16_t)j;
+	struct l3_change ch;
+	ch_init(&ch);
+	int rc = l3_router_publish(l3, &ch, tmpl, r);
+	free(tmpl);
+	if (rc == 0)
+		ch_finish(l3, &ch);
+	return rc;
+}
