@@ -25,7 +25,7 @@ systest: all
 
 bench: all
 	@scripts/deps.sh bench
-	BUILD=$(BUILD) scripts/bench/run.sh
+	BUILD=$(BUILD) scripts/bench/all.sh
 
 demo: all
 	BUILD=$(BUILD) scripts/demo.sh

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark suite, each side by side with its peer.
+#   BENCH_SUITES  subset of "dp dhcp cp" (default: all)
+#     dp    datapath: wyvern vs testpmd vs OVS-DPDK (run.sh)
+#     dhcp  DHCP: wyvern's distributed DHCP vs dnsmasq (dhcp.sh)
+#     cp    control plane: wyvern (rocksdb, etcd) vs OVN (cp.sh)
+# A suite that fails does not stop the others; the exit status is non-zero
+# if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+status=0
+for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp dhcp cp}"); do
+  case $s in
+    dp) script=scripts/bench/run.sh ;;
+    dhcp) script=scripts/bench/dhcp.sh ;;
+    cp) script=scripts/bench/cp.sh ;;
+    *) echo "all.sh: unknown suite '$s' (dp, dhcp, cp)" >&2; status=2; continue ;;
+  esac
+  echo "=== bench suite: $s ($script)"
+  "$script" || { echo "=== bench suite $s failed (exit $?)"; status=1; }
+done
+exit "$status"
