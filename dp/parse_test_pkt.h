@@ -302,4 +302,37 @@ static void build(int t, struct pkt *p)
 	}
 }
 
+/* ---- parse helpers shared by parse_test.c and parse_fmt_test.c ---- */
+#include <stdlib.h>
+#include <CUnit/Basic.h>
+#include "parse.h"
+
+/* Parse from an exact-size heap copy of the first len bytes. */
+static inline unsigned parse_n(const struct pkt *p, uint32_t len, struct dp_flow_key *k, uint16_t *l2,
+			uint16_t *l3)
+{
+	uint8_t *d = malloc(len ? len : 1);
+	unsigned rc;
+
+	CU_ASSERT_FATAL(d != NULL);
+	memcpy(d, p->b, len);
+	rc = dp_parse_buf(d, len, 7, k, l2, l3);
+	free(d);
+	return rc;
+}
+
+static inline unsigned parse(const struct pkt *p, struct dp_flow_key *k, uint16_t *l2, uint16_t *l3)
+{
+	return parse_n(p, p->n, k, l2, l3);
+}
+
+#define BE16(x) htons(x)
+
+static inline unsigned parse_t(int t, struct pkt *p, struct dp_flow_key *k, uint16_t *l2, uint16_t *l3)
+{
+	build(t, p);
+	return parse(p, k, l2, l3);
+}
+
+
 #endif
