@@ -270,7 +270,7 @@ static void w_pick_ip(struct world *w, uint16_t in_port, int fam, uint8_t *out)
 			}
 	}
 	if (fam == 6 && r == 6 && p) {
-		t_eui64_ll(out, p->cfg.macs[0].addr_bytes);
+		dp_l3_eui64_ll(out, p->cfg.macs[0].addr_bytes);
 		return;
 	}
 	if (fam == 4)

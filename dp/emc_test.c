@@ -15,6 +15,7 @@
 #include <rte_memory.h>
 
 #include "megaflow.h"
+#include "test_main.h"
 
 #define T_EMC_ENTRIES 1024
 
@@ -325,20 +326,12 @@ static void test_clear(void)
 
 int main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-			prefix, "--log-level=error" };
-	CU_pSuite s;
-	unsigned fails;
-
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=emc_test_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "rte_eal_init failed: %s\n", rte_strerror(rte_errno));
+	if (t_eal_init(argv[0], "emc_test", (char *)NULL) < 0)
 		return 2;
-	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
+	CU_pSuite s;
 	s = CU_add_suite("emc", t_setup, t_teardown);
 	CU_add_test(s, "create arguments", test_create_args);
 	CU_add_test(s, "hash covers the varying words", test_hash);
@@ -350,10 +343,5 @@ int main(int argc, char **argv)
 	CU_add_test(s, "inv_prob 0 never inserts", test_never);
 	CU_add_test(s, "inv_prob 100 inserts about 1%", test_probability);
 	CU_add_test(s, "clear", test_clear);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	rte_eal_cleanup();
-	return fails ? 1 : 0;
+	return t_run_all();
 }

@@ -23,6 +23,7 @@
 #include <rte_memory.h>
 
 #include "megaflow.h"
+#include "test_main.h"
 
 #define T_NVAL 8          /* values per field in the pool */
 #define T_NPORT 64        /* in_port values: every mask matches in_port */
@@ -669,20 +670,12 @@ static void test_foreach_zero_mask_and_create(void)
 
 int main(int argc, char **argv)
 {
-	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
-			prefix, "--log-level=error" };
-	CU_pSuite s;
-	unsigned fails;
-
 	(void)argc;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mfc_test_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "rte_eal_init failed: %s\n", rte_strerror(rte_errno));
+	if (t_eal_init(argv[0], "mfc_test", (char *)NULL) < 0)
 		return 2;
-	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
+	CU_pSuite s;
 	s = CU_add_suite("mfc", NULL, NULL);
 	CU_add_test(s, "random masks vs brute force", test_random_vs_reference);
 	CU_add_test(s, "ranking does not change results", test_ranking);
@@ -693,10 +686,5 @@ int main(int argc, char **argv)
 	CU_add_test(s, "subtable count", test_subtable_count);
 	CU_add_test(s, "flush", test_flush);
 	CU_add_test(s, "foreach, zero mask, create args", test_foreach_zero_mask_and_create);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
-	CU_cleanup_registry();
-	rte_eal_cleanup();
-	return fails ? 1 : 0;
+	return t_run_all();
 }

@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 
 #include "drop.h"
+#include "table_l3.h"
 #include "translate.h"
 
 #define ETH_IPV4 0x0800
@@ -87,10 +88,9 @@ static bool mark_eq16(struct dp_xlate *x, uint16_t *mask, uint16_t field, uint16
 /* fe80::/64 with the modified EUI-64 of mac */
 static bool is_eui64_ll(const uint8_t *mac, const uint8_t *ip)
 {
-	static const uint8_t pfx[8] = { 0xfe, 0x80 };
-	uint8_t iid[8] = { (uint8_t)(mac[0] ^ 0x02), mac[1], mac[2], 0xff, 0xfe,
-			   mac[3], mac[4], mac[5] };
-	return memcmp(ip, pfx, 8) == 0 && memcmp(ip + 8, iid, 8) == 0;
+	uint8_t ll[16];
+	dp_l3_eui64_ll(ll, mac);
+	return memcmp(ip, ll, 16) == 0;
 }
 
 static enum dp_xl_verdict check_ipv4(struct dp_xlate *x, const struct dp_lport_cfg *c,

@@ -309,8 +309,8 @@ static void test_psec_ipv6(void)
 	uint8_t other_ll[16];
 	uint8_t other_mac[6] = { 0x02, 0, 0, 0, 0x12, 0x34 };
 	memcpy(own6, A.ips[1].addr, 16);
-	t_eui64_ll(ll6, mac(&A));
-	t_eui64_ll(other_ll, other_mac);
+	dp_l3_eui64_ll(ll6, mac(&A));
+	dp_l3_eui64_ll(other_ll, other_mac);
 	memcpy(other6, own6, 16);
 	other6[15] = 0x77;
 	allnodes[15] = 1;

@@ -37,48 +37,8 @@
 
 /* ---- EAL ---------------------------------------------------------------- */
 
-/* Start EAL with the standard test arguments plus extra (NULL-terminated),
- * e.g. "-l", "0,1", "--vdev=net_ring0". Returns 0 or -1. */
-static int t_eal_init(const char *argv0, const char *name, ...)
-{
-	static char prefix[96];
-	char *args[32];
-	int n = 0;
-	va_list ap;
-
-	snprintf(prefix, sizeof(prefix), "--file-prefix=%s_%d", name, (int)getpid());
-	args[n++] = (char *)(uintptr_t)argv0;
-	args[n++] = (char *)"--no-huge";
-	args[n++] = (char *)"-m";
-	args[n++] = (char *)"512";
-	args[n++] = (char *)"--no-pci";
-	args[n++] = (char *)"--no-telemetry";
-	args[n++] = prefix;
-	args[n++] = (char *)"--log-level=error";
-	va_start(ap, name);
-	for (const char *a = va_arg(ap, const char *); a != NULL && n < 31;
-	     a = va_arg(ap, const char *))
-		args[n++] = (char *)(uintptr_t)a;
-	va_end(ap);
-	args[n] = NULL;
-	if (rte_eal_init(n, args) < 0) {
-		fprintf(stderr, "rte_eal_init failed: %s\n", rte_strerror(rte_errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Run the registry, clean up, return the process exit code. */
-static int t_run_all(void)
-{
-	unsigned fails;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	rte_eal_cleanup();
-	return fails ? 1 : 0;
-}
+#include "test_main.h"
+#include "table_l3.h"
 
 /* ---- random numbers --------------------------------------------------------- */
 
@@ -207,22 +167,6 @@ static void t_key_ipv6(struct dp_flow_key *k, uint16_t in_port, const uint8_t *s
 	k->ip_ttl = 64;
 	k->tp_src = htons(sport);
 	k->tp_dst = htons(dport);
-}
-
-/* fe80::/64 + modified EUI-64 of mac */
-static void t_eui64_ll(uint8_t out[16], const uint8_t *mac)
-{
-	memset(out, 0, 16);
-	out[0] = 0xfe;
-	out[1] = 0x80;
-	out[8] = (uint8_t)(mac[0] ^ 0x02);
-	out[9] = mac[1];
-	out[10] = mac[2];
-	out[11] = 0xff;
-	out[12] = 0xfe;
-	out[13] = mac[3];
-	out[14] = mac[4];
-	out[15] = mac[5];
 }
 
 /* ---- translate results -------------------------------------------------------- */
