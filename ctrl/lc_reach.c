@@ -115,9 +115,24 @@ void lc_reach_compute(struct lc *lc)
 
 	if (v == NULL)
 		return;
+	/* routers and security groups are few: collect them once, so the
+	 * closures below iterate over them, not over every object */
+	struct mdl_router **rtr = malloc(sizeof(*rtr) * (n ? n : 1));
+	struct mdl_security_group **sg = malloc(sizeof(*sg) * (n ? n : 1));
+	size_t n_rtr = 0, n_sg = 0;
+	if (rtr == NULL || sg == NULL) {
+		free(rtr);
+		free(sg);
+		free(v);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		v[i]->reach = false;
 		v[i]->local = false;
+		if ((h = live(v[i], MDL_ROUTER)) != NULL)
+			rtr[n_rtr++] = mdl_hdr_to_router(h);
+		else if ((h = live(v[i], MDL_SECURITY_GROUP)) != NULL)
+			sg[n_sg++] = mdl_hdr_to_sg(h);
 		if ((h = live(v[i], MDL_PORT)) == NULL)
 			continue;
 		struct mdl_port *p = mdl_hdr_to_port(h);
@@ -127,19 +142,21 @@ void lc_reach_compute(struct lc *lc)
 			idset_add(&nets, p->network_id);
 		}
 	}
-	/* close under routers */
-	for (bool changed = true; changed;) {
+	/* close under routers: a router that touches a reachable network makes
+	 * all its networks reachable; a router joins the closure once */
+	bool *joined = calloc(n_rtr ? n_rtr : 1, sizeof(*joined));
+	for (bool changed = joined != NULL; changed;) {
 		changed = false;
-		for (size_t i = 0; i < n; i++) {
-			if ((h = live(v[i], MDL_ROUTER)) == NULL)
+		for (size_t i = 0; i < n_rtr; i++) {
+			struct mdl_router *r = rtr[i];
+			if (joined[i] || !router_touches(lc, r, &nets))
 				continue;
-			struct mdl_router *r = mdl_hdr_to_router(h);
-			if (!router_touches(lc, r, &nets))
-				continue;
+			joined[i] = true;
 			for (size_t k = 0; k < r->n_interfaces; k++)
 				changed |= idset_add(&nets, if_net(lc, &r->interfaces[k]));
 		}
 	}
+	free(joined);
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		if (!o->present || o->o == NULL)
@@ -171,14 +188,16 @@ void lc_reach_compute(struct lc *lc)
 	/* security groups: closure over remote_group_id */
 	for (bool changed = true; changed;) {
 		changed = false;
-		for (size_t i = 0; i < n; i++) {
-			if ((h = live(v[i], MDL_SECURITY_GROUP)) == NULL || !idset_has(&sgs, h->id))
+		for (size_t i = 0; i < n_sg; i++) {
+			struct mdl_security_group *g = sg[i];
+			if (!idset_has(&sgs, g->hdr.id))
 				continue;
-			struct mdl_security_group *g = mdl_hdr_to_sg(h);
 			for (size_t k = 0; k < g->n_rules; k++)
 				changed |= idset_add(&sgs, g->rules[k].remote_group_id);
 		}
 	}
+	free(rtr);
+	free(sg);
 	for (size_t i = 0; i < n; i++) {
 		if ((h = live(v[i], MDL_SECURITY_GROUP)) != NULL)
 			v[i]->reach = idset_has(&sgs, h->id);

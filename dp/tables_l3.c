@@ -11,12 +11,11 @@
  * (so an lport update or delete retracts exactly what it installed).
  *
  * FIBs: a router change builds a complete new router object with new FIBs
- * (rte_fib DIR24_8 with 1-byte next hops: 16 MB per IPv4 FIB, at most 100
- * prefixes longer than /24 (tbl8 groups; 1-byte next hops cap them at 127);
- * rte_fib6 TRIE
- * with 2-byte next hops: 32 MB per IPv6 FIB; created only when the router has
- * routes of that family), publishes it, waits a grace period, then frees the
- * old object and its FIBs.  Routes change rarely; the cost is one FIB build
+ * (rte_fib / rte_fib6 of the RIB-backed "dummy" type: memory in proportion
+ * to the routes — DIR24_8 would cost 16 MB per router, 3 GB at 200 routers —
+ * and lookups only on the miss path; created only when the router has routes
+ * of that family), publishes it, waits a grace period, then frees the old
+ * object and its FIBs.  Routes change rarely; the cost is one FIB build
  * (milliseconds) per router change on the control thread.
  *
  * Conflicts: a neighbor (network, IP) has one owner; the last put wins and a

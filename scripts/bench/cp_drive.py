@@ -1,0 +1,227 @@
+#!/usr/bin/python3
+"""Control-plane benchmark driver (called by scripts/bench/cp.sh).
+
+  cp_drive.py wy-ready  SOCK PID META REV T0 TIMEOUT
+      Polls wyvernd's `show ctrl` (management socket, every 10 ms) until the
+      controller is connected, has applied revision >= REV and holds exactly
+      the expected objects.  Prints "seconds=S rss_kb=K" (S from T0, the
+      epoch time wyvernd was started; K = VmRSS of PID at that moment).
+  cp_drive.py wy-change SOCK META MODE K [ETCD_URL]
+      K northbound changes of the victim port's MAC, one at a time.
+      MODE nb:   `port update ID --mac MAC` sent to wyvernd's management
+                 socket (wyvernd runs the northbound command — model
+                 validation + one db txn — on the central db its controller
+                 holds; works for rocksdb and etcd).
+      MODE etcd: a raw compare-and-swap put of the object (version + 1)
+                 through etcd's v3 JSON gateway (no validation).
+      Latency = from just before the request/write is sent to when `trace`
+      from the local dp port shows the l2-lookup of the new MAC hitting the
+      victim lport (the forwarding decision the PMD would take); polled
+      every 0.5 ms.  Prints "p50_ms=.. p99_ms=.. max_ms=.. n=K write_p50_ms=..
+      write_p99_ms=.." (write = until the request/write returned).
+  cp_drive.py ovn-load  NB_SOCK OVN_JSON
+      Sends the OVN_Northbound transaction (cp_gen.py) over JSON-RPC.
+  cp_drive.py ovn-change NBCTL_DAEMON_SOCK META K TIMEOUT
+      K times `ovn-nbctl --wait=hv lsp-set-addresses/port-security` on the
+      victim port through the ovn-nbctl daemon (a fresh ovn-nbctl process
+      would download the whole NB DB each time).  Latency = wall time of the
+      command (northd + ovn-controller installed the flows).  Also times
+      `ovn-nbctl get NB_Global . nb_cfg` (client start-up cost) as "spawn_ms".
+"""
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def pct(vals, p):
+    v = sorted(vals)
+    if not v:
+        return float("nan")
+    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def wy_req(sock, argv):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sock)
+    s.sendall(json.dumps({"argv": argv}).encode() + b"\n")
+    chunks = []
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            break
+        chunks.append(b)
+    s.close()
+    r = json.loads(b"".join(chunks).decode())
+    if not r.get("ok"):
+        raise RuntimeError("wyvernd: %s: %s" % (argv, r.get("error")))
+    return r["result"]
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wy_ready(sock, pid, meta, rev, t0, timeout):
+    meta = json.load(open(meta))
+    exp = meta["expect_held"]
+    pid, rev, t0, timeout = int(pid), int(rev), float(t0), float(timeout)
+    last = None
+    while True:
+        now = time.time()
+        if now - t0 > timeout:
+            sys.exit("wyvern: tables not ready after %.0f s; last show ctrl: %s"
+                     % (timeout, json.dumps(last)))
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            sys.exit("wyvernd exited")
+        try:
+            st = wy_req(sock, ["show", "ctrl"])
+        except (OSError, ValueError):
+            time.sleep(0.01)
+            continue
+        last = st
+        held = st.get("held", {})
+        if (st.get("connected") and st.get("applied_revision", 0) >= rev and
+                all(held.get(k) == v for k, v in exp.items())):
+            t1 = time.time()
+            print("seconds=%.3f rss_kb=%d table_ops=%d table_errors=%d bad=%d"
+                  % (t1 - t0, rss_kb(pid), st.get("table_ops", 0),
+                     st.get("table_errors", 0), st.get("bad_now", 0)))
+            return
+        time.sleep(0.01)
+
+
+def etcd(url, path, body):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read().decode())
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+
+def trace_hits(sock, local, mac, victim_name):
+    flow = "ip,eth_src=%s,eth_dst=%s,ip_src=%s,ip_dst=10.255.255.254" % (
+        local["mac"], mac, local["ip"])
+    st = wy_req(sock, ["trace", local["name"], flow])["stages"]
+    for line in st.splitlines():
+        if line.startswith("l2-lookup") and mac in line:
+            return ("(%s)" % victim_name) in line
+    return False
+
+
+def wy_change(sock, meta, mode, k, url=None):
+    meta = json.load(open(meta))
+    local, victim = meta["local_ports"][0], meta["victim"]
+    key = "/wyvern/v1/port/" + victim["id"]
+    cur = victim["mac"]
+    if mode == "etcd":   # an earlier phase may have changed it
+        r = etcd(url, "/v3/kv/range", {"key": b64(key)})
+        cur = json.loads(base64.b64decode(r["kvs"][0]["value"]).decode())["mac_address"]
+    if not trace_hits(sock, local, cur, victim["name"]):
+        sys.exit("wyvern: trace of the victim's current MAC %s does not reach it" % cur)
+    lat, wr = [], []
+    tag = 0x10 if mode == "nb" else 0x20
+    for i in range(int(k)):
+        new = "fa:17:%02x:%02x:%02x:%02x" % (tag, (i >> 16) & 255, (i >> 8) & 255, i & 255)
+        if trace_hits(sock, local, new, victim["name"]):
+            sys.exit("wyvern: new MAC %s already forwards to the victim" % new)
+        if mode == "nb":
+            argv = ["port", "update", victim["id"], "--mac", new]
+            t0 = time.perf_counter()
+            wy_req(sock, argv)
+        else:
+            r = etcd(url, "/v3/kv/range", {"key": b64(key)})
+            kv = r["kvs"][0]
+            obj = json.loads(base64.b64decode(kv["value"]).decode())
+            obj["mac_address"] = new
+            obj["revision_number"] = int(obj.get("revision_number", 1)) + 1
+            val = json.dumps(obj, separators=(",", ":"), sort_keys=True)
+            body = {"compare": [{"key": b64(key), "target": "MOD", "result": "EQUAL",
+                                 "mod_revision": kv["mod_revision"]}],
+                    "success": [{"requestPut": {"key": b64(key), "value": b64(val)}}]}
+            t0 = time.perf_counter()
+            r = etcd(url, "/v3/kv/txn", body)
+            if not r.get("succeeded"):
+                sys.exit("wyvern: etcd txn compare failed: %s" % r)
+        wr.append((time.perf_counter() - t0) * 1000)
+        deadline = t0 + 30
+        while not trace_hits(sock, local, new, victim["name"]):
+            if time.perf_counter() > deadline:
+                sys.exit("wyvern: change %d not forwarded after 30 s" % i)
+            time.sleep(0.0005)
+        lat.append((time.perf_counter() - t0) * 1000)
+    print("p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d write_p50_ms=%.2f write_p99_ms=%.2f"
+          % (pct(lat, 50), pct(lat, 99), max(lat), len(lat), pct(wr, 50), pct(wr, 99)))
+
+
+def ovn_load(nb_sock, path):
+    params = json.load(open(path))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(nb_sock)
+    s.sendall(json.dumps({"method": "transact", "params": params, "id": 1}).encode())
+    dec = json.JSONDecoder()
+    buf = ""
+    while True:
+        b = s.recv(1 << 20)
+        if not b:
+            sys.exit("ovsdb-server closed the connection")
+        buf += b.decode()
+        try:
+            msg, _ = dec.raw_decode(buf.lstrip())
+        except ValueError:
+            continue
+        if msg.get("id") == 1:
+            break
+        buf = ""   # echo/update messages: not ours
+    s.close()
+    errs = [r for r in msg.get("result") or [] if isinstance(r, dict) and "error" in r]
+    if msg.get("error") or errs:
+        sys.exit("transact failed: %s %s" % (msg.get("error"), errs[:3]))
+    print("ops=%d" % (len(params) - 1))
+
+
+def ovn_change(daemon, meta, k, timeout):
+    meta = json.load(open(meta))
+    v = meta["victim"]
+    env = dict(os.environ, OVN_NB_DAEMON=daemon)
+    spawn = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run(["ovn-nbctl", "get", "NB_Global", ".", "nb_cfg"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        spawn.append((time.perf_counter() - t0) * 1000)
+    lat = []
+    for i in range(int(k)):
+        new = "fa:17:00:%02x:%02x:%02x %s" % ((i >> 16) & 255, (i >> 8) & 255, i & 255, v["ip"])
+        t0 = time.perf_counter()
+        subprocess.run(["ovn-nbctl", "--wait=hv", "--timeout=%d" % int(float(timeout)),
+                        "lsp-set-addresses", v["name"], new, "--",
+                        "lsp-set-port-security", v["name"], new],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
+        lat.append((time.perf_counter() - t0) * 1000)
+    print("p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d spawn_ms=%.2f"
+          % (pct(lat, 50), pct(lat, 99), max(lat), len(lat), pct(spawn, 50)))
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"wy-ready": wy_ready, "wy-change": wy_change, "ovn-load": ovn_load,
+     "ovn-change": ovn_change}[cmd](*args)
+
+
+if __name__ == "__main__":
+    main()
