@@ -76,34 +76,80 @@ static int net_cfg(struct lc *lc, struct lc_obj *o, struct dp_network_cfg *c)
 	return 0;
 }
 
-/* IPv4 VTEP of the chassis named host (network order), 0 when unknown. */
-static uint32_t vtep_of(struct lc_obj **v, size_t n, const char *host)
+/* Names collected once per batch and searched by bsearch: looking each one
+ * up by scanning every object made a batch quadratic (2,000 networks x
+ * 100k objects). */
+struct name_val {
+	const char *name;
+	uint32_t val;
+};
+
+struct name_set {
+	struct name_val *e;
+	size_t n;
+};
+
+static int cmp_name_val(const void *a, const void *b)
 {
+	return strcmp(((const struct name_val *)a)->name, ((const struct name_val *)b)->name);
+}
+
+static const struct name_val *name_set_find(const struct name_set *s, const char *name)
+{
+	struct name_val k = { .name = name };
+	return s->n ? bsearch(&k, s->e, s->n, sizeof(*s->e), cmp_name_val) : NULL;
+}
+
+static void name_set_free(struct name_set *s)
+{
+	free(s->e);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Chassis name -> IPv4 VTEP (network order) of the present chassis. */
+static void vteps_collect(struct lc_obj **v, size_t n, struct name_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = malloc((n + 1) * sizeof(*s->e));
+	if (s->e == NULL)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
 			continue;
 		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
 		struct in_addr a;
-		if (strcmp(c->name, host) == 0 && inet_pton(AF_INET, c->vtep_ip, &a) == 1)
-			return a.s_addr;
+		if (inet_pton(AF_INET, c->vtep_ip, &a) != 1)
+			continue;
+		s->e[s->n++] = (struct name_val){ c->name, a.s_addr };
 	}
-	return 0;
+	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
 }
 
-/* Does a held IPv4 subnet of network id have enable_dhcp? */
-static bool net_dhcp4(struct lc_obj **v, size_t n, const char *id)
+/* IPv4 VTEP of the chassis named host (network order), 0 when unknown. */
+static uint32_t vtep_of(const struct name_set *vteps, const char *host)
 {
+	const struct name_val *p = name_set_find(vteps, host);
+	return p ? p->val : 0;
+}
+
+/* Networks with a held IPv4 subnet that has enable_dhcp. */
+static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct name_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = malloc((n + 1) * sizeof(*s->e));
+	if (s->e == NULL)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i]->type != MDL_SUBNET || !wanted(v[i]))
 			continue;
-		struct mdl_subnet *s = mdl_hdr_to_subnet(v[i]->o);
-		if (s->ip_version == 4 && s->enable_dhcp && strcmp(s->network_id, id) == 0)
-			return true;
+		struct mdl_subnet *sn = mdl_hdr_to_subnet(v[i]->o);
+		if (sn->ip_version == 4 && sn->enable_dhcp)
+			s->e[s->n++] = (struct name_val){ sn->network_id, 1 };
 	}
-	return false;
+	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
 }
 
-static int port_cfg(struct lc *lc, struct lc_obj **v, size_t nv, struct lc_obj *o,
+static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *o,
 		    struct dp_lport_cfg *c)
 {
 	struct mdl_port *p = mdl_hdr_to_port(o->o);
@@ -160,7 +206,7 @@ static int port_cfg(struct lc *lc, struct lc_obj **v, size_t nv, struct lc_obj *
 	int dpp = o->local ? lc_iface_port(lc, o->o->id) : -1;
 	c->dp_port = dpp >= 0 ? (uint16_t)dpp : DP_NO_PORT;
 	if (dpp < 0 && p->binding_host_id[0] && strcmp(p->binding_host_id, lc->cfg.chassis) != 0)
-		c->remote_vtep = vtep_of(v, nv, p->binding_host_id);
+		c->remote_vtep = vtep_of(vteps, p->binding_host_id);
 	return 0;
 }
 
@@ -188,6 +234,8 @@ static void net_del(struct lc *lc, struct lc_obj *o, uint32_t key)
 
 static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
 {
+	struct name_set dhcp_nets;
+	dhcp_nets_collect(v, n, &dhcp_nets);
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		struct dp_network_cfg c;
@@ -195,7 +243,7 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
 			continue;
 		if (net_cfg(lc, o, &c) < 0)
 			continue;   /* an older version stays until phase D removes it */
-		c.dhcp_v4 = net_dhcp4(v, n, o->o->id);
+		c.dhcp_v4 = name_set_find(&dhcp_nets, o->o->id) != NULL;
 		if (o->net && memcmp(o->net, &c, sizeof(c)) == 0) {
 			o->why[0] = 0;
 			continue;
@@ -214,6 +262,7 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
 		*o->net = c;
 		o->why[0] = 0;
 	}
+	name_set_free(&dhcp_nets);
 }
 
 static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n)
@@ -221,13 +270,15 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n)
 	struct lc_obj **pend = malloc((n + 1) * sizeof(*pend));
 	struct dp_lport_cfg *cfgs = malloc((n + 1) * sizeof(*cfgs));
 	size_t np = 0;
+	struct name_set vteps;
+	vteps_collect(v, n, &vteps);
 	if (pend == NULL || cfgs == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		if (o->type != MDL_PORT || !wanted(o))
 			continue;
-		if (port_cfg(lc, v, n, o, &cfgs[np]) < 0) {
+		if (port_cfg(lc, &vteps, o, &cfgs[np]) < 0) {
 			if (o->lp)
 				lport_del(lc, o);
 			continue;
@@ -276,6 +327,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n)
 			lport_del(lc, pend[i]);
 	}
 out:
+	name_set_free(&vteps);
 	free(pend);
 	free(cfgs);
 }
