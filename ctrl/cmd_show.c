@@ -47,6 +47,8 @@ int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"tx_bytes", (json_int_t)pi.tx_bytes, "rx_missed", (json_int_t)pi.rx_missed,
 			"rx_errors", (json_int_t)pi.rx_errors, "tx_errors", (json_int_t)pi.tx_errors,
 			"lport", (int)pi.lport));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "rx_nombuf",
+				    json_integer((json_int_t)pi.rx_nombuf));
 		char lp[12] = "-";
 		if (pi.lport)
 			snprintf(lp, sizeof(lp), "%u", pi.lport);

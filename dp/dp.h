@@ -55,6 +55,7 @@ struct dp_port_info {
 	uint16_t n_rxq, n_txq;
 	bool txq_shared;
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_missed, rx_errors, tx_errors;
+	uint64_t rx_nombuf;             /* rx drops for want of mbufs */
 	uint32_t lport;                /* bound lport key, 0 none */
 };
 

@@ -26,6 +26,7 @@ struct dp_port {
 	uint16_t ethdev;
 	uint16_t n_rxq, n_txq;
 	bool txq_shared;           /* n_txq < PMDs + 1: lock the queue */
+	uint32_t rx_reserved;      /* mbufs its rx rings hold */
 	int pmd_lcore;
 	char name[DP_NAME_LEN];
 	char devargs[256];
@@ -112,6 +113,7 @@ struct dp {
 	struct dp_pmd_stats base[DP_MAX_PMDS];
 	uint64_t base_tsc[DP_MAX_PMDS];
 	unsigned rr_next;            /* round-robin PMD for new rxqs */
+	uint32_t mbufs_reserved;     /* mbufs all rx rings hold */
 };
 
 /* pmd.c */

@@ -131,6 +131,21 @@ static int setup_ethdev(struct dp *dp, struct dp_port *port, uint16_t want_rxq, 
 	}
 	if (rc < 0)
 		return rc;
+	/* Drivers like net_tap fill every rx descriptor with an mbuf up front.
+	 * If rx rings hold the whole pool, rx starves (rx_nombuf) and packets
+	 * vanish inside the driver: a port's rings get at most 1/16 of the
+	 * pool, all ports' together at most 3/4 (the rest is for packets in
+	 * flight, tx and copies). */
+	uint32_t pool = dp->cfg.n_mbufs, budget = pool / 4 * 3;
+	uint32_t left = budget > dp->mbufs_reserved ? budget - dp->mbufs_reserved : 0;
+	while (rxd > 64 && (uint32_t)rxd * nrx > RTE_MIN(left, pool / 16))
+		rxd /= 2;
+	if ((uint32_t)rxd * nrx > left) {
+		RTE_LOG(ERR, USER1, "port %s: %u mbufs are too few for another port's rx "
+			"rings (%u reserved); raise [dp] mbufs\n", port->name, pool,
+			dp->mbufs_reserved);
+		return -ENOBUFS;
+	}
 	rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd);
 	int socket = rte_eth_dev_socket_id(id);
 	if (socket < 0)
@@ -148,6 +163,8 @@ static int setup_ethdev(struct dp *dp, struct dp_port *port, uint16_t want_rxq, 
 	rte_eth_promiscuous_enable(id); /* VMs' MACs are not ours: see everything */
 	port->n_rxq = nrx;
 	port->n_txq = ntx;
+	port->rx_reserved = (uint32_t)rxd * nrx;
+	dp->mbufs_reserved += port->rx_reserved;
 	port->txq_shared = ntx < dp->n_pmds + 1;
 	return 0;
 }
@@ -213,6 +230,7 @@ int dp_port_del(struct dp *dp, const char *name)
 	if (dp->running)
 		rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
 	dp_table_port_gone(dp->tables, (uint16_t)id);
+	dp->mbufs_reserved -= RTE_MIN(dp->mbufs_reserved, port->rx_reserved);
 	struct rte_eth_dev_info info;
 	int rc = rte_eth_dev_info_get(port->ethdev, &info);
 	rte_eth_dev_stop(port->ethdev);
@@ -253,6 +271,7 @@ int dp_port_info(struct dp *dp, uint16_t id, struct dp_port_info *out)
 		out->rx_bytes = st.ibytes;
 		out->tx_bytes = st.obytes;
 		out->rx_missed = st.imissed;
+		out->rx_nombuf = st.rx_nombuf;
 		out->rx_errors = st.ierrors;
 		out->tx_errors = st.oerrors;
 	}
