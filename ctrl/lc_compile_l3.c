@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
+#include <rte_jhash.h>
 
 #include "lc_priv.h"
 #include "table_l3.h"
@@ -46,8 +46,10 @@ static bool wanted(const struct lc_obj *o)
 
 static void derive_mac(struct rte_ether_addr *m, const char *router_id, const char *net_id)
 {
-	uint32_t h1 = rte_hash_crc(router_id, strlen(router_id), 0x1u);
-	uint32_t h2 = rte_hash_crc(net_id, strlen(net_id), h1);
+	/* rte_jhash reads byte keys of any alignment (rte_hash_crc would load
+	 * the strings as unaligned 8-byte words) */
+	uint32_t h1 = rte_jhash(router_id, (uint32_t)strlen(router_id), 0x1u);
+	uint32_t h2 = rte_jhash(net_id, (uint32_t)strlen(net_id), h1);
 	m->addr_bytes[0] = 0xfa; /* locally administered, unicast (like Neutron's fa:16:3e) */
 	m->addr_bytes[1] = (uint8_t)(h1 >> 8);
 	m->addr_bytes[2] = (uint8_t)h1;
