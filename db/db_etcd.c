@@ -289,15 +289,22 @@ static uint64_t header_rev(const json_t *resp)
 	return etcd_json_u64(json_object_get(json_object_get(resp, "header"), "revision"));
 }
 
+/* One request: takes ownership of req (NULL: allocation failed upstream). */
+static int etcd_req(struct db *db, const char *path, json_t *req, json_t **resp)
+{
+	if (req == NULL)
+		return -ENOMEM;
+	int rc = etcd_call((struct etcd *)db, path, req, resp);
+	json_decref(req);
+	return rc;
+}
+
 static int etcd_get(struct db *db, const char *key, struct db_kv *out)
 {
 	json_t *req = key_req(key, strlen(key)), *resp, *kvs;
 	int rc;
 
-	if (!req)
-		return -ENOMEM;
-	rc = etcd_call((struct etcd *)db, "kv/range", req, &resp);
-	json_decref(req);
+	rc = etcd_req(db, "kv/range", req, &resp);
 	if (rc)
 		return rc;
 	kvs = json_object_get(resp, "kvs");
@@ -323,8 +330,7 @@ static int etcd_scan(struct db *db, const char *prefix, struct db_kv_list *out)
 		return -ENOMEM;
 	}
 	free(end);
-	rc = etcd_call((struct etcd *)db, "kv/range", req, &resp);
-	json_decref(req);
+	rc = etcd_req(db, "kv/range", req, &resp);
 	if (rc)
 		return rc;
 	out->revision = header_rev(resp);
@@ -356,8 +362,7 @@ static int etcd_put(struct db *db, const char *key, const void *value, size_t le
 		return -ENOMEM;
 	}
 	free(v);
-	rc = etcd_call((struct etcd *)db, "kv/put", req, &resp);
-	json_decref(req);
+	rc = etcd_req(db, "kv/put", req, &resp);
 	if (rc)
 		return rc;
 	if (revision)
@@ -371,10 +376,7 @@ static int etcd_del(struct db *db, const char *key, uint64_t *revision)
 	json_t *req = key_req(key, strlen(key)), *resp;
 	int rc;
 
-	if (!req)
-		return -ENOMEM;
-	rc = etcd_call((struct etcd *)db, "kv/deleterange", req, &resp);
-	json_decref(req);
+	rc = etcd_req(db, "kv/deleterange", req, &resp);
 	if (rc)
 		return rc;
 	if (etcd_json_u64(json_object_get(resp, "deleted")) == 0)
@@ -438,10 +440,7 @@ static int etcd_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 	json_t *req = txn_req(cmps, n_cmps, ops, n_ops), *resp;
 	int rc;
 
-	if (!req)
-		return -ENOMEM;
-	rc = etcd_call((struct etcd *)db, "kv/txn", req, &resp);
-	json_decref(req);
+	rc = etcd_req(db, "kv/txn", req, &resp);
 	if (rc)
 		return rc;
 	*succeeded = json_is_true(json_object_get(resp, "succeeded"));
@@ -455,10 +454,7 @@ static int etcd_revision(struct db *db, uint64_t *revision)
 	json_t *req = json_pack("{s:s,s:b}", "key", "AA==", "count_only", 1), *resp;
 	int rc;
 
-	if (!req)
-		return -ENOMEM;
-	rc = etcd_call((struct etcd *)db, "kv/range", req, &resp);
-	json_decref(req);
+	rc = etcd_req(db, "kv/range", req, &resp);
 	if (rc)
 		return rc;
 	*revision = header_rev(resp);
@@ -474,10 +470,7 @@ static int etcd_compact(struct db *db, uint64_t revision)
 
 	snprintf(rev, sizeof(rev), "%" PRIu64, revision);
 	req = json_pack("{s:s,s:b}", "revision", rev, "physical", 1);
-	if (!req)
-		return -ENOMEM;
-	rc = etcd_call((struct etcd *)db, "kv/compaction", req, &resp);
-	json_decref(req);
+	rc = etcd_req(db, "kv/compaction", req, &resp);
 	json_decref(resp);
 	return rc;
 }
