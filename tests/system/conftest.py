@@ -36,12 +36,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture(scope="module")
 def tap4():
-    r = rig.TapRig(4)
-    try:
-        r.start()
+    with rig.TapRig(4) as r:
         yield r
-    finally:
-        r.close()
 
 
 @pytest.fixture

@@ -365,6 +365,16 @@ class TapRig:
     def ip(i):
         return "10.0.0.%d" % i
 
+    def __enter__(self):
+        try:
+            return self.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         self.wy.stop()
         for ns in self.ns:

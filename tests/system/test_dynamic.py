@@ -11,12 +11,8 @@ import rig
 
 @pytest.fixture(scope="module")
 def tap2():
-    r = rig.TapRig(2)
-    try:
-        r.start()
+    with rig.TapRig(2) as r:
         yield r
-    finally:
-        r.close()
 
 
 @pytest.fixture
