@@ -664,7 +664,7 @@ static void test_mutation_tags(void)
 
 int main(int argc, char **argv)
 {
-	if (t_eal_init(argv[0], "l3_test", NULL) < 0)
+	if (t_eal_init(argv[0], "l3_test", (char *)NULL) < 0)
 		return 1;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;

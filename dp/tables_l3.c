@@ -277,12 +277,22 @@ static bool ip_in_list(const struct dp_ip *ips, unsigned n, const struct dp_ip *
 static void rport_neigh_del(struct dp_l3 *l3, struct l3_change *ch, const struct dp_rport_cfg *o,
 			    const struct dp_rport_cfg *keep)
 {
-	bool same = keep && keep->network == o->network &&
-		    rte_is_same_ether_addr(&keep->mac, &o->mac);
+	/* what stays installed: keep's addresses when it is the same port on
+	 * the same network with the same MAC; nothing when keep == NULL
+	 * (the port is deleted) */
+	const struct dp_ip *kept = NULL;
+	unsigned n_kept = 0;
+	bool kept_v6 = false;
+	if (keep != NULL && keep->network == o->network &&
+	    rte_is_same_ether_addr(&keep->mac, &o->mac)) {
+		kept = keep->ips;
+		n_kept = keep->n_ips;
+		kept_v6 = rport_has_v6(keep);
+	}
 	for (unsigned i = 0; i < o->n_ips; i++)
-		if (!same || !ip_in_list(keep->ips, keep->n_ips, &o->ips[i]))
+		if (!ip_in_list(kept, n_kept, &o->ips[i]))
 			neigh_del(l3, ch, o->network, o->ips[i].family, o->ips[i].addr, o->key);
-	if (rport_has_v6(o) && (!same || !rport_has_v6(keep))) {
+	if (rport_has_v6(o) && !kept_v6) {
 		uint8_t ll[16];
 		dp_l3_eui64_ll(ll, o->mac.addr_bytes);
 		neigh_del(l3, ch, o->network, 6, ll, o->key);
