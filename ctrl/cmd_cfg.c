@@ -52,11 +52,36 @@ int cmd_network_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			if (ctrl_parse_u32(val, &v) < 0 || v < 68 || v > 9600)
 				return reply_error(r, false, "--mtu must be 68..9600");
 			n.mtu = (uint16_t)v;
+		} else if (strcmp(o, "--type") == 0) {
+			if (strcmp(val, "overlay") == 0)
+				n.type = DP_NET_OVERLAY;
+			else if (strcmp(val, "flat") == 0)
+				n.type = DP_NET_FLAT;
+			else if (strcmp(val, "vlan") == 0)
+				n.type = DP_NET_VLAN;
+			else
+				return reply_error(r, false, "--type overlay|flat|vlan, not '%s'", val);
+		} else if (strcmp(o, "--vlan") == 0) {
+			if (ctrl_parse_u32(val, &v) < 0 || v < 1 || v > 4094)
+				return reply_error(r, false, "--vlan must be 1..4094");
+			n.vlan = (uint16_t)v;
+			n.type = DP_NET_VLAN;
+		} else if (strcmp(o, "--flood-vtep") == 0) {
+			uint32_t ip;
+			if (inet_pton(AF_INET, val, &ip) != 1 || ip == 0)
+				return reply_error(r, false, "--flood-vtep takes an IPv4 address");
+			if (n.n_flood_vteps >= DP_NET_MAX_VTEPS)
+				return reply_error(r, false, "at most %d flood VTEPs", DP_NET_MAX_VTEPS);
+			n.flood_vteps[n.n_flood_vteps++] = ip;
 		} else {
 			return reply_error(r, true, "unknown option '%s'", o);
 		}
 	}
+	if (n.type == DP_NET_VLAN && n.vlan == 0)
+		return reply_error(r, true, "a vlan network needs --vlan ID");
 	int rc = dp_table_network_put(dp_tables(c->dp), &n);
+	if (rc == -EEXIST)
+		return reply_error(r, false, "network %u: its VNI/VLAN is another network's", n.key);
 	if (rc < 0)
 		return reply_error(r, false, "network %u: %s", n.key, errmsg(rc));
 	reply_printf(r, "network %u (%s) set\n", n.key, n.name);

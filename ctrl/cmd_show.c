@@ -12,6 +12,7 @@
 
 #include "ctrl.h"
 #include "parse.h"
+#include "table_ovl.h"
 #include "translate.h"
 
 static void mac_str(char *b, const uint8_t *m)
@@ -146,6 +147,16 @@ static int net_cb(const struct dp_network *n, void *arg)
 	json_t *o = json_pack("{s:i,s:s,s:i,s:i}", "key", (int)n->cfg.key, "name", n->cfg.name,
 			      "vni", (int)n->cfg.vni, "mtu", (int)n->cfg.mtu);
 	json_object_set_new(o, "local_ports", ports);
+	static const char *const types[] = { "overlay", "flat", "vlan" };
+	json_object_set_new(o, "type", json_string(n->cfg.type < 3 ? types[n->cfg.type] : "?"));
+	json_object_set_new(o, "vlan", json_integer(n->cfg.vlan));
+	json_t *vt = json_array();
+	for (unsigned i = 0; i < n->cfg.n_flood_vteps; i++) {
+		char ip[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &n->cfg.flood_vteps[i], ip, sizeof(ip));
+		json_array_append_new(vt, json_string(ip));
+	}
+	json_object_set_new(o, "flood_vteps", vt);
 	json_array_append_new(arr, o);
 	return 0;
 }
@@ -181,19 +192,23 @@ int cmd_show_networks(struct ctrl *c, int argc, char **argv, struct ctrl_reply *
 	json_t *arr = json_array();
 	dp_table_foreach_network(dp_tables(c->dp), net_cb, arr);
 	arr = sorted(arr);
-	reply_printf(r, "%-8s %-20s %-8s %-6s %s\n", "key", "name", "vni", "mtu", "local ports");
+	reply_printf(r, "%-8s %-20s %-8s %-8s %-6s %s\n", "key", "name", "type", "vni/vlan", "mtu",
+		     "local ports / remote VTEPs");
 	size_t i;
 	json_t *o;
 	json_array_foreach(arr, i, o) {
-		reply_printf(r, "%-8lld %-20s %-8lld %-6lld",
+		const char *type = json_string_value(json_object_get(o, "type"));
+		reply_printf(r, "%-8lld %-20s %-8s %-8lld %-6lld",
 			     json_integer_value(json_object_get(o, "key")),
-			     json_string_value(json_object_get(o, "name")),
-			     json_integer_value(json_object_get(o, "vni")),
+			     json_string_value(json_object_get(o, "name")), type,
+			     json_integer_value(json_object_get(o, type[0] == 'v' ? "vlan" : "vni")),
 			     json_integer_value(json_object_get(o, "mtu")));
 		size_t j;
 		json_t *p;
 		json_array_foreach(json_object_get(o, "local_ports"), j, p)
 			reply_printf(r, " %lld", json_integer_value(p));
+		json_array_foreach(json_object_get(o, "flood_vteps"), j, p)
+			reply_printf(r, " %s%s", j ? "" : "/ ", json_string_value(p));
 		reply_printf(r, "\n");
 	}
 	json_object_set_new(r->result, "networks", arr);
@@ -396,7 +411,20 @@ int cmd_trace(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			pkt[len++] = (uint8_t)(a << 4 | b);
 			i++;
 		}
-		unsigned reason = dp_parse_buf(pkt, (uint32_t)len, (uint16_t)port, &key, NULL, NULL);
+		uint16_t outer = 0;
+		bool uplink = port == dp_overlay_uplink(dp_tables(c->dp));
+		unsigned reason = uplink ? dp_parse_tnl_buf(pkt, (uint32_t)len, (uint16_t)port,
+							   &key, &outer)
+					 : dp_parse_buf(pkt, (uint32_t)len, (uint16_t)port, &key,
+							NULL, NULL);
+		if (outer) {
+			char src[INET_ADDRSTRLEN] = "?";
+			inet_ntop(AF_INET, &key.tun_src, src, sizeof(src));
+			reply_printf(r, "parse: tunnel packet from %s, VNI %u, %u bytes of outer "
+				     "headers; the key is the inner packet's\n", src, key.tun_vni,
+				     outer);
+			json_object_set_new(r->result, "outer_len", json_integer(outer));
+		}
 		if (reason != DP_DROP_NONE) {
 			reply_printf(r, "parse: dropped: %s\n", dp_drop_name(reason));
 			json_object_set_new(r->result, "parse_drop", json_string(dp_drop_name(reason)));

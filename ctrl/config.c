@@ -396,6 +396,20 @@ static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *c
 			if (cnt == 0)
 				return fail(c, ln, "encap must list vxlan and/or geneve%s%s", "", "");
 			snprintf(l->encap, sizeof(l->encap), "%s", val);
+		} else if (strcmp(k, "uplink") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->uplink))
+				return fail(c, ln, "uplink must name a [port.NAME]%s%s", "", "");
+			snprintf(l->uplink, sizeof(l->uplink), "%s", val);
+		} else if (strcmp(k, "physnet") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->physnet))
+				return fail(c, ln, "physnet must be 1..63 characters%s%s", "", "");
+			snprintf(l->physnet, sizeof(l->physnet), "%s", val);
+		} else if (strcmp(k, "underlay-mtu") == 0) {
+			char *end;
+			unsigned long v = strtoul(val, &end, 10);
+			if (*val == 0 || *end || v < 576 || v > 9600)
+				return fail(c, ln, "underlay-mtu must be 576..9600, not '%s'%s", val, "");
+			l->underlay_mtu = (unsigned)v;
 		} else if (strcmp(k, "replica") == 0) {
 			if (val[0] != '/' || strlen(val) >= sizeof(l->replica))
 				return fail(c, ln, "replica must be an absolute directory path%s%s", "",
@@ -452,6 +466,17 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 			rc = load_ctrl(c, f, cfg);
 		else
 			rc = fail(c, line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
+	}
+	if (rc == 0 && cfg->lc.uplink[0]) {
+		bool found = false;
+		for (unsigned i = 0; i < cfg->n_ports; i++)
+			found |= strcmp(cfg->ports[i].name, cfg->lc.uplink) == 0;
+		if (!found)
+			rc = fail(c, line_of(c, "ctrl", "uplink"), "uplink '%s' is no [port.%s]",
+				  cfg->lc.uplink, cfg->lc.uplink);
+		else if (strcmp(cfg->lc.vtep_ip, "0.0.0.0") == 0 || cfg->lc.vtep_ip[0] == 0)
+			rc = fail(c, line_of(c, "ctrl", "uplink"),
+				  "an uplink needs vtep-ip (this chassis' VTEP address)%s%s", "", "");
 	}
 	lc_config_finish(&cfg->lc);
 out:

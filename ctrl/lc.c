@@ -27,6 +27,8 @@ void lc_config_defaults(struct lc_config *cfg)
 	cfg->chassis[sizeof(cfg->chassis) - 1] = 0;
 	snprintf(cfg->vtep_ip, sizeof(cfg->vtep_ip), "0.0.0.0");
 	snprintf(cfg->encap, sizeof(cfg->encap), "vxlan");
+	snprintf(cfg->physnet, sizeof(cfg->physnet), "physnet1");
+	cfg->underlay_mtu = 1500;
 }
 
 void lc_config_finish(struct lc_config *cfg)

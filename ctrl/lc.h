@@ -32,7 +32,10 @@ struct lc_config {
 	char db_url[LC_URL_LEN];       /* "rocksdb:/dir" | "etcd://h:p[,h:p]"; "" disabled */
 	char chassis[LC_NAME_LEN];     /* our chassis name (binding:host_id) */
 	char vtep_ip[64];              /* IPv4 text */
-	char encap[64];                /* "vxlan,geneve" */
+	char encap[64];                /* "vxlan,geneve": first = what we send */
+	char uplink[64];               /* port carrying the VTEP ("" = no overlay) */
+	char physnet[64];              /* provider physical network on the uplink */
+	unsigned underlay_mtu;         /* IP MTU of the underlay (default 1500) */
 	char replica[LC_PATH_LEN];     /* replica directory */
 	struct db *db;                 /* tests: a borrowed, already open central db
 					* (used instead of db_url; RocksDB allows one

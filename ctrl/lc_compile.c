@@ -28,9 +28,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_ether.h>
 
 #include "lc_priv.h"
+#include "table_ovl.h"
 
 void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 {
@@ -53,6 +55,12 @@ static bool wanted(const struct lc_obj *o)
 	return o->present && o->reach && o->o;
 }
 
+/* The encapsulation this chassis sends (first of [ctrl] encap). */
+static uint8_t own_encap(const struct lc *lc)
+{
+	return strncmp(lc->cfg.encap, "geneve", 6) == 0 ? DP_ENCAP_GENEVE : DP_ENCAP_VXLAN;
+}
+
 static int net_cfg(struct lc *lc, struct lc_obj *o, struct dp_network_cfg *c)
 {
 	struct mdl_network *n = mdl_hdr_to_network(o->o);
@@ -71,8 +79,39 @@ static int net_cfg(struct lc *lc, struct lc_obj *o, struct dp_network_cfg *c)
 	}
 	c->key = o->o->dp_key;
 	snprintf(c->name, sizeof(c->name), "%s", n->name);
-	c->vni = n->segmentation_id > 0 ? (uint32_t)n->segmentation_id : 0;
 	c->mtu = (uint16_t)n->mtu;
+	const char *t = n->network_type;
+	if (strcmp(t, "flat") == 0 || strcmp(t, "vlan") == 0) {
+		if (strcmp(n->physical_network, lc->cfg.physnet) != 0) {
+			lc_skip(lc, o, "physical network '%.32s' is not mapped here (physnet %.32s)",
+				n->physical_network, lc->cfg.physnet);
+			return -EINVAL;
+		}
+		c->type = t[0] == 'f' ? DP_NET_FLAT : DP_NET_VLAN;
+		if (c->type == DP_NET_VLAN) {
+			if (n->segmentation_id < 1 || n->segmentation_id > 4094) {
+				lc_skip(lc, o, "vlan %lld out of range", (long long)n->segmentation_id);
+				return -EINVAL;
+			}
+			c->vlan = (uint16_t)n->segmentation_id;
+		}
+		return 0;
+	}
+	c->type = DP_NET_OVERLAY;
+	if (strcmp(t, "local") == 0)
+		return 0;   /* never leaves the chassis */
+	/* A tenant network without a segmentation id gets a VNI from its
+	 * cluster-wide dp_key, in the upper part of the VNI space where
+	 * explicit ids rarely go (a clash is skipped with "network_put: File
+	 * exists", visible in show ctrl). */
+	if (n->segmentation_id > 0)
+		c->vni = (uint32_t)n->segmentation_id;
+	else if (o->o->dp_key < 0x100000)
+		c->vni = 0xf00000u | o->o->dp_key;
+	/* the tunnel header comes out of the underlay's MTU */
+	unsigned room = lc->cfg.underlay_mtu - DP_ENCAP_OVERHEAD(own_encap(lc));
+	if (c->mtu > room)
+		c->mtu = (uint16_t)room;
 	return 0;
 }
 
@@ -92,6 +131,13 @@ struct name_set {
 static int cmp_name_val(const void *a, const void *b)
 {
 	return strcmp(((const struct name_val *)a)->name, ((const struct name_val *)b)->name);
+}
+
+static int cmp_name_val_pair(const void *a, const void *b)
+{
+	const struct name_val *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->val > y->val) - (x->val < y->val);
 }
 
 static const struct name_val *name_set_find(const struct name_set *s, const char *name)
@@ -130,6 +176,58 @@ static uint32_t vtep_of(const struct name_set *vteps, const char *host)
 {
 	const struct name_val *p = name_set_find(vteps, host);
 	return p ? p->val : 0;
+}
+
+/* Chassis name -> the encapsulation it lists first (DP_ENCAP_*). */
+static void encaps_collect(struct lc_obj **v, size_t n, struct name_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = malloc((n + 1) * sizeof(*s->e));
+	if (s->e == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
+			continue;
+		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
+		int e = c->n_encap_types ? dp_encap_parse(c->encap_types[0]) : -1;
+		s->e[s->n++] = (struct name_val){ c->name, e > 0 ? (uint32_t)e : DP_ENCAP_NONE };
+	}
+	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
+}
+
+/* The chassis a held port lives on when it is not here: its VTEP, else 0. */
+static uint32_t remote_vtep_of(const struct lc *lc, const struct name_set *vteps,
+			       const struct lc_obj *o)
+{
+	const struct mdl_port *p = mdl_hdr_to_port(o->o);
+	if (o->local || p->binding_host_id[0] == 0 ||
+	    strcmp(p->binding_host_id, lc->cfg.chassis) == 0)
+		return 0;
+	return vtep_of(vteps, p->binding_host_id);
+}
+
+/* (network id, remote VTEP) of every held remote port, sorted, distinct:
+ * the head-end replication lists.  val = VTEP. */
+static void net_vteps_collect(const struct lc *lc, struct lc_obj **v, size_t n,
+			      const struct name_set *vteps, struct name_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = malloc((n + 1) * sizeof(*s->e));
+	if (s->e == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_PORT || !wanted(v[i]))
+			continue;
+		uint32_t vt = remote_vtep_of(lc, vteps, v[i]);
+		if (vt)
+			s->e[s->n++] = (struct name_val){ mdl_hdr_to_port(v[i]->o)->network_id, vt };
+	}
+	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val_pair);
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (k == 0 || cmp_name_val_pair(&s->e[k - 1], &s->e[i]) != 0)
+			s->e[k++] = s->e[i];
+	s->n = k;
 }
 
 /* Networks with a held IPv4 subnet that has enable_dhcp. */
@@ -205,8 +303,8 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 	c->dhcp_server = strcmp(p->device_owner, "network:dhcp") == 0;
 	int dpp = o->local ? lc_iface_port(lc, o->o->id) : -1;
 	c->dp_port = dpp >= 0 ? (uint16_t)dpp : DP_NO_PORT;
-	if (dpp < 0 && p->binding_host_id[0] && strcmp(p->binding_host_id, lc->cfg.chassis) != 0)
-		c->remote_vtep = vtep_of(vteps, p->binding_host_id);
+	if (dpp < 0)
+		c->remote_vtep = remote_vtep_of(lc, vteps, o);
 	return 0;
 }
 
@@ -232,7 +330,8 @@ static void net_del(struct lc *lc, struct lc_obj *o, uint32_t key)
 	}
 }
 
-static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
+static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
+			     const struct name_set *net_vteps)
 {
 	struct name_set dhcp_nets;
 	dhcp_nets_collect(v, n, &dhcp_nets);
@@ -244,6 +343,22 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
 		if (net_cfg(lc, o, &c) < 0)
 			continue;   /* an older version stays until phase D removes it */
 		c.dhcp_v4 = name_set_find(&dhcp_nets, o->o->id) != NULL;
+		if (c.type == DP_NET_OVERLAY && c.vni != 0) {
+			/* the first pair of this network, then its run */
+			struct name_val k = { .name = o->o->id, .val = 0 };
+			const struct name_val *e = net_vteps->e;
+			size_t lo = 0, hi = net_vteps->n;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (cmp_name_val_pair(&e[mid], &k) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < net_vteps->n && strcmp(e[lo].name, o->o->id) == 0 &&
+			       c.n_flood_vteps < DP_NET_MAX_VTEPS; lo++)
+				c.flood_vteps[c.n_flood_vteps++] = e[lo].val;
+		}
 		if (o->net && memcmp(o->net, &c, sizeof(c)) == 0) {
 			o->why[0] = 0;
 			continue;
@@ -265,20 +380,19 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n)
 	name_set_free(&dhcp_nets);
 }
 
-static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n)
+static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
+			  const struct name_set *vteps)
 {
 	struct lc_obj **pend = malloc((n + 1) * sizeof(*pend));
 	struct dp_lport_cfg *cfgs = malloc((n + 1) * sizeof(*cfgs));
 	size_t np = 0;
-	struct name_set vteps;
-	vteps_collect(v, n, &vteps);
 	if (pend == NULL || cfgs == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		if (o->type != MDL_PORT || !wanted(o))
 			continue;
-		if (port_cfg(lc, &vteps, o, &cfgs[np]) < 0) {
+		if (port_cfg(lc, vteps, o, &cfgs[np]) < 0) {
 			if (o->lp)
 				lport_del(lc, o);
 			continue;
@@ -327,9 +441,67 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n)
 			lport_del(lc, pend[i]);
 	}
 out:
-	name_set_free(&vteps);
 	free(pend);
 	free(cfgs);
+}
+
+/* The underlay neighbor table holds the VTEPs of the chassis our remote
+ * ports live on: new ones are added unresolved (ctrl/app_underlay.c ARPs for
+ * them), gone ones removed; static entries (wyctl vtep add --mac) are the
+ * operator's and stay. */
+struct vtep_gc {
+	uint32_t ips[512];
+	unsigned n;
+	const struct name_set *want;
+};
+
+static bool vtep_wanted(const struct name_set *net_vteps, uint32_t ip)
+{
+	for (size_t i = 0; i < net_vteps->n; i++)
+		if (net_vteps->e[i].val == ip)
+			return true;
+	return false;
+}
+
+static int vtep_gc_one(const struct dp_vtep *v, void *arg)
+{
+	struct vtep_gc *g = arg;
+	if (!v->is_static && !vtep_wanted(g->want, v->ip) && g->n < RTE_DIM(g->ips))
+		g->ips[g->n++] = v->ip;
+	return 0;
+}
+
+static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
+			  const struct name_set *net_vteps, const struct name_set *encaps)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
+			continue;
+		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
+		struct in_addr a;
+		if (strcmp(c->name, lc->cfg.chassis) == 0 ||
+		    inet_pton(AF_INET, c->vtep_ip, &a) != 1 || !vtep_wanted(net_vteps, a.s_addr))
+			continue;
+		const struct name_val *e = name_set_find(encaps, c->name);
+		uint8_t encap = e ? (uint8_t)e->val : DP_ENCAP_NONE;
+		const struct dp_vtep *cur = dp_vtep_get(lc->t, a.s_addr);
+		if (cur != NULL && (cur->is_static || cur->encap == encap))
+			continue;
+		struct dp_vtep nv = { .ip = a.s_addr, .encap = encap };
+		if (cur != NULL) {
+			nv.mac = cur->mac;
+			nv.resolved = cur->resolved;
+		}
+		lc->st.table_ops++;
+		if (dp_vtep_put(lc->t, &nv) < 0)
+			lc->st.table_errors++;
+	}
+	struct vtep_gc g = { .n = 0, .want = net_vteps };
+	dp_vtep_foreach(lc->t, vtep_gc_one, &g);
+	for (unsigned i = 0; i < g.n; i++) {
+		lc->st.table_ops++;
+		dp_vtep_del(lc->t, g.ips[i]);
+	}
 }
 
 void lc_compile(struct lc *lc)
@@ -346,8 +518,12 @@ void lc_compile(struct lc *lc)
 	for (size_t i = 0; i < n; i++)
 		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted(v[i]))
 			lport_del(lc, v[i]);
+	struct name_set vteps, net_vteps, encaps;
+	vteps_collect(v, n, &vteps);
+	net_vteps_collect(lc, v, n, &vteps, &net_vteps);
+	encaps_collect(v, n, &encaps);
 	/* B */
-	compile_networks(lc, v, n);
+	compile_networks(lc, v, n, &net_vteps);
 	/* networks that cannot compile anymore lose their lports in C */
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
@@ -361,7 +537,11 @@ void lc_compile(struct lc *lc)
 		}
 	}
 	/* C */
-	compile_ports(lc, v, n);
+	compile_ports(lc, v, n, &vteps);
+	compile_vteps(lc, v, n, &net_vteps, &encaps);
+	name_set_free(&vteps);
+	name_set_free(&net_vteps);
+	name_set_free(&encaps);
 	/* routers, after ports and before networks go (lc_compile_l3.c) */
 	lc_compile_l3(lc, v, n);
 	/* D */

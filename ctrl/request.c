@@ -10,6 +10,7 @@
 #include "ctrl.h"
 #include "app_dhcp.h"
 #include "app_icmp.h"
+#include "app_underlay.h"
 
 typedef int cmd_fn(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 
@@ -32,7 +33,7 @@ static const struct cmd cmds[] = {
 	{ "trace", NULL, cmd_trace, "trace PORT FLOW  |  trace PORT --hex HEXBYTES" },
 	{ "stats", "clear", cmd_stats_clear, "stats clear" },
 	{ "cache", "flush", cmd_cache_flush, "cache flush" },
-	{ "network", "add", cmd_network_add, "network add KEY [--name NAME] [--vni N] [--mtu N]" },
+	{ "network", "add", cmd_network_add, "network add KEY [--name NAME] [--vni N] [--mtu N] [--type overlay|flat|vlan] [--vlan ID] [--flood-vtep IP].." },
 	{ "network", "del", cmd_network_del, "network del KEY" },
 	{ "lport", "add", cmd_lport_add,
 	  "lport add KEY --network NET --mac MAC [--mac MAC].. [--ip IP].. [--aap IP[/LEN][@MAC]].. "
@@ -50,6 +51,9 @@ static const struct cmd cmds[] = {
 	{ "route", "add", cmd_route_add, "route add ROUTER PREFIX via IP | dev RPORT" },
 	{ "route", "del", cmd_route_del, "route del ROUTER PREFIX" },
 	{ "show", "routers", cmd_show_routers, "show routers" },
+	{ "show", "overlay", cmd_show_overlay, "show overlay" },
+	{ "vtep", "add", cmd_vtep_add, "vtep add IP [--mac MAC] [--encap vxlan|geneve]" },
+	{ "vtep", "del", cmd_vtep_del, "vtep del IP" },
 };
 
 static void usage_all(struct ctrl_reply *r)

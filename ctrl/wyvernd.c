@@ -26,6 +26,7 @@
 
 #include "app_dhcp.h"
 #include "app_icmp.h"
+#include "app_underlay.h"
 #include "ctrl.h"
 #include "lc.h"
 #include "punt.h"
@@ -235,12 +236,18 @@ int main(int argc, char **argv)
 	ctrl_telemetry_register(c);
 	app_dhcp_register(c);
 	app_icmp_register(c);
+	if ((rc = app_underlay_register(c)) < 0) {
+		fprintf(stderr, "wyvernd: overlay on uplink %s: %s\n", cfg.lc.uplink, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
 	printf("wyvernd: ready: %u ports, %u PMD(s) on lcores %s, socket %s\n", cfg.n_ports,
 	       cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	fflush(stdout);
 	while (!c->stop) {
 		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts */
 		app_icmp_tick(c);    /* periodic router advertisements */
+		app_underlay_tick(c); /* resolve remote VTEPs */
 	}
 	printf("wyvernd: shutting down\n");
 	rc = 0;
@@ -249,6 +256,7 @@ out:
 	ctrl_telemetry_unregister();
 	app_dhcp_unregister();
 	app_icmp_unregister();
+	app_underlay_unregister();
 	lc_destroy(c->lc);
 	c->lc = NULL;
 	dp_destroy(c->dp);

@@ -23,6 +23,7 @@
 #include <rte_arp.h>
 
 #include "dp_priv.h"
+#include "table_ovl.h"
 
 static const char *const act_names[DP_ACT__MAX] = {
 	[DP_ACT_OUTPUT] = "output",
@@ -40,12 +41,15 @@ static const char *const act_names[DP_ACT__MAX] = {
 	[DP_ACT_POP_VLAN] = "pop_vlan",
 	[DP_ACT_ARP_REPLY] = "arp_reply",
 	[DP_ACT_ND_ADVERT] = "nd_advert",
+	[DP_ACT_TNL_PUSH] = "tnl_push",
+	[DP_ACT_TNL_POP] = "tnl_pop",
+	[DP_ACT_TNL_FLOOD] = "tnl_flood",
 };
 
 static const char *const punt_names[DP_PUNT__MAX] = {
 	[DP_PUNT_NONE] = "none", [DP_PUNT_DHCP] = "dhcp", [DP_PUNT_ARP] = "arp",
 	[DP_PUNT_ND] = "nd",     [DP_PUNT_TTL] = "ttl",   [DP_PUNT_ICMP] = "icmp",
-	[DP_PUNT_TRACE] = "trace",
+	[DP_PUNT_TRACE] = "trace",  [DP_PUNT_UNDERLAY] = "underlay",
 };
 
 const char *dp_action_name(unsigned type)
@@ -111,6 +115,17 @@ int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsig
 			break;
 		case DP_ACT_PUSH_VLAN:
 			OUT("%spush_vlan:%u", sep, (unsigned)(a->port & 0xfff));
+			break;
+		case DP_ACT_TNL_PUSH: {
+			char ip[INET_ADDRSTRLEN];
+			inet_ntop(AF_INET, &a->u32, ip, sizeof(ip));
+			OUT("%stnl_push:%s(vni=%u,dst=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x)", sep,
+			    dp_encap_name(d[6]), dp_act_vni(a), ip, d[0], d[1], d[2], d[3], d[4],
+			    d[5]);
+			break;
+		}
+		case DP_ACT_TNL_FLOOD:
+			OUT("%stnl_flood:(network=%u,vni=%u)", sep, a->u32, dp_act_vni(a));
 			break;
 		default:
 			OUT("%s%s", sep, dp_action_name(a->type));
@@ -387,7 +402,7 @@ static void punt_pkts(struct dp_pmd *pmd, unsigned reason, struct rte_mbuf **pkt
 static bool is_consuming(uint16_t type)
 {
 	return type == DP_ACT_OUTPUT || type == DP_ACT_FLOOD || type == DP_ACT_DROP ||
-	       type == DP_ACT_PUNT;
+	       type == DP_ACT_PUNT || type == DP_ACT_TNL_FLOOD;
 }
 
 static bool is_rewrite(uint16_t type)
@@ -413,8 +428,7 @@ static unsigned clone_group(struct dp_pmd *pmd, struct rte_mbuf **pkts, unsigned
 			continue;
 		}
 		c->port = pkts[i]->port;
-		c->l2_len = pkts[i]->l2_len;
-		c->l3_len = pkts[i]->l3_len;
+		c->tx_offload = pkts[i]->tx_offload; /* l2/l3 and outer lengths */
 		out[k++] = c;
 	}
 	return k;
@@ -438,6 +452,50 @@ static bool rewrite_after(const struct dp_action *acts, unsigned from, unsigned 
 	return false;
 }
 
+/* Encapsulate pkts in place toward one VTEP; the ones that fail are dropped
+ * (counted) and left out. Returns how many remain. */
+static unsigned tnl_push_group(struct dp_pmd *pmd, const struct dp_overlay_cfg *ov,
+			       struct rte_mbuf **pkts, unsigned n, uint32_t ip,
+			       const uint8_t *mac, uint8_t encap, uint32_t vni)
+{
+	unsigned k = 0;
+	for (unsigned j = 0; j < n; j++) {
+		unsigned r = ov ? dp_tnl_push(ov, pkts[j], ip, mac, encap, vni)
+				: DP_DROP_NO_OVERLAY;
+		if (likely(r == DP_DROP_NONE))
+			pkts[k++] = pkts[j];
+		else
+			drop_pkts(pmd, r, &pkts[j], 1);
+	}
+	return k;
+}
+
+/* Head-end replication: a copy of every packet to each remote VTEP of the
+ * network, read live from the tables (the megaflow depends on the network,
+ * whose flood list changes re-translate it; neighbors may resolve later). */
+static void tnl_flood(struct dp_pmd *pmd, const struct dp_action *a, struct rte_mbuf **pkts,
+		      unsigned n)
+{
+	const struct dp_tables *t = pmd->dp->tables;
+	const struct dp_overlay_cfg *ov = dp_overlay_get(t);
+	const struct dp_network *net = dp_table_network_get(t, a->u32);
+	if (ov == NULL || net == NULL)
+		return;
+	struct rte_mbuf *tmp[DP_BURST];
+	for (unsigned i = 0; i < net->cfg.n_flood_vteps; i++) {
+		const struct dp_vtep *v = dp_vtep_get(t, net->cfg.flood_vteps[i]);
+		if (v == NULL || !v->resolved) {
+			count_drop(pmd, DP_DROP_VTEP_UNRESOLVED, n);
+			continue;
+		}
+		unsigned k = clone_group(pmd, pkts, n, tmp, true);
+		k = tnl_push_group(pmd, ov, tmp, k, v->ip, v->mac.addr_bytes, dp_vtep_encap(ov, v),
+				   dp_act_vni(a));
+		if (k)
+			tx_enqueue(pmd, ov->uplink, tmp, k);
+	}
+}
+
 static void consume(struct dp_pmd *pmd, const struct dp_action *a, const uint16_t *flood_ports,
 		    struct rte_mbuf **pkts, unsigned n, bool last, bool deep)
 {
@@ -445,6 +503,12 @@ static void consume(struct dp_pmd *pmd, const struct dp_action *a, const uint16_
 	if (a->type == DP_ACT_DROP) {
 		if (last)
 			drop_pkts(pmd, a->u32, pkts, n);
+		return;
+	}
+	if (a->type == DP_ACT_TNL_FLOOD) {
+		tnl_flood(pmd, a, pkts, n);
+		if (last)
+			rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
 	if (a->type == DP_ACT_OUTPUT || a->type == DP_ACT_PUNT) {
@@ -535,6 +599,14 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 		case DP_ACT_ND_ADVERT:
 			for (unsigned j = 0; j < n; j++)
 				dp_act_nd_advert(pkts[j], a->data, a->u32);
+			break;
+		case DP_ACT_TNL_PUSH:
+			n = tnl_push_group(pmd, dp_overlay_get(pmd->dp->tables), pkts, n, a->u32,
+					   a->data, a->data[6], dp_act_vni(a));
+			break;
+		case DP_ACT_TNL_POP:
+			for (unsigned j = 0; j < n; j++)
+				dp_tnl_pop(pkts[j]);
 			break;
 		default:
 			break;

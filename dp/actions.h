@@ -34,6 +34,12 @@ enum dp_action_type {
 			     * (op 2, sha/spa/tha/tpa, eth src/dst); output to in_port next */
 	DP_ACT_ND_ADVERT,   /* data[0..5]: answer MAC, u32 bit0: router flag; ICMPv6 NS
 			     * -> NA in place (IPs, hop limit 255, TLL option, checksum) */
+	DP_ACT_TNL_PUSH,    /* encapsulate toward a remote VTEP: u32 its IPv4 (network
+			     * order), data[0..5] its underlay MAC, data[6] enum dp_encap,
+			     * VNI = port | data[7] << 16 (dp_act_tnl_*) */
+	DP_ACT_TNL_POP,     /* strip the outer headers parse recorded (m->outer_l3_len) */
+	DP_ACT_TNL_FLOOD,   /* consuming: a copy to every remote VTEP of network u32
+			     * (its flood_vteps), encapsulated with VNI port|data[7]<<16 */
 	DP_ACT__MAX
 };
 
@@ -45,6 +51,7 @@ enum dp_punt_reason {
 	DP_PUNT_TTL,        /* TTL expired: ICMP time-exceeded */
 	DP_PUNT_ICMP,       /* ICMP to a router address */
 	DP_PUNT_TRACE,      /* debugging copy */
+	DP_PUNT_UNDERLAY,   /* ARP reply to our VTEP: learn a remote VTEP's MAC */
 	DP_PUNT__MAX
 };
 
@@ -56,6 +63,17 @@ struct dp_action {
 };
 
 #define DP_MAX_ACTIONS 16
+
+static inline void dp_act_set_vni(struct dp_action *a, uint32_t vni)
+{
+	a->port = (uint16_t)vni;
+	a->data[7] = (uint8_t)(vni >> 16);
+}
+
+static inline uint32_t dp_act_vni(const struct dp_action *a)
+{
+	return (uint32_t)a->port | (uint32_t)a->data[7] << 16;
+}
 #define DP_MAX_FLOOD   64
 
 const char *dp_action_name(unsigned type);

@@ -134,6 +134,13 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 void dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac);
 void dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags);
 
+/* actions_tnl.c: encapsulate / decapsulate one packet */
+struct dp_overlay_cfg;
+unsigned dp_tnl_push(const struct dp_overlay_cfg *ov, struct rte_mbuf *m, uint32_t dst_ip,
+		     const uint8_t *dst_mac, uint8_t encap, uint32_t vni); /* 0 or drop reason */
+void dp_tnl_pop(struct rte_mbuf *m);
+uint16_t dp_tnl_sport(const struct rte_mbuf *m);
+
 /* dp.c: the tables' change callback; publishes tags to the invalidation log */
 void dp_invalidate(void *dp, const uint64_t *tags, unsigned n);
 

@@ -40,6 +40,12 @@ enum dp_drop_reason {
 	DP_DROP_NOMEM,          /* mbuf clone failed */
 	DP_DROP_TTL,            /* TTL expired */
 	DP_DROP_POLICY,         /* explicit drop action */
+	/* overlay / uplink */
+	DP_DROP_BAD_TUNNEL,     /* VXLAN/Geneve header invalid, or not for our VTEP */
+	DP_DROP_NO_SEGMENT,     /* VNI / VLAN of no network here */
+	DP_DROP_VTEP_UNRESOLVED,/* remote VTEP's underlay MAC not (yet) known */
+	DP_DROP_ENCAP_TOO_BIG,  /* encapsulated packet exceeds the underlay MTU */
+	DP_DROP_NO_OVERLAY,     /* remote destination but no overlay configured */
 	DP_DROP__MAX
 };
 

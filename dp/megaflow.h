@@ -34,11 +34,14 @@ enum dp_tag_type {
 	DP_TAG_DPPORT,      /* dp port id binding */
 	DP_TAG_ROUTER,
 	DP_TAG_SECGROUP,
+	DP_TAG_OVERLAY,     /* the overlay config (key 0) */
+	DP_TAG_VTEP,        /* an underlay neighbor (remote VTEP IPv4) */
+	DP_TAG_SEGMENT,     /* VNI / VLAN -> network (dp_segment_tag_key) */
 };
 #define DP_TAG(type, key) (((uint64_t)(type) << 32) | (uint32_t)(key))
 #define DP_TAG_TYPE(t) ((unsigned)((t) >> 32))
 #define DP_TAG_KEY(t) ((uint32_t)(t))
-#define DP_MAX_TAGS 12
+#define DP_MAX_TAGS 16
 
 struct dp_megaflow {
 	struct dp_flow_key key;   /* masked key */

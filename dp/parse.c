@@ -357,3 +357,78 @@ unsigned dp_parse_buf(const uint8_t *data, uint32_t len, uint16_t in_port,
 		*l3_len = l3;
 	return r;
 }
+
+/* ---- the uplink: VXLAN / Geneve ------------------------------------------
+ * A UDP/IPv4 packet to port 4789 (VXLAN) or 6081 (Geneve), unfragmented and
+ * untagged, is a tunnel packet: its header is checked (VXLAN: I flag;
+ * Geneve: version 0, no critical options, Ethernet payload), then the key is
+ * the INNER packet's, plus tun_vni / tun_src / tun_dst from the outer
+ * headers, and *outer is the number of bytes before the inner Ethernet
+ * header (TNL_POP strips them).  Anything else is parsed as is. */
+static __rte_noinline unsigned dp_parse_tnl_bytes(const uint8_t *d, uint32_t len, uint32_t wire,
+						  uint16_t in_port, struct dp_flow_key *key,
+						  uint16_t *l2, uint16_t *l3, uint16_t *outer)
+{
+	unsigned r = dp_parse_bytes(d, len, wire, in_port, key, l2, l3);
+	*outer = 0;
+	if (r != DP_DROP_NONE || key->eth_type != DP_ET_IPV4 || key->ip_proto != IPPROTO_UDP ||
+	    key->ip_frag != 0 || key->vlan_tci != 0)
+		return r;
+	uint16_t dport = rte_be_to_cpu_16(key->tp_dst);
+	if (dport != 4789 && dport != 6081)
+		return r;
+	uint32_t off = (uint32_t)*l2 + *l3 + 8, hl = 8;
+	if (len < off + 8)
+		return DP_DROP_BAD_TUNNEL;
+	const uint8_t *t = d + off;
+	if (dport == 4789) {
+		if (!(t[0] & 0x08))
+			return DP_DROP_BAD_TUNNEL;
+	} else {
+		/* version 0; C: critical options we cannot understand -> drop
+		 * (RFC 8926 3.5); payload must be Ethernet */
+		if ((t[0] >> 6) != 0 || (t[1] & 0x40) || t[2] != 0x65 || t[3] != 0x58)
+			return DP_DROP_BAD_TUNNEL;
+		hl += (uint32_t)(t[0] & 0x3f) * 4;
+	}
+	if (len < off + hl + DP_ETH_HLEN)
+		return DP_DROP_BAD_TUNNEL;
+	uint32_t vni = (uint32_t)t[4] << 16 | (uint32_t)t[5] << 8 | t[6];
+	uint32_t src, dst;
+	memcpy(&src, key->ip_src, 4);
+	memcpy(&dst, key->ip_dst, 4);
+	r = dp_parse_bytes(t + hl, len - off - hl, wire - off - hl, in_port, key, l2, l3);
+	if (r != DP_DROP_NONE)
+		return r;
+	key->tun_vni = vni;
+	key->tun_src = src;
+	key->tun_dst = dst;
+	*outer = (uint16_t)(off + hl);
+	return DP_DROP_NONE;
+}
+
+unsigned dp_parse_tnl(struct rte_mbuf *m, uint16_t in_port, struct dp_flow_key *key)
+{
+	uint32_t len = rte_pktmbuf_data_len(m);
+	uint16_t l2, l3, outer;
+	unsigned r = dp_parse_tnl_bytes(rte_pktmbuf_mtod(m, const uint8_t *), len,
+					RTE_MAX(rte_pktmbuf_pkt_len(m), len), in_port, key, &l2,
+					&l3, &outer);
+	m->l2_len = l2;
+	m->l3_len = l3;
+	m->outer_l2_len = 0;
+	m->outer_l3_len = outer;
+	return r;
+}
+
+unsigned dp_parse_tnl_buf(const uint8_t *data, uint32_t len, uint16_t in_port,
+			  struct dp_flow_key *key, uint16_t *outer_len)
+{
+	uint16_t l2, l3, outer;
+	if (!data)
+		len = 0;
+	unsigned r = dp_parse_tnl_bytes(data, len, len, in_port, key, &l2, &l3, &outer);
+	if (outer_len)
+		*outer_len = outer;
+	return r;
+}

@@ -25,6 +25,7 @@
 
 #include "dp_priv.h"
 #include "parse.h"
+#include "table_ovl.h"
 #include "translate.h"
 
 struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
@@ -188,6 +189,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 	struct dp_megaflow *flows[DP_BURST];
 	uint32_t hashes[DP_BURST];
 	unsigned n_ok = 0;
+	bool uplink = in_port == dp_overlay_uplink(pmd->dp->tables);
 
 	/* parse, hash and prefetch the EMC bucket in one pass, so the bucket
 	 * loads of the whole burst overlap; malformed packets are dropped here
@@ -197,7 +199,8 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		struct rte_mbuf *m = pkts[i];
 		m->port = in_port;
-		unsigned r = dp_parse(m, in_port, &keys[n_ok]);
+		unsigned r = likely(!uplink) ? dp_parse(m, in_port, &keys[n_ok])
+					     : dp_parse_tnl(m, in_port, &keys[n_ok]);
 		if (unlikely(r != DP_DROP_NONE)) {
 			pmd->st.drops[r]++;
 			rte_pktmbuf_free(m);

@@ -93,7 +93,9 @@ static enum dp_xl_verdict nd(struct dp_xlate *x)
 
 enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x)
 {
-	if (x->l3 == NULL)
+	/* requests from other chassis were answered there when known; the
+	 * rest reach the local ports (an answer here would leave unencapsulated) */
+	if (x->l3 == NULL || x->from_uplink)
 		return DP_XL_NEXT;
 	switch (ntohs(DP_XL_READ(x, eth_type))) {
 	case 0x0806:

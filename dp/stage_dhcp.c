@@ -31,6 +31,8 @@ static bool mark_eq16(uint16_t *mask, uint16_t field, uint16_t value)
 
 enum dp_xl_verdict dp_stage_dhcp(struct dp_xlate *x)
 {
+	if (x->from_uplink) /* a remote port's DHCP is its own chassis' */
+		return DP_XL_NEXT;
 	if (ntohs(DP_XL_READ(x, eth_type)) != 0x0800 ||
 	    !mark_eq16(&x->out->mask.tp_src, x->pkt->tp_src, 68) ||
 	    !mark_eq16(&x->out->mask.tp_dst, x->pkt->tp_dst, 67) ||

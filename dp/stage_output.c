@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Stage 4, output: to the destination lport's dp port, or a flood to every
- * other local port of the network.  Remote destinations (other chassis)
- * belong to the overlay and are dropped here until it exists.  A routed
- * packet (L3 rewrote it) may leave through its input port (hairpin).
+ * other local port of the network plus, for a packet that did not come from
+ * the uplink, a copy to every other chassis hosting the network (tunnel
+ * head-end replication, or the provider uplink).  Destinations on other
+ * chassis: stage_uplink.c.  A routed packet (L3 rewrote it) may leave
+ * through its input port (hairpin).
  */
 #include "drop.h"
 #include "translate.h"
@@ -16,12 +18,15 @@ static enum dp_xl_verdict flood(struct dp_xlate *x)
 	for (unsigned i = 0; i < n->n_local; i++)
 		if (n->local_ports[i] != x->pkt->in_port)
 			ports[np++] = n->local_ports[i];
-	if (np == 0) {
-		dp_xl_log(x, "no other local port in network %u", n->cfg.key);
+	if (np > 0) {
+		dp_xl_flood(x, ports, np);
+		dp_xl_log(x, "flood to %u local port(s)", np);
+	}
+	bool remote = dp_stage_flood_remote(x);
+	if (np == 0 && !remote) {
+		dp_xl_log(x, "no other port of network %u here or elsewhere", n->cfg.key);
 		return dp_xl_drop(x, DP_DROP_NO_FLOOD);
 	}
-	dp_xl_flood(x, ports, np);
-	dp_xl_log(x, "flood to %u port(s)", np);
 	return DP_XL_DONE;
 }
 
@@ -34,10 +39,8 @@ enum dp_xl_verdict dp_stage_output(struct dp_xlate *x)
 		dp_xl_log(x, "destination lport %u is down", d->key);
 		return dp_xl_drop(x, DP_DROP_PORT_DOWN);
 	}
-	if (d->dp_port == DP_NO_PORT) {
-		dp_xl_log(x, "destination lport %u is not local (no overlay path)", d->key);
-		return dp_xl_drop(x, DP_DROP_NO_DEST);
-	}
+	if (d->dp_port == DP_NO_PORT)
+		return dp_stage_output_remote(x);
 	if (d->dp_port == x->pkt->in_port && !x->routed) {
 		dp_xl_log(x, "destination is the input port");
 		return dp_xl_drop(x, DP_DROP_NO_DEST);

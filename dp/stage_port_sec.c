@@ -185,6 +185,10 @@ static enum dp_xl_verdict check_ipv6(struct dp_xlate *x, const struct dp_lport_c
 
 enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x)
 {
+	if (x->from_uplink) { /* the sending chassis checked it */
+		dp_xl_log(x, "from the uplink: checked by the sending chassis");
+		return DP_XL_NEXT;
+	}
 	const struct dp_lport_cfg *c = &x->src->cfg;
 	if (!c->port_security) {
 		dp_xl_log(x, "disabled on lport %u", c->key);

@@ -37,6 +37,14 @@
 #define DP_NET_MAX_LOCAL  DP_MAX_PORTS
 #define DP_NAME_LEN       64
 #define DP_NO_PORT        0xffff
+#define DP_NET_MAX_VTEPS  64     /* remote chassis a network's BUM reaches */
+
+/* How a network reaches other chassis. */
+enum dp_net_type {
+	DP_NET_OVERLAY = 0,    /* tunnels (VXLAN/Geneve) with VNI = vni */
+	DP_NET_FLAT,           /* provider: untagged on the uplink */
+	DP_NET_VLAN,           /* provider: 802.1Q tag vlan on the uplink */
+};
 
 /* An address or prefix. family: 4 or 6. addr in network order (IPv4: first
  * 4 bytes). plen: prefix length (32/128 for a host address). */
@@ -56,8 +64,14 @@ struct dp_aap {
 struct dp_network_cfg {
 	uint32_t key;          /* unique non-zero datapath key */
 	char name[DP_NAME_LEN];
-	uint32_t vni;          /* segmentation id (overlay issue) */
+	uint32_t vni;          /* DP_NET_OVERLAY: VNI (0: local only, no tunnels) */
 	uint16_t mtu;
+	uint8_t type;          /* enum dp_net_type */
+	uint16_t vlan;         /* DP_NET_VLAN: 1..4094 */
+	/* remote VTEPs (IPv4, network order) hosting ports of this network:
+	 * broadcast/unknown/multicast is replicated to each (head-end) */
+	uint16_t n_flood_vteps;
+	uint32_t flood_vteps[DP_NET_MAX_VTEPS];
 	bool dhcp_v4;          /* DHCPv4 from its ports is answered by the local
 				* controller (an IPv4 subnet has enable_dhcp);
 				* false: DHCP passes through to the network */
@@ -107,7 +121,8 @@ struct rte_rcu_qsbr *dp_tables_rcu(const struct dp_tables *t);
 /* ---- writer (control thread) ------------------------------------------- */
 /* Insert or replace. -EINVAL: key 0 / bad field; -ENOENT: lport's network
  * missing; -EEXIST: a MAC already owned by another lport in the network,
- * or the dp port already bound to another lport; -ENOSPC: table full. On any
+ * the dp port already bound to another lport, or (network) its VNI / VLAN /
+ * flat segment already another network's; -ENOSPC: table full. On any
  * error nothing changed. */
 int dp_table_network_put(struct dp_tables *t, const struct dp_network_cfg *cfg);
 /* -ENOENT unknown; -EBUSY while lports still reference it. */

@@ -27,6 +27,8 @@
 
 #include "megaflow.h"
 #include "table_api.h"
+#include "table_ovl.h"
+#include "tables_priv.h"
 
 #define NETS_MAX   16384
 #define LPORTS_MAX 131072
@@ -45,10 +47,12 @@ struct dp_tables {
 	struct rte_hash *nets;
 	struct rte_hash *lports;
 	struct rte_hash *fdb;
+	struct rte_hash *segs;  /* dp_segment_tag_key(VNI | VLAN) -> network key */
 	uint32_t port_lport[DP_MAX_PORTS];
 	/* writer-only bookkeeping: lports per network (indexed via hash pos) */
 	uint32_t *net_refs;
 	struct dp_l3 *l3;       /* extension: routers, router ports, neighbors */
+	struct dp_ovl ovl;      /* overlay config + underlay neighbors (tables_ovl.c) */
 };
 
 static struct rte_hash *make_hash(const char *prefix, const char *what, uint32_t entries,
@@ -82,9 +86,11 @@ struct dp_tables *dp_tables_create(const char *name, struct rte_rcu_qsbr *rcu,
 	t->nets = make_hash(name, "net", NETS_MAX, sizeof(uint32_t));
 	t->lports = make_hash(name, "lp", LPORTS_MAX, sizeof(uint32_t));
 	t->fdb = make_hash(name, "fdb", FDB_MAX, sizeof(struct fdb_key));
+	t->segs = make_hash(name, "seg", NETS_MAX, sizeof(uint32_t));
 	t->net_refs = rte_zmalloc("dp_net_refs", sizeof(uint32_t) * (NETS_MAX * 2),
 				  RTE_CACHE_LINE_SIZE);
-	if (t->nets == NULL || t->lports == NULL || t->fdb == NULL || t->net_refs == NULL) {
+	if (t->nets == NULL || t->lports == NULL || t->fdb == NULL || t->segs == NULL ||
+	    t->net_refs == NULL || dp_ovl_init(&t->ovl, name) < 0) {
 		dp_tables_destroy(t);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -114,6 +120,8 @@ void dp_tables_destroy(struct dp_tables *t)
 		rte_hash_free(t->lports);
 	}
 	rte_hash_free(t->fdb);
+	rte_hash_free(t->segs);
+	dp_ovl_fini(&t->ovl);
 	rte_free(t->net_refs);
 	rte_free(t);
 }
@@ -123,17 +131,25 @@ struct rte_rcu_qsbr *dp_tables_rcu(const struct dp_tables *t)
 	return t->rcu;
 }
 
-static void grace_period(struct dp_tables *t)
+void dp_tables_grace(struct dp_tables *t)
 {
 	if (t->rcu != NULL)
 		rte_rcu_qsbr_synchronize(t->rcu, RTE_QSBR_THRID_INVALID);
 }
 
-static void notify(struct dp_tables *t, const uint64_t *tags, unsigned n)
+void dp_tables_notify(struct dp_tables *t, const uint64_t *tags, unsigned n)
 {
 	if (t->on_change != NULL && n > 0)
 		t->on_change(t->cb_arg, tags, n);
 }
+
+struct dp_ovl *dp_tables_ovl(const struct dp_tables *t)
+{
+	return (struct dp_ovl *)(uintptr_t)&t->ovl;
+}
+
+#define grace_period dp_tables_grace
+#define notify dp_tables_notify
 
 /* ---- readers ---------------------------------------------------------- */
 
@@ -195,30 +211,103 @@ static uint32_t *net_ref(struct dp_tables *t, uint32_t key)
 	return pos < 0 ? NULL : &t->net_refs[pos];
 }
 
+/* The segment a network occupies on the wire (0: none). */
+static uint32_t net_segment(const struct dp_network_cfg *c)
+{
+	switch (c->type) {
+	case DP_NET_OVERLAY:
+		return c->vni ? dp_segment_tag_key(DP_SEG_VNI, c->vni) : 0;
+	case DP_NET_FLAT:
+		return dp_segment_tag_key(DP_SEG_VLAN, 0);
+	default:
+		return dp_segment_tag_key(DP_SEG_VLAN, c->vlan);
+	}
+}
+
+static uint32_t segment_owner(const struct dp_tables *t, uint32_t seg)
+{
+	void *d;
+	if (seg == 0 || rte_hash_lookup_data(t->segs, &seg, &d) < 0)
+		return 0;
+	return (uint32_t)(uintptr_t)d;
+}
+
+uint32_t dp_table_network_by_vni(const struct dp_tables *t, uint32_t vni)
+{
+	return vni ? segment_owner(t, dp_segment_tag_key(DP_SEG_VNI, vni)) : 0;
+}
+
+uint32_t dp_table_network_by_vlan(const struct dp_tables *t, uint16_t vlan)
+{
+	return segment_owner(t, dp_segment_tag_key(DP_SEG_VLAN, vlan));
+}
+
+static bool network_cfg_ok(const struct dp_network_cfg *c)
+{
+	if (c->key == 0 || memchr(c->name, 0, sizeof(c->name)) == NULL || c->vni > 0xffffff ||
+	    c->n_flood_vteps > DP_NET_MAX_VTEPS)
+		return false;
+	for (unsigned i = 0; i < c->n_flood_vteps; i++)
+		if (c->flood_vteps[i] == 0)
+			return false;
+	switch (c->type) {
+	case DP_NET_OVERLAY:
+	case DP_NET_FLAT:
+		return c->vlan == 0;
+	case DP_NET_VLAN:
+		return c->vlan >= 1 && c->vlan <= 4094;
+	default:
+		return false;
+	}
+}
+
 int dp_table_network_put(struct dp_tables *t, const struct dp_network_cfg *cfg)
 {
-	if (cfg == NULL || cfg->key == 0 || memchr(cfg->name, 0, sizeof(cfg->name)) == NULL)
+	if (cfg == NULL || !network_cfg_ok(cfg))
 		return -EINVAL;
 	const struct dp_network *old = dp_table_network_get(t, cfg->key);
+	uint32_t seg = net_segment(cfg), old_seg = old ? net_segment(&old->cfg) : 0;
+	uint32_t owner = segment_owner(t, seg);
+	if (owner != 0 && owner != cfg->key)
+		return -EEXIST;
 	struct dp_network *n = rte_zmalloc("dp_network", sizeof(*n), RTE_CACHE_LINE_SIZE);
 	if (n == NULL)
 		return -ENOMEM;
 	if (old != NULL)
 		*n = *old;
 	n->cfg = *cfg;
+	if (seg != 0 && seg != old_seg &&
+	    rte_hash_add_key_data(t->segs, &seg, (void *)(uintptr_t)cfg->key) < 0) {
+		rte_free(n);
+		return -ENOSPC;
+	}
 	int32_t pos = rte_hash_add_key_data(t->nets, &cfg->key, n);
 	if (pos < 0) {
+		if (seg != 0 && seg != old_seg)
+			rte_hash_del_key(t->segs, &seg); /* not yet visible: no grace */
 		rte_free(n);
 		return pos;
 	}
-	if (old != NULL) {
+	int32_t seg_pos = -1;
+	if (old_seg != 0 && old_seg != seg)
+		seg_pos = rte_hash_del_key(t->segs, &old_seg);
+	if (old != NULL || seg_pos >= 0)
 		grace_period(t);
+	if (old != NULL)
 		rte_free((void *)(uintptr_t)old);
-	} else {
+	else
 		t->net_refs[rte_hash_lookup(t->nets, &cfg->key)] = 0;
+	if (seg_pos >= 0)
+		rte_hash_free_key_with_position(t->segs, seg_pos);
+	uint64_t tags[3] = { DP_TAG(DP_TAG_NETWORK, cfg->key) };
+	unsigned nt = 1;
+	if (seg != old_seg) {
+		if (seg)
+			tags[nt++] = DP_TAG(DP_TAG_SEGMENT, seg);
+		if (old_seg)
+			tags[nt++] = DP_TAG(DP_TAG_SEGMENT, old_seg);
 	}
-	uint64_t tag = DP_TAG(DP_TAG_NETWORK, cfg->key);
-	notify(t, &tag, 1);
+	notify(t, tags, nt);
 	return 0;
 }
 
@@ -230,14 +319,18 @@ int dp_table_network_del(struct dp_tables *t, uint32_t key)
 	uint32_t *refs = net_ref(t, key);
 	if (refs != NULL && *refs > 0)
 		return -EBUSY;
+	uint32_t seg = net_segment(&old->cfg);
 	int32_t pos = rte_hash_del_key(t->nets, &key);
 	if (pos < 0)
 		return pos;
+	int32_t seg_pos = seg ? rte_hash_del_key(t->segs, &seg) : -1;
 	grace_period(t);
 	rte_hash_free_key_with_position(t->nets, pos);
+	if (seg_pos >= 0)
+		rte_hash_free_key_with_position(t->segs, seg_pos);
 	rte_free((void *)(uintptr_t)old);
-	uint64_t tag = DP_TAG(DP_TAG_NETWORK, key);
-	notify(t, &tag, 1);
+	uint64_t tags[2] = { DP_TAG(DP_TAG_NETWORK, key), DP_TAG(DP_TAG_SEGMENT, seg) };
+	notify(t, tags, seg ? 2 : 1);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "table_ovl.h"
 #include "test_util.h"
 
 /* ---- recording on_change ------------------------------------------------------ */
@@ -76,6 +77,7 @@ static struct dp_tables *mk_tables(struct rec *r)
 #define TAG_L(k) DP_TAG(DP_TAG_LPORT, k)
 #define TAG_N(k) DP_TAG(DP_TAG_NETWORK, k)
 #define TAG_P(k) DP_TAG(DP_TAG_DPPORT, k)
+#define TAG_SEG(kind, id) DP_TAG(DP_TAG_SEGMENT, dp_segment_tag_key(kind, id))
 #define TAG_F(n, mac) DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(n, (mac).addr_bytes))
 
 /* ---- an order-independent digest of the whole table state --------------------- */
@@ -163,6 +165,133 @@ static bool net_has_local(const struct dp_tables *t, uint32_t net, uint16_t port
 
 /* ---- tests ------------------------------------------------------------------------ */
 
+/* VNI / VLAN / flat -> network: unique, found, moved, freed; tags on change. */
+static void test_network_segments(void)
+{
+	struct rec r = { .n = 0 };
+	struct dp_tables *t = mk_tables(&r);
+	struct dp_network_cfg a = t_net(1), b = t_net(2), v = t_net(3), f = t_net(4);
+	a.vni = 100;
+	b.vni = 100;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 1);
+	uint64_t dg = table_digest(t);
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &b), -EEXIST);  /* VNI taken */
+	CU_ASSERT_EQUAL(r.n, 0);
+	CU_ASSERT_EQUAL(table_digest(t), dg);
+	CU_ASSERT_PTR_NULL(dp_table_network_get(t, 2));
+	/* moving network 1 to VNI 200 frees 100 for network 2 */
+	a.vni = 200;
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	uint64_t mv[] = { TAG_N(1), TAG_SEG(DP_SEG_VNI, 200), TAG_SEG(DP_SEG_VNI, 100) };
+	CU_ASSERT(rec_exact(&r, mv, 3));
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 200), 1);
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &b), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 2);
+	/* VLAN and flat provider networks */
+	v.vni = 0;
+	v.type = DP_NET_VLAN;
+	v.vlan = 0;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), -EINVAL);   /* vlan 0 */
+	v.vlan = 4095;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), -EINVAL);
+	v.vlan = 30;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 30), 3);
+	f.vni = 0;
+	f.type = DP_NET_FLAT;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &f), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 0), 4);
+	struct dp_network_cfg f2 = t_net(5);
+	f2.vni = 0;
+	f2.type = DP_NET_FLAT;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &f2), -EEXIST);  /* one flat network */
+	f.type = 7;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &f), -EINVAL);
+	/* flood VTEPs: bounded, non-zero */
+	a.n_flood_vteps = DP_NET_MAX_VTEPS + 1;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
+	a.n_flood_vteps = 1;
+	a.flood_vteps[0] = 0;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
+	a.flood_vteps[0] = 0x0200000a;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	CU_ASSERT_EQUAL(dp_table_network_get(t, 1)->cfg.n_flood_vteps, 1);
+	/* deleting frees the segment */
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_table_network_del(t, 3), 0);
+	uint64_t dl[] = { TAG_N(3), TAG_SEG(DP_SEG_VLAN, 30) };
+	CU_ASSERT(rec_exact(&r, dl, 2));
+	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 30), 0);
+	for (uint32_t k = 1; k <= 4; k++)
+		dp_table_network_del(t, k);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 0);
+	dp_tables_destroy(t);
+}
+
+static void test_overlay_vteps(void)
+{
+	struct rec r = { .n = 0 };
+	struct dp_tables *t = mk_tables(&r);
+	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
+	CU_ASSERT_EQUAL(dp_overlay_uplink(t), DP_NO_PORT);
+	struct dp_overlay_cfg ov = { .uplink = 2, .vtep_ip = 0x0100000a, .encap = DP_ENCAP_GENEVE,
+				     .underlay_mtu = 1500,
+				     .vtep_mac = { { 0x02, 0, 0, 0, 0, 9 } } };
+	struct dp_overlay_cfg bad = ov;
+	bad.vtep_ip = 0;
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
+	bad = ov;
+	bad.encap = 0;
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
+	bad = ov;
+	bad.vtep_mac.addr_bytes[0] = 1;   /* multicast */
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
+	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &ov), 0);
+	uint64_t e[] = { DP_TAG(DP_TAG_OVERLAY, 0), TAG_P(2) };
+	CU_ASSERT(rec_exact(&r, e, 2));   /* packets on the new uplink re-classify */
+	CU_ASSERT_EQUAL(dp_overlay_uplink(t), 2);
+	CU_ASSERT_EQUAL(dp_overlay_get(t)->encap, DP_ENCAP_GENEVE);
+
+	struct dp_vtep v = { .ip = 0x0200000a };
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
+	uint64_t ev[] = { DP_TAG(DP_TAG_VTEP, 0x0200000a) };
+	CU_ASSERT(rec_exact(&r, ev, 1));
+	CU_ASSERT_FALSE(dp_vtep_get(t, v.ip)->resolved);
+	CU_ASSERT_EQUAL(dp_vtep_encap(dp_overlay_get(t), dp_vtep_get(t, v.ip)), DP_ENCAP_GENEVE);
+	/* the same entry again: nothing to invalidate */
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
+	CU_ASSERT_EQUAL(r.n, 0);
+	v.resolved = true;   /* resolved with a zero MAC: refused */
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
+	v.mac.addr_bytes[0] = 0x02;
+	v.mac.addr_bytes[5] = 0x22;
+	v.encap = DP_ENCAP_VXLAN;
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
+	CU_ASSERT(dp_vtep_get(t, v.ip)->resolved);
+	CU_ASSERT_EQUAL(dp_vtep_encap(dp_overlay_get(t), dp_vtep_get(t, v.ip)), DP_ENCAP_VXLAN);
+	v.encap = 9;
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
+	v.ip = 0;
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
+	CU_ASSERT_EQUAL(dp_vtep_count(t), 1);
+	CU_ASSERT_EQUAL(dp_vtep_del(t, 0x0200000a), 0);
+	CU_ASSERT_EQUAL(dp_vtep_del(t, 0x0200000a), -ENOENT);
+	CU_ASSERT_PTR_NULL(dp_vtep_get(t, 0x0200000a));
+	/* overlay off */
+	CU_ASSERT_EQUAL(dp_overlay_set(t, NULL), 0);
+	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
+	CU_ASSERT_EQUAL(dp_overlay_uplink(t), DP_NO_PORT);
+	dp_tables_destroy(t);
+}
+
 static void test_network_basic(void)
 {
 	struct rec r = { .n = 0 };
@@ -171,8 +300,8 @@ static void test_network_basic(void)
 
 	CU_ASSERT_PTR_NULL(dp_table_network_get(t, 1));
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &n1), 0);
-	uint64_t e1[] = { TAG_N(1) };
-	CU_ASSERT(rec_exact(&r, e1, 1));
+	uint64_t e1[] = { TAG_N(1) }, e1s[] = { TAG_N(1), TAG_SEG(DP_SEG_VNI, 1001) };
+	CU_ASSERT(rec_exact(&r, e1s, 2)); /* a new VNI -> network mapping, too */
 	CU_ASSERT_EQUAL(r.calls, 1);
 	const struct dp_network *n = dp_table_network_get(t, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
@@ -211,7 +340,7 @@ static void test_network_basic(void)
 	CU_ASSERT_EQUAL(dp_table_lport_del(t, 10), 0);
 	rec_reset(&r);
 	CU_ASSERT_EQUAL(dp_table_network_del(t, 1), 0);
-	CU_ASSERT(rec_exact(&r, e1, 1));
+	CU_ASSERT(rec_exact(&r, e1s, 2));
 	CU_ASSERT_PTR_NULL(dp_table_network_get(t, 1));
 	CU_ASSERT_EQUAL(dp_tables_n_networks(t), 0);
 	/* re-create the same key: fresh, no refs left over */
@@ -701,6 +830,8 @@ int main(int argc, char **argv)
 		return 2;
 	s = CU_add_suite("tables", NULL, NULL);
 	CU_add_test(s, "network put/get/del", test_network_basic);
+	CU_add_test(s, "network segments: VNI / VLAN / flat", test_network_segments);
+	CU_add_test(s, "overlay config and VTEP neighbors", test_overlay_vteps);
 	CU_add_test(s, "lport, FDB, binding, tags", test_lport_fdb_binding);
 	CU_add_test(s, "flood lists", test_flood_lists);
 	CU_add_test(s, "errors change nothing", test_errors_change_nothing);

@@ -59,6 +59,8 @@ struct dp_xlate {
 	bool route;                      /* L2 found a router port: L3 routes */
 	bool routed;                     /* L3 rewrote it for dst (may hairpin) */
 	const void *rport;               /* struct dp_rport the packet was sent to */
+	bool tunnel;                     /* arrived encapsulated (decapsulated by TNL_POP) */
+	bool from_uplink;                /* arrived on the uplink (tunnel or provider) */
 	const struct dp_l3 *l3;          /* L3 tables of t (NULL: none) */
 	struct dp_trace_buf *trace;      /* NULL unless tracing */
 	enum dp_stage_id stage;
@@ -93,6 +95,13 @@ void dp_xl_log(struct dp_xlate *x, const char *fmt, ...) __attribute__((format(p
 
 /* Stages, in pipeline order; each in its own file. */
 enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x);
+/* classify's half for the uplink port (stage_uplink.c): VTEP ARP, decap by
+ * VNI, provider VLAN/flat ingress */
+enum dp_xl_verdict dp_stage_uplink(struct dp_xlate *x);
+/* output's half for destinations on other chassis (stage_uplink.c) */
+enum dp_xl_verdict dp_stage_output_remote(struct dp_xlate *x);
+/* flood's extra copies to other chassis; false when there are none */
+bool dp_stage_flood_remote(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_dhcp(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x);

@@ -424,7 +424,8 @@ class Topo:
 # ---------------------------------------------------------------- capture
 
 class Capture:
-    """tcpdump -w inside a namespace; read back the frames with scapy."""
+    """tcpdump -w inside a namespace (ns None: the root namespace); read back
+    the frames with scapy, or decode them with tshark (tshark_fields)."""
 
     def __init__(self, ns, iface):
         self.ns, self.iface = ns, iface
@@ -443,9 +444,10 @@ class Capture:
     def start(self):
         self._errpath = self.path + ".err"
         self._err = open(self._errpath, "w")
+        prefix = ["ip", "netns", "exec", self.ns.name] if self.ns is not None else []
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns.name, "tcpdump", "-n", "-i", self.iface,
-             "--immediate-mode", "-U", "-s", "256", "-w", self.path],
+            prefix + ["tcpdump", "-n", "-i", self.iface,
+                      "--immediate-mode", "-U", "-s", "256", "-w", self.path],
             stdout=subprocess.DEVNULL, stderr=self._err)
         self._cleanup = CLEANUP.add(self._stop)
         wait_for(lambda: "listening on" in open(self._errpath).read() or self.proc.poll() is not None,
@@ -463,6 +465,19 @@ class Capture:
             CLEANUP.run(self._cleanup)
             self._cleanup = None
         return self.packets()
+
+    def tshark_fields(self, fields, display_filter=None):
+        """Decode the capture with tshark: one list of field values per packet.
+        A field that occurs several times (outer and inner ip.src) keeps all,
+        comma separated, outermost first."""
+        cmd = ["tshark", "-n", "-r", self.path, "-T", "fields", "-E", "separator=|",
+               "-E", "occurrence=a", "-E", "aggregator=,"]
+        if display_filter:
+            cmd += ["-Y", display_filter]
+        for f in fields:
+            cmd += ["-e", f]
+        r = sh(cmd, check=True, timeout=60)
+        return [line.split("|") for line in r.stdout.splitlines() if line.strip()]
 
     def packets(self):
         from scapy.utils import rdpcap
