@@ -48,6 +48,10 @@ CASES = [
     ("bad section header", "[port.vm1\n", 1),
     ("bad value", "[port.vm1]\ndevargs = net_null0\nrxqs = lots\n", 3),
     ("value out of range", "[port.vm1]\ndevargs = net_null0\nrxqs = 100000\n", 3),
+    ("uplink names no port", "[port.vm1]\ndevargs = net_null0\n[ctrl]\nvtep-ip = 192.0.2.1\n"
+     "uplink = eth9\n", 5),
+    ("uplink without vtep-ip", "[port.up]\ndevargs = net_null0\n[ctrl]\nuplink = up\n", 4),
+    ("underlay-mtu out of range", "[ctrl]\nunderlay-mtu = 100\n", 2),
 ]
 
 
