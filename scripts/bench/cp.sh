@@ -211,46 +211,25 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
 }
 
 # --------------------------------------------------------------- OVN side ---
-cp_ovn_wait_sock() { # PID SOCK WHAT
-    wb_wait_for "$1" "$3" test -S "$2" || wb_die "$3 did not start"
-}
-
 cp_run_ovn() { # N GENDIR
-    local n=$1 gen=$2 d prefix extra vsctl dbpid vspid nbpid sbpid
+    local n=$1 gen=$2 d prefix extra vsctl vspid
     local l0 l1 t0 ready rss0c rss0v rss1c rss1v ch flows bpp load tsb
     d="$WB_TMP/ovn"
-    mkdir -p "$d/run" "$d/db" "$d/log" "$d/etc"
-    export OVS_RUNDIR="$d/run" OVS_DBDIR="$d/db" OVS_LOGDIR="$d/log" OVS_SYSCONFDIR="$d/etc"
-    export OVN_RUNDIR="$d/run" OVN_DBDIR="$d/db" OVN_LOGDIR="$d/log" OVN_SYSCONFDIR="$d/etc"
     prefix="wycp-ovs-$$"
     WB_PREFIXES+=("$prefix")
     extra="--no-huge --legacy-mem -m 1024 --no-pci --file-prefix $prefix"
 
     # OVS-DPDK (netdev)
-    ovsdb-tool create "$d/db/conf.db" "$WB_OVS_SCHEMA"
-    ovsdb-server "$d/db/conf.db" --remote="punix:$d/run/db.sock" \
-        --unixctl="$d/run/ovsdb-server.ctl" --pidfile="$d/run/ovsdb-server.pid" \
-        --log-file="$d/log/ovsdb-server.log" -vconsole:off >>"$d/log/ovsdb-server.out" 2>&1 &
-    dbpid=$!
-    WB_PIDS+=("$dbpid")
-    cp_ovn_wait_sock "$dbpid" "$d/run/db.sock" "ovsdb-server (OVS)"
-    vsctl=(ovs-vsctl --db="unix:$d/run/db.sock" --timeout=120)
-    "${vsctl[@]}" --no-wait init
-    "${vsctl[@]}" --no-wait set Open_vSwitch . \
-        other_config:dpdk-init=true "other_config:dpdk-extra=\"$extra\"" \
-        other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
+    wb_ovs_start "$d" "$extra" 120 \
         other_config:pmd-maxsleep=1000 \
         external_ids:system-id=$CP_CHASSIS \
         "external_ids:ovn-remote=\"unix:$d/run/sb.sock\"" \
         external_ids:ovn-encap-type=geneve external_ids:ovn-encap-ip=127.0.0.1 \
         external_ids:ovn-bridge-datapath-type=netdev
-    "$WB_OVS_VSWITCHD" "unix:$d/run/db.sock" --unixctl="$d/run/ovs-vswitchd.ctl" \
-        --pidfile="$d/run/ovs-vswitchd.pid" --log-file="$d/log/ovs-vswitchd.log" \
-        -vconsole:off >>"$d/log/ovs-vswitchd.out" 2>&1 &
-    vspid=$!
-    WB_PIDS+=("$vspid")
-    wb_wait_for "$vspid" "ovs-vswitchd" ovs-appctl --timeout=60 -t "$d/run/ovs-vswitchd.ctl" version ||
-        { wb_tail_log "$d/log/ovs-vswitchd.log"; wb_die "ovs-vswitchd did not start"; }
+    vsctl=("${WB_VSCTL[@]}")
+    vspid=$WB_OVS_VSPID
+    # br-int is a tap that outlives ovs-vswitchd: remove it if we made it
+    ip link show dev br-int >/dev/null 2>&1 || WB_LINKS+=(br-int)
     l0=$(cp_meta "$gen" 'm["local_ports"][0]["name"]')
     l1=$(cp_meta "$gen" 'm["local_ports"][-1]["name"]')
     "${vsctl[@]}" add-br br-int -- set bridge br-int datapath_type=netdev fail-mode=secure \
@@ -261,22 +240,7 @@ cp_run_ovn() { # N GENDIR
         "options:dpdk-devargs=\"net_null1,no-rx=1\"" external_ids:iface-id="$l1"
 
     # OVN central: NB and SB ovsdb-servers
-    ovsdb-tool create "$d/db/nb.db" /usr/share/ovn/ovn-nb.ovsschema
-    ovsdb-tool create "$d/db/sb.db" /usr/share/ovn/ovn-sb.ovsschema
-    ovsdb-server "$d/db/nb.db" --remote="punix:$d/run/nb.sock" \
-        --unixctl="$d/run/nb.ctl" --pidfile="$d/run/nb.pid" \
-        --log-file="$d/log/nb.log" -vconsole:off >>"$d/log/nb.out" 2>&1 &
-    nbpid=$!
-    WB_PIDS+=("$nbpid")
-    ovsdb-server "$d/db/sb.db" --remote="punix:$d/run/sb.sock" \
-        --unixctl="$d/run/sb.ctl" --pidfile="$d/run/sb.pid" \
-        --log-file="$d/log/sb.log" -vconsole:off >>"$d/log/sb.out" 2>&1 &
-    sbpid=$!
-    WB_PIDS+=("$sbpid")
-    cp_ovn_wait_sock "$nbpid" "$d/run/nb.sock" "ovsdb-server (NB)"
-    cp_ovn_wait_sock "$sbpid" "$d/run/sb.sock" "ovsdb-server (SB)"
-    export OVN_NB_DB="unix:$d/run/nb.sock" OVN_SB_DB="unix:$d/run/sb.sock"
-    ovn-nbctl --no-wait init
+    wb_ovn_central_start "$d"
 
     # 1. baseline: northd + controller on an empty NB, until synced
     cp_ovn_up "$d" empty
@@ -331,16 +295,10 @@ cp_ovn_up() { # DIR TAG
     CP_NBD_CTL="$d/run/nbctl-$tag.ctl"
     OVN_NB_DAEMON=$CP_NBD_CTL ovn-nbctl --timeout="$BENCH_CP_TIMEOUT" --wait=none sync >/dev/null
     t0=$EPOCHREALTIME
-    ovn-northd --ovnnb-db="$OVN_NB_DB" --ovnsb-db="$OVN_SB_DB" \
-        --pidfile="$d/run/northd.pid" --unixctl="$d/run/northd.ctl" \
-        --log-file="$d/log/northd.log" -vconsole:off >>"$d/log/northd.out" 2>&1 &
-    CP_NORTHD_PID=$!
-    WB_PIDS+=("$CP_NORTHD_PID")
-    ovn-controller "unix:$d/run/db.sock" --pidfile="$d/run/ovn-controller.pid" \
-        --log-file="$d/log/ovn-controller.log" \
-        -vconsole:off >>"$d/log/ovn-controller.out" 2>&1 &
-    CP_OVNC_PID=$!
-    WB_PIDS+=("$CP_OVNC_PID")
+    wb_ovn_northd_start "$d"
+    CP_NORTHD_PID=$WB_OVN_NORTHD_PID
+    wb_ovn_controller_start "$d"
+    CP_OVNC_PID=$WB_OVN_CONTROLLER_PID
     # the chassis must exist in the SB before --wait=hv means anything
     local deadline=$((SECONDS + BENCH_CP_TIMEOUT))
     until [[ -n $(ovn-sbctl --no-leader-only --bare --columns=name find Chassis_Private \

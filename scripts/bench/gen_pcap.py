@@ -2,10 +2,13 @@
 """Generate the wyvern benchmark pcaps (64-byte UDP frames, VM A -> VM B).
 
 Usage: gen_pcap.py OUT.pcap NFLOWS [--packets N] [--seed S]
+                   [--src-mac M] [--dst-mac M] [--src-ip A] [--dst-ip A] [--ttl T]
 
-Every frame is 02:00:00:00:00:01 / 10.0.0.1 -> 02:00:00:00:00:02 / 10.0.0.2,
-UDP, 60 bytes on the wire before the FCS (64 with it).  Flows differ only in
-the UDP source/destination ports:
+By default every frame is 02:00:00:00:00:01 / 10.0.0.1 -> 02:00:00:00:00:02 /
+10.0.0.2, TTL 64 (the L2 workloads of run.sh); the options change the
+addresses, e.g. the routed workload of overlay.sh sends to the router MAC
+and another subnet.  UDP, 60 bytes on the wire before the FCS (64 with it).
+Flows differ only in the UDP source/destination ports:
     flow i: sport = 1024 + (i % 1000), dport = 5000 + (i // 1000)
 so 1 flow, 1000 flows (one dport) and 100000 flows (100 dports) are all
 distinct 5-tuples.  The file holds every flow once, in a shuffled but
@@ -22,6 +25,7 @@ to build 100k frames one by one).
 import argparse
 import os
 import random
+import socket
 import struct
 import sys
 
@@ -45,8 +49,8 @@ def ones_sum(data: bytes) -> int:
     return total
 
 
-def template() -> bytes:
-    hdr = Ether(src=SRC_MAC, dst=DST_MAC) / IP(src=SRC_IP, dst=DST_IP, ttl=64) / UDP(sport=1024, dport=5000)
+def template(src_mac: str, dst_mac: str, src_ip: str, dst_ip: str, ttl: int) -> bytes:
+    hdr = Ether(src=src_mac, dst=dst_mac) / IP(src=src_ip, dst=dst_ip, ttl=ttl) / UDP(sport=1024, dport=5000)
     pad = FRAME_LEN - len(hdr)
     frame = raw(hdr / Raw(b"\x00" * pad))
     assert len(frame) == FRAME_LEN, len(frame)
@@ -72,15 +76,27 @@ def main() -> int:
     ap.add_argument("nflows", type=int)
     ap.add_argument("--packets", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--src-mac", default=SRC_MAC)
+    ap.add_argument("--dst-mac", default=DST_MAC)
+    ap.add_argument("--src-ip", default=SRC_IP)
+    ap.add_argument("--dst-ip", default=DST_IP)
+    ap.add_argument("--ttl", type=int, default=64)
     args = ap.parse_args()
     if args.nflows < 1 or args.nflows > 1000 * 60000:
         ap.error("nflows out of range")
+    if not 1 <= args.ttl <= 255:
+        ap.error("ttl out of range")
+    try:
+        src_ip = socket.inet_aton(args.src_ip)
+        dst_ip = socket.inet_aton(args.dst_ip)
+    except OSError:
+        ap.error("--src-ip/--dst-ip must be dotted IPv4 addresses")
 
-    tmpl = template()
+    tmpl = template(args.src_mac, args.dst_mac, args.src_ip, args.dst_ip, args.ttl)
     udp_len = FRAME_LEN - ETH_LEN - IP_LEN
     pseudo = (
-        bytes(int(x) for x in SRC_IP.split("."))
-        + bytes(int(x) for x in DST_IP.split("."))
+        src_ip
+        + dst_ip
         + struct.pack("!BBH", 0, 17, udp_len)
     )
     pseudo_sum = ones_sum(pseudo)

@@ -1,5 +1,6 @@
-# shellcheck shell=bash disable=SC2034  # RES_* are read by run.sh
-# wyvern datapath benchmark: helpers sourced by scripts/bench/run.sh.
+# shellcheck shell=bash disable=SC2034  # RES_*/WB_* are read by the suites
+# wyvern benchmarks: helpers sourced by scripts/bench/run.sh, overlay.sh and
+# cp.sh.
 #
 # Process model: run.sh (the parent) prepares pcaps and hugepages, then runs
 # every (system, workload, hugepages) measurement as a child `run.sh --one ...`
@@ -183,6 +184,128 @@ wb_run_testpmd() {
 }
 
 # --------------------------------------------------------------------------
+# OVS-DPDK and OVN daemons, private to one measurement: every socket, db,
+# pid and log file lives under DIR (inside $WB_TMP), every pid goes to
+# WB_PIDS.  Used by run.sh (ovs-dpdk), overlay.sh (ovn) and cp.sh (ovn).
+# --------------------------------------------------------------------------
+
+# dpdk-extra for OVS in hugepage mode $1 with file prefix $2 (the caller adds
+# the prefix to WB_PREFIXES).  Without hugepages OVS needs --legacy-mem.
+wb_ovs_eal() {
+    local mem
+    mem=$(wb_eal_mem "$1")
+    if [[ $1 == 1 ]]; then
+        printf '%s\n' "$mem --no-pci --file-prefix $2"
+    else
+        printf '%s\n' "--legacy-mem $mem --no-pci --file-prefix $2"
+    fi
+}
+
+# wb_ovs_start DIR DPDK_EXTRA VSCTL_TIMEOUT [COLUMN=VALUE ...]
+# ovsdb-server + ovs-vswitchd-dpdk with dpdk-init, lcore mask 0x1 and the
+# PMD on core 1 (pmd-cpu-mask=0x2); COLUMN=VALUE pairs are added to the same
+# `ovs-vsctl set Open_vSwitch .` (e.g. other_config:pmd-maxsleep=1000,
+# external_ids:ovn-remote=...).  Exports OVS_RUNDIR etc. (so ovs-ofctl and
+# ovs-appctl find the daemons); sets WB_OVS_DBPID, WB_OVS_VSPID, WB_VSCTL and
+# WB_APPCTL (command arrays).  The netdev datapath creates a tap
+# "ovs-netdev" that outlives ovs-vswitchd: if it did not exist before, it is
+# put on WB_LINKS.
+wb_ovs_start() {
+    local d=$1 extra=$2 timeout=$3
+    shift 3
+    mkdir -p "$d/run" "$d/db" "$d/log" "$d/etc"
+    export OVS_RUNDIR="$d/run" OVS_DBDIR="$d/db" OVS_LOGDIR="$d/log" OVS_SYSCONFDIR="$d/etc"
+    ip link show dev ovs-netdev >/dev/null 2>&1 || WB_LINKS+=(ovs-netdev)
+    ovsdb-tool create "$d/db/conf.db" "$WB_OVS_SCHEMA"
+    ovsdb-server "$d/db/conf.db" --remote="punix:$d/run/db.sock" \
+        --unixctl="$d/run/ovsdb-server.ctl" --pidfile="$d/run/ovsdb-server.pid" \
+        --log-file="$d/log/ovsdb-server.log" -vconsole:off >>"$d/log/ovsdb-server.out" 2>&1 &
+    WB_OVS_DBPID=$!
+    WB_PIDS+=("$WB_OVS_DBPID")
+    wb_wait_for "$WB_OVS_DBPID" "ovsdb-server socket" test -S "$d/run/db.sock" ||
+        { wb_tail_log "$d/log/ovsdb-server.log"; wb_die "ovsdb-server (OVS) did not start"; }
+    WB_VSCTL=(ovs-vsctl --db="unix:$d/run/db.sock" --timeout="$timeout")
+    "${WB_VSCTL[@]}" --no-wait init
+    "${WB_VSCTL[@]}" --no-wait set Open_vSwitch . \
+        other_config:dpdk-init=true \
+        "other_config:dpdk-extra=\"$extra\"" \
+        other_config:dpdk-lcore-mask=0x1 \
+        other_config:pmd-cpu-mask=0x2 "$@"
+
+    "$WB_OVS_VSWITCHD" "unix:$d/run/db.sock" --unixctl="$d/run/ovs-vswitchd.ctl" \
+        --pidfile="$d/run/ovs-vswitchd.pid" --log-file="$d/log/ovs-vswitchd.log" \
+        -vconsole:off >>"$d/log/ovs-vswitchd.out" 2>&1 &
+    WB_OVS_VSPID=$!
+    WB_PIDS+=("$WB_OVS_VSPID")
+    WB_APPCTL=(ovs-appctl --timeout=60 -t "$d/run/ovs-vswitchd.ctl")
+    wb_wait_for "$WB_OVS_VSPID" "ovs-vswitchd control socket" "${WB_APPCTL[@]}" version ||
+        { wb_tail_log "$d/log/ovs-vswitchd.log"; wb_die "ovs-vswitchd did not start"; }
+}
+
+# Fails (with the vswitchd log) if OVS reports an error on interface $1...
+wb_ovs_check_ifaces() {
+    local ifc err
+    for ifc in "$@"; do
+        err=$("${WB_VSCTL[@]}" get Interface "$ifc" error 2>/dev/null || true)
+        if [[ -n $err && $err != '[]' ]]; then
+            wb_tail_log "$OVS_LOGDIR/ovs-vswitchd.log"
+            wb_die "ovs: interface $ifc: $err"
+        fi
+    done
+}
+
+# wb_ovn_central_start DIR: OVN_Northbound and OVN_Southbound ovsdb-servers
+# on Unix sockets DIR/run/nb.sock and sb.sock, then `ovn-nbctl init`.
+# Exports OVN_RUNDIR etc., OVN_NB_DB and OVN_SB_DB; sets WB_OVN_NBPID,
+# WB_OVN_SBPID.
+wb_ovn_central_start() {
+    local d=$1
+    mkdir -p "$d/run" "$d/db" "$d/log" "$d/etc"
+    export OVN_RUNDIR="$d/run" OVN_DBDIR="$d/db" OVN_LOGDIR="$d/log" OVN_SYSCONFDIR="$d/etc"
+    ovsdb-tool create "$d/db/nb.db" /usr/share/ovn/ovn-nb.ovsschema
+    ovsdb-tool create "$d/db/sb.db" /usr/share/ovn/ovn-sb.ovsschema
+    ovsdb-server "$d/db/nb.db" --remote="punix:$d/run/nb.sock" \
+        --unixctl="$d/run/nb.ctl" --pidfile="$d/run/nb.pid" \
+        --log-file="$d/log/nb.log" -vconsole:off >>"$d/log/nb.out" 2>&1 &
+    WB_OVN_NBPID=$!
+    WB_PIDS+=("$WB_OVN_NBPID")
+    ovsdb-server "$d/db/sb.db" --remote="punix:$d/run/sb.sock" \
+        --unixctl="$d/run/sb.ctl" --pidfile="$d/run/sb.pid" \
+        --log-file="$d/log/sb.log" -vconsole:off >>"$d/log/sb.out" 2>&1 &
+    WB_OVN_SBPID=$!
+    WB_PIDS+=("$WB_OVN_SBPID")
+    wb_wait_for "$WB_OVN_NBPID" "ovsdb-server (NB)" test -S "$d/run/nb.sock" ||
+        wb_die "ovsdb-server (NB) did not start"
+    wb_wait_for "$WB_OVN_SBPID" "ovsdb-server (SB)" test -S "$d/run/sb.sock" ||
+        wb_die "ovsdb-server (SB) did not start"
+    export OVN_NB_DB="unix:$d/run/nb.sock" OVN_SB_DB="unix:$d/run/sb.sock"
+    ovn-nbctl --no-wait init
+}
+
+# wb_ovn_northd_start DIR: ovn-northd on OVN_NB_DB/OVN_SB_DB; sets
+# WB_OVN_NORTHD_PID.  Does not wait.
+wb_ovn_northd_start() {
+    local d=$1
+    ovn-northd --ovnnb-db="$OVN_NB_DB" --ovnsb-db="$OVN_SB_DB" \
+        --pidfile="$d/run/northd.pid" --unixctl="$d/run/northd.ctl" \
+        --log-file="$d/log/northd.log" -vconsole:off >>"$d/log/northd.out" 2>&1 &
+    WB_OVN_NORTHD_PID=$!
+    WB_PIDS+=("$WB_OVN_NORTHD_PID")
+}
+
+# wb_ovn_controller_start DIR: ovn-controller on the OVS db of wb_ovs_start
+# (its external_ids say which SB, chassis and encap); sets
+# WB_OVN_CONTROLLER_PID.  Does not wait.
+wb_ovn_controller_start() {
+    local d=$1
+    ovn-controller "unix:$d/run/db.sock" --pidfile="$d/run/ovn-controller.pid" \
+        --log-file="$d/log/ovn-controller.log" \
+        -vconsole:off >>"$d/log/ovn-controller.out" 2>&1 &
+    WB_OVN_CONTROLLER_PID=$!
+    WB_PIDS+=("$WB_OVN_CONTROLLER_PID")
+}
+
+# --------------------------------------------------------------------------
 # 2. OVS-DPDK with the equivalent OpenFlow pipeline (port security, then MAC).
 #    Mpps = p1 tx delta (ovs-ofctl dump-ports, live ethdev stats) / window;
 #    cycles/pkt = "avg cycles per packet" of pmd-stats-show (idle+processing
@@ -195,58 +318,18 @@ wb_ovs_tx() {
 
 wb_run_ovs() {
     local pcap=$1 huge=$2
-    local prefix="wyvb-ovs-$$" br="wyvb$$" d mem extra vsctl appctl dbpid vspid
-    local tx0 tx1 t0 t1 stats flows
-    d="$WB_TMP/ovs"
-    mkdir -p "$d/run" "$d/db" "$d/log" "$d/etc"
-    export OVS_RUNDIR="$d/run" OVS_DBDIR="$d/db" OVS_LOGDIR="$d/log" OVS_SYSCONFDIR="$d/etc"
-    mem=$(wb_eal_mem "$huge")
-    if [[ $huge == 1 ]]; then
-        extra="$mem --no-pci --file-prefix $prefix"
-    else
-        extra="--legacy-mem $mem --no-pci --file-prefix $prefix"
-    fi
+    local prefix="wyvb-ovs-$$" br="wyvb$$" tx0
     WB_PREFIXES+=("$prefix")
-
-    ovsdb-tool create "$d/db/conf.db" "$WB_OVS_SCHEMA"
-    ovsdb-server "$d/db/conf.db" --remote="punix:$d/run/db.sock" \
-        --unixctl="$d/run/ovsdb-server.ctl" --pidfile="$d/run/ovsdb-server.pid" \
-        --log-file="$d/log/ovsdb-server.log" -vconsole:off >>"$d/log/ovsdb-server.out" 2>&1 &
-    dbpid=$!
-    WB_PIDS+=("$dbpid")
-    wb_wait_for "$dbpid" "ovsdb-server socket" test -S "$d/run/db.sock"
-    vsctl=(ovs-vsctl --db="unix:$d/run/db.sock" --timeout=60)
-    "${vsctl[@]}" --no-wait init
-    "${vsctl[@]}" --no-wait set Open_vSwitch . \
-        other_config:dpdk-init=true \
-        "other_config:dpdk-extra=\"$extra\"" \
-        other_config:dpdk-lcore-mask=0x1 \
-        other_config:pmd-cpu-mask=0x2
-
-    "$WB_OVS_VSWITCHD" "unix:$d/run/db.sock" --unixctl="$d/run/ovs-vswitchd.ctl" \
-        --pidfile="$d/run/ovs-vswitchd.pid" --log-file="$d/log/ovs-vswitchd.log" \
-        -vconsole:off >>"$d/log/ovs-vswitchd.out" 2>&1 &
-    vspid=$!
-    WB_PIDS+=("$vspid")
-    appctl=(ovs-appctl --timeout=60 -t "$d/run/ovs-vswitchd.ctl")
-    wb_wait_for "$vspid" "ovs-vswitchd control socket" "${appctl[@]}" version ||
-        { wb_tail_log "$d/log/ovs-vswitchd.log"; wb_die "ovs-vswitchd did not start"; }
-    wb_log "ovs: ovsdb-server pid $dbpid, ovs-vswitchd pid $vspid (prefix $prefix, bridge $br)"
+    wb_ovs_start "$WB_TMP/ovs" "$(wb_ovs_eal "$huge" "$prefix")" 60
+    wb_log "ovs: ovsdb-server pid $WB_OVS_DBPID, ovs-vswitchd pid $WB_OVS_VSPID (prefix $prefix, bridge $br)"
 
     WB_LINKS+=("$br")
-    "${vsctl[@]}" add-br "$br" -- set bridge "$br" datapath_type=netdev fail-mode=secure \
+    "${WB_VSCTL[@]}" add-br "$br" -- set bridge "$br" datapath_type=netdev fail-mode=secure \
         -- add-port "$br" p0 -- set Interface p0 type=dpdk ofport_request=1 \
         "options:dpdk-devargs=\"net_pcap0,rx_pcap=$pcap,infinite_rx=1\"" \
         -- add-port "$br" p1 -- set Interface p1 type=dpdk ofport_request=2 \
         "options:dpdk-devargs=\"net_null0,no-rx=1\""
-    local ifc err
-    for ifc in p0 p1; do
-        err=$("${vsctl[@]}" get Interface "$ifc" error 2>/dev/null || true)
-        if [[ -n $err && $err != '[]' ]]; then
-            wb_tail_log "$d/log/ovs-vswitchd.log"
-            wb_die "ovs: interface $ifc: $err"
-        fi
-    done
+    wb_ovs_check_ifaces p0 p1
 
     # OpenFlow pipeline equivalent to wyvern's port security + L2 stages.
     ovs-ofctl del-flows "$br"
@@ -264,26 +347,39 @@ EOF
 
     local deadline=$((SECONDS + BENCH_START_TIMEOUT))
     until tx0=$(wb_ovs_tx "$br" p1) && [[ -n $tx0 && $tx0 -gt 0 ]]; do
-        kill -0 "$vspid" 2>/dev/null || wb_die "ovs-vswitchd died"
+        kill -0 "$WB_OVS_VSPID" 2>/dev/null || wb_die "ovs-vswitchd died"
         if ((SECONDS >= deadline)); then
-            wb_tail_log "$d/log/ovs-vswitchd.log"
+            wb_tail_log "$OVS_LOGDIR/ovs-vswitchd.log"
             wb_die "ovs: no packets out of p1"
         fi
         sleep 0.2
     done
     wb_log "ovs: traffic flows, warm-up ${BENCH_WARMUP}s, window ${BENCH_SECONDS}s"
     wb_sleep "$BENCH_WARMUP"
+    wb_ovs_measure "$br" p1
+    wb_stop_pid "$WB_OVS_VSPID"
+    wb_stop_pid "$WB_OVS_DBPID"
+}
 
-    "${appctl[@]}" dpif-netdev/pmd-stats-clear >/dev/null
+# wb_ovs_measure BRIDGE PORT: one window of BENCH_SECONDS on a running
+# ovs-vswitchd (wb_ovs_start) whose traffic is warm.  Mpps = tx delta of
+# OpenFlow port PORT on BRIDGE / wall time between the two reads; cycles/pkt
+# = "avg cycles per packet" of the PMD after a pmd-stats-clear at the start.
+# Sets RES_MPPS, RES_CPP, RES_INFO; pmd-stats-show goes to
+# $WB_TMP/pmd-stats.txt, dpctl/dump-flows to $WB_TMP/dpctl-flows.txt.
+wb_ovs_measure() {
+    local br=$1 port=$2 tx0 tx1 t0 t1 stats flows
+    "${WB_APPCTL[@]}" dpif-netdev/pmd-stats-clear >/dev/null
     t0=$EPOCHREALTIME
-    tx0=$(wb_ovs_tx "$br" p1)
+    tx0=$(wb_ovs_tx "$br" "$port")
     t0=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", (a + b) / 2 }')
     wb_sleep "$BENCH_SECONDS"
     t1=$EPOCHREALTIME
-    tx1=$(wb_ovs_tx "$br" p1)
+    tx1=$(wb_ovs_tx "$br" "$port")
     t1=$(awk -v a="$t1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", (a + b) / 2 }')
-    stats=$("${appctl[@]}" dpif-netdev/pmd-stats-show)
-    flows=$("${appctl[@]}" dpctl/dump-flows | grep -c "actions:" || true)
+    stats=$("${WB_APPCTL[@]}" dpif-netdev/pmd-stats-show)
+    "${WB_APPCTL[@]}" dpctl/dump-flows >"$WB_TMP/dpctl-flows.txt"
+    flows=$(grep -c "actions:" "$WB_TMP/dpctl-flows.txt" || true)
     printf '%s\n' "$stats" >"$WB_TMP/pmd-stats.txt"
 
     # Only the PMD section (skip "main thread:").
@@ -307,8 +403,6 @@ EOF
             d = rx > 0 ? rx : 1
             printf "megaflows=%d tx_packets=%d rx_packets=%d emc_hits=%d smc_hits=%d megaflow_hits=%d upcalls=%d failed_upcalls=%d emc_rate=%.3f smc_rate=%.3f megaflow_rate=%.3f",
                 flows, tx, rx, emc, smc, mf, up, upf, emc / d, smc / d, mf / d }')
-    wb_stop_pid "$vspid"
-    wb_stop_pid "$dbpid"
 }
 
 # Value after "NAME:" in an OVS stats block (first number).
@@ -327,12 +421,27 @@ wb_field() {
 # --------------------------------------------------------------------------
 wb_run_wyvern() {
     local pcap=$1 huge=$2 mbufs=$3
-    local prefix="wyvb-wy-$$" conf sock log pid mem wyctl json
+    wb_wy_start "$pcap" "$huge" "$mbufs" "net_null0,no-rx=1" ""
+    "${WB_WYCTL[@]}" network add 1 --name bench >&2
+    "${WB_WYCTL[@]}" lport add 1 --network 1 --mac 02:00:00:00:00:01 --ip 10.0.0.1 --port p0 >&2
+    "${WB_WYCTL[@]}" lport add 2 --network 1 --mac 02:00:00:00:00:02 --ip 10.0.0.2 --port p1 >&2
+    wb_wy_measure 0
+}
+
+# wb_wy_start PCAP HUGEPAGES MBUFS P1_DEVARGS EXTRA_CONF
+# Writes wyvernd.conf (port p0 = PCAP with infinite_rx, port p1 =
+# P1_DEVARGS, PMD on lcore 1 busy-polling, EXTRA_CONF appended verbatim,
+# e.g. a [ctrl] section), starts wyvernd and waits until its management
+# socket answers.  Sets WB_WY_PID, WB_WY_LOG and WB_WYCTL (command array).
+wb_wy_start() {
+    local pcap=$1 huge=$2 mbufs=$3 p1=$4 extra=$5
+    local prefix="wyvb-wy-$$" conf sock log mem
     local wyvernd="$WB_BUILD/ctrl/wyvernd" wyctl_bin="$WB_BUILD/ctrl/wyctl"
     [[ -x $wyvernd && -x $wyctl_bin ]] || wb_die "wyvern: $wyvernd or $wyctl_bin missing"
     conf="$WB_TMP/wyvernd.conf"
     sock="$WB_TMP/wyvernd.sock"
     log="$WB_TMP/wyvernd.log"
+    WB_WY_LOG=$log
     mem=$(wb_eal_mem "$huge")
     WB_PREFIXES+=("$prefix")
     cat >"$conf" <<EOF
@@ -348,40 +457,79 @@ socket = $sock
 [port.p0]
 devargs = net_pcap0,rx_pcap=$pcap,infinite_rx=1
 [port.p1]
-devargs = net_null0,no-rx=1
+devargs = $p1
 EOF
+    [[ -z $extra ]] || printf '%s\n' "$extra" >>"$conf"
     # All EAL options live in [eal]: wyvernd appends the words after "--" to
     # them, and EAL rejects a second -l, so only BENCH_WYVERN_EAL (extra
     # options, empty by default) goes there.
     local -a eal_extra=()
     read -r -a eal_extra <<<"${BENCH_WYVERN_EAL:-}"
     "$wyvernd" -c "$conf" -- "${eal_extra[@]}" >"$log" 2>&1 &
-    pid=$!
-    WB_PIDS+=("$pid")
-    wb_log "wyvernd pid $pid (prefix $prefix)"
-    wyctl=("$wyctl_bin" -s "$sock")
-    wb_wait_for "$pid" "wyvernd socket" test -S "$sock" ||
+    WB_WY_PID=$!
+    WB_PIDS+=("$WB_WY_PID")
+    wb_log "wyvernd pid $WB_WY_PID (prefix $prefix)"
+    WB_WYCTL=("$wyctl_bin" -s "$sock")
+    wb_wait_for "$WB_WY_PID" "wyvernd socket" test -S "$sock" ||
         { wb_tail_log "$log"; wb_die "wyvernd did not create $sock"; }
-    wb_wait_for "$pid" "wyctl show ports" "${wyctl[@]}" show ports ||
+    wb_wait_for "$WB_WY_PID" "wyctl show ports" "${WB_WYCTL[@]}" show ports ||
         { wb_tail_log "$log"; wb_die "wyvernd does not answer"; }
-    "${wyctl[@]}" network add 1 --name bench >&2
-    "${wyctl[@]}" lport add 1 --network 1 --mac 02:00:00:00:00:01 --ip 10.0.0.1 --port p0 >&2
-    "${wyctl[@]}" lport add 2 --network 1 --mac 02:00:00:00:00:02 --ip 10.0.0.2 --port p1 >&2
+}
 
+# Sum of tx_packets over the PMDs of the running wyvernd (since the last
+# `stats clear`).
+wb_wy_tx() {
+    "${WB_WYCTL[@]}" --json show pmd >"$WB_TMP/pmd-poll.json" 2>/dev/null &&
+        "$WB_PY" "$WB_BENCH_DIR/wy_pmd_stats.py" --tx "$WB_TMP/pmd-poll.json"
+}
+
+# wb_wy_measure WAIT_TX: warm-up, `stats clear`, one window, `show pmd`
+# (wy_pmd_stats.py), stop wyvernd.  With WAIT_TX=1 it first waits (up to
+# BENCH_START_TIMEOUT) until the PMDs transmit, for set-ups that the
+# controller programs asynchronously.  Sets RES_MPPS, RES_CPP, RES_INFO.
+wb_wy_measure() {
+    local wait_tx=$1 json parsed tx
+    if [[ $wait_tx == 1 ]]; then
+        local deadline=$((SECONDS + BENCH_START_TIMEOUT))
+        until tx=$(wb_wy_tx) && [[ -n $tx && $tx -gt 0 ]]; do
+            kill -0 "$WB_WY_PID" 2>/dev/null || { wb_tail_log "$WB_WY_LOG"; wb_die "wyvernd died"; }
+            if ((SECONDS >= deadline)); then
+                wb_tail_log "$WB_WY_LOG"
+                wb_die "wyvern: no packets transmitted within ${BENCH_START_TIMEOUT}s"
+            fi
+            sleep 0.2
+        done
+    fi
     wb_log "wyvern: configured, warm-up ${BENCH_WARMUP}s, window ${BENCH_SECONDS}s"
     wb_sleep "$BENCH_WARMUP"
-    "${wyctl[@]}" stats clear >&2
+    "${WB_WYCTL[@]}" stats clear >&2
     wb_sleep "$BENCH_SECONDS"
-    json=$("${wyctl[@]}" --json show pmd)
-    kill -0 "$pid" 2>/dev/null || { wb_tail_log "$log"; wb_die "wyvernd died"; }
+    json=$("${WB_WYCTL[@]}" --json show pmd)
+    kill -0 "$WB_WY_PID" 2>/dev/null || { wb_tail_log "$WB_WY_LOG"; wb_die "wyvernd died"; }
     printf '%s\n' "$json" >"$WB_TMP/pmd.json"
-    local parsed
     parsed=$("$WB_PY" "$WB_BENCH_DIR/wy_pmd_stats.py" "$WB_TMP/pmd.json") ||
         wb_die "wyvern: cannot use 'show pmd' output: $json"
     RES_MPPS=$(sed -n 's/^mpps=//p' <<<"$parsed")
     RES_CPP=$(sed -n 's/^cycles_per_pkt=//p' <<<"$parsed")
     RES_INFO=$(sed -n 's/^info=//p' <<<"$parsed")
-    wb_stop_pid "$pid"
+    wb_stop_pid "$WB_WY_PID"
+}
+
+# --------------------------------------------------------------------------
+# Repetitions (parent): wb_median FILE... prints the file whose BENCH line
+# has the median mpps (the lower median for an even count).
+# --------------------------------------------------------------------------
+wb_median() {
+    local f
+    for f in "$@"; do
+        printf '%s %s\n' "$(sed -n 's/^BENCH .* mpps=\([0-9.]*\) .*/\1/p' "$f")" "$f"
+    done | sort -n -k1,1 | awk -v n="$#" 'NR == int((n + 1) / 2) { print $2 }'
+}
+
+# The mpps of every file's BENCH line, comma separated (for RUNS lines).
+wb_runs_mpps() {
+    local f
+    for f in "$@"; do sed -n 's/^BENCH .* mpps=\([0-9.]*\) .*/\1/p' "$f"; done | paste -sd, -
 }
 
 # --------------------------------------------------------------------------

@@ -172,13 +172,10 @@ for huge in "${hugemodes[@]}"; do
             done
             ((${#runs[@]} > 0)) || continue
             # median by mpps (lower median for an even count)
-            median=$(for f in "${runs[@]}"; do
-                printf '%s %s\n' "$(sed -n 's/^BENCH .* mpps=\([0-9.]*\) .*/\1/p' "$f")" "$f"
-            done | sort -n -k1,1 | awk -v n="${#runs[@]}" 'NR == int((n + 1) / 2) { print $2 }')
+            median=$(wb_median "${runs[@]}")
             if ((BENCH_REPEAT > 1)); then
                 cat "$median"
-                all=$(for f in "${runs[@]}"; do sed -n 's/^BENCH .* mpps=\([0-9.]*\) .*/\1/p' "$f"; done | paste -sd, -)
-                echo "RUNS workload=$w system=$s hugepages=$huge mpps=$all"
+                echo "RUNS workload=$w system=$s hugepages=$huge mpps=$(wb_runs_mpps "${runs[@]}")"
             fi
             grep '^BENCH ' "$median" >>"$results"
         done

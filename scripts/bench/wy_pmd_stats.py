@@ -2,6 +2,7 @@
 """Reduce `wyctl --json show pmd` output to the bench figures.
 
 Usage: wy_pmd_stats.py FILE.json
+       wy_pmd_stats.py --tx FILE.json   (only: sum of tx_packets over the PMDs)
 
 Input: {"pmds":[{"lcore":1,"rx_packets":N,"tx_packets":N,"busy_cycles":N,
 "idle_cycles":N,"tsc_hz":N,"seconds":S,"emc_hits":N,"mfc_hits":N,
@@ -18,6 +19,10 @@ import sys
 
 
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--tx":
+        with open(sys.argv[2]) as f:
+            print(sum(int(p["tx_packets"]) for p in json.load(f)["pmds"]))
+        return 0
     with open(sys.argv[1]) as f:
         doc = json.load(f)
     pmds = doc["pmds"]
