@@ -29,6 +29,17 @@
 #include "dp_priv.h"
 #include "table_ovl.h"
 
+/* CRC of n bytes at p (packet data: any alignment; copied to words first,
+ * rte_hash_crc would load them as unaligned 8-byte words). n <= 32, n % 4 == 0. */
+static uint32_t crc_bytes(const uint8_t *p, unsigned n, uint32_t h)
+{
+	uint32_t w[8];
+	memcpy(w, p, n);
+	for (unsigned i = 0; i < n / 4; i++)
+		h = rte_hash_crc_4byte(w[i], h);
+	return h;
+}
+
 /* Hash of the inner flow: addresses and ports when IP, MACs otherwise. */
 uint16_t dp_tnl_sport(const struct rte_mbuf *m)
 {
@@ -39,15 +50,15 @@ uint16_t dp_tnl_sport(const struct rte_mbuf *m)
 	if (l2 >= 14 && l2 <= len)
 		memcpy(&et, p + l2 - 2, 2);
 	if (et == htons(RTE_ETHER_TYPE_IPV4) && l2 + 20 <= len) {
-		h = rte_hash_crc(p + l2 + 12, 8, h);
+		h = crc_bytes(p + l2 + 12, 8, h);
 		if (l3 && l2 + l3 + 4 <= len && (p[l2 + 9] == 6 || p[l2 + 9] == 17))
-			h = rte_hash_crc_4byte(*(const unaligned_uint32_t *)(p + l2 + l3), h);
+			h = crc_bytes(p + l2 + l3, 4, h);
 	} else if (et == htons(RTE_ETHER_TYPE_IPV6) && l2 + 40 <= len) {
-		h = rte_hash_crc(p + l2 + 8, 32, h);
+		h = crc_bytes(p + l2 + 8, 32, h);
 		if (l3 && l2 + l3 + 4 <= len)
-			h = rte_hash_crc_4byte(*(const unaligned_uint32_t *)(p + l2 + l3), h);
+			h = crc_bytes(p + l2 + l3, 4, h);
 	} else if (len >= 12) {
-		h = rte_hash_crc(p, 12, h);
+		h = crc_bytes(p, 12, h);
 	}
 	h ^= h >> 16;
 	return (uint16_t)(0xc000 | (h & 0x3fff));
