@@ -123,6 +123,8 @@ static void serve(struct ctrl *c, int fd)
 	size_t used = 0;
 	while (used < MAX_REQ) {
 		ssize_t n = recv(fd, buf + used, MAX_REQ - used, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		used += (size_t)n;
