@@ -178,23 +178,6 @@ static uint32_t vtep_of(const struct name_set *vteps, const char *host)
 	return p ? p->val : 0;
 }
 
-/* Chassis name -> the encapsulation it lists first (DP_ENCAP_*). */
-static void encaps_collect(struct lc_obj **v, size_t n, struct name_set *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->e = malloc((n + 1) * sizeof(*s->e));
-	if (s->e == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
-			continue;
-		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
-		int e = c->n_encap_types ? dp_encap_parse(c->encap_types[0]) : -1;
-		s->e[s->n++] = (struct name_val){ c->name, e > 0 ? (uint32_t)e : DP_ENCAP_NONE };
-	}
-	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
-}
-
 /* The chassis a held port lives on when it is not here: its VTEP, else 0. */
 static uint32_t remote_vtep_of(const struct lc *lc, const struct name_set *vteps,
 			       const struct lc_obj *o)
@@ -449,41 +432,59 @@ out:
  * ports live on: new ones are added unresolved (ctrl/app_underlay.c ARPs for
  * them), gone ones removed; static entries (wyctl vtep add --mac) are the
  * operator's and stay. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
 struct vtep_gc {
 	uint32_t ips[512];
 	unsigned n;
-	const struct name_set *want;
+	const uint32_t *want;   /* sorted, distinct */
+	size_t n_want;
 };
 
-static bool vtep_wanted(const struct name_set *net_vteps, uint32_t ip)
+static bool vtep_wanted(const uint32_t *want, size_t n, uint32_t ip)
 {
-	for (size_t i = 0; i < net_vteps->n; i++)
-		if (net_vteps->e[i].val == ip)
-			return true;
-	return false;
+	return n && bsearch(&ip, want, n, sizeof(*want), cmp_u32) != NULL;
 }
 
 static int vtep_gc_one(const struct dp_vtep *v, void *arg)
 {
 	struct vtep_gc *g = arg;
-	if (!v->is_static && !vtep_wanted(g->want, v->ip) && g->n < RTE_DIM(g->ips))
+	if (!v->is_static && !vtep_wanted(g->want, g->n_want, v->ip) && g->n < RTE_DIM(g->ips))
 		g->ips[g->n++] = v->ip;
 	return 0;
 }
 
 static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
-			  const struct name_set *net_vteps, const struct name_set *encaps)
+			  const struct name_set *net_vteps)
 {
+	/* the distinct VTEPs of the (network, VTEP) pairs */
+	uint32_t *want = malloc((net_vteps->n + 1) * sizeof(*want));
+	size_t n_want = 0;
+	if (want == NULL)
+		return;
+	for (size_t i = 0; i < net_vteps->n; i++)
+		want[n_want++] = net_vteps->e[i].val;
+	qsort(want, n_want, sizeof(*want), cmp_u32);
+	size_t k = 0;
+	for (size_t i = 0; i < n_want; i++)
+		if (k == 0 || want[k - 1] != want[i])
+			want[k++] = want[i];
+	n_want = k;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
 			continue;
 		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
 		struct in_addr a;
 		if (strcmp(c->name, lc->cfg.chassis) == 0 ||
-		    inet_pton(AF_INET, c->vtep_ip, &a) != 1 || !vtep_wanted(net_vteps, a.s_addr))
+		    inet_pton(AF_INET, c->vtep_ip, &a) != 1 || !vtep_wanted(want, n_want, a.s_addr))
 			continue;
-		const struct name_val *e = name_set_find(encaps, c->name);
-		uint8_t encap = e ? (uint8_t)e->val : DP_ENCAP_NONE;
+		/* what the remote chassis lists first is what it wants to receive */
+		int e = c->n_encap_types ? dp_encap_parse(c->encap_types[0]) : -1;
+		uint8_t encap = e > 0 ? (uint8_t)e : DP_ENCAP_NONE;
 		const struct dp_vtep *cur = dp_vtep_get(lc->t, a.s_addr);
 		if (cur != NULL && (cur->is_static || cur->encap == encap))
 			continue;
@@ -496,12 +497,13 @@ static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
 		if (dp_vtep_put(lc->t, &nv) < 0)
 			lc->st.table_errors++;
 	}
-	struct vtep_gc g = { .n = 0, .want = net_vteps };
+	struct vtep_gc g = { .n = 0, .want = want, .n_want = n_want };
 	dp_vtep_foreach(lc->t, vtep_gc_one, &g);
 	for (unsigned i = 0; i < g.n; i++) {
 		lc->st.table_ops++;
 		dp_vtep_del(lc->t, g.ips[i]);
 	}
+	free(want);
 }
 
 void lc_compile(struct lc *lc)
@@ -518,10 +520,9 @@ void lc_compile(struct lc *lc)
 	for (size_t i = 0; i < n; i++)
 		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted(v[i]))
 			lport_del(lc, v[i]);
-	struct name_set vteps, net_vteps, encaps;
+	struct name_set vteps, net_vteps;
 	vteps_collect(v, n, &vteps);
 	net_vteps_collect(lc, v, n, &vteps, &net_vteps);
-	encaps_collect(v, n, &encaps);
 	/* B */
 	compile_networks(lc, v, n, &net_vteps);
 	/* networks that cannot compile anymore lose their lports in C */
@@ -538,10 +539,9 @@ void lc_compile(struct lc *lc)
 	}
 	/* C */
 	compile_ports(lc, v, n, &vteps);
-	compile_vteps(lc, v, n, &net_vteps, &encaps);
+	compile_vteps(lc, v, n, &net_vteps);
 	name_set_free(&vteps);
 	name_set_free(&net_vteps);
-	name_set_free(&encaps);
 	/* routers, after ports and before networks go (lc_compile_l3.c) */
 	lc_compile_l3(lc, v, n);
 	/* D */

@@ -28,9 +28,12 @@
 #include "table_ovl.h"
 #include "translate.h"
 
-static void ip4_txt(char *buf, size_t len, uint32_t ip)
+/* Text of an IPv4 address for the trace; nothing is formatted on a PMD's
+ * miss path (no trace buffer). */
+static void ip4_txt(const struct dp_xlate *x, char *buf, size_t len, uint32_t ip)
 {
-	if (inet_ntop(AF_INET, &ip, buf, (socklen_t)len) == NULL)
+	buf[0] = 0;
+	if (x->trace != NULL && inet_ntop(AF_INET, &ip, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
 }
 
@@ -50,8 +53,8 @@ static enum dp_xl_verdict tunnel_in(struct dp_xlate *x, const struct dp_overlay_
 				    uint32_t tun_dst)
 {
 	char dst[16], src[16];
-	ip4_txt(dst, sizeof(dst), tun_dst);
-	ip4_txt(src, sizeof(src), x->pkt->tun_src);
+	ip4_txt(x, dst, sizeof(dst), tun_dst);
+	ip4_txt(x, src, sizeof(src), x->pkt->tun_src);
 	if (tun_dst != ov->vtep_ip) {
 		dp_xl_log(x, "tunnel packet to %s, not our VTEP", dst);
 		return dp_xl_drop(x, DP_DROP_BAD_TUNNEL);
@@ -74,7 +77,9 @@ static enum dp_xl_verdict vtep_arp(struct dp_xlate *x, const struct dp_overlay_c
 {
 	uint16_t op = ntohs(DP_XL_READ(x, arp_op));
 	char spa[16];
-	ip4_txt(spa, sizeof(spa), *(const uint32_t *)(const void *)x->pkt->ip_src);
+	uint32_t sip;
+	memcpy(&sip, x->pkt->ip_src, 4);
+	ip4_txt(x, spa, sizeof(spa), sip);
 	if (op == 1) {
 		struct dp_action r = { .type = DP_ACT_ARP_REPLY };
 		memcpy(r.data, ov->vtep_mac.addr_bytes, 6);
@@ -175,7 +180,7 @@ enum dp_xl_verdict dp_stage_output_remote(struct dp_xlate *x)
 		return DP_XL_DONE;
 	}
 	char ip[16];
-	ip4_txt(ip, sizeof(ip), d->remote_vtep);
+	ip4_txt(x, ip, sizeof(ip), d->remote_vtep);
 	dp_xl_tag(x, DP_TAG(DP_TAG_VTEP, d->remote_vtep));
 	const struct dp_vtep *v = dp_vtep_get(x->t, d->remote_vtep);
 	if (v == NULL || !v->resolved) {
