@@ -175,6 +175,133 @@ static void test_tunnel_parse_malformed(void)
 	CU_ASSERT_EQUAL(k.tun_dst, 0);
 }
 
+/* VNI / VLAN / flat -> network: unique, found, moved, freed; tags on change. */
+static void test_network_segments(void)
+{
+	struct rec r = { .n = 0 };
+	struct dp_tables *t = t_mk_tables(&r);
+	struct dp_network_cfg a = t_net(1), b = t_net(2), v = t_net(3), f = t_net(4);
+	a.vni = 100;
+	b.vni = 100;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 1);
+	uint64_t dg = table_digest(t);
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &b), -EEXIST);  /* VNI taken */
+	CU_ASSERT_EQUAL(r.n, 0);
+	CU_ASSERT_EQUAL(table_digest(t), dg);
+	CU_ASSERT_PTR_NULL(dp_table_network_get(t, 2));
+	/* moving network 1 to VNI 200 frees 100 for network 2 */
+	a.vni = 200;
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	uint64_t mv[] = { TAG_N(1), TAG_SEG(DP_SEG_VNI, 200), TAG_SEG(DP_SEG_VNI, 100) };
+	CU_ASSERT(rec_exact(&r, mv, 3));
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 200), 1);
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &b), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 2);
+	/* VLAN and flat provider networks */
+	v.vni = 0;
+	v.type = DP_NET_VLAN;
+	v.vlan = 0;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), -EINVAL);   /* vlan 0 */
+	v.vlan = 4095;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), -EINVAL);
+	v.vlan = 30;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 30), 3);
+	f.vni = 0;
+	f.type = DP_NET_FLAT;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &f), 0);
+	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 0), 4);
+	struct dp_network_cfg f2 = t_net(5);
+	f2.vni = 0;
+	f2.type = DP_NET_FLAT;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &f2), -EEXIST);  /* one flat network */
+	f.type = 7;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &f), -EINVAL);
+	/* flood VTEPs: bounded, non-zero */
+	a.n_flood_vteps = DP_NET_MAX_VTEPS + 1;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
+	a.n_flood_vteps = 1;
+	a.flood_vteps[0] = 0;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
+	a.flood_vteps[0] = 0x0200000a;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	CU_ASSERT_EQUAL(dp_table_network_get(t, 1)->cfg.n_flood_vteps, 1);
+	/* deleting frees the segment */
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_table_network_del(t, 3), 0);
+	uint64_t dl[] = { TAG_N(3), TAG_SEG(DP_SEG_VLAN, 30) };
+	CU_ASSERT(rec_exact(&r, dl, 2));
+	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 30), 0);
+	for (uint32_t k = 1; k <= 4; k++)
+		dp_table_network_del(t, k);
+	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 0);
+	dp_tables_destroy(t);
+}
+
+static void test_overlay_vteps(void)
+{
+	struct rec r = { .n = 0 };
+	struct dp_tables *t = t_mk_tables(&r);
+	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
+	CU_ASSERT_EQUAL(dp_overlay_uplink(t), DP_NO_PORT);
+	struct dp_overlay_cfg ov = { .uplink = 2, .vtep_ip = 0x0100000a, .encap = DP_ENCAP_GENEVE,
+				     .underlay_mtu = 1500,
+				     .vtep_mac = { { 0x02, 0, 0, 0, 0, 9 } } };
+	struct dp_overlay_cfg bad = ov;
+	bad.vtep_ip = 0;
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
+	bad = ov;
+	bad.encap = 0;
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
+	bad = ov;
+	bad.vtep_mac.addr_bytes[0] = 1;   /* multicast */
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
+	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_overlay_set(t, &ov), 0);
+	uint64_t e[] = { DP_TAG(DP_TAG_OVERLAY, 0), TAG_P(2) };
+	CU_ASSERT(rec_exact(&r, e, 2));   /* packets on the new uplink re-classify */
+	CU_ASSERT_EQUAL(dp_overlay_uplink(t), 2);
+	CU_ASSERT_EQUAL(dp_overlay_get(t)->encap, DP_ENCAP_GENEVE);
+
+	struct dp_vtep v = { .ip = 0x0200000a };
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
+	uint64_t ev[] = { DP_TAG(DP_TAG_VTEP, 0x0200000a) };
+	CU_ASSERT(rec_exact(&r, ev, 1));
+	CU_ASSERT_FALSE(dp_vtep_get(t, v.ip)->resolved);
+	CU_ASSERT_EQUAL(dp_vtep_encap(dp_overlay_get(t), dp_vtep_get(t, v.ip)), DP_ENCAP_GENEVE);
+	/* the same entry again: nothing to invalidate */
+	rec_reset(&r);
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
+	CU_ASSERT_EQUAL(r.n, 0);
+	v.resolved = true;   /* resolved with a zero MAC: refused */
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
+	v.mac.addr_bytes[0] = 0x02;
+	v.mac.addr_bytes[5] = 0x22;
+	v.encap = DP_ENCAP_VXLAN;
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
+	CU_ASSERT(dp_vtep_get(t, v.ip)->resolved);
+	CU_ASSERT_EQUAL(dp_vtep_encap(dp_overlay_get(t), dp_vtep_get(t, v.ip)), DP_ENCAP_VXLAN);
+	v.encap = 9;
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
+	v.ip = 0;
+	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
+	CU_ASSERT_EQUAL(dp_vtep_count(t), 1);
+	CU_ASSERT_EQUAL(dp_vtep_del(t, 0x0200000a), 0);
+	CU_ASSERT_EQUAL(dp_vtep_del(t, 0x0200000a), -ENOENT);
+	CU_ASSERT_PTR_NULL(dp_vtep_get(t, 0x0200000a));
+	/* overlay off */
+	CU_ASSERT_EQUAL(dp_overlay_set(t, NULL), 0);
+	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
+	CU_ASSERT_EQUAL(dp_overlay_uplink(t), DP_NO_PORT);
+	dp_tables_destroy(t);
+}
+
 /* ---- stages ------------------------------------------------------------------- */
 
 static struct dp_tables *T;
@@ -293,5 +420,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "VXLAN/Geneve encap -> uplink parse -> decap", test_encap_roundtrip);
 	CU_add_test(s, "malformed tunnel headers", test_tunnel_parse_malformed);
 	CU_add_test(s, "uplink, remote output and flood stages", test_stages);
+	s = CU_add_suite("overlay tables", NULL, NULL);
+	CU_add_test(s, "network segments: VNI / VLAN / flat", test_network_segments);
+	CU_add_test(s, "overlay config and VTEP neighbors", test_overlay_vteps);
 	return t_run_all();
 }

@@ -30,15 +30,6 @@ static const uint8_t UNKNOWN_MAC[6] = { 0x02, 0x99, 0x99, 0x99, 0x99, 0x99 };
 static const uint8_t ZERO4[4];
 static const uint8_t BC4[4] = { 255, 255, 255, 255 };
 
-struct rec {
-	unsigned calls;
-};
-
-static void rec_cb(void *arg, const uint64_t *tags, unsigned n)
-{
-	((struct rec *)arg)->calls++;
-}
-
 static struct rec REC;
 
 static const uint8_t *mac(const struct dp_lport_cfg *c)

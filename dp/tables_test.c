@@ -14,129 +14,8 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "table_ovl.h"
 #include "test_util.h"
 
-/* ---- recording on_change ------------------------------------------------------ */
-
-struct rec {
-	uint64_t tags[256];
-	unsigned n;
-	unsigned calls;
-};
-
-static void rec_cb(void *arg, const uint64_t *tags, unsigned n)
-{
-	struct rec *r = arg;
-	r->calls++;
-	for (unsigned i = 0; i < n && r->n < RTE_DIM(r->tags); i++)
-		r->tags[r->n++] = tags[i];
-}
-
-static void rec_reset(struct rec *r)
-{
-	r->n = 0;
-	r->calls = 0;
-}
-
-static bool rec_has(const struct rec *r, uint64_t tag)
-{
-	for (unsigned i = 0; i < r->n; i++)
-		if (r->tags[i] == tag)
-			return true;
-	return false;
-}
-
-/* The recorded tags are exactly the set exp[0..n) (no duplicates, no extras). */
-static bool rec_exact(const struct rec *r, const uint64_t *exp, unsigned n)
-{
-	if (r->n != n) {
-		fprintf(stderr, "\n    tags: got %u, want %u:", r->n, n);
-		for (unsigned i = 0; i < r->n; i++)
-			fprintf(stderr, " %u:%08x", DP_TAG_TYPE(r->tags[i]), DP_TAG_KEY(r->tags[i]));
-		fprintf(stderr, "\n");
-		return false;
-	}
-	for (unsigned i = 0; i < n; i++)
-		if (!rec_has(r, exp[i]))
-			return false;
-	return true;
-}
-
-static unsigned name_seq;
-
-static struct dp_tables *mk_tables(struct rec *r)
-{
-	char name[32];
-	snprintf(name, sizeof(name), "tt%u", name_seq++);
-	struct dp_tables *t = dp_tables_create(name, NULL, r ? rec_cb : NULL, r);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-	return t;
-}
-
-#define TAG_L(k) DP_TAG(DP_TAG_LPORT, k)
-#define TAG_N(k) DP_TAG(DP_TAG_NETWORK, k)
-#define TAG_P(k) DP_TAG(DP_TAG_DPPORT, k)
-#define TAG_SEG(kind, id) DP_TAG(DP_TAG_SEGMENT, dp_segment_tag_key(kind, id))
-#define TAG_F(n, mac) DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(n, (mac).addr_bytes))
-
-/* ---- an order-independent digest of the whole table state --------------------- */
-
-static uint64_t fnv(const void *p, size_t n, uint64_t h)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-struct digest {
-	uint64_t sum;
-	unsigned n;
-};
-
-static int dig_net(const struct dp_network *n, void *arg)
-{
-	struct digest *d = arg;
-	uint64_t h = fnv(&n->cfg, sizeof(n->cfg), 0xcbf29ce484222325ull);
-	h = fnv(&n->n_local, sizeof(n->n_local), h);
-	h = fnv(n->local_ports, n->n_local * sizeof(n->local_ports[0]), h);
-	h = fnv(n->local_lports, n->n_local * sizeof(n->local_lports[0]), h);
-	d->sum += h;
-	d->n++;
-	return 0;
-}
-
-static int dig_lport(const struct dp_lport *p, void *arg)
-{
-	struct digest *d = arg;
-	d->sum += fnv(&p->cfg, sizeof(p->cfg), 0x1234567ull);
-	d->n++;
-	return 0;
-}
-
-static int dig_fdb(uint32_t net, const uint8_t mac[6], uint32_t lport, void *arg)
-{
-	struct digest *d = arg;
-	uint64_t h = fnv(&net, 4, 0x42ull);
-	h = fnv(mac, 6, h);
-	d->sum += fnv(&lport, 4, h);
-	d->n++;
-	return 0;
-}
-
-static uint64_t table_digest(const struct dp_tables *t)
-{
-	struct digest d = { 0, 0 };
-	dp_table_foreach_network(t, dig_net, &d);
-	dp_table_foreach_lport(t, dig_lport, &d);
-	dp_table_foreach_fdb(t, dig_fdb, &d);
-	for (uint16_t p = 0; p < DP_MAX_PORTS; p++)
-		d.sum += fnv(&(uint32_t){ dp_table_port_lport(t, p) }, 4, p);
-	return d.sum ^ ((uint64_t)d.n << 48);
-}
 
 static unsigned count_fdb_cb_n;
 static int count_fdb_cb(uint32_t net, const uint8_t mac[6], uint32_t lport, void *arg)
@@ -165,137 +44,10 @@ static bool net_has_local(const struct dp_tables *t, uint32_t net, uint16_t port
 
 /* ---- tests ------------------------------------------------------------------------ */
 
-/* VNI / VLAN / flat -> network: unique, found, moved, freed; tags on change. */
-static void test_network_segments(void)
-{
-	struct rec r = { .n = 0 };
-	struct dp_tables *t = mk_tables(&r);
-	struct dp_network_cfg a = t_net(1), b = t_net(2), v = t_net(3), f = t_net(4);
-	a.vni = 100;
-	b.vni = 100;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
-	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 1);
-	uint64_t dg = table_digest(t);
-	rec_reset(&r);
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &b), -EEXIST);  /* VNI taken */
-	CU_ASSERT_EQUAL(r.n, 0);
-	CU_ASSERT_EQUAL(table_digest(t), dg);
-	CU_ASSERT_PTR_NULL(dp_table_network_get(t, 2));
-	/* moving network 1 to VNI 200 frees 100 for network 2 */
-	a.vni = 200;
-	rec_reset(&r);
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
-	uint64_t mv[] = { TAG_N(1), TAG_SEG(DP_SEG_VNI, 200), TAG_SEG(DP_SEG_VNI, 100) };
-	CU_ASSERT(rec_exact(&r, mv, 3));
-	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 0);
-	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 200), 1);
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &b), 0);
-	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 2);
-	/* VLAN and flat provider networks */
-	v.vni = 0;
-	v.type = DP_NET_VLAN;
-	v.vlan = 0;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), -EINVAL);   /* vlan 0 */
-	v.vlan = 4095;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), -EINVAL);
-	v.vlan = 30;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &v), 0);
-	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 30), 3);
-	f.vni = 0;
-	f.type = DP_NET_FLAT;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &f), 0);
-	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 0), 4);
-	struct dp_network_cfg f2 = t_net(5);
-	f2.vni = 0;
-	f2.type = DP_NET_FLAT;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &f2), -EEXIST);  /* one flat network */
-	f.type = 7;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &f), -EINVAL);
-	/* flood VTEPs: bounded, non-zero */
-	a.n_flood_vteps = DP_NET_MAX_VTEPS + 1;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
-	a.n_flood_vteps = 1;
-	a.flood_vteps[0] = 0;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
-	a.flood_vteps[0] = 0x0200000a;
-	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
-	CU_ASSERT_EQUAL(dp_table_network_get(t, 1)->cfg.n_flood_vteps, 1);
-	/* deleting frees the segment */
-	rec_reset(&r);
-	CU_ASSERT_EQUAL(dp_table_network_del(t, 3), 0);
-	uint64_t dl[] = { TAG_N(3), TAG_SEG(DP_SEG_VLAN, 30) };
-	CU_ASSERT(rec_exact(&r, dl, 2));
-	CU_ASSERT_EQUAL(dp_table_network_by_vlan(t, 30), 0);
-	for (uint32_t k = 1; k <= 4; k++)
-		dp_table_network_del(t, k);
-	CU_ASSERT_EQUAL(dp_table_network_by_vni(t, 100), 0);
-	dp_tables_destroy(t);
-}
-
-static void test_overlay_vteps(void)
-{
-	struct rec r = { .n = 0 };
-	struct dp_tables *t = mk_tables(&r);
-	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
-	CU_ASSERT_EQUAL(dp_overlay_uplink(t), DP_NO_PORT);
-	struct dp_overlay_cfg ov = { .uplink = 2, .vtep_ip = 0x0100000a, .encap = DP_ENCAP_GENEVE,
-				     .underlay_mtu = 1500,
-				     .vtep_mac = { { 0x02, 0, 0, 0, 0, 9 } } };
-	struct dp_overlay_cfg bad = ov;
-	bad.vtep_ip = 0;
-	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
-	bad = ov;
-	bad.encap = 0;
-	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
-	bad = ov;
-	bad.vtep_mac.addr_bytes[0] = 1;   /* multicast */
-	CU_ASSERT_EQUAL(dp_overlay_set(t, &bad), -EINVAL);
-	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
-	rec_reset(&r);
-	CU_ASSERT_EQUAL(dp_overlay_set(t, &ov), 0);
-	uint64_t e[] = { DP_TAG(DP_TAG_OVERLAY, 0), TAG_P(2) };
-	CU_ASSERT(rec_exact(&r, e, 2));   /* packets on the new uplink re-classify */
-	CU_ASSERT_EQUAL(dp_overlay_uplink(t), 2);
-	CU_ASSERT_EQUAL(dp_overlay_get(t)->encap, DP_ENCAP_GENEVE);
-
-	struct dp_vtep v = { .ip = 0x0200000a };
-	rec_reset(&r);
-	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
-	uint64_t ev[] = { DP_TAG(DP_TAG_VTEP, 0x0200000a) };
-	CU_ASSERT(rec_exact(&r, ev, 1));
-	CU_ASSERT_FALSE(dp_vtep_get(t, v.ip)->resolved);
-	CU_ASSERT_EQUAL(dp_vtep_encap(dp_overlay_get(t), dp_vtep_get(t, v.ip)), DP_ENCAP_GENEVE);
-	/* the same entry again: nothing to invalidate */
-	rec_reset(&r);
-	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
-	CU_ASSERT_EQUAL(r.n, 0);
-	v.resolved = true;   /* resolved with a zero MAC: refused */
-	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
-	v.mac.addr_bytes[0] = 0x02;
-	v.mac.addr_bytes[5] = 0x22;
-	v.encap = DP_ENCAP_VXLAN;
-	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), 0);
-	CU_ASSERT(dp_vtep_get(t, v.ip)->resolved);
-	CU_ASSERT_EQUAL(dp_vtep_encap(dp_overlay_get(t), dp_vtep_get(t, v.ip)), DP_ENCAP_VXLAN);
-	v.encap = 9;
-	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
-	v.ip = 0;
-	CU_ASSERT_EQUAL(dp_vtep_put(t, &v), -EINVAL);
-	CU_ASSERT_EQUAL(dp_vtep_count(t), 1);
-	CU_ASSERT_EQUAL(dp_vtep_del(t, 0x0200000a), 0);
-	CU_ASSERT_EQUAL(dp_vtep_del(t, 0x0200000a), -ENOENT);
-	CU_ASSERT_PTR_NULL(dp_vtep_get(t, 0x0200000a));
-	/* overlay off */
-	CU_ASSERT_EQUAL(dp_overlay_set(t, NULL), 0);
-	CU_ASSERT_PTR_NULL(dp_overlay_get(t));
-	CU_ASSERT_EQUAL(dp_overlay_uplink(t), DP_NO_PORT);
-	dp_tables_destroy(t);
-}
-
 static void test_network_basic(void)
 {
 	struct rec r = { .n = 0 };
-	struct dp_tables *t = mk_tables(&r);
+	struct dp_tables *t = t_mk_tables(&r);
 	struct dp_network_cfg n1 = t_net(1);
 
 	CU_ASSERT_PTR_NULL(dp_table_network_get(t, 1));
@@ -352,7 +104,7 @@ static void test_network_basic(void)
 static void test_lport_fdb_binding(void)
 {
 	struct rec r = { .n = 0 };
-	struct dp_tables *t = mk_tables(&r);
+	struct dp_tables *t = t_mk_tables(&r);
 	struct dp_network_cfg n1 = t_net(1), n2 = t_net(2);
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &n1), 0);
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &n2), 0);
@@ -505,7 +257,7 @@ static void test_lport_fdb_binding(void)
 static void test_flood_lists(void)
 {
 	struct rec r = { .n = 0 };
-	struct dp_tables *t = mk_tables(&r);
+	struct dp_tables *t = t_mk_tables(&r);
 	struct dp_network_cfg n1 = t_net(1);
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &n1), 0);
 	for (uint32_t k = 1; k <= 8; k++) {
@@ -533,7 +285,7 @@ static void test_flood_lists(void)
 static void test_errors_change_nothing(void)
 {
 	struct rec r = { .n = 0 };
-	struct dp_tables *t = mk_tables(&r);
+	struct dp_tables *t = t_mk_tables(&r);
 	struct dp_network_cfg n1 = t_net(1), n2 = t_net(2);
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &n1), 0);
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &n2), 0);
@@ -830,8 +582,6 @@ int main(int argc, char **argv)
 		return 2;
 	s = CU_add_suite("tables", NULL, NULL);
 	CU_add_test(s, "network put/get/del", test_network_basic);
-	CU_add_test(s, "network segments: VNI / VLAN / flat", test_network_segments);
-	CU_add_test(s, "overlay config and VTEP neighbors", test_overlay_vteps);
 	CU_add_test(s, "lport, FDB, binding, tags", test_lport_fdb_binding);
 	CU_add_test(s, "flood lists", test_flood_lists);
 	CU_add_test(s, "errors change nothing", test_errors_change_nothing);

@@ -34,6 +34,7 @@
 #include "flow_key.h"
 #include "megaflow.h"
 #include "table_api.h"
+#include "table_ovl.h"
 
 /* ---- EAL ---------------------------------------------------------------- */
 
@@ -316,6 +317,127 @@ static bool t_ipv4_csums_ok(struct rte_mbuf *m)
 	if (ip->next_proto_id == IPPROTO_TCP)
 		return __rte_ipv4_udptcp_cksum(ip, l4) == 0xffff;
 	return true;
+}
+
+/* ---- recording on_change (tables' tag callback) ------------------------------------------------------ */
+
+struct rec {
+	uint64_t tags[256];
+	unsigned n;
+	unsigned calls;
+};
+
+static void rec_cb(void *arg, const uint64_t *tags, unsigned n)
+{
+	struct rec *r = arg;
+	r->calls++;
+	for (unsigned i = 0; i < n && r->n < RTE_DIM(r->tags); i++)
+		r->tags[r->n++] = tags[i];
+}
+
+static void rec_reset(struct rec *r)
+{
+	r->n = 0;
+	r->calls = 0;
+}
+
+static bool rec_has(const struct rec *r, uint64_t tag)
+{
+	for (unsigned i = 0; i < r->n; i++)
+		if (r->tags[i] == tag)
+			return true;
+	return false;
+}
+
+/* The recorded tags are exactly the set exp[0..n) (no duplicates, no extras). */
+static bool rec_exact(const struct rec *r, const uint64_t *exp, unsigned n)
+{
+	if (r->n != n) {
+		fprintf(stderr, "\n    tags: got %u, want %u:", r->n, n);
+		for (unsigned i = 0; i < r->n; i++)
+			fprintf(stderr, " %u:%08x", DP_TAG_TYPE(r->tags[i]), DP_TAG_KEY(r->tags[i]));
+		fprintf(stderr, "\n");
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (!rec_has(r, exp[i]))
+			return false;
+	return true;
+}
+
+static unsigned t_tables_seq;
+
+static struct dp_tables *t_mk_tables(struct rec *r)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "tt%u", t_tables_seq++);
+	struct dp_tables *t = dp_tables_create(name, NULL, r ? rec_cb : NULL, r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	return t;
+}
+
+#define TAG_L(k) DP_TAG(DP_TAG_LPORT, k)
+#define TAG_N(k) DP_TAG(DP_TAG_NETWORK, k)
+#define TAG_P(k) DP_TAG(DP_TAG_DPPORT, k)
+#define TAG_SEG(kind, id) DP_TAG(DP_TAG_SEGMENT, dp_segment_tag_key(kind, id))
+#define TAG_F(n, mac) DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(n, (mac).addr_bytes))
+
+/* ---- an order-independent digest of the whole table state --------------------- */
+
+static uint64_t fnv(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+struct digest {
+	uint64_t sum;
+	unsigned n;
+};
+
+static int dig_net(const struct dp_network *n, void *arg)
+{
+	struct digest *d = arg;
+	uint64_t h = fnv(&n->cfg, sizeof(n->cfg), 0xcbf29ce484222325ull);
+	h = fnv(&n->n_local, sizeof(n->n_local), h);
+	h = fnv(n->local_ports, n->n_local * sizeof(n->local_ports[0]), h);
+	h = fnv(n->local_lports, n->n_local * sizeof(n->local_lports[0]), h);
+	d->sum += h;
+	d->n++;
+	return 0;
+}
+
+static int dig_lport(const struct dp_lport *p, void *arg)
+{
+	struct digest *d = arg;
+	d->sum += fnv(&p->cfg, sizeof(p->cfg), 0x1234567ull);
+	d->n++;
+	return 0;
+}
+
+static int dig_fdb(uint32_t net, const uint8_t mac[6], uint32_t lport, void *arg)
+{
+	struct digest *d = arg;
+	uint64_t h = fnv(&net, 4, 0x42ull);
+	h = fnv(mac, 6, h);
+	d->sum += fnv(&lport, 4, h);
+	d->n++;
+	return 0;
+}
+
+static uint64_t table_digest(const struct dp_tables *t)
+{
+	struct digest d = { 0, 0 };
+	dp_table_foreach_network(t, dig_net, &d);
+	dp_table_foreach_lport(t, dig_lport, &d);
+	dp_table_foreach_fdb(t, dig_fdb, &d);
+	for (uint16_t p = 0; p < DP_MAX_PORTS; p++)
+		d.sum += fnv(&(uint32_t){ dp_table_port_lport(t, p) }, 4, p);
+	return d.sum ^ ((uint64_t)d.n << 48);
 }
 
 #endif
