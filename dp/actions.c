@@ -550,6 +550,7 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 		case DP_ACT_FLOOD:
 		case DP_ACT_DROP:
 		case DP_ACT_PUNT:
+		case DP_ACT_TNL_FLOOD:
 			consume(pmd, a, flood_ports, pkts, n, i == (unsigned)last,
 				rewrite_after(acts, i + 1, n_acts));
 			break;
