@@ -1,9 +1,11 @@
 # wyvern — thin wrapper over meson/ninja.  See README.md.
 BUILD ?= build
 DEBUG_BUILD ?= build-debug
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
 PY ?= /usr/bin/python3
 
-.PHONY: all deps test unit systest bench demo debug lint clean
+.PHONY: all deps test unit systest bench demo debug lint clean fuzz
 
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -37,6 +39,12 @@ debug: deps
 	BUILD=$(DEBUG_BUILD) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 scripts/run-tests.sh
 
+# libFuzzer harnesses (tests/fuzz/README.md): clang, ASan + UBSan, own build dir;
+# each runs FUZZ_SECONDS on the committed seeds (new inputs go to a scratch dir).
+fuzz: deps
+	tests/fuzz/build.sh $(FUZZ_BUILD)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --suppress=missingIncludeSystem --inline-suppr -I dp \
@@ -45,4 +53,4 @@ lint:
 	    echo "lint: clang-format differences (advisory)"
 
 clean:
-	rm -rf $(BUILD) $(DEBUG_BUILD)
+	rm -rf $(BUILD) $(DEBUG_BUILD) $(FUZZ_BUILD)

@@ -4,13 +4,17 @@
 #   scripts/run-tests.sh            all
 #   scripts/run-tests.sh unit       unit suites only
 #   scripts/run-tests.sh system     system tests only
-# Prints a closing line "N passed, N failed" summing both.
+#   scripts/run-tests.sh fuzz       fuzz harnesses only
+# With clang + libFuzzer installed, "all" also builds tests/fuzz in FUZZ_BUILD
+# (default build-fuzz, incremental) and runs each harness FUZZ_TEST_SECONDS
+# (default 20) on its seed corpus: one test per harness.
+# Prints a closing line "N passed, N failed" summing all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PY=/usr/bin/python3
 what=${1:-all}
-upass=0; ufail=0; spass=0; sfail=0; sskip=0
+upass=0; ufail=0; spass=0; sfail=0; sskip=0; fpass=0; ffail=0
 log=$(mktemp -d /tmp/wyv-test.XXXXXX)
 trap 'rm -rf "$log"' EXIT
 
@@ -46,8 +50,27 @@ PY
   fi
 fi
 
-pass=$((upass + spass)); fail=$((ufail + sfail))
-echo "unit suites: $upass passed, $ufail failed; system tests: $spass passed, $sfail failed, $sskip skipped"
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+  if command -v clang >/dev/null && ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
+       >/dev/null 2>&1; then
+    FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
+    if tests/fuzz/build.sh "$FUZZ_BUILD" >"$log/fuzz-build.txt" 2>&1; then
+      tests/fuzz/run.sh "$FUZZ_BUILD" "${FUZZ_TEST_SECONDS:-20}" 2>&1 | tee "$log/fuzz.txt"
+      fpass=$(grep -c '^FUZZ .*result=pass' "$log/fuzz.txt")
+      ffail=$(grep -c '^FUZZ .*result=fail' "$log/fuzz.txt")
+      [ $((fpass + ffail)) -gt 0 ] || ffail=1
+    else
+      tail -20 "$log/fuzz-build.txt"
+      echo "fuzz harnesses: build failed"
+      ffail=1
+    fi
+  else
+    echo "fuzz harnesses need clang + libfuzzer-14-dev (scripts/deps.sh); skipped"
+  fi
+fi
+
+pass=$((upass + spass + fpass)); fail=$((ufail + sfail + ffail))
+echo "unit suites: $upass passed, $ufail failed; system tests: $spass passed, $sfail failed, $sskip skipped; fuzz harnesses: $fpass passed, $ffail failed"
 if [ "$sskip" -gt 0 ]; then
   echo "$pass passed, $fail failed, $sskip skipped"
 else
