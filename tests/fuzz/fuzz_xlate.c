@@ -3,7 +3,8 @@
  * parse -> dp_translate over a FIXED table set -> dp_actions_execute on real
  * mbufs from the datapath's own mempool, tx into net_ring ports that the
  * harness drains; then the same frame twice through dp_pmd_process (EMC,
- * megaflow cache, grouping, clones).  After every input the pool's free
+ * megaflow cache, grouping, clones).  The megaflow's mask is checked too:
+ * the key with unmasked bits flipped must translate to the same actions.  After every input the pool's free
  * count must be back where it started, else abort(): a leaked (or doubly
  * freed) mbuf is a finding like a crash.
  *
@@ -249,6 +250,43 @@ static struct rte_mbuf *mk(const uint8_t *frame, uint16_t len, uint16_t split, u
 	return m;
 }
 
+/* The megaflow contract (translate.h): a key that differs from this one
+ * only in bits the mask leaves out must translate to the same actions.
+ * Flip a pseudo-random half of those bits (seeded by the input) and compare
+ * the formatted action lists. */
+static void check_mask(const struct dp_flow_key *key, const struct dp_megaflow_spec *s,
+		       const uint8_t *data, size_t size)
+{
+	if (s->no_install)
+		return; /* never cached, so never matched by other keys */
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+	struct dp_flow_key k2 = *key;
+	const dp_kword *mw = dp_key_words(&s->mask);
+	dp_kword *w = dp_key_words_rw(&k2);
+	for (unsigned i = 0; i < DP_FLOW_KEY_WORDS; i++) {
+		h ^= h << 13;
+		h ^= h >> 7;
+		h ^= h << 17;
+		w[i] ^= (dp_kword)h & ~mw[i];
+	}
+	static struct dp_megaflow_spec s2;
+	char a1[1024], a2[1024];
+	dp_translate(dp_tables(DP), &k2, &s2, NULL);
+	dp_actions_format(a1, sizeof(a1), s->actions, s->n_actions, s->flood_ports);
+	dp_actions_format(a2, sizeof(a2), s2.actions, s2.n_actions, s2.flood_ports);
+	if (strcmp(a1, a2) != 0) {
+		char k1t[1024], k2t[1024], mt[1024];
+		dp_key_format(k1t, sizeof(k1t), key, NULL);
+		dp_key_format(k2t, sizeof(k2t), &k2, NULL);
+		dp_key_format(mt, sizeof(mt), key, &s->mask);
+		fprintf(stderr, "megaflow too wide:\n  key   %s\n  match %s\n  -> %s\n"
+			"  other %s\n  -> %s\n", k1t, mt, a1, k2t, a2);
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 2 || size - 2 > RTE_MBUF_DEFAULT_DATAROOM)
@@ -268,10 +306,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != DP_DROP_NONE) {
 		rte_pktmbuf_free(m);
 	} else {
-		struct dp_megaflow_spec spec;
+		static struct dp_megaflow_spec spec;
 		dp_translate(dp_tables(DP), &key, &spec, NULL);
 		if (spec.n_actions == 0 || spec.n_actions > DP_MAX_ACTIONS)
 			abort();
+		check_mask(&key, &spec, data, size);
 		dp_actions_execute(PMD, spec.actions, spec.n_actions, spec.flood_ports, &m, 1);
 		dp_pmd_flush_tx(PMD);
 	}
