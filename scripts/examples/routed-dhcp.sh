@@ -72,13 +72,15 @@ EOC
 cat "$dir/wyvernd.conf"
 wyvernd -c "$dir/wyvernd.conf" > "$dir/wyvernd.log" 2>&1 &
 pid=$!
+lports() { wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"name"'; }
 for _ in $(seq 150); do                    # until the controller has compiled both ports
-  [ "$(wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"name"')" = 2 ] && break
+  [ "$(lports)" = 2 ] && break
   kill -0 "$pid" 2>/dev/null || exit 1
   sleep 0.2
 done
 W show ctrl
 W show lports
+[ "$(lports)" = 2 ] || { echo "the controller did not bind both ports"; exit 1; }
 
 say "each tap into a namespace with its port's MAC (port security drops any other)"
 # wyvernd holds the database now: wyctl reads it through the daemon (-s)

@@ -31,7 +31,7 @@ etcd --name "$tag" --data-dir "$dir/etcd" \
   --initial-cluster "$tag=http://127.0.0.1:$peer" > "$dir/etcd.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$client/health" | grep -q true && break; sleep 0.2; done
-curl -fsS "http://127.0.0.1:$client/health"; echo
+curl -fsS "http://127.0.0.1:$client/health" | grep true     # {"health":"true",...} or exit
 DB="etcd://127.0.0.1:$client"
 NB() { echo "+ wyctl --db $DB $*"; wyctl --db "$DB" "$@"; }
 field() {   # field KEY PORT: one field of `wyctl --json port show PORT`
@@ -84,12 +84,11 @@ EOC
   wyvernd -c "$dir/$c.conf" > "$dir/wyvernd-$c.log" 2>&1 &
   pids+=($!)
 done
-for c in a b; do                            # until each controller is connected
-  for _ in $(seq 150); do
-    wyctl -s "$dir/$c.sock" --json show ctrl 2>/dev/null | grep -q '"connected": true' && break
-    sleep 0.2
-  done
-  wyctl -s "$dir/$c.sock" show ctrl
+connected() { wyctl -s "$dir/$1.sock" --json show ctrl 2>/dev/null | grep -q '"connected": true'; }
+for c in a b; do                            # until each controller is connected to etcd
+  for _ in $(seq 150); do connected $c && break; sleep 0.2; done
+  echo "+ wyctl -s $dir/$c.sock show ctrl"; wyctl -s "$dir/$c.sock" show ctrl
+  connected $c || { echo "chassis $c: controller not connected"; exit 1; }
 done
 
 say "each tap into a namespace with its port's MAC, IP and the network's MTU"

@@ -135,5 +135,29 @@ def test_readme_shows_every_script_exactly():
         with open(os.path.join(EXAMPLES, name)) as f:
             script = f.read()
         assert blocks[name] == script, (
-            "README.md's block for %s differs from scripts/examples/%s: copy the script "
-            "into the README" % (name, name))
+            "README.md's block for %s differs from scripts/examples/%s: run "
+            "/usr/bin/python3 tests/system/test_examples.py --sync-readme" % (name, name))
+
+
+def sync_readme():
+    """Rewrite README.md's example blocks from the scripts (for whoever edits a script):
+        /usr/bin/python3 tests/system/test_examples.py --sync-readme
+    A new script still needs its own `<!-- example: NAME.sh -->` + ```sh block placed by hand."""
+    path = os.path.join(REPO, "README.md")
+    with open(path) as f:
+        text = f.read()
+
+    def body(m):
+        with open(os.path.join(EXAMPLES, m.group(1))) as f:
+            return m.group(0)[:m.start(2) - m.start(0)] + f.read() + "```"
+    text = re.sub(r"<!-- example: (\S+) -->\s*\n```[a-z]*\n(.*?)^```", body, text, flags=re.S | re.M)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] == ["--sync-readme"]:
+        sync_readme()
+    else:
+        sys.exit("usage: test_examples.py --sync-readme   (run the tests with pytest)")
