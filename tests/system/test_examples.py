@@ -10,6 +10,8 @@
 3. README.md shows exactly what each script runs: the code block after
    `<!-- example: NAME.sh -->` equals the script, byte for byte, and every
    script has such a block.
+4. Output the README shows for a script (a block after `<!-- output: NAME.sh -->`)
+   is printed by that script, line for line (other lines may come between).
 
 When WYV_BUILD is not the repository's build/, the scripts run from a scratch
 directory whose build/ is a symlink to WYV_BUILD (they need nothing else from
@@ -83,6 +85,11 @@ def test_example_runs(script):
     assert proc.returncode == 0, "%s exited %d:\n%s" % (script, proc.returncode, out[-6000:])
     assert lines and lines[-1] == "== %s: OK" % script[:-3], out[-3000:]
     assert leftovers(proc.pid) == [], "%s left behind: %s" % (script, leftovers(proc.pid))
+    # output README.md shows for this script (<!-- output: NAME.sh -->): every line printed
+    shown = readme_blocks("output").get(script, "")
+    for line in shown.splitlines():
+        assert line in out.splitlines(), "README shows %r for %s; the script printed:\n%s" % (
+            line, script, out[-4000:])
 
 
 def test_example_cleans_up_when_interrupted():
@@ -115,20 +122,20 @@ def test_example_cleans_up_when_interrupted():
                  what="no leftovers of the interrupted script: %s" % leftovers(proc.pid))
 
 
-def readme_examples():
-    """{script name: text of the code block after its <!-- example: NAME --> marker}."""
+def readme_blocks(kind="example"):
+    """{script name: text of the code block after its <!-- KIND: NAME --> marker}."""
     with open(os.path.join(REPO, "README.md")) as f:
         text = f.read()
     blocks = {}
-    for m in re.finditer(r"<!-- example: (\S+) -->\s*\n```[a-z]*\n(.*?)^```\s*$", text,
+    for m in re.finditer(r"<!-- %s: (\S+) -->\s*\n```[a-z]*\n(.*?)^```\s*$" % kind, text,
                          re.S | re.M):
-        assert m.group(1) not in blocks, "two README blocks for %s" % m.group(1)
+        assert m.group(1) not in blocks, "two README %s blocks for %s" % (kind, m.group(1))
         blocks[m.group(1)] = m.group(2)
     return blocks
 
 
 def test_readme_shows_every_script_exactly():
-    blocks = readme_examples()
+    blocks = readme_blocks()
     assert sorted(blocks) == SCRIPTS, "README example blocks %s, scripts %s" % (
         sorted(blocks), SCRIPTS)
     for name in SCRIPTS:
