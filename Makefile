@@ -5,10 +5,13 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 30
 PY ?= /usr/bin/python3
 
-.PHONY: all deps test unit systest bench demo debug lint clean fuzz
+.PHONY: all deps test unit systest bench demo debug lint clean fuzz install
 
+# `make` also links $(BUILD)/bin/wyvernd and $(BUILD)/bin/wyctl, wherever
+# meson put them: examples use `export PATH="$$PWD/build/bin:$$PATH"`.
 all: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
+	@scripts/link-bins.sh $(BUILD)
 
 deps:
 	@scripts/deps.sh
@@ -29,8 +32,21 @@ bench: all
 	@scripts/deps.sh bench
 	BUILD=$(BUILD) scripts/bench/all.sh
 
-demo: all
-	BUILD=$(BUILD) scripts/demo.sh
+# the build log goes to a file; the demo's own output stays on the terminal
+DEMO_LOG ?= $(BUILD)/make-demo.log
+demo:
+	@mkdir -p $(BUILD)
+	@echo "demo: building (log: $(DEMO_LOG)) ..."
+	@$(MAKE) --no-print-directory all > $(DEMO_LOG) 2>&1 || \
+	    { tail -30 $(DEMO_LOG); echo "demo: build failed, full log in $(DEMO_LOG)"; exit 1; }
+	@BUILD=$(BUILD) DEMO_LOG=$(DEMO_LOG) scripts/demo.sh
+
+# PREFIX (meson's prefix, default /usr/local) and DESTDIR (staging root) are honoured:
+#   make install PREFIX=/usr DESTDIR=/tmp/stage
+PREFIX ?=
+install: all
+	$(if $(PREFIX),meson configure $(BUILD) -Dprefix=$(PREFIX) && ninja -C $(BUILD))
+	meson install -C $(BUILD) --no-rebuild $(if $(DESTDIR),--destdir $(DESTDIR))
 
 debug: deps
 	[ -f $(DEBUG_BUILD)/build.ninja ] || meson setup $(DEBUG_BUILD) -Dbuildtype=debug \
