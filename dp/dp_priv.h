@@ -13,7 +13,9 @@
 #include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
 
+#include "actions.h"
 #include "dp.h"
+#include "megaflow.h"
 
 #define DP_BURST     32
 #define DP_TXBUF     (DP_BURST * 4)
@@ -97,7 +99,7 @@ struct dp {
 	struct dp_config cfg;
 	struct rte_mempool *mp;
 	struct dp_tables *tables;
-	struct dp_l3 *l3;            /* routers, router ports, neighbors (table_l3.h) */
+	struct dp_l3 *l3;            /* routers, router ports, neighbors (tables_l3.h) */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt_ring;
 	int punt_evfd;               /* PMDs signal punts; the control thread polls it */

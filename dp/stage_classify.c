@@ -5,7 +5,7 @@
  * what arrives there.
  */
 #include "drop.h"
-#include "table_ovl.h"
+#include "tables_ovl.h"
 #include "translate.h"
 
 enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x)

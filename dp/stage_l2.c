@@ -9,7 +9,7 @@
 #include <rte_ether.h>
 
 #include "drop.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x)

@@ -22,7 +22,7 @@
 #include <rte_ether.h>
 
 #include "drop.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 #define ETH_IPV4 0x0800
