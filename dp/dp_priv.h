@@ -68,7 +68,7 @@ struct dp_pmd {
 	struct dp_mfc *mfc;
 	struct dp_emc *emc;
 	/* rx queues: written by control only while the PMD is parked, or via
-	 * the rxq generation handshake (dp_pmd_set_rxqs) */
+	 * the rxq generation handshake (dp_port_rxq_assign) */
 	unsigned n_rxq;
 	struct dp_rxq rxq[DP_MAX_RXQ_PER_PMD];
 	volatile uint32_t rxq_gen;       /* control bumps after changing rxq[] */

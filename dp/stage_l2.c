@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Stage 3, L2 lookup: (network, destination MAC) -> logical port.
+ * dp/stage_l2.c — L2 lookup: (network, destination MAC) -> logical port.
  *
  * Broadcast/multicast is decided by one bit, so a multicast megaflow matches
  * only that bit of eth_dst.  Unicast reads the whole address and depends on

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * ctrl/mgmt/cmd_lc.c — `wyctl show ctrl`, `wyctl show replica`, and lc_poll():
- * the main loop's wait on the management socket and the controller's
- * eventfd.  Control thread only.
+ * ctrl/mgmt/cmd_lc.c — `wyctl show ctrl` and `wyctl show replica`: the local
+ * controller's state and replica (the main loop's wait is ctrl_poll() in
+ * ctrl/main/loop.c).  Control thread only.
  */
 #include <poll.h>
 #include <stdio.h>
