@@ -1,4 +1,5 @@
-/* wyvern db: URL dispatch, argument checks, and the generic operations built
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db.c — URL dispatch, argument checks, and the generic operations built
  * on the driver table: put/delete through txn when a driver has none, and
  * 32-bit key allocation as a compare-and-swap loop on a counter key. */
 #include "db_provider.h"

@@ -1,4 +1,5 @@
-/* wyvern db: a key/value store with revisions, behind pluggable drivers.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db.h — a key/value store with revisions, behind pluggable drivers.
  *
  * Model (the same as etcd v3): one global revision counter per database.
  * Every successful write (put, delete, or transaction with at least one
@@ -29,8 +30,8 @@
  * Errors: 0 or -errno.  -ENOENT missing key, -EINVAL bad argument,
  * -ERANGE revision compacted, -EIO/-ECONNREFUSED/-ETIMEDOUT backend failures.
  */
-#ifndef WYVERN_DB_H
-#define WYVERN_DB_H
+#ifndef WYV_DB_DB_H
+#define WYV_DB_DB_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
-/* wyvern db conformance suite: the same test functions run against every
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_conformance_test.c — conformance suite: the same test functions run against every
  * driver — RocksDB in a mkdtemp directory and a real etcd started on
  * loopback by the test (see db_test_util.c).  Each test works under its own
  * key prefix so tests do not see each other's keys.  A few tests need a

@@ -1,4 +1,5 @@
-/* wyvern db: etcd v3 driver over the JSON gateway (libcurl + jansson).
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_etcd.c — etcd v3 driver over the JSON gateway (libcurl + jansson).
  *
  * Unary operations map 1:1 to /v3/kv/{range,put,deleterange,txn,compaction};
  * keys and values travel base64-encoded, int64 fields as JSON strings.  A

@@ -1,12 +1,13 @@
-/* wyvern db, etcd driver internals shared by db_etcd.c (unary requests) and
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_etcd_priv.h — etcd driver internals shared by db_etcd.c (unary requests) and
  * db_etcd_watch.c (watch streams).
  *
  * The endpoint list is fixed at open.  `cur` is the endpoint that answered
  * last (an atomic hint, not a lock): requests start there and rotate on
  * failure.  Each request uses its own curl easy handle, so any number of
  * threads may issue requests at once. */
-#ifndef WYVERN_DB_ETCD_PRIV_H
-#define WYVERN_DB_ETCD_PRIV_H
+#ifndef WYV_DB_DB_ETCD_PRIV_H
+#define WYV_DB_DB_ETCD_PRIV_H
 
 #include "db_provider.h"
 

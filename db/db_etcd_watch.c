@@ -1,4 +1,5 @@
-/* wyvern db: etcd driver — watch streams.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_etcd_watch.c — etcd driver — watch streams.
  *
  * One thread per watch holds a streaming POST /v3/watch (curl multi handle,
  * polled every 100 ms so cancel is prompt).  The gateway sends one JSON

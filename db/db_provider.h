@@ -1,11 +1,12 @@
-/* wyvern db, driver side: the function table every driver provides (in the
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_provider.h — driver side: the function table every driver provides (in the
  * manner of OVS's dpif/ofproto providers).  Drivers embed `struct db` /
  * `struct db_watch` as their first member.  db.c checks arguments before
  * calling a driver, so drivers see non-NULL pointers and valid keys.
  * Optional entries (NULL) are emulated by db.c: put and delete through txn.
  * Threads: the same rules as db.h; drivers do their own locking. */
-#ifndef WYVERN_DB_PROVIDER_H
-#define WYVERN_DB_PROVIDER_H
+#ifndef WYV_DB_DB_PROVIDER_H
+#define WYV_DB_DB_PROVIDER_H
 
 #include "db.h"
 

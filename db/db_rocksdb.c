@@ -1,4 +1,5 @@
-/* wyvern db: RocksDB driver — key/value, revisions, transactions.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_rocksdb.c — RocksDB driver — key/value, revisions, transactions.
  *
  * Every write is one RocksDB WriteBatch holding the changed user keys (value
  * prefixed by a 16-byte header: mod_revision, create_revision), one change

@@ -1,12 +1,13 @@
-/* wyvern db, rocksdb driver internals shared by db_rocksdb.c (kv, txn) and
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_rocksdb_priv.h — rocksdb driver internals shared by db_rocksdb.c (kv, txn) and
  * db_rocksdb_watch.c (change log readers).  See db/DESIGN.md for the layout.
  *
  * Lock: `mu` serialises all writers (txn, compact) and guards rev,
  * compact_rev, the watch list and the `changed` condition.  Readers (get,
  * scan, watch threads) use RocksDB snapshots and never take `mu` while
  * reading or calling back. */
-#ifndef WYVERN_DB_ROCKSDB_PRIV_H
-#define WYVERN_DB_ROCKSDB_PRIV_H
+#ifndef WYV_DB_DB_ROCKSDB_PRIV_H
+#define WYV_DB_DB_ROCKSDB_PRIV_H
 
 #include "db_provider.h"
 

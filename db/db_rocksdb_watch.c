@@ -1,4 +1,5 @@
-/* wyvern db: RocksDB driver — watches.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_rocksdb_watch.c — RocksDB driver — watches.
  *
  * One thread per watch.  It sleeps on the store's condition until the
  * revision passes the next one it wants, then reads the change log from a

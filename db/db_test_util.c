@@ -1,4 +1,5 @@
-/* wyvern db tests: private etcd process management (see db_test_util.h).
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_test_util.c — tests: private etcd process management (see db_test_util.h).
  * The child gets PR_SET_PDEATHSIG so it also dies if the test is killed. */
 #include "db_test_util.h"
 #include "db.h"

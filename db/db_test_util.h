@@ -1,8 +1,9 @@
-/* wyvern db tests: helpers shared by the db test programs — a private etcd
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/db_test_util.h — tests: helpers shared by the db test programs — a private etcd
  * on loopback (free ports, own data dir, killed by pid and removed on every
  * exit path) and a temporary directory remover.  Test-only. */
-#ifndef WYVERN_DB_TEST_UTIL_H
-#define WYVERN_DB_TEST_UTIL_H
+#ifndef WYV_DB_DB_TEST_UTIL_H
+#define WYV_DB_DB_TEST_UTIL_H
 
 #include <stdbool.h>
 #include <sys/types.h>

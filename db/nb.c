@@ -1,4 +1,5 @@
-/* wyvern northbound adapter (see nb.h): validation through a db-backed
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb.c — northbound adapter (see nb.h): validation through a db-backed
  * lookup, then one transaction per write.  Reference checks on delete scan
  * the referencing types, like the cross-object validation does. */
 #include "nb.h"

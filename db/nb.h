@@ -1,4 +1,5 @@
-/* wyvern northbound adapter: model objects stored in a db.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb.h — northbound adapter: model objects stored in a db.
  *
  * Key layout: "/wyvern/v1/<type>/<uuid>" (type names from mdl_type_name()),
  * value = the object's JSON (mdl_obj_to_string).  Datapath keys come from
@@ -22,8 +23,8 @@
  * mdl_obj_free() / nb_list_free().  The db is borrowed.
  * Threads: as db.h — any thread; no state of its own.
  */
-#ifndef WYVERN_NB_H
-#define WYVERN_NB_H
+#ifndef WYV_DB_NB_H
+#define WYV_DB_NB_H
 
 #include "db.h"
 #include "mdl.h"

@@ -1,4 +1,5 @@
-/* wyvern northbound adapter tests on the RocksDB driver: create (id, MAC,
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_test.c — northbound adapter tests on the RocksDB driver: create (id, MAC,
  * dp_key, version), get, update with version bump, CAS conflict, validation
  * failures that leave nothing written, duplicate ids, delete with and
  * without references, list. */

@@ -23,7 +23,7 @@
 #include <rte_arp.h>
 
 #include "dp_priv.h"
-#include "table_ovl.h"
+#include "tables_ovl.h"
 
 static const char *const act_names[DP_ACT__MAX] = {
 	[DP_ACT_OUTPUT] = "output",

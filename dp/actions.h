@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "drop.h"   /* enum dp_punt_reason */
+
 enum dp_action_type {
 	DP_ACT_OUTPUT = 1,  /* port: dp port id */
 	DP_ACT_FLOOD,       /* u32: index into the megaflow's port list, port: count */
@@ -43,18 +45,6 @@ enum dp_action_type {
 	DP_ACT__MAX
 };
 
-enum dp_punt_reason {
-	DP_PUNT_NONE = 0,
-	DP_PUNT_DHCP,       /* DHCP request for the local controller */
-	DP_PUNT_ARP,        /* ARP for an unknown address */
-	DP_PUNT_ND,
-	DP_PUNT_TTL,        /* TTL expired: ICMP time-exceeded */
-	DP_PUNT_ICMP,       /* ICMP to a router address */
-	DP_PUNT_TRACE,      /* debugging copy */
-	DP_PUNT_UNDERLAY,   /* ARP reply to our VTEP: learn a remote VTEP's MAC */
-	DP_PUNT__MAX
-};
-
 struct dp_action {
 	uint16_t type;      /* enum dp_action_type */
 	uint16_t port;
@@ -77,7 +67,6 @@ static inline uint32_t dp_act_vni(const struct dp_action *a)
 #define DP_MAX_FLOOD   64
 
 const char *dp_action_name(unsigned type);
-const char *dp_punt_name(unsigned reason);
 
 /* Append a human-readable form ("output:3,set_eth_dst:...") to buf.
  * flood_ports: the megaflow's port list. Returns chars written (snprintf rules). */

@@ -27,7 +27,7 @@
 
 #include "drop.h"
 #include "dp_priv.h"
-#include "table_ovl.h"
+#include "tables_ovl.h"
 
 /* CRC of n bytes at p (packet data: any alignment; copied to words first,
  * rte_hash_crc would load them as unaligned 8-byte words). n <= 32, n % 4 == 0. */

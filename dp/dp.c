@@ -21,7 +21,7 @@
 #include <rte_malloc.h>
 
 #include "dp_priv.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 
 void dp_config_defaults(struct dp_config *c)
 {

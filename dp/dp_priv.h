@@ -13,7 +13,9 @@
 #include <rte_ring.h>
 #include <rte_rcu_qsbr.h>
 
+#include "actions.h"
 #include "dp.h"
+#include "megaflow.h"
 
 #define DP_BURST     32
 #define DP_TXBUF     (DP_BURST * 4)
@@ -66,7 +68,7 @@ struct dp_pmd {
 	struct dp_mfc *mfc;
 	struct dp_emc *emc;
 	/* rx queues: written by control only while the PMD is parked, or via
-	 * the rxq generation handshake (dp_pmd_set_rxqs) */
+	 * the rxq generation handshake (dp_port_rxq_assign) */
 	unsigned n_rxq;
 	struct dp_rxq rxq[DP_MAX_RXQ_PER_PMD];
 	volatile uint32_t rxq_gen;       /* control bumps after changing rxq[] */
@@ -97,7 +99,7 @@ struct dp {
 	struct dp_config cfg;
 	struct rte_mempool *mp;
 	struct dp_tables *tables;
-	struct dp_l3 *l3;            /* routers, router ports, neighbors (table_l3.h) */
+	struct dp_l3 *l3;            /* routers, router ports, neighbors (tables_l3.h) */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt_ring;
 	int punt_evfd;               /* PMDs signal punts; the control thread polls it */

@@ -14,7 +14,7 @@
 
 #include "test_util.h"
 #include "dp_priv.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 /* Topology:

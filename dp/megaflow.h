@@ -17,7 +17,8 @@
  *
  * Threads: every function here is called by the owning PMD thread only
  * (single-threaded structure, no locks, no atomics).  The control thread asks
- * the PMD to invalidate or dump via the PMD's control ring (dp/pmd.h).
+ * the PMD to invalidate or dump through the invalidation log and the PMD's
+ * request mailbox (struct dp_pmd, dp_priv.h).
  */
 #ifndef WYV_DP_MEGAFLOW_H
 #define WYV_DP_MEGAFLOW_H

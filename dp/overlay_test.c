@@ -10,7 +10,7 @@
 
 #include <rte_mempool.h>
 
-#include "table_ovl.h"
+#include "tables_ovl.h"
 #include "test_util.h"
 #include "dp_priv.h"
 #include "parse.h"

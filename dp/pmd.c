@@ -25,7 +25,7 @@
 
 #include "dp_priv.h"
 #include "parse.h"
-#include "table_ovl.h"
+#include "tables_ovl.h"
 #include "translate.h"
 
 struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)

@@ -7,7 +7,7 @@
  * Known addresses are never flooded.  A request for the sender's own address
  * (gratuitous ARP, duplicate address detection) and requests for unknown
  * addresses continue to L2 lookup (flood), as on a plain network.  Router
- * solicitations are punted to the controller (ctrl/app_icmp.c answers with a
+ * solicitations are punted to the controller (ctrl/apps/app_icmp.c answers with a
  * router advertisement when a router port of the network advertises).
  *
  * Megaflows: ARP matches arp_op, and for requests the target address (the
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "actions.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 static enum dp_xl_verdict answer(struct dp_xlate *x, uint16_t type, const struct dp_neigh *n,

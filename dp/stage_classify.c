@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Stage 1, ingress classification: dp port -> logical port -> network.
+ * dp/stage_classify.c — ingress classification: dp port -> logical port -> network.
  * Reads in_port only.  Depends on the port's binding and the lport itself.
  * The overlay's uplink port is bound to no lport: stage_uplink.c classifies
  * what arrives there.
  */
 #include "drop.h"
-#include "table_ovl.h"
+#include "tables_ovl.h"
 #include "translate.h"
 
 enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x)

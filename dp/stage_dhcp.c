@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Stage 3, DHCP service (Dragonflow's DHCP table): DHCPv4 client messages
+ * dp/stage_dhcp.c — DHCP service (Dragonflow's DHCP table): DHCPv4 client messages
  * (IPv4 UDP 68->67) from a port whose network has dhcp_v4 are punted to the
- * local controller, which answers them (ctrl/app_dhcp.c); nothing else is
+ * local controller, which answers them (ctrl/apps/app_dhcp.c); nothing else is
  * touched.  On a network without controller DHCP the message continues to
  * L2 lookup, so a tenant's own DHCP server on the network can answer.
  *

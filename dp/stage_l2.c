@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Stage 3, L2 lookup: (network, destination MAC) -> logical port.
+ * dp/stage_l2.c — L2 lookup: (network, destination MAC) -> logical port.
  *
  * Broadcast/multicast is decided by one bit, so a multicast megaflow matches
  * only that bit of eth_dst.  Unicast reads the whole address and depends on
@@ -9,7 +9,7 @@
 #include <rte_ether.h>
 
 #include "drop.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x)

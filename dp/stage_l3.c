@@ -2,7 +2,7 @@
  * Stage, L3 routing: a packet L2 lookup sent to a router port is routed on
  * this host (distributed routing, Dragonflow's L3 app):
  *   - to one of the router's own addresses: ICMP/ICMPv6 echo requests are
- *     punted to the controller (ctrl/app_icmp.c answers), the rest dropped;
+ *     punted to the controller (ctrl/apps/app_icmp.c answers), the rest dropped;
  *   - else longest-prefix match in the router's FIB -> next hop {out router
  *     port, gateway or the destination itself (connected)}; the next hop's
  *     MAC comes from the neighbor table (no ARP for known ports); actions
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "drop.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 static void mark_bits(struct dp_xlate *x, unsigned bits)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Stage 4, output: to the destination lport's dp port, or a flood to every
+ * dp/stage_output.c — output: to the destination lport's dp port, or a flood to every
  * other local port of the network plus, for a packet that did not come from
  * the uplink, a copy to every other chassis hosting the network (tunnel
  * head-end replication, or the provider uplink).  Destinations on other

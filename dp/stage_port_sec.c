@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * Stage 2, port security (anti-spoofing) of the source logical port.
+ * dp/stage_port_sec.c — port security (anti-spoofing) of the source logical port.
  *
  * A port with port security on may send only:
  *  - frames whose source MAC is one of its MACs (or an allowed pair's MAC);
@@ -22,7 +22,7 @@
 #include <rte_ether.h>
 
 #include "drop.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 #define ETH_IPV4 0x0800

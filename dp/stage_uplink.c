@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The uplink: the dp port carrying this chassis' VTEP (table_ovl.h).
+ * The uplink: the dp port carrying this chassis' VTEP (tables_ovl.h).
  *
  * Ingress (from classify, for packets on the uplink):
  *   - tunnel packets (parse filled tun_*): to our VTEP IP, VNI -> network;
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "drop.h"
-#include "table_ovl.h"
+#include "tables_ovl.h"
 #include "translate.h"
 
 /* Text of an IPv4 address for the trace; nothing is formatted on a PMD's

@@ -26,8 +26,8 @@
 #include <rte_malloc.h>
 
 #include "megaflow.h"
-#include "table_api.h"
-#include "table_ovl.h"
+#include "tables.h"
+#include "tables_ovl.h"
 #include "tables_priv.h"
 
 #define NETS_MAX   16384

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/tables_l3.c — routers + FIBs, router ports, router MACs, neighbors
- * (see table_l3.h).
+ * (see tables_l3.h).
  *
  * Four rte_hash tables in lock-free-reader mode (one writer):
  *   routers : router key -> struct dp_router *  (cfg, rports, routes, FIBs)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/tables_l3_priv.h — internals shared by tables_l3.c (routers, router
  * ports, neighbors) and tables_l3_fib.c (per-router FIBs and routes).
- * Writer (control thread) side only; see table_l3.h for the rules.
+ * Writer (control thread) side only; see tables_l3.h for the rules.
  */
 #ifndef WYV_DP_TABLES_L3_PRIV_H
 #define WYV_DP_TABLES_L3_PRIV_H
@@ -19,7 +19,10 @@
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
-#include "table_l3.h"
+#include "megaflow.h"
+#include "tables_l3.h"
+
+static_assert(DP_TAG_SECGROUP < DP_TAG_NEIGH, "DP_TAG_NEIGH collides with enum dp_tag_type");
 
 #define ROUTERS_MAX 4096
 #define RPORTS_MAX  16384

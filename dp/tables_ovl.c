@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/tables_ovl.c — the overlay config and the underlay neighbor table
- * (table_ovl.h).  Same scheme as tables.c: an rte_hash in lock-free-reader
+ * (tables_ovl.h).  Same scheme as tables.c: an rte_hash in lock-free-reader
  * mode keyed by the remote VTEP's IPv4, immutable published entries,
  * copy + swap + grace period + free, tags after publishing.
  */

@@ -6,8 +6,8 @@
 #define WYV_DP_TABLES_PRIV_H
 
 #include <stdint.h>
-#include "table_api.h"
-#include "table_ovl.h"
+#include "tables.h"
+#include "tables_ovl.h"
 
 struct rte_hash;
 

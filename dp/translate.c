@@ -7,7 +7,7 @@
 
 #include "drop.h"
 #include "parse.h"
-#include "table_l3.h"
+#include "tables_l3.h"
 #include "translate.h"
 
 static const char *const stage_names[DP_STAGE__MAX] = {

@@ -19,7 +19,7 @@
 #include <string.h>
 #include "flow_key.h"
 #include "megaflow.h"
-#include "table_api.h"
+#include "tables.h"
 
 enum dp_stage_id {
 	DP_STAGE_CLASSIFY,

@@ -1,4 +1,5 @@
-/* wyvern model: the logical objects of a Neutron-style topology.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl.h — the logical objects of a Neutron-style topology.
  *
  * Every object type is a plain struct whose first member is a `struct mdl_hdr`
  * (type, uuid, datapath key, version).  Generic functions take a
@@ -22,8 +23,8 @@
  * Threads: no global state; any thread may use any function on objects it owns.
  * Concurrent readers of one object are fine, a writer needs exclusive access.
  */
-#ifndef WYVERN_MDL_H
-#define WYVERN_MDL_H
+#ifndef WYV_MODEL_MDL_H
+#define WYV_MODEL_MDL_H
 
 #include <stdbool.h>
 #include <stddef.h>

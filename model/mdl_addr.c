@@ -1,4 +1,5 @@
-/* wyvern model: UUID, IP, prefix and MAC helpers (see mdl_addr.h).
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl_addr.c — UUID, IP, prefix and MAC helpers (see mdl_addr.h).
  * Containment and overlap compare the first `len` bits; overlap of two
  * prefixes is containment of the shorter one's network in the longer one's
  * mask, which is O(1) and needs no ranges. */

@@ -1,4 +1,5 @@
-/* wyvern model: UUID, IP address, prefix and MAC helpers.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl_addr.h — UUID, IP address, prefix and MAC helpers.
  *
  * Addresses are held in network byte order in a 16-byte array with a family
  * of 4 or 6; an IPv4 address uses the first 4 bytes.  Parsing is strict
@@ -8,8 +9,8 @@
  * Threads: no shared state except mdl_uuid_generate(), which opens
  * /dev/urandom on each call and is safe from any thread.
  */
-#ifndef WYVERN_MDL_ADDR_H
-#define WYVERN_MDL_ADDR_H
+#ifndef WYV_MODEL_MDL_ADDR_H
+#define WYV_MODEL_MDL_ADDR_H
 
 #include <stdbool.h>
 #include <stddef.h>

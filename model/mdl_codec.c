@@ -1,4 +1,5 @@
-/* wyvern model: JSON codec driven by the field descriptors of mdl_obj.c.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl_codec.c — JSON codec driven by the field descriptors of mdl_obj.c.
  *
  * Decoding checks structure only: the value is an object, every member is a
  * known field of the right JSON type, required fields are present, text fits

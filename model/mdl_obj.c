@@ -1,4 +1,5 @@
-/* wyvern model: type descriptors and object lifecycle.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl_obj.c — type descriptors and object lifecycle.
  *
  * The descriptor tables below are the single list of every field of every
  * object with its Neutron JSON name; the codec, defaults, free and dup all

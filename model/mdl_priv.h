@@ -1,10 +1,11 @@
-/* wyvern model, internal: field descriptors shared by the codec and the
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl_priv.h — internal: field descriptors shared by the codec and the
  * object lifecycle (alloc/free/dup).  Each object type is described by a
  * NULL-terminated array of fields; offsets are from the start of the object,
  * also for the members of a nested object (router external_gateway_info).
  * Not installed; not for use outside model/. */
-#ifndef WYVERN_MDL_PRIV_H
-#define WYVERN_MDL_PRIV_H
+#ifndef WYV_MODEL_MDL_PRIV_H
+#define WYV_MODEL_MDL_PRIV_H
 
 #include "mdl.h"
 

@@ -1,4 +1,5 @@
-/* wyvern model: single-object validation (mdl_obj_validate).
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl_validate.c — single-object validation (mdl_obj_validate).
  *
  * Each type has one check function that walks its fields in declaration
  * order and stops at the first problem, so error messages are deterministic.

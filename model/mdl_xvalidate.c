@@ -1,4 +1,5 @@
-/* wyvern model: checks across objects (mdl_validate_against).
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/mdl_xvalidate.c — checks across objects (mdl_validate_against).
  *
  * References are resolved through the caller's lookup (get by id, or a scan
  * of one type).  Uniqueness checks (MAC, fixed IP, subnet overlap) scan the

@@ -1,4 +1,5 @@
-/* wyvern model unit tests: codec round-trips for every type, every decode and
+/* SPDX-License-Identifier: BSD-3-Clause
+ * model/model_test.c — unit tests: codec round-trips for every type, every decode and
  * validation error message, cross-object checks against an in-memory store,
  * and the address helpers.  Cases are tables: a valid base object per type is
  * patched (json_object_update) and the exact error text is asserted. */

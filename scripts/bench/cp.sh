@@ -437,9 +437,9 @@ else
     fi
     # the in-process controller bench links the build's static libraries
     # shellcheck disable=SC2046  # pkg-config output is a list of words
-    if ! gcc -O2 -w -I "$WB_SRC/ctrl" -I "$WB_SRC/dp" -I "$WB_SRC/db" -I "$WB_SRC/model" \
+    if ! gcc -O2 -w -I "$WB_SRC/ctrl/lc" -I "$WB_SRC/dp/include" -I "$WB_SRC/db" -I "$WB_SRC/model" \
         "$WB_BENCH_DIR/cp_lcbench.c" -o "$bin/cp_lcbench" \
-        "$WB_BUILD/ctrl/libwyvctrl.a" "$WB_BUILD/dp/libwyvdp.a" "$WB_BUILD/db/libwyvern_db.a" \
+        "$WB_BUILD/ctrl/lc/libwyvctrl_lc.a" "$WB_BUILD/dp/libwyvdp.a" "$WB_BUILD/db/libwyvern_db.a" \
         "$WB_BUILD/model/libwyvern_model.a" $(pkg-config --cflags --libs libdpdk) \
         -ljansson -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-lcb.log"; then
         wb_log "cp_lcbench does not build (rocksdb change latency will be SKIP): $(head -n 3 "$WB_TMP/gcc-lcb.log" | tr '\n' ' ')"

@@ -4,7 +4,7 @@
  * Why in-process: the embedded RocksDB driver locks its directory, so while
  * wyvernd's controller has the central db open nothing else can write it,
  * and wyvernd has no northbound write path yet.  This program runs the SAME
- * controller code (ctrl/lc*.c from $BUILD/ctrl/libwyvctrl.a) with the same
+ * controller code (ctrl/lc/lc*.c from $BUILD/ctrl/lc/libwyvctrl_lc.a) with the same
  * db driver and the datapath table API, and drives it exactly like
  * wyvernd's main loop does (poll on lc_fd(), then lc_run(): ctrl_lc_poll).
  * It also works with an etcd URL (cross-check of the etcd figure).
@@ -31,7 +31,7 @@
 #include "lc.h"
 #include "mdl.h"
 #include "nb.h"
-#include "table_api.h"
+#include "tables.h"
 
 static double now(void)
 {

@@ -12,7 +12,7 @@
 #   dnsmasq: client namespace --veth--> dnsmasq namespace (kernel sockets),
 #            --no-ping, lease file in the run's tmp dir.
 # Client: scripts/bench/dhcp_client.c on a raw AF_PACKET socket (gcc-built
-# here with ctrl/dhcp_msg.c).  Latency: one DISCOVER at a time, N samples of
+# here with ctrl/apps/dhcp_msg.c).  Latency: one DISCOVER at a time, N samples of
 # DISCOVER->OFFER.  Leases/s: full DORA with WINDOW transactions in flight
 # for SECONDS.  wyvern answers only a port's own MAC, so every lease is for
 # the one client port's MAC (repeated leases of the same address); dnsmasq
@@ -64,7 +64,7 @@ WYVERND=$BUILD/ctrl/wyvernd
 WYCTL=$BUILD/ctrl/wyctl
 [[ -x $WYVERND && -x $WYCTL ]] || { log "build first ($BUILD)"; exit 1; }
 command -v dnsmasq >/dev/null || { log "dnsmasq (dnsmasq-base) missing"; exit 1; }
-gcc -O2 -Wall -I"$ROOT/ctrl" "$HERE/dhcp_client.c" "$ROOT/ctrl/dhcp_msg.c" -o "$TMP/dhcp_client"
+gcc -O2 -Wall -I"$ROOT/ctrl/apps" "$HERE/dhcp_client.c" "$ROOT/ctrl/apps/dhcp_msg.c" -o "$TMP/dhcp_client"
 
 run_client() {   # NS IF -> "p50 p99 lps"
     local ns=$1 ifc=$2 lat lps

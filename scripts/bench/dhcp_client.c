@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * scripts/bench/dhcp_client.c — DHCP load client on a raw AF_PACKET socket
  * (run inside the client's namespace), built by scripts/bench/dhcp.sh with
- * ctrl/dhcp_msg.c for message building and parsing.
+ * ctrl/apps/dhcp_msg.c for message building and parsing.
  *
  *   dhcp_client -i IF -m MAC[,MAC..] latency N     one DISCOVER at a time,
  *        N samples of DISCOVER->OFFER (send to receipt, CLOCK_MONOTONIC)

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/apps/app_icmp.c — echo replies for router addresses, ICMP time exceeded,
+ * router advertisements (see app_icmp.h).  Control thread only.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_cycles.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "app_icmp.h"
+#include "ctrl.h"
+#include "punt.h"
+#include "tables_l3.h"
+
+#define ETH_LEN 14
+#define V6_MIN_MTU 1280
+
+static struct app_icmp_stats st;
+static struct {
+	uint64_t rate, burst;      /* time exceeded per second, burst */
+	uint64_t tokens_x1k, last_tsc;
+	uint64_t ra_interval_s;
+	uint64_t next_ra_tsc;
+} g;
+
+void app_icmp_get_stats(struct app_icmp_stats *out)
+{
+	*out = st;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Ethernet header length (one or two VLAN tags skipped) and inner type. */
+static unsigned l2_of(const uint8_t *d, unsigned len, uint16_t *type)
+{
+	unsigned off = 12;
+	if (len < ETH_LEN)
+		return 0;
+	uint16_t t = (uint16_t)(d[off] << 8 | d[off + 1]);
+	while ((t == RTE_ETHER_TYPE_VLAN || t == RTE_ETHER_TYPE_QINQ) && off + 6 <= len) {
+		off += 4;
+		t = (uint16_t)(d[off] << 8 | d[off + 1]);
+	}
+	*type = t;
+	return off + 2;
+}
+
+static bool time_exceeded_allowed(void)
+{
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	uint64_t cap = g.burst * 1000;
+	if (g.last_tsc == 0)
+		g.tokens_x1k = cap;
+	else
+		g.tokens_x1k += (now - g.last_tsc) * g.rate / (hz / 1000 + 1);
+	if (g.tokens_x1k > cap)
+		g.tokens_x1k = cap;
+	g.last_tsc = now;
+	if (g.tokens_x1k < 1000)
+		return false;
+	g.tokens_x1k -= 1000;
+	return true;
+}
+
+/* Network key of the lport bound to dp port, 0 when none. */
+static uint32_t port_network(struct ctrl *c, uint16_t port)
+{
+	const struct dp_tables *t = dp_tables(c->dp);
+	uint32_t lk = dp_table_port_lport(t, port);
+	const struct dp_lport *p = lk ? dp_table_lport_get(t, lk) : NULL;
+	return p ? p->cfg.network : 0;
+}
+
+/* First address of family fam of the router port, NULL if none. */
+static const struct dp_ip *rport_addr(const struct dp_rport *p, uint8_t fam)
+{
+	for (unsigned i = 0; i < p->cfg.n_ips; i++)
+		if (p->cfg.ips[i].family == fam)
+			return &p->cfg.ips[i];
+	return NULL;
+}
+
+static void send_or_count(struct ctrl *c, uint16_t port, struct rte_mbuf *m)
+{
+	if (dp_send(c->dp, port, m) < 0)
+		st.ignored++;
+}
+
+/* ---- echo ----------------------------------------------------------------- */
+
+static void on_echo(struct ctrl *c, struct rte_mbuf *m, void *arg)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	unsigned len = m->data_len;
+	uint16_t et;
+	unsigned l2 = l2_of(d, len, &et);
+	if (m->nb_segs != 1 || l2 == 0)
+		goto bad;
+	struct rte_ether_addr tmp;
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)d;
+	if (et == RTE_ETHER_TYPE_IPV4 && len >= l2 + 20) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + l2);
+		unsigned ihl = (ip->version_ihl & 0xf) * 4u, tot = ntohs(ip->total_length);
+		if (ihl < 20 || tot < ihl + 8 || l2 + tot > len || ip->next_proto_id != 1)
+			goto bad;
+		uint8_t *icmp = (uint8_t *)ip + ihl;
+		if (icmp[0] != 8 || (ip->fragment_offset & htons(0x3fff)))
+			goto bad;
+		uint32_t a = ip->src_addr;
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		ip->time_to_live = 64;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		icmp[0] = 0;
+		icmp[2] = icmp[3] = 0;
+		uint16_t ck = (uint16_t)~rte_raw_cksum(icmp, tot - ihl);
+		memcpy(icmp + 2, &ck, 2);
+		rte_pktmbuf_trim(m, (uint16_t)(len - (l2 + tot)));
+	} else if (et == RTE_ETHER_TYPE_IPV6 && len >= l2 + 48) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(d + l2);
+		unsigned pl = ntohs(ip6->payload_len);
+		uint8_t *icmp = (uint8_t *)(ip6 + 1);
+		if (ip6->proto != 58 || pl < 8 || l2 + 40 + pl > len || icmp[0] != 128)
+			goto bad;
+		uint8_t a[16];
+		memcpy(a, ip6->src_addr, 16);
+		memcpy(ip6->src_addr, ip6->dst_addr, 16);
+		memcpy(ip6->dst_addr, a, 16);
+		ip6->hop_limits = 64;
+		icmp[0] = 129;
+		icmp[2] = icmp[3] = 0;
+		uint16_t ck = rte_ipv6_udptcp_cksum(ip6, icmp);
+		memcpy(icmp + 2, &ck, 2);
+		rte_pktmbuf_trim(m, (uint16_t)(len - (l2 + 40 + pl)));
+	} else {
+		goto bad;
+	}
+	tmp = eh->src_addr;
+	eh->src_addr = eh->dst_addr;  /* the router port MAC it was sent to */
+	eh->dst_addr = tmp;
+	st.echo_replies++;
+	send_or_count(c, m->port, m);
+	return;
+bad:
+	st.ignored++;
+	rte_pktmbuf_free(m);
+}
+
+/* ---- time exceeded -------------------------------------------------------- */
+
+static bool is_icmp_error(uint8_t fam, uint8_t type)
+{
+	if (fam == 4)
+		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+	return type < 128;
+}
+
+static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	unsigned len = m->data_len;
+	uint16_t et;
+	unsigned l2 = l2_of(d, len, &et);
+	struct rte_mbuf *r = NULL;
+	const struct dp_l3 *l3 = dp_l3(c->dp);
+	uint32_t net = port_network(c, m->port);
+	uint32_t rk = net ? dp_l3_rmac_lookup(l3, net, d) : 0;
+	const struct dp_rport *rp = rk ? dp_l3_rport_get(l3, rk) : NULL;
+	uint8_t fam = et == RTE_ETHER_TYPE_IPV4 ? 4 : et == RTE_ETHER_TYPE_IPV6 ? 6 : 0;
+	const struct dp_ip *src = rp && fam ? rport_addr(rp, fam) : NULL;
+	if (l2 == 0 || m->nb_segs != 1 || src == NULL)
+		goto ignore;
+	if (fam == 4) {
+		if (len < l2 + 20)
+			goto ignore;
+		const struct rte_ipv4_hdr *oip = (const struct rte_ipv4_hdr *)(d + l2);
+		unsigned ihl = (oip->version_ihl & 0xf) * 4u;
+		if (ihl < 20 || len < l2 + ihl || (oip->fragment_offset & htons(0x1fff)))
+			goto ignore;
+		if (oip->next_proto_id == 1 && len > l2 + ihl &&
+		    is_icmp_error(4, d[l2 + ihl]))
+			goto ignore;
+		if (!time_exceeded_allowed()) {
+			st.rate_limited++;
+			goto drop;
+		}
+		unsigned q = len - l2 < ihl + 8 ? len - l2 : ihl + 8;
+		unsigned tot = 20 + 8 + q;
+		r = rte_pktmbuf_alloc(dp_mempool(c->dp));
+		uint8_t *o = r ? (uint8_t *)rte_pktmbuf_append(r, (uint16_t)(ETH_LEN + tot)) : NULL;
+		if (o == NULL)
+			goto ignore;
+		memset(o, 0, ETH_LEN + tot);
+		memcpy(o, d + 6, 6);
+		memcpy(o + 6, rp->cfg.mac.addr_bytes, 6);
+		o[12] = 0x08;
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(o + ETH_LEN);
+		ip->version_ihl = 0x45;
+		ip->type_of_service = 0xc0;
+		ip->total_length = htons((uint16_t)tot);
+		ip->time_to_live = 64;
+		ip->next_proto_id = 1;
+		memcpy(&ip->src_addr, src->addr, 4);
+		ip->dst_addr = oip->src_addr;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		uint8_t *ic = (uint8_t *)(ip + 1);
+		ic[0] = 11;
+		memcpy(ic + 8, oip, q);
+		uint16_t ck = (uint16_t)~rte_raw_cksum(ic, 8 + q);
+		memcpy(ic + 2, &ck, 2);
+	} else {
+		if (len < l2 + 40)
+			goto ignore;
+		const struct rte_ipv6_hdr *oip = (const struct rte_ipv6_hdr *)(d + l2);
+		if (oip->proto == 58 && len > l2 + 40 && is_icmp_error(6, d[l2 + 40]))
+			goto ignore;
+		if (!time_exceeded_allowed()) {
+			st.rate_limited++;
+			goto drop;
+		}
+		unsigned q = len - l2;
+		if (q > V6_MIN_MTU - 48)
+			q = V6_MIN_MTU - 48;
+		r = rte_pktmbuf_alloc(dp_mempool(c->dp));
+		uint8_t *o = r ? (uint8_t *)rte_pktmbuf_append(r, (uint16_t)(ETH_LEN + 48 + q))
+			       : NULL;
+		if (o == NULL)
+			goto ignore;
+		memset(o, 0, ETH_LEN + 48);
+		memcpy(o, d + 6, 6);
+		memcpy(o + 6, rp->cfg.mac.addr_bytes, 6);
+		o[12] = 0x86;
+		o[13] = 0xdd;
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(o + ETH_LEN);
+		ip6->vtc_flow = htonl(6u << 28);
+		ip6->payload_len = htons((uint16_t)(8 + q));
+		ip6->proto = 58;
+		ip6->hop_limits = 64;
+		memcpy(ip6->src_addr, src->addr, 16);
+		memcpy(ip6->dst_addr, oip->src_addr, 16);
+		uint8_t *ic = (uint8_t *)(ip6 + 1);
+		ic[0] = 3;
+		memcpy(ic + 8, oip, q);
+		uint16_t ck = rte_ipv6_udptcp_cksum(ip6, ic);
+		memcpy(ic + 2, &ck, 2);
+	}
+	st.time_exceeded++;
+	send_or_count(c, m->port, r);
+	rte_pktmbuf_free(m);
+	return;
+ignore:
+	st.ignored++;
+drop:
+	rte_pktmbuf_free(r);
+	rte_pktmbuf_free(m);
+}
+
+/* ---- router advertisements ------------------------------------------------ */
+
+static struct rte_mbuf *build_ra(struct ctrl *c, const struct dp_rport *p)
+{
+	static const uint8_t mc[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	unsigned n_pfx = 0;
+	for (unsigned i = 0; i < p->cfg.n_ips; i++)
+		if (p->cfg.ips[i].family == 6 && p->cfg.ips[i].plen == 64)
+			n_pfx++;
+	const struct dp_network *net = dp_table_network_get(dp_tables(c->dp), p->cfg.network);
+	unsigned icmp_len = 16 + 8 + 8 + 32 * n_pfx;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_mempool(c->dp));
+	uint8_t *o = m ? (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(ETH_LEN + 40 + icmp_len))
+		       : NULL;
+	if (o == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(o, 0, ETH_LEN + 40 + icmp_len);
+	memcpy(o, mc, 6);
+	memcpy(o + 6, p->cfg.mac.addr_bytes, 6);
+	o[12] = 0x86;
+	o[13] = 0xdd;
+	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(o + ETH_LEN);
+	ip6->vtc_flow = htonl(6u << 28);
+	ip6->payload_len = htons((uint16_t)icmp_len);
+	ip6->proto = 58;
+	ip6->hop_limits = 255;
+	dp_l3_eui64_ll(ip6->src_addr, p->cfg.mac.addr_bytes);
+	memcpy(ip6->dst_addr, all_nodes, 16);
+	uint8_t *ic = (uint8_t *)(ip6 + 1);
+	ic[0] = 134;
+	ic[4] = 64; /* cur hop limit */
+	ic[5] = (uint8_t)((p->cfg.ra_mode == DP_RA_DHCPV6_STATEFUL ? 0x80 : 0) |
+			  (p->cfg.ra_mode >= DP_RA_DHCPV6_STATELESS ? 0x40 : 0));
+	ic[6] = 1800 >> 8;
+	ic[7] = 1800 & 0xff;
+	uint8_t *opt = ic + 16;
+	opt[0] = 1; /* source link-layer address */
+	opt[1] = 1;
+	memcpy(opt + 2, p->cfg.mac.addr_bytes, 6);
+	opt += 8;
+	uint32_t mtu = htonl(net ? net->cfg.mtu : 1500);
+	opt[0] = 5; /* MTU */
+	opt[1] = 1;
+	memcpy(opt + 4, &mtu, 4);
+	opt += 8;
+	for (unsigned i = 0; i < p->cfg.n_ips; i++) {
+		const struct dp_ip *a = &p->cfg.ips[i];
+		if (a->family != 6 || a->plen != 64)
+			continue;
+		uint32_t valid = htonl(2592000), pref = htonl(604800);
+		opt[0] = 3; /* prefix information */
+		opt[1] = 4;
+		opt[2] = 64;
+		opt[3] = (uint8_t)(0x80 | (p->cfg.ra_mode == DP_RA_SLAAC ||
+						   p->cfg.ra_mode == DP_RA_DHCPV6_STATELESS
+					   ? 0x40 : 0));
+		memcpy(opt + 4, &valid, 4);
+		memcpy(opt + 8, &pref, 4);
+		memcpy(opt + 16, a->addr, 8); /* /64: the rest stays zero */
+		opt += 32;
+	}
+	uint16_t ck = rte_ipv6_udptcp_cksum(ip6, ic);
+	memcpy(ic + 2, &ck, 2);
+	return m;
+}
+
+static bool advertises(const struct dp_rport *p)
+{
+	if (p->cfg.ra_mode == DP_RA_NONE)
+		return false;
+	for (unsigned i = 0; i < p->cfg.n_ips; i++)
+		if (p->cfg.ips[i].family == 6)
+			return true;
+	return false;
+}
+
+struct ra_walk {
+	struct ctrl *c;
+	uint32_t network;   /* 0: every network */
+	int port;           /* -1: every local port of the network */
+	unsigned sent;
+};
+
+static int ra_one(const struct dp_rport *p, void *arg)
+{
+	struct ra_walk *w = arg;
+	if (!advertises(p) || (w->network && p->cfg.network != w->network))
+		return 0;
+	const struct dp_network *n = dp_table_network_get(dp_tables(w->c->dp), p->cfg.network);
+	if (n == NULL)
+		return 0;
+	for (unsigned i = 0; i < n->n_local; i++) {
+		if (w->port >= 0 && n->local_ports[i] != w->port)
+			continue;
+		struct rte_mbuf *m = build_ra(w->c, p);
+		if (m == NULL)
+			break;
+		st.ra_sent++;
+		w->sent++;
+		send_or_count(w->c, n->local_ports[i], m);
+	}
+	return 0;
+}
+
+static void on_rs(struct ctrl *c, struct rte_mbuf *m, void *arg)
+{
+	struct ra_walk w = { .c = c, .network = port_network(c, m->port), .port = m->port };
+	if (w.network != 0)
+		dp_l3_foreach_rport(dp_l3(c->dp), ra_one, &w);
+	if (w.sent)
+		st.rs_answered++;
+	else
+		st.ignored++;
+	rte_pktmbuf_free(m);
+}
+
+void app_icmp_tick(struct ctrl *c)
+{
+	uint64_t now = rte_rdtsc();
+	if (c->dp == NULL || now < g.next_ra_tsc)
+		return;
+	g.next_ra_tsc = now + g.ra_interval_s * rte_get_tsc_hz();
+	struct ra_walk w = { .c = c, .network = 0, .port = -1 };
+	dp_l3_foreach_rport(dp_l3(c->dp), ra_one, &w);
+}
+
+/* ---- registration ------------------------------------------------------- */
+
+void app_icmp_register(struct ctrl *c)
+{
+	unsigned long rate = 100, burst = 50, ra = 30;
+	const char *e = getenv("WYVERN_ICMP_RATE");
+	if (e != NULL)
+		sscanf(e, "%lu,%lu", &rate, &burst);
+	e = getenv("WYVERN_RA_INTERVAL");
+	if (e != NULL)
+		ra = strtoul(e, NULL, 10);
+	g.rate = rate ? rate : 1;
+	g.burst = burst ? burst : 1;
+	g.ra_interval_s = ra ? ra : 30;
+	g.next_ra_tsc = 0;
+	g.last_tsc = 0;
+	ctrl_punt_register(DP_PUNT_ICMP, on_echo, c);
+	ctrl_punt_register(DP_PUNT_TTL, on_ttl, c);
+	ctrl_punt_register(DP_PUNT_ND, on_rs, c);
+}
+
+void app_icmp_unregister(void)
+{
+	ctrl_punt_unregister(DP_PUNT_ICMP);
+	ctrl_punt_unregister(DP_PUNT_TTL);
+	ctrl_punt_unregister(DP_PUNT_ND);
+}

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc.c — local controller lifecycle, the global object index and the
+ * event loop (lc_run).  Control thread only, see lc.h.
+ *
+ * lc_run() takes the whole queue at once and applies it to the index
+ * (version checks make re-delivered/old events no-ops), then, once per
+ * batch: reachability -> table ops -> one replica txn -> sweep of deleted
+ * objects.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+
+#include "lc_priv.h"
+
+/* ---- config ------------------------------------------------------------ */
+void lc_config_defaults(struct lc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (gethostname(cfg->chassis, sizeof(cfg->chassis)) < 0 || cfg->chassis[0] == 0)
+		snprintf(cfg->chassis, sizeof(cfg->chassis), "localhost");
+	cfg->chassis[sizeof(cfg->chassis) - 1] = 0;
+	snprintf(cfg->vtep_ip, sizeof(cfg->vtep_ip), "0.0.0.0");
+	snprintf(cfg->encap, sizeof(cfg->encap), "vxlan");
+	snprintf(cfg->physnet, sizeof(cfg->physnet), "physnet1");
+	cfg->underlay_mtu = 1500;
+}
+
+void lc_config_finish(struct lc_config *cfg)
+{
+	if (cfg->replica[0] == 0)
+		snprintf(cfg->replica, sizeof(cfg->replica), "/var/lib/wyvern/replica-%s",
+			 cfg->chassis);
+}
+
+/* ---- logging (rate-limited: 10 lines per second) ----------------------- */
+void lc_log(struct lc *lc, const char *fmt, ...)
+{
+	uint64_t now = rte_get_tsc_cycles(), hz = rte_get_tsc_hz();
+	if (now - lc->last_log_tsc > hz) {
+		lc->last_log_tsc = now;
+		lc->log_budget = 10;
+	}
+	if (lc->log_budget == 0)
+		return;
+	lc->log_budget--;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "wyvernd: ctrl: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+}
+
+/* ---- index ------------------------------------------------------------- */
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+int lc_key_type(const char *key, const char **id)
+{
+	if (strncmp(key, LC_PREFIX, strlen(LC_PREFIX)) != 0)
+		return -1;
+	const char *t = key + strlen(LC_PREFIX), *sl = strchr(t, '/');
+	if (sl == NULL || sl == t || sl[1] == 0 || strchr(sl + 1, '/'))
+		return -1;
+	char name[32];
+	if ((size_t)(sl - t) >= sizeof(name))
+		return -1;
+	memcpy(name, t, (size_t)(sl - t));
+	name[sl - t] = 0;
+	int type = mdl_type_from_name(name);
+	if (type < 0)
+		return -1;
+	if (id)
+		*id = sl + 1;
+	return type;
+}
+
+struct lc_obj *lc_obj_find(struct lc *lc, const char *key)
+{
+	struct lc_obj *o = lc->buckets[hash_str(key) & (lc->n_buckets - 1)];
+	for (; o; o = o->next)
+		if (strcmp(o->key, key) == 0)
+			return o;
+	return NULL;
+}
+
+struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id)
+{
+	char key[160];
+	snprintf(key, sizeof(key), LC_PREFIX "%s/%s", mdl_type_name(type), id);
+	struct lc_obj *o = lc_obj_find(lc, key);
+	return o && o->present && o->o ? o : NULL;
+}
+
+static void grow(struct lc *lc)
+{
+	size_t nb = lc->n_buckets * 2;
+	struct lc_obj **b = calloc(nb, sizeof(*b));
+	if (b == NULL)
+		return;
+	for (size_t i = 0; i < lc->n_buckets; i++)
+		for (struct lc_obj *o = lc->buckets[i], *nx; o; o = nx) {
+			nx = o->next;
+			size_t h = hash_str(o->key) & (nb - 1);
+			o->next = b[h];
+			b[h] = o;
+		}
+	free(lc->buckets);
+	lc->buckets = b;
+	lc->n_buckets = nb;
+}
+
+static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type)
+{
+	struct lc_obj *o = calloc(1, sizeof(*o));
+	if (o == NULL || (o->key = strdup(key)) == NULL) {
+		free(o);
+		return NULL;
+	}
+	o->type = type;
+	if (lc->n_objs + 1 > lc->n_buckets)
+		grow(lc);
+	size_t h = hash_str(key) & (lc->n_buckets - 1);
+	o->next = lc->buckets[h];
+	lc->buckets[h] = o;
+	lc->n_objs++;
+	return o;
+}
+
+static void obj_free(struct lc_obj *o)
+{
+	mdl_obj_free(o->o);
+	free(o->val);
+	free(o->key);
+	free(o->net);
+	free(o->lp);
+	free(o);
+}
+
+bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool force)
+{
+	const char *id;
+	int type = lc_key_type(key, &id);
+	if (type < 0)
+		return false;     /* _alloc counters and other non-objects */
+	struct lc_obj *o = lc_obj_find(lc, key);
+	char err[MDL_ERR_SIZE] = "";
+	struct mdl_hdr *h = mdl_obj_from_string((enum mdl_type)type, val, err, sizeof(err));
+	if (h && (h->type != (enum mdl_type)type || strcmp(h->id, id) != 0)) {
+		snprintf(err, sizeof(err), "id/type does not match its key");
+		mdl_obj_free(h);
+		h = NULL;
+	}
+	if (o && o->present && !force) {
+		/* idempotency: a version we already have (or older) is ignored */
+		if (h && o->o && h->version <= o->version) {
+			mdl_obj_free(h);
+			return false;
+		}
+		if (o->len == len && memcmp(o->val, val, len) == 0) {
+			mdl_obj_free(h);
+			return false;
+		}
+	}
+	if (o && o->present && force && o->len == len && memcmp(o->val, val, len) == 0) {
+		mdl_obj_free(h);
+		return false;
+	}
+	if (o == NULL && (o = obj_new(lc, key, (enum mdl_type)type)) == NULL) {
+		mdl_obj_free(h);
+		return false;
+	}
+	char *copy = malloc(len + 1);
+	if (copy == NULL) {
+		mdl_obj_free(h);
+		return false;
+	}
+	memcpy(copy, val, len);
+	copy[len] = 0;
+	free(o->val);
+	mdl_obj_free(o->o);
+	o->val = copy;
+	o->len = len;
+	o->o = h;
+	o->version = h ? h->version : 0;
+	o->present = true;
+	o->dirty = true;
+	if (h == NULL)
+		lc_skip(lc, o, "bad JSON: %s", err);
+	else
+		o->why[0] = 0;
+	return true;
+}
+
+void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, void *arg),
+		    void *arg)
+{
+	for (size_t i = 0; i < lc->n_buckets; i++)
+		for (struct lc_obj *o = lc->buckets[i], *nx; o; o = nx) {
+			nx = o->next;
+			fn(lc, o, arg);
+		}
+}
+
+static int cmp_obj(const void *a, const void *b)
+{
+	return strcmp((*(struct lc_obj *const *)a)->key, (*(struct lc_obj *const *)b)->key);
+}
+
+struct lc_obj **lc_obj_sorted(struct lc *lc, size_t *n)
+{
+	struct lc_obj **v = malloc((lc->n_objs + 1) * sizeof(*v));
+	size_t k = 0;
+	if (v == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	for (size_t i = 0; i < lc->n_buckets; i++)
+		for (struct lc_obj *o = lc->buckets[i]; o; o = o->next)
+			v[k++] = o;
+	qsort(v, k, sizeof(*v), cmp_obj);
+	*n = k;
+	return v;
+}
+
+/* Remove objects that are gone and no longer in tables or replica. */
+static void sweep(struct lc *lc)
+{
+	for (size_t i = 0; i < lc->n_buckets; i++) {
+		struct lc_obj **pp = &lc->buckets[i];
+		while (*pp) {
+			struct lc_obj *o = *pp;
+			if (!o->present && !o->held && o->net == NULL && o->lp == NULL &&
+			    o->stale_net_key == 0) {
+				*pp = o->next;
+				obj_free(o);
+				lc->n_objs--;
+			} else {
+				pp = &o->next;
+			}
+		}
+	}
+}
+
+/* ---- ifaces ------------------------------------------------------------ */
+int lc_set_iface(struct lc *lc, const char *iface_id, uint16_t dp_port)
+{
+	for (unsigned i = 0; i < lc->n_ifaces; i++)
+		if (strcmp(lc->ifaces[i].id, iface_id) == 0) {
+			lc->ifaces[i].dp_port = dp_port;
+			lc->ifaces_changed = true;
+			return 0;
+		}
+	if (lc->n_ifaces >= LC_MAX_IFACES)
+		return -ENOSPC;
+	struct lc_iface *f = &lc->ifaces[lc->n_ifaces++];
+	snprintf(f->id, sizeof(f->id), "%s", iface_id);
+	f->dp_port = dp_port;
+	lc->ifaces_changed = true;
+	return 0;
+}
+
+int lc_iface_port(const struct lc *lc, const char *id)
+{
+	for (unsigned i = 0; i < lc->n_ifaces; i++)
+		if (strcmp(lc->ifaces[i].id, id) == 0)
+			return lc->ifaces[i].dp_port;
+	return -1;
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t)
+{
+	struct lc *lc = calloc(1, sizeof(*lc));
+	if (lc == NULL)
+		return NULL;
+	lc->cfg = *cfg;
+	lc_config_finish(&lc->cfg);
+	lc->t = t;
+	lc->n_buckets = 256;
+	lc->buckets = calloc(lc->n_buckets, sizeof(*lc->buckets));
+	if (lc->buckets == NULL) {
+		free(lc);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return lc;
+}
+
+static void after_batch(struct lc *lc)
+{
+	lc_reach_compute(lc);
+	lc_compile(lc);
+	lc_replica_commit(lc);
+	sweep(lc);
+	lc->ifaces_changed = false;
+}
+
+int lc_start(struct lc *lc)
+{
+	int rc = lc_replica_open(lc);
+	if (rc < 0)
+		return rc;
+	rc = lc_replica_load(lc);
+	if (rc < 0)
+		return rc;
+	/* forward from the replica before the central db answers */
+	after_batch(lc);
+	if (lc->cfg.db_url[0] == 0 && lc->cfg.db == NULL)
+		return 0;
+	return lc_sync_start(lc);
+}
+
+int lc_fd(const struct lc *lc)
+{
+	return lc->sync ? lc->sync->evfd : -1;
+}
+
+void lc_destroy(struct lc *lc)
+{
+	if (lc == NULL)
+		return;
+	lc_sync_stop(lc);
+	lc_replica_close(lc);
+	for (size_t i = 0; i < lc->n_buckets; i++)
+		for (struct lc_obj *o = lc->buckets[i], *nx; o; o = nx) {
+			nx = o->next;
+			obj_free(o);
+		}
+	free(lc->buckets);
+	free(lc);
+}
+
+/* ---- events ------------------------------------------------------------ */
+static void snap_mark(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	o->seen = false;
+}
+
+static void snap_unseen(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	if (o->present && !o->seen) {
+		o->present = false;
+		o->dirty = true;
+	}
+}
+
+static void apply_snapshot(struct lc *lc, const struct lc_snap *s)
+{
+	lc_obj_foreach(lc, snap_mark, NULL);
+	for (size_t i = 0; i < s->n; i++) {
+		if (lc_key_type(s->keys[i], NULL) < 0)
+			continue;
+		lc_obj_set(lc, s->keys[i], s->vals[i], s->lens[i], true);
+		struct lc_obj *o = lc_obj_find(lc, s->keys[i]);
+		if (o)
+			o->seen = true;
+	}
+	lc_obj_foreach(lc, snap_unseen, NULL);
+	lc->st.applied_revision = s->revision;
+	lc->st.syncs++;
+	if (lc->st.syncs > 1)
+		lc->st.resyncs++;
+}
+
+static void apply_event(struct lc *lc, enum lc_qtype type, const char *key, const char *val,
+			size_t len, uint64_t rev)
+{
+	/* events of one txn share a revision, hence '<' */
+	if (rev < lc->st.applied_revision) {
+		lc->st.events_ignored++;
+		return;
+	}
+	lc->st.applied_revision = rev;
+	if (lc_key_type(key, NULL) < 0)
+		return;
+	bool changed = false;
+	if (type == LC_Q_PUT) {
+		changed = lc_obj_set(lc, key, val, len, false);
+	} else {
+		struct lc_obj *o = lc_obj_find(lc, key);
+		if (o && o->present) {
+			o->present = false;
+			o->dirty = true;
+			changed = true;
+		}
+	}
+	if (changed)
+		lc->st.events_applied++;
+	else
+		lc->st.events_ignored++;
+}
+
+int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *value,
+	      uint64_t revision)
+{
+	apply_event(lc, type == LC_EV_PUT ? LC_Q_PUT : LC_Q_DELETE, key, value,
+		    value ? strlen(value) : 0, revision);
+	after_batch(lc);
+	return 0;
+}
+
+int lc_run(struct lc *lc)
+{
+	int n = 0;
+	if (lc->sync) {
+		uint64_t x;
+		if (read(lc->sync->evfd, &x, sizeof(x)) < 0) {
+			/* EAGAIN: nothing signalled, the queue may still hold work */
+		}
+		struct lc_qev *ev = lc_sync_take(lc->sync);
+		uint64_t gen;
+		pthread_mutex_lock(&lc->sync->mu);
+		gen = lc->sync->gen;
+		snprintf(lc->st.last_error, sizeof(lc->st.last_error), "%s",
+			 lc->sync->last_error);
+		pthread_mutex_unlock(&lc->sync->mu);
+		while (ev) {
+			struct lc_qev *nx = ev->next;
+			n++;
+			if (ev->gen != gen && ev->type != LC_Q_STATUS) {
+				/* from a watch we already replaced */
+			} else if (ev->type == LC_Q_SNAPSHOT) {
+				apply_snapshot(lc, ev->snap);
+				lc->st.connected = true;
+			} else if (ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) {
+				apply_event(lc, ev->type, ev->key, ev->value, ev->len,
+					    ev->revision);
+			} else if (ev->type == LC_Q_COMPACTED) {
+				lc_log(lc, "watch compacted at %llu: resync",
+				       (unsigned long long)ev->revision);
+				lc->st.connected = false;
+				lc_sync_request(lc);
+			} else if (ev->type == LC_Q_STATUS) {
+				if (ev->key)
+					lc_log(lc, "central db: %s", ev->key);
+			}
+			lc_qev_free(ev);
+			ev = nx;
+		}
+	}
+	if (n > 0 || lc->ifaces_changed)
+		after_batch(lc);
+	return n;
+}
+
+/* ---- introspection ----------------------------------------------------- */
+struct count_arg {
+	struct lc_stats *st;
+};
+
+static void count_one(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	struct lc_stats *st = arg;
+	if (o->present)
+		st->n_index++;
+	if (o->held && o->type < 8)
+		st->held[o->type]++;
+	if (o->present && o->reach && o->local)
+		st->n_local_ports++;
+	if (o->present && o->why[0])
+		st->n_bad++;
+}
+
+void lc_get_stats(const struct lc *lc, struct lc_stats *out)
+{
+	*out = lc->st;
+	out->n_index = 0;
+	out->n_local_ports = 0;
+	out->n_bad = 0;
+	memset(out->held, 0, sizeof(out->held));
+	lc_obj_foreach((struct lc *)(uintptr_t)lc, count_one, out);
+}
+
+const struct lc_config *lc_get_config(const struct lc *lc)
+{
+	return &lc->cfg;
+}
+
+void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *why, void *arg),
+		    void *arg)
+{
+	size_t n;
+	struct lc_obj **v = lc_obj_sorted((struct lc *)(uintptr_t)lc, &n);
+	for (size_t i = 0; v && i < n; i++)
+		if (v[i]->present && v[i]->why[0] && cb(v[i]->key, v[i]->why, arg))
+			break;
+	free(v);
+}
+
+const char *lc_db_url(const struct lc *lc)
+{
+	return lc->cfg.db_url;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc.h — the local controller: syncs the objects this chassis can reach
+ * from the central database (etcd or RocksDB), keeps them in a local RocksDB
+ * replica, and compiles them into the datapath tables.
+ *
+ * Threads (see ctrl/DESIGN.md):
+ *  - Every function here is called from the ONE control thread (wyvernd's
+ *    main lcore, the only table writer), unless noted.
+ *  - lc_start() launches one "sync" thread that does every blocking call to
+ *    the central database (open, chassis registration, scan, watch set-up);
+ *    db watch callbacks run on the db's own thread.  Both only copy what they
+ *    got into a mutex-protected queue and write to an eventfd (lc_fd()).
+ *  - lc_run() (control thread) drains the queue in arrival (= revision)
+ *    order and applies it: index, reachability, table ops, replica txn.
+ *  All controller state is touched only by the control thread.
+ */
+#ifndef WYV_CTRL_LC_H
+#define WYV_CTRL_LC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+struct dp_tables;
+struct lc;
+
+#define LC_URL_LEN 512
+#define LC_NAME_LEN 64
+#define LC_PATH_LEN 256
+
+struct lc_config {
+	char db_url[LC_URL_LEN];       /* "rocksdb:/dir" | "etcd://h:p[,h:p]"; "" disabled */
+	char chassis[LC_NAME_LEN];     /* our chassis name (binding:host_id) */
+	char vtep_ip[64];              /* IPv4 text */
+	char encap[64];                /* "vxlan,geneve": first = what we send */
+	char uplink[64];               /* port carrying the VTEP ("" = no overlay) */
+	char physnet[64];              /* provider physical network on the uplink */
+	unsigned underlay_mtu;         /* IP MTU of the underlay (default 1500) */
+	char replica[LC_PATH_LEN];     /* replica directory */
+	struct db *db;                 /* tests: a borrowed, already open central db
+					* (used instead of db_url; RocksDB allows one
+					* handle per directory and process) */
+};
+
+struct lc_stats {
+	bool connected;                /* snapshot loaded and watch running */
+	uint64_t applied_revision;     /* central revision applied */
+	uint64_t events_applied, events_ignored;
+	uint64_t syncs;                /* full snapshots applied (first + resyncs) */
+	uint64_t resyncs;              /* resyncs after compaction / lost watch */
+	uint64_t bad_total;            /* objects skipped (counted once per version) */
+	uint64_t table_ops, table_errors;
+	uint64_t replica_txns, replica_errors;
+	unsigned n_index;              /* objects known (global index) */
+	unsigned held[8];              /* by enum mdl_type: objects held (replica) */
+	unsigned n_local_ports;
+	unsigned n_bad;                /* objects currently skipped */
+	char last_error[128];          /* sync thread: last central db error */
+};
+
+/* Copy defaults into cfg: chassis = hostname, vtep 0.0.0.0, encap vxlan,
+ * replica /var/lib/wyvern/replica-<chassis> (filled by lc_config_finish). */
+void lc_config_defaults(struct lc_config *cfg);
+/* Fill derived defaults (replica path) after cfg was edited. */
+void lc_config_finish(struct lc_config *cfg);
+
+/* Create a controller writing into tables t (borrowed).  NULL + errno. */
+struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t);
+/* Map a Neutron port id (iface-id) to a local dp port.  Call before
+ * lc_start(), or later (then the next lc_run() recompiles).  -ENOSPC full. */
+int lc_set_iface(struct lc *lc, const char *iface_id, uint16_t dp_port);
+/* Open the replica, load and compile it, start the sync thread.  Returns
+ * without waiting for the central db.  0 or -errno (replica unusable). */
+int lc_start(struct lc *lc);
+/* The open central database handle (NULL while it is not open yet), for
+ * northbound commands run by the control thread; valid until lc_destroy. */
+struct db *lc_central_db(struct lc *lc);
+/* The central database URL. */
+const char *lc_db_url(const struct lc *lc);
+/* Readable when lc_run() has work (eventfd). */
+int lc_fd(const struct lc *lc);
+/* Apply everything queued.  Returns the number of queue entries handled. */
+int lc_run(struct lc *lc);
+/* Stop the sync thread, close the databases.  Tables keep their contents.
+ * NULL is fine. */
+void lc_destroy(struct lc *lc);
+
+void lc_get_stats(const struct lc *lc, struct lc_stats *out);
+const struct lc_config *lc_get_config(const struct lc *lc);
+/* Replica keys (sorted) with the object version held; stops when cb != 0. */
+int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t version, void *arg),
+		       void *arg);
+/* Skipped objects with their reason; stops when cb != 0. */
+void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *why, void *arg),
+		    void *arg);
+
+/* DHCPv4 data of a held port (lc_dhcp.c, control thread): its first fixed
+ * IPv4 address on a subnet with enable_dhcp, and that subnet's options.
+ * Addresses in network order.  0, -ENOENT (no such lport / not held),
+ * -ENODATA (no fixed IPv4 on a DHCP-enabled subnet). */
+#define LC_DHCP_MAX_DNS 8
+#define LC_DHCP_MAX_ROUTES 30
+struct lc_dhcp_info {
+	uint8_t mac[6];
+	uint32_t ip, mask, gateway;    /* gateway 0: none */
+	uint32_t server_id;            /* gateway, else the subnet's first host */
+	uint32_t broadcast;
+	uint16_t mtu;                  /* the network's */
+	uint8_t n_dns, n_routes;
+	uint32_t dns[LC_DHCP_MAX_DNS];
+	struct { uint32_t dst, gw; uint8_t plen; } routes[LC_DHCP_MAX_ROUTES];
+};
+int lc_dhcp_lookup(struct lc *lc, uint32_t lport_key, struct lc_dhcp_info *out);
+
+/* Tests: feed one event as if the watch delivered it (control thread). */
+enum lc_ev_type { LC_EV_PUT, LC_EV_DELETE };
+int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *value,
+	      uint64_t revision);
+
+#endif

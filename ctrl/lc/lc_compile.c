@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_compile.c — held objects -> datapath table operations.  Control
+ * thread only (the tables' single writer).
+ *
+ * Every object remembers the configuration it last put into the tables
+ * (o->net, o->lp).  A pass computes the wanted configuration of every held
+ * network and port and issues only the differences, in an order the tables
+ * accept:
+ *   A. delete lports that are no longer wanted;
+ *   B. put new/changed networks;
+ *   C. put new/changed lports (repeated while progress is made, so a MAC or
+ *      dp port moving between two lports in one batch lands whatever order
+ *      they come in);
+ *   D. delete networks no longer wanted.
+ * So a port update is one dp_table_lport_put, a network leaving is its
+ * lports' deletes then the network's.  Unsupported values (too many IPs,
+ * bad MAC, missing network, ...) skip the object: counted once per version,
+ * logged rate-limited, shown by `wyctl show ctrl`; if the object had an
+ * older version in the tables it is removed, which is what a from-scratch
+ * compile of the same state gives.
+ * Subnets, routers, security groups and chassis are held (replica) but
+ * have no tables yet; chassis give remote ports their VTEP.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+
+#include "lc_priv.h"
+#include "tables_ovl.h"
+
+void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
+{
+	char why[sizeof(o->why)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (o->why[0] == 0 || o->why_version != o->version) {
+		lc->st.bad_total++;
+		lc_log(lc, "skipping %s (version %llu): %s", o->key,
+		       (unsigned long long)o->version, why);
+	}
+	snprintf(o->why, sizeof(o->why), "%s", why);
+	o->why_version = o->version;
+}
+
+static bool wanted(const struct lc_obj *o)
+{
+	return o->present && o->reach && o->o;
+}
+
+/* The encapsulation this chassis sends (first of [ctrl] encap). */
+static uint8_t own_encap(const struct lc *lc)
+{
+	return strncmp(lc->cfg.encap, "geneve", 6) == 0 ? DP_ENCAP_GENEVE : DP_ENCAP_VXLAN;
+}
+
+static int net_cfg(struct lc *lc, struct lc_obj *o, struct dp_network_cfg *c)
+{
+	struct mdl_network *n = mdl_hdr_to_network(o->o);
+	memset(c, 0, sizeof(*c));
+	if (o->o->dp_key == 0) {
+		lc_skip(lc, o, "no dp_key");
+		return -EINVAL;
+	}
+	if (n->mtu < 68 || n->mtu > 65535) {
+		lc_skip(lc, o, "mtu %lld unsupported", (long long)n->mtu);
+		return -EINVAL;
+	}
+	if (n->segmentation_id > 0xffffff) {
+		lc_skip(lc, o, "segmentation_id %lld too large", (long long)n->segmentation_id);
+		return -EINVAL;
+	}
+	c->key = o->o->dp_key;
+	snprintf(c->name, sizeof(c->name), "%s", n->name);
+	c->mtu = (uint16_t)n->mtu;
+	const char *t = n->network_type;
+	if (strcmp(t, "flat") == 0 || strcmp(t, "vlan") == 0) {
+		if (strcmp(n->physical_network, lc->cfg.physnet) != 0) {
+			lc_skip(lc, o, "physical network '%.32s' is not mapped here (physnet %.32s)",
+				n->physical_network, lc->cfg.physnet);
+			return -EINVAL;
+		}
+		c->type = t[0] == 'f' ? DP_NET_FLAT : DP_NET_VLAN;
+		if (c->type == DP_NET_VLAN) {
+			if (n->segmentation_id < 1 || n->segmentation_id > 4094) {
+				lc_skip(lc, o, "vlan %lld out of range", (long long)n->segmentation_id);
+				return -EINVAL;
+			}
+			c->vlan = (uint16_t)n->segmentation_id;
+		}
+		return 0;
+	}
+	c->type = DP_NET_OVERLAY;
+	if (strcmp(t, "local") == 0)
+		return 0;   /* never leaves the chassis */
+	/* A tenant network without a segmentation id gets a VNI from its
+	 * cluster-wide dp_key, in the upper part of the VNI space where
+	 * explicit ids rarely go (a clash is skipped with "network_put: File
+	 * exists", visible in show ctrl). */
+	if (n->segmentation_id > 0)
+		c->vni = (uint32_t)n->segmentation_id;
+	else if (o->o->dp_key < 0x100000)
+		c->vni = 0xf00000u | o->o->dp_key;
+	/* the tunnel header comes out of the underlay's MTU */
+	unsigned room = lc->cfg.underlay_mtu - DP_ENCAP_OVERHEAD(own_encap(lc));
+	if (c->mtu > room)
+		c->mtu = (uint16_t)room;
+	return 0;
+}
+
+/* Names collected once per batch and searched by bsearch: looking each one
+ * up by scanning every object made a batch quadratic (2,000 networks x
+ * 100k objects). */
+struct name_val {
+	const char *name;
+	uint32_t val;
+};
+
+struct name_set {
+	struct name_val *e;
+	size_t n;
+};
+
+static int cmp_name_val(const void *a, const void *b)
+{
+	return strcmp(((const struct name_val *)a)->name, ((const struct name_val *)b)->name);
+}
+
+static int cmp_name_val_pair(const void *a, const void *b)
+{
+	const struct name_val *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->val > y->val) - (x->val < y->val);
+}
+
+static const struct name_val *name_set_find(const struct name_set *s, const char *name)
+{
+	struct name_val k = { .name = name };
+	return s->n ? bsearch(&k, s->e, s->n, sizeof(*s->e), cmp_name_val) : NULL;
+}
+
+static void name_set_free(struct name_set *s)
+{
+	free(s->e);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Chassis name -> IPv4 VTEP (network order) of the present chassis. */
+static void vteps_collect(struct lc_obj **v, size_t n, struct name_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = malloc((n + 1) * sizeof(*s->e));
+	if (s->e == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
+			continue;
+		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
+		struct in_addr a;
+		if (inet_pton(AF_INET, c->vtep_ip, &a) != 1)
+			continue;
+		s->e[s->n++] = (struct name_val){ c->name, a.s_addr };
+	}
+	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
+}
+
+/* IPv4 VTEP of the chassis named host (network order), 0 when unknown. */
+static uint32_t vtep_of(const struct name_set *vteps, const char *host)
+{
+	const struct name_val *p = name_set_find(vteps, host);
+	return p ? p->val : 0;
+}
+
+/* The chassis a held port lives on when it is not here: its VTEP, else 0. */
+static uint32_t remote_vtep_of(const struct lc *lc, const struct name_set *vteps,
+			       const struct lc_obj *o)
+{
+	const struct mdl_port *p = mdl_hdr_to_port(o->o);
+	if (o->local || p->binding_host_id[0] == 0 ||
+	    strcmp(p->binding_host_id, lc->cfg.chassis) == 0)
+		return 0;
+	return vtep_of(vteps, p->binding_host_id);
+}
+
+/* (network id, remote VTEP) of every held remote port, sorted, distinct:
+ * the head-end replication lists.  val = VTEP. */
+static void net_vteps_collect(const struct lc *lc, struct lc_obj **v, size_t n,
+			      const struct name_set *vteps, struct name_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = malloc((n + 1) * sizeof(*s->e));
+	if (s->e == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_PORT || !wanted(v[i]))
+			continue;
+		uint32_t vt = remote_vtep_of(lc, vteps, v[i]);
+		if (vt)
+			s->e[s->n++] = (struct name_val){ mdl_hdr_to_port(v[i]->o)->network_id, vt };
+	}
+	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val_pair);
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (k == 0 || cmp_name_val_pair(&s->e[k - 1], &s->e[i]) != 0)
+			s->e[k++] = s->e[i];
+	s->n = k;
+}
+
+/* Networks with a held IPv4 subnet that has enable_dhcp. */
+static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct name_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->e = malloc((n + 1) * sizeof(*s->e));
+	if (s->e == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_SUBNET || !wanted(v[i]))
+			continue;
+		struct mdl_subnet *sn = mdl_hdr_to_subnet(v[i]->o);
+		if (sn->ip_version == 4 && sn->enable_dhcp)
+			s->e[s->n++] = (struct name_val){ sn->network_id, 1 };
+	}
+	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
+}
+
+static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *o,
+		    struct dp_lport_cfg *c)
+{
+	struct mdl_port *p = mdl_hdr_to_port(o->o);
+	memset(c, 0, sizeof(*c));
+	if (o->o->dp_key == 0) {
+		lc_skip(lc, o, "no dp_key");
+		return -EINVAL;
+	}
+	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, p->network_id);
+	if (no == NULL || no->net == NULL) {
+		lc_skip(lc, o, "network %s missing or skipped", p->network_id);
+		return -ENOENT;
+	}
+	if (p->n_fixed_ips > DP_LPORT_MAX_IPS) {
+		lc_skip(lc, o, "%zu fixed IPs (max %d)", p->n_fixed_ips, DP_LPORT_MAX_IPS);
+		return -EINVAL;
+	}
+	if (p->n_allowed_address_pairs > DP_LPORT_MAX_AAPS) {
+		lc_skip(lc, o, "%zu address pairs (max %d)", p->n_allowed_address_pairs,
+			DP_LPORT_MAX_AAPS);
+		return -EINVAL;
+	}
+	c->key = o->o->dp_key;
+	c->network = no->net->key;
+	snprintf(c->name, sizeof(c->name), "%s", p->name);
+	if (rte_ether_unformat_addr(p->mac_address, &c->macs[0]) < 0 ||
+	    !rte_is_unicast_ether_addr(&c->macs[0]) || rte_is_zero_ether_addr(&c->macs[0])) {
+		lc_skip(lc, o, "bad mac_address '%.32s'", p->mac_address);
+		return -EINVAL;
+	}
+	c->n_macs = 1;
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		struct dp_ip *ip = &c->ips[c->n_ips];
+		if (dp_ip_parse(p->fixed_ips[i].ip_address, ip) < 0 ||
+		    ip->plen != (ip->family == 4 ? 32 : 128)) {
+			lc_skip(lc, o, "bad fixed IP '%.48s'", p->fixed_ips[i].ip_address);
+			return -EINVAL;
+		}
+		c->n_ips++;
+	}
+	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+		const struct mdl_addr_pair *a = &p->allowed_address_pairs[i];
+		struct dp_aap *d = &c->aaps[c->n_aaps];
+		if (dp_ip_parse(a->ip_address, &d->ip) < 0 ||
+		    (a->mac_address[0] && rte_ether_unformat_addr(a->mac_address, &d->mac) < 0)) {
+			lc_skip(lc, o, "bad allowed address pair '%.48s'", a->ip_address);
+			return -EINVAL;
+		}
+		c->n_aaps++;
+	}
+	c->port_security = p->port_security_enabled;
+	c->admin_up = p->admin_state_up;
+	c->dhcp_server = strcmp(p->device_owner, "network:dhcp") == 0;
+	int dpp = o->local ? lc_iface_port(lc, o->o->id) : -1;
+	c->dp_port = dpp >= 0 ? (uint16_t)dpp : DP_NO_PORT;
+	if (dpp < 0)
+		c->remote_vtep = remote_vtep_of(lc, vteps, o);
+	return 0;
+}
+
+static void lport_del(struct lc *lc, struct lc_obj *o)
+{
+	int rc = dp_table_lport_del(lc->t, o->lp->key);
+	lc->st.table_ops++;
+	if (rc < 0 && rc != -ENOENT) {
+		lc->st.table_errors++;
+		lc_log(lc, "lport_del %u (%s): %s", o->lp->key, o->key, strerror(-rc));
+	}
+	free(o->lp);
+	o->lp = NULL;
+}
+
+static void net_del(struct lc *lc, struct lc_obj *o, uint32_t key)
+{
+	int rc = dp_table_network_del(lc->t, key);
+	lc->st.table_ops++;
+	if (rc < 0 && rc != -ENOENT) {
+		lc->st.table_errors++;
+		lc_log(lc, "network_del %u (%s): %s", key, o->key, strerror(-rc));
+	}
+}
+
+static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
+			     const struct name_set *net_vteps)
+{
+	struct name_set dhcp_nets;
+	dhcp_nets_collect(v, n, &dhcp_nets);
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		struct dp_network_cfg c;
+		if (o->type != MDL_NETWORK || !wanted(o))
+			continue;
+		if (net_cfg(lc, o, &c) < 0)
+			continue;   /* an older version stays until phase D removes it */
+		c.dhcp_v4 = name_set_find(&dhcp_nets, o->o->id) != NULL;
+		if (c.type == DP_NET_OVERLAY && c.vni != 0) {
+			/* the first pair of this network, then its run */
+			struct name_val k = { .name = o->o->id, .val = 0 };
+			const struct name_val *e = net_vteps->e;
+			size_t lo = 0, hi = net_vteps->n;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (cmp_name_val_pair(&e[mid], &k) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < net_vteps->n && strcmp(e[lo].name, o->o->id) == 0 &&
+			       c.n_flood_vteps < DP_NET_MAX_VTEPS; lo++)
+				c.flood_vteps[c.n_flood_vteps++] = e[lo].val;
+		}
+		if (o->net && memcmp(o->net, &c, sizeof(c)) == 0) {
+			o->why[0] = 0;
+			continue;
+		}
+		if (o->net && o->net->key != c.key)
+			o->stale_net_key = o->net->key;
+		int rc = dp_table_network_put(lc->t, &c);
+		lc->st.table_ops++;
+		if (rc < 0) {
+			lc->st.table_errors++;
+			lc_skip(lc, o, "network_put: %s", strerror(-rc));
+			continue;
+		}
+		if (o->net == NULL && (o->net = malloc(sizeof(*o->net))) == NULL)
+			continue;
+		*o->net = c;
+		o->why[0] = 0;
+	}
+	name_set_free(&dhcp_nets);
+}
+
+static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
+			  const struct name_set *vteps)
+{
+	struct lc_obj **pend = malloc((n + 1) * sizeof(*pend));
+	struct dp_lport_cfg *cfgs = malloc((n + 1) * sizeof(*cfgs));
+	size_t np = 0;
+	if (pend == NULL || cfgs == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_PORT || !wanted(o))
+			continue;
+		if (port_cfg(lc, vteps, o, &cfgs[np]) < 0) {
+			if (o->lp)
+				lport_del(lc, o);
+			continue;
+		}
+		if (o->lp && memcmp(o->lp, &cfgs[np], sizeof(cfgs[np])) == 0) {
+			o->why[0] = 0;
+			continue;
+		}
+		/* same id, new dp_key (deleted and re-created between two
+		 * batches): the old lport must go */
+		if (o->lp && o->lp->key != cfgs[np].key)
+			lport_del(lc, o);
+		pend[np++] = o;
+	}
+	for (bool progress = true; progress && np > 0;) {
+		progress = false;
+		size_t k = 0;
+		for (size_t i = 0; i < np; i++) {
+			struct lc_obj *o = pend[i];
+			int rc = dp_table_lport_put(lc->t, &cfgs[i]);
+			lc->st.table_ops++;
+			if (rc == -EEXIST) {
+				pend[k] = o;
+				cfgs[k++] = cfgs[i];
+				continue;
+			}
+			progress = true;
+			if (rc < 0) {
+				lc->st.table_errors++;
+				lc_skip(lc, o, "lport_put: %s", strerror(-rc));
+				if (o->lp)
+					lport_del(lc, o);
+				continue;
+			}
+			if (o->lp == NULL && (o->lp = malloc(sizeof(*o->lp))) == NULL)
+				continue;
+			*o->lp = cfgs[i];
+			o->why[0] = 0;
+		}
+		np = k;
+	}
+	for (size_t i = 0; i < np; i++) {
+		lc->st.table_errors++;
+		lc_skip(lc, pend[i], "MAC or dp port already used by another port");
+		if (pend[i]->lp)
+			lport_del(lc, pend[i]);
+	}
+out:
+	free(pend);
+	free(cfgs);
+}
+
+/* The underlay neighbor table holds the VTEPs of the chassis our remote
+ * ports live on: new ones are added unresolved (ctrl/apps/app_underlay.c ARPs for
+ * them), gone ones removed; static entries (wyctl vtep add --mac) are the
+ * operator's and stay. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+struct vtep_gc {
+	uint32_t ips[512];
+	unsigned n;
+	const uint32_t *want;   /* sorted, distinct */
+	size_t n_want;
+};
+
+static bool vtep_wanted(const uint32_t *want, size_t n, uint32_t ip)
+{
+	return n && bsearch(&ip, want, n, sizeof(*want), cmp_u32) != NULL;
+}
+
+static int vtep_gc_one(const struct dp_vtep *v, void *arg)
+{
+	struct vtep_gc *g = arg;
+	if (!v->is_static && !vtep_wanted(g->want, g->n_want, v->ip) && g->n < RTE_DIM(g->ips))
+		g->ips[g->n++] = v->ip;
+	return 0;
+}
+
+static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
+			  const struct name_set *net_vteps)
+{
+	/* the distinct VTEPs of the (network, VTEP) pairs */
+	uint32_t *want = malloc((net_vteps->n + 1) * sizeof(*want));
+	size_t n_want = 0;
+	if (want == NULL)
+		return;
+	for (size_t i = 0; i < net_vteps->n; i++)
+		want[n_want++] = net_vteps->e[i].val;
+	qsort(want, n_want, sizeof(*want), cmp_u32);
+	size_t k = 0;
+	for (size_t i = 0; i < n_want; i++)
+		if (k == 0 || want[k - 1] != want[i])
+			want[k++] = want[i];
+	n_want = k;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
+			continue;
+		struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
+		struct in_addr a;
+		if (strcmp(c->name, lc->cfg.chassis) == 0 ||
+		    inet_pton(AF_INET, c->vtep_ip, &a) != 1 || !vtep_wanted(want, n_want, a.s_addr))
+			continue;
+		/* what the remote chassis lists first is what it wants to receive */
+		int e = c->n_encap_types ? dp_encap_parse(c->encap_types[0]) : -1;
+		uint8_t encap = e > 0 ? (uint8_t)e : DP_ENCAP_NONE;
+		const struct dp_vtep *cur = dp_vtep_get(lc->t, a.s_addr);
+		if (cur != NULL && (cur->is_static || cur->encap == encap))
+			continue;
+		struct dp_vtep nv = { .ip = a.s_addr, .encap = encap };
+		if (cur != NULL) {
+			nv.mac = cur->mac;
+			nv.resolved = cur->resolved;
+		}
+		lc->st.table_ops++;
+		if (dp_vtep_put(lc->t, &nv) < 0)
+			lc->st.table_errors++;
+	}
+	struct vtep_gc g = { .n = 0, .want = want, .n_want = n_want };
+	dp_vtep_foreach(lc->t, vtep_gc_one, &g);
+	for (unsigned i = 0; i < g.n; i++) {
+		lc->st.table_ops++;
+		dp_vtep_del(lc->t, g.ips[i]);
+	}
+	free(want);
+}
+
+void lc_compile(struct lc *lc)
+{
+	size_t n;
+	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	if (v == NULL)
+		return;
+	/* reasons only apply to objects we try to compile */
+	for (size_t i = 0; i < n; i++)
+		if (!wanted(v[i]) && v[i]->o)
+			v[i]->why[0] = 0;
+	/* A */
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted(v[i]))
+			lport_del(lc, v[i]);
+	struct name_set vteps, net_vteps;
+	vteps_collect(v, n, &vteps);
+	net_vteps_collect(lc, v, n, &vteps, &net_vteps);
+	/* B */
+	compile_networks(lc, v, n, &net_vteps);
+	/* networks that cannot compile anymore lose their lports in C */
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		struct dp_network_cfg c;
+		if (o->type == MDL_NETWORK && o->net && wanted(o) && o->why[0] &&
+		    o->why_version == o->version && net_cfg(lc, o, &c) < 0) {
+			/* keep o->net for C's lookups? no: ports must go too */
+			o->stale_net_key = o->net->key;
+			free(o->net);
+			o->net = NULL;
+		}
+	}
+	/* C */
+	compile_ports(lc, v, n, &vteps);
+	compile_vteps(lc, v, n, &net_vteps);
+	name_set_free(&vteps);
+	name_set_free(&net_vteps);
+	/* routers, after ports and before networks go (lc_compile_l3.c) */
+	lc_compile_l3(lc, v, n);
+	/* D */
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_NETWORK)
+			continue;
+		if (o->net && !wanted(o)) {
+			net_del(lc, o, o->net->key);
+			free(o->net);
+			o->net = NULL;
+		}
+		if (o->stale_net_key) {
+			net_del(lc, o, o->stale_net_key);
+			o->stale_net_key = 0;
+		}
+	}
+	free(v);
+}

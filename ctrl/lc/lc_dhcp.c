@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_dhcp.c — the DHCP application's view of the held model: a local
+ * port's fixed IPv4 address and its subnet's options.  Control thread only.
+ *
+ * lport key -> port object: a scan of the index (the lport key is the
+ * port's dp_key), cached per lport until the controller applies anything
+ * (events, syncs, table ops or iface changes bump the generation).  Subnet
+ * and network come from the index by id (hash lookups).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ether.h>
+
+#include "lc_priv.h"
+
+#define CACHE_SLOTS 256
+
+struct cache_ent {
+	uint32_t lport;
+	int rc;
+	struct lc_dhcp_info info;
+};
+
+static struct {
+	const struct lc *lc;
+	uint64_t gen[4];
+	struct cache_ent e[CACHE_SLOTS];
+} cache;
+
+struct find {
+	uint32_t key;
+	struct lc_obj *found;
+};
+
+static void find_cb(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	struct find *f = arg;
+	(void)lc;
+	if (f->found == NULL && o->type == MDL_PORT && o->held && o->o && o->present &&
+	    o->o->dp_key == f->key)
+		f->found = o;
+}
+
+static int parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
+{
+	struct dp_ip ip;
+	if (dp_ip_parse(s, &ip) < 0 || ip.family != 4)
+		return -EINVAL;
+	memcpy(addr, ip.addr, 4);
+	*plen = ip.plen;
+	return 0;
+}
+
+static uint32_t plen_mask(uint8_t plen)
+{
+	return plen == 0 ? 0 : htonl(0xffffffffu << (32 - plen));
+}
+
+static int resolve(struct lc *lc, uint32_t key, struct lc_dhcp_info *out)
+{
+	struct find f = { .key = key };
+	memset(out, 0, sizeof(*out));
+	lc_obj_foreach(lc, find_cb, &f);
+	if (f.found == NULL)
+		return -ENOENT;
+	struct mdl_port *p = mdl_hdr_to_port(f.found->o);
+	struct rte_ether_addr mac;
+	if (rte_ether_unformat_addr(p->mac_address, &mac) < 0)
+		return -ENOENT;
+	memcpy(out->mac, mac.addr_bytes, 6);
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		struct lc_obj *so = lc_obj_find_id(lc, MDL_SUBNET, p->fixed_ips[i].subnet_id);
+		if (so == NULL || so->o == NULL || !so->present)
+			continue;
+		struct mdl_subnet *s = mdl_hdr_to_subnet(so->o);
+		uint32_t ip, net;
+		uint8_t plen, ipl;
+		if (s->ip_version != 4 || !s->enable_dhcp ||
+		    parse_prefix(p->fixed_ips[i].ip_address, &ip, &ipl) < 0 ||
+		    parse_prefix(s->cidr, &net, &plen) < 0)
+			continue;
+		out->ip = ip;
+		out->mask = plen_mask(plen);
+		out->broadcast = (net & out->mask) | ~out->mask;
+		uint8_t gpl;
+		if (s->gateway_ip[0] && parse_prefix(s->gateway_ip, &out->gateway, &gpl) < 0)
+			out->gateway = 0;
+		out->server_id = out->gateway ? out->gateway
+					      : ((net & out->mask) | htonl(1));
+		for (size_t k = 0; k < s->n_dns_nameservers && out->n_dns < LC_DHCP_MAX_DNS; k++) {
+			uint32_t d;
+			uint8_t dl;
+			if (parse_prefix(s->dns_nameservers[k], &d, &dl) == 0)
+				out->dns[out->n_dns++] = d;
+		}
+		for (size_t k = 0; k < s->n_host_routes && out->n_routes < LC_DHCP_MAX_ROUTES;
+		     k++) {
+			uint32_t d, gw;
+			uint8_t dl, gl;
+			if (parse_prefix(s->host_routes[k].destination, &d, &dl) < 0 ||
+			    parse_prefix(s->host_routes[k].nexthop, &gw, &gl) < 0)
+				continue;
+			out->routes[out->n_routes].dst = d & plen_mask(dl);
+			out->routes[out->n_routes].plen = dl;
+			out->routes[out->n_routes].gw = gw;
+			out->n_routes++;
+		}
+		struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, p->network_id);
+		/* the MTU the datapath network has: the NB value less the
+		 * tunnel overhead on overlay networks (lc_compile.c) */
+		out->mtu = no && no->net ? no->net->mtu
+			 : no && no->o ? (uint16_t)mdl_hdr_to_network(no->o)->mtu : 0;
+		return 0;
+	}
+	return -ENODATA;
+}
+
+int lc_dhcp_lookup(struct lc *lc, uint32_t lport_key, struct lc_dhcp_info *out)
+{
+	uint64_t gen[4] = { lc->st.events_applied, lc->st.syncs, lc->st.table_ops,
+			    lc->n_ifaces + (lc->ifaces_changed ? 1000u : 0u) };
+	if (cache.lc != lc || memcmp(gen, cache.gen, sizeof(gen)) != 0) {
+		memset(&cache, 0, sizeof(cache));
+		cache.lc = lc;
+		memcpy(cache.gen, gen, sizeof(gen));
+	}
+	struct cache_ent *e = &cache.e[lport_key % CACHE_SLOTS];
+	if (e->lport != lport_key || lport_key == 0) {
+		e->rc = resolve(lc, lport_key, &e->info);
+		e->lport = lport_key;
+	}
+	*out = e->info;
+	return e->rc;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_priv.h — the local controller's internals, shared by lc*.c.
+ *
+ * struct lc and every struct lc_obj belong to the control thread.  The only
+ * state shared with other threads is struct lc_sync (sync thread + db watch
+ * thread), guarded by its mutex.
+ */
+#ifndef WYV_CTRL_LC_PRIV_H
+#define WYV_CTRL_LC_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lc.h"
+#include "mdl.h"
+#include "tables.h"
+
+#define LC_PREFIX "/wyvern/v1/"
+#define LC_REV_KEY "/wyvern/replica/applied_revision"
+#define LC_MAX_IFACES DP_MAX_PORTS
+
+/* ---- queue between the sync/watch threads and the control thread ------- */
+enum lc_qtype {
+	LC_Q_PUT,
+	LC_Q_DELETE,
+	LC_Q_COMPACTED,        /* the watch ended: resync */
+	LC_Q_SNAPSHOT,         /* full scan (kvs) at revision */
+	LC_Q_STATUS,           /* text: sync thread error / state */
+};
+
+struct lc_qev {
+	struct lc_qev *next;
+	enum lc_qtype type;
+	uint64_t revision;
+	char *key;
+	char *value;
+	size_t len;
+	struct lc_snap *snap;  /* LC_Q_SNAPSHOT */
+	uint64_t gen;          /* watch generation (stale watches are dropped) */
+};
+
+struct lc_snap {
+	size_t n;
+	char **keys;
+	char **vals;
+	size_t *lens;
+	uint64_t revision;
+};
+
+/* Shared with the sync thread; refcounted so a sync thread stuck in a
+ * blocking etcd call can outlive lc_destroy() (it is detached then). */
+struct lc_sync {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int refs;
+	int evfd;
+	bool stop;
+	bool want_sync;         /* control thread asks for (re)sync */
+	bool connected;
+	uint64_t gen;           /* bumped for every new watch */
+	struct lc_qev *head, *tail;
+	char last_error[128];
+	/* read-only after start */
+	struct lc_config cfg;
+	struct db *borrowed;
+	/* the open central db, for the control thread's northbound commands
+	 * (under mu; NULL until opened and after the thread let go of it) */
+	struct db *pub_db;
+};
+
+/* ---- the global index: every object under /wyvern/v1/ ------------------ */
+struct lc_obj {
+	struct lc_obj *next;   /* hash chain */
+	char *key;             /* "/wyvern/v1/<type>/<id>" */
+	enum mdl_type type;
+	char *val;             /* raw JSON as stored */
+	size_t len;
+	struct mdl_hdr *o;     /* decoded; NULL when bad */
+	uint64_t version;
+	bool present;          /* exists in the (latest view of the) central db */
+	bool seen;             /* snapshot diff mark */
+	bool reach;            /* computed by lc_reach_compute */
+	bool local;            /* port bound here */
+	bool held;             /* in the replica */
+	bool dirty;            /* value changed since last replica write */
+	/* compile state */
+	struct dp_network_cfg *net;   /* what is in the tables (network) */
+	struct dp_lport_cfg *lp;      /* what is in the tables (port) */
+	uint32_t stale_net_key;       /* network key to delete at the end */
+	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
+	char why[96];                 /* skip reason ("" = fine) */
+	uint64_t why_version;         /* version the skip was counted for */
+};
+
+struct lc_iface {
+	char id[MDL_ID_SIZE];
+	uint16_t dp_port;
+};
+
+struct lc {
+	struct lc_config cfg;
+	struct dp_tables *t;
+	struct db *replica;
+	struct lc_sync *sync;
+	pthread_t thread;
+	bool thread_running;
+	/* index */
+	struct lc_obj **buckets;
+	size_t n_buckets, n_objs;
+	/* iface-id -> dp port */
+	struct lc_iface ifaces[LC_MAX_IFACES];
+	unsigned n_ifaces;
+	bool ifaces_changed;
+	/* counters */
+	struct lc_stats st;
+	uint64_t last_log_tsc;
+	unsigned log_budget;
+};
+
+/* lc.c */
+struct lc_obj *lc_obj_find(struct lc *lc, const char *key);
+struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id);
+/* Upsert from a raw value (decodes it); returns true if something changed. */
+bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool force);
+void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, void *arg),
+		    void *arg);
+/* Sorted array of all objects (caller frees); for deterministic passes. */
+struct lc_obj **lc_obj_sorted(struct lc *lc, size_t *n);
+void lc_log(struct lc *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int lc_iface_port(const struct lc *lc, const char *id);   /* dp port or -1 */
+/* Parse "/wyvern/v1/<type>/<id>": type or -1 (also for _alloc etc.). */
+int lc_key_type(const char *key, const char **id);
+
+/* lc_sync.c */
+int lc_sync_start(struct lc *lc);
+void lc_sync_stop(struct lc *lc);
+void lc_sync_request(struct lc *lc);   /* control thread: resync please */
+void lc_sync_put(struct lc_sync *s, struct lc_qev *ev);
+struct lc_qev *lc_sync_take(struct lc_sync *s);
+void lc_qev_free(struct lc_qev *ev);
+void lc_chassis_uuid(const char *name, char out[MDL_ID_SIZE]);
+
+/* lc_reach.c: marks o->reach / o->local on every object. */
+void lc_reach_compute(struct lc *lc);
+
+/* lc_compile.c: makes the tables equal to the reachable objects. */
+void lc_compile(struct lc *lc);
+/* lc_compile_l3.c: routers -> L3 tables (routers, router ports, routes);
+ * runs after ports are compiled and before networks are deleted. */
+struct lc_l3_state;
+void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n);
+/* Mark an object skipped (counted once per version, logged rate-limited). */
+void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* lc_replica.c */
+int lc_replica_open(struct lc *lc);
+int lc_replica_load(struct lc *lc);
+/* Persist held objects + applied revision in one txn. */
+int lc_replica_commit(struct lc *lc);
+void lc_replica_close(struct lc *lc);
+
+#endif

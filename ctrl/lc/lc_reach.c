@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_reach.c — selective distribution: which objects this chassis
+ * holds.  Control thread only.
+ *
+ * LOCAL port: binding:host_id == our chassis name AND its id is the iface-id
+ * of one of our dp ports.  Reachable:
+ *  - networks of local ports, closed under routers (a router with an
+ *    interface on a reachable network makes all its interface networks
+ *    reachable);
+ *  - subnets and ports of reachable networks (non-local ports are remote);
+ *  - routers with an interface on a reachable network;
+ *  - security groups referenced by held ports, closed under rules'
+ *    remote_group_id;
+ *  - chassis: ours, and those named by held ports' binding:host_id (their
+ *    vtep_ip is the remote VTEP).
+ * Not held yet: floating IPs, router gateway networks (no table for them).
+ *
+ * The computation runs over the global index (every object, see lc.c) from
+ * scratch once per event batch: O(objects) per batch.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lc_priv.h"
+
+/* A small open-addressing set of strings, borrowed from the objects (they
+ * live through the computation). */
+struct idset {
+	const char **v;
+	size_t cap, n;
+};
+
+static uint64_t hid(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+static bool idset_has(const struct idset *s, const char *id)
+{
+	if (s->cap == 0 || id[0] == 0)
+		return false;
+	for (size_t i = hid(id) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == NULL)
+			return false;
+		if (strcmp(s->v[i], id) == 0)
+			return true;
+	}
+}
+
+static bool idset_add(struct idset *s, const char *id);
+
+static void idset_grow(struct idset *s)
+{
+	struct idset n = { .cap = s->cap ? s->cap * 2 : 64 };
+	n.v = calloc(n.cap, sizeof(*n.v));
+	if (n.v == NULL)
+		abort();   /* control-plane OOM: nothing sensible to do */
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->v[i])
+			idset_add(&n, s->v[i]);
+	free(s->v);
+	*s = n;
+}
+
+/* true if added */
+static bool idset_add(struct idset *s, const char *id)
+{
+	if (id[0] == 0 || idset_has(s, id))
+		return false;
+	if ((s->n + 1) * 2 > s->cap)
+		idset_grow(s);
+	size_t i = hid(id) & (s->cap - 1);
+	while (s->v[i])
+		i = (i + 1) & (s->cap - 1);
+	s->v[i] = id;
+	s->n++;
+	return true;
+}
+
+static void idset_free(struct idset *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct mdl_hdr *live(struct lc_obj *o, enum mdl_type t)
+{
+	return o->present && o->o && o->type == t ? o->o : NULL;
+}
+
+/* Network id of a router interface (through its subnet), "" if unknown. */
+static const char *if_net(struct lc *lc, const struct mdl_router_if *i)
+{
+	struct lc_obj *s = lc_obj_find_id(lc, MDL_SUBNET, i->subnet_id);
+	return s ? mdl_hdr_to_subnet(s->o)->network_id : "";
+}
+
+static bool router_touches(struct lc *lc, struct mdl_router *r, const struct idset *nets)
+{
+	for (size_t i = 0; i < r->n_interfaces; i++)
+		if (idset_has(nets, if_net(lc, &r->interfaces[i])))
+			return true;
+	return false;
+}
+
+void lc_reach_compute(struct lc *lc)
+{
+	size_t n;
+	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	struct idset nets = { 0 }, sgs = { 0 }, hosts = { 0 };
+	struct mdl_hdr *h;
+
+	if (v == NULL)
+		return;
+	/* routers and security groups are few: collect them once, so the
+	 * closures below iterate over them, not over every object */
+	struct mdl_router **rtr = malloc(sizeof(*rtr) * (n ? n : 1));
+	struct mdl_security_group **sg = malloc(sizeof(*sg) * (n ? n : 1));
+	size_t n_rtr = 0, n_sg = 0;
+	if (rtr == NULL || sg == NULL) {
+		free(rtr);
+		free(sg);
+		free(v);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i]->reach = false;
+		v[i]->local = false;
+		if ((h = live(v[i], MDL_ROUTER)) != NULL)
+			rtr[n_rtr++] = mdl_hdr_to_router(h);
+		else if ((h = live(v[i], MDL_SECURITY_GROUP)) != NULL)
+			sg[n_sg++] = mdl_hdr_to_sg(h);
+		if ((h = live(v[i], MDL_PORT)) == NULL)
+			continue;
+		struct mdl_port *p = mdl_hdr_to_port(h);
+		if (strcmp(p->binding_host_id, lc->cfg.chassis) == 0 &&
+		    lc_iface_port(lc, h->id) >= 0) {
+			v[i]->local = true;
+			idset_add(&nets, p->network_id);
+		}
+	}
+	/* close under routers: a router that touches a reachable network makes
+	 * all its networks reachable; a router joins the closure once */
+	bool *joined = calloc(n_rtr ? n_rtr : 1, sizeof(*joined));
+	for (bool changed = joined != NULL; changed;) {
+		changed = false;
+		for (size_t i = 0; i < n_rtr; i++) {
+			struct mdl_router *r = rtr[i];
+			if (joined[i] || !router_touches(lc, r, &nets))
+				continue;
+			joined[i] = true;
+			for (size_t k = 0; k < r->n_interfaces; k++)
+				changed |= idset_add(&nets, if_net(lc, &r->interfaces[k]));
+		}
+	}
+	free(joined);
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (!o->present || o->o == NULL)
+			continue;
+		switch (o->type) {
+		case MDL_NETWORK:
+			o->reach = idset_has(&nets, o->o->id);
+			break;
+		case MDL_SUBNET:
+			o->reach = idset_has(&nets, mdl_hdr_to_subnet(o->o)->network_id);
+			break;
+		case MDL_PORT: {
+			struct mdl_port *p = mdl_hdr_to_port(o->o);
+			o->reach = idset_has(&nets, p->network_id);
+			if (!o->reach)
+				break;
+			for (size_t k = 0; k < p->n_security_groups; k++)
+				idset_add(&sgs, p->security_groups[k]);
+			idset_add(&hosts, p->binding_host_id);
+			break;
+		}
+		case MDL_ROUTER:
+			o->reach = router_touches(lc, mdl_hdr_to_router(o->o), &nets);
+			break;
+		default:
+			break;
+		}
+	}
+	/* security groups: closure over remote_group_id */
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (size_t i = 0; i < n_sg; i++) {
+			struct mdl_security_group *g = sg[i];
+			if (!idset_has(&sgs, g->hdr.id))
+				continue;
+			for (size_t k = 0; k < g->n_rules; k++)
+				changed |= idset_add(&sgs, g->rules[k].remote_group_id);
+		}
+	}
+	free(rtr);
+	free(sg);
+	for (size_t i = 0; i < n; i++) {
+		if ((h = live(v[i], MDL_SECURITY_GROUP)) != NULL)
+			v[i]->reach = idset_has(&sgs, h->id);
+		else if ((h = live(v[i], MDL_CHASSIS)) != NULL) {
+			const char *name = mdl_hdr_to_chassis(h)->name;
+			v[i]->reach = strcmp(name, lc->cfg.chassis) == 0 ||
+				      idset_has(&hosts, name);
+		}
+	}
+	idset_free(&nets);
+	idset_free(&sgs);
+	idset_free(&hosts);
+	free(v);
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_replica.c — the local replica: a RocksDB database (db_open
+ * "rocksdb:<dir>") holding exactly the objects this chassis holds, under
+ * their central keys ("/wyvern/v1/<type>/<id>", same JSON), and the last
+ * applied central revision at LC_REV_KEY.  Control thread only.
+ *
+ * Every event batch ends with ONE db_txn: puts of held objects that are new
+ * or changed, deletes of objects no longer held, and the revision — so the
+ * replica is always a consistent cut of the central db at that revision
+ * (restricted to what was reachable).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+#include "lc_priv.h"
+
+static int mkdir_p(const char *path)
+{
+	char tmp[LC_PATH_LEN];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int lc_replica_open(struct lc *lc)
+{
+	char url[LC_PATH_LEN + 16];
+	int rc = mkdir_p(lc->cfg.replica);
+	if (rc < 0)
+		return rc;
+	snprintf(url, sizeof(url), "rocksdb:%s", lc->cfg.replica);
+	lc->replica = db_open(url);
+	return lc->replica ? 0 : (errno ? -errno : -EIO);
+}
+
+void lc_replica_close(struct lc *lc)
+{
+	db_close(lc->replica);
+	lc->replica = NULL;
+}
+
+int lc_replica_load(struct lc *lc)
+{
+	struct db_kv_list l;
+	struct db_kv kv;
+	int rc = db_scan(lc->replica, LC_PREFIX, &l);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < l.n; i++) {
+		if (!lc_obj_set(lc, l.kvs[i].key, l.kvs[i].value, l.kvs[i].value_len, true))
+			continue;
+		struct lc_obj *o = lc_obj_find(lc, l.kvs[i].key);
+		if (o) {
+			o->held = true;
+			o->dirty = false;
+		}
+	}
+	db_kv_list_clear(&l);
+	if (db_get(lc->replica, LC_REV_KEY, &kv) == 0) {
+		lc->st.applied_revision = strtoull(kv.value, NULL, 10);
+		db_kv_clear(&kv);
+	}
+	return 0;
+}
+
+int lc_replica_commit(struct lc *lc)
+{
+	size_t n, k = 0;
+	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	struct db_op *ops = malloc((n + 1) * sizeof(*ops));
+	char rev[32];
+	int rc = -ENOMEM;
+	bool ok;
+
+	if (v == NULL || ops == NULL || lc->replica == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		bool want = o->present && o->reach && o->o;
+		if (want && (!o->held || o->dirty))
+			ops[k++] = (struct db_op){ DB_OP_PUT, o->key, o->val, o->len };
+		else if (!want && o->held)
+			ops[k++] = (struct db_op){ DB_OP_DELETE, o->key, NULL, 0 };
+	}
+	struct db_kv cur;
+	bool rev_same = false;
+	snprintf(rev, sizeof(rev), "%" PRIu64, lc->st.applied_revision);
+	if (k == 0 && db_get(lc->replica, LC_REV_KEY, &cur) == 0) {
+		rev_same = strcmp(cur.value, rev) == 0;
+		db_kv_clear(&cur);
+	}
+	if (k == 0 && rev_same) {
+		rc = 0;
+		goto done;
+	}
+	ops[k++] = (struct db_op){ DB_OP_PUT, LC_REV_KEY, rev, strlen(rev) };
+	rc = db_txn(lc->replica, NULL, 0, ops, k, &ok, NULL);
+	lc->st.replica_txns++;
+	if (rc < 0) {
+		lc->st.replica_errors++;
+		lc_log(lc, "replica txn (%zu ops): %s", k, strerror(-rc));
+		goto out;
+	}
+done:
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		o->held = o->present && o->reach && o->o;
+		o->dirty = false;
+	}
+out:
+	free(ops);
+	free(v);
+	return rc;
+}
+
+int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t version, void *arg),
+		       void *arg)
+{
+	struct db_kv_list l;
+	if (lc->replica == NULL)
+		return -ENOENT;
+	int rc = db_scan(lc->replica, "", &l);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *k = l.kvs[i].key;
+		uint64_t ver = 0;
+		struct lc_obj *o = lc_obj_find(lc, k);
+		if (strcmp(k, LC_REV_KEY) == 0)
+			ver = strtoull(l.kvs[i].value, NULL, 10);
+		else if (o)
+			ver = o->version;
+		if (cb(k, ver, arg))
+			break;
+	}
+	db_kv_list_clear(&l);
+	return 0;
+}

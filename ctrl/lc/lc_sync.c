@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_sync.c — the sync thread and the queue to the control thread.
+ *
+ * Threads:
+ *  - sync thread (one per lc): every blocking call to the central db: open,
+ *    chassis registration, scan (snapshot at revision R), db_watch(R + 1).
+ *    An etcd request may block up to ~20 s while the cluster is down, which
+ *    is why none of this runs on the control thread.  Failures are retried
+ *    every second.  It waits on a condition variable for resync requests.
+ *  - db watch thread: watch_cb copies each event into the queue.
+ *  - control thread: lc_sync_take() (whole queue), lc_sync_request().
+ * The queue keeps arrival order; the snapshot is queued before its watch is
+ * created, so it precedes every event of that watch.  Each watch has a
+ * generation number; entries of a replaced watch are dropped by lc_run().
+ * struct lc_sync is refcounted: if the sync thread does not stop within 2 s
+ * (stuck in an etcd request) lc_destroy() detaches it and the thread frees
+ * the shared state when its call returns.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "nb.h"
+#include "lc_priv.h"
+
+void lc_qev_free(struct lc_qev *ev)
+{
+	if (ev == NULL)
+		return;
+	if (ev->snap) {
+		for (size_t i = 0; i < ev->snap->n; i++) {
+			free(ev->snap->keys[i]);
+			free(ev->snap->vals[i]);
+		}
+		free(ev->snap->keys);
+		free(ev->snap->vals);
+		free(ev->snap->lens);
+		free(ev->snap);
+	}
+	free(ev->key);
+	free(ev->value);
+	free(ev);
+}
+
+static void sync_unref(struct lc_sync *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int left = --s->refs;
+	pthread_mutex_unlock(&s->mu);
+	if (left > 0)
+		return;
+	struct lc_qev *ev = s->head;
+	while (ev) {
+		struct lc_qev *nx = ev->next;
+		lc_qev_free(ev);
+		ev = nx;
+	}
+	close(s->evfd);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s);
+}
+
+void lc_sync_put(struct lc_sync *s, struct lc_qev *ev)
+{
+	ev->next = NULL;
+	pthread_mutex_lock(&s->mu);
+	if (s->tail)
+		s->tail->next = ev;
+	else
+		s->head = ev;
+	s->tail = ev;
+	pthread_mutex_unlock(&s->mu);
+	uint64_t one = 1;
+	if (write(s->evfd, &one, sizeof(one)) < 0) {
+		/* counter overflow is impossible in practice; the queue is the truth */
+	}
+}
+
+struct lc_qev *lc_sync_take(struct lc_sync *s)
+{
+	pthread_mutex_lock(&s->mu);
+	struct lc_qev *h = s->head;
+	s->head = s->tail = NULL;
+	pthread_mutex_unlock(&s->mu);
+	return h;
+}
+
+static void post_status(struct lc_sync *s, const char *msg)
+{
+	struct lc_qev *ev = calloc(1, sizeof(*ev));
+	if (ev == NULL)
+		return;
+	ev->type = LC_Q_STATUS;
+	ev->key = strdup(msg);
+	lc_sync_put(s, ev);
+}
+
+/* ---- chassis registration ---------------------------------------------- */
+void lc_chassis_uuid(const char *name, char out[MDL_ID_SIZE])
+{
+	/* name-based, stable across restarts (FNV-1a, two seeds; v5 layout) */
+	uint8_t b[16];
+	uint64_t h1 = 1469598103934665603ull, h2 = 0x84222325cbf29ce4ull;
+	for (const char *p = name; *p; p++) {
+		h1 = (h1 ^ (uint8_t)*p) * 1099511628211ull;
+		h2 = (h2 ^ (uint8_t)*p) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
+	}
+	for (int i = 0; i < 8; i++) {
+		b[i] = (uint8_t)(h1 >> (8 * i));
+		b[8 + i] = (uint8_t)(h2 >> (8 * i));
+	}
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x50);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, MDL_ID_SIZE,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
+static struct mdl_hdr *chassis_obj(const struct lc_config *cfg)
+{
+	struct mdl_hdr *h = mdl_obj_alloc(MDL_CHASSIS);
+	if (h == NULL)
+		return NULL;
+	struct mdl_chassis *c = mdl_hdr_to_chassis(h);
+	lc_chassis_uuid(cfg->chassis, h->id);
+	snprintf(c->name, sizeof(c->name), "%s", cfg->chassis);
+	snprintf(c->vtep_ip, sizeof(c->vtep_ip), "%s", cfg->vtep_ip);
+	char enc[64], *save = NULL;
+	snprintf(enc, sizeof(enc), "%s", cfg->encap);
+	c->encap_types = calloc(4, MDL_ENUM_SIZE);
+	for (char *t = strtok_r(enc, ", ", &save); t && c->encap_types && c->n_encap_types < 4;
+	     t = strtok_r(NULL, ", ", &save))
+		snprintf(c->encap_types[c->n_encap_types++], MDL_ENUM_SIZE, "%s", t);
+	return h;
+}
+
+static bool chassis_same(const struct mdl_chassis *a, const struct mdl_chassis *b)
+{
+	if (strcmp(a->name, b->name) || strcmp(a->vtep_ip, b->vtep_ip) ||
+	    a->n_encap_types != b->n_encap_types)
+		return false;
+	for (size_t i = 0; i < a->n_encap_types; i++)
+		if (strcmp(a->encap_types[i], b->encap_types[i]))
+			return false;
+	return true;
+}
+
+static int register_chassis(struct lc_sync *s, struct db *db, char *err, size_t es)
+{
+	struct mdl_hdr *want = chassis_obj(&s->cfg), *cur = NULL;
+	uint64_t mod;
+	if (want == NULL)
+		return -ENOMEM;
+	int rc = nb_get(db, MDL_CHASSIS, want->id, &cur, &mod);
+	if (rc == -ENOENT)
+		rc = nb_create(db, want, NULL, err, es);
+	else if (rc == 0 && !chassis_same(mdl_hdr_to_chassis(cur), mdl_hdr_to_chassis(want)))
+		rc = nb_update(db, want, mod, NULL, err, es);
+	mdl_obj_free(cur);
+	mdl_obj_free(want);
+	return rc;
+}
+
+/* ---- watch ------------------------------------------------------------- */
+struct watch_arg {
+	struct lc_sync *s;
+	uint64_t gen;
+};
+
+static void watch_cb(const struct db_event *e, void *arg)
+{
+	struct watch_arg *wa = arg;
+	struct lc_qev *ev = calloc(1, sizeof(*ev));
+	if (ev == NULL)
+		return;     /* TODO: flag a resync; malloc failure here is fatal anyway */
+	ev->gen = wa->gen;
+	ev->revision = e->revision;
+	if (e->type == DB_EV_COMPACTED) {
+		ev->type = LC_Q_COMPACTED;
+	} else {
+		ev->type = e->type == DB_EV_PUT ? LC_Q_PUT : LC_Q_DELETE;
+		ev->key = strdup(e->key);
+		if (e->type == DB_EV_PUT) {
+			ev->value = malloc(e->value_len + 1);
+			if (ev->value) {
+				memcpy(ev->value, e->value, e->value_len);
+				ev->value[e->value_len] = 0;
+				ev->len = e->value_len;
+			}
+		}
+		if (ev->key == NULL || (e->type == DB_EV_PUT && ev->value == NULL)) {
+			lc_qev_free(ev);
+			return;
+		}
+	}
+	lc_sync_put(wa->s, ev);
+}
+
+static struct lc_qev *snapshot_ev(struct db_kv_list *l, uint64_t gen)
+{
+	struct lc_qev *ev = calloc(1, sizeof(*ev));
+	struct lc_snap *sn = calloc(1, sizeof(*sn));
+	if (ev == NULL || sn == NULL)
+		goto fail;
+	ev->type = LC_Q_SNAPSHOT;
+	ev->gen = gen;
+	ev->snap = sn;
+	sn->revision = l->revision;
+	sn->keys = calloc(l->n + 1, sizeof(char *));
+	sn->vals = calloc(l->n + 1, sizeof(char *));
+	sn->lens = calloc(l->n + 1, sizeof(size_t));
+	if (!sn->keys || !sn->vals || !sn->lens)
+		goto fail;
+	for (size_t i = 0; i < l->n; i++) {
+		if (lc_key_type(l->kvs[i].key, NULL) < 0)
+			continue;
+		sn->keys[sn->n] = l->kvs[i].key;      /* steal */
+		sn->vals[sn->n] = l->kvs[i].value;
+		sn->lens[sn->n] = l->kvs[i].value_len;
+		l->kvs[i].key = NULL;
+		l->kvs[i].value = NULL;
+		sn->n++;
+	}
+	return ev;
+fail:
+	if (ev)
+		ev->snap = sn;
+	if (sn && !ev) {
+		free(sn);
+	}
+	lc_qev_free(ev);
+	return NULL;
+}
+
+static void wait_locked(struct lc_sync *s, unsigned ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+}
+
+static void *sync_main(void *arg)
+{
+	struct lc_sync *s = arg;
+	struct db *db = s->borrowed;
+	bool own = false;
+	struct db_watch *w = NULL;
+	struct watch_arg *wa = NULL;
+	char err[MDL_ERR_SIZE];
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stop) {
+		if (!s->want_sync) {
+			wait_locked(s, 1000);
+			continue;
+		}
+		pthread_mutex_unlock(&s->mu);
+		int rc = 0;
+		const char *what = "open";
+		err[0] = 0;
+		if (db == NULL) {
+			db = db_open(s->cfg.db_url);
+			if (db == NULL)
+				rc = -errno;
+			else
+				own = true;
+		}
+		if (db != NULL) {
+			pthread_mutex_lock(&s->mu);
+			s->pub_db = db;
+			pthread_mutex_unlock(&s->mu);
+		}
+		if (rc == 0) {
+			what = "register chassis";
+			rc = register_chassis(s, db, err, sizeof(err));
+			if (rc == -EINVAL) {
+				/* bad chassis values: report, but sync anyway */
+				char m[300];
+				snprintf(m, sizeof(m), "chassis not registered: %s", err);
+				post_status(s, m);
+				rc = 0;
+			}
+		}
+		struct db_kv_list l = { 0 };
+		if (rc == 0) {
+			what = "scan";
+			rc = db_scan(db, LC_PREFIX, &l);
+		}
+		if (rc == 0) {
+			db_watch_cancel(w);   /* no callback of the old watch after this */
+			w = NULL;
+			free(wa);
+			wa = calloc(1, sizeof(*wa));
+			pthread_mutex_lock(&s->mu);
+			uint64_t gen = ++s->gen;
+			pthread_mutex_unlock(&s->mu);
+			struct lc_qev *ev = wa ? snapshot_ev(&l, gen) : NULL;
+			uint64_t from = l.revision + 1;
+			db_kv_list_clear(&l);
+			if (ev == NULL) {
+				rc = -ENOMEM;
+			} else {
+				lc_sync_put(s, ev);
+				wa->s = s;
+				wa->gen = gen;
+				what = "watch";
+				w = db_watch(db, LC_PREFIX, from, watch_cb, wa);
+				if (w == NULL)
+					rc = errno ? -errno : -EIO;
+			}
+		}
+		pthread_mutex_lock(&s->mu);
+		if (rc == 0) {
+			s->want_sync = false;
+			s->connected = true;
+			s->last_error[0] = 0;
+		} else {
+			s->connected = false;
+			snprintf(s->last_error, sizeof(s->last_error), "%s: %s", what,
+				 strerror(-rc));
+			if (!s->stop)
+				wait_locked(s, 1000);
+		}
+	}
+	s->pub_db = NULL;
+	pthread_mutex_unlock(&s->mu);
+	db_watch_cancel(w);
+	free(wa);
+	if (own)
+		db_close(db);
+	sync_unref(s);
+	return NULL;
+}
+
+int lc_sync_start(struct lc *lc)
+{
+	struct lc_sync *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	s->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->evfd < 0) {
+		int rc = -errno;
+		free(s);
+		return rc;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	s->cfg = lc->cfg;
+	s->borrowed = lc->cfg.db;
+	s->want_sync = true;
+	s->refs = 2;   /* lc + thread */
+	int rc = pthread_create(&lc->thread, NULL, sync_main, s);
+	if (rc != 0) {
+		s->refs = 1;
+		sync_unref(s);
+		return -rc;
+	}
+	pthread_setname_np(lc->thread, "wyv-lc-sync");
+	lc->sync = s;
+	lc->thread_running = true;
+	return 0;
+}
+
+void lc_sync_request(struct lc *lc)
+{
+	if (lc->sync == NULL)
+		return;
+	pthread_mutex_lock(&lc->sync->mu);
+	lc->sync->want_sync = true;
+	pthread_cond_signal(&lc->sync->cv);
+	pthread_mutex_unlock(&lc->sync->mu);
+}
+
+void lc_sync_stop(struct lc *lc)
+{
+	struct lc_sync *s = lc->sync;
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (lc->thread_running) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 2;
+		if (pthread_timedjoin_np(lc->thread, NULL, &ts) != 0)
+			pthread_detach(lc->thread);   /* it frees s when its call returns */
+		lc->thread_running = false;
+	}
+	lc->sync = NULL;
+	sync_unref(s);
+}
+
+struct db *lc_central_db(struct lc *lc)
+{
+	struct lc_sync *s = lc->sync;
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_lock(&s->mu);
+	struct db *db = s->pub_db;
+	pthread_mutex_unlock(&s->mu);
+	return db;
+}

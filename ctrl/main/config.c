@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/main/config.c — reads conf/wyvernd.conf-style INI files.
+ *
+ * rte_cfgfile does the parsing; it does not keep line numbers, so a first
+ * pass over the file checks the syntax of every line and records where each
+ * (section, key) was written — every later error names FILE:LINE.  Unknown
+ * sections and keys are errors, not silently ignored.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <rte_cfgfile.h>
+
+#include "config.h"
+
+struct where {
+	char section[64];
+	char key[64];
+	int line;
+};
+
+struct ctx {
+	const char *path;
+	char *err;
+	size_t errlen;
+	struct where w[512];
+	unsigned nw;
+};
+
+static int fail(struct ctx *c, int line, const char *fmt, const char *a, const char *b)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	snprintf(c->err, c->errlen, "%s:%d: %s", c->path, line, msg);
+	return -EINVAL;
+}
+
+static int line_of(const struct ctx *c, const char *sec, const char *key)
+{
+	for (unsigned i = 0; i < c->nw; i++)
+		if (strcmp(c->w[i].section, sec) == 0 &&
+		    (key == NULL ? c->w[i].key[0] == 0 : strcmp(c->w[i].key, key) == 0))
+			return c->w[i].line;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+/* Pass 1: syntax and positions. */
+static int scan(struct ctx *c)
+{
+	FILE *f = fopen(c->path, "r");
+	if (f == NULL) {
+		snprintf(c->err, c->errlen, "%s: %s", c->path, strerror(errno));
+		return -errno;
+	}
+	char buf[1024], sec[64] = "";
+	int ln = 0, rc = 0;
+	while (rc == 0 && fgets(buf, sizeof(buf), f)) {
+		ln++;
+		if (strchr(buf, '\n') == NULL && !feof(f)) {
+			rc = fail(c, ln, "line too long (max %s characters)%s", "1022", "");
+			break;
+		}
+		char *s = trim(buf);
+		if (*s == 0 || *s == ';' || *s == '#')
+			continue;
+		if (*s == '[') {
+			char *e = strchr(s, ']');
+			if (e == NULL || trim(e + 1)[0] != 0 || e == s + 1) {
+				rc = fail(c, ln, "malformed section header '%s'%s", s, "");
+				break;
+			}
+			*e = 0;
+			snprintf(sec, sizeof(sec), "%s", trim(s + 1));
+			for (unsigned i = 0; i < c->nw; i++)
+				if (c->w[i].key[0] == 0 && strcmp(c->w[i].section, sec) == 0)
+					rc = fail(c, ln, "section [%s] repeated (first at line %s)",
+						  sec, "earlier");
+			if (rc == 0 && c->nw < RTE_DIM(c->w)) {
+				struct where *w = &c->w[c->nw++];
+				snprintf(w->section, sizeof(w->section), "%s", sec);
+				w->key[0] = 0;
+				w->line = ln;
+			}
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (eq == NULL) {
+			rc = fail(c, ln, "expected 'key = value', got '%s'%s", s, "");
+			break;
+		}
+		if (sec[0] == 0) {
+			rc = fail(c, ln, "key outside of any section%s%s", "", "");
+			break;
+		}
+		*eq = 0;
+		char *k = trim(s);
+		if (*k == 0) {
+			rc = fail(c, ln, "empty key%s%s", "", "");
+			break;
+		}
+		if (line_of(c, sec, k)) {
+			rc = fail(c, ln, "key '%s' repeated in [%s]", k, sec);
+			break;
+		}
+		if (c->nw < RTE_DIM(c->w)) {
+			struct where *w = &c->w[c->nw++];
+			snprintf(w->section, sizeof(w->section), "%s", sec);
+			snprintf(w->key, sizeof(w->key), "%s", k);
+			w->line = ln;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+void ctrl_config_defaults(struct ctrl_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	dp_config_defaults(&cfg->dp);
+	snprintf(cfg->socket, sizeof(cfg->socket), "/run/wyvern/wyvernd.sock");
+	snprintf(cfg->pmd_lcores, sizeof(cfg->pmd_lcores), "1");
+	lc_config_defaults(&cfg->lc);
+}
+
+int ctrl_config_eal_arg(struct ctrl_config *cfg, const char *arg)
+{
+	if (cfg->eal_argc >= CTRL_MAX_EAL_ARGS - 1)
+		return -E2BIG;
+	cfg->eal_argv[cfg->eal_argc] = strdup(arg);
+	if (cfg->eal_argv[cfg->eal_argc] == NULL)
+		return -ENOMEM;
+	cfg->eal_argc++;
+	return 0;
+}
+
+void ctrl_config_free(struct ctrl_config *cfg)
+{
+	for (int i = 0; i < cfg->eal_argc; i++)
+		free(cfg->eal_argv[i]);
+	cfg->eal_argc = 0;
+}
+
+int ctrl_parse_lcores(const char *s, unsigned *out, unsigned max)
+{
+	unsigned n = 0;
+	const char *p = s;
+	while (*p) {
+		char *e;
+		long a = strtol(p, &e, 10), b;
+		if (e == p || a < 0 || a >= 1024)
+			return -EINVAL;
+		b = a;
+		if (*e == '-') {
+			p = e + 1;
+			b = strtol(p, &e, 10);
+			if (e == p || b < a || b >= 1024)
+				return -EINVAL;
+		}
+		for (long i = a; i <= b; i++) {
+			if (n >= max)
+				return -EINVAL;
+			out[n++] = (unsigned)i;
+		}
+		if (*e == ',')
+			e++;
+		else if (*e != 0)
+			return -EINVAL;
+		p = e;
+	}
+	return n ? (int)n : -EINVAL;
+}
+
+static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *e;
+	errno = 0;
+	unsigned long x = strtoul(v, &e, 0);
+	if (errno || e == v || *trim(e) != 0 || v[0] == '-' || x < min || x > max)
+		return -EINVAL;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+#define U32(sec, key, min, max, dst)                                                       \
+	do {                                                                               \
+		uint32_t v_;                                                               \
+		if (parse_u32(val, min, max, &v_) < 0) {                                   \
+			char r_[64];                                                       \
+			snprintf(r_, sizeof(r_), "%u..%u", (unsigned)(min), (unsigned)(max));\
+			return fail(c, line_of(c, sec, key), "%s must be an integer in %s", \
+				    key, r_);                                              \
+		}                                                                          \
+		dst = v_;                                                                  \
+	} while (0)
+
+static int split_args(struct ctrl_config *cfg, const char *s)
+{
+	char *dup = strdup(s), *save = NULL;
+	if (dup == NULL)
+		return -ENOMEM;
+	int rc = 0;
+	for (char *t = strtok_r(dup, " \t", &save); t && rc == 0; t = strtok_r(NULL, " \t", &save))
+		rc = ctrl_config_eal_arg(cfg, t);
+	free(dup);
+	return rc;
+}
+
+static int load_eal(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
+{
+	int n = rte_cfgfile_section_num_entries(f, "eal");
+	struct rte_cfgfile_entry e[32];
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, "eal", NULL), "too many keys in [eal]%s%s", "", "");
+	rte_cfgfile_section_entries(f, "eal", e, n);
+	for (int i = 0; i < n; i++) {
+		const char *k = e[i].name, *val = e[i].value;
+		int ln = line_of(c, "eal", k), rc = 0;
+		if (strcmp(k, "args") == 0) {
+			rc = split_args(cfg, val);
+		} else if (strcmp(k, "lcores") == 0) {
+			rc = ctrl_config_eal_arg(cfg, "-l");
+			if (rc == 0)
+				rc = ctrl_config_eal_arg(cfg, val);
+		} else if (strcmp(k, "file-prefix") == 0) {
+			rc = ctrl_config_eal_arg(cfg, "--file-prefix");
+			if (rc == 0)
+				rc = ctrl_config_eal_arg(cfg, val);
+		} else if (strcmp(k, "memory-mb") == 0) {
+			uint32_t mb;
+			U32("eal", "memory-mb", 64, 1 << 20, mb);
+			char b[16];
+			snprintf(b, sizeof(b), "%u", mb);
+			rc = ctrl_config_eal_arg(cfg, "-m");
+			if (rc == 0)
+				rc = ctrl_config_eal_arg(cfg, b);
+		} else if (strcmp(k, "hugepages") == 0) {
+			if (strcmp(val, "no") == 0)
+				rc = ctrl_config_eal_arg(cfg, "--no-huge");
+			else if (strcmp(val, "yes") != 0)
+				return fail(c, ln, "hugepages must be yes or no, not '%s'%s", val, "");
+		} else {
+			return fail(c, ln, "unknown key '%s' in [eal]%s", k, "");
+		}
+		if (rc < 0)
+			return fail(c, ln, "too many EAL arguments%s%s", "", "");
+	}
+	return 0;
+}
+
+static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
+{
+	int n = rte_cfgfile_section_num_entries(f, "dp");
+	struct rte_cfgfile_entry e[32];
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, "dp", NULL), "too many keys in [dp]%s%s", "", "");
+	rte_cfgfile_section_entries(f, "dp", e, n);
+	struct dp_config *d = &cfg->dp;
+	for (int i = 0; i < n; i++) {
+		const char *k = e[i].name, *val = e[i].value;
+		if (strcmp(k, "pmd-lcores") == 0) {
+			unsigned tmp[DP_MAX_PMDS];
+			if (ctrl_parse_lcores(val, tmp, DP_MAX_PMDS) < 0)
+				return fail(c, line_of(c, "dp", k),
+					    "pmd-lcores '%s' is not a list like 1,2-3 (max %s)", val,
+					    "16 lcores");
+			snprintf(cfg->pmd_lcores, sizeof(cfg->pmd_lcores), "%s", val);
+		} else if (strcmp(k, "idle-sleep-max-us") == 0) {
+			U32("dp", "idle-sleep-max-us", 0, 1000000, d->idle_sleep_max_us);
+		} else if (strcmp(k, "mbufs") == 0) {
+			U32("dp", "mbufs", 1024, 1u << 24, d->n_mbufs);
+		} else if (strcmp(k, "emc-entries") == 0) {
+			U32("dp", "emc-entries", 2, 1u << 20, d->emc_entries);
+			if (d->emc_entries & (d->emc_entries - 1))
+				return fail(c, line_of(c, "dp", k),
+					    "emc-entries must be a power of two, not %s%s", val, "");
+		} else if (strcmp(k, "emc-insert-inv-prob") == 0) {
+			U32("dp", "emc-insert-inv-prob", 0, 1u << 20, d->emc_insert_inv_prob);
+		} else if (strcmp(k, "megaflows-max") == 0) {
+			U32("dp", "megaflows-max", 16, 1u << 22, d->megaflows_max);
+		} else if (strcmp(k, "punt-rate-pps") == 0) {
+			U32("dp", "punt-rate-pps", 1, 1u << 24, d->punt_rate_pps);
+		} else if (strcmp(k, "punt-burst") == 0) {
+			U32("dp", "punt-burst", 1, 1u << 20, d->punt_burst);
+		} else {
+			return fail(c, line_of(c, "dp", k), "unknown key '%s' in [dp]%s", k, "");
+		}
+	}
+	return 0;
+}
+
+static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
+		     struct ctrl_config *cfg)
+{
+	const char *name = sec + strlen("port.");
+	int ln = line_of(c, sec, NULL);
+	if (*name == 0 || strlen(name) >= DP_NAME_LEN)
+		return fail(c, ln, "port section [%s] needs a name of 1..63 characters%s", sec, "");
+	if (cfg->n_ports >= DP_MAX_PORTS)
+		return fail(c, ln, "too many ports (max %s)%s", "64", "");
+	struct ctrl_port_cfg *p = &cfg->ports[cfg->n_ports];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->opts.n_rxq = 1;
+	p->opts.pmd_lcore = -1;
+	int n = rte_cfgfile_section_num_entries(f, sec);
+	struct rte_cfgfile_entry e[16];
+	if (n > (int)RTE_DIM(e))
+		return fail(c, ln, "too many keys in [%s]%s", sec, "");
+	rte_cfgfile_section_entries(f, sec, e, n);
+	for (int i = 0; i < n; i++) {
+		const char *k = e[i].name, *val = e[i].value;
+		uint32_t v;
+		if (strcmp(k, "devargs") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(p->devargs))
+				return fail(c, line_of(c, sec, k), "devargs empty or too long%s%s",
+					    "", "");
+			snprintf(p->devargs, sizeof(p->devargs), "%s", val);
+		} else if (strcmp(k, "rxqs") == 0) {
+			U32(sec, "rxqs", 1, 64, v);
+			p->opts.n_rxq = (uint16_t)v;
+		} else if (strcmp(k, "pmd") == 0) {
+			U32(sec, "pmd", 0, 1023, v);
+			p->opts.pmd_lcore = (int)v;
+		} else if (strcmp(k, "mtu") == 0) {
+			U32(sec, "mtu", 68, 9600, v);
+			p->opts.mtu = (uint16_t)v;
+		} else if (strcmp(k, "iface-id") == 0) {
+			snprintf(p->iface_id, sizeof(p->iface_id), "%s", val);
+		} else {
+			return fail(c, line_of(c, sec, k), "unknown key '%s' in [%s]", k, sec);
+		}
+	}
+	if (p->devargs[0] == 0)
+		return fail(c, ln, "[%s] has no devargs%s", sec, "");
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		if (strcmp(cfg->ports[i].name, p->name) == 0)
+			return fail(c, ln, "port '%s' defined twice%s", p->name, "");
+	cfg->n_ports++;
+	return 0;
+}
+
+static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
+{
+	int n = rte_cfgfile_section_num_entries(f, "ctrl");
+	struct rte_cfgfile_entry e[16];
+	struct lc_config *l = &cfg->lc;
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, "ctrl", NULL), "too many keys in [ctrl]%s%s", "", "");
+	rte_cfgfile_section_entries(f, "ctrl", e, n);
+	for (int i = 0; i < n; i++) {
+		const char *k = e[i].name, *val = e[i].value;
+		int ln = line_of(c, "ctrl", k);
+		if (strcmp(k, "db") == 0) {
+			if ((strncmp(val, "rocksdb:", 8) != 0 || val[8] == 0) &&
+			    (strncmp(val, "etcd://", 7) != 0 || val[7] == 0))
+				return fail(c, ln, "db must be rocksdb:/PATH or etcd://HOST:PORT[,...], "
+					    "not '%s'%s", val, "");
+			if (strlen(val) >= sizeof(l->db_url))
+				return fail(c, ln, "db URL too long%s%s", "", "");
+			snprintf(l->db_url, sizeof(l->db_url), "%s", val);
+		} else if (strcmp(k, "chassis") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->chassis))
+				return fail(c, ln, "chassis must be 1..63 characters%s%s", "", "");
+			snprintf(l->chassis, sizeof(l->chassis), "%s", val);
+		} else if (strcmp(k, "vtep-ip") == 0) {
+			struct in_addr a;
+			if (inet_pton(AF_INET, val, &a) != 1)
+				return fail(c, ln, "vtep-ip '%s' is not an IPv4 address%s", val, "");
+			snprintf(l->vtep_ip, sizeof(l->vtep_ip), "%s", val);
+		} else if (strcmp(k, "encap") == 0) {
+			char tmp[64], *save = NULL;
+			unsigned cnt = 0;
+			if (strlen(val) >= sizeof(tmp))
+				return fail(c, ln, "encap too long%s%s", "", "");
+			snprintf(tmp, sizeof(tmp), "%s", val);
+			for (char *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+				if (strcmp(t, "vxlan") != 0 && strcmp(t, "geneve") != 0)
+					return fail(c, ln, "encap '%s' is not vxlan or geneve%s", t,
+						    "");
+				cnt++;
+			}
+			if (cnt == 0)
+				return fail(c, ln, "encap must list vxlan and/or geneve%s%s", "", "");
+			snprintf(l->encap, sizeof(l->encap), "%s", val);
+		} else if (strcmp(k, "uplink") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->uplink))
+				return fail(c, ln, "uplink must name a [port.NAME]%s%s", "", "");
+			snprintf(l->uplink, sizeof(l->uplink), "%s", val);
+		} else if (strcmp(k, "physnet") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->physnet))
+				return fail(c, ln, "physnet must be 1..63 characters%s%s", "", "");
+			snprintf(l->physnet, sizeof(l->physnet), "%s", val);
+		} else if (strcmp(k, "underlay-mtu") == 0) {
+			char *end;
+			unsigned long v = strtoul(val, &end, 10);
+			if (*val == 0 || *end || v < 576 || v > 9600)
+				return fail(c, ln, "underlay-mtu must be 576..9600, not '%s'%s", val, "");
+			l->underlay_mtu = (unsigned)v;
+		} else if (strcmp(k, "replica") == 0) {
+			if (val[0] != '/' || strlen(val) >= sizeof(l->replica))
+				return fail(c, ln, "replica must be an absolute directory path%s%s", "",
+					    "");
+			snprintf(l->replica, sizeof(l->replica), "%s", val);
+		} else {
+			return fail(c, ln, "unknown key '%s' in [ctrl]%s", k, "");
+		}
+	}
+	return 0;
+}
+
+int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -ENOMEM;
+	c->path = path;
+	c->err = err;
+	c->errlen = errlen;
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	int rc = scan(c);
+	struct rte_cfgfile *f = NULL;
+	if (rc < 0)
+		goto out;
+	f = rte_cfgfile_load(path, CFG_FLAG_EMPTY_VALUES);
+	if (f == NULL) {
+		rc = fail(c, 0, "cannot be parsed%s%s", "", "");
+		goto out;
+	}
+	int ns = rte_cfgfile_num_sections(f, NULL, 0);
+	for (int i = 0; i < ns && rc == 0; i++) {
+		char sec[CFG_NAME_LEN];
+		if (rte_cfgfile_section_entries_by_index(f, i, sec, NULL, 0) < 0)
+			continue;
+		if (strcmp(sec, "eal") == 0)
+			rc = load_eal(c, f, cfg);
+		else if (strcmp(sec, "dp") == 0)
+			rc = load_dp(c, f, cfg);
+		else if (strcmp(sec, "mgmt") == 0) {
+			const char *s = rte_cfgfile_get_entry(f, "mgmt", "socket");
+			int n = rte_cfgfile_section_num_entries(f, "mgmt");
+			if (n != (s ? 1 : 0))
+				rc = fail(c, line_of(c, "mgmt", NULL),
+					  "[mgmt] knows only the key 'socket'%s%s", "", "");
+			else if (s && (s[0] == 0 || strlen(s) >= sizeof(cfg->socket)))
+				rc = fail(c, line_of(c, "mgmt", "socket"),
+					  "socket path empty or longer than %s%s", "107", "");
+			else if (s)
+				snprintf(cfg->socket, sizeof(cfg->socket), "%s", s);
+		} else if (strncmp(sec, "port.", 5) == 0)
+			rc = load_port(c, f, sec, cfg);
+		else if (strcmp(sec, "ctrl") == 0)
+			rc = load_ctrl(c, f, cfg);
+		else
+			rc = fail(c, line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
+	}
+	if (rc == 0 && cfg->lc.uplink[0]) {
+		bool found = false;
+		for (unsigned i = 0; i < cfg->n_ports; i++)
+			found |= strcmp(cfg->ports[i].name, cfg->lc.uplink) == 0;
+		if (!found)
+			rc = fail(c, line_of(c, "ctrl", "uplink"), "uplink '%s' is no [port.%s]",
+				  cfg->lc.uplink, cfg->lc.uplink);
+		else if (strcmp(cfg->lc.vtep_ip, "0.0.0.0") == 0 || cfg->lc.vtep_ip[0] == 0)
+			rc = fail(c, line_of(c, "ctrl", "uplink"),
+				  "an uplink needs vtep-ip (this chassis' VTEP address)%s%s", "", "");
+	}
+	lc_config_finish(&cfg->lc);
+out:
+	if (f)
+		rte_cfgfile_close(f);
+	free(c);
+	return rc;
+}

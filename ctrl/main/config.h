@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/main/config.h — wyvernd's INI configuration (rte_cfgfile) and command line.
+ * Every key is documented in conf/wyvernd.conf.  Main thread only, before
+ * and right after rte_eal_init().
+ */
+#ifndef WYV_CTRL_CONFIG_H
+#define WYV_CTRL_CONFIG_H
+
+#include <stdbool.h>
+#include "dp.h"
+#include "lc.h"
+
+#define CTRL_MAX_EAL_ARGS 64
+
+struct ctrl_port_cfg {
+	char name[DP_NAME_LEN];
+	char devargs[256];
+	char iface_id[64];
+	struct dp_port_opts opts;
+};
+
+struct ctrl_config {
+	char path[256];
+	/* EAL */
+	char *eal_argv[CTRL_MAX_EAL_ARGS];
+	int eal_argc;
+	/* datapath */
+	struct dp_config dp;
+	char pmd_lcores[64];
+	/* management */
+	char socket[108];
+	/* ports */
+	unsigned n_ports;
+	struct ctrl_port_cfg ports[DP_MAX_PORTS];
+	/* local controller ([ctrl]); lc.db_url "" = disabled */
+	struct lc_config lc;
+};
+
+/* Load path into cfg (defaults first).  On error returns -EINVAL and writes
+ * "FILE:LINE: reason" into err. */
+int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_t errlen);
+void ctrl_config_defaults(struct ctrl_config *cfg);
+/* Parse "1,3-5" into lcores; returns count or -EINVAL. */
+int ctrl_parse_lcores(const char *s, unsigned *out, unsigned max);
+/* Add one EAL argument (copied). -E2BIG when full. */
+int ctrl_config_eal_arg(struct ctrl_config *cfg, const char *arg);
+void ctrl_config_free(struct ctrl_config *cfg);
+
+#endif

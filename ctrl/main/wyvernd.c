@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/main/wyvernd.c — the wyvern daemon: reads its configuration, starts EAL,
+ * brings up the datapath and its ports, launches PMD threads, then serves
+ * the management socket on the main lcore until SIGINT/SIGTERM.  With a
+ * [ctrl] db the local controller (lc.h) fills the tables; its events are
+ * applied on this same main lcore (ctrl_poll).
+ *
+ *   wyvernd [-c FILE] [-s SOCKET] [--port NAME=DEVARGS]... [--pmd-lcores LIST]
+ *           [--idle-sleep-max-us N] [--check-config] [-- EAL ARGS...]
+ *
+ * EAL arguments come from the config's [eal] section first, then from the
+ * command line after "--" (so the command line wins where EAL takes the last
+ * value).  Without -l/--lcores, lcores "0,<pmd-lcores>" are used.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "app_dhcp.h"
+#include "app_icmp.h"
+#include "app_underlay.h"
+#include "ctrl.h"
+#include "lc.h"
+#include "punt.h"
+#include "telemetry.h"
+
+static struct ctrl g_ctrl = { .listen_fd = -1 };
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_ctrl.stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: wyvernd [-c FILE] [-s SOCKET] [--port NAME=DEVARGS]... [--pmd-lcores LIST]\n"
+		"               [--idle-sleep-max-us N] [--check-config] [-- EAL ARGS...]\n"
+		"  -c FILE              INI configuration (see conf/wyvernd.conf)\n"
+		"  -s SOCKET            management socket (default /run/wyvern/wyvernd.sock)\n"
+		"  --port NAME=DEVARGS  add a dp port, e.g. vm1=net_tap0,iface=wyv-vm1\n"
+		"  --pmd-lcores LIST    lcores running PMD threads, e.g. 1 or 1-2\n"
+		"  --idle-sleep-max-us N  idle back-off cap in microseconds (0: busy poll)\n"
+		"  --check-config       validate the configuration and exit\n");
+}
+
+static bool has_lcores(const struct ctrl_config *cfg)
+{
+	for (int i = 0; i < cfg->eal_argc; i++)
+		if (strcmp(cfg->eal_argv[i], "-l") == 0 || strcmp(cfg->eal_argv[i], "-c") == 0 ||
+		    strncmp(cfg->eal_argv[i], "--lcores", 8) == 0)
+			return true;
+	return false;
+}
+
+static int add_cli_port(struct ctrl_config *cfg, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	if (eq == NULL || eq == spec || eq[1] == 0 || (size_t)(eq - spec) >= DP_NAME_LEN ||
+	    cfg->n_ports >= DP_MAX_PORTS)
+		return -EINVAL;
+	struct ctrl_port_cfg *p = &cfg->ports[cfg->n_ports++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->name, spec, (size_t)(eq - spec));
+	snprintf(p->devargs, sizeof(p->devargs), "%s", eq + 1);
+	p->opts.n_rxq = 1;
+	p->opts.pmd_lcore = -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct ctrl_config cfg;
+	const char *conf = NULL, *sock = NULL, *pmd_lcores = NULL;
+	long idle = -1;
+	bool check = false;
+	char err[512];
+	int i, rc = 1;
+
+	ctrl_config_defaults(&cfg);
+	/* options for wyvernd itself come before "--" */
+	static const char *const cli_ports_sentinel = NULL;
+	(void)cli_ports_sentinel;
+	char *cli_ports[DP_MAX_PORTS];
+	int n_cli_ports = 0;
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--check-config") == 0) {
+			check = true;
+		} else if (v == NULL) {
+			fprintf(stderr, "wyvernd: %s needs a value\n", a);
+			usage(stderr);
+			return 2;
+		} else if (strcmp(a, "-c") == 0) {
+			conf = v, i++;
+		} else if (strcmp(a, "-s") == 0) {
+			sock = v, i++;
+		} else if (strcmp(a, "--port") == 0) {
+			if (n_cli_ports >= DP_MAX_PORTS)
+				return 2;
+			cli_ports[n_cli_ports++] = argv[++i];
+		} else if (strcmp(a, "--pmd-lcores") == 0) {
+			pmd_lcores = v, i++;
+		} else if (strcmp(a, "--idle-sleep-max-us") == 0) {
+			char *e;
+			idle = strtol(v, &e, 10);
+			if (*e || idle < 0 || idle > 1000000) {
+				fprintf(stderr, "wyvernd: bad --idle-sleep-max-us '%s'\n", v);
+				return 2;
+			}
+			i++;
+		} else {
+			fprintf(stderr, "wyvernd: unknown option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (conf && ctrl_config_load(&cfg, conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "wyvernd: %s\n", err);
+		return 2;
+	}
+	for (int k = 0; k < n_cli_ports; k++)
+		if (add_cli_port(&cfg, cli_ports[k]) < 0) {
+			fprintf(stderr, "wyvernd: bad --port '%s' (want NAME=DEVARGS)\n", cli_ports[k]);
+			return 2;
+		}
+	if (sock)
+		snprintf(cfg.socket, sizeof(cfg.socket), "%s", sock);
+	if (pmd_lcores)
+		snprintf(cfg.pmd_lcores, sizeof(cfg.pmd_lcores), "%s", pmd_lcores);
+	if (idle >= 0)
+		cfg.dp.idle_sleep_max_us = (uint32_t)idle;
+	int np = ctrl_parse_lcores(cfg.pmd_lcores, cfg.dp.pmd_lcores, DP_MAX_PMDS);
+	if (np <= 0) {
+		fprintf(stderr, "wyvernd: bad pmd lcores '%s'\n", cfg.pmd_lcores);
+		return 2;
+	}
+	cfg.dp.n_pmds = (unsigned)np;
+	for (int k = 0; k < np; k++)
+		if (cfg.dp.pmd_lcores[k] == 0) {
+			fprintf(stderr, "wyvernd: lcore 0 is the control thread, not a PMD\n");
+			return 2;
+		}
+	if (check) {
+		printf("wyvernd: configuration OK (%u ports, %d PMDs, controller %s)\n",
+		       cfg.n_ports, np, cfg.lc.db_url[0] ? cfg.lc.db_url : "disabled");
+		return 0;
+	}
+
+	/* EAL argv: argv[0], config's [eal], command line after "--" */
+	char *eal[CTRL_MAX_EAL_ARGS * 2];
+	int ne = 0;
+	eal[ne++] = argv[0];
+	for (; i + 1 < argc && ne < CTRL_MAX_EAL_ARGS; i++)
+		ctrl_config_eal_arg(&cfg, argv[i + 1]);
+	if (!has_lcores(&cfg)) {
+		char l[80];
+		snprintf(l, sizeof(l), "0,%s", cfg.pmd_lcores);
+		ctrl_config_eal_arg(&cfg, "-l");
+		ctrl_config_eal_arg(&cfg, l);
+	}
+	for (int k = 0; k < cfg.eal_argc; k++)
+		eal[ne++] = cfg.eal_argv[k];
+	eal[ne] = NULL;
+	if (rte_eal_init(ne, eal) < 0) {
+		fprintf(stderr, "wyvernd: EAL init failed: %s\n", rte_strerror(rte_errno));
+		ctrl_config_free(&cfg);
+		return 1;
+	}
+	struct ctrl *c = &g_ctrl;
+	c->cfg = &cfg;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	c->dp = dp_create(&cfg.dp);
+	if (c->dp == NULL) {
+		fprintf(stderr, "wyvernd: datapath: %s\n", rte_strerror(rte_errno));
+		goto out;
+	}
+	for (unsigned k = 0; k < cfg.n_ports; k++) {
+		const struct ctrl_port_cfg *p = &cfg.ports[k];
+		int id = dp_port_add(c->dp, p->name, p->devargs, &p->opts);
+		if (id < 0) {
+			fprintf(stderr, "wyvernd: port %s (%s): %s\n", p->name, p->devargs,
+				strerror(-id));
+			goto out;
+		}
+		printf("wyvernd: port %s is dp port %d (%s)\n", p->name, id, p->devargs);
+	}
+	if (cfg.lc.db_url[0]) {
+		/* the local controller: compiles its replica now, then syncs with
+		 * the central db in the background (see ctrl/DESIGN.md) */
+		c->lc = lc_create(&cfg.lc, dp_tables(c->dp));
+		if (c->lc == NULL) {
+			fprintf(stderr, "wyvernd: controller: %s\n", strerror(errno));
+			goto out;
+		}
+		for (unsigned k = 0; k < cfg.n_ports; k++) {
+			int id = dp_port_by_name(c->dp, cfg.ports[k].name);
+			if (cfg.ports[k].iface_id[0] && id >= 0)
+				lc_set_iface(c->lc, cfg.ports[k].iface_id, (uint16_t)id);
+		}
+		if ((rc = lc_start(c->lc)) < 0) {
+			fprintf(stderr, "wyvernd: controller replica %s: %s\n",
+				lc_get_config(c->lc)->replica, strerror(-rc));
+			rc = 1;
+			goto out;
+		}
+		printf("wyvernd: controller: chassis %s, db %s, replica %s\n", cfg.lc.chassis,
+		       cfg.lc.db_url, lc_get_config(c->lc)->replica);
+	}
+	if ((rc = dp_start(c->dp)) < 0) {
+		fprintf(stderr, "wyvernd: cannot start PMDs: %s\n", strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	if ((rc = ctrl_mgmt_open(c, cfg.socket)) < 0) {
+		fprintf(stderr, "wyvernd: socket %s: %s\n", cfg.socket, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	ctrl_telemetry_register(c);
+	app_dhcp_register(c);
+	app_icmp_register(c);
+	if ((rc = app_underlay_register(c)) < 0) {
+		fprintf(stderr, "wyvernd: overlay on uplink %s: %s\n", cfg.lc.uplink, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	printf("wyvernd: ready: %u ports, %u PMD(s) on lcores %s, socket %s\n", cfg.n_ports,
+	       cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
+	fflush(stdout);
+	while (!c->stop) {
+		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts */
+		app_icmp_tick(c);    /* periodic router advertisements */
+		app_underlay_tick(c); /* resolve remote VTEPs */
+	}
+	printf("wyvernd: shutting down\n");
+	rc = 0;
+out:
+	ctrl_mgmt_close(c, cfg.socket);
+	ctrl_telemetry_unregister();
+	app_dhcp_unregister();
+	app_icmp_unregister();
+	app_underlay_unregister();
+	lc_destroy(c->lc);
+	c->lc = NULL;
+	dp_destroy(c->dp);
+	c->dp = NULL;
+	rte_eal_cleanup();
+	ctrl_config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/mgmt/cmd_lc.c — `wyctl show ctrl` and `wyctl show replica`: the local
+ * controller's state and replica (the main loop's wait is ctrl_poll() in
+ * ctrl/main/loop.c).  Control thread only.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctrl.h"
+#include "lc.h"
+#include "mdl.h"
+
+static int bad_cb(const char *key, const char *why, void *arg)
+{
+	struct ctrl_reply *r = arg;
+	json_array_append_new(json_object_get(r->result, "skipped"),
+			      json_pack("{s:s,s:s}", "key", key, "reason", why));
+	reply_printf(r, "  skipped %s: %s\n", key, why);
+	return 0;
+}
+
+int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	if (argc)
+		return reply_error(r, true, "unexpected argument");
+	if (c->lc == NULL) {
+		json_object_set_new(r->result, "enabled", json_false());
+		reply_printf(r, "controller: disabled (no [ctrl] db in the configuration)\n");
+		return 0;
+	}
+	struct lc_stats st;
+	const struct lc_config *cfg = lc_get_config(c->lc);
+	lc_get_stats(c->lc, &st);
+	json_t *held = json_object();
+	unsigned total = 0;
+	for (int t = 0; t < MDL_N_TYPES && t < 8; t++) {
+		json_object_set_new(held, mdl_type_name((enum mdl_type)t), json_integer(st.held[t]));
+		total += st.held[t];
+	}
+	json_t *o = r->result;
+	json_object_set_new(o, "enabled", json_true());
+	json_object_set_new(o, "chassis", json_string(cfg->chassis));
+	json_object_set_new(o, "vtep_ip", json_string(cfg->vtep_ip));
+	json_object_set_new(o, "encap", json_string(cfg->encap));
+	json_object_set_new(o, "db", json_string(cfg->db_url));
+	json_object_set_new(o, "replica", json_string(cfg->replica));
+	json_object_set_new(o, "connected", json_boolean(st.connected));
+	json_object_set_new(o, "last_error", json_string(st.last_error));
+	json_object_set_new(o, "applied_revision", json_integer((json_int_t)st.applied_revision));
+	json_object_set_new(o, "held", held);
+	json_object_set_new(o, "held_total", json_integer(total));
+	json_object_set_new(o, "indexed", json_integer(st.n_index));
+	json_object_set_new(o, "local_ports", json_integer(st.n_local_ports));
+	json_object_set_new(o, "syncs", json_integer((json_int_t)st.syncs));
+	json_object_set_new(o, "resyncs", json_integer((json_int_t)st.resyncs));
+	json_object_set_new(o, "events_applied", json_integer((json_int_t)st.events_applied));
+	json_object_set_new(o, "events_ignored", json_integer((json_int_t)st.events_ignored));
+	json_object_set_new(o, "bad_total", json_integer((json_int_t)st.bad_total));
+	json_object_set_new(o, "bad_now", json_integer(st.n_bad));
+	json_object_set_new(o, "table_ops", json_integer((json_int_t)st.table_ops));
+	json_object_set_new(o, "table_errors", json_integer((json_int_t)st.table_errors));
+	json_object_set_new(o, "replica_txns", json_integer((json_int_t)st.replica_txns));
+	json_object_set_new(o, "replica_errors", json_integer((json_int_t)st.replica_errors));
+	json_object_set_new(o, "skipped", json_array());
+
+	reply_printf(r, "chassis:          %s (vtep %s, encap %s)\n", cfg->chassis, cfg->vtep_ip,
+		     cfg->encap);
+	reply_printf(r, "db:               %s (%s)%s%s\n", cfg->db_url,
+		     st.connected ? "connected" : "not connected", st.last_error[0] ? ": " : "",
+		     st.last_error);
+	reply_printf(r, "replica:          %s\n", cfg->replica);
+	reply_printf(r, "applied revision: %llu\n", (unsigned long long)st.applied_revision);
+	reply_printf(r, "held:             %u (", total);
+	for (int t = 0; t < MDL_N_TYPES && t < 8; t++)
+		reply_printf(r, "%s%s %u", t ? ", " : "", mdl_type_name((enum mdl_type)t),
+			     st.held[t]);
+	reply_printf(r, ")\nindexed objects:  %u\nlocal ports:      %u\n", st.n_index,
+		     st.n_local_ports);
+	reply_printf(r, "syncs:            %llu (resyncs %llu)\n", (unsigned long long)st.syncs,
+		     (unsigned long long)st.resyncs);
+	reply_printf(r, "events:           %llu applied, %llu ignored\n",
+		     (unsigned long long)st.events_applied, (unsigned long long)st.events_ignored);
+	reply_printf(r, "table ops:        %llu (%llu errors)\n", (unsigned long long)st.table_ops,
+		     (unsigned long long)st.table_errors);
+	reply_printf(r, "replica txns:     %llu (%llu errors)\n",
+		     (unsigned long long)st.replica_txns, (unsigned long long)st.replica_errors);
+	reply_printf(r, "bad objects:      %u now, %llu total\n", st.n_bad,
+		     (unsigned long long)st.bad_total);
+	lc_foreach_bad(c->lc, bad_cb, r);
+	return 0;
+}
+
+static int rep_cb(const char *key, uint64_t version, void *arg)
+{
+	struct ctrl_reply *r = arg;
+	json_array_append_new(json_object_get(r->result, "keys"),
+			      json_pack("{s:s,s:I}", "key", key, "version", (json_int_t)version));
+	reply_printf(r, "%-60s %llu\n", key, (unsigned long long)version);
+	return 0;
+}
+
+int cmd_show_replica(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	if (argc)
+		return reply_error(r, true, "unexpected argument");
+	if (c->lc == NULL)
+		return reply_error(r, false, "controller disabled (no [ctrl] db)");
+	json_object_set_new(r->result, "replica", json_string(lc_get_config(c->lc)->replica));
+	json_object_set_new(r->result, "keys", json_array());
+	reply_printf(r, "%-60s %s\n", "key", "version");
+	int rc = lc_replica_foreach(c->lc, rep_cb, r);
+	if (rc < 0)
+		return reply_error(r, false, "replica: %s", strerror(-rc));
+	return 0;
+}

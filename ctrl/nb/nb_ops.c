@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/nb/nb_ops.c — `wyctl TYPE create|list|show|update|delete`: the
+ * northbound write path without wyvernd (see nb_ops.h).
+ *
+ * create/update build the object's JSON from the options (nb_ops_opts.c),
+ * decode it with model/ and hand it to the adapter in db/, which validates
+ * and commits in one transaction.  Updates are read-modify-write with a
+ * compare-and-swap on the object's mod_revision, retried on a conflict.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mdl_addr.h"
+#include "nb_ops.h"
+#include "nb_ops_priv.h"
+
+/* Where a command writes: set for each command (wyctl's main thread, or
+ * wyvernd's control thread — one command at a time in either). */
+static FILE *nb_out, *nb_err;
+
+
+#define NB_DEFAULT_URL "rocksdb:/var/lib/wyvern/db"
+#define NB_UPDATE_TRIES 5
+
+enum nb_verb { V_CREATE, V_LIST, V_SHOW, V_UPDATE, V_DELETE, N_VERBS };
+
+static const char *const verbs[N_VERBS] = { "create", "list", "show", "update", "delete" };
+
+struct nb_arg {
+	const struct nb_opt *opt;
+	const char *val;
+};
+
+int nb_usage_err(struct nb_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	c->usage = true;
+	return -EINVAL;
+}
+
+int nb_fail(struct nb_ctx *c, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static const struct nb_kind *kind_find(const char *cli)
+{
+	const struct nb_kind *k;
+
+	for (k = nb_kinds; k->cli; k++)
+		if (!strcmp(k->cli, cli))
+			return k;
+	return NULL;
+}
+
+static int verb_find(const char *s)
+{
+	int v;
+
+	for (v = 0; v < N_VERBS; v++)
+		if (!strcmp(verbs[v], s))
+			return v;
+	return -1;
+}
+
+bool wyctl_nb_is_cmd(int argc, char **argv)
+{
+	return argc >= 2 && kind_find(argv[0]) && verb_find(argv[1]) >= 0;
+}
+
+static const char *obj_name(const struct mdl_hdr *h)
+{
+	switch (h->type) {
+	case MDL_NETWORK:
+		return ((const struct mdl_network *)h)->name;
+	case MDL_SUBNET:
+		return ((const struct mdl_subnet *)h)->name;
+	case MDL_PORT:
+		return ((const struct mdl_port *)h)->name;
+	case MDL_ROUTER:
+		return ((const struct mdl_router *)h)->name;
+	case MDL_SECURITY_GROUP:
+		return ((const struct mdl_security_group *)h)->name;
+	default:
+		return "";
+	}
+}
+
+int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg, char id[MDL_ID_SIZE])
+{
+	const struct nb_kind *k = nb_kind_of(type);
+	const char *what = k ? k->cli : mdl_type_name(type);
+	struct mdl_hdr **objs, *h;
+	size_t n, i, hits = 0;
+	char list[512] = "";
+	int rc;
+
+	if (mdl_uuid_valid(arg)) {
+		rc = nb_get(c->db, type, arg, &h, NULL);
+		if (!rc) {
+			snprintf(id, MDL_ID_SIZE, "%s", h->id);
+			mdl_obj_free(h);
+			return 0;
+		}
+		if (rc != -ENOENT)
+			return rc;
+	}
+	rc = nb_list(c->db, type, &objs, &n);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (strcmp(obj_name(objs[i]), arg))
+			continue;
+		if (!hits++)
+			snprintf(id, MDL_ID_SIZE, "%s", objs[i]->id);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 hits > 1 ? ", " : "", objs[i]->id);
+	}
+	nb_list_free(objs, n);
+	if (hits == 1)
+		return 0;
+	if (!hits)
+		return nb_fail(c, -ENOENT, "no %s with id or name '%s'", what, arg);
+	return nb_fail(c, -EINVAL, "%s name '%s' is ambiguous (%zu matches: %s); use an id",
+		       what, arg, hits, list);
+}
+
+/* ---- output ---- */
+
+static void print_json(json_t *j)
+{
+	json_dumpf(j, nb_out, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', nb_out);
+}
+
+/* A value inside a list element or nested object. */
+static void put_inner(FILE *f, json_t *v)
+{
+	char *s;
+
+	if (json_is_string(v)) {
+		fputs(json_string_value(v), f);
+	} else if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
+		fputs(s, f);
+		free(s);
+	}
+}
+
+/* key=value pairs of an object, null members left out. */
+static void put_members(FILE *f, json_t *o)
+{
+	const char *key;
+	bool first = true;
+	json_t *v;
+
+	json_object_foreach(o, key, v) {
+		if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+			continue;
+		fprintf(f, "%s%s=", first ? "" : ", ", key);
+		put_inner(f, v);
+		first = false;
+	}
+}
+
+/* "field  value" lines; a list of objects takes one line per element. */
+static void print_fields(json_t *j)
+{
+	const char *key;
+	size_t w = 0, i;
+	json_t *v, *e;
+
+	json_object_foreach(j, key, v)
+		if (strlen(key) > w)
+			w = strlen(key);
+	json_object_foreach(j, key, v) {
+		fprintf(nb_out, "%-*s  ", (int)w, key);
+		if (json_is_null(v) || (json_is_array(v) && !json_array_size(v))) {
+			fputs("-", nb_out);
+		} else if (json_is_object(v)) {
+			put_members(nb_out, v);
+		} else if (json_is_array(v)) {
+			json_array_foreach(v, i, e) {
+				if (i)
+					fprintf(nb_out, json_is_object(e) ? "\n%-*s  " : ",", (int)w, "");
+				if (json_is_object(e))
+					put_members(nb_out, e);
+				else
+					put_inner(nb_out, e);
+			}
+		} else {
+			put_inner(nb_out, v);
+		}
+		fputc('\n', nb_out);
+	}
+}
+
+static int print_obj(struct nb_ctx *c, const struct mdl_hdr *h, bool as_json)
+{
+	json_t *j = mdl_obj_to_json(h);
+
+	if (!j)
+		return -ENOMEM;
+	if (as_json)
+		print_json(j);
+	else
+		print_fields(j);
+	json_decref(j);
+	return 0;
+}
+
+struct table {
+	size_t ncol, nrow;
+	char **cell;            /* nrow * ncol */
+};
+
+static int tbl_row(struct table *t, char **cells)
+{
+	char **p = realloc(t->cell, (t->nrow + 1) * t->ncol * sizeof(*p));
+	size_t i;
+
+	if (!p)
+		return -ENOMEM;
+	t->cell = p;
+	for (i = 0; i < t->ncol; i++)
+		p[t->nrow * t->ncol + i] = cells[i];
+	t->nrow++;
+	return 0;
+}
+
+static void tbl_print_free(struct table *t)
+{
+	size_t w[16] = { 0 }, r, i;
+
+	for (r = 0; r < t->nrow; r++)
+		for (i = 0; i < t->ncol; i++) {
+			size_t l = strlen(t->cell[r * t->ncol + i]);
+
+			w[i] = l > w[i] ? l : w[i];
+		}
+	for (r = 0; r < t->nrow; r++) {
+		for (i = 0; i < t->ncol; i++) {
+			const char *s = t->cell[r * t->ncol + i];
+
+			if (i + 1 < t->ncol)
+				fprintf(nb_out, "%-*s  ", (int)w[i], s);
+			else
+				fprintf(nb_out, "%s\n", s);
+		}
+	}
+	for (r = 0; r < t->nrow * t->ncol; r++)
+		free(t->cell[r]);
+	free(t->cell);
+}
+
+static char *sfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *sfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+/* One table row of an object: id, name and a few key fields. */
+static void list_cells(const struct mdl_hdr *h, char **cells)
+{
+	size_t i, len = 0;
+	FILE *f;
+
+	cells[0] = strdup(h->id);
+	cells[1] = strdup(obj_name(h));
+	switch (h->type) {
+	case MDL_NETWORK: {
+		const struct mdl_network *n = (const struct mdl_network *)h;
+
+		cells[2] = strdup(n->network_type);
+		cells[3] = n->segmentation_id < 0 ? strdup("-") :
+			   sfmt("%lld", (long long)n->segmentation_id);
+		cells[4] = sfmt("%lld", (long long)n->mtu);
+		cells[5] = strdup(n->external ? "yes" : "no");
+		cells[6] = sfmt("%u", n->hdr.dp_key);
+		return;
+	}
+	case MDL_SUBNET: {
+		const struct mdl_subnet *s = (const struct mdl_subnet *)h;
+
+		cells[2] = strdup(s->network_id);
+		cells[3] = strdup(s->cidr);
+		cells[4] = strdup(s->gateway_ip[0] ? s->gateway_ip : "-");
+		cells[5] = strdup(s->enable_dhcp ? "yes" : "no");
+		return;
+	}
+	case MDL_PORT: {
+		const struct mdl_port *p = (const struct mdl_port *)h;
+
+		cells[2] = strdup(p->mac_address);
+		f = open_memstream(&cells[3], &len);
+		for (i = 0; f && i < p->n_fixed_ips; i++)
+			fprintf(f, "%s%s", i ? "," : "", p->fixed_ips[i].ip_address);
+		if (f && !p->n_fixed_ips)
+			fputs("-", f);
+		if (f)
+			fclose(f);
+		cells[4] = strdup(p->binding_host_id[0] ? p->binding_host_id : "-");
+		cells[5] = sfmt("%u", p->hdr.dp_key);
+		return;
+	}
+	case MDL_ROUTER: {
+		const struct mdl_router *r = (const struct mdl_router *)h;
+
+		f = open_memstream(&cells[2], &len);
+		for (i = 0; f && i < r->n_interfaces; i++)
+			fprintf(f, "%s%s", i ? "," : "", r->interfaces[i].ip_address);
+		if (f && !r->n_interfaces)
+			fputs("-", f);
+		if (f)
+			fclose(f);
+		cells[3] = strdup(r->has_gateway ? r->gateway.network_id : "-");
+		cells[4] = sfmt("%zu", r->n_routes);
+		return;
+	}
+	case MDL_SECURITY_GROUP:
+		cells[2] = sfmt("%zu", ((const struct mdl_security_group *)h)->n_rules);
+		return;
+	default:
+		return;
+	}
+}
+
+static const char *const list_heads[][8] = {
+	[MDL_NETWORK] = { "ID", "NAME", "TYPE", "SEGMENT", "MTU", "EXTERNAL", "DP_KEY" },
+	[MDL_SUBNET] = { "ID", "NAME", "NETWORK", "CIDR", "GATEWAY", "DHCP" },
+	[MDL_PORT] = { "ID", "NAME", "MAC", "FIXED_IPS", "HOST", "DP_KEY" },
+	[MDL_ROUTER] = { "ID", "NAME", "INTERFACES", "GATEWAY_NETWORK", "ROUTES" },
+	[MDL_SECURITY_GROUP] = { "ID", "NAME", "RULES" },
+};
+
+static int cmp_objs(const void *a, const void *b)
+{
+	const struct mdl_hdr *x = *(struct mdl_hdr *const *)a;
+	const struct mdl_hdr *y = *(struct mdl_hdr *const *)b;
+	int r = strcmp(obj_name(x), obj_name(y));
+
+	return r ? r : strcmp(x->id, y->id);
+}
+
+static const char *network_of(const struct mdl_hdr *h)
+{
+	if (h->type == MDL_SUBNET)
+		return ((const struct mdl_subnet *)h)->network_id;
+	if (h->type == MDL_PORT)
+		return ((const struct mdl_port *)h)->network_id;
+	return "";
+}
+
+static int do_list(struct nb_ctx *c, const char *net_filter, bool as_json)
+{
+	enum mdl_type type = c->kind->type;
+	struct table t = { 0, 0, NULL };
+	char net[MDL_ID_SIZE] = "", *cells[8];
+	struct mdl_hdr **objs;
+	json_t *arr = NULL;
+	size_t n, i, k;
+	int rc;
+
+	if (net_filter && (rc = nb_resolve(c, MDL_NETWORK, net_filter, net)))
+		return rc;
+	if ((rc = nb_list(c->db, type, &objs, &n)))
+		return rc;
+	qsort(objs, n, sizeof(*objs), cmp_objs);
+	while (list_heads[type][t.ncol])
+		t.ncol++;
+	if (as_json)
+		arr = json_array();
+	else
+		for (k = 0; k < t.ncol; k++)
+			cells[k] = strdup(list_heads[type][k]);
+	if (!as_json && (rc = tbl_row(&t, cells)))
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (net[0] && strcmp(network_of(objs[i]), net))
+			continue;
+		if (as_json) {
+			json_array_append_new(arr, mdl_obj_to_json(objs[i]));
+			continue;
+		}
+		memset(cells, 0, sizeof(cells));
+		list_cells(objs[i], cells);
+		for (k = 0; k < t.ncol; k++)
+			if (!cells[k])
+				cells[k] = strdup("?");
+		if ((rc = tbl_row(&t, cells)))
+			goto out;
+	}
+	if (as_json)
+		print_json(arr);
+out:
+	if (!as_json)
+		tbl_print_free(&t);
+	json_decref(arr);
+	nb_list_free(objs, n);
+	return rc;
+}
+
+/* ---- writes ---- */
+
+static int apply_opts(struct nb_ctx *c, json_t *obj, const struct nb_arg *args, size_t n)
+{
+	size_t i;
+	int rc;
+
+	c->n_reset = 0;
+	c->flags = 0;
+	for (i = 0; i < n; i++)
+		if ((rc = args[i].opt->fn(c, args[i].opt, obj, args[i].val)))
+			return rc;
+	return c->kind->finish ? c->kind->finish(c, obj) : 0;
+}
+
+static struct mdl_hdr *decode(struct nb_ctx *c, json_t *obj)
+{
+	struct mdl_hdr *h = mdl_obj_from_json(c->kind->type, obj, c->err, sizeof(c->err));
+
+	if (!h && !c->err[0])
+		snprintf(c->err, sizeof(c->err), "%s", strerror(errno));
+	return h;
+}
+
+static int do_create(struct nb_ctx *c, const char *name, const struct nb_arg *args,
+		     size_t n, bool as_json)
+{
+	json_t *obj = json_pack("{s:s}", "name", name);
+	struct mdl_hdr *h = NULL;
+	int rc;
+
+	if (!obj)
+		return nb_usage_err(c, "NAME: invalid value (not UTF-8?)");
+	c->create = true;
+	rc = apply_opts(c, obj, args, n);
+	if (!rc && !(h = decode(c, obj)))
+		rc = -EINVAL;
+	json_decref(obj);
+	if (!rc) {
+		c->err[0] = '\0';
+		rc = nb_create(c->db, h, NULL, c->err, sizeof(c->err));
+	}
+	if (!rc)
+		rc = print_obj(c, h, as_json);
+	mdl_obj_free(h);
+	return rc;
+}
+
+static int do_update(struct nb_ctx *c, const char *which, const struct nb_arg *args,
+		     size_t n, bool as_json)
+{
+	struct mdl_hdr *old, *h;
+	uint64_t mod;
+	json_t *obj;
+	int rc, attempt;
+
+	c->create = false;
+	if ((rc = nb_resolve(c, c->kind->type, which, c->self_id)))
+		return rc;
+	for (attempt = 0; attempt < NB_UPDATE_TRIES; attempt++) {
+		if ((rc = nb_get(c->db, c->kind->type, c->self_id, &old, &mod)))
+			return rc == -ENOENT ? nb_fail(c, rc, "%s %s was deleted meanwhile",
+						       c->kind->cli, c->self_id) : rc;
+		obj = mdl_obj_to_json(old);
+		mdl_obj_free(old);
+		if (!obj)
+			return -ENOMEM;
+		h = NULL;
+		rc = apply_opts(c, obj, args, n);
+		if (!rc && !(h = decode(c, obj)))
+			rc = -EINVAL;
+		json_decref(obj);
+		if (!rc) {
+			c->err[0] = '\0';
+			rc = nb_update(c->db, h, mod, NULL, c->err, sizeof(c->err));
+		}
+		if (!rc)
+			rc = print_obj(c, h, as_json);
+		mdl_obj_free(h);
+		if (rc != -EAGAIN)
+			return rc;
+	}
+	return nb_fail(c, rc, "%s %s keeps changing under us; try again", c->kind->cli,
+		       c->self_id);
+}
+
+static int do_show(struct nb_ctx *c, const char *which, bool as_json)
+{
+	struct mdl_hdr *h;
+	char id[MDL_ID_SIZE];
+	int rc;
+
+	if ((rc = nb_resolve(c, c->kind->type, which, id)) ||
+	    (rc = nb_get(c->db, c->kind->type, id, &h, NULL)))
+		return rc;
+	rc = print_obj(c, h, as_json);
+	mdl_obj_free(h);
+	return rc;
+}
+
+static int do_delete(struct nb_ctx *c, const char *which)
+{
+	char id[MDL_ID_SIZE];
+	int rc;
+
+	if ((rc = nb_resolve(c, c->kind->type, which, id)))
+		return rc;
+	c->err[0] = '\0';
+	rc = nb_delete(c->db, c->kind->type, id, 0, c->err, sizeof(c->err));
+	if (rc == -ENOENT && !c->err[0])
+		nb_fail(c, rc, "%s %s does not exist", c->kind->cli, id);
+	return rc;
+}
+
+/* ---- command line ---- */
+
+static void print_usage(FILE *f, const struct nb_kind *k, int verb)
+{
+	const char *pre = "wyctl [--db URL] [--json]";
+
+	if (verb == V_CREATE || verb < 0)
+		fprintf(f, "usage: %s %s\n", pre, k->usage_create);
+	if (verb == V_UPDATE || verb < 0)
+		fprintf(f, "usage: %s %s\n", pre, k->usage_update);
+	if (verb == V_LIST || verb < 0)
+		fprintf(f, "usage: %s %s list%s\n", pre, k->cli,
+			k->type == MDL_SUBNET || k->type == MDL_PORT ? " [--network NETWORK]" : "");
+	if (verb == V_SHOW || verb < 0)
+		fprintf(f, "usage: %s %s show NAME|ID\n", pre, k->cli);
+	if (verb == V_DELETE || verb < 0)
+		fprintf(f, "usage: %s %s delete NAME|ID\n", pre, k->cli);
+	if (verb < 0 || verb == V_CREATE || verb == V_UPDATE)
+		fprintf(f, "URL: rocksdb:PATH or etcd://HOST:PORT[,HOST:PORT...] "
+			"(default $WYVERN_DB, else " NB_DEFAULT_URL ")\n");
+}
+
+static const struct nb_opt *opt_find(const struct nb_kind *k, const char *name,
+				     size_t len, unsigned want)
+{
+	const struct nb_opt *o;
+
+	for (o = k->opts; o->name; o++)
+		if (strlen(o->name) == len && !strncmp(o->name, name, len) && (o->flags & want))
+			return o;
+	return NULL;
+}
+
+static const struct nb_opt list_network_opt = { "--network", NULL, NULL, NB_O_ARG, 0 };
+
+/* Splits argv into options (checked against the verb) and positionals. */
+static int parse_args(struct nb_ctx *c, int verb, int argc, char **argv, bool *as_json,
+		      struct nb_arg *args, size_t *n_args, char **pos, size_t *n_pos,
+		      bool *help)
+{
+	unsigned want = verb == V_CREATE ? NB_O_CREATE : verb == V_UPDATE ? NB_O_UPDATE : 0;
+	bool dashdash = false;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *eq, *val = NULL;
+		const struct nb_opt *o;
+		size_t len;
+
+		if (dashdash || a[0] != '-' || !a[1]) {
+			pos[(*n_pos)++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			dashdash = true;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			*help = true;
+			return 0;
+		}
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		if (len == 6 && !strncmp(a, "--json", 6) && !eq) {
+			*as_json = true;
+			continue;
+		}
+		if (len == 4 && !strncmp(a, "--db", 4)) {
+			o = NULL;
+		} else if (verb == V_LIST && len == 9 && !strncmp(a, "--network", 9) &&
+			   (c->kind->type == MDL_SUBNET || c->kind->type == MDL_PORT)) {
+			o = &list_network_opt;
+		} else if (!(o = opt_find(c->kind, a, len, want))) {
+			if (want && opt_find(c->kind, a, len, NB_O_BOTH))
+				return nb_usage_err(c, "%.*s cannot be used with %s", (int)len, a,
+						    verbs[verb]);
+			return nb_usage_err(c, "unknown option %.*s", (int)len, a);
+		}
+		if (!o || (o->flags & NB_O_ARG)) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return nb_usage_err(c, "%.*s needs a value", (int)len, a);
+		} else if (eq) {
+			return nb_usage_err(c, "%.*s takes no value", (int)len, a);
+		}
+		if (!o)
+			c->url = val;
+		else
+			args[(*n_args)++] = (struct nb_arg){ o, val };
+	}
+	return 0;
+}
+
+static int check_required(struct nb_ctx *c, const struct nb_arg *args, size_t n)
+{
+	const struct nb_opt *o;
+	size_t i;
+
+	for (o = c->kind->opts; o->name; o++) {
+		if (!(o->flags & NB_O_REQ))
+			continue;
+		for (i = 0; i < n && args[i].opt != o; i++)
+			;
+		if (i == n)
+			return nb_usage_err(c, "%s is required", o->name);
+	}
+	return 0;
+}
+
+static int run(struct nb_ctx *c, int verb, char **pos, struct nb_arg *args, size_t n_args,
+	       bool as_json)
+{
+	const char *net = NULL;
+
+	switch (verb) {
+	case V_CREATE:
+		return do_create(c, pos[0], args, n_args, as_json);
+	case V_UPDATE:
+		return do_update(c, pos[0], args, n_args, as_json);
+	case V_LIST:
+		if (n_args)
+			net = args[n_args - 1].val;
+		return do_list(c, net, as_json);
+	case V_SHOW:
+		return do_show(c, pos[0], as_json);
+	default:
+		return do_delete(c, pos[0]);
+	}
+}
+
+/* True for "rocksdb:PATH" whose parent directory is missing (RocksDB
+ * creates the database directory, not its parents). */
+static bool missing_parent(const char *url)
+{
+	char *dir, *slash;
+	struct stat st;
+	bool missing;
+
+	if (strncmp(url, "rocksdb:", 8) || !(dir = strdup(url + 8)))
+		return false;
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, strlen(dir) + 1, ".");
+	missing = stat(dir, &st) != 0;
+	free(dir);
+	return missing;
+}
+
+static bool unreachable(int rc)
+{
+	return rc == -ECONNREFUSED || rc == -ETIMEDOUT || rc == -EHOSTUNREACH ||
+	       rc == -ENETUNREACH || rc == -ECONNRESET || rc == -EIO;
+}
+
+int wyctl_nb_main(const char *db_url, bool as_json, int argc, char **argv)
+{
+	return wyctl_nb_run(NULL, db_url, as_json, argc, argv, stdout, stderr);
+}
+
+int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char **argv,
+		 FILE *out, FILE *err)
+{
+	struct nb_ctx c = { .url = db_url };
+	nb_out = out;
+	nb_err = err;
+	struct nb_arg *args;
+	size_t n_args = 0, n_pos = 0, want_pos;
+	bool help = false;
+	char **pos;
+	int verb, rc;
+
+	c.kind = kind_find(argv[0]);
+	verb = verb_find(argv[1]);
+	args = calloc((size_t)argc, sizeof(*args));
+	pos = calloc((size_t)argc, sizeof(*pos));
+	if (!args || !pos) {
+		fprintf(nb_err, "wyctl: out of memory\n");
+		return 1;
+	}
+	rc = parse_args(&c, verb, argc - 2, argv + 2, &as_json, args, &n_args, pos, &n_pos,
+			&help);
+	want_pos = verb == V_LIST ? 0 : 1;
+	if (help) {
+		print_usage(nb_out, c.kind, verb);
+		goto out;
+	}
+	if (!rc && n_pos != want_pos)
+		rc = n_pos < want_pos ?
+		     nb_usage_err(&c, "missing %s", verb == V_CREATE ? "NAME" : "NAME or ID") :
+		     nb_usage_err(&c, "unexpected argument '%s'", pos[want_pos]);
+	if (!rc && verb == V_CREATE)
+		rc = check_required(&c, args, n_args);
+	if (!rc && verb == V_UPDATE && !n_args)
+		rc = nb_usage_err(&c, "nothing to update");
+	if (rc)
+		goto out;
+	if (db != NULL) { /* the caller's open handle (wyvernd) */
+		c.db = db;
+		rc = run(&c, verb, pos, args, n_args, as_json);
+		if (rc && !c.err[0])
+			nb_fail(&c, rc, "database %s: %s", c.url ? c.url : "", strerror(-rc));
+		goto out;
+	}
+	if (!c.url || !*c.url)
+		c.url = getenv("WYVERN_DB");
+	if (!c.url || !*c.url)
+		c.url = NB_DEFAULT_URL;
+	c.db = db_open(c.url);
+	if (!c.db) {
+		rc = -errno;
+		if (rc == -EINVAL)
+			nb_usage_err(&c, "bad database URL '%s' (expected rocksdb:PATH or "
+				     "etcd://HOST:PORT[,HOST:PORT...])", c.url);
+		else
+			nb_fail(&c, rc, "cannot open database %s: %s%s", c.url, strerror(-rc),
+				missing_parent(c.url) ? " (its parent directory does not exist)" :
+				"");
+		goto out;
+	}
+	rc = run(&c, verb, pos, args, n_args, as_json);
+	if (rc && !c.err[0])
+		nb_fail(&c, rc, unreachable(rc) ? "cannot reach database %s: %s" :
+			"database %s: %s", c.url, strerror(-rc));
+	db_close(c.db);
+out:
+	free(args);
+	free(pos);
+	if (!rc)
+		return 0;
+	fprintf(nb_err, "wyctl: %s\n", c.err);
+	if (c.usage)
+		print_usage(nb_err, c.kind, verb);
+	return c.usage ? 2 : 1;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/nb/nb_ops_priv.h — shared between nb_ops.c (commands, output) and
+ * nb_ops_opts.c (per-type options, defaults).  Not used elsewhere.
+ *
+ * Options edit the object's JSON (Neutron field names); the JSON is then
+ * decoded by model/ (structure, lengths) and written by the adapter in db/
+ * (validation, one transaction).  Handlers return 0 or -errno with a message
+ * in ctx->err; ctx->usage marks a usage error (exit 2).
+ */
+#ifndef WYV_CTRL_NB_OPS_PRIV_H
+#define WYV_CTRL_NB_OPS_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "db.h"
+#include "mdl.h"
+#include "nb.h"
+
+#define NB_O_ARG 1u             /* takes a value */
+#define NB_O_CREATE 2u          /* accepted by create */
+#define NB_O_UPDATE 4u          /* accepted by update */
+#define NB_O_BOTH (NB_O_CREATE | NB_O_UPDATE)
+#define NB_O_REQ 8u             /* required by create */
+
+#define NB_F_NO_DEFAULT_RULES 1u
+
+struct nb_ctx;
+
+struct nb_opt {
+	const char *name;       /* "--mtu" */
+	const char *field;      /* JSON member the handler writes, or NULL */
+	int (*fn)(struct nb_ctx *c, const struct nb_opt *o, json_t *obj, const char *arg);
+	unsigned flags;         /* NB_O_* */
+	int rtype;              /* type a NAME-or-ID value refers to */
+};
+
+struct nb_kind {
+	const char *cli;        /* "security-group" */
+	enum mdl_type type;
+	const struct nb_opt *opts;      /* ends with name == NULL */
+	/* Fills defaults and derived values once the options are applied. */
+	int (*finish)(struct nb_ctx *c, json_t *obj);
+	const char *usage_create;
+	const char *usage_update;
+};
+
+struct nb_ctx {
+	struct db *db;
+	const char *url;
+	const struct nb_kind *kind;
+	bool create;            /* create (true) or update */
+	char self_id[MDL_ID_SIZE];      /* object being updated ("" on create) */
+	unsigned flags;         /* NB_F_* */
+	const char *reset[16];  /* list fields replaced by this command so far */
+	size_t n_reset;
+	bool usage;
+	char err[1024];
+};
+
+extern const struct nb_kind nb_kinds[];         /* ends with cli == NULL */
+
+const struct nb_kind *nb_kind_of(enum mdl_type type);
+
+int nb_usage_err(struct nb_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int nb_fail(struct nb_ctx *c, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* kind->finish of subnets and ports (nb_ops_addr.c). */
+int nb_subnet_finish(struct nb_ctx *c, json_t *obj);
+int nb_port_finish(struct nb_ctx *c, json_t *obj);
+/* A uuid of an existing object, or a unique name, into id. -ENOENT/-EINVAL
+ * with a message (ambiguous names list the candidates), or a db error. */
+int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg,
+	       char id[MDL_ID_SIZE]);
+
+#endif

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/include/dp.h — the datapath as the control side sees it: create, ports, PMD
+ * threads, statistics, megaflow dumps, punted packets (trace: trace.h).
+ *
+ * Threads: every function here is called from the ONE control thread
+ * (wyvernd's main lcore), after rte_eal_init().  PMD threads run on their
+ * own lcores from dp_start() to dp_stop().  The control thread reaches a PMD
+ * only through (a) the tables (RCU, see tables.h), (b) the invalidation
+ * log (lock-free, PMDs apply it at the top of each loop), and (c) a
+ * one-slot request mailbox per PMD (dumps), which it waits on with a
+ * timeout.  Statistics are plain per-PMD counters read without locks.
+ */
+#ifndef WYV_DP_DP_H
+#define WYV_DP_DP_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <rte_mbuf.h>
+
+#include "drop.h"
+#include "tables.h"
+
+#define DP_MAX_PMDS 16
+
+struct dp_config {
+	uint32_t n_mbufs;              /* mbuf pool size */
+	uint32_t idle_sleep_max_us;    /* adaptive back-off cap; 0: busy poll */
+	uint32_t emc_entries;          /* per PMD, power of 2 */
+	uint32_t emc_insert_inv_prob;  /* 1 in N; 0 disables the EMC */
+	uint32_t megaflows_max;        /* per PMD */
+	uint32_t punt_rate_pps;        /* per dp port, per PMD */
+	uint32_t punt_burst;
+	unsigned n_pmds;
+	unsigned pmd_lcores[DP_MAX_PMDS];
+};
+
+void dp_config_defaults(struct dp_config *c);
+
+struct dp_port_opts {
+	uint16_t n_rxq;                /* 0: 1 */
+	int pmd_lcore;                 /* -1: round robin over PMDs */
+	uint16_t mtu;                  /* 0: leave the driver default */
+};
+
+struct dp_port_info {
+	uint16_t id;                   /* dp port id (flow key in_port) */
+	uint16_t ethdev;
+	char name[DP_NAME_LEN];
+	char devargs[256];
+	char driver[32];
+	uint8_t mac[6];
+	bool link_up;
+	uint16_t n_rxq, n_txq;
+	bool txq_shared;
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_missed, rx_errors, tx_errors;
+	uint64_t rx_nombuf;             /* rx drops for want of mbufs */
+	uint32_t lport;                /* bound lport key, 0 none */
+};
+
+struct dp_pmd_stats {
+	unsigned lcore;
+	uint64_t rx_packets, tx_packets;
+	uint64_t emc_hits, mfc_hits, misses;
+	uint64_t busy_cycles, idle_cycles, upcall_cycles, iterations, sleeps;
+	uint64_t drops[DP_DROP__MAX];
+	uint64_t punts[DP_PUNT__MAX];
+	uint64_t invalidations, flushes;
+	uint32_t megaflows, subtables;
+	double seconds;                /* since last clear */
+	uint64_t tsc_hz;
+};
+
+struct dp;
+
+/* NULL + rte_errno on failure. */
+struct dp *dp_create(const struct dp_config *cfg);
+/* Stops PMDs, closes ports, frees everything. Accepts NULL. */
+void dp_destroy(struct dp *dp);
+
+/* Probe a device by devargs ("net_tap0,iface=x") and set it up. Returns the
+ * dp port id (>= 0) or -errno (-EEXIST name taken, -ENODEV probe failed,
+ * -ENOSPC too many ports). Works before and after dp_start(). */
+int dp_port_add(struct dp *dp, const char *name, const char *devargs,
+		const struct dp_port_opts *opts);
+/* Stop polling, unbind its lport, close and detach the device. */
+int dp_port_del(struct dp *dp, const char *name);
+int dp_port_by_name(const struct dp *dp, const char *name);   /* id or -ENOENT */
+int dp_port_info(struct dp *dp, uint16_t id, struct dp_port_info *out); /* -ENOENT */
+unsigned dp_port_max(const struct dp *dp);   /* ids are < this */
+
+int dp_start(struct dp *dp);    /* launch PMD threads */
+void dp_stop(struct dp *dp);    /* ask PMDs to stop and wait for them */
+
+struct dp_tables *dp_tables(struct dp *dp);
+/* The L3 tables (routers, router ports, neighbors; dp/tables_l3.h). */
+struct dp_l3;
+struct dp_l3 *dp_l3(struct dp *dp);
+struct rte_mempool *dp_mempool(struct dp *dp);
+
+unsigned dp_n_pmds(const struct dp *dp);
+/* Counters since the last dp_stats_clear (control-side baseline). */
+int dp_pmd_stats(struct dp *dp, unsigned pmd, struct dp_pmd_stats *out);
+void dp_stats_clear(struct dp *dp);
+
+/* Copy up to max megaflows of one PMD into out (control-owned array).
+ * Returns the count, -ETIMEDOUT if the PMD did not answer.  struct
+ * dp_megaflow is dp's own (megaflow.h); outside dp/ use dp_dump_megaflows
+ * (trace.h). */
+struct dp_megaflow;
+int dp_pmd_dump_megaflows(struct dp *dp, unsigned pmd, struct dp_megaflow *out, unsigned max);
+/* Drop every megaflow and EMC entry on every PMD. */
+void dp_flush_caches(struct dp *dp);
+
+/* Punted packets: up to n mbufs (caller frees). m->port = dp port,
+ * m->hash.usr = enum dp_punt_reason. */
+unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n);
+/* An eventfd that becomes readable when PMDs punted packets (poll it with
+ * the control thread's other fds; dp_punt_dequeue clears it). */
+int dp_punt_fd(const struct dp *dp);
+/* Send a packet out of a dp port from the control thread (its own txq).
+ * Consumes m. 0 or -errno. */
+int dp_send(struct dp *dp, uint16_t port, struct rte_mbuf *m);
+
+#endif

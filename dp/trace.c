@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/trace.c — packet trace and megaflow dumps as text (see trace.h):
+ * parse, translate and the megaflow/action formatting stay inside dp/.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "dp.h"
+#include "megaflow.h"
+#include "parse.h"
+#include "tables_ovl.h"
+#include "trace.h"
+#include "translate.h"
+
+static void tags_str(char *b, size_t len, const uint64_t *tags, unsigned n)
+{
+	static const char *const tn[] = { "?", "lport", "network", "fdb", "dpport", "router", "sg" };
+	size_t u = 0;
+	b[0] = 0;
+	for (unsigned i = 0; i < n && u < len; i++) {
+		unsigned t = DP_TAG_TYPE(tags[i]);
+		int k = snprintf(b + u, len - u, "%s%s:%u", i ? "," : "",
+				 t < sizeof(tn) / sizeof(tn[0]) ? tn[t] : "?", DP_TAG_KEY(tags[i]));
+		if (k > 0)
+			u += (size_t)k;
+	}
+}
+
+static void flow_text(struct dp_flow_text *o, const struct dp_flow_key *key,
+		      const struct dp_flow_key *mask, const struct dp_action *acts, unsigned n_acts,
+		      const uint16_t *flood, const uint64_t *tags, unsigned n_tags)
+{
+	dp_key_format(o->match, sizeof(o->match), key, mask);
+	dp_actions_format(o->actions, sizeof(o->actions), acts, n_acts, flood);
+	tags_str(o->tags, sizeof(o->tags), tags, n_tags);
+}
+
+/* Translate key (no install) and fill out's text. */
+static int trace_key(struct dp *dp, const struct dp_flow_key *key, struct dp_trace *out)
+{
+	struct dp_trace_buf tb = { .buf = out->stages, .len = sizeof(out->stages) };
+	out->stages[0] = 0;
+	struct dp_megaflow_spec *spec = malloc(sizeof(*spec));
+	if (spec == NULL)
+		return -ENOMEM;
+	dp_key_format(out->flow, sizeof(out->flow), key, NULL);
+	dp_translate(dp_tables(dp), key, spec, &tb);
+	struct dp_flow_key masked;
+	dp_key_and(&masked, key, &spec->mask);
+	flow_text(&out->megaflow, &masked, &spec->mask, spec->actions, spec->n_actions,
+		  spec->flood_ports, spec->tags, spec->n_tags);
+	out->no_install = spec->no_install;
+	free(spec);
+	return 0;
+}
+
+int dp_trace_packet(struct dp *dp, uint16_t port, const uint8_t *pkt, size_t len,
+		    struct dp_trace *out)
+{
+	struct dp_flow_key key;
+	uint16_t outer = 0;
+	memset(out, 0, sizeof(*out));
+	bool uplink = port == dp_overlay_uplink(dp_tables(dp));
+	unsigned reason = uplink ? dp_parse_tnl_buf(pkt, (uint32_t)len, port, &key, &outer)
+				 : dp_parse_buf(pkt, (uint32_t)len, port, &key, NULL, NULL);
+	if (outer) {
+		out->outer_len = outer;
+		out->tun_src = key.tun_src;
+		out->tun_vni = key.tun_vni;
+	}
+	out->parse_drop = reason;
+	if (reason != DP_DROP_NONE)
+		return 0;
+	return trace_key(dp, &key, out);
+}
+
+int dp_trace_flow(struct dp *dp, uint16_t port, const char *flow, struct dp_trace *out,
+		  char *err, size_t errlen)
+{
+	struct dp_flow_key key;
+	memset(out, 0, sizeof(*out));
+	memset(&key, 0, sizeof(key));
+	if (dp_key_from_string(flow, &key, err, errlen) < 0)
+		return -EINVAL;
+	key.in_port = port;
+	return trace_key(dp, &key, out);
+}
+
+int dp_dump_megaflows(struct dp *dp, unsigned pmd, unsigned max,
+		      int (*cb)(const struct dp_megaflow_info *f, void *arg), void *arg)
+{
+	struct dp_megaflow *buf = malloc(sizeof(*buf) * (max ? max : 1));
+	struct dp_megaflow_info *info = malloc(sizeof(*info));
+	int n = -ENOMEM;
+	if (buf == NULL || info == NULL)
+		goto out;
+	n = dp_pmd_dump_megaflows(dp, pmd, buf, max);
+	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	for (int i = 0; i < n; i++) {
+		const struct dp_megaflow *f = &buf[i];
+		flow_text(&info->text, &f->key, &f->mask, f->actions, f->n_actions, f->flood_ports,
+			  f->tags, f->n_tags);
+		info->hits = f->hits;
+		info->bytes = f->bytes;
+		info->used_s = f->used_tsc ? (double)(now - f->used_tsc) / (double)hz : -1;
+		if (cb(info, arg))
+			break;
+	}
+out:
+	free(info);
+	free(buf);
+	return n;
+}
