@@ -37,8 +37,8 @@
 
 #include "dp_priv.h"
 #include "parse.h"
-#include "table_l3.h"
-#include "table_ovl.h"
+#include "tables_l3.h"
+#include "tables_ovl.h"
 #include "translate.h"
 #include "fuzz_eal.h"
 
