@@ -88,6 +88,10 @@ struct db_event {
 	uint64_t revision;      /* mod_revision of the change */
 };
 
+/* The database wyctl uses when given none, and the one the example
+ * configuration gives wyvernd: the embedded store of a single host. */
+#define DB_DEFAULT_URL "rocksdb:/var/lib/wyvern/db"
+
 /* Opens a database.  NULL + errno (EINVAL for an unknown URL scheme). */
 struct db *db_open(const char *url);
 /* Cancels remaining watches and frees the handle.  NULL is fine. */

@@ -12,21 +12,46 @@
 #include "dp.h"
 #include "megaflow.h"
 #include "parse.h"
+#include "tables_l3.h"
 #include "tables_ovl.h"
 #include "trace.h"
 #include "translate.h"
 
+/* One tag as "kind:key" with the key in the kind's own terms. */
+static int tag_str(char *b, size_t len, uint64_t tag)
+{
+	static const char *const tn[] = { "?", "lport", "network", "fdb", "dpport", "router",
+					  "sg", "overlay", "vtep", "segment" };
+	static const char *const seg[] = { "vni", "vlan", "flat" };
+	unsigned t = DP_TAG_TYPE(tag);
+	uint32_t k = DP_TAG_KEY(tag);
+	if (t == DP_TAG_VTEP) /* the VTEP's IPv4 address, network order */
+		return snprintf(b, len, "vtep:%u.%u.%u.%u", ((const uint8_t *)&k)[0],
+				((const uint8_t *)&k)[1], ((const uint8_t *)&k)[2],
+				((const uint8_t *)&k)[3]);
+	if (t == DP_TAG_SEGMENT)
+		return snprintf(b, len, "segment:%s:%u",
+				(k >> 24) < 3 ? seg[k >> 24] : "?", k & 0xffffff);
+	if (t == DP_TAG_NEIGH)
+		return snprintf(b, len, "neigh:%u", k);
+	if (t == DP_TAG_FDB)
+		return snprintf(b, len, "fdb:%08x", k);
+	return snprintf(b, len, "%s:%u", t < sizeof(tn) / sizeof(tn[0]) ? tn[t] : "tag?", k);
+}
+
 static void tags_str(char *b, size_t len, const uint64_t *tags, unsigned n)
 {
-	static const char *const tn[] = { "?", "lport", "network", "fdb", "dpport", "router", "sg" };
 	size_t u = 0;
 	b[0] = 0;
-	for (unsigned i = 0; i < n && u < len; i++) {
-		unsigned t = DP_TAG_TYPE(tags[i]);
-		int k = snprintf(b + u, len - u, "%s%s:%u", i ? "," : "",
-				 t < sizeof(tn) / sizeof(tn[0]) ? tn[t] : "?", DP_TAG_KEY(tags[i]));
+	for (unsigned i = 0; i < n && u + 1 < len; i++) {
+		if (i)
+			b[u++] = ',';
+		int k = tag_str(b + u, len - u, tags[i]);
 		if (k > 0)
 			u += (size_t)k;
+		if (u >= len)
+			u = len - 1;
+		b[u] = 0;
 	}
 }
 
@@ -87,6 +112,14 @@ int dp_trace_flow(struct dp *dp, uint16_t port, const char *flow, struct dp_trac
 	if (dp_key_from_string(flow, &key, err, errlen) < 0)
 		return -EINVAL;
 	key.in_port = port;
+	/* a flow written by hand rarely gives a TTL; 0 would "expire" at the
+	 * first router, so an IP flow without one gets 64, and says so */
+	bool ip = key.eth_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+		  key.eth_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	if (ip && key.ip_ttl == 0 && strstr(flow, "ip_ttl=") == NULL) {
+		key.ip_ttl = 64;
+		snprintf(out->defaulted, sizeof(out->defaulted), "ip_ttl=64");
+	}
 	return trace_key(dp, &key, out);
 }
 

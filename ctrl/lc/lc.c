@@ -499,6 +499,22 @@ void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *
 	free(v);
 }
 
+void lc_foreach_held(const struct lc *lc,
+		     int (*cb)(const struct mdl_hdr *o, bool local, int dp_port, void *arg), void *arg)
+{
+	size_t n;
+	struct lc_obj **v = lc_obj_sorted((struct lc *)(uintptr_t)lc, &n);
+	for (size_t i = 0; v && i < n; i++) {
+		const struct lc_obj *ob = v[i];
+		if (!ob->held || ob->o == NULL)
+			continue;
+		int port = ob->local ? lc_iface_port(lc, ob->o->id) : -1;
+		if (cb(ob->o, ob->local, port, arg))
+			break;
+	}
+	free(v);
+}
+
 const char *lc_db_url(const struct lc *lc)
 {
 	return lc->cfg.db_url;

@@ -94,6 +94,14 @@ int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t versio
 void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *why, void *arg),
 		    void *arg);
 
+/* Every object this chassis holds (reachable from its bound ports), sorted
+ * by key, decoded: local = a port bound here, dp_port its dp port (or -1).
+ * Stops when cb returns non-zero.  Control thread. */
+struct mdl_hdr;
+void lc_foreach_held(const struct lc *lc,
+		     int (*cb)(const struct mdl_hdr *o, bool local, int dp_port, void *arg),
+		     void *arg);
+
 /* DHCPv4 data of a held port (lc_dhcp.c, control thread): its first fixed
  * IPv4 address on a subnet with enable_dhcp, and that subnet's options.
  * Addresses in network order.  0, -ENOENT (no such lport / not held),

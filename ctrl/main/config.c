@@ -7,6 +7,7 @@
  * sections and keys are errors, not silently ignored.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,96 @@ static int fail(struct ctx *c, int line, const char *fmt, const char *a, const c
 	return -EINVAL;
 }
 
+/* fail() with any format. */
+static int failf(struct ctx *c, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int failf(struct ctx *c, int line, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s:%d: %s", c->path, line, msg);
+	return -EINVAL;
+}
+
 static int line_of(const struct ctx *c, const char *sec, const char *key)
 {
 	for (unsigned i = 0; i < c->nw; i++)
 		if (strcmp(c->w[i].section, sec) == 0 &&
 		    (key == NULL ? c->w[i].key[0] == 0 : strcmp(c->w[i].key, key) == 0))
 			return c->w[i].line;
+	return 0;
+}
+
+static bool is_uuid(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* The EAL memory in MB cfg gives (-m N, --socket-mem, or --no-huge's default
+ * of 64), 0 when it does not say (hugepages without a limit: it grows). */
+static unsigned eal_memory_mb(const struct ctrl_config *cfg, bool *from_args)
+{
+	unsigned mb = 0;
+	bool no_huge = false;
+	*from_args = false;
+	for (int i = 0; i < cfg->eal_argc; i++) {
+		const char *a = cfg->eal_argv[i];
+		if (strcmp(a, "--no-huge") == 0)
+			no_huge = true;
+		else if ((strcmp(a, "-m") == 0 || strcmp(a, "--socket-mem") == 0) &&
+			 i + 1 < cfg->eal_argc)
+			mb = (unsigned)strtoul(cfg->eal_argv[i + 1], NULL, 10), *from_args = true;
+	}
+	return mb ? mb : no_huge ? 64 : 0;
+}
+
+/* Whole-file checks: what each line allows but the whole cannot start with. */
+static int check_whole(struct ctx *c, struct ctrl_config *cfg)
+{
+	bool given;
+	unsigned have = eal_memory_mb(cfg, &given), need = dp_memory_min_mb(&cfg->dp);
+	if (have && have < need) {
+		int ln = line_of(c, "eal", "memory-mb");
+		if (ln == 0)
+			ln = line_of(c, "eal", "args");
+		if (ln == 0)
+			ln = line_of(c, "eal", NULL);
+		return failf(c, ln, "%u MB of EAL memory%s is too small: the datapath needs at least "
+			     "%u MB (tables about 150 MB + 2.4 KB per mbuf); raise [eal] memory-mb or "
+			     "lower [dp] mbufs", have, given ? "" : " (--no-huge's default)", need);
+	}
+	unsigned l[DP_MAX_PMDS];
+	int n = ctrl_parse_lcores(cfg->pmd_lcores, l, DP_MAX_PMDS);
+	int ln = line_of(c, "dp", "pmd-lcores");
+	for (int i = 0; i < n; i++) {
+		if (l[i] == 0)
+			return failf(c, ln, "lcore 0 is the control thread, not a PMD "
+				     "(pmd-lcores = %s)", cfg->pmd_lcores);
+		for (int j = i + 1; j < n; j++)
+			if (l[i] == l[j])
+				return failf(c, ln, "lcore %u is listed twice in pmd-lcores = %s",
+					     l[i], cfg->pmd_lcores);
+	}
+	for (unsigned p = 0; p < cfg->n_ports; p++) {
+		int want = cfg->ports[p].opts.pmd_lcore;
+		bool ok = want < 0;
+		for (int i = 0; i < n && !ok; i++)
+			ok = (int)l[i] == want;
+		if (!ok) {
+			char sec[80];
+			snprintf(sec, sizeof(sec), "port.%s", cfg->ports[p].name);
+			return failf(c, line_of(c, sec, "pmd"), "pmd = %d is not one of pmd-lcores = %s",
+				     want, cfg->pmd_lcores);
+		}
+	}
 	return 0;
 }
 
@@ -339,6 +424,9 @@ static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 			U32(sec, "mtu", 68, 9600, v);
 			p->opts.mtu = (uint16_t)v;
 		} else if (strcmp(k, "iface-id") == 0) {
+			if (!is_uuid(val))
+				return fail(c, line_of(c, sec, k), "iface-id '%s' is not a UUID (the id "
+					    "of a northbound port: wyctl port show NAME)%s", val, "");
 			snprintf(p->iface_id, sizeof(p->iface_id), "%s", val);
 		} else {
 			return fail(c, line_of(c, sec, k), "unknown key '%s' in [%s]", k, sec);
@@ -478,6 +566,8 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 			rc = fail(c, line_of(c, "ctrl", "uplink"),
 				  "an uplink needs vtep-ip (this chassis' VTEP address)%s%s", "", "");
 	}
+	if (rc == 0)
+		rc = check_whole(c, cfg);
 	lc_config_finish(&cfg->lc);
 out:
 	if (f)

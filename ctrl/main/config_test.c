@@ -67,14 +67,14 @@ static void test_values(void)
 	char err[512];
 	CU_ASSERT_EQUAL(load_text("[dp]\npmd-lcores = 1-2\nidle-sleep-max-us=0\n"
 				  "[port.a]\ndevargs = net_null0\nrxqs = 4\npmd = 2\nmtu = 9000\n"
-				  "iface-id = abc\n",
+				  "iface-id = 6f0c9f1e-3b5a-4c2e-9d7a-2a1b3c4d5e6f\n",
 				  &cfg, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.pmd_lcores, "1-2");
 	CU_ASSERT_EQUAL(cfg.dp.idle_sleep_max_us, 0);
 	CU_ASSERT_EQUAL(cfg.ports[0].opts.n_rxq, 4);
 	CU_ASSERT_EQUAL(cfg.ports[0].opts.pmd_lcore, 2);
 	CU_ASSERT_EQUAL(cfg.ports[0].opts.mtu, 9000);
-	CU_ASSERT_STRING_EQUAL(cfg.ports[0].iface_id, "abc");
+	CU_ASSERT_STRING_EQUAL(cfg.ports[0].iface_id, "6f0c9f1e-3b5a-4c2e-9d7a-2a1b3c4d5e6f");
 	ctrl_config_free(&cfg);
 	unsigned l[16];
 	CU_ASSERT_EQUAL(ctrl_parse_lcores("1,3-5", l, 16), 4);
@@ -103,6 +103,17 @@ static void test_errors(void)
 	expect_error("[mgmt]\nsocket = /tmp/a\nother = 1\n", 1, "only the key 'socket'");
 	expect_error("[eal]\nhugepages = maybe\n", 2, "yes or no");
 	expect_error("[eal]\nwhat = 1\n", 2, "unknown key 'what'");
+	/* lines that parse, in files that cannot start */
+	expect_error("[port.x]\ndevargs = net_null0\niface-id = vm1\n", 3, "not a UUID");
+	expect_error("[eal]\nargs = --no-huge\nmemory-mb = 128\n[dp]\nmbufs = 16384\n", 3,
+		     "too small: the datapath needs at least 188 MB");
+	expect_error("[eal]\nargs = --no-huge --no-pci\n", 2, "--no-huge's default");
+	expect_error("[dp]\npmd-lcores = 1,2,1\n", 2, "lcore 1 is listed twice");
+	expect_error("[dp]\npmd-lcores = 0-1\n", 2, "lcore 0 is the control thread");
+	expect_error("[dp]\npmd-lcores = 1\n[port.x]\ndevargs = net_null0\npmd = 2\n", 5,
+		     "pmd = 2 is not one of pmd-lcores = 1");
+	expect_error("[port.up]\ndevargs = net_null0\n[ctrl]\nuplink = down\nvtep-ip = 192.0.2.1\n",
+		     4, "uplink 'down' is no [port.down]");
 }
 
 static void test_missing_file(void)

@@ -67,6 +67,8 @@ int cmd_port_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 /* cmd_lc.c: local controller commands */
 int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 int cmd_show_replica(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+/* cmd_topology.c: the logical topology this chassis holds */
+int cmd_show_topology(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 /* loop.c: one turn of the control thread's loop (mgmt socket, controller
  * events, punted packets), waiting at most timeout_ms. */
 void ctrl_poll(struct ctrl *c, int timeout_ms);

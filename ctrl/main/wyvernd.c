@@ -32,6 +32,10 @@
 #include "punt.h"
 #include "telemetry.h"
 
+#ifndef WYV_VERSION
+#define WYV_VERSION "unknown"
+#endif
+
 static struct ctrl g_ctrl = { .listen_fd = -1 };
 
 static void on_signal(int sig)
@@ -50,7 +54,8 @@ static void usage(FILE *f)
 		"  --port NAME=DEVARGS  add a dp port, e.g. vm1=net_tap0,iface=wyv-vm1\n"
 		"  --pmd-lcores LIST    lcores running PMD threads, e.g. 1 or 1-2\n"
 		"  --idle-sleep-max-us N  idle back-off cap in microseconds (0: busy poll)\n"
-		"  --check-config       validate the configuration and exit\n");
+		"  --check-config       validate the configuration and exit\n"
+		"  --version            print the version and exit\n");
 }
 
 static bool has_lcores(const struct ctrl_config *cfg)
@@ -97,6 +102,9 @@ int main(int argc, char **argv)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			printf("wyvernd %s\n", WYV_VERSION);
 			return 0;
 		} else if (strcmp(a, "--check-config") == 0) {
 			check = true;

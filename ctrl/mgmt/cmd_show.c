@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <arpa/inet.h>
 
 
@@ -21,6 +22,25 @@ static void mac_str(char *b, const uint8_t *m)
 static int no_args(int argc, struct ctrl_reply *r)
 {
 	return argc ? reply_error(r, true, "unexpected argument") : 0;
+}
+
+/* The link as a user would see it.  A net_tap's link is read through its
+ * interface in our network namespace; once the tap is moved into a VM's
+ * namespace (the usual set-up) the PMD can no longer see it and says
+ * "down" while it forwards, so report "unknown" then. */
+static const char *link_state(const struct dp_port_info *pi)
+{
+	if (pi->link_up)
+		return "up";
+	if (strcmp(pi->driver, "net_tap") == 0) {
+		const char *k = strstr(pi->devargs, "iface=");
+		char name[IF_NAMESIZE] = "";
+		if (k != NULL)
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(k + 6, ","), k + 6);
+		if (name[0] && if_nametoindex(name) == 0)
+			return "unknown";
+	}
+	return "down";
 }
 
 int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
@@ -48,11 +68,14 @@ int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"lport", (int)pi.lport));
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "rx_nombuf",
 				    json_integer((json_int_t)pi.rx_nombuf));
+		const char *link = link_state(&pi);
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "link",
+				    json_string(link));
 		char lp[12] = "-";
 		if (pi.lport)
 			snprintf(lp, sizeof(lp), "%u", pi.lport);
 		reply_printf(r, "%-4u %-12s %-14s %-17s %-5s %-6s %12llu %12llu %10llu %s\n", pi.id,
-			     pi.name, pi.driver, mac, pi.link_up ? "up" : "down", lp,
+			     pi.name, pi.driver, mac, link, lp,
 			     (unsigned long long)pi.rx_packets, (unsigned long long)pi.tx_packets,
 			     (unsigned long long)pi.rx_missed, pi.devargs);
 	}
@@ -117,11 +140,21 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     (unsigned long long)s.busy_cycles, pct(s.busy_cycles, total),
 			     (unsigned long long)s.idle_cycles, pct(s.idle_cycles, total),
 			     (unsigned long long)s.sleeps);
-		reply_printf(r, "  processing cycles/packet: %.1f  total cycles/packet: %.1f  "
-			     "upcall cycles/miss: %.0f\n",
-			     s.rx_packets ? (double)s.busy_cycles / (double)s.rx_packets : 0.0,
-			     s.rx_packets ? (double)total / (double)s.rx_packets : 0.0,
-			     s.misses ? (double)s.upcall_cycles / (double)s.misses : 0.0);
+		/* per-packet figures only where they mean something: no packets,
+		 * no figure; a mostly idle PMD's total/packet is idle time */
+		char proc[32] = "-", tot[48] = "-", up[32] = "-";
+		if (s.rx_packets) {
+			snprintf(proc, sizeof(proc), "%.1f",
+				 (double)s.busy_cycles / (double)s.rx_packets);
+			if (pct(s.idle_cycles, total) < 50.0)
+				snprintf(tot, sizeof(tot), "%.1f", (double)total / (double)s.rx_packets);
+			else
+				snprintf(tot, sizeof(tot), "- (idle %.0f%%)", pct(s.idle_cycles, total));
+		}
+		if (s.misses)
+			snprintf(up, sizeof(up), "%.0f", (double)s.upcall_cycles / (double)s.misses);
+		reply_printf(r, "  processing cycles/packet: %s  total cycles/packet: %s  "
+			     "upcall cycles/miss: %s\n", proc, tot, up);
 		reply_printf(r, "  drops: %llu", (unsigned long long)ndrop);
 		for (unsigned d = 1; d < DP_DROP__MAX; d++)
 			if (s.drops[d])
@@ -434,9 +467,13 @@ int cmd_trace(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	}
 	char line[3072];
 	json_t *mf = flow_json(&t->megaflow, line, sizeof(line));
-	reply_printf(r, "flow: %s\n\n%s\nmegaflow: %s%s\n", t->flow, t->stages, line,
+	reply_printf(r, "flow: %s\n", t->flow);
+	if (t->defaulted[0])
+		reply_printf(r, "defaulted (not in the flow given): %s\n", t->defaulted);
+	reply_printf(r, "\n%s\nmegaflow: %s%s\n", t->stages, line,
 		     t->no_install ? " (not cacheable)" : "");
 	json_object_set_new(r->result, "flow", json_string(t->flow));
+	json_object_set_new(r->result, "defaulted", json_string(t->defaulted));
 	json_object_set_new(r->result, "stages", json_string(t->stages));
 	json_object_set_new(r->result, "megaflow", mf);
 	free(t);

@@ -27,6 +27,7 @@ static const struct cmd cmds[] = {
 	{ "show", "lports", cmd_show_lports, "show lports" },
 	{ "show", "ctrl", cmd_show_ctrl, "show ctrl" },
 	{ "show", "replica", cmd_show_replica, "show replica" },
+	{ "show", "topology", cmd_show_topology, "show topology" },
 	{ "show", "dhcp", cmd_show_dhcp, "show dhcp" },
 	{ "dump", "fdb", cmd_dump_fdb, "dump fdb" },
 	{ "dump", "megaflows", cmd_dump_megaflows, "dump megaflows [--limit N]" },

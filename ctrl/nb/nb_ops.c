@@ -23,7 +23,7 @@
 static FILE *nb_out, *nb_err;
 
 
-#define NB_DEFAULT_URL "rocksdb:/var/lib/wyvern/db"
+#define NB_DEFAULT_URL DB_DEFAULT_URL
 #define NB_UPDATE_TRIES 5
 
 enum nb_verb { V_CREATE, V_LIST, V_SHOW, V_UPDATE, V_DELETE, N_VERBS };
@@ -554,6 +554,18 @@ static void print_usage(FILE *f, const struct nb_kind *k, int verb)
 	if (verb < 0 || verb == V_CREATE || verb == V_UPDATE)
 		fprintf(f, "URL: rocksdb:PATH or etcd://HOST:PORT[,HOST:PORT...] "
 			"(default $WYVERN_DB, else " NB_DEFAULT_URL ")\n");
+}
+
+int wyctl_nb_help(FILE *f, const char *type, const char *verb)
+{
+	const struct nb_kind *k = kind_find(type);
+	if (k == NULL)
+		return -ENOENT;
+	int v = verb ? verb_find(verb) : -1;
+	if (verb && v < 0)
+		return -ENOENT;
+	print_usage(f, k, v);
+	return 0;
 }
 
 static const struct nb_opt *opt_find(const struct nb_kind *k, const char *name,

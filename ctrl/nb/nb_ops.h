@@ -30,6 +30,9 @@ int wyctl_nb_main(const char *db_url, bool as_json, int argc, char **argv);
  * commands on the database it holds (an embedded RocksDB is locked by the
  * process that opened it).  One command at a time per process. */
 struct db;
+/* Print the usage of TYPE [VERB] (VERB NULL: every verb) to f; -ENOENT if
+ * TYPE or VERB is not a northbound command. */
+int wyctl_nb_help(FILE *f, const char *type, const char *verb);
 int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char **argv,
 		 FILE *out, FILE *err);
 

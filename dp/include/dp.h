@@ -74,6 +74,10 @@ struct dp;
 
 /* NULL + rte_errno on failure. */
 struct dp *dp_create(const struct dp_config *cfg);
+/* A lower bound of the EAL memory (MB) dp_create needs for cfg: the mbuf
+ * pool plus the tables, measured without hugepages (--check-config compares
+ * it with [eal] memory-mb).  Any thread. */
+unsigned dp_memory_min_mb(const struct dp_config *cfg);
 /* Stops PMDs, closes ports, frees everything. Accepts NULL. */
 void dp_destroy(struct dp *dp);
 

@@ -36,6 +36,7 @@ struct dp_trace {
 	char stages[8192];            /* each stage's decisions, one per line */
 	struct dp_flow_text megaflow; /* what would be installed */
 	bool no_install;              /* translate overflowed: executed, never cached */
+	char defaulted[64];           /* fields a flow trace filled in ("ip_ttl=64"), "" */
 };
 
 /* Trace a raw frame (pkt, len bytes) arriving on dp port `port`; a frame
