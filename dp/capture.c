@@ -37,6 +37,7 @@ bool dp_capture_match(const struct dp_capture_cfg *cfg, const uint8_t *data, uin
 		return true;
 	if (dp_parse_buf(data, len, port, &k, NULL, NULL) != 0)
 		return false;
+	k.in_port = cfg->key.in_port; /* the capture's port is the port */
 	return dp_key_match(&k, &cfg->mask, &cfg->key);
 }
 
