@@ -168,3 +168,68 @@ def test_control_requests_still_served(mrig):
         assert mrig.wy.ctl("show", "pmd", json=True)["pmds"]
     f = scrape(mrig)
     assert value(f, "wyvern_metrics_scrapes_total") >= 6
+
+
+# ------------------------------------------------ controller and DHCP counters
+
+@pytest.fixture(scope="module")
+def crig():
+    """A DB-driven daemon: one network with a DHCP subnet, one port (tap) bound here."""
+    import os
+    import shutil
+    import tempfile
+    from test_ctrl import CtrlWyvern, chassis_name, nb
+
+    d = tempfile.mkdtemp(prefix="wyt%d-met-" % rig.RUN_ID)
+    rig.CLEANUP.add(lambda: shutil.rmtree(d, ignore_errors=True))
+    url = "rocksdb:%s/db" % d
+    ch = chassis_name("met")
+    nb(url, "network", "create", "mn")
+    nb(url, "subnet", "create", "mn-v4", "--network", "mn", "--cidr", "10.40.0.0/24",
+       "--gateway", "10.40.0.1")
+    port = nb(url, "port", "create", "m1", "--network", "mn", "--host", ch,
+              "--fixed-ip", "subnet=mn-v4,ip=10.40.0.11")
+    tap = rig.ifname("t")
+    mport = free_port()
+    wy = CtrlWyvern([("m1", "net_tap0,iface=%s" % tap, port["id"])],
+                    dict(db=url, chassis=ch, replica=os.path.join(d, "replica")))
+    base = wy.config_text
+    wy.config_text = lambda: base() + "[metrics]\nlisten = 127.0.0.1:%d\n" % mport
+    wy.start()
+    ns = None
+    try:
+        wy.wait_connected(True)
+        rig.wait_for(lambda: len(wy.lports()) == 1, timeout=30, what="lport compiled")
+        ns = rig.Namespace()
+        ns.adopt(tap, port["mac_address"])
+
+        class R:
+            pass
+        o = R()
+        o.wy, o.ns, o.url = wy, ns, "http://127.0.0.1:%d" % mport
+        yield o
+    finally:
+        wy.stop()
+        if ns:
+            ns.delete()
+
+
+def test_controller_and_dhcp_counters(crig):
+    f = scrape(crig)
+    assert value(f, "wyvern_ctrl_connected") == 1
+    assert value(f, "wyvern_ctrl_applied_revision") > 0
+    assert value(f, "wyvern_ctrl_objects_held", type="port") >= 1
+    assert value(f, "wyvern_ctrl_objects_held", type="network") >= 1
+    assert value(f, "wyvern_ctrl_local_ports") == 1
+    d0 = value(f, "wyvern_dhcp_requests_total", type="discover")
+    a0 = value(f, "wyvern_dhcp_replies_total", type="ack")
+    r = crig.ns.run(["busybox", "udhcpc", "-i", crig.ns.iface, "-n", "-q", "-f", "-t", "5",
+                     "-T", "1", "-s", "/bin/true"], check=False, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    def moved():
+        g = scrape(crig)
+        return (value(g, "wyvern_dhcp_requests_total", type="discover") > d0 and
+                value(g, "wyvern_dhcp_replies_total", type="ack") > a0 and
+                value(g, "wyvern_punts_total", pmd="1", reason="dhcp") >= 2 and g)
+    rig.wait_for(moved, timeout=10, interval=0.2, what="DHCP counters to rise")
