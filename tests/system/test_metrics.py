@@ -233,3 +233,21 @@ def test_controller_and_dhcp_counters(crig):
                 value(g, "wyvern_dhcp_replies_total", type="ack") > a0 and
                 value(g, "wyvern_punts_total", pmd="1", reason="dhcp") >= 2 and g)
     rig.wait_for(moved, timeout=10, interval=0.2, what="DHCP counters to rise")
+
+
+def test_listen_in_use_is_a_clear_error():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    port = s.getsockname()[1]
+    try:
+        r = rig.TapRig(1)
+        base = r.wy.config_text
+        r.wy.config_text = lambda: base() + "[metrics]\nlisten = 127.0.0.1:%d\n" % port
+        with pytest.raises(RuntimeError) as e:
+            r.start()
+        r.close()
+        assert "metrics on 127.0.0.1:%d" % port in str(e.value), str(e.value)[-2000:]
+        assert r.wy.proc.returncode == 1
+    finally:
+        s.close()
