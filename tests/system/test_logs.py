@@ -6,6 +6,7 @@ expected first-configure refusal and qdisc complaints are replaced by one
 explanation each.  Bad [log]/[metrics] lines fail with FILE:LINE.
 """
 import os
+import re
 import subprocess
 
 import pytest
@@ -86,3 +87,52 @@ def test_good_lines_check(tmp_path):
     r = subprocess.run([rig.wyvernd_bin(), "-c", str(path), "--check-config"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
+
+
+SYSLOG_RUN = r"""set -e
+mount --make-rprivate /
+mkdir -p {d}/olddev
+mount --bind /dev {d}/olddev
+mount -t tmpfs none /dev
+for n in null zero urandom random; do touch /dev/$n; mount --bind {d}/olddev/$n /dev/$n; done
+mkdir /dev/shm && mount --bind {d}/olddev/shm /dev/shm
+{py} -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1] + ".ready", "w").close()
+f = open(sys.argv[1], "ab", buffering=0)
+while True:
+    f.write(s.recv(65536) + b"\n")
+' {d}/syslog.txt &
+R=$!
+i=0; while [ ! -e {d}/syslog.txt.ready ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+{wyvernd} -c {d}/wy.conf > {d}/console.txt 2>&1 &
+W=$!
+i=0; while ! grep -q "ready:" {d}/syslog.txt && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+kill $W; wait $W || true
+kill $R
+"""
+
+
+def test_syslog_destination(tmp_path):
+    """In a private mount namespace /dev/log is our own datagram socket (the
+    host's /dev is untouched): wyvernd's and DPDK's lines arrive there, each
+    at its priority (facility daemon: <30> info, <28> warning), none on the console."""
+    d = str(tmp_path)
+    prefix = "wyt%d-sl%d" % (os.getpid(), rig.uniq())
+    (tmp_path / "wy.conf").write_text(
+        "[eal]\nargs = --no-huge --no-pci\nmemory-mb = 256\nfile-prefix = %s\nlcores = 0,1\n"
+        "[dp]\npmd-lcores = 1\nmbufs = 4096\n[mgmt]\nsocket = %s/wy.sock\n"
+        "[port.n1]\ndevargs = net_null0,no-rx=1\n[log]\ndestination = syslog\n" % (prefix, d))
+    (tmp_path / "run.sh").write_text(SYSLOG_RUN.format(d=d, py=rig.PY, wyvernd=rig.wyvernd_bin()))
+    try:
+        r = rig.sh(["unshare", "-m", "sh", str(tmp_path / "run.sh")], check=False, timeout=90)
+    finally:
+        rig.sh(["rm", "-rf", "/var/run/dpdk/%s" % prefix], check=False)
+    text = (tmp_path / "syslog.txt").read_text() if (tmp_path / "syslog.txt").exists() else ""
+    assert r.returncode == 0, r.stdout + r.stderr + text
+    assert re.search(r"^<30>.* wyvernd\[\d+\]: ready: 1 ports", text, re.M), text
+    assert re.search(r"^<30>.* wyvernd\[\d+\]: EAL: Detected", text, re.M), text
+    assert "shutting down" in text
+    assert (tmp_path / "console.txt").read_text() == ""
