@@ -227,7 +227,7 @@ unsigned dp_ct_expire(struct dp_ct *ct, unsigned pmd, uint64_t now_ms, unsigned 
 	unsigned killed = 0;
 	uint32_t start;
 
-	ct_reclaim(ct, pm, budget);
+	ct_reclaim(ct, pm, CT_LIMBO);
 	if (budget > ct->n_slots)
 		budget = ct->n_slots;
 	start = atomic_fetch_add_explicit(&ct->sweep, budget, memory_order_relaxed);

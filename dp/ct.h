@@ -161,6 +161,7 @@ struct dp_ct_stats {
 	uint64_t frag_later;       /* non-first fragments (inv, not reassembled) */
 	uint64_t flushed;          /* connections removed by flush (control) */
 	uint64_t conns;            /* live connections now */
+	uint64_t limbo;            /* removed, waiting for a grace period */
 };
 
 /* TCP states (the connection's, not a peer's); UDP/other/ICMP states. */

@@ -169,6 +169,7 @@ void dp_ct_stats_get(const struct dp_ct *ct, struct dp_ct_stats *out)
 		out->table_full += s->table_full;
 		out->reopened += s->reopened;
 		out->frag_later += s->frag_later;
+		out->limbo += ct->pmd[i].limbo_tail - ct->pmd[i].limbo_head;
 	}
 	out->flushed = ct->flushed;
 	out->conns = atomic_load_explicit(&ct->n_conns, memory_order_relaxed);

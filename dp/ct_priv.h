@@ -28,6 +28,7 @@ struct ct_tcp_peer {
 	uint32_t maxend;           /* highest seq it may send (peer's ack + win) */
 	uint32_t maxwin;           /* largest (scaled) window it advertised */
 	uint32_t fin_end;          /* seq just after its FIN, when fin sent */
+	uint32_t syn_end;          /* its ISN + 1: an ack >= this acks its SYN */
 	uint8_t wscale;            /* its window-scale option (0..14) */
 	uint8_t flags;             /* CT_TP_* */
 	uint8_t pad[2];

@@ -132,6 +132,7 @@ static void ct_tcp_peer_syn(struct ct_tcp_peer *s, const struct ct_tcp_seg *g)
 {
 	memset(s, 0, sizeof(*s));
 	s->end = g->seq + 1 + g->plen;
+	s->syn_end = g->seq + 1;
 	s->maxend = s->end;
 	s->maxwin = g->win ? g->win : 1;
 	s->flags = CT_TP_SEEN | CT_TP_SYN;
@@ -150,6 +151,12 @@ void ct_tcp_init(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p, ui
 	ct_tcp_peer_syn(&c->tcp[0], &g);
 	c->proto_state = DP_CT_TCP_SYN_SENT;
 	c->expires = now + ct_tcp_timeout(ct, c->proto_state);
+}
+
+/* ack covers r's SYN and nothing r has not sent */
+static bool ct_tcp_acks_syn(const struct ct_tcp_peer *r, uint32_t ack)
+{
+	return (r->flags & CT_TP_SYN) && SEQ_GEQ(ack, r->syn_end) && SEQ_LEQ(ack, r->end);
 }
 
 static void ct_tcp_set_state(struct ct_conn *c, uint8_t st)
@@ -175,7 +182,7 @@ enum ct_upd ct_tcp_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_p
 			return CT_UPD_REOPEN;
 		if (!(s->flags & CT_TP_SEEN)) {
 			/* the reply side's first SYN: SYN-ACK, or simultaneous open */
-			if ((g.flags & TH_ACK) && g.ack != r->end)
+			if ((g.flags & TH_ACK) && !ct_tcp_acks_syn(r, g.ack))
 				return CT_UPD_INVALID;
 			ct_tcp_peer_syn(s, &g);
 			if (!(s->flags & CT_TP_WSCALE) || !(r->flags & CT_TP_WSCALE))
@@ -201,7 +208,7 @@ enum ct_upd ct_tcp_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_p
 			return CT_UPD_INVALID;
 		}
 		if ((g.flags & TH_ACK) && (r->flags & CT_TP_SEEN)) {
-			if (g.ack != r->end)
+			if (!ct_tcp_acks_syn(r, g.ack))
 				return CT_UPD_INVALID;
 			r->flags |= CT_TP_SYN_ACK;
 			win = g.win ? g.win : 1;
@@ -239,7 +246,7 @@ enum ct_upd ct_tcp_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_p
 		win = 1;
 	if (SEQ_GEQ(g.ack + win, r->maxend))
 		r->maxend = g.ack + win;
-	if (SEQ_GEQ(g.ack, r->end) && (r->flags & CT_TP_SYN))
+	if ((g.flags & TH_ACK) && ct_tcp_acks_syn(r, g.ack))
 		r->flags |= CT_TP_SYN_ACK;
 	if ((r->flags & CT_TP_FIN) && SEQ_GEQ(g.ack, r->fin_end))
 		r->flags |= CT_TP_FIN_ACK;

@@ -108,6 +108,22 @@ static void test_no_commit_and_bad_first(void)
 	dp_ct_destroy(ct);
 }
 
+/* The server speaks first after its SYN-ACK, before the third ACK arrives
+ * (the two directions on two PMDs make any order possible). */
+static void test_server_data_first(void)
+{
+	struct dp_ct *ct = t_ct_new(1, NULL, false);
+
+	CU_ASSERT_EQUAL(ab(ct, TH_SYN, 1000, 0, 64000, 0), CS_NEW);
+	CU_ASSERT_EQUAL(ba(ct, TH_SYN | TH_ACK, 5000, 1001, 64000, 0), CS_RPL);
+	CU_ASSERT_EQUAL(ba(ct, TH_ACK | TH_PSH, 5001, 1001, 64000, 300), CS_RPL);
+	CU_ASSERT_EQUAL(tcp_state(ct), DP_CT_TCP_SYN_RECV);
+	CU_ASSERT_EQUAL(ab(ct, TH_ACK, 1001, 5001, 64000, 0), CS_EST); /* the late third ACK */
+	CU_ASSERT_EQUAL(tcp_state(ct), DP_CT_TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(ab(ct, TH_ACK, 1001, 5301, 64000, 0), CS_EST);
+	dp_ct_destroy(ct);
+}
+
 static void test_simultaneous_open(void)
 {
 	struct dp_ct *ct = t_ct_new(1, NULL, false);
@@ -290,6 +306,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("ct_tcp", t_setup, t_teardown);
 	CU_add_test(s, "handshake, retransmitted SYN and SYN-ACK", test_handshake);
 	CU_add_test(s, "lookup without commit; only SYN starts; bad flags", test_no_commit_and_bad_first);
+	CU_add_test(s, "server data before the third ACK", test_server_data_first);
 	CU_add_test(s, "simultaneous open", test_simultaneous_open);
 	CU_add_test(s, "retransmits; out of window strict vs liberal", test_retransmit_and_window);
 	CU_add_test(s, "window scaling only when both SYNs carry it", test_window_scale);
