@@ -5,6 +5,8 @@
  * label, two PMD indexes on one thread.  The multi-threaded stress test is
  * in ct_mt_test.c.
  */
+#include <rte_malloc.h>
+
 #include "test_main.h"
 #include "ct_test_util.h"
 
@@ -267,6 +269,41 @@ static void test_expiry(void)
 	dp_ct_destroy(ct);
 }
 
+/* Removed connections wait for the readers' grace period before their slots
+ * are reused; flush waits for it too. */
+static void test_expiry_rcu(void)
+{
+	struct rte_rcu_qsbr *rcu = rte_zmalloc("ct_t_rcu", rte_rcu_qsbr_get_memsize(1),
+					       RTE_CACHE_LINE_SIZE);
+	struct dp_ct_stats st;
+	struct dp_ct *ct;
+	struct tpk o;
+
+	CU_ASSERT_FATAL(rcu != NULL);
+	CU_ASSERT_EQUAL_FATAL(rte_rcu_qsbr_init(rcu, 1), 0);
+	ct = t_ct_new(1, rcu, false);
+	rte_rcu_qsbr_thread_register(rcu, 0);
+	rte_rcu_qsbr_thread_online(rcu, 0);
+	t_udp(&o, 4, A, B, 1, 2);
+	CU_ASSERT_EQUAL(t_ct(ct, 1, true, &o), CS_NEW);
+	t_now += 3600 * 1000;
+	CU_ASSERT_EQUAL(dp_ct_expire(ct, 0, t_now, 1u << 20), 1);
+	CU_ASSERT_EQUAL(t_ct(ct, 1, false, &o), CS_NEW);   /* gone from the table */
+	dp_ct_expire(ct, 0, t_now, 16);
+	dp_ct_stats_get(ct, &st);
+	CU_ASSERT_EQUAL(st.limbo, 1);                      /* the reader did not move */
+	rte_rcu_qsbr_quiescent(rcu, 0);
+	dp_ct_expire(ct, 0, t_now, 16);
+	dp_ct_stats_get(ct, &st);
+	CU_ASSERT_EQUAL(st.limbo, 0);
+	CU_ASSERT_EQUAL(t_ct(ct, 1, true, &o), CS_NEW);
+	rte_rcu_qsbr_thread_offline(rcu, 0);               /* flush synchronizes */
+	CU_ASSERT_EQUAL(dp_ct_flush(ct, -1), 1);
+	rte_rcu_qsbr_thread_unregister(rcu, 0);
+	dp_ct_destroy(ct);
+	rte_free(rcu);
+}
+
 static void test_zones(void)
 {
 	struct dp_ct *ct = t_ct_new(1, NULL, false);
@@ -459,6 +496,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "RELATED ICMPv6 errors, extension headers", test_related_v6);
 	CU_add_test(s, "fragments: first tracked, later invalid", test_fragments);
 	CU_add_test(s, "expiry with a test clock, bounded per call", test_expiry);
+	CU_add_test(s, "removed connections wait for a grace period", test_expiry_rcu);
 	CU_add_test(s, "zone isolation", test_zones);
 	CU_add_test(s, "per-zone limits, dump, flush by zone", test_limits_and_flush);
 	CU_add_test(s, "mark and label on commit", test_mark_label);
