@@ -13,6 +13,7 @@
 #include <rte_byteorder.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
+#include <rte_prefetch.h>
 
 #include "ct_priv.h"
 
@@ -558,8 +559,17 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 				}
 			}
 		}
-		if (nk)
+		if (nk) {
 			rte_hash_lookup_bulk_data(ct->h, kp, nk, &hits, data);
+			/* all the burst's connections in flight at once */
+			for (unsigned j = 0; j < nk; j++)
+				if ((hits >> j) & 1) {
+					const uint8_t *c = (const uint8_t *)((uintptr_t)data[j] &
+									       ~(uintptr_t)1);
+					rte_prefetch0(c);
+					rte_prefetch0(c + RTE_CACHE_LINE_SIZE);
+				}
+		}
 		for (unsigned i = 0; i < cnt; i++) {
 			struct ct_pkt *p = &pk[i];
 			struct dp_ct_result *r = &res[base + i];
