@@ -38,13 +38,13 @@ static void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct
 		memcpy(p->key.src, fk->ip_src, 4);
 		memcpy(p->key.dst, fk->ip_dst, 4);
 		ip = ct_read(m, l3_off, 4, buf);
-		iplen = ip ? rte_be_to_cpu_16(*(const uint16_t *)(const void *)(ip + 2)) : 0;
+		iplen = ip ? (uint32_t)(ip[2] << 8 | ip[3]) : 0;
 	} else if (fk->eth_type == ET_IPV6) {
 		p->key.af = CT_AF6;
 		memcpy(p->key.src, fk->ip_src, 16);
 		memcpy(p->key.dst, fk->ip_dst, 16);
 		ip = ct_read(m, l3_off + 4, 2, buf);
-		iplen = ip ? 40u + rte_be_to_cpu_16(*(const uint16_t *)(const void *)ip) : 0;
+		iplen = ip ? 40u + (uint32_t)(ip[0] << 8 | ip[1]) : 0;
 	} else {
 		p->kind = CT_PK_NOT_IP;
 		return;
@@ -143,11 +143,15 @@ static void ct_slot_free(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c)
 /* ---------------------------------------------------------- kill/free --- */
 
 /* Remove c from the table.  Caller holds ct->wlock.  With only_expired, only
- * if its timeout passed (rechecked under its lock).  Returns 1 if removed. */
-int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now)
+ * if its timeout passed; with zone >= 0, only if it is in that zone (both
+ * rechecked under its lock: the slot may have been reused since the caller
+ * looked).  Returns 1 if removed. */
+int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now,
+		   int zone)
 {
 	rte_spinlock_lock(&c->lock);
-	if (!c->in_use || c->dead || (only_expired && c->expires > now)) {
+	if (!c->in_use || c->dead || (only_expired && c->expires > now) ||
+	    (zone >= 0 && c->key[0].zone != (uint16_t)zone)) {
 		rte_spinlock_unlock(&c->lock);
 		return 0;
 	}
@@ -238,7 +242,7 @@ unsigned dp_ct_expire(struct dp_ct *ct, unsigned pmd, uint64_t now_ms, unsigned 
 		    __atomic_load_n(&c->expires, __ATOMIC_RELAXED) > now_ms)
 			continue;
 		rte_spinlock_lock(&ct->wlock);
-		int k = ct_kill_locked(ct, c, true, now_ms);
+		int k = ct_kill_locked(ct, c, true, now_ms, -1);
 		rte_spinlock_unlock(&ct->wlock);
 		if (k) {
 			ct_limbo_push(pm, c);
@@ -312,8 +316,17 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const 
 	uint16_t zone = p->key.zone;
 	uint32_t lim = ct_zone_limit(ct, zone);
 	struct ct_conn *c;
+	hash_sig_t sig[2];
 	void *data;
 
+	/* a failed second add retires the connection through limbo: room first */
+	if (!ct_limbo_room(pm))
+		ct_reclaim(ct, pm, CT_LIMBO);
+	if (!ct_limbo_room(pm)) {
+		pm->st.table_full++;
+		*err = -ENOSPC;
+		return NULL;
+	}
 	if (atomic_fetch_add_explicit(&ct->n_conns, 1, memory_order_relaxed) >= ct->max_conns) {
 		atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
 		pm->st.table_full++;
@@ -347,9 +360,11 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const 
 	ct_proto_init(ct, c, p, now);
 	ct_apply_action(c, a);
 
+	sig[0] = rte_hash_hash(ct->h, &c->key[0]);
+	sig[1] = rte_hash_hash(ct->h, &c->key[1]);
 	rte_spinlock_lock(&ct->wlock);
-	if (rte_hash_lookup_data(ct->h, &c->key[0], &data) >= 0 ||
-	    rte_hash_lookup_data(ct->h, &c->key[1], &data) >= 0) {
+	if (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
+	    rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0) {
 		/* Committed by another PMD, or (NAT) the reply tuple is taken. */
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
@@ -363,17 +378,18 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const 
 		*err = -EEXIST;
 		goto undo_count;
 	}
-	if (rte_hash_add_key_data(ct->h, &c->key[0], c) < 0) {
+	if (rte_hash_add_key_with_hash_data(ct->h, &c->key[0], sig[0], c) < 0) {
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
 		pm->st.table_full++;
 		*err = -ENOSPC;
 		goto undo_count;
 	}
-	if (rte_hash_add_key_data(ct->h, &c->key[1], (void *)((uintptr_t)c | 1)) < 0) {
+	if (rte_hash_add_key_with_hash_data(ct->h, &c->key[1], sig[1],
+					    (void *)((uintptr_t)c | 1)) < 0) {
 		/* Readers may already hold c through key[0]: retire it properly. */
 		c->in_use = 1;
-		ct_kill_locked(ct, c, false, 0);
+		ct_kill_locked(ct, c, false, 0, -1);
 		rte_spinlock_unlock(&ct->wlock);
 		atomic_fetch_add_explicit(&ct->zone_count[zone], 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&ct->n_conns, 1, memory_order_relaxed);
@@ -406,7 +422,7 @@ static void ct_kill_reopen(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *
 	if (!ct_limbo_room(pm))
 		return; /* the commit below then finds it and reports inv */
 	rte_spinlock_lock(&ct->wlock);
-	k = ct_kill_locked(ct, c, false, 0);
+	k = ct_kill_locked(ct, c, false, 0, -1);
 	rte_spinlock_unlock(&ct->wlock);
 	if (k) {
 		ct_limbo_push(pm, c);

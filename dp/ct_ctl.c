@@ -194,7 +194,7 @@ int dp_ct_flush(struct dp_ct *ct, int zone)
 					return -ENOMEM;
 			}
 			rte_spinlock_lock(&ct->wlock);
-			if (ct_kill_locked(ct, c, false, 0))
+			if (ct_kill_locked(ct, c, false, 0, zone))
 				dead[n++] = i;
 			rte_spinlock_unlock(&ct->wlock);
 		}

@@ -121,7 +121,8 @@ static inline const void *ct_read(const struct rte_mbuf *m, uint32_t off, uint32
 }
 
 /* ct.c: caller holds ct->wlock */
-int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now);
+int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now,
+		   int zone);
 void ct_release_locked(struct dp_ct *ct, struct ct_conn *c);
 
 /* ct_tcp.c */

@@ -373,6 +373,32 @@ static void test_limits_and_flush(void)
 	dp_ct_destroy(ct);
 }
 
+static void test_table_full(void)
+{
+	struct dp_ct_params p = { .name = "full", .max_conns = 4, .n_pmds = 1,
+				  .socket_id = SOCKET_ID_ANY };
+	struct dp_ct *ct = dp_ct_create(&p);
+	struct dp_ct_stats st;
+	struct tpk o;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ct);
+	for (int i = 0; i < 6; i++) {
+		t_udp(&o, 4, A, B, (uint16_t)(1 + i), 2);
+		CU_ASSERT_EQUAL(t_ct(ct, 1, true, &o), i < 4 ? CS_NEW : CS_INV);
+	}
+	dp_ct_stats_get(ct, &st);
+	CU_ASSERT_EQUAL(st.conns, 4);
+	CU_ASSERT_EQUAL(st.table_full, 2);
+	CU_ASSERT_EQUAL(dp_ct_zone_count(ct, 1), 4);
+	t_udp(&o, 4, A, B, 1, 2);
+	CU_ASSERT_EQUAL(t_ct(ct, 1, true, &o), CS_NEW); /* existing ones still work */
+	t_now += 3600 * 1000;
+	CU_ASSERT_EQUAL(dp_ct_expire(ct, 0, t_now, 1000), 4);
+	t_udp(&o, 4, A, B, 9, 2);
+	CU_ASSERT_EQUAL(t_ct(ct, 1, true, &o), CS_NEW);
+	dp_ct_destroy(ct);
+}
+
 static void test_mark_label(void)
 {
 	struct dp_ct *ct = t_ct_new(1, NULL, false);
@@ -499,6 +525,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "removed connections wait for a grace period", test_expiry_rcu);
 	CU_add_test(s, "zone isolation", test_zones);
 	CU_add_test(s, "per-zone limits, dump, flush by zone", test_limits_and_flush);
+	CU_add_test(s, "table full", test_table_full);
 	CU_add_test(s, "mark and label on commit", test_mark_label);
 	CU_add_test(s, "two PMD indexes, one burst with both directions", test_two_pmds);
 	CU_add_test(s, "non-IP; bad create arguments", test_non_ip_and_args);

@@ -5,7 +5,7 @@
 #   ct-lookup  ct() of random packets (both directions) of CT_TABLE_CONNS
 #              established UDP connections
 # The process runs without hugepages on lcore 1 (`--no-huge -m 1024`), in
-# process, TSC-timed: the median of 1024-packet groups, minus a baseline
+# process, TSC-timed: the 10th percentile of 1024-packet groups, minus a baseline
 # loop that only stages the flow keys (see the header of dp/ct_bench.c).
 # INFO lines add established TCP (window tracking) and the table choice
 # (private rte_hash vs the shared lock-free one, same keys).
