@@ -486,6 +486,53 @@ static void test_two_pmds(void)
 	dp_ct_destroy(ct);
 }
 
+/* Hostile bytes: random ICMP error quotes and random TCP headers/options
+ * over a live connection.  Nothing may crash (run under ASan in the debug
+ * build), every answer carries trk, and no error is related unless its
+ * quote really names the connection. */
+static void test_hostile(void)
+{
+	struct dp_ct *ct = t_ct_new(1, NULL, false);
+	struct tpk syn, sa, p;
+	uint64_t x = 88172645463325252ull;
+	unsigned rel = 0, seen = 0;
+
+	t_tcp(&syn, 4, A, B, 40000, 80, TH_SYN, 1000, 0, 64000, 3, 0);
+	CU_ASSERT_EQUAL(t_ct(ct, 1, true, &syn), CS_NEW);
+	t_tcp(&sa, 4, B, A, 80, 40000, TH_SYN | TH_ACK, 5000, 1001, 64000, 3, 0);
+	CU_ASSERT_EQUAL(t_ct(ct, 1, true, &sa), CS_RPL);
+	for (int i = 0; i < 20000; i++) {
+		int af = (i & 1) ? 4 : 6;
+		uint32_t qlen = 0;
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		if (i % 3 == 0) {
+			/* an ICMP error whose quote is A's SYN with random bytes changed */
+			t_tcp(&syn, af, A, B, 40000, 80, TH_SYN, 1000, 0, 64000, 3, 0);
+			qlen = (uint32_t)(x % 80);
+			t_icmp_err(&p, af, R, A, af == 4 ? 3 : 1, 4, &syn, qlen);
+			uint32_t q0 = 14 + (af == 4 ? 20 : 40) + 8;
+			for (int k = 0; k < 3 && p.n > q0; k++)
+				p.b[q0 + (x >> (8 * k + 8)) % (p.n - q0)] = (uint8_t)(x >> (8 * k + 32));
+		} else {
+			/* a TCP segment with random flags, seq, ack, options */
+			t_tcp(&p, 4, (i & 2) ? A : B, (i & 2) ? B : A, (i & 2) ? 40000 : 80,
+			      (i & 2) ? 80 : 40000, (uint8_t)x, (uint32_t)(x >> 8),
+			      (uint32_t)(x >> 24), (uint16_t)(x >> 40), 3, (uint16_t)(x % 50));
+			p.b[14 + 20 + 12] = (uint8_t)((x >> 56) & 0xf0); /* data offset */
+			p.b[14 + 20 + 21] = (uint8_t)(x >> 48);          /* option length */
+		}
+		uint8_t st = t_ct_try(ct, 1, (x >> 60) & 1, &p);
+		if (st == 0)
+			continue; /* the parser dropped it */
+		CU_ASSERT(st & DP_CS_TRK);
+		seen++;
+		rel += (st & DP_CS_REL) != 0;
+	}
+	CU_ASSERT(seen > 10000);
+	CU_ASSERT(rel < 20000 / 3);
+	dp_ct_destroy(ct);
+}
+
 static void test_non_ip_and_args(void)
 {
 	struct dp_ct_params bad = { .name = "x", .max_conns = 0, .n_pmds = 1 };
@@ -528,6 +575,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "table full", test_table_full);
 	CU_add_test(s, "mark and label on commit", test_mark_label);
 	CU_add_test(s, "two PMD indexes, one burst with both directions", test_two_pmds);
+	CU_add_test(s, "hostile ICMP quotes and TCP headers", test_hostile);
 	CU_add_test(s, "non-IP; bad create arguments", test_non_ip_and_args);
 	return t_run_all();
 }
