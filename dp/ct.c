@@ -10,6 +10,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_hash.h>
 #include <rte_ip.h>
@@ -228,9 +229,13 @@ static inline bool ct_limbo_room(const struct ct_pmd *pm)
 
 unsigned dp_ct_expire(struct dp_ct *ct, unsigned pmd, uint64_t now_ms, unsigned budget)
 {
-	struct ct_pmd *pm = &ct->pmd[pmd];
+	struct ct_pmd *pm;
 	unsigned killed = 0;
 	uint32_t start;
+
+	if (unlikely(pmd >= ct->n_pmds))
+		return 0;
+	pm = &ct->pmd[pmd];
 
 	ct_reclaim(ct, pm, CT_LIMBO);
 	if (budget > ct->n_slots)
@@ -546,8 +551,15 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 		       struct rte_mbuf *const pkts[], const struct dp_flow_key *const keys[],
 		       struct dp_ct_result res[], unsigned n, uint64_t now_ms)
 {
-	struct ct_pmd *pm = &ct->pmd[pmd];
+	struct ct_pmd *pm;
 	unsigned n_inv = 0;
+
+	if (unlikely(pmd >= ct->n_pmds)) {
+		for (unsigned i = 0; i < n; i++)
+			ct_res_none(&res[i], a->zone, DP_CS_TRK | DP_CS_INV);
+		return n;
+	}
+	pm = &ct->pmd[pmd];
 
 	for (unsigned base = 0; base < n; base += CT_BURST) {
 		unsigned cnt = RTE_MIN(n - base, (unsigned)CT_BURST), nk = 0;

@@ -52,10 +52,10 @@
  *
  * Who may call what:
  *  - dp_ct_process(), dp_ct_expire(): a PMD, with its own `pmd` index
- *    (0 <= pmd < params.n_pmds), between two quiescent-state reports.  Two
- *    threads must never use the same index at once.  The calling thread must
- *    be an EAL lcore or registered thread only for rte_mempool-free paths:
- *    nothing here depends on rte_lcore_id().
+ *    (0 <= pmd < params.n_pmds; another index gets every packet TRK|INV),
+ *    between two quiescent-state reports.  Two threads must never use the
+ *    same index at once.  Nothing here depends on rte_lcore_id(): any
+ *    thread may be a PMD, EAL lcore or not.
  *  - Everything else (create/destroy, limits, timeouts, flush, dump, stats):
  *    the control thread, which must NOT be an RCU reader of params.rcu
  *    (flush waits for a grace period).  Config setters are single stores that
@@ -139,8 +139,8 @@ struct dp_ct_action {
 /* What conntrack tells the datapath about one packet (the datapath copies
  * state and zone into its key; mark and label once the key carries them). */
 struct dp_ct_result {
-	uint8_t state;             /* DP_CS_* from flow_key.h; always DP_CS_TRK
-				    * unless the packet is not IP */
+	uint8_t state;             /* DP_CS_* from flow_key.h; always has
+				    * DP_CS_TRK (non-IP packets: TRK|INV) */
 	uint8_t pad;
 	uint16_t zone;
 	uint32_t mark;

@@ -67,7 +67,8 @@ static unsigned mt_phase(struct mt *x, unsigned me, int phase)
 	struct tpk p;
 
 	for (unsigned i = 0; i < NFLOW; i++) {
-		unsigned f = me == 0 ? i : NFLOW - 1 - i;
+		/* phase 1: the same order on both, so the commits really race */
+		unsigned f = (me == 0 || phase == 1) ? i : NFLOW - 1 - i;
 		uint8_t st;
 		switch (phase) {
 		case 1: /* both commit the same SYNs */
