@@ -77,7 +77,7 @@
 
 struct dp_ct;
 
-/* One direction of a connection: the hash key.  40 bytes, hashed whole.
+/* One direction of a connection: the hash key.  48 bytes, hashed whole.
  * Addresses and ports in network order; IPv4 uses the first 4 bytes of each
  * address, the rest zero.  ICMP/ICMPv6 echo (and v4 timestamp/info):
  * sport = the identifier, dport = htons(type) of the message this direction
@@ -91,6 +91,8 @@ struct dp_ct_key {
 	uint16_t zone;
 	uint8_t proto;
 	uint8_t af;            /* 4 or 6 */
+	uint32_t pad[2];       /* zero: 48 bytes is a key length rte_hash
+				* compares with vector code (40 would be memcmp) */
 };
 
 /* Per-state timeouts in seconds (defaults: dp_ct_default_timeouts(), the

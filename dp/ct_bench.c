@@ -8,7 +8,7 @@
  *              seen); 2M packets of random connections and random direction
  *              go through ct() without commit: ns per packet.
  * INFO lines: the same lookup for established TCP (window tracking path),
- * and the table choice measured: bulk lookup of the same 40-byte keys in an
+ * and the table choice measured: bulk lookup of the same 48-byte keys in an
  * rte_hash as a private per-PMD table would make it (no concurrency flags)
  * vs the shared one (RW_CONCURRENCY_LF + EXT_TABLE).
  *
