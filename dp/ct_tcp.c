@@ -24,6 +24,7 @@
  *   FIN_WAIT     a FIN seen, not both FINs acked
  *   TIME_WAIT    both FINs acked
  *   CLOSE        a valid RST
+ * A RST+ACK acking the SYN (a refused connection) is valid and closes.
  * States only move forward.  A SYN (no ACK) on a TIME_WAIT or CLOSE
  * connection is a reopen (ct.c replaces the connection on commit).  Flag
  * combinations no stack sends (SYN+FIN, SYN+RST, FIN+RST, no flags, data or
@@ -220,8 +221,15 @@ enum ct_upd ct_tcp_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_p
 		goto valid;
 	}
 
-	if (!(s->flags & CT_TP_SEEN) || !(r->flags & CT_TP_SEEN))
+	if (!(s->flags & CT_TP_SEEN) || !(r->flags & CT_TP_SEEN)) {
+		/* "connection refused": the answer to a SYN is RST+ACK acking it */
+		if ((g.flags & (TH_RST | TH_ACK)) == (TH_RST | TH_ACK) &&
+		    !(s->flags & CT_TP_SEEN) && ct_tcp_acks_syn(r, g.ack)) {
+			ct_tcp_set_state(c, DP_CT_TCP_CLOSE);
+			goto valid;
+		}
 		return CT_UPD_INVALID; /* nothing but a SYN before the other side spoke */
+	}
 
 	win = g.win << s->wscale;
 	end = g.seq + g.plen + ((g.flags & TH_FIN) ? 1 : 0);

@@ -227,6 +227,24 @@ static void test_rst(void)
 	}
 }
 
+/* A closed port answers the SYN with RST+ACK: valid (the client must see
+ * it), only when it acks the SYN. */
+static void test_refused(void)
+{
+	struct dp_ct *ct = t_ct_new(1, NULL, false);
+
+	CU_ASSERT_EQUAL(ab(ct, TH_SYN, 1000, 0, 64000, 0), CS_NEW);
+	CU_ASSERT_EQUAL(ba(ct, TH_RST | TH_ACK, 0, 7777, 0, 0), CS_INV); /* acks nothing sent */
+	CU_ASSERT_EQUAL(ba(ct, TH_RST, 0, 0, 0, 0), CS_INV);             /* blind */
+	CU_ASSERT_EQUAL(tcp_state(ct), DP_CT_TCP_SYN_SENT);
+	CU_ASSERT_EQUAL(ba(ct, TH_RST | TH_ACK, 0, 1001, 0, 0), CS_RPL);
+	CU_ASSERT_EQUAL(tcp_state(ct), DP_CT_TCP_CLOSE);
+	/* the client retries: a new connection */
+	CU_ASSERT_EQUAL(ab(ct, TH_SYN, 3000, 0, 64000, 0), CS_NEW);
+	CU_ASSERT_EQUAL(tcp_state(ct), DP_CT_TCP_SYN_SENT);
+	dp_ct_destroy(ct);
+}
+
 static void test_fin_time_wait_reopen(void)
 {
 	struct dp_ct *ct = t_ct_new(1, NULL, false);
@@ -311,6 +329,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "retransmits; out of window strict vs liberal", test_retransmit_and_window);
 	CU_add_test(s, "window scaling only when both SYNs carry it", test_window_scale);
 	CU_add_test(s, "RST only in window; reopen after RST", test_rst);
+	CU_add_test(s, "refused: RST+ACK acking the SYN", test_refused);
 	CU_add_test(s, "FIN, TIME_WAIT, SYN reopens", test_fin_time_wait_reopen);
 	CU_add_test(s, "IPv6 handshake and window", test_tcp_v6);
 	return t_run_all();
