@@ -55,6 +55,8 @@ enum dp_acl_dir {
 
 #define DP_ACL_MAX_RULES     4096    /* rules per port (before set expansion) */
 #define DP_ACL_MAX_SET_ADDRS 65536   /* members of one address set */
+#define DP_ACL_MAX_CTX_RULES 262144  /* rte_acl rules of one context after
+				       * set expansion; more: -ENOSPC */
 #define DP_ACL_MAX_PRIORITY  0x1fffffff
 
 /* One allow rule.  Ports are tp_src/tp_dst ranges in host order; for ICMP
@@ -118,8 +120,9 @@ void dp_acl_destroy(struct dp_acl *a);   /* accepts NULL; no reader may be left 
 /* ---- writer (control thread) ------------------------------------------- */
 /* Insert or replace the ACL of lport (non-zero).  The rules are copied.
  * -EINVAL: a bad rule (key 0, priority, dir, family, ranges min > max, prefix
- * length, remote prefix family, prefix and set together); -ENOMEM / -ENOSPC
- * or a build error: nothing changed, the old ACL stays. */
+ * length, remote prefix family, prefix and set together); -ENOSPC (table
+ * full, or a context would exceed DP_ACL_MAX_CTX_RULES), -ENOMEM or a build
+ * error: nothing changed, the old ACL stays. */
 int dp_acl_port_put(struct dp_acl *a, uint32_t lport, const struct dp_acl_port_cfg *cfg);
 /* Remove the ACL (the port is then unfiltered).  -ENOENT when none. */
 int dp_acl_port_del(struct dp_acl *a, uint32_t lport);
@@ -127,7 +130,8 @@ int dp_acl_port_del(struct dp_acl *a, uint32_t lport);
 /* Replace address set `set` (non-zero) with addrs[0..n) (host addresses or
  * prefixes, both families mixed).  Rebuilds exactly the contexts whose rules
  * reference the set; rule sets referencing a set that does not exist see it
- * empty.  -EINVAL / -ENOMEM / build error: nothing changed. */
+ * empty.  -EINVAL / -ENOSPC (a context would exceed DP_ACL_MAX_CTX_RULES) /
+ * -ENOMEM / build error: nothing changed. */
 int dp_acl_set_put(struct dp_acl *a, uint32_t set, const struct dp_ip *addrs, uint32_t n);
 /* Same as an empty put, and forget the set.  -ENOENT when unknown. */
 int dp_acl_set_del(struct dp_acl *a, uint32_t set);

@@ -183,6 +183,10 @@ struct acl_ctx *dp_acl_ctx_build(struct dp_acl *a, const struct acl_rs *rs,
 	}
 	if (n == 0)
 		return c;          /* nothing can match: default deny, no trie */
+	if (n > DP_ACL_MAX_CTX_RULES) {
+		rc = -ENOSPC;
+		goto fail;
+	}
 	unsigned nf = fill_defs(&cfg, dir, fam6);
 	snprintf(name, sizeof(name), "%s_%u", a->name, a->next_ctx_no++);
 	struct rte_acl_param p = {

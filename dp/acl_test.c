@@ -482,6 +482,47 @@ static void test_sets_and_sharing(void)
 	CU_ASSERT_EQUAL(dp_acl_lookup(a, 7, DP_ACL_INGRESS, &k, &m, &res), 1);
 	CU_ASSERT(!res.allow);
 	CU_ASSERT_EQUAL(dp_acl_set_del(a, 42), -ENOENT);
+	/* too many expanded rules: -ENOSPC, nothing changed (port and set) */
+	struct dp_ip *big = calloc(70000, sizeof(*big));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	for (uint32_t i = 0; i < 65536; i++) {
+		big[i].family = 4;
+		big[i].plen = 32;
+		big[i].addr[0] = 11;
+		big[i].addr[2] = (uint8_t)(i >> 8);
+		big[i].addr[3] = (uint8_t)i;
+	}
+	CU_ASSERT_EQUAL(dp_acl_set_put(a, 44, big, 65536), 0);   /* referenced by no one */
+	struct dp_acl_rule many[5];
+	for (unsigned i = 0; i < 5; i++) {
+		many[i] = mk_rule(10 + i, DP_ACL_INGRESS, 4, 6, (uint16_t)i, (uint16_t)i, NULL);
+		many[i].remote_set = 44;
+	}
+	struct dp_acl_port_cfg cm = { .n_rules = 5, .rules = many };
+	CU_ASSERT_EQUAL(dp_acl_port_put(a, 8, &cm), -ENOSPC);
+	CU_ASSERT_EQUAL(dp_acl_port_rule_set(a, 8), rs_grp);
+	/* the same rules on an empty set build nothing; filling the set would
+	 * exceed the limit: -ENOSPC, the empty set stays in force */
+	for (unsigned i = 0; i < 5; i++)
+		many[i].remote_set = 45;
+	CU_ASSERT_EQUAL(dp_acl_port_put(a, 3009, &cm), 0);
+	dp_acl_get_stats(a, &st);
+	uint64_t builds = st.builds;
+	CU_ASSERT_EQUAL(dp_acl_set_put(a, 45, big, 65536), -ENOSPC);
+	dp_acl_get_stats(a, &st);
+	CU_ASSERT_EQUAL(st.builds, builds);
+	CU_ASSERT_EQUAL(st.sets, 2);              /* 43 and 44; 45 was never added */
+	key4(&k, 6, "11.0.1.2", "10.0.0.1", 5555, 1);
+	CU_ASSERT_EQUAL(dp_acl_lookup(a, 3009, DP_ACL_INGRESS, &k, &m, &res), 1);
+	CU_ASSERT(!res.allow);
+	CU_ASSERT_EQUAL(dp_acl_set_put(a, 45, big, 3), 0);
+	key4(&k, 6, "11.0.0.2", "10.0.0.1", 5555, 1);
+	CU_ASSERT_EQUAL(dp_acl_lookup(a, 3009, DP_ACL_INGRESS, &k, &m, &res), 1);
+	CU_ASSERT(res.allow);
+	CU_ASSERT_EQUAL(res.rule_key, 11);
+	CU_ASSERT_EQUAL(dp_acl_port_del(a, 3009), 0);
+	CU_ASSERT_EQUAL(dp_acl_set_put(a, 44, big, 70000), -EINVAL);   /* over the set limit */
+	free(big);
 	/* a port moving to the web rules shares that rule set; the old one stays
 	 * while others use it */
 	CU_ASSERT_EQUAL(dp_acl_port_put(a, 7, &cw), 0);
