@@ -154,6 +154,24 @@ int dp_acl_lookup(const struct dp_acl *a, uint32_t lport, enum dp_acl_dir dir,
 /* True when lport has an ACL. */
 bool dp_acl_port_has(const struct dp_acl *a, uint32_t lport);
 
+/* The compiled view of one port (`show security-groups`). */
+struct dp_acl_port_info {
+	uint32_t lport;
+	bool stateful;
+	uint32_t rule_set;             /* shared rule set id (DP_TAG_ACL_RS key) */
+	uint32_t rule_set_ports;       /* ports sharing it */
+	uint32_t n_rules;
+	const struct dp_acl_rule *rules;   /* valid during the callback only */
+	uint32_t acl_rules[2][2];      /* rte_acl rules per [dir][IPv6] after set
+					* expansion; 0 = nothing can match */
+};
+
+/* Control thread: visit every port with an ACL; stop when cb returns non-zero. */
+void dp_acl_foreach_port(const struct dp_acl *a,
+			 int (*cb)(const struct dp_acl_port_info *info, void *arg), void *arg);
+/* Control thread: one port; -ENOENT when it has no ACL. */
+int dp_acl_port_info(const struct dp_acl *a, uint32_t lport, struct dp_acl_port_info *info);
+
 /* Control thread. */
 void dp_acl_get_stats(const struct dp_acl *a, struct dp_acl_stats *st);
 /* The rule set id lport uses (its DP_TAG_ACL_RS key), 0 when none. */

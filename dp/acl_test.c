@@ -416,6 +416,12 @@ static void test_property(void)
 	dp_acl_destroy(a);
 }
 
+static int count_port(const struct dp_acl_port_info *info, void *arg)
+{
+	(*(unsigned *)arg)++;
+	return info->lport == 0;
+}
+
 /* Ports with equal rules share one rule set; a set change rebuilds only the
  * contexts that reference it and tags only their rule set. */
 static void test_sets_and_sharing(void)
@@ -523,6 +529,19 @@ static void test_sets_and_sharing(void)
 	CU_ASSERT_EQUAL(dp_acl_port_del(a, 3009), 0);
 	CU_ASSERT_EQUAL(dp_acl_set_put(a, 44, big, 70000), -EINVAL);   /* over the set limit */
 	free(big);
+	/* the compiled view */
+	struct dp_acl_port_info info;
+	CU_ASSERT_EQUAL(dp_acl_port_info(a, 5, &info), 0);
+	CU_ASSERT_EQUAL(info.rule_set, rs_grp);
+	CU_ASSERT_EQUAL(info.rule_set_ports, 1000);
+	CU_ASSERT_EQUAL(info.n_rules, 2);
+	CU_ASSERT_EQUAL(info.rules[1].remote_set, 42);
+	CU_ASSERT_EQUAL(info.acl_rules[DP_ACL_EGRESS][0], 1);
+	CU_ASSERT_EQUAL(info.acl_rules[DP_ACL_INGRESS][0], 0);   /* set 42 gone: empty */
+	CU_ASSERT_EQUAL(dp_acl_port_info(a, 4000, &info), -ENOENT);
+	unsigned visited = 0;
+	dp_acl_foreach_port(a, count_port, &visited);
+	CU_ASSERT_EQUAL(visited, 1001);
 	/* a port moving to the web rules shares that rule set; the old one stays
 	 * while others use it */
 	CU_ASSERT_EQUAL(dp_acl_port_put(a, 7, &cw), 0);

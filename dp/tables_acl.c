@@ -152,6 +152,44 @@ uint32_t dp_acl_port_rule_set(const struct dp_acl *a, uint32_t lport)
 	return p ? p->rs->id : 0;
 }
 
+static void port_info(const struct acl_port *p, struct dp_acl_port_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->lport = p->lport;
+	info->stateful = p->stateful;
+	info->rule_set = p->rs->id;
+	info->rule_set_ports = p->rs->refcnt;
+	info->n_rules = p->rs->n_rules;
+	info->rules = p->rs->rules;
+	for (unsigned d = 0; d < 2; d++)
+		for (unsigned f = 0; f < 2; f++)
+			info->acl_rules[d][f] = p->rs->ctx[d][f]->n_acl_rules;
+}
+
+int dp_acl_port_info(const struct dp_acl *a, uint32_t lport, struct dp_acl_port_info *info)
+{
+	const struct acl_port *p = port_find(a, lport);
+	if (p == NULL)
+		return -ENOENT;
+	port_info(p, info);
+	return 0;
+}
+
+void dp_acl_foreach_port(const struct dp_acl *a,
+			 int (*cb)(const struct dp_acl_port_info *info, void *arg), void *arg)
+{
+	struct dp_acl_port_info info;
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(a->ports, &k, &d, &it) >= 0) {
+		port_info(d, &info);
+		if (cb(&info, arg) != 0)
+			return;
+	}
+}
+
 void dp_acl_get_stats(const struct dp_acl *a, struct dp_acl_stats *st)
 {
 	*st = a->st;
