@@ -594,7 +594,8 @@ static void test_rcu_swap(void)
 	unsigned lc = rte_get_next_lcore(-1, 1, 0);
 	size_t sz = rte_rcu_qsbr_get_memsize(2);
 	struct dp_ip in, out[8];
-	struct dp_acl_rule r = mk_rule(77, DP_ACL_INGRESS, 4, 17, 53, 53, NULL);
+	struct dp_acl_rule r[2] = { mk_rule(77, DP_ACL_INGRESS, 4, 17, 53, 53, NULL),
+				    mk_rule(78, DP_ACL_EGRESS, 4, 6, 1, 1, NULL) };
 
 	if (lc >= RTE_MAX_LCORE) {
 		CU_FAIL("needs a second lcore (-l 0,1)");
@@ -605,8 +606,8 @@ static void test_rcu_swap(void)
 	CU_ASSERT_EQUAL_FATAL(rte_rcu_qsbr_init(g_rcu, 2), 0);
 	g_acl = dp_acl_create("aclr", g_rcu, NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g_acl);
-	r.remote_set = 9;
-	struct dp_acl_port_cfg cfg = { .stateful = true, .n_rules = 1, .rules = &r };
+	r[0].remote_set = 9;
+	struct dp_acl_port_cfg cfg = { .stateful = true, .n_rules = 1, .rules = r };
 	CU_ASSERT_EQUAL_FATAL(dp_acl_port_put(g_acl, 1, &cfg), 0);
 	dp_ip_parse("10.9.9.9", &in);
 	for (unsigned i = 0; i < 8; i++) {
@@ -622,8 +623,13 @@ static void test_rcu_swap(void)
 		memcpy(set, out, sizeof(out));
 		set[8] = in;
 		CU_ASSERT_EQUAL(dp_acl_set_put(g_acl, 9, (i & 1) ? set : out, (i & 1) ? 9 : 8), 0);
-		if (i % 50 == 0)       /* and the port entry itself is replaced */
+		if (i % 20 == 0) {
+			/* the port entry is replaced too: another rule set (the old
+			 * one is freed under the reader), the stateful flag flips */
+			cfg.n_rules = cfg.n_rules == 1 ? 2 : 1;
+			cfg.stateful = !cfg.stateful;
 			CU_ASSERT_EQUAL(dp_acl_port_put(g_acl, 1, &cfg), 0);
+		}
 	}
 	__atomic_store_n(&g_stop, 1, __ATOMIC_RELEASE);
 	rte_eal_wait_lcore(lc);
