@@ -17,8 +17,8 @@
 #include "acl.h"
 #include "test_main.h"
 
-#define PORTS 1000
-#define RULES 20
+#define PORTS 1000u
+#define RULES 20u
 
 static uint64_t now_ns(void)
 {
@@ -138,7 +138,7 @@ static void run(const char *what, bool distinct)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	if (t_eal_init(argv[0], "dp_acl_bench", "-m", "1024", NULL) < 0)
+	if (t_eal_init(argv[0], "dp_acl_bench", "-m", "1024", (char *)NULL) < 0)
 		return 1;
 	run("shared", false);
 	run("distinct", true);

@@ -274,7 +274,7 @@ static void test_neutron_end_to_end(void)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	if (t_eal_init(argv[0], "dp_acl_sg_test", NULL) < 0)
+	if (t_eal_init(argv[0], "dp_acl_sg_test", (char *)NULL) < 0)
 		return 1;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;

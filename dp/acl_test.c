@@ -644,7 +644,7 @@ static void test_rcu_swap(void)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	if (t_eal_init(argv[0], "dp_acl_test", "-l", "0,1", NULL) < 0)
+	if (t_eal_init(argv[0], "dp_acl_test", "-l", "0,1", (char *)NULL) < 0)
 		return 1;
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
