@@ -38,7 +38,8 @@ struct acl_rs {
 	uint32_t n_rules;
 	struct dp_acl_rule *rules;          /* userdata i+1 = rules[i] */
 	struct acl_ctx *ctx[2][2];          /* [dir][family == 6] */
-	struct acl_rs *next;
+	struct acl_rs *next;                /* all rule sets */
+	struct acl_rs *hnext;               /* same hash (index collision chain) */
 };
 
 /* Published per-port entry (immutable). */
@@ -63,6 +64,7 @@ struct dp_acl {
 	struct rte_hash *ports;     /* lport -> struct acl_port * (LF readers) */
 	struct rte_hash *sets;      /* set key -> struct acl_set * (writer only) */
 	struct acl_rs *rs_list;
+	struct rte_hash *rs_index;  /* rule-list hash -> struct acl_rs * chain (writer only) */
 	uint32_t next_rs_id;
 	uint32_t next_ctx_no;       /* rte_acl context names */
 	struct dp_acl_stats st;

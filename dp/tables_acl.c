@@ -3,10 +3,10 @@
  * address sets (writer side; the lookup is in acl_build.c).
  *
  *   ports : lport -> struct acl_port *  (rte_hash, lock-free readers)
- *   rule sets : a list of distinct rule lists, each with a reference count
- *           and four classifiers [dir][family]; a port_put whose rules equal
- *           an existing set's (hash, then memcmp of the normalised rules)
- *           takes a reference instead of building anything
+ *   rule sets : distinct rule lists, each with a reference count and four
+ *           classifiers [dir][family], indexed by a hash of the normalised
+ *           list (collisions chained, then memcmp); a port_put whose rules
+ *           equal an existing set's takes a reference instead of building
  *   sets  : address-set key -> struct acl_set * (writer only)
  *
  * Costs: a port_put with a new rule list builds up to 4 rte_acl tries; with a
@@ -32,12 +32,12 @@
 #define ACL_SETS_MAX  65536
 
 static struct rte_hash *make_hash(const char *prefix, const char *what, uint32_t entries,
-				  bool lf)
+				  uint32_t key_len, bool lf)
 {
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters p = {
 		.entries = entries,
-		.key_len = sizeof(uint32_t),
+		.key_len = key_len,
 		.hash_func = rte_hash_crc,
 		.socket_id = SOCKET_ID_ANY,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE |
@@ -66,9 +66,10 @@ struct dp_acl *dp_acl_create(const char *name, struct rte_rcu_qsbr *rcu,
 	a->rcu = rcu;
 	a->on_change = on_change;
 	a->cb_arg = arg;
-	a->ports = make_hash(name, "aclp", ACL_PORTS_MAX, true);
-	a->sets = make_hash(name, "acls", ACL_SETS_MAX, false);
-	if (a->ports == NULL || a->sets == NULL) {
+	a->ports = make_hash(name, "aclp", ACL_PORTS_MAX, sizeof(uint32_t), true);
+	a->sets = make_hash(name, "acls", ACL_SETS_MAX, sizeof(uint32_t), false);
+	a->rs_index = make_hash(name, "aclrs", ACL_PORTS_MAX, sizeof(uint64_t), false);
+	if (a->ports == NULL || a->sets == NULL || a->rs_index == NULL) {
 		dp_acl_destroy(a);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -110,6 +111,7 @@ void dp_acl_destroy(struct dp_acl *a)
 	}
 	rte_hash_free(a->ports);
 	rte_hash_free(a->sets);
+	rte_hash_free(a->rs_index);
 	rte_free(a);
 }
 
@@ -260,11 +262,13 @@ static uint64_t fnv64(const void *p, size_t n)
 static struct acl_rs *rs_get(struct dp_acl *a, struct dp_acl_rule *rules, uint32_t n)
 {
 	uint64_t h = fnv64(rules, sizeof(*rules) * n);
-	struct acl_rs *rs;
+	struct acl_rs *rs, *head = NULL;
+	void *d;
 
-	for (rs = a->rs_list; rs != NULL; rs = rs->next)
-		if (rs->hash == h && rs->n_rules == n &&
-		    memcmp(rs->rules, rules, sizeof(*rules) * n) == 0) {
+	if (rte_hash_lookup_data(a->rs_index, &h, &d) >= 0)
+		head = d;
+	for (rs = head; rs != NULL; rs = rs->hnext)
+		if (rs->n_rules == n && memcmp(rs->rules, rules, sizeof(*rules) * n) == 0) {
 			rs->refcnt++;
 			rte_free(rules);
 			return rs;
@@ -278,16 +282,22 @@ static struct acl_rs *rs_get(struct dp_acl *a, struct dp_acl_rule *rules, uint32
 	rs->hash = h;
 	rs->n_rules = n;
 	rs->rules = rules;
-	for (unsigned d = 0; d < 2; d++)
+	for (unsigned d2 = 0; d2 < 2; d2++)
 		for (unsigned f = 0; f < 2; f++) {
-			rs->ctx[d][f] = dp_acl_ctx_build(a, rs, d, f);
-			if (rs->ctx[d][f] == NULL) {
+			rs->ctx[d2][f] = dp_acl_ctx_build(a, rs, d2, f);
+			if (rs->ctx[d2][f] == NULL) {
 				int e = rte_errno;
 				rs_free(a, rs);
 				rte_errno = e;
 				return NULL;
 			}
 		}
+	rs->hnext = head;
+	if (rte_hash_add_key_data(a->rs_index, &h, rs) < 0) {
+		rs_free(a, rs);
+		rte_errno = ENOSPC;
+		return NULL;
+	}
 	rs->id = ++a->next_rs_id;
 	rs->refcnt = 1;
 	rs->next = a->rs_list;
@@ -300,13 +310,30 @@ static struct acl_rs *rs_get(struct dp_acl *a, struct dp_acl_rule *rules, uint32
  * grace period since the last port pointing at it was unpublished). */
 static void rs_put(struct dp_acl *a, struct acl_rs *rs)
 {
+	struct acl_rs **pp;
+	void *d;
+
 	if (rs == NULL || --rs->refcnt > 0)
 		return;
-	for (struct acl_rs **pp = &a->rs_list; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &a->rs_list; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == rs) {
 			*pp = rs->next;
 			break;
 		}
+	if (rte_hash_lookup_data(a->rs_index, &rs->hash, &d) >= 0) {
+		if (d == rs) {
+			if (rs->hnext != NULL)
+				rte_hash_add_key_data(a->rs_index, &rs->hash, rs->hnext);
+			else
+				rte_hash_del_key(a->rs_index, &rs->hash);
+		} else {
+			for (struct acl_rs *c = d; c != NULL; c = c->hnext)
+				if (c->hnext == rs) {
+					c->hnext = rs->hnext;
+					break;
+				}
+		}
+	}
 	a->st.rule_sets--;
 	rs_free(a, rs);
 }
