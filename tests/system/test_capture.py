@@ -4,6 +4,7 @@ One daemon for the module (ports vm1, vm2 in namespaces, one network, port
 security on).  The capture request answers when its packets are written; the
 control thread keeps serving other requests meanwhile.
 """
+import re
 import json
 import os
 import signal
@@ -72,8 +73,10 @@ def test_capture_ping_readable_by_tshark(tap2):
     # the summary in the reply agrees with the file
     assert [p["dir"] for p in r["summary"]] and all("icmp" in p["flow"] or "ip_proto=1" in p["flow"]
                                                     for p in r["summary"]), r["summary"]
-    # forwarding went on during the capture: every echo answered
-    assert " 0% packet loss" in out, out
+    # forwarding went on during the capture.  Not "0% loss": on a loaded
+    # 2-core machine a ping or two can time out, and tests never assert timing.
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    assert m and int(m.group(2)) >= int(m.group(1)) // 2, out
 
 
 def test_capture_directions_and_filter(tap2):
