@@ -20,6 +20,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "capture.h"
 #include "dp_priv.h"
 #include "tables_l3.h"
 
@@ -113,6 +114,7 @@ void dp_destroy(struct dp *dp)
 	if (dp == NULL)
 		return;
 	dp_stop(dp);
+	dp_capture_stop(dp, NULL);
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
 		if (dp->ports[i].used)
 			dp_port_del(dp, dp->ports[i].name);
@@ -268,6 +270,8 @@ int dp_send(struct dp *dp, uint16_t id, struct rte_mbuf *m)
 	}
 	struct dp_port *p = &dp->ports[id];
 	uint16_t q = p->txq_shared ? 0 : (uint16_t)dp->n_pmds, sent;
+	if (unlikely(dp->capture != NULL))
+		dp_capture_burst(dp->capture, id, p->ethdev, q, &m, 1, false);
 	if (p->txq_shared)
 		rte_spinlock_lock(&p->txq_lock[0]);
 	sent = rte_eth_tx_burst(p->ethdev, q, &m, 1);

@@ -116,6 +116,7 @@ struct dp {
 	uint64_t base_tsc[DP_MAX_PMDS];
 	unsigned rr_next;            /* round-robin PMD for new rxqs */
 	uint32_t mbufs_reserved;     /* mbufs all rx rings hold */
+	struct dp_capture *capture;  /* capture.h: published by control, read by PMDs */
 };
 
 /* pmd.c */

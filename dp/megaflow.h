@@ -38,6 +38,8 @@ enum dp_tag_type {
 	DP_TAG_OVERLAY,     /* the overlay config (key 0) */
 	DP_TAG_VTEP,        /* an underlay neighbor (remote VTEP IPv4) */
 	DP_TAG_SEGMENT,     /* VNI / VLAN -> network (dp_segment_tag_key) */
+	DP_TAG_ACL_PORT,    /* a port's security-group ACL entry (lport key), acl.h */
+	DP_TAG_ACL_RS,      /* a shared ACL rule set was rebuilt (rule set id), acl.h */
 };
 #define DP_TAG(type, key) (((uint64_t)(type) << 32) | (uint32_t)(key))
 #define DP_TAG_TYPE(t) ((unsigned)((t) >> 32))

@@ -39,5 +39,10 @@ int dp_key_format(char *buf, size_t len, const struct dp_flow_key *key,
 /* Parse a flow spec like the above (used by `wyctl trace`) into key.
  * Unknown field or bad value: -EINVAL and a message in err. */
 int dp_key_from_string(const char *spec, struct dp_flow_key *key, char *err, size_t errlen);
+/* The same, also setting in mask every bit the spec constrains (a field
+ * given as value/mask gets that mask; "tcp" constrains eth_type and
+ * ip_proto).  Capture filters match with dp_key_match(pkt, mask, key). */
+int dp_key_mask_from_string(const char *spec, struct dp_flow_key *key, struct dp_flow_key *mask,
+			    char *err, size_t errlen);
 
 #endif

@@ -391,9 +391,10 @@ static const struct dp_fk_field *dp_fk_lookup(const char *name)
 
 /* name=value[/mask] for a table field. */
 static int dp_parse_field(const struct dp_fk_field *fd, char *val, struct dp_flow_key *key,
-			  char *err, size_t errlen)
+			  struct dp_flow_key *mask, char *err, size_t errlen)
 {
 	uint8_t *p = (uint8_t *)key + fd->off;
+	uint8_t *mp = mask ? (uint8_t *)mask + fd->off : NULL;
 	char *slash = strchr(val, '/');
 	uint8_t v[16] = { 0 }, m[16];
 	uint64_t x, mx = ~0ull, max;
@@ -424,6 +425,8 @@ static int dp_parse_field(const struct dp_fk_field *fd, char *val, struct dp_flo
 		if (slash && dp_parse_uint(slash, max, &mx) < 0)
 			return dp_perr(err, errlen, "bad mask '%s' for '%s'", slash, fd->name);
 		dp_fk_set(fd, p, x & mx);
+		if (mp)
+			dp_fk_set(fd, mp, mx & max);
 		return 0;
 	case DP_FK_MAC:
 		if (dp_parse_mac(val, v) < 0)
@@ -444,8 +447,11 @@ static int dp_parse_field(const struct dp_fk_field *fd, char *val, struct dp_flo
 			return dp_perr(err, errlen, "bad mask '%s' for '%s'", slash, fd->name);
 		break;
 	}
-	for (unsigned i = 0; i < fd->size; i++)
+	for (unsigned i = 0; i < fd->size; i++) {
 		p[i] = v[i] & m[i];
+		if (mp)
+			mp[i] = m[i];
+	}
 	return 0;
 }
 
@@ -477,7 +483,8 @@ static char *dp_trim(char *s)
 }
 
 /* One "name[=value]" token (already trimmed, non-empty). */
-static int dp_parse_token(char *tok, struct dp_flow_key *key, char *err, size_t errlen)
+static int dp_parse_token(char *tok, struct dp_flow_key *key, struct dp_flow_key *mask,
+			  char *err, size_t errlen)
 {
 	char *eq = strchr(tok, '='), *name = tok, *val;
 	const struct dp_fk_field *fd;
@@ -494,6 +501,11 @@ static int dp_parse_token(char *tok, struct dp_flow_key *key, char *err, size_t 
 				key->eth_type = htons(sh->eth_type);
 			if (sh->proto)
 				key->ip_proto = sh->proto;
+			if (mask) {
+				mask->eth_type = 0xffff;
+				if (sh->proto)
+					mask->ip_proto = 0xff;
+			}
 			return 0;
 		}
 		if (dp_fk_lookup(tok) || !strcmp(tok, "icmp_type") || !strcmp(tok, "icmp_code"))
@@ -514,6 +526,10 @@ static int dp_parse_token(char *tok, struct dp_flow_key *key, char *err, size_t 
 			key->tp_src = htons((uint16_t)x);
 		else
 			key->tp_dst = htons((uint16_t)x);
+		if (mask && name[5] == 't')
+			mask->tp_src = 0xffff;
+		else if (mask)
+			mask->tp_dst = 0xffff;
 		return 0;
 	}
 	fd = dp_fk_lookup(name);
@@ -521,16 +537,24 @@ static int dp_parse_token(char *tok, struct dp_flow_key *key, char *err, size_t 
 		return dp_perr(err, errlen, "unknown field '%s'", name);
 	if (*val == '\0')
 		return dp_perr(err, errlen, "missing value for '%s'", name);
-	return dp_parse_field(fd, val, key, err, errlen);
+	return dp_parse_field(fd, val, key, mask, err, errlen);
 }
 
 int dp_key_from_string(const char *spec, struct dp_flow_key *key, char *err, size_t errlen)
+{
+	return dp_key_mask_from_string(spec, key, NULL, err, errlen);
+}
+
+int dp_key_mask_from_string(const char *spec, struct dp_flow_key *key, struct dp_flow_key *mask,
+			    char *err, size_t errlen)
 {
 	const char *s = spec;
 	char tok[256];
 	int rc;
 
 	memset(key, 0, sizeof(*key));
+	if (mask)
+		memset(mask, 0, sizeof(*mask));
 	if (err && errlen)
 		err[0] = '\0';
 	if (!spec)
@@ -549,9 +573,11 @@ int dp_key_from_string(const char *spec, struct dp_flow_key *key, char *err, siz
 		t = dp_trim(tok);
 		if (*t == '\0')
 			continue;
-		rc = dp_parse_token(t, key, err, errlen);
+		rc = dp_parse_token(t, key, mask, err, errlen);
 		if (rc < 0) {
 			memset(key, 0, sizeof(*key));
+			if (mask)
+				memset(mask, 0, sizeof(*mask));
 			return rc;
 		}
 	}

@@ -23,6 +23,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "capture.h"
 #include "dp_priv.h"
 #include "parse.h"
 #include "tables_ovl.h"
@@ -75,6 +76,9 @@ void dp_pmd_flush_tx(struct dp_pmd *pmd)
 		if (tb->n == 0)
 			continue;
 		if (likely(port->active)) {
+			struct dp_capture *cap = __atomic_load_n(&dp->capture, __ATOMIC_ACQUIRE);
+			if (unlikely(cap != NULL))
+				dp_capture_burst(cap, p, port->ethdev, q, tb->pkts, tb->n, false);
 			if (unlikely(port->txq_shared))
 				rte_spinlock_lock(&port->txq_lock[0]);
 			sent = rte_eth_tx_burst(port->ethdev, q, tb->pkts, tb->n);
@@ -329,6 +333,9 @@ int dp_pmd_main(void *arg)
 				continue;
 			total += nb;
 			pmd->st.rx_packets += nb; /* before the hit counters it explains */
+			struct dp_capture *cap = __atomic_load_n(&dp->capture, __ATOMIC_ACQUIRE);
+			if (unlikely(cap != NULL))
+				dp_capture_burst(cap, rq->dp_port, rq->ethdev, rq->queue, pkts, nb, true);
 			dp_pmd_process(pmd, rq->dp_port, pkts, nb);
 		}
 		if (pmd->n_tx_dirty)

@@ -21,6 +21,7 @@
 #include <rte_log.h>
 
 #include "dp_priv.h"
+#include "port_quiet.h"
 
 #define RX_DESC 1024
 #define TX_DESC 1024
@@ -187,7 +188,9 @@ int dp_port_add(struct dp *dp, const char *name, const char *devargs,
 		return -ENOSPC;
 	uint16_t ethdev;
 	if (find_ethdev(devargs, &ethdev) < 0) {
+		dp_port_quiet_begin(); /* known driver noise, explained once */
 		int rc = rte_dev_probe(devargs);
+		dp_port_quiet_end(name, false);
 		if (rc < 0 && rc != -EEXIST)
 			return rc == -ENOENT ? -ENODEV : rc;
 		if (find_ethdev(devargs, &ethdev) < 0)
@@ -204,7 +207,9 @@ int dp_port_add(struct dp *dp, const char *name, const char *devargs,
 	snprintf(port->devargs, sizeof(port->devargs), "%s", devargs);
 	for (unsigned i = 0; i < RTE_DIM(port->txq_lock); i++)
 		rte_spinlock_init(&port->txq_lock[i]);
+	dp_port_quiet_begin();
 	int rc = setup_ethdev(dp, port, opts->n_rxq, opts->mtu);
+	dp_port_quiet_end(name, rc == 0 && port->n_rxq != (opts->n_rxq ? opts->n_rxq : 1));
 	if (rc < 0) {
 		struct rte_eth_dev_info info;
 		if (rte_eth_dev_info_get(ethdev, &info) == 0 && info.device)

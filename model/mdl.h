@@ -48,6 +48,7 @@ enum mdl_type {
 	MDL_ROUTER,
 	MDL_SECURITY_GROUP,
 	MDL_FLOATING_IP,
+	MDL_SECURITY_GROUP_RULE,    /* Neutron security_group_rule, its own object */
 	MDL_N_TYPES
 };
 
@@ -178,8 +179,25 @@ struct mdl_security_group {
 	struct mdl_hdr hdr;
 	char name[MDL_NAME_SIZE];
 	char project_id[MDL_NAME_SIZE];
-	struct mdl_sg_rule *rules;               /* "security_group_rules" */
+	bool stateful;                           /* Neutron "stateful", default true */
+	/* "security_group_rules": rules embedded in the group (what wyctl
+	 * `security-group create` writes today).  Kept for compatibility; rules
+	 * may also be separate MDL_SECURITY_GROUP_RULE objects naming the group.
+	 * mdl_sg_compile() takes both. */
+	struct mdl_sg_rule *rules;
 	size_t n_rules;
+};
+
+/* A security-group rule as its own object (Neutron security_group_rule):
+ * id (hdr), security_group_id, description, project_id and the rule fields
+ * (direction, ethertype, protocol, port_range_min/max, remote_ip_prefix,
+ * remote_group_id) in `rule` (rule.id is unused: the id is hdr.id). */
+struct mdl_security_group_rule {
+	struct mdl_hdr hdr;
+	char security_group_id[MDL_ID_SIZE];
+	char description[MDL_NAME_SIZE];
+	char project_id[MDL_NAME_SIZE];
+	struct mdl_sg_rule rule;
 };
 
 struct mdl_floating_ip {
@@ -193,7 +211,7 @@ struct mdl_floating_ip {
 };
 
 /* Type names: "chassis", "network", "subnet", "port", "router",
- * "security_group", "floating_ip".  Returns NULL for an invalid type. */
+ * "security_group", "floating_ip", "security_group_rule".  Returns NULL for an invalid type. */
 const char *mdl_type_name(enum mdl_type type);
 /* Returns the type for a name, or -EINVAL. */
 int mdl_type_from_name(const char *name);
@@ -261,5 +279,7 @@ static inline struct mdl_security_group *mdl_hdr_to_sg(struct mdl_hdr *h)
 { return (struct mdl_security_group *)h; }
 static inline struct mdl_floating_ip *mdl_hdr_to_fip(struct mdl_hdr *h)
 { return (struct mdl_floating_ip *)h; }
+static inline struct mdl_security_group_rule *mdl_hdr_to_sg_rule(struct mdl_hdr *h)
+{ return (struct mdl_security_group_rule *)h; }
 
 #endif

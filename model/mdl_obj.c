@@ -163,11 +163,31 @@ static const struct mdl_field sg_fields[] = {
 	HDR(struct mdl_security_group),
 	STR(struct mdl_security_group, "name", name, false),
 	STR(struct mdl_security_group, "project_id", project_id, false),
+	BOOL(struct mdl_security_group, "stateful", stateful, true),
 	{ "security_group_rules", MF_LIST, offsetof(struct mdl_security_group, rules),
 	  sizeof(struct mdl_sg_rule), offsetof(struct mdl_security_group, n_rules),
 	  rule_fields, false, 0 },
 	END
 };
+
+#define RULE(m) offsetof(struct mdl_security_group_rule, rule.m)
+static const struct mdl_field sg_rule_fields[] = {
+	HDR(struct mdl_security_group_rule),
+	STR(struct mdl_security_group_rule, "security_group_id", security_group_id, true),
+	STR(struct mdl_security_group_rule, "description", description, false),
+	STR(struct mdl_security_group_rule, "project_id", project_id, false),
+	{ "direction", MF_STR, RULE(direction), MDL_ENUM_SIZE, 0, NULL, true, 0 },
+	{ "ethertype", MF_STR, RULE(ethertype), MDL_ENUM_SIZE, 0, NULL, true, 0 },
+	{ "protocol", MF_PROTO, RULE(protocol), MDL_ENUM_SIZE, RULE(protocol_is_number),
+	  NULL, false, 0 },
+	{ "port_range_min", MF_INTN, RULE(port_range_min), 0, 0, NULL, false, -1 },
+	{ "port_range_max", MF_INTN, RULE(port_range_max), 0, 0, NULL, false, -1 },
+	{ "remote_ip_prefix", MF_STRN, RULE(remote_ip_prefix), MDL_CIDR_SIZE, 0, NULL,
+	  false, 0 },
+	{ "remote_group_id", MF_STRN, RULE(remote_group_id), MDL_ID_SIZE, 0, NULL, false, 0 },
+	END
+};
+#undef RULE
 
 static const struct mdl_field fip_fields[] = {
 	HDR(struct mdl_floating_ip),
@@ -190,6 +210,8 @@ const struct mdl_type_desc mdl_type_descs[MDL_N_TYPES] = {
 				 sg_fields },
 	[MDL_FLOATING_IP] = { "floating_ip", sizeof(struct mdl_floating_ip),
 			      fip_fields },
+	[MDL_SECURITY_GROUP_RULE] = { "security_group_rule",
+				      sizeof(struct mdl_security_group_rule), sg_rule_fields },
 };
 
 int mdl_err(char *err, size_t err_size, const char *fmt, ...)

@@ -47,6 +47,13 @@ extern const struct mdl_type_desc mdl_type_descs[MDL_N_TYPES];
 void mdl_fields_defaults(const struct mdl_field *f, void *base);
 void mdl_fields_free(const struct mdl_field *f, void *base);
 
+/* IP protocol number of an SG rule's protocol text ("tcp", "6", ...); -1 for
+ * any ("", "any", "0"), -2 for an unknown name or a number above 255. */
+int mdl_proto_number(const char *p);
+
+/* The single-rule checks of mdl_obj_validate(); messages start with path. */
+int mdl_sg_rule_check(const char *path, const struct mdl_sg_rule *r, char *err, size_t es);
+
 /* printf into err (if err_size) and return -EINVAL. */
 int mdl_err(char *err, size_t err_size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

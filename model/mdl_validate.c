@@ -340,9 +340,9 @@ static int validate_router(const struct mdl_router *r, char *err, size_t es)
 	return 0;
 }
 
-/* Returns the IP protocol number for a rule's protocol text, -1 for "any",
- * -2 for an unknown name. */
-static int proto_number(const char *p)
+/* Returns the IP protocol number for a rule's protocol text, -1 for "any"
+ * (null, "any", 0), -2 for an unknown name. */
+int mdl_proto_number(const char *p)
 {
 	static const struct { const char *name; int num; } names[] = {
 		{ "icmp", 1 }, { "igmp", 2 }, { "tcp", 6 }, { "udp", 17 },
@@ -359,7 +359,9 @@ static int proto_number(const char *p)
 		char *end;
 		long v = strtol(p, &end, 10);
 
-		return (*end || v > 255) ? -2 : (int)v;
+		if (*end || v > 255)
+			return -2;
+		return v == 0 ? -1 : (int)v;     /* Neutron: "any or 0" */
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(p, names[i].name))
@@ -380,9 +382,11 @@ static int validate_rule(const char *path, const struct mdl_sg_rule *r,
 	    (rc = chk_enum(path, "direction", r->direction, dirs, err, es)) ||
 	    (rc = chk_enum(path, "ethertype", r->ethertype, ets, err, es)))
 		return rc;
-	proto = proto_number(r->protocol);
+	proto = mdl_proto_number(r->protocol);
 	if (proto == -2)
 		return E("%sprotocol: unknown protocol '%s'", path, r->protocol);
+	if (proto == 58 && !strcmp(r->ethertype, "IPv4"))
+		return E("%sprotocol: %s is not an IPv4 protocol", path, r->protocol);
 	if (proto == 6 || proto == 17 || proto == 132 || proto == 33 || proto == 136) {
 		if (lo >= 0 && (lo < 1 || lo > 65535))
 			return E("%sport_range_min: %" PRId64 " out of range 1..65535",
@@ -461,6 +465,22 @@ static int validate_fip(const struct mdl_floating_ip *f, char *err, size_t es)
 	return 0;
 }
 
+int mdl_sg_rule_check(const char *path, const struct mdl_sg_rule *r, char *err, size_t es)
+{
+	return validate_rule(path, r, err, es);
+}
+
+static int validate_sg_rule(const struct mdl_security_group_rule *r, char *err, size_t es)
+{
+	int rc;
+
+	if ((rc = chk_uuid("", "security_group_id", r->security_group_id, true, err, es)))
+		return rc;
+	if (r->rule.id[0])
+		return E("id: internal rule.id must be empty");
+	return validate_rule("", &r->rule, err, es);
+}
+
 int mdl_obj_validate(const struct mdl_hdr *obj, char *err, size_t es)
 {
 	int rc;
@@ -486,6 +506,8 @@ int mdl_obj_validate(const struct mdl_hdr *obj, char *err, size_t es)
 		return validate_sg((const struct mdl_security_group *)obj, err, es);
 	case MDL_FLOATING_IP:
 		return validate_fip((const struct mdl_floating_ip *)obj, err, es);
+	case MDL_SECURITY_GROUP_RULE:
+		return validate_sg_rule((const struct mdl_security_group_rule *)obj, err, es);
 	case MDL_N_TYPES:
 		break;
 	}

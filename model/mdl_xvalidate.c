@@ -139,6 +139,7 @@ static int check_port(const struct mdl_port *p, const struct mdl_lookup *lk,
 	struct scan_ctx c = { &p->hdr, err, es, NULL, 0 };
 	char path[64];
 	size_t i;
+	bool stateful = true;
 	int rc;
 
 	if ((rc = need(lk, MDL_NETWORK, "network_id", p->network_id, NULL, err, es)))
@@ -147,10 +148,20 @@ static int check_port(const struct mdl_port *p, const struct mdl_lookup *lk,
 		if ((rc = check_fixed_ip(p, i, lk, err, es)))
 			return rc;
 	for (i = 0; i < p->n_security_groups; i++) {
+		struct mdl_hdr *g = NULL;
+		bool sf;
+
 		snprintf(path, sizeof(path), "security_groups[%zu]", i);
 		if ((rc = need(lk, MDL_SECURITY_GROUP, path, p->security_groups[i],
-			       NULL, err, es)))
+			       &g, err, es)))
 			return rc;
+		sf = ((const struct mdl_security_group *)g)->stateful;
+		mdl_obj_free(g);
+		/* Neutron refuses stateful and stateless groups on one port */
+		if (i > 0 && sf != stateful)
+			return E("%s: cannot mix stateful and stateless security groups on a port",
+				 path);
+		stateful = sf;
 	}
 	return lk->foreach(lk->ctx, MDL_PORT, port_dup_cb, &c);
 }
@@ -200,6 +211,21 @@ static int check_sg(const struct mdl_security_group *sg, const struct mdl_lookup
 	return 0;
 }
 
+static int check_sg_rule(const struct mdl_security_group_rule *r,
+			 const struct mdl_lookup *lk, char *err, size_t es)
+{
+	const char *g = r->rule.remote_group_id;
+	int rc;
+
+	if ((rc = need(lk, MDL_SECURITY_GROUP, "security_group_id", r->security_group_id,
+		       NULL, err, es)))
+		return rc;
+	if (g[0] && strcmp(g, r->security_group_id) &&
+	    (rc = need(lk, MDL_SECURITY_GROUP, "remote_group_id", g, NULL, err, es)))
+		return rc;
+	return 0;
+}
+
 static int check_fip(const struct mdl_floating_ip *f, const struct mdl_lookup *lk,
 		     char *err, size_t es)
 {
@@ -235,6 +261,8 @@ int mdl_validate_against(const struct mdl_hdr *obj, const struct mdl_lookup *lk,
 		return check_sg((const struct mdl_security_group *)obj, lk, err, es);
 	case MDL_FLOATING_IP:
 		return check_fip((const struct mdl_floating_ip *)obj, lk, err, es);
+	case MDL_SECURITY_GROUP_RULE:
+		return check_sg_rule((const struct mdl_security_group_rule *)obj, lk, err, es);
 	default:
 		return 0;
 	}

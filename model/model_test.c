@@ -58,7 +58,7 @@ static const char *const full[MDL_N_TYPES] = {
 		"\"external_gateway_info\":{\"network_id\":\"" NET2 "\",\"enable_snat\":true,"
 		"\"external_fixed_ips\":[{\"subnet_id\":\"" SUBX "\",\"ip_address\":\"10.1.0.9\"}]}}",
 	[MDL_SECURITY_GROUP] = "{\"id\":\"" SG "\",\"dp_key\":3,\"revision_number\":1,"
-		"\"name\":\"default\",\"project_id\":\"p1\",\"security_group_rules\":["
+		"\"name\":\"default\",\"project_id\":\"p1\",\"stateful\":true,\"security_group_rules\":["
 		"{\"id\":\"" RULE "\",\"direction\":\"ingress\",\"ethertype\":\"IPv4\","
 		"\"protocol\":\"tcp\",\"port_range_min\":22,\"port_range_max\":22,"
 		"\"remote_ip_prefix\":\"0.0.0.0/0\",\"remote_group_id\":null},"
@@ -72,6 +72,11 @@ static const char *const full[MDL_N_TYPES] = {
 		"\"project_id\":\"p1\",\"floating_network_id\":\"" NET2 "\","
 		"\"floating_ip_address\":\"198.51.100.7\",\"port_id\":\"" PORT "\","
 		"\"fixed_ip_address\":\"10.0.0.5\",\"router_id\":\"" RTR "\"}",
+	[MDL_SECURITY_GROUP_RULE] = "{\"id\":\"" RULE "\",\"dp_key\":12,\"revision_number\":1,"
+		"\"security_group_id\":\"" SG "\",\"description\":\"ssh\",\"project_id\":\"p1\","
+		"\"direction\":\"ingress\",\"ethertype\":\"IPv6\",\"protocol\":\"tcp\","
+		"\"port_range_min\":22,\"port_range_max\":22,\"remote_ip_prefix\":\"2001:db8::/32\","
+		"\"remote_group_id\":null}",
 };
 
 /* ------------------------------------------------------------------ */
@@ -436,7 +441,7 @@ static void test_decode_top_level(void)
 	CU_ASSERT_STRING_EQUAL(err, "port: expected a JSON object");
 	json_decref(a);
 	CU_ASSERT_PTR_NULL(mdl_obj_from_json(MDL_N_TYPES, NULL, err, sizeof(err)));
-	CU_ASSERT_STRING_EQUAL(err, "unknown object type 7");
+	CU_ASSERT_STRING_EQUAL(err, "unknown object type 8");
 	CU_ASSERT_PTR_NULL(mdl_obj_from_string(MDL_PORT, "{\"a\":", err, sizeof(err)));
 	CU_ASSERT_EQUAL(strncmp(err, "invalid JSON at line 1", 22), 0);
 	CU_ASSERT_PTR_NULL(mdl_obj_from_string(MDL_PORT, NULL, err, sizeof(err)));

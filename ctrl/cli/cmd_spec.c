@@ -26,6 +26,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "dump megaflows", "[--limit N]", "installed megaflows with their actions and tags", R, "show" },
 	{ "trace", "PORT FLOW | PORT --hex HEXBYTES",
 	  "run a packet through the pipeline stage by stage, without sending it", R, "show" },
+	{ "capture", "PORT [-c N] [-w FILE.pcapng] [--filter FLOW] [--direction rx|tx|both] "
+	  "[--timeout S]", "capture a port's packets to a pcapng file (or list them)", A, "show" },
 	/* datapath state */
 	{ "stats clear", "", "zero the port, PMD and drop counters", A, "datapath" },
 	{ "cache flush", "", "remove every megaflow and exact-match entry", A, "datapath" },

@@ -16,6 +16,7 @@
 
 #include <rte_cycles.h>
 
+#include "log.h"
 #include "lc_priv.h"
 
 /* ---- config ------------------------------------------------------------ */
@@ -50,11 +51,11 @@ void lc_log(struct lc *lc, const char *fmt, ...)
 		return;
 	lc->log_budget--;
 	va_list ap;
+	char msg[512];
 	va_start(ap, fmt);
-	fprintf(stderr, "wyvernd: ctrl: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	CTRL_WARN("ctrl: %s", msg);
 }
 
 /* ---- index ------------------------------------------------------------- */

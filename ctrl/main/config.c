@@ -17,6 +17,7 @@
 #include <rte_cfgfile.h>
 
 #include "config.h"
+#include "metrics.h"
 
 struct where {
 	char section[64];
@@ -219,6 +220,7 @@ void ctrl_config_defaults(struct ctrl_config *cfg)
 	snprintf(cfg->socket, sizeof(cfg->socket), "/run/wyvern/wyvernd.sock");
 	snprintf(cfg->pmd_lcores, sizeof(cfg->pmd_lcores), "1");
 	lc_config_defaults(&cfg->lc);
+	ctrl_log_cfg_defaults(&cfg->log);
 }
 
 int ctrl_config_eal_arg(struct ctrl_config *cfg, const char *arg)
@@ -510,6 +512,34 @@ static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *c
 	return 0;
 }
 
+/* [log] and [metrics]: each key checked by its module (log.c, metrics.c). */
+static int load_ops(struct ctx *c, struct rte_cfgfile *f, const char *sec,
+		    struct ctrl_config *cfg)
+{
+	struct rte_cfgfile_entry e[8];
+	int n = rte_cfgfile_section_num_entries(f, sec);
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, sec, NULL), "too many keys in [%s]%s", sec, "");
+	rte_cfgfile_section_entries(f, sec, e, n);
+	for (int i = 0; i < n; i++) {
+		char msg[200];
+		struct sockaddr_storage sa;
+		int rc;
+		if (strcmp(sec, "log") == 0) {
+			rc = ctrl_log_cfg_key(&cfg->log, e[i].name, e[i].value, msg, sizeof(msg));
+		} else if (strcmp(e[i].name, "listen") != 0) {
+			snprintf(msg, sizeof(msg), "unknown key '%s' in [metrics]", e[i].name);
+			rc = -EINVAL;
+		} else {
+			rc = ctrl_metrics_parse_listen(e[i].value, &sa, msg, sizeof(msg));
+			snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s", e[i].value);
+		}
+		if (rc < 0)
+			return fail(c, line_of(c, sec, e[i].name), "%s%s", msg, "");
+	}
+	return 0;
+}
+
 int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
@@ -552,6 +582,8 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 			rc = load_port(c, f, sec, cfg);
 		else if (strcmp(sec, "ctrl") == 0)
 			rc = load_ctrl(c, f, cfg);
+		else if (strcmp(sec, "log") == 0 || strcmp(sec, "metrics") == 0)
+			rc = load_ops(c, f, sec, cfg);
 		else
 			rc = fail(c, line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
 	}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "dp.h"
 #include "lc.h"
+#include "log.h"
 
 #define CTRL_MAX_EAL_ARGS 64
 
@@ -34,6 +35,9 @@ struct ctrl_config {
 	struct ctrl_port_cfg ports[DP_MAX_PORTS];
 	/* local controller ([ctrl]); lc.db_url "" = disabled */
 	struct lc_config lc;
+	/* [log] and [metrics] (log.h, metrics.h); metrics_listen "" = off */
+	struct ctrl_log_cfg log;
+	char metrics_listen[80];
 };
 
 /* Load path into cfg (defaults first).  On error returns -EINVAL and writes

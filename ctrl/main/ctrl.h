@@ -19,6 +19,12 @@ struct ctrl {
 	volatile int stop;
 	uint64_t punted;           /* packets taken off the punt ring */
 	struct lc *lc;             /* local controller, NULL when [ctrl] db unset */
+	/* the connection of the request being handled (mgmt.c); a handler
+	 * that keeps it to answer later sets req_fd_taken (cmd_capture.c) */
+	int req_fd;
+	bool req_fd_taken;
+	struct ctrl_capture *capture;  /* cmd_capture.c: the running capture */
+	struct ctrl_metrics *metrics;  /* metrics.c: the Prometheus endpoint */
 };
 
 /* A command's answer: JSON for --json, text for people. */
@@ -72,6 +78,12 @@ int cmd_show_topology(struct ctrl *c, int argc, char **argv, struct ctrl_reply *
 /* loop.c: one turn of the control thread's loop (mgmt socket, controller
  * events, punted packets), waiting at most timeout_ms. */
 void ctrl_poll(struct ctrl *c, int timeout_ms);
+
+/* cmd_capture.c: `capture` (answers later, from ctrl_capture_tick, which the
+ * main loop calls every turn); ctrl_capture_close ends a running one. */
+int cmd_capture(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+void ctrl_capture_tick(struct ctrl *c);
+void ctrl_capture_close(struct ctrl *c);
 
 /* cmd_nb.c: northbound commands on the controller's central database */
 bool cmd_nb_is(int argc, char **argv);

@@ -29,6 +29,8 @@
 #include "app_underlay.h"
 #include "ctrl.h"
 #include "lc.h"
+#include "log.h"
+#include "metrics.h"
 #include "punt.h"
 #include "telemetry.h"
 
@@ -36,7 +38,7 @@
 #define WYV_VERSION "unknown"
 #endif
 
-static struct ctrl g_ctrl = { .listen_fd = -1 };
+static struct ctrl g_ctrl = { .listen_fd = -1, .req_fd = -1 };
 
 static void on_signal(int sig)
 {
@@ -183,9 +185,17 @@ int main(int argc, char **argv)
 	for (int k = 0; k < cfg.eal_argc; k++)
 		eal[ne++] = cfg.eal_argv[k];
 	eal[ne] = NULL;
-	if (rte_eal_init(ne, eal) < 0) {
-		fprintf(stderr, "wyvernd: EAL init failed: %s\n", rte_strerror(rte_errno));
+	/* [log]: our messages and DPDK's, from EAL's first line on */
+	if ((rc = ctrl_log_open(&cfg.log)) < 0) {
+		fprintf(stderr, "wyvernd: log file %s: %s\n", cfg.log.path, strerror(-rc));
 		ctrl_config_free(&cfg);
+		return 1;
+	}
+	rc = 1;
+	if (rte_eal_init(ne, eal) < 0) {
+		CTRL_ERR("EAL init failed: %s", rte_strerror(rte_errno));
+		ctrl_config_free(&cfg);
+		ctrl_log_close();
 		return 1;
 	}
 	struct ctrl *c = &g_ctrl;
@@ -196,25 +206,25 @@ int main(int argc, char **argv)
 
 	c->dp = dp_create(&cfg.dp);
 	if (c->dp == NULL) {
-		fprintf(stderr, "wyvernd: datapath: %s\n", rte_strerror(rte_errno));
+		CTRL_ERR("datapath: %s", rte_strerror(rte_errno));
 		goto out;
 	}
 	for (unsigned k = 0; k < cfg.n_ports; k++) {
 		const struct ctrl_port_cfg *p = &cfg.ports[k];
 		int id = dp_port_add(c->dp, p->name, p->devargs, &p->opts);
 		if (id < 0) {
-			fprintf(stderr, "wyvernd: port %s (%s): %s\n", p->name, p->devargs,
+			CTRL_ERR("port %s (%s): %s", p->name, p->devargs,
 				strerror(-id));
 			goto out;
 		}
-		printf("wyvernd: port %s is dp port %d (%s)\n", p->name, id, p->devargs);
+		CTRL_INFO("port %s is dp port %d (%s)", p->name, id, p->devargs);
 	}
 	if (cfg.lc.db_url[0]) {
 		/* the local controller: compiles its replica now, then syncs with
 		 * the central db in the background (see ctrl/DESIGN.md) */
 		c->lc = lc_create(&cfg.lc, dp_tables(c->dp));
 		if (c->lc == NULL) {
-			fprintf(stderr, "wyvernd: controller: %s\n", strerror(errno));
+			CTRL_ERR("controller: %s", strerror(errno));
 			goto out;
 		}
 		for (unsigned k = 0; k < cfg.n_ports; k++) {
@@ -223,21 +233,21 @@ int main(int argc, char **argv)
 				lc_set_iface(c->lc, cfg.ports[k].iface_id, (uint16_t)id);
 		}
 		if ((rc = lc_start(c->lc)) < 0) {
-			fprintf(stderr, "wyvernd: controller replica %s: %s\n",
+			CTRL_ERR("controller replica %s: %s",
 				lc_get_config(c->lc)->replica, strerror(-rc));
 			rc = 1;
 			goto out;
 		}
-		printf("wyvernd: controller: chassis %s, db %s, replica %s\n", cfg.lc.chassis,
+		CTRL_INFO("controller: chassis %s, db %s, replica %s", cfg.lc.chassis,
 		       cfg.lc.db_url, lc_get_config(c->lc)->replica);
 	}
 	if ((rc = dp_start(c->dp)) < 0) {
-		fprintf(stderr, "wyvernd: cannot start PMDs: %s\n", strerror(-rc));
+		CTRL_ERR("cannot start PMDs: %s", strerror(-rc));
 		rc = 1;
 		goto out;
 	}
 	if ((rc = ctrl_mgmt_open(c, cfg.socket)) < 0) {
-		fprintf(stderr, "wyvernd: socket %s: %s\n", cfg.socket, strerror(-rc));
+		CTRL_ERR("socket %s: %s", cfg.socket, strerror(-rc));
 		rc = 1;
 		goto out;
 	}
@@ -245,21 +255,32 @@ int main(int argc, char **argv)
 	app_dhcp_register(c);
 	app_icmp_register(c);
 	if ((rc = app_underlay_register(c)) < 0) {
-		fprintf(stderr, "wyvernd: overlay on uplink %s: %s\n", cfg.lc.uplink, strerror(-rc));
+		CTRL_ERR("overlay on uplink %s: %s", cfg.lc.uplink, strerror(-rc));
 		rc = 1;
 		goto out;
 	}
-	printf("wyvernd: ready: %u ports, %u PMD(s) on lcores %s, socket %s\n", cfg.n_ports,
-	       cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
-	fflush(stdout);
+	if (cfg.metrics_listen[0]) {
+		if ((rc = ctrl_metrics_start(c, cfg.metrics_listen)) < 0) {
+			CTRL_ERR("metrics on %s: %s", cfg.metrics_listen, strerror(-rc));
+			rc = 1;
+			goto out;
+		}
+		CTRL_INFO("metrics: http://%s/metrics", cfg.metrics_listen);
+	}
+	CTRL_INFO("ready: %u ports, %u PMD(s) on lcores %s, socket %s", cfg.n_ports,
+		  cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	while (!c->stop) {
 		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts */
 		app_icmp_tick(c);    /* periodic router advertisements */
 		app_underlay_tick(c); /* resolve remote VTEPs */
+		ctrl_capture_tick(c); /* drain a running capture, answer when done */
+		ctrl_metrics_tick(c); /* render metrics when a scrape waits */
 	}
-	printf("wyvernd: shutting down\n");
+	CTRL_INFO("shutting down");
 	rc = 0;
 out:
+	ctrl_capture_close(c);
+	ctrl_metrics_stop(c);
 	ctrl_mgmt_close(c, cfg.socket);
 	ctrl_telemetry_unregister();
 	app_dhcp_unregister();
@@ -271,5 +292,6 @@ out:
 	c->dp = NULL;
 	rte_eal_cleanup();
 	ctrl_config_free(&cfg);
+	ctrl_log_close();
 	return rc;
 }

@@ -112,14 +112,15 @@ void ctrl_mgmt_close(struct ctrl *c, const char *path)
 	c->listen_fd = -1;
 }
 
-static void serve(struct ctrl *c, int fd)
+/* Returns true when a handler kept fd to answer later (c->req_fd_taken). */
+static bool serve(struct ctrl *c, int fd)
 {
 	struct timeval tv = { .tv_sec = 5 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	char *buf = malloc(MAX_REQ + 1);
 	if (buf == NULL)
-		return;
+		return false;
 	size_t used = 0;
 	while (used < MAX_REQ) {
 		ssize_t n = recv(fd, buf + used, MAX_REQ - used, 0);
@@ -132,12 +133,19 @@ static void serve(struct ctrl *c, int fd)
 			break;
 	}
 	buf[used] = 0;
+	c->req_fd = fd;
+	c->req_fd_taken = false;
 	char *resp = used >= MAX_REQ
 		? strdup("{\"ok\":false,\"error\":\"request larger than 64 KiB\",\"usage\":false}\n")
 		: ctrl_handle_request(c, buf, used);
+	c->req_fd = -1;
 	free(buf);
+	if (c->req_fd_taken) {
+		free(resp);
+		return true;
+	}
 	if (resp == NULL)
-		return;
+		return false;
 	size_t len = strlen(resp), off = 0;
 	while (off < len) {
 		ssize_t n = send(fd, resp + off, len - off, MSG_NOSIGNAL);
@@ -154,6 +162,7 @@ static void serve(struct ctrl *c, int fd)
 	char sink[256];
 	while (recv(fd, sink, sizeof(sink), 0) > 0)
 		;
+	return false;
 }
 
 void ctrl_mgmt_poll(struct ctrl *c, int timeout_ms)
@@ -168,7 +177,7 @@ void ctrl_mgmt_poll(struct ctrl *c, int timeout_ms)
 		/* the accepted socket blocks (with timeouts) */
 		int fl = fcntl(fd, F_GETFL);
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		serve(c, fd);
-		close(fd);
+		if (!serve(c, fd))
+			close(fd);
 	}
 }

@@ -55,6 +55,9 @@ static const struct cmd cmds[] = {
 	{ "show", "overlay", cmd_show_overlay, "show overlay" },
 	{ "vtep", "add", cmd_vtep_add, "vtep add IP [--mac MAC] [--encap vxlan|geneve]" },
 	{ "vtep", "del", cmd_vtep_del, "vtep del IP" },
+	{ "capture", NULL, cmd_capture,
+	  "capture PORT [-c N] [-w FILE.pcapng] [--filter FLOW] [--direction rx|tx|both] "
+	  "[--timeout S]" },
 };
 
 static void usage_all(struct ctrl_reply *r)
@@ -64,7 +67,7 @@ static void usage_all(struct ctrl_reply *r)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && n < sizeof(r->err); i++) {
 		/* keep the list short: first line of each usage */
 		int k = snprintf(r->err + n, sizeof(r->err) - n, "  %s %s\n", cmds[i].w1,
-				 cmds[i].w2 ? cmds[i].w2 : "PORT FLOW");
+				 cmds[i].w2 ? cmds[i].w2 : strchr(cmds[i].usage, ' ') + 1);
 		if (k > 0)
 			n += (size_t)k;
 	}

@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/ct.c — conntrack, the PMD side: classify a burst, look both directions
+ * up in one bulk rte_hash call, run the protocol's state machine under the
+ * connection's lock, commit new connections under the table's write lock,
+ * and expire incrementally.  Table creation, flush, dump and counters are in
+ * ct_ctl.c; the protocols in ct_tcp.c, ct_icmp.c, ct_other.c.
+ * Locking and who may call what: ct.h.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+
+#include "ct_priv.h"
+
+#define ET_IPV4 RTE_BE16(0x0800)
+#define ET_IPV6 RTE_BE16(0x86dd)
+
+/* ------------------------------------------------------------ classify --- */
+
+static void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flow_key *fk,
+			uint16_t zone)
+{
+	uint8_t buf[4];
+	const uint8_t *ip;
+	uint32_t l3_off = m->l2_len, avail, iplen;
+
+	memset(&p->key, 0, sizeof(p->key));
+	p->m = m;
+	p->tcp_flags = 0;
+	p->icmp_type = p->icmp_code = 0;
+	if (fk->eth_type == ET_IPV4) {
+		p->key.af = CT_AF4;
+		memcpy(p->key.src, fk->ip_src, 4);
+		memcpy(p->key.dst, fk->ip_dst, 4);
+		ip = ct_read(m, l3_off, 4, buf);
+		iplen = ip ? (uint32_t)(ip[2] << 8 | ip[3]) : 0;
+	} else if (fk->eth_type == ET_IPV6) {
+		p->key.af = CT_AF6;
+		memcpy(p->key.src, fk->ip_src, 16);
+		memcpy(p->key.dst, fk->ip_dst, 16);
+		ip = ct_read(m, l3_off + 4, 2, buf);
+		iplen = ip ? 40u + (uint32_t)(ip[0] << 8 | ip[1]) : 0;
+	} else {
+		p->kind = CT_PK_NOT_IP;
+		return;
+	}
+	p->key.zone = zone;
+	p->key.proto = fk->ip_proto;
+	if (fk->ip_frag & DP_FRAG_LATER) {
+		p->kind = CT_PK_FRAG_LATER;
+		return;
+	}
+	/* L4 bytes: by the IP length, never past the packet. */
+	p->l4_off = l3_off + m->l3_len;
+	avail = m->pkt_len > p->l4_off ? m->pkt_len - p->l4_off : 0;
+	p->l4_len = iplen > m->l3_len ? iplen - m->l3_len : 0;
+	if (p->l4_len > avail)
+		p->l4_len = avail;
+	p->kind = CT_PK_TRACK;
+	switch (fk->ip_proto) {
+	case IPPROTO_TCP:
+		if (p->l4_len < 20) {
+			p->kind = CT_PK_INVALID;
+			return;
+		}
+		p->key.sport = fk->tp_src;
+		p->key.dport = fk->tp_dst;
+		p->tcp_flags = rte_be_to_cpu_16(fk->tcp_flags) & 0xfff;
+		break;
+	case IPPROTO_UDP:
+		if (p->l4_len < 8) {
+			p->kind = CT_PK_INVALID;
+			return;
+		}
+		p->key.sport = fk->tp_src;
+		p->key.dport = fk->tp_dst;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if ((fk->ip_proto == IPPROTO_ICMP) != (p->key.af == CT_AF4)) {
+			p->kind = CT_PK_INVALID; /* ICMPv4 over v6 or v6 over v4 */
+			return;
+		}
+		ct_icmp_classify(p, fk);
+		break;
+	default:
+		break; /* by address pair */
+	}
+}
+
+void ct_key_reverse(const struct dp_ct_key *k, struct dp_ct_key *r)
+{
+	*r = *k;
+	memcpy(r->src, k->dst, 16);
+	memcpy(r->dst, k->src, 16);
+	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		uint8_t t = (uint8_t)rte_be_to_cpu_16(k->dport), rt;
+		/* request <-> reply; ports are (id, type) */
+		switch (t) {
+		case 8: rt = 0; break;     case 0: rt = 8; break;
+		case 13: rt = 14; break;   case 14: rt = 13; break;
+		case 15: rt = 16; break;   case 16: rt = 15; break;
+		case 128: rt = 129; break; case 129: rt = 128; break;
+		default: rt = t; break;
+		}
+		r->dport = rte_cpu_to_be_16(rt);
+		return;
+	}
+	r->sport = k->dport;
+	r->dport = k->sport;
+}
+
+/* --------------------------------------------------------------- slots --- */
+
+static struct ct_conn *ct_slot_alloc(struct dp_ct *ct, struct ct_pmd *pm)
+{
+	if (pm->n_cache == 0) {
+		pm->n_cache = rte_ring_mc_dequeue_burst_elem(ct->free_slots, pm->cache, 4,
+							     CT_SLOT_CACHE / 2, NULL);
+		if (pm->n_cache == 0)
+			return NULL;
+	}
+	return &ct->conns[pm->cache[--pm->n_cache]];
+}
+
+static void ct_slot_free(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c)
+{
+	if (pm->n_cache == CT_SLOT_CACHE) {
+		rte_ring_mp_enqueue_bulk_elem(ct->free_slots, pm->cache, 4, CT_SLOT_CACHE / 2,
+					      NULL);
+		pm->n_cache -= CT_SLOT_CACHE / 2;
+		memmove(pm->cache, pm->cache + CT_SLOT_CACHE / 2,
+			pm->n_cache * sizeof(pm->cache[0]));
+	}
+	pm->cache[pm->n_cache++] = c->idx;
+}
+
+/* ---------------------------------------------------------- kill/free --- */
+
+/* Remove c from the table.  Caller holds ct->wlock.  With only_expired, only
+ * if its timeout passed; with zone >= 0, only if it is in that zone (both
+ * rechecked under its lock: the slot may have been reused since the caller
+ * looked).  Returns 1 if removed. */
+int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now,
+		   int zone)
+{
+	rte_spinlock_lock(&c->lock);
+	if (!c->in_use || c->dead || (only_expired && c->expires > now) ||
+	    (zone >= 0 && c->key[0].zone != (uint16_t)zone)) {
+		rte_spinlock_unlock(&c->lock);
+		return 0;
+	}
+	c->dead = 1;
+	rte_spinlock_unlock(&c->lock);
+	c->hpos[0] = rte_hash_del_key(ct->h, &c->key[0]);
+	c->hpos[1] = rte_hash_del_key(ct->h, &c->key[1]);
+	atomic_fetch_sub_explicit(&ct->zone_count[c->key[0].zone], 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
+	return 1;
+}
+
+/* Give back a killed connection's hash slots; caller holds ct->wlock and a
+ * grace period has passed. */
+void ct_release_locked(struct dp_ct *ct, struct ct_conn *c)
+{
+	for (int i = 0; i < 2; i++)
+		if (c->hpos[i] >= 0)
+			rte_hash_free_key_with_position(ct->h, c->hpos[i]);
+	c->hpos[0] = c->hpos[1] = -1;
+	rte_spinlock_lock(&c->lock);
+	c->in_use = 0;
+	c->dead = 0;
+	rte_spinlock_unlock(&c->lock);
+}
+
+static unsigned ct_reclaim(struct dp_ct *ct, struct ct_pmd *pm, unsigned budget)
+{
+	unsigned n = 0, head = pm->limbo_head;
+
+	while (head != pm->limbo_tail && n < budget) {
+		uint64_t tok = pm->limbo[head % CT_LIMBO].token;
+		if (ct->rcu != NULL && rte_rcu_qsbr_check(ct->rcu, tok, false) != 1)
+			break;
+		head++;
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	rte_spinlock_lock(&ct->wlock);
+	for (unsigned i = pm->limbo_head; i != head; i++)
+		ct_release_locked(ct, &ct->conns[pm->limbo[i % CT_LIMBO].idx]);
+	rte_spinlock_unlock(&ct->wlock);
+	for (unsigned i = pm->limbo_head; i != head; i++)
+		ct_slot_free(ct, pm, &ct->conns[pm->limbo[i % CT_LIMBO].idx]);
+	pm->limbo_head = head;
+	return n;
+}
+
+/* Queue a killed connection for freeing after a grace period.  The caller
+ * checked there is room; the token is filled by ct_limbo_seal(). */
+static void ct_limbo_push(struct ct_pmd *pm, struct ct_conn *c)
+{
+	pm->limbo[pm->limbo_tail % CT_LIMBO].idx = c->idx;
+	pm->limbo[pm->limbo_tail % CT_LIMBO].token = UINT64_MAX;
+	pm->limbo_tail++;
+}
+
+static void ct_limbo_seal(struct dp_ct *ct, struct ct_pmd *pm)
+{
+	uint64_t tok = ct->rcu != NULL ? rte_rcu_qsbr_start(ct->rcu) : 0;
+
+	for (unsigned i = pm->limbo_tail; i != pm->limbo_head; i--) {
+		if (pm->limbo[(i - 1) % CT_LIMBO].token != UINT64_MAX)
+			break;
+		pm->limbo[(i - 1) % CT_LIMBO].token = tok;
+	}
+}
+
+static inline bool ct_limbo_room(const struct ct_pmd *pm)
+{
+	return pm->limbo_tail - pm->limbo_head < CT_LIMBO;
+}
+
+unsigned dp_ct_expire(struct dp_ct *ct, unsigned pmd, uint64_t now_ms, unsigned budget)
+{
+	struct ct_pmd *pm;
+	unsigned killed = 0;
+	uint32_t start;
+
+	if (unlikely(pmd >= ct->n_pmds))
+		return 0;
+	pm = &ct->pmd[pmd];
+
+	ct_reclaim(ct, pm, CT_LIMBO);
+	if (budget > ct->n_slots)
+		budget = ct->n_slots;
+	start = atomic_fetch_add_explicit(&ct->sweep, budget, memory_order_relaxed);
+	for (unsigned i = 0; i < budget && ct_limbo_room(pm); i++) {
+		struct ct_conn *c = &ct->conns[(start + i) % ct->n_slots];
+		if (!__atomic_load_n(&c->in_use, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&c->expires, __ATOMIC_RELAXED) > now_ms)
+			continue;
+		rte_spinlock_lock(&ct->wlock);
+		int k = ct_kill_locked(ct, c, true, now_ms, -1);
+		rte_spinlock_unlock(&ct->wlock);
+		if (k) {
+			ct_limbo_push(pm, c);
+			killed++;
+		}
+	}
+	if (killed) {
+		ct_limbo_seal(ct, pm);
+		pm->st.expired += killed;
+		if (ct->rcu == NULL)
+			ct_reclaim(ct, pm, killed);
+	}
+	return killed;
+}
+
+/* -------------------------------------------------------------- commit --- */
+
+static uint32_t ct_zone_limit(const struct dp_ct *ct, uint16_t zone)
+{
+	uint32_t l = ct_rd_relaxed(&ct->zone_limit[zone]);
+	return l == DP_CT_LIMIT_DEFAULT ? ct_rd_relaxed(&ct->default_limit) : l;
+}
+
+static void ct_apply_action(struct ct_conn *c, const struct dp_ct_action *a)
+{
+	if (a->set_mark)
+		c->mark = (c->mark & ~a->mark_mask) | (a->mark & a->mark_mask);
+	if (a->set_label)
+		for (int i = 0; i < 16; i++)
+			c->label[i] = (uint8_t)((c->label[i] & ~a->label_mask[i]) |
+						(a->label[i] & a->label_mask[i]));
+}
+
+static void ct_proto_init(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p,
+			  uint64_t now)
+{
+	switch (p->key.proto) {
+	case IPPROTO_TCP: ct_tcp_init(ct, c, p, now); break;
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: ct_icmp_init(ct, c, p, now); break;
+	default: ct_other_init(ct, c, p, now); break;
+	}
+}
+
+static bool ct_valid_new(const struct ct_pkt *p)
+{
+	switch (p->key.proto) {
+	case IPPROTO_TCP: return ct_tcp_valid_new(p);
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: return ct_icmp_valid_new(p);
+	default: return ct_other_valid_new(p);
+	}
+}
+
+static enum ct_upd ct_proto_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p,
+				   int dir, uint64_t now)
+{
+	switch (p->key.proto) {
+	case IPPROTO_TCP: return ct_tcp_update(ct, c, p, dir, now);
+	case IPPROTO_ICMP: case IPPROTO_ICMPV6: return ct_icmp_update(ct, c, p, dir, now);
+	default: return ct_other_update(ct, c, p, dir, now);
+	}
+}
+
+/* Create the connection for p.  Returns it, or an existing one another PMD
+ * committed meanwhile (*dir set to the packet's direction in it), or NULL
+ * with *err (-EDQUOT zone limit, -ENOSPC table full, -EEXIST reply tuple
+ * taken). */
+static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const struct ct_pkt *p,
+				     const struct dp_ct_action *a, uint64_t now, int *dir,
+				     bool *created, int *err)
+{
+	uint16_t zone = p->key.zone;
+	uint32_t lim = ct_zone_limit(ct, zone);
+	struct ct_conn *c;
+	hash_sig_t sig[2];
+	void *data;
+
+	/* a failed second add retires the connection through limbo: room first */
+	if (!ct_limbo_room(pm))
+		ct_reclaim(ct, pm, CT_LIMBO);
+	if (!ct_limbo_room(pm)) {
+		pm->st.table_full++;
+		*err = -ENOSPC;
+		return NULL;
+	}
+	if (atomic_fetch_add_explicit(&ct->n_conns, 1, memory_order_relaxed) >= ct->max_conns) {
+		atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
+		pm->st.table_full++;
+		*err = -ENOSPC;
+		return NULL;
+	}
+	if (atomic_fetch_add_explicit(&ct->zone_count[zone], 1, memory_order_relaxed) >= lim &&
+	    lim != 0) {
+		atomic_fetch_sub_explicit(&ct->zone_count[zone], 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
+		pm->st.over_limit++;
+		*err = -EDQUOT;
+		return NULL;
+	}
+	c = ct_slot_alloc(ct, pm);
+	if (c == NULL) {
+		*err = -ENOSPC;
+		pm->st.table_full++;
+		goto undo_count;
+	}
+	/* Private until published by the hash add (release). */
+	c->dead = 0;
+	c->reply_seen = 0;
+	c->mark = 0;
+	memset(c->label, 0, sizeof(c->label));
+	memset(c->tcp, 0, sizeof(c->tcp));
+	c->nat_flags = 0;
+	c->hpos[0] = c->hpos[1] = -1;
+	c->key[0] = p->key;
+	ct_key_reverse(&p->key, &c->key[1]);
+	ct_proto_init(ct, c, p, now);
+	ct_apply_action(c, a);
+
+	sig[0] = rte_hash_hash(ct->h, &c->key[0]);
+	sig[1] = rte_hash_hash(ct->h, &c->key[1]);
+	rte_spinlock_lock(&ct->wlock);
+	if (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
+	    rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0) {
+		/* Committed by another PMD, or (NAT) the reply tuple is taken. */
+		rte_spinlock_unlock(&ct->wlock);
+		ct_slot_free(ct, pm, c);
+		if (memcmp(&((struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1))->key[
+			   (uintptr_t)data & 1], &p->key, sizeof(p->key)) == 0) {
+			*dir = (int)((uintptr_t)data & 1);
+			atomic_fetch_sub_explicit(&ct->zone_count[zone], 1, memory_order_relaxed);
+			atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
+			return (struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1);
+		}
+		*err = -EEXIST;
+		goto undo_count;
+	}
+	if (rte_hash_add_key_with_hash_data(ct->h, &c->key[0], sig[0], c) < 0) {
+		rte_spinlock_unlock(&ct->wlock);
+		ct_slot_free(ct, pm, c);
+		pm->st.table_full++;
+		*err = -ENOSPC;
+		goto undo_count;
+	}
+	if (rte_hash_add_key_with_hash_data(ct->h, &c->key[1], sig[1],
+					    (void *)((uintptr_t)c | 1)) < 0) {
+		/* Readers may already hold c through key[0]: retire it properly. */
+		c->in_use = 1;
+		ct_kill_locked(ct, c, false, 0, -1);
+		rte_spinlock_unlock(&ct->wlock);
+		atomic_fetch_add_explicit(&ct->zone_count[zone], 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&ct->n_conns, 1, memory_order_relaxed);
+		ct_limbo_push(pm, c);
+		ct_limbo_seal(ct, pm);
+		pm->st.table_full++;
+		*err = -ENOSPC;
+		goto undo_count;
+	}
+	__atomic_store_n(&c->in_use, 1, __ATOMIC_RELEASE);
+	rte_spinlock_unlock(&ct->wlock);
+	pm->st.committed++;
+	*dir = 0;
+	*created = true;
+	return c;
+
+undo_count:
+	atomic_fetch_sub_explicit(&ct->zone_count[zone], 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
+	return NULL;
+}
+
+/* SYN on a TIME_WAIT/CLOSE connection with commit: the old one goes. */
+static void ct_kill_reopen(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c)
+{
+	int k;
+
+	if (!ct_limbo_room(pm))
+		ct_reclaim(ct, pm, CT_LIMBO);
+	if (!ct_limbo_room(pm))
+		return; /* the commit below then finds it and reports inv */
+	rte_spinlock_lock(&ct->wlock);
+	k = ct_kill_locked(ct, c, false, 0, -1);
+	rte_spinlock_unlock(&ct->wlock);
+	if (k) {
+		ct_limbo_push(pm, c);
+		ct_limbo_seal(ct, pm);
+		pm->st.reopened++;
+	}
+}
+
+/* ------------------------------------------------------------- process --- */
+
+static inline void ct_res_conn(struct dp_ct_result *r, const struct ct_conn *c)
+{
+	r->mark = c->mark;
+	memcpy(r->label, c->label, 16);
+}
+
+static inline void ct_res_none(struct dp_ct_result *r, uint16_t zone, uint8_t state)
+{
+	r->state = state;
+	r->pad = 0;
+	r->zone = zone;
+	r->mark = 0;
+	memset(r->label, 0, 16);
+}
+
+/* An existing, locked connection: run the protocol; returns -1 if the
+ * packet must be handled as a miss (reopen), else fills r and unlocks. */
+static int ct_on_conn(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c, int dir,
+		      const struct ct_pkt *p, const struct dp_ct_action *a, uint64_t now,
+		      struct dp_ct_result *r)
+{
+	enum ct_upd u = ct_proto_update(ct, c, p, dir, now);
+
+	r->zone = p->key.zone;
+	switch (u) {
+	case CT_UPD_INVALID:
+		r->state = DP_CS_TRK | DP_CS_INV;
+		break;
+	case CT_UPD_REOPEN:
+		rte_spinlock_unlock(&c->lock);
+		return -1;
+	case CT_UPD_VALID:
+	case CT_UPD_VALID_NEW:
+		if (dir == 1 && !c->reply_seen) {
+			c->reply_seen = 1;
+			pm->st.established++;
+		}
+		if (dir == 1)
+			r->state = DP_CS_TRK | DP_CS_EST | DP_CS_RPL;
+		else if (c->reply_seen && u == CT_UPD_VALID)
+			r->state = DP_CS_TRK | DP_CS_EST;
+		else
+			r->state = DP_CS_TRK | DP_CS_NEW;
+		if (a->commit)
+			ct_apply_action(c, a);
+		break;
+	}
+	ct_res_conn(r, c);
+	rte_spinlock_unlock(&c->lock);
+	return 0;
+}
+
+static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, const struct dp_ct_action *a,
+		   struct ct_pkt *p, void *data, bool hit, bool *committed, uint64_t now,
+		   struct dp_ct_result *r)
+{
+	struct ct_conn *c;
+	bool created = false;
+	int dir, err;
+
+	if (!hit && *committed)
+		hit = rte_hash_lookup_data(ct->h, &p->key, &data) >= 0;
+	if (hit) {
+		c = (struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1);
+		dir = (int)((uintptr_t)data & 1);
+		rte_spinlock_lock(&c->lock);
+		if (!c->dead) {
+			if (ct_on_conn(ct, pm, c, dir, p, a, now, r) == 0)
+				return;
+			/* reopen: a SYN on a closed connection */
+			if (a->commit)
+				ct_kill_reopen(ct, pm, c);
+			goto miss;
+		}
+		rte_spinlock_unlock(&c->lock);
+	}
+miss:
+	if (!ct_valid_new(p)) {
+		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
+		return;
+	}
+	if (!a->commit) {
+		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_NEW);
+		return;
+	}
+	c = ct_commit_new(ct, pm, p, a, now, &dir, &created, &err);
+	if (c == NULL) {
+		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
+		return;
+	}
+	*committed = true;
+	rte_spinlock_lock(&c->lock);
+	if (c->dead) {
+		rte_spinlock_unlock(&c->lock);
+		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
+		return;
+	}
+	if (!created) {
+		/* another PMD committed it first: an ordinary hit */
+		if (ct_on_conn(ct, pm, c, dir, p, a, now, r) != 0)
+			ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
+		return;
+	}
+	r->zone = p->key.zone;
+	r->state = DP_CS_TRK | DP_CS_NEW;
+	ct_res_conn(r, c);
+	rte_spinlock_unlock(&c->lock);
+}
+
+unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a,
+		       struct rte_mbuf *const pkts[], const struct dp_flow_key *const keys[],
+		       struct dp_ct_result res[], unsigned n, uint64_t now_ms)
+{
+	struct ct_pmd *pm;
+	unsigned n_inv = 0;
+
+	if (unlikely(pmd >= ct->n_pmds)) {
+		for (unsigned i = 0; i < n; i++)
+			ct_res_none(&res[i], a->zone, DP_CS_TRK | DP_CS_INV);
+		return n;
+	}
+	pm = &ct->pmd[pmd];
+
+	for (unsigned base = 0; base < n; base += CT_BURST) {
+		unsigned cnt = RTE_MIN(n - base, (unsigned)CT_BURST), nk = 0;
+		struct ct_pkt pk[CT_BURST];
+		struct dp_ct_key inner[CT_BURST];
+		const void *kp[CT_BURST];
+		void *data[CT_BURST];
+		uint8_t slot[CT_BURST];
+		uint64_t hits = 0;
+		bool committed = false;
+
+		for (unsigned i = 0; i < cnt; i++) {
+			struct ct_pkt *p = &pk[i];
+			ct_classify(p, pkts[base + i], keys[base + i], a->zone);
+			slot[i] = UINT8_MAX;
+			if (p->kind == CT_PK_TRACK) {
+				slot[i] = (uint8_t)nk;
+				kp[nk++] = &p->key;
+			} else if (p->kind == CT_PK_ICMP_ERR) {
+				if (ct_icmp_inner_key(p, &inner[i]) == 0) {
+					slot[i] = (uint8_t)nk;
+					kp[nk++] = &inner[i];
+				} else {
+					p->kind = CT_PK_INVALID;
+				}
+			}
+		}
+		if (nk) {
+			rte_hash_lookup_bulk_data(ct->h, kp, nk, &hits, data);
+			/* all the burst's connections in flight at once */
+			for (unsigned j = 0; j < nk; j++)
+				if ((hits >> j) & 1) {
+					const uint8_t *c = (const uint8_t *)((uintptr_t)data[j] &
+									       ~(uintptr_t)1);
+					rte_prefetch0(c);
+					rte_prefetch0(c + RTE_CACHE_LINE_SIZE);
+				}
+		}
+		for (unsigned i = 0; i < cnt; i++) {
+			struct ct_pkt *p = &pk[i];
+			struct dp_ct_result *r = &res[base + i];
+			bool hit = slot[i] != UINT8_MAX && (hits >> slot[i]) & 1;
+			void *d = slot[i] != UINT8_MAX ? data[slot[i]] : NULL;
+
+			pm->st.lookups++;
+			switch (p->kind) {
+			case CT_PK_TRACK:
+				ct_one(ct, pm, a, p, d, hit, &committed, now_ms, r);
+				break;
+			case CT_PK_ICMP_ERR: {
+				struct ct_conn *c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
+				int dir = (int)((uintptr_t)d & 1);
+				if (!hit && committed)
+					hit = rte_hash_lookup_data(ct->h, &inner[i], &d) >= 0;
+				c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
+				dir = (int)((uintptr_t)d & 1);
+				ct_res_none(r, a->zone, DP_CS_TRK | DP_CS_INV);
+				if (!hit)
+					break;
+				rte_spinlock_lock(&c->lock);
+				if (!c->dead) {
+					/* inner = a packet of direction dir; the
+					 * error travels the other way */
+					r->state = DP_CS_TRK | DP_CS_REL | (dir == 0 ? DP_CS_RPL : 0);
+					ct_res_conn(r, c);
+					pm->st.related++;
+				}
+				rte_spinlock_unlock(&c->lock);
+				break;
+			}
+			case CT_PK_FRAG_LATER:
+				pm->st.frag_later++;
+				/* fall through */
+			default:
+				ct_res_none(r, a->zone, DP_CS_TRK | DP_CS_INV);
+				break;
+			}
+			if (r->state & DP_CS_INV) {
+				pm->st.invalid++;
+				n_inv++;
+			}
+		}
+	}
+	return n_inv;
+}

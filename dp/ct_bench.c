@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/ct_bench.c — conntrack alone, one PMD core, TSC timed.
+ *
+ *   ct-new     commit N distinct UDP 5-tuples (ct(commit) on their first
+ *              packet), bursts of 32: connections/s and ns per connection.
+ *              Best of R rounds; the table is flushed between rounds.
+ *   ct-lookup  a table of M established UDP connections (both directions
+ *              seen); 2M packets of random connections and random direction
+ *              go through ct() without commit: ns per packet.
+ * INFO lines: the same lookup for established TCP (window tracking path),
+ * and the table choice measured: bulk lookup of the same 48-byte keys in an
+ * rte_hash as a private per-PMD table would make it (no concurrency flags)
+ * vs the shared one (RW_CONCURRENCY_LF + EXT_TABLE).
+ *
+ * The packets are real mbufs parsed by dp_parse(); the burst's flow keys are
+ * then varied per connection (conntrack takes the tuple from the key and
+ * reads only lengths / TCP header fields from the mbuf), so no per-packet
+ * frame building is timed.
+ * Usage: dp_ct_bench [new_conns [table_conns [rounds]]]
+ *        (default 1000000 100000 3); EAL args after "--".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "ct.h"
+#include "parse.h"
+
+#define BURST 32
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t xr(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static struct rte_mempool *mp;
+
+/* A parsed template frame: UDP, or TCP with given flags/seq/ack. */
+static struct rte_mbuf *template(bool tcp, uint8_t flags, uint32_t seq, uint32_t ack, bool reply,
+				 struct dp_flow_key *k)
+{
+	uint8_t f[64] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00 };
+	uint8_t *ip = f + 14, *l4 = f + 34;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint32_t v;
+
+	ip[0] = 0x45;
+	ip[3] = tcp ? 40 : 28;
+	ip[8] = 64;
+	ip[9] = tcp ? 6 : 17;
+	ip[12] = 10; ip[15] = reply ? 2 : 1;
+	ip[16] = 10; ip[19] = reply ? 1 : 2;
+	l4[0] = 0x04; l4[2] = 0x00; l4[3] = 0x50;
+	if (tcp) {
+		v = htonl(seq); memcpy(l4 + 4, &v, 4);
+		v = htonl(ack); memcpy(l4 + 8, &v, 4);
+		l4[12] = 0x50; l4[13] = flags; l4[14] = 0xfa; l4[15] = 0;
+	} else {
+		l4[5] = 8;
+	}
+	memcpy(rte_pktmbuf_append(m, 64), f, 64);
+	if (dp_parse(m, 1, k) != 0) {
+		fprintf(stderr, "template does not parse\n");
+		exit(1);
+	}
+	return m;
+}
+
+/* Connection i's key in direction dir (0: 10.x.y.z:sport -> 10.0.0.2:80). */
+static void key_of(const struct dp_flow_key *t, uint32_t i, int dir, struct dp_flow_key *k)
+{
+	uint8_t a[4] = { 10, (uint8_t)(1 + (i >> 22)), (uint8_t)(i >> 14), (uint8_t)(i >> 6) };
+	uint16_t port = htons((uint16_t)(1024 + (i & 63)));
+	static const uint8_t srv[4] = { 10, 0, 0, 2 };
+
+	*k = *t;
+	if (dir == 0) {
+		memcpy(k->ip_src, a, 4); memcpy(k->ip_dst, srv, 4);
+		k->tp_src = port; k->tp_dst = htons(80);
+	} else {
+		memcpy(k->ip_src, srv, 4); memcpy(k->ip_dst, a, 4);
+		k->tp_src = htons(80); k->tp_dst = port;
+	}
+}
+
+static struct dp_ct *mk(const char *name, uint32_t n)
+{
+	struct dp_ct_params p = { .name = name, .max_conns = n, .n_pmds = 1,
+				  .socket_id = SOCKET_ID_ANY };
+	struct dp_ct *ct = dp_ct_create(&p);
+	if (ct == NULL) {
+		fprintf(stderr, "dp_ct_create: %s\n", rte_strerror(rte_errno));
+		exit(1);
+	}
+	return ct;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Run keys[0..n) through ct (or, with ct NULL, only stage the keys: the
+ * baseline) in bursts of 32, the keys copied into a burst-local array as
+ * parse would leave them.  Timed in groups of GROUP packets (~100 us);
+ * returns the 10th-percentile group's cycles per packet, which filters out
+ * the preemption a shared 2-core machine inflicts, as pmd_bench.c takes the
+ * minimum round. */
+#define GROUP 1024
+static double run(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbuf *m,
+		  struct dp_flow_key *const *keys, uint32_t n, uint64_t now)
+{
+	struct rte_mbuf *ms[BURST];
+	struct dp_ct_result res[BURST];
+	struct dp_flow_key kb[BURST];
+	const struct dp_flow_key *kbp[BURST];
+	uint32_t ng = n / GROUP, g = 0;
+	uint64_t *gc = malloc(sizeof(*gc) * (ng + 1)), sink = 0;
+	double med;
+
+	for (int i = 0; i < BURST; i++) {
+		ms[i] = m;
+		kbp[i] = &kb[i];
+	}
+	for (uint32_t base = 0; base + GROUP <= n; base += GROUP) {
+		uint64_t t0 = rte_rdtsc_precise();
+		for (uint32_t i = base; i < base + GROUP; i += BURST) {
+			for (int j = 0; j < BURST; j++)
+				kb[j] = *keys[i + j];
+			if (ct != NULL)
+				dp_ct_process(ct, 0, a, ms, kbp, res, BURST, now);
+			else
+				sink += kb[BURST - 1].tp_src;
+		}
+		gc[g++] = rte_rdtsc_precise() - t0;
+	}
+	qsort(gc, g, sizeof(*gc), cmp_u64);
+	med = g ? (double)gc[g / 10] / GROUP : 0;
+	free(gc);
+	if (sink == 1)
+		printf(" ");
+	return med;
+}
+
+static struct dp_flow_key **ptrs(struct dp_flow_key *k, uint32_t n)
+{
+	struct dp_flow_key **p = malloc(sizeof(*p) * n);
+	for (uint32_t i = 0; i < n; i++)
+		p[i] = &k[i];
+	return p;
+}
+
+int main(int argc, char **argv)
+{
+	int r = rte_eal_init(argc, argv);
+	if (r < 0) {
+		fprintf(stderr, "rte_eal_init failed\n");
+		return 1;
+	}
+	argc -= r;
+	argv += r;
+	uint32_t n_new = argc > 1 ? (uint32_t)atol(argv[1]) : 1000000;
+	uint32_t n_tab = argc > 2 ? (uint32_t)atol(argv[2]) : 100000;
+	int rounds = argc > 3 ? atoi(argv[3]) : 3;
+	uint32_t n_look = 2 * 1000000;
+	double hz = (double)rte_get_tsc_hz();
+	struct dp_ct_action commit = { .zone = 1, .commit = true }, look = { .zone = 1 };
+
+	n_new -= n_new % GROUP;
+	n_tab -= n_tab % GROUP;
+	mp = rte_pktmbuf_pool_create("ctb_mp", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (mp == NULL)
+		return 1;
+
+	/* ---- ct-new ---- */
+	struct dp_flow_key tu, tur, tt, ttr;
+	struct rte_mbuf *mu = template(false, 0, 0, 0, false, &tu);
+	struct rte_mbuf *mur = template(false, 0, 0, 0, true, &tur);
+	struct dp_flow_key *kn = rte_malloc(NULL, sizeof(*kn) * n_new, 64);
+	for (uint32_t i = 0; i < n_new; i++)
+		key_of(&tu, i, 0, &kn[i]);
+	struct dp_flow_key **pn = ptrs(kn, n_new);
+	struct dp_ct *ct = mk("bnew", n_new);
+	double best = 1e30, base = run(NULL, NULL, mu, pn, n_new, 0);
+	for (int rd = 0; rd < rounds; rd++) {
+		double c = run(ct, &commit, mu, pn, n_new, 1000) - base;
+		struct dp_ct_stats st;
+		dp_ct_stats_get(ct, &st);
+		if (st.conns != n_new) {
+			fprintf(stderr, "ct-new: %lu connections, expected %u\n",
+				(unsigned long)st.conns, n_new);
+			return 1;
+		}
+		double ns = c / hz * 1e9;
+		if (ns < best)
+			best = ns;
+		dp_ct_flush(ct, -1);
+	}
+	printf("BENCH workload=ct-new system=wyvern conns_per_s=%.0f ns_per_conn=%.1f\n",
+	       1e9 / best, best);
+	printf("INFO workload=ct-new conns=%u rounds=%d cycles_per_conn=%.0f baseline_cycles=%.0f\n",
+	       n_new, rounds, best * hz / 1e9, base);
+	dp_ct_destroy(ct);
+	rte_free(kn);
+	free(pn);
+
+	/* ---- ct-lookup: UDP, established ---- */
+	struct dp_flow_key *ko = rte_malloc(NULL, sizeof(*ko) * n_tab, 64);
+	struct dp_flow_key *kr = rte_malloc(NULL, sizeof(*kr) * n_tab, 64);
+	for (uint32_t i = 0; i < n_tab; i++) {
+		key_of(&tu, i, 0, &ko[i]);
+		key_of(&tur, i, 1, &kr[i]);
+	}
+	ct = mk("blook", n_tab);
+	struct dp_flow_key **po = ptrs(ko, n_tab), **pr = ptrs(kr, n_tab);
+	run(ct, &commit, mu, po, n_tab, 1000);
+	run(ct, &look, mur, pr, n_tab, 1000);
+	struct dp_flow_key **pl = malloc(sizeof(*pl) * n_look);
+	for (uint32_t i = 0; i < n_look; i++) {
+		uint32_t c = (uint32_t)(xr() % n_tab);
+		pl[i] = (xr() & 1) ? &kr[c] : &ko[c];
+	}
+	/* the mbuf only carries lengths for UDP: one template serves both ways */
+	best = 1e30;
+	base = run(NULL, NULL, mu, pl, n_look, 0);
+	for (int rd = 0; rd < rounds; rd++) {
+		double c = run(ct, &look, mu, pl, n_look, 2000) - base;
+		double ns = c / hz * 1e9;
+		if (ns < best)
+			best = ns;
+	}
+	struct dp_ct_stats st;
+	dp_ct_stats_get(ct, &st);
+	if (st.invalid != 0 || st.established != n_tab) {
+		fprintf(stderr, "ct-lookup: invalid=%lu established=%lu\n",
+			(unsigned long)st.invalid, (unsigned long)st.established);
+		return 1;
+	}
+	printf("BENCH workload=ct-lookup system=wyvern ns_per_lookup=%.1f\n", best);
+	printf("INFO workload=ct-lookup conns=%u packets=%u proto=udp state=est,rpl-mixed "
+	       "cycles_per_lookup=%.0f baseline_cycles=%.0f\n", n_tab, n_look, best * hz / 1e9, base);
+	dp_ct_destroy(ct);
+
+	/* ---- TCP established, window tracking (orig-direction ACKs) ---- */
+	struct rte_mbuf *ms = template(true, 0x02, 1000, 0, false, &tt);
+	struct rte_mbuf *msa = template(true, 0x12, 5000, 1001, true, &ttr);
+	struct rte_mbuf *mack = template(true, 0x10, 1001, 5001, false, &tt);
+	for (uint32_t i = 0; i < n_tab; i++) {
+		key_of(&tt, i, 0, &ko[i]);
+		key_of(&ttr, i, 1, &kr[i]);
+	}
+	ct = mk("btcp", n_tab);
+	tt.tcp_flags = htons(0x02);
+	for (uint32_t i = 0; i < n_tab; i++)
+		ko[i].tcp_flags = htons(0x02);
+	run(ct, &commit, ms, po, n_tab, 1000);
+	for (uint32_t i = 0; i < n_tab; i++)
+		kr[i].tcp_flags = htons(0x12);
+	run(ct, &look, msa, pr, n_tab, 1000);
+	for (uint32_t i = 0; i < n_tab; i++)
+		ko[i].tcp_flags = htons(0x10);
+	for (uint32_t i = 0; i < n_look; i++)
+		pl[i] = &ko[xr() % n_tab];
+	best = 1e30;
+	base = run(NULL, NULL, mack, pl, n_look, 0);
+	for (int rd = 0; rd < rounds; rd++) {
+		double c = run(ct, &look, mack, pl, n_look, 2000) - base;
+		double ns = c / hz * 1e9;
+		if (ns < best)
+			best = ns;
+	}
+	dp_ct_stats_get(ct, &st);
+	printf("INFO workload=ct-lookup-tcp conns=%u ns_per_lookup=%.1f invalid=%lu\n", n_tab, best,
+	       (unsigned long)st.invalid);
+	dp_ct_destroy(ct);
+
+	/* ---- the table choice: private vs shared LF rte_hash, same keys ---- */
+	for (int lf = 0; lf < 2; lf++) {
+		struct rte_hash_parameters hp = {
+			.name = lf ? "b_lf" : "b_priv", .entries = 2 * n_tab + 4096,
+			.key_len = sizeof(struct dp_ct_key), .hash_func = rte_hash_crc,
+			.socket_id = SOCKET_ID_ANY,
+			.extra_flag = lf ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+					   RTE_HASH_EXTRA_FLAGS_EXT_TABLE : 0,
+		};
+		struct rte_hash *h = rte_hash_create(&hp);
+		struct dp_ct_key *ck = calloc(2 * n_tab, sizeof(*ck));
+		for (uint32_t i = 0; i < 2 * n_tab; i++) {
+			ck[i].src[0] = 10; ck[i].src[1] = (uint8_t)(i >> 16);
+			ck[i].src[2] = (uint8_t)(i >> 8); ck[i].src[3] = (uint8_t)i;
+			ck[i].sport = (uint16_t)i; ck[i].dport = 80; ck[i].proto = 17;
+			ck[i].af = 4; ck[i].zone = 1;
+		}
+		uint64_t t0 = rte_rdtsc_precise();
+		for (uint32_t i = 0; i < 2 * n_tab; i++)
+			rte_hash_add_key_data(h, &ck[i], &ck[i]);
+		double add_ns = (double)(rte_rdtsc_precise() - t0) / hz * 1e9 / (2 * n_tab);
+		const void *kp[BURST];
+		void *data[BURST];
+		uint32_t *ridx = malloc(sizeof(*ridx) * n_look);
+		for (uint32_t i = 0; i < n_look; i++)
+			ridx[i] = (uint32_t)(xr() % (2 * n_tab));
+		uint64_t hits;
+		uint32_t ng = n_look / GROUP;
+		uint64_t *gc = malloc(sizeof(*gc) * ng);
+		for (uint32_t g = 0; g < ng; g++) {
+			t0 = rte_rdtsc_precise();
+			for (uint32_t i = g * GROUP; i < (g + 1) * GROUP; i += BURST) {
+				for (int j = 0; j < BURST; j++)
+					kp[j] = &ck[ridx[i + j]];
+				rte_hash_lookup_bulk_data(h, kp, BURST, &hits, data);
+			}
+			gc[g] = rte_rdtsc_precise() - t0;
+		}
+		qsort(gc, ng, sizeof(*gc), cmp_u64);
+		double lbest = (double)gc[ng / 10] / GROUP / hz * 1e9;
+		free(gc);
+		printf("INFO workload=ct-table table=%s entries=%u add_ns=%.1f bulk_lookup_ns=%.1f\n",
+		       lf ? "shared-lf" : "private", 2 * n_tab, add_ns, lbest);
+		free(ck);
+		free(ridx);
+		rte_hash_free(h);
+	}
+	rte_eal_cleanup();
+	return 0;
+}

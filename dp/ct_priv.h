@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/ct_priv.h — conntrack internals shared by ct.c and the protocol files
+ * (ct_tcp.c, ct_icmp.c, ct_other.c).  Locking rules: see ct.h.
+ */
+#ifndef WYV_DP_CT_PRIV_H
+#define WYV_DP_CT_PRIV_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "ct.h"
+
+#define CT_BURST   32
+#define CT_LIMBO   1024          /* removed, waiting for a grace period (per PMD) */
+#define CT_SLOT_CACHE 32         /* free connection slots cached per PMD */
+
+#define CT_AF4 4
+#define CT_AF6 6
+
+/* One TCP direction ("peer" = the sender of that direction). */
+struct ct_tcp_peer {
+	uint32_t end;              /* highest seq + len sent */
+	uint32_t maxend;           /* highest seq it may send (peer's ack + win) */
+	uint32_t maxwin;           /* largest (scaled) window it advertised */
+	uint32_t fin_end;          /* seq just after its FIN, when fin sent */
+	uint32_t syn_end;          /* its ISN + 1: an ack >= this acks its SYN */
+	uint8_t wscale;            /* its window-scale option (0..14) */
+	uint8_t flags;             /* CT_TP_* */
+	uint8_t pad[2];
+};
+#define CT_TP_SEEN    0x01       /* sent at least one packet (fields valid) */
+#define CT_TP_WSCALE  0x02       /* sent the window-scale option in its SYN */
+#define CT_TP_FIN     0x04       /* sent a FIN */
+#define CT_TP_FIN_ACK 0x08       /* its FIN was acked */
+#define CT_TP_SYN     0x10       /* sent a SYN */
+#define CT_TP_SYN_ACK 0x20       /* its SYN was acked */
+
+/* A connection.  key[0] = original direction, key[1] = reply direction (the
+ * reversed original until NAT rewrites it).  Fields after `lock` are read
+ * and written under it, except `in_use`/`dead`, which are also written under
+ * ct->wlock, and `expires`, which the expiry sweep pre-reads relaxed. */
+struct ct_conn {
+	rte_spinlock_t lock;
+	uint8_t in_use;            /* slot holds a committed connection */
+	uint8_t dead;              /* removed from the hash; never live again */
+	uint8_t proto_state;       /* dp_ct_tcp_state / dp_ct_gen_state */
+	uint8_t reply_seen;
+	uint64_t expires;          /* ms */
+	uint32_t mark;
+	uint32_t idx;              /* own slot index */
+	int32_t hpos[2];           /* hash positions, freed after the grace period */
+	struct dp_ct_key key[2];
+	/* second line */
+	uint8_t label[16];
+	struct ct_tcp_peer tcp[2];
+	/* Reserved for NAT: the translated fields live in key[1]; a NAT
+	 * connection also records what to rewrite and which port it holds. */
+	uint8_t nat_flags;
+	uint8_t pad[7];
+} __rte_cache_aligned;
+
+/* Result of a protocol update on an existing connection. */
+enum ct_upd { CT_UPD_VALID, CT_UPD_VALID_NEW, CT_UPD_INVALID, CT_UPD_REOPEN };
+
+/* A packet as conntrack sees it, built once. */
+struct ct_pkt {
+	struct dp_ct_key key;      /* this packet's direction */
+	const struct rte_mbuf *m;
+	uint32_t l4_off;           /* L4 header offset in m */
+	uint32_t l4_len;           /* L4 header + payload bytes (IP length based) */
+	uint16_t tcp_flags;        /* host order */
+	uint8_t icmp_type;
+	uint8_t icmp_code;
+	uint8_t kind;              /* CT_PK_* */
+};
+enum { CT_PK_TRACK, CT_PK_ICMP_ERR, CT_PK_INVALID, CT_PK_NOT_IP, CT_PK_FRAG_LATER };
+
+struct ct_pmd {
+	struct dp_ct_stats st;
+	uint32_t cache[CT_SLOT_CACHE];
+	unsigned n_cache;
+	struct { uint32_t idx; uint64_t token; } limbo[CT_LIMBO];
+	unsigned limbo_head, limbo_tail; /* tail - head = entries */
+} __rte_cache_aligned;
+
+struct dp_ct {
+	struct rte_hash *h;
+	struct rte_rcu_qsbr *rcu;
+	struct ct_conn *conns;
+	uint32_t n_slots;
+	uint32_t max_conns;
+	struct rte_ring *free_slots; /* MP/MC ring of slot indexes */
+	rte_spinlock_t wlock;        /* table writers, see ct.h */
+	unsigned n_pmds;
+	struct ct_pmd *pmd;
+	_Atomic uint32_t sweep;      /* shared expiry cursor */
+	_Atomic uint32_t n_conns;
+	_Atomic uint32_t *zone_count;   /* [65536] */
+	uint32_t *zone_limit;           /* [65536], DP_CT_LIMIT_DEFAULT = default */
+	uint32_t default_limit;
+	bool tcp_liberal;
+	struct dp_ct_timeouts to;
+	uint64_t flushed;
+};
+
+static inline uint32_t ct_rd_relaxed(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* Bounded read of len bytes at off: a pointer into the mbuf or into buf, or
+ * NULL when the packet is shorter.  Hostile data goes through this only. */
+static inline const void *ct_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
+{
+	return rte_pktmbuf_read(m, off, len, buf);
+}
+
+/* ct.c: caller holds ct->wlock */
+int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now,
+		   int zone);
+void ct_release_locked(struct dp_ct *ct, struct ct_conn *c);
+
+/* ct_tcp.c */
+bool ct_tcp_valid_new(const struct ct_pkt *p);
+void ct_tcp_init(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p, uint64_t now);
+enum ct_upd ct_tcp_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p, int dir,
+			  uint64_t now);
+
+/* ct_other.c: UDP and every protocol tracked by address pair */
+bool ct_other_valid_new(const struct ct_pkt *p);
+void ct_other_init(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p, uint64_t now);
+enum ct_upd ct_other_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p, int dir,
+			    uint64_t now);
+
+/* ct_icmp.c */
+bool ct_icmp_valid_new(const struct ct_pkt *p);
+void ct_icmp_init(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p, uint64_t now);
+enum ct_upd ct_icmp_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p, int dir,
+			   uint64_t now);
+/* Classify an ICMP/ICMPv6 packet: fills p->key (echo) or marks it an error
+ * (CT_PK_ICMP_ERR) or invalid. */
+void ct_icmp_classify(struct ct_pkt *p, const struct dp_flow_key *fk);
+/* For an ICMP error: build the key of the inner (offending) packet, as the
+ * connection saw it.  Returns 0, or -1 when the inner header is missing,
+ * truncated, fragmented, itself an ICMP error, or not addressed back. */
+int ct_icmp_inner_key(const struct ct_pkt *p, struct dp_ct_key *inner);
+/* Reverse a key: swap addresses and ports; ICMP maps request <-> reply. */
+void ct_key_reverse(const struct dp_ct_key *k, struct dp_ct_key *r);
+
+static inline uint64_t ct_sec(uint32_t s)
+{
+	return (uint64_t)s * 1000;
+}
+
+#endif

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/ct.h — connection tracking (conntrack) for the datapath.
+ *
+ * THREAD SAFETY (read this first: conntrack is the first dp/ structure that
+ * PMDs *write*)
+ *
+ * One table is shared by every PMD of a datapath.  A connection's two
+ * directions may arrive on two different PMDs (no symmetric RSS, or a VM and
+ * an uplink served by different cores); a shared table makes that case the
+ * ordinary one instead of a hand-off protocol.  The alternative, one table
+ * per PMD, needs every reply-direction packet that lands on the "wrong" PMD
+ * to be forwarded through a ring to the owner, which costs more than the
+ * shared lookup it saves (see DESIGN.md, "Conntrack", for the figures:
+ * a lock-free read on the shared table costs a few ns more than a plain
+ * table, and only commits pay a lock).
+ *
+ * The table is an rte_hash with RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF and
+ * EXT_TABLE.  Each connection is entered twice: its original-direction key
+ * and its reply-direction key both point at the same struct (the data word
+ * carries the direction in its low bit).  The reply key is stored, not
+ * recomputed, so NAT can later make it differ from the reversed original.
+ *
+ *  - Readers (PMDs, any number, concurrently): lock-free rte_hash lookups.
+ *    A reader may hold a connection pointer until its next
+ *    rte_rcu_qsbr_quiescent() — which the PMD loop reports once per
+ *    iteration (dp/pmd.c).  Connections live in one preallocated array, so a
+ *    pointer is always to valid memory; a slot is reused only after an RCU
+ *    grace period following its removal from the hash.
+ *  - Writers of the *table* (commit of a new connection, expiry, flush,
+ *    reopen of a TIME_WAIT connection) serialise on one spinlock, ct->wlock.
+ *    The hash's own multi-writer mode would take an equivalent lock inside
+ *    rte_hash anyway, and the commit must be "look up both keys again, then
+ *    add both" atomically so two PMDs committing the same new connection
+ *    (its two first packets on two cores) create it once.  Only commits pay
+ *    the lock; established traffic never touches it.
+ *  - Writers of a *connection's state* (TCP windows, UDP reply seen, the
+ *    expiry time, mark and label): a per-connection rte_spinlock_t, held for
+ *    the few dozen cycles of one packet's update.  Two PMDs seeing the two
+ *    directions of one TCP connection serialise there; the TCP window check
+ *    needs both directions' fields consistent, which atomics alone would not
+ *    give.
+ *  - Lock order: ct->wlock, then a connection's lock.  Never take wlock while
+ *    holding a connection lock.
+ *  - A connection is removed ("killed") with wlock and its lock held: `dead`
+ *    is set and both keys are deleted in that one critical section.  A reader
+ *    that found the connection before the delete sees `dead` under the
+ *    connection lock and treats the packet as a miss.  rte_hash key slots are
+ *    not freed on delete (LF mode); they and the connection slot are freed
+ *    after a grace period: by the same PMD's later dp_ct_expire() call
+ *    (tokens from rte_rcu_qsbr_start, checked without blocking), or by the
+ *    control thread's flush after rte_rcu_qsbr_synchronize().
+ *
+ * Who may call what:
+ *  - dp_ct_process(), dp_ct_expire(): a PMD, with its own `pmd` index
+ *    (0 <= pmd < params.n_pmds; another index gets every packet TRK|INV),
+ *    between two quiescent-state reports.  Two threads must never use the
+ *    same index at once.  Nothing here depends on rte_lcore_id(): any
+ *    thread may be a PMD, EAL lcore or not.
+ *  - Everything else (create/destroy, limits, timeouts, flush, dump, stats):
+ *    the control thread, which must NOT be an RCU reader of params.rcu
+ *    (flush waits for a grace period).  Config setters are single stores that
+ *    PMDs read with relaxed loads; a change applies to the next packet.
+ *
+ * Time is milliseconds from any monotonic origin, passed in by the caller
+ * (`now_ms`), so tests drive a clock and the PMD reads the TSC once per burst.
+ */
+#ifndef WYV_DP_CT_H
+#define WYV_DP_CT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "flow_key.h"
+
+struct dp_ct;
+
+/* One direction of a connection: the hash key.  48 bytes, hashed whole.
+ * Addresses and ports in network order; IPv4 uses the first 4 bytes of each
+ * address, the rest zero.  ICMP/ICMPv6 echo (and v4 timestamp/info):
+ * sport = the identifier, dport = htons(type) of the message this direction
+ * carries (request in the original key, reply in the reply key).  Other
+ * protocols than TCP/UDP/ICMP: ports zero (tracked by address pair). */
+struct dp_ct_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;
+	uint16_t dport;
+	uint16_t zone;
+	uint8_t proto;
+	uint8_t af;            /* 4 or 6 */
+	uint32_t pad[2];       /* zero: 48 bytes is a key length rte_hash
+				* compares with vector code (40 would be memcmp) */
+};
+
+/* Per-state timeouts in seconds (defaults: dp_ct_default_timeouts(), the
+ * values OVS's userspace conntrack uses). */
+struct dp_ct_timeouts {
+	uint32_t tcp_syn_sent;     /* SYN seen, no reply: 30 */
+	uint32_t tcp_syn_recv;     /* SYN-ACK seen, handshake not done: 30 */
+	uint32_t tcp_established;  /* 86400 */
+	uint32_t tcp_fin_wait;     /* one or both FINs, not all acked: 900 */
+	uint32_t tcp_time_wait;    /* both FINs acked: 45 */
+	uint32_t tcp_close;        /* after a valid RST: 30 */
+	uint32_t udp_first;        /* one packet: 60 */
+	uint32_t udp_single;       /* several packets, one direction: 60 */
+	uint32_t udp_multiple;     /* both directions: 30 */
+	uint32_t icmp_first;       /* echo request, no reply: 60 */
+	uint32_t icmp_reply;       /* reply seen: 30 */
+	uint32_t other_first;      /* other protocols, same three states as UDP */
+	uint32_t other_single;
+	uint32_t other_multiple;
+};
+
+struct dp_ct_params {
+	const char *name;          /* unique per process (rte_hash name) */
+	uint32_t max_conns;        /* live connections (each = 2 hash entries) */
+	unsigned n_pmds;           /* pmd indexes 0..n_pmds-1 */
+	int socket_id;             /* SOCKET_ID_ANY is fine */
+	struct rte_rcu_qsbr *rcu;  /* the PMDs' QSBR (NULL: no concurrent readers,
+				    * removed entries are freed immediately) */
+	bool tcp_liberal;          /* accept out-of-window TCP segments */
+	uint32_t default_zone_limit; /* 0: unlimited */
+	const struct dp_ct_timeouts *timeouts; /* NULL: defaults */
+};
+
+/* The ct() action's arguments. */
+struct dp_ct_action {
+	uint16_t zone;
+	bool commit;               /* create the connection if new and valid */
+	bool set_mark;             /* on commit: mark = (mark & ~mask) | value */
+	bool set_label;            /* on commit: label likewise, bytewise */
+	uint32_t mark;
+	uint32_t mark_mask;
+	uint8_t label[16];
+	uint8_t label_mask[16];
+};
+
+/* What conntrack tells the datapath about one packet (the datapath copies
+ * state and zone into its key; mark and label once the key carries them). */
+struct dp_ct_result {
+	uint8_t state;             /* DP_CS_* from flow_key.h; always has
+				    * DP_CS_TRK (non-IP packets: TRK|INV) */
+	uint8_t pad;
+	uint16_t zone;
+	uint32_t mark;
+	uint8_t label[16];
+};
+
+/* Counters, per PMD, summed by dp_ct_stats_get(). */
+struct dp_ct_stats {
+	uint64_t lookups;          /* IP packets looked up */
+	uint64_t committed;        /* connections created */
+	uint64_t established;      /* connections that saw their first reply */
+	uint64_t invalid;          /* packets given ct_state inv */
+	uint64_t related;          /* ICMP errors matched to a connection */
+	uint64_t expired;          /* connections removed by expiry */
+	uint64_t over_limit;       /* commits refused: zone limit */
+	uint64_t table_full;       /* commits refused: no free connection */
+	uint64_t reopened;         /* TIME_WAIT/CLOSE connections reopened by SYN */
+	uint64_t frag_later;       /* non-first fragments (inv, not reassembled) */
+	uint64_t flushed;          /* connections removed by flush (control) */
+	uint64_t conns;            /* live connections now */
+	uint64_t limbo;            /* removed, waiting for a grace period */
+};
+
+/* TCP states (the connection's, not a peer's); UDP/other/ICMP states. */
+enum dp_ct_tcp_state {
+	DP_CT_TCP_SYN_SENT, DP_CT_TCP_SYN_RECV, DP_CT_TCP_ESTABLISHED,
+	DP_CT_TCP_FIN_WAIT, DP_CT_TCP_TIME_WAIT, DP_CT_TCP_CLOSE,
+};
+enum dp_ct_gen_state { DP_CT_GEN_FIRST, DP_CT_GEN_SINGLE, DP_CT_GEN_MULTIPLE };
+
+/* One connection as dumped. */
+struct dp_ct_entry {
+	struct dp_ct_key orig;
+	struct dp_ct_key reply;
+	uint16_t zone;
+	uint8_t proto;
+	uint8_t proto_state;       /* enum dp_ct_tcp_state or dp_ct_gen_state */
+	bool reply_seen;
+	uint32_t mark;
+	uint8_t label[16];
+	uint32_t timeout_left_ms;
+};
+
+/* Fill *t with the defaults. */
+void dp_ct_default_timeouts(struct dp_ct_timeouts *t);
+
+/* Create a table.  Returns NULL and sets rte_errno (EINVAL, ENOMEM, EEXIST). */
+struct dp_ct *dp_ct_create(const struct dp_ct_params *p);
+
+/* Free everything.  No PMD may be using the table.  NULL is fine. */
+void dp_ct_destroy(struct dp_ct *ct);
+
+/**
+ * Track a burst: the ct(zone, commit[, mark/label]) action.
+ * @param pmd   the caller's PMD index
+ * @param a     the action (same for the whole burst)
+ * @param pkts  the packets: l2_len and l3_len set by dp_parse() (TCP
+ *              seq/ack/window/options and ICMP error bodies are read from the
+ *              mbuf, bounds-checked against pkt_len)
+ * @param keys  their parsed flow keys (addresses, ports, proto, tcp_flags,
+ *              ICMP type/code, ip_frag)
+ * @param res   out: one result per packet
+ * @param n     burst size (any; processed in chunks of 32)
+ * @param now_ms the caller's clock
+ * Returns the number of packets whose state includes DP_CS_INV.
+ */
+unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a,
+		       struct rte_mbuf *const pkts[], const struct dp_flow_key *const keys[],
+		       struct dp_ct_result res[], unsigned n, uint64_t now_ms);
+
+/**
+ * Incremental expiry: examine at most `budget` connection slots (shared
+ * cursor over the table, so any active PMD sweeps everything), remove those
+ * whose timeout passed, and free earlier removals whose grace period ended.
+ * Never blocks.  Returns the number of connections removed by this call.
+ */
+unsigned dp_ct_expire(struct dp_ct *ct, unsigned pmd, uint64_t now_ms, unsigned budget);
+
+/* Control thread. */
+int dp_ct_set_timeouts(struct dp_ct *ct, const struct dp_ct_timeouts *t);
+void dp_ct_get_timeouts(const struct dp_ct *ct, struct dp_ct_timeouts *t);
+void dp_ct_set_tcp_liberal(struct dp_ct *ct, bool on);
+/* limit 0: unlimited for that zone (the default limit is used until a zone
+ * gets its own; dp_ct_set_zone_limit(ct, zone, DP_CT_LIMIT_DEFAULT) reverts). */
+#define DP_CT_LIMIT_DEFAULT UINT32_MAX
+int dp_ct_set_zone_limit(struct dp_ct *ct, uint16_t zone, uint32_t limit);
+void dp_ct_set_default_limit(struct dp_ct *ct, uint32_t limit);
+uint32_t dp_ct_zone_count(const struct dp_ct *ct, uint16_t zone);
+void dp_ct_stats_get(const struct dp_ct *ct, struct dp_ct_stats *out);
+
+/* Remove every connection of `zone` (zone < 0: all), wait for a grace period
+ * and free them.  Returns the number removed.  Control thread only. */
+int dp_ct_flush(struct dp_ct *ct, int zone);
+
+/* Dump: call with *cursor = 0; each call returns 1 and fills *e with the next
+ * live connection (of `zone`, or any if zone < 0), or 0 at the end.  A
+ * connection created or removed during the walk may be missed or seen; each
+ * entry is a consistent snapshot.  Control thread. */
+int dp_ct_dump_next(const struct dp_ct *ct, int zone, uint32_t *cursor, uint64_t now_ms,
+		    struct dp_ct_entry *e);
+
+/* "tcp 10.0.0.1:1234->10.0.0.2:80" style, for tests and tools. */
+int dp_ct_key_fmt(const struct dp_ct_key *k, char *buf, size_t len);
+
+#endif
