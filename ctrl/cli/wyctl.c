@@ -238,7 +238,7 @@ static pid_t rocksdb_holder(const char *path)
  * management socket), found through /proc; 0 or -ENOENT. */
 static int socket_of(pid_t pid, char *out, size_t size)
 {
-	char dir[64], link[PATH_MAX], want[64];
+	char dir[64], link[PATH_MAX];
 	unsigned long inodes[64];
 	size_t ni = 0;
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
@@ -263,13 +263,15 @@ static int socket_of(pid_t pid, char *out, size_t size)
 	char line[PATH_MAX + 128];
 	int rc = -ENOENT;
 	while (rc != 0 && fgets(line, sizeof(line), f)) {
-		unsigned long inode, flags, state;
+		unsigned long inode, flags, type, state;
 		char path[PATH_MAX];
-		/* Num RefCount Protocol Flags Type St Inode Path */
-		if (sscanf(line, "%*s %*s %*s %lx %*s %lx %lu %4095s", &flags, &state, &inode,
-			   path) != 4)
+		/* Num RefCount Protocol Flags Type St Inode Path; the management
+		 * socket listens (__SO_ACCEPTCON) and is a stream (type 1): DPDK's
+		 * telemetry socket is a seqpacket one, its mp socket a datagram */
+		if (sscanf(line, "%*s %*s %*s %lx %lx %lx %lu %4095s", &flags, &type, &state, &inode,
+			   path) != 5)
 			continue;
-		if (!(flags & 0x10000) || path[0] != '/') /* __SO_ACCEPTCON: listening */
+		if (!(flags & 0x10000) || type != 1 || path[0] != '/')
 			continue;
 		for (size_t i = 0; i < ni; i++)
 			if (inodes[i] == inode) {
@@ -279,7 +281,6 @@ static int socket_of(pid_t pid, char *out, size_t size)
 			}
 	}
 	fclose(f);
-	(void)want;
 	return rc;
 }
 
