@@ -95,13 +95,9 @@ void dp_xl_log(struct dp_xlate *x, const char *fmt, ...) __attribute__((format(p
 
 /* Stages, in pipeline order; each in its own file. */
 enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x);
-/* classify's half for the uplink port (stage_uplink.c): VTEP ARP, decap by
- * VNI, provider VLAN/flat ingress */
-enum dp_xl_verdict dp_stage_uplink(struct dp_xlate *x);
-/* output's half for destinations on other chassis (stage_uplink.c) */
-enum dp_xl_verdict dp_stage_output_remote(struct dp_xlate *x);
-/* flood's extra copies to other chassis; false when there are none */
-bool dp_stage_flood_remote(struct dp_xlate *x);
+/* classify's half for the uplink port (stage_classify_uplink.c): VTEP ARP,
+ * decap by VNI, provider VLAN/flat ingress */
+enum dp_xl_verdict dp_stage_classify_uplink(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_dhcp(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x);

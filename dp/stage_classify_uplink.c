@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * The uplink: the dp port carrying this chassis' VTEP (table_ovl.h).
- *
- * Ingress (from classify, for packets on the uplink):
+ * Stage 1 for the uplink, the dp port carrying this chassis' VTEP
+ * (table_ovl.h): classify hands it every packet from that port.
  *   - tunnel packets (parse filled tun_*): to our VTEP IP, VNI -> network;
  *     action tnl_pop, then the usual L2 (and L3) lookup in that network,
  *     with no port security (the sending chassis applied it), no DHCP and
@@ -11,18 +10,12 @@
  *     VTEP's MAC (ctrl/underlay.c);
  *   - anything else belongs to a provider network: 802.1Q VLAN id -> VLAN
  *     network (pop_vlan), untagged -> the flat network; else dropped.
- * Egress:
- *   - a destination lport on another chassis: overlay networks push the
- *     tunnel header toward its chassis' VTEP (the underlay MAC is part of
- *     the megaflow; the megaflow depends on that neighbor entry) and output
- *     on the uplink; provider networks push their VLAN (or nothing) and
- *     output on the uplink;
- *   - flood: a tnl_flood to every remote VTEP of the network, or the
- *     provider uplink.
+ * Egress toward other chassis is the output stage's (stage_output.c).
  * Nothing from the uplink goes back to the uplink (split horizon).
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <stdio.h>
 
 #include "drop.h"
 #include "table_ovl.h"
@@ -99,7 +92,7 @@ static enum dp_xl_verdict vtep_arp(struct dp_xlate *x, const struct dp_overlay_c
 	return dp_xl_drop(x, DP_DROP_BAD_ARP);
 }
 
-enum dp_xl_verdict dp_stage_uplink(struct dp_xlate *x)
+enum dp_xl_verdict dp_stage_classify_uplink(struct dp_xlate *x)
 {
 	const struct dp_overlay_cfg *ov = dp_overlay_get(x->t);
 	dp_xl_tag(x, DP_TAG(DP_TAG_OVERLAY, 0));
@@ -129,97 +122,4 @@ enum dp_xl_verdict dp_stage_uplink(struct dp_xlate *x)
 	dp_xl_log(x, "uplink: %s%u -> provider network %u", tci ? "VLAN " : "untagged ",
 		  tci ? vid : 0, nk);
 	return use_network(x, nk);
-}
-
-/* The overlay config for an egress decision (tagged), NULL + log when none. */
-static const struct dp_overlay_cfg *overlay(struct dp_xlate *x)
-{
-	const struct dp_overlay_cfg *ov = dp_overlay_get(x->t);
-	dp_xl_tag(x, DP_TAG(DP_TAG_OVERLAY, 0));
-	if (ov == NULL)
-		dp_xl_log(x, "no overlay (uplink/VTEP) configured on this chassis");
-	return ov;
-}
-
-static void provider_out(struct dp_xlate *x, const struct dp_overlay_cfg *ov,
-			 const struct dp_network *n)
-{
-	if (n->cfg.type == DP_NET_VLAN) {
-		struct dp_action v = { .type = DP_ACT_PUSH_VLAN, .port = n->cfg.vlan };
-		dp_xl_action(x, &v);
-	}
-	struct dp_action o = { .type = DP_ACT_OUTPUT, .port = ov->uplink };
-	dp_xl_action(x, &o);
-}
-
-enum dp_xl_verdict dp_stage_output_remote(struct dp_xlate *x)
-{
-	const struct dp_lport_cfg *d = &x->dst->cfg;
-	if (x->from_uplink) {
-		dp_xl_log(x, "lport %u is on another chassis: not sent back to the uplink",
-			  d->key);
-		return dp_xl_drop(x, DP_DROP_NO_DEST);
-	}
-	const struct dp_network *n = dp_table_network_get(x->t, d->network);
-	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, d->network));
-	if (n == NULL)
-		return dp_xl_drop(x, DP_DROP_NO_NETWORK);
-	if (n->cfg.type == DP_NET_OVERLAY && (d->remote_vtep == 0 || n->cfg.vni == 0)) {
-		dp_xl_log(x, "lport %u is not local and %s", d->key,
-			  d->remote_vtep ? "its network has no VNI" : "its chassis is unknown");
-		return dp_xl_drop(x, DP_DROP_NO_DEST);
-	}
-	const struct dp_overlay_cfg *ov = overlay(x);
-	if (ov == NULL)
-		return dp_xl_drop(x, DP_DROP_NO_OVERLAY);
-	if (n->cfg.type != DP_NET_OVERLAY) {
-		provider_out(x, ov, n);
-		dp_xl_log(x, "lport %u on provider network %u: %s%u out of the uplink (port %u)",
-			  d->key, n->cfg.key, n->cfg.type == DP_NET_VLAN ? "push VLAN " : "flat ",
-			  n->cfg.vlan, ov->uplink);
-		return DP_XL_DONE;
-	}
-	char ip[16];
-	ip4_txt(x, ip, sizeof(ip), d->remote_vtep);
-	dp_xl_tag(x, DP_TAG(DP_TAG_VTEP, d->remote_vtep));
-	const struct dp_vtep *v = dp_vtep_get(x->t, d->remote_vtep);
-	if (v == NULL || !v->resolved) {
-		dp_xl_log(x, "lport %u is behind VTEP %s, whose underlay MAC is not known yet",
-			  d->key, ip);
-		return dp_xl_drop(x, DP_DROP_VTEP_UNRESOLVED);
-	}
-	uint8_t encap = dp_vtep_encap(ov, v);
-	struct dp_action p = { .type = DP_ACT_TNL_PUSH, .u32 = d->remote_vtep };
-	memcpy(p.data, v->mac.addr_bytes, 6);
-	p.data[6] = encap;
-	dp_act_set_vni(&p, n->cfg.vni);
-	struct dp_action o = { .type = DP_ACT_OUTPUT, .port = ov->uplink };
-	dp_xl_action(x, &p);
-	dp_xl_action(x, &o);
-	dp_xl_log(x, "lport %u is behind VTEP %s: %s VNI %u, output to uplink port %u", d->key,
-		  ip, dp_encap_name(encap), n->cfg.vni, ov->uplink);
-	return DP_XL_DONE;
-}
-
-bool dp_stage_flood_remote(struct dp_xlate *x)
-{
-	const struct dp_network *n = x->net;
-	if (x->from_uplink)
-		return false;
-	if (n->cfg.type == DP_NET_OVERLAY && (n->cfg.n_flood_vteps == 0 || n->cfg.vni == 0))
-		return false;
-	const struct dp_overlay_cfg *ov = overlay(x);
-	if (ov == NULL)
-		return false;
-	if (n->cfg.type != DP_NET_OVERLAY) {
-		provider_out(x, ov, n);
-		dp_xl_log(x, "and to the provider uplink (port %u)", ov->uplink);
-		return true;
-	}
-	struct dp_action f = { .type = DP_ACT_TNL_FLOOD, .u32 = n->cfg.key };
-	dp_act_set_vni(&f, n->cfg.vni);
-	dp_xl_action(x, &f);
-	dp_xl_log(x, "and a %s copy to each of %u remote VTEP(s), VNI %u",
-		  dp_encap_name(ov->encap), n->cfg.n_flood_vteps, n->cfg.vni);
-	return true;
 }
