@@ -34,6 +34,7 @@ static const char *const names[DP_DROP__MAX] = {
 	[DP_DROP_NOMEM] = "nomem",
 	[DP_DROP_TTL] = "ttl",
 	[DP_DROP_POLICY] = "policy",
+	[DP_DROP_ANSWER_FAILED] = "answer-failed",
 	[DP_DROP_BAD_TUNNEL] = "bad-tunnel",
 	[DP_DROP_NO_SEGMENT] = "no-segment",
 	[DP_DROP_VTEP_UNRESOLVED] = "vtep-unresolved",

@@ -40,6 +40,7 @@ enum dp_drop_reason {
 	DP_DROP_NOMEM,          /* mbuf clone failed */
 	DP_DROP_TTL,            /* TTL expired */
 	DP_DROP_POLICY,         /* explicit drop action */
+	DP_DROP_ANSWER_FAILED,  /* ARP/ND answer could not be built in the mbuf */
 	/* overlay / uplink */
 	DP_DROP_BAD_TUNNEL,     /* VXLAN/Geneve header invalid, or not for our VTEP */
 	DP_DROP_NO_SEGMENT,     /* VNI / VLAN of no network here */
