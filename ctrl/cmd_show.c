@@ -413,8 +413,9 @@ int cmd_trace(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		}
 		uint16_t outer = 0;
 		bool uplink = port == dp_overlay_uplink(dp_tables(c->dp));
+		const struct dp_overlay_cfg *ov = dp_overlay_get(dp_tables(c->dp));
 		unsigned reason = uplink ? dp_parse_tnl_buf(pkt, (uint32_t)len, (uint16_t)port,
-							   &key, &outer)
+							   ov ? ov->vtep_ip : 0, &key, &outer)
 					 : dp_parse_buf(pkt, (uint32_t)len, (uint16_t)port, &key,
 							NULL, NULL);
 		if (outer) {
