@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * Stage 1 for the uplink, the dp port carrying this chassis' VTEP
  * (table_ovl.h): classify hands it every packet from that port.
- *   - tunnel packets (parse filled tun_*): to our VTEP IP, VNI -> network;
- *     action tnl_pop, then the usual L2 (and L3) lookup in that network,
- *     with no port security (the sending chassis applied it), no DHCP and
- *     no ARP responder (the sender's chassis answers for what it knows);
+ *   - tunnel packets (parse filled tun_* only for packets to our VTEP IP):
+ *     VNI -> network, accepted only from a VTEP in that network's list of
+ *     remote VTEPs (flood_vteps: the chassis hosting its ports), else
+ *     dropped (tunnel-src); action tnl_pop, then the usual L2 (and L3)
+ *     lookup in that network.  Port security checks what a tunnel may
+ *     carry (stage_port_sec.c); no DHCP and no ARP responder (the sender's
+ *     chassis answers for what it knows);
  *   - ARP for our VTEP IP (untagged): requests answered in the datapath
  *     from the VTEP MAC; replies punted so the controller learns a remote
  *     VTEP's MAC (ctrl/underlay.c);
  *   - anything else belongs to a provider network: 802.1Q VLAN id -> VLAN
- *     network (pop_vlan), untagged -> the flat network; else dropped.
+ *     network (pop_vlan), untagged -> the flat network; else dropped; a
+ *     frame with a second (inner) tag is dropped (vlan-inner): it would
+ *     reach the network's ports still tagged (VLAN hopping).
  * Egress toward other chassis is the output stage's (stage_output.c).
  * Nothing from the uplink goes back to the uplink (split horizon).
  */
@@ -59,6 +64,19 @@ static enum dp_xl_verdict tunnel_in(struct dp_xlate *x, const struct dp_overlay_
 		dp_xl_log(x, "tunnel from %s: VNI %u is no network here", src, vni);
 		return dp_xl_drop(x, DP_DROP_NO_SEGMENT);
 	}
+	/* the sender must be a VTEP of this network: the decision depends on
+	 * the network's VTEP list (network tag) and on that VTEP's entry */
+	uint32_t tun_src = DP_XL_READ(x, tun_src);
+	const struct dp_network *n = dp_table_network_get(x->t, nk);
+	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, nk));
+	dp_xl_tag(x, DP_TAG(DP_TAG_VTEP, tun_src));
+	bool known = false;
+	for (unsigned i = 0; n != NULL && i < n->cfg.n_flood_vteps && !known; i++)
+		known = n->cfg.flood_vteps[i] == tun_src;
+	if (!known) {
+		dp_xl_log(x, "tunnel from %s: not a VTEP of network %u (VNI %u)", src, nk, vni);
+		return dp_xl_drop(x, DP_DROP_TNL_SRC);
+	}
 	struct dp_action a = { .type = DP_ACT_TNL_POP };
 	dp_xl_action(x, &a);
 	x->tunnel = true;
@@ -105,6 +123,10 @@ enum dp_xl_verdict dp_stage_classify_uplink(struct dp_xlate *x)
 	if (ntohs(DP_XL_READ(x, eth_type)) == 0x0806 && tci == 0 &&
 	    memcmp(DP_XL_READ_IP4(x, ip_dst), &ov->vtep_ip, 4) == 0)
 		return vtep_arp(x, ov);
+	if (tci != 0 && DP_XL_READ(x, vlan_inner_tci) != 0) {
+		dp_xl_log(x, "uplink: VLAN %u with an inner tag: dropped", tci & 0xfff);
+		return dp_xl_drop(x, DP_DROP_VLAN_INNER);
+	}
 	uint16_t vid = tci ? (tci & 0xfff) : 0;
 	dp_xl_tag(x, DP_TAG(DP_TAG_SEGMENT, dp_segment_tag_key(DP_SEG_VLAN, vid)));
 	uint32_t nk = dp_table_network_by_vlan(x->t, vid);
