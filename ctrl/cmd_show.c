@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include <rte_cycles.h>
+#include <rte_mempool.h>
 
 #include "ctrl.h"
 #include "parse.h"
@@ -23,6 +24,23 @@ static void mac_str(char *b, const uint8_t *m)
 static int no_args(int argc, struct ctrl_reply *r)
 {
 	return argc ? reply_error(r, true, "unexpected argument") : 0;
+}
+
+/* The packet mbuf pool: size, available (ring + per-lcore caches), in use
+ * (rx rings, tx queues, packets in flight, punted or leaked).  With no
+ * traffic, in use returns to what the rx rings hold: a leak shows as a rise
+ * that never comes back. */
+static void pool_report(struct ctrl *c, struct ctrl_reply *r)
+{
+	struct rte_mempool *mp = dp_mempool(c->dp);
+	if (mp == NULL)
+		return;
+	unsigned avail = rte_mempool_avail_count(mp), used = rte_mempool_in_use_count(mp);
+	json_object_set_new(r->result, "mbufs",
+			    json_pack("{s:s,s:i,s:i,s:i}", "pool", mp->name, "size", (int)mp->size,
+				      "available", (int)avail, "in_use", (int)used));
+	reply_printf(r, "mbuf pool %s: %u mbufs, %u available, %u in use\n", mp->name,
+		     mp->size, avail, used);
 }
 
 int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
@@ -59,6 +77,7 @@ int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     (unsigned long long)pi.rx_missed, pi.devargs);
 	}
 	json_object_set_new(r->result, "ports", arr);
+	pool_report(c, r);
 	return 0;
 }
 
@@ -135,6 +154,7 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		reply_printf(r, "\n");
 	}
 	json_object_set_new(r->result, "pmds", arr);
+	pool_report(c, r);
 	return 0;
 }
 
