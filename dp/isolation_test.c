@@ -24,6 +24,7 @@
  *   C(6) remote behind R, CD(7) remote DHCP server behind R
  * network 2 (flat): G(8) port 6;  network 3 (VLAN 30): V(9) port 7 */
 static struct dp_tables *T;
+static struct dp_l3 *L3;
 static struct dp_lport_cfg A, B, RT, DH, D, C, CD, G, V;
 static struct rec REC;
 static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -56,6 +57,9 @@ static int suite_init(void)
 {
 	T = dp_tables_create("iso", NULL, rec_cb, &REC);
 	if (T == NULL)
+		return -1;
+	L3 = dp_l3_create("isol3", T, NULL, NULL, NULL);
+	if (L3 == NULL)
 		return -1;
 	struct dp_network_cfg n1 = t_net(1), n2 = t_net(2), n3 = t_net(3);
 	n1.vni = 5001;
@@ -103,6 +107,7 @@ static int suite_init(void)
 
 static int suite_clean(void)
 {
+	dp_l3_destroy(L3);
 	dp_tables_destroy(T);
 	return 0;
 }
@@ -132,6 +137,11 @@ static bool delivered(const struct dp_flow_key *k)
 		if (s.actions[i].type == DP_ACT_OUTPUT || s.actions[i].type == DP_ACT_FLOOD)
 			return t_spec_drop(&s) == 0;
 	return false;
+}
+
+static bool is_ones_mac(const uint8_t *m)
+{
+	return (m[0] & m[1] & m[2] & m[3] & m[4] & m[5]) == 0xff;
 }
 
 /* ---- megaflow masks of the DHCP decision ------------------------------------------------- */
@@ -419,6 +429,58 @@ static void test_tunnel_source(void)
 	CU_ASSERT_STRING_EQUAL(dp_drop_name(DP_DROP_TNL_SRC), "tunnel-src");
 }
 
+/* Distributed routing: chassis R routed a packet into network 5, where it
+ * has no port (so R is not in network 5's VTEP list): accepted because the
+ * inner source is the router's MAC in network 5 and R is a VTEP of another
+ * network of that router. */
+static void test_tunnel_source_routed(void)
+{
+	static const uint8_t RM1[6] = { 0x02, 0xee, 0, 0, 1, 1 }, RM5[6] = { 0x02, 0xee, 0, 0, 1, 5 };
+	struct dp_network_cfg n5 = t_net(5);
+	n5.vni = 5005; /* no remote VTEPs */
+	CU_ASSERT_EQUAL_FATAL(dp_table_network_put(T, &n5), 0);
+	struct dp_lport_cfg q = t_lport(10, 5, 8);
+	CU_ASSERT_EQUAL_FATAL(dp_table_lport_put(T, &q), 0);
+	struct dp_router_cfg r = { .key = 100, .name = "r" };
+	CU_ASSERT_EQUAL_FATAL(dp_l3_router_put(L3, &r), 0);
+	struct dp_rport_cfg p1 = { .key = DP_RPORT_KEY(100, 1), .router = 100, .network = 1 };
+	struct dp_rport_cfg p5 = { .key = DP_RPORT_KEY(100, 5), .router = 100, .network = 5 };
+	memcpy(p1.mac.addr_bytes, RM1, 6);
+	memcpy(p5.mac.addr_bytes, RM5, 6);
+	p1.ips[p1.n_ips++] = t_ip4(10, 0, 1, 254, 24);
+	p5.ips[p5.n_ips++] = t_ip4(10, 0, 5, 254, 24);
+	CU_ASSERT_EQUAL_FATAL(dp_l3_rport_put(L3, &p1), 0);
+	CU_ASSERT_EQUAL_FATAL(dp_l3_rport_put(L3, &p5), 0);
+	struct dp_flow_key k;
+	struct dp_megaflow_spec s;
+	char acts[256];
+	t_key_ipv4(&k, UPLINK, RM5, mac(&q), ip4(&C), ip4(&q), IPPROTO_UDP, 1000, 2000);
+	k.tun_vni = 5005;
+	k.tun_src = VTEP_R;
+	k.tun_dst = VTEP_L;
+	xl(&k, &s);
+	t_fmt_actions(acts, sizeof(acts), s.actions, s.n_actions, s.flood_ports);
+	CU_ASSERT_STRING_EQUAL(acts, "tnl_pop,output:8");
+	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_ROUTER, 100)));
+	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_NETWORK, 1)));
+	CU_ASSERT(is_ones_mac(s.mask.eth_src));
+	/* not from a VTEP of the router's other networks */
+	k.tun_src = VTEP_X;
+	CU_ASSERT_EQUAL(drop_of(&k), DP_DROP_TNL_SRC);
+	/* not a router MAC: switched traffic must come from the network's VTEPs */
+	k.tun_src = VTEP_R;
+	memcpy(k.eth_src, mac(&C), 6);
+	CU_ASSERT_EQUAL(drop_of(&k), DP_DROP_TNL_SRC);
+	/* the router's MAC of another network */
+	memcpy(k.eth_src, RM1, 6);
+	CU_ASSERT_EQUAL(drop_of(&k), DP_DROP_TNL_SRC);
+	CU_ASSERT_EQUAL(dp_l3_rport_del(L3, p5.key), 0);
+	CU_ASSERT_EQUAL(dp_l3_rport_del(L3, p1.key), 0);
+	CU_ASSERT_EQUAL(dp_l3_router_del(L3, 100), 0);
+	CU_ASSERT_EQUAL(dp_table_lport_del(T, 10), 0);
+	CU_ASSERT_EQUAL(dp_table_network_del(T, 5), 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -432,5 +494,7 @@ int main(int argc, char **argv)
 		    test_service_ports);
 	CU_add_test(s, "VLAN hopping: access ports, provider ingress/egress", test_vlan);
 	CU_add_test(s, "tunnel source: VTEPs of the network only", test_tunnel_source);
+	CU_add_test(s, "tunnel source: routed by the sender into a network it lacks",
+		    test_tunnel_source_routed);
 	return t_run_all();
 }

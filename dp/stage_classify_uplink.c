@@ -3,7 +3,9 @@
  * (table_ovl.h): classify hands it every packet from that port.
  *   - tunnel packets (parse filled tun_* only for packets to our VTEP IP):
  *     VNI -> network, accepted only from a VTEP in that network's list of
- *     remote VTEPs (flood_vteps: the chassis hosting its ports), else
+ *     remote VTEPs (flood_vteps: the chassis hosting its ports), or, for a
+ *     packet routed by the sender (inner source = a router port's MAC in
+ *     the network), from a VTEP of another network of that router; else
  *     dropped (tunnel-src); action tnl_pop, then the usual L2 (and L3)
  *     lookup in that network.  Port security checks what a tunnel may
  *     carry (stage_port_sec.c); no DHCP and no ARP responder (the sender's
@@ -23,6 +25,7 @@
 #include <stdio.h>
 
 #include "drop.h"
+#include "table_l3.h"
 #include "table_ovl.h"
 #include "translate.h"
 
@@ -47,6 +50,39 @@ static enum dp_xl_verdict use_network(struct dp_xlate *x, uint32_t nk)
 	return DP_XL_NEXT;
 }
 
+static bool in_vtep_list(struct dp_xlate *x, uint32_t nk, uint32_t vtep)
+{
+	const struct dp_network *n = dp_table_network_get(x->t, nk);
+	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, nk));
+	for (unsigned i = 0; n != NULL && i < n->cfg.n_flood_vteps; i++)
+		if (n->cfg.flood_vteps[i] == vtep)
+			return true;
+	return false;
+}
+
+/* Distributed routing: the sending chassis routed the packet into network
+ * nk (inner source = a router port's MAC in nk) although it hosts no port
+ * of nk.  Accept it when the sender is a VTEP of another network of that
+ * same router. */
+static bool routed_from(struct dp_xlate *x, uint32_t nk, uint32_t vtep)
+{
+	const uint8_t *smac = DP_XL_READ(x, eth_src);
+	dp_xl_tag(x, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(nk, smac))); /* rmac entries */
+	uint32_t rk = x->l3 ? dp_l3_rmac_lookup(x->l3, nk, smac) : 0;
+	const struct dp_rport *rp = rk ? dp_l3_rport_get(x->l3, rk) : NULL;
+	if (rp == NULL)
+		return false;
+	dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, rk));
+	dp_xl_tag(x, DP_TAG(DP_TAG_ROUTER, rp->cfg.router));
+	const struct dp_router *r = dp_l3_router_get(x->l3, rp->cfg.router);
+	for (unsigned i = 0; r != NULL && i < r->n_rports; i++) {
+		const struct dp_rport *o = dp_l3_rport_get(x->l3, r->rports[i]);
+		if (o != NULL && o->cfg.network != nk && in_vtep_list(x, o->cfg.network, vtep))
+			return true;
+	}
+	return false;
+}
+
 static enum dp_xl_verdict tunnel_in(struct dp_xlate *x, const struct dp_overlay_cfg *ov,
 				    uint32_t tun_dst)
 {
@@ -67,13 +103,8 @@ static enum dp_xl_verdict tunnel_in(struct dp_xlate *x, const struct dp_overlay_
 	/* the sender must be a VTEP of this network: the decision depends on
 	 * the network's VTEP list (network tag) and on that VTEP's entry */
 	uint32_t tun_src = DP_XL_READ(x, tun_src);
-	const struct dp_network *n = dp_table_network_get(x->t, nk);
-	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, nk));
 	dp_xl_tag(x, DP_TAG(DP_TAG_VTEP, tun_src));
-	bool known = false;
-	for (unsigned i = 0; n != NULL && i < n->cfg.n_flood_vteps && !known; i++)
-		known = n->cfg.flood_vteps[i] == tun_src;
-	if (!known) {
+	if (!in_vtep_list(x, nk, tun_src) && !routed_from(x, nk, tun_src)) {
 		dp_xl_log(x, "tunnel from %s: not a VTEP of network %u (VNI %u)", src, nk, vni);
 		return dp_xl_drop(x, DP_DROP_TNL_SRC);
 	}
