@@ -80,7 +80,7 @@ def send_many(ns, frames):
             "s=conf.L2socket(iface=sys.argv[1])\n"
             "for j, f in enumerate(fs):\n"
             " s.send(f)\n"
-            " if j % 50 == 49: time.sleep(0.005)\n"
+            " if j % 20 == 19: time.sleep(0.005)\n"
             "s.close()\n")
     ns.run([rig.PY, "-c", code, ns.iface, path], timeout=600)
 
@@ -175,13 +175,18 @@ def test_overlay_flood_reaches_every_port_once_and_frees_every_mbuf(chassis2):
     finally:
         for c in caps.values():
             c.stop()
+    def port_errors(wy):
+        return {p["name"]: {k: p[k] for k in ("rx_missed", "rx_nombuf", "rx_errors", "tx_errors")
+                            if p.get(k)} for p in wy.ctl("show", "ports", json=True)["ports"]}
     for i, c in caps.items():
         seen = marked(c.path, magic)
         missing = want - len(seen)
         dups = sum(1 for v in seen.values() if v > 1)
         assert missing == 0 and dups == 0, (
-            "vm%d: %d of %d frames missing, %d duplicated; drops A %s B %s" % (
-                i, missing, want, dups, a.all_drops(), b.all_drops()))
+            "vm%d: %d of %d frames missing, %d duplicated; drops A %s B %s; port errors "
+            "A %s B %s; tcpdump: %s" % (
+                i, missing, want, dups, a.all_drops(), b.all_drops(), port_errors(a),
+                port_errors(b), open(c._errpath).read()[-300:]))
     # the pools: back to where they started (a leak never comes back)
     for name, wy in (("a", a), ("b", b)):
         rig.wait_for(lambda wy=wy, name=name: pool_in_use(wy) <= start[name], timeout=20,
