@@ -9,7 +9,9 @@ not be able to do, and overlay broadcast that reaches everyone exactly once.
    asks 100k: WYT_FLOOD_COUNT=100000 runs that).
 2. Tunnel source: VXLAN for the network's VNI from an underlay address that
    is no VTEP of the network is dropped and counted (tunnel-src); the same
-   packet from the real remote VTEP is delivered.
+   packet from the real remote VTEP is delivered; a DHCP offer or RA inside
+   a tunnel from the real VTEP, sent by a port that is no DHCP / router
+   port, is dropped (psec-dhcp-server, psec-ra).
 3. RA, redirect and DHCPv6 server messages from a VM are not forwarded and
    are counted per reason (psec-ra, psec-redirect, psec-dhcp-server).
 4. VLAN hopping: tagged frames from an access port are dropped with port
@@ -223,8 +225,24 @@ def test_forged_tunnel_from_a_non_vtep_is_dropped(chassis2):
         rig.wait_for(lambda: len(marked(cap.path, magic)) >= 5, timeout=10,
                      what="the genuine VTEP's packets delivered")
         time.sleep(0.5)
+        # a genuine VTEP address, but a DHCP offer / an RA inside from vm2,
+        # which is neither a DHCP nor a router port: dropped at A
+        d0 = a.all_drops()
+        inner_dhcp = (Ether(src=mac2, dst=BCAST) / IP(src="10.0.0.12", dst="255.255.255.255") /
+                      UDP(sport=67, dport=68) / Raw(magic + bytes([2]) + struct.pack("!I", 0)))
+        inner_ra = (Ether(src=mac2, dst="33:33:00:00:00:01") /
+                    IPv6(src=eui64_ll(mac2), dst="ff02::1", hlim=255) / ICMPv6ND_RA() /
+                    Raw(magic + bytes([3]) + struct.pack("!I", 0)))
+        outer = (Ether(src="02:00:00:00:0f:99", dst=ov["vtep_mac"]) /
+                 IP(src=VTEP_B, dst=VTEP_A) / UDP(sport=50000, dport=4789) /
+                 VXLAN(vni=vni, flags=0x08))
+        send_many_root(t["ub"], [outer / inner_dhcp, outer / inner_ra] * 3)
+        rig.wait_for(lambda: all(a.all_drops().get(r, 0) - d0.get(r, 0) >= 3
+                                 for r in ("psec-dhcp-server", "psec-ra")),
+                     timeout=10, what="tunnelled DHCP offer and RA counted")
+        time.sleep(0.5)
     seen = marked(cap.path, magic)
-    assert not [k for k in seen if k[1] < 1000], seen   # nothing forged reached vm1
+    assert not [k for k in seen if k[1] < 1000 or k[0] != 1], seen   # nothing forged reached vm1
     tr = a.ctl("trace", "up", "tun_src=192.0.2.99,tun_dst=%s,tun_vni=%d,eth_src=%s,eth_dst=%s,"
                "udp,ip_src=10.0.0.12,ip_dst=10.0.0.11,tp_src=1,tp_dst=2" % (
                    VTEP_A, vni, mac2, mac1), json=True)
