@@ -254,11 +254,12 @@ static void pop_vlan(struct rte_mbuf *m)
 	m->l2_len -= 4;
 }
 
-/* ARP request -> reply from mac, in place. */
-void dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac)
+/* ARP request -> reply from mac, in place.  false (packet untouched) when
+ * the ARP header is not in the first segment. */
+bool dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac)
 {
 	if (m->data_len < m->l2_len + sizeof(struct rte_arp_hdr))
-		return;
+		return false;
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, m->l2_len);
 	uint8_t spa[4], tpa[4];
@@ -271,18 +272,25 @@ void dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac)
 	memcpy(&ah->arp_data.arp_sha, mac, 6);
 	memcpy(&ah->arp_data.arp_sip, tpa, 4);
 	memcpy(&ah->arp_data.arp_tip, spa, 4);
+	return true;
 }
 
 /* ICMPv6 neighbor solicitation -> advertisement from mac, in place: the
  * message is rebuilt right after the IPv6 header (extension headers go) as
- * NA {R if router, S unless DAD, O} + target link-layer address option. */
-void dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags)
+ * NA {R if router, S unless DAD, O} + target link-layer address option.
+ * Everything that can fail is checked before the first byte changes: false
+ * (packet untouched, the caller drops it) for a multi-segment mbuf, a short
+ * one, or one without the tailroom the answer needs. */
+bool dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags)
 {
 	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 	static const uint8_t unspec[16];
-	if (rte_pktmbuf_pkt_len(m) != m->data_len ||
+	if (rte_pktmbuf_pkt_len(m) != m->data_len || m->nb_segs != 1 ||
 	    m->data_len < m->l2_len + m->l3_len + 24u)
-		return;
+		return false;
+	uint32_t want = m->l2_len + (uint32_t)sizeof(struct rte_ipv6_hdr) + 32u;
+	if (m->data_len < want && rte_pktmbuf_tailroom(m) < want - m->data_len)
+		return false;
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len);
 	uint8_t *icmp = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len + m->l3_len);
@@ -302,10 +310,9 @@ void dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags)
 	ip6->proto = IPPROTO_ICMPV6;
 	ip6->hop_limits = 255;
 	ip6->payload_len = htons(32);
-	uint32_t want = m->l2_len + sizeof(*ip6) + 32u;
 	if (m->data_len < want) {
 		if (rte_pktmbuf_append(m, (uint16_t)(want - m->data_len)) == NULL)
-			return;
+			return false; /* not reached: tailroom checked above */
 	} else if (m->data_len > want) {
 		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - want));
 	}
@@ -322,6 +329,7 @@ void dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags)
 	uint16_t *ck = (uint16_t *)(void *)(dst + 2);
 	*ck = 0;
 	*ck = rte_ipv6_udptcp_cksum(ip6, dst);
+	return true;
 }
 
 /* ---- consuming actions ------------------------------------------------ */
@@ -594,13 +602,22 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 				pop_vlan(pkts[j]);
 			break;
 		case DP_ACT_ARP_REPLY:
-			for (unsigned j = 0; j < n; j++)
-				dp_act_arp_reply(pkts[j], a->data);
+		case DP_ACT_ND_ADVERT: {
+			/* an answer that cannot be built is dropped, never sent
+			 * back as the (half-rewritten) request */
+			unsigned k = 0;
+			for (unsigned j = 0; j < n; j++) {
+				bool ok = a->type == DP_ACT_ARP_REPLY
+						  ? dp_act_arp_reply(pkts[j], a->data)
+						  : dp_act_nd_advert(pkts[j], a->data, a->u32);
+				if (likely(ok))
+					pkts[k++] = pkts[j];
+				else
+					drop_pkts(pmd, DP_DROP_ANSWER_FAILED, &pkts[j], 1);
+			}
+			n = k;
 			break;
-		case DP_ACT_ND_ADVERT:
-			for (unsigned j = 0; j < n; j++)
-				dp_act_nd_advert(pkts[j], a->data, a->u32);
-			break;
+		}
 		case DP_ACT_TNL_PUSH:
 			n = tnl_push_group(pmd, dp_overlay_get(pmd->dp->tables), pkts, n, a->u32,
 					   a->data, a->data[6], dp_act_vni(a));

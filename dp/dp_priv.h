@@ -133,9 +133,11 @@ int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max);
 /* actions.c: run a list over a group of packets (all consumed). */
 void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsigned n_acts,
 			const uint16_t *flood_ports, struct rte_mbuf **pkts, unsigned n);
-/* actions.c: in-place answers (ARP reply, ND advertisement), exposed for tests */
-void dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac);
-void dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags);
+/* actions.c: in-place answers (ARP reply, ND advertisement), exposed for
+ * tests; false when the answer cannot be built (the packet is untouched and
+ * the executor drops it: answer-failed). */
+bool dp_act_arp_reply(struct rte_mbuf *m, const uint8_t *mac);
+bool dp_act_nd_advert(struct rte_mbuf *m, const uint8_t *mac, uint32_t flags);
 
 /* actions_tnl.c: encapsulate / decapsulate one packet */
 struct dp_overlay_cfg;

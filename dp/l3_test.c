@@ -243,10 +243,12 @@ static void test_route_v4(void)
 	t_fmt_actions(buf, sizeof(buf), s.actions, s.n_actions, s.flood_ports);
 	CU_ASSERT_STRING_EQUAL(buf, "dec_ttl,set_eth_src:02:ee:00:00:00:02,"
 				    "set_eth_dst:02:00:00:00:00:02,output:2");
-	/* mask: the whole destination, no TTL, no L4 ports */
+	/* mask: the whole destination, no TTL, of the L4 ports only the fixed
+	 * "not a DHCP port" mask of tp_dst (port security) */
 	CU_ASSERT(s.mask.ip_dst[0] == 0xff && s.mask.ip_dst[3] == 0xff);
 	CU_ASSERT_EQUAL(s.mask.ip_ttl, 0);
-	CU_ASSERT_EQUAL(s.mask.tp_dst, 0);
+	CU_ASSERT_EQUAL(s.mask.tp_dst, htons(0xfc00));
+	CU_ASSERT_EQUAL(s.mask.tp_src, 0);
 	CU_ASSERT(has_tag(&s, DP_TAG(DP_TAG_ROUTER, 100)));
 	CU_ASSERT(has_tag(&s, DP_TAG(DP_TAG_LPORT, 101))); /* the router port L2 found */
 	CU_ASSERT(has_tag(&s, DP_TAG(DP_TAG_LPORT, 2)));

@@ -50,7 +50,7 @@ static void test_encap_roundtrip(void)
 		CU_ASSERT(ntohs(udp->src_port) >= 49152);
 		CU_ASSERT_EQUAL(ntohs(udp->dgram_len), inner_len + 16);
 		/* the uplink parser sees the inner packet plus tunnel metadata */
-		CU_ASSERT_EQUAL(dp_parse_tnl(m, 5, &outer_key), DP_DROP_NONE);
+		CU_ASSERT_EQUAL(dp_parse_tnl(m, 5, VTEP_R, &outer_key), DP_DROP_NONE);
 		CU_ASSERT_EQUAL(m->outer_l3_len, DP_ENCAP_HLEN);
 		CU_ASSERT_EQUAL(outer_key.tun_vni, 0x123456);
 		CU_ASSERT_EQUAL(outer_key.tun_src, VTEP_L);
@@ -131,48 +131,67 @@ static void test_tunnel_parse_malformed(void)
 	static const uint8_t vx_ok[8] = { 0x08, 0, 0, 0, 0, 0, 100, 0 };
 	static const uint8_t vx_noi[8] = { 0x00, 0, 0, 0, 0, 0, 100, 0 };
 	uint32_t n = mk_tnl(buf, 4789, vx_ok, 8, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_NONE);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_NONE);
 	CU_ASSERT_EQUAL(k.tun_vni, 100);
 	CU_ASSERT_EQUAL(outer, 50);
 	CU_ASSERT_EQUAL(ntohs(k.eth_type), 0x0806);
 	n = mk_tnl(buf, 4789, vx_noi, 8, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_BAD_TUNNEL);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_BAD_TUNNEL);
 	n = mk_tnl(buf, 4789, vx_ok, 8, 30);   /* inner shorter than Ethernet */
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_BAD_TUNNEL);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_BAD_TUNNEL);
 	n = mk_tnl(buf, 4789, vx_ok, 8, 10);   /* inner ARP cut short: inner reason */
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_TRUNC_ARP);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_TRUNC_ARP);
 	/* Geneve: options skipped; critical options, wrong version, non-Ethernet refused */
 	uint8_t gv[16] = { 0x02, 0, 0x65, 0x58, 0, 0, 7, 0, 0x01, 0x02, 0x03, 0x04, 0, 0, 0, 0 };
 	n = mk_tnl(buf, 6081, gv, 16, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_NONE);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_NONE);
 	CU_ASSERT_EQUAL(k.tun_vni, 7);
 	CU_ASSERT_EQUAL(outer, 58);
 	gv[1] = 0x40;
 	n = mk_tnl(buf, 6081, gv, 16, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_BAD_TUNNEL);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_BAD_TUNNEL);
 	gv[1] = 0;
 	gv[0] = 0x42;
 	n = mk_tnl(buf, 6081, gv, 16, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_BAD_TUNNEL);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_BAD_TUNNEL);
 	gv[0] = 0x02;
 	gv[3] = 0x00;
 	n = mk_tnl(buf, 6081, gv, 16, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_BAD_TUNNEL);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_BAD_TUNNEL);
 	gv[3] = 0x58;
 	gv[0] = 0x3f;   /* 252 bytes of options: past the frame */
 	n = mk_tnl(buf, 6081, gv, 16, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_BAD_TUNNEL);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_BAD_TUNNEL);
 	/* every truncation of a good frame: never a crash, never "ok" with garbage */
 	n = mk_tnl(buf, 4789, vx_ok, 8, 0);
 	for (uint32_t l = 0; l < n; l++) {
-		unsigned r = dp_parse_tnl_buf(buf, l, 5, &k, &outer);
+		unsigned r = dp_parse_tnl_buf(buf, l, 5, VTEP_L, &k, &outer);
 		CU_ASSERT(r != DP_DROP_NONE || outer == 0);
 	}
 	/* other UDP on the uplink is not a tunnel */
 	n = mk_tnl(buf, 53, vx_ok, 8, 0);
-	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, &k, &outer), DP_DROP_NONE);
+	CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_NONE);
 	CU_ASSERT_EQUAL(outer, 0);
 	CU_ASSERT_EQUAL(k.tun_dst, 0);
+	/* VXLAN / Geneve not addressed to our VTEP (a VM on a provider network
+	 * running its own overlay) is an ordinary UDP packet, not decapsulated */
+	static const uint8_t gn_ok[8] = { 0, 0, 0x65, 0x58, 0, 0, 100, 0 };
+	for (unsigned g = 0; g < 2; g++) {
+		n = g ? mk_tnl(buf, 6081, gn_ok, 8, 0) : mk_tnl(buf, 4789, vx_ok, 8, 0);
+		CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L, &k, &outer), DP_DROP_NONE);
+		CU_ASSERT_EQUAL(outer, 50);
+		CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, VTEP_L + 0x01000000u, &k, &outer),
+				DP_DROP_NONE);
+		CU_ASSERT_EQUAL(outer, 0);
+		CU_ASSERT_EQUAL(k.tun_dst, 0);
+		CU_ASSERT_EQUAL(k.tun_vni, 0);
+		CU_ASSERT_EQUAL(ntohs(k.tp_dst), g ? 6081 : 4789);
+		uint32_t d = VTEP_L;
+		CU_ASSERT_EQUAL(memcmp(k.ip_dst, &d, 4), 0);
+		/* no overlay configured (vtep_ip 0): nothing is ours */
+		CU_ASSERT_EQUAL(dp_parse_tnl_buf(buf, n, 5, 0, &k, &outer), DP_DROP_NONE);
+		CU_ASSERT_EQUAL(outer, 0);
+	}
 }
 
 /* VNI / VLAN / flat -> network: unique, found, moved, freed; tags on change. */
@@ -370,12 +389,18 @@ static void test_stages(void)
 	xl(&k, &s, acts, sizeof(acts));
 	CU_ASSERT_STRING_EQUAL(acts, "tnl_pop,output:1");
 	CU_ASSERT(s.mask.tun_vni == 0xffffffffu && s.mask.tun_dst == 0xffffffffu);
-	t_key_ipv4(&k, 5, MA, MB, IA, IB, IPPROTO_UDP, 2, 1); /* to the remote port itself */
+	/* to the remote port itself (from a MAC no port has) */
+	static const uint8_t MX[6] = { 0x02, 0x77, 0, 0, 0, 1 };
+	t_key_ipv4(&k, 5, MX, MB, IA, IB, IPPROTO_UDP, 2, 1);
 	k.tun_vni = 5001;
 	k.tun_src = VTEP_R;
 	k.tun_dst = VTEP_L;
 	xl(&k, &s, acts, sizeof(acts));
 	CU_ASSERT_EQUAL(t_spec_drop(&s), DP_DROP_NO_DEST);
+	/* with the source MAC of a local port: spoofed */
+	memcpy(k.eth_src, MA, 6);
+	xl(&k, &s, acts, sizeof(acts));
+	CU_ASSERT_EQUAL(t_spec_drop(&s), DP_DROP_TNL_SPOOF);
 	k.tun_vni = 999;
 	xl(&k, &s, acts, sizeof(acts));
 	CU_ASSERT_EQUAL(t_spec_drop(&s), DP_DROP_NO_SEGMENT);

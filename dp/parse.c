@@ -359,20 +359,23 @@ unsigned dp_parse_buf(const uint8_t *data, uint32_t len, uint16_t in_port,
 }
 
 /* ---- the uplink: VXLAN / Geneve ------------------------------------------
- * A UDP/IPv4 packet to port 4789 (VXLAN) or 6081 (Geneve), unfragmented and
- * untagged, is a tunnel packet: its header is checked (VXLAN: I flag;
+ * A UDP/IPv4 packet to our VTEP IP and port 4789 (VXLAN) or 6081 (Geneve),
+ * unfragmented and untagged, is a tunnel packet (other VXLAN on the uplink
+ * belongs to a provider network's VMs): its header is checked (VXLAN: I flag;
  * Geneve: version 0, no critical options, Ethernet payload), then the key is
  * the INNER packet's, plus tun_vni / tun_src / tun_dst from the outer
  * headers, and *outer is the number of bytes before the inner Ethernet
  * header (TNL_POP strips them).  Anything else is parsed as is. */
 static __rte_noinline unsigned dp_parse_tnl_bytes(const uint8_t *d, uint32_t len, uint32_t wire,
-						  uint16_t in_port, struct dp_flow_key *key,
-						  uint16_t *l2, uint16_t *l3, uint16_t *outer)
+						  uint16_t in_port, uint32_t vtep_ip,
+						  struct dp_flow_key *key, uint16_t *l2, uint16_t *l3,
+						  uint16_t *outer)
 {
 	unsigned r = dp_parse_bytes(d, len, wire, in_port, key, l2, l3);
 	*outer = 0;
 	if (r != DP_DROP_NONE || key->eth_type != DP_ET_IPV4 || key->ip_proto != IPPROTO_UDP ||
-	    key->ip_frag != 0 || key->vlan_tci != 0)
+	    key->ip_frag != 0 || key->vlan_tci != 0 || vtep_ip == 0 ||
+	    memcmp(key->ip_dst, &vtep_ip, 4) != 0)
 		return r;
 	uint16_t dport = rte_be_to_cpu_16(key->tp_dst);
 	if (dport != 4789 && dport != 6081)
@@ -407,13 +410,14 @@ static __rte_noinline unsigned dp_parse_tnl_bytes(const uint8_t *d, uint32_t len
 	return DP_DROP_NONE;
 }
 
-unsigned dp_parse_tnl(struct rte_mbuf *m, uint16_t in_port, struct dp_flow_key *key)
+unsigned dp_parse_tnl(struct rte_mbuf *m, uint16_t in_port, uint32_t vtep_ip,
+		      struct dp_flow_key *key)
 {
 	uint32_t len = rte_pktmbuf_data_len(m);
 	uint16_t l2, l3, outer;
 	unsigned r = dp_parse_tnl_bytes(rte_pktmbuf_mtod(m, const uint8_t *), len,
-					RTE_MAX(rte_pktmbuf_pkt_len(m), len), in_port, key, &l2,
-					&l3, &outer);
+					RTE_MAX(rte_pktmbuf_pkt_len(m), len), in_port, vtep_ip,
+					key, &l2, &l3, &outer);
 	m->l2_len = l2;
 	m->l3_len = l3;
 	m->outer_l2_len = 0;
@@ -421,13 +425,13 @@ unsigned dp_parse_tnl(struct rte_mbuf *m, uint16_t in_port, struct dp_flow_key *
 	return r;
 }
 
-unsigned dp_parse_tnl_buf(const uint8_t *data, uint32_t len, uint16_t in_port,
+unsigned dp_parse_tnl_buf(const uint8_t *data, uint32_t len, uint16_t in_port, uint32_t vtep_ip,
 			  struct dp_flow_key *key, uint16_t *outer_len)
 {
 	uint16_t l2, l3, outer;
 	if (!data)
 		len = 0;
-	unsigned r = dp_parse_tnl_bytes(data, len, len, in_port, key, &l2, &l3, &outer);
+	unsigned r = dp_parse_tnl_bytes(data, len, len, in_port, vtep_ip, key, &l2, &l3, &outer);
 	if (outer_len)
 		*outer_len = outer;
 	return r;

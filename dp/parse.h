@@ -22,13 +22,16 @@ unsigned dp_parse(struct rte_mbuf *m, uint16_t in_port, struct dp_flow_key *key)
 unsigned dp_parse_buf(const uint8_t *data, uint32_t len, uint16_t in_port,
 		      struct dp_flow_key *key, uint16_t *l2_len, uint16_t *l3_len);
 
-/* The uplink's parser: VXLAN (UDP 4789) and Geneve (UDP 6081) packets are
- * keyed by their INNER packet plus tun_vni/tun_src/tun_dst; l2_len/l3_len
- * are the inner ones and m->outer_l3_len the outer header bytes (0: not a
- * tunnel packet, parsed as dp_parse does).  Bad tunnel headers:
- * DP_DROP_BAD_TUNNEL. */
-unsigned dp_parse_tnl(struct rte_mbuf *m, uint16_t in_port, struct dp_flow_key *key);
-unsigned dp_parse_tnl_buf(const uint8_t *data, uint32_t len, uint16_t in_port,
+/* The uplink's parser: VXLAN (UDP 4789) and Geneve (UDP 6081) packets
+ * addressed to vtep_ip (our VTEP, network order; the caller reads it from
+ * the overlay config) are keyed by their INNER packet plus
+ * tun_vni/tun_src/tun_dst; l2_len/l3_len are the inner ones and
+ * m->outer_l3_len the outer header bytes (0: not a tunnel packet, parsed as
+ * dp_parse does -- e.g. VXLAN to a VM on a provider network).  Bad tunnel
+ * headers: DP_DROP_BAD_TUNNEL. */
+unsigned dp_parse_tnl(struct rte_mbuf *m, uint16_t in_port, uint32_t vtep_ip,
+		      struct dp_flow_key *key);
+unsigned dp_parse_tnl_buf(const uint8_t *data, uint32_t len, uint16_t in_port, uint32_t vtep_ip,
 			  struct dp_flow_key *key, uint16_t *outer_len);
 
 /* Format a key as "in_port=1,eth_src=..,..." listing fields whose mask is

@@ -194,6 +194,11 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 	uint32_t hashes[DP_BURST];
 	unsigned n_ok = 0;
 	bool uplink = in_port == dp_overlay_uplink(pmd->dp->tables);
+	uint32_t vtep_ip = 0; /* only what is addressed to our VTEP is decapsulated */
+	if (unlikely(uplink)) {
+		const struct dp_overlay_cfg *ov = dp_overlay_get(pmd->dp->tables);
+		vtep_ip = ov != NULL ? ov->vtep_ip : 0;
+	}
 
 	/* parse, hash and prefetch the EMC bucket in one pass, so the bucket
 	 * loads of the whole burst overlap; malformed packets are dropped here
@@ -204,7 +209,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 		struct rte_mbuf *m = pkts[i];
 		m->port = in_port;
 		unsigned r = likely(!uplink) ? dp_parse(m, in_port, &keys[n_ok])
-					     : dp_parse_tnl(m, in_port, &keys[n_ok]);
+					     : dp_parse_tnl(m, in_port, vtep_ip, &keys[n_ok]);
 		if (unlikely(r != DP_DROP_NONE)) {
 			pmd->st.drops[r]++;
 			rte_pktmbuf_free(m);

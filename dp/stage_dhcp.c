@@ -6,37 +6,22 @@
  * L2 lookup, so a tenant's own DHCP server on the network can answer.
  *
  * Megaflows: IPv4 only (eth_type, which port security reads anyway); then
- * the L4 ports, each tested by ONE bit that proves "not 68" / "not 67" (the
- * highest differing bit; port security tests 67 and 68 and, for ports >=
- * 128, picks the same bit), so ordinary IPv4 flows match one bit of tp_src
- * and not ip_proto.  Only DHCP flows read the protocol and depend on the
- * network's config (tag).
+ * dp_xl_l4_kind (translate.h): ip_proto, and for UDP tp_dst under one of two
+ * fixed masks (tp_src only for a DHCP port), so a VM varying its ports
+ * cannot multiply masks.  Only DHCP flows depend on the network's config
+ * (tag).
  */
 #include <arpa/inet.h>
 
 #include "actions.h"
 #include "translate.h"
 
-/* Equal?  Marks one differing bit when not, all bits when equal. */
-static bool mark_eq16(uint16_t *mask, uint16_t field, uint16_t value)
-{
-	uint16_t diff = (uint16_t)(ntohs(field) ^ value);
-	if (diff == 0) {
-		*mask = 0xffff;
-		return true;
-	}
-	*mask |= htons((uint16_t)(0x8000u >> (__builtin_clz((unsigned)diff) - 16)));
-	return false;
-}
-
 enum dp_xl_verdict dp_stage_dhcp(struct dp_xlate *x)
 {
 	if (x->from_uplink) /* a remote port's DHCP is its own chassis' */
 		return DP_XL_NEXT;
-	if (ntohs(DP_XL_READ(x, eth_type)) != 0x0800 ||
-	    !mark_eq16(&x->out->mask.tp_src, x->pkt->tp_src, 68) ||
-	    !mark_eq16(&x->out->mask.tp_dst, x->pkt->tp_dst, 67) ||
-	    DP_XL_READ(x, ip_proto) != 17)
+	uint16_t et = DP_XL_READ(x, eth_type);
+	if (et != htons(0x0800) || dp_xl_l4_kind(x, et) != DP_L4_DHCP4_CLIENT)
 		return DP_XL_NEXT;
 	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, x->network));
 	if (x->net == NULL || !x->net->cfg.dhcp_v4) {

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/stage_port_sec.c — port security (anti-spoofing) of the source logical port.
  *
+ * Every access port (lport), port security on or off:
+ *  - no 802.1Q/802.1ad tagged frames (VLAN hopping; trunk ports do not
+ *    exist yet).
  * A port with port security on may send only:
  *  - frames whose source MAC is one of its MACs (or an allowed pair's MAC);
  *  - IPv4/IPv6 whose source IP is a fixed IP (with a port MAC) or inside an
@@ -10,12 +13,18 @@
  *  - ARP whose sender MAC/IP are its own (sender IP 0.0.0.0: ARP probe);
  *  - ND whose link-layer option is its MAC and, in an advertisement, whose
  *    target is its own address;
- *  - untagged frames;
- *  - no DHCP server replies (IPv4 UDP 67->68) unless the port is a DHCP
- *    server (dhcp_server: device_owner network:dhcp).
+ *  - no DHCP server messages (IPv4 UDP 67->68, DHCPv6 547->546) unless the
+ *    port is a DHCP server (dhcp_server: device_owner network:dhcp), no
+ *    IPv6 router advertisements or redirects unless it is a router port
+ *    (router: device_owner network:router_*), as Neutron's firewall does.
+ * Packets decapsulated from a tunnel (the sending chassis ran the above for
+ * its ports) are checked for what a forged or misrouted tunnel packet could
+ * inject: an inner source MAC that belongs to a port which is local or lives
+ * behind another VTEP, and DHCP server messages / RAs / redirects whose
+ * source is not a known DHCP / router port behind the sending VTEP.
  * Everything it reads goes into the megaflow mask; fields are read only on
- * the branches that need them, so e.g. IPv4 UDP megaflows do not match on
- * L4 ports.
+ * the branches that need them, and the L4 ports only through
+ * dp_xl_l4_kind's fixed masks (translate.h).
  */
 #include <string.h>
 #include <arpa/inet.h>
@@ -70,21 +79,6 @@ static bool ip_allowed(const struct dp_lport_cfg *c, const uint8_t *mac, uint8_t
 	return false;
 }
 
-/* Is the 16-bit network-order field equal to value (host order)?  Marks one
- * differing bit when not (the highest: any one proves it, and one bit keeps
- * the megaflow widest), all 16 bits when equal. */
-static bool mark_eq16(struct dp_xlate *x, uint16_t *mask, uint16_t field, uint16_t value)
-{
-	(void)x;
-	uint16_t diff = (uint16_t)(ntohs(field) ^ value);
-	if (diff == 0) {
-		*mask = 0xffff;
-		return true;
-	}
-	*mask |= htons((uint16_t)(0x8000u >> (__builtin_clz((unsigned)diff) - 16)));
-	return false;
-}
-
 /* fe80::/64 with the modified EUI-64 of mac */
 static bool is_eui64_ll(const uint8_t *mac, const uint8_t *ip)
 {
@@ -93,16 +87,40 @@ static bool is_eui64_ll(const uint8_t *mac, const uint8_t *ip)
 	return memcmp(ip, ll, 16) == 0;
 }
 
+/* DHCP server messages, RAs and redirects only from the ports whose
+ * device_owner says they are a DHCP server / a router. */
+static enum dp_xl_verdict service_check(struct dp_xlate *x, const struct dp_lport_cfg *c,
+					enum dp_xl_l4 l4)
+{
+	switch (l4) {
+	case DP_L4_DHCP4_SERVER:
+	case DP_L4_DHCP6_SERVER:
+		if (c != NULL && c->dhcp_server)
+			return DP_XL_NEXT;
+		dp_xl_log(x, "DHCP%s server message from a port that is not a DHCP server",
+			  l4 == DP_L4_DHCP6_SERVER ? "v6" : "");
+		return dp_xl_drop(x, DP_DROP_PSEC_DHCP_SERVER);
+	case DP_L4_ICMP6_RA:
+	case DP_L4_ICMP6_REDIRECT:
+		if (c != NULL && c->router)
+			return DP_XL_NEXT;
+		dp_xl_log(x, "router %s from a port that is not a router",
+			  l4 == DP_L4_ICMP6_RA ? "advertisement" : "redirect");
+		return dp_xl_drop(x, l4 == DP_L4_ICMP6_RA ? DP_DROP_PSEC_RA : DP_DROP_PSEC_REDIRECT);
+	default:
+		return DP_XL_NEXT;
+	}
+}
+
 static enum dp_xl_verdict check_ipv4(struct dp_xlate *x, const struct dp_lport_cfg *c,
 				     const uint8_t *smac)
 {
 	const uint8_t *src = DP_XL_READ_IP4(x, ip_src);
 	static const uint8_t zero[4];
+	enum dp_xl_l4 l4 = dp_xl_l4_kind(x, htons(ETH_IPV4));
 	if (memcmp(src, zero, 4) == 0) {
 		/* Only a DHCP client may speak before it has an address. */
-		uint8_t proto = DP_XL_READ(x, ip_proto);
-		uint16_t sp = ntohs(DP_XL_READ(x, tp_src)), dpt = ntohs(DP_XL_READ(x, tp_dst));
-		if (proto == 17 && sp == 68 && dpt == 67) {
+		if (l4 == DP_L4_DHCP4_CLIENT) {
 			dp_xl_log(x, "DHCP client from 0.0.0.0: allowed");
 			return DP_XL_NEXT;
 		}
@@ -115,16 +133,7 @@ static enum dp_xl_verdict check_ipv4(struct dp_xlate *x, const struct dp_lport_c
 		dp_xl_log(x, "source IP %s not allowed for this MAC", a);
 		return dp_xl_drop(x, DP_DROP_PSEC_IP);
 	}
-	/* DHCP server replies (UDP 67->68) only from DHCP server ports.  The
-	 * ports are tested first, each by one bit that proves "not 67"/"not
-	 * 68", so ordinary flows match neither ip_proto nor a port. */
-	if (!c->dhcp_server && mark_eq16(x, &x->out->mask.tp_src, x->pkt->tp_src, 67) &&
-	    mark_eq16(x, &x->out->mask.tp_dst, x->pkt->tp_dst, 68) &&
-	    DP_XL_READ(x, ip_proto) == 17) {
-		dp_xl_log(x, "DHCP server reply from a port that is not a DHCP server");
-		return dp_xl_drop(x, DP_DROP_PSEC_DHCP_SERVER);
-	}
-	return DP_XL_NEXT;
+	return service_check(x, c, l4);
 }
 
 static enum dp_xl_verdict check_arp(struct dp_xlate *x, const struct dp_lport_cfg *c)
@@ -162,6 +171,8 @@ static enum dp_xl_verdict check_ipv6(struct dp_xlate *x, const struct dp_lport_c
 		dp_xl_log(x, "source IP %s not allowed for this MAC", a);
 		return dp_xl_drop(x, DP_DROP_PSEC_IP);
 	}
+	if (service_check(x, c, dp_xl_l4_kind(x, htons(ETH_IPV6))) == DP_XL_DONE)
+		return DP_XL_DONE;
 	if (proto != 58)
 		return DP_XL_NEXT;
 	uint8_t type = (uint8_t)ntohs(DP_XL_READ(x, tp_src));
@@ -183,20 +194,51 @@ static enum dp_xl_verdict check_ipv6(struct dp_xlate *x, const struct dp_lport_c
 	return DP_XL_NEXT;
 }
 
+/* A decapsulated packet: its inner source MAC, if it is a port's, must be a
+ * port behind the sending VTEP; DHCP server messages / RAs / redirects must
+ * come from such a port that may send them. */
+static enum dp_xl_verdict check_tunnel(struct dp_xlate *x)
+{
+	if (DP_XL_READ(x, vlan_tci) != 0) { /* no chassis sends a tagged inner frame */
+		dp_xl_log(x, "VLAN-tagged frame inside a tunnel");
+		return dp_xl_drop(x, DP_DROP_VLAN_TAGGED);
+	}
+	const uint8_t *smac = DP_XL_READ(x, eth_src);
+	uint32_t tun_src = DP_XL_READ(x, tun_src);
+	dp_xl_tag(x, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(x->network, smac)));
+	uint32_t lk = dp_table_fdb_lookup(x->t, x->network, smac);
+	const struct dp_lport *p = lk ? dp_table_lport_get(x->t, lk) : NULL;
+	if (lk != 0)
+		dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, lk));
+	if (p != NULL && (p->cfg.dp_port != DP_NO_PORT || p->cfg.remote_vtep != tun_src)) {
+		dp_xl_log(x, "inner source MAC is lport %u's, which is not behind this VTEP",
+			  lk);
+		return dp_xl_drop(x, DP_DROP_TNL_SPOOF);
+	}
+	uint16_t et = DP_XL_READ(x, eth_type);
+	if (et != htons(ETH_IPV4) && et != htons(ETH_IPV6))
+		return DP_XL_NEXT;
+	if (p != NULL && !p->cfg.port_security) /* as its own chassis allows */
+		return DP_XL_NEXT;
+	return service_check(x, p ? &p->cfg : NULL, dp_xl_l4_kind(x, et));
+}
+
 enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x)
 {
-	if (x->from_uplink) { /* the sending chassis checked it */
-		dp_xl_log(x, "from the uplink: checked by the sending chassis");
+	if (x->tunnel)
+		return check_tunnel(x);
+	if (x->from_uplink) { /* a provider network: its own DHCP/routers */
+		dp_xl_log(x, "from the provider uplink");
 		return DP_XL_NEXT;
 	}
 	const struct dp_lport_cfg *c = &x->src->cfg;
-	if (!c->port_security) {
-		dp_xl_log(x, "disabled on lport %u", c->key);
-		return DP_XL_NEXT;
-	}
 	if (DP_XL_READ(x, vlan_tci) != 0) {
 		dp_xl_log(x, "VLAN-tagged frame on an access port");
 		return dp_xl_drop(x, DP_DROP_VLAN_TAGGED);
+	}
+	if (!c->port_security) {
+		dp_xl_log(x, "disabled on lport %u", c->key);
+		return DP_XL_NEXT;
 	}
 	const uint8_t *smac = DP_XL_READ(x, eth_src);
 	if (!mac_allowed(c, smac)) {

@@ -307,7 +307,7 @@ struct dp_tables *t_mk_tables(struct rec *r)
 
 /* ---- an order-independent digest of the whole table state --------------------- */
 
-static uint64_t fnv(const void *p, size_t n, uint64_t h)
+uint64_t fnv(const void *p, size_t n, uint64_t h)
 {
 	const uint8_t *b = p;
 	for (size_t i = 0; i < n; i++) {

@@ -145,4 +145,7 @@ struct digest {
 
 uint64_t table_digest(const struct dp_tables *t);
 
+/* FNV-1a of n bytes, continuing from h. */
+uint64_t fnv(const void *p, size_t n, uint64_t h);
+
 #endif

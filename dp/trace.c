@@ -90,7 +90,10 @@ int dp_trace_packet(struct dp *dp, uint16_t port, const uint8_t *pkt, size_t len
 	uint16_t outer = 0;
 	memset(out, 0, sizeof(*out));
 	bool uplink = port == dp_overlay_uplink(dp_tables(dp));
-	unsigned reason = uplink ? dp_parse_tnl_buf(pkt, (uint32_t)len, port, &key, &outer)
+	const struct dp_overlay_cfg *ov = uplink ? dp_overlay_get(dp_tables(dp)) : NULL;
+	uint32_t vtep_ip = ov != NULL ? ov->vtep_ip : 0;
+	unsigned reason = uplink ? dp_parse_tnl_buf(pkt, (uint32_t)len, port, vtep_ip, &key,
+						    &outer)
 				 : dp_parse_buf(pkt, (uint32_t)len, port, &key, NULL, NULL);
 	if (outer) {
 		out->outer_len = outer;

@@ -87,6 +87,34 @@ void dp_xl_tag(struct dp_xlate *x, uint64_t tag)
 		x->overflow = 1;
 }
 
+enum dp_xl_l4 dp_xl_l4_kind(struct dp_xlate *x, uint16_t eth_type)
+{
+	bool v6 = eth_type == htons(0x86dd);
+	uint8_t proto = DP_XL_READ(x, ip_proto);
+	if (v6 && proto == 58) {
+		uint8_t type = (uint8_t)ntohs(DP_XL_READ(x, tp_src));
+		return type == 134 ? DP_L4_ICMP6_RA
+				   : type == 137 ? DP_L4_ICMP6_REDIRECT : DP_L4_OTHER;
+	}
+	if (proto != 17)
+		return DP_L4_OTHER;
+	uint16_t dport = ntohs(x->pkt->tp_dst);
+	if (dport >= 1024) {
+		x->out->mask.tp_dst |= htons(0xfc00);
+		return DP_L4_OTHER;
+	}
+	x->out->mask.tp_dst = 0xffff;
+	uint16_t cli = v6 ? 546 : 68, srv = v6 ? 547 : 67;
+	if (dport != cli && dport != srv)
+		return DP_L4_OTHER;
+	uint16_t sport = ntohs(DP_XL_READ(x, tp_src));
+	if (dport == srv && sport == cli)
+		return v6 ? DP_L4_DHCP6_CLIENT : DP_L4_DHCP4_CLIENT;
+	if (dport == cli && sport == srv)
+		return v6 ? DP_L4_DHCP6_SERVER : DP_L4_DHCP4_SERVER;
+	return DP_L4_OTHER;
+}
+
 void dp_xl_action(struct dp_xlate *x, const struct dp_action *a)
 {
 	struct dp_megaflow_spec *s = x->out;

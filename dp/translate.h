@@ -87,6 +87,24 @@ const char *dp_stage_name(enum dp_stage_id s);
 void dp_xl_mark_ne16(struct dp_xlate *x, uint16_t *mask_field, uint16_t pkt_field_net,
 		     uint16_t value);
 void dp_xl_tag(struct dp_xlate *x, uint64_t tag);
+
+/* What an IPv4/IPv6 packet is, for the DHCP and RA decisions.  Reads
+ * ip_proto exactly; for UDP tp_dst with ONE of two fixed masks (0xfc00 when
+ * the port is >= 1024, all bits below: so ordinary traffic to a high port
+ * folds into one megaflow whatever its ports), and tp_src exactly only when
+ * tp_dst is a DHCP port; for ICMPv6 the type (tp_src).  So a VM varying its
+ * ports makes at most three masks, not one per differing bit. */
+enum dp_xl_l4 {
+	DP_L4_OTHER,
+	DP_L4_DHCP4_CLIENT,   /* UDP 68 -> 67 */
+	DP_L4_DHCP4_SERVER,   /* UDP 67 -> 68 */
+	DP_L4_DHCP6_CLIENT,   /* UDP 546 -> 547 */
+	DP_L4_DHCP6_SERVER,   /* UDP 547 -> 546 */
+	DP_L4_ICMP6_RA,       /* ICMPv6 134 */
+	DP_L4_ICMP6_REDIRECT, /* ICMPv6 137 */
+};
+/* eth_type (network order) must be IPv4 or IPv6 (the caller read it). */
+enum dp_xl_l4 dp_xl_l4_kind(struct dp_xlate *x, uint16_t eth_type);
 void dp_xl_action(struct dp_xlate *x, const struct dp_action *a);
 enum dp_xl_verdict dp_xl_drop(struct dp_xlate *x, unsigned reason);
 /* Emit a flood over ports[0..n) (n > 0). */
@@ -95,13 +113,9 @@ void dp_xl_log(struct dp_xlate *x, const char *fmt, ...) __attribute__((format(p
 
 /* Stages, in pipeline order; each in its own file. */
 enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x);
-/* classify's half for the uplink port (stage_uplink.c): VTEP ARP, decap by
- * VNI, provider VLAN/flat ingress */
-enum dp_xl_verdict dp_stage_uplink(struct dp_xlate *x);
-/* output's half for destinations on other chassis (stage_uplink.c) */
-enum dp_xl_verdict dp_stage_output_remote(struct dp_xlate *x);
-/* flood's extra copies to other chassis; false when there are none */
-bool dp_stage_flood_remote(struct dp_xlate *x);
+/* classify's half for the uplink port (stage_classify_uplink.c): VTEP ARP,
+ * decap by VNI, provider VLAN/flat ingress */
+enum dp_xl_verdict dp_stage_classify_uplink(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_dhcp(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x);

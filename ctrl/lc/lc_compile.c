@@ -284,6 +284,10 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 	c->port_security = p->port_security_enabled;
 	c->admin_up = p->admin_state_up;
 	c->dhcp_server = strcmp(p->device_owner, "network:dhcp") == 0;
+	/* network:router_interface(_distributed), router_gateway,
+	 * ha_router_replicated_interface, ...: may send RAs and redirects */
+	c->router = strncmp(p->device_owner, "network:router", 14) == 0 ||
+		    strncmp(p->device_owner, "network:ha_router", 17) == 0;
 	int dpp = o->local ? lc_iface_port(lc, o->o->id) : -1;
 	c->dp_port = dpp >= 0 ? (uint16_t)dpp : DP_NO_PORT;
 	if (dpp < 0)

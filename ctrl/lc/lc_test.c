@@ -535,6 +535,39 @@ static void t_bad_values(void)
 	db_close(db);
 }
 
+/* device_owner decides which ports may send DHCP server messages (dhcp_server)
+ * and RAs / redirects (router); port security in the datapath reads both. */
+static void t_device_owner(void)
+{
+	struct db *db = central_open();
+	char na[MDL_ID_SIZE];
+	static const char *const ids[4] = { "eeeeeeee-0000-4000-8000-000000000001",
+					    "eeeeeeee-0000-4000-8000-000000000002",
+					    "eeeeeeee-0000-4000-8000-000000000003",
+					    "eeeeeeee-0000-4000-8000-000000000004" };
+	static const char *const owners[4] = { "compute:nova", "network:dhcp",
+					       "network:router_interface_distributed",
+					       "network:ha_router_replicated_interface" };
+	struct inst x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, na, NET_A), 0);
+	for (unsigned i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+			"\"%s\",\"binding:host_id\":\"X\",\"device_owner\":\"%s\"}", ids[i], na,
+			owners[i]), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, ids, 4), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	static const bool dhcp[4] = { false, true, false, false }, router[4] = { false, false, true, true };
+	for (unsigned i = 0; i < 4; i++) {
+		const struct dp_lport *lp = dp_table_lport_get(x.t, dpkey(db, MDL_PORT, ids[i]));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+		CU_ASSERT_EQUAL(lp->cfg.dhcp_server, dhcp[i]);
+		CU_ASSERT_EQUAL(lp->cfg.router, router[i]);
+	}
+	inst_stop(&x);
+	db_close(db);
+}
+
 int main(int argc, char **argv)
 {
 	char pfx[64];
@@ -558,6 +591,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "selective distribution via router", t_selective);
 	CU_add_test(s, "idempotent / out of order", t_idempotent);
 	CU_add_test(s, "bad db values", t_bad_values);
+	CU_add_test(s, "device_owner: DHCP server and router ports", t_device_owner);
 	CU_add_test(s, "restart from replica, central down", t_restart);
 	CU_add_test(s, "property: incremental == from scratch", t_property);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

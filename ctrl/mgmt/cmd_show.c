@@ -9,6 +9,8 @@
 #include <net/if.h>
 #include <arpa/inet.h>
 
+#include <rte_cycles.h>
+#include <rte_mempool.h>
 
 #include "ctrl.h"
 #include "tables_ovl.h"
@@ -43,12 +45,29 @@ static const char *link_state(const struct dp_port_info *pi)
 	return "down";
 }
 
+/* The packet mbuf pool: size, available (ring + per-lcore caches), in use
+ * (rx rings, tx queues, packets in flight, punted or leaked).  With no
+ * traffic, in use returns to what the rx rings hold: a leak shows as a rise
+ * that never comes back. */
+static void pool_report(struct ctrl *c, struct ctrl_reply *r)
+{
+	struct rte_mempool *mp = dp_mempool(c->dp);
+	if (mp == NULL)
+		return;
+	unsigned avail = rte_mempool_avail_count(mp), used = rte_mempool_in_use_count(mp);
+	json_object_set_new(r->result, "mbufs",
+			    json_pack("{s:s,s:i,s:i,s:i}", "pool", mp->name, "size", (int)mp->size,
+				      "available", (int)avail, "in_use", (int)used));
+	reply_printf(r, "mbuf pool %s: %u mbufs, %u available, %u in use\n", mp->name,
+		     mp->size, avail, used);
+}
+
 int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	if (no_args(argc, r))
 		return -1;
 	json_t *arr = json_array();
-	reply_printf(r, "%-4s %-12s %-14s %-17s %-5s %-6s %12s %12s %10s %s\n", "id", "name",
+	reply_printf(r, "%-4s %-12s %-14s %-17s %-7s %-6s %12s %12s %10s %s\n", "id", "name",
 		     "driver", "mac", "link", "lport", "rx_packets", "tx_packets", "rx_missed",
 		     "devargs");
 	for (unsigned i = 0; i < dp_port_max(c->dp); i++) {
@@ -74,12 +93,13 @@ int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		char lp[12] = "-";
 		if (pi.lport)
 			snprintf(lp, sizeof(lp), "%u", pi.lport);
-		reply_printf(r, "%-4u %-12s %-14s %-17s %-5s %-6s %12llu %12llu %10llu %s\n", pi.id,
+		reply_printf(r, "%-4u %-12s %-14s %-17s %-7s %-6s %12llu %12llu %10llu %s\n", pi.id,
 			     pi.name, pi.driver, mac, link, lp,
 			     (unsigned long long)pi.rx_packets, (unsigned long long)pi.tx_packets,
 			     (unsigned long long)pi.rx_missed, pi.devargs);
 	}
 	json_object_set_new(r->result, "ports", arr);
+	pool_report(c, r);
 	return 0;
 }
 
@@ -166,6 +186,7 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		reply_printf(r, "\n");
 	}
 	json_object_set_new(r->result, "pmds", arr);
+	pool_report(c, r);
 	return 0;
 }
 

@@ -28,7 +28,9 @@ enum dp_drop_reason {
 	DP_DROP_PSEC_IP,        /* source IP not the port's nor an allowed pair */
 	DP_DROP_PSEC_ARP,       /* ARP sender MAC/IP not the port's */
 	DP_DROP_PSEC_ND,        /* IPv6 ND source/target not the port's */
-	DP_DROP_PSEC_DHCP_SERVER, /* DHCP server reply from a non-server port */
+	DP_DROP_PSEC_DHCP_SERVER, /* DHCP(v6) server message from a non-server port */
+	DP_DROP_PSEC_RA,        /* IPv6 router advertisement from a non-router port */
+	DP_DROP_PSEC_REDIRECT,  /* ICMPv6 redirect from a non-router port */
 	DP_DROP_NO_DEST,        /* destination is the source port, or nowhere */
 	DP_DROP_NO_FLOOD,       /* flood with no other port in the network */
 	DP_DROP_VLAN_TAGGED,    /* tagged frame on an access port */
@@ -40,8 +42,12 @@ enum dp_drop_reason {
 	DP_DROP_NOMEM,          /* mbuf clone failed */
 	DP_DROP_TTL,            /* TTL expired */
 	DP_DROP_POLICY,         /* explicit drop action */
+	DP_DROP_ANSWER_FAILED,  /* ARP/ND answer could not be built in the mbuf */
 	/* overlay / uplink */
 	DP_DROP_BAD_TUNNEL,     /* VXLAN/Geneve header invalid, or not for our VTEP */
+	DP_DROP_TNL_SRC,        /* tunnel from an address that is no VTEP of the VNI's network */
+	DP_DROP_TNL_SPOOF,      /* decapsulated source MAC of a port not behind that VTEP */
+	DP_DROP_VLAN_INNER,     /* provider ingress with a second (inner) tag */
 	DP_DROP_NO_SEGMENT,     /* VNI / VLAN of no network here */
 	DP_DROP_VTEP_UNRESOLVED,/* remote VTEP's underlay MAC not (yet) known */
 	DP_DROP_ENCAP_TOO_BIG,  /* encapsulated packet exceeds the underlay MTU */

@@ -92,8 +92,12 @@ struct dp_lport_cfg {
 	uint8_t n_macs, n_ips, n_aaps;
 	bool port_security;
 	bool admin_up;
-	bool dhcp_server;      /* may send DHCP server replies (UDP 67->68);
-				* port security drops them from other ports */
+	bool dhcp_server;      /* may send DHCP server replies (UDP 67->68,
+				* DHCPv6 547->546); port security drops them
+				* from other ports (device_owner network:dhcp) */
+	bool router;           /* may send IPv6 router advertisements and
+				* redirects; port security drops them from
+				* other ports (device_owner network:router_*) */
 	struct rte_ether_addr macs[DP_LPORT_MAX_MACS];
 	struct dp_ip ips[DP_LPORT_MAX_IPS];          /* fixed IPs (host addresses) */
 	struct dp_aap aaps[DP_LPORT_MAX_AAPS];

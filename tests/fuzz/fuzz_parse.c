@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* raw bytes: access port and uplink */
 	unsigned rb = dp_parse_buf(buf, len, FZ_PORT, &kb, &l2, &l3);
-	unsigned rtb = dp_parse_tnl_buf(buf, len, FZ_PORT, &tb, &outer);
+	unsigned rtb = dp_parse_tnl_buf(buf, len, FZ_PORT, 0, &tb, &outer);
 	if (rb >= DP_DROP__MAX || rtb >= DP_DROP__MAX)
 		abort();
 	if (rb == DP_DROP_NONE) {
@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned rm = dp_parse(m, FZ_PORT, &km);
 	if (rm != rb || !dp_key_equal(&km, &kb) || m->l2_len != l2 || m->l3_len != l3)
 		abort();
-	unsigned rtm = dp_parse_tnl(m, FZ_PORT, &tm);
+	unsigned rtm = dp_parse_tnl(m, FZ_PORT, 0, &tm);
 	if (rtm != rtb || !dp_key_equal(&tm, &tb) || m->outer_l3_len != outer)
 		abort();
 	if (rtm == DP_DROP_NONE &&
@@ -147,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r >= DP_DROP__MAX ||
 		    (r == DP_DROP_NONE && (uint32_t)m1->l2_len + m1->l3_len > k))
 			abort();
-		r = dp_parse_tnl(m1, FZ_PORT, &tm);
+		r = dp_parse_tnl(m1, FZ_PORT, 0, &tm);
 		if (r >= DP_DROP__MAX ||
 		    (r == DP_DROP_NONE &&
 		     (uint32_t)m1->outer_l3_len + m1->l2_len + m1->l3_len > k))

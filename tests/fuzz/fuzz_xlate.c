@@ -302,7 +302,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the miss path by hand: parse, translate, execute */
 	struct rte_mbuf *m = mk(frame, len, split, port);
 	struct dp_flow_key key;
-	unsigned r = uplink ? dp_parse_tnl(m, port, &key) : dp_parse(m, port, &key);
+	const struct dp_overlay_cfg *ov = dp_overlay_get(DP->tables);
+	unsigned r = uplink ? dp_parse_tnl(m, port, ov ? ov->vtep_ip : 0, &key)
+			    : dp_parse(m, port, &key);
 	if (r != DP_DROP_NONE) {
 		rte_pktmbuf_free(m);
 	} else {
