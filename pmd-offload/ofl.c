@@ -380,6 +380,7 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 	if (p->refused_partial)
 		ctx.caps &= ~OFL_CAP_MARK;
 	uint32_t mark = mark_alloc(o);
+	char prev[OFL_WHY_LEN] = "";   /* a put that failed before the fallback */
 	ctx.mark = mark;
 	for (;;) {
 		struct ofl_rule *r = ofl_plan(&ctx, &ev->key, &ev->mask, ev->acts, ev->n_acts, best);
@@ -389,8 +390,12 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 			break;
 		}
 		if (r->decision == OFL_SOFTWARE) {
-			snprintf(f->why, sizeof(f->why), "%s%s", r->why,
-				 p->probe_error[0] ? " (probe failed)" : "");
+			const char *part = strstr(r->why, "; ");
+			if (prev[0] && part)
+				snprintf(f->why, sizeof(f->why), "%.60s%.34s", prev, part);
+			else
+				snprintf(f->why, sizeof(f->why), "%s%s", r->why,
+					 p->probe_error[0] ? " (probe failed)" : "");
 			ofl_rule_destroy(r);
 			break;
 		}
@@ -409,6 +414,10 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 			snprintf(f->why, sizeof(f->why), "%s", r->decision == OFL_FULL ? "" : r->why);
 			ofl_rule_format(f->rule, sizeof(f->rule), r);
 			p->installed++;
+			if (r->decision == OFL_FULL)
+				p->full_fail_streak = 0;
+			else
+				p->partial_fail_streak = 0;
 			if (r->decision == OFL_FULL)
 				p->n_full++;
 			else
@@ -433,12 +442,16 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 			snprintf(f->why, sizeof(f->why), "rule table full");
 			break;
 		}
-		if (rc == -EOPNOTSUPP || rc == -ENOTSUP) {
-			if (was == OFL_FULL)
-				p->refused_full = 1;
-			else
-				p->refused_partial = 1;
-		}
+		/* -EOPNOTSUPP: the shape is refused, remember it now; other
+		 * errors (a kernel that validates but cannot create, as net_tap
+		 * without cls_flower): after OFL_FAIL_STREAK in a row */
+		if (was == OFL_FULL && (rc == -EOPNOTSUPP || rc == -ENOTSUP ||
+					++p->full_fail_streak >= OFL_FAIL_STREAK))
+			p->refused_full = 1;
+		if (was == OFL_PARTIAL && (rc == -EOPNOTSUPP || rc == -ENOTSUP ||
+					   ++p->partial_fail_streak >= OFL_FAIL_STREAK))
+			p->refused_partial = 1;
+		snprintf(prev, sizeof(prev), "%s", msg);
 		if (was == OFL_FULL && p->cfg.mode != OFL_MODE_FULL) {
 			best = OFL_PARTIAL;   /* fall back one tier */
 			continue;

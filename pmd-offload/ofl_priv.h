@@ -11,6 +11,9 @@
 
 #include "ofl.h"
 
+/* Failed creates in a row (not -EOPNOTSUPP) before a tier is cached refused. */
+#define OFL_FAIL_STREAK 8
+
 enum ofl_ev_type { OFL_EV_INSTALL = 1, OFL_EV_REMOVE };
 
 struct ofl_event {
@@ -29,6 +32,7 @@ struct ofl_port {
 	uint32_t caps;              /* probed once */
 	char probe_error[96];
 	uint8_t refused_full, refused_partial;   /* cached refusals */
+	uint32_t full_fail_streak, partial_fail_streak;
 	uint64_t installed, failed, removed, table_full, refused_cached;
 	uint64_t n_full, n_partial;
 	uint64_t hits, bytes;
