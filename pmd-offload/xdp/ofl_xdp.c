@@ -69,12 +69,15 @@ int ofl_xdp_attach(unsigned ifindex, const char *pin_dir, const char *prog,
 		pin_dir = OFL_XDP_PIN_DEFAULT;
 	if (prog == NULL)
 		prog = "wyv_xdp";
-	rc = mkdir_p(pin_dir);
+	/* the pass program uses no map: never pin (it is attached inside
+	 * namespaces, where `ip netns exec` has no bpffs mounted) */
+	int pin = strcmp(prog, "wyv_xdp_pass") != 0;
+	rc = pin ? mkdir_p(pin_dir) : 0;
 	if (rc) {
 		snprintf(err, errlen, "cannot create %s: %s", pin_dir, strerror(-rc));
 		return rc;
 	}
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin ? pin_dir : NULL);
 #ifdef OFL_XDP_HAVE_SKEL
 	size_t sz;
 	const void *bytes = wyv_xdp_bpf__elf_bytes(&sz);
@@ -86,6 +89,27 @@ int ofl_xdp_attach(unsigned ifindex, const char *pin_dir, const char *prog,
 	if (obj == NULL || rc) {
 		snprintf(err, errlen, "open object: %s", strerror(rc ? rc : ENOENT));
 		return rc ? -rc : -ENOENT;
+	}
+	struct bpf_map *m;
+	bpf_object__for_each_map(m, obj) {
+		const char *pp = bpf_map__pin_path(m);
+		if (!pin || pp == NULL) {
+			bpf_map__set_pin_path(m, NULL);
+			continue;
+		}
+		/* Reuse a pinned map by hand: libbpf's own reuse compares
+		 * map_flags, and the kernel adds BPF_F_RDONLY_PROG to every
+		 * devmap, so it would refuse ("parameter mismatch"). */
+		int fd = bpf_obj_get(pp);
+		if (fd >= 0) {
+			rc = bpf_map__reuse_fd(m, fd);
+			close(fd);
+			if (rc) {
+				snprintf(err, errlen, "reuse %s: %s", pp, strerror(-rc));
+				goto out;
+			}
+			bpf_map__set_pin_path(m, NULL);
+		}
 	}
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, strcmp(bpf_program__name(p), prog) == 0);

@@ -154,10 +154,11 @@ int wyv_xdp(struct xdp_md *ctx)
 			count(ifindex, OFL_XDP_C_REDIRECT_ERR);
 		}
 	}
-to_xsk:
-	if (bpf_map_lookup_elem(&xsks_map, &ctx->rx_queue_index)) {
+to_xsk:;
+	__u32 q = ctx->rx_queue_index;
+	if (bpf_map_lookup_elem(&xsks_map, &q)) {
 		count(ifindex, OFL_XDP_C_XSK);
-		return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+		return bpf_redirect_map(&xsks_map, q, XDP_PASS);
 	}
 	count(ifindex, OFL_XDP_C_PASS);
 	return XDP_PASS;
