@@ -154,3 +154,41 @@ def test_cli_rejects_bad_input(pair):
     assert r.returncode == 1
     r = pair.x("flow-del", pair.va.host, "02:00:00:00:00:99", check=False)
     assert r.returncode == 1 and "No such file" in r.stderr
+
+
+def test_manager_with_xdp_backend(pair):
+    """The offload manager plans megaflows onto the xdp backend: L2 forwarding
+    megaflows become XDP flows (full), an IPv4 one stays in software with the
+    reason; removing a megaflow removes its XDP flow; exit flushes the rest."""
+    for host, mac in ((pair.va.host, MAC_B), (pair.vb.host, MAC_A)):
+        pair.x("flow-del", host, mac, check=False)
+    assert pair.ns_a.ping(pair.ip_b, count=1).returncode != 0
+    check = os.path.join(rig.build_dir(), "pmd-offload", "ofl-xdp-check")
+    import subprocess
+    p = subprocess.Popen([check, pair.pin, pair.va.host, pair.vb.host, MAC_A, MAC_B],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    rig.CLEANUP.add(lambda: rig.stop_pid(p))
+    lines = []
+    while True:
+        line = p.stdout.readline()
+        assert line, "ofl-xdp-check ended early: %s" % lines
+        if line.strip() == "ready":
+            break
+        lines.append(line.strip())
+    state = {l.split()[0]: l for l in lines}
+    assert "state=full" in state["id=1"], lines
+    assert "state=full" in state["id=2"], lines
+    assert "state=none" in state["id=3"] and "port refuses IP match" in state["id=3"], lines
+    r = pair.ns_a.ping(pair.ip_b, count=3)
+    assert r.returncode == 0, r.stdout
+    f = pair.flows()
+    assert int(f[(pair.va.host, MAC_B)]["packets"]) >= 3
+
+    p.stdin.write("remove 1\n")
+    p.stdin.flush()
+    assert p.stdout.readline().strip() == "id=1 state=gone"
+    assert (pair.va.host, MAC_B) not in pair.flows()
+    assert pair.ns_a.ping(pair.ip_b, count=1).returncode != 0
+    p.stdin.close()
+    assert p.wait(timeout=20) == 0
+    assert (pair.vb.host, MAC_A) not in pair.flows()   # flushed on exit
