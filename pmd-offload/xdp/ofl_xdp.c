@@ -20,7 +20,7 @@
 #endif
 
 struct ofl_xdp {
-	int flows, tx, portsec, stats;
+	int flows, portsec, stats;
 	int ncpu;
 };
 
@@ -158,11 +158,10 @@ struct ofl_xdp *ofl_xdp_open(const char *pin_dir)
 	if (pin_dir == NULL)
 		pin_dir = OFL_XDP_PIN_DEFAULT;
 	x->flows = pin_get(pin_dir, "wyv_l2_flows");
-	x->tx = pin_get(pin_dir, "wyv_tx_ports");
 	x->portsec = pin_get(pin_dir, "wyv_port_sec");
 	x->stats = pin_get(pin_dir, "wyv_port_stats");
 	x->ncpu = libbpf_num_possible_cpus();
-	if (x->flows < 0 || x->tx < 0 || x->portsec < 0 || x->stats < 0 || x->ncpu <= 0) {
+	if (x->flows < 0 || x->portsec < 0 || x->stats < 0 || x->ncpu <= 0) {
 		int e = x->flows < 0 ? -x->flows : ENOENT;
 		ofl_xdp_close(x);
 		errno = e;
@@ -175,8 +174,8 @@ void ofl_xdp_close(struct ofl_xdp *x)
 {
 	if (x == NULL)
 		return;
-	int fds[] = { x->flows, x->tx, x->portsec, x->stats };
-	for (unsigned i = 0; i < 4; i++)
+	int fds[] = { x->flows, x->portsec, x->stats };
+	for (unsigned i = 0; i < 3; i++)
 		if (fds[i] > 0)
 			close(fds[i]);
 	free(x);
@@ -190,6 +189,44 @@ static void mk_key(struct ofl_xdp_key *k, uint32_t ifindex, const uint8_t dst[6]
 	k->vlan = vlan;
 }
 
+/* The devmap of the XDP program attached to ifindex (any mode): an fd, or
+ * -ENOENT when no wyvern program is attached there. */
+static int devmap_of(unsigned ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info pi;
+	uint32_t ids[16], len = sizeof(pi);
+	int rc = bpf_xdp_query((int)ifindex, 0, &q);
+	if (rc)
+		return rc;
+	uint32_t id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+	if (id == 0)
+		return -ENOENT;
+	int pfd = bpf_prog_get_fd_by_id(id);
+	if (pfd < 0)
+		return -errno;
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = 16;
+	pi.map_ids = (uint64_t)(uintptr_t)ids;
+	rc = bpf_obj_get_info_by_fd(pfd, &pi, &len);
+	close(pfd);
+	if (rc)
+		return -errno;
+	for (uint32_t i = 0; i < pi.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info mi;
+		uint32_t mlen = sizeof(mi);
+		int mfd = bpf_map_get_fd_by_id(ids[i]);
+		if (mfd < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &mlen) == 0 &&
+		    strcmp(mi.name, "wyv_tx_ports") == 0)
+			return mfd;
+		close(mfd);
+	}
+	return -ENOENT;
+}
+
 int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
 		     uint16_t vlan, enum ofl_xdp_act act, uint32_t out_ifindex)
 {
@@ -198,9 +235,16 @@ int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6
 	if (in_ifindex == 0 || (act == OFL_XDP_REDIRECT && out_ifindex == 0) ||
 	    (act != OFL_XDP_REDIRECT && act != OFL_XDP_DROP && act != OFL_XDP_TO_XSK))
 		return -EINVAL;
-	if (act == OFL_XDP_REDIRECT &&
-	    bpf_map_update_elem(x->tx, &out_ifindex, &out_ifindex, BPF_ANY))
-		return -errno;
+	if (act == OFL_XDP_REDIRECT) {
+		/* the egress goes into the devmap of the ingress port's program */
+		int dm = devmap_of(in_ifindex);
+		if (dm < 0)
+			return dm;
+		int rc = bpf_map_update_elem(dm, &out_ifindex, &out_ifindex, BPF_ANY) ? -errno : 0;
+		close(dm);
+		if (rc)
+			return rc;
+	}
 	mk_key(&k, in_ifindex, dst, vlan);
 	return bpf_map_update_elem(x->flows, &k, &v, BPF_ANY) ? -errno : 0;
 }

@@ -3,10 +3,12 @@
  * program (wyv_xdp.bpf.c, built at compile time and embedded), and edit its
  * pinned maps (offloaded L2 flows, devmap, port security, counters).
  *
- * Maps are pinned under pin_dir (default /sys/fs/bpf/wyvern) by name, so
- * every attached copy of the program (ours, or the one net_af_xdp loads
- * with xdp_prog=<ofl_xdp_obj_path()>, pinning in /sys/fs/bpf) shares one
- * set keyed by ingress ifindex.
+ * Flow, port-security and counter maps are pinned under pin_dir (default
+ * /sys/fs/bpf/wyvern) by name, so every attached copy of the program (ours,
+ * or the one net_af_xdp loads with xdp_prog=<ofl_xdp_obj_path()>, which pins
+ * in /sys/fs/bpf) shares one set keyed by ingress ifindex.  The devmap and
+ * xsks_map are per program; the devmap is found through the program
+ * attached to the ingress interface.
  * Threads: none of these are for PMDs (syscalls); one struct ofl_xdp may be
  * used by one thread at a time.
  */
@@ -36,7 +38,8 @@ struct ofl_xdp *ofl_xdp_open(const char *pin_dir);
 void ofl_xdp_close(struct ofl_xdp *x);   /* accepts NULL */
 
 /* Flow (in_ifindex, dst, vlan) -> redirect to out_ifindex (added to the
- * devmap) or drop (out_ifindex 0, act OFL_XDP_DROP). Counters restart at 0. */
+ * devmap of the program attached to in_ifindex: -ENOENT when none) or drop
+ * (out_ifindex 0, act OFL_XDP_DROP). Counters restart at 0. */
 int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
 		     uint16_t vlan, enum ofl_xdp_act act, uint32_t out_ifindex);
 int ofl_xdp_flow_del(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],

@@ -8,8 +8,8 @@
  * else goes to the AF_XDP socket of the rx queue (xsks_map, the name
  * net_af_xdp's xdp_prog= devarg looks up), or to the kernel stack when no
  * socket is bound.  So the PMD sees only what XDP cannot do.
- * Flow, port-security and devmap maps are pinned by name (one set shared by
- * every port, keyed by ifindex); xsks_map is per program (per port).
+ * Flow, port-security and counter maps are pinned by name (one set shared by
+ * every port, keyed by ifindex); xsks_map and the devmap are per program.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -33,12 +33,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wyv_l2_flows SEC(".maps");
 
+/* Per program (not pinned): the kernel adds BPF_F_RDONLY_PROG to a devmap's
+ * flags, so libbpf (ours, or net_af_xdp's) refuses to reuse a pinned one.
+ * User space finds it through the program attached to the ingress port. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, 256);
 	__type(key, __u32);
 	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } wyv_tx_ports SEC(".maps");
 
 struct {
