@@ -36,6 +36,25 @@ static inline uint32_t ofl_mbuf_mark(const struct rte_mbuf *m)
 	return (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) ? m->hash.fdir.hi : 0;
 }
 
+/* Once per rx burst in the PMD: ids[i] = the megaflow id of pkts[i]'s mark,
+ * OFL_ID_NONE when unmarked or stale.  Returns how many packets carried a
+ * mark (*stale: how many of those mapped to no megaflow), so the PMD can
+ * skip the lookups when it is 0 and count marked hits / stale marks. */
+static inline unsigned ofl_mark_burst(const struct ofl_mark_table *t,
+				      struct rte_mbuf *const pkts[], unsigned n, uint64_t ids[],
+				      unsigned *stale)
+{
+	unsigned marked = 0, bad = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t mk = ofl_mbuf_mark(pkts[i]);
+		ids[i] = mk ? ofl_mark_lookup(t, mk) : OFL_ID_NONE;
+		marked += mk != 0;
+		bad += mk != 0 && ids[i] == OFL_ID_NONE;
+	}
+	*stale = bad;
+	return marked;
+}
+
 struct ofl;
 const struct ofl_mark_table *ofl_mark_table(const struct ofl *o);
 
