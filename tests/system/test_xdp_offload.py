@@ -1,7 +1,7 @@
 """The XDP tier (pmd-offload/xdp) on real veths between two namespaces.
 
 Host ends of two veth pairs run wyv_xdp (native mode); the namespace ends run
-wyv_xdp_pass, which native XDP redirect into a veth needs (docs/rig-notes.md).
+wyv_xdp_pass, which native XDP redirect into a veth needs (rig notes).
 L2 flows installed with the wyv-xdp loader forward ping and iperf3 in XDP
 (the flow hit counters and the redirect counter rise), a spoofed frame is
 dropped by the port-security map, and removing a flow sends that traffic to
