@@ -3,7 +3,7 @@
  * interfaces and edit its maps by hand (tests, operators, debugging).
  *   wyv-xdp [-p PIN_DIR] [-m native|skb] attach IFACE [wyv_xdp|wyv_xdp_pass]
  *   wyv-xdp [-m native|skb] detach IFACE
- *   wyv-xdp [-p DIR] flow-add IN_IFACE DST_MAC OUT_IFACE|drop
+ *   wyv-xdp [-p DIR] flow-add IN_IFACE DST_MAC OUT_IFACE|drop|xsk
  *   wyv-xdp [-p DIR] flow-del IN_IFACE DST_MAC
  *   wyv-xdp [-p DIR] flows
  *   wyv-xdp [-p DIR] portsec-set IFACE MAC [IPV4...]
@@ -116,6 +116,8 @@ int main(int argc, char **argv)
 		mac_of(argv[2], mac);
 		if (strcmp(argv[3], "drop") == 0)
 			rc = ofl_xdp_flow_put(x, ifx(argv[1]), mac, 0, OFL_XDP_DROP, 0);
+		else if (strcmp(argv[3], "xsk") == 0)   /* explicitly to the PMD */
+			rc = ofl_xdp_flow_put(x, ifx(argv[1]), mac, 0, OFL_XDP_TO_XSK, 0);
 		else
 			rc = ofl_xdp_flow_put(x, ifx(argv[1]), mac, 0, OFL_XDP_REDIRECT,
 					      ifx(argv[3]));

@@ -144,6 +144,24 @@ def test_flow_removal_goes_to_pass_path(pair):
     assert pair.ns_a.ping(pair.ip_b, count=2).returncode == 0
 
 
+def test_drop_and_xsk_flows(pair):
+    pair.add_flows()
+    before = pair.stats(pair.va.host)
+    pair.x("flow-add", pair.va.host, MAC_B, "drop")
+    assert pair.ns_a.ping(pair.ip_b, count=3).returncode != 0
+    after = pair.stats(pair.va.host)
+    assert after["drop_flow"] - before["drop_flow"] >= 3
+    assert after["redirect"] == before["redirect"]
+    # "xsk": explicitly to the PMD's socket (none bound here: the stack)
+    pair.x("flow-add", pair.va.host, MAC_B, "xsk")
+    assert pair.ns_a.ping(pair.ip_b, count=2).returncode != 0
+    after2 = pair.stats(pair.va.host)
+    assert after2["pass"] - after["pass"] >= 2
+    assert after2["drop_flow"] == after["drop_flow"]
+    pair.add_flows()
+    assert pair.ns_a.ping(pair.ip_b, count=2).returncode == 0
+
+
 def test_cli_rejects_bad_input(pair):
     r = pair.x("flow-add", pair.va.host, "02:zz:00:00:00:01", pair.vb.host, check=False)
     assert r.returncode == 1 and "bad MAC" in r.stderr
