@@ -166,6 +166,38 @@ static void test_partial_marks(void)
 	rte_pktmbuf_free(rx[0]);
 }
 
+/* A port without rte_flow (net_ring): the probe finds nothing, every
+ * megaflow stays in software with the reason, nothing is created. */
+static void test_rte_flow_on_ring(void)
+{
+	struct ofl_config cfg = { .enable = true, .name = "ptr" };
+	struct ofl *o = ofl_create(&cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	struct ofl_port_cfg pc = { .dp_port = 3, .eth_port = t_port, .backend = "rte_flow",
+				   .n_rxq = 1 };
+	CU_ASSERT_EQUAL_FATAL(ofl_port_add(o, &pc), 0);
+	struct ofl_port_stats ps;
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 3, &ps), 0);
+	CU_ASSERT_EQUAL(ps.caps, 0);
+	struct dp_flow_key k, m;
+	memset(&k, 0, sizeof(k));
+	memset(&m, 0, sizeof(m));
+	k.in_port = 3;
+	DP_MARK(&m, in_port);
+	DP_MARK(&m, eth_dst);
+	struct dp_action drop = { .type = DP_ACT_DROP };
+	CU_ASSERT_EQUAL(ofl_megaflow_installed(o, 5, 3, 0, &k, &m, &drop, 1), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	struct ofl_flow_info fi;
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(o, 5, &fi), 0);
+	CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
+	CU_ASSERT_STRING_EQUAL(fi.why, "port refuses Ethernet match");
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 3, &ps), 0);
+	CU_ASSERT_EQUAL(ps.failed, 0);
+	CU_ASSERT_EQUAL(ps.installed, 0);
+	ofl_destroy(o);
+}
+
 static int t_setup(void)
 {
 	struct rte_eth_conf conf;
@@ -199,6 +231,7 @@ int main(int argc, char **argv)
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite("ofl_partial", NULL, NULL);
 	CU_add_test(s, "dummy NIC marks partial-rule packets", test_partial_marks);
+	CU_add_test(s, "rte_flow on a port without rte_flow", test_rte_flow_on_ring);
 	int rc = t_run_all();
 	return rc;
 }
