@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * pmd-offload/ofl.h — the offload manager: per-port backends and probed
+ * capabilities, the megaflow id -> rule bookkeeping, the event queue that
+ * the datapath feeds, dumps.
+ *
+ * Threads and locks:
+ *  - ofl_megaflow_installed / ofl_megaflow_removed: ANY thread (PMDs
+ *    included): they copy the event into a mempool element and enqueue it on
+ *    a multi-producer ring; no lock, no backend call.  A lost removal (pool
+ *    or ring full) is never silent: it schedules a resync that flushes every
+ *    rule and ignores the installs queued before it.
+ *  - ofl_run (or the thread of ofl_thread_start): the single consumer.  It
+ *    plans and calls the backends under o->lock.
+ *  - ofl_port_add / ofl_port_del / ofl_set_overlay / dumps: control thread;
+ *    they take o->lock (so they wait for the event being processed).
+ *  - ofl_mark_table() / ofl_mark_lookup(): PMDs, lock-free (ofl_mark.h).
+ * Lock order: o->lock, then a backend's internal lock (dummy's rule lock).
+ */
+#ifndef WYV_OFL_H
+#define WYV_OFL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "ofl_plan.h"
+#include "ofl_provider.h"
+#include "ofl_mark.h"
+
+struct ofl;
+
+/* Hardware counter deltas for megaflow id, merged by the dp into the
+ * megaflow's stats (so aging sees hardware-forwarded traffic). Called on the
+ * offload thread, under o->lock: must not call back into ofl. */
+typedef void (*ofl_stats_fn)(void *arg, uint64_t id, uint64_t dpkts, uint64_t dbytes,
+			     uint64_t last_used_tsc);
+
+struct ofl_config {
+	bool enable;              /* false: every event is ignored (counted) */
+	uint32_t max_flows;       /* offloaded megaflows tracked (default 65536) */
+	uint32_t max_marks;       /* marks 1..max_marks (default = max_flows) */
+	uint32_t queue_size;      /* event ring (power of 2, default 4096) */
+	uint32_t age_timeout;     /* AGE action seconds when the port has AGE (0: none) */
+	uint32_t stats_interval_ms;   /* hardware counter poll (0: only on demand) */
+	ofl_stats_fn stats_cb;    /* NULL: counters kept, not reported */
+	void *stats_arg;
+	const char *name;         /* unique per process (ring/pool names), "ofl" */
+	int socket_id;
+};
+
+struct ofl_port_cfg {
+	uint16_t dp_port;         /* < OFL_MAX_PORTS */
+	uint16_t eth_port;        /* ethdev port id */
+	const char *backend;      /* "rte_flow", "dummy", "xdp" */
+	const char *args;         /* backend-specific (dummy: "caps=mark,queue;max=4") */
+	enum ofl_mode mode;
+	uint16_t n_rxq;           /* RSS spreads over 0..n_rxq-1 */
+	uint32_t domain;          /* switch domain: output offloadable within one */
+	uint32_t ifindex;         /* kernel ifindex (xdp backend), 0 otherwise */
+};
+
+#define OFL_MAX_PORTS 256
+
+/* NULL + errno. cfg NULL: defaults with enable = true. */
+struct ofl *ofl_create(const struct ofl_config *cfg);
+void ofl_destroy(struct ofl *o);   /* stops the thread, flushes rules; accepts NULL */
+
+/* Add a port: open its backend and probe its capabilities ONCE (cached for
+ * the port's life). -EINVAL (bad cfg, unknown backend), -EEXIST, or the
+ * backend's -errno. */
+int ofl_port_add(struct ofl *o, const struct ofl_port_cfg *cfg);
+/* Remove a port: its rules are deleted (counted as removed), its megaflows
+ * go back to state none ("port removed"). -ENOENT. */
+int ofl_port_del(struct ofl *o, uint16_t dp_port);
+/* The backend of a port (tests, the dummy inspection API); NULL if none. */
+struct ofl_backend *ofl_port_backend(struct ofl *o, uint16_t dp_port);
+/* The overlay config tunnel encap is planned from (copied; NULL clears). */
+void ofl_set_overlay(struct ofl *o, const struct dp_overlay_cfg *ovl);
+
+/* ---- events from the datapath (any thread) ----------------------------- */
+/* A megaflow was installed (or its actions changed: same id = re-plan).
+ * id: global megaflow identity, non-zero. rxq: the queue it was seen on
+ * (QUEUE fate when the port has no RSS). 0, -ENOTSUP (disabled, or port not
+ * offloaded: nothing to do), -ENOBUFS (queue full: stays software, counted). */
+int ofl_megaflow_installed(struct ofl *o, uint64_t id, uint16_t in_port, uint16_t rxq,
+			   const struct dp_flow_key *key, const struct dp_flow_key *mask,
+			   const struct dp_action *acts, unsigned n_acts);
+/* The megaflow is gone (invalidated, aged, evicted). Never lost (see top). */
+int ofl_megaflow_removed(struct ofl *o, uint64_t id);
+
+/* ---- the offload thread ------------------------------------------------ */
+/* Process up to max events (and the stats poll when due). Returns how many
+ * events were processed. Single consumer: one thread at a time. */
+unsigned ofl_run(struct ofl *o, unsigned max);
+/* Run ofl_run in a control thread (rte_ctrl_thread_create) until destroy. */
+int ofl_thread_start(struct ofl *o);
+void ofl_thread_stop(struct ofl *o);
+/* Wait until every event enqueued so far is processed (tests; control). */
+int ofl_sync(struct ofl *o, unsigned timeout_ms);
+
+/* ---- data for `wyctl show offload` / `dump megaflows` -------------------- */
+struct ofl_port_stats {
+	uint16_t dp_port, eth_port;
+	char backend[16];
+	char mode[8];
+	uint32_t caps;            /* probed */
+	char probe_error[96];     /* non-empty when the probe failed */
+	uint64_t installed, failed, removed, table_full, refused_cached;
+	uint64_t n_full, n_partial;   /* current rules */
+	uint64_t hits, bytes;     /* hardware counters (COUNT) summed */
+};
+struct ofl_flow_info {
+	uint64_t id;
+	uint16_t dp_port;
+	enum ofl_decision state;  /* none / partial / full */
+	char why[OFL_WHY_LEN];    /* why not better ("" when full) */
+	char rule[128];           /* "full pattern eth/ipv4 actions count/drop" */
+	uint32_t mark;
+	struct ofl_flow_stats hw;
+};
+struct ofl_stats {
+	uint64_t events, ev_dropped, ev_disabled, resyncs, stale_install;
+	uint32_t flows, marks_used;
+};
+
+int ofl_port_stats(struct ofl *o, uint16_t dp_port, struct ofl_port_stats *out);
+/* -ENOENT when the megaflow has no offload record (never seen / removed). */
+int ofl_flow_info(struct ofl *o, uint64_t id, struct ofl_flow_info *out);
+void ofl_flow_foreach(struct ofl *o, int (*cb)(const struct ofl_flow_info *f, void *arg),
+		      void *arg);
+void ofl_get_stats(struct ofl *o, struct ofl_stats *out);
+/* {"enabled":..,"ports":[{port stats, "caps":"mark,queue"}], "events":..}
+ * for `wyctl show offload --json`. NULL + errno. */
+json_t *ofl_show_json(struct ofl *o);
+/* Query the hardware counters of one megaflow now: -ENOENT, -EOPNOTSUPP. */
+int ofl_flow_stats(struct ofl *o, uint64_t id, struct ofl_flow_stats *out);
+
+#endif

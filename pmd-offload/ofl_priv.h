@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * pmd-offload/ofl_priv.h — the manager's private state (ofl.c, ofl_dump.c).
+ * Everything below `lock` is guarded by it, except the event counters
+ * (atomics, bumped by producers) and the mark table (see ofl_mark.h).
+ */
+#ifndef WYV_OFL_PRIV_H
+#define WYV_OFL_PRIV_H
+
+#include <pthread.h>
+#include <rte_hash.h>
+
+#include "ofl.h"
+
+/* Failed creates in a row (not -EOPNOTSUPP) before a tier is cached refused. */
+#define OFL_FAIL_STREAK 8
+
+enum ofl_ev_type { OFL_EV_INSTALL = 1, OFL_EV_REMOVE };
+
+struct ofl_event {
+	uint64_t seq;
+	uint64_t id;
+	uint8_t type;
+	uint16_t in_port, rxq, n_acts;
+	struct dp_flow_key key;
+	struct dp_flow_key mask;
+	struct dp_action acts[DP_MAX_ACTIONS];
+};
+
+struct ofl_port {
+	struct ofl_backend *b;      /* NULL: slot free */
+	struct ofl_port_cfg cfg;    /* backend points at the driver's name; args NULL */
+	uint32_t caps;              /* probed once */
+	char probe_error[96];
+	uint8_t refused_full, refused_partial;   /* cached refusals */
+	uint32_t full_fail_streak, partial_fail_streak;
+	uint64_t installed, failed, removed, table_full, refused_cached;
+	uint64_t n_full, n_partial;
+	uint64_t hits, bytes;
+};
+
+struct ofl_flow {
+	uint64_t id;
+	uint16_t dp_port;
+	uint16_t out_dp_port;       /* FULL output port, 0xffff none */
+	enum ofl_decision state;
+	uint32_t mark;
+	uint64_t handle;
+	char why[OFL_WHY_LEN];
+	char rule[128];
+	struct ofl_flow_stats hw;        /* last queried */
+	struct ofl_flow_stats reported;  /* what stats_cb has been told */
+};
+
+struct ofl {
+	struct ofl_config cfg;
+	char name[32];
+	struct rte_ring *ring;
+	struct rte_mempool *pool;
+	/* producers */
+	uint64_t seq;
+	uint64_t resync_upto;
+	uint64_t ev_dropped, ev_disabled;
+	/* PMDs */
+	struct ofl_mark_table marks;
+	/* the rest: under lock */
+	pthread_mutex_t lock;
+	uint64_t done_seq, resync_done, events, resyncs, stale_install, no_room;
+	uint32_t *free_marks;       /* FIFO ring of free marks */
+	uint64_t fm_head, fm_tail;
+	struct rte_hash *flows;     /* id -> struct ofl_flow * */
+	struct ofl_port ports[OFL_MAX_PORTS];
+	struct dp_overlay_cfg ovl;
+	int has_ovl;
+	uint64_t last_stats_tsc;
+	pthread_t thread;
+	int thread_running;
+	int stop;
+};
+
+void ofl_poll_stats_locked(struct ofl *o);
+
+#endif

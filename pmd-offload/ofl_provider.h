@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * pmd-offload/ofl_provider.h — the function table every offload backend
+ * provides (rte_flow, dummy, xdp), in the manner of db/db_provider.h.
+ *
+ * A backend instance serves one port.  Backends embed `struct ofl_backend`
+ * as their first member.  Entries return 0 or -errno; open returns NULL and
+ * sets errno.
+ *
+ * Threads: the manager (ofl.c) calls every entry under its lock, from the
+ * offload thread or from the control thread adding/removing a port, never
+ * from a PMD.  Backends therefore need no locking of their own against the
+ * manager; the dummy backend's rx callback (a PMD) shares its rule list under
+ * a reader/writer lock taken once per burst.
+ */
+#ifndef WYV_OFL_PROVIDER_H
+#define WYV_OFL_PROVIDER_H
+
+#include <stdint.h>
+#include "ofl_plan.h"
+
+struct ofl_flow_stats {
+	uint64_t packets;   /* cumulative since put */
+	uint64_t bytes;
+	uint64_t last_used; /* rte_get_tsc_cycles() of the last hit seen, 0: never */
+};
+
+struct ofl_backend;
+
+struct ofl_driver {
+	const char *name;   /* "rte_flow", "dummy", "xdp" */
+	/* Open an instance for ethdev port eth_port (dp port dp_port). args:
+	 * backend-specific text (NULL or "" = defaults). NULL + errno. */
+	struct ofl_backend *(*open)(uint16_t eth_port, uint16_t dp_port, const char *args);
+	void (*close)(struct ofl_backend *b);
+	/* Capability set of the port (OFL_CAP_* bits). Called once per port by
+	 * the manager, which caches the answer. */
+	int (*probe)(struct ofl_backend *b, uint32_t *caps);
+	/* Install the planned rule. *handle: the backend's name for it.
+	 * -ENOSPC: rule table full; -EOPNOTSUPP: this rule shape is refused
+	 * (the manager caches it per port); other -errno: failed this once. */
+	int (*put)(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *handle);
+	int (*del)(struct ofl_backend *b, uint64_t handle);          /* -ENOENT */
+	/* Counters of a rule (-EOPNOTSUPP when it has none). */
+	int (*query)(struct ofl_backend *b, uint64_t handle, struct ofl_flow_stats *st);
+	int (*flush)(struct ofl_backend *b);                          /* all rules */
+	/* Last error text of a put/probe (may be NULL): shown as the reason. */
+	const char *(*last_error)(struct ofl_backend *b);
+};
+
+struct ofl_backend {
+	const struct ofl_driver *drv;
+	uint16_t eth_port;
+	uint16_t dp_port;
+};
+
+extern const struct ofl_driver ofl_rte_flow_driver;
+extern const struct ofl_driver ofl_dummy_driver;
+extern const struct ofl_driver ofl_xdp_driver;
+
+/* Driver by name, NULL when unknown. */
+const struct ofl_driver *ofl_driver_find(const char *name);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * pmd-offload/ofl_tap_test.c — the rte_flow backend on a real net_tap port
+ * (root only; skips with exit code 77 otherwise).  The probe validates
+ * representative rules: tap accepts DROP and QUEUE and refuses MARK, COUNT
+ * and VXLAN_ENCAP, so a punt or tunnel megaflow stays in software with the
+ * reason, and a drop megaflow is planned FULL (created when the kernel has
+ * cls_flower, else refused at create and shown as such).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <CUnit/Basic.h>
+#include <rte_ethdev.h>
+
+#include "ofl.h"
+#include "test_main.h"
+
+static uint16_t t_port;
+static struct rte_mempool *t_pool;
+
+static void t_flow(struct dp_flow_key *k, struct dp_flow_key *m, unsigned n)
+{
+	memset(k, 0, sizeof(*k));
+	memset(m, 0, sizeof(*m));
+	k->in_port = 1;
+	k->eth_type = htons(0x0800);
+	k->ip_proto = 17;
+	k->ip_dst[0] = 10;
+	k->ip_dst[3] = (uint8_t)n;
+	DP_MARK(m, in_port);
+	DP_MARK(m, eth_type);
+	DP_MARK(m, ip_proto);
+	memset(m->ip_dst, 0xff, 4);
+}
+
+static void test_tap(void)
+{
+	struct ofl_config cfg = { .enable = true, .name = "tap" };
+	struct ofl *o = ofl_create(&cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	struct ofl_port_cfg pc = { .dp_port = 1, .eth_port = t_port, .backend = "rte_flow",
+				   .n_rxq = 1, .domain = 1 };
+	CU_ASSERT_EQUAL_FATAL(ofl_port_add(o, &pc), 0);
+	struct ofl_port_stats ps;
+	char caps[256];
+	CU_ASSERT_EQUAL_FATAL(ofl_port_stats(o, 1, &ps), 0);
+	ofl_caps_format(caps, sizeof(caps), ps.caps);
+	printf("\n  tap probed: %s\n", caps);
+	CU_ASSERT(ps.caps & OFL_CAP_DROP);
+	CU_ASSERT(ps.caps & OFL_CAP_QUEUE);
+	CU_ASSERT(ps.caps & OFL_CAP_MATCH_L3);
+	CU_ASSERT_FALSE(ps.caps & OFL_CAP_MARK);
+	CU_ASSERT_FALSE(ps.caps & OFL_CAP_VXLAN_ENCAP);
+	CU_ASSERT_FALSE(ps.caps & OFL_CAP_COUNT);
+
+	struct dp_flow_key k, m;
+	struct dp_action drop = { .type = DP_ACT_DROP };
+	struct dp_action punt = { .type = DP_ACT_PUNT, .port = 1 };
+	struct dp_action push[2] = { { .type = DP_ACT_TNL_PUSH, .u32 = htonl(0xc0a80002) },
+				     { .type = DP_ACT_OUTPUT, .port = 1 } };
+	struct dp_overlay_cfg ovl = { .uplink = 9, .vtep_ip = htonl(0xc0a80001),
+				      .encap = DP_ENCAP_VXLAN, .underlay_mtu = 1500 };
+	ofl_set_overlay(o, &ovl);
+	t_flow(&k, &m, 1);
+	CU_ASSERT_EQUAL(ofl_megaflow_installed(o, 1, 1, 0, &k, &m, &drop, 1), 0);
+	t_flow(&k, &m, 2);
+	CU_ASSERT_EQUAL(ofl_megaflow_installed(o, 2, 1, 0, &k, &m, &punt, 1), 0);
+	t_flow(&k, &m, 3);
+	CU_ASSERT_EQUAL(ofl_megaflow_installed(o, 3, 1, 0, &k, &m, push, 2), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 2000), 0);
+
+	struct ofl_flow_info fi;
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(o, 1, &fi), 0);
+	printf("  drop megaflow: %s %s\n", ofl_decision_name(fi.state), fi.why);
+	if (fi.state == OFL_FULL) {
+		CU_ASSERT_STRING_EQUAL(fi.rule, "full pattern eth/ipv4 actions drop");
+	} else {
+		/* validated, refused at create (no cls_flower here): said so */
+		CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
+		CU_ASSERT(strstr(fi.why, "full refused: ") != NULL);
+		CU_ASSERT(strstr(fi.why, "port refuses MARK") != NULL);
+	}
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(o, 2, &fi), 0);
+	printf("  punt megaflow: %s %s\n", ofl_decision_name(fi.state), fi.why);
+	CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
+	CU_ASSERT(strstr(fi.why, "action punt not offloadable") != NULL);
+	CU_ASSERT(strstr(fi.why, "port refuses MARK") != NULL);
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(o, 3, &fi), 0);
+	printf("  vxlan megaflow: %s %s\n", ofl_decision_name(fi.state), fi.why);
+	CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
+	CU_ASSERT(strstr(fi.why, "port refuses VXLAN encap") != NULL ||
+		  strstr(fi.why, "port refuses output") != NULL);
+
+	json_t *j = ofl_show_json(o);
+	char *s = json_dumps(j, JSON_COMPACT);
+	printf("  show offload: %s\n", s);
+	free(s);
+	json_decref(j);
+	ofl_destroy(o);
+}
+
+int main(int argc, char **argv)
+{
+	char vdev[64];
+	if (geteuid() != 0) {
+		printf("ofl_tap_test: SKIP: net_tap needs root\n");
+		return 77;
+	}
+	snprintf(vdev, sizeof(vdev), "--vdev=net_tap_ofl,iface=wyofl%d", (int)getpid() % 100000);
+	if (t_eal_init(argv[0], "ofl_tap", vdev, NULL) != 0)
+		return 1;
+	if (rte_eth_dev_get_port_by_name("net_tap_ofl", &t_port) != 0) {
+		fprintf(stderr, "no tap port\n");
+		return 1;
+	}
+	struct rte_eth_conf conf;
+	memset(&conf, 0, sizeof(conf));
+	t_pool = rte_pktmbuf_pool_create("tap_pool", 1024, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					 (int)rte_socket_id());
+	if (t_pool == NULL || rte_eth_dev_configure(t_port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(t_port, 0, 256, (unsigned)rte_socket_id(), NULL, t_pool) ||
+	    rte_eth_tx_queue_setup(t_port, 0, 256, (unsigned)rte_socket_id(), NULL) ||
+	    rte_eth_dev_start(t_port) != 0) {
+		fprintf(stderr, "tap setup failed\n");
+		return 1;
+	}
+	CU_initialize_registry();
+	CU_pSuite s = CU_add_suite("ofl_tap", NULL, NULL);
+	CU_add_test(s, "rte_flow on net_tap", test_tap);
+	rte_eth_dev_stop(t_port);
+	int rc = t_run_all();
+	return rc;
+}

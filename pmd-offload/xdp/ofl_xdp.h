@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * pmd-offload/xdp/ofl_xdp.h — the XDP tier from user space: load/attach the
+ * program (wyv_xdp.bpf.c, built at compile time and embedded), and edit its
+ * pinned maps (offloaded L2 flows, devmap, port security, counters).
+ *
+ * Flow, port-security and counter maps are pinned under pin_dir (default
+ * /sys/fs/bpf/wyvern) by name, so every attached copy of the program (ours,
+ * or the one net_af_xdp loads with xdp_prog=<ofl_xdp_obj_path()>, which pins
+ * in /sys/fs/bpf) shares one set keyed by ingress ifindex.  The devmap and
+ * xsks_map are per program; the devmap is found through the program
+ * attached to the ingress interface.
+ * Threads: none of these are for PMDs (syscalls); one struct ofl_xdp may be
+ * used by one thread at a time.
+ */
+#ifndef WYV_OFL_XDP_H
+#define WYV_OFL_XDP_H
+
+#include <stdint.h>
+#include "ofl_xdp_maps.h"
+
+#define OFL_XDP_PIN_DEFAULT "/sys/fs/bpf/wyvern"
+
+enum ofl_xdp_mode { OFL_XDP_MODE_NATIVE = 0, OFL_XDP_MODE_SKB };
+
+/* The compiled object on disk (build tree), for net_af_xdp's xdp_prog=. */
+const char *ofl_xdp_obj_path(void);
+
+/* Load the object (maps pinned/reused under pin_dir), attach program prog
+ * ("wyv_xdp" or "wyv_xdp_pass") on ifindex. 0 or -errno; err gets libbpf's
+ * reason. */
+int ofl_xdp_attach(unsigned ifindex, const char *pin_dir, const char *prog,
+		   enum ofl_xdp_mode mode, char *err, size_t errlen);
+int ofl_xdp_detach(unsigned ifindex, enum ofl_xdp_mode mode);
+
+struct ofl_xdp;
+/* Open the pinned maps. NULL + errno (ENOENT: nothing attached yet). */
+struct ofl_xdp *ofl_xdp_open(const char *pin_dir);
+void ofl_xdp_close(struct ofl_xdp *x);   /* accepts NULL */
+
+/* Flow (in_ifindex, dst, vlan) -> redirect to out_ifindex (added to the
+ * devmap of the program attached to in_ifindex: -ENOENT when none) or drop
+ * (out_ifindex 0, act OFL_XDP_DROP). Counters restart at 0. */
+int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
+		     uint16_t vlan, enum ofl_xdp_act act, uint32_t out_ifindex);
+int ofl_xdp_flow_del(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
+		     uint16_t vlan);   /* -ENOENT */
+int ofl_xdp_flow_get(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
+		     uint16_t vlan, struct ofl_xdp_val *out);
+/* Visit every flow; stop when cb returns non-zero. */
+int ofl_xdp_flow_foreach(struct ofl_xdp *x,
+			 int (*cb)(const struct ofl_xdp_key *k, const struct ofl_xdp_val *v,
+				   void *arg), void *arg);
+int ofl_xdp_portsec_set(struct ofl_xdp *x, uint32_t ifindex, const uint8_t mac[6],
+			const uint32_t *ips, unsigned n_ip);   /* -EINVAL n_ip > 4 */
+int ofl_xdp_portsec_del(struct ofl_xdp *x, uint32_t ifindex);
+/* Counters of one ingress ifindex summed over CPUs (zeros when none yet). */
+int ofl_xdp_port_counters(struct ofl_xdp *x, uint32_t ifindex, struct ofl_xdp_port_ctr *out);
+const char *ofl_xdp_ctr_name(unsigned c);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * pmd-offload/xdp/ofl_xdp_maps.h — map layouts shared by the XDP program
+ * (wyv_xdp.bpf.c) and user space (ofl_xdp.c).  Plain fixed-width types only.
+ */
+#ifndef WYV_OFL_XDP_MAPS_H
+#define WYV_OFL_XDP_MAPS_H
+
+#include <linux/types.h>
+
+/* wyv_l2_flows: an offloaded L2 flow. vlan: 0 untagged, else the VID | 0x1000. */
+struct ofl_xdp_key {
+	__u32 ifindex;       /* ingress */
+	__u8 dst[6];
+	__u16 vlan;
+};
+
+enum ofl_xdp_act { OFL_XDP_REDIRECT = 1, OFL_XDP_DROP = 2, OFL_XDP_TO_XSK = 3 };
+
+struct ofl_xdp_val {
+	__u32 action;        /* enum ofl_xdp_act */
+	__u32 out_ifindex;   /* REDIRECT: a key of wyv_tx_ports */
+	__u64 packets;       /* hit counter (atomic add in the program) */
+	__u64 bytes;
+};
+
+/* wyv_port_sec: key ingress ifindex. A frame whose source MAC differs, or an
+ * IPv4/ARP frame whose source address is not listed (when n_ip > 0), is
+ * dropped in XDP. */
+#define OFL_XDP_MAX_IP 4
+struct ofl_xdp_portsec {
+	__u8 mac[6];
+	__u16 n_ip;
+	__u32 ip[OFL_XDP_MAX_IP];   /* IPv4, network order */
+};
+
+/* wyv_stats: per-CPU array, one slot per counter below, per ingress ifindex
+ * folded into wyv_port_stats (per-CPU hash keyed by ifindex). */
+enum ofl_xdp_ctr {
+	OFL_XDP_C_RX = 0,
+	OFL_XDP_C_REDIRECT,
+	OFL_XDP_C_DROP_FLOW,
+	OFL_XDP_C_DROP_PORTSEC,
+	OFL_XDP_C_XSK,        /* handed to the AF_XDP socket */
+	OFL_XDP_C_PASS,       /* no socket on the queue: kernel stack */
+	OFL_XDP_C_REDIRECT_ERR,
+	OFL_XDP_C__MAX
+};
+struct ofl_xdp_port_ctr {
+	__u64 c[OFL_XDP_C__MAX];
+};
+
+#endif

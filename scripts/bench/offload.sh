@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Offload benchmark, XDP tier: two namespaces joined through veths, the host
+# ends forwarded by
+#   wyvern-xdp:    pmd-offload's XDP program (native mode, one L2 flow each way,
+#                  installed with build/pmd-offload/wyv-xdp; wyv_xdp_pass on the
+#                  namespace ends, which native redirect into a veth needs)
+#   linux-bridge:  a kernel bridge holding both host ends
+# Traffic (OFFLOAD_GEN):
+#   testpmd (default when dpdk-testpmd exists): txonly, 64-byte UDP frames to
+#     B's MAC, from a net_af_packet port on A's veth end (kept in the root
+#     namespace; so is B's end).  pps = frames B's veth end received / seconds
+#     (its rx_packets counter); cpu_ns_per_pkt = softirq CPU time (/proc/stat,
+#     where both XDP on veth and the bridge run) / received frames.
+#   iperf3: UDP, 64-byte payloads, unlimited rate (-b 0), namespace A -> B.
+#     pps = datagrams the receiver got / seconds; cpu_ns_per_pkt = the whole
+#     machine's busy CPU (sender and receiver included) / datagrams.
+# Not measured yet: the same through wyvernd's af_xdp PMD (the integration
+# step), and offload-partial (needs the PMD's mark path).
+# Environment: BUILD (default build), OFFLOAD_SECONDS (5), OFFLOAD_GEN.
+# Prints: BENCH workload=xdp-l2 system=<wyvern-xdp|linux-bridge> pps=.. cpu_ns_per_pkt=..
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${BUILD:-build}
+[[ $BUILD == /* ]] || BUILD="$ROOT/$BUILD"
+SECS=${OFFLOAD_SECONDS:-5}
+GEN=${OFFLOAD_GEN:-}
+if [[ -z $GEN ]]; then
+    if command -v dpdk-testpmd >/dev/null; then GEN=testpmd; else GEN=iperf3; fi
+fi
+XDP="$BUILD/pmd-offload/wyv-xdp"
+[[ -x $XDP ]] || { echo "offload.sh: $XDP not built" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "offload.sh: needs root" >&2; exit 1; }
+
+ID=$$
+NSA=wyboa$ID NSB=wybob$ID
+HA=wyba$ID PA=wybpa$ID HB=wybb$ID PB=wybpb$ID BR=wybbr$ID
+PIN=/sys/fs/bpf/wybo$ID
+MAC_A=02:00:00:88:00:0a MAC_B=02:00:00:88:00:0b
+PIDS=()
+
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    ip link del "$HA" 2>/dev/null || true
+    ip link del "$HB" 2>/dev/null || true
+    ip link del "$BR" 2>/dev/null || true
+    ip netns del "$NSA" 2>/dev/null || true
+    ip netns del "$NSB" 2>/dev/null || true
+    rm -rf "$PIN" "/var/run/dpdk/wybo$ID"
+}
+trap cleanup EXIT INT TERM
+
+setup() {
+    mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+    ip link add "$HA" type veth peer name "$PA"
+    ip link add "$HB" type veth peer name "$PB"
+    if [[ $GEN == testpmd ]]; then
+        ip link set "$PA" address $MAC_A; ip link set "$PB" address $MAC_B
+        ip link set "$PA" up; ip link set "$PB" up; ip link set "$HA" up; ip link set "$HB" up
+        return
+    fi
+    ip netns add "$NSA"; ip netns add "$NSB"
+    ip link set "$PA" netns "$NSA"; ip link set "$PB" netns "$NSB"
+    ip -n "$NSA" link set "$PA" address $MAC_A
+    ip -n "$NSB" link set "$PB" address $MAC_B
+    ip -n "$NSA" addr add 10.88.0.1/24 dev "$PA"
+    ip -n "$NSB" addr add 10.88.0.2/24 dev "$PB"
+    for n in "$NSA:$PA" "$NSB:$PB"; do
+        ip -n "${n%%:*}" link set "${n#*:}" up
+        ip -n "${n%%:*}" link set lo up
+        ip netns exec "${n%%:*}" ethtool -K "${n#*:}" tx off >/dev/null 2>&1 || true
+    done
+    ip -n "$NSA" neigh replace 10.88.0.2 lladdr $MAC_B dev "$PA" nud permanent
+    ip -n "$NSB" neigh replace 10.88.0.1 lladdr $MAC_A dev "$PB" nud permanent
+    ip link set "$HA" up; ip link set "$HB" up
+}
+
+busy_jiffies() {   # user+nice+system+irq+softirq+steal of all CPUs
+    awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat
+}
+
+softirq_jiffies() {
+    awk '/^cpu /{print $8}' /proc/stat
+}
+
+measure_testpmd() {   # $1 system name
+    local r0 r1 j0 j1 hz
+    local rxf=/sys/class/net/$PB/statistics/rx_packets
+    (printf 'start\n'; sleep $((SECS + 2)); printf 'stop\nquit\n') |
+        dpdk-testpmd --no-huge -m 512 --no-pci --file-prefix wybo$ID -l 0,1 \
+            --vdev "net_af_packet0,iface=$PA" -- -i --forward-mode=txonly \
+            --eth-peer=0,$MAC_B --txpkts=64 --total-num-mbufs=8192 >/dev/null 2>&1 &
+    PIDS+=($!)
+    sleep 2   # EAL start + warm-up
+    r0=$(cat "$rxf"); j0=$(softirq_jiffies)
+    sleep "$SECS"
+    r1=$(cat "$rxf"); j1=$(softirq_jiffies)
+    wait "${PIDS[-1]}" 2>/dev/null || true
+    hz=$(getconf CLK_TCK)
+    /usr/bin/python3 - "$1" "$((r1 - r0))" "$SECS" "$j0" "$j1" "$hz" <<'PY'
+import sys
+name, recv, secs, j0, j1, hz = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+ns = (j1 - j0) / hz * 1e9 / recv if recv else 0
+print("BENCH workload=xdp-l2 system=%s pps=%.0f cpu_ns_per_pkt=%.0f" % (name, recv / secs, ns))
+PY
+}
+
+measure() {   # $1 system name
+    if [[ $GEN == testpmd ]]; then measure_testpmd "$1"; return; fi
+    local out j0 j1 hz recv
+    ip netns exec "$NSB" iperf3 -s -1 -B 10.88.0.2 >/dev/null 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 50); do
+        ip netns exec "$NSB" ss -lun | grep -q 5201 && break
+        ip netns exec "$NSB" ss -ltn | grep -q 5201 && break
+        sleep 0.1
+    done
+    j0=$(busy_jiffies)
+    out=$(ip netns exec "$NSA" iperf3 -c 10.88.0.2 -u -b 0 -l 64 -t "$SECS" -J)
+    j1=$(busy_jiffies)
+    hz=$(getconf CLK_TCK)
+    recv=$(/usr/bin/python3 -c '
+import json,sys
+d=json.load(sys.stdin)["end"]["sum"]
+print(int(d["packets"])-int(d.get("lost_packets",0)))' <<<"$out")
+    /usr/bin/python3 - "$1" "$recv" "$SECS" "$j0" "$j1" "$hz" <<'PY'
+import sys
+name, recv, secs, j0, j1, hz = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+pps = recv / secs
+ns = (j1 - j0) / hz * 1e9 / recv if recv else 0
+print("BENCH workload=xdp-l2 system=%s pps=%.0f cpu_ns_per_pkt=%.0f" % (name, pps, ns))
+PY
+}
+
+setup
+# --- XDP tier
+"$XDP" -p "$PIN" attach "$HA"
+"$XDP" -p "$PIN" attach "$HB"
+inns() {   # run in namespace $1 unless the testpmd generator keeps ends in root
+    local ns=$1; shift
+    if [[ $GEN == testpmd ]]; then "$@"; else ip netns exec "$ns" "$@"; fi
+}
+inns "$NSA" "$XDP" attach "$PA" wyv_xdp_pass
+inns "$NSB" "$XDP" attach "$PB" wyv_xdp_pass
+"$XDP" -p "$PIN" flow-add "$HA" $MAC_B "$HB"
+"$XDP" -p "$PIN" flow-add "$HB" $MAC_A "$HA"
+[[ $GEN == testpmd ]] || ip netns exec "$NSA" ping -c 1 -W 2 10.88.0.2 >/dev/null
+measure wyvern-xdp
+"$XDP" -p "$PIN" stats "$HA" >&2
+"$XDP" detach "$HA"; "$XDP" detach "$HB"
+inns "$NSA" "$XDP" detach "$PA"
+inns "$NSB" "$XDP" detach "$PB"
+# --- Linux bridge
+ip link add "$BR" type bridge
+ip link set "$HA" master "$BR"; ip link set "$HB" master "$BR"; ip link set "$BR" up
+# the bridge learns B's MAC from one frame B sends (else it floods back to A)
+if [[ $GEN == testpmd ]]; then
+    /usr/bin/python3 -c "from scapy.all import sendp, Ether; sendp(Ether(src='$MAC_B', dst='$MAC_A'), iface='$PB', verbose=0)"
+else
+    ip netns exec "$NSA" ping -c 1 -W 2 10.88.0.2 >/dev/null
+fi
+measure linux-bridge
