@@ -18,13 +18,7 @@
 
 #include "flow_key.h"
 #include "actions.h"
-/* dp's overlay header: table_ovl.h, renamed tables_ovl.h when dp's public
- * headers moved to dp/include/ */
-#if __has_include("tables_ovl.h")
 #include "tables_ovl.h"
-#else
-#include "table_ovl.h"
-#endif
 
 /* Capability bits (what a port accepted in rte_flow_validate, or what a
  * backend states). */
