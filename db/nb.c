@@ -315,8 +315,8 @@ static int router_copy(struct nb *nb, const char *router_id, struct mdl_hdr **r,
 	return rc;
 }
 
-int nb_add_router_interface(struct nb *nb, const char *router_id, struct mdl_hdr *port,
-			    uint64_t *revision, char *err, size_t es)
+static int add_iface_once(struct nb *nb, const char *router_id, struct mdl_hdr *port,
+			  uint64_t *revision, char *err, size_t es)
 {
 	struct mdl_router_if *ifs;
 	struct mdl_router *r;
@@ -356,12 +356,24 @@ int nb_add_router_interface(struct nb *nb, const char *router_id, struct mdl_hdr
 	ops[1] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = rh, .expected_mod_revision = mod };
 	rc = nb_apply(nb, ops, 2, revision, err, es);
 	mdl_obj_free(rh);
-	return rc == -EAGAIN && !(err && err[0]) ?
-	       nb_errf(err, es, rc, "router %s changed meanwhile", router_id) : rc;
+	return rc;
 }
 
-int nb_remove_router_interface(struct nb *nb, const char *router_id, const char *port_id,
-			       uint64_t *revision, char *err, size_t es)
+/* The router is updated on the revision it was read at; a concurrent
+ * router change (-EAGAIN) re-reads it and tries again. */
+int nb_add_router_interface(struct nb *nb, const char *router_id, struct mdl_hdr *port,
+			    uint64_t *revision, char *err, size_t es)
+{
+	int rc = -EAGAIN, attempt;
+
+	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
+		rc = add_iface_once(nb, router_id, port, revision, err, es);
+	return rc == -EAGAIN && !(err && err[0]) ?
+	       nb_errf(err, es, rc, "router %s keeps changing; try again", router_id) : rc;
+}
+
+static int remove_iface_once(struct nb *nb, const char *router_id, const char *port_id,
+			     uint64_t *revision, char *err, size_t es)
 {
 	struct mdl_router *r;
 	struct nb_op ops[2];
@@ -392,5 +404,15 @@ int nb_remove_router_interface(struct nb *nb, const char *router_id, const char 
 	strcpy(ops[1].id, port_id);
 	rc = nb_apply(nb, ops, 2, revision, err, es);
 	mdl_obj_free(rh);
+	return rc;
+}
+
+int nb_remove_router_interface(struct nb *nb, const char *router_id, const char *port_id,
+			       uint64_t *revision, char *err, size_t es)
+{
+	int rc = -EAGAIN, attempt;
+
+	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
+		rc = remove_iface_once(nb, router_id, port_id, revision, err, es);
 	return rc;
 }
