@@ -115,6 +115,67 @@ static void t_race_claims(void)
 	CU_ASSERT_EQUAL(t_check_consistent(db), 0);
 }
 
+/* ---- overlapping subnets and segmentation ids, in parallel ---- */
+
+struct racer2 {
+	pthread_t th;
+	int idx;
+	const char *net;
+	pthread_barrier_t *bar;
+	int rc_sub, rc_net;
+	char err[MDL_ERR_SIZE];
+};
+
+static void *race_subnets(void *arg)
+{
+	struct racer2 *r = arg;
+	char err[MDL_ERR_SIZE];
+	/* all overlap 10.81.0.0/24: /16 .. /24 */
+	struct mdl_hdr *s = t_obj(MDL_SUBNET, "{\"network_id\":\"%s\",\"ip_version\":4,"
+				  "\"cidr\":\"10.81.0.0/%d\"}", r->net, 16 + r->idx % 9);
+	struct mdl_hdr *n = t_obj(MDL_NETWORK, "{\"provider:network_type\":\"vxlan\","
+				  "\"provider:segmentation_id\":4242}");
+
+	pthread_barrier_wait(r->bar);
+	r->rc_sub = r->idx % 2 ? nb_h_create(shared, s, NULL, r->err, sizeof(r->err))
+			       : nb_create(db, s, NULL, r->err, sizeof(r->err));
+	r->rc_net = r->idx % 2 ? nb_h_create(shared, n, NULL, err, sizeof(err))
+			       : nb_create(db, n, NULL, err, sizeof(err));
+	mdl_obj_free(s);
+	mdl_obj_free(n);
+	return NULL;
+}
+
+static void t_race_cidr_segid(void)
+{
+	static struct racer2 r[N_THREADS];
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE];
+	pthread_barrier_t bar;
+	int i, sub_wins = 0, net_wins = 0, bad = 0;
+
+	mk_net_subnet(net, sub, "10.82.0.0/24");
+	pthread_barrier_init(&bar, NULL, N_THREADS);
+	for (i = 0; i < N_THREADS; i++) {
+		r[i] = (struct racer2){ .idx = i, .net = net, .bar = &bar };
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&r[i].th, NULL, race_subnets, &r[i]), 0);
+	}
+	for (i = 0; i < N_THREADS; i++)
+		pthread_join(r[i].th, NULL);
+	pthread_barrier_destroy(&bar);
+	for (i = 0; i < N_THREADS; i++) {
+		sub_wins += r[i].rc_sub == 0;
+		net_wins += r[i].rc_net == 0;
+		bad += (r[i].rc_sub && r[i].rc_sub != -EADDRINUSE) ||
+		       (r[i].rc_net && r[i].rc_net != -EADDRINUSE);
+		if (r[i].rc_sub == -EADDRINUSE)
+			CU_ASSERT_PTR_NOT_NULL(strstr(r[i].err, "overlaps subnet"));
+	}
+	CU_ASSERT_EQUAL(sub_wins, 1);
+	CU_ASSERT_EQUAL(net_wins, 1);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(t_check_consistent(db), 0);
+}
+
 /* ---- deletes of referenced objects racing with referencing creates ---- */
 
 struct pair_race {
@@ -447,6 +508,8 @@ static int add_suite(const char *name, int (*init)(void), int (*fini)(void), boo
 	if (!s ||
 	    !CU_add_test(s, "20 threads, colliding MACs/IPs: one winner each",
 			 t_race_claims) ||
+	    !CU_add_test(s, "20 threads, overlapping CIDRs / same VNI: one winner",
+			 t_race_cidr_segid) ||
 	    !CU_add_test(s, "delete referenced vs create referencing: never both",
 			 t_delete_races) ||
 	    !CU_add_test(s, "router interface: port + router in one txn",
