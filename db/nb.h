@@ -63,7 +63,9 @@ struct nb *nb_open(struct db *db, unsigned flags);
 void nb_close(struct nb *nb);
 struct db *nb_db(struct nb *nb);
 /* Waits until the index has applied every event up to `revision`
- * (0 = the db's current revision).  0, -ETIMEDOUT, -EINVAL (no index). */
+ * (0 = the db's current revision; pass a revision that wrote under
+ * /wyvern/v1/, e.g. one returned by a write, or it waits for the next
+ * event).  0, -ETIMEDOUT, -EINVAL (no index). */
 int nb_index_wait(struct nb *nb, uint64_t revision, int timeout_ms);
 
 /* "/wyvern/v1/<type>/<id>" into buf; returns snprintf's value or -EINVAL. */

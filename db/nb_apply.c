@@ -544,49 +544,6 @@ static struct cidrset *set_get(struct build *b, const char *net, int *rc)
 	return *rc ? NULL : ns;
 }
 
-/* Removes the line of subnet id from the set. */
-static void set_remove(struct cidrset *s, const char *id)
-{
-	char *p = s->val, *nl;
-
-	while (*p) {
-		nl = strchr(p, '\n');
-		nl = nl ? nl + 1 : p + strlen(p);
-		if (!strncmp(p, id, strlen(id)) && p[strlen(id)] == ' ') {
-			memmove(p, nl, strlen(nl) + 1);
-			continue;
-		}
-		p = nl;
-	}
-}
-
-static int set_add(struct build *b, struct cidrset *s, const struct mdl_subnet *sn)
-{
-	struct mdl_prefix me, other;
-	char id[MDL_ID_SIZE], cidr[MDL_CIDR_SIZE], *nv;
-	const char *p = s->val;
-	size_t len;
-
-	if (mdl_prefix_parse(sn->cidr, &me))
-		return nb_errf(b->err, b->es, -EINVAL, "cidr: '%s' is not a valid CIDR", sn->cidr);
-	while (*p) {
-		if (sscanf(p, "%36s %63s", id, cidr) == 2 && !mdl_prefix_parse(cidr, &other) &&
-		    me.addr.family == other.addr.family && mdl_prefix_overlap(&me, &other))
-			return nb_errf(b->err, b->es, -EADDRINUSE,
-				       "cidr: %s overlaps subnet %s (%s) in network %s",
-				       sn->cidr, cidr, id, sn->network_id);
-		p = strchr(p, '\n');
-		p = p ? p + 1 : "";
-	}
-	len = strlen(s->val);
-	nv = realloc(s->val, len + MDL_ID_SIZE + MDL_CIDR_SIZE + 2);
-	if (!nv)
-		return -ENOMEM;
-	s->val = nv;
-	snprintf(nv + len, MDL_ID_SIZE + MDL_CIDR_SIZE + 2, "%s %s\n", sn->hdr.id, sn->cidr);
-	return 0;
-}
-
 /* CIDR sets of the networks whose subnets change: read, check, compare. */
 static int step_cidrs(struct build *b)
 {
@@ -609,13 +566,13 @@ static int step_cidrs(struct build *b)
 		if (o) {
 			if (!(s = set_get(b, o->network_id, &rc)))
 				return rc;
-			set_remove(s, o->hdr.id);
+			nb_cidrs_remove(s->val, o->hdr.id);
 		}
 		if (nw) {
 			if (!(s = set_get(b, nw->network_id, &rc)))
 				return rc;
-			set_remove(s, nw->hdr.id);
-			if ((rc = set_add(b, s, nw)))
+			nb_cidrs_remove(s->val, nw->hdr.id);
+			if ((rc = nb_cidrs_add(&s->val, nw, b->err, b->es)))
 				return rc;
 		}
 	}

@@ -256,3 +256,47 @@ bool nb_filter_match(const struct mdl_hdr *o, const struct nb_filter *f)
 			 (!mdl_ip_parse(p->fixed_ips[i].ip_address, &b) && !mdl_ip_cmp(&a, &b)));
 	return ip_ok;
 }
+
+/* CIDR set text: one "<subnet id> <cidr>\n" line per subnet of a network.
+ * Removes the line of subnet id. */
+void nb_cidrs_remove(char *set, const char *id)
+{
+	char *p = set, *nl;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		nl = nl ? nl + 1 : p + strlen(p);
+		if (!strncmp(p, id, strlen(id)) && p[strlen(id)] == ' ') {
+			memmove(p, nl, strlen(nl) + 1);
+			continue;
+		}
+		p = nl;
+	}
+}
+
+int nb_cidrs_add(char **set, const struct mdl_subnet *sn, char *err, size_t es)
+{
+	struct mdl_prefix me, other;
+	char id[MDL_ID_SIZE], cidr[MDL_CIDR_SIZE], *nv;
+	const char *p = *set;
+	size_t len;
+
+	if (mdl_prefix_parse(sn->cidr, &me))
+		return nb_errf(err, es, -EINVAL, "cidr: '%s' is not a valid CIDR", sn->cidr);
+	while (*p) {
+		if (sscanf(p, "%36s %63s", id, cidr) == 2 && !mdl_prefix_parse(cidr, &other) &&
+		    me.addr.family == other.addr.family && mdl_prefix_overlap(&me, &other))
+			return nb_errf(err, es, -EADDRINUSE,
+				       "cidr: %s overlaps subnet %s (%s) in network %s",
+				       sn->cidr, cidr, id, sn->network_id);
+		p = strchr(p, '\n');
+		p = p ? p + 1 : "";
+	}
+	len = strlen(*set);
+	nv = realloc(*set, len + MDL_ID_SIZE + MDL_CIDR_SIZE + 2);
+	if (!nv)
+		return -ENOMEM;
+	*set = nv;
+	snprintf(nv + len, MDL_ID_SIZE + MDL_CIDR_SIZE + 2, "%s %s\n", sn->hdr.id, sn->cidr);
+	return 0;
+}

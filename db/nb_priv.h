@@ -79,6 +79,10 @@ void nb_ref_key(const char *id, enum mdl_type rtype, const char *rid, char *buf,
 		size_t size);
 /* "/wyvern/v1/_uniq/cidrs/<network>" */
 void nb_cidrs_key(const char *network_id, char *buf, size_t size);
+/* The CIDR set value: removes subnet id's line; checks sn's cidr against
+ * every line (-EADDRINUSE "overlaps", -EINVAL) and appends it. */
+void nb_cidrs_remove(char *set, const char *id);
+int nb_cidrs_add(char **set, const struct mdl_subnet *sn, char *err, size_t es);
 /* "port/<id>" as stored in a claim key. */
 void nb_owner(const struct mdl_hdr *o, char *buf, size_t size);
 /* Message for a claim held by `owner` (value of the claim key). */
