@@ -74,6 +74,15 @@ void nb_close(struct nb *nb)
 	free(nb);
 }
 
+void nb_get_stats(struct nb *nb, struct nb_stats *out)
+{
+	out->ops = nb->n_ops;
+	out->txns = nb->n_txns;
+	out->retries = nb->n_retries;
+	out->unknown = nb->n_unknown;
+	out->resolved = nb->n_resolved;
+}
+
 struct db *nb_db(struct nb *nb)
 {
 	return nb ? nb->db : NULL;

@@ -68,6 +68,16 @@ struct db *nb_db(struct nb *nb);
  * event).  0, -ETIMEDOUT, -EINVAL (no index). */
 int nb_index_wait(struct nb *nb, uint64_t revision, int timeout_ms);
 
+/* Counters of a handle (monotonic, any thread). */
+struct nb_stats {
+	uint64_t ops;           /* nb_apply calls */
+	uint64_t txns;          /* db transactions sent */
+	uint64_t retries;       /* failed compares that led to another attempt */
+	uint64_t unknown;       /* db errors after sending (outcome unknown) */
+	uint64_t resolved;      /* failures/unknowns found applied by re-reading */
+};
+void nb_get_stats(struct nb *nb, struct nb_stats *out);
+
 /* "/wyvern/v1/<type>/<id>" into buf; returns snprintf's value or -EINVAL. */
 int nb_key(enum mdl_type type, const char *id, char *buf, size_t size);
 

@@ -701,7 +701,9 @@ static int attempts(struct build *b, uint64_t *revision)
 
 	for (attempt = 0; attempt < NB_ATTEMPTS; attempt++) {
 		b->fresh = attempt > 0;
-		if ((rc = build(b)))
+		if ((rc = build(b)) > 0)
+			b->nb->n_resolved++;    /* a late commit of an earlier attempt */
+		if (rc)
 			return rc > 0 ? 0 : rc;         /* 1: found done */
 		for (i = 0; i < b->n; i++) {
 			struct work *w = &b->w[i];
@@ -712,6 +714,7 @@ static int attempts(struct build *b, uint64_t *revision)
 			}
 		}
 		rc = db_txn(b->nb->db, b->t.cmps, b->t.n_cmps, b->t.ops, b->t.n_ops, &ok, &rev);
+		b->nb->n_txns++;
 		if (!rc && ok) {
 			if (revision)
 				*revision = rev;
@@ -720,6 +723,8 @@ static int attempts(struct build *b, uint64_t *revision)
 		if (rc == -EINVAL)
 			return rc;
 		unknown = rc ? unknown + 1 : 0;
+		if (rc)
+			b->nb->n_unknown++;
 		rev = 0;
 		do {            /* the outcome of an unknown write: re-read */
 			v = verify(b, &rev);
@@ -727,6 +732,7 @@ static int attempts(struct build *b, uint64_t *revision)
 				usleep(100000);
 		} while (v < 0 && ++unknown < NB_UNKNOWN_MAX);
 		if (v == 1) {
+			b->nb->n_resolved++;
 			if (revision && !rev)
 				db_revision(b->nb->db, &rev);
 			if (revision)
@@ -737,6 +743,8 @@ static int attempts(struct build *b, uint64_t *revision)
 			return rc ? rc : v;
 		if (rc)
 			usleep(20000 * unknown);
+		else
+			b->nb->n_retries++;
 	}
 	return nb_errf(b->err, b->es, -EAGAIN, "too much contention, try again");
 }
@@ -752,6 +760,7 @@ int nb_apply(struct nb *nb, struct nb_op *ops, size_t n, uint64_t *revision,
 		err[0] = '\0';
 	if (!nb || (!ops && n) || !n)
 		return nb_errf(err, es, -EINVAL, "invalid arguments");
+	nb->n_ops++;
 	b.w = calloc(n, sizeof(*b.w));
 	if (!b.w)
 		return -ENOMEM;

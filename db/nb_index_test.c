@@ -233,13 +233,46 @@ static int find_leader(void)
 }
 
 #define KILL_N 1000
+#define KILL_WRITERS 4
+
+struct kill_ctx {
+	struct nb *h;
+	const char *net;
+	_Atomic int next, done;
+	char acked[KILL_N][MDL_ID_SIZE];
+	_Atomic int n_ok;
+};
+
+/* Writers take the next index until KILL_N; acked ids are recorded. */
+static void *kill_writer(void *arg)
+{
+	struct kill_ctx *c = arg;
+	char err[MDL_ERR_SIZE];
+	int i;
+
+	while ((i = atomic_fetch_add(&c->next, 1)) < KILL_N) {
+		struct mdl_hdr *o = t_obj(MDL_PORT, "{\"network_id\":\"%s\",\"mac_address\":"
+					  "\"fa:16:3e:a0:%02x:%02x\"}", c->net, i / 256, i % 256);
+		int rc = nb_h_create(c->h, o, NULL, err, sizeof(err));
+
+		if (rc)
+			printf("\n create %d: %d %s", i, rc, err);
+		else
+			strcpy(c->acked[atomic_fetch_add(&c->n_ok, 1)], o->id);
+		c->done++;
+		mdl_obj_free(o);
+	}
+	return NULL;
+}
 
 static void t_leader_kill(void)
 {
-	static char acked[KILL_N][MDL_ID_SIZE];
-	int leader = find_leader(), i, n_ok = 0, found = 0;
+	static struct kill_ctx c;
+	pthread_t th[KILL_WRITERS];
+	int leader = find_leader(), i, n_ok, found = 0;
 	char url[512], err[MDL_ERR_SIZE], net[MDL_ID_SIZE];
 	struct mdl_hdr *o, **objs;
+	struct nb_stats st;
 	struct db *db;
 	struct nb *h;
 	size_t n, k;
@@ -258,30 +291,32 @@ static void t_leader_kill(void)
 	CU_ASSERT_EQUAL_FATAL(nb_h_create(h, o, NULL, err, sizeof(err)), 0);
 	strcpy(net, o->id);
 	mdl_obj_free(o);
-	for (i = 0; i < KILL_N; i++) {
-		int rc;
-
-		if (i == KILL_N / 3) {  /* the leader dies mid-stream */
-			kill(cluster.m[leader].pid, SIGKILL);
-			waitpid(cluster.m[leader].pid, NULL, 0);
-			cluster.m[leader].pid = 0;
-		}
-		o = t_obj(MDL_PORT, "{\"network_id\":\"%s\",\"mac_address\":"
-			  "\"fa:16:3e:a0:%02x:%02x\"}", net, i / 256, i % 256);
-		rc = nb_h_create(h, o, NULL, err, sizeof(err));
-		if (rc)
-			printf("\n create %d: %d %s", i, rc, err);
-		else
-			strcpy(acked[n_ok++], o->id);
-		mdl_obj_free(o);
-	}
+	memset(&c, 0, sizeof(c));
+	c.h = h;
+	c.net = net;
+	for (i = 0; i < KILL_WRITERS; i++)
+		pthread_create(&th[i], NULL, kill_writer, &c);
+	while (c.done < KILL_N / 3)
+		usleep(1000);
+	/* the leader dies with requests in flight */
+	kill(cluster.m[leader].pid, SIGKILL);
+	waitpid(cluster.m[leader].pid, NULL, 0);
+	cluster.m[leader].pid = 0;
+	for (i = 0; i < KILL_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	n_ok = c.n_ok;
 	CU_ASSERT_EQUAL(n_ok, KILL_N);          /* no false errors */
+	nb_get_stats(h, &st);
+	printf("\n ops %llu txns %llu retries %llu unknown %llu resolved-by-reread %llu ",
+	       (unsigned long long)st.ops, (unsigned long long)st.txns,
+	       (unsigned long long)st.retries, (unsigned long long)st.unknown,
+	       (unsigned long long)st.resolved);
 	CU_ASSERT_EQUAL_FATAL(nb_list(db, MDL_PORT, &objs, &n), 0);
 	for (k = 0; k < n; k++) {
 		if (strcmp(mdl_hdr_to_port(objs[k])->network_id, net))
 			continue;
 		found++;
-		for (i = 0; i < n_ok && strcmp(acked[i], objs[k]->id); i++)
+		for (i = 0; i < n_ok && strcmp(c.acked[i], objs[k]->id); i++)
 			;
 		CU_ASSERT_TRUE(i < n_ok);       /* nothing unacknowledged */
 	}

@@ -7,6 +7,7 @@
 #include "nb.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #define NB_PREFIX "/wyvern/v1/"
@@ -21,6 +22,7 @@ struct nb {
 	unsigned flags;
 	pthread_mutex_t mu;             /* dp_key block */
 	uint32_t next_key, end_key;     /* reserved [next_key, end_key) */
+	_Atomic uint64_t n_ops, n_txns, n_retries, n_unknown, n_resolved;
 };
 
 /* Initialises a stack handle without index or block (the db-level API). */

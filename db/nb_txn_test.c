@@ -348,6 +348,7 @@ static void t_unknown_outcome(void)
 	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], err[MDL_ERR_SIZE];
 	struct t_wrap *w = t_wrap_open(db);
 	struct mdl_hdr *p, *got, **objs;
+	struct nb_stats st;
 	struct nb *h;
 	uint64_t mod;
 	size_t k, n;
@@ -410,6 +411,10 @@ static void t_unknown_outcome(void)
 	CU_ASSERT_EQUAL(nb_h_delete(h, MDL_ROUTER, p->id, 0, err, sizeof(err)), 0);
 	mdl_obj_free(got);
 	mdl_obj_free(p);
+	nb_get_stats(h, &st);
+	/* commit+timeout and replay: 3 ops each + the batch; lost: 3 unknowns */
+	CU_ASSERT_EQUAL(st.resolved, 7);
+	CU_ASSERT_EQUAL(st.unknown, 6);
 	CU_ASSERT_EQUAL(nb_delete(db, MDL_SUBNET, sub, 0, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(nb_delete(db, MDL_NETWORK, net, 0, err, sizeof(err)), 0);
 	nb_close(h);
