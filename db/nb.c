@@ -1,4 +1,5 @@
-/* wyvern northbound (see nb.h): the handle (index + dp_key block), reads,
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb.c — northbound (see nb.h): the handle (index + dp_key block), reads,
  * the single-object operations and router interfaces as nb_apply batches,
  * and the original db-level API as wrappers over a plain stack handle. */
 #include "nb_priv.h"

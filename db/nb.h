@@ -1,4 +1,5 @@
-/* wyvern northbound: model objects stored in a db, one db transaction per
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb.h — northbound: model objects stored in a db, one db transaction per
  * operation.
  *
  * Key layout (db/DESIGN.md has the full table):
@@ -39,8 +40,8 @@
  * may be shared by any number of threads (index under a rwlock, dp_key
  * block under a mutex) except nb_close().
  */
-#ifndef WYVERN_NB_H
-#define WYVERN_NB_H
+#ifndef WYV_DB_NB_H
+#define WYV_DB_NB_H
 
 #include "db.h"
 #include "mdl.h"

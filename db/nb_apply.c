@@ -1,4 +1,5 @@
-/* wyvern northbound: nb_apply — a batch of creates/updates/deletes as one
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_apply.c — northbound: nb_apply — a batch of creates/updates/deletes as one
  * db transaction (see nb.h for the compares, db/DESIGN.md for the keys).
  *
  * One attempt = build (read the old objects, the CIDR sets and the refs of
@@ -452,7 +453,7 @@ static int step_refs(struct build *b)
 static int rank(const char *type)
 {
 	static const char *const order[] = { "subnet", "port", "router", "floating_ip",
-					     "security_group" };
+					     "security_group_rule", "security_group" };
 	size_t i;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)

@@ -1,4 +1,5 @@
-/* wyvern northbound: what an object claims (uniqueness keys) and whom it
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_claims.c — northbound: what an object claims (uniqueness keys) and whom it
  * refers to (back-reference keys).  Pure functions of the object; nb.c turns
  * them into compares and ops.  Addresses are canonicalised (lower-case MAC,
  * inet_ntop text) so "10.0.0.5" and a differently spelt equal address claim
@@ -176,6 +177,16 @@ int nb_obj_refs(const struct mdl_hdr *o, struct nb_ref **out, size_t *n)
 			rc = push_ref(out, n, o, MDL_PORT, f->port_id, false);
 		if (!rc)
 			rc = push_ref(out, n, o, MDL_ROUTER, f->router_id, false);
+		break;
+	}
+	case MDL_SECURITY_GROUP_RULE: {
+		const struct mdl_security_group_rule *sr =
+			(const struct mdl_security_group_rule *)o;
+
+		rc = push_ref(out, n, o, MDL_SECURITY_GROUP, sr->security_group_id, false);
+		if (!rc)
+			rc = push_ref(out, n, o, MDL_SECURITY_GROUP, sr->rule.remote_group_id,
+				      false);
 		break;
 	}
 	case MDL_SECURITY_GROUP: {

@@ -1,4 +1,5 @@
-/* wyvern northbound index: every object under /wyvern/v1/<type>/<id> in
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_index.c — northbound index: every object under /wyvern/v1/<type>/<id> in
  * memory (its JSON and mod_revision), loaded by one scan and then kept
  * current by a db_watch from the scan's revision + 1.
  *

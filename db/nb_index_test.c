@@ -1,4 +1,5 @@
-/* wyvern northbound index and dp_key block tests, against RocksDB (temp
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_index_test.c — northbound index and dp_key block tests, against RocksDB (temp
  * dir) and a real etcd on loopback: an indexed handle follows writes made
  * through another handle (watch), its filtered finds equal a filtered scan,
  * validation does not trust a lagging index, and dp_key blocks give unique

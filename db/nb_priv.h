@@ -1,8 +1,9 @@
-/* wyvern northbound, internal: the handle, the transaction builder
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_priv.h — northbound, internal: the handle, the transaction builder
  * (nb_txn.c), claims/references of an object (nb_claims.c) and the
  * in-memory index (nb_index.c).  Not installed; db/ only. */
-#ifndef WYVERN_NB_PRIV_H
-#define WYVERN_NB_PRIV_H
+#ifndef WYV_DB_NB_PRIV_H
+#define WYV_DB_NB_PRIV_H
 
 #include "nb.h"
 

@@ -1,10 +1,11 @@
-/* wyvern northbound tests: helpers shared by nb_txn_test.c and
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_test_util.h — northbound tests: helpers shared by nb_txn_test.c and
  * nb_index_test.c — object decoding, a whole-store consistency check
  * (claims <-> objects, back-references <-> references, CIDR sets), and a
  * wrapping db provider that injects unknown outcomes around a real driver.
  * Test-only; header-only (static functions). */
-#ifndef WYVERN_NB_TEST_UTIL_H
-#define WYVERN_NB_TEST_UTIL_H
+#ifndef WYV_DB_NB_TEST_UTIL_H
+#define WYV_DB_NB_TEST_UTIL_H
 
 #include "nb_priv.h"
 #include "db_provider.h"

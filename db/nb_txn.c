@@ -1,4 +1,5 @@
-/* wyvern northbound: a growing list of compares and ops for one db_txn.
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_txn.c — northbound: a growing list of compares and ops for one db_txn.
  * Keys and values are copied into the builder, so callers may build them in
  * stack buffers. */
 #include "nb_priv.h"

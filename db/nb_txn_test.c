@@ -1,4 +1,5 @@
-/* wyvern northbound transaction tests, against RocksDB (temp dir) and a
+/* SPDX-License-Identifier: BSD-3-Clause
+ * db/nb_txn_test.c — northbound transaction tests, against RocksDB (temp dir) and a
  * real etcd started on loopback: 20 threads racing for the same MACs and
  * IPs (exactly one winner each, nothing half-written), deletes of
  * referenced objects racing with creates that reference them (never both),
@@ -339,6 +340,44 @@ static void t_router_interface(void)
 	CU_ASSERT_EQUAL(t_check_consistent(db), 0);
 }
 
+/* ---- security-group rules as objects: held groups, cascade as a batch ---- */
+
+static void t_sg_rules(void)
+{
+	char err[MDL_ERR_SIZE], want[256];
+	struct mdl_hdr *g = t_obj(MDL_SECURITY_GROUP, "{\"name\":\"g\"}");
+	struct mdl_hdr *g2 = t_obj(MDL_SECURITY_GROUP, "{\"name\":\"g2\"}");
+	struct mdl_hdr *r;
+	struct nb_op ops[2];
+
+	CU_ASSERT_EQUAL_FATAL(nb_h_create(shared, g, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(nb_h_create(shared, g2, NULL, err, sizeof(err)), 0);
+	r = t_obj(MDL_SECURITY_GROUP_RULE, "{\"security_group_id\":\"%s\",\"direction\":"
+		  "\"ingress\",\"ethertype\":\"IPv4\",\"remote_group_id\":\"%s\"}",
+		  g->id, g2->id);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL_FATAL(nb_h_create(shared, r, NULL, err, sizeof(err)), 0);
+	/* both groups are held by the rule */
+	CU_ASSERT_EQUAL(nb_h_delete(shared, MDL_SECURITY_GROUP, g2->id, 0, err, sizeof(err)),
+			-EBUSY);
+	snprintf(want, sizeof(want), "security_group %s is in use by security_group_rule %s",
+		 g2->id, r->id);
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_EQUAL(nb_h_delete(shared, MDL_SECURITY_GROUP, g->id, 0, err, sizeof(err)),
+			-EBUSY);
+	/* Neutron deletes a group's rules with it: one batch */
+	ops[0] = (struct nb_op){ .kind = NB_OP_DELETE, .type = MDL_SECURITY_GROUP_RULE };
+	strcpy(ops[0].id, r->id);
+	ops[1] = (struct nb_op){ .kind = NB_OP_DELETE, .type = MDL_SECURITY_GROUP };
+	strcpy(ops[1].id, g->id);
+	CU_ASSERT_EQUAL(nb_apply(shared, ops, 2, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_h_delete(shared, MDL_SECURITY_GROUP, g2->id, 0, err, sizeof(err)), 0);
+	mdl_obj_free(g);
+	mdl_obj_free(g2);
+	mdl_obj_free(r);
+	CU_ASSERT_EQUAL(t_check_consistent(db), 0);
+}
+
 /* ---- unknown outcomes ---- */
 
 static void t_unknown_outcome(void)
@@ -519,6 +558,8 @@ static int add_suite(const char *name, int (*init)(void), int (*fini)(void), boo
 			 t_delete_races) ||
 	    !CU_add_test(s, "router interface: port + router in one txn",
 			 t_router_interface) ||
+	    !CU_add_test(s, "security-group rules hold their groups; cascade batch",
+			 t_sg_rules) ||
 	    !CU_add_test(s, "unknown outcomes resolved by re-reading", t_unknown_outcome) ||
 	    (bench && !CU_add_test(s, "create cost", t_create_cost)))
 		return -1;
