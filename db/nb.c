@@ -1,22 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * db/nb.c — northbound adapter (see nb.h): validation through a db-backed
- * lookup, then one transaction per write.  Reference checks on delete scan
- * the referencing types, like the cross-object validation does. */
-#include "nb.h"
+ * db/nb.c — northbound (see nb.h): the handle (index + dp_key block), reads,
+ * the single-object operations and router interfaces as nb_apply batches,
+ * and the original db-level API as wrappers over a plain stack handle. */
+#include "nb_priv.h"
 #include "mdl_addr.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NB_DP_NS "dp_key"
-
-static int errf(char *err, size_t es, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int errf(char *err, size_t es, int rc, const char *fmt, ...)
+int nb_errf(char *err, size_t es, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,18 +30,136 @@ int nb_key(enum mdl_type type, const char *id, char *buf, size_t size)
 
 	if (!t || !id)
 		return -EINVAL;
-	return snprintf(buf, size, "/wyvern/v1/%s/%s", t, id);
+	return snprintf(buf, size, NB_PREFIX "%s/%s", t, id);
 }
 
-static struct mdl_hdr *decode_kv(enum mdl_type type, const struct db_kv *kv)
+/* ---- handle ---- */
+
+void nb_init_plain(struct nb *nb, struct db *db)
 {
-	return mdl_obj_from_string(type, kv->value, NULL, 0);
+	memset(nb, 0, sizeof(*nb));
+	nb->db = db;
+	pthread_mutex_init(&nb->mu, NULL);
 }
+
+struct nb *nb_open(struct db *db, unsigned flags)
+{
+	struct nb *nb;
+
+	if (!db || (flags & ~(unsigned)(NB_F_INDEX | NB_F_DP_BLOCK))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	nb = malloc(sizeof(*nb));
+	if (!nb)
+		return NULL;
+	nb_init_plain(nb, db);
+	nb->flags = flags;
+	if ((flags & NB_F_INDEX) && !(nb->idx = nbi_open(db))) {
+		int e = errno;
+
+		pthread_mutex_destroy(&nb->mu);
+		free(nb);
+		errno = e;
+		return NULL;
+	}
+	return nb;
+}
+
+void nb_close(struct nb *nb)
+{
+	if (!nb)
+		return;
+	nbi_close(nb->idx);
+	pthread_mutex_destroy(&nb->mu);
+	free(nb);
+}
+
+void nb_get_stats(struct nb *nb, struct nb_stats *out)
+{
+	out->ops = nb->n_ops;
+	out->txns = nb->n_txns;
+	out->retries = nb->n_retries;
+	out->unknown = nb->n_unknown;
+	out->resolved = nb->n_resolved;
+}
+
+struct db *nb_db(struct nb *nb)
+{
+	return nb ? nb->db : NULL;
+}
+
+int nb_index_wait(struct nb *nb, uint64_t revision, int timeout_ms)
+{
+	int rc;
+
+	if (!nb || !nb->idx)
+		return -EINVAL;
+	if (!revision && (rc = db_revision(nb->db, &revision)))
+		return rc;
+	return nbi_wait(nb->idx, revision, timeout_ms);
+}
+
+/* Reserves NB_DP_KEY_BLOCK keys with one CAS on the shared counter.  An
+ * unknown outcome is not resolved: the block may be lost (keys are never
+ * reused, so losing some is safe) and a fresh one is reserved. */
+static int reserve_block(struct nb *nb)
+{
+	char ckey[128], val[32];
+	int attempt, rc;
+
+	db_alloc_counter_key(NB_DP_NS, ckey, sizeof(ckey));
+	for (attempt = 0; attempt < 1000; attempt++) {
+		uint64_t cur = 0, seen = 0, rev;
+		struct db_cmp cmp;
+		struct db_op op;
+		struct db_kv kv;
+		bool ok;
+
+		rc = db_get(nb->db, ckey, &kv);
+		if (rc && rc != -ENOENT)
+			return rc;
+		if (!rc) {
+			cur = strtoull(kv.value, NULL, 10);
+			seen = kv.mod_revision;
+			db_kv_clear(&kv);
+		}
+		if (cur + NB_DP_KEY_BLOCK > UINT32_MAX)
+			return -ENOSPC;
+		snprintf(val, sizeof(val), "%" PRIu64, cur + NB_DP_KEY_BLOCK);
+		cmp = (struct db_cmp){ ckey, DB_CMP_EQUAL, seen };
+		op = (struct db_op){ DB_OP_PUT, ckey, val, strlen(val) };
+		rc = db_txn(nb->db, &cmp, 1, &op, 1, &ok, &rev);
+		if (rc == -EINVAL)
+			return rc;
+		if (!rc && ok) {
+			nb->next_key = (uint32_t)cur + 1;
+			nb->end_key = (uint32_t)(cur + NB_DP_KEY_BLOCK + 1);
+			return 0;
+		}
+	}
+	return -EAGAIN;
+}
+
+int nb_block_key(struct nb *nb, uint32_t *key)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&nb->mu);
+	if (nb->next_key == nb->end_key)
+		rc = reserve_block(nb);
+	if (!rc)
+		*key = nb->next_key++;
+	pthread_mutex_unlock(&nb->mu);
+	return rc;
+}
+
+/* ---- reads ---- */
 
 int nb_get(struct db *db, enum mdl_type type, const char *id, struct mdl_hdr **out,
 	   uint64_t *mod_revision)
 {
-	char key[128];
+	char key[NB_KEY_SIZE];
 	struct db_kv kv;
 	int rc;
 
@@ -55,41 +169,11 @@ int nb_get(struct db *db, enum mdl_type type, const char *id, struct mdl_hdr **o
 	rc = db_get(db, key, &kv);
 	if (rc)
 		return rc;
-	*out = decode_kv(type, &kv);
+	*out = mdl_obj_from_string(type, kv.value, NULL, 0);
 	rc = *out ? 0 : -EIO;
 	if (!rc && mod_revision)
 		*mod_revision = kv.mod_revision;
 	db_kv_clear(&kv);
-	return rc;
-}
-
-/* ---- lookup over the db for mdl_validate_against ---- */
-
-static struct mdl_hdr *lk_get(void *ctx, enum mdl_type type, const char *id)
-{
-	struct mdl_hdr *o;
-	int rc = nb_get(ctx, type, id, &o, NULL);
-
-	if (rc) {
-		errno = rc == -EINVAL ? ENOENT : -rc;
-		return NULL;
-	}
-	return o;
-}
-
-static int lk_foreach(void *ctx, enum mdl_type type,
-		      int (*fn)(const struct mdl_hdr *, void *), void *arg)
-{
-	struct mdl_hdr **objs;
-	size_t n, i;
-	int rc;
-
-	rc = nb_list(ctx, type, &objs, &n);
-	if (rc)
-		return rc;
-	for (i = 0; i < n && !rc; i++)
-		rc = fn(objs[i], arg);
-	nb_list_free(objs, n);
 	return rc;
 }
 
@@ -113,7 +197,7 @@ int nb_list(struct db *db, enum mdl_type type, struct mdl_hdr ***objs, size_t *n
 		return -ENOMEM;
 	}
 	for (i = 0; i < l.n; i++) {
-		struct mdl_hdr *o = decode_kv(type, &l.kvs[i]);
+		struct mdl_hdr *o = mdl_obj_from_string(type, l.kvs[i].value, NULL, 0);
 
 		if (o)
 			(*objs)[(*n)++] = o;    /* undecodable entries are skipped */
@@ -131,244 +215,214 @@ void nb_list_free(struct mdl_hdr **objs, size_t n)
 	free(objs);
 }
 
-static int validate(struct db *db, const struct mdl_hdr *obj, char *err, size_t es)
+int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
+	    struct mdl_hdr ***objs, size_t *n)
 {
-	struct mdl_lookup lk = { lk_get, lk_foreach, db };
-	int rc = mdl_obj_validate(obj, err, es);
+	size_t i, k = 0;
+	int rc;
 
-	return rc ? rc : mdl_validate_against(obj, &lk, err, es);
-}
-
-static int random_mac(char *out, size_t size)
-{
-	char u[MDL_ID_SIZE];
-	int rc = mdl_uuid_generate(u);
-
-	if (rc)
+	*objs = NULL;
+	*n = 0;
+	if (!nb)
+		return -EINVAL;
+	if (nb->idx && (rc = nbi_find(nb->idx, type, f, objs, n)) != -ESTALE)
+		return rc;              /* stale after compaction: scan */
+	if ((rc = nb_list(nb->db, type, objs, n)))
 		return rc;
-	/* hex digits 0-5 of a random UUID; 0x16/0x3e prefix as Neutron's base MAC */
-	snprintf(out, size, "fa:16:3e:%.2s:%.2s:%.2s", u, u + 2, u + 4);
+	for (i = 0; i < *n; i++) {
+		if (nb_filter_match((*objs)[i], f))
+			(*objs)[k++] = (*objs)[i];
+		else
+			mdl_obj_free((*objs)[i]);
+	}
+	*n = k;
 	return 0;
 }
 
-int nb_create(struct db *db, struct mdl_hdr *obj, uint64_t *revision,
-	      char *err, size_t es)
+/* ---- single operations ---- */
+
+int nb_h_create(struct nb *nb, struct mdl_hdr *obj, uint64_t *revision,
+		char *err, size_t es)
 {
-	char key[128], ckey[128], val[32];
-	int attempt, rc;
+	struct nb_op op = { .kind = NB_OP_CREATE, .obj = obj };
 
-	if (err && es)
-		err[0] = '\0';
-	if (!db || !obj || !mdl_type_name(obj->type))
-		return errf(err, es, -EINVAL, "invalid arguments");
-	if (!obj->id[0] && (rc = mdl_uuid_generate(obj->id)))
-		return rc;
-	if (obj->type == MDL_PORT && !mdl_hdr_to_port(obj)->mac_address[0] &&
-	    (rc = random_mac(mdl_hdr_to_port(obj)->mac_address, MDL_MAC_SIZE)))
-		return rc;
-	obj->version = 1;
-	rc = validate(db, obj, err, es);
-	if (rc)
-		return rc;
-	nb_key(obj->type, obj->id, key, sizeof(key));
-	db_alloc_counter_key(NB_DP_NS, ckey, sizeof(ckey));
-	for (attempt = 0; attempt < 1000; attempt++) {
-		uint64_t cur = 0, seen = 0, rev;
-		struct db_cmp cmps[2];
-		struct db_op ops[2];
-		struct db_kv kv;
-		char *json;
-		bool ok;
+	return nb_apply(nb, &op, 1, revision, err, es);
+}
 
-		rc = db_get(db, ckey, &kv);
-		if (rc && rc != -ENOENT)
-			return rc;
-		if (!rc) {
-			cur = strtoull(kv.value, NULL, 10);
-			seen = kv.mod_revision;
-			db_kv_clear(&kv);
-		}
-		if (cur >= UINT32_MAX)
-			return errf(err, es, -ENOSPC, "dp_key space exhausted");
-		obj->dp_key = (uint32_t)(cur + 1);
-		snprintf(val, sizeof(val), "%u", obj->dp_key);
-		json = mdl_obj_to_string(obj);
-		if (!json)
-			return -ENOMEM;
-		cmps[0] = (struct db_cmp){ ckey, DB_CMP_EQUAL, seen };
-		cmps[1] = (struct db_cmp){ key, DB_CMP_EQUAL, 0 };
-		ops[0] = (struct db_op){ DB_OP_PUT, ckey, val, strlen(val) };
-		ops[1] = (struct db_op){ DB_OP_PUT, key, json, strlen(json) };
-		rc = db_txn(db, cmps, 2, ops, 2, &ok, &rev);
-		free(json);
-		if (rc)
-			return rc;
-		if (ok) {
-			if (revision)
-				*revision = rev;
-			return 0;
-		}
-		rc = db_get(db, key, &kv);
-		if (!rc) {
-			db_kv_clear(&kv);
-			obj->dp_key = 0;
-			return errf(err, es, -EEXIST, "%s %s already exists",
-				    mdl_type_name(obj->type), obj->id);
-		}
-	}
-	obj->dp_key = 0;
-	return -EAGAIN;
+int nb_h_update(struct nb *nb, struct mdl_hdr *obj, uint64_t expected, uint64_t *revision,
+		char *err, size_t es)
+{
+	struct nb_op op = { .kind = NB_OP_UPDATE, .obj = obj,
+			    .expected_mod_revision = expected };
+
+	return nb_apply(nb, &op, 1, revision, err, es);
+}
+
+int nb_h_delete(struct nb *nb, enum mdl_type type, const char *id, uint64_t expected,
+		char *err, size_t es)
+{
+	struct nb_op op = { .kind = NB_OP_DELETE, .type = type,
+			    .expected_mod_revision = expected };
+
+	if (!id || strlen(id) >= sizeof(op.id))
+		return nb_errf(err, es, -EINVAL, "invalid arguments");
+	strcpy(op.id, id);
+	return nb_apply(nb, &op, 1, NULL, err, es);
+}
+
+int nb_create(struct db *db, struct mdl_hdr *obj, uint64_t *revision, char *err,
+	      size_t es)
+{
+	struct nb nb;
+	int rc;
+
+	if (!db)
+		return nb_errf(err, es, -EINVAL, "invalid arguments");
+	nb_init_plain(&nb, db);
+	rc = nb_h_create(&nb, obj, revision, err, es);
+	pthread_mutex_destroy(&nb.mu);
+	return rc;
 }
 
 int nb_update(struct db *db, struct mdl_hdr *obj, uint64_t expected, uint64_t *revision,
 	      char *err, size_t es)
 {
-	struct mdl_hdr *old;
-	uint64_t mod, rev;
-	struct db_cmp cmp;
-	struct db_op op;
-	char key[128], *json;
-	bool ok;
+	struct nb nb;
 	int rc;
 
-	if (err && es)
-		err[0] = '\0';
-	if (!db || !obj || !mdl_type_name(obj->type))
-		return errf(err, es, -EINVAL, "invalid arguments");
-	rc = nb_get(db, obj->type, obj->id, &old, &mod);
-	if (rc == -EINVAL)
-		return errf(err, es, rc, "id: '%s' is not a valid UUID", obj->id);
-	if (rc)
-		return rc;
-	obj->dp_key = old->dp_key;              /* immutable */
-	obj->version = old->version + 1;
-	mdl_obj_free(old);
-	if (expected && expected != mod)
-		return -EAGAIN;
-	rc = validate(db, obj, err, es);
-	if (rc)
-		return rc;
-	json = mdl_obj_to_string(obj);
-	if (!json)
-		return -ENOMEM;
-	nb_key(obj->type, obj->id, key, sizeof(key));
-	cmp = (struct db_cmp){ key, DB_CMP_EQUAL, mod };
-	op = (struct db_op){ DB_OP_PUT, key, json, strlen(json) };
-	rc = db_txn(db, &cmp, 1, &op, 1, &ok, &rev);
-	free(json);
-	if (rc)
-		return rc;
-	if (!ok)
-		return -EAGAIN;
-	if (revision)
-		*revision = rev;
-	return 0;
-}
-
-struct ref_ctx {
-	enum mdl_type type;
-	const char *id;
-	char *err;
-	size_t es;
-};
-
-static int busy(struct ref_ctx *c, const struct mdl_hdr *by)
-{
-	return errf(c->err, c->es, -EBUSY, "%s %s is in use by %s %s",
-		    mdl_type_name(c->type), c->id, mdl_type_name(by->type), by->id);
-}
-
-static int ref_cb(const struct mdl_hdr *o, void *arg)
-{
-	struct ref_ctx *c = arg;
-	size_t i;
-
-	switch (o->type) {
-	case MDL_SUBNET: {
-		const struct mdl_subnet *s = (const struct mdl_subnet *)o;
-
-		return !strcmp(s->network_id, c->id) ? busy(c, o) : 0;
-	}
-	case MDL_PORT: {
-		const struct mdl_port *p = (const struct mdl_port *)o;
-
-		if (!strcmp(p->network_id, c->id))
-			return busy(c, o);
-		for (i = 0; i < p->n_fixed_ips; i++)
-			if (!strcmp(p->fixed_ips[i].subnet_id, c->id))
-				return busy(c, o);
-		for (i = 0; i < p->n_security_groups; i++)
-			if (!strcmp(p->security_groups[i], c->id))
-				return busy(c, o);
-		return 0;
-	}
-	case MDL_ROUTER: {
-		const struct mdl_router *r = (const struct mdl_router *)o;
-
-		for (i = 0; i < r->n_interfaces; i++)
-			if (!strcmp(r->interfaces[i].subnet_id, c->id) ||
-			    !strcmp(r->interfaces[i].port_id, c->id))
-				return busy(c, o);
-		if (r->has_gateway && !strcmp(r->gateway.network_id, c->id))
-			return busy(c, o);
-		return 0;
-	}
-	case MDL_FLOATING_IP: {
-		const struct mdl_floating_ip *f = (const struct mdl_floating_ip *)o;
-
-		if (!strcmp(f->floating_network_id, c->id) || !strcmp(f->port_id, c->id) ||
-		    !strcmp(f->router_id, c->id))
-			return busy(c, o);
-		return 0;
-	}
-	case MDL_SECURITY_GROUP: {
-		const struct mdl_security_group *g = (const struct mdl_security_group *)o;
-
-		if (!strcmp(o->id, c->id))
-			return 0;
-		for (i = 0; i < g->n_rules; i++)
-			if (!strcmp(g->rules[i].remote_group_id, c->id))
-				return busy(c, o);
-		return 0;
-	}
-	default:
-		return 0;
-	}
+	if (!db)
+		return nb_errf(err, es, -EINVAL, "invalid arguments");
+	nb_init_plain(&nb, db);
+	rc = nb_h_update(&nb, obj, expected, revision, err, es);
+	pthread_mutex_destroy(&nb.mu);
+	return rc;
 }
 
 int nb_delete(struct db *db, enum mdl_type type, const char *id, uint64_t expected,
 	      char *err, size_t es)
 {
-	static const enum mdl_type referrers[] = { MDL_SUBNET, MDL_PORT, MDL_ROUTER,
-						   MDL_FLOATING_IP, MDL_SECURITY_GROUP };
-	struct ref_ctx c = { type, id, err, es };
-	struct db_cmp cmp;
-	struct db_op op;
-	struct db_kv kv;
-	char key[128];
-	uint64_t rev;
-	size_t i;
-	bool ok;
+	struct nb nb;
+	int rc;
+
+	if (!db)
+		return nb_errf(err, es, -EINVAL, "invalid arguments");
+	nb_init_plain(&nb, db);
+	rc = nb_h_delete(&nb, type, id, expected, err, es);
+	pthread_mutex_destroy(&nb.mu);
+	return rc;
+}
+
+/* ---- router interfaces: port + router in one transaction ---- */
+
+static int router_copy(struct nb *nb, const char *router_id, struct mdl_hdr **r,
+		       uint64_t *mod, char *err, size_t es)
+{
+	int rc = nb_get(nb->db, MDL_ROUTER, router_id, r, mod);
+
+	if (rc == -ENOENT || rc == -EINVAL)
+		return nb_errf(err, es, rc == -EINVAL ? -EINVAL : -ENOENT,
+			       "router %s does not exist", router_id);
+	return rc;
+}
+
+static int add_iface_once(struct nb *nb, const char *router_id, struct mdl_hdr *port,
+			  uint64_t *revision, char *err, size_t es)
+{
+	struct mdl_router_if *ifs;
+	struct mdl_router *r;
+	struct mdl_port *p;
+	struct nb_op ops[2];
+	struct mdl_hdr *rh;
+	uint64_t mod;
 	int rc;
 
 	if (err && es)
 		err[0] = '\0';
-	if (!db || !mdl_uuid_valid(id) || nb_key(type, id, key, sizeof(key)) < 0)
-		return errf(err, es, -EINVAL, "invalid arguments");
-	for (i = 0; i < sizeof(referrers) / sizeof(referrers[0]); i++) {
-		rc = lk_foreach(db, referrers[i], ref_cb, &c);
-		if (rc)
-			return rc;
-	}
-	cmp = expected ? (struct db_cmp){ key, DB_CMP_EQUAL, expected } :
-			 (struct db_cmp){ key, DB_CMP_GREATER, 0 };
-	op = (struct db_op){ DB_OP_DELETE, key, NULL, 0 };
-	rc = db_txn(db, &cmp, 1, &op, 1, &ok, &rev);
-	if (rc || ok)
+	if (!nb || !router_id || !port || port->type != MDL_PORT)
+		return nb_errf(err, es, -EINVAL, "invalid arguments");
+	p = mdl_hdr_to_port(port);
+	if (p->n_fixed_ips < 1)
+		return nb_errf(err, es, -EINVAL, "a router interface port needs a fixed IP");
+	if (!port->id[0] && (rc = mdl_uuid_generate(port->id)))
 		return rc;
-	rc = db_get(db, key, &kv);
-	if (rc)
-		return rc == -ENOENT ? -ENOENT : rc;
-	db_kv_clear(&kv);
-	return -EAGAIN;
+	snprintf(p->device_owner, sizeof(p->device_owner), "network:router_interface");
+	snprintf(p->device_id, sizeof(p->device_id), "%s", router_id);
+	if ((rc = router_copy(nb, router_id, &rh, &mod, err, es)))
+		return rc;
+	r = mdl_hdr_to_router(rh);
+	ifs = realloc(r->interfaces, (r->n_interfaces + 1) * sizeof(*ifs));
+	if (!ifs) {
+		mdl_obj_free(rh);
+		return -ENOMEM;
+	}
+	r->interfaces = ifs;
+	memset(&ifs[r->n_interfaces], 0, sizeof(*ifs));
+	snprintf(ifs[r->n_interfaces].subnet_id, MDL_ID_SIZE, "%s", p->fixed_ips[0].subnet_id);
+	snprintf(ifs[r->n_interfaces].port_id, MDL_ID_SIZE, "%s", port->id);
+	snprintf(ifs[r->n_interfaces].ip_address, MDL_IP_SIZE, "%s",
+		 p->fixed_ips[0].ip_address);
+	r->n_interfaces++;
+	ops[0] = (struct nb_op){ .kind = NB_OP_CREATE, .obj = port };
+	ops[1] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = rh, .expected_mod_revision = mod };
+	rc = nb_apply(nb, ops, 2, revision, err, es);
+	mdl_obj_free(rh);
+	return rc;
+}
+
+/* The router is updated on the revision it was read at; a concurrent
+ * router change (-EAGAIN) re-reads it and tries again. */
+int nb_add_router_interface(struct nb *nb, const char *router_id, struct mdl_hdr *port,
+			    uint64_t *revision, char *err, size_t es)
+{
+	int rc = -EAGAIN, attempt;
+
+	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
+		rc = add_iface_once(nb, router_id, port, revision, err, es);
+	return rc == -EAGAIN && !(err && err[0]) ?
+	       nb_errf(err, es, rc, "router %s keeps changing; try again", router_id) : rc;
+}
+
+static int remove_iface_once(struct nb *nb, const char *router_id, const char *port_id,
+			     uint64_t *revision, char *err, size_t es)
+{
+	struct mdl_router *r;
+	struct nb_op ops[2];
+	struct mdl_hdr *rh;
+	size_t i;
+	uint64_t mod;
+	int rc;
+
+	if (err && es)
+		err[0] = '\0';
+	if (!nb || !router_id || !port_id || strlen(port_id) >= MDL_ID_SIZE)
+		return nb_errf(err, es, -EINVAL, "invalid arguments");
+	if ((rc = router_copy(nb, router_id, &rh, &mod, err, es)))
+		return rc;
+	r = mdl_hdr_to_router(rh);
+	for (i = 0; i < r->n_interfaces && strcmp(r->interfaces[i].port_id, port_id); i++)
+		;
+	if (i == r->n_interfaces) {
+		mdl_obj_free(rh);
+		return nb_errf(err, es, -ENOENT, "router %s has no interface on port %s",
+			       router_id, port_id);
+	}
+	memmove(&r->interfaces[i], &r->interfaces[i + 1],
+		(r->n_interfaces - i - 1) * sizeof(r->interfaces[0]));
+	r->n_interfaces--;
+	ops[0] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = rh, .expected_mod_revision = mod };
+	ops[1] = (struct nb_op){ .kind = NB_OP_DELETE, .type = MDL_PORT };
+	strcpy(ops[1].id, port_id);
+	rc = nb_apply(nb, ops, 2, revision, err, es);
+	mdl_obj_free(rh);
+	return rc;
+}
+
+int nb_remove_router_interface(struct nb *nb, const char *router_id, const char *port_id,
+			       uint64_t *revision, char *err, size_t es)
+{
+	int rc = -EAGAIN, attempt;
+
+	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
+		rc = remove_iface_once(nb, router_id, port_id, revision, err, es);
+	return rc;
 }

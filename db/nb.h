@@ -1,27 +1,44 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * db/nb.h — northbound adapter: model objects stored in a db.
+ * db/nb.h — northbound: model objects stored in a db, one db transaction per
+ * operation.
  *
- * Key layout: "/wyvern/v1/<type>/<uuid>" (type names from mdl_type_name()),
- * value = the object's JSON (mdl_obj_to_string).  Datapath keys come from
- * one counter shared by all types, "/wyvern/v1/_alloc/dp_key", so a dp_key
- * is unique across every object.
+ * Key layout (db/DESIGN.md has the full table):
+ *   /wyvern/v1/<type>/<uuid>              object JSON (mdl_obj_to_string)
+ *   /wyvern/v1/_uniq/mac/<net>/<mac>      "port/<id>"  MAC per network
+ *   /wyvern/v1/_uniq/ip/<subnet>/<ip>     "port/<id>"  fixed IP per subnet
+ *   /wyvern/v1/_uniq/segid/<type>/<n>     "network/<id>" segmentation id
+ *   /wyvern/v1/_uniq/cidrs/<net>          "<subnet id> <cidr>\n"... the CIDR set
+ *   /wyvern/v1/_ref/<id>                  refs guard, put by every new referrer
+ *   /wyvern/v1/_ref/<id>/<type>/<rid>     "" back-reference: rid refers to id
+ *   /wyvern/v1/_alloc/dp_key              datapath key counter
  *
- * Writes validate first (mdl_obj_validate + mdl_validate_against through a
- * lookup that reads this db), then commit with one db transaction:
- *  - create: counter CAS + "object absent" compare + both puts, so a dp_key is
- *    never allocated without its object, nor an object written without one;
- *  - update: compare-and-swap on the object's mod_revision; version + 1,
- *    dp_key kept; a concurrent writer makes it fail with -EAGAIN;
- *  - delete: refused with -EBUSY while other objects reference the object.
- * A failed validation writes nothing.
+ * Every operation (or batch, nb_apply) is ONE transaction that writes the
+ * objects, their claims and back-references together, and compares:
+ *  - each new claim absent (claims an object already holds are kept);
+ *  - the CIDR set of each touched network at the revision that was checked;
+ *  - each referenced object present (subnets of fixed IPs: unchanged);
+ *  - each updated/deleted object at the revision its old claims were read;
+ *  - for a delete, the refs guard at the revision at which the
+ *    back-reference prefix was seen empty (so a referrer that commits in
+ *    between makes the delete fail and retry, and it then answers -EBUSY).
+ * A write whose outcome is unknown (db error after sending, or a compare
+ * that fails because the driver's own retry found the first try applied) is
+ * resolved by re-reading: the operation counts as done if every object is
+ * as written (a create's JSON carries its unique dp_key).
  *
- * Limitation: uniqueness checks (MAC, fixed IP, overlapping cidr) read then
- * write; two concurrent creates can both pass them.  See db/DESIGN.md.
+ * Errors: -EINVAL invalid input (message in err), -EEXIST id taken,
+ * -EADDRINUSE MAC / IP / CIDR overlap / segmentation id taken (message),
+ * -ENOENT missing object, -EBUSY deleting a referenced object (message
+ * "<type> <id> is in use by <type> <id>"), -EAGAIN changed meanwhile
+ * (expected_mod_revision) or too much contention, other -errno from the db.
  *
  * Ownership: objects passed in stay the caller's (create/update fill in id,
  * mac, dp_key and version in place); objects returned are the caller's to
- * mdl_obj_free() / nb_list_free().  The db is borrowed.
- * Threads: as db.h — any thread; no state of its own.
+ * mdl_obj_free() / nb_list_free().  The db is borrowed and must outlive the
+ * struct nb.
+ * Threads: the plain nb_*(db, ...) functions keep no state; a struct nb
+ * may be shared by any number of threads (index under a rwlock, dp_key
+ * block under a mutex) except nb_close().
  */
 #ifndef WYV_DB_NB_H
 #define WYV_DB_NB_H
@@ -29,12 +46,99 @@
 #include "db.h"
 #include "mdl.h"
 
+struct nb;
+
+#define NB_DP_KEY_BLOCK 64      /* dp_keys reserved per counter CAS by a handle */
+
+/* Handle options. */
+enum {
+	NB_F_INDEX = 1 << 0,    /* load an in-memory index and follow it by watch */
+	NB_F_DP_BLOCK = 1 << 1, /* reserve dp_keys NB_DP_KEY_BLOCK at a time */
+};
+
+/* Opens a handle on db.  With NB_F_INDEX it scans /wyvern/v1/ once and then
+ * follows a db_watch; validation and nb_find() use the index.  Without it,
+ * lookups read the db (fine for one-shot tools).  NULL + errno. */
+struct nb *nb_open(struct db *db, unsigned flags);
+/* Cancels the watch, frees the index.  NULL is fine. */
+void nb_close(struct nb *nb);
+struct db *nb_db(struct nb *nb);
+/* Waits until the index has applied every event up to `revision`
+ * (0 = the db's current revision; pass a revision that wrote under
+ * /wyvern/v1/, e.g. one returned by a write, or it waits for the next
+ * event).  0, -ETIMEDOUT, -EINVAL (no index). */
+int nb_index_wait(struct nb *nb, uint64_t revision, int timeout_ms);
+
+/* Counters of a handle (monotonic, any thread). */
+struct nb_stats {
+	uint64_t ops;           /* nb_apply calls */
+	uint64_t txns;          /* db transactions sent */
+	uint64_t retries;       /* failed compares that led to another attempt */
+	uint64_t unknown;       /* db errors after sending (outcome unknown) */
+	uint64_t resolved;      /* failures/unknowns found applied by re-reading */
+};
+void nb_get_stats(struct nb *nb, struct nb_stats *out);
+
 /* "/wyvern/v1/<type>/<id>" into buf; returns snprintf's value or -EINVAL. */
 int nb_key(enum mdl_type type, const char *id, char *buf, size_t size);
 
+/* ---- operations on a handle ---- */
+
+enum nb_op_kind { NB_OP_CREATE, NB_OP_UPDATE, NB_OP_DELETE };
+
+struct nb_op {
+	enum nb_op_kind kind;
+	struct mdl_hdr *obj;            /* CREATE/UPDATE: filled in as by nb_create */
+	enum mdl_type type;             /* DELETE */
+	char id[MDL_ID_SIZE];           /* DELETE */
+	uint64_t expected_mod_revision; /* UPDATE/DELETE: 0 = what is stored now */
+};
+
+/* Applies ops[0..n) in one transaction: validation sees the batch's own
+ * objects (a router may name a port created in the same batch), claims and
+ * references of all ops are merged.  All or nothing.  Errors as above; the
+ * message names the failing object. */
+int nb_apply(struct nb *nb, struct nb_op *ops, size_t n, uint64_t *revision,
+	     char *err, size_t err_size);
+int nb_h_create(struct nb *nb, struct mdl_hdr *obj, uint64_t *revision,
+		char *err, size_t err_size);
+int nb_h_update(struct nb *nb, struct mdl_hdr *obj, uint64_t expected_mod_revision,
+		uint64_t *revision, char *err, size_t err_size);
+int nb_h_delete(struct nb *nb, enum mdl_type type, const char *id,
+		uint64_t expected_mod_revision, char *err, size_t err_size);
+/* Creates `port` (device_owner "network:router_interface", device_id =
+ * router) and adds {subnet of its first fixed IP, port, ip} to the router,
+ * in one transaction.  -ENOENT router, -EINVAL port without a fixed IP. */
+int nb_add_router_interface(struct nb *nb, const char *router_id, struct mdl_hdr *port,
+			    uint64_t *revision, char *err, size_t err_size);
+/* Removes the router's interface on port_id and deletes that port, in one
+ * transaction.  -ENOENT if the router has no such interface. */
+int nb_remove_router_interface(struct nb *nb, const char *router_id, const char *port_id,
+			       uint64_t *revision, char *err, size_t err_size);
+
+/* ---- index lookups (NB_F_INDEX; without an index they scan the db) ---- */
+
+/* Filter for nb_find(); NULL/"" fields match anything.  The most selective
+ * indexed field is used (mac+network, ip+subnet, device_id, network_id), the
+ * rest is checked on the candidates, so the cost follows the result. */
+struct nb_filter {
+	const char *network_id;         /* ports, subnets */
+	const char *mac_address;        /* ports (with network_id) */
+	const char *subnet_id;          /* ports: fixed_ips.subnet_id */
+	const char *ip_address;         /* ports: fixed_ips.ip_address (with subnet_id) */
+	const char *device_id;          /* ports */
+	const char *device_owner;       /* ports */
+};
+int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
+	    struct mdl_hdr ***objs, size_t *n);
+
+/* ---- the original db-level API (kept: wyctl, lc_sync, tests) ----
+ * Same operations through a temporary handle without index and without a
+ * dp_key block (the counter CAS is in the operation's transaction). */
+
 /* Creates obj: generates id (and a port's MAC, fa:16:3e:xx:xx:xx) if empty,
- * allocates dp_key, sets version 1.  -EINVAL (message in err), -EEXIST,
- * -errno from the db.  *revision (may be NULL) = the commit revision. */
+ * allocates dp_key, sets version 1.  *revision (may be NULL) = the commit
+ * revision. */
 int nb_create(struct db *db, struct mdl_hdr *obj, uint64_t *revision,
 	      char *err, size_t err_size);
 /* Reads one object; *mod_revision (may be NULL) for a later update. -ENOENT. */
@@ -42,13 +146,12 @@ int nb_get(struct db *db, enum mdl_type type, const char *id, struct mdl_hdr **o
 	   uint64_t *mod_revision);
 /* Replaces the stored object with obj (same type and id).  If
  * expected_mod_revision is non-zero the stored object must still be at it.
- * -ENOENT, -EAGAIN (changed meanwhile), -EINVAL (message in err). */
+ * version + 1, dp_key kept. */
 int nb_update(struct db *db, struct mdl_hdr *obj, uint64_t expected_mod_revision,
 	      uint64_t *revision, char *err, size_t err_size);
-/* Deletes; -ENOENT, -EAGAIN, -EBUSY (still referenced; message in err). */
 int nb_delete(struct db *db, enum mdl_type type, const char *id,
 	      uint64_t expected_mod_revision, char *err, size_t err_size);
-/* All objects of a type, sorted by id. */
+/* All objects of a type, sorted by id (a db scan). */
 int nb_list(struct db *db, enum mdl_type type, struct mdl_hdr ***objs, size_t *n);
 void nb_list_free(struct mdl_hdr **objs, size_t n);
 
