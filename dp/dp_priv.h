@@ -14,11 +14,14 @@
 #include <rte_rcu_qsbr.h>
 
 #include "dp.h"
+#include "emc.h"
+#include "mfc.h"
 
 #define DP_BURST     32
 #define DP_TXBUF     (DP_BURST * 4)
 #define DP_INV_LOG   1024   /* invalidation log entries (power of 2) */
 #define DP_MAX_RXQ_PER_PMD 64
+#define DP_AGE_BUDGET 32     /* pool slots looked at per aging step */
 
 struct dp_port {
 	bool used;                 /* slot taken */
@@ -73,8 +76,12 @@ struct dp_pmd {
 	volatile uint32_t rxq_ack;       /* PMD copies rxq_gen once it re-read */
 	unsigned n_rxq_live;
 	struct dp_rxq rxq_live[DP_MAX_RXQ_PER_PMD];
-	/* invalidation log cursor */
+	/* invalidation log cursor and the flush generation seen */
 	uint64_t inv_seq;
+	uint64_t flush_gen;
+	/* idle aging: next step due at age_next_tsc; 0 idle limit: off */
+	uint64_t max_idle_tsc;
+	uint64_t age_next_tsc;
 	/* request mailbox */
 	struct dp_req req;
 	volatile uint32_t req_seq, req_ack;
@@ -109,6 +116,11 @@ struct dp {
 	/* invalidation log: control writes tags then publishes inv_seq */
 	uint64_t inv_log[DP_INV_LOG];
 	uint64_t inv_seq;
+	uint64_t flush_gen;          /* bumped (release) to make every PMD flush */
+	/* dump buffers: owned here, not by the caller, so that a PMD answering
+	 * after the caller's timeout writes into memory that still exists */
+	struct dp_megaflow *dump_buf[DP_MAX_PMDS];
+	unsigned dump_cap[DP_MAX_PMDS];
 	/* stats baseline for clear */
 	struct dp_pmd_stats base[DP_MAX_PMDS];
 	uint64_t base_tsc[DP_MAX_PMDS];
@@ -122,8 +134,11 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 void dp_pmd_flush_tx(struct dp_pmd *pmd);
 struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore);
 void dp_pmd_destroy(struct dp_pmd *pmd);
-/* Apply pending invalidations (called by the PMD itself, and by tests). */
+/* Apply a pending flush and pending invalidations (called by the PMD
+ * itself, and by tests). */
 void dp_pmd_apply_invalidations(struct dp_pmd *pmd);
+/* One aging step at time now; schedules the next (PMD, or tests). */
+void dp_pmd_age(struct dp_pmd *pmd, uint64_t now);
 /* Copy live megaflows (owner thread, or control while PMDs are stopped). */
 int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max);
 

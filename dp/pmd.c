@@ -6,10 +6,11 @@
  *   -> group the burst by megaflow -> run each group's actions once
  *   -> tx flush -> RCU quiescent -> idle back-off.
  *
- * At the top of every iteration the PMD applies pending invalidations
- * (tags published by the control thread after a table change), serves a
- * pending request (megaflow dump) and re-reads its rx queue list when the
- * control thread changed it.  It never blocks, never locks (except a shared
+ * At the top of every iteration the PMD flushes its caches if the control
+ * thread asked for it (flush generation), applies pending invalidations
+ * (tags published by the control thread after a table change), ages a few
+ * megaflows when their turn has come, serves a pending request (megaflow
+ * dump) and re-reads its rx queue list when the control thread changed it.  It never blocks, never locks (except a shared
  * txq, see dp_priv.h) and never logs per packet.
  */
 #include <string.h>
@@ -47,6 +48,9 @@ struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
 		return NULL;
 	}
 	dp_emc_set_insert_inv_prob(pmd->emc, dp->cfg.emc_insert_inv_prob);
+	dp_mfc_set_owner(pmd->mfc, idx);
+	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&dp->cfg));
+	pmd->max_idle_tsc = (uint64_t)dp->cfg.megaflow_max_idle_ms * rte_get_tsc_hz() / 1000;
 	return pmd;
 }
 
@@ -97,31 +101,61 @@ void dp_pmd_flush_tx(struct dp_pmd *pmd)
 void dp_pmd_apply_invalidations(struct dp_pmd *pmd)
 {
 	struct dp *dp = pmd->dp;
+	uint64_t fgen = __atomic_load_n(&dp->flush_gen, __ATOMIC_ACQUIRE);
 	uint64_t head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
-	if (head == pmd->inv_seq)
+	if (likely(head == pmd->inv_seq && fgen == pmd->flush_gen))
 		return;
+	uint64_t t0 = rte_rdtsc();
 	uint64_t from = pmd->inv_seq;
-	bool overrun = head - from >= DP_INV_LOG;
+	/* An explicit flush covers every tag published before it: read the
+	 * generation first, then the log head, flush, skip to that head. */
+	bool flush = fgen != pmd->flush_gen || head - from >= DP_INV_LOG;
 	uint64_t tags[64];
-	while (!overrun && from < head) {
+	while (!flush && from < head) {
+		uint64_t first = from;
 		unsigned k = 0;
 		while (from < head && k < RTE_DIM(tags))
 			tags[k++] = dp->inv_log[from++ & (DP_INV_LOG - 1)];
-		/* the writer may have lapped us while we copied */
-		if (__atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE) - pmd->inv_seq >= DP_INV_LOG) {
-			overrun = true;
+		/* the copies above must be done before we look at the writer's
+		 * position again: if it may have lapped them, they are void */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&dp->inv_seq, __ATOMIC_RELAXED) - first >= DP_INV_LOG) {
+			flush = true;
 			break;
 		}
 		pmd->st.invalidations += dp_mfc_invalidate_tags(pmd->mfc, tags, k);
 	}
-	if (overrun) {
+	if (flush) {
+		/* every tag before this head is covered: its table change is
+		 * visible (acquire) to any translate after the flush */
+		head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
 		dp_mfc_flush(pmd->mfc);
 		pmd->st.flushes++;
-		head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
 	}
 	/* EMC entries point at megaflows by index+generation: removed
 	 * megaflows simply stop matching, nothing to do here. */
 	pmd->inv_seq = head;
+	pmd->flush_gen = fgen;
+	uint64_t dt = rte_rdtsc() - t0;
+	pmd->st.inv_passes++;
+	pmd->st.inv_cycles += dt;
+	if (dt > pmd->st.inv_cycles_max)
+		pmd->st.inv_cycles_max = dt;
+}
+
+void dp_pmd_age(struct dp_pmd *pmd, uint64_t now)
+{
+	if (pmd->max_idle_tsc == 0) {
+		pmd->age_next_tsc = UINT64_MAX;
+		return;
+	}
+	uint32_t hwm = dp_mfc_high_water(pmd->mfc);
+	if (hwm)
+		dp_mfc_age(pmd->mfc, now, pmd->max_idle_tsc, DP_AGE_BUDGET);
+	/* pace: one sweep of the used pool in about half the idle limit, so a
+	 * megaflow goes between 1 and 1.5 idle limits after its last hit */
+	uint64_t step = pmd->max_idle_tsc / 2 * DP_AGE_BUDGET / RTE_MAX(hwm, (uint32_t)DP_AGE_BUDGET);
+	pmd->age_next_tsc = now + step;
 }
 
 static int dump_one(const struct dp_megaflow *f, void *arg)
@@ -171,11 +205,10 @@ static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_fl
 	uint64_t t0 = rte_rdtsc();
 	dp_translate(pmd->dp->tables, key, spec, NULL);
 	struct dp_megaflow *f = NULL;
-	if (likely(!spec->no_install)) {
+	/* over quota or no room: forwarded uncached, counted by the classifier
+	 * (over_quota / uncached), not a drop */
+	if (likely(!spec->no_install))
 		f = dp_mfc_insert(pmd->mfc, spec);
-		if (unlikely(f == NULL))
-			pmd->st.drops[DP_DROP_MFLOW_FULL]++;
-	}
 	pmd->st.upcall_cycles += rte_rdtsc() - t0;
 	return f;
 }
@@ -310,13 +343,16 @@ int dp_pmd_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(rcu, pmd->idx);
 	rte_rcu_qsbr_thread_online(rcu, pmd->idx);
-	pmd->inv_seq = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
+	/* inv_seq and flush_gen are NOT reset here: what was published while
+	 * this PMD was stopped still applies to its caches */
 	pmd->start_tsc = rte_rdtsc();
 	uint64_t prev = pmd->start_tsc;
 
 	while (!dp->stop) {
 		reload_rxqs(pmd);
 		dp_pmd_apply_invalidations(pmd);
+		if (unlikely(prev >= pmd->age_next_tsc))
+			dp_pmd_age(pmd, prev);
 		serve_request(pmd);
 
 		unsigned total = 0;
