@@ -56,8 +56,9 @@ unsigned dp_mfc_lookup_burst(struct dp_mfc *c, const struct dp_flow_key *const k
 struct dp_megaflow *dp_mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *key);
 
 /* Install.  If a megaflow with the same mask and masked key exists, it is
- * returned unchanged.  A full pool evicts the least recently used of a
- * sample of megaflows first (exact LRU when the pool holds <= 16).
+ * returned unchanged.  A full pool first evicts, among a sample of 16
+ * megaflows, the least recently used one of the ingress port holding the
+ * most (exact LRU when one port holds a pool of <= 16).
  * NULL + rte_errno: EDQUOT (ingress port at its quota), ENOSPC (too many
  * masks, tag index full), EINVAL (bad spec). */
 struct dp_megaflow *dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec);

@@ -20,11 +20,14 @@
  * paces the calls so that a whole sweep takes about half the idle limit
  * (dp/pmd.c): bounded work per loop iteration, no pause.
  *
- * Eviction.  A full pool evicts the least recently used megaflow among the
- * next MFC_EVICT_SAMPLE live slots of a second cursor (sampled LRU, as Redis
- * does; exact when the pool holds that many or fewer).  A flood of one-shot
- * flows therefore replaces its own stale entries, while megaflows that keep
- * matching traffic (fresh used_tsc) survive.
+ * Eviction.  A full pool looks at the next MFC_EVICT_SAMPLE live slots of a
+ * second cursor (sampling, as Redis does) and evicts, among them, the least
+ * recently used megaflow of the ingress port that holds the most megaflows
+ * (plain LRU when one port holds them all; exact when the pool holds no more
+ * than the sample).  Plain LRU would not isolate: under a flood of new flows
+ * every flood entry is younger than a victim's megaflow hit 20 times a
+ * second, so the victim's would go first.  Weighted by port, a flood
+ * replaces its own entries and a port with a few busy megaflows keeps them.
  *
  * Threads: the owning PMD only (see mfc.h).
  */
@@ -150,7 +153,7 @@ dp_mfc_age(struct dp_mfc *c, uint64_t now, uint64_t max_idle_tsc, unsigned budge
 int
 mfc_evict_one(struct dp_mfc *c)
 {
-	uint32_t best = MFC_NIL, seen = 0;
+	uint32_t best = MFC_NIL, best_load = 0, seen = 0;
 	uint64_t best_tsc = UINT64_MAX;
 
 	for (uint32_t n = 0; n < c->hwm && seen < MFC_EVICT_SAMPLE; n++) {
@@ -161,7 +164,11 @@ mfc_evict_one(struct dp_mfc *c)
 		if (!f->live)
 			continue;
 		seen++;
-		if (f->used_tsc < best_tsc) {
+		/* the port holding the most megaflows loses first; within a
+		 * port, the least recently used */
+		uint32_t load = f->in_port < DP_MAX_PORTS ? c->port_flows[f->in_port] : 0;
+		if (load > best_load || (load == best_load && f->used_tsc < best_tsc)) {
+			best_load = load;
 			best_tsc = f->used_tsc;
 			best = i;
 		}
