@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark suite, each side by side with its peer.
-#   BENCH_SUITES  subset of "dp overlay dhcp cp" (default: all)
+#   BENCH_SUITES  subset of "dp overlay dhcp cp mflow" (default: all)
 #     dp       datapath, L2: wyvern vs testpmd vs OVS-DPDK (run.sh)
 #     overlay  datapath, routed + VXLAN: wyvern vs OVN vs testpmd (overlay.sh)
 #     dhcp     DHCP: wyvern's distributed DHCP vs dnsmasq (dhcp.sh)
 #     cp       control plane: wyvern (rocksdb, etcd) vs OVN (cp.sh)
+#     mflow    megaflow lifecycle: invalidation stall, flood isolation (mflow.sh)
 # A suite that fails does not stop the others; the exit status is non-zero
 # if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 status=0
-for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay dhcp cp}"); do
+for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay dhcp cp mflow}"); do
   case $s in
     dp) script=scripts/bench/run.sh ;;
     overlay) script=scripts/bench/overlay.sh ;;
     dhcp) script=scripts/bench/dhcp.sh ;;
     cp) script=scripts/bench/cp.sh ;;
-    *) echo "all.sh: unknown suite '$s' (dp, overlay, dhcp, cp)" >&2; status=2; continue ;;
+    mflow) script=scripts/bench/mflow.sh ;;
+    *) echo "all.sh: unknown suite '$s' (dp, overlay, dhcp, cp, mflow)" >&2; status=2; continue ;;
   esac
   echo "=== bench suite: $s ($script)"
   "$script" || { echo "=== bench suite $s failed (exit $?)"; status=1; }
