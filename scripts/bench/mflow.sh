@@ -11,7 +11,8 @@
 #     (net_pcap of FLOOD_FRAMES random-source, random-destination frames,
 #     infinite_rx, on the same PMD), as a fraction of B's rate alone.  Two
 #     wyvernd runs, one after the other, same settings.  Target: >= 0.9.
-#     The OVS-DPDK side of this comparison is not written yet (SKIP line).
+#     Then the same two runs on OVS-DPDK (same ports, OpenFlow port security
+#     for the three ports as run.sh's pipeline).
 #
 # Environment: BUILD (default build), BENCH_SECONDS, BENCH_WARMUP (lib.sh),
 #   BENCH_HUGEPAGES (0 default, or 1), FLOOD_FRAMES (default 32768),
@@ -72,13 +73,71 @@ wy_victim() {
     wb_wy_measure 0
     # B's frames are the only ones transmitted (the flood's random sources
     # are dropped by port security), so the PMD's tx rate is B's rate.
-    printf '%s %s\n' "$RES_MPPS" "$RES_INFO"
 }
-read -r alone alone_info < <(wy_victim 0)
-read -r flooded flooded_info < <(wy_victim 1)
+# (called in this shell, not in $(...): the pids must reach wb_cleanup)
+wy_victim 0 >&2
+alone=$RES_MPPS alone_info=$RES_INFO
+wy_victim 1 >&2
+flooded=$RES_MPPS flooded_info=$RES_INFO
 ratio=$(awk -v a="$alone" -v b="$flooded" 'BEGIN { printf "%.3f", (a > 0) ? (b / a) : 0 }')
 printf 'BENCH workload=flood-isolation system=wyvern hugepages=%s victim_mpps_ratio=%s victim_alone_mpps=%s victim_flooded_mpps=%s\n' \
     "$huge" "$ratio" "$alone" "$flooded"
 printf 'INFO workload=flood-isolation system=wyvern alone: %s\n' "$alone_info"
 printf 'INFO workload=flood-isolation system=wyvern flooded: %s\n' "$flooded_info"
-echo "SKIP workload=flood-isolation system=ovs-dpdk: not written yet"
+
+# The same two runs on OVS-DPDK (wb_run_ovs's bridge and OpenFlow port
+# security, plus p2 with its own port-security rules when flooded).
+ovs_victim() {
+    local flooded=$1 prefix="wyvb-ovs-$$-$1" br="wyvb$$" tx0
+    WB_PREFIXES+=("$prefix")
+    wb_ovs_start "$WB_TMP/ovs$flooded" "$(wb_ovs_eal "$huge" "$prefix")" 60 >&2
+    WB_LINKS+=("$br")
+    local -a p2=()
+    [[ $flooded == 0 ]] || p2=(-- add-port "$br" p2 -- set Interface p2 type=dpdk ofport_request=3
+        "options:dpdk-devargs=\"net_pcap1,rx_pcap=$flood,infinite_rx=1\"")
+    "${WB_VSCTL[@]}" add-br "$br" -- set bridge "$br" datapath_type=netdev fail-mode=secure \
+        -- add-port "$br" p0 -- set Interface p0 type=dpdk ofport_request=1 \
+        "options:dpdk-devargs=\"net_pcap0,rx_pcap=$victim,infinite_rx=1\"" \
+        -- add-port "$br" p1 -- set Interface p1 type=dpdk ofport_request=2 \
+        "options:dpdk-devargs=\"net_null0,no-rx=1\"" "${p2[@]}" >&2
+    wb_ovs_check_ifaces p0 p1 >&2
+    ovs-ofctl del-flows "$br"
+    ovs-ofctl add-flows "$br" - <<EOF2
+table=0,priority=100,in_port=1,dl_src=02:00:00:00:00:01,ip,nw_src=10.0.0.1,actions=goto_table:1
+table=0,priority=100,in_port=1,dl_src=02:00:00:00:00:01,arp,arp_spa=10.0.0.1,arp_sha=02:00:00:00:00:01,actions=goto_table:1
+table=0,priority=100,in_port=2,dl_src=02:00:00:00:00:02,ip,nw_src=10.0.0.2,actions=goto_table:1
+table=0,priority=100,in_port=2,dl_src=02:00:00:00:00:02,arp,arp_spa=10.0.0.2,arp_sha=02:00:00:00:00:02,actions=goto_table:1
+table=0,priority=100,in_port=3,dl_src=02:00:00:00:00:03,ip,nw_src=10.0.0.3,actions=goto_table:1
+table=0,priority=100,in_port=3,dl_src=02:00:00:00:00:03,arp,arp_spa=10.0.0.3,arp_sha=02:00:00:00:00:03,actions=goto_table:1
+table=0,priority=0,actions=drop
+table=1,priority=100,dl_dst=02:00:00:00:00:02,actions=output:2
+table=1,priority=100,dl_dst=02:00:00:00:00:01,actions=output:1
+table=1,priority=100,dl_dst=02:00:00:00:00:03,actions=output:3
+table=1,priority=50,dl_dst=ff:ff:ff:ff:ff:ff,actions=flood
+table=1,priority=0,actions=drop
+EOF2
+    local deadline=$((SECONDS + BENCH_START_TIMEOUT))
+    until tx0=$(wb_ovs_tx "$br" p1) && [[ -n $tx0 && $tx0 -gt 0 ]]; do
+        kill -0 "$WB_OVS_VSPID" 2>/dev/null || wb_die "ovs-vswitchd died"
+        ((SECONDS < deadline)) || wb_die "ovs: no packets out of p1"
+        sleep 0.2
+    done
+    wb_sleep "$BENCH_WARMUP"
+    wb_ovs_measure "$br" p1 >&2
+    "${WB_VSCTL[@]}" del-br "$br" >&2 || true
+    wb_stop_pid "$WB_OVS_VSPID"
+    wb_stop_pid "$WB_OVS_DBPID"
+}
+if [[ -x $WB_OVS_VSWITCHD ]]; then
+    ovs_victim 0 >&2
+    oalone=$RES_MPPS oalone_info=$RES_INFO
+    ovs_victim 1 >&2
+    oflooded=$RES_MPPS oflooded_info=$RES_INFO
+    oratio=$(awk -v a="$oalone" -v b="$oflooded" 'BEGIN { printf "%.3f", (a > 0) ? (b / a) : 0 }')
+    printf 'BENCH workload=flood-isolation system=ovs-dpdk hugepages=%s victim_mpps_ratio=%s victim_alone_mpps=%s victim_flooded_mpps=%s\n' \
+        "$huge" "$oratio" "$oalone" "$oflooded"
+    printf 'INFO workload=flood-isolation system=ovs-dpdk alone: %s\n' "$oalone_info"
+    printf 'INFO workload=flood-isolation system=ovs-dpdk flooded: %s\n' "$oflooded_info"
+else
+    echo "SKIP workload=flood-isolation system=ovs-dpdk: $WB_OVS_VSWITCHD not installed"
+fi
