@@ -101,7 +101,7 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		json_object_set_new(o, "punts", punts);
 		double us_per_tsc = s.tsc_hz ? 1e6 / (double)s.tsc_hz : 0.0;
 		json_object_set_new(o, "megaflow_lifecycle", json_pack(
-			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f}",
+			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I}",
 			"installed", (json_int_t)s.mflow.inserted,
 			"evicted", (json_int_t)s.mflow.evicted,
 			"expired", (json_int_t)s.mflow.expired,
@@ -110,7 +110,8 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"uncached_upcalls", (json_int_t)s.mflow.uncached,
 			"invalidation_passes", (json_int_t)s.inv_passes,
 			"invalidation_us", (double)s.inv_cycles * us_per_tsc,
-			"invalidation_max_us", (double)s.inv_cycles_max * us_per_tsc));
+			"invalidation_max_us", (double)s.inv_cycles_max * us_per_tsc,
+			"upcall_throttled_polls", (json_int_t)s.upcall_throttled));
 		json_array_append_new(arr, o);
 
 		uint64_t lookups = s.emc_hits + s.mfc_hits + s.misses;
@@ -132,10 +133,12 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     (unsigned long long)s.mflow.inserted, (unsigned long long)s.mflow.evicted,
 			     (unsigned long long)s.mflow.expired, (unsigned long long)s.mflow.over_quota,
 			     (unsigned long long)s.mflow.uncached);
-		reply_printf(r, "  invalidation passes: %llu  avg: %.1f us  max: %.1f us\n",
+		reply_printf(r, "  invalidation passes: %llu  avg: %.1f us  max: %.1f us  "
+			     "polls skipped (upcall budget): %llu\n",
 			     (unsigned long long)s.inv_passes,
 			     s.inv_passes ? (double)s.inv_cycles * us_per_tsc / (double)s.inv_passes : 0.0,
-			     (double)s.inv_cycles_max * us_per_tsc);
+			     (double)s.inv_cycles_max * us_per_tsc,
+			     (unsigned long long)s.upcall_throttled);
 		reply_printf(r, "  busy cycles: %llu (%.1f%%)  idle cycles: %llu (%.1f%%)  sleeps: %llu\n",
 			     (unsigned long long)s.busy_cycles, pct(s.busy_cycles, total),
 			     (unsigned long long)s.idle_cycles, pct(s.idle_cycles, total),

@@ -77,9 +77,11 @@ static void test_values(void)
 	CU_ASSERT_STRING_EQUAL(cfg.ports[0].iface_id, "abc");
 	CU_ASSERT_EQUAL(cfg.dp.megaflow_max_idle_ms, 10000); /* defaults */
 	CU_ASSERT_EQUAL(dp_config_port_quota(&cfg.dp), cfg.dp.megaflows_max / 4);
+	CU_ASSERT_EQUAL(cfg.dp.upcall_budget_pct, 5);
 	ctrl_config_free(&cfg);
-	CU_ASSERT_EQUAL(load_text("[dp]\nmegaflow-max-idle-ms = 250\nmegaflows-per-port = 300\n",
-				  &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(load_text("[dp]\nmegaflow-max-idle-ms = 250\nmegaflows-per-port = 300\n"
+				  "upcall-budget-pct = 0\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.dp.upcall_budget_pct, 0);
 	CU_ASSERT_EQUAL(cfg.dp.megaflow_max_idle_ms, 250);
 	CU_ASSERT_EQUAL(cfg.dp.megaflows_per_port, 300);
 	CU_ASSERT_EQUAL(dp_config_port_quota(&cfg.dp), 300);
@@ -100,6 +102,7 @@ static void test_errors(void)
 	expect_error("[dp]\nemc-entries = 1000\n", 2, "power of two");
 	expect_error("[dp]\n\nmegaflow-max-idle-ms = soon\n", 3, "megaflow-max-idle-ms must be");
 	expect_error("[dp]\nmegaflows-per-port = -1\n", 2, "megaflows-per-port must be");
+	expect_error("[dp]\nupcall-budget-pct = 101\n", 2, "upcall-budget-pct must be");
 	expect_error("[dp]\npmd-lcores = 1-x\n", 2, "pmd-lcores");
 	expect_error("[dp\n", 1, "malformed section");
 	expect_error("key = 1\n", 1, "outside of any section");

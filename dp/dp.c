@@ -36,6 +36,7 @@ void dp_config_defaults(struct dp_config *c)
 	c->megaflows_max = 65536;
 	c->megaflow_max_idle_ms = 10000;
 	c->megaflows_per_port = 0;
+	c->upcall_budget_pct = 5;
 	c->punt_rate_pps = 1000;
 	c->punt_burst = 200;
 }

@@ -33,6 +33,8 @@ struct dp_config {
 	uint32_t megaflow_max_idle_ms; /* idle megaflows go after this; 0: never */
 	uint32_t megaflows_per_port;   /* per ingress port and PMD; 0: a quarter
 					* of megaflows_max (dp_config_port_quota) */
+	uint32_t upcall_budget_pct;    /* % of a PMD's time one port's misses may
+					* take (1..100); 0: unlimited */
 	uint32_t punt_rate_pps;        /* per dp port, per PMD */
 	uint32_t punt_burst;
 	unsigned n_pmds;
@@ -74,6 +76,7 @@ struct dp_pmd_stats {
 	uint64_t invalidations, flushes;
 	struct dp_mfc_counters mflow;  /* megaflow lifecycle (megaflow.h) */
 	uint64_t inv_passes, inv_cycles; /* invalidation passes, cycles they took */
+	uint64_t upcall_throttled;     /* rx polls skipped: port over its upcall budget */
 	uint32_t megaflows, subtables;
 	uint64_t inv_cycles_max;       /* longest pass since the PMD started */
 	double seconds;                /* since last clear */

@@ -96,6 +96,12 @@ struct dp_pmd {
 	uint16_t tx_dirty[DP_MAX_PORTS];
 	uint16_t n_tx_dirty;
 	struct dp_punt_tb punt_tb[DP_MAX_PORTS];
+	/* upcall budget per ingress port (dp_pmd_upcall_charge): TSC cycles a
+	 * port may still spend on translations; below 0 it is not polled */
+	int64_t upcall_credit[DP_MAX_PORTS];
+	uint64_t upcall_credit_tsc[DP_MAX_PORTS];
+	int64_t upcall_credit_cap;       /* 0: no budget */
+	uint32_t upcall_credit_div;      /* refill = elapsed cycles / div */
 	bool punted;                     /* punted this iteration: wake control */
 	uint32_t rng;
 } __rte_cache_aligned;
@@ -139,6 +145,34 @@ void dp_pmd_destroy(struct dp_pmd *pmd);
 void dp_pmd_apply_invalidations(struct dp_pmd *pmd);
 /* One aging step at time now; schedules the next (PMD, or tests). */
 void dp_pmd_age(struct dp_pmd *pmd, uint64_t now);
+
+/* Upcall budget: a port may spend cfg.upcall_budget_pct % of the PMD's
+ * time on bursts that translate (from the burst's first miss to its end;
+ * refilled continuously, up to 2 ms worth).  A port that overspent is not
+ * polled until its credit is positive again: its packets wait in its rx
+ * queue (the device counts what overflows), the other ports keep their share
+ * of the PMD.  Charged on the miss path only. */
+static inline void dp_pmd_upcall_charge(struct dp_pmd *pmd, uint16_t port, uint64_t now,
+					 uint64_t cycles)
+{
+	if (pmd->upcall_credit_cap == 0 || port >= DP_MAX_PORTS)
+		return;
+	int64_t c = pmd->upcall_credit[port] +
+		    (int64_t)((now - pmd->upcall_credit_tsc[port]) / pmd->upcall_credit_div);
+	pmd->upcall_credit[port] = (c > pmd->upcall_credit_cap ? pmd->upcall_credit_cap : c) -
+				   (int64_t)cycles;
+	pmd->upcall_credit_tsc[port] = now;
+}
+
+/* Whether port overspent its upcall budget (checked before each rx burst;
+ * one compare unless it did). */
+static inline bool dp_pmd_upcall_throttled(struct dp_pmd *pmd, uint16_t port, uint64_t now)
+{
+	if (likely(pmd->upcall_credit[port] >= 0))
+		return false;
+	dp_pmd_upcall_charge(pmd, port, now, 0);
+	return pmd->upcall_credit[port] < 0;
+}
 /* Copy live megaflows (owner thread, or control while PMDs are stopped). */
 int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max);
 

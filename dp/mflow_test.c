@@ -507,6 +507,56 @@ static void test_e2e_dump_timeout(void)
 	CU_ASSERT(dp_pmd_dump_megaflows(DP, 0, other, 2) >= 1);
 }
 
+/* A port whose bursts translate pays for them from its upcall budget; once
+ * overspent it is not polled until the budget has refilled; hits are free. */
+static void test_e2e_upcall_budget(void)
+{
+	struct dp_pmd *pmd = DP->pmds[0];
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t a = (uint16_t)P[0], b = (uint16_t)P[1];
+	CU_ASSERT_FATAL(pmd->upcall_credit_cap > 0 && pmd->upcall_credit_div == 20); /* 5 % */
+	uint64_t now = rte_rdtsc();
+	dp_pmd_upcall_charge(pmd, a, now, 0); /* refill to the cap */
+	dp_pmd_upcall_charge(pmd, b, now, 0);
+	int64_t ca = pmd->upcall_credit[a], cb = pmd->upcall_credit[b];
+	CU_ASSERT_EQUAL(ca, pmd->upcall_credit_cap);
+	/* a burst of new flows from A is charged to A ... */
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t dmac[6] = { 2, 0x66, 0, 0, 1, (uint8_t)i };
+		pkts[i] = pkt(&LA, dmac, LB.ips[0].addr);
+	}
+	run(0, pkts, 8);
+	drain(1);
+	CU_ASSERT(pmd->upcall_credit[a] < ca);
+	/* ... a burst of B that only hits its cached megaflow costs nothing */
+	pkts[0] = pkt(&LB, LA.macs[0].addr_bytes, LA.ips[0].addr);
+	run(1, pkts, 1);
+	drain(0);
+	pkts[0] = pkt(&LB, LA.macs[0].addr_bytes, LA.ips[0].addr);
+	uint64_t miss0 = pmd->st.misses;
+	run(1, pkts, 1);
+	CU_ASSERT_EQUAL(drain(0), 1);
+	CU_ASSERT_EQUAL(pmd->st.misses, miss0);
+	CU_ASSERT(pmd->upcall_credit[b] <= cb);
+	int64_t cb1 = pmd->upcall_credit[b];
+	pkts[0] = pkt(&LB, LA.macs[0].addr_bytes, LA.ips[0].addr);
+	run(1, pkts, 1);
+	drain(0);
+	CU_ASSERT_EQUAL(pmd->upcall_credit[b], cb1);
+	/* overspent: throttled now, polled again once 20x the debt has passed */
+	now = rte_rdtsc();
+	dp_pmd_upcall_charge(pmd, a, now, (uint64_t)pmd->upcall_credit_cap + 1000);
+	int64_t debt = -pmd->upcall_credit[a];
+	CU_ASSERT_FATAL(debt >= 1000);
+	CU_ASSERT(dp_pmd_upcall_throttled(pmd, a, now));
+	CU_ASSERT(dp_pmd_upcall_throttled(pmd, a, now + (uint64_t)debt * 20 - 40));
+	CU_ASSERT(!dp_pmd_upcall_throttled(pmd, b, now));
+	CU_ASSERT(!dp_pmd_upcall_throttled(pmd, a, now + (uint64_t)debt * 20 + 20));
+	/* the refill stops at the cap */
+	dp_pmd_upcall_charge(pmd, a, now + (UINT64_C(1) << 40), 0);
+	CU_ASSERT_EQUAL(pmd->upcall_credit[a], pmd->upcall_credit_cap);
+}
+
 static void test_e2e_start_bad_lcore(void)
 {
 	CU_ASSERT_EQUAL(dp_start(DP), -EINVAL);
@@ -535,6 +585,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "flush generation seen by a PMD mid-publication", test_e2e_flush_gen);
 	CU_add_test(s, "port del of the uplink removes megaflows to it", test_e2e_port_del_uplink);
 	CU_add_test(s, "dump buffer outlives a timed-out request", test_e2e_dump_timeout);
+	CU_add_test(s, "per-port upcall budget", test_e2e_upcall_budget);
 	CU_add_test(s, "dp_start with a bad lcore launches nothing", test_e2e_start_bad_lcore);
 	return t_run_all();
 }

@@ -51,6 +51,12 @@ struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
 	dp_mfc_set_owner(pmd->mfc, idx);
 	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&dp->cfg));
 	pmd->max_idle_tsc = (uint64_t)dp->cfg.megaflow_max_idle_ms * rte_get_tsc_hz() / 1000;
+	if (dp->cfg.upcall_budget_pct > 0 && dp->cfg.upcall_budget_pct < 100) {
+		pmd->upcall_credit_div = 100 / dp->cfg.upcall_budget_pct;
+		pmd->upcall_credit_cap = (int64_t)(rte_get_tsc_hz() / 500); /* 2 ms */
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+			pmd->upcall_credit[p] = pmd->upcall_credit_cap;
+	}
 	return pmd;
 }
 
@@ -200,9 +206,11 @@ static void reload_rxqs(struct dp_pmd *pmd)
 /* ---- the burst ------------------------------------------------------------ */
 
 static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_flow_key *key,
-					  struct dp_megaflow_spec *spec)
+					  struct dp_megaflow_spec *spec, uint64_t *first_tsc)
 {
 	uint64_t t0 = rte_rdtsc();
+	if (*first_tsc == 0)
+		*first_tsc = t0;
 	dp_translate(pmd->dp->tables, key, spec, NULL);
 	struct dp_megaflow *f = NULL;
 	/* over quota or no room: forwarded uncached, counted by the classifier
@@ -222,6 +230,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 	struct dp_megaflow *flows[DP_BURST];
 	uint32_t hashes[DP_BURST];
 	unsigned n_ok = 0;
+	uint64_t first_miss_tsc = 0; /* a burst that translates pays its budget */
 	bool uplink = in_port == dp_overlay_uplink(pmd->dp->tables);
 
 	/* parse, hash and prefetch the EMC bucket in one pass, so the bucket
@@ -273,7 +282,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 			struct dp_megaflow *f = dp_mfc_lookup(pmd->mfc, &keys[i]);
 			if (f == NULL) {
 				pmd->st.misses++;
-				f = install(pmd, &keys[i], &spec);
+				f = install(pmd, &keys[i], &spec, &first_miss_tsc);
 				if (f == NULL) { /* not cacheable: run the spec */
 					dp_actions_execute(pmd, spec.actions, spec.n_actions,
 							   spec.flood_ports, &ok[i], 1);
@@ -312,6 +321,13 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 		gflow[g]->used_tsc = now;
 		dp_actions_execute(pmd, gflow[g]->actions, gflow[g]->n_actions,
 				   gflow[g]->flood_ports, grp[g], gn[g]);
+	}
+	/* the port's upcall budget pays for the burst from its first
+	 * translation on (translations, the rest of the burst's lookups and
+	 * actions); bursts without a miss pay nothing and read no clock */
+	if (unlikely(first_miss_tsc != 0)) {
+		uint64_t end = rte_rdtsc();
+		dp_pmd_upcall_charge(pmd, in_port, end, end - first_miss_tsc);
 	}
 }
 
@@ -360,6 +376,10 @@ int dp_pmd_main(void *arg)
 			const struct dp_rxq *rq = &pmd->rxq_live[q];
 			if (unlikely(!dp->ports[rq->dp_port].active))
 				continue;
+			if (unlikely(dp_pmd_upcall_throttled(pmd, rq->dp_port, prev))) {
+				pmd->st.upcall_throttled++;
+				continue;
+			}
 			uint16_t nb = rte_eth_rx_burst(rq->ethdev, rq->queue, pkts, DP_BURST);
 			if (nb == 0)
 				continue;
