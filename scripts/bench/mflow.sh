@@ -15,6 +15,8 @@
 #     for the three ports as run.sh's pipeline).
 #
 # Environment: BUILD (default build), BENCH_SECONDS, BENCH_WARMUP (lib.sh),
+#   BENCH_REPEAT (alone/flooded pairs per system, interleaved; default 3; the
+#   BENCH line is the pair with the median ratio, RUNS lists every ratio),
 #   BENCH_HUGEPAGES (0 default, or 1), FLOOD_FRAMES (default 32768),
 #   BENCH_CACHE (pcap cache dir, default $BUILD/bench).
 set -euo pipefail
@@ -74,23 +76,39 @@ wy_victim() {
     # B's frames are the only ones transmitted (the flood's random sources
     # are dropped by port security), so the PMD's tx rate is B's rate.
 }
-# (called in this shell, not in $(...): the pids must reach wb_cleanup)
-wy_victim 0 >&2
-alone=$RES_MPPS alone_info=$RES_INFO
-wy_victim 1 >&2
-flooded=$RES_MPPS flooded_info=$RES_INFO
-ratio=$(awk -v a="$alone" -v b="$flooded" 'BEGIN { printf "%.3f", (a > 0) ? (b / a) : 0 }')
-printf 'BENCH workload=flood-isolation system=wyvern hugepages=%s victim_mpps_ratio=%s victim_alone_mpps=%s victim_flooded_mpps=%s\n' \
-    "$huge" "$ratio" "$alone" "$flooded"
-printf 'INFO workload=flood-isolation system=wyvern alone: %s\n' "$alone_info"
-printf 'INFO workload=flood-isolation system=wyvern flooded: %s\n' "$flooded_info"
+# BENCH_REPEAT pairs (alone, flooded), interleaved so that a slow phase of
+# the machine hits both; the ratio of each pair, and the median pair, count.
+# (Called in this shell, not in $(...): the pids must reach wb_cleanup.)
+repeat=${BENCH_REPEAT:-3}
+pairs() { # SYSTEM FUNCTION
+    local sys=$1 fn=$2 r alone flooded ainfo finfo head ratios=() lines=()
+    for ((r = 0; r < repeat; r++)); do
+        "$fn" 0 >&2
+        alone=$RES_MPPS ainfo=$RES_INFO
+        "$fn" 1 >&2
+        flooded=$RES_MPPS finfo=$RES_INFO
+        ratios+=("$(awk -v a="$alone" -v b="$flooded" 'BEGIN { printf "%.3f", (a > 0) ? (b / a) : 0 }')")
+        lines+=("$(printf '%s victim_alone_mpps=%s victim_flooded_mpps=%s|%s|%s' \
+            "${ratios[-1]}" "$alone" "$flooded" "$ainfo" "$finfo")")
+    done
+    local med
+    med=$(printf '%s\n' "${lines[@]}" | sort -n -k1,1 | awk -v n="$repeat" 'NR == int((n + 1) / 2)')
+    IFS="|" read -r head ainfo finfo <<<"$med"
+    printf 'BENCH workload=flood-isolation system=%s hugepages=%s victim_mpps_ratio=%s\n' \
+        "$sys" "$huge" "$head"
+    printf 'RUNS workload=flood-isolation system=%s ratios=%s\n' "$sys" "$(IFS=,; echo "${ratios[*]}")"
+    printf 'INFO workload=flood-isolation system=%s alone: %s\n' "$sys" "$ainfo"
+    printf 'INFO workload=flood-isolation system=%s flooded: %s\n' "$sys" "$finfo"
+}
+pairs wyvern wy_victim
 
 # The same two runs on OVS-DPDK (wb_run_ovs's bridge and OpenFlow port
 # security, plus p2 with its own port-security rules when flooded).
 ovs_victim() {
-    local flooded=$1 prefix="wyvb-ovs-$$-$1" br="wyvb$$" tx0
+    local flooded=$1 prefix="wyvb-ovs-$$-${ovs_runs:-0}" br="wyvb$$" tx0
     WB_PREFIXES+=("$prefix")
-    wb_ovs_start "$WB_TMP/ovs$flooded" "$(wb_ovs_eal "$huge" "$prefix")" 60 >&2
+    ovs_runs=$((${ovs_runs:-0} + 1))
+    wb_ovs_start "$WB_TMP/ovs$ovs_runs" "$(wb_ovs_eal "$huge" "$prefix")" 60 >&2
     WB_LINKS+=("$br")
     local -a p2=()
     [[ $flooded == 0 ]] || p2=(-- add-port "$br" p2 -- set Interface p2 type=dpdk ofport_request=3
@@ -129,15 +147,7 @@ EOF2
     wb_stop_pid "$WB_OVS_DBPID"
 }
 if [[ -x $WB_OVS_VSWITCHD ]]; then
-    ovs_victim 0 >&2
-    oalone=$RES_MPPS oalone_info=$RES_INFO
-    ovs_victim 1 >&2
-    oflooded=$RES_MPPS oflooded_info=$RES_INFO
-    oratio=$(awk -v a="$oalone" -v b="$oflooded" 'BEGIN { printf "%.3f", (a > 0) ? (b / a) : 0 }')
-    printf 'BENCH workload=flood-isolation system=ovs-dpdk hugepages=%s victim_mpps_ratio=%s victim_alone_mpps=%s victim_flooded_mpps=%s\n' \
-        "$huge" "$oratio" "$oalone" "$oflooded"
-    printf 'INFO workload=flood-isolation system=ovs-dpdk alone: %s\n' "$oalone_info"
-    printf 'INFO workload=flood-isolation system=ovs-dpdk flooded: %s\n' "$oflooded_info"
+    pairs ovs-dpdk ovs_victim
 else
     echo "SKIP workload=flood-isolation system=ovs-dpdk: $WB_OVS_VSWITCHD not installed"
 fi
