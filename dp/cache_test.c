@@ -35,7 +35,9 @@ static void tag_cb(void *arg, const uint64_t *tags, unsigned n)
 {
 	struct tagbuf *b = arg;
 	for (unsigned i = 0; i < n; i++) {
-		if (b->n < RTE_DIM(b->tags))
+		if (tags[i] == DP_TAG_FLUSH)
+			b->overflow = true; /* "everything": flush */
+		else if (b->n < RTE_DIM(b->tags))
 			b->tags[b->n++] = tags[i];
 		else
 			b->overflow = true;

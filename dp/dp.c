@@ -7,6 +7,9 @@
  * keeps its own cursor and applies the tags it has not seen at the top of
  * its loop.  No allocation, no waiting for PMDs.  A PMD that fell more than
  * DP_INV_LOG behind cannot tell what it missed and flushes its caches.
+ * A flush on purpose (dp_flush_caches, DP_TAG_FLUSH from the tables) is not
+ * a flood of tags: it bumps flush_gen, which every PMD compares at the top
+ * of its loop, so no PMD can read half of it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,8 +35,18 @@ void dp_config_defaults(struct dp_config *c)
 	c->emc_entries = 8192;
 	c->emc_insert_inv_prob = 100;
 	c->megaflows_max = 65536;
+	c->megaflow_max_idle_ms = 10000;
+	c->megaflows_per_port = 0;
+	c->upcall_budget_pct = 5;
 	c->punt_rate_pps = 1000;
 	c->punt_burst = 200;
+}
+
+uint32_t dp_config_port_quota(const struct dp_config *c)
+{
+	if (c->megaflows_per_port)
+		return c->megaflows_per_port;
+	return c->megaflows_max / 4 ? c->megaflows_max / 4 : 1;
 }
 
 void dp_invalidate(void *arg, const uint64_t *tags, unsigned n)
@@ -41,6 +54,13 @@ void dp_invalidate(void *arg, const uint64_t *tags, unsigned n)
 	struct dp *dp = arg;
 	uint64_t seq = dp->inv_seq;
 	for (unsigned i = 0; i < n; i++) {
+		if (tags[i] == DP_TAG_FLUSH) {
+			__atomic_fetch_add(&dp->flush_gen, 1, __ATOMIC_RELEASE);
+			continue;
+		}
+		/* the slot we overwrite must not become visible before the
+		 * sequence that tells readers it is gone (seqlock writer) */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
 		dp->inv_log[seq & (DP_INV_LOG - 1)] = tags[i];
 		__atomic_store_n(&dp->inv_seq, ++seq, __ATOMIC_RELEASE);
 	}
@@ -118,8 +138,10 @@ void dp_destroy(struct dp *dp)
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
 		if (dp->ports[i].used)
 			dp_port_del(dp, dp->ports[i].name);
-	for (unsigned i = 0; i < DP_MAX_PMDS; i++)
+	for (unsigned i = 0; i < DP_MAX_PMDS; i++) {
 		dp_pmd_destroy(dp->pmds[i]);
+		rte_free(dp->dump_buf[i]);
+	}
 	if (dp->punt_ring) {
 		struct rte_mbuf *m;
 		while (rte_ring_sc_dequeue(dp->punt_ring, (void **)&m) == 0)
@@ -139,14 +161,20 @@ int dp_start(struct dp *dp)
 {
 	if (dp->running)
 		return -EALREADY;
+	/* check every lcore before launching any: never return with PMDs
+	 * running while `running` says otherwise */
+	for (unsigned i = 0; i < dp->n_pmds; i++) {
+		const struct dp_pmd *p = dp->pmds[i];
+		if (p->lcore == rte_get_main_lcore() || !rte_lcore_is_enabled(p->lcore) ||
+		    rte_eal_get_lcore_state(p->lcore) != WAIT)
+			return -EINVAL;
+	}
 	dp->stop = false;
 	for (unsigned i = 0; i < dp->n_pmds; i++) {
 		struct dp_pmd *p = dp->pmds[i];
-		if (p->lcore == rte_get_main_lcore() || !rte_lcore_is_enabled(p->lcore))
-			return -EINVAL;
 		int rc = rte_eal_remote_launch(dp_pmd_main, p, p->lcore);
 		if (rc < 0) {
-			dp_stop(dp);
+			dp_stop(dp); /* waits for those already launched */
 			return rc;
 		}
 	}
@@ -189,6 +217,7 @@ static void snap(const struct dp_pmd *p, struct dp_pmd_stats *s)
 	 * load is atomic on the platforms DPDK runs on; totals may be a few
 	 * packets apart, which is fine for statistics */
 	memcpy(s, (const void *)&p->st, sizeof(*s));
+	s->mflow = *dp_mfc_counters(p->mfc);
 }
 
 int dp_pmd_stats(struct dp *dp, unsigned i, struct dp_pmd_stats *out)
@@ -228,15 +257,30 @@ int dp_pmd_dump_megaflows(struct dp *dp, unsigned i, struct dp_megaflow *out, un
 	struct dp_pmd *p = dp->pmds[i];
 	if (!dp->running) /* no PMD thread: the classifier is ours to read */
 		return dp_pmd_dump_now(p, out, max);
+	/* a PMD that has not answered an earlier request may still write
+	 * into dump_buf: neither reuse nor free it until it has */
+	if (__atomic_load_n(&p->req_ack, __ATOMIC_ACQUIRE) != p->req_seq)
+		return -EBUSY;
+	if (dp->dump_cap[i] < max) {
+		rte_free(dp->dump_buf[i]);
+		dp->dump_cap[i] = 0;
+		dp->dump_buf[i] = rte_malloc("dp_dump", (size_t)max * sizeof(*out), 0);
+		if (dp->dump_buf[i] == NULL)
+			return -ENOMEM;
+		dp->dump_cap[i] = max;
+	}
 	p->req.type = DP_REQ_DUMP;
-	p->req.out = out;
+	p->req.out = dp->dump_buf[i];
 	p->req.max = max;
 	p->req.result = 0;
 	uint32_t seq = p->req_seq + 1;
 	__atomic_store_n(&p->req_seq, seq, __ATOMIC_RELEASE);
 	for (unsigned t = 0; t < 200000; t++) { /* up to ~2 s */
-		if (__atomic_load_n(&p->req_ack, __ATOMIC_ACQUIRE) == seq)
-			return p->req.result;
+		if (__atomic_load_n(&p->req_ack, __ATOMIC_ACQUIRE) == seq) {
+			int n = p->req.result;
+			memcpy(out, dp->dump_buf[i], (size_t)n * sizeof(*out));
+			return n;
+		}
 		usleep(10);
 	}
 	return -ETIMEDOUT;
@@ -244,10 +288,8 @@ int dp_pmd_dump_megaflows(struct dp *dp, unsigned i, struct dp_megaflow *out, un
 
 void dp_flush_caches(struct dp *dp)
 {
-	/* an overrun of the log makes every PMD flush */
-	uint64_t tag = DP_TAG(0, 0);
-	for (unsigned i = 0; i < DP_INV_LOG; i++)
-		dp_invalidate(dp, &tag, 1);
+	uint64_t tag = DP_TAG_FLUSH;
+	dp_invalidate(dp, &tag, 1);
 }
 
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n)

@@ -15,12 +15,14 @@
 
 #include "actions.h"
 #include "dp.h"
-#include "megaflow.h"
+#include "emc.h"
+#include "mfc.h"
 
 #define DP_BURST     32
 #define DP_TXBUF     (DP_BURST * 4)
 #define DP_INV_LOG   1024   /* invalidation log entries (power of 2) */
 #define DP_MAX_RXQ_PER_PMD 64
+#define DP_AGE_BUDGET 32     /* pool slots looked at per aging step */
 
 struct dp_port {
 	bool used;                 /* slot taken */
@@ -75,8 +77,12 @@ struct dp_pmd {
 	volatile uint32_t rxq_ack;       /* PMD copies rxq_gen once it re-read */
 	unsigned n_rxq_live;
 	struct dp_rxq rxq_live[DP_MAX_RXQ_PER_PMD];
-	/* invalidation log cursor */
+	/* invalidation log cursor and the flush generation seen */
 	uint64_t inv_seq;
+	uint64_t flush_gen;
+	/* idle aging: next step due at age_next_tsc; 0 idle limit: off */
+	uint64_t max_idle_tsc;
+	uint64_t age_next_tsc;
 	/* request mailbox */
 	struct dp_req req;
 	volatile uint32_t req_seq, req_ack;
@@ -91,6 +97,12 @@ struct dp_pmd {
 	uint16_t tx_dirty[DP_MAX_PORTS];
 	uint16_t n_tx_dirty;
 	struct dp_punt_tb punt_tb[DP_MAX_PORTS];
+	/* upcall budget per ingress port (dp_pmd_upcall_charge): TSC cycles a
+	 * port may still spend on translations; below 0 it is not polled */
+	int64_t upcall_credit[DP_MAX_PORTS];
+	uint64_t upcall_credit_tsc[DP_MAX_PORTS];
+	int64_t upcall_credit_cap;       /* 0: no budget */
+	uint32_t upcall_credit_div;      /* refill = elapsed cycles / div */
 	bool punted;                     /* punted this iteration: wake control */
 	uint32_t rng;
 } __rte_cache_aligned;
@@ -111,6 +123,11 @@ struct dp {
 	/* invalidation log: control writes tags then publishes inv_seq */
 	uint64_t inv_log[DP_INV_LOG];
 	uint64_t inv_seq;
+	uint64_t flush_gen;          /* bumped (release) to make every PMD flush */
+	/* dump buffers: owned here, not by the caller, so that a PMD answering
+	 * after the caller's timeout writes into memory that still exists */
+	struct dp_megaflow *dump_buf[DP_MAX_PMDS];
+	unsigned dump_cap[DP_MAX_PMDS];
 	/* stats baseline for clear */
 	struct dp_pmd_stats base[DP_MAX_PMDS];
 	uint64_t base_tsc[DP_MAX_PMDS];
@@ -125,8 +142,39 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 void dp_pmd_flush_tx(struct dp_pmd *pmd);
 struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore);
 void dp_pmd_destroy(struct dp_pmd *pmd);
-/* Apply pending invalidations (called by the PMD itself, and by tests). */
+/* Apply a pending flush and pending invalidations (called by the PMD
+ * itself, and by tests). */
 void dp_pmd_apply_invalidations(struct dp_pmd *pmd);
+/* One aging step at time now; schedules the next (PMD, or tests). */
+void dp_pmd_age(struct dp_pmd *pmd, uint64_t now);
+
+/* Upcall budget: a port may spend cfg.upcall_budget_pct % of the PMD's
+ * time on bursts that translate (from the burst's first miss to its end;
+ * refilled continuously, up to 2 ms worth).  A port that overspent is not
+ * polled until its credit is positive again: its packets wait in its rx
+ * queue (the device counts what overflows), the other ports keep their share
+ * of the PMD.  Charged on the miss path only. */
+static inline void dp_pmd_upcall_charge(struct dp_pmd *pmd, uint16_t port, uint64_t now,
+					 uint64_t cycles)
+{
+	if (pmd->upcall_credit_cap == 0 || port >= DP_MAX_PORTS)
+		return;
+	int64_t c = pmd->upcall_credit[port] +
+		    (int64_t)((now - pmd->upcall_credit_tsc[port]) / pmd->upcall_credit_div);
+	pmd->upcall_credit[port] = (c > pmd->upcall_credit_cap ? pmd->upcall_credit_cap : c) -
+				   (int64_t)cycles;
+	pmd->upcall_credit_tsc[port] = now;
+}
+
+/* Whether port overspent its upcall budget (checked before each rx burst;
+ * one compare unless it did). */
+static inline bool dp_pmd_upcall_throttled(struct dp_pmd *pmd, uint16_t port, uint64_t now)
+{
+	if (likely(pmd->upcall_credit[port] >= 0))
+		return false;
+	dp_pmd_upcall_charge(pmd, port, now, 0);
+	return pmd->upcall_credit[port] < 0;
+}
 /* Copy live megaflows (owner thread, or control while PMDs are stopped). */
 int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max);
 

@@ -32,7 +32,6 @@ static const char *const names[DP_DROP__MAX] = {
 	[DP_DROP_TX_FULL] = "tx-full",
 	[DP_DROP_PUNT_FULL] = "punt-full",
 	[DP_DROP_PUNT_RATE] = "punt-rate",
-	[DP_DROP_MFLOW_FULL] = "mflow-full",
 	[DP_DROP_NOMEM] = "nomem",
 	[DP_DROP_TTL] = "ttl",
 	[DP_DROP_POLICY] = "policy",

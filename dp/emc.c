@@ -41,7 +41,7 @@
 #include <x86intrin.h>
 #endif
 
-#include "megaflow.h"
+#include "emc.h"
 
 #define DP_EMC_DEFAULT_INV_PROB 100
 

@@ -14,7 +14,7 @@
 #include <rte_errno.h>
 #include <rte_memory.h>
 
-#include "megaflow.h"
+#include "emc.h"
 #include "test_main.h"
 
 #define T_EMC_ENTRIES 1024

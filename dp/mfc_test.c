@@ -22,7 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_memory.h>
 
-#include "megaflow.h"
+#include "mfc.h"
 #include "test_main.h"
 
 #define T_NVAL 8          /* values per field in the pool */
@@ -464,26 +464,36 @@ static void test_enospc(void)
 {
 	struct dp_mfc *c = t_mfc(8, 2);
 	struct dp_megaflow_spec s;
-	struct dp_megaflow *first = NULL, *f;
+	struct dp_megaflow *f[8];
+	uint64_t id[8];
 
+	/* a full pool evicts its least recently used megaflow (exact LRU
+	 * for a pool this small): used_tsc order 5, 6, 7, 0, 1, ... */
 	for (uint32_t i = 0; i < 8; i++) {
 		t_simple_spec(&s, i, 1);
-		f = dp_mfc_insert(c, &s);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		if (!first)
-			first = f;
+		f[i] = dp_mfc_insert(c, &s);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+		f[i]->used_tsc = 1000 + 10 * ((i + 3) % 8);
+		id[i] = f[i]->id;
 	}
 	t_simple_spec(&s, 100, 1);
-	rte_errno = 0;
-	CU_ASSERT_PTR_NULL(dp_mfc_insert(c, &s));
-	CU_ASSERT_EQUAL(rte_errno, ENOSPC);
+	CU_ASSERT_PTR_NOT_NULL(dp_mfc_insert(c, &s));
+	CU_ASSERT_NOT_EQUAL(f[5]->id, id[5]); /* slot 5 was freed (and reused) */
+	for (uint32_t i = 0; i < 8; i++)
+		CU_ASSERT(i == 5 || (f[i]->live && f[i]->id == id[i]));
+	CU_ASSERT_EQUAL(dp_mfc_count(c), 8);
+	CU_ASSERT_EQUAL(dp_mfc_counters(c)->evicted, 1);
+	t_simple_spec(&s, 5, 1);
+	CU_ASSERT_PTR_NULL(dp_mfc_lookup(c, &s.key));
 	t_simple_spec(&s, 0, 1);
-	CU_ASSERT_PTR_EQUAL(dp_mfc_insert(c, &s), first); /* duplicate still found */
-	/* a full pool must not leave an empty subtable behind */
-	t_simple_spec(&s, 100, 1);
+	CU_ASSERT_PTR_EQUAL(dp_mfc_insert(c, &s), f[0]); /* duplicate: no eviction */
+	CU_ASSERT_EQUAL(dp_mfc_counters(c)->evicted, 1);
+	/* a new mask on a full pool: evicts the next LRU, gets a subtable */
+	t_simple_spec(&s, 101, 1);
 	DP_MARK(&s.mask, eth_type);
-	CU_ASSERT_PTR_NULL(dp_mfc_insert(c, &s));
-	CU_ASSERT_EQUAL(dp_mfc_subtable_count(c), 1);
+	CU_ASSERT_PTR_NOT_NULL(dp_mfc_insert(c, &s));
+	CU_ASSERT(f[6]->id != id[6] && f[7]->id == id[7] && f[0]->id == id[0]);
+	CU_ASSERT_EQUAL(dp_mfc_subtable_count(c), 2);
 	dp_mfc_destroy(c);
 
 	/* out of subtables */
@@ -681,7 +691,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "ranking does not change results", test_ranking);
 	CU_add_test(s, "duplicate insert", test_duplicate);
 	CU_add_test(s, "remove and generation", test_remove);
-	CU_add_test(s, "ENOSPC", test_enospc);
+	CU_add_test(s, "full pool evicts LRU, ENOSPC", test_enospc);
 	CU_add_test(s, "invalidate tags", test_invalidate_tags);
 	CU_add_test(s, "subtable count", test_subtable_count);
 	CU_add_test(s, "flush", test_flush);

@@ -6,10 +6,11 @@
  *   -> group the burst by megaflow -> run each group's actions once
  *   -> tx flush -> RCU quiescent -> idle back-off.
  *
- * At the top of every iteration the PMD applies pending invalidations
- * (tags published by the control thread after a table change), serves a
- * pending request (megaflow dump) and re-reads its rx queue list when the
- * control thread changed it.  It never blocks, never locks (except a shared
+ * At the top of every iteration the PMD flushes its caches if the control
+ * thread asked for it (flush generation), applies pending invalidations
+ * (tags published by the control thread after a table change), ages a few
+ * megaflows when their turn has come, serves a pending request (megaflow
+ * dump) and re-reads its rx queue list when the control thread changed it.  It never blocks, never locks (except a shared
  * txq, see dp_priv.h) and never logs per packet.
  */
 #include <string.h>
@@ -48,6 +49,15 @@ struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
 		return NULL;
 	}
 	dp_emc_set_insert_inv_prob(pmd->emc, dp->cfg.emc_insert_inv_prob);
+	dp_mfc_set_owner(pmd->mfc, idx);
+	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&dp->cfg));
+	pmd->max_idle_tsc = (uint64_t)dp->cfg.megaflow_max_idle_ms * rte_get_tsc_hz() / 1000;
+	if (dp->cfg.upcall_budget_pct > 0 && dp->cfg.upcall_budget_pct < 100) {
+		pmd->upcall_credit_div = 100 / dp->cfg.upcall_budget_pct;
+		pmd->upcall_credit_cap = (int64_t)(rte_get_tsc_hz() / 500); /* 2 ms */
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+			pmd->upcall_credit[p] = pmd->upcall_credit_cap;
+	}
 	return pmd;
 }
 
@@ -101,31 +111,61 @@ void dp_pmd_flush_tx(struct dp_pmd *pmd)
 void dp_pmd_apply_invalidations(struct dp_pmd *pmd)
 {
 	struct dp *dp = pmd->dp;
+	uint64_t fgen = __atomic_load_n(&dp->flush_gen, __ATOMIC_ACQUIRE);
 	uint64_t head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
-	if (head == pmd->inv_seq)
+	if (likely(head == pmd->inv_seq && fgen == pmd->flush_gen))
 		return;
+	uint64_t t0 = rte_rdtsc();
 	uint64_t from = pmd->inv_seq;
-	bool overrun = head - from >= DP_INV_LOG;
+	/* An explicit flush covers every tag published before it: read the
+	 * generation first, then the log head, flush, skip to that head. */
+	bool flush = fgen != pmd->flush_gen || head - from >= DP_INV_LOG;
 	uint64_t tags[64];
-	while (!overrun && from < head) {
+	while (!flush && from < head) {
+		uint64_t first = from;
 		unsigned k = 0;
 		while (from < head && k < RTE_DIM(tags))
 			tags[k++] = dp->inv_log[from++ & (DP_INV_LOG - 1)];
-		/* the writer may have lapped us while we copied */
-		if (__atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE) - pmd->inv_seq >= DP_INV_LOG) {
-			overrun = true;
+		/* the copies above must be done before we look at the writer's
+		 * position again: if it may have lapped them, they are void */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&dp->inv_seq, __ATOMIC_RELAXED) - first >= DP_INV_LOG) {
+			flush = true;
 			break;
 		}
 		pmd->st.invalidations += dp_mfc_invalidate_tags(pmd->mfc, tags, k);
 	}
-	if (overrun) {
+	if (flush) {
+		/* every tag before this head is covered: its table change is
+		 * visible (acquire) to any translate after the flush */
+		head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
 		dp_mfc_flush(pmd->mfc);
 		pmd->st.flushes++;
-		head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
 	}
 	/* EMC entries point at megaflows by index+generation: removed
 	 * megaflows simply stop matching, nothing to do here. */
 	pmd->inv_seq = head;
+	pmd->flush_gen = fgen;
+	uint64_t dt = rte_rdtsc() - t0;
+	pmd->st.inv_passes++;
+	pmd->st.inv_cycles += dt;
+	if (dt > pmd->st.inv_cycles_max)
+		pmd->st.inv_cycles_max = dt;
+}
+
+void dp_pmd_age(struct dp_pmd *pmd, uint64_t now)
+{
+	if (pmd->max_idle_tsc == 0) {
+		pmd->age_next_tsc = UINT64_MAX;
+		return;
+	}
+	uint32_t hwm = dp_mfc_high_water(pmd->mfc);
+	if (hwm)
+		dp_mfc_age(pmd->mfc, now, pmd->max_idle_tsc, DP_AGE_BUDGET);
+	/* pace: one sweep of the used pool in about half the idle limit, so a
+	 * megaflow goes between 1 and 1.5 idle limits after its last hit */
+	uint64_t step = pmd->max_idle_tsc / 2 * DP_AGE_BUDGET / RTE_MAX(hwm, (uint32_t)DP_AGE_BUDGET);
+	pmd->age_next_tsc = now + step;
 }
 
 static int dump_one(const struct dp_megaflow *f, void *arg)
@@ -170,16 +210,17 @@ static void reload_rxqs(struct dp_pmd *pmd)
 /* ---- the burst ------------------------------------------------------------ */
 
 static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_flow_key *key,
-					  struct dp_megaflow_spec *spec)
+					  struct dp_megaflow_spec *spec, uint64_t *first_tsc)
 {
 	uint64_t t0 = rte_rdtsc();
+	if (*first_tsc == 0)
+		*first_tsc = t0;
 	dp_translate(pmd->dp->tables, key, spec, NULL);
 	struct dp_megaflow *f = NULL;
-	if (likely(!spec->no_install)) {
+	/* over quota or no room: forwarded uncached, counted by the classifier
+	 * (over_quota / uncached), not a drop */
+	if (likely(!spec->no_install))
 		f = dp_mfc_insert(pmd->mfc, spec);
-		if (unlikely(f == NULL))
-			pmd->st.drops[DP_DROP_MFLOW_FULL]++;
-	}
 	pmd->st.upcall_cycles += rte_rdtsc() - t0;
 	return f;
 }
@@ -193,6 +234,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 	struct dp_megaflow *flows[DP_BURST];
 	uint32_t hashes[DP_BURST];
 	unsigned n_ok = 0;
+	uint64_t first_miss_tsc = 0; /* a burst that translates pays its budget */
 	bool uplink = in_port == dp_overlay_uplink(pmd->dp->tables);
 	uint32_t vtep_ip = 0; /* only what is addressed to our VTEP is decapsulated */
 	if (unlikely(uplink)) {
@@ -249,7 +291,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 			struct dp_megaflow *f = dp_mfc_lookup(pmd->mfc, &keys[i]);
 			if (f == NULL) {
 				pmd->st.misses++;
-				f = install(pmd, &keys[i], &spec);
+				f = install(pmd, &keys[i], &spec, &first_miss_tsc);
 				if (f == NULL) { /* not cacheable: run the spec */
 					dp_actions_execute(pmd, spec.actions, spec.n_actions,
 							   spec.flood_ports, &ok[i], 1);
@@ -289,6 +331,13 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 		dp_actions_execute(pmd, gflow[g]->actions, gflow[g]->n_actions,
 				   gflow[g]->flood_ports, grp[g], gn[g]);
 	}
+	/* the port's upcall budget pays for the burst from its first
+	 * translation on (translations, the rest of the burst's lookups and
+	 * actions); bursts without a miss pay nothing and read no clock */
+	if (unlikely(first_miss_tsc != 0)) {
+		uint64_t end = rte_rdtsc();
+		dp_pmd_upcall_charge(pmd, in_port, end, end - first_miss_tsc);
+	}
 }
 
 /* ---- the loop --------------------------------------------------------------- */
@@ -319,13 +368,16 @@ int dp_pmd_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(rcu, pmd->idx);
 	rte_rcu_qsbr_thread_online(rcu, pmd->idx);
-	pmd->inv_seq = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
+	/* inv_seq and flush_gen are NOT reset here: what was published while
+	 * this PMD was stopped still applies to its caches */
 	pmd->start_tsc = rte_rdtsc();
 	uint64_t prev = pmd->start_tsc;
 
 	while (!dp->stop) {
 		reload_rxqs(pmd);
 		dp_pmd_apply_invalidations(pmd);
+		if (unlikely(prev >= pmd->age_next_tsc))
+			dp_pmd_age(pmd, prev);
 		serve_request(pmd);
 
 		unsigned total = 0;
@@ -333,6 +385,10 @@ int dp_pmd_main(void *arg)
 			const struct dp_rxq *rq = &pmd->rxq_live[q];
 			if (unlikely(!dp->ports[rq->dp_port].active))
 				continue;
+			if (unlikely(dp_pmd_upcall_throttled(pmd, rq->dp_port, prev))) {
+				pmd->st.upcall_throttled++;
+				continue;
+			}
 			uint16_t nb = rte_eth_rx_burst(rq->ethdev, rq->queue, pkts, DP_BURST);
 			if (nb == 0)
 				continue;

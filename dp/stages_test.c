@@ -467,9 +467,11 @@ static void test_mask_and_tags(void)
 	CU_ASSERT_EQUAL(s.mask.ip_tos, 0);
 	CU_ASSERT(is_zero(&s.mask.tcp_flags, 2));
 	CU_ASSERT(is_zero(&s.mask.tun_vni, 12));
-	/* tags: binding, source, the FDB entry and the destination */
-	CU_ASSERT_EQUAL(s.n_tags, 4);
+	/* tags: binding, source, the FDB entry, the destination and the
+	 * port it outputs to */
+	CU_ASSERT_EQUAL(s.n_tags, 5);
 	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_DPPORT, 1)));
+	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_DPPORT, (uint16_t)t_spec_output(&s))));
 	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_LPORT, 1)));
 	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(1, mac(&B)))));
 	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_LPORT, 2)));

@@ -563,11 +563,15 @@ void dp_table_port_gone(struct dp_tables *t, uint16_t dp_port)
 {
 	uint32_t key = dp_table_port_lport(t, dp_port);
 	const struct dp_lport *p = key ? dp_table_lport_get(t, key) : NULL;
-	if (p == NULL)
-		return;
-	struct dp_lport_cfg c = p->cfg;
-	c.dp_port = DP_NO_PORT;
-	dp_table_lport_put(t, &c);
+	if (p != NULL) {
+		struct dp_lport_cfg c = p->cfg;
+		c.dp_port = DP_NO_PORT;
+		dp_table_lport_put(t, &c);
+	}
+	/* megaflows that output to the port carry its tag (translate.c),
+	 * bound or not (the uplink is bound to no lport) */
+	uint64_t tag = DP_TAG(DP_TAG_DPPORT, dp_port);
+	notify(t, &tag, 1);
 }
 
 /* ---- extra FDB entries ------------------------------------------------ */

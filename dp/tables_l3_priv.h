@@ -168,11 +168,10 @@ static inline void ch_finish(struct dp_l3 *l3, struct l3_change *ch)
 	if (l3->on_change == NULL)
 		return;
 	if (ch->overflow) {
-		/* more tags than a batch holds: say "everything of these
-		 * routers/networks" through a flush-sized burst of tags */
-		uint64_t z = DP_TAG(0, 0);
-		for (unsigned i = 0; i < 1024; i++)
-			l3->on_change(l3->cb_arg, &z, 1);
+		/* more tags than a batch holds: "everything" (the datapath
+		 * flushes every PMD's caches, see DP_TAG_FLUSH) */
+		uint64_t z = DP_TAG_FLUSH;
+		l3->on_change(l3->cb_arg, &z, 1);
 	}
 	if (ch->n_tags)
 		l3->on_change(l3->cb_arg, ch->tags, ch->n_tags);

@@ -140,6 +140,8 @@ int dp_dump_megaflows(struct dp *dp, unsigned pmd, unsigned max,
 		const struct dp_megaflow *f = &buf[i];
 		flow_text(&info->text, &f->key, &f->mask, f->actions, f->n_actions, f->flood_ports,
 			  f->tags, f->n_tags);
+		info->id = f->id;
+		info->in_port = f->in_port;
 		info->hits = f->hits;
 		info->bytes = f->bytes;
 		info->used_s = f->used_tsc ? (double)(now - f->used_tsc) / (double)hz : -1;

@@ -168,6 +168,12 @@ void dp_translate(const struct dp_tables *t, const struct dp_flow_key *key,
 		if (s == DP_STAGE__MAX - 1) /* output must be terminal */
 			dp_xl_drop(&x, DP_DROP_NO_DEST);
 	}
+	/* Every port the megaflow outputs to is a dependency: deleting a dp
+	 * port (even one no lport is bound to, like the uplink) invalidates
+	 * the megaflows that send to it. */
+	for (unsigned i = 0; i < spec->n_actions; i++)
+		if (spec->actions[i].type == DP_ACT_OUTPUT)
+			dp_xl_tag(&x, DP_TAG(DP_TAG_DPPORT, spec->actions[i].port));
 	if (x.overflow) {
 		/* The pipeline outgrew a megaflow: drop, but never install a
 		 * truncated action list as if it were complete. */

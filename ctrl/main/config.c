@@ -378,6 +378,12 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 			U32("dp", "emc-insert-inv-prob", 0, 1u << 20, d->emc_insert_inv_prob);
 		} else if (strcmp(k, "megaflows-max") == 0) {
 			U32("dp", "megaflows-max", 16, 1u << 22, d->megaflows_max);
+		} else if (strcmp(k, "megaflow-max-idle-ms") == 0) {
+			U32("dp", "megaflow-max-idle-ms", 0, 3600000, d->megaflow_max_idle_ms);
+		} else if (strcmp(k, "megaflows-per-port") == 0) {
+			U32("dp", "megaflows-per-port", 0, 1u << 22, d->megaflows_per_port);
+		} else if (strcmp(k, "upcall-budget-pct") == 0) {
+			U32("dp", "upcall-budget-pct", 0, 100, d->upcall_budget_pct);
 		} else if (strcmp(k, "punt-rate-pps") == 0) {
 			U32("dp", "punt-rate-pps", 1, 1u << 24, d->punt_rate_pps);
 		} else if (strcmp(k, "punt-burst") == 0) {

@@ -75,6 +75,16 @@ static void test_values(void)
 	CU_ASSERT_EQUAL(cfg.ports[0].opts.pmd_lcore, 2);
 	CU_ASSERT_EQUAL(cfg.ports[0].opts.mtu, 9000);
 	CU_ASSERT_STRING_EQUAL(cfg.ports[0].iface_id, "6f0c9f1e-3b5a-4c2e-9d7a-2a1b3c4d5e6f");
+	CU_ASSERT_EQUAL(cfg.dp.megaflow_max_idle_ms, 10000); /* defaults */
+	CU_ASSERT_EQUAL(dp_config_port_quota(&cfg.dp), cfg.dp.megaflows_max / 4);
+	CU_ASSERT_EQUAL(cfg.dp.upcall_budget_pct, 5);
+	ctrl_config_free(&cfg);
+	CU_ASSERT_EQUAL(load_text("[dp]\nmegaflow-max-idle-ms = 250\nmegaflows-per-port = 300\n"
+				  "upcall-budget-pct = 0\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.dp.upcall_budget_pct, 0);
+	CU_ASSERT_EQUAL(cfg.dp.megaflow_max_idle_ms, 250);
+	CU_ASSERT_EQUAL(cfg.dp.megaflows_per_port, 300);
+	CU_ASSERT_EQUAL(dp_config_port_quota(&cfg.dp), 300);
 	ctrl_config_free(&cfg);
 	unsigned l[16];
 	CU_ASSERT_EQUAL(ctrl_parse_lcores("1,3-5", l, 16), 4);
@@ -90,6 +100,9 @@ static void test_errors(void)
 	expect_error("; c\n[dp]\nmbufs = 12abc\n", 3, "mbufs must be an integer");
 	expect_error("[dp]\nmbufs = -5\n", 2, "mbufs must be an integer");
 	expect_error("[dp]\nemc-entries = 1000\n", 2, "power of two");
+	expect_error("[dp]\n\nmegaflow-max-idle-ms = soon\n", 3, "megaflow-max-idle-ms must be");
+	expect_error("[dp]\nmegaflows-per-port = -1\n", 2, "megaflows-per-port must be");
+	expect_error("[dp]\nupcall-budget-pct = 101\n", 2, "upcall-budget-pct must be");
 	expect_error("[dp]\npmd-lcores = 1-x\n", 2, "pmd-lcores");
 	expect_error("[dp\n", 1, "malformed section");
 	expect_error("key = 1\n", 1, "outside of any section");

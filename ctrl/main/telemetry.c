@@ -26,6 +26,9 @@ static int pmd_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "busy_cycles", s.busy_cycles);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", s.idle_cycles);
 	rte_tel_data_add_dict_u64(d, "megaflows", s.megaflows);
+	rte_tel_data_add_dict_u64(d, "megaflows_evicted", s.mflow.evicted);
+	rte_tel_data_add_dict_u64(d, "megaflows_expired", s.mflow.expired);
+	rte_tel_data_add_dict_u64(d, "over_quota_upcalls", s.mflow.over_quota);
 	for (unsigned r = 1; r < DP_DROP__MAX; r++)
 		if (s.drops[r])
 			rte_tel_data_add_dict_u64(d, dp_drop_name(r), s.drops[r]);

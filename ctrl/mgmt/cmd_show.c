@@ -140,6 +140,19 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"subtables", (int)s.subtables, "seconds", s.seconds, "tsc_hz", (json_int_t)s.tsc_hz);
 		json_object_set_new(o, "drops", drops);
 		json_object_set_new(o, "punts", punts);
+		double us_per_tsc = s.tsc_hz ? 1e6 / (double)s.tsc_hz : 0.0;
+		json_object_set_new(o, "megaflow_lifecycle", json_pack(
+			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I}",
+			"installed", (json_int_t)s.mflow.inserted,
+			"evicted", (json_int_t)s.mflow.evicted,
+			"expired", (json_int_t)s.mflow.expired,
+			"invalidated", (json_int_t)s.mflow.invalidated,
+			"over_quota_upcalls", (json_int_t)s.mflow.over_quota,
+			"uncached_upcalls", (json_int_t)s.mflow.uncached,
+			"invalidation_passes", (json_int_t)s.inv_passes,
+			"invalidation_us", (double)s.inv_cycles * us_per_tsc,
+			"invalidation_max_us", (double)s.inv_cycles_max * us_per_tsc,
+			"upcall_throttled_polls", (json_int_t)s.upcall_throttled));
 		json_array_append_new(arr, o);
 
 		uint64_t lookups = s.emc_hits + s.mfc_hits + s.misses;
@@ -156,6 +169,17 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		reply_printf(r, "  megaflows: %u in %u subtables  invalidated: %llu  flushes: %llu\n",
 			     s.megaflows, s.subtables, (unsigned long long)s.invalidations,
 			     (unsigned long long)s.flushes);
+		reply_printf(r, "  megaflows installed: %llu  evicted: %llu  expired: %llu  "
+			     "over-quota upcalls: %llu  uncached upcalls: %llu\n",
+			     (unsigned long long)s.mflow.inserted, (unsigned long long)s.mflow.evicted,
+			     (unsigned long long)s.mflow.expired, (unsigned long long)s.mflow.over_quota,
+			     (unsigned long long)s.mflow.uncached);
+		reply_printf(r, "  invalidation passes: %llu  avg: %.1f us  max: %.1f us  "
+			     "polls skipped (upcall budget): %llu\n",
+			     (unsigned long long)s.inv_passes,
+			     s.inv_passes ? (double)s.inv_cycles * us_per_tsc / (double)s.inv_passes : 0.0,
+			     (double)s.inv_cycles_max * us_per_tsc,
+			     (unsigned long long)s.upcall_throttled);
 		reply_printf(r, "  busy cycles: %llu (%.1f%%)  idle cycles: %llu (%.1f%%)  sleeps: %llu\n",
 			     (unsigned long long)s.busy_cycles, pct(s.busy_cycles, total),
 			     (unsigned long long)s.idle_cycles, pct(s.idle_cycles, total),
@@ -380,14 +404,18 @@ static int dump_cb(const struct dp_megaflow_info *f, void *arg)
 	struct dump_arg *d = arg;
 	char line[3072];
 	json_t *o = flow_json(&f->text, line, sizeof(line));
+	uint64_t idle_ms = f->used_s > 0 ? (uint64_t)(f->used_s * 1000.0) : 0;
 	json_object_set_new(o, "pmd", json_integer(d->pmd));
+	json_object_set_new(o, "id", json_integer((json_int_t)f->id));
+	json_object_set_new(o, "in_port", json_integer(f->in_port));
+	json_object_set_new(o, "idle_ms", json_integer((json_int_t)idle_ms));
 	json_object_set_new(o, "hits", json_integer((json_int_t)f->hits));
 	json_object_set_new(o, "bytes", json_integer((json_int_t)f->bytes));
 	json_object_set_new(o, "used_s", json_real(f->used_s));
 	json_array_append_new(d->arr, o);
-	reply_printf(d->r, "pmd=%u hits=%llu bytes=%llu used=%s%.3fs %s\n", d->pmd,
-		     (unsigned long long)f->hits, (unsigned long long)f->bytes,
-		     f->used_s < 0 ? "never/" : "", f->used_s < 0 ? 0.0 : f->used_s, line);
+	reply_printf(d->r, "pmd=%u id=0x%016llx hits=%llu bytes=%llu idle=%llums %s\n", d->pmd,
+		     (unsigned long long)f->id, (unsigned long long)f->hits,
+		     (unsigned long long)f->bytes, (unsigned long long)idle_ms, line);
 	return 0;
 }
 

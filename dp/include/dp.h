@@ -28,6 +28,11 @@ struct dp_config {
 	uint32_t emc_entries;          /* per PMD, power of 2 */
 	uint32_t emc_insert_inv_prob;  /* 1 in N; 0 disables the EMC */
 	uint32_t megaflows_max;        /* per PMD */
+	uint32_t megaflow_max_idle_ms; /* idle megaflows go after this; 0: never */
+	uint32_t megaflows_per_port;   /* per ingress port and PMD; 0: a quarter
+					* of megaflows_max (dp_config_port_quota) */
+	uint32_t upcall_budget_pct;    /* % of a PMD's time one port's misses may
+					* take (1..100); 0: unlimited */
 	uint32_t punt_rate_pps;        /* per dp port, per PMD */
 	uint32_t punt_burst;
 	unsigned n_pmds;
@@ -35,6 +40,8 @@ struct dp_config {
 };
 
 void dp_config_defaults(struct dp_config *c);
+/* The per-port megaflow quota cfg means (resolves the 0 default). */
+uint32_t dp_config_port_quota(const struct dp_config *c);
 
 struct dp_port_opts {
 	uint16_t n_rxq;                /* 0: 1 */
@@ -57,6 +64,16 @@ struct dp_port_info {
 	uint32_t lport;                /* bound lport key, 0 none */
 };
 
+/* Megaflow lifecycle counters of one PMD (show pmd, metrics). */
+struct dp_mfc_counters {
+	uint64_t inserted;        /* megaflows installed */
+	uint64_t evicted;         /* removed to make room (pool full, LRU) */
+	uint64_t expired;         /* removed by idle aging */
+	uint64_t invalidated;     /* removed by dependency tags */
+	uint64_t over_quota;      /* upcalls not cached: ingress port at its quota */
+	uint64_t uncached;        /* upcalls not cached: no room (masks, tag index) */
+};
+
 struct dp_pmd_stats {
 	unsigned lcore;
 	uint64_t rx_packets, tx_packets;
@@ -65,7 +82,11 @@ struct dp_pmd_stats {
 	uint64_t drops[DP_DROP__MAX];
 	uint64_t punts[DP_PUNT__MAX];
 	uint64_t invalidations, flushes;
+	struct dp_mfc_counters mflow;  /* megaflow lifecycle */
+	uint64_t inv_passes, inv_cycles; /* invalidation passes, cycles they took */
+	uint64_t upcall_throttled;     /* rx polls skipped: port over its upcall budget */
 	uint32_t megaflows, subtables;
+	uint64_t inv_cycles_max;       /* longest pass since the PMD started */
 	double seconds;                /* since last clear */
 	uint64_t tsc_hz;
 };
@@ -106,13 +127,14 @@ unsigned dp_n_pmds(const struct dp *dp);
 int dp_pmd_stats(struct dp *dp, unsigned pmd, struct dp_pmd_stats *out);
 void dp_stats_clear(struct dp *dp);
 
-/* Copy up to max megaflows of one PMD into out (control-owned array).
- * Returns the count, -ETIMEDOUT if the PMD did not answer.  struct
- * dp_megaflow is dp's own (megaflow.h); outside dp/ use dp_dump_megaflows
- * (trace.h). */
 struct dp_megaflow;
+/* Copy up to max megaflows of one PMD into out (caller's array; the PMD
+ * writes into a buffer the dp owns, copied to out on success).  Returns the
+ * count, -ETIMEDOUT if the PMD did not answer within ~2 s, -EBUSY while it
+ * still owes the answer to a timed-out request, -ENOMEM. */
 int dp_pmd_dump_megaflows(struct dp *dp, unsigned pmd, struct dp_megaflow *out, unsigned max);
-/* Drop every megaflow and EMC entry on every PMD. */
+/* Drop every megaflow on every PMD (each does it at the top of its next
+ * loop: the EMC follows, its entries point at dead megaflows). */
 void dp_flush_caches(struct dp *dp);
 
 /* Punted packets: up to n mbufs (caller frees). m->port = dp port,

@@ -38,7 +38,6 @@ enum dp_drop_reason {
 	DP_DROP_TX_FULL,        /* tx queue full */
 	DP_DROP_PUNT_FULL,      /* punt ring full */
 	DP_DROP_PUNT_RATE,      /* punt rate limit exceeded */
-	DP_DROP_MFLOW_FULL,     /* megaflow table full (packet still forwarded) */
 	DP_DROP_NOMEM,          /* mbuf clone failed */
 	DP_DROP_TTL,            /* TTL expired */
 	DP_DROP_POLICY,         /* explicit drop action */

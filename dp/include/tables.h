@@ -138,7 +138,8 @@ int dp_table_lport_del(struct dp_tables *t, uint32_t key);
 int dp_table_fdb_put(struct dp_tables *t, uint32_t network, const struct rte_ether_addr *mac,
 		     uint32_t lport);
 int dp_table_fdb_del(struct dp_tables *t, uint32_t network, const struct rte_ether_addr *mac);
-/* The dp port was removed: unbind whatever lport referenced it. */
+/* The dp port was removed: unbind whatever lport referenced it and
+ * invalidate DP_TAG_DPPORT of it (megaflows from or to the port). */
 void dp_table_port_gone(struct dp_tables *t, uint16_t dp_port);
 
 /* ---- readers (PMD translate, control) ----------------------------------- */

@@ -54,6 +54,8 @@ int dp_trace_flow(struct dp *dp, uint16_t port, const char *flow, struct dp_trac
 
 /* One megaflow of a dump. */
 struct dp_megaflow_info {
+	uint64_t id;                  /* stable identity (DP_MFLOW_ID: pmd, slot, generation) */
+	uint16_t in_port;             /* ingress dp port (the quota's owner) */
 	uint64_t hits, bytes;
 	double used_s;                /* seconds since the last hit; < 0: never */
 	struct dp_flow_text text;

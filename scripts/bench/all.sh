@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark suite, each side by side with its peer.
-#   BENCH_SUITES  subset of "dp overlay dhcp cp ct offload" (default: all)
+#   BENCH_SUITES  subset of "dp overlay dhcp cp ct offload mflow" (default: all)
 #     dp       datapath, L2: wyvern vs testpmd vs OVS-DPDK (run.sh)
 #     overlay  datapath, routed + VXLAN: wyvern vs OVN vs testpmd (overlay.sh)
 #     dhcp     DHCP: wyvern's distributed DHCP vs dnsmasq (dhcp.sh)
 #     cp       control plane: wyvern (rocksdb, etcd) vs OVN (cp.sh)
 #     ct       conntrack alone, one core: new connections/s, lookup ns (ct.sh)
 #     offload  XDP tier between veth namespaces vs a Linux bridge (offload.sh)
+#     mflow    megaflow lifecycle: invalidation stall, flood isolation (mflow.sh)
 # A suite that fails does not stop the others; the exit status is non-zero
 # if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 status=0
-for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay dhcp cp ct offload}"); do
+for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay dhcp cp ct offload mflow}"); do
   case $s in
     dp) script=scripts/bench/run.sh ;;
     overlay) script=scripts/bench/overlay.sh ;;
@@ -20,7 +21,8 @@ for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay dhcp cp ct offload}"); do
     cp) script=scripts/bench/cp.sh ;;
     ct) script=scripts/bench/ct.sh ;;
     offload) script=scripts/bench/offload.sh ;;
-    *) echo "all.sh: unknown suite '$s' (dp, overlay, dhcp, cp, ct, offload)" >&2; status=2; continue ;;
+    mflow) script=scripts/bench/mflow.sh ;;
+    *) echo "all.sh: unknown suite '$s' (dp, overlay, dhcp, cp, ct, offload, mflow)" >&2; status=2; continue ;;
   esac
   echo "=== bench suite: $s ($script)"
   "$script" || { echo "=== bench suite $s failed (exit $?)"; status=1; }
