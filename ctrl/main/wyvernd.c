@@ -24,15 +24,12 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "app_dhcp.h"
-#include "app_icmp.h"
-#include "app_underlay.h"
 #include "ctrl.h"
+#include "feature.h"
 #include "lc.h"
-#include "punt.h"
 #include "telemetry.h"
 
-static struct ctrl g_ctrl = { .listen_fd = -1 };
+static struct ctrl g_ctrl;
 
 static void on_signal(int sig)
 {
@@ -234,10 +231,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctrl_telemetry_register(c);
-	app_dhcp_register(c);
-	app_icmp_register(c);
-	if ((rc = app_underlay_register(c)) < 0) {
-		fprintf(stderr, "wyvernd: overlay on uplink %s: %s\n", cfg.lc.uplink, strerror(-rc));
+	size_t nf;
+	const struct ctrl_feature *const *fl = ctrl_features(&nf);
+	if ((rc = ctrl_features_init(c, fl, nf, err, sizeof(err))) < 0) {
+		fprintf(stderr, "wyvernd: %s\n", err);
 		rc = 1;
 		goto out;
 	}
@@ -245,18 +242,15 @@ int main(int argc, char **argv)
 	       cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	fflush(stdout);
 	while (!c->stop) {
-		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts */
-		app_icmp_tick(c);    /* periodic router advertisements */
-		app_underlay_tick(c); /* resolve remote VTEPs */
+		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts, features */
+		ctrl_features_tick(c); /* e.g. router advertisements, VTEP ARP */
 	}
 	printf("wyvernd: shutting down\n");
 	rc = 0;
 out:
+	ctrl_features_fini(c);
 	ctrl_mgmt_close(c, cfg.socket);
 	ctrl_telemetry_unregister();
-	app_dhcp_unregister();
-	app_icmp_unregister();
-	app_underlay_unregister();
 	lc_destroy(c->lc);
 	c->lc = NULL;
 	dp_destroy(c->dp);

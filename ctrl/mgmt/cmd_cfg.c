@@ -13,6 +13,7 @@
 #include <rte_ether.h>
 
 #include "ctrl.h"
+#include "feature.h"
 #include "app_icmp.h"
 #include "tables_l3.h"
 
@@ -275,6 +276,10 @@ int cmd_port_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		else
 			return reply_error(r, true, "bad option %s %s", argv[i], argv[i + 1]);
 	}
+	char why[512];
+	if ((c->cfg == NULL || !c->cfg->mgmt_allow_file_devargs) &&
+	    ctrl_devargs_check(argv[1], why, sizeof(why)) < 0)
+		return reply_error(r, false, "port %s refused: %s", argv[0], why);
 	int id = dp_port_add(c->dp, argv[0], argv[1], &o);
 	if (id < 0)
 		return reply_error(r, false, "port %s (%s): %s", argv[0], argv[1],
@@ -537,8 +542,8 @@ int cmd_show_routers(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r
 	if (json_array_size(s.arr) == 0)
 		reply_printf(r, "no routers\n");
 	json_object_set_new(r->result, "routers", s.arr);
-	struct app_icmp_stats is;
-	app_icmp_get_stats(&is);
+	struct app_icmp_stats is = { 0 };
+	app_icmp_get_stats(c, &is);
 	reply_printf(r, "icmp: %llu echo replies, %llu time exceeded (%llu rate limited), "
 		     "%llu RAs (%llu solicited), %llu ignored\n",
 		     (unsigned long long)is.echo_replies, (unsigned long long)is.time_exceeded,
@@ -551,3 +556,27 @@ int cmd_show_routers(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r
 		"ignored", (json_int_t)is.ignored));
 	return 0;
 }
+
+/* Static tables and dp ports. */
+static const struct ctrl_cmd cfg_cmds[] = {
+	{ "network add", cmd_network_add },
+	{ "network del", cmd_network_del },
+	{ "lport add", cmd_lport_add },
+	{ "lport set", cmd_lport_set },
+	{ "lport del", cmd_lport_del },
+	{ "port add", cmd_port_add },
+	{ "port del", cmd_port_del },
+	{ "router add", cmd_router_add },
+	{ "router del", cmd_router_del },
+	{ "rport add", cmd_rport_add },
+	{ "rport del", cmd_rport_del },
+	{ "route add", cmd_route_add },
+	{ "route del", cmd_route_del },
+	{ "show routers", cmd_show_routers },
+	{ NULL, NULL },
+};
+
+const struct ctrl_feature ctrl_cfg_feature = {
+	.name = "static-config",
+	.cmds = cfg_cmds,
+};
