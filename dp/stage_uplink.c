@@ -8,7 +8,7 @@
  *     no ARP responder (the sender's chassis answers for what it knows);
  *   - ARP for our VTEP IP (untagged): requests answered in the datapath
  *     from the VTEP MAC; replies punted so the controller learns a remote
- *     VTEP's MAC (ctrl/underlay.c);
+ *     VTEP's MAC (ctrl/apps/app_underlay.c);
  *   - anything else belongs to a provider network: 802.1Q VLAN id -> VLAN
  *     network (pop_vlan), untagged -> the flat network; else dropped.
  * Egress:

@@ -15,6 +15,7 @@
 #include "app_underlay.h"
 #include "ctrl.h"
 #include "feature.h"
+#include "mac_fmt.h"
 #include "punt.h"
 #include "tables_ovl.h"
 
@@ -220,13 +221,6 @@ static int cmd_vtep_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply
 	return 0;
 }
 
-/* lower case, as every other wyctl listing prints MACs */
-static void fmt_mac(char *buf, size_t len, const struct rte_ether_addr *m)
-{
-	const uint8_t *b = m->addr_bytes;
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-}
-
 struct show_ctx {
 	struct ctrl_reply *r;
 	json_t *arr;
@@ -236,10 +230,10 @@ struct show_ctx {
 static int show_one(const struct dp_vtep *v, void *arg)
 {
 	struct show_ctx *s = arg;
-	char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE] = "-";
+	char ip[INET_ADDRSTRLEN], mac[DP_MAC_FMT_SIZE] = "-";
 	inet_ntop(AF_INET, &v->ip, ip, sizeof(ip));
 	if (v->resolved)
-		fmt_mac(mac, sizeof(mac), &v->mac);
+		dp_mac_format(mac, v->mac.addr_bytes);
 	const char *encap = dp_encap_name(dp_vtep_encap(s->ov, v));
 	reply_printf(s->r, "  %-15s %-17s %-7s %s\n", ip, mac, encap,
 		     v->is_static ? "static" : v->resolved ? "resolved" : "unresolved");
@@ -263,9 +257,9 @@ static int cmd_show_overlay(struct ctrl *c, int argc, char **argv, struct ctrl_r
 		reply_printf(r, "overlay: off (no [ctrl] uplink)\n");
 		json_object_set_new(r->result, "enabled", json_false());
 	} else {
-		char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+		char ip[INET_ADDRSTRLEN], mac[DP_MAC_FMT_SIZE];
 		inet_ntop(AF_INET, &ov->vtep_ip, ip, sizeof(ip));
-		fmt_mac(mac, sizeof(mac), &ov->vtep_mac);
+		dp_mac_format(mac, ov->vtep_mac.addr_bytes);
 		reply_printf(r, "overlay: VTEP %s (%s) on dp port %u, encap %s, underlay MTU %u\n",
 			     ip, mac, ov->uplink, dp_encap_name(ov->encap), ov->underlay_mtu);
 		json_object_set_new(r->result, "enabled", json_true());

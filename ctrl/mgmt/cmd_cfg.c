@@ -14,6 +14,7 @@
 
 #include "ctrl.h"
 #include "feature.h"
+#include "mac_fmt.h"
 #include "app_icmp.h"
 #include "tables_l3.h"
 
@@ -488,16 +489,14 @@ static int show_router(const struct dp_router *rt, void *arg)
 	struct show_l3 *s = arg;
 	const struct dp_l3 *l3 = dp_l3(s->c->dp);
 	json_t *ports = json_array(), *routes = json_array();
-	char a[80], g[80], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	char a[80], g[80], mac[DP_MAC_FMT_SIZE];
 	reply_printf(s->r, "router %u (%s): %u port(s), %u route(s)\n", rt->cfg.key, rt->cfg.name,
 		     rt->n_rports, rt->n_routes);
 	for (unsigned i = 0; i < rt->n_rports; i++) {
 		const struct dp_rport *p = dp_l3_rport_get(l3, rt->rports[i]);
 		if (p == NULL)
 			continue;
-		const uint8_t *mb = p->cfg.mac.addr_bytes;
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", mb[0], mb[1], mb[2],
-			 mb[3], mb[4], mb[5]);
+		dp_mac_format(mac, p->cfg.mac.addr_bytes);
 		json_t *ips = json_array();
 		reply_printf(s->r, "  rport %u (%s) network %u mac %s", p->cfg.key, p->cfg.name,
 			     p->cfg.network, mac);

@@ -11,12 +11,13 @@
 
 #include "ctrl.h"
 #include "feature.h"
+#include "mac_fmt.h"
 #include "tables_ovl.h"
 #include "trace.h"
 
 static void mac_str(char *b, const uint8_t *m)
 {
-	sprintf(b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	dp_mac_format(b, m);
 }
 
 static int no_args(int argc, struct ctrl_reply *r)
