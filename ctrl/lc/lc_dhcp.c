@@ -47,7 +47,7 @@ static void find_cb(struct lc *lc, struct lc_obj *o, void *arg)
 static int parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
 {
 	struct dp_ip ip;
-	if (dp_ip_parse(s, &ip) < 0 || ip.family != 4)
+	if (lc_ip_parse(s, &ip) < 0 || ip.family != 4)
 		return -EINVAL;
 	memcpy(addr, ip.addr, 4);
 	*plen = ip.plen;

@@ -14,6 +14,7 @@
 
 #include "ctrl.h"
 #include "feature.h"
+#include "lc.h"
 #include "mac_fmt.h"
 #include "app_icmp.h"
 #include "tables_l3.h"
@@ -159,7 +160,7 @@ static int lport_opts(struct ctrl *c, struct dp_lport_cfg *cfg, int argc, char *
 			if (cfg->n_ips >= DP_LPORT_MAX_IPS)
 				return reply_error(r, false, "at most %d IPs", DP_LPORT_MAX_IPS);
 			struct dp_ip *ip = &cfg->ips[cfg->n_ips];
-			if (dp_ip_parse(val, ip) < 0 || ip->plen != (ip->family == 4 ? 32 : 128))
+			if (lc_ip_parse(val, ip) < 0 || ip->plen != (ip->family == 4 ? 32 : 128))
 				return reply_error(r, false, "bad IP address '%s' (no prefix)", val);
 			cfg->n_ips++;
 		} else if (strcmp(o, "--aap") == 0) {
@@ -179,7 +180,7 @@ static int lport_opts(struct ctrl *c, struct dp_lport_cfg *cfg, int argc, char *
 				if (parse_mac(at + 1, &a->mac) < 0 || !rte_is_unicast_ether_addr(&a->mac))
 					return reply_error(r, false, "bad MAC in --aap '%s'", val);
 			}
-			if (dp_ip_parse(ipb, &a->ip) < 0)
+			if (lc_ip_parse(ipb, &a->ip) < 0)
 				return reply_error(r, false, "bad IP/prefix in --aap '%s'", val);
 			cfg->n_aaps++;
 		} else if (strcmp(o, "--port") == 0) {
@@ -314,7 +315,7 @@ static int parse_addr_plen(const char *s, struct dp_ip *out)
 	*slash = 0;
 	char *end;
 	long plen = strtol(slash + 1, &end, 10);
-	if (dp_ip_parse(buf, out) < 0 || *end != 0 || end == slash + 1 || plen < 0 ||
+	if (lc_ip_parse(buf, out) < 0 || *end != 0 || end == slash + 1 || plen < 0 ||
 	    plen > out->plen)
 		return -EINVAL;
 	out->plen = (uint8_t)plen;
@@ -440,11 +441,11 @@ int cmd_route_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	struct dp_route_cfg rt = { 0 };
 	uint32_t router;
-	if (argc < 4 || ctrl_parse_u32(argv[0], &router) < 0 || dp_ip_parse(argv[1], &rt.prefix) < 0)
+	if (argc < 4 || ctrl_parse_u32(argv[0], &router) < 0 || lc_ip_parse(argv[1], &rt.prefix) < 0)
 		return reply_error(r, true, "route add ROUTER PREFIX via IP | dev RPORT");
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "via") == 0) {
-			if (dp_ip_parse(argv[i + 1], &rt.gw) < 0 ||
+			if (lc_ip_parse(argv[i + 1], &rt.gw) < 0 ||
 			    rt.gw.plen != (rt.gw.family == 4 ? 32 : 128))
 				return reply_error(r, false, "bad gateway '%s'", argv[i + 1]);
 		} else if (strcmp(argv[i], "dev") == 0) {
@@ -468,7 +469,7 @@ int cmd_route_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	uint32_t router;
 	struct dp_ip pf;
-	if (argc != 2 || ctrl_parse_u32(argv[0], &router) < 0 || dp_ip_parse(argv[1], &pf) < 0)
+	if (argc != 2 || ctrl_parse_u32(argv[0], &router) < 0 || lc_ip_parse(argv[1], &pf) < 0)
 		return reply_error(r, true, "route del ROUTER PREFIX");
 	int rc = dp_l3_route_del(dp_l3(c->dp), router, &pf);
 	if (rc < 0)
