@@ -223,10 +223,30 @@ static void peer_of(int fd, struct ctrl_peer *p)
 		p->gid = cr.gid;
 	}
 	len = sizeof(p->groups);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0)
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p->groups, &len) == 0) {
 		p->n_groups = len / sizeof(gid_t);
-	/* ERANGE: more than 64 groups; the admin group is then looked up
-	 * only among the first 64 (and the primary group) */
+		return;
+	}
+	/* ERANGE (more than 64 groups) or an old kernel: the first 64 of the
+	 * peer process' "Groups:" line */
+	char path[64], line[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)p->pid);
+	FILE *f = p->pid > 0 ? fopen(path, "re") : NULL;
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		char *s = line + 7, *e;
+		unsigned long g;
+		while (p->n_groups < sizeof(p->groups) / sizeof(p->groups[0]) &&
+		       (g = strtoul(s, &e, 10), e != s)) {
+			p->groups[p->n_groups++] = (gid_t)g;
+			s = e;
+		}
+		break;
+	}
+	fclose(f);
 }
 
 static void accept_some(struct ctrl *c)

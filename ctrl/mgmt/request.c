@@ -145,8 +145,7 @@ char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len,
 		goto out;
 	}
 	int nw = 0;
-	const struct ctrl_feature *owner = NULL;
-	const struct ctrl_cmd *k = ctrl_feature_cmd(c, argc, argv, &nw, &owner);
+	const struct ctrl_cmd *k = ctrl_feature_cmd(c, argc, argv, &nw, NULL);
 	const struct ctrl_cmd_spec *sp = k ? ctrl_cmd_spec_get(k->words) : NULL;
 	if (k == NULL || sp == NULL) {
 		/* no feature serves it (or it has no spec line: refused, since
@@ -173,7 +172,6 @@ char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len,
 			 sp->args[0] ? " " : "", sp->args);
 		snprintf(r.err, sizeof(r.err), "%s", tmp);
 	}
-	(void)owner;
 out:
 	json_decref(j);
 	if (rc == 0 && r.deferred) {
