@@ -70,6 +70,9 @@ struct ctrl_reply {
 	 * commands; set by the dispatcher */
 	int req_argc;
 	char *const *req_argv;
+	/* who sent it (NULL: trusted caller, unit tests): e.g. a handler that
+	 * opens a file for the peer must do it with the peer's rights */
+	const struct ctrl_peer *peer;
 };
 
 void reply_printf(struct ctrl_reply *r, const char *fmt, ...)
@@ -96,6 +99,9 @@ void ctrl_mgmt_serve(struct ctrl *c, const struct pollfd *p, unsigned n);
 /* Send a deferred answer (consumes line).  A connection gone meanwhile
  * just drops it. */
 void ctrl_mgmt_answer(struct ctrl *c, uint64_t conn_id, char *line);
+/* Does conn_id still wait for its deferred answer (false once the client
+ * left or the wait timed out)? */
+bool ctrl_mgmt_waiting(const struct ctrl *c, uint64_t conn_id);
 void ctrl_mgmt_close(struct ctrl *c, const char *path);
 
 /* Command groups (cmd_show.c, cmd_cfg.c). Each returns 0 or -1 (err set). */

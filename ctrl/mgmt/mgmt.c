@@ -438,12 +438,18 @@ unsigned ctrl_mgmt_pollfds(struct ctrl *c, struct pollfd *p, unsigned max)
 	return n;
 }
 
-static struct mgmt_conn *conn_by_id(struct ctrl_mgmt *m, uint64_t id)
+static struct mgmt_conn *conn_by_id(const struct ctrl_mgmt *m, uint64_t id)
 {
 	for (unsigned i = 0; i < MGMT_MAX_CONNS; i++)
 		if (m->conns[i].st != CONN_FREE && m->conns[i].id == id)
-			return &m->conns[i];
+			return (struct mgmt_conn *)&m->conns[i];
 	return NULL;
+}
+
+bool ctrl_mgmt_waiting(const struct ctrl *c, uint64_t conn_id)
+{
+	const struct mgmt_conn *k = c->mgmt ? conn_by_id(c->mgmt, conn_id) : NULL;
+	return k != NULL && k->st == CONN_WAIT;
 }
 
 void ctrl_mgmt_serve(struct ctrl *c, const struct pollfd *p, unsigned n)

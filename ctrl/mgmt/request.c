@@ -165,6 +165,7 @@ char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len,
 		goto out;
 	r.req_argc = argc;
 	r.req_argv = argv;
+	r.peer = peer;
 	rc = k->fn(c, argc - nw, argv + nw, &r);
 	if (rc < 0 && r.usage && strncmp(r.err, "usage:", 6) != 0) {
 		char tmp[1024];
