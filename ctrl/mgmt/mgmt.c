@@ -20,8 +20,10 @@
  * and the drain after the answer (reading what the client may still send,
  * so that closing does not reset the connection and lose the answer) is
  * bounded to 200 ms and 64 KiB.  So a client trickling a byte a second
- * delays nobody else.  At most MGMT_MAX_CONNS connections at once; more
- * wait in the listen backlog.
+ * delays nobody else.  At most MGMT_MAX_CONNS connections at once (more
+ * wait in the listen backlog), at most MGMT_MAX_PER_UID of them from one
+ * non-root user (more get an error answer at once), so one user cannot
+ * take every slot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +43,7 @@
 
 #define MAX_REQ (64 * 1024)
 #define MGMT_MAX_CONNS 64
+#define MGMT_MAX_PER_UID 16      /* open connections of one non-root uid */
 #define REQ_DEADLINE_MS 5000     /* accept -> complete request */
 #define SEND_DEADLINE_MS 5000    /* answer ready -> sent */
 #define WAIT_DEADLINE_MS 600000  /* a deferred answer (northbound worker) */
@@ -249,6 +252,10 @@ static void peer_of(int fd, struct ctrl_peer *p)
 	fclose(f);
 }
 
+static void conn_answer(struct mgmt_conn *k, char *line);
+static char *error_line(const char *msg);
+static void conn_send(struct ctrl_mgmt *m, struct mgmt_conn *k);
+
 static void accept_some(struct ctrl *c)
 {
 	struct ctrl_mgmt *m = c->mgmt;
@@ -274,6 +281,21 @@ static void accept_some(struct ctrl *c)
 		peer_of(fd, &k->peer);
 		m->n_conns++;
 		m->accepted++;
+		unsigned same = 0;
+		for (unsigned i = 0; i < MGMT_MAX_CONNS; i++)
+			same += m->conns[i].st != CONN_FREE && m->conns[i].peer.uid == k->peer.uid;
+		if (k->peer.uid != 0 && same > MGMT_MAX_PER_UID) {
+			char msg[96];
+			snprintf(msg, sizeof(msg), "too many connections from uid %u (at most %d)",
+				 (unsigned)k->peer.uid, MGMT_MAX_PER_UID);
+			char *l = error_line(msg);
+			if (l == NULL) {
+				conn_close(m, k);
+				continue;
+			}
+			conn_answer(k, l);
+			conn_send(m, k);
+		}
 	}
 }
 

@@ -142,6 +142,46 @@ def test_outsider_cannot_connect(access):
     assert as_user(access.outsider, [rig.PY, "-c", probe]).returncode == 13
 
 
+HOG = r'''
+import json, socket, sys, time
+socks = []
+for i in range(20):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    socks.append(s)
+time.sleep(1.0)
+refused = 0
+for s in socks:
+    s.settimeout(0.2)
+    try:
+        got = s.recv(4096)
+    except socket.timeout:
+        continue
+    if b"too many connections from uid" in got:
+        refused += 1
+print(json.dumps({"refused": refused}), flush=True)
+time.sleep(3)
+'''
+
+
+def test_one_user_cannot_take_every_slot(access):
+    """A user holding idle connections gets at most 16 slots; root still answers."""
+    gid = rig.sh(["id", "-g", access.reader]).stdout.strip()
+    hog = subprocess.Popen([SETPRIV, "--reuid", access.reader, "--regid", gid,
+                            "--init-groups", rig.PY, "-c", HOG, access.wy.sock],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = hog.stdout.readline()
+        assert line, hog.stderr.read()
+        assert jsonlib.loads(line)["refused"] == 4, line
+        t0 = time.monotonic()
+        r = ctl_as(access, access.admin, "show", "pmd")
+        assert r.returncode == 0, r.stderr
+        assert time.monotonic() - t0 < 2.0
+    finally:
+        hog.wait(timeout=20)
+
+
 # ---------------------------------------------------------------- blocking
 
 @pytest.fixture(scope="module")
