@@ -373,20 +373,8 @@ static void tx_enqueue(struct dp_pmd *pmd, uint16_t port, struct rte_mbuf **pkts
 static bool punt_allowed(struct dp_pmd *pmd, uint16_t port)
 {
 	const struct dp_config *c = &pmd->dp->cfg;
-	struct dp_punt_tb *tb = &pmd->punt_tb[port < DP_MAX_PORTS ? port : 0];
-	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
-	uint64_t cap = (uint64_t)c->punt_burst * 1000;
-	if (tb->last_tsc == 0)
-		tb->tokens_x1k = cap;
-	else
-		tb->tokens_x1k += (now - tb->last_tsc) * c->punt_rate_pps / (hz / 1000 + 1);
-	if (tb->tokens_x1k > cap)
-		tb->tokens_x1k = cap;
-	tb->last_tsc = now;
-	if (tb->tokens_x1k < 1000)
-		return false;
-	tb->tokens_x1k -= 1000;
-	return true;
+	return dp_tb_take(&pmd->punt_tb[port < DP_MAX_PORTS ? port : 0], c->punt_rate_pps,
+			  c->punt_burst, rte_rdtsc(), rte_get_tsc_hz());
 }
 
 static void punt_pkts(struct dp_pmd *pmd, unsigned reason, struct rte_mbuf **pkts, unsigned n)

@@ -17,6 +17,7 @@
 #include "dp.h"
 #include "emc.h"
 #include "mfc.h"
+#include "token_bucket.h"
 
 #define DP_BURST     32
 #define DP_TXBUF     (DP_BURST * 4)
@@ -48,11 +49,6 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[DP_TXBUF];
 };
 
-/* Per-PMD punt token bucket for one dp port. */
-struct dp_punt_tb {
-	uint64_t last_tsc;
-	uint64_t tokens_x1k;  /* tokens * 1000 */
-};
 
 /* A request the control thread hands to one PMD. */
 enum dp_req_type { DP_REQ_NONE, DP_REQ_DUMP };
@@ -96,7 +92,7 @@ struct dp_pmd {
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	uint16_t tx_dirty[DP_MAX_PORTS];
 	uint16_t n_tx_dirty;
-	struct dp_punt_tb punt_tb[DP_MAX_PORTS];
+	struct dp_token_bucket punt_tb[DP_MAX_PORTS]; /* punt limiter per dp port */
 	/* upcall budget per ingress port (dp_pmd_upcall_charge): TSC cycles a
 	 * port may still spend on translations; below 0 it is not polled */
 	int64_t upcall_credit[DP_MAX_PORTS];

@@ -14,7 +14,7 @@
  * environment of wyvernd overrides the defaults (benchmarks).
  *
  * Threads: everything on the control thread (registration, punt callback,
- * counters for `wyctl show dhcp`).
+ * counters for `wyctl show dhcp`); one struct app_dhcp per thread.
  */
 #ifndef WYV_CTRL_APP_DHCP_H
 #define WYV_CTRL_APP_DHCP_H
@@ -42,23 +42,27 @@ struct app_dhcp_stats {
 	uint64_t tx_errors, nomem;
 };
 
-int app_dhcp_register(struct ctrl *c);
-void app_dhcp_unregister(void);
-void app_dhcp_get_stats(struct app_dhcp_stats *out);
+/* The application's state; app_dhcp_feature (feature.h) creates it at
+ * start-up, punts DP_PUNT_DHCP to it and serves `wyctl show dhcp`. */
+struct app_dhcp;
+struct ctrl_feature;
+extern const struct ctrl_feature app_dhcp_feature;
+
+/* Default limits (20/s, burst 40, 5 s block), no counts.  NULL + errno. */
+struct app_dhcp *app_dhcp_create(void);
+void app_dhcp_destroy(struct app_dhcp *d);
+void app_dhcp_get_stats(const struct app_dhcp *d, struct app_dhcp_stats *out);
 /* Currently blocked dp ports into ports[0..max): returns the count;
  * remaining[i] = seconds left. */
-unsigned app_dhcp_blocked(uint16_t *ports, double *remaining, unsigned max);
-
-/* `wyctl show dhcp` (request.c's command table). */
-struct ctrl_reply;
-int cmd_show_dhcp(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+unsigned app_dhcp_blocked(const struct app_dhcp *d, uint16_t *ports, double *remaining,
+			  unsigned max);
 
 /* Unit tests: the message logic without mbufs.  Given a client frame from
  * dp port `port` whose lport data is info (NULL: no data), write the reply
  * frame into out (cap bytes); returns its length, 0 when nothing is sent.
  * Counts like the real path. */
 struct lc_dhcp_info;
-size_t app_dhcp_answer(const uint8_t *frame, size_t len, const struct lc_dhcp_info *info,
-		       int info_rc, uint8_t *out, size_t cap);
+size_t app_dhcp_answer(struct app_dhcp *d, const uint8_t *frame, size_t len,
+		       const struct lc_dhcp_info *info, int info_rc, uint8_t *out, size_t cap);
 
 #endif

@@ -2,6 +2,7 @@
  * ctrl/apps/app_icmp.c — echo replies for router addresses, ICMP time exceeded,
  * router advertisements (see app_icmp.h).  Control thread only.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +16,30 @@
 
 #include "app_icmp.h"
 #include "ctrl.h"
+#include "feature.h"
 #include "punt.h"
 #include "tables_l3.h"
+#include "token_bucket.h"
 
 #define ETH_LEN 14
 #define V6_MIN_MTU 1280
 
-static struct app_icmp_stats st;
-static struct {
+/* The application's state (the feature's context). */
+struct app_icmp {
+	struct app_icmp_stats st;
 	uint64_t rate, burst;      /* time exceeded per second, burst */
-	uint64_t tokens_x1k, last_tsc;
+	struct dp_token_bucket tb;
 	uint64_t ra_interval_s;
 	uint64_t next_ra_tsc;
-} g;
+};
 
-void app_icmp_get_stats(struct app_icmp_stats *out)
+int app_icmp_get_stats(const struct ctrl *c, struct app_icmp_stats *out)
 {
-	*out = st;
+	const struct app_icmp *ai = ctrl_feature_ctx(c, &app_icmp_feature);
+	if (ai == NULL)
+		return -ENOENT;
+	*out = ai->st;
+	return 0;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -51,21 +59,9 @@ static unsigned l2_of(const uint8_t *d, unsigned len, uint16_t *type)
 	return off + 2;
 }
 
-static bool time_exceeded_allowed(void)
+static bool time_exceeded_allowed(struct app_icmp *ai)
 {
-	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
-	uint64_t cap = g.burst * 1000;
-	if (g.last_tsc == 0)
-		g.tokens_x1k = cap;
-	else
-		g.tokens_x1k += (now - g.last_tsc) * g.rate / (hz / 1000 + 1);
-	if (g.tokens_x1k > cap)
-		g.tokens_x1k = cap;
-	g.last_tsc = now;
-	if (g.tokens_x1k < 1000)
-		return false;
-	g.tokens_x1k -= 1000;
-	return true;
+	return dp_tb_take(&ai->tb, ai->rate, ai->burst, rte_rdtsc(), rte_get_tsc_hz());
 }
 
 /* Network key of the lport bound to dp port, 0 when none. */
@@ -86,19 +82,21 @@ static const struct dp_ip *rport_addr(const struct dp_rport *p, uint8_t fam)
 	return NULL;
 }
 
-static void send_or_count(struct ctrl *c, uint16_t port, struct rte_mbuf *m)
+static void send_or_count(struct app_icmp *ai, struct ctrl *c, uint16_t port,
+			  struct rte_mbuf *m)
 {
 	if (dp_send(c->dp, port, m) < 0)
-		st.ignored++;
+		ai->st.ignored++;
 }
 
 /* ---- echo ----------------------------------------------------------------- */
 
 static void on_echo(struct ctrl *c, struct rte_mbuf *m, void *arg)
 {
+	struct app_icmp *ai = arg;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	unsigned len = m->data_len;
-	uint16_t et;
+	uint16_t et = 0;
 	unsigned l2 = l2_of(d, len, &et);
 	if (m->nb_segs != 1 || l2 == 0)
 		goto bad;
@@ -145,11 +143,11 @@ static void on_echo(struct ctrl *c, struct rte_mbuf *m, void *arg)
 	tmp = eh->src_addr;
 	eh->src_addr = eh->dst_addr;  /* the router port MAC it was sent to */
 	eh->dst_addr = tmp;
-	st.echo_replies++;
-	send_or_count(c, m->port, m);
+	ai->st.echo_replies++;
+	send_or_count(ai, c, m->port, m);
 	return;
 bad:
-	st.ignored++;
+	ai->st.ignored++;
 	rte_pktmbuf_free(m);
 }
 
@@ -164,9 +162,10 @@ static bool is_icmp_error(uint8_t fam, uint8_t type)
 
 static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 {
+	struct app_icmp *ai = arg;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	unsigned len = m->data_len;
-	uint16_t et;
+	uint16_t et = 0;
 	unsigned l2 = l2_of(d, len, &et);
 	struct rte_mbuf *r = NULL;
 	const struct dp_l3 *l3 = dp_l3(c->dp);
@@ -187,8 +186,8 @@ static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 		if (oip->next_proto_id == 1 && len > l2 + ihl &&
 		    is_icmp_error(4, d[l2 + ihl]))
 			goto ignore;
-		if (!time_exceeded_allowed()) {
-			st.rate_limited++;
+		if (!time_exceeded_allowed(ai)) {
+			ai->st.rate_limited++;
 			goto drop;
 		}
 		unsigned q = len - l2 < ihl + 8 ? len - l2 : ihl + 8;
@@ -221,8 +220,8 @@ static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 		const struct rte_ipv6_hdr *oip = (const struct rte_ipv6_hdr *)(d + l2);
 		if (oip->proto == 58 && len > l2 + 40 && is_icmp_error(6, d[l2 + 40]))
 			goto ignore;
-		if (!time_exceeded_allowed()) {
-			st.rate_limited++;
+		if (!time_exceeded_allowed(ai)) {
+			ai->st.rate_limited++;
 			goto drop;
 		}
 		unsigned q = len - l2;
@@ -251,12 +250,12 @@ static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 		uint16_t ck = rte_ipv6_udptcp_cksum(ip6, ic);
 		memcpy(ic + 2, &ck, 2);
 	}
-	st.time_exceeded++;
-	send_or_count(c, m->port, r);
+	ai->st.time_exceeded++;
+	send_or_count(ai, c, m->port, r);
 	rte_pktmbuf_free(m);
 	return;
 ignore:
-	st.ignored++;
+	ai->st.ignored++;
 drop:
 	rte_pktmbuf_free(r);
 	rte_pktmbuf_free(m);
@@ -342,6 +341,7 @@ static bool advertises(const struct dp_rport *p)
 }
 
 struct ra_walk {
+	struct app_icmp *a;
 	struct ctrl *c;
 	uint32_t network;   /* 0: every network */
 	int port;           /* -1: every local port of the network */
@@ -362,39 +362,45 @@ static int ra_one(const struct dp_rport *p, void *arg)
 		struct rte_mbuf *m = build_ra(w->c, p);
 		if (m == NULL)
 			break;
-		st.ra_sent++;
+		w->a->st.ra_sent++;
 		w->sent++;
-		send_or_count(w->c, n->local_ports[i], m);
+		send_or_count(w->a, w->c, n->local_ports[i], m);
 	}
 	return 0;
 }
 
 static void on_rs(struct ctrl *c, struct rte_mbuf *m, void *arg)
 {
-	struct ra_walk w = { .c = c, .network = port_network(c, m->port), .port = m->port };
+	struct app_icmp *ai = arg;
+	struct ra_walk w = { .a = ai, .c = c, .network = port_network(c, m->port), .port = m->port };
 	if (w.network != 0)
 		dp_l3_foreach_rport(dp_l3(c->dp), ra_one, &w);
 	if (w.sent)
-		st.rs_answered++;
+		ai->st.rs_answered++;
 	else
-		st.ignored++;
+		ai->st.ignored++;
 	rte_pktmbuf_free(m);
 }
 
-void app_icmp_tick(struct ctrl *c)
+static void icmp_tick(struct ctrl *c, void *ctx)
 {
+	struct app_icmp *ai = ctx;
 	uint64_t now = rte_rdtsc();
-	if (c->dp == NULL || now < g.next_ra_tsc)
+	if (c->dp == NULL || now < ai->next_ra_tsc)
 		return;
-	g.next_ra_tsc = now + g.ra_interval_s * rte_get_tsc_hz();
-	struct ra_walk w = { .c = c, .network = 0, .port = -1 };
+	ai->next_ra_tsc = now + ai->ra_interval_s * rte_get_tsc_hz();
+	struct ra_walk w = { .a = ai, .c = c, .network = 0, .port = -1 };
 	dp_l3_foreach_rport(dp_l3(c->dp), ra_one, &w);
 }
 
 /* ---- registration ------------------------------------------------------- */
 
-void app_icmp_register(struct ctrl *c)
+static int icmp_init(struct ctrl *c, void **ctx, char *err, size_t errlen)
 {
+	(void)c, (void)err, (void)errlen;
+	struct app_icmp *ai = calloc(1, sizeof(*ai));
+	if (ai == NULL)
+		return -ENOMEM;
 	unsigned long rate = 100, burst = 50, ra = 30;
 	const char *e = getenv("WYVERN_ICMP_RATE");
 	if (e != NULL)
@@ -402,19 +408,30 @@ void app_icmp_register(struct ctrl *c)
 	e = getenv("WYVERN_RA_INTERVAL");
 	if (e != NULL)
 		ra = strtoul(e, NULL, 10);
-	g.rate = rate ? rate : 1;
-	g.burst = burst ? burst : 1;
-	g.ra_interval_s = ra ? ra : 30;
-	g.next_ra_tsc = 0;
-	g.last_tsc = 0;
-	ctrl_punt_register(DP_PUNT_ICMP, on_echo, c);
-	ctrl_punt_register(DP_PUNT_TTL, on_ttl, c);
-	ctrl_punt_register(DP_PUNT_ND, on_rs, c);
+	ai->rate = rate ? rate : 1;
+	ai->burst = burst ? burst : 1;
+	ai->ra_interval_s = ra ? ra : 30;
+	*ctx = ai;
+	return 0;
 }
 
-void app_icmp_unregister(void)
+static void icmp_fini(struct ctrl *c, void *ctx)
 {
-	ctrl_punt_unregister(DP_PUNT_ICMP);
-	ctrl_punt_unregister(DP_PUNT_TTL);
-	ctrl_punt_unregister(DP_PUNT_ND);
+	(void)c;
+	free(ctx);
 }
+
+static const struct ctrl_punt_use icmp_punts[] = {
+	{ DP_PUNT_ICMP, on_echo },
+	{ DP_PUNT_TTL, on_ttl },
+	{ DP_PUNT_ND, on_rs },
+	{ 0, NULL },
+};
+
+const struct ctrl_feature app_icmp_feature = {
+	.name = "icmp",
+	.init = icmp_init,
+	.fini = icmp_fini,
+	.tick = icmp_tick,
+	.punts = icmp_punts,
+};

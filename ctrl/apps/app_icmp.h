@@ -12,7 +12,7 @@
  *    Token bucket: WYVERN_ICMP_RATE="RATE,BURST" (default 100/s, burst 50).
  *  - DP_PUNT_ND: router solicitation -> router advertisement on that port
  *    from every router port of its network that advertises (ra_mode).
- * app_icmp_tick() sends unsolicited RAs (every 30 s; WYVERN_RA_INTERVAL=S)
+ * The feature's tick sends unsolicited RAs (every 30 s; WYVERN_RA_INTERVAL=S)
  * out of every local port of networks with an advertising router port:
  * M/O flags from ra_mode, router lifetime 1800 s, source link-layer option,
  * MTU option (the network's), one prefix option per /64 (L, A for slaac and
@@ -37,11 +37,12 @@ struct app_icmp_stats {
 	uint64_t ignored;            /* malformed / no router port / ICMP errors */
 };
 
-void app_icmp_register(struct ctrl *c);
-void app_icmp_unregister(void);
-/* Periodic work (RAs); call from the control loop, cheap when idle. */
-void app_icmp_tick(struct ctrl *c);
-void app_icmp_get_stats(struct app_icmp_stats *out);
+/* The feature (feature.h): punts ICMP, TTL and ND; its tick sends the
+ * periodic RAs.  Its state is a struct app_icmp (the feature's context). */
+struct ctrl_feature;
+extern const struct ctrl_feature app_icmp_feature;
+/* The counters; -ENOENT when the feature is not up. */
+int app_icmp_get_stats(const struct ctrl *c, struct app_icmp_stats *out);
 
 /* cmd_cfg.c: static L3 configuration (routers, router ports, routes) */
 int cmd_router_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);

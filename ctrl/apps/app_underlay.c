@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -13,19 +14,23 @@
 
 #include "app_underlay.h"
 #include "ctrl.h"
+#include "feature.h"
+#include "mac_fmt.h"
 #include "punt.h"
 #include "tables_ovl.h"
 
 #define ASK_PERIOD_S     1
 #define REFRESH_PERIOD_S 30
 
-static struct {
+/* The application's state (the feature's context). */
+struct app_underlay {
 	struct app_underlay_stats st;
 	uint64_t last_ask, last_refresh;
 	unsigned last_unresolved;
-} g;
+};
 
-static int send_request(struct ctrl *c, const struct dp_overlay_cfg *ov, uint32_t target)
+static int send_request(struct app_underlay *u, struct ctrl *c, const struct dp_overlay_cfg *ov,
+			uint32_t target)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_mempool(c->dp));
 	if (m == NULL)
@@ -51,11 +56,12 @@ static int send_request(struct ctrl *c, const struct dp_overlay_cfg *ov, uint32_
 	a->arp_data.arp_tip = target;
 	int rc = dp_send(c->dp, ov->uplink, m);
 	if (rc == 0)
-		g.st.arp_requests++;
+		u->st.arp_requests++;
 	return rc;
 }
 
 struct ask_ctx {
+	struct app_underlay *u;
 	struct ctrl *c;
 	const struct dp_overlay_cfg *ov;
 	bool refresh;
@@ -70,7 +76,7 @@ static int ask_one(const struct dp_vtep *v, void *arg)
 	if (!v->resolved)
 		a->unresolved++;
 	if (!v->resolved || a->refresh)
-		send_request(a->c, a->ov, v->ip);
+		send_request(a->u, a->c, a->ov, v->ip);
 	return 0;
 }
 
@@ -81,8 +87,9 @@ static int count_unresolved(const struct dp_vtep *v, void *arg)
 	return 0;
 }
 
-void app_underlay_tick(struct ctrl *c)
+static void underlay_tick(struct ctrl *c, void *ctx)
 {
+	struct app_underlay *u = ctx;
 	const struct dp_tables *t = dp_tables(c->dp);
 	const struct dp_overlay_cfg *ov = dp_overlay_get(t);
 	if (ov == NULL)
@@ -90,24 +97,24 @@ void app_underlay_tick(struct ctrl *c)
 	uint64_t now = rte_get_tsc_cycles(), hz = rte_get_tsc_hz();
 	unsigned unresolved = 0;
 	dp_vtep_foreach(t, count_unresolved, &unresolved);
-	struct ask_ctx a = { .c = c, .ov = ov };
-	a.refresh = now - g.last_refresh >= REFRESH_PERIOD_S * hz;
+	struct ask_ctx a = { .u = u, .c = c, .ov = ov };
+	a.refresh = now - u->last_refresh >= REFRESH_PERIOD_S * hz;
 	/* a VTEP that just appeared is asked for at once */
-	bool due = unresolved > g.last_unresolved ||
-		   (unresolved > 0 && now - g.last_ask >= ASK_PERIOD_S * hz);
-	g.last_unresolved = unresolved;
+	bool due = unresolved > u->last_unresolved ||
+		   (unresolved > 0 && now - u->last_ask >= ASK_PERIOD_S * hz);
+	u->last_unresolved = unresolved;
 	if (!due && !a.refresh)
 		return;
 	dp_vtep_foreach(t, ask_one, &a);
-	g.last_ask = now;
+	u->last_ask = now;
 	if (a.refresh)
-		g.last_refresh = now;
+		u->last_refresh = now;
 }
 
 /* ARP reply to our VTEP (the datapath checked tpa and untagged). */
 static void on_reply(struct ctrl *c, struct rte_mbuf *m, void *arg)
 {
-	(void)arg;
+	struct app_underlay *u = arg;
 	struct dp_tables *t = dp_tables(c->dp);
 	if (rte_pktmbuf_data_len(m) >= sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr)) {
 		const struct rte_arp_hdr *a = rte_pktmbuf_mtod_offset(
@@ -116,54 +123,61 @@ static void on_reply(struct ctrl *c, struct rte_mbuf *m, void *arg)
 		const struct dp_vtep *v = dp_vtep_get(t, spa);
 		if (v == NULL || v->is_static || !rte_is_unicast_ether_addr(&a->arp_data.arp_sha) ||
 		    rte_is_zero_ether_addr(&a->arp_data.arp_sha)) {
-			g.st.ignored++;
+			u->st.ignored++;
 		} else if (!v->resolved || !rte_is_same_ether_addr(&v->mac, &a->arp_data.arp_sha)) {
 			struct dp_vtep n = *v;
 			n.mac = a->arp_data.arp_sha;
 			n.resolved = true;
 			if (dp_vtep_put(t, &n) == 0)
-				g.st.learned++;
+				u->st.learned++;
 		}
 	}
 	rte_pktmbuf_free(m);
 }
 
-int app_underlay_register(struct ctrl *c)
+static int underlay_init(struct ctrl *c, void **ctx, char *err, size_t errlen)
 {
 	const struct lc_config *l = &c->cfg->lc;
-	memset(&g, 0, sizeof(g));
-	ctrl_punt_register(DP_PUNT_UNDERLAY, on_reply, NULL);
+	struct app_underlay *u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return -ENOMEM;
+	*ctx = u;
 	if (l->uplink[0] == 0)
 		return 0;
+	int rc = -ENOENT;
 	int id = dp_port_by_name(c->dp, l->uplink);
 	struct dp_port_info pi;
 	if (id < 0 || dp_port_info(c->dp, (uint16_t)id, &pi) < 0)
-		return -ENOENT;
+		goto fail;
 	struct dp_overlay_cfg ov = { .uplink = (uint16_t)id,
 				     .underlay_mtu = (uint16_t)l->underlay_mtu };
+	rc = -EINVAL;
 	if (inet_pton(AF_INET, l->vtep_ip, &ov.vtep_ip) != 1)
-		return -EINVAL;
+		goto fail;
 	memcpy(ov.vtep_mac.addr_bytes, pi.mac, 6);
 	char first[16] = "";
 	sscanf(l->encap, "%15[a-z]", first);
 	int e = dp_encap_parse(first);
 	ov.encap = (uint8_t)(e > 0 ? e : DP_ENCAP_VXLAN);
-	return dp_overlay_set(dp_tables(c->dp), &ov);
+	rc = dp_overlay_set(dp_tables(c->dp), &ov);
+	if (rc == 0)
+		return 0;
+fail:
+	snprintf(err, errlen, "overlay on uplink %s: %s", l->uplink, strerror(-rc));
+	free(u);
+	*ctx = NULL;
+	return rc;
 }
 
-void app_underlay_unregister(void)
+static void underlay_fini(struct ctrl *c, void *ctx)
 {
-	ctrl_punt_unregister(DP_PUNT_UNDERLAY);
-}
-
-void app_underlay_get_stats(struct app_underlay_stats *out)
-{
-	*out = g.st;
+	(void)c;
+	free(ctx);
 }
 
 /* ---- commands ------------------------------------------------------------ */
 
-int cmd_vtep_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+static int cmd_vtep_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	struct dp_vtep v = { 0 };
 	if (argc < 1 || inet_pton(AF_INET, argv[0], &v.ip) != 1 || v.ip == 0)
@@ -194,7 +208,7 @@ int cmd_vtep_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	return 0;
 }
 
-int cmd_vtep_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+static int cmd_vtep_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	uint32_t ip;
 	if (argc != 1 || inet_pton(AF_INET, argv[0], &ip) != 1)
@@ -207,13 +221,6 @@ int cmd_vtep_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	return 0;
 }
 
-/* lower case, as every other wyctl listing prints MACs */
-static void fmt_mac(char *buf, size_t len, const struct rte_ether_addr *m)
-{
-	const uint8_t *b = m->addr_bytes;
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-}
-
 struct show_ctx {
 	struct ctrl_reply *r;
 	json_t *arr;
@@ -223,10 +230,10 @@ struct show_ctx {
 static int show_one(const struct dp_vtep *v, void *arg)
 {
 	struct show_ctx *s = arg;
-	char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE] = "-";
+	char ip[INET_ADDRSTRLEN], mac[DP_MAC_FMT_SIZE] = "-";
 	inet_ntop(AF_INET, &v->ip, ip, sizeof(ip));
 	if (v->resolved)
-		fmt_mac(mac, sizeof(mac), &v->mac);
+		dp_mac_format(mac, v->mac.addr_bytes);
 	const char *encap = dp_encap_name(dp_vtep_encap(s->ov, v));
 	reply_printf(s->r, "  %-15s %-17s %-7s %s\n", ip, mac, encap,
 		     v->is_static ? "static" : v->resolved ? "resolved" : "unresolved");
@@ -236,20 +243,23 @@ static int show_one(const struct dp_vtep *v, void *arg)
 	return 0;
 }
 
-int cmd_show_overlay(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+static int cmd_show_overlay(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	(void)argv;
 	if (argc != 0)
 		return reply_error(r, true, "show overlay takes no arguments");
+	struct app_underlay *u = ctrl_feature_ctx(c, &app_underlay_feature);
+	struct app_underlay_stats none = { 0 };
+	const struct app_underlay_stats *st = u ? &u->st : &none;
 	const struct dp_tables *t = dp_tables(c->dp);
 	const struct dp_overlay_cfg *ov = dp_overlay_get(t);
 	if (ov == NULL) {
 		reply_printf(r, "overlay: off (no [ctrl] uplink)\n");
 		json_object_set_new(r->result, "enabled", json_false());
 	} else {
-		char ip[INET_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+		char ip[INET_ADDRSTRLEN], mac[DP_MAC_FMT_SIZE];
 		inet_ntop(AF_INET, &ov->vtep_ip, ip, sizeof(ip));
-		fmt_mac(mac, sizeof(mac), &ov->vtep_mac);
+		dp_mac_format(mac, ov->vtep_mac.addr_bytes);
 		reply_printf(r, "overlay: VTEP %s (%s) on dp port %u, encap %s, underlay MTU %u\n",
 			     ip, mac, ov->uplink, dp_encap_name(ov->encap), ov->underlay_mtu);
 		json_object_set_new(r->result, "enabled", json_true());
@@ -260,13 +270,34 @@ int cmd_show_overlay(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r
 		json_object_set_new(r->result, "underlay_mtu", json_integer(ov->underlay_mtu));
 	}
 	reply_printf(r, "underlay ARP: %llu requests sent, %llu learned, %llu ignored\n",
-		     (unsigned long long)g.st.arp_requests, (unsigned long long)g.st.learned,
-		     (unsigned long long)g.st.ignored);
-	json_object_set_new(r->result, "arp_requests", json_integer((json_int_t)g.st.arp_requests));
-	json_object_set_new(r->result, "learned", json_integer((json_int_t)g.st.learned));
+		     (unsigned long long)st->arp_requests, (unsigned long long)st->learned,
+		     (unsigned long long)st->ignored);
+	json_object_set_new(r->result, "arp_requests", json_integer((json_int_t)st->arp_requests));
+	json_object_set_new(r->result, "learned", json_integer((json_int_t)st->learned));
 	reply_printf(r, "remote VTEPs: %u\n", dp_vtep_count(t));
 	struct show_ctx s = { .r = r, .arr = json_array(), .ov = ov };
 	dp_vtep_foreach(t, show_one, &s);
 	json_object_set_new(r->result, "vteps", s.arr);
 	return 0;
 }
+
+static const struct ctrl_punt_use underlay_punts[] = {
+	{ DP_PUNT_UNDERLAY, on_reply },
+	{ 0, NULL },
+};
+
+static const struct ctrl_cmd underlay_cmds[] = {
+	{ "vtep add", cmd_vtep_add },
+	{ "vtep del", cmd_vtep_del },
+	{ "show overlay", cmd_show_overlay },
+	{ NULL, NULL },
+};
+
+const struct ctrl_feature app_underlay_feature = {
+	.name = "underlay",
+	.init = underlay_init,
+	.fini = underlay_fini,
+	.tick = underlay_tick,
+	.punts = underlay_punts,
+	.cmds = underlay_cmds,
+};

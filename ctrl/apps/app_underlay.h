@@ -23,14 +23,11 @@ struct app_underlay_stats {
 	uint64_t ignored;           /* replies from addresses that are no VTEP of ours */
 };
 
-/* 0, or -errno when the configured uplink cannot carry the overlay. */
-int app_underlay_register(struct ctrl *c);
-void app_underlay_unregister(void);
-void app_underlay_tick(struct ctrl *c);
-void app_underlay_get_stats(struct app_underlay_stats *out);
-
-int cmd_vtep_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
-int cmd_vtep_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
-int cmd_show_overlay(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+/* The feature (feature.h): its init sets the overlay (fails when the
+ * configured uplink cannot carry it), its tick asks for VTEPs, it consumes
+ * DP_PUNT_UNDERLAY and serves `vtep add|del` and `show overlay`.  Its
+ * state is a struct app_underlay (the feature's context). */
+struct ctrl_feature;
+extern const struct ctrl_feature app_underlay_feature;
 
 #endif

@@ -16,6 +16,7 @@
 #include "dhcp_msg.h"
 #include "lc.h"
 
+static struct app_dhcp *D;   /* the application under test */
 static const uint8_t cmac[6] = { 0x02, 0, 0, 0, 0, 0x11 };
 
 static uint32_t A(const char *s)
@@ -75,7 +76,7 @@ static size_t ask(uint8_t type, uint32_t req_ip, uint32_t ciaddr, uint32_t sid,
 	struct lc_dhcp_info in = info();
 	size_t ql = client_frame(q, sizeof(q), type, req_ip, ciaddr, sid);
 	CU_ASSERT_FATAL(ql > 0);
-	size_t n = app_dhcp_answer(q, ql, &in, 0, out, sizeof(out));
+	size_t n = app_dhcp_answer(D, q, ql, &in, 0, out, sizeof(out));
 	if (n)
 		CU_ASSERT_EQUAL(dhcp_parse_frame(out, n, false, rf, rm), 0);
 	return n;
@@ -136,7 +137,7 @@ static void test_answers(void)
 	struct dhcp_frame f;
 	struct dhcp_msg m;
 	struct app_dhcp_stats s0, s1;
-	app_dhcp_get_stats(&s0);
+	app_dhcp_get_stats(D, &s0);
 	/* DISCOVER -> OFFER, unicast to yiaddr at the client MAC */
 	CU_ASSERT(ask(DHCP_DISCOVER, 0, 0, 0, &f, &m) > 0);
 	CU_ASSERT_EQUAL(m.type, DHCP_OFFER);
@@ -172,7 +173,7 @@ static void test_answers(void)
 	/* RELEASE, DECLINE: counted, no answer */
 	CU_ASSERT_EQUAL(ask(DHCP_RELEASE, 0, A("10.0.0.11"), A("10.0.0.1"), &f, &m), 0);
 	CU_ASSERT_EQUAL(ask(DHCP_DECLINE, A("10.0.0.11"), 0, A("10.0.0.1"), &f, &m), 0);
-	app_dhcp_get_stats(&s1);
+	app_dhcp_get_stats(D, &s1);
 	CU_ASSERT_EQUAL(s1.offers - s0.offers, 1);
 	CU_ASSERT_EQUAL(s1.acks - s0.acks, 3);
 	CU_ASSERT_EQUAL(s1.naks - s0.naks, 1);
@@ -187,25 +188,25 @@ static void test_refusals(void)
 	uint8_t q[1500], out[2048];
 	struct lc_dhcp_info in = info();
 	struct app_dhcp_stats s0, s1;
-	app_dhcp_get_stats(&s0);
+	app_dhcp_get_stats(D, &s0);
 	size_t ql = client_frame(q, sizeof(q), DHCP_DISCOVER, 0, 0, 0);
-	CU_ASSERT_EQUAL(app_dhcp_answer(q, ql, NULL, -ENOENT, out, sizeof(out)), 0);
-	CU_ASSERT_EQUAL(app_dhcp_answer(q, ql, NULL, -ENODATA, out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(app_dhcp_answer(D, q, ql, NULL, -ENOENT, out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(app_dhcp_answer(D, q, ql, NULL, -ENODATA, out, sizeof(out)), 0);
 	in.mac[5] ^= 1;   /* chaddr is not the port's MAC */
-	CU_ASSERT_EQUAL(app_dhcp_answer(q, ql, &in, 0, out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(app_dhcp_answer(D, q, ql, &in, 0, out, sizeof(out)), 0);
 	in = info();
-	CU_ASSERT_EQUAL(app_dhcp_answer(q, ql, &in, 0, out, 100), 0);   /* no room */
+	CU_ASSERT_EQUAL(app_dhcp_answer(D, q, ql, &in, 0, out, 100), 0);   /* no room */
 	/* broadcast flag: reply to 255.255.255.255 */
 	q[14 + 20 + 8 + 10] = 0x80;
 	struct dhcp_frame f;
 	struct dhcp_msg m;
 	/* (the UDP checksum is not checked by the parser) */
-	size_t n = app_dhcp_answer(q, ql, &in, 0, out, sizeof(out));
+	size_t n = app_dhcp_answer(D, q, ql, &in, 0, out, sizeof(out));
 	CU_ASSERT(n > 0);
 	CU_ASSERT_EQUAL(dhcp_parse_frame(out, n, false, &f, &m), 0);
 	CU_ASSERT_EQUAL(f.ip_dst, 0xffffffffu);
 	CU_ASSERT_EQUAL(m.flags, 0x8000);
-	app_dhcp_get_stats(&s1);
+	app_dhcp_get_stats(D, &s1);
 	CU_ASSERT_EQUAL(s1.no_lport - s0.no_lport, 1);
 	CU_ASSERT_EQUAL(s1.no_data - s0.no_data, 1);
 	CU_ASSERT_EQUAL(s1.mac_mismatch - s0.mac_mismatch, 1);
@@ -395,11 +396,11 @@ static void test_malformed(void)
 	CU_ASSERT_EQUAL(dhcp_parse_frame(fr, fl, true, &f, &m), -DHCP_ERR_BAD_UDP);
 	/* the app counts them */
 	struct app_dhcp_stats s0, s1;
-	app_dhcp_get_stats(&s0);
+	app_dhcp_get_stats(D, &s0);
 	uint8_t out[2048];
 	struct lc_dhcp_info in = info();
-	CU_ASSERT_EQUAL(app_dhcp_answer(fr, fl, &in, 0, out, sizeof(out)), 0);
-	app_dhcp_get_stats(&s1);
+	CU_ASSERT_EQUAL(app_dhcp_answer(D, fr, fl, &in, 0, out, sizeof(out)), 0);
+	app_dhcp_get_stats(D, &s1);
 	CU_ASSERT_EQUAL(s1.malformed_total - s0.malformed_total, 1);
 	CU_ASSERT_EQUAL(s1.malformed[DHCP_ERR_BAD_UDP] - s0.malformed[DHCP_ERR_BAD_UDP], 1);
 }
@@ -420,7 +421,7 @@ static void test_fuzz(void)
 				 A("10.0.0.1"));
 	struct lc_dhcp_info in = info();
 	struct app_dhcp_stats s0, s1;
-	app_dhcp_get_stats(&s0);
+	app_dhcp_get_stats(D, &s0);
 	unsigned answered = 0, rejected = 0, n = 100000;
 	for (unsigned it = 0; it < n; it++) {
 		size_t len;
@@ -442,7 +443,7 @@ static void test_fuzz(void)
 			if (rnd() % 3 == 0)
 				len = rnd() % (len + 1);
 		}
-		size_t r = app_dhcp_answer(fr, len, &in, 0, out, sizeof(out));
+		size_t r = app_dhcp_answer(D, fr, len, &in, 0, out, sizeof(out));
 		if (r) {
 			struct dhcp_frame f;
 			struct dhcp_msg m;
@@ -452,7 +453,7 @@ static void test_fuzz(void)
 			rejected++;
 		}
 	}
-	app_dhcp_get_stats(&s1);
+	app_dhcp_get_stats(D, &s1);
 	printf("\n  fuzz: %u inputs, %u answered, %u not (malformed %llu)\n", n, answered,
 	       rejected, (unsigned long long)(s1.malformed_total - s0.malformed_total));
 	CU_ASSERT(s1.malformed_total - s0.malformed_total > n / 2);
@@ -461,6 +462,9 @@ static void test_fuzz(void)
 
 int main(void)
 {
+	D = app_dhcp_create();
+	if (D == NULL)
+		return 1;
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite("dhcp", NULL, NULL);
 	CU_add_test(s, "client messages round trip", test_client_roundtrip);
@@ -474,5 +478,6 @@ int main(void)
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
+	app_dhcp_destroy(D);
 	return failed ? 1 : 0;
 }

@@ -1,29 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * ctrl/apps/punt.c — dispatch of punted packets to applications (see punt.h).
+ * The table is the context's (struct ctrl's punt[]), filled from the
+ * features' punt reasons by ctrl_features_init().
  */
 #include <errno.h>
 #include "ctrl.h"
 #include "punt.h"
 
-static struct {
-	ctrl_punt_fn *fn;
-	void *arg;
-	uint64_t seen, unhandled;
-} apps[DP_PUNT__MAX];
-
-int ctrl_punt_register(unsigned reason, ctrl_punt_fn *fn, void *arg)
+int ctrl_punt_register(struct ctrl *c, unsigned reason, ctrl_punt_fn *fn, void *arg)
 {
 	if (reason == DP_PUNT_NONE || reason >= DP_PUNT__MAX || fn == NULL)
 		return -EINVAL;
-	apps[reason].fn = fn;
-	apps[reason].arg = arg;
+	c->punt[reason].fn = fn;
+	c->punt[reason].arg = arg;
 	return 0;
 }
 
-void ctrl_punt_unregister(unsigned reason)
+void ctrl_punt_unregister(struct ctrl *c, unsigned reason)
 {
 	if (reason < DP_PUNT__MAX)
-		apps[reason].fn = NULL;
+		c->punt[reason].fn = NULL;
 }
 
 unsigned ctrl_punt_drain(struct ctrl *c, unsigned budget)
@@ -36,11 +32,12 @@ unsigned ctrl_punt_drain(struct ctrl *c, unsigned budget)
 			unsigned r = pkts[i]->hash.usr;
 			if (r >= DP_PUNT__MAX)
 				r = DP_PUNT_NONE;
-			apps[r].seen++;
-			if (apps[r].fn != NULL) {
-				apps[r].fn(c, pkts[i], apps[r].arg);
+			struct ctrl_punt_slot *s = &c->punt[r];
+			s->seen++;
+			if (s->fn != NULL) {
+				s->fn(c, pkts[i], s->arg);
 			} else {
-				apps[r].unhandled++;
+				s->unhandled++;
 				rte_pktmbuf_free(pkts[i]);
 			}
 		}
@@ -50,12 +47,12 @@ unsigned ctrl_punt_drain(struct ctrl *c, unsigned budget)
 	return total;
 }
 
-uint64_t ctrl_punt_count(unsigned reason)
+uint64_t ctrl_punt_count(const struct ctrl *c, unsigned reason)
 {
-	return reason < DP_PUNT__MAX ? apps[reason].seen : 0;
+	return reason < DP_PUNT__MAX ? c->punt[reason].seen : 0;
 }
 
-uint64_t ctrl_punt_unhandled(unsigned reason)
+uint64_t ctrl_punt_unhandled(const struct ctrl *c, unsigned reason)
 {
-	return reason < DP_PUNT__MAX ? apps[reason].unhandled : 0;
+	return reason < DP_PUNT__MAX ? c->punt[reason].unhandled : 0;
 }

@@ -7,6 +7,9 @@
  * the mbuf it is given: it frees it, or re-uses it for its answer and sends
  * that with dp_send().  Packets with no application are counted and freed.
  *
+ * Features register their reasons (feature.h: `punts`, the arg is the
+ * feature's context); the table lives in struct ctrl.
+ *
  * Threads: control thread only (registration and dispatch).
  */
 #ifndef WYV_CTRL_PUNT_H
@@ -23,12 +26,12 @@ struct ctrl;
 typedef void ctrl_punt_fn(struct ctrl *c, struct rte_mbuf *m, void *arg);
 
 /* One application per reason; registering again replaces it. */
-int ctrl_punt_register(unsigned reason, ctrl_punt_fn *fn, void *arg);
-void ctrl_punt_unregister(unsigned reason);
+int ctrl_punt_register(struct ctrl *c, unsigned reason, ctrl_punt_fn *fn, void *arg);
+void ctrl_punt_unregister(struct ctrl *c, unsigned reason);
 /* Drain up to budget packets from the datapath's punt ring. Returns count. */
 unsigned ctrl_punt_drain(struct ctrl *c, unsigned budget);
 /* Packets seen / without an application, per reason. */
-uint64_t ctrl_punt_count(unsigned reason);
-uint64_t ctrl_punt_unhandled(unsigned reason);
+uint64_t ctrl_punt_count(const struct ctrl *c, unsigned reason);
+uint64_t ctrl_punt_unhandled(const struct ctrl *c, unsigned reason);
 
 #endif

@@ -340,6 +340,7 @@ void lc_destroy(struct lc *lc)
 			obj_free(o);
 		}
 	free(lc->buckets);
+	free(lc->dhcp_cache);
 	free(lc);
 }
 

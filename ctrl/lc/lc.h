@@ -125,4 +125,11 @@ enum lc_ev_type { LC_EV_PUT, LC_EV_DELETE };
 int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *value,
 	      uint64_t revision);
 
+/* Text address or prefix ("10.0.0.1", "10.0.0.0/24", v6) -> dp_ip, host
+ * bits of a prefix cleared.  ctrl's one IP parser: model's (mdl_addr.h),
+ * i.e. exactly what the database accepted, converted for dp's tables.
+ * 0 or -EINVAL.  Any thread. */
+struct dp_ip;
+int lc_ip_parse(const char *s, struct dp_ip *out);
+
 #endif

@@ -32,6 +32,7 @@
 #include <rte_ether.h>
 
 #include "lc_priv.h"
+#include "mdl_addr.h"
 #include "tables_ovl.h"
 
 void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
@@ -264,7 +265,7 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 	c->n_macs = 1;
 	for (size_t i = 0; i < p->n_fixed_ips; i++) {
 		struct dp_ip *ip = &c->ips[c->n_ips];
-		if (dp_ip_parse(p->fixed_ips[i].ip_address, ip) < 0 ||
+		if (lc_ip_parse(p->fixed_ips[i].ip_address, ip) < 0 ||
 		    ip->plen != (ip->family == 4 ? 32 : 128)) {
 			lc_skip(lc, o, "bad fixed IP '%.48s'", p->fixed_ips[i].ip_address);
 			return -EINVAL;
@@ -274,7 +275,7 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
 		const struct mdl_addr_pair *a = &p->allowed_address_pairs[i];
 		struct dp_aap *d = &c->aaps[c->n_aaps];
-		if (dp_ip_parse(a->ip_address, &d->ip) < 0 ||
+		if (lc_ip_parse(a->ip_address, &d->ip) < 0 ||
 		    (a->mac_address[0] && rte_ether_unformat_addr(a->mac_address, &d->mac) < 0)) {
 			lc_skip(lc, o, "bad allowed address pair '%.48s'", a->ip_address);
 			return -EINVAL;
@@ -564,4 +565,18 @@ void lc_compile(struct lc *lc)
 		}
 	}
 	free(v);
+}
+
+int lc_ip_parse(const char *s, struct dp_ip *out)
+{
+	struct mdl_prefix p;
+	memset(out, 0, sizeof(*out));
+	if (mdl_ip_or_prefix_parse(s, &p) < 0)
+		return -EINVAL;
+	out->family = (uint8_t)p.addr.family;
+	out->plen = (uint8_t)p.len;
+	memcpy(out->addr, p.addr.b, p.addr.family == 4 ? 4 : 16);
+	for (unsigned b = out->plen; b < (out->family == 4 ? 32u : 128u); b++)
+		out->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	return 0;
 }

@@ -97,7 +97,7 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 		if (no == NULL || no->net == NULL || !wanted(no))
 			continue;
 		struct dp_ip addr, pfx;
-		if (dp_ip_parse(ifc->ip_address, &addr) < 0 || dp_ip_parse(sn->cidr, &pfx) < 0 ||
+		if (lc_ip_parse(ifc->ip_address, &addr) < 0 || lc_ip_parse(sn->cidr, &pfx) < 0 ||
 		    addr.family != pfx.family) {
 			lc_skip(lc, o, "interface %zu: bad address '%.48s' / cidr '%.48s'", i,
 				ifc->ip_address, sn->cidr);
@@ -139,8 +139,8 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 	for (size_t i = 0; i < r->n_routes; i++) {
 		struct dp_route_cfg *rt = &s->routes[s->n_routes];
 		memset(rt, 0, sizeof(*rt));
-		if (dp_ip_parse(r->routes[i].destination, &rt->prefix) < 0 ||
-		    dp_ip_parse(r->routes[i].nexthop, &rt->gw) < 0 ||
+		if (lc_ip_parse(r->routes[i].destination, &rt->prefix) < 0 ||
+		    lc_ip_parse(r->routes[i].nexthop, &rt->gw) < 0 ||
 		    rt->prefix.family != rt->gw.family) {
 			lc_skip(lc, o, "bad route %.48s via %.48s", r->routes[i].destination,
 				r->routes[i].nexthop);

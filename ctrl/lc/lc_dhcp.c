@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -23,11 +24,11 @@ struct cache_ent {
 	struct lc_dhcp_info info;
 };
 
-static struct {
-	const struct lc *lc;
+/* The controller's cache (struct lc's dhcp_cache). */
+struct lc_dhcp_cache {
 	uint64_t gen[4];
 	struct cache_ent e[CACHE_SLOTS];
-} cache;
+};
 
 struct find {
 	uint32_t key;
@@ -46,7 +47,7 @@ static void find_cb(struct lc *lc, struct lc_obj *o, void *arg)
 static int parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
 {
 	struct dp_ip ip;
-	if (dp_ip_parse(s, &ip) < 0 || ip.family != 4)
+	if (lc_ip_parse(s, &ip) < 0 || ip.family != 4)
 		return -EINVAL;
 	memcpy(addr, ip.addr, 4);
 	*plen = ip.plen;
@@ -121,12 +122,18 @@ int lc_dhcp_lookup(struct lc *lc, uint32_t lport_key, struct lc_dhcp_info *out)
 {
 	uint64_t gen[4] = { lc->st.events_applied, lc->st.syncs, lc->st.table_ops,
 			    lc->n_ifaces + (lc->ifaces_changed ? 1000u : 0u) };
-	if (cache.lc != lc || memcmp(gen, cache.gen, sizeof(gen)) != 0) {
-		memset(&cache, 0, sizeof(cache));
-		cache.lc = lc;
-		memcpy(cache.gen, gen, sizeof(gen));
+	struct lc_dhcp_cache *cache = lc->dhcp_cache;
+	if (cache == NULL) {
+		cache = lc->dhcp_cache = calloc(1, sizeof(*cache));
+		if (cache == NULL)
+			return resolve(lc, lport_key, out);   /* uncached */
+		memcpy(cache->gen, gen, sizeof(gen));
 	}
-	struct cache_ent *e = &cache.e[lport_key % CACHE_SLOTS];
+	if (memcmp(gen, cache->gen, sizeof(gen)) != 0) {
+		memset(cache, 0, sizeof(*cache));
+		memcpy(cache->gen, gen, sizeof(gen));
+	}
+	struct cache_ent *e = &cache->e[lport_key % CACHE_SLOTS];
 	if (e->lport != lport_key || lport_key == 0) {
 		e->rc = resolve(lc, lport_key, &e->info);
 		e->lport = lport_key;

@@ -98,8 +98,11 @@ struct lc_iface {
 	uint16_t dp_port;
 };
 
+struct lc_dhcp_cache;
+
 struct lc {
 	struct lc_config cfg;
+	struct lc_dhcp_cache *dhcp_cache; /* lc_dhcp.c, allocated on first use */
 	struct dp_tables *t;
 	struct db *replica;
 	struct lc_sync *sync;

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <grp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,6 +219,8 @@ void ctrl_config_defaults(struct ctrl_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	dp_config_defaults(&cfg->dp);
 	snprintf(cfg->socket, sizeof(cfg->socket), "/run/wyvern/wyvernd.sock");
+	cfg->mgmt_gid = -1;
+	cfg->mgmt_admin_gid = -1;
 	snprintf(cfg->pmd_lcores, sizeof(cfg->pmd_lcores), "1");
 	lc_config_defaults(&cfg->lc);
 	ctrl_log_cfg_defaults(&cfg->log);
@@ -546,6 +549,69 @@ static int load_ops(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 	return 0;
 }
 
+/* A group name (or number) of the group database into name/gid. */
+static int group_key(struct ctx *c, int ln, const char *key, const char *val, char *name,
+		     size_t size, long *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	if (val[0] == 0 || strlen(val) >= size)
+		return fail(c, ln, "%s must name a group (1..63 characters)%s", key, "");
+	int e = getgrnam_r(val, &gr, buf, sizeof(buf), &res);
+	if (res == NULL) {
+		char *end;
+		unsigned long v = strtoul(val, &end, 10);
+		if (e == 0 && *end == 0 && v < 0x7fffffff &&
+		    getgrgid_r((gid_t)v, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
+			/* a number of a known group */
+		} else {
+			return fail(c, ln, "%s: unknown group '%s'", key, val);
+		}
+	}
+	snprintf(name, size, "%s", res->gr_name);
+	*gid = (long)res->gr_gid;
+	return 0;
+}
+
+static int load_mgmt(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
+{
+	int n = rte_cfgfile_section_num_entries(f, "mgmt");
+	struct rte_cfgfile_entry e[8];
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, "mgmt", NULL), "too many keys in [mgmt]%s%s", "", "");
+	rte_cfgfile_section_entries(f, "mgmt", e, n);
+	for (int i = 0; i < n; i++) {
+		const char *k = e[i].name, *val = e[i].value;
+		int ln = line_of(c, "mgmt", k), rc = 0;
+		if (strcmp(k, "socket") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(cfg->socket))
+				return fail(c, ln, "socket path empty or longer than %s%s", "107",
+					    "");
+			snprintf(cfg->socket, sizeof(cfg->socket), "%s", val);
+		} else if (strcmp(k, "group") == 0) {
+			rc = group_key(c, ln, k, val, cfg->mgmt_group, sizeof(cfg->mgmt_group),
+				       &cfg->mgmt_gid);
+		} else if (strcmp(k, "admin-group") == 0) {
+			rc = group_key(c, ln, k, val, cfg->mgmt_admin_group,
+				       sizeof(cfg->mgmt_admin_group), &cfg->mgmt_admin_gid);
+		} else if (strcmp(k, "allow-file-devargs") == 0) {
+			if (strcmp(val, "true") == 0)
+				cfg->mgmt_allow_file_devargs = true;
+			else if (strcmp(val, "false") == 0)
+				cfg->mgmt_allow_file_devargs = false;
+			else
+				return fail(c, ln, "allow-file-devargs must be true or false, not "
+					    "'%s'%s", val, "");
+		} else {
+			return fail(c, ln, "unknown key '%s' in [mgmt] (socket, group, "
+				    "admin-group, allow-file-devargs)%s", k, "");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
@@ -574,16 +640,7 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 		else if (strcmp(sec, "dp") == 0)
 			rc = load_dp(c, f, cfg);
 		else if (strcmp(sec, "mgmt") == 0) {
-			const char *s = rte_cfgfile_get_entry(f, "mgmt", "socket");
-			int n = rte_cfgfile_section_num_entries(f, "mgmt");
-			if (n != (s ? 1 : 0))
-				rc = fail(c, line_of(c, "mgmt", NULL),
-					  "[mgmt] knows only the key 'socket'%s%s", "", "");
-			else if (s && (s[0] == 0 || strlen(s) >= sizeof(cfg->socket)))
-				rc = fail(c, line_of(c, "mgmt", "socket"),
-					  "socket path empty or longer than %s%s", "107", "");
-			else if (s)
-				snprintf(cfg->socket, sizeof(cfg->socket), "%s", s);
+			rc = load_mgmt(c, f, cfg);
 		} else if (strncmp(sec, "port.", 5) == 0)
 			rc = load_port(c, f, sec, cfg);
 		else if (strcmp(sec, "ctrl") == 0)

@@ -28,8 +28,13 @@ struct ctrl_config {
 	/* datapath */
 	struct dp_config dp;
 	char pmd_lcores[64];
-	/* management */
+	/* management ([mgmt]) */
 	char socket[108];
+	char mgmt_group[64];       /* group owning the socket ("" = the daemon's) */
+	long mgmt_gid;             /* its gid, -1 unset */
+	char mgmt_admin_group[64]; /* group that may run admin commands */
+	long mgmt_admin_gid;       /* its gid, -1 unset: only uid 0 */
+	bool mgmt_allow_file_devargs; /* `port add` may use devargs naming files */
 	/* ports */
 	unsigned n_ports;
 	struct ctrl_port_cfg ports[DP_MAX_PORTS];

@@ -113,7 +113,12 @@ static void test_errors(void)
 	expect_error("[port.x]\nrxqs = 2\n", 1, "has no devargs");
 	expect_error("[port.x]\ndevargs = net_null0\nrxqs = 0\n", 3, "rxqs must be");
 	expect_error("[port.x]\ndevargs = net_null0\ncolour = red\n", 3, "unknown key 'colour'");
-	expect_error("[mgmt]\nsocket = /tmp/a\nother = 1\n", 1, "only the key 'socket'");
+	expect_error("[mgmt]\nsocket = /tmp/a\nother = 1\n", 3, "unknown key 'other' in [mgmt]");
+	expect_error("[mgmt]\ngroup = wyv-no-such-group-x\n", 2,
+		     "group: unknown group 'wyv-no-such-group-x'");
+	expect_error("[mgmt]\nsocket = /tmp/a\nadmin-group = 99999999\n", 3,
+		     "admin-group: unknown group '99999999'");
+	expect_error("[mgmt]\nallow-file-devargs = yes\n", 2, "true or false");
 	expect_error("[eal]\nhugepages = maybe\n", 2, "yes or no");
 	expect_error("[eal]\nwhat = 1\n", 2, "unknown key 'what'");
 	/* lines that parse, in files that cannot start */
@@ -127,6 +132,26 @@ static void test_errors(void)
 		     "pmd = 2 is not one of pmd-lcores = 1");
 	expect_error("[port.up]\ndevargs = net_null0\n[ctrl]\nuplink = down\nvtep-ip = 192.0.2.1\n",
 		     4, "uplink 'down' is no [port.down]");
+}
+
+static void test_mgmt(void)
+{
+	struct ctrl_config cfg;
+	char err[512];
+	CU_ASSERT_EQUAL(load_text("[mgmt]\nsocket = /tmp/s\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.mgmt_gid, -1);
+	CU_ASSERT_EQUAL(cfg.mgmt_admin_gid, -1);
+	CU_ASSERT_FALSE(cfg.mgmt_allow_file_devargs);
+	ctrl_config_free(&cfg);
+	/* root's group exists everywhere: by name and by number */
+	CU_ASSERT_EQUAL(load_text("[mgmt]\ngroup = root\nadmin-group = 0\n"
+				  "allow-file-devargs = true\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.mgmt_gid, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.mgmt_group, "root");
+	CU_ASSERT_EQUAL(cfg.mgmt_admin_gid, 0);
+	CU_ASSERT_STRING_EQUAL(cfg.mgmt_admin_group, "root");
+	CU_ASSERT_TRUE(cfg.mgmt_allow_file_devargs);
+	ctrl_config_free(&cfg);
 }
 
 static void test_missing_file(void)
@@ -146,6 +171,7 @@ int main(void)
 	CU_add_test(s, "example config loads", test_example_loads);
 	CU_add_test(s, "values parse", test_values);
 	CU_add_test(s, "bad lines name file:line", test_errors);
+	CU_add_test(s, "[mgmt] group, admin-group, allow-file-devargs", test_mgmt);
 	CU_add_test(s, "missing file", test_missing_file);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

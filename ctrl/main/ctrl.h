@@ -7,24 +7,53 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <jansson.h>
 
 #include "config.h"
 #include "dp.h"
 
+struct pollfd;
+
+#define CTRL_MAX_FEATURES 32
+
+struct ctrl;
+struct rte_mbuf;
+struct ctrl_feature;
+struct ctrl_mgmt;
+
+/* The punt dispatcher's state (apps/punt.c): one application per reason. */
+struct ctrl_punt_slot {
+	void (*fn)(struct ctrl *c, struct rte_mbuf *m, void *arg);
+	void *arg;
+	uint64_t seen, unhandled;
+};
+
 struct ctrl {
 	struct dp *dp;
 	struct ctrl_config *cfg;
-	int listen_fd;
+	struct ctrl_mgmt *mgmt;    /* the management socket server (mgmt.c) */
 	volatile int stop;
 	uint64_t punted;           /* packets taken off the punt ring */
 	struct lc *lc;             /* local controller, NULL when [ctrl] db unset */
-	/* the connection of the request being handled (mgmt.c); a handler
-	 * that keeps it to answer later sets req_fd_taken (cmd_capture.c) */
-	int req_fd;
-	bool req_fd_taken;
 	struct ctrl_capture *capture;  /* cmd_capture.c: the running capture */
 	struct ctrl_metrics *metrics;  /* metrics.c: the Prometheus endpoint */
+	struct ctrl_punt_slot punt[DP_PUNT__MAX];
+	/* features that are up (feature.h), in init order */
+	struct {
+		const struct ctrl_feature *f;
+		void *ctx;
+	} feat[CTRL_MAX_FEATURES];
+	unsigned n_feat;
+};
+
+/* Who sent a management request (SO_PEERCRED, SO_PEERGROUPS). */
+struct ctrl_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	unsigned n_groups;
+	gid_t groups[64];          /* supplementary groups */
 };
 
 /* A command's answer: JSON for --json, text for people. */
@@ -35,6 +64,17 @@ struct ctrl_reply {
 	char err[1024];
 	bool usage;                /* err is a usage error (wyctl exits 2) */
 	bool raw;                  /* text is the answer even for --json */
+	/* A handler that answers later (the northbound worker) sets deferred
+	 * and, when done, calls ctrl_mgmt_answer(c, conn_id, line). */
+	bool deferred;
+	uint64_t conn_id;          /* the request's connection (set by mgmt) */
+	/* the whole request (words included), for a handler serving several
+	 * commands; set by the dispatcher */
+	int req_argc;
+	char *const *req_argv;
+	/* who sent it (NULL: trusted caller, unit tests): e.g. a handler that
+	 * opens a file for the peer must do it with the peer's rights */
+	const struct ctrl_peer *peer;
 };
 
 void reply_printf(struct ctrl_reply *r, const char *fmt, ...)
@@ -42,14 +82,28 @@ void reply_printf(struct ctrl_reply *r, const char *fmt, ...)
 int reply_error(struct ctrl_reply *r, bool usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Handle one request line (JSON {"argv":[...]}) and return the response
- * line (malloc'ed JSON).  Never fails: bad requests get an error reply. */
-char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len);
+/* Handle one request line (JSON {"argv":[...]}) from peer (NULL: trusted,
+ * unit tests) on connection conn_id and return the response line
+ * (malloc'ed JSON), or NULL when the command answers later (deferred) or
+ * out of memory.  Bad requests get an error reply. */
+char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len,
+			  const struct ctrl_peer *peer, uint64_t conn_id);
+/* The response line for a reply (consumes r's result and text). */
+char *ctrl_reply_line(struct ctrl_reply *r, int rc);
 
-/* mgmt.c: socket server */
+/* mgmt.c: the socket server.  Connections are non-blocking and served from
+ * the control loop: ctrl_mgmt_pollfds() adds the listening socket and every
+ * connection that waits for input or output, ctrl_mgmt_serve() handles what
+ * poll() reported and expires deadlines. */
 int ctrl_mgmt_open(struct ctrl *c, const char *path);
-/* Serve ready connections, waiting at most timeout_ms. */
-void ctrl_mgmt_poll(struct ctrl *c, int timeout_ms);
+unsigned ctrl_mgmt_pollfds(struct ctrl *c, struct pollfd *p, unsigned max);
+void ctrl_mgmt_serve(struct ctrl *c, const struct pollfd *p, unsigned n);
+/* Send a deferred answer (consumes line).  A connection gone meanwhile
+ * just drops it. */
+void ctrl_mgmt_answer(struct ctrl *c, uint64_t conn_id, char *line);
+/* Does conn_id still wait for its deferred answer (false once the client
+ * left or the wait timed out)? */
+bool ctrl_mgmt_waiting(const struct ctrl *c, uint64_t conn_id);
 void ctrl_mgmt_close(struct ctrl *c, const char *path);
 
 /* Command groups (cmd_show.c, cmd_cfg.c). Each returns 0 or -1 (err set). */
@@ -79,15 +133,16 @@ int cmd_show_topology(struct ctrl *c, int argc, char **argv, struct ctrl_reply *
  * events, punted packets), waiting at most timeout_ms. */
 void ctrl_poll(struct ctrl *c, int timeout_ms);
 
-/* cmd_capture.c: `capture` (answers later, from ctrl_capture_tick, which the
- * main loop calls every turn); ctrl_capture_close ends a running one. */
+/* cmd_capture.c: `capture` (answers later, from its feature's tick);
+ * ctrl_capture_close ends a running one. */
 int cmd_capture(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
 void ctrl_capture_tick(struct ctrl *c);
 void ctrl_capture_close(struct ctrl *c);
 
-/* cmd_nb.c: northbound commands on the controller's central database */
-bool cmd_nb_is(int argc, char **argv);
-int cmd_nb(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
+/* cmd_cfg.c: may `port add` use these devargs?  0, or -EPERM with a
+ * message in msg (a devarg that names a file, or one not known to be
+ * file-free) unless [mgmt] allow-file-devargs. */
+int ctrl_devargs_check(const char *devargs, char *msg, size_t len);
 
 /* Helpers shared by handlers. */
 int ctrl_parse_u32(const char *s, uint32_t *out);

@@ -22,6 +22,7 @@
 #include "lc.h"
 #include "log.h"
 #include "mdl.h"
+#include "feature.h"
 #include "metrics.h"
 
 struct ctrl_metrics {
@@ -258,10 +259,13 @@ static void render_lc(struct ctrl *c, FILE *f)
 			mdl_type_name((enum mdl_type)t), s.held[t]);
 }
 
-static void render_dhcp(FILE *f)
+static void render_dhcp(FILE *f, const struct ctrl *c)
 {
 	struct app_dhcp_stats s;
-	app_dhcp_get_stats(&s);
+	const struct app_dhcp *d = ctrl_feature_ctx(c, &app_dhcp_feature);
+	if (d == NULL)
+		return;
+	app_dhcp_get_stats(d, &s);
 	family(f, "wyvern_dhcp_requests_total", "counter",
 	       "Well-formed DHCPv4 client messages, by message type.");
 	for (unsigned t = 1; t < DHCP_TYPE__MAX; t++)
@@ -304,7 +308,7 @@ char *ctrl_metrics_render(struct ctrl *c, size_t *len)
 		render_dp(c, f);
 	if (c->lc)
 		render_lc(c, f);
-	render_dhcp(f);
+	render_dhcp(f, c);
 	if (c->metrics) {
 		family(f, "wyvern_metrics_scrapes_total", "counter", "Scrapes of this endpoint.");
 		fprintf(f, "wyvern_metrics_scrapes_total %llu\n",

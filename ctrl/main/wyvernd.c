@@ -24,21 +24,18 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "app_dhcp.h"
-#include "app_icmp.h"
-#include "app_underlay.h"
 #include "ctrl.h"
+#include "feature.h"
 #include "lc.h"
 #include "log.h"
 #include "metrics.h"
-#include "punt.h"
 #include "telemetry.h"
 
 #ifndef WYV_VERSION
 #define WYV_VERSION "unknown"
 #endif
 
-static struct ctrl g_ctrl = { .listen_fd = -1, .req_fd = -1 };
+static struct ctrl g_ctrl;
 
 static void on_signal(int sig)
 {
@@ -252,10 +249,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctrl_telemetry_register(c);
-	app_dhcp_register(c);
-	app_icmp_register(c);
-	if ((rc = app_underlay_register(c)) < 0) {
-		CTRL_ERR("overlay on uplink %s: %s", cfg.lc.uplink, strerror(-rc));
+	size_t nf;
+	const struct ctrl_feature *const *fl = ctrl_features(&nf);
+	if ((rc = ctrl_features_init(c, fl, nf, err, sizeof(err))) < 0) {
+		CTRL_ERR("%s", err);
 		rc = 1;
 		goto out;
 	}
@@ -270,22 +267,17 @@ int main(int argc, char **argv)
 	CTRL_INFO("ready: %u ports, %u PMD(s) on lcores %s, socket %s", cfg.n_ports,
 		  cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	while (!c->stop) {
-		ctrl_poll(c, 100);   /* mgmt socket, controller events, punts */
-		app_icmp_tick(c);    /* periodic router advertisements */
-		app_underlay_tick(c); /* resolve remote VTEPs */
-		ctrl_capture_tick(c); /* drain a running capture, answer when done */
-		ctrl_metrics_tick(c); /* render metrics when a scrape waits */
+		ctrl_poll(c, 100);     /* mgmt socket, controller events, punts, features */
+		ctrl_features_tick(c); /* e.g. router advertisements, VTEP ARP, capture */
+		ctrl_metrics_tick(c);  /* render metrics when a scrape waits */
 	}
 	CTRL_INFO("shutting down");
 	rc = 0;
 out:
-	ctrl_capture_close(c);
+	ctrl_features_fini(c);
 	ctrl_metrics_stop(c);
 	ctrl_mgmt_close(c, cfg.socket);
 	ctrl_telemetry_unregister();
-	app_dhcp_unregister();
-	app_icmp_unregister();
-	app_underlay_unregister();
 	lc_destroy(c->lc);
 	c->lc = NULL;
 	dp_destroy(c->dp);

@@ -1,29 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * ctrl/cmd_capture.c — `wyctl capture PORT [-c N] [-w FILE] [--filter FLOW]
+ * ctrl/mgmt/cmd_capture.c — `wyctl capture PORT [-c N] [-w FILE] [--filter FLOW]
  * [--direction rx|tx|both] [--timeout S]`.
  *
  * Design: the request starts a capture in the datapath (dp/capture.h) and
- * keeps the client's connection: mgmt.c hands the socket over
- * (c->req_fd_taken) instead of answering.  Each turn of the control loop
- * (ctrl_capture_tick, <= 100 ms apart) drains the capture ring into the
+ * answers later (a deferred reply on the client's connection).  Each turn
+ * of the control loop (the capture feature's tick, <= 100 ms apart) drains the capture ring into the
  * pcapng file and checks the end conditions: N packets written, the
- * timeout, the client gone (wyctl interrupted: the socket reads EOF), the
+ * timeout, the client gone (wyctl interrupted: its connection closed), the
  * port removed, or the daemon stopping.  Then the datapath capture stops and
  * the reply (counts, a summary line per packet) goes to the waiting client.
  * The control thread never blocks meanwhile: other requests, controller
  * events and punts are served as usual.  One capture at a time (dp limit).
  *
  * A relative FILE is resolved against the client's working directory (the
- * socket's SO_PEERCRED pid), and the file is owned by the client's user.
+ * socket's SO_PEERCRED pid); the file is created with the client's user and
+ * group, so a client can write only where it could write itself.
  * Without -w nothing is written; the reply lists the packets.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,12 +31,13 @@
 #include "capture.h"
 #include "capture_file.h"
 #include "ctrl.h"
+#include "feature.h"
 #include "log.h"
 
 #define SUMMARY_MAX 1000
 
 struct ctrl_capture {
-	int client;                 /* the waiting wyctl connection */
+	uint64_t conn_id;           /* the waiting wyctl connection (deferred answer) */
 	int out;                    /* pcapng file, -1: none */
 	char path[PATH_MAX];
 	char port[DP_NAME_LEN];
@@ -56,19 +57,19 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* FILE relative to the client's cwd; owner = the client. */
-static int open_out(int client, const char *file, char *path, size_t len)
+/* FILE relative to the client's cwd, opened with the client's user and
+ * group (setfsuid/setfsgid, this thread only): the daemon runs as root, and
+ * an admin-group user must not overwrite files it could not write itself.
+ * peer NULL: a trusted in-process caller (unit tests). */
+static int open_out(const struct ctrl_peer *peer, const char *file, char *path, size_t len)
 {
-	struct ucred uc = { .pid = 0, .uid = 0, .gid = 0 };
-	socklen_t sl = sizeof(uc);
-	int have_cred = getsockopt(client, SOL_SOCKET, SO_PEERCRED, &uc, &sl) == 0 && uc.pid > 0;
 	if (file[0] == '/') {
 		snprintf(path, len, "%s", file);
 	} else {
 		char link[64], cwd[PATH_MAX];
 		ssize_t n = -1;
-		if (have_cred) {
-			snprintf(link, sizeof(link), "/proc/%d/cwd", (int)uc.pid);
+		if (peer != NULL && peer->pid > 0) {
+			snprintf(link, sizeof(link), "/proc/%d/cwd", (int)peer->pid);
 			n = readlink(link, cwd, sizeof(cwd) - 1);
 		}
 		if (n <= 0)
@@ -77,13 +78,17 @@ static int open_out(int client, const char *file, char *path, size_t len)
 		if ((size_t)snprintf(path, len, "%s/%s", cwd, file) >= len)
 			return -ENAMETOOLONG;
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (have_cred && fchown(fd, uc.uid, uc.gid) < 0) {
-		/* not fatal: the file stays root's */
+	if (peer != NULL) {
+		setfsgid(peer->gid);
+		setfsuid(peer->uid);
 	}
-	return fd;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int e = errno;
+	if (peer != NULL) {
+		setfsuid(getuid());
+		setfsgid(getgid());
+	}
+	return fd < 0 ? -e : fd;
 }
 
 static void job_free(struct ctrl_capture *j)
@@ -92,8 +97,6 @@ static void job_free(struct ctrl_capture *j)
 		return;
 	if (j->out >= 0)
 		close(j->out);
-	if (j->client >= 0)
-		close(j->client);
 	json_decref(j->pkts);
 	free(j);
 }
@@ -148,15 +151,12 @@ int cmd_capture(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	if (c->capture != NULL || dp_capture_running(c->dp))
 		return reply_error(r, false, "a capture is already running (port %s); one at a time",
 				   c->capture ? c->capture->port : "?");
-	if (c->req_fd < 0)
-		return reply_error(r, false, "capture needs a client connection");
 	struct dp_port_info pi;
 	if (dp_port_info(c->dp, (uint16_t)id, &pi) < 0)
 		return reply_error(r, false, "no port '%s'", port);
 	struct ctrl_capture *j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return reply_error(r, false, "out of memory");
-	j->client = -1;
 	j->out = -1;
 	j->pkts = json_array();
 	snprintf(j->port, sizeof(j->port), "%s", pi.name);
@@ -165,7 +165,7 @@ int cmd_capture(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	j->dir = dir;
 	j->count = count;
 	if (file) {
-		int fd = open_out(c->req_fd, file, j->path, sizeof(j->path));
+		int fd = open_out(r->peer, file, j->path, sizeof(j->path));
 		if (fd < 0) {
 			reply_error(r, false, "cannot write %s: %s", file, strerror(-fd));
 			job_free(j);
@@ -195,8 +195,8 @@ int cmd_capture(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		return -1;
 	}
 	j->deadline_ms = timeout ? now_ms() + (uint64_t)timeout * 1000 : 0;
-	j->client = c->req_fd;
-	c->req_fd_taken = true;
+	j->conn_id = r->conn_id;
+	r->deferred = true; /* answered by finish(), from the feature's tick */
 	c->capture = j;
 	CTRL_INFO("capture on port %s started (%u packets, %s%s%s)", j->port, count, dir,
 		  filter ? ", filter " : "", filter ? filter : "");
@@ -220,17 +220,6 @@ static void add_packet(struct ctrl_capture *j, struct rte_mbuf *m)
 	json_array_append_new(j->pkts, json_pack("{s:s,s:i,s:s}", "dir",
 						 m->hash.usr == 1 ? "rx" : "tx", "len",
 						 (int)origlen, "flow", flow));
-}
-
-static bool client_gone(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
-	if (poll(&p, 1, 0) <= 0)
-		return false;
-	if (p.revents & (POLLHUP | POLLRDHUP | POLLERR))
-		return true;
-	char b;
-	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 static void finish(struct ctrl *c, const char *why)
@@ -281,27 +270,7 @@ static void finish(struct ctrl *c, const char *why)
 			     (unsigned long long)st.ring_full, (unsigned long long)st.nomem);
 	if (j->write_err)
 		reply_printf(&r, "write error: %s\n", strerror(-j->write_err));
-	json_t *o = json_pack("{s:b,s:o,s:s}", "ok", 1, "result", res, "text",
-			      r.text ? r.text : "");
-	free(r.text);
-	char *line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(o);
-	if (line != NULL) {
-		size_t len = strlen(line), off = 0;
-		line[len] = '\n'; /* json_dumps leaves room for the NUL: replace it */
-		len++;
-		while (off < len) {
-			ssize_t w = send(j->client, line + off, len - off, MSG_NOSIGNAL);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-		free(line);
-	}
-	shutdown(j->client, SHUT_WR);
-	char sink[256];
-	while (recv(j->client, sink, sizeof(sink), MSG_DONTWAIT) > 0)
-		;
+	ctrl_mgmt_answer(c, j->conn_id, ctrl_reply_line(&r, 0));
 	job_free(j);
 }
 
@@ -324,7 +293,7 @@ void ctrl_capture_tick(struct ctrl *c)
 	struct dp_port_info pi;
 	if (j->written >= j->count)
 		finish(c, "count reached");
-	else if (client_gone(j->client))
+	else if (!ctrl_mgmt_waiting(c, j->conn_id))
 		finish(c, "client gone");
 	else if (dp_port_info(c->dp, j->port_id, &pi) < 0 || strcmp(pi.name, j->port) != 0)
 		finish(c, "port removed");
@@ -337,3 +306,27 @@ void ctrl_capture_close(struct ctrl *c)
 	if (c->capture != NULL)
 		finish(c, "daemon stopping");
 }
+
+static void capture_tick(struct ctrl *c, void *ctx)
+{
+	(void)ctx;
+	ctrl_capture_tick(c);
+}
+
+static void capture_fini(struct ctrl *c, void *ctx)
+{
+	(void)ctx;
+	ctrl_capture_close(c);
+}
+
+static const struct ctrl_cmd capture_cmds[] = {
+	{ "capture", cmd_capture },
+	{ NULL, NULL },
+};
+
+const struct ctrl_feature ctrl_capture_feature = {
+	.name = "capture",
+	.tick = capture_tick,
+	.fini = capture_fini,
+	.cmds = capture_cmds,
+};

@@ -13,6 +13,9 @@
 #include <rte_ether.h>
 
 #include "ctrl.h"
+#include "feature.h"
+#include "lc.h"
+#include "mac_fmt.h"
 #include "app_icmp.h"
 #include "tables_l3.h"
 
@@ -157,7 +160,7 @@ static int lport_opts(struct ctrl *c, struct dp_lport_cfg *cfg, int argc, char *
 			if (cfg->n_ips >= DP_LPORT_MAX_IPS)
 				return reply_error(r, false, "at most %d IPs", DP_LPORT_MAX_IPS);
 			struct dp_ip *ip = &cfg->ips[cfg->n_ips];
-			if (dp_ip_parse(val, ip) < 0 || ip->plen != (ip->family == 4 ? 32 : 128))
+			if (lc_ip_parse(val, ip) < 0 || ip->plen != (ip->family == 4 ? 32 : 128))
 				return reply_error(r, false, "bad IP address '%s' (no prefix)", val);
 			cfg->n_ips++;
 		} else if (strcmp(o, "--aap") == 0) {
@@ -177,7 +180,7 @@ static int lport_opts(struct ctrl *c, struct dp_lport_cfg *cfg, int argc, char *
 				if (parse_mac(at + 1, &a->mac) < 0 || !rte_is_unicast_ether_addr(&a->mac))
 					return reply_error(r, false, "bad MAC in --aap '%s'", val);
 			}
-			if (dp_ip_parse(ipb, &a->ip) < 0)
+			if (lc_ip_parse(ipb, &a->ip) < 0)
 				return reply_error(r, false, "bad IP/prefix in --aap '%s'", val);
 			cfg->n_aaps++;
 		} else if (strcmp(o, "--port") == 0) {
@@ -275,6 +278,10 @@ int cmd_port_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		else
 			return reply_error(r, true, "bad option %s %s", argv[i], argv[i + 1]);
 	}
+	char why[512];
+	if ((c->cfg == NULL || !c->cfg->mgmt_allow_file_devargs) &&
+	    ctrl_devargs_check(argv[1], why, sizeof(why)) < 0)
+		return reply_error(r, false, "port %s refused: %s", argv[0], why);
 	int id = dp_port_add(c->dp, argv[0], argv[1], &o);
 	if (id < 0)
 		return reply_error(r, false, "port %s (%s): %s", argv[0], argv[1],
@@ -308,7 +315,7 @@ static int parse_addr_plen(const char *s, struct dp_ip *out)
 	*slash = 0;
 	char *end;
 	long plen = strtol(slash + 1, &end, 10);
-	if (dp_ip_parse(buf, out) < 0 || *end != 0 || end == slash + 1 || plen < 0 ||
+	if (lc_ip_parse(buf, out) < 0 || *end != 0 || end == slash + 1 || plen < 0 ||
 	    plen > out->plen)
 		return -EINVAL;
 	out->plen = (uint8_t)plen;
@@ -434,11 +441,11 @@ int cmd_route_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	struct dp_route_cfg rt = { 0 };
 	uint32_t router;
-	if (argc < 4 || ctrl_parse_u32(argv[0], &router) < 0 || dp_ip_parse(argv[1], &rt.prefix) < 0)
+	if (argc < 4 || ctrl_parse_u32(argv[0], &router) < 0 || lc_ip_parse(argv[1], &rt.prefix) < 0)
 		return reply_error(r, true, "route add ROUTER PREFIX via IP | dev RPORT");
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "via") == 0) {
-			if (dp_ip_parse(argv[i + 1], &rt.gw) < 0 ||
+			if (lc_ip_parse(argv[i + 1], &rt.gw) < 0 ||
 			    rt.gw.plen != (rt.gw.family == 4 ? 32 : 128))
 				return reply_error(r, false, "bad gateway '%s'", argv[i + 1]);
 		} else if (strcmp(argv[i], "dev") == 0) {
@@ -462,7 +469,7 @@ int cmd_route_del(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	uint32_t router;
 	struct dp_ip pf;
-	if (argc != 2 || ctrl_parse_u32(argv[0], &router) < 0 || dp_ip_parse(argv[1], &pf) < 0)
+	if (argc != 2 || ctrl_parse_u32(argv[0], &router) < 0 || lc_ip_parse(argv[1], &pf) < 0)
 		return reply_error(r, true, "route del ROUTER PREFIX");
 	int rc = dp_l3_route_del(dp_l3(c->dp), router, &pf);
 	if (rc < 0)
@@ -483,16 +490,14 @@ static int show_router(const struct dp_router *rt, void *arg)
 	struct show_l3 *s = arg;
 	const struct dp_l3 *l3 = dp_l3(s->c->dp);
 	json_t *ports = json_array(), *routes = json_array();
-	char a[80], g[80], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	char a[80], g[80], mac[DP_MAC_FMT_SIZE];
 	reply_printf(s->r, "router %u (%s): %u port(s), %u route(s)\n", rt->cfg.key, rt->cfg.name,
 		     rt->n_rports, rt->n_routes);
 	for (unsigned i = 0; i < rt->n_rports; i++) {
 		const struct dp_rport *p = dp_l3_rport_get(l3, rt->rports[i]);
 		if (p == NULL)
 			continue;
-		const uint8_t *mb = p->cfg.mac.addr_bytes;
-		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", mb[0], mb[1], mb[2],
-			 mb[3], mb[4], mb[5]);
+		dp_mac_format(mac, p->cfg.mac.addr_bytes);
 		json_t *ips = json_array();
 		reply_printf(s->r, "  rport %u (%s) network %u mac %s", p->cfg.key, p->cfg.name,
 			     p->cfg.network, mac);
@@ -537,8 +542,8 @@ int cmd_show_routers(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r
 	if (json_array_size(s.arr) == 0)
 		reply_printf(r, "no routers\n");
 	json_object_set_new(r->result, "routers", s.arr);
-	struct app_icmp_stats is;
-	app_icmp_get_stats(&is);
+	struct app_icmp_stats is = { 0 };
+	app_icmp_get_stats(c, &is);
 	reply_printf(r, "icmp: %llu echo replies, %llu time exceeded (%llu rate limited), "
 		     "%llu RAs (%llu solicited), %llu ignored\n",
 		     (unsigned long long)is.echo_replies, (unsigned long long)is.time_exceeded,
@@ -551,3 +556,27 @@ int cmd_show_routers(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r
 		"ignored", (json_int_t)is.ignored));
 	return 0;
 }
+
+/* Static tables and dp ports. */
+static const struct ctrl_cmd cfg_cmds[] = {
+	{ "network add", cmd_network_add },
+	{ "network del", cmd_network_del },
+	{ "lport add", cmd_lport_add },
+	{ "lport set", cmd_lport_set },
+	{ "lport del", cmd_lport_del },
+	{ "port add", cmd_port_add },
+	{ "port del", cmd_port_del },
+	{ "router add", cmd_router_add },
+	{ "router del", cmd_router_del },
+	{ "rport add", cmd_rport_add },
+	{ "rport del", cmd_rport_del },
+	{ "route add", cmd_route_add },
+	{ "route del", cmd_route_del },
+	{ "show routers", cmd_show_routers },
+	{ NULL, NULL },
+};
+
+const struct ctrl_feature ctrl_cfg_feature = {
+	.name = "static-config",
+	.cmds = cfg_cmds,
+};

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctrl.h"
+#include "feature.h"
 #include "lc.h"
 #include "mdl.h"
 
@@ -114,3 +115,17 @@ int cmd_show_replica(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r
 		return reply_error(r, false, "replica: %s", strerror(-rc));
 	return 0;
 }
+
+/* The local controller's commands (the controller itself is created by
+ * wyvernd before the datapath starts: its replica fills the tables). */
+static const struct ctrl_cmd lc_cmds[] = {
+	{ "show ctrl", cmd_show_ctrl },
+	{ "show replica", cmd_show_replica },
+	{ "show topology", cmd_show_topology },
+	{ NULL, NULL },
+};
+
+const struct ctrl_feature ctrl_lc_feature = {
+	.name = "lc",
+	.cmds = lc_cmds,
+};

@@ -13,12 +13,14 @@
 #include <rte_mempool.h>
 
 #include "ctrl.h"
+#include "feature.h"
+#include "mac_fmt.h"
 #include "tables_ovl.h"
 #include "trace.h"
 
 static void mac_str(char *b, const uint8_t *m)
 {
-	sprintf(b, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	dp_mac_format(b, m);
 }
 
 static int no_args(int argc, struct ctrl_reply *r)
@@ -546,3 +548,22 @@ int cmd_cache_flush(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	reply_printf(r, "caches flushed\n");
 	return 0;
 }
+
+/* The datapath's read-only commands and its counters/caches. */
+static const struct ctrl_cmd show_cmds[] = {
+	{ "show ports", cmd_show_ports },
+	{ "show pmd", cmd_show_pmd },
+	{ "show networks", cmd_show_networks },
+	{ "show lports", cmd_show_lports },
+	{ "dump fdb", cmd_dump_fdb },
+	{ "dump megaflows", cmd_dump_megaflows },
+	{ "trace", cmd_trace },
+	{ "stats clear", cmd_stats_clear },
+	{ "cache flush", cmd_cache_flush },
+	{ NULL, NULL },
+};
+
+const struct ctrl_feature ctrl_show_feature = {
+	.name = "show",
+	.cmds = show_cmds,
+};

@@ -1,73 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * ctrl/mgmt/request.c — parses a management request and dispatches it to the
- * command table.  Unknown commands and bad arguments answer with usage.
+ * feature that serves the command (feature.h).  The command's privilege and
+ * usage line come from ctrl/cli/cmd_spec.c: an admin command from a peer
+ * that is neither uid 0 nor in [mgmt] admin-group is refused before its
+ * handler runs.  Unknown commands and bad arguments answer with usage.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_spec.h"
 #include "ctrl.h"
-#include "app_dhcp.h"
-#include "app_icmp.h"
-#include "app_underlay.h"
-
-typedef int cmd_fn(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r);
-
-struct cmd {
-	const char *w1, *w2;   /* w2 NULL: single-word command */
-	cmd_fn *fn;
-	const char *usage;
-};
-
-static const struct cmd cmds[] = {
-	{ "show", "ports", cmd_show_ports, "show ports" },
-	{ "show", "pmd", cmd_show_pmd, "show pmd" },
-	{ "show", "networks", cmd_show_networks, "show networks" },
-	{ "show", "lports", cmd_show_lports, "show lports" },
-	{ "show", "ctrl", cmd_show_ctrl, "show ctrl" },
-	{ "show", "replica", cmd_show_replica, "show replica" },
-	{ "show", "topology", cmd_show_topology, "show topology" },
-	{ "show", "dhcp", cmd_show_dhcp, "show dhcp" },
-	{ "dump", "fdb", cmd_dump_fdb, "dump fdb" },
-	{ "dump", "megaflows", cmd_dump_megaflows, "dump megaflows [--limit N]" },
-	{ "trace", NULL, cmd_trace, "trace PORT FLOW  |  trace PORT --hex HEXBYTES" },
-	{ "stats", "clear", cmd_stats_clear, "stats clear" },
-	{ "cache", "flush", cmd_cache_flush, "cache flush" },
-	{ "network", "add", cmd_network_add, "network add KEY [--name NAME] [--vni N] [--mtu N] [--type overlay|flat|vlan] [--vlan ID] [--flood-vtep IP].." },
-	{ "network", "del", cmd_network_del, "network del KEY" },
-	{ "lport", "add", cmd_lport_add,
-	  "lport add KEY --network NET --mac MAC [--mac MAC].. [--ip IP].. [--aap IP[/LEN][@MAC]].. "
-	  "[--port PORT|none] [--name NAME] [--no-port-security] [--down] [--remote-vtep IP]" },
-	{ "lport", "set", cmd_lport_set, "lport set KEY [lport add options]" },
-	{ "lport", "del", cmd_lport_del, "lport del KEY" },
-	{ "port", "add", cmd_port_add, "port add NAME DEVARGS [--rxqs N] [--pmd LCORE] [--mtu N]" },
-	{ "port", "del", cmd_port_del, "port del NAME" },
-	{ "router", "add", cmd_router_add, "router add KEY [--name NAME]" },
-	{ "router", "del", cmd_router_del, "router del KEY" },
-	{ "rport", "add", cmd_rport_add,
-	  "rport add KEY --router R --network N --mac MAC --ip IP/LEN [--ip IP/LEN].. [--name NAME] "
-	  "[--ra none|slaac|dhcpv6-stateless|dhcpv6-stateful]" },
-	{ "rport", "del", cmd_rport_del, "rport del KEY" },
-	{ "route", "add", cmd_route_add, "route add ROUTER PREFIX via IP | dev RPORT" },
-	{ "route", "del", cmd_route_del, "route del ROUTER PREFIX" },
-	{ "show", "routers", cmd_show_routers, "show routers" },
-	{ "show", "overlay", cmd_show_overlay, "show overlay" },
-	{ "vtep", "add", cmd_vtep_add, "vtep add IP [--mac MAC] [--encap vxlan|geneve]" },
-	{ "vtep", "del", cmd_vtep_del, "vtep del IP" },
-	{ "capture", NULL, cmd_capture,
-	  "capture PORT [-c N] [-w FILE.pcapng] [--filter FLOW] [--direction rx|tx|both] "
-	  "[--timeout S]" },
-};
+#include "feature.h"
 
 static void usage_all(struct ctrl_reply *r)
 {
-	size_t n = 0;
-	n += (size_t)snprintf(r->err, sizeof(r->err), "usage: wyctl [-s SOCKET] [--json] COMMAND\n");
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && n < sizeof(r->err); i++) {
-		/* keep the list short: first line of each usage */
-		int k = snprintf(r->err + n, sizeof(r->err) - n, "  %s %s\n", cmds[i].w1,
-				 cmds[i].w2 ? cmds[i].w2 : strchr(cmds[i].usage, ' ') + 1);
+	size_t n = 0, ns;
+	const struct ctrl_cmd_spec *sp = ctrl_cmd_specs(&ns);
+	n += (size_t)snprintf(r->err, sizeof(r->err),
+			      "usage: wyctl [-s SOCKET] [--json] COMMAND  (wyctl help: all of them)\n");
+	const char *last = "";
+	for (size_t i = 0; i < ns && n < sizeof(r->err); i++) {
+		/* keep the list short: one line per topic */
+		if (strcmp(sp[i].topic, last) == 0)
+			continue;
+		last = sp[i].topic;
+		int k = snprintf(r->err + n, sizeof(r->err) - n, "  %s, ...\n", sp[i].words);
 		if (k > 0)
 			n += (size_t)k;
 	}
@@ -100,7 +59,7 @@ int ctrl_port_arg(struct ctrl *c, const char *s)
 	return -1;
 }
 
-static char *respond(struct ctrl_reply *r, int rc)
+char *ctrl_reply_line(struct ctrl_reply *r, int rc)
 {
 	json_t *o = json_object();
 	if (rc == 0) {
@@ -133,9 +92,31 @@ static char *respond(struct ctrl_reply *r, int rc)
 	return line;
 }
 
-char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len)
+/* May peer run a command of privilege priv?  0, or -1 with the reason. */
+static int allowed(const struct ctrl *c, const struct ctrl_peer *peer,
+		   const struct ctrl_cmd_spec *sp, struct ctrl_reply *r)
 {
-	struct ctrl_reply r = { .result = json_object() };
+	if (peer == NULL || sp->priv == CTRL_CMD_READ || peer->uid == 0)
+		return 0;
+	const struct ctrl_config *cfg = c->cfg;
+	if (cfg != NULL && cfg->mgmt_admin_gid >= 0) {
+		gid_t g = (gid_t)cfg->mgmt_admin_gid;
+		if (peer->gid == g)
+			return 0;
+		for (unsigned i = 0; i < peer->n_groups; i++)
+			if (peer->groups[i] == g)
+				return 0;
+		return reply_error(r, false, "permission denied: '%s' needs uid 0 or group %s",
+				   sp->words, cfg->mgmt_admin_group);
+	}
+	return reply_error(r, false, "permission denied: '%s' needs uid 0 (no [mgmt] "
+			   "admin-group is configured)", sp->words);
+}
+
+char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len,
+			  const struct ctrl_peer *peer, uint64_t conn_id)
+{
+	struct ctrl_reply r = { .result = json_object(), .conn_id = conn_id };
 	json_error_t jerr;
 	json_t *j = json_loadb(req, len, JSON_DISABLE_EOF_CHECK, &jerr);
 	json_t *av = j ? json_object_get(j, "argv") : NULL;
@@ -163,38 +144,42 @@ char *ctrl_handle_request(struct ctrl *c, const char *req, size_t len)
 		usage_all(&r);
 		goto out;
 	}
-	if (cmd_nb_is(argc, argv)) {
-		rc = cmd_nb(c, argc, argv, &r);
-		goto out;
-	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		const struct cmd *k = &cmds[i];
-		if (strcmp(argv[0], k->w1) != 0)
-			continue;
-		if (k->w2 == NULL) {
-			rc = k->fn(c, argc - 1, argv + 1, &r);
-		} else {
-			if (argc < 2 || strcmp(argv[1], k->w2) != 0)
-				continue;
-			rc = k->fn(c, argc - 2, argv + 2, &r);
-		}
-		if (rc < 0 && r.usage && strncmp(r.err, "usage:", 6) != 0) {
-			char tmp[1024];
-			snprintf(tmp, sizeof(tmp), "%s\nusage: wyctl %s", r.err, k->usage);
-			snprintf(r.err, sizeof(r.err), "%s", tmp);
-		}
-		goto out;
-	}
-	{
+	int nw = 0;
+	const struct ctrl_cmd *k = ctrl_feature_cmd(c, argc, argv, &nw, NULL);
+	const struct ctrl_cmd_spec *sp = k ? ctrl_cmd_spec_get(k->words) : NULL;
+	if (k == NULL || sp == NULL) {
+		/* no feature serves it (or it has no spec line: refused, since
+		 * its privilege is unknown) */
 		char what[128];
 		snprintf(what, sizeof(what), "%s%s%s", argv[0], argc > 1 ? " " : "",
 			 argc > 1 ? argv[1] : "");
+		const char *near = ctrl_cmd_suggest(argc, argv);
 		usage_all(&r);
 		char tmp[1024];
-		snprintf(tmp, sizeof(tmp), "unknown command '%s'\n%s", what, r.err);
+		snprintf(tmp, sizeof(tmp), "unknown command '%s'%s%s%s\n%s", what,
+			 near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", r.err);
+		snprintf(r.err, sizeof(r.err), "%s", tmp);
+		goto out;
+	}
+	if (allowed(c, peer, sp, &r) < 0)
+		goto out;
+	r.req_argc = argc;
+	r.req_argv = argv;
+	r.peer = peer;
+	rc = k->fn(c, argc - nw, argv + nw, &r);
+	if (rc < 0 && r.usage && strncmp(r.err, "usage:", 6) != 0) {
+		char tmp[1024];
+		snprintf(tmp, sizeof(tmp), "%s\nusage: wyctl %s%s%s", r.err, sp->words,
+			 sp->args[0] ? " " : "", sp->args);
 		snprintf(r.err, sizeof(r.err), "%s", tmp);
 	}
 out:
 	json_decref(j);
-	return respond(&r, rc);
+	if (rc == 0 && r.deferred) {
+		/* the handler answers later (ctrl_mgmt_answer); it copied argv */
+		json_decref(r.result);
+		free(r.text);
+		return NULL;
+	}
+	return ctrl_reply_line(&r, rc);
 }

@@ -18,9 +18,6 @@
 #include "nb_ops.h"
 #include "nb_ops_priv.h"
 
-/* Where a command writes: set for each command (wyctl's main thread, or
- * wyvernd's control thread — one command at a time in either). */
-static FILE *nb_out, *nb_err;
 
 
 #define NB_DEFAULT_URL DB_DEFAULT_URL
@@ -140,10 +137,10 @@ int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg, char id[MD
 
 /* ---- output ---- */
 
-static void print_json(json_t *j)
+static void print_json(struct nb_ctx *c, json_t *j)
 {
-	json_dumpf(j, nb_out, JSON_INDENT(2) | JSON_SORT_KEYS);
-	fputc('\n', nb_out);
+	json_dumpf(j, c->out, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', c->out);
 }
 
 /* A value inside a list element or nested object. */
@@ -176,7 +173,7 @@ static void put_members(FILE *f, json_t *o)
 }
 
 /* "field  value" lines; a list of objects takes one line per element. */
-static void print_fields(json_t *j)
+static void print_fields(struct nb_ctx *c, json_t *j)
 {
 	const char *key;
 	size_t w = 0, i;
@@ -186,24 +183,24 @@ static void print_fields(json_t *j)
 		if (strlen(key) > w)
 			w = strlen(key);
 	json_object_foreach(j, key, v) {
-		fprintf(nb_out, "%-*s  ", (int)w, key);
+		fprintf(c->out, "%-*s  ", (int)w, key);
 		if (json_is_null(v) || (json_is_array(v) && !json_array_size(v))) {
-			fputs("-", nb_out);
+			fputs("-", c->out);
 		} else if (json_is_object(v)) {
-			put_members(nb_out, v);
+			put_members(c->out, v);
 		} else if (json_is_array(v)) {
 			json_array_foreach(v, i, e) {
 				if (i)
-					fprintf(nb_out, json_is_object(e) ? "\n%-*s  " : ",", (int)w, "");
+					fprintf(c->out, json_is_object(e) ? "\n%-*s  " : ",", (int)w, "");
 				if (json_is_object(e))
-					put_members(nb_out, e);
+					put_members(c->out, e);
 				else
-					put_inner(nb_out, e);
+					put_inner(c->out, e);
 			}
 		} else {
-			put_inner(nb_out, v);
+			put_inner(c->out, v);
 		}
-		fputc('\n', nb_out);
+		fputc('\n', c->out);
 	}
 }
 
@@ -214,9 +211,9 @@ static int print_obj(struct nb_ctx *c, const struct mdl_hdr *h, bool as_json)
 	if (!j)
 		return -ENOMEM;
 	if (as_json)
-		print_json(j);
+		print_json(c, j);
 	else
-		print_fields(j);
+		print_fields(c, j);
 	json_decref(j);
 	return 0;
 }
@@ -240,7 +237,7 @@ static int tbl_row(struct table *t, char **cells)
 	return 0;
 }
 
-static void tbl_print_free(struct table *t)
+static void tbl_print_free(struct nb_ctx *c, struct table *t)
 {
 	size_t w[16] = { 0 }, r, i;
 
@@ -255,9 +252,9 @@ static void tbl_print_free(struct table *t)
 			const char *s = t->cell[r * t->ncol + i];
 
 			if (i + 1 < t->ncol)
-				fprintf(nb_out, "%-*s  ", (int)w[i], s);
+				fprintf(c->out, "%-*s  ", (int)w[i], s);
 			else
-				fprintf(nb_out, "%s\n", s);
+				fprintf(c->out, "%s\n", s);
 		}
 	}
 	for (r = 0; r < t->nrow * t->ncol; r++)
@@ -411,10 +408,10 @@ static int do_list(struct nb_ctx *c, const char *net_filter, bool as_json)
 			goto out;
 	}
 	if (as_json)
-		print_json(arr);
+		print_json(c, arr);
 out:
 	if (!as_json)
-		tbl_print_free(&t);
+		tbl_print_free(c, &t);
 	json_decref(arr);
 	nb_list_free(objs, n);
 	return rc;
@@ -715,9 +712,7 @@ int wyctl_nb_main(const char *db_url, bool as_json, int argc, char **argv)
 int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char **argv,
 		 FILE *out, FILE *err)
 {
-	struct nb_ctx c = { .url = db_url };
-	nb_out = out;
-	nb_err = err;
+	struct nb_ctx c = { .url = db_url, .out = out, .errf = err };
 	struct nb_arg *args;
 	size_t n_args = 0, n_pos = 0, want_pos;
 	bool help = false;
@@ -729,14 +724,14 @@ int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char
 	args = calloc((size_t)argc, sizeof(*args));
 	pos = calloc((size_t)argc, sizeof(*pos));
 	if (!args || !pos) {
-		fprintf(nb_err, "wyctl: out of memory\n");
+		fprintf(c.errf, "wyctl: out of memory\n");
 		return 1;
 	}
 	rc = parse_args(&c, verb, argc - 2, argv + 2, &as_json, args, &n_args, pos, &n_pos,
 			&help);
 	want_pos = verb == V_LIST ? 0 : 1;
 	if (help) {
-		print_usage(nb_out, c.kind, verb);
+		print_usage(c.out, c.kind, verb);
 		goto out;
 	}
 	if (!rc && n_pos != want_pos)
@@ -782,8 +777,8 @@ out:
 	free(pos);
 	if (!rc)
 		return 0;
-	fprintf(nb_err, "wyctl: %s\n", c.err);
+	fprintf(c.errf, "wyctl: %s\n", c.err);
 	if (c.usage)
-		print_usage(nb_err, c.kind, verb);
+		print_usage(c.errf, c.kind, verb);
 	return c.usage ? 2 : 1;
 }

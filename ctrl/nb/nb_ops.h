@@ -28,7 +28,9 @@ int wyctl_nb_main(const char *db_url, bool as_json, int argc, char **argv);
 /* The same on an open handle db (NULL: open db_url), writing its output to
  * out and its error/usage text to err.  Used by wyvernd to run northbound
  * commands on the database it holds (an embedded RocksDB is locked by the
- * process that opened it).  One command at a time per process. */
+ * process that opened it).  Reentrant: each call has its own context, so
+ * commands may run on several threads at once (on distinct handles or one
+ * shared handle: db/ handles are thread-safe). */
 struct db;
 /* Print the usage of TYPE [VERB] (VERB NULL: every verb) to f; -ENOENT if
  * TYPE or VERB is not a northbound command. */

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 
 #include "db.h"
@@ -46,7 +47,11 @@ struct nb_kind {
 	const char *usage_update;
 };
 
+/* One command's context: everything a command touches (no globals, so any
+ * number of threads may run commands, each with its own context). */
 struct nb_ctx {
+	FILE *out;              /* its output */
+	FILE *errf;             /* its error/usage text */
 	struct db *db;
 	const char *url;
 	const struct nb_kind *kind;
