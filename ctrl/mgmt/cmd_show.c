@@ -188,8 +188,13 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     (unsigned long long)s.sleeps);
 		/* per-packet figures only where they mean something: no packets,
 		 * no figure; a mostly idle PMD's total/packet is idle time */
-		char proc[32] = "-", tot[48] = "-", up[32] = "-";
-		if (s.rx_packets) {
+		char proc[48] = "-", tot[48] = "-", up[32] = "-";
+		if (s.rx_packets && s.rx_packets < 1000) {
+			/* a handful of packets: first-packet costs (upcalls, cold
+			 * caches) would read as an absurd per-packet figure */
+			snprintf(proc, sizeof(proc), "- (%llu packets)",
+				 (unsigned long long)s.rx_packets);
+		} else if (s.rx_packets) {
 			snprintf(proc, sizeof(proc), "%.1f",
 				 (double)s.busy_cycles / (double)s.rx_packets);
 			if (pct(s.idle_cycles, total) < 50.0)

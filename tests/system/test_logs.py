@@ -59,7 +59,7 @@ def test_default_is_console(tmp_path):
     assert "must be equal to number of tx queues" not in console
 
 
-BASE = "[eal]\nargs = --no-huge\n"
+BASE = "[eal]\nargs = --no-huge -m 512\n"
 
 
 @pytest.mark.parametrize("extra,line,msg", [
