@@ -634,6 +634,8 @@ static int verify(struct build *b, uint64_t *rev)
 			return rc;
 		if (b->ops[i].kind == NB_OP_DELETE) {
 			match += rc == -ENOENT;
+			if (!rc)
+				db_kv_clear(&kv);
 			continue;
 		}
 		if (!rc && is_ours(w, &kv, &key)) {
