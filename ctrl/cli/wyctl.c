@@ -440,8 +440,10 @@ int main(int argc, char **argv)
 				cmd[n++] = argv[i];
 			break;
 		} else if (strcmp(a, "-s") == 0 || strcmp(a, "--db") == 0) {
-			if (i + 1 >= argc)
+			if (i + 1 >= argc) {
+				free(cmd);
 				return fail(true, NULL, "%s needs a value", a);
+			}
 			if (a[1] == 's')
 				sock = argv[++i], sock_given = true;
 			else
@@ -454,6 +456,7 @@ int main(int argc, char **argv)
 			want_help = true;
 		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
 			printf("wyctl %s\n", WYV_VERSION);
+			free(cmd);
 			return 0;
 		} else {
 			cmd[n++] = argv[i];
