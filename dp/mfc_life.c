@@ -35,10 +35,37 @@
 #include <string.h>
 
 #include <rte_errno.h>
+#include <rte_prefetch.h>
 
 #include "mfc_priv.h"
 
 #define TAG_BULK 64 /* RTE_HASH_LOOKUP_BULK_MAX */
+
+/* Step one of a removal: the megaflow stops matching now (lookups check
+ * `live`, EMC entries go through dp_mfc_get, which checks it too) and stops
+ * counting (live count, port quota); it keeps its slot, hash entry, tag
+ * links and subtable until dp_mfc_reap frees it. */
+static void
+mfc_kill(struct dp_mfc *c, struct dp_megaflow *f)
+{
+	uint8_t *fl = &c->slot_flags[f->idx];
+
+	f->live = 0;
+	c->n_live--;
+	if (f->in_port < DP_MAX_PORTS)
+		c->port_flows[f->in_port]--;
+	*fl |= MFC_SLOT_DEAD;
+	c->n_dead++;
+	if (!(*fl & MFC_SLOT_QUEUED)) {
+		uint32_t tail = c->reap_head + c->reap_len;
+
+		if (tail >= c->max_flows)
+			tail -= c->max_flows;
+		c->reap_ring[tail] = f->idx;
+		c->reap_len++;
+		*fl |= MFC_SLOT_QUEUED;
+	}
+}
 
 int
 mfc_tags_link(struct dp_mfc *c, struct dp_megaflow *f)
@@ -103,6 +130,7 @@ dp_mfc_invalidate_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n)
 {
 	const void *keys[TAG_BULK];
 	int32_t pos[TAG_BULK];
+	uint32_t head[TAG_BULK];
 	unsigned removed = 0;
 
 	if (!c || !tags)
@@ -114,19 +142,61 @@ dp_mfc_invalidate_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n)
 			keys[j] = &tags[off + j];
 		if (rte_hash_lookup_bulk(c->tags, keys, k, pos) < 0)
 			continue;
-		/* Positions stay valid while we only remove: a tag whose list
-		 * empties leaves tag_head[pos] NIL and no add can reuse pos. */
+		/* Killing unlinks nothing: the lists and positions stay as
+		 * they are while we walk them.  Memory bound: fetch the list
+		 * heads of the whole chunk, then the first megaflow and link
+		 * of each list, before touching any of them. */
+		for (unsigned j = 0; j < k; j++)
+			if (pos[j] >= 0)
+				rte_prefetch0(&c->tag_head[pos[j]]);
 		for (unsigned j = 0; j < k; j++) {
 			if (pos[j] < 0)
 				continue;
-			while (c->tag_head[pos[j]] != MFC_NIL) {
-				dp_mfc_remove(c, &c->flows[c->tag_head[pos[j]] / DP_MAX_TAGS]);
-				removed++;
+			head[j] = c->tag_head[pos[j]];
+			if (head[j] != MFC_NIL) {
+				rte_prefetch0(&c->flows[head[j] / DP_MAX_TAGS].live);
+				rte_prefetch0(&c->links[head[j]]);
+			}
+		}
+		for (unsigned j = 0; j < k; j++) {
+			if (pos[j] < 0)
+				continue;
+			for (uint32_t ref = head[j]; ref != MFC_NIL; ref = c->links[ref].next) {
+				struct dp_megaflow *f = &c->flows[ref / DP_MAX_TAGS];
+
+				if (f->live) {
+					mfc_kill(c, f);
+					removed++;
+				}
 			}
 		}
 	}
 	c->ctr.invalidated += removed;
 	return removed;
+}
+
+unsigned
+dp_mfc_reap(struct dp_mfc *c, unsigned budget)
+{
+	unsigned freed = 0;
+
+	if (!c)
+		return 0;
+	for (; budget > 0 && c->reap_len > 0; budget--) {
+		uint32_t idx = c->reap_ring[c->reap_head];
+
+		if (++c->reap_head == c->max_flows)
+			c->reap_head = 0;
+		c->reap_len--;
+		c->slot_flags[idx] &= (uint8_t)~MFC_SLOT_QUEUED;
+		/* not dead any more: reaped early by an insert (and maybe
+		 * reused since): nothing to do */
+		if (c->slot_flags[idx] & MFC_SLOT_DEAD) {
+			mfc_unlink_free(c, &c->flows[idx]);
+			freed++;
+		}
+	}
+	return freed;
 }
 
 unsigned
