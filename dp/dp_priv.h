@@ -24,6 +24,9 @@
 #define DP_INV_LOG   1024   /* invalidation log entries (power of 2) */
 #define DP_MAX_RXQ_PER_PMD 64
 #define DP_AGE_BUDGET 32     /* pool slots looked at per aging step */
+/* invalidation work per PMD loop iteration (dp_pmd_inv_step) */
+#define DP_INV_STEP_TAGS 256 /* log entries read and applied */
+#define DP_REAP_BUDGET 32    /* killed megaflows unlinked and freed */
 
 struct dp_port {
 	bool used;                 /* slot taken */
@@ -138,8 +141,14 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 void dp_pmd_flush_tx(struct dp_pmd *pmd);
 struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore);
 void dp_pmd_destroy(struct dp_pmd *pmd);
-/* Apply a pending flush and pending invalidations (called by the PMD
- * itself, and by tests). */
+/* One loop iteration's invalidation work, bounded: a pending flush, at
+ * most DP_INV_STEP_TAGS tags of the log (on return every live megaflow
+ * carrying one of the tags read is dead; the rest stay in the log, unread,
+ * for the next call) and DP_REAP_BUDGET reaps.  True while unread tags
+ * remain.  The PMD itself, or tests. */
+bool dp_pmd_inv_step(struct dp_pmd *pmd);
+/* dp_pmd_inv_step until every published tag is read and applied (reaping
+ * stays incremental).  Tests, dumps of a stopped PMD. */
 void dp_pmd_apply_invalidations(struct dp_pmd *pmd);
 /* One aging step at time now; schedules the next (PMD, or tests). */
 void dp_pmd_age(struct dp_pmd *pmd, uint64_t now);
