@@ -524,6 +524,7 @@ dp_mfc_flush(struct dp_mfc *c)
 	memset(c->slot_flags, 0, c->hwm);
 	c->reap_head = c->reap_len = 0;
 	c->n_dead = 0;
+	c->walk_active = 0;
 	for (uint32_t i = 0; i < c->max_flows; i++)
 		c->free_slots[i] = c->max_flows - 1 - i;
 	memset(c->port_flows, 0, sizeof(c->port_flows));

@@ -79,6 +79,17 @@ void dp_mfc_flush(struct dp_mfc *c);
  * tags. */
 unsigned dp_mfc_invalidate_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n);
 
+/* The same, in bounded steps: spends at most *budget units (one per tag
+ * looked up, one per tag-list entry visited) and decreases *budget by what
+ * it spent; adds its kills to *killed.  Returns how many of the tags are
+ * done (n: all).  When fewer, the walk of tags[ret] stopped midway: the
+ * next call must pass tags + ret, and resumes that walk where it stopped
+ * (megaflows linked to the tag since are not killed: they were installed
+ * after the tag was read).  dp_mfc_invalidate_tags first finishes such a
+ * walk; a flush forgets it. */
+unsigned dp_mfc_kill_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n,
+			  unsigned *budget, unsigned *killed);
+
 /* Reaping: unlink and free killed megaflows, oldest first, looking at most
  * at `budget` reap-queue entries.  Returns how many it freed.  The PMD calls
  * it with a small budget once per loop iteration while dp_mfc_dead_count()

@@ -32,6 +32,7 @@
  * Threads: the owning PMD only (see mfc.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <rte_errno.h>
@@ -110,6 +111,8 @@ mfc_tags_unlink(struct dp_mfc *c, struct dp_megaflow *f)
 
 		if (l->prev == MFC_NIL)
 			continue;
+		if (unlikely(c->walk_active && c->walk_ref == base + t))
+			c->walk_ref = l->next; /* a stopped walk must not lose its place */
 		if (l->prev & MFC_HEAD) {
 			uint32_t pos = l->prev & ~MFC_HEAD;
 
@@ -125,54 +128,100 @@ mfc_tags_unlink(struct dp_mfc *c, struct dp_megaflow *f)
 	}
 }
 
+/* Continue the walk at c->walk_ref, killing live megaflows, one unit of
+ * budget per entry.  True when the end of the list was reached. */
+static bool
+mfc_walk(struct dp_mfc *c, unsigned *budget, unsigned *kills)
+{
+	while (c->walk_ref != MFC_NIL) {
+		uint32_t ref = c->walk_ref;
+		struct dp_megaflow *f = &c->flows[ref / DP_MAX_TAGS];
+
+		if (*budget == 0)
+			return false;
+		(*budget)--;
+		c->walk_ref = c->links[ref].next; /* killing unlinks nothing */
+		if (f->live) {
+			mfc_kill(c, f);
+			(*kills)++;
+		}
+	}
+	return true;
+}
+
 unsigned
-dp_mfc_invalidate_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n)
+dp_mfc_kill_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n, unsigned *budget,
+		 unsigned *killed)
 {
 	const void *keys[TAG_BULK];
 	int32_t pos[TAG_BULK];
 	uint32_t head[TAG_BULK];
-	unsigned removed = 0;
+	unsigned done = 0, kills = 0;
 
-	if (!c || !tags)
-		return 0;
-	for (unsigned off = 0; off < n; off += TAG_BULK) {
-		unsigned k = RTE_MIN(n - off, (unsigned)TAG_BULK);
+	if (!c || !tags || !budget)
+		return n;
+	if (c->walk_active) { /* tags[0]'s walk stopped midway */
+		if (n == 0 || !mfc_walk(c, budget, &kills))
+			goto out;
+		c->walk_active = 0;
+		done = 1;
+	}
+	while (done < n && *budget > 0) {
+		unsigned k = RTE_MIN(n - done, (unsigned)TAG_BULK);
+
+		if (k > *budget)
+			k = *budget;
 
 		for (unsigned j = 0; j < k; j++)
-			keys[j] = &tags[off + j];
-		if (rte_hash_lookup_bulk(c->tags, keys, k, pos) < 0)
+			keys[j] = &tags[done + j];
+		*budget -= k;
+		if (rte_hash_lookup_bulk(c->tags, keys, k, pos) < 0) {
+			done += k;
 			continue;
-		/* Killing unlinks nothing: the lists and positions stay as
-		 * they are while we walk them.  Memory bound: fetch the list
-		 * heads of the whole chunk, then the first megaflow and link
-		 * of each list, before touching any of them. */
+		}
+		/* Memory bound: fetch the list heads of the whole chunk, then
+		 * the first megaflow and link of each list, before touching
+		 * any of them. */
 		for (unsigned j = 0; j < k; j++)
 			if (pos[j] >= 0)
 				rte_prefetch0(&c->tag_head[pos[j]]);
 		for (unsigned j = 0; j < k; j++) {
-			if (pos[j] < 0)
-				continue;
-			head[j] = c->tag_head[pos[j]];
+			head[j] = pos[j] >= 0 ? c->tag_head[pos[j]] : MFC_NIL;
 			if (head[j] != MFC_NIL) {
 				rte_prefetch0(&c->flows[head[j] / DP_MAX_TAGS].live);
 				rte_prefetch0(&c->links[head[j]]);
 			}
 		}
 		for (unsigned j = 0; j < k; j++) {
-			if (pos[j] < 0)
-				continue;
-			for (uint32_t ref = head[j]; ref != MFC_NIL; ref = c->links[ref].next) {
-				struct dp_megaflow *f = &c->flows[ref / DP_MAX_TAGS];
-
-				if (f->live) {
-					mfc_kill(c, f);
-					removed++;
-				}
-			}
+			c->walk_ref = head[j];
+			c->walk_active = 1;
+			if (!mfc_walk(c, budget, &kills))
+				goto out; /* resumes at tags[done] next call */
+			c->walk_active = 0;
+			done++;
 		}
 	}
-	c->ctr.invalidated += removed;
-	return removed;
+out:
+	c->ctr.invalidated += kills;
+	if (killed)
+		*killed += kills;
+	return done;
+}
+
+unsigned
+dp_mfc_invalidate_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n)
+{
+	unsigned budget = UINT_MAX, kills = 0;
+
+	if (!c || !tags)
+		return 0;
+	if (c->walk_active) { /* finish a bounded walk left midway first */
+		mfc_walk(c, &budget, &kills);
+		c->walk_active = 0;
+		c->ctr.invalidated += kills;
+	}
+	dp_mfc_kill_tags(c, tags, n, &budget, &kills);
+	return kills;
 }
 
 unsigned

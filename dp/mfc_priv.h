@@ -82,6 +82,11 @@ struct dp_mfc {
 	uint32_t *reap_ring;              /* max_flows */
 	uint32_t reap_head, reap_len;
 	uint32_t n_dead;                  /* slots flagged MFC_SLOT_DEAD */
+	/* a tag-list walk of dp_mfc_kill_tags stopped midway: the next link
+	 * to visit (MFC_NIL: the end); mfc_tags_unlink moves it along when it
+	 * unlinks that very link */
+	uint32_t walk_ref;
+	uint32_t walk_active;
 	struct dp_mfc_counters ctr;
 };
 
