@@ -8,10 +8,11 @@
  * entries, one megaflow each; 1 in 10 matches nothing), 64 at a time as the
  * PMD applies them.  It makes the same classifier calls, in the same order,
  * as the invalidation step of the PMD's loop iterations (dp_pmd_inv_step,
- * dp/pmd.c): each iteration reads the next DP_INV_STEP_TAGS tags of the
- * batch and kills their megaflows (dp_mfc_invalidate_tags, 64 tags a call),
- * then reaps (dp_mfc_reap, DP_REAP_BUDGET); once every tag is read, the
- * iterations only reap, until nothing is left to reap.  Each iteration's
+ * dp/pmd.c): each iteration takes the batch 64 tags at a time and kills
+ * their megaflows (dp_mfc_kill_tags) for DP_INV_STEP_WORK units (a tag
+ * looked up, a tag-list entry visited), resuming where the last one
+ * stopped, then reaps (dp_mfc_reap, DP_REAP_BUDGET); once every tag is
+ * done, the iterations only reap, until nothing is left to reap.  Each iteration's
  * step is timed with rdtsc around those calls.  The stall of a round is its
  * LONGEST iteration (what one rx poll of the PMD waits at most);
  * pmd_stall_us is the minimum of that over several rounds (each on a fresh
@@ -131,16 +132,24 @@ int main(int argc, char **argv)
 		}
 		double scan = (double)(rte_rdtsc() - t0) / hz * 1e6;
 		/* PMD loop iterations: kill the batch + reap, then reap only */
-		unsigned n = 0, iters = 0, read = 0, kill_iters = 0;
+		unsigned n = 0, iters = 0, kill_iters = 0;
+		unsigned cstart = 0, cn = 0, ci = 0; /* the 64-tag chunk in hand */
 		uint64_t worst = 0, total = 0, kill = 0;
 		do {
 			t0 = rte_rdtsc();
-			if (read < ntags) {
-				unsigned end = RTE_MIN(ntags, read + DP_INV_STEP_TAGS);
-				for (; read < end; read += 64)
-					n += dp_mfc_invalidate_tags(c, tags + read,
-								    RTE_MIN(end - read, 64u));
-				read = end;
+			if (ci < cn || cstart + cn < ntags) {
+				unsigned budget = DP_INV_STEP_WORK;
+				while (budget > 0) {
+					if (ci == cn) {
+						if (cstart + cn >= ntags)
+							break;
+						cstart += cn;
+						cn = RTE_MIN(ntags - cstart, 64u);
+						ci = 0;
+					}
+					ci += dp_mfc_kill_tags(c, tags + cstart + ci, cn - ci,
+							       &budget, &n);
+				}
 				kill += rte_rdtsc() - t0;
 				kill_iters++;
 			}
@@ -149,7 +158,7 @@ int main(int argc, char **argv)
 			total += dt;
 			worst = RTE_MAX(worst, dt);
 			iters++;
-		} while (read < ntags || dp_mfc_dead_count(c) > 0);
+		} while (ci < cn || cstart + cn < ntags || dp_mfc_dead_count(c) > 0);
 		double us = (double)worst / hz * 1e6;
 		if (us < best) {
 			best = us;

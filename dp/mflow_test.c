@@ -512,66 +512,91 @@ static void test_e2e_port_del_uplink(void)
 	CU_ASSERT_EQUAL(dp_mfc_port_count(pmd->mfc, (uint16_t)P[1]), 1); /* unrelated: kept */
 }
 
-/* The PMD's invalidation step is bounded: DP_INV_STEP_TAGS log entries per
- * loop iteration (all their megaflows dead before it returns; the rest
- * unread), then DP_REAP_BUDGET reaps per iteration. */
+/* The PMD's invalidation step is bounded (DP_INV_STEP_WORK units: a tag
+ * looked up, a tag-list entry visited; then DP_REAP_BUDGET reaps), resumes
+ * where it stopped, even inside one tag's list whose next entry was removed
+ * meanwhile, and kills everything in the end. */
 static void test_e2e_inv_step_bounded(void)
 {
 	struct dp_pmd *pmd = DP->pmds[0];
 	struct dp_megaflow_spec s;
-	struct dp_megaflow *f[200];
-	enum { NT = 600 };
+	enum { NF = 1500, NT = 600 };
+	static struct dp_megaflow *f[NF];
 	static uint64_t tags[NT];
+	const uint64_t big = DP_TAG(DP_TAG_NETWORK, 777);
 
 	dp_pmd_apply_invalidations(pmd);
 	while (dp_mfc_dead_count(pmd->mfc) > 0)
 		dp_pmd_inv_step(pmd);
 	dp_mfc_set_port_quota(pmd->mfc, 0);
-	for (uint32_t i = 0; i < 200; i++) {
+	for (uint32_t i = 0; i < NF; i++) { /* flow i: fdb:70000+i and one big tag */
 		spec_for(&s, 70000 + i, 60, 0);
-		s.n_tags = 1;
+		s.n_tags = 2;
 		s.tags[0] = DP_TAG(DP_TAG_FDB, 70000 + i);
+		s.tags[1] = big;
 		f[i] = dp_mfc_insert(pmd->mfc, &s);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
 	}
 	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&DP->cfg));
 	uint32_t live0 = dp_mfc_count(pmd->mfc);
-	for (unsigned j = 0; j < NT; j++) /* each flow's tag three times */
-		tags[j] = DP_TAG(DP_TAG_FDB, 70000 + j / 3);
-	uint64_t seq0 = pmd->inv_seq;
+
+	/* 600 tags, 200 of them match a flow each: killed in tag order, at
+	 * most one unit of work per kill */
+	for (unsigned j = 0; j < NT; j++)
+		tags[j] = j % 3 == 0 ? DP_TAG(DP_TAG_FDB, 70000 + j / 3) : DP_TAG(DP_TAG_FDB, 9000 + j);
 	dp_invalidate(DP, tags, NT);
-	unsigned step = 0, killed = 0;
+	unsigned steps = 0, prev = 0;
 	bool more;
 	do {
 		uint32_t dead0 = dp_mfc_dead_count(pmd->mfc);
 		more = dp_pmd_inv_step(pmd);
-		step++;
-		uint64_t read = pmd->inv_seq - seq0;
-		CU_ASSERT_EQUAL(read, RTE_MIN((uint64_t)step * DP_INV_STEP_TAGS, (uint64_t)NT));
-		CU_ASSERT_EQUAL(more, read < NT);
-		/* flows whose tag was read are dead now, the others match */
-		unsigned upto = (unsigned)((read + 2) / 3), wrong = 0;
-		for (uint32_t i = 0; i < 200; i++) {
+		steps++;
+		unsigned upto = 0, wrong = 0;
+		while (upto < 200 && !f[upto]->live)
+			upto++;
+		for (uint32_t i = 0; i < NF; i++) {
 			spec_for(&s, 70000 + i, 60, 0);
 			wrong += (dp_mfc_lookup(pmd->mfc, &s.key) == NULL) != (i < upto);
 		}
-		CU_ASSERT_EQUAL(wrong, 0);
+		CU_ASSERT_EQUAL(wrong, 0); /* a prefix in tag order, nothing else */
+		CU_ASSERT(upto - prev <= DP_INV_STEP_WORK / 2);
 		CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), live0 - upto);
-		/* and this step reaped at most its budget of them */
-		uint32_t new_kills = upto - killed;
-		killed = upto;
-		CU_ASSERT_EQUAL(dp_mfc_dead_count(pmd->mfc),
-				dead0 + new_kills - RTE_MIN(dead0 + new_kills, (uint32_t)DP_REAP_BUDGET));
-	} while (more && step < 10);
-	CU_ASSERT_EQUAL(step, (NT + DP_INV_STEP_TAGS - 1) / DP_INV_STEP_TAGS);
+		uint32_t dead = dead0 + (upto - prev);
+		CU_ASSERT_EQUAL(dp_mfc_dead_count(pmd->mfc), dead - RTE_MIN(dead, (uint32_t)DP_REAP_BUDGET));
+		prev = upto;
+	} while (more && steps < 20);
+	CU_ASSERT_FALSE(more);
+	CU_ASSERT_EQUAL(prev, 200);
+	/* 600 lookups + 200 entries (+ at most one resumed entry a step) */
+	CU_ASSERT(steps >= (NT + 200 + DP_INV_STEP_WORK - 1) / DP_INV_STEP_WORK);
+	CU_ASSERT(steps <= (NT + 200 + DP_INV_STEP_WORK - 1) / DP_INV_STEP_WORK + 1);
+
+	/* one tag carrying 1300 megaflows: DP_INV_STEP_WORK - 1 kills in the
+	 * first step (newest first: the list's order), the walk then resumes */
+	dp_invalidate(DP, &big, 1);
+	CU_ASSERT_TRUE(dp_pmd_inv_step(pmd));
+	unsigned k1 = DP_INV_STEP_WORK - 1;
+	CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), live0 - 200 - k1);
+	CU_ASSERT(!f[NF - k1]->live && f[NF - k1 - 1]->live);
+	/* the next entry of the walk is removed meanwhile (aging, eviction):
+	 * the walk must not lose its place */
+	dp_mfc_remove(pmd->mfc, f[NF - k1 - 1]);
+	steps = 1;
+	while (dp_pmd_inv_step(pmd) && steps < 20)
+		steps++;
+	CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), live0 - NF);
+	CU_ASSERT(steps <= (NF - 200 + 1 + DP_INV_STEP_WORK - 1) / DP_INV_STEP_WORK + 1);
+	unsigned alive = 0;
+	for (uint32_t i = 200; i < NF; i++)
+		alive += f[i]->live;
+	CU_ASSERT_EQUAL(alive, 0);
 	/* then reaping only, DP_REAP_BUDGET per step, until none is left */
 	uint32_t left = dp_mfc_dead_count(pmd->mfc), reap_steps = 0;
-	while (dp_mfc_dead_count(pmd->mfc) > 0 && reap_steps < 100) {
+	while (dp_mfc_dead_count(pmd->mfc) > 0 && reap_steps < 200) {
 		CU_ASSERT_FALSE(dp_pmd_inv_step(pmd));
 		reap_steps++;
 	}
 	CU_ASSERT_EQUAL(reap_steps, (left + DP_REAP_BUDGET - 1) / DP_REAP_BUDGET);
-	CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), live0 - 200);
 	CU_ASSERT(pmd->st.inv_cycles_max > 0);
 }
 
