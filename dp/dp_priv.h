@@ -25,7 +25,7 @@
 #define DP_MAX_RXQ_PER_PMD 64
 #define DP_AGE_BUDGET 32     /* pool slots looked at per aging step */
 /* invalidation work per PMD loop iteration (dp_pmd_inv_step) */
-#define DP_INV_STEP_WORK 512 /* tags looked up + tag-list entries walked */
+#define DP_INV_STEP_WORK 384 /* tags looked up + tag-list entries walked */
 #define DP_REAP_BUDGET 32    /* killed megaflows unlinked and freed */
 
 struct dp_port {
