@@ -9,11 +9,19 @@
  * links live in one array indexed slot * DP_MAX_TAGS + tag index, so a
  * megaflow unlinks its own tags in O(its tags) and nothing is allocated.
  * A tag whose list empties leaves the hash.  Invalidating n tags costs n
- * hash probes (bulk, 64 at a time) plus the removals themselves: O(tags +
+ * hash probes (bulk, 64 at a time) plus one list step per megaflow: O(tags +
  * removed megaflows), independent of how many megaflows stay.  A tag that a
  * megaflow carries twice is linked once.  A full tag index makes the
  * insert fail (the packet is forwarded uncached and counted), never a
  * megaflow that invalidation could miss.
+ *
+ * Two-step removal.  Invalidation only kills (mfc_kill: live = 0, counts
+ * drop, slot flagged DEAD and queued on the reap ring): a flag write per
+ * megaflow instead of ~10 cold lines.  dp_mfc_reap unlinks and frees them
+ * later, a bounded number per PMD loop iteration.  dp_mfc_kill_tags bounds
+ * the walk itself (tags looked up + list entries visited) and can stop in
+ * the middle of a tag's list: c->walk_ref is the next link to visit, and
+ * mfc_tags_unlink moves it along when it unlinks that link.
  *
  * Aging.  dp_mfc_age looks at the next `budget` slots of the pool (a cursor
  * over [0, hwm)) and removes megaflows idle longer than the limit; the PMD
