@@ -24,6 +24,9 @@
 #define DP_INV_LOG   1024   /* invalidation log entries (power of 2) */
 #define DP_MAX_RXQ_PER_PMD 64
 #define DP_AGE_BUDGET 32     /* pool slots looked at per aging step */
+/* invalidation work per PMD loop iteration (dp_pmd_inv_step) */
+#define DP_INV_STEP_WORK 384 /* tags looked up + tag-list entries walked */
+#define DP_REAP_BUDGET 32    /* killed megaflows unlinked and freed */
 
 struct dp_port {
 	bool used;                 /* slot taken */
@@ -76,6 +79,10 @@ struct dp_pmd {
 	/* invalidation log cursor and the flush generation seen */
 	uint64_t inv_seq;
 	uint64_t flush_gen;
+	/* tags read from the log (inv_seq is past them) and not all applied:
+	 * inv_pend[inv_pend_i..inv_pend_n) */
+	uint64_t inv_pend[64];
+	uint32_t inv_pend_i, inv_pend_n;
 	/* idle aging: next step due at age_next_tsc; 0 idle limit: off */
 	uint64_t max_idle_tsc;
 	uint64_t age_next_tsc;
@@ -138,8 +145,15 @@ void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts
 void dp_pmd_flush_tx(struct dp_pmd *pmd);
 struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore);
 void dp_pmd_destroy(struct dp_pmd *pmd);
-/* Apply a pending flush and pending invalidations (called by the PMD
- * itself, and by tests). */
+/* One loop iteration's invalidation work, bounded: a pending flush, then
+ * tags (read from the log 64 at a time) and their megaflows killed for at
+ * most DP_INV_STEP_WORK units (dp_mfc_kill_tags: one per tag, one per
+ * tag-list entry), resuming where the previous step stopped; then
+ * DP_REAP_BUDGET reaps.  True while tags remain unread or not fully
+ * applied.  The PMD itself, or tests. */
+bool dp_pmd_inv_step(struct dp_pmd *pmd);
+/* dp_pmd_inv_step until every published tag is read and applied (reaping
+ * stays incremental).  Tests, dumps of a stopped PMD. */
 void dp_pmd_apply_invalidations(struct dp_pmd *pmd);
 /* One aging step at time now; schedules the next (PMD, or tests). */
 void dp_pmd_age(struct dp_pmd *pmd, uint64_t now);

@@ -141,19 +141,25 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 		ret = rte_hash_lookup_with_hash_bulk_data(c->hash, kp, sig, m, &hit_mask, data);
 		if (ret <= 0)
 			continue;
-		hits += (unsigned)ret;
-		if (count)
-			c->ranked[r]->hits += (unsigned)ret;
+		unsigned got = 0;
 		for (; hit_mask; hit_mask &= hit_mask - 1) {
 			unsigned j = (unsigned)__builtin_ctzll(hit_mask);
 			unsigned i = map[j];
 			struct dp_megaflow *f = data[j];
 
+			/* killed, not reaped yet: no match here (a later
+			 * subtable may still hold a live one) */
+			if (unlikely(!f->live))
+				continue;
 			flows[i] = f;
 			todo &= ~(UINT64_C(1) << i);
+			got++;
 			if (count) /* hit counts are the caller's, per group */
 				f->used_tsc = tsc;
 		}
+		hits += got;
+		if (count)
+			c->ranked[r]->hits += got;
 	}
 	if (count && unlikely(++c->bursts >= DP_MFC_RERANK))
 		mfc_rerank(c);
@@ -292,7 +298,12 @@ dp_mfc_create(const char *name, uint32_t max_flows, uint32_t max_subtables, int 
 	c->links = rte_malloc_socket("dp_mfc_links",
 				     (size_t)max_flows * DP_MAX_TAGS * sizeof(c->links[0]),
 				     RTE_CACHE_LINE_SIZE, socket_id);
-	if (!c->flows || !c->free_slots || !c->subtables || !c->ranked || !c->links)
+	c->slot_flags = rte_zmalloc_socket("dp_mfc_sflags", max_flows, RTE_CACHE_LINE_SIZE,
+					   socket_id);
+	c->reap_ring = rte_malloc_socket("dp_mfc_reap", (size_t)max_flows * sizeof(uint32_t),
+					 RTE_CACHE_LINE_SIZE, socket_id);
+	if (!c->flows || !c->free_slots || !c->subtables || !c->ranked || !c->links ||
+	    !c->slot_flags || !c->reap_ring)
 		goto nomem;
 	c->hash = mfc_hash_create(c, "m", max_flows, sizeof(struct dp_flow_key));
 	/* distinct tags: a few per megaflow are shared (ports, networks), about
@@ -334,6 +345,8 @@ dp_mfc_destroy(struct dp_mfc *c)
 	rte_hash_free(c->tags);
 	rte_free(c->tag_head);
 	rte_free(c->links);
+	rte_free(c->reap_ring);
+	rte_free(c->slot_flags);
 	rte_free(c->ranked);
 	rte_free(c->subtables);
 	rte_free(c->free_slots);
@@ -383,8 +396,16 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 	st = mfc_subtable_find(c, &mask);
 	if (st) {
 		mfc_hash_key(st, &masked, &hk);
-		if (rte_hash_lookup_with_hash_data(c->hash, &hk, mfc_hash(st, &masked), &found) >= 0)
-			return found;
+		if (rte_hash_lookup_with_hash_data(c->hash, &hk, mfc_hash(st, &masked), &found) >= 0) {
+			struct dp_megaflow *old = found;
+
+			if (likely(old->live))
+				return old;
+			/* a killed megaflow still holds this key: reap it now
+			 * (its reap-ring entry will be skipped) */
+			mfc_unlink_free(c, old);
+			st = mfc_subtable_find(c, &mask); /* may have emptied it */
+		}
 	}
 	in_port = spec->key.in_port;
 	if (c->port_quota && in_port < DP_MAX_PORTS && c->port_flows[in_port] >= c->port_quota) {
@@ -393,9 +414,13 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 		return NULL;
 	}
 	if (c->n_free == 0) {
-		if (mfc_evict_one(c) < 0)
+		/* killed megaflows go before any live one is evicted; a dead
+		 * slot is always in the reap ring, so this ends */
+		while (c->n_free == 0 && c->n_dead > 0)
+			dp_mfc_reap(c, 1);
+		if (c->n_free == 0 && mfc_evict_one(c) < 0)
 			goto nospace;
-		st = mfc_subtable_find(c, &mask); /* eviction may have emptied it */
+		st = mfc_subtable_find(c, &mask); /* reaping or eviction may have emptied it */
 	}
 	if (!st && !(st = mfc_subtable_new(c, &mask)))
 		goto nospace;
@@ -444,32 +469,39 @@ nospace:
 	return NULL;
 }
 
-static void
-mfc_slot_free(struct dp_mfc *c, struct dp_megaflow *f)
+/* A live or killed megaflow leaves the hash, the tag index and its
+ * subtable; its slot goes back to the free stack with a new generation.
+ * A killed one's reap-ring entry (if any) stays and is skipped. */
+void
+mfc_unlink_free(struct dp_mfc *c, struct dp_megaflow *f)
 {
-	f->live = 0;
+	struct dp_mfc_subtable *st = &c->subtables[f->subtable];
+	struct dp_flow_key hk;
+
+	mfc_hash_key(st, &f->key, &hk);
+	rte_hash_del_key_with_hash(c->hash, &hk, mfc_hash(st, &f->key));
+	mfc_tags_unlink(c, f);
+	if (f->live) {
+		f->live = 0;
+		c->n_live--;
+		if (f->in_port < DP_MAX_PORTS)
+			c->port_flows[f->in_port]--;
+	} else { /* killed: its counts went at the kill */
+		c->slot_flags[f->idx] &= (uint8_t)~MFC_SLOT_DEAD;
+		c->n_dead--;
+	}
 	f->gen++;
 	c->free_slots[c->n_free++] = f->idx;
-	c->n_live--;
-	if (f->in_port < DP_MAX_PORTS)
-		c->port_flows[f->in_port]--;
+	if (--st->n_flows == 0)
+		mfc_subtable_release(c, st);
 }
 
 void
 dp_mfc_remove(struct dp_mfc *c, struct dp_megaflow *f)
 {
-	struct dp_mfc_subtable *st;
-	struct dp_flow_key hk;
-
 	if (!c || !f || f < c->flows || f >= c->flows + c->max_flows || !f->live)
 		return;
-	st = &c->subtables[f->subtable];
-	mfc_hash_key(st, &f->key, &hk);
-	rte_hash_del_key_with_hash(c->hash, &hk, mfc_hash(st, &f->key));
-	mfc_tags_unlink(c, f);
-	mfc_slot_free(c, f);
-	if (--st->n_flows == 0)
-		mfc_subtable_release(c, st);
+	mfc_unlink_free(c, f);
 }
 
 void
@@ -483,11 +515,16 @@ dp_mfc_flush(struct dp_mfc *c)
 	rte_hash_reset(c->tags);
 	memset(c->tag_head, 0xff, (size_t)c->tag_slots * sizeof(uint32_t));
 	for (uint32_t i = 0; i < c->hwm; i++) {
-		if (c->flows[i].live) {
+		if (c->flows[i].live || (c->slot_flags[i] & MFC_SLOT_DEAD)) {
 			c->flows[i].live = 0;
 			c->flows[i].gen++;
 		}
 	}
+	/* flags are only ever set below hwm */
+	memset(c->slot_flags, 0, c->hwm);
+	c->reap_head = c->reap_len = 0;
+	c->n_dead = 0;
+	c->walk_active = 0;
 	for (uint32_t i = 0; i < c->max_flows; i++)
 		c->free_slots[i] = c->max_flows - 1 - i;
 	memset(c->port_flows, 0, sizeof(c->port_flows));
@@ -505,6 +542,12 @@ uint32_t
 dp_mfc_count(const struct dp_mfc *c)
 {
 	return c ? c->n_live : 0;
+}
+
+uint32_t
+dp_mfc_dead_count(const struct dp_mfc *c)
+{
+	return c ? c->n_dead : 0;
 }
 
 uint32_t

@@ -15,7 +15,8 @@
  *
  * Megaflows live in a fixed pool indexed 0..max-1; each slot has a generation
  * that changes on removal, so that EMC entries (which hold index+generation)
- * never reach a freed or reused megaflow.
+ * never reach a freed or reused megaflow.  A slot is free, live, or killed
+ * (dead: matches nothing, waits for dp_mfc_reap to free it).
  *
  * Threads: every function here is called by the owning PMD thread only
  * (single-threaded structure, no locks, no atomics), or by anyone while that
@@ -63,20 +64,47 @@ struct dp_megaflow *dp_mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *ke
  * masks, tag index full), EINVAL (bad spec). */
 struct dp_megaflow *dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec);
 
+/* Remove a live megaflow now (unlink and free its slot); killed or freed
+ * ones are left alone. */
 void dp_mfc_remove(struct dp_mfc *c, struct dp_megaflow *f);
 void dp_mfc_flush(struct dp_mfc *c);
 
-/* Remove every megaflow carrying any of tags[0..n).  Returns how many.
- * Cost: one tag-index probe per tag plus the removals; independent of the
- * number of megaflows that carry none of the tags. */
+/* Kill every live megaflow carrying any of tags[0..n).  Returns how many.
+ * On return none of them matches any more (classifier and EMC lookups miss,
+ * dp_mfc_get fails, insert does not return them, foreach skips them) and
+ * dp_mfc_count / dp_mfc_port_count no longer count them; their slots, hash
+ * entries and tag links are released later by dp_mfc_reap (two-step
+ * removal).  Cost: one tag-index probe per tag plus a flag write per killed
+ * megaflow; independent of the number of megaflows that carry none of the
+ * tags. */
 unsigned dp_mfc_invalidate_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n);
+
+/* The same, in bounded steps: spends at most *budget units (one per tag
+ * looked up, one per tag-list entry visited) and decreases *budget by what
+ * it spent; adds its kills to *killed.  Returns how many of the tags are
+ * done (n: all).  When fewer, the walk of tags[ret] stopped midway: the
+ * next call must pass tags + ret, and resumes that walk where it stopped
+ * (megaflows linked to the tag since are not killed: they were installed
+ * after the tag was read).  dp_mfc_invalidate_tags first finishes such a
+ * walk; a flush forgets it. */
+unsigned dp_mfc_kill_tags(struct dp_mfc *c, const uint64_t *tags, unsigned n,
+			  unsigned *budget, unsigned *killed);
+
+/* Reaping: unlink and free killed megaflows, oldest first, looking at most
+ * at `budget` reap-queue entries.  Returns how many it freed.  The PMD calls
+ * it with a small budget once per loop iteration while dp_mfc_dead_count()
+ * > 0 (dp/pmd.c).  An insert that needs a slot, or whose key a killed
+ * megaflow still holds, reaps what it needs itself. */
+unsigned dp_mfc_reap(struct dp_mfc *c, unsigned budget);
+/* Killed megaflows not yet reaped (they hold pool slots). */
+uint32_t dp_mfc_dead_count(const struct dp_mfc *c);
 
 /* Idle aging, incremental: look at the next `budget` pool slots (a cursor
  * that wraps over the used part of the pool) and remove megaflows unused
  * for more than max_idle_tsc at time now.  Returns how many it removed. */
 unsigned dp_mfc_age(struct dp_mfc *c, uint64_t now, uint64_t max_idle_tsc, unsigned budget);
 
-uint32_t dp_mfc_count(const struct dp_mfc *c);
+uint32_t dp_mfc_count(const struct dp_mfc *c);   /* live megaflows */
 uint32_t dp_mfc_subtable_count(const struct dp_mfc *c);
 /* Slots in use or once used (the aging cursor's range). */
 uint32_t dp_mfc_high_water(const struct dp_mfc *c);

@@ -24,6 +24,11 @@
 #define MFC_HEAD           0x80000000u   /* link prev: "head of list at position" */
 #define MFC_EVICT_SAMPLE   16u
 
+/* slot_flags bits (private per-slot state, not in the public megaflow) */
+#define MFC_SLOT_DEAD      0x01u  /* killed: never matches, still holds its
+				   * hash entry, tag links, subtable, slot */
+#define MFC_SLOT_QUEUED    0x02u  /* its index is in the reap ring */
+
 struct dp_mfc_subtable {
 	struct dp_flow_key mask;
 	uint8_t words[DP_FLOW_KEY_WORDS]; /* indices of the non-zero mask words */
@@ -69,6 +74,19 @@ struct dp_mfc {
 	uint32_t tag_slots;
 	struct mfc_link *links;           /* max_flows * DP_MAX_TAGS */
 	uint32_t port_flows[DP_MAX_PORTS];
+	/* two-step removal (mfc_life.c): killed megaflows wait in a FIFO ring
+	 * of slot indices until dp_mfc_reap unlinks and frees them.  A slot
+	 * is in the ring at most once (MFC_SLOT_QUEUED), so max_flows entries
+	 * always suffice; an entry whose slot was freed meanwhile is skipped. */
+	uint8_t *slot_flags;              /* max_flows */
+	uint32_t *reap_ring;              /* max_flows */
+	uint32_t reap_head, reap_len;
+	uint32_t n_dead;                  /* slots flagged MFC_SLOT_DEAD */
+	/* a tag-list walk of dp_mfc_kill_tags stopped midway: the next link
+	 * to visit (MFC_NIL: the end); mfc_tags_unlink moves it along when it
+	 * unlinks that very link */
+	uint32_t walk_ref;
+	uint32_t walk_active;
 	struct dp_mfc_counters ctr;
 };
 
@@ -95,5 +113,7 @@ static inline void mfc_hash_key(const struct dp_mfc_subtable *st, const struct d
 int mfc_tags_link(struct dp_mfc *c, struct dp_megaflow *f);
 void mfc_tags_unlink(struct dp_mfc *c, struct dp_megaflow *f);
 int mfc_evict_one(struct dp_mfc *c);
+/* mfc.c: unlink a live or dead megaflow from everything and free its slot */
+void mfc_unlink_free(struct dp_mfc *c, struct dp_megaflow *f);
 
 #endif

@@ -3,7 +3,9 @@
  * brute-force reference at 64k megaflows, incremental idle aging, LRU
  * eviction under a flood, per-port quota end to end (over-quota packets
  * still forwarded), the flush generation, dp_port_del of the uplink, the
- * dump buffer after a timeout and dp_start with a bad lcore.
+ * PMD's bounded invalidation step (tags read and megaflows reaped per loop
+ * iteration), the dump buffer after a timeout and dp_start with a bad lcore.
+ * Two-step removal in detail: mflow_reap_test.c.
  *
  * Run: ./build/dp/dp_mflow_test   (EAL: -l 0,1 --vdev=net_ring0..3)
  */
@@ -127,6 +129,27 @@ static void test_tag_index_vs_bruteforce(void)
 		}
 		CU_ASSERT_EQUAL(wrong, 0);
 		CU_ASSERT_EQUAL(dp_mfc_invalidate_tags(c, tags, NTAGS), 0); /* idempotent */
+		/* killed, not reaped yet: every removed key misses, every
+		 * survivor is found (keys are unique per i) */
+		CU_ASSERT_EQUAL(dp_mfc_dead_count(c), expect);
+		wrong = 0;
+		for (uint32_t i = 0; i < NFLOWS; i++) {
+			spec_for(&s, i, (uint16_t)(i % 8), i % 4);
+			struct dp_megaflow *want = id[i] == UINT64_MAX ? NULL : f[i];
+			wrong += dp_mfc_lookup(c, &s.key) != want;
+		}
+		CU_ASSERT_EQUAL(wrong, 0);
+		/* reaping, 32 a step, takes exactly ceil(expect / 32) steps, and
+		 * frees the slots only then (the live count does not move) */
+		unsigned steps = 0, freed = 0, n;
+		while ((n = dp_mfc_reap(c, 32)) > 0) {
+			freed += n;
+			steps++;
+			CU_ASSERT_EQUAL(dp_mfc_count(c), live_before - expect);
+		}
+		CU_ASSERT_EQUAL(freed, expect);
+		CU_ASSERT_EQUAL(steps, (expect + 31) / 32);
+		CU_ASSERT_EQUAL(dp_mfc_dead_count(c), 0);
 		/* survivors are still found by lookup */
 		for (uint32_t i = round; i < NFLOWS; i += 97) {
 			if (id[i] == UINT64_MAX)
@@ -142,6 +165,8 @@ static void test_tag_index_vs_bruteforce(void)
 	unsigned left = dp_mfc_count(c);
 	CU_ASSERT_EQUAL(dp_mfc_invalidate_tags(c, ports, 8), left);
 	CU_ASSERT_EQUAL(dp_mfc_count(c), 0);
+	while (dp_mfc_dead_count(c) > 0) /* killed: subtables go once reaped */
+		dp_mfc_reap(c, 1000);
 	CU_ASSERT_EQUAL(dp_mfc_subtable_count(c), 0);
 	/* and it works again after being emptied */
 	spec_for(&s, 1, 1, 0);
@@ -487,6 +512,94 @@ static void test_e2e_port_del_uplink(void)
 	CU_ASSERT_EQUAL(dp_mfc_port_count(pmd->mfc, (uint16_t)P[1]), 1); /* unrelated: kept */
 }
 
+/* The PMD's invalidation step is bounded (DP_INV_STEP_WORK units: a tag
+ * looked up, a tag-list entry visited; then DP_REAP_BUDGET reaps), resumes
+ * where it stopped, even inside one tag's list whose next entry was removed
+ * meanwhile, and kills everything in the end. */
+static void test_e2e_inv_step_bounded(void)
+{
+	struct dp_pmd *pmd = DP->pmds[0];
+	struct dp_megaflow_spec s;
+	enum { NF = 1500, NT = 600 };
+	static struct dp_megaflow *f[NF];
+	static uint64_t tags[NT];
+	const uint64_t big = DP_TAG(DP_TAG_NETWORK, 777);
+
+	dp_pmd_apply_invalidations(pmd);
+	while (dp_mfc_dead_count(pmd->mfc) > 0)
+		dp_pmd_inv_step(pmd);
+	dp_mfc_set_port_quota(pmd->mfc, 0);
+	for (uint32_t i = 0; i < NF; i++) { /* flow i: fdb:70000+i and one big tag */
+		spec_for(&s, 70000 + i, 60, 0);
+		s.n_tags = 2;
+		s.tags[0] = DP_TAG(DP_TAG_FDB, 70000 + i);
+		s.tags[1] = big;
+		f[i] = dp_mfc_insert(pmd->mfc, &s);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f[i]);
+	}
+	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&DP->cfg));
+	uint32_t live0 = dp_mfc_count(pmd->mfc);
+
+	/* 600 tags, 200 of them match a flow each: killed in tag order, at
+	 * most one unit of work per kill */
+	for (unsigned j = 0; j < NT; j++)
+		tags[j] = j % 3 == 0 ? DP_TAG(DP_TAG_FDB, 70000 + j / 3) : DP_TAG(DP_TAG_FDB, 9000 + j);
+	dp_invalidate(DP, tags, NT);
+	unsigned steps = 0, prev = 0;
+	bool more;
+	do {
+		uint32_t dead0 = dp_mfc_dead_count(pmd->mfc);
+		more = dp_pmd_inv_step(pmd);
+		steps++;
+		unsigned upto = 0, wrong = 0;
+		while (upto < 200 && !f[upto]->live)
+			upto++;
+		for (uint32_t i = 0; i < NF; i++) {
+			spec_for(&s, 70000 + i, 60, 0);
+			wrong += (dp_mfc_lookup(pmd->mfc, &s.key) == NULL) != (i < upto);
+		}
+		CU_ASSERT_EQUAL(wrong, 0); /* a prefix in tag order, nothing else */
+		CU_ASSERT(upto - prev <= DP_INV_STEP_WORK / 2);
+		CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), live0 - upto);
+		uint32_t dead = dead0 + (upto - prev);
+		CU_ASSERT_EQUAL(dp_mfc_dead_count(pmd->mfc), dead - RTE_MIN(dead, (uint32_t)DP_REAP_BUDGET));
+		prev = upto;
+	} while (more && steps < 20);
+	CU_ASSERT_FALSE(more);
+	CU_ASSERT_EQUAL(prev, 200);
+	/* 600 lookups + 200 entries (+ at most one resumed entry a step) */
+	CU_ASSERT(steps >= (NT + 200 + DP_INV_STEP_WORK - 1) / DP_INV_STEP_WORK);
+	CU_ASSERT(steps <= (NT + 200 + DP_INV_STEP_WORK - 1) / DP_INV_STEP_WORK + 1);
+
+	/* one tag carrying 1300 megaflows: DP_INV_STEP_WORK - 1 kills in the
+	 * first step (newest first: the list's order), the walk then resumes */
+	dp_invalidate(DP, &big, 1);
+	CU_ASSERT_TRUE(dp_pmd_inv_step(pmd));
+	unsigned k1 = DP_INV_STEP_WORK - 1;
+	CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), live0 - 200 - k1);
+	CU_ASSERT(!f[NF - k1]->live && f[NF - k1 - 1]->live);
+	/* the next entry of the walk is removed meanwhile (aging, eviction):
+	 * the walk must not lose its place */
+	dp_mfc_remove(pmd->mfc, f[NF - k1 - 1]);
+	steps = 1;
+	while (dp_pmd_inv_step(pmd) && steps < 20)
+		steps++;
+	CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), live0 - NF);
+	CU_ASSERT(steps <= (NF - 200 + 1 + DP_INV_STEP_WORK - 1) / DP_INV_STEP_WORK + 1);
+	unsigned alive = 0;
+	for (uint32_t i = 200; i < NF; i++)
+		alive += f[i]->live;
+	CU_ASSERT_EQUAL(alive, 0);
+	/* then reaping only, DP_REAP_BUDGET per step, until none is left */
+	uint32_t left = dp_mfc_dead_count(pmd->mfc), reap_steps = 0;
+	while (dp_mfc_dead_count(pmd->mfc) > 0 && reap_steps < 200) {
+		CU_ASSERT_FALSE(dp_pmd_inv_step(pmd));
+		reap_steps++;
+	}
+	CU_ASSERT_EQUAL(reap_steps, (left + DP_REAP_BUDGET - 1) / DP_REAP_BUDGET);
+	CU_ASSERT(pmd->st.inv_cycles_max > 0);
+}
+
 static void test_e2e_dump_timeout(void)
 {
 	struct dp_pmd *pmd = DP->pmds[0];
@@ -584,6 +697,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "PMD aging step and pacing", test_e2e_aging);
 	CU_add_test(s, "flush generation seen by a PMD mid-publication", test_e2e_flush_gen);
 	CU_add_test(s, "port del of the uplink removes megaflows to it", test_e2e_port_del_uplink);
+	CU_add_test(s, "bounded invalidation step: tags per step, reaps per step",
+		    test_e2e_inv_step_bounded);
 	CU_add_test(s, "dump buffer outlives a timed-out request", test_e2e_dump_timeout);
 	CU_add_test(s, "per-port upcall budget", test_e2e_upcall_budget);
 	CU_add_test(s, "dp_start with a bad lcore launches nothing", test_e2e_start_bad_lcore);

@@ -7,8 +7,9 @@
  *   -> tx flush -> RCU quiescent -> idle back-off.
  *
  * At the top of every iteration the PMD flushes its caches if the control
- * thread asked for it (flush generation), applies pending invalidations
- * (tags published by the control thread after a table change), ages a few
+ * thread asked for it (flush generation), applies pending invalidation
+ * tags (published by the control thread after a table change) for a bounded
+ * amount of work, frees a few megaflows that invalidation killed earlier, ages a few
  * megaflows when their turn has come, serves a pending request (megaflow
  * dump) and re-reads its rx queue list when the control thread changed it.  It never blocks, never locks (except a shared
  * txq, see dp_priv.h) and never logs per packet.
@@ -108,49 +109,86 @@ void dp_pmd_flush_tx(struct dp_pmd *pmd)
 
 /* ---- cache maintenance ------------------------------------------------- */
 
-void dp_pmd_apply_invalidations(struct dp_pmd *pmd)
+/* New tags in the log, pending ones, or a flush.  Kills for at most
+ * DP_INV_STEP_WORK units; a tag whose megaflows are not all killed yet, and
+ * the tags after it, wait (in inv_pend, or unread in the log): for this PMD
+ * they are published a little later, which is harmless (nothing waits for
+ * PMDs; a translate in between reads the new tables).  A log overrun still
+ * means a flush. */
+static void apply_news(struct dp_pmd *pmd, uint64_t fgen, uint64_t head)
 {
 	struct dp *dp = pmd->dp;
-	uint64_t fgen = __atomic_load_n(&dp->flush_gen, __ATOMIC_ACQUIRE);
-	uint64_t head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
-	if (likely(head == pmd->inv_seq && fgen == pmd->flush_gen))
-		return;
-	uint64_t t0 = rte_rdtsc();
 	uint64_t from = pmd->inv_seq;
 	/* An explicit flush covers every tag published before it: read the
 	 * generation first, then the log head, flush, skip to that head. */
 	bool flush = fgen != pmd->flush_gen || head - from >= DP_INV_LOG;
-	uint64_t tags[64];
-	while (!flush && from < head) {
-		uint64_t first = from;
-		unsigned k = 0;
-		while (from < head && k < RTE_DIM(tags))
-			tags[k++] = dp->inv_log[from++ & (DP_INV_LOG - 1)];
-		/* the copies above must be done before we look at the writer's
-		 * position again: if it may have lapped them, they are void */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&dp->inv_seq, __ATOMIC_RELAXED) - first >= DP_INV_LOG) {
-			flush = true;
-			break;
+	unsigned budget = DP_INV_STEP_WORK, killed = 0;
+	while (!flush && budget > 0) {
+		if (pmd->inv_pend_i == pmd->inv_pend_n) {
+			uint64_t first = from;
+			unsigned k = 0;
+			if (from == head)
+				break;
+			while (from < head && k < RTE_DIM(pmd->inv_pend))
+				pmd->inv_pend[k++] = dp->inv_log[from++ & (DP_INV_LOG - 1)];
+			/* the copies above must be done before we look at the
+			 * writer's position again: if it may have lapped them,
+			 * they are void */
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&dp->inv_seq, __ATOMIC_RELAXED) - first >= DP_INV_LOG) {
+				flush = true;
+				break;
+			}
+			pmd->inv_pend_i = 0;
+			pmd->inv_pend_n = k;
 		}
-		pmd->st.invalidations += dp_mfc_invalidate_tags(pmd->mfc, tags, k);
+		pmd->inv_pend_i += dp_mfc_kill_tags(pmd->mfc, pmd->inv_pend + pmd->inv_pend_i,
+						    pmd->inv_pend_n - pmd->inv_pend_i, &budget,
+						    &killed);
 	}
+	pmd->st.invalidations += killed;
 	if (flush) {
 		/* every tag before this head is covered: its table change is
 		 * visible (acquire) to any translate after the flush */
-		head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
+		from = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
 		dp_mfc_flush(pmd->mfc);
+		pmd->inv_pend_i = pmd->inv_pend_n = 0;
 		pmd->st.flushes++;
 	}
-	/* EMC entries point at megaflows by index+generation: removed
-	 * megaflows simply stop matching, nothing to do here. */
-	pmd->inv_seq = head;
+	/* EMC entries point at megaflows by index+generation and
+	 * dp_mfc_get checks `live`: killed megaflows simply stop matching,
+	 * nothing to do here. */
+	pmd->inv_seq = from;
 	pmd->flush_gen = fgen;
+}
+
+bool dp_pmd_inv_step(struct dp_pmd *pmd)
+{
+	struct dp *dp = pmd->dp;
+	uint64_t fgen = __atomic_load_n(&dp->flush_gen, __ATOMIC_ACQUIRE);
+	uint64_t head = __atomic_load_n(&dp->inv_seq, __ATOMIC_ACQUIRE);
+	bool news = head != pmd->inv_seq || fgen != pmd->flush_gen ||
+		    pmd->inv_pend_i != pmd->inv_pend_n;
+	if (likely(!news && dp_mfc_dead_count(pmd->mfc) == 0))
+		return false;
+	uint64_t t0 = rte_rdtsc();
+	if (news)
+		apply_news(pmd, fgen, head);
+	/* step two of removal, bounded: killed megaflows are unlinked and
+	 * their slots freed, a few per loop iteration */
+	dp_mfc_reap(pmd->mfc, DP_REAP_BUDGET);
 	uint64_t dt = rte_rdtsc() - t0;
-	pmd->st.inv_passes++;
+	pmd->st.inv_passes += news;
 	pmd->st.inv_cycles += dt;
 	if (dt > pmd->st.inv_cycles_max)
 		pmd->st.inv_cycles_max = dt;
+	return pmd->inv_seq != head || pmd->inv_pend_i != pmd->inv_pend_n;
+}
+
+void dp_pmd_apply_invalidations(struct dp_pmd *pmd)
+{
+	while (dp_pmd_inv_step(pmd))
+		;
 }
 
 void dp_pmd_age(struct dp_pmd *pmd, uint64_t now)
@@ -375,7 +413,7 @@ int dp_pmd_main(void *arg)
 
 	while (!dp->stop) {
 		reload_rxqs(pmd);
-		dp_pmd_apply_invalidations(pmd);
+		dp_pmd_inv_step(pmd);
 		if (unlikely(prev >= pmd->age_next_tsc))
 			dp_pmd_age(pmd, prev);
 		serve_request(pmd);

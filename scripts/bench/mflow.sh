@@ -2,8 +2,9 @@
 # Megaflow lifecycle benchmarks (make bench, suite mflow).  Two lines:
 #
 #   BENCH workload=invalidate system=wyvern tags=1000 megaflows=65536 pmd_stall_us=X ...
-#     what one batch of invalidation tags costs a PMD ($BUILD/dp/dp_mflow_bench;
-#     the minimum over rounds).  Target: <= 100 us.
+#     the longest PMD loop iteration's invalidation step (kill + reap) while a
+#     batch of invalidation tags is applied ($BUILD/dp/dp_mflow_bench; the
+#     minimum over rounds).  Target: <= 100 us.
 #
 #   BENCH workload=flood-isolation system=wyvern victim_mpps_ratio=X ...
 #     port B's forwarding rate (the l2-1k workload of run.sh: net_pcap ->
