@@ -381,6 +381,8 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 			U32("dp", "emc-insert-inv-prob", 0, 1u << 20, d->emc_insert_inv_prob);
 		} else if (strcmp(k, "megaflows-max") == 0) {
 			U32("dp", "megaflows-max", 16, 1u << 22, d->megaflows_max);
+		} else if (strcmp(k, "ct-max-conns") == 0) {
+			U32("dp", "ct-max-conns", 64, 1u << 24, d->ct_max_conns);
 		} else if (strcmp(k, "megaflow-max-idle-ms") == 0) {
 			U32("dp", "megaflow-max-idle-ms", 0, 3600000, d->megaflow_max_idle_ms);
 		} else if (strcmp(k, "megaflows-per-port") == 0) {
