@@ -288,6 +288,36 @@ static void test_translate_trace(void)
 	CU_ASSERT_STRING_EQUAL(acts, "ct(zone=7,commit),recirc(2)");
 }
 
+/* A megaflow that recirculates forever (every key, ct() with a recirc_id)
+ * is cut at DP_RECIRC_MAX and counted. */
+static void test_depth_cap(void)
+{
+	struct dp_pmd *pmd = DP->pmds[0];
+	struct rte_mempool *mp = dp_mempool(DP);
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	dp_pmd_apply_invalidations(pmd);
+	dp_mfc_flush(pmd->mfc);
+	struct dp_megaflow_spec spec;
+	memset(&spec, 0, sizeof(spec));
+	spec.actions[0].type = DP_ACT_CT;
+	spec.actions[0].port = 99;
+	spec.actions[0].data[1] = 3;
+	spec.n_actions = 1;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp_mfc_insert(pmd->mfc, &spec));
+	uint64_t d0 = drops(DP_DROP_RECIRC_DEPTH), rc0 = pmd->st.recirculations;
+	struct rte_mbuf *m = t_pkt_ipv4(mp, L[E].macs[0].addr_bytes, L[D].macs[0].addr_bytes,
+					L[E].ips[0].addr, L[D].ips[0].addr, IPPROTO_UDP, 1, 2,
+					64, 18);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dp_pmd_process(pmd, (uint16_t)P[E], &m, 1);
+	dp_pmd_flush_tx(pmd);
+	CU_ASSERT_EQUAL(drops(DP_DROP_RECIRC_DEPTH) - d0, 1);
+	CU_ASSERT_EQUAL(pmd->st.recirculations - rc0, DP_RECIRC_MAX);
+	CU_ASSERT_EQUAL(drain_all(), 0);
+	dp_mfc_flush(pmd->mfc);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(mp), avail0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -302,5 +332,6 @@ int main(int argc, char **argv)
 		    test_stateful);
 	CU_add_test(s, "stateless group and ports without groups", test_stateless_and_plain);
 	CU_add_test(s, "translate: ct passes, mask, trace", test_translate_trace);
+	CU_add_test(s, "recirculation depth cap", test_depth_cap);
 	return t_run_all();
 }
