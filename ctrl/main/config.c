@@ -105,7 +105,8 @@ static int check_whole(struct ctx *c, struct ctrl_config *cfg)
 		if (ln == 0)
 			ln = line_of(c, "eal", NULL);
 		return failf(c, ln, "%u MB of EAL memory%s is too small: the datapath needs at least "
-			     "%u MB (tables about 150 MB + 2.4 KB per mbuf); raise [eal] memory-mb or "
+			     "%u MB (tables about 150 MB + 2.4 KB per mbuf + 0.75 KB per conntrack "
+			     "connection); raise [eal] memory-mb or "
 			     "lower [dp] mbufs", have, given ? "" : " (--no-huge's default)", need);
 	}
 	unsigned l[DP_MAX_PMDS];
