@@ -7,7 +7,9 @@
  *    set keyed by that dp_key, its members computed by mdl_sg_members over
  *    the held (wanted) ports; put only when the member list changed (a
  *    signature per group object), deleted when the group goes.
- *  - Then every local compiled port: port security on -> its groups (from
+ *  - Then every local compiled port: port security on and at least one
+ *    group (a port without groups stays unfiltered for now: the northbound
+ *    does not yet give new ports their project's default group) -> its groups (from
  *    port->security_groups; rules from the group's embedded array and the
  *    security_group_rule objects naming it) through mdl_sg_compile (with the
  *    base rules) into dp_acl_port_put; port security off, not local, or gone
@@ -189,8 +191,12 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 		struct lc_obj *o = v[i];
 		if (o->type != MDL_PORT)
 			continue;
-		bool want = wanted(o) && o->lp != NULL && o->lp->dp_port != DP_NO_PORT &&
-			    mdl_hdr_to_port(o->o)->port_security_enabled;
+		const struct mdl_port *p = wanted(o) ? mdl_hdr_to_port(o->o) : NULL;
+		/* a port with no group stays unfiltered until the northbound
+		 * gives every port its project's default group (Neutron would
+		 * deny everything but the base rules) */
+		bool want = p != NULL && o->lp != NULL && o->lp->dp_port != DP_NO_PORT &&
+			    p->port_security_enabled && p->n_security_groups > 0;
 		if (!want) {
 			if (o->acl_lport)
 				acl_del(lc, acl, o);
