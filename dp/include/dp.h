@@ -86,10 +86,10 @@ struct dp_pmd_stats {
 	struct dp_mfc_counters mflow;  /* megaflow lifecycle */
 	uint64_t inv_passes, inv_cycles; /* invalidation passes, cycles they took */
 	uint64_t upcall_throttled;     /* rx polls skipped: port over its upcall budget */
-	uint32_t megaflows, subtables;
-	uint64_t inv_cycles_max;       /* longest pass since the PMD started */
 	uint64_t recirculations;       /* packets re-entering the lookup after ct() */
 	uint64_t ct_packets;           /* packets through ct() (lookups and commits) */
+	uint32_t megaflows, subtables;
+	uint64_t inv_cycles_max;       /* longest pass since the PMD started */
 	double seconds;                /* since last clear */
 	uint64_t tsc_hz;
 };
