@@ -288,6 +288,33 @@ static void test_translate_trace(void)
 	CU_ASSERT_STRING_EQUAL(acts, "ct(zone=7,commit),recirc(2)");
 }
 
+/* A broadcast is flooded only to the ports whose ingress rules allow it. */
+static void test_flood(void)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t bcip[4] = { 10, 0, 1, 255 };
+	struct rte_mempool *mp = dp_mempool(DP);
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct dp_pmd *pmd = DP->pmds[0];
+	for (unsigned round = 0; round < 2; round++) {
+		uint16_t dport = round == 0 ? 7000 : 53;
+		struct rte_mbuf *m = t_pkt_ipv4(mp, L[D].macs[0].addr_bytes, bc,
+						L[D].ips[0].addr, bcip, IPPROTO_UDP, 5353, dport,
+						64, 18);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		dp_pmd_apply_invalidations(pmd);
+		dp_pmd_process(pmd, (uint16_t)P[D], &m, 1);
+		dp_pmd_flush_tx(pmd);
+		/* E has no group; A and C allow UDP 53 in; B allows nothing */
+		CU_ASSERT_EQUAL(drain(E), 1);
+		CU_ASSERT_EQUAL(drain(A), round);
+		CU_ASSERT_EQUAL(drain(C), round);
+		CU_ASSERT_EQUAL(drain(B), 0);
+		CU_ASSERT_EQUAL(drain(D), 0);
+	}
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(mp), avail0);
+}
+
 /* A megaflow that recirculates forever (every key, ct() with a recirc_id)
  * is cut at DP_RECIRC_MAX and counted. */
 static void test_depth_cap(void)
@@ -332,6 +359,7 @@ int main(int argc, char **argv)
 		    test_stateful);
 	CU_add_test(s, "stateless group and ports without groups", test_stateless_and_plain);
 	CU_add_test(s, "translate: ct passes, mask, trace", test_translate_trace);
+	CU_add_test(s, "flood: only to ports whose ingress rules allow it", test_flood);
 	CU_add_test(s, "recirculation depth cap", test_depth_cap);
 	return t_run_all();
 }

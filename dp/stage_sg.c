@@ -18,8 +18,12 @@
  * Egress is decided in passes with recirc_id < DP_RECIRC_SG_INGRESS; a
  * packet recirculated after the ingress ct() has passed egress already.
  *
- * Not covered yet: floods (broadcast/multicast/unknown unicast) are not
- * ingress-filtered; packets answered or punted before this stage (ARP/ND
+ * Floods (broadcast/multicast/unknown unicast): output asks
+ * dp_sg_flood_allows() per local port; a port whose ingress ACL denies the
+ * packet is left out of the flood.  A flood cannot run one ct() per
+ * destination, so stateful ports are judged by their rules alone there (a
+ * reply to a connection arriving as a flood is refused unless a rule allows
+ * it).  Not covered yet: packets answered or punted before this stage (ARP/ND
  * answers, DHCP, echo to a router address) are not egress-filtered.
  * Zones are the low 16 bits of the lport key.
  */
@@ -136,6 +140,26 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 	dp_xl_log(x, "%s lport %u: ct_state %s, allowed by rule %u: ct(zone=%u,commit)", dn,
 		  lport, st, r.rule_key, zone);
 	return DP_XL_NEXT;
+}
+
+bool dp_sg_flood_allows(struct dp_xlate *x, uint16_t dp_port)
+{
+	const struct dp_acl *acl = dp_tables_get_acl(x->t);
+	uint32_t lport = acl != NULL ? dp_table_port_lport(x->t, dp_port) : 0;
+	if (lport == 0)
+		return true;
+	struct dp_flow_key m;
+	struct dp_acl_result r;
+	dp_key_zero(&m);
+	int has = dp_acl_lookup(acl, lport, DP_ACL_INGRESS, x->pkt, &m, &r);
+	for (unsigned i = 0; i < r.n_tags; i++)
+		dp_xl_tag(x, r.tags[i]);
+	if (has <= 0)
+		return true;
+	mask_or(&x->out->mask, &m);
+	if (!r.allow)
+		dp_xl_log(x, "not flooded to lport %u: its ingress rules do not allow it", lport);
+	return r.allow;
 }
 
 enum dp_xl_verdict dp_stage_sg(struct dp_xlate *x)
