@@ -10,7 +10,8 @@ TCP 22 from 10.0.0.0/24.  So:
   - vm1 -> vm2 TCP 23 does not (acl-deny on vm2's ingress);
   - vm1 pings vm2: refused until an ICMP ingress rule is added to sg-b;
   - vm2 pings vm1: refused (unsolicited ingress to vm1);
-  - show conntrack lists the connections, conntrack flush removes them.
+  - show conntrack lists the connections, conntrack flush removes them;
+  - deleting vm2 flushes its conntrack zone.
 """
 import os
 import time
@@ -114,3 +115,15 @@ def test_stateful_security_groups(work, cleanup_all):  # noqa: F811
     assert left == [], left
     bad = wy.ctl("show", "conntrack", "--zone", "x", check=False)
     assert bad.returncode != 0
+
+    # deleting a port flushes its zone: new connections in vm2's zone, then
+    # vm2 goes
+    zone2 = wy.lports()["vm2"]["key"] & 0xffff
+    r = ns[0].ping("10.0.0.12", count=2, interval=0.2)
+    assert r.returncode == 0, r.stdout
+    mine = wy.ctl("show", "conntrack", "--zone", zone2, json=True)["connections"]
+    assert mine and all(c["zone"] == zone2 for c in mine), mine
+    wy.wy("port", "delete", "vm2")
+    rig.wait_for(lambda: not wy.ctl("show", "conntrack", "--zone", zone2,
+                                    json=True)["connections"],
+                 timeout=20, interval=0.2, what="vm2's conntrack zone flushed")
