@@ -80,6 +80,63 @@ static void tables_changed(void *arg, const uint64_t *tags, unsigned n)
 	dp_l3_tables_changed(dp->l3, tags, n);
 }
 
+/* The ACL table's change callback.  Megaflows of unfiltered ports carry
+ * their lport tag instead of an ACL tag, and floods carry their network's
+ * tag instead of one tag per flooded port (stage_sg.c: a flood to many
+ * ports would outgrow the tag list), so a port's ACL entry changing also
+ * invalidates DP_TAG_LPORT(lport) and its network's tag, and a rule set
+ * rebuilt also the networks of the ports that use it. */
+struct acl_tags {
+	struct dp *dp;
+	uint64_t out[64];
+	unsigned k;
+	uint32_t rs;           /* rule set whose ports' networks to add */
+};
+
+static void acl_tag_add(struct acl_tags *a, uint64_t tag)
+{
+	for (unsigned i = 0; i < a->k; i++)
+		if (a->out[i] == tag)
+			return;
+	if (a->k == RTE_DIM(a->out)) {
+		dp_invalidate(a->dp, a->out, a->k);
+		a->k = 0;
+	}
+	a->out[a->k++] = tag;
+}
+
+static void acl_tag_net(struct acl_tags *a, uint32_t lport)
+{
+	const struct dp_lport *lp = dp_table_lport_get(a->dp->tables, lport);
+	if (lp != NULL)
+		acl_tag_add(a, DP_TAG(DP_TAG_NETWORK, lp->cfg.network));
+}
+
+static int acl_rs_port(const struct dp_acl_port_info *pi, void *arg)
+{
+	struct acl_tags *a = arg;
+	if (pi->rule_set == a->rs)
+		acl_tag_net(a, pi->lport);
+	return 0;
+}
+
+static void acl_changed(void *arg, const uint64_t *tags, unsigned n)
+{
+	struct acl_tags a = { .dp = arg };
+	for (unsigned i = 0; i < n; i++) {
+		acl_tag_add(&a, tags[i]);
+		if (DP_TAG_TYPE(tags[i]) == DP_TAG_ACL_PORT) {
+			acl_tag_add(&a, DP_TAG(DP_TAG_LPORT, DP_TAG_KEY(tags[i])));
+			acl_tag_net(&a, DP_TAG_KEY(tags[i]));
+		} else if (DP_TAG_TYPE(tags[i]) == DP_TAG_ACL_RS && a.dp->acl != NULL) {
+			a.rs = DP_TAG_KEY(tags[i]);
+			dp_acl_foreach_port(a.dp->acl, acl_rs_port, &a);
+		}
+	}
+	if (a.k)
+		dp_invalidate(a.dp, a.out, a.k);
+}
+
 struct dp *dp_create(const struct dp_config *cfg)
 {
 	struct dp *dp = rte_zmalloc("dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
@@ -108,7 +165,7 @@ struct dp *dp_create(const struct dp_config *cfg)
 	dp->l3 = dp_l3_create("wyv", dp->tables, dp->rcu, dp_invalidate, dp);
 	if (dp->l3 == NULL)
 		goto fail;
-	dp->acl = dp_acl_create("wyv", dp->rcu, dp_invalidate, dp);
+	dp->acl = dp_acl_create("wyv", dp->rcu, acl_changed, dp);
 	if (dp->acl == NULL)
 		goto fail;
 	dp_tables_set_acl(dp->tables, dp->acl);

@@ -315,6 +315,38 @@ static void test_flood(void)
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(mp), avail0);
 }
 
+/* An ACL appearing on a port that had none invalidates its cached
+ * megaflows, unicast and flood (lport / network tags, dp.c acl_changed). */
+static void test_acl_appears(void)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t bcip[4] = { 10, 0, 1, 255 };
+	struct rte_mempool *mp = dp_mempool(DP);
+	struct dp_pmd *pmd = DP->pmds[0];
+	unsigned avail0 = rte_mempool_avail_count(mp);
+	struct dp_acl_rule re[] = { rule(51, DP_ACL_EGRESS, true, 0, 65535) };
+	struct dp_acl_port_cfg ce = { .stateful = false, .n_rules = 1, .rules = re };
+	for (unsigned round = 0; round < 3; round++) {
+		if (round == 1)
+			CU_ASSERT_EQUAL(dp_acl_port_put(dp_get_acl(DP), L[E].key, &ce), 0);
+		if (round == 2)
+			CU_ASSERT_EQUAL(dp_acl_port_del(dp_get_acl(DP), L[E].key), 0);
+		unsigned want = round == 1 ? 0 : 1;
+		send_udp(D, E, 100, 200, 1);
+		CU_ASSERT_EQUAL(drain(E), want);
+		struct rte_mbuf *m = t_pkt_ipv4(mp, L[D].macs[0].addr_bytes, bc,
+						L[D].ips[0].addr, bcip, IPPROTO_UDP, 5353, 7000,
+						64, 18);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		dp_pmd_apply_invalidations(pmd);
+		dp_pmd_process(pmd, (uint16_t)P[D], &m, 1);
+		dp_pmd_flush_tx(pmd);
+		CU_ASSERT_EQUAL(drain(E), want);
+		CU_ASSERT_EQUAL(drain_all(), 0);
+	}
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(mp), avail0);
+}
+
 /* A megaflow that recirculates forever (every key, ct() with a recirc_id)
  * is cut at DP_RECIRC_MAX and counted. */
 static void test_depth_cap(void)
@@ -360,6 +392,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "stateless group and ports without groups", test_stateless_and_plain);
 	CU_add_test(s, "translate: ct passes, mask, trace", test_translate_trace);
 	CU_add_test(s, "flood: only to ports whose ingress rules allow it", test_flood);
+	CU_add_test(s, "an ACL appearing/going invalidates cached megaflows", test_acl_appears);
 	CU_add_test(s, "recirculation depth cap", test_depth_cap);
 	return t_run_all();
 }

@@ -78,6 +78,21 @@ static void mask_or(struct dp_flow_key *m, const struct dp_flow_key *add)
 		w[i] |= a[i];
 }
 
+/* The dependency tags of a lookup.  A port without an ACL depends on its
+ * lport tag only (every megaflow of the port has it already): dp.c also
+ * publishes DP_TAG_LPORT(lport) whenever DP_TAG_ACL_PORT(lport) changes, so
+ * unfiltered megaflows cost no extra tag slot and still go when an ACL
+ * appears. */
+static void sg_tags(struct dp_xlate *x, uint32_t lport, int has, const struct dp_acl_result *r)
+{
+	if (has <= 0) {
+		dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, lport));
+		return;
+	}
+	for (unsigned i = 0; i < r->n_tags; i++)
+		dp_xl_tag(x, r->tags[i]);
+}
+
 /* One direction.  Returns DP_XL_NEXT to continue, DP_XL_DONE when a drop or
  * a ct()+recirculation was emitted. */
 static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, uint32_t lport,
@@ -88,8 +103,7 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 	struct dp_acl_result r;
 	dp_key_zero(&m);
 	int has = dp_acl_lookup(acl, lport, dir, x->pkt, &m, &r);
-	for (unsigned i = 0; i < r.n_tags; i++)
-		dp_xl_tag(x, r.tags[i]);
+	sg_tags(x, lport, has, &r);
 	if (has <= 0)
 		return DP_XL_NEXT; /* no ACL: not filtered (the tag says if one comes) */
 	uint16_t et = DP_XL_READ(x, eth_type);
@@ -152,8 +166,8 @@ bool dp_sg_flood_allows(struct dp_xlate *x, uint16_t dp_port)
 	struct dp_acl_result r;
 	dp_key_zero(&m);
 	int has = dp_acl_lookup(acl, lport, DP_ACL_INGRESS, x->pkt, &m, &r);
-	for (unsigned i = 0; i < r.n_tags; i++)
-		dp_xl_tag(x, r.tags[i]);
+	/* no tag per port: the flood's network tag covers every ACL change
+	 * of its ports (dp.c, acl_changed) */
 	if (has <= 0)
 		return true;
 	mask_or(&x->out->mask, &m);

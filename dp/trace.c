@@ -21,7 +21,7 @@
 static int tag_str(char *b, size_t len, uint64_t tag)
 {
 	static const char *const tn[] = { "?", "lport", "network", "fdb", "dpport", "router",
-					  "sg", "overlay", "vtep", "segment" };
+					  "sg", "overlay", "vtep", "segment", "acl-port", "acl-rs" };
 	static const char *const seg[] = { "vni", "vlan", "flat" };
 	unsigned t = DP_TAG_TYPE(tag);
 	uint32_t k = DP_TAG_KEY(tag);

@@ -125,7 +125,9 @@ enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x);
 /* security groups (stage_sg.c): egress/ingress ACLs, ct() + recirculation */
 enum dp_xl_verdict dp_stage_sg(struct dp_xlate *x);
 /* For output's flood: may the packet go to local dp port dp_port (its
- * lport's ingress ACL, rules only; marks and tags what it read)? */
+ * lport's ingress ACL, rules only; marks what it read; its dependency is the
+ * flood's network tag, which the datapath invalidates on every ACL change
+ * of the network's ports)? */
 bool dp_sg_flood_allows(struct dp_xlate *x, uint16_t dp_port);
 enum dp_xl_verdict dp_stage_output(struct dp_xlate *x);
 
