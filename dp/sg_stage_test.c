@@ -24,6 +24,7 @@
 #include "ct.h"
 #include "dp_priv.h"
 #include "test_util.h"
+#include "trace.h"
 #include "translate.h"
 
 #define NP 5
@@ -280,6 +281,21 @@ static void test_translate_trace(void)
 	dp_translate(dp_tables(DP), &k, &spec, NULL);
 	CU_ASSERT_EQUAL(spec.n_actions, 1);
 	CU_ASSERT_EQUAL(spec.actions[0].type, DP_ACT_OUTPUT);
+	/* wyctl trace follows the recirculations (as a new connection) */
+	struct dp_trace *t = malloc(sizeof(*t));
+	char err[128];
+	char flow[256];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	snprintf(flow, sizeof(flow), "udp,eth_src=02:00:00:00:00:01,eth_dst=02:00:00:00:00:02,"
+		 "ip_src=10.0.1.1,ip_dst=10.0.1.2,tp_src=1,tp_dst=2");
+	CU_ASSERT_EQUAL(dp_trace_flow(DP, (uint16_t)P[A], flow, t, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->megaflow.actions, "ct(zone=1),recirc(1)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "allowed by rule 11"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "ct_state new|trk, no rule allows it"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->recirc_actions, "drop:acl-deny"));
+	if (!strstr(t->stages, "allowed by rule 11"))
+		fprintf(stderr, "%s\n%s\n", t->megaflow.actions, t->stages);
+	free(t);
 	char acts[256];
 	struct dp_action ca = { .type = DP_ACT_CT, .port = 7 };
 	ca.data[0] = DP_CT_F_COMMIT;

@@ -551,6 +551,10 @@ int cmd_trace(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		reply_printf(r, "defaulted (not in the flow given): %s\n", t->defaulted);
 	reply_printf(r, "\n%s\nmegaflow: %s%s\n", t->stages, line,
 		     t->no_install ? " (not cacheable)" : "");
+	if (t->recirc_actions[0])
+		reply_printf(r, "after recirculation (a new connection): actions:%s\n",
+			     t->recirc_actions);
+	json_object_set_new(r->result, "recirc_actions", json_string(t->recirc_actions));
 	json_object_set_new(r->result, "flow", json_string(t->flow));
 	json_object_set_new(r->result, "defaulted", json_string(t->defaulted));
 	json_object_set_new(r->result, "stages", json_string(t->stages));

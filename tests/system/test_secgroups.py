@@ -82,6 +82,17 @@ def test_stateful_security_groups(work, cleanup_all):  # noqa: F811
     assert nc_connect(ns[0], "10.0.0.12", 23) == ""
     rig.wait_for(lambda: wy.drops("acl-deny") > before, what="acl-deny drops rise (tcp 23)")
 
+    # trace follows the recirculations and names the deciding rule
+    flow = "tcp,eth_src=%s,eth_dst=%s,ip_src=10.0.0.11,ip_dst=10.0.0.12,tp_src=40000," \
+        "tp_dst=%%d" % (ports["vm1"]["mac_address"], ports["vm2"]["mac_address"])
+    t = wy.ctl("trace", "vm1", flow % 23, json=True)
+    assert "ct(zone=" in t["megaflow"]["actions"], t
+    assert "ct_state new|trk, no rule allows it" in t["stages"], t["stages"]
+    assert "drop:acl-deny" in t["recirc_actions"], t
+    t = wy.ctl("trace", "vm1", flow % 22, json=True)
+    assert "ct_state new|trk, allowed by rule" in t["stages"], t["stages"]
+    assert "output:" in t["recirc_actions"], t
+
     # ping vm1 -> vm2: sg-b has no ICMP ingress rule
     before = wy.drops("acl-deny")
     r = ns[0].ping("10.0.0.12", count=2, interval=0.2)
