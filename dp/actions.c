@@ -44,6 +44,7 @@ static const char *const act_names[DP_ACT__MAX] = {
 	[DP_ACT_TNL_PUSH] = "tnl_push",
 	[DP_ACT_TNL_POP] = "tnl_pop",
 	[DP_ACT_TNL_FLOOD] = "tnl_flood",
+	[DP_ACT_CT] = "ct",
 };
 
 static const char *const punt_names[DP_PUNT__MAX] = {
@@ -124,6 +125,14 @@ int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsig
 			    d[5]);
 			break;
 		}
+		case DP_ACT_CT:
+			OUT("%sct(zone=%u%s", sep, a->port, d[0] & DP_CT_F_COMMIT ? ",commit" : "");
+			if (d[0] & DP_CT_F_MARK)
+				OUT(",mark=%#x", a->u32);
+			OUT(")");
+			if (d[1])
+				OUT(",recirc(%u)", d[1]);
+			break;
 		case DP_ACT_TNL_FLOOD:
 			OUT("%stnl_flood:(network=%u,vni=%u)", sep, a->u32, dp_act_vni(a));
 			break;
@@ -614,6 +623,12 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 			for (unsigned j = 0; j < n; j++)
 				dp_tnl_pop(pkts[j]);
 			break;
+		case DP_ACT_CT:
+			/* the PMD runs ct() itself (it holds the keys) and
+			 * hands over the rest; reaching one here means a list
+			 * was run without it: never let such packets through */
+			drop_pkts(pmd, DP_DROP_POLICY, pkts, n);
+			return;
 		default:
 			break;
 		}

@@ -42,8 +42,20 @@ enum dp_action_type {
 	DP_ACT_TNL_POP,     /* strip the outer headers parse recorded (m->outer_l3_len) */
 	DP_ACT_TNL_FLOOD,   /* consuming: a copy to every remote VTEP of network u32
 			     * (its flood_vteps), encapsulated with VNI port|data[7]<<16 */
+	DP_ACT_CT,          /* conntrack: port = zone, data[0] = DP_CT_F_*, data[1] =
+			     * recirc_id to re-enter the lookup with (0: continue with
+			     * the next action), u32 = mark (DP_CT_F_MARK).  Only at
+			     * the head of a list (translate puts them there); run
+			     * by the PMD, which holds the packets' keys */
 	DP_ACT__MAX
 };
+
+#define DP_CT_F_COMMIT 0x01
+#define DP_CT_F_MARK   0x02
+/* Recirculation stages (recirc_id values) and the depth cap. */
+#define DP_RECIRC_SG_EGRESS  1   /* after ct() in the source port's zone */
+#define DP_RECIRC_SG_INGRESS 2   /* after ct() in the destination port's zone */
+#define DP_RECIRC_MAX        4
 
 struct dp_action {
 	uint16_t type;      /* enum dp_action_type */

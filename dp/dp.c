@@ -25,6 +25,8 @@
 
 #include "capture.h"
 #include "dp_priv.h"
+#include "acl.h"
+#include "ct.h"
 #include "tables_l3.h"
 
 void dp_config_defaults(struct dp_config *c)
@@ -35,6 +37,7 @@ void dp_config_defaults(struct dp_config *c)
 	c->emc_entries = 8192;
 	c->emc_insert_inv_prob = 100;
 	c->megaflows_max = 65536;
+	c->ct_max_conns = 16384;
 	c->megaflow_max_idle_ms = 10000;
 	c->megaflows_per_port = 0;
 	c->upcall_budget_pct = 5;
@@ -77,6 +80,63 @@ static void tables_changed(void *arg, const uint64_t *tags, unsigned n)
 	dp_l3_tables_changed(dp->l3, tags, n);
 }
 
+/* The ACL table's change callback.  Megaflows of unfiltered ports carry
+ * their lport tag instead of an ACL tag, and floods carry their network's
+ * tag instead of one tag per flooded port (stage_sg.c: a flood to many
+ * ports would outgrow the tag list), so a port's ACL entry changing also
+ * invalidates DP_TAG_LPORT(lport) and its network's tag, and a rule set
+ * rebuilt also the networks of the ports that use it. */
+struct acl_tags {
+	struct dp *dp;
+	uint64_t out[64];
+	unsigned k;
+	uint32_t rs;           /* rule set whose ports' networks to add */
+};
+
+static void acl_tag_add(struct acl_tags *a, uint64_t tag)
+{
+	for (unsigned i = 0; i < a->k; i++)
+		if (a->out[i] == tag)
+			return;
+	if (a->k == RTE_DIM(a->out)) {
+		dp_invalidate(a->dp, a->out, a->k);
+		a->k = 0;
+	}
+	a->out[a->k++] = tag;
+}
+
+static void acl_tag_net(struct acl_tags *a, uint32_t lport)
+{
+	const struct dp_lport *lp = dp_table_lport_get(a->dp->tables, lport);
+	if (lp != NULL)
+		acl_tag_add(a, DP_TAG(DP_TAG_NETWORK, lp->cfg.network));
+}
+
+static int acl_rs_port(const struct dp_acl_port_info *pi, void *arg)
+{
+	struct acl_tags *a = arg;
+	if (pi->rule_set == a->rs)
+		acl_tag_net(a, pi->lport);
+	return 0;
+}
+
+static void acl_changed(void *arg, const uint64_t *tags, unsigned n)
+{
+	struct acl_tags a = { .dp = arg };
+	for (unsigned i = 0; i < n; i++) {
+		acl_tag_add(&a, tags[i]);
+		if (DP_TAG_TYPE(tags[i]) == DP_TAG_ACL_PORT) {
+			acl_tag_add(&a, DP_TAG(DP_TAG_LPORT, DP_TAG_KEY(tags[i])));
+			acl_tag_net(&a, DP_TAG_KEY(tags[i]));
+		} else if (DP_TAG_TYPE(tags[i]) == DP_TAG_ACL_RS && a.dp->acl != NULL) {
+			a.rs = DP_TAG_KEY(tags[i]);
+			dp_acl_foreach_port(a.dp->acl, acl_rs_port, &a);
+		}
+	}
+	if (a.k)
+		dp_invalidate(a.dp, a.out, a.k);
+}
+
 struct dp *dp_create(const struct dp_config *cfg)
 {
 	struct dp *dp = rte_zmalloc("dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
@@ -104,6 +164,20 @@ struct dp *dp_create(const struct dp_config *cfg)
 		goto fail;
 	dp->l3 = dp_l3_create("wyv", dp->tables, dp->rcu, dp_invalidate, dp);
 	if (dp->l3 == NULL)
+		goto fail;
+	dp->acl = dp_acl_create("wyv", dp->rcu, acl_changed, dp);
+	if (dp->acl == NULL)
+		goto fail;
+	dp_tables_set_acl(dp->tables, dp->acl);
+	struct dp_ct_params ctp = {
+		.name = "wyv_ct",
+		.max_conns = cfg->ct_max_conns ? cfg->ct_max_conns : 16384,
+		.n_pmds = dp->n_pmds,
+		.socket_id = SOCKET_ID_ANY,
+		.rcu = dp->rcu,
+	};
+	dp->ct = dp_ct_create(&ctp);
+	if (dp->ct == NULL)
 		goto fail;
 	dp->punt_ring = rte_ring_create("wyv_punt", 4096, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (dp->punt_ring == NULL)
@@ -150,6 +224,10 @@ void dp_destroy(struct dp *dp)
 	}
 	if (dp->punt_evfd >= 0)
 		close(dp->punt_evfd);
+	dp_ct_destroy(dp->ct);
+	if (dp->tables)
+		dp_tables_set_acl(dp->tables, NULL);
+	dp_acl_destroy(dp->acl);
 	dp_l3_destroy(dp->l3);
 	dp_tables_destroy(dp->tables);
 	rte_free(dp->rcu);
@@ -199,6 +277,16 @@ struct dp_tables *dp_tables(struct dp *dp)
 struct dp_l3 *dp_l3(struct dp *dp)
 {
 	return dp->l3;
+}
+
+struct dp_acl *dp_get_acl(struct dp *dp)
+{
+	return dp->acl;
+}
+
+struct dp_ct *dp_get_ct(struct dp *dp)
+{
+	return dp->ct;
 }
 
 struct rte_mempool *dp_mempool(struct dp *dp)
@@ -331,9 +419,13 @@ int dp_send(struct dp *dp, uint16_t id, struct rte_mbuf *m)
  * take about 150 MB; an mbuf with its data room about 2.4 KB. */
 #define DP_TABLES_MB 150u
 #define DP_MBUF_BYTES 2432u
+#define DP_CT_CONN_BYTES 768u
 
 unsigned dp_memory_min_mb(const struct dp_config *cfg)
 {
 	uint64_t pool = (uint64_t)cfg->n_mbufs * DP_MBUF_BYTES;
-	return DP_TABLES_MB + (unsigned)((pool + (1u << 20) - 1) >> 20);
+	/* conntrack: a connection slot (3 lines) and two hash entries with
+	 * their 48-byte keys, rounded up */
+	uint64_t ct = (uint64_t)(cfg->ct_max_conns ? cfg->ct_max_conns : 16384) * DP_CT_CONN_BYTES;
+	return DP_TABLES_MB + (unsigned)((pool + ct + (1u << 20) - 1) >> 20);
 }

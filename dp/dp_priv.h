@@ -27,6 +27,7 @@
 /* invalidation work per PMD loop iteration (dp_pmd_inv_step) */
 #define DP_INV_STEP_WORK 384 /* tags looked up + tag-list entries walked */
 #define DP_REAP_BUDGET 32    /* killed megaflows unlinked and freed */
+#define DP_CT_EXPIRE_BUDGET 64 /* conntrack slots looked at per expiry step (about 1/ms) */
 
 struct dp_port {
 	bool used;                 /* slot taken */
@@ -86,6 +87,8 @@ struct dp_pmd {
 	/* idle aging: next step due at age_next_tsc; 0 idle limit: off */
 	uint64_t max_idle_tsc;
 	uint64_t age_next_tsc;
+	/* conntrack expiry: next bounded step due at ct_next_tsc */
+	uint64_t ct_next_tsc;
 	/* request mailbox */
 	struct dp_req req;
 	volatile uint32_t req_seq, req_ack;
@@ -115,6 +118,8 @@ struct dp {
 	struct rte_mempool *mp;
 	struct dp_tables *tables;
 	struct dp_l3 *l3;            /* routers, router ports, neighbors (tables_l3.h) */
+	struct dp_acl *acl;          /* security-group ACLs (acl.h) */
+	struct dp_ct *ct;            /* conntrack (ct.h), shared by the PMDs */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt_ring;
 	int punt_evfd;               /* PMDs signal punts; the control thread polls it */

@@ -44,6 +44,9 @@ static const char *const names[DP_DROP__MAX] = {
 	[DP_DROP_VTEP_UNRESOLVED] = "vtep-unresolved",
 	[DP_DROP_ENCAP_TOO_BIG] = "encap-too-big",
 	[DP_DROP_NO_OVERLAY] = "no-overlay",
+	[DP_DROP_ACL_DENY] = "acl-deny",
+	[DP_DROP_CT_INVALID] = "ct-invalid",
+	[DP_DROP_RECIRC_DEPTH] = "recirc-depth",
 };
 
 const char *dp_drop_name(unsigned reason)

@@ -26,6 +26,7 @@
 #include <rte_prefetch.h>
 
 #include "capture.h"
+#include "ct.h"
 #include "dp_priv.h"
 #include "parse.h"
 #include "tables_ovl.h"
@@ -263,6 +264,137 @@ static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_fl
 	return f;
 }
 
+/* ---- ct() and recirculation ---------------------------------------------------
+ * A megaflow whose list starts with ct() actions is run here, not by the
+ * executor: ct() needs the packets' keys.  Each ct() tracks the group in its
+ * zone and writes ct_state/ct_zone into the keys; one with a recirc_id
+ * re-enters the lookup (EMC, classifier, translate on a miss) with the
+ * updated keys, without parsing again.  The rest of the list after ct()
+ * actions that do not recirculate (commit) runs in the executor.  Only
+ * security-group ports ever get a ct() megaflow: the stateless path pays one
+ * test of the first action per group. */
+
+static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
+		   struct dp_flow_key *keys, unsigned n, unsigned depth);
+
+static __attribute__((noinline)) void
+run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsigned n_acts,
+       const uint16_t *flood_ports, struct rte_mbuf **pkts, struct dp_flow_key *keys,
+       unsigned n, unsigned depth)
+{
+	const struct dp_flow_key *kp[DP_BURST];
+	struct dp_ct_result res[DP_BURST];
+	uint64_t now_ms = rte_rdtsc() / (rte_get_tsc_hz() / 1000);
+	unsigned i = 0;
+	for (unsigned j = 0; j < n; j++)
+		kp[j] = &keys[j];
+	for (; i < n_acts && acts[i].type == DP_ACT_CT; i++) {
+		const struct dp_action *a = &acts[i];
+		struct dp_ct_action ca = {
+			.zone = a->port,
+			.commit = (a->data[0] & DP_CT_F_COMMIT) != 0,
+			.set_mark = (a->data[0] & DP_CT_F_MARK) != 0,
+			.mark = a->u32,
+			.mark_mask = UINT32_MAX,
+		};
+		dp_ct_process(pmd->dp->ct, pmd->idx, &ca, pkts, kp, res, n, now_ms);
+		pmd->st.ct_packets += n;
+		for (unsigned j = 0; j < n; j++) {
+			keys[j].ct_state = res[j].state;
+			keys[j].ct_zone = res[j].zone;
+		}
+		if (a->data[1] != 0) {
+			for (unsigned j = 0; j < n; j++)
+				keys[j].recirc_id = a->data[1];
+			recirc(pmd, in_port, pkts, keys, n, depth + 1);
+			return;
+		}
+	}
+	dp_actions_execute(pmd, acts + i, n_acts - i, flood_ports, pkts, n);
+}
+
+static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
+		   struct dp_flow_key *keys, unsigned n, unsigned depth)
+{
+	if (unlikely(depth > DP_RECIRC_MAX)) {
+		pmd->st.drops[DP_DROP_RECIRC_DEPTH] += n;
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	pmd->st.recirculations += n;
+	struct dp_megaflow *flows[DP_BURST];
+	uint64_t first_miss_tsc = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t h = dp_emc_hash(&keys[i]);
+		struct dp_megaflow *f = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], h);
+		if (f != NULL) {
+			pmd->st.emc_hits++;
+		} else if ((f = dp_mfc_lookup(pmd->mfc, &keys[i])) != NULL) {
+			pmd->st.mfc_hits++;
+			dp_emc_insert(pmd->emc, &keys[i], h, f);
+		} else {
+			struct dp_megaflow_spec spec;
+			pmd->st.misses++;
+			f = install(pmd, &keys[i], &spec, &first_miss_tsc);
+			if (f == NULL) { /* not cacheable: run the spec */
+				if (spec.n_actions && spec.actions[0].type == DP_ACT_CT)
+					run_ct(pmd, in_port, spec.actions, spec.n_actions,
+					       spec.flood_ports, &pkts[i], &keys[i], 1, depth);
+				else
+					dp_actions_execute(pmd, spec.actions, spec.n_actions,
+							   spec.flood_ports, &pkts[i], 1);
+				pkts[i] = NULL;
+			} else {
+				dp_emc_insert(pmd->emc, &keys[i], h, f);
+			}
+		}
+		flows[i] = f;
+	}
+	/* one group at a time (recursion keeps one group's keys per level) */
+	struct rte_mbuf *gp[DP_BURST];
+	struct dp_flow_key gk[DP_BURST];
+	uint64_t now = rte_rdtsc();
+	for (unsigned i = 0; i < n; i++) {
+		if (pkts[i] == NULL)
+			continue;
+		struct dp_megaflow *f = flows[i];
+		unsigned k = 0;
+		for (unsigned j = i; j < n; j++) {
+			if (pkts[j] == NULL || flows[j] != f)
+				continue;
+			gp[k] = pkts[j];
+			gk[k++] = keys[j];
+			f->bytes += pkts[j]->pkt_len;
+			pkts[j] = NULL;
+		}
+		f->hits += k;
+		f->used_tsc = now;
+		if (f->actions[0].type == DP_ACT_CT)
+			run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, gp, gk, k,
+			       depth);
+		else
+			dp_actions_execute(pmd, f->actions, f->n_actions, f->flood_ports, gp, k);
+	}
+	if (unlikely(first_miss_tsc != 0)) {
+		uint64_t end = rte_rdtsc();
+		dp_pmd_upcall_charge(pmd, in_port, end, end - first_miss_tsc);
+	}
+}
+
+/* A group of the burst whose megaflow starts with ct(): gather its keys. */
+static __attribute__((noinline)) void
+ct_group(struct dp_pmd *pmd, uint16_t in_port, const struct dp_megaflow *f,
+	 struct dp_megaflow *const *flows, struct rte_mbuf *const *ok,
+	 const struct dp_flow_key *keys, unsigned n_ok, struct rte_mbuf **grp, unsigned n)
+{
+	struct dp_flow_key gk[DP_BURST];
+	unsigned k = 0;
+	for (unsigned i = 0; i < n_ok && k < n; i++)
+		if (ok[i] != NULL && flows[i] == f)
+			gk[k++] = keys[i];
+	run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, grp, gk, n, 0);
+}
+
 __attribute__((noinline)) void
 dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -331,8 +463,12 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 				pmd->st.misses++;
 				f = install(pmd, &keys[i], &spec, &first_miss_tsc);
 				if (f == NULL) { /* not cacheable: run the spec */
-					dp_actions_execute(pmd, spec.actions, spec.n_actions,
-							   spec.flood_ports, &ok[i], 1);
+					if (unlikely(spec.actions[0].type == DP_ACT_CT))
+						run_ct(pmd, in_port, spec.actions, spec.n_actions,
+						       spec.flood_ports, &ok[i], &keys[i], 1, 0);
+					else
+						dp_actions_execute(pmd, spec.actions, spec.n_actions,
+								   spec.flood_ports, &ok[i], 1);
 					ok[i] = NULL;
 					continue;
 				}
@@ -366,6 +502,10 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 	for (unsigned g = 0; g < ng; g++) {
 		gflow[g]->hits += gn[g]; /* once per group, not per packet */
 		gflow[g]->used_tsc = now;
+		if (unlikely(gflow[g]->actions[0].type == DP_ACT_CT)) {
+			ct_group(pmd, in_port, gflow[g], flows, ok, keys, n_ok, grp[g], gn[g]);
+			continue;
+		}
 		dp_actions_execute(pmd, gflow[g]->actions, gflow[g]->n_actions,
 				   gflow[g]->flood_ports, grp[g], gn[g]);
 	}
@@ -417,6 +557,12 @@ int dp_pmd_main(void *arg)
 		if (unlikely(prev >= pmd->age_next_tsc))
 			dp_pmd_age(pmd, prev);
 		serve_request(pmd);
+		if (unlikely(prev >= pmd->ct_next_tsc)) {
+			/* conntrack expiry: a bounded step about every ms */
+			uint64_t ms = rte_get_tsc_hz() / 1000;
+			dp_ct_expire(dp->ct, pmd->idx, prev / ms, DP_CT_EXPIRE_BUDGET);
+			pmd->ct_next_tsc = prev + ms;
+		}
 
 		unsigned total = 0;
 		for (unsigned q = 0; q < pmd->n_rxq_live; q++) {

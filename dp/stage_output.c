@@ -126,17 +126,25 @@ static enum dp_xl_verdict flood(struct dp_xlate *x)
 {
 	const struct dp_network *n = x->net;
 	uint16_t ports[DP_NET_MAX_LOCAL];
-	unsigned np = 0;
+	unsigned np = 0, denied = 0;
 	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, n->cfg.key));
-	for (unsigned i = 0; i < n->n_local; i++)
-		if (n->local_ports[i] != x->pkt->in_port)
-			ports[np++] = n->local_ports[i];
+	for (unsigned i = 0; i < n->n_local; i++) {
+		if (n->local_ports[i] == x->pkt->in_port)
+			continue;
+		if (!dp_sg_flood_allows(x, n->local_ports[i])) {
+			denied++;   /* security group of that port (stage_sg.c) */
+			continue;
+		}
+		ports[np++] = n->local_ports[i];
+	}
 	if (np > 0) {
 		dp_xl_flood(x, ports, np);
 		dp_xl_log(x, "flood to %u local port(s)", np);
 	}
 	bool remote = flood_remote(x);
 	if (np == 0 && !remote) {
+		if (denied)
+			return dp_xl_drop(x, DP_DROP_ACL_DENY);
 		dp_xl_log(x, "no other port of network %u here or elsewhere", n->cfg.key);
 		return dp_xl_drop(x, DP_DROP_NO_FLOOD);
 	}

@@ -52,6 +52,7 @@ struct dp_tables {
 	/* writer-only bookkeeping: lports per network (indexed via hash pos) */
 	uint32_t *net_refs;
 	struct dp_l3 *l3;       /* extension: routers, router ports, neighbors */
+	struct dp_acl *acl;     /* extension: security-group ACLs */
 	struct dp_ovl ovl;      /* overlay config + underlay neighbors (tables_ovl.c) */
 };
 
@@ -658,6 +659,16 @@ void dp_tables_set_l3(struct dp_tables *t, struct dp_l3 *l3)
 struct dp_l3 *dp_tables_get_l3(const struct dp_tables *t)
 {
 	return __atomic_load_n(&t->l3, __ATOMIC_ACQUIRE);
+}
+
+void dp_tables_set_acl(struct dp_tables *t, struct dp_acl *acl)
+{
+	__atomic_store_n(&t->acl, acl, __ATOMIC_RELEASE);
+}
+
+struct dp_acl *dp_tables_get_acl(const struct dp_tables *t)
+{
+	return t != NULL ? __atomic_load_n(&t->acl, __ATOMIC_ACQUIRE) : NULL;
 }
 
 unsigned dp_tables_n_networks(const struct dp_tables *t)

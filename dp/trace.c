@@ -21,7 +21,7 @@
 static int tag_str(char *b, size_t len, uint64_t tag)
 {
 	static const char *const tn[] = { "?", "lport", "network", "fdb", "dpport", "router",
-					  "sg", "overlay", "vtep", "segment" };
+					  "sg", "overlay", "vtep", "segment", "acl-port", "acl-rs" };
 	static const char *const seg[] = { "vni", "vlan", "flat" };
 	unsigned t = DP_TAG_TYPE(tag);
 	uint32_t k = DP_TAG_KEY(tag);
@@ -79,6 +79,30 @@ static int trace_key(struct dp *dp, const struct dp_flow_key *key, struct dp_tra
 	flow_text(&out->megaflow, &masked, &spec->mask, spec->actions, spec->n_actions,
 		  spec->flood_ports, spec->tags, spec->n_tags);
 	out->no_install = spec->no_install;
+	/* Follow ct() recirculations (security groups) as a packet opening a
+	 * new connection would go: the trace does not touch conntrack, so each
+	 * pass gets ct_state new|trk; give recirc_id and ct_state in the flow
+	 * to trace another state.  The megaflow shown is the first pass's. */
+	struct dp_flow_key k = *key;
+	for (unsigned depth = 0; depth < DP_RECIRC_MAX; depth++) {
+		unsigned i = 0;
+		while (i < spec->n_actions && spec->actions[i].type == DP_ACT_CT &&
+		       spec->actions[i].data[1] == 0)
+			i++;
+		if (i == spec->n_actions || spec->actions[i].type != DP_ACT_CT)
+			break;
+		k.recirc_id = spec->actions[i].data[1];
+		k.ct_state = DP_CS_TRK | DP_CS_NEW;
+		k.ct_zone = spec->actions[i].port;
+		int n = snprintf(tb.buf + tb.used, tb.len - tb.used,
+				 "%-14s recirc_id=%u ct_zone=%u, assuming ct_state new|trk "
+				 "(a new connection)\n", "recirculate", k.recirc_id, k.ct_zone);
+		if (n > 0 && tb.used + (size_t)n < tb.len)
+			tb.used += (size_t)n;
+		dp_translate(dp_tables(dp), &k, spec, &tb);
+		dp_actions_format(out->recirc_actions, sizeof(out->recirc_actions),
+				  spec->actions, spec->n_actions, spec->flood_ports);
+	}
 	free(spec);
 	return 0;
 }

@@ -17,6 +17,7 @@ static const char *const stage_names[DP_STAGE__MAX] = {
 	[DP_STAGE_ARP] = "arp-nd",
 	[DP_STAGE_L2] = "l2-lookup",
 	[DP_STAGE_L3] = "l3-routing",
+	[DP_STAGE_SG] = "security-group",
 	[DP_STAGE_OUTPUT] = "output",
 };
 
@@ -27,6 +28,7 @@ static enum dp_xl_verdict (*const stages[DP_STAGE__MAX])(struct dp_xlate *) = {
 	[DP_STAGE_ARP] = dp_stage_arp,
 	[DP_STAGE_L2] = dp_stage_l2,
 	[DP_STAGE_L3] = dp_stage_l3,
+	[DP_STAGE_SG] = dp_stage_sg,
 	[DP_STAGE_OUTPUT] = dp_stage_output,
 };
 

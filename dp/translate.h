@@ -28,6 +28,7 @@ enum dp_stage_id {
 	DP_STAGE_ARP,
 	DP_STAGE_L2,
 	DP_STAGE_L3,
+	DP_STAGE_SG,
 	DP_STAGE_OUTPUT,
 	DP_STAGE__MAX
 };
@@ -121,6 +122,13 @@ enum dp_xl_verdict dp_stage_dhcp(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x);
 enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x);
+/* security groups (stage_sg.c): egress/ingress ACLs, ct() + recirculation */
+enum dp_xl_verdict dp_stage_sg(struct dp_xlate *x);
+/* For output's flood: may the packet go to local dp port dp_port (its
+ * lport's ingress ACL, rules only; marks what it read; its dependency is the
+ * flood's network tag, which the datapath invalidates on every ACL change
+ * of the network's ports)? */
+bool dp_sg_flood_allows(struct dp_xlate *x, uint16_t dp_port);
 enum dp_xl_verdict dp_stage_output(struct dp_xlate *x);
 
 #endif

@@ -22,6 +22,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show topology", "", "networks, subnets, ports (host, binding) and routers this chassis "
 	  "holds", R, "show" },
 	{ "show dhcp", "", "DHCP application counters and blocked ports", R, "show" },
+	{ "show conntrack", "[--zone Z]", "conntrack connections: tuples, state, timeout, mark "
+	  "(zone = a port's lport key)", R, "show" },
 	{ "dump fdb", "", "the MAC tables (network, MAC -> lport)", R, "show" },
 	{ "dump megaflows", "[--limit N]", "installed megaflows with their actions and tags", R, "show" },
 	{ "trace", "PORT FLOW | PORT --hex HEXBYTES",
@@ -31,6 +33,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	/* datapath state */
 	{ "stats clear", "", "zero the port, PMD and drop counters", A, "datapath" },
 	{ "cache flush", "", "remove every megaflow and exact-match entry", A, "datapath" },
+	{ "conntrack flush", "[--zone Z]", "remove every conntrack connection (of one zone)", A,
+	  "datapath" },
 	{ "port add", "NAME DEVARGS [--rxqs N] [--pmd LCORE] [--mtu N]",
 	  "add a DPDK port to the running datapath", A, "datapath" },
 	{ "port del", "NAME", "remove a port from the datapath", A, "datapath" },

@@ -243,7 +243,7 @@ static void sweep(struct lc *lc)
 		while (*pp) {
 			struct lc_obj *o = *pp;
 			if (!o->present && !o->held && o->net == NULL && o->lp == NULL &&
-			    o->stale_net_key == 0) {
+			    o->stale_net_key == 0 && o->acl_lport == 0 && o->set_key == 0) {
 				*pp = o->next;
 				obj_free(o);
 				lc->n_objs--;

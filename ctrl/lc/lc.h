@@ -40,6 +40,10 @@ struct lc_config {
 	struct db *db;                 /* tests: a borrowed, already open central db
 					* (used instead of db_url; RocksDB allows one
 					* handle per directory and process) */
+	/* called (control thread) after a port's security-group ACL was
+	 * deleted, with its lport key: flush its conntrack zone.  NULL: none */
+	void (*on_acl_del)(void *arg, uint32_t lport);
+	void *on_acl_del_arg;
 };
 
 struct lc_stats {

@@ -18,8 +18,8 @@
  * logged rate-limited, shown by `wyctl show ctrl`; if the object had an
  * older version in the tables it is removed, which is what a from-scratch
  * compile of the same state gives.
- * Subnets, routers, security groups and chassis are held (replica) but
- * have no tables yet; chassis give remote ports their VTEP.
+ * Routers compile in lc_compile_l3.c, security groups in lc_compile_sg.c;
+ * chassis give remote ports their VTEP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -549,6 +549,8 @@ void lc_compile(struct lc *lc)
 	name_set_free(&net_vteps);
 	/* routers, after ports and before networks go (lc_compile_l3.c) */
 	lc_compile_l3(lc, v, n);
+	/* security groups of the compiled ports (lc_compile_sg.c) */
+	lc_compile_sg(lc, v, n);
 	/* D */
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];

@@ -89,6 +89,10 @@ struct lc_obj {
 	struct dp_lport_cfg *lp;      /* what is in the tables (port) */
 	uint32_t stale_net_key;       /* network key to delete at the end */
 	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
+	uint32_t acl_lport;           /* port: lport whose ACL we put (0: none) */
+	uint64_t acl_sig;             /* port: signature of that ACL */
+	uint32_t set_key;             /* security group: address set we put */
+	uint64_t set_sig;             /* security group: signature of its members */
 	char why[96];                 /* skip reason ("" = fine) */
 	uint64_t why_version;         /* version the skip was counted for */
 };
@@ -153,6 +157,9 @@ void lc_compile(struct lc *lc);
  * runs after ports are compiled and before networks are deleted. */
 struct lc_l3_state;
 void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n);
+/* lc_compile_sg.c: security groups -> ACL table (address sets, port ACLs);
+ * runs after ports are compiled. */
+void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n);
 /* Mark an object skipped (counted once per version, logged rate-limited). */
 void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

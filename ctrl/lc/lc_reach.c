@@ -119,10 +119,12 @@ void lc_reach_compute(struct lc *lc)
 	 * closures below iterate over them, not over every object */
 	struct mdl_router **rtr = malloc(sizeof(*rtr) * (n ? n : 1));
 	struct mdl_security_group **sg = malloc(sizeof(*sg) * (n ? n : 1));
-	size_t n_rtr = 0, n_sg = 0;
-	if (rtr == NULL || sg == NULL) {
+	struct mdl_security_group_rule **sgr = malloc(sizeof(*sgr) * (n ? n : 1));
+	size_t n_rtr = 0, n_sg = 0, n_sgr = 0;
+	if (rtr == NULL || sg == NULL || sgr == NULL) {
 		free(rtr);
 		free(sg);
+		free(sgr);
 		free(v);
 		return;
 	}
@@ -133,6 +135,8 @@ void lc_reach_compute(struct lc *lc)
 			rtr[n_rtr++] = mdl_hdr_to_router(h);
 		else if ((h = live(v[i], MDL_SECURITY_GROUP)) != NULL)
 			sg[n_sg++] = mdl_hdr_to_sg(h);
+		else if ((h = live(v[i], MDL_SECURITY_GROUP_RULE)) != NULL)
+			sgr[n_sgr++] = mdl_hdr_to_sg_rule(h);
 		if ((h = live(v[i], MDL_PORT)) == NULL)
 			continue;
 		struct mdl_port *p = mdl_hdr_to_port(h);
@@ -195,12 +199,19 @@ void lc_reach_compute(struct lc *lc)
 			for (size_t k = 0; k < g->n_rules; k++)
 				changed |= idset_add(&sgs, g->rules[k].remote_group_id);
 		}
+		/* rule objects of a reachable group name remote groups too */
+		for (size_t i = 0; i < n_sgr; i++)
+			if (idset_has(&sgs, sgr[i]->security_group_id))
+				changed |= idset_add(&sgs, sgr[i]->rule.remote_group_id);
 	}
 	free(rtr);
 	free(sg);
+	free(sgr);
 	for (size_t i = 0; i < n; i++) {
 		if ((h = live(v[i], MDL_SECURITY_GROUP)) != NULL)
 			v[i]->reach = idset_has(&sgs, h->id);
+		else if ((h = live(v[i], MDL_SECURITY_GROUP_RULE)) != NULL)
+			v[i]->reach = idset_has(&sgs, mdl_hdr_to_sg_rule(h)->security_group_id);
 		else if ((h = live(v[i], MDL_CHASSIS)) != NULL) {
 			const char *name = mdl_hdr_to_chassis(h)->name;
 			v[i]->reach = strcmp(name, lc->cfg.chassis) == 0 ||

@@ -23,6 +23,7 @@
 #include <rte_eal.h>
 #include <rte_ether.h>
 
+#include "acl.h"
 #include "db.h"
 #include "lc.h"
 #include "lc_test_gen.h"
@@ -57,6 +58,11 @@ static int inst_start(struct inst *in, struct db *central, const char *url, cons
 	in->t = dp_tables_create(name, NULL, NULL, NULL);
 	if (in->t == NULL)
 		return -ENOMEM;
+	/* the security-group ACLs are compiled too (lc_compile_sg.c) */
+	struct dp_acl *acl = dp_acl_create(name, NULL, NULL, NULL);
+	if (acl == NULL)
+		return -ENOMEM;
+	dp_tables_set_acl(in->t, acl);
 	lc_config_defaults(&cfg);
 	snprintf(cfg.chassis, sizeof(cfg.chassis), "%s", chassis);
 	snprintf(cfg.vtep_ip, sizeof(cfg.vtep_ip), "192.0.2.1");
@@ -79,6 +85,10 @@ static int inst_start(struct inst *in, struct db *central, const char *url, cons
 static void inst_stop(struct inst *in)
 {
 	lc_destroy(in->lc);
+	struct dp_acl *acl = in->t ? dp_tables_get_acl(in->t) : NULL;
+	if (in->t)
+		dp_tables_set_acl(in->t, NULL);
+	dp_acl_destroy(acl);
 	dp_tables_destroy(in->t);
 	memset(in, 0, sizeof(*in));
 }
@@ -208,6 +218,25 @@ static int rep_cb(const char *key, uint64_t version, void *arg)
 }
 
 /* Tables (+ replica keys when rep) as one sorted text. */
+static unsigned acl_lines; /* ACL entries seen in dumps (the property covers them) */
+
+static int acl_cb(const struct dp_acl_port_info *pi, void *arg)
+{
+	acl_lines++;
+	char buf[4096] = "";
+	for (uint32_t i = 0; i < pi->n_rules && strlen(buf) < sizeof(buf) - 128; i++) {
+		const struct dp_acl_rule *r = &pi->rules[i];
+		char ip[64];
+		dp_ip_format(ip, sizeof(ip), &r->remote);
+		sprintf(buf + strlen(buf), "[%u %u d%u f%u p%u%s %u-%u %u-%u %s s%u]", r->key,
+			r->priority, r->dir, r->family, r->proto, r->any_proto ? "*" : "",
+			r->src_min, r->src_max, r->dst_min, r->dst_max, r->remote.plen ? ip : "-",
+			r->remote_set);
+	}
+	add_line(arg, "acl %u stateful=%d %s", pi->lport, pi->stateful, buf);
+	return 0;
+}
+
 static char *dump(struct inst *in, bool rep)
 {
 	struct lines l = { 0 };
@@ -215,6 +244,7 @@ static char *dump(struct inst *in, bool rep)
 	dp_table_foreach_network(in->t, net_cb, &l);
 	dp_table_foreach_lport(in->t, lport_cb, &l);
 	dp_table_foreach_fdb(in->t, fdb_cb, &l);
+	dp_acl_foreach_port(dp_tables_get_acl(in->t), acl_cb, &l);
 	if (rep)
 		lc_replica_foreach(in->lc, rep_cb, &l);
 	qsort(l.v, l.n, sizeof(char *), cmp_line);
@@ -297,6 +327,8 @@ static void t_property(void)
 		inst_stop(&a);
 		db_close(db);
 	}
+	printf("\n  ACL entries compared: %u\n", acl_lines);
+	CU_ASSERT(acl_lines > 0);
 }
 
 static bool replica_has(struct inst *in, const char *id)

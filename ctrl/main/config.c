@@ -105,7 +105,8 @@ static int check_whole(struct ctx *c, struct ctrl_config *cfg)
 		if (ln == 0)
 			ln = line_of(c, "eal", NULL);
 		return failf(c, ln, "%u MB of EAL memory%s is too small: the datapath needs at least "
-			     "%u MB (tables about 150 MB + 2.4 KB per mbuf); raise [eal] memory-mb or "
+			     "%u MB (tables about 150 MB + 2.4 KB per mbuf + 0.75 KB per conntrack "
+			     "connection); raise [eal] memory-mb or "
 			     "lower [dp] mbufs", have, given ? "" : " (--no-huge's default)", need);
 	}
 	unsigned l[DP_MAX_PMDS];
@@ -381,6 +382,8 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 			U32("dp", "emc-insert-inv-prob", 0, 1u << 20, d->emc_insert_inv_prob);
 		} else if (strcmp(k, "megaflows-max") == 0) {
 			U32("dp", "megaflows-max", 16, 1u << 22, d->megaflows_max);
+		} else if (strcmp(k, "ct-max-conns") == 0) {
+			U32("dp", "ct-max-conns", 64, 1u << 24, d->ct_max_conns);
 		} else if (strcmp(k, "megaflow-max-idle-ms") == 0) {
 			U32("dp", "megaflow-max-idle-ms", 0, 3600000, d->megaflow_max_idle_ms);
 		} else if (strcmp(k, "megaflows-per-port") == 0) {

@@ -124,7 +124,7 @@ static void test_errors(void)
 	/* lines that parse, in files that cannot start */
 	expect_error("[port.x]\ndevargs = net_null0\niface-id = vm1\n", 3, "not a UUID");
 	expect_error("[eal]\nargs = --no-huge\nmemory-mb = 128\n[dp]\nmbufs = 16384\n", 3,
-		     "too small: the datapath needs at least 188 MB");
+		     "too small: the datapath needs at least 200 MB");
 	expect_error("[eal]\nargs = --no-huge --no-pci\n", 2, "--no-huge's default");
 	expect_error("[dp]\npmd-lcores = 1,2,1\n", 2, "lcore 1 is listed twice");
 	expect_error("[dp]\npmd-lcores = 0-1\n", 2, "lcore 0 is the control thread");

@@ -13,6 +13,7 @@ extern const struct ctrl_feature app_dhcp_feature;      /* apps/app_dhcp.c */
 extern const struct ctrl_feature app_icmp_feature;      /* apps/app_icmp.c */
 extern const struct ctrl_feature app_underlay_feature;  /* apps/app_underlay.c */
 extern const struct ctrl_feature ctrl_capture_feature;  /* mgmt/cmd_capture.c */
+extern const struct ctrl_feature ctrl_ct_feature;       /* mgmt/cmd_ct.c */
 
 static const struct ctrl_feature *const features[] = {
 	&ctrl_show_feature,
@@ -20,6 +21,7 @@ static const struct ctrl_feature *const features[] = {
 	&ctrl_lc_feature,
 	&ctrl_nb_feature,
 	&ctrl_capture_feature,
+	&ctrl_ct_feature,
 	&app_dhcp_feature,
 	&app_icmp_feature,
 	&app_underlay_feature,

@@ -24,6 +24,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "ct.h"
 #include "ctrl.h"
 #include "feature.h"
 #include "lc.h"
@@ -79,6 +80,14 @@ static int add_cli_port(struct ctrl_config *cfg, const char *spec)
 	p->opts.n_rxq = 1;
 	p->opts.pmd_lcore = -1;
 	return 0;
+}
+
+/* A port lost its security-group ACL (deleted, port security off, moved
+ * away): its conntrack zone goes with it (zones are the low 16 bits of the
+ * lport key, see dp/stage_sg.c). */
+static void flush_zone(void *arg, uint32_t lport)
+{
+	dp_ct_flush(dp_get_ct(arg), (int)(uint16_t)lport);
 }
 
 int main(int argc, char **argv)
@@ -219,6 +228,8 @@ int main(int argc, char **argv)
 	if (cfg.lc.db_url[0]) {
 		/* the local controller: compiles its replica now, then syncs with
 		 * the central db in the background (see ctrl/DESIGN.md) */
+		cfg.lc.on_acl_del = flush_zone;
+		cfg.lc.on_acl_del_arg = c->dp;
 		c->lc = lc_create(&cfg.lc, dp_tables(c->dp));
 		if (c->lc == NULL) {
 			CTRL_ERR("controller: %s", strerror(errno));

@@ -12,6 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_mempool.h>
 
+#include "ct.h"
 #include "ctrl.h"
 #include "feature.h"
 #include "mac_fmt.h"
@@ -142,6 +143,8 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"subtables", (int)s.subtables, "seconds", s.seconds, "tsc_hz", (json_int_t)s.tsc_hz);
 		json_object_set_new(o, "drops", drops);
 		json_object_set_new(o, "punts", punts);
+		json_object_set_new(o, "recirculations", json_integer((json_int_t)s.recirculations));
+		json_object_set_new(o, "ct_packets", json_integer((json_int_t)s.ct_packets));
 		double us_per_tsc = s.tsc_hz ? 1e6 / (double)s.tsc_hz : 0.0;
 		json_object_set_new(o, "megaflow_lifecycle", json_pack(
 			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I}",
@@ -182,6 +185,8 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     s.inv_passes ? (double)s.inv_cycles * us_per_tsc / (double)s.inv_passes : 0.0,
 			     (double)s.inv_cycles_max * us_per_tsc,
 			     (unsigned long long)s.upcall_throttled);
+		reply_printf(r, "  conntrack packets: %llu  recirculations: %llu\n",
+			     (unsigned long long)s.ct_packets, (unsigned long long)s.recirculations);
 		reply_printf(r, "  busy cycles: %llu (%.1f%%)  idle cycles: %llu (%.1f%%)  sleeps: %llu\n",
 			     (unsigned long long)s.busy_cycles, pct(s.busy_cycles, total),
 			     (unsigned long long)s.idle_cycles, pct(s.idle_cycles, total),
@@ -217,6 +222,24 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		reply_printf(r, "\n");
 	}
 	json_object_set_new(r->result, "pmds", arr);
+	struct dp_ct_stats ct;
+	dp_ct_stats_get(dp_get_ct(c->dp), &ct);
+	json_object_set_new(r->result, "conntrack", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"connections", (json_int_t)ct.conns, "lookups", (json_int_t)ct.lookups,
+		"committed", (json_int_t)ct.committed, "established", (json_int_t)ct.established,
+		"invalid", (json_int_t)ct.invalid, "related", (json_int_t)ct.related,
+		"expired", (json_int_t)ct.expired, "over_limit", (json_int_t)ct.over_limit,
+		"table_full", (json_int_t)ct.table_full, "flushed", (json_int_t)ct.flushed,
+		"limbo", (json_int_t)ct.limbo));
+	reply_printf(r, "conntrack: %llu connection(s)  lookups: %llu  committed: %llu  "
+		     "established: %llu  invalid: %llu  related: %llu  expired: %llu  "
+		     "over limit: %llu  table full: %llu  flushed: %llu\n",
+		     (unsigned long long)ct.conns, (unsigned long long)ct.lookups,
+		     (unsigned long long)ct.committed, (unsigned long long)ct.established,
+		     (unsigned long long)ct.invalid, (unsigned long long)ct.related,
+		     (unsigned long long)ct.expired, (unsigned long long)ct.over_limit,
+		     (unsigned long long)ct.table_full, (unsigned long long)ct.flushed);
 	pool_report(c, r);
 	return 0;
 }
@@ -528,6 +551,10 @@ int cmd_trace(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		reply_printf(r, "defaulted (not in the flow given): %s\n", t->defaulted);
 	reply_printf(r, "\n%s\nmegaflow: %s%s\n", t->stages, line,
 		     t->no_install ? " (not cacheable)" : "");
+	if (t->recirc_actions[0])
+		reply_printf(r, "after recirculation (a new connection): actions:%s\n",
+			     t->recirc_actions);
+	json_object_set_new(r->result, "recirc_actions", json_string(t->recirc_actions));
 	json_object_set_new(r->result, "flow", json_string(t->flow));
 	json_object_set_new(r->result, "defaulted", json_string(t->defaulted));
 	json_object_set_new(r->result, "stages", json_string(t->stages));

@@ -28,6 +28,7 @@ struct dp_config {
 	uint32_t emc_entries;          /* per PMD, power of 2 */
 	uint32_t emc_insert_inv_prob;  /* 1 in N; 0 disables the EMC */
 	uint32_t megaflows_max;        /* per PMD */
+	uint32_t ct_max_conns;         /* conntrack connections (0: 16384) */
 	uint32_t megaflow_max_idle_ms; /* idle megaflows go after this; 0: never */
 	uint32_t megaflows_per_port;   /* per ingress port and PMD; 0: a quarter
 					* of megaflows_max (dp_config_port_quota) */
@@ -85,6 +86,8 @@ struct dp_pmd_stats {
 	struct dp_mfc_counters mflow;  /* megaflow lifecycle */
 	uint64_t inv_passes, inv_cycles; /* invalidation passes, cycles they took */
 	uint64_t upcall_throttled;     /* rx polls skipped: port over its upcall budget */
+	uint64_t recirculations;       /* packets re-entering the lookup after ct() */
+	uint64_t ct_packets;           /* packets through ct() (lookups and commits) */
 	uint32_t megaflows, subtables;
 	uint64_t inv_cycles_max;       /* longest pass since the PMD started */
 	double seconds;                /* since last clear */
@@ -120,6 +123,12 @@ struct dp_tables *dp_tables(struct dp *dp);
 /* The L3 tables (routers, router ports, neighbors; dp/tables_l3.h). */
 struct dp_l3;
 struct dp_l3 *dp_l3(struct dp *dp);
+/* The security-group ACL table (acl.h; the control thread writes it) and
+ * the conntrack table (ct.h) of the datapath; never NULL after dp_create. */
+struct dp_acl;
+struct dp_ct;
+struct dp_acl *dp_get_acl(struct dp *dp);
+struct dp_ct *dp_get_ct(struct dp *dp);
 struct rte_mempool *dp_mempool(struct dp *dp);
 
 unsigned dp_n_pmds(const struct dp *dp);

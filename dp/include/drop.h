@@ -51,6 +51,10 @@ enum dp_drop_reason {
 	DP_DROP_VTEP_UNRESOLVED,/* remote VTEP's underlay MAC not (yet) known */
 	DP_DROP_ENCAP_TOO_BIG,  /* encapsulated packet exceeds the underlay MTU */
 	DP_DROP_NO_OVERLAY,     /* remote destination but no overlay configured */
+	/* security groups / conntrack */
+	DP_DROP_ACL_DENY,       /* no security-group rule allows it */
+	DP_DROP_CT_INVALID,     /* conntrack says invalid (ct_state inv) */
+	DP_DROP_RECIRC_DEPTH,   /* recirculated more than DP_RECIRC_MAX times */
 	DP_DROP__MAX
 };
 

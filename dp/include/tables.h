@@ -167,6 +167,11 @@ void dp_table_foreach_fdb(const struct dp_tables *t,
 struct dp_l3;
 void dp_tables_set_l3(struct dp_tables *t, struct dp_l3 *l3);
 struct dp_l3 *dp_tables_get_l3(const struct dp_tables *t);
+/* The security-group ACLs (acl.h) translate consults, NULL when none (no
+ * port is filtered).  Set once by dp_create (control thread). */
+struct dp_acl;
+void dp_tables_set_acl(struct dp_tables *t, struct dp_acl *acl);
+struct dp_acl *dp_tables_get_acl(const struct dp_tables *t);
 
 /* Counts (control thread). */
 unsigned dp_tables_n_networks(const struct dp_tables *t);

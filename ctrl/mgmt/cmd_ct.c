@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/mgmt/cmd_ct.c — the conntrack feature: `show conntrack [--zone Z]`
+ * (every connection: tuple, state, timeout left, mark; JSON with --json)
+ * and `conntrack flush [--zone Z]` (admin).  Zones are the low 16 bits of a
+ * port's lport key (dp/stage_sg.c).  Control thread only (dp/ct.h: dump and
+ * flush are control-thread calls; flush waits one RCU grace period).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "ct.h"
+#include "ctrl.h"
+#include "feature.h"
+
+#define CT_SHOW_MAX 100000   /* connections listed by one show */
+
+static int parse_zone(int argc, char **argv, int *zone, struct ctrl_reply *r)
+{
+	*zone = -1;
+	if (argc == 0)
+		return 0;
+	uint32_t z;
+	if (argc == 2 && strcmp(argv[0], "--zone") == 0) {
+		if (ctrl_parse_u32(argv[1], &z) < 0 || z > 65535)
+			return reply_error(r, true, "bad --zone '%s' (0..65535)", argv[1]);
+		*zone = (int)z;
+		return 0;
+	}
+	return reply_error(r, true, "unexpected argument '%s'", argv[0]);
+}
+
+static const char *state_name(const struct dp_ct_entry *e)
+{
+	static const char *const tcp[] = { "SYN_SENT", "SYN_RECV", "ESTABLISHED",
+					   "FIN_WAIT", "TIME_WAIT", "CLOSE" };
+	static const char *const gen[] = { "FIRST", "SINGLE", "MULTIPLE" };
+	if (e->proto == 6)
+		return e->proto_state < 6 ? tcp[e->proto_state] : "?";
+	return e->proto_state < 3 ? gen[e->proto_state] : "?";
+}
+
+static int cmd_show_conntrack(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	int zone;
+	if (parse_zone(argc, argv, &zone, r) < 0)
+		return -1;
+	struct dp_ct *ct = dp_get_ct(c->dp);
+	uint64_t now_ms = rte_rdtsc() / (rte_get_tsc_hz() / 1000);
+	json_t *arr = json_array();
+	uint32_t cursor = 0;
+	struct dp_ct_entry e;
+	unsigned n = 0;
+	while (n < CT_SHOW_MAX && dp_ct_dump_next(ct, zone, &cursor, now_ms, &e) == 1) {
+		char o[96], rp[96];
+		dp_ct_key_fmt(&e.orig, o, sizeof(o));
+		dp_ct_key_fmt(&e.reply, rp, sizeof(rp));
+		json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:i,s:s,s:b,s:I,s:I}", "zone",
+						     (int)e.zone, "orig", o, "reply", rp, "proto",
+						     (int)e.proto, "state", state_name(&e),
+						     "reply_seen", (int)e.reply_seen, "timeout_ms",
+						     (json_int_t)e.timeout_left_ms, "mark",
+						     (json_int_t)e.mark));
+		reply_printf(r, "zone=%u %s reply=%s %s%s timeout=%.1fs mark=%#x\n", e.zone, o, rp,
+			     state_name(&e), e.reply_seen ? " [replied]" : "",
+			     e.timeout_left_ms / 1000.0, e.mark);
+		n++;
+	}
+	struct dp_ct_stats st;
+	dp_ct_stats_get(ct, &st);
+	reply_printf(r, "%u connection(s)%s; live %llu, committed %llu, invalid %llu, "
+		     "expired %llu, over limit %llu, table full %llu\n", n,
+		     n == CT_SHOW_MAX ? " (list cut)" : "", (unsigned long long)st.conns,
+		     (unsigned long long)st.committed, (unsigned long long)st.invalid,
+		     (unsigned long long)st.expired, (unsigned long long)st.over_limit,
+		     (unsigned long long)st.table_full);
+	json_object_set_new(r->result, "connections", arr);
+	return 0;
+}
+
+static int cmd_conntrack_flush(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	int zone;
+	if (parse_zone(argc, argv, &zone, r) < 0)
+		return -1;
+	int n = dp_ct_flush(dp_get_ct(c->dp), zone);
+	if (n < 0)
+		return reply_error(r, false, "flush: %s", strerror(-n));
+	json_object_set_new(r->result, "flushed", json_integer(n));
+	reply_printf(r, "%d connection(s) flushed\n", n);
+	return 0;
+}
+
+static const struct ctrl_cmd ct_cmds[] = {
+	{ "show conntrack", cmd_show_conntrack },
+	{ "conntrack flush", cmd_conntrack_flush },
+	{ NULL, NULL },
+};
+
+const struct ctrl_feature ctrl_ct_feature = {
+	.name = "conntrack",
+	.cmds = ct_cmds,
+};
