@@ -40,7 +40,7 @@ void dp_config_defaults(struct dp_config *c)
 	c->ct_max_conns = 16384;
 	c->megaflow_max_idle_ms = 10000;
 	c->megaflows_per_port = 0;
-	c->upcall_budget_pct = 5;
+	c->upcall_budget_pct = 2;
 	c->punt_rate_pps = 1000;
 	c->punt_burst = 200;
 }

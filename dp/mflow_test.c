@@ -292,6 +292,7 @@ static int e2e_init(void)
 	cfg.pmd_lcores[1] = 7;  /* not an EAL lcore here: dp_start must refuse */
 	cfg.idle_sleep_max_us = 0;
 	cfg.emc_insert_inv_prob = 1;
+	cfg.upcall_budget_pct = 5; /* the budget test below reasons in 5 % */
 	cfg.n_mbufs = 4096;
 	cfg.megaflows_max = 4096;
 	cfg.megaflows_per_port = 4;

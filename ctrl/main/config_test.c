@@ -77,7 +77,7 @@ static void test_values(void)
 	CU_ASSERT_STRING_EQUAL(cfg.ports[0].iface_id, "6f0c9f1e-3b5a-4c2e-9d7a-2a1b3c4d5e6f");
 	CU_ASSERT_EQUAL(cfg.dp.megaflow_max_idle_ms, 10000); /* defaults */
 	CU_ASSERT_EQUAL(dp_config_port_quota(&cfg.dp), cfg.dp.megaflows_max / 4);
-	CU_ASSERT_EQUAL(cfg.dp.upcall_budget_pct, 5);
+	CU_ASSERT_EQUAL(cfg.dp.upcall_budget_pct, 2);
 	ctrl_config_free(&cfg);
 	CU_ASSERT_EQUAL(load_text("[dp]\nmegaflow-max-idle-ms = 250\nmegaflows-per-port = 300\n"
 				  "upcall-budget-pct = 0\n", &cfg, err, sizeof(err)), 0);
