@@ -452,6 +452,7 @@ lcores = 0,1
 pmd-lcores = 1
 idle-sleep-max-us = 0
 mbufs = $mbufs
+${BENCH_WYVERN_DP:-}
 [mgmt]
 socket = $sock
 [port.p0]
