@@ -28,6 +28,7 @@
 #include "flow_key.h"
 #include "parse.h"
 #include "parse_test_pkt.h"
+#include "test_eal_dir.h"
 
 static struct rte_mempool *dp_test_pool;
 
@@ -590,7 +591,7 @@ int main(void)
 					       (int)rte_socket_id());
 	if (!dp_test_pool) {
 		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
-		rte_eal_cleanup();
+		t_eal_cleanup();
 		return 1;
 	}
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -608,6 +609,6 @@ int main(void)
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
 	rte_mempool_free(dp_test_pool);
-	rte_eal_cleanup();
+	t_eal_cleanup();
 	return fails ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/test_main.h — what every dp CUnit program's main() does: start EAL
  * without hugepages under a per-process file prefix, run the registry,
- * clean up and turn failures into the exit status.
+ * clean up (runtime directory included) and turn failures into the exit
+ * status.
  */
 #ifndef WYV_DP_TEST_MAIN_H
 #define WYV_DP_TEST_MAIN_H
@@ -14,6 +15,8 @@
 #include <CUnit/Basic.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+
+#include "test_eal_dir.h"
 
 
 /* Start EAL with the standard test arguments plus extra (NULL-terminated),
@@ -55,7 +58,7 @@ static inline int t_run_all(void)
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
 	CU_cleanup_registry();
-	rte_eal_cleanup();
+	t_eal_cleanup();
 	return fails ? 1 : 0;
 }
 

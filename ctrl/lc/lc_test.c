@@ -30,6 +30,7 @@
 #include "mdl.h"
 #include "nb.h"
 #include "tables.h"
+#include "test_eal_dir.h"
 
 #define NET_A "{\"name\":\"A\",\"provider:network_type\":\"vxlan\"," \
 	"\"provider:segmentation_id\":77}"
@@ -634,6 +635,6 @@ int main(int argc, char **argv)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
 	if (fails == 0 && system(cmd) != 0)
 		fails = 0;
-	rte_eal_cleanup();
+	t_eal_cleanup();
 	return fails ? 1 : 0;
 }

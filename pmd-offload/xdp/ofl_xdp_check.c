@@ -18,6 +18,7 @@
 
 #include <rte_eal.h>
 
+#include "test_eal_dir.h"
 #include "ofl.h"
 
 static void mac(const char *s, uint8_t m[6])
@@ -122,6 +123,6 @@ int main(int argc, char **argv)
 		}
 	}
 	ofl_destroy(o);
-	rte_eal_cleanup();
+	t_eal_cleanup();
 	return 0;
 }

@@ -21,28 +21,16 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
+#include "test_eal_dir.h"
+
 static char fz_prefix[64];
 static void (*fz_teardown)(void);
-
-static void fz_rm_runtime_dir(void)
-{
-	const char *base = getuid() == 0 ? "/var/run" : getenv("XDG_RUNTIME_DIR");
-	char cmd[256];
-
-	if (base == NULL)
-		base = "/tmp";
-	/* the prefix is ours: [A-Za-z0-9_] only (checked in fz_eal_init) */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s/dpdk/%s'", base, fz_prefix);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz: could not remove the EAL runtime dir\n");
-}
 
 static void fz_atexit(void)
 {
 	if (fz_teardown)
 		fz_teardown();
-	rte_eal_cleanup();
-	fz_rm_runtime_dir();
+	t_eal_cleanup();
 }
 
 /* Start EAL plus the extra arguments (NULL-terminated); exits on failure
@@ -78,7 +66,7 @@ static void fz_eal_init(const char *name, ...)
 	args[n] = NULL;
 	if (rte_eal_init(n, args) < 0) {
 		fprintf(stderr, "fuzz: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
-		fz_rm_runtime_dir();
+		t_rm_runtime_dir(rte_eal_get_runtime_dir());
 		exit(2);
 	}
 	atexit(fz_atexit);
