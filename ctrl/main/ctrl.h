@@ -34,6 +34,7 @@ struct ctrl {
 	struct ctrl_config *cfg;
 	struct ctrl_mgmt *mgmt;    /* the management socket server (mgmt.c) */
 	volatile int stop;
+	volatile int reopen_log;   /* SIGHUP: reopen the [log] file */
 	uint64_t punted;           /* packets taken off the punt ring */
 	struct lc *lc;             /* local controller, NULL when [ctrl] db unset */
 	struct ctrl_capture *capture;  /* cmd_capture.c: the running capture */

@@ -15,6 +15,7 @@
 static struct {
 	int level;
 	int dest;
+	char path[256];        /* CTRL_LOG_FILE: reopened by ctrl_log_reopen */
 	FILE *file;            /* CTRL_LOG_FILE */
 	FILE *rte_stream;      /* what DPDK writes to (file, syslog cookie, stderr) */
 } g_log = { .level = CTRL_LOG_INFO, .dest = CTRL_LOG_STDERR };
@@ -84,6 +85,7 @@ int ctrl_log_open(const struct ctrl_log_cfg *cfg)
 	g_log.level = cfg->level;
 	g_log.dest = cfg->dest;
 	if (cfg->dest == CTRL_LOG_FILE) {
+		snprintf(g_log.path, sizeof(g_log.path), "%s", cfg->path);
 		g_log.file = fopen(cfg->path, "ae");
 		if (g_log.file == NULL) {
 			rc = -errno;
@@ -104,6 +106,26 @@ int ctrl_log_open(const struct ctrl_log_cfg *cfg)
 	rte_openlog_stream(g_log.rte_stream ? g_log.rte_stream : stderr);
 	rte_log_set_global_level(rte_level[g_log.level]);
 	return rc;
+}
+
+int ctrl_log_reopen(void)
+{
+	if (g_log.dest != CTRL_LOG_FILE || g_log.file == NULL)
+		return 0;
+	/* freopen keeps the FILE (DPDK's stream is the same pointer) and takes
+	 * the stream's lock, so writers on other threads see the old or the
+	 * new file, never a closed one; on failure the stream is closed by
+	 * glibc, so fall back to stderr for both */
+	if (freopen(g_log.path, "ae", g_log.file) == NULL) {
+		int rc = -errno;
+
+		g_log.file = g_log.rte_stream = NULL;
+		g_log.dest = CTRL_LOG_STDERR;
+		rte_openlog_stream(stderr);
+		return rc;
+	}
+	setvbuf(g_log.file, NULL, _IOLBF, 0);
+	return 0;
 }
 
 void ctrl_log_close(void)

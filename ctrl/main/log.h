@@ -50,6 +50,10 @@ int ctrl_log_cfg_key(struct ctrl_log_cfg *cfg, const char *key, const char *val,
  * (the file cannot be opened; messages then stay on stderr). */
 int ctrl_log_open(const struct ctrl_log_cfg *cfg);
 void ctrl_log_close(void);
+/* Reopen the log file at its path (after logrotate moved it; wyvernd calls
+ * this on SIGHUP).  No-op for stderr/syslog.  Main thread; other threads may
+ * be logging meanwhile.  0, or -errno (messages then go to stderr). */
+int ctrl_log_reopen(void);
 
 void ctrl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define CTRL_ERR(...)  ctrl_log(CTRL_LOG_ERR, __VA_ARGS__)

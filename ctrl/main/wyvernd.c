@@ -40,8 +40,10 @@ static struct ctrl g_ctrl;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	g_ctrl.stop = 1;
+	if (sig == SIGHUP)
+		g_ctrl.reopen_log = 1;
+	else
+		g_ctrl.stop = 1;
 }
 
 static void usage(FILE *f)
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
 	c->cfg = &cfg;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	c->dp = dp_create(&cfg.dp);
@@ -281,6 +284,14 @@ int main(int argc, char **argv)
 		ctrl_poll(c, 100);     /* mgmt socket, controller events, punts, features */
 		ctrl_features_tick(c); /* e.g. router advertisements, VTEP ARP, capture */
 		ctrl_metrics_tick(c);  /* render metrics when a scrape waits */
+		if (c->reopen_log) {
+			c->reopen_log = 0;
+			if ((rc = ctrl_log_reopen()) < 0)
+				fprintf(stderr, "wyvernd: reopening the log file: %s\n",
+					strerror(-rc));
+			else
+				CTRL_INFO("log file reopened (SIGHUP)");
+		}
 	}
 	CTRL_INFO("shutting down");
 	rc = 0;

@@ -42,6 +42,29 @@ def test_file_destination_info(tmp_path):
     assert "wyvernd: shutting down" in open(path).read()
 
 
+def test_sighup_reopens_file(tmp_path):
+    """logrotate moves the file away, SIGHUP makes wyvernd write to a new one
+    at the same path; the daemon keeps running."""
+    import signal
+    import time
+    path = str(tmp_path / "wyvernd-rot.log")
+    r = start_with("[log]\nlevel = info\ndestination = file:%s\n" % path, n=1)
+    with r:
+        assert r.wy.ctl("show", "ports", json=True)["ports"]
+        os.rename(path, path + ".1")
+        os.kill(r.wy.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 10
+        while not os.path.exists(path) and time.time() < deadline:
+            time.sleep(0.05)
+        assert os.path.exists(path), "no new log file after SIGHUP"
+        assert r.wy.alive()
+        assert r.wy.ctl("show", "ports", json=True)["ports"]
+    new, old = open(path).read(), open(path + ".1").read()
+    assert "log file reopened (SIGHUP)" in new, new
+    assert "wyvernd: shutting down" in new and "shutting down" not in old, (old, new)
+    assert "wyvernd: ready:" in old and "ready:" not in new
+
+
 def test_level_error_keeps_info_out(tmp_path):
     path = str(tmp_path / "wyvernd-err.log")
     r = start_with("[log]\nlevel = error\ndestination = file:%s\n" % path, n=1)
