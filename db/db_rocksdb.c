@@ -11,8 +11,10 @@
 #include "db_rocksdb_priv.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static struct rdb *to_rdb(struct db *db)
 {
@@ -314,6 +316,25 @@ out:
 
 static void rdb_close(struct db *db);
 
+/* mkdir -p of path's parent directories (RocksDB creates the last one). */
+static int rdb_mkdir_parents(const char *path)
+{
+	char tmp[4096];
+
+	if (strlen(path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
 static struct db *rdb_open(const char *url)
 {
 	const char *path = url + strlen("rocksdb:");
@@ -323,6 +344,8 @@ static struct db *rdb_open(const char *url)
 	int rc = -EINVAL;
 
 	if (!*path)
+		goto fail;
+	if ((rc = rdb_mkdir_parents(path)) < 0)
 		goto fail;
 	r = calloc(1, sizeof(*r));
 	if (!r) {

@@ -297,22 +297,6 @@ static void proc_name(pid_t pid, char *out, size_t size)
 	fclose(f);
 }
 
-/* mkdir -p of path's parent directories. */
-static int mkdir_parents(const char *path)
-{
-	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 static bool nb_is_read(int argc, char **argv)
 {
 	return argc >= 2 && (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "show") == 0);
@@ -414,9 +398,6 @@ static int nb_route(const char *url, bool url_given, const char *sock, bool sock
 		if (nb_is_read(argc, argv) && stat(cur, &st) < 0)
 			return fail(false, NULL, "no database at %s (nothing has been created there; "
 				    "give wyvernd's [ctrl] db with --db, or -s its socket)", path);
-		if (!nb_is_read(argc, argv) && mkdir_parents(path) < 0)
-			return fail(false, NULL, "cannot create the directories of %s: %s", path,
-				    strerror(errno));
 	}
 	return nb_direct(url, argc, argv);
 }

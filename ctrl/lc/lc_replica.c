@@ -14,34 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "db.h"
 #include "lc_priv.h"
 
-static int mkdir_p(const char *path)
-{
-	char tmp[LC_PATH_LEN];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int lc_replica_open(struct lc *lc)
 {
 	char url[LC_PATH_LEN + 16];
-	int rc = mkdir_p(lc->cfg.replica);
-	if (rc < 0)
-		return rc;
 	snprintf(url, sizeof(url), "rocksdb:%s", lc->cfg.replica);
 	lc->replica = db_open(url);
 	return lc->replica ? 0 : (errno ? -errno : -EIO);
