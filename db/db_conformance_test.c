@@ -6,7 +6,6 @@
  * process to kill and only run for etcd (watch resume after a restart). */
 #include "db.h"
 #include "db_test_util.h"
-#include "db_etcd_priv.h"       /* etcd_call, for the leader lookup */
 
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -581,42 +580,9 @@ static int add_etcd_tests(CU_pSuite s)
 
 /* ---- 3-member cluster: kill the leader --------------------------------- */
 
-/* Index of the member that is leader, or -1. */
-static int find_leader(void)
-{
-	int i, j;
-
-	for (i = 0; i < TEST_CLUSTER_SIZE; i++) {
-		json_t *req, *resp = NULL;
-		const char *me, *leader;
-		struct db *one;
-		int rc;
-
-		if (cluster.m[i].pid <= 0)
-			continue;       /* stopped: would only time out */
-		one = db_open(cluster.m[i].url);
-		if (!one)
-			continue;
-		req = json_object();
-		rc = etcd_call((struct etcd *)one, "maintenance/status", req, &resp);
-		json_decref(req);
-		db_close(one);
-		if (rc)
-			continue;
-		me = json_string_value(json_object_get(json_object_get(resp, "header"),
-						       "member_id"));
-		leader = json_string_value(json_object_get(resp, "leader"));
-		j = me && leader && !strcmp(me, leader);
-		json_decref(resp);
-		if (j)
-			return i;
-	}
-	return -1;
-}
-
 static void t_cluster_leader_kill(void)
 {
-	int leader = find_leader(), i;
+	int leader = test_etcd_cluster_leader(&cluster), i;
 	struct collector c;
 	struct db_watch *w;
 	struct db_kv kv;
@@ -640,7 +606,7 @@ static void t_cluster_leader_kill(void)
 	put_range(db, "/t/cl/", 0, 5);
 	CU_ASSERT_EQUAL(db_alloc_key(db, "cl", &k1), 0);
 	CU_ASSERT_EQUAL(wait_events(&c, 5, 10000), 5);
-	CU_ASSERT_EQUAL(find_leader(), leader);
+	CU_ASSERT_EQUAL(test_etcd_cluster_leader(&cluster), leader);
 	test_etcd_stop(&cluster.m[leader]);     /* SIGTERM + wait: the leader is gone */
 	put_range(db, "/t/cl/", 5, 10);          /* rides the election out */
 	CU_ASSERT_EQUAL(db_alloc_key(db, "cl", &k2), 0);
@@ -651,7 +617,7 @@ static void t_cluster_leader_kill(void)
 	usleep(500 * 1000);
 	db_watch_cancel(w);
 	check_sequence(&c, "/t/cl/", 10);
-	CU_ASSERT_TRUE(find_leader() >= 0);
+	CU_ASSERT_TRUE(test_etcd_cluster_leader(&cluster) >= 0);
 	collector_fini(&c);
 	db_close(db);
 }

@@ -3,6 +3,7 @@
  * The child gets PR_SET_PDEATHSIG so it also dies if the test is killed. */
 #include "db_test_util.h"
 #include "db.h"
+#include "db_etcd_priv.h"       /* etcd_call, for the leader lookup */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -274,4 +275,34 @@ void test_etcd_cleanup_on_exit(struct test_etcd *t)
 	atexit(on_exit_cleanup);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], on_signal);
+}
+
+int test_etcd_cluster_leader(struct test_etcd_cluster *c)
+{
+	for (int i = 0; i < TEST_CLUSTER_SIZE; i++) {
+		json_t *req, *resp = NULL;
+		const char *me, *leader;
+		struct db *one;
+		int rc, is_leader;
+
+		if (c->m[i].pid <= 0)
+			continue;       /* stopped: would only time out */
+		one = db_open(c->m[i].url);
+		if (!one)
+			continue;
+		req = json_object();
+		rc = etcd_call((struct etcd *)one, "maintenance/status", req, &resp);
+		json_decref(req);
+		db_close(one);
+		if (rc)
+			continue;
+		me = json_string_value(json_object_get(json_object_get(resp, "header"),
+						       "member_id"));
+		leader = json_string_value(json_object_get(resp, "leader"));
+		is_leader = me && leader && !strcmp(me, leader);
+		json_decref(resp);
+		if (is_leader)
+			return i;
+	}
+	return -1;
 }

@@ -8,7 +8,6 @@
  * duplicates, and the store equals the acknowledged writes. */
 #include "nb_test_util.h"
 #include "db_test_util.h"
-#include "db_etcd_priv.h"       /* etcd_call, for the leader lookup */
 
 #include <CUnit/Basic.h>
 #include <pthread.h>
@@ -204,35 +203,6 @@ static void t_blocks(void)
 
 /* ---- leader killed during 1,000 creates ---- */
 
-static int find_leader(void)
-{
-	int i, j;
-
-	for (i = 0; i < TEST_CLUSTER_SIZE; i++) {
-		json_t *req, *resp = NULL;
-		const char *me, *leader;
-		struct db *one;
-		int rc;
-
-		if (cluster.m[i].pid <= 0 || !(one = db_open(cluster.m[i].url)))
-			continue;
-		req = json_object();
-		rc = etcd_call((struct etcd *)one, "maintenance/status", req, &resp);
-		json_decref(req);
-		db_close(one);
-		if (rc)
-			continue;
-		me = json_string_value(json_object_get(json_object_get(resp, "header"),
-						       "member_id"));
-		leader = json_string_value(json_object_get(resp, "leader"));
-		j = me && leader && !strcmp(me, leader);
-		json_decref(resp);
-		if (j)
-			return i;
-	}
-	return -1;
-}
-
 #define KILL_N 1000
 #define KILL_WRITERS 4
 
@@ -270,7 +240,7 @@ static void t_leader_kill(void)
 {
 	static struct kill_ctx c;
 	pthread_t th[KILL_WRITERS];
-	int leader = find_leader(), i, n_ok, found = 0;
+	int leader = test_etcd_cluster_leader(&cluster), i, n_ok, found = 0;
 	char url[512], err[MDL_ERR_SIZE], net[MDL_ID_SIZE];
 	struct mdl_hdr *o, **objs;
 	struct nb_stats st;
