@@ -35,6 +35,8 @@ struct dp_port {
 	uint16_t ethdev;
 	uint16_t n_rxq, n_txq;
 	bool txq_shared;           /* n_txq < PMDs + 1: lock the queue */
+	bool rss;                  /* RSS spreads packets over the rx queues */
+	bool rss_symmetric;        /* ... with a symmetric key */
 	uint32_t rx_reserved;      /* mbufs its rx rings hold */
 	int pmd_lcore;
 	char name[DP_NAME_LEN];

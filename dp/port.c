@@ -98,6 +98,21 @@ void dp_port_rxq_assign(struct dp *dp)
 	wait_rxq_ack(dp);
 }
 
+/* A Toeplitz key made of one repeated 16-bit pattern hashes (a, b) and
+ * (b, a) alike, so both directions of a connection entering this port land
+ * on one queue (symmetric RSS).  The two directions of a VM's connection
+ * usually enter through two ports, which is why conntrack is shared by the
+ * PMDs anyway (ct.h); this only saves cross-PMD cache traffic. */
+static uint8_t sym_rss_key[64];
+
+static void sym_rss_key_init(void)
+{
+	for (unsigned i = 0; i < sizeof(sym_rss_key); i += 2) {
+		sym_rss_key[i] = 0x6d;
+		sym_rss_key[i + 1] = 0x5a;
+	}
+}
+
 static int setup_ethdev(struct dp *dp, struct dp_port *port, uint16_t want_rxq, uint16_t mtu)
 {
 	struct rte_eth_dev_info info;
@@ -119,8 +134,20 @@ static int setup_ethdev(struct dp *dp, struct dp_port *port, uint16_t want_rxq, 
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
 						   (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
+		if (info.hash_key_size > 0 && info.hash_key_size <= sizeof(sym_rss_key)) {
+			sym_rss_key_init();
+			conf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
+			conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+		}
 	}
 	rc = rte_eth_dev_configure(id, nrx, ntx, &conf);
+	if (rc < 0 && conf.rx_adv_conf.rss_conf.rss_key != NULL) {
+		/* a driver that refuses our key keeps its own (not symmetric) */
+		conf.rx_adv_conf.rss_conf.rss_key = NULL;
+		conf.rx_adv_conf.rss_conf.rss_key_len = 0;
+		rc = rte_eth_dev_configure(id, nrx, ntx, &conf);
+	}
+
 	if (rc < 0 && nrx != ntx) {
 		/* some drivers (net_tap) want as many rx as tx queues; the extra
 		 * rx queues are polled like the others */
@@ -164,6 +191,8 @@ static int setup_ethdev(struct dp *dp, struct dp_port *port, uint16_t want_rxq, 
 	rte_eth_promiscuous_enable(id); /* VMs' MACs are not ours: see everything */
 	port->n_rxq = nrx;
 	port->n_txq = ntx;
+	port->rss = conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS;
+	port->rss_symmetric = port->rss && conf.rx_adv_conf.rss_conf.rss_key != NULL;
 	port->rx_reserved = (uint32_t)rxd * nrx;
 	dp->mbufs_reserved += port->rx_reserved;
 	port->txq_shared = ntx < dp->n_pmds + 1;
@@ -269,6 +298,8 @@ int dp_port_info(struct dp *dp, uint16_t id, struct dp_port_info *out)
 		out->link_up = link.link_status == RTE_ETH_LINK_UP;
 	out->n_rxq = p->n_rxq;
 	out->n_txq = p->n_txq;
+	out->rss = p->rss;
+	out->rss_symmetric = p->rss_symmetric;
 	out->txq_shared = p->txq_shared;
 	if (rte_eth_stats_get(p->ethdev, &st) == 0) {
 		out->rx_packets = st.ipackets;

@@ -90,6 +90,9 @@ int cmd_show_ports(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"lport", (int)pi.lport));
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "rx_nombuf",
 				    json_integer((json_int_t)pi.rx_nombuf));
+		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "rss",
+				    json_string(!pi.rss ? "none" :
+						pi.rss_symmetric ? "symmetric" : "driver-key"));
 		const char *link = link_state(&pi);
 		json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "link",
 				    json_string(link));

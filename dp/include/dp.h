@@ -60,6 +60,8 @@ struct dp_port_info {
 	bool link_up;
 	uint16_t n_rxq, n_txq;
 	bool txq_shared;
+	bool rss;                      /* RSS spreads packets over the rx queues */
+	bool rss_symmetric;            /* ... with a symmetric key */
 	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_missed, rx_errors, tx_errors;
 	uint64_t rx_nombuf;             /* rx drops for want of mbufs */
 	uint32_t lport;                /* bound lport key, 0 none */

@@ -64,3 +64,31 @@ def test_two_pmds_each_poll_their_port(two_pmds):
     # megaflows are per PMD: each holds the direction it forwarded
     mf = wy.ctl("dump", "megaflows", json=True)["megaflows"]
     assert {m["pmd"] for m in mf if m["actions"].startswith("output")} == {0, 1}
+
+
+class RssWyvern(rig.Wyvern):
+    """One PMD, vm1 with two rx queues (RSS), vm2 with one."""
+    def config_text(self):
+        lines = ["[eal]", "args = --no-huge --no-pci --lcores 0@0,1@1", "memory-mb = 512",
+                 "file-prefix = %s" % self.prefix,
+                 "[dp]", "pmd-lcores = 1", "idle-sleep-max-us = 200", "mbufs = 8192",
+                 "[mgmt]", "socket = %s" % self.sock]
+        for (name, devargs), rxqs in zip(self.ports, (2, 1)):
+            lines += ["[port.%s]" % name, "devargs = %s" % devargs, "rxqs = %d" % rxqs]
+        return "\n".join(lines) + "\n"
+
+
+def test_rss_key_is_symmetric():
+    """A port with several rx queues gets a symmetric RSS key (both
+    directions of a connection on one queue) when the driver takes one;
+    net_tap does.  `show ports` says which."""
+    wy = RssWyvern([("vm%d" % (i + 1), "net_tap%d,iface=%s" % (i, rig.ifname("s")))
+                    for i in range(2)])
+    wy.start()
+    try:
+        ports = {p["name"]: p for p in wy.ctl("show", "ports", json=True)["ports"]}
+    finally:
+        wy.stop()
+    assert ports["vm1"]["rxqs"] == 2 and ports["vm1"]["rss"] == "symmetric", ports["vm1"]
+    # one rx queue asked: no RSS (net_tap still opens as many rx as tx queues)
+    assert ports["vm2"]["rss"] == "none", ports["vm2"]
