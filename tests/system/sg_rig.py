@@ -73,7 +73,7 @@ def static_neigh(ns, iface, ip, mac):
 
 
 def sg_rule_ids(url_or_wy, sg):
-    """Rule ids of a group: {(direction, ethertype, protocol, min, max, prefix): id}."""
+    """The rules of a group as the northbound shows them (each with its id)."""
     if isinstance(url_or_wy, CtrlWyvern):
         obj = jsonlib.loads(url_or_wy.wy("--json", "security-group", "show", sg).stdout)
     else:
