@@ -2,6 +2,7 @@
 """Measure tx packets of one ethdev port of a running DPDK primary over a window.
 
 Usage: dpdk_stats.py --prefix FILE_PREFIX --port N [--timeout T] [--warmup W] [--window S]
+       dpdk_stats.py --prefix FILE_PREFIX --ports N,M ...   (tx summed over the ports)
 
 Talks to the process's telemetry socket (/var/run/dpdk/PREFIX/dpdk_telemetry.v2,
 works with --no-huge) and keeps one connection open, so that the two samples
@@ -40,9 +41,9 @@ def query(s: socket.socket, cmd: str) -> dict:
     return reply[cmd.split(",")[0]]
 
 
-def sample(s: socket.socket, port: int) -> tuple:
+def sample(s: socket.socket, ports: list) -> tuple:
     t0 = time.monotonic()
-    tx = query(s, "/ethdev/stats,%d" % port)["opackets"]
+    tx = sum(query(s, "/ethdev/stats,%d" % p)["opackets"] for p in ports)
     rx = query(s, "/ethdev/stats,0")["ipackets"]
     t1 = time.monotonic()
     return (t0 + t1) / 2, tx, rx
@@ -52,6 +53,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--prefix", required=True)
     ap.add_argument("--port", type=int, default=1)
+    ap.add_argument("--ports", default=None, help="comma separated; overrides --port")
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--window", type=float, default=5)
@@ -65,16 +67,17 @@ def main() -> int:
     except OSError as e:
         print("dpdk_stats: cannot connect to %s: %s" % (path, e), file=sys.stderr)
         return 1
+    ports = [int(p) for p in args.ports.split(",")] if args.ports else [args.port]
     with s:
-        while sample(s, args.port)[1] == 0:
+        while sample(s, ports)[1] == 0:
             if time.monotonic() > deadline:
-                print("dpdk_stats: port %d sends nothing" % args.port, file=sys.stderr)
+                print("dpdk_stats: port(s) %s send nothing" % ports, file=sys.stderr)
                 return 1
             time.sleep(0.1)
         time.sleep(args.warmup)
-        t0, tx0, rx0 = sample(s, args.port)
+        t0, tx0, rx0 = sample(s, ports)
         time.sleep(args.window)
-        t1, tx1, rx1 = sample(s, args.port)
+        t1, tx1, rx1 = sample(s, ports)
     print("packets=%d seconds=%.6f ipackets=%d" % (tx1 - tx0, t1 - t0, rx1 - rx0))
     return 0
 

@@ -3,6 +3,7 @@
 
 Usage: gen_pcap.py OUT.pcap NFLOWS [--packets N] [--seed S]
                    [--src-mac M] [--dst-mac M] [--src-ip A] [--dst-ip A] [--ttl T]
+                   [--reverse]
 
 By default every frame is 02:00:00:00:00:01 / 10.0.0.1 -> 02:00:00:00:00:02 /
 10.0.0.2, TTL 64 (the L2 workloads of run.sh); the options change the
@@ -11,7 +12,9 @@ and another subnet.  UDP, 60 bytes on the wire before the FCS (64 with it).
 Flows differ only in the UDP source/destination ports:
     flow i: sport = 1024 + (i % 1000), dport = 5000 + (i // 1000)
 so 1 flow, 1000 flows (one dport) and 100000 flows (100 dports) are all
-distinct 5-tuples.  The file holds every flow once, in a shuffled but
+distinct 5-tuples.  --reverse swaps the two ports (sport = 5000 + i // 1000,
+dport = 1024 + i % 1000): with swapped addresses too, the file holds the
+replies of the same flows (the bidirectional workload of l3sg.sh).  The file holds every flow once, in a shuffled but
 reproducible order (fixed seed), repeated until it has at least --packets
 frames (default: max(NFLOWS, 1024)), so that a 1-flow file still feeds whole
 bursts.  Note that the pcap PMD with infinite_rx=1 keeps every frame of the
@@ -81,6 +84,7 @@ def main() -> int:
     ap.add_argument("--src-ip", default=SRC_IP)
     ap.add_argument("--dst-ip", default=DST_IP)
     ap.add_argument("--ttl", type=int, default=64)
+    ap.add_argument("--reverse", action="store_true")
     args = ap.parse_args()
     if args.nflows < 1 or args.nflows > 1000 * 60000:
         ap.error("nflows out of range")
@@ -101,7 +105,10 @@ def main() -> int:
     )
     pseudo_sum = ones_sum(pseudo)
 
-    flows = [flow_frame(tmpl, pseudo_sum, 1024 + i % 1000, 5000 + i // 1000) for i in range(args.nflows)]
+    def ports(i):
+        a, b = 1024 + i % 1000, 5000 + i // 1000
+        return (b, a) if args.reverse else (a, b)
+    flows = [flow_frame(tmpl, pseudo_sum, *ports(i)) for i in range(args.nflows)]
     rng = random.Random(args.seed)
     rng.shuffle(flows)
 

@@ -361,21 +361,33 @@ EOF
     wb_stop_pid "$WB_OVS_DBPID"
 }
 
-# wb_ovs_measure BRIDGE PORT: one window of BENCH_SECONDS on a running
+# Sum of the tx packets of OpenFlow ports $2... on bridge $1.
+wb_ovs_tx_sum() {
+    local br=$1 sum=0 n p
+    shift
+    for p in "$@"; do
+        n=$(wb_ovs_tx "$br" "$p")
+        sum=$((sum + ${n:-0}))
+    done
+    printf '%s\n' "$sum"
+}
+
+# wb_ovs_measure BRIDGE PORT...: one window of BENCH_SECONDS on a running
 # ovs-vswitchd (wb_ovs_start) whose traffic is warm.  Mpps = tx delta of
-# OpenFlow port PORT on BRIDGE / wall time between the two reads; cycles/pkt
+# OpenFlow ports PORT... (summed) on BRIDGE / wall time between the reads; cycles/pkt
 # = "avg cycles per packet" of the PMD after a pmd-stats-clear at the start.
 # Sets RES_MPPS, RES_CPP, RES_INFO; pmd-stats-show goes to
 # $WB_TMP/pmd-stats.txt, dpctl/dump-flows to $WB_TMP/dpctl-flows.txt.
 wb_ovs_measure() {
-    local br=$1 port=$2 tx0 tx1 t0 t1 stats flows
+    local br=$1 tx0 tx1 t0 t1 stats flows
+    shift
     "${WB_APPCTL[@]}" dpif-netdev/pmd-stats-clear >/dev/null
     t0=$EPOCHREALTIME
-    tx0=$(wb_ovs_tx "$br" "$port")
+    tx0=$(wb_ovs_tx_sum "$br" "$@")
     t0=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", (a + b) / 2 }')
     wb_sleep "$BENCH_SECONDS"
     t1=$EPOCHREALTIME
-    tx1=$(wb_ovs_tx "$br" "$port")
+    tx1=$(wb_ovs_tx_sum "$br" "$@")
     t1=$(awk -v a="$t1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.6f", (a + b) / 2 }')
     stats=$("${WB_APPCTL[@]}" dpif-netdev/pmd-stats-show)
     "${WB_APPCTL[@]}" dpctl/dump-flows >"$WB_TMP/dpctl-flows.txt"
@@ -433,6 +445,8 @@ wb_run_wyvern() {
 # P1_DEVARGS, PMD on lcore 1 busy-polling, EXTRA_CONF appended verbatim,
 # e.g. a [ctrl] section), starts wyvernd and waits until its management
 # socket answers.  Sets WB_WY_PID, WB_WY_LOG and WB_WYCTL (command array).
+# WB_WY_P0_EXTRA / WB_WY_P1_EXTRA (optional): lines added to the [port.p0] /
+# [port.p1] sections (e.g. "iface-id = ..." for a controller-bound port).
 wb_wy_start() {
     local pcap=$1 huge=$2 mbufs=$3 p1=$4 extra=$5
     local prefix="wyvb-wy-$$" conf sock log mem
@@ -457,8 +471,10 @@ ${BENCH_WYVERN_DP:-}
 socket = $sock
 [port.p0]
 devargs = net_pcap0,rx_pcap=$pcap,infinite_rx=1
+${WB_WY_P0_EXTRA:-}
 [port.p1]
 devargs = $p1
+${WB_WY_P1_EXTRA:-}
 EOF
     [[ -z $extra ]] || printf '%s\n' "$extra" >>"$conf"
     # All EAL options live in [eal]: wyvernd appends the words after "--" to
