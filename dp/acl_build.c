@@ -90,10 +90,28 @@ static void fill_rule(struct acl_rule6 *o, const struct dp_acl_rule *r, uint32_t
 	o->field[n++].mask_range.u16 = r->dst_max;
 }
 
+static void add_bound(struct acl_port_bounds *pb, unsigned b)
+{
+	if (b == 0 || b > UINT16_MAX || pb->n == ACL_PORT_ALL)
+		return;                 /* 0 and 65536 are the field's own ends */
+	for (unsigned i = 0; i < pb->n; i++)
+		if (pb->b[i] == b)
+			return;
+	if (pb->n == ACL_PORT_BOUNDS) {
+		pb->n = ACL_PORT_ALL;
+		return;
+	}
+	pb->b[pb->n++] = (uint16_t)b;
+}
+
+static void note_range(struct acl_port_bounds *pb, uint16_t min, uint16_t max)
+{
+	add_bound(pb, min);
+	add_bound(pb, (unsigned)max + 1);
+}
+
 static void note_read(struct acl_ctx *c, const struct dp_acl_rule *r, unsigned plen)
 {
-	bool src = !(r->src_min == 0 && r->src_max == UINT16_MAX);
-	bool dst = !(r->dst_min == 0 && r->dst_max == UINT16_MAX);
 	unsigned lo = r->any_proto ? 0 : r->proto, hi = r->any_proto ? 255 : r->proto;
 	if (!r->any_proto)
 		c->proto_read = 1;
@@ -101,8 +119,8 @@ static void note_read(struct acl_ctx *c, const struct dp_acl_rule *r, unsigned p
 		struct acl_read *rd = &c->by_proto[p];
 		if (plen > rd->plen)
 			rd->plen = (uint8_t)plen;
-		rd->src |= src;
-		rd->dst |= dst;
+		note_range(&rd->src, r->src_min, r->src_max);
+		note_range(&rd->dst, r->dst_min, r->dst_max);
 	}
 }
 
@@ -252,6 +270,33 @@ static void mark_prefix(uint8_t *m, unsigned plen)
 		m[full] |= (uint8_t)(0xff << (8 - rem));
 }
 
+static unsigned msb16(unsigned x)
+{
+	return x ? 31u - (unsigned)__builtin_clz(x) : 0;
+}
+
+/* The mask (network order) of the leading bits of port (network order) that
+ * keep its block of ports on one side of every boundary: a block of 2^k
+ * ports around p holds both b - 1 and b only when neither differs from p
+ * above bit k - 1, so k may be at most the highest bit where p differs
+ * from b - 1 or from b. */
+static uint16_t port_mask(const struct acl_port_bounds *pb, uint16_t port)
+{
+	unsigned p = ntohs(port), k = 16;
+
+	if (pb->n == ACL_PORT_ALL)
+		return 0xffff;
+	for (unsigned i = 0; i < pb->n; i++) {
+		unsigned b = pb->b[i], x = p ^ (b - 1), y = p ^ b;
+		unsigned kb = msb16(x) > msb16(y) ? msb16(x) : msb16(y);
+		if (x == 0 || y == 0)
+			kb = msb16(x | y);      /* p is b - 1 or b itself */
+		if (kb < k)
+			k = kb;
+	}
+	return k >= 16 ? 0 : htons((uint16_t)(0xffffu << k));
+}
+
 int dp_acl_lookup(const struct dp_acl *a, uint32_t lport, enum dp_acl_dir dir,
 		  const struct dp_flow_key *key, struct dp_flow_key *mask,
 		  struct dp_acl_result *res)
@@ -283,10 +328,8 @@ int dp_acl_lookup(const struct dp_acl *a, uint32_t lport, enum dp_acl_dir dir,
 	if (c->proto_read)
 		mask->ip_proto = 0xff;
 	mark_prefix(dir == DP_ACL_INGRESS ? mask->ip_src : mask->ip_dst, rd->plen);
-	if (rd->src)
-		mask->tp_src = 0xffff;
-	if (rd->dst)
-		mask->tp_dst = 0xffff;
+	mask->tp_src |= port_mask(&rd->src, key->tp_src);
+	mask->tp_dst |= port_mask(&rd->dst, key->tp_dst);
 	if (c->ctx == NULL)
 		return 1;
 	const uint8_t *data = (const uint8_t *)key;

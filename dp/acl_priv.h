@@ -11,12 +11,24 @@
 struct rte_acl_ctx;
 struct rte_hash;
 
+/* Where a port field's verdict can change: the starts (lo) and ends + 1
+ * (hi + 1) of the rules' ranges on it, deduplicated.  A megaflow then needs
+ * only the leading port bits that keep the packet's block of ports clear of
+ * every boundary (the verdict is constant between two boundaries), not all
+ * 16: a DHCP rule on ports 67-68 leaves most of a UDP port wildcarded.
+ * More boundaries than fit: n = ACL_PORT_ALL, the whole field is read. */
+#define ACL_PORT_BOUNDS 8
+#define ACL_PORT_ALL 0xff
+struct acl_port_bounds {
+	uint8_t n;
+	uint16_t b[ACL_PORT_BOUNDS];
+};
+
 /* What the rules of one context read, per IP protocol of the packet:
- * the remote prefix length and whether tp_src / tp_dst are restricted. */
+ * the remote prefix length and the boundaries on tp_src / tp_dst. */
 struct acl_read {
 	uint8_t plen;
-	uint8_t src;
-	uint8_t dst;
+	struct acl_port_bounds src, dst;
 };
 
 /* One (rule set, direction, family) classifier, immutable once published.

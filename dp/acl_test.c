@@ -641,6 +641,42 @@ static void test_rcu_swap(void)
 	rte_free(g_rcu);
 }
 
+/* A rule on a port range reads only the leading port bits that keep the
+ * packet's block of ports clear of the range's ends, not the whole field:
+ * a DHCP rule (UDP 67-68) must not make every UDP megaflow exact on ports. */
+static void test_port_prefix_mask(void)
+{
+	struct dp_acl *a = dp_acl_create("aclpm", NULL, NULL, NULL);
+	struct dp_acl_rule rules[] = {
+		mk_rule(1, DP_ACL_INGRESS, 4, 17, 67, 68, NULL),
+		mk_rule(2, DP_ACL_INGRESS, 4, 6, 1024, 2047, NULL),
+	};
+	struct dp_acl_port_cfg cfg = { .stateful = true, .n_rules = 2, .rules = rules };
+	struct dp_flow_key k, m;
+	struct dp_acl_result res;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL_FATAL(dp_acl_port_put(a, 9, &cfg), 0);
+	key4(&k, 17, "10.1.2.3", "192.168.0.5", 40000, 5353);  /* 0x14e9 */
+	dp_key_zero(&m);
+	CU_ASSERT_EQUAL(dp_acl_lookup(a, 9, DP_ACL_INGRESS, &k, &m, &res), 1);
+	CU_ASSERT(!res.allow);
+	CU_ASSERT_EQUAL(ntohs(m.tp_dst), 0xf000);    /* 4096-8191: no rule end inside */
+	CU_ASSERT_EQUAL(m.tp_src, 0);
+	key4(&k, 17, "10.1.2.3", "192.168.0.5", 40000, 68);
+	dp_key_zero(&m);
+	CU_ASSERT_EQUAL(dp_acl_lookup(a, 9, DP_ACL_INGRESS, &k, &m, &res), 1);
+	CU_ASSERT(res.allow);
+	CU_ASSERT_EQUAL(ntohs(m.tp_dst), 0xffff);    /* 68, next to the end 69 */
+	/* an aligned range is one prefix: 1024-2047 reads 6 bits inside it */
+	key4(&k, 6, "10.1.2.3", "192.168.0.5", 40000, 1500);
+	dp_key_zero(&m);
+	CU_ASSERT_EQUAL(dp_acl_lookup(a, 9, DP_ACL_INGRESS, &k, &m, &res), 1);
+	CU_ASSERT(res.allow);
+	CU_ASSERT_EQUAL(ntohs(m.tp_dst), 0xfc00);
+	dp_acl_destroy(a);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -651,6 +687,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("acl", NULL, NULL);
 	CU_add_test(s, "basic", test_basic);
 	CU_add_test(s, "property_vs_reference_and_mask", test_property);
+	CU_add_test(s, "port_prefix_mask", test_port_prefix_mask);
 	CU_add_test(s, "sets_and_sharing", test_sets_and_sharing);
 	CU_add_test(s, "rcu_swap_under_reader", test_rcu_swap);
 	return t_run_all();
