@@ -65,7 +65,9 @@ struct dp_megaflow {
 	uint16_t n_flood;
 	uint16_t in_port;         /* ingress dp port (per-port quota) */
 	uint8_t live;
-	uint8_t pad[7];
+	uint8_t need_parse;       /* actions read header lengths: a marked packet
+				   * is parsed (dp_actions_need_headers) */
+	uint8_t pad[6];
 	uint64_t hits;
 	uint64_t bytes;
 	uint64_t created_tsc;

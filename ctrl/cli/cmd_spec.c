@@ -25,7 +25,10 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show conntrack", "[--zone Z]", "conntrack connections: tuples, state, timeout, mark "
 	  "(zone = a port's lport key)", R, "show" },
 	{ "dump fdb", "", "the MAC tables (network, MAC -> lport)", R, "show" },
-	{ "dump megaflows", "[--limit N]", "installed megaflows with their actions and tags", R, "show" },
+	{ "dump megaflows", "[--limit N]", "installed megaflows with their actions, tags and "
+	  "offload state", R, "show" },
+	{ "show offload", "", "megaflow offload per port: backend, probed capabilities, rules "
+	  "installed/failed/removed, hardware hits", R, "show" },
 	{ "trace", "PORT FLOW | PORT --hex HEXBYTES",
 	  "run a packet through the pipeline stage by stage, without sending it", R, "show" },
 	{ "capture", "PORT [-c N] [-w FILE.pcapng] [--filter FLOW] [--direction rx|tx|both] "
