@@ -36,6 +36,9 @@ static const struct ctrl_cmd_spec specs[] = {
 	/* datapath state */
 	{ "stats clear", "", "zero the port, PMD and drop counters", A, "datapath" },
 	{ "cache flush", "", "remove every megaflow and exact-match entry", A, "datapath" },
+	{ "offload pause", "", "stop the offload thread: events queue up, rules stay (debugging)",
+	  A, "datapath" },
+	{ "offload resume", "", "restart the offload thread", A, "datapath" },
 	{ "conntrack flush", "[--zone Z]", "remove every conntrack connection (of one zone)", A,
 	  "datapath" },
 	{ "port add", "NAME DEVARGS [--rxqs N] [--pmd LCORE] [--mtu N]",

@@ -39,6 +39,7 @@ struct ctrl_offload {
 	struct ctrl *c;
 	struct ofl *o;
 	const struct dp_overlay_cfg *ovl;   /* last one handed to the manager */
+	bool paused;                        /* `offload pause`: events queue up */
 };
 
 extern const struct ctrl_feature ctrl_offload_feature;
@@ -248,7 +249,8 @@ static int cmd_show_offload(struct ctrl *c, int argc, char **argv, struct ctrl_r
 		reply_printf(r, "offload disabled ([offload] enable = true turns it on)\n");
 		return 0;
 	}
-	ofl_sync(x->o, 200);   /* queued events first, so the counts are current */
+	if (!x->paused)
+		ofl_sync(x->o, 200);   /* queued events first, so the counts are current */
 	json_t *j = ofl_show_json(x->o);
 	if (j == NULL)
 		return reply_error(r, false, "out of memory");
@@ -257,8 +259,10 @@ static int cmd_show_offload(struct ctrl *c, int argc, char **argv, struct ctrl_r
 	json_t *ports = json_object_get(r->result, "ports");
 	size_t i;
 	json_t *p;
-	reply_printf(r, "offload: mode %s, %lld megaflow(s) tracked, %lld mark(s) used, "
-		     "events %lld (dropped %lld, resyncs %lld)\n", c->cfg->offload.mode,
+	json_object_set_new(r->result, "paused", json_boolean(x->paused));
+	reply_printf(r, "offload%s: mode %s, %lld megaflow(s) tracked, %lld mark(s) used, "
+		     "events %lld (dropped %lld, resyncs %lld)\n", x->paused ? " (paused)" : "",
+		     c->cfg->offload.mode,
 		     (long long)json_integer_value(json_object_get(r->result, "flows")),
 		     (long long)json_integer_value(json_object_get(r->result, "marks_used")),
 		     (long long)json_integer_value(json_object_get(r->result, "events")),
@@ -285,8 +289,37 @@ static int cmd_show_offload(struct ctrl *c, int argc, char **argv, struct ctrl_r
 	return 0;
 }
 
+/* `offload pause` / `offload resume`: stop / restart the offload thread.
+ * While paused the PMDs keep queueing events (a full queue is counted and,
+ * for removals, resynchronised) and the rules stay as they are: a rule of a
+ * megaflow that is gone keeps marking packets, which the PMDs count as
+ * stale and forward in software.  For debugging and for tests that need
+ * that window to be wide. */
+static int cmd_offload_pause(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	struct ctrl_offload *x = ctrl_feature_ctx(c, &ctrl_offload_feature);
+	bool pause = strcmp(r->req_argv[1], "pause") == 0;
+	if (argc != 0)
+		return reply_error(r, true, "unexpected argument '%s'", argv[0]);
+	if (x == NULL)
+		return reply_error(r, false, "offload disabled");
+	if (pause && !x->paused)
+		ofl_thread_stop(x->o);
+	if (!pause && x->paused) {
+		int rc = ofl_thread_start(x->o);
+		if (rc < 0)
+			return reply_error(r, false, "offload thread: %s", strerror(-rc));
+	}
+	x->paused = pause;
+	json_object_set_new(r->result, "paused", json_boolean(pause));
+	reply_printf(r, "offload %s\n", pause ? "paused" : "running");
+	return 0;
+}
+
 static const struct ctrl_cmd offload_cmds[] = {
 	{ "show offload", cmd_show_offload },
+	{ "offload pause", cmd_offload_pause },
+	{ "offload resume", cmd_offload_pause },
 	{ NULL, NULL },
 };
 
