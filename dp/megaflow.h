@@ -67,7 +67,9 @@ struct dp_megaflow {
 	uint8_t live;
 	uint8_t need_parse;       /* actions read header lengths: a marked packet
 				   * is parsed (dp_actions_need_headers) */
-	uint8_t pad[6];
+	uint8_t announced;        /* the offloader took its install event: its
+				   * removal is announced too (dp/pmd_offload.c) */
+	uint8_t pad[5];
 	uint64_t hits;
 	uint64_t bytes;
 	uint64_t created_tsc;

@@ -458,6 +458,7 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 	memcpy(f->actions, spec->actions, sizeof(f->actions));
 	memcpy(f->flood_ports, spec->flood_ports, sizeof(f->flood_ports));
 	f->need_parse = (uint8_t)dp_actions_need_headers(f->actions, f->n_actions);
+	f->announced = 0;
 	f->live = 1;
 	st->n_flows++;
 	c->n_live++;

@@ -5,6 +5,8 @@
  *  - Events: the classifier calls dp_pmd_mflow_event when a megaflow is
  *    installed or stops being live; with hooks set, the PMD hands it to the
  *    offloader (a copy onto its ring: never blocks, a full ring is counted).
+ *    A removal is announced only for a megaflow whose install the offloader
+ *    took (megaflow.announced).
  *  - Mark path: a packet the NIC tagged with a flow mark of one of this
  *    PMD's live megaflows (same ingress port) runs that megaflow's actions
  *    directly: no EMC, no classifier, and no parse unless the actions read
@@ -53,7 +55,14 @@ void dp_pmd_mflow_event(void *arg, struct dp_megaflow *f, int installed)
 			return;
 		rc = o->installed(o->arg, f->id, f->in_port, pmd->cur_rxq, &f->key, &f->mask,
 				  f->actions, f->n_actions);
+		f->announced = rc == 0;
 	} else {
+		/* only what the offloader took: megaflows of ports it does not
+		 * offload cost nothing when they go (a flush of 64k of them
+		 * would otherwise overflow its queue and force a resync) */
+		if (!f->announced)
+			return;
+		f->announced = 0;
 		rc = o->removed(o->arg, f->id);
 	}
 	if (rc == 0)
