@@ -409,7 +409,7 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	if (t_eal_init(argv[0], "ofl_dp", "-l", "0,1", "--vdev=net_ring0", "--vdev=net_ring1",
-		       "--vdev=net_ring2", NULL) != 0)
+		       "--vdev=net_ring2", (char *)NULL) != 0)
 		return 1;
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite("ofl_dp", setup, teardown);
