@@ -6,7 +6,8 @@
 #     dhcp     DHCP: wyvern's distributed DHCP vs dnsmasq (dhcp.sh)
 #     cp       control plane: wyvern (rocksdb, etcd) vs OVN (cp.sh)
 #     ct       conntrack alone, one core: new connections/s, lookup ns (ct.sh)
-#     offload  XDP tier between veth namespaces vs a Linux bridge (offload.sh)
+#     offload  partial offload (dummy MARK) vs software through the PMD; XDP tier
+#              between veth namespaces vs a Linux bridge (offload.sh)
 #     mflow    megaflow lifecycle: invalidation stall, flood isolation (mflow.sh)
 # A suite that fails does not stop the others; the exit status is non-zero
 # if any failed.
