@@ -359,3 +359,18 @@ def test_rte_flow_on_net_tap():
         wy.stop()
         for ns in nss:
             ns.delete()
+
+
+def test_ports_added_and_removed_at_run_time(dummy):
+    """`port add` brings a port under the global backend; `port del` takes
+    its rules out before its device goes."""
+    wy = dummy[0]
+    tap = rig.ifname("t")
+    wy.ctl("port", "add", "vm9", "net_tap15,iface=%s" % tap)
+    try:
+        p = wy.ofl_port("vm9")
+        assert p and p[0]["backend"] == "dummy" and "mark" in p[0]["caps"], wy.offload()
+    finally:
+        wy.ctl("port", "del", "vm9")
+    assert "vm9" not in [p.get("name") for p in wy.offload()["ports"]]
+    assert "offload: port vm9 backend dummy" in wy.log_text()
