@@ -100,4 +100,26 @@ static inline uint16_t dp_csum_update32(uint16_t csum, uint32_t old, uint32_t ne
 	return dp_csum_update16(csum, (uint16_t)old, (uint16_t)new_);
 }
 
+
+/* Does running acts need the packet's header lengths (m->l2_len, l3_len,
+ * outer_l3_len), i.e. a parse?  Output, flood, drop and Ethernet address
+ * rewrites do not; everything else (L3/L4 rewrites, VLAN, answers, tunnels,
+ * punts to the controller, ct) does.  The PMD's mark path (dp/pmd_offload.c)
+ * skips the parse of a marked packet when this is false. */
+static inline int dp_actions_need_headers(const struct dp_action *acts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		switch (acts[i].type) {
+		case DP_ACT_OUTPUT:
+		case DP_ACT_FLOOD:
+		case DP_ACT_DROP:
+		case DP_ACT_SET_ETH_SRC:
+		case DP_ACT_SET_ETH_DST:
+			break;
+		default:
+			return 1;
+		}
+	return 0;
+}
+
 #endif

@@ -212,6 +212,7 @@ void dp_destroy(struct dp *dp)
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
 		if (dp->ports[i].used)
 			dp_port_del(dp, dp->ports[i].name);
+	dp_offload_free(dp);
 	for (unsigned i = 0; i < DP_MAX_PMDS; i++) {
 		dp_pmd_destroy(dp->pmds[i]);
 		rte_free(dp->dump_buf[i]);

@@ -112,6 +112,8 @@ struct dp_pmd {
 	int64_t upcall_credit_cap;       /* 0: no budget */
 	uint32_t upcall_credit_div;      /* refill = elapsed cycles / div */
 	bool punted;                     /* punted this iteration: wake control */
+	uint16_t cur_rxq;                /* rx queue of the burst being processed */
+	struct rte_ring *ofl_stats;      /* hardware counter deltas (pmd_offload.c) */
 	uint32_t rng;
 } __rte_cache_aligned;
 
@@ -144,6 +146,7 @@ struct dp {
 	unsigned rr_next;            /* round-robin PMD for new rxqs */
 	uint32_t mbufs_reserved;     /* mbufs all rx rings hold */
 	struct dp_capture *capture;  /* capture.h: published by control, read by PMDs */
+	struct dp_offload_ops *offload; /* dp_set_offload: published by control, read by PMDs */
 };
 
 /* pmd.c */
@@ -194,6 +197,17 @@ static inline bool dp_pmd_upcall_throttled(struct dp_pmd *pmd, uint16_t port, ui
 }
 /* Copy live megaflows (owner thread, or control while PMDs are stopped). */
 int dp_pmd_dump_now(struct dp_pmd *pmd, struct dp_megaflow *out, unsigned max);
+
+/* pmd_offload.c: the offload side of a PMD.  dp_pmd_mark_path runs the
+ * marked packets of a burst whose mark maps to a live megaflow of this PMD
+ * and moves the others to the front of pkts; returns how many are left for
+ * the software path.  dp_pmd_mflow_event is the classifier's event hook.
+ * dp_pmd_ofl_stats_step merges queued hardware counters (loop top). */
+uint16_t dp_pmd_mark_path(struct dp_pmd *pmd, const struct dp_offload_ops *ofl,
+			  uint16_t in_port, struct rte_mbuf **pkts, uint16_t n);
+void dp_pmd_mflow_event(void *arg, struct dp_megaflow *f, int installed);
+void dp_pmd_ofl_stats_step(struct dp_pmd *pmd, uint64_t now);
+void dp_offload_free(struct dp *dp);   /* dp_destroy, PMDs stopped */
 
 /* actions.c: run a list over a group of packets (all consumed). */
 void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsigned n_acts,

@@ -65,7 +65,11 @@ struct dp_megaflow {
 	uint16_t n_flood;
 	uint16_t in_port;         /* ingress dp port (per-port quota) */
 	uint8_t live;
-	uint8_t pad[7];
+	uint8_t need_parse;       /* actions read header lengths: a marked packet
+				   * is parsed (dp_actions_need_headers) */
+	uint8_t announced;        /* the offloader took its install event: its
+				   * removal is announced too (dp/pmd_offload.c) */
+	uint8_t pad[5];
 	uint64_t hits;
 	uint64_t bytes;
 	uint64_t created_tsc;

@@ -319,6 +319,7 @@ dp_mfc_create(const char *name, uint32_t max_flows, uint32_t max_subtables, int 
 	memset(c->tag_head, 0xff, (size_t)c->tag_slots * sizeof(uint32_t));
 	for (uint32_t i = 0; i < max_flows; i++) {
 		c->flows[i].idx = i;
+		c->flows[i].gen = 1;  /* never 0: megaflow ids are non-zero (0 = none) */
 		c->free_slots[i] = max_flows - 1 - i; /* slot 0 on top */
 	}
 	c->n_free = max_flows;
@@ -364,6 +365,13 @@ void
 dp_mfc_set_port_quota(struct dp_mfc *c, uint32_t per_port)
 {
 	c->port_quota = per_port;
+}
+
+void
+dp_mfc_set_events(struct dp_mfc *c, dp_mfc_event_fn *fn, void *arg)
+{
+	c->ev_fn = fn;
+	c->ev_arg = arg;
 }
 
 const struct dp_mfc_counters *
@@ -449,6 +457,8 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 	f->used_tsc = f->created_tsc;
 	memcpy(f->actions, spec->actions, sizeof(f->actions));
 	memcpy(f->flood_ports, spec->flood_ports, sizeof(f->flood_ports));
+	f->need_parse = (uint8_t)dp_actions_need_headers(f->actions, f->n_actions);
+	f->announced = 0;
 	f->live = 1;
 	st->n_flows++;
 	c->n_live++;
@@ -457,6 +467,7 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 	if (idx >= c->hwm)
 		c->hwm = idx + 1;
 	c->ctr.inserted++;
+	mfc_event(c, f, 1);
 	return f;
 unwind_tags:
 	mfc_tags_unlink(c, f);
@@ -490,7 +501,8 @@ mfc_unlink_free(struct dp_mfc *c, struct dp_megaflow *f)
 		c->slot_flags[f->idx] &= (uint8_t)~MFC_SLOT_DEAD;
 		c->n_dead--;
 	}
-	f->gen++;
+	if (++f->gen == 0)
+		f->gen = 1;
 	c->free_slots[c->n_free++] = f->idx;
 	if (--st->n_flows == 0)
 		mfc_subtable_release(c, st);
@@ -501,6 +513,7 @@ dp_mfc_remove(struct dp_mfc *c, struct dp_megaflow *f)
 {
 	if (!c || !f || f < c->flows || f >= c->flows + c->max_flows || !f->live)
 		return;
+	mfc_event(c, f, 0);
 	mfc_unlink_free(c, f);
 }
 
@@ -515,9 +528,12 @@ dp_mfc_flush(struct dp_mfc *c)
 	rte_hash_reset(c->tags);
 	memset(c->tag_head, 0xff, (size_t)c->tag_slots * sizeof(uint32_t));
 	for (uint32_t i = 0; i < c->hwm; i++) {
+		if (c->flows[i].live)
+			mfc_event(c, &c->flows[i], 0);
 		if (c->flows[i].live || (c->slot_flags[i] & MFC_SLOT_DEAD)) {
 			c->flows[i].live = 0;
-			c->flows[i].gen++;
+			if (++c->flows[i].gen == 0)
+				c->flows[i].gen = 1;
 		}
 	}
 	/* flags are only ever set below hwm */

@@ -44,6 +44,13 @@ void dp_mfc_set_owner(struct dp_mfc *c, unsigned owner);
 /* At most per_port megaflows per ingress dp port; 0: no quota.  An insert
  * over quota fails with EDQUOT (the caller forwards the packet uncached). */
 void dp_mfc_set_port_quota(struct dp_mfc *c, uint32_t per_port);
+/* Lifecycle events, for the offload layer (dp/pmd_offload.c): fn(arg, f, 1)
+ * once a megaflow is installed (live, id set), fn(arg, f, 0) once when it
+ * stops being live (killed by a tag, aged, evicted, removed, flushed).
+ * Called on the owning PMD, inside the classifier call: fn must not call
+ * back into the classifier.  NULL: none (the default). */
+typedef void dp_mfc_event_fn(void *arg, struct dp_megaflow *f, int installed);
+void dp_mfc_set_events(struct dp_mfc *c, dp_mfc_event_fn *fn, void *arg);
 /* Lifecycle counters (see megaflow.h). */
 const struct dp_mfc_counters *dp_mfc_counters(const struct dp_mfc *c);
 

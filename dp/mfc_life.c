@@ -59,6 +59,7 @@ mfc_kill(struct dp_mfc *c, struct dp_megaflow *f)
 {
 	uint8_t *fl = &c->slot_flags[f->idx];
 
+	mfc_event(c, f, 0);
 	f->live = 0;
 	c->n_live--;
 	if (f->in_port < DP_MAX_PORTS)

@@ -88,7 +88,15 @@ struct dp_mfc {
 	uint32_t walk_ref;
 	uint32_t walk_active;
 	struct dp_mfc_counters ctr;
+	dp_mfc_event_fn *ev_fn;           /* lifecycle events (NULL: none) */
+	void *ev_arg;
 };
+
+static inline void mfc_event(struct dp_mfc *c, struct dp_megaflow *f, int installed)
+{
+	if (unlikely(c->ev_fn != NULL))
+		c->ev_fn(c->ev_arg, f, installed);
+}
 
 /* CRC32C over the mask's non-zero words of an already masked key. */
 static inline uint32_t mfc_hash(const struct dp_mfc_subtable *st, const struct dp_flow_key *k)

@@ -52,6 +52,7 @@ struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
 	}
 	dp_emc_set_insert_inv_prob(pmd->emc, dp->cfg.emc_insert_inv_prob);
 	dp_mfc_set_owner(pmd->mfc, idx);
+	dp_mfc_set_events(pmd->mfc, dp_pmd_mflow_event, pmd); /* no-op until dp_set_offload */
 	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&dp->cfg));
 	pmd->max_idle_tsc = (uint64_t)dp->cfg.megaflow_max_idle_ms * rte_get_tsc_hz() / 1000;
 	if (dp->cfg.upcall_budget_pct > 0 && dp->cfg.upcall_budget_pct < 100) {
@@ -411,6 +412,14 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 		const struct dp_overlay_cfg *ov = dp_overlay_get(pmd->dp->tables);
 		vtep_ip = ov != NULL ? ov->vtep_ip : 0;
 	}
+	/* offload on: packets the NIC marked with a live megaflow's mark run
+	 * its actions at once (pmd_offload.c); the rest go on below */
+	const struct dp_offload_ops *ofl = __atomic_load_n(&pmd->dp->offload, __ATOMIC_RELAXED);
+	if (unlikely(ofl != NULL) && !uplink) {
+		n = dp_pmd_mark_path(pmd, ofl, in_port, pkts, n);
+		if (n == 0)
+			return;
+	}
 
 	/* parse, hash and prefetch the EMC bucket in one pass, so the bucket
 	 * loads of the whole burst overlap; malformed packets are dropped here
@@ -557,6 +566,8 @@ int dp_pmd_main(void *arg)
 		if (unlikely(prev >= pmd->age_next_tsc))
 			dp_pmd_age(pmd, prev);
 		serve_request(pmd);
+		if (unlikely(__atomic_load_n(&dp->offload, __ATOMIC_RELAXED) != NULL))
+			dp_pmd_ofl_stats_step(pmd, prev); /* hardware counters */
 		if (unlikely(prev >= pmd->ct_next_tsc)) {
 			/* conntrack expiry: a bounded step about every ms */
 			uint64_t ms = rte_get_tsc_hz() / 1000;
@@ -581,6 +592,7 @@ int dp_pmd_main(void *arg)
 			struct dp_capture *cap = __atomic_load_n(&dp->capture, __ATOMIC_ACQUIRE);
 			if (unlikely(cap != NULL))
 				dp_capture_burst(cap, rq->dp_port, rq->ethdev, rq->queue, pkts, nb, true);
+			pmd->cur_rxq = rq->queue; /* for megaflow install events */
 			dp_pmd_process(pmd, rq->dp_port, pkts, nb);
 		}
 		if (pmd->n_tx_dirty)

@@ -12,7 +12,10 @@
  * Usage: dp_pmd_bench [flows ...]   (default: 1 1000 100000)
  * WYV_BENCH_QUICK=1 runs one short round, for
  *   valgrind --tool=callgrind --toggle-collect=dp_pmd_process dp_pmd_bench 1000
+ * WYV_BENCH_OFFLOAD=1 sets offload hooks that take nothing (no marks ever):
+ * the cost of offload being on for unmarked packets.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +97,18 @@ static double run(struct dp *dp, uint16_t in, uint16_t out_eth, uint32_t nflows,
 	return best;
 }
 
+static int bench_no_install(void *arg, uint64_t id, uint16_t in_port, uint16_t rxq,
+			    const struct dp_flow_key *key, const struct dp_flow_key *mask,
+			    const struct dp_action *acts, unsigned n_acts)
+{
+	return -ENOTSUP;
+}
+
+static int bench_no_remove(void *arg, uint64_t id)
+{
+	return -ENOTSUP;
+}
+
 int main(int argc, char **argv)
 {
 	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-telemetry", "-l", "0",
@@ -130,6 +145,13 @@ int main(int argc, char **argv)
 	if (p0 < 0 || p1 < 0 || dp_table_network_put(dp->tables, &n) || dp_table_lport_put(dp->tables, &a) ||
 	    dp_table_lport_put(dp->tables, &b))
 		return 1;
+	if (getenv("WYV_BENCH_OFFLOAD")) {
+		static const uint64_t no_marks[1];
+		struct dp_offload_ops ops = { .installed = bench_no_install, .removed = bench_no_remove,
+					      .mark_ids = no_marks, .n_marks = 1 };
+		if (dp_set_offload(dp, &ops) != 0)
+			return 1;
+	}
 	uint32_t sizes[8] = { 1, 1000, 100000 };
 	int ns = 3;
 	if (argc > 1)

@@ -140,6 +140,10 @@ static int setup_ethdev(struct dp *dp, struct dp_port *port, uint16_t want_rxq, 
 			conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
 		}
 	}
+	/* NICs that deliver flow marks only when asked (offload's partial
+	 * tier): ask before configure; drivers without it answer -ENOTSUP */
+	uint64_t meta = RTE_ETH_RX_METADATA_USER_MARK | RTE_ETH_RX_METADATA_USER_FLAG;
+	(void)rte_eth_rx_metadata_negotiate(id, &meta);
 	rc = rte_eth_dev_configure(id, nrx, ntx, &conf);
 	if (rc < 0 && conf.rx_adv_conf.rss_conf.rss_key != NULL) {
 		/* a driver that refuses our key keeps its own (not symmetric) */
@@ -249,6 +253,8 @@ int dp_port_add(struct dp *dp, const char *name, const char *devargs,
 	port->used = true;
 	__atomic_store_n(&port->active, true, __ATOMIC_RELEASE);
 	dp_port_rxq_assign(dp);
+	if (dp->offload != NULL && dp->offload->port_added != NULL)
+		dp->offload->port_added(dp->offload->arg, (uint16_t)slot);
 	return (int)slot;
 }
 
@@ -263,6 +269,9 @@ int dp_port_del(struct dp *dp, const char *name)
 	/* no PMD is inside rx/tx on this port after one grace period */
 	if (dp->running)
 		rte_rcu_qsbr_synchronize(dp->rcu, RTE_QSBR_THRID_INVALID);
+	/* its offloaded rules go while the ethdev still exists */
+	if (dp->offload != NULL && dp->offload->port_removing != NULL)
+		dp->offload->port_removing(dp->offload->arg, (uint16_t)id);
 	dp_table_port_gone(dp->tables, (uint16_t)id);
 	dp->mbufs_reserved -= RTE_MIN(dp->mbufs_reserved, port->rx_reserved);
 	struct rte_eth_dev_info info;

@@ -43,6 +43,8 @@ struct ofl_config {
 	uint32_t age_timeout;     /* AGE action seconds when the port has AGE (0: none) */
 	uint32_t stats_interval_ms;   /* hardware counter poll (0: only on demand) */
 	ofl_stats_fn stats_cb;    /* NULL: counters kept, not reported */
+	bool stats_full_only;     /* report FULL rules only: the PMD already counts
+				   * a partial rule's packets (wyvernd sets it) */
 	void *stats_arg;
 	const char *name;         /* unique per process (ring/pool names), "ofl" */
 	int socket_id;

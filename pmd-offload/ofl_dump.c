@@ -47,7 +47,7 @@ void ofl_poll_stats_locked(struct ofl *o)
 			continue;
 		uint64_t dp = f->hw.packets - f->reported.packets;
 		uint64_t db = f->hw.bytes - f->reported.bytes;
-		if (dp && o->cfg.stats_cb)
+		if (dp && o->cfg.stats_cb && (f->state == OFL_FULL || !o->cfg.stats_full_only))
 			o->cfg.stats_cb(o->cfg.stats_arg, f->id, dp, db, f->hw.last_used);
 		f->reported = f->hw;
 	}

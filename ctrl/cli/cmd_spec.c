@@ -25,7 +25,10 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show conntrack", "[--zone Z]", "conntrack connections: tuples, state, timeout, mark "
 	  "(zone = a port's lport key)", R, "show" },
 	{ "dump fdb", "", "the MAC tables (network, MAC -> lport)", R, "show" },
-	{ "dump megaflows", "[--limit N]", "installed megaflows with their actions and tags", R, "show" },
+	{ "dump megaflows", "[--limit N]", "installed megaflows with their actions, tags and "
+	  "offload state", R, "show" },
+	{ "show offload", "", "megaflow offload per port: backend, probed capabilities, rules "
+	  "installed/failed/removed, hardware hits", R, "show" },
 	{ "trace", "PORT FLOW | PORT --hex HEXBYTES",
 	  "run a packet through the pipeline stage by stage, without sending it", R, "show" },
 	{ "capture", "PORT [-c N] [-w FILE.pcapng] [--filter FLOW] [--direction rx|tx|both] "
@@ -33,6 +36,9 @@ static const struct ctrl_cmd_spec specs[] = {
 	/* datapath state */
 	{ "stats clear", "", "zero the port, PMD and drop counters", A, "datapath" },
 	{ "cache flush", "", "remove every megaflow and exact-match entry", A, "datapath" },
+	{ "offload pause", "", "stop the offload thread: events queue up, rules stay (debugging)",
+	  A, "datapath" },
+	{ "offload resume", "", "restart the offload thread", A, "datapath" },
 	{ "conntrack flush", "[--zone Z]", "remove every conntrack connection (of one zone)", A,
 	  "datapath" },
 	{ "port add", "NAME DEVARGS [--rxqs N] [--pmd LCORE] [--mtu N]",

@@ -225,6 +225,9 @@ void ctrl_config_defaults(struct ctrl_config *cfg)
 	snprintf(cfg->pmd_lcores, sizeof(cfg->pmd_lcores), "1");
 	lc_config_defaults(&cfg->lc);
 	ctrl_log_cfg_defaults(&cfg->log);
+	snprintf(cfg->offload.mode, sizeof(cfg->offload.mode), "auto");
+	snprintf(cfg->offload.backend, sizeof(cfg->offload.backend), "auto");
+	cfg->offload.stats_interval_ms = 1000;
 }
 
 int ctrl_config_eal_arg(struct ctrl_config *cfg, const char *arg)
@@ -437,6 +440,16 @@ static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 		} else if (strcmp(k, "mtu") == 0) {
 			U32(sec, "mtu", 68, 9600, v);
 			p->opts.mtu = (uint16_t)v;
+		} else if (strcmp(k, "offload") == 0) {
+			if (!ctrl_offload_backend_ok(val))
+				return fail(c, line_of(c, sec, k), "offload must be auto, rte_flow, "
+					    "dummy, xdp or none, not '%s'%s", val, "");
+			snprintf(p->offload, sizeof(p->offload), "%s", val);
+		} else if (strcmp(k, "offload-args") == 0) {
+			if (strlen(val) >= sizeof(p->offload_args))
+				return fail(c, line_of(c, sec, k), "offload-args too long (max %s)%s",
+					    "159 characters", "");
+			snprintf(p->offload_args, sizeof(p->offload_args), "%s", val);
 		} else if (strcmp(k, "iface-id") == 0) {
 			if (!is_uuid(val))
 				return fail(c, line_of(c, sec, k), "iface-id '%s' is not a UUID (the id "
@@ -519,6 +532,56 @@ static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *c
 			snprintf(l->replica, sizeof(l->replica), "%s", val);
 		} else {
 			return fail(c, ln, "unknown key '%s' in [ctrl]%s", k, "");
+		}
+	}
+	return 0;
+}
+
+bool ctrl_offload_backend_ok(const char *s)
+{
+	static const char *const ok[] = { "auto", "rte_flow", "dummy", "xdp", "none" };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(s, ok[i]) == 0)
+			return true;
+	return false;
+}
+
+static int load_offload(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
+{
+	struct rte_cfgfile_entry e[16];
+	struct ctrl_offload_cfg *o = &cfg->offload;
+	int n = rte_cfgfile_section_num_entries(f, "offload");
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, "offload", NULL), "too many keys in [offload]%s%s", "", "");
+	rte_cfgfile_section_entries(f, "offload", e, n);
+	for (int i = 0; i < n; i++) {
+		const char *k = e[i].name, *val = e[i].value;
+		int ln = line_of(c, "offload", k);
+		if (strcmp(k, "enable") == 0) {
+			if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0)
+				return fail(c, ln, "enable must be true or false, not '%s'%s", val, "");
+			o->enable = strcmp(val, "true") == 0;
+		} else if (strcmp(k, "mode") == 0) {
+			if (strcmp(val, "full") && strcmp(val, "partial") && strcmp(val, "auto"))
+				return fail(c, ln, "mode must be full, partial or auto, not '%s'%s",
+					    val, "");
+			snprintf(o->mode, sizeof(o->mode), "%s", val);
+		} else if (strcmp(k, "backend") == 0) {
+			if (!ctrl_offload_backend_ok(val))
+				return fail(c, ln, "backend must be auto, rte_flow, dummy, xdp or none, "
+					    "not '%s'%s", val, "");
+			snprintf(o->backend, sizeof(o->backend), "%s", val);
+		} else if (strcmp(k, "backend-args") == 0) {
+			if (strlen(val) >= sizeof(o->args))
+				return fail(c, ln, "backend-args too long (max %s)%s", "159 characters",
+					    "");
+			snprintf(o->args, sizeof(o->args), "%s", val);
+		} else if (strcmp(k, "stats-interval-ms") == 0) {
+			U32("offload", "stats-interval-ms", 0, 3600000, o->stats_interval_ms);
+		} else if (strcmp(k, "max-flows") == 0) {
+			U32("offload", "max-flows", 16, 1u << 22, o->max_flows);
+		} else {
+			return fail(c, ln, "unknown key '%s' in [offload]%s", k, "");
 		}
 	}
 	return 0;
@@ -650,6 +713,8 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 			rc = load_ctrl(c, f, cfg);
 		else if (strcmp(sec, "log") == 0 || strcmp(sec, "metrics") == 0)
 			rc = load_ops(c, f, sec, cfg);
+		else if (strcmp(sec, "offload") == 0)
+			rc = load_offload(c, f, cfg);
 		else
 			rc = fail(c, line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
 	}

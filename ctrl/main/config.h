@@ -18,7 +18,21 @@ struct ctrl_port_cfg {
 	char devargs[256];
 	char iface_id[64];
 	struct dp_port_opts opts;
+	char offload[16];          /* backend override ("" = [offload] backend) */
+	char offload_args[160];    /* its args ("" = [offload] backend-args) */
 };
+
+/* [offload] (ctrl/mgmt/cmd_offload.c, pmd-offload/). */
+struct ctrl_offload_cfg {
+	bool enable;
+	char mode[8];              /* full | partial | auto */
+	char backend[16];          /* auto | rte_flow | dummy | xdp | none */
+	char args[160];            /* backend args (dummy: "caps=mark,rss;max=N") */
+	uint32_t stats_interval_ms;/* hardware counter poll */
+	uint32_t max_flows;        /* offloaded megaflows tracked */
+};
+/* Whether s names an offload backend a port may use (or "auto"/"none"). */
+bool ctrl_offload_backend_ok(const char *s);
 
 struct ctrl_config {
 	char path[256];
@@ -43,6 +57,7 @@ struct ctrl_config {
 	/* [log] and [metrics] (log.h, metrics.h); metrics_listen "" = off */
 	struct ctrl_log_cfg log;
 	char metrics_listen[80];
+	struct ctrl_offload_cfg offload;
 };
 
 /* Load path into cfg (defaults first).  On error returns -EINVAL and writes

@@ -86,6 +86,28 @@ static void test_values(void)
 	CU_ASSERT_EQUAL(cfg.dp.megaflows_per_port, 300);
 	CU_ASSERT_EQUAL(dp_config_port_quota(&cfg.dp), 300);
 	ctrl_config_free(&cfg);
+	/* [offload] and the per-port override */
+	CU_ASSERT_EQUAL(load_text("[offload]\nenable = true\nmode = partial\nbackend = dummy\n"
+				  "backend-args = caps=mark,rss\nstats-interval-ms = 50\n"
+				  "max-flows = 4096\n[port.a]\ndevargs = net_null0\noffload = none\n"
+				  "[port.b]\ndevargs = net_null1\noffload-args = caps=queue\n",
+				  &cfg, err, sizeof(err)), 0);
+	CU_ASSERT(cfg.offload.enable);
+	CU_ASSERT_STRING_EQUAL(cfg.offload.mode, "partial");
+	CU_ASSERT_STRING_EQUAL(cfg.offload.backend, "dummy");
+	CU_ASSERT_STRING_EQUAL(cfg.offload.args, "caps=mark,rss");
+	CU_ASSERT_EQUAL(cfg.offload.stats_interval_ms, 50);
+	CU_ASSERT_EQUAL(cfg.offload.max_flows, 4096);
+	CU_ASSERT_STRING_EQUAL(cfg.ports[0].offload, "none");
+	CU_ASSERT_STRING_EQUAL(cfg.ports[1].offload, "");
+	CU_ASSERT_STRING_EQUAL(cfg.ports[1].offload_args, "caps=queue");
+	ctrl_config_free(&cfg);
+	CU_ASSERT_EQUAL(load_text("[dp]\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT(!cfg.offload.enable);                       /* defaults */
+	CU_ASSERT_STRING_EQUAL(cfg.offload.mode, "auto");
+	CU_ASSERT_STRING_EQUAL(cfg.offload.backend, "auto");
+	CU_ASSERT_EQUAL(cfg.offload.stats_interval_ms, 1000);
+	ctrl_config_free(&cfg);
 	unsigned l[16];
 	CU_ASSERT_EQUAL(ctrl_parse_lcores("1,3-5", l, 16), 4);
 	CU_ASSERT_EQUAL(l[3], 5);
@@ -121,6 +143,13 @@ static void test_errors(void)
 	expect_error("[mgmt]\nallow-file-devargs = yes\n", 2, "true or false");
 	expect_error("[eal]\nhugepages = maybe\n", 2, "yes or no");
 	expect_error("[eal]\nwhat = 1\n", 2, "unknown key 'what'");
+	expect_error("[offload]\nenable = yes\n", 2, "true or false");
+	expect_error("[offload]\nenable = true\nmode = fastest\n", 3, "mode must be");
+	expect_error("[offload]\nbackend = asic\n", 2, "backend must be");
+	expect_error("[offload]\nstats-interval-ms = -1\n", 2, "stats-interval-ms must be");
+	expect_error("[offload]\nmax-flows = 1\n", 2, "max-flows must be");
+	expect_error("[offload]\ncolour = red\n", 2, "unknown key 'colour' in [offload]");
+	expect_error("[port.x]\ndevargs = net_null0\noffload = magic\n", 3, "offload must be");
 	/* lines that parse, in files that cannot start */
 	expect_error("[port.x]\ndevargs = net_null0\niface-id = vm1\n", 3, "not a UUID");
 	expect_error("[eal]\nargs = --no-huge\nmemory-mb = 128\n[dp]\nmbufs = 16384\n", 3,

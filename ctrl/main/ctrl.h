@@ -145,6 +145,11 @@ void ctrl_capture_close(struct ctrl *c);
  * file-free) unless [mgmt] allow-file-devargs. */
 int ctrl_devargs_check(const char *devargs, char *msg, size_t len);
 
+/* cmd_offload.c: the offload state of megaflow id ("none", "partial",
+ * "full"; why not better in why, its mark), NULL when offload is off. */
+const char *ctrl_offload_describe(struct ctrl *c, uint64_t id, char *why, size_t len,
+				  uint32_t *mark);
+
 /* Helpers shared by handlers. */
 int ctrl_parse_u32(const char *s, uint32_t *out);
 int ctrl_port_arg(struct ctrl *c, const char *s);  /* name or number -> id, -1 */

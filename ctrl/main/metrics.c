@@ -168,6 +168,11 @@ static void render_dp(struct ctrl *c, FILE *f)
 	PMD_FIELD("wyvern_pmd_emc_hits_total", "counter", "Exact-match cache hits.", s->emc_hits);
 	PMD_FIELD("wyvern_pmd_megaflow_hits_total", "counter", "Megaflow classifier hits.",
 		  s->mfc_hits);
+	PMD_FIELD("wyvern_pmd_marked_hits_total", "counter",
+		  "Packets a NIC marked with a live megaflow's mark (offload: no lookup).",
+		  s->mark_hits);
+	PMD_FIELD("wyvern_pmd_stale_marks_total", "counter",
+		  "Marked packets whose megaflow was gone (software path).", s->mark_stale);
 	PMD_FIELD("wyvern_pmd_upcalls_total", "counter",
 		  "Cache misses translated over the tables (upcalls).", s->misses);
 	PMD_FIELD("wyvern_pmd_busy_cycles_total", "counter",

@@ -148,6 +148,15 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		json_object_set_new(o, "punts", punts);
 		json_object_set_new(o, "recirculations", json_integer((json_int_t)s.recirculations));
 		json_object_set_new(o, "ct_packets", json_integer((json_int_t)s.ct_packets));
+		json_object_set_new(o, "offload", json_pack(
+			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			"mark_hits", (json_int_t)s.mark_hits,
+			"mark_parsed", (json_int_t)s.mark_parsed,
+			"mark_stale", (json_int_t)s.mark_stale,
+			"mark_foreign", (json_int_t)s.mark_foreign,
+			"events", (json_int_t)s.ofl_events,
+			"events_dropped", (json_int_t)s.ofl_events_dropped,
+			"hw_updates", (json_int_t)s.ofl_hw_updates));
 		double us_per_tsc = s.tsc_hz ? 1e6 / (double)s.tsc_hz : 0.0;
 		json_object_set_new(o, "megaflow_lifecycle", json_pack(
 			"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I}",
@@ -190,6 +199,17 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     (unsigned long long)s.upcall_throttled);
 		reply_printf(r, "  conntrack packets: %llu  recirculations: %llu\n",
 			     (unsigned long long)s.ct_packets, (unsigned long long)s.recirculations);
+		if (s.mark_hits || s.mark_stale || s.mark_foreign || s.ofl_events)
+			reply_printf(r, "  marked packets: %llu (parse skipped: %llu, lookup skipped: "
+				     "%llu)  stale marks: %llu  other PMD's marks: %llu  offload "
+				     "events: %llu (dropped %llu)  hw counter updates: %llu\n",
+				     (unsigned long long)s.mark_hits,
+				     (unsigned long long)(s.mark_hits - s.mark_parsed),
+				     (unsigned long long)s.mark_hits, (unsigned long long)s.mark_stale,
+				     (unsigned long long)s.mark_foreign,
+				     (unsigned long long)s.ofl_events,
+				     (unsigned long long)s.ofl_events_dropped,
+				     (unsigned long long)s.ofl_hw_updates);
 		reply_printf(r, "  busy cycles: %llu (%.1f%%)  idle cycles: %llu (%.1f%%)  sleeps: %llu\n",
 			     (unsigned long long)s.busy_cycles, pct(s.busy_cycles, total),
 			     (unsigned long long)s.idle_cycles, pct(s.idle_cycles, total),
@@ -427,6 +447,7 @@ static json_t *flow_json(const struct dp_flow_text *t, char *line, size_t len)
 }
 
 struct dump_arg {
+	struct ctrl *c;
 	struct ctrl_reply *r;
 	json_t *arr;
 	unsigned pmd;
@@ -446,9 +467,18 @@ static int dump_cb(const struct dp_megaflow_info *f, void *arg)
 	json_object_set_new(o, "bytes", json_integer((json_int_t)f->bytes));
 	json_object_set_new(o, "used_s", json_real(f->used_s));
 	json_array_append_new(d->arr, o);
-	reply_printf(d->r, "pmd=%u id=0x%016llx hits=%llu bytes=%llu idle=%llums %s\n", d->pmd,
+	char why[128], ofl[192] = "";
+	uint32_t mark = 0;
+	const char *st = ctrl_offload_describe(d->c, f->id, why, sizeof(why), &mark);
+	if (st != NULL) {   /* offload on: the flow's tier and why not better */
+		json_object_set_new(o, "offload", json_pack("{s:s,s:s,s:i}", "state", st, "why",
+							    why, "mark", (int)mark));
+		snprintf(ofl, sizeof(ofl), " offload=%s%s%s%s", st, why[0] ? "(" : "", why,
+			 why[0] ? ")" : "");
+	}
+	reply_printf(d->r, "pmd=%u id=0x%016llx hits=%llu bytes=%llu idle=%llums %s%s\n", d->pmd,
 		     (unsigned long long)f->id, (unsigned long long)f->hits,
-		     (unsigned long long)f->bytes, (unsigned long long)idle_ms, line);
+		     (unsigned long long)f->bytes, (unsigned long long)idle_ms, line, ofl);
 	return 0;
 }
 
@@ -461,7 +491,7 @@ int cmd_dump_megaflows(struct ctrl *c, int argc, char **argv, struct ctrl_reply 
 	} else if (argc != 0) {
 		return reply_error(r, true, "unexpected argument '%s'", argv[0]);
 	}
-	struct dump_arg d = { .r = r, .arr = json_array() };
+	struct dump_arg d = { .c = c, .r = r, .arr = json_array() };
 	for (unsigned p = 0; p < dp_n_pmds(c->dp); p++) {
 		d.pmd = p;
 		int n = dp_dump_megaflows(c->dp, p, limit, dump_cb, &d);

@@ -90,6 +90,15 @@ struct dp_pmd_stats {
 	uint64_t upcall_throttled;     /* rx polls skipped: port over its upcall budget */
 	uint64_t recirculations;       /* packets re-entering the lookup after ct() */
 	uint64_t ct_packets;           /* packets through ct() (lookups and commits) */
+	/* offload (dp_set_offload): the mark path and megaflow events */
+	uint64_t mark_hits;            /* marked packets run on their megaflow (no
+					* EMC, no classifier) */
+	uint64_t mark_parsed;          /* of those, parsed (the actions read headers) */
+	uint64_t mark_stale;           /* marks of no live megaflow: software path */
+	uint64_t mark_foreign;         /* marks of another PMD's megaflow: software path */
+	uint64_t ofl_events;           /* install/remove events handed to the offloader */
+	uint64_t ofl_events_dropped;   /* its queue was full (the megaflow stays in software) */
+	uint64_t ofl_hw_updates;       /* hardware counter deltas merged into megaflows */
 	uint32_t megaflows, subtables;
 	uint64_t inv_cycles_max;       /* longest pass since the PMD started */
 	double seconds;                /* since last clear */
@@ -137,6 +146,46 @@ unsigned dp_n_pmds(const struct dp *dp);
 /* Counters since the last dp_stats_clear (control-side baseline). */
 int dp_pmd_stats(struct dp *dp, unsigned pmd, struct dp_pmd_stats *out);
 void dp_stats_clear(struct dp *dp);
+
+/* ---- offload hooks ---------------------------------------------------------
+ * pmd-offload/ wires itself here (dp does not depend on it).  While ops are
+ * set:
+ *  - every PMD announces each megaflow it installs (except ct() megaflows and
+ *    the overlay uplink's: nothing to gain) and each it loses (invalidation,
+ *    aging, eviction, flush) through installed/removed, on the PMD thread:
+ *    those must never block (pmd-offload enqueues on a ring; -ENOBUFS is
+ *    counted in ofl_events_dropped);
+ *  - a received packet carrying a flow mark (RTE_MBUF_F_RX_FDIR_ID,
+ *    hash.fdir.hi) that mark_ids maps to a live megaflow of this PMD and
+ *    ingress port skips parse (unless the actions read headers), EMC and
+ *    classifier and runs that megaflow's actions; any other mark takes the
+ *    software path, counted (mark_stale / mark_foreign);
+ *  - port_added / port_removing are called by dp_port_add (after the port
+ *    is up) and dp_port_del (before its ethdev is stopped), control thread.
+ * mark_ids[0..n_marks) is written by the offloader (atomic 64-bit stores)
+ * and must outlive the ops (clear them first). */
+struct dp_flow_key;
+struct dp_action;
+struct dp_offload_ops {
+	void *arg;
+	int (*installed)(void *arg, uint64_t id, uint16_t in_port, uint16_t rxq,
+			 const struct dp_flow_key *key, const struct dp_flow_key *mask,
+			 const struct dp_action *acts, unsigned n_acts);
+	int (*removed)(void *arg, uint64_t id);
+	void (*port_added)(void *arg, uint16_t port);
+	void (*port_removing)(void *arg, uint16_t port);
+	const uint64_t *mark_ids;
+	uint32_t n_marks;
+};
+/* Set (copied) or clear (NULL) the hooks; control thread.  Returns after
+ * every PMD stopped using the old ones (one RCU grace period).  0/-ENOMEM. */
+int dp_set_offload(struct dp *dp, const struct dp_offload_ops *ops);
+/* Hardware counters of megaflow id (packets the NIC forwarded without the
+ * PMD): queued to the owning PMD, which adds them to the megaflow's hits and
+ * bytes and refreshes its last-used time (so aging keeps it).  Any thread
+ * (the offload thread); never blocks.  0, -ENOENT (no such PMD), -ENOBUFS
+ * (queue full: dropped), -ENOTSUP (no hooks set). */
+int dp_offload_stats(struct dp *dp, uint64_t id, uint64_t pkts, uint64_t bytes);
 
 struct dp_megaflow;
 /* Copy up to max megaflows of one PMD into out (caller's array; the PMD

@@ -9,7 +9,8 @@
 #     cp       control plane: wyvern (rocksdb, etcd) vs OVN (cp.sh)
 #     ct       conntrack alone, one core: new connections/s, lookup ns, wyvern vs
 #              OVS-DPDK's userspace conntrack (ct.sh)
-#     offload  XDP tier between veth namespaces vs a Linux bridge (offload.sh)
+#     offload  partial offload (dummy MARK) vs software through the PMD; XDP tier
+#              between veth namespaces vs a Linux bridge (offload.sh)
 #     mflow    megaflow lifecycle: invalidation stall, flood isolation (mflow.sh)
 # A suite that fails does not stop the others; the exit status is non-zero
 # if any failed.

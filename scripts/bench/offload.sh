@@ -14,10 +14,21 @@
 #   iperf3: UDP, 64-byte payloads, unlimited rate (-b 0), namespace A -> B.
 #     pps = datagrams the receiver got / seconds; cpu_ns_per_pkt = the whole
 #     machine's busy CPU (sender and receiver included) / datagrams.
-# Not measured yet: the same through wyvernd's af_xdp PMD (the integration
-# step), and offload-partial (needs the PMD's mark path).
-# Environment: BUILD (default build), OFFLOAD_SECONDS (5), OFFLOAD_GEN.
+# Not measured yet: the same through wyvernd's af_xdp PMD.
+#
+# Partial offload (offload-partial-1k, offload-partial-100k; build/pmd-offload/
+# ofl_bench, in process, one core, no root needed): the L2 workload (two
+# lports, 64-byte UDP frames of 1k / 100k flows, one megaflow) through the
+# PMD, plain software against partial offload with the dummy backend's MARK
+# emulation (an rx callback marks the frames, as a NIC would).  The PMD's
+# cycles per packet (rx + datapath + tx) exclude the emulation's own cost (the
+# NIC's job), printed apart as emulation_cycles_per_pkt.
+# Environment: BUILD (default build), OFFLOAD_SECONDS (5), OFFLOAD_GEN,
+# OFFLOAD_WORKLOADS (default "offload-partial-1k offload-partial-100k xdp-l2").
 # Prints: BENCH workload=xdp-l2 system=<wyvern-xdp|linux-bridge> pps=.. cpu_ns_per_pkt=..
+#         BENCH workload=offload-partial-<1k|100k> system=<wyvern-sw|wyvern-partial>
+#               mpps=.. cycles_per_pkt=..
+#         INFO workload=offload-partial-<..> saved_cycles_per_pkt=.. ...
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -28,6 +39,18 @@ GEN=${OFFLOAD_GEN:-}
 if [[ -z $GEN ]]; then
     if command -v dpdk-testpmd >/dev/null; then GEN=testpmd; else GEN=iperf3; fi
 fi
+WORKLOADS=${OFFLOAD_WORKLOADS:-offload-partial-1k offload-partial-100k xdp-l2}
+for w in $WORKLOADS; do
+    case $w in
+    offload-partial-*)
+        [[ -x $BUILD/pmd-offload/ofl_bench ]] || { echo "offload.sh: ofl_bench not built" >&2; exit 1; }
+        "$BUILD/pmd-offload/ofl_bench" "${w#offload-partial-}" ;;
+    xdp-l2) ;;
+    *) echo "offload.sh: unknown workload '$w'" >&2; exit 2 ;;
+    esac
+done
+[[ " $WORKLOADS " == *" xdp-l2 "* ]] || exit 0
+
 XDP="$BUILD/pmd-offload/wyv-xdp"
 [[ -x $XDP ]] || { echo "offload.sh: $XDP not built" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || { echo "offload.sh: needs root" >&2; exit 1; }
