@@ -61,7 +61,9 @@ struct ct_conn {
 	/* Reserved for NAT: the translated fields live in key[1]; a NAT
 	 * connection also records what to rewrite and which port it holds. */
 	uint8_t nat_flags;
-	uint8_t pad[7];
+	uint8_t sg;                /* DP_CT_SG_*: the policy that admitted it */
+	uint8_t pad[6];
+	uint64_t blocked_until;    /* ms; while mark has DP_CT_MARK_BLOCKED */
 } __rte_cache_aligned;
 
 /* Result of a protocol update on an existing connection. */
@@ -106,6 +108,13 @@ struct dp_ct {
 	bool tcp_liberal;
 	struct dp_ct_timeouts to;
 	uint64_t flushed;
+	/* re-validation (ct.h): positions of one sweep, under reval_lock */
+	rte_spinlock_t reval_lock;
+	uint8_t reval_active;        /* relaxed reads by PMDs */
+	uint64_t reval_pos;          /* next position to claim */
+	uint64_t reval_end_max;      /* the sweep runs while reval_pos < this */
+	uint64_t *reval_end;         /* [65536]: positions below it are checked */
+	uint32_t *reval_cookie;      /* [65536] */
 };
 
 static inline uint32_t ct_rd_relaxed(const uint32_t *p)
