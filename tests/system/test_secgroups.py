@@ -14,6 +14,7 @@ TCP 22 from 10.0.0.0/24.  So:
   - deleting vm2 flushes its conntrack zone.
 """
 import os
+import re
 import time
 
 import rig
@@ -83,15 +84,23 @@ def test_stateful_security_groups(work, cleanup_all):  # noqa: F811
     rig.wait_for(lambda: wy.drops("acl-deny") > before, what="acl-deny drops rise (tcp 23)")
 
     # trace follows the recirculations and names the deciding rule
-    flow = "tcp,eth_src=%s,eth_dst=%s,ip_src=10.0.0.11,ip_dst=10.0.0.12,tp_src=40000," \
-        "tp_dst=%%d" % (ports["vm1"]["mac_address"], ports["vm2"]["mac_address"])
-    t = wy.ctl("trace", "vm1", flow % 23, json=True)
+    # (a SYN: the trace looks conntrack up, and only a SYN opens a TCP
+    # connection)
+    flow = "tcp,eth_src=%s,eth_dst=%s,ip_src=10.0.0.11,ip_dst=10.0.0.12,tp_src=%%d," \
+        "tp_dst=%%d,tcp_flags=%%s" % (ports["vm1"]["mac_address"], ports["vm2"]["mac_address"])
+    t = wy.ctl("trace", "vm1", flow % (40000, 23, "0x002"), json=True)
     assert "ct(zone=" in t["megaflow"]["actions"], t
+    assert "conntrack says ct_state=new|trk (no connection)" in t["stages"], t["stages"]
     assert "ct_state new|trk, no rule allows it" in t["stages"], t["stages"]
     assert "drop:acl-deny" in t["recirc_actions"], t
-    t = wy.ctl("trace", "vm1", flow % 22, json=True)
+    t = wy.ctl("trace", "vm1", flow % (40000, 22, "0x002"), json=True)
     assert "ct_state new|trk, allowed by rule" in t["stages"], t["stages"]
     assert "output:" in t["recirc_actions"], t
+    # the connection nc made: conntrack knows it, read-only
+    sport = int(re.search(r":(\d+)->", tcp22[0]["orig"]).group(1))
+    t = wy.ctl("trace", "vm1", flow % (sport, 22, "0x010"), json=True)
+    assert re.search(r"ct_zone=\d+: conntrack says ct_state=est\|trk", t["stages"]), t["stages"]
+    assert "committed under rule" in t["stages"], t["stages"]
 
     # ping vm1 -> vm2: sg-b has no ICMP ingress rule
     before = wy.drops("acl-deny")
