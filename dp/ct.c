@@ -116,6 +116,29 @@ void ct_key_reverse(const struct dp_ct_key *k, struct dp_ct_key *r)
 	r->dport = k->sport;
 }
 
+/* --------------------------------------------------------------- burst --- */
+
+/* What one burst of dp_ct_process knows about the table since its bulk
+ * lookup: the add generation it read before it, how many adds it made
+ * itself, and the hashes of the keys it added.  A later miss of the same
+ * burst looks up again only when its hash is one of those (its own commit
+ * of the same tuple, or of the reverse one); a commit skips the re-lookups
+ * under the lock when no other writer added anything since (ct->add_gen). */
+struct ct_burst {
+	uint64_t gen0;
+	unsigned own;
+	unsigned n_sig;
+	hash_sig_t sig[2 * CT_BURST];
+};
+
+static bool ct_burst_added(const struct ct_burst *b, hash_sig_t sig)
+{
+	for (unsigned i = 0; i < b->n_sig; i++)
+		if (b->sig[i] == sig)
+			return true;
+	return false;
+}
+
 /* --------------------------------------------------------------- slots --- */
 
 static struct ct_conn *ct_slot_alloc(struct dp_ct *ct, struct ct_pmd *pm)
@@ -316,7 +339,8 @@ static enum ct_upd ct_proto_update(struct dp_ct *ct, struct ct_conn *c, const st
  * committed meanwhile (*dir set to the packet's direction in it), or NULL
  * with *err (-EDQUOT zone limit, -ENOSPC table full, -EEXIST reply tuple
  * taken). */
-static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const struct ct_pkt *p,
+static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
+				     const struct ct_pkt *p, hash_sig_t sig0,
 				     const struct dp_ct_action *a, uint64_t now, int *dir,
 				     bool *created, int *err)
 {
@@ -369,11 +393,17 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const 
 	ct_proto_init(ct, c, p, now);
 	ct_apply_action(c, a);
 
-	sig[0] = rte_hash_hash(ct->h, &c->key[0]);
-	sig[1] = rte_hash_hash(ct->h, &c->key[1]);
+	sig[0] = sig0;
+	sig[1] = ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
 	rte_spinlock_lock(&ct->wlock);
-	if (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
-	    rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0) {
+	/* Nothing added by anyone else since this burst's bulk lookup missed
+	 * key[0] (its own adds are other tuples: ct_burst_added): key[0] is
+	 * still absent, and so is key[1], the reverse (a connection holding
+	 * key[1] holds key[0] as its other direction).  NAT, whose reply key
+	 * is not the reverse, will have to look key[1] up always. */
+	if (ct->add_gen != b->gen0 + b->own &&
+	    (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
+	     rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0)) {
 		/* Committed by another PMD, or (NAT) the reply tuple is taken. */
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
@@ -409,7 +439,12 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const 
 		goto undo_count;
 	}
 	__atomic_store_n(&c->in_use, 1, __ATOMIC_RELEASE);
+	/* after the adds: a reader of the new generation finds them */
+	__atomic_store_n(&ct->add_gen, ct->add_gen + 1, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&ct->wlock);
+	b->own++;
+	b->sig[b->n_sig++] = sig[0];
+	b->sig[b->n_sig++] = sig[1];
 	pm->st.committed++;
 	*dir = 0;
 	*created = true;
@@ -497,16 +532,16 @@ static int ct_on_conn(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c, in
 	return 0;
 }
 
-static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, const struct dp_ct_action *a,
-		   struct ct_pkt *p, void *data, bool hit, bool *committed, uint64_t now,
-		   struct dp_ct_result *r)
+static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
+		   const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig, void *data,
+		   bool hit, uint64_t now, struct dp_ct_result *r)
 {
 	struct ct_conn *c;
 	bool created = false;
 	int dir, err;
 
-	if (!hit && *committed)
-		hit = rte_hash_lookup_data(ct->h, &p->key, &data) >= 0;
+	if (!hit && b->n_sig && ct_burst_added(b, sig))
+		hit = rte_hash_lookup_with_hash_data(ct->h, &p->key, sig, &data) >= 0;
 	if (hit) {
 		c = (struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1);
 		dir = (int)((uintptr_t)data & 1);
@@ -530,12 +565,11 @@ miss:
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_NEW);
 		return;
 	}
-	c = ct_commit_new(ct, pm, p, a, now, &dir, &created, &err);
+	c = ct_commit_new(ct, pm, b, p, sig, a, now, &dir, &created, &err);
 	if (c == NULL) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
 		return;
 	}
-	*committed = true;
 	rte_spinlock_lock(&c->lock);
 	if (c->dead) {
 		rte_spinlock_unlock(&c->lock);
@@ -574,9 +608,10 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 		struct dp_ct_key inner[CT_BURST];
 		const void *kp[CT_BURST];
 		void *data[CT_BURST];
+		hash_sig_t sig[CT_BURST];
 		uint8_t slot[CT_BURST];
 		uint64_t hits = 0;
-		bool committed = false;
+		struct ct_burst b = { .own = 0, .n_sig = 0 };
 
 		for (unsigned i = 0; i < cnt; i++) {
 			struct ct_pkt *p = &pk[i];
@@ -595,7 +630,11 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			}
 		}
 		if (nk) {
-			rte_hash_lookup_bulk_data(ct->h, kp, nk, &hits, data);
+			/* one hash per key, reused by a commit's add */
+			for (unsigned j = 0; j < nk; j++)
+				sig[j] = ct_key_hash(kp[j], sizeof(struct dp_ct_key), 0);
+			b.gen0 = __atomic_load_n(&ct->add_gen, __ATOMIC_ACQUIRE);
+			rte_hash_lookup_with_hash_bulk_data(ct->h, kp, sig, nk, &hits, data);
 			/* all the burst's connections in flight at once */
 			for (unsigned j = 0; j < nk; j++)
 				if ((hits >> j) & 1) {
@@ -614,13 +653,14 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			pm->st.lookups++;
 			switch (p->kind) {
 			case CT_PK_TRACK:
-				ct_one(ct, pm, a, p, d, hit, &committed, now_ms, r);
+				ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit, now_ms, r);
 				break;
 			case CT_PK_ICMP_ERR: {
 				struct ct_conn *c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
 				int dir = (int)((uintptr_t)d & 1);
-				if (!hit && committed)
-					hit = rte_hash_lookup_data(ct->h, &inner[i], &d) >= 0;
+				if (!hit && b.n_sig && ct_burst_added(&b, sig[slot[i]]))
+					hit = rte_hash_lookup_with_hash_data(ct->h, &inner[i],
+									     sig[slot[i]], &d) >= 0;
 				c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
 				dir = (int)((uintptr_t)d & 1);
 				ct_res_none(r, a->zone, DP_CS_TRK | DP_CS_INV);

@@ -90,7 +90,7 @@ struct dp_ct *dp_ct_create(const struct dp_ct_params *p)
 		.name = name,
 		.entries = 2 * ct->n_slots,
 		.key_len = sizeof(struct dp_ct_key), /* 48: vector compare */
-		.hash_func = rte_hash_crc,
+		.hash_func = ct_key_hash,
 		.socket_id = p->socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,

@@ -5,11 +5,15 @@
 #ifndef WYV_DP_CT_PRIV_H
 #define WYV_DP_CT_PRIV_H
 
+#include <assert.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
@@ -108,6 +112,7 @@ struct dp_ct {
 	bool tcp_liberal;
 	struct dp_ct_timeouts to;
 	uint64_t flushed;
+	uint64_t add_gen;            /* +1 after each commit's adds (under wlock) */
 	/* re-validation (ct.h): positions of one sweep, under reval_lock */
 	rte_spinlock_t reval_lock;
 	uint8_t reval_active;        /* relaxed reads by PMDs */
@@ -116,6 +121,25 @@ struct dp_ct {
 	uint64_t *reval_end;         /* [65536]: positions below it are checked */
 	uint32_t *reval_cookie;      /* [65536] */
 };
+
+static_assert(sizeof(struct dp_ct_key) == 48 && offsetof(struct dp_ct_key, pad) == 40,
+	      "ct_key_hash skips the last 8 bytes: padding");
+
+/* The table's hash: CRC32-C of the key's first 40 bytes (the last 8 are
+ * padding, always zero), 5 crc32 instructions where the CPU has them;
+ * rte_hash_crc over all 48 costs ~60 instructions with its length loop. */
+static inline uint32_t ct_key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	const uint8_t *p = key;
+	uint64_t w;
+	uint32_t h = init;
+	(void)len;
+	for (unsigned i = 0; i < 40; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = rte_hash_crc_8byte(w, h);
+	}
+	return h;
+}
 
 static inline uint32_t ct_rd_relaxed(const uint32_t *p)
 {
