@@ -532,6 +532,45 @@ static int ct_on_conn(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c, in
 	return 0;
 }
 
+/* Established UDP, ICMP and address-pair connections without a commit:
+ * nothing changes but the expiry time, so no lock — the common case of
+ * established traffic.  Both directions seen (MULTIPLE, reply_seen: they
+ * never go back), not blocked, not dead (read in that order; a connection
+ * being killed right now answers as it would have a moment earlier, and
+ * its memory stays valid until this PMD's next quiescent state).  mark is
+ * one aligned load; label is read unlocked and could be torn by a
+ * concurrent commit that changes it (no decision reads the label). */
+static bool ct_fast_est(const struct dp_ct *ct, struct ct_conn *c, int dir,
+			const struct ct_pkt *p, const struct dp_ct_action *a, uint64_t now,
+			struct dp_ct_result *r)
+{
+	uint32_t s, mark;
+	uint64_t exp;
+
+	if (a->commit || p->key.proto == IPPROTO_TCP ||
+	    __atomic_load_n(&c->proto_state, __ATOMIC_RELAXED) != DP_CT_GEN_MULTIPLE ||
+	    !__atomic_load_n(&c->reply_seen, __ATOMIC_RELAXED))
+		return false;
+	mark = __atomic_load_n(&c->mark, __ATOMIC_RELAXED);
+	if ((mark & DP_CT_MARK_BLOCKED) || __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE))
+		return false;
+	if (p->key.proto == IPPROTO_UDP)
+		s = ct_rd_relaxed(&ct->to.udp_multiple);
+	else if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6)
+		s = ct_rd_relaxed(&ct->to.icmp_reply);
+	else
+		s = ct_rd_relaxed(&ct->to.other_multiple);
+	exp = now + ct_sec(s);
+	if (__atomic_load_n(&c->expires, __ATOMIC_RELAXED) != exp)
+		__atomic_store_n(&c->expires, exp, __ATOMIC_RELAXED);
+	r->state = DP_CS_TRK | DP_CS_EST | (dir == 1 ? DP_CS_RPL : 0);
+	r->pad = 0;
+	r->zone = p->key.zone;
+	r->mark = mark;
+	memcpy(r->label, c->label, 16);
+	return true;
+}
+
 static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 		   const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig, void *data,
 		   bool hit, uint64_t now, struct dp_ct_result *r)
@@ -545,6 +584,8 @@ static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 	if (hit) {
 		c = (struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1);
 		dir = (int)((uintptr_t)data & 1);
+		if (ct_fast_est(ct, c, dir, p, a, now, r))
+			return;
 		rte_spinlock_lock(&c->lock);
 		if (!c->dead) {
 			if (ct_on_conn(ct, pm, c, dir, p, a, now, r) == 0)

@@ -39,6 +39,26 @@
  *    directions of one TCP connection serialise there; the TCP window check
  *    needs both directions' fields consistent, which atomics alone would not
  *    give.
+ *    Exception, the common case of established traffic: a lookup without
+ *    commit of a UDP/ICMP/address-pair connection whose both directions
+ *    were seen and that is not blocked changes nothing but `expires`; it
+ *    reads proto_state, reply_seen, mark, dead with relaxed/acquire loads,
+ *    stores `expires` relaxed (the expiry sweep re-checks it under the
+ *    locks) and takes no lock.  Those fields never go back (MULTIPLE and
+ *    reply_seen stay set); the label is copied unlocked and may be torn by
+ *    a concurrent commit changing it (no datapath decision reads it).
+ *  - A commit re-looks both keys up under wlock only if some other writer
+ *    added anything since its burst's bulk lookup: `add_gen` is bumped
+ *    (release) after every commit's adds and read (acquire) before the bulk
+ *    lookup (see DESIGN.md; valid while reply keys are reverses, i.e. until
+ *    NAT).
+ *  - Re-validation (dp_ct_revalidate_*): the control thread and the PMDs
+ *    claim sweep positions under ct->reval_lock (a few instructions, never
+ *    held with another lock); the verdict callback runs with no lock; a
+ *    connection is marked blocked under its own lock after checking it is
+ *    still the same tuple.
+ *  - dp_ct_lookup_ro (trace) takes a connection's lock to read it and
+ *    changes nothing.
  *  - Lock order: ct->wlock, then a connection's lock.  Never take wlock while
  *    holding a connection lock.
  *  - A connection is removed ("killed") with wlock and its lock held: `dead`
@@ -56,7 +76,10 @@
  *    between two quiescent-state reports.  Two threads must never use the
  *    same index at once.  Nothing here depends on rte_lcore_id(): any
  *    thread may be a PMD, EAL lcore or not.
- *  - Everything else (create/destroy, limits, timeouts, flush, dump, stats):
+ *  - dp_ct_revalidate_step(): a PMD, same rules; dp_ct_reval_pending(): any.
+ *  - dp_ct_lookup_ro(): the control thread (trace), or any RCU reader.
+ *  - Everything else (create/destroy, limits, timeouts, flush, dump, stats,
+ *    dp_ct_revalidate_zone):
  *    the control thread, which must NOT be an RCU reader of params.rcu
  *    (flush waits for a grace period).  Config setters are single stores that
  *    PMDs read with relaxed loads; a change applies to the next packet.
@@ -146,7 +169,7 @@ struct dp_ct_action {
 #define DP_CT_SG_INGRESS 2       /* its ingress ACL */
 
 /* What conntrack tells the datapath about one packet (the datapath copies
- * state and zone into its key; mark and label once the key carries them). */
+ * state, zone, mark and label into its key). */
 struct dp_ct_result {
 	uint8_t state;             /* DP_CS_* from flow_key.h; always has
 				    * DP_CS_TRK (non-IP packets: TRK|INV) */
