@@ -128,11 +128,20 @@ struct ct_burst {
 	uint64_t gen0;
 	unsigned own;
 	unsigned n_sig;
+	uint64_t bloom[4];         /* 256 bits over the hashes' top byte */
 	hash_sig_t sig[2 * CT_BURST];
 };
 
+static inline void ct_burst_add(struct ct_burst *b, hash_sig_t sig)
+{
+	b->bloom[(sig >> 30) & 3] |= 1ull << ((sig >> 24) & 63);
+	b->sig[b->n_sig++] = sig;
+}
+
 static bool ct_burst_added(const struct ct_burst *b, hash_sig_t sig)
 {
+	if (!(b->bloom[(sig >> 30) & 3] & (1ull << ((sig >> 24) & 63))))
+		return false;
 	for (unsigned i = 0; i < b->n_sig; i++)
 		if (b->sig[i] == sig)
 			return true;
@@ -383,7 +392,8 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 	c->reply_seen = 0;
 	c->mark = 0;
 	memset(c->label, 0, sizeof(c->label));
-	memset(c->tcp, 0, sizeof(c->tcp));
+	if (p->key.proto == IPPROTO_TCP) /* two lines nothing else uses */
+		memset(c->tcp, 0, sizeof(c->tcp));
 	c->nat_flags = 0;
 	c->sg = DP_CT_SG_NONE;
 	c->blocked_until = 0;
@@ -443,8 +453,8 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 	__atomic_store_n(&ct->add_gen, ct->add_gen + 1, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&ct->wlock);
 	b->own++;
-	b->sig[b->n_sig++] = sig[0];
-	b->sig[b->n_sig++] = sig[1];
+	ct_burst_add(b, sig[0]);
+	ct_burst_add(b, sig[1]);
 	pm->st.committed++;
 	*dir = 0;
 	*created = true;
@@ -652,7 +662,7 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 		hash_sig_t sig[CT_BURST];
 		uint8_t slot[CT_BURST];
 		uint64_t hits = 0;
-		struct ct_burst b = { .own = 0, .n_sig = 0 };
+		struct ct_burst b = { .own = 0, .n_sig = 0, .bloom = { 0, 0, 0, 0 } };
 
 		for (unsigned i = 0; i < cnt; i++) {
 			struct ct_pkt *p = &pk[i];
@@ -676,13 +686,19 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 				sig[j] = ct_key_hash(kp[j], sizeof(struct dp_ct_key), 0);
 			b.gen0 = __atomic_load_n(&ct->add_gen, __ATOMIC_ACQUIRE);
 			rte_hash_lookup_with_hash_bulk_data(ct->h, kp, sig, nk, &hits, data);
-			/* all the burst's connections in flight at once */
+			/* all the burst's connections in flight at once: the
+			 * first line (all an established UDP/ICMP lookup
+			 * reads), and for TCP the keys and windows too */
 			for (unsigned j = 0; j < nk; j++)
 				if ((hits >> j) & 1) {
 					const uint8_t *c = (const uint8_t *)((uintptr_t)data[j] &
 									       ~(uintptr_t)1);
 					rte_prefetch0(c);
-					rte_prefetch0(c + RTE_CACHE_LINE_SIZE);
+					if (((const struct dp_ct_key *)kp[j])->proto == IPPROTO_TCP) {
+						rte_prefetch0(c + RTE_CACHE_LINE_SIZE);
+						rte_prefetch0(c + 2 * RTE_CACHE_LINE_SIZE);
+						rte_prefetch0(c + 3 * RTE_CACHE_LINE_SIZE);
+					}
 				}
 		}
 		for (unsigned i = 0; i < cnt; i++) {

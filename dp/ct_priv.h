@@ -49,6 +49,8 @@ struct ct_tcp_peer {
  * and written under it, except `in_use`/`dead`, which are also written under
  * ct->wlock, and `expires`, which the expiry sweep pre-reads relaxed. */
 struct ct_conn {
+	/* first line: all that a lock-free established lookup reads
+	 * (ct_fast_est: states, mark, label, expires) */
 	rte_spinlock_t lock;
 	uint8_t in_use;            /* slot holds a committed connection */
 	uint8_t dead;              /* removed from the hash; never live again */
@@ -58,16 +60,17 @@ struct ct_conn {
 	uint32_t mark;
 	uint32_t idx;              /* own slot index */
 	int32_t hpos[2];           /* hash positions, freed after the grace period */
-	struct dp_ct_key key[2];
-	/* second line */
 	uint8_t label[16];
-	struct ct_tcp_peer tcp[2];
 	/* Reserved for NAT: the translated fields live in key[1]; a NAT
 	 * connection also records what to rewrite and which port it holds. */
 	uint8_t nat_flags;
 	uint8_t sg;                /* DP_CT_SG_*: the policy that admitted it */
 	uint8_t pad[6];
 	uint64_t blocked_until;    /* ms; while mark has DP_CT_MARK_BLOCKED */
+	/* lines 2-4: the keys (commit, kill, expiry, dump, re-validation) and
+	 * TCP's per-direction state */
+	struct dp_ct_key key[2];
+	struct ct_tcp_peer tcp[2];
 } __rte_cache_aligned;
 
 /* Result of a protocol update on an existing connection. */
@@ -140,6 +143,9 @@ static inline uint32_t ct_key_hash(const void *key, uint32_t len, uint32_t init)
 	}
 	return h;
 }
+
+static_assert(offsetof(struct ct_conn, key) == RTE_CACHE_LINE_SIZE,
+	      "a lock-free lookup reads the first cache line only");
 
 static inline uint32_t ct_rd_relaxed(const uint32_t *p)
 {
