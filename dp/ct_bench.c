@@ -18,7 +18,8 @@
  * frame building is timed.
  * Usage: dp_ct_bench [new_conns [table_conns [rounds]]]
  *        (default 1000000 100000 3); EAL args before "--".
- * CT_BENCH_SKIP_TCP=1 stops after the UDP lookups.
+ * CT_BENCH_ONLY_NEW=1 stops after ct-new, CT_BENCH_SKIP_TCP=1 after the UDP
+ * lookups.
  * CT_BENCH_LOOKUPS=n: n lookups instead of 2000000 (callgrind:
  *   valgrind --tool=callgrind --toggle-collect=dp_ct_process, then
  *   instructions per packet = Ir / (new_conns * rounds + 2 * table_conns
@@ -226,6 +227,10 @@ int main(int argc, char **argv)
 	rte_free(kn);
 	free(pn);
 
+	if (getenv("CT_BENCH_ONLY_NEW") != NULL) {
+		rte_eal_cleanup();
+		return 0;
+	}
 	/* ---- ct-lookup: UDP, established ---- */
 	struct dp_flow_key *ko = rte_malloc(NULL, sizeof(*ko) * n_tab, 64);
 	struct dp_flow_key *kr = rte_malloc(NULL, sizeof(*kr) * n_tab, 64);
