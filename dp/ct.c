@@ -350,6 +350,7 @@ static enum ct_upd ct_proto_update(struct dp_ct *ct, struct ct_conn *c, const st
  * taken). */
 static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 				     const struct ct_pkt *p, hash_sig_t sig0,
+				     const struct dp_ct_key *rk, hash_sig_t rsig,
 				     const struct dp_ct_action *a, uint64_t now, int *dir,
 				     bool *created, int *err)
 {
@@ -399,12 +400,15 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 	c->blocked_until = 0;
 	c->hpos[0] = c->hpos[1] = -1;
 	c->key[0] = p->key;
-	ct_key_reverse(&p->key, &c->key[1]);
+	if (rk != NULL)
+		c->key[1] = *rk;
+	else
+		ct_key_reverse(&p->key, &c->key[1]);
 	ct_proto_init(ct, c, p, now);
 	ct_apply_action(c, a);
 
 	sig[0] = sig0;
-	sig[1] = ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
+	sig[1] = rk != NULL ? rsig : ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
 	rte_spinlock_lock(&ct->wlock);
 	/* Nothing added by anyone else since this burst's bulk lookup missed
 	 * key[0] (its own adds are other tuples: ct_burst_added): key[0] is
@@ -583,7 +587,8 @@ static bool ct_fast_est(const struct dp_ct *ct, struct ct_conn *c, int dir,
 
 static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 		   const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig, void *data,
-		   bool hit, uint64_t now, struct dp_ct_result *r)
+		   bool hit, const struct dp_ct_key *rk, hash_sig_t rsig, uint64_t now,
+		   struct dp_ct_result *r)
 {
 	struct ct_conn *c;
 	bool created = false;
@@ -616,7 +621,7 @@ miss:
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_NEW);
 		return;
 	}
-	c = ct_commit_new(ct, pm, b, p, sig, a, now, &dir, &created, &err);
+	c = ct_commit_new(ct, pm, b, p, sig, rk, rsig, a, now, &dir, &created, &err);
 	if (c == NULL) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
 		return;
@@ -659,7 +664,8 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 		struct dp_ct_key inner[CT_BURST];
 		const void *kp[CT_BURST];
 		void *data[CT_BURST];
-		hash_sig_t sig[CT_BURST];
+		hash_sig_t sig[CT_BURST], rsig[CT_BURST];
+		struct dp_ct_key rkey[CT_BURST];
 		uint8_t slot[CT_BURST];
 		uint64_t hits = 0;
 		struct ct_burst b = { .own = 0, .n_sig = 0, .bloom = { 0, 0, 0, 0 } };
@@ -701,6 +707,37 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 					}
 				}
 		}
+		/* commit: the misses' reply keys, hashed once, looked up in one
+		 * bulk call whose only purpose is to bring their buckets in
+		 * (the adds write there); and the connection slots the commits
+		 * will take, prefetched for writing */
+		uint32_t has_rk = 0;
+		if (a->commit && nk != 0 && hits != (nk == 64 ? UINT64_MAX : (1ull << nk) - 1)) {
+			const void *rkp[CT_BURST];
+			hash_sig_t rsg[CT_BURST];
+			void *rd[CT_BURST];
+			uint64_t rh;
+			unsigned nr = 0;
+			for (unsigned i = 0; i < cnt; i++) {
+				if (pk[i].kind != CT_PK_TRACK || ((hits >> slot[i]) & 1))
+					continue;
+				ct_key_reverse(&pk[i].key, &rkey[i]);
+				rsig[i] = ct_key_hash(&rkey[i], sizeof(rkey[i]), 0);
+				rkp[nr] = &rkey[i];
+				rsg[nr++] = rsig[i];
+				has_rk |= 1u << i;
+			}
+			if (nr) {
+				rte_hash_lookup_with_hash_bulk_data(ct->h, rkp, rsg, nr, &rh, rd);
+				for (unsigned j = 0; j < RTE_MIN(nr, pm->n_cache); j++) {
+					const uint8_t *c = (const uint8_t *)
+						&ct->conns[pm->cache[pm->n_cache - 1 - j]];
+					__builtin_prefetch(c, 1, 3);
+					__builtin_prefetch(c + RTE_CACHE_LINE_SIZE, 1, 3);
+					__builtin_prefetch(c + 2 * RTE_CACHE_LINE_SIZE, 1, 3);
+				}
+			}
+		}
 		for (unsigned i = 0; i < cnt; i++) {
 			struct ct_pkt *p = &pk[i];
 			struct dp_ct_result *r = &res[base + i];
@@ -710,7 +747,8 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			pm->st.lookups++;
 			switch (p->kind) {
 			case CT_PK_TRACK:
-				ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit, now_ms, r);
+				ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit,
+				       (has_rk >> i) & 1 ? &rkey[i] : NULL, rsig[i], now_ms, r);
 				break;
 			case CT_PK_ICMP_ERR: {
 				struct ct_conn *c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
