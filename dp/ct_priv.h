@@ -159,6 +159,26 @@ static inline const void *ct_read(const struct rte_mbuf *m, uint32_t off, uint32
 	return rte_pktmbuf_read(m, off, len, buf);
 }
 
+/* ct.c: a packet as conntrack sees it; may it open a connection? */
+void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flow_key *fk,
+		 uint16_t zone);
+bool ct_valid_new(const struct ct_pkt *p);
+
+static inline void ct_res_conn(struct dp_ct_result *r, const struct ct_conn *c)
+{
+	r->mark = c->mark;
+	memcpy(r->label, c->label, 16);
+}
+
+static inline void ct_res_none(struct dp_ct_result *r, uint16_t zone, uint8_t state)
+{
+	r->state = state;
+	r->pad = 0;
+	r->zone = zone;
+	r->mark = 0;
+	memset(r->label, 0, 16);
+}
+
 /* ct.c: caller holds ct->wlock */
 int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now,
 		   int zone);
