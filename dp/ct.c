@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dp/ct.c — conntrack, the PMD side: classify a burst, look both directions
- * up in one bulk rte_hash call, run the protocol's state machine under the
- * connection's lock, commit new connections under the table's write lock,
- * and expire incrementally.  Table creation, flush, dump and counters are in
- * ct_ctl.c; the protocols in ct_tcp.c, ct_icmp.c, ct_other.c.
+ * dp/ct.c — conntrack, the PMD side: classify a burst, hash each key once
+ * and look the burst up in one bulk rte_hash call, answer established
+ * UDP/ICMP lookups without a lock, run the protocol's state machine under
+ * the connection's lock, commit new connections under the table's write
+ * lock (their reply keys' buckets brought in by one bulk lookup first), and
+ * expire incrementally.  Table creation, flush, dump and counters are in
+ * ct_ctl.c; re-validation and the read-only lookup in ct_reval.c; the
+ * protocols in ct_tcp.c, ct_icmp.c, ct_other.c.
  * Locking and who may call what: ct.h.
  */
 #include <errno.h>
