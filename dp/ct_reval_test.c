@@ -281,7 +281,7 @@ static void test_reval_10k(void)
 	CU_ASSERT_EQUAL(ct_blocked() - b0, N);
 	CU_ASSERT(steps <= (ct->n_slots + DP_CT_REVAL_BUDGET - 1) / DP_CT_REVAL_BUDGET + 1);
 	printf("\n    INFO re-validation of %u connections: %u steps of %u slots, %.1f ms in all "
-	       "(%.1f us per step)\n", N, steps, DP_CT_REVAL_BUDGET,
+	       "(%.1f us per step)\n", N, steps, (unsigned)DP_CT_REVAL_BUDGET,
 	       (double)dt * 1e3 / (double)rte_get_tsc_hz(),
 	       (double)dt * 1e6 / (double)rte_get_tsc_hz() / steps);
 	uint64_t cb0 = drops(DP_DROP_CT_BLOCKED);
