@@ -555,7 +555,7 @@ int cmd_trace(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	reply_printf(r, "\n%s\nmegaflow: %s%s\n", t->stages, line,
 		     t->no_install ? " (not cacheable)" : "");
 	if (t->recirc_actions[0])
-		reply_printf(r, "after recirculation (a new connection): actions:%s\n",
+		reply_printf(r, "after recirculation (conntrack state as shown above): actions:%s\n",
 			     t->recirc_actions);
 	json_object_set_new(r->result, "recirc_actions", json_string(t->recirc_actions));
 	json_object_set_new(r->result, "flow", json_string(t->flow));
