@@ -45,6 +45,7 @@ static const char *const act_names[DP_ACT__MAX] = {
 	[DP_ACT_TNL_POP] = "tnl_pop",
 	[DP_ACT_TNL_FLOOD] = "tnl_flood",
 	[DP_ACT_CT] = "ct",
+	[DP_ACT_CT_LABEL] = "ct_label",
 };
 
 static const char *const punt_names[DP_PUNT__MAX] = {
@@ -127,8 +128,19 @@ int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsig
 		}
 		case DP_ACT_CT:
 			OUT("%sct(zone=%u%s", sep, a->port, d[0] & DP_CT_F_COMMIT ? ",commit" : "");
-			if (d[0] & DP_CT_F_MARK)
+			if (d[0] & DP_CT_F_MARK) {
 				OUT(",mark=%#x", a->u32);
+				if (dp_act_ct_mark_mask(a) != UINT32_MAX)
+					OUT("/%#x", dp_act_ct_mark_mask(a));
+			}
+			/* the label halves that follow belong to this ct() */
+			while ((d[0] & DP_CT_F_LABEL) && i + 1 < n &&
+			       acts[i + 1].type == DP_ACT_CT_LABEL) {
+				const struct dp_action *l = &acts[++i];
+				OUT(",label%s=0x%02x%02x%02x%02x%02x%02x%02x%02x",
+				    l->port ? "_lo" : "_hi", l->data[0], l->data[1], l->data[2],
+				    l->data[3], l->data[4], l->data[5], l->data[6], l->data[7]);
+			}
 			OUT(")");
 			if (d[1])
 				OUT(",recirc(%u)", d[1]);
@@ -624,6 +636,7 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 				dp_tnl_pop(pkts[j]);
 			break;
 		case DP_ACT_CT:
+		case DP_ACT_CT_LABEL:
 			/* the PMD runs ct() itself (it holds the keys) and
 			 * hands over the rest; reaching one here means a list
 			 * was run without it: never let such packets through */

@@ -13,8 +13,10 @@
 #ifndef WYV_DP_ACTIONS_H
 #define WYV_DP_ACTIONS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "drop.h"   /* enum dp_punt_reason */
 
@@ -44,14 +46,23 @@ enum dp_action_type {
 			     * (its flood_vteps), encapsulated with VNI port|data[7]<<16 */
 	DP_ACT_CT,          /* conntrack: port = zone, data[0] = DP_CT_F_*, data[1] =
 			     * recirc_id to re-enter the lookup with (0: continue with
-			     * the next action), u32 = mark (DP_CT_F_MARK).  Only at
-			     * the head of a list (translate puts them there); run
-			     * by the PMD, which holds the packets' keys */
+			     * the next action); DP_CT_F_MARK: on commit mark =
+			     * (mark & ~m) | (u32 & m), m = data[2..5] (host order,
+			     * dp_act_ct_mark_mask).  Only at the head of a list
+			     * (translate puts them there); run by the PMD, which
+			     * holds the packets' keys */
+	DP_ACT_CT_LABEL,    /* part of the ct() before it (DP_CT_F_LABEL): on commit
+			     * label bytes [8 * port, 8 * port + 8) = data[0..7]
+			     * (port 0: the high half, 1: the low half); one or two
+			     * follow their ct() */
 	DP_ACT__MAX
 };
 
 #define DP_CT_F_COMMIT 0x01
 #define DP_CT_F_MARK   0x02
+#define DP_CT_F_LABEL  0x04  /* DP_ACT_CT_LABEL action(s) follow */
+#define DP_CT_F_SG_EGRESS  0x08 /* committed by the egress ACL of the zone's port */
+#define DP_CT_F_SG_INGRESS 0x10 /* committed by its ingress ACL (re-validation) */
 /* Recirculation stages (recirc_id values) and the depth cap. */
 #define DP_RECIRC_SG_EGRESS  1   /* after ct() in the source port's zone */
 #define DP_RECIRC_SG_INGRESS 2   /* after ct() in the destination port's zone */
@@ -65,6 +76,26 @@ struct dp_action {
 };
 
 #define DP_MAX_ACTIONS 16
+
+static inline uint32_t dp_act_ct_mark_mask(const struct dp_action *a)
+{
+	uint32_t m;
+	memcpy(&m, &a->data[2], 4);
+	return m;
+}
+
+static inline void dp_act_ct_set_mark(struct dp_action *a, uint32_t mark, uint32_t mask)
+{
+	a->data[0] |= DP_CT_F_MARK;
+	a->u32 = mark;
+	memcpy(&a->data[2], &mask, 4);
+}
+
+/* True for the actions that make up ct() (DP_ACT_CT and its labels). */
+static inline bool dp_act_is_ct(const struct dp_action *a)
+{
+	return a->type == DP_ACT_CT || a->type == DP_ACT_CT_LABEL;
+}
 
 static inline void dp_act_set_vni(struct dp_action *a, uint32_t vni)
 {

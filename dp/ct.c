@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dp/ct.c — conntrack, the PMD side: classify a burst, look both directions
- * up in one bulk rte_hash call, run the protocol's state machine under the
- * connection's lock, commit new connections under the table's write lock,
- * and expire incrementally.  Table creation, flush, dump and counters are in
- * ct_ctl.c; the protocols in ct_tcp.c, ct_icmp.c, ct_other.c.
+ * dp/ct.c — conntrack, the PMD side: classify a burst, hash each key once
+ * and look the burst up in one bulk rte_hash call, answer established
+ * UDP/ICMP lookups without a lock, run the protocol's state machine under
+ * the connection's lock, commit new connections under the table's write
+ * lock (their reply keys' buckets brought in by one bulk lookup first), and
+ * expire incrementally.  Table creation, flush, dump and counters are in
+ * ct_ctl.c; re-validation and the read-only lookup in ct_reval.c; the
+ * protocols in ct_tcp.c, ct_icmp.c, ct_other.c.
  * Locking and who may call what: ct.h.
  */
 #include <errno.h>
@@ -23,8 +26,8 @@
 
 /* ------------------------------------------------------------ classify --- */
 
-static void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flow_key *fk,
-			uint16_t zone)
+void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flow_key *fk,
+		 uint16_t zone)
 {
 	uint8_t buf[4];
 	const uint8_t *ip;
@@ -114,6 +117,38 @@ void ct_key_reverse(const struct dp_ct_key *k, struct dp_ct_key *r)
 	}
 	r->sport = k->dport;
 	r->dport = k->sport;
+}
+
+/* --------------------------------------------------------------- burst --- */
+
+/* What one burst of dp_ct_process knows about the table since its bulk
+ * lookup: the add generation it read before it, how many adds it made
+ * itself, and the hashes of the keys it added.  A later miss of the same
+ * burst looks up again only when its hash is one of those (its own commit
+ * of the same tuple, or of the reverse one); a commit skips the re-lookups
+ * under the lock when no other writer added anything since (ct->add_gen). */
+struct ct_burst {
+	uint64_t gen0;
+	unsigned own;
+	unsigned n_sig;
+	uint64_t bloom[4];         /* 256 bits over the hashes' top byte */
+	hash_sig_t sig[2 * CT_BURST];
+};
+
+static inline void ct_burst_add(struct ct_burst *b, hash_sig_t sig)
+{
+	b->bloom[(sig >> 30) & 3] |= 1ull << ((sig >> 24) & 63);
+	b->sig[b->n_sig++] = sig;
+}
+
+static bool ct_burst_added(const struct ct_burst *b, hash_sig_t sig)
+{
+	if (!(b->bloom[(sig >> 30) & 3] & (1ull << ((sig >> 24) & 63))))
+		return false;
+	for (unsigned i = 0; i < b->n_sig; i++)
+		if (b->sig[i] == sig)
+			return true;
+	return false;
 }
 
 /* --------------------------------------------------------------- slots --- */
@@ -273,6 +308,8 @@ static uint32_t ct_zone_limit(const struct dp_ct *ct, uint16_t zone)
 
 static void ct_apply_action(struct ct_conn *c, const struct dp_ct_action *a)
 {
+	if (c->sg == DP_CT_SG_NONE)
+		c->sg = a->sg_dir;
 	if (a->set_mark)
 		c->mark = (c->mark & ~a->mark_mask) | (a->mark & a->mark_mask);
 	if (a->set_label)
@@ -291,7 +328,7 @@ static void ct_proto_init(struct dp_ct *ct, struct ct_conn *c, const struct ct_p
 	}
 }
 
-static bool ct_valid_new(const struct ct_pkt *p)
+bool ct_valid_new(const struct ct_pkt *p)
 {
 	switch (p->key.proto) {
 	case IPPROTO_TCP: return ct_tcp_valid_new(p);
@@ -314,7 +351,9 @@ static enum ct_upd ct_proto_update(struct dp_ct *ct, struct ct_conn *c, const st
  * committed meanwhile (*dir set to the packet's direction in it), or NULL
  * with *err (-EDQUOT zone limit, -ENOSPC table full, -EEXIST reply tuple
  * taken). */
-static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const struct ct_pkt *p,
+static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
+				     const struct ct_pkt *p, hash_sig_t sig0,
+				     const struct dp_ct_key *rk, hash_sig_t rsig,
 				     const struct dp_ct_action *a, uint64_t now, int *dir,
 				     bool *created, int *err)
 {
@@ -357,19 +396,31 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const 
 	c->reply_seen = 0;
 	c->mark = 0;
 	memset(c->label, 0, sizeof(c->label));
-	memset(c->tcp, 0, sizeof(c->tcp));
+	if (p->key.proto == IPPROTO_TCP) /* two lines nothing else uses */
+		memset(c->tcp, 0, sizeof(c->tcp));
 	c->nat_flags = 0;
+	c->sg = DP_CT_SG_NONE;
+	c->blocked_until = 0;
 	c->hpos[0] = c->hpos[1] = -1;
 	c->key[0] = p->key;
-	ct_key_reverse(&p->key, &c->key[1]);
+	if (rk != NULL)
+		c->key[1] = *rk;
+	else
+		ct_key_reverse(&p->key, &c->key[1]);
 	ct_proto_init(ct, c, p, now);
 	ct_apply_action(c, a);
 
-	sig[0] = rte_hash_hash(ct->h, &c->key[0]);
-	sig[1] = rte_hash_hash(ct->h, &c->key[1]);
+	sig[0] = sig0;
+	sig[1] = rk != NULL ? rsig : ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
 	rte_spinlock_lock(&ct->wlock);
-	if (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
-	    rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0) {
+	/* Nothing added by anyone else since this burst's bulk lookup missed
+	 * key[0] (its own adds are other tuples: ct_burst_added): key[0] is
+	 * still absent, and so is key[1], the reverse (a connection holding
+	 * key[1] holds key[0] as its other direction).  NAT, whose reply key
+	 * is not the reverse, will have to look key[1] up always. */
+	if (ct->add_gen != b->gen0 + b->own &&
+	    (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
+	     rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0)) {
 		/* Committed by another PMD, or (NAT) the reply tuple is taken. */
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
@@ -405,7 +456,12 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, const 
 		goto undo_count;
 	}
 	__atomic_store_n(&c->in_use, 1, __ATOMIC_RELEASE);
+	/* after the adds: a reader of the new generation finds them */
+	__atomic_store_n(&ct->add_gen, ct->add_gen + 1, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&ct->wlock);
+	b->own++;
+	ct_burst_add(b, sig[0]);
+	ct_burst_add(b, sig[1]);
 	pm->st.committed++;
 	*dir = 0;
 	*created = true;
@@ -438,20 +494,6 @@ static void ct_kill_reopen(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *
 
 /* ------------------------------------------------------------- process --- */
 
-static inline void ct_res_conn(struct dp_ct_result *r, const struct ct_conn *c)
-{
-	r->mark = c->mark;
-	memcpy(r->label, c->label, 16);
-}
-
-static inline void ct_res_none(struct dp_ct_result *r, uint16_t zone, uint8_t state)
-{
-	r->state = state;
-	r->pad = 0;
-	r->zone = zone;
-	r->mark = 0;
-	memset(r->label, 0, 16);
-}
 
 /* An existing, locked connection: run the protocol; returns -1 if the
  * packet must be handled as a miss (reopen), else fills r and unlocks. */
@@ -461,6 +503,9 @@ static int ct_on_conn(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c, in
 {
 	enum ct_upd u = ct_proto_update(ct, c, p, dir, now);
 
+	/* a blocked connection's traffic does not keep it alive */
+	if (unlikely(c->mark & DP_CT_MARK_BLOCKED) && c->expires > c->blocked_until)
+		c->expires = c->blocked_until;
 	r->zone = p->key.zone;
 	switch (u) {
 	case CT_UPD_INVALID:
@@ -490,19 +535,61 @@ static int ct_on_conn(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c, in
 	return 0;
 }
 
-static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, const struct dp_ct_action *a,
-		   struct ct_pkt *p, void *data, bool hit, bool *committed, uint64_t now,
+/* Established UDP, ICMP and address-pair connections without a commit:
+ * nothing changes but the expiry time, so no lock — the common case of
+ * established traffic.  Both directions seen (MULTIPLE, reply_seen: they
+ * never go back), not blocked, not dead (read in that order; a connection
+ * being killed right now answers as it would have a moment earlier, and
+ * its memory stays valid until this PMD's next quiescent state).  mark is
+ * one aligned load; label is read unlocked and could be torn by a
+ * concurrent commit that changes it (no decision reads the label). */
+static bool ct_fast_est(const struct dp_ct *ct, struct ct_conn *c, int dir,
+			const struct ct_pkt *p, const struct dp_ct_action *a, uint64_t now,
+			struct dp_ct_result *r)
+{
+	uint32_t s, mark;
+	uint64_t exp;
+
+	if (a->commit || p->key.proto == IPPROTO_TCP ||
+	    __atomic_load_n(&c->proto_state, __ATOMIC_RELAXED) != DP_CT_GEN_MULTIPLE ||
+	    !__atomic_load_n(&c->reply_seen, __ATOMIC_RELAXED))
+		return false;
+	mark = __atomic_load_n(&c->mark, __ATOMIC_RELAXED);
+	if ((mark & DP_CT_MARK_BLOCKED) || __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE))
+		return false;
+	if (p->key.proto == IPPROTO_UDP)
+		s = ct_rd_relaxed(&ct->to.udp_multiple);
+	else if (p->key.proto == IPPROTO_ICMP || p->key.proto == IPPROTO_ICMPV6)
+		s = ct_rd_relaxed(&ct->to.icmp_reply);
+	else
+		s = ct_rd_relaxed(&ct->to.other_multiple);
+	exp = now + ct_sec(s);
+	if (__atomic_load_n(&c->expires, __ATOMIC_RELAXED) != exp)
+		__atomic_store_n(&c->expires, exp, __ATOMIC_RELAXED);
+	r->state = DP_CS_TRK | DP_CS_EST | (dir == 1 ? DP_CS_RPL : 0);
+	r->pad = 0;
+	r->zone = p->key.zone;
+	r->mark = mark;
+	memcpy(r->label, c->label, 16);
+	return true;
+}
+
+static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
+		   const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig, void *data,
+		   bool hit, const struct dp_ct_key *rk, hash_sig_t rsig, uint64_t now,
 		   struct dp_ct_result *r)
 {
 	struct ct_conn *c;
 	bool created = false;
 	int dir, err;
 
-	if (!hit && *committed)
-		hit = rte_hash_lookup_data(ct->h, &p->key, &data) >= 0;
+	if (!hit && b->n_sig && ct_burst_added(b, sig))
+		hit = rte_hash_lookup_with_hash_data(ct->h, &p->key, sig, &data) >= 0;
 	if (hit) {
 		c = (struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1);
 		dir = (int)((uintptr_t)data & 1);
+		if (ct_fast_est(ct, c, dir, p, a, now, r))
+			return;
 		rte_spinlock_lock(&c->lock);
 		if (!c->dead) {
 			if (ct_on_conn(ct, pm, c, dir, p, a, now, r) == 0)
@@ -523,12 +610,11 @@ miss:
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_NEW);
 		return;
 	}
-	c = ct_commit_new(ct, pm, p, a, now, &dir, &created, &err);
+	c = ct_commit_new(ct, pm, b, p, sig, rk, rsig, a, now, &dir, &created, &err);
 	if (c == NULL) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
 		return;
 	}
-	*committed = true;
 	rte_spinlock_lock(&c->lock);
 	if (c->dead) {
 		rte_spinlock_unlock(&c->lock);
@@ -567,9 +653,11 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 		struct dp_ct_key inner[CT_BURST];
 		const void *kp[CT_BURST];
 		void *data[CT_BURST];
+		hash_sig_t sig[CT_BURST], rsig[CT_BURST];
+		struct dp_ct_key rkey[CT_BURST];
 		uint8_t slot[CT_BURST];
 		uint64_t hits = 0;
-		bool committed = false;
+		struct ct_burst b = { .own = 0, .n_sig = 0, .bloom = { 0, 0, 0, 0 } };
 
 		for (unsigned i = 0; i < cnt; i++) {
 			struct ct_pkt *p = &pk[i];
@@ -588,15 +676,56 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			}
 		}
 		if (nk) {
-			rte_hash_lookup_bulk_data(ct->h, kp, nk, &hits, data);
-			/* all the burst's connections in flight at once */
+			/* one hash per key, reused by a commit's add */
+			for (unsigned j = 0; j < nk; j++)
+				sig[j] = ct_key_hash(kp[j], sizeof(struct dp_ct_key), 0);
+			b.gen0 = __atomic_load_n(&ct->add_gen, __ATOMIC_ACQUIRE);
+			rte_hash_lookup_with_hash_bulk_data(ct->h, kp, sig, nk, &hits, data);
+			/* all the burst's connections in flight at once: the
+			 * first line (all an established UDP/ICMP lookup
+			 * reads), and for TCP the keys and windows too */
 			for (unsigned j = 0; j < nk; j++)
 				if ((hits >> j) & 1) {
 					const uint8_t *c = (const uint8_t *)((uintptr_t)data[j] &
 									       ~(uintptr_t)1);
 					rte_prefetch0(c);
-					rte_prefetch0(c + RTE_CACHE_LINE_SIZE);
+					if (((const struct dp_ct_key *)kp[j])->proto == IPPROTO_TCP) {
+						rte_prefetch0(c + RTE_CACHE_LINE_SIZE);
+						rte_prefetch0(c + 2 * RTE_CACHE_LINE_SIZE);
+						rte_prefetch0(c + 3 * RTE_CACHE_LINE_SIZE);
+					}
 				}
+		}
+		/* commit: the misses' reply keys, hashed once, looked up in one
+		 * bulk call whose only purpose is to bring their buckets in
+		 * (the adds write there); and the connection slots the commits
+		 * will take, prefetched for writing */
+		uint32_t has_rk = 0;
+		if (a->commit && nk != 0 && hits != (nk == 64 ? UINT64_MAX : (1ull << nk) - 1)) {
+			const void *rkp[CT_BURST];
+			hash_sig_t rsg[CT_BURST];
+			void *rd[CT_BURST];
+			uint64_t rh;
+			unsigned nr = 0;
+			for (unsigned i = 0; i < cnt; i++) {
+				if (pk[i].kind != CT_PK_TRACK || ((hits >> slot[i]) & 1))
+					continue;
+				ct_key_reverse(&pk[i].key, &rkey[i]);
+				rsig[i] = ct_key_hash(&rkey[i], sizeof(rkey[i]), 0);
+				rkp[nr] = &rkey[i];
+				rsg[nr++] = rsig[i];
+				has_rk |= 1u << i;
+			}
+			if (nr) {
+				rte_hash_lookup_with_hash_bulk_data(ct->h, rkp, rsg, nr, &rh, rd);
+				for (unsigned j = 0; j < RTE_MIN(nr, pm->n_cache); j++) {
+					const uint8_t *c = (const uint8_t *)
+						&ct->conns[pm->cache[pm->n_cache - 1 - j]];
+					__builtin_prefetch(c, 1, 3);
+					__builtin_prefetch(c + RTE_CACHE_LINE_SIZE, 1, 3);
+					__builtin_prefetch(c + 2 * RTE_CACHE_LINE_SIZE, 1, 3);
+				}
+			}
 		}
 		for (unsigned i = 0; i < cnt; i++) {
 			struct ct_pkt *p = &pk[i];
@@ -607,13 +736,15 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			pm->st.lookups++;
 			switch (p->kind) {
 			case CT_PK_TRACK:
-				ct_one(ct, pm, a, p, d, hit, &committed, now_ms, r);
+				ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit,
+				       (has_rk >> i) & 1 ? &rkey[i] : NULL, rsig[i], now_ms, r);
 				break;
 			case CT_PK_ICMP_ERR: {
 				struct ct_conn *c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
 				int dir = (int)((uintptr_t)d & 1);
-				if (!hit && committed)
-					hit = rte_hash_lookup_data(ct->h, &inner[i], &d) >= 0;
+				if (!hit && b.n_sig && ct_burst_added(&b, sig[slot[i]]))
+					hit = rte_hash_lookup_with_hash_data(ct->h, &inner[i],
+									     sig[slot[i]], &d) >= 0;
 				c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
 				dir = (int)((uintptr_t)d & 1);
 				ct_res_none(r, a->zone, DP_CS_TRK | DP_CS_INV);

@@ -17,7 +17,14 @@
  * reads only lengths / TCP header fields from the mbuf), so no per-packet
  * frame building is timed.
  * Usage: dp_ct_bench [new_conns [table_conns [rounds]]]
- *        (default 1000000 100000 3); EAL args after "--".
+ *        (default 1000000 100000 3); EAL args before "--".
+ * CT_BENCH_ONLY_NEW=1 stops after ct-new, CT_BENCH_SKIP_TCP=1 after the UDP
+ * lookups.
+ * CT_BENCH_LOOKUPS=n: n lookups instead of 2000000 (callgrind:
+ *   valgrind --tool=callgrind --toggle-collect=dp_ct_process, then
+ *   instructions per packet = Ir / (new_conns * rounds + 2 * table_conns
+ *   + 2 * rounds * n + ...): easier with one phase's figures apart, see
+ *   dp/DESIGN.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,7 +183,9 @@ int main(int argc, char **argv)
 	uint32_t n_new = argc > 1 ? (uint32_t)atol(argv[1]) : 1000000;
 	uint32_t n_tab = argc > 2 ? (uint32_t)atol(argv[2]) : 100000;
 	int rounds = argc > 3 ? atoi(argv[3]) : 3;
-	uint32_t n_look = 2 * 1000000;
+	/* CT_BENCH_LOOKUPS: fewer lookups, e.g. under callgrind */
+	uint32_t n_look = getenv("CT_BENCH_LOOKUPS") ? (uint32_t)atol(getenv("CT_BENCH_LOOKUPS"))
+						     : 2 * 1000000;
 	double hz = (double)rte_get_tsc_hz();
 	struct dp_ct_action commit = { .zone = 1, .commit = true }, look = { .zone = 1 };
 
@@ -218,6 +227,10 @@ int main(int argc, char **argv)
 	rte_free(kn);
 	free(pn);
 
+	if (getenv("CT_BENCH_ONLY_NEW") != NULL) {
+		rte_eal_cleanup();
+		return 0;
+	}
 	/* ---- ct-lookup: UDP, established ---- */
 	struct dp_flow_key *ko = rte_malloc(NULL, sizeof(*ko) * n_tab, 64);
 	struct dp_flow_key *kr = rte_malloc(NULL, sizeof(*kr) * n_tab, 64);
@@ -255,6 +268,10 @@ int main(int argc, char **argv)
 	       "cycles_per_lookup=%.0f baseline_cycles=%.0f\n", n_tab, n_look, best * hz / 1e9, base);
 	dp_ct_destroy(ct);
 
+	if (getenv("CT_BENCH_SKIP_TCP") != NULL) { /* callgrind: one phase at a time */
+		rte_eal_cleanup();
+		return 0;
+	}
 	/* ---- TCP established, window tracking (orig-direction ACKs) ---- */
 	struct rte_mbuf *ms = template(true, 0x02, 1000, 0, false, &tt);
 	struct rte_mbuf *msa = template(true, 0x12, 5000, 1001, true, &ttr);

@@ -62,8 +62,13 @@ struct dp_ct *dp_ct_create(const struct dp_ct_params *p)
 					    RTE_CACHE_LINE_SIZE, p->socket_id);
 	ct->zone_limit = rte_malloc_socket("dp_ct_zl", sizeof(*ct->zone_limit) * 65536,
 					   RTE_CACHE_LINE_SIZE, p->socket_id);
+	ct->reval_end = rte_zmalloc_socket("dp_ct_re", sizeof(*ct->reval_end) * 65536,
+					   RTE_CACHE_LINE_SIZE, p->socket_id);
+	ct->reval_cookie = rte_zmalloc_socket("dp_ct_rc", sizeof(*ct->reval_cookie) * 65536,
+					      RTE_CACHE_LINE_SIZE, p->socket_id);
+	rte_spinlock_init(&ct->reval_lock);
 	if (ct->pmd == NULL || ct->conns == NULL || ct->zone_count == NULL ||
-	    ct->zone_limit == NULL)
+	    ct->zone_limit == NULL || ct->reval_end == NULL || ct->reval_cookie == NULL)
 		goto fail;
 	for (unsigned z = 0; z < 65536; z++)
 		ct->zone_limit[z] = DP_CT_LIMIT_DEFAULT;
@@ -85,7 +90,7 @@ struct dp_ct *dp_ct_create(const struct dp_ct_params *p)
 		.name = name,
 		.entries = 2 * ct->n_slots,
 		.key_len = sizeof(struct dp_ct_key), /* 48: vector compare */
-		.hash_func = rte_hash_crc,
+		.hash_func = ct_key_hash,
 		.socket_id = p->socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
@@ -108,6 +113,8 @@ void dp_ct_destroy(struct dp_ct *ct)
 		return;
 	rte_hash_free(ct->h);
 	rte_ring_free(ct->free_slots);
+	rte_free(ct->reval_cookie);
+	rte_free(ct->reval_end);
 	rte_free(ct->zone_limit);
 	rte_free(ct->zone_count);
 	rte_free(ct->conns);
@@ -169,10 +176,28 @@ void dp_ct_stats_get(const struct dp_ct *ct, struct dp_ct_stats *out)
 		out->table_full += s->table_full;
 		out->reopened += s->reopened;
 		out->frag_later += s->frag_later;
+		out->reval_checked += s->reval_checked;
+		out->blocked += s->blocked;
 		out->limbo += ct->pmd[i].limbo_tail - ct->pmd[i].limbo_head;
 	}
 	out->flushed = ct->flushed;
 	out->conns = atomic_load_explicit(&ct->n_conns, memory_order_relaxed);
+}
+
+void dp_ct_revalidate_zone(struct dp_ct *ct, uint16_t zone, uint32_t cookie)
+{
+	/* The new rules were published before this call; a PMD claiming a
+	 * chunk after the unlock below sees them (lock order), and every slot
+	 * gets a position in [reval_pos, reval_pos + n_slots), claimed after
+	 * now. */
+	rte_spinlock_lock(&ct->reval_lock);
+	uint64_t end = ct->reval_pos + ct->n_slots;
+	__atomic_store_n(&ct->reval_cookie[zone], cookie, __ATOMIC_RELAXED);
+	__atomic_store_n(&ct->reval_end[zone], end, __ATOMIC_RELAXED);
+	if (end > ct->reval_end_max)
+		ct->reval_end_max = end;
+	__atomic_store_n(&ct->reval_active, 1, __ATOMIC_RELAXED);
+	rte_spinlock_unlock(&ct->reval_lock);
 }
 
 int dp_ct_flush(struct dp_ct *ct, int zone)

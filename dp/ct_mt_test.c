@@ -2,8 +2,9 @@
  * dp/ct_mt_test.c — conntrack with two PMD threads on two lcores and real
  * RCU: both commit the same connections at once (each must be created
  * once), then each thread carries one direction of every connection, then
- * both expire concurrently while reporting quiescence, and the freed slots
- * are reused.  The worker never calls CUnit (not thread-safe): it counts
+ * both sweep a re-validation (each connection checked once, half blocked)
+ * while replies flow, then both expire concurrently while reporting
+ * quiescence, and the freed slots are reused.  The worker never calls CUnit (not thread-safe): it counts
  * surprises, the main thread asserts.
  */
 #include <stdatomic.h>
@@ -42,7 +43,7 @@ static void mt_pkt(struct tpk *p, unsigned f, bool reply, uint8_t flags, uint32_
 
 static uint8_t mt_ct(struct mt *x, unsigned pmd, const struct tpk *p)
 {
-	struct dp_ct_action a = { .zone = 4, .commit = true };
+	struct dp_ct_action a = { .zone = 4, .commit = true, .sg_dir = DP_CT_SG_EGRESS };
 	struct rte_mbuf *m = rte_pktmbuf_alloc(t_mp);
 	struct dp_flow_key k;
 	const struct dp_flow_key *kp = &k;
@@ -58,6 +59,16 @@ static uint8_t mt_ct(struct mt *x, unsigned pmd, const struct tpk *p)
 	dp_ct_process(x->ct, pmd, &a, &m, &kp, &r, 1, x->now);
 	rte_pktmbuf_free(m);
 	return r.state;
+}
+
+/* Re-validation verdict: even flows stay allowed; the zone's cookie is 7. */
+static _Atomic unsigned mt_bad_cookie;
+static bool mt_allowed(void *arg, uint32_t cookie, const struct dp_ct_key *o, uint8_t sg)
+{
+	(void)arg;
+	if (cookie != 7 || sg != DP_CT_SG_EGRESS)
+		atomic_fetch_add(&mt_bad_cookie, 1);
+	return (rte_be_to_cpu_16(o->sport) - 1000) % 2 == 0;
 }
 
 /* One phase's work for thread `me` (0 main, 1 worker); returns surprises. */
@@ -95,7 +106,16 @@ static unsigned mt_phase(struct mt *x, unsigned me, int phase)
 				bad += mt_ct(x, me, &p) != CS_EST;
 			}
 			break;
-		case 4: /* expire everything together */
+		case 4: /* both sweep the re-validation; the worker's replies
+			 * keep flowing meanwhile (blocked ones stay est|rpl to
+			 * conntrack: the security-group stage drops them) */
+			dp_ct_revalidate_step(x->ct, me, x->now, 8, mt_allowed, NULL);
+			if (me == 1) {
+				mt_pkt(&p, f, true, TH_ACK, 5001, 1001, 0);
+				bad += mt_ct(x, me, &p) != CS_RPL;
+			}
+			break;
+		case 5: /* expire everything together */
 			atomic_fetch_add(&x->expired, dp_ct_expire(x->ct, me, x->now, 97));
 			break;
 		}
@@ -111,7 +131,7 @@ static int mt_worker(void *arg)
 
 	rte_rcu_qsbr_thread_register(x->rcu, 1);
 	rte_rcu_qsbr_thread_online(x->rcu, 1);
-	while (seen < 4) {
+	while (seen < 5) {
 		int ph = atomic_load(&x->phase);
 		if (ph == seen) {
 			rte_rcu_qsbr_quiescent(x->rcu, 1);
@@ -175,8 +195,25 @@ static void test_two_threads(void)
 	CU_ASSERT_EQUAL(st.invalid, 0);
 	CU_ASSERT_EQUAL(st.lookups, 6u * NFLOW);
 
-	x.now += 2ull * 86400 * 1000;
+	/* re-validation shared by the two threads: every connection checked
+	 * exactly once, the odd half blocked once */
+	dp_ct_revalidate_zone(x.ct, 4, 7);
 	mt_run_phase(&x, 4);
+	while (dp_ct_reval_pending(x.ct))
+		dp_ct_revalidate_step(x.ct, 0, x.now, 8, mt_allowed, NULL);
+	dp_ct_stats_get(x.ct, &st);
+	CU_ASSERT_EQUAL(st.reval_checked, NFLOW);
+	CU_ASSERT_EQUAL(st.blocked, NFLOW / 2);
+	CU_ASSERT_EQUAL(atomic_load(&mt_bad_cookie), 0);
+	cur = 0;
+	unsigned nb = 0;
+	while (dp_ct_dump_next(x.ct, 4, &cur, x.now, &e))
+		nb += (e.mark & DP_CT_MARK_BLOCKED) != 0 &&
+		      (ntohs(e.orig.sport) - 1000) % 2 == 1;
+	CU_ASSERT_EQUAL(nb, NFLOW / 2);
+
+	x.now += 2ull * 86400 * 1000;
+	mt_run_phase(&x, 5);
 	CU_ASSERT_EQUAL(rte_eal_wait_lcore(lc), 0);
 	CU_ASSERT_EQUAL(atomic_load(&x.bad), 0);
 	/* whatever the two sweeps missed, a last full pass removes */

@@ -5,11 +5,15 @@
 #ifndef WYV_DP_CT_PRIV_H
 #define WYV_DP_CT_PRIV_H
 
+#include <assert.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
@@ -45,6 +49,8 @@ struct ct_tcp_peer {
  * and written under it, except `in_use`/`dead`, which are also written under
  * ct->wlock, and `expires`, which the expiry sweep pre-reads relaxed. */
 struct ct_conn {
+	/* first line: all that a lock-free established lookup reads
+	 * (ct_fast_est: states, mark, label, expires) */
 	rte_spinlock_t lock;
 	uint8_t in_use;            /* slot holds a committed connection */
 	uint8_t dead;              /* removed from the hash; never live again */
@@ -54,14 +60,17 @@ struct ct_conn {
 	uint32_t mark;
 	uint32_t idx;              /* own slot index */
 	int32_t hpos[2];           /* hash positions, freed after the grace period */
-	struct dp_ct_key key[2];
-	/* second line */
 	uint8_t label[16];
-	struct ct_tcp_peer tcp[2];
 	/* Reserved for NAT: the translated fields live in key[1]; a NAT
 	 * connection also records what to rewrite and which port it holds. */
 	uint8_t nat_flags;
-	uint8_t pad[7];
+	uint8_t sg;                /* DP_CT_SG_*: the policy that admitted it */
+	uint8_t pad[6];
+	uint64_t blocked_until;    /* ms; while mark has DP_CT_MARK_BLOCKED */
+	/* lines 2-4: the keys (commit, kill, expiry, dump, re-validation) and
+	 * TCP's per-direction state */
+	struct dp_ct_key key[2];
+	struct ct_tcp_peer tcp[2];
 } __rte_cache_aligned;
 
 /* Result of a protocol update on an existing connection. */
@@ -106,7 +115,37 @@ struct dp_ct {
 	bool tcp_liberal;
 	struct dp_ct_timeouts to;
 	uint64_t flushed;
+	uint64_t add_gen;            /* +1 after each commit's adds (under wlock) */
+	/* re-validation (ct.h): positions of one sweep, under reval_lock */
+	rte_spinlock_t reval_lock;
+	uint8_t reval_active;        /* relaxed reads by PMDs */
+	uint64_t reval_pos;          /* next position to claim */
+	uint64_t reval_end_max;      /* the sweep runs while reval_pos < this */
+	uint64_t *reval_end;         /* [65536]: positions below it are checked */
+	uint32_t *reval_cookie;      /* [65536] */
 };
+
+static_assert(sizeof(struct dp_ct_key) == 48 && offsetof(struct dp_ct_key, pad) == 40,
+	      "ct_key_hash skips the last 8 bytes: padding");
+
+/* The table's hash: CRC32-C of the key's first 40 bytes (the last 8 are
+ * padding, always zero), 5 crc32 instructions where the CPU has them;
+ * rte_hash_crc over all 48 costs ~60 instructions with its length loop. */
+static inline uint32_t ct_key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	const uint8_t *p = key;
+	uint64_t w;
+	uint32_t h = init;
+	(void)len;
+	for (unsigned i = 0; i < 40; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = rte_hash_crc_8byte(w, h);
+	}
+	return h;
+}
+
+static_assert(offsetof(struct ct_conn, key) == RTE_CACHE_LINE_SIZE,
+	      "a lock-free lookup reads the first cache line only");
 
 static inline uint32_t ct_rd_relaxed(const uint32_t *p)
 {
@@ -118,6 +157,26 @@ static inline uint32_t ct_rd_relaxed(const uint32_t *p)
 static inline const void *ct_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
 {
 	return rte_pktmbuf_read(m, off, len, buf);
+}
+
+/* ct.c: a packet as conntrack sees it; may it open a connection? */
+void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flow_key *fk,
+		 uint16_t zone);
+bool ct_valid_new(const struct ct_pkt *p);
+
+static inline void ct_res_conn(struct dp_ct_result *r, const struct ct_conn *c)
+{
+	r->mark = c->mark;
+	memcpy(r->label, c->label, 16);
+}
+
+static inline void ct_res_none(struct dp_ct_result *r, uint16_t zone, uint8_t state)
+{
+	r->state = state;
+	r->pad = 0;
+	r->zone = zone;
+	r->mark = 0;
+	memset(r->label, 0, 16);
 }
 
 /* ct.c: caller holds ct->wlock */

@@ -474,15 +474,35 @@ static void test_two_pmds(void)
 	CU_ASSERT_EQUAL(res[1].state, CS_RPL);
 	rte_pktmbuf_free_bulk(m, 2);
 
+	/* one burst: the same first packet twice, then the reply: one
+	 * connection (the second packet finds the first one's commit) */
+	struct dp_flow_key k3[3];
+	const struct dp_flow_key *kp3[3] = { &k3[0], &k3[1], &k3[2] };
+	struct rte_mbuf *m3[3];
+	struct dp_ct_result res3[3];
+	t_udp(&o, 4, A, B, 5, 6);
+	t_udp(&r, 4, B, A, 6, 5);
+	const struct tpk *pk3[3] = { &o, &o, &r };
+	for (int i = 0; i < 3; i++) {
+		m3[i] = rte_pktmbuf_alloc(t_mp);
+		memcpy(rte_pktmbuf_append(m3[i], (uint16_t)pk3[i]->n), pk3[i]->b, pk3[i]->n);
+		CU_ASSERT_EQUAL(dp_parse(m3[i], 1, &k3[i]), 0);
+	}
+	CU_ASSERT_EQUAL(dp_ct_process(ct, 0, &a, m3, kp3, res3, 3, t_now), 0);
+	CU_ASSERT_EQUAL(res3[0].state, CS_NEW);
+	CU_ASSERT_EQUAL(res3[1].state, CS_NEW);
+	CU_ASSERT_EQUAL(res3[2].state, CS_RPL);
+	rte_pktmbuf_free_bulk(m3, 3);
+
 	dp_ct_stats_get(ct, &st);
-	CU_ASSERT_EQUAL(st.lookups, 6);
-	CU_ASSERT_EQUAL(st.committed, 2);
-	CU_ASSERT_EQUAL(st.established, 2);
+	CU_ASSERT_EQUAL(st.lookups, 9);
+	CU_ASSERT_EQUAL(st.committed, 3);
+	CU_ASSERT_EQUAL(st.established, 3);
 	CU_ASSERT_EQUAL(ct == NULL, 0);
 	/* per-PMD expiry of connections committed elsewhere */
 	t_now += 86400ull * 1000 * 2;
 	unsigned k1 = dp_ct_expire(ct, 1, t_now, 1u << 20);
-	CU_ASSERT_EQUAL(k1, 2);
+	CU_ASSERT_EQUAL(k1, 3);
 	dp_ct_destroy(ct);
 }
 

@@ -115,8 +115,10 @@ static void acl_tag_net(struct acl_tags *a, uint32_t lport)
 static int acl_rs_port(const struct dp_acl_port_info *pi, void *arg)
 {
 	struct acl_tags *a = arg;
-	if (pi->rule_set == a->rs)
+	if (pi->rule_set == a->rs) {
 		acl_tag_net(a, pi->lport);
+		dp_sg_revalidate_port(a->dp, pi->lport);
+	}
 	return 0;
 }
 
@@ -128,6 +130,9 @@ static void acl_changed(void *arg, const uint64_t *tags, unsigned n)
 		if (DP_TAG_TYPE(tags[i]) == DP_TAG_ACL_PORT) {
 			acl_tag_add(&a, DP_TAG(DP_TAG_LPORT, DP_TAG_KEY(tags[i])));
 			acl_tag_net(&a, DP_TAG_KEY(tags[i]));
+			/* established connections the new rules no longer
+			 * allow are cut (sg_reval.c) */
+			dp_sg_revalidate_port(a.dp, DP_TAG_KEY(tags[i]));
 		} else if (DP_TAG_TYPE(tags[i]) == DP_TAG_ACL_RS && a.dp->acl != NULL) {
 			a.rs = DP_TAG_KEY(tags[i]);
 			dp_acl_foreach_port(a.dp->acl, acl_rs_port, &a);

@@ -28,6 +28,7 @@
 #define DP_INV_STEP_WORK 384 /* tags looked up + tag-list entries walked */
 #define DP_REAP_BUDGET 32    /* killed megaflows unlinked and freed */
 #define DP_CT_EXPIRE_BUDGET 64 /* conntrack slots looked at per expiry step (about 1/ms) */
+#define DP_CT_REVAL_BUDGET 128 /* conntrack slots re-validated per loop iteration */
 
 struct dp_port {
 	bool used;                 /* slot taken */
@@ -227,6 +228,11 @@ uint16_t dp_tnl_sport(const struct rte_mbuf *m);
 
 /* dp.c: the tables' change callback; publishes tags to the invalidation log */
 void dp_invalidate(void *dp, const uint64_t *tags, unsigned n);
+
+/* sg_reval.c: re-validate lport's connections against its new ACL (control
+ * thread), and one bounded step of it (PMD; returns connections blocked). */
+void dp_sg_revalidate_port(struct dp *dp, uint32_t lport);
+unsigned dp_pmd_ct_reval_step(struct dp_pmd *pmd, uint64_t tsc);
 
 /* port.c */
 void dp_port_rxq_assign(struct dp *dp);

@@ -47,6 +47,7 @@ static const char *const names[DP_DROP__MAX] = {
 	[DP_DROP_ACL_DENY] = "acl-deny",
 	[DP_DROP_CT_INVALID] = "ct-invalid",
 	[DP_DROP_RECIRC_DEPTH] = "recirc-depth",
+	[DP_DROP_CT_BLOCKED] = "ct-blocked",
 };
 
 const char *dp_drop_name(unsigned reason)

@@ -7,8 +7,11 @@
  * to the key's byte order when parsed, so format(key) -> from_string gives the
  * same key for any key the parser produces.  IP fields print as IPv4 (first 4
  * bytes) unless eth_type is IPv6 or the upper 12 bytes are non-zero; parsing
- * accepts either form.  The ARP hardware addresses and the ND target share
- * storage: arp_sha/arp_tha are shown for eth_type ARP, nd_target otherwise.
+ * accepts either form.  The ARP hardware addresses, the ND fields and
+ * ct_label/ct_mark share storage (flow_key.h): arp_sha/arp_tha are shown for
+ * eth_type ARP, nd_target/nd_ll for other keys unless recirculated (recirc_id
+ * != 0, the only keys conntrack wrote), ct_label/ct_mark for recirculated
+ * keys that are not ARP or ICMPv6 NS/NA.  A text may not give both.
  *
  * With a mask only fields whose mask is non-zero are printed, a partially
  * masked one as value/mask (the value is shown masked).  Parsing accepts
@@ -38,12 +41,14 @@ enum dp_fk_kind {
 	DP_FK_IP4,    /* 4 bytes, network order */
 	DP_FK_IP6,    /* 16 bytes */
 	DP_FK_FRAG,   /* ip_frag: no/first/later */
+	DP_FK_HEX128, /* 16 bytes, a 128-bit number, byte 0 most significant */
 };
 
 enum dp_fk_only {
 	DP_FK_ANY_TYPE,
-	DP_FK_ARP_ONLY, /* shares storage with nd_target */
-	DP_FK_NOT_ARP,
+	DP_FK_ARP_ONLY, /* shares storage with nd_target and ct_label */
+	DP_FK_ND,       /* nd_target/nd_ll: share storage with ARP and ct_* */
+	DP_FK_CT,       /* ct_label/ct_mark: recirculated keys only */
 };
 
 struct dp_fk_field {
@@ -78,8 +83,8 @@ static const struct dp_fk_field dp_fk_fields[] = {
 	DP_FK(arp_op, DP_FK_BE, 0, DP_FK_ANY_TYPE),
 	DP_FK(arp_sha, DP_FK_MAC, 0, DP_FK_ARP_ONLY),
 	DP_FK(arp_tha, DP_FK_MAC, 0, DP_FK_ARP_ONLY),
-	DP_FK(nd_target, DP_FK_IP6, 0, DP_FK_NOT_ARP),
-	DP_FK(nd_ll, DP_FK_MAC, 0, DP_FK_ANY_TYPE),
+	DP_FK(nd_target, DP_FK_IP6, 0, DP_FK_ND),
+	DP_FK(nd_ll, DP_FK_MAC, 0, DP_FK_ND),
 	DP_FK(ipv6_label, DP_FK_BE, 5, DP_FK_ANY_TYPE),
 	DP_FK(tun_vni, DP_FK_UINT, 0, DP_FK_ANY_TYPE),
 	DP_FK(tun_src, DP_FK_IP4, 0, DP_FK_ANY_TYPE),
@@ -90,6 +95,8 @@ static const struct dp_fk_field dp_fk_fields[] = {
 	DP_FK(reg_router, DP_FK_UINT, 0, DP_FK_ANY_TYPE),
 	DP_FK(ct_state, DP_FK_UINT, 2, DP_FK_ANY_TYPE),
 	DP_FK(ct_zone, DP_FK_UINT, 0, DP_FK_ANY_TYPE),
+	DP_FK(ct_mark, DP_FK_UINT, 1, DP_FK_CT),
+	DP_FK(ct_label, DP_FK_HEX128, 0, DP_FK_CT),
 };
 
 #define DP_FK_NFIELDS (sizeof(dp_fk_fields) / sizeof(dp_fk_fields[0]))
@@ -214,6 +221,15 @@ static void dp_fmt_bytes(struct dp_fmt *f, const struct dp_fk_field *fd, const u
 	case DP_FK_IP4:
 		dp_fmt_add(f, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
 		break;
+	case DP_FK_HEX128: {
+		unsigned i = 0;
+		while (i < 15 && p[i] == 0)
+			i++;
+		dp_fmt_add(f, "0x%x", p[i]);
+		for (i++; i < 16; i++)
+			dp_fmt_add(f, "%02x", p[i]);
+		break;
+	}
 	default: /* DP_FK_IP, DP_FK_IP6 */
 		if (v6 && inet_ntop(AF_INET6, p, s, sizeof(s)))
 			dp_fmt_add(f, "%s", s);
@@ -269,6 +285,9 @@ int dp_key_format(char *buf, size_t len, const struct dp_flow_key *key,
 	struct dp_fmt f = { .buf = buf, .len = len, .pos = 0 };
 	uint16_t et = ntohs(key->eth_type);
 	bool first = true;
+	bool nd = et == DP_ETH_TYPE_IPV6 && key->ip_proto == IPPROTO_ICMPV6 &&
+		  (key->tp_src == htons(135) || key->tp_src == htons(136));
+	bool ct = et != DP_ETH_TYPE_ARP && !nd && key->recirc_id != 0;
 
 	if (buf && len)
 		buf[0] = '\0';
@@ -278,7 +297,9 @@ int dp_key_format(char *buf, size_t len, const struct dp_flow_key *key,
 
 		if (fd->only == DP_FK_ARP_ONLY && et != DP_ETH_TYPE_ARP)
 			continue;
-		if (fd->only == DP_FK_NOT_ARP && et == DP_ETH_TYPE_ARP)
+		if (fd->only == DP_FK_ND && (et == DP_ETH_TYPE_ARP || ct))
+			continue;
+		if (fd->only == DP_FK_CT && !ct)
 			continue;
 		if (dp_bytes_zero(src + fd->off, fd->size) && (mask || i != 0))
 			continue;
@@ -347,6 +368,34 @@ static int dp_parse_mac(const char *s, uint8_t *mac)
 			return -EINVAL;
 	}
 	return *s == '\0' ? 0 : -EINVAL;
+}
+
+/* A 128-bit number: 0x and up to 32 hex digits, or a decimal below 2^64;
+ * into 16 bytes, most significant first. */
+static int dp_parse_hex128(const char *s, uint8_t *out)
+{
+	memset(out, 0, 16);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		size_t n = strlen(s + 2);
+		if (n == 0 || n > 32)
+			return -EINVAL;
+		for (size_t i = 0; i < n; i++) {
+			char c = s[2 + n - 1 - i];
+			unsigned d;
+			if (!isxdigit((unsigned char)c))
+				return -EINVAL;
+			d = (unsigned)(isdigit((unsigned char)c) ? c - '0'
+								 : tolower((unsigned char)c) - 'a' + 10);
+			out[15 - i / 2] |= (uint8_t)(i % 2 ? d << 4 : d);
+		}
+		return 0;
+	}
+	uint64_t v;
+	if (dp_parse_uint(s, ~0ull, &v) < 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < 8; i++)
+		out[15 - i] = (uint8_t)(v >> (8 * i));
+	return 0;
 }
 
 /* IPv4 or IPv6 text into 16 bytes (IPv4: first 4). v4_only for 4-byte fields. */
@@ -428,6 +477,12 @@ static int dp_parse_field(const struct dp_fk_field *fd, char *val, struct dp_flo
 		if (mp)
 			dp_fk_set(fd, mp, mx & max);
 		return 0;
+	case DP_FK_HEX128:
+		if (dp_parse_hex128(val, v) < 0)
+			return dp_perr(err, errlen, "bad value '%s' for '%s'", val, fd->name);
+		if (slash && dp_parse_hex128(slash, m) < 0)
+			return dp_perr(err, errlen, "bad mask '%s' for '%s'", slash, fd->name);
+		break;
 	case DP_FK_MAC:
 		if (dp_parse_mac(val, v) < 0)
 			return dp_perr(err, errlen, "bad MAC '%s'", val);
@@ -550,6 +605,7 @@ int dp_key_mask_from_string(const char *spec, struct dp_flow_key *key, struct dp
 {
 	const char *s = spec;
 	char tok[256];
+	bool ct_given = false, shared_given = false;
 	int rc;
 
 	memset(key, 0, sizeof(*key));
@@ -573,7 +629,14 @@ int dp_key_mask_from_string(const char *spec, struct dp_flow_key *key, struct dp
 		t = dp_trim(tok);
 		if (*t == '\0')
 			continue;
-		rc = dp_parse_token(t, key, mask, err, errlen);
+		if (!strncmp(t, "ct_mark", 7) || !strncmp(t, "ct_label", 8))
+			ct_given = true;
+		if (!strncmp(t, "nd_", 3) || !strncmp(t, "arp_sha", 7) || !strncmp(t, "arp_tha", 7))
+			shared_given = true;
+		rc = ct_given && shared_given
+			? dp_perr(err, errlen, "ct_mark/ct_label share storage with the ARP and "
+				  "ND fields: give one or the other")
+			: dp_parse_token(t, key, mask, err, errlen);
 		if (rc < 0) {
 			memset(key, 0, sizeof(*key));
 			if (mask)

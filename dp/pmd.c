@@ -289,20 +289,33 @@ run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsig
 	unsigned i = 0;
 	for (unsigned j = 0; j < n; j++)
 		kp[j] = &keys[j];
-	for (; i < n_acts && acts[i].type == DP_ACT_CT; i++) {
-		const struct dp_action *a = &acts[i];
+	while (i < n_acts && acts[i].type == DP_ACT_CT) {
+		const struct dp_action *a = &acts[i++];
+		uint8_t f = a->data[0];
 		struct dp_ct_action ca = {
 			.zone = a->port,
-			.commit = (a->data[0] & DP_CT_F_COMMIT) != 0,
-			.set_mark = (a->data[0] & DP_CT_F_MARK) != 0,
+			.commit = (f & DP_CT_F_COMMIT) != 0,
+			.set_mark = (f & DP_CT_F_MARK) != 0,
+			.set_label = (f & DP_CT_F_LABEL) != 0,
+			.sg_dir = (f & DP_CT_F_SG_EGRESS) ? DP_CT_SG_EGRESS
+				: (f & DP_CT_F_SG_INGRESS) ? DP_CT_SG_INGRESS : DP_CT_SG_NONE,
 			.mark = a->u32,
-			.mark_mask = UINT32_MAX,
+			.mark_mask = dp_act_ct_mark_mask(a),
 		};
+		for (; i < n_acts && acts[i].type == DP_ACT_CT_LABEL; i++) {
+			unsigned h = (acts[i].port & 1) * 8;
+			memcpy(ca.label + h, acts[i].data, 8);
+			memset(ca.label_mask + h, 0xff, 8);
+		}
 		dp_ct_process(pmd->dp->ct, pmd->idx, &ca, pkts, kp, res, n, now_ms);
 		pmd->st.ct_packets += n;
+		/* ct_mark/ct_label overlay the ARP/ND fields: a ct() group
+		 * never holds such a packet (flow_key.h, stage_sg.c) */
 		for (unsigned j = 0; j < n; j++) {
 			keys[j].ct_state = res[j].state;
 			keys[j].ct_zone = res[j].zone;
+			keys[j].ct_mark = res[j].mark;
+			memcpy(keys[j].ct_label, res[j].label, 16);
 		}
 		if (a->data[1] != 0) {
 			for (unsigned j = 0; j < n; j++)
@@ -573,6 +586,12 @@ int dp_pmd_main(void *arg)
 			uint64_t ms = rte_get_tsc_hz() / 1000;
 			dp_ct_expire(dp->ct, pmd->idx, prev / ms, DP_CT_EXPIRE_BUDGET);
 			pmd->ct_next_tsc = prev + ms;
+		}
+		if (unlikely(dp_ct_reval_pending(dp->ct))) {
+			/* a port's rules changed: re-validate its connections,
+			 * a bounded step per iteration, no sleeping meanwhile */
+			dp_pmd_ct_reval_step(pmd, prev);
+			pmd->idle_iters = 0;
 		}
 
 		unsigned total = 0;

@@ -263,12 +263,25 @@ static void test_translate_trace(void)
 	k.ct_state = DP_CS_TRK | DP_CS_NEW;
 	tb.used = 0;
 	dp_translate(dp_tables(DP), &k, &spec, &tb);
-	CU_ASSERT_EQUAL_FATAL(spec.n_actions, 2);
+	/* ct(commit, mark=0/blocked, label=rule key, egress), output */
+	CU_ASSERT_EQUAL_FATAL(spec.n_actions, 3);
 	CU_ASSERT_EQUAL(spec.actions[0].type, DP_ACT_CT);
 	CU_ASSERT(spec.actions[0].data[0] & DP_CT_F_COMMIT);
+	CU_ASSERT(spec.actions[0].data[0] & DP_CT_F_SG_EGRESS);
+	CU_ASSERT(spec.actions[0].data[0] & DP_CT_F_MARK);
+	CU_ASSERT_EQUAL(dp_act_ct_mark_mask(&spec.actions[0]), DP_CT_MARK_BLOCKED);
+	CU_ASSERT_EQUAL(spec.actions[0].u32, 0);
 	CU_ASSERT_EQUAL(spec.actions[0].data[1], 0);
-	CU_ASSERT_EQUAL(spec.actions[1].type, DP_ACT_OUTPUT);
+	CU_ASSERT_EQUAL(spec.actions[1].type, DP_ACT_CT_LABEL);
+	CU_ASSERT_EQUAL(spec.actions[1].port, 1);
+	CU_ASSERT_EQUAL(spec.actions[1].data[7], 11);
+	CU_ASSERT_EQUAL(spec.actions[2].type, DP_ACT_OUTPUT);
 	CU_ASSERT_EQUAL(spec.mask.ct_state, 0xff);
+	/* the recirculated pass reads the blocked bit of ct_mark, nothing
+	 * else of ct_mark or ct_label */
+	CU_ASSERT_EQUAL(spec.mask.ct_mark, DP_CT_MARK_BLOCKED);
+	for (unsigned i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(spec.mask.ct_label[i], 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ct_state new|trk, allowed by rule 11"));
 	/* invalid: dropped ct-invalid */
 	k.ct_state = DP_CS_TRK | DP_CS_INV;
@@ -302,6 +315,15 @@ static void test_translate_trace(void)
 	ca.data[1] = 2;
 	dp_actions_format(acts, sizeof(acts), &ca, 1, NULL);
 	CU_ASSERT_STRING_EQUAL(acts, "ct(zone=7,commit),recirc(2)");
+	struct dp_action cl[3] = { { .type = DP_ACT_CT, .port = 7 },
+				   { .type = DP_ACT_CT_LABEL, .port = 0 },
+				   { .type = DP_ACT_OUTPUT, .port = 3 } };
+	cl[0].data[0] = DP_CT_F_COMMIT | DP_CT_F_LABEL;
+	dp_act_ct_set_mark(&cl[0], 0x50, 0xf0);
+	cl[1].data[0] = 0xab;
+	dp_actions_format(acts, sizeof(acts), cl, 3, NULL);
+	CU_ASSERT_STRING_EQUAL(acts, "ct(zone=7,commit,mark=0x50/0xf0,label_hi=0xab00000000000000),"
+			       "output:3");
 }
 
 /* A broadcast is flooded only to the ports whose ingress rules allow it. */

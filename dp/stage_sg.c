@@ -62,12 +62,33 @@ static void ct_head(struct dp_xlate *x, const struct dp_action *a)
 		return;
 	}
 	unsigned pos = 0;
-	while (pos < s->n_actions && s->actions[pos].type == DP_ACT_CT)
+	while (pos < s->n_actions && dp_act_is_ct(&s->actions[pos]))
 		pos++;
 	memmove(&s->actions[pos + 1], &s->actions[pos],
 		(s->n_actions - pos) * sizeof(s->actions[0]));
 	s->actions[pos] = *a;
 	s->n_actions++;
+}
+
+/* ICMPv6 messages Neutron's firewall and OVN always allow, statelessly:
+ * MLD (130-132, 143), router and neighbor discovery (133-136).  Port
+ * security already checks who may send RAs.  Conntrack cannot track them,
+ * and the flow key keeps the ND fields where a tracked key has
+ * ct_label/ct_mark (flow_key.h): they must never go through ct(). */
+static bool sg_icmp6_always(struct dp_xlate *x, uint16_t et)
+{
+	if (et != htons(0x86dd) || DP_XL_READ(x, ip_proto) != 58)
+		return false;
+	uint16_t t = ntohs(DP_XL_READ(x, tp_src));
+	return (t >= 130 && t <= 136) || t == 143;
+}
+
+/* The rule key a commit stored in the low 32 bits of ct_label (for trace
+ * text only: not marked, no decision depends on it). */
+static uint32_t sg_label_rule(const struct dp_flow_key *k)
+{
+	return (uint32_t)k->ct_label[12] << 24 | (uint32_t)k->ct_label[13] << 16 |
+	       (uint32_t)k->ct_label[14] << 8 | k->ct_label[15];
 }
 
 static void mask_or(struct dp_flow_key *m, const struct dp_flow_key *add)
@@ -108,6 +129,11 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 		return DP_XL_NEXT; /* no ACL: not filtered (the tag says if one comes) */
 	uint16_t et = DP_XL_READ(x, eth_type);
 	bool ip = et == htons(0x0800) || et == htons(0x86dd);
+	if (sg_icmp6_always(x, et)) {
+		dp_xl_log(x, "%s lport %u: ICMPv6 type %u (ND/MLD), always allowed", dn, lport,
+			  ntohs(x->pkt->tp_src));
+		return DP_XL_NEXT;
+	}
 	if (!r.stateful || !ip) {
 		mask_or(&x->out->mask, &m);
 		dp_xl_log(x, "%s lport %u (%s): %s, rule %u", dn, lport,
@@ -120,7 +146,7 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 		/* first pass: track, then look up again with ct_state */
 		struct dp_megaflow_spec *s = x->out;
 		unsigned keep = 0;
-		while (keep < s->n_actions && s->actions[keep].type == DP_ACT_CT)
+		while (keep < s->n_actions && dp_act_is_ct(&s->actions[keep]))
 			keep++;
 		s->n_actions = keep; /* the recirculated pass redoes the rest */
 		s->n_flood = 0;
@@ -138,21 +164,49 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 		dp_xl_log(x, "%s lport %u: ct_state %s", dn, lport, st);
 		return dp_xl_drop(x, DP_DROP_CT_INVALID);
 	}
-	if (cs & (DP_CS_EST | DP_CS_REL)) {
-		dp_xl_log(x, "%s lport %u: ct_state %s, allowed by the connection", dn, lport,
-			  st);
+	/* the blocked bit only: a connection whose rule went (re-validation) */
+	x->out->mask.ct_mark |= DP_CT_MARK_BLOCKED;
+	bool blocked = (x->pkt->ct_mark & DP_CT_MARK_BLOCKED) != 0;
+	if ((cs & (DP_CS_EST | DP_CS_REL)) && !blocked) {
+		dp_xl_log(x, "%s lport %u: ct_state %s, allowed by the connection (ct_mark %#x, "
+			  "committed under rule %u)", dn, lport, st, x->pkt->ct_mark,
+			  sg_label_rule(x->pkt));
 		return DP_XL_NEXT;
+	}
+	if (blocked && (cs & DP_CS_RPL)) {
+		/* only the side that opened it may reopen it, through the
+		 * ACL that admitted it: replies of a blocked connection go */
+		dp_xl_log(x, "%s lport %u: ct_state %s, reply of a blocked connection (its rule "
+			  "%u is gone)", dn, lport, st, sg_label_rule(x->pkt));
+		return dp_xl_drop(x, DP_DROP_CT_BLOCKED);
 	}
 	mask_or(&x->out->mask, &m);
 	if (!r.allow) {
+		if (blocked) {
+			dp_xl_log(x, "%s lport %u: ct_state %s, connection blocked (its rule %u "
+				  "is gone) and no rule allows it", dn, lport, st,
+				  sg_label_rule(x->pkt));
+			return dp_xl_drop(x, DP_DROP_CT_BLOCKED);
+		}
 		dp_xl_log(x, "%s lport %u: ct_state %s, no rule allows it", dn, lport, st);
 		return dp_xl_drop(x, DP_DROP_ACL_DENY);
 	}
+	/* commit: clear the blocked bit (a rule allows it again), remember the
+	 * deciding rule in ct_label's low 32 bits and which ACL decided (for
+	 * re-validation) */
 	struct dp_action c = { .type = DP_ACT_CT, .port = zone };
-	c.data[0] = DP_CT_F_COMMIT;
+	c.data[0] = DP_CT_F_COMMIT | DP_CT_F_LABEL |
+		    (dir == DP_ACL_EGRESS ? DP_CT_F_SG_EGRESS : DP_CT_F_SG_INGRESS);
+	dp_act_ct_set_mark(&c, 0, DP_CT_MARK_BLOCKED);
+	struct dp_action l = { .type = DP_ACT_CT_LABEL, .port = 1 };
+	l.data[4] = (uint8_t)(r.rule_key >> 24);
+	l.data[5] = (uint8_t)(r.rule_key >> 16);
+	l.data[6] = (uint8_t)(r.rule_key >> 8);
+	l.data[7] = (uint8_t)r.rule_key;
 	ct_head(x, &c);
-	dp_xl_log(x, "%s lport %u: ct_state %s, allowed by rule %u: ct(zone=%u,commit)", dn,
-		  lport, st, r.rule_key, zone);
+	ct_head(x, &l); /* after c: ct_head skips every ct action */
+	dp_xl_log(x, "%s lport %u: ct_state %s%s, allowed by rule %u: ct(zone=%u,commit)", dn,
+		  lport, st, blocked ? " (blocked connection)" : "", r.rule_key, zone);
 	return DP_XL_NEXT;
 }
 

@@ -3,12 +3,16 @@
  * parse, translate and the megaflow/action formatting stay inside dp/.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_cycles.h>
 
+#include <netinet/in.h>
+
+#include "ct.h"
 #include "dp.h"
 #include "megaflow.h"
 #include "parse.h"
@@ -64,8 +68,67 @@ static void flow_text(struct dp_flow_text *o, const struct dp_flow_key *key,
 	tags_str(o->tags, sizeof(o->tags), tags, n_tags);
 }
 
-/* Translate key (no install) and fill out's text. */
-static int trace_key(struct dp *dp, const struct dp_flow_key *key, struct dp_trace *out)
+static void tb_printf(struct dp_trace_buf *tb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void tb_printf(struct dp_trace_buf *tb, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tb->buf + tb->used, tb->len - tb->used, fmt, ap);
+	va_end(ap);
+	if (n > 0 && tb->used + (size_t)n < tb->len)
+		tb->used += (size_t)n;
+}
+
+static void cs_str(uint8_t cs, char *buf, size_t len)
+{
+	static const char *const names[] = { "new", "est", "rel", "rpl", "inv", "trk" };
+	size_t used = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < 6 && used + 1 < len; i++)
+		if (cs & (1u << i)) {
+			int r = snprintf(buf + used, len - used, "%s%s", used ? "|" : "", names[i]);
+			if (r > 0)
+				used += (size_t)r;
+		}
+}
+
+/* The conntrack lookup of one recirculation, read-only: never commits,
+ * never updates a connection (dp_ct_lookup_ro). */
+static void trace_ct(struct dp *dp, const struct rte_mbuf *m, struct dp_flow_key *k,
+		     uint16_t zone, struct dp_trace_buf *tb)
+{
+	struct dp_ct_result res;
+	struct dp_ct_entry e;
+	char st[48], tuple[160] = "";
+	int found = dp_ct_lookup_ro(dp_get_ct(dp), zone, m, k, &res, &e);
+	k->ct_state = res.state;
+	k->ct_zone = res.zone;
+	k->ct_mark = res.mark;
+	memcpy(k->ct_label, res.label, 16);
+	cs_str(res.state, st, sizeof(st));
+	if (found)
+		dp_ct_key_fmt(&e.orig, tuple, sizeof(tuple));
+	tb_printf(tb, "%-14s recirc_id=%u ct_zone=%u: conntrack says ct_state=%s", "recirculate",
+		  k->recirc_id, zone, st);
+	if (found) {
+		tb_printf(tb, " ct_mark=%#x (%s) connection %s%s", res.mark,
+			  res.mark & DP_CT_MARK_BLOCKED ? "blocked" : "not blocked", tuple,
+			  e.reply_seen ? " reply seen" : "");
+		if (e.proto == IPPROTO_TCP)
+			tb_printf(tb, " (TCP windows not checked by trace)");
+	} else {
+		tb_printf(tb, " (no connection%s)", m == NULL &&
+			  (k->ip_proto == IPPROTO_ICMP || k->ip_proto == IPPROTO_ICMPV6)
+			  ? "; a flow has no ICMP identifier: trace a packet" : "");
+	}
+	tb_printf(tb, "\n");
+}
+
+/* Translate key (no install) and fill out's text.  m: the packet (for the
+ * conntrack lookups of ct() recirculations), or NULL for a text flow. */
+static int trace_key(struct dp *dp, const struct dp_flow_key *key, const struct rte_mbuf *m,
+		     struct dp_trace *out)
 {
 	struct dp_trace_buf tb = { .buf = out->stages, .len = sizeof(out->stages) };
 	out->stages[0] = 0;
@@ -79,26 +142,21 @@ static int trace_key(struct dp *dp, const struct dp_flow_key *key, struct dp_tra
 	flow_text(&out->megaflow, &masked, &spec->mask, spec->actions, spec->n_actions,
 		  spec->flood_ports, spec->tags, spec->n_tags);
 	out->no_install = spec->no_install;
-	/* Follow ct() recirculations (security groups) as a packet opening a
-	 * new connection would go: the trace does not touch conntrack, so each
-	 * pass gets ct_state new|trk; give recirc_id and ct_state in the flow
-	 * to trace another state.  The megaflow shown is the first pass's. */
+	/* Follow ct() recirculations (security groups): each pass looks the
+	 * packet up in the pass's zone, read-only, and continues with the
+	 * state conntrack has for it now (new for a packet no connection
+	 * knows).  A flow giving recirc_id traces that pass as given.  The
+	 * megaflow shown is the first pass's. */
 	struct dp_flow_key k = *key;
 	for (unsigned depth = 0; depth < DP_RECIRC_MAX; depth++) {
 		unsigned i = 0;
-		while (i < spec->n_actions && spec->actions[i].type == DP_ACT_CT &&
-		       spec->actions[i].data[1] == 0)
+		while (i < spec->n_actions && dp_act_is_ct(&spec->actions[i]) &&
+		       !(spec->actions[i].type == DP_ACT_CT && spec->actions[i].data[1] != 0))
 			i++;
 		if (i == spec->n_actions || spec->actions[i].type != DP_ACT_CT)
 			break;
 		k.recirc_id = spec->actions[i].data[1];
-		k.ct_state = DP_CS_TRK | DP_CS_NEW;
-		k.ct_zone = spec->actions[i].port;
-		int n = snprintf(tb.buf + tb.used, tb.len - tb.used,
-				 "%-14s recirc_id=%u ct_zone=%u, assuming ct_state new|trk "
-				 "(a new connection)\n", "recirculate", k.recirc_id, k.ct_zone);
-		if (n > 0 && tb.used + (size_t)n < tb.len)
-			tb.used += (size_t)n;
+		trace_ct(dp, m, &k, spec->actions[i].port, &tb);
 		dp_translate(dp_tables(dp), &k, spec, &tb);
 		dp_actions_format(out->recirc_actions, sizeof(out->recirc_actions),
 				  spec->actions, spec->n_actions, spec->flood_ports);
@@ -111,14 +169,14 @@ int dp_trace_packet(struct dp *dp, uint16_t port, const uint8_t *pkt, size_t len
 		    struct dp_trace *out)
 {
 	struct dp_flow_key key;
-	uint16_t outer = 0;
+	uint16_t outer = 0, l2 = 0, l3 = 0;
 	memset(out, 0, sizeof(*out));
 	bool uplink = port == dp_overlay_uplink(dp_tables(dp));
 	const struct dp_overlay_cfg *ov = uplink ? dp_overlay_get(dp_tables(dp)) : NULL;
 	uint32_t vtep_ip = ov != NULL ? ov->vtep_ip : 0;
 	unsigned reason = uplink ? dp_parse_tnl_buf(pkt, (uint32_t)len, port, vtep_ip, &key,
 						    &outer)
-				 : dp_parse_buf(pkt, (uint32_t)len, port, &key, NULL, NULL);
+				 : dp_parse_buf(pkt, (uint32_t)len, port, &key, &l2, &l3);
 	if (outer) {
 		out->outer_len = outer;
 		out->tun_src = key.tun_src;
@@ -127,7 +185,20 @@ int dp_trace_packet(struct dp *dp, uint16_t port, const uint8_t *pkt, size_t len
 	out->parse_drop = reason;
 	if (reason != DP_DROP_NONE)
 		return 0;
-	return trace_key(dp, &key, out);
+	/* conntrack reads the packet (TCP header, ICMP bodies) through an
+	 * mbuf: one over the caller's bytes, never freed nor written */
+	struct dp_flow_key inner;
+	if (outer && len > outer)
+		dp_parse_buf(pkt + outer, (uint32_t)(len - outer), port, &inner, &l2, &l3);
+	struct rte_mbuf mb;
+	memset(&mb, 0, sizeof(mb));
+	mb.buf_addr = (void *)(uintptr_t)(pkt + outer);
+	mb.buf_len = mb.data_len = (uint16_t)(len - outer);
+	mb.pkt_len = (uint32_t)(len - outer);
+	mb.nb_segs = 1;
+	mb.l2_len = l2;
+	mb.l3_len = l3;
+	return trace_key(dp, &key, len - outer <= UINT16_MAX ? &mb : NULL, out);
 }
 
 int dp_trace_flow(struct dp *dp, uint16_t port, const char *flow, struct dp_trace *out,
@@ -147,7 +218,7 @@ int dp_trace_flow(struct dp *dp, uint16_t port, const char *flow, struct dp_trac
 		key.ip_ttl = 64;
 		snprintf(out->defaulted, sizeof(out->defaulted), "ip_ttl=64");
 	}
-	return trace_key(dp, &key, out);
+	return trace_key(dp, &key, NULL, out);
 }
 
 int dp_dump_megaflows(struct dp *dp, unsigned pmd, unsigned max,

@@ -248,21 +248,24 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	struct dp_ct_stats ct;
 	dp_ct_stats_get(dp_get_ct(c->dp), &ct);
 	json_object_set_new(r->result, "conntrack", json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 		"connections", (json_int_t)ct.conns, "lookups", (json_int_t)ct.lookups,
 		"committed", (json_int_t)ct.committed, "established", (json_int_t)ct.established,
 		"invalid", (json_int_t)ct.invalid, "related", (json_int_t)ct.related,
 		"expired", (json_int_t)ct.expired, "over_limit", (json_int_t)ct.over_limit,
 		"table_full", (json_int_t)ct.table_full, "flushed", (json_int_t)ct.flushed,
-		"limbo", (json_int_t)ct.limbo));
+		"limbo", (json_int_t)ct.limbo, "revalidated", (json_int_t)ct.reval_checked,
+		"blocked", (json_int_t)ct.blocked));
 	reply_printf(r, "conntrack: %llu connection(s)  lookups: %llu  committed: %llu  "
 		     "established: %llu  invalid: %llu  related: %llu  expired: %llu  "
-		     "over limit: %llu  table full: %llu  flushed: %llu\n",
+		     "over limit: %llu  table full: %llu  flushed: %llu  revalidated: %llu  "
+		     "blocked: %llu\n",
 		     (unsigned long long)ct.conns, (unsigned long long)ct.lookups,
 		     (unsigned long long)ct.committed, (unsigned long long)ct.established,
 		     (unsigned long long)ct.invalid, (unsigned long long)ct.related,
 		     (unsigned long long)ct.expired, (unsigned long long)ct.over_limit,
-		     (unsigned long long)ct.table_full, (unsigned long long)ct.flushed);
+		     (unsigned long long)ct.table_full, (unsigned long long)ct.flushed,
+		     (unsigned long long)ct.reval_checked, (unsigned long long)ct.blocked);
 	pool_report(c, r);
 	return 0;
 }
@@ -585,7 +588,7 @@ int cmd_trace(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	reply_printf(r, "\n%s\nmegaflow: %s%s\n", t->stages, line,
 		     t->no_install ? " (not cacheable)" : "");
 	if (t->recirc_actions[0])
-		reply_printf(r, "after recirculation (a new connection): actions:%s\n",
+		reply_printf(r, "after recirculation (conntrack state as shown above): actions:%s\n",
 			     t->recirc_actions);
 	json_object_set_new(r->result, "recirc_actions", json_string(t->recirc_actions));
 	json_object_set_new(r->result, "flow", json_string(t->flow));

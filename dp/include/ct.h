@@ -39,6 +39,26 @@
  *    directions of one TCP connection serialise there; the TCP window check
  *    needs both directions' fields consistent, which atomics alone would not
  *    give.
+ *    Exception, the common case of established traffic: a lookup without
+ *    commit of a UDP/ICMP/address-pair connection whose both directions
+ *    were seen and that is not blocked changes nothing but `expires`; it
+ *    reads proto_state, reply_seen, mark, dead with relaxed/acquire loads,
+ *    stores `expires` relaxed (the expiry sweep re-checks it under the
+ *    locks) and takes no lock.  Those fields never go back (MULTIPLE and
+ *    reply_seen stay set); the label is copied unlocked and may be torn by
+ *    a concurrent commit changing it (no datapath decision reads it).
+ *  - A commit re-looks both keys up under wlock only if some other writer
+ *    added anything since its burst's bulk lookup: `add_gen` is bumped
+ *    (release) after every commit's adds and read (acquire) before the bulk
+ *    lookup (see DESIGN.md; valid while reply keys are reverses, i.e. until
+ *    NAT).
+ *  - Re-validation (dp_ct_revalidate_*): the control thread and the PMDs
+ *    claim sweep positions under ct->reval_lock (a few instructions, never
+ *    held with another lock); the verdict callback runs with no lock; a
+ *    connection is marked blocked under its own lock after checking it is
+ *    still the same tuple.
+ *  - dp_ct_lookup_ro (trace) takes a connection's lock to read it and
+ *    changes nothing.
  *  - Lock order: ct->wlock, then a connection's lock.  Never take wlock while
  *    holding a connection lock.
  *  - A connection is removed ("killed") with wlock and its lock held: `dead`
@@ -56,7 +76,10 @@
  *    between two quiescent-state reports.  Two threads must never use the
  *    same index at once.  Nothing here depends on rte_lcore_id(): any
  *    thread may be a PMD, EAL lcore or not.
- *  - Everything else (create/destroy, limits, timeouts, flush, dump, stats):
+ *  - dp_ct_revalidate_step(): a PMD, same rules; dp_ct_reval_pending(): any.
+ *  - dp_ct_lookup_ro(): the control thread (trace), or any RCU reader.
+ *  - Everything else (create/destroy, limits, timeouts, flush, dump, stats,
+ *    dp_ct_revalidate_zone):
  *    the control thread, which must NOT be an RCU reader of params.rcu
  *    (flush waits for a grace period).  Config setters are single stores that
  *    PMDs read with relaxed loads; a change applies to the next packet.
@@ -132,14 +155,21 @@ struct dp_ct_action {
 	bool commit;               /* create the connection if new and valid */
 	bool set_mark;             /* on commit: mark = (mark & ~mask) | value */
 	bool set_label;            /* on commit: label likewise, bytewise */
+	uint8_t sg_dir;            /* on commit: which policy admitted the
+				    * connection (DP_CT_SG_*; kept from the first
+				    * commit), for re-validation */
 	uint32_t mark;
 	uint32_t mark_mask;
 	uint8_t label[16];
 	uint8_t label_mask[16];
 };
 
+#define DP_CT_SG_NONE    0
+#define DP_CT_SG_EGRESS  1       /* the egress ACL of the zone's port */
+#define DP_CT_SG_INGRESS 2       /* its ingress ACL */
+
 /* What conntrack tells the datapath about one packet (the datapath copies
- * state and zone into its key; mark and label once the key carries them). */
+ * state, zone, mark and label into its key). */
 struct dp_ct_result {
 	uint8_t state;             /* DP_CS_* from flow_key.h; always has
 				    * DP_CS_TRK (non-IP packets: TRK|INV) */
@@ -162,6 +192,8 @@ struct dp_ct_stats {
 	uint64_t reopened;         /* TIME_WAIT/CLOSE connections reopened by SYN */
 	uint64_t frag_later;       /* non-first fragments (inv, not reassembled) */
 	uint64_t flushed;          /* connections removed by flush (control) */
+	uint64_t reval_checked;    /* connections re-validated against a new policy */
+	uint64_t blocked;          /* connections blocked by re-validation */
 	uint64_t conns;            /* live connections now */
 	uint64_t limbo;            /* removed, waiting for a grace period */
 };
@@ -242,6 +274,44 @@ int dp_ct_flush(struct dp_ct *ct, int zone);
  * connection created or removed during the walk may be missed or seen; each
  * entry is a consistent snapshot.  Control thread. */
 int dp_ct_dump_next(const struct dp_ct *ct, int zone, uint32_t *cursor, uint64_t now_ms,
+		    struct dp_ct_entry *e);
+
+/* ---- re-validation after a policy change ---------------------------------
+ * When the rules of a zone's port change, the control thread calls
+ * dp_ct_revalidate_zone() (after publishing the new rules); PMDs then call
+ * dp_ct_revalidate_step() every loop iteration while dp_ct_reval_pending()
+ * says so.  Each step claims the next `budget` slots of one shared sweep
+ * (under ct->reval_lock, a few instructions) and asks `allowed` about each
+ * live connection of a zone to re-validate, committed with a sg_dir, and not
+ * blocked yet: its original-direction key, the zone's cookie and sg_dir.  One
+ * that is no longer allowed gets DP_CT_MARK_BLOCKED in its mark (which the
+ * datapath copies into ct_mark: the security-group stage drops it as
+ * `ct-blocked` unless a rule allows it again, and a commit clears the bit)
+ * and expires DP_CT_BLOCKED_TIMEOUT_S later at the most, whatever traffic
+ * it sees.  A request covers every slot from the sweep position it was made
+ * at, one full turn of the table: ceil(slots / budget) steps, shared by the
+ * running PMDs.  `allowed` runs without any conntrack lock held. */
+#define DP_CT_BLOCKED_TIMEOUT_S 10
+typedef bool dp_ct_allowed_cb(void *arg, uint32_t cookie, const struct dp_ct_key *orig,
+			      uint8_t sg_dir);
+/* Control thread: re-validate `zone`; cookie is handed to `allowed`. */
+void dp_ct_revalidate_zone(struct dp_ct *ct, uint16_t zone, uint32_t cookie);
+/* Any thread: a sweep is under way (one relaxed load). */
+bool dp_ct_reval_pending(const struct dp_ct *ct);
+/* A PMD (same rules as dp_ct_expire), between quiescent reports: one step.
+ * Returns the number of connections blocked by it. */
+unsigned dp_ct_revalidate_step(struct dp_ct *ct, unsigned pmd, uint64_t now_ms, unsigned budget,
+			       dp_ct_allowed_cb *allowed, void *arg);
+
+/* Read-only lookup for trace (control thread or any RCU reader): what
+ * conntrack would say about the packet in `zone` right now, without
+ * creating, updating or refreshing anything.  m: the packet (l2_len and
+ * l3_len set) or NULL (a flow written as text: ICMP echo identifiers and
+ * error bodies are then unknown, lengths are assumed valid).  TCP windows
+ * are not checked.  Fills *res; *e with the connection when one was found.
+ * Returns 1 when a connection was found, 0 when not. */
+int dp_ct_lookup_ro(const struct dp_ct *ct, uint16_t zone, const struct rte_mbuf *m,
+		    const struct dp_flow_key *fk, struct dp_ct_result *res,
 		    struct dp_ct_entry *e);
 
 /* "tcp 10.0.0.1:1234->10.0.0.2:80" style, for tests and tools. */

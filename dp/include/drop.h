@@ -55,6 +55,8 @@ enum dp_drop_reason {
 	DP_DROP_ACL_DENY,       /* no security-group rule allows it */
 	DP_DROP_CT_INVALID,     /* conntrack says invalid (ct_state inv) */
 	DP_DROP_RECIRC_DEPTH,   /* recirculated more than DP_RECIRC_MAX times */
+	DP_DROP_CT_BLOCKED,     /* a connection whose allowing rule was removed
+				 * (ct_mark blocked) that no rule allows now */
 	DP_DROP__MAX
 };
 

@@ -14,6 +14,7 @@
 #ifndef WYV_DP_FLOW_KEY_H
 #define WYV_DP_FLOW_KEY_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <assert.h>
@@ -24,13 +25,18 @@
 #define DP_FRAG_ANY   0x01 /* packet is a fragment (any) */
 #define DP_FRAG_LATER 0x02 /* non-first fragment: no L4 header */
 
-/* ct_state bits (filled by conntrack in a later issue) */
+/* ct_state bits (filled by conntrack, dp/ct.h) */
 #define DP_CS_NEW     0x01
 #define DP_CS_EST     0x02
 #define DP_CS_REL     0x04
 #define DP_CS_RPL     0x08
 #define DP_CS_INV     0x10
 #define DP_CS_TRK     0x20
+
+/* ct_mark bit the datapath owns: the connection was allowed by a security
+ * group rule that is gone (set by re-validation, cleared by a commit the
+ * ACL allows again); as OVN's ct_mark.blocked. */
+#define DP_CT_MARK_BLOCKED 0x01u
 
 struct dp_flow_key {
 	/* w0: metadata */
@@ -68,7 +74,13 @@ struct dp_flow_key {
 	/* w9-w12: L3 addresses; IPv4 and ARP SPA/TPA use the first 4 bytes */
 	uint8_t ip_src[16];
 	uint8_t ip_dst[16];
-	/* w13-w14: ARP hardware addresses, or the ND target (never both) */
+	/* w13-w15: what one packet kind needs, never two at once.  ARP: the
+	 * hardware addresses; ICMPv6 NS/NA: the ND target and link-layer
+	 * option; any other packet after a ct() action: ct_label and ct_mark.
+	 * conntrack never sees ARP, and the security-group stage sends no
+	 * ND message through ct() (stage_sg.c), so a key holding ct_* was
+	 * never an ARP or ND key.  A stage reads ct_mark/ct_label only in a
+	 * recirculated pass (recirc_id != 0). */
 	union {
 		struct {
 			uint8_t arp_sha[6];
@@ -76,10 +88,20 @@ struct dp_flow_key {
 			uint8_t pad1[4];
 		};
 		uint8_t nd_target[16];
+		uint8_t ct_label[16];  /* 128 bits, byte 0 most significant */
 	};
-	/* w15: ND option link-layer address (SLL in NS, TLL in NA) */
-	uint8_t nd_ll[6];
-	uint8_t pad2[2];
+	union {
+		struct {
+			uint8_t nd_ll[6];  /* ND option link-layer address (SLL in NS, TLL in NA) */
+			uint8_t pad2[2];   /* zero in every packet: the megaflow classifier
+					    * keeps a subtable id here (mfc.c) */
+		};
+		struct {
+			uint32_t ct_mark;  /* host order; DP_CT_MARK_BLOCKED is the datapath's */
+			uint8_t pad3[2];
+			uint8_t pad2_ct[2]; /* = pad2 */
+		};
+	};
 } __attribute__((aligned(16)));
 
 #define DP_FLOW_KEY_WORDS (sizeof(struct dp_flow_key) / sizeof(uint64_t))
@@ -89,6 +111,10 @@ struct dp_flow_key {
  * particular) reorder or drop those accesses. */
 typedef uint64_t dp_kword __attribute__((may_alias));
 static_assert(sizeof(struct dp_flow_key) == 128, "flow key must be 128 bytes");
+static_assert(offsetof(struct dp_flow_key, pad2) == 126 &&
+	      offsetof(struct dp_flow_key, pad2_ct) == 126, "pad2 is the key's last two bytes");
+static_assert(offsetof(struct dp_flow_key, ct_mark) == 120 &&
+	      offsetof(struct dp_flow_key, ct_label) == 104, "ct_mark/ct_label overlay w13-w15");
 
 static inline const dp_kword *dp_key_words(const struct dp_flow_key *k)
 {

@@ -37,9 +37,11 @@ struct dp_trace {
 	struct dp_flow_text megaflow; /* what would be installed */
 	bool no_install;              /* translate overflowed: executed, never cached */
 	char defaulted[64];           /* fields a flow trace filled in ("ip_ttl=64"), "" */
-	char recirc_actions[1024];    /* after ct() recirculations (security groups,
-				       * as a new connection): the last pass's
-				       * actions; "" when nothing recirculated */
+	char recirc_actions[1024];    /* after ct() recirculations (security groups;
+				       * each pass looks conntrack up read-only and
+				       * takes the state it has, shown in stages):
+				       * the last pass's actions; "" when nothing
+				       * recirculated */
 };
 
 /* Trace a raw frame (pkt, len bytes) arriving on dp port `port`; a frame
