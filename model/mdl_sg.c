@@ -240,6 +240,35 @@ fail:
 	return rc;
 }
 
+/* ---- rule equality ---------------------------------------------------------- */
+
+static int proto_of(const struct mdl_sg_rule *r)
+{
+	int p = mdl_proto_number(r->protocol);
+
+	return p == 1 && strcmp(r->ethertype, "IPv4") ? 58 : p;
+}
+
+static bool prefix_same(const char *a, const char *b)
+{
+	struct mdl_prefix x, y;
+
+	if (!a[0] || !b[0])
+		return !a[0] && !b[0];
+	if (mdl_ip_or_prefix_parse(a, &x) || mdl_ip_or_prefix_parse(b, &y))
+		return !strcmp(a, b);
+	return x.len == y.len && mdl_prefix_overlap(&x, &y);
+}
+
+bool mdl_sg_rule_same(const struct mdl_sg_rule *a, const struct mdl_sg_rule *b)
+{
+	return !strcmp(a->direction, b->direction) && !strcmp(a->ethertype, b->ethertype) &&
+	       proto_of(a) == proto_of(b) && a->port_range_min == b->port_range_min &&
+	       a->port_range_max == b->port_range_max &&
+	       prefix_same(a->remote_ip_prefix, b->remote_ip_prefix) &&
+	       !strcmp(a->remote_group_id, b->remote_group_id);
+}
+
 /* ---- the default group ----------------------------------------------------- */
 
 int mdl_sg_default_rules(const char *group_id, const char *project_id,
