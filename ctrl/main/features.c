@@ -14,6 +14,7 @@ extern const struct ctrl_feature app_icmp_feature;      /* apps/app_icmp.c */
 extern const struct ctrl_feature app_underlay_feature;  /* apps/app_underlay.c */
 extern const struct ctrl_feature ctrl_capture_feature;  /* mgmt/cmd_capture.c */
 extern const struct ctrl_feature ctrl_ct_feature;       /* mgmt/cmd_ct.c */
+extern const struct ctrl_feature ctrl_sg_feature;       /* mgmt/cmd_sg.c */
 
 static const struct ctrl_feature *const features[] = {
 	&ctrl_show_feature,
@@ -22,6 +23,7 @@ static const struct ctrl_feature *const features[] = {
 	&ctrl_nb_feature,
 	&ctrl_capture_feature,
 	&ctrl_ct_feature,
+	&ctrl_sg_feature,
 	&app_dhcp_feature,
 	&app_icmp_feature,
 	&app_underlay_feature,
