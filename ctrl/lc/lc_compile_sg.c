@@ -349,8 +349,19 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 		size_t nr = 0;
 		bool stateful = true;
 		lc->st.sg_port_compiles++;
-		if (port_rules(lc, o, refs, n_refs, &rules, &nr, &stateful) < 0)
-			continue;   /* an older ACL stays: never unfiltered by mistake */
+		bool fallback = false;
+		if (port_rules(lc, o, refs, n_refs, &rules, &nr, &stateful) < 0) {
+			/* an older ACL stays: never unfiltered by mistake.  A port
+			 * without one (its group not here yet: one northbound txn
+			 * may arrive over two batches) gets the base rules only
+			 * until its groups compile (sg_state stays 0: retried) */
+			char err[64];
+			if (o->acl_lport != 0 || mdl_sg_compile(NULL, 0, NULL, NULL, MDL_SG_BASE,
+								&rules, &nr, &stateful, err,
+								sizeof(err)) < 0)
+				continue;
+			fallback = true;
+		}
 		uint64_t sig = fnv(rules, nr * sizeof(*rules), 0xcbf29ce484222325ull ^ nr);
 		sig = fnv(&stateful, sizeof(stateful), sig);
 		uint32_t lport = o->lp->key;
@@ -370,11 +381,11 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 				o->acl_lport = lport;
 				o->acl_sig = sig;
 				keep_groups(o, p);
-				o->sg_state = st;
+				o->sg_state = fallback ? 0 : st;   /* a fallback: retry */
 			}
 		} else {
 			keep_groups(o, p);
-			o->sg_state = st;
+			o->sg_state = fallback ? 0 : st;
 		}
 		free(rules);
 	}

@@ -732,6 +732,27 @@ static void t_sg_incremental(void)
 	mdl_obj_free(p);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
 	CU_ASSERT_EQUAL(compiles(&x), c0 + 1);
+	/* a port whose group is not there (yet): base rules only, never
+	 * unfiltered; the group arriving gives it its rules */
+	static const char *const gid = "aaaaaaaa-0000-4000-8000-0000000000cc";
+	char key[128], val[512];
+	snprintf(key, sizeof(key), "/wyvern/v1/port/%s", ids[4]);
+	snprintf(val, sizeof(val), "{\"id\":\"%s\",\"dp_key\":%u,\"revision_number\":9,"
+		 "\"network_id\":\"%s\",\"mac_address\":\"fa:16:3e:00:00:55\","
+		 "\"binding:host_id\":\"X\",\"security_groups\":[\"%s\"]}", ids[4], lp[4], na, gid);
+	CU_ASSERT_EQUAL_FATAL(db_put(db, key, val, strlen(val), NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_TRUE(dp_acl_port_has(acl, lp[4]));
+	acl_has_key(&x, lp[4], 0, &base);
+	CU_ASSERT_TRUE(base);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP, NULL, "{\"id\":\"%s\"}", gid),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP_RULE, rule,
+		"{\"security_group_id\":\"%s\",\"direction\":\"ingress\",\"ethertype\":\"IPv4\"}",
+		gid), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	rkey = dpkey(db, MDL_SECURITY_GROUP_RULE, rule);
+	CU_ASSERT_TRUE(acl_has_key(&x, lp[4], rkey, &base));
 	inst_stop(&x);
 	db_close(db);
 }
