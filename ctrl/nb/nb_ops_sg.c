@@ -93,6 +93,13 @@ int nb_sg_cmd_update(struct nb_ctx *c, const json_t *before, json_t *obj, uint64
 	size_t n = 0, i, k = 0;
 	int rc = h ? 0 : -EINVAL;
 
+	if (!rc) {
+		struct mdl_hdr *old = decode_group(c, (json_t *)before);
+
+		rc = old ? nb_sg_update_check(mdl_hdr_to_sg(old), mdl_hdr_to_sg(h), c->err,
+					      sizeof(c->err)) : -EINVAL;
+		mdl_obj_free(old);
+	}
 	if (!rc)
 		rc = decode_rules(c, h->id, &rules, &n);
 	if (!rc && !nb_ctx_nb(c))

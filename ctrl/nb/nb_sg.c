@@ -164,6 +164,18 @@ int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 	return rc;
 }
 
+int nb_sg_update_check(const struct mdl_security_group *old,
+		       const struct mdl_security_group *new, char *err, size_t es)
+{
+	if (!strcmp(old->name, NB_SG_DEFAULT_NAME) && strcmp(new->name, NB_SG_DEFAULT_NAME))
+		return errf(err, es, -EINVAL, "name: the default security group of project '%s' "
+			    "cannot be renamed", old->project_id);
+	if (!strcmp(old->name, NB_SG_DEFAULT_NAME) && strcmp(new->project_id, old->project_id))
+		return errf(err, es, -EINVAL, "project_id: the default security group cannot "
+			    "move to another project");
+	return 0;
+}
+
 static int delete_once(struct nb *nb, const char *id, char *err, size_t es)
 {
 	struct mdl_security_group_rule **rules = NULL;

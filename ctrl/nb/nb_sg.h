@@ -57,6 +57,13 @@ int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 		 struct mdl_security_group_rule **rules, size_t n, unsigned flags,
 		 uint64_t *revision, char *err, size_t err_size);
 
+/* Checks a group update as Neutron does: the default group keeps its name
+ * (its project's claim would go, and the next port would make another).
+ * 0 or -EINVAL with a message.  A group renamed to "default" is refused by
+ * db/ when its project has one (-EADDRINUSE). */
+int nb_sg_update_check(const struct mdl_security_group *old,
+		       const struct mdl_security_group *new, char *err, size_t err_size);
+
 /* Deletes group id and its own rules in one transaction (retried when a
  * rule appears meanwhile).  -ENOENT, -EBUSY (a port or another group's
  * rule uses it). */

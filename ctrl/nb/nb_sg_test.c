@@ -316,6 +316,14 @@ static void t_default_group(void)
 	CU_ASSERT_EQUAL(nb_sg_create(nb, dup, NULL, 0, 0, NULL, err, sizeof(err)), -EADDRINUSE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "already has a default security group"));
 	mdl_obj_free(&dup->hdr);
+	/* Neutron: the default group keeps its name and project */
+	struct mdl_security_group *d0 = group("default", "proj-d"), *d1 = group("renamed", "proj-d");
+	CU_ASSERT_EQUAL(nb_sg_update_check(d0, d1, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot be renamed"));
+	CU_ASSERT_EQUAL(nb_sg_update_check(d0, d0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_sg_update_check(d1, d1, err, sizeof(err)), 0);
+	mdl_obj_free(&d0->hdr);
+	mdl_obj_free(&d1->hdr);
 	/* nb_sg_default_ensure finds it */
 	char again[MDL_ID_SIZE];
 	CU_ASSERT_EQUAL(nb_sg_default_ensure(nb, "proj-d", again, err, sizeof(err)), 0);
