@@ -176,6 +176,31 @@ int nb_sg_update_check(const struct mdl_security_group *old,
 	return 0;
 }
 
+int nb_sg_update(struct nb *nb, struct mdl_security_group *g, uint64_t expected,
+		 uint64_t *revision, char *err, size_t es)
+{
+	struct mdl_hdr *old = NULL;
+	uint64_t mod;
+	int rc;
+
+	if (err && es)
+		err[0] = '\0';
+	if (!nb || !g || g->hdr.type != MDL_SECURITY_GROUP)
+		return errf(err, es, -EINVAL, "invalid arguments");
+	rc = nb_get(nb_db(nb), MDL_SECURITY_GROUP, g->hdr.id, &old, &mod);
+	if (rc == -ENOENT || rc == -EINVAL)
+		return errf(err, es, rc == -EINVAL ? -EINVAL : -ENOENT,
+			    "security group %s does not exist", g->hdr.id);
+	if (rc)
+		return rc;
+	rc = nb_sg_update_check(mdl_hdr_to_sg(old), g, err, es);
+	mdl_obj_free(old);
+	if (rc)
+		return rc;
+	/* the check read the version it compares against */
+	return nb_h_update(nb, &g->hdr, expected ? expected : mod, revision, err, es);
+}
+
 static int delete_once(struct nb *nb, const char *id, char *err, size_t es)
 {
 	struct mdl_security_group_rule **rules = NULL;

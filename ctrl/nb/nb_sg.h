@@ -64,6 +64,12 @@ int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 int nb_sg_update_check(const struct mdl_security_group *old,
 		       const struct mdl_security_group *new, char *err, size_t err_size);
 
+/* Replaces group g (same id) after nb_sg_update_check against the stored
+ * version; expected_mod_revision as nb_h_update.  Its rule objects are not
+ * touched (rules are created and deleted one by one). */
+int nb_sg_update(struct nb *nb, struct mdl_security_group *g, uint64_t expected_mod_revision,
+		 uint64_t *revision, char *err, size_t err_size);
+
 /* Deletes group id and its own rules in one transaction (retried when a
  * rule appears meanwhile).  -ENOENT, -EBUSY (a port or another group's
  * rule uses it). */

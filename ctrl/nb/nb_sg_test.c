@@ -324,6 +324,17 @@ static void t_default_group(void)
 	CU_ASSERT_EQUAL(nb_sg_update_check(d1, d1, err, sizeof(err)), 0);
 	mdl_obj_free(&d0->hdr);
 	mdl_obj_free(&d1->hdr);
+	struct mdl_hdr *gh;
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_SECURITY_GROUP, gid, &gh, NULL), 0);
+	snprintf(mdl_hdr_to_sg(gh)->name, MDL_NAME_SIZE, "other");
+	CU_ASSERT_EQUAL(nb_sg_update(nb, mdl_hdr_to_sg(gh), 0, NULL, err, sizeof(err)), -EINVAL);
+	snprintf(mdl_hdr_to_sg(gh)->name, MDL_NAME_SIZE, "default");
+	mdl_hdr_to_sg(gh)->stateful = false;
+	CU_ASSERT_EQUAL(nb_sg_update(nb, mdl_hdr_to_sg(gh), 0, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(gh->version, 2);
+	mdl_hdr_to_sg(gh)->stateful = true;
+	CU_ASSERT_EQUAL(nb_sg_update(nb, mdl_hdr_to_sg(gh), 0, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(gh);
 	/* nb_sg_default_ensure finds it */
 	char again[MDL_ID_SIZE];
 	CU_ASSERT_EQUAL(nb_sg_default_ensure(nb, "proj-d", again, err, sizeof(err)), 0);
