@@ -8,6 +8,8 @@
  *   /wyvern/v1/_uniq/ip/<subnet>/<ip>     "port/<id>"  fixed IP per subnet
  *   /wyvern/v1/_uniq/segid/<type>/<n>     "network/<id>" segmentation id
  *   /wyvern/v1/_uniq/cidrs/<net>          "<subnet id> <cidr>\n"... the CIDR set
+ *   /wyvern/v1/_uniq/default_sg/p/<project>  "security_group/<id>": the
+ *   /wyvern/v1/_uniq/default_sg/none         project's group named "default"
  *   /wyvern/v1/_ref/<id>                  refs guard, put by every new referrer
  *   /wyvern/v1/_ref/<id>/<type>/<rid>     "" back-reference: rid refers to id
  *   /wyvern/v1/_alloc/dp_key              datapath key counter
@@ -79,6 +81,16 @@ struct nb_stats {
 };
 void nb_get_stats(struct nb *nb, struct nb_stats *out);
 
+/* The claim key of a project's default security group (the group named
+ * "default" of project_id): "/wyvern/v1/_uniq/default_sg/p/<project>", or
+ * ".../default_sg/none" for "" (no project).  A group named "default" claims it on create, so a project
+ * has at most one and two writers creating it at once cannot both succeed
+ * (the second gets -EADDRINUSE).  Returns snprintf's value or -EINVAL. */
+int nb_default_sg_key(const char *project_id, char *buf, size_t size);
+/* The id of project_id's default group from its claim key.  0, -ENOENT
+ * (none yet), -EIO (bad claim value) or a db error. */
+int nb_default_sg_get(struct db *db, const char *project_id, char id[MDL_ID_SIZE]);
+
 /* "/wyvern/v1/<type>/<id>" into buf; returns snprintf's value or -EINVAL. */
 int nb_key(enum mdl_type type, const char *id, char *buf, size_t size);
 
@@ -119,7 +131,8 @@ int nb_remove_router_interface(struct nb *nb, const char *router_id, const char 
 /* ---- index lookups (NB_F_INDEX; without an index they scan the db) ---- */
 
 /* Filter for nb_find(); NULL/"" fields match anything.  The most selective
- * indexed field is used (mac+network, ip+subnet, device_id, network_id), the
+ * indexed field is used (mac+network, ip+subnet, device_id, network_id,
+ * security_group_id of rules), the
  * rest is checked on the candidates, so the cost follows the result. */
 struct nb_filter {
 	const char *network_id;         /* ports, subnets */
@@ -128,6 +141,7 @@ struct nb_filter {
 	const char *ip_address;         /* ports: fixed_ips.ip_address (with subnet_id) */
 	const char *device_id;          /* ports */
 	const char *device_owner;       /* ports */
+	const char *security_group_id;  /* security-group rules of one group */
 };
 int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 	    struct mdl_hdr ***objs, size_t *n);

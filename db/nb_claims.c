@@ -31,6 +31,35 @@ void nb_cidrs_key(const char *network_id, char *buf, size_t size)
 	snprintf(buf, size, NB_PREFIX "_uniq/cidrs/%s", network_id);
 }
 
+int nb_default_sg_key(const char *project_id, char *buf, size_t size)
+{
+	if (!project_id)
+		return -EINVAL;
+	/* "" (no project) has a key of its own that no project id can take */
+	if (!project_id[0])
+		return snprintf(buf, size, NB_PREFIX "_uniq/default_sg/none");
+	return snprintf(buf, size, NB_PREFIX "_uniq/default_sg/p/%s", project_id);
+}
+
+int nb_default_sg_get(struct db *db, const char *project_id, char id[MDL_ID_SIZE])
+{
+	char key[NB_KEY_SIZE];
+	struct db_kv kv;
+	const char *slash;
+	int rc;
+
+	if (!db || nb_default_sg_key(project_id, key, sizeof(key)) >= (int)sizeof(key))
+		return -EINVAL;
+	if ((rc = db_get(db, key, &kv)))
+		return rc;
+	slash = strchr(kv.value, '/');
+	rc = slash && mdl_uuid_valid(slash + 1) ? 0 : -EIO;
+	if (!rc)
+		snprintf(id, MDL_ID_SIZE, "%s", slash + 1);
+	db_kv_clear(&kv);
+	return rc;
+}
+
 void nb_owner(const struct mdl_hdr *o, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s", mdl_type_name(o->type), o->id);
@@ -86,6 +115,14 @@ int nb_obj_claims(const struct mdl_hdr *o, struct nb_claim **out, size_t *n)
 			rc = push_claim(out, n, NB_CLAIM_IP, i, NB_PREFIX "_uniq/ip/%s/%s",
 					p->fixed_ips[i].subnet_id, ip);
 		}
+	} else if (o->type == MDL_SECURITY_GROUP) {
+		const struct mdl_security_group *g = (const struct mdl_security_group *)o;
+		char key[NB_KEY_SIZE];
+
+		if (strcmp(g->name, "default"))
+			return 0;
+		nb_default_sg_key(g->project_id, key, sizeof(key));
+		rc = push_claim(out, n, NB_CLAIM_SG_DEFAULT, 0, "%s", key);
 	} else if (o->type == MDL_NETWORK) {
 		const struct mdl_network *nw = (const struct mdl_network *)o;
 
@@ -228,6 +265,13 @@ int nb_claim_err(const struct mdl_hdr *o, const struct nb_claim *c, const char *
 			       "fixed_ips[%zu].ip_address: %s is already used by port %s in network %s",
 			       c->idx, p->fixed_ips[c->idx].ip_address, oid, p->network_id);
 	}
+	if (c->kind == NB_CLAIM_SG_DEFAULT) {
+		const struct mdl_security_group *g = (const struct mdl_security_group *)o;
+
+		return nb_errf(err, es, -EADDRINUSE,
+			       "name: project '%s' already has a default security group (%s)",
+			       g->project_id, oid);
+	}
 	return nb_errf(err, es, -EADDRINUSE,
 		       "provider:segmentation_id: %" PRId64 " is already used by network %s",
 		       ((const struct mdl_network *)o)->segmentation_id, oid);
@@ -247,6 +291,9 @@ bool nb_filter_match(const struct mdl_hdr *o, const struct nb_filter *f)
 
 	if (!f)
 		return true;
+	if (o->type == MDL_SECURITY_GROUP_RULE)
+		return eq(f->security_group_id,
+			  ((const struct mdl_security_group_rule *)o)->security_group_id);
 	if (o->type == MDL_SUBNET)
 		return eq(f->network_id, ((const struct mdl_subnet *)o)->network_id);
 	if (o->type != MDL_PORT)

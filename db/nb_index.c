@@ -10,6 +10,7 @@
  *   t|<type>               every object of a type
  *   pn|<net>  pm|<net>|<mac>  pa|<subnet>|<ip>  ps|<subnet>  pd|<device_id>
  *   sn|<net>               subnets of a network
+ *   rg|<group>             security-group rules of a group
  * A lookup walks one group, so its cost follows the result.
  *
  * Events of one revision are applied as they arrive (the drivers do not
@@ -177,6 +178,9 @@ static int obj_keys(const struct mdl_hdr *h, char (**keys)[NB_KEY_SIZE], size_t 
 	if (h->type == MDL_SUBNET) {
 		snprintf((*keys)[(*n)++], NB_KEY_SIZE, "sn|%s",
 			 ((const struct mdl_subnet *)h)->network_id);
+	} else if (h->type == MDL_SECURITY_GROUP_RULE) {
+		snprintf((*keys)[(*n)++], NB_KEY_SIZE, "rg|%s",
+			 ((const struct mdl_security_group_rule *)h)->security_group_id);
 	} else if (h->type == MDL_PORT) {
 		const struct mdl_port *p = (const struct mdl_port *)h;
 
@@ -426,6 +430,8 @@ static void group_key(enum mdl_type type, const struct nb_filter *f, char *key,
 		return;
 	if (type == MDL_SUBNET && set(f->network_id)) {
 		snprintf(key, size, "sn|%s", f->network_id);
+	} else if (type == MDL_SECURITY_GROUP_RULE && set(f->security_group_id)) {
+		snprintf(key, size, "rg|%s", f->security_group_id);
 	} else if (type == MDL_PORT) {
 		if (set(f->mac_address) && set(f->network_id)) {
 			int n = snprintf(key, size, "pm|%s|", f->network_id);

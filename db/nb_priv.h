@@ -58,7 +58,8 @@ struct db_op *nb_txn_find(struct nb_txn *t, const char *key);
 
 /* ---- claims and references of one object (nb_claims.c) ---- */
 
-enum nb_claim_kind { NB_CLAIM_MAC, NB_CLAIM_IP, NB_CLAIM_SEGID };
+enum nb_claim_kind { NB_CLAIM_MAC, NB_CLAIM_IP, NB_CLAIM_SEGID,
+		     NB_CLAIM_SG_DEFAULT };   /* the project's group named "default" */
 
 struct nb_claim {
 	char key[NB_KEY_SIZE];

@@ -31,7 +31,10 @@ void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flo
 {
 	uint8_t buf[4];
 	const uint8_t *ip;
-	uint32_t l3_off = m->l2_len, avail, iplen;
+	/* a tunnelled packet is tracked by its inner headers: the ingress ct()
+	 * runs before tnl_pop, with the outer headers (outer_l3_len bytes, 0
+	 * for a plain packet: dp_parse clears it) still in front */
+	uint32_t l3_off = (uint32_t)m->outer_l3_len + m->l2_len, avail, iplen;
 
 	memset(&p->key, 0, sizeof(p->key));
 	p->m = m;

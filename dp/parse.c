@@ -337,8 +337,10 @@ unsigned dp_parse(struct rte_mbuf *m, uint16_t in_port, struct dp_flow_key *key)
 
 	r = dp_parse_bytes(rte_pktmbuf_mtod(m, const uint8_t *), len,
 			   RTE_MAX(rte_pktmbuf_pkt_len(m), len), in_port, key, &l2, &l3);
-	m->l2_len = l2;
-	m->l3_len = l3;
+	/* one store: l2/l3 lengths, and the outer lengths cleared (an mbuf a
+	 * vector rx path recycled may still carry a tunnel's; ct() and
+	 * tnl_pop read outer_l3_len) */
+	m->tx_offload = rte_mbuf_tx_offload(l2, l3, 0, 0, 0, 0, 0);
 	return r;
 }
 

@@ -45,6 +45,18 @@ static uint32_t key_of(const char *a, const char *b, size_t idx)
 	return (h & 0x3fffffffu) | 0x40000000u;
 }
 
+uint32_t mdl_sg_rule_key(const struct mdl_security_group_rule *r)
+{
+	return r->hdr.dp_key ? r->hdr.dp_key : key_of(r->hdr.id, NULL, 0);
+}
+
+uint32_t mdl_sg_embedded_key(const struct mdl_security_group *g, size_t i)
+{
+	const struct mdl_sg_rule *r = &g->rules[i];
+
+	return key_of(r->id[0] ? r->id : g->hdr.id, r->id[0] ? NULL : "#", r->id[0] ? 0 : i);
+}
+
 static bool is_port_proto(int p)
 {
 	return p == 6 || p == 17 || p == 132 || p == 33 || p == 136;
@@ -194,9 +206,7 @@ int mdl_sg_compile(const struct mdl_sg_input *groups, size_t n_groups,
 			snprintf(path, sizeof(path), "security group %s: security_group_rules[%zu].",
 				 sg->hdr.id, i);
 			if ((rc = mdl_sg_rule_check(path, r, err, es)) ||
-			    (rc = add_rule(&v, r, key_of(r->id[0] ? r->id : sg->hdr.id,
-							 r->id[0] ? NULL : "#", r->id[0] ? 0 : i),
-					   set_key, ctx)))
+			    (rc = add_rule(&v, r, mdl_sg_embedded_key(sg, i), set_key, ctx)))
 				goto fail;
 		}
 		free(ro_sorted);
@@ -218,9 +228,7 @@ int mdl_sg_compile(const struct mdl_sg_input *groups, size_t n_groups,
 				goto fail;
 			}
 			if ((rc = mdl_sg_rule_check(path, &ro->rule, err, es)) ||
-			    (rc = add_rule(&v, &ro->rule,
-					   ro->hdr.dp_key ? ro->hdr.dp_key : key_of(ro->hdr.id, NULL, 0),
-					   set_key, ctx)))
+			    (rc = add_rule(&v, &ro->rule, mdl_sg_rule_key(ro), set_key, ctx)))
 				goto fail;
 		}
 	}
@@ -238,6 +246,35 @@ fail:
 	free(ro_sorted);
 	free(v.r);
 	return rc;
+}
+
+/* ---- rule equality ---------------------------------------------------------- */
+
+static int proto_of(const struct mdl_sg_rule *r)
+{
+	int p = mdl_proto_number(r->protocol);
+
+	return p == 1 && strcmp(r->ethertype, "IPv4") ? 58 : p;
+}
+
+static bool prefix_same(const char *a, const char *b)
+{
+	struct mdl_prefix x, y;
+
+	if (!a[0] || !b[0])
+		return !a[0] && !b[0];
+	if (mdl_ip_or_prefix_parse(a, &x) || mdl_ip_or_prefix_parse(b, &y))
+		return !strcmp(a, b);
+	return x.len == y.len && mdl_prefix_overlap(&x, &y);
+}
+
+bool mdl_sg_rule_same(const struct mdl_sg_rule *a, const struct mdl_sg_rule *b)
+{
+	return !strcmp(a->direction, b->direction) && !strcmp(a->ethertype, b->ethertype) &&
+	       proto_of(a) == proto_of(b) && a->port_range_min == b->port_range_min &&
+	       a->port_range_max == b->port_range_max &&
+	       prefix_same(a->remote_ip_prefix, b->remote_ip_prefix) &&
+	       !strcmp(a->remote_group_id, b->remote_group_id);
 }
 
 /* ---- the default group ----------------------------------------------------- */

@@ -97,6 +97,19 @@ int mdl_sg_compile(const struct mdl_sg_input *groups, size_t n_groups,
 int mdl_sg_default_rules(const char *group_id, const char *project_id,
 			 struct mdl_security_group_rule ***out, size_t *n_out);
 
+/* The datapath rule key mdl_sg_compile gives a rule object, and the i-th
+ * rule embedded in group g (see "Rule keys" above); never 0. */
+uint32_t mdl_sg_rule_key(const struct mdl_security_group_rule *r);
+uint32_t mdl_sg_embedded_key(const struct mdl_security_group *g, size_t i);
+
+/* True when a and b allow the same traffic as Neutron compares rules for
+ * "rule already exists": direction, ethertype, protocol (name and number
+ * alike; null, "any" and 0 the same; "icmp" on IPv6 = icmpv6), port range /
+ * ICMP type and code, remote prefix (same network, however written) and
+ * remote group.  Ids, descriptions and projects are not compared.  Both
+ * should have validated; an unparsable prefix compares as text. */
+bool mdl_sg_rule_same(const struct mdl_sg_rule *a, const struct mdl_sg_rule *b);
+
 /* Member addresses of group_id: fixed IPs (host prefixes) and allowed
  * address pairs of every port with port security that lists the group,
  * sorted and without duplicates (so an unchanged membership gives an

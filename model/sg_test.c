@@ -347,6 +347,48 @@ static void test_members(void)
 		mdl_obj_free(&p[i]->hdr);
 }
 
+/* mdl_sg_rule_same: Neutron's "rule already exists" comparison. */
+static struct mdl_sg_rule mk(const char *dir, const char *et, const char *proto, int64_t lo,
+			     int64_t hi, const char *pfx, const char *grp)
+{
+	struct mdl_sg_rule r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.direction, sizeof(r.direction), "%s", dir);
+	snprintf(r.ethertype, sizeof(r.ethertype), "%s", et);
+	snprintf(r.protocol, sizeof(r.protocol), "%s", proto);
+	r.port_range_min = lo;
+	r.port_range_max = hi;
+	snprintf(r.remote_ip_prefix, sizeof(r.remote_ip_prefix), "%s", pfx);
+	snprintf(r.remote_group_id, sizeof(r.remote_group_id), "%s", grp);
+	return r;
+}
+
+static void test_rule_same(void)
+{
+	struct mdl_sg_rule a = mk("ingress", "IPv4", "tcp", 22, 22, "10.0.0.0/8", "");
+	struct mdl_sg_rule b = mk("ingress", "IPv4", "6", 22, 22, "10.0.0.0/8", "");
+
+	CU_ASSERT_TRUE(mdl_sg_rule_same(&a, &b));          /* name = number */
+	b = mk("ingress", "IPv4", "tcp", 22, 23, "10.0.0.0/8", "");
+	CU_ASSERT_FALSE(mdl_sg_rule_same(&a, &b));
+	b = mk("egress", "IPv4", "tcp", 22, 22, "10.0.0.0/8", "");
+	CU_ASSERT_FALSE(mdl_sg_rule_same(&a, &b));
+	b = mk("ingress", "IPv4", "tcp", 22, 22, "10.0.0.0/16", "");
+	CU_ASSERT_FALSE(mdl_sg_rule_same(&a, &b));
+	a = mk("ingress", "IPv4", "", -1, -1, "", "");
+	b = mk("ingress", "IPv4", "any", -1, -1, "", "");
+	CU_ASSERT_TRUE(mdl_sg_rule_same(&a, &b));          /* null = any = 0 */
+	b = mk("ingress", "IPv4", "0", -1, -1, "", "");
+	CU_ASSERT_TRUE(mdl_sg_rule_same(&a, &b));
+	a = mk("ingress", "IPv6", "icmp", 128, -1, "fd00::/8", "");
+	b = mk("ingress", "IPv6", "icmpv6", 128, -1, "fd00:0::/8", "");
+	CU_ASSERT_TRUE(mdl_sg_rule_same(&a, &b));          /* icmp on IPv6 = icmpv6 */
+	a = mk("ingress", "IPv4", "", -1, -1, "", "00000000-0000-4000-8000-000000000001");
+	b = mk("ingress", "IPv4", "", -1, -1, "", "00000000-0000-4000-8000-000000000002");
+	CU_ASSERT_FALSE(mdl_sg_rule_same(&a, &b));
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -361,6 +403,7 @@ int main(void)
 	CU_add_test(s, "compile: default group", test_compile_default_group);
 	CU_add_test(s, "compile: rules", test_compile_rules);
 	CU_add_test(s, "remote group members", test_members);
+	CU_add_test(s, "rule equality", test_rule_same);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

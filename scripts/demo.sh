@@ -126,7 +126,8 @@ What this demo showed
 Where to look next
   README.md          Concepts, then the Tutorials and Operations sections
   scripts/examples/  the tutorials as scripts: l2-by-hand.sh, routed-dhcp.sh,
-                     two-chassis-vxlan.sh (run as root from here after make)
+                     two-chassis-vxlan.sh, security-groups.sh (run as root from
+                     here after make)
   wyctl help         every command (build/bin/wyctl; man -l conf/man/wyctl.8)
   ${DEMO_LOG:-the build output}  the build log of this run
 EOS

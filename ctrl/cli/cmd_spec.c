@@ -22,6 +22,9 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show topology", "", "networks, subnets, ports (host, binding) and routers this chassis "
 	  "holds", R, "show" },
 	{ "show dhcp", "", "DHCP application counters and blocked ports", R, "show" },
+	{ "show security-groups", "[--port P]", "the compiled security groups per port: zone, "
+	  "groups, stateful, rules per direction and family (with rule ids), remote-group "
+	  "address sets", R, "show" },
 	{ "show conntrack", "[--zone Z]", "conntrack connections: tuples, state, timeout, mark "
 	  "(zone = a port's lport key)", R, "show" },
 	{ "dump fdb", "", "the MAC tables (network, MAC -> lport)", R, "show" },
@@ -97,7 +100,18 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "security-group show", "NAME|ID", "show one security group", R, "northbound" },
 	{ "security-group update", "NAME|ID [OPTIONS]", "change a security group", A,
 	  "northbound" },
-	{ "security-group delete", "NAME|ID", "delete a security group", A, "northbound" },
+	{ "security-group delete", "NAME|ID", "delete a security group (and its rules)", A,
+	  "northbound" },
+	{ "security-group rule create",
+	  "GROUP [--ingress|--egress] [--ethertype IPv4|IPv6] [--protocol P] "
+	  "[--dst-port MIN[:MAX]] [--icmp-type T [--icmp-code C]] "
+	  "[--remote-ip CIDR|--remote-group SG] [--description TEXT]",
+	  "add a rule to a security group", A, "northbound" },
+	{ "security-group rule list", "[--group SG]", "list security-group rules", R,
+	  "northbound" },
+	{ "security-group rule show", "RULE_ID", "show one security-group rule", R, "northbound" },
+	{ "security-group rule delete", "RULE_ID", "delete a security-group rule", A,
+	  "northbound" },
 };
 
 #undef R

@@ -299,7 +299,10 @@ static void proc_name(pid_t pid, char *out, size_t size)
 
 static bool nb_is_read(int argc, char **argv)
 {
-	return argc >= 2 && (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "show") == 0);
+	/* TYPE VERB, or security-group rule VERB */
+	const char *verb = argc >= 3 && strcmp(argv[1], "rule") == 0 ? argv[2] :
+			   argc >= 2 ? argv[1] : "";
+	return strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0;
 }
 
 /* ---- talking to the daemon ---- */

@@ -146,6 +146,8 @@ static void obj_free(struct lc_obj *o)
 	free(o->key);
 	free(o->net);
 	free(o->lp);
+	free(o->set_addrs);
+	free(o->acl_groups);
 	free(o);
 }
 

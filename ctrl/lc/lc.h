@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mdl.h"
+
 struct db;
 struct dp_tables;
 struct lc;
@@ -54,6 +56,8 @@ struct lc_stats {
 	uint64_t resyncs;              /* resyncs after compaction / lost watch */
 	uint64_t bad_total;            /* objects skipped (counted once per version) */
 	uint64_t table_ops, table_errors;
+	uint64_t sg_port_compiles;     /* ports whose security groups were compiled
+					* (a rule change recompiles its group's ports) */
 	uint64_t replica_txns, replica_errors;
 	unsigned n_index;              /* objects known (global index) */
 	unsigned held[8];              /* by enum mdl_type: objects held (replica) */
@@ -105,6 +109,32 @@ struct mdl_hdr;
 void lc_foreach_held(const struct lc *lc,
 		     int (*cb)(const struct mdl_hdr *o, bool local, int dp_port, void *arg),
 		     void *arg);
+
+struct dp_ip;
+/* ---- the compiled security groups (lc_compile_sg.c; `show security-groups`)
+ * What the controller put into the ACL table, not re-derived: call from the
+ * control thread; pointers are valid during the callback only. */
+struct lc_sg_port {
+	const char *id;                /* the port's id (iface-id) */
+	const char *name;
+	uint32_t lport;                /* key of its ACL (conntrack zone: low 16 bits) */
+	const char (*groups)[MDL_ID_SIZE];  /* the groups its ACL was compiled from */
+	size_t n_groups;
+};
+/* Every port with an ACL the controller put; stops when cb != 0. */
+void lc_foreach_sg_port(const struct lc *lc,
+			int (*cb)(const struct lc_sg_port *p, void *arg), void *arg);
+/* Every rule the controller knows with the datapath key mdl_sg_compile gives
+ * it (rule objects and rules embedded in groups of held groups). */
+void lc_foreach_sg_rule(const struct lc *lc,
+			int (*cb)(uint32_t key, const char *rule_id, const char *group_id,
+				  void *arg), void *arg);
+/* The name of held group id ("" when unknown). */
+const char *lc_sg_group_name(const struct lc *lc, const char *id);
+/* The group whose address set is `set`, its name and the members last put
+ * into the ACL table.  0 or -ENOENT. */
+int lc_sg_set(const struct lc *lc, uint32_t set, const char **group_id, const char **name,
+	      const struct dp_ip **addrs, uint32_t *n);
 
 /* DHCPv4 data of a held port (lc_dhcp.c, control thread): its first fixed
  * IPv4 address on a subnet with enable_dhcp, and that subnet's options.

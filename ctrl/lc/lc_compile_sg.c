@@ -7,17 +7,28 @@
  *    set keyed by that dp_key, its members computed by mdl_sg_members over
  *    the held (wanted) ports; put only when the member list changed (a
  *    signature per group object), deleted when the group goes.
- *  - Then every local compiled port: port security on and at least one
- *    group (a port without groups stays unfiltered for now: the northbound
- *    does not yet give new ports their project's default group) -> its groups (from
- *    port->security_groups; rules from the group's embedded array and the
- *    security_group_rule objects naming it) through mdl_sg_compile (with the
- *    base rules) into dp_acl_port_put; port security off, not local, or gone
- *    -> dp_acl_port_del.  Put only when the compiled list or the lport key
- *    changed (signature), so an incremental pass issues only differences and
- *    ends in what a from-scratch compile gives.  A group that does not
- *    compile skips the port (no ACL would mean "not filtered", so a port that
- *    had one keeps its old ACL, counted in show ctrl).
+ *  - Then every local compiled port with port security (and not owned by
+ *    the network, device_owner "network:...", which Neutron trusts): its
+ *    groups (from port->security_groups; rules from the group's embedded
+ *    array and the security_group_rule objects naming it) through
+ *    mdl_sg_compile (with the base rules) into dp_acl_port_put.  A port
+ *    with port security and no group gets the base rules only: Neutron
+ *    denies everything else (the northbound gives new ports their project's
+ *    default group, so this is an old or hand-made port).  Port security
+ *    off, not local, or gone -> dp_acl_port_del.  Put only when the compiled
+ *    list or the lport key changed (signature), so an incremental pass
+ *    issues only differences and ends in what a from-scratch compile gives.
+ *    A group that does not compile skips the port (no ACL would mean "not
+ *    filtered", so a port that had one keeps its old ACL, counted in show
+ *    ctrl).
+ *  - Only ports whose inputs changed are compiled again: the port itself
+ *    (version, lport, binding), or one of its groups (version) or a rule
+ *    object of one of its groups (created, changed, deleted).  Each object
+ *    keeps the state it had at the last pass (sg_state); the changed groups
+ *    of this pass are a set of id hashes.  A group appearing, going or
+ *    changing dp_key changes the address-set keys other groups' rules
+ *    compile to, so it recompiles every port (rare).  A port that failed
+ *    keeps a zero state and is tried again next pass.
  *  - A port whose ACL is deleted has its conntrack zone flushed by whoever
  *    owns the conntrack (lc->on_acl_del).
  * Nothing happens when the tables have no ACL table (unit tests with bare
@@ -25,6 +36,7 @@
  * ports per pass.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +83,9 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 			dp_acl_set_del(acl, o->set_key);
 			o->set_key = 0;
 			o->set_sig = 0;
+			free(o->set_addrs);
+			o->set_addrs = NULL;
+			o->n_set_addrs = 0;
 		}
 		if (key == 0)
 			continue;
@@ -95,6 +110,10 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 				} else {
 					o->set_key = key;
 					o->set_sig = sig;
+					free(o->set_addrs);   /* what is in the table now */
+					o->set_addrs = a;
+					o->n_set_addrs = (uint32_t)nm;
+					a = NULL;
 				}
 				free(a);
 			}
@@ -112,6 +131,120 @@ static void acl_del(struct lc *lc, struct dp_acl *acl, struct lc_obj *o)
 		lc->cfg.on_acl_del(lc->cfg.on_acl_del_arg, o->acl_lport);
 	o->acl_lport = 0;
 	o->acl_sig = 0;
+	free(o->acl_groups);
+	o->acl_groups = NULL;
+	o->n_acl_groups = 0;
+}
+
+/* ---- what changed since the last pass ---- */
+
+static uint64_t hash_id(const char *s)
+{
+	return fnv(s, strlen(s), 0xcbf29ce484222325ull) | 1;
+}
+
+struct changes {
+	uint64_t *h;            /* hashes of changed group ids, sorted */
+	size_t n, cap;
+	bool all;               /* every port */
+};
+
+static void changed_add(struct changes *c, uint64_t h)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		uint64_t *v = realloc(c->h, cap * sizeof(*v));
+		if (v == NULL) {
+			c->all = true;  /* cannot remember: recompile everything */
+			return;
+		}
+		c->h = v;
+		c->cap = cap;
+	}
+	c->h[c->n++] = h;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool changed_has(const struct changes *c, uint64_t h)
+{
+	return c->all || bsearch(&h, c->h, c->n, sizeof(h), cmp_u64) != NULL;
+}
+
+/* Groups and rule objects whose state moved since the last pass. */
+static void collect_changes(struct lc_obj **v, size_t n, struct changes *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type == MDL_SECURITY_GROUP) {
+			uint64_t st = wanted(o) ? fnv(&o->version, sizeof(o->version),
+						      hash_id(o->o->id) ^ o->o->dp_key) | 1 : 0;
+			uint64_t key_st = wanted(o) ? o->o->dp_key | (1ull << 32) : 0;
+			if (st == o->sg_state)
+				continue;
+			/* appeared, gone, new dp_key: other groups' rules naming it
+			 * as remote group compile differently */
+			if ((o->sg_state == 0) != (st == 0) || (o->sg_grp && o->sg_grp != key_st))
+				c->all = true;
+			o->sg_grp = key_st;
+			changed_add(c, hash_id(o->key + strlen(LC_PREFIX "security_group/")));
+			o->sg_state = st;
+		} else if (o->type == MDL_SECURITY_GROUP_RULE) {
+			uint64_t g = wanted(o) ?
+				     hash_id(mdl_hdr_to_sg_rule(o->o)->security_group_id) : 0;
+			uint64_t st = wanted(o) ? fnv(&o->version, sizeof(o->version),
+						      g ^ o->o->dp_key) | 1 : 0;
+			if (st == o->sg_state)
+				continue;
+			if (o->sg_grp)
+				changed_add(c, o->sg_grp);
+			if (g)
+				changed_add(c, g);
+			o->sg_grp = g;
+			o->sg_state = st;
+		}
+	}
+	if (c->n > 1)
+		qsort(c->h, c->n, sizeof(*c->h), cmp_u64);
+}
+
+/* The port's own inputs: version, lport key, binding, what it wants. */
+static uint64_t port_state(const struct lc_obj *o, bool want)
+{
+	if (!want)
+		return 0;
+	uint64_t h = fnv(&o->version, sizeof(o->version), hash_id(o->key));
+	h = fnv(&o->lp->key, sizeof(o->lp->key), h);
+	h = fnv(&o->lp->dp_port, sizeof(o->lp->dp_port), h);
+	return h | 1;
+}
+
+static bool port_changed(const struct lc_obj *o, const struct mdl_port *p, uint64_t st,
+			 const struct changes *c)
+{
+	if (c->all || st != o->sg_state)
+		return true;
+	for (size_t k = 0; k < p->n_security_groups; k++)
+		if (changed_has(c, hash_id(p->security_groups[k])))
+			return true;
+	return false;
+}
+
+/* Remember the groups the port's ACL was compiled from. */
+static void keep_groups(struct lc_obj *o, const struct mdl_port *p)
+{
+	char (*g)[MDL_ID_SIZE] = calloc(p->n_security_groups + 1, sizeof(*g));
+	if (g == NULL)
+		return;
+	for (size_t k = 0; k < p->n_security_groups; k++)
+		snprintf(g[k], MDL_ID_SIZE, "%s", p->security_groups[k]);
+	free(o->acl_groups);
+	o->acl_groups = g;
+	o->n_acl_groups = p->n_security_groups;
 }
 
 /* The rule objects of every group, sorted by group id (bsearch). */
@@ -177,10 +310,14 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 	if (acl == NULL)
 		return;
 	compile_sets(lc, acl, v, n);
+	struct changes ch = { NULL, 0, 0, false };
+	collect_changes(v, n, &ch);
 	struct rule_ref *refs = malloc((n + 1) * sizeof(*refs));
 	size_t n_refs = 0;
-	if (refs == NULL)
+	if (refs == NULL) {
+		free(ch.h);
 		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (v[i]->type == MDL_SECURITY_GROUP_RULE && wanted(v[i])) {
 			const struct mdl_security_group_rule *r = mdl_hdr_to_sg_rule(v[i]->o);
@@ -192,21 +329,39 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 		if (o->type != MDL_PORT)
 			continue;
 		const struct mdl_port *p = wanted(o) ? mdl_hdr_to_port(o->o) : NULL;
-		/* a port with no group stays unfiltered until the northbound
-		 * gives every port its project's default group (Neutron would
-		 * deny everything but the base rules) */
+		/* port security on: filtered, also without a group (base rules
+		 * only, as Neutron denies the rest); network-owned ports are
+		 * trusted (Neutron's firewall skips them) */
 		bool want = p != NULL && o->lp != NULL && o->lp->dp_port != DP_NO_PORT &&
-			    p->port_security_enabled && p->n_security_groups > 0;
+			    p->port_security_enabled &&
+			    strncmp(p->device_owner, "network:", 8) != 0;
+		uint64_t st = port_state(o, want);
 		if (!want) {
 			if (o->acl_lport)
 				acl_del(lc, acl, o);
+			o->sg_state = 0;
 			continue;
 		}
+		if (!port_changed(o, p, st, &ch))
+			continue;
+		o->sg_state = 0;    /* until it compiled and the ACL is in */
 		struct mdl_acl_rule *rules = NULL;
 		size_t nr = 0;
 		bool stateful = true;
-		if (port_rules(lc, o, refs, n_refs, &rules, &nr, &stateful) < 0)
-			continue;   /* an older ACL stays: never unfiltered by mistake */
+		lc->st.sg_port_compiles++;
+		bool fallback = false;
+		if (port_rules(lc, o, refs, n_refs, &rules, &nr, &stateful) < 0) {
+			/* an older ACL stays: never unfiltered by mistake.  A port
+			 * without one (its group not here yet: one northbound txn
+			 * may arrive over two batches) gets the base rules only
+			 * until its groups compile (sg_state stays 0: retried) */
+			char err[64];
+			if (o->acl_lport != 0 || mdl_sg_compile(NULL, 0, NULL, NULL, MDL_SG_BASE,
+								&rules, &nr, &stateful, err,
+								sizeof(err)) < 0)
+				continue;
+			fallback = true;
+		}
 		uint64_t sig = fnv(rules, nr * sizeof(*rules), 0xcbf29ce484222325ull ^ nr);
 		sig = fnv(&stateful, sizeof(stateful), sig);
 		uint32_t lport = o->lp->key;
@@ -225,9 +380,111 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 			} else {
 				o->acl_lport = lport;
 				o->acl_sig = sig;
+				keep_groups(o, p);
+				o->sg_state = fallback ? 0 : st;   /* a fallback: retry */
 			}
+		} else {
+			keep_groups(o, p);
+			o->sg_state = fallback ? 0 : st;
 		}
 		free(rules);
 	}
 	free(refs);
+	free(ch.h);
+}
+
+/* ---- the compiled view (show security-groups) ---- */
+
+struct sg_port_walk {
+	int (*cb)(const struct lc_sg_port *p, void *arg);
+	void *arg;
+	int rc;
+};
+
+static void sg_port_one(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	struct sg_port_walk *w = arg;
+	(void)lc;
+	if (w->rc || o->type != MDL_PORT || o->acl_lport == 0)
+		return;
+	const char *id = o->key + strlen(LC_PREFIX "port/");
+	struct lc_sg_port p = {
+		.id = id, .name = o->o ? mdl_hdr_to_port(o->o)->name : "",
+		.lport = o->acl_lport, .groups = (const char (*)[MDL_ID_SIZE])o->acl_groups,
+		.n_groups = o->n_acl_groups,
+	};
+	w->rc = w->cb(&p, w->arg);
+}
+
+void lc_foreach_sg_port(const struct lc *lc, int (*cb)(const struct lc_sg_port *p, void *arg),
+			void *arg)
+{
+	struct sg_port_walk w = { cb, arg, 0 };
+	lc_obj_foreach((struct lc *)lc, sg_port_one, &w);
+}
+
+struct sg_rule_walk {
+	int (*cb)(uint32_t key, const char *rule_id, const char *group_id, void *arg);
+	void *arg;
+	int rc;
+};
+
+static void sg_rule_one(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	struct sg_rule_walk *w = arg;
+	(void)lc;
+	if (w->rc || !wanted(o))
+		return;
+	if (o->type == MDL_SECURITY_GROUP_RULE) {
+		const struct mdl_security_group_rule *r = mdl_hdr_to_sg_rule(o->o);
+		w->rc = w->cb(mdl_sg_rule_key(r), r->hdr.id, r->security_group_id, w->arg);
+	} else if (o->type == MDL_SECURITY_GROUP) {
+		const struct mdl_security_group *g = mdl_hdr_to_sg(o->o);
+		for (size_t i = 0; i < g->n_rules && !w->rc; i++)
+			w->rc = w->cb(mdl_sg_embedded_key(g, i), g->rules[i].id, g->hdr.id,
+				      w->arg);
+	}
+}
+
+void lc_foreach_sg_rule(const struct lc *lc,
+			int (*cb)(uint32_t key, const char *rule_id, const char *group_id,
+				  void *arg), void *arg)
+{
+	struct sg_rule_walk w = { cb, arg, 0 };
+	lc_obj_foreach((struct lc *)lc, sg_rule_one, &w);
+}
+
+struct sg_set_find {
+	uint32_t set;
+	struct lc_obj *o;
+};
+
+static void sg_set_one(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	struct sg_set_find *f = arg;
+	(void)lc;
+	if (o->type == MDL_SECURITY_GROUP && o->set_key == f->set)
+		f->o = o;
+}
+
+int lc_sg_set(const struct lc *lc, uint32_t set, const char **group_id, const char **name,
+	      const struct dp_ip **addrs, uint32_t *n)
+{
+	struct sg_set_find f = { set, NULL };
+	if (set == 0)
+		return -ENOENT;
+	lc_obj_foreach((struct lc *)lc, sg_set_one, &f);
+	if (f.o == NULL)
+		return -ENOENT;
+	*group_id = f.o->key + strlen(LC_PREFIX "security_group/");
+	*name = f.o->o ? mdl_hdr_to_sg(f.o->o)->name : "";
+	*addrs = f.o->set_addrs;
+	*n = f.o->n_set_addrs;
+	return 0;
+}
+
+const char *lc_sg_group_name(const struct lc *lc, const char *id)
+{
+	struct lc_obj *g = lc_obj_find_id((struct lc *)lc, MDL_SECURITY_GROUP, id);
+	return g != NULL ? mdl_hdr_to_sg(g->o)->name : "";
 }

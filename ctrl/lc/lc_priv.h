@@ -93,6 +93,13 @@ struct lc_obj {
 	uint64_t acl_sig;             /* port: signature of that ACL */
 	uint32_t set_key;             /* security group: address set we put */
 	uint64_t set_sig;             /* security group: signature of its members */
+	struct dp_ip *set_addrs;      /* security group: the members we put */
+	uint32_t n_set_addrs;
+	char (*acl_groups)[MDL_ID_SIZE]; /* port: the groups of the ACL we put */
+	size_t n_acl_groups;
+	uint64_t sg_state;            /* group/rule/port: inputs of the last SG pass
+				       * (0 = never seen / not wanted) */
+	uint64_t sg_grp;              /* rule: hash of the group it was compiled in */
 	char why[96];                 /* skip reason ("" = fine) */
 	uint64_t why_version;         /* version the skip was counted for */
 };

@@ -601,6 +601,163 @@ static void t_device_owner(void)
 	db_close(db);
 }
 
+/* Security groups: a port with port security and no group is filtered
+ * (base rules only), port security off is not; a rule created or deleted
+ * recompiles only the ports of its group; the compiled view names the
+ * groups and the rule keys map back to rule ids. */
+static int sg_port_cb(const struct lc_sg_port *p, void *arg)
+{
+	(*(unsigned *)arg)++;
+	(void)p;
+	return 0;
+}
+
+struct key_find {
+	uint32_t key;
+	char id[MDL_ID_SIZE];
+};
+
+static int sg_rule_cb(uint32_t key, const char *rule_id, const char *group_id, void *arg)
+{
+	struct key_find *k = arg;
+	(void)group_id;
+	if (key == k->key)
+		snprintf(k->id, sizeof(k->id), "%s", rule_id);
+	return 0;
+}
+
+static bool acl_has_key(struct inst *x, uint32_t lport, uint32_t key, bool *only_base)
+{
+	struct dp_acl_port_info pi;
+	bool has = false;
+	*only_base = true;
+	if (dp_acl_port_info(dp_tables_get_acl(x->t), lport, &pi) < 0)
+		return false;
+	for (uint32_t i = 0; i < pi.n_rules; i++) {
+		has |= pi.rules[i].key == key;
+		*only_base &= pi.rules[i].key >= 0xfffff000u;
+	}
+	return has;
+}
+
+static uint64_t compiles(struct inst *x)
+{
+	struct lc_stats st;
+	lc_get_stats(x->lc, &st);
+	return st.sg_port_compiles;
+}
+
+static void t_sg_incremental(void)
+{
+	struct db *db = central_open();
+	char na[MDL_ID_SIZE], ga[MDL_ID_SIZE], gb[MDL_ID_SIZE], rule[MDL_ID_SIZE];
+	static const char *const ids[5] = { "aaaaaaaa-0000-4000-8000-000000000001",
+					    "aaaaaaaa-0000-4000-8000-000000000002",
+					    "aaaaaaaa-0000-4000-8000-000000000003",
+					    "aaaaaaaa-0000-4000-8000-000000000004",
+					    "aaaaaaaa-0000-4000-8000-000000000005" };
+	struct inst x;
+	bool base;
+	char err[MDL_ERR_SIZE];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, na, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP, ga, "{\"name\":\"A\"}"), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP, gb, "{\"name\":\"B\"}"), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP_RULE, NULL,
+		"{\"security_group_id\":\"%s\",\"direction\":\"egress\",\"ethertype\":\"IPv4\"}",
+		ga), 0);
+	static const char *const grp[5] = { "A", "A", "B", "", "" };
+	for (unsigned i = 0; i < 5; i++) {
+		char sgs[64] = "";
+		if (grp[i][0])
+			snprintf(sgs, sizeof(sgs), "\"%s\"", grp[i][0] == 'A' ? ga : gb);
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\","
+			"\"network_id\":\"%s\",\"binding:host_id\":\"X\",\"security_groups\":[%s],"
+			"\"port_security_enabled\":%s}", ids[i], na, sgs, i == 4 ? "false" : "true"),
+			0);
+	}
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, ids, 5), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	struct dp_acl *acl = dp_tables_get_acl(x.t);
+	uint32_t lp[5];
+	for (unsigned i = 0; i < 5; i++)
+		lp[i] = dpkey(db, MDL_PORT, ids[i]);
+	for (unsigned i = 0; i < 4; i++)
+		CU_ASSERT_TRUE(dp_acl_port_has(acl, lp[i]));
+	CU_ASSERT_FALSE(dp_acl_port_has(acl, lp[4]));     /* port security off */
+	acl_has_key(&x, lp[3], 0, &base);
+	CU_ASSERT_TRUE(base);                              /* no group: base rules only */
+	unsigned n_ports = 0;
+	lc_foreach_sg_port(x.lc, sg_port_cb, &n_ports);
+	CU_ASSERT_EQUAL(n_ports, 4);
+
+	/* a rule in B: only B's one port is compiled again */
+	uint64_t c0 = compiles(&x);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP_RULE, rule,
+		"{\"security_group_id\":\"%s\",\"direction\":\"ingress\",\"ethertype\":\"IPv4\","
+		"\"protocol\":\"tcp\",\"port_range_min\":22,\"port_range_max\":22}", gb), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(compiles(&x), c0 + 1);
+	uint32_t rkey = dpkey(db, MDL_SECURITY_GROUP_RULE, rule);
+	CU_ASSERT_TRUE(acl_has_key(&x, lp[2], rkey, &base));
+	CU_ASSERT_FALSE(acl_has_key(&x, lp[0], rkey, &base));
+	struct key_find kf = { rkey, "" };
+	lc_foreach_sg_rule(x.lc, sg_rule_cb, &kf);
+	CU_ASSERT_STRING_EQUAL(kf.id, rule);
+	/* deleting it: again only B's port */
+	c0 = compiles(&x);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_SECURITY_GROUP_RULE, rule, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(compiles(&x), c0 + 1);
+	CU_ASSERT_FALSE(acl_has_key(&x, lp[2], rkey, &base));
+	/* a rule in A: A's two ports */
+	c0 = compiles(&x);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP_RULE, rule,
+		"{\"security_group_id\":\"%s\",\"direction\":\"ingress\",\"ethertype\":\"IPv6\"}",
+		ga), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(compiles(&x), c0 + 2);
+	rkey = dpkey(db, MDL_SECURITY_GROUP_RULE, rule);
+	CU_ASSERT_TRUE(acl_has_key(&x, lp[0], rkey, &base));
+	CU_ASSERT_TRUE(acl_has_key(&x, lp[1], rkey, &base));
+	CU_ASSERT_FALSE(acl_has_key(&x, lp[2], rkey, &base));
+	/* the group-less port joins B: that port only */
+	c0 = compiles(&x);
+	struct mdl_hdr *p;
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_PORT, ids[3], &p, NULL), 0);
+	struct mdl_port *pp = mdl_hdr_to_port(p);
+	pp->security_groups = calloc(1, sizeof(*pp->security_groups));
+	snprintf(pp->security_groups[0], MDL_ID_SIZE, "%s", gb);
+	pp->n_security_groups = 1;
+	CU_ASSERT_EQUAL(nb_update(db, p, 0, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(p);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(compiles(&x), c0 + 1);
+	/* a port whose group is not there (yet): base rules only, never
+	 * unfiltered; the group arriving gives it its rules */
+	static const char *const gid = "aaaaaaaa-0000-4000-8000-0000000000cc";
+	char key[128], val[512];
+	snprintf(key, sizeof(key), "/wyvern/v1/port/%s", ids[4]);
+	snprintf(val, sizeof(val), "{\"id\":\"%s\",\"dp_key\":%u,\"revision_number\":9,"
+		 "\"network_id\":\"%s\",\"mac_address\":\"fa:16:3e:00:00:55\","
+		 "\"binding:host_id\":\"X\",\"security_groups\":[\"%s\"]}", ids[4], lp[4], na, gid);
+	CU_ASSERT_EQUAL_FATAL(db_put(db, key, val, strlen(val), NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_TRUE(dp_acl_port_has(acl, lp[4]));
+	acl_has_key(&x, lp[4], 0, &base);
+	CU_ASSERT_TRUE(base);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP, NULL, "{\"id\":\"%s\"}", gid),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP_RULE, rule,
+		"{\"security_group_id\":\"%s\",\"direction\":\"ingress\",\"ethertype\":\"IPv4\"}",
+		gid), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	rkey = dpkey(db, MDL_SECURITY_GROUP_RULE, rule);
+	CU_ASSERT_TRUE(acl_has_key(&x, lp[4], rkey, &base));
+	inst_stop(&x);
+	db_close(db);
+}
+
 int main(int argc, char **argv)
 {
 	char pfx[64];
@@ -625,6 +782,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "idempotent / out of order", t_idempotent);
 	CU_add_test(s, "bad db values", t_bad_values);
 	CU_add_test(s, "device_owner: DHCP server and router ports", t_device_owner);
+	CU_add_test(s, "security groups: no-group ports, per-group recompile", t_sg_incremental);
 	CU_add_test(s, "restart from replica, central down", t_restart);
 	CU_add_test(s, "property: incremental == from scratch", t_property);
 	CU_basic_set_mode(CU_BRM_VERBOSE);

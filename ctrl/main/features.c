@@ -16,6 +16,8 @@ extern const struct ctrl_feature ctrl_capture_feature;  /* mgmt/cmd_capture.c */
 extern const struct ctrl_feature ctrl_ct_feature;       /* mgmt/cmd_ct.c */
 extern const struct ctrl_feature ctrl_offload_feature;  /* mgmt/cmd_offload.c */
 
+extern const struct ctrl_feature ctrl_sg_feature;       /* mgmt/cmd_sg.c */
+
 static const struct ctrl_feature *const features[] = {
 	&ctrl_show_feature,
 	&ctrl_cfg_feature,
@@ -24,6 +26,8 @@ static const struct ctrl_feature *const features[] = {
 	&ctrl_capture_feature,
 	&ctrl_ct_feature,
 	&ctrl_offload_feature,
+
+	&ctrl_sg_feature,
 	&app_dhcp_feature,
 	&app_icmp_feature,
 	&app_underlay_feature,

@@ -61,6 +61,8 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	json_object_set_new(o, "bad_now", json_integer(st.n_bad));
 	json_object_set_new(o, "table_ops", json_integer((json_int_t)st.table_ops));
 	json_object_set_new(o, "table_errors", json_integer((json_int_t)st.table_errors));
+	json_object_set_new(o, "sg_port_compiles",
+			    json_integer((json_int_t)st.sg_port_compiles));
 	json_object_set_new(o, "replica_txns", json_integer((json_int_t)st.replica_txns));
 	json_object_set_new(o, "replica_errors", json_integer((json_int_t)st.replica_errors));
 	json_object_set_new(o, "skipped", json_array());
@@ -84,6 +86,7 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		     (unsigned long long)st.events_applied, (unsigned long long)st.events_ignored);
 	reply_printf(r, "table ops:        %llu (%llu errors)\n", (unsigned long long)st.table_ops,
 		     (unsigned long long)st.table_errors);
+	reply_printf(r, "sg compiles:      %llu ports\n", (unsigned long long)st.sg_port_compiles);
 	reply_printf(r, "replica txns:     %llu (%llu errors)\n",
 		     (unsigned long long)st.replica_txns, (unsigned long long)st.replica_errors);
 	reply_printf(r, "bad objects:      %u now, %llu total\n", st.n_bad,

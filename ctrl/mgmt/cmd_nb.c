@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * ctrl/mgmt/cmd_nb.c — northbound commands (network|subnet|port|router|
- * security-group create|list|show|update|delete) received over the
+ * security-group create|list|show|update|delete, security-group rule
+ * create|list|show|delete) received over the
  * management socket, run on the central database the local controller
  * holds.  This is how `wyctl network create ...` works against a running
  * single-node wyvernd: its embedded RocksDB is locked by wyvernd.  The
@@ -312,6 +313,8 @@ static const struct ctrl_cmd nb_cmds[] = {
 	NB_CMDS("port"),
 	NB_CMDS("router"),
 	NB_CMDS("security-group"),
+	{ "security-group rule create", cmd_nb }, { "security-group rule list", cmd_nb },
+	{ "security-group rule show", cmd_nb }, { "security-group rule delete", cmd_nb },
 	{ NULL, NULL },
 };
 

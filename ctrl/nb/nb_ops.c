@@ -17,6 +17,7 @@
 #include "mdl_addr.h"
 #include "nb_ops.h"
 #include "nb_ops_priv.h"
+#include "nb_sg.h"
 
 
 
@@ -75,25 +76,15 @@ static int verb_find(const char *s)
 
 bool wyctl_nb_is_cmd(int argc, char **argv)
 {
-	return argc >= 2 && kind_find(argv[0]) && verb_find(argv[1]) >= 0;
+	return (argc >= 2 && kind_find(argv[0]) && verb_find(argv[1]) >= 0) ||
+	       nb_rule_verb(argc, argv) >= 0;
 }
 
-static const char *obj_name(const struct mdl_hdr *h)
+struct nb *nb_ctx_nb(struct nb_ctx *c)
 {
-	switch (h->type) {
-	case MDL_NETWORK:
-		return ((const struct mdl_network *)h)->name;
-	case MDL_SUBNET:
-		return ((const struct mdl_subnet *)h)->name;
-	case MDL_PORT:
-		return ((const struct mdl_port *)h)->name;
-	case MDL_ROUTER:
-		return ((const struct mdl_router *)h)->name;
-	case MDL_SECURITY_GROUP:
-		return ((const struct mdl_security_group *)h)->name;
-	default:
-		return "";
-	}
+	if (!c->nb)
+		c->nb = nb_open(c->db, 0);
+	return c->nb;
 }
 
 int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg, char id[MDL_ID_SIZE])
@@ -119,7 +110,7 @@ int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg, char id[MD
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {
-		if (strcmp(obj_name(objs[i]), arg))
+		if (strcmp(nb_obj_name(objs[i]), arg))
 			continue;
 		if (!hits++)
 			snprintf(id, MDL_ID_SIZE, "%s", objs[i]->id);
@@ -133,288 +124,6 @@ int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg, char id[MD
 		return nb_fail(c, -ENOENT, "no %s with id or name '%s'", what, arg);
 	return nb_fail(c, -EINVAL, "%s name '%s' is ambiguous (%zu matches: %s); use an id",
 		       what, arg, hits, list);
-}
-
-/* ---- output ---- */
-
-static void print_json(struct nb_ctx *c, json_t *j)
-{
-	json_dumpf(j, c->out, JSON_INDENT(2) | JSON_SORT_KEYS);
-	fputc('\n', c->out);
-}
-
-/* A value inside a list element or nested object. */
-static void put_inner(FILE *f, json_t *v)
-{
-	char *s;
-
-	if (json_is_string(v)) {
-		fputs(json_string_value(v), f);
-	} else if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
-		fputs(s, f);
-		free(s);
-	}
-}
-
-/* key=value pairs of an object, null members left out. */
-static void put_members(FILE *f, json_t *o)
-{
-	const char *key;
-	bool first = true;
-	json_t *v;
-
-	json_object_foreach(o, key, v) {
-		if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
-			continue;
-		fprintf(f, "%s%s=", first ? "" : ", ", key);
-		put_inner(f, v);
-		first = false;
-	}
-}
-
-/* "field  value" lines; a list of objects takes one line per element. */
-static void print_fields(struct nb_ctx *c, json_t *j)
-{
-	const char *key;
-	size_t w = 0, i;
-	json_t *v, *e;
-
-	json_object_foreach(j, key, v)
-		if (strlen(key) > w)
-			w = strlen(key);
-	json_object_foreach(j, key, v) {
-		fprintf(c->out, "%-*s  ", (int)w, key);
-		if (json_is_null(v) || (json_is_array(v) && !json_array_size(v))) {
-			fputs("-", c->out);
-		} else if (json_is_object(v)) {
-			put_members(c->out, v);
-		} else if (json_is_array(v)) {
-			json_array_foreach(v, i, e) {
-				if (i)
-					fprintf(c->out, json_is_object(e) ? "\n%-*s  " : ",", (int)w, "");
-				if (json_is_object(e))
-					put_members(c->out, e);
-				else
-					put_inner(c->out, e);
-			}
-		} else {
-			put_inner(c->out, v);
-		}
-		fputc('\n', c->out);
-	}
-}
-
-static int print_obj(struct nb_ctx *c, const struct mdl_hdr *h, bool as_json)
-{
-	json_t *j = mdl_obj_to_json(h);
-
-	if (!j)
-		return -ENOMEM;
-	if (as_json)
-		print_json(c, j);
-	else
-		print_fields(c, j);
-	json_decref(j);
-	return 0;
-}
-
-struct table {
-	size_t ncol, nrow;
-	char **cell;            /* nrow * ncol */
-};
-
-static int tbl_row(struct table *t, char **cells)
-{
-	char **p = realloc(t->cell, (t->nrow + 1) * t->ncol * sizeof(*p));
-	size_t i;
-
-	if (!p)
-		return -ENOMEM;
-	t->cell = p;
-	for (i = 0; i < t->ncol; i++)
-		p[t->nrow * t->ncol + i] = cells[i];
-	t->nrow++;
-	return 0;
-}
-
-static void tbl_print_free(struct nb_ctx *c, struct table *t)
-{
-	size_t w[16] = { 0 }, r, i;
-
-	for (r = 0; r < t->nrow; r++)
-		for (i = 0; i < t->ncol; i++) {
-			size_t l = strlen(t->cell[r * t->ncol + i]);
-
-			w[i] = l > w[i] ? l : w[i];
-		}
-	for (r = 0; r < t->nrow; r++) {
-		for (i = 0; i < t->ncol; i++) {
-			const char *s = t->cell[r * t->ncol + i];
-
-			if (i + 1 < t->ncol)
-				fprintf(c->out, "%-*s  ", (int)w[i], s);
-			else
-				fprintf(c->out, "%s\n", s);
-		}
-	}
-	for (r = 0; r < t->nrow * t->ncol; r++)
-		free(t->cell[r]);
-	free(t->cell);
-}
-
-static char *sfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *sfmt(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	return n < 0 ? NULL : s;
-}
-
-/* One table row of an object: id, name and a few key fields. */
-static void list_cells(const struct mdl_hdr *h, char **cells)
-{
-	size_t i, len = 0;
-	FILE *f;
-
-	cells[0] = strdup(h->id);
-	cells[1] = strdup(obj_name(h));
-	switch (h->type) {
-	case MDL_NETWORK: {
-		const struct mdl_network *n = (const struct mdl_network *)h;
-
-		cells[2] = strdup(n->network_type);
-		cells[3] = n->segmentation_id < 0 ? strdup("-") :
-			   sfmt("%lld", (long long)n->segmentation_id);
-		cells[4] = sfmt("%lld", (long long)n->mtu);
-		cells[5] = strdup(n->external ? "yes" : "no");
-		cells[6] = sfmt("%u", n->hdr.dp_key);
-		return;
-	}
-	case MDL_SUBNET: {
-		const struct mdl_subnet *s = (const struct mdl_subnet *)h;
-
-		cells[2] = strdup(s->network_id);
-		cells[3] = strdup(s->cidr);
-		cells[4] = strdup(s->gateway_ip[0] ? s->gateway_ip : "-");
-		cells[5] = strdup(s->enable_dhcp ? "yes" : "no");
-		return;
-	}
-	case MDL_PORT: {
-		const struct mdl_port *p = (const struct mdl_port *)h;
-
-		cells[2] = strdup(p->mac_address);
-		f = open_memstream(&cells[3], &len);
-		for (i = 0; f && i < p->n_fixed_ips; i++)
-			fprintf(f, "%s%s", i ? "," : "", p->fixed_ips[i].ip_address);
-		if (f && !p->n_fixed_ips)
-			fputs("-", f);
-		if (f)
-			fclose(f);
-		cells[4] = strdup(p->binding_host_id[0] ? p->binding_host_id : "-");
-		cells[5] = sfmt("%u", p->hdr.dp_key);
-		return;
-	}
-	case MDL_ROUTER: {
-		const struct mdl_router *r = (const struct mdl_router *)h;
-
-		f = open_memstream(&cells[2], &len);
-		for (i = 0; f && i < r->n_interfaces; i++)
-			fprintf(f, "%s%s", i ? "," : "", r->interfaces[i].ip_address);
-		if (f && !r->n_interfaces)
-			fputs("-", f);
-		if (f)
-			fclose(f);
-		cells[3] = strdup(r->has_gateway ? r->gateway.network_id : "-");
-		cells[4] = sfmt("%zu", r->n_routes);
-		return;
-	}
-	case MDL_SECURITY_GROUP:
-		cells[2] = sfmt("%zu", ((const struct mdl_security_group *)h)->n_rules);
-		return;
-	default:
-		return;
-	}
-}
-
-static const char *const list_heads[][8] = {
-	[MDL_NETWORK] = { "ID", "NAME", "TYPE", "SEGMENT", "MTU", "EXTERNAL", "DP_KEY" },
-	[MDL_SUBNET] = { "ID", "NAME", "NETWORK", "CIDR", "GATEWAY", "DHCP" },
-	[MDL_PORT] = { "ID", "NAME", "MAC", "FIXED_IPS", "HOST", "DP_KEY" },
-	[MDL_ROUTER] = { "ID", "NAME", "INTERFACES", "GATEWAY_NETWORK", "ROUTES" },
-	[MDL_SECURITY_GROUP] = { "ID", "NAME", "RULES" },
-};
-
-static int cmp_objs(const void *a, const void *b)
-{
-	const struct mdl_hdr *x = *(struct mdl_hdr *const *)a;
-	const struct mdl_hdr *y = *(struct mdl_hdr *const *)b;
-	int r = strcmp(obj_name(x), obj_name(y));
-
-	return r ? r : strcmp(x->id, y->id);
-}
-
-static const char *network_of(const struct mdl_hdr *h)
-{
-	if (h->type == MDL_SUBNET)
-		return ((const struct mdl_subnet *)h)->network_id;
-	if (h->type == MDL_PORT)
-		return ((const struct mdl_port *)h)->network_id;
-	return "";
-}
-
-static int do_list(struct nb_ctx *c, const char *net_filter, bool as_json)
-{
-	enum mdl_type type = c->kind->type;
-	struct table t = { 0, 0, NULL };
-	char net[MDL_ID_SIZE] = "", *cells[8];
-	struct mdl_hdr **objs;
-	json_t *arr = NULL;
-	size_t n, i, k;
-	int rc;
-
-	if (net_filter && (rc = nb_resolve(c, MDL_NETWORK, net_filter, net)))
-		return rc;
-	if ((rc = nb_list(c->db, type, &objs, &n)))
-		return rc;
-	qsort(objs, n, sizeof(*objs), cmp_objs);
-	while (list_heads[type][t.ncol])
-		t.ncol++;
-	if (as_json)
-		arr = json_array();
-	else
-		for (k = 0; k < t.ncol; k++)
-			cells[k] = strdup(list_heads[type][k]);
-	if (!as_json && (rc = tbl_row(&t, cells)))
-		goto out;
-	for (i = 0; i < n; i++) {
-		if (net[0] && strcmp(network_of(objs[i]), net))
-			continue;
-		if (as_json) {
-			json_array_append_new(arr, mdl_obj_to_json(objs[i]));
-			continue;
-		}
-		memset(cells, 0, sizeof(cells));
-		list_cells(objs[i], cells);
-		for (k = 0; k < t.ncol; k++)
-			if (!cells[k])
-				cells[k] = strdup("?");
-		if ((rc = tbl_row(&t, cells)))
-			goto out;
-	}
-	if (as_json)
-		print_json(c, arr);
-out:
-	if (!as_json)
-		tbl_print_free(c, &t);
-	json_decref(arr);
-	nb_list_free(objs, n);
-	return rc;
 }
 
 /* ---- writes ---- */
@@ -452,15 +161,25 @@ static int do_create(struct nb_ctx *c, const char *name, const struct nb_arg *ar
 		return nb_usage_err(c, "NAME: invalid value (not UTF-8?)");
 	c->create = true;
 	rc = apply_opts(c, obj, args, n);
+	if (!rc && c->kind->type == MDL_SECURITY_GROUP) {
+		rc = nb_sg_cmd_create(c, obj, as_json);     /* group + rule objects */
+		json_decref(obj);
+		return rc;
+	}
 	if (!rc && !(h = decode(c, obj)))
 		rc = -EINVAL;
 	json_decref(obj);
+	if (!rc && c->kind->type == MDL_PORT) {
+		rc = nb_port_cmd_create(c, h, as_json);     /* with the default group */
+		mdl_obj_free(h);
+		return rc;
+	}
 	if (!rc) {
 		c->err[0] = '\0';
 		rc = nb_create(c->db, h, NULL, c->err, sizeof(c->err));
 	}
 	if (!rc)
-		rc = print_obj(c, h, as_json);
+		rc = nb_print_obj(c, h, as_json);
 	mdl_obj_free(h);
 	return rc;
 }
@@ -481,11 +200,25 @@ static int do_update(struct nb_ctx *c, const char *which, const struct nb_arg *a
 			return rc == -ENOENT ? nb_fail(c, rc, "%s %s was deleted meanwhile",
 						       c->kind->cli, c->self_id) : rc;
 		obj = mdl_obj_to_json(old);
-		mdl_obj_free(old);
-		if (!obj)
+		if (!obj) {
+			mdl_obj_free(old);
 			return -ENOMEM;
+		}
 		h = NULL;
 		rc = apply_opts(c, obj, args, n);
+		if (c->kind->type == MDL_SECURITY_GROUP) {  /* group + rule objects */
+			json_t *before = mdl_obj_to_json(old);
+
+			rc = rc ? rc : before ? nb_sg_cmd_update(c, before, obj, mod, as_json) :
+			     -ENOMEM;
+			json_decref(before);
+			mdl_obj_free(old);
+			json_decref(obj);
+			if (rc != -EAGAIN)
+				return rc;
+			continue;
+		}
+		mdl_obj_free(old);
 		if (!rc && !(h = decode(c, obj)))
 			rc = -EINVAL;
 		json_decref(obj);
@@ -494,7 +227,7 @@ static int do_update(struct nb_ctx *c, const char *which, const struct nb_arg *a
 			rc = nb_update(c->db, h, mod, NULL, c->err, sizeof(c->err));
 		}
 		if (!rc)
-			rc = print_obj(c, h, as_json);
+			rc = nb_print_obj(c, h, as_json);
 		mdl_obj_free(h);
 		if (rc != -EAGAIN)
 			return rc;
@@ -512,7 +245,7 @@ static int do_show(struct nb_ctx *c, const char *which, bool as_json)
 	if ((rc = nb_resolve(c, c->kind->type, which, id)) ||
 	    (rc = nb_get(c->db, c->kind->type, id, &h, NULL)))
 		return rc;
-	rc = print_obj(c, h, as_json);
+	rc = nb_print_obj(c, h, as_json);
 	mdl_obj_free(h);
 	return rc;
 }
@@ -525,7 +258,10 @@ static int do_delete(struct nb_ctx *c, const char *which)
 	if ((rc = nb_resolve(c, c->kind->type, which, id)))
 		return rc;
 	c->err[0] = '\0';
-	rc = nb_delete(c->db, c->kind->type, id, 0, c->err, sizeof(c->err));
+	if (c->kind->type == MDL_SECURITY_GROUP)    /* with its own rules */
+		rc = nb_ctx_nb(c) ? nb_sg_delete(c->nb, id, c->err, sizeof(c->err)) : -errno;
+	else
+		rc = nb_delete(c->db, c->kind->type, id, 0, c->err, sizeof(c->err));
 	if (rc == -ENOENT && !c->err[0])
 		nb_fail(c, rc, "%s %s does not exist", c->kind->cli, id);
 	return rc;
@@ -548,6 +284,8 @@ static void print_usage(FILE *f, const struct nb_kind *k, int verb)
 		fprintf(f, "usage: %s %s show NAME|ID\n", pre, k->cli);
 	if (verb == V_DELETE || verb < 0)
 		fprintf(f, "usage: %s %s delete NAME|ID\n", pre, k->cli);
+	if (verb < 0 && k->type == MDL_SECURITY_GROUP)
+		nb_rule_usage(f, -1);
 	if (verb < 0 || verb == V_CREATE || verb == V_UPDATE)
 		fprintf(f, "URL: rocksdb:PATH or etcd://HOST:PORT[,HOST:PORT...] "
 			"(default $WYVERN_DB, else " NB_DEFAULT_URL ")\n");
@@ -558,6 +296,10 @@ int wyctl_nb_help(FILE *f, const char *type, const char *verb)
 	const struct nb_kind *k = kind_find(type);
 	if (k == NULL)
 		return -ENOENT;
+	if (k->type == MDL_SECURITY_GROUP && verb && !strcmp(verb, "rule")) {
+		nb_rule_usage(f, -1);
+		return 0;
+	}
 	int v = verb ? verb_find(verb) : -1;
 	if (verb && v < 0)
 		return -ENOENT;
@@ -668,7 +410,7 @@ static int run(struct nb_ctx *c, int verb, char **pos, struct nb_arg *args, size
 	case V_LIST:
 		if (n_args)
 			net = args[n_args - 1].val;
-		return do_list(c, net, as_json);
+		return nb_do_list(c, net, as_json);
 	case V_SHOW:
 		return do_show(c, pos[0], as_json);
 	default:
@@ -713,19 +455,30 @@ int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char
 		 FILE *out, FILE *err)
 {
 	struct nb_ctx c = { .url = db_url, .out = out, .errf = err };
+	struct nb_rule_cmd rule;
 	struct nb_arg *args;
 	size_t n_args = 0, n_pos = 0, want_pos;
 	bool help = false;
 	char **pos;
-	int verb, rc;
+	int verb, rc, rverb = nb_rule_verb(argc, argv);
 
 	c.kind = kind_find(argv[0]);
 	verb = verb_find(argv[1]);
 	args = calloc((size_t)argc, sizeof(*args));
 	pos = calloc((size_t)argc, sizeof(*pos));
 	if (!args || !pos) {
+		free(args);
+		free(pos);
 		fprintf(c.errf, "wyctl: out of memory\n");
 		return 1;
+	}
+	if (rverb >= 0) {       /* security-group rule VERB ... */
+		rc = nb_rule_parse(&c, rverb, argc - 3, argv + 3, &as_json, &help, &rule);
+		if (help)
+			nb_rule_usage(c.out, rverb);
+		if (rc || help)
+			goto out;
+		goto open;
 	}
 	rc = parse_args(&c, verb, argc - 2, argv + 2, &as_json, args, &n_args, pos, &n_pos,
 			&help);
@@ -744,9 +497,11 @@ int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char
 		rc = nb_usage_err(&c, "nothing to update");
 	if (rc)
 		goto out;
+open:
 	if (db != NULL) { /* the caller's open handle (wyvernd) */
 		c.db = db;
-		rc = run(&c, verb, pos, args, n_args, as_json);
+		rc = rverb >= 0 ? nb_rule_exec(&c, &rule, as_json) :
+		     run(&c, verb, pos, args, n_args, as_json);
 		if (rc && !c.err[0])
 			nb_fail(&c, rc, "database %s: %s", c.url ? c.url : "", strerror(-rc));
 		goto out;
@@ -767,18 +522,26 @@ int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char
 				"");
 		goto out;
 	}
-	rc = run(&c, verb, pos, args, n_args, as_json);
+	rc = rverb >= 0 ? nb_rule_exec(&c, &rule, as_json) :
+	     run(&c, verb, pos, args, n_args, as_json);
 	if (rc && !c.err[0])
 		nb_fail(&c, rc, unreachable(rc) ? "cannot reach database %s: %s" :
 			"database %s: %s", c.url, strerror(-rc));
+	nb_close(c.nb);
+	c.nb = NULL;
 	db_close(c.db);
 out:
+	nb_close(c.nb);
+	json_decref(c.new_rules);
+	free(c.del_rules);
 	free(args);
 	free(pos);
 	if (!rc)
 		return 0;
 	fprintf(c.errf, "wyctl: %s\n", c.err);
-	if (c.usage)
+	if (c.usage && rverb >= 0)
+		nb_rule_usage(c.errf, rverb);
+	else if (c.usage)
 		print_usage(c.errf, c.kind, verb);
 	return c.usage ? 2 : 1;
 }

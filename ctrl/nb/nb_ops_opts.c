@@ -502,23 +502,39 @@ static int add_rule(struct nb_ctx *c, const struct nb_opt *o, json_t *obj, const
 		json_object_set_new(r, "remote_ip_prefix", json_string(kv[RPFX].val));
 	if (kv[RGRP].val)
 		json_object_set_new(r, "remote_group_id", json_string(id));
-	rc = append(c, o, list_in(obj, o->field), r);
+	/* a new rule object, written with the group (nb_ops_sg.c) */
+	if (!c->new_rules && !(c->new_rules = json_array())) {
+		json_decref(r);
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = append(c, o, c->new_rules, r);
 out:
 	free(s);
 	return rc;
 }
 
+/* A rule embedded in the group (older stores) is removed from the group;
+ * otherwise the rule object is deleted with the update (nb_ops_sg.c checks
+ * that it is one of this group's). */
 static int remove_rule(struct nb_ctx *c, const struct nb_opt *o, json_t *obj,
 		       const char *arg)
 {
 	json_t *rules = list_in(obj, o->field), *e;
+	char (*v)[MDL_ID_SIZE];
 	size_t i;
 
 	json_array_foreach(rules, i, e)
 		if (!strcmp(json_string_value(json_object_get(e, "id")) ?: "", arg))
 			return json_array_remove(rules, i) ? -ENOMEM : 0;
-	return nb_fail(c, -ENOENT, "security group %s has no rule %s",
-		       c->self_id, arg);
+	if (!mdl_uuid_valid(arg))
+		return nb_fail(c, -ENOENT, "security group %s has no rule %s", c->self_id, arg);
+	v = realloc(c->del_rules, (c->n_del_rules + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	c->del_rules = v;
+	snprintf(v[c->n_del_rules++], MDL_ID_SIZE, "%s", arg);
+	return 0;
 }
 
 static int no_default_rules(struct nb_ctx *c, const struct nb_opt *o, json_t *obj,
@@ -538,17 +554,11 @@ static int network_finish(struct nb_ctx *c, json_t *obj)
 	return 0;
 }
 
-/* Neutron gives a new group two rules: egress IPv4 and IPv6 to anywhere. */
+/* Neutron gives a new group two rules, egress IPv4 and IPv6 to anywhere:
+ * nb_sg_create adds them as rule objects unless --no-default-rules. */
 static int sg_finish(struct nb_ctx *c, json_t *obj)
 {
-	json_t *rules;
-
-	if (!c->create || (c->flags & NB_F_NO_DEFAULT_RULES))
-		return 0;
-	rules = list_in(obj, "security_group_rules");
-	if (!rules || json_array_insert_new(rules, 0, new_rule("egress", "IPv6")) ||
-	    json_array_insert_new(rules, 0, new_rule("egress", "IPv4")))
-		return -ENOMEM;
+	(void)c, (void)obj;
 	return 0;
 }
 
@@ -636,6 +646,8 @@ static const struct nb_opt sg_opts[] = {
 	{ "--add-rule", "security_group_rules", add_rule, A | B, 0 },
 	{ "--remove-rule", "security_group_rules", remove_rule, A | U, 0 },
 	{ "--no-default-rules", NULL, no_default_rules, C, 0 },
+	{ "--stateless", "stateful", set_false, C, 0 },
+	{ "--stateful", "stateful", set_true, C, 0 },
 	{ NULL, NULL, NULL, 0, 0 }
 };
 
@@ -675,10 +687,14 @@ const struct nb_kind nb_kinds[] = {
 	  "  (--add-subnet puts an interface on the subnet's gateway address;\n"
 	  "   --route replaces the route list)" },
 	{ "security-group", MDL_SECURITY_GROUP, sg_opts, sg_finish,
-	  "security-group create NAME [--add-rule RULE]... [--no-default-rules] [--project ID]",
+	  "security-group create NAME [--add-rule RULE]... [--no-default-rules] [--stateless]\n"
+	  "    [--project ID]\n"
+	  "  (a new group gets the rules egress IPv4 and IPv6 to anywhere, unless\n"
+	  "   --no-default-rules; a group named \"default\" is its project's default group)",
 	  "security-group update SG [--name NAME] [--add-rule RULE]... [--remove-rule RULE_ID]...\n"
 	  "  RULE: direction=ingress|egress,ethertype=IPv4|IPv6,protocol=P,port_min=N,port_max=N\n"
-	  "        (or port=N[:M]),remote_prefix=CIDR,remote_group=SG; default ingress, IPv4" },
+	  "        (or port=N[:M]),remote_prefix=CIDR,remote_group=SG; default ingress, IPv4\n"
+	  "  (each --add-rule creates a rule object, as `security-group rule create` does)" },
 	{ NULL, 0, NULL, NULL, NULL, NULL }
 };
 

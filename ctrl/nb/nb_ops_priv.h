@@ -2,6 +2,9 @@
  * ctrl/nb/nb_ops_priv.h — shared between nb_ops.c (commands, output) and
  * nb_ops_opts.c (per-type options, defaults).  Not used elsewhere.
  *
+ * nb_ops_out.c prints objects and lists; nb_ops_sg.c runs what differs for
+ * security groups (their rules are objects) and `security-group rule ...`.
+ *
  * Options edit the object's JSON (Neutron field names); the JSON is then
  * decoded by model/ (structure, lengths) and written by the adapter in db/
  * (validation, one transaction).  Handlers return 0 or -errno with a message
@@ -11,6 +14,7 @@
 #define WYV_CTRL_NB_OPS_PRIV_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -62,6 +66,10 @@ struct nb_ctx {
 	size_t n_reset;
 	bool usage;
 	char err[1024];
+	struct nb *nb;          /* plain handle on db (nb_ctx_nb), closed at the end */
+	json_t *new_rules;      /* security group: rules of --add-rule (JSON objects) */
+	char (*del_rules)[MDL_ID_SIZE]; /* security group: --remove-rule of rule objects */
+	size_t n_del_rules;
 };
 
 extern const struct nb_kind nb_kinds[];         /* ends with cli == NULL */
@@ -79,5 +87,39 @@ int nb_port_finish(struct nb_ctx *c, json_t *obj);
  * with a message (ambiguous names list the candidates), or a db error. */
 int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg,
 	       char id[MDL_ID_SIZE]);
+/* The command's plain nb handle on c->db (opened on first use); NULL + errno. */
+struct nb *nb_ctx_nb(struct nb_ctx *c);
+
+/* nb_ops_out.c */
+const char *nb_obj_name(const struct mdl_hdr *h);
+void nb_print_json(struct nb_ctx *c, json_t *j);
+/* "field  value" lines or JSON; a group with its rule objects. */
+int nb_print_obj(struct nb_ctx *c, const struct mdl_hdr *h, bool as_json);
+int nb_do_list(struct nb_ctx *c, const char *net_filter, bool as_json);
+
+/* nb_ops_sg.c: security-group create/update/delete with rule objects, port
+ * create with the default group; obj = the JSON the options built. */
+int nb_sg_cmd_create(struct nb_ctx *c, json_t *obj, bool as_json);
+int nb_sg_cmd_update(struct nb_ctx *c, const json_t *before, json_t *obj, uint64_t mod,
+		     bool as_json);
+int nb_port_cmd_create(struct nb_ctx *c, struct mdl_hdr *port, bool as_json);
+
+/* `security-group rule create|list|show|delete ...` */
+enum nb_rule_verb { NB_R_CREATE, NB_R_LIST, NB_R_SHOW, NB_R_DELETE, NB_R_N };
+struct nb_rule_cmd {
+	int verb;                       /* enum nb_rule_verb */
+	const char *pos;                /* GROUP (create), RULE_ID (show/delete) */
+	const char *dir, *ethertype, *protocol, *dst_port, *icmp_type, *icmp_code;
+	const char *remote_ip, *remote_group, *description, *project;
+	const char *group;              /* list --group */
+};
+/* The verb of argv = {"security-group", "rule", VERB, ...}, or -1. */
+int nb_rule_verb(int argc, char **argv);
+/* Parses argv after the verb (usage errors in c).  --db URL sets c->url. */
+int nb_rule_parse(struct nb_ctx *c, int verb, int argc, char **argv, bool *as_json,
+		  bool *help, struct nb_rule_cmd *r);
+int nb_rule_exec(struct nb_ctx *c, const struct nb_rule_cmd *r, bool as_json);
+/* verb -1: every verb. */
+void nb_rule_usage(FILE *f, int verb);
 
 #endif

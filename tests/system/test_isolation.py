@@ -106,8 +106,16 @@ def chassis2(tmp_path):
     nb(url, "network", "create", "blue")
     nb(url, "subnet", "create", "blue4", "--network", "blue", "--cidr", "10.0.0.0/24")
     hosts = {1: cha, 2: chb, 3: chb, 4: cha}
+    # floods and tunnels here, not security groups: a stateless group that
+    # lets everything in, so no default group refuses a frame kind (the
+    # flood's link-local IPv6 multicast comes from no member's address) and
+    # port security (anti-spoofing, DHCP server / RA checks) stays on
+    nb(url, "security-group", "create", "open", "--stateless")
+    for et in ("IPv4", "IPv6"):
+        nb(url, "security-group", "rule", "create", "open", "--ethertype", et)
     ports = {i: nb(url, "port", "create", "vm%d" % i, "--network", "blue", "--host", h,
-                   "--fixed-ip", "subnet=blue4,ip=10.0.0.1%d" % i) for i, h in hosts.items()}
+                   "--fixed-ip", "subnet=blue4,ip=10.0.0.1%d" % i, "--security-group", "open")
+             for i, h in hosts.items()}
     ua, ub = underlay_pair()
     taps = {i: rig.ifname("t") for i in hosts}
 

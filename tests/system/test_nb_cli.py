@@ -284,7 +284,11 @@ def test_security_group_crud(cli):
     assert new[1]["direction"] == "ingress" and new[1]["ethertype"] == "IPv4"
     assert (new[1]["port_range_min"], new[1]["port_range_max"]) == (5000, 5010)
     assert new[1]["remote_group_id"] == bare["id"]
-    assert g["revision_number"] == 2
+    # rules are objects of their own: the group itself did not change
+    assert g["revision_number"] == 1
+    assert all(x["security_group_id"] == g["id"] for x in g["security_group_rules"])
+    assert [x["id"] for x in cli.js("security-group", "rule", "list", "--group", "web")] == [
+        x["id"] for x in g["security_group_rules"]]
     out = cli.ok("security-group", "show", "web")
     assert "port_range_min=22" in out and "remote_ip_prefix=0.0.0.0/0" in out
     # the model's rule checks
@@ -294,7 +298,8 @@ def test_security_group_crud(cli):
     err = cli.fail(1, "security-group", "update", "web", "--add-rule",
                    "ethertype=IPv6,remote_prefix=10.0.0.0/8")
     assert "does not match ethertype IPv6" in err
-    assert "in use by security_group" in cli.fail(1, "security-group", "delete", "bare")
+    assert "in use by security_group_rule %s" % new[1]["id"] in cli.fail(
+        1, "security-group", "delete", "bare")
     g = cli.js("security-group", "update", "web", "--remove-rule", new[1]["id"])
     assert [x["id"] for x in g["security_group_rules"]][-1] == new[0]["id"]
     assert len(g["security_group_rules"]) == 3
@@ -302,8 +307,9 @@ def test_security_group_crud(cli):
                                      "--remove-rule", new[1]["id"])
     assert "web" in cli.ok("security-group", "list")
     cli.ok("security-group", "delete", "bare")
-    cli.ok("security-group", "delete", "web")
+    cli.ok("security-group", "delete", "web")       # with its rules
     assert cli.js("security-group", "list") == []
+    assert cli.js("security-group", "rule", "list") == []
 
 
 # ---- validation errors: exit 1, the model's message, nothing written ----

@@ -30,14 +30,6 @@ needs_etcd = pytest.mark.skipif(not etcd.available(), reason="etcd not installed
 
 
 @needs_etcd
-@pytest.mark.xfail(strict=True, reason=(
-    "dp: a connection received through the tunnel is tracked from the wrong bytes: ct() "
-    "runs before tnl_pop (stage_sg.c ct_head puts it at the head of the action list) and "
-    "ct_classify (dp/ct.c) reads the IP/L4 headers at m->l2_len (+ l3_len) without adding "
-    "m->outer_l3_len, the 50 outer bytes dp_parse_tnl leaves in front; so it reads the outer "
-    "IPv4/UDP/VXLAN headers as IP/TCP while the tuple comes from the inner flow key: chassis "
-    "B tracks vm1's SYN with garbage flags/seq/window, vm2's SYN-ACK is out of window -> "
-    "drop ct-invalid (33 in 20 s), TCP 22 never connects across chassis"))
 def test_two_chassis_vxlan(work, cleanup_all):  # noqa: F811
     cl = etcd.EtcdCluster(1).start()
     url = cl.url
