@@ -755,14 +755,17 @@ int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char
 		c.url = getenv("WYVERN_DB");
 	if (!c.url || !*c.url)
 		c.url = NB_DEFAULT_URL;
-	c.db = db_open(c.url);
+	struct db_opts opts;
+	char why[256] = "";
+	db_opts_from_env(&opts);    /* wyctl --db-ca ... / $WYVERN_DB_CA ... */
+	c.db = db_open_opts(c.url, &opts, why, sizeof(why));
 	if (!c.db) {
 		rc = -errno;
-		if (rc == -EINVAL)
-			nb_usage_err(&c, "bad database URL '%s' (expected rocksdb:PATH or "
-				     "etcd://HOST:PORT[,HOST:PORT...])", c.url);
+		if (rc == -EINVAL && strncmp(c.url, "rocksdb:", 8) && strncmp(c.url, "etcd", 4))
+			nb_usage_err(&c, "bad database URL '%s' (expected rocksdb:PATH, "
+				     "etcd://HOST:PORT[,HOST:PORT...] or etcds://...)", c.url);
 		else
-			nb_fail(&c, rc, "cannot open database %s: %s%s", c.url, strerror(-rc),
+			nb_fail(&c, rc, "cannot open database %s: %s%s", c.url, why,
 				missing_parent(c.url) ? " (its parent directory does not exist)" :
 				"");
 		goto out;
@@ -770,7 +773,11 @@ int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char
 	rc = run(&c, verb, pos, args, n_args, as_json);
 	if (rc && !c.err[0])
 		nb_fail(&c, rc, unreachable(rc) ? "cannot reach database %s: %s" :
-			"database %s: %s", c.url, strerror(-rc));
+			"database %s: %s", c.url, db_last_error()[0] ? db_last_error() :
+			strerror(-rc));
+	else if (rc == -EACCES && db_last_error()[0] && !strstr(c.err, db_last_error()))
+		snprintf(c.err + strlen(c.err), sizeof(c.err) - strlen(c.err), " (%s)",
+			 db_last_error());
 	db_close(c.db);
 out:
 	free(args);
