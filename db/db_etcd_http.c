@@ -150,9 +150,19 @@ static int post_once(struct etcd *e, const char *ep, const char *path, const cha
 	curl_easy_cleanup(c);
 	if (cc == CURLE_OK)
 		return 0;
-	db_set_error("etcd %s://%s: %s", e->tls ? "https" : "http", ep,
-		     errbuf[0] ? errbuf : curl_easy_strerror(cc));
-	if (permanent_curl_error(cc))
+	/* TLS 1.3 reports a refused client certificate after the handshake,
+	 * as an alert on the first read */
+	bool alert = (cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR) &&
+		     (strstr(errbuf, "alert") || strstr(errbuf, "certificate"));
+	/* a TLS member answers a plain HTTP request with nothing */
+	bool plain_to_tls = !e->tls && cc == CURLE_GOT_NOTHING;
+
+	db_set_error("etcd %s://%s: %s%s%s", e->tls ? "https" : "http", ep,
+		     errbuf[0] ? errbuf : curl_easy_strerror(cc),
+		     alert && !e->cert_file ? " (does etcd require a client certificate? "
+		     "db-cert/db-key)" : "",
+		     plain_to_tls ? " (an HTTPS member? use an etcds:// URL)" : "");
+	if (permanent_curl_error(cc) || alert || plain_to_tls)
 		return 1;
 	if (cc == CURLE_OPERATION_TIMEDOUT)
 		return -ETIMEDOUT;
@@ -185,8 +195,13 @@ static int classify_error(struct etcd *e, const char *ep, long status, const jso
 		return -ERANGE;
 	if (strstr(msg, "future revision"))
 		return -EINVAL;
-	if (etcd_token_error(msg))
-		return e->user ? V_REAUTH : -EACCES;
+	if (etcd_token_error(msg)) {
+		if (e->user)
+			return V_REAUTH;
+		db_set_error("etcd %s: %s: etcd has authentication enabled (give a user and "
+			     "password file)", ep, msg);
+		return -EACCES;
+	}
 	if (strstr(msg, "permission denied") || strstr(msg, "authentication failed") ||
 	    strstr(msg, "authentication is not enabled") || code == 7 || code == 16)
 		return -EACCES;

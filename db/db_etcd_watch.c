@@ -478,9 +478,22 @@ struct db_watch *etcd_watch(struct db *db, const char *prefix, uint64_t from,
 		goto fail;
 	}
 	if (!from) {
-		rc = db->drv->revision(db, &from);
+		/* the current revision, read under the watched prefix: a user
+		 * allowed to watch it may read it (not necessarily all keys) */
+		json_t *req = json_pack("{s:s,s:s,s:s,s:b}", "key", w->key_b64, "range_end",
+					w->end_b64, "limit", "1", "keys_only", 1), *resp = NULL;
+
+		rc = req ? etcd_call(e, "kv/range", req, &resp) : -ENOMEM;
+		json_decref(req);
+		from = rc ? 0 : etcd_json_u64(json_object_get(json_object_get(resp, "header"),
+							      "revision"));
+		json_decref(resp);
 		if (rc)
 			goto fail;
+		if (!from) {
+			rc = -EIO;
+			goto fail;
+		}
 		from++;
 	}
 	w->next = from;
