@@ -254,6 +254,12 @@ static int call(struct etcd *e, const char *path, const char *body, json_t **res
 		}
 		if (j) {
 			rc = classify_error(e, ep, status, j);
+		} else if (b.p && strstr(b.p, "CommonName")) {
+			/* etcd 3.4 with --client-cert-auth and auth enabled */
+			db_set_error("etcd %s: HTTP %ld: %.120s (etcd's JSON gateway refuses a client "
+				     "certificate with a CommonName when authentication is on: "
+				     "give wyvern's client certificate none)", ep, status, b.p);
+			rc = -EACCES;
 		} else {
 			db_set_error("etcd %s: HTTP %ld: %.120s", ep, status, b.p ? b.p : "");
 			rc = status >= 500 ? V_RETRY : -EIO;

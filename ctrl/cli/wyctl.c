@@ -169,11 +169,11 @@ static void help_all(FILE *f)
 		   "  --db URL    database of the northbound commands: rocksdb:PATH,\n"
 		   "              etcd://HOST:PORT[,...] or etcds://HOST:PORT[,...] (TLS)\n"
 		   "              ($WYVERN_DB, else " DB_DEFAULT_URL ");\n"
+		   "              without it a running wyvernd answers them from its own database\n"
 		   "  --db-ca FILE, --db-cert FILE, --db-key FILE   etcds:// CA bundle,\n"
 		   "              client certificate and key ($WYVERN_DB_CA, _CERT, _KEY)\n"
 		   "  --db-user NAME, --db-password-file FILE   etcd user and a file whose\n"
 		   "              first line is its password ($WYVERN_DB_USER, _PASSWORD_FILE)\n"
-		   "              without it a running wyvernd answers them from its own database\n"
 		   "  --json      JSON output, errors included\n"
 		   "  -h, --help  this help; `wyctl help COMMAND` for one command\n");
 	for (size_t t = 0; t < sizeof(topics) / sizeof(topics[0]); t++) {
