@@ -712,6 +712,12 @@ int wyctl_nb_main(const char *db_url, bool as_json, int argc, char **argv)
 int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char **argv,
 		 FILE *out, FILE *err)
 {
+	return wyctl_nb_run_opts(db, db_url, NULL, as_json, argc, argv, out, err);
+}
+
+int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *db_opts,
+		      bool as_json, int argc, char **argv, FILE *out, FILE *err)
+{
 	struct nb_ctx c = { .url = db_url, .out = out, .errf = err };
 	struct nb_arg *args;
 	size_t n_args = 0, n_pos = 0, want_pos;
@@ -757,7 +763,10 @@ int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char
 		c.url = NB_DEFAULT_URL;
 	struct db_opts opts;
 	char why[256] = "";
-	db_opts_from_env(&opts);    /* wyctl --db-ca ... / $WYVERN_DB_CA ... */
+	if (db_opts)
+		opts = *db_opts;
+	else
+		db_opts_from_env(&opts);    /* wyctl --db-ca ... / $WYVERN_DB_CA ... */
 	c.db = db_open_opts(c.url, &opts, why, sizeof(why));
 	if (!c.db) {
 		rc = -errno;
