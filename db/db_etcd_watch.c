@@ -59,6 +59,8 @@ struct etcd_watch {
 	uint64_t cluster_id;            /* 0 = not known yet */
 	uint64_t token_gen;             /* token generation of this stream */
 	uint64_t last_alive;            /* ms: stream bytes or a good probe */
+	bool got_msg;                   /* this stream delivered a response */
+	unsigned fails;                 /* streams in a row without one */
 	unsigned ep;
 	char *buf;
 	size_t len;
@@ -190,6 +192,7 @@ static bool handle_msg(struct etcd_watch *w, const json_t *msg)
 	}
 	if (w->check_ident && !check_identity(w, res))
 		return false;
+	w->got_msg = true;
 	compact = etcd_json_u64(json_object_get(res, "compact_revision"));
 	if (compact) {
 		struct db_event ev = { DB_EV_COMPACTED, NULL, NULL, 0, compact };
@@ -387,6 +390,7 @@ static void run_stream(struct etcd_watch *w)
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 2L);
 	curl_multi_add_handle(m, c);
 	w->check_ident = true;
+	w->got_msg = false;
 	w->last_alive = mono_ms();
 	while (running && !stopping(w)) {
 		struct CURLMsg *msg;
@@ -449,7 +453,10 @@ static void *watch_main(void *arg)
 		if (w->reauth)
 			etcd_reauth(w->e, w->token_gen);
 		w->ep++;                        /* round robin on any drop */
-		for (i = 0; i < 4 && !stopping(w); i++)
+		/* 200 ms, growing to 2 s while streams end before delivering
+		 * anything (refused watch, every member down) */
+		w->fails = w->got_msg ? 0 : w->fails + 1;
+		for (i = 0; i < 4 * (w->fails < 10 ? (int)w->fails + 1 : 10) && !stopping(w); i++)
 			usleep(50 * 1000);
 	}
 	return NULL;
