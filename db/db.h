@@ -116,7 +116,7 @@ struct db_opts {
 					 * the next endpoint; 0 = DB_WATCH_IDLE_MS */
 };
 
-#define DB_WATCH_IDLE_MS 5000
+#define DB_WATCH_IDLE_MS 5000u
 
 /* Opens a database.  NULL + errno (EINVAL for an unknown URL scheme). */
 struct db *db_open(const char *url);

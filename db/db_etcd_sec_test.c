@@ -338,6 +338,7 @@ static void t_auth_roles(void)
 {
 	struct db *api = open_as("api", "api", NULL, 0);
 	struct db *c1 = open_as("c1", "c1", NULL, 0);
+	uint64_t rev = 0, now = 0;
 	struct db_kv_list l;
 	struct got g = { 0 };
 	struct db_watch *w;
@@ -353,8 +354,11 @@ static void t_auth_roles(void)
 	CU_ASSERT_EQUAL(db_scan(c1, "/wyvern/v1/", &l), 0);
 	CU_ASSERT_EQUAL(l.n, 1);
 	db_kv_list_clear(&l);
-	CU_ASSERT_EQUAL(db_put(c1, CHASSIS_KEY, "{}", 2, NULL), 0);
+	CU_ASSERT_EQUAL(db_put(c1, CHASSIS_KEY, "{}", 2, &rev), 0);
 	CU_ASSERT(wait_n(&g, 2, 10));
+	/* the revision, though the role may not read every key */
+	CU_ASSERT_EQUAL(db_revision(c1, &now), 0);
+	CU_ASSERT(now >= rev);
 	/* ... and nothing else */
 	rc = db_put(c1, "/wyvern/v1/network/n2", "{}", 2, NULL);
 	CU_ASSERT_EQUAL(rc, -EACCES);
@@ -365,6 +369,32 @@ static void t_auth_roles(void)
 	db_watch_cancel(w);
 	db_close(api);
 	db_close(c1);
+}
+
+/* A watch outlives the token it was created with (its liveness probes use
+ * and renew the token; a refused token is fetched again). */
+static void t_auth_watch_long(void)
+{
+	char p[300];
+	struct db_opts o = { .user = "c1", .password_file = p, .watch_idle_ms = 1000 };
+	struct db *api = open_as("api", "api", NULL, 0);
+	struct got g = { 0 };
+	struct db_watch *w;
+	struct db *c1;
+
+	path(p, sizeof(p), pwdir, "c1");
+	c1 = db_open_opts(auth_etcd.url, &o, NULL, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(api);
+	w = db_watch(c1, "/wyvern/v1/network/", 0, count_cb, &g);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	sleep(5);                       /* > --auth-token-ttl 2 */
+	CU_ASSERT_EQUAL(db_put(api, "/wyvern/v1/network/n9", "{}", 2, NULL), 0);
+	CU_ASSERT(wait_n(&g, 1, 10));
+	CU_ASSERT_STRING_EQUAL(g.last, "/wyvern/v1/network/n9");
+	db_watch_cancel(w);
+	db_close(c1);
+	db_close(api);
 }
 
 static void t_auth_token_refresh(void)
@@ -402,7 +432,8 @@ int main(void)
 	s = CU_add_suite("etcd-auth", auth_init, auth_fini);
 	if (!s || !CU_add_test(s, "wrong password: clear error at open", t_auth_wrong_password) ||
 	    !CU_add_test(s, "roles: chassis reads, cannot write the northbound", t_auth_roles) ||
-	    !CU_add_test(s, "expired token: re-authenticate, retry once", t_auth_token_refresh))
+	    !CU_add_test(s, "expired token: re-authenticate, retry once", t_auth_token_refresh) ||
+	    !CU_add_test(s, "a watch outlives its token", t_auth_watch_long))
 		return 2;
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
