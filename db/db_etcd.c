@@ -541,6 +541,7 @@ static struct db *etcd_open_common(const char *url, const struct db_opts *o, boo
 	}
 	e->up.drv = drv;
 	e->tls = tls;
+	e->id = etcd_new_id();
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_mutex_init(&e->auth_mu, NULL);
 	copy = strdup(list + 2);
@@ -605,6 +606,7 @@ static void etcd_close(struct db *db)
 			break;
 		etcd_watch_cancel((struct db_watch *)w);
 	}
+	etcd_forget_thread_handle(e);
 	for (i = 0; i < e->n_endpoints; i++)
 		free(e->endpoints[i]);
 	free(e->endpoints);

@@ -35,6 +35,7 @@ struct etcd {
 	pthread_mutex_t auth_mu;        /* guards token, token_gen */
 	char *token;                    /* NULL until authenticated */
 	uint64_t token_gen;
+	uint64_t id;                    /* unique per open: per-thread curl handles */
 };
 
 /* A growing response body. */
@@ -75,6 +76,9 @@ int etcd_setup(struct etcd *e, CURL *c, const char *ep, const char *path,
 int etcd_reauth(struct etcd *e, uint64_t gen);
 /* True for etcd messages that mean the token is missing/invalid/expired. */
 bool etcd_token_error(const char *msg);
+/* A new struct etcd id; frees the calling thread's cached curl handle of e. */
+uint64_t etcd_new_id(void);
+void etcd_forget_thread_handle(struct etcd *e);
 /* Records the cluster id of a response header (first one wins); returns it. */
 uint64_t etcd_note_cluster(struct etcd *e, const json_t *resp);
 
