@@ -130,9 +130,10 @@ struct db *db_open_opts(const char *url, const struct db_opts *opts, char *err,
  * WYVERN_DB_CA, WYVERN_DB_CERT, WYVERN_DB_KEY, WYVERN_DB_USER,
  * WYVERN_DB_PASSWORD_FILE (pointers into the environment). */
 void db_opts_from_env(struct db_opts *opts);
-/* A sentence about the last failed db call of this thread (HTTP/TLS error,
- * etcd's message: "permission denied", "authentication failed", ...), or
- * "" when the driver left none.  Valid until the thread's next db call. */
+/* A sentence about the last failure the driver saw on this thread (HTTP/TLS
+ * error, etcd's message: "permission denied", "authentication failed", ...),
+ * or "" if none since db_open_opts.  Later successful calls do not clear it:
+ * read it right after the call that failed. */
 const char *db_last_error(void);
 /* Cancels remaining watches and frees the handle.  NULL is fine. */
 void db_close(struct db *db);

@@ -294,7 +294,6 @@ static int call(struct etcd *e, const char *path, const char *body, json_t **res
 	int rc = -EIO;
 	unsigned i;
 
-	db_set_error("%s", "");         /* a stale sentence would mislead */
 	for (i = 0; now_ms() < deadline; i++) {
 		unsigned idx = (start + i) % (unsigned)e->n_endpoints;
 		const char *ep = e->endpoints[idx];

@@ -780,10 +780,12 @@ int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *d
 		goto out;
 	}
 	rc = run(&c, verb, pos, args, n_args, as_json);
+	/* the driver's sentence, for the errors that come from the driver */
+	const char *drv = (unreachable(rc) || rc == -EACCES) && db_last_error()[0] ?
+			  db_last_error() : strerror(-rc);
 	if (rc && !c.err[0])
 		nb_fail(&c, rc, unreachable(rc) ? "cannot reach database %s: %s" :
-			"database %s: %s", c.url, db_last_error()[0] ? db_last_error() :
-			strerror(-rc));
+			"database %s: %s", c.url, drv);
 	else if (rc == -EACCES && db_last_error()[0] && !strstr(c.err, db_last_error()))
 		snprintf(c.err + strlen(c.err), sizeof(c.err) - strlen(c.err), " (%s)",
 			 db_last_error());
