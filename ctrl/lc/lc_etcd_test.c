@@ -6,10 +6,14 @@
  *    restored state (the port created after the snapshot disappears);
  *  - history compacted while the controller's member is frozen (SIGSTOP on
  *    one of 3 members): the watch fails over, gets DB_EV_COMPACTED, the
- *    controller resyncs and converges to the writes it missed.
+ *    controller resyncs and converges to the writes it missed;
+ *  - an event the watch callback cannot queue (calloc fails: the test links
+ *    with -Wl,--wrap=calloc and fails one call on the db watch thread) makes
+ *    the controller resync and converge.
  * Single-threaded (control thread = main), EAL --no-huge. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 #include "db.h"
 #include "db_test_util.h"
 #include "lc.h"
+#include "lc_priv.h"            /* struct lc_qev: the allocation to fail */
 #include "lc_test_gen.h"
 #include "mdl.h"
 #include "nb.h"
@@ -38,6 +43,29 @@
 
 static char tmp[128];
 static unsigned n_made;
+
+/* ---- fault injection: calloc of our own code (static libraries) -------- */
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
+static pthread_t main_thread;
+static int fail_watch_callocs;          /* atomic: callocs to fail */
+static int failed_callocs;              /* atomic: how many were failed */
+
+/* Fails the next calloc of a queue entry (struct lc_qev) off the main
+ * thread: while the controller is connected and idle, that is watch_cb's,
+ * on the db watch thread. */
+void *__wrap_calloc(size_t n, size_t size)
+{
+	if (n == 1 && size == sizeof(struct lc_qev) &&
+	    __atomic_load_n(&fail_watch_callocs, __ATOMIC_ACQUIRE) > 0 &&
+	    !pthread_equal(pthread_self(), main_thread) &&
+	    __atomic_sub_fetch(&fail_watch_callocs, 1, __ATOMIC_ACQ_REL) >= 0) {
+		__atomic_add_fetch(&failed_callocs, 1, __ATOMIC_RELEASE);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_calloc(n, size);
+}
 
 struct inst {
 	struct dp_tables *t;
@@ -186,6 +214,35 @@ static void t_compact_cut_off(void)
 	test_etcd_cluster_destroy(&c);
 }
 
+static void t_lost_event(void)
+{
+	struct test_etcd e;
+	struct inst x;
+	char net[MDL_ID_SIZE];
+	struct db *db;
+
+	test_etcd_cleanup_on_exit(&e);
+	CU_ASSERT_EQUAL_FATAL(test_etcd_start(&e), 0);
+	db = db_open(e.url);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, net, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(port(db, P1, net), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, e.url, 2000), 0);
+	CU_ASSERT_EQUAL_FATAL(run_until(&x, 1, 0, 15), 0);
+	/* the next queue entry of the watch cannot be allocated */
+	__atomic_store_n(&fail_watch_callocs, 1, __ATOMIC_RELEASE);
+	CU_ASSERT_EQUAL(port(db, P2, net), 0);
+	CU_ASSERT_EQUAL(run_until(&x, 2, 1, 15), 0);
+	CU_ASSERT_EQUAL(__atomic_load_n(&failed_callocs, __ATOMIC_ACQUIRE), 1);
+	/* and the new watch goes on */
+	CU_ASSERT_EQUAL(port(db, P3, net), 0);
+	CU_ASSERT_EQUAL(run_until(&x, 3, 1, 15), 0);
+	__atomic_store_n(&fail_watch_callocs, 0, __ATOMIC_RELEASE);
+	inst_stop(&x);
+	db_close(db);
+	test_etcd_destroy(&e);
+}
+
 int main(int argc, char **argv)
 {
 	char pfx[64];
@@ -193,6 +250,7 @@ int main(int argc, char **argv)
 	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
 			"--file-prefix", pfx, "-l", "0", "--log-level", "error", NULL };
 	(void)argc;
+	main_thread = pthread_self();
 	signal(SIGPIPE, SIG_IGN);
 	if (rte_eal_init(12, eal) < 0)
 		return 2;
@@ -204,6 +262,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("lc-etcd", NULL, NULL);
 	CU_add_test(s, "etcd restored to an older revision: resync, converge", t_restore);
 	CU_add_test(s, "compaction while cut off: resync, converge", t_compact_cut_off);
+	CU_add_test(s, "an event lost to a failed allocation: resync, converge", t_lost_event);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned fails = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
