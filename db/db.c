@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 static const struct db_driver *const drivers[] = {
 	&db_rocksdb_driver,
 	&db_etcd_driver,
+	&db_etcds_driver,
 };
 
 static bool key_ok(const char *key)
@@ -21,21 +23,68 @@ static bool key_ok(const char *key)
 	return key && key[0] != '\0';
 }
 
-struct db *db_open(const char *url)
+static __thread char last_error[512];
+
+void db_set_error(const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+}
+
+const char *db_last_error(void)
+{
+	return last_error;
+}
+
+struct db *db_open_opts(const char *url, const struct db_opts *opts, char *err,
+			size_t err_size)
+{
+	static const struct db_opts none;
+	struct db *db = NULL;
 	size_t i, n;
 
+	last_error[0] = '\0';
 	if (!url) {
 		errno = EINVAL;
-		return NULL;
+		db_set_error("no database URL");
+		goto out;
 	}
 	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
 		n = strlen(drivers[i]->scheme);
-		if (!strncmp(url, drivers[i]->scheme, n) && url[n] == ':')
-			return drivers[i]->open(url);
+		if (!strncmp(url, drivers[i]->scheme, n) && url[n] == ':') {
+			db = drivers[i]->open(url, opts ? opts : &none);
+			goto out;
+		}
 	}
 	errno = EINVAL;
-	return NULL;
+	db_set_error("unknown database URL scheme (rocksdb:PATH, etcd://HOST:PORT[,...] "
+		     "or etcds://HOST:PORT[,...])");
+out:
+	if (!db && err && err_size) {
+		int saved = errno;
+
+		snprintf(err, err_size, "%s", last_error[0] ? last_error : strerror(saved));
+		errno = saved;
+	}
+	return db;
+}
+
+struct db *db_open(const char *url)
+{
+	return db_open_opts(url, NULL, NULL, 0);
+}
+
+void db_opts_from_env(struct db_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ca_file = getenv("WYVERN_DB_CA");
+	o->cert_file = getenv("WYVERN_DB_CERT");
+	o->key_file = getenv("WYVERN_DB_KEY");
+	o->user = getenv("WYVERN_DB_USER");
+	o->password_file = getenv("WYVERN_DB_PASSWORD_FILE");
 }
 
 void db_close(struct db *db)

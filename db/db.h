@@ -8,9 +8,12 @@
  * modified it (mod_revision); an absent key has mod_revision 0.  A fresh
  * database is at revision 1.
  *
- * URLs: "rocksdb:/path/to/dir" (embedded, single process) and
- * "etcd://host:port[,host:port...]" (etcd v3 JSON gateway; requests fail over
- * across the endpoints).
+ * URLs: "rocksdb:/path/to/dir" (embedded, single process),
+ * "etcd://host:port[,host:port...]" (etcd v3 JSON gateway over plain HTTP;
+ * requests fail over across the endpoints) and "etcds://host:port[,...]"
+ * (the same over HTTPS: server certificate checked against db_opts.ca_file or
+ * the system's CAs, optional client certificate).  Authentication and TLS
+ * files come in struct db_opts (db_open_opts), never in the URL.
  *
  * Keys are non-empty NUL-terminated strings (no key may start with "\x00" —
  * that space is reserved); values are arbitrary bytes.
@@ -28,7 +31,9 @@
  * joins the thread that runs the callback).
  *
  * Errors: 0 or -errno.  -ENOENT missing key, -EINVAL bad argument,
- * -ERANGE revision compacted, -EIO/-ECONNREFUSED/-ETIMEDOUT backend failures.
+ * -ERANGE revision compacted, -EIO/-ECONNREFUSED/-ETIMEDOUT backend failures,
+ * -EACCES permission denied or authentication failed (etcd roles, TLS
+ * certificate refused); db_last_error() has the detail.
  */
 #ifndef WYV_DB_DB_H
 #define WYV_DB_DB_H
@@ -78,6 +83,12 @@ enum db_event_type {
 	DB_EV_DELETE,
 	DB_EV_COMPACTED,        /* from_revision is gone; revision = oldest kept.
 				 * Last event of the watch: resync and re-watch. */
+	DB_EV_RESYNC,           /* the watch cannot guarantee exactly-once any
+				 * more: the store was restored or replaced
+				 * (cluster id changed, revision went backwards)
+				 * or an event was lost (allocation failure).
+				 * revision = the store's revision as seen.  Last
+				 * event of the watch: resync and re-watch. */
 };
 
 struct db_event {
@@ -92,8 +103,38 @@ struct db_event {
  * configuration gives wyvernd: the embedded store of a single host. */
 #define DB_DEFAULT_URL "rocksdb:/var/lib/wyvern/db"
 
+/* Connection options (etcd; rocksdb ignores them).  Strings are borrowed
+ * for the call only; NULL or "" = not set. */
+struct db_opts {
+	const char *ca_file;            /* PEM CA bundle for etcds:// (else system CAs) */
+	const char *cert_file;          /* PEM client certificate (etcds://) */
+	const char *key_file;           /* its PEM private key */
+	const char *user;               /* etcd user: authenticate, send the token */
+	const char *password_file;      /* first line = the password (with user) */
+	unsigned watch_idle_ms;         /* a watch with no message and no good
+					 * liveness probe for this long moves to
+					 * the next endpoint; 0 = DB_WATCH_IDLE_MS */
+};
+
+#define DB_WATCH_IDLE_MS 5000u
+
 /* Opens a database.  NULL + errno (EINVAL for an unknown URL scheme). */
 struct db *db_open(const char *url);
+/* The same with options.  With a user, authenticates before returning
+ * (EACCES: wrong user or password; ECONNREFUSED/ETIMEDOUT: no endpoint
+ * answered).  Files that cannot be read: EINVAL.  On failure a sentence
+ * saying why is left in err (may be NULL). */
+struct db *db_open_opts(const char *url, const struct db_opts *opts, char *err,
+			size_t err_size);
+/* Options from the environment, as command-line tools take them:
+ * WYVERN_DB_CA, WYVERN_DB_CERT, WYVERN_DB_KEY, WYVERN_DB_USER,
+ * WYVERN_DB_PASSWORD_FILE (pointers into the environment). */
+void db_opts_from_env(struct db_opts *opts);
+/* A sentence about the last failure the driver saw on this thread (HTTP/TLS
+ * error, etcd's message: "permission denied", "authentication failed", ...),
+ * or "" if none since db_open_opts.  Later successful calls do not clear it:
+ * read it right after the call that failed. */
+const char *db_last_error(void);
 /* Cancels remaining watches and frees the handle.  NULL is fine. */
 void db_close(struct db *db);
 

@@ -9,7 +9,13 @@
  * leader election after a member is killed.  Writes retried after an
  * unknown outcome could apply twice: put is idempotent, txn callers use
  * compare-and-swap, so a retried txn fails its compare rather than applying
- * twice in the ways wyvern uses it. */
+ * twice in the ways wyvern uses it.
+ *
+ * A scan is paged: ETCD_PAGE_KEYS keys per range request, every page after
+ * the first pinned at the first page's revision and starting after the
+ * last key received, so a 100k-object prefix is many small responses of
+ * one snapshot.  If that revision is compacted while paging, the scan starts
+ * over (a few times).  Transport, TLS and authentication: db_etcd_http.c. */
 #include "db_etcd_priv.h"
 
 #include <curl/curl.h>
@@ -21,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ETCD_DEADLINE_MS 20000
+#define ETCD_PAGE_KEYS 1000          /* keys per range page of a scan */
+#define ETCD_PAGE_TIMEOUT_MS 30000   /* per page, not per scan */
 
 static const char b64tab[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -127,132 +134,6 @@ char *etcd_prefix_end_b64(const char *prefix)
 	return b64;
 }
 
-struct buf {
-	char *p;
-	size_t n;
-};
-
-static size_t buf_write(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct buf *b = arg;
-	size_t len = size * nmemb;
-	char *np = realloc(b->p, b->n + len + 1);
-
-	if (!np)
-		return 0;
-	memcpy(np + b->n, data, len);
-	b->p = np;
-	b->n += len;
-	b->p[b->n] = '\0';
-	return len;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* One POST to one endpoint.  Returns 0 (got an HTTP answer: *status, *body),
- * or -errno for a transport failure. */
-static int post_once(const char *ep, const char *path, const char *body,
-		     long *status, struct buf *out)
-{
-	char url[512];
-	struct curl_slist *hdrs = NULL;
-	CURLcode cc;
-	CURL *c;
-
-	snprintf(url, sizeof(url), "http://%s/v3/%s", ep, path);
-	c = curl_easy_init();
-	if (!c)
-		return -ENOMEM;
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, buf_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	cc = curl_easy_perform(c);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-	if (cc == CURLE_OPERATION_TIMEDOUT)
-		return -ETIMEDOUT;
-	if (cc == CURLE_COULDNT_CONNECT)
-		return -ECONNREFUSED;
-	return cc == CURLE_OK ? 0 : -EIO;
-}
-
-/* Classifies an error answer: 1 = retry elsewhere, else -errno. */
-static int classify_error(long status, const json_t *resp)
-{
-	const char *msg = json_string_value(json_object_get(resp, "message"));
-	json_int_t code = json_integer_value(json_object_get(resp, "code"));
-
-	if (!msg)
-		msg = json_string_value(json_object_get(resp, "error"));
-	if (!msg)
-		msg = "";
-	if (strstr(msg, "compacted"))
-		return -ERANGE;
-	if (strstr(msg, "future revision"))
-		return -EINVAL;
-	if (status >= 500 || code == 14 /* Unavailable */ || code == 4 ||
-	    strstr(msg, "leader") || strstr(msg, "timed out") || strstr(msg, "stopped"))
-		return 1;
-	return -EINVAL;
-}
-
-int etcd_call(struct etcd *e, const char *path, json_t *req, json_t **resp)
-{
-	uint64_t deadline = now_ms() + ETCD_DEADLINE_MS;
-	unsigned start = __atomic_load_n(&e->cur, __ATOMIC_RELAXED);
-	char *body = json_dumps(req, JSON_COMPACT);
-	int rc = -EIO;
-	unsigned i;
-
-	*resp = NULL;
-	if (!body)
-		return -ENOMEM;
-	for (i = 0; now_ms() < deadline; i++) {
-		unsigned idx = (start + i) % (unsigned)e->n_endpoints;
-		struct buf b = { NULL, 0 };
-		long status = 0;
-		json_t *j;
-
-		if (i && idx == start % e->n_endpoints)
-			usleep(100 * 1000);     /* a full round failed: back off */
-		rc = post_once(e->endpoints[idx], path, body, &status, &b);
-		if (rc) {
-			free(b.p);
-			continue;
-		}
-		j = b.p ? json_loads(b.p, 0, NULL) : NULL;
-		free(b.p);
-		if (status == 200 && json_is_object(j) && !json_object_get(j, "error")) {
-			__atomic_store_n(&e->cur, idx, __ATOMIC_RELAXED);
-			*resp = j;
-			rc = 0;
-			break;
-		}
-		rc = j ? classify_error(status, j) : (status >= 500 ? 1 : -EIO);
-		json_decref(j);
-		if (rc != 1)
-			break;
-		rc = -ETIMEDOUT;
-	}
-	free(body);
-	return rc;
-}
-
 /* Builds {"key": b64(key)} plus extra members. */
 static json_t *key_req(const char *key, size_t klen)
 {
@@ -317,37 +198,105 @@ static int etcd_get(struct db *db, const char *key, struct db_kv *out)
 	return rc;
 }
 
-static int etcd_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+/* One page: keys in [from, end) at revision rev (0 = current).  Appends to
+ * out; *more and *rev_out from the answer. */
+static int scan_page(struct db *db, const char *from, size_t from_len, const char *end,
+		     uint64_t rev, struct db_kv_list *out, size_t *cap, bool *more,
+		     uint64_t *rev_out)
 {
 	json_t *req, *resp, *kvs;
-	char *end = etcd_prefix_end_b64(prefix);
-	size_t i;
+	char num[32];
+	size_t i, n;
 	int rc;
 
-	req = *prefix ? key_req(prefix, strlen(prefix)) : json_pack("{s:s}", "key", "AA==");
-	if (!req || !end || json_object_set_new(req, "range_end", json_string(end))) {
+	req = from_len ? key_req(from, from_len) : json_pack("{s:s}", "key", "AA==");
+	snprintf(num, sizeof(num), "%d", ETCD_PAGE_KEYS);
+	if (!req || json_object_set_new(req, "range_end", json_string(end)) ||
+	    json_object_set_new(req, "limit", json_string(num))) {
 		json_decref(req);
-		free(end);
 		return -ENOMEM;
 	}
-	free(end);
-	rc = etcd_req(db, "kv/range", req, &resp);
+	if (rev) {
+		snprintf(num, sizeof(num), "%" PRIu64, rev);
+		if (json_object_set_new(req, "revision", json_string(num))) {
+			json_decref(req);
+			return -ENOMEM;
+		}
+	}
+	rc = etcd_call_timeout((struct etcd *)db, "kv/range", req, &resp, ETCD_PAGE_TIMEOUT_MS);
+	json_decref(req);
 	if (rc)
 		return rc;
-	out->revision = header_rev(resp);
+	*rev_out = header_rev(resp);
+	*more = json_is_true(json_object_get(resp, "more"));
 	kvs = json_object_get(resp, "kvs");
-	out->kvs = calloc(json_array_size(kvs) + 1, sizeof(*out->kvs));
-	if (!out->kvs)
-		rc = -ENOMEM;
-	for (i = 0; !rc && i < json_array_size(kvs); i++) {
-		rc = kv_from_json(json_array_get(kvs, i), &out->kvs[i]);
+	n = json_array_size(kvs);
+	if (out->n + n + 1 > *cap) {
+		size_t nc = (out->n + n + 1) * 2;
+		struct db_kv *nk = realloc(out->kvs, nc * sizeof(*nk));
+
+		if (!nk) {
+			json_decref(resp);
+			return -ENOMEM;
+		}
+		out->kvs = nk;
+		*cap = nc;
+	}
+	for (i = 0; !rc && i < n; i++) {
+		memset(&out->kvs[out->n], 0, sizeof(out->kvs[0]));
+		rc = kv_from_json(json_array_get(kvs, i), &out->kvs[out->n]);
 		if (!rc)
 			out->n++;
 	}
+	if (!rc && *more && n == 0)
+		rc = -EIO;              /* "more" without keys: would loop */
 	json_decref(resp);
-	if (rc)
-		db_kv_list_clear(out);
 	return rc;
+}
+
+static int etcd_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+{
+	char *end = etcd_prefix_end_b64(prefix);
+	int attempt, rc = -ENOMEM;
+
+	if (!end)
+		return -ENOMEM;
+	for (attempt = 0; attempt < 4; attempt++) {
+		uint64_t rev = 0, got = 0;
+		size_t cap = 0;
+		bool more = true;
+		char *from = strdup(prefix);
+		size_t from_len = strlen(prefix);
+
+		rc = from ? 0 : -ENOMEM;
+		while (!rc && more) {
+			rc = scan_page(db, from, from_len, end, rev, out, &cap, &more, &got);
+			if (!rev)
+				rev = got;
+			if (!rc && more) {
+				/* next page starts right after the last key: key + "\0" */
+				free(from);
+				from_len = strlen(out->kvs[out->n - 1].key) + 1;
+				from = malloc(from_len);
+				if (from)
+					memcpy(from, out->kvs[out->n - 1].key, from_len);
+				else
+					rc = -ENOMEM;
+			}
+		}
+		free(from);
+		if (!rc) {
+			out->revision = rev;
+			break;
+		}
+		db_kv_list_clear(out);
+		if (rc != -ERANGE || !rev)
+			break;          /* compacted while paging: start over */
+	}
+	free(end);
+	if (!rc && !out->kvs)
+		out->kvs = calloc(1, sizeof(*out->kvs));
+	return !rc && !out->kvs ? -ENOMEM : rc;
 }
 
 static int etcd_put(struct db *db, const char *key, const void *value, size_t len,
@@ -456,6 +405,11 @@ static int etcd_revision(struct db *db, uint64_t *revision)
 	int rc;
 
 	rc = etcd_req(db, "kv/range", req, &resp);
+	if (rc == -EACCES) {
+		/* a user who may not read every key (a chassis role): the
+		 * member's status carries the revision too (serializable) */
+		rc = etcd_req(db, "maintenance/status", json_object(), &resp);
+	}
 	if (rc)
 		return rc;
 	*revision = header_rev(resp);
@@ -485,52 +439,156 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static struct db *etcd_open(const char *url)
+static bool set(const char *s)
 {
-	const char *list = url + strlen("etcd:");
+	return s && *s;
+}
+
+/* A file the driver will need, checked now so that a typo is a clear error
+ * at start-up rather than a TLS failure later. */
+static int keep_file(const char *what, const char *path, char **out)
+{
+	FILE *f;
+
+	if (!set(path))
+		return 0;
+	f = fopen(path, "r");
+	if (!f) {
+		int rc = -errno;
+
+		db_set_error("cannot read the %s %s: %s", what, path, strerror(-rc));
+		return -EINVAL;
+	}
+	fclose(f);
+	*out = strdup(path);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The first line of the password file (without its newline). */
+static int read_password(const char *path, char **out)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f) {
+		int rc = errno;
+
+		db_set_error("cannot read the password file %s: %s", path, strerror(rc));
+		return -EINVAL;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0) {
+		db_set_error("the password file %s is empty", path);
+		return -EINVAL;
+	}
+	*out = strdup(line);
+	memset(line, 0, sizeof(line));
+	return *out ? 0 : -ENOMEM;
+}
+
+static int apply_opts(struct etcd *e, const struct db_opts *o)
+{
+	int rc;
+
+	if (!e->tls && (set(o->ca_file) || set(o->cert_file) || set(o->key_file))) {
+		db_set_error("TLS files given for a plain etcd:// URL (use etcds://)");
+		return -EINVAL;
+	}
+	if (set(o->cert_file) != set(o->key_file)) {
+		db_set_error("a client certificate needs its key and a key its certificate");
+		return -EINVAL;
+	}
+	if (set(o->user) != set(o->password_file)) {
+		db_set_error("an etcd user needs a password file and a password file a user");
+		return -EINVAL;
+	}
+	rc = keep_file("CA file", o->ca_file, &e->ca_file);
+	if (!rc)
+		rc = keep_file("client certificate", o->cert_file, &e->cert_file);
+	if (!rc)
+		rc = keep_file("client key", o->key_file, &e->key_file);
+	if (!rc && set(o->user)) {
+		e->user = strdup(o->user);
+		rc = e->user ? read_password(o->password_file, &e->password) : -ENOMEM;
+	}
+	e->watch_idle_ms = o->watch_idle_ms ? o->watch_idle_ms : DB_WATCH_IDLE_MS;
+	return rc;
+}
+
+static struct db *etcd_open_common(const char *url, const struct db_opts *o, bool tls,
+				   const struct db_driver *drv)
+{
+	const char *list = strchr(url, ':') + 1;
 	struct etcd *e;
-	char *copy, *tok, *save = NULL;
+	char *copy = NULL, *tok, *save = NULL;
+	int rc = -ENOMEM;
 
 	if (strncmp(list, "//", 2) || !list[2]) {
+		db_set_error("an etcd URL is %s://HOST:PORT[,HOST:PORT...]", drv->scheme);
 		errno = EINVAL;
 		return NULL;
 	}
 	pthread_once(&curl_once, curl_init_once);
 	e = calloc(1, sizeof(*e));
-	copy = strdup(list + 2);
-	if (!e || !copy)
-		goto fail;
-	e->up.drv = &db_etcd_driver;
+	if (!e) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->up.drv = drv;
+	e->tls = tls;
+	e->id = etcd_new_id();
 	pthread_mutex_init(&e->mu, NULL);
+	pthread_mutex_init(&e->auth_mu, NULL);
+	copy = strdup(list + 2);
+	if (!copy)
+		goto fail;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char **n = realloc(e->endpoints, (e->n_endpoints + 1) * sizeof(*n));
 
 		if (!n)
 			goto fail;
 		e->endpoints = n;
-		if (!strchr(tok, ':') || !(n[e->n_endpoints] = strdup(tok))) {
-			errno = strchr(tok, ':') ? ENOMEM : EINVAL;
+		if (!strchr(tok, ':') || strchr(tok, '/')) {
+			db_set_error("etcd endpoint '%s' is not HOST:PORT", tok);
+			rc = -EINVAL;
 			goto fail;
 		}
+		if (!(n[e->n_endpoints] = strdup(tok)))
+			goto fail;
 		e->n_endpoints++;
 	}
-	free(copy);
 	if (!e->n_endpoints) {
-		etcd_close(&e->up);
-		errno = EINVAL;
-		return NULL;
+		db_set_error("an etcd URL is %s://HOST:PORT[,HOST:PORT...]", drv->scheme);
+		rc = -EINVAL;
+		goto fail;
 	}
+	rc = apply_opts(e, o);
+	if (!rc)
+		rc = etcd_authenticate(e);
+	if (rc)
+		goto fail;
+	free(copy);
 	return &e->up;
 fail:
 	free(copy);
-	if (e) {
-		int saved = errno ? errno : ENOMEM;
-
-		e->up.drv = &db_etcd_driver;
-		etcd_close(&e->up);
-		errno = saved;
-	}
+	etcd_close(&e->up);
+	errno = -rc;
 	return NULL;
+}
+
+static struct db *etcd_open(const char *url, const struct db_opts *o)
+{
+	return etcd_open_common(url, o, false, &db_etcd_driver);
+}
+
+static struct db *etcds_open(const char *url, const struct db_opts *o)
+{
+	return etcd_open_common(url, o, true, &db_etcds_driver);
 }
 
 static void etcd_close(struct db *db)
@@ -548,16 +606,41 @@ static void etcd_close(struct db *db)
 			break;
 		etcd_watch_cancel((struct db_watch *)w);
 	}
+	etcd_forget_thread_handle(e);
 	for (i = 0; i < e->n_endpoints; i++)
 		free(e->endpoints[i]);
 	free(e->endpoints);
+	free(e->ca_file);
+	free(e->cert_file);
+	free(e->key_file);
+	free(e->user);
+	if (e->password)
+		memset(e->password, 0, strlen(e->password));
+	free(e->password);
+	free(e->token);
 	pthread_mutex_destroy(&e->mu);
+	pthread_mutex_destroy(&e->auth_mu);
 	free(e);
 }
 
 const struct db_driver db_etcd_driver = {
 	.scheme = "etcd",
 	.open = etcd_open,
+	.close = etcd_close,
+	.get = etcd_get,
+	.put = etcd_put,
+	.del = etcd_del,
+	.scan = etcd_scan,
+	.txn = etcd_txn,
+	.revision = etcd_revision,
+	.compact = etcd_compact,
+	.watch = etcd_watch,
+	.watch_cancel = etcd_watch_cancel,
+};
+
+const struct db_driver db_etcds_driver = {
+	.scheme = "etcds",
+	.open = etcds_open,
 	.close = etcd_close,
 	.get = etcd_get,
 	.put = etcd_put,

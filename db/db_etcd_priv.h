@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * db/db_etcd_priv.h — etcd driver internals shared by db_etcd.c (unary requests) and
- * db_etcd_watch.c (watch streams).
+ * db/db_etcd_priv.h — etcd driver internals shared by db_etcd.c (KV
+ * operations, open/close), db_etcd_http.c (transport: TLS, authentication,
+ * fail-over) and db_etcd_watch.c (watch streams).
  *
  * The endpoint list is fixed at open.  `cur` is the endpoint that answered
  * last (an atomic hint, not a lock): requests start there and rotate on
  * failure.  Each request uses its own curl easy handle, so any number of
- * threads may issue requests at once. */
+ * threads may issue requests at once.  The auth token is shared and guarded
+ * by auth_mu; token_gen counts re-authentications so that many threads
+ * seeing one expired token authenticate once. */
 #ifndef WYV_DB_DB_ETCD_PRIV_H
 #define WYV_DB_DB_ETCD_PRIV_H
 
 #include "db_provider.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
 
@@ -23,6 +27,21 @@ struct etcd {
 	unsigned cur;                   /* atomic: preferred endpoint */
 	pthread_mutex_t mu;             /* guards watches */
 	struct etcd_watch *watches;
+	bool tls;                       /* etcds:// */
+	char *ca_file, *cert_file, *key_file;   /* NULL = not set */
+	char *user, *password;          /* NULL = no authentication */
+	unsigned watch_idle_ms;
+	uint64_t cluster_id;            /* atomic: first cluster id seen, 0 = none */
+	pthread_mutex_t auth_mu;        /* guards token, token_gen */
+	char *token;                    /* NULL until authenticated */
+	uint64_t token_gen;
+	uint64_t id;                    /* unique per open: per-thread curl handles */
+};
+
+/* A growing response body. */
+struct etcd_buf {
+	char *p;
+	size_t n;
 };
 
 /* Base64 (standard alphabet, padded).  Encode returns a malloc'd string;
@@ -31,12 +50,37 @@ char *etcd_b64_encode(const void *data, size_t len);
 void *etcd_b64_decode(const char *text, size_t *len);
 /* A revision from an int64 JSON field (the gateway sends strings); 0 if absent. */
 uint64_t etcd_json_u64(const json_t *j);
-/* POSTs `req` to http://<endpoint>/v3/<path>, failing over across endpoints
- * and retrying while the cluster has no leader.  *resp is a new reference.
- * 0, -ERANGE (compacted), -EINVAL (rejected), -ETIMEDOUT/-EIO. */
-int etcd_call(struct etcd *e, const char *path, json_t *req, json_t **resp);
 /* The range_end that selects every key starting with prefix ("AA==" for all). */
 char *etcd_prefix_end_b64(const char *prefix);
+
+/* POSTs `req` to <scheme>://<endpoint>/v3/<path>, failing over across
+ * endpoints and retrying while the cluster has no leader; re-authenticates
+ * once when etcd calls the token invalid.  *resp is a new reference.
+ * 0, -ERANGE (compacted), -EINVAL (rejected), -EACCES (permission denied,
+ * authentication or TLS failure), -ETIMEDOUT/-EIO.  db_last_error() says
+ * why on failure. */
+int etcd_call(struct etcd *e, const char *path, json_t *req, json_t **resp);
+/* The same with a per-attempt timeout (0 = the default 5 s). */
+int etcd_call_timeout(struct etcd *e, const char *path, json_t *req, json_t **resp,
+		      long timeout_ms);
+/* Authenticates (auth/authenticate) and stores the token.  0, -EACCES
+ * (wrong user or password, auth not enabled), -ETIMEDOUT/-EIO. */
+int etcd_authenticate(struct etcd *e);
+/* Sets up c for POST <scheme>://ep/v3/path: URL, TLS files, headers
+ * (JSON, Authorization with the current token, and Grpc-Metadata-hasleader
+ * when require_leader).  *hdrs is to be freed by the caller with
+ * curl_slist_free_all; *gen gets the token generation sent (may be NULL). */
+int etcd_setup(struct etcd *e, CURL *c, const char *ep, const char *path,
+	       bool require_leader, struct curl_slist **hdrs, uint64_t *gen);
+/* Re-authenticates unless someone did since generation `gen`.  0/-errno. */
+int etcd_reauth(struct etcd *e, uint64_t gen);
+/* True for etcd messages that mean the token is missing/invalid/expired. */
+bool etcd_token_error(const char *msg);
+/* A new struct etcd id; frees the calling thread's cached curl handle of e. */
+uint64_t etcd_new_id(void);
+void etcd_forget_thread_handle(struct etcd *e);
+/* Records the cluster id of a response header (first one wins); returns it. */
+uint64_t etcd_note_cluster(struct etcd *e, const json_t *resp);
 
 struct db_watch *etcd_watch(struct db *db, const char *prefix, uint64_t from,
 			    void (*cb)(const struct db_event *, void *), void *arg);

@@ -13,7 +13,24 @@
  * asked to fragment, so a drop in the middle cannot lose part of a txn.
  * When the connection ends for any reason the thread moves to the next
  * endpoint (round robin) after a short back-off and resumes.  A compacted
- * start revision is reported once as DB_EV_COMPACTED and ends the stream. */
+ * start revision is reported once as DB_EV_COMPACTED and ends the stream.
+ *
+ * Liveness: the stream asks for progress notifications and sends
+ * Grpc-Metadata-hasleader, so a member that loses its leader cancels the
+ * stream ("no leader") instead of going quiet.  A member that is frozen or
+ * cut off says nothing at all, and etcd's progress interval is 10 minutes by
+ * default, so the watch thread also probes: after idle_ms/2 without any
+ * byte from the stream it sends a linearizable one-key range to the same
+ * member (a read that needs a leader) on the same curl multi handle, with a
+ * timeout of idle_ms/2.  An answer counts as life; an error, a timeout, or
+ * idle_ms without any sign of life ends the stream and the watch moves on.
+ *
+ * Identity: every (re)connect compares the stream's first header with what
+ * the watch knew: another cluster_id, or a revision below the last one
+ * delivered (confirmed by a linearizable read, so a lagging member does not
+ * count), means the store was restored or recreated: DB_EV_RESYNC, the
+ * watch ends.  An event that cannot be decoded (allocation failure) is not
+ * skipped silently either: DB_EV_RESYNC. */
 #include "db_etcd_priv.h"
 
 #include <curl/curl.h>
@@ -22,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct etcd_watch {
@@ -36,6 +54,13 @@ struct etcd_watch {
 	int stop;                       /* atomic */
 	bool done;                      /* compacted: no reconnect */
 	bool reconnect;                 /* server cancelled or errored */
+	bool reauth;                    /* the token was refused: log in again */
+	bool check_ident;               /* next response is the "created" one */
+	uint64_t cluster_id;            /* 0 = not known yet */
+	uint64_t token_gen;             /* token generation of this stream */
+	uint64_t last_alive;            /* ms: stream bytes or a good probe */
+	bool got_msg;                   /* this stream delivered a response */
+	unsigned fails;                 /* streams in a row without one */
 	unsigned ep;
 	char *buf;
 	size_t len;
@@ -67,7 +92,17 @@ static void deliver_events(struct etcd_watch *w, const json_t *events)
 			continue;       /* replay after a reconnect */
 		key = etcd_b64_decode(k, &klen);
 		val = etcd_b64_decode(v ? v : "", &vlen);
-		if (key && val) {
+		if (!key || !val) {
+			struct db_event lost = { DB_EV_RESYNC, NULL, NULL, 0, rev };
+
+			free(key);
+			free(val);
+			db_set_error("etcd watch: an event could not be decoded");
+			w->cb(&lost, w->arg);
+			w->done = true;
+			return;
+		}
+		{
 			out.type = type && !strcmp(type, "DELETE") ? DB_EV_DELETE : DB_EV_PUT;
 			out.key = key;
 			out.value = out.type == DB_EV_PUT ? val : NULL;
@@ -84,6 +119,60 @@ static void deliver_events(struct etcd_watch *w, const json_t *events)
 		w->next = last + 1;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void resync(struct etcd_watch *w, uint64_t rev, const char *why)
+{
+	struct db_event ev = { DB_EV_RESYNC, NULL, NULL, 0, rev };
+
+	db_set_error("etcd watch: %s", why);
+	w->cb(&ev, w->arg);
+	w->done = true;
+}
+
+/* The first header of a stream: same cluster, and not behind what we
+ * delivered?  Returns false when the watch must end (or reconnect). */
+static bool check_identity(struct etcd_watch *w, const json_t *res)
+{
+	const json_t *hdr = json_object_get(res, "header");
+	uint64_t id = etcd_json_u64(json_object_get(hdr, "cluster_id"));
+	uint64_t rev = etcd_json_u64(json_object_get(hdr, "revision"));
+	json_t *req, *resp = NULL;
+	uint64_t now_rev;
+	int rc;
+
+	w->check_ident = false;
+	if (id && w->cluster_id && id != w->cluster_id) {
+		resync(w, rev, "the etcd cluster id changed (cluster recreated or restored)");
+		return false;
+	}
+	if (id)
+		w->cluster_id = id;
+	if (!rev || rev + 1 >= w->next)
+		return true;
+	/* Behind: a lagging member, or a store restored to an older revision.
+	 * Ask for the revision with a linearizable read (through the leader). */
+	req = json_pack("{s:s,s:s}", "key", "AA==", "limit", "1");
+	rc = req ? etcd_call(w->e, "kv/range", req, &resp) : -ENOMEM;
+	json_decref(req);
+	now_rev = rc ? 0 : etcd_json_u64(json_object_get(json_object_get(resp, "header"),
+							  "revision"));
+	json_decref(resp);
+	if (!rc && now_rev + 1 < w->next) {
+		resync(w, now_rev, "the etcd revision went backwards (store restored from a "
+		       "snapshot?)");
+		return false;
+	}
+	w->reconnect = true;            /* lagging member, or no answer: elsewhere */
+	return false;
+}
+
 /* Handles one watch response; returns false to end the transfer. */
 static bool handle_msg(struct etcd_watch *w, const json_t *msg)
 {
@@ -91,9 +180,19 @@ static bool handle_msg(struct etcd_watch *w, const json_t *msg)
 	uint64_t compact;
 
 	if (!json_is_object(res)) {
+		const json_t *err = json_object_get(msg, "error");
+		const char *m = json_string_value(json_object_get(err, "message"));
+
+		if (m) {
+			db_set_error("etcd watch: %s", m);
+			w->reauth = etcd_token_error(m);
+		}
 		w->reconnect = true;
 		return false;
 	}
+	if (w->check_ident && !check_identity(w, res))
+		return false;
+	w->got_msg = true;
 	compact = etcd_json_u64(json_object_get(res, "compact_revision"));
 	if (compact) {
 		struct db_event ev = { DB_EV_COMPACTED, NULL, NULL, 0, compact };
@@ -103,7 +202,15 @@ static bool handle_msg(struct etcd_watch *w, const json_t *msg)
 		return false;
 	}
 	deliver_events(w, json_object_get(res, "events"));
+	if (w->done)
+		return false;
 	if (json_is_true(json_object_get(res, "canceled"))) {
+		const char *why = json_string_value(json_object_get(res, "cancel_reason"));
+
+		if (why) {
+			db_set_error("etcd watch cancelled: %s", why);
+			w->reauth = etcd_token_error(why);
+		}
 		w->reconnect = true;
 		return false;
 	}
@@ -149,6 +256,7 @@ static size_t stream_write(char *data, size_t size, size_t nmemb, void *arg)
 
 	if (!nb)
 		return 0;
+	w->last_alive = mono_ms();
 	w->buf = nb;
 	memcpy(w->buf + w->len, data, len);
 	w->len += len;
@@ -165,48 +273,161 @@ static size_t stream_write(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-/* Runs one stream until it ends or the watch is cancelled. */
+struct probe {
+	CURL *c;
+	struct curl_slist *hdrs;
+	struct etcd_buf b;
+	uint64_t gen;
+};
+
+static void probe_end(CURLM *m, struct probe *p)
+{
+	if (!p->c)
+		return;
+	curl_multi_remove_handle(m, p->c);
+	curl_easy_cleanup(p->c);
+	curl_slist_free_all(p->hdrs);
+	free(p->b.p);
+	memset(p, 0, sizeof(*p));
+}
+
+static size_t probe_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct etcd_buf *b = arg;
+	size_t len = size * nmemb;
+	char *np;
+
+	if (b->n + len > 65536)
+		return 0;
+	np = realloc(b->p, b->n + len + 1);
+	if (!np)
+		return 0;
+	memcpy(np + b->n, data, len);
+	b->p = np;
+	b->n += len;
+	b->p[b->n] = '\0';
+	return len;
+}
+
+/* Starts a liveness probe to the stream's member: a linearizable one-key
+ * range (needs a leader). */
+static void probe_start(struct etcd_watch *w, CURLM *m, const char *ep, struct probe *p)
+{
+	static const char body[] = "{\"key\":\"AA==\",\"limit\":\"1\"}";
+
+	p->c = curl_easy_init();
+	if (!p->c || etcd_setup(w->e, p->c, ep, "kv/range", false, &p->hdrs, &p->gen)) {
+		probe_end(m, p);
+		return;
+	}
+	curl_easy_setopt(p->c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(p->c, CURLOPT_WRITEFUNCTION, probe_write);
+	curl_easy_setopt(p->c, CURLOPT_WRITEDATA, &p->b);
+	curl_easy_setopt(p->c, CURLOPT_TIMEOUT_MS, (long)(w->e->watch_idle_ms / 2));
+	curl_multi_add_handle(m, p->c);
+}
+
+/* A finished probe: true = the member answered as a healthy member of our
+ * cluster.  A refused token is re-fetched and does not count against it. */
+static bool probe_done(struct etcd_watch *w, struct probe *p, CURLcode cc)
+{
+	json_t *j = NULL;
+	long status = 0;
+	bool ok = false;
+
+	if (cc == CURLE_OK) {
+		curl_easy_getinfo(p->c, CURLINFO_RESPONSE_CODE, &status);
+		j = p->b.p ? json_loads(p->b.p, 0, NULL) : NULL;
+	}
+	if (status == 200 && json_is_object(j) && json_object_get(j, "header")) {
+		uint64_t id = etcd_json_u64(json_object_get(json_object_get(j, "header"),
+							    "cluster_id"));
+
+		ok = !id || !w->cluster_id || id == w->cluster_id;
+		if (!ok)
+			db_set_error("etcd watch: the member's cluster id changed");
+	} else if (j && etcd_token_error(json_string_value(json_object_get(j, "message")))) {
+		ok = etcd_reauth(w->e, p->gen) == 0;
+	} else {
+		const char *m = json_string_value(json_object_get(j, "message"));
+
+		db_set_error("etcd watch: liveness probe failed: %s",
+			     m ? m : curl_easy_strerror(cc));
+	}
+	json_decref(j);
+	return ok;
+}
+
+/* Runs one stream until it ends, goes silent, or the watch is cancelled. */
 static void run_stream(struct etcd_watch *w)
 {
 	const char *ep = w->e->endpoints[w->ep % w->e->n_endpoints];
+	unsigned idle = w->e->watch_idle_ms;
 	struct curl_slist *hdrs = NULL;
-	char url[512], rev[32], *body;
+	struct probe probe = { 0 };
+	char rev[32], *body;
 	CURLM *m = NULL;
 	CURL *c = NULL;
 	json_t *req;
 	int running = 1;
 
 	snprintf(rev, sizeof(rev), "%" PRIu64, w->next);
-	req = json_pack("{s:{s:s,s:s,s:s}}", "create_request", "key", w->key_b64,
-			"range_end", w->end_b64, "start_revision", rev);
+	req = json_pack("{s:{s:s,s:s,s:s,s:b}}", "create_request", "key", w->key_b64,
+			"range_end", w->end_b64, "start_revision", rev, "progress_notify", 1);
 	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (!body)
 		return;
-	snprintf(url, sizeof(url), "http://%s/v3/watch", ep);
 	c = curl_easy_init();
 	m = curl_multi_init();
-	if (!c || !m)
+	if (!c || !m || etcd_setup(w->e, c, ep, "watch", true, &hdrs, &w->token_gen))
 		goto out;
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 5L);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 2L);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_multi_add_handle(m, c);
+	w->check_ident = true;
+	w->got_msg = false;
+	w->last_alive = mono_ms();
 	while (running && !stopping(w)) {
+		struct CURLMsg *msg;
+		int left;
+		uint64_t now;
+
 		if (curl_multi_perform(m, &running) != CURLM_OK)
 			break;
-		if (running)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			if (msg->easy_handle == c) {
+				if (msg->data.result != CURLE_OK && msg->data.result !=
+				    CURLE_WRITE_ERROR)
+					db_set_error("etcd watch %s: %s", ep,
+						     curl_easy_strerror(msg->data.result));
+				running = 0;
+			} else if (msg->easy_handle == probe.c) {
+				if (probe_done(w, &probe, msg->data.result))
+					w->last_alive = mono_ms();
+				else
+					running = 0;
+				probe_end(m, &probe);
+			}
+		}
+		if (!running)
+			break;
+		now = mono_ms();
+		if (now - w->last_alive >= idle) {
+			db_set_error("etcd watch %s: silent for %u ms: moving on", ep, idle);
+			break;
+		}
+		if (!probe.c && now - w->last_alive >= idle / 2)
+			probe_start(w, m, ep, &probe);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
 	}
+	probe_end(m, &probe);
 	curl_multi_remove_handle(m, c);
 out:
 	w->len = 0;
@@ -225,11 +446,17 @@ static void *watch_main(void *arg)
 
 	while (!stopping(w) && !w->done) {
 		w->reconnect = false;
+		w->reauth = false;
 		run_stream(w);
 		if (stopping(w) || w->done)
 			break;
+		if (w->reauth)
+			etcd_reauth(w->e, w->token_gen);
 		w->ep++;                        /* round robin on any drop */
-		for (i = 0; i < 4 && !stopping(w); i++)
+		/* 200 ms, growing to 2 s while streams end before delivering
+		 * anything (refused watch, every member down) */
+		w->fails = w->got_msg ? 0 : w->fails + 1;
+		for (i = 0; i < 4 * (w->fails < 10 ? (int)w->fails + 1 : 10) && !stopping(w); i++)
 			usleep(50 * 1000);
 	}
 	return NULL;
@@ -250,6 +477,7 @@ struct db_watch *etcd_watch(struct db *db, const char *prefix, uint64_t from,
 	w->cb = cb;
 	w->arg = arg;
 	w->ep = __atomic_load_n(&e->cur, __ATOMIC_RELAXED);
+	w->cluster_id = __atomic_load_n(&e->cluster_id, __ATOMIC_RELAXED);
 	w->key_b64 = *prefix ? etcd_b64_encode(prefix, strlen(prefix)) : strdup("AA==");
 	w->end_b64 = etcd_prefix_end_b64(prefix);
 	if (!w->key_b64 || !w->end_b64) {
@@ -257,9 +485,22 @@ struct db_watch *etcd_watch(struct db *db, const char *prefix, uint64_t from,
 		goto fail;
 	}
 	if (!from) {
-		rc = db->drv->revision(db, &from);
+		/* the current revision, read under the watched prefix: a user
+		 * allowed to watch it may read it (not necessarily all keys) */
+		json_t *req = json_pack("{s:s,s:s,s:s,s:b}", "key", w->key_b64, "range_end",
+					w->end_b64, "limit", "1", "keys_only", 1), *resp = NULL;
+
+		rc = req ? etcd_call(e, "kv/range", req, &resp) : -ENOMEM;
+		json_decref(req);
+		from = rc ? 0 : etcd_json_u64(json_object_get(json_object_get(resp, "header"),
+							      "revision"));
+		json_decref(resp);
 		if (rc)
 			goto fail;
+		if (!from) {
+			rc = -EIO;
+			goto fail;
+		}
 		from++;
 	}
 	w->next = from;

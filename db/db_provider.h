@@ -12,7 +12,7 @@
 
 struct db_driver {
 	const char *scheme;     /* text before ':' in the URL */
-	struct db *(*open)(const char *url);
+	struct db *(*open)(const char *url, const struct db_opts *opts);
 	void (*close)(struct db *db);
 	int (*get)(struct db *db, const char *key, struct db_kv *out);
 	int (*put)(struct db *db, const char *key, const void *value, size_t len,
@@ -38,11 +38,14 @@ struct db_watch {
 };
 
 extern const struct db_driver db_rocksdb_driver;
-extern const struct db_driver db_etcd_driver;
+extern const struct db_driver db_etcd_driver;   /* etcd:// (HTTP) */
+extern const struct db_driver db_etcds_driver;  /* etcds:// (HTTPS) */
 
 /* Helpers for drivers. */
 bool db_cmp_holds(enum db_cmp_result r, uint64_t have, uint64_t want);
 bool db_ops_have_duplicates(const struct db_op *ops, size_t n_ops);
 void *db_memdup0(const void *p, size_t len);    /* copy + NUL; NULL + errno */
+/* Sets this thread's db_last_error() sentence. */
+void db_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

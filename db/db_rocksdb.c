@@ -335,7 +335,7 @@ static int rdb_mkdir_parents(const char *path)
 	return 0;
 }
 
-static struct db *rdb_open(const char *url)
+static struct db *rdb_open(const char *url, const struct db_opts *opts)
 {
 	const char *path = url + strlen("rocksdb:");
 	struct rdb *r;

@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,48 @@ static int free_ports(int *a, int *b)
 
 static int spawn(struct test_etcd *t)
 {
-	char data[300], log[300], curl[64], purl[64];
+	char data[300], log[300], curl[64], purl[64], cert[300], key[300], ca[300];
+	const char *argv[48];
+	int n = 0;
 	pid_t pid;
 
 	snprintf(data, sizeof(data), "%s/data", t->dir);
 	snprintf(log, sizeof(log), "%s/etcd.log", t->dir);
-	snprintf(curl, sizeof(curl), "http://127.0.0.1:%d", t->client_port);
+	snprintf(curl, sizeof(curl), "%s://127.0.0.1:%d", t->tls_dir[0] ? "https" : "http",
+		 t->client_port);
 	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", t->peer_port);
+	snprintf(cert, sizeof(cert), "%s/server.pem", t->tls_dir);
+	snprintf(key, sizeof(key), "%s/server-key.pem", t->tls_dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", t->tls_dir);
+	argv[n++] = "etcd";
+	argv[n++] = "--name";
+	argv[n++] = t->name;
+	argv[n++] = "--data-dir";
+	argv[n++] = data;
+	argv[n++] = "--listen-client-urls";
+	argv[n++] = curl;
+	argv[n++] = "--advertise-client-urls";
+	argv[n++] = curl;
+	argv[n++] = "--listen-peer-urls";
+	argv[n++] = purl;
+	argv[n++] = "--initial-advertise-peer-urls";
+	argv[n++] = purl;
+	argv[n++] = "--initial-cluster";
+	argv[n++] = t->cluster;
+	argv[n++] = "--initial-cluster-token";
+	argv[n++] = t->token;
+	if (t->tls_dir[0]) {
+		argv[n++] = "--cert-file";
+		argv[n++] = cert;
+		argv[n++] = "--key-file";
+		argv[n++] = key;
+		argv[n++] = "--trusted-ca-file";
+		argv[n++] = ca;
+		argv[n++] = "--client-cert-auth";
+	}
+	for (int i = 0; i < 8 && t->extra[i]; i++)
+		argv[n++] = t->extra[i];
+	argv[n] = NULL;
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -80,11 +116,7 @@ static int spawn(struct test_etcd *t)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execl("/usr/bin/etcd", "etcd", "--name", t->name, "--data-dir", data,
-		      "--listen-client-urls", curl, "--advertise-client-urls", curl,
-		      "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
-		      "--initial-cluster", t->cluster, "--initial-cluster-token", t->token,
-		      (char *)NULL);
+		execv("/usr/bin/etcd", (char *const *)argv);
 		_exit(127);
 	}
 	t->pid = pid;
@@ -94,7 +126,7 @@ static int spawn(struct test_etcd *t)
 /* Polls /v3/kv/range until etcd answers (up to ~30 s). */
 static int wait_ready(struct test_etcd *t)
 {
-	struct db *db = db_open(t->url);
+	struct db *db = db_open_opts(t->url, &t->opts, NULL, 0);
 	uint64_t rev;
 	int i, rc = -ETIMEDOUT;
 
@@ -139,7 +171,7 @@ static int pick_ports(struct test_etcd *t)
 	return rc;
 }
 
-int test_etcd_start(struct test_etcd *t)
+int test_etcd_prepare(struct test_etcd *t)
 {
 	int rc = prepare(t, "t");
 
@@ -149,8 +181,56 @@ int test_etcd_start(struct test_etcd *t)
 		return rc;
 	snprintf(t->cluster, sizeof(t->cluster), "t=http://127.0.0.1:%d", t->peer_port);
 	snprintf(t->token, sizeof(t->token), "%s", t->dir + 5);
+	return 0;
+}
+
+static char tls_paths[3][300];
+
+int test_etcd_launch(struct test_etcd *t)
+{
+	int rc;
+
+	if (t->tls_dir[0]) {
+		/* the helper connects as client "wyvern" of that CA */
+		snprintf(t->url, sizeof(t->url), "etcds://127.0.0.1:%d", t->client_port);
+		snprintf(tls_paths[0], sizeof(tls_paths[0]), "%s/ca.pem", t->tls_dir);
+		snprintf(tls_paths[1], sizeof(tls_paths[1]), "%s/client-wyvern.pem", t->tls_dir);
+		snprintf(tls_paths[2], sizeof(tls_paths[2]), "%s/client-wyvern-key.pem",
+			 t->tls_dir);
+		t->opts.ca_file = tls_paths[0];
+		t->opts.cert_file = tls_paths[1];
+		t->opts.key_file = tls_paths[2];
+	}
 	rc = spawn(t);
 	return rc ? rc : wait_ready(t);
+}
+
+int test_etcd_start(struct test_etcd *t)
+{
+	int rc = test_etcd_prepare(t);
+
+	return rc ? rc : test_etcd_launch(t);
+}
+
+int test_sh(const char *dir, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int n, st;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n + strlen(dir) + 32 >= sizeof(cmd))
+		return -EINVAL;
+	snprintf(cmd + n, sizeof(cmd) - (size_t)n, " >>%s/cmd.log 2>&1", dir);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int test_tls_certs(const char *dir, const char *cns)
+{
+	return test_sh(dir, "%s/scripts/etcd-certs.sh %s %s", WYV_SRC_ROOT, dir, cns) ? -EIO : 0;
 }
 
 int test_etcd_cluster_start(struct test_etcd_cluster *c)

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "db.h"
+
 struct test_etcd {
 	char dir[256];          /* mkdtemp; data in dir/data, log in dir/etcd.log */
 	int client_port;
@@ -17,6 +19,11 @@ struct test_etcd {
 	char name[16];          /* member name ("t" when alone) */
 	char cluster[512];      /* --initial-cluster */
 	char token[64];         /* --initial-cluster-token */
+	/* optional, set between test_etcd_prepare() and test_etcd_launch() */
+	char tls_dir[256];      /* certs of scripts/etcd-certs.sh: serve HTTPS,
+				 * require client certificates; url etcds:// */
+	const char *extra[8];   /* more etcd arguments (borrowed, NULL-ended) */
+	struct db_opts opts;    /* how the helper itself connects (TLS files) */
 };
 
 #define TEST_CLUSTER_SIZE 3
@@ -30,6 +37,14 @@ struct test_etcd_cluster {
 int test_rm_rf(const char *path);
 /* Creates the dir, picks ports, starts etcd, waits until it answers. 0/-errno. */
 int test_etcd_start(struct test_etcd *t);
+/* test_etcd_start() in two steps, to set tls_dir/extra in between. */
+int test_etcd_prepare(struct test_etcd *t);
+int test_etcd_launch(struct test_etcd *t);
+/* Generates a CA, a server and client certificates (CNs) into dir with
+ * scripts/etcd-certs.sh.  0/-errno. */
+int test_tls_certs(const char *dir, const char *cns);
+/* Runs a shell command, output appended to dir/cmd.log; its exit status. */
+int test_sh(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Starts etcd again on the same dir and ports (after test_etcd_stop). */
 int test_etcd_restart(struct test_etcd *t);
 /* SIGTERM + wait (SIGKILL after 5 s); keeps the data. */

@@ -723,8 +723,8 @@ static int attempts(struct build *b, uint64_t *revision)
 				*revision = rev;
 			return 0;
 		}
-		if (rc == -EINVAL)
-			return rc;
+		if (rc == -EINVAL || rc == -EACCES)
+			return rc;      /* refused (bad request, permission): not applied */
 		unknown = rc ? unknown + 1 : 0;
 		if (rc)
 			b->nb->n_unknown++;

@@ -166,9 +166,14 @@ static void help_all(FILE *f)
 		   "Global options, anywhere on the line:\n"
 		   "  -s SOCKET   wyvernd's management socket ($WYVERN_SOCKET, else "
 		   DEFAULT_SOCKET ")\n"
-		   "  --db URL    database of the northbound commands: rocksdb:PATH or\n"
-		   "              etcd://HOST:PORT[,...] ($WYVERN_DB, else " DB_DEFAULT_URL ");\n"
+		   "  --db URL    database of the northbound commands: rocksdb:PATH,\n"
+		   "              etcd://HOST:PORT[,...] or etcds://HOST:PORT[,...] (TLS)\n"
+		   "              ($WYVERN_DB, else " DB_DEFAULT_URL ");\n"
 		   "              without it a running wyvernd answers them from its own database\n"
+		   "  --db-ca FILE, --db-cert FILE, --db-key FILE   etcds:// CA bundle,\n"
+		   "              client certificate and key ($WYVERN_DB_CA, _CERT, _KEY)\n"
+		   "  --db-user NAME, --db-password-file FILE   etcd user and a file whose\n"
+		   "              first line is its password ($WYVERN_DB_USER, _PASSWORD_FILE)\n"
 		   "  --json      JSON output, errors included\n"
 		   "  -h, --help  this help; `wyctl help COMMAND` for one command\n");
 	for (size_t t = 0; t < sizeof(topics) / sizeof(topics[0]); t++) {
@@ -405,6 +410,22 @@ static int nb_route(const char *url, bool url_given, const char *sock, bool sock
 	return nb_direct(url, argc, argv);
 }
 
+/* The environment variable behind a database security option, or NULL. */
+static const char *db_sec_env(const char *a)
+{
+	static const char *const opt[][2] = {
+		{ "--db-ca", "WYVERN_DB_CA" }, { "--db-cert", "WYVERN_DB_CERT" },
+		{ "--db-key", "WYVERN_DB_KEY" }, { "--db-user", "WYVERN_DB_USER" },
+		{ "--db-password-file", "WYVERN_DB_PASSWORD_FILE" },
+	};
+	for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++) {
+		size_t n = strlen(opt[i][0]);
+		if (strncmp(a, opt[i][0], n) == 0 && (a[n] == 0 || a[n] == '='))
+			return opt[i][1];
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = getenv("WYVERN_SOCKET");
@@ -434,6 +455,16 @@ int main(int argc, char **argv)
 				db_url = argv[++i];
 		} else if (strncmp(a, "--db=", 5) == 0) {
 			db_url = a + 5;
+		} else if (db_sec_env(a) != NULL) {
+			/* --db-ca FILE or --db-ca=FILE: the same as $WYVERN_DB_CA */
+			const char *eq = strchr(a, '='), *v = eq ? eq + 1 : NULL;
+			if (!eq && i + 1 >= argc) {
+				free(cmd);
+				return fail(true, NULL, "%s needs a value", a);
+			}
+			if (!eq)
+				v = argv[++i];
+			setenv(db_sec_env(a), v, 1);
 		} else if (strcmp(a, "--json") == 0) {
 			as_json = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {

@@ -166,11 +166,9 @@ bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, boo
 		h = NULL;
 	}
 	if (o && o->present && !force) {
-		/* idempotency: a version we already have (or older) is ignored */
-		if (h && o->o && h->version <= o->version) {
-			mdl_obj_free(h);
-			return false;
-		}
+		/* idempotency: events are ordered and deduplicated on the db's
+		 * mod_revision (apply_event); the JSON's revision_number is the
+		 * writer's and decides nothing.  Same bytes: no change. */
 		if (o->len == len && memcmp(o->val, val, len) == 0) {
 			mdl_obj_free(h);
 			return false;
@@ -441,6 +439,12 @@ int lc_run(struct lc *lc)
 			} else if (ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) {
 				apply_event(lc, ev->type, ev->key, ev->value, ev->len,
 					    ev->revision);
+			} else if (ev->type == LC_Q_RESYNC) {
+				lc_log(lc, "central db history lost at %llu (%s): resync",
+				       (unsigned long long)ev->revision,
+				       ev->key ? ev->key : "store restored or recreated");
+				lc->st.connected = false;
+				lc_sync_request(lc);
 			} else if (ev->type == LC_Q_COMPACTED) {
 				lc_log(lc, "watch compacted at %llu: resync",
 				       (unsigned long long)ev->revision);

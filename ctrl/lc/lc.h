@@ -31,7 +31,14 @@ struct lc;
 #define LC_PATH_LEN 256
 
 struct lc_config {
-	char db_url[LC_URL_LEN];       /* "rocksdb:/dir" | "etcd://h:p[,h:p]"; "" disabled */
+	char db_url[LC_URL_LEN];       /* "rocksdb:/dir" | "etcd[s]://h:p[,h:p]"; "" disabled */
+	/* etcd security (see db.h struct db_opts); "" = not set */
+	char db_ca[LC_PATH_LEN];       /* CA bundle (etcds://) */
+	char db_cert[LC_PATH_LEN];     /* client certificate (etcds://) */
+	char db_key[LC_PATH_LEN];      /* its key */
+	char db_user[LC_NAME_LEN];     /* etcd user */
+	char db_password_file[LC_PATH_LEN]; /* its password, first line */
+	unsigned db_watch_idle_ms;     /* watch silence before failover (0 = default) */
 	char chassis[LC_NAME_LEN];     /* our chassis name (binding:host_id) */
 	char vtep_ip[64];              /* IPv4 text */
 	char encap[64];                /* "vxlan,geneve": first = what we send */
@@ -63,7 +70,7 @@ struct lc_stats {
 	unsigned held[8];              /* by enum mdl_type: objects held (replica) */
 	unsigned n_local_ports;
 	unsigned n_bad;                /* objects currently skipped */
-	char last_error[128];          /* sync thread: last central db error */
+	char last_error[256];          /* sync thread: last central db error */
 };
 
 /* Copy defaults into cfg: chassis = hostname, vtep 0.0.0.0, encap vxlan,

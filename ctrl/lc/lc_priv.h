@@ -27,6 +27,8 @@ enum lc_qtype {
 	LC_Q_COMPACTED,        /* the watch ended: resync */
 	LC_Q_SNAPSHOT,         /* full scan (kvs) at revision */
 	LC_Q_STATUS,           /* text: sync thread error / state */
+	LC_Q_RESYNC,           /* the watch lost exactly-once (store restored or
+				* recreated, event lost): resync */
 };
 
 struct lc_qev {
@@ -59,8 +61,9 @@ struct lc_sync {
 	bool want_sync;         /* control thread asks for (re)sync */
 	bool connected;
 	uint64_t gen;           /* bumped for every new watch */
+	uint64_t n_lost;        /* events dropped by watch_cb (each: resync) */
 	struct lc_qev *head, *tail;
-	char last_error[128];
+	char last_error[256];
 	/* read-only after start */
 	struct lc_config cfg;
 	struct db *borrowed;

@@ -10,7 +10,11 @@
  *  - db watch thread: watch_cb copies each event into the queue.
  *  - control thread: lc_sync_take() (whole queue), lc_sync_request().
  * The queue keeps arrival order; the snapshot is queued before its watch is
- * created, so it precedes every event of that watch.  Each watch has a
+ * created, so it precedes every event of that watch.  A watch that cannot
+ * keep exactly-once (DB_EV_COMPACTED, DB_EV_RESYNC: store restored or
+ * recreated) ends with an entry that makes lc_run() ask for a resync; an
+ * event watch_cb cannot queue (allocation failure) marks its watch lost —
+ * later events of that watch are dropped — and asks for the resync itself.  Each watch has a
  * generation number; entries of a replaced watch are dropped by lc_run().
  * struct lc_sync is refcounted: if the sync thread does not stop within 2 s
  * (stuck in an etcd request) lc_destroy() detaches it and the thread frees
@@ -172,18 +176,41 @@ static int register_chassis(struct lc_sync *s, struct db *db, char *err, size_t 
 struct watch_arg {
 	struct lc_sync *s;
 	uint64_t gen;
+	bool lost;              /* an event was dropped: resync requested */
 };
+
+/* An event could not be queued: nothing of this watch is trusted any more. */
+static void watch_lost(struct watch_arg *wa)
+{
+	struct lc_sync *s = wa->s;
+	wa->lost = true;
+	pthread_mutex_lock(&s->mu);
+	s->n_lost++;
+	s->want_sync = true;
+	snprintf(s->last_error, sizeof(s->last_error), "watch: an event was dropped "
+		 "(out of memory): resync");
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
 
 static void watch_cb(const struct db_event *e, void *arg)
 {
 	struct watch_arg *wa = arg;
+	if (wa->lost)
+		return;
 	struct lc_qev *ev = calloc(1, sizeof(*ev));
-	if (ev == NULL)
-		return;     /* TODO: flag a resync; malloc failure here is fatal anyway */
+	if (ev == NULL) {
+		watch_lost(wa);
+		return;
+	}
 	ev->gen = wa->gen;
 	ev->revision = e->revision;
 	if (e->type == DB_EV_COMPACTED) {
 		ev->type = LC_Q_COMPACTED;
+	} else if (e->type == DB_EV_RESYNC) {
+		ev->type = LC_Q_RESYNC;
+		const char *why = db_last_error();
+		ev->key = why[0] ? strdup(why) : NULL;
 	} else {
 		ev->type = e->type == DB_EV_PUT ? LC_Q_PUT : LC_Q_DELETE;
 		ev->key = strdup(e->key);
@@ -197,6 +224,7 @@ static void watch_cb(const struct db_event *e, void *arg)
 		}
 		if (ev->key == NULL || (e->type == DB_EV_PUT && ev->value == NULL)) {
 			lc_qev_free(ev);
+			watch_lost(wa);
 			return;
 		}
 	}
@@ -259,7 +287,12 @@ static void *sync_main(void *arg)
 	bool own = false;
 	struct db_watch *w = NULL;
 	struct watch_arg *wa = NULL;
-	char err[MDL_ERR_SIZE];
+	char err[MDL_ERR_SIZE], reported[sizeof(s->last_error)] = "";
+	struct db_opts opts = {
+		.ca_file = s->cfg.db_ca, .cert_file = s->cfg.db_cert, .key_file = s->cfg.db_key,
+		.user = s->cfg.db_user, .password_file = s->cfg.db_password_file,
+		.watch_idle_ms = s->cfg.db_watch_idle_ms,
+	};
 
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
@@ -272,7 +305,7 @@ static void *sync_main(void *arg)
 		const char *what = "open";
 		err[0] = 0;
 		if (db == NULL) {
-			db = db_open(s->cfg.db_url);
+			db = db_open_opts(s->cfg.db_url, &opts, err, sizeof(err));
 			if (db == NULL)
 				rc = -errno;
 			else
@@ -286,6 +319,8 @@ static void *sync_main(void *arg)
 		if (rc == 0) {
 			what = "register chassis";
 			rc = register_chassis(s, db, err, sizeof(err));
+			if (rc && rc != -EINVAL && !err[0])
+				snprintf(err, sizeof(err), "%s", db_last_error());
 			if (rc == -EINVAL) {
 				/* bad chassis values: report, but sync anyway */
 				char m[300];
@@ -298,6 +333,8 @@ static void *sync_main(void *arg)
 		if (rc == 0) {
 			what = "scan";
 			rc = db_scan(db, LC_PREFIX, &l);
+			if (rc)
+				snprintf(err, sizeof(err), "%s", db_last_error());
 		}
 		if (rc == 0) {
 			db_watch_cancel(w);   /* no callback of the old watch after this */
@@ -318,8 +355,10 @@ static void *sync_main(void *arg)
 				wa->gen = gen;
 				what = "watch";
 				w = db_watch(db, LC_PREFIX, from, watch_cb, wa);
-				if (w == NULL)
+				if (w == NULL) {
 					rc = errno ? -errno : -EIO;
+					snprintf(err, sizeof(err), "%s", db_last_error());
+				}
 			}
 		}
 		pthread_mutex_lock(&s->mu);
@@ -329,8 +368,15 @@ static void *sync_main(void *arg)
 			s->last_error[0] = 0;
 		} else {
 			s->connected = false;
-			snprintf(s->last_error, sizeof(s->last_error), "%s: %s", what,
-				 strerror(-rc));
+			snprintf(s->last_error, sizeof(s->last_error), "%s: %s%s%s", what,
+				 strerror(-rc), err[0] ? ": " : "", err);
+			if (strcmp(reported, s->last_error) != 0) {
+				/* say it once (in the log), not every second */
+				snprintf(reported, sizeof(reported), "%s", s->last_error);
+				pthread_mutex_unlock(&s->mu);
+				post_status(s, reported);
+				pthread_mutex_lock(&s->mu);
+			}
 			if (!s->stop)
 				wait_locked(s, 1000);
 		}

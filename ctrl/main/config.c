@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <rte_cfgfile.h>
@@ -468,10 +469,44 @@ static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 	return 0;
 }
 
+/* A file wyvernd will read (TLS, password): an absolute path, readable now. */
+static int db_file(struct ctx *c, int ln, const char *k, const char *val, char *dst,
+		   size_t size)
+{
+	if (val[0] != '/' || strlen(val) >= size)
+		return failf(c, ln, "%s must be an absolute file path", k);
+	if (access(val, R_OK) != 0)
+		return failf(c, ln, "%s %s cannot be read: %s", k, val, strerror(errno));
+	snprintf(dst, size, "%s", val);
+	return 0;
+}
+
+/* The etcd security keys must fit together (checked after the section). */
+static int check_db_security(struct ctx *c, const struct lc_config *l)
+{
+	bool tls = strncmp(l->db_url, "etcds://", 8) == 0;
+	bool etcd = tls || strncmp(l->db_url, "etcd://", 7) == 0;
+	static const char *const tls_keys[] = { "db-ca", "db-cert", "db-key" };
+	for (size_t i = 0; i < RTE_DIM(tls_keys); i++)
+		if (!tls && line_of(c, "ctrl", tls_keys[i]) != 0)
+			return failf(c, line_of(c, "ctrl", tls_keys[i]), "%s needs an etcds:// "
+				     "db URL (TLS)", tls_keys[i]);
+	if (!etcd && l->db_user[0])
+		return failf(c, line_of(c, "ctrl", "db-user"), "db-user needs an etcd db");
+	if (!l->db_cert[0] != !l->db_key[0])
+		return failf(c, line_of(c, "ctrl", l->db_cert[0] ? "db-cert" : "db-key"),
+			     "db-cert and db-key go together (client certificate and its key)");
+	if (!l->db_user[0] != !l->db_password_file[0])
+		return failf(c, line_of(c, "ctrl", l->db_user[0] ? "db-user" :
+					"db-password-file"),
+			     "db-user and db-password-file go together");
+	return 0;
+}
+
 static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
 {
 	int n = rte_cfgfile_section_num_entries(f, "ctrl");
-	struct rte_cfgfile_entry e[16];
+	struct rte_cfgfile_entry e[24];
 	struct lc_config *l = &cfg->lc;
 	if (n > (int)RTE_DIM(e))
 		return fail(c, line_of(c, "ctrl", NULL), "too many keys in [ctrl]%s%s", "", "");
@@ -481,9 +516,10 @@ static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *c
 		int ln = line_of(c, "ctrl", k);
 		if (strcmp(k, "db") == 0) {
 			if ((strncmp(val, "rocksdb:", 8) != 0 || val[8] == 0) &&
-			    (strncmp(val, "etcd://", 7) != 0 || val[7] == 0))
-				return fail(c, ln, "db must be rocksdb:/PATH or etcd://HOST:PORT[,...], "
-					    "not '%s'%s", val, "");
+			    (strncmp(val, "etcd://", 7) != 0 || val[7] == 0) &&
+			    (strncmp(val, "etcds://", 8) != 0 || val[8] == 0))
+				return fail(c, ln, "db must be rocksdb:/PATH, etcd://HOST:PORT[,...] or "
+					    "etcds://HOST:PORT[,...] (TLS), not '%s'%s", val, "");
 			if (strlen(val) >= sizeof(l->db_url))
 				return fail(c, ln, "db URL too long%s%s", "", "");
 			snprintf(l->db_url, sizeof(l->db_url), "%s", val);
@@ -530,11 +566,36 @@ static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *c
 				return fail(c, ln, "replica must be an absolute directory path%s%s", "",
 					    "");
 			snprintf(l->replica, sizeof(l->replica), "%s", val);
+		} else if (strcmp(k, "db-ca") == 0) {
+			if (db_file(c, ln, k, val, l->db_ca, sizeof(l->db_ca)))
+				return -EINVAL;
+		} else if (strcmp(k, "db-cert") == 0) {
+			if (db_file(c, ln, k, val, l->db_cert, sizeof(l->db_cert)))
+				return -EINVAL;
+		} else if (strcmp(k, "db-key") == 0) {
+			if (db_file(c, ln, k, val, l->db_key, sizeof(l->db_key)))
+				return -EINVAL;
+		} else if (strcmp(k, "db-password-file") == 0) {
+			if (db_file(c, ln, k, val, l->db_password_file,
+				    sizeof(l->db_password_file)))
+				return -EINVAL;
+		} else if (strcmp(k, "db-user") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->db_user) || strchr(val, ' '))
+				return fail(c, ln, "db-user must be 1..63 characters, no spaces%s%s",
+					    "", "");
+			snprintf(l->db_user, sizeof(l->db_user), "%s", val);
+		} else if (strcmp(k, "db-watch-idle-ms") == 0) {
+			char *end;
+			unsigned long v = strtoul(val, &end, 10);
+			if (*val == 0 || *end || v < 500 || v > 600000)
+				return fail(c, ln, "db-watch-idle-ms must be 500..600000, not '%s'%s",
+					    val, "");
+			l->db_watch_idle_ms = (unsigned)v;
 		} else {
 			return fail(c, ln, "unknown key '%s' in [ctrl]%s", k, "");
 		}
 	}
-	return 0;
+	return check_db_security(c, l);
 }
 
 bool ctrl_offload_backend_ok(const char *s)

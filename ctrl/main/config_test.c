@@ -183,6 +183,37 @@ static void test_mgmt(void)
 	ctrl_config_free(&cfg);
 }
 
+/* [ctrl] etcd security keys: files checked at load, keys that go together */
+static void test_db_security(void)
+{
+	struct ctrl_config cfg;
+	char err[512];
+	/* /etc/hostname: any readable file stands in for a PEM file here */
+	CU_ASSERT_EQUAL(load_text("[ctrl]\ndb = etcds://127.0.0.1:2379,127.0.0.1:2381\n"
+				  "db-ca = /etc/hostname\ndb-cert = /etc/hostname\n"
+				  "db-key = /etc/hostname\ndb-user = c1\n"
+				  "db-password-file = /etc/hostname\ndb-watch-idle-ms = 3000\n",
+				  &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.lc.db_ca, "/etc/hostname");
+	CU_ASSERT_STRING_EQUAL(cfg.lc.db_user, "c1");
+	CU_ASSERT_EQUAL(cfg.lc.db_watch_idle_ms, 3000);
+	ctrl_config_free(&cfg);
+	expect_error("[ctrl]\ndb = etcd://127.0.0.1:2379\ndb-ca = /etc/hostname\n", 3,
+		     "db-ca needs an etcds:// db URL");
+	expect_error("[ctrl]\ndb = etcds://127.0.0.1:2379\ndb-ca = /nonexistent/ca.pem\n", 3,
+		     "db-ca /nonexistent/ca.pem cannot be read");
+	expect_error("[ctrl]\ndb = etcds://127.0.0.1:2379\ndb-ca = ca.pem\n", 3,
+		     "absolute file path");
+	expect_error("[ctrl]\ndb = etcds://127.0.0.1:2379\ndb-cert = /etc/hostname\n", 3,
+		     "db-cert and db-key go together");
+	expect_error("[ctrl]\ndb = etcd://127.0.0.1:2379\ndb-user = c1\n", 3,
+		     "db-user and db-password-file go together");
+	expect_error("[ctrl]\ndb = rocksdb:/tmp/x\ndb-user = c1\n"
+		     "db-password-file = /etc/hostname\n", 3, "db-user needs an etcd db");
+	expect_error("[ctrl]\ndb-watch-idle-ms = 10\n", 2, "500..600000");
+	expect_error("[ctrl]\ndb = etcds://\n", 2, "etcds://HOST:PORT");
+}
+
 static void test_missing_file(void)
 {
 	struct ctrl_config cfg;
@@ -202,6 +233,7 @@ int main(void)
 	CU_add_test(s, "bad lines name file:line", test_errors);
 	CU_add_test(s, "[mgmt] group, admin-group, allow-file-devargs", test_mgmt);
 	CU_add_test(s, "missing file", test_missing_file);
+	CU_add_test(s, "[ctrl] etcd TLS and auth keys", test_db_security);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

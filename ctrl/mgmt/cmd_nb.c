@@ -19,8 +19,8 @@
  *
  * Database handle: with rocksdb the controller's handle (one process may
  * open it; valid until lc_destroy, which runs after this feature's fini);
- * with etcd the worker opens its own per command (db_open does not
- * connect), so a worker stuck in a request at shutdown can be left behind
+ * with etcd (etcd:// or etcds://) the worker opens its own per command,
+ * with the controller's TLS files and etcd user ([ctrl] db-*), so a worker stuck in a request at shutdown can be left behind
  * (detached after 2 s) without touching the controller's handle.
  *
  * Threads: cmd_nb / nb_on_fd / init / fini on the control thread; the
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "ctrl.h"
+#include "db.h"
 #include "feature.h"
 #include "lc.h"
 #include "nb_ops.h"
@@ -51,6 +52,8 @@ struct nb_job {
 	uint64_t conn_id;
 	struct db *db;             /* borrowed (rocksdb), or NULL: open url */
 	char url[NB_URL_LEN];
+	/* [ctrl] db-ca, db-cert, db-key, db-user, db-password-file (copies) */
+	char sec[5][LC_PATH_LEN];
 	int argc;
 	char **argv;
 	/* result */
@@ -120,7 +123,11 @@ static void run_job(struct nb_job *j)
 		j->ec = 1;
 		return;
 	}
-	j->ec = wyctl_nb_run(j->db, j->url, false, j->argc, j->argv, o, e);
+	struct db_opts opts = {
+		.ca_file = j->sec[0], .cert_file = j->sec[1], .key_file = j->sec[2],
+		.user = j->sec[3], .password_file = j->sec[4],
+	};
+	j->ec = wyctl_nb_run_opts(j->db, j->url, &opts, false, j->argc, j->argv, o, e);
 	fclose(o);
 	fclose(e);
 }
@@ -260,7 +267,7 @@ static int cmd_nb(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		return reply_error(r, false, "the northbound worker is not running");
 	const char *url = lc_db_url(c->lc);
 	struct db *db = NULL;
-	if (strncmp(url, "etcd://", 7) != 0) {
+	if (strncmp(url, "etcd://", 7) != 0 && strncmp(url, "etcds://", 8) != 0) {
 		db = lc_central_db(c->lc);
 		if (db == NULL)
 			return reply_error(r, false, "wyvernd is not connected to its database %s yet",
@@ -287,6 +294,12 @@ static int cmd_nb(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	j->conn_id = r->conn_id;
 	j->db = db;
 	snprintf(j->url, sizeof(j->url), "%s", url);
+	const struct lc_config *lcc = lc_get_config(c->lc);
+	snprintf(j->sec[0], LC_PATH_LEN, "%s", lcc->db_ca);
+	snprintf(j->sec[1], LC_PATH_LEN, "%s", lcc->db_cert);
+	snprintf(j->sec[2], LC_PATH_LEN, "%s", lcc->db_key);
+	snprintf(j->sec[3], LC_PATH_LEN, "%s", lcc->db_user);
+	snprintf(j->sec[4], LC_PATH_LEN, "%s", lcc->db_password_file);
 	pthread_mutex_lock(&w->mu);
 	if (w->n_todo >= NB_MAX_QUEUED) {
 		pthread_mutex_unlock(&w->mu);

@@ -454,6 +454,12 @@ int wyctl_nb_main(const char *db_url, bool as_json, int argc, char **argv)
 int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char **argv,
 		 FILE *out, FILE *err)
 {
+	return wyctl_nb_run_opts(db, db_url, NULL, as_json, argc, argv, out, err);
+}
+
+int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *db_opts,
+		      bool as_json, int argc, char **argv, FILE *out, FILE *err)
+{
 	struct nb_ctx c = { .url = db_url, .out = out, .errf = err };
 	struct nb_rule_cmd rule;
 	struct nb_arg *args;
@@ -510,23 +516,35 @@ open:
 		c.url = getenv("WYVERN_DB");
 	if (!c.url || !*c.url)
 		c.url = NB_DEFAULT_URL;
-	c.db = db_open(c.url);
+	struct db_opts opts;
+	char why[256] = "";
+	if (db_opts)
+		opts = *db_opts;
+	else
+		db_opts_from_env(&opts);    /* wyctl --db-ca ... / $WYVERN_DB_CA ... */
+	c.db = db_open_opts(c.url, &opts, why, sizeof(why));
 	if (!c.db) {
 		rc = -errno;
-		if (rc == -EINVAL)
-			nb_usage_err(&c, "bad database URL '%s' (expected rocksdb:PATH or "
-				     "etcd://HOST:PORT[,HOST:PORT...])", c.url);
+		if (rc == -EINVAL && strncmp(c.url, "rocksdb:", 8) && strncmp(c.url, "etcd", 4))
+			nb_usage_err(&c, "bad database URL '%s' (expected rocksdb:PATH, "
+				     "etcd://HOST:PORT[,HOST:PORT...] or etcds://...)", c.url);
 		else
-			nb_fail(&c, rc, "cannot open database %s: %s%s", c.url, strerror(-rc),
+			nb_fail(&c, rc, "cannot open database %s: %s%s", c.url, why,
 				missing_parent(c.url) ? " (its parent directory does not exist)" :
 				"");
 		goto out;
 	}
 	rc = rverb >= 0 ? nb_rule_exec(&c, &rule, as_json) :
 	     run(&c, verb, pos, args, n_args, as_json);
+	/* the driver's sentence, for the errors that come from the driver */
+	const char *drv = (unreachable(rc) || rc == -EACCES) && db_last_error()[0] ?
+			  db_last_error() : strerror(-rc);
 	if (rc && !c.err[0])
 		nb_fail(&c, rc, unreachable(rc) ? "cannot reach database %s: %s" :
-			"database %s: %s", c.url, strerror(-rc));
+			"database %s: %s", c.url, drv);
+	else if (rc == -EACCES && db_last_error()[0] && !strstr(c.err, db_last_error()))
+		snprintf(c.err + strlen(c.err), sizeof(c.err) - strlen(c.err), " (%s)",
+			 db_last_error());
 	nb_close(c.nb);
 	c.nb = NULL;
 	db_close(c.db);

@@ -37,5 +37,10 @@ struct db;
 int wyctl_nb_help(FILE *f, const char *type, const char *verb);
 int wyctl_nb_run(struct db *db, const char *db_url, bool as_json, int argc, char **argv,
 		 FILE *out, FILE *err);
+/* wyctl_nb_run with the options db_url is opened with (TLS files, etcd
+ * user); NULL: from the environment (db_opts_from_env, as wyctl does). */
+struct db_opts;
+int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *opts,
+		      bool as_json, int argc, char **argv, FILE *out, FILE *err);
 
 #endif
