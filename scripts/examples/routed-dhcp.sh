@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# The embedded database (RocksDB) is a directory; its parent must exist.
+# The embedded database (RocksDB) is a directory (created with its parents).
 # Only one process can open it at a time: before wyvernd runs, wyctl opens it
 # itself (--db); once wyvernd holds it, wyctl goes through the daemon (-s).
 mkdir -p "$dir/db"

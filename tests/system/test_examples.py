@@ -36,15 +36,18 @@ TIMEOUT = 300
 
 
 def run_dir():
-    """Where the scripts run: the repository, or a scratch dir with build -> WYV_BUILD."""
+    """Where the scripts run: the repository, or a scratch dir with build -> WYV_BUILD
+    and scripts -> the repository's scripts/."""
     build = os.path.realpath(rig.build_dir())
     subprocess.run([os.path.join(REPO, "scripts", "link-bins.sh"), build], check=True,
                    stdout=subprocess.DEVNULL)
     if build == os.path.realpath(os.path.join(REPO, "build")):
         return REPO
     d = tempfile.mkdtemp(prefix="wyt%d-ex-" % rig.RUN_ID)
-    rig.CLEANUP.add(lambda: (os.unlink(os.path.join(d, "build")), os.rmdir(d)))
+    rig.CLEANUP.add(lambda: (os.unlink(os.path.join(d, "build")),
+                             os.unlink(os.path.join(d, "scripts")), os.rmdir(d)))
     os.symlink(build, os.path.join(d, "build"))
+    os.symlink(os.path.join(REPO, "scripts"), os.path.join(d, "scripts"))  # helper scripts
     return d
 
 
