@@ -312,6 +312,7 @@ int dp_acl_lookup(const struct dp_acl *a, uint32_t lport, enum dp_acl_dir dir,
 	}
 	p = d;
 	res->stateful = p->stateful;
+	res->zone = p->zone;
 	res->tags[res->n_tags++] = DP_TAG(DP_TAG_ACL_RS, p->rs->id);
 	mask->eth_type = 0xffff;
 	unsigned fam6;

@@ -58,6 +58,7 @@ struct acl_rs {
 struct acl_port {
 	uint32_t lport;
 	bool stateful;
+	uint16_t zone;          /* conntrack zone, 1..65535, unique per chassis */
 	struct acl_rs *rs;
 };
 
@@ -79,6 +80,11 @@ struct dp_acl {
 	struct rte_hash *rs_index;  /* rule-list hash -> struct acl_rs * chain (writer only) */
 	uint32_t next_rs_id;
 	uint32_t next_ctx_no;       /* rte_acl context names */
+	/* conntrack zones (writer only): a bit per zone in use; handed out
+	 * next-fit after the last one, so a freed zone (its connections flushed)
+	 * comes back only after the other 65534 */
+	uint64_t zone_used[65536 / 64];
+	uint16_t zone_last;
 	struct dp_acl_stats st;
 };
 

@@ -54,8 +54,10 @@ static bool conn_allowed(void *arg, uint32_t lport, const struct dp_ct_key *o, u
 
 void dp_sg_revalidate_port(struct dp *dp, uint32_t lport)
 {
-	if (dp->ct != NULL)
-		dp_ct_revalidate_zone(dp->ct, (uint16_t)lport, lport);
+	int zone = dp->ct != NULL ? dp_acl_port_zone(dp_tables_get_acl(dp->tables), lport) :
+				    -ENOENT;
+	if (zone > 0)
+		dp_ct_revalidate_zone(dp->ct, (uint16_t)zone, lport);
 }
 
 unsigned dp_pmd_ct_reval_step(struct dp_pmd *pmd, uint64_t tsc)

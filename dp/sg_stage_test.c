@@ -368,7 +368,7 @@ static void test_acl_appears(void)
 		if (round == 1)
 			CU_ASSERT_EQUAL(dp_acl_port_put(dp_get_acl(DP), L[E].key, &ce), 0);
 		if (round == 2)
-			CU_ASSERT_EQUAL(dp_acl_port_del(dp_get_acl(DP), L[E].key), 0);
+			CU_ASSERT(dp_acl_port_del(dp_get_acl(DP), L[E].key) > 0);
 		unsigned want = round == 1 ? 0 : 1;
 		send_udp(D, E, 100, 200, 1);
 		CU_ASSERT_EQUAL(drain(E), want);

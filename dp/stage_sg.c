@@ -7,7 +7,8 @@
  * direction whose lport has an ACL entry:
  *  - stateless group (or a non-IP frame): the ACL decides here (allow:
  *    continue; deny: drop `acl-deny`), its mask bits go into the megaflow;
- *  - stateful group, first pass: emit ct(zone = the lport key) with a
+ *  - stateful group, first pass: emit ct(zone = the port's zone, given by
+ *    the ACL table) with a
  *    recirc_id (DP_RECIRC_SG_EGRESS / DP_RECIRC_SG_INGRESS) and stop; the
  *    megaflow reads nothing of the ACL (every packet of the port takes it);
  *  - stateful group, recirculated pass (recirc_id says ct() ran for this
@@ -141,7 +142,7 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 			  r.rule_key);
 		return r.allow ? DP_XL_NEXT : dp_xl_drop(x, DP_DROP_ACL_DENY);
 	}
-	uint16_t zone = (uint16_t)lport;
+	uint16_t zone = r.zone;
 	if (x->pkt->recirc_id < after) {
 		/* first pass: track, then look up again with ct_state */
 		struct dp_megaflow_spec *s = x->out;

@@ -148,6 +148,35 @@ bool dp_acl_port_has(const struct dp_acl *a, uint32_t lport)
 	return port_find(a, lport) != NULL;
 }
 
+int dp_acl_port_zone(const struct dp_acl *a, uint32_t lport)
+{
+	const struct acl_port *p = port_find(a, lport);
+	return p ? p->zone : -ENOENT;
+}
+
+static bool zone_busy(const struct dp_acl *a, unsigned z)
+{
+	return (a->zone_used[z / 64] >> (z % 64)) & 1;
+}
+
+static int zone_alloc(struct dp_acl *a)
+{
+	for (unsigned i = 1; i < 65536; i++) {
+		unsigned z = (a->zone_last + i) & 0xffff;
+		if (z == 0 || zone_busy(a, z))
+			continue;
+		a->zone_used[z / 64] |= 1ull << (z % 64);
+		a->zone_last = (uint16_t)z;
+		return (int)z;
+	}
+	return -ENOSPC;
+}
+
+static void zone_free(struct dp_acl *a, unsigned z)
+{
+	a->zone_used[z / 64] &= ~(1ull << (z % 64));
+}
+
 uint32_t dp_acl_port_rule_set(const struct dp_acl *a, uint32_t lport)
 {
 	const struct acl_port *p = port_find(a, lport);
@@ -159,6 +188,7 @@ static void port_info(const struct acl_port *p, struct dp_acl_port_info *info)
 	memset(info, 0, sizeof(*info));
 	info->lport = p->lport;
 	info->stateful = p->stateful;
+	info->zone = p->zone;
 	info->rule_set = p->rs->id;
 	info->rule_set_ports = p->rs->refcnt;
 	info->n_rules = p->rs->n_rules;
@@ -374,7 +404,18 @@ int dp_acl_port_put(struct dp_acl *a, uint32_t lport, const struct dp_acl_port_c
 	np->lport = lport;
 	np->stateful = cfg->stateful;
 	np->rs = rs;
+	if (old != NULL) {
+		np->zone = old->zone;
+	} else if ((rc = zone_alloc(a)) < 0) {
+		rte_free(np);
+		rs_put(a, rs);
+		return rc;
+	} else {
+		np->zone = (uint16_t)rc;
+	}
 	if (rte_hash_add_key_data(a->ports, &lport, np) < 0) {
+		if (old == NULL)
+			zone_free(a, np->zone);
 		rte_free(np);
 		rs_put(a, rs);
 		return -ENOSPC;
@@ -400,11 +441,13 @@ int dp_acl_port_del(struct dp_acl *a, uint32_t lport)
 	if (pos >= 0)
 		rte_hash_free_key_with_position(a->ports, pos);
 	struct acl_rs *ors = old->rs;
+	int zone = old->zone;
+	zone_free(a, old->zone);
 	rte_free((void *)(uintptr_t)old);
 	rs_put(a, ors);
 	uint64_t tag = DP_TAG(DP_TAG_ACL_PORT, lport);
 	notify(a, &tag, 1);
-	return 0;
+	return zone;
 }
 
 /* ---- address sets ----------------------------------------------------------- */

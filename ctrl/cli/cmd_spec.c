@@ -25,8 +25,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show security-groups", "[--port P]", "the compiled security groups per port: zone, "
 	  "groups, stateful, rules per direction and family (with rule ids), remote-group "
 	  "address sets", R, "show" },
-	{ "show conntrack", "[--zone Z]", "conntrack connections: tuples, state, timeout, mark "
-	  "(zone = a port's lport key)", R, "show" },
+	{ "show conntrack", "[--port P | --zone Z]", "conntrack connections: zone and port, "
+	  "tuples, state, timeout, mark (each filtered port has its own zone)", R, "show" },
 	{ "dump fdb", "", "the MAC tables (network, MAC -> lport)", R, "show" },
 	{ "dump megaflows", "[--limit N]", "installed megaflows with their actions, tags and "
 	  "offload state", R, "show" },
@@ -42,7 +42,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "offload pause", "", "stop the offload thread: events queue up, rules stay (debugging)",
 	  A, "datapath" },
 	{ "offload resume", "", "restart the offload thread", A, "datapath" },
-	{ "conntrack flush", "[--zone Z]", "remove every conntrack connection (of one zone)", A,
+	{ "conntrack flush", "[--port P | --zone Z]", "remove every conntrack connection (of "
+	  "one port or zone)", A,
 	  "datapath" },
 	{ "port add", "NAME DEVARGS [--rxqs N] [--pmd LCORE] [--mtu N]",
 	  "add a DPDK port to the running datapath", A, "datapath" },

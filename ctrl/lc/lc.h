@@ -50,8 +50,9 @@ struct lc_config {
 					* (used instead of db_url; RocksDB allows one
 					* handle per directory and process) */
 	/* called (control thread) after a port's security-group ACL was
-	 * deleted, with its lport key: flush its conntrack zone.  NULL: none */
-	void (*on_acl_del)(void *arg, uint32_t lport);
+	 * deleted, with its lport key and the conntrack zone it had: flush
+	 * that zone.  NULL: none */
+	void (*on_acl_del)(void *arg, uint32_t lport, uint16_t zone);
 	void *on_acl_del_arg;
 };
 

@@ -126,9 +126,9 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 static void acl_del(struct lc *lc, struct dp_acl *acl, struct lc_obj *o)
 {
 	lc->st.table_ops++;
-	dp_acl_port_del(acl, o->acl_lport);
-	if (lc->cfg.on_acl_del)
-		lc->cfg.on_acl_del(lc->cfg.on_acl_del_arg, o->acl_lport);
+	int zone = dp_acl_port_del(acl, o->acl_lport);
+	if (zone > 0 && lc->cfg.on_acl_del)
+		lc->cfg.on_acl_del(lc->cfg.on_acl_del_arg, o->acl_lport, (uint16_t)zone);
 	o->acl_lport = 0;
 	o->acl_sig = 0;
 	free(o->acl_groups);

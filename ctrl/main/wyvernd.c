@@ -85,11 +85,12 @@ static int add_cli_port(struct ctrl_config *cfg, const char *spec)
 }
 
 /* A port lost its security-group ACL (deleted, port security off, moved
- * away): its conntrack zone goes with it (zones are the low 16 bits of the
- * lport key, see dp/stage_sg.c). */
-static void flush_zone(void *arg, uint32_t lport)
+ * away): its conntrack zone (given by the ACL table, see dp/include/acl.h)
+ * goes with it. */
+static void flush_zone(void *arg, uint32_t lport, uint16_t zone)
 {
-	dp_ct_flush(dp_get_ct(arg), (int)(uint16_t)lport);
+	(void)lport;
+	dp_ct_flush(dp_get_ct(arg), (int)zone);
 }
 
 int main(int argc, char **argv)

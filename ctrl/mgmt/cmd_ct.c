@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * ctrl/mgmt/cmd_ct.c — the conntrack feature: `show conntrack [--zone Z]`
- * (every connection: tuple, state, timeout left, mark; JSON with --json)
- * and `conntrack flush [--zone Z]` (admin).  Zones are the low 16 bits of a
- * port's lport key (dp/stage_sg.c).  Control thread only (dp/ct.h: dump and
- * flush are control-thread calls; flush waits one RCU grace period).
+ * ctrl/mgmt/cmd_ct.c — the conntrack feature: `show conntrack [--port P |
+ * --zone Z]` (every connection: zone and its port, tuple, state, timeout
+ * left, mark; JSON with --json) and `conntrack flush [--port P | --zone Z]`
+ * (admin).  Each port with a security-group ACL has its own zone, handed
+ * out by the ACL table (dp/include/acl.h); P is the port's name or id (as
+ * the controller knows it) or its lport key.  Control thread only (dp/ct.h:
+ * dump and flush are control-thread calls; flush waits one RCU grace
+ * period).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,13 +14,39 @@
 
 #include <rte_cycles.h>
 
+#include "acl.h"
 #include "ct.h"
 #include "ctrl.h"
 #include "feature.h"
+#include "lc.h"
 
 #define CT_SHOW_MAX 100000   /* connections listed by one show */
 
-static int parse_zone(int argc, char **argv, int *zone, struct ctrl_reply *r)
+struct port_find {
+	const char *want;         /* name or id; NULL: fill names[] */
+	uint32_t lport;
+	const struct dp_acl *acl;
+	char (*names)[64];        /* [zone] -> port name */
+};
+
+static int port_cb(const struct lc_sg_port *p, void *arg)
+{
+	struct port_find *f = arg;
+	if (f->want == NULL) {
+		int z = dp_acl_port_zone(f->acl, p->lport);
+		if (z > 0)
+			snprintf(f->names[z], sizeof(f->names[z]), "%s", p->name ? p->name : p->id);
+		return 0;
+	}
+	if (strcmp(f->want, p->id) == 0 || (p->name && strcmp(f->want, p->name) == 0)) {
+		f->lport = p->lport;
+		return 1;
+	}
+	return 0;
+}
+
+/* --zone Z or --port P (name, id or lport key) -> *zone (-1: all). */
+static int parse_zone(struct ctrl *c, int argc, char **argv, int *zone, struct ctrl_reply *r)
 {
 	*zone = -1;
 	if (argc == 0)
@@ -27,6 +56,19 @@ static int parse_zone(int argc, char **argv, int *zone, struct ctrl_reply *r)
 		if (ctrl_parse_u32(argv[1], &z) < 0 || z > 65535)
 			return reply_error(r, true, "bad --zone '%s' (0..65535)", argv[1]);
 		*zone = (int)z;
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "--port") == 0) {
+		struct port_find f = { .want = argv[1] };
+		if (c->lc != NULL)
+			lc_foreach_sg_port(c->lc, port_cb, &f);
+		if (f.lport == 0 && ctrl_parse_u32(argv[1], &z) == 0)
+			f.lport = z;
+		int pz = f.lport ? dp_acl_port_zone(dp_get_acl(c->dp), f.lport) : -ENOENT;
+		if (pz < 0)
+			return reply_error(r, false, "port '%s' has no security-group ACL on this "
+					   "chassis (so no conntrack zone)", argv[1]);
+		*zone = pz;
 		return 0;
 	}
 	return reply_error(r, true, "unexpected argument '%s'", argv[0]);
@@ -45,9 +87,14 @@ static const char *state_name(const struct dp_ct_entry *e)
 static int cmd_show_conntrack(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	int zone;
-	if (parse_zone(argc, argv, &zone, r) < 0)
+	if (parse_zone(c, argc, argv, &zone, r) < 0)
 		return -1;
 	struct dp_ct *ct = dp_get_ct(c->dp);
+	static char names[65536][64];         /* zone -> port name (control thread) */
+	memset(names, 0, sizeof(names));
+	struct port_find f = { .acl = dp_get_acl(c->dp), .names = names };
+	if (c->lc != NULL)
+		lc_foreach_sg_port(c->lc, port_cb, &f);
 	uint64_t now_ms = rte_rdtsc() / (rte_get_tsc_hz() / 1000);
 	json_t *arr = json_array();
 	uint32_t cursor = 0;
@@ -57,13 +104,15 @@ static int cmd_show_conntrack(struct ctrl *c, int argc, char **argv, struct ctrl
 		char o[96], rp[96];
 		dp_ct_key_fmt(&e.orig, o, sizeof(o));
 		dp_ct_key_fmt(&e.reply, rp, sizeof(rp));
-		json_array_append_new(arr, json_pack("{s:i,s:s,s:s,s:i,s:s,s:b,s:I,s:I}", "zone",
-						     (int)e.zone, "orig", o, "reply", rp, "proto",
+		json_array_append_new(arr, json_pack("{s:i,s:s?,s:s,s:s,s:i,s:s,s:b,s:I,s:I}", "zone",
+						     (int)e.zone, "port", names[e.zone][0] ?
+						     names[e.zone] : NULL, "orig", o, "reply", rp, "proto",
 						     (int)e.proto, "state", state_name(&e),
 						     "reply_seen", (int)e.reply_seen, "timeout_ms",
 						     (json_int_t)e.timeout_left_ms, "mark",
 						     (json_int_t)e.mark));
-		reply_printf(r, "zone=%u %s reply=%s %s%s timeout=%.1fs mark=%#x\n", e.zone, o, rp,
+		reply_printf(r, "zone=%u%s%s %s reply=%s %s%s timeout=%.1fs mark=%#x\n", e.zone,
+			     names[e.zone][0] ? " port=" : "", names[e.zone], o, rp,
 			     state_name(&e), e.reply_seen ? " [replied]" : "",
 			     e.timeout_left_ms / 1000.0, e.mark);
 		n++;
@@ -83,7 +132,7 @@ static int cmd_show_conntrack(struct ctrl *c, int argc, char **argv, struct ctrl
 static int cmd_conntrack_flush(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	int zone;
-	if (parse_zone(argc, argv, &zone, r) < 0)
+	if (parse_zone(c, argc, argv, &zone, r) < 0)
 		return -1;
 	int n = dp_ct_flush(dp_get_ct(c->dp), zone);
 	if (n < 0)

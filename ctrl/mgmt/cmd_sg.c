@@ -207,7 +207,7 @@ static int acl_cb(const struct dp_acl_port_info *pi, void *arg)
 	json_t *groups = json_array(), *rules = json_object();
 	reply_printf(s->r, "port %s (%s)  lport %u  zone %u  %s  rule set %u (%u port%s)\n",
 		     p ? p->name : "?", p ? p->id : "not from the controller", pi->lport,
-		     pi->lport & 0xffff, pi->stateful ? "stateful" : "stateless", pi->rule_set,
+		     pi->zone, pi->stateful ? "stateful" : "stateless", pi->rule_set,
 		     pi->rule_set_ports, pi->rule_set_ports == 1 ? "" : "s");
 	reply_printf(s->r, "  groups:");
 	for (size_t g = 0; p && g < p->n_groups; g++) {
@@ -247,7 +247,7 @@ static int acl_cb(const struct dp_acl_port_info *pi, void *arg)
 	json_array_append_new(s->ports, json_pack(
 		"{s:s?,s:s?,s:I,s:I,s:b,s:I,s:I,s:o,s:o,s:o}", "port", p ? p->id : NULL,
 		"name", p ? p->name : NULL, "lport", (json_int_t)pi->lport, "zone",
-		(json_int_t)(pi->lport & 0xffff), "stateful", pi->stateful, "rule_set",
+		(json_int_t)pi->zone, "stateful", pi->stateful, "rule_set",
 		(json_int_t)pi->rule_set, "rule_set_ports", (json_int_t)pi->rule_set_ports,
 		"groups", groups, "rules", rules, "acl_rules", acl));
 	return 0;

@@ -88,6 +88,7 @@ struct dp_acl_port_cfg {
 struct dp_acl_result {
 	bool allow;
 	bool stateful;         /* the port's groups are stateful */
+	uint16_t zone;         /* the port's conntrack zone (when it has an ACL) */
 	uint32_t rule_key;     /* deciding rule; 0 = default (deny, or non-IP) */
 	uint8_t n_tags;
 	uint64_t tags[2];      /* to add to the megaflow's dependency tags */
@@ -124,7 +125,8 @@ void dp_acl_destroy(struct dp_acl *a);   /* accepts NULL; no reader may be left 
  * full, or a context would exceed DP_ACL_MAX_CTX_RULES), -ENOMEM or a build
  * error: nothing changed, the old ACL stays. */
 int dp_acl_port_put(struct dp_acl *a, uint32_t lport, const struct dp_acl_port_cfg *cfg);
-/* Remove the ACL (the port is then unfiltered).  -ENOENT when none. */
+/* Remove the ACL (the port is then unfiltered).  The conntrack zone it
+ * freed (> 0: flush it), or -ENOENT when none. */
 int dp_acl_port_del(struct dp_acl *a, uint32_t lport);
 
 /* Replace address set `set` (non-zero) with addrs[0..n) (host addresses or
@@ -154,10 +156,19 @@ int dp_acl_lookup(const struct dp_acl *a, uint32_t lport, enum dp_acl_dir dir,
 /* True when lport has an ACL. */
 bool dp_acl_port_has(const struct dp_acl *a, uint32_t lport);
 
+/* Conntrack zones.  Every port with an ACL gets its own zone, 1..65535,
+ * from dp_acl_port_put (kept while the port keeps an ACL; -ENOSPC when all
+ * are in use), so ports never share connections whatever their lport keys.
+ * dp_acl_port_zone: the zone of lport, or -ENOENT (any thread: reads the
+ * published port).  dp_acl_port_del returns the zone it freed, for the
+ * caller to flush. */
+int dp_acl_port_zone(const struct dp_acl *a, uint32_t lport);
+
 /* The compiled view of one port (`show security-groups`). */
 struct dp_acl_port_info {
 	uint32_t lport;
 	bool stateful;
+	uint16_t zone;                 /* conntrack zone */
 	uint32_t rule_set;             /* shared rule set id (DP_TAG_ACL_RS key) */
 	uint32_t rule_set_ports;       /* ports sharing it */
 	uint32_t n_rules;

@@ -87,7 +87,11 @@ def conns(wy, zone=None):
 
 
 def zone_of(wy, lport):
-    return wy.lports()[lport]["key"] & 0xffff
+    """The conntrack zone wyvernd gave the port (show security-groups)."""
+    for p in wy.ctl("show", "security-groups", json=True)["ports"]:
+        if p["lport"] == wy.lports()[lport]["key"]:
+            return p["zone"]
+    raise AssertionError("port %s has no ACL" % lport)
 
 
 # ---------------------------------------------------------------- etcd raw write

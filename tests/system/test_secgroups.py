@@ -231,11 +231,18 @@ def test_stateful_security_groups(work, cleanup_all):  # noqa: F811
 
     # deleting a port flushes its zone: new connections in vm2's zone, then
     # vm2 goes
-    zone2 = wy.lports()["vm2"]["key"] & 0xffff
+    sgs = {p["name"]: p for p in wy.ctl("show", "security-groups", json=True)["ports"]}
+    zone2 = sgs["vm2"]["zone"]
+    assert zone2 != sgs["vm1"]["zone"], sgs     # a zone of its own per port
     r = ns[0].ping("10.0.0.12", count=2, interval=0.2)
     assert r.returncode == 0, r.stdout
     mine = wy.ctl("show", "conntrack", "--zone", zone2, json=True)["connections"]
     assert mine and all(c["zone"] == zone2 for c in mine), mine
+    # --port names the same connections, and each says whose zone it is
+    byport = wy.ctl("show", "conntrack", "--port", "vm2", json=True)["connections"]
+    assert byport and all(c["zone"] == zone2 and c["port"] == "vm2" for c in byport), byport
+    bad = wy.ctl("show", "conntrack", "--port", "no-such-port", check=False)
+    assert bad.returncode != 0 and "no security-group ACL" in (bad.stdout + bad.stderr)
     wy.wy("port", "delete", "vm2")
     rig.wait_for(lambda: not wy.ctl("show", "conntrack", "--zone", zone2,
                                     json=True)["connections"],
