@@ -79,7 +79,7 @@ static void test_install_replan_remove(void)
 	CU_ASSERT_STRING_EQUAL(fi.why, "action punt not offloadable");
 	CU_ASSERT(fi.mark != 0);
 	uint32_t mark101 = fi.mark;
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101), 101);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101, 0), 101);
 	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 2);
 	CU_ASSERT_EQUAL(ofl_dummy_log_count(b), 2);
 	CU_ASSERT_EQUAL(ofl_dummy_log_get(b, 1, &rec), 0);
@@ -100,7 +100,7 @@ static void test_install_replan_remove(void)
 	CU_ASSERT_EQUAL(ofl_megaflow_removed(o, 101), 0);
 	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
 	CU_ASSERT_EQUAL(ofl_flow_info(o, 101, &fi), -ENOENT);
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101, 0), OFL_ID_NONE);
 	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 1);
 	/* a freed mark is reused last: the next partial gets another one */
 	CU_ASSERT_EQUAL(t_install(o, 102, 1, 3, &A_PUNT, 1), 0);
@@ -289,8 +289,8 @@ static void test_bad_input(void)
 	CU_ASSERT_EQUAL(t_install(o, OFL_ID_NONE, 1, 1, &A_DROP, 1), -EINVAL);
 	CU_ASSERT_EQUAL(t_install(o, 5, 7, 1, &A_DROP, 1), -ENOTSUP);
 	CU_ASSERT_EQUAL(t_install(o, 5, 1, 1, &A_DROP, DP_MAX_ACTIONS + 1), -EINVAL);
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0), OFL_ID_NONE);
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0xffffff), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0, 0), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0xffffff, 0), OFL_ID_NONE);
 	ofl_destroy(o);
 
 	struct ofl_config off = { .enable = false, .name = "lcoff" };
