@@ -539,7 +539,7 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 		if (r->decision == OFL_SOFTWARE) {
 			const char *part = strstr(r->why, "; ");
 			if (prev[0] && part)
-				snprintf(f->why, sizeof(f->why), "%.60s%.34s", prev, part);
+				snprintf(f->why, sizeof(f->why), "%.76s%.19s", prev, part);
 			else
 				snprintf(f->why, sizeof(f->why), "%s%s", r->why,
 					 p->probe_error[0] ? " (probe failed)" : "");
@@ -569,10 +569,13 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 			hr->n_acts = ev->n_acts;
 			memcpy(hr->acts, ev->acts, ev->n_acts * sizeof(ev->acts[0]));
 			p->installed++;
-			if (r->decision == OFL_FULL)
+			if (r->decision == OFL_FULL) {
 				p->full_fail_streak = 0;
-			else
+				p->full_ok = 1;
+			} else {
 				p->partial_fail_streak = 0;
+				p->partial_ok = 1;
+			}
 			if (r->decision == OFL_FULL)
 				p->n_full++;
 			else
@@ -599,15 +602,18 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 			snprintf(f->why, sizeof(f->why), "rule table full");
 			break;
 		}
-		/* -EOPNOTSUPP: the shape is refused, remember it now; other
-		 * errors (a kernel that validates but cannot create, as net_tap
-		 * without cls_flower): after OFL_FAIL_STREAK in a row */
+		/* -EOPNOTSUPP: the shape is refused, remember it now.  Other
+		 * errors on a tier that never worked on this port (validate
+		 * passed, create fails: net_tap on a kernel without TC flower)
+		 * refuse it now too; on a tier that has worked, after
+		 * OFL_FAIL_STREAK in a row */
 		if (rc == -OFL_EFLOW)
 			;   /* this megaflow's match only: nothing to remember */
-		else if (was == OFL_FULL && (rc == -EOPNOTSUPP || rc == -ENOTSUP ||
+		else if (was == OFL_FULL && (rc == -EOPNOTSUPP || rc == -ENOTSUP || !p->full_ok ||
 					     ++p->full_fail_streak >= OFL_FAIL_STREAK))
 			p->refused_full = 1;
 		else if (was == OFL_PARTIAL && (rc == -EOPNOTSUPP || rc == -ENOTSUP ||
+						!p->partial_ok ||
 						++p->partial_fail_streak >= OFL_FAIL_STREAK))
 			p->refused_partial = 1;
 		snprintf(prev, sizeof(prev), "%s", msg);

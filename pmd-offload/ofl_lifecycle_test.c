@@ -210,6 +210,26 @@ static void test_refusal_cached(void)
 	CU_ASSERT_EQUAL(ps.failed, 1);
 	CU_ASSERT_EQUAL(ps.n_partial, 5);
 
+	/* validate passes, create fails with another error (net_tap on a
+	 * kernel without TC flower: -EEXIST): a tier that never worked on the
+	 * port is refused at its first failed create, and cached */
+	t_port(o, 3, "caps=drop,mark,queue;refuse=full;refuse-errno=17");
+	b = ofl_port_backend(o, 3);
+	for (unsigned i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(t_install(o, 20 + i, 3, 40 + i, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	full_tries = 0;
+	for (unsigned i = 0; i < ofl_dummy_log_count(b); i++)
+		if (ofl_dummy_log_get(b, i, &rec) == 0 && rec.op == OFL_DUMMY_PUT &&
+		    rec.decision == OFL_FULL)
+			full_tries++;
+	CU_ASSERT_EQUAL(full_tries, 1);
+	CU_ASSERT(ofl_flow_info(o, 20, &fi) == 0 && fi.state == OFL_PARTIAL);
+	CU_ASSERT(ofl_flow_info(o, 24, &fi) == 0 && fi.state == OFL_PARTIAL);
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 3, &ps), 0);
+	CU_ASSERT_EQUAL(ps.refused_cached, 4);
+	CU_ASSERT_EQUAL(ps.failed, 1);
+
 	/* a port that refuses MARK: punt stays in software, with the reason */
 	t_port(o, 2, "caps=drop,queue");
 	CU_ASSERT_EQUAL(t_install(o, 50, 2, 1, &A_PUNT, 1), 0);

@@ -11,7 +11,9 @@
 
 #include "ofl.h"
 
-/* Failed creates in a row (not -EOPNOTSUPP) before a tier is cached refused. */
+/* Failed creates in a row (not -EOPNOTSUPP) before a tier that has worked
+ * on the port is cached refused (a tier that never worked is refused at its
+ * first failed create). */
 #define OFL_FAIL_STREAK 8
 
 enum ofl_ev_type { OFL_EV_INSTALL = 1, OFL_EV_REMOVE };
@@ -32,6 +34,7 @@ struct ofl_port {
 	uint32_t caps;              /* probed once */
 	char probe_error[96];
 	uint8_t refused_full, refused_partial;   /* cached refusals */
+	uint8_t full_ok, partial_ok;             /* a rule of the tier was created */
 	uint32_t full_fail_streak, partial_fail_streak;
 	uint64_t installed, failed, removed, table_full, refused_cached, shared;
 	uint64_t n_full, n_partial;

@@ -176,9 +176,16 @@ static int rtef_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *h
 	struct rte_flow *f = rte_flow_create(b->eth_port, &r->attr, r->pattern, r->actions, &e);
 	if (f == NULL) {
 		int rc = rte_errno ? -rte_errno : -EIO;
-		set_err(R(b), &e, rc);
+		/* the probe validated this shape: say the create refused it
+		 * (net_tap validates in user space, creates through TC flower,
+		 * which a kernel may lack: the manager then caches the tier
+		 * refused for the port, see ofl.c) */
+		snprintf(R(b)->err, sizeof(R(b)->err), "create: %.80s",
+			 e.message ? e.message : rte_strerror(-rc));
 		if (rc == -ENOTSUP || rc == -ENOSYS)
 			rc = -EOPNOTSUPP;
+		else if (rc == -ENOMEM)
+			rc = -ENOSPC;
 		return rc;
 	}
 	*handle = (uint64_t)(uintptr_t)f;
