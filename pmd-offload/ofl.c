@@ -616,6 +616,8 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 						!p->partial_ok ||
 						++p->partial_fail_streak >= OFL_FAIL_STREAK))
 			p->refused_partial = 1;
+		if ((was == OFL_FULL && p->refused_full) || (was == OFL_PARTIAL && p->refused_partial))
+			snprintf(p->refused_why, sizeof(p->refused_why), "%s", msg);
 		snprintf(prev, sizeof(prev), "%s", msg);
 		if (was == OFL_FULL && p->cfg.mode != OFL_MODE_FULL) {
 			best = OFL_PARTIAL;   /* fall back one tier */

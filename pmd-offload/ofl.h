@@ -116,6 +116,7 @@ struct ofl_port_stats {
 	char probe_error[96];     /* non-empty when the probe failed */
 	uint64_t installed, failed, removed, table_full, refused_cached;
 	uint64_t shared;          /* megaflows that joined a rule already in hardware */
+	char refused[OFL_WHY_LEN];   /* tiers cached refused and why ("" none) */
 	uint64_t n_full, n_partial;   /* current rules */
 	uint64_t hits, bytes;     /* hardware counters (COUNT) summed */
 };

@@ -103,6 +103,7 @@ int ofl_port_stats(struct ofl *o, uint16_t dp_port, struct ofl_port_stats *out)
 	out->table_full = p->table_full;
 	out->refused_cached = p->refused_cached;
 	out->shared = p->shared;
+	snprintf(out->refused, sizeof(out->refused), "%s", p->refused_why);
 	out->n_full = p->n_full;
 	out->n_partial = p->n_partial;
 	out->hits = p->hits;
@@ -180,7 +181,7 @@ json_t *ofl_show_json(struct ofl *o)
 			continue;
 		ofl_caps_format(caps, sizeof(caps), ps.caps);
 		json_t *j = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
-				      "s:I, s:I, s:I, s:I, s:I}",
+				      "s:I, s:I, s:I, s:I, s:I, s:s}",
 				      "port", ps.dp_port, "eth_port", ps.eth_port,
 				      "backend", ps.backend, "mode", ps.mode,
 				      "caps", ps.probe_error[0] ? "none" : caps,
@@ -194,7 +195,8 @@ json_t *ofl_show_json(struct ofl *o)
 				      "full", (json_int_t)ps.n_full,
 				      "partial", (json_int_t)ps.n_partial,
 				      "hits", (json_int_t)ps.hits,
-				      "bytes", (json_int_t)ps.bytes);
+				      "bytes", (json_int_t)ps.bytes,
+				      "refused", ps.refused);
 		if (j)
 			json_array_append_new(ports, j);
 	}

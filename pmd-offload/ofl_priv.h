@@ -35,6 +35,7 @@ struct ofl_port {
 	char probe_error[96];
 	uint8_t refused_full, refused_partial;   /* cached refusals */
 	uint8_t full_ok, partial_ok;             /* a rule of the tier was created */
+	char refused_why[OFL_WHY_LEN];           /* why a tier was cached refused */
 	uint32_t full_fail_streak, partial_fail_streak;
 	uint64_t installed, failed, removed, table_full, refused_cached, shared;
 	uint64_t n_full, n_partial;

@@ -298,6 +298,9 @@ static int cmd_show_offload(struct ctrl *c, int argc, char **argv, struct ctrl_r
 			     "hits %lld bytes %lld\n", I("full"), I("partial"), I("installed"),
 			     I("failed"), I("removed"), I("table_full"), I("refused_cached"),
 			     I("shared"), I("hits"), I("bytes"));
+		if (json_string_length(json_object_get(p, "refused")))
+			reply_printf(r, "  cached refusal: %s\n",
+				     json_string_value(json_object_get(p, "refused")));
 #undef I
 	}
 	return 0;
