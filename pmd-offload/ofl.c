@@ -328,8 +328,9 @@ static void flow_detach(struct ofl *o, struct ofl_flow *f, const char *why)
 /* Every megaflow of rule r back to software, then the rule goes. */
 static void rule_unoffload(struct ofl *o, struct ofl_hwrule *r, const char *why)
 {
-	while (r->flows != NULL)
-		flow_detach(o, r->flows, why);   /* the last one destroys r */
+	/* counted, not "while (r->flows)": the last detach frees r */
+	for (uint32_t n = r->refs; n > 0; n--)
+		flow_detach(o, r->flows, why);
 }
 
 static void flow_free(struct ofl *o, struct ofl_flow *f)
