@@ -10,10 +10,13 @@
  *  - Mark path: a packet the NIC tagged with a flow mark of one of this
  *    PMD's live megaflows (same ingress port) runs that megaflow's actions
  *    directly: no EMC, no classifier, and no parse unless the actions read
- *    header lengths (megaflow.need_parse).  The megaflow's hits, bytes and
- *    last-used time are updated as on the software path.  Any other mark
- *    (freed, reused, another PMD's megaflow) takes the software path and is
- *    counted.
+ *    header lengths (megaflow.need_parse).  The mark table has one column
+ *    per PMD (a rule is shared by every PMD's megaflow of its pattern), so
+ *    a PMD reads its own column.  The megaflow's hits, bytes and last-used
+ *    time are updated as on the software path.  Any other mark takes the
+ *    software path and is counted: foreign (only other PMDs' columns are
+ *    set: this PMD has no megaflow of the rule yet) or stale (freed, reused,
+ *    a megaflow that is gone).
  *  - Hardware counters: the offloader queues {id, packets, bytes} per PMD
  *    (dp_offload_stats, any thread); the PMD merges them into its megaflows
  *    at the top of its loop, so idle aging sees hardware-forwarded traffic.
@@ -71,6 +74,15 @@ void dp_pmd_mflow_event(void *arg, struct dp_megaflow *f, int installed)
 		pmd->st.ofl_events_dropped++;
 }
 
+/* Does any PMD's column of this mark row name a megaflow? */
+static int mark_row_used(const uint64_t *row, uint32_t stride)
+{
+	for (uint32_t c = 0; c < stride; c++)
+		if (__atomic_load_n(&row[c], __ATOMIC_RELAXED) != 0)
+			return 1;
+	return 0;
+}
+
 uint16_t dp_pmd_mark_path(struct dp_pmd *pmd, const struct dp_offload_ops *ofl,
 			  uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -86,6 +98,7 @@ uint16_t dp_pmd_mark_path(struct dp_pmd *pmd, const struct dp_offload_ops *ofl,
 		any |= pkts[i]->ol_flags;
 	if (likely(!(any & RTE_MBUF_F_RX_FDIR_ID)))
 		return n;
+	const uint32_t stride = ofl->mark_stride ? ofl->mark_stride : 1;
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		if (!(m->ol_flags & RTE_MBUF_F_RX_FDIR_ID)) {
@@ -93,11 +106,15 @@ uint16_t dp_pmd_mark_path(struct dp_pmd *pmd, const struct dp_offload_ops *ofl,
 			continue;
 		}
 		uint32_t mk = m->hash.fdir.hi;
-		uint64_t id = mk != 0 && mk < ofl->n_marks
-				      ? __atomic_load_n(&ofl->mark_ids[mk], __ATOMIC_ACQUIRE)
-				      : 0;
+		const uint64_t *row = mk != 0 && mk < ofl->n_marks
+					      ? &ofl->mark_ids[(uint64_t)mk * stride] : NULL;
+		uint64_t id = row && pmd->idx < stride
+				      ? __atomic_load_n(&row[pmd->idx], __ATOMIC_ACQUIRE) : 0;
 		struct dp_megaflow *f = NULL;
-		if (id != 0 && DP_MFLOW_ID_PMD(id) != pmd->idx) {
+		if ((id != 0 && DP_MFLOW_ID_PMD(id) != pmd->idx) ||
+		    (id == 0 && row && mark_row_used(row, stride))) {
+			/* the rule serves other PMDs' megaflows; this PMD has
+			 * no copy yet (its install will join the rule) */
 			foreign++;
 			pkts[rest++] = m;
 			continue;

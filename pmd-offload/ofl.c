@@ -23,6 +23,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "megaflow.h"
 #include "ofl_priv.h"
 
 static const struct ofl_driver *const drivers[] = {
@@ -61,9 +62,12 @@ struct ofl *ofl_create(const struct ofl_config *cfg)
 		o->cfg.max_marks = o->cfg.max_flows;
 	if (o->cfg.queue_size == 0)
 		o->cfg.queue_size = 4096;
+	if (o->cfg.n_pmds == 0)
+		o->cfg.n_pmds = 1;
 	if (o->cfg.name == NULL)
 		o->cfg.name = "ofl";
-	if (!rte_is_power_of_2(o->cfg.queue_size) || o->cfg.max_marks >= (1u << 31)) {
+	if (!rte_is_power_of_2(o->cfg.queue_size) || o->cfg.max_marks >= (1u << 31) ||
+	    o->cfg.n_pmds > 256) {
 		err = EINVAL;
 		goto fail;
 	}
@@ -93,8 +97,16 @@ struct ofl *ofl_create(const struct ofl_config *cfg)
 		err = rte_errno;
 		goto fail;
 	}
+	snprintf(name, sizeof(name), "%s_rules", o->name);
+	hp.key_len = sizeof(struct ofl_pat);
+	o->rules = rte_hash_create(&hp);
+	if (o->rules == NULL) {
+		err = rte_errno;
+		goto fail;
+	}
 	o->marks.n = o->cfg.max_marks + 1;
-	o->marks.ids = calloc(o->marks.n, sizeof(uint64_t));
+	o->marks.stride = o->cfg.n_pmds;
+	o->marks.ids = calloc((size_t)o->marks.n * o->marks.stride, sizeof(uint64_t));
 	o->free_marks = calloc(o->marks.n, sizeof(uint32_t));
 	if (o->marks.ids == NULL || o->free_marks == NULL)
 		goto fail;
@@ -126,6 +138,14 @@ void ofl_destroy(struct ofl *o)
 			free(d);
 		rte_hash_free(o->flows);
 	}
+	if (o->rules) {
+		const void *k;
+		void *d;
+		uint32_t it = 0;
+		while (rte_hash_iterate(o->rules, &k, &d, &it) >= 0)
+			free(d);   /* ports are gone: their rules were flushed */
+		rte_hash_free(o->rules);
+	}
 	if (o->ring) {
 		void *ev;
 		while (rte_ring_dequeue(o->ring, &ev) == 0)
@@ -146,12 +166,24 @@ static uint32_t mark_alloc(struct ofl *o)
 	return o->free_marks[o->fm_head++ % o->marks.n];
 }
 
+static uint64_t *mark_cell(struct ofl *o, uint32_t m, unsigned col)
+{
+	return &o->marks.ids[(uint64_t)m * o->marks.stride + col];
+}
+
 static void mark_free(struct ofl *o, uint32_t m)
 {
 	if (m == 0)
 		return;
-	__atomic_store_n(&o->marks.ids[m], OFL_ID_NONE, __ATOMIC_RELEASE);
+	for (unsigned c = 0; c < o->marks.stride; c++)
+		__atomic_store_n(mark_cell(o, m, c), OFL_ID_NONE, __ATOMIC_RELEASE);
 	o->free_marks[o->fm_tail++ % o->marks.n] = m;
+}
+
+/* The mark table column of a megaflow id: its PMD. */
+static unsigned id_col(uint64_t id)
+{
+	return DP_MFLOW_ID_PMD(id);
 }
 
 /* ---- ports ----------------------------------------------------------------- */
@@ -219,24 +251,86 @@ void ofl_set_overlay(struct ofl *o, const struct dp_overlay_cfg *ovl)
 	pthread_mutex_unlock(&o->lock);
 }
 
-/* Take a flow's rule out of hardware (lock held). */
-static void flow_unoffload(struct ofl *o, struct ofl_flow *f, const char *why)
+/* ---- shared rules ------------------------------------------------------------ */
+static void pat_build(struct ofl_pat *pt, uint16_t dp_port, const struct dp_flow_key *key,
+		      const struct dp_flow_key *mask)
 {
-	struct ofl_port *p = &o->ports[f->dp_port];
-	if (f->state != OFL_SOFTWARE && p->b) {
-		int rc = p->b->drv->del(p->b, f->handle);
+	const uint8_t *k = (const uint8_t *)key, *m = (const uint8_t *)mask;
+	uint8_t *out = (uint8_t *)&pt->key;
+	memset(pt, 0, sizeof(*pt));
+	pt->dp_port = dp_port;
+	pt->mask = *mask;
+	for (size_t i = 0; i < sizeof(*key); i++)
+		out[i] = k[i] & m[i];
+}
+
+/* Take a rule out of its backend and forget it (lock held; no megaflow
+ * references it any more). */
+static void rule_destroy(struct ofl *o, struct ofl_hwrule *r)
+{
+	struct ofl_port *p = &o->ports[r->dp_port];
+	if (p->b) {
+		int rc = p->b->drv->del(p->b, r->handle);
 		if (rc == 0 || rc == -ENOENT)
 			p->removed++;
-		if (f->state == OFL_FULL)
-			p->n_full--;
-		else
-			p->n_partial--;
 	}
-	mark_free(o, f->mark);
-	f->mark = 0;
-	f->state = OFL_SOFTWARE;
-	f->rule[0] = '\0';
+	if (r->state == OFL_FULL)
+		p->n_full--;
+	else
+		p->n_partial--;
+	mark_free(o, r->mark);
+	rte_hash_del_key(o->rules, &r->pat);
+	free(r);
+}
+
+/* A megaflow joins rule r: its PMD's column of the mark now names it. */
+static void flow_attach(struct ofl *o, struct ofl_flow *f, struct ofl_hwrule *r)
+{
+	f->r = r;
+	f->next = r->flows;
+	r->flows = f;
+	r->refs++;
+	f->why[0] = '\0';
+	if (r->mark)
+		__atomic_store_n(mark_cell(o, r->mark, f->col), f->id, __ATOMIC_RELEASE);
+}
+
+/* A megaflow leaves its rule (lock held); the rule goes with its last
+ * megaflow.  The megaflow is in software afterwards, with why. */
+static void flow_detach(struct ofl *o, struct ofl_flow *f, const char *why)
+{
+	struct ofl_hwrule *r = f->r;
 	snprintf(f->why, sizeof(f->why), "%s", why);
+	if (r == NULL)
+		return;
+	for (struct ofl_flow **pp = &r->flows; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	f->r = NULL;
+	f->next = NULL;
+	if (--r->refs == 0) {
+		rule_destroy(o, r);
+		return;
+	}
+	if (r->mark && __atomic_load_n(mark_cell(o, r->mark, f->col), __ATOMIC_RELAXED) == f->id) {
+		/* another megaflow of the same PMD (a replacement whose install
+		 * came before this removal) takes the column over */
+		uint64_t next = OFL_ID_NONE;
+		for (struct ofl_flow *g = r->flows; g; g = g->next)
+			if (g->col == f->col)
+				next = g->id;
+		__atomic_store_n(mark_cell(o, r->mark, f->col), next, __ATOMIC_RELEASE);
+	}
+}
+
+/* Every megaflow of rule r back to software, then the rule goes. */
+static void rule_unoffload(struct ofl *o, struct ofl_hwrule *r, const char *why)
+{
+	/* counted, not "while (r->flows)": the last detach frees r */
+	for (uint32_t n = r->refs; n > 0; n--)
+		flow_detach(o, r->flows, why);
 }
 
 static void flow_free(struct ofl *o, struct ofl_flow *f)
@@ -260,12 +354,33 @@ int ofl_port_del(struct ofl *o, uint16_t dp_port)
 		pthread_mutex_unlock(&o->lock);
 		return -ENOENT;
 	}
-	/* Rules of this port, and FULL rules elsewhere that output to it. */
-	while (rte_hash_iterate(o->flows, &k, &d, &it) >= 0) {
-		struct ofl_flow *f = d;
-		if (f->dp_port == dp_port || f->out_dp_port == dp_port)
-			flow_unoffload(o, f, "port removed");
+	/* Rules of this port, and FULL rules elsewhere that output to it
+	 * (collected first: destroying a rule deletes it from the hash). */
+	unsigned n = 0, cap = rte_hash_count(o->rules);
+	struct ofl_hwrule **victims = cap ? calloc(cap, sizeof(*victims)) : NULL;
+	while (victims && rte_hash_iterate(o->rules, &k, &d, &it) >= 0) {
+		struct ofl_hwrule *r = d;
+		if (n < cap && (r->dp_port == dp_port || r->out_dp_port == dp_port))
+			victims[n++] = r;
 	}
+	for (unsigned i = 0; i < n; i++)
+		rule_unoffload(o, victims[i], "port removed");
+	if (cap && victims == NULL) {
+		/* no memory for the list: one rule per pass (slow, never wrong) */
+		for (;;) {
+			struct ofl_hwrule *hit = NULL;
+			it = 0;
+			while (hit == NULL && rte_hash_iterate(o->rules, &k, &d, &it) >= 0) {
+				struct ofl_hwrule *r = d;
+				if (r->dp_port == dp_port || r->out_dp_port == dp_port)
+					hit = r;
+			}
+			if (hit == NULL)
+				break;
+			rule_unoffload(o, hit, "port removed");
+		}
+	}
+	free(victims);
 	p->b->drv->flush(p->b);
 	p->b->drv->close(p->b);
 	memset(p, 0, sizeof(*p));
@@ -339,18 +454,47 @@ int ofl_megaflow_removed(struct ofl *o, uint64_t id)
 	return 0;
 }
 
+/* A megaflow whose pattern is in hardware already (the same flow on
+ * another PMD) joins that rule.  Returns 1 when it did or was refused (the
+ * megaflow's state is then final), 0 when there is no such rule. */
+static int join_rule(struct ofl *o, struct ofl_port *p, struct ofl_flow *f,
+		     const struct ofl_pat *pt, const struct ofl_event *ev)
+{
+	void *d;
+	if (rte_hash_lookup_data(o->rules, pt, &d) < 0)
+		return 0;
+	struct ofl_hwrule *r = d;
+	if (r->state == OFL_FULL &&
+	    (r->n_acts != ev->n_acts || memcmp(r->acts, ev->acts, ev->n_acts * sizeof(ev->acts[0])))) {
+		/* the hardware runs the other megaflow's actions: this one would
+		 * never see a packet anyway; it stays in software until that
+		 * rule goes (a table change in flight re-plans both) */
+		snprintf(f->why, sizeof(f->why), "pattern in hardware (full) with other actions");
+		return 1;
+	}
+	if (r->mark && f->col >= o->marks.stride) {
+		snprintf(f->why, sizeof(f->why), "PMD %u beyond the mark table (%u)", f->col,
+			 o->marks.stride);
+		return 1;
+	}
+	flow_attach(o, f, r);
+	p->shared++;
+	return 1;
+}
+
 /* Plan and put one megaflow (lock held). */
 static void do_install(struct ofl *o, const struct ofl_event *ev)
 {
 	struct ofl_port *p = &o->ports[ev->in_port];
 	struct ofl_flow *f = NULL;
+	struct ofl_pat pt;
 	void *d;
 
 	if (p->b == NULL)
 		return;
 	if (rte_hash_lookup_data(o->flows, &ev->id, &d) >= 0) {
 		f = d;
-		flow_unoffload(o, f, "re-planned");   /* actions changed: re-plan */
+		flow_detach(o, f, "re-planned");   /* actions changed: re-plan */
 	} else {
 		f = calloc(1, sizeof(*f));
 		if (f == NULL || rte_hash_add_key_data(o->flows, &ev->id, f) < 0) {
@@ -362,9 +506,10 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 		f->id = ev->id;
 	}
 	f->dp_port = ev->in_port;
-	f->out_dp_port = 0xffff;
-	memset(&f->hw, 0, sizeof(f->hw));
-	memset(&f->reported, 0, sizeof(f->reported));
+	f->col = (uint16_t)id_col(ev->id);
+	pat_build(&pt, ev->in_port, &ev->key, &ev->mask);
+	if (join_rule(o, p, f, &pt, ev))
+		return;
 
 	struct ofl_plan_ctx ctx = {
 		.caps = p->caps, .mode = p->cfg.mode, .dp_port = ev->in_port,
@@ -377,80 +522,103 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 		best = OFL_PARTIAL;
 		p->refused_cached++;
 	}
-	if (p->refused_partial)
+	if (p->refused_partial || f->col >= o->marks.stride)
 		ctx.caps &= ~OFL_CAP_MARK;
-	uint32_t mark = mark_alloc(o);
+	struct ofl_hwrule *hr = calloc(1, sizeof(*hr));
+	uint32_t mark = hr ? mark_alloc(o) : 0;
 	char prev[OFL_WHY_LEN] = "";   /* a put that failed before the fallback */
 	ctx.mark = mark;
 	for (;;) {
-		struct ofl_rule *r = ofl_plan(&ctx, &ev->key, &ev->mask, ev->acts, ev->n_acts, best);
+		struct ofl_rule *r = hr ? ofl_plan(&ctx, &ev->key, &ev->mask, ev->acts, ev->n_acts,
+						   best) : NULL;
 		if (r == NULL) {
-			snprintf(f->why, sizeof(f->why), "planner: %s", strerror(errno));
+			snprintf(f->why, sizeof(f->why), "planner: %s",
+				 strerror(hr ? errno : ENOMEM));
 			p->failed++;
 			break;
 		}
 		if (r->decision == OFL_SOFTWARE) {
 			const char *part = strstr(r->why, "; ");
 			if (prev[0] && part)
-				snprintf(f->why, sizeof(f->why), "%.60s%.34s", prev, part);
+				snprintf(f->why, sizeof(f->why), "%.76s%.19s", prev, part);
 			else
 				snprintf(f->why, sizeof(f->why), "%s%s", r->why,
 					 p->probe_error[0] ? " (probe failed)" : "");
 			ofl_rule_destroy(r);
 			break;
 		}
-		if (r->out_dp_port != 0xffff) {
+		if (r->out_dp_port != 0xffff)
 			r->out_ifindex = o->ports[r->out_dp_port].cfg.ifindex;
-			f->out_dp_port = r->out_dp_port;
-		}
 		if (r->decision == OFL_PARTIAL)
-			__atomic_store_n(&o->marks.ids[mark], ev->id, __ATOMIC_RELEASE);
+			__atomic_store_n(mark_cell(o, mark, f->col), ev->id, __ATOMIC_RELEASE);
 		uint64_t h = 0;
 		int rc = p->b->drv->put(p->b, r, &h);
+		if (rc == 0 && rte_hash_add_key_data(o->rules, &pt, hr) < 0) {
+			p->b->drv->del(p->b, h);   /* no room to track it */
+			rc = -ENOSPC;
+		}
 		if (rc == 0) {
-			f->state = r->decision;
-			f->handle = h;
-			f->mark = r->decision == OFL_PARTIAL ? mark : 0;
-			snprintf(f->why, sizeof(f->why), "%s", r->decision == OFL_FULL ? "" : r->why);
-			ofl_rule_format(f->rule, sizeof(f->rule), r);
+			hr->pat = pt;
+			hr->dp_port = ev->in_port;
+			hr->out_dp_port = r->out_dp_port;
+			hr->state = r->decision;
+			hr->handle = h;
+			hr->mark = r->decision == OFL_PARTIAL ? mark : 0;
+			snprintf(hr->why, sizeof(hr->why), "%s",
+				 r->decision == OFL_FULL ? "" : r->why);
+			ofl_rule_format(hr->rule, sizeof(hr->rule), r);
+			hr->n_acts = ev->n_acts;
+			memcpy(hr->acts, ev->acts, ev->n_acts * sizeof(ev->acts[0]));
 			p->installed++;
-			if (r->decision == OFL_FULL)
+			if (r->decision == OFL_FULL) {
 				p->full_fail_streak = 0;
-			else
+				p->full_ok = 1;
+			} else {
 				p->partial_fail_streak = 0;
+				p->partial_ok = 1;
+			}
 			if (r->decision == OFL_FULL)
 				p->n_full++;
 			else
 				p->n_partial++;
-			if (f->mark == 0)
+			if (hr->mark == 0)
 				mark_free(o, mark);
 			ofl_rule_destroy(r);
+			flow_attach(o, f, hr);
 			return;
 		}
 		if (r->decision == OFL_PARTIAL)
-			__atomic_store_n(&o->marks.ids[mark], OFL_ID_NONE, __ATOMIC_RELEASE);
+			__atomic_store_n(mark_cell(o, mark, f->col), OFL_ID_NONE, __ATOMIC_RELEASE);
 		p->failed++;
 		const char *e = p->b->drv->last_error ? p->b->drv->last_error(p->b) : NULL;
 		char msg[OFL_WHY_LEN];
 		snprintf(msg, sizeof(msg), "%s refused: %s", ofl_decision_name(r->decision),
 			 e && *e ? e : strerror(-rc));
+		if (rc == -OFL_EFLOW)
+			p->failed--;   /* a refusal of the match, not a failure */
 		enum ofl_decision was = r->decision;
 		ofl_rule_destroy(r);
-		f->out_dp_port = 0xffff;
 		if (rc == -ENOSPC) {
 			p->table_full++;
 			snprintf(f->why, sizeof(f->why), "rule table full");
 			break;
 		}
-		/* -EOPNOTSUPP: the shape is refused, remember it now; other
-		 * errors (a kernel that validates but cannot create, as net_tap
-		 * without cls_flower): after OFL_FAIL_STREAK in a row */
-		if (was == OFL_FULL && (rc == -EOPNOTSUPP || rc == -ENOTSUP ||
-					++p->full_fail_streak >= OFL_FAIL_STREAK))
+		/* -EOPNOTSUPP: the shape is refused, remember it now.  Other
+		 * errors on a tier that never worked on this port (validate
+		 * passed, create fails: net_tap on a kernel without TC flower)
+		 * refuse it now too; on a tier that has worked, after
+		 * OFL_FAIL_STREAK in a row */
+		if (rc == -OFL_EFLOW)
+			;   /* this megaflow's match only: nothing to remember */
+		else if (was == OFL_FULL && (rc == -EOPNOTSUPP || rc == -ENOTSUP || !p->full_ok ||
+					     ++p->full_fail_streak >= OFL_FAIL_STREAK))
 			p->refused_full = 1;
-		if (was == OFL_PARTIAL && (rc == -EOPNOTSUPP || rc == -ENOTSUP ||
-					   ++p->partial_fail_streak >= OFL_FAIL_STREAK))
+		else if (was == OFL_PARTIAL && (rc == -EOPNOTSUPP || rc == -ENOTSUP ||
+						!p->partial_ok ||
+						++p->partial_fail_streak >= OFL_FAIL_STREAK))
 			p->refused_partial = 1;
+		if ((was == OFL_FULL && p->refused_full) || (was == OFL_PARTIAL && p->refused_partial))
+			snprintf(p->refused_why, sizeof(p->refused_why), "%s", msg);
 		snprintf(prev, sizeof(prev), "%s", msg);
 		if (was == OFL_FULL && p->cfg.mode != OFL_MODE_FULL) {
 			best = OFL_PARTIAL;   /* fall back one tier */
@@ -460,8 +628,7 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 		break;
 	}
 	mark_free(o, mark);
-	f->state = OFL_SOFTWARE;
-	f->mark = 0;
+	free(hr);
 }
 
 static void do_remove(struct ofl *o, uint64_t id)
@@ -469,7 +636,7 @@ static void do_remove(struct ofl *o, uint64_t id)
 	void *d;
 	if (rte_hash_lookup_data(o->flows, &id, &d) < 0)
 		return;
-	flow_unoffload(o, d, "removed");
+	flow_detach(o, d, "removed");   /* the rule stays while others share it */
 	flow_free(o, d);
 }
 
@@ -478,10 +645,22 @@ static void do_resync(struct ofl *o)
 	const void *k;
 	void *d;
 	uint32_t it = 0;
-	while (rte_hash_iterate(o->flows, &k, &d, &it) >= 0) {
-		flow_unoffload(o, d, "resync");
-		free(d);
+	while (rte_hash_iterate(o->rules, &k, &d, &it) >= 0) {
+		struct ofl_hwrule *r = d;
+		struct ofl_port *p = &o->ports[r->dp_port];
+		if (p->b && p->b->drv->del(p->b, r->handle) == 0)
+			p->removed++;
+		if (r->state == OFL_FULL)
+			p->n_full--;
+		else
+			p->n_partial--;
+		mark_free(o, r->mark);
+		free(r);
 	}
+	rte_hash_reset(o->rules);
+	it = 0;
+	while (rte_hash_iterate(o->flows, &k, &d, &it) >= 0)
+		free(d);
 	rte_hash_reset(o->flows);
 	o->resyncs++;
 }

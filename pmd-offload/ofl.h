@@ -39,6 +39,9 @@ struct ofl_config {
 	bool enable;              /* false: every event is ignored (counted) */
 	uint32_t max_flows;       /* offloaded megaflows tracked (default 65536) */
 	uint32_t max_marks;       /* marks 1..max_marks (default = max_flows) */
+	uint32_t n_pmds;          /* mark table columns: megaflow ids of PMDs
+				   * 0..n_pmds-1 (DP_MFLOW_ID_PMD) share rules
+				   * through a mark (default 1) */
 	uint32_t queue_size;      /* event ring (power of 2, default 4096) */
 	uint32_t age_timeout;     /* AGE action seconds when the port has AGE (0: none) */
 	uint32_t stats_interval_ms;   /* hardware counter poll (0: only on demand) */
@@ -81,7 +84,11 @@ void ofl_set_overlay(struct ofl *o, const struct dp_overlay_cfg *ovl);
 
 /* ---- events from the datapath (any thread) ----------------------------- */
 /* A megaflow was installed (or its actions changed: same id = re-plan).
- * id: global megaflow identity, non-zero. rxq: the queue it was seen on
+ * id: global megaflow identity, non-zero (the dp's DP_MFLOW_ID: its PMD
+ * index picks the mark table column).  Rules are keyed by pattern (in_port,
+ * mask, masked key): a megaflow whose pattern is already in hardware (the
+ * same flow on another PMD) joins that rule instead of adding one (a FULL
+ * rule only with identical actions); the rule goes with its last megaflow. rxq: the queue it was seen on
  * (QUEUE fate when the port has no RSS). 0, -ENOTSUP (disabled, or port not
  * offloaded: nothing to do), -ENOBUFS (queue full: stays software, counted). */
 int ofl_megaflow_installed(struct ofl *o, uint64_t id, uint16_t in_port, uint16_t rxq,
@@ -108,6 +115,8 @@ struct ofl_port_stats {
 	uint32_t caps;            /* probed */
 	char probe_error[96];     /* non-empty when the probe failed */
 	uint64_t installed, failed, removed, table_full, refused_cached;
+	uint64_t shared;          /* megaflows that joined a rule already in hardware */
+	char refused[OFL_WHY_LEN];   /* tiers cached refused and why ("" none) */
 	uint64_t n_full, n_partial;   /* current rules */
 	uint64_t hits, bytes;     /* hardware counters (COUNT) summed */
 };
@@ -118,11 +127,13 @@ struct ofl_flow_info {
 	char why[OFL_WHY_LEN];    /* why not better ("" when full) */
 	char rule[128];           /* "full pattern eth/ipv4 actions count/drop" */
 	uint32_t mark;
+	uint32_t refs;            /* megaflows (PMDs) sharing its rule, 0 in software */
 	struct ofl_flow_stats hw;
 };
 struct ofl_stats {
 	uint64_t events, ev_dropped, ev_disabled, resyncs, stale_install;
 	uint32_t flows, marks_used;
+	uint32_t rules;           /* rules in hardware (shared ones once) */
 };
 
 int ofl_port_stats(struct ofl *o, uint16_t dp_port, struct ofl_port_stats *out);

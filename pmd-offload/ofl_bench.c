@@ -191,7 +191,8 @@ static void bench(uint32_t nf, const char *label)
 	}
 	const struct ofl_mark_table *mt = ofl_mark_table(o);
 	struct dp_offload_ops ops = { .arg = o, .installed = h_installed, .removed = h_removed,
-				      .mark_ids = mt->ids, .n_marks = mt->n };
+				      .mark_ids = mt->ids, .n_marks = mt->n,
+		.mark_stride = mt->stride };
 	dp_set_offload(dp, &ops);
 	dp_flush_caches(dp);   /* the megaflow again, announced this time */
 	dp_pmd_apply_invalidations(dp->pmds[0]);

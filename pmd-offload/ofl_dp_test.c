@@ -14,7 +14,10 @@
  *    keep it from aging;
  *  - a full rule table falls back to software; a refused put is cached per
  *    port; a full event queue is counted by the PMD;
- *  - marks of no megaflow / of another PMD; port deletion removes the rules.
+ *  - marks of no megaflow / of another PMD; port deletion removes the rules;
+ *  - two PMDs with the same flow share one rule and one mark: each uses its
+ *    own megaflow on the mark path; the rule stays while one of them lives
+ *    and goes with the last.
  *
  * Run: ./build/pmd-offload/ofl_dp_test
  */
@@ -59,6 +62,7 @@ static void set_hooks(struct ofl *o)
 	struct dp_offload_ops ops = {
 		.arg = o, .installed = h_installed, .removed = h_removed,
 		.port_removing = h_port_removing, .mark_ids = mt->ids, .n_marks = mt->n,
+		.mark_stride = mt->stride,
 	};
 	CU_ASSERT_EQUAL_FATAL(dp_set_offload(DP, &ops), 0);
 }
@@ -75,8 +79,9 @@ static int setup(void)
 {
 	struct dp_config cfg;
 	dp_config_defaults(&cfg);
-	cfg.n_pmds = 1;
+	cfg.n_pmds = 2;              /* driven by hand: never started */
 	cfg.pmd_lcores[0] = 1;
+	cfg.pmd_lcores[1] = 1;
 	cfg.idle_sleep_max_us = 0;
 	cfg.emc_insert_inv_prob = 1;
 	cfg.n_mbufs = 4096;
@@ -121,10 +126,10 @@ static struct rte_mbuf *udp(int s, int d, uint16_t sport)
 /* Send n packets from lport s to lport d onto port s's wire, receive them
  * there (the dummy's rx callback marks what its rules match) and run them
  * through the PMD. */
-static void send_pkts(int s, int d, unsigned n, uint16_t sport0)
+static void send_pkts_pmd(unsigned pi, int s, int d, unsigned n, uint16_t sport0)
 {
 	struct rte_mbuf *in[DP_BURST], *rx[DP_BURST];
-	struct dp_pmd *pmd = DP->pmds[0];
+	struct dp_pmd *pmd = DP->pmds[pi];
 	t_rng_state = 42;   /* the same bytes for the same (s, d, sport) */
 	for (unsigned i = 0; i < n; i++)
 		in[i] = udp(s, d, (uint16_t)(sport0 + i));
@@ -135,6 +140,12 @@ static void send_pkts(int s, int d, unsigned n, uint16_t sport0)
 	pmd->cur_rxq = 0;
 	dp_pmd_process(pmd, (uint16_t)P[s], rx, k);
 	dp_pmd_flush_tx(pmd);
+}
+
+/* The same on PMD 0. */
+static void send_pkts(int s, int d, unsigned n, uint16_t sport0)
+{
+	send_pkts_pmd(0, s, d, n, sport0);
 }
 
 /* What port i transmitted: count, and a copy of the first frame's bytes. */
@@ -156,12 +167,12 @@ static unsigned drain(int i, uint8_t *first, unsigned *first_len)
 	return total;
 }
 
-/* The one live megaflow of the PMD with ingress port p (id 0: none). */
-static uint64_t mflow_of(int p)
+/* The one live megaflow of PMD pi with ingress port p (id 0: none). */
+static uint64_t mflow_of_pmd(unsigned pi, int p)
 {
 	struct dp_megaflow *buf = calloc(64, sizeof(*buf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
-	int n = dp_pmd_dump_now(DP->pmds[0], buf, 64);
+	int n = dp_pmd_dump_now(DP->pmds[pi], buf, 64);
 	uint64_t id = 0;
 	for (int i = 0; i < n; i++)
 		if (buf[i].in_port == P[p])
@@ -170,10 +181,16 @@ static uint64_t mflow_of(int p)
 	return id;
 }
 
+static uint64_t mflow_of(int p)
+{
+	return mflow_of_pmd(0, p);
+}
+
 static void test_lifecycle_partial(void)
 {
 	struct dp_pmd *pmd = DP->pmds[0];
-	struct ofl_config cfg = { .enable = true, .name = "odt", .max_flows = 1024 };
+	struct ofl_config cfg = { .enable = true, .name = "odt", .max_flows = 1024,
+				  .n_pmds = 2 };
 	O = ofl_create(&cfg);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(O);
 	add_port(O, 0, "caps=mark,queue,count");
@@ -300,6 +317,7 @@ static void settle(struct ofl *o)
 {
 	dp_flush_caches(DP);
 	dp_pmd_apply_invalidations(DP->pmds[0]);
+	dp_pmd_apply_invalidations(DP->pmds[1]);
 	CU_ASSERT_EQUAL(ofl_sync(o, 2000), 0);
 }
 
@@ -381,6 +399,130 @@ static void test_queue_full(void)
 	ofl_destroy(q);
 }
 
+/* Packets PMD pi transmitted since s.  PMD 1 sends on tx queue 1 of the
+ * ring ports, which lands on their rx queue 1 (not configured: not read
+ * back); PMD 0's output is read back and compared by drain(). */
+static unsigned sent_by(unsigned pi, const struct dp_pmd_stats *s)
+{
+	return (unsigned)(DP->pmds[pi]->st.tx_packets - s->tx_packets);
+}
+
+/* Age out every megaflow of PMD pi (and tell the manager). */
+static void age_pmd(unsigned pi)
+{
+	struct dp_pmd *pmd = DP->pmds[pi];
+	uint64_t now = rte_rdtsc();
+	pmd->max_idle_tsc = rte_get_tsc_hz();
+	for (unsigned i = 0; i < 4; i++)
+		dp_pmd_age(pmd, now + 3 * rte_get_tsc_hz());
+	pmd->max_idle_tsc = 0;
+	CU_ASSERT_EQUAL(ofl_sync(O, 2000), 0);
+}
+
+/* The same flow on two PMDs (RSS sends a port's packets to both): one rule,
+ * one mark; each PMD's column names its own megaflow, so both take the mark
+ * path.  Losing one megaflow keeps the rule; losing both removes it. */
+static void test_two_pmds(void)
+{
+	struct dp_pmd *p1 = DP->pmds[1];
+	struct ofl_backend *b0 = ofl_port_backend(O, (uint16_t)P[0]);
+	struct ofl_port_stats ps0, ps;
+	struct ofl_flow_info fi0, fi1;
+	struct ofl_stats os;
+	uint8_t sw[256], hw[256];
+	unsigned sw_len = 0, hw_len = 0;
+
+	settle(O);
+	CU_ASSERT_EQUAL_FATAL(ofl_dummy_rule_count(b0), 0);
+	CU_ASSERT_EQUAL_FATAL(ofl_port_stats(O, (uint16_t)P[0], &ps0), 0);
+
+	/* PMD 0 sees the flow first: its megaflow gets the rule */
+	send_pkts_pmd(0, 0, 1, 4, 7000);
+	CU_ASSERT_EQUAL(drain(1, sw, &sw_len), 4);
+	CU_ASSERT_EQUAL_FATAL(ofl_sync(O, 2000), 0);
+	uint64_t id0 = mflow_of_pmd(0, 0);
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(O, id0, &fi0), 0);
+	CU_ASSERT_EQUAL(fi0.state, OFL_PARTIAL);
+	CU_ASSERT_EQUAL(fi0.refs, 1);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b0), 1);
+
+	/* the NIC steers the flow to PMD 1's queue: marked, but PMD 1 has no
+	 * megaflow of the rule yet -> foreign, software path, which installs
+	 * PMD 1's megaflow; its install joins the rule (no second rule) */
+	struct dp_pmd_stats s1 = p1->st;
+	send_pkts_pmd(1, 0, 1, 4, 7000);
+	CU_ASSERT_EQUAL(p1->st.mark_foreign - s1.mark_foreign, 4);
+	CU_ASSERT_EQUAL(p1->st.mark_hits - s1.mark_hits, 0);
+	CU_ASSERT_EQUAL(sent_by(1, &s1), 4);
+	CU_ASSERT_EQUAL_FATAL(ofl_sync(O, 2000), 0);
+	uint64_t id1 = mflow_of_pmd(1, 0);
+	CU_ASSERT(id1 != 0 && id1 != id0);
+	CU_ASSERT_EQUAL(DP_MFLOW_ID_PMD(id1), 1);
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(O, id1, &fi1), 0);
+	CU_ASSERT_EQUAL(fi1.state, OFL_PARTIAL);
+	CU_ASSERT_EQUAL(fi1.mark, fi0.mark);
+	CU_ASSERT_EQUAL(fi1.refs, 2);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b0), 1);
+	CU_ASSERT_EQUAL_FATAL(ofl_port_stats(O, (uint16_t)P[0], &ps), 0);
+	CU_ASSERT_EQUAL(ps.shared - ps0.shared, 1);
+	CU_ASSERT_EQUAL(ps.installed - ps0.installed, 1);
+	CU_ASSERT_EQUAL(ps.n_partial, 1);
+	const struct ofl_mark_table *mt = ofl_mark_table(O);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(mt, fi0.mark, 0), id0);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(mt, fi0.mark, 1), id1);
+
+	/* both PMDs now take the mark path with their own megaflow */
+	for (unsigned pi = 0; pi < 2; pi++) {
+		struct dp_pmd *pmd = DP->pmds[pi];
+		struct dp_pmd_stats s = pmd->st;
+		send_pkts_pmd(pi, 0, 1, 8, 7000);
+		CU_ASSERT_EQUAL(pmd->st.mark_hits - s.mark_hits, 8);
+		CU_ASSERT_EQUAL(pmd->st.mark_foreign - s.mark_foreign, 0);
+		CU_ASSERT_EQUAL(pmd->st.mark_stale - s.mark_stale, 0);
+		CU_ASSERT_EQUAL(pmd->st.emc_hits - s.emc_hits, 0);
+		CU_ASSERT_EQUAL(pmd->st.mfc_hits - s.mfc_hits, 0);
+		CU_ASSERT_EQUAL(pmd->st.misses - s.misses, 0);
+		CU_ASSERT_EQUAL(sent_by(pi, &s), 8);
+		if (pi == 0) {
+			CU_ASSERT_EQUAL(drain(1, hw, &hw_len), 8);
+			CU_ASSERT_EQUAL(hw_len, sw_len);
+			CU_ASSERT(memcmp(hw, sw, sw_len) == 0);
+		}
+	}
+	struct dp_megaflow *f1 = dp_mfc_get(p1->mfc, DP_MFLOW_ID_SLOT(id1), DP_MFLOW_ID_GEN(id1));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f1);
+	CU_ASSERT(f1->hits >= 8);
+
+	/* PMD 0's megaflow ages out: the rule stays for PMD 1 */
+	age_pmd(0);
+	CU_ASSERT_EQUAL(mflow_of_pmd(0, 0), 0);
+	CU_ASSERT_EQUAL(ofl_flow_info(O, id0, &fi0), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(O, id1, &fi1), 0);
+	CU_ASSERT_EQUAL(fi1.state, OFL_PARTIAL);
+	CU_ASSERT_EQUAL(fi1.refs, 1);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b0), 1);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(mt, fi1.mark, 0), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(mt, fi1.mark, 1), id1);
+	s1 = p1->st;
+	send_pkts_pmd(1, 0, 1, 4, 7000);
+	CU_ASSERT_EQUAL(p1->st.mark_hits - s1.mark_hits, 4);
+	CU_ASSERT_EQUAL(sent_by(1, &s1), 4);
+
+	/* ... and goes when PMD 1's megaflow does too (mark freed) */
+	ofl_get_stats(O, &os);
+	uint32_t marks = os.marks_used;
+	age_pmd(1);
+	CU_ASSERT_EQUAL(mflow_of_pmd(1, 0), 0);
+	CU_ASSERT_EQUAL(ofl_flow_info(O, id1, &fi1), -ENOENT);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b0), 0);
+	CU_ASSERT_EQUAL_FATAL(ofl_port_stats(O, (uint16_t)P[0], &ps), 0);
+	CU_ASSERT_EQUAL(ps.n_partial, 0);
+	CU_ASSERT_EQUAL(ps.removed - ps0.removed, 1);
+	ofl_get_stats(O, &os);
+	CU_ASSERT_EQUAL(os.marks_used, marks - 1);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(mt, fi0.mark, 1), OFL_ID_NONE);
+}
+
 /* Port deletion: the port's rules go before its ethdev does. */
 static void test_port_del(void)
 {
@@ -417,6 +559,7 @@ int main(int argc, char **argv)
 		    test_lifecycle_partial);
 	CU_add_test(s, "stale and foreign marks", test_bad_marks);
 	CU_add_test(s, "event queue full", test_queue_full);
+	CU_add_test(s, "two PMDs share one rule", test_two_pmds);
 	CU_add_test(s, "port deletion removes rules", test_port_del);
 	return t_run_all();
 }

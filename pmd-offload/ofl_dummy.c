@@ -42,6 +42,7 @@ struct dummy {
 	struct ofl_backend base;
 	uint32_t caps, max;
 	int refuse;               /* 0, OFL_FULL or OFL_PARTIAL */
+	int refuse_errno;         /* what a refused put returns (EOPNOTSUPP) */
 	int emulate;
 	unsigned probe_calls;
 	uint64_t marked;
@@ -145,6 +146,15 @@ static int parse_args(struct dummy *d, const char *args)
 				d->refuse = OFL_PARTIAL;
 			else
 				return -EINVAL;
+		} else if (strcmp(w, "refuse-errno") == 0) {
+			/* a refusal that is not -EOPNOTSUPP: a driver whose
+			 * validate passes and whose create fails (net_tap
+			 * without TC flower: -EEXIST) */
+			char *end;
+			unsigned long x = strtoul(v, &end, 10);
+			if (*end || x == 0 || x > 4095)
+				return -EINVAL;
+			d->refuse_errno = (int)x;
 		} else if (strcmp(w, "emulate") == 0) {
 			d->emulate = strcmp(v, "0") != 0;
 		} else {
@@ -271,7 +281,7 @@ static int dummy_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *
 	if (d->refuse && (int)r->decision == d->refuse) {
 		snprintf(d->err, sizeof(d->err), "dummy refuses %s rules",
 			 ofl_decision_name(r->decision));
-		rc = -EOPNOTSUPP;
+		rc = d->refuse_errno ? -d->refuse_errno : -EOPNOTSUPP;
 		goto out;
 	}
 	if (d->n_rules >= d->max) {

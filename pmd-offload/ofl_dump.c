@@ -10,46 +10,56 @@
 
 static void flow_info(const struct ofl_flow *f, struct ofl_flow_info *out)
 {
+	const struct ofl_hwrule *r = f->r;
 	memset(out, 0, sizeof(*out));
 	out->id = f->id;
 	out->dp_port = f->dp_port;
-	out->state = f->state;
-	out->mark = f->mark;
-	out->hw = f->hw;
-	snprintf(out->why, sizeof(out->why), "%s", f->why);
-	snprintf(out->rule, sizeof(out->rule), "%s", f->rule);
+	out->state = r ? r->state : OFL_SOFTWARE;
+	if (r == NULL) {
+		snprintf(out->why, sizeof(out->why), "%s", f->why);
+		return;
+	}
+	out->mark = r->mark;
+	out->refs = r->refs;
+	out->hw = r->hw;
+	snprintf(out->why, sizeof(out->why), "%s", r->why);
+	snprintf(out->rule, sizeof(out->rule), "%s", r->rule);
 }
 
-/* Query one flow's counters into f->hw (lock held). */
-static int flow_query(struct ofl *o, struct ofl_flow *f)
+/* Query one rule's counters into r->hw (lock held). */
+static int rule_query(struct ofl *o, struct ofl_hwrule *r)
 {
-	struct ofl_port *p = &o->ports[f->dp_port];
-	struct ofl_flow_stats st = f->hw;   /* backends derive last_used from it */
-	if (f->state == OFL_SOFTWARE || p->b == NULL || p->b->drv->query == NULL)
+	struct ofl_port *p = &o->ports[r->dp_port];
+	struct ofl_flow_stats st = r->hw;   /* backends derive last_used from it */
+	if (p->b == NULL || p->b->drv->query == NULL)
 		return -EOPNOTSUPP;
-	int rc = p->b->drv->query(p->b, f->handle, &st);
+	int rc = p->b->drv->query(p->b, r->handle, &st);
 	if (rc < 0)
 		return rc;
-	p->hits += st.packets - f->hw.packets;
-	p->bytes += st.bytes - f->hw.bytes;
-	f->hw = st;
+	p->hits += st.packets - r->hw.packets;
+	p->bytes += st.bytes - r->hw.bytes;
+	r->hw = st;
 	return 0;
 }
 
+/* Counters of a shared rule go to one of its megaflows (the first): a
+ * FULL rule's packets reach no PMD, one megaflow kept alive is enough to
+ * keep the rule; the others age out and leave it. */
 void ofl_poll_stats_locked(struct ofl *o)
 {
 	const void *k;
 	void *d;
 	uint32_t it = 0;
-	while (rte_hash_iterate(o->flows, &k, &d, &it) >= 0) {
-		struct ofl_flow *f = d;
-		if (flow_query(o, f) != 0)
+	while (rte_hash_iterate(o->rules, &k, &d, &it) >= 0) {
+		struct ofl_hwrule *r = d;
+		if (rule_query(o, r) != 0)
 			continue;
-		uint64_t dp = f->hw.packets - f->reported.packets;
-		uint64_t db = f->hw.bytes - f->reported.bytes;
-		if (dp && o->cfg.stats_cb && (f->state == OFL_FULL || !o->cfg.stats_full_only))
-			o->cfg.stats_cb(o->cfg.stats_arg, f->id, dp, db, f->hw.last_used);
-		f->reported = f->hw;
+		uint64_t dp = r->hw.packets - r->reported.packets;
+		uint64_t db = r->hw.bytes - r->reported.bytes;
+		if (dp && o->cfg.stats_cb && r->flows &&
+		    (r->state == OFL_FULL || !o->cfg.stats_full_only))
+			o->cfg.stats_cb(o->cfg.stats_arg, r->flows->id, dp, db, r->hw.last_used);
+		r->reported = r->hw;
 	}
 }
 
@@ -61,9 +71,10 @@ int ofl_flow_stats(struct ofl *o, uint64_t id, struct ofl_flow_stats *out)
 	if (rte_hash_lookup_data(o->flows, &id, &d) < 0) {
 		rc = -ENOENT;
 	} else {
-		rc = flow_query(o, d);
+		struct ofl_hwrule *r = ((struct ofl_flow *)d)->r;
+		rc = r ? rule_query(o, r) : -EOPNOTSUPP;
 		if (rc == 0)
-			*out = ((struct ofl_flow *)d)->hw;
+			*out = r->hw;
 	}
 	pthread_mutex_unlock(&o->lock);
 	return rc;
@@ -91,6 +102,8 @@ int ofl_port_stats(struct ofl *o, uint16_t dp_port, struct ofl_port_stats *out)
 	out->removed = p->removed;
 	out->table_full = p->table_full;
 	out->refused_cached = p->refused_cached;
+	out->shared = p->shared;
+	snprintf(out->refused, sizeof(out->refused), "%s", p->refused_why);
 	out->n_full = p->n_full;
 	out->n_partial = p->n_partial;
 	out->hits = p->hits;
@@ -138,6 +151,7 @@ void ofl_get_stats(struct ofl *o, struct ofl_stats *out)
 	out->resyncs = o->resyncs;
 	out->stale_install = o->stale_install;
 	out->flows = rte_hash_count(o->flows);
+	out->rules = rte_hash_count(o->rules);
 	out->marks_used = (uint32_t)(o->marks.n - 1 - (o->fm_tail - o->fm_head));
 	pthread_mutex_unlock(&o->lock);
 }
@@ -158,6 +172,7 @@ json_t *ofl_show_json(struct ofl *o)
 	json_object_set_new(root, "events_dropped", json_integer((json_int_t)s.ev_dropped));
 	json_object_set_new(root, "resyncs", json_integer((json_int_t)s.resyncs));
 	json_object_set_new(root, "flows", json_integer(s.flows));
+	json_object_set_new(root, "rules", json_integer(s.rules));
 	json_object_set_new(root, "marks_used", json_integer(s.marks_used));
 	for (unsigned p = 0; p < OFL_MAX_PORTS; p++) {
 		struct ofl_port_stats ps;
@@ -166,7 +181,7 @@ json_t *ofl_show_json(struct ofl *o)
 			continue;
 		ofl_caps_format(caps, sizeof(caps), ps.caps);
 		json_t *j = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
-				      "s:I, s:I, s:I, s:I}",
+				      "s:I, s:I, s:I, s:I, s:I, s:s}",
 				      "port", ps.dp_port, "eth_port", ps.eth_port,
 				      "backend", ps.backend, "mode", ps.mode,
 				      "caps", ps.probe_error[0] ? "none" : caps,
@@ -176,10 +191,12 @@ json_t *ofl_show_json(struct ofl *o)
 				      "removed", (json_int_t)ps.removed,
 				      "table_full", (json_int_t)ps.table_full,
 				      "refused_cached", (json_int_t)ps.refused_cached,
+				      "shared", (json_int_t)ps.shared,
 				      "full", (json_int_t)ps.n_full,
 				      "partial", (json_int_t)ps.n_partial,
 				      "hits", (json_int_t)ps.hits,
-				      "bytes", (json_int_t)ps.bytes);
+				      "bytes", (json_int_t)ps.bytes,
+				      "refused", ps.refused);
 		if (j)
 			json_array_append_new(ports, j);
 	}

@@ -10,6 +10,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "megaflow.h"
 #include "ofl.h"
 #include "ofl_dummy.h"
 #include "test_main.h"
@@ -59,6 +60,47 @@ static int t_install(struct ofl *o, uint64_t id, uint16_t port, unsigned n,
 static const struct dp_action A_DROP = { .type = DP_ACT_DROP };
 static const struct dp_action A_PUNT = { .type = DP_ACT_PUNT, .port = 1 };
 
+/* The same pattern from two PMDs: one rule, shared; a third megaflow of
+ * that pattern with other actions cannot share a FULL rule (the hardware
+ * runs the first one's actions): software, with the reason.  The rule goes
+ * with the last megaflow that shares it. */
+static void test_shared_rule(void)
+{
+	struct ofl *o = t_new(64);
+	struct ofl_flow_info fi;
+	struct ofl_port_stats ps;
+	t_port(o, 1, "caps=drop,mark,queue");
+	struct ofl_backend *b = ofl_port_backend(o, 1);
+	const uint64_t a = DP_MFLOW_ID(0, 1, 1), c = DP_MFLOW_ID(1, 1, 1), d = DP_MFLOW_ID(1, 2, 1);
+	CU_ASSERT_EQUAL(t_install(o, a, 1, 7, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(t_install(o, c, 1, 7, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(t_install(o, d, 1, 7, &A_PUNT, 1), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 1);
+	CU_ASSERT(ofl_flow_info(o, a, &fi) == 0 && fi.state == OFL_FULL && fi.refs == 2);
+	CU_ASSERT(ofl_flow_info(o, c, &fi) == 0 && fi.state == OFL_FULL && fi.refs == 2);
+	CU_ASSERT(ofl_flow_info(o, d, &fi) == 0 && fi.state == OFL_SOFTWARE);
+	CU_ASSERT_STRING_EQUAL(fi.why, "pattern in hardware (full) with other actions");
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 1, &ps), 0);
+	CU_ASSERT(ps.installed == 1 && ps.shared == 1 && ps.n_full == 1);
+	CU_ASSERT_EQUAL(ofl_megaflow_removed(o, a), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 1);
+	CU_ASSERT(ofl_flow_info(o, c, &fi) == 0 && fi.state == OFL_FULL && fi.refs == 1);
+	CU_ASSERT_EQUAL(ofl_megaflow_removed(o, c), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 0);
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 1, &ps), 0);
+	CU_ASSERT(ps.removed == 1 && ps.n_full == 0);
+	/* re-planned (a table change changed d's actions to the rule's): now
+	 * it gets a rule of its own */
+	CU_ASSERT_EQUAL(t_install(o, d, 1, 7, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	CU_ASSERT(ofl_flow_info(o, d, &fi) == 0 && fi.state == OFL_FULL && fi.refs == 1);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 1);
+	ofl_destroy(o);
+}
+
 static void test_install_replan_remove(void)
 {
 	struct ofl *o = t_new(64);
@@ -79,7 +121,7 @@ static void test_install_replan_remove(void)
 	CU_ASSERT_STRING_EQUAL(fi.why, "action punt not offloadable");
 	CU_ASSERT(fi.mark != 0);
 	uint32_t mark101 = fi.mark;
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101), 101);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101, 0), 101);
 	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 2);
 	CU_ASSERT_EQUAL(ofl_dummy_log_count(b), 2);
 	CU_ASSERT_EQUAL(ofl_dummy_log_get(b, 1, &rec), 0);
@@ -100,7 +142,7 @@ static void test_install_replan_remove(void)
 	CU_ASSERT_EQUAL(ofl_megaflow_removed(o, 101), 0);
 	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
 	CU_ASSERT_EQUAL(ofl_flow_info(o, 101, &fi), -ENOENT);
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mark101, 0), OFL_ID_NONE);
 	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 1);
 	/* a freed mark is reused last: the next partial gets another one */
 	CU_ASSERT_EQUAL(t_install(o, 102, 1, 3, &A_PUNT, 1), 0);
@@ -210,6 +252,26 @@ static void test_refusal_cached(void)
 	CU_ASSERT_EQUAL(ps.failed, 1);
 	CU_ASSERT_EQUAL(ps.n_partial, 5);
 
+	/* validate passes, create fails with another error (net_tap on a
+	 * kernel without TC flower: -EEXIST): a tier that never worked on the
+	 * port is refused at its first failed create, and cached */
+	t_port(o, 3, "caps=drop,mark,queue;refuse=full;refuse-errno=17");
+	b = ofl_port_backend(o, 3);
+	for (unsigned i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(t_install(o, 20 + i, 3, 40 + i, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	full_tries = 0;
+	for (unsigned i = 0; i < ofl_dummy_log_count(b); i++)
+		if (ofl_dummy_log_get(b, i, &rec) == 0 && rec.op == OFL_DUMMY_PUT &&
+		    rec.decision == OFL_FULL)
+			full_tries++;
+	CU_ASSERT_EQUAL(full_tries, 1);
+	CU_ASSERT(ofl_flow_info(o, 20, &fi) == 0 && fi.state == OFL_PARTIAL);
+	CU_ASSERT(ofl_flow_info(o, 24, &fi) == 0 && fi.state == OFL_PARTIAL);
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 3, &ps), 0);
+	CU_ASSERT_EQUAL(ps.refused_cached, 4);
+	CU_ASSERT_EQUAL(ps.failed, 1);
+
 	/* a port that refuses MARK: punt stays in software, with the reason */
 	t_port(o, 2, "caps=drop,queue");
 	CU_ASSERT_EQUAL(t_install(o, 50, 2, 1, &A_PUNT, 1), 0);
@@ -289,8 +351,8 @@ static void test_bad_input(void)
 	CU_ASSERT_EQUAL(t_install(o, OFL_ID_NONE, 1, 1, &A_DROP, 1), -EINVAL);
 	CU_ASSERT_EQUAL(t_install(o, 5, 7, 1, &A_DROP, 1), -ENOTSUP);
 	CU_ASSERT_EQUAL(t_install(o, 5, 1, 1, &A_DROP, DP_MAX_ACTIONS + 1), -EINVAL);
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0), OFL_ID_NONE);
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0xffffff), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0, 0), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), 0xffffff, 0), OFL_ID_NONE);
 	ofl_destroy(o);
 
 	struct ofl_config off = { .enable = false, .name = "lcoff" };
@@ -312,6 +374,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("ofl_lifecycle", NULL, NULL);
 	CU_add_test(s, "install, re-plan, remove", test_install_replan_remove);
 	CU_add_test(s, "port deletion", test_port_delete);
+	CU_add_test(s, "one rule shared by two PMDs' megaflows", test_shared_rule);
 	CU_add_test(s, "full rule table -> software", test_table_full);
 	CU_add_test(s, "refusal cached per port, probe once", test_refusal_cached);
 	CU_add_test(s, "lost removal -> resync", test_lost_removal_resync);

@@ -100,7 +100,7 @@ static void test_partial_marks(void)
 		if (dports[i] == 53) {
 			CU_ASSERT(rx[i]->ol_flags & RTE_MBUF_F_RX_FDIR);
 			CU_ASSERT_EQUAL(mk, fi.mark);
-			CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mk), 77);
+			CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), mk, 0), 77);
 		} else {
 			CU_ASSERT_EQUAL(rx[i]->ol_flags & (RTE_MBUF_F_RX_FDIR |
 							   RTE_MBUF_F_RX_FDIR_ID), 0);
@@ -115,13 +115,13 @@ static void test_partial_marks(void)
 	unsigned stale;
 	n = t_rx(dports, 4, rx);
 	CU_ASSERT_EQUAL_FATAL(n, 4);
-	CU_ASSERT_EQUAL(ofl_mark_burst(ofl_mark_table(o), rx, n, ids, &stale), 2);
+	CU_ASSERT_EQUAL(ofl_mark_burst(ofl_mark_table(o), 0, rx, n, ids, &stale), 2);
 	CU_ASSERT_EQUAL(stale, 0);
 	CU_ASSERT(ids[0] == 77 && ids[1] == OFL_ID_NONE && ids[2] == 77 && ids[3] == OFL_ID_NONE);
 	/* a bogus mark (a NIC bug, or a mark from before a restart) is stale */
 	rx[1]->hash.fdir.hi = 123456;
 	rx[1]->ol_flags |= RTE_MBUF_F_RX_FDIR | RTE_MBUF_F_RX_FDIR_ID;
-	CU_ASSERT_EQUAL(ofl_mark_burst(ofl_mark_table(o), rx, n, ids, &stale), 3);
+	CU_ASSERT_EQUAL(ofl_mark_burst(ofl_mark_table(o), 0, rx, n, ids, &stale), 3);
 	CU_ASSERT_EQUAL(stale, 1);
 	CU_ASSERT_EQUAL(ids[1], OFL_ID_NONE);
 	for (unsigned i = 0; i < n; i++)
@@ -156,7 +156,7 @@ static void test_partial_marks(void)
 		CU_ASSERT_EQUAL(ofl_mbuf_mark(rx[i]), 0);
 		rte_pktmbuf_free(rx[i]);
 	}
-	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), fi.mark), OFL_ID_NONE);
+	CU_ASSERT_EQUAL(ofl_mark_lookup(ofl_mark_table(o), fi.mark, 0), OFL_ID_NONE);
 	ofl_destroy(o);
 
 	/* the rx callback is gone with the backend */

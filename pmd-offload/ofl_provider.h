@@ -26,6 +26,9 @@ struct ofl_flow_stats {
 
 struct ofl_backend;
 
+/* put: refused for this rule's match only (see put). */
+#define OFL_EFLOW ENOEXEC
+
 struct ofl_driver {
 	const char *name;   /* "rte_flow", "dummy", "xdp" */
 	/* Open an instance for ethdev port eth_port (dp port dp_port). args:
@@ -37,7 +40,11 @@ struct ofl_driver {
 	int (*probe)(struct ofl_backend *b, uint32_t *caps);
 	/* Install the planned rule. *handle: the backend's name for it.
 	 * -ENOSPC: rule table full; -EOPNOTSUPP: this rule shape is refused
-	 * (the manager caches it per port); other -errno: failed this once. */
+	 * (the manager caches it per port: the tier is not tried again);
+	 * -OFL_EFLOW: this one rule is refused for its match, not the tier
+	 * (the xdp backend: a field it does not look up), nothing cached;
+	 * other -errno: failed this once (OFL_FAIL_STREAK in a row cache the
+	 * refusal). */
 	int (*put)(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *handle);
 	int (*del)(struct ofl_backend *b, uint64_t handle);          /* -ENOENT */
 	/* Counters of a rule (-EOPNOTSUPP when it has none). */

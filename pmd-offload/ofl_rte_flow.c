@@ -5,8 +5,9 @@
  * ETH / IPV4 / UDP for the actions; the match tiers alone with a QUEUE or
  * DROP fate) and returns the set the port accepted.  The manager calls it
  * once per port and caches it: no validation per megaflow, let alone per
- * packet.  put = rte_flow_create of the planner's arrays; del = destroy;
- * query = COUNT query; flush = rte_flow_flush.
+ * packet.  put = rte_flow_create of the planner's arrays (a failed create
+ * is then validated to tell "this pattern" from "this port"; see rtef_put);
+ * del = destroy; query = COUNT query; flush = rte_flow_flush.
  * Thread: the manager's (under its lock).
  */
 #include <errno.h>
@@ -24,6 +25,7 @@ struct rtef {
 	struct ofl_backend base;
 	char err[96];
 	unsigned probe_calls;
+	int no_has_vlan;    /* the port refuses ETH.has_vlan (net_tap) */
 };
 
 static struct rtef *R(struct ofl_backend *b)
@@ -143,6 +145,14 @@ static int rtef_probe(struct ofl_backend *b, uint32_t *caps)
 		fate = a_drop;
 	if (try_rule(port, p_l2, fate, 0))
 		c |= OFL_CAP_MATCH_L2;
+	/* ETH.has_vlan (the planner's "untagged" bit): net_tap's flower
+	 * translation refuses it; put then leaves it out where ETH.type
+	 * already excludes tagged frames */
+	struct rte_flow_item_eth hv_s = { .has_vlan = 0 }, hv_m = { .has_vlan = 1 };
+	struct rte_flow_item p_hv[] = { { .type = RTE_FLOW_ITEM_TYPE_ETH, .spec = &hv_s,
+					  .mask = &hv_m },
+					{ .type = RTE_FLOW_ITEM_TYPE_END } };
+	R(b)->no_has_vlan = !try_rule(port, p_hv, fate, 0);
 	if (try_rule(port, p_l3, fate, 0))
 		c |= OFL_CAP_MATCH_L3 | OFL_CAP_MATCH_L2;
 	if (try_rule(port, NULL, fate, 0))
@@ -169,16 +179,74 @@ static int rtef_probe(struct ofl_backend *b, uint32_t *caps)
 	return 0;
 }
 
+#define RTEF_MAX_ITEMS 16
+
+/* The rule's pattern for a port that refuses ETH.has_vlan: "untagged"
+ * (has_vlan 0) is left out when ETH.type is exact and not a VLAN TPID (the
+ * type of a tagged frame is its TPID, so the type alone excludes tagged
+ * frames).  Returns the pattern to use (pat or the copy in out/eth), NULL
+ * when the rule needs has_vlan. */
+static const struct rte_flow_item *strip_has_vlan(const struct rte_flow_item *pat,
+						  struct rte_flow_item *out,
+						  struct rte_flow_item_eth eth[2])
+{
+	unsigned n = 0;
+	int changed = 0;
+	for (; n < RTEF_MAX_ITEMS && pat[n].type != RTE_FLOW_ITEM_TYPE_END; n++) {
+		out[n] = pat[n];
+		const struct rte_flow_item_eth *s = pat[n].spec, *m = pat[n].mask;
+		if (pat[n].type != RTE_FLOW_ITEM_TYPE_ETH || m == NULL || !m->has_vlan || changed)
+			continue;
+		uint16_t t = rte_be_to_cpu_16(s->hdr.ether_type);
+		if (s->has_vlan || m->hdr.ether_type != 0xffff || t == RTE_ETHER_TYPE_VLAN ||
+		    t == RTE_ETHER_TYPE_QINQ)
+			return NULL;
+		eth[0] = *s;
+		eth[1] = *m;
+		eth[0].has_vlan = eth[1].has_vlan = 0;
+		out[n].spec = &eth[0];
+		out[n].mask = &eth[1];
+		changed = 1;
+	}
+	if (n == RTEF_MAX_ITEMS)
+		return NULL;
+	out[n] = pat[n];
+	return changed ? out : pat;
+}
+
+/* A failed create is told apart by validating the same rule: refused by
+ * validate = this megaflow's pattern/actions (-OFL_EFLOW: the port's other
+ * megaflows are still tried); validate passes = the port cannot create
+ * what it validates (net_tap without TC flower in the kernel): the error
+ * is returned as is and the manager refuses the tier for the port when it
+ * never worked there (ofl.c). */
 static int rtef_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *handle)
 {
 	struct rte_flow_error e;
+	struct rte_flow_item items[RTEF_MAX_ITEMS + 1];
+	struct rte_flow_item_eth eth[2];
+	const struct rte_flow_item *pat = r->pattern;
 	memset(&e, 0, sizeof(e));
-	struct rte_flow *f = rte_flow_create(b->eth_port, &r->attr, r->pattern, r->actions, &e);
+	if (R(b)->no_has_vlan && (pat = strip_has_vlan(r->pattern, items, eth)) == NULL) {
+		snprintf(R(b)->err, sizeof(R(b)->err), "port cannot match untagged-only");
+		return -OFL_EFLOW;
+	}
+	struct rte_flow *f = rte_flow_create(b->eth_port, &r->attr, pat, r->actions, &e);
 	if (f == NULL) {
 		int rc = rte_errno ? -rte_errno : -EIO;
-		set_err(R(b), &e, rc);
+		char msg[80];
+		snprintf(msg, sizeof(msg), "%s", e.message ? e.message : rte_strerror(-rc));
+		memset(&e, 0, sizeof(e));
+		if (rc != -ENOSPC && rc != -ENOMEM &&
+		    rte_flow_validate(b->eth_port, &r->attr, pat, r->actions, &e) != 0) {
+			snprintf(R(b)->err, sizeof(R(b)->err), "pattern: %s", msg);
+			return -OFL_EFLOW;
+		}
+		snprintf(R(b)->err, sizeof(R(b)->err), "create: %s", msg);
 		if (rc == -ENOTSUP || rc == -ENOSYS)
 			rc = -EOPNOTSUPP;
+		else if (rc == -ENOMEM)
+			rc = -ENOSPC;
 		return rc;
 	}
 	*handle = (uint64_t)(uintptr_t)f;

@@ -3,10 +3,13 @@
  * (root only; skips with exit code 77 otherwise).  The probe validates
  * representative rules: tap accepts DROP and QUEUE and refuses MARK, COUNT
  * and VXLAN_ENCAP, so a punt or tunnel megaflow stays in software with the
- * reason, and a drop megaflow is planned FULL (created when the kernel has
- * cls_flower, else refused at create and shown as such).
+ * reason, and a drop megaflow is planned FULL: created when the kernel has
+ * TC flower (net_tap makes every rule a flower filter; asked of tc(8) on a
+ * scratch veth first), else refused at create, shown as such, and the tier
+ * cached refused for the port (one failed create in all).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -33,6 +36,23 @@ static void t_flow(struct dp_flow_key *k, struct dp_flow_key *m, unsigned n)
 	DP_MARK(m, eth_type);
 	DP_MARK(m, ip_proto);
 	memset(m->ip_dst, 0xff, 4);
+}
+
+/* Does this kernel have TC flower (what net_tap creates every rule with)?
+ * Asked of a scratch veth in a scratch namespace with tc(8). */
+static int tc_flower;
+
+static int probe_tc_flower(void)
+{
+	char cmd[512];
+	int n = (int)getpid() % 100000;
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns add wyflw%d && ip -n wyflw%d link add v0 type veth peer name v1 && "
+		 "ip netns exec wyflw%d tc qdisc add dev v0 ingress && "
+		 "ip netns exec wyflw%d tc filter add dev v0 ingress protocol ip prio 1 "
+		 "flower dst_ip 10.0.0.1 action drop >/dev/null 2>&1; r=$?; "
+		 "ip netns del wyflw%d 2>/dev/null; exit $r", n, n, n, n, n);
+	return system(cmd) == 0;
 }
 
 static void test_tap(void)
@@ -63,7 +83,14 @@ static void test_tap(void)
 	struct dp_overlay_cfg ovl = { .uplink = 9, .vtep_ip = htonl(0xc0a80001),
 				      .encap = DP_ENCAP_VXLAN, .underlay_mtu = 1500 };
 	ofl_set_overlay(o, &ovl);
+	/* the port-security drop megaflow wyvernd makes: untagged (the VLAN
+	 * present bit masked -> ETH.has_vlan, which tap refuses: left out, the
+	 * exact IPv4 ethertype already excludes tagged frames), source MAC */
 	t_flow(&k, &m, 1);
+	m.vlan_tci = DP_VLAN_PRESENT;
+	memset(m.eth_src, 0xff, 6);
+	k.eth_src[0] = 2;
+	k.eth_src[5] = 0x11;
 	CU_ASSERT_EQUAL(ofl_megaflow_installed(o, 1, 1, 0, &k, &m, &drop, 1), 0);
 	t_flow(&k, &m, 2);
 	CU_ASSERT_EQUAL(ofl_megaflow_installed(o, 2, 1, 0, &k, &m, &punt, 1), 0);
@@ -72,26 +99,41 @@ static void test_tap(void)
 	CU_ASSERT_EQUAL(ofl_sync(o, 2000), 0);
 
 	struct ofl_flow_info fi;
+	struct ofl_port_stats ps2;
 	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(o, 1, &fi), 0);
 	printf("  drop megaflow: %s %s\n", ofl_decision_name(fi.state), fi.why);
-	if (fi.state == OFL_FULL) {
-		CU_ASSERT_STRING_EQUAL(fi.rule, "full pattern eth/ipv4 actions drop");
+	CU_ASSERT_EQUAL_FATAL(ofl_port_stats(o, 1, &ps2), 0);
+	if (tc_flower) {
+		/* the kernel has TC flower: the drop rule is really created */
+		CU_ASSERT_EQUAL(fi.state, OFL_FULL);
+		CU_ASSERT(strncmp(fi.rule, "full pattern eth/ipv4", 21) == 0);
+		CU_ASSERT_EQUAL(ps2.n_full, 1);
 	} else {
-		/* validated, refused at create (no cls_flower here): said so */
+		/* validated, refused at create (net_tap makes every rule a TC
+		 * flower filter, this kernel has none): shown with tap's reason,
+		 * and the FULL tier is cached refused for the port: the next
+		 * megaflows do not try it (one failed create in all) */
 		CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
 		CU_ASSERT(strstr(fi.why, "full refused: ") != NULL);
+		CU_ASSERT(strstr(fi.why, "full refused: create: ") != NULL);
+		CU_ASSERT(strstr(fi.why, "pattern") == NULL);   /* tap took the pattern */
 		CU_ASSERT(strstr(fi.why, "port refuses MARK") != NULL);
+		CU_ASSERT_EQUAL(ps2.failed, 1);
+		CU_ASSERT_EQUAL(ps2.installed, 0);
+		CU_ASSERT_EQUAL(ps2.refused_cached, 2);
 	}
 	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(o, 2, &fi), 0);
 	printf("  punt megaflow: %s %s\n", ofl_decision_name(fi.state), fi.why);
 	CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
-	CU_ASSERT(strstr(fi.why, "action punt not offloadable") != NULL);
+	CU_ASSERT(strstr(fi.why, tc_flower ? "action punt not offloadable" : "full refused before") !=
+		  NULL);
 	CU_ASSERT(strstr(fi.why, "port refuses MARK") != NULL);
 	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(o, 3, &fi), 0);
 	printf("  vxlan megaflow: %s %s\n", ofl_decision_name(fi.state), fi.why);
 	CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
 	CU_ASSERT(strstr(fi.why, "port refuses VXLAN encap") != NULL ||
-		  strstr(fi.why, "port refuses output") != NULL);
+		  strstr(fi.why, "port refuses output") != NULL ||
+		  strstr(fi.why, "full refused before") != NULL);
 
 	json_t *j = ofl_show_json(o);
 	char *s = json_dumps(j, JSON_COMPACT);
@@ -126,6 +168,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tap setup failed\n");
 		return 1;
 	}
+	tc_flower = probe_tc_flower();
+	printf("ofl_tap_test: TC flower in this kernel: %s\n", tc_flower ? "yes" : "no");
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite("ofl_tap", NULL, NULL);
 	CU_add_test(s, "rte_flow on net_tap", test_tap);

@@ -116,6 +116,19 @@ static int port_add(struct ctrl_offload *x, uint16_t port, char *err, size_t err
 	uint32_t ifindex = iface[0] ? if_nametoindex(iface) : 0;
 	if (strcmp(backend, "xdp") == 0)
 		domain = 0xfffeu;                 /* kernel ports: one domain */
+	/* the xdp backend edits the maps of the program on the port's kernel
+	 * interface: give it the ifindex, and the pin directory net_af_xdp's
+	 * libbpf uses for a program of ours loaded with xdp_prog= (maps pinned
+	 * by name in /sys/fs/bpf) unless backend-args say otherwise */
+	char xargs[512];
+	if (strcmp(backend, "xdp") == 0) {
+		char prog[8];
+		devarg_value(pi.devargs, "xdp_prog", prog, sizeof(prog));
+		snprintf(xargs, sizeof(xargs), "ifindex=%u%s%s%s", ifindex,
+			 prog[0] && strstr(args, "pin=") == NULL ? ";pin=/sys/fs/bpf" : "",
+			 args[0] ? ";" : "", args);
+		args = xargs;
+	}
 	int mode = ofl_mode_parse(oc->mode);
 	struct ofl_port_cfg pc = {
 		.dp_port = port, .eth_port = pi.ethdev, .backend = backend, .args = args,
@@ -176,6 +189,7 @@ static int offload_init(struct ctrl *c, void **ctx, char *err, size_t errlen)
 		.enable = true, .max_flows = oc->max_flows,
 		.stats_interval_ms = oc->stats_interval_ms, .stats_cb = stats_cb, .stats_arg = x,
 		.stats_full_only = true, .name = "wyvofl", .socket_id = (int)rte_socket_id(),
+		.n_pmds = dp_n_pmds(c->dp),
 	};
 	x->o = ofl_create(&cfg);
 	if (x->o == NULL) {
@@ -191,7 +205,7 @@ static int offload_init(struct ctrl *c, void **ctx, char *err, size_t errlen)
 	struct dp_offload_ops ops = {
 		.arg = x, .installed = hook_installed, .removed = hook_removed,
 		.port_added = hook_port_added, .port_removing = hook_port_removing,
-		.mark_ids = mt->ids, .n_marks = mt->n,
+		.mark_ids = mt->ids, .n_marks = mt->n, .mark_stride = mt->stride,
 	};
 	if (rc == 0 && (rc = ofl_thread_start(x->o)) < 0)
 		snprintf(err, errlen, "offload thread: %s", strerror(-rc));
@@ -280,10 +294,13 @@ static int cmd_show_offload(struct ctrl *c, int argc, char **argv, struct ctrl_r
 			     json_string_length(json_object_get(p, "probe_error")) ? ", probe: " : "",
 			     json_string_value(json_object_get(p, "probe_error")));
 		reply_printf(r, "  rules: full %lld partial %lld  installed %lld failed %lld "
-			     "removed %lld  table full %lld  refused (cached) %lld  hits %lld "
-			     "bytes %lld\n", I("full"), I("partial"), I("installed"), I("failed"),
-			     I("removed"), I("table_full"), I("refused_cached"), I("hits"),
-			     I("bytes"));
+			     "removed %lld  table full %lld  refused (cached) %lld  shared %lld  "
+			     "hits %lld bytes %lld\n", I("full"), I("partial"), I("installed"),
+			     I("failed"), I("removed"), I("table_full"), I("refused_cached"),
+			     I("shared"), I("hits"), I("bytes"));
+		if (json_string_length(json_object_get(p, "refused")))
+			reply_printf(r, "  cached refusal: %s\n",
+				     json_string_value(json_object_get(p, "refused")));
 #undef I
 	}
 	return 0;

@@ -156,14 +156,18 @@ void dp_stats_clear(struct dp *dp);
  *    those must never block (pmd-offload enqueues on a ring; -ENOBUFS is
  *    counted in ofl_events_dropped);
  *  - a received packet carrying a flow mark (RTE_MBUF_F_RX_FDIR_ID,
- *    hash.fdir.hi) that mark_ids maps to a live megaflow of this PMD and
- *    ingress port skips parse (unless the actions read headers), EMC and
- *    classifier and runs that megaflow's actions; any other mark takes the
- *    software path, counted (mark_stale / mark_foreign);
+ *    hash.fdir.hi) that mark_ids maps, in this PMD's column, to a live
+ *    megaflow of this PMD and ingress port skips parse (unless the actions
+ *    read headers), EMC and classifier and runs that megaflow's actions;
+ *    any other mark takes the software path, counted: mark_foreign when
+ *    only other PMDs' columns name a megaflow (this PMD has no copy of the
+ *    flow yet: its own install will join the rule), mark_stale otherwise;
  *  - port_added / port_removing are called by dp_port_add (after the port
  *    is up) and dp_port_del (before its ethdev is stopped), control thread.
- * mark_ids[0..n_marks) is written by the offloader (atomic 64-bit stores)
- * and must outlive the ops (clear them first). */
+ * mark_ids[mark * mark_stride + pmd index] (marks 0..n_marks-1, one column
+ * per PMD; mark_stride 0 means 1) is written by the offloader (atomic
+ * 64-bit stores) and must outlive the ops (clear them first).  A PMD whose
+ * index is >= mark_stride never takes the mark path (counted foreign). */
 struct dp_flow_key;
 struct dp_action;
 struct dp_offload_ops {
@@ -176,6 +180,7 @@ struct dp_offload_ops {
 	void (*port_removing)(void *arg, uint16_t port);
 	const uint64_t *mark_ids;
 	uint32_t n_marks;
+	uint32_t mark_stride;
 };
 /* Set (copied) or clear (NULL) the hooks; control thread.  Returns after
  * every PMD stopped using the old ones (one RCU grace period).  0/-ENOMEM. */

@@ -20,7 +20,7 @@
 #endif
 
 struct ofl_xdp {
-	int flows, portsec, stats;
+	int flows, portsec, stats, shapes;
 	int ncpu;
 };
 
@@ -160,8 +160,9 @@ struct ofl_xdp *ofl_xdp_open(const char *pin_dir)
 	x->flows = pin_get(pin_dir, "wyv_l2_flows");
 	x->portsec = pin_get(pin_dir, "wyv_port_sec");
 	x->stats = pin_get(pin_dir, "wyv_port_stats");
+	x->shapes = pin_get(pin_dir, "wyv_shapes");
 	x->ncpu = libbpf_num_possible_cpus();
-	if (x->flows < 0 || x->portsec < 0 || x->stats < 0 || x->ncpu <= 0) {
+	if (x->flows < 0 || x->portsec < 0 || x->stats < 0 || x->shapes < 0 || x->ncpu <= 0) {
 		int e = x->flows < 0 ? -x->flows : ENOENT;
 		ofl_xdp_close(x);
 		errno = e;
@@ -174,8 +175,8 @@ void ofl_xdp_close(struct ofl_xdp *x)
 {
 	if (x == NULL)
 		return;
-	int fds[] = { x->flows, x->portsec, x->stats };
-	for (unsigned i = 0; i < 3; i++)
+	int fds[] = { x->flows, x->portsec, x->stats, x->shapes };
+	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] > 0)
 			close(fds[i]);
 	free(x);
@@ -227,17 +228,18 @@ static int devmap_of(unsigned ifindex)
 	return -ENOENT;
 }
 
-int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
-		     uint16_t vlan, enum ofl_xdp_act act, uint32_t out_ifindex)
+int ofl_xdp_key_put(struct ofl_xdp *x, const struct ofl_xdp_key *key, enum ofl_xdp_act act,
+		    uint32_t out_ifindex)
 {
-	struct ofl_xdp_key k;
 	struct ofl_xdp_val v = { .action = act, .out_ifindex = out_ifindex };
-	if (in_ifindex == 0 || (act == OFL_XDP_REDIRECT && out_ifindex == 0) ||
-	    (act != OFL_XDP_REDIRECT && act != OFL_XDP_DROP && act != OFL_XDP_TO_XSK))
+	uint32_t zero = 0, shapes = 0;
+	if (key->ifindex == 0 || (act == OFL_XDP_REDIRECT && out_ifindex == 0) ||
+	    (act != OFL_XDP_REDIRECT && act != OFL_XDP_DROP && act != OFL_XDP_TO_XSK) ||
+	    !ofl_xdp_shape_ok(key->shape))
 		return -EINVAL;
 	if (act == OFL_XDP_REDIRECT) {
 		/* the egress goes into the devmap of the ingress port's program */
-		int dm = devmap_of(in_ifindex);
+		int dm = devmap_of(key->ifindex);
 		if (dm < 0)
 			return dm;
 		int rc = bpf_map_update_elem(dm, &out_ifindex, &out_ifindex, BPF_ANY) ? -errno : 0;
@@ -245,8 +247,32 @@ int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6
 		if (rc)
 			return rc;
 	}
+	/* the program looks up this shape from now on (never cleared: a
+	 * shape without flows costs a lookup that misses) */
+	if (bpf_map_lookup_elem(x->shapes, &zero, &shapes) == 0 && !(shapes & (1u << key->shape))) {
+		shapes |= 1u << key->shape;
+		if (bpf_map_update_elem(x->shapes, &zero, &shapes, BPF_ANY))
+			return -errno;
+	}
+	return bpf_map_update_elem(x->flows, key, &v, BPF_ANY) ? -errno : 0;
+}
+
+int ofl_xdp_key_del(struct ofl_xdp *x, const struct ofl_xdp_key *key)
+{
+	return bpf_map_delete_elem(x->flows, key) ? -errno : 0;
+}
+
+int ofl_xdp_key_get(struct ofl_xdp *x, const struct ofl_xdp_key *key, struct ofl_xdp_val *out)
+{
+	return bpf_map_lookup_elem(x->flows, key, out) ? -errno : 0;
+}
+
+int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
+		     uint16_t vlan, enum ofl_xdp_act act, uint32_t out_ifindex)
+{
+	struct ofl_xdp_key k;
 	mk_key(&k, in_ifindex, dst, vlan);
-	return bpf_map_update_elem(x->flows, &k, &v, BPF_ANY) ? -errno : 0;
+	return ofl_xdp_key_put(x, &k, act, out_ifindex);
 }
 
 int ofl_xdp_flow_del(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
@@ -254,7 +280,7 @@ int ofl_xdp_flow_del(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6
 {
 	struct ofl_xdp_key k;
 	mk_key(&k, in_ifindex, dst, vlan);
-	return bpf_map_delete_elem(x->flows, &k) ? -errno : 0;
+	return ofl_xdp_key_del(x, &k);
 }
 
 int ofl_xdp_flow_get(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
@@ -262,7 +288,7 @@ int ofl_xdp_flow_get(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6
 {
 	struct ofl_xdp_key k;
 	mk_key(&k, in_ifindex, dst, vlan);
-	return bpf_map_lookup_elem(x->flows, &k, out) ? -errno : 0;
+	return ofl_xdp_key_get(x, &k, out);
 }
 
 int ofl_xdp_flow_foreach(struct ofl_xdp *x,

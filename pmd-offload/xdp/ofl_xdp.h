@@ -37,7 +37,15 @@ struct ofl_xdp;
 struct ofl_xdp *ofl_xdp_open(const char *pin_dir);
 void ofl_xdp_close(struct ofl_xdp *x);   /* accepts NULL */
 
-/* Flow (in_ifindex, dst, vlan) -> redirect to out_ifindex (added to the
+/* Flow key (any shape of ofl_xdp_maps.h; fields outside the shape zero) ->
+ * redirect to out_ifindex (added to the devmap of the program attached to
+ * key->ifindex: -ENOENT when none) or drop.  Counters restart at 0.  Marks
+ * the key's shape in wyv_shapes so the program looks it up. */
+int ofl_xdp_key_put(struct ofl_xdp *x, const struct ofl_xdp_key *key, enum ofl_xdp_act act,
+		    uint32_t out_ifindex);
+int ofl_xdp_key_del(struct ofl_xdp *x, const struct ofl_xdp_key *key);   /* -ENOENT */
+int ofl_xdp_key_get(struct ofl_xdp *x, const struct ofl_xdp_key *key, struct ofl_xdp_val *out);
+/* The L2 shape (0): flow (in_ifindex, dst, vlan) -> redirect to out_ifindex (added to the
  * devmap of the program attached to in_ifindex: -ENOENT when none) or drop
  * (out_ifindex 0, act OFL_XDP_DROP). Counters restart at 0. */
 int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],

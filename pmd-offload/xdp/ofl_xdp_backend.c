@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * pmd-offload/xdp/ofl_xdp_backend.c — the "xdp" offload backend: a FULL
- * megaflow that is pure L2 (in_port + destination MAC [+ source MAC that the
- * port-security map already pins] [+ untagged]) and outputs to another
+ * megaflow that matches in_port + destination MAC, untagged, [+ source MAC
+ * [+ ethertype [+ IPv4 source [+ protocol]]]] (the shapes the program looks
+ * up; what port security makes a megaflow match) and outputs to another
  * kernel-attached port (or drops) becomes one wyv_l2_flows entry.  Anything
  * else is refused (-EOPNOTSUPP, with the reason) and stays with the PMD.
  * Args: "ifindex=N;pin=DIR" (the ingress kernel interface; maps' pin dir).
@@ -69,7 +70,9 @@ static void xdpb_close(struct ofl_backend *b)
 
 static int xdpb_probe(struct ofl_backend *b, uint32_t *caps)
 {
-	*caps = OFL_CAP_MATCH_L2 | OFL_CAP_PORT | OFL_CAP_DROP | OFL_CAP_COUNT;
+	/* L3: the program looks up the IPv4 source and protocol; any other IP
+	 * field is refused per megaflow (-OFL_EFLOW) at put */
+	*caps = OFL_CAP_MATCH_L2 | OFL_CAP_MATCH_L3 | OFL_CAP_PORT | OFL_CAP_DROP | OFL_CAP_COUNT;
 	return 0;
 }
 
@@ -82,45 +85,88 @@ static int nz(const void *p, size_t n)
 	return 0;
 }
 
-/* The rule as an XDP key, or -EOPNOTSUPP with the reason. */
+static int all_ones(const void *p, size_t n)
+{
+	const uint8_t *c = p;
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != 0xff)
+			return 0;
+	return 1;
+}
+
+/* A field of the mask: 0 (not matched), exact (flag set), else refused. */
+static int field(const void *m, size_t n, unsigned flag, unsigned *shape)
+{
+	if (!nz(m, n))
+		return 0;
+	if (!all_ones(m, n))
+		return -1;
+	*shape |= flag;
+	return 0;
+}
+
+/* The rule as an XDP key, or -OFL_EFLOW (this megaflow only: the port's
+ * other megaflows are still tried) / -EOPNOTSUPP (not a FULL rule) with the
+ * reason.  The key matches
+ * exactly what the megaflow matches: in_port (ifindex), the destination MAC,
+ * untagged, and as far as the megaflow reads them the source MAC, the
+ * ethertype, the IPv4 source and protocol (a port with port security gives
+ * megaflows that match its MAC and IPv4 address: a spoofed frame matches no
+ * XDP flow and goes to the PMD, which drops it). */
 static int to_key(struct xdpb *b, const struct ofl_rule *r, struct ofl_xdp_key *k,
 		  enum ofl_xdp_act *act, uint32_t *out)
 {
 	struct dp_flow_key m = r->mask;
-	static const uint8_t ff[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	unsigned shape = 0;
 	if (r->decision != OFL_FULL) {
 		snprintf(b->err, sizeof(b->err), "xdp takes full rules only");
-		return -EOPNOTSUPP;
+		return -EOPNOTSUPP;   /* the tier */
 	}
-	if (memcmp(m.eth_dst, ff, 6) != 0) {
+	if (!all_ones(m.eth_dst, 6)) {
 		snprintf(b->err, sizeof(b->err), "xdp needs an exact destination MAC");
-		return -EOPNOTSUPP;
-	}
-	if (nz(m.eth_src, 6)) {
-		/* the source MAC is enforced by wyv_port_sec, not the flow key:
-		 * accept only a full mask (the port's one allowed MAC) */
-		if (memcmp(m.eth_src, ff, 6) != 0) {
-			snprintf(b->err, sizeof(b->err), "xdp: partial source MAC match");
-			return -EOPNOTSUPP;
-		}
+		return -OFL_EFLOW;
 	}
 	if (m.vlan_tci && (r->key.vlan_tci & DP_VLAN_PRESENT)) {
 		snprintf(b->err, sizeof(b->err), "xdp: tagged megaflow");
-		return -EOPNOTSUPP;
+		return -OFL_EFLOW;
+	}
+	int is_ip = m.eth_type == 0xffff && r->key.eth_type == htons(0x0800);
+	if (field(m.eth_src, 6, OFL_XDP_F_SRC, &shape) || field(&m.eth_type, 2, OFL_XDP_F_TYPE, &shape) ||
+	    field(m.ip_src, 4, OFL_XDP_F_IPSRC, &shape) ||
+	    field(&m.ip_proto, 1, OFL_XDP_F_PROTO, &shape) ||
+	    ((shape & (OFL_XDP_F_IPSRC | OFL_XDP_F_PROTO)) && !is_ip)) {
+		snprintf(b->err, sizeof(b->err), "xdp: partial source/type/IPv4 match");
+		return -OFL_EFLOW;
+	}
+	if (!ofl_xdp_shape_ok(shape)) {
+		snprintf(b->err, sizeof(b->err), "xdp: match shape 0x%x not one it looks up", shape);
+		return -OFL_EFLOW;
 	}
 	/* what remains may only be metadata the planner already checked */
 	memset(m.eth_dst, 0, 6);
 	memset(m.eth_src, 0, 6);
+	memset(m.ip_src, 0, 4);
+	m.eth_type = 0;
+	m.ip_proto = 0;
 	m.in_port = 0;
 	m.recirc_id = 0;
 	m.vlan_tci = 0;
 	if (nz(&m, sizeof(m))) {
-		snprintf(b->err, sizeof(b->err), "xdp matches L2 only");
-		return -EOPNOTSUPP;
+		snprintf(b->err, sizeof(b->err), "xdp matches L2 + IPv4 source/protocol only");
+		return -OFL_EFLOW;
 	}
 	memset(k, 0, sizeof(*k));
 	k->ifindex = b->ifindex;
+	k->shape = (uint8_t)shape;
 	memcpy(k->dst, r->key.eth_dst, 6);
+	if (shape & OFL_XDP_F_SRC)
+		memcpy(k->src, r->key.eth_src, 6);
+	if (shape & OFL_XDP_F_TYPE)
+		k->eth_type = r->key.eth_type;
+	if (shape & OFL_XDP_F_IPSRC)
+		memcpy(&k->ip_src, r->key.ip_src, 4);
+	if (shape & OFL_XDP_F_PROTO)
+		k->ip_proto = r->key.ip_proto;
 	const struct dp_action *last = &r->acts[r->n_acts ? r->n_acts - 1 : 0];
 	if (r->n_acts == 1 && last->type == DP_ACT_DROP) {
 		*act = OFL_XDP_DROP;
@@ -130,60 +176,56 @@ static int to_key(struct xdpb *b, const struct ofl_rule *r, struct ofl_xdp_key *
 		*out = r->out_ifindex;
 	} else {
 		snprintf(b->err, sizeof(b->err), "xdp: only output to a kernel port or drop");
-		return -EOPNOTSUPP;
+		return -OFL_EFLOW;
 	}
 	return 0;
 }
 
+/* handle: the key, allocated (freed by del). */
 static int xdpb_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *handle)
 {
-	struct ofl_xdp_key k;
+	struct ofl_xdp_key k, *h;
 	enum ofl_xdp_act act;
 	uint32_t out;
 	int rc = to_key(X(b), r, &k, &act, &out);
 	if (rc)
 		return rc;
 	struct ofl_xdp_val v;
-	if (ofl_xdp_flow_get(X(b)->x, k.ifindex, k.dst, k.vlan, &v) == 0) {
+	if (ofl_xdp_key_get(X(b)->x, &k, &v) == 0) {
 		snprintf(X(b)->err, sizeof(X(b)->err), "xdp: flow exists");
 		return -EEXIST;
 	}
-	rc = ofl_xdp_flow_put(X(b)->x, k.ifindex, k.dst, k.vlan, act, out);
+	h = malloc(sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	rc = ofl_xdp_key_put(X(b)->x, &k, act, out);
 	if (rc == -E2BIG || rc == -ENOMEM)
 		rc = -ENOSPC;
 	if (rc) {
+		free(h);
 		snprintf(X(b)->err, sizeof(X(b)->err), "xdp map: %s", strerror(-rc));
 		return rc;
 	}
-	/* handle: the MAC in the low 48 bits (the ifindex is the backend's) */
-	uint64_t h = 0;
-	for (unsigned i = 0; i < 6; i++)
-		h = h << 8 | k.dst[i];
-	*handle = h;
+	*h = k;
+	*handle = (uint64_t)(uintptr_t)h;
 	return 0;
-}
-
-static void handle_mac(uint64_t h, uint8_t mac[6])
-{
-	for (int i = 5; i >= 0; i--) {
-		mac[i] = (uint8_t)h;
-		h >>= 8;
-	}
 }
 
 static int xdpb_del(struct ofl_backend *b, uint64_t handle)
 {
-	uint8_t mac[6];
-	handle_mac(handle, mac);
-	return ofl_xdp_flow_del(X(b)->x, X(b)->ifindex, mac, 0);
+	struct ofl_xdp_key *k = (struct ofl_xdp_key *)(uintptr_t)handle;
+	if (k == NULL)
+		return -ENOENT;
+	int rc = ofl_xdp_key_del(X(b)->x, k);
+	free(k);
+	return rc;
 }
 
 static int xdpb_query(struct ofl_backend *b, uint64_t handle, struct ofl_flow_stats *st)
 {
-	uint8_t mac[6];
+	const struct ofl_xdp_key *k = (const struct ofl_xdp_key *)(uintptr_t)handle;
 	struct ofl_xdp_val v;
-	handle_mac(handle, mac);
-	int rc = ofl_xdp_flow_get(X(b)->x, X(b)->ifindex, mac, 0, &v);
+	int rc = k ? ofl_xdp_key_get(X(b)->x, k, &v) : -ENOENT;
 	if (rc)
 		return rc;
 	if (v.packets != st->packets)
@@ -197,10 +239,12 @@ static int del_mine(const struct ofl_xdp_key *k, const struct ofl_xdp_val *v, vo
 {
 	struct xdpb *b = arg;
 	if (k->ifindex == b->ifindex)
-		ofl_xdp_flow_del(b->x, k->ifindex, k->dst, k->vlan);
+		ofl_xdp_key_del(b->x, k);
 	return 0;
 }
 
+/* Every flow of this port left in the maps (the manager deletes its rules,
+ * and frees their handles, before it flushes). */
 static int xdpb_flush(struct ofl_backend *b)
 {
 	return ofl_xdp_flow_foreach(X(b)->x, del_mine, b);

@@ -108,8 +108,22 @@ int main(int argc, char **argv)
 	memset(m.ip_dst, 0xff, 4);
 	out.port = 2;
 	ofl_megaflow_installed(o, 3, 1, 0, &k, &m, &out, 1);
+	/* what port security makes wyvernd's megaflows match: source MAC,
+	 * IPv4, source address, protocol (a source no ping here uses): full,
+	 * id 3's refusal was for its match only, not cached for the port */
+	l2_flow(&k, &m, 1, ma, mb);
+	memset(m.eth_src, 0xff, 6);
+	k.eth_type = htons(0x0800);
+	DP_MARK(&m, eth_type);
+	k.ip_src[0] = 10;
+	k.ip_src[1] = 255;
+	k.ip_src[3] = 1;
+	memset(m.ip_src, 0xff, 4);
+	k.ip_proto = 17;
+	m.ip_proto = 0xff;
+	ofl_megaflow_installed(o, 4, 1, 0, &k, &m, &out, 1);
 	ofl_sync(o, 2000);
-	for (uint64_t id = 1; id <= 3; id++)
+	for (uint64_t id = 1; id <= 4; id++)
 		show(o, id);
 	printf("ready\n");
 	fflush(stdout);

@@ -7,11 +7,35 @@
 
 #include <linux/types.h>
 
-/* wyv_l2_flows: an offloaded L2 flow. vlan: 0 untagged, else the VID | 0x1000. */
+/* wyv_l2_flows: an offloaded flow: the ingress port, the destination MAC
+ * and VLAN, and, as its shape says, the source MAC, the ethertype, the
+ * IPv4 source and protocol (what a megaflow of a port with port security
+ * matches: a frame with another source misses every flow and goes to the
+ * PMD).  Fields outside the shape are zero.  vlan: 0 untagged, else the
+ * VID | 0x1000.  All fields in network order except ifindex and vlan. */
+#define OFL_XDP_F_SRC    0x1   /* src */
+#define OFL_XDP_F_TYPE   0x2   /* eth_type */
+#define OFL_XDP_F_IPSRC  0x4   /* ip_src (IPv4 frames only) */
+#define OFL_XDP_F_PROTO  0x8   /* ip_proto (IPv4 frames only) */
+/* The shapes the program tries, most specific first: each adds one field to
+ * the next (0xf, 0x7, 0x3, 0x1, 0x0 = OFL_XDP_SHAPE_ALL >> i).  Only shapes
+ * whose bit is set in wyv_shapes[0] are looked up. */
+#define OFL_XDP_SHAPE_ALL 0xf
+#define OFL_XDP_N_SHAPES 5
+static inline int ofl_xdp_shape_ok(unsigned s)
+{
+	return s == 0xf || s == 0x7 || s == 0x3 || s == 0x1 || s == 0x0;
+}
 struct ofl_xdp_key {
 	__u32 ifindex;       /* ingress */
 	__u8 dst[6];
 	__u16 vlan;
+	__u8 src[6];
+	__u16 eth_type;
+	__u32 ip_src;
+	__u8 ip_proto;
+	__u8 shape;          /* OFL_XDP_F_* */
+	__u16 pad;
 };
 
 enum ofl_xdp_act { OFL_XDP_REDIRECT = 1, OFL_XDP_DROP = 2, OFL_XDP_TO_XSK = 3 };

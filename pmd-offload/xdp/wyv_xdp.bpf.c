@@ -2,8 +2,10 @@
  * pmd-offload/xdp/wyv_xdp.bpf.c — wyvern's XDP tier.
  *
  * Per frame: port security (wyv_port_sec: source MAC, and the IPv4 / ARP
- * source address, of the ingress port) -> drop; an offloaded L2 flow
- * (wyv_l2_flows: ingress ifindex + destination MAC + VLAN) -> redirect to
+ * source address, of the ingress port) -> drop; an offloaded flow
+ * (wyv_l2_flows: ingress ifindex + destination MAC + VLAN [+ source MAC
+ * [+ ethertype [+ IPv4 source [+ protocol]]]], the shapes of wyv_shapes
+ * tried most specific first) -> redirect to
  * another kernel port through the devmap (wyv_tx_ports) or drop; everything
  * else goes to the AF_XDP socket of the rx queue (xsks_map, the name
  * net_af_xdp's xdp_prog= devarg looks up), or to the kernel stack when no
@@ -42,6 +44,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } wyv_tx_ports SEC(".maps");
+
+/* [0]: bit s set when flows of shape s exist (set by user space). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} wyv_shapes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -137,9 +148,41 @@ int wyv_xdp(struct xdp_md *ctx)
 		}
 	}
 
+	/* the fields a flow may match beyond the destination */
+	__u32 ip_src = 0, zero = 0;
+	__u8 ip_proto = 0, is_ip = 0;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		__u8 *ip = l3;
+		if ((void *)(ip + 20) <= end) {
+			__builtin_memcpy(&ip_src, ip + 12, 4);
+			ip_proto = ip[9];
+			is_ip = 1;
+		}
+	}
+	__u32 *shp = bpf_map_lookup_elem(&wyv_shapes, &zero);
+	__u32 shapes = shp ? *shp : 1;
+	struct ofl_xdp_val *v = NULL;
 	k.ifindex = ifindex;
 	__builtin_memcpy(k.dst, eh->h_dest, 6);
-	struct ofl_xdp_val *v = bpf_map_lookup_elem(&wyv_l2_flows, &k);
+#pragma unroll
+	for (int i = 0; i < OFL_XDP_N_SHAPES; i++) {
+		__u8 s = OFL_XDP_SHAPE_ALL >> i;
+		if (!(shapes & (1u << s)))
+			continue;
+		if ((s & (OFL_XDP_F_IPSRC | OFL_XDP_F_PROTO)) && !is_ip)
+			continue;
+		k.shape = s;
+		if (s & OFL_XDP_F_SRC)
+			__builtin_memcpy(k.src, eh->h_source, 6);
+		else
+			__builtin_memset(k.src, 0, 6);
+		k.eth_type = (s & OFL_XDP_F_TYPE) ? proto : 0;
+		k.ip_src = (s & OFL_XDP_F_IPSRC) ? ip_src : 0;
+		k.ip_proto = (s & OFL_XDP_F_PROTO) ? ip_proto : 0;
+		v = bpf_map_lookup_elem(&wyv_l2_flows, &k);
+		if (v)
+			break;
+	}
 	if (v) {
 		__sync_fetch_and_add(&v->packets, 1);
 		__sync_fetch_and_add(&v->bytes, (__u64)(end - data));

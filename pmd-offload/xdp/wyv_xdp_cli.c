@@ -60,9 +60,22 @@ static int show_flow(const struct ofl_xdp_key *k, const struct ofl_xdp_val *v, v
 	if_indextoname(k->ifindex, in);
 	if (v->out_ifindex)
 		if_indextoname(v->out_ifindex, out);
-	printf("in=%s dst=%02x:%02x:%02x:%02x:%02x:%02x vlan=%u action=%s out=%s "
+	char more[96] = "";
+	if (k->shape & OFL_XDP_F_SRC) {
+		struct in_addr ip = { .s_addr = k->ip_src };
+		int n = snprintf(more, sizeof(more), " src=%02x:%02x:%02x:%02x:%02x:%02x", k->src[0],
+				 k->src[1], k->src[2], k->src[3], k->src[4], k->src[5]);
+		if (k->shape & OFL_XDP_F_TYPE)
+			n += snprintf(more + n, sizeof(more) - (size_t)n, " type=0x%04x",
+				      ntohs(k->eth_type));
+		if (k->shape & OFL_XDP_F_IPSRC)
+			n += snprintf(more + n, sizeof(more) - (size_t)n, " ip_src=%s", inet_ntoa(ip));
+		if (k->shape & OFL_XDP_F_PROTO)
+			snprintf(more + n, sizeof(more) - (size_t)n, " proto=%u", k->ip_proto);
+	}
+	printf("in=%s dst=%02x:%02x:%02x:%02x:%02x:%02x vlan=%u%s action=%s out=%s "
 	       "packets=%llu bytes=%llu\n", in, k->dst[0], k->dst[1], k->dst[2], k->dst[3],
-	       k->dst[4], k->dst[5], k->vlan & 0xfff,
+	       k->dst[4], k->dst[5], k->vlan & 0xfff, more,
 	       v->action == OFL_XDP_DROP ? "drop" : v->action == OFL_XDP_REDIRECT ? "redirect" :
 	       "xsk", out, (unsigned long long)v->packets, (unsigned long long)v->bytes);
 	return 0;

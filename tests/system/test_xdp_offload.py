@@ -59,7 +59,8 @@ class XdpPair:
         res = {}
         for line in self.x("flows").stdout.splitlines():
             d = dict(re.findall(r"(\w+)=(\S+)", line))
-            res[(d["in"], d["dst"])] = d
+            if "type" not in d:   # the L2 flows (dst [+ src]) only
+                res[(d["in"], d["dst"])] = d
         return res
 
     def add_flows(self):
@@ -176,8 +177,9 @@ def test_cli_rejects_bad_input(pair):
 
 def test_manager_with_xdp_backend(pair):
     """The offload manager plans megaflows onto the xdp backend: L2 forwarding
-    megaflows become XDP flows (full), an IPv4 one stays in software with the
-    reason; removing a megaflow removes its XDP flow; exit flushes the rest."""
+    megaflows become XDP flows (full), one matching a field XDP does not look
+    up (IPv4 destination) stays in software with the reason, one with the
+    port-security shape (source MAC, IPv4 source, protocol) is taken; removing a megaflow removes its XDP flow; exit flushes the rest."""
     for host, mac in ((pair.va.host, MAC_B), (pair.vb.host, MAC_A)):
         pair.x("flow-del", host, mac, check=False)
     assert pair.ns_a.ping(pair.ip_b, count=1).returncode != 0
@@ -196,7 +198,13 @@ def test_manager_with_xdp_backend(pair):
     state = {l.split()[0]: l for l in lines}
     assert "state=full" in state["id=1"], lines
     assert "state=full" in state["id=2"], lines
-    assert "state=none" in state["id=3"] and "port refuses IP match" in state["id=3"], lines
+    # an IPv4 destination match: the program does not look it up (refused
+    # for that megaflow only); source MAC + IPv4 source + protocol: it does
+    assert "state=none" in state["id=3"] and "IPv4 source/protocol only" in state["id=3"], lines
+    assert "state=full" in state["id=4"], lines
+    shapes = [l for l in pair.x("flows").stdout.splitlines()
+              if "ip_src=10.255.0.1" in l and "proto=17" in l]
+    assert len(shapes) == 1 and "in=%s" % pair.va.host in shapes[0], shapes
     r = pair.ns_a.ping(pair.ip_b, count=3)
     assert r.returncode == 0, r.stdout
     f = pair.flows()
