@@ -43,6 +43,8 @@ struct ctrl_config {
 	/* [log] and [metrics] (log.h, metrics.h); metrics_listen "" = off */
 	struct ctrl_log_cfg log;
 	char metrics_listen[80];
+	/* [api] (api/api.h), NULL without the section; owned (ctrl_config_free) */
+	struct api_config *api;
 };
 
 /* Load path into cfg (defaults first).  On error returns -EINVAL and writes
