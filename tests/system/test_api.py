@@ -478,7 +478,8 @@ def test_api_inside_wyvernd(tmp_path, cleanup_all):
     o.ok("subnet", "create", "s", "--network", "a", "--subnet-range", "10.80.0.0/24")
     o.js("port", "create", "p", "--network", "a", "--host", chassis_name("api"))
     # the controller of this wyvernd sees what the API wrote (same store)
-    rig.wait_for(lambda: wy.ctrl()["held"]["port"] == 1, what="port held by the controller")
+    # (2 networks, 1 subnet, 1 port)
+    rig.wait_for(lambda: wy.ctrl()["indexed"] >= 4, what="the controller indexed the objects")
     # and wyctl through the daemon sees it too
     r = wy.wy("--json", "port", "list")
     assert [p["name"] for p in json.loads(r.stdout)] == ["p"], r.stdout
