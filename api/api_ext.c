@@ -33,7 +33,10 @@ static const struct {
 	{ "revision-if-match", "If-Match constraints based on revision_number",
 	  "Extension indicating that If-Match based on revision_number is supported." },
 	{ "router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between "
-	  "L2 Neutron networks and access to external networks via a NAT gateway." },
+	  "L2 Neutron networks and access to external networks via a NAT gateway. (floating "
+	  "IPs are stored and validated; NAT does not forward them yet)" },
+	{ "security-group", "security-group", "The security groups extension. (stored and "
+	  "compiled by the controller; no default group per project yet)" },
 	{ "sorting", "Sorting support", "Extension that indicates that sorting is enabled." },
 	{ "standard-attr-description", "standard-attr-description",
 	  "Extension to add descriptions to standard attributes" },

@@ -267,7 +267,10 @@ static json_t *link(const struct api_req *r, const char *plural, const char *rel
 
 	if (!f)
 		return NULL;
-	fprintf(f, "%s/v2.0/%s?limit=%ld", r->base_url ? r->base_url : "", plural, limit);
+	fprintf(f, "%s/v2.0/", r->base_url ? r->base_url : "");
+	for (const char *c = plural; *c; c++)   /* security_groups -> security-groups */
+		fputc(*c == '_' ? '-' : *c, f);
+	fprintf(f, "?limit=%ld", limit);
 	for (i = 0; i < r->n_args; i++) {
 		const char *k = r->args[i].key, *p;
 

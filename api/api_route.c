@@ -71,7 +71,8 @@ static json_t *wrap(const char *key, json_t *v)
 
 static bool supported(enum mdl_type t)
 {
-	return t == MDL_NETWORK || t == MDL_SUBNET || t == MDL_PORT || t == MDL_ROUTER;
+	return t == MDL_NETWORK || t == MDL_SUBNET || t == MDL_PORT || t == MDL_ROUTER ||
+	       t == MDL_SECURITY_GROUP || t == MDL_SECURITY_GROUP_RULE || t == MDL_FLOATING_IP;
 }
 
 static json_t *versions(const struct api_req *r)
@@ -85,7 +86,8 @@ static json_t *versions(const struct api_req *r)
 
 static json_t *resources(const struct api_req *r)
 {
-	static const enum mdl_type types[] = { MDL_NETWORK, MDL_SUBNET, MDL_PORT, MDL_ROUTER };
+	static const enum mdl_type types[] = { MDL_NETWORK, MDL_SUBNET, MDL_PORT, MDL_ROUTER,
+		MDL_SECURITY_GROUP, MDL_SECURITY_GROUP_RULE, MDL_FLOATING_IP };
 	json_t *a = json_array();
 	size_t i;
 
@@ -93,10 +95,10 @@ static json_t *resources(const struct api_req *r)
 		char href[512];
 
 		snprintf(href, sizeof(href), "%s/v2.0/%s", r->base_url ? r->base_url : "",
-			 nbo_plural(types[i]));
+			 nbo_collection(types[i]));
 		json_array_append_new(a, json_pack("{s:s,s:s,s:[{s:s,s:s}]}", "name",
 						   nbo_singular(types[i]), "collection",
-						   nbo_plural(types[i]), "links", "href", href,
+						   nbo_collection(types[i]), "links", "href", href,
 						   "rel", "self"));
 	}
 	return a ? wrap("resources", a) : NULL;

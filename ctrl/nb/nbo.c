@@ -85,6 +85,33 @@ static const struct nbo_attr router_attrs[] = {
 	{ NULL, 0, JSON_NULL }
 };
 
+static const struct nbo_attr sg_attrs[] = {
+	{ "security_group_rules", A_RO, JSON_NULL },
+	{ "shared", A_RO, JSON_NULL },
+	{ NULL, 0, JSON_NULL }
+};
+
+static const struct nbo_attr sg_rule_attrs[] = {
+	{ "security_group_id", A_IMM, JSON_NULL },
+	{ "direction", A_IMM, JSON_NULL },
+	{ "ethertype", A_IMM, JSON_NULL },
+	{ "protocol", A_IMM, JSON_NULL },
+	{ "port_range_min", A_IMM, JSON_NULL },
+	{ "port_range_max", A_IMM, JSON_NULL },
+	{ "remote_ip_prefix", A_IMM, JSON_NULL },
+	{ "remote_group_id", A_IMM, JSON_NULL },
+	{ "remote_address_group_id", A_RO, JSON_NULL },
+	{ "description", 0, JSON_NULL },        /* a model field of rules */
+	{ NULL, 0, JSON_NULL }
+};
+
+static const struct nbo_attr fip_attrs[] = {
+	{ "floating_network_id", A_IMM, JSON_NULL },
+	{ "floating_ip_address", A_IMM, JSON_NULL },
+	{ "router_id", A_RO, JSON_NULL },
+	{ NULL, 0, JSON_NULL }
+};
+
 static const struct nbo_attr none_attrs[] = { { NULL, 0, JSON_NULL } };
 
 static const struct nbo_attr *type_attrs(enum mdl_type t)
@@ -94,6 +121,9 @@ static const struct nbo_attr *type_attrs(enum mdl_type t)
 	case MDL_SUBNET: return subnet_attrs;
 	case MDL_PORT: return port_attrs;
 	case MDL_ROUTER: return router_attrs;
+	case MDL_SECURITY_GROUP: return sg_attrs;
+	case MDL_SECURITY_GROUP_RULE: return sg_rule_attrs;
+	case MDL_FLOATING_IP: return fip_attrs;
 	default: return none_attrs;
 	}
 }
@@ -113,16 +143,17 @@ static const struct nbo_attr *attr_find(enum mdl_type t, const char *name)
 
 static const struct {
 	enum mdl_type type;
-	const char *singular, *plural, *title;
+	const char *singular, *plural, *title, *url;
 } names[] = {
-	{ MDL_NETWORK, "network", "networks", "Network" },
-	{ MDL_SUBNET, "subnet", "subnets", "Subnet" },
-	{ MDL_PORT, "port", "ports", "Port" },
-	{ MDL_ROUTER, "router", "routers", "Router" },
-	{ MDL_SECURITY_GROUP, "security_group", "security_groups", "SecurityGroup" },
+	{ MDL_NETWORK, "network", "networks", "Network", "networks" },
+	{ MDL_SUBNET, "subnet", "subnets", "Subnet", "subnets" },
+	{ MDL_PORT, "port", "ports", "Port", "ports" },
+	{ MDL_ROUTER, "router", "routers", "Router", "routers" },
+	{ MDL_SECURITY_GROUP, "security_group", "security_groups", "SecurityGroup",
+	  "security-groups" },
 	{ MDL_SECURITY_GROUP_RULE, "security_group_rule", "security_group_rules",
-	  "SecurityGroupRule" },
-	{ MDL_FLOATING_IP, "floatingip", "floatingips", "FloatingIP" },
+	  "SecurityGroupRule", "security-group-rules" },
+	{ MDL_FLOATING_IP, "floatingip", "floatingips", "FloatingIP", "floatingips" },
 };
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
 
@@ -131,9 +162,19 @@ int nbo_type_of_collection(const char *plural)
 	size_t i;
 
 	for (i = 0; plural && i < N_NAMES; i++)
-		if (!strcmp(names[i].plural, plural))
+		if (!strcmp(names[i].url, plural))
 			return (int)names[i].type;
 	return -EINVAL;
+}
+
+const char *nbo_collection(enum mdl_type type)
+{
+	size_t i;
+
+	for (i = 0; i < N_NAMES; i++)
+		if (names[i].type == type)
+			return names[i].url;
+	return "objects";
 }
 
 const char *nbo_singular(enum mdl_type type)
@@ -462,12 +503,17 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			rc = nbo_net_defaults(o, m, avoid, n_avoid, e);
 		else if (t == MDL_PORT)
 			rc = nbo_port_ips(o, m, true, "", avoid_ips, &auto_ips, e);
+		else if (t == MDL_FLOATING_IP)
+			rc = nbo_fip_defaults(o, m, true, "", e);
 		if (!rc)
 			h = decode(t, m, e, &rc);
 		json_decref(m);
 		if (rc)
 			break;
-		rc = nb_h_create(o->nb, h, &rev, err, sizeof(err));
+		if (t == MDL_SECURITY_GROUP)
+			rc = nbo_sg_create(o, h, &rev, err, sizeof(err));
+		else
+			rc = nb_h_create(o->nb, h, &rev, err, sizeof(err));
 		if (rc == -EADDRINUSE && t == MDL_PORT && (k = lost_ip(err, ip, sizeof(ip))) >= 0 &&
 		    k < 64 && (auto_ips & (1ull << k))) {
 			json_array_append_new(avoid_ips, json_string(ip));
@@ -481,10 +527,12 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			mdl_obj_free(h);
 			continue;
 		}
-		if (rc)
+		if (rc) {
 			rc = nbo_db_fail(e, rc, t, err);
-		else
+		} else {
+			wait_rev(o, rev);       /* the view reads the index (rules, subnets) */
 			*out = nbo_view(o, h);
+		}
 		if (!rc && !*out)
 			rc = -ENOMEM;
 		mdl_obj_free(h);
@@ -559,6 +607,8 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 		json_object_set_new(attrs, "updated_at", json_string(now));
 		if (!rc && t == MDL_PORT && json_object_get(body, "fixed_ips"))
 			rc = nbo_port_ips(o, m, false, id, avoid_ips, &auto_ips, e);
+		if (!rc && t == MDL_FLOATING_IP && json_object_get(body, "port_id"))
+			rc = nbo_fip_defaults(o, m, false, id, e);
 		if (!rc)
 			nh = decode(t, m, e, &rc);
 		json_decref(m);
@@ -570,6 +620,7 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 			json_array_append_new(avoid_ips, json_string(ip));
 			rc = -EAGAIN;
 		} else if (!rc) {
+			wait_rev(o, rev);
 			*out = nbo_view(o, nh);
 			if (!*out)
 				rc = -ENOMEM;
@@ -633,10 +684,15 @@ int nbo_delete(struct nbo *o, enum mdl_type t, const char *id, uint64_t if_match
 	ops[n_subs].type = t;
 	ops[n_subs].expected_mod_revision = mod;
 	snprintf(ops[n_subs].id, sizeof(ops[n_subs].id), "%s", id);
-	rc = nb_apply(o->nb, ops, n_subs + 1, &rev, err, sizeof(err));
+	if (t == MDL_SECURITY_GROUP)
+		rc = nbo_sg_delete(o, id, mod, &rev, err, sizeof(err));
+	else
+		rc = nb_apply(o->nb, ops, n_subs + 1, &rev, err, sizeof(err));
 	if (rc == -EBUSY && t == MDL_NETWORK)
 		rc = nbo_fail(e, rc, "NetworkInUse", "Unable to complete operation on network "
 			      "%s. There are one or more ports still in use on the network.", id);
+	else if (rc == -EBUSY && t == MDL_SECURITY_GROUP)
+		rc = nbo_fail(e, rc, "SecurityGroupInUse", "Security Group %s in use.", id);
 	else if (rc == -EBUSY && t == MDL_SUBNET)
 		rc = nbo_fail(e, rc, "SubnetInUse", "Unable to complete operation on subnet %s: "
 			      "One or more ports have an IP allocation from this subnet.", id);

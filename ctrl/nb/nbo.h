@@ -91,6 +91,8 @@ int nbo_type_of_collection(const char *plural);
 /* "network", "subnet", "port", "router", "security_group", "floatingip". */
 const char *nbo_singular(enum mdl_type type);
 const char *nbo_plural(enum mdl_type type);
+/* The URL collection name ("security-groups"; else the plural). */
+const char *nbo_collection(enum mdl_type type);
 
 /* Create from a Neutron body (the object inside the singular key).
  * project: the caller's project ("" = body or default). */
@@ -135,6 +137,15 @@ int nbo_net_defaults(struct nbo *o, json_t *m, const int64_t *avoid, size_t n_av
 int nbo_subnet_defaults(struct nbo *o, json_t *m, struct nbo_err *e);
 int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 		 const json_t *avoid, uint64_t *auto_ips, struct nbo_err *e);
+/* Security groups and floating IPs (nbo_sec.c): a group is written with
+ * its two egress rules and deleted with its rule objects, one batch each. */
+int nbo_sg_create(struct nbo *o, struct mdl_hdr *g, uint64_t *rev, char *err, size_t es);
+int nbo_sg_delete(struct nbo *o, const char *gid, uint64_t mod, uint64_t *rev, char *err,
+		  size_t es);
+int nbo_sg_view(struct nbo *o, const struct mdl_hdr *h, json_t *v);
+json_t *nbo_rule_view(const struct mdl_hdr *h);
+int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
+		     struct nbo_err *e);
 /* The Neutron view of a model object. */
 json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h);
 /* Current UTC time "YYYY-MM-DDTHH:MM:SSZ". */

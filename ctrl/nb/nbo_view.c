@@ -83,10 +83,13 @@ static int port_view(struct nbo *o, const struct mdl_hdr *h, json_t *v)
 
 json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
 {
-	json_t *v = mdl_obj_to_json(h), *attrs, *x;
+	json_t *v, *attrs, *x;
 	const char *key;
 	int rc = 0;
 
+	if (h->type == MDL_SECURITY_GROUP_RULE)
+		return nbo_rule_view(h);
+	v = mdl_obj_to_json(h);
 	if (!v)
 		return NULL;
 	attrs = json_object_get(v, "attrs");
@@ -120,6 +123,14 @@ json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
 		rc |= json_object_set_new(v, "status", json_string("ACTIVE"));
 		rc |= dflt(v, "availability_zone_hints", json_array());
 		rc |= json_object_set_new(v, "availability_zones", json_array());
+		break;
+	case MDL_SECURITY_GROUP:
+		rc |= nbo_sg_view(o, h, v);
+		rc |= json_object_set_new(v, "shared", json_false());
+		break;
+	case MDL_FLOATING_IP:
+		rc |= json_object_set_new(v, "status", json_string(
+			((const struct mdl_floating_ip *)h)->port_id[0] ? "ACTIVE" : "DOWN"));
 		break;
 	default:
 		break;

@@ -138,17 +138,18 @@ def test_discovery(api):
     assert st == 200 and v["versions"][0]["id"] == "v2.0", v
     st, v = http(api.url, "GET", "/v2.0/")
     assert st == 200 and {r["collection"] for r in v["resources"]} == {
-        "networks", "subnets", "ports", "routers"}, v
+        "networks", "subnets", "ports", "routers", "security-groups", "security-group-rules",
+        "floatingips"}, v
     st, v = http(api.url, "GET", "/v2.0/extensions")
     aliases = {e["alias"] for e in v["extensions"]}
     assert st == 200 and {"router", "provider", "external-net", "binding", "port-security",
                           "allowed-address-pairs", "net-mtu", "standard-attr-tag",
                           "revision-if-match"} <= aliases, aliases
     # what is not implemented is not listed
-    assert not aliases & {"security-group", "quotas", "agent", "dvr", "l3-ha"}, aliases
+    assert not aliases & {"quotas", "agent", "dvr", "l3-ha", "qos"}, aliases
     st, v = http(api.url, "GET", "/v2.0/extensions/router")
     assert st == 200 and v["extension"]["alias"] == "router", v
-    st, v = http(api.url, "GET", "/v2.0/extensions/security-group")
+    st, v = http(api.url, "GET", "/v2.0/extensions/qos")
     assert st == 404 and "NeutronError" in v, v
     st, v = http(api.url, "GET", "/v2.0/nothing")
     assert st == 404 and v["NeutronError"]["type"] == "HTTPNotFound", v
@@ -548,3 +549,52 @@ def test_traffic_ports_from_the_api(cleanup_all):
     ping_ok(ns["vm3"], ip["vm2"])
     st = wy.ctrl()
     assert st["bad_now"] == 0 and st["table_errors"] == 0, st
+
+
+# ---------------------------------------------------------------- 8. security groups, floating IPs
+
+def test_security_groups_and_floating_ips(api):
+    """The thin part: groups with Neutron's egress rules, rule objects,
+    delete with the rules, in use by a port; floating IPs stored and
+    validated (external network, address allocation, router for the port)."""
+    o = Os(api.url)
+    g = o.js("security", "group", "create", "web", "--description", "front")
+    rules = g["rules"]
+    assert sorted((r["direction"], r["ethertype"]) for r in rules) == [
+        ("egress", "IPv4"), ("egress", "IPv6")], rules
+    r22 = o.js("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+               "--remote-ip", "10.0.0.0/8", "web")
+    assert r22["port_range_min"] == 22 and r22["security_group_id"] == g["id"], r22
+    listed = o.js("security", "group", "rule", "list", "web")
+    assert len(listed) == 3, listed
+    err = o.fail("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port",
+                 "70000", "web")
+    assert "400" in err or "70000" in err, err
+    o.ok("network", "create", "in")
+    o.ok("subnet", "create", "ins", "--network", "in", "--subnet-range", "10.5.0.0/24")
+    p = o.js("port", "create", "vmp", "--network", "in", "--security-group", "web")
+    assert p["security_group_ids"] == [g["id"]], p
+    err = o.fail("security", "group", "delete", "web")
+    assert "409" in err, err
+    # floating IPs
+    o.ok("network", "create", "ext", "--external")
+    o.ok("subnet", "create", "exts", "--network", "ext", "--subnet-range", "192.0.2.0/24",
+         "--no-dhcp")
+    err = o.fail("floating", "ip", "create", "ext", "--port", "vmp")
+    assert "404" in err and "not reachable" in err, err
+    o.ok("router", "create", "rr", "--external-gateway", "ext")
+    o.ok("router", "add", "subnet", "rr", "ins")
+    f = o.js("floating", "ip", "create", "ext", "--port", "vmp")
+    assert f["floating_ip_address"] == "192.0.2.2" and f["fixed_ip_address"] == "10.5.0.2", f
+    assert f["router_id"] and f["status"] == "ACTIVE", f
+    f2 = o.js("floating", "ip", "create", "ext")
+    assert f2["floating_ip_address"] == "192.0.2.3" and f2["port_id"] is None, f2
+    err = o.fail("floating", "ip", "create", "in")
+    assert "400" in err and "not a valid external network" in err, err
+    o.ok("floating", "ip", "unset", "--port", f["id"])
+    assert o.js("floating", "ip", "show", f["id"])["port_id"] is None
+    o.ok("floating", "ip", "delete", f["id"], f2["id"])
+    assert o.js("floating", "ip", "list") == []
+    o.ok("port", "delete", "vmp")
+    o.ok("security", "group", "delete", "web")
+    assert o.js("security", "group", "rule", "list") == []
