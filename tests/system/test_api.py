@@ -389,25 +389,28 @@ def test_errors_http(api):
 
 # ---------------------------------------------------------------- 5. concurrency
 
-def test_concurrent_colliding_creates(api):
-    st, v = http(api.url, "POST", "/v2.0/networks", {"network": {"name": "c"}})
+def _collide(urls):
+    """20 clients over the API servers in urls (round robin)."""
+    api_url = urls[0]
+    st, v = http(api_url, "POST", "/v2.0/networks", {"network": {"name": "c"}})
     net = v["network"]["id"]
-    st, v = http(api.url, "POST", "/v2.0/subnets", {"subnet": {
+    st, v = http(api_url, "POST", "/v2.0/subnets", {"subnet": {
         "network_id": net, "cidr": "10.70.0.0/24", "ip_version": 4}})
     sid = v["subnet"]["id"]
     # 20 clients x 3 rounds: in each round every client asks for the same
-    # IP, half of them also for the same MAC; plus free-allocated ports.
+    # IP, half of them also for the same MAC; plus free-allocated ports
+    # (60 of them, from .2 up: they never reach the asked-for .250-.252).
     results = []
     lock = threading.Lock()
 
     def client(i):
         for rnd in range(3):
             body = {"network_id": net, "name": "c%d-%d" % (i, rnd),
-                    "fixed_ips": [{"subnet_id": sid, "ip_address": "10.70.0.%d" % (10 + rnd)}]}
+                    "fixed_ips": [{"subnet_id": sid, "ip_address": "10.70.0.%d" % (250 + rnd)}]}
             if i % 2:
                 body["mac_address"] = "fa:16:3e:00:00:%02x" % (0x10 + rnd)
-            st, v = http(api.url, "POST", "/v2.0/ports", {"port": body})
-            st2, v2 = http(api.url, "POST", "/v2.0/ports", {"port": {"network_id": net,
+            st, v = http(urls[i % len(urls)], "POST", "/v2.0/ports", {"port": body})
+            st2, v2 = http(urls[(i + 1) % len(urls)], "POST", "/v2.0/ports", {"port": {"network_id": net,
                                                                     "name": "f%d-%d" % (i, rnd)}})
             with lock:
                 results.append((rnd, st, v))
@@ -429,23 +432,36 @@ def test_concurrent_colliding_creates(api):
     free = [v for r, st, v in results if r is None]
     assert all(v.get("port") for v in free), [v for v in free if "port" not in v][:3]
     # the store holds exactly the winners, each address once, MACs unique
-    st, v = http(api.url, "GET", "/v2.0/ports?network_id=" + net)
+    st, v = http(api_url, "GET", "/v2.0/ports?network_id=" + net)
     ports = v["ports"]
     assert len(ports) == 3 + 60, len(ports)
     ips = [p["fixed_ips"][0]["ip_address"] for p in ports]
     macs = [p["mac_address"] for p in ports]
     assert len(set(ips)) == len(ips) and len(set(macs)) == len(macs)
     for p in ports:
-        st, v = http(api.url, "GET", "/v2.0/ports?fixed_ips=ip_address%3D" +
+        st, v = http(api_url, "GET", "/v2.0/ports?fixed_ips=ip_address%3D" +
                      p["fixed_ips"][0]["ip_address"] + "&fields=id")
         assert [x["id"] for x in v["ports"]] == [p["id"]], v
     # and every one can be deleted (claims released): the address is free again
     for p in ports:
-        assert http(api.url, "DELETE", "/v2.0/ports/" + p["id"])[0] == 204
-    st, v = http(api.url, "POST", "/v2.0/ports", {"port": {
-        "network_id": net, "fixed_ips": [{"ip_address": "10.70.0.10"}],
+        assert http(api_url, "DELETE", "/v2.0/ports/" + p["id"])[0] == 204
+    st, v = http(api_url, "POST", "/v2.0/ports", {"port": {
+        "network_id": net, "fixed_ips": [{"ip_address": "10.70.0.250"}],
         "mac_address": "fa:16:3e:00:00:10"}})
     assert st == 201, v
+
+
+def test_concurrent_colliding_creates(api):
+    _collide([api.url])
+
+
+@pytest.mark.skipif(not etcd.available(), reason="etcd not installed")
+def test_concurrent_colliding_creates_two_servers_on_etcd(cleanup_all):
+    """Two stateless wyvern-api processes over one etcd: the claims decide
+    across processes too."""
+    cl = etcd.EtcdCluster(1).start()
+    a, b = Api(cl.url), Api(cl.url)
+    _collide([a.url, b.url])
 
 
 # ---------------------------------------------------------------- 6. inside wyvernd
