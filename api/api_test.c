@@ -352,10 +352,13 @@ static void test_network_lifecycle(void)
 	snprintf(im, sizeof(im), "revision_number=%d", 2);
 	CU_ASSERT_EQUAL(req("PUT", path, "{\"network\":{\"name\":\"c\",\"mtu\":1400}}", im, &j),
 			200);
-	n = json_object_get(j, "network");
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(n, "revision_number")), 3);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(n, "mtu")), 1400);
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(n, "description")), "d");
+	{
+		json_t *u = json_object_get(j, "network");
+
+		CU_ASSERT_EQUAL(json_integer_value(json_object_get(u, "revision_number")), 3);
+		CU_ASSERT_EQUAL(json_integer_value(json_object_get(u, "mtu")), 1400);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(u, "description")), "d");
+	}
 	json_decref(j);
 	CU_ASSERT_EQUAL(req("GET", "/v2.0/networks/not-a-uuid", NULL, NULL, &j), 404);
 	CU_ASSERT_STRING_EQUAL(err_type(j), "NetworkNotFound");

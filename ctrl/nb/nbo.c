@@ -583,11 +583,11 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 		if ((rc = load(o, t, id, &h, &mod, e)))
 			break;
 		if (if_match && h->version != if_match) {
-			mdl_obj_free(h);
 			rc = nbo_fail(e, -ECANCELED, "RevisionNumberConstraintFailed",
 				      "Constrained to %llu, but current revision is %llu",
 				      (unsigned long long)if_match,
 				      (unsigned long long)h->version);
+			mdl_obj_free(h);
 			break;
 		}
 		m = mdl_obj_to_json(h);
