@@ -34,7 +34,8 @@ import etcd
 import rig
 from test_ctrl import CtrlWyvern, chassis_name, ping_ok
 
-API_BIN = os.path.join(rig.build_dir(), "api", "wyvern-api")
+# WYV_API_BIN: another wyvern-api (e.g. a sanitizer build) with the rest from WYV_BUILD
+API_BIN = os.environ.get("WYV_API_BIN") or os.path.join(rig.build_dir(), "api", "wyvern-api")
 OPENSTACK = shutil.which("openstack")
 
 pytestmark = [
