@@ -2,7 +2,8 @@
  * api/api_http.c — libmicrohttpd glue: one daemon with an internal
  * polling thread pool (epoll); each request's body is gathered (at most
  * API_MAX_BODY bytes, else 413), then api_handle() runs on the pool thread
- * that owns the connection and the JSON answer is sent.
+ * that owns the connection and the JSON answer is sent.  Also the [api]
+ * keys (api_config_key), shared by wyvernd's config.c and wyvern-api.
  *
  * Threads: api_start/api_stop from the owner's thread; callbacks on the
  * pool's threads, each touching only its connection's state and the

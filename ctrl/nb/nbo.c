@@ -638,8 +638,8 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 	return rc;
 }
 
-int nbo_delete(struct nbo *o, enum mdl_type t, const char *id, uint64_t if_match,
-	       struct nbo_err *e)
+static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t if_match,
+		       struct nbo_err *e)
 {
 	char err[MDL_ERR_SIZE];
 	struct mdl_hdr *h, **subs = NULL;
@@ -699,6 +699,8 @@ int nbo_delete(struct nbo *o, enum mdl_type t, const char *id, uint64_t if_match
 	else if (rc == -EAGAIN && if_match)
 		rc = nbo_fail(e, -ECANCELED, "RevisionNumberConstraintFailed",
 			      "%s %s changed meanwhile", title(t), id);
+	else if (rc == -EAGAIN)
+		nbo_fail(e, rc, "Conflict", "%s %s keeps changing; try again", title(t), id);
 	else if (rc == -ENOENT)
 		rc = not_found(e, t, id);
 	else if (rc)
@@ -710,6 +712,18 @@ out:
 	free(ops);
 	nb_list_free(subs, n_subs);
 	mdl_obj_free(h);
+	return rc;
+}
+
+/* The delete compares the revision its checks read (router interfaces, the
+ * network's subnets); without If-Match a concurrent change just retries. */
+int nbo_delete(struct nbo *o, enum mdl_type t, const char *id, uint64_t if_match,
+	       struct nbo_err *e)
+{
+	int rc = -EAGAIN, attempt;
+
+	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
+		rc = delete_once(o, t, id, if_match, e);
 	return rc;
 }
 

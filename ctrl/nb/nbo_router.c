@@ -329,14 +329,9 @@ int nbo_tags_set(struct nbo *o, enum mdl_type t, const char *id, const json_t *t
 int nbo_tag_add(struct nbo *o, enum mdl_type t, const char *id, const char *tag,
 		struct nbo_err *e)
 {
-	json_t *out = NULL, *one = json_pack("[s]", tag);
-	int rc;
+	json_t *out = NULL;
+	int rc = tags_retry(o, t, id, NULL, tag, NULL, &out, e);    /* checked as tags */
 
-	/* the tag's own checks (length, no comma) */
-	rc = one ? 0 : -ENOMEM;
-	json_decref(one);
-	if (!rc)
-		rc = tags_retry(o, t, id, NULL, tag, NULL, &out, e);
 	json_decref(out);
 	return rc;
 }
