@@ -485,7 +485,12 @@ def test_api_inside_wyvernd(tmp_path, cleanup_all):
                    {"enable": "true", "listen": "127.0.0.1:%d" % port,
                     "vni-ranges": "5000:5001", "underlay-mtu": "9000"}).start()
     base = "http://127.0.0.1:%d" % port
-    rig.wait_for(lambda: http(base, "GET", "/")[0] == 200, timeout=20, what="API up")
+    def up():
+        try:
+            return http(base, "GET", "/", timeout=2)[0] == 200
+        except OSError:         # not listening yet: it starts once the store is open
+            return False
+    rig.wait_for(up, timeout=20, what="API up")
     o = Os(base)
     n1 = o.js("network", "create", "a")
     n2 = o.js("network", "create", "b")
