@@ -318,8 +318,7 @@ struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	s->nbo.nb = nb;
-	s->nbo.cfg = cfg->nbo;
+	nbo_init(&s->nbo, nb, &cfg->nbo);
 	if (sa.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
 		port = ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
@@ -337,6 +336,7 @@ struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *
 	if (!s->mhd) {
 		e = errno ? errno : EADDRINUSE;
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(e));
+		nbo_fini(&s->nbo);
 		free(s);
 		errno = e;
 		return NULL;
@@ -362,5 +362,6 @@ void api_stop(struct api_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->mhd);
+	nbo_fini(&s->nbo);
 	free(s);
 }

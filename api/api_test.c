@@ -221,6 +221,7 @@ static struct nbo nbo;
 
 static int setup(void)
 {
+	struct nbo_config cfg;
 	char url[128];
 
 	snprintf(dir, sizeof(dir), "/tmp/wyv-api-test-XXXXXX");
@@ -229,11 +230,11 @@ static int setup(void)
 	snprintf(url, sizeof(url), "rocksdb:%s/db", dir);
 	db = db_open(url);
 	nbh = db ? nb_open(db, NB_F_INDEX | NB_F_DP_BLOCK) : NULL;
-	nbo.nb = nbh;
-	nbo_config_defaults(&nbo.cfg);
-	nbo.cfg.n_vni = 1;
-	nbo.cfg.vni[0].lo = 7;
-	nbo.cfg.vni[0].hi = 8;
+	nbo_config_defaults(&cfg);
+	cfg.n_vni = 1;
+	cfg.vni[0].lo = 7;
+	cfg.vni[0].hi = 8;
+	nbo_init(&nbo, nbh, &cfg);
 	return nbh ? 0 : -1;
 }
 
@@ -241,6 +242,7 @@ static int teardown(void)
 {
 	char cmd[128];
 
+	nbo_fini(&nbo);
 	nb_close(nbh);
 	db_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -420,6 +422,18 @@ static void test_subnet_port_router(void)
 		json_object_get(p, "fixed_ips"), 0), "ip_address")), "10.9.0.1");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "status")), "ACTIVE");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "binding:vif_type")), "tap");
+	json_decref(p);
+	/* what allocation probes: one index lookup per address */
+	CU_ASSERT_EQUAL(nb_ip_used(nbh, sid, "10.9.0.1"), 1);
+	CU_ASSERT_EQUAL(nb_ip_used(nbh, sid, "10.9.0.2"), 0);
+	CU_ASSERT_EQUAL(nb_ip_used(nbh, nid, "10.9.0.1"), 0);
+	CU_ASSERT_EQUAL(nb_ip_used(nbh, sid, "10.9.0"), -EINVAL);
+	/* the next port continues after the last allocated address */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\"}}", nid);
+	p = create("ports", "port", body);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(
+		json_object_get(p, "fixed_ips"), 0), "ip_address")), "10.9.0.2");
 	json_decref(p);
 	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"extra_dhcp_opts\":"
 		 "[{\"opt_value\":\"x\"}]}}", nid);

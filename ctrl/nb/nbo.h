@@ -34,11 +34,12 @@
  * Ownership: JSON given is borrowed; JSON returned (*out) is the caller's
  * (json_decref).  Threads: any number of threads may call these on one
  * struct nbo at once (the nb handle is thread-safe; nbo keeps no mutable
- * state).  No DPDK.
+ * state but the allocation hints, under their mutex).  No DPDK.
  */
 #ifndef WYV_CTRL_NBO_H
 #define WYV_CTRL_NBO_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,15 +67,32 @@ struct nbo_config {
 	char default_project[64];       /* project_id when neither body nor caller give one */
 };
 
+#define NBO_HINTS 64
+
+/* Where the next address search of a subnet starts (after the last
+ * address this process allocated there), so allocation probes a few
+ * addresses instead of every used one. */
+struct nbo_hint {
+	char subnet[MDL_ID_SIZE];
+	char next[MDL_IP_SIZE];
+};
+
 struct nbo {
 	struct nb *nb;                  /* borrowed */
 	struct nbo_config cfg;
+	pthread_mutex_t hint_mu;        /* hints */
+	struct nbo_hint hints[NBO_HINTS];
+	unsigned hint_clock;            /* next slot to replace */
 };
 
 struct nbo_err {
 	char type[64];                  /* Neutron error type */
 	char msg[512];
 };
+
+/* Sets up o over nb (borrowed) with cfg (copied); nbo_fini undoes it. */
+void nbo_init(struct nbo *o, struct nb *nb, const struct nbo_config *cfg);
+void nbo_fini(struct nbo *o);
 
 /* Defaults: vxlan, 1500, vni 1048576:16777215 (above the dp_keys that
  * wyctl-made networks without a segmentation id use as VNI), no vlan

@@ -19,6 +19,47 @@
 #include "mdl_addr.h"
 #include "nbo.h"
 
+void nbo_init(struct nbo *o, struct nb *nb, const struct nbo_config *cfg)
+{
+	memset(o, 0, sizeof(*o));
+	o->nb = nb;
+	o->cfg = *cfg;
+	pthread_mutex_init(&o->hint_mu, NULL);
+}
+
+void nbo_fini(struct nbo *o)
+{
+	pthread_mutex_destroy(&o->hint_mu);
+}
+
+static void hint_get(struct nbo *o, const char *subnet, char *next)
+{
+	size_t i;
+
+	next[0] = '\0';
+	pthread_mutex_lock(&o->hint_mu);
+	for (i = 0; i < NBO_HINTS; i++)
+		if (!strcmp(o->hints[i].subnet, subnet)) {
+			memcpy(next, o->hints[i].next, MDL_IP_SIZE);
+			break;
+		}
+	pthread_mutex_unlock(&o->hint_mu);
+}
+
+static void hint_set(struct nbo *o, const char *subnet, const char *next)
+{
+	size_t i;
+
+	pthread_mutex_lock(&o->hint_mu);
+	for (i = 0; i < NBO_HINTS && strcmp(o->hints[i].subnet, subnet); i++)
+		;
+	if (i == NBO_HINTS)
+		i = o->hint_clock++ % NBO_HINTS;
+	snprintf(o->hints[i].subnet, MDL_ID_SIZE, "%s", subnet);
+	snprintf(o->hints[i].next, MDL_IP_SIZE, "%s", next);
+	pthread_mutex_unlock(&o->hint_mu);
+}
+
 void nbo_config_defaults(struct nbo_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -293,22 +334,25 @@ static bool used_has(const struct used *u, const struct mdl_ip *ip)
 }
 
 /* A free address of subnet s, not in `mine` (entries of this port) nor in
- * avoid. */
+ * avoid.  The search walks the pools in order, starting after the last
+ * address this process allocated in the subnet (the hint) and wrapping
+ * around; each candidate is one index lookup (no decoding), so the cost
+ * follows the addresses probed, not the ports of the subnet.  A fresh
+ * process, or a subnet without a hint, starts at the first pool address:
+ * the lowest free one. */
 static int alloc_ip(struct nbo *o, const struct mdl_subnet *s, const char *self,
 		    const json_t *mine, const json_t *avoid, char *out, struct nbo_err *e)
 {
-	struct nb_filter f = { .subnet_id = s->hdr.id };
 	struct used u = { NULL, 0, 0 };
 	struct mdl_hdr **objs = NULL;
-	struct mdl_prefix p;
-	struct mdl_ip lo, hi;
-	size_t n = 0, i, k, r;
+	struct mdl_ip lo, hi, cur, hint;
+	size_t n = 0, i, k, r, start = 0, tries;
+	char buf[MDL_IP_SIZE];
+	bool has_hint;
 	json_t *x;
 	int rc = 0;
 
-	if (mdl_prefix_parse(s->cidr, &p))
-		return nbo_fail(e, -EINVAL, "InvalidInput", "subnet %s has an invalid cidr",
-				s->hdr.id);
+	(void)self;
 	rc = used_add(&u, s->gateway_ip);
 	json_array_foreach((json_t *)mine, i, x)
 		if (!rc)
@@ -316,18 +360,6 @@ static int alloc_ip(struct nbo *o, const struct mdl_subnet *s, const char *self,
 	json_array_foreach((json_t *)avoid, i, x)
 		if (!rc)
 			rc = used_add(&u, json_string_value(x));
-	if (!rc && (rc = nb_find(o->nb, MDL_PORT, &f, &objs, &n)) == 0) {
-		for (i = 0; i < n && !rc; i++) {
-			const struct mdl_port *pt = mdl_hdr_to_port(objs[i]);
-
-			if (!strcmp(pt->hdr.id, self))
-				continue;
-			for (k = 0; k < pt->n_fixed_ips && !rc; k++)
-				if (!strcmp(pt->fixed_ips[k].subnet_id, s->hdr.id))
-					rc = used_add(&u, pt->fixed_ips[k].ip_address);
-		}
-		nb_list_free(objs, n);
-	}
 	/* router interfaces without a port hold addresses too */
 	if (!rc && (rc = nb_find(o->nb, MDL_ROUTER, NULL, &objs, &n)) == 0) {
 		for (i = 0; i < n && !rc; i++) {
@@ -339,22 +371,53 @@ static int alloc_ip(struct nbo *o, const struct mdl_subnet *s, const char *self,
 		}
 		nb_list_free(objs, n);
 	}
-	for (r = 0; !rc && r < s->n_allocation_pools; r++) {
-		size_t tries = 0;
-
+	if (rc) {
+		free(u.v);
+		return nbo_db_fail(e, rc, MDL_ROUTER, "list routers");
+	}
+	hint_get(o, s->hdr.id, buf);
+	has_hint = buf[0] && !mdl_ip_parse(buf, &hint);
+	for (r = 0; has_hint && r < s->n_allocation_pools; r++)
+		if (!mdl_ip_parse(s->allocation_pools[r].start, &lo) &&
+		    !mdl_ip_parse(s->allocation_pools[r].end, &hi) && lo.family == hint.family &&
+		    mdl_ip_cmp(&lo, &hint) <= 0 && mdl_ip_cmp(&hint, &hi) <= 0) {
+			start = r;
+			break;
+		}
+	if (has_hint && r == s->n_allocation_pools)
+		has_hint = false;
+	/* pools start .. end, then 0 .. start (its part before the hint) */
+	for (k = 0; k < s->n_allocation_pools + (has_hint ? 1 : 0); k++) {
+		r = (start + k) % s->n_allocation_pools;
 		if (mdl_ip_parse(s->allocation_pools[r].start, &lo) ||
 		    mdl_ip_parse(s->allocation_pools[r].end, &hi))
 			continue;
-		for (; mdl_ip_cmp(&lo, &hi) <= 0 && tries < (1u << 20); ip_add(&lo, 1), tries++)
-			if (!used_has(&u, &lo)) {
-				mdl_ip_format(&lo, out, MDL_IP_SIZE);
+		cur = lo;
+		if (k == 0 && has_hint)
+			cur = hint;
+		for (tries = 0; mdl_ip_cmp(&cur, &hi) <= 0 && tries < (1u << 20);
+		     ip_add(&cur, 1), tries++) {
+			int used;
+
+			if (k == s->n_allocation_pools && has_hint && mdl_ip_cmp(&cur, &hint) >= 0)
+				break;          /* wrapped back to the hint */
+			if (used_has(&u, &cur))
+				continue;
+			mdl_ip_format(&cur, out, MDL_IP_SIZE);
+			used = nb_ip_used(o->nb, s->hdr.id, out);
+			if (used < 0) {
 				free(u.v);
-				return 0;
+				return nbo_db_fail(e, used, MDL_PORT, "index lookup");
 			}
+			if (used)
+				continue;
+			free(u.v);
+			ip_add(&cur, 1);
+			hint_set(o, s->hdr.id, mdl_ip_format(&cur, buf, sizeof(buf)));
+			return 0;
+		}
 	}
 	free(u.v);
-	if (rc)
-		return nbo_db_fail(e, rc, MDL_PORT, "list ports");
 	return nbo_fail(e, -ENOSPC, "IpAddressGenerationFailure", "No more IP addresses "
 			"available on network %s.", s->network_id);
 }
