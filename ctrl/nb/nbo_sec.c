@@ -244,6 +244,29 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 				"not a valid external network.", net);
 	}
 	mdl_obj_free(nh);
+	if (!jp || json_is_null(jp) || (json_is_string(jp) && !json_string_length(jp))) {
+		json_object_set_new(m, "port_id", json_null());
+		json_object_set_new(m, "fixed_ip_address", json_null());
+		json_object_set_new(m, "router_id", json_null());
+	} else if (json_is_string(jp)) {
+		/* the port and its router first: nothing is allocated for a refusal */
+		rc = mdl_uuid_valid(json_string_value(jp)) ?
+		     nb_get(nb_db(o->nb), MDL_PORT, json_string_value(jp), &ph, NULL) : -ENOENT;
+		if (rc == -ENOENT || rc == -EINVAL)
+			return nbo_fail(e, -ENOENT, "PortNotFound", "Port %s could not be found.",
+					json_string_value(jp));
+		if (rc)
+			return nbo_db_fail(e, rc, MDL_PORT, "read");
+		if (json_is_string(json_object_get(m, "fixed_ip_address")))
+			snprintf(fixed, sizeof(fixed), "%s",
+				 json_string_value(json_object_get(m, "fixed_ip_address")));
+		rc = router_for(o, net, mdl_hdr_to_port(ph), rid, fixed, e);
+		mdl_obj_free(ph);
+		if (rc)
+			return rc;
+		json_object_set_new(m, "fixed_ip_address", json_string(fixed));
+		json_object_set_new(m, "router_id", json_string(rid));
+	}
 	used = fip_addrs(o, net, self);
 	if (!used)
 		return -ENOMEM;
@@ -272,31 +295,5 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 					      "%s", want, net);
 	}
 	json_decref(used);
-	if (rc)
-		return rc;
-	if (!jp || json_is_null(jp) || (json_is_string(jp) && !json_string_length(jp))) {
-		json_object_set_new(m, "port_id", json_null());
-		json_object_set_new(m, "fixed_ip_address", json_null());
-		json_object_set_new(m, "router_id", json_null());
-		return 0;
-	}
-	if (!json_is_string(jp))
-		return 0;
-	rc = mdl_uuid_valid(json_string_value(jp)) ?
-	     nb_get(nb_db(o->nb), MDL_PORT, json_string_value(jp), &ph, NULL) : -ENOENT;
-	if (rc == -ENOENT || rc == -EINVAL)
-		return nbo_fail(e, -ENOENT, "PortNotFound", "Port %s could not be found.",
-				json_string_value(jp));
-	if (rc)
-		return nbo_db_fail(e, rc, MDL_PORT, "read");
-	if (json_is_string(json_object_get(m, "fixed_ip_address")))
-		snprintf(fixed, sizeof(fixed), "%s",
-			 json_string_value(json_object_get(m, "fixed_ip_address")));
-	rc = router_for(o, net, mdl_hdr_to_port(ph), rid, fixed, e);
-	mdl_obj_free(ph);
-	if (rc)
-		return rc;
-	json_object_set_new(m, "fixed_ip_address", json_string(fixed));
-	json_object_set_new(m, "router_id", json_string(rid));
-	return 0;
+	return rc;
 }
