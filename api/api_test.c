@@ -501,6 +501,78 @@ static void test_subnet_port_router(void)
 	json_decref(net);
 }
 
+/* Hostile or malformed requests: a 4xx NeutronError each, never a 2xx, a
+ * 5xx or a crash, and nothing written. */
+static void test_hostile(void)
+{
+	static const char *const coll_bodies[][2] = {
+		{ "networks", "null" },
+		{ "networks", "{}" },
+		{ "networks", "{\"network\":null}" },
+		{ "networks", "{\"network\":{\"name\":5}}" },
+		{ "networks", "{\"network\":{\"mtu\":\"x\"}}" },
+		{ "networks", "{\"network\":{\"mtu\":1e99}}" },
+		{ "networks", "{\"network\":{\"mtu\":99999999999999999999}}" },
+		{ "networks", "{\"network\":{\"tags\":[1]}}" },
+		{ "networks", "{\"network\":{\"tags\":[\"a,b\"]}}" },
+		{ "networks", "{\"network\":{\"description\":null}}" },
+		{ "networks", "{\"network\":{\"provider:network_type\":\"frob\"}}" },
+		{ "networks", "{\"network\":{\"provider:network_type\":\"vlan\"}}" },
+		{ "networks", "{\"network\":{\"provider:segmentation_id\":-5}}" },
+		{ "networks", "{\"network\":{\"shared\":\"yes\"}}" },
+		{ "networks", "{\"network\":{\"id\":\"x\"}}" },
+		{ "networks", "{\"network\":{\"name\":\"a\",\"name\":\"b\"}}" },
+		{ "networks", "{\"network\":{\"tenant_id\":\"a\",\"project_id\":\"b\"}}" },
+		{ "networks", "{\"networks\":[{}]}" },
+		{ "networks", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]" },
+		{ "networks", "\"\xff\xfe\"" },
+		{ "subnets", "{\"subnet\":{}}" },
+		{ "subnets", "{\"subnet\":{\"network_id\":5,\"cidr\":\"10.0.0.0/8\"}}" },
+		{ "subnets", "{\"subnet\":{\"network_id\":\"not-a-uuid\",\"cidr\":\"x\"}}" },
+		{ "ports", "{\"port\":{}}" },
+		{ "ports", "{\"port\":{\"network_id\":[1]}}" },
+		{ "ports", "{\"port\":{\"network_id\":\"00000000-0000-0000-0000-000000000000\"}}" },
+		{ "routers", "{\"router\":{\"external_gateway_info\":\"x\"}}" },
+		{ "routers", "{\"router\":{\"routes\":[{}]}}" },
+		{ "floatingips", "{\"floatingip\":{}}" },
+		{ "security-group-rules", "{\"security_group_rule\":{\"direction\":\"up\"}}" },
+	};
+	static const char *const paths[] = {
+		"/v2.0/networks/../../etc/passwd", "/v2.0/ports/%00", "//v2.0//networks//",
+		"/v2.0/routers/00000000-0000-0000-0000-000000000000/add_router_interface",
+		"/v2.0/networks/00000000-0000-0000-0000-000000000000/tags/x",
+	};
+	char path[64], big[3000];
+	json_t *j, *before, *after;
+	size_t i;
+	unsigned st;
+
+	CU_ASSERT_EQUAL(req("GET", "/v2.0/networks", NULL, NULL, &before), 200);
+	for (i = 0; i < sizeof(coll_bodies) / sizeof(coll_bodies[0]); i++) {
+		snprintf(path, sizeof(path), "/v2.0/%s", coll_bodies[i][0]);
+		st = req("POST", path, coll_bodies[i][1], NULL, &j);
+		if (st < 400 || st >= 500 || !err_type(j))
+			fprintf(stderr, "POST %s %s -> %u\n", path, coll_bodies[i][1], st);
+		CU_ASSERT_TRUE(st >= 400 && st < 500);
+		CU_ASSERT_PTR_NOT_NULL(err_type(j));
+		json_decref(j);
+	}
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		st = req("PUT", paths[i], "{\"subnet_id\":\"x\"}", NULL, &j);
+		CU_ASSERT_TRUE(st >= 400 && st < 500);
+		json_decref(j);
+	}
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	big[0] = '/';
+	CU_ASSERT_EQUAL(req("GET", big, NULL, NULL, &j), 414);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("GET", "/v2.0/networks", NULL, NULL, &after), 200);
+	CU_ASSERT_TRUE(json_equal(before, after));      /* nothing written */
+	json_decref(before);
+	json_decref(after);
+}
+
 int main(void)
 {
 	CU_pSuite s, w;
@@ -517,7 +589,8 @@ int main(void)
 	    !CU_add_test(s, "config keys", test_config) ||
 	    !CU_add_test(w, "routes", test_routes) ||
 	    !CU_add_test(w, "network lifecycle", test_network_lifecycle) ||
-	    !CU_add_test(w, "subnets, ports, router interfaces", test_subnet_port_router)) {
+	    !CU_add_test(w, "subnets, ports, router interfaces", test_subnet_port_router) ||
+	    !CU_add_test(w, "hostile requests", test_hostile)) {
 		CU_cleanup_registry();
 		return 1;
 	}

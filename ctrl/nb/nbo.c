@@ -377,6 +377,13 @@ static int split_body(enum mdl_type t, const json_t *body, const json_t *cur, js
 	json_object_foreach((json_t *)body, key, v) {
 		const struct nbo_attr *a = attr_find(t, key);
 
+		/* the model reads a negative nullable integer as null: no Neutron
+		 * attribute takes a negative number, so say so instead */
+		if (json_is_integer(v) && json_integer_value(v) < 0)
+			return nbo_fail(e, -EINVAL, "InvalidInput", "Invalid input for %s. "
+					"Reason: %" JSON_INTEGER_FORMAT " is negative.", key,
+					json_integer_value(v));
+
 		if (a && (a->flags & A_RO))
 			return nbo_fail(e, -EINVAL, "HTTPBadRequest", "Attribute '%s' not allowed "
 					"in %s", key, cur ? "PUT" : "POST");
