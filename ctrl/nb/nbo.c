@@ -499,6 +499,7 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 		json_t *m = json_deep_copy(m0);
 		uint64_t auto_ips = 0;
 		struct mdl_hdr *h = NULL;
+		json_t *rules = NULL;
 		char ip[MDL_IP_SIZE];
 		int k;
 
@@ -518,7 +519,7 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 		if (rc)
 			break;
 		if (t == MDL_SECURITY_GROUP)
-			rc = nbo_sg_create(o, h, &rev, err, sizeof(err));
+			rc = nbo_sg_create(o, h, &rev, err, sizeof(err), &rules);
 		else
 			rc = nb_h_create(o->nb, h, &rev, err, sizeof(err));
 		if (rc == -EADDRINUSE && t == MDL_PORT && (k = lost_ip(err, ip, sizeof(ip))) >= 0 &&
@@ -539,9 +540,12 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 		} else {
 			wait_rev(o, rev);       /* the view reads the index (rules, subnets) */
 			*out = nbo_view(o, h);
+			if (*out && rules)
+				json_object_set(*out, "security_group_rules", rules);
 		}
 		if (!rc && !*out)
 			rc = -ENOMEM;
+		json_decref(rules);
 		mdl_obj_free(h);
 		break;
 	}

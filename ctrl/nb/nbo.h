@@ -157,7 +157,8 @@ int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 		 const json_t *avoid, uint64_t *auto_ips, struct nbo_err *e);
 /* Security groups and floating IPs (nbo_sec.c): a group is written with
  * its two egress rules and deleted with its rule objects, one batch each. */
-int nbo_sg_create(struct nbo *o, struct mdl_hdr *g, uint64_t *rev, char *err, size_t es);
+int nbo_sg_create(struct nbo *o, struct mdl_hdr *g, uint64_t *rev, char *err, size_t es,
+		  json_t **rules_view);
 int nbo_sg_delete(struct nbo *o, const char *gid, uint64_t mod, uint64_t *rev, char *err,
 		  size_t es);
 int nbo_sg_view(struct nbo *o, const struct mdl_hdr *h, json_t *v);

@@ -41,7 +41,10 @@ static int rules_of(struct nbo *o, const char *gid, struct mdl_hdr ***out, size_
 	return 0;
 }
 
-int nbo_sg_create(struct nbo *o, struct mdl_hdr *g, uint64_t *rev, char *err, size_t es)
+static json_t *rule_view(const struct mdl_hdr *h);
+
+int nbo_sg_create(struct nbo *o, struct mdl_hdr *g, uint64_t *rev, char *err, size_t es,
+		  json_t **rules_out)
 {
 	struct mdl_security_group_rule **rules = NULL;
 	struct nb_op ops[3];
@@ -62,6 +65,11 @@ int nbo_sg_create(struct nbo *o, struct mdl_hdr *g, uint64_t *rev, char *err, si
 		ops[1 + i] = (struct nb_op){ .kind = NB_OP_CREATE, .obj = &rules[i]->hdr };
 	}
 	rc = nb_apply(o->nb, ops, 3, rev, err, es);
+	/* the answer shows the rules as written: the index may not have all
+	 * events of this revision yet */
+	*rules_out = rc ? NULL : json_array();
+	for (i = 0; *rules_out && i < 2; i++)
+		json_array_append_new(*rules_out, rule_view(&rules[i]->hdr));
 	for (i = 0; i < n; i++)
 		mdl_obj_free(&rules[i]->hdr);
 	free(rules);
