@@ -239,6 +239,23 @@ int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 	return 0;
 }
 
+int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip)
+{
+	struct nb_filter f = { .subnet_id = subnet_id, .ip_address = ip };
+	struct mdl_hdr **objs;
+	size_t n;
+	int rc;
+
+	if (!nb)
+		return -EINVAL;
+	if (nb->idx && (rc = nbi_ip_used(nb->idx, subnet_id, ip)) != -ESTALE)
+		return rc;
+	if ((rc = nb_find(nb, MDL_PORT, &f, &objs, &n)))
+		return rc;
+	nb_list_free(objs, n);
+	return n > 0;
+}
+
 /* ---- single operations ---- */
 
 int nb_h_create(struct nb *nb, struct mdl_hdr *obj, uint64_t *revision,

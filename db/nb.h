@@ -145,6 +145,10 @@ struct nb_filter {
 };
 int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 	    struct mdl_hdr ***objs, size_t *n);
+/* Does a port hold ip in subnet_id?  1 / 0 / -errno.  With an index one
+ * hash lookup without decoding anything (address allocation probes with
+ * it); without, a scan. */
+int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip);
 
 /* ---- the original db-level API (kept: wyctl, lc_sync, tests) ----
  * Same operations through a temporary handle without index and without a

@@ -501,3 +501,25 @@ int nbi_find(struct nb_index *x, enum mdl_type type, const struct nb_filter *f,
 	*n = k;
 	return 0;
 }
+
+int nbi_ip_used(struct nb_index *x, const char *subnet_id, const char *ip)
+{
+	char key[NB_KEY_SIZE];
+	struct nb_filter f = { .subnet_id = subnet_id, .ip_address = ip };
+	struct nbi_grp *g;
+	struct mdl_ip a;
+	int rc;
+
+	if (!subnet_id || !ip || mdl_ip_parse(ip, &a))
+		return -EINVAL;
+	group_key(MDL_PORT, &f, key, sizeof(key));
+	pthread_rwlock_rdlock(&x->lock);
+	if (x->stale) {
+		pthread_rwlock_unlock(&x->lock);
+		return -ESTALE;
+	}
+	g = grp_find(x, key, hash_str(key));
+	rc = g && g->n > 0;
+	pthread_rwlock_unlock(&x->lock);
+	return rc;
+}

@@ -103,6 +103,9 @@ int nbi_wait(struct nb_index *x, uint64_t revision, int timeout_ms);
 /* Decoded copy + mod_revision, or NULL (not in the index). */
 struct mdl_hdr *nbi_get(struct nb_index *x, enum mdl_type type, const char *id,
 			uint64_t *mod_revision);
+/* 1 if a port holds ip in subnet_id (the (subnet, ip) group is not empty),
+ * 0 if not, -ESTALE / -EINVAL.  No decoding. */
+int nbi_ip_used(struct nb_index *x, const char *subnet_id, const char *ip);
 int nbi_find(struct nb_index *x, enum mdl_type type, const struct nb_filter *f,
 	     struct mdl_hdr ***objs, size_t *n);
 

@@ -57,6 +57,12 @@ struct mdl_hdr {
 	char id[MDL_ID_SIZE];
 	uint32_t dp_key;        /* unique datapath key; allocated by db/, 0 = none yet */
 	uint64_t version;       /* bumped on every update ("revision_number") */
+	/* "attrs": a JSON object of Neutron API attributes the model stores
+	 * but does not interpret (description, tags, created_at, updated_at,
+	 * extra_dhcp_opts, binding:vnic_type, ...), owned by the object; NULL
+	 * (the default) and {} are not encoded, so objects written without it
+	 * keep their JSON byte for byte. */
+	json_t *attrs;
 };
 
 struct mdl_chassis {

@@ -147,6 +147,13 @@ static int decode_one(const struct mdl_field *f, char *b, const json_t *v,
 	case MF_STRLIST:
 	case MF_LIST:
 		return decode_list(f, b, v, path, err, es);
+	case MF_JSON:
+		if (!json_is_object(v))
+			return mdl_err(err, es, "%s%s: expected an object", path, f->name);
+		json_decref(*(json_t **)(b + f->off));
+		*(json_t **)(b + f->off) = json_deep_copy(v);
+		return *(json_t **)(b + f->off) ? 0 : mdl_err(err, es, "%s%s: out of memory",
+								path, f->name);
 	case MF_OBJN:
 		*(bool *)(b + f->off_n) = false;
 		if (json_is_null(v))
@@ -285,6 +292,8 @@ static json_t *encode_one(const struct mdl_field *f, const char *b)
 		if (!*(const bool *)(b + f->off_n))
 			return json_null();
 		return encode_fields(f->sub, b, json_object());
+	case MF_JSON:
+		return json_deep_copy(*(json_t *const *)(b + f->off));
 	}
 	return NULL;
 }
@@ -298,7 +307,15 @@ static json_t *encode_fields(const struct mdl_field *fields, const void *base,
 	if (!obj)
 		return NULL;
 	for (f = fields; f->name; f++) {
-		json_t *v = encode_one(f, base);
+		json_t *v;
+
+		if (f->kind == MF_JSON) {
+			const json_t *j = *(json_t *const *)((const char *)base + f->off);
+
+			if (!j || !json_object_size(j))
+				continue;
+		}
+		v = encode_one(f, base);
 
 		if (!v || json_object_set_new(obj, f->name, v)) {
 			json_decref(obj);

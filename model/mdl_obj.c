@@ -15,7 +15,8 @@
 #define HDR(T) \
 	{ "id", MF_STR, offsetof(T, hdr.id), MDL_ID_SIZE, 0, NULL, false, 0 }, \
 	{ "dp_key", MF_U32, offsetof(T, hdr.dp_key), 0, 0, NULL, false, 0 }, \
-	{ "revision_number", MF_U64, offsetof(T, hdr.version), 0, 0, NULL, false, 0 }
+	{ "revision_number", MF_U64, offsetof(T, hdr.version), 0, 0, NULL, false, 0 }, \
+	{ "attrs", MF_JSON, offsetof(T, hdr.attrs), 0, 0, NULL, false, 0 }
 #define STR(T, json, m, req) \
 	{ json, MF_STR, offsetof(T, m), sizeof(((T *)0)->m), 0, NULL, req, 0 }
 #define STRN(T, json, m) \
@@ -286,6 +287,10 @@ void mdl_fields_free(const struct mdl_field *f, void *base)
 			break;
 		case MF_OBJN:
 			mdl_fields_free(f->sub, base);
+			break;
+		case MF_JSON:
+			json_decref(*(json_t **)(b + f->off));
+			*(json_t **)(b + f->off) = NULL;
 			break;
 		default:
 			break;

@@ -23,6 +23,8 @@ enum mdl_fkind {
 			 * `sub` relative to the element), size_t count at off_n */
 	MF_OBJN,        /* nested object or null: bool present at off_n, fields `sub`
 			 * relative to the parent object */
+	MF_JSON,        /* json_t * (a JSON object) at off, owned; omitted when
+			 * NULL or empty */
 };
 
 struct mdl_field {

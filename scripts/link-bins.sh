@@ -1,6 +1,6 @@
 #!/bin/sh
-# BUILD/bin/wyvernd and BUILD/bin/wyctl: symlinks to wherever meson built the
-# two programs (asked of `meson introspect`, so they keep working when the
+# BUILD/bin/wyvernd, BUILD/bin/wyctl and BUILD/bin/wyvern-api: symlinks to wherever meson built the
+# programs (asked of `meson introspect`, so they keep working when the
 # source layout of ctrl/ changes).  Called by `make` after ninja.
 #   scripts/link-bins.sh [BUILD]
 set -eu
@@ -8,7 +8,7 @@ BUILD=${1:-build}
 mkdir -p "$BUILD/bin"
 meson introspect --targets "$BUILD" | /usr/bin/python3 -c '
 import json, os, sys
-bindir, want = sys.argv[1], {"wyvernd", "wyctl"}
+bindir, want = sys.argv[1], {"wyvernd", "wyctl", "wyvern-api"}
 for t in json.load(sys.stdin):
     if t["type"] == "executable" and t["name"] in want:
         want.discard(t["name"])

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <rte_cfgfile.h>
 
+#include "api.h"
 #include "config.h"
 #include "metrics.h"
 
@@ -247,6 +248,8 @@ void ctrl_config_free(struct ctrl_config *cfg)
 	for (int i = 0; i < cfg->eal_argc; i++)
 		free(cfg->eal_argv[i]);
 	cfg->eal_argc = 0;
+	free(cfg->api);
+	cfg->api = NULL;
 }
 
 int ctrl_parse_lcores(const char *s, unsigned *out, unsigned max)
@@ -676,6 +679,28 @@ static int load_ops(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 	return 0;
 }
 
+/* [api]: each key checked by api/ (api_config_key). */
+static int load_api(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
+{
+	struct rte_cfgfile_entry e[16];
+	int n = rte_cfgfile_section_num_entries(f, "api");
+	if (n > (int)RTE_DIM(e))
+		return fail(c, line_of(c, "api", NULL), "too many keys in [api]%s%s", "", "");
+	if (cfg->api == NULL) {
+		cfg->api = malloc(sizeof(*cfg->api));
+		if (cfg->api == NULL)
+			return -ENOMEM;
+		api_config_defaults(cfg->api);
+	}
+	rte_cfgfile_section_entries(f, "api", e, n);
+	for (int i = 0; i < n; i++) {
+		char msg[300];
+		if (api_config_key(cfg->api, e[i].name, e[i].value, msg, sizeof(msg)) < 0)
+			return failf(c, line_of(c, "api", e[i].name), "%s", msg);
+	}
+	return 0;
+}
+
 /* A group name (or number) of the group database into name/gid. */
 static int group_key(struct ctx *c, int ln, const char *key, const char *val, char *name,
 		     size_t size, long *gid)
@@ -776,6 +801,8 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 			rc = load_ops(c, f, sec, cfg);
 		else if (strcmp(sec, "offload") == 0)
 			rc = load_offload(c, f, cfg);
+		else if (strcmp(sec, "api") == 0)
+			rc = load_api(c, f, cfg);
 		else
 			rc = fail(c, line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
 	}
@@ -790,6 +817,10 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 			rc = fail(c, line_of(c, "ctrl", "uplink"),
 				  "an uplink needs vtep-ip (this chassis' VTEP address)%s%s", "", "");
 	}
+	if (rc == 0 && cfg->api && cfg->api->enable && cfg->api->db[0] == 0 &&
+	    cfg->lc.db_url[0] == 0)
+		rc = fail(c, line_of(c, "api", "enable"), "[api] enable needs a database: "
+			  "[api] db or [ctrl] db%s%s", "", "");
 	if (rc == 0)
 		rc = check_whole(c, cfg);
 	lc_config_finish(&cfg->lc);

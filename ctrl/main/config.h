@@ -58,6 +58,8 @@ struct ctrl_config {
 	struct ctrl_log_cfg log;
 	char metrics_listen[80];
 	struct ctrl_offload_cfg offload;
+	/* [api] (api/api.h), NULL without the section; owned (ctrl_config_free) */
+	struct api_config *api;
 };
 
 /* Load path into cfg (defaults first).  On error returns -EINVAL and writes

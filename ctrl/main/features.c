@@ -15,18 +15,18 @@ extern const struct ctrl_feature app_underlay_feature;  /* apps/app_underlay.c *
 extern const struct ctrl_feature ctrl_capture_feature;  /* mgmt/cmd_capture.c */
 extern const struct ctrl_feature ctrl_ct_feature;       /* mgmt/cmd_ct.c */
 extern const struct ctrl_feature ctrl_offload_feature;  /* mgmt/cmd_offload.c */
-
 extern const struct ctrl_feature ctrl_sg_feature;       /* mgmt/cmd_sg.c */
+extern const struct ctrl_feature ctrl_api_feature;      /* main/api_feature.c */
 
 static const struct ctrl_feature *const features[] = {
 	&ctrl_show_feature,
 	&ctrl_cfg_feature,
 	&ctrl_lc_feature,
 	&ctrl_nb_feature,
+	&ctrl_api_feature,
 	&ctrl_capture_feature,
 	&ctrl_ct_feature,
 	&ctrl_offload_feature,
-
 	&ctrl_sg_feature,
 	&app_dhcp_feature,
 	&app_icmp_feature,

@@ -31,7 +31,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 EXAMPLES = os.path.join(REPO, "scripts", "examples")
 SCRIPTS = sorted(f for f in os.listdir(EXAMPLES) if f.endswith(".sh"))
 NEEDS = {"two-chassis-vxlan.sh": ["etcd", "curl"], "routed-dhcp.sh": ["busybox"],
-         "etcd-secure.sh": ["etcd", "etcdctl", "openssl"]}
+         "etcd-secure.sh": ["etcd", "etcdctl", "openssl"],
+         "neutron-api.sh": ["openstack"]}
 TIMEOUT = 300
 
 

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/nb/nbo_view.c — the Neutron view of a model object: its model JSON
+ * without wyvern's own members (dp_key, attrs, router interfaces), its
+ * attrs merged in, the standard attributes with their defaults, tenant_id,
+ * and what Neutron derives (network subnets and status, port status and
+ * binding:vif_type / vif_details).
+ *
+ * Port status is derived, not reported: ACTIVE when the port is bound to a
+ * host (binding:host_id) and administratively up, DOWN otherwise.  The path
+ * from the chassis that binds a port back to the northbound is not built.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nbo.h"
+
+static int dflt(json_t *v, const char *key, json_t *val)
+{
+	if (!val)
+		return -ENOMEM;
+	if (json_object_get(v, key)) {
+		json_decref(val);
+		return 0;
+	}
+	return json_object_set_new(v, key, val) ? -ENOMEM : 0;
+}
+
+static int network_view(struct nbo *o, const struct mdl_hdr *h, json_t *v)
+{
+	struct nb_filter f = { .network_id = h->id };
+	struct mdl_hdr **subs;
+	size_t n, i;
+	json_t *ids = json_array();
+	int rc = 0;
+
+	if (!ids)
+		return -ENOMEM;
+	if (!nb_find(o->nb, MDL_SUBNET, &f, &subs, &n)) {
+		for (i = 0; i < n; i++)
+			json_array_append_new(ids, json_string(subs[i]->id));
+		nb_list_free(subs, n);
+	}
+	rc |= json_object_set_new(v, "subnets", ids);
+	rc |= json_object_set_new(v, "status", json_string("ACTIVE"));
+	rc |= dflt(v, "shared", json_false());
+	rc |= dflt(v, "port_security_enabled", json_true());
+	rc |= dflt(v, "availability_zone_hints", json_array());
+	rc |= json_object_set_new(v, "availability_zones", json_array());
+	rc |= json_object_set_new(v, "ipv4_address_scope", json_null());
+	rc |= json_object_set_new(v, "ipv6_address_scope", json_null());
+	return rc ? -ENOMEM : 0;
+}
+
+static int port_view(struct nbo *o, const struct mdl_hdr *h, json_t *v)
+{
+	const struct mdl_port *p = (const struct mdl_port *)h;
+	bool bound = p->binding_host_id[0] != '\0';
+	json_t *details;
+	int rc = 0;
+
+	rc |= json_object_set_new(v, "status", json_string(bound && p->admin_state_up ?
+							   "ACTIVE" : "DOWN"));
+	rc |= json_object_set_new(v, "binding:vif_type",
+				  json_string(bound ? o->cfg.vif_type : "unbound"));
+	if (bound && !strcmp(o->cfg.vif_type, "vhostuser")) {
+		char sock[256];
+
+		snprintf(sock, sizeof(sock), "%s/vhu%.11s", o->cfg.vhost_dir, h->id);
+		details = json_pack("{s:s,s:s,s:b}", "vhostuser_socket", sock,
+				    "vhostuser_mode", "server", "port_filter", 1);
+	} else if (bound) {
+		details = json_pack("{s:b}", "port_filter", 1);
+	} else {
+		details = json_object();
+	}
+	rc |= details ? json_object_set_new(v, "binding:vif_details", details) : -1;
+	rc |= dflt(v, "binding:vnic_type", json_string("normal"));
+	rc |= dflt(v, "binding:profile", json_object());
+	rc |= dflt(v, "extra_dhcp_opts", json_array());
+	return rc ? -ENOMEM : 0;
+}
+
+json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
+{
+	json_t *v, *attrs, *x;
+	const char *key;
+	int rc = 0;
+
+	if (h->type == MDL_SECURITY_GROUP_RULE)
+		return nbo_rule_view(h);
+	v = mdl_obj_to_json(h);
+	if (!v)
+		return NULL;
+	attrs = json_object_get(v, "attrs");
+	json_incref(attrs);
+	json_object_del(v, "attrs");
+	json_object_del(v, "dp_key");
+	json_object_foreach(attrs, key, x)
+		rc |= json_object_set(v, key, x);
+	json_decref(attrs);
+	rc |= dflt(v, "description", json_string(""));
+	rc |= dflt(v, "tags", json_array());
+	rc |= dflt(v, "created_at", json_null());
+	rc |= dflt(v, "updated_at", json_null());
+	x = json_object_get(v, "project_id");
+	rc |= x ? json_object_set(v, "tenant_id", x) :
+		  json_object_set_new(v, "tenant_id", json_string(""));
+	switch (h->type) {
+	case MDL_NETWORK:
+		rc |= network_view(o, h, v);
+		break;
+	case MDL_SUBNET:
+		rc |= dflt(v, "subnetpool_id", json_null());
+		rc |= dflt(v, "service_types", json_array());
+		rc |= dflt(v, "segment_id", json_null());
+		break;
+	case MDL_PORT:
+		rc |= port_view(o, h, v);
+		break;
+	case MDL_ROUTER:
+		json_object_del(v, "interfaces");
+		rc |= json_object_set_new(v, "status", json_string("ACTIVE"));
+		rc |= dflt(v, "availability_zone_hints", json_array());
+		rc |= json_object_set_new(v, "availability_zones", json_array());
+		break;
+	case MDL_SECURITY_GROUP:
+		rc |= nbo_sg_view(o, h, v);
+		rc |= json_object_set_new(v, "shared", json_false());
+		break;
+	case MDL_FLOATING_IP:
+		rc |= json_object_set_new(v, "status", json_string(
+			((const struct mdl_floating_ip *)h)->port_id[0] ? "ACTIVE" : "DOWN"));
+		break;
+	default:
+		break;
+	}
+	if (rc) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
