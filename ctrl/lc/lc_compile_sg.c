@@ -172,7 +172,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static bool changed_has(const struct changes *c, uint64_t h)
 {
-	return c->all || bsearch(&h, c->h, c->n, sizeof(h), cmp_u64) != NULL;
+	return c->all || (c->n > 0 && bsearch(&h, c->h, c->n, sizeof(h), cmp_u64) != NULL);
 }
 
 /* Groups and rule objects whose state moved since the last pass. */
@@ -323,7 +323,8 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 			const struct mdl_security_group_rule *r = mdl_hdr_to_sg_rule(v[i]->o);
 			refs[n_refs++] = (struct rule_ref){ r->security_group_id, r };
 		}
-	qsort(refs, n_refs, sizeof(*refs), cmp_rule_ref);
+	if (n_refs > 1)
+		qsort(refs, n_refs, sizeof(*refs), cmp_rule_ref);
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		if (o->type != MDL_PORT)

@@ -67,7 +67,7 @@ static int cmp_name(const void *a, const void *b)
 static const struct rule_name *name_of(const struct show *s, uint32_t key)
 {
 	struct rule_name k = { key, NULL, NULL };
-	return bsearch(&k, s->names, s->n_names, sizeof(k), cmp_name);
+	return s->n_names ? bsearch(&k, s->names, s->n_names, sizeof(k), cmp_name) : NULL;
 }
 
 static void set_use(struct show *s, uint32_t set)

@@ -332,7 +332,8 @@ int nb_do_list(struct nb_ctx *c, const char *net_filter, bool as_json)
 		nb_sg_rules_free(rules, n_rules);
 		return rc;
 	}
-	qsort(objs, n, sizeof(*objs), cmp_objs);
+	if (n > 1)
+		qsort(objs, n, sizeof(*objs), cmp_objs);
 	while (list_heads[type][t.ncol])
 		t.ncol++;
 	if (as_json)

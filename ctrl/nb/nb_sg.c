@@ -56,7 +56,8 @@ int nb_sg_rules(struct nb *nb, const char *group_id, struct mdl_security_group_r
 	*n = 0;
 	if ((rc = nb_find(nb, MDL_SECURITY_GROUP_RULE, &f, &v, n)))
 		return rc;
-	qsort(v, *n, sizeof(*v), rule_order);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), rule_order);
 	*out = (struct mdl_security_group_rule **)v;
 	return 0;
 }

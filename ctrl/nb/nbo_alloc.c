@@ -134,7 +134,7 @@ static int cmp_i64(const void *a, const void *b)
 
 static bool in_sorted(const int64_t *v, size_t n, int64_t x)
 {
-	return bsearch(&x, v, n, sizeof(*v), cmp_i64) != NULL;
+	return n > 0 && bsearch(&x, v, n, sizeof(*v), cmp_i64) != NULL;
 }
 
 /* First free segmentation id of type/physnet in the configured ranges. */
@@ -168,7 +168,8 @@ static int alloc_segid(struct nbo *o, const char *type, const char *physnet,
 	nb_list_free(nets, n);
 	for (i = 0; i < n_avoid; i++)
 		used[k++] = avoid[i];
-	qsort(used, k, sizeof(*used), cmp_i64);
+	if (k > 1)
+		qsort(used, k, sizeof(*used), cmp_i64);
 	for (i = 0; i < nr; i++) {
 		uint64_t v;
 
