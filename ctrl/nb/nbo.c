@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "mdl_addr.h"
+#include "nb_sg.h"
 #include "nbo.h"
 
 #define A_EXT 1u        /* kept in attrs (the model does not interpret it) */
@@ -520,6 +521,8 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			break;
 		if (t == MDL_SECURITY_GROUP)
 			rc = nbo_sg_create(o, h, &rev, err, sizeof(err), &rules);
+		else if (t == MDL_PORT)  /* + its project's default group (nb_sg.h) */
+			rc = nb_sg_port_create(o->nb, mdl_hdr_to_port(h), &rev, err, sizeof(err));
 		else
 			rc = nb_h_create(o->nb, h, &rev, err, sizeof(err));
 		if (rc == -EADDRINUSE && t == MDL_PORT && (k = lost_ip(err, ip, sizeof(ip))) >= 0 &&

@@ -47,8 +47,9 @@ def installed():
 def test_tree(installed):
     dest, d, at = installed
     want = [
-        (d["sbindir"], "wyvernd"), (d["bindir"], "wyctl"),
+        (d["sbindir"], "wyvernd"), (d["bindir"], "wyctl"), (d["sbindir"], "wyvern-api"),
         (d["mandir"], "man8/wyvernd.8"), (d["mandir"], "man8/wyctl.8"),
+        (d["mandir"], "man8/wyvern-api.8"),
         (d["mandir"], "man5/wyvernd.conf.5"),
         (d["sysconfdir"], "wyvern/wyvernd.conf.example"),
         (d["prefix"], "lib/systemd/system/wyvernd.service"),
