@@ -5,6 +5,8 @@
  * up; what port security makes a megaflow match) and outputs to another
  * kernel-attached port (or drops) becomes one wyv_l2_flows entry.  Anything
  * else is refused (-EOPNOTSUPP, with the reason) and stays with the PMD.
+ * port_security: the bound lport's port security as this port's wyv_port_sec
+ * entry (a subset of the PMD's check; removed on NULL and at close).
  * Args: "ifindex=N;pin=DIR" (the ingress kernel interface; maps' pin dir).
  * Thread: the offload manager's.
  */
