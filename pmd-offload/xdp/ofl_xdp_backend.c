@@ -254,27 +254,20 @@ static int xdpb_flush(struct ofl_backend *b)
 	return ofl_xdp_flow_foreach(X(b)->x, del_mine, b);
 }
 
-/* The lport's port security as a wyv_port_sec entry.  The program may drop
- * only what the PMD's port security (dp/stage_port_sec.c) drops, so the
- * entry is a subset of it: one source MAC (a port whose MACs and allowed
- * pairs' MACs are not all one MAC gets no entry: the PMD filters alone),
- * and its IPv4 host addresses (fixed IPs, /32 pairs) when there are at
- * most OFL_XDP_MAX_IP of them and no wider pair; else MAC only (n_ip 0). */
-static int xdpb_port_security(struct ofl_backend *bk, const struct dp_lport_cfg *lp,
-			      char *why, size_t len)
+/* The lport's port security as a wyv_port_sec entry (ofl_xdp.h). */
+int ofl_xdp_portsec_from_lport(const struct dp_lport_cfg *lp, struct ofl_xdp_portsec *out,
+			       char *why, size_t len)
 {
-	struct xdpb *b = X(bk);
 	const uint8_t *mac = NULL;
-	uint32_t ips[OFL_XDP_MAX_IP];
 	unsigned n_ip = 0, n_mac = 0;
-	int ip_wide = 0, rc;
+	int ip_wide = 0;
 
+	memset(out, 0, sizeof(*out));
 	if (lp == NULL || !lp->port_security) {
-		rc = ofl_xdp_portsec_del(b->x, b->ifindex);
-		snprintf(why, len, "%s", rc == 0 || rc == -ENOENT ? "" : "delete failed");
-		return rc == -ENOENT ? 0 : rc;
+		snprintf(why, len, "%s", "");
+		return 0;
 	}
-	for (unsigned i = 0; i < lp->n_macs + lp->n_aaps; i++) {
+	for (unsigned i = 0; i < (unsigned)lp->n_macs + lp->n_aaps; i++) {
 		const uint8_t *m = i < lp->n_macs ? lp->macs[i].addr_bytes
 						  : lp->aaps[i - lp->n_macs].mac.addr_bytes;
 		if (i >= lp->n_macs && !nz(m, 6))
@@ -284,7 +277,12 @@ static int xdpb_port_security(struct ofl_backend *bk, const struct dp_lport_cfg 
 		if (mac == NULL)
 			mac = m;
 	}
-	for (unsigned i = 0; i < lp->n_ips + lp->n_aaps; i++) {
+	if (n_mac != 1) {
+		snprintf(why, len, "pmd only (%s)",
+			 n_mac ? "several source MACs, xdp checks one" : "no MAC");
+		return 0;
+	}
+	for (unsigned i = 0; i < (unsigned)lp->n_ips + lp->n_aaps; i++) {
 		const struct dp_ip *a = i < lp->n_ips ? &lp->ips[i] : &lp->aaps[i - lp->n_ips].ip;
 		if (a->family != 4)
 			continue;
@@ -292,32 +290,40 @@ static int xdpb_port_security(struct ofl_backend *bk, const struct dp_lport_cfg 
 			ip_wide = 1;
 			continue;
 		}
-		memcpy(&ips[n_ip++], a->addr, 4);
+		memcpy(&out->ip[n_ip++], a->addr, 4);
 	}
-	if (n_mac != 1) {
-		/* the PMD alone filters it: no entry */
-		rc = ofl_xdp_portsec_del(b->x, b->ifindex);
-		snprintf(why, len, "pmd only (%s)",
-			 n_mac ? "several source MACs, xdp checks one" : "no MAC");
-		return rc == -ENOENT ? 0 : rc;
-	}
-	if (ip_wide)
+	if (ip_wide) {
 		n_ip = 0;
-	rc = ofl_xdp_portsec_set(b->x, b->ifindex, mac, ips, n_ip);
-	if (rc < 0) {
-		snprintf(why, len, "wyv_port_sec: %s", strerror(-rc));
-		return rc;
+		memset(out->ip, 0, sizeof(out->ip));
 	}
+	memcpy(out->mac, mac, 6);
+	out->n_ip = (uint16_t)n_ip;
 	int n = snprintf(why, len, "xdp: mac %02x:%02x:%02x:%02x:%02x:%02x, ipv4", mac[0],
 			 mac[1], mac[2], mac[3], mac[4], mac[5]);
 	for (unsigned i = 0; i < n_ip && n > 0 && (size_t)n < len; i++) {
 		char a[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &ips[i], a, sizeof(a));
+		inet_ntop(AF_INET, &out->ip[i], a, sizeof(a));
 		n += snprintf(why + n, len - (size_t)n, "%s%s", i ? "," : " ", a);
 	}
 	if (n_ip == 0 && n > 0 && (size_t)n < len)
-		snprintf(why + n, len - (size_t)n, " %s", ip_wide ? "any (a prefix pair)" : "any");
-	return 0;
+		snprintf(why + n, len - (size_t)n, " %s", ip_wide ? "any (a prefix pair, or over 4)" : "any");
+	return 1;
+}
+
+static int xdpb_port_security(struct ofl_backend *bk, const struct dp_lport_cfg *lp,
+			      char *why, size_t len)
+{
+	struct xdpb *b = X(bk);
+	struct ofl_xdp_portsec ps;
+	int rc;
+	if (ofl_xdp_portsec_from_lport(lp, &ps, why, len) == 0) {
+		rc = ofl_xdp_portsec_del(b->x, b->ifindex);
+		return rc == -ENOENT ? 0 : rc;
+	}
+	rc = ofl_xdp_portsec_set(b->x, b->ifindex, ps.mac, ps.ip, ps.n_ip);
+	if (rc < 0)
+		snprintf(why, len, "wyv_port_sec: %s", strerror(-rc));
+	return rc;
 }
 
 static const char *xdpb_last_error(struct ofl_backend *b)
