@@ -388,6 +388,29 @@ int ofl_port_del(struct ofl *o, uint16_t dp_port)
 	return 0;
 }
 
+int ofl_port_security(struct ofl *o, uint16_t dp_port, const struct dp_lport_cfg *lp)
+{
+	char why[128] = "";
+	int rc = 0;
+	if (o == NULL || dp_port >= OFL_MAX_PORTS)
+		return -EINVAL;
+	pthread_mutex_lock(&o->lock);
+	struct ofl_port *p = &o->ports[dp_port];
+	if (p->b == NULL)
+		rc = -ENOENT;
+	else if (p->b->drv->port_security == NULL)
+		snprintf(p->psec, sizeof(p->psec), "%s", "");
+	else {
+		rc = p->b->drv->port_security(p->b, lp, why, sizeof(why));
+		if (rc < 0)
+			snprintf(p->psec, sizeof(p->psec), "failed: %s", why[0] ? why : strerror(-rc));
+		else
+			snprintf(p->psec, sizeof(p->psec), "%s", why);
+	}
+	pthread_mutex_unlock(&o->lock);
+	return rc;
+}
+
 /* ---- events ------------------------------------------------------------------ */
 static int ev_post(struct ofl *o, struct ofl_event *ev)
 {

@@ -79,6 +79,14 @@ int ofl_port_add(struct ofl *o, const struct ofl_port_cfg *cfg);
 int ofl_port_del(struct ofl *o, uint16_t dp_port);
 /* The backend of a port (tests, the dummy inspection API); NULL if none. */
 struct ofl_backend *ofl_port_backend(struct ofl *o, uint16_t dp_port);
+/* Port security of a port from its bound logical port (lp NULL: none, or
+ * port security off) handed to the backend, which filters in front of the
+ * PMD what it can (the xdp backend: wyv_port_sec).  0 (also when the
+ * backend has no such filter: the PMD does it all), -ENOENT (port not
+ * offloaded), or the backend's -errno.  The outcome is shown as the port's
+ * port_security text.  Control thread. */
+struct dp_lport_cfg;
+int ofl_port_security(struct ofl *o, uint16_t dp_port, const struct dp_lport_cfg *lp);
 /* The overlay config tunnel encap is planned from (copied; NULL clears). */
 void ofl_set_overlay(struct ofl *o, const struct dp_overlay_cfg *ovl);
 
@@ -119,6 +127,7 @@ struct ofl_port_stats {
 	char refused[OFL_WHY_LEN];   /* tiers cached refused and why ("" none) */
 	uint64_t n_full, n_partial;   /* current rules */
 	uint64_t hits, bytes;     /* hardware counters (COUNT) summed */
+	char psec[128];           /* port security in the backend ("" none) */
 };
 struct ofl_flow_info {
 	uint64_t id;

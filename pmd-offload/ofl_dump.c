@@ -108,6 +108,7 @@ int ofl_port_stats(struct ofl *o, uint16_t dp_port, struct ofl_port_stats *out)
 	out->n_partial = p->n_partial;
 	out->hits = p->hits;
 	out->bytes = p->bytes;
+	snprintf(out->psec, sizeof(out->psec), "%s", p->psec);
 	pthread_mutex_unlock(&o->lock);
 	return 0;
 }
@@ -181,7 +182,7 @@ json_t *ofl_show_json(struct ofl *o)
 			continue;
 		ofl_caps_format(caps, sizeof(caps), ps.caps);
 		json_t *j = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
-				      "s:I, s:I, s:I, s:I, s:I, s:s}",
+				      "s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
 				      "port", ps.dp_port, "eth_port", ps.eth_port,
 				      "backend", ps.backend, "mode", ps.mode,
 				      "caps", ps.probe_error[0] ? "none" : caps,
@@ -196,7 +197,7 @@ json_t *ofl_show_json(struct ofl *o)
 				      "partial", (json_int_t)ps.n_partial,
 				      "hits", (json_int_t)ps.hits,
 				      "bytes", (json_int_t)ps.bytes,
-				      "refused", ps.refused);
+				      "refused", ps.refused, "port_security", ps.psec);
 		if (j)
 			json_array_append_new(ports, j);
 	}

@@ -40,6 +40,7 @@ struct ofl_port {
 	uint64_t installed, failed, removed, table_full, refused_cached, shared;
 	uint64_t n_full, n_partial;
 	uint64_t hits, bytes;
+	char psec[128];                          /* ofl_port_security's outcome */
 };
 
 /* What a hardware rule matches: the key of o->rules.  Built zeroed, then

@@ -16,7 +16,9 @@
 #define WYV_OFL_PROVIDER_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include "ofl_plan.h"
+#include "tables.h"
 
 struct ofl_flow_stats {
 	uint64_t packets;   /* cumulative since put */
@@ -52,6 +54,14 @@ struct ofl_driver {
 	int (*flush)(struct ofl_backend *b);                          /* all rules */
 	/* Last error text of a put/probe (may be NULL): shown as the reason. */
 	const char *(*last_error)(struct ofl_backend *b);
+	/* Optional (NULL: the backend filters nothing, the PMD does it all).
+	 * Port security of the port, from the logical port bound to it: lp
+	 * NULL (no lport, or port security off) removes the filter.  The
+	 * backend may drop only what the PMD's port security would drop, and
+	 * may filter less (or nothing: it says why in why, returns 0).
+	 * 0 or -errno (why says what failed). */
+	int (*port_security)(struct ofl_backend *b, const struct dp_lport_cfg *lp,
+			     char *why, size_t len);
 };
 
 struct ofl_backend {

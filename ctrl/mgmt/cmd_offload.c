@@ -16,6 +16,11 @@
  *    traffic the PMD never saw.
  *  - The overlay config tunnel encap is planned from follows the tables
  *    (checked every tick: one pointer compare).
+ *  - Port security follows the tables too: every tick, each dp port's bound
+ *    lport (its port-security data, or none) is compared with what was last
+ *    handed to the manager, and a change (lport set / bound / unbound /
+ *    deleted, port added) goes to ofl_port_security, which lets the backend
+ *    filter in front of the PMD (xdp: the wyv_port_sec map).
  *
  * Threads: everything here on the control thread, except the dp hooks
  * installed/removed (PMD threads: lock-free enqueue in ofl) and stats_cb
@@ -33,6 +38,7 @@
 #include "feature.h"
 #include "log.h"
 #include "ofl.h"
+#include "tables.h"
 #include "tables_ovl.h"
 
 struct ctrl_offload {
@@ -40,6 +46,10 @@ struct ctrl_offload {
 	struct ofl *o;
 	const struct dp_overlay_cfg *ovl;   /* last one handed to the manager */
 	bool paused;                        /* `offload pause`: events queue up */
+	/* per dp port: the port security last handed to ofl_port_security */
+	bool psec_known[DP_MAX_PORTS];      /* false: hand it again */
+	bool psec_on[DP_MAX_PORTS];         /* an lport with port security */
+	struct dp_lport_cfg psec[DP_MAX_PORTS];
 };
 
 extern const struct ctrl_feature ctrl_offload_feature;
@@ -152,7 +162,10 @@ static int port_add(struct ctrl_offload *x, uint16_t port, char *err, size_t err
 
 static void hook_port_added(void *arg, uint16_t port)
 {
+	struct ctrl_offload *x = arg;
 	char err[256];
+	if (port < DP_MAX_PORTS)
+		x->psec_known[port] = false;   /* next tick hands it over */
 	if (port_add(arg, port, err, sizeof(err)) < 0)
 		CTRL_ERR("offload: %s (the port stays in software)", err);
 }
@@ -160,7 +173,9 @@ static void hook_port_added(void *arg, uint16_t port)
 static void hook_port_removing(void *arg, uint16_t port)
 {
 	struct ctrl_offload *x = arg;
-	ofl_port_del(x->o, port);
+	ofl_port_del(x->o, port);   /* the backend drops its port-security filter */
+	if (port < DP_MAX_PORTS)
+		x->psec_known[port] = false;
 }
 
 /* ---- the feature ---------------------------------------------------------------- */
@@ -222,6 +237,29 @@ static int offload_init(struct ctrl *c, void **ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* Hand each port's port security to the manager when it changed. */
+static void psec_sync(struct ctrl_offload *x)
+{
+	const struct dp_tables *t = dp_tables(x->c->dp);
+	unsigned n = dp_port_max(x->c->dp);
+	for (unsigned p = 0; p < n && p < DP_MAX_PORTS; p++) {
+		uint32_t lk = dp_table_port_lport(t, (uint16_t)p);
+		const struct dp_lport *lp = lk ? dp_table_lport_get(t, lk) : NULL;
+		const struct dp_lport_cfg *cfg = lp && lp->cfg.port_security ? &lp->cfg : NULL;
+		if (x->psec_known[p] && x->psec_on[p] == (cfg != NULL) &&
+		    (cfg == NULL || memcmp(&x->psec[p], cfg, sizeof(*cfg)) == 0))
+			continue;
+		int rc = ofl_port_security(x->o, (uint16_t)p, cfg);
+		if (rc < 0 && rc != -ENOENT)
+			CTRL_ERR("offload: port %u port security: %s (the PMD still filters)", p,
+				 strerror(-rc));
+		x->psec_known[p] = true;   /* a failure is not retried every tick */
+		x->psec_on[p] = cfg != NULL;
+		if (cfg)
+			memcpy(&x->psec[p], cfg, sizeof(*cfg));
+	}
+}
+
 static void offload_tick(struct ctrl *c, void *ctx)
 {
 	struct ctrl_offload *x = ctx;
@@ -232,6 +270,7 @@ static void offload_tick(struct ctrl *c, void *ctx)
 		ofl_set_overlay(x->o, ov);
 		x->ovl = ov;
 	}
+	psec_sync(x);
 }
 
 const char *ctrl_offload_describe(struct ctrl *c, uint64_t id, char *why, size_t len,
@@ -298,6 +337,9 @@ static int cmd_show_offload(struct ctrl *c, int argc, char **argv, struct ctrl_r
 			     "hits %lld bytes %lld\n", I("full"), I("partial"), I("installed"),
 			     I("failed"), I("removed"), I("table_full"), I("refused_cached"),
 			     I("shared"), I("hits"), I("bytes"));
+		if (json_string_length(json_object_get(p, "port_security")))
+			reply_printf(r, "  port security: %s\n",
+				     json_string_value(json_object_get(p, "port_security")));
 		if (json_string_length(json_object_get(p, "refused")))
 			reply_printf(r, "  cached refusal: %s\n",
 				     json_string_value(json_object_get(p, "refused")));

@@ -15,6 +15,7 @@
 #ifndef WYV_OFL_XDP_H
 #define WYV_OFL_XDP_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "ofl_xdp_maps.h"
 
@@ -61,6 +62,16 @@ int ofl_xdp_flow_foreach(struct ofl_xdp *x,
 int ofl_xdp_portsec_set(struct ofl_xdp *x, uint32_t ifindex, const uint8_t mac[6],
 			const uint32_t *ips, unsigned n_ip);   /* -EINVAL n_ip > 4 */
 int ofl_xdp_portsec_del(struct ofl_xdp *x, uint32_t ifindex);
+/* The wyv_port_sec entry of a logical port (any thread; no syscall): a
+ * strict subset of the PMD's port security (dp/stage_port_sec.c), so XDP
+ * never drops what the PMD passes.  1: out filled with its one source MAC
+ * and its IPv4 host addresses (fixed IPs, /32 allowed pairs) when at most
+ * OFL_XDP_MAX_IP and no wider pair, else n_ip 0 (MAC only).  0: no entry
+ * (lp NULL, port security off, or several source MACs / none: the PMD
+ * filters alone).  why: the outcome, as `show offload` prints it. */
+struct dp_lport_cfg;
+int ofl_xdp_portsec_from_lport(const struct dp_lport_cfg *lp, struct ofl_xdp_portsec *out,
+			       char *why, size_t len);
 /* Counters of one ingress ifindex summed over CPUs (zeros when none yet). */
 int ofl_xdp_port_counters(struct ofl_xdp *x, uint32_t ifindex, struct ofl_xdp_port_ctr *out);
 const char *ofl_xdp_ctr_name(unsigned c);

@@ -5,6 +5,8 @@
  * up; what port security makes a megaflow match) and outputs to another
  * kernel-attached port (or drops) becomes one wyv_l2_flows entry.  Anything
  * else is refused (-EOPNOTSUPP, with the reason) and stays with the PMD.
+ * port_security: the bound lport's port security as this port's wyv_port_sec
+ * entry (a subset of the PMD's check; removed on NULL and at close).
  * Args: "ifindex=N;pin=DIR" (the ingress kernel interface; maps' pin dir).
  * Thread: the offload manager's.
  */
@@ -62,8 +64,10 @@ static struct ofl_backend *xdpb_open(uint16_t eth_port, uint16_t dp_port, const 
 	return &b->base;
 }
 
+/* The port leaves the manager: its port-security entry goes with it. */
 static void xdpb_close(struct ofl_backend *b)
 {
+	ofl_xdp_portsec_del(X(b)->x, X(b)->ifindex);
 	ofl_xdp_close(X(b)->x);
 	free(b);
 }
@@ -250,6 +254,78 @@ static int xdpb_flush(struct ofl_backend *b)
 	return ofl_xdp_flow_foreach(X(b)->x, del_mine, b);
 }
 
+/* The lport's port security as a wyv_port_sec entry (ofl_xdp.h). */
+int ofl_xdp_portsec_from_lport(const struct dp_lport_cfg *lp, struct ofl_xdp_portsec *out,
+			       char *why, size_t len)
+{
+	const uint8_t *mac = NULL;
+	unsigned n_ip = 0, n_mac = 0;
+	int ip_wide = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (lp == NULL || !lp->port_security) {
+		snprintf(why, len, "%s", "");
+		return 0;
+	}
+	for (unsigned i = 0; i < (unsigned)lp->n_macs + lp->n_aaps; i++) {
+		const uint8_t *m = i < lp->n_macs ? lp->macs[i].addr_bytes
+						  : lp->aaps[i - lp->n_macs].mac.addr_bytes;
+		if (i >= lp->n_macs && !nz(m, 6))
+			continue;   /* a pair with the port's own MACs */
+		if (mac == NULL || memcmp(mac, m, 6) != 0)
+			n_mac++;
+		if (mac == NULL)
+			mac = m;
+	}
+	if (n_mac != 1) {
+		snprintf(why, len, "pmd only (%s)",
+			 n_mac ? "several source MACs, xdp checks one" : "no MAC");
+		return 0;
+	}
+	for (unsigned i = 0; i < (unsigned)lp->n_ips + lp->n_aaps; i++) {
+		const struct dp_ip *a = i < lp->n_ips ? &lp->ips[i] : &lp->aaps[i - lp->n_ips].ip;
+		if (a->family != 4)
+			continue;
+		if (a->plen != 32 || n_ip == OFL_XDP_MAX_IP) {
+			ip_wide = 1;
+			continue;
+		}
+		memcpy(&out->ip[n_ip++], a->addr, 4);
+	}
+	if (ip_wide) {
+		n_ip = 0;
+		memset(out->ip, 0, sizeof(out->ip));
+	}
+	memcpy(out->mac, mac, 6);
+	out->n_ip = (uint16_t)n_ip;
+	int n = snprintf(why, len, "xdp: mac %02x:%02x:%02x:%02x:%02x:%02x, ipv4", mac[0],
+			 mac[1], mac[2], mac[3], mac[4], mac[5]);
+	for (unsigned i = 0; i < n_ip && n > 0 && (size_t)n < len; i++) {
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &out->ip[i], a, sizeof(a));
+		n += snprintf(why + n, len - (size_t)n, "%s%s", i ? "," : " ", a);
+	}
+	if (n_ip == 0 && n > 0 && (size_t)n < len)
+		snprintf(why + n, len - (size_t)n, " %s", ip_wide ? "any (a prefix pair, or over 4)" : "any");
+	return 1;
+}
+
+static int xdpb_port_security(struct ofl_backend *bk, const struct dp_lport_cfg *lp,
+			      char *why, size_t len)
+{
+	struct xdpb *b = X(bk);
+	struct ofl_xdp_portsec ps;
+	int rc;
+	if (ofl_xdp_portsec_from_lport(lp, &ps, why, len) == 0) {
+		rc = ofl_xdp_portsec_del(b->x, b->ifindex);
+		return rc == -ENOENT ? 0 : rc;
+	}
+	rc = ofl_xdp_portsec_set(b->x, b->ifindex, ps.mac, ps.ip, ps.n_ip);
+	if (rc < 0)
+		snprintf(why, len, "wyv_port_sec: %s", strerror(-rc));
+	return rc;
+}
+
 static const char *xdpb_last_error(struct ofl_backend *b)
 {
 	return X(b)->err;
@@ -265,4 +341,5 @@ const struct ofl_driver ofl_xdp_driver = {
 	.query = xdpb_query,
 	.flush = xdpb_flush,
 	.last_error = xdpb_last_error,
+	.port_security = xdpb_port_security,
 };

@@ -10,7 +10,8 @@
 #     ct       conntrack alone, one core: new connections/s, lookup ns, wyvern vs
 #              OVS-DPDK's userspace conntrack (ct.sh)
 #     offload  partial offload (dummy MARK) vs software through the PMD; XDP tier
-#              between veth namespaces vs a Linux bridge (offload.sh)
+#              between veth namespaces vs wyvernd's PMD over af_xdp vs a Linux
+#              bridge (offload.sh)
 #     mflow    megaflow lifecycle: invalidation stall, flood isolation (mflow.sh)
 # A suite that fails does not stop the others; the exit status is non-zero
 # if any failed.

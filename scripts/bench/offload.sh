@@ -3,18 +3,27 @@
 # ends forwarded by
 #   wyvern-xdp:    pmd-offload's XDP program (native mode, one L2 flow each way,
 #                  installed with build/pmd-offload/wyv-xdp; wyv_xdp_pass on the
-#                  namespace ends, which native redirect into a veth needs)
+#                  namespace ends, which native redirect into a veth needs).
+#                  Loaded by hand, not by wyvernd's offload manager: the
+#                  workload is UDP, and wyvernd's UDP megaflows match the
+#                  destination port (its DHCP/DNS checks), which the XDP
+#                  program does not look up, so wyvernd would offload none.
+#   wyvern-afxdp:  wyvernd (offload disabled) with the host ends as net_af_xdp
+#                  ports, one lport each (no port security: the generators'
+#                  addresses are not the ports'), PMD on lcore 1: every
+#                  frame crosses the AF_XDP socket into the PMD and back out
 #   linux-bridge:  a kernel bridge holding both host ends
 # Traffic (OFFLOAD_GEN):
 #   testpmd (default when dpdk-testpmd exists): txonly, 64-byte UDP frames to
 #     B's MAC, from a net_af_packet port on A's veth end (kept in the root
 #     namespace; so is B's end).  pps = frames B's veth end received / seconds
 #     (its rx_packets counter); cpu_ns_per_pkt = softirq CPU time (/proc/stat,
-#     where both XDP on veth and the bridge run) / received frames.
+#     where both XDP on veth and the bridge run), plus wyvernd's own CPU
+#     time (/proc/PID/stat: the PMD polling its AF_XDP sockets) for the
+#     wyvern systems, / received frames.  testpmd forwards on lcore 0.
 #   iperf3: UDP, 64-byte payloads, unlimited rate (-b 0), namespace A -> B.
 #     pps = datagrams the receiver got / seconds; cpu_ns_per_pkt = the whole
 #     machine's busy CPU (sender and receiver included) / datagrams.
-# Not measured yet: the same through wyvernd's af_xdp PMD.
 #
 # Partial offload (offload-partial-1k, offload-partial-100k; build/pmd-offload/
 # ofl_bench, in process, one core, no root needed): the L2 workload (two
@@ -25,7 +34,8 @@
 # NIC's job), printed apart as emulation_cycles_per_pkt.
 # Environment: BUILD (default build), OFFLOAD_SECONDS (5), OFFLOAD_GEN,
 # OFFLOAD_WORKLOADS (default "offload-partial-1k offload-partial-100k xdp-l2").
-# Prints: BENCH workload=xdp-l2 system=<wyvern-xdp|linux-bridge> pps=.. cpu_ns_per_pkt=..
+# Prints: BENCH workload=xdp-l2 system=<wyvern-xdp|wyvern-afxdp|linux-bridge> pps=..
+#               cpu_ns_per_pkt=..
 #         BENCH workload=offload-partial-<1k|100k> system=<wyvern-sw|wyvern-partial>
 #               mpps=.. cycles_per_pkt=..
 #         INFO workload=offload-partial-<..> saved_cycles_per_pkt=.. ...
@@ -52,7 +62,10 @@ done
 [[ " $WORKLOADS " == *" xdp-l2 "* ]] || exit 0
 
 XDP="$BUILD/pmd-offload/wyv-xdp"
-[[ -x $XDP ]] || { echo "offload.sh: $XDP not built" >&2; exit 1; }
+WYVERND="$BUILD/ctrl/wyvernd" WYCTL="$BUILD/ctrl/wyctl"
+for f in "$XDP" "$WYVERND" "$WYCTL"; do
+    [[ -e $f ]] || { echo "offload.sh: $f not built" >&2; exit 1; }
+done
 [[ $(id -u) -eq 0 ]] || { echo "offload.sh: needs root" >&2; exit 1; }
 
 ID=$$
@@ -61,6 +74,8 @@ HA=wyba$ID PA=wybpa$ID HB=wybb$ID PB=wybpb$ID BR=wybbr$ID
 PIN=/sys/fs/bpf/wybo$ID
 MAC_A=02:00:00:88:00:0a MAC_B=02:00:00:88:00:0b
 PIDS=()
+TMP=$(mktemp -d /tmp/wybo.XXXXXX)
+WYPID=
 
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
@@ -69,7 +84,7 @@ cleanup() {
     ip link del "$BR" 2>/dev/null || true
     ip netns del "$NSA" 2>/dev/null || true
     ip netns del "$NSB" 2>/dev/null || true
-    rm -rf "$PIN" "/var/run/dpdk/wybo$ID"
+    rm -rf "$PIN" "/var/run/dpdk/wybo$ID" "/var/run/dpdk/wybw$ID" "$TMP"
 }
 trap cleanup EXIT INT TERM
 
@@ -102,15 +117,65 @@ busy_jiffies() {   # user+nice+system+irq+softirq+steal of all CPUs
     awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat
 }
 
-softirq_jiffies() {
-    awk '/^cpu /{print $8}' /proc/stat
+softirq_jiffies() {   # softirq of all CPUs, plus wyvernd's user+system when it runs
+    local j
+    j=$(awk '/^cpu /{print $8}' /proc/stat)
+    if [[ -n $WYPID ]]; then
+        j=$((j + $(awk '{print $14 + $15}' "/proc/$WYPID/stat")))
+    fi
+    echo "$j"
+}
+
+# wyvernd on the host ends (net_af_xdp, offload disabled), one lport each.
+wy_start() {
+    cat >"$TMP/wyvernd.conf" <<EOF
+[eal]
+args = --no-huge --no-pci
+memory-mb = 512
+file-prefix = wybw$ID
+lcores = 0,1
+[dp]
+pmd-lcores = 1
+idle-sleep-max-us = 200
+mbufs = 16384
+[mgmt]
+socket = $TMP/wy.sock
+[port.a]
+devargs = net_af_xdp0,iface=$HA
+[port.b]
+devargs = net_af_xdp1,iface=$HB
+EOF
+    "$WYVERND" -c "$TMP/wyvernd.conf" >"$TMP/wyvernd.log" 2>&1 &
+    WYPID=$!
+    PIDS+=($WYPID)
+    for _ in $(seq 200); do
+        [[ -S $TMP/wy.sock ]] && "$WYCTL" -s "$TMP/wy.sock" show ports >/dev/null 2>&1 && break
+        kill -0 "$WYPID" 2>/dev/null || { cat "$TMP/wyvernd.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    "$WYCTL" -s "$TMP/wy.sock" network add 88 >/dev/null
+    "$WYCTL" -s "$TMP/wy.sock" lport add 881 --network 88 --mac $MAC_A --port a \
+        --no-port-security >/dev/null
+    "$WYCTL" -s "$TMP/wy.sock" lport add 882 --network 88 --mac $MAC_B --port b \
+        --no-port-security >/dev/null
+}
+
+wy_stop() {
+    "$WYCTL" -s "$TMP/wy.sock" show ports >&2 || true
+    kill "$WYPID" 2>/dev/null || true
+    wait "$WYPID" 2>/dev/null || true
+    local keep=()
+    for p in "${PIDS[@]}"; do [[ $p == "$WYPID" ]] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+    WYPID=
+    rm -f "$TMP/wy.sock"
 }
 
 measure_testpmd() {   # $1 system name
     local r0 r1 j0 j1 hz
     local rxf=/sys/class/net/$PB/statistics/rx_packets
     (printf 'start\n'; sleep $((SECS + 2)); printf 'stop\nquit\n') |
-        dpdk-testpmd --no-huge -m 512 --no-pci --file-prefix wybo$ID -l 0,1 \
+        dpdk-testpmd --no-huge -m 512 --no-pci --file-prefix wybo$ID -l 0,1 --main-lcore 1 \
             --vdev "net_af_packet0,iface=$PA" -- -i --forward-mode=txonly \
             --eth-peer=0,$MAC_B --txpkts=64 --total-num-mbufs=8192 >/dev/null 2>&1 &
     PIDS+=($!)
@@ -156,13 +221,21 @@ PY
 }
 
 setup
-# --- XDP tier
-"$XDP" -p "$PIN" attach "$HA"
-"$XDP" -p "$PIN" attach "$HB"
 inns() {   # run in namespace $1 unless the testpmd generator keeps ends in root
     local ns=$1; shift
     if [[ $GEN == testpmd ]]; then "$@"; else ip netns exec "$ns" "$@"; fi
 }
+warm() {   # the first frames through the PMD (megaflows)
+    if [[ $GEN == testpmd ]]; then
+        /usr/bin/python3 -c "from scapy.all import sendp, Ether, IP, UDP; sendp(Ether(src='$MAC_B', dst='$MAC_A')/IP()/UDP(), iface='$PB', verbose=0)"
+    else
+        ip netns exec "$NSA" ping -c 3 -i 0.2 -W 2 10.88.0.2 >/dev/null || true
+    fi
+    sleep 1
+}
+# --- XDP tier
+"$XDP" -p "$PIN" attach "$HA"
+"$XDP" -p "$PIN" attach "$HB"
 inns "$NSA" "$XDP" attach "$PA" wyv_xdp_pass
 inns "$NSB" "$XDP" attach "$PB" wyv_xdp_pass
 "$XDP" -p "$PIN" flow-add "$HA" $MAC_B "$HB"
@@ -173,6 +246,11 @@ measure wyvern-xdp
 "$XDP" detach "$HA"; "$XDP" detach "$HB"
 inns "$NSA" "$XDP" detach "$PA"
 inns "$NSB" "$XDP" detach "$PB"
+# --- wyvernd's PMD over AF_XDP
+wy_start
+warm
+measure wyvern-afxdp
+wy_stop
 # --- Linux bridge
 ip link add "$BR" type bridge
 ip link set "$HA" master "$BR"; ip link set "$HB" master "$BR"; ip link set "$BR" up

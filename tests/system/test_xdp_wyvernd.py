@@ -6,12 +6,12 @@ IPv4 address).  The first packets go through the PMD (AF_XDP socket); the
 megaflows they create are offloaded by the manager's xdp backend into the
 pinned wyv_l2_flows map; from then on ping and iperf3 are forwarded in XDP
 (the PMD's rx counters stay flat, the XDP flows' hit counters rise, `show
-offload` lists the rules).  A spoofed frame (source MAC/IP not the port's)
-matches no XDP flow (their keys carry the source MAC and IPv4 address the
-megaflow matched) and is dropped by the PMD's port security (counted).  A
-port-security change (the lport's allowed IP updated) kills the megaflows,
-their removal deletes the XDP flows, and traffic comes back to the PMD at
-once.
+offload` lists the rules).  wyvernd also fills the program's port-security
+map (wyv_port_sec) from each bound lport, so a spoofed frame (source MAC/IP
+not the port's) is dropped in XDP: the PMD never sees it.  A port-security
+change (the lport's allowed IP updated) kills the megaflows, their removal
+deletes the XDP flows, and the map follows: the old address is dropped in
+XDP, the new one passes to the PMD.
 """
 import glob
 import os
@@ -175,31 +175,44 @@ def spoof(ns, iface, src_mac, src_ip, n=5):
     ns.run(["/usr/bin/python3", "-c", code, src_mac, MAC[1], src_ip, IP[1], iface, str(n)])
 
 
-def test_spoofed_frame_dropped_by_pmd(xw):
-    """A spoofed frame matches no XDP flow (their keys carry the source MAC and
-    IPv4 address the megaflow matched): XDP hands it to the PMD, whose port
-    security drops it (counted)."""
+def psec_text(wy, name):
+    return [p for p in wy.offload()["ports"] if p["name"] == name][0]["port_security"]
+
+
+def test_spoofed_frame_dropped_in_xdp(xw):
+    """wyvernd put the lport's MAC and IPv4 address into wyv_port_sec: a
+    spoofed frame (wrong source MAC; wrong source IP) is dropped by the
+    program's port-security check; the PMD neither receives it nor counts a
+    port-security drop."""
     wy, (a, b), (va, vb) = xw
     assert a.ping(IP[1], count=2).returncode == 0
     rig.wait_for(lambda: offloaded(wy, va, vb), what="XDP flows installed by wyvernd")
-    for src_mac, src_ip, reason in ((MAC[0], "10.79.0.99", "psec-ip"),
-                                    ("02:00:00:00:79:66", IP[0], "psec-mac")):
-        d0, s0, r0 = wy.drops(reason), xstats(va.host), rx(wy)
-        f0 = flow_pkts(va.host, 0)
+    rig.wait_for(lambda: psec_text(wy, "x1") == "xdp: mac %s, ipv4 %s" % (MAC[0], IP[0]),
+                 what="port security of lport 91 in XDP")
+    assert psec_text(wy, "x2") == "xdp: mac %s, ipv4 %s" % (MAC[1], IP[1])
+    for src_mac, src_ip in ((MAC[0], "10.79.0.99"), ("02:00:00:00:79:66", IP[0])):
+        d0 = (wy.drops("psec-ip"), wy.drops("psec-mac"))
+        s0, r0, f0 = xstats(va.host), rx(wy), flow_pkts(va.host, 0)
         spoof(a, va.peer, src_mac, src_ip)
-        rig.wait_for(lambda: wy.drops(reason) >= d0 + 5, what="%s drops +5" % reason)
+        rig.wait_for(lambda: xstats(va.host)["drop_portsec"] >= s0["drop_portsec"] + 5,
+                     what="XDP port-security drops +5")
         s1, r1 = xstats(va.host), rx(wy)
-        assert s1["xsk"] - s0["xsk"] >= 5 and s1["redirect"] == s0["redirect"], (s0, s1)
-        assert r1["x1"] - r0["x1"] >= 5 and r1["x2"] == r0["x2"], (r0, r1)
+        assert s1["xsk"] == s0["xsk"] and s1["redirect"] == s0["redirect"], (s0, s1)
+        assert r1["x1"] == r0["x1"] and r1["x2"] == r0["x2"], (r0, r1)
+        assert (wy.drops("psec-ip"), wy.drops("psec-mac")) == d0
         assert flow_pkts(va.host, 0) == f0
-        assert not any(k[2] == src_mac and k[0] == va.host and src_mac != MAC[0]
-                       for k in xflows())
+    # the real sender is still forwarded in XDP
+    s2 = xstats(va.host)
+    assert a.ping(IP[1], count=2).returncode == 0
+    s3 = xstats(va.host)
+    assert s3["redirect"] - s2["redirect"] >= 2 and s3["drop_portsec"] == s2["drop_portsec"]
 
 
 def test_portsec_change_removes_xdp_flow(xw):
     """The lport's allowed IP changes: its megaflows die, their removal deletes
-    the XDP flows, and the frames (now spoofed) come back to the PMD at once,
-    which drops them.  Restored, traffic is offloaded again."""
+    the XDP flows, and wyv_port_sec follows: frames from the old address are
+    dropped in XDP, frames from the new one pass to the PMD.  Restored,
+    traffic is offloaded again."""
     wy, (a, b), (va, vb) = xw
     assert a.ping(IP[1], count=2).returncode == 0
     rig.wait_for(lambda: offloaded(wy, va, vb), what="XDP flows installed by wyvernd")
@@ -208,14 +221,53 @@ def test_portsec_change_removes_xdp_flow(xw):
                "--port", "x1")
         rig.wait_for(lambda: flow_pkts(va.host, 0) is None, timeout=5,
                      what="XDP flow of lport 91 removed")
+        rig.wait_for(lambda: psec_text(wy, "x1") == "xdp: mac %s, ipv4 10.79.0.77" % MAC[0],
+                     timeout=5, what="wyv_port_sec of lport 91 updated")
+        # the old address: dropped in XDP, the PMD sees nothing
         d0, r0, s0 = wy.drops("psec-ip"), rx(wy), xstats(va.host)
         assert a.ping(IP[1], count=3).returncode != 0   # no longer allowed
-        assert wy.drops("psec-ip") >= d0 + 3
         r1, s1 = rx(wy), xstats(va.host)
-        assert r1["x1"] - r0["x1"] >= 3 and s1["xsk"] - s0["xsk"] >= 3, (r0, r1, s0, s1)
-        assert flow_pkts(va.host, 0) is None   # a dropped megaflow is not redirected
+        assert s1["drop_portsec"] - s0["drop_portsec"] >= 3, (s0, s1)
+        assert r1["x1"] == r0["x1"] and s1["xsk"] == s0["xsk"], (r0, r1, s0, s1)
+        assert wy.drops("psec-ip") == d0
+        assert flow_pkts(va.host, 0) is None
+        # the new address passes XDP's port security: the first frame reaches
+        # the PMD, which forwards it (its megaflow may be offloaded before the
+        # next ones arrive: those are redirected in XDP)
+        spoof(a, va.peer, MAC[0], "10.79.0.77")
+        rig.wait_for(lambda: xstats(va.host)["rx"] >= s1["rx"] + 5, what="XDP rx +5")
+        s2 = xstats(va.host)
+        assert s2["xsk"] - s1["xsk"] >= 1, (s1, s2)
+        assert s2["xsk"] + s2["redirect"] - s1["xsk"] - s1["redirect"] >= 5, (s1, s2)
+        assert s2["drop_portsec"] == s1["drop_portsec"], (s1, s2)
+        rig.wait_for(lambda: rx(wy)["x1"] >= r1["x1"] + 1, what="PMD rx")
+        assert wy.drops("psec-ip") == d0
     finally:
         wy.ctl("lport", "set", 91, "--network", 9, "--mac", MAC[0], "--ip", IP[0],
                "--port", "x1")
     rig.wait_for(lambda: a.ping(IP[1], count=1).returncode == 0, what="ping after restore")
     rig.wait_for(lambda: offloaded(wy, va, vb), what="offloaded again")
+    assert psec_text(wy, "x1") == "xdp: mac %s, ipv4 %s" % (MAC[0], IP[0])
+
+
+def test_unbound_lport_clears_port_security(xw):
+    """An lport deleted (the port unbound): its wyv_port_sec entry goes, and a
+    frame from any source is handed to the PMD (which drops it: no lport);
+    bound again, the entry is back."""
+    wy, (a, b), (va, vb) = xw
+    rig.wait_for(lambda: psec_text(wy, "x1").startswith("xdp: mac"), what="entry of x1")
+    try:
+        wy.ctl("lport", "del", 91)
+        rig.wait_for(lambda: psec_text(wy, "x1") == "", timeout=5, what="entry of x1 removed")
+        s0 = xstats(va.host)
+        spoof(a, va.peer, "02:00:00:00:79:66", "10.79.0.99")
+        rig.wait_for(lambda: xstats(va.host)["rx"] >= s0["rx"] + 5, what="XDP rx +5")
+        s1 = xstats(va.host)
+        # the first goes to the PMD (its drop megaflow may then be offloaded)
+        assert s1["xsk"] - s0["xsk"] >= 1 and s1["drop_portsec"] == s0["drop_portsec"], (s0, s1)
+    finally:
+        wy.ctl("lport", "add", 91, "--network", 9, "--mac", MAC[0], "--ip", IP[0],
+               "--port", "x1", check=False)
+    rig.wait_for(lambda: psec_text(wy, "x1") == "xdp: mac %s, ipv4 %s" % (MAC[0], IP[0]),
+                 what="entry of x1 back")
+    rig.wait_for(lambda: a.ping(IP[1], count=1).returncode == 0, what="ping after rebind")
