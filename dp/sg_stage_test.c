@@ -102,14 +102,7 @@ static int clean(void)
 
 static unsigned drain(unsigned i)
 {
-	struct rte_mbuf *m[64];
-	unsigned total = 0;
-	uint16_t n;
-	while ((n = rte_eth_rx_burst(ETH[i], 0, m, RTE_DIM(m))) > 0) {
-		rte_pktmbuf_free_bulk(m, n);
-		total += n;
-	}
-	return total;
+	return t_drain_port(ETH[i]);
 }
 
 static unsigned drain_all(void)

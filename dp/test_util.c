@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/test_util.c — helpers shared by the dp unit tests (see test_util.h).
  */
+#include <rte_ethdev.h>
+
 #include "test_util.h"
 
 uint64_t t_rng_state = 0x2545f4914f6cdd1dull;
@@ -356,4 +358,16 @@ uint64_t table_digest(const struct dp_tables *t)
 	for (uint16_t p = 0; p < DP_MAX_PORTS; p++)
 		d.sum += fnv(&(uint32_t){ dp_table_port_lport(t, p) }, 4, p);
 	return d.sum ^ ((uint64_t)d.n << 48);
+}
+
+unsigned t_drain_port(uint16_t ethdev)
+{
+	struct rte_mbuf *m[64];
+	unsigned total = 0;
+	uint16_t n;
+	while ((n = rte_eth_rx_burst(ethdev, 0, m, RTE_DIM(m))) > 0) {
+		rte_pktmbuf_free_bulk(m, n);
+		total += n;
+	}
+	return total;
 }

@@ -111,6 +111,10 @@ struct rte_mbuf *t_pkt_arp(struct rte_mempool *mp, const uint8_t *smac,
  * l2 offset from m->l2_len. */
 bool t_ipv4_csums_ok(struct rte_mbuf *m);
 
+/* Receive and free everything queued on rx queue 0 of ethdev (a ring
+ * port's far side); how many packets that was. */
+unsigned t_drain_port(uint16_t ethdev);
+
 /* ---- recording on_change (tables' tag callback) ------------------------------------------------------ */
 
 struct rec {
