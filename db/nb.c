@@ -89,6 +89,14 @@ struct db *nb_db(struct nb *nb)
 	return nb ? nb->db : NULL;
 }
 
+int nb_index_wait_obj(struct nb *nb, const char *id, uint64_t revision, bool gone,
+		      int timeout_ms)
+{
+	if (!nb || !nb->idx || !id)
+		return -EINVAL;
+	return nbi_wait_obj(nb->idx, id, revision, gone, timeout_ms);
+}
+
 int nb_index_wait(struct nb *nb, uint64_t revision, int timeout_ms)
 {
 	int rc;

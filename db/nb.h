@@ -70,6 +70,13 @@ struct db *nb_db(struct nb *nb);
  * /wyvern/v1/, e.g. one returned by a write, or it waits for the next
  * event).  0, -ETIMEDOUT, -EINVAL (no index). */
 int nb_index_wait(struct nb *nb, uint64_t revision, int timeout_ms);
+/* Waits until object id is in the index at mod_revision >= revision (or,
+ * gone == true, until it is absent).  The index applies a revision's events
+ * as they arrive (the drivers do not mark a revision's end), so after a
+ * multi-object write nb_index_wait may return before the writer's own
+ * object is in; this waits for that object.  0, -ETIMEDOUT, -EINVAL. */
+int nb_index_wait_obj(struct nb *nb, const char *id, uint64_t revision, bool gone,
+		      int timeout_ms);
 
 /* Counters of a handle (monotonic, any thread). */
 struct nb_stats {

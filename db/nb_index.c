@@ -391,6 +391,40 @@ int nbi_wait(struct nb_index *x, uint64_t revision, int timeout_ms)
 	return x->applied >= revision ? 0 : -ETIMEDOUT;
 }
 
+static bool obj_at(struct nb_index *x, const char *id, uint64_t revision, bool gone)
+{
+	struct nbi_obj *o;
+	bool ok;
+
+	pthread_rwlock_rdlock(&x->lock);
+	o = obj_by_id(x, id);
+	ok = gone ? o == NULL : (o != NULL && o->mod >= revision);
+	pthread_rwlock_unlock(&x->lock);
+	return ok;
+}
+
+int nbi_wait_obj(struct nb_index *x, const char *id, uint64_t revision, bool gone,
+		 int timeout_ms)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	/* the event thread broadcasts under mu after each apply: checking
+	 * under mu cannot miss the wake-up */
+	pthread_mutex_lock(&x->mu);
+	while (!obj_at(x, id, revision, gone) && !rc)
+		rc = pthread_cond_timedwait(&x->cond, &x->mu, &ts);
+	pthread_mutex_unlock(&x->mu);
+	return obj_at(x, id, revision, gone) ? 0 : -ETIMEDOUT;
+}
+
 struct mdl_hdr *nbi_get(struct nb_index *x, enum mdl_type type, const char *id,
 			uint64_t *mod_revision)
 {

@@ -100,6 +100,8 @@ bool nb_filter_match(const struct mdl_hdr *o, const struct nb_filter *f);
 struct nb_index *nbi_open(struct db *db);
 void nbi_close(struct nb_index *x);
 int nbi_wait(struct nb_index *x, uint64_t revision, int timeout_ms);
+int nbi_wait_obj(struct nb_index *x, const char *id, uint64_t revision, bool gone,
+		 int timeout_ms);
 /* Decoded copy + mod_revision, or NULL (not in the index). */
 struct mdl_hdr *nbi_get(struct nb_index *x, enum mdl_type type, const char *id,
 			uint64_t *mod_revision);

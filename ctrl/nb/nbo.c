@@ -542,6 +542,8 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			rc = nbo_db_fail(e, rc, t, err);
 		} else {
 			wait_rev(o, rev);       /* the view reads the index (rules, subnets) */
+			if (rev)                /* and this object, whatever the event order */
+				(void)nb_index_wait_obj(o->nb, h->id, rev, false, 3000);
 			*out = nbo_view(o, h);
 			if (*out && rules)
 				json_object_set(*out, "security_group_rules", rules);

@@ -13,6 +13,7 @@ datapath's drop counter (acl-deny) to rise, or for a later frame to arrive.
 """
 import json as jsonlib
 import os
+import subprocess
 
 import rig
 from test_ctrl import CtrlWyvern, nb
@@ -28,7 +29,12 @@ def nc_connect(ns, ip, port, timeout=2, sport=None):
     cmd = ["busybox", "nc", "-w", str(timeout)]
     if sport:
         cmd += ["-p", str(sport)]
-    r = ns.run(cmd + [ip, str(port)], check=False, timeout=timeout + 10)
+    try:
+        r = ns.run(cmd + [ip, str(port)], check=False, timeout=timeout + 10)
+    except subprocess.TimeoutExpired:
+        # busybox nc's -w bounds the connect, not a read after it: a
+        # connection whose replies are dropped can hang; that is no answer
+        return ""
     return r.stdout.strip()
 
 
