@@ -20,23 +20,10 @@
 
 #include "api.h"
 #include "config.h"
+#include "config_priv.h"
 #include "metrics.h"
 
-struct where {
-	char section[64];
-	char key[64];
-	int line;
-};
-
-struct ctx {
-	const char *path;
-	char *err;
-	size_t errlen;
-	struct where w[512];
-	unsigned nw;
-};
-
-static int fail(struct ctx *c, int line, const char *fmt, const char *a, const char *b)
+int cfg_fail(struct ctx *c, int line, const char *fmt, const char *a, const char *b)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), fmt, a, b);
@@ -44,10 +31,7 @@ static int fail(struct ctx *c, int line, const char *fmt, const char *a, const c
 	return -EINVAL;
 }
 
-/* fail() with any format. */
-static int failf(struct ctx *c, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int failf(struct ctx *c, int line, const char *fmt, ...)
+int cfg_failf(struct ctx *c, int line, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -58,7 +42,7 @@ static int failf(struct ctx *c, int line, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int line_of(const struct ctx *c, const char *sec, const char *key)
+int cfg_line_of(const struct ctx *c, const char *sec, const char *key)
 {
 	for (unsigned i = 0; i < c->nw; i++)
 		if (strcmp(c->w[i].section, sec) == 0 &&
@@ -101,26 +85,26 @@ static int check_whole(struct ctx *c, struct ctrl_config *cfg)
 	bool given;
 	unsigned have = eal_memory_mb(cfg, &given), need = dp_memory_min_mb(&cfg->dp);
 	if (have && have < need) {
-		int ln = line_of(c, "eal", "memory-mb");
+		int ln = cfg_line_of(c, "eal", "memory-mb");
 		if (ln == 0)
-			ln = line_of(c, "eal", "args");
+			ln = cfg_line_of(c, "eal", "args");
 		if (ln == 0)
-			ln = line_of(c, "eal", NULL);
-		return failf(c, ln, "%u MB of EAL memory%s is too small: the datapath needs at least "
+			ln = cfg_line_of(c, "eal", NULL);
+		return cfg_failf(c, ln, "%u MB of EAL memory%s is too small: the datapath needs at least "
 			     "%u MB (tables about 150 MB + 2.4 KB per mbuf + 0.75 KB per conntrack "
 			     "connection); raise [eal] memory-mb or "
 			     "lower [dp] mbufs", have, given ? "" : " (--no-huge's default)", need);
 	}
 	unsigned l[DP_MAX_PMDS];
 	int n = ctrl_parse_lcores(cfg->pmd_lcores, l, DP_MAX_PMDS);
-	int ln = line_of(c, "dp", "pmd-lcores");
+	int ln = cfg_line_of(c, "dp", "pmd-lcores");
 	for (int i = 0; i < n; i++) {
 		if (l[i] == 0)
-			return failf(c, ln, "lcore 0 is the control thread, not a PMD "
+			return cfg_failf(c, ln, "lcore 0 is the control thread, not a PMD "
 				     "(pmd-lcores = %s)", cfg->pmd_lcores);
 		for (int j = i + 1; j < n; j++)
 			if (l[i] == l[j])
-				return failf(c, ln, "lcore %u is listed twice in pmd-lcores = %s",
+				return cfg_failf(c, ln, "lcore %u is listed twice in pmd-lcores = %s",
 					     l[i], cfg->pmd_lcores);
 	}
 	for (unsigned p = 0; p < cfg->n_ports; p++) {
@@ -131,7 +115,7 @@ static int check_whole(struct ctx *c, struct ctrl_config *cfg)
 		if (!ok) {
 			char sec[80];
 			snprintf(sec, sizeof(sec), "port.%s", cfg->ports[p].name);
-			return failf(c, line_of(c, sec, "pmd"), "pmd = %d is not one of pmd-lcores = %s",
+			return cfg_failf(c, cfg_line_of(c, sec, "pmd"), "pmd = %d is not one of pmd-lcores = %s",
 				     want, cfg->pmd_lcores);
 		}
 	}
@@ -161,7 +145,7 @@ static int scan(struct ctx *c)
 	while (rc == 0 && fgets(buf, sizeof(buf), f)) {
 		ln++;
 		if (strchr(buf, '\n') == NULL && !feof(f)) {
-			rc = fail(c, ln, "line too long (max %s characters)%s", "1022", "");
+			rc = cfg_fail(c, ln, "line too long (max %s characters)%s", "1022", "");
 			break;
 		}
 		char *s = trim(buf);
@@ -170,14 +154,14 @@ static int scan(struct ctx *c)
 		if (*s == '[') {
 			char *e = strchr(s, ']');
 			if (e == NULL || trim(e + 1)[0] != 0 || e == s + 1) {
-				rc = fail(c, ln, "malformed section header '%s'%s", s, "");
+				rc = cfg_fail(c, ln, "malformed section header '%s'%s", s, "");
 				break;
 			}
 			*e = 0;
 			snprintf(sec, sizeof(sec), "%s", trim(s + 1));
 			for (unsigned i = 0; i < c->nw; i++)
 				if (c->w[i].key[0] == 0 && strcmp(c->w[i].section, sec) == 0)
-					rc = fail(c, ln, "section [%s] repeated (first at line %s)",
+					rc = cfg_fail(c, ln, "section [%s] repeated (first at line %s)",
 						  sec, "earlier");
 			if (rc == 0 && c->nw < RTE_DIM(c->w)) {
 				struct where *w = &c->w[c->nw++];
@@ -189,21 +173,21 @@ static int scan(struct ctx *c)
 		}
 		char *eq = strchr(s, '=');
 		if (eq == NULL) {
-			rc = fail(c, ln, "expected 'key = value', got '%s'%s", s, "");
+			rc = cfg_fail(c, ln, "expected 'key = value', got '%s'%s", s, "");
 			break;
 		}
 		if (sec[0] == 0) {
-			rc = fail(c, ln, "key outside of any section%s%s", "", "");
+			rc = cfg_fail(c, ln, "key outside of any section%s%s", "", "");
 			break;
 		}
 		*eq = 0;
 		char *k = trim(s);
 		if (*k == 0) {
-			rc = fail(c, ln, "empty key%s%s", "", "");
+			rc = cfg_fail(c, ln, "empty key%s%s", "", "");
 			break;
 		}
-		if (line_of(c, sec, k)) {
-			rc = fail(c, ln, "key '%s' repeated in [%s]", k, sec);
+		if (cfg_line_of(c, sec, k)) {
+			rc = cfg_fail(c, ln, "key '%s' repeated in [%s]", k, sec);
 			break;
 		}
 		if (c->nw < RTE_DIM(c->w)) {
@@ -282,7 +266,7 @@ int ctrl_parse_lcores(const char *s, unsigned *out, unsigned max)
 	return n ? (int)n : -EINVAL;
 }
 
-static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
+int cfg_parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 {
 	char *e;
 	errno = 0;
@@ -293,17 +277,6 @@ static int parse_u32(const char *v, uint32_t min, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-#define U32(sec, key, min, max, dst)                                                       \
-	do {                                                                               \
-		uint32_t v_;                                                               \
-		if (parse_u32(val, min, max, &v_) < 0) {                                   \
-			char r_[64];                                                       \
-			snprintf(r_, sizeof(r_), "%u..%u", (unsigned)(min), (unsigned)(max));\
-			return fail(c, line_of(c, sec, key), "%s must be an integer in %s", \
-				    key, r_);                                              \
-		}                                                                          \
-		dst = v_;                                                                  \
-	} while (0)
 
 static int split_args(struct ctrl_config *cfg, const char *s)
 {
@@ -322,11 +295,11 @@ static int load_eal(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cf
 	int n = rte_cfgfile_section_num_entries(f, "eal");
 	struct rte_cfgfile_entry e[32];
 	if (n > (int)RTE_DIM(e))
-		return fail(c, line_of(c, "eal", NULL), "too many keys in [eal]%s%s", "", "");
+		return cfg_fail(c, cfg_line_of(c, "eal", NULL), "too many keys in [eal]%s%s", "", "");
 	rte_cfgfile_section_entries(f, "eal", e, n);
 	for (int i = 0; i < n; i++) {
 		const char *k = e[i].name, *val = e[i].value;
-		int ln = line_of(c, "eal", k), rc = 0;
+		int ln = cfg_line_of(c, "eal", k), rc = 0;
 		if (strcmp(k, "args") == 0) {
 			rc = split_args(cfg, val);
 		} else if (strcmp(k, "lcores") == 0) {
@@ -349,12 +322,12 @@ static int load_eal(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cf
 			if (strcmp(val, "no") == 0)
 				rc = ctrl_config_eal_arg(cfg, "--no-huge");
 			else if (strcmp(val, "yes") != 0)
-				return fail(c, ln, "hugepages must be yes or no, not '%s'%s", val, "");
+				return cfg_fail(c, ln, "hugepages must be yes or no, not '%s'%s", val, "");
 		} else {
-			return fail(c, ln, "unknown key '%s' in [eal]%s", k, "");
+			return cfg_fail(c, ln, "unknown key '%s' in [eal]%s", k, "");
 		}
 		if (rc < 0)
-			return fail(c, ln, "too many EAL arguments%s%s", "", "");
+			return cfg_fail(c, ln, "too many EAL arguments%s%s", "", "");
 	}
 	return 0;
 }
@@ -364,7 +337,7 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 	int n = rte_cfgfile_section_num_entries(f, "dp");
 	struct rte_cfgfile_entry e[32];
 	if (n > (int)RTE_DIM(e))
-		return fail(c, line_of(c, "dp", NULL), "too many keys in [dp]%s%s", "", "");
+		return cfg_fail(c, cfg_line_of(c, "dp", NULL), "too many keys in [dp]%s%s", "", "");
 	rte_cfgfile_section_entries(f, "dp", e, n);
 	struct dp_config *d = &cfg->dp;
 	for (int i = 0; i < n; i++) {
@@ -372,7 +345,7 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 		if (strcmp(k, "pmd-lcores") == 0) {
 			unsigned tmp[DP_MAX_PMDS];
 			if (ctrl_parse_lcores(val, tmp, DP_MAX_PMDS) < 0)
-				return fail(c, line_of(c, "dp", k),
+				return cfg_fail(c, cfg_line_of(c, "dp", k),
 					    "pmd-lcores '%s' is not a list like 1,2-3 (max %s)", val,
 					    "16 lcores");
 			snprintf(cfg->pmd_lcores, sizeof(cfg->pmd_lcores), "%s", val);
@@ -383,7 +356,7 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 		} else if (strcmp(k, "emc-entries") == 0) {
 			U32("dp", "emc-entries", 2, 1u << 20, d->emc_entries);
 			if (d->emc_entries & (d->emc_entries - 1))
-				return fail(c, line_of(c, "dp", k),
+				return cfg_fail(c, cfg_line_of(c, "dp", k),
 					    "emc-entries must be a power of two, not %s%s", val, "");
 		} else if (strcmp(k, "emc-insert-inv-prob") == 0) {
 			U32("dp", "emc-insert-inv-prob", 0, 1u << 20, d->emc_insert_inv_prob);
@@ -402,7 +375,7 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 		} else if (strcmp(k, "punt-burst") == 0) {
 			U32("dp", "punt-burst", 1, 1u << 20, d->punt_burst);
 		} else {
-			return fail(c, line_of(c, "dp", k), "unknown key '%s' in [dp]%s", k, "");
+			return cfg_fail(c, cfg_line_of(c, "dp", k), "unknown key '%s' in [dp]%s", k, "");
 		}
 	}
 	return 0;
@@ -412,11 +385,11 @@ static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 		     struct ctrl_config *cfg)
 {
 	const char *name = sec + strlen("port.");
-	int ln = line_of(c, sec, NULL);
+	int ln = cfg_line_of(c, sec, NULL);
 	if (*name == 0 || strlen(name) >= DP_NAME_LEN)
-		return fail(c, ln, "port section [%s] needs a name of 1..63 characters%s", sec, "");
+		return cfg_fail(c, ln, "port section [%s] needs a name of 1..63 characters%s", sec, "");
 	if (cfg->n_ports >= DP_MAX_PORTS)
-		return fail(c, ln, "too many ports (max %s)%s", "64", "");
+		return cfg_fail(c, ln, "too many ports (max %s)%s", "64", "");
 	struct ctrl_port_cfg *p = &cfg->ports[cfg->n_ports];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
@@ -425,14 +398,14 @@ static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 	int n = rte_cfgfile_section_num_entries(f, sec);
 	struct rte_cfgfile_entry e[16];
 	if (n > (int)RTE_DIM(e))
-		return fail(c, ln, "too many keys in [%s]%s", sec, "");
+		return cfg_fail(c, ln, "too many keys in [%s]%s", sec, "");
 	rte_cfgfile_section_entries(f, sec, e, n);
 	for (int i = 0; i < n; i++) {
 		const char *k = e[i].name, *val = e[i].value;
 		uint32_t v;
 		if (strcmp(k, "devargs") == 0) {
 			if (val[0] == 0 || strlen(val) >= sizeof(p->devargs))
-				return fail(c, line_of(c, sec, k), "devargs empty or too long%s%s",
+				return cfg_fail(c, cfg_line_of(c, sec, k), "devargs empty or too long%s%s",
 					    "", "");
 			snprintf(p->devargs, sizeof(p->devargs), "%s", val);
 		} else if (strcmp(k, "rxqs") == 0) {
@@ -446,208 +419,29 @@ static int load_port(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 			p->opts.mtu = (uint16_t)v;
 		} else if (strcmp(k, "offload") == 0) {
 			if (!ctrl_offload_backend_ok(val))
-				return fail(c, line_of(c, sec, k), "offload must be auto, rte_flow, "
+				return cfg_fail(c, cfg_line_of(c, sec, k), "offload must be auto, rte_flow, "
 					    "dummy, xdp or none, not '%s'%s", val, "");
 			snprintf(p->offload, sizeof(p->offload), "%s", val);
 		} else if (strcmp(k, "offload-args") == 0) {
 			if (strlen(val) >= sizeof(p->offload_args))
-				return fail(c, line_of(c, sec, k), "offload-args too long (max %s)%s",
+				return cfg_fail(c, cfg_line_of(c, sec, k), "offload-args too long (max %s)%s",
 					    "159 characters", "");
 			snprintf(p->offload_args, sizeof(p->offload_args), "%s", val);
 		} else if (strcmp(k, "iface-id") == 0) {
 			if (!is_uuid(val))
-				return fail(c, line_of(c, sec, k), "iface-id '%s' is not a UUID (the id "
+				return cfg_fail(c, cfg_line_of(c, sec, k), "iface-id '%s' is not a UUID (the id "
 					    "of a northbound port: wyctl port show NAME)%s", val, "");
 			snprintf(p->iface_id, sizeof(p->iface_id), "%s", val);
 		} else {
-			return fail(c, line_of(c, sec, k), "unknown key '%s' in [%s]", k, sec);
+			return cfg_fail(c, cfg_line_of(c, sec, k), "unknown key '%s' in [%s]", k, sec);
 		}
 	}
 	if (p->devargs[0] == 0)
-		return fail(c, ln, "[%s] has no devargs%s", sec, "");
+		return cfg_fail(c, ln, "[%s] has no devargs%s", sec, "");
 	for (unsigned i = 0; i < cfg->n_ports; i++)
 		if (strcmp(cfg->ports[i].name, p->name) == 0)
-			return fail(c, ln, "port '%s' defined twice%s", p->name, "");
+			return cfg_fail(c, ln, "port '%s' defined twice%s", p->name, "");
 	cfg->n_ports++;
-	return 0;
-}
-
-/* A file wyvernd will read (TLS, password): an absolute path, readable now. */
-static int db_file(struct ctx *c, int ln, const char *k, const char *val, char *dst,
-		   size_t size)
-{
-	if (val[0] != '/' || strlen(val) >= size)
-		return failf(c, ln, "%s must be an absolute file path", k);
-	if (access(val, R_OK) != 0)
-		return failf(c, ln, "%s %s cannot be read: %s", k, val, strerror(errno));
-	snprintf(dst, size, "%s", val);
-	return 0;
-}
-
-/* The etcd security keys must fit together (checked after the section). */
-static int check_db_security(struct ctx *c, const struct lc_config *l)
-{
-	bool tls = strncmp(l->db_url, "etcds://", 8) == 0;
-	bool etcd = tls || strncmp(l->db_url, "etcd://", 7) == 0;
-	static const char *const tls_keys[] = { "db-ca", "db-cert", "db-key" };
-	for (size_t i = 0; i < RTE_DIM(tls_keys); i++)
-		if (!tls && line_of(c, "ctrl", tls_keys[i]) != 0)
-			return failf(c, line_of(c, "ctrl", tls_keys[i]), "%s needs an etcds:// "
-				     "db URL (TLS)", tls_keys[i]);
-	if (!etcd && l->db_user[0])
-		return failf(c, line_of(c, "ctrl", "db-user"), "db-user needs an etcd db");
-	if (!l->db_cert[0] != !l->db_key[0])
-		return failf(c, line_of(c, "ctrl", l->db_cert[0] ? "db-cert" : "db-key"),
-			     "db-cert and db-key go together (client certificate and its key)");
-	if (!l->db_user[0] != !l->db_password_file[0])
-		return failf(c, line_of(c, "ctrl", l->db_user[0] ? "db-user" :
-					"db-password-file"),
-			     "db-user and db-password-file go together");
-	return 0;
-}
-
-static int load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
-{
-	int n = rte_cfgfile_section_num_entries(f, "ctrl");
-	struct rte_cfgfile_entry e[24];
-	struct lc_config *l = &cfg->lc;
-	if (n > (int)RTE_DIM(e))
-		return fail(c, line_of(c, "ctrl", NULL), "too many keys in [ctrl]%s%s", "", "");
-	rte_cfgfile_section_entries(f, "ctrl", e, n);
-	for (int i = 0; i < n; i++) {
-		const char *k = e[i].name, *val = e[i].value;
-		int ln = line_of(c, "ctrl", k);
-		if (strcmp(k, "db") == 0) {
-			if ((strncmp(val, "rocksdb:", 8) != 0 || val[8] == 0) &&
-			    (strncmp(val, "etcd://", 7) != 0 || val[7] == 0) &&
-			    (strncmp(val, "etcds://", 8) != 0 || val[8] == 0))
-				return fail(c, ln, "db must be rocksdb:/PATH, etcd://HOST:PORT[,...] or "
-					    "etcds://HOST:PORT[,...] (TLS), not '%s'%s", val, "");
-			if (strlen(val) >= sizeof(l->db_url))
-				return fail(c, ln, "db URL too long%s%s", "", "");
-			snprintf(l->db_url, sizeof(l->db_url), "%s", val);
-		} else if (strcmp(k, "chassis") == 0) {
-			if (val[0] == 0 || strlen(val) >= sizeof(l->chassis))
-				return fail(c, ln, "chassis must be 1..63 characters%s%s", "", "");
-			snprintf(l->chassis, sizeof(l->chassis), "%s", val);
-		} else if (strcmp(k, "vtep-ip") == 0) {
-			struct in_addr a;
-			if (inet_pton(AF_INET, val, &a) != 1)
-				return fail(c, ln, "vtep-ip '%s' is not an IPv4 address%s", val, "");
-			snprintf(l->vtep_ip, sizeof(l->vtep_ip), "%s", val);
-		} else if (strcmp(k, "encap") == 0) {
-			char tmp[64], *save = NULL;
-			unsigned cnt = 0;
-			if (strlen(val) >= sizeof(tmp))
-				return fail(c, ln, "encap too long%s%s", "", "");
-			snprintf(tmp, sizeof(tmp), "%s", val);
-			for (char *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-				if (strcmp(t, "vxlan") != 0 && strcmp(t, "geneve") != 0)
-					return fail(c, ln, "encap '%s' is not vxlan or geneve%s", t,
-						    "");
-				cnt++;
-			}
-			if (cnt == 0)
-				return fail(c, ln, "encap must list vxlan and/or geneve%s%s", "", "");
-			snprintf(l->encap, sizeof(l->encap), "%s", val);
-		} else if (strcmp(k, "uplink") == 0) {
-			if (val[0] == 0 || strlen(val) >= sizeof(l->uplink))
-				return fail(c, ln, "uplink must name a [port.NAME]%s%s", "", "");
-			snprintf(l->uplink, sizeof(l->uplink), "%s", val);
-		} else if (strcmp(k, "physnet") == 0) {
-			if (val[0] == 0 || strlen(val) >= sizeof(l->physnet))
-				return fail(c, ln, "physnet must be 1..63 characters%s%s", "", "");
-			snprintf(l->physnet, sizeof(l->physnet), "%s", val);
-		} else if (strcmp(k, "underlay-mtu") == 0) {
-			char *end;
-			unsigned long v = strtoul(val, &end, 10);
-			if (*val == 0 || *end || v < 576 || v > 9600)
-				return fail(c, ln, "underlay-mtu must be 576..9600, not '%s'%s", val, "");
-			l->underlay_mtu = (unsigned)v;
-		} else if (strcmp(k, "replica") == 0) {
-			if (val[0] != '/' || strlen(val) >= sizeof(l->replica))
-				return fail(c, ln, "replica must be an absolute directory path%s%s", "",
-					    "");
-			snprintf(l->replica, sizeof(l->replica), "%s", val);
-		} else if (strcmp(k, "db-ca") == 0) {
-			if (db_file(c, ln, k, val, l->db_ca, sizeof(l->db_ca)))
-				return -EINVAL;
-		} else if (strcmp(k, "db-cert") == 0) {
-			if (db_file(c, ln, k, val, l->db_cert, sizeof(l->db_cert)))
-				return -EINVAL;
-		} else if (strcmp(k, "db-key") == 0) {
-			if (db_file(c, ln, k, val, l->db_key, sizeof(l->db_key)))
-				return -EINVAL;
-		} else if (strcmp(k, "db-password-file") == 0) {
-			if (db_file(c, ln, k, val, l->db_password_file,
-				    sizeof(l->db_password_file)))
-				return -EINVAL;
-		} else if (strcmp(k, "db-user") == 0) {
-			if (val[0] == 0 || strlen(val) >= sizeof(l->db_user) || strchr(val, ' '))
-				return fail(c, ln, "db-user must be 1..63 characters, no spaces%s%s",
-					    "", "");
-			snprintf(l->db_user, sizeof(l->db_user), "%s", val);
-		} else if (strcmp(k, "db-watch-idle-ms") == 0) {
-			char *end;
-			unsigned long v = strtoul(val, &end, 10);
-			if (*val == 0 || *end || v < 500 || v > 600000)
-				return fail(c, ln, "db-watch-idle-ms must be 500..600000, not '%s'%s",
-					    val, "");
-			l->db_watch_idle_ms = (unsigned)v;
-		} else {
-			return fail(c, ln, "unknown key '%s' in [ctrl]%s", k, "");
-		}
-	}
-	return check_db_security(c, l);
-}
-
-bool ctrl_offload_backend_ok(const char *s)
-{
-	static const char *const ok[] = { "auto", "rte_flow", "dummy", "xdp", "none" };
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (strcmp(s, ok[i]) == 0)
-			return true;
-	return false;
-}
-
-static int load_offload(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
-{
-	struct rte_cfgfile_entry e[16];
-	struct ctrl_offload_cfg *o = &cfg->offload;
-	int n = rte_cfgfile_section_num_entries(f, "offload");
-	if (n > (int)RTE_DIM(e))
-		return fail(c, line_of(c, "offload", NULL), "too many keys in [offload]%s%s", "", "");
-	rte_cfgfile_section_entries(f, "offload", e, n);
-	for (int i = 0; i < n; i++) {
-		const char *k = e[i].name, *val = e[i].value;
-		int ln = line_of(c, "offload", k);
-		if (strcmp(k, "enable") == 0) {
-			if (strcmp(val, "true") != 0 && strcmp(val, "false") != 0)
-				return fail(c, ln, "enable must be true or false, not '%s'%s", val, "");
-			o->enable = strcmp(val, "true") == 0;
-		} else if (strcmp(k, "mode") == 0) {
-			if (strcmp(val, "full") && strcmp(val, "partial") && strcmp(val, "auto"))
-				return fail(c, ln, "mode must be full, partial or auto, not '%s'%s",
-					    val, "");
-			snprintf(o->mode, sizeof(o->mode), "%s", val);
-		} else if (strcmp(k, "backend") == 0) {
-			if (!ctrl_offload_backend_ok(val))
-				return fail(c, ln, "backend must be auto, rte_flow, dummy, xdp or none, "
-					    "not '%s'%s", val, "");
-			snprintf(o->backend, sizeof(o->backend), "%s", val);
-		} else if (strcmp(k, "backend-args") == 0) {
-			if (strlen(val) >= sizeof(o->args))
-				return fail(c, ln, "backend-args too long (max %s)%s", "159 characters",
-					    "");
-			snprintf(o->args, sizeof(o->args), "%s", val);
-		} else if (strcmp(k, "stats-interval-ms") == 0) {
-			U32("offload", "stats-interval-ms", 0, 3600000, o->stats_interval_ms);
-		} else if (strcmp(k, "max-flows") == 0) {
-			U32("offload", "max-flows", 16, 1u << 22, o->max_flows);
-		} else {
-			return fail(c, ln, "unknown key '%s' in [offload]%s", k, "");
-		}
-	}
 	return 0;
 }
 
@@ -658,7 +452,7 @@ static int load_ops(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 	struct rte_cfgfile_entry e[8];
 	int n = rte_cfgfile_section_num_entries(f, sec);
 	if (n > (int)RTE_DIM(e))
-		return fail(c, line_of(c, sec, NULL), "too many keys in [%s]%s", sec, "");
+		return cfg_fail(c, cfg_line_of(c, sec, NULL), "too many keys in [%s]%s", sec, "");
 	rte_cfgfile_section_entries(f, sec, e, n);
 	for (int i = 0; i < n; i++) {
 		char msg[200];
@@ -674,29 +468,7 @@ static int load_ops(struct ctx *c, struct rte_cfgfile *f, const char *sec,
 			snprintf(cfg->metrics_listen, sizeof(cfg->metrics_listen), "%s", e[i].value);
 		}
 		if (rc < 0)
-			return fail(c, line_of(c, sec, e[i].name), "%s%s", msg, "");
-	}
-	return 0;
-}
-
-/* [api]: each key checked by api/ (api_config_key). */
-static int load_api(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
-{
-	struct rte_cfgfile_entry e[16];
-	int n = rte_cfgfile_section_num_entries(f, "api");
-	if (n > (int)RTE_DIM(e))
-		return fail(c, line_of(c, "api", NULL), "too many keys in [api]%s%s", "", "");
-	if (cfg->api == NULL) {
-		cfg->api = malloc(sizeof(*cfg->api));
-		if (cfg->api == NULL)
-			return -ENOMEM;
-		api_config_defaults(cfg->api);
-	}
-	rte_cfgfile_section_entries(f, "api", e, n);
-	for (int i = 0; i < n; i++) {
-		char msg[300];
-		if (api_config_key(cfg->api, e[i].name, e[i].value, msg, sizeof(msg)) < 0)
-			return failf(c, line_of(c, "api", e[i].name), "%s", msg);
+			return cfg_fail(c, cfg_line_of(c, sec, e[i].name), "%s%s", msg, "");
 	}
 	return 0;
 }
@@ -708,7 +480,7 @@ static int group_key(struct ctx *c, int ln, const char *key, const char *val, ch
 	struct group gr, *res = NULL;
 	char buf[4096];
 	if (val[0] == 0 || strlen(val) >= size)
-		return fail(c, ln, "%s must name a group (1..63 characters)%s", key, "");
+		return cfg_fail(c, ln, "%s must name a group (1..63 characters)%s", key, "");
 	int e = getgrnam_r(val, &gr, buf, sizeof(buf), &res);
 	if (res == NULL) {
 		char *end;
@@ -717,7 +489,7 @@ static int group_key(struct ctx *c, int ln, const char *key, const char *val, ch
 		    getgrgid_r((gid_t)v, &gr, buf, sizeof(buf), &res) == 0 && res != NULL) {
 			/* a number of a known group */
 		} else {
-			return fail(c, ln, "%s: unknown group '%s'", key, val);
+			return cfg_fail(c, ln, "%s: unknown group '%s'", key, val);
 		}
 	}
 	snprintf(name, size, "%s", res->gr_name);
@@ -730,14 +502,14 @@ static int load_mgmt(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *c
 	int n = rte_cfgfile_section_num_entries(f, "mgmt");
 	struct rte_cfgfile_entry e[8];
 	if (n > (int)RTE_DIM(e))
-		return fail(c, line_of(c, "mgmt", NULL), "too many keys in [mgmt]%s%s", "", "");
+		return cfg_fail(c, cfg_line_of(c, "mgmt", NULL), "too many keys in [mgmt]%s%s", "", "");
 	rte_cfgfile_section_entries(f, "mgmt", e, n);
 	for (int i = 0; i < n; i++) {
 		const char *k = e[i].name, *val = e[i].value;
-		int ln = line_of(c, "mgmt", k), rc = 0;
+		int ln = cfg_line_of(c, "mgmt", k), rc = 0;
 		if (strcmp(k, "socket") == 0) {
 			if (val[0] == 0 || strlen(val) >= sizeof(cfg->socket))
-				return fail(c, ln, "socket path empty or longer than %s%s", "107",
+				return cfg_fail(c, ln, "socket path empty or longer than %s%s", "107",
 					    "");
 			snprintf(cfg->socket, sizeof(cfg->socket), "%s", val);
 		} else if (strcmp(k, "group") == 0) {
@@ -752,10 +524,10 @@ static int load_mgmt(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *c
 			else if (strcmp(val, "false") == 0)
 				cfg->mgmt_allow_file_devargs = false;
 			else
-				return fail(c, ln, "allow-file-devargs must be true or false, not "
+				return cfg_fail(c, ln, "allow-file-devargs must be true or false, not "
 					    "'%s'%s", val, "");
 		} else {
-			return fail(c, ln, "unknown key '%s' in [mgmt] (socket, group, "
+			return cfg_fail(c, ln, "unknown key '%s' in [mgmt] (socket, group, "
 				    "admin-group, allow-file-devargs)%s", k, "");
 		}
 		if (rc < 0)
@@ -779,7 +551,7 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 		goto out;
 	f = rte_cfgfile_load(path, CFG_FLAG_EMPTY_VALUES);
 	if (f == NULL) {
-		rc = fail(c, 0, "cannot be parsed%s%s", "", "");
+		rc = cfg_fail(c, 0, "cannot be parsed%s%s", "", "");
 		goto out;
 	}
 	int ns = rte_cfgfile_num_sections(f, NULL, 0);
@@ -796,30 +568,30 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 		} else if (strncmp(sec, "port.", 5) == 0)
 			rc = load_port(c, f, sec, cfg);
 		else if (strcmp(sec, "ctrl") == 0)
-			rc = load_ctrl(c, f, cfg);
+			rc = cfg_load_ctrl(c, f, cfg);
 		else if (strcmp(sec, "log") == 0 || strcmp(sec, "metrics") == 0)
 			rc = load_ops(c, f, sec, cfg);
 		else if (strcmp(sec, "offload") == 0)
-			rc = load_offload(c, f, cfg);
+			rc = cfg_load_offload(c, f, cfg);
 		else if (strcmp(sec, "api") == 0)
-			rc = load_api(c, f, cfg);
+			rc = cfg_load_api(c, f, cfg);
 		else
-			rc = fail(c, line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
+			rc = cfg_fail(c, cfg_line_of(c, sec, NULL), "unknown section [%s]%s", sec, "");
 	}
 	if (rc == 0 && cfg->lc.uplink[0]) {
 		bool found = false;
 		for (unsigned i = 0; i < cfg->n_ports; i++)
 			found |= strcmp(cfg->ports[i].name, cfg->lc.uplink) == 0;
 		if (!found)
-			rc = fail(c, line_of(c, "ctrl", "uplink"), "uplink '%s' is no [port.%s]",
+			rc = cfg_fail(c, cfg_line_of(c, "ctrl", "uplink"), "uplink '%s' is no [port.%s]",
 				  cfg->lc.uplink, cfg->lc.uplink);
 		else if (strcmp(cfg->lc.vtep_ip, "0.0.0.0") == 0 || cfg->lc.vtep_ip[0] == 0)
-			rc = fail(c, line_of(c, "ctrl", "uplink"),
+			rc = cfg_fail(c, cfg_line_of(c, "ctrl", "uplink"),
 				  "an uplink needs vtep-ip (this chassis' VTEP address)%s%s", "", "");
 	}
 	if (rc == 0 && cfg->api && cfg->api->enable && cfg->api->db[0] == 0 &&
 	    cfg->lc.db_url[0] == 0)
-		rc = fail(c, line_of(c, "api", "enable"), "[api] enable needs a database: "
+		rc = cfg_fail(c, cfg_line_of(c, "api", "enable"), "[api] enable needs a database: "
 			  "[api] db or [ctrl] db%s%s", "", "");
 	if (rc == 0)
 		rc = check_whole(c, cfg);
