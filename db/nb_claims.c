@@ -103,7 +103,7 @@ int nb_obj_claims(const struct mdl_hdr *o, struct nb_claim **out, size_t *n)
 	if (o->type == MDL_PORT) {
 		const struct mdl_port *p = (const struct mdl_port *)o;
 
-		for (i = 0; p->mac_address[i] && i < sizeof(mac) - 1; i++)
+		for (i = 0; i < sizeof(mac) - 1 && p->mac_address[i]; i++)
 			mac[i] = (char)tolower((unsigned char)p->mac_address[i]);
 		mac[i] = '\0';
 		rc = push_claim(out, n, NB_CLAIM_MAC, 0, NB_PREFIX "_uniq/mac/%s/%s",

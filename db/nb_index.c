@@ -184,7 +184,7 @@ static int obj_keys(const struct mdl_hdr *h, char (**keys)[NB_KEY_SIZE], size_t 
 	} else if (h->type == MDL_PORT) {
 		const struct mdl_port *p = (const struct mdl_port *)h;
 
-		for (i = 0; p->mac_address[i] && i < sizeof(mac) - 1; i++)
+		for (i = 0; i < sizeof(mac) - 1 && p->mac_address[i]; i++)
 			mac[i] = (char)tolower((unsigned char)p->mac_address[i]);
 		mac[i] = '\0';
 		snprintf((*keys)[(*n)++], NB_KEY_SIZE, "pn|%s", p->network_id);

@@ -368,7 +368,7 @@ static void test_bad_input(void)
 
 int main(int argc, char **argv)
 {
-	if (t_eal_init(argv[0], "ofl_lc", NULL) != 0)
+	if (t_eal_init(argv[0], "ofl_lc", (char *)NULL) != 0)
 		return 1;
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite("ofl_lifecycle", NULL, NULL);

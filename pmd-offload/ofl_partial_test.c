@@ -222,7 +222,7 @@ static int t_setup(void)
 
 int main(int argc, char **argv)
 {
-	if (t_eal_init(argv[0], "ofl_partial", NULL) != 0)
+	if (t_eal_init(argv[0], "ofl_partial", (char *)NULL) != 0)
 		return 1;
 	if (t_setup() != 0) {
 		fprintf(stderr, "ring port setup failed\n");

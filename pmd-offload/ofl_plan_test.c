@@ -465,7 +465,7 @@ static void test_caps_parse(void)
 
 int main(int argc, char **argv)
 {
-	if (t_eal_init(argv[0], "ofl_plan", NULL) != 0)
+	if (t_eal_init(argv[0], "ofl_plan", (char *)NULL) != 0)
 		return 1;
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite("ofl_plan", NULL, NULL);

@@ -151,7 +151,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	snprintf(vdev, sizeof(vdev), "--vdev=net_tap_ofl,iface=wyofl%d", (int)getpid() % 100000);
-	if (t_eal_init(argv[0], "ofl_tap", vdev, NULL) != 0)
+	if (t_eal_init(argv[0], "ofl_tap", vdev, (char *)NULL) != 0)
 		return 1;
 	if (rte_eth_dev_get_port_by_name("net_tap_ofl", &t_port) != 0) {
 		fprintf(stderr, "no tap port\n");

@@ -132,7 +132,7 @@ static void test_no_entry(void)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	if (t_eal_init(argv[0], "ofl_xdp_psec", NULL) != 0)
+	if (t_eal_init(argv[0], "ofl_xdp_psec", (char *)NULL) != 0)
 		return 1;
 	CU_initialize_registry();
 	CU_pSuite s = CU_add_suite("ofl_xdp_psec", NULL, NULL);

@@ -116,7 +116,8 @@ int ctrl_log_reopen(void)
 	 * the stream's lock, so writers on other threads see the old or the
 	 * new file, never a closed one; on failure the stream is closed by
 	 * glibc, so fall back to stderr for both */
-	if (freopen(g_log.path, "ae", g_log.file) == NULL) {
+	FILE *f = freopen(g_log.path, "ae", g_log.file);   /* the same FILE */
+	if (f == NULL) {
 		int rc = -errno;
 
 		g_log.file = g_log.rte_stream = NULL;
@@ -124,6 +125,7 @@ int ctrl_log_reopen(void)
 		rte_openlog_stream(stderr);
 		return rc;
 	}
+	g_log.file = f;
 	setvbuf(g_log.file, NULL, _IOLBF, 0);
 	return 0;
 }
