@@ -46,6 +46,7 @@ static const char *const act_names[DP_ACT__MAX] = {
 	[DP_ACT_TNL_FLOOD] = "tnl_flood",
 	[DP_ACT_CT] = "ct",
 	[DP_ACT_CT_LABEL] = "ct_label",
+	[DP_ACT_CT_NAT] = "ct_nat",
 };
 
 static const char *const punt_names[DP_PUNT__MAX] = {

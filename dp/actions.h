@@ -55,6 +55,9 @@ enum dp_action_type {
 			     * label bytes [8 * port, 8 * port + 8) = data[0..7]
 			     * (port 0: the high half, 1: the low half); one or two
 			     * follow their ct() */
+	DP_ACT_CT_NAT,      /* part of the ct() before it (DP_CT_F_NAT): nat(...),
+			     * see dp_act_ct_nat_set/get; at most one, after the
+			     * labels */
 	DP_ACT__MAX
 };
 
@@ -63,6 +66,7 @@ enum dp_action_type {
 #define DP_CT_F_LABEL  0x04  /* DP_ACT_CT_LABEL action(s) follow */
 #define DP_CT_F_SG_EGRESS  0x08 /* committed by the egress ACL of the zone's port */
 #define DP_CT_F_SG_INGRESS 0x10 /* committed by its ingress ACL (re-validation) */
+#define DP_CT_F_NAT    0x20  /* a DP_ACT_CT_NAT action follows: ct(nat...) */
 /* Recirculation stages (recirc_id values) and the depth cap. */
 #define DP_RECIRC_SG_EGRESS  1   /* after ct() in the source port's zone */
 #define DP_RECIRC_SG_INGRESS 2   /* after ct() in the destination port's zone */
@@ -91,10 +95,27 @@ static inline void dp_act_ct_set_mark(struct dp_action *a, uint32_t mark, uint32
 	memcpy(&a->data[2], &mask, 4);
 }
 
-/* True for the actions that make up ct() (DP_ACT_CT and its labels). */
+/* True for the actions that make up ct() (DP_ACT_CT, its labels, its nat). */
 static inline bool dp_act_is_ct(const struct dp_action *a)
 {
-	return a->type == DP_ACT_CT || a->type == DP_ACT_CT_LABEL;
+	return a->type == DP_ACT_CT || a->type == DP_ACT_CT_LABEL || a->type == DP_ACT_CT_NAT;
+}
+
+/* DP_ACT_CT_NAT's encoding: u32 = addr_min, data[0..3] = addr_max (both
+ * IPv4, network order), port = port_min, data[4..5] = port_max (host
+ * order), data[6] = kind (0, DP_CT_NAT_SRC or DP_CT_NAT_DST, dp/ct.h).
+ * kind 0 is ct(nat) without a range: apply an existing connection's
+ * translation only. */
+static inline void dp_act_ct_nat_set(struct dp_action *a, uint8_t kind, uint32_t addr_min,
+				     uint32_t addr_max, uint16_t port_min, uint16_t port_max)
+{
+	memset(a, 0, sizeof(*a));
+	a->type = DP_ACT_CT_NAT;
+	a->u32 = addr_min;
+	memcpy(&a->data[0], &addr_max, 4);
+	a->port = port_min;
+	memcpy(&a->data[4], &port_max, 2);
+	a->data[6] = kind;
 }
 
 static inline void dp_act_set_vni(struct dp_action *a, uint32_t vni)

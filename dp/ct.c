@@ -570,7 +570,7 @@ static bool ct_fast_est(const struct dp_ct *ct, struct ct_conn *c, int dir,
 	if (__atomic_load_n(&c->expires, __ATOMIC_RELAXED) != exp)
 		__atomic_store_n(&c->expires, exp, __ATOMIC_RELAXED);
 	r->state = DP_CS_TRK | DP_CS_EST | (dir == 1 ? DP_CS_RPL : 0);
-	r->pad = 0;
+	r->nat = 0;
 	r->zone = p->key.zone;
 	r->mark = mark;
 	memcpy(r->label, c->label, 16);

@@ -173,7 +173,7 @@ static inline void ct_res_conn(struct dp_ct_result *r, const struct ct_conn *c)
 static inline void ct_res_none(struct dp_ct_result *r, uint16_t zone, uint8_t state)
 {
 	r->state = state;
-	r->pad = 0;
+	r->nat = 0;
 	r->zone = zone;
 	r->mark = 0;
 	memset(r->label, 0, 16);

@@ -149,6 +149,28 @@ struct dp_ct_params {
 	const struct dp_ct_timeouts *timeouts; /* NULL: defaults */
 };
 
+/* ---- NAT (IPv4 only: Neutron's floating IPs and router SNAT are IPv4) ----
+ * ct(commit, nat(src=...)) / nat(dst=...) on a packet of a NEW connection
+ * allocates its translation at commit: the reply key becomes the
+ * translated tuple reversed, so replies find the connection.  ct(nat)
+ * (action.nat set, any kind) on any packet of a connection that has a
+ * translation applies it to that packet's direction: the mbuf is
+ * rewritten (addresses, ports or ICMP id, IPv4 and L4 checksums updated
+ * incrementally, an ICMP error's inner header too) and so is the caller's
+ * key, so a recirculated pass matches the translated packet. */
+#define DP_CT_NAT_SRC 0x01
+#define DP_CT_NAT_DST 0x02
+struct dp_ct_nat {
+	uint8_t kind;              /* 0: apply an existing translation only;
+				    * DP_CT_NAT_SRC / DP_CT_NAT_DST: also create one
+				    * on commit of a new connection */
+	uint32_t addr_min;         /* network order */
+	uint32_t addr_max;         /* network order; == addr_min for one address */
+	uint16_t port_min;         /* host order; 0 and 0: keep the original port
+				    * when free, else any of the protocol's range */
+	uint16_t port_max;
+};
+
 /* The ct() action's arguments. */
 struct dp_ct_action {
 	uint16_t zone;
@@ -162,6 +184,8 @@ struct dp_ct_action {
 	uint32_t mark_mask;
 	uint8_t label[16];
 	uint8_t label_mask[16];
+	bool nat;                  /* ct(nat...): see "NAT" above */
+	struct dp_ct_nat nat_cfg;
 };
 
 #define DP_CT_SG_NONE    0
@@ -173,7 +197,7 @@ struct dp_ct_action {
 struct dp_ct_result {
 	uint8_t state;             /* DP_CS_* from flow_key.h; always has
 				    * DP_CS_TRK (non-IP packets: TRK|INV) */
-	uint8_t pad;
+	uint8_t nat;               /* DP_CT_NAT_SRC|DST applied to this packet */
 	uint16_t zone;
 	uint32_t mark;
 	uint8_t label[16];
