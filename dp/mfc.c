@@ -89,9 +89,11 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 	void *data[DP_MFC_BURST_MAX];
 	uint8_t map[DP_MFC_BURST_MAX];
 	uint64_t todo, tsc = 0;
-	/* scratch is garbage; word 15 is rewritten for every key anyway */
-	uint32_t dirty = ((1u << DP_FLOW_KEY_WORDS) - 1) & ~(1u << MFC_ID_WORD);
-	unsigned hits = 0;
+	/* scratch slots >= hw are garbage; slots below it may be non-zero only
+	 * in the words of `dirty`.  Word 15 is rewritten for every key anyway. */
+	const uint32_t all = ((1u << DP_FLOW_KEY_WORDS) - 1) & ~(1u << MFC_ID_WORD);
+	uint32_t dirty = 0;
+	unsigned hits = 0, hw = 0;
 
 	if (unlikely(n == 0))
 		return 0;
@@ -106,7 +108,8 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 	for (uint32_t r = 0; r < c->n_ranked && todo; r++) {
 		const struct dp_mfc_subtable *st = c->ranked[r];
 		const dp_kword *mw = dp_key_words(&st->mask);
-		uint32_t clear = dirty & ~st->word_bits;
+		uint32_t clear_old = dirty & ~st->word_bits, clear_new = all & ~st->word_bits;
+		uint32_t rids = st->rid_bits;
 		uint64_t hit_mask = 0, keep = st->keep_id_word, idw = st->id_word;
 		unsigned m = 0;
 		int ret;
@@ -116,11 +119,14 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 
 		for (uint64_t t = todo; t; t &= t - 1) {
 			unsigned i = (unsigned)__builtin_ctzll(t);
+			/* no megaflow of this key's pass here */
+			if (!(rids & mfc_rid_bit(keys[i]->recirc_id)))
+				continue;
 			const dp_kword *kw = dp_key_words(keys[i]);
 			dp_kword *o = dp_key_words_rw(&masked[m]);
 			uint32_t h = st->seed;
 
-			for (uint32_t z = clear; z; z &= z - 1)
+			for (uint32_t z = m < hw ? clear_old : clear_new; z; z &= z - 1)
 				o[__builtin_ctz(z)] = 0;
 			for (uint32_t j = 0; j < st->n_words; j++) {
 				unsigned w = st->words[j];
@@ -134,10 +140,16 @@ mfc_lookup(struct dp_mfc *c, const struct dp_flow_key *const keys[], unsigned n,
 			map[m] = (uint8_t)i;
 			m++;
 		}
-		/* Scratch slots 0..m-1 now have non-zero words only in this mask;
-		 * later subtables see at most m keys, so this holds for them. */
-		dirty = st->word_bits;
-
+		/* Scratch slots 0..m-1 now have non-zero words only in this
+		 * mask; those from m to hw keep what they had. */
+		if (m >= hw) {
+			dirty = st->word_bits;
+			hw = m;
+		} else {
+			dirty |= st->word_bits;
+		}
+		if (m == 0)
+			continue;
 		ret = rte_hash_lookup_with_hash_bulk_data(c->hash, kp, sig, m, &hit_mask, data);
 		if (ret <= 0)
 			continue;
@@ -222,6 +234,8 @@ mfc_subtable_new(struct dp_mfc *c, const struct dp_flow_key *mask)
 	st->seed = DP_MFC_HASH_SEED ^ (st->id * 0x9e3779b9u);
 	st->n_flows = 0;
 	st->hits = 0;
+	st->rid_bits = 0;
+	memset(st->rid_n, 0, sizeof(st->rid_n));
 	st->in_use = 1;
 	c->ranked[c->n_ranked++] = st; /* new masks start at the bottom */
 	return st;
@@ -242,6 +256,25 @@ mfc_subtable_release(struct dp_mfc *c, struct dp_mfc_subtable *st)
 	st->in_use = 0;
 	st->n_flows = 0;
 	st->hits = 0;
+	st->rid_bits = 0;
+}
+
+/* A megaflow of key k joins (+1) or leaves (-1) subtable st. */
+static void
+mfc_rid_count(struct dp_mfc_subtable *st, const struct dp_flow_key *k, int d)
+{
+	unsigned b = st->mask.recirc_id != UINT32_MAX ? MFC_RID_ANY
+		   : (unsigned)__builtin_ctz(mfc_rid_bit(k->recirc_id));
+
+	st->rid_n[b] += (uint32_t)d;
+	st->rid_bits = 0;
+	if (st->rid_n[MFC_RID_ANY]) {
+		st->rid_bits = UINT32_MAX;
+		return;
+	}
+	for (unsigned i = 0; i < 32; i++)
+		if (st->rid_n[i])
+			st->rid_bits |= 1u << i;
 }
 
 /* ---- create / destroy --------------------------------------------------- */
@@ -461,6 +494,7 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 	f->announced = 0;
 	f->live = 1;
 	st->n_flows++;
+	mfc_rid_count(st, &f->key, 1);
 	c->n_live++;
 	if (in_port < DP_MAX_PORTS)
 		c->port_flows[in_port]++;
@@ -504,6 +538,7 @@ mfc_unlink_free(struct dp_mfc *c, struct dp_megaflow *f)
 	if (++f->gen == 0)
 		f->gen = 1;
 	c->free_slots[c->n_free++] = f->idx;
+	mfc_rid_count(st, &f->key, -1);
 	if (--st->n_flows == 0)
 		mfc_subtable_release(c, st);
 }

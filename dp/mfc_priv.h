@@ -41,7 +41,20 @@ struct dp_mfc_subtable {
 	uint32_t n_flows;
 	uint32_t in_use;
 	uint64_t hits;                    /* decayed at every re-rank */
+	/* Which recirculation passes it holds megaflows of (mfc_rid_bit):
+	 * a lookup skips the keys of other passes.  rid_n counts per bit,
+	 * [MFC_RID_ANY] those whose mask leaves recirc_id partly open. */
+	uint32_t rid_bits;
+	uint32_t rid_n[33];
 } __rte_cache_aligned;
+
+#define MFC_RID_ANY 32
+/* The rid_bits bit of a key's recirc_id: ids 0..30 their own, larger ones
+ * share bit 31. */
+static inline uint32_t mfc_rid_bit(uint32_t recirc_id)
+{
+	return recirc_id < 31 ? 1u << recirc_id : 1u << 31;
+}
 
 /* One (megaflow, tag) membership in the list of its tag: refs are
  * slot * DP_MAX_TAGS + tag index. */

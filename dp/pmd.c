@@ -337,18 +337,39 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 	}
 	pmd->st.recirculations += n;
 	struct dp_megaflow *flows[DP_BURST];
+	uint32_t hashes[DP_BURST];
+	const struct dp_flow_key *mk[DP_BURST];
+	struct dp_megaflow *mf[DP_BURST];
+	uint8_t mi[DP_BURST];
+	unsigned n_miss = 0;
 	uint64_t first_miss_tsc = 0;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t h = dp_emc_hash(&keys[i]);
-		struct dp_megaflow *f = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], h);
-		if (f != NULL) {
+		hashes[i] = dp_emc_hash(&keys[i]);
+		flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
+		if (flows[i] != NULL) {
 			pmd->st.emc_hits++;
-		} else if ((f = dp_mfc_lookup(pmd->mfc, &keys[i])) != NULL) {
+		} else {
+			mk[n_miss] = &keys[i];
+			mi[n_miss++] = (uint8_t)i;
+		}
+	}
+	/* the EMC misses in one classifier pass (hit counts rank the
+	 * recirculated passes' subtables like the first pass's) */
+	if (n_miss)
+		pmd->st.mfc_hits += dp_mfc_lookup_burst(pmd->mfc, mk, n_miss, mf);
+	bool installed = false;
+	for (unsigned j = 0; j < n_miss; j++) {
+		unsigned i = mi[j];
+		struct dp_megaflow *f = mf[j];
+		/* an install earlier in this burst may cover it */
+		if (f == NULL && installed && (f = dp_mfc_lookup(pmd->mfc, &keys[i])) != NULL)
 			pmd->st.mfc_hits++;
-			dp_emc_insert(pmd->emc, &keys[i], h, f);
+		if (f != NULL) {
+			dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
 		} else {
 			struct dp_megaflow_spec spec;
 			pmd->st.misses++;
+			installed = true;
 			f = install(pmd, &keys[i], &spec, &first_miss_tsc);
 			if (f == NULL) { /* not cacheable: run the spec */
 				if (spec.n_actions && spec.actions[0].type == DP_ACT_CT)
@@ -359,7 +380,7 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 							   spec.flood_ports, &pkts[i], 1);
 				pkts[i] = NULL;
 			} else {
-				dp_emc_insert(pmd->emc, &keys[i], h, f);
+				dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
 			}
 		}
 		flows[i] = f;

@@ -14,6 +14,9 @@
  *   valgrind --tool=callgrind --toggle-collect=dp_pmd_process dp_pmd_bench 1000
  * WYV_BENCH_OFFLOAD=1 sets offload hooks that take nothing (no marks ever):
  * the cost of offload being on for unmarked packets.
+ * WYV_BENCH_SG=1 makes both lports stateful (one security group: egress and
+ * ingress any): bursts alternate a -> b and the replies b -> a, so after the
+ * first round every connection is established (two ct() passes a packet).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "acl.h"
 #include "dp_priv.h"
 
 static int ROUNDS = 7;
@@ -56,9 +60,11 @@ static void make_frame(uint32_t flow)
 }
 
 static uint8_t (*frames)[64];
+static uint8_t (*rframes)[64];  /* WYV_BENCH_SG: the replies */
+static bool SG;
 
 static void fill(struct rte_mempool *mp, struct rte_mbuf **pkts, unsigned n, uint32_t *next,
-		 uint32_t nflows)
+		 uint32_t nflows, uint8_t (*fr)[64])
 {
 	if (rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0) {
 		fprintf(stderr, "mbuf alloc failed\n");
@@ -67,9 +73,11 @@ static void fill(struct rte_mempool *mp, struct rte_mbuf **pkts, unsigned n, uin
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t f = (*next)++ % nflows;
 		char *d = rte_pktmbuf_append(pkts[i], 60);
-		memcpy(d, frames[f], 60);
+		memcpy(d, fr[f], 60);
 	}
 }
+
+static uint16_t out_in; /* WYV_BENCH_SG: the dp port the replies come in on */
 
 static double run(struct dp *dp, uint16_t in, uint16_t out_eth, uint32_t nflows, bool datapath)
 {
@@ -80,9 +88,12 @@ static double run(struct dp *dp, uint16_t in, uint16_t out_eth, uint32_t nflows,
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t t0 = rte_rdtsc();
 		for (int b = 0; b < BURSTS; b++) {
-			fill(dp->mp, pkts, DP_BURST, &next, nflows);
+			bool rev = SG && (b & 1);
+			if (rev)
+				next -= DP_BURST; /* the replies of the burst before */
+			fill(dp->mp, pkts, DP_BURST, &next, nflows, rev ? rframes : frames);
 			if (datapath) {
-				dp_pmd_process(pmd, in, pkts, DP_BURST);
+				dp_pmd_process(pmd, rev ? out_in : in, pkts, DP_BURST);
 				dp_pmd_flush_tx(pmd);
 			} else {
 				uint16_t s = rte_eth_tx_burst(out_eth, 0, pkts, DP_BURST);
@@ -126,6 +137,7 @@ int main(int argc, char **argv)
 	cfg.n_pmds = 1;
 	cfg.pmd_lcores[0] = 1; /* never started: the bench drives it by hand */
 	cfg.n_mbufs = 8192;
+	cfg.ct_max_conns = 262144;
 	struct dp *dp = dp_create(&cfg);
 	if (dp == NULL)
 		return 1;
@@ -145,6 +157,20 @@ int main(int argc, char **argv)
 	if (p0 < 0 || p1 < 0 || dp_table_network_put(dp->tables, &n) || dp_table_lport_put(dp->tables, &a) ||
 	    dp_table_lport_put(dp->tables, &b))
 		return 1;
+	out_in = (uint16_t)p1;
+	if (getenv("WYV_BENCH_SG")) {
+		SG = true;
+		struct dp_acl_rule r[2] = {
+			{ .key = 1, .priority = 1, .dir = DP_ACL_EGRESS, .family = 4,
+			  .any_proto = true, .src_max = 65535, .dst_max = 65535 },
+			{ .key = 2, .priority = 2, .dir = DP_ACL_INGRESS, .family = 4,
+			  .any_proto = true, .src_max = 65535, .dst_max = 65535 },
+		};
+		struct dp_acl_port_cfg c = { .stateful = true, .n_rules = 2, .rules = r };
+		if (dp_acl_port_put(dp_get_acl(dp), a.key, &c) ||
+		    dp_acl_port_put(dp_get_acl(dp), b.key, &c))
+			return 1;
+	}
 	if (getenv("WYV_BENCH_OFFLOAD")) {
 		static const uint64_t no_marks[1];
 		struct dp_offload_ops ops = { .installed = bench_no_install, .removed = bench_no_remove,
@@ -160,22 +186,35 @@ int main(int argc, char **argv)
 	for (int s = 0; s < ns; s++) {
 		uint32_t nf = sizes[s] ? sizes[s] : 1;
 		frames = malloc((size_t)nf * 64);
+		rframes = malloc((size_t)nf * 64);
 		for (uint32_t f = 0; f < nf; f++) {
 			make_frame(f);
 			memcpy(frames[f], frame, 64);
+			/* the reply: MACs, addresses and ports swapped */
+			uint8_t *r = rframes[f];
+			memcpy(r, frame, 64);
+			memcpy(r, frame + 6, 6);
+			memcpy(r + 6, frame, 6);
+			memcpy(r + 26, frame + 30, 4);
+			memcpy(r + 30, frame + 26, 4);
+			memcpy(r + 34, frame + 36, 2);
+			memcpy(r + 36, frame + 34, 2);
 		}
 		uint16_t out_eth;
 		rte_eth_dev_get_port_by_name("net_null1", &out_eth);
 		double base = run(dp, (uint16_t)p0, out_eth, nf, false);
 		double all = run(dp, (uint16_t)p0, out_eth, nf, true);
-		printf("PMDBENCH flows=%u cycles_per_pkt=%.1f baseline=%.1f datapath=%.1f megaflows=%u "
-		       "emc_hits=%llu mfc_hits=%llu misses=%llu\n",
-		       nf, all, base, all - base, dp_mfc_count(dp->pmds[0]->mfc),
+		printf("PMDBENCH %sflows=%u cycles_per_pkt=%.1f baseline=%.1f datapath=%.1f megaflows=%u "
+		       "emc_hits=%llu mfc_hits=%llu misses=%llu recirc=%llu ct=%llu\n",
+		       SG ? "sg=stateful " : "", nf, all, base, all - base, dp_mfc_count(dp->pmds[0]->mfc),
 		       (unsigned long long)dp->pmds[0]->st.emc_hits,
 		       (unsigned long long)dp->pmds[0]->st.mfc_hits,
-		       (unsigned long long)dp->pmds[0]->st.misses);
+		       (unsigned long long)dp->pmds[0]->st.misses,
+		       (unsigned long long)dp->pmds[0]->st.recirculations,
+		       (unsigned long long)dp->pmds[0]->st.ct_packets);
 		memset(&dp->pmds[0]->st, 0, sizeof(dp->pmds[0]->st));
 		free(frames);
+		free(rframes);
 	}
 	dp_destroy(dp);
 	rte_eal_cleanup();
