@@ -56,6 +56,8 @@ struct db *db_open_opts(const char *url, const struct db_opts *opts, char *err,
 		n = strlen(drivers[i]->scheme);
 		if (!strncmp(url, drivers[i]->scheme, n) && url[n] == ':') {
 			db = drivers[i]->open(url, opts ? opts : &none);
+			if (db)
+				db_lease_init(db);
 			goto out;
 		}
 	}
@@ -89,8 +91,10 @@ void db_opts_from_env(struct db_opts *o)
 
 void db_close(struct db *db)
 {
-	if (db)
+	if (db) {
+		db_lease_fini(db);
 		db->drv->close(db);
+	}
 }
 
 int db_get(struct db *db, const char *key, struct db_kv *out)

@@ -169,6 +169,25 @@ int db_alloc_key(struct db *db, const char *ns, uint32_t *key);
  * snprintf's value. */
 int db_alloc_counter_key(const char *ns, char *buf, size_t size);
 
+/* ---- leases: keys that live only while their writer does ----------------
+ * A lease is granted with a time to live; keys put with it are deleted (a
+ * DB_EV_DELETE for watchers) when it expires — when its holder stopped
+ * calling db_lease_keepalive() for ttl seconds (crashed, cut off) — or is
+ * revoked.  A chassis registers its key this way, so the others learn it
+ * is gone within the ttl.  etcd: the server's leases.  rocksdb (one
+ * process holds the store, nobody else can observe it): leases never
+ * expire; keepalive reports the full ttl; revoke deletes the keys put
+ * with the lease.  Errors: -ENOENT the lease expired or is unknown (grant
+ * a new one and put the keys again), the others as above. */
+int db_lease_grant(struct db *db, unsigned ttl_s, int64_t *id);
+/* Refreshes a lease; *ttl_left (may be NULL) gets the seconds it now has. */
+int db_lease_keepalive(struct db *db, int64_t id, unsigned *ttl_left);
+/* Ends a lease now, deleting its keys. */
+int db_lease_revoke(struct db *db, int64_t id);
+/* db_put, attached to a lease (-ENOENT: it expired). */
+int db_put_lease(struct db *db, const char *key, const void *value, size_t len, int64_t lease,
+		 uint64_t *revision);
+
 /* Delivers every change under `prefix` with revision >= from_revision
  * (0 = changes after the current revision), first the history, then live
  * changes, in revision order, each exactly once.  NULL + errno. */

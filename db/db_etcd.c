@@ -321,6 +321,94 @@ static int etcd_put(struct db *db, const char *key, const void *value, size_t le
 	return 0;
 }
 
+/* ---- leases: lease/grant, lease/keepalive (one message of the stream),
+ * lease/revoke; IDs travel as decimal strings (int64 in the JSON gateway). */
+
+static json_t *lease_req(int64_t id)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%lld", (long long)id);
+	return json_pack("{s:s}", "ID", b);
+}
+
+/* etcd says "requested lease not found" for an expired or unknown lease. */
+static int lease_rc(int rc)
+{
+	return rc == -EINVAL && strstr(db_last_error(), "lease not found") ? -ENOENT : rc;
+}
+
+static int etcd_lease_grant(struct db *db, unsigned ttl_s, int64_t *id)
+{
+	json_t *resp;
+	int rc = etcd_req(db, "lease/grant", json_pack("{s:I}", "TTL", (json_int_t)ttl_s), &resp);
+
+	if (rc)
+		return rc;
+	*id = (int64_t)etcd_json_u64(json_object_get(resp, "ID"));
+	if (*id == 0) {
+		db_set_error("etcd lease/grant: no lease ID in the answer");
+		rc = -EIO;
+	}
+	json_decref(resp);
+	return rc;
+}
+
+static int etcd_lease_keepalive(struct db *db, int64_t id, unsigned *ttl_left)
+{
+	json_t *resp, *r;
+	uint64_t ttl;
+	int rc = etcd_req(db, "lease/keepalive", lease_req(id), &resp);
+
+	if (rc)
+		return lease_rc(rc);
+	r = json_object_get(resp, "result");
+	ttl = etcd_json_u64(json_object_get(r ? r : resp, "TTL"));
+	json_decref(resp);
+	if (ttl == 0) {         /* expired: the answer carries no TTL */
+		db_set_error("etcd lease %lld expired", (long long)id);
+		return -ENOENT;
+	}
+	if (ttl_left)
+		*ttl_left = (unsigned)ttl;
+	return 0;
+}
+
+static int etcd_lease_revoke(struct db *db, int64_t id)
+{
+	json_t *resp;
+	int rc = etcd_req(db, "lease/revoke", lease_req(id), &resp);
+
+	if (rc)
+		return lease_rc(rc);
+	json_decref(resp);
+	return 0;
+}
+
+static int etcd_put_lease(struct db *db, const char *key, const void *value, size_t len,
+			  int64_t lease, uint64_t *revision)
+{
+	json_t *req = key_req(key, strlen(key)), *resp;
+	char *v = etcd_b64_encode(value, len), l[24];
+	int rc;
+
+	snprintf(l, sizeof(l), "%lld", (long long)lease);
+	if (!req || !v || json_object_set_new(req, "value", json_string(v)) ||
+	    json_object_set_new(req, "lease", json_string(l))) {
+		json_decref(req);
+		free(v);
+		return -ENOMEM;
+	}
+	free(v);
+	rc = etcd_req(db, "kv/put", req, &resp);
+	if (rc)
+		return lease_rc(rc);
+	if (revision)
+		*revision = header_rev(resp);
+	json_decref(resp);
+	return 0;
+}
+
 static int etcd_del(struct db *db, const char *key, uint64_t *revision)
 {
 	json_t *req = key_req(key, strlen(key)), *resp;
@@ -636,6 +724,10 @@ const struct db_driver db_etcd_driver = {
 	.compact = etcd_compact,
 	.watch = etcd_watch,
 	.watch_cancel = etcd_watch_cancel,
+	.lease_grant = etcd_lease_grant,
+	.lease_keepalive = etcd_lease_keepalive,
+	.lease_revoke = etcd_lease_revoke,
+	.put_lease = etcd_put_lease,
 };
 
 const struct db_driver db_etcds_driver = {
@@ -651,4 +743,8 @@ const struct db_driver db_etcds_driver = {
 	.compact = etcd_compact,
 	.watch = etcd_watch,
 	.watch_cancel = etcd_watch_cancel,
+	.lease_grant = etcd_lease_grant,
+	.lease_keepalive = etcd_lease_keepalive,
+	.lease_revoke = etcd_lease_revoke,
+	.put_lease = etcd_put_lease,
 };

@@ -8,6 +8,8 @@
 #ifndef WYV_DB_DB_PROVIDER_H
 #define WYV_DB_DB_PROVIDER_H
 
+#include <pthread.h>
+
 #include "db.h"
 
 struct db_driver {
@@ -27,10 +29,23 @@ struct db_driver {
 	struct db_watch *(*watch)(struct db *db, const char *prefix, uint64_t from,
 				  void (*cb)(const struct db_event *, void *), void *arg);
 	void (*watch_cancel)(struct db_watch *w);
+	/* leases (db.h); NULL: db.c's in-process leases over put/del */
+	int (*lease_grant)(struct db *db, unsigned ttl_s, int64_t *id);
+	int (*lease_keepalive)(struct db *db, int64_t id, unsigned *ttl_left);
+	int (*lease_revoke)(struct db *db, int64_t id);
+	int (*put_lease)(struct db *db, const char *key, const void *value, size_t len,
+			 int64_t lease, uint64_t *revision);
 };
+
+struct db_local_lease;
 
 struct db {
 	const struct db_driver *drv;
+	/* db.c's leases for drivers without their own (rocksdb): the keys put
+	 * with each, deleted on revoke */
+	pthread_mutex_t lease_mu;
+	struct db_local_lease *leases;
+	int64_t next_lease;
 };
 
 struct db_watch {
@@ -40,6 +55,10 @@ struct db_watch {
 extern const struct db_driver db_rocksdb_driver;
 extern const struct db_driver db_etcd_driver;   /* etcd:// (HTTP) */
 extern const struct db_driver db_etcds_driver;  /* etcds:// (HTTPS) */
+
+/* db_lease.c: set up / free struct db's lease fields (db_open, db_close). */
+void db_lease_init(struct db *db);
+void db_lease_fini(struct db *db);
 
 /* Helpers for drivers. */
 bool db_cmp_holds(enum db_cmp_result r, uint64_t have, uint64_t want);
