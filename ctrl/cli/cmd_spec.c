@@ -19,6 +19,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show overlay", "", "this chassis' VTEP, uplink and the remote VTEPs", R, "show" },
 	{ "show ctrl", "", "local controller: database, sync state, revision, errors", R, "show" },
 	{ "show replica", "", "the local replica: path, revision, objects held", R, "show" },
+	{ "show chassis", "", "every chassis in the database: id, VTEP, encapsulation, and "
+	  "whether its wyvernd is alive (holds its liveness lease)", R, "show" },
 	{ "show topology", "", "networks, subnets, ports (host, binding) and routers this chassis "
 	  "holds", R, "show" },
 	{ "show dhcp", "", "DHCP application counters and blocked ports", R, "show" },

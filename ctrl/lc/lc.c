@@ -30,6 +30,7 @@ void lc_config_defaults(struct lc_config *cfg)
 	snprintf(cfg->encap, sizeof(cfg->encap), "vxlan");
 	snprintf(cfg->physnet, sizeof(cfg->physnet), "physnet1");
 	cfg->underlay_mtu = 1500;
+	cfg->chassis_ttl_s = 10;
 }
 
 void lc_config_finish(struct lc_config *cfg)
@@ -341,6 +342,7 @@ void lc_destroy(struct lc *lc)
 		}
 	free(lc->buckets);
 	free(lc->dhcp_cache);
+	lc_alive_free(lc);
 	free(lc);
 }
 
@@ -360,8 +362,12 @@ static void snap_unseen(struct lc *lc, struct lc_obj *o, void *arg)
 
 static void apply_snapshot(struct lc *lc, const struct lc_snap *s)
 {
+	char cid[MDL_ID_SIZE];
 	lc_obj_foreach(lc, snap_mark, NULL);
+	lc_alive_clear(lc);
 	for (size_t i = 0; i < s->n; i++) {
+		if (lc_alive_key(s->keys[i], cid))
+			lc_alive_set(lc, cid, true);
 		if (lc_key_type(s->keys[i], NULL) < 0)
 			continue;
 		lc_obj_set(lc, s->keys[i], s->vals[i], s->lens[i], true);
@@ -385,6 +391,12 @@ static void apply_event(struct lc *lc, enum lc_qtype type, const char *key, cons
 		return;
 	}
 	lc->st.applied_revision = rev;
+	char cid[MDL_ID_SIZE];
+	if (lc_alive_key(key, cid)) {
+		if (lc_alive_set(lc, cid, type == LC_Q_PUT))
+			lc->st.events_applied++;
+		return;
+	}
 	if (lc_key_type(key, NULL) < 0)
 		return;
 	bool changed = false;

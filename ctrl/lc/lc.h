@@ -40,6 +40,7 @@ struct lc_config {
 	char db_password_file[LC_PATH_LEN]; /* its password, first line */
 	unsigned db_watch_idle_ms;     /* watch silence before failover (0 = default) */
 	char chassis[LC_NAME_LEN];     /* our chassis name (binding:host_id) */
+	unsigned chassis_ttl_s;        /* liveness lease, s (default 10; 0: none) */
 	char vtep_ip[64];              /* IPv4 text */
 	char encap[64];                /* "vxlan,geneve": first = what we send */
 	char uplink[64];               /* port carrying the VTEP ("" = no overlay) */
@@ -109,6 +110,21 @@ int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t versio
 /* Skipped objects with their reason; stops when cb != 0. */
 void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *why, void *arg),
 		    void *arg);
+
+/* Every chassis of the central database, sorted by id (control thread):
+ * fills up to max entries, returns how many there are.  alive: its wyvernd
+ * holds its liveness lease now (lc_alive.c). */
+struct lc_chassis_info {
+	char id[40];
+	char name[LC_NAME_LEN];
+	char vtep_ip[64];
+	char encap[64];
+	bool alive;
+	bool self;
+};
+size_t lc_chassis_list(struct lc *lc, struct lc_chassis_info *out, size_t max);
+/* Is the chassis with this id alive (control thread)? */
+bool lc_chassis_alive(const struct lc *lc, const char *id);
 
 /* Every object this chassis holds (reachable from its bound ports), sorted
  * by key, decoded: local = a port bound here, dp_port its dp port (or -1).

@@ -129,6 +129,9 @@ struct lc {
 	struct lc_iface ifaces[LC_MAX_IFACES];
 	unsigned n_ifaces;
 	bool ifaces_changed;
+	/* live chassis ids (lc_alive.c) */
+	char (*alive)[MDL_ID_SIZE];
+	size_t n_alive, cap_alive;
 	/* counters */
 	struct lc_stats st;
 	uint64_t last_log_tsc;
@@ -157,6 +160,24 @@ void lc_sync_put(struct lc_sync *s, struct lc_qev *ev);
 struct lc_qev *lc_sync_take(struct lc_sync *s);
 void lc_qev_free(struct lc_qev *ev);
 void lc_chassis_uuid(const char *name, char out[MDL_ID_SIZE]);
+
+/* lc_alive.c: chassis liveness (see there).  The key of chassis `id`;
+ * is `key` one (its id in id)? */
+int lc_alive_key_fmt(const char *id, char *buf, size_t size);
+bool lc_alive_key(const char *key, char id[MDL_ID_SIZE]);
+/* Control thread: the set of live chassis; set returns true on a change. */
+bool lc_alive_set(struct lc *lc, const char *id, bool alive);
+void lc_alive_clear(struct lc *lc);
+void lc_alive_free(struct lc *lc);
+/* Sync thread: keep our own key alive (grant, put, keepalive every ttl/3,
+ * again after expiry); end revokes it. */
+struct lc_alive_lease {
+	int64_t lease;          /* 0: none */
+	uint64_t next_ms;       /* next keepalive, CLOCK_MONOTONIC */
+	uint64_t renewed;       /* leases lost (expired) and put again */
+};
+int lc_alive_tick(struct db *db, const struct lc_config *cfg, struct lc_alive_lease *a);
+void lc_alive_end(struct db *db, struct lc_alive_lease *a);
 
 /* lc_reach.c: marks o->reach / o->local on every object. */
 void lc_reach_compute(struct lc *lc);

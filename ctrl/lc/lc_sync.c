@@ -246,8 +246,9 @@ static struct lc_qev *snapshot_ev(struct db_kv_list *l, uint64_t gen)
 	sn->lens = calloc(l->n + 1, sizeof(size_t));
 	if (!sn->keys || !sn->vals || !sn->lens)
 		goto fail;
+	char cid[MDL_ID_SIZE];
 	for (size_t i = 0; i < l->n; i++) {
-		if (lc_key_type(l->kvs[i].key, NULL) < 0)
+		if (lc_key_type(l->kvs[i].key, NULL) < 0 && !lc_alive_key(l->kvs[i].key, cid))
 			continue;
 		sn->keys[sn->n] = l->kvs[i].key;      /* steal */
 		sn->vals[sn->n] = l->kvs[i].value;
@@ -294,9 +295,28 @@ static void *sync_main(void *arg)
 		.watch_idle_ms = s->cfg.db_watch_idle_ms,
 	};
 
+	struct lc_alive_lease alive = { 0 };
+	int alive_rc = 0;
+
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		if (!s->want_sync) {
+			if (s->connected && db != NULL) {
+				/* our liveness key (lc_alive.c): refreshed every
+				 * third of the ttl, put again after expiry */
+				pthread_mutex_unlock(&s->mu);
+				int arc = lc_alive_tick(db, &s->cfg, &alive);
+				if (arc && !alive_rc) {
+					char m[300];
+					snprintf(m, sizeof(m), "chassis liveness key: %s: %s",
+						 strerror(-arc), db_last_error());
+					post_status(s, m);
+				}
+				alive_rc = arc;
+				pthread_mutex_lock(&s->mu);
+				if (s->stop || s->want_sync)
+					continue;
+			}
 			wait_locked(s, 1000);
 			continue;
 		}
@@ -385,6 +405,8 @@ static void *sync_main(void *arg)
 	pthread_mutex_unlock(&s->mu);
 	db_watch_cancel(w);
 	free(wa);
+	if (db != NULL)
+		lc_alive_end(db, &alive);   /* a clean stop: gone at once */
 	if (own)
 		db_close(db);
 	sync_unref(s);

@@ -74,6 +74,12 @@ int cfg_load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
 			if (val[0] == 0 || strlen(val) >= sizeof(l->chassis))
 				return cfg_fail(c, ln, "chassis must be 1..63 characters%s%s", "", "");
 			snprintf(l->chassis, sizeof(l->chassis), "%s", val);
+		} else if (strcmp(k, "chassis-ttl") == 0) {
+			uint32_t v;
+			if (cfg_parse_u32(val, 0, 3600, &v) < 0 || (v > 0 && v < 3))
+				return cfg_fail(c, ln, "chassis-ttl must be 0 (no liveness key) or "
+					    "3..3600 seconds, not '%s'%s", val, "");
+			l->chassis_ttl_s = v;
 		} else if (strcmp(k, "vtep-ip") == 0) {
 			struct in_addr a;
 			if (inet_pton(AF_INET, val, &a) != 1)

@@ -4,6 +4,7 @@
  * ctrl/main/loop.c).  Control thread only.
  */
 #include <poll.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,11 +120,43 @@ int cmd_show_replica(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r
 	return 0;
 }
 
+/* Every chassis in the database, with whether its wyvernd is alive (holds
+ * its liveness lease) — as `ovn-sbctl show` lists chassis. */
+static int cmd_show_chassis(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
+{
+	(void)argv;
+	if (argc)
+		return reply_error(r, true, "unexpected argument");
+	if (c->lc == NULL)
+		return reply_error(r, false, "controller disabled (no [ctrl] db)");
+	size_t n = lc_chassis_list(c->lc, NULL, 0);
+	struct lc_chassis_info *v = calloc(n + 1, sizeof(*v));
+	if (v == NULL)
+		return reply_error(r, false, "out of memory");
+	n = lc_chassis_list(c->lc, v, n);
+	json_t *a = json_array();
+	reply_printf(r, "%-20s %-36s %-15s %-13s %s\n", "chassis", "id", "vtep", "encap",
+		     "alive");
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "name", v[i].name,
+						   "id", v[i].id, "vtep_ip", v[i].vtep_ip,
+						   "encap", v[i].encap, "alive", v[i].alive,
+						   "self", v[i].self));
+		reply_printf(r, "%-20s %-36s %-15s %-13s %s%s\n", v[i].name, v[i].id, v[i].vtep_ip,
+			     v[i].encap, v[i].alive ? "yes" : "no", v[i].self ? " (this chassis)" : "");
+	}
+	json_object_set_new(r->result, "chassis", a);
+	json_object_set_new(r->result, "ttl", json_integer(lc_get_config(c->lc)->chassis_ttl_s));
+	free(v);
+	return 0;
+}
+
 /* The local controller's commands (the controller itself is created by
  * wyvernd before the datapath starts: its replica fills the tables). */
 static const struct ctrl_cmd lc_cmds[] = {
 	{ "show ctrl", cmd_show_ctrl },
 	{ "show replica", cmd_show_replica },
+	{ "show chassis", cmd_show_chassis },
 	{ "show topology", cmd_show_topology },
 	{ NULL, NULL },
 };

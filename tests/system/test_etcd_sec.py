@@ -95,6 +95,10 @@ def test_wrong_password_then_right(work, cleanup_all):  # noqa: F811
                        env=etcdctl_env(cl, "root:rootpw"), capture_output=True, text=True,
                        timeout=30)
     assert chassis in r.stdout, r.stderr
+    # its role may keep its own liveness key (_status/<id>/alive, leased)
+    rig.wait_for(lambda: [c for c in w.ctl("show", "chassis", json=True)["chassis"]
+                          if c["name"] == chassis and c["alive"] and c["self"]],
+                 timeout=15, what="this chassis alive in show chassis")
     # the chassis role cannot write the northbound: refused, clearly
     r = w.wy("network", "create", "red", check=False)
     assert r.returncode != 0
