@@ -420,8 +420,37 @@ static void test_subnet_port_router(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(
 		json_object_get(p, "fixed_ips"), 0), "ip_address")), "10.9.0.1");
-	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "status")), "ACTIVE");
+	/* bound, but no chassis has reported it: DOWN, as Neutron before the
+	 * agent says the VIF is plugged */
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "status")), "DOWN");
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "binding:vif_type")), "tap");
+	{
+		/* its chassis reports it (what ctrl/lc/lc_status.c writes) */
+		const char *pid = json_string_value(json_object_get(p, "id"));
+		char skey[192], st[16];
+		uint64_t rev;
+		json_t *g;
+
+		snprintf(skey, sizeof(skey), "/wyvern/v1/_status/"
+			 "11111111-2222-5333-8444-555555555555/port/%s", pid);
+		CU_ASSERT_EQUAL(db_put(db, skey, "{\"status\":\"ACTIVE\"}", 19, &rev), 0);
+		CU_ASSERT_EQUAL(nb_index_wait(nbh, rev, 5000), 0);
+		CU_ASSERT_EQUAL(nb_port_status(nbh, pid, st, sizeof(st)), 0);
+		CU_ASSERT_STRING_EQUAL(st, "ACTIVE");
+		snprintf(path, sizeof(path), "/v2.0/ports/%s", pid);
+		CU_ASSERT_EQUAL(req("GET", path, NULL, NULL, &g), 200);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(g, "port"),
+									 "status")), "ACTIVE");
+		json_decref(g);
+		/* the chassis goes (its lease takes the key): DOWN again */
+		CU_ASSERT_EQUAL(db_delete(db, skey, &rev), 0);
+		CU_ASSERT_EQUAL(nb_index_wait(nbh, rev, 5000), 0);
+		CU_ASSERT_EQUAL(nb_port_status(nbh, pid, st, sizeof(st)), -ENOENT);
+		CU_ASSERT_EQUAL(req("GET", path, NULL, NULL, &g), 200);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(g, "port"),
+									 "status")), "DOWN");
+		json_decref(g);
+	}
 	json_decref(p);
 	/* what allocation probes: one index lookup per address */
 	CU_ASSERT_EQUAL(nb_ip_used(nbh, sid, "10.9.0.1"), 1);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 int nb_errf(char *err, size_t es, int rc, const char *fmt, ...)
 {
@@ -245,6 +246,37 @@ int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 	}
 	*n = k;
 	return 0;
+}
+
+int nb_port_status(struct nb *nb, const char *port_id, char *out, size_t size)
+{
+	struct db_kv_list l;
+	size_t i, pl;
+	int rc;
+
+	if (!nb || !port_id || !port_id[0] || !out)
+		return -EINVAL;
+	if (nb->idx)
+		return nbi_port_status(nb->idx, port_id, out, size);
+	if ((rc = db_scan(nb->db, NB_PREFIX "_status/", &l)))
+		return rc;
+	rc = -ENOENT;
+	pl = strlen(port_id);
+	for (i = 0; i < l.n && rc; i++) {
+		const char *k = l.kvs[i].key, *p = strstr(k, "/port/");
+		json_t *j;
+
+		if (!p || strlen(p + 6) != pl || strcmp(p + 6, port_id))
+			continue;
+		j = json_loadb(l.kvs[i].value, l.kvs[i].value_len, 0, NULL);
+		if (json_is_string(json_object_get(j, "status"))) {
+			snprintf(out, size, "%s", json_string_value(json_object_get(j, "status")));
+			rc = 0;
+		}
+		json_decref(j);
+	}
+	db_kv_list_clear(&l);
+	return rc;
 }
 
 int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip)

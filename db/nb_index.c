@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,8 +58,18 @@ struct nbi_obj {
 	size_t n_ents;
 };
 
+/* A port's status as its chassis reported it (_status/<chassis>/port/<id>). */
+struct nbi_status {
+	struct nbi_status *next;
+	char port[MDL_ID_SIZE];
+	char chassis[MDL_ID_SIZE];
+	char status[16];
+};
+#define NBI_STATUS_BUCKETS 4096
+
 struct nb_index {
 	struct db *db;
+	struct nbi_status *status[NBI_STATUS_BUCKETS];
 	struct db_watch *watch;
 	pthread_rwlock_t lock;
 	struct nbi_grp **buckets;
@@ -236,18 +247,89 @@ static int parse_key(const char *key, char id[MDL_ID_SIZE])
 	return type;
 }
 
+/* "/wyvern/v1/_status/<chassis>/port/<port>": true, with both ids. */
+static bool parse_status_key(const char *key, char chassis[MDL_ID_SIZE], char port[MDL_ID_SIZE])
+{
+	const char *p = key + strlen(NB_PREFIX "_status/");
+	size_t idl = MDL_ID_SIZE - 1;
+
+	if (strncmp(key, NB_PREFIX "_status/", strlen(NB_PREFIX "_status/")) ||
+	    strlen(p) != idl + strlen("/port/") + idl || strncmp(p + idl, "/port/", 6))
+		return false;
+	memcpy(chassis, p, idl);
+	chassis[idl] = 0;
+	memcpy(port, p + idl + 6, idl + 1);
+	return mdl_uuid_valid(port);
+}
+
+static struct nbi_status **status_slot(struct nb_index *x, const char *port)
+{
+	struct nbi_status **pp = &x->status[hash_str(port) % NBI_STATUS_BUCKETS];
+
+	while (*pp && strcmp((*pp)->port, port))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* Under the write lock: a chassis reported (put) or withdrew (delete, its
+ * lease gone) a port's status.  The last report wins; a withdrawal counts
+ * only from the chassis whose report stands. */
+static void apply_status(struct nb_index *x, bool put, const char *chassis, const char *port,
+			 const void *val, size_t len)
+{
+	struct nbi_status **pp = status_slot(x, port), *s = *pp;
+	json_t *j;
+	const char *st;
+
+	if (!put) {
+		if (s && !strcmp(s->chassis, chassis)) {
+			*pp = s->next;
+			free(s);
+		}
+		return;
+	}
+	j = json_loadb(val, len, 0, NULL);
+	st = json_string_value(json_object_get(j, "status"));
+	if (st && strlen(st) < sizeof(s->status) && (s || (s = calloc(1, sizeof(*s))))) {
+		if (!*pp)
+			*pp = s;
+		memcpy(s->port, port, MDL_ID_SIZE);
+		memcpy(s->chassis, chassis, MDL_ID_SIZE);
+		snprintf(s->status, sizeof(s->status), "%s", st);
+	}
+	json_decref(j);
+}
+
+int nbi_port_status(struct nb_index *x, const char *port, char *out, size_t size)
+{
+	struct nbi_status *s;
+	int rc = -ENOENT;
+
+	pthread_rwlock_rdlock(&x->lock);
+	s = *status_slot(x, port);
+	if (s) {
+		snprintf(out, size, "%s", s->status);
+		rc = 0;
+	}
+	pthread_rwlock_unlock(&x->lock);
+	return rc;
+}
+
 /* Under the write lock. */
 static void apply(struct nb_index *x, bool put, const char *key, const void *val,
 		  size_t len, uint64_t mod)
 {
-	char id[MDL_ID_SIZE], (*keys)[NB_KEY_SIZE] = NULL;
+	char id[MDL_ID_SIZE], chassis[MDL_ID_SIZE], (*keys)[NB_KEY_SIZE] = NULL;
 	struct mdl_hdr *h = NULL;
 	struct nbi_obj *o, *old;
 	size_t n = 0, i;
 	int type = parse_key(key, id);
 
-	if (type < 0)
+	if (type < 0) {
+		if (parse_status_key(key, chassis, id))
+			apply_status(x, put, chassis, id, val, len);
 		return;                 /* claims, refs, counters */
+	}
 	if ((old = obj_by_id(x, id)))
 		obj_free(x, old);
 	if (!put)
@@ -366,6 +448,14 @@ void nbi_close(struct nb_index *x)
 			obj_free(x, g->head.next->obj);
 	}
 	free(x->buckets);
+	for (i = 0; i < NBI_STATUS_BUCKETS; i++) {
+		struct nbi_status *s, *nx;
+
+		for (s = x->status[i]; s; s = nx) {
+			nx = s->next;
+			free(s);
+		}
+	}
 	pthread_rwlock_destroy(&x->lock);
 	pthread_mutex_destroy(&x->mu);
 	pthread_cond_destroy(&x->cond);

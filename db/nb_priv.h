@@ -108,6 +108,8 @@ struct mdl_hdr *nbi_get(struct nb_index *x, enum mdl_type type, const char *id,
 /* 1 if a port holds ip in subnet_id (the (subnet, ip) group is not empty),
  * 0 if not, -ESTALE / -EINVAL.  No decoding. */
 int nbi_ip_used(struct nb_index *x, const char *subnet_id, const char *ip);
+/* The status the port's chassis reported (nb_port_status). */
+int nbi_port_status(struct nb_index *x, const char *port, char *out, size_t size);
 int nbi_find(struct nb_index *x, enum mdl_type type, const struct nb_filter *f,
 	     struct mdl_hdr ***objs, size_t *n);
 

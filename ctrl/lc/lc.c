@@ -304,6 +304,7 @@ static void after_batch(struct lc *lc)
 {
 	lc_reach_compute(lc);
 	lc_compile(lc);
+	lc_status_publish(lc);
 	lc_replica_commit(lc);
 	sweep(lc);
 	lc->ifaces_changed = false;
@@ -343,6 +344,7 @@ void lc_destroy(struct lc *lc)
 	free(lc->buckets);
 	free(lc->dhcp_cache);
 	lc_alive_free(lc);
+	lc_smap_free(lc->status_pub);
 	free(lc);
 }
 

@@ -128,9 +128,16 @@ int lc_alive_tick(struct db *db, const struct lc_config *cfg, struct lc_alive_le
 		return 0;
 	if (a->lease) {
 		rc = db_lease_keepalive(db, a->lease, NULL);
-		if (rc == -ENOENT) {    /* expired (we were cut off): start over */
+		if (rc == -ENOENT) {
+			/* expired (we were cut off for a ttl) or the store was
+			 * restored from before we got it: the caller resyncs
+			 * first (a restore rewinds revisions, and our own new
+			 * writes could carry the store past the revision its
+			 * watch compares), the next tick puts the key again */
 			a->lease = 0;
 			a->renewed++;
+			a->next_ms = 0;
+			return -ENOENT;
 		}
 	}
 	if (a->lease == 0)

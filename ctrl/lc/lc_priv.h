@@ -70,6 +70,10 @@ struct lc_sync {
 	/* the open central db, for the control thread's northbound commands
 	 * (under mu; NULL until opened and after the thread let go of it) */
 	struct db *pub_db;
+	/* port statuses to keep in the database (lc_status.c; under mu) */
+	struct lc_smap *status;
+	bool status_wanted;     /* a status was handed over, not flushed yet */
+	uint64_t seen_rev;      /* highest revision queued to the control thread */
 };
 
 /* ---- the global index: every object under /wyvern/v1/ ------------------ */
@@ -129,6 +133,8 @@ struct lc {
 	struct lc_iface ifaces[LC_MAX_IFACES];
 	unsigned n_ifaces;
 	bool ifaces_changed;
+	/* port statuses handed to the sync thread (lc_status.c) */
+	struct lc_smap *status_pub;
 	/* live chassis ids (lc_alive.c) */
 	char (*alive)[MDL_ID_SIZE];
 	size_t n_alive, cap_alive;
@@ -169,8 +175,9 @@ bool lc_alive_key(const char *key, char id[MDL_ID_SIZE]);
 bool lc_alive_set(struct lc *lc, const char *id, bool alive);
 void lc_alive_clear(struct lc *lc);
 void lc_alive_free(struct lc *lc);
-/* Sync thread: keep our own key alive (grant, put, keepalive every ttl/3,
- * again after expiry); end revokes it. */
+/* Sync thread: keep our own key alive (grant, put, keepalive every ttl/3);
+ * -ENOENT: the lease was lost (expired, or the store restored): resync, the
+ * next tick grants a new one and puts the key again.  end revokes it. */
 struct lc_alive_lease {
 	int64_t lease;          /* 0: none */
 	uint64_t next_ms;       /* next keepalive, CLOCK_MONOTONIC */
@@ -178,6 +185,14 @@ struct lc_alive_lease {
 };
 int lc_alive_tick(struct db *db, const struct lc_config *cfg, struct lc_alive_lease *a);
 void lc_alive_end(struct db *db, struct lc_alive_lease *a);
+
+/* lc_status.c: port status of the ports bound here (see there). */
+struct lc_smap;
+struct lc_smap *lc_smap_new(void);
+void lc_smap_free(struct lc_smap *m);
+void lc_status_publish(struct lc *lc);                   /* control thread */
+/* Sync thread: write what changed (all: everything, under a new lease). */
+int lc_status_flush(struct lc_sync *s, struct db *db, int64_t lease, bool all);
 
 /* lc_reach.c: marks o->reach / o->local on every object. */
 void lc_reach_compute(struct lc *lc);

@@ -65,6 +65,7 @@ static void sync_unref(struct lc_sync *s)
 		ev = nx;
 	}
 	close(s->evfd);
+	lc_smap_free(s->status);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);
@@ -74,6 +75,10 @@ void lc_sync_put(struct lc_sync *s, struct lc_qev *ev)
 {
 	ev->next = NULL;
 	pthread_mutex_lock(&s->mu);
+	if ((ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) && ev->revision > s->seen_rev)
+		s->seen_rev = ev->revision;
+	else if (ev->type == LC_Q_SNAPSHOT && ev->snap)
+		s->seen_rev = ev->snap->revision;
 	if (s->tail)
 		s->tail->next = ev;
 	else
@@ -297,6 +302,7 @@ static void *sync_main(void *arg)
 
 	struct lc_alive_lease alive = { 0 };
 	int alive_rc = 0;
+	int64_t status_lease = -1;      /* the lease the statuses were written under */
 
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
@@ -304,8 +310,28 @@ static void *sync_main(void *arg)
 			if (s->connected && db != NULL) {
 				/* our liveness key (lc_alive.c): refreshed every
 				 * third of the ttl, put again after expiry */
+				uint64_t seen = s->seen_rev;
+				bool writes = (s->cfg.chassis_ttl_s && alive.lease == 0) ||
+					      alive.lease != status_lease || s->status_wanted;
 				pthread_mutex_unlock(&s->mu);
+				/* Before we write: has the store gone back behind what
+				 * the watch delivered (restored from a snapshot)?  Our
+				 * own writes would carry it past the revision the watch
+				 * compares on reconnect, hiding the restore: resync. */
+				uint64_t now_rev = 0;
+				if (writes && db_revision(db, &now_rev) == 0 && now_rev < seen) {
+					pthread_mutex_lock(&s->mu);
+					s->want_sync = true;
+					continue;
+				}
 				int arc = lc_alive_tick(db, &s->cfg, &alive);
+				if (arc == -ENOENT) {
+					/* our lease is gone: cut off for a ttl, or the
+					 * store restored — resync before writing again */
+					pthread_mutex_lock(&s->mu);
+					s->want_sync = true;
+					continue;
+				}
 				if (arc && !alive_rc) {
 					char m[300];
 					snprintf(m, sizeof(m), "chassis liveness key: %s: %s",
@@ -313,6 +339,13 @@ static void *sync_main(void *arg)
 					post_status(s, m);
 				}
 				alive_rc = arc;
+				/* port statuses live under the same lease: all of
+				 * them again under a new one */
+				if (s->cfg.chassis_ttl_s == 0 || alive.lease != 0) {
+					bool all = alive.lease != status_lease;
+					if (lc_status_flush(s, db, alive.lease, all) == 0)
+						status_lease = alive.lease;
+				}
 				pthread_mutex_lock(&s->mu);
 				if (s->stop || s->want_sync)
 					continue;
@@ -426,6 +459,7 @@ int lc_sync_start(struct lc *lc)
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	s->status = lc_smap_new();   /* NULL: no port status, nothing else lost */
 	s->cfg = lc->cfg;
 	s->borrowed = lc->cfg.db;
 	s->want_sync = true;

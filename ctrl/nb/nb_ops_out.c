@@ -129,6 +129,16 @@ static json_t *show_json(struct nb_ctx *c, const struct mdl_hdr *h, int *rc)
 	size_t n = 0;
 
 	*rc = j ? 0 : -ENOMEM;
+	if (j && h->type == MDL_PORT) {
+		/* as the Neutron API shows it: what the binding chassis reported */
+		const struct mdl_port *p = (const struct mdl_port *)h;
+		char st[16] = "";
+		bool up = p->binding_host_id[0] && p->admin_state_up && nb_ctx_nb(c) &&
+			  nb_port_status(nb_ctx_nb(c), h->id, st, sizeof(st)) == 0 &&
+			  !strcmp(st, "ACTIVE");
+
+		json_object_set_new(j, "status", json_string(up ? "ACTIVE" : "DOWN"));
+	}
 	if (!j || h->type != MDL_SECURITY_GROUP)
 		return j;
 	if (!nb_ctx_nb(c))

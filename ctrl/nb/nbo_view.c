@@ -5,9 +5,11 @@
  * and what Neutron derives (network subnets and status, port status and
  * binding:vif_type / vif_details).
  *
- * Port status is derived, not reported: ACTIVE when the port is bound to a
- * host (binding:host_id) and administratively up, DOWN otherwise.  The path
- * from the chassis that binds a port back to the northbound is not built.
+ * Port status is reported: ACTIVE when the chassis that binds the port says
+ * so (its wyvernd has the port's interface and installed it: nb_port_status,
+ * written by ctrl/lc/lc_status.c under the chassis' lease) and the port is
+ * administratively up, DOWN otherwise — unbound, not plugged yet, or its
+ * chassis gone.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -59,8 +61,11 @@ static int port_view(struct nbo *o, const struct mdl_hdr *h, json_t *v)
 	json_t *details;
 	int rc = 0;
 
-	rc |= json_object_set_new(v, "status", json_string(bound && p->admin_state_up ?
-							   "ACTIVE" : "DOWN"));
+	char st[16] = "";
+	bool up = bound && p->admin_state_up &&
+		  nb_port_status(o->nb, h->id, st, sizeof(st)) == 0 && !strcmp(st, "ACTIVE");
+
+	rc |= json_object_set_new(v, "status", json_string(up ? "ACTIVE" : "DOWN"));
 	rc |= json_object_set_new(v, "binding:vif_type",
 				  json_string(bound ? o->cfg.vif_type : "unbound"));
 	if (bound && !strcmp(o->cfg.vif_type, "vhostuser")) {

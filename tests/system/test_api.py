@@ -180,7 +180,8 @@ def test_cli_crud_and_router(api):
               "--extra-dhcp-option", "name=mtu,value=1400")
     assert p1["fixed_ips"] == [{"subnet_id": sub["id"], "ip_address": "10.20.0.2"}], p1
     assert p1["binding_host_id"] == "hv1" and p1["binding_vif_type"] == "tap", p1
-    assert p1["status"] == "ACTIVE" and p1["mac_address"].startswith("fa:16:3e:"), p1
+    # bound to a host no wyvernd runs on: no chassis reports it, so DOWN
+    assert p1["status"] == "DOWN" and p1["mac_address"].startswith("fa:16:3e:"), p1
     assert p1["allowed_address_pairs"][0]["ip_address"] == "10.20.0.200", p1
     assert p1["extra_dhcp_opts"][0]["opt_name"] == "mtu", p1
     p2 = o.js("port", "create", "p2", "--network", "red", "--disable-port-security",
@@ -552,6 +553,7 @@ def test_traffic_ports_from_the_api(cleanup_all):
     vms = {}
     for name, net in (("vm1", "left"), ("vm2", "left"), ("vm3", "right")):
         vms[name] = o.js("port", "create", name, "--network", net, "--host", ch)
+        assert vms[name]["status"] == "DOWN", vms[name]   # nothing plugged yet
     taps = {n: rig.ifname("t") for n in vms}
     wy = CtrlWyvern([(n, "net_tap%d,iface=%s" % (i, taps[n]), vms[n]["id"])
                      for i, n in enumerate(sorted(vms))],
@@ -571,6 +573,20 @@ def test_traffic_ports_from_the_api(cleanup_all):
     ping_ok(ns["vm3"], ip["vm2"])
     st = wy.ctrl()
     assert st["bad_now"] == 0 and st["table_errors"] == 0, st
+    # the chassis reported its ports: ACTIVE, as a compute service waits for
+    def statuses():
+        return {p["Name"]: p["Status"] for p in o.js("port", "list", "--long")}
+    rig.wait_for(lambda: all(statuses()[n] == "ACTIVE" for n in vms), timeout=20,
+                 what="ports ACTIVE")
+    o.ok("port", "set", "vm2", "--disable")              # admin down
+    assert o.js("port", "show", "vm2")["status"] == "DOWN"
+    o.ok("port", "set", "vm2", "--enable")
+    rig.wait_for(lambda: o.js("port", "show", "vm2")["status"] == "ACTIVE", timeout=20,
+                 what="vm2 ACTIVE again")
+    # the chassis stops: its lease (and the status under it) goes with it
+    wy.stop()
+    rig.wait_for(lambda: all(s == "DOWN" for s in statuses().values()), timeout=30,
+                 what="ports DOWN after their chassis stopped")
 
 
 # ---------------------------------------------------------------- 8. security groups, floating IPs
