@@ -134,7 +134,7 @@ static double run(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbu
 	struct rte_mbuf *ms[BURST];
 	struct dp_ct_result res[BURST];
 	struct dp_flow_key kb[BURST];
-	const struct dp_flow_key *kbp[BURST];
+	struct dp_flow_key *kbp[BURST];
 	uint32_t ng = n / GROUP, g = 0;
 	uint64_t *gc = malloc(sizeof(*gc) * (ng + 1)), sink = 0;
 	double med;
