@@ -407,6 +407,22 @@ static void test_collision(void)
 	CU_ASSERT(ntohl(f_src(&o.f, 14)) >= ntohl(ip4(203, 0, 113, 100)) &&
 		  ntohl(f_src(&o.f, 14)) <= ntohl(ip4(203, 0, 113, 103)));
 	CU_ASSERT(csums_ok(o.f.b, 14, false));
+
+	/* SNAT onto a host's own address: 10.0.0.3:40001 goes out as
+	 * 10.0.0.1:40001.  A plain commit of 10.0.0.1:40001 -> 10.0.0.2:80
+	 * would take that reply key: refused (inv), the NAT connection keeps
+	 * it (with no NAT connection live, commits skip that re-lookup) */
+	struct dp_ct_action onto = snat(1, h10(A), h10(A), 0, 0);
+	struct dp_ct_action plain = { .zone = 1, .commit = true };
+	mk_tcp(&p, h10(C), h10(B), 40001, 80, TH_SYN, 1, 0);
+	CU_ASSERT_EQUAL(run(ct, 0, &onto, &p, &o), CS_NEW);
+	CU_ASSERT_EQUAL(f_src(&o.f, 14), h10(A));
+	CU_ASSERT_EQUAL(f_u16(&o.f, 34), 40001);
+	mk_tcp(&p, h10(A), h10(B), 40001, 80, TH_SYN, 1, 0);
+	CU_ASSERT_EQUAL(run(ct, 0, &plain, &p, &o), CS_INV);
+	mk_tcp(&p, h10(B), h10(A), 80, 40001, TH_SYN | TH_ACK, 7, 2);
+	CU_ASSERT_EQUAL(run(ct, 0, &nat_only, &p, &o), CS_RPL);
+	CU_ASSERT_EQUAL(f_dst(&o.f, 14), h10(C));
 	dp_ct_destroy(ct);
 }
 
