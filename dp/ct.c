@@ -456,7 +456,7 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 		goto undo_count;
 	}
 	if (nat) {
-		if (ct_nat_alloc(ct, c, &a->nat_cfg, &sig[1]) != 0) {
+		if (ct_nat_alloc(ct, c, &a->nat_cfg, rk, rsig, &sig[1]) != 0) {
 			rte_spinlock_unlock(&ct->wlock);
 			ct_slot_free(ct, pm, c);
 			pm->st.nat_exhausted++;
@@ -765,8 +765,7 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 		 * (the adds write there); and the connection slots the commits
 		 * will take, prefetched for writing */
 		uint32_t has_rk = 0;
-		if (a->commit && nk != 0 && hits != (nk == 64 ? UINT64_MAX : (1ull << nk) - 1) &&
-		    !(a->nat && a->nat_cfg.kind != 0)) { /* NAT: reply keys not reverses */
+		if (a->commit && nk != 0 && hits != (nk == 64 ? UINT64_MAX : (1ull << nk) - 1)) {
 			const void *rkp[CT_BURST];
 			hash_sig_t rsg[CT_BURST];
 			void *rd[CT_BURST];
@@ -775,7 +774,11 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			for (unsigned i = 0; i < cnt; i++) {
 				if (pk[i].kind != CT_PK_TRACK || ((hits >> slot[i]) & 1))
 					continue;
-				ct_key_reverse(&pk[i].key, &rkey[i]);
+				/* NAT: the first candidate's (ct_nat.c) */
+				if (!ct_nat_commit(a, &pk[i]))
+					ct_key_reverse(&pk[i].key, &rkey[i]);
+				else if (ct_nat_first(&pk[i].key, &a->nat_cfg, &rkey[i]) != 0)
+					continue;
 				rsig[i] = ct_key_hash(&rkey[i], sizeof(rkey[i]), 0);
 				rkp[nr] = &rkey[i];
 				rsg[nr++] = rsig[i];

@@ -37,10 +37,12 @@ static inline bool ct_nat_has_port(uint8_t proto)
 	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP;
 }
 
-/* Candidate (addr, port) host order: the reply key it gives, in c->key[1]. */
-static void ct_nat_cand(struct ct_conn *c, bool src, uint32_t addr, uint16_t port)
+/* Candidate (addr, port) host order of original key k: the reply key it
+ * gives, in *rk. */
+static void ct_nat_cand(const struct dp_ct_key *k, bool src, uint32_t addr, uint16_t port,
+			struct dp_ct_key *rk)
 {
-	struct dp_ct_key t = c->key[0];
+	struct dp_ct_key t = *k;
 	uint32_t a = rte_cpu_to_be_32(addr);
 	uint16_t pt = rte_cpu_to_be_16(port);
 
@@ -56,87 +58,120 @@ static void ct_nat_cand(struct ct_conn *c, bool src, uint32_t addr, uint16_t por
 		else
 			t.dport = pt;
 	}
-	ct_key_reverse(&t, &c->key[1]);
+	ct_key_reverse(&t, rk);
+}
+
+/* The search space of one allocation and its first candidate. */
+struct ct_nat_plan {
+	bool src, port;
+	uint32_t amin, pmin, a0, p0, h;
+	uint64_t nport, total;
+	uint32_t oaddr_be;
+	uint16_t oport_be;
+};
+
+static int ct_nat_plan(const struct dp_ct_key *k, const struct dp_ct_nat *cfg,
+		       struct ct_nat_plan *pl)
+{
+	uint32_t amax = rte_be_to_cpu_32(cfg->addr_max), oaddr, pmax;
+	uint16_t oport;
+
+	pl->src = cfg->kind == DP_CT_NAT_SRC;
+	pl->port = ct_nat_has_port(k->proto);
+	pl->amin = rte_be_to_cpu_32(cfg->addr_min);
+	if (pl->amin == 0 || pl->amin > amax || cfg->port_min > cfg->port_max ||
+	    (cfg->kind != DP_CT_NAT_SRC && cfg->kind != DP_CT_NAT_DST))
+		return -EINVAL;
+	memcpy(&pl->oaddr_be, pl->src ? k->src : k->dst, 4);
+	oaddr = rte_be_to_cpu_32(pl->oaddr_be);
+	pl->oport_be = (k->proto == IPPROTO_ICMP || pl->src) ? k->sport : k->dport;
+	oport = pl->port ? rte_be_to_cpu_16(pl->oport_be) : 0;
+	bool keep = cfg->port_min == 0 && cfg->port_max == 0;
+	if (!pl->port) {
+		pl->pmin = pmax = 0;
+	} else if (keep) {
+		if (!pl->src)
+			pl->pmin = pmax = oport;         /* DNAT keeps the port */
+		else if (k->proto == IPPROTO_ICMP)
+			pl->pmin = 0, pmax = 65535;
+		else
+			pl->pmin = 1024, pmax = 65535;
+	} else {
+		pl->pmin = cfg->port_min;
+		pmax = cfg->port_max;
+	}
+	pl->nport = (uint64_t)pmax - pl->pmin + 1;
+	pl->total = ((uint64_t)amax - pl->amin + 1) * pl->nport;
+	pl->h = ct_key_hash(k, sizeof(*k), 0x6e6174u);
+	/* the first candidate: the original address if in range, else one
+	 * chosen by the address (a client keeps its external address across
+	 * connections); the original port if in range, or with 0-0 (SNAT) */
+	if (oaddr >= pl->amin && oaddr <= amax)
+		pl->a0 = oaddr;
+	else
+		pl->a0 = pl->amin + (uint32_t)(rte_hash_crc_4byte(oaddr, 0x6e6174u) %
+					       ((uint64_t)amax - pl->amin + 1));
+	pl->p0 = oport;
+	if (pl->port && (oport < pl->pmin || oport > pmax) && !(pl->src && keep))
+		pl->p0 = pl->pmin + (uint32_t)(pl->h % pl->nport);
+	return 0;
+}
+
+int ct_nat_first(const struct dp_ct_key *k, const struct dp_ct_nat *cfg, struct dp_ct_key *rk)
+{
+	struct ct_nat_plan pl;
+
+	if (ct_nat_plan(k, cfg, &pl) != 0)
+		return -EINVAL;
+	ct_nat_cand(k, pl.src, pl.a0, (uint16_t)pl.p0, rk);
+	return 0;
 }
 
 int ct_nat_alloc(const struct dp_ct *ct, struct ct_conn *c, const struct dp_ct_nat *cfg,
-		 hash_sig_t *rsig)
+		 const struct dp_ct_key *rk0, hash_sig_t rsig0, hash_sig_t *rsig)
 {
 	const struct dp_ct_key *k = &c->key[0];
-	bool src = cfg->kind == DP_CT_NAT_SRC, port = ct_nat_has_port(k->proto);
-	uint32_t amin = rte_be_to_cpu_32(cfg->addr_min), amax = rte_be_to_cpu_32(cfg->addr_max);
-	uint32_t oaddr_be, oaddr, pmin, pmax, a0, h;
-	uint16_t oport_be, oport;
-	uint64_t naddr, nport, total;
+	struct ct_nat_plan pl;
 	unsigned tries;
 
-	if (amin == 0 || amin > amax || cfg->port_min > cfg->port_max ||
-	    (cfg->kind != DP_CT_NAT_SRC && cfg->kind != DP_CT_NAT_DST))
+	if (ct_nat_plan(k, cfg, &pl) != 0)
 		return -EINVAL;
-	memcpy(&oaddr_be, src ? k->src : k->dst, 4);
-	oaddr = rte_be_to_cpu_32(oaddr_be);
-	oport_be = (k->proto == IPPROTO_ICMP || src) ? k->sport : k->dport;
-	oport = port ? rte_be_to_cpu_16(oport_be) : 0;
-	if (!port) {
-		pmin = pmax = 0;
-	} else if (cfg->port_min == 0 && cfg->port_max == 0) {
-		if (!src)
-			pmin = pmax = oport;             /* DNAT keeps the port */
-		else if (k->proto == IPPROTO_ICMP)
-			pmin = 0, pmax = 65535;
-		else
-			pmin = 1024, pmax = 65535;
-	} else {
-		pmin = cfg->port_min;
-		pmax = cfg->port_max;
-	}
-	naddr = (uint64_t)amax - amin + 1;
-	nport = (uint64_t)pmax - pmin + 1;
-	total = naddr * nport;
-	h = ct_key_hash(k, sizeof(*k), 0x6e6174u);
-	/* the first candidate: the original address if in range, else one
-	 * chosen by the addresses (a client keeps its external address across
-	 * connections); the original port if in range, or with 0-0 */
-	if (oaddr >= amin && oaddr <= amax)
-		a0 = oaddr;
-	else
-		a0 = amin + (uint32_t)(rte_hash_crc_4byte(oaddr, 0x6e6174u) % naddr);
-	uint32_t p0 = oport;
-	if (port && (oport < pmin || oport > pmax) &&
-	    !(src && cfg->port_min == 0 && cfg->port_max == 0))
-		p0 = pmin + (uint32_t)(h % nport);
-
-	tries = total <= DP_CT_NAT_TRIES ? (unsigned)total + 1 : DP_CT_NAT_TRIES;
+	tries = pl.total <= DP_CT_NAT_TRIES ? (unsigned)pl.total + 1 : DP_CT_NAT_TRIES;
 	for (unsigned j = 0; j < tries; j++) {
 		uint32_t a, pt;
 		if (j == 0) {
-			a = a0;
-			pt = p0;
+			a = pl.a0;
+			pt = pl.p0;
 		} else {
 			uint64_t idx;
-			if (total <= DP_CT_NAT_TRIES) {
+			if (pl.total <= DP_CT_NAT_TRIES) {
 				idx = j - 1;               /* every tuple in turn */
 			} else {
-				uint64_t r = (uint64_t)ct_key_hash(k, sizeof(*k), h + j) << 32 |
-					     ct_key_hash(k, sizeof(*k), ~(h + j));
-				idx = r % total;
+				uint64_t r = (uint64_t)ct_key_hash(k, sizeof(*k), pl.h + j) << 32 |
+					     ct_key_hash(k, sizeof(*k), ~(pl.h + j));
+				idx = r % pl.total;
 			}
-			a = amin + (uint32_t)(idx / nport);
-			pt = pmin + (uint32_t)(idx % nport);
-			if (a == a0 && pt == p0)
+			a = pl.amin + (uint32_t)(idx / pl.nport);
+			pt = pl.pmin + (uint32_t)(idx % pl.nport);
+			if (a == pl.a0 && pt == pl.p0)
 				continue;
 		}
-		ct_nat_cand(c, src, a, (uint16_t)pt);
+		if (j == 0 && rk0 != NULL) {       /* built and hashed before the lock */
+			c->key[1] = *rk0;
+			*rsig = rsig0;
+		} else {
+			ct_nat_cand(k, pl.src, a, (uint16_t)pt, &c->key[1]);
+			*rsig = ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
+		}
 		if (memcmp(&c->key[1], &c->key[0], sizeof(c->key[0])) == 0)
 			continue;
-		*rsig = ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
 		if (rte_hash_lookup_with_hash(ct->h, &c->key[1], *rsig) >= 0)
 			continue;
 		c->nat_flags = cfg->kind;
 		c->nat_addr[0] = rte_cpu_to_be_32(a);
-		c->nat_port[0] = port ? rte_cpu_to_be_16((uint16_t)pt) : 0;
-		c->nat_addr[1] = oaddr_be;
-		c->nat_port[1] = port ? oport_be : 0;
+		c->nat_port[0] = pl.port ? rte_cpu_to_be_16((uint16_t)pt) : 0;
+		c->nat_addr[1] = pl.oaddr_be;
+		c->nat_port[1] = pl.port ? pl.oport_be : 0;
 		return 0;
 	}
 	return -ENOSPC;

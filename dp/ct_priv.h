@@ -227,9 +227,14 @@ static inline uint8_t ct_nat_side(const struct ct_conn *c, int dir)
 }
 /* Caller holds ct->wlock; c->key[0] is set.  Choose c->key[1] (bounded
  * search, see ct.h "NAT") and fill c's NAT fields; *rsig = key[1]'s hash.
+ * rk0 (or NULL): the first candidate's reply key from ct_nat_first, its
+ * hash rsig0.
  * Returns 0, -EINVAL (empty range) or -ENOSPC (no free tuple). */
 int ct_nat_alloc(const struct dp_ct *ct, struct ct_conn *c, const struct dp_ct_nat *cfg,
-		 hash_sig_t *rsig);
+		 const struct dp_ct_key *rk0, hash_sig_t rsig0, hash_sig_t *rsig);
+/* The first candidate's reply key for original key k (rk0 above: built and
+ * its bucket brought in before the lock).  0, or -EINVAL (empty range). */
+int ct_nat_first(const struct dp_ct_key *k, const struct dp_ct_nat *cfg, struct dp_ct_key *rk);
 /* Rewrite packet m (parsed as p, key fk) of direction dir of NAT
  * connection c; p->kind CT_PK_ICMP_ERR: an error travelling in direction
  * dir, outer and quoted headers.  Returns the sides rewritten (0 if the
