@@ -750,6 +750,57 @@ static void test_format_and_trace(void)
 	dp_ct_destroy(ct);
 }
 
+/* Hostile or awkward packets: a quote past the IP length (Ethernet
+ * padding is never written), a header split across mbuf segments: inv,
+ * counted, the packet untouched. */
+static void test_unwritable(void)
+{
+	struct dp_ct *ct = t_ct_new(1, NULL, false);
+	struct dp_ct_action a = snat(1, EXT, EXT, 0, 0);
+	struct dp_ct_stats st;
+	struct tpk p, err;
+	struct out o;
+
+	mk_tcp(&p, h10(A), h10(B), 40000, 80, TH_SYN, 1, 0);
+	CU_ASSERT_EQUAL(run(ct, 0, &a, &p, &o), CS_NEW);
+	mk_err(&err, ip4(192, 0, 2, 1), EXT, 11, 0, &o.f, 28);
+	/* the outer IP length ends at the ICMP header: the quote is padding */
+	uint16_t tl = htons(28);
+	memcpy(err.b + 14 + 2, &tl, 2);
+	fix_csums(err.b, 14, false);
+	CU_ASSERT_EQUAL(run(ct, 0, &nat_only, &err, &o), CS_INV);
+	CU_ASSERT_EQUAL(memcmp(o.f.b, err.b, err.n), 0);
+	dp_ct_stats_get(ct, &st);
+	CU_ASSERT_EQUAL(st.nat_failed, 1);
+
+	/* a UDP header split over two segments (dp_parse refuses such a
+	 * packet before ct(); conntrack does not rely on it: the key and
+	 * lengths come from a contiguous copy) */
+	struct rte_mbuf *m = rte_pktmbuf_alloc(t_mp), *m2 = rte_pktmbuf_alloc(t_mp);
+	struct rte_mbuf *mc = rte_pktmbuf_alloc(t_mp);
+	struct dp_flow_key k, *kp = &k;
+	struct dp_ct_result r;
+	CU_ASSERT_FATAL(m != NULL && m2 != NULL && mc != NULL);
+	mk_udp(&p, h10(A), h10(B), 999, 53, false);
+	memcpy(rte_pktmbuf_append(mc, (uint16_t)p.n), p.b, p.n);
+	CU_ASSERT_FATAL(dp_parse(mc, 1, &k) == 0);
+	memcpy(rte_pktmbuf_append(m, 37), p.b, 37);
+	memcpy(rte_pktmbuf_append(m2, (uint16_t)(p.n - 37)), p.b + 37, p.n - 37);
+	CU_ASSERT_FATAL(rte_pktmbuf_chain(m, m2) == 0);
+	m->l2_len = mc->l2_len;
+	m->l3_len = mc->l3_len;
+	m->outer_l3_len = mc->outer_l3_len;
+	rte_pktmbuf_free(mc);
+	dp_ct_process(ct, 0, &a, &m, &kp, &r, 1, t_now);
+	CU_ASSERT_EQUAL(r.state, CS_INV);
+	uint8_t buf[128];
+	CU_ASSERT_EQUAL(memcmp(rte_pktmbuf_read(m, 0, p.n, buf), p.b, p.n), 0);
+	rte_pktmbuf_free(m);
+	dp_ct_stats_get(ct, &st);
+	CU_ASSERT_EQUAL(st.nat_failed, 2);
+	dp_ct_destroy(ct);
+}
+
 /* IPv6 with nat(src=...): committed without a translation. */
 static void test_v6_untranslated(void)
 {
@@ -788,5 +839,6 @@ int main(int argc, char **argv)
 	CU_add_test(s, "two threads commit the same connections once", test_two_pmds_race);
 	CU_add_test(s, "action text, decode, read-only lookup (trace)", test_format_and_trace);
 	CU_add_test(s, "IPv6 is committed untranslated", test_v6_untranslated);
+	CU_add_test(s, "unwritable headers: inv, counted, untouched", test_unwritable);
 	return t_run_all();
 }
