@@ -324,6 +324,11 @@ static void test_snat_icmp(void)
 	CU_ASSERT_EQUAL(run(ct, 0, &nat_only, &p, &o), CS_RPL);
 	CU_ASSERT_EQUAL(f_dst(&o.f, 14), h10(A));
 	CU_ASSERT(csums_ok(o.f.b, 14, false));
+	/* a port range is for TCP/UDP: an identifier stays as it is */
+	struct dp_ct_action r = snat(1, EXT, EXT, 5000, 5001);
+	mk_echo(&p, h10(A), h10(R), 8, 99);
+	CU_ASSERT_EQUAL(run(ct, 0, &r, &p, &o), CS_NEW);
+	CU_ASSERT_EQUAL(f_u16(&o.f, 38), 99);
 	dp_ct_destroy(ct);
 }
 
