@@ -54,6 +54,10 @@
  *    connection exists (`n_nat`, exact under wlock: then every reply key
  *    is its original reversed, so the reverse of an absent key is absent);
  *    a NAT commit looks up every candidate reply key (see DESIGN.md).
+ *  - NAT: a connection's translation (its reply key and the per-direction
+ *    rewrite) is chosen under wlock at commit, before the hash adds publish
+ *    the connection, and never changes: PMDs read it without a lock.  The
+ *    rewrite touches only the caller's packet and key.
  *  - Re-validation (dp_ct_revalidate_*): the control thread and the PMDs
  *    claim sweep positions under ct->reval_lock (a few instructions, never
  *    held with another lock); the verdict callback runs with no lock; a
