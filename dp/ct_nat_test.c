@@ -806,6 +806,58 @@ static void test_unwritable(void)
 	dp_ct_destroy(ct);
 }
 
+/* Hostile ICMP errors and packets toward NAT connections: random bytes
+ * flipped in valid ones and random truncation; nothing may crash or write
+ * outside the packet (run under ASan in the debug build), every result is
+ * tracked, the length never changes, and a REL answer always names a NAT
+ * connection's error whose outer address ends up translated. */
+static void test_hostile(void)
+{
+	struct dp_ct *ct = t_ct_new(1, NULL, false);
+	struct dp_ct_action a = snat(1, EXT, EXT, 1024, 65535);
+	struct tpk base[4], p;
+	struct out o;
+	uint64_t rs = 0x1234567;
+	unsigned rel = 0;
+
+	mk_tcp(&p, h10(A), h10(B), 40000, 80, TH_SYN, 1, 0);
+	CU_ASSERT_EQUAL(run(ct, 0, &a, &p, &o), CS_NEW);
+	mk_err(&base[0], ip4(192, 0, 2, 1), EXT, 11, 0, &o.f, 1000);
+	mk_err(&base[1], ip4(192, 0, 2, 1), EXT, 3, 4, &o.f, 28);
+	mk_echo(&p, h10(A), h10(B), 8, 5);
+	CU_ASSERT_EQUAL(run(ct, 0, &a, &p, &o), CS_NEW);
+	mk_err(&base[2], ip4(192, 0, 2, 1), EXT, 11, 0, &o.f, 1000);
+	mk_udp(&base[3], h10(B), EXT, 80, 40000, false);
+	for (unsigned i = 0; i < 20000; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(t_mp);
+		struct dp_flow_key k, *kp = &k;
+		struct dp_ct_result r;
+		p = base[i % 4];
+		for (unsigned f = 0; f < 1 + i % 4; f++) {
+			rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+			p.b[14 + (rs >> 33) % (p.n - 14)] ^= (uint8_t)(1u << ((rs >> 20) & 7));
+		}
+		if (i % 3 == 0)
+			p.n = 14 + (uint32_t)((rs >> 40) % (p.n - 13));
+		CU_ASSERT_FATAL(m != NULL);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)p.n), p.b, p.n);
+		if (dp_parse(m, 1, &k) == 0) {
+			dp_ct_process(ct, 0, &nat_only, &m, &kp, &r, 1, t_now);
+			CU_ASSERT(r.state & DP_CS_TRK);
+			CU_ASSERT_EQUAL(rte_pktmbuf_pkt_len(m), p.n);
+			if ((r.state & DP_CS_REL) && p.b[14 + 9] == IPPROTO_ICMP) {
+				uint32_t d;
+				memcpy(&d, rte_pktmbuf_mtod_offset(m, uint8_t *, 14 + 16), 4);
+				CU_ASSERT_EQUAL(d, h10(A));
+				rel++;
+			}
+		}
+		rte_pktmbuf_free(m);
+	}
+	CU_ASSERT(rel > 0);   /* some mutations left the error valid */
+	dp_ct_destroy(ct);
+}
+
 /* IPv6 with nat(src=...): committed without a translation. */
 static void test_v6_untranslated(void)
 {
@@ -845,5 +897,6 @@ int main(int argc, char **argv)
 	CU_add_test(s, "action text, decode, read-only lookup (trace)", test_format_and_trace);
 	CU_add_test(s, "IPv6 is committed untranslated", test_v6_untranslated);
 	CU_add_test(s, "unwritable headers: inv, counted, untouched", test_unwritable);
+	CU_add_test(s, "hostile: mutated errors and packets toward NAT", test_hostile);
 	return t_run_all();
 }
