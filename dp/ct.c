@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dp/ct.c — conntrack, the PMD side: classify a burst, hash each key once
+ * dp/ct.c — conntrack, the PMD side: classify a burst (ct_pkt.c), hash each key once
  * and look the burst up in one bulk rte_hash call, answer established
  * UDP/ICMP lookups without a lock, run the protocol's state machine under
  * the connection's lock, commit new connections under the table's write
@@ -20,107 +20,6 @@
 #include <rte_prefetch.h>
 
 #include "ct_priv.h"
-
-#define ET_IPV4 RTE_BE16(0x0800)
-#define ET_IPV6 RTE_BE16(0x86dd)
-
-/* ------------------------------------------------------------ classify --- */
-
-void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flow_key *fk,
-		 uint16_t zone)
-{
-	uint8_t buf[4];
-	const uint8_t *ip;
-	/* a tunnelled packet is tracked by its inner headers: the ingress ct()
-	 * runs before tnl_pop, with the outer headers (outer_l3_len bytes, 0
-	 * for a plain packet: dp_parse clears it) still in front */
-	uint32_t l3_off = (uint32_t)m->outer_l3_len + m->l2_len, avail, iplen;
-
-	memset(&p->key, 0, sizeof(p->key));
-	p->m = m;
-	p->tcp_flags = 0;
-	p->icmp_type = p->icmp_code = 0;
-	if (fk->eth_type == ET_IPV4) {
-		p->key.af = CT_AF4;
-		memcpy(p->key.src, fk->ip_src, 4);
-		memcpy(p->key.dst, fk->ip_dst, 4);
-		ip = ct_read(m, l3_off, 4, buf);
-		iplen = ip ? (uint32_t)(ip[2] << 8 | ip[3]) : 0;
-	} else if (fk->eth_type == ET_IPV6) {
-		p->key.af = CT_AF6;
-		memcpy(p->key.src, fk->ip_src, 16);
-		memcpy(p->key.dst, fk->ip_dst, 16);
-		ip = ct_read(m, l3_off + 4, 2, buf);
-		iplen = ip ? 40u + (uint32_t)(ip[0] << 8 | ip[1]) : 0;
-	} else {
-		p->kind = CT_PK_NOT_IP;
-		return;
-	}
-	p->key.zone = zone;
-	p->key.proto = fk->ip_proto;
-	if (fk->ip_frag & DP_FRAG_LATER) {
-		p->kind = CT_PK_FRAG_LATER;
-		return;
-	}
-	/* L4 bytes: by the IP length, never past the packet. */
-	p->l4_off = l3_off + m->l3_len;
-	avail = m->pkt_len > p->l4_off ? m->pkt_len - p->l4_off : 0;
-	p->l4_len = iplen > m->l3_len ? iplen - m->l3_len : 0;
-	if (p->l4_len > avail)
-		p->l4_len = avail;
-	p->kind = CT_PK_TRACK;
-	switch (fk->ip_proto) {
-	case IPPROTO_TCP:
-		if (p->l4_len < 20) {
-			p->kind = CT_PK_INVALID;
-			return;
-		}
-		p->key.sport = fk->tp_src;
-		p->key.dport = fk->tp_dst;
-		p->tcp_flags = rte_be_to_cpu_16(fk->tcp_flags) & 0xfff;
-		break;
-	case IPPROTO_UDP:
-		if (p->l4_len < 8) {
-			p->kind = CT_PK_INVALID;
-			return;
-		}
-		p->key.sport = fk->tp_src;
-		p->key.dport = fk->tp_dst;
-		break;
-	case IPPROTO_ICMP:
-	case IPPROTO_ICMPV6:
-		if ((fk->ip_proto == IPPROTO_ICMP) != (p->key.af == CT_AF4)) {
-			p->kind = CT_PK_INVALID; /* ICMPv4 over v6 or v6 over v4 */
-			return;
-		}
-		ct_icmp_classify(p, fk);
-		break;
-	default:
-		break; /* by address pair */
-	}
-}
-
-void ct_key_reverse(const struct dp_ct_key *k, struct dp_ct_key *r)
-{
-	*r = *k;
-	memcpy(r->src, k->dst, 16);
-	memcpy(r->dst, k->src, 16);
-	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
-		uint8_t t = (uint8_t)rte_be_to_cpu_16(k->dport), rt;
-		/* request <-> reply; ports are (id, type) */
-		switch (t) {
-		case 8: rt = 0; break;     case 0: rt = 8; break;
-		case 13: rt = 14; break;   case 14: rt = 13; break;
-		case 15: rt = 16; break;   case 16: rt = 15; break;
-		case 128: rt = 129; break; case 129: rt = 128; break;
-		default: rt = t; break;
-		}
-		r->dport = rte_cpu_to_be_16(rt);
-		return;
-	}
-	r->sport = k->dport;
-	r->dport = k->sport;
-}
 
 /* --------------------------------------------------------------- burst --- */
 
@@ -196,8 +95,11 @@ int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint6
 	}
 	c->dead = 1;
 	rte_spinlock_unlock(&c->lock);
+	/* deleting key[1] frees a NAT connection's translated tuple */
 	c->hpos[0] = rte_hash_del_key(ct->h, &c->key[0]);
 	c->hpos[1] = rte_hash_del_key(ct->h, &c->key[1]);
+	if (c->nat_flags)
+		__atomic_store_n(&ct->n_nat, ct->n_nat - 1, __ATOMIC_RELAXED);
 	atomic_fetch_sub_explicit(&ct->zone_count[c->key[0].zone], 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
 	return 1;
@@ -350,10 +252,17 @@ static enum ct_upd ct_proto_update(struct dp_ct *ct, struct ct_conn *c, const st
 	}
 }
 
+/* Does this commit translate (ct.h "NAT")?  IPv4 only. */
+static inline bool ct_nat_commit(const struct dp_ct_action *a, const struct ct_pkt *p)
+{
+	return a->nat && (a->nat_cfg.kind == DP_CT_NAT_SRC || a->nat_cfg.kind == DP_CT_NAT_DST) &&
+	       p->key.af == CT_AF4;
+}
+
 /* Create the connection for p.  Returns it, or an existing one another PMD
  * committed meanwhile (*dir set to the packet's direction in it), or NULL
  * with *err (-EDQUOT zone limit, -ENOSPC table full, -EEXIST reply tuple
- * taken). */
+ * taken, -EADDRNOTAVAIL no NAT tuple free). */
 static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 				     const struct ct_pkt *p, hash_sig_t sig0,
 				     const struct dp_ct_key *rk, hash_sig_t rsig,
@@ -365,6 +274,8 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 	struct ct_conn *c;
 	hash_sig_t sig[2];
 	void *data;
+	bool nat = ct_nat_commit(a, p), others;
+	int hit;
 
 	/* a failed second add retires the connection through limbo: room first */
 	if (!ct_limbo_room(pm))
@@ -406,24 +317,30 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 	c->blocked_until = 0;
 	c->hpos[0] = c->hpos[1] = -1;
 	c->key[0] = p->key;
-	if (rk != NULL)
-		c->key[1] = *rk;
-	else
-		ct_key_reverse(&p->key, &c->key[1]);
+	sig[0] = sig0;
+	if (!nat) {
+		if (rk != NULL)
+			c->key[1] = *rk;
+		else
+			ct_key_reverse(&p->key, &c->key[1]);
+		sig[1] = rk != NULL ? rsig : ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
+	}
 	ct_proto_init(ct, c, p, now);
 	ct_apply_action(c, a);
 
-	sig[0] = sig0;
-	sig[1] = rk != NULL ? rsig : ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
 	rte_spinlock_lock(&ct->wlock);
 	/* Nothing added by anyone else since this burst's bulk lookup missed
 	 * key[0] (its own adds are other tuples: ct_burst_added): key[0] is
-	 * still absent, and so is key[1], the reverse (a connection holding
-	 * key[1] holds key[0] as its other direction).  NAT, whose reply key
-	 * is not the reverse, will have to look key[1] up always. */
-	if (ct->add_gen != b->gen0 + b->own &&
-	    (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
-	     rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0)) {
+	 * still absent.  So is key[1], its reverse, while no NAT connection
+	 * exists (then a connection holding key[1] holds key[0] as its other
+	 * direction); a NAT connection's reply key is not its original
+	 * reversed, so with any of them live key[1] is looked up, and a NAT
+	 * commit looks up every candidate (ct_nat_alloc). */
+	others = ct->add_gen != b->gen0 + b->own;
+	hit = others ? rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) : -1;
+	if (hit < 0 && !nat && (others || ct->n_nat != 0))
+		hit = rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data);
+	if (hit >= 0) {
 		/* Committed by another PMD, or (NAT) the reply tuple is taken. */
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
@@ -437,7 +354,19 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 		*err = -EEXIST;
 		goto undo_count;
 	}
+	if (nat) {
+		if (ct_nat_alloc(ct, c, &a->nat_cfg, rk, rsig, &sig[1]) != 0) {
+			rte_spinlock_unlock(&ct->wlock);
+			ct_slot_free(ct, pm, c);
+			pm->st.nat_exhausted++;
+			*err = -EADDRNOTAVAIL;
+			goto undo_count;
+		}
+		__atomic_store_n(&ct->n_nat, ct->n_nat + 1, __ATOMIC_RELAXED);
+	}
 	if (rte_hash_add_key_with_hash_data(ct->h, &c->key[0], sig[0], c) < 0) {
+		if (nat)
+			__atomic_store_n(&ct->n_nat, ct->n_nat - 1, __ATOMIC_RELAXED);
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
 		pm->st.table_full++;
@@ -577,10 +506,12 @@ static bool ct_fast_est(const struct dp_ct *ct, struct ct_conn *c, int dir,
 	return true;
 }
 
-static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
-		   const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig, void *data,
-		   bool hit, const struct dp_ct_key *rk, hash_sig_t rsig, uint64_t now,
-		   struct dp_ct_result *r)
+/* One tracked packet.  Returns its connection (*dirp: the packet's
+ * direction) when it has one, for NAT; NULL when not. */
+static struct ct_conn *ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
+			      const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig,
+			      void *data, bool hit, const struct dp_ct_key *rk, hash_sig_t rsig,
+			      uint64_t now, struct dp_ct_result *r, int *dirp)
 {
 	struct ct_conn *c;
 	bool created = false;
@@ -591,12 +522,13 @@ static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 	if (hit) {
 		c = (struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1);
 		dir = (int)((uintptr_t)data & 1);
+		*dirp = dir;
 		if (ct_fast_est(ct, c, dir, p, a, now, r))
-			return;
+			return c;
 		rte_spinlock_lock(&c->lock);
 		if (!c->dead) {
 			if (ct_on_conn(ct, pm, c, dir, p, a, now, r) == 0)
-				return;
+				return c;
 			/* reopen: a SYN on a closed connection */
 			if (a->commit)
 				ct_kill_reopen(ct, pm, c);
@@ -607,37 +539,60 @@ static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 miss:
 	if (!ct_valid_new(p)) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+		return NULL;
 	}
 	if (!a->commit) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_NEW);
-		return;
+		return NULL;
 	}
 	c = ct_commit_new(ct, pm, b, p, sig, rk, rsig, a, now, &dir, &created, &err);
 	if (c == NULL) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+		return NULL;
 	}
 	rte_spinlock_lock(&c->lock);
 	if (c->dead) {
 		rte_spinlock_unlock(&c->lock);
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+		return NULL;
 	}
+	*dirp = dir;
 	if (!created) {
 		/* another PMD committed it first: an ordinary hit */
-		if (ct_on_conn(ct, pm, c, dir, p, a, now, r) != 0)
+		if (ct_on_conn(ct, pm, c, dir, p, a, now, r) != 0) {
 			ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+			return NULL;
+		}
+		return c;
 	}
 	r->zone = p->key.zone;
 	r->state = DP_CS_TRK | DP_CS_NEW;
 	ct_res_conn(r, c);
 	rte_spinlock_unlock(&c->lock);
+	return c;
+}
+
+/* ct(nat): rewrite a valid packet of a NAT connection (ct.h "NAT"). */
+static inline void ct_nat_do(struct ct_pmd *pm, const struct ct_conn *c, int dir,
+			     struct rte_mbuf *m, const struct ct_pkt *p, struct dp_flow_key *fk,
+			     struct dp_ct_result *r)
+{
+	int k;
+
+	if (c == NULL || c->nat_flags == 0 || (r->state & DP_CS_INV))
+		return;
+	k = ct_nat_apply(c, dir, m, p, fk);
+	if (unlikely(k < 0)) {
+		r->state = DP_CS_TRK | DP_CS_INV;
+		pm->st.nat_failed++;
+	} else if (k != 0) {
+		r->nat = (uint8_t)k;
+		pm->st.nat_rewritten++;
+	}
 }
 
 unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a,
-		       struct rte_mbuf *const pkts[], const struct dp_flow_key *const keys[],
+		       struct rte_mbuf *const pkts[], struct dp_flow_key *const keys[],
 		       struct dp_ct_result res[], unsigned n, uint64_t now_ms)
 {
 	struct ct_pmd *pm;
@@ -670,7 +625,12 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 				slot[i] = (uint8_t)nk;
 				kp[nk++] = &p->key;
 			} else if (p->kind == CT_PK_ICMP_ERR) {
-				if (ct_icmp_inner_key(p, &inner[i]) == 0) {
+				struct dp_ct_key q;
+				/* the quoted packet travelled the other way
+				 * (translated, if NAT): its reverse is the key
+				 * of the error's own direction */
+				if (ct_icmp_inner_key(p, &q) == 0) {
+					ct_key_reverse(&q, &inner[i]);
 					slot[i] = (uint8_t)nk;
 					kp[nk++] = &inner[i];
 				} else {
@@ -713,7 +673,11 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			for (unsigned i = 0; i < cnt; i++) {
 				if (pk[i].kind != CT_PK_TRACK || ((hits >> slot[i]) & 1))
 					continue;
-				ct_key_reverse(&pk[i].key, &rkey[i]);
+				/* NAT: the first candidate's (ct_nat.c) */
+				if (!ct_nat_commit(a, &pk[i]))
+					ct_key_reverse(&pk[i].key, &rkey[i]);
+				else if (ct_nat_first(&pk[i].key, &a->nat_cfg, &rkey[i]) != 0)
+					continue;
 				rsig[i] = ct_key_hash(&rkey[i], sizeof(rkey[i]), 0);
 				rkp[nr] = &rkey[i];
 				rsg[nr++] = rsig[i];
@@ -738,10 +702,16 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 
 			pm->st.lookups++;
 			switch (p->kind) {
-			case CT_PK_TRACK:
-				ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit,
-				       (has_rk >> i) & 1 ? &rkey[i] : NULL, rsig[i], now_ms, r);
+			case CT_PK_TRACK: {
+				struct ct_conn *c;
+				int dir = 0;
+				c = ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit,
+					   (has_rk >> i) & 1 ? &rkey[i] : NULL, rsig[i], now_ms, r,
+					   &dir);
+				if (a->nat)
+					ct_nat_do(pm, c, dir, pkts[base + i], p, keys[base + i], r);
 				break;
+			}
 			case CT_PK_ICMP_ERR: {
 				struct ct_conn *c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
 				int dir = (int)((uintptr_t)d & 1);
@@ -755,13 +725,14 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 					break;
 				rte_spinlock_lock(&c->lock);
 				if (!c->dead) {
-					/* inner = a packet of direction dir; the
-					 * error travels the other way */
-					r->state = DP_CS_TRK | DP_CS_REL | (dir == 0 ? DP_CS_RPL : 0);
+					/* the error travels in direction dir */
+					r->state = DP_CS_TRK | DP_CS_REL | (dir == 1 ? DP_CS_RPL : 0);
 					ct_res_conn(r, c);
 					pm->st.related++;
 				}
 				rte_spinlock_unlock(&c->lock);
+				if (a->nat && !(r->state & DP_CS_INV))
+					ct_nat_do(pm, c, dir, pkts[base + i], p, keys[base + i], r);
 				break;
 			}
 			case CT_PK_FRAG_LATER:
