@@ -183,6 +183,12 @@ void dp_pmd_ofl_stats_step(struct dp_pmd *pmd, uint64_t now)
 			continue;
 		f->hits += d[i].pkts;
 		f->bytes += d[i].bytes;
+		/* a drop megaflow the port drops itself: its packets count
+		 * under the megaflow's reason, as they would in software */
+		if (f->n_actions == 1 && f->actions[0].type == DP_ACT_DROP) {
+			uint32_t r = f->actions[0].u32;
+			pmd->st.drops[r < DP_DROP__MAX ? r : DP_DROP_POLICY] += d[i].pkts;
+		}
 		if (d[i].pkts)
 			f->used_tsc = now;
 		pmd->st.ofl_hw_updates++;

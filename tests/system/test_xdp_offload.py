@@ -175,11 +175,22 @@ def test_cli_rejects_bad_input(pair):
     assert r.returncode == 1 and "No such file" in r.stderr
 
 
+def udp_send(ns, dst, port, n=5):
+    code = ("import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "for _ in range(int(sys.argv[3])): s.sendto(b'x' * 64, (sys.argv[1], int(sys.argv[2])))")
+    ns.run(["/usr/bin/python3", "-c", code, dst, str(port), str(n)])
+
+
 def test_manager_with_xdp_backend(pair):
     """The offload manager plans megaflows onto the xdp backend: L2 forwarding
     megaflows become XDP flows (full), one matching a field XDP does not look
-    up (IPv4 destination) stays in software with the reason, one with the
-    port-security shape (source MAC, IPv4 source, protocol) is taken; removing a megaflow removes its XDP flow; exit flushes the rest."""
+    up (IPv4 TTL) stays in software with the reason, one with the
+    port-security shape (source MAC, IPv4 source, protocol) is taken, and so
+    are L4 ones: a security-group deny (no destination MAC, an IPv4
+    destination prefix, UDP port 7777 -> drop) and UDP to 5120-6143 under
+    the dp's 0xfc00 port mask (-> B).  UDP frames to those ports are dropped
+    / redirected in XDP by those flows; removing a megaflow removes its XDP
+    flow; exit flushes the rest."""
     for host, mac in ((pair.va.host, MAC_B), (pair.vb.host, MAC_A)):
         pair.x("flow-del", host, mac, check=False)
     assert pair.ns_a.ping(pair.ip_b, count=1).returncode != 0
@@ -196,15 +207,19 @@ def test_manager_with_xdp_backend(pair):
             break
         lines.append(line.strip())
     state = {l.split()[0]: l for l in lines}
-    assert "state=full" in state["id=1"], lines
-    assert "state=full" in state["id=2"], lines
-    # an IPv4 destination match: the program does not look it up (refused
-    # for that megaflow only); source MAC + IPv4 source + protocol: it does
-    assert "state=none" in state["id=3"] and "IPv4 source/protocol only" in state["id=3"], lines
-    assert "state=full" in state["id=4"], lines
-    shapes = [l for l in pair.x("flows").stdout.splitlines()
-              if "ip_src=10.255.0.1" in l and "proto=17" in l]
+    for i in (1, 2, 4, 5, 6):
+        assert "state=full" in state["id=%d" % i], lines
+    # an IPv4 TTL match: the program does not look it up (refused for that
+    # megaflow only, the port's later megaflows still went)
+    assert "state=none" in state["id=3"] and "xdp matches" in state["id=3"], lines
+    flows = pair.x("flows").stdout.splitlines()
+    shapes = [l for l in flows if "ip_src=10.255.0.1" in l and "proto=17" in l]
     assert len(shapes) == 1 and "in=%s" % pair.va.host in shapes[0], shapes
+    deny = [l for l in flows if "tp_dst=7777/0xffff" in l]
+    assert len(deny) == 1 and "dst=any" in deny[0] and "ip_dst=10.77.0.0/16" in deny[0] \
+        and "action=drop" in deny[0], flows
+    high = [l for l in flows if "tp_dst=5120/0xfc00" in l]
+    assert len(high) == 1 and "action=redirect" in high[0], flows
     r = pair.ns_a.ping(pair.ip_b, count=3)
     assert r.returncode == 0, r.stdout
     f = pair.flows()
@@ -215,6 +230,23 @@ def test_manager_with_xdp_backend(pair):
     assert p.stdout.readline().strip() == "id=1 state=gone"
     assert (pair.va.host, MAC_B) not in pair.flows()
     assert pair.ns_a.ping(pair.ip_b, count=1).returncode != 0
+
+    # without the L2 flow, UDP goes by its L4 flows: port 7777 dropped in
+    # XDP, 5201 (in 5120-6143) redirected to B, 9999 (no flow) passed on
+    def l4_pkts(what):
+        return int([l for l in pair.x("flows").stdout.splitlines() if what in l][0]
+                   .split("packets=")[1].split()[0])
+    s0 = pair.stats(pair.va.host)
+    udp_send(pair.ns_a, pair.ip_b, 7777)
+    udp_send(pair.ns_a, pair.ip_b, 5201)
+    udp_send(pair.ns_a, pair.ip_b, 9999)
+    s1 = pair.stats(pair.va.host)
+    assert s1["drop_flow"] - s0["drop_flow"] == 5, (s0, s1)
+    assert s1["redirect"] - s0["redirect"] == 5, (s0, s1)
+    assert s1["pass"] + s1["xsk"] - s0["pass"] - s0["xsk"] >= 5, (s0, s1)
+    assert l4_pkts("tp_dst=7777/0xffff") == 5
+    assert l4_pkts("tp_dst=5120/0xfc00") == 5
     p.stdin.close()
     assert p.wait(timeout=20) == 0
     assert (pair.vb.host, MAC_A) not in pair.flows()   # flushed on exit
+    assert pair.x("flows").stdout.strip() == ""
