@@ -117,7 +117,9 @@ int wyv_xdp(struct xdp_md *ctx)
 		goto to_xsk;
 	proto = eh->h_proto;
 	l3 = eh + 1;
-	if (proto == bpf_htons(ETH_P_8021Q)) {
+	/* 802.1Q or 802.1ad: a tagged frame (the dp parses both TPIDs), which
+	 * no flow matches (flows are untagged) */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
 		__u16 *tag = l3;
 		if ((void *)(tag + 2) > end)
 			goto to_xsk;

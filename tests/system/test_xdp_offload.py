@@ -129,6 +129,24 @@ def test_spoofed_frame_dropped(pair):
         pair.x("portsec-del", pair.va.host)
 
 
+def test_tagged_frames_match_no_flow(pair):
+    """802.1Q and 802.1ad tagged frames to B's MAC never match the (untagged)
+    L2 flow: the dp parses both TPIDs as tags (and refuses them on access
+    ports), so XDP hands them on instead of redirecting them."""
+    pair.add_flows()
+    before = pair.stats(pair.va.host)
+    code = ("import sys; from scapy.all import sendp, Ether, Dot1Q, Dot1AD, IP, UDP;"
+            "sendp([Ether(src=sys.argv[2], dst=sys.argv[3])/Dot1Q(vlan=5)/IP()/UDP()]*2 +"
+            "[Ether(src=sys.argv[2], dst=sys.argv[3])/Dot1AD(vlan=5)/Dot1Q(vlan=6)/IP()/UDP()]*2"
+            "+ [Ether(src=sys.argv[2], dst=sys.argv[3], type=0x88a8)/b'\\x00\\x05\\x08\\x00'"
+            "/IP()/UDP()]*2, iface=sys.argv[1], verbose=0)")
+    pair.ns_a.run([rig.PY, "-c", code, pair.va.peer, MAC_A, MAC_B])
+    rig.wait_for(lambda: pair.stats(pair.va.host)["rx"] - before["rx"] >= 6, what="6 frames")
+    after = pair.stats(pair.va.host)
+    assert after["redirect"] == before["redirect"], (before, after)
+    assert after["pass"] - before["pass"] >= 6, (before, after)
+
+
 def test_flow_removal_goes_to_pass_path(pair):
     pair.add_flows()
     assert pair.ns_a.ping(pair.ip_b, count=2).returncode == 0
