@@ -210,7 +210,7 @@ static int xdpb_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *h
 	rc = ofl_xdp_key_put(X(b)->x, &k, &m, act, out, h);
 	if (rc == -ENOSPC) {
 		free(h);
-		snprintf(X(b)->err, sizeof(X(b)->err), "xdp: %u masks in use", OFL_XDP_N_MASKS);
+		snprintf(X(b)->err, sizeof(X(b)->err), "xdp: %d masks in use", OFL_XDP_N_MASKS);
 		return -OFL_EFLOW;   /* another megaflow of a mask in use still fits */
 	}
 	if (rc == -E2BIG || rc == -ENOMEM)
