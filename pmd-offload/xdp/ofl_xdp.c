@@ -102,6 +102,22 @@ int ofl_xdp_attach(unsigned ifindex, const char *pin_dir, const char *prog,
 		 * devmap, so it would refuse ("parameter mismatch"). */
 		int fd = bpf_obj_get(pp);
 		if (fd >= 0) {
+			/* a pin left by another build (the flow key grew): refuse
+			 * it rather than run the program on a map of another
+			 * layout */
+			struct bpf_map_info mi;
+			uint32_t mlen = sizeof(mi);
+			memset(&mi, 0, sizeof(mi));
+			if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 &&
+			    (mi.type != bpf_map__type(m) || mi.key_size != bpf_map__key_size(m) ||
+			     mi.value_size != bpf_map__value_size(m) ||
+			     mi.max_entries != bpf_map__max_entries(m))) {
+				close(fd);
+				snprintf(err, errlen, "pinned %s has another layout (an older "
+					 "build?): remove it", pp);
+				rc = -EINVAL;
+				goto out;
+			}
 			rc = bpf_map__reuse_fd(m, fd);
 			close(fd);
 			if (rc) {

@@ -193,6 +193,24 @@ def test_cli_rejects_bad_input(pair):
     assert r.returncode == 1 and "No such file" in r.stderr
 
 
+def test_attach_refuses_a_pin_of_another_layout(pair):
+    """A pinned flow map of another layout (an older build's, whose key was
+    smaller) is refused with a clear error, not reused."""
+    if not shutil.which("bpftool"):
+        pytest.skip("bpftool not installed")
+    pin = "/sys/fs/bpf/wyvt%d_%d" % (rig.RUN_ID, rig.uniq())
+    os.makedirs(pin)
+    rig.CLEANUP.add(lambda: shutil.rmtree(pin, ignore_errors=True))
+    rig.sh(["bpftool", "map", "create", pin + "/wyv_l2_flows", "type", "hash", "key", "32",
+            "value", "24", "entries", "65536", "name", "wyv_l2_flows"])
+    v = rig.Veth()
+    try:
+        r = rig.sh([wyv_xdp(), "-p", pin, "-m", "skb", "attach", v.host], check=False)
+        assert r.returncode == 1 and "has another layout" in r.stderr, r.stderr
+    finally:
+        v.delete()
+
+
 def udp_send(ns, dst, port, n=5):
     code = ("import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
             "for _ in range(int(sys.argv[3])): s.sendto(b'x' * 64, (sys.argv[1], int(sys.argv[2])))")
