@@ -41,6 +41,7 @@
 
 struct ofl_hw_delta {
 	uint64_t id, pkts, bytes;
+	uint64_t aged;   /* 1: the port aged the rule out, remove the megaflow */
 };
 
 void dp_pmd_mflow_event(void *arg, struct dp_megaflow *f, int installed)
@@ -181,8 +182,18 @@ void dp_pmd_ofl_stats_step(struct dp_pmd *pmd, uint64_t now)
 						   DP_MFLOW_ID_GEN(d[i].id));
 		if (f == NULL)
 			continue;
+		if (d[i].aged) {
+			dp_mfc_remove(pmd->mfc, f);   /* announces the removal */
+			continue;
+		}
 		f->hits += d[i].pkts;
 		f->bytes += d[i].bytes;
+		/* a drop megaflow the port drops itself: its packets count
+		 * under the megaflow's reason, as they would in software */
+		if (f->n_actions == 1 && f->actions[0].type == DP_ACT_DROP) {
+			uint32_t r = f->actions[0].u32;
+			pmd->st.drops[r < DP_DROP__MAX ? r : DP_DROP_POLICY] += d[i].pkts;
+		}
 		if (d[i].pkts)
 			f->used_tsc = now;
 		pmd->st.ofl_hw_updates++;
@@ -233,6 +244,18 @@ int dp_offload_stats(struct dp *dp, uint64_t id, uint64_t pkts, uint64_t bytes)
 	if (r == NULL || __atomic_load_n(&dp->offload, __ATOMIC_ACQUIRE) == NULL)
 		return -ENOTSUP;
 	struct ofl_hw_delta d = { .id = id, .pkts = pkts, .bytes = bytes };
+	return rte_ring_mp_enqueue_elem(r, &d, sizeof(d)) == 0 ? 0 : -ENOBUFS;
+}
+
+int dp_offload_aged(struct dp *dp, uint64_t id)
+{
+	unsigned i = DP_MFLOW_ID_PMD(id);
+	if (i >= dp->n_pmds)
+		return -ENOENT;
+	struct rte_ring *r = dp->pmds[i]->ofl_stats;
+	if (r == NULL || __atomic_load_n(&dp->offload, __ATOMIC_ACQUIRE) == NULL)
+		return -ENOTSUP;
+	struct ofl_hw_delta d = { .id = id, .aged = 1 };
 	return rte_ring_mp_enqueue_elem(r, &d, sizeof(d)) == 0 ? 0 : -ENOBUFS;
 }
 

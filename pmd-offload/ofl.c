@@ -325,8 +325,7 @@ static void flow_detach(struct ofl *o, struct ofl_flow *f, const char *why)
 	}
 }
 
-/* Every megaflow of rule r back to software, then the rule goes. */
-static void rule_unoffload(struct ofl *o, struct ofl_hwrule *r, const char *why)
+void ofl_rule_unoffload(struct ofl *o, struct ofl_hwrule *r, const char *why)
 {
 	/* counted, not "while (r->flows)": the last detach frees r */
 	for (uint32_t n = r->refs; n > 0; n--)
@@ -364,7 +363,7 @@ int ofl_port_del(struct ofl *o, uint16_t dp_port)
 			victims[n++] = r;
 	}
 	for (unsigned i = 0; i < n; i++)
-		rule_unoffload(o, victims[i], "port removed");
+		ofl_rule_unoffload(o, victims[i], "port removed");
 	if (cap && victims == NULL) {
 		/* no memory for the list: one rule per pass (slow, never wrong) */
 		for (;;) {
@@ -377,7 +376,7 @@ int ofl_port_del(struct ofl *o, uint16_t dp_port)
 			}
 			if (hit == NULL)
 				break;
-			rule_unoffload(o, hit, "port removed");
+			ofl_rule_unoffload(o, hit, "port removed");
 		}
 	}
 	free(victims);
@@ -538,6 +537,7 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 		.caps = p->caps, .mode = p->cfg.mode, .dp_port = ev->in_port,
 		.eth_port = p->cfg.eth_port, .domain = p->cfg.domain, .n_rxq = p->cfg.n_rxq,
 		.rxq = ev->rxq, .age_timeout = o->cfg.age_timeout,
+		.age_context = ++o->next_serial,
 		.ovl = o->has_ovl ? &o->ovl : NULL, .port_lookup = port_lookup, .port_arg = o,
 	};
 	enum ofl_decision best = OFL_FULL;
@@ -586,6 +586,10 @@ static void do_install(struct ofl *o, const struct ofl_event *ev)
 			hr->out_dp_port = r->out_dp_port;
 			hr->state = r->decision;
 			hr->handle = h;
+			hr->serial = ctx.age_context;
+			for (unsigned i = 0; i < r->n_actions; i++)
+				if (r->actions[i].type == RTE_FLOW_ACTION_TYPE_AGE)
+					hr->age = r->conf[i].age.timeout;
 			hr->mark = r->decision == OFL_PARTIAL ? mark : 0;
 			snprintf(hr->why, sizeof(hr->why), "%s",
 				 r->decision == OFL_FULL ? "" : r->why);
@@ -718,12 +722,16 @@ unsigned ofl_run(struct ofl *o, unsigned max)
 		o->events += n;
 		done += n;
 	}
-	if (o->cfg.stats_interval_ms) {
-		uint64_t now = rte_get_tsc_cycles();
-		if (now - o->last_stats_tsc > rte_get_tsc_hz() / 1000 * o->cfg.stats_interval_ms) {
-			ofl_poll_stats_locked(o);
-			o->last_stats_tsc = now;
-		}
+	uint64_t now = rte_get_tsc_cycles(), ms = rte_get_tsc_hz() / 1000;
+	if (o->cfg.stats_interval_ms && now - o->last_stats_tsc > ms * o->cfg.stats_interval_ms) {
+		ofl_poll_stats_locked(o);
+		o->last_stats_tsc = now;
+	}
+	/* aged rules: on the stats tick (every second without one) */
+	uint32_t age_ms = o->cfg.stats_interval_ms ? o->cfg.stats_interval_ms : 1000;
+	if (o->cfg.age_timeout && now - o->last_age_tsc > ms * age_ms) {
+		ofl_age_poll_locked(o);
+		o->last_age_tsc = now;
 	}
 	pthread_mutex_unlock(&o->lock);
 	return done;

@@ -35,6 +35,12 @@ struct ofl;
 typedef void (*ofl_stats_fn)(void *arg, uint64_t id, uint64_t dpkts, uint64_t dbytes,
 			     uint64_t last_used_tsc);
 
+/* The port reported the FULL rule of megaflow id aged (no hit for the
+ * AGE timeout): the rule is gone, the dp should remove the megaflow (its
+ * removal event then ends the megaflow's record).  Offload thread, under
+ * o->lock: must not call back into ofl. */
+typedef void (*ofl_aged_fn)(void *arg, uint64_t id);
+
 struct ofl_config {
 	bool enable;              /* false: every event is ignored (counted) */
 	uint32_t max_flows;       /* offloaded megaflows tracked (default 65536) */
@@ -43,7 +49,11 @@ struct ofl_config {
 				   * 0..n_pmds-1 (DP_MFLOW_ID_PMD) share rules
 				   * through a mark (default 1) */
 	uint32_t queue_size;      /* event ring (power of 2, default 4096) */
-	uint32_t age_timeout;     /* AGE action seconds when the port has AGE (0: none) */
+	uint32_t age_timeout;     /* AGE action seconds on FULL rules when the port
+				   * has AGE (0: none); aged rules are collected
+				   * on the stats tick (every second without one) */
+	ofl_aged_fn aged_cb;      /* NULL: the aged rule goes, the dp is not told */
+	void *aged_arg;
 	uint32_t stats_interval_ms;   /* hardware counter poll (0: only on demand) */
 	ofl_stats_fn stats_cb;    /* NULL: counters kept, not reported */
 	bool stats_full_only;     /* report FULL rules only: the PMD already counts
@@ -112,6 +122,11 @@ unsigned ofl_run(struct ofl *o, unsigned max);
 /* Run ofl_run in a control thread (rte_ctrl_thread_create) until destroy. */
 int ofl_thread_start(struct ofl *o);
 void ofl_thread_stop(struct ofl *o);
+/* Collect the rules the ports report aged now (also done by ofl_run on its
+ * tick): each goes, its megaflows are left in software ("aged") and
+ * aged_cb is told each id.  Returns how many rules aged.  Control thread
+ * or tests (takes o->lock). */
+unsigned ofl_age_poll(struct ofl *o);
 /* Wait until every event enqueued so far is processed (tests; control). */
 int ofl_sync(struct ofl *o, unsigned timeout_ms);
 
@@ -124,6 +139,7 @@ struct ofl_port_stats {
 	char probe_error[96];     /* non-empty when the probe failed */
 	uint64_t installed, failed, removed, table_full, refused_cached;
 	uint64_t shared;          /* megaflows that joined a rule already in hardware */
+	uint64_t aged;            /* rules the port reported aged (AGE) */
 	char refused[OFL_WHY_LEN];   /* tiers cached refused and why ("" none) */
 	uint64_t n_full, n_partial;   /* current rules */
 	uint64_t hits, bytes;     /* hardware counters (COUNT) summed */

@@ -19,6 +19,9 @@
  *    own megaflow on the mark path; the rule stays while one of them lives
  *    and goes with the last.
  *
+ *  - AGE: a FULL rule idle for its timeout (the dummy's clock) is reported,
+ *    taken down, and the owning PMD removes its megaflow.
+ *
  * Run: ./build/pmd-offload/ofl_dp_test
  */
 #include <errno.h>
@@ -547,6 +550,95 @@ static void test_port_del(void)
 	CU_ASSERT_EQUAL(ofl_flow_info(O, id, &fi), -ENOENT);
 }
 
+static unsigned N_AGED;
+
+static void h_aged(void *arg, uint64_t id)
+{
+	CU_ASSERT_PTR_EQUAL(arg, DP);
+	CU_ASSERT_EQUAL(dp_offload_aged(arg, id), 0);
+	N_AGED++;
+}
+
+/* A spoofed frame (a source MAC lport 2 does not own) on port 1, through
+ * PMD 0: a psec-mac drop megaflow. */
+static void send_spoofed(void)
+{
+	static const uint8_t bogus[6] = { 0x02, 0x66, 0, 0, 0, 0x66 };
+	struct rte_mbuf *m = t_pkt_ipv4(dp_mempool(DP), bogus, L[2].macs[0].addr_bytes,
+					L[1].ips[0].addr, L[2].ips[0].addr, IPPROTO_UDP, 7, 9,
+					64, 18), *rx[4];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_tx_burst(ETH[1], 0, &m, 1), 1);
+	CU_ASSERT_EQUAL_FATAL(rte_eth_rx_burst(ETH[1], 0, rx, 4), 1);
+	dp_pmd_apply_invalidations(DP->pmds[0]);
+	DP->pmds[0]->cur_rxq = 0;
+	dp_pmd_process(DP->pmds[0], (uint16_t)P[1], rx, 1);
+	dp_pmd_flush_tx(DP->pmds[0]);
+}
+
+/* AGE with wyvernd's wiring: a FULL drop rule carries the AGE action; the
+ * dummy NIC sees hits (its rx callback counts them), which keep it; once
+ * idle for the timeout on its clock it is reported, the manager takes the
+ * rule down and tells the dp, the owning PMD removes the megaflow, and its
+ * removal event ends the record. */
+static void test_age_full(void)
+{
+	struct dp_pmd *pmd = DP->pmds[0];
+	dp_set_offload(DP, NULL);
+	ofl_destroy(O);
+	struct ofl_config cfg = { .enable = true, .name = "odtage", .max_flows = 1024,
+				  .n_pmds = 2, .age_timeout = 1, .aged_cb = h_aged,
+				  .aged_arg = DP };
+	O = ofl_create(&cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(O);
+	add_port(O, 1, "caps=drop,count,age");
+	set_hooks(O);
+	struct ofl_backend *b1 = ofl_port_backend(O, (uint16_t)P[1]);
+	ofl_dummy_set_clock(b1, 0);
+	uint64_t d0 = pmd->st.drops[DP_DROP_PSEC_MAC];
+	send_spoofed();
+	CU_ASSERT_EQUAL(pmd->st.drops[DP_DROP_PSEC_MAC] - d0, 1);
+	CU_ASSERT_EQUAL_FATAL(ofl_sync(O, 2000), 0);
+	uint64_t id = mflow_of(1);
+	struct ofl_flow_info fi;
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(O, id, &fi), 0);
+	CU_ASSERT_EQUAL(fi.state, OFL_FULL);
+	CU_ASSERT(strstr(fi.rule, "age") != NULL);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b1), 1);
+	struct ofl_dummy_rec rec;
+	CU_ASSERT_EQUAL(ofl_dummy_log_get(b1, ofl_dummy_log_count(b1) - 1, &rec), 0);
+	CU_ASSERT_EQUAL(rec.age_timeout, 1);
+
+	/* a hit at 800 ms (the NIC counts it) keeps the rule past 1 s */
+	ofl_dummy_set_clock(b1, 800);
+	send_spoofed();
+	CU_ASSERT_EQUAL(ofl_age_poll(O), 0);
+	ofl_dummy_set_clock(b1, 1500);
+	CU_ASSERT_EQUAL(ofl_age_poll(O), 0);
+	CU_ASSERT_EQUAL(N_AGED, 0);
+	/* idle for 1 s: aged */
+	ofl_dummy_set_clock(b1, 1800);
+	CU_ASSERT_EQUAL(ofl_age_poll(O), 1);
+	CU_ASSERT_EQUAL(N_AGED, 1);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b1), 0);
+	CU_ASSERT_EQUAL_FATAL(ofl_flow_info(O, id, &fi), 0);
+	CU_ASSERT_EQUAL(fi.state, OFL_SOFTWARE);
+	CU_ASSERT_STRING_EQUAL(fi.why, "aged in hardware");
+	/* the PMD removes the megaflow; the manager hears of it */
+	CU_ASSERT_EQUAL(mflow_of(1), id);
+	dp_pmd_ofl_stats_step(pmd, rte_rdtsc());
+	CU_ASSERT_EQUAL(mflow_of(1), 0);
+	CU_ASSERT_EQUAL_FATAL(ofl_sync(O, 2000), 0);
+	CU_ASSERT_EQUAL(ofl_flow_info(O, id, &fi), -ENOENT);
+	struct ofl_port_stats ps;
+	CU_ASSERT_EQUAL_FATAL(ofl_port_stats(O, (uint16_t)P[1], &ps), 0);
+	CU_ASSERT(ps.aged == 1 && ps.removed == 1 && ps.n_full == 0 && ps.installed == 1);
+	/* an aged report for a megaflow already gone changes nothing */
+	CU_ASSERT_EQUAL(dp_offload_aged(DP, id), 0);
+	dp_pmd_ofl_stats_step(pmd, rte_rdtsc());
+	CU_ASSERT_EQUAL(mflow_of(1), 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -561,5 +653,6 @@ int main(int argc, char **argv)
 	CU_add_test(s, "event queue full", test_queue_full);
 	CU_add_test(s, "two PMDs share one rule", test_two_pmds);
 	CU_add_test(s, "port deletion removes rules", test_port_del);
+	CU_add_test(s, "AGE: an aged rule takes its megaflow", test_age_full);
 	return t_run_all();
 }

@@ -30,6 +30,11 @@ struct dummy_rule {
 	unsigned group;
 	struct dp_flow_key key;   /* masked */
 	uint64_t packets, bytes, last_used;   /* written by the rx callback */
+	/* AGE: timeout (s, 0 none), context, the dummy clock (ms) when a hit
+	 * was last seen, the packet count then, reported once */
+	uint32_t age_timeout;
+	uint64_t age_ctx, age_seen_ms, age_seen_pkts;
+	int age_reported;
 };
 
 struct dummy_group {
@@ -46,6 +51,7 @@ struct dummy {
 	int emulate;
 	unsigned probe_calls;
 	uint64_t marked;
+	uint64_t aged;            /* rules reported aged */
 	rte_rwlock_t lock;
 	struct dummy_rule *rules; /* [max]; handle = index + 1 */
 	unsigned n_rules;
@@ -54,6 +60,7 @@ struct dummy {
 	struct ofl_dummy_rec *log;
 	unsigned n_log;
 	const struct rte_eth_rxtx_callback *cbs[DUMMY_MAX_Q];
+	int64_t clock_ms;         /* the AGE clock; < 0: the TSC's */
 	char err[96];
 };
 
@@ -175,6 +182,7 @@ static struct ofl_backend *dummy_open(uint16_t eth_port, uint16_t dp_port, const
 	d->base.eth_port = eth_port;
 	d->base.dp_port = dp_port;
 	rte_rwlock_init(&d->lock);
+	d->clock_ms = -1;
 	if (parse_args(d, args) != 0) {
 		free(d);
 		errno = EINVAL;
@@ -223,6 +231,21 @@ static int dummy_probe(struct ofl_backend *b, uint32_t *caps)
 	return 0;
 }
 
+static uint64_t clock_ms(const struct dummy *d)
+{
+	int64_t c = __atomic_load_n(&d->clock_ms, __ATOMIC_RELAXED);
+	return c >= 0 ? (uint64_t)c : rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1000);
+}
+
+/* The rule's AGE action, NULL when none. */
+static const struct rte_flow_action_age *rule_age(const struct ofl_rule *r)
+{
+	for (unsigned i = 0; i < r->n_actions; i++)
+		if (r->actions[i].type == RTE_FLOW_ACTION_TYPE_AGE)
+			return r->actions[i].conf;
+	return NULL;
+}
+
 static void log_add(struct dummy *d, enum ofl_dummy_op op, uint64_t h, const struct ofl_rule *r,
 		    int rc)
 {
@@ -234,8 +257,11 @@ static void log_add(struct dummy *d, enum ofl_dummy_op op, uint64_t h, const str
 	l->handle = h;
 	l->rc = rc;
 	if (r) {
+		const struct rte_flow_action_age *age = rule_age(r);
 		l->decision = r->decision;
 		l->mark = r->mark;
+		l->age_timeout = age ? age->timeout : 0;
+		l->age_ctx = age ? (uint64_t)(uintptr_t)age->context : 0;
 		ofl_rule_format(l->rule, sizeof(l->rule), r);
 	}
 	rte_rwlock_write_unlock(&d->lock);
@@ -306,6 +332,12 @@ static int dummy_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *
 	dr->mark = r->mark;
 	dr->group = (unsigned)g;
 	dr->key = r->key;
+	const struct rte_flow_action_age *age = rule_age(r);
+	if (age && (d->caps & OFL_CAP_AGE)) {
+		dr->age_timeout = age->timeout;
+		dr->age_ctx = (uint64_t)(uintptr_t)age->context;
+		dr->age_seen_ms = clock_ms(d);
+	}
 	rc = rte_hash_add_key_data(d->groups[g].h, &dr->key, dr);
 	if (rc < 0) {
 		dr->used = 0;
@@ -372,6 +404,45 @@ static int dummy_flush(struct ofl_backend *b)
 	return 0;
 }
 
+/* AGE emulation: a rule whose hit counter did not move for its timeout on
+ * the dummy clock is reported, once (as a NIC reports an aged flow until
+ * it is destroyed, and the manager destroys it). */
+static int dummy_aged(struct ofl_backend *b, uint64_t *ctx, unsigned max)
+{
+	struct dummy *d = D(b);
+	uint64_t now = clock_ms(d);
+	unsigned n = 0;
+	rte_rwlock_write_lock(&d->lock);
+	for (unsigned i = 0; i < d->max && n < max; i++) {
+		struct dummy_rule *dr = &d->rules[i];
+		if (!dr->used || dr->age_timeout == 0 || dr->age_reported)
+			continue;
+		uint64_t pk = __atomic_load_n(&dr->packets, __ATOMIC_RELAXED);
+		if (pk != dr->age_seen_pkts) {
+			dr->age_seen_pkts = pk;
+			dr->age_seen_ms = now;
+			continue;
+		}
+		if (now - dr->age_seen_ms >= (uint64_t)dr->age_timeout * 1000) {
+			dr->age_reported = 1;
+			ctx[n++] = dr->age_ctx;
+			d->aged++;
+		}
+	}
+	rte_rwlock_write_unlock(&d->lock);
+	return (int)n;
+}
+
+void ofl_dummy_set_clock(struct ofl_backend *b, int64_t ms)
+{
+	__atomic_store_n(&D(b)->clock_ms, ms, __ATOMIC_RELAXED);
+}
+
+uint64_t ofl_dummy_aged(struct ofl_backend *b)
+{
+	return D(b)->aged;
+}
+
 static const char *dummy_last_error(struct ofl_backend *b)
 {
 	return D(b)->err;
@@ -420,4 +491,5 @@ const struct ofl_driver ofl_dummy_driver = {
 	.query = dummy_query,
 	.flush = dummy_flush,
 	.last_error = dummy_last_error,
+	.aged = dummy_aged,
 };

@@ -10,6 +10,10 @@
  * received packet (dp_parse_buf) and, when it matches an installed PARTIAL
  * rule, sets m->hash.fdir.hi = mark and RTE_MBUF_F_RX_FDIR|RTE_MBUF_F_RX_FDIR_ID
  * as a NIC does.  It also counts hits per rule for query().
+ * AGE: a rule planned with an AGE action (and "age" in caps) records its
+ * timeout and context; aged() reports it once when its hit counter has not
+ * moved for the timeout on the dummy's clock (the TSC in ms, or the value
+ * set with ofl_dummy_set_clock).
  * Threads: inspection functions from any thread (they take the rule lock).
  */
 #ifndef WYV_OFL_DUMMY_H
@@ -27,6 +31,8 @@ struct ofl_dummy_rec {
 	uint32_t mark;
 	int rc;                       /* what the backend answered */
 	char rule[128];               /* ofl_rule_format of a put */
+	uint32_t age_timeout;         /* put: the AGE action's timeout (s), 0 none */
+	uint64_t age_ctx;             /* put: its context */
 };
 
 unsigned ofl_dummy_log_count(struct ofl_backend *b);
@@ -35,6 +41,9 @@ int ofl_dummy_log_get(struct ofl_backend *b, unsigned i, struct ofl_dummy_rec *o
 unsigned ofl_dummy_rule_count(struct ofl_backend *b);
 unsigned ofl_dummy_probe_calls(struct ofl_backend *b);
 uint64_t ofl_dummy_marked(struct ofl_backend *b);   /* packets tagged by emulation */
+/* The AGE clock in ms (< 0: back to the TSC); any thread. */
+void ofl_dummy_set_clock(struct ofl_backend *b, int64_t ms);
+uint64_t ofl_dummy_aged(struct ofl_backend *b);   /* rules reported aged */
 /* Add the rx callback on queue q now (ports configured after open). */
 int ofl_dummy_attach_rx(struct ofl_backend *b, uint16_t q);
 

@@ -103,6 +103,7 @@ int ofl_port_stats(struct ofl *o, uint16_t dp_port, struct ofl_port_stats *out)
 	out->table_full = p->table_full;
 	out->refused_cached = p->refused_cached;
 	out->shared = p->shared;
+	out->aged = p->aged;
 	snprintf(out->refused, sizeof(out->refused), "%s", p->refused_why);
 	out->n_full = p->n_full;
 	out->n_partial = p->n_partial;
@@ -182,7 +183,7 @@ json_t *ofl_show_json(struct ofl *o)
 			continue;
 		ofl_caps_format(caps, sizeof(caps), ps.caps);
 		json_t *j = json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
-				      "s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
+				      "s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s}",
 				      "port", ps.dp_port, "eth_port", ps.eth_port,
 				      "backend", ps.backend, "mode", ps.mode,
 				      "caps", ps.probe_error[0] ? "none" : caps,
@@ -193,6 +194,7 @@ json_t *ofl_show_json(struct ofl *o)
 				      "table_full", (json_int_t)ps.table_full,
 				      "refused_cached", (json_int_t)ps.refused_cached,
 				      "shared", (json_int_t)ps.shared,
+				      "aged", (json_int_t)ps.aged,
 				      "full", (json_int_t)ps.n_full,
 				      "partial", (json_int_t)ps.n_partial,
 				      "hits", (json_int_t)ps.hits,

@@ -2,7 +2,8 @@
  * pmd-offload/ofl_lifecycle_test.c — the manager with the dummy backend:
  * install -> offloaded, re-plan and removal on invalidation/aging, port
  * deletion, a full rule table, a refusal cached per port (probe once), a
- * lost removal forcing a resync, bad input.
+ * lost removal forcing a resync, AGE (aged rules collected, the dp told),
+ * bad input.
  */
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,98 @@ static void test_shared_rule(void)
 	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
 	CU_ASSERT(ofl_flow_info(o, d, &fi) == 0 && fi.state == OFL_FULL && fi.refs == 1);
 	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 1);
+	ofl_destroy(o);
+}
+
+static uint64_t aged_ids[8];
+static unsigned n_aged_ids;
+
+static void t_aged_cb(void *arg, uint64_t id)
+{
+	CU_ASSERT_PTR_EQUAL(arg, &n_aged_ids);
+	if (n_aged_ids < 8)
+		aged_ids[n_aged_ids++] = id;
+}
+
+/* AGE: FULL rules carry the action (timeout 1 s, a context the manager
+ * recognises); the dummy reports a rule aged once its counter has not
+ * moved for the timeout on its clock; the manager takes the rule down
+ * (every megaflow sharing it goes back to software, "aged in hardware"),
+ * tells the dp each megaflow id, and counts it (aged, removed).  The dp's
+ * removal events end the records.  A port without AGE gets no action. */
+static void test_age(void)
+{
+	struct ofl_config cfg = { .enable = true, .max_flows = 64, .queue_size = 64,
+				  .name = "lcage", .age_timeout = 1, .aged_cb = t_aged_cb,
+				  .aged_arg = &n_aged_ids };
+	struct ofl *o = ofl_create(&cfg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	struct ofl_flow_info fi;
+	struct ofl_port_stats ps;
+	struct ofl_dummy_rec rec;
+	n_aged_ids = 0;
+	t_port(o, 1, "caps=drop,count,age");
+	t_port(o, 2, "caps=drop,count");
+	struct ofl_backend *b = ofl_port_backend(o, 1), *b2 = ofl_port_backend(o, 2);
+	ofl_dummy_set_clock(b, 0);
+	const uint64_t a = DP_MFLOW_ID(0, 1, 1), c = DP_MFLOW_ID(1, 1, 1);
+	const uint64_t e = DP_MFLOW_ID(0, 2, 1), g = DP_MFLOW_ID(0, 3, 1);
+	CU_ASSERT_EQUAL(t_install(o, a, 1, 7, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(t_install(o, c, 1, 7, &A_DROP, 1), 0);   /* shares a's rule */
+	CU_ASSERT_EQUAL(t_install(o, g, 2, 9, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	CU_ASSERT_EQUAL(ofl_dummy_log_get(b, ofl_dummy_log_count(b) - 1, &rec), 0);
+	CU_ASSERT(rec.op == OFL_DUMMY_PUT && rec.rc == 0 && rec.decision == OFL_FULL);
+	CU_ASSERT_EQUAL(rec.age_timeout, 1);
+	CU_ASSERT_NOT_EQUAL(rec.age_ctx, 0);
+	CU_ASSERT(strstr(rec.rule, "age") != NULL);
+	CU_ASSERT_EQUAL(ofl_dummy_log_get(b2, ofl_dummy_log_count(b2) - 1, &rec), 0);
+	CU_ASSERT(rec.op == OFL_DUMMY_PUT && rec.rc == 0 && rec.age_timeout == 0);
+	ofl_dummy_set_clock(b, 500);
+	CU_ASSERT_EQUAL(t_install(o, e, 1, 8, &A_DROP, 1), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 2);
+
+	ofl_dummy_set_clock(b, 999);
+	CU_ASSERT_EQUAL(ofl_age_poll(o), 0);
+	CU_ASSERT_EQUAL(n_aged_ids, 0);
+	ofl_dummy_set_clock(b, 1000);
+	CU_ASSERT_EQUAL(ofl_age_poll(o), 1);
+	CU_ASSERT_EQUAL_FATAL(n_aged_ids, 2);
+	CU_ASSERT((aged_ids[0] == a && aged_ids[1] == c) || (aged_ids[0] == c && aged_ids[1] == a));
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 1);
+	CU_ASSERT(ofl_flow_info(o, a, &fi) == 0 && fi.state == OFL_SOFTWARE);
+	CU_ASSERT_STRING_EQUAL(fi.why, "aged in hardware");
+	CU_ASSERT(ofl_flow_info(o, c, &fi) == 0 && fi.state == OFL_SOFTWARE);
+	CU_ASSERT(ofl_flow_info(o, e, &fi) == 0 && fi.state == OFL_FULL);
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 1, &ps), 0);
+	CU_ASSERT(ps.aged == 1 && ps.removed == 1 && ps.n_full == 1);
+	CU_ASSERT_EQUAL(ofl_dummy_aged(b), 1);
+	CU_ASSERT_EQUAL(ofl_age_poll(o), 0);   /* reported once, and gone */
+	/* the dp removes the megaflows: their records end */
+	CU_ASSERT_EQUAL(ofl_megaflow_removed(o, a), 0);
+	CU_ASSERT_EQUAL(ofl_megaflow_removed(o, c), 0);
+	CU_ASSERT_EQUAL(ofl_sync(o, 1000), 0);
+	CU_ASSERT_EQUAL(ofl_flow_info(o, a, &fi), -ENOENT);
+	CU_ASSERT_EQUAL(ofl_flow_info(o, c, &fi), -ENOENT);
+	CU_ASSERT_EQUAL(ofl_port_stats(o, 1, &ps), 0);
+	CU_ASSERT(ps.removed == 1 && ps.n_full == 1);   /* nothing removed twice */
+
+	ofl_dummy_set_clock(b, 1500);
+	CU_ASSERT_EQUAL(ofl_age_poll(o), 1);
+	CU_ASSERT_EQUAL_FATAL(n_aged_ids, 3);
+	CU_ASSERT_EQUAL(aged_ids[2], e);
+	CU_ASSERT_EQUAL(ofl_dummy_rule_count(b), 0);
+	/* the port without AGE keeps its rule */
+	CU_ASSERT(ofl_flow_info(o, g, &fi) == 0 && fi.state == OFL_FULL);
+	CU_ASSERT_EQUAL(ofl_dummy_aged(b2), 0);
+	json_t *j = ofl_show_json(o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	json_t *p0 = json_array_get(json_object_get(j, "ports"), 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p0, "port")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p0, "aged")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p0, "full")), 0);
+	json_decref(j);
 	ofl_destroy(o);
 }
 
@@ -374,6 +467,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("ofl_lifecycle", NULL, NULL);
 	CU_add_test(s, "install, re-plan, remove", test_install_replan_remove);
 	CU_add_test(s, "port deletion", test_port_delete);
+	CU_add_test(s, "AGE: aged rules go, the dp is told", test_age);
 	CU_add_test(s, "one rule shared by two PMDs' megaflows", test_shared_rule);
 	CU_add_test(s, "full rule table -> software", test_table_full);
 	CU_add_test(s, "refusal cached per port, probe once", test_refusal_cached);

@@ -330,7 +330,11 @@ static int plan_full_actions(struct ofl_rule *r, const struct ofl_plan_ctx *ctx,
 		act_add(r, RTE_FLOW_ACTION_TYPE_COUNT);
 	if ((caps & OFL_CAP_AGE) && ctx->age_timeout) {
 		fa = act_add(r, RTE_FLOW_ACTION_TYPE_AGE);
-		r->conf[fa - r->actions].age.timeout = ctx->age_timeout & 0xffffff;
+		r->conf[fa - r->actions].age.timeout =
+			ctx->age_timeout > 0xffffff ? 0xffffff : ctx->age_timeout;
+		/* what rte_flow_get_aged_flows hands back: the manager's name
+		 * of the rule */
+		r->conf[fa - r->actions].age.context = (void *)(uintptr_t)ctx->age_context;
 	}
 	for (unsigned i = 0; i < nt; i++) {
 		fa = act_add(r, tail[i].type);

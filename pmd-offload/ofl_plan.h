@@ -70,7 +70,10 @@ struct ofl_plan_ctx {
 	uint16_t n_rxq;           /* RSS spreads over queues 0..n_rxq-1 */
 	uint16_t rxq;             /* QUEUE fate when RSS is not available */
 	uint32_t mark;            /* the MARK id for a partial rule (non-zero) */
-	uint32_t age_timeout;     /* seconds; 0: no AGE action */
+	uint32_t age_timeout;     /* seconds; 0: no AGE action (FULL rules only;
+				   * capped at 2^24 - 1) */
+	uint64_t age_context;     /* the AGE action's context (the manager's
+				   * rule serial, reported back when it ages) */
 	const struct dp_overlay_cfg *ovl;   /* NULL: no overlay */
 	ofl_port_lookup_fn port_lookup;     /* NULL: no output is offloadable */
 	void *port_arg;

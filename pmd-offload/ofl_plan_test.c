@@ -216,6 +216,68 @@ static void test_tap_like(void)
 	ofl_rule_destroy(r);
 }
 
+/* AGE on a FULL rule: COUNT, AGE {timeout, context}, then the fate; the
+ * timeout is capped at 24 bits; no AGE without the capability, without a
+ * timeout, or on a PARTIAL rule. */
+static void test_full_age(void)
+{
+	struct ofl_plan_ctx c = t_ctx("drop,count,age,mark,queue");
+	struct dp_flow_key k, m;
+	struct dp_action a = t_act(DP_ACT_DROP, 0);
+	t_udp_flow(&k, &m);
+	c.age_timeout = 10;
+	c.age_context = 0x1234567890ULL;
+	struct ofl_rule *r = ofl_plan(&c, &k, &m, &a, 1, OFL_FULL);
+	CU_ASSERT_EQUAL_FATAL(r->decision, OFL_FULL);
+	t_check_udp_pattern(r, 0);
+	CU_ASSERT_EQUAL_FATAL(r->n_actions, 3);
+	CU_ASSERT_EQUAL(r->actions[0].type, RTE_FLOW_ACTION_TYPE_COUNT);
+	CU_ASSERT_EQUAL_FATAL(r->actions[1].type, RTE_FLOW_ACTION_TYPE_AGE);
+	const struct rte_flow_action_age *age = r->actions[1].conf;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(age);
+	CU_ASSERT_EQUAL(age->timeout, 10);
+	CU_ASSERT_EQUAL(age->reserved, 0);
+	CU_ASSERT_EQUAL((uint64_t)(uintptr_t)age->context, 0x1234567890ULL);
+	CU_ASSERT_EQUAL(r->actions[2].type, RTE_FLOW_ACTION_TYPE_DROP);
+	CU_ASSERT_PTR_NULL(r->actions[2].conf);
+	CU_ASSERT_EQUAL(r->actions[3].type, RTE_FLOW_ACTION_TYPE_END);
+	ofl_rule_destroy(r);
+
+	/* a timeout past 24 bits is capped, not wrapped */
+	c.age_timeout = 0x1000005;
+	r = ofl_plan(&c, &k, &m, &a, 1, OFL_FULL);
+	CU_ASSERT_EQUAL_FATAL(r->actions[1].type, RTE_FLOW_ACTION_TYPE_AGE);
+	CU_ASSERT_EQUAL(((const struct rte_flow_action_age *)r->actions[1].conf)->timeout,
+			0xffffff);
+	ofl_rule_destroy(r);
+
+	/* no timeout: no AGE */
+	c.age_timeout = 0;
+	r = ofl_plan(&c, &k, &m, &a, 1, OFL_FULL);
+	CU_ASSERT_EQUAL_FATAL(r->n_actions, 2);
+	CU_ASSERT_EQUAL(r->actions[0].type, RTE_FLOW_ACTION_TYPE_COUNT);
+	CU_ASSERT_EQUAL(r->actions[1].type, RTE_FLOW_ACTION_TYPE_DROP);
+	ofl_rule_destroy(r);
+
+	/* the port lacks AGE: none */
+	c.age_timeout = 10;
+	c.caps &= ~OFL_CAP_AGE;
+	r = ofl_plan(&c, &k, &m, &a, 1, OFL_FULL);
+	CU_ASSERT_EQUAL_FATAL(r->n_actions, 2);
+	CU_ASSERT_EQUAL(r->actions[1].type, RTE_FLOW_ACTION_TYPE_DROP);
+	ofl_rule_destroy(r);
+
+	/* PARTIAL (a punt): MARK + QUEUE (+ COUNT), never AGE (the PMD sees
+	 * the packets and ages the megaflow itself) */
+	c.caps |= OFL_CAP_AGE;
+	a = t_act(DP_ACT_PUNT, 1);
+	r = ofl_plan(&c, &k, &m, &a, 1, OFL_FULL);
+	CU_ASSERT_EQUAL_FATAL(r->decision, OFL_PARTIAL);
+	for (unsigned i = 0; i < r->n_actions; i++)
+		CU_ASSERT_NOT_EQUAL(r->actions[i].type, RTE_FLOW_ACTION_TYPE_AGE);
+	ofl_rule_destroy(r);
+}
+
 /* VXLAN_ENCAP: the definition carries the outer headers of the tnl_push. */
 static void test_full_vxlan(void)
 {
@@ -474,6 +536,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "partial: mark+rss+count", test_partial_mark_rss);
 	CU_add_test(s, "tap-like: drop+queue", test_tap_like);
 	CU_add_test(s, "full: vxlan/geneve encap", test_full_vxlan);
+	CU_add_test(s, "full: AGE action", test_full_age);
 	CU_add_test(s, "full: vlan match, push, pop", test_vlan);
 	CU_add_test(s, "full: ipv6/icmp6", test_ipv6_icmp6);
 	CU_add_test(s, "software: unexpressible matches", test_unexpressible);

@@ -38,6 +38,7 @@ struct ofl_port {
 	char refused_why[OFL_WHY_LEN];           /* why a tier was cached refused */
 	uint32_t full_fail_streak, partial_fail_streak;
 	uint64_t installed, failed, removed, table_full, refused_cached, shared;
+	uint64_t aged;                           /* rules the port reported aged */
 	uint64_t n_full, n_partial;
 	uint64_t hits, bytes;
 	char psec[128];                          /* ofl_port_security's outcome */
@@ -71,6 +72,8 @@ struct ofl_hwrule {
 	char rule[128];
 	uint16_t n_acts;            /* FULL: the actions the hardware runs */
 	struct dp_action acts[DP_MAX_ACTIONS];
+	uint64_t serial;            /* the manager's name of it (AGE context) */
+	uint32_t age;               /* its AGE timeout (s), 0: none */
 	struct ofl_flow_stats hw;        /* last queried */
 	struct ofl_flow_stats reported;  /* what stats_cb has been told */
 };
@@ -106,12 +109,17 @@ struct ofl {
 	struct ofl_port ports[OFL_MAX_PORTS];
 	struct dp_overlay_cfg ovl;
 	int has_ovl;
-	uint64_t last_stats_tsc;
+	uint64_t last_stats_tsc, last_age_tsc;
+	uint64_t next_serial;
 	pthread_t thread;
 	int thread_running;
 	int stop;
 };
 
 void ofl_poll_stats_locked(struct ofl *o);
+/* Every megaflow of rule r back to software (why), then the rule goes. */
+void ofl_rule_unoffload(struct ofl *o, struct ofl_hwrule *r, const char *why);
+/* Collect the rules the ports report aged (ofl_age.c); lock held. */
+unsigned ofl_age_poll_locked(struct ofl *o);
 
 #endif

@@ -62,6 +62,12 @@ struct ofl_driver {
 	 * 0 or -errno (why says what failed). */
 	int (*port_security)(struct ofl_backend *b, const struct dp_lport_cfg *lp,
 			     char *why, size_t len);
+	/* Optional (NULL: the backend has no AGE).  Rules whose AGE action
+	 * timed out (no hit for its timeout): their AGE contexts
+	 * (ofl_plan_ctx.age_context) into ctx[0..max), each reported once.
+	 * Returns how many (0..max) or -errno.  rte_flow:
+	 * rte_flow_get_aged_flows; dummy: its own clock. */
+	int (*aged)(struct ofl_backend *b, uint64_t *ctx, unsigned max);
 };
 
 struct ofl_backend {

@@ -10,6 +10,7 @@
  * del = destroy; query = COUNT query; flush = rte_flow_flush.
  * Thread: the manager's (under its lock).
  */
+#define ALLOW_EXPERIMENTAL_API 1 /* rte_flow_get_aged_flows (experimental in 22.11) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,27 @@ static int rtef_flush(struct ofl_backend *b)
 	return rc;
 }
 
+/* Aged rules: their AGE contexts (the manager's serials).  A driver that
+ * cannot tell (-ENOTSUP) has none. */
+static int rtef_aged(struct ofl_backend *b, uint64_t *ctx, unsigned max)
+{
+	struct rte_flow_error e;
+	void *c[64];
+	if (max > RTE_DIM(c))
+		max = RTE_DIM(c);
+	memset(&e, 0, sizeof(e));
+	int n = rte_flow_get_aged_flows(b->eth_port, c, max, &e);
+	if (n < 0) {
+		if (n == -ENOTSUP || n == -ENOSYS)
+			return 0;
+		set_err(R(b), &e, n);
+		return n;
+	}
+	for (int i = 0; i < n; i++)
+		ctx[i] = (uint64_t)(uintptr_t)c[i];
+	return n;
+}
+
 static const char *rtef_last_error(struct ofl_backend *b)
 {
 	return R(b)->err;
@@ -309,4 +331,5 @@ const struct ofl_driver ofl_rte_flow_driver = {
 	.query = rtef_query,
 	.flush = rtef_flush,
 	.last_error = rtef_last_error,
+	.aged = rtef_aged,
 };

@@ -78,6 +78,14 @@ static void stats_cb(void *arg, uint64_t id, uint64_t dpkts, uint64_t dbytes, ui
 	dp_offload_stats(x->c->dp, id, dpkts, dbytes);
 }
 
+/* Offload thread, under the manager's lock: a FULL rule aged out in the
+ * port (AGE): the owning PMD removes the megaflow. */
+static void aged_cb(void *arg, uint64_t id)
+{
+	struct ctrl_offload *x = arg;
+	dp_offload_aged(x->c->dp, id);
+}
+
 /* The value of key= in devargs ("net_af_xdp0,iface=eth1") into out. */
 static void devarg_value(const char *devargs, const char *key, char *out, size_t len)
 {
@@ -205,6 +213,9 @@ static int offload_init(struct ctrl *c, void **ctx, char *err, size_t errlen)
 		.stats_interval_ms = oc->stats_interval_ms, .stats_cb = stats_cb, .stats_arg = x,
 		.stats_full_only = true, .name = "wyvofl", .socket_id = (int)rte_socket_id(),
 		.n_pmds = dp_n_pmds(c->dp),
+		/* AGE on FULL rules: the megaflow idle limit, in seconds rounded up */
+		.age_timeout = (c->cfg->dp.megaflow_max_idle_ms + 999) / 1000,
+		.aged_cb = aged_cb, .aged_arg = x,
 	};
 	x->o = ofl_create(&cfg);
 	if (x->o == NULL) {
@@ -333,10 +344,10 @@ static int cmd_show_offload(struct ctrl *c, int argc, char **argv, struct ctrl_r
 			     json_string_length(json_object_get(p, "probe_error")) ? ", probe: " : "",
 			     json_string_value(json_object_get(p, "probe_error")));
 		reply_printf(r, "  rules: full %lld partial %lld  installed %lld failed %lld "
-			     "removed %lld  table full %lld  refused (cached) %lld  shared %lld  "
-			     "hits %lld bytes %lld\n", I("full"), I("partial"), I("installed"),
-			     I("failed"), I("removed"), I("table_full"), I("refused_cached"),
-			     I("shared"), I("hits"), I("bytes"));
+			     "removed %lld aged %lld  table full %lld  refused (cached) %lld  "
+			     "shared %lld  hits %lld bytes %lld\n", I("full"), I("partial"),
+			     I("installed"), I("failed"), I("removed"), I("aged"), I("table_full"),
+			     I("refused_cached"), I("shared"), I("hits"), I("bytes"));
 		if (json_string_length(json_object_get(p, "port_security")))
 			reply_printf(r, "  port security: %s\n",
 				     json_string_value(json_object_get(p, "port_security")));

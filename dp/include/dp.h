@@ -191,6 +191,11 @@ int dp_set_offload(struct dp *dp, const struct dp_offload_ops *ops);
  * (the offload thread); never blocks.  0, -ENOENT (no such PMD), -ENOBUFS
  * (queue full: dropped), -ENOTSUP (no hooks set). */
 int dp_offload_stats(struct dp *dp, uint64_t id, uint64_t pkts, uint64_t bytes);
+/* The port aged out the rule of megaflow id (AGE): queued to the owning
+ * PMD, which removes the megaflow (its removal event follows) if it is
+ * still that generation.  Any thread; never blocks; errors as above (a
+ * dropped one leaves the megaflow to the dp's own idle aging). */
+int dp_offload_aged(struct dp *dp, uint64_t id);
 
 struct dp_megaflow;
 /* Copy up to max megaflows of one PMD into out (caller's array; the PMD

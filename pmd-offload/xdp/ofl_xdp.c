@@ -20,7 +20,7 @@
 #endif
 
 struct ofl_xdp {
-	int flows, portsec, stats, shapes;
+	int flows, portsec, stats, masks;
 	int ncpu;
 };
 
@@ -102,6 +102,22 @@ int ofl_xdp_attach(unsigned ifindex, const char *pin_dir, const char *prog,
 		 * devmap, so it would refuse ("parameter mismatch"). */
 		int fd = bpf_obj_get(pp);
 		if (fd >= 0) {
+			/* a pin left by another build (the flow key grew): refuse
+			 * it rather than run the program on a map of another
+			 * layout */
+			struct bpf_map_info mi;
+			uint32_t mlen = sizeof(mi);
+			memset(&mi, 0, sizeof(mi));
+			if (bpf_obj_get_info_by_fd(fd, &mi, &mlen) == 0 &&
+			    (mi.type != bpf_map__type(m) || mi.key_size != bpf_map__key_size(m) ||
+			     mi.value_size != bpf_map__value_size(m) ||
+			     mi.max_entries != bpf_map__max_entries(m))) {
+				close(fd);
+				snprintf(err, errlen, "pinned %s has another layout (an older "
+					 "build?): remove it", pp);
+				rc = -EINVAL;
+				goto out;
+			}
 			rc = bpf_map__reuse_fd(m, fd);
 			close(fd);
 			if (rc) {
@@ -160,9 +176,9 @@ struct ofl_xdp *ofl_xdp_open(const char *pin_dir)
 	x->flows = pin_get(pin_dir, "wyv_l2_flows");
 	x->portsec = pin_get(pin_dir, "wyv_port_sec");
 	x->stats = pin_get(pin_dir, "wyv_port_stats");
-	x->shapes = pin_get(pin_dir, "wyv_shapes");
+	x->masks = pin_get(pin_dir, "wyv_masks");
 	x->ncpu = libbpf_num_possible_cpus();
-	if (x->flows < 0 || x->portsec < 0 || x->stats < 0 || x->shapes < 0 || x->ncpu <= 0) {
+	if (x->flows < 0 || x->portsec < 0 || x->stats < 0 || x->masks < 0 || x->ncpu <= 0) {
 		int e = x->flows < 0 ? -x->flows : ENOENT;
 		ofl_xdp_close(x);
 		errno = e;
@@ -175,19 +191,76 @@ void ofl_xdp_close(struct ofl_xdp *x)
 {
 	if (x == NULL)
 		return;
-	int fds[] = { x->flows, x->portsec, x->stats, x->shapes };
+	int fds[] = { x->flows, x->portsec, x->stats, x->masks };
 	for (unsigned i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] > 0)
 			close(fds[i]);
 	free(x);
 }
 
-static void mk_key(struct ofl_xdp_key *k, uint32_t ifindex, const uint8_t dst[6], uint16_t vlan)
+static void mk_key(struct ofl_xdp_key *k, struct ofl_xdp_key *m, uint32_t ifindex,
+		   const uint8_t dst[6], uint16_t vlan)
 {
 	memset(k, 0, sizeof(*k));
 	k->ifindex = ifindex;
 	memcpy(k->dst, dst, 6);
 	k->vlan = vlan;
+	memset(m, 0, sizeof(*m));
+	memset(m->dst, 0xff, 6);
+}
+
+static void key_and(struct ofl_xdp_key *out, const struct ofl_xdp_key *k,
+		    const struct ofl_xdp_key *m)
+{
+	uint32_t w[OFL_XDP_KEY_WORDS], a[OFL_XDP_KEY_WORDS], b[OFL_XDP_KEY_WORDS];
+	memcpy(a, k, sizeof(a));
+	memcpy(b, m, sizeof(b));
+	for (unsigned i = 0; i < OFL_XDP_KEY_WORDS; i++)
+		w[i] = a[i] & b[i];
+	memcpy(out, w, sizeof(w));
+}
+
+/* The slot of mask m (ifindex, vlan all ones, mask_id 0): an existing one,
+ * else a free one (refs 0, not written yet: *fresh set).  -ENOSPC. */
+static int mask_slot(struct ofl_xdp *x, const struct ofl_xdp_key *m, int *fresh)
+{
+	int free_slot = -1;
+	for (uint32_t i = 0; i < OFL_XDP_N_MASKS; i++) {
+		struct ofl_xdp_mask v;
+		if (bpf_map_lookup_elem(x->masks, &i, &v))
+			return -errno;
+		if (v.refs && memcmp(&v.m, m, sizeof(*m)) == 0) {
+			*fresh = 0;
+			return (int)i;
+		}
+		if (!v.refs && free_slot < 0)
+			free_slot = (int)i;
+	}
+	*fresh = 1;
+	return free_slot < 0 ? -ENOSPC : free_slot;
+}
+
+static int mask_ref(struct ofl_xdp *x, uint32_t id, const struct ofl_xdp_key *m, int delta)
+{
+	struct ofl_xdp_mask v;
+	if (bpf_map_lookup_elem(x->masks, &id, &v))
+		return -errno;
+	if (delta > 0 && v.refs == 0) {
+		memset(&v, 0, sizeof(v));
+		v.m = *m;
+	}
+	if (delta < 0 && v.refs == 0)
+		return 0;
+	v.refs = (uint32_t)((int)v.refs + delta);
+	return bpf_map_update_elem(x->masks, &id, &v, BPF_ANY) ? -errno : 0;
+}
+
+int ofl_xdp_mask_get(struct ofl_xdp *x, unsigned id, struct ofl_xdp_mask *out)
+{
+	uint32_t i = id;
+	if (id >= OFL_XDP_N_MASKS)
+		return -EINVAL;
+	return bpf_map_lookup_elem(x->masks, &i, out) ? -errno : 0;
 }
 
 /* The devmap of the XDP program attached to ifindex (any mode): an fd, or
@@ -228,38 +301,73 @@ static int devmap_of(unsigned ifindex)
 	return -ENOENT;
 }
 
-int ofl_xdp_key_put(struct ofl_xdp *x, const struct ofl_xdp_key *key, enum ofl_xdp_act act,
-		    uint32_t out_ifindex)
+int ofl_xdp_key_put(struct ofl_xdp *x, const struct ofl_xdp_key *key,
+		    const struct ofl_xdp_key *mask, enum ofl_xdp_act act, uint32_t out_ifindex,
+		    struct ofl_xdp_key *stored)
 {
-	struct ofl_xdp_val v = { .action = act, .out_ifindex = out_ifindex };
-	uint32_t zero = 0, shapes = 0;
+	struct ofl_xdp_val v = { .action = act, .out_ifindex = out_ifindex }, old;
+	struct ofl_xdp_key m = *mask, k;
+	int fresh, rc;
 	if (key->ifindex == 0 || (act == OFL_XDP_REDIRECT && out_ifindex == 0) ||
-	    (act != OFL_XDP_REDIRECT && act != OFL_XDP_DROP && act != OFL_XDP_TO_XSK) ||
-	    !ofl_xdp_shape_ok(key->shape))
+	    (act != OFL_XDP_REDIRECT && act != OFL_XDP_DROP && act != OFL_XDP_TO_XSK))
 		return -EINVAL;
+	m.ifindex = UINT32_MAX;
+	m.vlan = UINT16_MAX;
+	m.mask_id = 0;
+	m.pad = 0;
+	int id = mask_slot(x, &m, &fresh);
+	if (id < 0)
+		return id;
+	key_and(&k, key, &m);
+	k.mask_id = (uint8_t)id;
 	if (act == OFL_XDP_REDIRECT) {
 		/* the egress goes into the devmap of the ingress port's program */
 		int dm = devmap_of(key->ifindex);
 		if (dm < 0)
 			return dm;
-		int rc = bpf_map_update_elem(dm, &out_ifindex, &out_ifindex, BPF_ANY) ? -errno : 0;
+		rc = bpf_map_update_elem(dm, &out_ifindex, &out_ifindex, BPF_ANY) ? -errno : 0;
 		close(dm);
 		if (rc)
 			return rc;
 	}
-	/* the program looks up this shape from now on (never cleared: a
-	 * shape without flows costs a lookup that misses) */
-	if (bpf_map_lookup_elem(x->shapes, &zero, &shapes) == 0 && !(shapes & (1u << key->shape))) {
-		shapes |= 1u << key->shape;
-		if (bpf_map_update_elem(x->shapes, &zero, &shapes, BPF_ANY))
-			return -errno;
+	int is_new = bpf_map_lookup_elem(x->flows, &k, &old) != 0;
+	/* the mask first: the program looks it up from now on */
+	if (is_new && (rc = mask_ref(x, (uint32_t)id, &m, +1)) != 0)
+		return rc;
+	if (bpf_map_update_elem(x->flows, &k, &v, BPF_ANY)) {
+		rc = -errno;
+		if (is_new)
+			mask_ref(x, (uint32_t)id, &m, -1);
+		return rc;
 	}
-	return bpf_map_update_elem(x->flows, key, &v, BPF_ANY) ? -errno : 0;
+	if (stored)
+		*stored = k;
+	return 0;
+}
+
+int ofl_xdp_key_exists(struct ofl_xdp *x, const struct ofl_xdp_key *key,
+		       const struct ofl_xdp_key *mask)
+{
+	struct ofl_xdp_key m = *mask, k;
+	struct ofl_xdp_val v;
+	int fresh;
+	m.ifindex = UINT32_MAX;
+	m.vlan = UINT16_MAX;
+	m.mask_id = 0;
+	m.pad = 0;
+	int id = mask_slot(x, &m, &fresh);
+	if (id < 0 || fresh)
+		return 0;
+	key_and(&k, key, &m);
+	k.mask_id = (uint8_t)id;
+	return bpf_map_lookup_elem(x->flows, &k, &v) == 0;
 }
 
 int ofl_xdp_key_del(struct ofl_xdp *x, const struct ofl_xdp_key *key)
 {
-	return bpf_map_delete_elem(x->flows, key) ? -errno : 0;
+	if (bpf_map_delete_elem(x->flows, key))
+		return -errno;
+	return mask_ref(x, key->mask_id, NULL, -1);
 }
 
 int ofl_xdp_key_get(struct ofl_xdp *x, const struct ofl_xdp_key *key, struct ofl_xdp_val *out)
@@ -267,28 +375,44 @@ int ofl_xdp_key_get(struct ofl_xdp *x, const struct ofl_xdp_key *key, struct ofl
 	return bpf_map_lookup_elem(x->flows, key, out) ? -errno : 0;
 }
 
+/* The L2 flow's stored key: (ifindex, dst, vlan) under the dst-only mask. */
+static int l2_key(struct ofl_xdp *x, struct ofl_xdp_key *k, uint32_t in_ifindex,
+		  const uint8_t dst[6], uint16_t vlan)
+{
+	struct ofl_xdp_key m;
+	int fresh;
+	mk_key(k, &m, in_ifindex, dst, vlan);
+	m.ifindex = UINT32_MAX;
+	m.vlan = UINT16_MAX;
+	int id = mask_slot(x, &m, &fresh);
+	if (id < 0 || fresh)
+		return -ENOENT;
+	k->mask_id = (uint8_t)id;
+	return 0;
+}
+
 int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
 		     uint16_t vlan, enum ofl_xdp_act act, uint32_t out_ifindex)
 {
-	struct ofl_xdp_key k;
-	mk_key(&k, in_ifindex, dst, vlan);
-	return ofl_xdp_key_put(x, &k, act, out_ifindex);
+	struct ofl_xdp_key k, m;
+	mk_key(&k, &m, in_ifindex, dst, vlan);
+	return ofl_xdp_key_put(x, &k, &m, act, out_ifindex, NULL);
 }
 
 int ofl_xdp_flow_del(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
 		     uint16_t vlan)
 {
 	struct ofl_xdp_key k;
-	mk_key(&k, in_ifindex, dst, vlan);
-	return ofl_xdp_key_del(x, &k);
+	int rc = l2_key(x, &k, in_ifindex, dst, vlan);
+	return rc ? rc : ofl_xdp_key_del(x, &k);
 }
 
 int ofl_xdp_flow_get(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
 		     uint16_t vlan, struct ofl_xdp_val *out)
 {
 	struct ofl_xdp_key k;
-	mk_key(&k, in_ifindex, dst, vlan);
-	return ofl_xdp_key_get(x, &k, out);
+	int rc = l2_key(x, &k, in_ifindex, dst, vlan);
+	return rc ? rc : ofl_xdp_key_get(x, &k, out);
 }
 
 int ofl_xdp_flow_foreach(struct ofl_xdp *x,

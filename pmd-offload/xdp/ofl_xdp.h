@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * pmd-offload/xdp/ofl_xdp.h — the XDP tier from user space: load/attach the
  * program (wyv_xdp.bpf.c, built at compile time and embedded), and edit its
- * pinned maps (offloaded L2 flows, devmap, port security, counters).
+ * pinned maps (offloaded flows and their masks, devmap, port security,
+ * counters).
  *
  * Flow, port-security and counter maps are pinned under pin_dir (default
  * /sys/fs/bpf/wyvern) by name, so every attached copy of the program (ours,
@@ -38,17 +39,28 @@ struct ofl_xdp;
 struct ofl_xdp *ofl_xdp_open(const char *pin_dir);
 void ofl_xdp_close(struct ofl_xdp *x);   /* accepts NULL */
 
-/* Flow key (any shape of ofl_xdp_maps.h; fields outside the shape zero) ->
- * redirect to out_ifindex (added to the devmap of the program attached to
- * key->ifindex: -ENOENT when none) or drop.  Counters restart at 0.  Marks
- * the key's shape in wyv_shapes so the program looks it up. */
-int ofl_xdp_key_put(struct ofl_xdp *x, const struct ofl_xdp_key *key, enum ofl_xdp_act act,
-		    uint32_t out_ifindex);
-int ofl_xdp_key_del(struct ofl_xdp *x, const struct ofl_xdp_key *key);   /* -ENOENT */
+/* Flow key (the frame's fields, ofl_xdp_maps.h) under mask (ifindex, vlan
+ * and mask_id ignored: always exact) -> redirect to out_ifindex (added to
+ * the devmap of the program attached to key->ifindex: -ENOENT when none) or
+ * drop.  The mask takes a wyv_masks slot (shared by the flows of one mask,
+ * counted; -ENOSPC when OFL_XDP_N_MASKS other masks are in use), the flow
+ * is stored as key & mask with that slot's mask_id (*stored, if not NULL:
+ * the key to del/get it with).  Counters restart at 0.  One writer per pin
+ * directory at a time (the slots' counts are read-modify-write). */
+int ofl_xdp_key_put(struct ofl_xdp *x, const struct ofl_xdp_key *key,
+		    const struct ofl_xdp_key *mask, enum ofl_xdp_act act, uint32_t out_ifindex,
+		    struct ofl_xdp_key *stored);
+/* 1 when key under mask is in the map already. */
+int ofl_xdp_key_exists(struct ofl_xdp *x, const struct ofl_xdp_key *key,
+		       const struct ofl_xdp_key *mask);
+/* key: as stored (mask_id set).  Releases its mask slot.  -ENOENT. */
+int ofl_xdp_key_del(struct ofl_xdp *x, const struct ofl_xdp_key *key);
 int ofl_xdp_key_get(struct ofl_xdp *x, const struct ofl_xdp_key *key, struct ofl_xdp_val *out);
-/* The L2 shape (0): flow (in_ifindex, dst, vlan) -> redirect to out_ifindex (added to the
- * devmap of the program attached to in_ifindex: -ENOENT when none) or drop
- * (out_ifindex 0, act OFL_XDP_DROP). Counters restart at 0. */
+/* Mask slot id (for dumps). */
+int ofl_xdp_mask_get(struct ofl_xdp *x, unsigned id, struct ofl_xdp_mask *out);
+/* The L2 flow (destination MAC only): flow (in_ifindex, dst, vlan) -> redirect to
+ * out_ifindex (added to the devmap of the program attached to in_ifindex: -ENOENT when none) or
+ * drop (out_ifindex 0, act OFL_XDP_DROP). Counters restart at 0. */
 int ofl_xdp_flow_put(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],
 		     uint16_t vlan, enum ofl_xdp_act act, uint32_t out_ifindex);
 int ofl_xdp_flow_del(struct ofl_xdp *x, uint32_t in_ifindex, const uint8_t dst[6],

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * pmd-offload/xdp/ofl_xdp_backend.c — the "xdp" offload backend: a FULL
- * megaflow that matches in_port + destination MAC, untagged, [+ source MAC
- * [+ ethertype [+ IPv4 source [+ protocol]]]] (the shapes the program looks
- * up; what port security makes a megaflow match) and outputs to another
- * kernel-attached port (or drops) becomes one wyv_l2_flows entry.  Anything
- * else is refused (-EOPNOTSUPP, with the reason) and stays with the PMD.
+ * megaflow whose match the program can look up (in_port, untagged, and any
+ * bits of the MACs, ethertype, IPv4 addresses, protocol, fragment bits,
+ * UDP/TCP ports or ICMP type/code) and that outputs to another
+ * kernel-attached port (or drops) becomes one wyv_l2_flows entry under one
+ * of the wyv_masks.  Anything else is refused (-OFL_EFLOW for the match,
+ * -EOPNOTSUPP for a tier that is not FULL, with the reason) and stays with
+ * the PMD.
  * port_security: the bound lport's port security as this port's wyv_port_sec
  * entry (a subset of the PMD's check; removed on NULL and at close).
  * Args: "ifindex=N;pin=DIR" (the ingress kernel interface; maps' pin dir).
@@ -74,9 +76,10 @@ static void xdpb_close(struct ofl_backend *b)
 
 static int xdpb_probe(struct ofl_backend *b, uint32_t *caps)
 {
-	/* L3: the program looks up the IPv4 source and protocol; any other IP
-	 * field is refused per megaflow (-OFL_EFLOW) at put */
-	*caps = OFL_CAP_MATCH_L2 | OFL_CAP_MATCH_L3 | OFL_CAP_PORT | OFL_CAP_DROP | OFL_CAP_COUNT;
+	/* L3/L4: the program looks up the IPv4 addresses, protocol, fragment
+	 * bits and UDP/TCP ports (ICMP type/code); any other field (IPv6, TTL,
+	 * TOS, TCP flags) is refused per megaflow (-OFL_EFLOW) at put */
+	*caps = OFL_CAP_MATCH_ALL | OFL_CAP_PORT | OFL_CAP_DROP | OFL_CAP_COUNT;
 	return 0;
 }
 
@@ -89,88 +92,89 @@ static int nz(const void *p, size_t n)
 	return 0;
 }
 
-static int all_ones(const void *p, size_t n)
-{
-	const uint8_t *c = p;
-	for (size_t i = 0; i < n; i++)
-		if (c[i] != 0xff)
-			return 0;
-	return 1;
-}
-
-/* A field of the mask: 0 (not matched), exact (flag set), else refused. */
-static int field(const void *m, size_t n, unsigned flag, unsigned *shape)
-{
-	if (!nz(m, n))
-		return 0;
-	if (!all_ones(m, n))
-		return -1;
-	*shape |= flag;
-	return 0;
-}
-
-/* The rule as an XDP key, or -OFL_EFLOW (this megaflow only: the port's
- * other megaflows are still tried) / -EOPNOTSUPP (not a FULL rule) with the
- * reason.  The key matches
- * exactly what the megaflow matches: in_port (ifindex), the destination MAC,
- * untagged, and as far as the megaflow reads them the source MAC, the
- * ethertype, the IPv4 source and protocol (a port with port security gives
- * megaflows that match its MAC and IPv4 address: a spoofed frame matches no
- * XDP flow and goes to the PMD, which drops it). */
+/* The rule as an XDP key and mask, or -OFL_EFLOW (this megaflow only: the
+ * port's other megaflows are still tried) / -EOPNOTSUPP (not a FULL rule)
+ * with the reason.  The key and mask are the megaflow's own (any bits of
+ * the MACs, ethertype, IPv4 addresses, protocol, fragment bits, UDP/TCP
+ * ports or ICMP type/code), so the XDP flow matches exactly what the
+ * megaflow matches; the ingress port and "untagged" are always exact (a
+ * megaflow that does not read the VLAN still sends tagged frames to the
+ * PMD).  Metadata the planner let through (zero-valued registers,
+ * conntrack and tunnel fields of a fresh key) matches every frame. */
 static int to_key(struct xdpb *b, const struct ofl_rule *r, struct ofl_xdp_key *k,
-		  enum ofl_xdp_act *act, uint32_t *out)
+		  struct ofl_xdp_key *km, enum ofl_xdp_act *act, uint32_t *out)
 {
 	struct dp_flow_key m = r->mask;
-	unsigned shape = 0;
+	const struct dp_flow_key *key = &r->key;
 	if (r->decision != OFL_FULL) {
 		snprintf(b->err, sizeof(b->err), "xdp takes full rules only");
 		return -EOPNOTSUPP;   /* the tier */
 	}
-	if (!all_ones(m.eth_dst, 6)) {
-		snprintf(b->err, sizeof(b->err), "xdp needs an exact destination MAC");
-		return -OFL_EFLOW;
-	}
-	if (m.vlan_tci && (r->key.vlan_tci & DP_VLAN_PRESENT)) {
+	if (m.vlan_tci && (key->vlan_tci & DP_VLAN_PRESENT)) {
 		snprintf(b->err, sizeof(b->err), "xdp: tagged megaflow");
 		return -OFL_EFLOW;
 	}
-	int is_ip = m.eth_type == 0xffff && r->key.eth_type == htons(0x0800);
-	if (field(m.eth_src, 6, OFL_XDP_F_SRC, &shape) || field(&m.eth_type, 2, OFL_XDP_F_TYPE, &shape) ||
-	    field(m.ip_src, 4, OFL_XDP_F_IPSRC, &shape) ||
-	    field(&m.ip_proto, 1, OFL_XDP_F_PROTO, &shape) ||
-	    ((shape & (OFL_XDP_F_IPSRC | OFL_XDP_F_PROTO)) && !is_ip)) {
-		snprintf(b->err, sizeof(b->err), "xdp: partial source/type/IPv4 match");
+	int is4 = m.eth_type == 0xffff && key->eth_type == htons(0x0800);
+	int ip = nz(m.ip_src, 4) || nz(m.ip_dst, 4) || m.ip_proto || m.ip_frag;
+	int l4 = m.tp_src || m.tp_dst;
+	if ((ip || l4) && !is4) {
+		snprintf(b->err, sizeof(b->err), "xdp: IP match on a megaflow that is not IPv4");
 		return -OFL_EFLOW;
 	}
-	if (!ofl_xdp_shape_ok(shape)) {
-		snprintf(b->err, sizeof(b->err), "xdp: match shape 0x%x not one it looks up", shape);
+	if (l4 && (m.ip_proto != 0xff ||
+		   (key->ip_proto != 17 && key->ip_proto != 6 && key->ip_proto != 1))) {
+		snprintf(b->err, sizeof(b->err), "xdp: L4 match without UDP/TCP/ICMP");
 		return -OFL_EFLOW;
 	}
+	memset(k, 0, sizeof(*k));
+	memset(km, 0, sizeof(*km));
+	k->ifindex = b->ifindex;
+	memcpy(k->dst, key->eth_dst, 6);
+	memcpy(km->dst, m.eth_dst, 6);
+	memcpy(k->src, key->eth_src, 6);
+	memcpy(km->src, m.eth_src, 6);
+	k->eth_type = key->eth_type;
+	km->eth_type = m.eth_type;
+	memcpy(&k->ip_src, key->ip_src, 4);
+	memcpy(&km->ip_src, m.ip_src, 4);
+	memcpy(&k->ip_dst, key->ip_dst, 4);
+	memcpy(&km->ip_dst, m.ip_dst, 4);
+	k->ip_proto = key->ip_proto;
+	km->ip_proto = m.ip_proto;
+	k->ip_frag = key->ip_frag;
+	km->ip_frag = m.ip_frag;
+	k->tp_src = key->tp_src;
+	km->tp_src = m.tp_src;
+	k->tp_dst = key->tp_dst;
+	km->tp_dst = m.tp_dst;
 	/* what remains may only be metadata the planner already checked */
 	memset(m.eth_dst, 0, 6);
 	memset(m.eth_src, 0, 6);
 	memset(m.ip_src, 0, 4);
+	memset(m.ip_dst, 0, 4);
 	m.eth_type = 0;
 	m.ip_proto = 0;
+	m.ip_frag = 0;
+	m.tp_src = m.tp_dst = 0;
 	m.in_port = 0;
-	m.recirc_id = 0;
 	m.vlan_tci = 0;
+#define ZERO_KEYED(f) do { if (!nz(&key->f, sizeof(key->f))) memset(&m.f, 0, sizeof(m.f)); } while (0)
+	ZERO_KEYED(recirc_id);
+	ZERO_KEYED(ct_state);
+	ZERO_KEYED(ct_zone);
+	ZERO_KEYED(reg_src_lport);
+	ZERO_KEYED(reg_dst_lport);
+	ZERO_KEYED(reg_network);
+	ZERO_KEYED(reg_router);
+	ZERO_KEYED(tun_vni);
+	ZERO_KEYED(tun_src);
+	ZERO_KEYED(tun_dst);
+#undef ZERO_KEYED
 	if (nz(&m, sizeof(m))) {
-		snprintf(b->err, sizeof(b->err), "xdp matches L2 + IPv4 source/protocol only");
+		snprintf(b->err, sizeof(b->err),
+			 "xdp matches MACs, ethertype, IPv4 addresses/protocol/fragment, L4 ports only");
 		return -OFL_EFLOW;
 	}
-	memset(k, 0, sizeof(*k));
-	k->ifindex = b->ifindex;
-	k->shape = (uint8_t)shape;
-	memcpy(k->dst, r->key.eth_dst, 6);
-	if (shape & OFL_XDP_F_SRC)
-		memcpy(k->src, r->key.eth_src, 6);
-	if (shape & OFL_XDP_F_TYPE)
-		k->eth_type = r->key.eth_type;
-	if (shape & OFL_XDP_F_IPSRC)
-		memcpy(&k->ip_src, r->key.ip_src, 4);
-	if (shape & OFL_XDP_F_PROTO)
-		k->ip_proto = r->key.ip_proto;
 	const struct dp_action *last = &r->acts[r->n_acts ? r->n_acts - 1 : 0];
 	if (r->n_acts == 1 && last->type == DP_ACT_DROP) {
 		*act = OFL_XDP_DROP;
@@ -188,21 +192,27 @@ static int to_key(struct xdpb *b, const struct ofl_rule *r, struct ofl_xdp_key *
 /* handle: the key, allocated (freed by del). */
 static int xdpb_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *handle)
 {
-	struct ofl_xdp_key k, *h;
+	struct ofl_xdp_key k, m, *h;
 	enum ofl_xdp_act act;
 	uint32_t out;
-	int rc = to_key(X(b), r, &k, &act, &out);
+	int rc = to_key(X(b), r, &k, &m, &act, &out);
 	if (rc)
 		return rc;
-	struct ofl_xdp_val v;
-	if (ofl_xdp_key_get(X(b)->x, &k, &v) == 0) {
-		snprintf(X(b)->err, sizeof(X(b)->err), "xdp: flow exists");
-		return -EEXIST;
-	}
 	h = malloc(sizeof(*h));
 	if (h == NULL)
 		return -ENOMEM;
-	rc = ofl_xdp_key_put(X(b)->x, &k, act, out);
+	/* the same masked key stored twice would be one entry with two owners */
+	if (ofl_xdp_key_exists(X(b)->x, &k, &m)) {
+		free(h);
+		snprintf(X(b)->err, sizeof(X(b)->err), "xdp: flow exists");
+		return -EEXIST;
+	}
+	rc = ofl_xdp_key_put(X(b)->x, &k, &m, act, out, h);
+	if (rc == -ENOSPC) {
+		free(h);
+		snprintf(X(b)->err, sizeof(X(b)->err), "xdp: %d masks in use", OFL_XDP_N_MASKS);
+		return -OFL_EFLOW;   /* another megaflow of a mask in use still fits */
+	}
 	if (rc == -E2BIG || rc == -ENOMEM)
 		rc = -ENOSPC;
 	if (rc) {
@@ -210,7 +220,6 @@ static int xdpb_put(struct ofl_backend *b, const struct ofl_rule *r, uint64_t *h
 		snprintf(X(b)->err, sizeof(X(b)->err), "xdp map: %s", strerror(-rc));
 		return rc;
 	}
-	*h = k;
 	*handle = (uint64_t)(uintptr_t)h;
 	return 0;
 }

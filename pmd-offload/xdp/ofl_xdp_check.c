@@ -4,7 +4,11 @@
  *   ofl-xdp-check PIN_DIR IF_A IF_B MAC_A MAC_B
  * Adds both interfaces as dp ports 1 and 2 (backend xdp, one domain), then
  * announces megaflows as the datapath would: A->B and B->A L2 forwarding
- * (ids 1, 2) and an IPv4 one (id 3, not L2: stays in software).  Prints one
+ * (ids 1, 2), an IPv4 TTL match (id 3: the program does not read the TTL,
+ * stays in software), a port-security shape (id 4: source MAC, IPv4 source,
+ * protocol), a security-group deny (id 5: no destination MAC, 10.77/16,
+ * UDP port 7777 -> drop) and UDP to 5120-6143 under the dp's fixed 0xfc00
+ * mask (id 6: A->B).  Prints one
  * line per megaflow "id=N state=S why=..." and "ready".  Then reads stdin:
  * "remove N" -> ofl_megaflow_removed, prints the state again; EOF -> destroy
  * (rules flushed) and exit 0.
@@ -19,6 +23,7 @@
 #include <rte_eal.h>
 
 #include "test_eal_dir.h"
+#include "drop.h"
 #include "ofl.h"
 
 static void mac(const char *s, uint8_t m[6])
@@ -101,11 +106,12 @@ int main(int argc, char **argv)
 	l2_flow(&k, &m, 2, mb, ma);
 	out.port = 1;
 	ofl_megaflow_installed(o, 2, 2, 0, &k, &m, &out, 1);
+	/* an IPv4 TTL match: the program does not read the TTL */
 	l2_flow(&k, &m, 1, ma, mb);
 	k.eth_type = htons(0x0800);
-	k.ip_dst[0] = 10;
+	k.ip_ttl = 64;
 	DP_MARK(&m, eth_type);
-	memset(m.ip_dst, 0xff, 4);
+	m.ip_ttl = 0xff;
 	out.port = 2;
 	ofl_megaflow_installed(o, 3, 1, 0, &k, &m, &out, 1);
 	/* what port security makes wyvernd's megaflows match: source MAC,
@@ -122,8 +128,37 @@ int main(int argc, char **argv)
 	k.ip_proto = 17;
 	m.ip_proto = 0xff;
 	ofl_megaflow_installed(o, 4, 1, 0, &k, &m, &out, 1);
+	/* a security-group deny as the dp builds it: no destination MAC, the
+	 * IPv4 destination under a prefix, UDP, the destination port exact ->
+	 * drop (reason acl-deny) */
+	struct dp_action drop = { .type = DP_ACT_DROP, .u32 = DP_DROP_ACL_DENY };
+	memset(&k, 0, sizeof(k));
+	memset(&m, 0, sizeof(m));
+	k.in_port = 1;
+	DP_MARK(&m, in_port);
+	DP_MARK(&m, recirc_id);
+	k.eth_type = htons(0x0800);
+	DP_MARK(&m, eth_type);
+	k.ip_dst[0] = 10;
+	k.ip_dst[1] = 77;
+	m.ip_dst[0] = m.ip_dst[1] = 0xff;
+	k.ip_proto = 17;
+	m.ip_proto = 0xff;
+	k.tp_dst = htons(7777);
+	m.tp_dst = 0xffff;
+	ofl_megaflow_installed(o, 5, 1, 0, &k, &m, &drop, 1);
+	/* UDP to a high port as dp_xl_l4_kind masks it (0xfc00: 5120-6143) */
+	l2_flow(&k, &m, 1, ma, mb);
+	k.eth_type = htons(0x0800);
+	DP_MARK(&m, eth_type);
+	k.ip_proto = 17;
+	m.ip_proto = 0xff;
+	k.tp_dst = htons(5120);
+	m.tp_dst = htons(0xfc00);
+	out.port = 2;
+	ofl_megaflow_installed(o, 6, 1, 0, &k, &m, &out, 1);
 	ofl_sync(o, 2000);
-	for (uint64_t id = 1; id <= 4; id++)
+	for (uint64_t id = 1; id <= 6; id++)
 		show(o, id);
 	printf("ready\n");
 	fflush(stdout);

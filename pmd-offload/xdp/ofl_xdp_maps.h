@@ -7,25 +7,17 @@
 
 #include <linux/types.h>
 
-/* wyv_l2_flows: an offloaded flow: the ingress port, the destination MAC
- * and VLAN, and, as its shape says, the source MAC, the ethertype, the
- * IPv4 source and protocol (what a megaflow of a port with port security
- * matches: a frame with another source misses every flow and goes to the
- * PMD).  Fields outside the shape are zero.  vlan: 0 untagged, else the
- * VID | 0x1000.  All fields in network order except ifindex and vlan. */
-#define OFL_XDP_F_SRC    0x1   /* src */
-#define OFL_XDP_F_TYPE   0x2   /* eth_type */
-#define OFL_XDP_F_IPSRC  0x4   /* ip_src (IPv4 frames only) */
-#define OFL_XDP_F_PROTO  0x8   /* ip_proto (IPv4 frames only) */
-/* The shapes the program tries, most specific first: each adds one field to
- * the next (0xf, 0x7, 0x3, 0x1, 0x0 = OFL_XDP_SHAPE_ALL >> i).  Only shapes
- * whose bit is set in wyv_shapes[0] are looked up. */
-#define OFL_XDP_SHAPE_ALL 0xf
-#define OFL_XDP_N_SHAPES 5
-static inline int ofl_xdp_shape_ok(unsigned s)
-{
-	return s == 0xf || s == 0x7 || s == 0x3 || s == 0x1 || s == 0x0;
-}
+/* wyv_l2_flows: an offloaded flow, a masked key: the frame's fields ANDed
+ * with one mask of wyv_masks (mask_id says which), the ingress ifindex and
+ * the VLAN always exact.  The program masks each frame with every mask in
+ * use and looks the result up (a tuple-space search, like the dp's
+ * classifier): a megaflow's XDP flow matches exactly what the megaflow
+ * matches, so two flows a frame could match give the same result.
+ * vlan: 0 untagged, else the VID | 0x1000.  ip_*, tp_* and ip_frag are zero
+ * in frames that are not IPv4; tp_src/tp_dst are the UDP/TCP ports (ICMP:
+ * type/code, as the dp's key), zero in later fragments.  ip_frag: the dp's
+ * DP_FRAG_* bits.  All fields in network order except ifindex and vlan.
+ * The key is 9 32-bit words: the program ANDs them word by word. */
 struct ofl_xdp_key {
 	__u32 ifindex;       /* ingress */
 	__u8 dst[6];
@@ -33,9 +25,25 @@ struct ofl_xdp_key {
 	__u8 src[6];
 	__u16 eth_type;
 	__u32 ip_src;
+	__u32 ip_dst;
+	__u16 tp_src;
+	__u16 tp_dst;
 	__u8 ip_proto;
-	__u8 shape;          /* OFL_XDP_F_* */
-	__u16 pad;
+	__u8 ip_frag;
+	__u8 mask_id;        /* the wyv_masks slot (0 in a mask) */
+	__u8 pad;
+};
+#define OFL_XDP_KEY_WORDS 9
+#define OFL_XDP_FRAG_ANY 0x01    /* = DP_FRAG_ANY */
+#define OFL_XDP_FRAG_LATER 0x02  /* = DP_FRAG_LATER */
+
+/* wyv_masks: array of OFL_XDP_N_MASKS; a slot with refs 0 is not looked up.
+ * m.ifindex and m.vlan are all ones (always exact); user space shares a slot
+ * between flows of one mask and counts them in refs. */
+#define OFL_XDP_N_MASKS 16
+struct ofl_xdp_mask {
+	__u32 refs;
+	struct ofl_xdp_key m;
 };
 
 enum ofl_xdp_act { OFL_XDP_REDIRECT = 1, OFL_XDP_DROP = 2, OFL_XDP_TO_XSK = 3 };

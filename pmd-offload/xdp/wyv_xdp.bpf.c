@@ -3,13 +3,14 @@
  *
  * Per frame: port security (wyv_port_sec: source MAC, and the IPv4 / ARP
  * source address, of the ingress port) -> drop; an offloaded flow
- * (wyv_l2_flows: ingress ifindex + destination MAC + VLAN [+ source MAC
- * [+ ethertype [+ IPv4 source [+ protocol]]]], the shapes of wyv_shapes
- * tried most specific first) -> redirect to
+ * (wyv_l2_flows: the frame's key — ingress ifindex, MACs, VLAN, ethertype,
+ * IPv4 addresses, protocol, fragment bits, UDP/TCP ports or ICMP type/code —
+ * ANDed with each mask in use in wyv_masks, looked up) -> redirect to
  * another kernel port through the devmap (wyv_tx_ports) or drop; everything
- * else goes to the AF_XDP socket of the rx queue (xsks_map, the name
- * net_af_xdp's xdp_prog= devarg looks up), or to the kernel stack when no
- * socket is bound.  So the PMD sees only what XDP cannot do.
+ * else (and any IPv4 frame the dp would find malformed or truncated) goes to
+ * the AF_XDP socket of the rx queue (xsks_map, the name net_af_xdp's
+ * xdp_prog= devarg looks up), or to the kernel stack when no socket is
+ * bound.  So the PMD sees only what XDP cannot do.
  * Flow, port-security and counter maps are pinned by name (one set shared by
  * every port, keyed by ifindex); xsks_map and the devmap are per program.
  */
@@ -45,14 +46,14 @@ struct {
 	__type(value, __u32);
 } wyv_tx_ports SEC(".maps");
 
-/* [0]: bit s set when flows of shape s exist (set by user space). */
+/* The masks in use (refs > 0), set by user space with the flows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, OFL_XDP_N_MASKS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct ofl_xdp_mask);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} wyv_shapes SEC(".maps");
+} wyv_masks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -116,7 +117,9 @@ int wyv_xdp(struct xdp_md *ctx)
 		goto to_xsk;
 	proto = eh->h_proto;
 	l3 = eh + 1;
-	if (proto == bpf_htons(ETH_P_8021Q)) {
+	/* 802.1Q or 802.1ad: a tagged frame (the dp parses both TPIDs), which
+	 * no flow matches (flows are untagged) */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
 		__u16 *tag = l3;
 		if ((void *)(tag + 2) > end)
 			goto to_xsk;
@@ -148,37 +151,66 @@ int wyv_xdp(struct xdp_md *ctx)
 		}
 	}
 
-	/* the fields a flow may match beyond the destination */
-	__u32 ip_src = 0, zero = 0;
-	__u8 ip_proto = 0, is_ip = 0;
+	/* the frame's key, parsed as the dp's parser does (dp/parse.c); a
+	 * frame it would drop as malformed goes to the PMD, which counts it */
+	struct ofl_xdp_key f = {};
+	f.ifindex = ifindex;
+	f.vlan = k.vlan;
+	__builtin_memcpy(f.dst, eh->h_dest, 6);
+	__builtin_memcpy(f.src, eh->h_source, 6);
+	f.eth_type = proto;
 	if (proto == bpf_htons(ETH_P_IP)) {
 		__u8 *ip = l3;
-		if ((void *)(ip + 20) <= end) {
-			__builtin_memcpy(&ip_src, ip + 12, 4);
-			ip_proto = ip[9];
-			is_ip = 1;
+		if ((void *)(ip + 20) > end)
+			goto to_xsk;
+		__u32 ihl = (ip[0] & 0x0f) * 4, tot = ((__u32)ip[2] << 8) | ip[3];
+		if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || (void *)(ip + tot) > end)
+			goto to_xsk;
+		__builtin_memcpy(&f.ip_src, ip + 12, 4);
+		__builtin_memcpy(&f.ip_dst, ip + 16, 4);
+		f.ip_proto = ip[9];
+		__u16 frag = (((__u16)ip[6] << 8) | ip[7]) & 0x3fff;
+		if (frag) {
+			f.ip_frag = OFL_XDP_FRAG_ANY;
+			if (frag & 0x1fff)
+				f.ip_frag |= OFL_XDP_FRAG_LATER;
+		}
+		if (!(f.ip_frag & OFL_XDP_FRAG_LATER) &&
+		    (f.ip_proto == 17 || f.ip_proto == 6 || f.ip_proto == 1)) {
+			__u8 *l4 = ip + (ihl & 0x3c);
+			__u32 l4len = tot - ihl;
+			/* truncated or bad L4: the dp drops it, let it count */
+			if (f.ip_proto == 6) {
+				if ((void *)(l4 + 20) > end || l4len < 20)
+					goto to_xsk;
+				__u32 doff = (l4[12] >> 4) * 4;
+				if (doff < 20 || doff > l4len)
+					goto to_xsk;
+			} else if ((void *)(l4 + 8) > end || l4len < 8) {
+				goto to_xsk;
+			}
+			if (f.ip_proto == 1) {
+				f.tp_src = bpf_htons(l4[0]);
+				f.tp_dst = bpf_htons(l4[1]);
+			} else {
+				__builtin_memcpy(&f.tp_src, l4, 2);
+				__builtin_memcpy(&f.tp_dst, l4 + 2, 2);
+			}
 		}
 	}
-	__u32 *shp = bpf_map_lookup_elem(&wyv_shapes, &zero);
-	__u32 shapes = shp ? *shp : 1;
+
+	/* one lookup per mask in use */
 	struct ofl_xdp_val *v = NULL;
-	k.ifindex = ifindex;
-	__builtin_memcpy(k.dst, eh->h_dest, 6);
+	__u32 *fw = (__u32 *)&f, *kw = (__u32 *)&k;
+	for (__u32 i = 0; i < OFL_XDP_N_MASKS; i++) {
+		struct ofl_xdp_mask *m = bpf_map_lookup_elem(&wyv_masks, &i);
+		if (!m || !m->refs)
+			continue;
+		__u32 *mw = (__u32 *)&m->m;
 #pragma unroll
-	for (int i = 0; i < OFL_XDP_N_SHAPES; i++) {
-		__u8 s = OFL_XDP_SHAPE_ALL >> i;
-		if (!(shapes & (1u << s)))
-			continue;
-		if ((s & (OFL_XDP_F_IPSRC | OFL_XDP_F_PROTO)) && !is_ip)
-			continue;
-		k.shape = s;
-		if (s & OFL_XDP_F_SRC)
-			__builtin_memcpy(k.src, eh->h_source, 6);
-		else
-			__builtin_memset(k.src, 0, 6);
-		k.eth_type = (s & OFL_XDP_F_TYPE) ? proto : 0;
-		k.ip_src = (s & OFL_XDP_F_IPSRC) ? ip_src : 0;
-		k.ip_proto = (s & OFL_XDP_F_PROTO) ? ip_proto : 0;
+		for (int j = 0; j < OFL_XDP_KEY_WORDS; j++)
+			kw[j] = fw[j] & mw[j];
+		k.mask_id = (__u8)i;
 		v = bpf_map_lookup_elem(&wyv_l2_flows, &k);
 		if (v)
 			break;

@@ -54,30 +54,90 @@ static void mac_of(const char *s, uint8_t m[6])
 	}
 }
 
+static int mask_ones(const void *p, size_t n)
+{
+	const uint8_t *c = p;
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != 0xff)
+			return 0;
+	return 1;
+}
+
+static int mask_nz(const void *p, size_t n)
+{
+	const uint8_t *c = p;
+	for (size_t i = 0; i < n; i++)
+		if (c[i])
+			return 1;
+	return 0;
+}
+
+#define ADD(...) (n += snprintf(more + n, sizeof(more) - (size_t)n, __VA_ARGS__), \
+		  n = n < (int)sizeof(more) ? n : (int)sizeof(more) - 1)
+
+static void mac_fmt(char *out, size_t len, const uint8_t *m)
+{
+	snprintf(out, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* One line per flow: the fields its mask reads (value, "/mask" when not
+ * every bit), dst=any when it does not read the destination. */
 static int show_flow(const struct ofl_xdp_key *k, const struct ofl_xdp_val *v, void *arg)
 {
-	char in[IF_NAMESIZE] = "?", out[IF_NAMESIZE] = "-";
+	struct ofl_xdp *x = arg;
+	struct ofl_xdp_mask mk;
+	char in[IF_NAMESIZE] = "?", out[IF_NAMESIZE] = "-", more[256] = "", a[32], b[32];
+	int n = 0;
 	if_indextoname(k->ifindex, in);
 	if (v->out_ifindex)
 		if_indextoname(v->out_ifindex, out);
-	char more[96] = "";
-	if (k->shape & OFL_XDP_F_SRC) {
-		struct in_addr ip = { .s_addr = k->ip_src };
-		int n = snprintf(more, sizeof(more), " src=%02x:%02x:%02x:%02x:%02x:%02x", k->src[0],
-				 k->src[1], k->src[2], k->src[3], k->src[4], k->src[5]);
-		if (k->shape & OFL_XDP_F_TYPE)
-			n += snprintf(more + n, sizeof(more) - (size_t)n, " type=0x%04x",
-				      ntohs(k->eth_type));
-		if (k->shape & OFL_XDP_F_IPSRC)
-			n += snprintf(more + n, sizeof(more) - (size_t)n, " ip_src=%s", inet_ntoa(ip));
-		if (k->shape & OFL_XDP_F_PROTO)
-			snprintf(more + n, sizeof(more) - (size_t)n, " proto=%u", k->ip_proto);
+	if (ofl_xdp_mask_get(x, k->mask_id, &mk))
+		memset(&mk, 0, sizeof(mk));
+	const struct ofl_xdp_key *m = &mk.m;
+	if (mask_nz(m->dst, 6)) {
+		mac_fmt(a, sizeof(a), k->dst);
+		ADD(" dst=%s", a);
+		if (!mask_ones(m->dst, 6)) {
+			mac_fmt(b, sizeof(b), m->dst);
+			ADD("/%s", b);
+		}
+	} else {
+		ADD(" dst=any");
 	}
-	printf("in=%s dst=%02x:%02x:%02x:%02x:%02x:%02x vlan=%u%s action=%s out=%s "
-	       "packets=%llu bytes=%llu\n", in, k->dst[0], k->dst[1], k->dst[2], k->dst[3],
-	       k->dst[4], k->dst[5], k->vlan & 0xfff, more,
-	       v->action == OFL_XDP_DROP ? "drop" : v->action == OFL_XDP_REDIRECT ? "redirect" :
-	       "xsk", out, (unsigned long long)v->packets, (unsigned long long)v->bytes);
+	ADD(" vlan=%u", k->vlan & 0xfff);
+	if (mask_nz(m->src, 6)) {
+		mac_fmt(a, sizeof(a), k->src);
+		ADD(" src=%s", a);
+		if (!mask_ones(m->src, 6)) {
+			mac_fmt(b, sizeof(b), m->src);
+			ADD("/%s", b);
+		}
+	}
+	if (m->eth_type)
+		ADD(" type=0x%04x", ntohs(k->eth_type));
+	struct { const char *name; uint32_t v, m; } ips[] = {
+		{ "ip_src", k->ip_src, m->ip_src }, { "ip_dst", k->ip_dst, m->ip_dst },
+	};
+	for (unsigned i = 0; i < 2; i++) {
+		if (!ips[i].m)
+			continue;
+		inet_ntop(AF_INET, &ips[i].v, a, sizeof(a));
+		ADD(" %s=%s", ips[i].name, a);
+		if (ips[i].m != 0xffffffffu)
+			ADD("/%d", __builtin_popcount(ips[i].m));
+	}
+	if (m->ip_proto)
+		ADD(" proto=%u", k->ip_proto);
+	if (m->ip_frag)
+		ADD(" frag=%u/%u", k->ip_frag, m->ip_frag);
+	if (m->tp_src)
+		ADD(" tp_src=%u/0x%04x", ntohs(k->tp_src), ntohs(m->tp_src));
+	if (m->tp_dst)
+		ADD(" tp_dst=%u/0x%04x", ntohs(k->tp_dst), ntohs(m->tp_dst));
+	printf("in=%s%s mask=%u action=%s out=%s packets=%llu bytes=%llu\n", in, more,
+	       k->mask_id, v->action == OFL_XDP_DROP ? "drop" :
+	       v->action == OFL_XDP_REDIRECT ? "redirect" : "xsk", out,
+	       (unsigned long long)v->packets, (unsigned long long)v->bytes);
 	return 0;
 }
 
@@ -142,7 +202,7 @@ int main(int argc, char **argv)
 		if (rc)
 			rc = fail("flow-del", rc);
 	} else if (strcmp(cmd, "flows") == 0) {
-		ofl_xdp_flow_foreach(x, show_flow, NULL);
+		ofl_xdp_flow_foreach(x, show_flow, x);
 	} else if (strcmp(cmd, "portsec-set") == 0 && argc >= 3 && argc <= 3 + OFL_XDP_MAX_IP) {
 		uint32_t ips[OFL_XDP_MAX_IP];
 		mac_of(argv[2], mac);

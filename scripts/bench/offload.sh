@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Offload benchmark, XDP tier: two namespaces joined through veths, the host
 # ends forwarded by
-#   wyvern-xdp:    pmd-offload's XDP program (native mode, one L2 flow each way,
-#                  installed with build/pmd-offload/wyv-xdp; wyv_xdp_pass on the
-#                  namespace ends, which native redirect into a veth needs).
-#                  Loaded by hand, not by wyvernd's offload manager: the
-#                  workload is UDP, and wyvernd's UDP megaflows match the
-#                  destination port (its DHCP/DNS checks), which the XDP
-#                  program does not look up, so wyvernd would offload none.
+#   wyvern-xdp:    wyvernd with [offload] backend = xdp on the same
+#                  net_af_xdp ports and lports, loading pmd-offload's XDP
+#                  program itself (xdp_prog=, native mode; wyv_xdp_pass on the
+#                  namespace ends, which native redirect into a veth needs):
+#                  the first frames go through the PMD, whose megaflows
+#                  (UDP: they match the destination port) the offload
+#                  manager installs as XDP flows; the rest is forwarded in
+#                  XDP.  Its CPU time counts (the PMD polls its sockets).
 #   wyvern-afxdp:  wyvernd (offload disabled) with the host ends as net_af_xdp
 #                  ports, one lport each (no port security: the generators'
 #                  addresses are not the ports'), PMD on lcore 1: every
@@ -62,6 +63,7 @@ done
 [[ " $WORKLOADS " == *" xdp-l2 "* ]] || exit 0
 
 XDP="$BUILD/pmd-offload/wyv-xdp"
+XOBJ="$BUILD/pmd-offload/wyv_xdp.bpf.o"
 WYVERND="$BUILD/ctrl/wyvernd" WYCTL="$BUILD/ctrl/wyctl"
 for f in "$XDP" "$WYVERND" "$WYCTL"; do
     [[ -e $f ]] || { echo "offload.sh: $f not built" >&2; exit 1; }
@@ -71,7 +73,6 @@ done
 ID=$$
 NSA=wyboa$ID NSB=wybob$ID
 HA=wyba$ID PA=wybpa$ID HB=wybb$ID PB=wybpb$ID BR=wybbr$ID
-PIN=/sys/fs/bpf/wybo$ID
 MAC_A=02:00:00:88:00:0a MAC_B=02:00:00:88:00:0b
 PIDS=()
 TMP=$(mktemp -d /tmp/wybo.XXXXXX)
@@ -84,7 +85,8 @@ cleanup() {
     ip link del "$BR" 2>/dev/null || true
     ip netns del "$NSA" 2>/dev/null || true
     ip netns del "$NSB" 2>/dev/null || true
-    rm -rf "$PIN" "/var/run/dpdk/wybo$ID" "/var/run/dpdk/wybw$ID" "$TMP"
+    rm -rf "/var/run/dpdk/wybo$ID" "/var/run/dpdk/wybw$ID" "$TMP"
+    rm -f /sys/fs/bpf/wyv_*   # net_af_xdp's libbpf pinned our maps there
 }
 trap cleanup EXIT INT TERM
 
@@ -126,8 +128,14 @@ softirq_jiffies() {   # softirq of all CPUs, plus wyvernd's user+system when it 
     echo "$j"
 }
 
-# wyvernd on the host ends (net_af_xdp, offload disabled), one lport each.
+# wyvernd on the host ends (net_af_xdp), one lport each; $1 = xdp: the XDP
+# tier on, driven by wyvernd (else offload disabled).
 wy_start() {
+    local xprog="" ofl=""
+    if [[ ${1:-} == xdp ]]; then
+        xprog=",xdp_prog=$XOBJ"
+        ofl=$'[offload]\nenable = true\nbackend = xdp\nmode = full\nstats-interval-ms = 200'
+    fi
     cat >"$TMP/wyvernd.conf" <<EOF
 [eal]
 args = --no-huge --no-pci
@@ -140,10 +148,11 @@ idle-sleep-max-us = 200
 mbufs = 16384
 [mgmt]
 socket = $TMP/wy.sock
+$ofl
 [port.a]
-devargs = net_af_xdp0,iface=$HA
+devargs = net_af_xdp0,iface=$HA$xprog
 [port.b]
-devargs = net_af_xdp1,iface=$HB
+devargs = net_af_xdp1,iface=$HB$xprog
 EOF
     "$WYVERND" -c "$TMP/wyvernd.conf" >"$TMP/wyvernd.log" 2>&1 &
     WYPID=$!
@@ -233,17 +242,25 @@ warm() {   # the first frames through the PMD (megaflows)
     fi
     sleep 1
 }
-# --- XDP tier
-"$XDP" -p "$PIN" attach "$HA"
-"$XDP" -p "$PIN" attach "$HB"
+# --- XDP tier, driven by wyvernd
+rm -f /sys/fs/bpf/wyv_*   # stale pins of an earlier run
+wy_start xdp
 inns "$NSA" "$XDP" attach "$PA" wyv_xdp_pass
 inns "$NSB" "$XDP" attach "$PB" wyv_xdp_pass
-"$XDP" -p "$PIN" flow-add "$HA" $MAC_B "$HB"
-"$XDP" -p "$PIN" flow-add "$HB" $MAC_A "$HA"
-[[ $GEN == testpmd ]] || ip netns exec "$NSA" ping -c 1 -W 2 10.88.0.2 >/dev/null
+warm
+if [[ $GEN != testpmd ]]; then
+    # a short UDP run installs the UDP megaflows; wait for their XDP flows
+    ip netns exec "$NSB" iperf3 -s -1 -B 10.88.0.2 >/dev/null 2>&1 &
+    PIDS+=($!)
+    sleep 0.5
+    ip netns exec "$NSA" iperf3 -c 10.88.0.2 -u -b 1M -l 64 -t 1 >/dev/null 2>&1 || true
+    wait "${PIDS[-1]}" 2>/dev/null || true
+fi
+"$WYCTL" -s "$TMP/wy.sock" show offload >&2
 measure wyvern-xdp
-"$XDP" -p "$PIN" stats "$HA" >&2
-"$XDP" detach "$HA"; "$XDP" detach "$HB"
+"$XDP" -p /sys/fs/bpf stats "$HA" >&2
+"$XDP" -p /sys/fs/bpf flows >&2
+wy_stop
 inns "$NSA" "$XDP" detach "$PA"
 inns "$NSB" "$XDP" detach "$PB"
 # --- wyvernd's PMD over AF_XDP

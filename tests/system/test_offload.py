@@ -195,6 +195,9 @@ def test_ping_rules_and_marked_hits(dummy):
     # the uplink is not offloaded: its megaflows say so
     text = wy.ctl("show", "offload").stdout
     assert "port vm1" in text and "backend dummy" in text, text
+    # partial rules carry no AGE: nothing aged (the field is shown)
+    assert re.search(r"removed \d+ aged 0 ", text), text
+    assert wy.ofl_port("vm1")[0]["aged"] == 0
 
 
 def test_l2_output_identical_on_both_paths(dummy):

@@ -129,6 +129,24 @@ def test_spoofed_frame_dropped(pair):
         pair.x("portsec-del", pair.va.host)
 
 
+def test_tagged_frames_match_no_flow(pair):
+    """802.1Q and 802.1ad tagged frames to B's MAC never match the (untagged)
+    L2 flow: the dp parses both TPIDs as tags (and refuses them on access
+    ports), so XDP hands them on instead of redirecting them."""
+    pair.add_flows()
+    before = pair.stats(pair.va.host)
+    code = ("import sys; from scapy.all import sendp, Ether, Dot1Q, Dot1AD, IP, UDP;"
+            "sendp([Ether(src=sys.argv[2], dst=sys.argv[3])/Dot1Q(vlan=5)/IP()/UDP()]*2 +"
+            "[Ether(src=sys.argv[2], dst=sys.argv[3])/Dot1AD(vlan=5)/Dot1Q(vlan=6)/IP()/UDP()]*2"
+            "+ [Ether(src=sys.argv[2], dst=sys.argv[3], type=0x88a8)/b'\\x00\\x05\\x08\\x00'"
+            "/IP()/UDP()]*2, iface=sys.argv[1], verbose=0)")
+    pair.ns_a.run([rig.PY, "-c", code, pair.va.peer, MAC_A, MAC_B])
+    rig.wait_for(lambda: pair.stats(pair.va.host)["rx"] - before["rx"] >= 6, what="6 frames")
+    after = pair.stats(pair.va.host)
+    assert after["redirect"] == before["redirect"], (before, after)
+    assert after["pass"] - before["pass"] >= 6, (before, after)
+
+
 def test_flow_removal_goes_to_pass_path(pair):
     pair.add_flows()
     assert pair.ns_a.ping(pair.ip_b, count=2).returncode == 0
@@ -175,11 +193,40 @@ def test_cli_rejects_bad_input(pair):
     assert r.returncode == 1 and "No such file" in r.stderr
 
 
+def test_attach_refuses_a_pin_of_another_layout(pair):
+    """A pinned flow map of another layout (an older build's, whose key was
+    smaller) is refused with a clear error, not reused."""
+    if not shutil.which("bpftool"):
+        pytest.skip("bpftool not installed")
+    pin = "/sys/fs/bpf/wyvt%d_%d" % (rig.RUN_ID, rig.uniq())
+    os.makedirs(pin)
+    rig.CLEANUP.add(lambda: shutil.rmtree(pin, ignore_errors=True))
+    rig.sh(["bpftool", "map", "create", pin + "/wyv_l2_flows", "type", "hash", "key", "32",
+            "value", "24", "entries", "65536", "name", "wyv_l2_flows"])
+    v = rig.Veth()
+    try:
+        r = rig.sh([wyv_xdp(), "-p", pin, "-m", "skb", "attach", v.host], check=False)
+        assert r.returncode == 1 and "has another layout" in r.stderr, r.stderr
+    finally:
+        v.delete()
+
+
+def udp_send(ns, dst, port, n=5):
+    code = ("import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "for _ in range(int(sys.argv[3])): s.sendto(b'x' * 64, (sys.argv[1], int(sys.argv[2])))")
+    ns.run(["/usr/bin/python3", "-c", code, dst, str(port), str(n)])
+
+
 def test_manager_with_xdp_backend(pair):
     """The offload manager plans megaflows onto the xdp backend: L2 forwarding
     megaflows become XDP flows (full), one matching a field XDP does not look
-    up (IPv4 destination) stays in software with the reason, one with the
-    port-security shape (source MAC, IPv4 source, protocol) is taken; removing a megaflow removes its XDP flow; exit flushes the rest."""
+    up (IPv4 TTL) stays in software with the reason, one with the
+    port-security shape (source MAC, IPv4 source, protocol) is taken, and so
+    are L4 ones: a security-group deny (no destination MAC, an IPv4
+    destination prefix, UDP port 7777 -> drop) and UDP to 5120-6143 under
+    the dp's 0xfc00 port mask (-> B).  UDP frames to those ports are dropped
+    / redirected in XDP by those flows; removing a megaflow removes its XDP
+    flow; exit flushes the rest."""
     for host, mac in ((pair.va.host, MAC_B), (pair.vb.host, MAC_A)):
         pair.x("flow-del", host, mac, check=False)
     assert pair.ns_a.ping(pair.ip_b, count=1).returncode != 0
@@ -196,15 +243,19 @@ def test_manager_with_xdp_backend(pair):
             break
         lines.append(line.strip())
     state = {l.split()[0]: l for l in lines}
-    assert "state=full" in state["id=1"], lines
-    assert "state=full" in state["id=2"], lines
-    # an IPv4 destination match: the program does not look it up (refused
-    # for that megaflow only); source MAC + IPv4 source + protocol: it does
-    assert "state=none" in state["id=3"] and "IPv4 source/protocol only" in state["id=3"], lines
-    assert "state=full" in state["id=4"], lines
-    shapes = [l for l in pair.x("flows").stdout.splitlines()
-              if "ip_src=10.255.0.1" in l and "proto=17" in l]
+    for i in (1, 2, 4, 5, 6):
+        assert "state=full" in state["id=%d" % i], lines
+    # an IPv4 TTL match: the program does not look it up (refused for that
+    # megaflow only, the port's later megaflows still went)
+    assert "state=none" in state["id=3"] and "xdp matches" in state["id=3"], lines
+    flows = pair.x("flows").stdout.splitlines()
+    shapes = [l for l in flows if "ip_src=10.255.0.1" in l and "proto=17" in l]
     assert len(shapes) == 1 and "in=%s" % pair.va.host in shapes[0], shapes
+    deny = [l for l in flows if "tp_dst=7777/0xffff" in l]
+    assert len(deny) == 1 and "dst=any" in deny[0] and "ip_dst=10.77.0.0/16" in deny[0] \
+        and "action=drop" in deny[0], flows
+    high = [l for l in flows if "tp_dst=5120/0xfc00" in l]
+    assert len(high) == 1 and "action=redirect" in high[0], flows
     r = pair.ns_a.ping(pair.ip_b, count=3)
     assert r.returncode == 0, r.stdout
     f = pair.flows()
@@ -215,6 +266,23 @@ def test_manager_with_xdp_backend(pair):
     assert p.stdout.readline().strip() == "id=1 state=gone"
     assert (pair.va.host, MAC_B) not in pair.flows()
     assert pair.ns_a.ping(pair.ip_b, count=1).returncode != 0
+
+    # without the L2 flow, UDP goes by its L4 flows: port 7777 dropped in
+    # XDP, 5201 (in 5120-6143) redirected to B, 9999 (no flow) passed on
+    def l4_pkts(what):
+        return int([l for l in pair.x("flows").stdout.splitlines() if what in l][0]
+                   .split("packets=")[1].split()[0])
+    s0 = pair.stats(pair.va.host)
+    udp_send(pair.ns_a, pair.ip_b, 7777)
+    udp_send(pair.ns_a, pair.ip_b, 5201)
+    udp_send(pair.ns_a, pair.ip_b, 9999)
+    s1 = pair.stats(pair.va.host)
+    assert s1["drop_flow"] - s0["drop_flow"] == 5, (s0, s1)
+    assert s1["redirect"] - s0["redirect"] == 5, (s0, s1)
+    assert s1["pass"] + s1["xsk"] - s0["pass"] - s0["xsk"] >= 5, (s0, s1)
+    assert l4_pkts("tp_dst=7777/0xffff") == 5
+    assert l4_pkts("tp_dst=5120/0xfc00") == 5
     p.stdin.close()
     assert p.wait(timeout=20) == 0
     assert (pair.vb.host, MAC_A) not in pair.flows()   # flushed on exit
+    assert pair.x("flows").stdout.strip() == ""

@@ -99,19 +99,20 @@ def xstats(host):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", x("stats", host).stdout)}
 
 
+def xflow_list():
+    return [dict(re.findall(r"(\w+)=(\S+)", line)) for line in x("flows").stdout.splitlines()
+            if line.startswith("in=")]
+
+
 def xflows():
-    """{(in, dst, src): {"packets": n, ...}} of the pinned flow map."""
-    out = {}
-    for line in x("flows").stdout.splitlines():
-        kv = dict(re.findall(r"(\w+)=(\S+)", line))
-        if "in" in kv:
-            out[(kv["in"], kv["dst"], kv.get("src"))] = kv
-    return out
+    """{(in, dst, src, proto): {"packets": n, ...}} of the pinned flow map."""
+    return {(kv["in"], kv["dst"], kv.get("src"), kv.get("proto")): kv for kv in xflow_list()}
 
 
-def flow_pkts(va_host, i):
-    """XDP hit counter of the offloaded flow from lport i (ingress va_host)."""
-    f = xflows().get((va_host, MAC[1 - i], MAC[i]))
+def flow_pkts(va_host, i, proto="1"):
+    """XDP hit counter of the offloaded flow from lport i (ingress va_host),
+    ICMP unless told."""
+    f = xflows().get((va_host, MAC[1 - i], MAC[i], proto))
     return int(f["packets"]) if f else None
 
 
@@ -165,6 +166,82 @@ def test_forwarded_in_xdp(xw):
         assert s3["redirect"] - s2["redirect"] > 1000 and s3["xsk"] == s2["xsk"], (s2, s3)
     finally:
         rig.stop_pid(srv)
+
+
+def test_udp_forwarded_in_xdp(xw):
+    """wyvernd's UDP megaflows match the destination port (under the dp's
+    fixed 0xfc00 mask for ports >= 1024): the XDP tier takes them, so an
+    iperf3 -u run after the first one is forwarded entirely in XDP."""
+    wy, (a, b), (va, vb) = xw
+    srv = b.popen(["iperf3", "-s", "-B", IP[1]])
+    try:
+        rig.wait_for(lambda: "iperf3" in b.run(["ss", "-ltnp"]).stdout, what="iperf3 server")
+        a.run(["iperf3", "-u", "-b", "20M", "-c", IP[1], "-t", "1", "-J"], timeout=30)
+
+        def udp_flow():
+            f = [kv for kv in xflow_list() if kv["in"] == va.host and kv.get("proto") == "17"
+                 and kv.get("tp_dst") == "5120/0xfc00"]
+            return f[0] if f else None
+        f0 = rig.wait_for(udp_flow, what="UDP megaflow (port 5201 under 0xfc00) in XDP")
+        assert f0["action"] == "redirect" and f0["out"] == vb.host, f0
+        assert f0["src"] == MAC[0] and f0["ip_src"] == IP[0], f0
+        dump = wy.ctl("dump", "megaflows").stdout
+        assert "refuses L4 match" not in dump, dump
+        r2, s2 = rx(wy), xstats(va.host)
+        c = a.run(["iperf3", "-u", "-b", "50M", "-c", IP[1], "-t", "2", "-J"], timeout=30)
+        m = re.search(r'"sum":\s*{[^}]*"packets":\s*(\d+)', c.stdout)
+        assert m and int(m.group(1)) > 1000, c.stdout[-2000:]
+        r3, s3 = rx(wy), xstats(va.host)
+        # the data (a -> b) never reaches the PMD; b's UDP handshake reply
+        # goes to the client's new ephemeral port, in a 1024-port block the
+        # first run may not have used: at most that one datagram
+        assert r3["x1"] == r2["x1"] and r3["x2"] - r2["x2"] <= 1, (r2, r3)
+        assert s3["redirect"] - s2["redirect"] > 1000 and s3["xsk"] == s2["xsk"], (s2, s3)
+        assert int(udp_flow()["packets"]) - int(f0["packets"]) > 1000
+    finally:
+        rig.stop_pid(srv)
+
+
+def test_dhcp_server_message_dropped_in_xdp(xw):
+    """A DHCP server message (UDP 67 -> 68) from a port that is not a DHCP
+    server: port security drops it (psec-dhcp-server) in a megaflow that
+    matches the L4 ports and no destination MAC.  The XDP tier takes that
+    drop: the next ones are dropped in XDP (PMD rx flat, no frame to the
+    socket) and still counted under psec-dhcp-server (the flow's hits are
+    merged into the megaflow, which counts them under its reason)."""
+    wy, (a, b), (va, vb) = xw
+    code = ("import sys; from scapy.all import sendp, Ether, IP, UDP;"
+            "sendp(Ether(src=sys.argv[1], dst=sys.argv[2]) / IP(src=sys.argv[3], "
+            "dst=sys.argv[4]) / UDP(sport=67, dport=68) / (b'x' * 40), iface=sys.argv[5], "
+            "count=int(sys.argv[6]), verbose=False)")
+
+    def send(n):
+        a.run(["/usr/bin/python3", "-c", code, MAC[0], MAC[1], IP[0], IP[1], va.peer, str(n)])
+
+    d0 = wy.drops("psec-dhcp-server")
+    send(1)
+    rig.wait_for(lambda: wy.drops("psec-dhcp-server") >= d0 + 1, what="psec-dhcp-server +1")
+
+    def drop_flow():
+        f = [kv for kv in xflow_list() if kv["in"] == va.host and kv["action"] == "drop"
+             and kv.get("tp_dst") == "68/0xffff"]
+        return f[0] if f else None
+    f0 = rig.wait_for(drop_flow, what="the DHCP-server drop megaflow in XDP")
+    assert f0.get("tp_src") == "67/0xffff" and f0["dst"] == "any", f0
+    d1, r0, s0 = wy.drops("psec-dhcp-server"), rx(wy), xstats(va.host)
+    send(20)
+    rig.wait_for(lambda: xstats(va.host)["drop_flow"] >= s0["drop_flow"] + 20,
+                 what="XDP flow drops +20")
+    s1, r1 = xstats(va.host), rx(wy)
+    assert s1["xsk"] == s0["xsk"] and s1["drop_portsec"] == s0["drop_portsec"], (s0, s1)
+    assert r1["x1"] == r0["x1"], (r0, r1)
+    assert int(drop_flow()["packets"]) - int(f0["packets"]) == 20
+    # the reason's counter follows through the hardware-counter merge
+    rig.wait_for(lambda: wy.drops("psec-dhcp-server") >= d1 + 20,
+                 what="psec-dhcp-server +20 (merged XDP hits)")
+    assert wy.drops("psec-dhcp-server") == d1 + 20
+    # ping still works (its flows are others)
+    assert a.ping(IP[1], count=1).returncode == 0
 
 
 def spoof(ns, iface, src_mac, src_ip, n=5):
