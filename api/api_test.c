@@ -205,7 +205,8 @@ static void test_config(void)
 	CU_ASSERT_EQUAL(api_config_key(&c, "vni-ranges", "0:4", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "listen", "[::1]:9696", msg, sizeof(msg)), 0);
 	CU_ASSERT_EQUAL(api_config_key(&c, "listen", "1.2.3.4", msg, sizeof(msg)), -EINVAL);
-	CU_ASSERT_EQUAL(api_config_key(&c, "auth", "keystone", msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_EQUAL(api_config_key(&c, "auth", "keystone", msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(api_config_key(&c, "auth", "basic", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "enable", "yes", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "db", "mysql://x", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "frobnicate", "1", msg, sizeof(msg)), -EINVAL);
