@@ -115,7 +115,14 @@ class Keystone:
             return f.read()
 
     def validations(self):
-        """How many token validations (GET /v3/auth/tokens) Keystone served."""
+        """How many token validations (GET /v3/auth/tokens) Keystone served.
+        The server handles one request at a time and logs each after its
+        answer: a marker request logged means every earlier one is."""
+        n = self.log_text().count('"GET /v3 HTTP')
+        with urllib.request.urlopen(self.url, timeout=10) as r:
+            r.read()
+        rig.wait_for(lambda: self.log_text().count('"GET /v3 HTTP') > n,
+                     what="keystone's log of a marker request")
         return self.log_text().count('"GET /v3/auth/tokens HTTP')
 
     # ------------------------------------------------------------ REST
