@@ -16,7 +16,9 @@ Keystone (Debian `keystone`, sqlite, started here on loopback: ks_rig.py).
    Keystone back: it works;
 5. service credentials (keystone-user ...): validation with a service
    token; wrong service password gives 503, not an allow;
-6. config errors name FILE:LINE (wyvern-api and wyvernd).
+6. the API inside wyvernd ([api] enable, embedded RocksDB) with the same
+   keys;
+7. config errors name FILE:LINE (wyvern-api and wyvernd).
 """
 import json
 import os
@@ -27,9 +29,11 @@ import urllib.request
 
 import pytest
 
+import etcd
 import ks_rig
 import rig
-from test_api import API_BIN, Api, http
+from test_api import API_BIN, Api, ApiWyvern, http
+from test_ctrl import chassis_name
 
 OPENSTACK = shutil.which("openstack")
 
@@ -304,7 +308,40 @@ def test_service_credentials(ks, tmp_path, api):
         bad.stop()
 
 
-# ---------------------------------------------------------------- 6. config
+# ---------------------------------------------------------------- 6. inside wyvernd
+
+def test_keystone_inside_wyvernd(ks, tmp_path):
+    port = etcd.free_ports(1)[0]
+    wy = ApiWyvern([], dict(db="rocksdb:%s/db" % tmp_path, chassis=chassis_name("ks"),
+                            replica=str(tmp_path / "replica")),
+                   {"enable": "true", "listen": "127.0.0.1:%d" % port, "auth": "keystone",
+                    "keystone-url": ks.url, "token-cache-time": "60"})
+    try:
+        wy.start()
+        base = "http://127.0.0.1:%d" % port
+
+        def up():
+            try:
+                return http(base, "GET", "/", timeout=2)[0] == 200
+            except OSError:
+                return False
+        rig.wait_for(up, timeout=30, what="API inside wyvernd up")
+        st, j = http(base, "GET", "/v2.0/networks")
+        assert (st, err(j)) == (401, "HTTPUnauthorized"), (st, j)
+        ta, tb = ks.token("ua", "pwa", "pa"), ks.token("ub", "pwb", "pb")
+        st, j = http(base, "POST", "/v2.0/networks", {"network": {"name": "in-wyvernd"}},
+                     headers={"X-Auth-Token": ta})
+        assert st == 201 and j["network"]["project_id"] == ks.ids["pa"], j
+        st, j = http(base, "GET", "/v2.0/networks", headers={"X-Auth-Token": tb})
+        assert st == 200 and j["networks"] == [], j
+        st, j = http(base, "GET", "/v2.0/networks", headers={"X-Auth-Token": ta})
+        assert [n["name"] for n in j["networks"]] == ["in-wyvernd"], j
+        assert wy.alive()
+    finally:
+        wy.stop()
+
+
+# ---------------------------------------------------------------- 7. config
 
 def test_keystone_config_errors(tmp_path):
     api_conf = tmp_path / "api.conf"
