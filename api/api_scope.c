@@ -156,11 +156,25 @@ int api_scope_body(struct nbo *o, const struct api_req *r, int t, const json_t *
 		   bool create, struct api_resp *resp)
 {
 	static const char *const proj[] = { "project_id", "tenant_id" };
+	/* Neutron's default policy: admin only */
+	static const char *const admin_only[] = { "shared", "router:external",
+		"provider:network_type", "provider:segmentation_id", "provider:physical_network",
+		"binding:host_id", "binding:profile" };
 	const json_t *x;
 	size_t i;
 
 	if (!r->scoped)
 		return 0;
+	for (i = 0; i < sizeof(admin_only) / sizeof(admin_only[0]); i++)
+		if (json_object_get(body, admin_only[i])) {
+			char what[160];
+
+			snprintf(what, sizeof(what), "(rule:%s_%s:%s) is disallowed by policy",
+				 create ? "create" : "update",
+				 t >= 0 ? nbo_singular((enum mdl_type)t) : "router", admin_only[i]);
+			api_error(resp, 403, "PolicyNotAuthorized", what);
+			return -1;
+		}
 	for (i = 0; create && i < 2; i++) {
 		const char *p = str(body, proj[i]);
 

@@ -610,16 +610,20 @@ static void test_scoping(void)
 	json_t *j, *x;
 	size_t i;
 	bool seen_a, seen_b, seen_s;
+	char saved_type[sizeof(nbo.cfg.network_type)];
 
-	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/networks", "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"sa\"}}",
+	/* networks without a segmentation id: the suite's VNI range is spent */
+	memcpy(saved_type, nbo.cfg.network_type, sizeof(saved_type));
+	snprintf(nbo.cfg.network_type, sizeof(nbo.cfg.network_type), "local");
+	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/networks", "{\"network\":{\"name\":\"sa\"}}",
 			     &j), 201);
 	snprintf(na, sizeof(na), "%s", id_of(j, "network"));
-	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks", "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"sb\"}}",
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks", "{\"network\":{\"name\":\"sb\"}}",
 			     &j), 201);
 	snprintf(nb_, sizeof(nb_), "%s", id_of(j, "network"));
 	/* an admin (unscoped) makes a shared network for everyone */
 	CU_ASSERT_EQUAL(preq("adm", false, "POST", "/v2.0/networks",
-			     "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"ss\",\"shared\":true}}", &j), 201);
+			     "{\"network\":{\"name\":\"ss\",\"shared\":true}}", &j), 201);
 	snprintf(ns, sizeof(ns), "%s", id_of(j, "network"));
 	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":\"10.9.0.0/24\","
 		 "\"ip_version\":4}}", na);
@@ -654,7 +658,7 @@ static void test_scoping(void)
 	CU_ASSERT_EQUAL(preq("pb", true, "GET", path, NULL, &j), 404);
 	CU_ASSERT_STRING_EQUAL(err_type(j), "NetworkNotFound");
 	json_decref(j);
-	CU_ASSERT_EQUAL(preq("pb", true, "PUT", path, "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"x\"}}", NULL), 404);
+	CU_ASSERT_EQUAL(preq("pb", true, "PUT", path, "{\"network\":{\"name\":\"x\"}}", NULL), 404);
 	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 404);
 	snprintf(path, sizeof(path), "/v2.0/networks/%s/tags/t", na);
 	CU_ASSERT_EQUAL(preq("pb", true, "PUT", path, NULL, NULL), 404);
@@ -680,20 +684,35 @@ static void test_scoping(void)
 
 	/* creating in another project: 403 unless admin */
 	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
-			     "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"x\",\"project_id\":\"pa\"}}", &j), 403);
+			     "{\"network\":{\"name\":\"x\",\"project_id\":\"pa\"}}", &j), 403);
 	CU_ASSERT_STRING_EQUAL(err_type(j), "PolicyNotAuthorized");
 	json_decref(j);
 	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
-			     "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"x\",\"tenant_id\":\"pa\"}}", NULL), 403);
+			     "{\"network\":{\"name\":\"x\",\"tenant_id\":\"pa\"}}", NULL), 403);
 	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
-			     "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"x\",\"project_id\":\"pb\"}}", &j), 201);
+			     "{\"network\":{\"name\":\"x\",\"project_id\":\"pb\"}}", &j), 201);
 	snprintf(path, sizeof(path), "/v2.0/networks/%s", id_of(j, "network"));
 	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 204);
 	CU_ASSERT_EQUAL(preq("adm", false, "POST", "/v2.0/networks",
-			     "{\"network\":{\"provider:network_type\":\"local\",\"name\":\"x\",\"project_id\":\"pb\"}}", &j), 201);
+			     "{\"network\":{\"name\":\"x\",\"project_id\":\"pb\"}}", &j), 201);
 	snprintf(path, sizeof(path), "/v2.0/networks/%s", id_of(j, "network"));
 	CU_ASSERT_EQUAL(preq("pb", true, "GET", path, NULL, NULL), 200);
 	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 204);
+
+	/* attributes only an admin sets (Neutron's default policy) */
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
+			     "{\"network\":{\"name\":\"x\",\"shared\":true}}", &j), 403);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(json_object_get(j,
+		"NeutronError"), "message")) ?: "", "create_network:shared"));
+	json_decref(j);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
+			     "{\"network\":{\"provider:network_type\":\"local\"}}", NULL), 403);
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", na);
+	CU_ASSERT_EQUAL(preq("pa", true, "PUT", path, "{\"network\":{\"router:external\":true}}",
+			     NULL), 403);
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"binding:host_id\":"
+		 "\"h1\"}}", na);
+	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/ports", body, NULL), 403);
 
 	/* a shared network: readable, not changeable, ports yes, subnets no */
 	snprintf(path, sizeof(path), "/v2.0/networks/%s", ns);
@@ -721,6 +740,7 @@ static void test_scoping(void)
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v2.0/routers/%s", ra);
 	CU_ASSERT_EQUAL(preq("pa", true, "GET", path, NULL, NULL), 200);
+	memcpy(nbo.cfg.network_type, saved_type, sizeof(saved_type));
 }
 
 int main(void)

@@ -215,6 +215,13 @@ def test_shared_network(ks, api):
     st, j = call(api, "POST", "/v2.0/subnets", tb, {"subnet": {
         "network_id": nid, "cidr": "10.65.0.0/24", "ip_version": 4}})
     assert st == 403, (st, j)
+    # only an admin shares a network or sets provider attributes
+    st, j = call(api, "POST", "/v2.0/networks", tb, {"network": {"name": "b-shared",
+                                                                 "shared": True}})
+    assert (st, err(j)) == (403, "PolicyNotAuthorized"), (st, j)
+    st, j = call(api, "POST", "/v2.0/networks", tb, {"network": {
+        "name": "b-vni", "provider:segmentation_id": 1048999}})
+    assert st == 403, (st, j)
     # a port on it is B's own, and A does not see it
     st, j = call(api, "POST", "/v2.0/ports", tb, {"port": {"network_id": nid}})
     assert st == 201 and j["port"]["project_id"] == ks.ids["pb"], j
