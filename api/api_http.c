@@ -20,6 +20,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "api_auth.h"
 #include "api_priv.h"
 
 #define API_MAX_BODY (1u << 20)
@@ -28,6 +29,8 @@
 struct api_server {
 	struct MHD_Daemon *mhd;
 	struct nbo nbo;
+	struct api_auth *auth;          /* auth = keystone, else NULL */
+	char www_auth[300];             /* WWW-Authenticate of a 401 */
 	unsigned port;
 	atomic_ullong counts[3];
 };
@@ -81,6 +84,8 @@ static enum MHD_Result send_json(struct api_server *s, struct MHD_Connection *c,
 	if (text)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(r, "X-Openstack-Request-Id", "req-wyvern");
+	if (status == 401 && s->auth)
+		MHD_add_response_header(r, "WWW-Authenticate", s->www_auth);
 	rc = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	atomic_fetch_add(&s->counts[status < 400 ? 0 : status < 500 ? 1 : 2], 1);
@@ -95,8 +100,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn *st = *con_cls;
 	struct api_resp resp = { 0, NULL };
 	struct api_req req;
+	struct api_ident who;
 	struct args args = { .n = 0 };
-	char base[300];
+	char base[300], why[300];
 	const char *host;
 	enum MHD_Result rc;
 
@@ -142,6 +148,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.project = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Project-Id"),
 		.base_url = base,
 	};
+	/* keystone: every request but version discovery (GET /) needs a token
+	 * of a project; a non-admin is scoped to that project */
+	if (s->auth && strspn(url, "/") != strlen(url)) {
+		const char *tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							      "X-Auth-Token");
+		int arc = api_auth_check(s->auth, tok, &who, why, sizeof(why));
+
+		if (arc == -EACCES) {
+			api_error(&resp, 401, "HTTPUnauthorized", why);
+			goto send;
+		}
+		if (arc) {
+			api_error(&resp, 503, "ServiceUnavailable", why);
+			goto send;
+		}
+		req.project = who.project;
+		req.scoped = !who.admin;
+	}
 	api_handle(&s->nbo, &req, &resp);
 send:
 	rc = send_json(s, c, resp.status, resp.body);
@@ -235,12 +259,46 @@ int api_config_key(struct api_config *cfg, const char *key, const char *val, cha
 		}
 		snprintf(cfg->db, sizeof(cfg->db), "%s", val);
 	} else if (!strcmp(key, "auth")) {
-		if (strcmp(val, "noauth")) {
-			snprintf(msg, size, "auth must be noauth (keystone is not implemented), "
-				 "not '%s'", val);
+		if (strcmp(val, "noauth") && strcmp(val, "keystone")) {
+			snprintf(msg, size, "auth must be noauth or keystone, not '%s'", val);
 			return -EINVAL;
 		}
 		snprintf(cfg->auth, sizeof(cfg->auth), "%s", val);
+	} else if (!strcmp(key, "keystone-url")) {
+		if (strlen(val) >= sizeof(cfg->keystone_url) ||
+		    (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) ||
+		    !val[val[4] == 's' ? 8 : 7] || strpbrk(val, " \t\"'")) {
+			snprintf(msg, size, "keystone-url must be http[s]://HOST:PORT/v3 (Keystone's "
+				 "identity v3 endpoint), not '%s'", val);
+			return -EINVAL;
+		}
+		snprintf(cfg->keystone_url, sizeof(cfg->keystone_url), "%s", val);
+	} else if (!strcmp(key, "keystone-user") || !strcmp(key, "keystone-password") ||
+		   !strcmp(key, "keystone-project") || !strcmp(key, "keystone-domain")) {
+		char *dst = key[9] == 'u' ? cfg->keystone_user : key[9] == 'p' && key[10] == 'a' ?
+			    cfg->keystone_password : key[9] == 'p' ? cfg->keystone_project :
+			    cfg->keystone_domain;
+		size_t cap = key[9] == 'p' && key[10] == 'a' ? sizeof(cfg->keystone_password) :
+			     sizeof(cfg->keystone_user);
+
+		if (!val[0] || strlen(val) >= cap) {
+			snprintf(msg, size, "%s must be 1..%zu characters", key, cap - 1);
+			return -EINVAL;
+		}
+		snprintf(dst, cap, "%s", val);
+	} else if (!strcmp(key, "keystone-timeout") || !strcmp(key, "token-cache-size") ||
+		   !strcmp(key, "token-cache-time")) {
+		unsigned long lo = key[0] == 'k' ? 1 : key[12] == 's' ? 4 : 0;
+		unsigned long hi = key[0] == 'k' ? 60 : key[12] == 's' ? 1048576 : 3600;
+
+		v = strtoul(val, &end, 10);
+		if (!val[0] || *end || v < lo || v > hi) {
+			snprintf(msg, size, "%s must be an integer in %lu..%lu, not '%s'", key, lo,
+				 hi, val);
+			return -EINVAL;
+		}
+		*(key[0] == 'k' ? &cfg->keystone_timeout : key[12] == 's' ?
+		  &cfg->token_cache_size : &cfg->token_cache_time) = (unsigned)v;
 	} else if (!strcmp(key, "threads") || !strcmp(key, "underlay-mtu")) {
 		bool th = key[0] == 't';
 
@@ -281,8 +339,10 @@ int api_config_key(struct api_config *cfg, const char *key, const char *val, cha
 		}
 		snprintf(dir ? cfg->nbo.vhost_dir : cfg->nbo.default_project, cap, "%s", val);
 	} else {
-		snprintf(msg, size, "unknown key '%s' in [api] (enable, listen, db, auth, threads, "
-			 "network-type, vni-ranges, vlan-ranges, underlay-mtu, vif-type, "
+		snprintf(msg, size, "unknown key '%s' in [api] (enable, listen, db, auth, "
+			 "keystone-url, keystone-user, keystone-password, keystone-project, "
+			 "keystone-domain, keystone-timeout, token-cache-size, token-cache-time, "
+			 "threads, network-type, vni-ranges, vlan-ranges, underlay-mtu, vif-type, "
 			 "vhostuser-dir, default-project)", key);
 		return -EINVAL;
 	}
@@ -292,11 +352,37 @@ bool_bad:
 	return -EINVAL;
 }
 
+int api_config_check(const struct api_config *cfg, const char **key, char *msg, size_t size)
+{
+	if (!strcmp(cfg->auth, "keystone") && !cfg->keystone_url[0]) {
+		*key = "auth";
+		snprintf(msg, size, "auth = keystone needs keystone-url (e.g. "
+			 "http://127.0.0.1:5000/v3)");
+		return -EINVAL;
+	}
+	if (cfg->keystone_user[0] && (!cfg->keystone_password[0] || !cfg->keystone_project[0])) {
+		*key = "keystone-user";
+		snprintf(msg, size, "keystone-user needs keystone-password and keystone-project "
+			 "(the service credentials)");
+		return -EINVAL;
+	}
+	if (!cfg->keystone_user[0] && (cfg->keystone_password[0] || cfg->keystone_project[0])) {
+		*key = cfg->keystone_password[0] ? "keystone-password" : "keystone-project";
+		snprintf(msg, size, "%s without keystone-user", *key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void api_config_defaults(struct api_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->listen, sizeof(cfg->listen), "%s", API_DEFAULT_LISTEN);
 	snprintf(cfg->auth, sizeof(cfg->auth), "noauth");
+	snprintf(cfg->keystone_domain, sizeof(cfg->keystone_domain), "Default");
+	cfg->keystone_timeout = 5;
+	cfg->token_cache_size = 1024;
+	cfg->token_cache_time = 300;
 	cfg->threads = 4;
 	nbo_config_defaults(&cfg->nbo);
 }
@@ -311,13 +397,27 @@ struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *
 	uint16_t port;
 	int e;
 
-	if (!nb || parse_listen(cfg->listen, &sa, err, errlen)) {
+	const char *key;
+
+	if (!nb || parse_listen(cfg->listen, &sa, err, errlen) ||
+	    api_config_check(cfg, &key, err, errlen)) {
 		errno = EINVAL;
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	if (!strcmp(cfg->auth, "keystone")) {
+		if (!(s->auth = api_auth_new(cfg))) {
+			e = errno;
+			snprintf(err, errlen, "cannot set up Keystone auth: %s", strerror(e));
+			free(s);
+			errno = e;
+			return NULL;
+		}
+		snprintf(s->www_auth, sizeof(s->www_auth), "Keystone uri=\"%.250s\"",
+			 cfg->keystone_url);
+	}
 	nbo_init(&s->nbo, nb, &cfg->nbo);
 	if (sa.ss_family == AF_INET6) {
 		flags |= MHD_USE_IPv6;
@@ -337,6 +437,7 @@ struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *
 		e = errno ? errno : EADDRINUSE;
 		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(e));
 		nbo_fini(&s->nbo);
+		api_auth_free(s->auth);
 		free(s);
 		errno = e;
 		return NULL;
@@ -363,5 +464,14 @@ void api_stop(struct api_server *s)
 		return;
 	MHD_stop_daemon(s->mhd);
 	nbo_fini(&s->nbo);
+	api_auth_free(s->auth);
 	free(s);
+}
+
+void api_auth_counters(const struct api_server *s, unsigned long long out[3])
+{
+	if (s->auth)
+		api_auth_counts(s->auth, out);
+	else
+		out[0] = out[1] = out[2] = 0;
 }

@@ -44,6 +44,27 @@ static char *trim(char *s)
 	return s;
 }
 
+/* The line of key's last `key =` in path's [api] section, 0 if none. */
+static int key_line(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int ln = 0, found = 0;
+	size_t kl = strlen(key);
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = trim(line);
+
+		ln++;
+		if (!strncmp(s, key, kl) && (isspace((unsigned char)s[kl]) || s[kl] == '='))
+			found = ln;
+	}
+	fclose(f);
+	return found;
+}
+
 static int load_file(struct api_config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -108,7 +129,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: wyvern-api [--config FILE] [--check-config] [--db URL] "
 		"[--listen HOST:PORT] [--KEY VALUE ...]\n"
 		"  KEY: any [api] key (vni-ranges, vlan-ranges, network-type, underlay-mtu,\n"
-		"       threads, vif-type, vhostuser-dir, default-project, auth)\n");
+		"       threads, vif-type, vhostuser-dir, default-project, auth, keystone-url,\n"
+		"       keystone-user, keystone-password, keystone-project, keystone-domain,\n"
+		"       keystone-timeout, token-cache-size, token-cache-time)\n");
 }
 
 int main(int argc, char **argv)
@@ -147,6 +170,19 @@ int main(int argc, char **argv)
 			}
 		} else {
 			usage(stderr);
+			return 2;
+		}
+	}
+	{
+		const char *key = "auth";
+
+		if (api_config_check(&cfg, &key, msg, sizeof(msg))) {
+			int ln = config ? key_line(config, key) : 0;
+
+			if (ln)
+				fprintf(stderr, "wyvern-api: %s:%d: %s\n", config, ln, msg);
+			else
+				fprintf(stderr, "wyvern-api: %s\n", msg);
 			return 2;
 		}
 	}

@@ -29,7 +29,11 @@ struct api_req {
 	const char *body;               /* NULL or body_len bytes */
 	size_t body_len;
 	const char *if_match;           /* If-Match header or NULL */
-	const char *project;            /* X-Project-Id (noauth) or NULL */
+	const char *project;            /* the caller's project: the token's
+					 * (keystone), X-Project-Id (noauth), NULL */
+	bool scoped;                    /* a non-admin Keystone caller: sees and
+					 * changes only project's objects (plus
+					 * shared / external networks to read) */
 	const char *base_url;           /* "http://host:port" for links */
 };
 
@@ -61,6 +65,32 @@ int api_list_finish(const struct api_req *r, const char *plural, json_t *items,
 bool api_list_match(const struct api_req *r, const json_t *v);
 /* fields= of r applied to one view (in place). */
 void api_fields(const struct api_req *r, json_t *v);
+
+/* Project scoping (api_scope.c), Neutron's rules for a non-admin caller
+ * (r->scoped); every function allows everything when !r->scoped.
+ *  - api_scope_visible: may r read view v of type t?  Its own project's
+ *    objects; networks that are shared or router:external; subnets of a
+ *    shared network (one network read).
+ *  - api_scope_hide: the 404 a hidden object answers (NetworkNotFound...).
+ *  - api_scope_list: removes from items what r may not read.
+ *  - api_scope_target: before a write to object id: 0 (go on; also when
+ *    the object does not exist, the operation answers that), or -1 with
+ *    resp set: 404 hidden, 403 visible but not r's (a shared network).
+ *  - api_scope_body: before a create (create true) or an update: a
+ *    project_id / tenant_id other than r's is 403; the objects the body
+ *    refers to (network_id, fixed_ips subnet_id, security_groups,
+ *    security_group_id, remote_group_id, port_id, floating_network_id,
+ *    external_gateway_info.network_id; subnet_id / port_id of a router
+ *    interface: t = -1) must be visible (404), a subnet is created on an
+ *    owned network only (403).  0, or -1 with resp set. */
+bool api_scope_visible(struct nbo *o, const struct api_req *r, enum mdl_type t,
+		       const json_t *v);
+void api_scope_hide(struct api_resp *resp, enum mdl_type t, const char *id);
+int api_scope_list(struct nbo *o, const struct api_req *r, enum mdl_type t, json_t *items);
+int api_scope_target(struct nbo *o, const struct api_req *r, enum mdl_type t,
+		     const char *id, struct api_resp *resp);
+int api_scope_body(struct nbo *o, const struct api_req *r, int t, const json_t *body,
+		   bool create, struct api_resp *resp);
 
 /* The extensions this server implements (api_ext.c). */
 json_t *api_extensions(void);

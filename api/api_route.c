@@ -173,6 +173,10 @@ static void do_list(struct nbo *o, enum mdl_type t, const struct api_req *r,
 	api_list_filter_index(r, t, &f, buf, sizeof(buf));
 	if ((rc = nbo_list(o, t, &f, &items, &e)))
 		return fail(resp, rc, &e);
+	if (api_scope_list(o, r, t, items)) {
+		json_decref(items);
+		return api_error(resp, 503, "ServiceUnavailable", "out of memory");
+	}
 	rc = api_list_finish(r, nbo_plural(t), items, &out, err, sizeof(err));
 	if (rc == -ENOENT)
 		return api_error(resp, 404, "MarkerNotFound", err);
@@ -195,15 +199,23 @@ static void one_object(struct nbo *o, enum mdl_type t, const char *id,
 	if (!strcmp(m, "GET")) {
 		if ((rc = nbo_show(o, t, id, &out, &e)))
 			return fail(resp, rc, &e);
+		if (!api_scope_visible(o, r, t, out)) {
+			json_decref(out);
+			return api_scope_hide(resp, t, id);
+		}
 		api_fields(r, out);
 		return ok(resp, 200, wrap(nbo_singular(t), out));
 	}
 	if (!strcmp(m, "PUT")) {
 		const json_t *v;
 
-		if ((im = if_match(r, resp)) < 0 || !(body = body_json(r, resp)))
+		if ((im = if_match(r, resp)) < 0 || api_scope_target(o, r, t, id, resp) ||
+		    !(body = body_json(r, resp)))
 			return;
-		if ((v = unwrap(body, nbo_singular(t), resp)))
+		if ((v = unwrap(body, nbo_singular(t), resp)) &&
+		    api_scope_body(o, r, (int)t, v, false, resp))
+			v = NULL;
+		if (v)
 			rc = nbo_update(o, t, id, v, (uint64_t)im, &out, &e);
 		json_decref(body);
 		if (!v)
@@ -213,7 +225,7 @@ static void one_object(struct nbo *o, enum mdl_type t, const char *id,
 		return ok(resp, 200, wrap(nbo_singular(t), out));
 	}
 	if (!strcmp(m, "DELETE")) {
-		if ((im = if_match(r, resp)) < 0)
+		if ((im = if_match(r, resp)) < 0 || api_scope_target(o, r, t, id, resp))
 			return;
 		if ((rc = nbo_delete(o, t, id, (uint64_t)im, &e)))
 			return fail(resp, rc, &e);
@@ -234,6 +246,10 @@ static void tags(struct nbo *o, enum mdl_type t, const char *id, const char *tag
 	if (!strcmp(r->method, "GET")) {
 		if ((rc = nbo_show(o, t, id, &out, &e)))
 			return fail(resp, rc, &e);
+		if (!api_scope_visible(o, r, t, out)) {
+			json_decref(out);
+			return api_scope_hide(resp, t, id);
+		}
 		x = json_incref(json_object_get(out, "tags"));
 		json_decref(out);
 		if (!tag)
@@ -251,6 +267,8 @@ static void tags(struct nbo *o, enum mdl_type t, const char *id, const char *tag
 		}
 		return ok(resp, 204, NULL);
 	}
+	if (api_scope_target(o, r, t, id, resp))
+		return;
 	if (!strcmp(r->method, "PUT") && !tag) {
 		if (!(body = body_json(r, resp)))
 			return;
@@ -302,7 +320,10 @@ static void collection(struct nbo *o, enum mdl_type t, const struct api_req *r,
 		json_decref(body);
 		return api_error(resp, 400, "HTTPBadRequest", "Bulk create is not supported");
 	}
-	if ((v = unwrap(body, nbo_singular(t), resp)))
+	if ((v = unwrap(body, nbo_singular(t), resp)) &&
+	    api_scope_body(o, r, (int)t, v, true, resp))
+		v = NULL;
+	if (v)
 		rc = nbo_create(o, t, v, r->project ? r->project : "", &out, &e);
 	json_decref(body);
 	if (!v)
@@ -329,8 +350,12 @@ static void router_action(struct nbo *o, const char *id, const char *action,
 		return not_found(resp);
 	if (strcmp(r->method, "PUT"))
 		return api_error(resp, 405, "HTTPMethodNotAllowed", "Use PUT.");
-	if (!(body = body_json(r, resp)))
+	if (api_scope_target(o, r, MDL_ROUTER, id, resp) || !(body = body_json(r, resp)))
 		return;
+	if (api_scope_body(o, r, -1, body, false, resp)) {
+		json_decref(body);
+		return;
+	}
 	rc = nbo_router_iface(o, id, add, body, &out, &e);
 	json_decref(body);
 	if (rc)

@@ -205,7 +205,8 @@ static void test_config(void)
 	CU_ASSERT_EQUAL(api_config_key(&c, "vni-ranges", "0:4", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "listen", "[::1]:9696", msg, sizeof(msg)), 0);
 	CU_ASSERT_EQUAL(api_config_key(&c, "listen", "1.2.3.4", msg, sizeof(msg)), -EINVAL);
-	CU_ASSERT_EQUAL(api_config_key(&c, "auth", "keystone", msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_EQUAL(api_config_key(&c, "auth", "keystone", msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(api_config_key(&c, "auth", "basic", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "enable", "yes", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "db", "mysql://x", msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_EQUAL(api_config_key(&c, "frobnicate", "1", msg, sizeof(msg)), -EINVAL);
@@ -256,6 +257,23 @@ static unsigned req(const char *method, const char *path, const char *body,
 	struct api_req r = { .method = method, .path = path, .body = body,
 			     .body_len = body ? strlen(body) : 0, .if_match = if_match,
 			     .base_url = "http://t" };
+	struct api_resp resp;
+
+	api_handle(&nbo, &r, &resp);
+	if (out)
+		*out = resp.body;
+	else
+		json_decref(resp.body);
+	return resp.status;
+}
+
+/* The same as a caller of project proj (scoped: a non-admin). */
+static unsigned preq(const char *proj, bool scoped, const char *method, const char *path,
+		     const char *body, json_t **out)
+{
+	struct api_req r = { .method = method, .path = path, .body = body,
+			     .body_len = body ? strlen(body) : 0, .project = proj,
+			     .scoped = scoped, .base_url = "http://t" };
 	struct api_resp resp;
 
 	api_handle(&nbo, &r, &resp);
@@ -602,6 +620,158 @@ static void test_hostile(void)
 	json_decref(after);
 }
 
+static char *id_of(json_t *j, const char *key)
+{
+	static char ids[4][40];
+	static int k;
+	char *d = ids[k++ % 4];
+
+	snprintf(d, 40, "%s", json_string_value(json_object_get(json_object_get(j, key), "id")) ?:
+		 "");
+	json_decref(j);
+	return d;
+}
+
+/* Project scoping of non-admin callers (api_scope.c). */
+static void test_scoping(void)
+{
+	char path[160], body[300], na[40], nb_[40], ns[40], sa[40], ra[40];
+	json_t *j, *x;
+	size_t i;
+	bool seen_a, seen_b, seen_s;
+	char saved_type[sizeof(nbo.cfg.network_type)];
+
+	/* networks without a segmentation id: the suite's VNI range is spent */
+	memcpy(saved_type, nbo.cfg.network_type, sizeof(saved_type));
+	snprintf(nbo.cfg.network_type, sizeof(nbo.cfg.network_type), "local");
+	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/networks", "{\"network\":{\"name\":\"sa\"}}",
+			     &j), 201);
+	snprintf(na, sizeof(na), "%s", id_of(j, "network"));
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks", "{\"network\":{\"name\":\"sb\"}}",
+			     &j), 201);
+	snprintf(nb_, sizeof(nb_), "%s", id_of(j, "network"));
+	/* an admin (unscoped) makes a shared network for everyone */
+	CU_ASSERT_EQUAL(preq("adm", false, "POST", "/v2.0/networks",
+			     "{\"network\":{\"name\":\"ss\",\"shared\":true}}", &j), 201);
+	snprintf(ns, sizeof(ns), "%s", id_of(j, "network"));
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":\"10.9.0.0/24\","
+		 "\"ip_version\":4}}", na);
+	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/subnets", body, &j), 201);
+	snprintf(sa, sizeof(sa), "%s", id_of(j, "subnet"));
+	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/routers", "{\"router\":{\"name\":\"r\"}}",
+			     &j), 201);
+	snprintf(ra, sizeof(ra), "%s", id_of(j, "router"));
+
+	/* lists: own + shared; the admin sees all */
+	CU_ASSERT_EQUAL(preq("pa", true, "GET", "/v2.0/networks", NULL, &j), 200);
+	seen_a = seen_b = seen_s = false;
+	json_array_foreach(json_object_get(j, "networks"), i, x) {
+		const char *id = json_string_value(json_object_get(x, "id"));
+
+		seen_a |= !strcmp(id, na);
+		seen_b |= !strcmp(id, nb_);
+		seen_s |= !strcmp(id, ns);
+	}
+	json_decref(j);
+	CU_ASSERT_TRUE(seen_a && !seen_b && seen_s);
+	CU_ASSERT_EQUAL(preq("adm", false, "GET", "/v2.0/networks", NULL, &j), 200);
+	CU_ASSERT_TRUE(json_array_size(json_object_get(j, "networks")) >= 3);
+	json_decref(j);
+	CU_ASSERT_EQUAL(preq("pb", true, "GET", "/v2.0/subnets", NULL, &j), 200);
+	json_array_foreach(json_object_get(j, "subnets"), i, x)
+		CU_ASSERT_STRING_NOT_EQUAL(json_string_value(json_object_get(x, "id")), sa);
+	json_decref(j);
+
+	/* another project's objects do not exist (404 of their type) */
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", na);
+	CU_ASSERT_EQUAL(preq("pb", true, "GET", path, NULL, &j), 404);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "NetworkNotFound");
+	json_decref(j);
+	CU_ASSERT_EQUAL(preq("pb", true, "PUT", path, "{\"network\":{\"name\":\"x\"}}", NULL), 404);
+	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 404);
+	snprintf(path, sizeof(path), "/v2.0/networks/%s/tags/t", na);
+	CU_ASSERT_EQUAL(preq("pb", true, "PUT", path, NULL, NULL), 404);
+	snprintf(path, sizeof(path), "/v2.0/subnets/%s", sa);
+	CU_ASSERT_EQUAL(preq("pb", true, "GET", path, NULL, &j), 404);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "SubnetNotFound");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/routers/%s/add_router_interface", ra);
+	snprintf(body, sizeof(body), "{\"subnet_id\":\"%s\"}", sa);
+	CU_ASSERT_EQUAL(preq("pb", true, "PUT", path, body, &j), 404);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "RouterNotFound");
+	json_decref(j);
+	/* ... nor may B's objects refer to them */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\"}}", na);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/ports", body, &j), 404);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "NetworkNotFound");
+	json_decref(j);
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"fixed_ips\":"
+		 "[{\"subnet_id\":\"%s\"}]}}", nb_, sa);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/ports", body, &j), 404);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "SubnetNotFound");
+	json_decref(j);
+
+	/* creating in another project: 403 unless admin */
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
+			     "{\"network\":{\"name\":\"x\",\"project_id\":\"pa\"}}", &j), 403);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "PolicyNotAuthorized");
+	json_decref(j);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
+			     "{\"network\":{\"name\":\"x\",\"tenant_id\":\"pa\"}}", NULL), 403);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
+			     "{\"network\":{\"name\":\"x\",\"project_id\":\"pb\"}}", &j), 201);
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", id_of(j, "network"));
+	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 204);
+	CU_ASSERT_EQUAL(preq("adm", false, "POST", "/v2.0/networks",
+			     "{\"network\":{\"name\":\"x\",\"project_id\":\"pb\"}}", &j), 201);
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", id_of(j, "network"));
+	CU_ASSERT_EQUAL(preq("pb", true, "GET", path, NULL, NULL), 200);
+	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 204);
+
+	/* attributes only an admin sets (Neutron's default policy) */
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
+			     "{\"network\":{\"name\":\"x\",\"shared\":true}}", &j), 403);
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(json_object_get(j,
+		"NeutronError"), "message")) ?: "", "create_network:shared"));
+	json_decref(j);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/networks",
+			     "{\"network\":{\"provider:network_type\":\"local\"}}", NULL), 403);
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", na);
+	CU_ASSERT_EQUAL(preq("pa", true, "PUT", path, "{\"network\":{\"router:external\":true}}",
+			     NULL), 403);
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"binding:host_id\":"
+		 "\"h1\"}}", na);
+	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/ports", body, NULL), 403);
+
+	/* a shared network: readable, not changeable, ports yes, subnets no */
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", ns);
+	CU_ASSERT_EQUAL(preq("pb", true, "GET", path, NULL, NULL), 200);
+	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 403);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":\"10.8.0.0/24\","
+		 "\"ip_version\":4}}", ns);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/subnets", body, NULL), 403);
+	CU_ASSERT_EQUAL(preq("adm", false, "POST", "/v2.0/subnets", body, &j), 201);
+	snprintf(sa, sizeof(sa), "%s", id_of(j, "subnet"));
+	snprintf(path, sizeof(path), "/v2.0/subnets/%s", sa);
+	CU_ASSERT_EQUAL(preq("pb", true, "GET", path, NULL, NULL), 200);   /* subnet of shared */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\"}}", ns);
+	CU_ASSERT_EQUAL(preq("pb", true, "POST", "/v2.0/ports", body, &j), 201);
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", id_of(j, "port"));
+	CU_ASSERT_EQUAL(preq("pa", true, "GET", path, NULL, NULL), 404);
+	CU_ASSERT_EQUAL(preq("pb", true, "DELETE", path, NULL, NULL), 204);
+
+	/* nothing of A's was changed */
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", na);
+	CU_ASSERT_EQUAL(preq("pa", true, "GET", path, NULL, &j), 200);
+	x = json_object_get(j, "network");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(x, "name")), "sa");
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(x, "tags")), 0);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/routers/%s", ra);
+	CU_ASSERT_EQUAL(preq("pa", true, "GET", path, NULL, NULL), 200);
+	memcpy(nbo.cfg.network_type, saved_type, sizeof(saved_type));
+}
+
 int main(void)
 {
 	CU_pSuite s, w;
@@ -619,7 +789,8 @@ int main(void)
 	    !CU_add_test(w, "routes", test_routes) ||
 	    !CU_add_test(w, "network lifecycle", test_network_lifecycle) ||
 	    !CU_add_test(w, "subnets, ports, router interfaces", test_subnet_port_router) ||
-	    !CU_add_test(w, "hostile requests", test_hostile)) {
+	    !CU_add_test(w, "hostile requests", test_hostile) ||
+	    !CU_add_test(w, "project scoping", test_scoping)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -593,6 +593,13 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 	    cfg->lc.db_url[0] == 0)
 		rc = cfg_fail(c, cfg_line_of(c, "api", "enable"), "[api] enable needs a database: "
 			  "[api] db or [ctrl] db%s%s", "", "");
+	if (rc == 0 && cfg->api) {
+		const char *key = "auth";
+		char m[300];
+
+		if (api_config_check(cfg->api, &key, m, sizeof(m)))
+			rc = cfg_fail(c, cfg_line_of(c, "api", key), "[api] %s%s", m, "");
+	}
 	if (rc == 0)
 		rc = check_whole(c, cfg);
 	lc_config_finish(&cfg->lc);
