@@ -104,27 +104,41 @@ static int cmd_show_conntrack(struct ctrl *c, int argc, char **argv, struct ctrl
 		char o[96], rp[96];
 		dp_ct_key_fmt(&e.orig, o, sizeof(o));
 		dp_ct_key_fmt(&e.reply, rp, sizeof(rp));
-		json_array_append_new(arr, json_pack("{s:i,s:s?,s:s,s:s,s:i,s:s,s:b,s:I,s:I}", "zone",
-						     (int)e.zone, "port", names[e.zone][0] ?
+		const char *nat = e.nat == DP_CT_NAT_SRC ? "src" : e.nat == DP_CT_NAT_DST ? "dst"
+											    : NULL;
+		json_array_append_new(arr, json_pack("{s:i,s:s?,s:s,s:s,s:i,s:s,s:b,s:I,s:I,s:s?}",
+						     "zone", (int)e.zone, "port", names[e.zone][0] ?
 						     names[e.zone] : NULL, "orig", o, "reply", rp, "proto",
 						     (int)e.proto, "state", state_name(&e),
 						     "reply_seen", (int)e.reply_seen, "timeout_ms",
 						     (json_int_t)e.timeout_left_ms, "mark",
-						     (json_int_t)e.mark));
-		reply_printf(r, "zone=%u%s%s %s reply=%s %s%s timeout=%.1fs mark=%#x\n", e.zone,
+						     (json_int_t)e.mark, "nat", nat));
+		reply_printf(r, "zone=%u%s%s %s reply=%s %s%s%s timeout=%.1fs mark=%#x\n", e.zone,
 			     names[e.zone][0] ? " port=" : "", names[e.zone], o, rp,
 			     state_name(&e), e.reply_seen ? " [replied]" : "",
+			     nat ? (e.nat == DP_CT_NAT_SRC ? " snat" : " dnat") : "",
 			     e.timeout_left_ms / 1000.0, e.mark);
 		n++;
 	}
 	struct dp_ct_stats st;
 	dp_ct_stats_get(ct, &st);
 	reply_printf(r, "%u connection(s)%s; live %llu, committed %llu, invalid %llu, "
-		     "expired %llu, over limit %llu, table full %llu\n", n,
+		     "expired %llu, over limit %llu, table full %llu; nat: connections %llu, "
+		     "rewritten %llu, exhausted %llu, failed %llu\n", n,
 		     n == CT_SHOW_MAX ? " (list cut)" : "", (unsigned long long)st.conns,
 		     (unsigned long long)st.committed, (unsigned long long)st.invalid,
 		     (unsigned long long)st.expired, (unsigned long long)st.over_limit,
-		     (unsigned long long)st.table_full);
+		     (unsigned long long)st.table_full, (unsigned long long)st.nat_conns,
+		     (unsigned long long)st.nat_rewritten, (unsigned long long)st.nat_exhausted,
+		     (unsigned long long)st.nat_failed);
+	json_object_set_new(r->result, "stats", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "conns", (json_int_t)st.conns,
+		"committed", (json_int_t)st.committed, "invalid", (json_int_t)st.invalid,
+		"expired", (json_int_t)st.expired, "over_limit", (json_int_t)st.over_limit,
+		"table_full", (json_int_t)st.table_full, "nat_conns", (json_int_t)st.nat_conns,
+		"nat_rewritten", (json_int_t)st.nat_rewritten,
+		"nat_exhausted", (json_int_t)st.nat_exhausted, "nat_failed",
+		(json_int_t)st.nat_failed));
 	json_object_set_new(r->result, "connections", arr);
 	return 0;
 }
