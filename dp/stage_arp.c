@@ -95,8 +95,11 @@ enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x)
 {
 	/* requests from other chassis were answered there when known; the
 	 * rest reach the local ports (an answer here would leave unencapsulated) */
-	if (x->l3 == NULL || x->from_uplink)
+	if (x->l3 == NULL)
 		return DP_XL_NEXT;
+	if (x->from_uplink) /* only floating IPs held here are answered */
+		return !x->tunnel && ntohs(DP_XL_READ(x, eth_type)) == 0x0806 ? dp_nat_arp(x)
+									      : DP_XL_NEXT;
 	switch (ntohs(DP_XL_READ(x, eth_type))) {
 	case 0x0806:
 		return arp(x);

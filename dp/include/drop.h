@@ -57,6 +57,10 @@ enum dp_drop_reason {
 	DP_DROP_RECIRC_DEPTH,   /* recirculated more than DP_RECIRC_MAX times */
 	DP_DROP_CT_BLOCKED,     /* a connection whose allowing rule was removed
 				 * (ct_mark blocked) that no rule allows now */
+	/* NAT, external networks */
+	DP_DROP_NO_NAT,         /* routed to an external network with no floating
+				 * IP (nor SNAT) for its source */
+	DP_DROP_EXT_UNRESOLVED, /* external next hop's MAC not (yet) known */
 	DP_DROP__MAX
 };
 
