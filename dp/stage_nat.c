@@ -99,7 +99,22 @@ const struct dp_rport *dp_nat_l2(struct dp_xlate *x, const uint8_t *mac)
 
 enum dp_xl_verdict dp_nat_arp(struct dp_xlate *x)
 {
-	if (x->nat == NULL || ntohs(DP_XL_READ(x, arp_op)) != 1)
+	if (x->nat == NULL)
+		return DP_XL_NEXT;
+	uint16_t op = ntohs(DP_XL_READ(x, arp_op));
+	if (op == 2) { /* a reply to a gateway's resolver: the controller learns */
+		const uint8_t *d = DP_XL_READ(x, eth_dst);
+		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, x->network));
+		const struct dp_nat_gw_cfg *g = dp_nat_gw_by_arp_mac(x->nat, x->network, d);
+		if (g == NULL)
+			return DP_XL_NEXT;
+		struct dp_action p = { .type = DP_ACT_PUNT, .u32 = DP_PUNT_EXT_ARP,
+				       .port = DP_XL_READ(x, in_port) };
+		dp_xl_action(x, &p);
+		dp_xl_log(x, "ARP reply to the resolver of router %u's gateway: punt", g->router);
+		return DP_XL_DONE;
+	}
+	if (op != 1)
 		return DP_XL_NEXT;
 	uint32_t tpa;
 	memcpy(&tpa, DP_XL_READ_IP4(x, ip_dst), 4);

@@ -7,6 +7,7 @@
  *   FIP_EXT   (network, fip)      -> struct dp_nat_fip_cfg *
  *   FIP_FIXED (router, fixed)     -> the same entry
  *   FIP_MAC   (network, MAC)      -> the same entry
+ *   GW_MAC    (network, arp_mac)  -> the gateway entry (its resolver MAC)
  * A writer step: unlink the old entry's keys, add the new one's, publish
  * the tags, wait a grace period, then free the old entry and the key slots
  * (RW_CONCURRENCY_LF keeps a deleted key's slot until
@@ -32,7 +33,7 @@ static_assert(DP_TAG_NEIGH < DP_TAG_NAT_RTR, "NAT tags collide with DP_TAG_NEIGH
 
 #define NAT_KEYS_MAX 65536
 
-enum nat_kind { K_GW = 1, K_FIP_EXT, K_FIP_FIXED, K_FIP_MAC };
+enum nat_kind { K_GW = 1, K_FIP_EXT, K_FIP_FIXED, K_FIP_MAC, K_GW_MAC };
 
 struct nat_key {
 	uint32_t kind;
@@ -188,14 +189,42 @@ int dp_nat_gw_put(struct dp_nat *n, const struct dp_nat_gw_cfg *cfg)
 		}
 		e->zone = (uint16_t)z;
 	}
+	struct nat_key mk, omk;
+	bool has_mac = !rte_is_zero_ether_addr(&cfg->arp_mac);
+	key_make(&mk, K_GW_MAC, cfg->network, cfg->arp_mac.addr_bytes, 6);
+	if (has_mac) {
+		const struct dp_nat_gw_cfg *o = get(n, &mk);
+		if (o != NULL && o != old) {
+			if (old == NULL)
+				dp_acl_zone_free(dp_tables_get_acl(n->t), e->zone);
+			rte_free(e);
+			return -EEXIST;
+		}
+	}
 	int rc = rte_hash_add_key_data(n->h, &k, e);
+	if (rc == 0 && has_mac)
+		rc = rte_hash_add_key_data(n->h, &mk, e);
 	if (rc < 0) {
+		int32_t pos = -1;
+		if (old != NULL)
+			rte_hash_add_key_data(n->h, &k, old); /* back as it was */
+		else
+			pos = rte_hash_del_key(n->h, &k);
 		if (old == NULL)
 			dp_acl_zone_free(dp_tables_get_acl(n->t), e->zone);
+		if (n->rcu != NULL)
+			rte_rcu_qsbr_synchronize(n->rcu, RTE_QSBR_THRID_INVALID);
+		if (pos >= 0)
+			rte_hash_free_key_with_position(n->h, pos);
 		rte_free(e);
 		return rc;
 	}
 	struct nat_change ch = { .free_ent = old };
+	if (old != NULL && !rte_is_zero_ether_addr(&old->arp_mac)) {
+		key_make(&omk, K_GW_MAC, old->network, old->arp_mac.addr_bytes, 6);
+		if (!has_mac || memcmp(&omk, &mk, sizeof(mk)) != 0)
+			ch_del(n, &ch, &omk);
+	}
 	ch_tag(&ch, DP_TAG(DP_TAG_NAT_RTR, cfg->router));
 	ch_tag(&ch, DP_TAG(DP_TAG_NAT_NET, cfg->network));
 	if (old != NULL && old->network != cfg->network)
@@ -214,6 +243,11 @@ int dp_nat_gw_del(struct dp_nat *n, uint32_t router)
 	int zone = old->zone;
 	struct nat_change ch = { .free_ent = old };
 	ch_del(n, &ch, &k);
+	if (!rte_is_zero_ether_addr(&old->arp_mac)) {
+		struct nat_key mk;
+		key_make(&mk, K_GW_MAC, old->network, old->arp_mac.addr_bytes, 6);
+		ch_del(n, &ch, &mk);
+	}
 	ch_tag(&ch, DP_TAG(DP_TAG_NAT_RTR, router));
 	ch_tag(&ch, DP_TAG(DP_TAG_NAT_NET, old->network));
 	ch_finish(n, &ch);
@@ -225,6 +259,14 @@ const struct dp_nat_gw_cfg *dp_nat_gw_get(const struct dp_nat *n, uint32_t route
 {
 	struct nat_key k;
 	key_make(&k, K_GW, router, NULL, 0);
+	return get(n, &k);
+}
+
+const struct dp_nat_gw_cfg *dp_nat_gw_by_arp_mac(const struct dp_nat *n, uint32_t network,
+						 const uint8_t mac[6])
+{
+	struct nat_key k;
+	key_make(&k, K_GW_MAC, network, mac, 6);
 	return get(n, &k);
 }
 

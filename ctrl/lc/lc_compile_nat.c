@@ -7,7 +7,8 @@
  *    external subnet's gateway_ip) and that next hop's MAC, which the NAT
  *    application (ctrl/apps/app_nat.c) resolves by ARP and writes into the
  *    table itself; a recompile keeps the learned MAC while the next hop is
- *    the same.
+ *    the same.  Its resolver MAC (arp_mac, the sender of those ARP
+ *    requests) is derived from (chassis, router id).
  *  - A held floating IP (bound to a LOCAL compiled port: lc_reach.c) gets
  *    an entry: its router (router_id, else the held router with its gateway
  *    on the FIP's network and an interface on the port's network), the
@@ -155,6 +156,9 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			g.router = gw.router;
 			g.rport = gw.rport;
 			g.network = gw.network;
+			/* the resolver MAC: per chassis and router, so chassis
+			 * never answer for one another's requests */
+			lc_fip_mac(&g.arp_mac, lc->cfg.chassis, o->o->id);
 			if (gw.nexthop.family == 4)
 				memcpy(&g.nexthop, gw.nexthop.addr, 4);
 			const struct dp_nat_gw_cfg *cur = dp_nat_gw_get(nat, g.router);
@@ -168,7 +172,8 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 		if (!ok)
 			continue;
 		if (o->nat_put && o->nat_gw.rport == g.rport && o->nat_gw.network == g.network &&
-		    o->nat_gw.nexthop == g.nexthop)
+		    o->nat_gw.nexthop == g.nexthop &&
+		    rte_is_same_ether_addr(&o->nat_gw.arp_mac, &g.arp_mac))
 			continue;
 		int rc = dp_nat_gw_put(nat, &g);
 		count(lc, rc, o, "nat_gw_put");

@@ -77,6 +77,8 @@ enum dp_punt_reason {
 	DP_PUNT_ICMP,       /* ICMP to a router address */
 	DP_PUNT_TRACE,      /* debugging copy */
 	DP_PUNT_UNDERLAY,   /* ARP reply to our VTEP: learn a remote VTEP's MAC */
+	DP_PUNT_EXT_ARP,    /* ARP reply from an external network to a gateway's
+			     * resolver MAC: learn the upstream next hop (tables_nat.h) */
 	DP_PUNT__MAX
 };
 

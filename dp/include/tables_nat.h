@@ -42,6 +42,9 @@ struct dp_nat_gw_cfg {
 	uint32_t network;       /* external (provider) network */
 	uint32_t nexthop;       /* upstream gateway IPv4, 0: none */
 	struct rte_ether_addr nexthop_mac; /* zero: not resolved yet */
+	struct rte_ether_addr arp_mac; /* this chassis' resolver MAC on network: ARP
+					* replies to it are punted (DP_PUNT_EXT_ARP);
+					* zero: none */
 	uint16_t zone;          /* set by dp_nat_gw_put (output only) */
 };
 
@@ -76,6 +79,9 @@ int dp_nat_fip_del(struct dp_nat *n, uint32_t network, uint32_t fip);
 
 /* ---- readers (any thread; PMDs under RCU) ------------------------------ */
 const struct dp_nat_gw_cfg *dp_nat_gw_get(const struct dp_nat *n, uint32_t router);
+/* The gateway whose arp_mac on network is mac, or NULL. */
+const struct dp_nat_gw_cfg *dp_nat_gw_by_arp_mac(const struct dp_nat *n, uint32_t network,
+						 const uint8_t mac[6]);
 const struct dp_nat_fip_cfg *dp_nat_fip_by_ext(const struct dp_nat *n, uint32_t network,
 					       uint32_t fip);
 const struct dp_nat_fip_cfg *dp_nat_fip_by_fixed(const struct dp_nat *n, uint32_t router,
