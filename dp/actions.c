@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 #include <rte_arp.h>
 
+#include "ct.h"
 #include "dp_priv.h"
 #include "tables_ovl.h"
 
@@ -142,6 +143,28 @@ int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsig
 				OUT(",label%s=0x%02x%02x%02x%02x%02x%02x%02x%02x",
 				    l->port ? "_lo" : "_hi", l->data[0], l->data[1], l->data[2],
 				    l->data[3], l->data[4], l->data[5], l->data[6], l->data[7]);
+			}
+			/* and the nat(...) after them, OVS style */
+			if ((d[0] & DP_CT_F_NAT) && i + 1 < n && acts[i + 1].type == DP_ACT_CT_NAT) {
+				uint8_t kind;
+				uint32_t amin, amax;
+				uint16_t pmin, pmax;
+				char s1[INET_ADDRSTRLEN], s2[INET_ADDRSTRLEN];
+				dp_act_ct_nat_get(&acts[++i], &kind, &amin, &amax, &pmin, &pmax);
+				OUT(",nat");
+				if (kind == DP_CT_NAT_SRC || kind == DP_CT_NAT_DST) {
+					inet_ntop(AF_INET, &amin, s1, sizeof(s1));
+					inet_ntop(AF_INET, &amax, s2, sizeof(s2));
+					OUT("(%s=%s", kind == DP_CT_NAT_SRC ? "src" : "dst", s1);
+					if (amax != amin)
+						OUT("-%s", s2);
+					if (pmin != 0 || pmax != 0) {
+						OUT(":%u", pmin);
+						if (pmax != pmin)
+							OUT("-%u", pmax);
+					}
+					OUT(")");
+				}
 			}
 			OUT(")");
 			if (d[1])
@@ -639,6 +662,7 @@ void dp_actions_execute(struct dp_pmd *pmd, const struct dp_action *acts, unsign
 			break;
 		case DP_ACT_CT:
 		case DP_ACT_CT_LABEL:
+		case DP_ACT_CT_NAT:
 			/* the PMD runs ct() itself (it holds the keys) and
 			 * hands over the rest; reaching one here means a list
 			 * was run without it: never let such packets through */

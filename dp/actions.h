@@ -141,6 +141,17 @@ static inline void dp_act_ct_nat_set(struct dp_action *a, uint8_t kind, uint32_t
 	a->data[6] = kind;
 }
 
+/* Decode a DP_ACT_CT_NAT (the inverse of dp_act_ct_nat_set). */
+static inline void dp_act_ct_nat_get(const struct dp_action *a, uint8_t *kind, uint32_t *addr_min,
+				     uint32_t *addr_max, uint16_t *port_min, uint16_t *port_max)
+{
+	*kind = a->data[6];
+	*addr_min = a->u32;
+	memcpy(addr_max, &a->data[0], 4);
+	*port_min = a->port;
+	memcpy(port_max, &a->data[4], 2);
+}
+
 static inline void dp_act_set_vni(struct dp_action *a, uint32_t vni)
 {
 	a->port = (uint16_t)vni;

@@ -196,8 +196,11 @@ int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint6
 	}
 	c->dead = 1;
 	rte_spinlock_unlock(&c->lock);
+	/* deleting key[1] frees a NAT connection's translated tuple */
 	c->hpos[0] = rte_hash_del_key(ct->h, &c->key[0]);
 	c->hpos[1] = rte_hash_del_key(ct->h, &c->key[1]);
+	if (c->nat_flags)
+		__atomic_store_n(&ct->n_nat, ct->n_nat - 1, __ATOMIC_RELAXED);
 	atomic_fetch_sub_explicit(&ct->zone_count[c->key[0].zone], 1, memory_order_relaxed);
 	atomic_fetch_sub_explicit(&ct->n_conns, 1, memory_order_relaxed);
 	return 1;
@@ -350,10 +353,17 @@ static enum ct_upd ct_proto_update(struct dp_ct *ct, struct ct_conn *c, const st
 	}
 }
 
+/* Does this commit translate (ct.h "NAT")?  IPv4 only. */
+static inline bool ct_nat_commit(const struct dp_ct_action *a, const struct ct_pkt *p)
+{
+	return a->nat && (a->nat_cfg.kind == DP_CT_NAT_SRC || a->nat_cfg.kind == DP_CT_NAT_DST) &&
+	       p->key.af == CT_AF4;
+}
+
 /* Create the connection for p.  Returns it, or an existing one another PMD
  * committed meanwhile (*dir set to the packet's direction in it), or NULL
  * with *err (-EDQUOT zone limit, -ENOSPC table full, -EEXIST reply tuple
- * taken). */
+ * taken, -EADDRNOTAVAIL no NAT tuple free). */
 static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 				     const struct ct_pkt *p, hash_sig_t sig0,
 				     const struct dp_ct_key *rk, hash_sig_t rsig,
@@ -365,6 +375,8 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 	struct ct_conn *c;
 	hash_sig_t sig[2];
 	void *data;
+	bool nat = ct_nat_commit(a, p), others;
+	int hit;
 
 	/* a failed second add retires the connection through limbo: room first */
 	if (!ct_limbo_room(pm))
@@ -406,24 +418,30 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 	c->blocked_until = 0;
 	c->hpos[0] = c->hpos[1] = -1;
 	c->key[0] = p->key;
-	if (rk != NULL)
-		c->key[1] = *rk;
-	else
-		ct_key_reverse(&p->key, &c->key[1]);
+	sig[0] = sig0;
+	if (!nat) {
+		if (rk != NULL)
+			c->key[1] = *rk;
+		else
+			ct_key_reverse(&p->key, &c->key[1]);
+		sig[1] = rk != NULL ? rsig : ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
+	}
 	ct_proto_init(ct, c, p, now);
 	ct_apply_action(c, a);
 
-	sig[0] = sig0;
-	sig[1] = rk != NULL ? rsig : ct_key_hash(&c->key[1], sizeof(c->key[1]), 0);
 	rte_spinlock_lock(&ct->wlock);
 	/* Nothing added by anyone else since this burst's bulk lookup missed
 	 * key[0] (its own adds are other tuples: ct_burst_added): key[0] is
-	 * still absent, and so is key[1], the reverse (a connection holding
-	 * key[1] holds key[0] as its other direction).  NAT, whose reply key
-	 * is not the reverse, will have to look key[1] up always. */
-	if (ct->add_gen != b->gen0 + b->own &&
-	    (rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) >= 0 ||
-	     rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data) >= 0)) {
+	 * still absent.  So is key[1], its reverse, while no NAT connection
+	 * exists (then a connection holding key[1] holds key[0] as its other
+	 * direction); a NAT connection's reply key is not its original
+	 * reversed, so with any of them live key[1] is looked up, and a NAT
+	 * commit looks up every candidate (ct_nat_alloc). */
+	others = ct->add_gen != b->gen0 + b->own;
+	hit = others ? rte_hash_lookup_with_hash_data(ct->h, &c->key[0], sig[0], &data) : -1;
+	if (hit < 0 && !nat && (others || ct->n_nat != 0))
+		hit = rte_hash_lookup_with_hash_data(ct->h, &c->key[1], sig[1], &data);
+	if (hit >= 0) {
 		/* Committed by another PMD, or (NAT) the reply tuple is taken. */
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
@@ -437,7 +455,19 @@ static struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct
 		*err = -EEXIST;
 		goto undo_count;
 	}
+	if (nat) {
+		if (ct_nat_alloc(ct, c, &a->nat_cfg, rk, rsig, &sig[1]) != 0) {
+			rte_spinlock_unlock(&ct->wlock);
+			ct_slot_free(ct, pm, c);
+			pm->st.nat_exhausted++;
+			*err = -EADDRNOTAVAIL;
+			goto undo_count;
+		}
+		__atomic_store_n(&ct->n_nat, ct->n_nat + 1, __ATOMIC_RELAXED);
+	}
 	if (rte_hash_add_key_with_hash_data(ct->h, &c->key[0], sig[0], c) < 0) {
+		if (nat)
+			__atomic_store_n(&ct->n_nat, ct->n_nat - 1, __ATOMIC_RELAXED);
 		rte_spinlock_unlock(&ct->wlock);
 		ct_slot_free(ct, pm, c);
 		pm->st.table_full++;
@@ -577,10 +607,12 @@ static bool ct_fast_est(const struct dp_ct *ct, struct ct_conn *c, int dir,
 	return true;
 }
 
-static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
-		   const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig, void *data,
-		   bool hit, const struct dp_ct_key *rk, hash_sig_t rsig, uint64_t now,
-		   struct dp_ct_result *r)
+/* One tracked packet.  Returns its connection (*dirp: the packet's
+ * direction) when it has one, for NAT; NULL when not. */
+static struct ct_conn *ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
+			      const struct dp_ct_action *a, struct ct_pkt *p, hash_sig_t sig,
+			      void *data, bool hit, const struct dp_ct_key *rk, hash_sig_t rsig,
+			      uint64_t now, struct dp_ct_result *r, int *dirp)
 {
 	struct ct_conn *c;
 	bool created = false;
@@ -591,12 +623,13 @@ static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 	if (hit) {
 		c = (struct ct_conn *)((uintptr_t)data & ~(uintptr_t)1);
 		dir = (int)((uintptr_t)data & 1);
+		*dirp = dir;
 		if (ct_fast_est(ct, c, dir, p, a, now, r))
-			return;
+			return c;
 		rte_spinlock_lock(&c->lock);
 		if (!c->dead) {
 			if (ct_on_conn(ct, pm, c, dir, p, a, now, r) == 0)
-				return;
+				return c;
 			/* reopen: a SYN on a closed connection */
 			if (a->commit)
 				ct_kill_reopen(ct, pm, c);
@@ -607,37 +640,60 @@ static void ct_one(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
 miss:
 	if (!ct_valid_new(p)) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+		return NULL;
 	}
 	if (!a->commit) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_NEW);
-		return;
+		return NULL;
 	}
 	c = ct_commit_new(ct, pm, b, p, sig, rk, rsig, a, now, &dir, &created, &err);
 	if (c == NULL) {
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+		return NULL;
 	}
 	rte_spinlock_lock(&c->lock);
 	if (c->dead) {
 		rte_spinlock_unlock(&c->lock);
 		ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+		return NULL;
 	}
+	*dirp = dir;
 	if (!created) {
 		/* another PMD committed it first: an ordinary hit */
-		if (ct_on_conn(ct, pm, c, dir, p, a, now, r) != 0)
+		if (ct_on_conn(ct, pm, c, dir, p, a, now, r) != 0) {
 			ct_res_none(r, p->key.zone, DP_CS_TRK | DP_CS_INV);
-		return;
+			return NULL;
+		}
+		return c;
 	}
 	r->zone = p->key.zone;
 	r->state = DP_CS_TRK | DP_CS_NEW;
 	ct_res_conn(r, c);
 	rte_spinlock_unlock(&c->lock);
+	return c;
+}
+
+/* ct(nat): rewrite a valid packet of a NAT connection (ct.h "NAT"). */
+static inline void ct_nat_do(struct ct_pmd *pm, const struct ct_conn *c, int dir,
+			     struct rte_mbuf *m, const struct ct_pkt *p, struct dp_flow_key *fk,
+			     struct dp_ct_result *r)
+{
+	int k;
+
+	if (c == NULL || c->nat_flags == 0 || (r->state & DP_CS_INV))
+		return;
+	k = ct_nat_apply(c, dir, m, p, fk);
+	if (unlikely(k < 0)) {
+		r->state = DP_CS_TRK | DP_CS_INV;
+		pm->st.nat_failed++;
+	} else if (k != 0) {
+		r->nat = (uint8_t)k;
+		pm->st.nat_rewritten++;
+	}
 }
 
 unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a,
-		       struct rte_mbuf *const pkts[], const struct dp_flow_key *const keys[],
+		       struct rte_mbuf *const pkts[], struct dp_flow_key *const keys[],
 		       struct dp_ct_result res[], unsigned n, uint64_t now_ms)
 {
 	struct ct_pmd *pm;
@@ -670,7 +726,12 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 				slot[i] = (uint8_t)nk;
 				kp[nk++] = &p->key;
 			} else if (p->kind == CT_PK_ICMP_ERR) {
-				if (ct_icmp_inner_key(p, &inner[i]) == 0) {
+				struct dp_ct_key q;
+				/* the quoted packet travelled the other way
+				 * (translated, if NAT): its reverse is the key
+				 * of the error's own direction */
+				if (ct_icmp_inner_key(p, &q) == 0) {
+					ct_key_reverse(&q, &inner[i]);
 					slot[i] = (uint8_t)nk;
 					kp[nk++] = &inner[i];
 				} else {
@@ -713,7 +774,11 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 			for (unsigned i = 0; i < cnt; i++) {
 				if (pk[i].kind != CT_PK_TRACK || ((hits >> slot[i]) & 1))
 					continue;
-				ct_key_reverse(&pk[i].key, &rkey[i]);
+				/* NAT: the first candidate's (ct_nat.c) */
+				if (!ct_nat_commit(a, &pk[i]))
+					ct_key_reverse(&pk[i].key, &rkey[i]);
+				else if (ct_nat_first(&pk[i].key, &a->nat_cfg, &rkey[i]) != 0)
+					continue;
 				rsig[i] = ct_key_hash(&rkey[i], sizeof(rkey[i]), 0);
 				rkp[nr] = &rkey[i];
 				rsg[nr++] = rsig[i];
@@ -738,10 +803,16 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 
 			pm->st.lookups++;
 			switch (p->kind) {
-			case CT_PK_TRACK:
-				ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit,
-				       (has_rk >> i) & 1 ? &rkey[i] : NULL, rsig[i], now_ms, r);
+			case CT_PK_TRACK: {
+				struct ct_conn *c;
+				int dir = 0;
+				c = ct_one(ct, pm, &b, a, p, sig[slot[i]], d, hit,
+					   (has_rk >> i) & 1 ? &rkey[i] : NULL, rsig[i], now_ms, r,
+					   &dir);
+				if (a->nat)
+					ct_nat_do(pm, c, dir, pkts[base + i], p, keys[base + i], r);
 				break;
+			}
 			case CT_PK_ICMP_ERR: {
 				struct ct_conn *c = (struct ct_conn *)((uintptr_t)d & ~(uintptr_t)1);
 				int dir = (int)((uintptr_t)d & 1);
@@ -755,13 +826,14 @@ unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action
 					break;
 				rte_spinlock_lock(&c->lock);
 				if (!c->dead) {
-					/* inner = a packet of direction dir; the
-					 * error travels the other way */
-					r->state = DP_CS_TRK | DP_CS_REL | (dir == 0 ? DP_CS_RPL : 0);
+					/* the error travels in direction dir */
+					r->state = DP_CS_TRK | DP_CS_REL | (dir == 1 ? DP_CS_RPL : 0);
 					ct_res_conn(r, c);
 					pm->st.related++;
 				}
 				rte_spinlock_unlock(&c->lock);
+				if (a->nat && !(r->state & DP_CS_INV))
+					ct_nat_do(pm, c, dir, pkts[base + i], p, keys[base + i], r);
 				break;
 			}
 			case CT_PK_FRAG_LATER:

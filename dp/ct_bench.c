@@ -4,6 +4,11 @@
  *   ct-new     commit N distinct UDP 5-tuples (ct(commit) on their first
  *              packet), bursts of 32: connections/s and ns per connection.
  *              Best of R rounds; the table is flushed between rounds.
+ *   snat-new   the same with ct(commit,nat(src=203.0.113.10:1024-65535)):
+ *              N UDP connections, connection i from the ct-new client to
+ *              its own server 198.(18 + (i >> 22)).(i >> 14).(i >> 6):80 (so
+ *              every client port can be kept, the common case), the packet
+ *              and its key rewritten (UDP checksum non-zero: updated too).
  *   ct-lookup  a table of M established UDP connections (both directions
  *              seen); 2M packets of random connections and random direction
  *              go through ct() without commit: ns per packet.
@@ -18,8 +23,9 @@
  * frame building is timed.
  * Usage: dp_ct_bench [new_conns [table_conns [rounds]]]
  *        (default 1000000 100000 3); EAL args before "--".
- * CT_BENCH_ONLY_NEW=1 stops after ct-new, CT_BENCH_SKIP_TCP=1 after the UDP
- * lookups.
+ * CT_BENCH_ONLY_NEW=1 stops after ct-new, CT_BENCH_ONLY_SNAT=1 after
+ * snat-new, CT_BENCH_SKIP_SNAT=1 skips it, CT_BENCH_SKIP_TCP=1 stops after
+ * the UDP lookups.
  * CT_BENCH_LOOKUPS=n: n lookups instead of 2000000 (callgrind:
  *   valgrind --tool=callgrind --toggle-collect=dp_ct_process, then
  *   instructions per packet = Ir / (new_conns * rounds + 2 * table_conns
@@ -103,6 +109,16 @@ static void key_of(const struct dp_flow_key *t, uint32_t i, int dir, struct dp_f
 	}
 }
 
+/* snat-new: connection i's first packet (see the header). */
+static void key_snat(const struct dp_flow_key *t, uint32_t i, struct dp_flow_key *k)
+{
+	uint8_t srv[4] = { 198, (uint8_t)(18 + ((i >> 22) & 1)), (uint8_t)(i >> 14),
+			   (uint8_t)(i >> 6) };
+
+	key_of(t, i, 0, k);
+	memcpy(k->ip_dst, srv, 4);
+}
+
 static struct dp_ct *mk(const char *name, uint32_t n)
 {
 	struct dp_ct_params p = { .name = name, .max_conns = n, .n_pmds = 1,
@@ -134,7 +150,7 @@ static double run(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbu
 	struct rte_mbuf *ms[BURST];
 	struct dp_ct_result res[BURST];
 	struct dp_flow_key kb[BURST];
-	const struct dp_flow_key *kbp[BURST];
+	struct dp_flow_key *kbp[BURST];
 	uint32_t ng = n / GROUP, g = 0;
 	uint64_t *gc = malloc(sizeof(*gc) * (ng + 1)), sink = 0;
 	double med;
@@ -230,6 +246,53 @@ int main(int argc, char **argv)
 	if (getenv("CT_BENCH_ONLY_NEW") != NULL) {
 		rte_eal_cleanup();
 		return 0;
+	}
+	/* ---- snat-new ---- */
+	if (getenv("CT_BENCH_SKIP_SNAT") == NULL) {
+		struct dp_ct_action sn = { .zone = 1, .commit = true, .nat = true,
+			.nat_cfg = { .kind = DP_CT_NAT_SRC, .addr_min = htonl(0xcb00710a),
+				     .addr_max = htonl(0xcb00710a), .port_min = 1024,
+				     .port_max = 65535 } };
+		uint32_t n_snat = n_new > (1u << 23) ? (1u << 23) : n_new;
+		struct dp_flow_key *ks = rte_malloc(NULL, sizeof(*ks) * n_snat, 64);
+		struct dp_flow_key **ps;
+		/* a UDP checksum to update (the template's is 0: none) */
+		rte_pktmbuf_mtod_offset(mu, uint8_t *, 40)[0] = 0x12;
+		for (uint32_t i = 0; i < n_snat; i++)
+			key_snat(&tu, i, &ks[i]);
+		ps = ptrs(ks, n_snat);
+		ct = mk("bsnat", n_snat);
+		best = 1e30;
+		base = run(NULL, NULL, mu, ps, n_snat, 0);
+		for (int rd = 0; rd < rounds; rd++) {
+			double c = run(ct, &sn, mu, ps, n_snat, 1000) - base;
+			struct dp_ct_stats st;
+			dp_ct_stats_get(ct, &st);
+			if (st.conns != n_snat || st.nat_conns != n_snat || st.nat_exhausted != 0 ||
+			    st.nat_rewritten != (uint64_t)n_snat * (rd + 1)) {
+				fprintf(stderr, "snat-new: %lu connections (%lu NAT, %lu exhausted, "
+					"%lu rewritten), expected %u\n", (unsigned long)st.conns,
+					(unsigned long)st.nat_conns, (unsigned long)st.nat_exhausted,
+					(unsigned long)st.nat_rewritten, n_snat);
+				return 1;
+			}
+			double ns = c / hz * 1e9;
+			if (ns < best)
+				best = ns;
+			dp_ct_flush(ct, -1);
+		}
+		printf("BENCH workload=snat-new system=wyvern conns_per_s=%.0f ns_per_conn=%.1f\n",
+		       1e9 / best, best);
+		printf("INFO workload=snat-new conns=%u rounds=%d cycles_per_conn=%.0f "
+		       "baseline_cycles=%.0f nat=src:203.0.113.10:1024-65535\n",
+		       n_snat, rounds, best * hz / 1e9, base);
+		dp_ct_destroy(ct);
+		rte_free(ks);
+		free(ps);
+		if (getenv("CT_BENCH_ONLY_SNAT") != NULL) {
+			rte_eal_cleanup();
+			return 0;
+		}
 	}
 	/* ---- ct-lookup: UDP, established ---- */
 	struct dp_flow_key *ko = rte_malloc(NULL, sizeof(*ko) * n_tab, 64);

@@ -179,9 +179,13 @@ void dp_ct_stats_get(const struct dp_ct *ct, struct dp_ct_stats *out)
 		out->reval_checked += s->reval_checked;
 		out->blocked += s->blocked;
 		out->limbo += ct->pmd[i].limbo_tail - ct->pmd[i].limbo_head;
+		out->nat_exhausted += s->nat_exhausted;
+		out->nat_rewritten += s->nat_rewritten;
+		out->nat_failed += s->nat_failed;
 	}
 	out->flushed = ct->flushed;
 	out->conns = atomic_load_explicit(&ct->n_conns, memory_order_relaxed);
+	out->nat_conns = __atomic_load_n(&ct->n_nat, __ATOMIC_RELAXED);
 }
 
 void dp_ct_revalidate_zone(struct dp_ct *ct, uint16_t zone, uint32_t cookie)
@@ -259,6 +263,7 @@ int dp_ct_dump_next(const struct dp_ct *ct, int zone, uint32_t *cursor, uint64_t
 			e->proto_state = c->proto_state;
 			e->reply_seen = c->reply_seen;
 			e->mark = c->mark;
+			e->nat = c->nat_flags;
 			memcpy(e->label, c->label, 16);
 			e->timeout_left_ms = c->expires > now_ms
 				? (uint32_t)RTE_MIN(c->expires - now_ms, (uint64_t)UINT32_MAX) : 0;

@@ -46,7 +46,7 @@ static uint8_t mt_ct(struct mt *x, unsigned pmd, const struct tpk *p)
 	struct dp_ct_action a = { .zone = 4, .commit = true, .sg_dir = DP_CT_SG_EGRESS };
 	struct rte_mbuf *m = rte_pktmbuf_alloc(t_mp);
 	struct dp_flow_key k;
-	const struct dp_flow_key *kp = &k;
+	struct dp_flow_key *kp = &k;
 	struct dp_ct_result r;
 
 	if (m == NULL)

@@ -59,18 +59,23 @@ struct ct_conn {
 	uint64_t expires;          /* ms */
 	uint32_t mark;
 	uint32_t idx;              /* own slot index */
-	int32_t hpos[2];           /* hash positions, freed after the grace period */
 	uint8_t label[16];
-	/* Reserved for NAT: the translated fields live in key[1]; a NAT
-	 * connection also records what to rewrite and which port it holds. */
+	/* NAT (ct_nat.c): the connection's kind (DP_CT_NAT_SRC/DST, 0: none)
+	 * and, per direction d, what a packet of d gets written on its
+	 * translated side (ct_nat_side): address and port / ICMP id, network
+	 * order.  The reply key key[1] is the translated tuple reversed.  Set
+	 * before the hash adds publish the connection, never changed after. */
 	uint8_t nat_flags;
 	uint8_t sg;                /* DP_CT_SG_*: the policy that admitted it */
-	uint8_t pad[6];
-	uint64_t blocked_until;    /* ms; while mark has DP_CT_MARK_BLOCKED */
+	uint16_t nat_port[2];
+	uint16_t pad;
+	uint32_t nat_addr[2];
+	int32_t hpos[2];           /* hash positions, freed after the grace period */
 	/* lines 2-4: the keys (commit, kill, expiry, dump, re-validation) and
 	 * TCP's per-direction state */
 	struct dp_ct_key key[2];
 	struct ct_tcp_peer tcp[2];
+	uint64_t blocked_until;    /* ms; while mark has DP_CT_MARK_BLOCKED */
 } __rte_cache_aligned;
 
 /* Result of a protocol update on an existing connection. */
@@ -116,6 +121,7 @@ struct dp_ct {
 	struct dp_ct_timeouts to;
 	uint64_t flushed;
 	uint64_t add_gen;            /* +1 after each commit's adds (under wlock) */
+	uint32_t n_nat;              /* live NAT connections (written under wlock) */
 	/* re-validation (ct.h): positions of one sweep, under reval_lock */
 	rte_spinlock_t reval_lock;
 	uint8_t reval_active;        /* relaxed reads by PMDs */
@@ -166,6 +172,7 @@ bool ct_valid_new(const struct ct_pkt *p);
 
 static inline void ct_res_conn(struct dp_ct_result *r, const struct ct_conn *c)
 {
+	r->nat = 0;
 	r->mark = c->mark;
 	memcpy(r->label, c->label, 16);
 }
@@ -210,6 +217,32 @@ void ct_icmp_classify(struct ct_pkt *p, const struct dp_flow_key *fk);
 int ct_icmp_inner_key(const struct ct_pkt *p, struct dp_ct_key *inner);
 /* Reverse a key: swap addresses and ports; ICMP maps request <-> reply. */
 void ct_key_reverse(const struct dp_ct_key *k, struct dp_ct_key *r);
+
+/* ct_nat.c.  The side (DP_CT_NAT_SRC/DST) a packet of direction dir of a
+ * NAT connection has rewritten: SNAT rewrites the source of the original
+ * direction and the destination of replies, DNAT the opposite. */
+static inline uint8_t ct_nat_side(const struct ct_conn *c, int dir)
+{
+	return dir == 0 ? c->nat_flags : (uint8_t)(c->nat_flags ^ (DP_CT_NAT_SRC | DP_CT_NAT_DST));
+}
+/* Caller holds ct->wlock; c->key[0] is set.  Choose c->key[1] (bounded
+ * search, see ct.h "NAT") and fill c's NAT fields; *rsig = key[1]'s hash.
+ * rk0 (or NULL): the first candidate's reply key from ct_nat_first, its
+ * hash rsig0.
+ * Returns 0, -EINVAL (empty range) or -ENOSPC (no free tuple). */
+int ct_nat_alloc(const struct dp_ct *ct, struct ct_conn *c, const struct dp_ct_nat *cfg,
+		 const struct dp_ct_key *rk0, hash_sig_t rsig0, hash_sig_t *rsig);
+/* The first candidate's reply key for original key k (rk0 above: built and
+ * its bucket brought in before the lock).  0, or -EINVAL (empty range). */
+int ct_nat_first(const struct dp_ct_key *k, const struct dp_ct_nat *cfg, struct dp_ct_key *rk);
+/* Rewrite packet m (parsed as p, key fk) of direction dir of NAT
+ * connection c; p->kind CT_PK_ICMP_ERR: an error travelling in direction
+ * dir, outer and quoted headers.  Returns the sides rewritten (0 if the
+ * translation changes nothing), or -1 if a header could not be written. */
+int ct_nat_apply(const struct ct_conn *c, int dir, struct rte_mbuf *m, const struct ct_pkt *p,
+		 struct dp_flow_key *fk);
+/* What ct_nat_apply would return, without writing (trace; no mbuf needed). */
+uint8_t ct_nat_would(const struct ct_conn *c, int dir, const struct ct_pkt *p);
 
 static inline uint64_t ct_sec(uint32_t s)
 {

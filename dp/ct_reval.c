@@ -139,8 +139,10 @@ int dp_ct_lookup_ro(const struct dp_ct *ct, uint16_t zone, const struct rte_mbuf
 		ct_classify_flow(&p, fk, zone);
 	ct_res_none(res, zone, DP_CS_TRK | DP_CS_INV);
 	if (p.kind == CT_PK_ICMP_ERR) {
-		if (ct_icmp_inner_key(&p, &inner) != 0)
+		struct dp_ct_key q;
+		if (ct_icmp_inner_key(&p, &q) != 0)
 			return 0;
+		ct_key_reverse(&q, &inner); /* the error's own direction (ct.c) */
 		k = &inner;
 		err = true;
 	} else if (p.kind != CT_PK_TRACK) {
@@ -155,12 +157,14 @@ int dp_ct_lookup_ro(const struct dp_ct *ct, uint16_t zone, const struct rte_mbuf
 		if (c->in_use && !c->dead) {
 			found = true;
 			if (err)
-				res->state = DP_CS_TRK | DP_CS_REL | (dir == 0 ? DP_CS_RPL : 0);
+				res->state = DP_CS_TRK | DP_CS_REL | (dir == 1 ? DP_CS_RPL : 0);
 			else if (dir == 1)
 				res->state = DP_CS_TRK | DP_CS_EST | DP_CS_RPL;
 			else
 				res->state = DP_CS_TRK | (c->reply_seen ? DP_CS_EST : DP_CS_NEW);
 			ct_res_conn(res, c);
+			if (c->nat_flags)
+				res->nat = ct_nat_would(c, dir, &p);
 			if (e != NULL) {
 				e->orig = c->key[0];
 				e->reply = c->key[1];
@@ -171,6 +175,7 @@ int dp_ct_lookup_ro(const struct dp_ct *ct, uint16_t zone, const struct rte_mbuf
 				e->mark = c->mark;
 				memcpy(e->label, c->label, 16);
 				e->timeout_left_ms = 0;
+				e->nat = c->nat_flags;
 			}
 		}
 		rte_spinlock_unlock(&c->lock);

@@ -461,7 +461,7 @@ static void test_two_pmds(void)
 	t_udp(&r, 4, B, A, 4, 3);
 	struct rte_mbuf *m[2];
 	struct dp_flow_key k[2];
-	const struct dp_flow_key *kp[2] = { &k[0], &k[1] };
+	struct dp_flow_key *kp[2] = { &k[0], &k[1] };
 	struct dp_ct_result res[2];
 	const struct tpk *pk[2] = { &o, &r };
 	for (int i = 0; i < 2; i++) {
@@ -477,7 +477,7 @@ static void test_two_pmds(void)
 	/* one burst: the same first packet twice, then the reply: one
 	 * connection (the second packet finds the first one's commit) */
 	struct dp_flow_key k3[3];
-	const struct dp_flow_key *kp3[3] = { &k3[0], &k3[1], &k3[2] };
+	struct dp_flow_key *kp3[3] = { &k3[0], &k3[1], &k3[2] };
 	struct rte_mbuf *m3[3];
 	struct dp_ct_result res3[3];
 	t_udp(&o, 4, A, B, 5, 6);

@@ -158,7 +158,7 @@ static inline uint8_t t_ct_res(struct dp_ct *ct, unsigned pmd, const struct dp_c
 	struct rte_mbuf *m = rte_pktmbuf_alloc(t_mp);
 	struct dp_flow_key k;
 	struct dp_ct_result r;
-	const struct dp_flow_key *kp = &k;
+	struct dp_flow_key *kp = &k;
 
 	CU_ASSERT_FATAL(m != NULL);
 	memcpy(rte_pktmbuf_append(m, (uint16_t)p->n), p->b, p->n);
@@ -177,7 +177,7 @@ static inline uint8_t t_ct_try(struct dp_ct *ct, uint16_t zone, bool commit, con
 	struct dp_ct_action a = { .zone = zone, .commit = commit };
 	struct rte_mbuf *m = rte_pktmbuf_alloc(t_mp);
 	struct dp_flow_key k;
-	const struct dp_flow_key *kp = &k;
+	struct dp_flow_key *kp = &k;
 	struct dp_ct_result r = { 0 };
 
 	CU_ASSERT_FATAL(m != NULL);

@@ -283,7 +283,7 @@ run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsig
        const uint16_t *flood_ports, struct rte_mbuf **pkts, struct dp_flow_key *keys,
        unsigned n, unsigned depth)
 {
-	const struct dp_flow_key *kp[DP_BURST];
+	struct dp_flow_key *kp[DP_BURST];
 	struct dp_ct_result res[DP_BURST];
 	uint64_t now_ms = rte_rdtsc() / (rte_get_tsc_hz() / 1000);
 	unsigned i = 0;
@@ -306,6 +306,13 @@ run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsig
 			unsigned h = (acts[i].port & 1) * 8;
 			memcpy(ca.label + h, acts[i].data, 8);
 			memset(ca.label_mask + h, 0xff, 8);
+		}
+		/* nat(...): NAT rewrites the packets and their keys in place */
+		if ((f & DP_CT_F_NAT) && i < n_acts && acts[i].type == DP_ACT_CT_NAT) {
+			struct dp_ct_nat *nc = &ca.nat_cfg;
+			dp_act_ct_nat_get(&acts[i++], &nc->kind, &nc->addr_min, &nc->addr_max,
+					  &nc->port_min, &nc->port_max);
+			ca.nat = true;
 		}
 		dp_ct_process(pmd->dp->ct, pmd->idx, &ca, pkts, kp, res, n, now_ms);
 		pmd->st.ct_packets += n;

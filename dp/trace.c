@@ -93,10 +93,35 @@ static void cs_str(uint8_t cs, char *buf, size_t len)
 		}
 }
 
+/* ct(nat) in a trace: the key of the next pass is the translated one
+ * (what dp_ct_process writes into the datapath's key), taken from the
+ * connection's tuples; an ICMP error's outer addresses likewise.  The
+ * packet itself is never written. */
+static void trace_nat_key(struct dp_flow_key *k, const struct dp_ct_result *res,
+			  const struct dp_ct_entry *e)
+{
+	/* a packet of direction d becomes the other direction's key reversed */
+	bool rpl = (res->state & DP_CS_RPL) != 0;
+	const struct dp_ct_key *o = rpl ? &e->orig : &e->reply;
+	bool ports = !(res->state & DP_CS_REL) &&
+		     (k->ip_proto == IPPROTO_TCP || k->ip_proto == IPPROTO_UDP);
+
+	if (res->nat & DP_CT_NAT_SRC) {
+		memcpy(k->ip_src, o->dst, 4);
+		if (ports)
+			k->tp_src = o->dport;
+	}
+	if (res->nat & DP_CT_NAT_DST) {
+		memcpy(k->ip_dst, o->src, 4);
+		if (ports)
+			k->tp_dst = o->sport;
+	}
+}
+
 /* The conntrack lookup of one recirculation, read-only: never commits,
- * never updates a connection (dp_ct_lookup_ro). */
+ * never updates a connection (dp_ct_lookup_ro).  nat: the ct() has nat. */
 static void trace_ct(struct dp *dp, const struct rte_mbuf *m, struct dp_flow_key *k,
-		     uint16_t zone, struct dp_trace_buf *tb)
+		     uint16_t zone, bool nat, struct dp_trace_buf *tb)
 {
 	struct dp_ct_result res;
 	struct dp_ct_entry e;
@@ -117,6 +142,19 @@ static void trace_ct(struct dp *dp, const struct rte_mbuf *m, struct dp_flow_key
 			  e.reply_seen ? " reply seen" : "");
 		if (e.proto == IPPROTO_TCP)
 			tb_printf(tb, " (TCP windows not checked by trace)");
+		if (e.nat) {
+			char rt[160];
+			dp_ct_key_fmt(&e.reply, rt, sizeof(rt));
+			tb_printf(tb, " %cnat, reply tuple %s", e.nat == DP_CT_NAT_SRC ? 's' : 'd', rt);
+			if (nat && res.nat) {
+				tb_printf(tb, ": ct(nat) rewrites the %s%s%s", res.nat & DP_CT_NAT_SRC
+					  ? "source" : "", res.nat == 3 ? " and " : "",
+					  res.nat & DP_CT_NAT_DST ? "destination" : "");
+				trace_nat_key(k, &res, &e);
+			} else if (!nat) {
+				tb_printf(tb, " (this ct() has no nat: not rewritten)");
+			}
+		}
 	} else {
 		tb_printf(tb, " (no connection%s)", m == NULL &&
 			  (k->ip_proto == IPPROTO_ICMP || k->ip_proto == IPPROTO_ICMPV6)
@@ -156,7 +194,8 @@ static int trace_key(struct dp *dp, const struct dp_flow_key *key, const struct 
 		if (i == spec->n_actions || spec->actions[i].type != DP_ACT_CT)
 			break;
 		k.recirc_id = spec->actions[i].data[1];
-		trace_ct(dp, m, &k, spec->actions[i].port, &tb);
+		trace_ct(dp, m, &k, spec->actions[i].port,
+			 (spec->actions[i].data[0] & DP_CT_F_NAT) != 0, &tb);
 		dp_translate(dp_tables(dp), &k, spec, &tb);
 		dp_actions_format(out->recirc_actions, sizeof(out->recirc_actions),
 				  spec->actions, spec->n_actions, spec->flood_ports);

@@ -47,11 +47,13 @@
  *    locks) and takes no lock.  Those fields never go back (MULTIPLE and
  *    reply_seen stay set); the label is copied unlocked and may be torn by
  *    a concurrent commit changing it (no datapath decision reads it).
- *  - A commit re-looks both keys up under wlock only if some other writer
- *    added anything since its burst's bulk lookup: `add_gen` is bumped
- *    (release) after every commit's adds and read (acquire) before the bulk
- *    lookup (see DESIGN.md; valid while reply keys are reverses, i.e. until
- *    NAT).
+ *  - A commit re-looks its original key up under wlock only if some other
+ *    writer added anything since its burst's bulk lookup: `add_gen` is
+ *    bumped (release) after every commit's adds and read (acquire) before
+ *    the bulk lookup.  Its reply key is skipped too only while no NAT
+ *    connection exists (`n_nat`, exact under wlock: then every reply key
+ *    is its original reversed, so the reverse of an absent key is absent);
+ *    a NAT commit looks up every candidate reply key (see DESIGN.md).
  *  - Re-validation (dp_ct_revalidate_*): the control thread and the PMDs
  *    claim sweep positions under ct->reval_lock (a few instructions, never
  *    held with another lock); the verdict callback runs with no lock; a
@@ -157,7 +159,39 @@ struct dp_ct_params {
  * translation applies it to that packet's direction: the mbuf is
  * rewritten (addresses, ports or ICMP id, IPv4 and L4 checksums updated
  * incrementally, an ICMP error's inner header too) and so is the caller's
- * key, so a recirculated pass matches the translated packet. */
+ * key, so a recirculated pass matches the translated packet.
+ *
+ * Allocation (dp/ct_nat.c), under the table's write lock, bounded: at most
+ * DP_CT_NAT_TRIES candidate reply tuples are looked up.  The first keeps
+ * the original address when it is in the range (else one chosen by a hash
+ * of the addresses) and the original port when it is in the range (or the
+ * range is 0-0); the others are hashes of the tuple over the whole
+ * address x port space, or every tuple in turn when the space holds no
+ * more than DP_CT_NAT_TRIES.  The "port" is the TCP/UDP port of the
+ * translated side, or the ICMP query identifier; other protocols translate
+ * the address only.  Ports 0-0: SNAT keeps the original port when free,
+ * else takes one of 1024-65535 (ICMP identifiers: 0-65535); DNAT keeps the
+ * destination port.  No free candidate (or an empty range, addr_min 0):
+ * the packet gets ct_state TRK|INV, nothing is committed, and
+ * `nat_exhausted` counts it.  A connection's translation is made once, at
+ * its commit; a later commit with another nat() does not change it.
+ * IPv6 packets are committed without a translation (nat ignored).
+ *
+ * Applying: the mbuf must be writable (direct, refcount 1: ct() runs at the
+ * head of a megaflow's actions, before any clone).  Packets given INV are
+ * never rewritten.  The caller's key gets ip_src/ip_dst and, for TCP/UDP,
+ * tp_src/tp_dst (an ICMP identifier is not in the key).  An ICMP error
+ * RELATED to a NAT connection: the outer address of the translated side
+ * is rewritten (SNAT: the source of an original-direction error, the
+ * destination of a reply-direction one; DNAT the opposite), the quoted
+ * packet is translated back (its address, port or identifier, its IPv4
+ * header checksum, its UDP/TCP checksum when the quote holds it) and the
+ * ICMP checksum follows every change, all incrementally (RFC 1624).  UDP
+ * checksum 0 (none) stays 0.  A header that cannot be rewritten (split
+ * across mbuf segments) makes the packet INV, counted `nat_failed`.
+ * Without action.nat, NAT connections are tracked and packets are left
+ * as they are (as OVS). */
+#define DP_CT_NAT_TRIES 32
 #define DP_CT_NAT_SRC 0x01
 #define DP_CT_NAT_DST 0x02
 struct dp_ct_nat {
@@ -166,8 +200,9 @@ struct dp_ct_nat {
 				    * on commit of a new connection */
 	uint32_t addr_min;         /* network order */
 	uint32_t addr_max;         /* network order; == addr_min for one address */
-	uint16_t port_min;         /* host order; 0 and 0: keep the original port
-				    * when free, else any of the protocol's range */
+	uint16_t port_min;         /* host order; 0 and 0: SNAT keeps the original
+				    * port when free, else any of the protocol's
+				    * range; DNAT keeps the original port */
 	uint16_t port_max;
 };
 
@@ -197,7 +232,13 @@ struct dp_ct_action {
 struct dp_ct_result {
 	uint8_t state;             /* DP_CS_* from flow_key.h; always has
 				    * DP_CS_TRK (non-IP packets: TRK|INV) */
-	uint8_t nat;               /* DP_CT_NAT_SRC|DST applied to this packet */
+	uint8_t nat;               /* what was rewritten in this packet:
+				    * DP_CT_NAT_SRC its source (address, port or
+				    * ICMP id), DP_CT_NAT_DST its destination; an
+				    * ICMP error: its outer header's side.  0: not
+				    * rewritten.  (A SNAT connection's replies get
+				    * DST, a DNAT connection's replies SRC.)
+				    * dp_ct_lookup_ro: what would be rewritten. */
 	uint16_t zone;
 	uint32_t mark;
 	uint8_t label[16];
@@ -220,6 +261,10 @@ struct dp_ct_stats {
 	uint64_t blocked;          /* connections blocked by re-validation */
 	uint64_t conns;            /* live connections now */
 	uint64_t limbo;            /* removed, waiting for a grace period */
+	uint64_t nat_conns;        /* live connections with a translation now */
+	uint64_t nat_exhausted;    /* NAT commits refused: no free tuple (inv) */
+	uint64_t nat_rewritten;    /* packets rewritten by NAT */
+	uint64_t nat_failed;       /* packets not rewritable (inv), see "NAT" */
 };
 
 /* TCP states (the connection's, not a peer's); UDP/other/ICMP states. */
@@ -240,6 +285,9 @@ struct dp_ct_entry {
 	uint32_t mark;
 	uint8_t label[16];
 	uint32_t timeout_left_ms;
+	uint8_t nat;               /* DP_CT_NAT_SRC/DST: the connection's
+				    * translation; reply is then the translated
+				    * tuple reversed, not orig reversed */
 };
 
 /* Fill *t with the defaults. */
@@ -259,14 +307,15 @@ void dp_ct_destroy(struct dp_ct *ct);
  *              seq/ack/window/options and ICMP error bodies are read from the
  *              mbuf, bounds-checked against pkt_len)
  * @param keys  their parsed flow keys (addresses, ports, proto, tcp_flags,
- *              ICMP type/code, ip_frag)
+ *              ICMP type/code, ip_frag); a packet NAT rewrites has its key's
+ *              ip_src/ip_dst/tp_src/tp_dst rewritten too (see "NAT")
  * @param res   out: one result per packet
  * @param n     burst size (any; processed in chunks of 32)
  * @param now_ms the caller's clock
  * Returns the number of packets whose state includes DP_CS_INV.
  */
 unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a,
-		       struct rte_mbuf *const pkts[], const struct dp_flow_key *const keys[],
+		       struct rte_mbuf *const pkts[], struct dp_flow_key *const keys[],
 		       struct dp_ct_result res[], unsigned n, uint64_t now_ms);
 
 /**
@@ -332,8 +381,10 @@ unsigned dp_ct_revalidate_step(struct dp_ct *ct, unsigned pmd, uint64_t now_ms, 
  * creating, updating or refreshing anything.  m: the packet (l2_len and
  * l3_len set) or NULL (a flow written as text: ICMP echo identifiers and
  * error bodies are then unknown, lengths are assumed valid).  TCP windows
- * are not checked.  Fills *res; *e with the connection when one was found.
- * Returns 1 when a connection was found, 0 when not. */
+ * are not checked.  Fills *res (res->nat: what ct(nat) would rewrite in
+ * this packet; nothing is rewritten); *e with the connection when one was
+ * found (e->nat, e->reply: its translation).  Returns 1 when a connection
+ * was found, 0 when not. */
 int dp_ct_lookup_ro(const struct dp_ct *ct, uint16_t zone, const struct rte_mbuf *m,
 		    const struct dp_flow_key *fk, struct dp_ct_result *res,
 		    struct dp_ct_entry *e);

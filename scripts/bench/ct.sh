@@ -3,6 +3,10 @@
 # (dp/ct_bench.c) side by side with OVS-DPDK's userspace conntrack.
 #
 #   ct-new     ct(commit) of CT_NEW_CONNS distinct UDP 5-tuples, each once
+#   snat-new   ct(commit,nat(src=203.0.113.10:1024-65535)) of CT_NEW_CONNS
+#              distinct UDP 5-tuples, each once, each client to its own
+#              server so every client port can be kept (the common case):
+#              new SNAT connections per second per core
 #   ct-lookup  ct() of CT_LOOKUP_PACKETS packets of random connections in
 #              random directions, out of CT_TABLE_CONNS established UDP
 #              connections (both directions seen)
@@ -18,7 +22,9 @@
 # from pcap files (net_pcap rx_pcap, read once: not infinite_rx, so ct-new
 # sees every connection exactly once) into a bridge whose OpenFlow pipeline
 # is `ct(commit,zone=1,table=1)` then output (ct-new, and the establishing
-# pass of ct-lookup), or `ct(zone=1,table=1)` then output (ct-lookup).  The
+# pass of ct-lookup), `ct(commit,zone=1,nat(src=203.0.113.10:1024-65535),
+# table=1)` then output (snat-new), or `ct(zone=1,table=1)` then output
+# (ct-lookup).  The
 # PMD's "avg processing cycles per packet" (pmd-stats-show, busy iterations
 # only) of that pipeline minus the same file through a pipeline without ct
 # (output only) is the conntrack cost: it includes the recirculation OVS
@@ -31,8 +37,9 @@
 # CT_TABLE_CONNS (100000), CT_LOOKUP_PACKETS (2000000), CT_ROUNDS (3),
 # CT_SYSTEMS ("wyvern ovs-dpdk"), BENCH_START_TIMEOUT (60).
 # Prints: BENCH workload=ct-new system=wyvern|ovs-dpdk conns_per_s=.. ns_per_conn=..
+#         BENCH workload=snat-new system=wyvern|ovs-dpdk conns_per_s=.. ns_per_conn=..
 #         BENCH workload=ct-lookup system=wyvern|ovs-dpdk ns_per_lookup=..
-#         RATIO workload=ct-new|ct-lookup wyvern/ovs-dpdk=..
+#         RATIO workload=ct-new|snat-new|ct-lookup wyvern/ovs-dpdk=..
 # Internal: ct.sh --ovs runs the OVS-DPDK side alone (own EXIT trap).
 set -euo pipefail
 
@@ -104,11 +111,12 @@ ct_min() {
     fi
 }
 
-ct_ovs_flows() { # base | commit | lookup
+ct_ovs_flows() { # base | commit | snat | lookup
     local first
     case $1 in
         base) first="actions=output:2" ;;
         commit) first="ct_state=-trk,actions=ct(commit,zone=1,table=1)" ;;
+        snat) first="ct_state=-trk,actions=ct(commit,zone=1,nat(src=203.0.113.10:1024-65535),table=1)" ;;
         lookup) first="ct_state=-trk,actions=ct(zone=1,table=1)" ;;
     esac
     ovs-ofctl del-flows "$CT_BR"
@@ -123,7 +131,7 @@ FLOWS
 ct_run_ovs() {
     local prefix="wyvb-ovsct-$$" cache hz nsc nsl
     local -a base ct
-    local new_pcap est_pcap look_pcap
+    local new_pcap est_pcap look_pcap snat_pcap
     trap wb_cleanup EXIT
     trap wb_on_signal INT TERM
     wb_mktemp
@@ -132,7 +140,9 @@ ct_run_ovs() {
     new_pcap="$cache/ct-new-$CT_NEW_CONNS.pcap"
     est_pcap="$cache/ct-establish-$CT_TABLE_CONNS.pcap"
     look_pcap="$cache/ct-lookup-$CT_TABLE_CONNS-$CT_LOOKUP_PACKETS.pcap"
+    snat_pcap="$cache/ct-snat-$CT_NEW_CONNS.pcap"
     [[ -s $new_pcap ]] || "$WB_PY" "$WB_BENCH_DIR/gen_ct_pcap.py" new "$new_pcap" "$CT_NEW_CONNS"
+    [[ -s $snat_pcap ]] || "$WB_PY" "$WB_BENCH_DIR/gen_ct_pcap.py" snat "$snat_pcap" "$CT_NEW_CONNS"
     [[ -s $est_pcap ]] || "$WB_PY" "$WB_BENCH_DIR/gen_ct_pcap.py" establish "$est_pcap" "$CT_TABLE_CONNS"
     [[ -s $look_pcap ]] || "$WB_PY" "$WB_BENCH_DIR/gen_ct_pcap.py" lookup "$look_pcap" \
         "$CT_TABLE_CONNS" "$CT_LOOKUP_PACKETS"
@@ -165,6 +175,23 @@ ct_run_ovs() {
         "$(awk -v n="$nsc" 'BEGIN { printf "%.0f", (n > 0 ? 1e9 / n : 0) }')" "$nsc"
     printf 'INFO workload=ct-new system=ovs-dpdk conns=%s ct_table_after=%s cycles_per_pkt_ct=%s cycles_per_pkt_base=%s passes_ct=%s passes_base=%s rounds=%s tsc_hz=%s\n' \
         "$CT_NEW_CONNS" "${conns:-?}" "${ct[0]}" "${base[0]}" "${ct[1]}" "${base[1]}" "$CT_ROUNDS" "$hz"
+
+    # snat-new: the same for ct(commit,nat(src=...)) with its own tuples
+    base=() ct=()
+    for ((r = 0; r < CT_ROUNDS; r++)); do
+        ct_ovs_flows base
+        ct_min base "$(ct_ovs_feed "$snat_pcap" "$CT_NEW_CONNS")"
+        ct_ovs_flows snat
+        "${WB_APPCTL[@]}" dpctl/flush-conntrack >/dev/null
+        ct_min ct "$(ct_ovs_feed "$snat_pcap" "$CT_NEW_CONNS")"
+        conns=$("${WB_APPCTL[@]}" dpctl/ct-stats-show 2>/dev/null | awk '/Total:/ {print $2; exit}' || true)
+    done
+    nsc=$(awk -v c="${ct[0]}" -v b="${base[0]}" -v h="$hz" 'BEGIN { printf "%.1f", (c - b) / h * 1e9 }')
+    printf 'BENCH workload=snat-new system=ovs-dpdk conns_per_s=%s ns_per_conn=%s\n' \
+        "$(awk -v n="$nsc" 'BEGIN { printf "%.0f", (n > 0 ? 1e9 / n : 0) }')" "$nsc"
+    printf 'INFO workload=snat-new system=ovs-dpdk conns=%s ct_table_after=%s cycles_per_pkt_ct=%s cycles_per_pkt_base=%s passes_ct=%s passes_base=%s rounds=%s tsc_hz=%s\n' \
+        "$CT_NEW_CONNS" "${conns:-?}" "${ct[0]}" "${base[0]}" "${ct[1]}" "${base[1]}" "$CT_ROUNDS" "$hz"
+    "${WB_APPCTL[@]}" dpctl/flush-conntrack >/dev/null
 
     # ct-lookup: establish the table (commit, both directions), then the
     # lookup packets through ct() without commit; baseline: output-only
@@ -225,7 +252,7 @@ for s in ${CT_SYSTEMS:-wyvern ovs-dpdk}; do
                 tee -a "$out" || status=1 ;;
         ovs-dpdk)
             if [[ ! -x $WB_OVS_VSWITCHD ]]; then
-                echo "SKIP system=ovs-dpdk workload=ct-new,ct-lookup: $WB_OVS_VSWITCHD not installed (scripts/deps.sh bench)"
+                echo "SKIP system=ovs-dpdk workload=ct-new,snat-new,ct-lookup: $WB_OVS_VSWITCHD not installed (scripts/deps.sh bench)"
                 continue
             fi
             "$0" --ovs >"$WB_TMP/ovs.out" &
@@ -236,7 +263,7 @@ for s in ${CT_SYSTEMS:-wyvern ovs-dpdk}; do
             cat "$WB_TMP/ovs.out"
             cat "$WB_TMP/ovs.out" >>"$out"
             if [[ $rc -ne 0 ]]; then
-                echo "FAIL system=ovs-dpdk workload=ct-new,ct-lookup rc=$rc (see messages above)"
+                echo "FAIL system=ovs-dpdk workload=ct-new,snat-new,ct-lookup rc=$rc (see messages above)"
                 status=1
             fi ;;
         *) wb_die "unknown system '$s' (wyvern, ovs-dpdk)" ;;
@@ -252,6 +279,10 @@ a=$(ct_val ct-new wyvern conns_per_s)
 b=$(ct_val ct-new ovs-dpdk conns_per_s)
 [[ -z $a || -z $b ]] ||
     echo "RATIO workload=ct-new wyvern/ovs-dpdk=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') (connections/s)"
+a=$(ct_val snat-new wyvern conns_per_s)
+b=$(ct_val snat-new ovs-dpdk conns_per_s)
+[[ -z $a || -z $b ]] ||
+    echo "RATIO workload=snat-new wyvern/ovs-dpdk=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') (new SNAT connections/s)"
 a=$(ct_val ct-lookup wyvern ns_per_lookup)
 b=$(ct_val ct-lookup ovs-dpdk ns_per_lookup)
 [[ -z $a || -z $b ]] ||

@@ -2,6 +2,7 @@
 """Generate the conntrack benchmark pcaps for the OVS-DPDK side of ct.sh.
 
 Usage: gen_ct_pcap.py new OUT.pcap NCONNS
+       gen_ct_pcap.py snat OUT.pcap NCONNS
        gen_ct_pcap.py establish OUT.pcap NCONNS
        gen_ct_pcap.py lookup OUT.pcap NCONNS NPACKETS [--seed S]
 
@@ -9,6 +10,10 @@ The tuples are those of dp/ct_bench.c (wyvern's side): connection i is UDP
 10.(1 + (i >> 22)).(i >> 14).(i >> 6):(1024 + (i & 63)) -> 10.0.0.2:80, its
 reply the reverse.  64-byte frames (60 before the FCS).
   new        every connection's first packet, once each (ct-new)
+  snat       the same clients, each to its own server so that every
+             (server, client port) pair is distinct and a SNAT to one
+             address can keep every client port: connection i goes to
+             198.(18 + (i >> 22)).(i >> 14).(i >> 6):80 (snat-new)
   establish  every connection's packet, then its reply (so OVS sees both
              directions: established)
   lookup     NPACKETS packets of random connections in random directions
@@ -30,9 +35,16 @@ def client(i):
     return bytes([10, (1 + (i >> 22)) & 255, (i >> 14) & 255, (i >> 6) & 255]), 1024 + (i & 63)
 
 
-def frame(i, reply):
+def server(i, snat):
+    if not snat:
+        return SRV
+    return bytes([198, 18 + ((i >> 22) & 1), (i >> 14) & 255, (i >> 6) & 255])
+
+
+def frame(i, reply, snat=False):
     cip, cport = client(i)
-    src, dst = (SRV, cip) if reply else (cip, SRV)
+    srv = server(i, snat)
+    src, dst = (srv, cip) if reply else (cip, srv)
     sport, dport = (80, cport) if reply else (cport, 80)
     eth = (MAC_C if reply else MAC_S) + (MAC_S if reply else MAC_C) + b"\x08\x00"
     udp_len = FRAME_LEN - ETH_LEN - IP_LEN
@@ -49,18 +61,18 @@ def frame(i, reply):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("kind", choices=("new", "establish", "lookup"))
+    ap.add_argument("kind", choices=("new", "snat", "establish", "lookup"))
     ap.add_argument("out")
     ap.add_argument("nconns", type=int)
     ap.add_argument("npackets", type=int, nargs="?", default=0)
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
-    if not 1 <= a.nconns <= 1 << 24:
+    if not 1 <= a.nconns <= (1 << 23 if a.kind == "snat" else 1 << 24):
         ap.error("nconns out of range")
     if a.kind == "lookup" and a.npackets < 1:
         ap.error("lookup needs NPACKETS")
     rng = random.Random(a.seed)
-    if a.kind == "new":
+    if a.kind in ("new", "snat"):
         seq = ((i, False) for i in range(a.nconns))
     elif a.kind == "establish":
         seq = ((i, r) for i in range(a.nconns) for r in (False, True))
@@ -72,7 +84,7 @@ def main():
         rec = struct.pack("<IIII", 0, 0, FRAME_LEN, FRAME_LEN)
         for i, reply in seq:
             f.write(rec)
-            f.write(frame(i, reply))
+            f.write(frame(i, reply, a.kind == "snat"))
             n += 1
     print("gen_ct_pcap: %s: %s, %d connections, %d frames" % (a.out, a.kind, a.nconns, n),
           file=sys.stderr)
