@@ -9,6 +9,9 @@
  * addresses continue to L2 lookup (flood), as on a plain network.  Router
  * solicitations are punted to the controller (ctrl/apps/app_icmp.c answers with a
  * router advertisement when a router port of the network advertises).
+ * From the uplink (not tunnelled) only ARP is looked at, by stage_nat.c:
+ * requests for a floating IP held here are answered, replies to a
+ * gateway's resolver MAC punted (dp_nat_arp).
  *
  * Megaflows: ARP matches arp_op, and for requests the target address (the
  * first 4 bytes of ip_dst); ND matches ip_proto, the ICMPv6 type and for
