@@ -189,8 +189,6 @@ struct lc_gw {
 int lc_router_gw(struct lc *lc, struct lc_obj *o, struct lc_gw *gw);
 /* Gateways and floating IPs -> the NAT tables (lc_compile_nat.c). */
 void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n);
-/* A floating IP's MAC on this chassis: derived from (chassis, port id). */
-void lc_fip_mac(struct rte_ether_addr *m, const char *chassis, const char *port_id);
 
 void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
