@@ -99,9 +99,9 @@ def fip_world(cleanup_all):
     o.ok("network", "create", "in")
     o.ok("subnet", "create", "ins", "--network", "in", "--subnet-range", "10.60.0.0/24")
     o.ok("router", "create", "r")
-    # the northbound does not allocate the gateway address yet: give it
-    o.ok("router", "set", "r", "--external-gateway", "ext", "--fixed-ip",
-         "subnet=exts,ip-address=172.24.4.250")
+    o.ok("router", "set", "r", "--external-gateway", "ext")
+    gw = o.js("router", "show", "r")["external_gateway_info"]["external_fixed_ips"]
+    assert len(gw) == 1 and gw[0]["ip_address"].startswith("172.24.4."), gw
     o.ok("router", "add", "subnet", "r", "ins")
     vms = {n: o.js("port", "create", n, "--network", "in", "--host", ch,
                    "--disable-port-security") for n in ("vm1", "vm2")}
@@ -166,9 +166,6 @@ def test_floating_ip_both_ways_move_and_unset(fip_world):
     src = sources(cap, "ip.dst == %s" % UP_IP)
     assert src == {(fip, mac1)}, src
     # move the FIP to vm2: a new MAC, announced
-    # (the API refuses `set --port` on an associated FIP: it keeps the old
-    # fixed_ip_address; unset first)
-    o.ok("floating", "ip", "unset", "--port", f["id"])
     o.ok("floating", "ip", "set", "--port", "vm2", f["id"])
     rig.wait_for(lambda: fip_of(wy).get(fip, {}).get("fixed_ip") == fixed["vm2"], timeout=20,
                  what="FIP moved to vm2")
