@@ -14,7 +14,8 @@ floating IP.  Checked, with tcpdump on the upstream side:
 - the FIP moves to vm2 live: a gratuitous ARP updates the upstream's
   neighbor entry, traffic reaches vm2, and vm1 no longer gets out;
 - disassociated: traffic to the FIP stops;
-- `wyctl show nat` shows the gateway (next hop resolved) and the FIP.
+- `wyctl show nat` shows the gateway (next hop resolved) and the FIP;
+  `wyctl trace` shows the ct(nat) decisions on both passes, both ways.
 Not covered here (not built): SNAT without a floating IP, two chassis,
 gateway failover.
 """
@@ -165,6 +166,14 @@ def test_floating_ip_both_ways_move_and_unset(fip_world):
         time.sleep(0.5)
     src = sources(cap, "ip.dst == %s" % UP_IP)
     assert src == {(fip, mac1)}, src
+    # wyctl trace shows the NAT decisions of both passes, both ways
+    rmac = ns["vm1"].run(["ip", "neigh", "show", "10.60.0.1"]).stdout.split("lladdr ")[1].split()[0]
+    out = wy.ctl("trace", "vm1", "udp,eth_src=%s,eth_dst=%s,ip_src=%s,ip_dst=%s,tp_src=4000,"
+                 "tp_dst=53" % (vms["vm1"]["mac_address"], rmac, fixed["vm1"], UP_IP)).stdout
+    assert "nat(src=%s)" % fip in out and "source is floating IP %s" % fip in out, out
+    out = wy.ctl("trace", "up", "udp,eth_src=02:99:00:00:00:01,eth_dst=%s,ip_src=%s,ip_dst=%s,"
+                 "tp_src=53,tp_dst=4000" % (mac1, UP_IP, fip)).stdout
+    assert "nat(dst=%s)" % fixed["vm1"] in out and "output" in out, out
     # move the FIP to vm2: a new MAC, announced
     o.ok("floating", "ip", "set", "--port", "vm2", f["id"])
     rig.wait_for(lambda: fip_of(wy).get(fip, {}).get("fixed_ip") == fixed["vm2"], timeout=20,
