@@ -14,6 +14,8 @@ floating IP.  Checked, with tcpdump on the upstream side:
 - the FIP moves to vm2 live: a gratuitous ARP updates the upstream's
   neighbor entry, traffic reaches vm2, and vm1 no longer gets out;
 - disassociated: traffic to the FIP stops;
+- an ICMP error from vm1 (port unreachable) leaves from the FIP, its quoted
+  header translated too;
 - `wyctl show nat` shows the gateway (next hop resolved) and the FIP;
   `wyctl trace` shows the ct(nat) decisions on both passes, both ways.
 Not covered here (not built): SNAT without a floating IP, two chassis,
@@ -24,6 +26,7 @@ import subprocess
 import time
 
 import pytest
+from scapy.layers.inet import ICMP
 
 import etcd
 import rig
@@ -166,6 +169,16 @@ def test_floating_ip_both_ways_move_and_unset(fip_world):
         time.sleep(0.5)
     src = sources(cap, "ip.dst == %s" % UP_IP)
     assert src == {(fip, mac1)}, src
+    # ICMP errors: vm1's "port unreachable" for a UDP datagram to the FIP
+    # leaves from the FIP, the quoted header translated back too
+    with rig.Capture(up, ub) as cap:
+        up.run(["/usr/bin/python3", "-c", "import socket; s = socket.socket(socket.AF_INET, "
+                "socket.SOCK_DGRAM); s.sendto(b'x', ('%s', 9))" % fip])
+        cap.wait_for(lambda p: p.haslayer(ICMP) and p[ICMP].type == 3, timeout=10,
+                     what="ICMP port unreachable upstream")
+    rows = cap.tshark_fields(["ip.src", "ip.dst"], "icmp.type == 3")
+    assert rows and rows[0][0] == "%s,%s" % (fip, UP_IP) and rows[0][1] == "%s,%s" % (
+        UP_IP, fip), rows
     # wyctl trace shows the NAT decisions of both passes, both ways
     rmac = ns["vm1"].run(["ip", "neigh", "show", "10.60.0.1"]).stdout.split("lladdr ")[1].split()[0]
     out = wy.ctl("trace", "vm1", "udp,eth_src=%s,eth_dst=%s,ip_src=%s,ip_dst=%s,tp_src=4000,"
