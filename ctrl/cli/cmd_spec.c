@@ -115,6 +115,14 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "security-group rule show", "RULE_ID", "show one security-group rule", R, "northbound" },
 	{ "security-group rule delete", "RULE_ID", "delete a security-group rule", A,
 	  "northbound" },
+	{ "floating-ip create", "--network EXTERNAL [--address IP] [--port PORT]",
+	  "create a floating IP (an address of the external network, bound to a port)", A,
+	  "northbound" },
+	{ "floating-ip list", "", "list floating IPs", R, "northbound" },
+	{ "floating-ip show", "FIP", "show one floating IP (by id or address)", R, "northbound" },
+	{ "floating-ip set", "FIP --port PORT|--no-port",
+	  "bind a floating IP to a port (or move it), or unbind it", A, "northbound" },
+	{ "floating-ip delete", "FIP", "delete a floating IP", A, "northbound" },
 };
 
 #undef R

@@ -13,7 +13,7 @@ floating IP.  Checked, with tcpdump on the upstream side:
   fixed IP), from the FIP's MAC;
 - the FIP moves to vm2 live: a gratuitous ARP updates the upstream's
   neighbor entry, traffic reaches vm2, and vm1 no longer gets out;
-- disassociated: traffic to the FIP stops;
+- disassociated (wyctl floating-ip set --no-port): traffic to the FIP stops;
 - an ICMP error from vm1 (port unreachable) leaves from the FIP, its quoted
   header translated too;
 - `wyctl show nat` shows the gateway (next hop resolved) and the FIP;
@@ -21,6 +21,7 @@ floating IP.  Checked, with tcpdump on the upstream side:
 Not covered here (not built): SNAT without a floating IP, two chassis,
 gateway failover.
 """
+import json
 import os
 import subprocess
 import time
@@ -203,7 +204,11 @@ def test_floating_ip_both_ways_move_and_unset(fip_world):
         time.sleep(0.5)
     assert sources(cap, "ip.dst == %s" % UP_IP) == {(fip, mac2)}
     # disassociated: traffic to the FIP stops
-    o.ok("floating", "ip", "unset", "--port", f["id"])
+    # through wyctl this time (the same northbound operations as the API)
+    listed = json.loads(wy.wy("--json", "floating-ip", "list").stdout)
+    assert [(x["floating_ip_address"], x["fixed_ip_address"]) for x in listed] == [
+        (fip, fixed["vm2"])], listed
+    wy.wy("floating-ip", "set", fip, "--no-port")
     rig.wait_for(lambda: fip not in fip_of(wy), timeout=20, what="FIP gone from the tables")
     up.run(["ip", "neigh", "flush", "dev", ub], check=False)
     assert up.ping(fip, count=2).returncode != 0
