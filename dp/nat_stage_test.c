@@ -546,6 +546,23 @@ static void test_pmd_end_to_end(void)
 	/* nor does anything reach A's fixed address from outside directly */
 	run(2, t_pkt_ipv4(mp, UPM, RGM, IP_UP, IP_A, IPPROTO_UDP, 1, 5000, 64, 20));
 	CU_ASSERT_PTR_NULL(recv_one(0));
+	/* the FIP goes: the cached megaflows of both directions go with it */
+	struct dp_nat_fip_cfg fc = fip_a();
+	CU_ASSERT_EQUAL(dp_nat_fip_del(dp_get_nat(DP), 9, fc.fip), 0);
+	run(2, t_pkt_ipv4(mp, UPM, FM, IP_UP, IP_FIP, IPPROTO_UDP, 7777, 5000, 64, 20));
+	CU_ASSERT_PTR_NULL(recv_one(0));
+	d0 = DP->pmds[0]->st.drops[DP_DROP_NO_NAT];
+	run(0, t_pkt_ipv4(mp, A.macs[0].addr_bytes, R1M, IP_A, IP_UP, IPPROTO_UDP, 5000, 7777,
+			  64, 20));
+	CU_ASSERT_PTR_NULL(recv_one(2));
+	CU_ASSERT_EQUAL(DP->pmds[0]->st.drops[DP_DROP_NO_NAT], d0 + 1);
+	/* back: traffic flows again (the old connection's translation) */
+	CU_ASSERT_EQUAL(dp_nat_fip_put(dp_get_nat(DP), &fc), 0);
+	run(0, t_pkt_ipv4(mp, A.macs[0].addr_bytes, R1M, IP_A, IP_UP, IPPROTO_UDP, 5000, 7777,
+			  64, 20));
+	m = recv_one(2);
+	CU_ASSERT(check_pkt(m, FM, UPM, IP_FIP, IP_UP, NULL, NULL));
+	rte_pktmbuf_free(m);
 }
 
 /* The same with a stateful group on A (egress any, ingress UDP 5000 only):
