@@ -18,8 +18,11 @@ floating IP.  Checked, with tcpdump on the upstream side:
   header translated too;
 - `wyctl show nat` shows the gateway (next hop resolved) and the FIP;
   `wyctl trace` shows the ct(nat) decisions on both passes, both ways.
-Not covered here (not built): SNAT without a floating IP, two chassis,
-gateway failover.
+Two chassis (their uplinks and the upstream on a bridge in the upstream
+namespace): each translates its own VM's FIP and its VM's traffic leaves its
+own uplink; a FIP moved to a port on the other chassis is announced by that
+chassis (gratuitous ARP, its own MAC) and traffic follows.
+Not covered here (not built): SNAT without a floating IP, gateway failover.
 """
 import json
 import os
@@ -215,3 +218,97 @@ def test_floating_ip_both_ways_move_and_unset(fip_world):
     st = wy.ctrl()
     assert st["table_errors"] == 0, st
     assert wy.alive()
+
+
+@pytest.fixture
+def two_chassis_fip(cleanup_all):
+    """Two wyvernd on one etcd; their uplinks and the upstream's address
+    meet on a bridge in the upstream namespace; vm1 on A, vm2 on B, same
+    tenant network."""
+    cl = etcd.EtcdCluster(1).start()
+    api = Api(cl.url)
+    o = Os(api.url)
+    cha, chb = chassis_name("nata"), chassis_name("natb")
+    o.ok("network", "create", "ext", "--external", "--provider-network-type", "flat",
+         "--provider-physical-network", "physnet1")
+    o.ok("subnet", "create", "exts", "--network", "ext", "--subnet-range", "172.24.4.0/24",
+         "--gateway", UP_IP, "--no-dhcp")
+    o.ok("network", "create", "in")
+    o.ok("subnet", "create", "ins", "--network", "in", "--subnet-range", "10.60.0.0/24")
+    o.ok("router", "create", "r")
+    o.ok("router", "set", "r", "--external-gateway", "ext")
+    o.ok("router", "add", "subnet", "r", "ins")
+    vms = {"vm1": o.js("port", "create", "vm1", "--network", "in", "--host", cha,
+                       "--disable-port-security"),
+           "vm2": o.js("port", "create", "vm2", "--network", "in", "--host", chb,
+                       "--disable-port-security")}
+    up = rig.Namespace()
+    up.run(["ip", "link", "add", "br0", "type", "bridge"])
+    up.run(["ip", "addr", "add", UP_IP + "/24", "dev", "br0"])
+    up.run(["ip", "link", "set", "br0", "address", "02:99:00:00:00:01"])
+    up.run(["ip", "link", "set", "br0", "up"])
+    wys, ns, peers = {}, {}, {}
+    for ch, vm, vtep in ((cha, "vm1", "192.0.2.1"), (chb, "vm2", "192.0.2.2")):
+        ua, ub = rig.ifname("ua"), rig.ifname("ub")
+        rig.sh(["ip", "link", "add", ua, "type", "veth", "peer", "name", ub])
+        rig.CLEANUP.add(lambda ua=ua: rig.sh(["ip", "link", "del", ua], check=False))
+        rig.sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ua], check=False)
+        rig.sh(["ip", "link", "set", ua, "up"])
+        rig.sh(["ip", "link", "set", ub, "netns", up.name])
+        up.run(["ip", "link", "set", ub, "master", "br0"])
+        up.run(["ip", "link", "set", ub, "up"])
+        up.run(["ethtool", "-K", ub, "tx", "off"], check=False)
+        peers[vm] = ub
+        tap = rig.ifname("t")
+        wys[vm] = CtrlWyvern([("up", "net_af_packet0,iface=%s" % ua, None),
+                              (vm, "net_tap0,iface=%s" % tap, vms[vm]["id"])],
+                             dict(db=cl.url, chassis=ch, uplink="up", **{"vtep-ip": vtep},
+                                  replica=os.path.join(api.dir, "replica-" + vm))).start()
+        wys[vm].wait_connected(True)
+        ns[vm] = rig.Namespace()
+        ns[vm].adopt(tap, vms[vm]["mac_address"], vms[vm]["fixed_ips"][0]["ip_address"] + "/24")
+        ns[vm].run(["ip", "route", "add", "default", "via", "10.60.0.1"])
+    for wy in wys.values():
+        rig.wait_for(lambda wy=wy: any(g["nexthop_mac"] == "02:99:00:00:00:01" for g in
+                                       wy.ctl("show", "nat", json=True)["gateways"]),
+                     timeout=20, what="upstream next hop resolved")
+    yield dict(o=o, wys=wys, up=up, peers=peers, ns=ns, vms=vms)
+
+
+def test_floating_ips_on_two_chassis_and_a_move_between_them(two_chassis_fip):
+    """Each chassis translates its own VM's FIP and sends its traffic out of
+    its own uplink; the FIP of vm1 moves to vm2 on the other chassis and
+    traffic follows after the gratuitous ARP."""
+    w = two_chassis_fip
+    o, wys, up, peers, ns = w["o"], w["wys"], w["up"], w["peers"], w["ns"]
+    f1 = o.js("floating", "ip", "create", "ext", "--port", "vm1")
+    f2 = o.js("floating", "ip", "create", "ext", "--port", "vm2")
+    fip1, fip2 = f1["floating_ip_address"], f2["floating_ip_address"]
+    rig.wait_for(lambda: fip1 in fip_of(wys["vm1"]) and fip2 in fip_of(wys["vm2"]),
+                 timeout=20, what="each FIP on its own chassis")
+    assert fip2 not in fip_of(wys["vm1"]) and fip1 not in fip_of(wys["vm2"])
+    ping_ok(up, fip1)
+    ping_ok(up, fip2)
+    # each VM's traffic leaves its own chassis' uplink, from its own FIP
+    with rig.Capture(up, peers["vm1"]) as ca, rig.Capture(up, peers["vm2"]) as cb:
+        ping_ok(ns["vm1"], UP_IP)
+        ping_ok(ns["vm2"], UP_IP)
+        time.sleep(0.5)
+    assert {s for s, _ in sources(ca, "ip.dst == %s" % UP_IP)} == {fip1}
+    assert {s for s, _ in sources(cb, "ip.dst == %s" % UP_IP)} == {fip2}
+    # vm1's FIP moves to... vm2 has one: free it first, then move
+    o.ok("floating", "ip", "delete", f2["id"])
+    rig.wait_for(lambda: fip2 not in fip_of(wys["vm2"]), timeout=20, what="FIP 2 gone")
+    o.ok("floating", "ip", "set", "--port", "vm2", f1["id"])
+    rig.wait_for(lambda: fip1 in fip_of(wys["vm2"]) and fip1 not in fip_of(wys["vm1"]),
+                 timeout=20, what="FIP moved to chassis B")
+    mac_b = fip_of(wys["vm2"])[fip1]["mac"]
+    rig.wait_for(lambda: mac_b in up.run(["ip", "neigh", "show", fip1]).stdout, timeout=10,
+                 what="upstream follows the gratuitous ARP from chassis B")
+    with rig.Capture(up, peers["vm2"]) as cb:
+        ping_ok(up, fip1)
+        time.sleep(0.3)
+    assert (fip1, mac_b) in {(r[0], r[1]) for r in cb.tshark_fields(
+        ["ip.src", "eth.src"], "icmp.type == 0") if r and r[0]}
+    for wy in wys.values():
+        assert wy.ctrl()["table_errors"] == 0 and wy.alive()
