@@ -184,10 +184,13 @@ enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bo
 enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 				 const struct dp_rport *out, const struct dp_l3_nh *nh)
 {
-	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
+	/* not the gateway: ordinary routing, no NAT tag (a gateway appearing
+	 * or going also publishes the router's tag, which every routed
+	 * megaflow carries: no tag slot spent on the common path) */
 	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, r->cfg.key);
 	if (g == NULL || g->rport != out->cfg.key)
-		return DP_XL_NEXT; /* not the gateway: ordinary routing */
+		return DP_XL_NEXT;
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
 	if (x->from_uplink) {
 		dp_xl_log(x, "external network back to the external network: not routed");
 		return dp_xl_drop(x, DP_DROP_NO_DEST);

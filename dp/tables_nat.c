@@ -220,6 +220,7 @@ int dp_nat_gw_put(struct dp_nat *n, const struct dp_nat_gw_cfg *cfg)
 		return rc;
 	}
 	struct nat_change ch = { .free_ent = old };
+	ch_tag(&ch, DP_TAG(DP_TAG_ROUTER, cfg->router)); /* see stage_nat.c */
 	if (old != NULL && !rte_is_zero_ether_addr(&old->arp_mac)) {
 		key_make(&omk, K_GW_MAC, old->network, old->arp_mac.addr_bytes, 6);
 		if (!has_mac || memcmp(&omk, &mk, sizeof(mk)) != 0)
@@ -243,6 +244,7 @@ int dp_nat_gw_del(struct dp_nat *n, uint32_t router)
 	int zone = old->zone;
 	struct nat_change ch = { .free_ent = old };
 	ch_del(n, &ch, &k);
+	ch_tag(&ch, DP_TAG(DP_TAG_ROUTER, router));
 	if (!rte_is_zero_ether_addr(&old->arp_mac)) {
 		struct nat_key mk;
 		key_make(&mk, K_GW_MAC, old->network, old->arp_mac.addr_bytes, 6);

@@ -20,6 +20,9 @@
  * every index, frees the old after rte_rcu_qsbr_synchronize.  Every mutation
  * reports its tags through on_change after publishing:
  *   DP_TAG(DP_TAG_NAT_RTR, router)    anything of the router changed
+ *   DP_TAG(DP_TAG_ROUTER, router)     a gateway put or deleted (every routed
+ *                                     megaflow has it: those that did not
+ *                                     leave by a gateway read no NAT tag)
  *   DP_TAG(DP_TAG_NAT_NET, network)   a gateway/FIP on that external network
  *   DP_TAG_FDB(network, FIP MAC)      L2's miss megaflows for that MAC
  */
