@@ -86,7 +86,8 @@ static int ct_nat_plan(const struct dp_ct_key *k, const struct dp_ct_nat *cfg,
 	oaddr = rte_be_to_cpu_32(pl->oaddr_be);
 	pl->oport_be = (k->proto == IPPROTO_ICMP || pl->src) ? k->sport : k->dport;
 	oport = pl->port ? rte_be_to_cpu_16(pl->oport_be) : 0;
-	bool keep = cfg->port_min == 0 && cfg->port_max == 0;
+	/* 0-0, or an ICMP identifier (a port range is for TCP/UDP) */
+	bool keep = (cfg->port_min == 0 && cfg->port_max == 0) || k->proto == IPPROTO_ICMP;
 	if (!pl->port) {
 		pl->pmin = pmax = 0;
 	} else if (keep) {

@@ -165,7 +165,7 @@ static inline const void *ct_read(const struct rte_mbuf *m, uint32_t off, uint32
 	return rte_pktmbuf_read(m, off, len, buf);
 }
 
-/* ct.c: a packet as conntrack sees it; may it open a connection? */
+/* ct_pkt.c: a packet as conntrack sees it; ct.c: may it open a connection? */
 void ct_classify(struct ct_pkt *p, const struct rte_mbuf *m, const struct dp_flow_key *fk,
 		 uint16_t zone);
 bool ct_valid_new(const struct ct_pkt *p);

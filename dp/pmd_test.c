@@ -17,6 +17,9 @@
 #include "test_util.h"
 #include "parse.h"
 #include "translate.h"
+#include "ct.h"
+#include "emc.h"
+#include "mfc.h"
 #include "dp_priv.h"
 
 /* ---- end to end: ring ports, PMD driven by hand --------------------------------------------- */
@@ -227,6 +230,82 @@ static void test_e2e(void)
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(mp), avail0);
 }
 
+/* ct(commit,nat(src=...)) in a megaflow: run_ct decodes the DP_ACT_CT_NAT
+ * after the ct(), conntrack rewrites the packet, the rest of the list
+ * outputs it; the reply through ct(nat) comes back de-NATed. */
+static struct dp_megaflow *put_flow(uint16_t in_port, const struct dp_action *acts, unsigned n)
+{
+	struct dp_megaflow_spec spec;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.key.in_port = in_port;
+	spec.mask.in_port = UINT16_MAX;
+	spec.mask.recirc_id = UINT32_MAX;
+	spec.mask.eth_type = UINT16_MAX;
+	spec.key.eth_type = htons(RTE_ETHER_TYPE_IPV4);
+	memcpy(spec.actions, acts, n * sizeof(*acts));
+	spec.n_actions = (uint16_t)n;
+	return dp_mfc_insert(DP->pmds[0]->mfc, &spec);
+}
+
+static void test_ct_nat(void)
+{
+	const uint32_t ext = htonl(0xcb00710a); /* 203.0.113.10 */
+	struct dp_action out[3], back[3];
+	struct rte_mbuf *m, *got[4];
+	uint16_t n;
+
+	memset(out, 0, sizeof(out));
+	out[0].type = DP_ACT_CT;
+	out[0].port = 9;
+	out[0].data[0] = DP_CT_F_COMMIT | DP_CT_F_NAT;
+	dp_act_ct_nat_set(&out[1], DP_CT_NAT_SRC, ext, ext, 1024, 65535);
+	out[2].type = DP_ACT_OUTPUT;
+	out[2].port = (uint16_t)P2;
+	memcpy(back, out, sizeof(back));
+	back[0].data[0] = DP_CT_F_NAT;                  /* ct(zone=9,nat) */
+	dp_act_ct_nat_set(&back[1], 0, 0, 0, 0, 0);
+	back[2].port = (uint16_t)P0;
+	/* only these two megaflows: test_e2e's would match the packets too */
+	dp_mfc_flush(DP->pmds[0]->mfc);
+	dp_emc_clear(DP->pmds[0]->emc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(put_flow((uint16_t)P0, out, 3));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(put_flow((uint16_t)P2, back, 3));
+	drain(0, NULL);
+	drain(2, NULL);
+
+	m = udp(&EA, &EB, 4242);
+	run((uint16_t)P0, &m, 1);
+	n = rte_eth_rx_burst(ETH[2], 0, got, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(got[0], struct rte_ipv4_hdr *, 14);
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(ip + 1);
+	CU_ASSERT_EQUAL(ip->src_addr, ext);
+	CU_ASSERT_EQUAL(ntohs(uh->src_port), 4242);
+	uint16_t ck = ip->hdr_checksum;
+	ip->hdr_checksum = 0;
+	CU_ASSERT_EQUAL(rte_ipv4_cksum(ip), ck);
+	/* the reply: to 203.0.113.10:4242, in on p2, out on p0 to EA */
+	uint32_t peer = ip->dst_addr;
+	rte_pktmbuf_free(got[0]);
+	m = t_pkt_ipv4(dp_mempool(DP), EB.macs[0].addr_bytes, EA.macs[0].addr_bytes,
+		       (const uint8_t *)&peer, (const uint8_t *)&ext, IPPROTO_UDP, 53, 4242, 64, 18);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	run((uint16_t)P2, &m, 1);
+	n = rte_eth_rx_burst(ETH[0], 0, got, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	ip = rte_pktmbuf_mtod_offset(got[0], struct rte_ipv4_hdr *, 14);
+	CU_ASSERT_EQUAL(memcmp(&ip->dst_addr, EA.ips[0].addr, 4), 0);
+	ck = ip->hdr_checksum;
+	ip->hdr_checksum = 0;
+	CU_ASSERT_EQUAL(rte_ipv4_cksum(ip), ck);
+	rte_pktmbuf_free(got[0]);
+	struct dp_ct_stats st;
+	dp_ct_stats_get(DP->ct, &st);
+	CU_ASSERT_EQUAL(st.nat_conns, 1);
+	CU_ASSERT_EQUAL(st.nat_rewritten, 2);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -237,5 +316,6 @@ int main(int argc, char **argv)
 		return 2;
 	CU_pSuite s = CU_add_suite("pmd end to end", e2e_init, e2e_clean);
 	CU_add_test(s, "ring ports: counters, grouping, drops, invalidation", test_e2e);
+	CU_add_test(s, "ct(commit,nat(src=...)) and ct(nat) through the PMD", test_ct_nat);
 	return t_run_all();
 }

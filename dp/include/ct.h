@@ -54,6 +54,10 @@
  *    connection exists (`n_nat`, exact under wlock: then every reply key
  *    is its original reversed, so the reverse of an absent key is absent);
  *    a NAT commit looks up every candidate reply key (see DESIGN.md).
+ *  - NAT: a connection's translation (its reply key and the per-direction
+ *    rewrite) is chosen under wlock at commit, before the hash adds publish
+ *    the connection, and never changes: PMDs read it without a lock.  The
+ *    rewrite touches only the caller's packet and key.
  *  - Re-validation (dp_ct_revalidate_*): the control thread and the PMDs
  *    claim sweep positions under ct->reval_lock (a few instructions, never
  *    held with another lock); the verdict callback runs with no lock; a
@@ -170,8 +174,9 @@ struct dp_ct_params {
  * more than DP_CT_NAT_TRIES.  The "port" is the TCP/UDP port of the
  * translated side, or the ICMP query identifier; other protocols translate
  * the address only.  Ports 0-0: SNAT keeps the original port when free,
- * else takes one of 1024-65535 (ICMP identifiers: 0-65535); DNAT keeps the
- * destination port.  No free candidate (or an empty range, addr_min 0):
+ * else takes one of 1024-65535; DNAT keeps the destination port.  ICMP
+ * identifiers ignore the port range: SNAT keeps the identifier when free,
+ * else takes one of 0-65535; DNAT keeps it.  No free candidate (or an empty range, addr_min 0):
  * the packet gets ct_state TRK|INV, nothing is committed, and
  * `nat_exhausted` counts it.  A connection's translation is made once, at
  * its commit; a later commit with another nat() does not change it.
