@@ -347,6 +347,38 @@ static void test_with_security_group(void)
 	CU_ASSERT(dp_acl_port_del(dp_get_acl(DP), 5) > 0);
 }
 
+/* A VLAN external network (30): the answer to ARP from it and the SNATed
+ * packet leave with the tag pushed back. */
+static void test_vlan_external(void)
+{
+	struct dp_network_cfg n9 = t_net(9);
+	n9.type = DP_NET_VLAN;
+	n9.vlan = 30;
+	CU_ASSERT_EQUAL_FATAL(dp_table_network_put(T, &n9), 0);
+	struct dp_flow_key k;
+	struct dp_megaflow_spec s;
+	char acts[256], want[256];
+	t_key_arp(&k, UPLINK, UPM, UPM, IP_UP, IP_FIP);
+	k.vlan_tci = 30 | DP_VLAN_PRESENT;
+	xl(&k, &s);
+	t_fmt_actions(acts, sizeof(acts), s.actions, s.n_actions, s.flood_ports);
+	snprintf(want, sizeof(want), "pop_vlan,arp_reply:02:f1:00:00:00:05,push_vlan:30,output:%u",
+		 UPLINK);
+	CU_ASSERT_STRING_EQUAL(acts, want);
+	t_key_ipv4(&k, (uint16_t)P[0], A.macs[0].addr_bytes, R1M, IP_FIP, IP_NET, IPPROTO_UDP, 1,
+		   53);
+	k.recirc_id = DP_RECIRC_NAT_OUT;
+	k.ct_state = DP_CS_TRK | DP_CS_NEW;
+	xl(&k, &s);
+	t_fmt_actions(acts, sizeof(acts), s.actions, s.n_actions, s.flood_ports);
+	snprintf(want, sizeof(want), "dec_ttl,set_eth_src:02:f1:00:00:00:05,"
+		 "set_eth_dst:02:99:00:00:00:01,push_vlan:30,output:%u", UPLINK);
+	CU_ASSERT_STRING_EQUAL(acts, want);
+	n9.type = DP_NET_FLAT;
+	n9.vlan = 0;
+	CU_ASSERT_EQUAL(dp_table_network_put(T, &n9), 0);
+}
+
 static uint64_t TAGS[64];
 static unsigned NTAGS;
 
@@ -616,6 +648,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "DNAT: ct(nat(dst)) then routed to the VM", test_dnat_passes);
 	CU_add_test(s, "ARP for a floating IP from the external network", test_arp);
 	CU_add_test(s, "security groups around the NAT passes", test_with_security_group);
+	CU_add_test(s, "a VLAN external network: tags pushed back", test_vlan_external);
 	CU_add_test(s, "NAT tables: rules, moves, tags, zones", test_table);
 	CU_add_test(s, "FIP and gateway changes", test_fip_gone);
 	CU_add_test(s, "through the PMD and conntrack NAT, both ways", test_pmd_end_to_end);
