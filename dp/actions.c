@@ -54,6 +54,7 @@ static const char *const punt_names[DP_PUNT__MAX] = {
 	[DP_PUNT_NONE] = "none", [DP_PUNT_DHCP] = "dhcp", [DP_PUNT_ARP] = "arp",
 	[DP_PUNT_ND] = "nd",     [DP_PUNT_TTL] = "ttl",   [DP_PUNT_ICMP] = "icmp",
 	[DP_PUNT_TRACE] = "trace",  [DP_PUNT_UNDERLAY] = "underlay",
+	[DP_PUNT_EXT_ARP] = "ext-arp",
 };
 
 const char *dp_action_name(unsigned type)

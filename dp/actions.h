@@ -70,7 +70,30 @@ enum dp_action_type {
 /* Recirculation stages (recirc_id values) and the depth cap. */
 #define DP_RECIRC_SG_EGRESS  1   /* after ct() in the source port's zone */
 #define DP_RECIRC_SG_INGRESS 2   /* after ct() in the destination port's zone */
-#define DP_RECIRC_MAX        4
+#define DP_RECIRC_NAT_IN     3   /* after ct(nat) on a packet from an external
+				  * network to a floating IP (dst translated) */
+#define DP_RECIRC_NAT_OUT    4   /* after ct(nat) toward an external network
+				  * (src translated to the floating IP) */
+#define DP_RECIRC_MAX        4   /* depth cap (recirculations per packet) */
+
+/* The order of the passes, whatever their numbers: 0, NAT_IN (from an
+ * external network), SG_EGRESS, SG_INGRESS, NAT_OUT.  A stage asks "has
+ * pass P run already" as dp_recirc_rank(recirc_id) >= dp_recirc_rank(P). */
+static inline unsigned dp_recirc_rank(uint32_t recirc_id)
+{
+	switch (recirc_id) {
+	case DP_RECIRC_NAT_IN:
+		return 1;
+	case DP_RECIRC_SG_EGRESS:
+		return 2;
+	case DP_RECIRC_SG_INGRESS:
+		return 3;
+	case DP_RECIRC_NAT_OUT:
+		return 4;
+	default:
+		return 0;
+	}
+}
 
 struct dp_action {
 	uint16_t type;      /* enum dp_action_type */

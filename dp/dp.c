@@ -28,6 +28,7 @@
 #include "acl.h"
 #include "ct.h"
 #include "tables_l3.h"
+#include "tables_nat.h"
 
 void dp_config_defaults(struct dp_config *c)
 {
@@ -174,6 +175,9 @@ struct dp *dp_create(const struct dp_config *cfg)
 	if (dp->acl == NULL)
 		goto fail;
 	dp_tables_set_acl(dp->tables, dp->acl);
+	dp->nat = dp_nat_create("wyv", dp->tables, dp->rcu, dp_invalidate, dp);
+	if (dp->nat == NULL)
+		goto fail;
 	struct dp_ct_params ctp = {
 		.name = "wyv_ct",
 		.max_conns = cfg->ct_max_conns ? cfg->ct_max_conns : 16384,
@@ -231,6 +235,7 @@ void dp_destroy(struct dp *dp)
 	if (dp->punt_evfd >= 0)
 		close(dp->punt_evfd);
 	dp_ct_destroy(dp->ct);
+	dp_nat_destroy(dp->nat); /* before the ACL: its zones come from there */
 	if (dp->tables)
 		dp_tables_set_acl(dp->tables, NULL);
 	dp_acl_destroy(dp->acl);
@@ -283,6 +288,11 @@ struct dp_tables *dp_tables(struct dp *dp)
 struct dp_l3 *dp_l3(struct dp *dp)
 {
 	return dp->l3;
+}
+
+struct dp_nat *dp_get_nat(struct dp *dp)
+{
+	return dp->nat;
 }
 
 struct dp_acl *dp_get_acl(struct dp *dp)

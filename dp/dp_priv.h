@@ -124,6 +124,7 @@ struct dp {
 	struct dp_tables *tables;
 	struct dp_l3 *l3;            /* routers, router ports, neighbors (tables_l3.h) */
 	struct dp_acl *acl;          /* security-group ACLs (acl.h) */
+	struct dp_nat *nat;          /* gateways, floating IPs (tables_nat.h) */
 	struct dp_ct *ct;            /* conntrack (ct.h), shared by the PMDs */
 	struct rte_rcu_qsbr *rcu;
 	struct rte_ring *punt_ring;

@@ -48,6 +48,8 @@ static const char *const names[DP_DROP__MAX] = {
 	[DP_DROP_CT_INVALID] = "ct-invalid",
 	[DP_DROP_RECIRC_DEPTH] = "recirc-depth",
 	[DP_DROP_CT_BLOCKED] = "ct-blocked",
+	[DP_DROP_NO_NAT] = "no-nat",
+	[DP_DROP_EXT_UNRESOLVED] = "ext-unresolved",
 };
 
 const char *dp_drop_name(unsigned reason)

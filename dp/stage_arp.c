@@ -9,6 +9,9 @@
  * addresses continue to L2 lookup (flood), as on a plain network.  Router
  * solicitations are punted to the controller (ctrl/apps/app_icmp.c answers with a
  * router advertisement when a router port of the network advertises).
+ * From the uplink (not tunnelled) only ARP is looked at, by stage_nat.c:
+ * requests for a floating IP held here are answered, replies to a
+ * gateway's resolver MAC punted (dp_nat_arp).
  *
  * Megaflows: ARP matches arp_op, and for requests the target address (the
  * first 4 bytes of ip_dst); ND matches ip_proto, the ICMPv6 type and for
@@ -95,8 +98,11 @@ enum dp_xl_verdict dp_stage_arp(struct dp_xlate *x)
 {
 	/* requests from other chassis were answered there when known; the
 	 * rest reach the local ports (an answer here would leave unencapsulated) */
-	if (x->l3 == NULL || x->from_uplink)
+	if (x->l3 == NULL)
 		return DP_XL_NEXT;
+	if (x->from_uplink) /* only floating IPs held here are answered */
+		return !x->tunnel && ntohs(DP_XL_READ(x, eth_type)) == 0x0806 ? dp_nat_arp(x)
+									      : DP_XL_NEXT;
 	switch (ntohs(DP_XL_READ(x, eth_type))) {
 	case 0x0806:
 		return arp(x);

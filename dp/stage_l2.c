@@ -28,6 +28,17 @@ enum dp_xl_verdict dp_stage_l2(struct dp_xlate *x)
 	uint32_t lk = dp_table_fdb_lookup(x->t, x->network, dst);
 	if (lk == 0) /* a router port's MAC (same FDB tag) */
 		lk = dp_l3_rmac_lookup(x->l3, x->network, dst);
+	if (lk == 0 && x->from_uplink) { /* a floating IP's MAC: its router routes */
+		const struct dp_rport *gp = dp_nat_l2(x, dst);
+		if (gp != NULL) {
+			x->route = true;
+			x->rport = gp;
+			dp_xl_log(x, "%02x:%02x:%02x:%02x:%02x:%02x is a floating IP's MAC -> "
+				  "gateway port %u of router %u: route", dst[0], dst[1], dst[2],
+				  dst[3], dst[4], dst[5], gp->cfg.key, gp->cfg.router);
+			return DP_XL_NEXT;
+		}
+	}
 	if (lk != 0) /* depend on the lport even when it does not exist (yet) */
 		dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, lk));
 	const struct dp_lport *p = lk ? dp_table_lport_get(x->t, lk) : NULL;

@@ -135,6 +135,12 @@ enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x)
 		mark_bits(x, full);
 		return to_router(x, fam, dtxt);
 	}
+	if (fam == 4 && x->nat != NULL) {
+		bool done;
+		enum dp_xl_verdict v = dp_nat_dnat(x, r, &done);
+		if (done)
+			return v;
+	}
 	const struct dp_l3_nh *nh = dp_l3_route_lookup(r, fam, dst);
 	if (nh == NULL) {
 		mark_bits(x, full);
@@ -148,6 +154,12 @@ enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x)
 		return dp_xl_drop(x, DP_DROP_NO_DEST);
 	}
 	mark_bits(x, nh->connected ? full : route_bits(x, r, nh, dst));
+	if (x->nat != NULL) {
+		if (dp_nat_egress(x, r, out, nh) == DP_XL_DONE)
+			return DP_XL_DONE;
+		if (x->ext_out)
+			return DP_XL_NEXT;
+	}
 	const uint8_t *gw = nh->connected ? dst : nh->gw;
 	char gtxt[INET6_ADDRSTRLEN], ptxt[INET6_ADDRSTRLEN];
 	inet_ntop(fam == 4 ? AF_INET : AF_INET6, gw, gtxt, sizeof(gtxt));

@@ -155,6 +155,25 @@ enum dp_xl_verdict dp_stage_output(struct dp_xlate *x)
 {
 	if (x->flood)
 		return flood(x);
+	if (x->ext_out) { /* routed out to an external network (stage_nat.c) */
+		const struct dp_overlay_cfg *ov = overlay(x);
+		dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, x->network));
+		if (x->net == NULL)
+			return dp_xl_drop(x, DP_DROP_NO_NETWORK);
+		if (ov == NULL)
+			return dp_xl_drop(x, DP_DROP_NO_OVERLAY);
+		if (x->net->cfg.type == DP_NET_OVERLAY) {
+			dp_xl_log(x, "external network %u is not a provider network", x->network);
+			return dp_xl_drop(x, DP_DROP_NO_DEST);
+		}
+		provider_out(x, ov, x->net);
+		dp_xl_log(x, "external network %u: %s%u out of the uplink (port %u)", x->network,
+			  x->net->cfg.type == DP_NET_VLAN ? "push VLAN " : "flat ", x->net->cfg.vlan,
+			  ov->uplink);
+		return DP_XL_DONE;
+	}
+	if (x->dst == NULL)
+		return dp_xl_drop(x, DP_DROP_NO_DEST);
 	const struct dp_lport_cfg *d = &x->dst->cfg;
 	if (!d->admin_up) {
 		dp_xl_log(x, "destination lport %u is down", d->key);

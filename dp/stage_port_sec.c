@@ -231,6 +231,11 @@ enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x)
 		dp_xl_log(x, "from the provider uplink");
 		return DP_XL_NEXT;
 	}
+	if (DP_XL_READ(x, recirc_id) == DP_RECIRC_NAT_OUT) {
+		/* checked before its source became the floating IP (pass 0) */
+		dp_xl_log(x, "source translated by ct(nat): checked before");
+		return DP_XL_NEXT;
+	}
 	const struct dp_lport_cfg *c = &x->src->cfg;
 	if (DP_XL_READ(x, vlan_tci) != 0) {
 		dp_xl_log(x, "VLAN-tagged frame on an access port");

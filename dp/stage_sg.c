@@ -16,8 +16,10 @@
  *    (`ct-invalid`), est/rel continue without the ACL, new runs the ACL:
  *    allow emits ct(zone, commit) at the head of the list and continues,
  *    deny drops (`acl-deny`).
- * Egress is decided in passes with recirc_id < DP_RECIRC_SG_INGRESS; a
- * packet recirculated after the ingress ct() has passed egress already.
+ * Egress is decided in passes ranked before DP_RECIRC_SG_INGRESS
+ * (dp_recirc_rank: the NAT passes sit around them); a packet recirculated
+ * after the ingress ct() — or after the SNAT ct(nat), DP_RECIRC_NAT_OUT —
+ * has passed egress already.
  *
  * Floods (broadcast/multicast/unknown unicast): output asks
  * dp_sg_flood_allows() per local port; a port whose ingress ACL denies the
@@ -143,7 +145,7 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 		return r.allow ? DP_XL_NEXT : dp_xl_drop(x, DP_DROP_ACL_DENY);
 	}
 	uint16_t zone = r.zone;
-	if (x->pkt->recirc_id < after) {
+	if (dp_recirc_rank(x->pkt->recirc_id) < dp_recirc_rank(after)) {
 		/* first pass: track, then look up again with ct_state */
 		struct dp_megaflow_spec *s = x->out;
 		unsigned keep = 0;
@@ -237,7 +239,8 @@ enum dp_xl_verdict dp_stage_sg(struct dp_xlate *x)
 	if (acl == NULL)
 		return DP_XL_NEXT;
 	uint32_t rid = x->pkt->recirc_id; /* marked by dp_translate */
-	if (x->src != NULL && !x->from_uplink && rid < DP_RECIRC_SG_INGRESS &&
+	if (x->src != NULL && !x->from_uplink &&
+	    dp_recirc_rank(rid) < dp_recirc_rank(DP_RECIRC_SG_INGRESS) &&
 	    sg_dir(x, acl, x->src->cfg.key, DP_ACL_EGRESS, DP_RECIRC_SG_EGRESS) == DP_XL_DONE)
 		return DP_XL_DONE;
 	if (!x->flood && x->dst != NULL && x->dst->cfg.dp_port != DP_NO_PORT &&

@@ -53,6 +53,7 @@ struct dp_tables {
 	uint32_t *net_refs;
 	struct dp_l3 *l3;       /* extension: routers, router ports, neighbors */
 	struct dp_acl *acl;     /* extension: security-group ACLs */
+	struct dp_nat *nat;     /* extension: gateways, floating IPs */
 	struct dp_ovl ovl;      /* overlay config + underlay neighbors (tables_ovl.c) */
 };
 
@@ -669,6 +670,16 @@ void dp_tables_set_acl(struct dp_tables *t, struct dp_acl *acl)
 struct dp_acl *dp_tables_get_acl(const struct dp_tables *t)
 {
 	return t != NULL ? __atomic_load_n(&t->acl, __ATOMIC_ACQUIRE) : NULL;
+}
+
+void dp_tables_set_nat(struct dp_tables *t, struct dp_nat *nat)
+{
+	__atomic_store_n(&t->nat, nat, __ATOMIC_RELEASE);
+}
+
+struct dp_nat *dp_tables_get_nat(const struct dp_tables *t)
+{
+	return t != NULL ? __atomic_load_n(&t->nat, __ATOMIC_ACQUIRE) : NULL;
 }
 
 unsigned dp_tables_n_networks(const struct dp_tables *t)

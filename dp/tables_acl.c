@@ -177,6 +177,17 @@ static void zone_free(struct dp_acl *a, unsigned z)
 	a->zone_used[z / 64] &= ~(1ull << (z % 64));
 }
 
+int dp_acl_zone_alloc(struct dp_acl *a)
+{
+	return a != NULL ? zone_alloc(a) : -EINVAL;
+}
+
+void dp_acl_zone_free(struct dp_acl *a, uint16_t zone)
+{
+	if (a != NULL && zone != 0)
+		zone_free(a, zone);
+}
+
 uint32_t dp_acl_port_rule_set(const struct dp_acl *a, uint32_t lport)
 {
 	const struct acl_port *p = port_find(a, lport);

@@ -10,6 +10,7 @@
 
 #include <rte_cycles.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "ct.h"
@@ -18,6 +19,7 @@
 #include "parse.h"
 #include "tables_l3.h"
 #include "tables_ovl.h"
+#include "tables_nat.h"
 #include "trace.h"
 #include "translate.h"
 
@@ -38,6 +40,10 @@ static int tag_str(char *b, size_t len, uint64_t tag)
 				(k >> 24) < 3 ? seg[k >> 24] : "?", k & 0xffffff);
 	if (t == DP_TAG_NEIGH)
 		return snprintf(b, len, "neigh:%u", k);
+	if (t == DP_TAG_NAT_RTR)
+		return snprintf(b, len, "nat-router:%u", k);
+	if (t == DP_TAG_NAT_NET)
+		return snprintf(b, len, "nat-net:%u", k);
 	if (t == DP_TAG_FDB)
 		return snprintf(b, len, "fdb:%08x", k);
 	return snprintf(b, len, "%s:%u", t < sizeof(tn) / sizeof(tn[0]) ? tn[t] : "tag?", k);
@@ -118,10 +124,29 @@ static void trace_nat_key(struct dp_flow_key *k, const struct dp_ct_result *res,
 	}
 }
 
+/* A new connection under ct(commit, nat(src|dst=range)): the datapath
+ * would allocate its translation; the trace, which commits nothing, shows
+ * the range's first address with the port kept (what the allocation tries
+ * first) and continues with that key. */
+static void trace_nat_new(struct dp_flow_key *k, const struct dp_action *na,
+			  struct dp_trace_buf *tb)
+{
+	char a[INET_ADDRSTRLEN];
+	if (na == NULL || (na->data[6] & (DP_CT_NAT_SRC | DP_CT_NAT_DST)) == 0)
+		return;
+	inet_ntop(AF_INET, &na->u32, a, sizeof(a));
+	bool src = (na->data[6] & DP_CT_NAT_SRC) != 0;
+	memcpy(src ? k->ip_src : k->ip_dst, &na->u32, 4);
+	tb_printf(tb, "; a new connection: ct(commit,nat) would translate the %s to %s (the "
+		  "port kept when free)", src ? "source" : "destination", a);
+}
+
 /* The conntrack lookup of one recirculation, read-only: never commits,
- * never updates a connection (dp_ct_lookup_ro).  nat: the ct() has nat. */
+ * never updates a connection (dp_ct_lookup_ro).  nat: the ct() has nat;
+ * na: its nat action (NULL: none). */
 static void trace_ct(struct dp *dp, const struct rte_mbuf *m, struct dp_flow_key *k,
-		     uint16_t zone, bool nat, struct dp_trace_buf *tb)
+		     uint16_t zone, bool nat, const struct dp_action *na,
+		     struct dp_trace_buf *tb)
 {
 	struct dp_ct_result res;
 	struct dp_ct_entry e;
@@ -156,9 +181,12 @@ static void trace_ct(struct dp *dp, const struct rte_mbuf *m, struct dp_flow_key
 			}
 		}
 	} else {
-		tb_printf(tb, " (no connection%s)", m == NULL &&
+		tb_printf(tb, " (no connection%s", m == NULL &&
 			  (k->ip_proto == IPPROTO_ICMP || k->ip_proto == IPPROTO_ICMPV6)
 			  ? "; a flow has no ICMP identifier: trace a packet" : "");
+		if (nat && !(res.state & DP_CS_INV))
+			trace_nat_new(k, na, tb);
+		tb_printf(tb, ")");
 	}
 	tb_printf(tb, "\n");
 }
@@ -194,8 +222,14 @@ static int trace_key(struct dp *dp, const struct dp_flow_key *key, const struct 
 		if (i == spec->n_actions || spec->actions[i].type != DP_ACT_CT)
 			break;
 		k.recirc_id = spec->actions[i].data[1];
+		const struct dp_action *na = NULL;
+		for (unsigned j = i + 1; j < spec->n_actions &&
+		     (spec->actions[j].type == DP_ACT_CT_LABEL ||
+		      spec->actions[j].type == DP_ACT_CT_NAT); j++)
+			if (spec->actions[j].type == DP_ACT_CT_NAT)
+				na = &spec->actions[j];
 		trace_ct(dp, m, &k, spec->actions[i].port,
-			 (spec->actions[i].data[0] & DP_CT_F_NAT) != 0, &tb);
+			 (spec->actions[i].data[0] & DP_CT_F_NAT) != 0, na, &tb);
 		dp_translate(dp_tables(dp), &k, spec, &tb);
 		dp_actions_format(out->recirc_actions, sizeof(out->recirc_actions),
 				  spec->actions, spec->n_actions, spec->flood_ports);

@@ -8,6 +8,7 @@
 #include "drop.h"
 #include "parse.h"
 #include "tables_l3.h"
+#include "tables_nat.h"
 #include "translate.h"
 
 static const char *const stage_names[DP_STAGE__MAX] = {
@@ -18,6 +19,7 @@ static const char *const stage_names[DP_STAGE__MAX] = {
 	[DP_STAGE_L2] = "l2-lookup",
 	[DP_STAGE_L3] = "l3-routing",
 	[DP_STAGE_SG] = "security-group",
+	[DP_STAGE_NAT] = "nat",
 	[DP_STAGE_OUTPUT] = "output",
 };
 
@@ -29,6 +31,7 @@ static enum dp_xl_verdict (*const stages[DP_STAGE__MAX])(struct dp_xlate *) = {
 	[DP_STAGE_L2] = dp_stage_l2,
 	[DP_STAGE_L3] = dp_stage_l3,
 	[DP_STAGE_SG] = dp_stage_sg,
+	[DP_STAGE_NAT] = dp_stage_nat,
 	[DP_STAGE_OUTPUT] = dp_stage_output,
 };
 
@@ -156,6 +159,7 @@ void dp_translate(const struct dp_tables *t, const struct dp_flow_key *key,
 		.out = spec,
 		.trace = trace,
 		.l3 = dp_l3_find(t),
+		.nat = dp_nat_find(t),
 	};
 	memset(&spec->mask, 0, sizeof(spec->mask));
 	spec->key = *key;

@@ -29,6 +29,7 @@ enum dp_stage_id {
 	DP_STAGE_L2,
 	DP_STAGE_L3,
 	DP_STAGE_SG,
+	DP_STAGE_NAT,
 	DP_STAGE_OUTPUT,
 	DP_STAGE__MAX
 };
@@ -63,6 +64,11 @@ struct dp_xlate {
 	bool tunnel;                     /* arrived encapsulated (decapsulated by TNL_POP) */
 	bool from_uplink;                /* arrived on the uplink (tunnel or provider) */
 	const struct dp_l3 *l3;          /* L3 tables of t (NULL: none) */
+	const struct dp_nat *nat;        /* NAT tables of t (NULL: none) */
+	const void *snat_fip;            /* struct dp_nat_fip_cfg: NAT stage SNATs */
+	uint16_t nat_zone;               /* the router's NAT zone (with snat_fip) */
+	bool ext_out;                    /* L3 routed it out to the external network
+					  * x->network (no dst lport) */
 	struct dp_trace_buf *trace;      /* NULL unless tracing */
 	enum dp_stage_id stage;
 	int overflow;                    /* too many actions/tags/flood ports */
@@ -129,6 +135,20 @@ enum dp_xl_verdict dp_stage_sg(struct dp_xlate *x);
  * flood's network tag, which the datapath invalidates on every ACL change
  * of the network's ports)? */
 bool dp_sg_flood_allows(struct dp_xlate *x, uint16_t dp_port);
+/* NAT (stage_nat.c): the stage (SNAT ct(nat) after the security groups)
+ * and its pieces called from L2, ARP and L3. */
+enum dp_xl_verdict dp_stage_nat(struct dp_xlate *x);
+struct dp_rport;
+struct dp_router;
+struct dp_l3_nh;
+const struct dp_rport *dp_nat_l2(struct dp_xlate *x, const uint8_t *mac);
+enum dp_xl_verdict dp_nat_arp(struct dp_xlate *x);
+/* *done: the verdict is final (ct(nat) emitted, or a drop). */
+enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bool *done);
+/* The route leaves by out: if it is the router's gateway port, decide the
+ * floating IP (sets x->ext_out) or drop. */
+enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
+				 const struct dp_rport *out, const struct dp_l3_nh *nh);
 enum dp_xl_verdict dp_stage_output(struct dp_xlate *x);
 
 #endif

@@ -17,6 +17,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show lports", "", "logical ports in the tables: MACs, IPs, binding, security", R, "show" },
 	{ "show routers", "", "routers, their ports and routes", R, "show" },
 	{ "show overlay", "", "this chassis' VTEP, uplink and the remote VTEPs", R, "show" },
+	{ "show nat", "", "router gateways (next hop, NAT zone) and floating IPs translated on "
+	  "this chassis, resolver and gratuitous ARP counters", R, "show" },
 	{ "show ctrl", "", "local controller: database, sync state, revision, errors", R, "show" },
 	{ "show replica", "", "the local replica: path, revision, objects held", R, "show" },
 	{ "show chassis", "", "every chassis in the database: id, VTEP, encapsulation, and "
@@ -115,6 +117,14 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "security-group rule show", "RULE_ID", "show one security-group rule", R, "northbound" },
 	{ "security-group rule delete", "RULE_ID", "delete a security-group rule", A,
 	  "northbound" },
+	{ "floating-ip create", "--network EXTERNAL [--address IP] [--port PORT]",
+	  "create a floating IP (an address of the external network, bound to a port)", A,
+	  "northbound" },
+	{ "floating-ip list", "", "list floating IPs", R, "northbound" },
+	{ "floating-ip show", "FIP", "show one floating IP (by id or address)", R, "northbound" },
+	{ "floating-ip set", "FIP --port PORT|--no-port",
+	  "bind a floating IP to a port (or move it), or unbind it", A, "northbound" },
+	{ "floating-ip delete", "FIP", "delete a floating IP", A, "northbound" },
 };
 
 #undef R

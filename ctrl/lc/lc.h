@@ -188,6 +188,10 @@ int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *
  * i.e. exactly what the database accepted, converted for dp's tables.
  * 0 or -EINVAL.  Any thread. */
 struct dp_ip;
+struct rte_ether_addr;
 int lc_ip_parse(const char *s, struct dp_ip *out);
+/* A floating IP's MAC on chassis: derived from (chassis, port id), stable
+ * per chassis and port (lc_compile_nat.c).  Any thread. */
+void lc_fip_mac(struct rte_ether_addr *m, const char *chassis, const char *port_id);
 
 #endif

@@ -549,6 +549,8 @@ void lc_compile(struct lc *lc)
 	name_set_free(&net_vteps);
 	/* routers, after ports and before networks go (lc_compile_l3.c) */
 	lc_compile_l3(lc, v, n);
+	/* gateways and floating IPs of the compiled routers (lc_compile_nat.c) */
+	lc_compile_nat(lc, v, n);
 	/* security groups of the compiled ports (lc_compile_sg.c) */
 	lc_compile_sg(lc, v, n);
 	/* D */

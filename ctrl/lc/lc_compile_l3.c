@@ -14,6 +14,11 @@
  * the subnets' cidr; IPv6 subnets with ipv6_ra_mode (else
  * ipv6_address_mode) slaac/dhcpv6-* make the port advertise.
  * Extra routes are the router's "routes" (destination -> nexthop).
+ * The external gateway (external_gateway_info, when its network is held)
+ * is one more router port, key DP_RPORT_KEY(router, LC_GW_RPORT_IDX), on
+ * the external network with the gateway's IPv4 external fixed IP, plus a
+ * default route through that subnet's gateway_ip unless the router has an
+ * IPv4 default route of its own (lc_compile_nat.c adds the NAT side).
  * Neighbor entries for ports' fixed IPs need nothing here: the datapath
  * derives them from the lport table.
  *
@@ -79,8 +84,8 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 		lc_skip(lc, o, "dp_key %u unusable for router port keys", o->o->dp_key);
 		return -EINVAL;
 	}
-	if (r->n_interfaces > 127) {
-		lc_skip(lc, o, "%zu interfaces (max 127)", r->n_interfaces);
+	if (r->n_interfaces > LC_GW_RPORT_IDX) {
+		lc_skip(lc, o, "%zu interfaces (max %d)", r->n_interfaces, LC_GW_RPORT_IDX);
 		return -EINVAL;
 	}
 	s->router.key = o->o->dp_key;
@@ -136,6 +141,7 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 		if (addr.family == 6 && ra_mode_of(sn) != DP_RA_NONE)
 			p->ra_mode = ra_mode_of(sn);
 	}
+	bool v4_default = false;
 	for (size_t i = 0; i < r->n_routes; i++) {
 		struct dp_route_cfg *rt = &s->routes[s->n_routes];
 		memset(rt, 0, sizeof(*rt));
@@ -150,9 +156,71 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 			lc_skip(lc, o, "more than %d routes", DP_ROUTER_MAX_ROUTES);
 			return -EINVAL;
 		}
+		if (rt->prefix.family == 4 && rt->prefix.plen == 0)
+			v4_default = true;
 		s->n_routes++;
 	}
+	struct lc_gw gw;
+	if (lc_router_gw(lc, o, &gw) != 0)
+		return 0; /* no gateway held here: routed inside the cloud only */
+	if (s->n_rports >= DP_ROUTER_MAX_RPORTS) {
+		lc_skip(lc, o, "more than %d networks with the gateway", DP_ROUTER_MAX_RPORTS);
+		return -EINVAL;
+	}
+	for (unsigned k = 0; k < s->n_rports; k++)
+		if (s->rports[k].network == gw.network) {
+			lc_skip(lc, o, "gateway network %u is also an interface network",
+				gw.network);
+			return -EINVAL;
+		}
+	struct dp_rport_cfg *p = &s->rports[s->n_rports++];
+	p->key = DP_RPORT_KEY(o->o->dp_key, LC_GW_RPORT_IDX);
+	p->router = o->o->dp_key;
+	p->network = gw.network;
+	snprintf(p->name, sizeof(p->name), "%.40s-gw", r->name);
+	p->mac = gw.mac;
+	p->ips[p->n_ips++] = gw.addr;
+	if (!v4_default && gw.nexthop.family == 4 && s->n_routes < DP_ROUTER_MAX_ROUTES) {
+		struct dp_route_cfg *rt = &s->routes[s->n_routes++];
+		memset(rt, 0, sizeof(*rt));
+		rt->prefix.family = 4;
+		rt->gw = gw.nexthop;
+	}
 	return 0;
+}
+
+int lc_router_gw(struct lc *lc, struct lc_obj *o, struct lc_gw *gw)
+{
+	struct mdl_router *r = mdl_hdr_to_router(o->o);
+	memset(gw, 0, sizeof(*gw));
+	if (!r->has_gateway || !r->admin_state_up || o->o->dp_key == 0 ||
+	    o->o->dp_key > 0xffffff)
+		return -ENOENT;
+	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, r->gateway.network_id);
+	if (no == NULL || no->net == NULL || !wanted(no))
+		return -ENOENT;
+	for (size_t i = 0; i < r->gateway.n_external_fixed_ips; i++) {
+		const struct mdl_fixed_ip *fi = &r->gateway.external_fixed_ips[i];
+		struct lc_obj *so = lc_obj_find_id(lc, MDL_SUBNET, fi->subnet_id);
+		if (so == NULL || !wanted(so))
+			continue;
+		struct mdl_subnet *sn = mdl_hdr_to_subnet(so->o);
+		struct dp_ip pfx;
+		if (lc_ip_parse(fi->ip_address, &gw->addr) < 0 || gw->addr.family != 4 ||
+		    lc_ip_parse(sn->cidr, &pfx) < 0 || pfx.family != 4)
+			continue;
+		gw->addr.plen = pfx.plen;
+		if (sn->gateway_ip[0] && (lc_ip_parse(sn->gateway_ip, &gw->nexthop) < 0 ||
+					  gw->nexthop.family != 4))
+			memset(&gw->nexthop, 0, sizeof(gw->nexthop));
+		gw->nexthop.plen = 0;
+		gw->network = no->net->key;
+		gw->router = o->o->dp_key;
+		gw->rport = DP_RPORT_KEY(o->o->dp_key, LC_GW_RPORT_IDX);
+		derive_mac(&gw->mac, o->o->id, no->o->id);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 static void count(struct lc *lc, int rc, struct lc_obj *o, const char *what)

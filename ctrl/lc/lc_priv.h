@@ -15,6 +15,7 @@
 #include "lc.h"
 #include "mdl.h"
 #include "tables.h"
+#include "tables_nat.h"
 
 #define LC_PREFIX "/wyvern/v1/"
 #define LC_REV_KEY "/wyvern/replica/applied_revision"
@@ -96,6 +97,10 @@ struct lc_obj {
 	struct dp_lport_cfg *lp;      /* what is in the tables (port) */
 	uint32_t stale_net_key;       /* network key to delete at the end */
 	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
+	bool nat_put;                 /* router: nat_gw / floating IP: nat_fip is in
+				       * the NAT tables (lc_compile_nat.c) */
+	struct dp_nat_gw_cfg nat_gw;
+	struct dp_nat_fip_cfg nat_fip;
 	uint32_t acl_lport;           /* port: lport whose ACL we put (0: none) */
 	uint64_t acl_sig;             /* port: signature of that ACL */
 	uint32_t set_key;             /* security group: address set we put */
@@ -207,6 +212,20 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n);
  * runs after ports are compiled. */
 void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n);
 /* Mark an object skipped (counted once per version, logged rate-limited). */
+/* A router's external gateway as compiled here (lc_compile_l3.c): its
+ * router port (index LC_GW_RPORT_IDX) on the held external network, with
+ * the IPv4 external fixed IP and that subnet's gateway_ip (family 0: none). */
+#define LC_GW_RPORT_IDX 127
+struct lc_gw {
+	uint32_t router, rport, network;
+	struct dp_ip addr, nexthop;
+	struct rte_ether_addr mac;
+};
+/* 0 and *gw filled, or -ENOENT (no gateway, or its network not held). */
+int lc_router_gw(struct lc *lc, struct lc_obj *o, struct lc_gw *gw);
+/* Gateways and floating IPs -> the NAT tables (lc_compile_nat.c). */
+void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n);
+
 void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -13,7 +13,10 @@
  *    remote_group_id;
  *  - chassis: ours, and those named by held ports' binding:host_id (their
  *    vtep_ip is the remote VTEP).
- * Not held yet: floating IPs, router gateway networks (no table for them).
+ *  - the external network (and its subnets, not its ports) of a held
+ *    router's gateway: it does not join the router closure (every router
+ *    of the cloud has its gateway there);
+ *  - floating IPs bound to a LOCAL port (translated here: tables_nat.h).
  *
  * The computation runs over the global index (every object, see lc.c) from
  * scratch once per event batch: O(objects) per batch.
@@ -110,7 +113,7 @@ void lc_reach_compute(struct lc *lc)
 {
 	size_t n;
 	struct lc_obj **v = lc_obj_sorted(lc, &n);
-	struct idset nets = { 0 }, sgs = { 0 }, hosts = { 0 };
+	struct idset nets = { 0 }, sgs = { 0 }, hosts = { 0 }, ext = { 0 }, lports = { 0 };
 	struct mdl_hdr *h;
 
 	if (v == NULL)
@@ -144,6 +147,7 @@ void lc_reach_compute(struct lc *lc)
 		    lc_iface_port(lc, h->id) >= 0) {
 			v[i]->local = true;
 			idset_add(&nets, p->network_id);
+			idset_add(&lports, h->id);
 		}
 	}
 	/* close under routers: a router that touches a reachable network makes
@@ -160,6 +164,10 @@ void lc_reach_compute(struct lc *lc)
 				changed |= idset_add(&nets, if_net(lc, &r->interfaces[k]));
 		}
 	}
+	/* gateways of the held routers: their external networks */
+	for (size_t i = 0; joined != NULL && i < n_rtr; i++)
+		if (joined[i] && rtr[i]->has_gateway && rtr[i]->admin_state_up)
+			idset_add(&ext, rtr[i]->gateway.network_id);
 	free(joined);
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
@@ -167,11 +175,19 @@ void lc_reach_compute(struct lc *lc)
 			continue;
 		switch (o->type) {
 		case MDL_NETWORK:
-			o->reach = idset_has(&nets, o->o->id);
+			o->reach = idset_has(&nets, o->o->id) || idset_has(&ext, o->o->id);
 			break;
-		case MDL_SUBNET:
-			o->reach = idset_has(&nets, mdl_hdr_to_subnet(o->o)->network_id);
+		case MDL_SUBNET: {
+			const char *nid = mdl_hdr_to_subnet(o->o)->network_id;
+			o->reach = idset_has(&nets, nid) || idset_has(&ext, nid);
 			break;
+		}
+		case MDL_FLOATING_IP: {
+			struct mdl_floating_ip *f = mdl_hdr_to_fip(o->o);
+			o->reach = f->port_id[0] && idset_has(&lports, f->port_id) &&
+				   idset_has(&ext, f->floating_network_id);
+			break;
+		}
 		case MDL_PORT: {
 			struct mdl_port *p = mdl_hdr_to_port(o->o);
 			o->reach = idset_has(&nets, p->network_id);
@@ -221,5 +237,7 @@ void lc_reach_compute(struct lc *lc)
 	idset_free(&nets);
 	idset_free(&sgs);
 	idset_free(&hosts);
+	idset_free(&ext);
+	idset_free(&lports);
 	free(v);
 }

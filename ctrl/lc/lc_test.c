@@ -30,6 +30,8 @@
 #include "mdl.h"
 #include "nb.h"
 #include "tables.h"
+#include "tables_l3.h"
+#include "tables_nat.h"
 #include "test_eal_dir.h"
 
 #define NET_A "{\"name\":\"A\",\"provider:network_type\":\"vxlan\"," \
@@ -64,6 +66,10 @@ static int inst_start(struct inst *in, struct db *central, const char *url, cons
 	if (acl == NULL)
 		return -ENOMEM;
 	dp_tables_set_acl(in->t, acl);
+	/* routers, gateways and floating IPs too (lc_compile_l3.c, _nat.c) */
+	if (dp_l3_create(name, in->t, NULL, NULL, NULL) == NULL ||
+	    dp_nat_create(name, in->t, NULL, NULL, NULL) == NULL)
+		return -ENOMEM;
 	lc_config_defaults(&cfg);
 	snprintf(cfg.chassis, sizeof(cfg.chassis), "%s", chassis);
 	snprintf(cfg.vtep_ip, sizeof(cfg.vtep_ip), "192.0.2.1");
@@ -86,6 +92,8 @@ static int inst_start(struct inst *in, struct db *central, const char *url, cons
 static void inst_stop(struct inst *in)
 {
 	lc_destroy(in->lc);
+	dp_nat_destroy(dp_nat_find(in->t)); /* before the ACL: its zones */
+	dp_l3_destroy(dp_l3_find(in->t));
 	struct dp_acl *acl = in->t ? dp_tables_get_acl(in->t) : NULL;
 	if (in->t)
 		dp_tables_set_acl(in->t, NULL);
@@ -762,6 +770,95 @@ static void t_sg_incremental(void)
 	db_close(db);
 }
 
+
+/* A router's gateway on a held external network and a floating IP of a
+ * local port: the gateway rport + default route, the NAT gateway and the
+ * FIP entry (MAC from chassis + port); disassociation and the gateway's
+ * removal take them out again. */
+static void t_nat(void)
+{
+	struct db *db = central_open();
+	char ext[MDL_ID_SIZE], exts[MDL_ID_SIZE], na[MDL_ID_SIZE], sa[MDL_ID_SIZE];
+	char rt[MDL_ID_SIZE], fip[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+	const char *p1 = "aaaaaaaa-0000-4000-8000-0000000000f1";
+	struct inst x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, ext, "{\"name\":\"ext\","
+		"\"provider:network_type\":\"flat\",\"provider:physical_network\":\"physnet1\","
+		"\"router:external\":true}"), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, exts, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"172.24.4.0/24\",\"gateway_ip\":\"172.24.4.1\"}",
+		ext), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, na, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sa, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"10.1.0.0/24\"}", na), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"X\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
+		"\"ip_address\":\"10.1.0.5\"}]}", p1, na, sa), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_ROUTER, rt, "{\"name\":\"r\",\"interfaces\":["
+		"{\"subnet_id\":\"%s\",\"ip_address\":\"10.1.0.1\"}],\"external_gateway_info\":"
+		"{\"network_id\":\"%s\",\"enable_snat\":true,\"external_fixed_ips\":["
+		"{\"subnet_id\":\"%s\",\"ip_address\":\"172.24.4.10\"}]}}", sa, ext, exts), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_FLOATING_IP, fip, "{\"floating_network_id\":"
+		"\"%s\",\"floating_ip_address\":\"172.24.4.100\",\"port_id\":\"%s\","
+		"\"fixed_ip_address\":\"10.1.0.5\",\"router_id\":\"%s\"}", ext, p1, rt), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, &p1, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	uint32_t kext = dpkey(db, MDL_NETWORK, ext), kr = dpkey(db, MDL_ROUTER, rt);
+	uint32_t kp = dpkey(db, MDL_PORT, p1);
+	const struct dp_network *en = dp_table_network_get(x.t, kext);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(en);
+	CU_ASSERT_EQUAL(en->cfg.type, DP_NET_FLAT);
+	const struct dp_l3 *l3 = dp_l3_find(x.t);
+	const struct dp_rport *gp = dp_l3_rport_get(l3, DP_RPORT_KEY(kr, 127));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	CU_ASSERT_EQUAL(gp->cfg.network, kext);
+	CU_ASSERT(gp->cfg.n_ips == 1 && gp->cfg.ips[0].plen == 24 &&
+		  memcmp(gp->cfg.ips[0].addr, "\xac\x18\x04\x0a", 4) == 0);
+	const struct dp_router *r = dp_l3_router_get(l3, kr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->n_routes == 1 && r->routes[0].prefix.plen == 0 &&
+		  memcmp(r->routes[0].gw.addr, "\xac\x18\x04\x01", 4) == 0);
+	const struct dp_nat *nat = dp_nat_find(x.t);
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT(g->rport == DP_RPORT_KEY(kr, 127) && g->network == kext &&
+		  g->nexthop == inet_addr("172.24.4.1") && g->zone != 0);
+	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_ext(nat, kext, inet_addr("172.24.4.100"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(f->lport == kp && f->router == kr && f->fixed == inet_addr("10.1.0.5"));
+	struct rte_ether_addr m;
+	lc_fip_mac(&m, "X", p1);
+	CU_ASSERT(rte_is_same_ether_addr(&m, &f->mac));
+	/* disassociated: the entry goes, the gateway stays */
+	struct mdl_hdr *h;
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_FLOATING_IP, fip, &h, NULL), 0);
+	mdl_hdr_to_fip(h)->port_id[0] = 0;
+	mdl_hdr_to_fip(h)->fixed_ip_address[0] = 0;
+	mdl_hdr_to_fip(h)->router_id[0] = 0;
+	CU_ASSERT_EQUAL_FATAL(nb_update(db, h, 0, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(h);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_PTR_NULL(dp_nat_fip_by_ext(nat, kext, inet_addr("172.24.4.100")));
+	CU_ASSERT_PTR_NOT_NULL(dp_nat_gw_get(nat, kr));
+	/* the gateway goes: its rport, route and NAT entry, and the network */
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_ROUTER, rt, &h, NULL), 0);
+	mdl_hdr_to_router(h)->has_gateway = false;
+	CU_ASSERT_EQUAL_FATAL(nb_update(db, h, 0, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(h);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_PTR_NULL(dp_nat_gw_get(nat, kr));
+	CU_ASSERT_PTR_NULL(dp_l3_rport_get(l3, DP_RPORT_KEY(kr, 127)));
+	r = dp_l3_router_get(l3, kr);
+	CU_ASSERT(r != NULL && r->n_routes == 0);
+	CU_ASSERT_PTR_NULL(dp_table_network_get(x.t, kext));
+	struct lc_stats st;
+	lc_get_stats(x.lc, &st);
+	CU_ASSERT_EQUAL(st.table_errors, 0);
+	inst_stop(&x);
+	db_close(db);
+}
+
 int main(int argc, char **argv)
 {
 	char pfx[64];
@@ -788,6 +885,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "device_owner: DHCP server and router ports", t_device_owner);
 	CU_add_test(s, "security groups: no-group ports, per-group recompile", t_sg_incremental);
 	CU_add_test(s, "restart from replica, central down", t_restart);
+	CU_add_test(s, "router gateway and floating IP -> L3 and NAT tables", t_nat);
 	CU_add_test(s, "property: incremental == from scratch", t_property);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -12,6 +12,7 @@ extern const struct ctrl_feature ctrl_nb_feature;       /* mgmt/cmd_nb.c */
 extern const struct ctrl_feature app_dhcp_feature;      /* apps/app_dhcp.c */
 extern const struct ctrl_feature app_icmp_feature;      /* apps/app_icmp.c */
 extern const struct ctrl_feature app_underlay_feature;  /* apps/app_underlay.c */
+extern const struct ctrl_feature app_nat_feature;       /* apps/app_nat.c */
 extern const struct ctrl_feature ctrl_capture_feature;  /* mgmt/cmd_capture.c */
 extern const struct ctrl_feature ctrl_ct_feature;       /* mgmt/cmd_ct.c */
 extern const struct ctrl_feature ctrl_offload_feature;  /* mgmt/cmd_offload.c */
@@ -31,6 +32,7 @@ static const struct ctrl_feature *const features[] = {
 	&app_dhcp_feature,
 	&app_icmp_feature,
 	&app_underlay_feature,
+	&app_nat_feature,
 };
 
 const struct ctrl_feature *const *ctrl_features(size_t *n)

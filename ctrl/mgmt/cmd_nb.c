@@ -328,6 +328,9 @@ static const struct ctrl_cmd nb_cmds[] = {
 	NB_CMDS("security-group"),
 	{ "security-group rule create", cmd_nb }, { "security-group rule list", cmd_nb },
 	{ "security-group rule show", cmd_nb }, { "security-group rule delete", cmd_nb },
+	{ "floating-ip create", cmd_nb }, { "floating-ip list", cmd_nb },
+	{ "floating-ip show", cmd_nb }, { "floating-ip set", cmd_nb },
+	{ "floating-ip delete", cmd_nb },
 	{ NULL, NULL },
 };
 

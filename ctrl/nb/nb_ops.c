@@ -77,7 +77,7 @@ static int verb_find(const char *s)
 bool wyctl_nb_is_cmd(int argc, char **argv)
 {
 	return (argc >= 2 && kind_find(argv[0]) && verb_find(argv[1]) >= 0) ||
-	       nb_rule_verb(argc, argv) >= 0;
+	       nb_rule_verb(argc, argv) >= 0 || nb_fip_verb(argc, argv) >= 0;
 }
 
 struct nb *nb_ctx_nb(struct nb_ctx *c)
@@ -466,7 +466,8 @@ int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *d
 	size_t n_args = 0, n_pos = 0, want_pos;
 	bool help = false;
 	char **pos;
-	int verb, rc, rverb = nb_rule_verb(argc, argv);
+	struct nb_fip_cmd fip;
+	int verb, rc, rverb = nb_rule_verb(argc, argv), fverb = nb_fip_verb(argc, argv);
 
 	c.kind = kind_find(argv[0]);
 	verb = verb_find(argv[1]);
@@ -477,6 +478,14 @@ int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *d
 		free(pos);
 		fprintf(c.errf, "wyctl: out of memory\n");
 		return 1;
+	}
+	if (fverb >= 0) {       /* floating-ip VERB ... */
+		rc = nb_fip_parse(&c, fverb, argc - 2, argv + 2, &as_json, &help, &fip);
+		if (help)
+			nb_fip_usage(c.out, fverb);
+		if (rc || help)
+			goto out;
+		goto open;
 	}
 	if (rverb >= 0) {       /* security-group rule VERB ... */
 		rc = nb_rule_parse(&c, rverb, argc - 3, argv + 3, &as_json, &help, &rule);
@@ -506,7 +515,8 @@ int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *d
 open:
 	if (db != NULL) { /* the caller's open handle (wyvernd) */
 		c.db = db;
-		rc = rverb >= 0 ? nb_rule_exec(&c, &rule, as_json) :
+		rc = fverb >= 0 ? nb_fip_exec(&c, &fip, as_json) :
+		     rverb >= 0 ? nb_rule_exec(&c, &rule, as_json) :
 		     run(&c, verb, pos, args, n_args, as_json);
 		if (rc && !c.err[0])
 			nb_fail(&c, rc, "database %s: %s", c.url ? c.url : "", strerror(-rc));
@@ -534,7 +544,8 @@ open:
 				"");
 		goto out;
 	}
-	rc = rverb >= 0 ? nb_rule_exec(&c, &rule, as_json) :
+	rc = fverb >= 0 ? nb_fip_exec(&c, &fip, as_json) :
+	     rverb >= 0 ? nb_rule_exec(&c, &rule, as_json) :
 	     run(&c, verb, pos, args, n_args, as_json);
 	/* the driver's sentence, for the errors that come from the driver */
 	const char *drv = (unreachable(rc) || rc == -EACCES) && db_last_error()[0] ?
@@ -557,7 +568,9 @@ out:
 	if (!rc)
 		return 0;
 	fprintf(c.errf, "wyctl: %s\n", c.err);
-	if (c.usage && rverb >= 0)
+	if (c.usage && fverb >= 0)
+		nb_fip_usage(c.errf, fverb);
+	else if (c.usage && rverb >= 0)
 		nb_rule_usage(c.errf, rverb);
 	else if (c.usage)
 		print_usage(c.errf, c.kind, verb);

@@ -104,6 +104,21 @@ int nb_sg_cmd_update(struct nb_ctx *c, const json_t *before, json_t *obj, uint64
 		     bool as_json);
 int nb_port_cmd_create(struct nb_ctx *c, struct mdl_hdr *port, bool as_json);
 
+/* `floating-ip create|list|show|set|delete ...` (nb_ops_fip.c) */
+enum nb_fip_verb { NB_F_CREATE, NB_F_LIST, NB_F_SHOW, NB_F_SET, NB_F_DELETE, NB_F_N };
+struct nb_fip_cmd {
+	int verb;                       /* enum nb_fip_verb */
+	const char *pos;                /* FIP: id or address */
+	const char *network, *address, *port;
+	bool no_port;
+};
+/* The verb of argv = {"floating-ip", VERB, ...}, or -1. */
+int nb_fip_verb(int argc, char **argv);
+int nb_fip_parse(struct nb_ctx *c, int verb, int argc, char **argv, bool *as_json, bool *help,
+		 struct nb_fip_cmd *f);
+int nb_fip_exec(struct nb_ctx *c, const struct nb_fip_cmd *f, bool as_json);
+void nb_fip_usage(FILE *f, int verb);
+
 /* `security-group rule create|list|show|delete ...` */
 enum nb_rule_verb { NB_R_CREATE, NB_R_LIST, NB_R_SHOW, NB_R_DELETE, NB_R_N };
 struct nb_rule_cmd {

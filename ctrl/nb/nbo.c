@@ -514,6 +514,8 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			rc = nbo_port_ips(o, m, true, "", avoid_ips, &auto_ips, e);
 		else if (t == MDL_FLOATING_IP)
 			rc = nbo_fip_defaults(o, m, true, "", e);
+		else if (t == MDL_ROUTER)
+			rc = nbo_router_gw_defaults(o, m, "", e);
 		if (!rc)
 			h = decode(t, m, e, &rc);
 		json_decref(m);
@@ -623,8 +625,14 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 		json_object_set_new(attrs, "updated_at", json_string(now));
 		if (!rc && t == MDL_PORT && json_object_get(body, "fixed_ips"))
 			rc = nbo_port_ips(o, m, false, id, avoid_ips, &auto_ips, e);
-		if (!rc && t == MDL_FLOATING_IP && json_object_get(body, "port_id"))
+		if (!rc && t == MDL_FLOATING_IP && json_object_get(body, "port_id")) {
+			/* a new port: its address, unless the request names one */
+			if (!json_object_get(body, "fixed_ip_address"))
+				json_object_del(m, "fixed_ip_address");
 			rc = nbo_fip_defaults(o, m, false, id, e);
+		}
+		if (!rc && t == MDL_ROUTER && json_object_get(body, "external_gateway_info"))
+			rc = nbo_router_gw_defaults(o, m, id, e);
 		if (!rc)
 			nh = decode(t, m, e, &rc);
 		json_decref(m);

@@ -165,6 +165,9 @@ int nbo_sg_view(struct nbo *o, const struct mdl_hdr *h, json_t *v);
 json_t *nbo_rule_view(const struct mdl_hdr *h);
 int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 		     struct nbo_err *e);
+/* A router gateway without external_fixed_ips gets one address of its
+ * external network (not a port's, a floating IP's or another gateway's). */
+int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nbo_err *e);
 /* The Neutron view of a model object. */
 json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h);
 /* Current UTC time "YYYY-MM-DDTHH:MM:SSZ". */

@@ -178,11 +178,13 @@ static int load_net(struct nbo *o, const char *id, struct mdl_hdr **h, struct nb
 
 /* Addresses of floating IPs on network net other than self, into a JSON
  * array of strings. */
+/* Addresses of an external network that are no port's: floating IPs and
+ * router gateways (except object self's own). */
 static json_t *fip_addrs(struct nbo *o, const char *net, const char *self)
 {
 	json_t *a = json_array();
-	struct mdl_hdr **fips;
-	size_t n, i;
+	struct mdl_hdr **fips, **rs;
+	size_t n, i, k;
 
 	if (a && !nb_find(o->nb, MDL_FLOATING_IP, NULL, &fips, &n)) {
 		for (i = 0; i < n; i++) {
@@ -193,7 +195,51 @@ static json_t *fip_addrs(struct nbo *o, const char *net, const char *self)
 		}
 		nb_list_free(fips, n);
 	}
+	if (a && !nb_find(o->nb, MDL_ROUTER, NULL, &rs, &n)) {
+		for (i = 0; i < n; i++) {
+			const struct mdl_router *r = mdl_hdr_to_router(rs[i]);
+
+			if (!r->has_gateway || strcmp(r->gateway.network_id, net) ||
+			    !strcmp(r->hdr.id, self))
+				continue;
+			for (k = 0; k < r->gateway.n_external_fixed_ips; k++)
+				json_array_append_new(a, json_string(
+					r->gateway.external_fixed_ips[k].ip_address));
+		}
+		nb_list_free(rs, n);
+	}
 	return a;
+}
+
+int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nbo_err *e)
+{
+	json_t *gw = json_object_get(m, "external_gateway_info");
+	const char *net = json_string_value(json_object_get(gw, "network_id"));
+	json_t *fx = json_object_get(gw, "external_fixed_ips");
+	struct mdl_hdr *nh = NULL;
+	int rc;
+
+	if (!json_is_object(gw) || !net || (json_is_array(fx) && json_array_size(fx)))
+		return 0;       /* none, or given: the model validates them */
+	if ((rc = load_net(o, net, &nh, e)))
+		return rc;
+	bool ext = mdl_hdr_to_network(nh)->external;
+	mdl_obj_free(nh);
+	if (!ext)
+		return 0;       /* stored as given (no address to NAT with there) */
+	/* one address from the external network, as a gateway port would get */
+	json_t *used = fip_addrs(o, net, self);
+	json_t *tmp = json_pack("{s:s}", "network_id", net);
+	uint64_t autos;
+	rc = used && tmp ? nbo_port_ips(o, tmp, true, "", used, &autos, e) : -ENOMEM;
+	if (!rc && !json_array_size(json_object_get(tmp, "fixed_ips")))
+		rc = nbo_fail(e, -ENOSPC, "IpAddressGenerationFailure", "No more IP addresses "
+			      "available on network %s.", net);
+	if (!rc)
+		json_object_set(gw, "external_fixed_ips", json_object_get(tmp, "fixed_ips"));
+	json_decref(tmp);
+	json_decref(used);
+	return rc;
 }
 
 /* The router that can NAT for port p: gateway on net, an interface on one

@@ -163,6 +163,11 @@ bool dp_acl_port_has(const struct dp_acl *a, uint32_t lport);
  * published port).  dp_acl_port_del returns the zone it freed, for the
  * caller to flush. */
 int dp_acl_port_zone(const struct dp_acl *a, uint32_t lport);
+/* A zone for another owner (a router's NAT, tables_nat.h) from the same
+ * space, so it never collides with a port's.  -ENOSPC when none is left.
+ * Control thread only. */
+int dp_acl_zone_alloc(struct dp_acl *a);
+void dp_acl_zone_free(struct dp_acl *a, uint16_t zone);
 
 /* The compiled view of one port (`show security-groups`). */
 struct dp_acl_port_info {

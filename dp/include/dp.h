@@ -139,6 +139,9 @@ struct dp_l3 *dp_l3(struct dp *dp);
 struct dp_acl;
 struct dp_ct;
 struct dp_acl *dp_get_acl(struct dp *dp);
+/* The NAT tables (tables_nat.h): gateways, floating IPs. */
+struct dp_nat;
+struct dp_nat *dp_get_nat(struct dp *dp);
 struct dp_ct *dp_get_ct(struct dp *dp);
 struct rte_mempool *dp_mempool(struct dp *dp);
 

@@ -57,6 +57,10 @@ enum dp_drop_reason {
 	DP_DROP_RECIRC_DEPTH,   /* recirculated more than DP_RECIRC_MAX times */
 	DP_DROP_CT_BLOCKED,     /* a connection whose allowing rule was removed
 				 * (ct_mark blocked) that no rule allows now */
+	/* NAT, external networks */
+	DP_DROP_NO_NAT,         /* routed to an external network with no floating
+				 * IP (nor SNAT) for its source */
+	DP_DROP_EXT_UNRESOLVED, /* external next hop's MAC not (yet) known */
 	DP_DROP__MAX
 };
 
@@ -73,6 +77,8 @@ enum dp_punt_reason {
 	DP_PUNT_ICMP,       /* ICMP to a router address */
 	DP_PUNT_TRACE,      /* debugging copy */
 	DP_PUNT_UNDERLAY,   /* ARP reply to our VTEP: learn a remote VTEP's MAC */
+	DP_PUNT_EXT_ARP,    /* ARP reply from an external network to a gateway's
+			     * resolver MAC: learn the upstream next hop (tables_nat.h) */
 	DP_PUNT__MAX
 };
 

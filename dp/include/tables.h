@@ -172,6 +172,11 @@ struct dp_l3 *dp_tables_get_l3(const struct dp_tables *t);
 struct dp_acl;
 void dp_tables_set_acl(struct dp_tables *t, struct dp_acl *acl);
 struct dp_acl *dp_tables_get_acl(const struct dp_tables *t);
+/* The NAT tables (tables_nat.h), NULL when none.  Set once by
+ * dp_nat_create (control thread); read by translate. */
+struct dp_nat;
+void dp_tables_set_nat(struct dp_tables *t, struct dp_nat *nat);
+struct dp_nat *dp_tables_get_nat(const struct dp_tables *t);
 
 /* Counts (control thread). */
 unsigned dp_tables_n_networks(const struct dp_tables *t);

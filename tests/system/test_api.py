@@ -622,11 +622,14 @@ def test_security_groups_and_floating_ips(api):
     assert "404" in err and "not reachable" in err, err
     o.ok("router", "create", "rr", "--external-gateway", "ext")
     o.ok("router", "add", "subnet", "rr", "ins")
+    # the router's gateway took the first address of the external subnet
+    gw = o.js("router", "show", "rr")["external_gateway_info"]["external_fixed_ips"]
+    assert [x["ip_address"] for x in gw] == ["192.0.2.2"], gw
     f = o.js("floating", "ip", "create", "ext", "--port", "vmp")
-    assert f["floating_ip_address"] == "192.0.2.2" and f["fixed_ip_address"] == "10.5.0.2", f
+    assert f["floating_ip_address"] == "192.0.2.3" and f["fixed_ip_address"] == "10.5.0.2", f
     assert f["router_id"] and f["status"] == "ACTIVE", f
     f2 = o.js("floating", "ip", "create", "ext")
-    assert f2["floating_ip_address"] == "192.0.2.3" and f2["port_id"] is None, f2
+    assert f2["floating_ip_address"] == "192.0.2.4" and f2["port_id"] is None, f2
     err = o.fail("floating", "ip", "create", "in")
     assert "400" in err and "not a valid external network" in err, err
     o.ok("floating", "ip", "unset", "--port", f["id"])

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_compile_nat.c — router gateways and floating IPs -> the
+ * datapath's NAT tables (tables_nat.h).  Control thread only.
+ *
+ *  - A compiled router whose gateway is held (lc_router_gw) gets a NAT
+ *    gateway: its gateway rport, the external network, the next hop (the
+ *    external subnet's gateway_ip) and that next hop's MAC, which the NAT
+ *    application (ctrl/apps/app_nat.c) resolves by ARP and writes into the
+ *    table itself; a recompile keeps the learned MAC while the next hop is
+ *    the same.  Its resolver MAC (arp_mac, the sender of those ARP
+ *    requests) is derived from (chassis, router id).
+ *  - A held floating IP (bound to a LOCAL compiled port: lc_reach.c) gets
+ *    an entry: its router (router_id, else the held router with its gateway
+ *    on the FIP's network and an interface on the port's network), the
+ *    port's lport, the fixed IP (fixed_ip_address, else the port's first
+ *    IPv4), and a MAC derived from (chassis, port id): stable per chassis
+ *    and port, so a FIP that moves to another chassis answers ARP with
+ *    another MAC (the gratuitous ARP tells the upstream).
+ * Order: floating IPs that go or change go first, then gateways, then the
+ * new floating IPs (an entry never names a router whose gateway is gone).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_jhash.h>
+
+#include "lc_priv.h"
+#include "tables_l3.h"
+
+static bool wanted(const struct lc_obj *o)
+{
+	return o->present && o->reach && o->o;
+}
+
+static void count(struct lc *lc, int rc, struct lc_obj *o, const char *what)
+{
+	lc->st.table_ops++;
+	if (rc < 0 && rc != -ENOENT) {
+		lc->st.table_errors++;
+		lc_log(lc, "%s (%s): %s", what, o->key, strerror(-rc));
+	}
+}
+
+void lc_fip_mac(struct rte_ether_addr *m, const char *chassis, const char *port_id)
+{
+	uint32_t h1 = rte_jhash(chassis, (uint32_t)strlen(chassis), 0x4649u);
+	uint32_t h2 = rte_jhash(port_id, (uint32_t)strlen(port_id), h1);
+	m->addr_bytes[0] = 0xf6; /* locally administered, unicast */
+	m->addr_bytes[1] = (uint8_t)(h1 >> 8);
+	m->addr_bytes[2] = (uint8_t)h1;
+	m->addr_bytes[3] = (uint8_t)(h2 >> 16);
+	m->addr_bytes[4] = (uint8_t)(h2 >> 8);
+	m->addr_bytes[5] = (uint8_t)h2;
+}
+
+static struct lc_obj *fip_router(struct lc *lc, struct lc_obj **v, size_t n,
+				 const struct mdl_floating_ip *f, uint32_t net, uint32_t lport_net)
+{
+	if (f->router_id[0]) {
+		struct lc_obj *ro = lc_obj_find_id(lc, MDL_ROUTER, f->router_id);
+		return ro && ro->nat_put && ro->nat_gw.network == net ? ro : NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *ro = v[i];
+		if (ro->type != MDL_ROUTER || !ro->nat_put || ro->nat_gw.network != net ||
+		    ro->l3 == NULL)
+			continue;
+		const struct dp_router *r = dp_l3_router_get(dp_l3_find(lc->t), ro->nat_gw.router);
+		for (unsigned k = 0; r && k < r->n_rports; k++) {
+			const struct dp_rport *p = dp_l3_rport_get(dp_l3_find(lc->t), r->rports[k]);
+			if (p && p->cfg.network == lport_net)
+				return ro;
+		}
+	}
+	return NULL;
+}
+
+/* The wanted entry of floating IP o; -errno (with a reason) when none. */
+static int fip_state(struct lc *lc, struct lc_obj **v, size_t n, struct lc_obj *o,
+		     struct dp_nat_fip_cfg *c)
+{
+	const struct mdl_floating_ip *f = mdl_hdr_to_fip(o->o);
+	memset(c, 0, sizeof(*c));
+	struct lc_obj *po = lc_obj_find_id(lc, MDL_PORT, f->port_id);
+	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, f->floating_network_id);
+	if (po == NULL || po->lp == NULL || !po->local || no == NULL || no->net == NULL)
+		return -ENOENT; /* port or network not compiled (yet) */
+	struct dp_ip a;
+	if (lc_ip_parse(f->floating_ip_address, &a) < 0 || a.family != 4) {
+		lc_skip(lc, o, "floating_ip_address '%.48s' is not IPv4", f->floating_ip_address);
+		return -EINVAL;
+	}
+	memcpy(&c->fip, a.addr, 4);
+	if (f->fixed_ip_address[0]) {
+		if (lc_ip_parse(f->fixed_ip_address, &a) < 0 || a.family != 4) {
+			lc_skip(lc, o, "fixed_ip_address '%.48s' is not IPv4", f->fixed_ip_address);
+			return -EINVAL;
+		}
+		memcpy(&c->fixed, a.addr, 4);
+	} else {
+		for (unsigned i = 0; i < po->lp->n_ips && c->fixed == 0; i++)
+			if (po->lp->ips[i].family == 4)
+				memcpy(&c->fixed, po->lp->ips[i].addr, 4);
+	}
+	if (c->fixed == 0) {
+		lc_skip(lc, o, "port %.40s has no IPv4 address", f->port_id);
+		return -EINVAL;
+	}
+	struct lc_obj *ro = fip_router(lc, v, n, f, no->net->key, po->lp->network);
+	if (ro == NULL) {
+		lc_skip(lc, o, "no router with a gateway on its network reaches port %.40s",
+			f->port_id);
+		return -ENOENT;
+	}
+	c->network = no->net->key;
+	c->router = ro->nat_gw.router;
+	c->lport = po->lp->key;
+	lc_fip_mac(&c->mac, lc->cfg.chassis, f->port_id);
+	return 0;
+}
+
+/* Floating IPs that go or change (their router's gateway may have gone). */
+static void fips_retract(struct lc *lc, struct lc_obj **v, size_t n)
+{
+	struct dp_nat *nat = dp_nat_find(lc->t);
+	struct dp_nat_fip_cfg fc;
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_FLOATING_IP || !o->nat_put)
+			continue;
+		bool ok = wanted(o) && fip_state(lc, v, n, o, &fc) == 0;
+		if (ok && memcmp(&fc, &o->nat_fip, sizeof(fc)) == 0)
+			continue;
+		count(lc, dp_nat_fip_del(nat, o->nat_fip.network, o->nat_fip.fip), o, "fip_del");
+		o->nat_put = false;
+	}
+}
+
+void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
+{
+	struct dp_nat *nat = dp_nat_find(lc->t);
+	if (nat == NULL)
+		return;
+	struct dp_nat_fip_cfg fc;
+	fips_retract(lc, v, n);
+	/* 2: gateways */
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_ROUTER)
+			continue;
+		struct lc_gw gw;
+		bool ok = wanted(o) && o->l3 != NULL && lc_router_gw(lc, o, &gw) == 0;
+		struct dp_nat_gw_cfg g = { 0 };
+		if (ok) {
+			g.router = gw.router;
+			g.rport = gw.rport;
+			g.network = gw.network;
+			/* the resolver MAC: per chassis and router, so chassis
+			 * never answer for one another's requests */
+			lc_fip_mac(&g.arp_mac, lc->cfg.chassis, o->o->id);
+			if (gw.nexthop.family == 4)
+				memcpy(&g.nexthop, gw.nexthop.addr, 4);
+			const struct dp_nat_gw_cfg *cur = dp_nat_gw_get(nat, g.router);
+			if (cur && cur->nexthop == g.nexthop && cur->network == g.network)
+				g.nexthop_mac = cur->nexthop_mac; /* learned (app_nat.c) */
+		}
+		if (o->nat_put && (!ok || o->nat_gw.router != g.router)) {
+			count(lc, dp_nat_gw_del(nat, o->nat_gw.router), o, "nat_gw_del");
+			o->nat_put = false;
+		}
+		if (!ok)
+			continue;
+		if (o->nat_put && o->nat_gw.rport == g.rport && o->nat_gw.network == g.network &&
+		    o->nat_gw.nexthop == g.nexthop &&
+		    rte_is_same_ether_addr(&o->nat_gw.arp_mac, &g.arp_mac))
+			continue;
+		int rc = dp_nat_gw_put(nat, &g);
+		count(lc, rc, o, "nat_gw_put");
+		if (rc == 0) {
+			o->nat_gw = *dp_nat_gw_get(nat, g.router);
+			o->nat_put = true;
+		}
+	}
+	fips_retract(lc, v, n); /* those whose gateway just went */
+	/* 3: floating IPs to put */
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_FLOATING_IP || o->nat_put || !wanted(o))
+			continue;
+		if (fip_state(lc, v, n, o, &fc) != 0)
+			continue;
+		int rc = dp_nat_fip_put(nat, &fc);
+		count(lc, rc, o, "fip_put");
+		if (rc < 0) {
+			lc_skip(lc, o, "fip_put: %s", strerror(-rc));
+			continue;
+		}
+		o->why[0] = 0;
+		o->nat_fip = fc;
+		o->nat_put = true;
+	}
+}

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * dp/stage_nat.c — floating IPs, translated on the chassis that hosts the
+ * port (distributed DNAT/SNAT through conntrack; tables_nat.h).
+ *
+ * Pieces called from other stages, plus the NAT stage itself (after the
+ * security groups, before output):
+ *  - L2 (dp_nat_l2): a frame from the external network to a floating IP's
+ *    MAC is routed by the router's gateway port.
+ *  - ARP (dp_nat_arp): a request from the external network for a floating
+ *    IP held here is answered with the FIP's MAC (a VLAN network's answer
+ *    gets its tag back).
+ *  - L3, ingress (dp_nat_dnat): from the external network, pass 0, to a
+ *    floating IP: ct(zone = the router's NAT zone, commit, nat(dst = fixed
+ *    IP)), recirculate DP_RECIRC_NAT_IN; in that pass the destination is the
+ *    fixed IP and routing goes on as for any packet (the security group of
+ *    the VM port sees the fixed IP; a reply of an SNATed connection is
+ *    translated back by the same ct(nat)).
+ *  - L3, egress (dp_nat_egress): the route leaves by the router's gateway
+ *    port.  Before the translation: the floating IP of (router, ip_src) is
+ *    looked up and remembered; the NAT stage, after the egress security
+ *    group committed, emits ct(zone, commit, nat(src = FIP)) and
+ *    recirculates DP_RECIRC_NAT_OUT.  In that pass ip_src is the FIP: the
+ *    frame leaves with the FIP's MAC toward the upstream next hop's MAC, on
+ *    the external network (stage output, x->ext_out).
+ *
+ * Megaflows: the DNAT decision reads all of ip_dst; the SNAT decision all
+ * of ip_src; a recirculated NAT pass reads ct_state (trk, inv).  Tags:
+ * DP_TAG_NAT_RTR(router) for every decision on a router's gateway,
+ * DP_TAG_NAT_NET(network) for lookups by external address or MAC (a FIP
+ * appearing must stop a flood or a no-nat drop).
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "actions.h"
+#include "ct.h"
+#include "drop.h"
+#include "tables_l3.h"
+#include "tables_nat.h"
+#include "translate.h"
+
+static void ip_txt(const struct dp_xlate *x, char *buf, size_t len, uint32_t ip)
+{
+	buf[0] = 0;
+	if (x->trace != NULL)
+		inet_ntop(AF_INET, &ip, buf, (socklen_t)len);
+}
+
+/* Keep the ct() actions at the head (a commit of the security group); the
+ * recirculated pass redoes everything else. */
+static void keep_ct_only(struct dp_xlate *x)
+{
+	struct dp_megaflow_spec *s = x->out;
+	unsigned keep = 0;
+	while (keep < s->n_actions && dp_act_is_ct(&s->actions[keep]))
+		keep++;
+	s->n_actions = keep;
+	s->n_flood = 0;
+}
+
+static void emit_ct_nat(struct dp_xlate *x, uint16_t zone, uint8_t kind, uint32_t addr,
+			uint8_t recirc)
+{
+	keep_ct_only(x);
+	struct dp_action c = { .type = DP_ACT_CT, .port = zone };
+	c.data[0] = DP_CT_F_COMMIT | DP_CT_F_NAT;
+	c.data[1] = recirc;
+	dp_xl_action(x, &c);
+	struct dp_action n;
+	dp_act_ct_nat_set(&n, kind, addr, addr, 0, 0);
+	dp_xl_action(x, &n);
+}
+
+/* In a pass after ct(nat): the connection must be tracked and valid. */
+static bool ct_ok(struct dp_xlate *x, const char *what)
+{
+	uint8_t cs = DP_XL_READ(x, ct_state);
+	if ((cs & DP_CS_TRK) && !(cs & DP_CS_INV))
+		return true;
+	dp_xl_log(x, "%s: ct_state %#x after ct(nat)", what, cs);
+	return false;
+}
+
+const struct dp_rport *dp_nat_l2(struct dp_xlate *x, const uint8_t *mac)
+{
+	if (x->nat == NULL || !x->from_uplink)
+		return NULL;
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, x->network));
+	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_mac(x->nat, x->network, mac);
+	if (f == NULL)
+		return NULL;
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, f->router));
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, f->router);
+	if (g == NULL || g->network != x->network)
+		return NULL;
+	dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, g->rport));
+	return dp_l3_rport_get(x->l3, g->rport);
+}
+
+enum dp_xl_verdict dp_nat_arp(struct dp_xlate *x)
+{
+	if (x->nat == NULL)
+		return DP_XL_NEXT;
+	uint16_t op = ntohs(DP_XL_READ(x, arp_op));
+	if (op == 2) { /* a reply to a gateway's resolver: the controller learns */
+		const uint8_t *d = DP_XL_READ(x, eth_dst);
+		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, x->network));
+		const struct dp_nat_gw_cfg *g = dp_nat_gw_by_arp_mac(x->nat, x->network, d);
+		if (g == NULL)
+			return DP_XL_NEXT;
+		struct dp_action p = { .type = DP_ACT_PUNT, .u32 = DP_PUNT_EXT_ARP,
+				       .port = DP_XL_READ(x, in_port) };
+		dp_xl_action(x, &p);
+		dp_xl_log(x, "ARP reply to the resolver of router %u's gateway: punt", g->router);
+		return DP_XL_DONE;
+	}
+	if (op != 1)
+		return DP_XL_NEXT;
+	uint32_t tpa;
+	memcpy(&tpa, DP_XL_READ_IP4(x, ip_dst), 4);
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, x->network));
+	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_ext(x->nat, x->network, tpa);
+	if (f == NULL)
+		return DP_XL_NEXT;
+	const uint8_t *m = f->mac.addr_bytes;
+	char a[INET_ADDRSTRLEN];
+	ip_txt(x, a, sizeof(a), tpa);
+	dp_xl_log(x, "ARP who-has %s (floating IP of lport %u): reply "
+		  "%02x:%02x:%02x:%02x:%02x:%02x to the external network", a, f->lport,
+		  m[0], m[1], m[2], m[3], m[4], m[5]);
+	struct dp_action r = { .type = DP_ACT_ARP_REPLY };
+	memcpy(r.data, m, 6);
+	dp_xl_action(x, &r);
+	if (x->net != NULL && x->net->cfg.type == DP_NET_VLAN) {
+		struct dp_action v = { .type = DP_ACT_PUSH_VLAN, .port = x->net->cfg.vlan };
+		dp_xl_action(x, &v);
+	}
+	struct dp_action o = { .type = DP_ACT_OUTPUT, .port = DP_XL_READ(x, in_port) };
+	dp_xl_action(x, &o);
+	return DP_XL_DONE;
+}
+
+enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bool *done)
+{
+	*done = false;
+	if (x->nat == NULL || !x->from_uplink)
+		return DP_XL_NEXT;
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, r->cfg.key);
+	const struct dp_rport *in = x->rport;
+	if (g == NULL || g->rport != in->cfg.key)
+		return DP_XL_NEXT;
+	uint32_t rid = DP_XL_READ(x, recirc_id);
+	if (rid == DP_RECIRC_NAT_IN) {
+		if (!ct_ok(x, "from the external network")) {
+			*done = true;
+			return dp_xl_drop(x, DP_DROP_CT_INVALID);
+		}
+		return DP_XL_NEXT;
+	}
+	if (dp_recirc_rank(rid) != 0)
+		return DP_XL_NEXT;
+	uint32_t dst;
+	memcpy(&dst, DP_XL_READ_IP4(x, ip_dst), 4);
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, in->cfg.network));
+	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_ext(x->nat, in->cfg.network, dst);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	if (f == NULL || f->router != r->cfg.key) {
+		/* no route into the tenant networks around NAT */
+		ip_txt(x, a, sizeof(a), dst);
+		dp_xl_log(x, "from the external network to %s: no floating IP held here", a);
+		*done = true;
+		return dp_xl_drop(x, DP_DROP_NO_NAT);
+	}
+	ip_txt(x, a, sizeof(a), dst);
+	ip_txt(x, b, sizeof(b), f->fixed);
+	emit_ct_nat(x, g->zone, DP_CT_NAT_DST, f->fixed, DP_RECIRC_NAT_IN);
+	dp_xl_log(x, "floating IP %s of lport %u: ct(zone=%u,commit,nat(dst=%s)), "
+		  "recirculate (%u)", a, f->lport, g->zone, b, DP_RECIRC_NAT_IN);
+	*done = true;
+	return DP_XL_DONE;
+}
+
+enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
+				 const struct dp_rport *out, const struct dp_l3_nh *nh)
+{
+	/* not the gateway: ordinary routing, no NAT tag (a gateway appearing
+	 * or going also publishes the router's tag, which every routed
+	 * megaflow carries: no tag slot spent on the common path) */
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, r->cfg.key);
+	if (g == NULL || g->rport != out->cfg.key)
+		return DP_XL_NEXT;
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
+	if (x->from_uplink) {
+		dp_xl_log(x, "external network back to the external network: not routed");
+		return dp_xl_drop(x, DP_DROP_NO_DEST);
+	}
+	if (nh->family != 4) {
+		dp_xl_log(x, "router %u: IPv6 to the external network is not NATed", r->cfg.key);
+		return dp_xl_drop(x, DP_DROP_NO_NAT);
+	}
+	uint32_t hop;
+	memcpy(&hop, nh->connected ? x->pkt->ip_dst : nh->gw, 4);
+	char ht[INET_ADDRSTRLEN];
+	ip_txt(x, ht, sizeof(ht), hop);
+	if (hop != g->nexthop) {
+		dp_xl_log(x, "next hop %s on the external network is not its gateway: only the "
+			  "gateway is resolved", ht);
+		return dp_xl_drop(x, DP_DROP_EXT_UNRESOLVED);
+	}
+	if (rte_is_zero_ether_addr(&g->nexthop_mac)) {
+		dp_xl_log(x, "external next hop %s: MAC not resolved yet", ht);
+		return dp_xl_drop(x, DP_DROP_EXT_UNRESOLVED);
+	}
+	uint32_t src;
+	memcpy(&src, DP_XL_READ_IP4(x, ip_src), 4);
+	char st[INET_ADDRSTRLEN];
+	ip_txt(x, st, sizeof(st), src);
+	const struct dp_nat_fip_cfg *f;
+	if (DP_XL_READ(x, recirc_id) == DP_RECIRC_NAT_OUT) {
+		if (!ct_ok(x, "toward the external network"))
+			return dp_xl_drop(x, DP_DROP_CT_INVALID);
+		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, g->network));
+		f = dp_nat_fip_by_ext(x->nat, g->network, src);
+		if (f == NULL || f->lport != x->src_lport) {
+			dp_xl_log(x, "translated source %s is no floating IP of lport %u", st,
+				  x->src_lport);
+			return dp_xl_drop(x, DP_DROP_NO_NAT);
+		}
+		struct dp_action a = { .type = DP_ACT_DEC_TTL };
+		dp_xl_action(x, &a);
+		a = (struct dp_action){ .type = DP_ACT_SET_ETH_SRC };
+		memcpy(a.data, f->mac.addr_bytes, 6);
+		dp_xl_action(x, &a);
+		a = (struct dp_action){ .type = DP_ACT_SET_ETH_DST };
+		memcpy(a.data, g->nexthop_mac.addr_bytes, 6);
+		dp_xl_action(x, &a);
+		const uint8_t *m = f->mac.addr_bytes, *d = g->nexthop_mac.addr_bytes;
+		dp_xl_log(x, "source is floating IP %s: eth %02x:%02x:%02x:%02x:%02x:%02x -> "
+			  "%02x:%02x:%02x:%02x:%02x:%02x (%s), out on external network %u", st,
+			  m[0], m[1], m[2], m[3], m[4], m[5], d[0], d[1], d[2], d[3], d[4], d[5],
+			  ht, g->network);
+		x->net = dp_table_network_get(x->t, g->network);
+		x->network = g->network;
+		x->dst = NULL;
+		x->dst_lport = 0;
+		x->ext_out = true;
+		x->routed = true;
+		return DP_XL_NEXT;
+	}
+	f = dp_nat_fip_by_fixed(x->nat, r->cfg.key, src);
+	if (f == NULL || f->lport != x->src_lport) {
+		dp_xl_log(x, "source %s has no floating IP on router %u (no SNAT here)", st,
+			  r->cfg.key);
+		return dp_xl_drop(x, DP_DROP_NO_NAT);
+	}
+	x->snat_fip = f;
+	x->nat_zone = g->zone;
+	x->net = dp_table_network_get(x->t, g->network);
+	x->network = g->network;
+	x->dst = NULL;
+	x->dst_lport = 0;
+	x->ext_out = true;
+	x->routed = true;
+	char ft[INET_ADDRSTRLEN];
+	ip_txt(x, ft, sizeof(ft), f->fip);
+	dp_xl_log(x, "to the external network via gateway %s: source %s has floating IP %s",
+		  ht, st, ft);
+	return DP_XL_NEXT;
+}
+
+enum dp_xl_verdict dp_stage_nat(struct dp_xlate *x)
+{
+	const struct dp_nat_fip_cfg *f = x->snat_fip;
+	if (f == NULL)
+		return DP_XL_NEXT;
+	char ft[INET_ADDRSTRLEN];
+	ip_txt(x, ft, sizeof(ft), f->fip);
+	emit_ct_nat(x, x->nat_zone, DP_CT_NAT_SRC, f->fip, DP_RECIRC_NAT_OUT);
+	dp_xl_log(x, "ct(zone=%u,commit,nat(src=%s)), recirculate (%u)", x->nat_zone, ft,
+		  DP_RECIRC_NAT_OUT);
+	return DP_XL_DONE;
+}

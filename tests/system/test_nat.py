@@ -1,0 +1,314 @@
+"""Floating IPs on an external provider network, translated on the VM's
+chassis (conntrack NAT).
+
+An "upstream" namespace sits on the external network (flat, physnet1), on
+the far side of the uplink veth, at the external subnet's gateway address
+172.24.4.1: it plays the Internet router.  wyvern-api on etcd writes the
+topology (external network + subnet, tenant network, router with its
+gateway and an interface, two VM ports bound to one wyvernd, a floating
+IP); the wyvernd resolves the upstream's MAC by ARP and answers ARP for the
+floating IP.  Checked, with tcpdump on the upstream side:
+- upstream -> FIP: ping and TCP reach vm1;
+- vm1 -> upstream: ping and TCP leave with the FIP as source (never the
+  fixed IP), from the FIP's MAC;
+- the FIP moves to vm2 live: a gratuitous ARP updates the upstream's
+  neighbor entry, traffic reaches vm2, and vm1 no longer gets out;
+- disassociated (wyctl floating-ip set --no-port): traffic to the FIP stops;
+- an ICMP error from vm1 (port unreachable) leaves from the FIP, its quoted
+  header translated too;
+- `wyctl show nat` shows the gateway (next hop resolved) and the FIP;
+  `wyctl trace` shows the ct(nat) decisions on both passes, both ways.
+Two chassis (their uplinks and the upstream on a bridge in the upstream
+namespace): each translates its own VM's FIP and its VM's traffic leaves its
+own uplink; a FIP moved to a port on the other chassis is announced by that
+chassis (gratuitous ARP, its own MAC) and traffic follows.
+Not covered here (not built): SNAT without a floating IP, gateway failover.
+"""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+from scapy.layers.inet import ICMP
+
+import etcd
+import rig
+from test_api import OPENSTACK, Api, Os
+from test_ctrl import CtrlWyvern, chassis_name, ping_ok
+
+pytestmark = [
+    pytest.mark.skipif(not etcd.available(), reason="etcd not installed"),
+    pytest.mark.skipif(OPENSTACK is None, reason="python3-openstackclient not installed"),
+]
+
+UP_IP = "172.24.4.1"
+
+
+@pytest.fixture
+def cleanup_all():
+    with rig.CLEANUP._lock:
+        before = set(map(id, rig.CLEANUP._items))
+    yield
+    with rig.CLEANUP._lock:
+        mine = [fn for fn in rig.CLEANUP._items if id(fn) not in before]
+    for fn in reversed(mine):
+        rig.CLEANUP.run(fn)
+
+
+def fip_of(wy):
+    return {f["floating_ip"]: f for f in wy.ctl("show", "nat", json=True)["floating_ips"]}
+
+
+def sources(cap, proto_filter):
+    rows = cap.tshark_fields(["ip.src", "eth.src"], proto_filter)
+    return {(r[0], r[1]) for r in rows if r and r[0]}
+
+
+SERVER = ("import socket,sys\n"
+          "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+          "s.bind(('0.0.0.0', int(sys.argv[1]))); s.listen(1); s.settimeout(15)\n"
+          "c, a = s.accept(); d = c.recv(100); c.sendall(d.upper()); c.close()\n"
+          "print(a[0])\n")
+CLIENT = ("import socket,sys\n"
+          "c=socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)\n"
+          "c.sendall(b'hello'); print(c.recv(100).decode())\n")
+
+
+def tcp_ok(client, server, server_ip, port):
+    """One TCP exchange client -> server_ip:port; the peer address the
+    server saw (None when it failed)."""
+    srv = server.popen(["/usr/bin/python3", "-c", SERVER, str(port)], stdout=subprocess.PIPE,
+                       text=True)
+    time.sleep(0.4)
+    r = client.run(["/usr/bin/python3", "-c", CLIENT, server_ip, str(port)], check=False,
+                   timeout=20)
+    try:
+        out, _ = srv.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        rig.stop_pid(srv)
+        return None
+    if r.returncode != 0 or srv.returncode != 0 or "HELLO" not in r.stdout:
+        print("tcp", r.returncode, r.stdout, r.stderr, srv.returncode)
+        return None
+    return out.strip()
+
+
+@pytest.fixture
+def fip_world(cleanup_all):
+    cl = etcd.EtcdCluster(1).start()
+    api = Api(cl.url)
+    o = Os(api.url)
+    ch = chassis_name("nat")
+    o.ok("network", "create", "ext", "--external", "--provider-network-type", "flat",
+         "--provider-physical-network", "physnet1")
+    o.ok("subnet", "create", "exts", "--network", "ext", "--subnet-range", "172.24.4.0/24",
+         "--gateway", UP_IP, "--no-dhcp")
+    o.ok("network", "create", "in")
+    o.ok("subnet", "create", "ins", "--network", "in", "--subnet-range", "10.60.0.0/24")
+    o.ok("router", "create", "r")
+    o.ok("router", "set", "r", "--external-gateway", "ext")
+    gw = o.js("router", "show", "r")["external_gateway_info"]["external_fixed_ips"]
+    assert len(gw) == 1 and gw[0]["ip_address"].startswith("172.24.4."), gw
+    o.ok("router", "add", "subnet", "r", "ins")
+    vms = {n: o.js("port", "create", n, "--network", "in", "--host", ch,
+                   "--disable-port-security") for n in ("vm1", "vm2")}
+    # the uplink: a veth whose far end is the upstream router's
+    ua, ub = rig.ifname("ua"), rig.ifname("ub")
+    rig.sh(["ip", "link", "add", ua, "type", "veth", "peer", "name", ub])
+    rig.CLEANUP.add(lambda: rig.sh(["ip", "link", "del", ua], check=False))
+    rig.sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ua], check=False)
+    rig.sh(["ip", "link", "set", ua, "up"])
+    up = rig.Namespace()
+    up.adopt(ub, "02:99:00:00:00:01", UP_IP + "/24")
+    up.run(["ethtool", "-K", ub, "tx", "off"], check=False)
+    taps = {n: rig.ifname("t") for n in vms}
+    ports = [("up", "net_af_packet0,iface=%s" % ua, None)]
+    ports += [(n, "net_tap%d,iface=%s" % (i, taps[n]), vms[n]["id"])
+              for i, n in enumerate(sorted(vms))]
+    wy = CtrlWyvern(ports, dict(db=cl.url, chassis=ch, uplink="up", **{"vtep-ip": "192.0.2.1"},
+                                replica=os.path.join(api.dir, "replica"))).start()
+    wy.wait_connected(True)
+    ns = {}
+    for n, p in vms.items():
+        ns[n] = rig.Namespace()
+        ip = p["fixed_ips"][0]["ip_address"]
+        ns[n].adopt(taps[n], p["mac_address"], ip + "/24")
+        ns[n].run(["ip", "route", "add", "default", "via", "10.60.0.1"])
+    rig.wait_for(lambda: wy.ctrl()["held"]["port"] >= 2, what="ports held")
+    # the gateway is compiled and its next hop resolved by ARP
+    try:
+        rig.wait_for(lambda: any(g["nexthop_mac"] == "02:99:00:00:00:01" for g in
+                                 wy.ctl("show", "nat", json=True)["gateways"]),
+                     timeout=20, what="upstream next hop resolved")
+    except AssertionError:
+        for c in (("show", "nat"), ("show", "routers"), ("show", "ctrl"), ("show", "networks"),
+                  ("show", "topology")):
+            print(wy.ctl(*c, check=False).stdout)
+        raise
+    yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms)
+
+
+def test_floating_ip_both_ways_move_and_unset(fip_world):
+    w = fip_world
+    o, wy, up, ub, ns, vms = w["o"], w["wy"], w["up"], w["ub"], w["ns"], w["vms"]
+    fixed = {n: p["fixed_ips"][0]["ip_address"] for n, p in vms.items()}
+    f = o.js("floating", "ip", "create", "ext", "--port", "vm1")
+    fip = f["floating_ip_address"]
+    rig.wait_for(lambda: fip in fip_of(wy), timeout=20, what="FIP in the NAT tables")
+    mac1 = fip_of(wy)[fip]["mac"]
+    # the gratuitous ARP already told the upstream; ping and TCP in
+    ping_ok(up, fip)
+    with rig.Capture(up, ub) as dbg:
+        ok = tcp_ok(up, ns["vm1"], fip, 5001) == UP_IP
+        time.sleep(0.3)
+    if not ok:
+        print(rig.sh(["tcpdump", "-nn", "-e", "-v", "-r", dbg.path], check=False).stdout)
+        print(wy.ctl("show", "pmd", check=False).stdout)
+    assert ok
+    # out: the upstream sees only the FIP, from the FIP's MAC
+    with rig.Capture(up, ub) as cap:
+        ping_ok(ns["vm1"], UP_IP)
+        assert tcp_ok(ns["vm1"], up, UP_IP, 5002) == fip   # the upstream saw the FIP
+        time.sleep(0.5)
+    src = sources(cap, "ip.dst == %s" % UP_IP)
+    assert src == {(fip, mac1)}, src
+    # ICMP errors: vm1's "port unreachable" for a UDP datagram to the FIP
+    # leaves from the FIP, the quoted header translated back too
+    with rig.Capture(up, ub) as cap:
+        up.run(["/usr/bin/python3", "-c", "import socket; s = socket.socket(socket.AF_INET, "
+                "socket.SOCK_DGRAM); s.sendto(b'x', ('%s', 9))" % fip])
+        cap.wait_for(lambda p: p.haslayer(ICMP) and p[ICMP].type == 3, timeout=10,
+                     what="ICMP port unreachable upstream")
+    rows = cap.tshark_fields(["ip.src", "ip.dst"], "icmp.type == 3")
+    assert rows and rows[0][0] == "%s,%s" % (fip, UP_IP) and rows[0][1] == "%s,%s" % (
+        UP_IP, fip), rows
+    # wyctl trace shows the NAT decisions of both passes, both ways
+    rmac = ns["vm1"].run(["ip", "neigh", "show", "10.60.0.1"]).stdout.split("lladdr ")[1].split()[0]
+    out = wy.ctl("trace", "vm1", "udp,eth_src=%s,eth_dst=%s,ip_src=%s,ip_dst=%s,tp_src=4000,"
+                 "tp_dst=53" % (vms["vm1"]["mac_address"], rmac, fixed["vm1"], UP_IP)).stdout
+    assert "nat(src=%s)" % fip in out and "source is floating IP %s" % fip in out, out
+    out = wy.ctl("trace", "up", "udp,eth_src=02:99:00:00:00:01,eth_dst=%s,ip_src=%s,ip_dst=%s,"
+                 "tp_src=53,tp_dst=4000" % (mac1, UP_IP, fip)).stdout
+    assert "nat(dst=%s)" % fixed["vm1"] in out and "output" in out, out
+    # move the FIP to vm2: a new MAC, announced
+    o.ok("floating", "ip", "set", "--port", "vm2", f["id"])
+    rig.wait_for(lambda: fip_of(wy).get(fip, {}).get("fixed_ip") == fixed["vm2"], timeout=20,
+                 what="FIP moved to vm2")
+    mac2 = fip_of(wy)[fip]["mac"]
+    assert mac2 != mac1
+    rig.wait_for(lambda: mac2 in up.run(["ip", "neigh", "show", fip]).stdout, timeout=10,
+                 what="upstream neighbor entry updated by the gratuitous ARP")
+    ping_ok(up, fip)
+    assert tcp_ok(up, ns["vm2"], fip, 5003) == UP_IP
+    with rig.Capture(up, ub) as cap:
+        ping_ok(ns["vm2"], UP_IP)
+        assert ns["vm1"].ping(UP_IP, count=2).returncode != 0   # no FIP, no SNAT: dropped
+        time.sleep(0.5)
+    assert sources(cap, "ip.dst == %s" % UP_IP) == {(fip, mac2)}
+    # disassociated: traffic to the FIP stops
+    # through wyctl this time (the same northbound operations as the API)
+    listed = json.loads(wy.wy("--json", "floating-ip", "list").stdout)
+    assert [(x["floating_ip_address"], x["fixed_ip_address"]) for x in listed] == [
+        (fip, fixed["vm2"])], listed
+    wy.wy("floating-ip", "set", fip, "--no-port")
+    rig.wait_for(lambda: fip not in fip_of(wy), timeout=20, what="FIP gone from the tables")
+    up.run(["ip", "neigh", "flush", "dev", ub], check=False)
+    assert up.ping(fip, count=2).returncode != 0
+    st = wy.ctrl()
+    assert st["table_errors"] == 0, st
+    assert wy.alive()
+
+
+@pytest.fixture
+def two_chassis_fip(cleanup_all):
+    """Two wyvernd on one etcd; their uplinks and the upstream's address
+    meet on a bridge in the upstream namespace; vm1 on A, vm2 on B, same
+    tenant network."""
+    cl = etcd.EtcdCluster(1).start()
+    api = Api(cl.url)
+    o = Os(api.url)
+    cha, chb = chassis_name("nata"), chassis_name("natb")
+    o.ok("network", "create", "ext", "--external", "--provider-network-type", "flat",
+         "--provider-physical-network", "physnet1")
+    o.ok("subnet", "create", "exts", "--network", "ext", "--subnet-range", "172.24.4.0/24",
+         "--gateway", UP_IP, "--no-dhcp")
+    o.ok("network", "create", "in")
+    o.ok("subnet", "create", "ins", "--network", "in", "--subnet-range", "10.60.0.0/24")
+    o.ok("router", "create", "r")
+    o.ok("router", "set", "r", "--external-gateway", "ext")
+    o.ok("router", "add", "subnet", "r", "ins")
+    vms = {"vm1": o.js("port", "create", "vm1", "--network", "in", "--host", cha,
+                       "--disable-port-security"),
+           "vm2": o.js("port", "create", "vm2", "--network", "in", "--host", chb,
+                       "--disable-port-security")}
+    up = rig.Namespace()
+    up.run(["ip", "link", "add", "br0", "type", "bridge"])
+    up.run(["ip", "addr", "add", UP_IP + "/24", "dev", "br0"])
+    up.run(["ip", "link", "set", "br0", "address", "02:99:00:00:00:01"])
+    up.run(["ip", "link", "set", "br0", "up"])
+    wys, ns, peers = {}, {}, {}
+    for ch, vm, vtep in ((cha, "vm1", "192.0.2.1"), (chb, "vm2", "192.0.2.2")):
+        ua, ub = rig.ifname("ua"), rig.ifname("ub")
+        rig.sh(["ip", "link", "add", ua, "type", "veth", "peer", "name", ub])
+        rig.CLEANUP.add(lambda ua=ua: rig.sh(["ip", "link", "del", ua], check=False))
+        rig.sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ua], check=False)
+        rig.sh(["ip", "link", "set", ua, "up"])
+        rig.sh(["ip", "link", "set", ub, "netns", up.name])
+        up.run(["ip", "link", "set", ub, "master", "br0"])
+        up.run(["ip", "link", "set", ub, "up"])
+        up.run(["ethtool", "-K", ub, "tx", "off"], check=False)
+        peers[vm] = ub
+        tap = rig.ifname("t")
+        wys[vm] = CtrlWyvern([("up", "net_af_packet0,iface=%s" % ua, None),
+                              (vm, "net_tap0,iface=%s" % tap, vms[vm]["id"])],
+                             dict(db=cl.url, chassis=ch, uplink="up", **{"vtep-ip": vtep},
+                                  replica=os.path.join(api.dir, "replica-" + vm))).start()
+        wys[vm].wait_connected(True)
+        ns[vm] = rig.Namespace()
+        ns[vm].adopt(tap, vms[vm]["mac_address"], vms[vm]["fixed_ips"][0]["ip_address"] + "/24")
+        ns[vm].run(["ip", "route", "add", "default", "via", "10.60.0.1"])
+    for wy in wys.values():
+        rig.wait_for(lambda wy=wy: any(g["nexthop_mac"] == "02:99:00:00:00:01" for g in
+                                       wy.ctl("show", "nat", json=True)["gateways"]),
+                     timeout=20, what="upstream next hop resolved")
+    yield dict(o=o, wys=wys, up=up, peers=peers, ns=ns, vms=vms)
+
+
+def test_floating_ips_on_two_chassis_and_a_move_between_them(two_chassis_fip):
+    """Each chassis translates its own VM's FIP and sends its traffic out of
+    its own uplink; the FIP of vm1 moves to vm2 on the other chassis and
+    traffic follows after the gratuitous ARP."""
+    w = two_chassis_fip
+    o, wys, up, peers, ns = w["o"], w["wys"], w["up"], w["peers"], w["ns"]
+    f1 = o.js("floating", "ip", "create", "ext", "--port", "vm1")
+    f2 = o.js("floating", "ip", "create", "ext", "--port", "vm2")
+    fip1, fip2 = f1["floating_ip_address"], f2["floating_ip_address"]
+    rig.wait_for(lambda: fip1 in fip_of(wys["vm1"]) and fip2 in fip_of(wys["vm2"]),
+                 timeout=20, what="each FIP on its own chassis")
+    assert fip2 not in fip_of(wys["vm1"]) and fip1 not in fip_of(wys["vm2"])
+    ping_ok(up, fip1)
+    ping_ok(up, fip2)
+    # each VM's traffic leaves its own chassis' uplink, from its own FIP
+    with rig.Capture(up, peers["vm1"]) as ca, rig.Capture(up, peers["vm2"]) as cb:
+        ping_ok(ns["vm1"], UP_IP)
+        ping_ok(ns["vm2"], UP_IP)
+        time.sleep(0.5)
+    assert {s for s, _ in sources(ca, "ip.dst == %s" % UP_IP)} == {fip1}
+    assert {s for s, _ in sources(cb, "ip.dst == %s" % UP_IP)} == {fip2}
+    # vm1's FIP moves to... vm2 has one: free it first, then move
+    o.ok("floating", "ip", "delete", f2["id"])
+    rig.wait_for(lambda: fip2 not in fip_of(wys["vm2"]), timeout=20, what="FIP 2 gone")
+    o.ok("floating", "ip", "set", "--port", "vm2", f1["id"])
+    rig.wait_for(lambda: fip1 in fip_of(wys["vm2"]) and fip1 not in fip_of(wys["vm1"]),
+                 timeout=20, what="FIP moved to chassis B")
+    mac_b = fip_of(wys["vm2"])[fip1]["mac"]
+    rig.wait_for(lambda: mac_b in up.run(["ip", "neigh", "show", fip1]).stdout, timeout=10,
+                 what="upstream follows the gratuitous ARP from chassis B")
+    with rig.Capture(up, peers["vm2"]) as cb:
+        ping_ok(up, fip1)
+        time.sleep(0.3)
+    assert (fip1, mac_b) in {(r[0], r[1]) for r in cb.tshark_fields(
+        ["ip.src", "eth.src"], "icmp.type == 0") if r and r[0]}
+    for wy in wys.values():
+        assert wy.ctrl()["table_errors"] == 0 and wy.alive()
