@@ -299,14 +299,17 @@ static int etcd_scan(struct db *db, const char *prefix, struct db_kv_list *out)
 	return !rc && !out->kvs ? -ENOMEM : rc;
 }
 
-static int etcd_put(struct db *db, const char *key, const void *value, size_t len,
-		    uint64_t *revision)
+/* kv/put, with a lease when lease != 0. */
+static int put_req(struct db *db, const char *key, const void *value, size_t len,
+		   int64_t lease, uint64_t *revision)
 {
 	json_t *req = key_req(key, strlen(key)), *resp;
-	char *v = etcd_b64_encode(value, len);
+	char *v = etcd_b64_encode(value, len), l[24];
 	int rc;
 
-	if (!req || !v || json_object_set_new(req, "value", json_string(v))) {
+	snprintf(l, sizeof(l), "%lld", (long long)lease);
+	if (!req || !v || json_object_set_new(req, "value", json_string(v)) ||
+	    (lease && json_object_set_new(req, "lease", json_string(l)))) {
 		json_decref(req);
 		free(v);
 		return -ENOMEM;
@@ -319,6 +322,12 @@ static int etcd_put(struct db *db, const char *key, const void *value, size_t le
 		*revision = header_rev(resp);
 	json_decref(resp);
 	return 0;
+}
+
+static int etcd_put(struct db *db, const char *key, const void *value, size_t len,
+		    uint64_t *revision)
+{
+	return put_req(db, key, value, len, 0, revision);
 }
 
 /* ---- leases: lease/grant, lease/keepalive (one message of the stream),
@@ -388,25 +397,7 @@ static int etcd_lease_revoke(struct db *db, int64_t id)
 static int etcd_put_lease(struct db *db, const char *key, const void *value, size_t len,
 			  int64_t lease, uint64_t *revision)
 {
-	json_t *req = key_req(key, strlen(key)), *resp;
-	char *v = etcd_b64_encode(value, len), l[24];
-	int rc;
-
-	snprintf(l, sizeof(l), "%lld", (long long)lease);
-	if (!req || !v || json_object_set_new(req, "value", json_string(v)) ||
-	    json_object_set_new(req, "lease", json_string(l))) {
-		json_decref(req);
-		free(v);
-		return -ENOMEM;
-	}
-	free(v);
-	rc = etcd_req(db, "kv/put", req, &resp);
-	if (rc)
-		return lease_rc(rc);
-	if (revision)
-		*revision = header_rev(resp);
-	json_decref(resp);
-	return 0;
+	return lease_rc(put_req(db, key, value, len, lease, revision));
 }
 
 static int etcd_del(struct db *db, const char *key, uint64_t *revision)
