@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_test_util.h — the local controller tests' harness
+ * (lc_test_util.c): a controller instance on its own tables and replica
+ * over a central RocksDB, a sync step, canonical dumps of tables and
+ * replica.  Single-threaded tests (control thread = main), EAL --no-huge.
+ */
+#ifndef WYV_LC_TEST_UTIL_H
+#define WYV_LC_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "lc.h"
+#include "mdl.h"
+#include "tables.h"
+
+#define NET_A "{\"name\":\"A\",\"provider:network_type\":\"vxlan\"," \
+	"\"provider:segmentation_id\":77}"
+
+extern char tmp[128];          /* the tests' temp dir */
+extern unsigned acl_lines;     /* ACL entries seen in dumps */
+
+struct inst {
+	struct dp_tables *t;
+	struct lc *lc;
+	char replica[256];
+};
+
+int inst_start(struct inst *in, struct db *central, const char *url, const char *chassis,
+		      const char *replica, const char *const *ifaces, unsigned n_if);
+void inst_stop(struct inst *in);
+int inst_sync(struct inst *in, struct db *central);
+char *dump(struct inst *in, bool rep);
+struct db *central_open(void);
+uint32_t dpkey(struct db *db, enum mdl_type t, const char *id);
+
+/* the tests, by file */
+void t_property(void);
+void t_selective(void);
+void t_restart(void);
+void t_idempotent(void);
+void t_bad_values(void);
+void t_device_owner(void);
+void t_sg_incremental(void);
+void t_nat(void);
+
+#endif
