@@ -60,14 +60,6 @@ void lc_log(struct lc *lc, const char *fmt, ...)
 }
 
 /* ---- index ------------------------------------------------------------- */
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
-}
-
 int lc_key_type(const char *key, const char **id)
 {
 	if (strncmp(key, LC_PREFIX, strlen(LC_PREFIX)) != 0)
@@ -90,7 +82,7 @@ int lc_key_type(const char *key, const char **id)
 
 struct lc_obj *lc_obj_find(struct lc *lc, const char *key)
 {
-	struct lc_obj *o = lc->buckets[hash_str(key) & (lc->n_buckets - 1)];
+	struct lc_obj *o = lc->buckets[lc_hash_str(key) & (lc->n_buckets - 1)];
 	for (; o; o = o->next)
 		if (strcmp(o->key, key) == 0)
 			return o;
@@ -114,7 +106,7 @@ static void grow(struct lc *lc)
 	for (size_t i = 0; i < lc->n_buckets; i++)
 		for (struct lc_obj *o = lc->buckets[i], *nx; o; o = nx) {
 			nx = o->next;
-			size_t h = hash_str(o->key) & (nb - 1);
+			size_t h = lc_hash_str(o->key) & (nb - 1);
 			o->next = b[h];
 			b[h] = o;
 		}
@@ -133,7 +125,7 @@ static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type
 	o->type = type;
 	if (lc->n_objs + 1 > lc->n_buckets)
 		grow(lc);
-	size_t h = hash_str(key) & (lc->n_buckets - 1);
+	size_t h = lc_hash_str(key) & (lc->n_buckets - 1);
 	o->next = lc->buckets[h];
 	lc->buckets[h] = o;
 	lc->n_objs++;
@@ -147,6 +139,7 @@ static void obj_free(struct lc_obj *o)
 	free(o->key);
 	free(o->net);
 	free(o->lp);
+	free(o->l3);
 	free(o->set_addrs);
 	free(o->acl_groups);
 	free(o);

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <rte_jhash.h>
 
 #include "lc_priv.h"
 #include "tables_l3.h"
@@ -44,8 +43,8 @@ static void count(struct lc *lc, int rc, struct lc_obj *o, const char *what)
 
 void lc_fip_mac(struct rte_ether_addr *m, const char *chassis, const char *port_id)
 {
-	uint32_t h1 = rte_jhash(chassis, (uint32_t)strlen(chassis), 0x4649u);
-	uint32_t h2 = rte_jhash(port_id, (uint32_t)strlen(port_id), h1);
+	uint64_t h1 = lc_fnv(chassis, strlen(chassis), LC_FNV_BASIS ^ 0x4649u);
+	uint64_t h2 = lc_fnv(port_id, strlen(port_id), h1);
 	m->addr_bytes[0] = 0xf6; /* locally administered, unicast */
 	m->addr_bytes[1] = (uint8_t)(h1 >> 8);
 	m->addr_bytes[2] = (uint8_t)h1;

@@ -44,14 +44,6 @@
 #include "lc_priv.h"
 #include "mdl_sg.h"
 
-static uint64_t fnv(const void *p, size_t n, uint64_t h)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static bool wanted(const struct lc_obj *o)
 {
 	return o->present && o->reach && o->o;
@@ -93,7 +85,7 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 		size_t nm = 0;
 		if (mdl_sg_members(ports, np, o->o->id, &m, &nm) < 0)
 			continue;
-		uint64_t sig = fnv(m, nm * sizeof(*m), 0xcbf29ce484222325ull ^ nm);
+		uint64_t sig = lc_fnv(m, nm * sizeof(*m), 0xcbf29ce484222325ull ^ nm);
 		if (o->set_key != key || o->set_sig != sig) {
 			struct dp_ip *a = calloc(nm + 1, sizeof(*a));
 			if (a != NULL) {
@@ -140,7 +132,7 @@ static void acl_del(struct lc *lc, struct dp_acl *acl, struct lc_obj *o)
 
 static uint64_t hash_id(const char *s)
 {
-	return fnv(s, strlen(s), 0xcbf29ce484222325ull) | 1;
+	return lc_hash_str(s) | 1;
 }
 
 struct changes {
@@ -181,7 +173,7 @@ static void collect_changes(struct lc_obj **v, size_t n, struct changes *c)
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		if (o->type == MDL_SECURITY_GROUP) {
-			uint64_t st = wanted(o) ? fnv(&o->version, sizeof(o->version),
+			uint64_t st = wanted(o) ? lc_fnv(&o->version, sizeof(o->version),
 						      hash_id(o->o->id) ^ o->o->dp_key) | 1 : 0;
 			uint64_t key_st = wanted(o) ? o->o->dp_key | (1ull << 32) : 0;
 			if (st == o->sg_state)
@@ -196,7 +188,7 @@ static void collect_changes(struct lc_obj **v, size_t n, struct changes *c)
 		} else if (o->type == MDL_SECURITY_GROUP_RULE) {
 			uint64_t g = wanted(o) ?
 				     hash_id(mdl_hdr_to_sg_rule(o->o)->security_group_id) : 0;
-			uint64_t st = wanted(o) ? fnv(&o->version, sizeof(o->version),
+			uint64_t st = wanted(o) ? lc_fnv(&o->version, sizeof(o->version),
 						      g ^ o->o->dp_key) | 1 : 0;
 			if (st == o->sg_state)
 				continue;
@@ -217,9 +209,9 @@ static uint64_t port_state(const struct lc_obj *o, bool want)
 {
 	if (!want)
 		return 0;
-	uint64_t h = fnv(&o->version, sizeof(o->version), hash_id(o->key));
-	h = fnv(&o->lp->key, sizeof(o->lp->key), h);
-	h = fnv(&o->lp->dp_port, sizeof(o->lp->dp_port), h);
+	uint64_t h = lc_fnv(&o->version, sizeof(o->version), hash_id(o->key));
+	h = lc_fnv(&o->lp->key, sizeof(o->lp->key), h);
+	h = lc_fnv(&o->lp->dp_port, sizeof(o->lp->dp_port), h);
 	return h | 1;
 }
 
@@ -363,8 +355,8 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 				continue;
 			fallback = true;
 		}
-		uint64_t sig = fnv(rules, nr * sizeof(*rules), 0xcbf29ce484222325ull ^ nr);
-		sig = fnv(&stateful, sizeof(stateful), sig);
+		uint64_t sig = lc_fnv(rules, nr * sizeof(*rules), 0xcbf29ce484222325ull ^ nr);
+		sig = lc_fnv(&stateful, sizeof(stateful), sig);
 		uint32_t lport = o->lp->key;
 		if (o->acl_lport && o->acl_lport != lport)
 			acl_del(lc, acl, o);

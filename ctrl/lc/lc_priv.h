@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <string.h>
 #include <stdint.h>
 
 #include "lc.h"
@@ -18,6 +19,22 @@
 #include "tables_nat.h"
 
 #define LC_PREFIX "/wyvern/v1/"
+
+/* FNV-1a, 64 bits, over n bytes continuing from h (LC_FNV_BASIS to start):
+ * the one hash of lc/ (index buckets, id sets, change sets, derived MACs). */
+#define LC_FNV_BASIS 0xcbf29ce484222325ull
+static inline uint64_t lc_fnv(const void *p, size_t n, uint64_t h)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static inline uint64_t lc_hash_str(const char *s)
+{
+	return lc_fnv(s, strlen(s), LC_FNV_BASIS);
+}
 #define LC_REV_KEY "/wyvern/replica/applied_revision"
 #define LC_MAX_IFACES DP_MAX_PORTS
 

@@ -33,19 +33,11 @@ struct idset {
 	size_t cap, n;
 };
 
-static uint64_t hid(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	return h;
-}
-
 static bool idset_has(const struct idset *s, const char *id)
 {
 	if (s->cap == 0 || id[0] == 0)
 		return false;
-	for (size_t i = hid(id) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+	for (size_t i = lc_hash_str(id) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		if (s->v[i] == NULL)
 			return false;
 		if (strcmp(s->v[i], id) == 0)
@@ -75,7 +67,7 @@ static bool idset_add(struct idset *s, const char *id)
 		return false;
 	if ((s->n + 1) * 2 > s->cap)
 		idset_grow(s);
-	size_t i = hid(id) & (s->cap - 1);
+	size_t i = lc_hash_str(id) & (s->cap - 1);
 	while (s->v[i])
 		i = (i + 1) & (s->cap - 1);
 	s->v[i] = id;

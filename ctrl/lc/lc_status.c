@@ -43,17 +43,9 @@ struct lc_smap {
 	size_t n;
 };
 
-static unsigned hash_id(const char *s)
-{
-	unsigned h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h % SMAP_BUCKETS;
-}
-
 static struct lc_sent **slot(struct lc_smap *m, const char *id)
 {
-	struct lc_sent **pp = &m->b[hash_id(id)];
+	struct lc_sent **pp = &m->b[lc_hash_str(id) % SMAP_BUCKETS];
 	while (*pp && strcmp((*pp)->id, id))
 		pp = &(*pp)->next;
 	return pp;
