@@ -275,8 +275,10 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 			return dp_xl_drop(x, DP_DROP_CT_INVALID);
 		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, g->network));
 		const uint8_t *m;
+		const char *what = "floating IP";
 		if (g->snat_ip != 0 && src == g->snat_ip) {
 			m = g->snat_mac.addr_bytes; /* SNATed to this chassis' address */
+			what = "this chassis' SNAT address";
 		} else {
 			f = dp_nat_fip_by_ext(x->nat, g->network, src);
 			if (f == NULL || f->lport != x->src_lport) {
@@ -295,8 +297,8 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 		memcpy(a.data, g->nexthop_mac.addr_bytes, 6);
 		dp_xl_action(x, &a);
 		const uint8_t *d = g->nexthop_mac.addr_bytes;
-		dp_xl_log(x, "source is %s: eth %02x:%02x:%02x:%02x:%02x:%02x -> "
-			  "%02x:%02x:%02x:%02x:%02x:%02x (%s), out on external network %u", st,
+		dp_xl_log(x, "source is %s %s: eth %02x:%02x:%02x:%02x:%02x:%02x -> "
+			  "%02x:%02x:%02x:%02x:%02x:%02x (%s), out on external network %u", what, st,
 			  m[0], m[1], m[2], m[3], m[4], m[5], d[0], d[1], d[2], d[3], d[4], d[5],
 			  ht, g->network);
 		x->net = dp_table_network_get(x->t, g->network);

@@ -22,7 +22,13 @@ Two chassis (their uplinks and the upstream on a bridge in the upstream
 namespace): each translates its own VM's FIP and its VM's traffic leaves its
 own uplink; a FIP moved to a port on the other chassis is announced by that
 chassis (gratuitous ARP, its own MAC) and traffic follows.
-Not covered here (not built): SNAT without a floating IP, gateway failover.
+Distributed SNAT (test_distributed_snat): a VM without a floating IP gets
+out from the chassis' own SNAT address (a network:floatingip_agent_gateway
+port of the router bound to the chassis); ping, TCP, UDP; the upstream sees
+only that address and its MAC.
+Not covered here (not built): gateway SNAT and its failover; SNAT across two
+chassis; exhaustion end to end (dp/nat_stage_test.c covers it through the
+PMD and conntrack).
 """
 import json
 import os
@@ -146,7 +152,7 @@ def fip_world(cleanup_all):
                   ("show", "topology")):
             print(wy.ctl(*c, check=False).stdout)
         raise
-    yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms)
+    yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms, ch=ch)
 
 
 def test_floating_ip_both_ways_move_and_unset(fip_world):
@@ -312,3 +318,66 @@ def test_floating_ips_on_two_chassis_and_a_move_between_them(two_chassis_fip):
         ["ip.src", "eth.src"], "icmp.type == 0") if r and r[0]}
     for wy in wys.values():
         assert wy.ctrl()["table_errors"] == 0 and wy.alive()
+
+
+UDP_SERVER = ("import socket,sys\n"
+              "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5353))\n"
+              "s.settimeout(15); d, a = s.recvfrom(100); s.sendto(d.upper(), a); print(a[0])\n")
+UDP_CLIENT = ("import socket,sys\n"
+              "c=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.settimeout(5)\n"
+              "c.sendto(b'hello', (sys.argv[1], 5353)); print(c.recv(100).decode())\n")
+
+
+def test_distributed_snat(fip_world):
+    """A VM without a floating IP reaches the upstream through this
+    chassis' own SNAT address: a network:floatingip_agent_gateway port of
+    the router bound to the chassis ([ctrl] snat = distributed, the
+    default).  Ping, TCP and UDP; the upstream sees only that address, from
+    its MAC; nothing new gets in through it."""
+    w = fip_world
+    o, wy, up, ub, ns = w["o"], w["wy"], w["up"], w["ub"], w["ns"]
+    assert ns["vm1"].ping(UP_IP, count=1).returncode != 0   # no FIP, no SNAT port yet
+    rid = o.js("router", "show", "r")["id"]
+    host = w["ch"]
+    sp = o.js("port", "create", "snat-" + host, "--network", "ext", "--device-owner",
+              "network:floatingip_agent_gateway", "--device", rid, "--host", host)
+    sip = sp["fixed_ips"][0]["ip_address"]
+
+    def gw():
+        gws = wy.ctl("show", "nat", json=True)["gateways"]
+        return gws[0] if gws and gws[0].get("snat_address") == sip else None
+    rig.wait_for(gw, timeout=20, what="SNAT address in the NAT tables")
+    g = gw()
+    smac = g["snat_mac"]
+    assert g["snat_ports"] == [1024, 65535], g
+    nat = wy.ctl("show", "nat", json=True)
+    assert nat["snat_mode"] == "distributed", nat
+    with rig.Capture(up, ub) as cap:
+        ping_ok(ns["vm1"], UP_IP)
+        assert tcp_ok(ns["vm1"], up, UP_IP, 5011) == sip
+        srv = up.popen(["/usr/bin/python3", "-c", UDP_SERVER], stdout=subprocess.PIPE,
+                       text=True)
+        time.sleep(0.4)
+        r = ns["vm2"].run(["/usr/bin/python3", "-c", UDP_CLIENT, UP_IP], check=False,
+                          timeout=20)
+        out, _ = srv.communicate(timeout=20)
+        assert "HELLO" in r.stdout and out.strip() == sip, (r.stdout, r.stderr, out)
+        time.sleep(0.5)
+    src = sources(cap, "ip.dst == %s" % UP_IP)
+    assert src == {(sip, smac)}, src
+    # the upstream resolves the SNAT address to this chassis
+    assert smac in up.run(["ip", "neigh", "show", sip]).stdout
+    # nothing new gets in through the SNAT address
+    assert up.ping(sip, count=2).returncode != 0
+    rmac = ns["vm1"].run(["ip", "neigh", "show", "10.60.0.1"]).stdout.split("lladdr ")[1].split()[0]
+    fixed = w["vms"]["vm1"]["fixed_ips"][0]["ip_address"]
+    out = wy.ctl("trace", "vm1", "udp,eth_src=%s,eth_dst=%s,ip_src=%s,ip_dst=%s,tp_src=4000,"
+                 "tp_dst=53" % (w["vms"]["vm1"]["mac_address"], rmac, fixed, UP_IP)).stdout
+    assert "nat(src=%s:1024-65535)" % sip in out and (
+        "source is this chassis' SNAT address %s" % sip) in out, out
+    print("INFO snat=distributed address=%s nat=%s" % (sip, {k: nat[k] for k in (
+        "nat_conns", "nat_exhausted")}))
+    # the port goes: no SNAT again
+    o.ok("port", "delete", sp["id"])
+    rig.wait_for(lambda: gw() is None, timeout=20, what="SNAT address gone")
+    assert ns["vm1"].ping(UP_IP, count=1).returncode != 0
