@@ -352,6 +352,8 @@ def test_distributed_snat(fip_world):
     assert g["snat_ports"] == [1024, 65535], g
     nat = wy.ctl("show", "nat", json=True)
     assert nat["snat_mode"] == "distributed", nat
+    rts = [x for x in wy.ctl("show", "routers", json=True)["routers"] if "snat" in x]
+    assert [x["snat"] for x in rts] == [{"mode": "distributed", "address": sip}], rts
     with rig.Capture(up, ub) as cap:
         ping_ok(ns["vm1"], UP_IP)
         assert tcp_ok(ns["vm1"], up, UP_IP, 5011) == sip
