@@ -26,8 +26,10 @@ Distributed SNAT (test_distributed_snat): a VM without a floating IP gets
 out from the chassis' own SNAT address (a network:floatingip_agent_gateway
 port of the router bound to the chassis); ping, TCP, UDP; the upstream sees
 only that address and its MAC.
-Not covered here (not built): gateway SNAT and its failover; SNAT across two
-chassis; exhaustion end to end (dp/nat_stage_test.c covers it through the
+Two chassis with distributed SNAT (test_distributed_snat_on_two_chassis):
+each VM leaves its own chassis from that chassis' own address.
+Not covered here (not built): gateway SNAT and its failover; exhaustion end
+to end (dp/nat_stage_test.c covers it through the
 PMD and conntrack).
 """
 import json
@@ -278,7 +280,7 @@ def two_chassis_fip(cleanup_all):
         rig.wait_for(lambda wy=wy: any(g["nexthop_mac"] == "02:99:00:00:00:01" for g in
                                        wy.ctl("show", "nat", json=True)["gateways"]),
                      timeout=20, what="upstream next hop resolved")
-    yield dict(o=o, wys=wys, up=up, peers=peers, ns=ns, vms=vms)
+    yield dict(o=o, wys=wys, up=up, peers=peers, ns=ns, vms=vms, chs={"vm1": cha, "vm2": chb})
 
 
 def test_floating_ips_on_two_chassis_and_a_move_between_them(two_chassis_fip):
@@ -383,3 +385,37 @@ def test_distributed_snat(fip_world):
     o.ok("port", "delete", sp["id"])
     rig.wait_for(lambda: gw() is None, timeout=20, what="SNAT address gone")
     assert ns["vm1"].ping(UP_IP, count=1).returncode != 0
+
+
+def test_distributed_snat_on_two_chassis(two_chassis_fip):
+    """Distributed SNAT: each chassis has its own SNAT address for the
+    router (a port per chassis); each VM (no floating IP) leaves its own
+    chassis' uplink from its own chassis' address and MAC."""
+    w = two_chassis_fip
+    o, wys, up, peers, ns, chs = w["o"], w["wys"], w["up"], w["peers"], w["ns"], w["chs"]
+    rid = o.js("router", "show", "r")["id"]
+    sip = {}
+    for vm, ch in chs.items():
+        sp = o.js("port", "create", "snat-" + ch, "--network", "ext", "--device-owner",
+                  "network:floatingip_agent_gateway", "--device", rid, "--host", ch)
+        sip[vm] = sp["fixed_ips"][0]["ip_address"]
+    assert sip["vm1"] != sip["vm2"]
+
+    def snat_of(vm):
+        gws = wys[vm].ctl("show", "nat", json=True)["gateways"]
+        return (gws[0].get("snat_address"), gws[0].get("snat_mac")) if gws else (None, None)
+    for vm in chs:
+        rig.wait_for(lambda vm=vm: snat_of(vm)[0] == sip[vm], timeout=20,
+                     what="SNAT address of %s's chassis" % vm)
+    mac = {vm: snat_of(vm)[1] for vm in chs}
+    with rig.Capture(up, peers["vm1"]) as ca, rig.Capture(up, peers["vm2"]) as cb:
+        ping_ok(ns["vm1"], UP_IP)
+        ping_ok(ns["vm2"], UP_IP)
+        assert tcp_ok(ns["vm1"], up, UP_IP, 5021) == sip["vm1"]
+        assert tcp_ok(ns["vm2"], up, UP_IP, 5022) == sip["vm2"]
+        time.sleep(0.5)
+    assert sources(ca, "ip.dst == %s" % UP_IP) == {(sip["vm1"], mac["vm1"])}
+    assert sources(cb, "ip.dst == %s" % UP_IP) == {(sip["vm2"], mac["vm2"])}
+    print("INFO snat=distributed chassis_addresses=%s" % sip)
+    for wy in wys.values():
+        assert wy.ctrl()["table_errors"] == 0 and wy.alive()
