@@ -103,7 +103,7 @@ def tcp_ok(client, server, server_ip, port):
 
 
 @pytest.fixture
-def fip_world(cleanup_all):
+def fip_world(cleanup_all, request):
     cl = etcd.EtcdCluster(1).start()
     api = Api(cl.url)
     o = Os(api.url)
@@ -134,8 +134,9 @@ def fip_world(cleanup_all):
     ports = [("up", "net_af_packet0,iface=%s" % ua, None)]
     ports += [(n, "net_tap%d,iface=%s" % (i, taps[n]), vms[n]["id"])
               for i, n in enumerate(sorted(vms))]
+    extra = getattr(request, "param", None) or {}   # more [ctrl] keys
     wy = CtrlWyvern(ports, dict(db=cl.url, chassis=ch, uplink="up", **{"vtep-ip": "192.0.2.1"},
-                                replica=os.path.join(api.dir, "replica"))).start()
+                                replica=os.path.join(api.dir, "replica"), **extra)).start()
     wy.wait_connected(True)
     ns = {}
     for n, p in vms.items():
@@ -419,3 +420,39 @@ def test_distributed_snat_on_two_chassis(two_chassis_fip):
     print("INFO snat=distributed chassis_addresses=%s" % sip)
     for wy in wys.values():
         assert wy.ctrl()["table_errors"] == 0 and wy.alive()
+
+
+UDP_FROM = ("import socket,sys\n"
+            "c=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "c.bind(('0.0.0.0', int(sys.argv[2]))); c.sendto(b'x', (sys.argv[1], 7000))\n")
+
+
+@pytest.mark.parametrize("fip_world", [{"snat-ports": "2000-2000"}], indirect=True)
+def test_distributed_snat_exhaustion(fip_world):
+    """[ctrl] snat-ports = 2000-2000: one source port.  The first UDP flow
+    to the upstream takes it; a second flow to the same destination finds
+    no free tuple: nothing leaves, `show nat` counts it exhausted."""
+    w = fip_world
+    o, wy, up, ub, ns = w["o"], w["wy"], w["up"], w["ub"], w["ns"]
+    rid = o.js("router", "show", "r")["id"]
+    sp = o.js("port", "create", "snat-" + w["ch"], "--network", "ext", "--device-owner",
+              "network:floatingip_agent_gateway", "--device", rid, "--host", w["ch"])
+    sip = sp["fixed_ips"][0]["ip_address"]
+    rig.wait_for(lambda: any(g.get("snat_address") == sip and g.get("snat_ports") == [2000, 2000]
+                             for g in wy.ctl("show", "nat", json=True)["gateways"]),
+                 timeout=20, what="SNAT address with one port")
+    ex0 = wy.ctl("show", "nat", json=True)["nat_exhausted"]
+    with rig.Capture(up, ub) as cap:
+        ns["vm1"].run(["/usr/bin/python3", "-c", UDP_FROM, UP_IP, "40001"])
+        time.sleep(0.3)
+        ns["vm1"].run(["/usr/bin/python3", "-c", UDP_FROM, UP_IP, "40002"])
+        ns["vm2"].run(["/usr/bin/python3", "-c", UDP_FROM, UP_IP, "40003"])
+        time.sleep(0.5)
+    rows = cap.tshark_fields(["ip.src", "udp.srcport"], "udp.dstport == 7000 and not icmp")
+    seen = {(r[0], r[1]) for r in rows if r and r[0]}
+    assert seen == {(sip, "2000")}, seen
+    ex1 = wy.ctl("show", "nat", json=True)["nat_exhausted"]
+    assert ex1 >= ex0 + 2, (ex0, ex1)
+    out = wy.ctl("show", "nat").stdout
+    assert "ports 2000-2000" in out and "exhausted" in out, out
+    print("INFO snat exhaustion: nat_exhausted %d -> %d" % (ex0, ex1))
