@@ -158,12 +158,23 @@ static int garp_scan(const struct dp_nat_fip_cfg *f, void *arg)
 	return 0;
 }
 
+/* This chassis' SNAT addresses are announced like floating IPs (a port
+ * recreated on another chassis moves the address). */
+static int garp_scan_snat(const struct dp_nat_gw_cfg *g, void *arg)
+{
+	if (g->snat_ip == 0)
+		return 0;
+	struct dp_nat_fip_cfg f = { .network = g->network, .fip = g->snat_ip, .mac = g->snat_mac };
+	return garp_scan(&f, arg);
+}
+
 static void garp_tick(struct app_nat *a, struct ctrl *c, uint64_t now, uint64_t hz)
 {
 	for (unsigned i = 0; i < a->n_g; i++)
 		a->g[i].seen = false;
 	struct garp_ctx k = { .a = a, .c = c };
 	dp_nat_foreach_fip(dp_get_nat(c->dp), garp_scan, &k);
+	dp_nat_foreach_gw(dp_get_nat(c->dp), garp_scan_snat, &k);
 	bool due = now - a->last_garp >= hz;
 	for (unsigned i = 0; i < a->n_g;) {
 		struct garp_rec *r = &a->g[i];

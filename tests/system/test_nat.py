@@ -342,6 +342,8 @@ def test_distributed_snat(fip_world):
     assert ns["vm1"].ping(UP_IP, count=1).returncode != 0   # no FIP, no SNAT port yet
     rid = o.js("router", "show", "r")["id"]
     host = w["ch"]
+    # the upstream takes unsolicited ARP (a gratuitous ARP creates its entry)
+    up.run(["sysctl", "-qw", "net.ipv4.conf.%s.arp_accept=1" % ub])
     sp = o.js("port", "create", "snat-" + host, "--network", "ext", "--device-owner",
               "network:floatingip_agent_gateway", "--device", rid, "--host", host)
     sip = sp["fixed_ips"][0]["ip_address"]
@@ -352,6 +354,9 @@ def test_distributed_snat(fip_world):
     rig.wait_for(gw, timeout=20, what="SNAT address in the NAT tables")
     g = gw()
     smac = g["snat_mac"]
+    # announced by gratuitous ARP: the upstream knows it before any traffic
+    rig.wait_for(lambda: smac in up.run(["ip", "neigh", "show", sip]).stdout, timeout=10,
+                 what="upstream neighbor entry from the gratuitous ARP")
     assert g["snat_ports"] == [1024, 65535], g
     nat = wy.ctl("show", "nat", json=True)
     assert nat["snat_mode"] == "distributed", nat
