@@ -375,6 +375,22 @@ def test_distributed_snat(fip_world):
         time.sleep(0.5)
     src = sources(cap, "ip.dst == %s" % UP_IP)
     assert src == {(sip, smac)}, src
+    # iperf3 through SNAT (a throughput line, never an assert on the rate)
+    port = str(5301 + rig.uniq())
+    srv = up.popen(["iperf3", "-s", "-1", "-B", UP_IP, "-p", port, "-J"], stdout=subprocess.PIPE,
+                   text=True)
+    rig.wait_for(lambda: ":%s" % port in up.run(["ss", "-ltnH"]).stdout, timeout=15,
+                 what="iperf3 server to listen")
+    cli = ns["vm1"].run(["iperf3", "-c", UP_IP, "-p", port, "-t", "2", "-J"], check=False,
+                        timeout=60)
+    sout, _ = srv.communicate(timeout=30)
+    res = json.loads(cli.stdout)
+    assert cli.returncode == 0 and "error" not in res, cli.stdout[-2000:]
+    assert res["end"]["sum_received"]["bytes"] > 0
+    peer = json.loads(sout)["start"]["connected"][0]["remote_host"]
+    assert peer == sip, peer
+    print("INFO snat=distributed iperf3_gbps=%.2f" % (
+        res["end"]["sum_received"]["bits_per_second"] / 1e9))
     # the upstream resolves the SNAT address to this chassis
     assert smac in up.run(["ip", "neigh", "show", sip]).stdout
     # nothing new gets in through the SNAT address
@@ -385,6 +401,8 @@ def test_distributed_snat(fip_world):
                  "tp_dst=53" % (w["vms"]["vm1"]["mac_address"], rmac, fixed, UP_IP)).stdout
     assert "nat(src=%s:1024-65535)" % sip in out and (
         "source is this chassis' SNAT address %s" % sip) in out, out
+    nat = wy.ctl("show", "nat", json=True)
+    assert nat["nat_conns"] >= 1, nat   # this test's connections, translated
     print("INFO snat=distributed address=%s nat=%s" % (sip, {k: nat[k] for k in (
         "nat_conns", "nat_exhausted")}))
     # the port goes: no SNAT again
