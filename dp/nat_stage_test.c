@@ -597,6 +597,141 @@ static void test_pmd_end_to_end(void)
 	rte_pktmbuf_free(m);
 }
 
+/* Distributed SNAT: B has no floating IP; the gateway gets this chassis'
+ * SNAT address (ports 1024-1025 here): B's traffic leaves from it, replies
+ * come back through ct(nat), the third connection exhausts the range. */
+static const uint8_t SM[6] = { 0x02, 0x5a, 0, 0, 0, 7 };
+static const uint8_t IP_SN[4] = { 172, 24, 4, 50 };
+
+static void test_distributed_snat(void)
+{
+	struct dp_nat *nat = dp_get_nat(DP);
+	struct dp_nat_gw_cfg g = *dp_nat_gw_get(nat, 100), saved = g;
+	g.snat_ip = ip4(IP_SN);
+	memcpy(g.snat_mac.addr_bytes, SM, 6);
+	g.snat_port_min = 1024;
+	g.snat_port_max = 1025;
+	CU_ASSERT_EQUAL_FATAL(dp_nat_gw_put(nat, &g), 0);
+	CU_ASSERT_EQUAL(dp_nat_gw_get(nat, 100)->zone, ZONE);
+	CU_ASSERT_PTR_NOT_NULL(dp_nat_gw_by_snat_ip(nat, 9, ip4(IP_SN)));
+	CU_ASSERT_PTR_NOT_NULL(dp_nat_gw_by_snat_mac(nat, 9, SM));
+	/* bad: an SNAT address without a MAC, a reversed range, a FIP's address */
+	struct dp_nat_gw_cfg b = g;
+	memset(&b.snat_mac, 0, 6);
+	CU_ASSERT_EQUAL(dp_nat_gw_put(nat, &b), -EINVAL);
+	b = g;
+	b.snat_port_min = 2000;
+	b.snat_port_max = 1000;
+	CU_ASSERT_EQUAL(dp_nat_gw_put(nat, &b), -EINVAL);
+	b = g;
+	b.snat_ip = ip4(IP_FIP);
+	CU_ASSERT_EQUAL(dp_nat_gw_put(nat, &b), -EEXIST);
+	CU_ASSERT_EQUAL(dp_nat_gw_get(nat, 100)->snat_ip, ip4(IP_SN)); /* unchanged */
+
+	struct dp_flow_key k;
+	struct dp_megaflow_spec s;
+	char acts[512], want[256];
+	/* pass 0: B -> 8.8.8.8: ct(commit,nat(src=SNAT:1024-1025)) */
+	t_key_ipv4(&k, (uint16_t)P[1], B.macs[0].addr_bytes, R1M, IP_B, IP_NET, IPPROTO_UDP, 1, 53);
+	xl(&k, &s);
+	CU_ASSERT_EQUAL_FATAL(s.n_actions, 2);
+	CU_ASSERT_EQUAL(s.actions[0].type, DP_ACT_CT);
+	CU_ASSERT_EQUAL(s.actions[0].port, ZONE);
+	CU_ASSERT_EQUAL(s.actions[0].data[0], DP_CT_F_COMMIT | DP_CT_F_NAT);
+	uint8_t kind;
+	uint32_t amin, amax;
+	uint16_t pmin, pmax;
+	dp_act_ct_nat_get(&s.actions[1], &kind, &amin, &amax, &pmin, &pmax);
+	CU_ASSERT_EQUAL(kind, DP_CT_NAT_SRC);
+	CU_ASSERT_EQUAL(amin, ip4(IP_SN));
+	CU_ASSERT_EQUAL(amax, ip4(IP_SN));
+	CU_ASSERT_EQUAL(pmin, 1024);
+	CU_ASSERT_EQUAL(pmax, 1025);
+	CU_ASSERT(mask_full(s.mask.ip_src, 4));
+	CU_ASSERT_EQUAL(s.mask.tp_src, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(TR, "nat(src=172.24.4.50:1024-1025)"));
+	/* A keeps its floating IP (no port range) */
+	t_key_ipv4(&k, (uint16_t)P[0], A.macs[0].addr_bytes, R1M, IP_A, IP_NET, IPPROTO_TCP, 40000, 80);
+	xl(&k, &s);
+	check_ct_nat(&s, 0, ZONE, DP_CT_NAT_SRC, IP_FIP, DP_RECIRC_NAT_OUT);
+	/* pass NAT_OUT: from the SNAT MAC to the upstream */
+	t_key_ipv4(&k, (uint16_t)P[1], B.macs[0].addr_bytes, R1M, IP_SN, IP_NET, IPPROTO_UDP, 1024, 53);
+	k.recirc_id = DP_RECIRC_NAT_OUT;
+	k.ct_state = DP_CS_TRK | DP_CS_NEW;
+	k.ct_zone = ZONE;
+	xl(&k, &s);
+	t_fmt_actions(acts, sizeof(acts), s.actions, s.n_actions, s.flood_ports);
+	snprintf(want, sizeof(want), "dec_ttl,set_eth_src:02:5a:00:00:00:07,"
+		 "set_eth_dst:02:99:00:00:00:01,output:%u", UPLINK);
+	CU_ASSERT_STRING_EQUAL(acts, want);
+	/* ARP for the SNAT address: answered with the SNAT MAC */
+	t_key_arp(&k, UPLINK, UPM, UPM, IP_UP, IP_SN);
+	xl(&k, &s);
+	t_fmt_actions(acts, sizeof(acts), s.actions, s.n_actions, s.flood_ports);
+	snprintf(want, sizeof(want), "arp_reply:02:5a:00:00:00:07,output:%u", UPLINK);
+	CU_ASSERT_STRING_EQUAL(acts, want);
+	/* from upstream to the SNAT address: ct(nat) without commit */
+	t_key_ipv4(&k, UPLINK, UPM, SM, IP_NET, IP_SN, IPPROTO_UDP, 53, 1024);
+	xl(&k, &s);
+	CU_ASSERT_EQUAL_FATAL(s.n_actions, 2);
+	CU_ASSERT_EQUAL(s.actions[0].type, DP_ACT_CT);
+	CU_ASSERT_EQUAL(s.actions[0].port, ZONE);
+	CU_ASSERT_EQUAL(s.actions[0].data[0], DP_CT_F_NAT);
+	CU_ASSERT_EQUAL(s.actions[0].data[1], DP_RECIRC_NAT_IN);
+	dp_act_ct_nat_get(&s.actions[1], &kind, &amin, &amax, &pmin, &pmax);
+	CU_ASSERT_EQUAL(kind, 0);
+	/* NAT_IN pass still to the SNAT address (no connection): dropped */
+	k.recirc_id = DP_RECIRC_NAT_IN;
+	k.ct_state = DP_CS_TRK | DP_CS_NEW;
+	k.ct_zone = ZONE;
+	xl(&k, &s);
+	CU_ASSERT_EQUAL(t_spec_drop(&s), DP_DROP_NO_NAT);
+
+	/* through the PMD and conntrack */
+	struct rte_mempool *mp = dp_mempool(DP);
+	for (unsigned i = 0; i < 3; i++)
+		t_drain_port(ETH[i]);
+	run(1, t_pkt_ipv4(mp, B.macs[0].addr_bytes, R1M, IP_B, IP_NET, IPPROTO_UDP, 4000, 53,
+			  64, 20));
+	uint16_t sp = 0, dpt = 0, rp = 0;
+	struct rte_mbuf *m = recv_one(2);
+	CU_ASSERT(check_pkt(m, SM, UPM, IP_SN, IP_NET, &sp, &dpt));
+	CU_ASSERT(sp == 1024 || sp == 1025);
+	CU_ASSERT_EQUAL(dpt, 53);
+	rte_pktmbuf_free(m);
+	run(2, t_pkt_ipv4(mp, UPM, SM, IP_NET, IP_SN, IPPROTO_UDP, 53, sp, 64, 20));
+	m = recv_one(1);
+	CU_ASSERT(check_pkt(m, R1M, B.macs[0].addr_bytes, IP_NET, IP_B, NULL, &rp));
+	CU_ASSERT_EQUAL(rp, 4000);
+	rte_pktmbuf_free(m);
+	/* nothing new gets in through the SNAT address */
+	run(2, t_pkt_ipv4(mp, UPM, SM, IP_NET, IP_SN, IPPROTO_UDP, 53, 9999, 64, 20));
+	CU_ASSERT_PTR_NULL(recv_one(1));
+	/* two ports: the second connection gets the other, the third none */
+	struct dp_ct_stats st0, st1;
+	dp_ct_stats_get(dp_get_ct(DP), &st0);
+	run(1, t_pkt_ipv4(mp, B.macs[0].addr_bytes, R1M, IP_B, IP_NET, IPPROTO_UDP, 4001, 53,
+			  64, 20));
+	m = recv_one(2);
+	uint16_t sp2 = 0;
+	CU_ASSERT(check_pkt(m, SM, UPM, IP_SN, IP_NET, &sp2, NULL));
+	CU_ASSERT(sp2 != sp && (sp2 == 1024 || sp2 == 1025));
+	rte_pktmbuf_free(m);
+	run(1, t_pkt_ipv4(mp, B.macs[0].addr_bytes, R1M, IP_B, IP_NET, IPPROTO_UDP, 4002, 53,
+			  64, 20));
+	CU_ASSERT_PTR_NULL(recv_one(2));
+	dp_ct_stats_get(dp_get_ct(DP), &st1);
+	CU_ASSERT_EQUAL(st1.nat_exhausted, st0.nat_exhausted + 1);
+
+	/* back to no SNAT address: the indexes go, B is no-nat again */
+	CU_ASSERT_EQUAL(dp_nat_gw_put(nat, &saved), 0);
+	CU_ASSERT_PTR_NULL(dp_nat_gw_by_snat_ip(nat, 9, ip4(IP_SN)));
+	CU_ASSERT_PTR_NULL(dp_nat_gw_by_snat_mac(nat, 9, SM));
+	t_key_ipv4(&k, (uint16_t)P[1], B.macs[0].addr_bytes, R1M, IP_B, IP_NET, IPPROTO_UDP, 1, 53);
+	xl(&k, &s);
+	CU_ASSERT_EQUAL(t_spec_drop(&s), DP_DROP_NO_NAT);
+}
+
 /* The same with a stateful group on A (egress any, ingress UDP 5000 only):
  * replies come back through two zones, a new connection to another port is
  * denied after DNAT. */
@@ -653,5 +788,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "FIP and gateway changes", test_fip_gone);
 	CU_add_test(s, "through the PMD and conntrack NAT, both ways", test_pmd_end_to_end);
 	CU_add_test(s, "through the PMD with a stateful group on the VM", test_pmd_with_group);
+	CU_add_test(s, "distributed SNAT: the chassis' address, replies, exhaustion",
+		    test_distributed_snat);
 	return t_run_all();
 }

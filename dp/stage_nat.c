@@ -58,17 +58,34 @@ static void keep_ct_only(struct dp_xlate *x)
 	s->n_flood = 0;
 }
 
-static void emit_ct_nat(struct dp_xlate *x, uint16_t zone, uint8_t kind, uint32_t addr,
-			uint8_t recirc)
+static void emit_ct_nat_ports(struct dp_xlate *x, uint16_t zone, uint8_t kind, uint32_t addr,
+			      uint16_t pmin, uint16_t pmax, uint8_t recirc)
 {
 	keep_ct_only(x);
 	struct dp_action c = { .type = DP_ACT_CT, .port = zone };
-	c.data[0] = DP_CT_F_COMMIT | DP_CT_F_NAT;
+	/* kind 0: ct(nat) of an existing connection only, never a commit */
+	c.data[0] = kind ? DP_CT_F_COMMIT | DP_CT_F_NAT : DP_CT_F_NAT;
 	c.data[1] = recirc;
 	dp_xl_action(x, &c);
 	struct dp_action n;
-	dp_act_ct_nat_set(&n, kind, addr, addr, 0, 0);
+	dp_act_ct_nat_set(&n, kind, addr, addr, pmin, pmax);
 	dp_xl_action(x, &n);
+}
+
+static void emit_ct_nat(struct dp_xlate *x, uint16_t zone, uint8_t kind, uint32_t addr,
+			uint8_t recirc)
+{
+	emit_ct_nat_ports(x, zone, kind, addr, 0, 0, recirc);
+}
+
+static void snat_range(const struct dp_nat_gw_cfg *g, uint16_t *lo, uint16_t *hi)
+{
+	*lo = g->snat_port_min;
+	*hi = g->snat_port_max;
+	if (*lo == 0 && *hi == 0) {
+		*lo = 1024;
+		*hi = 65535;
+	}
 }
 
 /* In a pass after ct(nat): the connection must be tracked and valid. */
@@ -87,10 +104,17 @@ const struct dp_rport *dp_nat_l2(struct dp_xlate *x, const uint8_t *mac)
 		return NULL;
 	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, x->network));
 	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_mac(x->nat, x->network, mac);
-	if (f == NULL)
-		return NULL;
-	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, f->router));
-	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, f->router);
+	uint32_t router;
+	if (f != NULL) {
+		router = f->router;
+	} else {
+		const struct dp_nat_gw_cfg *sg = dp_nat_gw_by_snat_mac(x->nat, x->network, mac);
+		if (sg == NULL)
+			return NULL;
+		router = sg->router; /* this chassis' SNAT address */
+	}
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, router));
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, router);
 	if (g == NULL || g->network != x->network)
 		return NULL;
 	dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, g->rport));
@@ -120,14 +144,23 @@ enum dp_xl_verdict dp_nat_arp(struct dp_xlate *x)
 	memcpy(&tpa, DP_XL_READ_IP4(x, ip_dst), 4);
 	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, x->network));
 	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_ext(x->nat, x->network, tpa);
-	if (f == NULL)
-		return DP_XL_NEXT;
-	const uint8_t *m = f->mac.addr_bytes;
+	const uint8_t *m;
 	char a[INET_ADDRSTRLEN];
 	ip_txt(x, a, sizeof(a), tpa);
-	dp_xl_log(x, "ARP who-has %s (floating IP of lport %u): reply "
-		  "%02x:%02x:%02x:%02x:%02x:%02x to the external network", a, f->lport,
-		  m[0], m[1], m[2], m[3], m[4], m[5]);
+	if (f != NULL) {
+		m = f->mac.addr_bytes;
+		dp_xl_log(x, "ARP who-has %s (floating IP of lport %u): reply "
+			  "%02x:%02x:%02x:%02x:%02x:%02x to the external network", a, f->lport,
+			  m[0], m[1], m[2], m[3], m[4], m[5]);
+	} else {
+		const struct dp_nat_gw_cfg *g = dp_nat_gw_by_snat_ip(x->nat, x->network, tpa);
+		if (g == NULL)
+			return DP_XL_NEXT;
+		m = g->snat_mac.addr_bytes;
+		dp_xl_log(x, "ARP who-has %s (SNAT address of router %u here): reply "
+			  "%02x:%02x:%02x:%02x:%02x:%02x to the external network", a, g->router,
+			  m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
 	struct dp_action r = { .type = DP_ACT_ARP_REPLY };
 	memcpy(r.data, m, 6);
 	dp_xl_action(x, &r);
@@ -156,6 +189,15 @@ enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bo
 			*done = true;
 			return dp_xl_drop(x, DP_DROP_CT_INVALID);
 		}
+		if (g->snat_ip != 0) {
+			uint32_t d;
+			memcpy(&d, DP_XL_READ_IP4(x, ip_dst), 4);
+			if (d == g->snat_ip) {
+				dp_xl_log(x, "to the SNAT address: no connection of ours");
+				*done = true;
+				return dp_xl_drop(x, DP_DROP_NO_NAT);
+			}
+		}
 		return DP_XL_NEXT;
 	}
 	if (dp_recirc_rank(rid) != 0)
@@ -165,6 +207,17 @@ enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bo
 	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, in->cfg.network));
 	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_ext(x->nat, in->cfg.network, dst);
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	if (f == NULL && g->snat_ip != 0 && dst == g->snat_ip) {
+		/* to this chassis' SNAT address: only the replies of connections
+		 * it SNATed, translated back by ct(nat) (no commit: nothing new
+		 * is let in; the NAT_IN pass drops what stayed untranslated) */
+		emit_ct_nat_ports(x, g->zone, 0, 0, 0, 0, DP_RECIRC_NAT_IN);
+		ip_txt(x, a, sizeof(a), dst);
+		dp_xl_log(x, "SNAT address %s: ct(zone=%u,nat), recirculate (%u)", a, g->zone,
+			  DP_RECIRC_NAT_IN);
+		*done = true;
+		return DP_XL_DONE;
+	}
 	if (f == NULL || f->router != r->cfg.key) {
 		/* no route into the tenant networks around NAT */
 		ip_txt(x, a, sizeof(a), dst);
@@ -221,23 +274,31 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 		if (!ct_ok(x, "toward the external network"))
 			return dp_xl_drop(x, DP_DROP_CT_INVALID);
 		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, g->network));
-		f = dp_nat_fip_by_ext(x->nat, g->network, src);
-		if (f == NULL || f->lport != x->src_lport) {
-			dp_xl_log(x, "translated source %s is no floating IP of lport %u", st,
-				  x->src_lport);
-			return dp_xl_drop(x, DP_DROP_NO_NAT);
+		const uint8_t *m;
+		const char *what = "floating IP";
+		if (g->snat_ip != 0 && src == g->snat_ip) {
+			m = g->snat_mac.addr_bytes; /* SNATed to this chassis' address */
+			what = "this chassis' SNAT address";
+		} else {
+			f = dp_nat_fip_by_ext(x->nat, g->network, src);
+			if (f == NULL || f->lport != x->src_lport) {
+				dp_xl_log(x, "translated source %s is no floating IP of lport %u "
+					  "nor the SNAT address", st, x->src_lport);
+				return dp_xl_drop(x, DP_DROP_NO_NAT);
+			}
+			m = f->mac.addr_bytes;
 		}
 		struct dp_action a = { .type = DP_ACT_DEC_TTL };
 		dp_xl_action(x, &a);
 		a = (struct dp_action){ .type = DP_ACT_SET_ETH_SRC };
-		memcpy(a.data, f->mac.addr_bytes, 6);
+		memcpy(a.data, m, 6);
 		dp_xl_action(x, &a);
 		a = (struct dp_action){ .type = DP_ACT_SET_ETH_DST };
 		memcpy(a.data, g->nexthop_mac.addr_bytes, 6);
 		dp_xl_action(x, &a);
-		const uint8_t *m = f->mac.addr_bytes, *d = g->nexthop_mac.addr_bytes;
-		dp_xl_log(x, "source is floating IP %s: eth %02x:%02x:%02x:%02x:%02x:%02x -> "
-			  "%02x:%02x:%02x:%02x:%02x:%02x (%s), out on external network %u", st,
+		const uint8_t *d = g->nexthop_mac.addr_bytes;
+		dp_xl_log(x, "source is %s %s: eth %02x:%02x:%02x:%02x:%02x:%02x -> "
+			  "%02x:%02x:%02x:%02x:%02x:%02x (%s), out on external network %u", what, st,
 			  m[0], m[1], m[2], m[3], m[4], m[5], d[0], d[1], d[2], d[3], d[4], d[5],
 			  ht, g->network);
 		x->net = dp_table_network_get(x->t, g->network);
@@ -249,12 +310,24 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 		return DP_XL_NEXT;
 	}
 	f = dp_nat_fip_by_fixed(x->nat, r->cfg.key, src);
-	if (f == NULL || f->lport != x->src_lport) {
+	char ft[INET_ADDRSTRLEN];
+	if (f != NULL && f->lport == x->src_lport) {
+		x->snat_addr = f->fip;
+		x->snat_pmin = x->snat_pmax = 0;
+		ip_txt(x, ft, sizeof(ft), f->fip);
+		dp_xl_log(x, "to the external network via gateway %s: source %s has floating IP "
+			  "%s", ht, st, ft);
+	} else if (g->snat_ip != 0) {
+		x->snat_addr = g->snat_ip;
+		snat_range(g, &x->snat_pmin, &x->snat_pmax);
+		ip_txt(x, ft, sizeof(ft), g->snat_ip);
+		dp_xl_log(x, "to the external network via gateway %s: source %s, no floating IP: "
+			  "this chassis' SNAT address %s", ht, st, ft);
+	} else {
 		dp_xl_log(x, "source %s has no floating IP on router %u (no SNAT here)", st,
 			  r->cfg.key);
 		return dp_xl_drop(x, DP_DROP_NO_NAT);
 	}
-	x->snat_fip = f;
 	x->nat_zone = g->zone;
 	x->net = dp_table_network_get(x->t, g->network);
 	x->network = g->network;
@@ -262,22 +335,22 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 	x->dst_lport = 0;
 	x->ext_out = true;
 	x->routed = true;
-	char ft[INET_ADDRSTRLEN];
-	ip_txt(x, ft, sizeof(ft), f->fip);
-	dp_xl_log(x, "to the external network via gateway %s: source %s has floating IP %s",
-		  ht, st, ft);
 	return DP_XL_NEXT;
 }
 
 enum dp_xl_verdict dp_stage_nat(struct dp_xlate *x)
 {
-	const struct dp_nat_fip_cfg *f = x->snat_fip;
-	if (f == NULL)
+	if (x->snat_addr == 0)
 		return DP_XL_NEXT;
 	char ft[INET_ADDRSTRLEN];
-	ip_txt(x, ft, sizeof(ft), f->fip);
-	emit_ct_nat(x, x->nat_zone, DP_CT_NAT_SRC, f->fip, DP_RECIRC_NAT_OUT);
-	dp_xl_log(x, "ct(zone=%u,commit,nat(src=%s)), recirculate (%u)", x->nat_zone, ft,
-		  DP_RECIRC_NAT_OUT);
+	ip_txt(x, ft, sizeof(ft), x->snat_addr);
+	emit_ct_nat_ports(x, x->nat_zone, DP_CT_NAT_SRC, x->snat_addr, x->snat_pmin, x->snat_pmax,
+			  DP_RECIRC_NAT_OUT);
+	if (x->snat_pmin != 0)
+		dp_xl_log(x, "ct(zone=%u,commit,nat(src=%s:%u-%u)), recirculate (%u)", x->nat_zone,
+			  ft, x->snat_pmin, x->snat_pmax, DP_RECIRC_NAT_OUT);
+	else
+		dp_xl_log(x, "ct(zone=%u,commit,nat(src=%s)), recirculate (%u)", x->nat_zone, ft,
+			  DP_RECIRC_NAT_OUT);
 	return DP_XL_DONE;
 }

@@ -8,6 +8,8 @@
  *   FIP_FIXED (router, fixed)     -> the same entry
  *   FIP_MAC   (network, MAC)      -> the same entry
  *   GW_MAC    (network, arp_mac)  -> the gateway entry (its resolver MAC)
+ *   SNAT_IP   (network, snat_ip)  -> the gateway entry (distributed SNAT)
+ *   SNAT_MAC  (network, snat_mac) -> the gateway entry
  * A writer step: unlink the old entry's keys, add the new one's, publish
  * the tags, wait a grace period, then free the old entry and the key slots
  * (RW_CONCURRENCY_LF keeps a deleted key's slot until
@@ -33,7 +35,7 @@ static_assert(DP_TAG_NEIGH < DP_TAG_NAT_RTR, "NAT tags collide with DP_TAG_NEIGH
 
 #define NAT_KEYS_MAX 65536
 
-enum nat_kind { K_GW = 1, K_FIP_EXT, K_FIP_FIXED, K_FIP_MAC, K_GW_MAC };
+enum nat_kind { K_GW = 1, K_FIP_EXT, K_FIP_FIXED, K_FIP_MAC, K_GW_MAC, K_SNAT_IP, K_SNAT_MAC };
 
 struct nat_key {
 	uint32_t kind;
@@ -168,13 +170,64 @@ struct dp_nat *dp_nat_find(const struct dp_tables *t)
 
 /* ---- gateways ------------------------------------------------------------ */
 
+/* A gateway's secondary keys (resolver MAC, SNAT address and MAC). */
+static unsigned gw_keys(const struct dp_nat_gw_cfg *g, struct nat_key ks[3])
+{
+	unsigned n = 0;
+	if (!rte_is_zero_ether_addr(&g->arp_mac))
+		key_make(&ks[n++], K_GW_MAC, g->network, g->arp_mac.addr_bytes, 6);
+	if (g->snat_ip != 0) {
+		key_make(&ks[n++], K_SNAT_IP, g->network, &g->snat_ip, 4);
+		key_make(&ks[n++], K_SNAT_MAC, g->network, g->snat_mac.addr_bytes, 6);
+	}
+	return n;
+}
+
+static bool key_in(const struct nat_key *k, const struct nat_key *ks, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (memcmp(k, &ks[i], sizeof(*k)) == 0)
+			return true;
+	return false;
+}
+
+static void gw_tags(struct nat_change *ch, const struct dp_nat_gw_cfg *g)
+{
+	ch_tag(ch, DP_TAG(DP_TAG_ROUTER, g->router)); /* see stage_nat.c */
+	ch_tag(ch, DP_TAG(DP_TAG_NAT_RTR, g->router));
+	ch_tag(ch, DP_TAG(DP_TAG_NAT_NET, g->network));
+	if (g->snat_ip != 0)
+		ch_tag(ch, DP_TAG(DP_TAG_FDB, dp_fdb_tag_key(g->network, g->snat_mac.addr_bytes)));
+}
+
 int dp_nat_gw_put(struct dp_nat *n, const struct dp_nat_gw_cfg *cfg)
 {
 	if (n == NULL || cfg == NULL || cfg->router == 0 || cfg->rport == 0 || cfg->network == 0)
 		return -EINVAL;
+	if (cfg->snat_ip != 0 && (rte_is_zero_ether_addr(&cfg->snat_mac) ||
+				  !rte_is_unicast_ether_addr(&cfg->snat_mac)))
+		return -EINVAL;
+	if (cfg->snat_port_min > cfg->snat_port_max)
+		return -EINVAL;
 	struct nat_key k;
 	key_make(&k, K_GW, cfg->router, NULL, 0);
 	struct dp_nat_gw_cfg *old = get(n, &k);
+	struct nat_key ks[3], oks[3];
+	unsigned nk = gw_keys(cfg, ks), nok = old != NULL ? gw_keys(old, oks) : 0;
+	for (unsigned i = 0; i < nk; i++) {
+		const void *o = get(n, &ks[i]);
+		if (o != NULL && o != old)
+			return -EEXIST;
+	}
+	if (cfg->snat_ip != 0) { /* not a floating IP's address or MAC either */
+		struct nat_key fk;
+		key_make(&fk, K_FIP_EXT, cfg->network, &cfg->snat_ip, 4);
+		if (get(n, &fk) != NULL)
+			return -EEXIST;
+		key_make(&fk, K_FIP_MAC, cfg->network, cfg->snat_mac.addr_bytes, 6);
+		if (get(n, &fk) != NULL)
+			return -EEXIST;
+	}
 	struct dp_nat_gw_cfg *e = rte_zmalloc("dp_nat_gw", sizeof(*e), 0);
 	if (e == NULL)
 		return -ENOMEM;
@@ -189,47 +242,39 @@ int dp_nat_gw_put(struct dp_nat *n, const struct dp_nat_gw_cfg *cfg)
 		}
 		e->zone = (uint16_t)z;
 	}
-	struct nat_key mk, omk;
-	bool has_mac = !rte_is_zero_ether_addr(&cfg->arp_mac);
-	key_make(&mk, K_GW_MAC, cfg->network, cfg->arp_mac.addr_bytes, 6);
-	if (has_mac) {
-		const struct dp_nat_gw_cfg *o = get(n, &mk);
-		if (o != NULL && o != old) {
-			if (old == NULL)
-				dp_acl_zone_free(dp_tables_get_acl(n->t), e->zone);
-			rte_free(e);
-			return -EEXIST;
-		}
-	}
 	int rc = rte_hash_add_key_data(n->h, &k, e);
-	if (rc == 0 && has_mac)
-		rc = rte_hash_add_key_data(n->h, &mk, e);
+	unsigned added = 0;
+	for (; rc == 0 && added < nk; added++)
+		rc = rte_hash_add_key_data(n->h, &ks[added], e);
 	if (rc < 0) {
-		int32_t pos = -1;
+		/* only on a full table: back as it was */
+		struct nat_change ch = { 0 };
+		if (added > 0)
+			added--; /* the one that failed was not added */
+		for (unsigned i = 0; i < added; i++) {
+			if (key_in(&ks[i], oks, nok))
+				rte_hash_add_key_data(n->h, &ks[i], old);
+			else
+				ch_del(n, &ch, &ks[i]);
+		}
 		if (old != NULL)
-			rte_hash_add_key_data(n->h, &k, old); /* back as it was */
+			rte_hash_add_key_data(n->h, &k, old);
 		else
-			pos = rte_hash_del_key(n->h, &k);
+			ch_del(n, &ch, &k);
 		if (old == NULL)
 			dp_acl_zone_free(dp_tables_get_acl(n->t), e->zone);
-		if (n->rcu != NULL)
-			rte_rcu_qsbr_synchronize(n->rcu, RTE_QSBR_THRID_INVALID);
-		if (pos >= 0)
-			rte_hash_free_key_with_position(n->h, pos);
+		gw_tags(&ch, cfg);
+		ch_finish(n, &ch);
 		rte_free(e);
 		return rc;
 	}
 	struct nat_change ch = { .free_ent = old };
-	ch_tag(&ch, DP_TAG(DP_TAG_ROUTER, cfg->router)); /* see stage_nat.c */
-	if (old != NULL && !rte_is_zero_ether_addr(&old->arp_mac)) {
-		key_make(&omk, K_GW_MAC, old->network, old->arp_mac.addr_bytes, 6);
-		if (!has_mac || memcmp(&omk, &mk, sizeof(mk)) != 0)
-			ch_del(n, &ch, &omk);
-	}
-	ch_tag(&ch, DP_TAG(DP_TAG_NAT_RTR, cfg->router));
-	ch_tag(&ch, DP_TAG(DP_TAG_NAT_NET, cfg->network));
-	if (old != NULL && old->network != cfg->network)
-		ch_tag(&ch, DP_TAG(DP_TAG_NAT_NET, old->network));
+	for (unsigned i = 0; i < nok; i++)
+		if (!key_in(&oks[i], ks, nk))
+			ch_del(n, &ch, &oks[i]);
+	gw_tags(&ch, cfg);
+	if (old != NULL)
+		gw_tags(&ch, old);
 	ch_finish(n, &ch);
 	return 0;
 }
@@ -244,14 +289,11 @@ int dp_nat_gw_del(struct dp_nat *n, uint32_t router)
 	int zone = old->zone;
 	struct nat_change ch = { .free_ent = old };
 	ch_del(n, &ch, &k);
-	ch_tag(&ch, DP_TAG(DP_TAG_ROUTER, router));
-	if (!rte_is_zero_ether_addr(&old->arp_mac)) {
-		struct nat_key mk;
-		key_make(&mk, K_GW_MAC, old->network, old->arp_mac.addr_bytes, 6);
-		ch_del(n, &ch, &mk);
-	}
-	ch_tag(&ch, DP_TAG(DP_TAG_NAT_RTR, router));
-	ch_tag(&ch, DP_TAG(DP_TAG_NAT_NET, old->network));
+	struct nat_key oks[3];
+	unsigned nok = gw_keys(old, oks);
+	for (unsigned i = 0; i < nok; i++)
+		ch_del(n, &ch, &oks[i]);
+	gw_tags(&ch, old);
 	ch_finish(n, &ch);
 	dp_acl_zone_free(dp_tables_get_acl(n->t), (uint16_t)zone);
 	return zone;
@@ -269,6 +311,22 @@ const struct dp_nat_gw_cfg *dp_nat_gw_by_arp_mac(const struct dp_nat *n, uint32_
 {
 	struct nat_key k;
 	key_make(&k, K_GW_MAC, network, mac, 6);
+	return get(n, &k);
+}
+
+const struct dp_nat_gw_cfg *dp_nat_gw_by_snat_ip(const struct dp_nat *n, uint32_t network,
+						 uint32_t ip)
+{
+	struct nat_key k;
+	key_make(&k, K_SNAT_IP, network, &ip, 4);
+	return get(n, &k);
+}
+
+const struct dp_nat_gw_cfg *dp_nat_gw_by_snat_mac(const struct dp_nat *n, uint32_t network,
+						  const uint8_t mac[6])
+{
+	struct nat_key k;
+	key_make(&k, K_SNAT_MAC, network, mac, 6);
 	return get(n, &k);
 }
 
@@ -301,6 +359,9 @@ int dp_nat_fip_put(struct dp_nat *n, const struct dp_nat_fip_cfg *cfg)
 	const struct dp_nat_fip_cfg *o1 = get(n, &ks[1]), *o2 = get(n, &ks[2]);
 	if ((o1 != NULL && o1 != old) || (o2 != NULL && o2 != old))
 		return -EEXIST;
+	if (dp_nat_gw_by_snat_ip(n, cfg->network, cfg->fip) != NULL ||
+	    dp_nat_gw_by_snat_mac(n, cfg->network, cfg->mac.addr_bytes) != NULL)
+		return -EEXIST; /* a chassis' SNAT address or MAC */
 	struct dp_nat_fip_cfg *e = rte_zmalloc("dp_nat_fip", sizeof(*e), 0);
 	if (e == NULL)
 		return -ENOMEM;

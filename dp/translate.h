@@ -65,8 +65,10 @@ struct dp_xlate {
 	bool from_uplink;                /* arrived on the uplink (tunnel or provider) */
 	const struct dp_l3 *l3;          /* L3 tables of t (NULL: none) */
 	const struct dp_nat *nat;        /* NAT tables of t (NULL: none) */
-	const void *snat_fip;            /* struct dp_nat_fip_cfg: NAT stage SNATs */
-	uint16_t nat_zone;               /* the router's NAT zone (with snat_fip) */
+	uint32_t snat_addr;              /* !0: the NAT stage SNATs to it (a FIP or
+					  * this chassis' SNAT address) */
+	uint16_t snat_pmin, snat_pmax;   /* its port range (0/0: keep the port) */
+	uint16_t nat_zone;               /* the router's NAT zone (with snat_addr) */
 	bool ext_out;                    /* L3 routed it out to the external network
 					  * x->network (no dst lport) */
 	struct dp_trace_buf *trace;      /* NULL unless tracing */

@@ -14,6 +14,8 @@
 #include <rte_mbuf.h>
 
 #include "app_nat.h"
+#include "ct.h"
+#include "lc.h"
 #include "ctrl.h"
 #include "feature.h"
 #include "mac_fmt.h"
@@ -156,12 +158,23 @@ static int garp_scan(const struct dp_nat_fip_cfg *f, void *arg)
 	return 0;
 }
 
+/* This chassis' SNAT addresses are announced like floating IPs (a port
+ * recreated on another chassis moves the address). */
+static int garp_scan_snat(const struct dp_nat_gw_cfg *g, void *arg)
+{
+	if (g->snat_ip == 0)
+		return 0;
+	struct dp_nat_fip_cfg f = { .network = g->network, .fip = g->snat_ip, .mac = g->snat_mac };
+	return garp_scan(&f, arg);
+}
+
 static void garp_tick(struct app_nat *a, struct ctrl *c, uint64_t now, uint64_t hz)
 {
 	for (unsigned i = 0; i < a->n_g; i++)
 		a->g[i].seen = false;
 	struct garp_ctx k = { .a = a, .c = c };
 	dp_nat_foreach_fip(dp_get_nat(c->dp), garp_scan, &k);
+	dp_nat_foreach_gw(dp_get_nat(c->dp), garp_scan_snat, &k);
 	bool due = now - a->last_garp >= hz;
 	for (unsigned i = 0; i < a->n_g;) {
 		struct garp_rec *r = &a->g[i];
@@ -296,6 +309,19 @@ static int show_gw(const struct dp_nat_gw_cfg *g, void *arg)
 			      (json_int_t)g->network, "address", ip, "nexthop", hop,
 			      "nexthop_mac", res ? mac : "", "zone", (json_int_t)g->zone,
 			      "resolver_mac", rmac);
+	if (g->snat_ip != 0) {
+		char sip[INET_ADDRSTRLEN], smac[DP_MAC_FMT_SIZE];
+		inet_ntop(AF_INET, &g->snat_ip, sip, sizeof(sip));
+		dp_mac_format(smac, g->snat_mac.addr_bytes);
+		unsigned lo = g->snat_port_min ? g->snat_port_min : 1024;
+		unsigned hi = g->snat_port_max ? g->snat_port_max : 65535;
+		reply_printf(s->r, "    SNAT address of this chassis: %s (MAC %s), ports %u-%u\n",
+			     sip, smac, lo, hi);
+		json_object_set_new(o, "snat_address", json_string(sip));
+		json_object_set_new(o, "snat_mac", json_string(smac));
+		json_object_set_new(o, "snat_ports", json_pack("[I, I]", (json_int_t)lo,
+								(json_int_t)hi));
+	}
 	json_array_append_new(s->arr, o);
 	return 0;
 }
@@ -333,8 +359,20 @@ static int cmd_show_nat(struct ctrl *c, int argc, char **argv, struct ctrl_reply
 	reply_printf(r, "floating IPs translated on this chassis:\n");
 	dp_nat_foreach_fip(nat, show_fip, &s);
 	json_object_set_new(r->result, "floating_ips", s.arr);
-	reply_printf(r, "SNAT: none (floating IPs only; per-chassis and gateway SNAT are not "
-		     "built yet)\n");
+	const struct lc_config *lcc = c->lc != NULL ? lc_get_config(c->lc) : NULL;
+	const char *mode = lcc == NULL ? "off (no controller)" :
+			   lcc->snat_mode == LC_SNAT_DISTRIBUTED ? "distributed" : "off";
+	struct dp_ct_stats ct;
+	dp_ct_stats_get(dp_get_ct(c->dp), &ct);
+	reply_printf(r, "SNAT: %s; conntrack NAT: %llu connections translated now, %llu "
+		     "exhausted (no free port), %llu failed\n", mode,
+		     (unsigned long long)ct.nat_conns, (unsigned long long)ct.nat_exhausted,
+		     (unsigned long long)ct.nat_failed);
+	json_object_set_new(r->result, "snat_mode", json_string(mode));
+	json_object_set_new(r->result, "nat_conns", json_integer((json_int_t)ct.nat_conns));
+	json_object_set_new(r->result, "nat_exhausted",
+			    json_integer((json_int_t)ct.nat_exhausted));
+	json_object_set_new(r->result, "nat_failed", json_integer((json_int_t)ct.nat_failed));
 	if (a != NULL) {
 		reply_printf(r, "resolver: %llu ARP requests, %llu learned, %llu ignored; "
 			     "%llu gratuitous ARPs; %llu send errors\n",

@@ -17,8 +17,9 @@ static const struct ctrl_cmd_spec specs[] = {
 	{ "show lports", "", "logical ports in the tables: MACs, IPs, binding, security", R, "show" },
 	{ "show routers", "", "routers, their ports and routes", R, "show" },
 	{ "show overlay", "", "this chassis' VTEP, uplink and the remote VTEPs", R, "show" },
-	{ "show nat", "", "router gateways (next hop, NAT zone) and floating IPs translated on "
-	  "this chassis, resolver and gratuitous ARP counters", R, "show" },
+	{ "show nat", "", "router gateways (next hop, NAT zone, this chassis' SNAT address) and "
+	  "floating IPs translated on this chassis, the SNAT mode, conntrack NAT counters "
+	  "(exhausted), resolver and gratuitous ARP counters", R, "show" },
 	{ "show ctrl", "", "local controller: database, sync state, revision, errors", R, "show" },
 	{ "show replica", "", "the local replica: path, revision, objects held", R, "show" },
 	{ "show chassis", "", "every chassis in the database: id, VTEP, encapsulation, and "

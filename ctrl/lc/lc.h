@@ -46,6 +46,11 @@ struct lc_config {
 	char uplink[64];               /* port carrying the VTEP ("" = no overlay) */
 	char physnet[64];              /* provider physical network on the uplink */
 	unsigned underlay_mtu;         /* IP MTU of the underlay (default 1500) */
+	/* [ctrl] snat: LC_SNAT_DISTRIBUTED (default: each chassis SNATs its
+	 * own VMs to its own address, a network:floatingip_agent_gateway port
+	 * of the router bound to it) or LC_SNAT_OFF (only floating IPs) */
+	unsigned snat_mode;
+	uint16_t snat_port_min, snat_port_max; /* [ctrl] snat-ports (0/0: 1024-65535) */
 	char replica[LC_PATH_LEN];     /* replica directory */
 	struct db *db;                 /* tests: a borrowed, already open central db
 					* (used instead of db_url; RocksDB allows one
@@ -56,6 +61,12 @@ struct lc_config {
 	void (*on_acl_del)(void *arg, uint32_t lport, uint16_t zone);
 	void *on_acl_del_arg;
 };
+
+enum { LC_SNAT_DISTRIBUTED = 0, LC_SNAT_OFF = 1 };
+/* device_owner of a chassis' SNAT address port (device_id = the router,
+ * binding:host_id = the chassis), as Neutron DVR's per-host FIP gateway */
+#define LC_SNAT_OWNER "network:floatingip_agent_gateway"
+
 
 struct lc_stats {
 	bool connected;                /* snapshot loaded and watch running */

@@ -56,6 +56,14 @@ static bool wanted(const struct lc_obj *o)
 	return o->present && o->reach && o->o;
 }
 
+/* A port compiled into an lport: a chassis' SNAT address port is not one
+ * (it is the NAT gateway's address: lc_compile_nat.c). */
+static bool wanted_lport(const struct lc_obj *o)
+{
+	return wanted(o) &&
+	       strcmp(mdl_hdr_to_port(o->o)->device_owner, LC_SNAT_OWNER) != 0;
+}
+
 /* The encapsulation this chassis sends (first of [ctrl] encap). */
 static uint8_t own_encap(const struct lc *lc)
 {
@@ -200,7 +208,7 @@ static void net_vteps_collect(const struct lc *lc, struct lc_obj **v, size_t n,
 	if (s->e == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (v[i]->type != MDL_PORT || !wanted(v[i]))
+		if (v[i]->type != MDL_PORT || !wanted_lport(v[i]))
 			continue;
 		uint32_t vt = remote_vtep_of(lc, vteps, v[i]);
 		if (vt)
@@ -378,7 +386,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_PORT || !wanted(o))
+		if (o->type != MDL_PORT || !wanted_lport(o))
 			continue;
 		if (port_cfg(lc, vteps, o, &cfgs[np]) < 0) {
 			if (o->lp)
@@ -523,7 +531,7 @@ void lc_compile(struct lc *lc)
 			v[i]->why[0] = 0;
 	/* A */
 	for (size_t i = 0; i < n; i++)
-		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted(v[i]))
+		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted_lport(v[i]))
 			lport_del(lc, v[i]);
 	struct name_set vteps, net_vteps;
 	vteps_collect(v, n, &vteps);

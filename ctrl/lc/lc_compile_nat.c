@@ -16,6 +16,10 @@
  *    IPv4), and a MAC derived from (chassis, port id): stable per chassis
  *    and port, so a FIP that moves to another chassis answers ARP with
  *    another MAC (the gratuitous ARP tells the upstream).
+ *  - Distributed SNAT ([ctrl] snat = distributed, the default): the
+ *    gateway also gets this chassis' SNAT address, from the router's
+ *    network:floatingip_agent_gateway port bound to this chassis (snat_addr
+ *    below); without one, a VM with no floating IP stays no-nat.
  * Order: floating IPs that go or change go first, then gateways, then the
  * new floating IPs (an entry never names a router whose gateway is gone).
  */
@@ -119,6 +123,41 @@ static int fip_state(struct lc *lc, struct lc_obj **v, size_t n, struct lc_obj *
 	return 0;
 }
 
+/* Distributed SNAT: this chassis' address for router ro on the external
+ * network net — the first IPv4 of a held port with device_owner
+ * network:floatingip_agent_gateway, device_id = the router's id and
+ * binding:host_id = this chassis, on that network.  Its MAC is derived from
+ * (chassis, port id) as a floating IP's.  0 when none (or snat = off). */
+static uint32_t snat_addr(struct lc *lc, struct lc_obj **v, size_t n, const struct lc_obj *ro,
+			  uint32_t net, struct rte_ether_addr *mac)
+{
+	if (lc->cfg.snat_mode != LC_SNAT_DISTRIBUTED)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct lc_obj *o = v[i];
+		if (o->type != MDL_PORT || !wanted(o))
+			continue;
+		struct mdl_port *p = mdl_hdr_to_port(o->o);
+		if (strcmp(p->device_owner, LC_SNAT_OWNER) != 0 ||
+		    strcmp(p->device_id, ro->o->id) != 0 ||
+		    strcmp(p->binding_host_id, lc->cfg.chassis) != 0)
+			continue;
+		struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, p->network_id);
+		if (no == NULL || no->net == NULL || no->net->key != net)
+			continue;
+		for (size_t k = 0; k < p->n_fixed_ips; k++) {
+			struct dp_ip a;
+			if (lc_ip_parse(p->fixed_ips[k].ip_address, &a) == 0 && a.family == 4) {
+				uint32_t ip;
+				memcpy(&ip, a.addr, 4);
+				lc_fip_mac(mac, lc->cfg.chassis, o->o->id);
+				return ip;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Floating IPs that go or change (their router's gateway may have gone). */
 static void fips_retract(struct lc *lc, struct lc_obj **v, size_t n)
 {
@@ -160,6 +199,11 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			lc_fip_mac(&g.arp_mac, lc->cfg.chassis, o->o->id);
 			if (gw.nexthop.family == 4)
 				memcpy(&g.nexthop, gw.nexthop.addr, 4);
+			g.snat_ip = snat_addr(lc, v, n, o, gw.network, &g.snat_mac);
+			if (g.snat_ip != 0) {
+				g.snat_port_min = lc->cfg.snat_port_min;
+				g.snat_port_max = lc->cfg.snat_port_max;
+			}
 			const struct dp_nat_gw_cfg *cur = dp_nat_gw_get(nat, g.router);
 			if (cur && cur->nexthop == g.nexthop && cur->network == g.network)
 				g.nexthop_mac = cur->nexthop_mac; /* learned (app_nat.c) */
@@ -172,7 +216,11 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			continue;
 		if (o->nat_put && o->nat_gw.rport == g.rport && o->nat_gw.network == g.network &&
 		    o->nat_gw.nexthop == g.nexthop &&
-		    rte_is_same_ether_addr(&o->nat_gw.arp_mac, &g.arp_mac))
+		    rte_is_same_ether_addr(&o->nat_gw.arp_mac, &g.arp_mac) &&
+		    o->nat_gw.snat_ip == g.snat_ip &&
+		    rte_is_same_ether_addr(&o->nat_gw.snat_mac, &g.snat_mac) &&
+		    o->nat_gw.snat_port_min == g.snat_port_min &&
+		    o->nat_gw.snat_port_max == g.snat_port_max)
 			continue;
 		int rc = dp_nat_gw_put(nat, &g);
 		count(lc, rc, o, "nat_gw_put");

@@ -15,7 +15,9 @@
  *    vtep_ip is the remote VTEP).
  *  - the external network (and its subnets, not its ports) of a held
  *    router's gateway: it does not join the router closure (every router
- *    of the cloud has its gateway there);
+ *    of the cloud has its gateway there); of its ports only this chassis'
+ *    SNAT address ports (network:floatingip_agent_gateway bound here,
+ *    lc_compile_nat.c; never compiled into lports);
  *  - floating IPs bound to a LOCAL port (translated here: tables_nat.h).
  *
  * The computation runs over the global index (every object, see lc.c) from
@@ -182,9 +184,14 @@ void lc_reach_compute(struct lc *lc)
 		}
 		case MDL_PORT: {
 			struct mdl_port *p = mdl_hdr_to_port(o->o);
-			o->reach = idset_has(&nets, p->network_id);
-			if (!o->reach)
+			/* our SNAT address port on an external network */
+			if (!idset_has(&nets, p->network_id)) {
+				o->reach = idset_has(&ext, p->network_id) &&
+					   strcmp(p->device_owner, LC_SNAT_OWNER) == 0 &&
+					   strcmp(p->binding_host_id, lc->cfg.chassis) == 0;
 				break;
+			}
+			o->reach = true;
 			for (size_t k = 0; k < p->n_security_groups; k++)
 				idset_add(&sgs, p->security_groups[k]);
 			idset_add(&hosts, p->binding_host_id);

@@ -247,6 +247,37 @@ void t_nat(void)
 	struct rte_ether_addr m;
 	lc_fip_mac(&m, "X", p1);
 	CU_ASSERT(rte_is_same_ether_addr(&m, &f->mac));
+	/* distributed SNAT: no address port yet; then one bound here and one
+	 * bound to chassis Y: ours is the gateway's SNAT address, neither
+	 * becomes an lport, Y's is not even held */
+	CU_ASSERT_EQUAL(dp_nat_gw_get(nat, kr)->snat_ip, 0);
+	const char *sx = "aaaaaaaa-0000-4000-8000-0000000000f2";
+	const char *sy = "aaaaaaaa-0000-4000-8000-0000000000f3";
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"X\",\"device_owner\":"
+		"\"network:floatingip_agent_gateway\",\"device_id\":\"%s\",\"fixed_ips\":"
+		"[{\"subnet_id\":\"%s\",\"ip_address\":\"172.24.4.50\"}]}", sx, ext, rt, exts), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"Y\",\"device_owner\":"
+		"\"network:floatingip_agent_gateway\",\"device_id\":\"%s\",\"fixed_ips\":"
+		"[{\"subnet_id\":\"%s\",\"ip_address\":\"172.24.4.51\"}]}", sy, ext, rt, exts), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(g->snat_ip, inet_addr("172.24.4.50"));
+	lc_fip_mac(&m, "X", sx);
+	CU_ASSERT(rte_is_same_ether_addr(&m, &g->snat_mac));
+	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, dpkey(db, MDL_PORT, sx)));
+	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, dpkey(db, MDL_PORT, sy)));
+	CU_ASSERT_PTR_NOT_NULL(dp_nat_gw_by_snat_ip(nat, kext, inet_addr("172.24.4.50")));
+	CU_ASSERT_PTR_NULL(dp_nat_gw_by_snat_ip(nat, kext, inet_addr("172.24.4.51")));
+	/* the FIP is still there (the gateway was replaced, not removed) */
+	CU_ASSERT_PTR_NOT_NULL(dp_nat_fip_by_ext(nat, kext, inet_addr("172.24.4.100")));
+	/* our port goes: no SNAT address any more */
+	CU_ASSERT_EQUAL_FATAL(nb_delete(db, MDL_PORT, sx, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(dp_nat_gw_get(nat, kr)->snat_ip, 0);
+	CU_ASSERT_PTR_NULL(dp_nat_gw_by_snat_ip(nat, kext, inet_addr("172.24.4.50")));
 	/* disassociated: the entry goes, the gateway stays */
 	struct mdl_hdr *h;
 	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_FLOATING_IP, fip, &h, NULL), 0);

@@ -80,6 +80,26 @@ int cfg_load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
 				return cfg_fail(c, ln, "chassis-ttl must be 0 (no liveness key) or "
 					    "3..3600 seconds, not '%s'%s", val, "");
 			l->chassis_ttl_s = v;
+		} else if (strcmp(k, "snat") == 0) {
+			if (strcmp(val, "distributed") == 0)
+				l->snat_mode = LC_SNAT_DISTRIBUTED;
+			else if (strcmp(val, "off") == 0)
+				l->snat_mode = LC_SNAT_OFF;
+			else if (strcmp(val, "gateway") == 0)
+				return cfg_fail(c, ln, "snat = gateway is not built yet: use "
+					    "distributed or off%s%s", "", "");
+			else
+				return cfg_fail(c, ln, "snat must be distributed or off, not '%s'%s",
+					    val, "");
+		} else if (strcmp(k, "snat-ports") == 0) {
+			unsigned lo, hi;
+			char tail;
+			if (sscanf(val, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1 || lo > hi ||
+			    hi > 65535)
+				return cfg_fail(c, ln, "snat-ports must be MIN-MAX within 1..65535, "
+					    "not '%s'%s", val, "");
+			l->snat_port_min = (uint16_t)lo;
+			l->snat_port_max = (uint16_t)hi;
 		} else if (strcmp(k, "vtep-ip") == 0) {
 			struct in_addr a;
 			if (inet_pton(AF_INET, val, &a) != 1)

@@ -214,6 +214,33 @@ static void test_db_security(void)
 	expect_error("[ctrl]\ndb = etcds://\n", 2, "etcds://HOST:PORT");
 }
 
+/* [ctrl] snat, snat-ports */
+static void test_snat(void)
+{
+	struct ctrl_config cfg;
+	char err[512];
+	CU_ASSERT_EQUAL(load_text("[ctrl]\nchassis = a\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.lc.snat_mode, LC_SNAT_DISTRIBUTED); /* the default */
+	CU_ASSERT_EQUAL(cfg.lc.snat_port_min, 0);
+	ctrl_config_free(&cfg);
+	CU_ASSERT_EQUAL(load_text("[ctrl]\nsnat = off\nsnat-ports = 2000-2001\n", &cfg, err,
+				  sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.lc.snat_mode, LC_SNAT_OFF);
+	CU_ASSERT_EQUAL(cfg.lc.snat_port_min, 2000);
+	CU_ASSERT_EQUAL(cfg.lc.snat_port_max, 2001);
+	ctrl_config_free(&cfg);
+	CU_ASSERT_EQUAL(load_text("[ctrl]\nsnat = distributed\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.lc.snat_mode, LC_SNAT_DISTRIBUTED);
+	ctrl_config_free(&cfg);
+	expect_error("[ctrl]\nchassis = a\nsnat = central\n", 3, "distributed or off");
+	expect_error("[ctrl]\nsnat = gateway\n", 2, "not built yet");
+	expect_error("[ctrl]\nsnat-ports = 3000-2000\n", 2, "MIN-MAX");
+	expect_error("[ctrl]\nsnat-ports = 0-10\n", 2, "MIN-MAX");
+	expect_error("[ctrl]\nsnat-ports = 10-70000\n", 2, "MIN-MAX");
+	expect_error("[ctrl]\nsnat-ports = 10-20x\n", 2, "MIN-MAX");
+	expect_error("[ctrl]\nsnat-ports = 10\n", 2, "MIN-MAX");
+}
+
 static void test_missing_file(void)
 {
 	struct ctrl_config cfg;
@@ -234,6 +261,7 @@ int main(void)
 	CU_add_test(s, "[mgmt] group, admin-group, allow-file-devargs", test_mgmt);
 	CU_add_test(s, "missing file", test_missing_file);
 	CU_add_test(s, "[ctrl] etcd TLS and auth keys", test_db_security);
+	CU_add_test(s, "[ctrl] snat, snat-ports", test_snat);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -18,6 +18,7 @@
 #include "mac_fmt.h"
 #include "app_icmp.h"
 #include "tables_l3.h"
+#include "tables_nat.h"
 
 static const char *errmsg(int rc)
 {
@@ -526,10 +527,24 @@ static int show_router(const struct dp_router *rt, void *arg)
 		json_array_append_new(routes, json_pack("{s:s,s:s,s:i}", "prefix", a, "via", g,
 							"rport", (json_int_t)x->rport));
 	}
-	json_array_append_new(s->arr, json_pack("{s:i,s:s,s:o,s:o,s:i}", "key",
-						(json_int_t)rt->cfg.key, "name", rt->cfg.name,
-						"ports", ports, "routes", routes, "next_hops",
-						(int)rt->n_nh - 1));
+	json_t *o = json_pack("{s:i,s:s,s:o,s:o,s:i}", "key", (json_int_t)rt->cfg.key, "name",
+			      rt->cfg.name, "ports", ports, "routes", routes, "next_hops",
+			      (int)rt->n_nh - 1);
+	/* the router's SNAT on this chassis (tables_nat.h) */
+	const struct dp_nat_gw_cfg *gw = dp_nat_gw_get(dp_get_nat(s->c->dp), rt->cfg.key);
+	if (gw != NULL) {
+		const struct lc_config *lcc = s->c->lc ? lc_get_config(s->c->lc) : NULL;
+		const char *mode = lcc && lcc->snat_mode == LC_SNAT_DISTRIBUTED ? "distributed" :
+				   "off";
+		char sip[INET_ADDRSTRLEN] = "";
+		if (gw->snat_ip != 0)
+			inet_ntop(AF_INET, &gw->snat_ip, sip, sizeof(sip));
+		reply_printf(s->r, "  gateway rport %u: snat %s, address here %s\n", gw->rport, mode,
+			     sip[0] ? sip : "none (floating IPs only)");
+		json_object_set_new(o, "snat", json_pack("{s:s,s:s}", "mode", mode, "address",
+							 sip));
+	}
+	json_array_append_new(s->arr, o);
 	return 0;
 }
 

@@ -9,6 +9,8 @@
  *    router's NAT conntrack zone.  The zone is allocated here from the ACL
  *    table's zone space (dp_acl_zone_alloc), so it never collides with a
  *    port's security-group zone; it is freed when the gateway goes.
+ *    With snat_ip set it is also indexed by (network, snat_ip) (ARP, the
+ *    replies of SNATed connections) and (network, snat_mac) (L2).
  *  - floating IP (key: external network + FIP): router, the bound local
  *    lport, its fixed IP, and the MAC the FIP answers ARP with (stable per
  *    chassis and port: the controller derives it).  Indexed three ways:
@@ -49,6 +51,13 @@ struct dp_nat_gw_cfg {
 					* replies to it are punted (DP_PUNT_EXT_ARP);
 					* zero: none */
 	uint16_t zone;          /* set by dp_nat_gw_put (output only) */
+	/* Distributed SNAT: this chassis' own external address for the router
+	 * (0: none, a VM without a floating IP is dropped no-nat), the MAC it
+	 * answers ARP with and sends from, and the source port range
+	 * (host order; 0/0: 1024-65535). */
+	uint32_t snat_ip;
+	struct rte_ether_addr snat_mac;
+	uint16_t snat_port_min, snat_port_max;
 };
 
 struct dp_nat_fip_cfg {
@@ -71,7 +80,9 @@ struct dp_nat *dp_nat_find(const struct dp_tables *t);
 
 /* ---- writer (control thread) ----------------------------------------- */
 /* Add or replace the gateway of cfg->router (the zone is kept on replace).
- * -EINVAL bad cfg (router/rport/network 0); -ENOSPC no zone left. */
+ * -EINVAL bad cfg (router/rport/network 0, snat_ip without a unicast
+ * snat_mac, port range min > max); -EEXIST snat_ip/snat_mac/arp_mac is
+ * another gateway's or a floating IP's; -ENOSPC no zone left. */
 int dp_nat_gw_put(struct dp_nat *n, const struct dp_nat_gw_cfg *cfg);
 /* Returns the zone it freed (for the caller to flush), or -ENOENT. */
 int dp_nat_gw_del(struct dp_nat *n, uint32_t router);
@@ -85,6 +96,11 @@ const struct dp_nat_gw_cfg *dp_nat_gw_get(const struct dp_nat *n, uint32_t route
 /* The gateway whose arp_mac on network is mac, or NULL. */
 const struct dp_nat_gw_cfg *dp_nat_gw_by_arp_mac(const struct dp_nat *n, uint32_t network,
 						 const uint8_t mac[6]);
+/* The gateway whose SNAT address (resp. SNAT MAC) on network is that. */
+const struct dp_nat_gw_cfg *dp_nat_gw_by_snat_ip(const struct dp_nat *n, uint32_t network,
+						 uint32_t ip);
+const struct dp_nat_gw_cfg *dp_nat_gw_by_snat_mac(const struct dp_nat *n, uint32_t network,
+						  const uint8_t mac[6]);
 const struct dp_nat_fip_cfg *dp_nat_fip_by_ext(const struct dp_nat *n, uint32_t network,
 					       uint32_t fip);
 const struct dp_nat_fip_cfg *dp_nat_fip_by_fixed(const struct dp_nat *n, uint32_t router,

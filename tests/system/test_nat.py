@@ -22,7 +22,15 @@ Two chassis (their uplinks and the upstream on a bridge in the upstream
 namespace): each translates its own VM's FIP and its VM's traffic leaves its
 own uplink; a FIP moved to a port on the other chassis is announced by that
 chassis (gratuitous ARP, its own MAC) and traffic follows.
-Not covered here (not built): SNAT without a floating IP, gateway failover.
+Distributed SNAT (test_distributed_snat): a VM without a floating IP gets
+out from the chassis' own SNAT address (a network:floatingip_agent_gateway
+port of the router bound to the chassis); ping, TCP, UDP; the upstream sees
+only that address and its MAC.
+Two chassis with distributed SNAT (test_distributed_snat_on_two_chassis):
+each VM leaves its own chassis from that chassis' own address.
+Not covered here (not built): gateway SNAT and its failover; exhaustion end
+to end (dp/nat_stage_test.c covers it through the
+PMD and conntrack).
 """
 import json
 import os
@@ -95,7 +103,7 @@ def tcp_ok(client, server, server_ip, port):
 
 
 @pytest.fixture
-def fip_world(cleanup_all):
+def fip_world(cleanup_all, request):
     cl = etcd.EtcdCluster(1).start()
     api = Api(cl.url)
     o = Os(api.url)
@@ -126,8 +134,9 @@ def fip_world(cleanup_all):
     ports = [("up", "net_af_packet0,iface=%s" % ua, None)]
     ports += [(n, "net_tap%d,iface=%s" % (i, taps[n]), vms[n]["id"])
               for i, n in enumerate(sorted(vms))]
+    extra = getattr(request, "param", None) or {}   # more [ctrl] keys
     wy = CtrlWyvern(ports, dict(db=cl.url, chassis=ch, uplink="up", **{"vtep-ip": "192.0.2.1"},
-                                replica=os.path.join(api.dir, "replica"))).start()
+                                replica=os.path.join(api.dir, "replica"), **extra)).start()
     wy.wait_connected(True)
     ns = {}
     for n, p in vms.items():
@@ -146,7 +155,7 @@ def fip_world(cleanup_all):
                   ("show", "topology")):
             print(wy.ctl(*c, check=False).stdout)
         raise
-    yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms)
+    yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms, ch=ch)
 
 
 def test_floating_ip_both_ways_move_and_unset(fip_world):
@@ -272,7 +281,7 @@ def two_chassis_fip(cleanup_all):
         rig.wait_for(lambda wy=wy: any(g["nexthop_mac"] == "02:99:00:00:00:01" for g in
                                        wy.ctl("show", "nat", json=True)["gateways"]),
                      timeout=20, what="upstream next hop resolved")
-    yield dict(o=o, wys=wys, up=up, peers=peers, ns=ns, vms=vms)
+    yield dict(o=o, wys=wys, up=up, peers=peers, ns=ns, vms=vms, chs={"vm1": cha, "vm2": chb})
 
 
 def test_floating_ips_on_two_chassis_and_a_move_between_them(two_chassis_fip):
@@ -312,3 +321,161 @@ def test_floating_ips_on_two_chassis_and_a_move_between_them(two_chassis_fip):
         ["ip.src", "eth.src"], "icmp.type == 0") if r and r[0]}
     for wy in wys.values():
         assert wy.ctrl()["table_errors"] == 0 and wy.alive()
+
+
+UDP_SERVER = ("import socket,sys\n"
+              "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5353))\n"
+              "s.settimeout(15); d, a = s.recvfrom(100); s.sendto(d.upper(), a); print(a[0])\n")
+UDP_CLIENT = ("import socket,sys\n"
+              "c=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.settimeout(5)\n"
+              "c.sendto(b'hello', (sys.argv[1], 5353)); print(c.recv(100).decode())\n")
+
+
+def test_distributed_snat(fip_world):
+    """A VM without a floating IP reaches the upstream through this
+    chassis' own SNAT address: a network:floatingip_agent_gateway port of
+    the router bound to the chassis ([ctrl] snat = distributed, the
+    default).  Ping, TCP and UDP; the upstream sees only that address, from
+    its MAC; nothing new gets in through it."""
+    w = fip_world
+    o, wy, up, ub, ns = w["o"], w["wy"], w["up"], w["ub"], w["ns"]
+    assert ns["vm1"].ping(UP_IP, count=1).returncode != 0   # no FIP, no SNAT port yet
+    rid = o.js("router", "show", "r")["id"]
+    host = w["ch"]
+    # the upstream takes unsolicited ARP (a gratuitous ARP creates its entry)
+    up.run(["sysctl", "-qw", "net.ipv4.conf.%s.arp_accept=1" % ub])
+    sp = o.js("port", "create", "snat-" + host, "--network", "ext", "--device-owner",
+              "network:floatingip_agent_gateway", "--device", rid, "--host", host)
+    sip = sp["fixed_ips"][0]["ip_address"]
+
+    def gw():
+        gws = wy.ctl("show", "nat", json=True)["gateways"]
+        return gws[0] if gws and gws[0].get("snat_address") == sip else None
+    rig.wait_for(gw, timeout=20, what="SNAT address in the NAT tables")
+    g = gw()
+    smac = g["snat_mac"]
+    # announced by gratuitous ARP: the upstream knows it before any traffic
+    rig.wait_for(lambda: smac in up.run(["ip", "neigh", "show", sip]).stdout, timeout=10,
+                 what="upstream neighbor entry from the gratuitous ARP")
+    assert g["snat_ports"] == [1024, 65535], g
+    nat = wy.ctl("show", "nat", json=True)
+    assert nat["snat_mode"] == "distributed", nat
+    rts = [x for x in wy.ctl("show", "routers", json=True)["routers"] if "snat" in x]
+    assert [x["snat"] for x in rts] == [{"mode": "distributed", "address": sip}], rts
+    with rig.Capture(up, ub) as cap:
+        ping_ok(ns["vm1"], UP_IP)
+        assert tcp_ok(ns["vm1"], up, UP_IP, 5011) == sip
+        srv = up.popen(["/usr/bin/python3", "-c", UDP_SERVER], stdout=subprocess.PIPE,
+                       text=True)
+        time.sleep(0.4)
+        r = ns["vm2"].run(["/usr/bin/python3", "-c", UDP_CLIENT, UP_IP], check=False,
+                          timeout=20)
+        out, _ = srv.communicate(timeout=20)
+        assert "HELLO" in r.stdout and out.strip() == sip, (r.stdout, r.stderr, out)
+        time.sleep(0.5)
+    src = sources(cap, "ip.dst == %s" % UP_IP)
+    assert src == {(sip, smac)}, src
+    # iperf3 through SNAT (a throughput line, never an assert on the rate)
+    port = str(5301 + rig.uniq())
+    srv = up.popen(["iperf3", "-s", "-1", "-B", UP_IP, "-p", port, "-J"], stdout=subprocess.PIPE,
+                   text=True)
+    rig.wait_for(lambda: ":%s" % port in up.run(["ss", "-ltnH"]).stdout, timeout=15,
+                 what="iperf3 server to listen")
+    cli = ns["vm1"].run(["iperf3", "-c", UP_IP, "-p", port, "-t", "2", "-J"], check=False,
+                        timeout=60)
+    sout, _ = srv.communicate(timeout=30)
+    res = json.loads(cli.stdout)
+    assert cli.returncode == 0 and "error" not in res, cli.stdout[-2000:]
+    assert res["end"]["sum_received"]["bytes"] > 0
+    peer = json.loads(sout)["start"]["connected"][0]["remote_host"]
+    assert peer == sip, peer
+    print("INFO snat=distributed iperf3_gbps=%.2f" % (
+        res["end"]["sum_received"]["bits_per_second"] / 1e9))
+    # the upstream resolves the SNAT address to this chassis
+    assert smac in up.run(["ip", "neigh", "show", sip]).stdout
+    # nothing new gets in through the SNAT address
+    assert up.ping(sip, count=2).returncode != 0
+    rmac = ns["vm1"].run(["ip", "neigh", "show", "10.60.0.1"]).stdout.split("lladdr ")[1].split()[0]
+    fixed = w["vms"]["vm1"]["fixed_ips"][0]["ip_address"]
+    out = wy.ctl("trace", "vm1", "udp,eth_src=%s,eth_dst=%s,ip_src=%s,ip_dst=%s,tp_src=4000,"
+                 "tp_dst=53" % (w["vms"]["vm1"]["mac_address"], rmac, fixed, UP_IP)).stdout
+    assert "nat(src=%s:1024-65535)" % sip in out and (
+        "source is this chassis' SNAT address %s" % sip) in out, out
+    nat = wy.ctl("show", "nat", json=True)
+    assert nat["nat_conns"] >= 1, nat   # this test's connections, translated
+    print("INFO snat=distributed address=%s nat=%s" % (sip, {k: nat[k] for k in (
+        "nat_conns", "nat_exhausted")}))
+    # the port goes: no SNAT again
+    o.ok("port", "delete", sp["id"])
+    rig.wait_for(lambda: gw() is None, timeout=20, what="SNAT address gone")
+    assert ns["vm1"].ping(UP_IP, count=1).returncode != 0
+
+
+def test_distributed_snat_on_two_chassis(two_chassis_fip):
+    """Distributed SNAT: each chassis has its own SNAT address for the
+    router (a port per chassis); each VM (no floating IP) leaves its own
+    chassis' uplink from its own chassis' address and MAC."""
+    w = two_chassis_fip
+    o, wys, up, peers, ns, chs = w["o"], w["wys"], w["up"], w["peers"], w["ns"], w["chs"]
+    rid = o.js("router", "show", "r")["id"]
+    sip = {}
+    for vm, ch in chs.items():
+        sp = o.js("port", "create", "snat-" + ch, "--network", "ext", "--device-owner",
+                  "network:floatingip_agent_gateway", "--device", rid, "--host", ch)
+        sip[vm] = sp["fixed_ips"][0]["ip_address"]
+    assert sip["vm1"] != sip["vm2"]
+
+    def snat_of(vm):
+        gws = wys[vm].ctl("show", "nat", json=True)["gateways"]
+        return (gws[0].get("snat_address"), gws[0].get("snat_mac")) if gws else (None, None)
+    for vm in chs:
+        rig.wait_for(lambda vm=vm: snat_of(vm)[0] == sip[vm], timeout=20,
+                     what="SNAT address of %s's chassis" % vm)
+    mac = {vm: snat_of(vm)[1] for vm in chs}
+    with rig.Capture(up, peers["vm1"]) as ca, rig.Capture(up, peers["vm2"]) as cb:
+        ping_ok(ns["vm1"], UP_IP)
+        ping_ok(ns["vm2"], UP_IP)
+        assert tcp_ok(ns["vm1"], up, UP_IP, 5021) == sip["vm1"]
+        assert tcp_ok(ns["vm2"], up, UP_IP, 5022) == sip["vm2"]
+        time.sleep(0.5)
+    assert sources(ca, "ip.dst == %s" % UP_IP) == {(sip["vm1"], mac["vm1"])}
+    assert sources(cb, "ip.dst == %s" % UP_IP) == {(sip["vm2"], mac["vm2"])}
+    print("INFO snat=distributed chassis_addresses=%s" % sip)
+    for wy in wys.values():
+        assert wy.ctrl()["table_errors"] == 0 and wy.alive()
+
+
+UDP_FROM = ("import socket,sys\n"
+            "c=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "c.bind(('0.0.0.0', int(sys.argv[2]))); c.sendto(b'x', (sys.argv[1], 7000))\n")
+
+
+@pytest.mark.parametrize("fip_world", [{"snat-ports": "2000-2000"}], indirect=True)
+def test_distributed_snat_exhaustion(fip_world):
+    """[ctrl] snat-ports = 2000-2000: one source port.  The first UDP flow
+    to the upstream takes it; a second flow to the same destination finds
+    no free tuple: nothing leaves, `show nat` counts it exhausted."""
+    w = fip_world
+    o, wy, up, ub, ns = w["o"], w["wy"], w["up"], w["ub"], w["ns"]
+    rid = o.js("router", "show", "r")["id"]
+    sp = o.js("port", "create", "snat-" + w["ch"], "--network", "ext", "--device-owner",
+              "network:floatingip_agent_gateway", "--device", rid, "--host", w["ch"])
+    sip = sp["fixed_ips"][0]["ip_address"]
+    rig.wait_for(lambda: any(g.get("snat_address") == sip and g.get("snat_ports") == [2000, 2000]
+                             for g in wy.ctl("show", "nat", json=True)["gateways"]),
+                 timeout=20, what="SNAT address with one port")
+    ex0 = wy.ctl("show", "nat", json=True)["nat_exhausted"]
+    with rig.Capture(up, ub) as cap:
+        ns["vm1"].run(["/usr/bin/python3", "-c", UDP_FROM, UP_IP, "40001"])
+        time.sleep(0.3)
+        ns["vm1"].run(["/usr/bin/python3", "-c", UDP_FROM, UP_IP, "40002"])
+        ns["vm2"].run(["/usr/bin/python3", "-c", UDP_FROM, UP_IP, "40003"])
+        time.sleep(0.5)
+    rows = cap.tshark_fields(["ip.src", "udp.srcport"], "udp.dstport == 7000 and not icmp")
+    seen = {(r[0], r[1]) for r in rows if r and r[0]}
+    assert seen == {(sip, "2000")}, seen
+    ex1 = wy.ctl("show", "nat", json=True)["nat_exhausted"]
+    assert ex1 >= ex0 + 2, (ex0, ex1)
+    out = wy.ctl("show", "nat").stdout
+    assert "ports 2000-2000" in out and "exhausted" in out, out
+    print("INFO snat exhaustion: nat_exhausted %d -> %d" % (ex0, ex1))
