@@ -115,9 +115,13 @@ void lc_chassis_uuid(const char *name, char out[MDL_ID_SIZE])
 {
 	/* name-based, stable across restarts (FNV-1a, two seeds; v5 layout) */
 	uint8_t b[16];
-	uint64_t h1 = lc_hash_str(name), h2 = 0x84222325cbf29ce4ull;
-	for (const char *p = name; *p; p++)
+	/* (not lc_hash_str: these seeds are part of every chassis id already
+	 * written, and scripts/etcd-roles.sh computes the same) */
+	uint64_t h1 = 1469598103934665603ull, h2 = 0x84222325cbf29ce4ull;
+	for (const char *p = name; *p; p++) {
+		h1 = (h1 ^ (uint8_t)*p) * 1099511628211ull;
 		h2 = (h2 ^ (uint8_t)*p) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
+	}
 	for (int i = 0; i < 8; i++) {
 		b[i] = (uint8_t)(h1 >> (8 * i));
 		b[8 + i] = (uint8_t)(h2 >> (8 * i));

@@ -36,6 +36,7 @@
 #include "tables_nat.h"
 #include "test_eal_dir.h"
 
+#include "lc_priv.h"
 #include "lc_test_util.h"
 
 /* ---- tests -------------------------------------------------------------- */
@@ -366,6 +367,27 @@ void t_device_owner(void)
 	db_close(db);
 }
 
+/* Chassis ids are derived from the name and written into the database and
+ * the etcd roles (scripts/etcd-roles.sh computes the same): they never change. */
+static void t_chassis_uuid(void)
+{
+	char id[MDL_ID_SIZE];
+	lc_chassis_uuid("host1", id);
+	CU_ASSERT_STRING_EQUAL(id, "d41b0e58-68d6-5614-a450-7168da547a9f");
+	char cmd[128], out[128] = "";
+	snprintf(cmd, sizeof(cmd), "../scripts/etcd-roles.sh chassis-key wyv-x1 2>/dev/null");
+	FILE *f = popen(cmd, "r");
+	if (f != NULL) {
+		if (fgets(out, sizeof(out), f) == NULL)
+			out[0] = 0;
+		pclose(f);
+	}
+	lc_chassis_uuid("wyv-x1", id);
+	char want[160];
+	snprintf(want, sizeof(want), "/wyvern/v1/chassis/%s\n", id);
+	CU_ASSERT_STRING_EQUAL(out, want);
+}
+
 int main(int argc, char **argv)
 {
 	char pfx[64];
@@ -386,6 +408,7 @@ int main(int argc, char **argv)
 		CU_basic_run_tests();
 		return CU_get_number_of_failures() ? 1 : 0;
 	}
+	CU_add_test(s, "chassis id from its name (as etcd-roles.sh)", t_chassis_uuid);
 	CU_add_test(s, "selective distribution via router", t_selective);
 	CU_add_test(s, "idempotent / out of order", t_idempotent);
 	CU_add_test(s, "bad db values", t_bad_values);
