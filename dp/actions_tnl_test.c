@@ -63,7 +63,7 @@ static int setup(void)
 	struct dp_network_cfg n = t_net(NET);
 	n.vni = VNI;
 	n.n_flood_vteps = 2;
-	memcpy(n.flood_vteps, VTEPS, sizeof(VTEPS));
+	n.flood_vteps = VTEPS;
 	return dp_table_network_put(t, &n);
 }
 

@@ -63,9 +63,9 @@ static int suite_init(void)
 		return -1;
 	struct dp_network_cfg n1 = t_net(1), n2 = t_net(2), n3 = t_net(3);
 	n1.vni = 5001;
+	static const uint32_t v12[] = { VTEP_R, VTEP_R2 };
 	n1.n_flood_vteps = 2;
-	n1.flood_vteps[0] = VTEP_R;
-	n1.flood_vteps[1] = VTEP_R2;
+	n1.flood_vteps = v12;
 	n2.vni = n3.vni = 0;
 	n2.type = DP_NET_FLAT;
 	n3.type = DP_NET_VLAN;
@@ -383,8 +383,9 @@ static void test_tunnel_source(void)
 	/* a VTEP of another network only */
 	struct dp_network_cfg n4 = t_net(4);
 	n4.vni = 6000;
+	static const uint32_t vx[] = { VTEP_X };
 	n4.n_flood_vteps = 1;
-	n4.flood_vteps[0] = VTEP_X;
+	n4.flood_vteps = vx;
 	CU_ASSERT_EQUAL(dp_table_network_put(T, &n4), 0);
 	CU_ASSERT_EQUAL(drop_of(&k), DP_DROP_TNL_SRC);
 	k.tun_vni = 6000;     /* its own VNI is fine (flooded: no port there) */
@@ -392,13 +393,16 @@ static void test_tunnel_source(void)
 	CU_ASSERT_EQUAL(dp_table_network_del(T, 4), 0);
 	/* the VTEP list changes: the network tag the megaflow carries fires */
 	struct dp_network_cfg n1 = dp_table_network_get(T, 1)->cfg;
+	static const uint32_t vr[] = { VTEP_R }, vr12[] = { VTEP_R, VTEP_R2 };
 	rec_reset(&REC);
-	n1.n_flood_vteps = 1; /* R2 leaves */
+	n1.flood_vteps = vr;  /* R2 leaves */
+	n1.n_flood_vteps = 1;
 	CU_ASSERT_EQUAL(dp_table_network_put(T, &n1), 0);
 	CU_ASSERT(rec_has(&REC, DP_TAG(DP_TAG_NETWORK, 1)));
 	tnl(&k, VTEP_R2, mac(&B) /* any */, mac(&A));
 	memcpy(k.eth_src, (const uint8_t[6]){ 0x02, 0x77, 0, 0, 0, 1 }, 6);
 	CU_ASSERT_EQUAL(drop_of(&k), DP_DROP_TNL_SRC);
+	n1.flood_vteps = vr12;
 	n1.n_flood_vteps = 2;
 	CU_ASSERT_EQUAL(dp_table_network_put(T, &n1), 0);
 	CU_ASSERT(delivered(&k));

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 
 #include <rte_mempool.h>
 
@@ -240,15 +241,44 @@ static void test_network_segments(void)
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &f2), -EEXIST);  /* one flat network */
 	f.type = 7;
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &f), -EINVAL);
-	/* flood VTEPs: bounded, non-zero */
+	/* flood VTEPs: bounded, non-zero, a list given */
+	uint32_t fv[1] = { 0 };
 	a.n_flood_vteps = DP_NET_MAX_VTEPS + 1;
+	a.flood_vteps = fv;
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
 	a.n_flood_vteps = 1;
-	a.flood_vteps[0] = 0;
+	a.flood_vteps = NULL;
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
-	a.flood_vteps[0] = 0x0200000a;
+	a.flood_vteps = fv;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), -EINVAL);
+	fv[0] = 0x0200000a;
 	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
 	CU_ASSERT_EQUAL(dp_table_network_get(t, 1)->cfg.n_flood_vteps, 1);
+	/* no limit of 64: 1000 VTEPs, given unsorted with duplicates, are kept
+	 * as a sorted set the table owns; membership by binary search */
+	uint32_t *many = malloc(1002 * sizeof(*many));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
+	for (uint32_t i = 0; i < 1000; i++)
+		many[i] = htonl(0x0a000000u | ((i * 7919u) % 1000u + 1));
+	many[1000] = many[3];
+	many[1001] = many[999];
+	a.flood_vteps = many;
+	a.n_flood_vteps = 1002;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	free(many);   /* the table kept its own copy */
+	const struct dp_network *big = dp_table_network_get(t, 1);
+	CU_ASSERT_EQUAL(big->cfg.n_flood_vteps, 1000);
+	for (uint32_t i = 1; i < big->cfg.n_flood_vteps; i++)
+		CU_ASSERT(big->cfg.flood_vteps[i - 1] < big->cfg.flood_vteps[i]);
+	CU_ASSERT(dp_network_has_vtep(big, htonl(0x0a000001)));
+	CU_ASSERT(dp_network_has_vtep(big, htonl(0x0a0003e8)));
+	CU_ASSERT(!dp_network_has_vtep(big, htonl(0x0a0003e9)));
+	CU_ASSERT(!dp_network_has_vtep(big, htonl(0x0a000000)));
+	a.flood_vteps = fv;
+	a.n_flood_vteps = 1;
+	CU_ASSERT_EQUAL(dp_table_network_put(t, &a), 0);
+	CU_ASSERT_EQUAL(dp_table_network_get(t, 1)->cfg.n_flood_vteps, 1);
+	CU_ASSERT(!dp_network_has_vtep(dp_table_network_get(t, 1), htonl(0x0a000001)));
 	/* deleting frees the segment */
 	rec_reset(&r);
 	CU_ASSERT_EQUAL(dp_table_network_del(t, 3), 0);
@@ -337,8 +367,9 @@ static void test_stages(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(T);
 	struct dp_network_cfg n1 = t_net(1), pv = t_net(2);
 	n1.vni = 5001;
+	static const uint32_t vr[] = { VTEP_R };
 	n1.n_flood_vteps = 1;
-	n1.flood_vteps[0] = VTEP_R;
+	n1.flood_vteps = vr;
 	pv.vni = 0;
 	pv.type = DP_NET_VLAN;
 	pv.vlan = 30;

@@ -54,10 +54,7 @@ static bool in_vtep_list(struct dp_xlate *x, uint32_t nk, uint32_t vtep)
 {
 	const struct dp_network *n = dp_table_network_get(x->t, nk);
 	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, nk));
-	for (unsigned i = 0; n != NULL && i < n->cfg.n_flood_vteps; i++)
-		if (n->cfg.flood_vteps[i] == vtep)
-			return true;
-	return false;
+	return n != NULL && dp_network_has_vtep(n, vtep);
 }
 
 /* Distributed routing: the sending chassis routed the packet into network

@@ -16,6 +16,7 @@
  * extendable buckets, so a failing put changes nothing.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -247,7 +248,7 @@ uint32_t dp_table_network_by_vlan(const struct dp_tables *t, uint16_t vlan)
 static bool network_cfg_ok(const struct dp_network_cfg *c)
 {
 	if (c->key == 0 || memchr(c->name, 0, sizeof(c->name)) == NULL || c->vni > 0xffffff ||
-	    c->n_flood_vteps > DP_NET_MAX_VTEPS)
+	    c->n_flood_vteps > DP_NET_MAX_VTEPS || (c->n_flood_vteps && c->flood_vteps == NULL))
 		return false;
 	for (unsigned i = 0; i < c->n_flood_vteps; i++)
 		if (c->flood_vteps[i] == 0)
@@ -263,6 +264,28 @@ static bool network_cfg_ok(const struct dp_network_cfg *c)
 	}
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+bool dp_network_has_vtep(const struct dp_network *n, uint32_t vtep)
+{
+	const uint32_t *v = n->cfg.flood_vteps;
+	uint32_t lo = 0, hi = n->cfg.n_flood_vteps;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v[mid] == vtep)
+			return true;
+		if (v[mid] < vtep)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 int dp_table_network_put(struct dp_tables *t, const struct dp_network_cfg *cfg)
 {
 	if (cfg == NULL || !network_cfg_ok(cfg))
@@ -272,12 +295,24 @@ int dp_table_network_put(struct dp_tables *t, const struct dp_network_cfg *cfg)
 	uint32_t owner = segment_owner(t, seg);
 	if (owner != 0 && owner != cfg->key)
 		return -EEXIST;
-	struct dp_network *n = rte_zmalloc("dp_network", sizeof(*n), RTE_CACHE_LINE_SIZE);
+	size_t nv = cfg->n_flood_vteps;
+	struct dp_network *n = rte_zmalloc("dp_network", sizeof(*n) + nv * sizeof(n->vteps[0]),
+					   RTE_CACHE_LINE_SIZE);
 	if (n == NULL)
 		return -ENOMEM;
 	if (old != NULL)
 		*n = *old;
 	n->cfg = *cfg;
+	/* our own sorted set: membership by binary search on the miss path */
+	if (nv)
+		memcpy(n->vteps, cfg->flood_vteps, nv * sizeof(n->vteps[0]));
+	qsort(n->vteps, nv, sizeof(n->vteps[0]), cmp_u32);
+	size_t u = 0;
+	for (size_t i = 0; i < nv; i++)
+		if (u == 0 || n->vteps[u - 1] != n->vteps[i])
+			n->vteps[u++] = n->vteps[i];
+	n->cfg.n_flood_vteps = (uint32_t)u;
+	n->cfg.flood_vteps = n->vteps;
 	if (seg != 0 && seg != old_seg &&
 	    rte_hash_add_key_data(t->segs, &seg, (void *)(uintptr_t)cfg->key) < 0) {
 		rte_free(n);
@@ -341,10 +376,13 @@ int dp_table_network_del(struct dp_tables *t, uint32_t key)
 static struct dp_network *net_with_local(const struct dp_network *old, uint16_t dp_port,
 					 uint32_t lport, bool add)
 {
-	struct dp_network *n = rte_malloc("dp_network", sizeof(*n), RTE_CACHE_LINE_SIZE);
+	size_t vb = old->cfg.n_flood_vteps * sizeof(old->vteps[0]);
+	struct dp_network *n = rte_malloc("dp_network", sizeof(*n) + vb, RTE_CACHE_LINE_SIZE);
 	if (n == NULL)
 		return NULL;
 	*n = *old;
+	memcpy(n->vteps, old->vteps, vb);
+	n->cfg.flood_vteps = n->vteps;
 	unsigned j = 0;
 	for (unsigned i = 0; i < old->n_local; i++) {
 		if (old->local_lports[i] == lport)

@@ -39,6 +39,11 @@
 #define MDL_MAC_SIZE 32     /* text of a MAC address */
 #define MDL_ENUM_SIZE 32    /* enum-like text values */
 #define MDL_ERR_SIZE 256    /* suggested size of error buffers */
+/* What one datapath port holds (dp/include/tables.h DP_LPORT_MAX_IPS and
+ * DP_LPORT_MAX_AAPS, checked at compile time in ctrl/lc): longer lists are
+ * refused when written, not skipped by a chassis later. */
+#define MDL_PORT_MAX_FIXED_IPS  8
+#define MDL_PORT_MAX_ADDR_PAIRS 8
 
 enum mdl_type {
 	MDL_CHASSIS,

@@ -273,6 +273,12 @@ static int validate_port(const struct mdl_port *p, char *err, size_t es)
 	if ((rc = chk_uuid("", "network_id", p->network_id, true, err, es)) ||
 	    (rc = chk_mac("", "mac_address", p->mac_address, err, es)))
 		return rc;
+	if (p->n_fixed_ips > MDL_PORT_MAX_FIXED_IPS)
+		return E("fixed_ips: exceeded maximum amount of fixed ips per port (%d)",
+			 MDL_PORT_MAX_FIXED_IPS);
+	if (p->n_allowed_address_pairs > MDL_PORT_MAX_ADDR_PAIRS)
+		return E("allowed_address_pairs: exceeded maximum amount of allowed address "
+			 "pairs (%d)", MDL_PORT_MAX_ADDR_PAIRS);
 	for (i = 0; i < p->n_fixed_ips; i++) {
 		snprintf(path, sizeof(path), "fixed_ips[%zu].", i);
 		if ((rc = chk_uuid(path, "subnet_id", p->fixed_ips[i].subnet_id, true,

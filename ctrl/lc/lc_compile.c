@@ -239,6 +239,10 @@ static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct name_set *s)
 	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
 }
 
+/* the northbound refuses lists longer than a datapath port holds */
+_Static_assert(MDL_PORT_MAX_FIXED_IPS <= DP_LPORT_MAX_IPS, "fixed IPs per port");
+_Static_assert(MDL_PORT_MAX_ADDR_PAIRS <= DP_LPORT_MAX_AAPS, "address pairs per port");
+
 static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *o,
 		    struct dp_lport_cfg *c)
 {
@@ -326,10 +330,22 @@ static void net_del(struct lc *lc, struct lc_obj *o, uint32_t key)
 	}
 }
 
+/* The installed network cfg equals the wanted one, flood list included. */
+static bool net_same(const struct dp_network_cfg *a, const struct dp_network_cfg *b)
+{
+	struct dp_network_cfg x = *a, y = *b;
+	x.flood_vteps = y.flood_vteps = NULL;
+	return memcmp(&x, &y, sizeof(x)) == 0 &&
+	       (a->n_flood_vteps == 0 ||
+		memcmp(a->flood_vteps, b->flood_vteps, a->n_flood_vteps * sizeof(uint32_t)) == 0);
+}
+
 static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 			     const struct name_set *net_vteps)
 {
 	struct name_set dhcp_nets;
+	uint32_t *vteps = NULL;     /* scratch flood list, grown as needed */
+	size_t cap = 0;
 	dhcp_nets_collect(v, n, &dhcp_nets);
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
@@ -351,11 +367,23 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 				else
 					hi = mid;
 			}
-			for (; lo < net_vteps->n && strcmp(e[lo].name, o->o->id) == 0 &&
-			       c.n_flood_vteps < DP_NET_MAX_VTEPS; lo++)
-				c.flood_vteps[c.n_flood_vteps++] = e[lo].val;
+			size_t hi2 = lo;
+			while (hi2 < net_vteps->n && strcmp(e[hi2].name, o->o->id) == 0)
+				hi2++;
+			if (hi2 - lo > cap) {
+				uint32_t *nv = realloc(vteps, (hi2 - lo) * sizeof(*nv));
+				if (nv == NULL) {
+					lc_skip(lc, o, "no memory for %zu flood VTEPs", hi2 - lo);
+					continue;
+				}
+				vteps = nv;
+				cap = hi2 - lo;
+			}
+			for (; lo < hi2; lo++)
+				vteps[c.n_flood_vteps++] = e[lo].val;
+			c.flood_vteps = vteps;
 		}
-		if (o->net && memcmp(o->net, &c, sizeof(c)) == 0) {
+		if (o->net && net_same(o->net, &c)) {
 			o->why[0] = 0;
 			continue;
 		}
@@ -368,11 +396,21 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 			lc_skip(lc, o, "network_put: %s", strerror(-rc));
 			continue;
 		}
-		if (o->net == NULL && (o->net = malloc(sizeof(*o->net))) == NULL)
+		/* the installed cfg keeps its own copy of the flood list */
+		struct dp_network_cfg *keep = malloc(sizeof(*keep) +
+						     c.n_flood_vteps * sizeof(uint32_t));
+		free(o->net);
+		o->net = keep;
+		if (keep == NULL)
 			continue;
-		*o->net = c;
+		*keep = c;
+		if (c.n_flood_vteps) {
+			memcpy(keep + 1, c.flood_vteps, c.n_flood_vteps * sizeof(uint32_t));
+			keep->flood_vteps = (const uint32_t *)(keep + 1);
+		}
 		o->why[0] = 0;
 	}
+	free(vteps);
 	name_set_free(&dhcp_nets);
 }
 

@@ -229,6 +229,45 @@ void t_restart(void)
 	db_close(db);
 }
 
+/* A network's flood list has no fixed bound: 100 remote chassis each host
+ * one of its ports, every VTEP is in the list, and one leaving is dropped. */
+void t_flood_many(void)
+{
+	struct db *db = central_open();
+	char na[MDL_ID_SIZE], pid[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+	const char *p1 = "aaaaaaaa-0000-4000-8000-0000000000f1";
+	struct inst x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, na, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"X\"}", p1, na), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		char name[16], vtep[32];
+		snprintf(name, sizeof(name), "H%u", i);
+		snprintf(vtep, sizeof(vtep), "198.18.%u.%u", i / 200, 1 + i % 200);
+		CU_ASSERT_EQUAL_FATAL(chassis_create(db, name, vtep), 0);
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, pid, "{\"network_id\":\"%s\","
+			"\"binding:host_id\":\"%s\"}", na, name), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, &p1, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	const struct dp_network *n = dp_table_network_get(x.t, dpkey(db, MDL_NETWORK, na));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(n->cfg.n_flood_vteps, 100);
+	CU_ASSERT(dp_network_has_vtep(n, inet_addr("198.18.0.1")));
+	CU_ASSERT(dp_network_has_vtep(n, inet_addr("198.18.0.100")));
+	/* the last port created (on H99, 198.18.0.100) goes */
+	CU_ASSERT_EQUAL_FATAL(nb_delete(db, MDL_PORT, pid, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	n = dp_table_network_get(x.t, dpkey(db, MDL_NETWORK, na));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(n->cfg.n_flood_vteps, 99);
+	CU_ASSERT(!dp_network_has_vtep(n, inet_addr("198.18.0.100")));
+	CU_ASSERT(dp_network_has_vtep(n, inet_addr("198.18.0.99")));
+	inst_stop(&x);
+	db_close(db);
+}
+
 void t_idempotent(void)
 {
 	struct db *db = central_open();
@@ -411,6 +450,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "chassis id from its name (as etcd-roles.sh)", t_chassis_uuid);
 	CU_add_test(s, "selective distribution via router", t_selective);
 	CU_add_test(s, "idempotent / out of order", t_idempotent);
+	CU_add_test(s, "flood list of 100 remote chassis", t_flood_many);
 	CU_add_test(s, "bad db values", t_bad_values);
 	CU_add_test(s, "device_owner: DHCP server and router ports", t_device_owner);
 	CU_add_test(s, "security groups: no-group ports, per-group recompile", t_sg_incremental);

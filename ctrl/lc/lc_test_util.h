@@ -40,6 +40,7 @@ void t_property(void);
 void t_selective(void);
 void t_restart(void);
 void t_idempotent(void);
+void t_flood_many(void);
 void t_bad_values(void);
 void t_device_owner(void);
 void t_sg_incremental(void);

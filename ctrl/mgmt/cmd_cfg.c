@@ -35,7 +35,8 @@ static const char *errmsg(int rc)
 int cmd_network_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	struct dp_network_cfg n = { .mtu = 1500 };
-	uint32_t v;
+	uint32_t v, vteps[32];   /* a request has at most 64 words */
+	n.flood_vteps = vteps;
 	if (argc < 1 || ctrl_parse_u32(argv[0], &n.key) < 0 || n.key == 0)
 		return reply_error(r, true, "network key must be an integer 1..4294967295");
 	snprintf(n.name, sizeof(n.name), "net%u", n.key);
@@ -74,9 +75,10 @@ int cmd_network_add(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			uint32_t ip;
 			if (inet_pton(AF_INET, val, &ip) != 1 || ip == 0)
 				return reply_error(r, false, "--flood-vtep takes an IPv4 address");
-			if (n.n_flood_vteps >= DP_NET_MAX_VTEPS)
-				return reply_error(r, false, "at most %d flood VTEPs", DP_NET_MAX_VTEPS);
-			n.flood_vteps[n.n_flood_vteps++] = ip;
+			if (n.n_flood_vteps >= sizeof(vteps) / sizeof(vteps[0]))
+				return reply_error(r, false, "at most %zu --flood-vtep per request",
+						   sizeof(vteps) / sizeof(vteps[0]));
+			vteps[n.n_flood_vteps++] = ip;
 		} else {
 			return reply_error(r, true, "unknown option '%s'", o);
 		}

@@ -37,7 +37,7 @@
 #define DP_NET_MAX_LOCAL  DP_MAX_PORTS
 #define DP_NAME_LEN       64
 #define DP_NO_PORT        0xffff
-#define DP_NET_MAX_VTEPS  64     /* remote chassis a network's BUM reaches */
+#define DP_NET_MAX_VTEPS  65536  /* sanity bound on one network's flood list */
 
 /* How a network reaches other chassis. */
 enum dp_net_type {
@@ -69,9 +69,12 @@ struct dp_network_cfg {
 	uint8_t type;          /* enum dp_net_type */
 	uint16_t vlan;         /* DP_NET_VLAN: 1..4094 */
 	/* remote VTEPs (IPv4, network order) hosting ports of this network:
-	 * broadcast/unknown/multicast is replicated to each (head-end) */
-	uint16_t n_flood_vteps;
-	uint32_t flood_vteps[DP_NET_MAX_VTEPS];
+	 * broadcast/unknown/multicast is replicated to each (head-end).  Any
+	 * length up to DP_NET_MAX_VTEPS: dp_table_network_put() copies the
+	 * list (sorted, duplicates dropped) into the published network, whose
+	 * cfg.flood_vteps then points at that copy. */
+	uint32_t n_flood_vteps;
+	const uint32_t *flood_vteps;
 	bool dhcp_v4;          /* DHCPv4 from its ports is answered by the local
 				* controller (an IPv4 subnet has enable_dhcp);
 				* false: DHCP passes through to the network */
@@ -83,6 +86,7 @@ struct dp_network {
 	uint16_t n_local;
 	uint16_t local_ports[DP_NET_MAX_LOCAL];   /* dp port ids */
 	uint32_t local_lports[DP_NET_MAX_LOCAL];  /* their lport keys */
+	uint32_t vteps[];      /* storage of cfg.flood_vteps (sorted) */
 };
 
 struct dp_lport_cfg {
@@ -144,6 +148,8 @@ void dp_table_port_gone(struct dp_tables *t, uint16_t dp_port);
 
 /* ---- readers (PMD translate, control) ----------------------------------- */
 const struct dp_network *dp_table_network_get(const struct dp_tables *t, uint32_t key);
+/* Whether vtep (IPv4, network order) is in n's flood list (binary search). */
+bool dp_network_has_vtep(const struct dp_network *n, uint32_t vtep);
 const struct dp_lport *dp_table_lport_get(const struct dp_tables *t, uint32_t key);
 /* lport key bound to a dp port, 0 when none. */
 uint32_t dp_table_port_lport(const struct dp_tables *t, uint16_t dp_port);

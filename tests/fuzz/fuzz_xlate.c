@@ -126,8 +126,9 @@ static void tables_setup(void)
 	struct dp_network_cfg n1 = network(1, DP_NET_OVERLAY, 5001, 0);
 	struct dp_network_cfg n2 = network(2, DP_NET_OVERLAY, 5002, 0);
 	struct dp_network_cfg n3 = network(3, DP_NET_VLAN, 0, 30);
+	static const uint32_t vr[] = { VTEP_R };
 	n1.n_flood_vteps = 1;
-	n1.flood_vteps[0] = VTEP_R;
+	n1.flood_vteps = vr;
 	n1.dhcp_v4 = true;
 	if (dp_overlay_set(t, &ov) || dp_vtep_put(t, &v))
 		die("overlay");
