@@ -97,6 +97,11 @@ struct db_event {
 	const void *value;      /* DB_EV_PUT only; valid during the callback */
 	size_t value_len;
 	uint64_t revision;      /* mod_revision of the change */
+	bool rev_end;           /* PUT/DELETE: the last event of its revision
+				 * under the watched prefix.  A transaction's
+				 * events share a revision; a consumer that
+				 * applies in batches cuts a batch only after
+				 * one with rev_end, never inside a revision. */
 };
 
 /* The database wyctl uses when given none, and the one the example

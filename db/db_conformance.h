@@ -21,6 +21,7 @@ struct ev_copy {
 	char key[128];
 	char value[128];
 	uint64_t revision;
+	bool rev_end;
 };
 
 struct collector {

@@ -62,6 +62,7 @@ void collect(const struct db_event *ev, void *arg)
 		snprintf(e->value, sizeof(e->value), "%.*s", (int)ev->value_len,
 			 ev->value ? (const char *)ev->value : "");
 		e->revision = ev->revision;
+		e->rev_end = ev->rev_end;
 	} else {
 		c->overflow++;
 	}
@@ -294,11 +295,13 @@ static void t_watch_replay_live(void)
 	CU_ASSERT_EQUAL(db_delete(db, "/t/w/b", NULL), 0);       /* live */
 	CU_ASSERT_EQUAL(put_str(db, "/t/wx", "not mine", NULL), 0);
 	{
+		/* the last op of the revision is outside the prefix */
 		struct db_op ops[] = { { DB_OP_PUT, "/t/w/c", "4", 1 },
-				       { DB_OP_PUT, "/t/w/d", "5", 1 } };
+				       { DB_OP_PUT, "/t/w/d", "5", 1 },
+				       { DB_OP_PUT, "/t/wz", "6", 1 } };
 		bool ok;
 
-		CU_ASSERT_EQUAL(db_txn(db, NULL, 0, ops, 2, &ok, &rev), 0);
+		CU_ASSERT_EQUAL(db_txn(db, NULL, 0, ops, 3, &ok, &rev), 0);
 	}
 	CU_ASSERT_EQUAL(wait_events(&c, 6, 10000), 6);
 	usleep(300 * 1000);
@@ -315,6 +318,11 @@ static void t_watch_replay_live(void)
 	CU_ASSERT_STRING_EQUAL(c.evs[5].key, "/t/w/d");
 	CU_ASSERT_EQUAL(c.evs[4].revision, rev);
 	CU_ASSERT_EQUAL(c.evs[5].revision, rev);
+	/* every revision's last event (under the prefix) is marked, only it */
+	for (i = 0; i < 4; i++)
+		CU_ASSERT_TRUE(c.evs[i].rev_end);
+	CU_ASSERT_FALSE(c.evs[4].rev_end);
+	CU_ASSERT_TRUE(c.evs[5].rev_end);
 	for (i = 1; i < 5; i++)
 		CU_ASSERT_TRUE(c.evs[i].revision > c.evs[i - 1].revision);
 	for (i = 0; i < 3; i++)

@@ -72,12 +72,21 @@ static bool stopping(struct etcd_watch *w)
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
 }
 
+static uint64_t event_rev(const json_t *events, size_t i)
+{
+	return etcd_json_u64(json_object_get(json_object_get(json_array_get(events, i), "kv"),
+					     "mod_revision"));
+}
+
+/* etcd sends a revision's events in one response (we never ask for
+ * fragments), in revision order: an event ends its revision when the next
+ * one has another, or it is the last of the response. */
 static void deliver_events(struct etcd_watch *w, const json_t *events)
 {
 	uint64_t last = 0;
-	size_t i;
+	size_t i, n = json_array_size(events);
 
-	for (i = 0; i < json_array_size(events); i++) {
+	for (i = 0; i < n; i++) {
 		const json_t *ev = json_array_get(events, i);
 		const json_t *kv = json_object_get(ev, "kv");
 		const char *type = json_string_value(json_object_get(ev, "type"));
@@ -108,6 +117,7 @@ static void deliver_events(struct etcd_watch *w, const json_t *events)
 			out.value = out.type == DB_EV_PUT ? val : NULL;
 			out.value_len = out.type == DB_EV_PUT ? vlen : 0;
 			out.revision = rev;
+			out.rev_end = i + 1 == n || event_rev(events, i + 1) != rev;
 			w->cb(&out, w->arg);
 		}
 		free(key);

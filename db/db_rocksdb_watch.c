@@ -26,6 +26,27 @@ struct rdb_watch {
 	struct rdb_watch *next_w;       /* r->watches list, under r->mu */
 };
 
+/* One record held back until the next shows whether it ends its revision
+ * (a transaction's records share one). */
+struct held {
+	struct db_event ev;
+	char *key;
+	void *val;
+	bool have;
+};
+
+static void held_flush(struct rdb_watch *w, struct held *h, bool rev_end)
+{
+	if (!h->have)
+		return;
+	h->ev.rev_end = rev_end;
+	w->cb(&h->ev, w->arg);
+	free(h->key);
+	free(h->val);
+	h->key = h->val = NULL;
+	h->have = false;
+}
+
 /* Delivers log records with revision >= w->next from one snapshot.
  * Returns 1 if the watch was compacted, 0 otherwise, -errno on failure. */
 static int deliver(struct rdb_watch *w)
@@ -36,6 +57,7 @@ static int deliver(struct rdb_watch *w)
 	uint8_t start[RDB_LOG_KEY_LEN];
 	rocksdb_iterator_t *it;
 	uint64_t rev, compact;
+	struct held h = { .have = false };
 	int rc;
 
 	rocksdb_readoptions_set_snapshot(ro, snap);
@@ -68,19 +90,29 @@ static int deliver(struct rdb_watch *w)
 		kl = ((size_t)v[1] << 24) | ((size_t)v[2] << 16) | ((size_t)v[3] << 8) | v[4];
 		if (5 + kl > vlen || kl < w->plen || memcmp(v + 5, w->prefix, w->plen))
 			continue;
+		ev.type = v[0] ? DB_EV_DELETE : DB_EV_PUT;
+		ev.value_len = v[0] ? 0 : vlen - 5 - kl;
+		ev.revision = rdb_get_be64(k + RDB_LOG_PREFIX_LEN);
+		ev.rev_end = false;
+		held_flush(w, &h, h.have && h.ev.revision != ev.revision);
 		key = db_memdup0(v + 5, kl);
-		if (!key) {
+		h.val = ev.value_len ? db_memdup0(v + 5 + kl, ev.value_len) : NULL;
+		if (!key || (ev.value_len && !h.val)) {
+			free(key);
+			free(h.val);
+			h.val = NULL;
 			rc = -ENOMEM;
 			break;
 		}
-		ev.type = v[0] ? DB_EV_DELETE : DB_EV_PUT;
-		ev.key = key;
-		ev.value = v[0] ? NULL : v + 5 + kl;
-		ev.value_len = v[0] ? 0 : vlen - 5 - kl;
-		ev.revision = rdb_get_be64(k + RDB_LOG_PREFIX_LEN);
-		w->cb(&ev, w->arg);
-		free(key);
+		ev.key = h.key = key;
+		ev.value = v[0] ? NULL : (h.val ? h.val : (const void *)"");
+		h.ev = ev;
+		h.have = true;
 	}
+	if (!rc)
+		held_flush(w, &h, true);
+	free(h.key);
+	free(h.val);
 	rocksdb_iter_destroy(it);
 	if (!rc && rev + 1 > w->next)
 		w->next = rev + 1;

@@ -386,7 +386,8 @@ static void on_event(const struct db_event *ev, void *arg)
 		      ev->revision);
 	pthread_rwlock_unlock(&x->lock);
 	pthread_mutex_lock(&x->mu);
-	if (ev->type != DB_EV_COMPACTED && ev->revision > x->applied)
+	/* a revision counts as applied once all of it is (nb_index_wait) */
+	if (ev->type != DB_EV_COMPACTED && ev->rev_end && ev->revision > x->applied)
 		x->applied = ev->revision;
 	pthread_cond_broadcast(&x->cond);
 	pthread_mutex_unlock(&x->mu);

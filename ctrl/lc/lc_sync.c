@@ -71,24 +71,33 @@ static void sync_unref(struct lc_sync *s)
 	free(s);
 }
 
-void lc_sync_put(struct lc_sync *s, struct lc_qev *ev)
+/* Queues the chain ev..last (linked by next) as one unit: the control
+ * thread takes all of it or none. */
+static void put_chain(struct lc_sync *s, struct lc_qev *ev, struct lc_qev *last)
 {
-	ev->next = NULL;
+	last->next = NULL;
 	pthread_mutex_lock(&s->mu);
-	if ((ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) && ev->revision > s->seen_rev)
-		s->seen_rev = ev->revision;
-	else if (ev->type == LC_Q_SNAPSHOT && ev->snap)
-		s->seen_rev = ev->snap->revision;
+	for (struct lc_qev *e = ev; e; e = e->next) {
+		if ((e->type == LC_Q_PUT || e->type == LC_Q_DELETE) && e->revision > s->seen_rev)
+			s->seen_rev = e->revision;
+		else if (e->type == LC_Q_SNAPSHOT && e->snap)
+			s->seen_rev = e->snap->revision;
+	}
 	if (s->tail)
 		s->tail->next = ev;
 	else
 		s->head = ev;
-	s->tail = ev;
+	s->tail = last;
 	pthread_mutex_unlock(&s->mu);
 	uint64_t one = 1;
 	if (write(s->evfd, &one, sizeof(one)) < 0) {
 		/* counter overflow is impossible in practice; the queue is the truth */
 	}
+}
+
+void lc_sync_put(struct lc_sync *s, struct lc_qev *ev)
+{
+	put_chain(s, ev, ev);
 }
 
 struct lc_qev *lc_sync_take(struct lc_sync *s)
@@ -184,7 +193,23 @@ struct watch_arg {
 	struct lc_sync *s;
 	uint64_t gen;
 	bool lost;              /* an event was dropped: resync requested */
+	/* events of a revision whose end the driver has not marked yet: queued
+	 * together at its end, so a controller batch never stops inside a
+	 * transaction (a router and its interface port, a port and its
+	 * claims) */
+	struct lc_qev *ph, *pt;
 };
+
+static void watch_arg_free(struct watch_arg *wa)
+{
+	if (wa == NULL)
+		return;
+	for (struct lc_qev *e = wa->ph, *nx; e; e = nx) {
+		nx = e->next;
+		lc_qev_free(e);
+	}
+	free(wa);
+}
 
 /* An event could not be queued: nothing of this watch is trusted any more. */
 static void watch_lost(struct watch_arg *wa)
@@ -235,7 +260,16 @@ static void watch_cb(const struct db_event *e, void *arg)
 			return;
 		}
 	}
-	lc_sync_put(wa->s, ev);
+	ev->next = NULL;
+	if (wa->pt)
+		wa->pt->next = ev;
+	else
+		wa->ph = ev;
+	wa->pt = ev;
+	if ((ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) && !e->rev_end)
+		return;   /* more of this revision follows */
+	put_chain(wa->s, wa->ph, wa->pt);
+	wa->ph = wa->pt = NULL;
 }
 
 static struct lc_qev *snapshot_ev(struct db_kv_list *l, uint64_t gen)
@@ -394,7 +428,7 @@ static void *sync_main(void *arg)
 		if (rc == 0) {
 			db_watch_cancel(w);   /* no callback of the old watch after this */
 			w = NULL;
-			free(wa);
+			watch_arg_free(wa);
 			wa = calloc(1, sizeof(*wa));
 			pthread_mutex_lock(&s->mu);
 			uint64_t gen = ++s->gen;
@@ -439,7 +473,7 @@ static void *sync_main(void *arg)
 	s->pub_db = NULL;
 	pthread_mutex_unlock(&s->mu);
 	db_watch_cancel(w);
-	free(wa);
+	watch_arg_free(wa);
 	if (db != NULL)
 		lc_alive_end(db, &alive);   /* a clean stop: gone at once */
 	if (own)
