@@ -3,8 +3,9 @@
 A 3-member etcd cluster on loopback, one stateless wyvern-api over it, and
 8 client threads that POST 1,000 ports (plain urllib against the REST API),
 each with its own name, MAC and fixed IP, so no two writes can collide.
-When a third of them are acknowledged, the etcd leader gets SIGKILL (by
-pid); the clients go on.  Then:
+wyvern-api's first endpoint is the leader, so the API's own requests are
+in flight to it; when a third of the writes are acknowledged, it gets
+SIGKILL (by pid); the clients go on.  Then:
 
 - no false errors: no write is answered 409 (already exists / in use) or
   404 — each write is unique, so either answer would be a retried write
@@ -85,7 +86,12 @@ def post_port(url, body, timeout):
 
 def test_leader_kill_during_api_writes(cleanup_all):
     cl = etcd.EtcdCluster(3).start()
-    api = Api(cl.url)
+    # the leader first: the driver talks to the first endpoint until it
+    # fails, so the kill cuts the API's own connections mid-write (unknown
+    # outcomes), not only the followers' link to the leader
+    leader = cl.leader()
+    order = [leader] + [m for m in cl.members if m is not leader]
+    api = Api("etcd://" + ",".join(m.endpoint for m in order))
     st, net = http(api.url, "POST", "/v2.0/networks", {"network": {"name": "lk"}})
     assert st == 201, net
     net_id = net["network"]["id"]
@@ -125,7 +131,7 @@ def test_leader_kill_during_api_writes(cleanup_all):
         rig.wait_for(lambda: acked[0] >= KILL_AT or next_i[0] >= N_WRITES, timeout=600,
                      interval=0.01, what="a third of the writes acknowledged")
         leader = cl.leader()
-        kill_info.update(name=leader.name, at_acked=acked[0], at_sent=next_i[0],
+        kill_info.update(first=leader is order[0], name=leader.name, at_acked=acked[0], at_sent=next_i[0],
                          t=time.monotonic())
         leader.kill()
         killed.set()
@@ -141,6 +147,7 @@ def test_leader_kill_during_api_writes(cleanup_all):
     kt.join(timeout=60)
     elapsed = time.monotonic() - t_start
     assert killed.is_set(), "the leader was never killed"
+    assert kill_info["first"], "leadership moved before the kill: %r" % kill_info
     assert kill_info["at_sent"] < N_WRITES, "the kill came after the last write: %r" % kill_info
     assert all(r is not None for r in results), "a client thread did not finish"
 
