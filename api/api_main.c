@@ -230,10 +230,10 @@ int main(int argc, char **argv)
 		api_counts(srv, n);
 		nb_get_stats(nb, &st);
 		fprintf(stderr, "wyvern-api: stopping; answers 2xx %llu 4xx %llu 5xx %llu; nb: "
-			"ops %llu txns %llu retries %llu unknown %llu resolved %llu\n", n[0], n[1],
-			n[2], (unsigned long long)st.ops, (unsigned long long)st.txns,
+			"ops %llu txns %llu retries %llu unknown %llu resolved %llu mac_regen %llu\n",
+			n[0], n[1], n[2], (unsigned long long)st.ops, (unsigned long long)st.txns,
 			(unsigned long long)st.retries, (unsigned long long)st.unknown,
-			(unsigned long long)st.resolved);
+			(unsigned long long)st.resolved, (unsigned long long)st.mac_regen);
 	}
 out:
 	api_stop(srv);

@@ -83,6 +83,7 @@ void nb_get_stats(struct nb *nb, struct nb_stats *out)
 	out->retries = nb->n_retries;
 	out->unknown = nb->n_unknown;
 	out->resolved = nb->n_resolved;
+	out->mac_regen = nb->n_mac_regen;
 }
 
 struct db *nb_db(struct nb *nb)
@@ -482,4 +483,11 @@ int nb_remove_router_interface(struct nb *nb, const char *router_id, const char 
 	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
 		rc = remove_iface_once(nb, router_id, port_id, revision, err, es);
 	return rc;
+}
+
+void nb_set_mac_generator(struct nb *nb, int (*gen)(void *arg, char *mac, size_t size),
+			  void *arg)
+{
+	nb->mac_gen = gen;
+	nb->mac_gen_arg = arg;
 }

@@ -23,7 +23,9 @@ struct nb {
 	unsigned flags;
 	pthread_mutex_t mu;             /* dp_key block */
 	uint32_t next_key, end_key;     /* reserved [next_key, end_key) */
-	_Atomic uint64_t n_ops, n_txns, n_retries, n_unknown, n_resolved;
+	_Atomic uint64_t n_ops, n_txns, n_retries, n_unknown, n_resolved, n_mac_regen;
+	int (*mac_gen)(void *arg, char *mac, size_t size);     /* NULL: random */
+	void *mac_gen_arg;
 };
 
 /* Initialises a stack handle without index or block (the db-level API). */
