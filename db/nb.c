@@ -282,19 +282,27 @@ int nb_port_status(struct nb *nb, const char *port_id, char *out, size_t size)
 
 int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip)
 {
-	struct nb_filter f = { .subnet_id = subnet_id, .ip_address = ip };
-	struct mdl_hdr **objs;
-	size_t n;
+	char key[NB_KEY_SIZE], canon[MDL_IP_SIZE];
+	struct db_kv kv;
+	struct mdl_ip a;
 	int rc;
 
-	if (!nb)
+	if (!nb || !subnet_id || !ip || mdl_ip_parse(ip, &a))
 		return -EINVAL;
 	if (nb->idx && (rc = nbi_ip_used(nb->idx, subnet_id, ip)) != -ESTALE)
 		return rc;
-	if ((rc = nb_find(nb, MDL_PORT, &f, &objs, &n)))
+	/* without an index: the claim key, written with the port (one read) */
+	mdl_ip_format(&a, canon, sizeof(canon));
+	if (snprintf(key, sizeof(key), NB_PREFIX "_uniq/ip/%s/%s", subnet_id, canon) >=
+	    (int)sizeof(key))
+		return -EINVAL;
+	rc = db_get(nb->db, key, &kv);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
 		return rc;
-	nb_list_free(objs, n);
-	return n > 0;
+	db_kv_clear(&kv);
+	return 1;
 }
 
 /* ---- single operations ---- */

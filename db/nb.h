@@ -167,7 +167,7 @@ int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 	    struct mdl_hdr ***objs, size_t *n);
 /* Does a port hold ip in subnet_id?  1 / 0 / -errno.  With an index one
  * hash lookup without decoding anything (address allocation probes with
- * it); without, a scan. */
+ * it); without, one read of the address's claim key. */
 int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip);
 /* The status ("ACTIVE", "DOWN") the chassis binding the port reported under
  * /wyvern/v1/_status/<chassis>/port/<port> (ctrl/lc/lc_status.c), into out;
