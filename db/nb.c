@@ -499,3 +499,16 @@ void nb_set_mac_generator(struct nb *nb, int (*gen)(void *arg, char *mac, size_t
 	nb->mac_gen = gen;
 	nb->mac_gen_arg = arg;
 }
+
+int nb_gen_mac(struct nb *nb, struct mdl_port *p)
+{
+	char u[MDL_ID_SIZE];
+	int rc;
+
+	if (nb->mac_gen)
+		return nb->mac_gen(nb->mac_gen_arg, p->mac_address, MDL_MAC_SIZE);
+	if ((rc = mdl_uuid_generate(u)))
+		return rc;
+	snprintf(p->mac_address, MDL_MAC_SIZE, "fa:16:3e:%.2s:%.2s:%.2s", u, u + 2, u + 4);
+	return 0;
+}

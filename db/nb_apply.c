@@ -658,20 +658,6 @@ static int verify(struct build *b, uint64_t *rev)
 	return match == b->n || create_ours;
 }
 
-/* fa:16:3e + 24 random bits, or the handle's generator. */
-static int gen_mac(struct nb *nb, struct mdl_port *p)
-{
-	char u[MDL_ID_SIZE];
-	int rc;
-
-	if (nb->mac_gen)
-		return nb->mac_gen(nb->mac_gen_arg, p->mac_address, MDL_MAC_SIZE);
-	if ((rc = mdl_uuid_generate(u)))
-		return rc;
-	snprintf(p->mac_address, MDL_MAC_SIZE, "fa:16:3e:%.2s:%.2s:%.2s", u, u + 2, u + 4);
-	return 0;
-}
-
 static int prepare(struct nb *nb, struct nb_op *ops, size_t n, struct work *w,
 		   char *err, size_t es)
 {
@@ -695,7 +681,7 @@ static int prepare(struct nb *nb, struct nb_op *ops, size_t n, struct work *w,
 				return rc;
 			if (op->obj->type == MDL_PORT &&
 			    !mdl_hdr_to_port(op->obj)->mac_address[0]) {
-				if ((rc = gen_mac(nb, mdl_hdr_to_port(op->obj))))
+				if ((rc = nb_gen_mac(nb, mdl_hdr_to_port(op->obj))))
 					return rc;
 				w[i].gen_mac = true;
 			}
@@ -725,10 +711,9 @@ static int attempts(struct build *b, uint64_t *revision)
 		if ((rc = build(b)) > 0)
 			b->nb->n_resolved++;    /* a late commit of an earlier attempt */
 		if (rc == -EADDRINUSE && b->mac_taken >= 0 && draws < NB_MAC_DRAWS) {
-			/* a generated MAC someone else holds: draw another (an
-			 * earlier try with that MAC cannot commit: it compared the
-			 * claim absent) */
-			if ((rc = gen_mac(b->nb, mdl_hdr_to_port(b->ops[b->mac_taken].obj))))
+			/* a generated MAC another port holds: draw again (an earlier
+			 * try with it cannot commit: it compared the claim absent) */
+			if ((rc = nb_gen_mac(b->nb, mdl_hdr_to_port(b->ops[b->mac_taken].obj))))
 				return rc;
 			if (b->err && b->es)
 				b->err[0] = '\0';

@@ -34,6 +34,10 @@ void nb_init_plain(struct nb *nb, struct db *db);
  * is used up).  0/-errno. */
 int nb_block_key(struct nb *nb, uint32_t *key);
 
+/* A port's generated MAC: fa:16:3e + 24 random bits, or the handle's
+ * generator (nb_set_mac_generator).  0/-errno. */
+int nb_gen_mac(struct nb *nb, struct mdl_port *p);
+
 int nb_errf(char *err, size_t es, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
