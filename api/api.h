@@ -43,6 +43,8 @@ struct api_config {
 	unsigned token_cache_size;      /* tokens cached (1024) */
 	unsigned token_cache_time;      /* seconds a validation is trusted (300) */
 	unsigned threads;               /* libmicrohttpd thread pool */
+	char tls_cert[256];             /* PEM certificate (+ chain): "" = plain HTTP */
+	char tls_key[256];              /* PEM private key, unencrypted */
 	struct nbo_config nbo;
 };
 
@@ -53,19 +55,23 @@ void api_config_defaults(struct api_config *cfg);
  * keystone-url, keystone-user, keystone-password, keystone-project,
  * keystone-domain, keystone-timeout, token-cache-size, token-cache-time,
  * threads, network-type, vni-ranges, vlan-ranges, underlay-mtu, vif-type,
- * vhostuser-dir, default-project).  0, or -EINVAL with the reason in msg
+ * vhostuser-dir, default-project, tls-cert, tls-key).  0, or -EINVAL with the reason in msg
  * (the caller adds FILE:LINE). */
 int api_config_key(struct api_config *cfg, const char *key, const char *val, char *msg,
 		   size_t size);
 /* Checks the keys together once all are read (auth = keystone needs
  * keystone-url; keystone-user needs keystone-password and
- * keystone-project).  0, or -EINVAL with the reason in msg and in *key the
+ * keystone-project; tls-cert and tls-key both or neither, and both files
+ * readable PEM, the key that of the certificate, libmicrohttpd built with
+ * TLS).  0, or -EINVAL with the reason in msg and in *key the
  * key whose line the caller should name. */
 int api_config_check(const struct api_config *cfg, const char **key, char *msg, size_t size);
 
 /* Starts listening.  NULL + errno, with the reason in err. */
 struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *err,
 			     size_t errlen);
+/* "https" when the server serves TLS, else "http". */
+const char *api_scheme(const struct api_server *s);
 /* The bound port (useful with port 0). */
 unsigned api_port(const struct api_server *s);
 /* Requests served so far, by status class (2xx, 4xx, 5xx). */

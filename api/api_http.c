@@ -32,6 +32,7 @@ struct api_server {
 	struct api_auth *auth;          /* auth = keystone, else NULL */
 	char www_auth[300];             /* WWW-Authenticate of a 401 */
 	unsigned port;
+	char *tls_cert, *tls_key;       /* PEM texts while serving TLS, else NULL */
 	atomic_ullong counts[3];
 };
 
@@ -140,7 +141,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		goto send;
 	}
 	host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	snprintf(base, sizeof(base), "http://%s", host ? host : "127.0.0.1");
+	snprintf(base, sizeof(base), "%s://%s", api_scheme(s), host ? host : "127.0.0.1");
 	req = (struct api_req){
 		.method = method, .path = url, .args = args.v, .n_args = args.n,
 		.body = st->body, .body_len = st->len,
@@ -338,12 +339,21 @@ int api_config_key(struct api_config *cfg, const char *key, const char *val, cha
 			return -EINVAL;
 		}
 		snprintf(dir ? cfg->nbo.vhost_dir : cfg->nbo.default_project, cap, "%s", val);
+	} else if (!strcmp(key, "tls-cert") || !strcmp(key, "tls-key")) {
+		char *dst = key[4] == 'c' ? cfg->tls_cert : cfg->tls_key;
+
+		if (!val[0] || strlen(val) >= sizeof(cfg->tls_cert)) {
+			snprintf(msg, size, "%s must be the path of a PEM file (1..%zu characters)",
+				 key, sizeof(cfg->tls_cert) - 1);
+			return -EINVAL;
+		}
+		snprintf(dst, sizeof(cfg->tls_cert), "%s", val);
 	} else {
 		snprintf(msg, size, "unknown key '%s' in [api] (enable, listen, db, auth, "
 			 "keystone-url, keystone-user, keystone-password, keystone-project, "
 			 "keystone-domain, keystone-timeout, token-cache-size, token-cache-time, "
 			 "threads, network-type, vni-ranges, vlan-ranges, underlay-mtu, vif-type, "
-			 "vhostuser-dir, default-project)", key);
+			 "vhostuser-dir, default-project, tls-cert, tls-key)", key);
 		return -EINVAL;
 	}
 	return 0;
@@ -354,6 +364,9 @@ bool_bad:
 
 int api_config_check(const struct api_config *cfg, const char **key, char *msg, size_t size)
 {
+	char *cert, *tkey;
+	int rc;
+
 	if (!strcmp(cfg->auth, "keystone") && !cfg->keystone_url[0]) {
 		*key = "auth";
 		snprintf(msg, size, "auth = keystone needs keystone-url (e.g. "
@@ -371,7 +384,9 @@ int api_config_check(const struct api_config *cfg, const char **key, char *msg, 
 		snprintf(msg, size, "%s without keystone-user", *key);
 		return -EINVAL;
 	}
-	return 0;
+	rc = api_tls_load(cfg, &cert, &tkey, key, msg, size);
+	api_tls_free(cert, tkey);
+	return rc;
 }
 
 void api_config_defaults(struct api_config *cfg)
@@ -407,10 +422,19 @@ struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	/* read again: the files may have changed since the config check */
+	if ((e = -api_tls_load(cfg, &s->tls_cert, &s->tls_key, &key, err, errlen))) {
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	if (s->tls_cert)
+		flags |= MHD_USE_TLS;
 	if (!strcmp(cfg->auth, "keystone")) {
 		if (!(s->auth = api_auth_new(cfg))) {
 			e = errno;
 			snprintf(err, errlen, "cannot set up Keystone auth: %s", strerror(e));
+			api_tls_free(s->tls_cert, s->tls_key);
 			free(s);
 			errno = e;
 			return NULL;
@@ -432,12 +456,17 @@ struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *
 				  MHD_OPTION_CONNECTION_LIMIT, 256u,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 60u,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
+				  /* plain HTTP: the list ends here */
+				  s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
+				  MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
 				  MHD_OPTION_END);
 	if (!s->mhd) {
 		e = errno ? errno : EADDRINUSE;
-		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, strerror(e));
+		snprintf(err, errlen, "cannot listen on %s%s: %s", cfg->listen,
+			 s->tls_cert ? " (TLS)" : "", strerror(e));
 		nbo_fini(&s->nbo);
 		api_auth_free(s->auth);
+		api_tls_free(s->tls_cert, s->tls_key);
 		free(s);
 		errno = e;
 		return NULL;
@@ -445,6 +474,11 @@ struct api_server *api_start(const struct api_config *cfg, struct nb *nb, char *
 	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : port;
 	return s;
+}
+
+const char *api_scheme(const struct api_server *s)
+{
+	return s->tls_cert ? "https" : "http";
 }
 
 unsigned api_port(const struct api_server *s)
@@ -465,6 +499,7 @@ void api_stop(struct api_server *s)
 	MHD_stop_daemon(s->mhd);
 	nbo_fini(&s->nbo);
 	api_auth_free(s->auth);
+	api_tls_free(s->tls_cert, s->tls_key);
 	free(s);
 }
 

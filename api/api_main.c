@@ -9,8 +9,8 @@
  *
  * The config file holds one [api] section, keys as in wyvernd's [api]
  * (conf/wyvernd.conf); errors say FILE:LINE.  Command-line keys override
- * the file.  Prints "wyvern-api: listening on http://HOST:PORT" once ready
- * (the bound port when PORT is 0).
+ * the file.  Prints "wyvern-api: listening on http[s]://HOST:PORT" once
+ * ready (the bound port when PORT is 0; https with tls-cert / tls-key).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -131,7 +131,7 @@ static void usage(FILE *f)
 		"  KEY: any [api] key (vni-ranges, vlan-ranges, network-type, underlay-mtu,\n"
 		"       threads, vif-type, vhostuser-dir, default-project, auth, keystone-url,\n"
 		"       keystone-user, keystone-password, keystone-project, keystone-domain,\n"
-		"       keystone-timeout, token-cache-size, token-cache-time)\n");
+		"       keystone-timeout, token-cache-size, token-cache-time, tls-cert, tls-key)\n");
 }
 
 int main(int argc, char **argv)
@@ -216,13 +216,25 @@ int main(int argc, char **argv)
 		const char *c = strrchr(cfg.listen, ':');
 
 		snprintf(host, sizeof(host), "%.*s", (int)(c - cfg.listen), cfg.listen);
-		printf("wyvern-api: listening on http://%s:%u (db %s, auth %s)\n", host,
-		       api_port(srv), cfg.db, cfg.auth);
+		printf("wyvern-api: listening on %s://%s:%u (db %s, auth %s)\n", api_scheme(srv),
+		       host, api_port(srv), cfg.db, cfg.auth);
 		fflush(stdout);
 	}
 	while (!stop)
 		pause();
 	rc = 0;
+	{
+		unsigned long long n[3];
+		struct nb_stats st;
+
+		api_counts(srv, n);
+		nb_get_stats(nb, &st);
+		fprintf(stderr, "wyvern-api: stopping; answers 2xx %llu 4xx %llu 5xx %llu; nb: "
+			"ops %llu txns %llu retries %llu unknown %llu resolved %llu mac_regen %llu\n",
+			n[0], n[1], n[2], (unsigned long long)st.ops, (unsigned long long)st.txns,
+			(unsigned long long)st.retries, (unsigned long long)st.unknown,
+			(unsigned long long)st.resolved, (unsigned long long)st.mac_regen);
+	}
 out:
 	api_stop(srv);
 	nb_close(nb);

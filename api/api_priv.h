@@ -16,6 +16,8 @@
 
 #include "nbo.h"
 
+struct api_config;
+
 struct api_arg {
 	const char *key;
 	const char *val;
@@ -91,6 +93,16 @@ int api_scope_target(struct nbo *o, const struct api_req *r, enum mdl_type t,
 		     const char *id, struct api_resp *resp);
 int api_scope_body(struct nbo *o, const struct api_req *r, int t, const json_t *body,
 		   bool create, struct api_resp *resp);
+
+/* TLS files (api_tls.c).  With neither tls-cert nor tls-key: 0 and both
+ * NULL.  Else reads both files and checks them with GnuTLS (certificate,
+ * unencrypted private key, the key belongs to the certificate); 0 with the
+ * PEM texts in *cert / *key (free with api_tls_free), or -errno with the
+ * reason in msg and in *bad the key ("tls-cert" / "tls-key") to blame. */
+int api_tls_load(const struct api_config *cfg, char **cert, char **key, const char **bad,
+		 char *msg, size_t size);
+/* Frees what api_tls_load gave (the key wiped first).  NULLs are fine. */
+void api_tls_free(char *cert, char *key);
 
 /* The extensions this server implements (api_ext.c). */
 json_t *api_extensions(void);

@@ -83,6 +83,7 @@ void nb_get_stats(struct nb *nb, struct nb_stats *out)
 	out->retries = nb->n_retries;
 	out->unknown = nb->n_unknown;
 	out->resolved = nb->n_resolved;
+	out->mac_regen = nb->n_mac_regen;
 }
 
 struct db *nb_db(struct nb *nb)
@@ -281,19 +282,27 @@ int nb_port_status(struct nb *nb, const char *port_id, char *out, size_t size)
 
 int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip)
 {
-	struct nb_filter f = { .subnet_id = subnet_id, .ip_address = ip };
-	struct mdl_hdr **objs;
-	size_t n;
+	char key[NB_KEY_SIZE], canon[MDL_IP_SIZE];
+	struct db_kv kv;
+	struct mdl_ip a;
 	int rc;
 
-	if (!nb)
+	if (!nb || !subnet_id || !ip || mdl_ip_parse(ip, &a))
 		return -EINVAL;
 	if (nb->idx && (rc = nbi_ip_used(nb->idx, subnet_id, ip)) != -ESTALE)
 		return rc;
-	if ((rc = nb_find(nb, MDL_PORT, &f, &objs, &n)))
+	/* without an index: the claim key, written with the port (one read) */
+	mdl_ip_format(&a, canon, sizeof(canon));
+	if (snprintf(key, sizeof(key), NB_PREFIX "_uniq/ip/%s/%s", subnet_id, canon) >=
+	    (int)sizeof(key))
+		return -EINVAL;
+	rc = db_get(nb->db, key, &kv);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc)
 		return rc;
-	nb_list_free(objs, n);
-	return n > 0;
+	db_kv_clear(&kv);
+	return 1;
 }
 
 /* ---- single operations ---- */
@@ -482,4 +491,24 @@ int nb_remove_router_interface(struct nb *nb, const char *router_id, const char 
 	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
 		rc = remove_iface_once(nb, router_id, port_id, revision, err, es);
 	return rc;
+}
+
+void nb_set_mac_generator(struct nb *nb, int (*gen)(void *arg, char *mac, size_t size),
+			  void *arg)
+{
+	nb->mac_gen = gen;
+	nb->mac_gen_arg = arg;
+}
+
+int nb_gen_mac(struct nb *nb, struct mdl_port *p)
+{
+	char u[MDL_ID_SIZE];
+	int rc;
+
+	if (nb->mac_gen)
+		return nb->mac_gen(nb->mac_gen_arg, p->mac_address, MDL_MAC_SIZE);
+	if ((rc = mdl_uuid_generate(u)))
+		return rc;
+	snprintf(p->mac_address, MDL_MAC_SIZE, "fa:16:3e:%.2s:%.2s:%.2s", u, u + 2, u + 4);
+	return 0;
 }

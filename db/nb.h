@@ -85,8 +85,21 @@ struct nb_stats {
 	uint64_t retries;       /* failed compares that led to another attempt */
 	uint64_t unknown;       /* db errors after sending (outcome unknown) */
 	uint64_t resolved;      /* failures/unknowns found applied by re-reading */
+	uint64_t mac_regen;     /* generated MACs found taken and drawn again */
 };
 void nb_get_stats(struct nb *nb, struct nb_stats *out);
+
+/* A port created without mac_address gets a generated one,
+ * fa:16:3e:XX:XX:XX with 24 random bits (Neutron's base MAC).  With 10^4
+ * ports on a network two draws collide now and then, so a generated MAC
+ * found taken (its claim held by another port) is drawn again, up to
+ * NB_MAC_DRAWS times, inside the same nb_apply (a MAC the caller gave still
+ * answers -EADDRINUSE).  nb_set_mac_generator replaces the random draw
+ * (gen writes a MAC into mac; 0 or -errno); NULL restores it.  Set it
+ * before the handle is shared (not synchronised). */
+#define NB_MAC_DRAWS 16
+void nb_set_mac_generator(struct nb *nb, int (*gen)(void *arg, char *mac, size_t size),
+			  void *arg);
 
 /* The claim key of a project's default security group (the group named
  * "default" of project_id): "/wyvern/v1/_uniq/default_sg/p/<project>", or
@@ -154,7 +167,7 @@ int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 	    struct mdl_hdr ***objs, size_t *n);
 /* Does a port hold ip in subnet_id?  1 / 0 / -errno.  With an index one
  * hash lookup without decoding anything (address allocation probes with
- * it); without, a scan. */
+ * it); without, one read of the address's claim key. */
 int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip);
 /* The status ("ACTIVE", "DOWN") the chassis binding the port reported under
  * /wyvern/v1/_status/<chassis>/port/<port> (ctrl/lc/lc_status.c), into out;

@@ -36,6 +36,7 @@ struct work {
 	char *tried[NB_ATTEMPTS];       /* every value sent, for verify() */
 	uint32_t tried_key[NB_ATTEMPTS];
 	size_t n_tried;
+	bool gen_mac;                   /* CREATE port: its MAC was generated here */
 };
 
 struct cidrset {
@@ -57,6 +58,7 @@ struct build {
 	size_t n_sets;
 	char *err;
 	size_t es;
+	long mac_taken;                 /* op whose generated MAC was taken, else -1 */
 };
 
 static const char *op_type_name(const struct nb_op *op)
@@ -338,6 +340,8 @@ static int step_claims(struct build *b)
 					;
 				nb_owner(b->ops[k < i ? k : i].obj, owner, sizeof(owner));
 				rc = nb_claim_err(b->ops[i].obj, c, owner, b->err, b->es);
+				if (c->kind == NB_CLAIM_MAC && b->w[i].gen_mac)
+					b->mac_taken = (long)i;
 				break;
 			}
 			nb_owner(b->ops[i].obj, owner, sizeof(owner));
@@ -354,6 +358,8 @@ static int step_claims(struct build *b)
 							       kv.mod_revision) :
 						    nb_claim_err(b->ops[i].obj, c, kv.value, b->err,
 								 b->es);
+					if (!mine && c->kind == NB_CLAIM_MAC && b->w[i].gen_mac)
+						b->mac_taken = (long)i;
 					db_kv_clear(&kv);
 					if (!rc)
 						rc = nb_txn_put(&b->t, c->key, owner);
@@ -610,6 +616,7 @@ static int build(struct build *b)
 
 	build_reset(b);
 	nb_txn_init(&b->t);
+	b->mac_taken = -1;
 	if ((rc = step_objects(b)) || (rc = step_dp_keys(b)) ||
 	    (rc = step_validate_and_put(b)) || (rc = step_claims(b)) ||
 	    (rc = step_refs(b)) || (rc = step_deletes(b)) || (rc = step_cidrs(b)))
@@ -674,12 +681,9 @@ static int prepare(struct nb *nb, struct nb_op *ops, size_t n, struct work *w,
 				return rc;
 			if (op->obj->type == MDL_PORT &&
 			    !mdl_hdr_to_port(op->obj)->mac_address[0]) {
-				char u[MDL_ID_SIZE];
-
-				if ((rc = mdl_uuid_generate(u)))
+				if ((rc = nb_gen_mac(nb, mdl_hdr_to_port(op->obj))))
 					return rc;
-				snprintf(mdl_hdr_to_port(op->obj)->mac_address, MDL_MAC_SIZE,
-					 "fa:16:3e:%.2s:%.2s:%.2s", u, u + 2, u + 4);
+				w[i].gen_mac = true;
 			}
 			op->obj->version = 1;
 		}
@@ -697,7 +701,7 @@ static int prepare(struct nb *nb, struct nb_op *ops, size_t n, struct work *w,
 
 static int attempts(struct build *b, uint64_t *revision)
 {
-	int attempt, unknown = 0, rc = 0, v;
+	int attempt, unknown = 0, draws = 0, rc = 0, v;
 	uint64_t rev = 0;
 	bool ok = false;
 	size_t i;
@@ -706,6 +710,18 @@ static int attempts(struct build *b, uint64_t *revision)
 		b->fresh = attempt > 0;
 		if ((rc = build(b)) > 0)
 			b->nb->n_resolved++;    /* a late commit of an earlier attempt */
+		if (rc == -EADDRINUSE && b->mac_taken >= 0 && draws < NB_MAC_DRAWS) {
+			/* a generated MAC another port holds: draw again (an earlier
+			 * try with it cannot commit: it compared the claim absent) */
+			if ((rc = nb_gen_mac(b->nb, mdl_hdr_to_port(b->ops[b->mac_taken].obj))))
+				return rc;
+			if (b->err && b->es)
+				b->err[0] = '\0';
+			draws++;
+			b->nb->n_mac_regen++;
+			attempt--;      /* not contention: does not use up an attempt */
+			continue;
+		}
 		if (rc)
 			return rc > 0 ? 0 : rc;         /* 1: found done */
 		for (i = 0; i < b->n; i++) {

@@ -23,7 +23,9 @@ struct nb {
 	unsigned flags;
 	pthread_mutex_t mu;             /* dp_key block */
 	uint32_t next_key, end_key;     /* reserved [next_key, end_key) */
-	_Atomic uint64_t n_ops, n_txns, n_retries, n_unknown, n_resolved;
+	_Atomic uint64_t n_ops, n_txns, n_retries, n_unknown, n_resolved, n_mac_regen;
+	int (*mac_gen)(void *arg, char *mac, size_t size);     /* NULL: random */
+	void *mac_gen_arg;
 };
 
 /* Initialises a stack handle without index or block (the db-level API). */
@@ -31,6 +33,10 @@ void nb_init_plain(struct nb *nb, struct db *db);
 /* One dp_key from the handle's block (reserving a new block by CAS when it
  * is used up).  0/-errno. */
 int nb_block_key(struct nb *nb, uint32_t *key);
+
+/* A port's generated MAC: fa:16:3e + 24 random bits, or the handle's
+ * generator (nb_set_mac_generator).  0/-errno. */
+int nb_gen_mac(struct nb *nb, struct mdl_port *p);
 
 int nb_errf(char *err, size_t es, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -492,6 +492,65 @@ static void t_create_cost(void)
 
 /* ---- suites ---- */
 
+/* ---- generated MACs drawn again when taken ---- */
+
+struct macseq {
+	const char *const *macs;
+	size_t n, next;
+};
+
+static int seq_mac(void *arg, char *mac, size_t size)
+{
+	struct macseq *q = arg;
+
+	snprintf(mac, size, "%s", q->macs[q->next < q->n ? q->next : q->n - 1]);
+	q->next++;
+	return 0;
+}
+
+static void t_generated_mac(void)
+{
+	static const char *const taken_twice[] = { "fa:16:3e:66:00:01", "fa:16:3e:66:00:01",
+						   "fa:16:3e:66:00:02" };
+	static const char *const always[] = { "fa:16:3e:66:00:01" };
+	struct macseq q = { taken_twice, 3, 0 };
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+	struct nb *h = nb_open(db, 0);
+	struct mdl_hdr *a, *b, *c;
+	struct nb_stats st0, st1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	mk_net_subnet(net, sub, "10.66.0.0/24");
+	a = t_obj(MDL_PORT, "{\"network_id\":\"%s\",\"mac_address\":\"fa:16:3e:66:00:01\"}",
+		  net);
+	CU_ASSERT_EQUAL_FATAL(nb_h_create(h, a, NULL, err, sizeof(err)), 0);
+	/* no mac_address: the generator's first two draws are a's MAC */
+	nb_set_mac_generator(h, seq_mac, &q);
+	nb_get_stats(h, &st0);
+	b = t_obj(MDL_PORT, "{\"network_id\":\"%s\"}", net);
+	CU_ASSERT_EQUAL(nb_h_create(h, b, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(mdl_hdr_to_port(b)->mac_address, "fa:16:3e:66:00:02");
+	CU_ASSERT_EQUAL(q.next, 3);
+	nb_get_stats(h, &st1);
+	CU_ASSERT_EQUAL(st1.mac_regen - st0.mac_regen, 2);
+	/* a MAC the caller gave is never replaced */
+	c = t_obj(MDL_PORT, "{\"network_id\":\"%s\",\"mac_address\":\"fa:16:3e:66:00:02\"}",
+		  net);
+	CU_ASSERT_EQUAL(nb_h_create(h, c, NULL, err, sizeof(err)), -EADDRINUSE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mac_address: fa:16:3e:66:00:02 is already used"));
+	mdl_obj_free(c);
+	/* a generator that only draws taken MACs: -EADDRINUSE after NB_MAC_DRAWS */
+	q = (struct macseq){ always, 1, 0 };
+	c = t_obj(MDL_PORT, "{\"network_id\":\"%s\"}", net);
+	CU_ASSERT_EQUAL(nb_h_create(h, c, NULL, err, sizeof(err)), -EADDRINUSE);
+	CU_ASSERT_EQUAL(q.next, 1 + NB_MAC_DRAWS);
+	CU_ASSERT_EQUAL(t_check_consistent(db), 0);
+	mdl_obj_free(a);
+	mdl_obj_free(b);
+	mdl_obj_free(c);
+	nb_close(h);
+}
+
 static int open_shared(const char *url)
 {
 	db = db_open(url);
@@ -561,6 +620,7 @@ static int add_suite(const char *name, int (*init)(void), int (*fini)(void), boo
 	    !CU_add_test(s, "security-group rules hold their groups; cascade batch",
 			 t_sg_rules) ||
 	    !CU_add_test(s, "unknown outcomes resolved by re-reading", t_unknown_outcome) ||
+	    !CU_add_test(s, "a generated MAC found taken is drawn again", t_generated_mac) ||
 	    (bench && !CU_add_test(s, "create cost", t_create_cost)))
 		return -1;
 	return 0;

@@ -70,8 +70,8 @@ static int try_start(struct ctrl *c, struct api_feat *f, char *err, size_t errle
 		f->nb = NULL;
 		return e;
 	}
-	CTRL_INFO("api: Neutron API on http://%s (db %s, auth %s)", f->cfg->listen, url,
-		 f->cfg->auth);
+	CTRL_INFO("api: Neutron API on %s://%s (db %s, auth %s)", api_scheme(f->srv),
+		  f->cfg->listen, url, f->cfg->auth);
 	return 0;
 }
 

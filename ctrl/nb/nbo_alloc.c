@@ -341,9 +341,34 @@ static bool used_has(const struct used *u, const struct mdl_ip *ip)
  * follows the addresses probed, not the ports of the subnet.  A fresh
  * process, or a subnet without a hint, starts at the first pool address:
  * the lowest free one. */
+/* A subnet written without allocation_pools (wyctl's, older objects)
+ * allocates from its cidr's host range: without the network and (IPv4)
+ * broadcast addresses, the whole range of a /31, /32, /127 or /128. */
+static bool whole_cidr(const struct mdl_subnet *s, struct mdl_alloc_pool *out)
+{
+	struct mdl_prefix p;
+	struct mdl_ip lo, hi;
+
+	if (mdl_prefix_parse(s->cidr, &p))
+		return false;
+	mdl_prefix_first(&p, &lo);
+	mdl_prefix_last(&p, &hi);
+	if (p.len < (p.addr.family == 4 ? 31 : 127)) {
+		ip_add(&lo, 1);
+		if (p.addr.family == 4)
+			ip_add(&hi, -1);
+	}
+	mdl_ip_format(&lo, out->start, sizeof(out->start));
+	mdl_ip_format(&hi, out->end, sizeof(out->end));
+	return true;
+}
+
 static int alloc_ip(struct nbo *o, const struct mdl_subnet *s, const char *self,
 		    const json_t *mine, const json_t *avoid, char *out, struct nbo_err *e)
 {
+	struct mdl_alloc_pool whole;
+	const struct mdl_alloc_pool *pools = s->allocation_pools;
+	size_t n_pools = s->n_allocation_pools;
 	struct used u = { NULL, 0, 0 };
 	struct mdl_hdr **objs = NULL;
 	struct mdl_ip lo, hi, cur, hint;
@@ -354,6 +379,10 @@ static int alloc_ip(struct nbo *o, const struct mdl_subnet *s, const char *self,
 	int rc = 0;
 
 	(void)self;
+	if (!n_pools && whole_cidr(s, &whole)) {
+		pools = &whole;
+		n_pools = 1;
+	}
 	rc = used_add(&u, s->gateway_ip);
 	json_array_foreach((json_t *)mine, i, x)
 		if (!rc)
@@ -378,20 +407,20 @@ static int alloc_ip(struct nbo *o, const struct mdl_subnet *s, const char *self,
 	}
 	hint_get(o, s->hdr.id, buf);
 	has_hint = buf[0] && !mdl_ip_parse(buf, &hint);
-	for (r = 0; has_hint && r < s->n_allocation_pools; r++)
-		if (!mdl_ip_parse(s->allocation_pools[r].start, &lo) &&
-		    !mdl_ip_parse(s->allocation_pools[r].end, &hi) && lo.family == hint.family &&
+	for (r = 0; has_hint && r < n_pools; r++)
+		if (!mdl_ip_parse(pools[r].start, &lo) &&
+		    !mdl_ip_parse(pools[r].end, &hi) && lo.family == hint.family &&
 		    mdl_ip_cmp(&lo, &hint) <= 0 && mdl_ip_cmp(&hint, &hi) <= 0) {
 			start = r;
 			break;
 		}
-	if (has_hint && r == s->n_allocation_pools)
+	if (has_hint && r == n_pools)
 		has_hint = false;
 	/* pools start .. end, then 0 .. start (its part before the hint) */
-	for (k = 0; k < s->n_allocation_pools + (has_hint ? 1 : 0); k++) {
-		r = (start + k) % s->n_allocation_pools;
-		if (mdl_ip_parse(s->allocation_pools[r].start, &lo) ||
-		    mdl_ip_parse(s->allocation_pools[r].end, &hi))
+	for (k = 0; k < n_pools + (has_hint ? 1 : 0); k++) {
+		r = (start + k) % n_pools;
+		if (mdl_ip_parse(pools[r].start, &lo) ||
+		    mdl_ip_parse(pools[r].end, &hi))
 			continue;
 		cur = lo;
 		if (k == 0 && has_hint)
@@ -400,7 +429,7 @@ static int alloc_ip(struct nbo *o, const struct mdl_subnet *s, const char *self,
 		     ip_add(&cur, 1), tries++) {
 			int used;
 
-			if (k == s->n_allocation_pools && has_hint && mdl_ip_cmp(&cur, &hint) >= 0)
+			if (k == n_pools && has_hint && mdl_ip_cmp(&cur, &hint) >= 0)
 				break;          /* wrapped back to the hint */
 			if (used_has(&u, &cur))
 				continue;

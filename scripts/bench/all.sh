@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark suite, each side by side with its peer.
-#   BENCH_SUITES  subset of "dp overlay sg dhcp cp ct offload mflow" (default: all)
+#   BENCH_SUITES  subset of "dp overlay sg dhcp cp ct offload mflow api" (default: all)
 #     dp       datapath, L2: wyvern vs testpmd vs OVS-DPDK (run.sh)
 #     overlay  datapath, routed + VXLAN: wyvern vs OVN vs testpmd (overlay.sh)
 #     sg       datapath, routed + stateful security groups, bidirectional,
@@ -13,12 +13,14 @@
 #              between veth namespaces vs wyvernd's PMD over af_xdp vs a Linux
 #              bridge (offload.sh)
 #     mflow    megaflow lifecycle: invalidation stall, flood isolation (mflow.sh)
+#     api      Neutron API: port create latency / rate and a filtered list at
+#              10k and 100k ports, RocksDB and etcd (api.sh)
 # A suite that fails does not stop the others; the exit status is non-zero
 # if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 status=0
-for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg dhcp cp ct offload mflow}"); do
+for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg dhcp cp ct offload mflow api}"); do
   case $s in
     dp) script=scripts/bench/run.sh ;;
     overlay) script=scripts/bench/overlay.sh ;;
@@ -28,7 +30,8 @@ for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg dhcp cp ct offload mflow
     ct) script=scripts/bench/ct.sh ;;
     offload) script=scripts/bench/offload.sh ;;
     mflow) script=scripts/bench/mflow.sh ;;
-    *) echo "all.sh: unknown suite '$s' (dp, overlay, sg, dhcp, cp, ct, offload, mflow)" >&2; status=2; continue ;;
+    api) script=scripts/bench/api.sh ;;
+    *) echo "all.sh: unknown suite '$s' (dp, overlay, sg, dhcp, cp, ct, offload, mflow, api)" >&2; status=2; continue ;;
   esac
   echo "=== bench suite: $s ($script)"
   "$script" || { echo "=== bench suite $s failed (exit $?)"; status=1; }
