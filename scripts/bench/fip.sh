@@ -209,7 +209,8 @@ fp_run_ovn() { # HUGEPAGES
 # -------------------------------------------------------------- wyvern ---
 fp_wy_ct() { # prints "conns committed established lookups nat_conns nat_rewritten"
     local nat
-    nat=$("${WB_WYCTL[@]}" --json show conntrack | "$WB_PY" -c '
+    # an empty zone: the counters without a dump of the 10k entries
+    nat=$("${WB_WYCTL[@]}" --json show conntrack --zone 65535 | "$WB_PY" -c '
 import json, sys
 s = json.load(sys.stdin)["stats"]
 print(s["nat_conns"], s["nat_rewritten"])')
@@ -281,7 +282,7 @@ import json, sys
 print(",".join("%s->%s" % (f["floating_ip"], f["fixed_ip"]) for f in json.load(sys.stdin)["floating_ips"]))')
     local rx
     rx=$(sed -n 's/.* rx_packets=\([0-9]*\).*/\1/p' <<<"$RES_INFO")
-    RES_INFO+=" ct_conns=${ct1[0]} nat_conns=${ct1[4]} nat_rewritten_in_window=$((ct1[5] - ct0[5])) ct_committed_in_window=$((ct1[1] - ct0[1])) ct_lookups_in_window=$((ct1[3] - ct0[3])) ct_listed_replied/naming_fip/listed=$sample fips=$fips"
+    RES_INFO+=" ct_conns=${ct1[0]} nat_conns=${ct1[4]} nat_rewritten_in_window=$((ct1[5] - ct0[5])) nat_rewritten_per_rx=$(awk -v a=$((ct1[5] - ct0[5])) -v b="$rx" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') ct_committed_in_window=$((ct1[1] - ct0[1])) ct_lookups_in_window=$((ct1[3] - ct0[3])) ct_listed_replied/naming_fip/listed=$sample fips=$fips"
     wb_log "wyvern: evidence of translation: conntrack nat_conns=${ct1[4]}, packets rewritten in the window $((ct1[5] - ct0[5])) of $rx received, floating IPs $fips; listed conntrack entries replied/naming $FP_FIP/total: $sample; e.g.: $("${WB_WYCTL[@]}" show conntrack | grep -m 1 "$FP_FIP" || true)"
     local replied=${sample%%/*} naming listed=${sample##*/}
     naming=${sample#*/}
