@@ -67,6 +67,9 @@ enum dp_action_type {
 #define DP_CT_F_SG_EGRESS  0x08 /* committed by the egress ACL of the zone's port */
 #define DP_CT_F_SG_INGRESS 0x10 /* committed by its ingress ACL (re-validation) */
 #define DP_CT_F_NAT    0x20  /* a DP_ACT_CT_NAT action follows: ct(nat...) */
+#define DP_CT_F_TTL    0x40  /* before this ct(), IPv4 packets whose TTL would expire
+			      * here (ip_ttl <= 1) are punted (DP_PUNT_TTL) as they
+			      * are: a router's TTL expiry comes before its SNAT */
 /* Recirculation stages (recirc_id values) and the depth cap. */
 #define DP_RECIRC_SG_EGRESS  1   /* after ct() in the source port's zone */
 #define DP_RECIRC_SG_INGRESS 2   /* after ct() in the destination port's zone */

@@ -155,7 +155,7 @@ static bool mask_full(const uint8_t *m, unsigned n)
 	return true;
 }
 
-/* The ct(nat) head: ct(zone, commit|nat, recirc) then nat(kind, addr). */
+/* The ct(nat) head: ct(zone, commit|nat[|ttl], recirc) then nat(kind, addr). */
 static void check_ct_nat(const struct dp_megaflow_spec *s, unsigned at, uint16_t zone,
 			 uint8_t kind, const uint8_t *addr, uint8_t recirc)
 {
@@ -163,7 +163,9 @@ static void check_ct_nat(const struct dp_megaflow_spec *s, unsigned at, uint16_t
 	const struct dp_action *c = &s->actions[at], *n = &s->actions[at + 1];
 	CU_ASSERT_EQUAL(c->type, DP_ACT_CT);
 	CU_ASSERT_EQUAL(c->port, zone);
-	CU_ASSERT_EQUAL(c->data[0], DP_CT_F_COMMIT | DP_CT_F_NAT);
+	/* SNAT toward the external network: TTL expiry checked first */
+	CU_ASSERT_EQUAL(c->data[0], DP_CT_F_COMMIT | DP_CT_F_NAT |
+					    (kind == DP_CT_NAT_SRC ? DP_CT_F_TTL : 0));
 	CU_ASSERT_EQUAL(c->data[1], recirc);
 	CU_ASSERT_EQUAL(n->type, DP_ACT_CT_NAT);
 	CU_ASSERT_EQUAL(n->data[6], kind);
@@ -637,7 +639,7 @@ static void test_distributed_snat(void)
 	CU_ASSERT_EQUAL_FATAL(s.n_actions, 2);
 	CU_ASSERT_EQUAL(s.actions[0].type, DP_ACT_CT);
 	CU_ASSERT_EQUAL(s.actions[0].port, ZONE);
-	CU_ASSERT_EQUAL(s.actions[0].data[0], DP_CT_F_COMMIT | DP_CT_F_NAT);
+	CU_ASSERT_EQUAL(s.actions[0].data[0], DP_CT_F_COMMIT | DP_CT_F_NAT | DP_CT_F_TTL);
 	uint8_t kind;
 	uint32_t amin, amax;
 	uint16_t pmin, pmax;

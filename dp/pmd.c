@@ -278,6 +278,28 @@ static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_fl
 static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 		   struct dp_flow_key *keys, unsigned n, unsigned depth);
 
+/* ct() with DP_CT_F_TTL: the packets whose TTL expires at this router go
+ * to the controller untranslated (ICMP time exceeded to their real source);
+ * the others stay, pkts[] and keys[] compacted alike.  Returns how many. */
+static __attribute__((noinline)) unsigned
+ttl_expired_punt(struct dp_pmd *pmd, struct rte_mbuf **pkts, struct dp_flow_key *keys, unsigned n)
+{
+	static const struct dp_action punt = { .type = DP_ACT_PUNT, .u32 = DP_PUNT_TTL };
+	unsigned k = 0;
+	for (unsigned j = 0; j < n; j++) {
+		if (keys[j].ip_ttl > 1) {
+			if (k != j) {
+				pkts[k] = pkts[j];
+				keys[k] = keys[j];
+			}
+			k++;
+		} else {
+			dp_actions_execute(pmd, &punt, 1, NULL, &pkts[j], 1);
+		}
+	}
+	return k;
+}
+
 static __attribute__((noinline)) void
 run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsigned n_acts,
        const uint16_t *flood_ports, struct rte_mbuf **pkts, struct dp_flow_key *keys,
@@ -313,6 +335,13 @@ run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsig
 			dp_act_ct_nat_get(&acts[i++], &nc->kind, &nc->addr_min, &nc->addr_max,
 					  &nc->port_min, &nc->port_max);
 			ca.nat = true;
+		}
+		if (unlikely(f & DP_CT_F_TTL)) {
+			bool expiring = false;
+			for (unsigned j = 0; j < n; j++)
+				expiring |= keys[j].ip_ttl <= 1;
+			if (unlikely(expiring) && (n = ttl_expired_punt(pmd, pkts, keys, n)) == 0)
+				return;
 		}
 		dp_ct_process(pmd->dp->ct, pmd->idx, &ca, pkts, kp, res, n, now_ms);
 		pmd->st.ct_packets += n;

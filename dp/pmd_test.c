@@ -2,8 +2,8 @@
  * dp/pmd_test.c — the PMD's burst path end to end with net_ring ports,
  * driven by hand (dp_pmd_process + dp_pmd_flush_tx, no PMD thread):
  * EMC/megaflow counters, grouping of a burst by megaflow, drops per reason,
- * the ARP responder answering out of the input port, and re-translation
- * after a table change.
+ * the ARP responder answering out of the input port, re-translation
+ * after a table change, ct(nat) and the TTL check before SNAT.
  *
  * Run: ./build/dp/dp_pmd_test   (EAL: -l 0,1 --vdev=net_ring0..2)
  */
@@ -306,6 +306,58 @@ static void test_ct_nat(void)
 	CU_ASSERT_EQUAL(st.nat_rewritten, 2);
 }
 
+/* ct(commit,nat(src=...)) with DP_CT_F_TTL (the router's SNAT toward an
+ * external network): in one burst, a packet with TTL 1 is punted as it is
+ * (DP_PUNT_TTL, source untranslated, no connection), one with TTL 64 is
+ * translated and output. */
+static void test_ct_nat_ttl(void)
+{
+	const uint32_t ext = htonl(0xcb00710b); /* 203.0.113.11 */
+	struct dp_action out[3];
+	struct rte_mbuf *m[2], *got[4], *p = NULL;
+	struct dp_ct_stats st0, st1;
+
+	memset(out, 0, sizeof(out));
+	out[0].type = DP_ACT_CT;
+	out[0].port = 10;
+	out[0].data[0] = DP_CT_F_COMMIT | DP_CT_F_NAT | DP_CT_F_TTL;
+	dp_act_ct_nat_set(&out[1], DP_CT_NAT_SRC, ext, ext, 1024, 65535);
+	out[2].type = DP_ACT_OUTPUT;
+	out[2].port = (uint16_t)P2;
+	dp_mfc_flush(DP->pmds[0]->mfc);
+	dp_emc_clear(DP->pmds[0]->emc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(put_flow((uint16_t)P0, out, 3));
+	drain(2, NULL);
+	while (rte_ring_dequeue(DP->punt_ring, (void **)&p) == 0)
+		rte_pktmbuf_free(p);
+	dp_ct_stats_get(DP->ct, &st0);
+
+	m[0] = t_pkt_ipv4(dp_mempool(DP), EA.macs[0].addr_bytes, EB.macs[0].addr_bytes,
+			  EA.ips[0].addr, EB.ips[0].addr, IPPROTO_UDP, 33434, 33434, 1, 18);
+	m[1] = udp(&EA, &EB, 4343);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m[0]);
+	run((uint16_t)P0, m, 2);
+	/* the TTL 64 one: translated, out on p2 */
+	uint16_t n = rte_eth_rx_burst(ETH[2], 0, got, 4);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(got[0], struct rte_ipv4_hdr *, 14);
+	CU_ASSERT_EQUAL(ip->src_addr, ext);
+	CU_ASSERT_EQUAL(ip->time_to_live, 64);
+	rte_pktmbuf_free(got[0]);
+	/* the TTL 1 one: punted for time exceeded, untouched */
+	CU_ASSERT_EQUAL_FATAL(rte_ring_dequeue(DP->punt_ring, (void **)&p), 0);
+	CU_ASSERT_EQUAL(p->hash.usr, DP_PUNT_TTL);
+	ip = rte_pktmbuf_mtod_offset(p, struct rte_ipv4_hdr *, 14);
+	CU_ASSERT_EQUAL(memcmp(&ip->src_addr, EA.ips[0].addr, 4), 0);
+	CU_ASSERT_EQUAL(ip->time_to_live, 1);
+	rte_pktmbuf_free(p);
+	CU_ASSERT_NOT_EQUAL(rte_ring_dequeue(DP->punt_ring, (void **)&p), 0);
+	/* one connection translated, not two */
+	dp_ct_stats_get(DP->ct, &st1);
+	CU_ASSERT_EQUAL(st1.nat_conns - st0.nat_conns, 1);
+	CU_ASSERT_EQUAL(st1.nat_rewritten - st0.nat_rewritten, 1);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -317,5 +369,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("pmd end to end", e2e_init, e2e_clean);
 	CU_add_test(s, "ring ports: counters, grouping, drops, invalidation", test_e2e);
 	CU_add_test(s, "ct(commit,nat(src=...)) and ct(nat) through the PMD", test_ct_nat);
+	CU_add_test(s, "SNAT ct() with the TTL check: expiring packets punted untranslated",
+		    test_ct_nat_ttl);
 	return t_run_all();
 }

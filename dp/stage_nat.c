@@ -21,7 +21,9 @@
  *    group committed, emits ct(zone, commit, nat(src = FIP)) and
  *    recirculates DP_RECIRC_NAT_OUT.  In that pass ip_src is the FIP: the
  *    frame leaves with the FIP's MAC toward the upstream next hop's MAC, on
- *    the external network (stage output, x->ext_out).
+ *    the external network (stage output, x->ext_out).  That ct() carries
+ *    DP_CT_F_TTL: a packet whose TTL expires here is punted before it is
+ *    translated (ICMP time exceeded to the VM, not to the FIP/SNAT address).
  *
  * Megaflows: the DNAT decision reads all of ip_dst; the SNAT decision all
  * of ip_src; a recirculated NAT pass reads ct_state (trk, inv).  Tags:
@@ -346,6 +348,12 @@ enum dp_xl_verdict dp_stage_nat(struct dp_xlate *x)
 	ip_txt(x, ft, sizeof(ft), x->snat_addr);
 	emit_ct_nat_ports(x, x->nat_zone, DP_CT_NAT_SRC, x->snat_addr, x->snat_pmin, x->snat_pmax,
 			  DP_RECIRC_NAT_OUT);
+	/* the router's TTL expiry comes before its SNAT (as in a kernel's
+	 * forward path): a packet that would expire is punted untranslated,
+	 * so the time exceeded goes to its real source (traceroute's hop) */
+	struct dp_megaflow_spec *s = x->out;
+	if (s->n_actions >= 2 && s->actions[s->n_actions - 2].type == DP_ACT_CT)
+		s->actions[s->n_actions - 2].data[0] |= DP_CT_F_TTL;
 	if (x->snat_pmin != 0)
 		dp_xl_log(x, "ct(zone=%u,commit,nat(src=%s:%u-%u)), recirculate (%u)", x->nat_zone,
 			  ft, x->snat_pmin, x->snat_pmax, DP_RECIRC_NAT_OUT);

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark suite, each side by side with its peer.
-#   BENCH_SUITES  subset of "dp overlay sg dhcp cp ct offload mflow api" (default: all)
+#   BENCH_SUITES  subset of "dp overlay sg nat dhcp cp ct offload mflow api" (default: all)
 #     dp       datapath, L2: wyvern vs testpmd vs OVS-DPDK (run.sh)
 #     overlay  datapath, routed + VXLAN: wyvern vs OVN vs testpmd (overlay.sh)
 #     sg       datapath, routed + stateful security groups, bidirectional,
 #              established: wyvern vs OVN vs testpmd (l3sg.sh)
+#     nat      datapath, upstream <-> VM through a floating IP (DNAT/SNAT),
+#              bidirectional, established: wyvern vs OVN distributed floating
+#              IPs vs testpmd (fip.sh)
 #     dhcp     DHCP: wyvern's distributed DHCP vs dnsmasq (dhcp.sh)
 #     cp       control plane: wyvern (rocksdb, etcd) vs OVN (cp.sh)
 #     ct       conntrack alone, one core: new connections/s, lookup ns, wyvern vs
@@ -20,18 +23,19 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 status=0
-for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg dhcp cp ct offload mflow api}"); do
+for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg nat dhcp cp ct offload mflow api}"); do
   case $s in
     dp) script=scripts/bench/run.sh ;;
     overlay) script=scripts/bench/overlay.sh ;;
     sg) script=scripts/bench/l3sg.sh ;;
+    nat) script=scripts/bench/fip.sh ;;
     dhcp) script=scripts/bench/dhcp.sh ;;
     cp) script=scripts/bench/cp.sh ;;
     ct) script=scripts/bench/ct.sh ;;
     offload) script=scripts/bench/offload.sh ;;
     mflow) script=scripts/bench/mflow.sh ;;
     api) script=scripts/bench/api.sh ;;
-    *) echo "all.sh: unknown suite '$s' (dp, overlay, sg, dhcp, cp, ct, offload, mflow, api)" >&2; status=2; continue ;;
+    *) echo "all.sh: unknown suite '$s' (dp, overlay, sg, nat, dhcp, cp, ct, offload, mflow, api)" >&2; status=2; continue ;;
   esac
   echo "=== bench suite: $s ($script)"
   "$script" || { echo "=== bench suite $s failed (exit $?)"; status=1; }

@@ -3,7 +3,7 @@
 
 Usage: gen_pcap.py OUT.pcap NFLOWS [--packets N] [--seed S]
                    [--src-mac M] [--dst-mac M] [--src-ip A] [--dst-ip A] [--ttl T]
-                   [--reverse]
+                   [--reverse] [--arp-reply-to MAC]
 
 By default every frame is 02:00:00:00:00:01 / 10.0.0.1 -> 02:00:00:00:00:02 /
 10.0.0.2, TTL 64 (the L2 workloads of run.sh); the options change the
@@ -14,7 +14,10 @@ Flows differ only in the UDP source/destination ports:
 so 1 flow, 1000 flows (one dport) and 100000 flows (100 dports) are all
 distinct 5-tuples.  --reverse swaps the two ports (sport = 5000 + i // 1000,
 dport = 1024 + i % 1000): with swapped addresses too, the file holds the
-replies of the same flows (the bidirectional workload of l3sg.sh).  The file holds every flow once, in a shuffled but
+replies of the same flows (the bidirectional workload of l3sg.sh).
+--arp-reply-to MAC puts one more frame first: an ARP reply from --src-mac /
+--src-ip to MAC (fip.sh: the upstream router answering wyvern's next-hop
+resolver, once per pass of the file; padded to 60 bytes too).  The file holds every flow once, in a shuffled but
 reproducible order (fixed seed), repeated until it has at least --packets
 frames (default: max(NFLOWS, 1024)), so that a 1-flow file still feeds whole
 bursts.  Note that the pcap PMD with infinite_rx=1 keeps every frame of the
@@ -32,7 +35,7 @@ import socket
 import struct
 import sys
 
-from scapy.all import IP, UDP, Ether, Raw, raw  # type: ignore
+from scapy.all import ARP, IP, UDP, Ether, Raw, raw  # type: ignore
 
 SRC_MAC = "02:00:00:00:00:01"
 DST_MAC = "02:00:00:00:00:02"
@@ -85,6 +88,7 @@ def main() -> int:
     ap.add_argument("--dst-ip", default=DST_IP)
     ap.add_argument("--ttl", type=int, default=64)
     ap.add_argument("--reverse", action="store_true")
+    ap.add_argument("--arp-reply-to", default="")
     args = ap.parse_args()
     if args.nflows < 1 or args.nflows > 1000 * 60000:
         ap.error("nflows out of range")
@@ -121,7 +125,12 @@ def main() -> int:
             print("gen_pcap: UDP checksum mismatch", file=sys.stderr)
             return 1
 
-    npackets = max(args.packets or max(args.nflows, 1024), args.nflows)
+    if args.arp_reply_to:
+        arp = raw(Ether(src=args.src_mac, dst=args.arp_reply_to) /
+                  ARP(op=2, hwsrc=args.src_mac, psrc=args.src_ip, hwdst=args.arp_reply_to,
+                      pdst=args.dst_ip))
+        flows.insert(0, arp + b"\x00" * (FRAME_LEN - len(arp)))
+    npackets = max(args.packets or max(args.nflows, 1024), len(flows))
     tmp = args.out + ".tmp.%d" % os.getpid()
     with open(tmp, "wb") as f:
         # pcap global header: magic, v2.4, thiszone, sigfigs, snaplen, DLT_EN10MB

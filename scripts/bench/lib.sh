@@ -361,12 +361,17 @@ EOF
     wb_stop_pid "$WB_OVS_DBPID"
 }
 
-# Sum of the tx packets of OpenFlow ports $2... on bridge $1.
+# Sum of the tx packets of OpenFlow ports $2... on bridge $1 (a port
+# written OTHER_BRIDGE:PORT is read on that bridge).
 wb_ovs_tx_sum() {
     local br=$1 sum=0 n p
     shift
     for p in "$@"; do
-        n=$(wb_ovs_tx "$br" "$p")
+        if [[ $p == *:* ]]; then
+            n=$(wb_ovs_tx "${p%%:*}" "${p#*:}")
+        else
+            n=$(wb_ovs_tx "$br" "$p")
+        fi
         sum=$((sum + ${n:-0}))
     done
     printf '%s\n' "$sum"
@@ -374,7 +379,7 @@ wb_ovs_tx_sum() {
 
 # wb_ovs_measure BRIDGE PORT...: one window of BENCH_SECONDS on a running
 # ovs-vswitchd (wb_ovs_start) whose traffic is warm.  Mpps = tx delta of
-# OpenFlow ports PORT... (summed) on BRIDGE / wall time between the reads; cycles/pkt
+# OpenFlow ports PORT... (summed; OTHER_BRIDGE:PORT for a port elsewhere) on BRIDGE / wall time between the reads; cycles/pkt
 # = "avg cycles per packet" of the PMD after a pmd-stats-clear at the start.
 # Sets RES_MPPS, RES_CPP, RES_INFO; pmd-stats-show goes to
 # $WB_TMP/pmd-stats.txt, dpctl/dump-flows to $WB_TMP/dpctl-flows.txt.
