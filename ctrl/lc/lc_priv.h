@@ -160,11 +160,21 @@ struct lc {
 	/* live chassis ids (lc_alive.c) */
 	char (*alive)[MDL_ID_SIZE];
 	size_t n_alive, cap_alive;
+	/* snat = gateway: the elected gateway chassis at the last compile
+	 * (lc_gateway.c); gw_id "" none, gw_self it is us, gw_vtep its VTEP */
+	char gw_id[MDL_ID_SIZE];
+	char gw_name[LC_NAME_LEN];
+	bool gw_self;
+	uint32_t gw_vtep;
 	/* counters */
 	struct lc_stats st;
 	uint64_t last_log_tsc;
 	unsigned log_budget;
 };
+
+/* lc_gateway.c: elect the gateway chassis over the sorted objects v[0..n)
+ * into lc->gw_*; true when the choice changed (logged). */
+bool lc_gateway_elect(struct lc *lc, struct lc_obj **v, size_t n);
 
 /* lc.c */
 struct lc_obj *lc_obj_find(struct lc *lc, const char *key);
