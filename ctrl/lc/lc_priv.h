@@ -92,6 +92,8 @@ struct lc_sync {
 	struct lc_smap *status;
 	bool status_wanted;     /* a status was handed over, not flushed yet */
 	uint64_t seen_rev;      /* highest revision queued to the control thread */
+	/* SNAT address port operations to run (lc_snat_port.c; under mu) */
+	struct lc_snat_jobs *snat;
 };
 
 /* ---- the global index: every object under /wyvern/v1/ ------------------ */
@@ -223,6 +225,14 @@ struct lc_smap;
 struct lc_smap *lc_smap_new(void);
 void lc_smap_free(struct lc_smap *m);
 void lc_status_publish(struct lc *lc);                   /* control thread */
+/* lc_snat_port.c: this chassis' SNAT address ports (distributed SNAT) */
+struct lc_snat_jobs;
+void lc_snat_ports_publish(struct lc *lc);               /* control thread */
+void lc_snat_ports_flush(struct lc_sync *s, struct db *db,  /* sync thread */
+			 void (*report)(struct lc_sync *s, const char *msg));
+void lc_snat_jobs_free(struct lc_snat_jobs *j);
+/* The MAC of (router, chassis)'s SNAT address port (its uniqueness claim). */
+void lc_snat_port_mac(char out[MDL_MAC_SIZE], const char *router_id, const char *chassis);
 /* Sync thread: write what changed (all: everything, under a new lease). */
 int lc_status_flush(struct lc_sync *s, struct db *db, int64_t lease, bool all);
 

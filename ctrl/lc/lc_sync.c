@@ -66,6 +66,7 @@ static void sync_unref(struct lc_sync *s)
 	}
 	close(s->evfd);
 	lc_smap_free(s->status);
+	lc_snat_jobs_free(s->snat);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);
@@ -351,6 +352,7 @@ static void *sync_main(void *arg)
 					if (lc_status_flush(s, db, alive.lease, all) == 0)
 						status_lease = alive.lease;
 				}
+				lc_snat_ports_flush(s, db, post_status);
 				pthread_mutex_lock(&s->mu);
 				if (s->stop || s->want_sync)
 					continue;

@@ -3,7 +3,8 @@
  * a subnet's default gateway and IP version, and a port's fixed IPs (the
  * subnet of a given address, a free address of a given subnet).
  *
- * Allocation reads the ports and routers of the subnet and picks the first
+ * Allocation reads the ports and routers of the subnet (interfaces and
+ * gateway addresses) and picks the first
  * free address; it is not atomic with the write, but the adapter's
  * duplicate-address check refuses a port that lost a race.
  */
@@ -115,6 +116,10 @@ static int collect_used(struct nb_ctx *c, const struct mdl_subnet *s, json_t *mi
 		for (k = 0; k < r->n_interfaces && !rc; k++)
 			if (!strcmp(r->interfaces[k].subnet_id, s->hdr.id))
 				rc = used_add(u, r->interfaces[k].ip_address);
+		/* a router's gateway address on an external subnet */
+		for (k = 0; r->has_gateway && k < r->gateway.n_external_fixed_ips && !rc; k++)
+			if (!strcmp(r->gateway.external_fixed_ips[k].subnet_id, s->hdr.id))
+				rc = used_add(u, r->gateway.external_fixed_ips[k].ip_address);
 	}
 	nb_list_free(objs, n);
 	return rc;
