@@ -23,6 +23,12 @@
  *    frame leaves with the FIP's MAC toward the upstream next hop's MAC, on
  *    the external network (stage output, x->ext_out).
  *
+ *  - Gateway SNAT: on the gateway chassis snat_ip is the router's gateway
+ *    IP (L3 sends replies to it here first, dp_nat_is_snat_addr; the
+ *    NAT_IN pass sets x->nat_in so output may tunnel them to the VM's
+ *    chassis); elsewhere a source without a FIP is steered unrouted to the
+ *    gateway chassis' VTEP (to_gateway_chassis, x->to_gw_vtep).
+ *
  * Megaflows: the DNAT decision reads all of ip_dst; the SNAT decision all
  * of ip_src; a recirculated NAT pass reads ct_state (trk, inv).  Tags:
  * DP_TAG_NAT_RTR(router) for every decision on a router's gateway,
