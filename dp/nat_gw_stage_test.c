@@ -147,6 +147,7 @@ static void set_gw(uint32_t snat_ip, uint32_t gw_vtep)
 		memcpy(g.snat_mac.addr_bytes, GWM, 6);
 	g.arp_mac = g.snat_mac;
 	g.gw_vtep = gw_vtep;
+	g.serves_overlay = snat_ip != 0;
 	CU_ASSERT_EQUAL_FATAL(dp_nat_gw_put(nat, &g), 0);
 }
 
@@ -183,13 +184,14 @@ static void test_steer_to_gateway(void)
 	CU_ASSERT_EQUAL(s.actions[0].type, DP_ACT_CT);
 	CU_ASSERT_EQUAL(s.actions[1].type, DP_ACT_CT_NAT);
 	CU_ASSERT_EQUAL(s.actions[1].u32, ip4(IP_FIP));
-	/* such a frame arriving over the overlay here is not sent on again */
+	/* such a frame arriving over the overlay here is not routed out nor
+	 * sent on again (this chassis serves no other chassis) */
 	t_key_ipv4(&k, UPLINK, R.macs[0].addr_bytes, R1M, IP_R, IP_NET, IPPROTO_UDP, 1, 53);
 	k.tun_src = VTEP_R;
 	k.tun_dst = VTEP_ME;
 	k.tun_vni = 1001;
 	xl(&k, &s);
-	CU_ASSERT(has_drop(&s, DP_DROP_NO_NAT));
+	CU_ASSERT(has_drop(&s, DP_DROP_NO_DEST));
 }
 
 /* The gateway's routed replies come from VTEP_G, which hosts no port of
@@ -219,13 +221,23 @@ static void test_classify_gateway_replies(void)
  * chassis; an untranslated echo to the gateway IP is the router's. */
 static void test_gateway_chassis(void)
 {
-	set_gw(ip4(IP_GW), 0);
 	struct dp_flow_key k;
 	struct dp_megaflow_spec s;
 	t_key_ipv4(&k, UPLINK, R.macs[0].addr_bytes, R1M, IP_R, IP_NET, IPPROTO_UDP, 1, 53);
 	k.tun_src = VTEP_R;
 	k.tun_dst = VTEP_ME;
 	k.tun_vni = 1001;
+	/* a distributed SNAT address does not serve other chassis */
+	struct dp_nat *nat = dp_get_nat(DP);
+	struct dp_nat_gw_cfg g = *dp_nat_gw_get(nat, 100);
+	g.snat_ip = ip4(IP_GW);
+	memcpy(g.snat_mac.addr_bytes, GWM, 6);
+	g.gw_vtep = 0;
+	g.serves_overlay = false;
+	CU_ASSERT_EQUAL_FATAL(dp_nat_gw_put(nat, &g), 0);
+	xl(&k, &s);
+	CU_ASSERT(has_drop(&s, DP_DROP_NO_DEST));
+	set_gw(ip4(IP_GW), 0);
 	xl(&k, &s);
 	CU_ASSERT_FATAL(s.n_actions >= 2);
 	CU_ASSERT_EQUAL(s.actions[0].type, DP_ACT_CT);

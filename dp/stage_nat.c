@@ -300,9 +300,9 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 	if (g == NULL || g->rport != out->cfg.key)
 		return DP_XL_NEXT;
 	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
-	/* over the overlay: another chassis sends its VMs' traffic to this
-	 * gateway chassis (gateway SNAT) */
-	if (x->from_uplink && !x->tunnel) {
+	/* over the overlay only to the gateway chassis of gateway SNAT: the
+	 * other chassis send their VMs' traffic to it */
+	if (x->from_uplink && !(x->tunnel && g->serves_overlay)) {
 		dp_xl_log(x, "external network back to the external network: not routed");
 		return dp_xl_drop(x, DP_DROP_NO_DEST);
 	}

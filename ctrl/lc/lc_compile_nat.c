@@ -177,6 +177,7 @@ static void gateway_snat(struct lc *lc, const struct lc_obj *ro, const struct lc
 		memcpy(&g->snat_ip, gw->addr.addr, 4);
 		lc_fip_mac(&g->snat_mac, lc->cfg.chassis, seed);
 		g->arp_mac = g->snat_mac;
+		g->serves_overlay = true;
 	} else {
 		g->gw_vtep = lc->gw_vtep;
 	}
@@ -247,7 +248,8 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 		    o->nat_gw.snat_ip == g.snat_ip &&
 		    rte_is_same_ether_addr(&o->nat_gw.snat_mac, &g.snat_mac) &&
 		    o->nat_gw.snat_port_min == g.snat_port_min &&
-		    o->nat_gw.snat_port_max == g.snat_port_max && o->nat_gw.gw_vtep == g.gw_vtep)
+		    o->nat_gw.snat_port_max == g.snat_port_max && o->nat_gw.gw_vtep == g.gw_vtep &&
+		    o->nat_gw.serves_overlay == g.serves_overlay)
 			continue;
 		int rc = dp_nat_gw_put(nat, &g);
 		count(lc, rc, o, "nat_gw_put");

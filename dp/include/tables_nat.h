@@ -66,6 +66,11 @@ struct dp_nat_gw_cfg {
 	 * that VTEP may send this router's routed replies into its networks
 	 * (stage_classify_uplink.c).  0: none. */
 	uint32_t gw_vtep;
+	/* Gateway SNAT here: the router's VMs on other chassis send their
+	 * external traffic to this chassis over the overlay (a tunnelled
+	 * packet may be routed out and SNATed to snat_ip); false: only local
+	 * VMs are SNATed (distributed SNAT). */
+	bool serves_overlay;
 };
 
 struct dp_nat_fip_cfg {
