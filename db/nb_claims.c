@@ -115,6 +115,20 @@ int nb_obj_claims(const struct mdl_hdr *o, struct nb_claim **out, size_t *n)
 			rc = push_claim(out, n, NB_CLAIM_IP, i, NB_PREFIX "_uniq/ip/%s/%s",
 					p->fixed_ips[i].subnet_id, ip);
 		}
+	} else if (o->type == MDL_ROUTER) {
+		/* its gateway addresses: no port may take them, nor they a
+		 * port's (Neutron holds them in a router_gateway port) */
+		const struct mdl_router *r = (const struct mdl_router *)o;
+
+		for (i = 0; r->has_gateway && !rc && i < r->gateway.n_external_fixed_ips; i++) {
+			const struct mdl_fixed_ip *f = &r->gateway.external_fixed_ips[i];
+
+			if (!f->subnet_id[0] || mdl_ip_parse(f->ip_address, &a))
+				continue;
+			mdl_ip_format(&a, ip, sizeof(ip));
+			rc = push_claim(out, n, NB_CLAIM_IP, i, NB_PREFIX "_uniq/ip/%s/%s",
+					f->subnet_id, ip);
+		}
 	} else if (o->type == MDL_SECURITY_GROUP) {
 		const struct mdl_security_group *g = (const struct mdl_security_group *)o;
 		char key[NB_KEY_SIZE];
@@ -250,7 +264,16 @@ int nb_claim_err(const struct mdl_hdr *o, const struct nb_claim *c, const char *
 {
 	const char *oid = strchr(owner, '/');
 
+	int tl = oid ? (int)(oid - owner) : 4;
+
 	oid = oid ? oid + 1 : owner;
+	if (c->kind == NB_CLAIM_IP && o->type == MDL_ROUTER) {
+		const struct mdl_router *r = (const struct mdl_router *)o;
+
+		return nb_errf(err, es, -EADDRINUSE, "external_gateway_info.external_fixed_ips[%zu]"
+			       ".ip_address: %s is already used by %.*s %s", c->idx,
+			       r->gateway.external_fixed_ips[c->idx].ip_address, tl, owner, oid);
+	}
 	if (c->kind == NB_CLAIM_MAC) {
 		const struct mdl_port *p = (const struct mdl_port *)o;
 
@@ -262,8 +285,9 @@ int nb_claim_err(const struct mdl_hdr *o, const struct nb_claim *c, const char *
 		const struct mdl_port *p = (const struct mdl_port *)o;
 
 		return nb_errf(err, es, -EADDRINUSE,
-			       "fixed_ips[%zu].ip_address: %s is already used by port %s in network %s",
-			       c->idx, p->fixed_ips[c->idx].ip_address, oid, p->network_id);
+			       "fixed_ips[%zu].ip_address: %s is already used by %.*s %s in network %s",
+			       c->idx, p->fixed_ips[c->idx].ip_address, tl, owner, oid,
+			       p->network_id);
 	}
 	if (c->kind == NB_CLAIM_SG_DEFAULT) {
 		const struct mdl_security_group *g = (const struct mdl_security_group *)o;

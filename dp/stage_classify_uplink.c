@@ -5,7 +5,8 @@
  *     VNI -> network, accepted only from a VTEP in that network's list of
  *     remote VTEPs (flood_vteps: the chassis hosting its ports), or, for a
  *     packet routed by the sender (inner source = a router port's MAC in
- *     the network), from a VTEP of another network of that router; else
+ *     the network), from a VTEP of another network of that router or
+ *     from that router's gateway chassis (gateway SNAT, tables_nat.h); else
  *     dropped (tunnel-src); action tnl_pop, then the usual L2 (and L3)
  *     lookup in that network.  Port security checks what a tunnel may
  *     carry (stage_port_sec.c); no DHCP and no ARP responder (the sender's
@@ -26,6 +27,7 @@
 
 #include "drop.h"
 #include "tables_l3.h"
+#include "tables_nat.h"
 #include "tables_ovl.h"
 #include "translate.h"
 
@@ -71,6 +73,12 @@ static bool routed_from(struct dp_xlate *x, uint32_t nk, uint32_t vtep)
 		return false;
 	dp_xl_tag(x, DP_TAG(DP_TAG_LPORT, rk));
 	dp_xl_tag(x, DP_TAG(DP_TAG_ROUTER, rp->cfg.router));
+	if (x->nat != NULL) { /* gateway SNAT: the gateway chassis routes replies */
+		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, rp->cfg.router));
+		const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, rp->cfg.router);
+		if (g != NULL && g->gw_vtep == vtep)
+			return true;
+	}
 	const struct dp_router *r = dp_l3_router_get(x->l3, rp->cfg.router);
 	for (unsigned i = 0; r != NULL && i < r->n_rports; i++) {
 		const struct dp_rport *o = dp_l3_rport_get(x->l3, r->rports[i]);

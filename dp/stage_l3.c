@@ -131,16 +131,19 @@ enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x)
 	const uint8_t *dst = x->pkt->ip_dst;
 	char dtxt[INET6_ADDRSTRLEN];
 	inet_ntop(fam == 4 ? AF_INET : AF_INET6, dst, dtxt, sizeof(dtxt));
-	if (dp_l3_router_owns(x->l3, r, fam, dst) != NULL) {
+	bool owns = dp_l3_router_owns(x->l3, r, fam, dst) != NULL;
+	if (owns)
 		mark_bits(x, full);
-		return to_router(x, fam, dtxt);
-	}
-	if (fam == 4 && x->nat != NULL) {
+	/* a router address is the router's, unless it is the gateway IP held
+	 * here as the SNAT address (gateway SNAT): its replies are un-NATed */
+	if (fam == 4 && x->nat != NULL && (!owns || dp_nat_is_snat_addr(x, r, dst))) {
 		bool done;
 		enum dp_xl_verdict v = dp_nat_dnat(x, r, &done);
 		if (done)
 			return v;
 	}
+	if (owns)
+		return to_router(x, fam, dtxt);
 	const struct dp_l3_nh *nh = dp_l3_route_lookup(r, fam, dst);
 	if (nh == NULL) {
 		mark_bits(x, full);
@@ -157,7 +160,7 @@ enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x)
 	if (x->nat != NULL) {
 		if (dp_nat_egress(x, r, out, nh) == DP_XL_DONE)
 			return DP_XL_DONE;
-		if (x->ext_out)
+		if (x->ext_out || x->to_gw_vtep)
 			return DP_XL_NEXT;
 	}
 	const uint8_t *gw = nh->connected ? dst : nh->gw;

@@ -25,6 +25,12 @@
  *    DP_CT_F_TTL: a packet whose TTL expires here is punted before it is
  *    translated (ICMP time exceeded to the VM, not to the FIP/SNAT address).
  *
+ *  - Gateway SNAT: on the gateway chassis snat_ip is the router's gateway
+ *    IP (L3 sends replies to it here first, dp_nat_is_snat_addr; the
+ *    NAT_IN pass sets x->nat_in so output may tunnel them to the VM's
+ *    chassis); elsewhere a source without a FIP is steered unrouted to the
+ *    gateway chassis' VTEP (to_gateway_chassis, x->to_gw_vtep).
+ *
  * Megaflows: the DNAT decision reads all of ip_dst; the SNAT decision all
  * of ip_src; a recirculated NAT pass reads ct_state (trk, inv).  Tags:
  * DP_TAG_NAT_RTR(router) for every decision on a router's gateway,
@@ -175,6 +181,15 @@ enum dp_xl_verdict dp_nat_arp(struct dp_xlate *x)
 	return DP_XL_DONE;
 }
 
+bool dp_nat_is_snat_addr(struct dp_xlate *x, const struct dp_router *r, const uint8_t *dst)
+{
+	if (!x->from_uplink)
+		return false;
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, r->cfg.key);
+	return g != NULL && g->snat_ip != 0 && memcmp(&g->snat_ip, dst, 4) == 0;
+}
+
 enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bool *done)
 {
 	*done = false;
@@ -194,12 +209,21 @@ enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bo
 		if (g->snat_ip != 0) {
 			uint32_t d;
 			memcpy(&d, DP_XL_READ_IP4(x, ip_dst), 4);
+			if (d == g->snat_ip &&
+			    dp_l3_router_owns(x->l3, r, 4, DP_XL_READ_IP4(x, ip_dst)) != NULL) {
+				/* the gateway IP itself (gateway SNAT): the
+				 * router's address, as for any (echo) */
+				dp_xl_log(x, "to the gateway IP, no connection of ours: the "
+					  "router's address");
+				return DP_XL_NEXT;
+			}
 			if (d == g->snat_ip) {
 				dp_xl_log(x, "to the SNAT address: no connection of ours");
 				*done = true;
 				return dp_xl_drop(x, DP_DROP_NO_NAT);
 			}
 		}
+		x->nat_in = true;
 		return DP_XL_NEXT;
 	}
 	if (dp_recirc_rank(rid) != 0)
@@ -236,6 +260,38 @@ enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bo
 	return DP_XL_DONE;
 }
 
+/* Gateway SNAT on another chassis (g->gw_vtep): a source without a
+ * floating IP here goes there over the overlay, unrouted (that chassis
+ * routes and SNATs it).  true when decided (x->to_gw_vtep set, or a drop
+ * emitted when it is 0). */
+static bool to_gateway_chassis(struct dp_xlate *x, const struct dp_router *r,
+			       const struct dp_nat_gw_cfg *g)
+{
+	if (g->gw_vtep == 0 || g->snat_ip != 0)
+		return false;
+	uint32_t src;
+	memcpy(&src, DP_XL_READ_IP4(x, ip_src), 4);
+	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_fixed(x->nat, r->cfg.key, src);
+	if (f != NULL && f->lport == x->src_lport)
+		return false; /* floating IPs stay distributed */
+	char st[INET_ADDRSTRLEN], vt[INET_ADDRSTRLEN];
+	ip_txt(x, st, sizeof(st), src);
+	ip_txt(x, vt, sizeof(vt), g->gw_vtep);
+	if (x->from_uplink) {
+		dp_xl_log(x, "source %s came over the overlay, but the gateway chassis is %s", st,
+			  vt);
+		dp_xl_drop(x, DP_DROP_NO_NAT);
+		x->to_gw_vtep = 0;
+		return true;
+	}
+	dp_xl_log(x, "source %s has no floating IP: to the gateway chassis (VTEP %s) over the "
+		  "overlay, unrouted", st, vt);
+	x->to_gw_vtep = g->gw_vtep;
+	x->dst = NULL;
+	x->dst_lport = 0;
+	return true;
+}
+
 enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 				 const struct dp_rport *out, const struct dp_l3_nh *nh)
 {
@@ -246,7 +302,9 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 	if (g == NULL || g->rport != out->cfg.key)
 		return DP_XL_NEXT;
 	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
-	if (x->from_uplink) {
+	/* over the overlay only to the gateway chassis of gateway SNAT: the
+	 * other chassis send their VMs' traffic to it */
+	if (x->from_uplink && !(x->tunnel && g->serves_overlay)) {
 		dp_xl_log(x, "external network back to the external network: not routed");
 		return dp_xl_drop(x, DP_DROP_NO_DEST);
 	}
@@ -254,6 +312,9 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 		dp_xl_log(x, "router %u: IPv6 to the external network is not NATed", r->cfg.key);
 		return dp_xl_drop(x, DP_DROP_NO_NAT);
 	}
+	if (dp_recirc_rank(DP_XL_READ(x, recirc_id)) < dp_recirc_rank(DP_RECIRC_NAT_OUT) &&
+	    to_gateway_chassis(x, r, g))
+		return x->to_gw_vtep ? DP_XL_NEXT : DP_XL_DONE;
 	uint32_t hop;
 	memcpy(&hop, nh->connected ? x->pkt->ip_dst : nh->gw, 4);
 	char ht[INET_ADDRSTRLEN];

@@ -10,7 +10,11 @@
  * the megaflow depends on that VTEP entry) and output on the uplink; provider
  * networks push their VLAN (or nothing) and output on the uplink.  Flood adds
  * a tnl_flood to every remote VTEP of the network, or the provider uplink.
- * Nothing from the uplink goes back to the uplink (split horizon).
+ * Nothing from the uplink goes back to the uplink (split horizon), except
+ * a reply from the external network that this chassis' NAT translated back
+ * (x->nat_in, gateway SNAT) toward a VM on another chassis.  Gateway SNAT
+ * on another chassis (x->to_gw_vtep): the VM's frame, unrouted, over the
+ * overlay to that chassis' VTEP in the VM's network.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -53,13 +57,16 @@ static void provider_out(struct dp_xlate *x, const struct dp_overlay_cfg *ov,
 static enum dp_xl_verdict output_remote(struct dp_xlate *x)
 {
 	const struct dp_lport_cfg *d = &x->dst->cfg;
-	if (x->from_uplink) {
+	const struct dp_network *n = dp_table_network_get(x->t, d->network);
+	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, d->network));
+	/* the one exception: a reply from the external network that this
+	 * chassis' NAT translated back (gateway SNAT), to an overlay network */
+	bool ext_reply = x->nat_in && !x->tunnel && n != NULL && n->cfg.type == DP_NET_OVERLAY;
+	if (x->from_uplink && !ext_reply) {
 		dp_xl_log(x, "lport %u is on another chassis: not sent back to the uplink",
 			  d->key);
 		return dp_xl_drop(x, DP_DROP_NO_DEST);
 	}
-	const struct dp_network *n = dp_table_network_get(x->t, d->network);
-	dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, d->network));
 	if (n == NULL)
 		return dp_xl_drop(x, DP_DROP_NO_NETWORK);
 	if (n->cfg.type == DP_NET_OVERLAY && (d->remote_vtep == 0 || n->cfg.vni == 0)) {
@@ -96,6 +103,40 @@ static enum dp_xl_verdict output_remote(struct dp_xlate *x)
 	dp_xl_action(x, &o);
 	dp_xl_log(x, "lport %u is behind VTEP %s: %s VNI %u, output to uplink port %u", d->key,
 		  ip, dp_encap_name(encap), n->cfg.vni, ov->uplink);
+	return DP_XL_DONE;
+}
+
+/* Gateway SNAT elsewhere (stage_nat.c): the frame as the VM sent it, to the
+ * gateway chassis' VTEP in the VM's overlay network. */
+static enum dp_xl_verdict output_gw(struct dp_xlate *x)
+{
+	const struct dp_network *n = x->net;
+	if (n == NULL || n->cfg.type != DP_NET_OVERLAY || n->cfg.vni == 0) {
+		dp_xl_log(x, "network %u is no overlay network: the gateway chassis is not reached",
+			  x->network);
+		return dp_xl_drop(x, DP_DROP_NO_DEST);
+	}
+	const struct dp_overlay_cfg *ov = overlay(x);
+	if (ov == NULL)
+		return dp_xl_drop(x, DP_DROP_NO_OVERLAY);
+	char ip[16];
+	ip4_txt(x, ip, sizeof(ip), x->to_gw_vtep);
+	dp_xl_tag(x, DP_TAG(DP_TAG_VTEP, x->to_gw_vtep));
+	const struct dp_vtep *v = dp_vtep_get(x->t, x->to_gw_vtep);
+	if (v == NULL || !v->resolved) {
+		dp_xl_log(x, "gateway chassis VTEP %s: underlay MAC not known yet", ip);
+		return dp_xl_drop(x, DP_DROP_VTEP_UNRESOLVED);
+	}
+	uint8_t encap = dp_vtep_encap(ov, v);
+	struct dp_action p = { .type = DP_ACT_TNL_PUSH, .u32 = x->to_gw_vtep };
+	memcpy(p.data, v->mac.addr_bytes, 6);
+	p.data[6] = encap;
+	dp_act_set_vni(&p, n->cfg.vni);
+	struct dp_action o = { .type = DP_ACT_OUTPUT, .port = ov->uplink };
+	dp_xl_action(x, &p);
+	dp_xl_action(x, &o);
+	dp_xl_log(x, "to the gateway chassis, VTEP %s: %s VNI %u, output to uplink port %u", ip,
+		  dp_encap_name(encap), n->cfg.vni, ov->uplink);
 	return DP_XL_DONE;
 }
 
@@ -155,6 +196,8 @@ enum dp_xl_verdict dp_stage_output(struct dp_xlate *x)
 {
 	if (x->flood)
 		return flood(x);
+	if (x->to_gw_vtep)
+		return output_gw(x);
 	if (x->ext_out) { /* routed out to an external network (stage_nat.c) */
 		const struct dp_overlay_cfg *ov = overlay(x);
 		dp_xl_tag(x, DP_TAG(DP_TAG_NETWORK, x->network));

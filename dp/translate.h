@@ -71,6 +71,12 @@ struct dp_xlate {
 	uint16_t nat_zone;               /* the router's NAT zone (with snat_addr) */
 	bool ext_out;                    /* L3 routed it out to the external network
 					  * x->network (no dst lport) */
+	uint32_t to_gw_vtep;             /* !0: gateway SNAT elsewhere: output sends
+					  * the frame unrouted over the overlay to
+					  * this VTEP, in network x->network */
+	bool nat_in;                     /* translated back by this chassis' NAT
+					  * from the external network: may leave
+					  * by the overlay although from the uplink */
 	struct dp_trace_buf *trace;      /* NULL unless tracing */
 	enum dp_stage_id stage;
 	int overflow;                    /* too many actions/tags/flood ports */
@@ -146,6 +152,8 @@ struct dp_l3_nh;
 const struct dp_rport *dp_nat_l2(struct dp_xlate *x, const uint8_t *mac);
 enum dp_xl_verdict dp_nat_arp(struct dp_xlate *x);
 /* *done: the verdict is final (ct(nat) emitted, or a drop). */
+/* From the external network to dst, this chassis' SNAT address of r? */
+bool dp_nat_is_snat_addr(struct dp_xlate *x, const struct dp_router *r, const uint8_t *dst);
 enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bool *done);
 /* The route leaves by out: if it is the router's gateway port, decide the
  * floating IP (sets x->ext_out) or drop. */

@@ -76,6 +76,9 @@ struct mdl_chassis {
 	char vtep_ip[MDL_IP_SIZE];
 	char (*encap_types)[MDL_ENUM_SIZE];     /* "vxlan" | "geneve" */
 	size_t n_encap_types;
+	bool gateway;                           /* may hold routers' gateway IPs
+						 * ([ctrl] snat = gateway) */
+	int64_t gateway_priority;               /* 0..65535, highest wins */
 };
 
 struct mdl_network {

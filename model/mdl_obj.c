@@ -38,6 +38,8 @@ static const struct mdl_field chassis_fields[] = {
 	STR(struct mdl_chassis, "name", name, true),
 	STR(struct mdl_chassis, "vtep_ip", vtep_ip, true),
 	STRLIST(struct mdl_chassis, "encap_types", encap_types, MDL_ENUM_SIZE),
+	BOOL(struct mdl_chassis, "gateway", gateway, false),
+	INT(struct mdl_chassis, "gateway_priority", gateway_priority, false, 0),
 	END
 };
 

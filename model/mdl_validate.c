@@ -112,6 +112,8 @@ static int validate_chassis(const struct mdl_chassis *c, char *err, size_t es)
 		if ((rc = chk_enum("", path, c->encap_types[i], encaps, err, es)))
 			return rc;
 	}
+	if (c->gateway_priority < 0 || c->gateway_priority > 65535)
+		return E("gateway_priority: must be 0..65535");
 	return 0;
 }
 

@@ -30,7 +30,8 @@
 /* Valid objects with every field present, in canonical form (round-trip). */
 static const char *const full[MDL_N_TYPES] = {
 	[MDL_CHASSIS] = "{\"id\":\"" CHS "\",\"dp_key\":1,\"revision_number\":2,"
-		"\"name\":\"host-a\",\"vtep_ip\":\"192.0.2.1\",\"encap_types\":[\"geneve\",\"vxlan\"]}",
+		"\"name\":\"host-a\",\"vtep_ip\":\"192.0.2.1\",\"encap_types\":[\"geneve\",\"vxlan\"],"
+		"\"gateway\":true,\"gateway_priority\":100}",
 	[MDL_NETWORK] = "{\"id\":\"" NET "\",\"dp_key\":7,\"revision_number\":3,"
 		"\"name\":\"net\",\"project_id\":\"p1\",\"mtu\":1450,"
 		"\"provider:network_type\":\"vxlan\",\"provider:segmentation_id\":1001,"
@@ -220,6 +221,8 @@ static const struct vcase vcases[] = {
 	{ MDL_CHASSIS, "{\"name\":\"\"}", NULL, "name: must not be empty" },
 	{ MDL_CHASSIS, "{\"vtep_ip\":\"192.0.2.300\"}", NULL,
 	  "vtep_ip: '192.0.2.300' is not a valid IP address" },
+	{ MDL_CHASSIS, "{\"gateway_priority\":65536}", NULL,
+	  "gateway_priority: must be 0..65535" },
 	{ MDL_CHASSIS, "{\"encap_types\":[]}", NULL,
 	  "encap_types: must list at least one of vxlan, geneve" },
 	{ MDL_CHASSIS, "{\"encap_types\":[\"vxlan\",\"gre\"]}", NULL,

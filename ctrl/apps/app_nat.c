@@ -117,7 +117,14 @@ static int ask_one(const struct dp_nat_gw_cfg *g, void *arg)
 		return 0;
 	if (!rte_is_zero_ether_addr(&g->nexthop_mac) && !k->refresh)
 		return 0;
-	if (send_arp(k->a, k->c, g->network, RTE_ARP_OP_REQUEST, &g->arp_mac, gw_ip(k->c, g),
+	/* gateway SNAT: only the gateway chassis speaks for the gateway IP
+	 * (its arp_mac is the SNAT MAC); the others ask with an ARP probe
+	 * (sender 0.0.0.0), which updates no neighbor cache upstream */
+	uint32_t spa = gw_ip(k->c, g);
+	const struct lc_config *lcc = k->c->lc != NULL ? lc_get_config(k->c->lc) : NULL;
+	if (lcc != NULL && lcc->snat_mode == LC_SNAT_GATEWAY)
+		spa = g->snat_ip;
+	if (send_arp(k->a, k->c, g->network, RTE_ARP_OP_REQUEST, &g->arp_mac, spa,
 		     g->nexthop) == 0)
 		k->a->st.arp_requests++;
 	return 0;
@@ -322,6 +329,12 @@ static int show_gw(const struct dp_nat_gw_cfg *g, void *arg)
 		json_object_set_new(o, "snat_ports", json_pack("[I, I]", (json_int_t)lo,
 								(json_int_t)hi));
 	}
+	if (g->gw_vtep != 0) {
+		char vt[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &g->gw_vtep, vt, sizeof(vt));
+		reply_printf(s->r, "    SNAT on the gateway chassis, VTEP %s\n", vt);
+		json_object_set_new(o, "gateway_vtep", json_string(vt));
+	}
 	json_array_append_new(s->arr, o);
 	return 0;
 }
@@ -360,8 +373,16 @@ static int cmd_show_nat(struct ctrl *c, int argc, char **argv, struct ctrl_reply
 	dp_nat_foreach_fip(nat, show_fip, &s);
 	json_object_set_new(r->result, "floating_ips", s.arr);
 	const struct lc_config *lcc = c->lc != NULL ? lc_get_config(c->lc) : NULL;
-	const char *mode = lcc == NULL ? "off (no controller)" :
-			   lcc->snat_mode == LC_SNAT_DISTRIBUTED ? "distributed" : "off";
+	const char *mode = lcc == NULL ? "off (no controller)" : lc_snat_mode_name(lcc->snat_mode);
+	struct lc_chassis_info gc;
+	bool has_gc = c->lc != NULL && lc_gateway_chassis(c->lc, &gc) == 0;
+	if (lcc != NULL && lcc->snat_mode == LC_SNAT_GATEWAY) {
+		reply_printf(r, "gateway chassis: %s%s\n", has_gc ? gc.name : "none",
+			     has_gc && gc.self ? " (this chassis)" : "");
+		json_object_set_new(r->result, "gateway_chassis",
+				    json_string(has_gc ? gc.name : ""));
+		json_object_set_new(r->result, "gateway_self", json_boolean(has_gc && gc.self));
+	}
 	struct dp_ct_stats ct;
 	dp_ct_stats_get(dp_get_ct(c->dp), &ct);
 	reply_printf(r, "SNAT: %s; conntrack NAT: %llu connections translated now, %llu "

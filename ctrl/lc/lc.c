@@ -298,6 +298,7 @@ static void after_batch(struct lc *lc)
 	lc_reach_compute(lc);
 	lc_compile(lc);
 	lc_status_publish(lc);
+	lc_snat_ports_publish(lc);
 	lc_replica_commit(lc);
 	sweep(lc);
 	lc->ifaces_changed = false;

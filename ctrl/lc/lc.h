@@ -48,8 +48,13 @@ struct lc_config {
 	unsigned underlay_mtu;         /* IP MTU of the underlay (default 1500) */
 	/* [ctrl] snat: LC_SNAT_DISTRIBUTED (default: each chassis SNATs its
 	 * own VMs to its own address, a network:floatingip_agent_gateway port
-	 * of the router bound to it) or LC_SNAT_OFF (only floating IPs) */
+	 * of the router bound to it), LC_SNAT_GATEWAY (the router's gateway IP
+	 * lives on one gateway chassis, lc_gateway.c; the others send their
+	 * VMs' external traffic to it over the overlay) or LC_SNAT_OFF (only
+	 * floating IPs) */
 	unsigned snat_mode;
+	bool gateway;                  /* [ctrl] gateway: may be the gateway chassis */
+	uint16_t gateway_priority;     /* [ctrl] gateway-priority: highest wins */
 	uint16_t snat_port_min, snat_port_max; /* [ctrl] snat-ports (0/0: 1024-65535) */
 	char replica[LC_PATH_LEN];     /* replica directory */
 	struct db *db;                 /* tests: a borrowed, already open central db
@@ -62,7 +67,9 @@ struct lc_config {
 	void *on_acl_del_arg;
 };
 
-enum { LC_SNAT_DISTRIBUTED = 0, LC_SNAT_OFF = 1 };
+enum { LC_SNAT_DISTRIBUTED = 0, LC_SNAT_OFF = 1, LC_SNAT_GATEWAY = 2 };
+/* The mode's name: "distributed", "gateway" or "off". */
+const char *lc_snat_mode_name(unsigned mode);
 /* device_owner of a chassis' SNAT address port (device_id = the router,
  * binding:host_id = the chassis), as Neutron DVR's per-host FIP gateway */
 #define LC_SNAT_OWNER "network:floatingip_agent_gateway"
@@ -132,8 +139,17 @@ struct lc_chassis_info {
 	char encap[64];
 	bool alive;
 	bool self;
+	bool gateway;                  /* configured gateway = true */
+	unsigned gateway_priority;
+	bool is_gateway;               /* the elected gateway chassis now (snat = gateway) */
 };
 size_t lc_chassis_list(struct lc *lc, struct lc_chassis_info *out, size_t max);
+/* snat = gateway: the elected gateway chassis (lc_gateway.c) — among the
+ * chassis registered with gateway = true that are alive, the highest
+ * gateway_priority, ties to the smallest chassis id: every controller
+ * computes the same.  0 and *out filled, -ENOENT none (or another mode).
+ * Control thread. */
+int lc_gateway_chassis(const struct lc *lc, struct lc_chassis_info *out);
 /* Is the chassis with this id alive (control thread)? */
 bool lc_chassis_alive(const struct lc *lc, const char *id);
 

@@ -175,6 +175,9 @@ size_t lc_chassis_list(struct lc *lc, struct lc_chassis_info *out, size_t max)
 				snprintf(e->encap + strlen(e->encap), sizeof(e->encap) - strlen(e->encap),
 					 "%s%s", k ? "," : "", c->encap_types[k]);
 			e->alive = lc_chassis_alive(lc, e->id);
+			e->gateway = c->gateway;
+			e->gateway_priority = (unsigned)c->gateway_priority;
+			e->is_gateway = lc->gw_id[0] && strcmp(lc->gw_id, e->id) == 0;
 			e->self = strcmp(e->id, me) == 0;
 		}
 		total++;

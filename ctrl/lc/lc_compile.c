@@ -519,6 +519,8 @@ static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
 		return;
 	for (size_t i = 0; i < net_vteps->n; i++)
 		want[n_want++] = net_vteps->e[i].val;
+	if (lc->gw_vtep) /* snat = gateway: we send to the gateway chassis */
+		want[n_want++] = lc->gw_vtep;
 	qsort(want, n_want, sizeof(*want), cmp_u32);
 	size_t k = 0;
 	for (size_t i = 0; i < n_want; i++)
@@ -563,6 +565,7 @@ void lc_compile(struct lc *lc)
 	struct lc_obj **v = lc_obj_sorted(lc, &n);
 	if (v == NULL)
 		return;
+	lc_gateway_elect(lc, v, n);
 	/* reasons only apply to objects we try to compile */
 	for (size_t i = 0; i < n; i++)
 		if (!wanted(v[i]) && v[i]->o)

@@ -20,6 +20,12 @@
  *    gateway also gets this chassis' SNAT address, from the router's
  *    network:floatingip_agent_gateway port bound to this chassis (snat_addr
  *    below); without one, a VM with no floating IP stays no-nat.
+ *  - Gateway SNAT ([ctrl] snat = gateway, router with enable_snat): on the
+ *    elected gateway chassis (lc_gateway.c) the SNAT address is the
+ *    router's gateway IP, with a MAC derived from (chassis, router) that
+ *    also sends the resolver's requests (so the upstream learns the
+ *    gateway IP's MAC from them too); on the other chassis the gateway
+ *    gets the gateway chassis' VTEP (gw_vtep) instead.
  * Order: floating IPs that go or change go first, then gateways, then the
  * new floating IPs (an entry never names a router whose gateway is gone).
  */
@@ -158,6 +164,25 @@ static uint32_t snat_addr(struct lc *lc, struct lc_obj **v, size_t n, const stru
 	return 0;
 }
 
+/* Gateway SNAT: the gateway IP here, or the gateway chassis' VTEP. */
+static void gateway_snat(struct lc *lc, const struct lc_obj *ro, const struct lc_gw *gw,
+			 struct dp_nat_gw_cfg *g)
+{
+	const struct mdl_router *r = mdl_hdr_to_router(ro->o);
+	if (!r->gateway.enable_snat || gw->addr.family != 4)
+		return;
+	if (lc->gw_self) {
+		char seed[MDL_ID_SIZE + 8];
+		snprintf(seed, sizeof(seed), "gw:%s", ro->o->id);
+		memcpy(&g->snat_ip, gw->addr.addr, 4);
+		lc_fip_mac(&g->snat_mac, lc->cfg.chassis, seed);
+		g->arp_mac = g->snat_mac;
+		g->serves_overlay = true;
+	} else {
+		g->gw_vtep = lc->gw_vtep;
+	}
+}
+
 /* Floating IPs that go or change (their router's gateway may have gone). */
 static void fips_retract(struct lc *lc, struct lc_obj **v, size_t n)
 {
@@ -199,7 +224,10 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			lc_fip_mac(&g.arp_mac, lc->cfg.chassis, o->o->id);
 			if (gw.nexthop.family == 4)
 				memcpy(&g.nexthop, gw.nexthop.addr, 4);
-			g.snat_ip = snat_addr(lc, v, n, o, gw.network, &g.snat_mac);
+			if (lc->cfg.snat_mode == LC_SNAT_GATEWAY)
+				gateway_snat(lc, o, &gw, &g);
+			else
+				g.snat_ip = snat_addr(lc, v, n, o, gw.network, &g.snat_mac);
 			if (g.snat_ip != 0) {
 				g.snat_port_min = lc->cfg.snat_port_min;
 				g.snat_port_max = lc->cfg.snat_port_max;
@@ -220,7 +248,8 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 		    o->nat_gw.snat_ip == g.snat_ip &&
 		    rte_is_same_ether_addr(&o->nat_gw.snat_mac, &g.snat_mac) &&
 		    o->nat_gw.snat_port_min == g.snat_port_min &&
-		    o->nat_gw.snat_port_max == g.snat_port_max)
+		    o->nat_gw.snat_port_max == g.snat_port_max && o->nat_gw.gw_vtep == g.gw_vtep &&
+		    o->nat_gw.serves_overlay == g.serves_overlay)
 			continue;
 		int rc = dp_nat_gw_put(nat, &g);
 		count(lc, rc, o, "nat_gw_put");

@@ -92,6 +92,8 @@ struct lc_sync {
 	struct lc_smap *status;
 	bool status_wanted;     /* a status was handed over, not flushed yet */
 	uint64_t seen_rev;      /* highest revision queued to the control thread */
+	/* SNAT address port operations to run (lc_snat_port.c; under mu) */
+	struct lc_snat_jobs *snat;
 };
 
 /* ---- the global index: every object under /wyvern/v1/ ------------------ */
@@ -160,11 +162,21 @@ struct lc {
 	/* live chassis ids (lc_alive.c) */
 	char (*alive)[MDL_ID_SIZE];
 	size_t n_alive, cap_alive;
+	/* snat = gateway: the elected gateway chassis at the last compile
+	 * (lc_gateway.c); gw_id "" none, gw_self it is us, gw_vtep its VTEP */
+	char gw_id[MDL_ID_SIZE];
+	char gw_name[LC_NAME_LEN];
+	bool gw_self;
+	uint32_t gw_vtep;
 	/* counters */
 	struct lc_stats st;
 	uint64_t last_log_tsc;
 	unsigned log_budget;
 };
+
+/* lc_gateway.c: elect the gateway chassis over the sorted objects v[0..n)
+ * into lc->gw_*; true when the choice changed (logged). */
+bool lc_gateway_elect(struct lc *lc, struct lc_obj **v, size_t n);
 
 /* lc.c */
 struct lc_obj *lc_obj_find(struct lc *lc, const char *key);
@@ -213,6 +225,14 @@ struct lc_smap;
 struct lc_smap *lc_smap_new(void);
 void lc_smap_free(struct lc_smap *m);
 void lc_status_publish(struct lc *lc);                   /* control thread */
+/* lc_snat_port.c: this chassis' SNAT address ports (distributed SNAT) */
+struct lc_snat_jobs;
+void lc_snat_ports_publish(struct lc *lc);               /* control thread */
+void lc_snat_ports_flush(struct lc_sync *s, struct db *db,  /* sync thread */
+			 void (*report)(struct lc_sync *s, const char *msg));
+void lc_snat_jobs_free(struct lc_snat_jobs *j);
+/* The MAC of (router, chassis)'s SNAT address port (its uniqueness claim). */
+void lc_snat_port_mac(char out[MDL_MAC_SIZE], const char *router_id, const char *chassis);
 /* Sync thread: write what changed (all: everything, under a new lease). */
 int lc_status_flush(struct lc_sync *s, struct db *db, int64_t lease, bool all);
 

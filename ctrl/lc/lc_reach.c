@@ -18,7 +18,10 @@
  *    of the cloud has its gateway there); of its ports only this chassis'
  *    SNAT address ports (network:floatingip_agent_gateway bound here,
  *    lc_compile_nat.c; never compiled into lports);
- *  - floating IPs bound to a LOCAL port (translated here: tables_nat.h).
+ *  - floating IPs bound to a LOCAL port (translated here: tables_nat.h);
+ *  - snat = gateway on a chassis configured gateway = true: every router
+ *    with a gateway joins the closure (it may be elected gateway chassis,
+ *    lc_gateway.c, and must then route the replies to every VM).
  *
  * The computation runs over the global index (every object, see lc.c) from
  * scratch once per event batch: O(objects) per batch.
@@ -147,6 +150,17 @@ void lc_reach_compute(struct lc *lc)
 	/* close under routers: a router that touches a reachable network makes
 	 * all its networks reachable; a router joins the closure once */
 	bool *joined = calloc(n_rtr ? n_rtr : 1, sizeof(*joined));
+	/* snat = gateway, a chassis that may be elected: every router with a
+	 * gateway is held (hot standby: a takeover needs no sync) */
+	bool standby = lc->cfg.snat_mode == LC_SNAT_GATEWAY && lc->cfg.gateway;
+	for (size_t i = 0; standby && joined != NULL && i < n_rtr; i++) {
+		struct mdl_router *r = rtr[i];
+		if (!r->has_gateway || !r->admin_state_up)
+			continue;
+		joined[i] = true;
+		for (size_t k = 0; k < r->n_interfaces; k++)
+			idset_add(&nets, if_net(lc, &r->interfaces[k]));
+	}
 	for (bool changed = joined != NULL; changed;) {
 		changed = false;
 		for (size_t i = 0; i < n_rtr; i++) {
@@ -197,9 +211,12 @@ void lc_reach_compute(struct lc *lc)
 			idset_add(&hosts, p->binding_host_id);
 			break;
 		}
-		case MDL_ROUTER:
-			o->reach = router_touches(lc, mdl_hdr_to_router(o->o), &nets);
+		case MDL_ROUTER: {
+			struct mdl_router *r = mdl_hdr_to_router(o->o);
+			o->reach = router_touches(lc, r, &nets) ||
+				   (standby && r->has_gateway && r->admin_state_up);
 			break;
+		}
 		default:
 			break;
 		}

@@ -66,6 +66,7 @@ static void sync_unref(struct lc_sync *s)
 	}
 	close(s->evfd);
 	lc_smap_free(s->status);
+	lc_snat_jobs_free(s->snat);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s);
@@ -152,6 +153,8 @@ static struct mdl_hdr *chassis_obj(const struct lc_config *cfg)
 	lc_chassis_uuid(cfg->chassis, h->id);
 	snprintf(c->name, sizeof(c->name), "%s", cfg->chassis);
 	snprintf(c->vtep_ip, sizeof(c->vtep_ip), "%s", cfg->vtep_ip);
+	c->gateway = cfg->gateway;
+	c->gateway_priority = cfg->gateway_priority;
 	char enc[64], *save = NULL;
 	snprintf(enc, sizeof(enc), "%s", cfg->encap);
 	c->encap_types = calloc(4, MDL_ENUM_SIZE);
@@ -164,7 +167,8 @@ static struct mdl_hdr *chassis_obj(const struct lc_config *cfg)
 static bool chassis_same(const struct mdl_chassis *a, const struct mdl_chassis *b)
 {
 	if (strcmp(a->name, b->name) || strcmp(a->vtep_ip, b->vtep_ip) ||
-	    a->n_encap_types != b->n_encap_types)
+	    a->n_encap_types != b->n_encap_types || a->gateway != b->gateway ||
+	    a->gateway_priority != b->gateway_priority)
 		return false;
 	for (size_t i = 0; i < a->n_encap_types; i++)
 		if (strcmp(a->encap_types[i], b->encap_types[i]))
@@ -382,6 +386,7 @@ static void *sync_main(void *arg)
 					if (lc_status_flush(s, db, alive.lease, all) == 0)
 						status_lease = alive.lease;
 				}
+				lc_snat_ports_flush(s, db, post_status);
 				pthread_mutex_lock(&s->mu);
 				if (s->stop || s->want_sync)
 					continue;

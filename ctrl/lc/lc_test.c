@@ -456,6 +456,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "security groups: no-group ports, per-group recompile", t_sg_incremental);
 	CU_add_test(s, "restart from replica, central down", t_restart);
 	CU_add_test(s, "router gateway and floating IP -> L3 and NAT tables", t_nat);
+	CU_add_test(s, "gateway SNAT: election, failover, the gateway IP here", t_nat_gateway);
 	CU_add_test(s, "property: incremental == from scratch", t_property);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

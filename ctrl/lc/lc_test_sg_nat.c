@@ -20,7 +20,9 @@
 #include "acl.h"
 #include "db.h"
 #include "lc.h"
+#include "lc_priv.h"
 #include "lc_test_gen.h"
+#include "nb_ops.h"
 #include "mdl.h"
 #include "nb.h"
 #include "tables.h"
@@ -188,6 +190,42 @@ void t_sg_incremental(void)
 }
 
 
+/* Wait (syncing) until router kr's NAT gateway has an SNAT address (on) or
+ * none (!on); false after 10 s. */
+static bool wait_snat(struct inst *x, struct db *db, const struct dp_nat *nat, uint32_t kr,
+		      bool on)
+{
+	for (int i = 0; i < 100; i++) {
+		inst_sync(x, db);
+		const struct dp_nat_gw_cfg *g = dp_nat_gw_get(nat, kr);
+		if (g != NULL && (g->snat_ip != 0) == on)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/* SNAT address ports of router rt bound to host in the central db; the
+ * first one's id into id (may be NULL). */
+static int snat_ports(struct db *db, const char *host, const char *rt, char *id)
+{
+	struct mdl_hdr **objs;
+	size_t n;
+	int found = 0;
+	if (nb_list(db, MDL_PORT, &objs, &n) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct mdl_port *p = mdl_hdr_to_port(objs[i]);
+		if (strcmp(p->device_owner, "network:floatingip_agent_gateway") == 0 &&
+		    strcmp(p->binding_host_id, host) == 0 && strcmp(p->device_id, rt) == 0) {
+			if (found++ == 0 && id != NULL)
+				snprintf(id, MDL_ID_SIZE, "%s", objs[i]->id);
+		}
+	}
+	nb_list_free(objs, n);
+	return found;
+}
+
 /* A router's gateway on a held external network and a floating IP of a
  * local port: the gateway rport + default route, the NAT gateway and the
  * FIP entry (MAC from chassis + port); disassociation and the gateway's
@@ -247,39 +285,64 @@ void t_nat(void)
 	struct rte_ether_addr m;
 	lc_fip_mac(&m, "X", p1);
 	CU_ASSERT(rte_is_same_ether_addr(&m, &f->mac));
-	/* distributed SNAT: no address port yet; then one bound here and one
-	 * bound to chassis Y: ours is the gateway's SNAT address, neither
-	 * becomes an lport, Y's is not even held */
-	CU_ASSERT_EQUAL(dp_nat_gw_get(nat, kr)->snat_ip, 0);
-	const char *sx = "aaaaaaaa-0000-4000-8000-0000000000f2";
+	/* distributed SNAT: the chassis creates its address port itself
+	 * (sync thread, through the northbound operations) */
+	CU_ASSERT_TRUE_FATAL(wait_snat(&x, db, nat, kr, true));
+	char sx[MDL_ID_SIZE] = "", mac[MDL_MAC_SIZE];
+	CU_ASSERT_EQUAL(snat_ports(db, "X", rt, sx), 1);
+	lc_snat_port_mac(mac, rt, "X");
+	struct mdl_hdr *h;
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_PORT, sx, &h, NULL), 0);
+	const struct mdl_port *sp = mdl_hdr_to_port(h);
+	CU_ASSERT_STRING_EQUAL(sp->mac_address, mac);
+	CU_ASSERT_STRING_EQUAL(sp->network_id, ext);
+	CU_ASSERT_EQUAL_FATAL(sp->n_fixed_ips, 1);
+	uint32_t sip = inet_addr(sp->fixed_ips[0].ip_address);
+	/* from the external subnet, not its gateway nor the router's address */
+	CU_ASSERT((sip & htonl(0xffffff00)) == inet_addr("172.24.4.0") &&
+		  sip != inet_addr("172.24.4.1") && sip != inet_addr("172.24.4.10") &&
+		  sip != inet_addr("172.24.4.100"));
+	mdl_obj_free(h);
+	g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT_EQUAL(g->snat_ip, sip);
+	struct rte_ether_addr m2;
+	lc_fip_mac(&m2, "X", sx);
+	CU_ASSERT(rte_is_same_ether_addr(&m2, &g->snat_mac));
+	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, dpkey(db, MDL_PORT, sx)));
+	/* a racing second creation (same MAC) is refused by the MAC claim */
+	char *argv[] = { "port", "create", "snat-X", "--network", ext, "--mac", mac,
+			 "--device-owner", "network:floatingip_agent_gateway", "--device-id", rt,
+			 "--host", "X", NULL };
+	FILE *devnull = fopen("/dev/null", "w");
+	CU_ASSERT_NOT_EQUAL(wyctl_nb_run(db, "", false, 13, argv, devnull, devnull), 0);
+	fclose(devnull);
+	CU_ASSERT_EQUAL(snat_ports(db, "X", rt, NULL), 1);
+	/* another chassis' SNAT port is not held */
 	const char *sy = "aaaaaaaa-0000-4000-8000-0000000000f3";
-	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
-		"\"%s\",\"binding:host_id\":\"X\",\"device_owner\":"
-		"\"network:floatingip_agent_gateway\",\"device_id\":\"%s\",\"fixed_ips\":"
-		"[{\"subnet_id\":\"%s\",\"ip_address\":\"172.24.4.50\"}]}", sx, ext, rt, exts), 0);
 	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
 		"\"%s\",\"binding:host_id\":\"Y\",\"device_owner\":"
 		"\"network:floatingip_agent_gateway\",\"device_id\":\"%s\",\"fixed_ips\":"
 		"[{\"subnet_id\":\"%s\",\"ip_address\":\"172.24.4.51\"}]}", sy, ext, rt, exts), 0);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
-	g = dp_nat_gw_get(nat, kr);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-	CU_ASSERT_EQUAL(g->snat_ip, inet_addr("172.24.4.50"));
-	lc_fip_mac(&m, "X", sx);
-	CU_ASSERT(rte_is_same_ether_addr(&m, &g->snat_mac));
-	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, dpkey(db, MDL_PORT, sx)));
 	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, dpkey(db, MDL_PORT, sy)));
-	CU_ASSERT_PTR_NOT_NULL(dp_nat_gw_by_snat_ip(nat, kext, inet_addr("172.24.4.50")));
+	CU_ASSERT_PTR_NOT_NULL(dp_nat_gw_by_snat_ip(nat, kext, sip));
 	CU_ASSERT_PTR_NULL(dp_nat_gw_by_snat_ip(nat, kext, inet_addr("172.24.4.51")));
 	/* the FIP is still there (the gateway was replaced, not removed) */
 	CU_ASSERT_PTR_NOT_NULL(dp_nat_fip_by_ext(nat, kext, inet_addr("172.24.4.100")));
-	/* our port goes: no SNAT address any more */
-	CU_ASSERT_EQUAL_FATAL(nb_delete(db, MDL_PORT, sx, 0, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
-	CU_ASSERT_EQUAL(dp_nat_gw_get(nat, kr)->snat_ip, 0);
-	CU_ASSERT_PTR_NULL(dp_nat_gw_by_snat_ip(nat, kext, inet_addr("172.24.4.50")));
+	/* the router stops SNAT: the chassis deletes its port (Y's stays) */
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_ROUTER, rt, &h, NULL), 0);
+	mdl_hdr_to_router(h)->gateway.enable_snat = false;
+	CU_ASSERT_EQUAL_FATAL(nb_update(db, h, 0, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(h);
+	CU_ASSERT_TRUE(wait_snat(&x, db, nat, kr, false));
+	for (int i = 0; i < 100 && snat_ports(db, "X", rt, NULL) != 0; i++) {
+		inst_sync(&x, db);
+		usleep(100 * 1000);
+	}
+	CU_ASSERT_EQUAL(snat_ports(db, "X", rt, NULL), 0);
+	CU_ASSERT_EQUAL(snat_ports(db, "Y", rt, NULL), 1);
+	CU_ASSERT_PTR_NULL(dp_nat_gw_by_snat_ip(nat, kext, sip));
 	/* disassociated: the entry goes, the gateway stays */
-	struct mdl_hdr *h;
 	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_FLOATING_IP, fip, &h, NULL), 0);
 	mdl_hdr_to_fip(h)->port_id[0] = 0;
 	mdl_hdr_to_fip(h)->fixed_ip_address[0] = 0;
@@ -307,3 +370,120 @@ void t_nat(void)
 	db_close(db);
 }
 
+
+static void gw_chassis(struct db *db, const char *name, const char *vtep, bool gw, int prio,
+		       char id[MDL_ID_SIZE])
+{
+	lc_chassis_uuid(name, id);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_CHASSIS, NULL, "{\"id\":\"%s\",\"name\":"
+		"\"%s\",\"vtep_ip\":\"%s\",\"encap_types\":[\"vxlan\"],\"gateway\":%s,"
+		"\"gateway_priority\":%d}", id, name, vtep, gw ? "true" : "false", prio), 0);
+}
+
+static void set_alive(struct db *db, const char *id, bool on)
+{
+	char key[128];
+	lc_alive_key_fmt(id, key, sizeof(key));
+	int rc = on ? db_put(db, key, "{}", 2, NULL) : db_delete(db, key, NULL);
+	CU_ASSERT_EQUAL(rc, 0);
+}
+
+/* Gateway SNAT: the election among alive gateway chassis by priority, ties
+ * to the smallest id; the others' NAT gateway points at its VTEP; the
+ * elected chassis holds the router's gateway IP; liveness moves it. */
+void t_nat_gateway(void)
+{
+	struct db *db = central_open();
+	char ext[MDL_ID_SIZE], exts[MDL_ID_SIZE], na[MDL_ID_SIZE], sa[MDL_ID_SIZE];
+	char rt[MDL_ID_SIZE], id1[MDL_ID_SIZE], id2[MDL_ID_SIZE], idn[MDL_ID_SIZE];
+	char idx[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+	const char *p1 = "aaaaaaaa-0000-4000-8000-0000000000e1";
+	struct inst x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, ext, "{\"name\":\"ext\","
+		"\"provider:network_type\":\"flat\",\"provider:physical_network\":\"physnet1\","
+		"\"router:external\":true}"), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, exts, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"172.24.4.0/24\",\"gateway_ip\":\"172.24.4.1\"}",
+		ext), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, na, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sa, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"10.1.0.0/24\"}", na), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"X\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
+		"\"ip_address\":\"10.1.0.5\"}]}", p1, na, sa), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_ROUTER, rt, "{\"name\":\"r\",\"interfaces\":["
+		"{\"subnet_id\":\"%s\",\"ip_address\":\"10.1.0.1\"}],\"external_gateway_info\":"
+		"{\"network_id\":\"%s\",\"enable_snat\":true,\"external_fixed_ips\":["
+		"{\"subnet_id\":\"%s\",\"ip_address\":\"172.24.4.10\"}]}}", sa, ext, exts), 0);
+	/* G1 and G2 tie at 200 (the smaller id wins), N is no gateway */
+	gw_chassis(db, "G1", "192.0.2.11", true, 200, id1);
+	gw_chassis(db, "G2", "192.0.2.12", true, 200, id2);
+	gw_chassis(db, "N", "192.0.2.13", false, 999, idn);
+	set_alive(db, id1, true);
+	set_alive(db, id2, true);
+	set_alive(db, idn, true);
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, &p1, 1), 0);
+	x.lc->cfg.snat_mode = LC_SNAT_GATEWAY;  /* the control thread's config */
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	uint32_t kr = dpkey(db, MDL_ROUTER, rt);
+	const struct dp_nat *nat = dp_nat_find(x.t);
+	bool first1 = strcmp(id1, id2) < 0;
+	const char *win = first1 ? "G1" : "G2", *other = first1 ? "G2" : "G1";
+	const char *wid = first1 ? id1 : id2, *oid = first1 ? id2 : id1;
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	CU_ASSERT_EQUAL(g->snat_ip, 0);
+	CU_ASSERT_EQUAL(g->gw_vtep, inet_addr(first1 ? "192.0.2.11" : "192.0.2.12"));
+	CU_ASSERT_FALSE(g->serves_overlay);
+	struct lc_chassis_info ci;
+	CU_ASSERT_EQUAL_FATAL(lc_gateway_chassis(x.lc, &ci), 0);
+	CU_ASSERT_STRING_EQUAL(ci.name, win);
+	CU_ASSERT_FALSE(ci.self);
+	/* the elected one's lease goes: the other takes over */
+	set_alive(db, wid, false);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT_EQUAL(g->gw_vtep, inet_addr(first1 ? "192.0.2.12" : "192.0.2.11"));
+	CU_ASSERT_EQUAL(lc_gateway_chassis(x.lc, &ci), 0);
+	CU_ASSERT_STRING_EQUAL(ci.name, other);
+	/* none alive (N may not be elected): no gateway, VMs stay no-nat */
+	set_alive(db, oid, false);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT(g->gw_vtep == 0 && g->snat_ip == 0);
+	CU_ASSERT_EQUAL(lc_gateway_chassis(x.lc, &ci), -ENOENT);
+	/* this chassis becomes a gateway chassis (priority 1): elected, it
+	 * holds the router's gateway IP */
+	lc_chassis_uuid("X", idx);
+	struct mdl_hdr *h;
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_CHASSIS, idx, &h, NULL), 0);
+	mdl_hdr_to_chassis(h)->gateway = true;
+	mdl_hdr_to_chassis(h)->gateway_priority = 1;
+	CU_ASSERT_EQUAL_FATAL(nb_update(db, h, 0, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(h);
+	set_alive(db, idx, true);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT_EQUAL(g->snat_ip, inet_addr("172.24.4.10"));
+	CU_ASSERT_EQUAL(g->gw_vtep, 0);
+	CU_ASSERT_TRUE(g->serves_overlay);
+	struct rte_ether_addr m;
+	char seed[MDL_ID_SIZE + 8];
+	snprintf(seed, sizeof(seed), "gw:%s", rt);
+	lc_fip_mac(&m, "X", seed);
+	CU_ASSERT(rte_is_same_ether_addr(&m, &g->snat_mac) &&
+		  rte_is_same_ether_addr(&m, &g->arp_mac));
+	CU_ASSERT_EQUAL(lc_gateway_chassis(x.lc, &ci), 0);
+	CU_ASSERT(ci.self && strcmp(ci.name, "X") == 0);
+	/* a live G1 again outranks us */
+	set_alive(db, id1, true);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	g = dp_nat_gw_get(nat, kr);
+	CU_ASSERT(g->snat_ip == 0 && g->gw_vtep == inet_addr("192.0.2.11"));
+	struct lc_stats st;
+	lc_get_stats(x.lc, &st);
+	CU_ASSERT_EQUAL(st.table_errors, 0);
+	inst_stop(&x);
+	db_close(db);
+}

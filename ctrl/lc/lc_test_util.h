@@ -45,5 +45,6 @@ void t_bad_values(void);
 void t_device_owner(void);
 void t_sg_incremental(void);
 void t_nat(void);
+void t_nat_gateway(void);
 
 #endif

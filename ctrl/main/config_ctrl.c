@@ -86,11 +86,24 @@ int cfg_load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
 			else if (strcmp(val, "off") == 0)
 				l->snat_mode = LC_SNAT_OFF;
 			else if (strcmp(val, "gateway") == 0)
-				return cfg_fail(c, ln, "snat = gateway is not built yet: use "
-					    "distributed or off%s%s", "", "");
+				l->snat_mode = LC_SNAT_GATEWAY;
 			else
-				return cfg_fail(c, ln, "snat must be distributed or off, not '%s'%s",
+				return cfg_fail(c, ln, "snat must be distributed, gateway or off, not "
+					    "'%s'%s", val, "");
+		} else if (strcmp(k, "gateway") == 0) {
+			if (strcmp(val, "true") == 0)
+				l->gateway = true;
+			else if (strcmp(val, "false") == 0)
+				l->gateway = false;
+			else
+				return cfg_fail(c, ln, "gateway must be true or false, not '%s'%s", val,
+					    "");
+		} else if (strcmp(k, "gateway-priority") == 0) {
+			uint32_t v;
+			if (cfg_parse_u32(val, 0, 65535, &v) < 0)
+				return cfg_fail(c, ln, "gateway-priority must be 0..65535, not '%s'%s",
 					    val, "");
+			l->gateway_priority = (uint16_t)v;
 		} else if (strcmp(k, "snat-ports") == 0) {
 			unsigned lo, hi;
 			char tail;

@@ -232,8 +232,20 @@ static void test_snat(void)
 	CU_ASSERT_EQUAL(load_text("[ctrl]\nsnat = distributed\n", &cfg, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(cfg.lc.snat_mode, LC_SNAT_DISTRIBUTED);
 	ctrl_config_free(&cfg);
-	expect_error("[ctrl]\nchassis = a\nsnat = central\n", 3, "distributed or off");
-	expect_error("[ctrl]\nsnat = gateway\n", 2, "not built yet");
+	CU_ASSERT_EQUAL(load_text("[ctrl]\nsnat = gateway\ngateway = true\ngateway-priority = 7\n",
+				  &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.lc.snat_mode, LC_SNAT_GATEWAY);
+	CU_ASSERT_TRUE(cfg.lc.gateway);
+	CU_ASSERT_EQUAL(cfg.lc.gateway_priority, 7);
+	ctrl_config_free(&cfg);
+	CU_ASSERT_EQUAL(load_text("[ctrl]\nsnat = gateway\n", &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_FALSE(cfg.lc.gateway);
+	CU_ASSERT_EQUAL(cfg.lc.gateway_priority, 0);
+	ctrl_config_free(&cfg);
+	expect_error("[ctrl]\nchassis = a\nsnat = central\n", 3, "distributed, gateway or off");
+	expect_error("[ctrl]\ngateway = yes\n", 2, "true or false");
+	expect_error("[ctrl]\ngateway-priority = 70000\n", 2, "0..65535");
+	expect_error("[ctrl]\ngateway-priority = -1\n", 2, "0..65535");
 	expect_error("[ctrl]\nsnat-ports = 3000-2000\n", 2, "MIN-MAX");
 	expect_error("[ctrl]\nsnat-ports = 0-10\n", 2, "MIN-MAX");
 	expect_error("[ctrl]\nsnat-ports = 10-70000\n", 2, "MIN-MAX");

@@ -536,15 +536,21 @@ static int show_router(const struct dp_router *rt, void *arg)
 	const struct dp_nat_gw_cfg *gw = dp_nat_gw_get(dp_get_nat(s->c->dp), rt->cfg.key);
 	if (gw != NULL) {
 		const struct lc_config *lcc = s->c->lc ? lc_get_config(s->c->lc) : NULL;
-		const char *mode = lcc && lcc->snat_mode == LC_SNAT_DISTRIBUTED ? "distributed" :
-				   "off";
+		const char *mode = lc_snat_mode_name(lcc ? lcc->snat_mode : LC_SNAT_OFF);
 		char sip[INET_ADDRSTRLEN] = "";
 		if (gw->snat_ip != 0)
 			inet_ntop(AF_INET, &gw->snat_ip, sip, sizeof(sip));
-		reply_printf(s->r, "  gateway rport %u: snat %s, address here %s\n", gw->rport, mode,
-			     sip[0] ? sip : "none (floating IPs only)");
-		json_object_set_new(o, "snat", json_pack("{s:s,s:s}", "mode", mode, "address",
-							 sip));
+		struct lc_chassis_info gc;
+		bool has_gc = s->c->lc && lc_gateway_chassis(s->c->lc, &gc) == 0;
+		char gtxt[LC_NAME_LEN + 24] = "";
+		if (lcc && lcc->snat_mode == LC_SNAT_GATEWAY)
+			snprintf(gtxt, sizeof(gtxt), ", gateway chassis %s%s",
+				 has_gc ? gc.name : "none", has_gc && gc.self ? " (this one)" : "");
+		reply_printf(s->r, "  gateway rport %u: snat %s%s, address here %s\n", gw->rport,
+			     mode, gtxt, sip[0] ? sip : "none (floating IPs only)");
+		json_object_set_new(o, "snat", json_pack("{s:s,s:s,s:s}", "mode", mode, "address",
+							 sip, "gateway_chassis",
+							 has_gc ? gc.name : ""));
 	}
 	json_array_append_new(s->arr, o);
 	return 0;

@@ -135,15 +135,23 @@ static int cmd_show_chassis(struct ctrl *c, int argc, char **argv, struct ctrl_r
 		return reply_error(r, false, "out of memory");
 	n = lc_chassis_list(c->lc, v, n);
 	json_t *a = json_array();
-	reply_printf(r, "%-20s %-36s %-15s %-13s %s\n", "chassis", "id", "vtep", "encap",
-		     "alive");
+	reply_printf(r, "%-20s %-36s %-15s %-13s %-5s %s\n", "chassis", "id", "vtep", "encap",
+		     "alive", "gateway (priority)");
 	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "name", v[i].name,
-						   "id", v[i].id, "vtep_ip", v[i].vtep_ip,
-						   "encap", v[i].encap, "alive", v[i].alive,
-						   "self", v[i].self));
-		reply_printf(r, "%-20s %-36s %-15s %-13s %s%s\n", v[i].name, v[i].id, v[i].vtep_ip,
-			     v[i].encap, v[i].alive ? "yes" : "no", v[i].self ? " (this chassis)" : "");
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:I,s:b}", "name",
+						   v[i].name, "id", v[i].id, "vtep_ip",
+						   v[i].vtep_ip, "encap", v[i].encap, "alive",
+						   v[i].alive, "self", v[i].self, "gateway",
+						   v[i].gateway, "gateway_priority",
+						   (json_int_t)v[i].gateway_priority,
+						   "is_gateway", v[i].is_gateway));
+		char gw[48] = "-";
+		if (v[i].gateway)
+			snprintf(gw, sizeof(gw), "yes (%u)%s", v[i].gateway_priority,
+				 v[i].is_gateway ? " ELECTED" : "");
+		reply_printf(r, "%-20s %-36s %-15s %-13s %-5s %s%s\n", v[i].name, v[i].id,
+			     v[i].vtep_ip, v[i].encap, v[i].alive ? "yes" : "no", gw,
+			     v[i].self ? " (this chassis)" : "");
 	}
 	json_object_set_new(r->result, "chassis", a);
 	json_object_set_new(r->result, "ttl", json_integer(lc_get_config(c->lc)->chassis_ttl_s));

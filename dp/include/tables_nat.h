@@ -10,7 +10,9 @@
  *    table's zone space (dp_acl_zone_alloc), so it never collides with a
  *    port's security-group zone; it is freed when the gateway goes.
  *    With snat_ip set it is also indexed by (network, snat_ip) (ARP, the
- *    replies of SNATed connections) and (network, snat_mac) (L2).
+ *    replies of SNATed connections) and (network, snat_mac) (L2).  On the
+ *    gateway chassis of gateway SNAT, snat_ip is the router's gateway IP;
+ *    on the others gw_vtep names that chassis.
  *  - floating IP (key: external network + FIP): router, the bound local
  *    lport, its fixed IP, and the MAC the FIP answers ARP with (stable per
  *    chassis and port: the controller derives it).  Indexed three ways:
@@ -58,6 +60,17 @@ struct dp_nat_gw_cfg {
 	uint32_t snat_ip;
 	struct rte_ether_addr snat_mac;
 	uint16_t snat_port_min, snat_port_max;
+	/* Gateway SNAT on another chassis: its VTEP (IPv4, network order).
+	 * A VM here without a floating IP going out by this gateway is sent,
+	 * unrouted, over the overlay to it (stage_nat.c, stage_output.c), and
+	 * that VTEP may send this router's routed replies into its networks
+	 * (stage_classify_uplink.c).  0: none. */
+	uint32_t gw_vtep;
+	/* Gateway SNAT here: the router's VMs on other chassis send their
+	 * external traffic to this chassis over the overlay (a tunnelled
+	 * packet may be routed out and SNATed to snat_ip); false: only local
+	 * VMs are SNATed (distributed SNAT). */
+	bool serves_overlay;
 };
 
 struct dp_nat_fip_cfg {

@@ -24,13 +24,13 @@ own uplink; a FIP moved to a port on the other chassis is announced by that
 chassis (gratuitous ARP, its own MAC) and traffic follows.
 Distributed SNAT (test_distributed_snat): a VM without a floating IP gets
 out from the chassis' own SNAT address (a network:floatingip_agent_gateway
-port of the router bound to the chassis); ping, TCP, UDP; the upstream sees
-only that address and its MAC.
+port of the router bound to the chassis, which the chassis creates itself
+through the northbound and deletes when the router loses SNAT); ping, TCP,
+UDP; the upstream sees only that address and its MAC.
 Two chassis with distributed SNAT (test_distributed_snat_on_two_chassis):
 each VM leaves its own chassis from that chassis' own address.
-Not covered here (not built): gateway SNAT and its failover; exhaustion end
-to end (dp/nat_stage_test.c covers it through the
-PMD and conntrack).
+Exhaustion ([ctrl] snat-ports of one port): the counter rises.
+Gateway SNAT and its failover: test_nat_gw.py.
 """
 import json
 import os
@@ -62,6 +62,16 @@ def cleanup_all():
         mine = [fn for fn in rig.CLEANUP._items if id(fn) not in before]
     for fn in reversed(mine):
         rig.CLEANUP.run(fn)
+
+
+SNAT_OWNER = "network:floatingip_agent_gateway"
+
+
+def snat_ports(wy, host):
+    """The SNAT address ports bound to chassis host (wyctl port list, the
+    northbound's view)."""
+    return [p for p in json.loads(wy.wy("--json", "port", "list").stdout)
+            if p.get("device_owner") == SNAT_OWNER and p.get("binding:host_id") == host]
 
 
 def fip_of(wy):
@@ -158,6 +168,7 @@ def fip_world(cleanup_all, request):
     yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms, ch=ch)
 
 
+@pytest.mark.parametrize("fip_world", [{"snat": "off"}], indirect=True)
 def test_floating_ip_both_ways_move_and_unset(fip_world):
     w = fip_world
     o, wy, up, ub, ns, vms = w["o"], w["wy"], w["up"], w["ub"], w["ns"], w["vms"]
@@ -339,14 +350,13 @@ def test_distributed_snat(fip_world):
     its MAC; nothing new gets in through it."""
     w = fip_world
     o, wy, up, ub, ns = w["o"], w["wy"], w["up"], w["ub"], w["ns"]
-    assert ns["vm1"].ping(UP_IP, count=1).returncode != 0   # no FIP, no SNAT port yet
     rid = o.js("router", "show", "r")["id"]
     host = w["ch"]
-    # the upstream takes unsolicited ARP (a gratuitous ARP creates its entry)
-    up.run(["sysctl", "-qw", "net.ipv4.conf.%s.arp_accept=1" % ub])
-    sp = o.js("port", "create", "snat-" + host, "--network", "ext", "--device-owner",
-              "network:floatingip_agent_gateway", "--device", rid, "--host", host)
-    sip = sp["fixed_ips"][0]["ip_address"]
+    # the chassis created its SNAT address port itself (nobody else did)
+    sp = rig.wait_for(lambda: snat_ports(wy, host), timeout=30,
+                      what="SNAT address port created by the chassis")
+    assert len(sp) == 1 and sp[0]["device_id"] == rid, sp
+    sip = sp[0]["fixed_ips"][0]["ip_address"]
 
     def gw():
         gws = wy.ctl("show", "nat", json=True)["gateways"]
@@ -354,14 +364,16 @@ def test_distributed_snat(fip_world):
     rig.wait_for(gw, timeout=20, what="SNAT address in the NAT tables")
     g = gw()
     smac = g["snat_mac"]
-    # announced by gratuitous ARP: the upstream knows it before any traffic
-    rig.wait_for(lambda: smac in up.run(["ip", "neigh", "show", sip]).stdout, timeout=10,
-                 what="upstream neighbor entry from the gratuitous ARP")
+    assert "SNAT address of this chassis: %s" % sip in wy.ctl("show", "nat").stdout
+    # announced by gratuitous ARP (three, a second apart): the upstream
+    # takes it once it accepts unsolicited ARP
+    up.run(["sysctl", "-qw", "net.ipv4.conf.%s.arp_accept=1" % ub])
     assert g["snat_ports"] == [1024, 65535], g
     nat = wy.ctl("show", "nat", json=True)
     assert nat["snat_mode"] == "distributed", nat
     rts = [x for x in wy.ctl("show", "routers", json=True)["routers"] if "snat" in x]
-    assert [x["snat"] for x in rts] == [{"mode": "distributed", "address": sip}], rts
+    assert [x["snat"] for x in rts] == [{"mode": "distributed", "address": sip,
+                                         "gateway_chassis": ""}], rts
     with rig.Capture(up, ub) as cap:
         ping_ok(ns["vm1"], UP_IP)
         assert tcp_ok(ns["vm1"], up, UP_IP, 5011) == sip
@@ -405,8 +417,11 @@ def test_distributed_snat(fip_world):
     assert nat["nat_conns"] >= 1, nat   # this test's connections, translated
     print("INFO snat=distributed address=%s nat=%s" % (sip, {k: nat[k] for k in (
         "nat_conns", "nat_exhausted")}))
-    # the port goes: no SNAT again
-    o.ok("port", "delete", sp["id"])
+    # still one port: the chassis never doubled it
+    assert [p["id"] for p in snat_ports(wy, host)] == [sp[0]["id"]]
+    # the router stops SNAT: the chassis deletes its port, no SNAT again
+    o.ok("router", "set", "r", "--external-gateway", "ext", "--disable-snat")
+    rig.wait_for(lambda: not snat_ports(wy, host), timeout=30, what="SNAT address port deleted")
     rig.wait_for(lambda: gw() is None, timeout=20, what="SNAT address gone")
     assert ns["vm1"].ping(UP_IP, count=1).returncode != 0
 
@@ -419,10 +434,11 @@ def test_distributed_snat_on_two_chassis(two_chassis_fip):
     o, wys, up, peers, ns, chs = w["o"], w["wys"], w["up"], w["peers"], w["ns"], w["chs"]
     rid = o.js("router", "show", "r")["id"]
     sip = {}
-    for vm, ch in chs.items():
-        sp = o.js("port", "create", "snat-" + ch, "--network", "ext", "--device-owner",
-                  "network:floatingip_agent_gateway", "--device", rid, "--host", ch)
-        sip[vm] = sp["fixed_ips"][0]["ip_address"]
+    for vm, ch in chs.items():   # each chassis created its own
+        sp = rig.wait_for(lambda ch=ch: snat_ports(wys[vm], ch), timeout=30,
+                          what="SNAT address port of %s" % ch)
+        assert len(sp) == 1 and sp[0]["device_id"] == rid, sp
+        sip[vm] = sp[0]["fixed_ips"][0]["ip_address"]
     assert sip["vm1"] != sip["vm2"]
 
     def snat_of(vm):
@@ -457,10 +473,9 @@ def test_distributed_snat_exhaustion(fip_world):
     no free tuple: nothing leaves, `show nat` counts it exhausted."""
     w = fip_world
     o, wy, up, ub, ns = w["o"], w["wy"], w["up"], w["ub"], w["ns"]
-    rid = o.js("router", "show", "r")["id"]
-    sp = o.js("port", "create", "snat-" + w["ch"], "--network", "ext", "--device-owner",
-              "network:floatingip_agent_gateway", "--device", rid, "--host", w["ch"])
-    sip = sp["fixed_ips"][0]["ip_address"]
+    sp = rig.wait_for(lambda: snat_ports(wy, w["ch"]), timeout=30,
+                      what="SNAT address port created by the chassis")
+    sip = sp[0]["fixed_ips"][0]["ip_address"]
     rig.wait_for(lambda: any(g.get("snat_address") == sip and g.get("snat_ports") == [2000, 2000]
                              for g in wy.ctl("show", "nat", json=True)["gateways"]),
                  timeout=20, what="SNAT address with one port")
