@@ -64,8 +64,10 @@ static int init(void)
 	VTEP_R = htonl(0xc0a80002);
 	VTEP_G = htonl(0xc0a80003);
 	struct dp_network_cfg n1 = t_net(1), n9 = t_net(9);
+	static uint32_t flood_r[1];
+	flood_r[0] = VTEP_R;          /* R's chassis; not the gateway's */
 	n1.n_flood_vteps = 1;
-	n1.flood_vteps[0] = VTEP_R;  /* R's chassis; not the gateway's */
+	n1.flood_vteps = flood_r;
 	n9.type = DP_NET_FLAT;
 	n9.vni = 0;
 	if (dp_table_network_put(T, &n1) || dp_table_network_put(T, &n9))
