@@ -427,7 +427,9 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 			}
 		}
 	}
-	/* one group at a time (recursion keeps one group's keys per level) */
+	/* one group at a time (recursion keeps one group's keys per level);
+	 * only a ct() group needs its keys: copied, unless it is the whole
+	 * burst (then the keys are its own, ct() writes them in place) */
 	struct rte_mbuf *gp[DP_BURST];
 	struct dp_flow_key gk[DP_BURST];
 	uint64_t now = rte_rdtsc();
@@ -435,20 +437,24 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 		if (pkts[i] == NULL)
 			continue;
 		struct dp_megaflow *f = flows[i];
+		bool ct = f->actions[0].type == DP_ACT_CT, all = ct && i == 0;
+		for (unsigned j = 1; all && j < n; j++)
+			all = pkts[j] != NULL && flows[j] == f;
 		unsigned k = 0;
 		for (unsigned j = i; j < n; j++) {
 			if (pkts[j] == NULL || flows[j] != f)
 				continue;
-			gp[k] = pkts[j];
-			gk[k++] = keys[j];
+			if (ct && !all)
+				gk[k] = keys[j];
+			gp[k++] = pkts[j];
 			f->bytes += pkts[j]->pkt_len;
 			pkts[j] = NULL;
 		}
 		f->hits += k;
 		f->used_tsc = now;
-		if (f->actions[0].type == DP_ACT_CT)
-			run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, gp, gk, k,
-			       depth, f);
+		if (ct)
+			run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, gp,
+			       all ? keys : gk, k, depth, f);
 		else
 			dp_actions_execute(pmd, f->actions, f->n_actions, f->flood_ports, gp, k);
 	}
@@ -458,12 +464,18 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 	}
 }
 
-/* A group of the burst whose megaflow starts with ct(): gather its keys. */
+/* A group of the burst whose megaflow starts with ct(): gather its keys
+ * (the burst's own when the group is the whole burst: nothing reads them
+ * after it). */
 static __attribute__((noinline)) void
 ct_group(struct dp_pmd *pmd, uint16_t in_port, struct dp_megaflow *f,
 	 struct dp_megaflow *const *flows, struct rte_mbuf *const *ok,
-	 const struct dp_flow_key *keys, unsigned n_ok, struct rte_mbuf **grp, unsigned n)
+	 struct dp_flow_key *keys, unsigned n_ok, struct rte_mbuf **grp, unsigned n)
 {
+	if (n == n_ok) {
+		run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, grp, keys, n, 0, f);
+		return;
+	}
 	struct dp_flow_key gk[DP_BURST];
 	unsigned k = 0;
 	for (unsigned i = 0; i < n_ok && k < n; i++)
