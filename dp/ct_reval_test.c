@@ -475,6 +475,16 @@ static void test_key_text(void)
 	CU_ASSERT_EQUAL(k.ct_label[15], 12);
 	CU_ASSERT_EQUAL(dp_key_from_string("ct_label=0x123456789012345678901234567890123",
 					   &k, err, sizeof(err)), -EINVAL);
+	/* a two-zone pass's key: the source zone's state and blocked bit */
+	CU_ASSERT_EQUAL(dp_key_from_string("udp,recirc_id=5,ct_state=0x22,ct_state_eg=0x2a,"
+					   "ct_mark_eg=0x1", &k, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(k.ct_state_eg, 0x2a);
+	CU_ASSERT_EQUAL(k.ct_mark_eg, 1);
+	dp_key_format(buf, sizeof(buf), &k, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ct_state_eg=0x2a"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ct_mark_eg=0x1"));
+	CU_ASSERT_EQUAL(dp_key_from_string("icmp6,icmp_type=135,nd_ll=02:00:00:00:00:01,"
+					   "ct_mark_eg=1", &k, err, sizeof(err)), -EINVAL);
 }
 
 int main(int argc, char **argv)
