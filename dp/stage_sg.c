@@ -16,7 +16,13 @@
  *    (`ct-invalid`), est/rel continue without the ACL, new runs the ACL:
  *    allow emits ct(zone, commit) at the head of the list and continues,
  *    deny drops (`acl-deny`).
- * Egress is decided in passes ranked before DP_RECIRC_SG_INGRESS
+ *  - both ends stateful (the source's egress and a local unicast
+ *    destination's ingress), first pass: ct(zone = source, state=eg),
+ *    ct(zone = destination), recirc_id DP_RECIRC_SG_BOTH; that one pass
+ *    decides egress from ct_state_eg/ct_mark_eg and ingress from
+ *    ct_state/ct_mark, as above (commits in either zone at the head).
+ * Egress is decided in passes ranked before DP_RECIRC_SG_INGRESS, or in
+ * DP_RECIRC_SG_BOTH
  * (dp_recirc_rank: the NAT passes sit around them); a packet recirculated
  * after the ingress ct() — or after the SNAT ct(nat), DP_RECIRC_NAT_OUT —
  * has passed egress already.
