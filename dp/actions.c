@@ -130,7 +130,8 @@ int dp_actions_format(char *buf, size_t len, const struct dp_action *acts, unsig
 			break;
 		}
 		case DP_ACT_CT:
-			OUT("%sct(zone=%u%s", sep, a->port, d[0] & DP_CT_F_COMMIT ? ",commit" : "");
+			OUT("%sct(zone=%u%s%s", sep, a->port, d[0] & DP_CT_F_COMMIT ? ",commit" : "",
+			    d[0] & DP_CT_F_EG ? ",state=eg" : "");
 			if (d[0] & DP_CT_F_MARK) {
 				OUT(",mark=%#x", a->u32);
 				if (dp_act_ct_mark_mask(a) != UINT32_MAX)

@@ -70,6 +70,10 @@ enum dp_action_type {
 #define DP_CT_F_TTL    0x40  /* before this ct(), IPv4 packets whose TTL would expire
 			      * here (ip_ttl <= 1) are punted (DP_PUNT_TTL) as they
 			      * are: a router's TTL expiry comes before its SNAT */
+#define DP_CT_F_EG     0x80  /* the lookup's state goes to ct_state_eg/ct_mark_eg (the
+			      * source zone of a two-zone pass, DP_RECIRC_SG_BOTH),
+			      * not to ct_state/ct_zone/ct_mark/ct_label; never with
+			      * commit or nat */
 /* Recirculation stages (recirc_id values) and the depth cap. */
 #define DP_RECIRC_SG_EGRESS  1   /* after ct() in the source port's zone */
 #define DP_RECIRC_SG_INGRESS 2   /* after ct() in the destination port's zone */
@@ -77,10 +81,14 @@ enum dp_action_type {
 				  * network to a floating IP (dst translated) */
 #define DP_RECIRC_NAT_OUT    4   /* after ct(nat) toward an external network
 				  * (src translated to the floating IP) */
+#define DP_RECIRC_SG_BOTH    5   /* after ct() in the source port's zone
+				  * (DP_CT_F_EG) and then in the destination
+				  * port's: egress and ingress decided in one pass */
 #define DP_RECIRC_MAX        4   /* depth cap (recirculations per packet) */
 
 /* The order of the passes, whatever their numbers: 0, NAT_IN (from an
- * external network), SG_EGRESS, SG_INGRESS, NAT_OUT.  A stage asks "has
+ * external network), SG_EGRESS, SG_INGRESS (or SG_BOTH in its stead: both
+ * directions' conntrack states known at once), NAT_OUT.  A stage asks "has
  * pass P run already" as dp_recirc_rank(recirc_id) >= dp_recirc_rank(P). */
 static inline unsigned dp_recirc_rank(uint32_t recirc_id)
 {
@@ -90,6 +98,7 @@ static inline unsigned dp_recirc_rank(uint32_t recirc_id)
 	case DP_RECIRC_SG_EGRESS:
 		return 2;
 	case DP_RECIRC_SG_INGRESS:
+	case DP_RECIRC_SG_BOTH:
 		return 3;
 	case DP_RECIRC_NAT_OUT:
 		return 4;

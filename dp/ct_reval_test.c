@@ -62,6 +62,15 @@ static int put_a(bool with53)
 	return dp_acl_port_put(dp_get_acl(DP), L[A].key, &ca);
 }
 
+/* B's ACL: egress any when `with_egress`, else no rule at all. */
+static int put_b(bool with_egress)
+{
+	struct dp_acl_rule rb[] = { rule(21, DP_ACL_EGRESS, true, 0, 65535) };
+	struct dp_acl_port_cfg cb = { .stateful = true, .n_rules = with_egress ? 1 : 0,
+				      .rules = rb };
+	return dp_acl_port_put(dp_get_acl(DP), L[B].key, &cb);
+}
+
 static int init(void)
 {
 	struct dp_config cfg;
@@ -92,9 +101,7 @@ static int init(void)
 		if (dp_table_lport_put(dp_tables(DP), &L[i]))
 			return -1;
 	}
-	struct dp_acl_rule rb[] = { rule(21, DP_ACL_EGRESS, true, 0, 65535) };
-	struct dp_acl_port_cfg cb = { .stateful = true, .n_rules = 1, .rules = rb };
-	if (put_a(true) || dp_acl_port_put(dp_get_acl(DP), L[B].key, &cb)) {
+	if (put_a(true) || put_b(true)) {
 		fprintf(stderr, "dp_acl_port_put failed\n");
 		return -1;
 	}
@@ -250,6 +257,50 @@ static void test_block_reopen(void)
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(mp), avail0);
 }
 
+/* The egress side of a two-zone pass (both ends stateful: one
+ * recirculation decides both directions, the source zone's state in
+ * ct_state_eg): removing B's egress rule cuts B's connection to A in both
+ * directions though A's ingress rule still allows it; re-adding reopens. */
+static void test_block_egress(void)
+{
+	struct dp_ct *ct = dp_get_ct(DP);
+	struct dp_pmd *pmd = DP->pmds[0];
+	struct rte_mempool *mp = dp_mempool(DP);
+	unsigned avail0 = rte_mempool_avail_count(mp);
+
+	uint64_t rc0 = pmd->st.recirculations;
+	send_udp(B, A, 6000, 53, 1);
+	CU_ASSERT_EQUAL(drain(A), 1);
+	send_udp(A, B, 53, 6000, 1);
+	CU_ASSERT_EQUAL(drain(B), 1);
+	/* one recirculation a packet, new and established alike */
+	CU_ASSERT_EQUAL(pmd->st.recirculations - rc0, 2);
+	CU_ASSERT_EQUAL(dp_ct_zone_count(ct, (uint16_t)L[B].key), 1);
+	CU_ASSERT_EQUAL(dp_ct_zone_count(ct, (uint16_t)L[A].key), 1);
+
+	/* B's egress rule goes: its zone-2 connection is blocked (A's zone-1
+	 * one is not: rule 12 still allows it), both directions dropped */
+	uint64_t b0 = ct_blocked(), cb0 = drops(DP_DROP_CT_BLOCKED);
+	CU_ASSERT_EQUAL(put_b(false), 0);
+	CU_ASSERT(reval_all() > 0);
+	CU_ASSERT_EQUAL(ct_blocked() - b0, 1);
+	send_udp(B, A, 6000, 53, 1); /* B's egress: ct_state_eg est, blocked */
+	send_udp(A, B, 53, 6000, 1); /* B's ingress: est|rpl, blocked */
+	CU_ASSERT_EQUAL(drain_all(), 0);
+	CU_ASSERT_EQUAL(drops(DP_DROP_CT_BLOCKED) - cb0, 2);
+
+	/* back: reopened by B's side through its ACL */
+	CU_ASSERT_EQUAL(put_b(true), 0);
+	reval_all();
+	send_udp(B, A, 6000, 53, 1);
+	CU_ASSERT_EQUAL(drain(A), 1);
+	send_udp(A, B, 53, 6000, 1);
+	CU_ASSERT_EQUAL(drain(B), 1);
+	CU_ASSERT_EQUAL(drain_all(), 0);
+	dp_ct_flush(ct, -1);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(mp), avail0);
+}
+
 /* 10k established connections in one zone: one sweep blocks them all, in
  * at most ceil(slots / DP_CT_REVAL_BUDGET) + 1 steps (each step bounded). */
 static void test_reval_10k(void)
@@ -341,10 +392,13 @@ static void test_trace_ct(void)
 	CU_ASSERT_EQUAL(dp_trace_packet(DP, (uint16_t)P[B], rte_pktmbuf_mtod(m, uint8_t *),
 					m->data_len, t), 0);
 	rte_pktmbuf_free(m);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "recirc_id=1 ct_zone=2: conntrack says "
-					 "ct_state=est|trk ct_mark=0 (not blocked)"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "recirc_id=2 ct_zone=1: conntrack says "
+	/* both ends stateful: one pass, both zones looked up first */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "recirc_id=5 ct_zone=2: conntrack says "
+					 "ct_state_eg=est|trk ct_mark=0 (not blocked)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "recirc_id=5 ct_zone=1: conntrack says "
 					 "ct_state=est|trk"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "ct_state est|trk (source zone), allowed by "
+					 "the connection"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "committed under rule 12"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t->recirc_actions, "output:"));
 
@@ -354,7 +408,9 @@ static void test_trace_ct(void)
 	CU_ASSERT_EQUAL(dp_trace_packet(DP, (uint16_t)P[A], rte_pktmbuf_mtod(m, uint8_t *),
 					m->data_len, t), 0);
 	rte_pktmbuf_free(m);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "recirc_id=1 ct_zone=1: conntrack says "
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "recirc_id=5 ct_zone=1: conntrack says "
+					 "ct_state_eg=est|rpl|trk"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "recirc_id=5 ct_zone=2: conntrack says "
 					 "ct_state=est|rpl|trk"));
 
 	/* a tuple conntrack does not know: new, and the trace commits nothing */
@@ -419,6 +475,16 @@ static void test_key_text(void)
 	CU_ASSERT_EQUAL(k.ct_label[15], 12);
 	CU_ASSERT_EQUAL(dp_key_from_string("ct_label=0x123456789012345678901234567890123",
 					   &k, err, sizeof(err)), -EINVAL);
+	/* a two-zone pass's key: the source zone's state and blocked bit */
+	CU_ASSERT_EQUAL(dp_key_from_string("udp,recirc_id=5,ct_state=0x22,ct_state_eg=0x2a,"
+					   "ct_mark_eg=0x1", &k, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(k.ct_state_eg, 0x2a);
+	CU_ASSERT_EQUAL(k.ct_mark_eg, 1);
+	dp_key_format(buf, sizeof(buf), &k, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ct_state_eg=0x2a"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ct_mark_eg=0x1"));
+	CU_ASSERT_EQUAL(dp_key_from_string("icmp6,icmp_type=135,nd_ll=02:00:00:00:00:01,"
+					   "ct_mark_eg=1", &k, err, sizeof(err)), -EINVAL);
 }
 
 int main(int argc, char **argv)
@@ -431,6 +497,8 @@ int main(int argc, char **argv)
 		return 2;
 	CU_pSuite s = CU_add_suite("conntrack for security groups", init, clean);
 	CU_add_test(s, "a removed rule cuts its connections; re-added reopens", test_block_reopen);
+	CU_add_test(s, "a removed egress rule cuts a two-zone connection; re-added reopens",
+		    test_block_egress);
 	CU_add_test(s, "10k connections re-validated in bounded steps", test_reval_10k);
 	CU_add_test(s, "ND never goes through ct()", test_nd_no_ct);
 	CU_add_test(s, "trace looks conntrack up read-only", test_trace_ct);

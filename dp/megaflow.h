@@ -70,6 +70,11 @@ struct dp_megaflow {
 	uint8_t announced;        /* the offloader took its install event: its
 				   * removal is announced too (dp/pmd_offload.c) */
 	uint8_t pad[5];
+	/* a ct() megaflow: slot and generation of the megaflow its last
+	 * recirculated packet hit, tried first for the next ones (PMD
+	 * private, a hint: checked live and matched, dp/pmd.c) */
+	uint32_t next_idx;
+	uint32_t next_gen;
 	uint64_t hits;
 	uint64_t bytes;
 	uint64_t created_tsc;

@@ -492,6 +492,8 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 	memcpy(f->flood_ports, spec->flood_ports, sizeof(f->flood_ports));
 	f->need_parse = (uint8_t)dp_actions_need_headers(f->actions, f->n_actions);
 	f->announced = 0;
+	f->next_idx = UINT32_MAX; /* no recirculation hint yet */
+	f->next_gen = 0;
 	f->live = 1;
 	st->n_flows++;
 	mfc_rid_count(st, &f->key, 1);

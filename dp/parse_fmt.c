@@ -97,6 +97,8 @@ static const struct dp_fk_field dp_fk_fields[] = {
 	DP_FK(ct_zone, DP_FK_UINT, 0, DP_FK_ANY_TYPE),
 	DP_FK(ct_mark, DP_FK_UINT, 1, DP_FK_CT),
 	DP_FK(ct_label, DP_FK_HEX128, 0, DP_FK_CT),
+	DP_FK(ct_state_eg, DP_FK_UINT, 2, DP_FK_ANY_TYPE),
+	DP_FK(ct_mark_eg, DP_FK_UINT, 1, DP_FK_CT),
 };
 
 #define DP_FK_NFIELDS (sizeof(dp_fk_fields) / sizeof(dp_fk_fields[0]))
@@ -629,7 +631,7 @@ int dp_key_mask_from_string(const char *spec, struct dp_flow_key *key, struct dp
 		t = dp_trim(tok);
 		if (*t == '\0')
 			continue;
-		if (!strncmp(t, "ct_mark", 7) || !strncmp(t, "ct_label", 8))
+		if (!strncmp(t, "ct_mark", 7) || !strncmp(t, "ct_label", 8))  /* and ct_mark_eg */
 			ct_given = true;
 		if (!strncmp(t, "nd_", 3) || !strncmp(t, "arp_sha", 7) || !strncmp(t, "arp_tha", 7))
 			shared_given = true;

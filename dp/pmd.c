@@ -276,7 +276,7 @@ static inline struct dp_megaflow *install(struct dp_pmd *pmd, const struct dp_fl
  * test of the first action per group. */
 
 static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
-		   struct dp_flow_key *keys, unsigned n, unsigned depth);
+		   struct dp_flow_key *keys, unsigned n, unsigned depth, struct dp_megaflow *from);
 
 /* ct() with DP_CT_F_TTL: the packets whose TTL expires at this router go
  * to the controller untranslated (ICMP time exceeded to their real source);
@@ -300,10 +300,12 @@ ttl_expired_punt(struct dp_pmd *pmd, struct rte_mbuf **pkts, struct dp_flow_key 
 	return k;
 }
 
+/* from: the megaflow whose actions these are (NULL: an uncached spec), for
+ * its recirculation hint */
 static __attribute__((noinline)) void
 run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsigned n_acts,
        const uint16_t *flood_ports, struct rte_mbuf **pkts, struct dp_flow_key *keys,
-       unsigned n, unsigned depth)
+       unsigned n, unsigned depth, struct dp_megaflow *from)
 {
 	struct dp_flow_key *kp[DP_BURST];
 	struct dp_ct_result res[DP_BURST];
@@ -346,7 +348,16 @@ run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsig
 		dp_ct_process(pmd->dp->ct, pmd->idx, &ca, pkts, kp, res, n, now_ms);
 		pmd->st.ct_packets += n;
 		/* ct_mark/ct_label overlay the ARP/ND fields: a ct() group
-		 * never holds such a packet (flow_key.h, stage_sg.c) */
+		 * never holds such a packet (flow_key.h, stage_sg.c).  The
+		 * source zone's lookup of a two-zone pass keeps its state
+		 * apart (DP_CT_F_EG): the destination zone's ct() follows */
+		if (f & DP_CT_F_EG) {
+			for (unsigned j = 0; j < n; j++) {
+				keys[j].ct_state_eg = res[j].state;
+				keys[j].ct_mark_eg = (uint8_t)(res[j].mark & DP_CT_MARK_BLOCKED);
+			}
+			continue;
+		}
 		for (unsigned j = 0; j < n; j++) {
 			keys[j].ct_state = res[j].state;
 			keys[j].ct_zone = res[j].zone;
@@ -356,15 +367,22 @@ run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts, unsig
 		if (a->data[1] != 0) {
 			for (unsigned j = 0; j < n; j++)
 				keys[j].recirc_id = a->data[1];
-			recirc(pmd, in_port, pkts, keys, n, depth + 1);
+			recirc(pmd, in_port, pkts, keys, n, depth + 1, from);
 			return;
 		}
 	}
 	dp_actions_execute(pmd, acts + i, n_acts - i, flood_ports, pkts, n);
 }
 
+/* The recirculation hint: a ct() megaflow remembers the megaflow its last
+ * recirculated packet hit (slot and generation); the next keys try it first,
+ * by matching them against its mask and masked key (a live megaflow that
+ * matches a key is a right answer for it, as in the classifier), before the
+ * EMC and the classifier.  Established traffic of one first-pass megaflow
+ * goes to one recirculated megaflow, so it skips the EMC hash, probe and
+ * insert and the classifier's subtables.  Counted as classifier hits. */
 static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
-		   struct dp_flow_key *keys, unsigned n, unsigned depth)
+		   struct dp_flow_key *keys, unsigned n, unsigned depth, struct dp_megaflow *from)
 {
 	if (unlikely(depth > DP_RECIRC_MAX)) {
 		pmd->st.drops[DP_DROP_RECIRC_DEPTH] += n;
@@ -377,9 +395,16 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 	const struct dp_flow_key *mk[DP_BURST];
 	struct dp_megaflow *mf[DP_BURST];
 	uint8_t mi[DP_BURST];
-	unsigned n_miss = 0;
+	unsigned n_miss = 0, n_hint = 0;
 	uint64_t first_miss_tsc = 0;
+	struct dp_megaflow *hint = from != NULL ? dp_mfc_get(pmd->mfc, from->next_idx,
+							     from->next_gen) : NULL;
 	for (unsigned i = 0; i < n; i++) {
+		if (hint != NULL && dp_key_match(&keys[i], &hint->mask, &hint->key)) {
+			flows[i] = hint;
+			n_hint++;
+			continue;
+		}
 		hashes[i] = dp_emc_hash(&keys[i]);
 		flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
 		if (flows[i] != NULL) {
@@ -410,7 +435,7 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 			if (f == NULL) { /* not cacheable: run the spec */
 				if (spec.n_actions && spec.actions[0].type == DP_ACT_CT)
 					run_ct(pmd, in_port, spec.actions, spec.n_actions,
-					       spec.flood_ports, &pkts[i], &keys[i], 1, depth);
+					       spec.flood_ports, &pkts[i], &keys[i], 1, depth, NULL);
 				else
 					dp_actions_execute(pmd, spec.actions, spec.n_actions,
 							   spec.flood_ports, &pkts[i], 1);
@@ -421,7 +446,19 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 		}
 		flows[i] = f;
 	}
-	/* one group at a time (recursion keeps one group's keys per level) */
+	pmd->st.mfc_hits += n_hint;
+	if (from != NULL && n_hint < n) { /* the last other answer is the next hint */
+		for (unsigned i = n; i-- > 0;) {
+			if (pkts[i] != NULL && flows[i] != NULL && flows[i] != hint) {
+				from->next_idx = flows[i]->idx;
+				from->next_gen = flows[i]->gen;
+				break;
+			}
+		}
+	}
+	/* one group at a time (recursion keeps one group's keys per level);
+	 * only a ct() group needs its keys: copied, unless it is the whole
+	 * burst (then the keys are its own, ct() writes them in place) */
 	struct rte_mbuf *gp[DP_BURST];
 	struct dp_flow_key gk[DP_BURST];
 	uint64_t now = rte_rdtsc();
@@ -429,20 +466,24 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 		if (pkts[i] == NULL)
 			continue;
 		struct dp_megaflow *f = flows[i];
+		bool ct = f->actions[0].type == DP_ACT_CT, all = ct && i == 0;
+		for (unsigned j = 1; all && j < n; j++)
+			all = pkts[j] != NULL && flows[j] == f;
 		unsigned k = 0;
 		for (unsigned j = i; j < n; j++) {
 			if (pkts[j] == NULL || flows[j] != f)
 				continue;
-			gp[k] = pkts[j];
-			gk[k++] = keys[j];
+			if (ct && !all)
+				gk[k] = keys[j];
+			gp[k++] = pkts[j];
 			f->bytes += pkts[j]->pkt_len;
 			pkts[j] = NULL;
 		}
 		f->hits += k;
 		f->used_tsc = now;
-		if (f->actions[0].type == DP_ACT_CT)
-			run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, gp, gk, k,
-			       depth);
+		if (ct)
+			run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, gp,
+			       all ? keys : gk, k, depth, f);
 		else
 			dp_actions_execute(pmd, f->actions, f->n_actions, f->flood_ports, gp, k);
 	}
@@ -452,18 +493,24 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 	}
 }
 
-/* A group of the burst whose megaflow starts with ct(): gather its keys. */
+/* A group of the burst whose megaflow starts with ct(): gather its keys
+ * (the burst's own when the group is the whole burst: nothing reads them
+ * after it). */
 static __attribute__((noinline)) void
-ct_group(struct dp_pmd *pmd, uint16_t in_port, const struct dp_megaflow *f,
+ct_group(struct dp_pmd *pmd, uint16_t in_port, struct dp_megaflow *f,
 	 struct dp_megaflow *const *flows, struct rte_mbuf *const *ok,
-	 const struct dp_flow_key *keys, unsigned n_ok, struct rte_mbuf **grp, unsigned n)
+	 struct dp_flow_key *keys, unsigned n_ok, struct rte_mbuf **grp, unsigned n)
 {
+	if (n == n_ok) {
+		run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, grp, keys, n, 0, f);
+		return;
+	}
 	struct dp_flow_key gk[DP_BURST];
 	unsigned k = 0;
 	for (unsigned i = 0; i < n_ok && k < n; i++)
 		if (ok[i] != NULL && flows[i] == f)
 			gk[k++] = keys[i];
-	run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, grp, gk, n, 0);
+	run_ct(pmd, in_port, f->actions, f->n_actions, f->flood_ports, grp, gk, n, 0, f);
 }
 
 __attribute__((noinline)) void
@@ -544,7 +591,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 				if (f == NULL) { /* not cacheable: run the spec */
 					if (unlikely(spec.actions[0].type == DP_ACT_CT))
 						run_ct(pmd, in_port, spec.actions, spec.n_actions,
-						       spec.flood_ports, &ok[i], &keys[i], 1, 0);
+						       spec.flood_ports, &ok[i], &keys[i], 1, 0, NULL);
 					else
 						dp_actions_execute(pmd, spec.actions, spec.n_actions,
 								   spec.flood_ports, &ok[i], 1);

@@ -177,17 +177,35 @@ static void test_stateful(void)
 	CU_ASSERT_EQUAL(drops(DP_DROP_ACL_DENY) - deny0, 1);
 	CU_ASSERT_EQUAL(dp_ct_zone_count(ct, (uint16_t)L[A].key), 7);
 	/* B -> A answering it: B's egress allows (commit in zone 2), A's
-	 * ingress sees est|rpl in zone 1: delivered (two recirculations) */
+	 * ingress sees est|rpl in zone 1: delivered; both ends stateful, so
+	 * both zones are looked up before one recirculation */
 	rc0 = pmd->st.recirculations;
 	send_udp(B, A, 3001, 3000, 1);
 	CU_ASSERT_EQUAL(drain(A), 1);
-	CU_ASSERT_EQUAL(pmd->st.recirculations - rc0, 2);
+	CU_ASSERT_EQUAL(pmd->st.recirculations - rc0, 1);
 	CU_ASSERT_EQUAL(dp_ct_zone_count(ct, (uint16_t)L[B].key), 1);
-	/* and the same again is all cache hits: no new megaflow */
+	/* and the same again is all cache hits: no new megaflow (zone 2 has
+	 * seen no reply yet: B's egress commits again each time) */
 	uint64_t miss0 = pmd->st.misses;
 	send_udp(B, A, 3001, 3000, 1);
 	CU_ASSERT_EQUAL(drain(A), 1);
 	CU_ASSERT_EQUAL(pmd->st.misses, miss0);
+	/* A -> B is now a reply in B's zone too: delivered; then B -> A is
+	 * established in both zones: one recirculation and two conntrack
+	 * lookups a packet, all cache hits */
+	send_udp(A, B, 3000, 3001, 1);
+	CU_ASSERT_EQUAL(drain(B), 1);
+	send_udp(B, A, 3001, 3000, 1);
+	CU_ASSERT_EQUAL(drain(A), 1);
+	miss0 = pmd->st.misses;
+	uint64_t ct0 = pmd->st.ct_packets;
+	rc0 = pmd->st.recirculations;
+	for (unsigned i = 0; i < 8; i++)
+		send_udp(B, A, 3001, 3000, 1);
+	CU_ASSERT_EQUAL(drain(A), 8);
+	CU_ASSERT_EQUAL(pmd->st.misses, miss0);
+	CU_ASSERT_EQUAL(pmd->st.recirculations - rc0, 8);
+	CU_ASSERT_EQUAL(pmd->st.ct_packets - ct0, 16);
 
 	/* flush of zone 1: the replies are now unsolicited */
 	CU_ASSERT_EQUAL(dp_ct_flush(ct, (int)L[A].key), 7);
@@ -295,7 +313,9 @@ static void test_translate_trace(void)
 	snprintf(flow, sizeof(flow), "udp,eth_src=02:00:00:00:00:01,eth_dst=02:00:00:00:00:02,"
 		 "ip_src=10.0.1.1,ip_dst=10.0.1.2,tp_src=1,tp_dst=2");
 	CU_ASSERT_EQUAL(dp_trace_flow(DP, (uint16_t)P[A], flow, t, err, sizeof(err)), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t->megaflow.actions, "ct(zone=1),recirc(1)"));
+	/* A and B both stateful: both zones, one pass */
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->megaflow.actions, "ct(zone=1,state=eg),ct(zone=2),"
+				      "recirc(5)"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "allowed by rule 11"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t->stages, "ct_state new|trk, no rule allows it"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t->recirc_actions, "drop:acl-deny"));
@@ -317,6 +337,91 @@ static void test_translate_trace(void)
 	dp_actions_format(acts, sizeof(acts), cl, 3, NULL);
 	CU_ASSERT_STRING_EQUAL(acts, "ct(zone=7,commit,mark=0x50/0xf0,label_hi=0xab00000000000000),"
 			       "output:3");
+}
+
+/* Both ends stateful (B -> A): the first pass looks both zones up, the
+ * source's state into ct_state_eg; one recirculated pass decides egress
+ * and ingress and commits in both zones. */
+static void test_two_zone_pass(void)
+{
+	char buf[4096];
+	struct dp_trace_buf tb = { .buf = buf, .len = sizeof(buf) };
+	struct dp_flow_key k;
+	struct dp_megaflow_spec spec;
+	char acts[256];
+	t_key_ipv4(&k, (uint16_t)P[B], L[B].macs[0].addr_bytes, L[A].macs[0].addr_bytes,
+		   L[B].ips[0].addr, L[A].ips[0].addr, IPPROTO_UDP, 4000, 53);
+	dp_translate(dp_tables(DP), &k, &spec, &tb);
+	CU_ASSERT_EQUAL_FATAL(spec.n_actions, 2);
+	CU_ASSERT_EQUAL(spec.actions[0].port, L[B].key);
+	CU_ASSERT_EQUAL(spec.actions[0].data[0], DP_CT_F_EG);
+	CU_ASSERT_EQUAL(spec.actions[0].data[1], 0);
+	CU_ASSERT_EQUAL(spec.actions[1].port, L[A].key);
+	CU_ASSERT_EQUAL(spec.actions[1].data[1], DP_RECIRC_SG_BOTH);
+	CU_ASSERT_EQUAL(spec.mask.ct_state, 0);
+	CU_ASSERT_EQUAL(spec.mask.ct_state_eg, 0);
+	dp_actions_format(acts, sizeof(acts), spec.actions, spec.n_actions, NULL);
+	CU_ASSERT_STRING_EQUAL(acts, "ct(zone=2,state=eg),ct(zone=1),recirc(5)");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ingress lport 1 (stateful)"));
+
+	/* both new: B's egress (rule 21) and A's ingress (rule 12) commit,
+	 * each in its zone, then output */
+	k.recirc_id = DP_RECIRC_SG_BOTH;
+	k.ct_state_eg = DP_CS_TRK | DP_CS_NEW;
+	k.ct_state = DP_CS_TRK | DP_CS_NEW;
+	dp_translate(dp_tables(DP), &k, &spec, NULL);
+	CU_ASSERT_EQUAL_FATAL(spec.n_actions, 5);
+	CU_ASSERT_EQUAL(spec.actions[0].type, DP_ACT_CT);
+	CU_ASSERT_EQUAL(spec.actions[0].port, L[B].key);
+	CU_ASSERT(spec.actions[0].data[0] & DP_CT_F_SG_EGRESS);
+	CU_ASSERT_EQUAL(spec.actions[1].data[7], 21);
+	CU_ASSERT_EQUAL(spec.actions[2].type, DP_ACT_CT);
+	CU_ASSERT_EQUAL(spec.actions[2].port, L[A].key);
+	CU_ASSERT(spec.actions[2].data[0] & DP_CT_F_SG_INGRESS);
+	CU_ASSERT_EQUAL(spec.actions[3].data[7], 12);
+	CU_ASSERT_EQUAL(spec.actions[4].type, DP_ACT_OUTPUT);
+	/* both established: output only; the megaflow reads both states and
+	 * both blocked bits */
+	k.ct_state_eg = DP_CS_TRK | DP_CS_EST;
+	k.ct_state = DP_CS_TRK | DP_CS_EST;
+	dp_translate(dp_tables(DP), &k, &spec, NULL);
+	CU_ASSERT_EQUAL(spec.n_actions, 1);
+	CU_ASSERT_EQUAL(spec.actions[0].type, DP_ACT_OUTPUT);
+	CU_ASSERT_EQUAL(spec.mask.ct_state_eg, 0xff);
+	CU_ASSERT_EQUAL(spec.mask.ct_state, 0xff);
+	CU_ASSERT_EQUAL(spec.mask.ct_mark_eg, DP_CT_MARK_BLOCKED);
+	CU_ASSERT_EQUAL(spec.mask.ct_mark, DP_CT_MARK_BLOCKED);
+	/* the source zone decides by its own state: invalid there drops
+	 * whatever the destination zone says */
+	k.ct_state_eg = DP_CS_TRK | DP_CS_INV;
+	dp_translate(dp_tables(DP), &k, &spec, NULL);
+	CU_ASSERT_EQUAL(t_spec_drop(&spec), DP_DROP_CT_INVALID);
+	/* a reply of a connection blocked in the source zone */
+	k.ct_state_eg = DP_CS_TRK | DP_CS_EST | DP_CS_RPL;
+	k.ct_mark_eg = DP_CT_MARK_BLOCKED;
+	dp_translate(dp_tables(DP), &k, &spec, NULL);
+	CU_ASSERT_EQUAL(t_spec_drop(&spec), DP_DROP_CT_BLOCKED);
+	/* and the destination zone by its: new there, A's ingress has no
+	 * rule for port 54 */
+	k.ct_state_eg = DP_CS_TRK | DP_CS_EST;
+	k.ct_mark_eg = 0;
+	k.ct_state = DP_CS_TRK | DP_CS_NEW;
+	k.tp_dst = htons(54);
+	dp_translate(dp_tables(DP), &k, &spec, NULL);
+	CU_ASSERT_EQUAL(t_spec_drop(&spec), DP_DROP_ACL_DENY);
+
+	/* one stateful end only: the one-zone passes as before */
+	t_key_ipv4(&k, (uint16_t)P[B], L[B].macs[0].addr_bytes, L[D].macs[0].addr_bytes,
+		   L[B].ips[0].addr, L[D].ips[0].addr, IPPROTO_UDP, 4000, 53);
+	dp_translate(dp_tables(DP), &k, &spec, NULL);
+	CU_ASSERT_EQUAL_FATAL(spec.n_actions, 1);
+	CU_ASSERT_EQUAL(spec.actions[0].data[0], 0);
+	CU_ASSERT_EQUAL(spec.actions[0].data[1], DP_RECIRC_SG_EGRESS);
+	t_key_ipv4(&k, (uint16_t)P[D], L[D].macs[0].addr_bytes, L[A].macs[0].addr_bytes,
+		   L[D].ips[0].addr, L[A].ips[0].addr, IPPROTO_UDP, 4000, 53);
+	dp_translate(dp_tables(DP), &k, &spec, NULL);
+	CU_ASSERT_EQUAL_FATAL(spec.n_actions, 1);
+	CU_ASSERT_EQUAL(spec.actions[0].data[1], DP_RECIRC_SG_INGRESS);
 }
 
 /* A broadcast is flooded only to the ports whose ingress rules allow it. */
@@ -422,6 +527,7 @@ int main(int argc, char **argv)
 		    test_stateful);
 	CU_add_test(s, "stateless group and ports without groups", test_stateless_and_plain);
 	CU_add_test(s, "translate: ct passes, mask, trace", test_translate_trace);
+	CU_add_test(s, "both ends stateful: one pass decides both zones", test_two_zone_pass);
 	CU_add_test(s, "flood: only to ports whose ingress rules allow it", test_flood);
 	CU_add_test(s, "an ACL appearing/going invalidates cached megaflows", test_acl_appears);
 	CU_add_test(s, "recirculation depth cap", test_depth_cap);

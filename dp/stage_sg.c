@@ -16,7 +16,13 @@
  *    (`ct-invalid`), est/rel continue without the ACL, new runs the ACL:
  *    allow emits ct(zone, commit) at the head of the list and continues,
  *    deny drops (`acl-deny`).
- * Egress is decided in passes ranked before DP_RECIRC_SG_INGRESS
+ *  - both ends stateful (the source's egress and a local unicast
+ *    destination's ingress), first pass: ct(zone = source, state=eg),
+ *    ct(zone = destination), recirc_id DP_RECIRC_SG_BOTH; that one pass
+ *    decides egress from ct_state_eg/ct_mark_eg and ingress from
+ *    ct_state/ct_mark, as above (commits in either zone at the head).
+ * Egress is decided in passes ranked before DP_RECIRC_SG_INGRESS, or in
+ * DP_RECIRC_SG_BOTH
  * (dp_recirc_rank: the NAT passes sit around them); a packet recirculated
  * after the ingress ct() — or after the SNAT ct(nat), DP_RECIRC_NAT_OUT —
  * has passed egress already.
@@ -87,7 +93,8 @@ static bool sg_icmp6_always(struct dp_xlate *x, uint16_t et)
 }
 
 /* The rule key a commit stored in the low 32 bits of ct_label (for trace
- * text only: not marked, no decision depends on it). */
+ * text only: not marked, no decision depends on it).  A two-zone pass keeps
+ * the destination zone's label only: 0 (unknown) for its source zone. */
 static uint32_t sg_label_rule(const struct dp_flow_key *k)
 {
 	return (uint32_t)k->ct_label[12] << 24 | (uint32_t)k->ct_label[13] << 16 |
@@ -117,10 +124,30 @@ static void sg_tags(struct dp_xlate *x, uint32_t lport, int has, const struct dp
 		dp_xl_tag(x, r->tags[i]);
 }
 
+/* The ingress side of a two-zone pass: when the packet's local destination
+ * (unicast) has a stateful ingress ACL for it, its zone.  Its tags go into
+ * the megaflow (the first pass now depends on that ACL). */
+static bool sg_ingress_zone(struct dp_xlate *x, const struct dp_acl *acl, uint16_t *zone)
+{
+	if (x->flood || x->dst == NULL || x->dst->cfg.dp_port == DP_NO_PORT)
+		return false;
+	uint32_t lport = x->dst->cfg.key;
+	struct dp_flow_key m;
+	struct dp_acl_result r;
+	dp_key_zero(&m);
+	int has = dp_acl_lookup(acl, lport, DP_ACL_INGRESS, x->pkt, &m, &r);
+	sg_tags(x, lport, has, &r);
+	if (has <= 0 || !r.stateful)
+		return false;
+	*zone = r.zone;
+	return true;
+}
+
 /* One direction.  Returns DP_XL_NEXT to continue, DP_XL_DONE when a drop or
- * a ct()+recirculation was emitted. */
+ * a ct()+recirculation was emitted.  eg_slot: a two-zone pass's egress,
+ * whose state is in ct_state_eg/ct_mark_eg. */
 static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, uint32_t lport,
-				 enum dp_acl_dir dir, uint8_t after)
+				 enum dp_acl_dir dir, uint8_t after, bool eg_slot)
 {
 	const char *dn = dir == DP_ACL_EGRESS ? "egress" : "ingress";
 	struct dp_flow_key m;
@@ -154,13 +181,28 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 		s->n_actions = keep; /* the recirculated pass redoes the rest */
 		s->n_flood = 0;
 		struct dp_action a = { .type = DP_ACT_CT, .port = zone };
+		uint16_t in_zone;
+		if (dir == DP_ACL_EGRESS && keep == 0 && sg_ingress_zone(x, acl, &in_zone)) {
+			/* both ends stateful: both lookups now, one pass decides
+			 * both directions (the source zone's state in
+			 * ct_state_eg, the destination's in ct_state) */
+			a.data[0] = DP_CT_F_EG;
+			dp_xl_action(x, &a);
+			a = (struct dp_action){ .type = DP_ACT_CT, .port = in_zone };
+			a.data[1] = DP_RECIRC_SG_BOTH;
+			dp_xl_action(x, &a);
+			dp_xl_log(x, "%s lport %u (stateful), ingress lport %u (stateful): "
+				  "ct(zone=%u,state=eg), ct(zone=%u), recirculate (%u)", dn, lport,
+				  x->dst->cfg.key, zone, in_zone, DP_RECIRC_SG_BOTH);
+			return DP_XL_DONE;
+		}
 		a.data[1] = after;
 		dp_xl_action(x, &a);
 		dp_xl_log(x, "%s lport %u (stateful): ct(zone=%u), recirculate (%u)", dn, lport,
 			  zone, after);
 		return DP_XL_DONE;
 	}
-	uint8_t cs = DP_XL_READ(x, ct_state);
+	uint8_t cs = eg_slot ? DP_XL_READ(x, ct_state_eg) : DP_XL_READ(x, ct_state);
 	char st[40];
 	cs_txt(cs, st, sizeof(st));
 	if ((cs & DP_CS_INV) || !(cs & DP_CS_TRK)) {
@@ -168,19 +210,29 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 		return dp_xl_drop(x, DP_DROP_CT_INVALID);
 	}
 	/* the blocked bit only: a connection whose rule went (re-validation) */
-	x->out->mask.ct_mark |= DP_CT_MARK_BLOCKED;
-	bool blocked = (x->pkt->ct_mark & DP_CT_MARK_BLOCKED) != 0;
+	bool blocked;
+	if (eg_slot) {
+		x->out->mask.ct_mark_eg |= DP_CT_MARK_BLOCKED;
+		blocked = (x->pkt->ct_mark_eg & DP_CT_MARK_BLOCKED) != 0;
+	} else {
+		x->out->mask.ct_mark |= DP_CT_MARK_BLOCKED;
+		blocked = (x->pkt->ct_mark & DP_CT_MARK_BLOCKED) != 0;
+	}
 	if ((cs & (DP_CS_EST | DP_CS_REL)) && !blocked) {
-		dp_xl_log(x, "%s lport %u: ct_state %s, allowed by the connection (ct_mark %#x, "
-			  "committed under rule %u)", dn, lport, st, x->pkt->ct_mark,
-			  sg_label_rule(x->pkt));
+		if (eg_slot) /* the source zone's mark and label are not kept */
+			dp_xl_log(x, "%s lport %u: ct_state %s (source zone), allowed by the "
+				  "connection (not blocked)", dn, lport, st);
+		else
+			dp_xl_log(x, "%s lport %u: ct_state %s, allowed by the connection "
+				  "(ct_mark %#x, committed under rule %u)", dn, lport, st,
+				  x->pkt->ct_mark, sg_label_rule(x->pkt));
 		return DP_XL_NEXT;
 	}
 	if (blocked && (cs & DP_CS_RPL)) {
 		/* only the side that opened it may reopen it, through the
 		 * ACL that admitted it: replies of a blocked connection go */
 		dp_xl_log(x, "%s lport %u: ct_state %s, reply of a blocked connection (its rule "
-			  "%u is gone)", dn, lport, st, sg_label_rule(x->pkt));
+			  "%u is gone)", dn, lport, st, eg_slot ? 0 : sg_label_rule(x->pkt));
 		return dp_xl_drop(x, DP_DROP_CT_BLOCKED);
 	}
 	mask_or(&x->out->mask, &m);
@@ -188,7 +240,7 @@ static enum dp_xl_verdict sg_dir(struct dp_xlate *x, const struct dp_acl *acl, u
 		if (blocked) {
 			dp_xl_log(x, "%s lport %u: ct_state %s, connection blocked (its rule %u "
 				  "is gone) and no rule allows it", dn, lport, st,
-				  sg_label_rule(x->pkt));
+				  eg_slot ? 0 : sg_label_rule(x->pkt));
 			return dp_xl_drop(x, DP_DROP_CT_BLOCKED);
 		}
 		dp_xl_log(x, "%s lport %u: ct_state %s, no rule allows it", dn, lport, st);
@@ -239,12 +291,15 @@ enum dp_xl_verdict dp_stage_sg(struct dp_xlate *x)
 	if (acl == NULL)
 		return DP_XL_NEXT;
 	uint32_t rid = x->pkt->recirc_id; /* marked by dp_translate */
+	bool both = rid == DP_RECIRC_SG_BOTH;
 	if (x->src != NULL && !x->from_uplink &&
-	    dp_recirc_rank(rid) < dp_recirc_rank(DP_RECIRC_SG_INGRESS) &&
-	    sg_dir(x, acl, x->src->cfg.key, DP_ACL_EGRESS, DP_RECIRC_SG_EGRESS) == DP_XL_DONE)
+	    (dp_recirc_rank(rid) < dp_recirc_rank(DP_RECIRC_SG_INGRESS) || both) &&
+	    sg_dir(x, acl, x->src->cfg.key, DP_ACL_EGRESS, DP_RECIRC_SG_EGRESS, both) ==
+		    DP_XL_DONE)
 		return DP_XL_DONE;
 	if (!x->flood && x->dst != NULL && x->dst->cfg.dp_port != DP_NO_PORT &&
-	    sg_dir(x, acl, x->dst->cfg.key, DP_ACL_INGRESS, DP_RECIRC_SG_INGRESS) == DP_XL_DONE)
+	    sg_dir(x, acl, x->dst->cfg.key, DP_ACL_INGRESS, DP_RECIRC_SG_INGRESS, false) ==
+		    DP_XL_DONE)
 		return DP_XL_DONE;
 	return DP_XL_NEXT;
 }

@@ -145,22 +145,27 @@ static void trace_nat_new(struct dp_flow_key *k, const struct dp_action *na,
  * never updates a connection (dp_ct_lookup_ro).  nat: the ct() has nat;
  * na: its nat action (NULL: none). */
 static void trace_ct(struct dp *dp, const struct rte_mbuf *m, struct dp_flow_key *k,
-		     uint16_t zone, bool nat, const struct dp_action *na,
+		     uint16_t zone, bool nat, const struct dp_action *na, bool eg,
 		     struct dp_trace_buf *tb)
 {
 	struct dp_ct_result res;
 	struct dp_ct_entry e;
 	char st[48], tuple[160] = "";
 	int found = dp_ct_lookup_ro(dp_get_ct(dp), zone, m, k, &res, &e);
-	k->ct_state = res.state;
-	k->ct_zone = res.zone;
-	k->ct_mark = res.mark;
-	memcpy(k->ct_label, res.label, 16);
+	if (eg) { /* the source zone of a two-zone pass (DP_CT_F_EG) */
+		k->ct_state_eg = res.state;
+		k->ct_mark_eg = (uint8_t)(res.mark & DP_CT_MARK_BLOCKED);
+	} else {
+		k->ct_state = res.state;
+		k->ct_zone = res.zone;
+		k->ct_mark = res.mark;
+		memcpy(k->ct_label, res.label, 16);
+	}
 	cs_str(res.state, st, sizeof(st));
 	if (found)
 		dp_ct_key_fmt(&e.orig, tuple, sizeof(tuple));
-	tb_printf(tb, "%-14s recirc_id=%u ct_zone=%u: conntrack says ct_state=%s", "recirculate",
-		  k->recirc_id, zone, st);
+	tb_printf(tb, "%-14s recirc_id=%u ct_zone=%u: conntrack says %s=%s", "recirculate",
+		  k->recirc_id, zone, eg ? "ct_state_eg" : "ct_state", st);
 	if (found) {
 		tb_printf(tb, " ct_mark=%#x (%s) connection %s%s", res.mark,
 			  res.mark & DP_CT_MARK_BLOCKED ? "blocked" : "not blocked", tuple,
@@ -222,6 +227,11 @@ static int trace_key(struct dp *dp, const struct dp_flow_key *key, const struct 
 		if (i == spec->n_actions || spec->actions[i].type != DP_ACT_CT)
 			break;
 		k.recirc_id = spec->actions[i].data[1];
+		/* a two-zone pass: the source zone's lookup before it */
+		for (unsigned j = 0; j < i; j++)
+			if (spec->actions[j].type == DP_ACT_CT &&
+			    (spec->actions[j].data[0] & DP_CT_F_EG))
+				trace_ct(dp, m, &k, spec->actions[j].port, false, NULL, true, &tb);
 		const struct dp_action *na = NULL;
 		for (unsigned j = i + 1; j < spec->n_actions &&
 		     (spec->actions[j].type == DP_ACT_CT_LABEL ||
@@ -229,7 +239,7 @@ static int trace_key(struct dp *dp, const struct dp_flow_key *key, const struct 
 			if (spec->actions[j].type == DP_ACT_CT_NAT)
 				na = &spec->actions[j];
 		trace_ct(dp, m, &k, spec->actions[i].port,
-			 (spec->actions[i].data[0] & DP_CT_F_NAT) != 0, na, &tb);
+			 (spec->actions[i].data[0] & DP_CT_F_NAT) != 0, na, false, &tb);
 		dp_translate(dp_tables(dp), &k, spec, &tb);
 		dp_actions_format(out->recirc_actions, sizeof(out->recirc_actions),
 				  spec->actions, spec->n_actions, spec->flood_ports);

@@ -67,7 +67,9 @@ struct dp_flow_key {
 	uint8_t ip_tos;        /* DSCP+ECN / traffic class */
 	/* w8 */
 	uint8_t ip_ttl;        /* TTL / hop limit */
-	uint8_t pad0;
+	uint8_t ct_state_eg;   /* recirc_id DP_RECIRC_SG_BOTH only (dp/actions.h): the
+				* source zone's ct_state, ct_state being the
+				* destination zone's; zero otherwise */
 	uint16_t tcp_flags;    /* network order, low 12 bits */
 	uint16_t tp_src;       /* network order; ICMP/ICMPv6: htons(type) */
 	uint16_t tp_dst;       /* network order; ICMP/ICMPv6: htons(code) */
@@ -98,7 +100,9 @@ struct dp_flow_key {
 		};
 		struct {
 			uint32_t ct_mark;  /* host order; DP_CT_MARK_BLOCKED is the datapath's */
-			uint8_t pad3[2];
+			uint8_t ct_mark_eg; /* DP_RECIRC_SG_BOTH: the source zone's
+					     * DP_CT_MARK_BLOCKED bit, as ct_state_eg */
+			uint8_t pad3;
 			uint8_t pad2_ct[2]; /* = pad2 */
 		};
 	};
