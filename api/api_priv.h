@@ -92,6 +92,12 @@ int api_scope_target(struct nbo *o, const struct api_req *r, enum mdl_type t,
 int api_scope_body(struct nbo *o, const struct api_req *r, int t, const json_t *body,
 		   bool create, struct api_resp *resp);
 
+/* Bulk create (api_bulk.c): items = the list under the plural key.  All
+ * or nothing: on an error the items already created are deleted again and
+ * resp is that error; else 201 {"<plural>": [...]}. */
+void api_bulk_create(struct nbo *o, enum mdl_type t, const struct api_req *r,
+		     const json_t *items, struct api_resp *resp);
+
 /* The extensions this server implements (api_ext.c). */
 json_t *api_extensions(void);
 json_t *api_extension(const char *alias);

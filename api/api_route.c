@@ -316,9 +316,10 @@ static void collection(struct nbo *o, enum mdl_type t, const struct api_req *r,
 				 "for this collection.");
 	if (!(body = body_json(r, resp)))
 		return;
-	if (json_object_get(body, nbo_plural(t))) {
+	if (json_object_get(body, nbo_plural(t)) && json_object_size(body) == 1) {
+		api_bulk_create(o, t, r, json_object_get(body, nbo_plural(t)), resp);
 		json_decref(body);
-		return api_error(resp, 400, "HTTPBadRequest", "Bulk create is not supported");
+		return;
 	}
 	if ((v = unwrap(body, nbo_singular(t), resp)) &&
 	    api_scope_body(o, r, (int)t, v, true, resp))

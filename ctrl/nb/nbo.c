@@ -264,9 +264,19 @@ int nbo_db_fail(struct nbo_err *e, int rc, enum mdl_type type, const char *msg)
 					"Unable to complete operation for network. %s.", msg);
 		if (!strncmp(msg, "fixed_ips", 9))
 			return nbo_fail(e, rc, "IpAddressAlreadyAllocated", "%s.", msg);
-		if (!strncmp(msg, "cidr", 4))
-			return nbo_fail(e, rc, "SubnetOverlap",
-					"Invalid input for operation: Requested subnet %s.", msg);
+		if (!strncmp(msg, "cidr", 4)) {
+			/* Neutron: 400 InvalidInput with this text, which clients
+			 * (tempest's create_subnet) match to try the next cidr */
+			char c[MDL_CIDR_SIZE] = "", net[MDL_ID_SIZE] = "";
+			const char *n = strstr(msg, " in network ");
+
+			sscanf(msg, "cidr: %63s", c);
+			if (n)
+				sscanf(n + 12, "%36s", net);
+			return nbo_fail(e, -EINVAL, "InvalidInput", "Invalid input for operation: "
+					"Requested subnet with cidr: %s for network: %s overlaps "
+					"with another subnet.", c, net);
+		}
 		return nbo_fail(e, rc, "SegmentationIdInUse", "%s.", msg);
 	case -EBUSY:
 		snprintf(t, sizeof(t), "%sInUse", title(type));

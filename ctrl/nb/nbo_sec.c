@@ -219,6 +219,11 @@ int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nb
 	struct mdl_hdr *nh = NULL;
 	int rc;
 
+	if (json_is_object(gw) && !json_object_size(gw)) {
+		/* {} is no gateway, as in Neutron (tempest sends it) */
+		json_object_set_new(m, "external_gateway_info", json_null());
+		return 0;
+	}
 	if (!json_is_object(gw) || !net || (json_is_array(fx) && json_array_size(fx)))
 		return 0;       /* none, or given: the model validates them */
 	if ((rc = load_net(o, net, &nh, e)))
