@@ -3,13 +3,16 @@
  * rely on, through api_handle() on a real RocksDB store in a temp dir:
  * bulk create (all or nothing), an overlapping cidr answered 400 with
  * Neutron's "overlaps with another subnet", a router created with an empty
- * external_gateway_info ({} = no gateway).
+ * external_gateway_info ({} = no gateway), SLAAC (EUI-64) addresses, a
+ * port created with "security_groups": [], Neutron's security-group rule
+ * errors, the empty agent list.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include <CUnit/Basic.h>
 
@@ -183,6 +186,178 @@ static void test_overlap_and_gateway(void)
 	CU_ASSERT_EQUAL(req("DELETE", body, NULL, NULL), 204);
 }
 
+static char *new_net(const char *name, char *id)
+{
+	char body[128];
+	json_t *j;
+
+	snprintf(body, sizeof(body), "{\"network\":{\"name\":\"%s\"}}", name);
+	id[0] = '\0';
+	if (req("POST", "/v2.0/networks", body, &j) == 201)
+		snprintf(id, 40, "%s", json_string_value(json_object_get(
+			json_object_get(j, "network"), "id")));
+	json_decref(j);
+	return id;
+}
+
+static void test_slaac(void)
+{
+	char nid[40], body[512], s6[40];
+	json_t *j, *f;
+
+	new_net("slaac", nid);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"2001:db8:5::/64\",\"ip_version\":6,\"ipv6_ra_mode\":\"slaac\","
+		 "\"ipv6_address_mode\":\"slaac\"}}", nid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, &j), 201);
+	snprintf(s6, sizeof(s6), "%s", json_string_value(json_object_get(
+		json_object_get(j, "subnet"), "id")));
+	json_decref(j);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"10.94.0.0/24\",\"ip_version\":4}}", nid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, NULL), 201);
+	/* no fixed_ips: the IPv4 pool address and the EUI-64 address */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"mac_address\":"
+		 "\"fa:16:3e:12:34:56\"}}", nid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 201);
+	f = json_object_get(json_object_get(j, "port"), "fixed_ips");
+	CU_ASSERT_EQUAL(json_array_size(f), 2);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(f, 1),
+							       "ip_address")),
+			       "2001:db8:5:0:f816:3eff:fe12:3456");
+	json_decref(j);
+	/* by subnet, with a MAC made for it */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"fixed_ips\":"
+		 "[{\"subnet_id\":\"%s\"}]}}", nid, s6);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 201);
+	{
+		const json_t *p = json_object_get(j, "port");
+		const char *mac = json_string_value(json_object_get(p, "mac_address"));
+		const char *ip = json_string_value(json_object_get(json_array_get(
+			json_object_get(p, "fixed_ips"), 0), "ip_address"));
+		char want[64];
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mac);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+		snprintf(want, sizeof(want), "2001:db8:5:0:f816:3eff:fe%.2s:%.2s%.2s", mac + 9,
+			 mac + 12, mac + 15);
+		{       /* compared as addresses: the text drops leading zeros */
+			unsigned char a[16], b[16];
+
+			CU_ASSERT_EQUAL(inet_pton(AF_INET6, ip, a), 1);
+			CU_ASSERT_EQUAL(inet_pton(AF_INET6, want, b), 1);
+			CU_ASSERT_EQUAL(memcmp(a, b, 16), 0);
+		}
+	}
+	json_decref(j);
+	/* the same MAC again: 409 (the MAC, not a second EUI-64 holder) */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"mac_address\":"
+		 "\"fa:16:3e:12:34:56\"}}", nid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, NULL), 409);
+}
+
+static void test_port_no_groups(void)
+{
+	char nid[40], body[256];
+	json_t *j;
+
+	new_net("nogroups", nid);
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"security_groups\":[]}}",
+		 nid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 201);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(j, "port"),
+							"security_groups")), 0);
+	json_decref(j);
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\"}}", nid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 201);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(j, "port"),
+							"security_groups")), 1);
+	json_decref(j);
+}
+
+static const char *msg_of(const json_t *j)
+{
+	return json_string_value(json_object_get(json_object_get(j, "NeutronError"), "message"))
+	       ?: "";
+}
+
+static void test_sg_rules(void)
+{
+	static const struct { const char *rule; unsigned st; const char *text; } bad[] = {
+		{ "\"protocol\":\"tcp\",\"port_range_min\":-16,\"port_range_max\":80", 400,
+		  "Invalid value for port -16" },
+		{ "\"protocol\":\"tcp\",\"port_range_min\":80,\"port_range_max\":79", 400,
+		  "port_range_min must be <= port_range_max" },
+		{ "\"protocol\":\"tcp\",\"port_range_min\":80,\"port_range_max\":65536", 400,
+		  "Invalid value for port 65536" },
+		{ "\"protocol\":\"tcp\",\"port_range_max\":6", 400,
+		  "port_range_min must be <= port_range_max" },
+		{ "\"protocol\":\"icmp\",\"port_range_min\":1,\"port_range_max\":256", 400,
+		  "Invalid value for ICMP code" },
+		{ "\"protocol\":\"icmp\",\"port_range_min\":300,\"port_range_max\":1", 400,
+		  "Invalid value for ICMP type" },
+		{ "\"protocol\":\"icmp\",\"port_range_max\":6", 400,
+		  "ICMP type (port-range-min) is missing" },
+		{ "\"ethertype\":\"IPv6\",\"remote_ip_prefix\":\"10.0.0.0/8\"", 400,
+		  "Conflicting value ethertype IPv6" },
+		{ "\"remote_group_id\":\"bad_group_id\"", 404, "does not exist" },
+		{ "\"remote_group_id\":\"00000000-0000-4000-8000-000000000000\"", 404,
+		  "does not exist" },
+	};
+	char gid[40], body[512];
+	json_t *j;
+	size_t i;
+
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/security-groups",
+			    "{\"security_group\":{\"name\":\"default\"}}", &j), 409);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "SecurityGroupDefaultAlreadyExists");
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/security-groups",
+			    "{\"security_group\":{\"name\":\"web\"}}", &j), 201);
+	snprintf(gid, sizeof(gid), "%s", json_string_value(json_object_get(
+		json_object_get(j, "security_group"), "id")));
+	json_decref(j);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"security_group_rule\":{\"security_group_id\":"
+			 "\"%s\",\"direction\":\"ingress\",%s}}", gid, bad[i].rule);
+		CU_ASSERT_EQUAL(req("POST", "/v2.0/security-group-rules", body, &j), bad[i].st);
+		if (!strstr(msg_of(j), bad[i].text))
+			fprintf(stderr, "%s -> %s\n", bad[i].rule, msg_of(j));
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg_of(j), bad[i].text));
+		json_decref(j);
+	}
+	/* no ethertype: IPv4; the same rule again (protocol by number): 409 */
+	snprintf(body, sizeof(body), "{\"security_group_rule\":{\"security_group_id\":\"%s\","
+		 "\"direction\":\"ingress\",\"protocol\":\"tcp\",\"port_range_min\":22,"
+		 "\"port_range_max\":22}}", gid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/security-group-rules", body, &j), 201);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(
+		j, "security_group_rule"), "ethertype")), "IPv4");
+	json_decref(j);
+	snprintf(body, sizeof(body), "{\"security_group_rule\":{\"security_group_id\":\"%s\","
+		 "\"direction\":\"ingress\",\"protocol\":\"6\",\"port_range_min\":22,"
+		 "\"port_range_max\":22,\"ethertype\":\"IPv4\"}}", gid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/security-group-rules", body, &j), 409);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "SecurityGroupRuleExists");
+	json_decref(j);
+	/* another port: a new rule */
+	snprintf(body, sizeof(body), "{\"security_group_rule\":{\"security_group_id\":\"%s\","
+		 "\"direction\":\"ingress\",\"protocol\":\"tcp\",\"port_range_min\":23,"
+		 "\"port_range_max\":23}}", gid);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/security-group-rules", body, NULL), 201);
+}
+
+static void test_agents(void)
+{
+	json_t *j;
+
+	CU_ASSERT_EQUAL(req("GET", "/v2.0/agents", NULL, &j), 200);
+	CU_ASSERT_TRUE(json_is_array(json_object_get(j, "agents")));
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "agents")), 0);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/agents", "{}", NULL), 404);
+}
+
 int main(void)
 {
 	CU_pSuite w;
@@ -191,7 +366,11 @@ int main(void)
 		return 1;
 	w = CU_add_suite("api-tempest", setup, teardown);
 	if (!w || !CU_add_test(w, "bulk create", test_bulk) ||
-	    !CU_add_test(w, "overlapping cidr, empty gateway", test_overlap_and_gateway)) {
+	    !CU_add_test(w, "overlapping cidr, empty gateway", test_overlap_and_gateway) ||
+	    !CU_add_test(w, "SLAAC addresses", test_slaac) ||
+	    !CU_add_test(w, "port without groups", test_port_no_groups) ||
+	    !CU_add_test(w, "security-group rules", test_sg_rules) ||
+	    !CU_add_test(w, "agents", test_agents)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -482,6 +482,8 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 	size_t n_avoid = 0;
 	uint64_t rev = 0;
 	int rc = 0, attempt;
+	const json_t *sgs;
+	bool no_groups;
 
 	*out = NULL;
 	e->type[0] = e->msg[0] = '\0';
@@ -506,6 +508,9 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 		goto out;
 	if ((rc = refs_exist(o, t, m0, e)))
 		goto out;
+	/* "security_groups": [] asks for none (Neutron): no default group */
+	sgs = json_object_get(body, "security_groups");
+	no_groups = t == MDL_PORT && json_is_array(sgs) && !json_array_size(sgs);
 	for (attempt = 0; attempt < 64; attempt++) {
 		json_t *m = json_deep_copy(m0);
 		uint64_t auto_ips = 0;
@@ -533,7 +538,7 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			break;
 		if (t == MDL_SECURITY_GROUP)
 			rc = nbo_sg_create(o, h, &rev, err, sizeof(err), &rules);
-		else if (t == MDL_PORT)  /* + its project's default group (nb_sg.h) */
+		else if (t == MDL_PORT && !no_groups)  /* + its project's default group */
 			rc = nb_sg_port_create(o->nb, mdl_hdr_to_port(h), &rev, err, sizeof(err));
 		else
 			rc = nb_h_create(o->nb, h, &rev, err, sizeof(err));
