@@ -5,7 +5,8 @@
  * Neutron's "overlaps with another subnet", a router created with an empty
  * external_gateway_info ({} = no gateway), SLAAC (EUI-64) addresses, a
  * port created with "security_groups": [], Neutron's security-group rule
- * errors, the empty agent list.
+ * errors, the empty agent list, floating IPs when their port or network
+ * is deleted.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -358,6 +359,71 @@ static void test_agents(void)
 	CU_ASSERT_EQUAL(req("POST", "/v2.0/agents", "{}", NULL), 404);
 }
 
+static char *id_in(json_t *j, const char *key, char *id)
+{
+	snprintf(id, 40, "%s", json_string_value(json_object_get(json_object_get(j, key), "id"))
+		 ?: "");
+	json_decref(j);
+	return id;
+}
+
+static void test_fip_port_delete(void)
+{
+	char ext[40], in[40], sub[40], rt[40], port[40], fip[40], fip2[40], body[512], path[96];
+	json_t *j;
+
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/networks", "{\"network\":{\"name\":\"ext\","
+			    "\"router:external\":true}}", &j), 201);
+	id_in(j, "network", ext);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"172.30.9.0/24\",\"ip_version\":4}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, NULL), 201);
+	new_net("inside", in);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"10.95.0.0/24\",\"ip_version\":4}}", in);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, &j), 201);
+	id_in(j, "subnet", sub);
+	snprintf(body, sizeof(body), "{\"router\":{\"external_gateway_info\":{\"network_id\":"
+		 "\"%s\"}}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/routers", body, &j), 201);
+	id_in(j, "router", rt);
+	snprintf(path, sizeof(path), "/v2.0/routers/%s/add_router_interface", rt);
+	snprintf(body, sizeof(body), "{\"subnet_id\":\"%s\"}", sub);
+	CU_ASSERT_EQUAL(req("PUT", path, body, NULL), 200);
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\"}}", in);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 201);
+	id_in(j, "port", port);
+	snprintf(body, sizeof(body), "{\"floatingip\":{\"floating_network_id\":\"%s\","
+		 "\"port_id\":\"%s\"}}", ext, port);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/floatingips", body, &j), 201);
+	id_in(j, "floatingip", fip);
+	/* the port goes; its floating IP stays, disassociated */
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", port);
+	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
+	snprintf(path, sizeof(path), "/v2.0/floatingips/%s", fip);
+	CU_ASSERT_EQUAL(req("GET", path, NULL, &j), 200);
+	CU_ASSERT_TRUE(json_is_null(json_object_get(json_object_get(j, "floatingip"), "port_id")));
+	CU_ASSERT_TRUE(json_is_null(json_object_get(json_object_get(j, "floatingip"),
+						    "fixed_ip_address")));
+	json_decref(j);
+	/* the router goes; the external network goes with its unassociated
+	 * floating IPs */
+	snprintf(path, sizeof(path), "/v2.0/routers/%s/remove_router_interface", rt);
+	snprintf(body, sizeof(body), "{\"subnet_id\":\"%s\"}", sub);
+	CU_ASSERT_EQUAL(req("PUT", path, body, NULL), 200);
+	snprintf(path, sizeof(path), "/v2.0/routers/%s", rt);
+	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
+	snprintf(body, sizeof(body), "{\"floatingip\":{\"floating_network_id\":\"%s\"}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/floatingips", body, &j), 201);
+	id_in(j, "floatingip", fip2);
+	snprintf(path, sizeof(path), "/v2.0/networks/%s", ext);
+	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
+	snprintf(path, sizeof(path), "/v2.0/floatingips/%s", fip);
+	CU_ASSERT_EQUAL(req("GET", path, NULL, NULL), 404);
+	snprintf(path, sizeof(path), "/v2.0/floatingips/%s", fip2);
+	CU_ASSERT_EQUAL(req("GET", path, NULL, NULL), 404);
+}
+
 int main(void)
 {
 	CU_pSuite w;
@@ -370,7 +436,8 @@ int main(void)
 	    !CU_add_test(w, "SLAAC addresses", test_slaac) ||
 	    !CU_add_test(w, "port without groups", test_port_no_groups) ||
 	    !CU_add_test(w, "security-group rules", test_sg_rules) ||
-	    !CU_add_test(w, "agents", test_agents)) {
+	    !CU_add_test(w, "agents", test_agents) ||
+	    !CU_add_test(w, "floating IPs of deleted ports and networks", test_fip_port_delete)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -681,9 +681,9 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 		       struct nbo_err *e)
 {
 	char err[MDL_ERR_SIZE];
-	struct mdl_hdr *h, **subs = NULL;
+	struct mdl_hdr *h, **subs = NULL, **fips = NULL;
 	struct nb_op *ops = NULL;
-	size_t n_subs = 0, i;
+	size_t n_subs = 0, n_fips = 0, i, k = 0;
 	uint64_t mod, rev = 0;
 	int rc;
 
@@ -709,24 +709,30 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 			goto out;
 		}
 	}
-	ops = calloc(n_subs + 1, sizeof(*ops));
+	if ((t == MDL_PORT || t == MDL_NETWORK) &&
+	    (rc = nb_find(o->nb, MDL_FLOATING_IP, NULL, &fips, &n_fips))) {
+		rc = nbo_db_fail(e, rc, t, "list floating IPs");
+		goto out;
+	}
+	ops = calloc(n_subs + n_fips + 1, sizeof(*ops));
 	if (!ops) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n_subs; i++) {
-		ops[i].kind = NB_OP_DELETE;
-		ops[i].type = MDL_SUBNET;
-		snprintf(ops[i].id, sizeof(ops[i].id), "%s", subs[i]->id);
+	k = nbo_fip_delete_ops(t, id, fips, n_fips, ops);
+	for (i = 0; i < n_subs; i++, k++) {
+		ops[k].kind = NB_OP_DELETE;
+		ops[k].type = MDL_SUBNET;
+		snprintf(ops[k].id, sizeof(ops[k].id), "%s", subs[i]->id);
 	}
-	ops[n_subs].kind = NB_OP_DELETE;
-	ops[n_subs].type = t;
-	ops[n_subs].expected_mod_revision = mod;
-	snprintf(ops[n_subs].id, sizeof(ops[n_subs].id), "%s", id);
+	ops[k].kind = NB_OP_DELETE;
+	ops[k].type = t;
+	ops[k].expected_mod_revision = mod;
+	snprintf(ops[k].id, sizeof(ops[k].id), "%s", id);
 	if (t == MDL_SECURITY_GROUP)
 		rc = nbo_sg_delete(o, id, mod, &rev, err, sizeof(err));
 	else
-		rc = nb_apply(o->nb, ops, n_subs + 1, &rev, err, sizeof(err));
+		rc = nb_apply(o->nb, ops, k + 1, &rev, err, sizeof(err));
 	if (rc == -EBUSY && t == MDL_NETWORK)
 		rc = nbo_fail(e, rc, "NetworkInUse", "Unable to complete operation on network "
 			      "%s. There are one or more ports still in use on the network.", id);
@@ -750,6 +756,7 @@ out:
 		nbo_fail(e, rc, "ServiceUnavailable", "out of memory");
 	free(ops);
 	nb_list_free(subs, n_subs);
+	nb_list_free(fips, n_fips);
 	mdl_obj_free(h);
 	return rc;
 }

@@ -356,3 +356,24 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 	json_decref(used);
 	return rc;
 }
+size_t nbo_fip_delete_ops(enum mdl_type t, const char *id, struct mdl_hdr **fips, size_t n,
+			  struct nb_op *ops)
+{
+	size_t i, k = 0;
+
+	/* Neutron: a port's floating IPs are disassociated when it goes, a
+	 * network's unassociated floating IPs go with it */
+	for (i = 0; i < n; i++) {
+		struct mdl_floating_ip *f = mdl_hdr_to_fip(fips[i]);
+
+		if (t == MDL_PORT && !strcmp(f->port_id, id)) {
+			f->port_id[0] = f->fixed_ip_address[0] = f->router_id[0] = '\0';
+			ops[k++] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = fips[i] };
+		} else if (t == MDL_NETWORK && !strcmp(f->floating_network_id, id) &&
+			   !f->port_id[0]) {
+			ops[k] = (struct nb_op){ .kind = NB_OP_DELETE, .type = MDL_FLOATING_IP };
+			snprintf(ops[k++].id, sizeof(ops[0].id), "%s", fips[i]->id);
+		}
+	}
+	return k;
+}
