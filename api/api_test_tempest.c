@@ -255,6 +255,27 @@ static void test_slaac(void)
 	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"mac_address\":"
 		 "\"fa:16:3e:12:34:56\"}}", nid);
 	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, NULL), 409);
+	/* the SLAAC subnet can go while ports hold its addresses: they lose
+	 * them; the network, with its ports, cannot */
+	snprintf(body, sizeof(body), "/v2.0/subnets/%s", s6);
+	CU_ASSERT_EQUAL(req("DELETE", body, NULL, NULL), 204);
+	CU_ASSERT_EQUAL(req("GET", "/v2.0/ports", NULL, &j), 200);
+	for (size_t i = 0, seen = 0; i < json_array_size(json_object_get(j, "ports")); i++) {
+		const json_t *p = json_array_get(json_object_get(j, "ports"), i);
+
+		if (strcmp(json_string_value(json_object_get(p, "network_id")) ?: "", nid))
+			continue;
+		CU_ASSERT_TRUE(++seen <= 2);
+		f = json_object_get(p, "fixed_ips");
+		for (size_t k = 0; k < json_array_size(f); k++)
+			CU_ASSERT_STRING_NOT_EQUAL(json_string_value(json_object_get(
+				json_array_get(f, k), "subnet_id")), s6);
+	}
+	json_decref(j);
+	snprintf(body, sizeof(body), "/v2.0/networks/%s", nid);
+	CU_ASSERT_EQUAL(req("DELETE", body, NULL, &j), 409);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "NetworkInUse");
+	json_decref(j);
 }
 
 static void test_port_no_groups(void)

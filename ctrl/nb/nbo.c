@@ -682,7 +682,7 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 {
 	char err[MDL_ERR_SIZE];
 	struct mdl_hdr *h, **subs = NULL, **fips = NULL;
-	struct nb_op *ops = NULL;
+	struct nb_op *ops = NULL, *sops = NULL;
 	size_t n_subs = 0, n_fips = 0, i, k = 0;
 	uint64_t mod, rev = 0;
 	int rc;
@@ -714,12 +714,16 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 		rc = nbo_db_fail(e, rc, t, "list floating IPs");
 		goto out;
 	}
+	if (t == MDL_SUBNET && (rc = nbo_slaac_delete_ops(o, h, &fips, &n_fips, &sops)))
+		goto out;       /* fips: here the ports losing a SLAAC address */
 	ops = calloc(n_subs + n_fips + 1, sizeof(*ops));
 	if (!ops) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	k = nbo_fip_delete_ops(t, id, fips, n_fips, ops);
+	if (sops)
+		memcpy(ops, sops, n_fips * sizeof(*ops));
+	k = sops ? n_fips : nbo_fip_delete_ops(t, id, fips, n_fips, ops);
 	for (i = 0; i < n_subs; i++, k++) {
 		ops[k].kind = NB_OP_DELETE;
 		ops[k].type = MDL_SUBNET;
@@ -755,6 +759,7 @@ out:
 	if (rc == -ENOMEM && !e->type[0])
 		nbo_fail(e, rc, "ServiceUnavailable", "out of memory");
 	free(ops);
+	free(sops);
 	nb_list_free(subs, n_subs);
 	nb_list_free(fips, n_fips);
 	mdl_obj_free(h);

@@ -172,6 +172,11 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
  * fips), a network's unassociated floating IPs are deleted.  Their count. */
 size_t nbo_fip_delete_ops(enum mdl_type t, const char *id, struct mdl_hdr **fips, size_t n,
 			  struct nb_op *ops);
+/* Deleting a SLAAC subnet (Neutron): the ports holding its EUI-64
+ * addresses lose them in the same batch.  *ops (*n of them, caller frees
+ * with free()) update *ports (nb_list_free()); none for other subnets. */
+int nbo_slaac_delete_ops(struct nbo *o, const struct mdl_hdr *subnet, struct mdl_hdr ***ports,
+			 size_t *n, struct nb_op **ops);
 int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nbo_err *e);
 /* The Neutron view of a model object. */
 json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h);

@@ -583,3 +583,32 @@ out:
 	nb_list_free(subs, n);
 	return rc;
 }
+
+int nbo_slaac_delete_ops(struct nbo *o, const struct mdl_hdr *subnet, struct mdl_hdr ***ports,
+			 size_t *n, struct nb_op **ops)
+{
+	const struct mdl_subnet *sn = mdl_hdr_to_subnet((struct mdl_hdr *)subnet);
+	struct nb_filter f = { .subnet_id = subnet->id };
+	size_t i, k, w;
+	int rc;
+
+	*ports = NULL;
+	*n = 0;
+	*ops = NULL;
+	if (!auto_addr(sn))
+		return 0;
+	if ((rc = nb_find(o->nb, MDL_PORT, &f, ports, n)))
+		return rc;
+	if (*n && !(*ops = calloc(*n, sizeof(**ops))))
+		return -ENOMEM;
+	for (i = 0; i < *n; i++) {
+		struct mdl_port *p = mdl_hdr_to_port((*ports)[i]);
+
+		for (k = w = 0; k < p->n_fixed_ips; k++)
+			if (strcmp(p->fixed_ips[k].subnet_id, subnet->id))
+				p->fixed_ips[w++] = p->fixed_ips[k];
+		p->n_fixed_ips = w;
+		(*ops)[i] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = (*ports)[i] };
+	}
+	return 0;
+}
