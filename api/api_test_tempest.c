@@ -203,7 +203,7 @@ static char *new_net(const char *name, char *id)
 
 static void test_slaac(void)
 {
-	char nid[40], body[512], s6[40];
+	char nid[40], body[512], s6[40], pid[2][40];
 	json_t *j, *f;
 
 	new_net("slaac", nid);
@@ -226,6 +226,8 @@ static void test_slaac(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(f, 1),
 							       "ip_address")),
 			       "2001:db8:5:0:f816:3eff:fe12:3456");
+	snprintf(pid[0], sizeof(pid[0]), "%s", json_string_value(json_object_get(
+		json_object_get(j, "port"), "id")));
 	json_decref(j);
 	/* by subnet, with a MAC made for it */
 	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"fixed_ips\":"
@@ -238,6 +240,8 @@ static void test_slaac(void)
 			json_object_get(p, "fixed_ips"), 0), "ip_address"));
 		char want[64];
 
+		snprintf(pid[1], sizeof(pid[1]), "%s",
+			 json_string_value(json_object_get(p, "id")));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(mac);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
 		snprintf(want, sizeof(want), "2001:db8:5:0:f816:3eff:fe%.2s:%.2s%.2s", mac + 9,
@@ -259,19 +263,16 @@ static void test_slaac(void)
 	 * them; the network, with its ports, cannot */
 	snprintf(body, sizeof(body), "/v2.0/subnets/%s", s6);
 	CU_ASSERT_EQUAL(req("DELETE", body, NULL, NULL), 204);
-	CU_ASSERT_EQUAL(req("GET", "/v2.0/ports", NULL, &j), 200);
-	for (size_t i = 0, seen = 0; i < json_array_size(json_object_get(j, "ports")); i++) {
-		const json_t *p = json_array_get(json_object_get(j, "ports"), i);
-
-		if (strcmp(json_string_value(json_object_get(p, "network_id")) ?: "", nid))
-			continue;
-		CU_ASSERT_TRUE(++seen <= 2);
-		f = json_object_get(p, "fixed_ips");
+	for (size_t i = 0; i < 2; i++) {        /* read back from the store */
+		snprintf(body, sizeof(body), "/v2.0/ports/%s", pid[i]);
+		CU_ASSERT_EQUAL(req("GET", body, NULL, &j), 200);
+		f = json_object_get(json_object_get(j, "port"), "fixed_ips");
+		CU_ASSERT_EQUAL(json_array_size(f), 1 - i);
 		for (size_t k = 0; k < json_array_size(f); k++)
 			CU_ASSERT_STRING_NOT_EQUAL(json_string_value(json_object_get(
 				json_array_get(f, k), "subnet_id")), s6);
+		json_decref(j);
 	}
-	json_decref(j);
 	snprintf(body, sizeof(body), "/v2.0/networks/%s", nid);
 	CU_ASSERT_EQUAL(req("DELETE", body, NULL, &j), 409);
 	CU_ASSERT_STRING_EQUAL(err_type(j), "NetworkInUse");
@@ -391,6 +392,7 @@ static char *id_in(json_t *j, const char *key, char *id)
 static void test_fip_port_delete(void)
 {
 	char ext[40], in[40], sub[40], rt[40], port[40], fip[40], fip2[40], body[512], path[96];
+	char esub[40], eport[40];
 	json_t *j;
 
 	CU_ASSERT_EQUAL(req("POST", "/v2.0/networks", "{\"network\":{\"name\":\"ext\","
@@ -398,7 +400,32 @@ static void test_fip_port_delete(void)
 	id_in(j, "network", ext);
 	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
 		 "\"172.30.9.0/24\",\"ip_version\":4}}", ext);
-	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, NULL), 201);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, &j), 201);
+	id_in(j, "subnet", esub);
+	/* a port's address is no gateway's; a floating IP's is no port's */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"fixed_ips\":"
+		 "[{\"ip_address\":\"172.30.9.50\"}]}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 201);
+	id_in(j, "port", eport);
+	snprintf(body, sizeof(body), "{\"router\":{\"external_gateway_info\":{\"network_id\":"
+		 "\"%s\",\"external_fixed_ips\":[{\"subnet_id\":\"%s\",\"ip_address\":"
+		 "\"172.30.9.50\"}]}}}", ext, esub);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/routers", body, &j), 409);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "IpAddressAlreadyAllocated");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", eport);
+	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
+	snprintf(body, sizeof(body), "{\"floatingip\":{\"floating_network_id\":\"%s\","
+		 "\"floating_ip_address\":\"172.30.9.60\"}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/floatingips", body, &j), 201);
+	id_in(j, "floatingip", fip2);
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\",\"fixed_ips\":"
+		 "[{\"ip_address\":\"172.30.9.60\"}]}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 409);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "IpAddressAlreadyAllocated");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/floatingips/%s", fip2);
+	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
 	new_net("inside", in);
 	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
 		 "\"10.95.0.0/24\",\"ip_version\":4}}", in);

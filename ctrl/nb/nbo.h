@@ -177,6 +177,9 @@ size_t nbo_fip_delete_ops(enum mdl_type t, const char *id, struct mdl_hdr **fips
  * with free()) update *ports (nb_list_free()); none for other subnets. */
 int nbo_slaac_delete_ops(struct nbo *o, const struct mdl_hdr *subnet, struct mdl_hdr ***ports,
 			 size_t *n, struct nb_op **ops);
+/* Addresses of network net that are no port's: floating IPs and router
+ * gateways, except object self's own.  A new array of strings, or NULL. */
+json_t *nbo_ext_addrs(struct nbo *o, const char *net, const char *self);
 int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nbo_err *e);
 /* The Neutron view of a model object. */
 json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h);

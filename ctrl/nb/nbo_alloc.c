@@ -477,6 +477,22 @@ static int eui64(const struct mdl_subnet *s, const char *mac, char *out, size_t 
 	return mdl_ip_format(&p.addr, out, size) ? 0 : -EINVAL;
 }
 
+/* A port's requested address may not be a floating IP's or a router
+ * gateway's (those hold no port). */
+static int not_external(struct nbo *o, const char *net, const char *addr, struct nbo_err *e)
+{
+	json_t *used = nbo_ext_addrs(o, net, ""), *u;
+	size_t k;
+	int rc = used ? 0 : -ENOMEM;
+
+	json_array_foreach(used, k, u)
+		if (!rc && !strcmp(json_string_value(u) ?: "", addr))
+			rc = nbo_fail(e, -EADDRINUSE, "IpAddressAlreadyAllocated", "IP address %s "
+				      "already allocated in network %s", addr, net);
+	json_decref(used);
+	return rc;
+}
+
 int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 		 const json_t *avoid, uint64_t *auto_ips, struct nbo_err *e)
 {
@@ -563,6 +579,8 @@ int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 		}
 		if (!sid)
 			json_object_set_new(x, "subnet_id", json_string(s->hdr.id));
+		if (addr && (rc = not_external(o, net, addr, e)))
+			goto out;
 		if (!addr && auto_addr(s)) {
 			if (eui64(s, port_mac(m), ip, sizeof(ip))) {
 				rc = nbo_fail(e, -EINVAL, "InvalidInput", "Invalid input for "

@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -51,6 +52,16 @@ EXCLUDE = [
 ]
 
 PUBLIC_CIDR = "172.24.90.0/24"
+RUN_TIMEOUT = int(os.environ.get("WYT_TEMPEST_TIMEOUT", "1500"))
+
+
+def _killpg(proc):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
 
 
 def _conf(ks, exts, public_net):
@@ -202,8 +213,20 @@ def test_tempest_network_api(ks, tmp_path):
                 f.write("\n".join(EXCLUDE) + "\n")
             cmd += ["--exclude-list", ex]
         print("INFO tempest workspace %s: %s" % (wsdir, " ".join(cmd)))
-        r = subprocess.run(cmd, cwd=wsdir, capture_output=True, text=True, timeout=900,
-                           env=env)
+        # its own session: on a timeout the whole group (stestr's workers
+        # too) is killed, not only `tempest run`
+        proc = subprocess.Popen(cmd, cwd=wsdir, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)
+        kill = rig.CLEANUP.add(lambda: _killpg(proc))
+        try:
+            out, err = proc.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _killpg(proc)
+            out, err = proc.communicate()
+            err += "\ntempest run: killed after %d s" % RUN_TIMEOUT
+        rig.CLEANUP.run(kill)
+        r = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
         last = subprocess.run([STESTR, "last", "--subunit"], cwd=wsdir, capture_output=True,
                               timeout=120, env=env)
         results = _results(last.stdout)
