@@ -49,6 +49,14 @@ pytestmark = [
 # decides from something other than api_extensions). One line each, with
 # the reason. Empty is the goal.
 EXCLUDE = [
+    # wyvern gap, not an extension: Neutron makes a port (device_owner
+    # network:router_gateway) holding a router's gateway address; wyvern
+    # keeps the address in the router only (the controller would compile
+    # such a port as an lport answering ARP for the gateway address). These
+    # four (IPv4 and IPv6 classes) look the port up after setting a gateway.
+    r"^tempest\.api\.network\.admin\.test_routers\.Routers(IpV6)?AdminTest\."
+    r"test_update_router_(set_gateway|set_gateway_with_snat_explicit|"
+    r"set_gateway_without_snat|reset_gateway_without_snat)\b",
 ]
 
 PUBLIC_CIDR = "172.24.90.0/24"
@@ -213,6 +221,8 @@ def test_tempest_network_api(ks, tmp_path):
                 f.write("\n".join(EXCLUDE) + "\n")
             cmd += ["--exclude-list", ex]
         print("INFO tempest workspace %s: %s" % (wsdir, " ".join(cmd)))
+        for ex in EXCLUDE:
+            print("INFO tempest excluded (see EXCLUDE for why): %s" % ex)
         # its own session: on a timeout the whole group (stestr's workers
         # too) is killed, not only `tempest run`
         proc = subprocess.Popen(cmd, cwd=wsdir, stdout=subprocess.PIPE,
