@@ -210,7 +210,7 @@ def test_tempest_network_api(ks, tmp_path):
         env.update(HOME=home)
         wsdir = os.path.join(ws, "ws")
         r = subprocess.run([TEMPEST, "init", wsdir], capture_output=True, text=True,
-                           timeout=120, env=env)
+                           timeout=120, env=env, cwd=ws)   # it logs to ./tempest.log
         assert r.returncode == 0, r.stdout + r.stderr
         with open(os.path.join(wsdir, "etc", "tempest.conf"), "w") as f:
             f.write(_conf(ks, exts, public))
