@@ -472,6 +472,48 @@ static void test_fip_port_delete(void)
 	CU_ASSERT_EQUAL(req("GET", path, NULL, NULL), 404);
 }
 
+static void test_router_overlap(void)
+{
+	char n1[40], n2[40], s1[40], s2[40], rt[40], body[256], path[96];
+	json_t *j;
+
+	new_net("ov1", n1);
+	new_net("ov2", n2);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"10.96.0.0/24\",\"ip_version\":4}}", n1);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, &j), 201);
+	id_in(j, "subnet", s1);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"10.96.0.0/25\",\"ip_version\":4}}", n2);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, &j), 201);  /* other network */
+	id_in(j, "subnet", s2);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/routers", "{\"router\":{\"name\":\"ov\"}}", &j), 201);
+	id_in(j, "router", rt);
+	snprintf(path, sizeof(path), "/v2.0/routers/%s/add_router_interface", rt);
+	snprintf(body, sizeof(body), "{\"subnet_id\":\"%s\"}", s1);
+	CU_ASSERT_EQUAL(req("PUT", path, body, NULL), 200);
+	snprintf(body, sizeof(body), "{\"subnet_id\":\"%s\"}", s2);
+	CU_ASSERT_EQUAL(req("PUT", path, body, &j), 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg_of(j), "overlaps with cidr"));
+	json_decref(j);
+	/* by port too */
+	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\"}}", n2);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 201);
+	snprintf(body, sizeof(body), "{\"port_id\":\"%s\"}",
+		 json_string_value(json_object_get(json_object_get(j, "port"), "id")));
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("PUT", path, body, &j), 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg_of(j), "overlaps with cidr"));
+	json_decref(j);
+	/* a gateway on a network that is not external: 400 */
+	snprintf(path, sizeof(path), "/v2.0/routers/%s", rt);
+	snprintf(body, sizeof(body), "{\"router\":{\"external_gateway_info\":{\"network_id\":"
+		 "\"%s\"}}}", n1);
+	CU_ASSERT_EQUAL(req("PUT", path, body, &j), 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg_of(j), "not an external network"));
+	json_decref(j);
+}
+
 int main(void)
 {
 	CU_pSuite w;
@@ -485,7 +527,8 @@ int main(void)
 	    !CU_add_test(w, "port without groups", test_port_no_groups) ||
 	    !CU_add_test(w, "security-group rules", test_sg_rules) ||
 	    !CU_add_test(w, "agents", test_agents) ||
-	    !CU_add_test(w, "floating IPs of deleted ports and networks", test_fip_port_delete)) {
+	    !CU_add_test(w, "floating IPs of deleted ports and networks", test_fip_port_delete) ||
+	    !CU_add_test(w, "overlapping router interfaces", test_router_overlap)) {
 		CU_cleanup_registry();
 		return 1;
 	}

@@ -252,17 +252,18 @@ int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nb
 		json_object_set_new(m, "external_gateway_info", json_null());
 		return 0;
 	}
-	if (json_is_array(fx) && json_array_size(fx) && net)
-		return gw_ips_free(o, net, self, fx, e);        /* given: the model
-								 * validates the rest */
 	if (!json_is_object(gw) || !net)
 		return 0;
 	if ((rc = load_net(o, net, &nh, e)))
 		return rc;
 	bool ext = mdl_hdr_to_network(nh)->external;
 	mdl_obj_free(nh);
-	if (!ext)
-		return 0;       /* stored as given (no address to NAT with there) */
+	if (!ext)               /* Neutron */
+		return nbo_fail(e, -EINVAL, "BadRequest", "Bad router request: Network %s is "
+				"not an external network", net);
+	if (json_is_array(fx) && json_array_size(fx))
+		return gw_ips_free(o, net, self, fx, e);        /* given: the model
+								 * validates the rest */
 	/* one address from the external network, as a gateway port would get */
 	json_t *used = nbo_ext_addrs(o, net, self);
 	json_t *tmp = json_pack("{s:s}", "network_id", net);

@@ -232,6 +232,9 @@ def test_cli_crud_and_router(api):
     o.ok("router", "remove", "port", "r1", "rp")
     assert o.js("router", "show", "r1")["interfaces_info"] == []
     assert o.js("port", "list", "--device-owner", "network:router_interface") == []
+    err = o.fail("router", "set", "r1", "--external-gateway", "red")
+    assert "400" in err and "not an external network" in err, err
+    o.ok("network", "set", "red", "--external")
     o.ok("router", "set", "r1", "--external-gateway", "red")
     assert o.js("router", "show", "r1")["external_gateway_info"]["network_id"] == red["id"]
 
