@@ -14,7 +14,8 @@ one INFO line per test class (passed / failed / skipped, with the skip
 reasons), every failure printed, and the test fails if any tempest test
 failed. Tests for extensions wyvern does not list skip by themselves.
 
-Run by hand with WYT_KEEP=1 to keep the workspace (its path is printed).
+Run by hand with WYT_KEEP=1 to keep the workspace (its path is printed);
+WYT_TEMPEST_REGEX narrows the run (default '^tempest\.api\.network').
 """
 import collections
 import io
@@ -57,6 +58,11 @@ EXCLUDE = [
     r"^tempest\.api\.network\.admin\.test_routers\.Routers(IpV6)?AdminTest\."
     r"test_update_router_(set_gateway|set_gateway_with_snat_explicit|"
     r"set_gateway_without_snat|reset_gateway_without_snat)\b",
+    # needs subnetpools in its class set-up (tags on a subnet pool), which
+    # wyvern does not implement nor list (subnet_allocation), yet it checks
+    # only standard-attr-tag: it fails instead of skipping. TagsTest (the
+    # `tag` extension, not listed either) skips by itself.
+    r"^tempest\.api\.network\.test_tags\.TagsExtTest\.",
 ]
 
 PUBLIC_CIDR = "172.24.90.0/24"
@@ -214,7 +220,8 @@ def test_tempest_network_api(ks, tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         with open(os.path.join(wsdir, "etc", "tempest.conf"), "w") as f:
             f.write(_conf(ks, exts, public))
-        cmd = [TEMPEST, "run", "--concurrency", "2", "--regex", r"^tempest\.api\.network"]
+        cmd = [TEMPEST, "run", "--concurrency", "2", "--regex",
+               os.environ.get("WYT_TEMPEST_REGEX", r"^tempest\.api\.network")]
         if EXCLUDE:
             ex = os.path.join(wsdir, "exclude.txt")
             with open(ex, "w") as f:
