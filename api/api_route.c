@@ -216,6 +216,9 @@ static void one_object(struct nbo *o, enum mdl_type t, const char *id,
 		if ((v = unwrap(body, nbo_singular(t), resp)) &&
 		    api_scope_body(o, r, (int)t, v, false, resp))
 			v = NULL;
+		if (v && t == MDL_ROUTER && json_is_null(json_object_get(v, "routes")))
+			/* Neutron: routes null clears them (tempest sends it) */
+			json_object_set_new((json_t *)v, "routes", json_array());
 		if (v)
 			rc = nbo_update(o, t, id, v, (uint64_t)im, &out, &e);
 		json_decref(body);

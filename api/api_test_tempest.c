@@ -184,6 +184,11 @@ static void test_overlap_and_gateway(void)
 	CU_ASSERT_TRUE(json_is_null(json_object_get(json_object_get(j, "router"),
 						    "external_gateway_info")));
 	json_decref(j);
+	/* routes null clears them */
+	CU_ASSERT_EQUAL(req("PUT", body, "{\"router\":{\"routes\":null}}", &j), 200);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(json_object_get(j, "router"), "routes")),
+			0);
+	json_decref(j);
 	CU_ASSERT_EQUAL(req("DELETE", body, NULL, NULL), 204);
 }
 
