@@ -155,8 +155,9 @@ def summary(results):
     """[(class, passed, failed, skipped, {reason: n})] sorted by class."""
     by = collections.defaultdict(lambda: [0, 0, 0, collections.Counter()])
     for tid, (st, why) in results.items():
-        if tid.startswith("setUpClass ("):      # a class-level failure / skip
-            cls = tid[len("setUpClass ("):-1]
+        m = re.match(r"(setUpClass|tearDownClass) \((.*)\)$", tid)
+        if m:                                   # a class-level failure / skip
+            cls = m.group(2)
         else:
             cls = tid.rsplit(".", 1)[0]
         row = by[cls]
