@@ -1,4 +1,4 @@
-"""tempest's network API tests (Debian `tempest`, `tempest.api.network`)
+r"""tempest's network API tests (Debian `tempest`, `tempest.api.network`)
 against wyvern's Neutron API inside wyvernd, with a REAL Keystone.
 
 Keystone (ks_rig.py, sqlite) is started here; wyvernd runs the API with
