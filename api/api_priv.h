@@ -104,6 +104,20 @@ int api_tls_load(const struct api_config *cfg, char **cert, char **key, const ch
 /* Frees what api_tls_load gave (the key wiped first).  NULLs are fine. */
 void api_tls_free(char *cert, char *key);
 
+/* Bulk create (api_bulk.c): items = the list under the plural key.  All
+ * or nothing: on an error the items already created are deleted again and
+ * resp is that error; else 201 {"<plural>": [...]}. */
+void api_bulk_create(struct nbo *o, enum mdl_type t, const struct api_req *r,
+		     const json_t *items, struct api_resp *resp);
+
+/* Security groups and rules as Neutron answers them (api_sg.c), before a
+ * create: may complete v (a rule's default ethertype); -1 with resp set
+ * for an input Neutron refuses (its status, type and text).  And before a
+ * list of groups: the caller's project's default group exists. */
+int api_sg_prepare(struct nbo *o, const struct api_req *r, enum mdl_type t, json_t *v,
+		   struct api_resp *resp);
+void api_sg_list_prepare(struct nbo *o, const struct api_req *r, enum mdl_type t);
+
 /* The extensions this server implements (api_ext.c). */
 json_t *api_extensions(void);
 json_t *api_extension(const char *alias);

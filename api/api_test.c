@@ -570,7 +570,7 @@ static void test_hostile(void)
 		{ "networks", "{\"network\":{\"id\":\"x\"}}" },
 		{ "networks", "{\"network\":{\"name\":\"a\",\"name\":\"b\"}}" },
 		{ "networks", "{\"network\":{\"tenant_id\":\"a\",\"project_id\":\"b\"}}" },
-		{ "networks", "{\"networks\":[{}]}" },
+		{ "networks", "{\"networks\":[{\"bogus\":1}]}" },
 		{ "networks", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]" },
 		{ "networks", "\"\xff\xfe\"" },
 		{ "subnets", "{\"subnet\":{}}" },

@@ -10,7 +10,7 @@ BUILD="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
 TEST="python3-pytest python3-scapy iproute2 iputils-ping iperf3 ethtool tcpdump
  etcd-server etcd-client isc-dhcp-client busybox dhcpcd5 dnsmasq-base procps psmisc bc tshark
  traceroute
- curl man-db groff-base openssl python3-openstackclient keystone"
+ curl man-db groff-base openssl python3-openstackclient keystone tempest"
 BENCH="openvswitch-switch-dpdk ovn-central ovn-host hyperfine valgrind"
 want="$BUILD $TEST"
 [ "${1:-}" = bench ] && want="$want $BENCH"

@@ -264,9 +264,19 @@ int nbo_db_fail(struct nbo_err *e, int rc, enum mdl_type type, const char *msg)
 					"Unable to complete operation for network. %s.", msg);
 		if (!strncmp(msg, "fixed_ips", 9))
 			return nbo_fail(e, rc, "IpAddressAlreadyAllocated", "%s.", msg);
-		if (!strncmp(msg, "cidr", 4))
-			return nbo_fail(e, rc, "SubnetOverlap",
-					"Invalid input for operation: Requested subnet %s.", msg);
+		if (!strncmp(msg, "cidr", 4)) {
+			/* Neutron: 400 InvalidInput with this text, which clients
+			 * (tempest's create_subnet) match to try the next cidr */
+			char c[MDL_CIDR_SIZE] = "", net[MDL_ID_SIZE] = "";
+			const char *n = strstr(msg, " in network ");
+
+			sscanf(msg, "cidr: %63s", c);
+			if (n)
+				sscanf(n + 12, "%36s", net);
+			return nbo_fail(e, -EINVAL, "InvalidInput", "Invalid input for operation: "
+					"Requested subnet with cidr: %s for network: %s overlaps "
+					"with another subnet.", c, net);
+		}
 		return nbo_fail(e, rc, "SegmentationIdInUse", "%s.", msg);
 	case -EBUSY:
 		snprintf(t, sizeof(t), "%sInUse", title(type));
@@ -472,6 +482,8 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 	size_t n_avoid = 0;
 	uint64_t rev = 0;
 	int rc = 0, attempt;
+	const json_t *sgs;
+	bool no_groups;
 
 	*out = NULL;
 	e->type[0] = e->msg[0] = '\0';
@@ -496,6 +508,9 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 		goto out;
 	if ((rc = refs_exist(o, t, m0, e)))
 		goto out;
+	/* "security_groups": [] asks for none (Neutron): no default group */
+	sgs = json_object_get(body, "security_groups");
+	no_groups = t == MDL_PORT && json_is_array(sgs) && !json_array_size(sgs);
 	for (attempt = 0; attempt < 64; attempt++) {
 		json_t *m = json_deep_copy(m0);
 		uint64_t auto_ips = 0;
@@ -523,7 +538,7 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			break;
 		if (t == MDL_SECURITY_GROUP)
 			rc = nbo_sg_create(o, h, &rev, err, sizeof(err), &rules);
-		else if (t == MDL_PORT)  /* + its project's default group (nb_sg.h) */
+		else if (t == MDL_PORT && !no_groups)  /* + its project's default group */
 			rc = nb_sg_port_create(o->nb, mdl_hdr_to_port(h), &rev, err, sizeof(err));
 		else
 			rc = nb_h_create(o->nb, h, &rev, err, sizeof(err));
@@ -666,9 +681,9 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 		       struct nbo_err *e)
 {
 	char err[MDL_ERR_SIZE];
-	struct mdl_hdr *h, **subs = NULL;
-	struct nb_op *ops = NULL;
-	size_t n_subs = 0, i;
+	struct mdl_hdr *h, **subs = NULL, **fips = NULL;
+	struct nb_op *ops = NULL, *sops = NULL;
+	size_t n_subs = 0, n_fips = 0, i, k = 0;
 	uint64_t mod, rev = 0;
 	int rc;
 
@@ -694,24 +709,34 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 			goto out;
 		}
 	}
-	ops = calloc(n_subs + 1, sizeof(*ops));
+	if ((t == MDL_PORT || t == MDL_NETWORK) &&
+	    (rc = nb_find(o->nb, MDL_FLOATING_IP, NULL, &fips, &n_fips))) {
+		rc = nbo_db_fail(e, rc, t, "list floating IPs");
+		goto out;
+	}
+	if (t == MDL_SUBNET && (rc = nbo_slaac_delete_ops(o, h, &fips, &n_fips, &sops)))
+		goto out;       /* fips: here the ports losing a SLAAC address */
+	ops = calloc(n_subs + n_fips + 1, sizeof(*ops));
 	if (!ops) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n_subs; i++) {
-		ops[i].kind = NB_OP_DELETE;
-		ops[i].type = MDL_SUBNET;
-		snprintf(ops[i].id, sizeof(ops[i].id), "%s", subs[i]->id);
+	if (sops)
+		memcpy(ops, sops, n_fips * sizeof(*ops));
+	k = sops ? n_fips : nbo_fip_delete_ops(t, id, fips, n_fips, ops);
+	for (i = 0; i < n_subs; i++, k++) {
+		ops[k].kind = NB_OP_DELETE;
+		ops[k].type = MDL_SUBNET;
+		snprintf(ops[k].id, sizeof(ops[k].id), "%s", subs[i]->id);
 	}
-	ops[n_subs].kind = NB_OP_DELETE;
-	ops[n_subs].type = t;
-	ops[n_subs].expected_mod_revision = mod;
-	snprintf(ops[n_subs].id, sizeof(ops[n_subs].id), "%s", id);
+	ops[k].kind = NB_OP_DELETE;
+	ops[k].type = t;
+	ops[k].expected_mod_revision = mod;
+	snprintf(ops[k].id, sizeof(ops[k].id), "%s", id);
 	if (t == MDL_SECURITY_GROUP)
 		rc = nbo_sg_delete(o, id, mod, &rev, err, sizeof(err));
 	else
-		rc = nb_apply(o->nb, ops, n_subs + 1, &rev, err, sizeof(err));
+		rc = nb_apply(o->nb, ops, k + 1, &rev, err, sizeof(err));
 	if (rc == -EBUSY && t == MDL_NETWORK)
 		rc = nbo_fail(e, rc, "NetworkInUse", "Unable to complete operation on network "
 			      "%s. There are one or more ports still in use on the network.", id);
@@ -734,7 +759,9 @@ out:
 	if (rc == -ENOMEM && !e->type[0])
 		nbo_fail(e, rc, "ServiceUnavailable", "out of memory");
 	free(ops);
+	free(sops);
 	nb_list_free(subs, n_subs);
+	nb_list_free(fips, n_fips);
 	mdl_obj_free(h);
 	return rc;
 }

@@ -167,6 +167,19 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 		     struct nbo_err *e);
 /* A router gateway without external_fixed_ips gets one address of its
  * external network (not a port's, a floating IP's or another gateway's). */
+/* Batch ops (into ops, room for n) that go with deleting object id of type
+ * t: a port's floating IPs lose their association (updated in place in
+ * fips), a network's unassociated floating IPs are deleted.  Their count. */
+size_t nbo_fip_delete_ops(enum mdl_type t, const char *id, struct mdl_hdr **fips, size_t n,
+			  struct nb_op *ops);
+/* Deleting a SLAAC subnet (Neutron): the ports holding its EUI-64
+ * addresses lose them in the same batch.  *ops (*n of them, caller frees
+ * with free()) update *ports (nb_list_free()); none for other subnets. */
+int nbo_slaac_delete_ops(struct nbo *o, const struct mdl_hdr *subnet, struct mdl_hdr ***ports,
+			 size_t *n, struct nb_op **ops);
+/* Addresses of network net that are no port's: floating IPs and router
+ * gateways, except object self's own.  A new array of strings, or NULL. */
+json_t *nbo_ext_addrs(struct nbo *o, const char *net, const char *self);
 int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nbo_err *e);
 /* The Neutron view of a model object. */
 json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h);

@@ -462,6 +462,66 @@ static int subnets_of(struct nbo *o, const char *net, struct mdl_hdr ***subs, si
 	return rc ? nbo_db_fail(e, rc, MDL_SUBNET, "list subnets") : 0;
 }
 
+/* An IPv6 subnet whose addresses come from SLAAC (address mode slaac or
+ * dhcpv6-stateless): a port's address there is the EUI-64 of its MAC. */
+static bool auto_addr(const struct mdl_subnet *s)
+{
+	return s->ip_version == 6 && (!strcmp(s->ipv6_address_mode, "slaac") ||
+				      !strcmp(s->ipv6_address_mode, "dhcpv6-stateless"));
+}
+
+/* The port's MAC, made here (as nb would at apply time) when the request
+ * has none: an EUI-64 address needs it before the write. */
+static const char *port_mac(json_t *m)
+{
+	const char *mac = json_string_value(json_object_get(m, "mac_address"));
+	char id[MDL_ID_SIZE], buf[18];
+
+	if (mac)
+		return mac;
+	if (mdl_uuid_generate(id))
+		return NULL;
+	snprintf(buf, sizeof(buf), "fa:16:3e:%.2s:%.2s:%.2s", id, id + 2, id + 4);
+	json_object_set_new(m, "mac_address", json_string(buf));
+	return json_string_value(json_object_get(m, "mac_address"));
+}
+
+/* prefix/64 + modified EUI-64 of mac (RFC 4291 2.5.1). */
+static int eui64(const struct mdl_subnet *s, const char *mac, char *out, size_t size)
+{
+	struct mdl_prefix p;
+	uint8_t b[6];
+
+	if (!mac || mdl_prefix_parse(s->cidr, &p) || p.addr.family != 6 || p.len > 64 ||
+	    mdl_mac_parse(mac, b))
+		return -EINVAL;
+	p.addr.b[8] = b[0] ^ 0x02;
+	p.addr.b[9] = b[1];
+	p.addr.b[10] = b[2];
+	p.addr.b[11] = 0xff;
+	p.addr.b[12] = 0xfe;
+	p.addr.b[13] = b[3];
+	p.addr.b[14] = b[4];
+	p.addr.b[15] = b[5];
+	return mdl_ip_format(&p.addr, out, size) ? 0 : -EINVAL;
+}
+
+/* A port's requested address may not be a floating IP's or a router
+ * gateway's (those hold no port). */
+static int not_external(struct nbo *o, const char *net, const char *addr, struct nbo_err *e)
+{
+	json_t *used = nbo_ext_addrs(o, net, ""), *u;
+	size_t k;
+	int rc = used ? 0 : -ENOMEM;
+
+	json_array_foreach(used, k, u)
+		if (!rc && !strcmp(json_string_value(u) ?: "", addr))
+			rc = nbo_fail(e, -EADDRINUSE, "IpAddressAlreadyAllocated", "IP address %s "
+				      "already allocated in network %s", addr, net);
+	json_decref(used);
+	return rc;
+}
+
 int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 		 const json_t *avoid, uint64_t *auto_ips, struct nbo_err *e)
 {
@@ -479,22 +539,34 @@ int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 	if ((rc = subnets_of(o, net, &subs, &n, e)))
 		return rc;
 	if (create && !ips) {
-		/* Neutron: one address from the network's (first IPv4) subnet */
-		const char *pick = NULL;
+		/* Neutron: one address from the network's first IPv4 subnet, one
+		 * from its first IPv6 subnet that is not SLAAC, and the EUI-64
+		 * address of every SLAAC subnet (not for router ports) */
+		const char *owner = json_string_value(json_object_get(m, "device_owner")) ?: "";
+		bool router = !strncmp(owner, "network:router_interface", 24);
+		const char *v4 = NULL, *v6 = NULL;
 
-		for (i = 0; i < n; i++)
-			if (!pick || mdl_hdr_to_subnet(subs[i])->ip_version == 4) {
-				pick = subs[i]->id;
-				if (mdl_hdr_to_subnet(subs[i])->ip_version == 4)
-					break;
-			}
 		ips = json_array();
 		if (!ips || json_object_set_new(m, "fixed_ips", ips)) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		if (pick)
-			json_array_append_new(ips, json_pack("{s:s}", "subnet_id", pick));
+		for (i = 0; i < n; i++) {
+			const struct mdl_subnet *c = mdl_hdr_to_subnet(subs[i]);
+
+			if (c->ip_version == 4 && !v4)
+				v4 = c->hdr.id;
+			else if (c->ip_version == 6 && !auto_addr(c) && !v6)
+				v6 = c->hdr.id;
+		}
+		if (v4)
+			json_array_append_new(ips, json_pack("{s:s}", "subnet_id", v4));
+		if (v6)
+			json_array_append_new(ips, json_pack("{s:s}", "subnet_id", v6));
+		for (i = 0; i < n && !router; i++)
+			if (auto_addr(mdl_hdr_to_subnet(subs[i])))
+				json_array_append_new(ips, json_pack("{s:s}", "subnet_id",
+								     subs[i]->id));
 	}
 	json_array_foreach(ips, i, x) {
 		const char *sid = json_string_value(json_object_get(x, "subnet_id"));
@@ -536,7 +608,17 @@ int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 		}
 		if (!sid)
 			json_object_set_new(x, "subnet_id", json_string(s->hdr.id));
-		if (!addr) {
+		if (addr && (rc = not_external(o, net, addr, e)))
+			goto out;
+		if (!addr && auto_addr(s)) {
+			if (eui64(s, port_mac(m), ip, sizeof(ip))) {
+				rc = nbo_fail(e, -EINVAL, "InvalidInput", "Invalid input for "
+					      "fixed_ips. Reason: no EUI-64 address in subnet %s "
+					      "for this port's MAC.", s->hdr.id);
+				goto out;
+			}
+			json_object_set_new(x, "ip_address", json_string(ip));
+		} else if (!addr) {
 			if ((rc = alloc_ip(o, s, self_id, ips, avoid, ip, e)))
 				goto out;
 			json_object_set_new(x, "ip_address", json_string(ip));
@@ -547,4 +629,33 @@ int nbo_port_ips(struct nbo *o, json_t *m, bool create, const char *self_id,
 out:
 	nb_list_free(subs, n);
 	return rc;
+}
+
+int nbo_slaac_delete_ops(struct nbo *o, const struct mdl_hdr *subnet, struct mdl_hdr ***ports,
+			 size_t *n, struct nb_op **ops)
+{
+	const struct mdl_subnet *sn = mdl_hdr_to_subnet((struct mdl_hdr *)subnet);
+	struct nb_filter f = { .subnet_id = subnet->id };
+	size_t i, k, w;
+	int rc;
+
+	*ports = NULL;
+	*n = 0;
+	*ops = NULL;
+	if (!auto_addr(sn))
+		return 0;
+	if ((rc = nb_find(o->nb, MDL_PORT, &f, ports, n)))
+		return rc;
+	if (*n && !(*ops = calloc(*n, sizeof(**ops))))
+		return -ENOMEM;
+	for (i = 0; i < *n; i++) {
+		struct mdl_port *p = mdl_hdr_to_port((*ports)[i]);
+
+		for (k = w = 0; k < p->n_fixed_ips; k++)
+			if (strcmp(p->fixed_ips[k].subnet_id, subnet->id))
+				p->fixed_ips[w++] = p->fixed_ips[k];
+		p->n_fixed_ips = w;
+		(*ops)[i] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = (*ports)[i] };
+	}
+	return 0;
 }

@@ -41,6 +41,37 @@ static int get(struct nbo *o, enum mdl_type t, const char *id, struct mdl_hdr **
 	return rc ? nbo_db_fail(e, rc, t, "read") : 0;
 }
 
+/* Neutron: a router's subnets may not overlap (400).  sid is the new one. */
+static int overlaps(struct nbo *o, const struct mdl_router *r, const char *sid,
+		    struct nbo_err *e)
+{
+	struct mdl_hdr *nh = NULL, *oh;
+	struct mdl_prefix a, b;
+	size_t i;
+	int rc = 0;
+
+	if (nb_get(nb_db(o->nb), MDL_SUBNET, sid, &nh, NULL))
+		return 0;       /* the operation reports it */
+	if (mdl_prefix_parse(mdl_hdr_to_subnet(nh)->cidr, &a))
+		goto out;
+	for (i = 0; !rc && i < r->n_interfaces; i++) {
+		const char *c;
+
+		if (nb_get(nb_db(o->nb), MDL_SUBNET, r->interfaces[i].subnet_id, &oh, NULL))
+			continue;
+		c = mdl_hdr_to_subnet(oh)->cidr;
+		if (!mdl_prefix_parse(c, &b) && a.addr.family == b.addr.family &&
+		    mdl_prefix_overlap(&a, &b))
+			rc = nbo_fail(e, -EINVAL, "BadRequest", "Bad router request: Cidr %s of "
+				      "subnet %s overlaps with cidr %s of subnet %s.",
+				      mdl_hdr_to_subnet(nh)->cidr, sid, c, oh->id);
+		mdl_obj_free(oh);
+	}
+out:
+	mdl_obj_free(nh);
+	return rc;
+}
+
 static int add_by_subnet(struct nbo *o, const char *rid, const char *sid, json_t **out,
 			 struct nbo_err *e)
 {
@@ -69,6 +100,8 @@ static int add_by_subnet(struct nbo *o, const char *rid, const char *sid, json_t
 				      "already has a port on subnet %s.", sid);
 			goto out;
 		}
+	if ((rc = overlaps(o, r, sid, e)))
+		goto out;
 	ph = mdl_obj_alloc(MDL_PORT);
 	p = ph ? mdl_hdr_to_port(ph) : NULL;
 	if (!p || !(p->fixed_ips = calloc(1, sizeof(*p->fixed_ips)))) {
@@ -140,6 +173,8 @@ static int add_by_port(struct nbo *o, const char *rid, const char *pid, json_t *
 					      p->fixed_ips[0].subnet_id);
 				goto next;
 			}
+		if ((rc = overlaps(o, r, p->fixed_ips[0].subnet_id, e)))
+			goto next;
 		snprintf(p->device_owner, sizeof(p->device_owner), "network:router_interface");
 		snprintf(p->device_id, sizeof(p->device_id), "%s", rid);
 		ifs = realloc(r->interfaces, (r->n_interfaces + 1) * sizeof(*ifs));

@@ -180,7 +180,7 @@ static int load_net(struct nbo *o, const char *id, struct mdl_hdr **h, struct nb
  * array of strings. */
 /* Addresses of an external network that are no port's: floating IPs and
  * router gateways (except object self's own). */
-static json_t *fip_addrs(struct nbo *o, const char *net, const char *self)
+json_t *nbo_ext_addrs(struct nbo *o, const char *net, const char *self)
 {
 	json_t *a = json_array();
 	struct mdl_hdr **fips, **rs;
@@ -211,6 +211,34 @@ static json_t *fip_addrs(struct nbo *o, const char *net, const char *self)
 	return a;
 }
 
+/* Given gateway addresses must be free: no port's, no floating IP's, no
+ * other router's (Neutron: 409 IpAddressAlreadyAllocated). */
+static int gw_ips_free(struct nbo *o, const char *net, const char *self, const json_t *fx,
+		       struct nbo_err *e)
+{
+	json_t *used = nbo_ext_addrs(o, net, self), *x, *u;
+	size_t i, k;
+	int rc = used ? 0 : -ENOMEM;
+
+	json_array_foreach(fx, i, x) {
+		const char *sid = json_string_value(json_object_get(x, "subnet_id"));
+		const char *ip = json_string_value(json_object_get(x, "ip_address"));
+		bool taken = false;
+
+		if (rc || !ip)
+			continue;
+		json_array_foreach(used, k, u)
+			taken |= !strcmp(json_string_value(u) ?: "", ip);
+		if (!taken && sid && mdl_uuid_valid(sid))
+			taken = nb_ip_used(o->nb, sid, ip) == 1;
+		if (taken)
+			rc = nbo_fail(e, -EADDRINUSE, "IpAddressAlreadyAllocated", "IP address %s "
+				      "already allocated in subnet %s", ip, sid ? sid : net);
+	}
+	json_decref(used);
+	return rc;
+}
+
 int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nbo_err *e)
 {
 	json_t *gw = json_object_get(m, "external_gateway_info");
@@ -219,16 +247,25 @@ int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nb
 	struct mdl_hdr *nh = NULL;
 	int rc;
 
-	if (!json_is_object(gw) || !net || (json_is_array(fx) && json_array_size(fx)))
-		return 0;       /* none, or given: the model validates them */
+	if (json_is_object(gw) && !json_object_size(gw)) {
+		/* {} is no gateway, as in Neutron (tempest sends it) */
+		json_object_set_new(m, "external_gateway_info", json_null());
+		return 0;
+	}
+	if (!json_is_object(gw) || !net)
+		return 0;
 	if ((rc = load_net(o, net, &nh, e)))
 		return rc;
 	bool ext = mdl_hdr_to_network(nh)->external;
 	mdl_obj_free(nh);
-	if (!ext)
-		return 0;       /* stored as given (no address to NAT with there) */
+	if (!ext)               /* Neutron */
+		return nbo_fail(e, -EINVAL, "BadRequest", "Bad router request: Network %s is "
+				"not an external network", net);
+	if (json_is_array(fx) && json_array_size(fx))
+		return gw_ips_free(o, net, self, fx, e);        /* given: the model
+								 * validates the rest */
 	/* one address from the external network, as a gateway port would get */
-	json_t *used = fip_addrs(o, net, self);
+	json_t *used = nbo_ext_addrs(o, net, self);
 	json_t *tmp = json_pack("{s:s}", "network_id", net);
 	uint64_t autos;
 	rc = used && tmp ? nbo_port_ips(o, tmp, true, "", used, &autos, e) : -ENOMEM;
@@ -321,7 +358,7 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 		json_object_set_new(m, "fixed_ip_address", json_string(fixed));
 		json_object_set_new(m, "router_id", json_string(rid));
 	}
-	used = fip_addrs(o, net, self);
+	used = nbo_ext_addrs(o, net, self);
 	if (!used)
 		return -ENOMEM;
 	if (create && !json_object_get(m, "floating_ip_address")) {
@@ -350,4 +387,25 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 	}
 	json_decref(used);
 	return rc;
+}
+size_t nbo_fip_delete_ops(enum mdl_type t, const char *id, struct mdl_hdr **fips, size_t n,
+			  struct nb_op *ops)
+{
+	size_t i, k = 0;
+
+	/* Neutron: a port's floating IPs are disassociated when it goes, a
+	 * network's unassociated floating IPs go with it */
+	for (i = 0; i < n; i++) {
+		struct mdl_floating_ip *f = mdl_hdr_to_fip(fips[i]);
+
+		if (t == MDL_PORT && !strcmp(f->port_id, id)) {
+			f->port_id[0] = f->fixed_ip_address[0] = f->router_id[0] = '\0';
+			ops[k++] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = fips[i] };
+		} else if (t == MDL_NETWORK && !strcmp(f->floating_network_id, id) &&
+			   !f->port_id[0]) {
+			ops[k] = (struct nb_op){ .kind = NB_OP_DELETE, .type = MDL_FLOATING_IP };
+			snprintf(ops[k++].id, sizeof(ops[0].id), "%s", fips[i]->id);
+		}
+	}
+	return k;
 }

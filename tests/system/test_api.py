@@ -7,7 +7,7 @@
 3. lists over HTTP: filters on any attribute, fields, sorting, pagination
    with links;
 4. errors as the CLI prints them (duplicate MAC 409, bad CIDR 400, unknown
-   id 404, in use 409, overlap 409) and over HTTP (412 If-Match, 400
+   id 404, in use 409, overlap 400 as in Neutron) and over HTTP (412 If-Match, 400
    immutable attribute, 404 non-UUID id, NeutronError bodies);
 5. concurrency: 20 clients create ports with colliding IPs / MACs: exactly
    one wins each address, and nothing is half-written;
@@ -232,6 +232,9 @@ def test_cli_crud_and_router(api):
     o.ok("router", "remove", "port", "r1", "rp")
     assert o.js("router", "show", "r1")["interfaces_info"] == []
     assert o.js("port", "list", "--device-owner", "network:router_interface") == []
+    err = o.fail("router", "set", "r1", "--external-gateway", "red")
+    assert "400" in err and "not an external network" in err, err
+    o.ok("network", "set", "red", "--external")
     o.ok("router", "set", "r1", "--external-gateway", "red")
     assert o.js("router", "show", "r1")["external_gateway_info"]["network_id"] == red["id"]
 
@@ -330,7 +333,7 @@ def test_errors_cli(api):
     err = o.fail("subnet", "create", "bad", "--network", "n", "--subnet-range", "10.50.1.0/33")
     assert "400" in err and "not a valid CIDR" in err, err
     err = o.fail("subnet", "create", "over", "--network", "n", "--subnet-range", "10.50.0.128/25")
-    assert "409" in err and "overlaps" in err, err
+    assert "400" in err and "overlaps with another subnet" in err, err
     err = o.fail("network", "show", "9b7f2a56-1c0e-4a3e-8d0e-3f1c7f8a0b11")
     assert "No Network found" in err, err
     err = o.fail("port", "delete", "9b7f2a56-1c0e-4a3e-8d0e-3f1c7f8a0b11")
