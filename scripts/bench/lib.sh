@@ -596,3 +596,87 @@ wb_huge_restore() {
         WB_HP_OLD=""
     fi
 }
+
+# The last BENCH line's mpps of system $1 in results file $2.
+wb_sys_mpps() {
+    awk -v s="$1" '$1 == "BENCH" && $3 == "system=" s { sub(/^mpps=/, "", $4); print $4 }' "$2" | tail -n 1
+}
+
+# The driver l3sg.sh and fip.sh share: each available system of "$@"
+# (testpmd, ovn, wyvern) is measured BENCH_REPEAT times, interleaved, by a
+# child `"$0" --one SYSTEM HUGE`; one BENCH line per system (the median with
+# its RUNS when repeated), then the RATIO line wyvern/ovn, wyvern/testpmd,
+# ovn/testpmd.  $1 workload, $2 hugepages (0/1), $3 wyvern built (1/0),
+# $4 what wyvern needs (for its SKIP line).  Returns 1 if a run failed.
+wb_drive_three() {
+    local w=$1 huge=$2 have_wy=$3 wy_needs=$4
+    shift 4
+    local systems=("$@") run_systems s rep rc out results runs median line pair a b failed
+    run_systems=()
+    for s in "${systems[@]}"; do
+        case $s in
+            testpmd)
+                command -v dpdk-testpmd >/dev/null || { echo "SKIP workload=$w system=testpmd: dpdk-testpmd not installed"; continue; } ;;
+            ovn)
+                if [[ ! -x $WB_OVS_VSWITCHD ]] || ! command -v ovn-northd >/dev/null ||
+                    ! command -v ovn-controller >/dev/null; then
+                    echo "SKIP workload=$w system=ovn: OVS-DPDK or OVN not installed (scripts/deps.sh bench)"
+                    continue
+                fi ;;
+            wyvern)
+                [[ $have_wy == 1 ]] || { echo "SKIP workload=$w system=wyvern: $wy_needs not built"; continue; } ;;
+        esac
+        run_systems+=("$s")
+    done
+    ((${#run_systems[@]} > 0)) || { wb_log "nothing to run"; return 0; }
+    [[ $huge == 0 ]] || wb_huge_setup
+
+    failed=0
+    results="$WB_TMP/results"
+    : >"$results"
+    for ((rep = 1; rep <= BENCH_REPEAT; rep++)); do
+        for s in "${run_systems[@]}"; do
+            wb_log "=== workload=$w system=$s hugepages=$huge run $rep/$BENCH_REPEAT"
+            out="$WB_TMP/out.$s.$rep"
+            rc=0
+            "$0" --one "$s" "$huge" >"$out" &
+            WB_CHILD=$!
+            wait "$WB_CHILD" || rc=$?
+            WB_CHILD=""
+            if [[ $rc -ne 0 ]] || ! grep -q '^BENCH ' "$out"; then
+                echo "FAIL workload=$w system=$s run=$rep rc=$rc (see messages above)"
+                rm -f "$out"
+                failed=1
+                continue
+            fi
+            if ((BENCH_REPEAT > 1)); then
+                wb_log "run $rep: $(grep '^BENCH ' "$out")"
+            else
+                cat "$out"
+            fi
+        done
+    done
+    for s in "${run_systems[@]}"; do
+        runs=()
+        for ((rep = 1; rep <= BENCH_REPEAT; rep++)); do
+            [[ ! -f $WB_TMP/out.$s.$rep ]] || runs+=("$WB_TMP/out.$s.$rep")
+        done
+        ((${#runs[@]} > 0)) || continue
+        median=$(wb_median "${runs[@]}")
+        if ((BENCH_REPEAT > 1)); then
+            cat "$median"
+            echo "RUNS workload=$w system=$s mpps=$(wb_runs_mpps "${runs[@]}")"
+        fi
+        grep '^BENCH ' "$median" >>"$results"
+    done
+
+    line=""
+    for pair in wyvern/ovn wyvern/testpmd ovn/testpmd; do
+        a=$(wb_sys_mpps "${pair%/*}" "$results")
+        b=$(wb_sys_mpps "${pair#*/}" "$results")
+        [[ -n $a && -n $b ]] || continue
+        line+=" $pair=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+    done
+    [[ -z $line ]] || echo "RATIO workload=$w state=established$line"
+    return "$failed"
+}
