@@ -113,8 +113,11 @@ static int cmd_show_conntrack(struct ctrl *c, int argc, char **argv, struct ctrl
 						     "reply_seen", (int)e.reply_seen, "timeout_ms",
 						     (json_int_t)e.timeout_left_ms, "mark",
 						     (json_int_t)e.mark, "nat", nat));
+		/* the tuples start with their zone, said once at the start */
+		const char *ot = strchr(o, ' '), *rt = strchr(rp, ' ');
 		reply_printf(r, "zone=%u%s%s %s reply=%s %s%s%s timeout=%.1fs mark=%#x\n", e.zone,
-			     names[e.zone][0] ? " port=" : "", names[e.zone], o, rp,
+			     names[e.zone][0] ? " port=" : "", names[e.zone], ot ? ot + 1 : o,
+			     rt ? rt + 1 : rp,
 			     state_name(&e), e.reply_seen ? " [replied]" : "",
 			     nat ? (e.nat == DP_CT_NAT_SRC ? " snat" : " dnat") : "",
 			     e.timeout_left_ms / 1000.0, e.mark);
