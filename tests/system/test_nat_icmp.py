@@ -24,7 +24,7 @@ import pytest
 
 import rig
 from test_ctrl import ping_ok
-from test_nat import UP_IP, cleanup_all, fip_of, fip_world  # noqa: F401 (fixtures)
+from test_nat import UP_IP, cleanup_all, fip_of, fip_world, snat_ports  # noqa: F401 (fixtures)
 import etcd
 from test_api import OPENSTACK
 
@@ -93,12 +93,13 @@ def icmp_rows(cap, icmp_type):
 
 
 def snat_port(w):
-    """Creates this chassis' SNAT address for the router; returns it."""
-    o, wy = w["o"], w["wy"]
-    rid = o.js("router", "show", "r")["id"]
-    sp = o.js("port", "create", "snat-" + w["ch"], "--network", "ext", "--device-owner",
-              "network:floatingip_agent_gateway", "--device", rid, "--host", w["ch"])
-    sip = sp["fixed_ips"][0]["ip_address"]
+    """This chassis' SNAT address for the router (the port the chassis
+    creates itself in distributed mode); returns it once it is in the NAT
+    tables."""
+    wy = w["wy"]
+    sp = rig.wait_for(lambda: snat_ports(wy, w["ch"]), timeout=30,
+                      what="SNAT address port created by the chassis")
+    sip = sp[0]["fixed_ips"][0]["ip_address"]
     rig.wait_for(lambda: any(g.get("snat_address") == sip for g in
                              wy.ctl("show", "nat", json=True)["gateways"]),
                  timeout=20, what="SNAT address in the NAT tables")
