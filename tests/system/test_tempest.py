@@ -66,7 +66,7 @@ EXCLUDE = [
 ]
 
 PUBLIC_CIDR = "172.24.90.0/24"
-RUN_TIMEOUT = int(os.environ.get("WYT_TEMPEST_TIMEOUT", "1500"))
+RUN_TIMEOUT = int(os.environ.get("WYT_TEMPEST_TIMEOUT", "2400"))
 
 
 def _killpg(proc):
