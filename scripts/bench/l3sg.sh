@@ -62,44 +62,6 @@ wb_on_signal() {
     exit 130
 }
 
-# ------------------------------------------------------------- testpmd ---
-sg_run_testpmd() { # HUGEPAGES
-    local huge=$1 prefix="wyvb-tp-$$" log fifo out pid packets seconds hz mem
-    log="$WB_TMP/testpmd.log"
-    fifo="$WB_TMP/testpmd.stdin"
-    mem=$(wb_eal_mem "$huge")
-    WB_PREFIXES+=("$prefix")
-    mkfifo "$fifo"
-    exec {WB_TP_FD}<>"$fifo"
-    # shellcheck disable=SC2086  # $mem is a list of EAL words
-    dpdk-testpmd -l 0,1 --main-lcore 0 $mem --no-pci --file-prefix "$prefix" \
-        --vdev "net_pcap0,rx_pcap=$SG_PCAP_A,infinite_rx=1" \
-        --vdev "net_pcap1,rx_pcap=$SG_PCAP_B,infinite_rx=1" \
-        -- --forward-mode=io --nb-cores=1 --total-num-mbufs="$SG_MBUFS" --auto-start \
-        <"$fifo" >"$log" 2>&1 &
-    pid=$!
-    WB_PIDS+=("$pid")
-    wb_log "testpmd pid $pid (prefix $prefix), warm-up ${BENCH_WARMUP}s, window ${BENCH_SECONDS}s"
-    out="$WB_TMP/testpmd.meas"
-    "$WB_PY" "$WB_BENCH_DIR/dpdk_stats.py" --prefix "$prefix" --ports 0,1 \
-        --timeout "$BENCH_START_TIMEOUT" --warmup "$BENCH_WARMUP" --window "$BENCH_SECONDS" \
-        >"$out" &
-    local mpid=$!
-    WB_PIDS+=("$mpid")
-    wait "$mpid" || { wb_tail_log "$log"; wb_die "testpmd: measurement failed"; }
-    kill -0 "$pid" 2>/dev/null || { wb_tail_log "$log"; wb_die "testpmd died"; }
-    packets=$(sed -n 's/.*packets=\([0-9]*\) .*/\1/p' "$out")
-    seconds=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$out")
-    [[ -n $packets && $packets -gt 0 ]] || wb_die "testpmd: no packets in window ($(cat "$out"))"
-    hz=$(wb_tsc_hz)
-    RES_MPPS=$(awk -v p="$packets" -v s="$seconds" 'BEGIN { printf "%.2f", p / s / 1e6 }')
-    RES_CPP=$(awk -v p="$packets" -v s="$seconds" -v h="$hz" 'BEGIN { printf "%.1f", h * s / p }')
-    RES_INFO="packets=$packets seconds=$seconds tsc_hz=$hz ports=2 (io forwarding both ways)"
-    RES_STATE=none
-    wb_stop_pid "$pid"
-    exec {WB_TP_FD}>&-
-}
-
 # ----------------------------------------------------------------- OVN ---
 sg_run_ovn() { # HUGEPAGES
     local huge=$1 d="$WB_TMP/ovn" prefix="wyvb-ovn-$$" bi="wysg-int-$$"
@@ -259,7 +221,7 @@ if [[ ${1:-} == --one ]]; then
     wb_mktemp
     RES_STATE=""
     case $2 in
-        testpmd) sg_run_testpmd "$3" ;;
+        testpmd) wb_run_testpmd_pcap "$3" "$SG_PCAP_A" "$SG_PCAP_B" "$SG_MBUFS" "" ;;
         ovn) sg_run_ovn "$3" ;;
         wyvern) sg_run_wyvern "$3" ;;
         *) wb_die "unknown system $2" ;;

@@ -680,3 +680,44 @@ wb_drive_three() {
     [[ -z $line ]] || echo "RATIO workload=$w state=established$line"
     return "$failed"
 }
+
+# testpmd io-forwarding between two net_pcap ports replaying pcap files
+# $2 and $3 (infinite_rx), $4 mbufs, hugepages $1: the ceiling of the
+# two-port pcap benches (l3sg.sh, fip.sh).  Sets RES_MPPS, RES_CPP,
+# RES_INFO (ending with $5, e.g. ", no translation"), RES_STATE=none.
+wb_run_testpmd_pcap() { # HUGEPAGES PCAP_A PCAP_B MBUFS NOTE
+    local huge=$1 pa=$2 pb=$3 mbufs=$4 note=$5 prefix="wyvb-tp-$$" log fifo out pid packets seconds hz mem
+    log="$WB_TMP/testpmd.log"
+    fifo="$WB_TMP/testpmd.stdin"
+    mem=$(wb_eal_mem "$huge")
+    WB_PREFIXES+=("$prefix")
+    mkfifo "$fifo"
+    exec {WB_TP_FD}<>"$fifo"
+    # shellcheck disable=SC2086  # $mem is a list of EAL words
+    dpdk-testpmd -l 0,1 --main-lcore 0 $mem --no-pci --file-prefix "$prefix" \
+        --vdev "net_pcap0,rx_pcap=$pa,infinite_rx=1" \
+        --vdev "net_pcap1,rx_pcap=$pb,infinite_rx=1" \
+        -- --forward-mode=io --nb-cores=1 --total-num-mbufs="$mbufs" --auto-start \
+        <"$fifo" >"$log" 2>&1 &
+    pid=$!
+    WB_PIDS+=("$pid")
+    wb_log "testpmd pid $pid (prefix $prefix), warm-up ${BENCH_WARMUP}s, window ${BENCH_SECONDS}s"
+    out="$WB_TMP/testpmd.meas"
+    "$WB_PY" "$WB_BENCH_DIR/dpdk_stats.py" --prefix "$prefix" --ports 0,1 \
+        --timeout "$BENCH_START_TIMEOUT" --warmup "$BENCH_WARMUP" --window "$BENCH_SECONDS" \
+        >"$out" &
+    local mpid=$!
+    WB_PIDS+=("$mpid")
+    wait "$mpid" || { wb_tail_log "$log"; wb_die "testpmd: measurement failed"; }
+    kill -0 "$pid" 2>/dev/null || { wb_tail_log "$log"; wb_die "testpmd died"; }
+    packets=$(sed -n 's/.*packets=\([0-9]*\) .*/\1/p' "$out")
+    seconds=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$out")
+    [[ -n $packets && $packets -gt 0 ]] || wb_die "testpmd: no packets in window ($(cat "$out"))"
+    hz=$(wb_tsc_hz)
+    RES_MPPS=$(awk -v p="$packets" -v s="$seconds" 'BEGIN { printf "%.2f", p / s / 1e6 }')
+    RES_CPP=$(awk -v p="$packets" -v s="$seconds" -v h="$hz" 'BEGIN { printf "%.1f", h * s / p }')
+    RES_INFO="packets=$packets seconds=$seconds tsc_hz=$hz ports=2 (io forwarding both ways$note)"
+    RES_STATE=none
+    wb_stop_pid "$pid"
+    exec {WB_TP_FD}>&-
+}
