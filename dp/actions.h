@@ -84,16 +84,26 @@ enum dp_action_type {
 #define DP_RECIRC_SG_BOTH    5   /* after ct() in the source port's zone
 				  * (DP_CT_F_EG) and then in the destination
 				  * port's: egress and ingress decided in one pass */
+#define DP_RECIRC_NAT_HAIRPIN 6  /* after ct(nat) toward an address this chassis
+				  * holds on the router's own external network
+				  * (a floating IP or SNAT address of the same
+				  * router): the packet re-enters the router as
+				  * from its gateway port, dst translated back */
 #define DP_RECIRC_MAX        4   /* depth cap (recirculations per packet) */
 
 /* The order of the passes, whatever their numbers: 0, NAT_IN (from an
  * external network), SG_EGRESS, SG_INGRESS (or SG_BOTH in its stead: both
- * directions' conntrack states known at once), NAT_OUT.  A stage asks "has
+ * directions' conntrack states known at once), NAT_OUT.  A hairpin (a VM to
+ * a floating IP of its own router held here) runs 0, SG_EGRESS, NAT_OUT,
+ * NAT_HAIRPIN, SG_INGRESS: NAT_HAIRPIN ranks as NAT_IN (the destination's
+ * ingress is still to come; the source's egress was decided, stage_sg.c
+ * skips it in that pass and port security in every recirculated pass).  A stage asks "has
  * pass P run already" as dp_recirc_rank(recirc_id) >= dp_recirc_rank(P). */
 static inline unsigned dp_recirc_rank(uint32_t recirc_id)
 {
 	switch (recirc_id) {
 	case DP_RECIRC_NAT_IN:
+	case DP_RECIRC_NAT_HAIRPIN:
 		return 1;
 	case DP_RECIRC_SG_EGRESS:
 		return 2;

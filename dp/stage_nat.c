@@ -25,6 +25,12 @@
  *    DP_CT_F_TTL: a packet whose TTL expires here is punted before it is
  *    translated (ICMP time exceeded to the VM, not to the FIP/SNAT address).
  *
+ *  - Hairpin (hairpin_out, hairpin_in): in the NAT_OUT pass, a destination
+ *    this chassis holds for the same router (a FIP, the SNAT address) gets
+ *    ct(nat(dst = fixed IP)) and DP_RECIRC_NAT_HAIRPIN: routed on to the
+ *    VM from the sender's FIP/SNAT address.  Other addresses of the
+ *    external subnet leave toward the gateway's MAC.
+ *
  *  - Gateway SNAT: on the gateway chassis snat_ip is the router's gateway
  *    IP (L3 sends replies to it here first, dp_nat_is_snat_addr; the
  *    NAT_IN pass sets x->nat_in so output may tunnel them to the VM's
@@ -190,10 +196,67 @@ bool dp_nat_is_snat_addr(struct dp_xlate *x, const struct dp_router *r, const ui
 	return g != NULL && g->snat_ip != 0 && memcmp(&g->snat_ip, dst, 4) == 0;
 }
 
+/* The pass after a hairpin's ct(nat) (hairpin_out): the destination is the
+ * fixed IP again, routed on from the source's router port as any packet. */
+static enum dp_xl_verdict hairpin_in(struct dp_xlate *x, const struct dp_router *r, bool *done)
+{
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
+	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, r->cfg.key);
+	uint32_t d;
+	memcpy(&d, DP_XL_READ_IP4(x, ip_dst), 4);
+	if (g == NULL || !ct_ok(x, "hairpin")) {
+		*done = true;
+		return dp_xl_drop(x, DP_DROP_CT_INVALID);
+	}
+	if (g->snat_ip != 0 && d == g->snat_ip) {
+		dp_xl_log(x, "hairpin to the SNAT address: no connection of ours");
+		*done = true;
+		return dp_xl_drop(x, DP_DROP_NO_NAT);
+	}
+	dp_xl_log(x, "hairpin: destination translated back, routed by router %u", r->cfg.key);
+	return DP_XL_NEXT;
+}
+
+/* NAT_OUT pass toward dst on the router's external network.  An address
+ * this chassis holds for the same router (a local port's floating IP, or
+ * its SNAT address) hairpins: ct(zone, commit, nat(dst = fixed IP)) — or
+ * ct(zone, nat) for the SNAT address (only the replies of connections it
+ * translated) — and recirculate DP_RECIRC_NAT_HAIRPIN: the source, already
+ * the sender's floating IP or SNAT address, reaches the destination VM as
+ * it would from outside, and its replies come back the same way.  true
+ * when it did. */
+static bool hairpin_out(struct dp_xlate *x, const struct dp_router *r,
+			const struct dp_nat_gw_cfg *g, uint32_t dst)
+{
+	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, g->network));
+	const struct dp_nat_fip_cfg *f = dp_nat_fip_by_ext(x->nat, g->network, dst);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	ip_txt(x, a, sizeof(a), dst);
+	if (f != NULL && f->router == r->cfg.key) {
+		ip_txt(x, b, sizeof(b), f->fixed);
+		emit_ct_nat(x, g->zone, DP_CT_NAT_DST, f->fixed, DP_RECIRC_NAT_HAIRPIN);
+		dp_xl_log(x, "hairpin: %s is the floating IP of lport %u here: "
+			  "ct(zone=%u,commit,nat(dst=%s)), recirculate (%u)", a, f->lport, g->zone,
+			  b, DP_RECIRC_NAT_HAIRPIN);
+		return true;
+	}
+	if (f == NULL && g->snat_ip != 0 && dst == g->snat_ip) {
+		emit_ct_nat_ports(x, g->zone, 0, 0, 0, 0, DP_RECIRC_NAT_HAIRPIN);
+		dp_xl_log(x, "hairpin: %s is this chassis' SNAT address: ct(zone=%u,nat), "
+			  "recirculate (%u)", a, g->zone, DP_RECIRC_NAT_HAIRPIN);
+		return true;
+	}
+	return false;
+}
+
 enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bool *done)
 {
 	*done = false;
-	if (x->nat == NULL || !x->from_uplink)
+	if (x->nat == NULL)
+		return DP_XL_NEXT;
+	if (DP_XL_READ(x, recirc_id) == DP_RECIRC_NAT_HAIRPIN)
+		return hairpin_in(x, r, done);
+	if (!x->from_uplink)
 		return DP_XL_NEXT;
 	dp_xl_tag(x, DP_TAG(DP_TAG_NAT_RTR, r->cfg.key));
 	const struct dp_nat_gw_cfg *g = dp_nat_gw_get(x->nat, r->cfg.key);
@@ -316,13 +379,21 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 	    to_gateway_chassis(x, r, g))
 		return x->to_gw_vtep ? DP_XL_NEXT : DP_XL_DONE;
 	uint32_t hop;
-	memcpy(&hop, nh->connected ? x->pkt->ip_dst : nh->gw, 4);
+	memcpy(&hop, nh->connected ? DP_XL_READ_IP4(x, ip_dst) : nh->gw, 4);
 	char ht[INET_ADDRSTRLEN];
 	ip_txt(x, ht, sizeof(ht), hop);
 	if (hop != g->nexthop) {
-		dp_xl_log(x, "next hop %s on the external network is not its gateway: only the "
-			  "gateway is resolved", ht);
-		return dp_xl_drop(x, DP_DROP_EXT_UNRESOLVED);
+		if (!nh->connected) {
+			dp_xl_log(x, "next hop %s on the external network is not its gateway: "
+				  "only the gateway is resolved", ht);
+			return dp_xl_drop(x, DP_DROP_EXT_UNRESOLVED);
+		}
+		/* another address of the external subnet: one held here for
+		 * this router hairpins (NAT_OUT pass); any other goes through
+		 * the external gateway, the one neighbor resolved there */
+		dp_xl_log(x, "%s is on the external subnet: via its gateway unless held here", ht);
+		memcpy(&hop, &g->nexthop, 4);
+		ip_txt(x, ht, sizeof(ht), hop);
 	}
 	if (rte_is_zero_ether_addr(&g->nexthop_mac)) {
 		dp_xl_log(x, "external next hop %s: MAC not resolved yet", ht);
@@ -336,6 +407,10 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 	if (DP_XL_READ(x, recirc_id) == DP_RECIRC_NAT_OUT) {
 		if (!ct_ok(x, "toward the external network"))
 			return dp_xl_drop(x, DP_DROP_CT_INVALID);
+		uint32_t dst;
+		memcpy(&dst, DP_XL_READ_IP4(x, ip_dst), 4);
+		if (nh->connected && hairpin_out(x, r, g, dst))
+			return DP_XL_DONE;
 		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, g->network));
 		const uint8_t *m;
 		const char *what = "floating IP";

@@ -231,9 +231,10 @@ enum dp_xl_verdict dp_stage_port_sec(struct dp_xlate *x)
 		dp_xl_log(x, "from the provider uplink");
 		return DP_XL_NEXT;
 	}
-	if (DP_XL_READ(x, recirc_id) == DP_RECIRC_NAT_OUT) {
-		/* checked before its source became the floating IP (pass 0) */
-		dp_xl_log(x, "source translated by ct(nat): checked before");
+	if (DP_XL_READ(x, recirc_id) != 0) {
+		/* checked in pass 0, before ct(nat) may have translated the
+		 * source (to a floating IP, or a hairpin's to its SNAT address) */
+		dp_xl_log(x, "recirculated: checked in the first pass");
 		return DP_XL_NEXT;
 	}
 	const struct dp_lport_cfg *c = &x->src->cfg;

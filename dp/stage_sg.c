@@ -24,8 +24,8 @@
  * Egress is decided in passes ranked before DP_RECIRC_SG_INGRESS, or in
  * DP_RECIRC_SG_BOTH
  * (dp_recirc_rank: the NAT passes sit around them); a packet recirculated
- * after the ingress ct() — or after the SNAT ct(nat), DP_RECIRC_NAT_OUT —
- * has passed egress already.
+ * after the ingress ct() — or after the SNAT ct(nat), DP_RECIRC_NAT_OUT, or
+ * its hairpin, DP_RECIRC_NAT_HAIRPIN — has passed egress already.
  *
  * Floods (broadcast/multicast/unknown unicast): output asks
  * dp_sg_flood_allows() per local port; a port whose ingress ACL denies the
@@ -292,7 +292,8 @@ enum dp_xl_verdict dp_stage_sg(struct dp_xlate *x)
 		return DP_XL_NEXT;
 	uint32_t rid = x->pkt->recirc_id; /* marked by dp_translate */
 	bool both = rid == DP_RECIRC_SG_BOTH;
-	if (x->src != NULL && !x->from_uplink &&
+	/* a hairpin pass: the source's egress was decided before its SNAT */
+	if (x->src != NULL && !x->from_uplink && rid != DP_RECIRC_NAT_HAIRPIN &&
 	    (dp_recirc_rank(rid) < dp_recirc_rank(DP_RECIRC_SG_INGRESS) || both) &&
 	    sg_dir(x, acl, x->src->cfg.key, DP_ACL_EGRESS, DP_RECIRC_SG_EGRESS, both) ==
 		    DP_XL_DONE)

@@ -129,8 +129,15 @@ def fip_world(cleanup_all, request):
     gw = o.js("router", "show", "r")["external_gateway_info"]["external_fixed_ips"]
     assert len(gw) == 1 and gw[0]["ip_address"].startswith("172.24.4."), gw
     o.ok("router", "add", "subnet", "r", "ins")
-    vms = {n: o.js("port", "create", n, "--network", "in", "--host", ch,
-                   "--disable-port-security") for n in ("vm1", "vm2")}
+    extra = dict(getattr(request, "param", None) or {})   # more [ctrl] keys
+    # two_networks: vm2 on a second network of the router (10.61.0.0/24)
+    two = extra.pop("two_networks", False)
+    if two:
+        o.ok("network", "create", "in2")
+        o.ok("subnet", "create", "ins2", "--network", "in2", "--subnet-range", "10.61.0.0/24")
+        o.ok("router", "add", "subnet", "r", "ins2")
+    vms = {n: o.js("port", "create", n, "--network", "in2" if two and n == "vm2" else "in",
+                   "--host", ch, "--disable-port-security") for n in ("vm1", "vm2")}
     # the uplink: a veth whose far end is the upstream router's
     ua, ub = rig.ifname("ua"), rig.ifname("ub")
     rig.sh(["ip", "link", "add", ua, "type", "veth", "peer", "name", ub])
@@ -144,7 +151,6 @@ def fip_world(cleanup_all, request):
     ports = [("up", "net_af_packet0,iface=%s" % ua, None)]
     ports += [(n, "net_tap%d,iface=%s" % (i, taps[n]), vms[n]["id"])
               for i, n in enumerate(sorted(vms))]
-    extra = getattr(request, "param", None) or {}   # more [ctrl] keys
     wy = CtrlWyvern(ports, dict(db=cl.url, chassis=ch, uplink="up", **{"vtep-ip": "192.0.2.1"},
                                 replica=os.path.join(api.dir, "replica"), **extra)).start()
     wy.wait_connected(True)
@@ -153,7 +159,7 @@ def fip_world(cleanup_all, request):
         ns[n] = rig.Namespace()
         ip = p["fixed_ips"][0]["ip_address"]
         ns[n].adopt(taps[n], p["mac_address"], ip + "/24")
-        ns[n].run(["ip", "route", "add", "default", "via", "10.60.0.1"])
+        ns[n].run(["ip", "route", "add", "default", "via", ip.rsplit(".", 1)[0] + ".1"])
     rig.wait_for(lambda: wy.ctrl()["held"]["port"] >= 2, what="ports held")
     # the gateway is compiled and its next hop resolved by ARP
     try:
