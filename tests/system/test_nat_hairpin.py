@@ -13,7 +13,11 @@ network of the router, 10.61.0.0/24.  Checked:
   address;
 - `wyctl trace` shows the hairpin decision;
 - another address of the external subnet (not the gateway, not held here)
-  is reached through the external gateway.
+  is reached through the external gateway;
+- two chassis (test_nat.py's two_chassis_fip): vm1's traffic to the
+  floating IP of vm2, held by the other chassis, goes through the upstream
+  router, which forwards it back onto the external subnet; vm2 sees vm1's
+  floating IP.
 """
 import pytest
 
@@ -21,7 +25,8 @@ import etcd
 import rig
 from test_api import OPENSTACK
 from test_ctrl import ping_ok
-from test_nat import UP_IP, cleanup_all, fip_of, fip_world, tcp_ok  # noqa: F401 (fixtures)
+from test_nat import (UP_IP, cleanup_all, fip_of, fip_world, tcp_ok,  # noqa: F401 (fixtures)
+                      two_chassis_fip)
 from test_nat_icmp import snat_port
 
 pytestmark = [
@@ -88,3 +93,30 @@ def test_snat_address_to_floating_ip(fip_world):
     assert tcp_ok(ns["vm1"], up, "172.24.4.77", 5104) == sip
     assert w["wy"].alive()
 
+
+
+def test_floating_ip_on_another_chassis(two_chassis_fip):
+    w = two_chassis_fip
+    o, wys, up, peers, ns = w["o"], w["wys"], w["up"], w["peers"], w["ns"]
+    f1 = o.js("floating", "ip", "create", "ext", "--port", "vm1")["floating_ip_address"]
+    f2 = o.js("floating", "ip", "create", "ext", "--port", "vm2")["floating_ip_address"]
+    rig.wait_for(lambda: f1 in fip_of(wys["vm1"]) and f2 in fip_of(wys["vm2"]),
+                 timeout=20, what="each FIP on its own chassis")
+    # the upstream routes between addresses of its own subnet (no redirects)
+    up.run(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    up.run(["sysctl", "-qw", "net.ipv4.conf.all.send_redirects=0"])
+    up.run(["sysctl", "-qw", "net.ipv4.conf.br0.send_redirects=0"])
+    with rig.Capture(up, peers["vm1"]) as ca, rig.Capture(up, peers["vm2"]) as cb:
+        ping_ok(ns["vm1"], f2)
+        seen = tcp_ok(ns["vm1"], ns["vm2"], f2, 5105)
+    assert seen == f1, seen
+    # out of chassis A toward the upstream's MAC, into chassis B to F2's MAC
+    mac2 = fip_of(wys["vm2"])[f2]["mac"]
+    out_a = {(r[0], r[1], r[2]) for r in ca.tshark_fields(["ip.src", "ip.dst", "eth.dst"],
+                                                           "ip.dst == %s" % f2) if r and r[0]}
+    in_b = {(r[0], r[1], r[2]) for r in cb.tshark_fields(["ip.src", "ip.dst", "eth.dst"],
+                                                          "ip.dst == %s" % f2) if r and r[0]}
+    assert out_a == {(f1, f2, "02:99:00:00:00:01")}, out_a
+    assert in_b == {(f1, f2, mac2)}, in_b
+    for wy in wys.values():
+        assert wy.ctrl()["table_errors"] == 0 and wy.alive()
