@@ -163,9 +163,8 @@ static void check_ct_nat(const struct dp_megaflow_spec *s, unsigned at, uint16_t
 	const struct dp_action *c = &s->actions[at], *n = &s->actions[at + 1];
 	CU_ASSERT_EQUAL(c->type, DP_ACT_CT);
 	CU_ASSERT_EQUAL(c->port, zone);
-	/* SNAT toward the external network: TTL expiry checked first */
-	CU_ASSERT_EQUAL(c->data[0], DP_CT_F_COMMIT | DP_CT_F_NAT |
-					    (kind == DP_CT_NAT_SRC ? DP_CT_F_TTL : 0));
+	/* TTL expiry checked before the translation, both ways */
+	CU_ASSERT_EQUAL(c->data[0], DP_CT_F_COMMIT | DP_CT_F_NAT | DP_CT_F_TTL);
 	CU_ASSERT_EQUAL(c->data[1], recirc);
 	CU_ASSERT_EQUAL(n->type, DP_ACT_CT_NAT);
 	CU_ASSERT_EQUAL(n->data[6], kind);
@@ -678,7 +677,7 @@ static void test_distributed_snat(void)
 	CU_ASSERT_EQUAL_FATAL(s.n_actions, 2);
 	CU_ASSERT_EQUAL(s.actions[0].type, DP_ACT_CT);
 	CU_ASSERT_EQUAL(s.actions[0].port, ZONE);
-	CU_ASSERT_EQUAL(s.actions[0].data[0], DP_CT_F_NAT);
+	CU_ASSERT_EQUAL(s.actions[0].data[0], DP_CT_F_NAT | DP_CT_F_TTL);
 	CU_ASSERT_EQUAL(s.actions[0].data[1], DP_RECIRC_NAT_IN);
 	dp_act_ct_nat_get(&s.actions[1], &kind, &amin, &amax, &pmin, &pmax);
 	CU_ASSERT_EQUAL(kind, 0);

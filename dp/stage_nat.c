@@ -23,7 +23,10 @@
  *    frame leaves with the FIP's MAC toward the upstream next hop's MAC, on
  *    the external network (stage output, x->ext_out).  That ct() carries
  *    DP_CT_F_TTL: a packet whose TTL expires here is punted before it is
- *    translated (ICMP time exceeded to the VM, not to the FIP/SNAT address).
+ *    translated (ICMP time exceeded to the VM, not to the FIP/SNAT address);
+ *    so does the ingress ct(nat) toward a FIP or the SNAT address (the time
+ *    exceeded, from the router's gateway address and the FIP's MAC, quotes
+ *    the FIP: ctrl/apps/app_icmp.c).
  *
  *  - Hairpin (hairpin_out, hairpin_in): in the NAT_OUT pass, a destination
  *    this chassis holds for the same router (a FIP, the SNAT address) gets
@@ -90,6 +93,17 @@ static void emit_ct_nat(struct dp_xlate *x, uint16_t zone, uint8_t kind, uint32_
 			uint8_t recirc)
 {
 	emit_ct_nat_ports(x, zone, kind, addr, 0, 0, recirc);
+}
+
+/* The router's TTL expiry comes before its NAT (as in a kernel's forward
+ * path): a packet that would expire at the ct() just emitted is punted as
+ * it is, so the time exceeded quotes what its sender sent (traceroute's
+ * hop), not the translated address. */
+static void ttl_first(struct dp_xlate *x)
+{
+	struct dp_megaflow_spec *s = x->out;
+	if (s->n_actions >= 2 && s->actions[s->n_actions - 2].type == DP_ACT_CT)
+		s->actions[s->n_actions - 2].data[0] |= DP_CT_F_TTL;
 }
 
 static void snat_range(const struct dp_nat_gw_cfg *g, uint16_t *lo, uint16_t *hi)
@@ -301,6 +315,11 @@ enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bo
 		 * it SNATed, translated back by ct(nat) (no commit: nothing new
 		 * is let in; the NAT_IN pass drops what stayed untranslated) */
 		emit_ct_nat_ports(x, g->zone, 0, 0, 0, 0, DP_RECIRC_NAT_IN);
+		/* a reply expiring here: time exceeded from the router (not
+		 * for the gateway IP, the router's own address, which answers
+		 * echo whatever the TTL) */
+		if (dp_l3_router_owns(x->l3, r, 4, DP_XL_READ_IP4(x, ip_dst)) == NULL)
+			ttl_first(x);
 		ip_txt(x, a, sizeof(a), dst);
 		dp_xl_log(x, "SNAT address %s: ct(zone=%u,nat), recirculate (%u)", a, g->zone,
 			  DP_RECIRC_NAT_IN);
@@ -317,6 +336,7 @@ enum dp_xl_verdict dp_nat_dnat(struct dp_xlate *x, const struct dp_router *r, bo
 	ip_txt(x, a, sizeof(a), dst);
 	ip_txt(x, b, sizeof(b), f->fixed);
 	emit_ct_nat(x, g->zone, DP_CT_NAT_DST, f->fixed, DP_RECIRC_NAT_IN);
+	ttl_first(x); /* the time exceeded quotes the FIP, as the sender sent it */
 	dp_xl_log(x, "floating IP %s of lport %u: ct(zone=%u,commit,nat(dst=%s)), "
 		  "recirculate (%u)", a, f->lport, g->zone, b, DP_RECIRC_NAT_IN);
 	*done = true;
@@ -484,12 +504,7 @@ enum dp_xl_verdict dp_stage_nat(struct dp_xlate *x)
 	ip_txt(x, ft, sizeof(ft), x->snat_addr);
 	emit_ct_nat_ports(x, x->nat_zone, DP_CT_NAT_SRC, x->snat_addr, x->snat_pmin, x->snat_pmax,
 			  DP_RECIRC_NAT_OUT);
-	/* the router's TTL expiry comes before its SNAT (as in a kernel's
-	 * forward path): a packet that would expire is punted untranslated,
-	 * so the time exceeded goes to its real source (traceroute's hop) */
-	struct dp_megaflow_spec *s = x->out;
-	if (s->n_actions >= 2 && s->actions[s->n_actions - 2].type == DP_ACT_CT)
-		s->actions[s->n_actions - 2].data[0] |= DP_CT_F_TTL;
+	ttl_first(x); /* the time exceeded to the VM, not to the FIP/SNAT address */
 	if (x->snat_pmin != 0)
 		dp_xl_log(x, "ct(zone=%u,commit,nat(src=%s:%u-%u)), recirculate (%u)", x->nat_zone,
 			  ft, x->snat_pmin, x->snat_pmax, DP_RECIRC_NAT_OUT);

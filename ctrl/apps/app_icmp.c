@@ -19,6 +19,7 @@
 #include "feature.h"
 #include "punt.h"
 #include "tables_l3.h"
+#include "tables_nat.h"
 #include "token_bucket.h"
 
 #define ETH_LEN 14
@@ -153,11 +154,70 @@ bad:
 
 /* ---- time exceeded -------------------------------------------------------- */
 
+struct nat_mac_find {
+	const uint8_t *mac;
+	uint32_t router;
+};
+
+static int fip_mac_is(const struct dp_nat_fip_cfg *f, void *arg)
+{
+	struct nat_mac_find *q = arg;
+	if (memcmp(f->mac.addr_bytes, q->mac, 6) != 0)
+		return 0;
+	q->router = f->router;
+	return 1;
+}
+
+static int snat_mac_is(const struct dp_nat_gw_cfg *g, void *arg)
+{
+	struct nat_mac_find *q = arg;
+	if (g->snat_ip == 0 || memcmp(g->snat_mac.addr_bytes, q->mac, 6) != 0)
+		return 0;
+	q->router = g->router;
+	return 1;
+}
+
 static bool is_icmp_error(uint8_t fam, uint8_t type)
 {
 	if (fam == 4)
 		return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 	return type < 128;
+}
+
+/* The router port whose packet expired, and the MAC to answer from: the
+ * router port the frame was sent to on its lport's network; or, from the
+ * uplink (a packet to a floating IP or an SNAT address, punted before its
+ * ct(nat): dp/stage_nat.c), the gateway port of that address' router,
+ * answering from the address' own MAC (the one this chassis owns there). */
+static const struct dp_rport *ttl_rport(struct ctrl *c, uint16_t port, const uint8_t *d,
+					const uint8_t **smac)
+{
+	const struct dp_l3 *l3 = dp_l3(c->dp);
+	uint32_t net = port_network(c, port);
+	uint32_t rk = net ? dp_l3_rmac_lookup(l3, net, d) : 0;
+	const struct dp_rport *rp = rk ? dp_l3_rport_get(l3, rk) : NULL;
+	if (rp != NULL) {
+		*smac = rp->cfg.mac.addr_bytes;
+		return rp;
+	}
+	struct nat_mac_find f = { .mac = d };
+	const struct dp_nat *nat = dp_get_nat(c->dp);
+	dp_nat_foreach_fip(nat, fip_mac_is, &f);
+	if (f.router == 0)
+		dp_nat_foreach_gw(nat, snat_mac_is, &f);
+	const struct dp_nat_gw_cfg *g = f.router ? dp_nat_gw_get(nat, f.router) : NULL;
+	rp = g ? dp_l3_rport_get(l3, g->rport) : NULL;
+	*smac = d; /* the address' MAC the frame was sent to */
+	return rp;
+}
+
+/* Ethernet header of an answer to frame d (its l2 bytes, VLAN tags kept),
+ * from smac. */
+static void eth_back(uint8_t *o, const uint8_t *d, unsigned l2, const uint8_t *smac)
+{
+	memcpy(o, d + 6, 6);
+	memcpy(o + 6, smac, 6);
+	memcpy(o + 12, d + 12, l2 - 12);
 }
 
 static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
@@ -168,10 +228,8 @@ static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 	uint16_t et = 0;
 	unsigned l2 = l2_of(d, len, &et);
 	struct rte_mbuf *r = NULL;
-	const struct dp_l3 *l3 = dp_l3(c->dp);
-	uint32_t net = port_network(c, m->port);
-	uint32_t rk = net ? dp_l3_rmac_lookup(l3, net, d) : 0;
-	const struct dp_rport *rp = rk ? dp_l3_rport_get(l3, rk) : NULL;
+	const uint8_t *smac = NULL;
+	const struct dp_rport *rp = l2 ? ttl_rport(c, m->port, d, &smac) : NULL;
 	uint8_t fam = et == RTE_ETHER_TYPE_IPV4 ? 4 : et == RTE_ETHER_TYPE_IPV6 ? 6 : 0;
 	const struct dp_ip *src = rp && fam ? rport_addr(rp, fam) : NULL;
 	if (l2 == 0 || m->nb_segs != 1 || src == NULL)
@@ -193,14 +251,12 @@ static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 		unsigned q = len - l2 < ihl + 8 ? len - l2 : ihl + 8;
 		unsigned tot = 20 + 8 + q;
 		r = rte_pktmbuf_alloc(dp_mempool(c->dp));
-		uint8_t *o = r ? (uint8_t *)rte_pktmbuf_append(r, (uint16_t)(ETH_LEN + tot)) : NULL;
+		uint8_t *o = r ? (uint8_t *)rte_pktmbuf_append(r, (uint16_t)(l2 + tot)) : NULL;
 		if (o == NULL)
 			goto ignore;
-		memset(o, 0, ETH_LEN + tot);
-		memcpy(o, d + 6, 6);
-		memcpy(o + 6, rp->cfg.mac.addr_bytes, 6);
-		o[12] = 0x08;
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(o + ETH_LEN);
+		memset(o, 0, l2 + tot);
+		eth_back(o, d, l2, smac);
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(o + l2);
 		ip->version_ihl = 0x45;
 		ip->type_of_service = 0xc0;
 		ip->total_length = htons((uint16_t)tot);
@@ -228,16 +284,13 @@ static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 		if (q > V6_MIN_MTU - 48)
 			q = V6_MIN_MTU - 48;
 		r = rte_pktmbuf_alloc(dp_mempool(c->dp));
-		uint8_t *o = r ? (uint8_t *)rte_pktmbuf_append(r, (uint16_t)(ETH_LEN + 48 + q))
+		uint8_t *o = r ? (uint8_t *)rte_pktmbuf_append(r, (uint16_t)(l2 + 48 + q))
 			       : NULL;
 		if (o == NULL)
 			goto ignore;
-		memset(o, 0, ETH_LEN + 48);
-		memcpy(o, d + 6, 6);
-		memcpy(o + 6, rp->cfg.mac.addr_bytes, 6);
-		o[12] = 0x86;
-		o[13] = 0xdd;
-		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(o + ETH_LEN);
+		memset(o, 0, l2 + 48);
+		eth_back(o, d, l2, smac);
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(o + l2);
 		ip6->vtc_flow = htonl(6u << 28);
 		ip6->payload_len = htons((uint16_t)(8 + q));
 		ip6->proto = 58;

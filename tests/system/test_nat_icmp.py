@@ -12,7 +12,9 @@ which routes between the two.  Checked:
 - a VM with a floating IP sends UDP to a closed port upstream: the
   upstream's port-unreachable to the floating IP reaches the VM (outer and
   quoted header translated back) and the VM's connected socket sees
-  ECONNREFUSED; traceroute from that VM shows the hops too;
+  ECONNREFUSED; traceroute from that VM shows the hops too, and traceroute
+  from the upstream to the floating IP shows the router's gateway address
+  (time exceeded before the DNAT, quoting the floating IP) then the VM;
 - a security group that allows no ingress blocks traffic to a floating IP
   (ping, TCP), while the VM still gets out through it; an ingress ICMP rule
   lets ping in but not TCP; a TCP rule lets TCP in.
@@ -180,8 +182,20 @@ def test_icmp_error_toward_floating_ip(fip_world):
     assert_path(h, "10.60.0.1")
     te_up = icmp_rows(cu, 11)
     assert te_up and all(x == (UP_IP, fip, fip, FAR_IP) for x in te_up), te_up
-    print("INFO ICMP errors toward floating IP %s translated back to %s; hops %s" % (
-        fip, fixed, h))
+    # the other way: traceroute from the upstream to the floating IP shows
+    # the router (its gateway address; the probe expired before its DNAT,
+    # so the quoted header is the FIP the upstream sent to), then the VM
+    gw = o.js("router", "show", "r")["external_gateway_info"]["external_fixed_ips"][0][
+        "ip_address"]
+    ns["vm1"].run(["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"])
+    with rig.Capture(up, ub) as cu:
+        h_in = traceroute(up, fip)
+        time.sleep(0.3)
+    assert gw in h_in.get(1, []) and fip in h_in.get(2, []), h_in
+    te_in = icmp_rows(cu, 11)
+    assert te_in and all(x == (gw, UP_IP, UP_IP, fip) for x in te_in), te_in
+    print("INFO ICMP errors toward floating IP %s translated back to %s; hops %s; "
+          "from upstream %s" % (fip, fixed, h, h_in))
     assert wy.alive() and wy.ctrl()["table_errors"] == 0
 
 
