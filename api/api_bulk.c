@@ -50,6 +50,7 @@ void api_bulk_create(struct nbo *o, enum mdl_type t, const struct api_req *r,
 		if (!json_is_object(it))
 			return api_error(resp, 400, "HTTPBadRequest", "Invalid input: every item "
 					 "of a bulk create must be an object");
+		api_body_ints(it);
 		if (api_scope_body(o, r, (int)t, it, true, resp) ||
 		    api_sg_prepare(o, r, t, it, resp))
 			return;

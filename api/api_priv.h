@@ -104,6 +104,10 @@ int api_tls_load(const struct api_config *cfg, char **cert, char **key, const ch
 /* Frees what api_tls_load gave (the key wiped first).  NULLs are fine. */
 void api_tls_free(char *cert, char *key);
 
+/* Attributes Neutron converts to integers, given as decimal strings,
+ * made integers in place (api_route.c). */
+void api_body_ints(json_t *v);
+
 /* Bulk create (api_bulk.c): items = the list under the plural key.  All
  * or nothing: on an error the items already created are deleted again and
  * resp is that error; else 201 {"<plural>": [...]}. */

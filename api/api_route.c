@@ -127,6 +127,28 @@ static json_t *body_json(const struct api_req *r, struct api_resp *resp)
 	return j;
 }
 
+/* Neutron converts these attributes with convert_to_int: a decimal string
+ * is the number (openstackclient sends `--provider-segment 40` as "40").
+ * Anything else is left for the model to refuse. */
+void api_body_ints(json_t *v)
+{
+	static const char *const names[] = {
+		"provider:segmentation_id", "mtu", "ip_version", "prefixlen",
+		"port_range_min", "port_range_max",
+	};
+	for (size_t i = 0; json_is_object(v) && i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *s = json_string_value(json_object_get(v, names[i]));
+		char *end;
+		long long n;
+		if (s == NULL || !s[0] || strlen(s) > 18)
+			continue;
+		errno = 0;
+		n = strtoll(s, &end, 10);
+		if (*end == 0 && errno == 0 && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9')))
+			json_object_set_new(v, names[i], json_integer(n));
+	}
+}
+
 /* The object under `key`, the only member of j. */
 static const json_t *unwrap(json_t *j, const char *key, struct api_resp *resp)
 {
@@ -213,8 +235,9 @@ static void one_object(struct nbo *o, enum mdl_type t, const char *id,
 		if ((im = if_match(r, resp)) < 0 || api_scope_target(o, r, t, id, resp) ||
 		    !(body = body_json(r, resp)))
 			return;
-		if ((v = unwrap(body, nbo_singular(t), resp)) &&
-		    api_scope_body(o, r, (int)t, v, false, resp))
+		if ((v = unwrap(body, nbo_singular(t), resp)))
+			api_body_ints((json_t *)v);
+		if (v && api_scope_body(o, r, (int)t, v, false, resp))
 			v = NULL;
 		if (v && t == MDL_ROUTER && json_is_null(json_object_get(v, "routes")))
 			/* Neutron: routes null clears them (tempest sends it) */
@@ -325,8 +348,9 @@ static void collection(struct nbo *o, enum mdl_type t, const struct api_req *r,
 		json_decref(body);
 		return;
 	}
-	if ((v = unwrap(body, nbo_singular(t), resp)) &&
-	    (api_scope_body(o, r, (int)t, v, true, resp) ||
+	if ((v = unwrap(body, nbo_singular(t), resp)))
+		api_body_ints((json_t *)v);
+	if (v && (api_scope_body(o, r, (int)t, v, true, resp) ||
 	     api_sg_prepare(o, r, t, (json_t *)v, resp)))
 		v = NULL;
 	if (v)

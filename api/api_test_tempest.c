@@ -386,6 +386,30 @@ static void test_agents(void)
 	CU_ASSERT_EQUAL(req("POST", "/v2.0/agents", "{}", NULL), 404);
 }
 
+/* openstackclient sends --provider-segment and --mtu as strings: Neutron
+ * converts them (convert_to_int); a non-number stays an error. */
+static void test_int_strings(void)
+{
+	json_t *j, *n;
+
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/networks", "{\"network\":{\"name\":\"v40\","
+			    "\"provider:network_type\":\"vlan\",\"provider:physical_network\":"
+			    "\"physnet1\",\"provider:segmentation_id\":\"40\",\"mtu\":\"1400\"}}",
+			    &j), 201);
+	n = json_object_get(j, "network");
+	CU_ASSERT_TRUE(json_is_integer(json_object_get(n, "provider:segmentation_id")));
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(n, "provider:segmentation_id")), 40);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(n, "mtu")), 1400);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/networks", "{\"network\":{\"provider:network_type\":"
+			    "\"vlan\",\"provider:physical_network\":\"physnet1\","
+			    "\"provider:segmentation_id\":\"4x\"}}", &j), 400);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/networks", "{\"network\":{\"mtu\":\" 1400\"}}", &j),
+			400);
+	json_decref(j);
+}
+
 static char *id_in(json_t *j, const char *key, char *id)
 {
 	snprintf(id, 40, "%s", json_string_value(json_object_get(json_object_get(j, key), "id"))
@@ -532,6 +556,7 @@ int main(void)
 	    !CU_add_test(w, "port without groups", test_port_no_groups) ||
 	    !CU_add_test(w, "security-group rules", test_sg_rules) ||
 	    !CU_add_test(w, "agents", test_agents) ||
+	    !CU_add_test(w, "integers given as strings", test_int_strings) ||
 	    !CU_add_test(w, "floating IPs of deleted ports and networks", test_fip_port_delete) ||
 	    !CU_add_test(w, "overlapping router interfaces", test_router_overlap)) {
 		CU_cleanup_registry();

@@ -42,6 +42,7 @@ from scapy.layers.inet import ICMP
 
 import etcd
 import rig
+import vlan_upstream
 from test_api import OPENSTACK, Api, Os
 from test_ctrl import CtrlWyvern, chassis_name, ping_ok
 
@@ -118,7 +119,13 @@ def fip_world(cleanup_all, request):
     api = Api(cl.url)
     o = Os(api.url)
     ch = chassis_name("nat")
-    o.ok("network", "create", "ext", "--external", "--provider-network-type", "flat",
+    extra = dict(getattr(request, "param", None) or {})   # more [ctrl] keys
+    # ext_vlan: the external network is VLAN ext_vlan on the uplink (the
+    # overlay stays untagged there); the upstream is played by scapy
+    # (vlan_upstream.py: this kernel has no 8021q)
+    vlan = extra.pop("ext_vlan", None)
+    seg = (["vlan", "--provider-segment", str(vlan)] if vlan else ["flat"])
+    o.ok("network", "create", "ext", "--external", "--provider-network-type", *seg,
          "--provider-physical-network", "physnet1")
     o.ok("subnet", "create", "exts", "--network", "ext", "--subnet-range", "172.24.4.0/24",
          "--gateway", UP_IP, "--no-dhcp")
@@ -129,7 +136,6 @@ def fip_world(cleanup_all, request):
     gw = o.js("router", "show", "r")["external_gateway_info"]["external_fixed_ips"]
     assert len(gw) == 1 and gw[0]["ip_address"].startswith("172.24.4."), gw
     o.ok("router", "add", "subnet", "r", "ins")
-    extra = dict(getattr(request, "param", None) or {})   # more [ctrl] keys
     # two_networks: vm2 on a second network of the router (10.61.0.0/24)
     two = extra.pop("two_networks", False)
     if two:
@@ -145,8 +151,10 @@ def fip_world(cleanup_all, request):
     rig.sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ua], check=False)
     rig.sh(["ip", "link", "set", ua, "up"])
     up = rig.Namespace()
-    up.adopt(ub, "02:99:00:00:00:01", UP_IP + "/24")
+    up.adopt(ub, "02:99:00:00:00:01", None if vlan else UP_IP + "/24")
     up.run(["ethtool", "-K", ub, "tx", "off"], check=False)
+    if vlan:
+        vlan_upstream.start(up, ub, "02:99:00:00:00:01", UP_IP, vlan)
     taps = {n: rig.ifname("t") for n in vms}
     ports = [("up", "net_af_packet0,iface=%s" % ua, None)]
     ports += [(n, "net_tap%d,iface=%s" % (i, taps[n]), vms[n]["id"])
