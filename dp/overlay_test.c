@@ -459,6 +459,39 @@ static void test_stages(void)
 	t_key_ipv4(&k, 2, c.macs[0].addr_bytes, d.macs[0].addr_bytes, IA, IB, IPPROTO_UDP, 1, 2);
 	xl(&k, &s, acts, sizeof(acts));
 	CU_ASSERT_STRING_EQUAL(acts, "push_vlan:30,output:5");
+
+	/* the provider networks on a port of their own (7): the uplink keeps
+	 * the overlay, VLAN 30 comes and goes by port 7 */
+	struct dp_overlay_cfg ov = OV;
+	ov.has_provider_port = true;
+	ov.provider_port = ov.uplink;
+	CU_ASSERT_EQUAL(dp_overlay_set(T, &ov), -EINVAL);   /* the uplink itself */
+	ov.provider_port = DP_MAX_PORTS;
+	CU_ASSERT_EQUAL(dp_overlay_set(T, &ov), -EINVAL);
+	ov.provider_port = 7;
+	CU_ASSERT_EQUAL(dp_overlay_set(T, &ov), 0);
+	CU_ASSERT_EQUAL(dp_overlay_provider(T), 7);
+	xl(&k, &s, acts, sizeof(acts));
+	CU_ASSERT_STRING_EQUAL(acts, "push_vlan:30,output:7");
+	t_key_ipv4(&k, 7, MB, c.macs[0].addr_bytes, IB, IA, IPPROTO_UDP, 2, 1);
+	k.vlan_tci = DP_VLAN_PRESENT | 30;
+	xl(&k, &s, acts, sizeof(acts));
+	CU_ASSERT_STRING_EQUAL(acts, "pop_vlan,output:2");
+	CU_ASSERT(t_spec_has_tag(&s, DP_TAG(DP_TAG_DPPORT, 7)));
+	/* the tunnel still comes by the uplink ... */
+	t_key_ipv4(&k, 5, MB, MA, IB, IA, IPPROTO_UDP, 2, 1);
+	k.tun_vni = 5001;
+	k.tun_src = VTEP_R;
+	k.tun_dst = VTEP_L;
+	xl(&k, &s, acts, sizeof(acts));
+	CU_ASSERT_STRING_EQUAL(acts, "tnl_pop,output:1");
+	/* ... and ARP for the VTEP on the provider port is not the VTEP's */
+	t_key_arp(&k, 7, RMAC, RMAC, (const uint8_t *)&(uint32_t){ VTEP_R }, (const uint8_t *)&vl);
+	xl(&k, &s, acts, sizeof(acts));
+	CU_ASSERT_EQUAL(t_spec_drop(&s), DP_DROP_NO_SEGMENT);   /* no flat network here */
+	/* back on the uplink */
+	CU_ASSERT_EQUAL(dp_overlay_set(T, &OV), 0);
+	CU_ASSERT_EQUAL(dp_overlay_provider(T), DP_NO_PORT);
 	dp_tables_destroy(T);
 }
 

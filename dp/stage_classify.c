@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/stage_classify.c — ingress classification: dp port -> logical port -> network.
  * Reads in_port only.  Depends on the port's binding and the lport itself.
- * The overlay's uplink port is bound to no lport: stage_classify_uplink.c classifies
- * what arrives there.
+ * The overlay's uplink port (and the provider networks' port when they have
+ * their own) is bound to no lport: stage_classify_uplink.c classifies what
+ * arrives there.
  */
 #include "drop.h"
 #include "tables_ovl.h"
@@ -12,7 +13,7 @@ enum dp_xl_verdict dp_stage_classify(struct dp_xlate *x)
 {
 	uint16_t in_port = DP_XL_READ(x, in_port);
 	dp_xl_tag(x, DP_TAG(DP_TAG_DPPORT, in_port));
-	if (in_port == dp_overlay_uplink(x->t))
+	if (in_port == dp_overlay_uplink(x->t) || in_port == dp_overlay_provider(x->t))
 		return dp_stage_classify_uplink(x);
 	uint32_t lk = dp_table_port_lport(x->t, in_port);
 	const struct dp_lport *p = lk ? dp_table_lport_get(x->t, lk) : NULL;

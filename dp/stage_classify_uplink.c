@@ -152,11 +152,14 @@ enum dp_xl_verdict dp_stage_classify_uplink(struct dp_xlate *x)
 	dp_xl_tag(x, DP_TAG(DP_TAG_OVERLAY, 0));
 	if (ov == NULL) /* the uplink was just unset: a stale read */
 		return dp_xl_drop(x, DP_DROP_NO_LPORT);
+	/* the provider networks' own port (has_provider_port) carries no
+	 * tunnel and no VTEP (parsed as any port: tun_dst is 0) */
+	bool underlay = DP_XL_READ(x, in_port) == ov->uplink;
 	uint32_t tun_dst = DP_XL_READ(x, tun_dst);
 	if (tun_dst != 0)
 		return tunnel_in(x, ov, tun_dst);
 	uint16_t tci = DP_XL_READ(x, vlan_tci);
-	if (ntohs(DP_XL_READ(x, eth_type)) == 0x0806 && tci == 0 &&
+	if (underlay && ntohs(DP_XL_READ(x, eth_type)) == 0x0806 && tci == 0 &&
 	    memcmp(DP_XL_READ_IP4(x, ip_dst), &ov->vtep_ip, 4) == 0)
 		return vtep_arp(x, ov);
 	if (tci != 0 && DP_XL_READ(x, vlan_inner_tci) != 0) {

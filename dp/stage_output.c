@@ -50,7 +50,7 @@ static void provider_out(struct dp_xlate *x, const struct dp_overlay_cfg *ov,
 		struct dp_action v = { .type = DP_ACT_PUSH_VLAN, .port = n->cfg.vlan };
 		dp_xl_action(x, &v);
 	}
-	struct dp_action o = { .type = DP_ACT_OUTPUT, .port = ov->uplink };
+	struct dp_action o = { .type = DP_ACT_OUTPUT, .port = dp_overlay_provider_port(ov) };
 	dp_xl_action(x, &o);
 }
 
@@ -79,9 +79,10 @@ static enum dp_xl_verdict output_remote(struct dp_xlate *x)
 		return dp_xl_drop(x, DP_DROP_NO_OVERLAY);
 	if (n->cfg.type != DP_NET_OVERLAY) {
 		provider_out(x, ov, n);
-		dp_xl_log(x, "lport %u on provider network %u: %s%u out of the uplink (port %u)",
+		dp_xl_log(x, "lport %u on provider network %u: %s%u out of the %s (port %u)",
 			  d->key, n->cfg.key, n->cfg.type == DP_NET_VLAN ? "push VLAN " : "flat ",
-			  n->cfg.vlan, ov->uplink);
+			  n->cfg.vlan, ov->has_provider_port ? "provider port" : "uplink",
+			  dp_overlay_provider_port(ov));
 		return DP_XL_DONE;
 	}
 	char ip[16];
@@ -152,7 +153,8 @@ static bool flood_remote(struct dp_xlate *x)
 		return false;
 	if (n->cfg.type != DP_NET_OVERLAY) {
 		provider_out(x, ov, n);
-		dp_xl_log(x, "and to the provider uplink (port %u)", ov->uplink);
+		dp_xl_log(x, "and to the provider %s (port %u)",
+			  ov->has_provider_port ? "port" : "uplink", dp_overlay_provider_port(ov));
 		return true;
 	}
 	struct dp_action f = { .type = DP_ACT_TNL_FLOOD, .u32 = n->cfg.key };
@@ -210,9 +212,10 @@ enum dp_xl_verdict dp_stage_output(struct dp_xlate *x)
 			return dp_xl_drop(x, DP_DROP_NO_DEST);
 		}
 		provider_out(x, ov, x->net);
-		dp_xl_log(x, "external network %u: %s%u out of the uplink (port %u)", x->network,
+		dp_xl_log(x, "external network %u: %s%u out of the %s (port %u)", x->network,
 			  x->net->cfg.type == DP_NET_VLAN ? "push VLAN " : "flat ", x->net->cfg.vlan,
-			  ov->uplink);
+			  ov->has_provider_port ? "provider port" : "uplink",
+			  dp_overlay_provider_port(ov));
 		return DP_XL_DONE;
 	}
 	if (x->dst == NULL)

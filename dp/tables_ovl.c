@@ -33,6 +33,7 @@ int dp_ovl_init(struct dp_ovl *o, const char *prefix)
 	};
 	o->cfg = NULL;
 	o->uplink = DP_NO_PORT;
+	o->provider = DP_NO_PORT;
 	o->vteps = rte_hash_create(&p);
 	return o->vteps ? 0 : -ENOMEM;
 }
@@ -88,7 +89,9 @@ int dp_overlay_set(struct dp_tables *t, const struct dp_overlay_cfg *cfg)
 		    (cfg->encap != DP_ENCAP_VXLAN && cfg->encap != DP_ENCAP_GENEVE) ||
 		    cfg->underlay_mtu < 68 || cfg->underlay_mtu > 9600 ||
 		    !rte_is_unicast_ether_addr(&cfg->vtep_mac) ||
-		    rte_is_zero_ether_addr(&cfg->vtep_mac))
+		    rte_is_zero_ether_addr(&cfg->vtep_mac) ||
+		    (cfg->has_provider_port && (cfg->provider_port >= DP_MAX_PORTS ||
+						cfg->provider_port == cfg->uplink)))
 			return -EINVAL;
 		n = rte_malloc("dp_overlay", sizeof(*n), 0);
 		if (n == NULL)
@@ -96,18 +99,25 @@ int dp_overlay_set(struct dp_tables *t, const struct dp_overlay_cfg *cfg)
 		*n = *cfg;
 	}
 	const struct dp_overlay_cfg *old = o->cfg;
-	uint16_t old_up = o->uplink;
+	uint16_t old_up = o->uplink, old_pp = o->provider;
+	uint16_t new_pp = n && n->has_provider_port ? n->provider_port : DP_NO_PORT;
 	__atomic_store_n(&o->cfg, n, __ATOMIC_RELEASE);
 	__atomic_store_n(&o->uplink, n ? n->uplink : DP_NO_PORT, __ATOMIC_RELEASE);
+	__atomic_store_n(&o->provider, new_pp, __ATOMIC_RELEASE);
 	dp_tables_grace(t);
 	rte_free((void *)(uintptr_t)old);
-	/* packets from the uplink were classified by its binding */
-	uint64_t tags[3] = { DP_TAG(DP_TAG_OVERLAY, 0) };
+	/* packets from the uplink (and the provider port) were classified by
+	 * their binding */
+	uint64_t tags[5] = { DP_TAG(DP_TAG_OVERLAY, 0) };
 	unsigned nt = 1;
 	if (old_up != DP_NO_PORT)
 		tags[nt++] = DP_TAG(DP_TAG_DPPORT, old_up);
 	if (n && n->uplink != old_up)
 		tags[nt++] = DP_TAG(DP_TAG_DPPORT, n->uplink);
+	if (old_pp != DP_NO_PORT)
+		tags[nt++] = DP_TAG(DP_TAG_DPPORT, old_pp);
+	if (new_pp != DP_NO_PORT && new_pp != old_pp)
+		tags[nt++] = DP_TAG(DP_TAG_DPPORT, new_pp);
 	dp_tables_notify(t, tags, nt);
 	return 0;
 }
@@ -120,6 +130,11 @@ const struct dp_overlay_cfg *dp_overlay_get(const struct dp_tables *t)
 uint16_t dp_overlay_uplink(const struct dp_tables *t)
 {
 	return __atomic_load_n(&dp_tables_ovl(t)->uplink, __ATOMIC_RELAXED);
+}
+
+uint16_t dp_overlay_provider(const struct dp_tables *t)
+{
+	return __atomic_load_n(&dp_tables_ovl(t)->provider, __ATOMIC_RELAXED);
 }
 
 /* ---- underlay neighbors ---------------------------------------------------- */

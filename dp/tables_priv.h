@@ -15,6 +15,8 @@ struct rte_hash;
 struct dp_ovl {
 	const struct dp_overlay_cfg *cfg;   /* RCU-published, NULL when off */
 	uint16_t uplink;                     /* copy of cfg->uplink, DP_NO_PORT */
+	uint16_t provider;                   /* cfg->provider_port when it has one,
+					      * else DP_NO_PORT */
 	struct rte_hash *vteps;              /* IPv4 -> struct dp_vtep * */
 };
 

@@ -43,7 +43,8 @@ struct app_nat {
 	unsigned n_g;
 };
 
-/* An ARP frame out of the uplink on network (its VLAN tag pushed). */
+/* An ARP frame out of the provider networks' port (the uplink, or their own)
+ * on network (its VLAN tag pushed). */
 static int send_arp(struct app_nat *a, struct ctrl *c, uint32_t network, uint16_t op,
 		    const struct rte_ether_addr *src, uint32_t spa, uint32_t tpa)
 {
@@ -85,7 +86,7 @@ static int send_arp(struct app_nat *a, struct ctrl *c, uint32_t network, uint16_
 	ah->arp_data.arp_sha = *src;
 	ah->arp_data.arp_sip = spa;
 	ah->arp_data.arp_tip = tpa;
-	int rc = dp_send(c->dp, ov->uplink, m);
+	int rc = dp_send(c->dp, dp_overlay_provider_port(ov), m);
 	if (rc != 0)
 		a->st.send_errors++;
 	return rc;

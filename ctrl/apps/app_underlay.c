@@ -151,6 +151,17 @@ static int underlay_init(struct ctrl *c, void **ctx, char *err, size_t errlen)
 		goto fail;
 	struct dp_overlay_cfg ov = { .uplink = (uint16_t)id,
 				     .underlay_mtu = (uint16_t)l->underlay_mtu };
+	if (l->physnet_port[0]) { /* the provider networks on a port of their own */
+		int pp = dp_port_by_name(c->dp, l->physnet_port);
+		if (pp < 0) {
+			snprintf(err, errlen, "physnet-port %s: no such port", l->physnet_port);
+			free(u);
+			*ctx = NULL;
+			return -ENOENT;
+		}
+		ov.has_provider_port = true;
+		ov.provider_port = (uint16_t)pp;
+	}
 	rc = -EINVAL;
 	if (inet_pton(AF_INET, l->vtep_ip, &ov.vtep_ip) != 1)
 		goto fail;
@@ -266,6 +277,13 @@ static int cmd_show_overlay(struct ctrl *c, int argc, char **argv, struct ctrl_r
 		json_object_set_new(r->result, "vtep_ip", json_string(ip));
 		json_object_set_new(r->result, "vtep_mac", json_string(mac));
 		json_object_set_new(r->result, "uplink", json_integer(ov->uplink));
+		json_object_set_new(r->result, "provider_port",
+				    json_integer(dp_overlay_provider_port(ov)));
+		if (ov->has_provider_port)
+			reply_printf(r, "provider networks (physnet): own port, dp port %u\n",
+				     ov->provider_port);
+		else
+			reply_printf(r, "provider networks (physnet): on the uplink, VLAN-separated\n");
 		json_object_set_new(r->result, "encap", json_string(dp_encap_name(ov->encap)));
 		json_object_set_new(r->result, "underlay_mtu", json_integer(ov->underlay_mtu));
 	}

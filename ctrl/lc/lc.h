@@ -45,6 +45,7 @@ struct lc_config {
 	char encap[64];                /* "vxlan,geneve": first = what we send */
 	char uplink[64];               /* port carrying the VTEP ("" = no overlay) */
 	char physnet[64];              /* provider physical network on the uplink */
+	char physnet_port[64];         /* ... or on this port of its own ("" = uplink) */
 	unsigned underlay_mtu;         /* IP MTU of the underlay (default 1500) */
 	/* [ctrl] snat: LC_SNAT_DISTRIBUTED (default: each chassis SNATs its
 	 * own VMs to its own address, a network:floatingip_agent_gateway port

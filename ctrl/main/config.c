@@ -589,6 +589,25 @@ int ctrl_config_load(struct ctrl_config *cfg, const char *path, char *err, size_
 			rc = cfg_fail(c, cfg_line_of(c, "ctrl", "uplink"),
 				  "an uplink needs vtep-ip (this chassis' VTEP address)%s%s", "", "");
 	}
+	if (rc == 0 && cfg->lc.physnet_port[0]) {
+		const struct ctrl_port_cfg *pp = NULL;
+		for (unsigned i = 0; i < cfg->n_ports; i++)
+			if (strcmp(cfg->ports[i].name, cfg->lc.physnet_port) == 0)
+				pp = &cfg->ports[i];
+		int ln = cfg_line_of(c, "ctrl", "physnet-port");
+		if (pp == NULL)
+			rc = cfg_fail(c, ln, "physnet-port '%s' is no [port.%s]", cfg->lc.physnet_port,
+				      cfg->lc.physnet_port);
+		else if (cfg->lc.uplink[0] == 0)
+			rc = cfg_fail(c, ln, "physnet-port needs an uplink (the overlay's port)%s%s",
+				      "", "");
+		else if (strcmp(cfg->lc.uplink, cfg->lc.physnet_port) == 0)
+			rc = cfg_fail(c, ln, "physnet-port '%s' is the uplink: leave it out to share "
+				      "the uplink%s", cfg->lc.physnet_port, "");
+		else if (pp->iface_id[0])
+			rc = cfg_fail(c, ln, "physnet-port '%s' is bound to a VM port (iface-id)%s",
+				      cfg->lc.physnet_port, "");
+	}
 	if (rc == 0 && cfg->api && cfg->api->enable && cfg->api->db[0] == 0 &&
 	    cfg->lc.db_url[0] == 0)
 		rc = cfg_fail(c, cfg_line_of(c, "api", "enable"), "[api] enable needs a database: "

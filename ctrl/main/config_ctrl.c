@@ -141,6 +141,11 @@ int cfg_load_ctrl(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg)
 			if (val[0] == 0 || strlen(val) >= sizeof(l->physnet))
 				return cfg_fail(c, ln, "physnet must be 1..63 characters%s%s", "", "");
 			snprintf(l->physnet, sizeof(l->physnet), "%s", val);
+		} else if (strcmp(k, "physnet-port") == 0) {
+			if (val[0] == 0 || strlen(val) >= sizeof(l->physnet_port))
+				return cfg_fail(c, ln, "physnet-port must name a [port.NAME]%s%s", "",
+						"");
+			snprintf(l->physnet_port, sizeof(l->physnet_port), "%s", val);
 		} else if (strcmp(k, "underlay-mtu") == 0) {
 			char *end;
 			unsigned long v = strtoul(val, &end, 10);

@@ -161,6 +161,26 @@ static void test_errors(void)
 		     "pmd = 2 is not one of pmd-lcores = 1");
 	expect_error("[port.up]\ndevargs = net_null0\n[ctrl]\nuplink = down\nvtep-ip = 192.0.2.1\n",
 		     4, "uplink 'down' is no [port.down]");
+	/* the provider networks' own port */
+	const char *two = "[port.up]\ndevargs = net_null0\n[port.ext]\ndevargs = net_null1\n";
+	char t[512];
+	snprintf(t, sizeof(t), "%s[ctrl]\nuplink = up\nvtep-ip = 192.0.2.1\nphysnet-port = ex\n",
+		 two);
+	expect_error(t, 8, "physnet-port 'ex' is no [port.ex]");
+	snprintf(t, sizeof(t), "%s[ctrl]\nphysnet-port = ext\n", two);
+	expect_error(t, 6, "physnet-port needs an uplink");
+	snprintf(t, sizeof(t), "%s[ctrl]\nuplink = up\nvtep-ip = 192.0.2.1\nphysnet-port = up\n",
+		 two);
+	expect_error(t, 8, "is the uplink: leave it out");
+	snprintf(t, sizeof(t), "[port.up]\ndevargs = net_null0\n[port.ext]\ndevargs = net_null1\n"
+		 "iface-id = 0b3c1c2e-8a77-4f0e-9d59-3c1f7f2b2a11\n[ctrl]\nuplink = up\nvtep-ip = 192.0.2.1\nphysnet-port = ext\n");
+	expect_error(t, 9, "is bound to a VM port");
+	struct ctrl_config cfg;
+	char err[512];
+	snprintf(t, sizeof(t), "%s[ctrl]\nuplink = up\nvtep-ip = 192.0.2.1\nphysnet-port = ext\n",
+		 two);
+	CU_ASSERT_EQUAL(load_text(t, &cfg, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.lc.physnet_port, "ext");
 }
 
 static void test_mgmt(void)

@@ -41,7 +41,17 @@ struct dp_overlay_cfg {
 	struct rte_ether_addr vtep_mac;
 	uint8_t encap;                /* default for neighbors with DP_ENCAP_NONE */
 	uint16_t underlay_mtu;        /* IP MTU of the uplink (68..9600) */
+	bool has_provider_port;       /* the provider networks (flat, VLAN: the
+				       * physnet) on a port of their own ... */
+	uint16_t provider_port;       /* ... this one (not the uplink); else they
+				       * share the uplink, VLAN-separated */
 };
+
+/* The dp port carrying the provider networks. */
+static inline uint16_t dp_overlay_provider_port(const struct dp_overlay_cfg *ov)
+{
+	return ov->has_provider_port ? ov->provider_port : ov->uplink;
+}
 
 struct dp_vtep {
 	uint32_t ip;                  /* IPv4 network order (the key) */
@@ -63,6 +73,8 @@ int dp_vtep_del(struct dp_tables *t, uint32_t ip);   /* -ENOENT */
 const struct dp_overlay_cfg *dp_overlay_get(const struct dp_tables *t);
 /* The uplink dp port, DP_NO_PORT when none (one load; PMD per burst). */
 uint16_t dp_overlay_uplink(const struct dp_tables *t);
+/* The provider networks' own port (has_provider_port), else DP_NO_PORT. */
+uint16_t dp_overlay_provider(const struct dp_tables *t);
 const struct dp_vtep *dp_vtep_get(const struct dp_tables *t, uint32_t ip);
 void dp_vtep_foreach(const struct dp_tables *t,
 		     int (*cb)(const struct dp_vtep *v, void *arg), void *arg);

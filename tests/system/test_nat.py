@@ -144,12 +144,27 @@ def fip_world(cleanup_all, request):
         o.ok("router", "add", "subnet", "r", "ins2")
     vms = {n: o.js("port", "create", n, "--network", "in2" if two and n == "vm2" else "in",
                    "--host", ch, "--disable-port-security") for n in ("vm1", "vm2")}
-    # the uplink: a veth whose far end is the upstream router's
-    ua, ub = rig.ifname("ua"), rig.ifname("ub")
-    rig.sh(["ip", "link", "add", ua, "type", "veth", "peer", "name", ub])
-    rig.CLEANUP.add(lambda: rig.sh(["ip", "link", "del", ua], check=False))
-    rig.sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ua], check=False)
-    rig.sh(["ip", "link", "set", ua, "up"])
+    # the uplink: a veth whose far end is the upstream router's; with
+    # physnet_port the external network has a port of its own ("ext", [ctrl]
+    # physnet-port) and the uplink's far end (underlay) stays in the root
+    # namespace, where nothing external may show up
+    sep = extra.pop("physnet_port", False)
+
+    def veth():
+        a, b = rig.ifname("ua"), rig.ifname("ub")
+        rig.sh(["ip", "link", "add", a, "type", "veth", "peer", "name", b])
+        rig.CLEANUP.add(lambda: rig.sh(["ip", "link", "del", a], check=False))
+        rig.sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % a], check=False)
+        rig.sh(["ip", "link", "set", a, "up"])
+        return a, b
+    ua, ub = veth()
+    under = None
+    if sep:
+        under = ub
+        rig.sh(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ub], check=False)
+        rig.sh(["ip", "link", "set", ub, "up"])
+        ea, ub = veth()
+        extra["physnet-port"] = "ext"
     up = rig.Namespace()
     up.adopt(ub, "02:99:00:00:00:01", None if vlan else UP_IP + "/24")
     up.run(["ethtool", "-K", ub, "tx", "off"], check=False)
@@ -157,6 +172,8 @@ def fip_world(cleanup_all, request):
         vlan_upstream.start(up, ub, "02:99:00:00:00:01", UP_IP, vlan)
     taps = {n: rig.ifname("t") for n in vms}
     ports = [("up", "net_af_packet0,iface=%s" % ua, None)]
+    if sep:
+        ports.append(("ext", "net_af_packet1,iface=%s" % ea, None))
     ports += [(n, "net_tap%d,iface=%s" % (i, taps[n]), vms[n]["id"])
               for i, n in enumerate(sorted(vms))]
     wy = CtrlWyvern(ports, dict(db=cl.url, chassis=ch, uplink="up", **{"vtep-ip": "192.0.2.1"},
@@ -179,7 +196,7 @@ def fip_world(cleanup_all, request):
                   ("show", "topology")):
             print(wy.ctl(*c, check=False).stdout)
         raise
-    yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms, ch=ch)
+    yield dict(o=o, wy=wy, up=up, ub=ub, ns=ns, vms=vms, ch=ch, under=under)
 
 
 @pytest.mark.parametrize("fip_world", [{"snat": "off"}], indirect=True)

@@ -1,4 +1,5 @@
-"""A VLAN external network sharing the uplink with the overlay.
+"""The external network's wire: a VLAN sharing the uplink with the overlay,
+or a port of its own.
 
 The world of test_nat.py (fip_world) with the external network as VLAN 40
 on physnet1, the uplink's physical network, whose untagged traffic stays
@@ -13,6 +14,9 @@ only tagged ARP and echo.  Checked, with tcpdump on the upstream side:
 - vm2 without a floating IP gets out from the chassis' SNAT address,
   tagged;
 - nothing of the external network leaves untagged.
+With [ctrl] physnet-port (test_external_network_on_its_own_port) the flat
+external network has its own port: floating IP both ways, SNAT, and the
+uplink's wire sees none of it.
 """
 import pytest
 
@@ -60,4 +64,24 @@ def test_floating_ip_and_snat_on_a_vlan_external_network(fip_world):
     assert [x for x in rows if x[1] == UP_IP and x[2] == fip and x[3] == "0"], rows
     untagged = cap.tshark_fields(["ip.src", "ip.dst"], "ip and not vlan and not udp.port == 4789")
     assert not untagged, untagged
+    assert wy.alive() and wy.ctrl()["table_errors"] == 0
+
+
+@pytest.mark.parametrize("fip_world", [{"physnet_port": True}], indirect=True)
+def test_external_network_on_its_own_port(fip_world):
+    w = fip_world
+    o, wy, up, ub, ns, under = w["o"], w["wy"], w["up"], w["ub"], w["ns"], w["under"]
+    ov = wy.ctl("show", "overlay", json=True)
+    assert ov["provider_port"] != ov["uplink"], ov
+    fip = o.js("floating", "ip", "create", "ext", "--port", "vm1")["floating_ip_address"]
+    rig.wait_for(lambda: fip in fip_of(wy), timeout=20, what="FIP in the NAT tables")
+    sip = snat_port(w)
+    with rig.Capture(up, ub) as cap, rig.Capture(None, under) as cu:
+        ping_ok(ns["vm1"], UP_IP)
+        ping_ok(ns["vm2"], UP_IP)
+        ping_ok(up, fip)
+    rows = {(x[0], x[1]) for x in cap.tshark_fields(["ip.src", "ip.dst"], "icmp")}
+    assert {(fip, UP_IP), (sip, UP_IP), (UP_IP, fip)} <= rows, rows
+    leaked = cu.tshark_fields(["ip.src", "ip.dst"], "ip")
+    assert not leaked, leaked
     assert wy.alive() and wy.ctrl()["table_errors"] == 0
