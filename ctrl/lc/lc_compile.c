@@ -109,14 +109,15 @@ static int net_cfg(struct lc *lc, struct lc_obj *o, struct dp_network_cfg *c)
 	c->type = DP_NET_OVERLAY;
 	if (strcmp(t, "local") == 0)
 		return 0;   /* never leaves the chassis */
-	/* A tenant network without a segmentation id gets a VNI from its
-	 * cluster-wide dp_key, in the upper part of the VNI space where
-	 * explicit ids rarely go (a clash is skipped with "network_put: File
-	 * exists", visible in show ctrl). */
-	if (n->segmentation_id > 0)
-		c->vni = (uint32_t)n->segmentation_id;
-	else if (o->o->dp_key < 0x100000)
-		c->vni = 0xf00000u | o->o->dp_key;
+	/* The VNI is the segmentation id the northbound allocated (API and
+	 * wyctl alike, from the configured ranges); never derived here: a
+	 * tunnel network written without one is skipped, visibly. */
+	if (n->segmentation_id <= 0 || n->segmentation_id > 0xffffff) {
+		lc_skip(lc, o, "%s network without a segmentation id (1..16777215): write it "
+			"through the API or wyctl, which allocate one", t);
+		return -EINVAL;
+	}
+	c->vni = (uint32_t)n->segmentation_id;
 	/* the tunnel header comes out of the underlay's MTU */
 	unsigned room = lc->cfg.underlay_mtu - DP_ENCAP_OVERHEAD(own_encap(lc));
 	if (c->mtu > room)

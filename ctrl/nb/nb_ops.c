@@ -166,6 +166,11 @@ static int do_create(struct nb_ctx *c, const char *name, const struct nb_arg *ar
 		json_decref(obj);
 		return rc;
 	}
+	if (!rc && c->kind->type == MDL_NETWORK) {
+		rc = nb_net_cmd_create(c, obj, as_json);    /* segmentation id, MTU */
+		json_decref(obj);
+		return rc;
+	}
 	if (!rc && !(h = decode(c, obj)))
 		rc = -EINVAL;
 	json_decref(obj);
@@ -217,6 +222,11 @@ static int do_update(struct nb_ctx *c, const char *which, const struct nb_arg *a
 			if (rc != -EAGAIN)
 				return rc;
 			continue;
+		}
+		if (!rc && c->kind->type == MDL_NETWORK) {
+			json_t *before = mdl_obj_to_json(old);
+			rc = before ? nb_net_check_update(c, before, obj) : -ENOMEM;
+			json_decref(before);
 		}
 		mdl_obj_free(old);
 		if (!rc && !(h = decode(c, obj)))

@@ -91,12 +91,6 @@ int nb_fip_parse(struct nb_ctx *c, int verb, int argc, char **argv, bool *as_jso
 	return 0;
 }
 
-static int nbo_err_out(struct nb_ctx *c, int rc, const struct nbo_err *e)
-{
-	return nb_fail(c, rc, "%s%s%s", e->type, e->type[0] ? ": " : "",
-		       e->msg[0] ? e->msg : strerror(-rc));
-}
-
 /* The id of a floating IP given by id or address. */
 static int fip_id(struct nb_ctx *c, struct nbo *o, const char *arg, char id[MDL_ID_SIZE])
 {
@@ -105,7 +99,7 @@ static int fip_id(struct nb_ctx *c, struct nbo *o, const char *arg, char id[MDL_
 	size_t i;
 	int rc = nbo_list(o, MDL_FLOATING_IP, NULL, &all, &e);
 	if (rc)
-		return nbo_err_out(c, rc, &e);
+		return nb_nbo_err_out(c, rc, &e);
 	rc = -ENOENT;
 	json_array_foreach(all, i, x) {
 		const char *fid = json_string_value(json_object_get(x, "id"));
@@ -160,12 +154,12 @@ int nb_fip_exec(struct nb_ctx *c, const struct nb_fip_cmd *f, bool as_json)
 		if (!rc && f->port && !(rc = nb_resolve(c, MDL_PORT, f->port, id)))
 			json_object_set_new(body, "port_id", json_string(id));
 		if (!rc && (rc = nbo_create(&o, MDL_FLOATING_IP, body, "", &out, &e)))
-			nbo_err_out(c, rc, &e);
+			nb_nbo_err_out(c, rc, &e);
 		if (!rc)
 			print_fip(c, out, as_json);
 	} else if (!rc && f->verb == NB_F_LIST) {
 		if ((rc = nbo_list(&o, MDL_FLOATING_IP, NULL, &out, &e)) != 0) {
-			nbo_err_out(c, rc, &e);
+			nb_nbo_err_out(c, rc, &e);
 		} else if (as_json) {
 			nb_print_json(c, out);
 		} else {
@@ -181,12 +175,12 @@ int nb_fip_exec(struct nb_ctx *c, const struct nb_fip_cmd *f, bool as_json)
 	} else if (!rc && !(rc = fip_id(c, &o, f->pos, id))) {
 		if (f->verb == NB_F_SHOW) {
 			if ((rc = nbo_show(&o, MDL_FLOATING_IP, id, &out, &e)))
-				nbo_err_out(c, rc, &e);
+				nb_nbo_err_out(c, rc, &e);
 			else
 				print_fip(c, out, as_json);
 		} else if (f->verb == NB_F_DELETE) {
 			if ((rc = nbo_delete(&o, MDL_FLOATING_IP, id, 0, &e)))
-				nbo_err_out(c, rc, &e);
+				nb_nbo_err_out(c, rc, &e);
 		} else {
 			char pid[MDL_ID_SIZE];
 			if (f->no_port)
@@ -194,7 +188,7 @@ int nb_fip_exec(struct nb_ctx *c, const struct nb_fip_cmd *f, bool as_json)
 			else if (!(rc = nb_resolve(c, MDL_PORT, f->port, pid)))
 				json_object_set_new(body, "port_id", json_string(pid));
 			if (!rc && (rc = nbo_update(&o, MDL_FLOATING_IP, id, body, 0, &out, &e)))
-				nbo_err_out(c, rc, &e);
+				nb_nbo_err_out(c, rc, &e);
 			if (!rc)
 				print_fip(c, out, as_json);
 		}

@@ -90,6 +90,13 @@ int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg,
 /* The command's plain nb handle on c->db (opened on first use); NULL + errno. */
 struct nb *nb_ctx_nb(struct nb_ctx *c);
 
+/* nb_ops_net.c: networks through the shared operations (nbo.h) */
+struct nbo_err;
+int nb_nbo_err_out(struct nb_ctx *c, int rc, const struct nbo_err *e);
+int nb_net_cmd_create(struct nb_ctx *c, json_t *obj, bool as_json);
+/* -EINVAL (message set) when after changes a provider attribute of before */
+int nb_net_check_update(struct nb_ctx *c, const json_t *before, const json_t *after);
+
 /* nb_ops_out.c */
 const char *nb_obj_name(const struct mdl_hdr *h);
 void nb_print_json(struct nb_ctx *c, json_t *j);

@@ -142,10 +142,18 @@ def test_network_crud(cli):
     assert f["id"] == n["id"] and f["mtu"] == "1450"
     assert f["provider:network_type"] == "vxlan"
     assert cli.js("network", "show", n["id"]) == n
-    u = cli.js("network", "update", "net1", "--mtu", 9000, "--name", "renamed",
-               "--no-segment")
+    # the provider attributes are immutable (Neutron), wyctl as the API
+    r = cli.run("network", "update", "net1", "--no-segment")
+    assert r.returncode != 0 and "Cannot update read-only attribute provider:segmentation_id" \
+        in r.stderr, r
+    u = cli.js("network", "update", "net1", "--mtu", 9000, "--name", "renamed")
     assert u["mtu"] == 9000 and u["name"] == "renamed"
-    assert u["provider:segmentation_id"] is None
+    assert u["provider:segmentation_id"] == 100
+    # without --segment: allocated from the ranges (1048576.. by default),
+    # MTU from the encapsulation
+    a = cli.js("network", "create", "auto")
+    assert a["provider:segmentation_id"] >= 1 << 20 and a["mtu"] == 1450, a
+    cli.ok("network", "delete", "auto")
     assert u["revision_number"] == 2 and u["dp_key"] == n["dp_key"]
     cli.ok("network", "delete", "renamed")
     cli.ok("network", "delete", v["id"])
@@ -344,7 +352,9 @@ BAD = [
     (("network", "create", "x", "--mtu", "20"), "mtu: 20 out of range 68..9216"),
     (("network", "create", "x", "--type", "vlan"),
      "provider:segmentation_id: required for vlan"),
-    (("network", "update", "n", "--type", "gre"), "provider:network_type: unknown value 'gre'"),
+    (("network", "create", "x", "--type", "gre"), "provider:network_type: unknown value 'gre'"),
+    (("network", "update", "n", "--type", "vlan"),
+     "Cannot update read-only attribute provider:network_type"),
     (("subnet", "update", "s", "--gateway", "10.7.0.1"),
      "gateway_ip: 10.7.0.1 is outside cidr 10.1.0.0/24"),
     (("port", "update", "p", "--mac", "01:00:5e:00:00:01"), "is a multicast address"),
