@@ -418,6 +418,90 @@ static char *id_in(json_t *j, const char *key, char *id)
 	return id;
 }
 
+/* The router gateway port: a view of external_gateway_info, listed with
+ * the index filters, shown by its id, refused to update and delete (409),
+ * gone with the gateway. */
+/* GET /v2.0/ports with query arguments: the ports (owned: decref *j). */
+static json_t *ports_q(const struct api_arg *args, size_t n, json_t **j)
+{
+	struct api_req r = { .method = "GET", .path = "/v2.0/ports", .args = args, .n_args = n,
+			     .base_url = "http://t" };
+	struct api_resp resp;
+
+	api_handle(&nbo, &r, &resp);
+	*j = resp.body;
+	CU_ASSERT_EQUAL(resp.status, 200);
+	return json_object_get(resp.body, "ports");
+}
+
+static void test_gw_port(void)
+{
+	char ext[40], esub[40], rt[40], gp[40], body[512], path[160];
+	json_t *j, *ps, *p;
+
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/networks", "{\"network\":{\"name\":\"pub\","
+			    "\"router:external\":true}}", &j), 201);
+	id_in(j, "network", ext);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"172.30.44.0/24\",\"ip_version\":4}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnets", body, &j), 201);
+	id_in(j, "subnet", esub);
+	snprintf(body, sizeof(body), "{\"router\":{\"name\":\"gwr\",\"external_gateway_info\":"
+		 "{\"network_id\":\"%s\"}}}", ext);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/routers", body, &j), 201);
+	const char *gip = json_string_value(json_object_get(json_array_get(json_object_get(
+		json_object_get(json_object_get(j, "router"), "external_gateway_info"),
+		"external_fixed_ips"), 0), "ip_address"));
+	char gw_ip[48];
+	snprintf(gw_ip, sizeof(gw_ip), "%s", gip ? gip : "?");
+	id_in(j, "router", rt);
+	const struct api_arg q[] = { { "network_id", ext }, { "device_id", rt },
+				     { "device_owner", "network:router_gateway" } };
+	ps = ports_q(q, 3, &j);
+	CU_ASSERT_EQUAL_FATAL(json_array_size(ps), 1);
+	p = json_array_get(ps, 0);
+	snprintf(gp, sizeof(gp), "%s", json_string_value(json_object_get(p, "id")));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "device_owner")),
+			       "network:router_gateway");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "tenant_id")), "");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "status")), "ACTIVE");
+	p = json_array_get(json_object_get(p, "fixed_ips"), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "subnet_id")), esub);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(p, "ip_address")), gw_ip);
+	json_decref(j);
+	/* by owner alone, by its address; not by another device */
+	CU_ASSERT_EQUAL(json_array_size(ports_q(q + 2, 1, &j)), 1);
+	json_decref(j);
+	char fa[96];
+	snprintf(fa, sizeof(fa), "ip_address=%s", gw_ip);
+	const struct api_arg qa[] = { { "fixed_ips", fa } };
+	CU_ASSERT_EQUAL(json_array_size(ports_q(qa, 1, &j)), 1);
+	json_decref(j);
+	const struct api_arg qd[] = { { "device_id", esub } };
+	CU_ASSERT_EQUAL(json_array_size(ports_q(qd, 1, &j)), 0);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", gp);
+	CU_ASSERT_EQUAL(req("GET", path, NULL, &j), 200);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(j, "port"),
+								 "device_id")), rt);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("PUT", path, "{\"port\":{\"name\":\"x\"}}", &j), 409);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "L3PortInUse");
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("DELETE", path, NULL, &j), 409);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "L3PortInUse");
+	json_decref(j);
+	/* the gateway cleared: the port is gone */
+	snprintf(path, sizeof(path), "/v2.0/routers/%s", rt);
+	CU_ASSERT_EQUAL(req("PUT", path, "{\"router\":{\"external_gateway_info\":{}}}", NULL), 200);
+	snprintf(path, sizeof(path), "/v2.0/ports/%s", gp);
+	CU_ASSERT_EQUAL(req("GET", path, NULL, NULL), 404);
+	CU_ASSERT_EQUAL(json_array_size(ports_q(q + 2, 1, &j)), 0);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/routers/%s", rt);
+	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
+}
+
 static void test_fip_port_delete(void)
 {
 	char ext[40], in[40], sub[40], rt[40], port[40], fip[40], fip2[40], body[512], path[96];
@@ -557,6 +641,7 @@ int main(void)
 	    !CU_add_test(w, "security-group rules", test_sg_rules) ||
 	    !CU_add_test(w, "agents", test_agents) ||
 	    !CU_add_test(w, "integers given as strings", test_int_strings) ||
+	    !CU_add_test(w, "router gateway port", test_gw_port) ||
 	    !CU_add_test(w, "floating IPs of deleted ports and networks", test_fip_port_delete) ||
 	    !CU_add_test(w, "overlapping router interfaces", test_router_overlap)) {
 		CU_cleanup_registry();

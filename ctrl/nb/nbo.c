@@ -589,6 +589,8 @@ int nbo_show(struct nbo *o, enum mdl_type t, const char *id, json_t **out, struc
 	int rc;
 
 	*out = NULL;
+	if (t == MDL_PORT && nbo_gw_port_find(o, id, out) == 0)
+		return *out ? 0 : nbo_fail(e, -ENOMEM, "ServiceUnavailable", "out of memory");
 	if ((rc = load(o, t, id, &h, NULL, e)))
 		return rc;
 	*out = nbo_view(o, h);
@@ -606,6 +608,9 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 
 	*out = NULL;
 	e->type[0] = e->msg[0] = '\0';
+	if (t == MDL_PORT && (rc = nbo_gw_port_refuse(o, id, false, e)))
+		return rc;
+	rc = -EAGAIN;
 	for (attempt = 0; attempt < 16 && rc == -EAGAIN; attempt++) {
 		struct mdl_hdr *h, *nh = NULL;
 		json_t *m, *attrs;
@@ -773,27 +778,10 @@ int nbo_delete(struct nbo *o, enum mdl_type t, const char *id, uint64_t if_match
 {
 	int rc = -EAGAIN, attempt;
 
+	if (t == MDL_PORT && (rc = nbo_gw_port_refuse(o, id, true, e)))
+		return rc;
+	rc = -EAGAIN;
 	for (attempt = 0; attempt < 8 && rc == -EAGAIN; attempt++)
 		rc = delete_once(o, t, id, if_match, e);
 	return rc;
-}
-
-int nbo_list(struct nbo *o, enum mdl_type t, const struct nb_filter *f, json_t **out,
-	     struct nbo_err *e)
-{
-	struct mdl_hdr **objs;
-	size_t n, i;
-	int rc;
-
-	*out = NULL;
-	if ((rc = nb_find(o->nb, t, f, &objs, &n)))
-		return nbo_db_fail(e, rc, t, "list");
-	*out = json_array();
-	for (i = 0; *out && i < n; i++)
-		if (json_array_append_new(*out, nbo_view(o, objs[i]))) {
-			json_decref(*out);
-			*out = NULL;
-		}
-	nb_list_free(objs, n);
-	return *out ? 0 : nbo_fail(e, -ENOMEM, "ServiceUnavailable", "out of memory");
 }

@@ -94,9 +94,8 @@ struct nbo_err {
 void nbo_init(struct nbo *o, struct nb *nb, const struct nbo_config *cfg);
 void nbo_fini(struct nbo *o);
 
-/* Defaults: vxlan, 1500, vni 1048576:16777215 (above the dp_keys that
- * wyctl-made networks without a segmentation id use as VNI), no vlan
- * ranges, vif tap, vhost dir /var/run/wyvern. */
+/* Defaults: vxlan, 1500, vni 1048576:16777215, no vlan ranges, vif tap,
+ * vhost dir /var/run/wyvern. */
 void nbo_config_defaults(struct nbo_config *cfg);
 /* "lo:hi[,lo:hi...]" (vni) or "physnet:lo:hi[,...]" (vlan) into cfg.
  * 0 or -EINVAL with a message in msg. */
@@ -144,6 +143,14 @@ int nbo_router_iface(struct nbo *o, const char *router_id, bool add, const json_
 		     json_t **out, struct nbo_err *e);
 
 /* ---- shared by nbo*.c (not for other users) ---- */
+/* Router gateway ports (nbo_gwport.c): views of external_gateway_info,
+ * never stored.  Append those matching f to out (a list of ports); find one
+ * by port id (-ENOENT; out NULL: only whether it exists); 0 when port_id is
+ * no gateway port, else -EBUSY (409 L3PortInUse) with e set. */
+int nbo_gw_ports_append(struct nbo *o, const struct nb_filter *f, json_t *out);
+int nbo_gw_port_find(struct nbo *o, const char *port_id, json_t **out);
+int nbo_gw_port_refuse(struct nbo *o, const char *port_id, bool del, struct nbo_err *e);
+
 int nbo_fail(struct nbo_err *e, int rc, const char *type, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Map an nb_apply error (-errno + message) onto a Neutron type. */

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nbo.h"
@@ -145,4 +146,57 @@ json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
 		return NULL;
 	}
 	return v;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "id"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "id"));
+	return strcmp(x ? x : "", y ? y : "");
+}
+
+/* arr sorted by "id" again (after the gateway ports' views were appended) */
+static int sort_by_id(json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
+	if (n && !v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp_id);
+	json_array_clear(arr);
+	int rc = 0;
+	for (i = 0; i < n; i++)
+		rc |= json_array_append_new(arr, v[i]);
+	free(v);
+	return rc ? -ENOMEM : 0;
+}
+
+int nbo_list(struct nbo *o, enum mdl_type t, const struct nb_filter *f, json_t **out,
+	     struct nbo_err *e)
+{
+	struct mdl_hdr **objs;
+	size_t n, i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = nb_find(o->nb, t, f, &objs, &n)))
+		return nbo_db_fail(e, rc, t, "list");
+	*out = json_array();
+	for (i = 0; *out && i < n; i++)
+		if (json_array_append_new(*out, nbo_view(o, objs[i]))) {
+			json_decref(*out);
+			*out = NULL;
+		}
+	nb_list_free(objs, n);
+	if (*out && t == MDL_PORT && (rc = nbo_gw_ports_append(o, f, *out)) == 0)
+		rc = sort_by_id(*out);
+	if (*out && rc) {
+		json_decref(*out);
+		*out = NULL;
+		if (rc != -ENOMEM)
+			return nbo_db_fail(e, rc, MDL_ROUTER, "list");
+	}
+	return *out ? 0 : nbo_fail(e, -ENOMEM, "ServiceUnavailable", "out of memory");
 }

@@ -50,14 +50,6 @@ pytestmark = [
 # decides from something other than api_extensions). One line each, with
 # the reason. Empty is the goal.
 EXCLUDE = [
-    # wyvern gap, not an extension: Neutron makes a port (device_owner
-    # network:router_gateway) holding a router's gateway address; wyvern
-    # keeps the address in the router only (the controller would compile
-    # such a port as an lport answering ARP for the gateway address). These
-    # four (IPv4 and IPv6 classes) look the port up after setting a gateway.
-    r"^tempest\.api\.network\.admin\.test_routers\.Routers(IpV6)?AdminTest\."
-    r"test_update_router_(set_gateway|set_gateway_with_snat_explicit|"
-    r"set_gateway_without_snat|reset_gateway_without_snat)\b",
     # needs subnetpools in its class set-up (tags on a subnet pool), which
     # wyvern does not implement nor list (subnet_allocation), yet it checks
     # only standard-attr-tag: it fails instead of skipping. TagsTest (the
