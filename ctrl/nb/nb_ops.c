@@ -166,8 +166,9 @@ static int do_create(struct nb_ctx *c, const char *name, const struct nb_arg *ar
 		json_decref(obj);
 		return rc;
 	}
-	if (!rc && c->kind->type == MDL_NETWORK) {
-		rc = nb_net_cmd_create(c, obj, as_json);    /* segmentation id, MTU */
+	if (!rc && (c->kind->type == MDL_NETWORK || c->kind->type == MDL_SUBNET)) {
+		/* the API's defaults: segmentation id, MTU; gateway, pools */
+		rc = nb_nbo_cmd_create(c, c->kind->type, obj, as_json);
 		json_decref(obj);
 		return rc;
 	}

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * ctrl/nb/nb_ops_net.c — `wyctl network create|update` through the shared
- * northbound operations (nbo.h), as the API does them: a new overlay or VLAN
- * network gets its segmentation id from the configured ranges and its MTU
- * from the encapsulation (nbo_net_defaults); the provider attributes are
- * immutable afterwards.  No controller ever derives a segmentation id.
+ * ctrl/nb/nb_ops_net.c — `wyctl network|subnet create` and `network update`
+ * through the shared northbound operations (nbo.h), as the API does them: a
+ * new overlay or VLAN network gets its segmentation id from the configured
+ * ranges and its MTU from the encapsulation (nbo_net_defaults), the
+ * provider attributes are immutable afterwards (no controller ever derives
+ * a segmentation id); a new subnet gets Neutron's gateway and allocation
+ * pools and is refused when it overlaps another of its network.
  * The CLI thread only.
  */
 #include <errno.h>
@@ -19,7 +21,7 @@ int nb_nbo_err_out(struct nb_ctx *c, int rc, const struct nbo_err *e)
 		       e->msg[0] ? e->msg : strerror(-rc));
 }
 
-int nb_net_cmd_create(struct nb_ctx *c, json_t *obj, bool as_json)
+int nb_nbo_cmd_create(struct nb_ctx *c, enum mdl_type t, json_t *obj, bool as_json)
 {
 	struct nb *nb = nb_ctx_nb(c);
 	if (nb == NULL)
@@ -30,15 +32,15 @@ int nb_net_cmd_create(struct nb_ctx *c, json_t *obj, bool as_json)
 	nbo_init(&o, nb, &cfg);
 	struct nbo_err e;
 	json_t *out = NULL;
-	int rc = nbo_create(&o, MDL_NETWORK, obj, "", &out, &e);
+	int rc = nbo_create(&o, t, obj, "", &out, &e);
 	if (rc) {
 		nb_nbo_err_out(c, rc, &e);
 	} else { /* wyctl's own view of it (dp_key and all) */
 		struct mdl_hdr *h = NULL;
-		rc = nb_get(c->db, MDL_NETWORK, json_string_value(json_object_get(out, "id")), &h,
-			    NULL);
+		rc = nb_get(c->db, t, json_string_value(json_object_get(out, "id")), &h, NULL);
 		if (rc)
-			nb_fail(c, rc, "network created, but not read back: %s", strerror(-rc));
+			nb_fail(c, rc, "%s created, but not read back: %s", mdl_type_name(t),
+				strerror(-rc));
 		else
 			rc = nb_print_obj(c, h, as_json);
 		mdl_obj_free(h);

@@ -93,7 +93,8 @@ struct nb *nb_ctx_nb(struct nb_ctx *c);
 /* nb_ops_net.c: networks through the shared operations (nbo.h) */
 struct nbo_err;
 int nb_nbo_err_out(struct nb_ctx *c, int rc, const struct nbo_err *e);
-int nb_net_cmd_create(struct nb_ctx *c, json_t *obj, bool as_json);
+/* create through nbo_create (networks, subnets), print wyctl's view */
+int nb_nbo_cmd_create(struct nb_ctx *c, enum mdl_type t, json_t *obj, bool as_json);
 /* -EINVAL (message set) when after changes a provider attribute of before */
 int nb_net_check_update(struct nb_ctx *c, const json_t *before, const json_t *after);
 

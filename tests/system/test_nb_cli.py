@@ -176,6 +176,11 @@ def test_subnet_crud(cli):
                 "--gateway", "none", "--no-dhcp")
     assert s6["ip_version"] == 6 and s6["gateway_ip"] is None
     assert s6["enable_dhcp"] is False
+    # without --pool: the API's pools (the cidr without network, gateway,
+    # broadcast), as `openstack subnet create` gets
+    s3 = cli.js("subnet", "create", "s3", "--network", "n", "--cidr", "10.3.0.0/24")
+    assert s3["allocation_pools"] == [{"start": "10.3.0.2", "end": "10.3.0.254"}], s3
+    cli.ok("subnet", "delete", "s3")
     lst = cli.ok("subnet", "list")
     assert "10.1.0.0/24" in lst and "fd00::/64" in lst
     assert ids(cli.js("subnet", "list", "--network", "n")) == sorted([s["id"], s6["id"]])
@@ -340,15 +345,16 @@ BAD = [
      "cidr: 10.2.0.1/24 has host bits set"),
     (("port", "create", "x", "--network", "n", "--fixed-ip", "subnet=s,ip=10.9.0.5"),
      "fixed_ips[0].ip_address 10.9.0.5 is outside subnet 10.1.0.0/24"),
+    # subnets through the API's operations: Neutron's words
     (("subnet", "create", "x", "--network", "n", "--cidr", "10.1.0.0/16"),
-     "cidr: 10.1.0.0/16 overlaps subnet 10.1.0.0/24"),
+     "Requested subnet with cidr: 10.1.0.0/16 for network: "),
     (("port", "create", "x", "--network", "n", "--fixed-ip", "subnet=s,ip=10.1.0.5"),
      "fixed_ips[0].ip_address: 10.1.0.5 is already used by port"),
     (("port", "create", "x", "--network", "00000000-0000-4000-8000-000000000001"),
      "network_id: network 00000000-0000-4000-8000-000000000001 does not exist"),
     (("subnet", "create", "x", "--network", "00000000-0000-4000-8000-000000000001",
       "--cidr", "10.5.0.0/24"),
-     "network_id: network 00000000-0000-4000-8000-000000000001 does not exist"),
+     "NetworkNotFound: Network 00000000-0000-4000-8000-000000000001 could not be found"),
     (("network", "create", "x", "--mtu", "20"), "mtu: 20 out of range 68..9216"),
     (("network", "create", "x", "--type", "vlan"),
      "provider:segmentation_id: required for vlan"),
