@@ -315,6 +315,21 @@ static void test_other_external_host(void)
 	tr[0] = 0;
 	dp_translate(T, &k, &s, &tb);
 	CU_ASSERT_PTR_NOT_NULL(strstr(tr, "172.24.4.77 is on the external subnet: via its gateway"));
+	/* a routed destination (default route) keeps the route's wildcard in
+	 * the NAT_OUT pass (the bits the LPM needs): the hairpin check reads
+	 * all of ip_dst only for the external subnet (one megaflow per flow
+	 * would thrash the cache) */
+	static const uint8_t IP_NET[4] = { 8, 8, 8, 8 };
+	t_key_ipv4(&k, (uint16_t)P[0], A.macs[0].addr_bytes, R1M, IP_FA, IP_NET, IPPROTO_UDP, 1,
+		   53);
+	k.recirc_id = DP_RECIRC_NAT_OUT;
+	k.ct_state = DP_CS_TRK | DP_CS_EST;
+	char tr2[8192] = "";
+	struct dp_trace_buf tb2 = { .buf = tr2, .len = sizeof(tr2) };
+	dp_translate(T, &k, &s, &tb2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tr2, "out on external network 9"));
+	/* the route's bits only, not all 32 */
+	CU_ASSERT(s.mask.ip_dst[3] != 0xff);
 	/* the hairpin's pass translates the destination only as a
 	 * connection's: an invalid state drops */
 	t_key_ipv4(&k, (uint16_t)P[0], A.macs[0].addr_bytes, R1M, IP_FA, IP_B, IPPROTO_UDP, 1, 53);

@@ -427,8 +427,11 @@ enum dp_xl_verdict dp_nat_egress(struct dp_xlate *x, const struct dp_router *r,
 	if (DP_XL_READ(x, recirc_id) == DP_RECIRC_NAT_OUT) {
 		if (!ct_ok(x, "toward the external network"))
 			return dp_xl_drop(x, DP_DROP_CT_INVALID);
+		/* only a connected destination (the external subnet, all of
+		 * ip_dst in the megaflow already) may be held here: a routed
+		 * one keeps the route's wildcard */
 		uint32_t dst;
-		memcpy(&dst, DP_XL_READ_IP4(x, ip_dst), 4);
+		memcpy(&dst, x->pkt->ip_dst, 4);
 		if (nh->connected && hairpin_out(x, r, g, dst))
 			return DP_XL_DONE;
 		dp_xl_tag(x, DP_TAG(DP_TAG_NAT_NET, g->network));
