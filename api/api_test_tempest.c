@@ -537,8 +537,27 @@ static void test_fip_port_delete(void)
 	CU_ASSERT_EQUAL(req("POST", "/v2.0/ports", body, &j), 409);
 	CU_ASSERT_STRING_EQUAL(err_type(j), "IpAddressAlreadyAllocated");
 	json_decref(j);
+	/* the floating IP's address is claimed in its subnet like a port's:
+	 * a port written past the API's checks (straight to the northbound)
+	 * is refused by the claim, in the same transaction */
+	snprintf(body, sizeof(body), "{\"id\":\"0b3c1c2e-8a77-4f0e-9d59-3c1f7f2b2a99\","
+		 "\"network_id\":\"%s\",\"mac_address\":\"fa:16:3e:00:00:99\","
+		 "\"fixed_ips\":[{\"subnet_id\":\"%s\",\"ip_address\":\"172.30.9.60\"}]}",
+		 ext, esub);
+	struct mdl_hdr *ph = mdl_obj_from_string(MDL_PORT, body, NULL, 0);
+	char err[256] = "";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ph);
+	CU_ASSERT_EQUAL(nb_create(db, ph, NULL, err, sizeof(err)), -EADDRINUSE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "floating_ip"));
+	mdl_obj_free(ph);
 	snprintf(path, sizeof(path), "/v2.0/floatingips/%s", fip2);
 	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
+	/* released with it */
+	ph = mdl_obj_from_string(MDL_PORT, body, NULL, 0);
+	CU_ASSERT_EQUAL(nb_create(db, ph, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(ph);
+	CU_ASSERT_EQUAL(req("DELETE", "/v2.0/ports/0b3c1c2e-8a77-4f0e-9d59-3c1f7f2b2a99", NULL,
+			    NULL), 204);
 	new_net("inside", in);
 	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
 		 "\"10.95.0.0/24\",\"ip_version\":4}}", in);

@@ -129,6 +129,15 @@ int nb_obj_claims(const struct mdl_hdr *o, struct nb_claim **out, size_t *n)
 			rc = push_claim(out, n, NB_CLAIM_IP, i, NB_PREFIX "_uniq/ip/%s/%s",
 					f->subnet_id, ip);
 		}
+	} else if (o->type == MDL_FLOATING_IP) {
+		/* its address, in the subnet it came from: no port, gateway or
+		 * other floating IP may take it */
+		const struct mdl_floating_ip *f = (const struct mdl_floating_ip *)o;
+
+		if (!f->subnet_id[0] || mdl_ip_parse(f->floating_ip_address, &a))
+			return 0;
+		mdl_ip_format(&a, ip, sizeof(ip));
+		rc = push_claim(out, n, NB_CLAIM_IP, 0, NB_PREFIX "_uniq/ip/%s/%s", f->subnet_id, ip);
 	} else if (o->type == MDL_SECURITY_GROUP) {
 		const struct mdl_security_group *g = (const struct mdl_security_group *)o;
 		char key[NB_KEY_SIZE];
@@ -273,6 +282,12 @@ int nb_claim_err(const struct mdl_hdr *o, const struct nb_claim *c, const char *
 		return nb_errf(err, es, -EADDRINUSE, "external_gateway_info.external_fixed_ips[%zu]"
 			       ".ip_address: %s is already used by %.*s %s", c->idx,
 			       r->gateway.external_fixed_ips[c->idx].ip_address, tl, owner, oid);
+	}
+	if (c->kind == NB_CLAIM_IP && o->type == MDL_FLOATING_IP) {
+		const struct mdl_floating_ip *f = (const struct mdl_floating_ip *)o;
+
+		return nb_errf(err, es, -EADDRINUSE, "floating_ip_address: %s is already used by "
+			       "%.*s %s", f->floating_ip_address, tl, owner, oid);
 	}
 	if (c->kind == NB_CLAIM_MAC) {
 		const struct mdl_port *p = (const struct mdl_port *)o;

@@ -222,6 +222,9 @@ struct mdl_floating_ip {
 	char port_id[MDL_ID_SIZE];               /* "" = null */
 	char fixed_ip_address[MDL_IP_SIZE];      /* "" = null */
 	char router_id[MDL_ID_SIZE];             /* "" = null */
+	char subnet_id[MDL_ID_SIZE];             /* the external subnet holding the
+						  * address ("" = unknown, written
+						  * before it was kept): its claim */
 };
 
 /* Type names: "chassis", "network", "subnet", "port", "router",

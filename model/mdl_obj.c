@@ -200,6 +200,7 @@ static const struct mdl_field fip_fields[] = {
 	STRN(struct mdl_floating_ip, "port_id", port_id),
 	STRN(struct mdl_floating_ip, "fixed_ip_address", fixed_ip_address),
 	STRN(struct mdl_floating_ip, "router_id", router_id),
+	STRN(struct mdl_floating_ip, "subnet_id", subnet_id),
 	END
 };
 

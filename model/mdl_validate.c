@@ -461,7 +461,8 @@ static int validate_fip(const struct mdl_floating_ip *f, char *err, size_t es)
 	    (rc = chk_ip("", "floating_ip_address", f->floating_ip_address, NULL,
 			 err, es)) ||
 	    (rc = chk_uuid("", "port_id", f->port_id, false, err, es)) ||
-	    (rc = chk_uuid("", "router_id", f->router_id, false, err, es)))
+	    (rc = chk_uuid("", "router_id", f->router_id, false, err, es)) ||
+	    (rc = chk_uuid("", "subnet_id", f->subnet_id, false, err, es)))
 		return rc;
 	if (f->fixed_ip_address[0]) {
 		if ((rc = chk_ip("", "fixed_ip_address", f->fixed_ip_address, NULL,

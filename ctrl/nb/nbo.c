@@ -109,6 +109,7 @@ static const struct nbo_attr sg_rule_attrs[] = {
 static const struct nbo_attr fip_attrs[] = {
 	{ "floating_network_id", A_IMM, JSON_NULL },
 	{ "floating_ip_address", A_IMM, JSON_NULL },
+	{ "subnet_id", A_IMM, JSON_NULL },
 	{ "router_id", A_RO, JSON_NULL },
 	{ NULL, 0, JSON_NULL }
 };
@@ -262,7 +263,8 @@ int nbo_db_fail(struct nbo_err *e, int rc, enum mdl_type type, const char *msg)
 		if (!strncmp(msg, "mac_address", 11))
 			return nbo_fail(e, rc, "MacAddressInUse",
 					"Unable to complete operation for network. %s.", msg);
-		if (!strncmp(msg, "fixed_ips", 9))
+		if (!strncmp(msg, "fixed_ips", 9) || !strncmp(msg, "floating_ip_address", 19) ||
+		    !strncmp(msg, "external_gateway_info", 21))
 			return nbo_fail(e, rc, "IpAddressAlreadyAllocated", "%s.", msg);
 		if (!strncmp(msg, "cidr", 4)) {
 			/* Neutron: 400 InvalidInput with this text, which clients
@@ -528,7 +530,7 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 		else if (t == MDL_PORT)
 			rc = nbo_port_ips(o, m, true, "", avoid_ips, &auto_ips, e);
 		else if (t == MDL_FLOATING_IP)
-			rc = nbo_fip_defaults(o, m, true, "", e);
+			rc = nbo_fip_defaults(o, m, true, "", avoid_ips, e);
 		else if (t == MDL_ROUTER)
 			rc = nbo_router_gw_defaults(o, m, "", e);
 		if (!rc)
@@ -547,6 +549,15 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			json_array_append_new(avoid_ips, json_string(ip));
 			mdl_obj_free(h);
 			continue;       /* an allocated address lost a race: the next one */
+		}
+		if (rc == -EADDRINUSE && t == MDL_FLOATING_IP && !json_is_string(json_object_get(
+			    m0, "floating_ip_address")) && json_array_size(avoid_ips) < 64 &&
+		    !strncmp(err, "floating_ip_address", 19)) {
+			/* an allocated address lost a race: the next one */
+			json_array_append_new(avoid_ips, json_string(
+				mdl_hdr_to_fip(h)->floating_ip_address));
+			mdl_obj_free(h);
+			continue;
 		}
 		if (rc == -EADDRINUSE && t == MDL_NETWORK && n_avoid < 32 &&
 		    !json_is_integer(json_object_get(m0, "provider:segmentation_id")) &&
@@ -649,7 +660,7 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 			/* a new port: its address, unless the request names one */
 			if (!json_object_get(body, "fixed_ip_address"))
 				json_object_del(m, "fixed_ip_address");
-			rc = nbo_fip_defaults(o, m, false, id, e);
+			rc = nbo_fip_defaults(o, m, false, id, NULL, e);
 		}
 		if (!rc && t == MDL_ROUTER && json_object_get(body, "external_gateway_info"))
 			rc = nbo_router_gw_defaults(o, m, id, e);

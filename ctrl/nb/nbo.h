@@ -171,7 +171,7 @@ int nbo_sg_delete(struct nbo *o, const char *gid, uint64_t mod, uint64_t *rev, c
 int nbo_sg_view(struct nbo *o, const struct mdl_hdr *h, json_t *v);
 json_t *nbo_rule_view(const struct mdl_hdr *h);
 int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
-		     struct nbo_err *e);
+		     const json_t *avoid, struct nbo_err *e);
 /* A router gateway without external_fixed_ips gets one address of its
  * external network (not a port's, a floating IP's or another gateway's). */
 /* Batch ops (into ops, room for n) that go with deleting object id of type

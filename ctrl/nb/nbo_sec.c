@@ -316,8 +316,41 @@ static int router_for(struct nbo *o, const char *net, const struct mdl_port *p, 
 	return 0;
 }
 
+/* A given floating IP address: the subnet of net it is in goes into m's
+ * subnet_id (its claim key), as a port's address would be placed (a port
+ * or gateway holding it: 409). */
+static int fip_subnet(struct nbo *o, json_t *m, const char *net, const char *want,
+		      struct nbo_err *e)
+{
+	json_t *tmp = json_pack("{s:s,s:[{s:s}]}", "network_id", net, "fixed_ips",
+				"ip_address", want);
+	json_t *sn = json_object_get(m, "subnet_id");
+	uint64_t autos;
+	int rc;
+
+	if (!tmp)
+		return -ENOMEM;
+	if (json_is_string(sn))
+		json_object_set(json_array_get(json_object_get(tmp, "fixed_ips"), 0), "subnet_id",
+				sn);
+	rc = nbo_port_ips(o, tmp, true, "", NULL, &autos, e);
+	if (rc == -EADDRINUSE)
+		rc = nbo_fail(e, rc, "IpAddressAlreadyAllocated", "IP address %s already "
+			      "allocated in subnet of network %s", want, net);
+	else if (rc == -EINVAL || rc == -ENOENT) {
+		char why[sizeof(e->msg)];
+		snprintf(why, sizeof(why), "%s", e->msg);
+		rc = nbo_fail(e, -EINVAL, "BadRequest", "Bad floatingip request: %s", why);
+	}
+	if (!rc)
+		json_object_set(m, "subnet_id", json_object_get(json_array_get(
+			json_object_get(tmp, "fixed_ips"), 0), "subnet_id"));
+	json_decref(tmp);
+	return rc;
+}
+
 int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
-		     struct nbo_err *e)
+		     const json_t *avoid, struct nbo_err *e)
 {
 	const char *net = json_string_value(json_object_get(m, "floating_network_id"));
 	json_t *jp = json_object_get(m, "port_id"), *used;
@@ -359,20 +392,28 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 		json_object_set_new(m, "router_id", json_string(rid));
 	}
 	used = nbo_ext_addrs(o, net, self);
-	if (!used)
+	if (!used || (avoid && json_array_extend(used, (json_t *)avoid))) {
+		json_decref(used);
 		return -ENOMEM;
+	}
 	if (create && !json_object_get(m, "floating_ip_address")) {
-		/* an address from the external network, as a port would get one */
+		/* an address from the external network (from subnet_id when
+		 * given), as a port would get one */
 		json_t *tmp = json_pack("{s:s}", "network_id", net);
+		json_t *sn = json_object_get(m, "subnet_id");
 		uint64_t autos;
 
+		if (tmp && json_is_string(sn))
+			json_object_set_new(tmp, "fixed_ips", json_pack("[{s:O}]", "subnet_id", sn));
 		rc = tmp ? nbo_port_ips(o, tmp, true, "", used, &autos, e) : -ENOMEM;
 		if (!rc && !json_array_size(json_object_get(tmp, "fixed_ips")))
 			rc = nbo_fail(e, -ENOSPC, "IpAddressGenerationFailure", "No more IP "
 				      "addresses available on network %s.", net);
-		if (!rc)
-			json_object_set(m, "floating_ip_address", json_object_get(json_array_get(
-				json_object_get(tmp, "fixed_ips"), 0), "ip_address"));
+		if (!rc) {
+			json_t *f0 = json_array_get(json_object_get(tmp, "fixed_ips"), 0);
+			json_object_set(m, "floating_ip_address", json_object_get(f0, "ip_address"));
+			json_object_set(m, "subnet_id", json_object_get(f0, "subnet_id"));
+		}
 		json_decref(tmp);
 	} else if (create) {
 		const char *want = json_string_value(json_object_get(m, "floating_ip_address"));
@@ -384,6 +425,8 @@ int nbo_fip_defaults(struct nbo *o, json_t *m, bool create, const char *self,
 				rc = nbo_fail(e, -EADDRINUSE, "IpAddressAlreadyAllocated", "IP "
 					      "address %s already allocated in subnet of network "
 					      "%s", want, net);
+		if (!rc && want)
+			rc = fip_subnet(o, m, net, want, e);
 	}
 	json_decref(used);
 	return rc;

@@ -135,6 +135,7 @@ json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
 		rc |= json_object_set_new(v, "shared", json_false());
 		break;
 	case MDL_FLOATING_IP:
+		json_object_del(v, "subnet_id"); /* kept for its claim, not in the view */
 		rc |= json_object_set_new(v, "status", json_string(
 			((const struct mdl_floating_ip *)h)->port_id[0] ? "ACTIVE" : "DOWN"));
 		break;
