@@ -56,17 +56,13 @@ int nb_subnet_finish(struct nb_ctx *c, json_t *obj)
  * network's first IPv4 subnet, as Neutron does. */
 int nb_port_finish(struct nb_ctx *c, json_t *obj)
 {
-	struct nb *nb = nb_ctx_nb(c);
-	struct nbo_config cfg;
 	struct nbo_err e = { "", "" };
 	uint64_t auto_ips;
 	struct nbo o;
 	int rc;
 
-	if (!nb)
-		return nb_fail(c, -errno, "database: %s", strerror(errno));
-	nbo_config_defaults(&cfg);
-	nbo_init(&o, nb, &cfg);
+	if ((rc = nb_ctx_nbo(c, &o)))
+		return rc;
 	rc = nbo_port_ips(&o, obj, c->create, c->create ? "" : c->self_id, NULL, &auto_ips, &e);
 	nbo_fini(&o);
 	if (rc && e.msg[0])

@@ -134,13 +134,10 @@ static void print_fip(struct nb_ctx *c, const json_t *v, bool as_json)
 
 int nb_fip_exec(struct nb_ctx *c, const struct nb_fip_cmd *f, bool as_json)
 {
-	struct nb *nb = nb_ctx_nb(c);
-	if (nb == NULL)
-		return nb_fail(c, -errno, "database: %s", strerror(errno));
 	struct nbo o;
-	struct nbo_config cfg;
-	nbo_config_defaults(&cfg);
-	nbo_init(&o, nb, &cfg);
+	int rc0 = nb_ctx_nbo(c, &o);
+	if (rc0)
+		return rc0;
 	struct nbo_err e;
 	json_t *body = json_object(), *out = NULL;
 	char id[MDL_ID_SIZE];

@@ -21,15 +21,23 @@ int nb_nbo_err_out(struct nb_ctx *c, int rc, const struct nbo_err *e)
 		       e->msg[0] ? e->msg : strerror(-rc));
 }
 
-int nb_nbo_cmd_create(struct nb_ctx *c, enum mdl_type t, json_t *obj, bool as_json)
+int nb_ctx_nbo(struct nb_ctx *c, struct nbo *o)
 {
 	struct nb *nb = nb_ctx_nb(c);
 	if (nb == NULL)
 		return nb_fail(c, -errno, "database: %s", strerror(errno));
-	struct nbo o;
 	struct nbo_config cfg;
 	nbo_config_defaults(&cfg);
-	nbo_init(&o, nb, &cfg);
+	nbo_init(o, nb, &cfg);
+	return 0;
+}
+
+int nb_nbo_cmd_create(struct nb_ctx *c, enum mdl_type t, json_t *obj, bool as_json)
+{
+	struct nbo o;
+	int rc0 = nb_ctx_nbo(c, &o);
+	if (rc0)
+		return rc0;
 	struct nbo_err e;
 	json_t *out = NULL;
 	int rc = nbo_create(&o, t, obj, "", &out, &e);

@@ -93,6 +93,10 @@ struct nb *nb_ctx_nb(struct nb_ctx *c);
 /* nb_ops_net.c: networks through the shared operations (nbo.h) */
 struct nbo_err;
 int nb_nbo_err_out(struct nb_ctx *c, int rc, const struct nbo_err *e);
+/* o over the command's nb handle, default config (nbo_fini after); an
+ * error printed and returned when the database does not open */
+struct nbo;
+int nb_ctx_nbo(struct nb_ctx *c, struct nbo *o);
 /* create through nbo_create (networks, subnets), print wyctl's view */
 int nb_nbo_cmd_create(struct nb_ctx *c, enum mdl_type t, json_t *obj, bool as_json);
 /* -EINVAL (message set) when after changes a provider attribute of before */
