@@ -95,7 +95,7 @@ int nb_fip_parse(struct nb_ctx *c, int verb, int argc, char **argv, bool *as_jso
 static int fip_id(struct nb_ctx *c, struct nbo *o, const char *arg, char id[MDL_ID_SIZE])
 {
 	json_t *all = NULL, *x;
-	struct nbo_err e;
+	struct nbo_err e = { "", "" };
 	size_t i;
 	int rc = nbo_list(o, MDL_FLOATING_IP, NULL, &all, &e);
 	if (rc)
@@ -138,7 +138,7 @@ int nb_fip_exec(struct nb_ctx *c, const struct nb_fip_cmd *f, bool as_json)
 	int rc0 = nb_ctx_nbo(c, &o);
 	if (rc0)
 		return rc0;
-	struct nbo_err e;
+	struct nbo_err e = { "", "" };
 	json_t *body = json_object(), *out = NULL;
 	char id[MDL_ID_SIZE];
 	int rc = body ? 0 : -ENOMEM;

@@ -38,7 +38,7 @@ int nb_nbo_cmd_create(struct nb_ctx *c, enum mdl_type t, json_t *obj, bool as_js
 	int rc0 = nb_ctx_nbo(c, &o);
 	if (rc0)
 		return rc0;
-	struct nbo_err e;
+	struct nbo_err e = { "", "" };
 	json_t *out = NULL;
 	int rc = nbo_create(&o, t, obj, "", &out, &e);
 	if (rc) {
