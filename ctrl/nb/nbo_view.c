@@ -160,8 +160,10 @@ static int cmp_id(const void *a, const void *b)
 static int sort_by_id(json_t *arr)
 {
 	size_t n = json_array_size(arr), i;
-	json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
-	if (n && !v)
+	if (n < 2)
+		return 0;
+	json_t **v = malloc(n * sizeof(*v));
+	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		v[i] = json_incref(json_array_get(arr, i));
