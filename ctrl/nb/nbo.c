@@ -619,8 +619,10 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 
 	*out = NULL;
 	e->type[0] = e->msg[0] = '\0';
-	if (t == MDL_PORT && (rc = nbo_gw_port_refuse(o, id, false, e)))
+	if (t == MDL_PORT && (rc = nbo_gw_port_refuse(o, id, false, e))) {
+		json_decref(avoid_ips);
 		return rc;
+	}
 	rc = -EAGAIN;
 	for (attempt = 0; attempt < 16 && rc == -EAGAIN; attempt++) {
 		struct mdl_hdr *h, *nh = NULL;
