@@ -20,6 +20,7 @@
 #include "punt.h"
 #include "tables_l3.h"
 #include "tables_nat.h"
+#include "tables_ovl.h"
 #include "token_bucket.h"
 
 #define ETH_LEN 14
@@ -154,29 +155,6 @@ bad:
 
 /* ---- time exceeded -------------------------------------------------------- */
 
-struct nat_mac_find {
-	const uint8_t *mac;
-	uint32_t router;
-};
-
-static int fip_mac_is(const struct dp_nat_fip_cfg *f, void *arg)
-{
-	struct nat_mac_find *q = arg;
-	if (memcmp(f->mac.addr_bytes, q->mac, 6) != 0)
-		return 0;
-	q->router = f->router;
-	return 1;
-}
-
-static int snat_mac_is(const struct dp_nat_gw_cfg *g, void *arg)
-{
-	struct nat_mac_find *q = arg;
-	if (g->snat_ip == 0 || memcmp(g->snat_mac.addr_bytes, q->mac, 6) != 0)
-		return 0;
-	q->router = g->router;
-	return 1;
-}
-
 static bool is_icmp_error(uint8_t fam, uint8_t type)
 {
 	if (fam == 4)
@@ -186,29 +164,32 @@ static bool is_icmp_error(uint8_t fam, uint8_t type)
 
 /* The router port whose packet expired, and the MAC to answer from: the
  * router port the frame was sent to on its lport's network; or, from the
- * uplink (a packet to a floating IP or an SNAT address, punted before its
- * ct(nat): dp/stage_nat.c), the gateway port of that address' router,
- * answering from the address' own MAC (the one this chassis owns there). */
+ * provider networks' port (a packet to a floating IP or an SNAT address,
+ * punted before its ct(nat): dp/stage_nat.c), the gateway port of that
+ * address' router, found by the frame's destination MAC in the network of
+ * its VLAN tag (as classify does), answering from that MAC (the one this
+ * chassis owns there). */
 static const struct dp_rport *ttl_rport(struct ctrl *c, uint16_t port, const uint8_t *d,
-					const uint8_t **smac)
+					unsigned l2, const uint8_t **smac)
 {
 	const struct dp_l3 *l3 = dp_l3(c->dp);
+	const struct dp_tables *t = dp_tables(c->dp);
 	uint32_t net = port_network(c, port);
 	uint32_t rk = net ? dp_l3_rmac_lookup(l3, net, d) : 0;
 	const struct dp_rport *rp = rk ? dp_l3_rport_get(l3, rk) : NULL;
-	if (rp != NULL) {
-		*smac = rp->cfg.mac.addr_bytes;
+	*smac = rp ? rp->cfg.mac.addr_bytes : d;
+	const struct dp_overlay_cfg *ov = dp_overlay_get(t);
+	if (rp != NULL || ov == NULL || port != dp_overlay_provider_port(ov))
 		return rp;
-	}
-	struct nat_mac_find f = { .mac = d };
+	uint16_t vid = l2 > ETH_LEN ? (uint16_t)((d[14] << 8 | d[15]) & 0xfff) : 0;
+	uint32_t ext = dp_table_network_by_vlan(t, vid);
 	const struct dp_nat *nat = dp_get_nat(c->dp);
-	dp_nat_foreach_fip(nat, fip_mac_is, &f);
-	if (f.router == 0)
-		dp_nat_foreach_gw(nat, snat_mac_is, &f);
-	const struct dp_nat_gw_cfg *g = f.router ? dp_nat_gw_get(nat, f.router) : NULL;
-	rp = g ? dp_l3_rport_get(l3, g->rport) : NULL;
-	*smac = d; /* the address' MAC the frame was sent to */
-	return rp;
+	const struct dp_nat_fip_cfg *f = ext ? dp_nat_fip_by_mac(nat, ext, d) : NULL;
+	const struct dp_nat_gw_cfg *s = ext && f == NULL ? dp_nat_gw_by_snat_mac(nat, ext, d)
+							 : NULL;
+	uint32_t router = f ? f->router : s ? s->router : 0;
+	const struct dp_nat_gw_cfg *g = router ? dp_nat_gw_get(nat, router) : NULL;
+	return g ? dp_l3_rport_get(l3, g->rport) : NULL;
 }
 
 /* Ethernet header of an answer to frame d (its l2 bytes, VLAN tags kept),
@@ -229,7 +210,7 @@ static void on_ttl(struct ctrl *c, struct rte_mbuf *m, void *arg)
 	unsigned l2 = l2_of(d, len, &et);
 	struct rte_mbuf *r = NULL;
 	const uint8_t *smac = NULL;
-	const struct dp_rport *rp = l2 ? ttl_rport(c, m->port, d, &smac) : NULL;
+	const struct dp_rport *rp = l2 ? ttl_rport(c, m->port, d, l2, &smac) : NULL;
 	uint8_t fam = et == RTE_ETHER_TYPE_IPV4 ? 4 : et == RTE_ETHER_TYPE_IPV6 ? 6 : 0;
 	const struct dp_ip *src = rp && fam ? rport_addr(rp, fam) : NULL;
 	if (l2 == 0 || m->nb_segs != 1 || src == NULL)
