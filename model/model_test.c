@@ -71,9 +71,8 @@ static const char *const full[MDL_N_TYPES] = {
 		"\"remote_ip_prefix\":null,\"remote_group_id\":null}]}",
 	[MDL_FLOATING_IP] = "{\"id\":\"" FIP "\",\"dp_key\":0,\"revision_number\":1,"
 		"\"project_id\":\"p1\",\"floating_network_id\":\"" NET2 "\","
-		"\"floating_ip_address\":\"198.51.100.7\",\"port_id\":\"" PORT "\","
-		"\"fixed_ip_address\":\"10.0.0.5\",\"router_id\":\"" RTR "\","
-		"\"subnet_id\":\"" SUBX "\"}",
+		"\"floating_ip_address\":\"198.51.100.7\",\"router_id\":\"" RTR "\","
+		"\"fixed_ip_address\":\"10.0.0.5\",\"port_id\":\"" PORT "\",\"subnet_id\":\"" SUBX "\"}",
 	[MDL_SECURITY_GROUP_RULE] = "{\"id\":\"" RULE "\",\"dp_key\":12,\"revision_number\":1,"
 		"\"security_group_id\":\"" SG "\",\"description\":\"ssh\",\"project_id\":\"p1\","
 		"\"direction\":\"ingress\",\"ethertype\":\"IPv6\",\"protocol\":\"tcp\","
