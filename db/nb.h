@@ -6,7 +6,8 @@
  *   /wyvern/v1/<type>/<uuid>              object JSON (mdl_obj_to_string)
  *   /wyvern/v1/_uniq/mac/<net>/<mac>      "port/<id>"  MAC per network
  *   /wyvern/v1/_uniq/ip/<subnet>/<ip>     "port/<id>"  fixed IP per subnet
- *   /wyvern/v1/_uniq/segid/<type>/<n>     "network/<id>" segmentation id
+ *   /wyvern/v1/_uniq/segid/vni/<n>        "network/<id>" VNI (vxlan and geneve)
+ *   /wyvern/v1/_uniq/segid/vlan/<phys>/<n> "network/<id>" VLAN id per physnet
  *   /wyvern/v1/_uniq/cidrs/<net>          "<subnet id> <cidr>\n"... the CIDR set
  *   /wyvern/v1/_uniq/default_sg/p/<project>  "security_group/<id>": the
  *   /wyvern/v1/_uniq/default_sg/none         project's group named "default"

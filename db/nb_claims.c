@@ -6,6 +6,7 @@
  * the same key. */
 #include "nb_priv.h"
 #include "mdl_addr.h"
+#include "mdl_sg.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -146,6 +147,16 @@ int nb_obj_claims(const struct mdl_hdr *o, struct nb_claim **out, size_t *n)
 			return 0;
 		nb_default_sg_key(g->project_id, key, sizeof(key));
 		rc = push_claim(out, n, NB_CLAIM_SG_DEFAULT, 0, "%s", key);
+	} else if (o->type == MDL_SECURITY_GROUP_RULE) {
+		/* Neutron's "rule already exists": one rule object per group
+		 * and allowed traffic, however it is spelt (mdl_sg_rule_same) */
+		const struct mdl_security_group_rule *r = (const struct mdl_security_group_rule *)o;
+		char fp[MDL_SG_FP_SIZE];
+
+		if (mdl_sg_rule_fingerprint(&r->rule, fp, sizeof(fp)))
+			return 0;       /* single-object validation refuses such lengths */
+		rc = push_claim(out, n, NB_CLAIM_SG_RULE, 0, NB_PREFIX "_uniq/sgrule/%s/%s",
+				r->security_group_id, fp);
 	} else if (o->type == MDL_NETWORK) {
 		const struct mdl_network *nw = (const struct mdl_network *)o;
 
@@ -157,9 +168,10 @@ int nb_obj_claims(const struct mdl_hdr *o, struct nb_claim **out, size_t *n)
 					nw->physical_network, nw->segmentation_id);
 		else if (!strcmp(nw->network_type, "vxlan") ||
 			 !strcmp(nw->network_type, "geneve"))
+			/* one key for both: they share the datapath's VNI space */
 			rc = push_claim(out, n, NB_CLAIM_SEGID, 0,
-					NB_PREFIX "_uniq/segid/%s/%" PRId64,
-					nw->network_type, nw->segmentation_id);
+					NB_PREFIX "_uniq/segid/vni/%" PRId64,
+					nw->segmentation_id);
 	}
 	if (rc) {
 		free(*out);
@@ -311,6 +323,9 @@ int nb_claim_err(const struct mdl_hdr *o, const struct nb_claim *c, const char *
 			       "name: project '%s' already has a default security group (%s)",
 			       g->project_id, oid);
 	}
+	if (c->kind == NB_CLAIM_SG_RULE)
+		return nb_errf(err, es, -EEXIST, "security group %s already has this rule: %s",
+			       ((const struct mdl_security_group_rule *)o)->security_group_id, oid);
 	return nb_errf(err, es, -EADDRINUSE,
 		       "provider:segmentation_id: %" PRId64 " is already used by network %s",
 		       ((const struct mdl_network *)o)->segmentation_id, oid);

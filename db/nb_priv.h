@@ -65,7 +65,8 @@ struct db_op *nb_txn_find(struct nb_txn *t, const char *key);
 /* ---- claims and references of one object (nb_claims.c) ---- */
 
 enum nb_claim_kind { NB_CLAIM_MAC, NB_CLAIM_IP, NB_CLAIM_SEGID,
-		     NB_CLAIM_SG_DEFAULT };   /* the project's group named "default" */
+		     NB_CLAIM_SG_DEFAULT,     /* the project's group named "default" */
+		     NB_CLAIM_SG_RULE };      /* a rule of a group, by what it allows */
 
 struct nb_claim {
 	char key[NB_KEY_SIZE];

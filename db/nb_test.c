@@ -224,6 +224,47 @@ static int suite_fini(void)
 	return test_rm_rf(dir) ? -1 : 0;
 }
 
+/* vxlan and geneve share the datapath's VNI space: one claim for both; a
+ * VLAN id is per physical network. */
+static void t_segid_claims(void)
+{
+	static const char *const j[] = {
+		"{\"name\":\"x\",\"provider:network_type\":\"vxlan\","
+		"\"provider:segmentation_id\":100}",
+		"{\"name\":\"g\",\"provider:network_type\":\"geneve\","
+		"\"provider:segmentation_id\":100}",
+		"{\"name\":\"g\",\"provider:network_type\":\"geneve\","
+		"\"provider:segmentation_id\":101}",
+		"{\"name\":\"v\",\"provider:network_type\":\"vlan\","
+		"\"provider:physical_network\":\"p1\",\"provider:segmentation_id\":100}",
+		"{\"name\":\"v\",\"provider:network_type\":\"vlan\","
+		"\"provider:physical_network\":\"p2\",\"provider:segmentation_id\":100}",
+		"{\"name\":\"v\",\"provider:network_type\":\"vlan\","
+		"\"provider:physical_network\":\"p1\",\"provider:segmentation_id\":100}",
+		"{\"name\":\"x\",\"provider:network_type\":\"vxlan\","
+		"\"provider:segmentation_id\":101}",
+	};
+	static const int want[] = { 0, -EADDRINUSE, 0, 0, 0, -EADDRINUSE, -EADDRINUSE };
+	char err[MDL_ERR_SIZE];
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct mdl_hdr *n = obj(MDL_NETWORK, j[i]);
+		char *before = dump_all();
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+		CU_ASSERT_EQUAL(nb_create(db, n, NULL, err, sizeof(err)), want[i]);
+		if (want[i]) {
+			char *after = dump_all();
+
+			CU_ASSERT_PTR_NOT_NULL(strstr(err, "is already used by network"));
+			CU_ASSERT_STRING_EQUAL(before, after);
+			free(after);
+		}
+		free(before);
+		mdl_obj_free(n);
+	}
+}
+
 int main(void)
 {
 	unsigned int failed;
@@ -236,7 +277,8 @@ int main(void)
 	    !CU_add_test(s, "create, dp_key, get", t_create_get) ||
 	    !CU_add_test(s, "update: version bump, CAS conflict", t_update_version_cas) ||
 	    !CU_add_test(s, "validation failure writes nothing", t_validation_writes_nothing) ||
-	    !CU_add_test(s, "delete with references, list", t_delete_and_list)) {
+	    !CU_add_test(s, "delete with references, list", t_delete_and_list) ||
+	    !CU_add_test(s, "vxlan and geneve share VNIs, vlan per physnet", t_segid_claims)) {
 		CU_cleanup_registry();
 		return 2;
 	}

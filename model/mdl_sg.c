@@ -4,6 +4,7 @@
 #include "mdl_priv.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,24 +258,39 @@ static int proto_of(const struct mdl_sg_rule *r)
 	return p == 1 && strcmp(r->ethertype, "IPv4") ? 58 : p;
 }
 
-static bool prefix_same(const char *a, const char *b)
+int mdl_sg_rule_fingerprint(const struct mdl_sg_rule *r, char *buf, size_t size)
 {
-	struct mdl_prefix x, y;
+	char pfx[MDL_CIDR_SIZE + 8] = "-";
+	struct mdl_prefix x;
+	struct mdl_ip net;
+	size_t i;
+	int n;
 
-	if (!a[0] || !b[0])
-		return !a[0] && !b[0];
-	if (mdl_ip_or_prefix_parse(a, &x) || mdl_ip_or_prefix_parse(b, &y))
-		return !strcmp(a, b);
-	return x.len == y.len && mdl_prefix_overlap(&x, &y);
+	if (r->remote_ip_prefix[0] && !mdl_ip_or_prefix_parse(r->remote_ip_prefix, &x)) {
+		char a[MDL_IP_SIZE];
+
+		mdl_prefix_first(&x, &net);     /* the network, however written */
+		snprintf(pfx, sizeof(pfx), "%s_%u", mdl_ip_format(&net, a, sizeof(a)),
+			 (unsigned)x.len);
+	} else if (r->remote_ip_prefix[0]) {
+		snprintf(pfx, sizeof(pfx), "%s", r->remote_ip_prefix);
+		for (i = 0; pfx[i]; i++)
+			if (pfx[i] == '/')
+				pfx[i] = '_';
+	}
+	n = snprintf(buf, size, "%s,%s,%d,%" PRId64 ",%" PRId64 ",%s,%s", r->direction,
+		     r->ethertype, proto_of(r), r->port_range_min, r->port_range_max, pfx,
+		     r->remote_group_id[0] ? r->remote_group_id : "-");
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 bool mdl_sg_rule_same(const struct mdl_sg_rule *a, const struct mdl_sg_rule *b)
 {
-	return !strcmp(a->direction, b->direction) && !strcmp(a->ethertype, b->ethertype) &&
-	       proto_of(a) == proto_of(b) && a->port_range_min == b->port_range_min &&
-	       a->port_range_max == b->port_range_max &&
-	       prefix_same(a->remote_ip_prefix, b->remote_ip_prefix) &&
-	       !strcmp(a->remote_group_id, b->remote_group_id);
+	char x[MDL_SG_FP_SIZE], y[MDL_SG_FP_SIZE];
+
+	if (mdl_sg_rule_fingerprint(a, x, sizeof(x)) || mdl_sg_rule_fingerprint(b, y, sizeof(y)))
+		return false;
+	return !strcmp(x, y);
 }
 
 /* ---- the default group ----------------------------------------------------- */

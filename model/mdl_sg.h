@@ -110,6 +110,13 @@ uint32_t mdl_sg_embedded_key(const struct mdl_security_group *g, size_t i);
  * should have validated; an unparsable prefix compares as text. */
 bool mdl_sg_rule_same(const struct mdl_sg_rule *a, const struct mdl_sg_rule *b);
 
+/* The same comparison as text: equal for two rules exactly when
+ * mdl_sg_rule_same() is true ("DIR,ETHERTYPE,PROTO,MIN,MAX,NETWORK_LEN,
+ * GROUP", no '/'), e.g. for a uniqueness key.  0, or -ENAMETOOLONG when
+ * size (MDL_SG_FP_SIZE is enough) is too small. */
+#define MDL_SG_FP_SIZE 192
+int mdl_sg_rule_fingerprint(const struct mdl_sg_rule *r, char *buf, size_t size);
+
 /* Member addresses of group_id: fixed IPs (host prefixes) and allowed
  * address pairs of every port with port security that lists the group,
  * sorted and without duplicates (so an unchanged membership gives an

@@ -387,6 +387,19 @@ static void test_rule_same(void)
 	a = mk("ingress", "IPv4", "", -1, -1, "", "00000000-0000-4000-8000-000000000001");
 	b = mk("ingress", "IPv4", "", -1, -1, "", "00000000-0000-4000-8000-000000000002");
 	CU_ASSERT_FALSE(mdl_sg_rule_same(&a, &b));
+	/* the text form (a claim key's last part): the network, no '/' */
+	char fa[MDL_SG_FP_SIZE], fb[MDL_SG_FP_SIZE];
+	a = mk("ingress", "IPv4", "tcp", 22, 22, "10.1.2.3/16", "");
+	b = mk("ingress", "IPv4", "6", 22, 22, "10.1.0.0/16", "");
+	CU_ASSERT_EQUAL(mdl_sg_rule_fingerprint(&a, fa, sizeof(fa)), 0);
+	CU_ASSERT_EQUAL(mdl_sg_rule_fingerprint(&b, fb, sizeof(fb)), 0);
+	CU_ASSERT_STRING_EQUAL(fa, "ingress,IPv4,6,22,22,10.1.0.0_16,-");
+	CU_ASSERT_STRING_EQUAL(fa, fb);
+	CU_ASSERT_TRUE(mdl_sg_rule_same(&a, &b));
+	a = mk("ingress", "IPv4", "", -1, -1, "not/a/prefix", "");
+	CU_ASSERT_EQUAL(mdl_sg_rule_fingerprint(&a, fa, sizeof(fa)), 0);
+	CU_ASSERT_PTR_NULL(strchr(fa, '/'));
+	CU_ASSERT_EQUAL(mdl_sg_rule_fingerprint(&a, fa, 8), -ENAMETOOLONG);
 }
 
 int main(void)

@@ -101,20 +101,6 @@ static struct mdl_security_group_rule *new_rule(const char *dir, const char *et)
 	return r;
 }
 
-/* An identical rule among rules[0..n) (other than self), or NULL. */
-static const struct mdl_security_group_rule *
-dup_of(const struct mdl_security_group_rule *r, struct mdl_security_group_rule *const *rules,
-       size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (rules[i] != r && strcmp(rules[i]->hdr.id, r->hdr.id) &&
-		    mdl_sg_rule_same(&rules[i]->rule, &r->rule))
-			return rules[i];
-	return NULL;
-}
-
 int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 		 struct mdl_security_group_rule **rules, size_t n, unsigned flags,
 		 uint64_t *revision, char *err, size_t es)
@@ -145,13 +131,7 @@ int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 		all[k++] = rules[i];
 	for (i = 0; !rc && i < n_all; i++)
 		rc = rule_prepare(all[i], g);
-	for (i = 0; !rc && i < n_all; i++) {
-		const struct mdl_security_group_rule *d = dup_of(all[i], all, i);
-
-		if (d)
-			rc = errf(err, es, -EEXIST, "security group rule %s repeats rule %s",
-				  all[i]->hdr.id, d->hdr.id);
-	}
+	/* two equal rules: the second one's claim is refused (db/nb_claims.c) */
 	if (!rc) {
 		ops[0] = (struct nb_op){ .kind = NB_OP_CREATE, .obj = &g->hdr };
 		for (i = 0; i < n_all; i++)
@@ -274,10 +254,7 @@ int nb_sg_delete(struct nb *nb, const char *id, char *err, size_t es)
 int nb_sg_rule_create(struct nb *nb, struct mdl_security_group_rule *r, uint64_t *revision,
 		      char *err, size_t es)
 {
-	struct mdl_security_group_rule **rules = NULL;
-	const struct mdl_security_group_rule *d;
 	struct mdl_hdr *g = NULL;
-	size_t n = 0;
 	int rc;
 
 	if (err && es)
@@ -293,16 +270,9 @@ int nb_sg_rule_create(struct nb *nb, struct mdl_security_group_rule *r, uint64_t
 			snprintf(r->project_id, sizeof(r->project_id), "%s",
 				 mdl_hdr_to_sg(g)->project_id);
 		mdl_obj_free(g);
-		if ((rc = nb_sg_rules(nb, r->security_group_id, &rules, &n)))
-			return rc;
-		d = dup_of(r, rules, n);
-		if (d)
-			rc = errf(err, es, -EEXIST, "security group %s already has this rule: %s",
-				  r->security_group_id, d->hdr.id);
-		nb_sg_rules_free(rules, n);
-		if (rc)
-			return rc;
 	}
+	/* an equal rule of the group: its claim refuses this one, in the
+	 * same transaction (db/nb_claims.c), "... already has this rule: ID" */
 	return nb_h_create(nb, &r->hdr, revision, err, es);
 }
 

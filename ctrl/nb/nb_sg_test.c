@@ -433,6 +433,109 @@ static void t_default_race(void)
 	}
 }
 
+/* Equal rules (however spelt) created at once by several threads: the
+ * rule's claim lets exactly one be written, the others are refused with
+ * the winner's id; deleting the winner releases the claim; two equal
+ * rules in one group create write nothing. */
+struct rule_racer {
+	const char *gid, *fields;
+	pthread_barrier_t *bar;
+	int rc;
+	char id[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+};
+
+static void *rule_race_one(void *arg)
+{
+	struct rule_racer *r = arg;
+	struct nb *h = nb_open(db, 0);
+	struct mdl_security_group_rule *x = rule(r->gid, r->fields);
+
+	pthread_barrier_wait(r->bar);
+	r->rc = h && x ? nb_sg_rule_create(h, x, NULL, r->err, sizeof(r->err)) : -ENOMEM;
+	if (x)
+		snprintf(r->id, sizeof(r->id), "%s", x->hdr.id);
+	mdl_obj_free(x ? &x->hdr : NULL);
+	nb_close(h);
+	return NULL;
+}
+
+static void t_rule_race(void)
+{
+	static const char *const spell[4] = {
+		"\"direction\":\"ingress\",\"ethertype\":\"IPv4\",\"protocol\":\"tcp\","
+		"\"port_range_min\":80,\"port_range_max\":80,\"remote_ip_prefix\":\"10.1.0.0/16\"",
+		"\"direction\":\"ingress\",\"ethertype\":\"IPv4\",\"protocol\":\"6\","
+		"\"port_range_min\":80,\"port_range_max\":80,\"remote_ip_prefix\":\"10.1.2.3/16\"",
+		"\"direction\":\"ingress\",\"ethertype\":\"IPv4\",\"protocol\":\"tcp\","
+		"\"port_range_min\":80,\"port_range_max\":80,\"remote_ip_prefix\":\"10.1.255.0/16\"",
+		"\"direction\":\"ingress\",\"ethertype\":\"IPv4\",\"protocol\":\"6\","
+		"\"port_range_min\":80,\"port_range_max\":80,\"remote_ip_prefix\":\"10.1.0.0/16\"",
+	};
+	struct mdl_security_group *g = group("race-rules", "p9");
+	struct mdl_security_group_rule *two[2], *x;
+	struct mdl_security_group_rule **got;
+	char err[MDL_ERR_SIZE], *before, *after;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(nb_sg_create(nb, g, NULL, 0, 0, NULL, err, sizeof(err)), 0);
+	for (int round = 0; round < 4; round++) {
+		struct rule_racer r[4];
+		pthread_t t[4];
+		pthread_barrier_t bar;
+		int wins = 0, w = -1;
+
+		pthread_barrier_init(&bar, NULL, 4);
+		for (int i = 0; i < 4; i++) {
+			memset(&r[i], 0, sizeof(r[i]));
+			r[i].gid = g->hdr.id;
+			r[i].fields = spell[(i + round) % 4];
+			r[i].bar = &bar;
+			pthread_create(&t[i], NULL, rule_race_one, &r[i]);
+		}
+		for (int i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&bar);
+		for (int i = 0; i < 4; i++)
+			if (!r[i].rc) {
+				wins++;
+				w = i;
+			}
+		CU_ASSERT_EQUAL_FATAL(wins, 1);
+		for (int i = 0; i < 4; i++) {
+			if (i == w)
+				continue;
+			CU_ASSERT_EQUAL(r[i].rc, -EEXIST);
+			CU_ASSERT_PTR_NOT_NULL(strstr(r[i].err, "already has this rule"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(r[i].err, r[w].id));
+		}
+		CU_ASSERT_EQUAL(nb_sg_rules(nb, g->hdr.id, &got, &n), 0);
+		CU_ASSERT_EQUAL(n, 1);
+		nb_sg_rules_free(got, n);
+		/* the winner's delete releases the claim for the next round */
+		CU_ASSERT_EQUAL(nb_sg_rule_delete(nb, r[w].id, err, sizeof(err)), 0);
+	}
+	/* a different port, prefix or protocol is another rule */
+	x = rule(g->hdr.id, "\"direction\":\"ingress\",\"ethertype\":\"IPv4\","
+		 "\"protocol\":\"udp\",\"port_range_min\":80,\"port_range_max\":80");
+	CU_ASSERT_EQUAL(nb_sg_rule_create(nb, x, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(&x->hdr);
+	/* a group created with two equal rules: refused, nothing written */
+	mdl_obj_free(&g->hdr);
+	g = group("twice", "p9");
+	two[0] = rule("", spell[0]);
+	two[1] = rule("", spell[1]);
+	before = dump_all();
+	CU_ASSERT_EQUAL(nb_sg_create(nb, g, two, 2, 0, NULL, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "already has this rule"));
+	after = dump_all();
+	CU_ASSERT_STRING_EQUAL(before, after);
+	free(before);
+	free(after);
+	mdl_obj_free(&two[0]->hdr);
+	mdl_obj_free(&two[1]->hdr);
+	mdl_obj_free(&g->hdr);
+}
+
 static int suite_init(void)
 {
 	char url[300];
@@ -466,7 +569,8 @@ int main(void)
 	    !CU_add_test(s, "bad rules: message, nothing written", t_bad_rules) ||
 	    !CU_add_test(s, "delete: own rules go, in use refused", t_delete) ||
 	    !CU_add_test(s, "default group per project", t_default_group) ||
-	    !CU_add_test(s, "default group: two creators race", t_default_race)) {
+	    !CU_add_test(s, "default group: two creators race", t_default_race) ||
+	    !CU_add_test(s, "equal rules: one claim, racers refused", t_rule_race)) {
 		CU_cleanup_registry();
 		return 2;
 	}
