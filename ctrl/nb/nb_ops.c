@@ -135,67 +135,48 @@ static int apply_opts(struct nb_ctx *c, json_t *obj, const struct nb_arg *args, 
 
 	c->n_reset = 0;
 	c->flags = 0;
+	if (c->ifaces)
+		json_array_clear(c->ifaces);
 	for (i = 0; i < n; i++)
 		if ((rc = args[i].opt->fn(c, args[i].opt, obj, args[i].val)))
 			return rc;
 	return c->kind->finish ? c->kind->finish(c, obj) : 0;
 }
 
-static struct mdl_hdr *decode(struct nb_ctx *c, json_t *obj)
+static bool via_nbo(enum mdl_type t)
 {
-	struct mdl_hdr *h = mdl_obj_from_json(c->kind->type, obj, c->err, sizeof(c->err));
-
-	if (!h && !c->err[0])
-		snprintf(c->err, sizeof(c->err), "%s", strerror(errno));
-	return h;
+	return t == MDL_NETWORK || t == MDL_SUBNET || t == MDL_PORT || t == MDL_ROUTER;
 }
 
 static int do_create(struct nb_ctx *c, const char *name, const struct nb_arg *args,
 		     size_t n, bool as_json)
 {
 	json_t *obj = json_pack("{s:s}", "name", name);
-	struct mdl_hdr *h = NULL;
 	int rc;
 
 	if (!obj)
 		return nb_usage_err(c, "NAME: invalid value (not UTF-8?)");
 	c->create = true;
 	rc = apply_opts(c, obj, args, n);
-	if (!rc && c->kind->type == MDL_SECURITY_GROUP) {
+	if (!rc && c->kind->type == MDL_SECURITY_GROUP)
 		rc = nb_sg_cmd_create(c, obj, as_json);     /* group + rule objects */
-		json_decref(obj);
-		return rc;
-	}
-	if (!rc && (c->kind->type == MDL_NETWORK || c->kind->type == MDL_SUBNET)) {
-		/* the API's defaults: segmentation id, MTU; gateway, pools */
+	else if (!rc && via_nbo(c->kind->type))
+		/* the API's operation: defaults, allocations, claims */
 		rc = nb_nbo_cmd_create(c, c->kind->type, obj, as_json);
-		json_decref(obj);
-		return rc;
-	}
-	if (!rc && !(h = decode(c, obj)))
-		rc = -EINVAL;
+	else if (!rc)
+		rc = nb_usage_err(c, "%s cannot be created here", c->kind->cli);
 	json_decref(obj);
-	if (!rc && c->kind->type == MDL_PORT) {
-		rc = nb_port_cmd_create(c, h, as_json);     /* with the default group */
-		mdl_obj_free(h);
-		return rc;
-	}
-	if (!rc) {
-		c->err[0] = '\0';
-		rc = nb_create(c->db, h, NULL, c->err, sizeof(c->err));
-	}
-	if (!rc)
-		rc = nb_print_obj(c, h, as_json);
-	mdl_obj_free(h);
 	return rc;
 }
 
+/* Read, apply the options to the stored object, and hand what changed to
+ * the API's update at the revision read; a concurrent change reads again. */
 static int do_update(struct nb_ctx *c, const char *which, const struct nb_arg *args,
 		     size_t n, bool as_json)
 {
-	struct mdl_hdr *old, *h;
+	struct mdl_hdr *old;
 	uint64_t mod;
-	json_t *obj;
+	json_t *obj, *before;
 	int rc, attempt;
 
 	c->create = false;
@@ -206,42 +187,19 @@ static int do_update(struct nb_ctx *c, const char *which, const struct nb_arg *a
 			return rc == -ENOENT ? nb_fail(c, rc, "%s %s was deleted meanwhile",
 						       c->kind->cli, c->self_id) : rc;
 		obj = mdl_obj_to_json(old);
-		if (!obj) {
-			mdl_obj_free(old);
-			return -ENOMEM;
-		}
-		h = NULL;
-		rc = apply_opts(c, obj, args, n);
-		if (c->kind->type == MDL_SECURITY_GROUP) {  /* group + rule objects */
-			json_t *before = mdl_obj_to_json(old);
-
-			rc = rc ? rc : before ? nb_sg_cmd_update(c, before, obj, mod, as_json) :
-			     -ENOMEM;
-			json_decref(before);
-			mdl_obj_free(old);
-			json_decref(obj);
-			if (rc != -EAGAIN)
-				return rc;
-			continue;
-		}
-		if (!rc && c->kind->type == MDL_NETWORK) {
-			json_t *before = mdl_obj_to_json(old);
-			rc = before ? nb_net_check_update(c, before, obj) : -ENOMEM;
-			json_decref(before);
-		}
+		before = mdl_obj_to_json(old);
+		rc = obj && before ? apply_opts(c, obj, args, n) : -ENOMEM;
+		if (!rc && c->kind->type == MDL_SECURITY_GROUP)    /* group + rule objects */
+			rc = nb_sg_cmd_update(c, before, obj, mod, as_json);
+		else if (!rc)
+			rc = nb_nbo_cmd_update(c, c->kind->type, before, obj, old->version,
+					       as_json);
 		mdl_obj_free(old);
-		if (!rc && !(h = decode(c, obj)))
-			rc = -EINVAL;
+		json_decref(before);
 		json_decref(obj);
-		if (!rc) {
-			c->err[0] = '\0';
-			rc = nb_update(c->db, h, mod, NULL, c->err, sizeof(c->err));
-		}
-		if (!rc)
-			rc = nb_print_obj(c, h, as_json);
-		mdl_obj_free(h);
-		if (rc != -EAGAIN)
+		if (rc != -EAGAIN && rc != -ECANCELED)
 			return rc;
+		c->err[0] = '\0';
 	}
 	return nb_fail(c, rc, "%s %s keeps changing under us; try again", c->kind->cli,
 		       c->self_id);
@@ -268,14 +226,7 @@ static int do_delete(struct nb_ctx *c, const char *which)
 
 	if ((rc = nb_resolve(c, c->kind->type, which, id)))
 		return rc;
-	c->err[0] = '\0';
-	if (c->kind->type == MDL_SECURITY_GROUP)    /* with its own rules */
-		rc = nb_ctx_nb(c) ? nb_sg_delete(c->nb, id, c->err, sizeof(c->err)) : -errno;
-	else
-		rc = nb_delete(c->db, c->kind->type, id, 0, c->err, sizeof(c->err));
-	if (rc == -ENOENT && !c->err[0])
-		nb_fail(c, rc, "%s %s does not exist", c->kind->cli, id);
-	return rc;
+	return nb_nbo_cmd_delete(c, c->kind->type, id);
 }
 
 /* ---- command line ---- */
@@ -573,6 +524,7 @@ open:
 out:
 	nb_close(c.nb);
 	json_decref(c.new_rules);
+	json_decref(c.ifaces);
 	free(c.del_rules);
 	free(args);
 	free(pos);

@@ -325,109 +325,54 @@ static int set_ext_gw(struct nb_ctx *c, const struct nb_opt *o, json_t *obj,
 						  "enable_snat", 1, "external_fixed_ips"));
 }
 
-static int if_index(json_t *ifs, const char *subnet_id)
+/* --add-subnet / --remove-subnet / --add-port / --remove-port: recorded in
+ * c->ifaces, in order, and run as the API's add_router_interface /
+ * remove_router_interface (nbo_router_iface: a port on the subnet's gateway
+ * address and the router in one transaction) once the router exists and
+ * its attributes are written (nb_ops_nbo.c).  The checks (already attached,
+ * no gateway, overlaps, another router's address) are the API's. */
+static int iface_op(struct nb_ctx *c, const struct nb_opt *o, bool add, enum mdl_type t,
+		    const char *arg)
 {
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(ifs, i, e)
-		if (!strcmp(json_string_value(json_object_get(e, "subnet_id")) ?: "",
-			    subnet_id))
-			return (int)i;
-	return -1;
-}
-
-/* Refuses a subnet that another router already has, or that overlaps a
- * subnet of this router. */
-static int check_attach(struct nb_ctx *c, json_t *ifs, const struct mdl_subnet *s)
-{
-	struct mdl_hdr **objs;
-	struct mdl_prefix a, b;
-	size_t n, i, k;
-	json_t *e;
+	char id[MDL_ID_SIZE];
 	int rc;
 
-	rc = nb_list(c->db, MDL_ROUTER, &objs, &n);
-	if (rc)
+	/* a subnet or port that is gone can still be detached by id */
+	if (!add && mdl_uuid_valid(arg))
+		snprintf(id, sizeof(id), "%s", arg);
+	else if ((rc = nb_resolve(c, t, arg, id)))
 		return rc;
-	for (i = 0; i < n && !rc; i++) {
-		const struct mdl_router *r = mdl_hdr_to_router(objs[i]);
-
-		if (!strcmp(r->hdr.id, c->self_id))
-			continue;
-		for (k = 0; k < r->n_interfaces && !rc; k++)
-			if (!strcmp(r->interfaces[k].subnet_id, s->hdr.id))
-				rc = nb_fail(c, -EBUSY, "subnet %s is already attached to router %s (%s)",
-					     s->hdr.id, r->name, r->hdr.id);
-	}
-	nb_list_free(objs, n);
-	if (rc || mdl_prefix_parse(s->cidr, &a))
-		return rc;
-	json_array_foreach(ifs, i, e) {
-		const char *sid = json_string_value(json_object_get(e, "subnet_id"));
-		struct mdl_hdr *o;
-
-		if (!sid || nb_get(c->db, MDL_SUBNET, sid, &o, NULL))
-			continue;
-		if (!mdl_prefix_parse(mdl_hdr_to_subnet(o)->cidr, &b) &&
-		    a.addr.family == b.addr.family && mdl_prefix_overlap(&a, &b))
-			rc = nb_fail(c, -EINVAL, "subnet %s (%s) overlaps subnet %s (%s) of this router",
-				     s->hdr.id, s->cidr, sid, mdl_hdr_to_subnet(o)->cidr);
-		mdl_obj_free(o);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (!c->ifaces && !(c->ifaces = json_array()))
+		return -ENOMEM;
+	return append(c, o, c->ifaces, json_pack("{s:b,s:s}", "add", add,
+						 t == MDL_SUBNET ? "subnet_id" : "port_id", id));
 }
 
-/* --add-subnet: a router interface on the subnet's gateway address. */
 static int add_subnet(struct nb_ctx *c, const struct nb_opt *o, json_t *obj,
 		      const char *arg)
 {
-	json_t *ifs = list_in(obj, o->field);
-	struct mdl_hdr *h;
-	struct mdl_subnet *s;
-	char id[MDL_ID_SIZE];
-	int rc = nb_resolve(c, MDL_SUBNET, arg, id);
-
-	if (rc)
-		return rc;
-	if (!ifs)
-		return -ENOMEM;
-	if (if_index(ifs, id) >= 0)
-		return nb_fail(c, -EEXIST, "subnet %s is already attached to this router", id);
-	rc = nb_get(c->db, MDL_SUBNET, id, &h, NULL);
-	if (rc)
-		return rc;
-	s = mdl_hdr_to_subnet(h);
-	if (!s->gateway_ip[0])
-		rc = nb_fail(c, -EINVAL, "subnet %s (%s) has no gateway_ip to put the router interface on",
-			     id, s->cidr);
-	if (!rc)
-		rc = check_attach(c, ifs, s);
-	if (!rc)
-		rc = append(c, o, ifs, json_pack("{s:s,s:s,s:s}", "subnet_id", id,
-						 "port_id", "", "ip_address", s->gateway_ip));
-	mdl_obj_free(h);
-	return rc;
+	(void)obj;
+	return iface_op(c, o, true, MDL_SUBNET, arg);
 }
 
 static int remove_subnet(struct nb_ctx *c, const struct nb_opt *o, json_t *obj,
 			 const char *arg)
 {
-	json_t *ifs = list_in(obj, o->field);
-	char id[MDL_ID_SIZE];
-	int rc, i;
+	(void)obj;
+	return iface_op(c, o, false, MDL_SUBNET, arg);
+}
 
-	/* a subnet that is gone can still be detached by id */
-	if (mdl_uuid_valid(arg) && ifs && if_index(ifs, arg) >= 0)
-		snprintf(id, sizeof(id), "%s", arg);
-	else if ((rc = nb_resolve(c, MDL_SUBNET, arg, id)))
-		return rc;
-	i = ifs ? if_index(ifs, id) : -1;
-	if (i < 0)
-		return nb_fail(c, -ENOENT, "subnet %s is not attached to this router", id);
-	return json_array_remove(ifs, (size_t)i) ? -ENOMEM : 0;
+static int add_port(struct nb_ctx *c, const struct nb_opt *o, json_t *obj, const char *arg)
+{
+	(void)obj;
+	return iface_op(c, o, true, MDL_PORT, arg);
+}
+
+static int remove_port(struct nb_ctx *c, const struct nb_opt *o, json_t *obj,
+		       const char *arg)
+{
+	(void)obj;
+	return iface_op(c, o, false, MDL_PORT, arg);
 }
 
 /* ---- security groups ---- */
@@ -636,6 +581,8 @@ static const struct nb_opt router_opts[] = {
 	{ "--no-external-gateway", "external_gateway_info", set_null, U, 0 },
 	{ "--add-subnet", "interfaces", add_subnet, A | B, 0 },
 	{ "--remove-subnet", "interfaces", remove_subnet, A | U, 0 },
+	{ "--add-port", "interfaces", add_port, A | B, 0 },
+	{ "--remove-port", "interfaces", remove_port, A | U, 0 },
 	{ "--route", "routes", add_route, A | B, 0 },
 	{ "--no-route", "routes", clear_list, U, 0 },
 	{ NULL, NULL, NULL, 0, 0 }
@@ -680,11 +627,13 @@ const struct nb_kind nb_kinds[] = {
 	  "  (a repeated list option replaces the whole list)" },
 	{ "router", MDL_ROUTER, router_opts, NULL,
 	  "router create NAME [--external-gateway NETWORK] [--add-subnet SUBNET]...\n"
-	  "    [--route DEST=NEXTHOP]... [--project ID] [--enable|--disable]",
+	  "    [--add-port PORT]... [--route DEST=NEXTHOP]... [--project ID] [--enable|--disable]",
 	  "router update ROUTER [--name NAME] [--add-subnet SUBNET]... [--remove-subnet SUBNET]...\n"
+	  "    [--add-port PORT]... [--remove-port PORT]...\n"
 	  "    [--route DEST=NEXTHOP]...|--no-route [--external-gateway NETWORK|--no-external-gateway]\n"
 	  "    [--enable|--disable]\n"
-	  "  (--add-subnet puts an interface on the subnet's gateway address;\n"
+	  "  (--add-subnet creates a router-interface port on the subnet's gateway address,\n"
+	  "   --add-port makes an unused port one, as `openstack router add subnet|port`;\n"
 	  "   --route replaces the route list)" },
 	{ "security-group", MDL_SECURITY_GROUP, sg_opts, sg_finish,
 	  "security-group create NAME [--add-rule RULE]... [--no-default-rules] [--stateless]\n"

@@ -70,6 +70,7 @@ struct nb_ctx {
 	json_t *new_rules;      /* security group: rules of --add-rule (JSON objects) */
 	char (*del_rules)[MDL_ID_SIZE]; /* security group: --remove-rule of rule objects */
 	size_t n_del_rules;
+	json_t *ifaces;         /* router: [{"add": bool, "subnet_id"|"port_id": id}] */
 };
 
 extern const struct nb_kind nb_kinds[];         /* ends with cli == NULL */
@@ -90,17 +91,24 @@ int nb_resolve(struct nb_ctx *c, enum mdl_type type, const char *arg,
 /* The command's plain nb handle on c->db (opened on first use); NULL + errno. */
 struct nb *nb_ctx_nb(struct nb_ctx *c);
 
-/* nb_ops_net.c: networks through the shared operations (nbo.h) */
+/* nb_ops_nbo.c: networks, subnets, ports and routers through the shared
+ * operations (nbo.h), as the REST API runs them */
 struct nbo_err;
 int nb_nbo_err_out(struct nb_ctx *c, int rc, const struct nbo_err *e);
 /* o over the command's nb handle, default config (nbo_fini after); an
  * error printed and returned when the database does not open */
 struct nbo;
 int nb_ctx_nbo(struct nb_ctx *c, struct nbo *o);
-/* create through nbo_create (networks, subnets), print wyctl's view */
+/* create through nbo_create (+ c->ifaces for a router), print wyctl's view */
 int nb_nbo_cmd_create(struct nb_ctx *c, enum mdl_type t, json_t *obj, bool as_json);
-/* -EINVAL (message set) when after changes a provider attribute of before */
-int nb_net_check_update(struct nb_ctx *c, const json_t *before, const json_t *after);
+/* update through nbo_update: the body is what the options changed between
+ * before and after (model JSON), at revision `version` (-ECANCELED: it
+ * moved, read again); then c->ifaces; print wyctl's view */
+int nb_nbo_cmd_update(struct nb_ctx *c, enum mdl_type t, const json_t *before,
+		      const json_t *after, uint64_t version, bool as_json);
+/* delete through nbo_delete (a network with its subnets, a group with its
+ * rules, floating IPs disassociated, router interface ports refused) */
+int nb_nbo_cmd_delete(struct nb_ctx *c, enum mdl_type t, const char *id);
 
 /* nb_ops_out.c */
 const char *nb_obj_name(const struct mdl_hdr *h);

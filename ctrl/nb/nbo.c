@@ -284,8 +284,14 @@ int nbo_db_fail(struct nbo_err *e, int rc, enum mdl_type type, const char *msg)
 		snprintf(t, sizeof(t), "%sInUse", title(type));
 		return nbo_fail(e, rc, t, "Unable to complete operation on %s: %s.",
 				nbo_singular(type), msg);
-	case -EEXIST:
+	case -EEXIST: {
+		const char *dup = strstr(msg, "already has this rule: ");
+
+		if (dup)        /* the rule's claim (db/nb_claims.c) */
+			return nbo_fail(e, rc, "SecurityGroupRuleExists", "Security group rule "
+					"already exists. Rule id is %.36s.", dup + 23);
 		return nbo_fail(e, rc, "Conflict", "%s", msg);
+	}
 	case -EAGAIN:
 		return nbo_fail(e, rc, "Conflict", "%s", msg[0] ? msg : "changed meanwhile");
 	default:
@@ -698,7 +704,7 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t if_match,
 		       struct nbo_err *e)
 {
-	char err[MDL_ERR_SIZE];
+	char err[MDL_ERR_SIZE] = "";
 	struct mdl_hdr *h, **subs = NULL, **fips = NULL;
 	struct nb_op *ops = NULL, *sops = NULL;
 	size_t n_subs = 0, n_fips = 0, i, k = 0;
@@ -759,7 +765,8 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 		rc = nbo_fail(e, rc, "NetworkInUse", "Unable to complete operation on network "
 			      "%s. There are one or more ports still in use on the network.", id);
 	else if (rc == -EBUSY && t == MDL_SECURITY_GROUP)
-		rc = nbo_fail(e, rc, "SecurityGroupInUse", "Security Group %s in use.", id);
+		rc = nbo_fail(e, rc, "SecurityGroupInUse", "Security Group %s in use%s%s%s.", id,
+			      err[0] ? " (" : "", err, err[0] ? ")" : "");
 	else if (rc == -EBUSY && t == MDL_SUBNET)
 		rc = nbo_fail(e, rc, "SubnetInUse", "Unable to complete operation on subnet %s: "
 			      "One or more ports have an IP allocation from this subnet.", id);

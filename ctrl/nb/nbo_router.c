@@ -210,6 +210,33 @@ next:
 	return rc;
 }
 
+/* An interface without a port (written straight into the router, e.g. by
+ * a bulk loader): only the router changes, at the revision read. */
+static int remove_portless(struct nbo *o, struct mdl_hdr *rh, size_t i, uint64_t mod,
+			   json_t **out, struct nbo_err *e)
+{
+	struct mdl_router *r = mdl_hdr_to_router(rh);
+	char err[MDL_ERR_SIZE], subnet[MDL_ID_SIZE];
+	uint64_t rev = 0;
+	int rc;
+
+	snprintf(subnet, sizeof(subnet), "%s", r->interfaces[i].subnet_id);
+	memmove(&r->interfaces[i], &r->interfaces[i + 1],
+		(r->n_interfaces - i - 1) * sizeof(r->interfaces[0]));
+	r->n_interfaces--;
+	rc = nb_h_update(o->nb, rh, mod, &rev, err, sizeof(err));
+	if (rc == -EAGAIN)
+		rc = nbo_fail(e, rc, "Conflict", "router %s changed meanwhile; try again",
+			      rh->id);
+	else if (rc)
+		rc = nbo_db_fail(e, rc, MDL_ROUTER, err);
+	else
+		*out = iface_answer(r, subnet, "", "");
+	if (rev)
+		(void)nb_index_wait(o->nb, rev, 3000);
+	return rc;
+}
+
 static int remove_iface(struct nbo *o, const char *rid, const char *sid, const char *pid,
 		  json_t **out, struct nbo_err *e)
 {
@@ -221,13 +248,19 @@ static int remove_iface(struct nbo *o, const char *rid, const char *sid, const c
 	size_t i;
 	int rc;
 
-	if ((rc = get(o, MDL_ROUTER, rid, &rh, NULL, e, "RouterNotFound")))
+	uint64_t rmod;
+
+	if ((rc = get(o, MDL_ROUTER, rid, &rh, &rmod, e, "RouterNotFound")))
 		return rc;
 	r = mdl_hdr_to_router(rh);
 	for (i = 0; i < r->n_interfaces; i++)
 		if ((sid && !strcmp(r->interfaces[i].subnet_id, sid)) ||
 		    (pid && !strcmp(r->interfaces[i].port_id, pid)))
 			break;
+	if (i < r->n_interfaces && !r->interfaces[i].port_id[0] && !pid) {
+		rc = remove_portless(o, rh, i, rmod, out, e);
+		goto out;
+	}
 	if (i == r->n_interfaces || (sid && pid && strcmp(r->interfaces[i].port_id, pid)) ||
 	    !r->interfaces[i].port_id[0]) {
 		rc = pid ? nbo_fail(e, -ENOENT, "RouterInterfaceNotFound", "Router %s does not "

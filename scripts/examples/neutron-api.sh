@@ -79,7 +79,7 @@ wyvernd -c "$dir/wyvernd.conf" > "$dir/wyvernd.log" 2>&1 &
 pid=$!
 URL=http://127.0.0.1:$port
 for _ in $(seq 150); do                    # until the controller has compiled both ports
-  [ "$(wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"name"')" = 2 ] && break
+  [ "$(wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"dp_port": [0-9]')" = 2 ] && break
   kill -0 "$pid" 2>/dev/null || exit 1
   sleep 0.2
 done

@@ -72,7 +72,7 @@ EOC
 cat "$dir/wyvernd.conf"
 wyvernd -c "$dir/wyvernd.conf" > "$dir/wyvernd.log" 2>&1 &
 pid=$!
-lports() { wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"name"'; }
+lports() { wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"dp_port": [0-9]'; }
 for _ in $(seq 150); do                    # until the controller has compiled both ports
   [ "$(lports)" = 2 ] && break
   kill -0 "$pid" 2>/dev/null || exit 1

@@ -64,7 +64,7 @@ for i in 1 2 3; do
 done
 wyvernd -c "$dir/wyvernd.conf" > "$dir/wyvernd.log" 2>&1 &
 pid=$!
-lports() { wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"name"'; }
+lports() { wyctl -s "$dir/wy.sock" --json show lports 2>/dev/null | grep -c '"dp_port": [0-9]'; }
 for _ in $(seq 150); do                    # until the controller has compiled the three ports
   [ "$(lports)" = 3 ] && break
   kill -0 "$pid" 2>/dev/null || exit 1

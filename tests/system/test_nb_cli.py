@@ -191,11 +191,16 @@ def test_subnet_crud(cli):
     assert u["gateway_ip"] == "10.1.0.254" and u["host_routes"] == []
     assert u["revision_number"] == 2
     assert fields(cli.ok("subnet", "show", "s1"))["dns_nameservers"] == "9.9.9.9"
-    assert "in use by subnet" in cli.fail(1, "network", "delete", "n")
-    cli.ok("subnet", "delete", "s1")
+    # as Neutron: a network with ports is in use; without, it goes with its
+    # subnets in one transaction
+    cli.ok("port", "create", "p", "--network", "n")
+    assert "NetworkInUse" in cli.fail(1, "network", "delete", "n")
+    cli.ok("port", "delete", "p")
     cli.ok("subnet", "delete", "s6")
     cli.ok("network", "delete", "n")
-    assert cli.state() == {t: [] for t in TYPES}
+    assert cli.js("subnet", "list") == []
+    st = cli.state()
+    assert all(st[t] == [] for t in TYPES if t != "security-group"), st
 
 
 def test_port_crud(cli):
@@ -244,40 +249,76 @@ def test_port_crud(cli):
 
 def test_router_crud(cli):
     ext = cli.js("network", "create", "ext", "--external")
+    cli.ok("subnet", "create", "ext-s", "--network", "ext", "--cidr", "172.24.0.0/24")
     cli.ok("network", "create", "n")
     s1 = cli.js("subnet", "create", "s1", "--network", "n", "--cidr", "10.1.0.0/24")
     s2 = cli.js("subnet", "create", "s2", "--network", "n", "--cidr", "10.2.0.0/24",
                 "--gateway", "10.2.0.254")
     cli.js("subnet", "create", "nogw", "--network", "n", "--cidr", "10.3.0.0/24",
            "--gateway", "none")
+    cli.ok("network", "create", "n2")
+    cli.js("subnet", "create", "s1b", "--network", "n2", "--cidr", "10.1.0.0/25")
     r = cli.js("router", "create", "r1", "--external-gateway", "ext")
     assert r["external_gateway_info"]["network_id"] == ext["id"]
+    assert r["external_gateway_info"]["external_fixed_ips"][0]["ip_address"] == "172.24.0.2"
     assert r["interfaces"] == []
+    # interfaces are the API's add_router_interface: a port on the
+    # subnet's gateway address, owned by the router, with the router update
     r = cli.js("router", "update", "r1", "--add-subnet", "s1", "--add-subnet", s2["id"],
                "--route", "192.168.0.0/16=10.1.0.200")
-    assert r["interfaces"] == [
-        {"subnet_id": s1["id"], "port_id": "", "ip_address": "10.1.0.1"},
-        {"subnet_id": s2["id"], "port_id": "", "ip_address": "10.2.0.254"}]
+    ports = {p["id"]: p for p in cli.js("port", "list")}
+    assert [(i["subnet_id"], i["ip_address"]) for i in r["interfaces"]] == [
+        (s1["id"], "10.1.0.1"), (s2["id"], "10.2.0.254")]
+    for i in r["interfaces"]:
+        p = ports[i["port_id"]]
+        assert p["device_owner"] == "network:router_interface" and p["device_id"] == r["id"]
+        assert p["fixed_ips"] == [{"subnet_id": i["subnet_id"], "ip_address": i["ip_address"]}]
     assert r["routes"] == [{"destination": "192.168.0.0/16", "nexthop": "10.1.0.200"}]
-    assert "already attached" in cli.fail(1, "router", "update", "r1", "--add-subnet", "s1")
-    assert "no gateway_ip" in cli.fail(1, "router", "update", "r1", "--add-subnet", "nogw")
+    before = cli.state()
+    assert "Router already has a port on subnet" in cli.fail(
+        1, "router", "update", "r1", "--add-subnet", "s1")
+    assert "does not have a gateway IP" in cli.fail(
+        1, "router", "update", "r1", "--add-subnet", "nogw")
+    # all or nothing: the first interface is removed again when the second
+    # is refused, and the name is not changed
+    assert "overlaps with cidr" in cli.fail(
+        1, "router", "update", "r1", "--name", "renamed", "--remove-subnet", "s2",
+        "--add-subnet", "s1b")
+    assert cli.state() == before
     cli.ok("router", "create", "r2")
-    assert "already attached to router r1" in cli.fail(
-        1, "router", "update", "r2", "--add-subnet", "s1")
-    # the subnet is referenced by the router
-    assert "in use by router" in cli.fail(1, "subnet", "delete", "s1")
+    before = cli.state()
+    err = cli.fail(1, "router", "update", "r2", "--add-subnet", "s2", "--add-subnet", "s1")
+    assert "IpAddressInUse" in err and "10.2.0.254" in err
+    assert cli.state() == before
+    # a router whose interfaces fail is not created
+    assert "IpAddressInUse" in cli.fail(1, "router", "create", "r3", "--add-subnet", "s1")
+    assert [x["name"] for x in cli.js("router", "list")] == ["r1", "r2"]
+    assert cli.state() == before
+    # the subnet holds the interface's address
+    assert "SubnetInUse" in cli.fail(1, "subnet", "delete", "s1")
     lst = cli.ok("router", "list")
     assert "10.1.0.1,10.2.0.254" in lst and ext["id"] in lst
     r = cli.js("router", "update", "r1", "--remove-subnet", "s1", "--no-route",
                "--no-external-gateway")
     assert [i["subnet_id"] for i in r["interfaces"]] == [s2["id"]]
     assert r["routes"] == [] and r["external_gateway_info"] is None
-    assert "not attached" in cli.fail(1, "router", "update", "r1", "--remove-subnet", "s1")
+    assert "has no interface on subnet" in cli.fail(
+        1, "router", "update", "r1", "--remove-subnet", "s1")
     cli.ok("subnet", "delete", "s1")
+    # by port, as `openstack router add port`
+    p = cli.js("port", "create", "rp", "--network", "n2", "--fixed-ip",
+               "subnet=s1b,ip=10.1.0.9")
+    r = cli.js("router", "update", "r2", "--add-port", "rp")
+    assert [(i["port_id"], i["ip_address"]) for i in r["interfaces"]] == [(p["id"], "10.1.0.9")]
+    assert cli.js("port", "show", "rp")["device_owner"] == "network:router_interface"
+    assert "RouterInUse" in cli.fail(1, "router", "delete", "r2")
+    cli.js("router", "update", "r2", "--remove-port", "rp")
     assert fields(cli.ok("router", "show", "r1"))["name"] == "r1"
+    cli.ok("router", "update", "r1", "--remove-subnet", "s2")
     cli.ok("router", "delete", "r1")
     cli.ok("router", "delete", "r2")
     assert cli.js("router", "list") == []
+    assert cli.js("port", "list") == []
 
 
 def test_security_group_crud(cli):
@@ -311,8 +352,8 @@ def test_security_group_crud(cli):
     err = cli.fail(1, "security-group", "update", "web", "--add-rule",
                    "ethertype=IPv6,remote_prefix=10.0.0.0/8")
     assert "does not match ethertype IPv6" in err
-    assert "in use by security_group_rule %s" % new[1]["id"] in cli.fail(
-        1, "security-group", "delete", "bare")
+    # a rule of another group names it (the API's answer)
+    assert "SecurityGroupInUse" in cli.fail(1, "security-group", "delete", "bare")
     g = cli.js("security-group", "update", "web", "--remove-rule", new[1]["id"])
     assert [x["id"] for x in g["security_group_rules"]][-1] == new[0]["id"]
     assert len(g["security_group_rules"]) == 3
@@ -351,7 +392,7 @@ BAD = [
     (("port", "create", "x", "--network", "n", "--fixed-ip", "subnet=s,ip=10.1.0.5"),
      "fixed_ips[0].ip_address: 10.1.0.5 is already used by port"),
     (("port", "create", "x", "--network", "00000000-0000-4000-8000-000000000001"),
-     "network_id: network 00000000-0000-4000-8000-000000000001 does not exist"),
+     "NetworkNotFound: Network 00000000-0000-4000-8000-000000000001 could not be found"),
     (("subnet", "create", "x", "--network", "00000000-0000-4000-8000-000000000001",
       "--cidr", "10.5.0.0/24"),
      "NetworkNotFound: Network 00000000-0000-4000-8000-000000000001 could not be found"),
@@ -365,10 +406,11 @@ BAD = [
      "gateway_ip: 10.7.0.1 is outside cidr 10.1.0.0/24"),
     (("port", "update", "p", "--mac", "01:00:5e:00:00:01"), "is a multicast address"),
     (("port", "create", "x", "--network", "n", "--security-group",
-      "00000000-0000-4000-8000-000000000002"), "security_groups[0]: security_group"),
+      "00000000-0000-4000-8000-000000000002"),
+     "SecurityGroupNotFound: SecurityGroup 00000000-0000-4000-8000-000000000002 could not"),
     (("router", "update", "r", "--route", "10.0.0.0/8=fd00::1"),
      "routes[0].nexthop: fd00::1 is not the same IP version"),
-    (("network", "delete", "n"), "is in use by subnet"),
+    (("network", "delete", "n"), "NetworkInUse: Unable to complete operation on network"),
     (("port", "show", "nope"), "no port with id or name 'nope'"),
 ]
 
@@ -488,7 +530,12 @@ def test_etcd_flow(etcd_cli):
     assert len(set(keys)) == 5
     st = cli.state()
     assert [o["id"] for o in st["network"]] == [net["id"]]
-    assert [o["id"] for o in st["port"]] == [port["id"]]
+    assert [o["id"] for o in st["port"] if not o.get("device_owner")] == [port["id"]]
+    # the router interface is a port of its own, as the API makes it
+    rif = [o for o in st["port"] if o.get("device_owner") == "network:router_interface"]
+    assert [(o["device_id"], o["fixed_ips"][0]["ip_address"]) for o in rif] == [
+        (rt["id"], "172.16.0.1")]
+    assert rt["interfaces"][0]["port_id"] == rif[0]["id"]
     assert "172.16.0.0/24" in cli.ok("subnet", "list")
     assert "geneve" in cli.ok("network", "list")
     u = cli.js("port", "update", "ep", "--host", "h9")
@@ -498,8 +545,10 @@ def test_etcd_flow(etcd_cli):
     err = cli.fail(1, "port", "create", "x", "--network", "en", "--fixed-ip",
                    "subnet=es,ip=10.0.0.1")
     assert "fixed_ips[0].ip_address 10.0.0.1 is outside subnet 172.16.0.0/24" in err
-    assert "in use by" in cli.fail(1, "network", "delete", "en")
+    assert "NetworkInUse" in cli.fail(1, "network", "delete", "en")
     assert cli.state() == before
+    assert "RouterInUse" in cli.fail(1, "router", "delete", "er")
+    cli.ok("router", "update", "er", "--remove-subnet", "es")
     cli.ok("router", "delete", "er")
     cli.ok("port", "delete", "ep")
     cli.ok("subnet", "delete", "es")

@@ -195,6 +195,7 @@ def test_two_chassis_port_moves_and_vtep_goes(two_chassis):
     t = two_chassis
     a = t["a"]
     nb(t["url"], "port", "delete", "vm2")
+    nb(t["url"], "router", "update", "r", "--remove-subnet", "blue4", "--remove-subnet", "red4")
     nb(t["url"], "router", "delete", "r")
     nb(t["url"], "port", "delete", "vm3")
 
