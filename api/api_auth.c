@@ -222,9 +222,14 @@ int api_auth_parse(const json_t *body, time_t now, struct api_ident *id, time_t 
 	snprintf(id->project, sizeof(id->project), "%s", project);
 	snprintf(id->user, sizeof(id->user), "%s", id_ok(user, sizeof(id->user)) ? user : "");
 	roles = json_object_get(t, "roles");
-	json_array_foreach(roles, i, r)
-		if (!strcmp(json_string_value(json_object_get(r, "name")) ?: "", "admin"))
+	json_array_foreach(roles, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name")) ?: "";
+
+		if (!strcmp(name, "admin"))
 			id->admin = true;
+		else if (!strcmp(name, "member") || !strcmp(name, "_member_"))
+			id->member = true;
+	}
 	return 0;
 }
 

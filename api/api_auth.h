@@ -38,6 +38,8 @@ struct api_ident {
 	char project[65];               /* the token's project id */
 	char user[65];                  /* the token's user id */
 	bool admin;                     /* has the role "admin" */
+	bool member;                    /* has "member" or "_member_" (may write;
+					 * "reader" alone may not) */
 };
 
 /* ---- the token cache ---- */
@@ -75,7 +77,8 @@ int api_auth_check(struct api_auth *a, const char *token, struct api_ident *id, 
 void api_auth_counts(const struct api_auth *a, unsigned long long out[3]);
 
 /* The body of GET /v3/auth/tokens (or of a password authentication):
- * token.project.id, token.user.id, "admin" among token.roles[].name,
+ * token.project.id, token.user.id, "admin" and "member" / "_member_"
+ * among token.roles[].name (Keystone lists implied roles too),
  * token.expires_at.  0, or -EACCES (no project scope, expired at now)
  * or -EINVAL (not a token) with msg. */
 int api_auth_parse(const json_t *body, time_t now, struct api_ident *id, time_t *expires,

@@ -166,6 +166,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		}
 		req.project = who.project;
 		req.scoped = !who.admin;
+		req.read_only = !who.admin && !who.member;
 	}
 	api_handle(&s->nbo, &req, &resp);
 send:

@@ -36,6 +36,9 @@ struct api_req {
 	bool scoped;                    /* a non-admin Keystone caller: sees and
 					 * changes only project's objects (plus
 					 * shared / external networks to read) */
+	bool read_only;                 /* a Keystone caller with neither the
+					 * member nor the admin role (reader):
+					 * GET only, else 403 PolicyNotAuthorized */
 	const char *base_url;           /* "http://host:port" for links */
 };
 

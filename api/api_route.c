@@ -441,6 +441,20 @@ void api_handle(struct nbo *o, const struct api_req *r, struct api_resp *resp)
 	t = nbo_type_of_collection(seg[1]);
 	if (t < 0 || !supported((enum mdl_type)t))
 		return not_found(resp);
+	if (r->read_only && strcmp(r->method, "GET")) {
+		/* Neutron's default policy: writes need the member (or admin)
+		 * role; a reader reads */
+		char what[128];
+
+		if (t == MDL_ROUTER && n == 4)
+			snprintf(what, sizeof(what), "rule:%.40s is disallowed by policy", seg[3]);
+		else
+			snprintf(what, sizeof(what), "rule:%s_%s%s is disallowed by policy",
+				 !strcmp(r->method, "POST") ? "create" :
+				 !strcmp(r->method, "PUT") ? "update" : "delete",
+				 nbo_singular((enum mdl_type)t), n > 3 ? "_tags" : "");
+		return api_error(resp, 403, "PolicyNotAuthorized", what);
+	}
 	if (n == 2)
 		return collection(o, (enum mdl_type)t, r, resp);
 	if (n == 3)

@@ -646,6 +646,48 @@ static void test_router_overlap(void)
 	json_decref(j);
 }
 
+/* A caller with the reader role only (api_req.read_only): it reads, and
+ * every write is 403 PolicyNotAuthorized naming Neutron's rule, with
+ * nothing written. */
+static void test_reader(void)
+{
+	static const struct { const char *method, *path, *rule; } w[] = {
+		{ "POST", "/v2.0/networks", "rule:create_network " },
+		{ "PUT", "/v2.0/networks/00000000-0000-4000-8000-000000000001",
+		  "rule:update_network " },
+		{ "DELETE", "/v2.0/ports/00000000-0000-4000-8000-000000000001",
+		  "rule:delete_port " },
+		{ "PUT", "/v2.0/routers/00000000-0000-4000-8000-000000000001/add_router_interface",
+		  "rule:add_router_interface " },
+		{ "PUT", "/v2.0/networks/00000000-0000-4000-8000-000000000001/tags/x",
+		  "rule:update_network_tags " },
+	};
+	size_t before = count("networks");
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		struct api_req r = { .method = w[i].method, .path = w[i].path,
+				     .body = "{\"network\":{\"name\":\"r\"}}", .project = "p",
+				     .scoped = true, .read_only = true, .base_url = "http://t" };
+		struct api_resp resp;
+
+		r.body_len = strlen(r.body);
+		api_handle(&nbo, &r, &resp);
+		CU_ASSERT_EQUAL(resp.status, 403);
+		CU_ASSERT_STRING_EQUAL(err_type(resp.body), "PolicyNotAuthorized");
+		CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(json_object_get(
+			resp.body, "NeutronError"), "message")) ?: "", w[i].rule));
+		json_decref(resp.body);
+	}
+	struct api_req g = { .method = "GET", .path = "/v2.0/networks", .project = "p",
+			     .scoped = true, .read_only = true, .base_url = "http://t" };
+	struct api_resp resp;
+
+	api_handle(&nbo, &g, &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	json_decref(resp.body);
+	CU_ASSERT_EQUAL(count("networks"), before);
+}
+
 int main(void)
 {
 	CU_pSuite w;
@@ -662,7 +704,8 @@ int main(void)
 	    !CU_add_test(w, "integers given as strings", test_int_strings) ||
 	    !CU_add_test(w, "router gateway port", test_gw_port) ||
 	    !CU_add_test(w, "floating IPs of deleted ports and networks", test_fip_port_delete) ||
-	    !CU_add_test(w, "overlapping router interfaces", test_router_overlap)) {
+	    !CU_add_test(w, "overlapping router interfaces", test_router_overlap) ||
+	    !CU_add_test(w, "reader role: reads, writes refused", test_reader)) {
 		CU_cleanup_registry();
 		return 1;
 	}

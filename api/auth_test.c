@@ -174,6 +174,7 @@ static void test_parse(void)
 	CU_ASSERT_STRING_EQUAL(id.project, "p1");
 	CU_ASSERT_STRING_EQUAL(id.user, "u1");
 	CU_ASSERT_FALSE(id.admin);
+	CU_ASSERT_TRUE(id.member);
 	CU_ASSERT_EQUAL(exp, now + 3600);
 	/* expired at now */
 	CU_ASSERT_EQUAL(api_auth_parse(j, now + 3600, &id, &exp, msg, sizeof(msg)), -EACCES);
@@ -184,6 +185,14 @@ static void test_parse(void)
 		       "\"roles\":[{\"name\":\"reader\"},{\"name\":\"admin\"}]}}", 0, NULL);
 	CU_ASSERT_EQUAL(api_auth_parse(j, now, &id, &exp, msg, sizeof(msg)), 0);
 	CU_ASSERT_TRUE(id.admin);
+	json_decref(j);
+	/* reader alone: reads only (api_req.read_only) */
+	j = json_loads("{\"token\":{\"expires_at\":\"2026-12-05T02:00:00Z\","
+		       "\"project\":{\"id\":\"p3\"},\"user\":{\"id\":\"u3\"},"
+		       "\"roles\":[{\"name\":\"reader\"}]}}", 0, NULL);
+	CU_ASSERT_EQUAL(api_auth_parse(j, now, &id, &exp, msg, sizeof(msg)), 0);
+	CU_ASSERT_FALSE(id.admin);
+	CU_ASSERT_FALSE(id.member);
 	json_decref(j);
 
 	/* unscoped (no project), domain-scoped: not for Neutron */

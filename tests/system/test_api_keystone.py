@@ -78,6 +78,7 @@ def ks():
     k.project("pb")
     k.user("ua", "pwa", "pa")
     k.user("ub", "pwb", "pb")
+    k.user("ur", "pwr", "pa", role="reader")
     yield k
     k.stop()
     rig.CLEANUP.run(k._rm)
@@ -124,6 +125,31 @@ def test_cli_projects_are_isolated(ks, api):
     assert names.get("net-a") == ks.ids["pa"] and names.get("net-b") == ks.ids["pb"], names
     # A's network survived B's attempt
     assert a.js("network", "show", net["id"])["name"] == "net-a"
+
+
+def test_reader_role_reads_only(ks, api):
+    """Neutron's default policy: the reader role lists and shows its
+    project's objects; creating, changing or deleting is 403, nothing
+    written."""
+    a = Cli(ks, "ua", "pwa", "pa")
+    r = Cli(ks, "ur", "pwr", "pa")
+    net = a.js("network", "create", "net-read")
+    assert net["id"] in [n["ID"] for n in r.js("network", "list")]
+    assert r.js("network", "show", net["id"])["name"] == "net-read"
+    out = r.fail("network", "create", "by-reader")
+    assert "rule:create_network is disallowed by policy" in out, out
+    out = r.fail("network", "set", "--name", "renamed", net["id"])
+    assert "disallowed by policy" in out, out
+    out = r.fail("network", "delete", net["id"])
+    assert "disallowed by policy" in out or "Failed to delete" in out, out
+    assert [n["Name"] for n in a.js("network", "list") if n["ID"] == net["id"]] == [
+        "net-read"]
+    assert "by-reader" not in a.ok("network", "list")
+    # over HTTP: the type and status
+    st, j = call(api, "POST", "/v2.0/ports", ks.token("ur", "pwr", "pa"),
+                 {"port": {"network_id": net["id"]}})
+    assert st == 403 and err(j) == "PolicyNotAuthorized", (st, j)
+    a.ok("network", "delete", net["id"])
 
 
 # ---------------------------------------------------------------- 2. scoping over HTTP
