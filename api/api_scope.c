@@ -14,27 +14,12 @@
 
 #include "api_priv.h"
 
-static const char *title(enum mdl_type t)
-{
-	switch (t) {
-	case MDL_NETWORK: return "Network";
-	case MDL_SUBNET: return "Subnet";
-	case MDL_PORT: return "Port";
-	case MDL_ROUTER: return "Router";
-	case MDL_SECURITY_GROUP: return "SecurityGroup";
-	case MDL_SECURITY_GROUP_RULE: return "SecurityGroupRule";
-	case MDL_FLOATING_IP: return "FloatingIP";
-	case MDL_SUBNETPOOL: return "SubnetPool";
-	default: return "Object";
-	}
-}
-
 void api_scope_hide(struct api_resp *resp, enum mdl_type t, const char *id)
 {
 	char type[64], msg[160];
 
-	snprintf(type, sizeof(type), "%sNotFound", title(t));
-	snprintf(msg, sizeof(msg), "%s %.64s could not be found.", title(t), id ? id : "");
+	snprintf(type, sizeof(type), "%sNotFound", nbo_title(t));
+	snprintf(msg, sizeof(msg), "%s %.64s could not be found.", nbo_words(t), id ? id : "");
 	api_error(resp, 404, type, msg);
 }
 
@@ -134,7 +119,7 @@ static int check(struct nbo *o, const struct api_req *r, enum mdl_type t, const 
 	} else if (owner && !mine(r, v)) {
 		char what[120];
 
-		snprintf(what, sizeof(what), "Using %s %.64s", title(t), id);
+		snprintf(what, sizeof(what), "Using %s %.64s", nbo_title(t), id);
 		forbid(resp, what);
 		rc = -1;
 	}

@@ -317,6 +317,25 @@ static void test_pool_alloc(void)
 	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
 }
 
+/* A block that a subnet of the network (made without the pool) overlaps
+ * is skipped: the network's CIDR set refuses it and the allocation retries. */
+static void test_pool_skips_network_subnets(void)
+{
+	char pid[40], nid[40], cidr[64], body[256];
+
+	CU_ASSERT_EQUAL(create("subnetpools", "{\"subnetpool\":{\"name\":\"w\",\"prefixes\":"
+			       "[\"10.64.0.0/16\"],\"default_prefixlen\":24}}", pid, NULL), 201);
+	CU_ASSERT_EQUAL(create("networks", "{\"network\":{\"name\":\"nw\"}}", nid, NULL), 201);
+	snprintf(body, sizeof(body), "{\"subnet\":{\"network_id\":\"%s\",\"cidr\":"
+		 "\"10.64.0.128/25\",\"ip_version\":4}}", nid);
+	CU_ASSERT_EQUAL(create("subnets", body, NULL, NULL), 201);
+	CU_ASSERT_EQUAL(pooled(nid, pid, "", cidr, NULL), 201);
+	CU_ASSERT_STRING_EQUAL(cidr, "10.64.1.0/24");
+	/* requested: refused with the network's overlap (400 as before) */
+	CU_ASSERT_EQUAL(pooled(nid, pid, "\"cidr\":\"10.64.0.0/24\"", cidr, NULL), 400);
+	CU_ASSERT_STRING_EQUAL(cidr, "InvalidInput");
+}
+
 static void test_pool_exhausted(void)
 {
 	char pid[40], nid[40], cidr[64];
@@ -509,6 +528,8 @@ int main(void)
 	s = CU_add_suite("api-pool", setup, teardown);
 	CU_add_test(s, "attributes, canonical prefixes, updates, errors", test_pool_attrs);
 	CU_add_test(s, "allocation from a pool", test_pool_alloc);
+	CU_add_test(s, "network subnets outside the pool are skipped",
+		    test_pool_skips_network_subnets);
 	CU_add_test(s, "exhausted pool", test_pool_exhausted);
 	CU_add_test(s, "one default pool per IP version", test_pool_default);
 	CU_add_test(s, "a lost block is retried (interleaved)", test_pool_race_interleaved);

@@ -12,7 +12,8 @@
  * checks the block against it and compares the set's revision: a racing
  * allocation that took the block first makes this one fail with
  * -EADDRINUSE "... of subnetpool P" and nbo_create retries with the block
- * avoided (nbo_pool_retry).  A subnet refers to its pool (back-reference),
+ * avoided (nbo_pool_retry); so does a block that overlaps a subnet of the
+ * network made without the pool (the network's set says so).  A subnet refers to its pool (back-reference),
  * so deleting a pool with subnets fails inside the delete's transaction.
  */
 #include <errno.h>
@@ -496,9 +497,12 @@ out:
 
 bool nbo_pool_retry(const json_t *m0, const struct mdl_hdr *h, const char *err, json_t *avoid)
 {
-	if (json_object_get(m0, "cidr") || !strstr(err, " of subnetpool ") ||
-	    json_array_size(avoid) >= POOL_MAX_AVOID)
+	const struct mdl_subnet *sn = (const struct mdl_subnet *)h;
+
+	/* the allocated block overlaps a subnet of the pool (a racing
+	 * allocation) or of the network (one made without the pool) */
+	if (json_object_get(m0, "cidr") || !sn->subnetpool_id[0] || strncmp(err, "cidr: ", 6) ||
+	    !strstr(err, " overlaps ") || json_array_size(avoid) >= POOL_MAX_AVOID)
 		return false;   /* a requested cidr, or too much contention */
-	return !json_array_append_new(avoid, json_string(
-		((const struct mdl_subnet *)h)->cidr));
+	return !json_array_append_new(avoid, json_string(sn->cidr));
 }
