@@ -54,13 +54,16 @@ static int teardown(void)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+static const char *as_project;  /* non-NULL: requests as a non-admin of it */
+
 /* path may carry one query argument ("?k=v") */
 static unsigned req(const char *method, const char *path, const char *body, json_t **out)
 {
 	char p[256], *q;
 	struct api_arg arg;
 	struct api_req r = { .method = method, .path = p, .body = body,
-			     .body_len = body ? strlen(body) : 0, .base_url = "http://t" };
+			     .body_len = body ? strlen(body) : 0, .base_url = "http://t",
+			     .project = as_project, .scoped = as_project != NULL };
 
 	snprintf(p, sizeof(p), "%s", path);
 	if ((q = strchr(p, '?')) && strchr(q, '=')) {
@@ -238,6 +241,19 @@ static void test_pool_attrs(void)
 	json_decref(j);
 	CU_ASSERT_EQUAL(req("GET", "/v2.0/subnetpools?ip_version=6", NULL, &j), 200);
 	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "subnetpools")), 1);
+	json_decref(j);
+	/* bulk: all or nothing */
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnetpools", "{\"subnetpools\":[{\"name\":\"b1\","
+			    "\"prefixes\":[\"10.90.0.0/16\"]},{\"name\":\"b2\",\"prefixes\":"
+			    "[\"10.91.0.0/16\"],\"min_prefixlen\":40}]}", &j), 400);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("GET", "/v2.0/subnetpools?name=b1", NULL, &j), 200);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "subnetpools")), 0);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("POST", "/v2.0/subnetpools", "{\"subnetpools\":[{\"name\":\"b1\","
+			    "\"prefixes\":[\"10.90.0.0/16\"]},{\"name\":\"b2\",\"prefixes\":"
+			    "[\"10.91.0.0/16\"]}]}", &j), 201);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "subnetpools")), 2);
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v2.0/subnetpools/%s/tags/red", id);
 	CU_ASSERT_EQUAL(req("PUT", path, NULL, NULL) / 100, 2);
@@ -518,6 +534,45 @@ static void test_pool_race_threads(void)
 	}
 }
 
+/* A non-admin project sees its own pools and shared ones, allocates from
+ * a shared pool, and may not set shared / is_default. */
+static void test_pool_scoped(void)
+{
+	char shared[40], other[40], mine[40], nid[40], cidr[64], path[128];
+	json_t *j;
+
+	CU_ASSERT_EQUAL(create("subnetpools", "{\"subnetpool\":{\"name\":\"sh\",\"prefixes\":"
+			       "[\"10.70.0.0/16\"],\"shared\":true,\"default_prefixlen\":24,"
+			       "\"project_id\":\"admin\"}}", shared, NULL), 201);
+	CU_ASSERT_EQUAL(create("subnetpools", "{\"subnetpool\":{\"name\":\"ot\",\"prefixes\":"
+			       "[\"10.71.0.0/16\"],\"project_id\":\"other\"}}", other, NULL), 201);
+	as_project = "demo";
+	CU_ASSERT_EQUAL(create("subnetpools", "{\"subnetpool\":{\"name\":\"mi\",\"prefixes\":"
+			       "[\"10.72.0.0/16\"]}}", mine, NULL), 201);
+	CU_ASSERT_EQUAL(create("subnetpools", "{\"subnetpool\":{\"name\":\"x\",\"prefixes\":"
+			       "[\"10.73.0.0/16\"],\"is_default\":true}}", NULL, NULL), 403);
+	CU_ASSERT_EQUAL(create("subnetpools", "{\"subnetpool\":{\"name\":\"x\",\"prefixes\":"
+			       "[\"10.73.0.0/16\"],\"shared\":true}}", NULL, NULL), 403);
+	CU_ASSERT_EQUAL(req("GET", "/v2.0/subnetpools?name=ot", NULL, &j), 200);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "subnetpools")), 0);
+	json_decref(j);
+	CU_ASSERT_EQUAL(req("GET", "/v2.0/subnetpools?name=sh", NULL, &j), 200);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "subnetpools")), 1);
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/subnetpools/%s", other);
+	CU_ASSERT_EQUAL(req("GET", path, NULL, &j), 404);
+	CU_ASSERT_STRING_EQUAL(err_type(j), "SubnetPoolNotFound");
+	json_decref(j);
+	snprintf(path, sizeof(path), "/v2.0/subnetpools/%s", shared);
+	CU_ASSERT_EQUAL(req("PUT", path, "{\"subnetpool\":{\"name\":\"z\"}}", NULL), 403);
+	CU_ASSERT_EQUAL(create("networks", "{\"network\":{\"name\":\"ns\"}}", nid, NULL), 201);
+	CU_ASSERT_EQUAL(pooled(nid, shared, "", cidr, NULL), 201);
+	CU_ASSERT_STRING_EQUAL(cidr, "10.70.0.0/24");
+	CU_ASSERT_EQUAL(pooled(nid, other, "", cidr, NULL), 404);
+	CU_ASSERT_STRING_EQUAL(cidr, "SubnetPoolNotFound");
+	as_project = NULL;
+}
+
 int main(void)
 {
 	CU_pSuite s;
@@ -532,6 +587,7 @@ int main(void)
 		    test_pool_skips_network_subnets);
 	CU_add_test(s, "exhausted pool", test_pool_exhausted);
 	CU_add_test(s, "one default pool per IP version", test_pool_default);
+	CU_add_test(s, "project scoping", test_pool_scoped);
 	CU_add_test(s, "a lost block is retried (interleaved)", test_pool_race_interleaved);
 	CU_add_test(s, "allocating threads never overlap", test_pool_race_threads);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
