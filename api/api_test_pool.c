@@ -290,6 +290,16 @@ static void test_pool_alloc(void)
 	CU_ASSERT_EQUAL(pooled(n2, pid, "\"cidr\":\"10.60.2.64/26\"", cidr, NULL), 201);
 	CU_ASSERT_STRING_EQUAL(cidr, "10.60.2.64/26");
 
+	{       /* IPv6: /64s from a /48, ip_version from the pool */
+		char p6[40];
+
+		CU_ASSERT_EQUAL(create("subnetpools", "{\"subnetpool\":{\"name\":\"a6\","
+				       "\"prefixes\":[\"fd12:3456::/48\"]}}", p6, NULL), 201);
+		CU_ASSERT_EQUAL(pooled(n1, p6, "", cidr, NULL), 201);
+		CU_ASSERT_STRING_EQUAL(cidr, "fd12:3456::/64");
+		CU_ASSERT_EQUAL(pooled(n2, p6, "\"ip_version\":6", cidr, NULL), 201);
+		CU_ASSERT_STRING_EQUAL(cidr, "fd12:3456:0:1::/64");
+	}
 	/* a requested cidr: inside the pool and free in it */
 	CU_ASSERT_EQUAL(pooled(n2, pid, "\"cidr\":\"10.60.2.0/27\"", cidr, NULL), 400);
 	CU_ASSERT_STRING_EQUAL(cidr, "SubnetAllocationError");
