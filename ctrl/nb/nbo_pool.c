@@ -341,8 +341,8 @@ static int pick(const struct mdl_subnetpool *sp, const struct used *u, int len,
 				out->len = len;
 				return 0;
 			}
-			if (!size || next >= hi)
-				break;
+			if (!size || next >= hi || hi - next < size)
+				break;  /* no aligned block after next fits (nor wraps) */
 			c = (next + size) & ~(size - 1);        /* the next aligned block */
 		}
 	}
