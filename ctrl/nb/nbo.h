@@ -12,7 +12,9 @@
  *    allocated address retries with another one; a requested address
  *    lost is MacAddressInUse / IpAddressAlreadyAllocated), MAC generated;
  *  - routers: add/remove_router_interface by subnet or port, one
- *    transaction each (port + router).
+ *    transaction each (port + router);
+ *  - subnet pools: canonical prefixes, prefix length bounds; a subnet with
+ *    subnetpool_id gets the lowest free block of the pool (nbo_pool.c).
  * Every write is one nb_apply() (one db transaction); the attributes the
  * model does not interpret (description, tags, created_at, updated_at,
  * extra_dhcp_opts, binding:vnic_type, binding:profile, shared, ...) are kept
