@@ -349,6 +349,29 @@ static int pick(const struct mdl_subnetpool *sp, const struct used *u, int len,
 	return -ENOSPC;
 }
 
+/* Neutron: the subnets of one network and IP version all come from the
+ * same pool, or none does.  Read from the index before the write (two
+ * racing creates on one network from different pools can both pass). */
+static int affinity(struct nbo *o, const json_t *m, const char *pid, struct nbo_err *e)
+{
+	struct nb_filter f = { .network_id = json_string_value(json_object_get(m, "network_id")) };
+	json_int_t v = json_integer_value(json_object_get(m, "ip_version"));
+	struct mdl_hdr **subs;
+	size_t n, i;
+	bool bad = false;
+
+	if (!f.network_id || !v || nb_find(o->nb, MDL_SUBNET, &f, &subs, &n))
+		return 0;       /* the create reports a missing network */
+	for (i = 0; i < n && !bad; i++) {
+		const struct mdl_subnet *sn = (const struct mdl_subnet *)subs[i];
+
+		bad = sn->ip_version == v && strcmp(sn->subnetpool_id, pid ? pid : "");
+	}
+	nb_list_free(subs, n);
+	return bad ? nbo_fail(e, -EINVAL, "NetworkSubnetPoolAffinityError", "Subnets hosted on "
+			      "the same network must be allocated from the same subnet pool.") : 0;
+}
+
 /* use_default_subnetpool: the default pool of the subnet's ip_version. */
 static int default_pool(struct nbo *o, json_t *m, struct nbo_err *e)
 {
@@ -400,7 +423,8 @@ int nbo_subnet_pool(struct nbo *o, json_t *m, const json_t *avoid, struct nbo_er
 		json_decref(jlen);
 		if (json_is_null(json_object_get(m, "subnetpool_id")))
 			json_object_del(m, "subnetpool_id");
-		return nbo_subnet_defaults(o, m, e);
+		rc = nbo_subnet_defaults(o, m, e);
+		return rc ? rc : affinity(o, m, NULL, e);
 	}
 	if (!mdl_uuid_valid(pid) || nb_get(nb_db(o->nb), MDL_SUBNETPOOL, pid, &h, NULL)) {
 		json_decref(jlen);
@@ -484,6 +508,8 @@ int nbo_subnet_pool(struct nbo *o, json_t *m, const json_t *avoid, struct nbo_er
 	}
 defaults:
 	rc = nbo_subnet_defaults(o, m, e);
+	if (!rc)
+		rc = affinity(o, m, pid, e);
 out:
 	if (u) {
 		free(u->set);

@@ -61,8 +61,14 @@ def test_cli_subnet_pool(api):
     assert "Cannot allocate requested subnet from the available set of prefixes" in err, err
     assert {s["Name"] for s in o.js("subnet", "list", "--subnet-pool", "p1")} \
         == {"s1", "s2", "s3"}
+    # one network, one IP version: one pool (Neutron's rule)
+    err = o.fail("subnet", "create", "--subnet-range", "192.168.50.0/24", "--network", "n2",
+                 "mixed")
+    assert "Subnets hosted on the same network must be allocated from the same subnet pool" \
+        in err, err
     # a subnet without a pool, as before
-    plain = o.js("subnet", "create", "--subnet-range", "192.168.50.0/24", "--network", "n2",
+    o.ok("network", "create", "n3")
+    plain = o.js("subnet", "create", "--subnet-range", "192.168.50.0/24", "--network", "n3",
                  "plain")
     assert plain["subnetpool_id"] is None, plain
 
