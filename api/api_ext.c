@@ -43,10 +43,12 @@ static const struct {
 	{ "standard-attr-revisions", "Resource revision numbers",
 	  "This extension will display the revision number of neutron resources." },
 	{ "standard-attr-tag", "Tag support for resources with standard attribute: subnet, "
-	  "port, router, network", "Enables to set tag on resources with standard attribute." },
+	  "port, router, network, subnetpool", "Enables to set tag on resources with standard attribute." },
 	{ "standard-attr-timestamp", "Resource timestamps",
 	  "Adds created_at and updated_at fields to all Neutron resources that have Neutron "
 	  "standard attributes." },
+	{ "subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a "
+	  "subnet pool" },
 };
 #define N_EXTS (sizeof(exts) / sizeof(exts[0]))
 

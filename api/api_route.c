@@ -72,7 +72,8 @@ static json_t *wrap(const char *key, json_t *v)
 static bool supported(enum mdl_type t)
 {
 	return t == MDL_NETWORK || t == MDL_SUBNET || t == MDL_PORT || t == MDL_ROUTER ||
-	       t == MDL_SECURITY_GROUP || t == MDL_SECURITY_GROUP_RULE || t == MDL_FLOATING_IP;
+	       t == MDL_SECURITY_GROUP || t == MDL_SECURITY_GROUP_RULE || t == MDL_FLOATING_IP ||
+	       t == MDL_SUBNETPOOL;
 }
 
 static json_t *versions(const struct api_req *r)
@@ -87,7 +88,7 @@ static json_t *versions(const struct api_req *r)
 static json_t *resources(const struct api_req *r)
 {
 	static const enum mdl_type types[] = { MDL_NETWORK, MDL_SUBNET, MDL_PORT, MDL_ROUTER,
-		MDL_SECURITY_GROUP, MDL_SECURITY_GROUP_RULE, MDL_FLOATING_IP };
+		MDL_SECURITY_GROUP, MDL_SECURITY_GROUP_RULE, MDL_FLOATING_IP, MDL_SUBNETPOOL };
 	json_t *a = json_array();
 	size_t i;
 

@@ -14,26 +14,12 @@
 
 #include "api_priv.h"
 
-static const char *title(enum mdl_type t)
-{
-	switch (t) {
-	case MDL_NETWORK: return "Network";
-	case MDL_SUBNET: return "Subnet";
-	case MDL_PORT: return "Port";
-	case MDL_ROUTER: return "Router";
-	case MDL_SECURITY_GROUP: return "SecurityGroup";
-	case MDL_SECURITY_GROUP_RULE: return "SecurityGroupRule";
-	case MDL_FLOATING_IP: return "FloatingIP";
-	default: return "Object";
-	}
-}
-
 void api_scope_hide(struct api_resp *resp, enum mdl_type t, const char *id)
 {
 	char type[64], msg[160];
 
-	snprintf(type, sizeof(type), "%sNotFound", title(t));
-	snprintf(msg, sizeof(msg), "%s %.64s could not be found.", title(t), id ? id : "");
+	snprintf(type, sizeof(type), "%sNotFound", nbo_title(t));
+	snprintf(msg, sizeof(msg), "%s %.64s could not be found.", nbo_words(t), id ? id : "");
 	api_error(resp, 404, type, msg);
 }
 
@@ -76,6 +62,8 @@ static bool visible(struct nbo *o, const struct api_req *r, enum mdl_type t, con
 	case MDL_SUBNET:
 		net = json_string_value(json_object_get(v, "network_id"));
 		return net && net_shared(o, net, known);
+	case MDL_SUBNETPOOL:    /* a shared pool: every project reads and uses it */
+		return json_is_true(json_object_get(v, "shared"));
 	default:
 		return false;
 	}
@@ -131,7 +119,7 @@ static int check(struct nbo *o, const struct api_req *r, enum mdl_type t, const 
 	} else if (owner && !mine(r, v)) {
 		char what[120];
 
-		snprintf(what, sizeof(what), "Using %s %.64s", title(t), id);
+		snprintf(what, sizeof(what), "Using %s %.64s", nbo_title(t), id);
 		forbid(resp, what);
 		rc = -1;
 	}
@@ -159,7 +147,7 @@ int api_scope_body(struct nbo *o, const struct api_req *r, int t, const json_t *
 	/* Neutron's default policy: admin only */
 	static const char *const admin_only[] = { "shared", "router:external",
 		"provider:network_type", "provider:segmentation_id", "provider:physical_network",
-		"binding:host_id", "binding:profile" };
+		"binding:host_id", "binding:profile", "is_default" };
 	const json_t *x;
 	size_t i;
 
@@ -187,8 +175,10 @@ int api_scope_body(struct nbo *o, const struct api_req *r, int t, const json_t *
 		}
 	}
 	switch (t) {
-	case MDL_SUBNET:        /* only on the caller's own network */
-		return check(o, r, MDL_NETWORK, str(body, "network_id"), true, resp);
+	case MDL_SUBNET:        /* only on the caller's own network; a pool it may read */
+		return check(o, r, MDL_NETWORK, str(body, "network_id"), true, resp) ||
+		       check(o, r, MDL_SUBNETPOOL, str(body, "subnetpool_id"), false, resp) ?
+		       -1 : 0;
 	case MDL_PORT:
 		if (check(o, r, MDL_NETWORK, str(body, "network_id"), false, resp))
 			return -1;

@@ -9,6 +9,8 @@
  *   /wyvern/v1/_uniq/segid/vni/<n>        "network/<id>" VNI (vxlan and geneve)
  *   /wyvern/v1/_uniq/segid/vlan/<phys>/<n> "network/<id>" VLAN id per physnet
  *   /wyvern/v1/_uniq/cidrs/<net>          "<subnet id> <cidr>\n"... the CIDR set
+ *   /wyvern/v1/_uniq/poolcidrs/<pool>     the same for the subnets of a subnet pool
+ *   /wyvern/v1/_uniq/default_pool/<4|6>   "subnetpool/<id>": the default pool
  *   /wyvern/v1/_uniq/default_sg/p/<project>  "security_group/<id>": the
  *   /wyvern/v1/_uniq/default_sg/none         project's group named "default"
  *   /wyvern/v1/_ref/<id>                  refs guard, put by every new referrer
@@ -18,7 +20,8 @@
  * Every operation (or batch, nb_apply) is ONE transaction that writes the
  * objects, their claims and back-references together, and compares:
  *  - each new claim absent (claims an object already holds are kept);
- *  - the CIDR set of each touched network at the revision that was checked;
+ *  - the CIDR set of each touched network and subnet pool at the revision
+ *    that was checked;
  *  - each referenced object present (subnets of fixed IPs: unchanged);
  *  - each updated/deleted object at the revision its old claims were read;
  *  - for a delete, the refs guard at the revision at which the
@@ -111,6 +114,11 @@ int nb_default_sg_key(const char *project_id, char *buf, size_t size);
 /* The id of project_id's default group from its claim key.  0, -ENOENT
  * (none yet), -EIO (bad claim value) or a db error. */
 int nb_default_sg_get(struct db *db, const char *project_id, char id[MDL_ID_SIZE]);
+
+/* The CIDR set of subnet pool pool_id (its subnets, "<subnet id> <cidr>\n"
+ * lines; "" for none), read from the db: what allocation from the pool
+ * avoids.  *set is the caller's (free()); 0 or a db error. */
+int nb_pool_cidrs_get(struct db *db, const char *pool_id, char **set);
 
 /* "/wyvern/v1/<type>/<id>" into buf; returns snprintf's value or -EINVAL. */
 int nb_key(enum mdl_type type, const char *id, char *buf, size_t size);

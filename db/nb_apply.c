@@ -39,12 +39,6 @@ struct work {
 	bool gen_mac;                   /* CREATE port: its MAC was generated here */
 };
 
-struct cidrset {
-	char net[MDL_ID_SIZE];
-	char *val;
-	uint64_t mod;
-};
-
 struct build {
 	struct nb *nb;
 	struct nb_op *ops;
@@ -54,8 +48,6 @@ struct build {
 	struct nb_txn t;
 	struct seen *seen;
 	size_t n_seen;
-	struct cidrset *sets;
-	size_t n_sets;
 	char *err;
 	size_t es;
 	long mac_taken;                 /* op whose generated MAC was taken, else -1 */
@@ -520,94 +512,33 @@ static int step_deletes(struct build *b)
 	return rc;
 }
 
-static struct cidrset *set_get(struct build *b, const char *net, int *rc)
-{
-	struct cidrset *ns;
-	char key[NB_KEY_SIZE];
-	struct db_kv kv;
-	size_t i;
-
-	for (i = 0; i < b->n_sets; i++)
-		if (!strcmp(b->sets[i].net, net))
-			return &b->sets[i];
-	nb_cidrs_key(net, key, sizeof(key));
-	*rc = db_get(b->nb->db, key, &kv);
-	if (*rc && *rc != -ENOENT)
-		return NULL;
-	ns = realloc(b->sets, (b->n_sets + 1) * sizeof(*ns));
-	if (!ns) {
-		db_kv_clear(&kv);
-		*rc = -ENOMEM;
-		return NULL;
-	}
-	b->sets = ns;
-	ns = &b->sets[b->n_sets++];
-	snprintf(ns->net, sizeof(ns->net), "%s", net);
-	ns->val = *rc ? strdup("") : kv.value;
-	ns->mod = *rc ? 0 : kv.mod_revision;
-	kv.value = NULL;
-	db_kv_clear(&kv);
-	*rc = ns->val ? 0 : -ENOMEM;
-	return *rc ? NULL : ns;
-}
-
-/* CIDR sets of the networks whose subnets change: read, check, compare. */
+/* CIDR sets of the networks and pools whose subnets change (nb_cidrs.c). */
 static int step_cidrs(struct build *b)
 {
-	char key[NB_KEY_SIZE];
-	struct cidrset *s;
-	size_t i;
-	int rc = 0;
+	const struct mdl_subnet **v = calloc(2 * b->n + 1, sizeof(*v));
+	size_t i, k = 0;
+	int rc;
 
+	if (!v)
+		return -ENOMEM;
 	for (i = 0; i < b->n; i++) {
-		const struct mdl_subnet *o = NULL, *nw = NULL;
-
 		if (op_type(&b->ops[i]) != MDL_SUBNET)
 			continue;
-		o = (const struct mdl_subnet *)b->w[i].old;
-		if (b->ops[i].kind != NB_OP_DELETE)
-			nw = (const struct mdl_subnet *)b->ops[i].obj;
-		if (o && nw && !strcmp(o->network_id, nw->network_id) &&
-		    !strcmp(o->cidr, nw->cidr))
-			continue;
-		if (o) {
-			if (!(s = set_get(b, o->network_id, &rc)))
-				return rc;
-			nb_cidrs_remove(s->val, o->hdr.id);
-		}
-		if (nw) {
-			if (!(s = set_get(b, nw->network_id, &rc)))
-				return rc;
-			nb_cidrs_remove(s->val, nw->hdr.id);
-			if ((rc = nb_cidrs_add(&s->val, nw, b->err, b->es)))
-				return rc;
-		}
+		v[k] = (const struct mdl_subnet *)b->w[i].old;
+		v[b->n + k++] = b->ops[i].kind == NB_OP_DELETE ? NULL :
+				(const struct mdl_subnet *)b->ops[i].obj;
 	}
-	for (i = 0; !rc && i < b->n_sets; i++) {
-		s = &b->sets[i];
-		nb_cidrs_key(s->net, key, sizeof(key));
-		rc = nb_txn_cmp(&b->t, key, DB_CMP_EQUAL, s->mod);
-		if (!rc && s->val[0])
-			rc = nb_txn_put(&b->t, key, s->val);
-		else if (!rc && s->mod)
-			rc = nb_txn_del(&b->t, key);
-	}
+	rc = nb_cidrs_txn(b->nb->db, &b->t, v, v + b->n, k, b->err, b->es);
+	free(v);
 	return rc;
 }
 
 static void build_reset(struct build *b)
 {
-	size_t i;
-
 	nb_txn_clear(&b->t);
 	free(b->seen);
 	b->seen = NULL;
 	b->n_seen = 0;
-	for (i = 0; i < b->n_sets; i++)
-		free(b->sets[i].val);
-	free(b->sets);
-	b->sets = NULL;
-	b->n_sets = 0;
 }
 
 static int build(struct build *b)

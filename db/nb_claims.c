@@ -27,11 +27,6 @@ void nb_ref_key(const char *id, enum mdl_type rtype, const char *rid, char *buf,
 	snprintf(buf, size, NB_PREFIX "_ref/%s/%s/%s", id, mdl_type_name(rtype), rid);
 }
 
-void nb_cidrs_key(const char *network_id, char *buf, size_t size)
-{
-	snprintf(buf, size, NB_PREFIX "_uniq/cidrs/%s", network_id);
-}
-
 int nb_default_sg_key(const char *project_id, char *buf, size_t size)
 {
 	if (!project_id)
@@ -157,6 +152,12 @@ int nb_obj_claims(const struct mdl_hdr *o, struct nb_claim **out, size_t *n)
 			return 0;       /* single-object validation refuses such lengths */
 		rc = push_claim(out, n, NB_CLAIM_SG_RULE, 0, NB_PREFIX "_uniq/sgrule/%s/%s",
 				r->security_group_id, fp);
+	} else if (o->type == MDL_SUBNETPOOL) {
+		const struct mdl_subnetpool *sp = (const struct mdl_subnetpool *)o;
+
+		if (sp->is_default)
+			rc = push_claim(out, n, NB_CLAIM_POOL_DEFAULT, 0, NB_PREFIX
+					"_uniq/default_pool/%" PRId64, sp->ip_version);
 	} else if (o->type == MDL_NETWORK) {
 		const struct mdl_network *nw = (const struct mdl_network *)o;
 
@@ -216,6 +217,9 @@ int nb_obj_refs(const struct mdl_hdr *o, struct nb_ref **out, size_t *n)
 	case MDL_SUBNET:
 		rc = push_ref(out, n, o, MDL_NETWORK,
 			      ((const struct mdl_subnet *)o)->network_id, false);
+		if (!rc)        /* a pool's prefixes only grow: presence is enough */
+			rc = push_ref(out, n, o, MDL_SUBNETPOOL,
+				      ((const struct mdl_subnet *)o)->subnetpool_id, false);
 		break;
 	case MDL_PORT: {
 		const struct mdl_port *p = (const struct mdl_port *)o;
@@ -316,6 +320,10 @@ int nb_claim_err(const struct mdl_hdr *o, const struct nb_claim *c, const char *
 			       c->idx, p->fixed_ips[c->idx].ip_address, tl, owner, oid,
 			       p->network_id);
 	}
+	if (c->kind == NB_CLAIM_POOL_DEFAULT)
+		return nb_errf(err, es, -EADDRINUSE, "is_default: subnetpool %s is already the "
+			       "default of IPv%" PRId64, oid,
+			       ((const struct mdl_subnetpool *)o)->ip_version);
 	if (c->kind == NB_CLAIM_SG_DEFAULT) {
 		const struct mdl_security_group *g = (const struct mdl_security_group *)o;
 
@@ -367,48 +375,4 @@ bool nb_filter_match(const struct mdl_hdr *o, const struct nb_filter *f)
 			(!f->ip_address || !f->ip_address[0] ||
 			 (!mdl_ip_parse(p->fixed_ips[i].ip_address, &b) && !mdl_ip_cmp(&a, &b)));
 	return ip_ok;
-}
-
-/* CIDR set text: one "<subnet id> <cidr>\n" line per subnet of a network.
- * Removes the line of subnet id. */
-void nb_cidrs_remove(char *set, const char *id)
-{
-	char *p = set, *nl;
-
-	while (*p) {
-		nl = strchr(p, '\n');
-		nl = nl ? nl + 1 : p + strlen(p);
-		if (!strncmp(p, id, strlen(id)) && p[strlen(id)] == ' ') {
-			memmove(p, nl, strlen(nl) + 1);
-			continue;
-		}
-		p = nl;
-	}
-}
-
-int nb_cidrs_add(char **set, const struct mdl_subnet *sn, char *err, size_t es)
-{
-	struct mdl_prefix me, other;
-	char id[MDL_ID_SIZE], cidr[MDL_CIDR_SIZE], *nv;
-	const char *p = *set;
-	size_t len;
-
-	if (mdl_prefix_parse(sn->cidr, &me))
-		return nb_errf(err, es, -EINVAL, "cidr: '%s' is not a valid CIDR", sn->cidr);
-	while (*p) {
-		if (sscanf(p, "%36s %63s", id, cidr) == 2 && !mdl_prefix_parse(cidr, &other) &&
-		    me.addr.family == other.addr.family && mdl_prefix_overlap(&me, &other))
-			return nb_errf(err, es, -EADDRINUSE,
-				       "cidr: %s overlaps subnet %s (%s) in network %s",
-				       sn->cidr, cidr, id, sn->network_id);
-		p = strchr(p, '\n');
-		p = p ? p + 1 : "";
-	}
-	len = strlen(*set);
-	nv = realloc(*set, len + MDL_ID_SIZE + MDL_CIDR_SIZE + 2);
-	if (!nv)
-		return -ENOMEM;
-	*set = nv;
-	snprintf(nv + len, MDL_ID_SIZE + MDL_CIDR_SIZE + 2, "%s %s\n", sn->hdr.id, sn->cidr);
-	return 0;
 }

@@ -66,7 +66,8 @@ struct db_op *nb_txn_find(struct nb_txn *t, const char *key);
 
 enum nb_claim_kind { NB_CLAIM_MAC, NB_CLAIM_IP, NB_CLAIM_SEGID,
 		     NB_CLAIM_SG_DEFAULT,     /* the project's group named "default" */
-		     NB_CLAIM_SG_RULE };      /* a rule of a group, by what it allows */
+		     NB_CLAIM_SG_RULE,        /* a rule of a group, by what it allows */
+		     NB_CLAIM_POOL_DEFAULT }; /* the default subnet pool of an IP version */
 
 struct nb_claim {
 	char key[NB_KEY_SIZE];
@@ -88,12 +89,21 @@ int nb_obj_refs(const struct mdl_hdr *o, struct nb_ref **out, size_t *n);
 void nb_ref_guard_key(const char *id, char *buf, size_t size);
 void nb_ref_key(const char *id, enum mdl_type rtype, const char *rid, char *buf,
 		size_t size);
-/* "/wyvern/v1/_uniq/cidrs/<network>" */
+/* ---- CIDR sets (nb_cidrs.c) ---- */
+/* "/wyvern/v1/_uniq/cidrs/<network>", "/wyvern/v1/_uniq/poolcidrs/<pool>" */
 void nb_cidrs_key(const char *network_id, char *buf, size_t size);
+void nb_pool_cidrs_key(const char *pool_id, char *buf, size_t size);
 /* The CIDR set value: removes subnet id's line; checks sn's cidr against
- * every line (-EADDRINUSE "overlaps", -EINVAL) and appends it. */
+ * every line (-EADDRINUSE "... overlaps ... in network N", or with pool
+ * "... of subnetpool P"; -EINVAL) and appends it. */
 void nb_cidrs_remove(char *set, const char *id);
-int nb_cidrs_add(char **set, const struct mdl_subnet *sn, char *err, size_t es);
+int nb_cidrs_add(char **set, const struct mdl_subnet *sn, const char *pool, char *err,
+		 size_t es);
+/* The subnets of a batch go from olds[i] to news[i] (NULL: none): the
+ * network and pool sets they touch are read, checked, compared at the
+ * revision read and put / deleted in t. */
+int nb_cidrs_txn(struct db *db, struct nb_txn *t, const struct mdl_subnet *const *olds,
+		 const struct mdl_subnet *const *news, size_t n, char *err, size_t es);
 /* "port/<id>" as stored in a claim key. */
 void nb_owner(const struct mdl_hdr *o, char *buf, size_t size);
 /* Message for a claim held by `owner` (value of the claim key). */

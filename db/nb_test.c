@@ -2,10 +2,12 @@
  * db/nb_test.c — northbound adapter tests on the RocksDB driver: create (id, MAC,
  * dp_key, version), get, update with version bump, CAS conflict, validation
  * failures that leave nothing written, duplicate ids, delete with and
- * without references, list. */
+ * without references, list; subnet pools: the pool's CIDR set across
+ * networks, in use while it has subnets, one default per IP version. */
 #include "nb.h"
 #include "db_test_util.h"
 #include "mdl_addr.h"
+#include "nb_test_util.h"
 
 #include <CUnit/Basic.h>
 #include <errno.h>
@@ -206,6 +208,81 @@ static void t_delete_and_list(void)
 	CU_ASSERT_EQUAL(nb_delete(db, MDL_NETWORK, "bad", 0, err, sizeof(err)), -EINVAL);
 }
 
+/* A subnet of pool pool on network net with cidr: nb_create's result. */
+static int pooled(const char *net, const char *pool, const char *cidr, char *err, size_t es,
+		  char id[MDL_ID_SIZE])
+{
+	char json[512];
+	struct mdl_hdr *s;
+	int rc;
+
+	snprintf(json, sizeof(json), "{\"network_id\":\"%s\",\"ip_version\":4,\"cidr\":\"%s\","
+		 "\"subnetpool_id\":\"%s\"}", net, cidr, pool);
+	s = obj(MDL_SUBNET, json);
+	if (!s)
+		return -EINVAL;
+	rc = nb_create(db, s, NULL, err, es);
+	if (id)
+		snprintf(id, MDL_ID_SIZE, "%s", s->id);
+	mdl_obj_free(s);
+	return rc;
+}
+
+static void t_pools(void)
+{
+	char err[MDL_ERR_SIZE], pool[MDL_ID_SIZE], n1[MDL_ID_SIZE], n2[MDL_ID_SIZE];
+	char s1[MDL_ID_SIZE], s2[MDL_ID_SIZE], *set;
+	struct mdl_hdr *h;
+	const char *pj = "{\"prefixes\":[\"10.50.0.0/16\"],\"ip_version\":4,"
+		"\"default_prefixlen\":24,\"min_prefixlen\":8,\"max_prefixlen\":32,"
+		"\"is_default\":true}";
+
+	h = obj(MDL_SUBNETPOOL, pj);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL_FATAL(nb_create(db, h, NULL, err, sizeof(err)), 0);
+	snprintf(pool, sizeof(pool), "%s", h->id);
+	mdl_obj_free(h);
+	h = obj(MDL_SUBNETPOOL, pj);            /* a second default IPv4 pool */
+	CU_ASSERT_EQUAL(nb_create(db, h, NULL, err, sizeof(err)), -EADDRINUSE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is_default: subnetpool "));
+	mdl_obj_free(h);
+	h = obj(MDL_NETWORK, "{\"provider:network_type\":\"vxlan\",\"provider:segmentation_id\":301}");
+	CU_ASSERT_EQUAL(nb_create(db, h, NULL, err, sizeof(err)), 0);
+	snprintf(n1, sizeof(n1), "%s", h->id);
+	mdl_obj_free(h);
+	h = obj(MDL_NETWORK, "{\"provider:network_type\":\"vxlan\",\"provider:segmentation_id\":302}");
+	CU_ASSERT_EQUAL(nb_create(db, h, NULL, err, sizeof(err)), 0);
+	snprintf(n2, sizeof(n2), "%s", h->id);
+	mdl_obj_free(h);
+
+	CU_ASSERT_EQUAL(pooled(n1, pool, "10.50.0.0/24", err, sizeof(err), s1), 0);
+	/* another network, the same pool: its set refuses an overlap */
+	CU_ASSERT_EQUAL(pooled(n2, pool, "10.50.0.128/25", err, sizeof(err), NULL), -EADDRINUSE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, " of subnetpool "));
+	CU_ASSERT_EQUAL(pooled(n2, pool, "10.50.1.0/24", err, sizeof(err), s2), 0);
+	CU_ASSERT_EQUAL(pooled(n2, pool, "10.60.0.0/24", err, sizeof(err), NULL), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is not in subnetpool"));
+	CU_ASSERT_EQUAL(pooled(n2, "99999999-9999-4999-8999-999999999999", "10.50.2.0/24", err, sizeof(err), NULL), -EINVAL);
+	CU_ASSERT_EQUAL(nb_pool_cidrs_get(db, pool, &set), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(set, "10.50.0.0/24"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(set, "10.50.1.0/24"));
+	free(set);
+	CU_ASSERT_EQUAL(t_check_consistent(db), 0);
+
+	/* in use while a subnet refers to it */
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_SUBNETPOOL, pool, 0, err, sizeof(err)), -EBUSY);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_SUBNET, s1, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_SUBNET, s2, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_pool_cidrs_get(db, pool, &set), 0);
+	CU_ASSERT_STRING_EQUAL(set, "");        /* the empty set is deleted */
+	free(set);
+	CU_ASSERT_EQUAL(nb_delete(db, MDL_SUBNETPOOL, pool, 0, err, sizeof(err)), 0);
+	h = obj(MDL_SUBNETPOOL, pj);            /* the default claim went with it */
+	CU_ASSERT_EQUAL(nb_create(db, h, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(h);
+	CU_ASSERT_EQUAL(t_check_consistent(db), 0);
+}
+
 static int suite_init(void)
 {
 	char url[300];
@@ -278,7 +355,8 @@ int main(void)
 	    !CU_add_test(s, "update: version bump, CAS conflict", t_update_version_cas) ||
 	    !CU_add_test(s, "validation failure writes nothing", t_validation_writes_nothing) ||
 	    !CU_add_test(s, "delete with references, list", t_delete_and_list) ||
-	    !CU_add_test(s, "vxlan and geneve share VNIs, vlan per physnet", t_segid_claims)) {
+	    !CU_add_test(s, "vxlan and geneve share VNIs, vlan per physnet", t_segid_claims) ||
+	    !CU_add_test(s, "subnet pools: CIDR set, in use, default", t_pools)) {
 		CU_cleanup_registry();
 		return 2;
 	}

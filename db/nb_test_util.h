@@ -74,7 +74,9 @@ static int t_check_consistent(struct db *db)
 		struct nb_claim *c;
 		struct nb_ref *r;
 
-		if (!strncmp(k, NB_PREFIX "_uniq/cidrs/", strlen(NB_PREFIX "_uniq/cidrs/"))) {
+		if (!strncmp(k, NB_PREFIX "_uniq/cidrs/", strlen(NB_PREFIX "_uniq/cidrs/")) ||
+		    !strncmp(k, NB_PREFIX "_uniq/poolcidrs/",
+			     strlen(NB_PREFIX "_uniq/poolcidrs/"))) {     /* network / pool */
 			const char *p = l.kvs[i].value, *net = strrchr(k, '/') + 1;
 			char sid[MDL_ID_SIZE], cidr[MDL_CIDR_SIZE];
 

@@ -54,6 +54,7 @@ enum mdl_type {
 	MDL_SECURITY_GROUP,
 	MDL_FLOATING_IP,
 	MDL_SECURITY_GROUP_RULE,    /* Neutron security_group_rule, its own object */
+	MDL_SUBNETPOOL,             /* Neutron subnetpool (API only: no controller use) */
 	MDL_N_TYPES
 };
 
@@ -120,6 +121,8 @@ struct mdl_subnet {
 	size_t n_allocation_pools;
 	char ipv6_address_mode[MDL_ENUM_SIZE];   /* "" = null */
 	char ipv6_ra_mode[MDL_ENUM_SIZE];        /* "" = null */
+	char subnetpool_id[MDL_ID_SIZE];         /* "" = null, then not encoded (subnets
+						  * written before pools keep their bytes) */
 };
 
 struct mdl_fixed_ip {
@@ -227,8 +230,29 @@ struct mdl_floating_ip {
 						  * before it was kept): its claim */
 };
 
+/* Neutron subnet pool (subnet_allocation).  prefixes: canonical (masked,
+ * merged) CIDRs, all of ip_version; min_prefixlen <= default_prefixlen <=
+ * max_prefixlen <= 32 / 128, min_prefixlen >= the shortest prefix's length
+ * is not required (Neutron does not either).  address_scope_id is kept
+ * null (no address scopes). */
+struct mdl_subnetpool {
+	struct mdl_hdr hdr;
+	char name[MDL_NAME_SIZE];
+	char project_id[MDL_NAME_SIZE];
+	char (*prefixes)[MDL_CIDR_SIZE];
+	size_t n_prefixes;
+	int64_t ip_version;
+	int64_t default_prefixlen;
+	int64_t min_prefixlen;
+	int64_t max_prefixlen;
+	bool shared;
+	bool is_default;
+	char address_scope_id[MDL_ID_SIZE];      /* "" = null */
+};
+
 /* Type names: "chassis", "network", "subnet", "port", "router",
- * "security_group", "floating_ip", "security_group_rule".  Returns NULL for an invalid type. */
+ * "security_group", "floating_ip", "security_group_rule",
+ * "subnetpool".  Returns NULL for an invalid type. */
 const char *mdl_type_name(enum mdl_type type);
 /* Returns the type for a name, or -EINVAL. */
 int mdl_type_from_name(const char *name);
@@ -298,5 +322,7 @@ static inline struct mdl_floating_ip *mdl_hdr_to_fip(struct mdl_hdr *h)
 { return (struct mdl_floating_ip *)h; }
 static inline struct mdl_security_group_rule *mdl_hdr_to_sg_rule(struct mdl_hdr *h)
 { return (struct mdl_security_group_rule *)h; }
+static inline struct mdl_subnetpool *mdl_hdr_to_subnetpool(struct mdl_hdr *h)
+{ return (struct mdl_subnetpool *)h; }
 
 #endif

@@ -315,6 +315,8 @@ static json_t *encode_fields(const struct mdl_field *fields, const void *base,
 			if (!j || !json_object_size(j))
 				continue;
 		}
+		if (f->kind == MF_STRN && f->def == 1 && !((const char *)base)[f->off])
+			continue;
 		v = encode_one(f, base);
 
 		if (!v || json_object_set_new(obj, f->name, v)) {

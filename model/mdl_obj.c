@@ -84,6 +84,8 @@ static const struct mdl_field subnet_fields[] = {
 	     struct mdl_alloc_pool, pool_fields),
 	STRN(struct mdl_subnet, "ipv6_address_mode", ipv6_address_mode),
 	STRN(struct mdl_subnet, "ipv6_ra_mode", ipv6_ra_mode),
+	{ "subnetpool_id", MF_STRN, offsetof(struct mdl_subnet, subnetpool_id), MDL_ID_SIZE, 0,
+	  NULL, false, 1 },     /* def 1: not encoded when null */
 	END
 };
 
@@ -204,6 +206,21 @@ static const struct mdl_field fip_fields[] = {
 	END
 };
 
+static const struct mdl_field subnetpool_fields[] = {
+	HDR(struct mdl_subnetpool),
+	STR(struct mdl_subnetpool, "name", name, false),
+	STR(struct mdl_subnetpool, "project_id", project_id, false),
+	STRLIST(struct mdl_subnetpool, "prefixes", prefixes, MDL_CIDR_SIZE),
+	INT(struct mdl_subnetpool, "ip_version", ip_version, true, 4),
+	INT(struct mdl_subnetpool, "default_prefixlen", default_prefixlen, true, 8),
+	INT(struct mdl_subnetpool, "min_prefixlen", min_prefixlen, true, 8),
+	INT(struct mdl_subnetpool, "max_prefixlen", max_prefixlen, true, 32),
+	BOOL(struct mdl_subnetpool, "shared", shared, false),
+	BOOL(struct mdl_subnetpool, "is_default", is_default, false),
+	STRN(struct mdl_subnetpool, "address_scope_id", address_scope_id),
+	END
+};
+
 const struct mdl_type_desc mdl_type_descs[MDL_N_TYPES] = {
 	[MDL_CHASSIS] = { "chassis", sizeof(struct mdl_chassis), chassis_fields },
 	[MDL_NETWORK] = { "network", sizeof(struct mdl_network), network_fields },
@@ -216,6 +233,7 @@ const struct mdl_type_desc mdl_type_descs[MDL_N_TYPES] = {
 			      fip_fields },
 	[MDL_SECURITY_GROUP_RULE] = { "security_group_rule",
 				      sizeof(struct mdl_security_group_rule), sg_rule_fields },
+	[MDL_SUBNETPOOL] = { "subnetpool", sizeof(struct mdl_subnetpool), subnetpool_fields },
 };
 
 int mdl_err(char *err, size_t err_size, const char *fmt, ...)

@@ -11,7 +11,8 @@
 
 enum mdl_fkind {
 	MF_STR,         /* char[size], JSON string */
-	MF_STRN,        /* char[size], JSON string or null ("" = null) */
+	MF_STRN,        /* char[size], JSON string or null ("" = null); with def
+			 * = 1 a null is not encoded (a field added later) */
 	MF_BOOL,        /* bool */
 	MF_INT,         /* int64_t, JSON integer */
 	MF_INTN,        /* int64_t, JSON integer or null (-1 = null) */

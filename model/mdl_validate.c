@@ -220,7 +220,8 @@ static int validate_subnet(const struct mdl_subnet *s, char *err, size_t es)
 	size_t i;
 	int rc;
 
-	if ((rc = chk_uuid("", "network_id", s->network_id, true, err, es)))
+	if ((rc = chk_uuid("", "network_id", s->network_id, true, err, es)) ||
+	    (rc = chk_uuid("", "subnetpool_id", s->subnetpool_id, false, err, es)))
 		return rc;
 	if (s->ip_version != 4 && s->ip_version != 6)
 		return E("ip_version: %" PRId64 " is not 4 or 6", s->ip_version);
@@ -474,6 +475,43 @@ static int validate_fip(const struct mdl_floating_ip *f, char *err, size_t es)
 	return 0;
 }
 
+static int validate_subnetpool(const struct mdl_subnetpool *p, char *err, size_t es)
+{
+	int64_t bits = p->ip_version == 6 ? 128 : 32;
+	struct mdl_prefix a, b;
+	char path[64];
+	size_t i, j;
+	int rc;
+
+	if (p->ip_version != 4 && p->ip_version != 6)
+		return E("ip_version: %" PRId64 " is not 4 or 6", p->ip_version);
+	if ((rc = chk_uuid("", "address_scope_id", p->address_scope_id, false, err, es)))
+		return rc;
+	if (!p->n_prefixes)
+		return E("prefixes: empty subnet pool prefix list");
+	for (i = 0; i < p->n_prefixes; i++) {
+		snprintf(path, sizeof(path), "prefixes[%zu]", i);
+		if ((rc = chk_cidr("", path, p->prefixes[i], &a, err, es)))
+			return rc;
+		if (a.addr.family != p->ip_version)
+			return E("%s: %s is not an IPv%" PRId64 " prefix", path, p->prefixes[i],
+				 p->ip_version);
+		if (mdl_prefix_has_host_bits(&a))
+			return E("%s: %s has host bits set", path, p->prefixes[i]);
+		for (j = 0; j < i; j++)
+			if (!mdl_prefix_parse(p->prefixes[j], &b) && mdl_prefix_overlap(&a, &b))
+				return E("%s: %s overlaps %s", path, p->prefixes[i],
+					 p->prefixes[j]);
+	}
+	if (p->min_prefixlen < 0 || p->max_prefixlen > bits ||
+	    p->min_prefixlen > p->max_prefixlen || p->default_prefixlen < p->min_prefixlen ||
+	    p->default_prefixlen > p->max_prefixlen)
+		return E("prefixlen: need 0 <= min_prefixlen (%" PRId64 ") <= default_prefixlen "
+			 "(%" PRId64 ") <= max_prefixlen (%" PRId64 ") <= %" PRId64,
+			 p->min_prefixlen, p->default_prefixlen, p->max_prefixlen, bits);
+	return 0;
+}
+
 int mdl_sg_rule_check(const char *path, const struct mdl_sg_rule *r, char *err, size_t es)
 {
 	return validate_rule(path, r, err, es);
@@ -517,6 +555,8 @@ int mdl_obj_validate(const struct mdl_hdr *obj, char *err, size_t es)
 		return validate_fip((const struct mdl_floating_ip *)obj, err, es);
 	case MDL_SECURITY_GROUP_RULE:
 		return validate_sg_rule((const struct mdl_security_group_rule *)obj, err, es);
+	case MDL_SUBNETPOOL:
+		return validate_subnetpool((const struct mdl_subnetpool *)obj, err, es);
 	case MDL_N_TYPES:
 		break;
 	}

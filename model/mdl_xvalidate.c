@@ -61,6 +61,29 @@ static int subnet_overlap_cb(const struct mdl_hdr *o, void *arg)
 	return 0;
 }
 
+/* A subnet of a pool: the pool exists, is of its version and holds its
+ * cidr (a pool's prefixes only grow, so this stays true). */
+static int check_in_pool(const struct mdl_subnet *s, const struct mdl_lookup *lk,
+			 char *err, size_t es)
+{
+	struct mdl_hdr *h = NULL;
+	const struct mdl_subnetpool *p;
+	struct mdl_prefix me, pre;
+	bool in = false;
+	size_t i;
+	int rc;
+
+	if ((rc = need(lk, MDL_SUBNETPOOL, "subnetpool_id", s->subnetpool_id, &h, err, es)))
+		return rc;
+	p = (const struct mdl_subnetpool *)h;
+	if (p->ip_version == s->ip_version && !mdl_prefix_parse(s->cidr, &me))
+		for (i = 0; !in && i < p->n_prefixes; i++)
+			in = !mdl_prefix_parse(p->prefixes[i], &pre) && pre.len <= me.len &&
+			     mdl_prefix_contains(&pre, &me.addr);
+	mdl_obj_free(h);
+	return in ? 0 : E("cidr: %s is not in subnetpool %s", s->cidr, s->subnetpool_id);
+}
+
 static int check_subnet(const struct mdl_subnet *s, const struct mdl_lookup *lk,
 			char *err, size_t es)
 {
@@ -68,6 +91,8 @@ static int check_subnet(const struct mdl_subnet *s, const struct mdl_lookup *lk,
 	int rc;
 
 	if ((rc = need(lk, MDL_NETWORK, "network_id", s->network_id, NULL, err, es)))
+		return rc;
+	if (s->subnetpool_id[0] && (rc = check_in_pool(s, lk, err, es)))
 		return rc;
 	return lk->foreach(lk->ctx, MDL_SUBNET, subnet_overlap_cb, &c);
 }

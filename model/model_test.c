@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * model/model_test.c — unit tests: codec round-trips for every type, every decode and
- * validation error message, cross-object checks against an in-memory store,
- * and the address helpers.  Cases are tables: a valid base object per type is
- * patched (json_object_update) and the exact error text is asserted. */
+ * model/model_test.c — unit tests: codec round-trips for every type, every decode and validation
+ * error message, cross-object checks against an in-memory store, and the address helpers.  Cases
+ * are tables: a valid base object per type is patched and the exact error text is asserted. */
 #include "mdl.h"
 #include "mdl_addr.h"
 
@@ -78,6 +77,9 @@ static const char *const full[MDL_N_TYPES] = {
 		"\"direction\":\"ingress\",\"ethertype\":\"IPv6\",\"protocol\":\"tcp\","
 		"\"port_range_min\":22,\"port_range_max\":22,\"remote_ip_prefix\":\"2001:db8::/32\","
 		"\"remote_group_id\":null}",
+	[MDL_SUBNETPOOL] = "{\"id\":\"12121212-1212-4212-8212-121212121212\",\"dp_key\":0,\"revision_number\""
+		":1,\"name\":\"sp\",\"project_id\":\"p1\",\"prefixes\":[\"10.0.0.0/16\"],\"ip_version\":4,\"shared\""
+		":false,\"default_prefixlen\":24,\"min_prefixlen\":8,\"max_prefixlen\":32,\"is_default\":true,\"address_scope_id\":null}",
 };
 
 /* ------------------------------------------------------------------ */
@@ -448,7 +450,7 @@ static void test_decode_top_level(void)
 	CU_ASSERT_STRING_EQUAL(err, "port: expected a JSON object");
 	json_decref(a);
 	CU_ASSERT_PTR_NULL(mdl_obj_from_json(MDL_N_TYPES, NULL, err, sizeof(err)));
-	CU_ASSERT_STRING_EQUAL(err, "unknown object type 8");
+	CU_ASSERT_STRING_EQUAL(err, "unknown object type 9");
 	CU_ASSERT_PTR_NULL(mdl_obj_from_string(MDL_PORT, "{\"a\":", err, sizeof(err)));
 	CU_ASSERT_EQUAL(strncmp(err, "invalid JSON at line 1", 22), 0);
 	CU_ASSERT_PTR_NULL(mdl_obj_from_string(MDL_PORT, NULL, err, sizeof(err)));

@@ -63,7 +63,9 @@ static const struct nbo_attr subnet_attrs[] = {
 	{ "ip_version", A_IMM, JSON_NULL },
 	{ "ipv6_address_mode", A_IMM, JSON_NULL },
 	{ "ipv6_ra_mode", A_IMM, JSON_NULL },
-	{ "subnetpool_id", A_RO, JSON_NULL },
+	{ "subnetpool_id", A_IMM, JSON_NULL },  /* nbo_pool.c reads these three */
+	{ "prefixlen", A_IMM, JSON_NULL },
+	{ "use_default_subnetpool", A_IMM, JSON_NULL },
 	{ "segment_id", A_RO, JSON_NULL },
 	{ "service_types", A_EXT, JSON_ARRAY },
 	{ NULL, 0, JSON_NULL }
@@ -114,6 +116,12 @@ static const struct nbo_attr fip_attrs[] = {
 	{ NULL, 0, JSON_NULL }
 };
 
+static const struct nbo_attr pool_attrs[] = {
+	{ "ip_version", A_RO, JSON_NULL },      /* derived from the prefixes */
+	{ "shared", A_IMM, JSON_NULL },
+	{ NULL, 0, JSON_NULL }
+};
+
 static const struct nbo_attr none_attrs[] = { { NULL, 0, JSON_NULL } };
 
 static const struct nbo_attr *type_attrs(enum mdl_type t)
@@ -126,6 +134,7 @@ static const struct nbo_attr *type_attrs(enum mdl_type t)
 	case MDL_SECURITY_GROUP: return sg_attrs;
 	case MDL_SECURITY_GROUP_RULE: return sg_rule_attrs;
 	case MDL_FLOATING_IP: return fip_attrs;
+	case MDL_SUBNETPOOL: return pool_attrs;
 	default: return none_attrs;
 	}
 }
@@ -143,72 +152,6 @@ static const struct nbo_attr *attr_find(enum mdl_type t, const char *name)
 	return NULL;
 }
 
-static const struct {
-	enum mdl_type type;
-	const char *singular, *plural, *title, *url;
-} names[] = {
-	{ MDL_NETWORK, "network", "networks", "Network", "networks" },
-	{ MDL_SUBNET, "subnet", "subnets", "Subnet", "subnets" },
-	{ MDL_PORT, "port", "ports", "Port", "ports" },
-	{ MDL_ROUTER, "router", "routers", "Router", "routers" },
-	{ MDL_SECURITY_GROUP, "security_group", "security_groups", "SecurityGroup",
-	  "security-groups" },
-	{ MDL_SECURITY_GROUP_RULE, "security_group_rule", "security_group_rules",
-	  "SecurityGroupRule", "security-group-rules" },
-	{ MDL_FLOATING_IP, "floatingip", "floatingips", "FloatingIP", "floatingips" },
-};
-#define N_NAMES (sizeof(names) / sizeof(names[0]))
-
-int nbo_type_of_collection(const char *plural)
-{
-	size_t i;
-
-	for (i = 0; plural && i < N_NAMES; i++)
-		if (!strcmp(names[i].url, plural))
-			return (int)names[i].type;
-	return -EINVAL;
-}
-
-const char *nbo_collection(enum mdl_type type)
-{
-	size_t i;
-
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].url;
-	return "objects";
-}
-
-const char *nbo_singular(enum mdl_type type)
-{
-	size_t i;
-
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].singular;
-	return "object";
-}
-
-const char *nbo_plural(enum mdl_type type)
-{
-	size_t i;
-
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].plural;
-	return "objects";
-}
-
-static const char *title(enum mdl_type type)
-{
-	size_t i;
-
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].title;
-	return "Object";
-}
-
 int nbo_fail(struct nbo_err *e, int rc, const char *type, const char *fmt, ...)
 {
 	va_list ap;
@@ -224,8 +167,8 @@ static int not_found(struct nbo_err *e, enum mdl_type t, const char *id)
 {
 	char ty[64];
 
-	snprintf(ty, sizeof(ty), "%sNotFound", title(t));
-	return nbo_fail(e, -ENOENT, ty, "%s %s could not be found.", title(t), id);
+	snprintf(ty, sizeof(ty), "%sNotFound", nbo_title(t));
+	return nbo_fail(e, -ENOENT, ty, "%s %s could not be found.", nbo_words(t), id);
 }
 
 int nbo_db_fail(struct nbo_err *e, int rc, enum mdl_type type, const char *msg)
@@ -249,17 +192,25 @@ int nbo_db_fail(struct nbo_err *e, int rc, enum mdl_type type, const char *msg)
 				int ty = mdl_type_from_name(rt);
 
 				if (ty >= 0) {
-					snprintf(t, sizeof(t), "%sNotFound", title(ty));
+					snprintf(t, sizeof(t), "%sNotFound", nbo_title(ty));
 					return nbo_fail(e, -ENOENT, t, "%s %s could not be found.",
-							title(ty), rid);
+							nbo_words(ty), rid);
 				}
 			}
 		}
 		return nbo_fail(e, rc, "InvalidInput", "Invalid input for operation: %s.", msg);
 	case -ENOENT:
-		snprintf(t, sizeof(t), "%sNotFound", title(type));
+		snprintf(t, sizeof(t), "%sNotFound", nbo_title(type));
 		return nbo_fail(e, rc, t, "%s", msg);
 	case -EADDRINUSE:
+		if (strstr(msg, " of subnetpool "))     /* a requested cidr (nbo_pool.c) */
+			return nbo_fail(e, -EINVAL, "SubnetAllocationError", "Failed to allocate "
+					"subnet: Cannot allocate requested subnet from the "
+					"available set of prefixes.");
+		if (!strncmp(msg, "is_default", 10))
+			return nbo_fail(e, -EINVAL, "InvalidInput", "Invalid input for operation: "
+					"A default subnetpool for this IP family has already been "
+					"set. Only one default may exist per IP family.");
 		if (!strncmp(msg, "mac_address", 11))
 			return nbo_fail(e, rc, "MacAddressInUse",
 					"Unable to complete operation for network. %s.", msg);
@@ -281,7 +232,7 @@ int nbo_db_fail(struct nbo_err *e, int rc, enum mdl_type type, const char *msg)
 		}
 		return nbo_fail(e, rc, "SegmentationIdInUse", "%s.", msg);
 	case -EBUSY:
-		snprintf(t, sizeof(t), "%sInUse", title(type));
+		snprintf(t, sizeof(t), "%sInUse", nbo_title(type));
 		return nbo_fail(e, rc, t, "Unable to complete operation on %s: %s.",
 				nbo_singular(type), msg);
 	case -EEXIST: {
@@ -512,7 +463,8 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (t == MDL_SUBNET && (rc = nbo_subnet_defaults(o, m0, e)))
+	if ((t == MDL_SUBNET && (rc = nbo_subnet_defaults(o, m0, e))) ||
+	    (t == MDL_SUBNETPOOL && (rc = nbo_pool_prepare(m0, e))))
 		goto out;
 	if ((rc = refs_exist(o, t, m0, e)))
 		goto out;
@@ -539,6 +491,8 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 			rc = nbo_fip_defaults(o, m, true, "", avoid_ips, e);
 		else if (t == MDL_ROUTER)
 			rc = nbo_router_gw_defaults(o, m, "", e);
+		else if (t == MDL_SUBNET)       /* a cidr from its pool, if any */
+			rc = nbo_subnet_pool(o, m, avoid_ips, e);
 		if (!rc)
 			h = decode(t, m, e, &rc);
 		json_decref(m);
@@ -564,6 +518,10 @@ int nbo_create(struct nbo *o, enum mdl_type t, const json_t *body, const char *c
 				mdl_hdr_to_fip(h)->floating_ip_address));
 			mdl_obj_free(h);
 			continue;
+		}
+		if (rc == -EADDRINUSE && t == MDL_SUBNET && nbo_pool_retry(m0, h, err, avoid_ips)) {
+			mdl_obj_free(h);
+			continue;       /* a block of the pool taken meanwhile: the next one */
 		}
 		if (rc == -EADDRINUSE && t == MDL_NETWORK && n_avoid < 32 &&
 		    !json_is_integer(json_object_get(m0, "provider:segmentation_id")) &&
@@ -659,7 +617,11 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 			rc = -ENOMEM;
 			break;
 		}
-		rc = split_body(t, body, m, m, attrs, project, sizeof(project), e);
+		rc = t == MDL_SUBNETPOOL ? nbo_pool_grow(m, body, e) : 0;
+		if (!rc)
+			rc = split_body(t, body, m, m, attrs, project, sizeof(project), e);
+		if (!rc && t == MDL_SUBNETPOOL)
+			rc = nbo_pool_prepare(m, e);
 		nbo_now(now);
 		json_object_set_new(attrs, "updated_at", json_string(now));
 		if (!rc && t == MDL_PORT && json_object_get(body, "fixed_ips"))
@@ -693,7 +655,7 @@ int nbo_update(struct nbo *o, enum mdl_type t, const char *id, const json_t *bod
 		mdl_obj_free(nh);
 	}
 	if (rc == -EAGAIN && !e->type[0])
-		nbo_fail(e, rc, "Conflict", "%s %s keeps changing; try again", title(t), id);
+		nbo_fail(e, rc, "Conflict", "%s %s keeps changing; try again", nbo_title(t), id);
 	if (rc == -ENOMEM && !e->type[0])
 		nbo_fail(e, rc, "ServiceUnavailable", "out of memory");
 	wait_rev(o, rev);
@@ -767,14 +729,17 @@ static int delete_once(struct nbo *o, enum mdl_type t, const char *id, uint64_t 
 	else if (rc == -EBUSY && t == MDL_SECURITY_GROUP)
 		rc = nbo_fail(e, rc, "SecurityGroupInUse", "Security Group %s in use%s%s%s.", id,
 			      err[0] ? " (" : "", err, err[0] ? ")" : "");
+	else if (rc == -EBUSY && t == MDL_SUBNETPOOL)  /* Neutron: 400 */
+		rc = nbo_fail(e, -EINVAL, "SubnetPoolDeleteError", "Unable to delete subnet "
+			      "pool: Subnet pool has existing allocations.");
 	else if (rc == -EBUSY && t == MDL_SUBNET)
 		rc = nbo_fail(e, rc, "SubnetInUse", "Unable to complete operation on subnet %s: "
 			      "One or more ports have an IP allocation from this subnet.", id);
 	else if (rc == -EAGAIN && if_match)
 		rc = nbo_fail(e, -ECANCELED, "RevisionNumberConstraintFailed",
-			      "%s %s changed meanwhile", title(t), id);
+			      "%s %s changed meanwhile", nbo_title(t), id);
 	else if (rc == -EAGAIN)
-		nbo_fail(e, rc, "Conflict", "%s %s keeps changing; try again", title(t), id);
+		nbo_fail(e, rc, "Conflict", "%s %s keeps changing; try again", nbo_title(t), id);
 	else if (rc == -ENOENT)
 		rc = not_found(e, t, id);
 	else if (rc)

@@ -12,7 +12,9 @@
  *    allocated address retries with another one; a requested address
  *    lost is MacAddressInUse / IpAddressAlreadyAllocated), MAC generated;
  *  - routers: add/remove_router_interface by subnet or port, one
- *    transaction each (port + router).
+ *    transaction each (port + router);
+ *  - subnet pools: canonical prefixes, prefix length bounds; a subnet with
+ *    subnetpool_id gets the lowest free block of the pool (nbo_pool.c).
  * Every write is one nb_apply() (one db transaction); the attributes the
  * model does not interpret (description, tags, created_at, updated_at,
  * extra_dhcp_opts, binding:vnic_type, binding:profile, shared, ...) are kept
@@ -103,7 +105,7 @@ int nbo_parse_ranges(struct nbo_config *cfg, bool vlan, const char *s, char *msg
 		     size_t size);
 
 /* Resource type of a Neutron collection name ("networks", "subnets",
- * "ports", "routers", "security-groups", "floatingips"); -EINVAL. */
+ * "ports", "routers", "security-groups", "floatingips", "subnetpools"); -EINVAL. */
 int nbo_type_of_collection(const char *plural);
 /* "network", "subnet", "port", "router", "security_group", "floatingip". */
 const char *nbo_singular(enum mdl_type type);
@@ -188,6 +190,21 @@ int nbo_slaac_delete_ops(struct nbo *o, const struct mdl_hdr *subnet, struct mdl
  * gateways, except object self's own.  A new array of strings, or NULL. */
 json_t *nbo_ext_addrs(struct nbo *o, const char *net, const char *self);
 int nbo_router_gw_defaults(struct nbo *o, json_t *m, const char *self, struct nbo_err *e);
+/* Subnet pools (nbo_pool.c).  nbo_pool_grow: a PUT's prefixes must cover
+ * the current ones (cur: the stored model JSON).  nbo_pool_prepare: a
+ * pool's model JSON completed (canonical prefixes, ip_version, prefix
+ * length defaults) and checked.  nbo_subnet_pool: a new subnet's cidr from
+ * its subnetpool_id (allocated, avoiding the cidrs in avoid, or checked),
+ * then nbo_subnet_defaults.  nbo_pool_retry: after -EADDRINUSE, true (and
+ * the lost cidr appended to avoid) when the subnet's allocated cidr lost a
+ * race inside its pool. */
+int nbo_pool_grow(const json_t *cur, const json_t *body, struct nbo_err *e);
+int nbo_pool_prepare(json_t *m, struct nbo_err *e);
+int nbo_subnet_pool(struct nbo *o, json_t *m, const json_t *avoid, struct nbo_err *e);
+bool nbo_pool_retry(const json_t *m0, const struct mdl_hdr *h, const char *err, json_t *avoid);
+/* "Network", "Subnet pool", ...: the words of NotFound messages. */
+const char *nbo_title(enum mdl_type type);
+const char *nbo_words(enum mdl_type type);
 /* The Neutron view of a model object. */
 json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h);
 /* Current UTC time "YYYY-MM-DDTHH:MM:SSZ". */

@@ -134,6 +134,9 @@ json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
 		rc |= nbo_sg_view(o, h, v);
 		rc |= json_object_set_new(v, "shared", json_false());
 		break;
+	case MDL_SUBNETPOOL:
+		rc |= dflt(v, "default_quota", json_null());
+		break;
 	case MDL_FLOATING_IP:
 		json_object_del(v, "subnet_id"); /* kept for its claim, not in the view */
 		rc |= json_object_set_new(v, "status", json_string(
@@ -147,6 +150,86 @@ json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
 		return NULL;
 	}
 	return v;
+}
+
+/* ---- names of the resources ---- */
+static const struct {
+	enum mdl_type type;
+	const char *singular, *plural, *title, *url, *words;
+} names[] = {
+	{ MDL_NETWORK, "network", "networks", "Network", "networks", "Network" },
+	{ MDL_SUBNET, "subnet", "subnets", "Subnet", "subnets", "Subnet" },
+	{ MDL_PORT, "port", "ports", "Port", "ports", "Port" },
+	{ MDL_ROUTER, "router", "routers", "Router", "routers", "Router" },
+	{ MDL_SECURITY_GROUP, "security_group", "security_groups", "SecurityGroup",
+	  "security-groups", "SecurityGroup" },
+	{ MDL_SECURITY_GROUP_RULE, "security_group_rule", "security_group_rules",
+	  "SecurityGroupRule", "security-group-rules", "SecurityGroupRule" },
+	{ MDL_FLOATING_IP, "floatingip", "floatingips", "FloatingIP", "floatingips",
+	  "FloatingIP" },
+	{ MDL_SUBNETPOOL, "subnetpool", "subnetpools", "SubnetPool", "subnetpools",
+	  "Subnet pool" },
+};
+#define N_NAMES (sizeof(names) / sizeof(names[0]))
+
+int nbo_type_of_collection(const char *plural)
+{
+	size_t i;
+
+	for (i = 0; plural && i < N_NAMES; i++)
+		if (!strcmp(names[i].url, plural))
+			return (int)names[i].type;
+	return -EINVAL;
+}
+
+const char *nbo_collection(enum mdl_type type)
+{
+	size_t i;
+
+	for (i = 0; i < N_NAMES; i++)
+		if (names[i].type == type)
+			return names[i].url;
+	return "objects";
+}
+
+const char *nbo_singular(enum mdl_type type)
+{
+	size_t i;
+
+	for (i = 0; i < N_NAMES; i++)
+		if (names[i].type == type)
+			return names[i].singular;
+	return "object";
+}
+
+const char *nbo_plural(enum mdl_type type)
+{
+	size_t i;
+
+	for (i = 0; i < N_NAMES; i++)
+		if (names[i].type == type)
+			return names[i].plural;
+	return "objects";
+}
+
+const char *nbo_title(enum mdl_type type)
+{
+	size_t i;
+
+	for (i = 0; i < N_NAMES; i++)
+		if (names[i].type == type)
+			return names[i].title;
+	return "Object";
+}
+
+const char *nbo_words(enum mdl_type type)
+{
+	size_t i;
+
+	for (i = 0; i < N_NAMES; i++)
+		if (names[i].type == type)
+			return names[i].words;
+	return "Object";
 }
 
 static int cmp_id(const void *a, const void *b)

@@ -182,6 +182,12 @@ def model_seeds():
                                 "port_range_min": None, "port_range_max": None, "remote_ip_prefix": None, "remote_group_id": sg}]},
         "floating_ip": {"id": fip, "dp_key": 0, "revision_number": 1, "project_id": "p1", "floating_network_id": net2,
                         "floating_ip_address": "198.51.100.7", "port_id": port, "fixed_ip_address": "10.0.0.5", "router_id": rtr},
+        "subnetpool": {"id": "12121212-1212-4212-8212-121212121212", "dp_key": 0, "revision_number": 1,
+                       "name": "sp", "project_id": "p1", "prefixes": ["10.0.0.0/16", "10.2.0.0/16"], "ip_version": 4,
+                       "default_prefixlen": 24, "min_prefixlen": 8, "max_prefixlen": 32, "shared": False,
+                       "is_default": True, "address_scope_id": None},
+        "subnet-pooled": {"id": sub, "network_id": net, "ip_version": 4, "cidr": "10.0.3.0/24",
+                          "subnetpool_id": "12121212-1212-4212-8212-121212121212"},
         "port-bad-mac": {"id": port, "network_id": net, "mac_address": "fa:16:3e:zz:00:01", "fixed_ips": []},
         "subnet-bad-cidr": {"id": sub, "network_id": net, "ip_version": 4, "cidr": "10.0.0.1/33"},
     }

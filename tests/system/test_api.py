@@ -140,7 +140,7 @@ def test_discovery(api):
     st, v = http(api.url, "GET", "/v2.0/")
     assert st == 200 and {r["collection"] for r in v["resources"]} == {
         "networks", "subnets", "ports", "routers", "security-groups", "security-group-rules",
-        "floatingips"}, v
+        "floatingips", "subnetpools"}, v
     st, v = http(api.url, "GET", "/v2.0/extensions")
     aliases = {e["alias"] for e in v["extensions"]}
     assert st == 200 and {"router", "provider", "external-net", "binding", "port-security",

@@ -48,14 +48,9 @@ pytestmark = [
 # Tests that cannot run against wyvern because they need a service or a
 # feature wyvern does not have, yet do not skip by themselves (tempest
 # decides from something other than api_extensions). One line each, with
-# the reason. Empty is the goal.
-EXCLUDE = [
-    # needs subnetpools in its class set-up (tags on a subnet pool), which
-    # wyvern does not implement nor list (subnet_allocation), yet it checks
-    # only standard-attr-tag: it fails instead of skipping. TagsTest (the
-    # `tag` extension, not listed either) skips by itself.
-    r"^tempest\.api\.network\.test_tags\.TagsExtTest\.",
-]
+# the reason. Empty is the goal, and reached: TagsExtTest (a subnet pool in
+# its class set-up) runs since subnet pools exist.
+EXCLUDE = []
 
 PUBLIC_CIDR = "172.24.90.0/24"
 RUN_TIMEOUT = int(os.environ.get("WYT_TEMPEST_TIMEOUT", "2400"))
