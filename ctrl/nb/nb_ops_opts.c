@@ -639,7 +639,7 @@ const struct nb_kind nb_kinds[] = {
 	  "security-group create NAME [--add-rule RULE]... [--no-default-rules] [--stateless]\n"
 	  "    [--project ID]\n"
 	  "  (a new group gets the rules egress IPv4 and IPv6 to anywhere, unless\n"
-	  "   --no-default-rules; a group named \"default\" is its project's default group)",
+	  "   --no-default-rules; the project's group \"default\" comes with its first port)",
 	  "security-group update SG [--name NAME] [--add-rule RULE]... [--remove-rule RULE_ID]...\n"
 	  "  RULE: direction=ingress|egress,ethertype=IPv4|IPv6,protocol=P,port_min=N,port_max=N\n"
 	  "        (or port=N[:M]),remote_prefix=CIDR,remote_group=SG; default ingress, IPv4\n"

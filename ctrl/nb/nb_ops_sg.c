@@ -20,6 +20,7 @@
 #include "mdl_addr.h"
 #include "nb_ops_priv.h"
 #include "nb_sg.h"
+#include "nbo.h"
 
 static const char *const rule_verbs[NB_R_N] = { "create", "list", "show", "delete" };
 
@@ -58,17 +59,41 @@ static struct mdl_hdr *decode_group(struct nb_ctx *c, json_t *obj)
 	return h;
 }
 
+/* Timestamps as the API's writes keep them (attrs, nbo_now). */
+static int stamp(struct mdl_hdr *h, bool created)
+{
+	char now[32];
+
+	nbo_now(now);
+	if (!h->attrs && !(h->attrs = json_object()))
+		return -ENOMEM;
+	if ((created && json_object_set_new(h->attrs, "created_at", json_string(now))) ||
+	    json_object_set_new(h->attrs, "updated_at", json_string(now)))
+		return -ENOMEM;
+	return 0;
+}
+
 int nb_sg_cmd_create(struct nb_ctx *c, json_t *obj, bool as_json)
 {
 	struct mdl_security_group_rule **rules = NULL;
-	struct mdl_hdr *h = decode_group(c, obj);
-	size_t n = 0;
-	int rc = h ? 0 : -EINVAL;
+	struct mdl_hdr *h;
+	size_t n = 0, i;
+	int rc;
+
+	/* as the API (Neutron): the project's default group is made with its
+	 * first port, never by name */
+	if (!strcmp(json_string_value(json_object_get(obj, "name")) ?: "", NB_SG_DEFAULT_NAME))
+		return nb_fail(c, -EEXIST, "SecurityGroupDefaultAlreadyExists: Default security "
+			       "group already exists.");
+	h = decode_group(c, obj);
+	rc = h ? stamp(h, true) : -EINVAL;
 
 	if (!rc && !h->id[0])
 		rc = mdl_uuid_generate(h->id);
 	if (!rc)
 		rc = decode_rules(c, h->id, &rules, &n);
+	for (i = 0; !rc && i < n; i++)
+		rc = stamp(&rules[i]->hdr, true);
 	if (!rc && !nb_ctx_nb(c))
 		rc = -errno;
 	if (!rc) {
@@ -102,6 +127,8 @@ int nb_sg_cmd_update(struct nb_ctx *c, const json_t *before, json_t *obj, uint64
 	}
 	if (!rc)
 		rc = decode_rules(c, h->id, &rules, &n);
+	for (i = 0; !rc && i < n; i++)
+		rc = stamp(&rules[i]->hdr, true);
 	if (!rc && !nb_ctx_nb(c))
 		rc = -errno;
 	/* the rule objects to delete must be this group's */
@@ -121,7 +148,7 @@ int nb_sg_cmd_update(struct nb_ctx *c, const json_t *before, json_t *obj, uint64
 		rc = -ENOMEM;
 	if (!rc) {
 		/* the group itself only when it changed (name, embedded rules) */
-		if (!json_equal((json_t *)before, obj))
+		if (!json_equal((json_t *)before, obj) && !(rc = stamp(h, false)))
 			ops[k++] = (struct nb_op){ .kind = NB_OP_UPDATE, .obj = h,
 						   .expected_mod_revision = mod };
 		for (i = 0; i < n; i++) {

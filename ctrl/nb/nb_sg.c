@@ -124,6 +124,17 @@ int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 		eg[0] = new_rule("egress", "IPv4");
 		eg[1] = new_rule("egress", "IPv6");
 		rc = eg[0] && eg[1] ? 0 : -ENOMEM;
+		for (i = 0; !rc && g->hdr.attrs && i < 2; i++) {  /* the group's timestamps */
+			const char *const ts[2] = { "created_at", "updated_at" };
+
+			if (!(eg[i]->hdr.attrs = json_object()))
+				rc = -ENOMEM;
+			for (size_t t = 0; !rc && t < 2; t++)
+				if (json_object_get(g->hdr.attrs, ts[t]) &&
+				    json_object_set(eg[i]->hdr.attrs, ts[t],
+						    json_object_get(g->hdr.attrs, ts[t])))
+					rc = -ENOMEM;
+		}
 		all[k++] = eg[0];
 		all[k++] = eg[1];
 	}

@@ -328,6 +328,13 @@ def test_security_group_crud(cli):
         ("egress", "IPv4"), ("egress", "IPv6")]
     bare = cli.js("security-group", "create", "bare", "--no-default-rules")
     assert bare["security_group_rules"] == []
+    # timestamps as the API keeps them; "default" only comes with a port
+    assert g["attrs"]["created_at"] == g["attrs"]["updated_at"]
+    assert all(x["attrs"]["created_at"] for x in cli.js("security-group", "rule", "list",
+                                                           "--group", "web")), \
+        cli.js("security-group", "rule", "list", "--group", "web")
+    assert "SecurityGroupDefaultAlreadyExists" in cli.fail(
+        1, "security-group", "create", "default")
     g = cli.js("security-group", "update", "web", "--add-rule",
                "direction=ingress,ethertype=IPv4,protocol=tcp,port_min=22,port_max=22,"
                "remote_prefix=0.0.0.0/0",
