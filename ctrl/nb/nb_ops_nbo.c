@@ -173,6 +173,34 @@ fail:
 	return NULL;
 }
 
+/* Every removal of c->ifaces names an interface of the router as read
+ * (before: its model JSON); else Neutron's 404 and nothing is done. */
+static int removals_check(struct nb_ctx *c, const json_t *before)
+{
+	json_t *op, *itf;
+	size_t i, k;
+
+	json_array_foreach(c->ifaces, i, op) {
+		const char *sid = json_string_value(json_object_get(op, "subnet_id"));
+		const char *pid = json_string_value(json_object_get(op, "port_id"));
+		bool found = false;
+
+		if (json_is_true(json_object_get(op, "add")))
+			continue;
+		json_array_foreach(json_object_get(before, "interfaces"), k, itf)
+			found |= sid ? !strcmp(sid, json_string_value(json_object_get(
+						       itf, "subnet_id")) ?: "") :
+				       !strcmp(pid, json_string_value(json_object_get(
+						       itf, "port_id")) ?: "");
+		if (!found)
+			return sid ? nb_fail(c, -ENOENT, "RouterInterfaceNotFoundForSubnet: Router "
+					     "%s has no interface on subnet %s", c->self_id, sid) :
+				     nb_fail(c, -ENOENT, "RouterInterfaceNotFound: Router %s does "
+					     "not have an interface with id %s", c->self_id, pid);
+	}
+	return 0;
+}
+
 int nb_nbo_cmd_update(struct nb_ctx *c, enum mdl_type t, const json_t *before,
 		      const json_t *after, uint64_t version, bool as_json)
 {
@@ -188,6 +216,10 @@ int nb_nbo_cmd_update(struct nb_ctx *c, enum mdl_type t, const json_t *before,
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* a removal of an interface the router (as read) does not have is
+	 * refused before anything is written */
+	if (ifaces && (rc = removals_check(c, before)))
+		goto out;
 	/* interfaces first: an addition refused changes nothing */
 	if (ifaces && (rc = ifaces_run(&o, c, c->self_id, false, &added)))
 		goto out;

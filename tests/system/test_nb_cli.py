@@ -304,6 +304,11 @@ def test_router_crud(cli):
     assert r["routes"] == [] and r["external_gateway_info"] is None
     assert "has no interface on subnet" in cli.fail(
         1, "router", "update", "r1", "--remove-subnet", "s1")
+    before = cli.state()
+    assert "has no interface on subnet" in cli.fail(
+        1, "router", "update", "r1", "--add-subnet", "s1", "--name", "x",
+        "--remove-subnet", "s1b")
+    assert cli.state() == before
     cli.ok("subnet", "delete", "s1")
     # by port, as `openstack router add port`
     p = cli.js("port", "create", "rp", "--network", "n2", "--fixed-ip",
