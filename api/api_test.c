@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "api_priv.h"
+#include "api_test_util.h"
 #include "db.h"
 #include "nb.h"
 
@@ -215,39 +216,21 @@ static void test_config(void)
 
 /* ---- whole requests on a real store ---- */
 
-static char dir[64];
-static struct db *db;
-static struct nb *nbh;
-static struct nbo nbo;
 
 static int setup(void)
 {
 	struct nbo_config cfg;
-	char url[128];
 
-	snprintf(dir, sizeof(dir), "/tmp/wyv-api-test-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(url, sizeof(url), "rocksdb:%s/db", dir);
-	db = db_open(url);
-	nbh = db ? nb_open(db, NB_F_INDEX | NB_F_DP_BLOCK) : NULL;
 	nbo_config_defaults(&cfg);
 	cfg.n_vni = 1;
 	cfg.vni[0].lo = 7;
 	cfg.vni[0].hi = 8;
-	nbo_init(&nbo, nbh, &cfg);
-	return nbh ? 0 : -1;
+	return api_fx_open("test", &cfg);
 }
 
 static int teardown(void)
 {
-	char cmd[128];
-
-	nbo_fini(&nbo);
-	nb_close(nbh);
-	db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return api_fx_close();
 }
 
 /* One request; returns the status, *out the body (caller frees) or NULL. */
@@ -257,14 +240,7 @@ static unsigned req(const char *method, const char *path, const char *body,
 	struct api_req r = { .method = method, .path = path, .body = body,
 			     .body_len = body ? strlen(body) : 0, .if_match = if_match,
 			     .base_url = "http://t" };
-	struct api_resp resp;
-
-	api_handle(&nbo, &r, &resp);
-	if (out)
-		*out = resp.body;
-	else
-		json_decref(resp.body);
-	return resp.status;
+	return api_fx_call(&r, out);
 }
 
 /* The same as a caller of project proj (scoped: a non-admin). */
@@ -274,14 +250,7 @@ static unsigned preq(const char *proj, bool scoped, const char *method, const ch
 	struct api_req r = { .method = method, .path = path, .body = body,
 			     .body_len = body ? strlen(body) : 0, .project = proj,
 			     .scoped = scoped, .base_url = "http://t" };
-	struct api_resp resp;
-
-	api_handle(&nbo, &r, &resp);
-	if (out)
-		*out = resp.body;
-	else
-		json_decref(resp.body);
-	return resp.status;
+	return api_fx_call(&r, out);
 }
 
 static const char *err_type(json_t *j)
@@ -451,9 +420,9 @@ static void test_subnet_port_router(void)
 
 		snprintf(skey, sizeof(skey), "/wyvern/v1/_status/"
 			 "11111111-2222-5333-8444-555555555555/port/%s", pid);
-		CU_ASSERT_EQUAL(db_put(db, skey, "{\"status\":\"ACTIVE\"}", 19, &rev), 0);
-		CU_ASSERT_EQUAL(nb_index_wait(nbh, rev, 5000), 0);
-		CU_ASSERT_EQUAL(nb_port_status(nbh, pid, st, sizeof(st)), 0);
+		CU_ASSERT_EQUAL(db_put(api_fx.db, skey, "{\"status\":\"ACTIVE\"}", 19, &rev), 0);
+		CU_ASSERT_EQUAL(nb_index_wait(api_fx.nb, rev, 5000), 0);
+		CU_ASSERT_EQUAL(nb_port_status(api_fx.nb, pid, st, sizeof(st)), 0);
 		CU_ASSERT_STRING_EQUAL(st, "ACTIVE");
 		snprintf(path, sizeof(path), "/v2.0/ports/%s", pid);
 		CU_ASSERT_EQUAL(req("GET", path, NULL, NULL, &g), 200);
@@ -461,9 +430,9 @@ static void test_subnet_port_router(void)
 									 "status")), "ACTIVE");
 		json_decref(g);
 		/* the chassis goes (its lease takes the key): DOWN again */
-		CU_ASSERT_EQUAL(db_delete(db, skey, &rev), 0);
-		CU_ASSERT_EQUAL(nb_index_wait(nbh, rev, 5000), 0);
-		CU_ASSERT_EQUAL(nb_port_status(nbh, pid, st, sizeof(st)), -ENOENT);
+		CU_ASSERT_EQUAL(db_delete(api_fx.db, skey, &rev), 0);
+		CU_ASSERT_EQUAL(nb_index_wait(api_fx.nb, rev, 5000), 0);
+		CU_ASSERT_EQUAL(nb_port_status(api_fx.nb, pid, st, sizeof(st)), -ENOENT);
 		CU_ASSERT_EQUAL(req("GET", path, NULL, NULL, &g), 200);
 		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(g, "port"),
 									 "status")), "DOWN");
@@ -471,10 +440,10 @@ static void test_subnet_port_router(void)
 	}
 	json_decref(p);
 	/* what allocation probes: one index lookup per address */
-	CU_ASSERT_EQUAL(nb_ip_used(nbh, sid, "10.9.0.1"), 1);
-	CU_ASSERT_EQUAL(nb_ip_used(nbh, sid, "10.9.0.2"), 0);
-	CU_ASSERT_EQUAL(nb_ip_used(nbh, nid, "10.9.0.1"), 0);
-	CU_ASSERT_EQUAL(nb_ip_used(nbh, sid, "10.9.0"), -EINVAL);
+	CU_ASSERT_EQUAL(nb_ip_used(api_fx.nb, sid, "10.9.0.1"), 1);
+	CU_ASSERT_EQUAL(nb_ip_used(api_fx.nb, sid, "10.9.0.2"), 0);
+	CU_ASSERT_EQUAL(nb_ip_used(api_fx.nb, nid, "10.9.0.1"), 0);
+	CU_ASSERT_EQUAL(nb_ip_used(api_fx.nb, sid, "10.9.0"), -EINVAL);
 	/* the next port continues after the last allocated address */
 	snprintf(body, sizeof(body), "{\"port\":{\"network_id\":\"%s\"}}", nid);
 	p = create("ports", "port", body);
@@ -519,7 +488,7 @@ static void test_subnet_port_router(void)
 				      .n_args = 2 };
 		struct api_resp resp;
 
-		api_handle(&nbo, &lr, &resp);
+		api_handle(&api_fx.nbo, &lr, &resp);
 		CU_ASSERT_EQUAL(resp.status, 200);
 		CU_ASSERT_EQUAL(json_array_size(json_object_get(resp.body, "ports")), 1);
 		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_array_get(
@@ -639,11 +608,11 @@ static void test_scoping(void)
 	json_t *j, *x;
 	size_t i;
 	bool seen_a, seen_b, seen_s;
-	char saved_type[sizeof(nbo.cfg.network_type)];
+	char saved_type[sizeof(api_fx.nbo.cfg.network_type)];
 
 	/* networks without a segmentation id: the suite's VNI range is spent */
-	memcpy(saved_type, nbo.cfg.network_type, sizeof(saved_type));
-	snprintf(nbo.cfg.network_type, sizeof(nbo.cfg.network_type), "local");
+	memcpy(saved_type, api_fx.nbo.cfg.network_type, sizeof(saved_type));
+	snprintf(api_fx.nbo.cfg.network_type, sizeof(api_fx.nbo.cfg.network_type), "local");
 	CU_ASSERT_EQUAL(preq("pa", true, "POST", "/v2.0/networks", "{\"network\":{\"name\":\"sa\"}}",
 			     &j), 201);
 	snprintf(na, sizeof(na), "%s", id_of(j, "network"));
@@ -769,7 +738,7 @@ static void test_scoping(void)
 	json_decref(j);
 	snprintf(path, sizeof(path), "/v2.0/routers/%s", ra);
 	CU_ASSERT_EQUAL(preq("pa", true, "GET", path, NULL, NULL), 200);
-	memcpy(nbo.cfg.network_type, saved_type, sizeof(saved_type));
+	memcpy(api_fx.nbo.cfg.network_type, saved_type, sizeof(saved_type));
 }
 
 int main(void)

@@ -19,39 +19,19 @@
 
 #include "api.h"
 #include "api_priv.h"
+#include "api_test_util.h"
 #include "db.h"
 #include "nb.h"
 
-static char dir[64];
-static struct db *db;
-static struct nb *nbh;
-static struct nbo nbo;
 
 static int setup(void)
 {
-	struct nbo_config cfg;
-	char url[128];
-
-	snprintf(dir, sizeof(dir), "/tmp/wyv-api-pool-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(url, sizeof(url), "rocksdb:%s/db", dir);
-	db = db_open(url);
-	nbh = db ? nb_open(db, NB_F_INDEX | NB_F_DP_BLOCK) : NULL;
-	nbo_config_defaults(&cfg);
-	nbo_init(&nbo, nbh, &cfg);
-	return nbh ? 0 : -1;
+	return api_fx_open("pool", NULL);
 }
 
 static int teardown(void)
 {
-	char cmd[128];
-
-	nbo_fini(&nbo);
-	nb_close(nbh);
-	db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return api_fx_close();
 }
 
 static const char *as_project;  /* non-NULL: requests as a non-admin of it */
@@ -74,14 +54,7 @@ static unsigned req(const char *method, const char *path, const char *body, json
 		r.args = &arg;
 		r.n_args = 1;
 	}
-	struct api_resp resp;
-
-	api_handle(&nbo, &r, &resp);
-	if (out)
-		*out = resp.body;
-	else
-		json_decref(resp.body);
-	return resp.status;
+	return api_fx_call(&r, out);
 }
 
 static const char *err_type(const json_t *j)
@@ -376,12 +349,12 @@ static void test_pool_race_same_network(void)
 	CU_ASSERT_EQUAL(create("networks", "{\"network\":{\"name\":\"nw\"}}", nid, NULL), 201);
 	m = json_pack("{s:s,s:s,s:s,s:s}", "id", "1f6c1d3e-5b1a-4c55-9f43-2d6e3f1a7b21",
 		      "network_id", nid, "subnetpool_id", pid, "project_id", "p");
-	CU_ASSERT_EQUAL_FATAL(nbo_subnet_pool(&nbo, m, avoid, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(nbo_subnet_pool(&api_fx.nbo, m, avoid, &e), 0);
 	CU_ASSERT_EQUAL(pooled(nid, pid, "", cidr, NULL), 201);
 	CU_ASSERT_STRING_EQUAL(cidr, "10.64.0.0/24");
 	h = mdl_obj_from_json(MDL_SUBNET, m, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_EQUAL(nb_h_create(nbh, h, &rev, err, sizeof(err)), -EADDRINUSE);
+	CU_ASSERT_EQUAL(nb_h_create(api_fx.nb, h, &rev, err, sizeof(err)), -EADDRINUSE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, " in network "));
 	CU_ASSERT_TRUE(nbo_pool_retry(m0, h, err, avoid));
 	CU_ASSERT_FALSE(nbo_pool_retry(json_object_get(m, "cidr") ? m : m0, h,
@@ -390,7 +363,7 @@ static void test_pool_race_same_network(void)
 	json_object_del(m, "cidr");
 	json_object_del(m, "gateway_ip");
 	json_object_del(m, "allocation_pools");
-	CU_ASSERT_EQUAL(nbo_subnet_pool(&nbo, m, avoid, &e), 0);
+	CU_ASSERT_EQUAL(nbo_subnet_pool(&api_fx.nbo, m, avoid, &e), 0);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "cidr")), "10.64.1.0/24");
 	json_decref(m);
 	json_decref(m0);
@@ -487,7 +460,7 @@ static void test_pool_race_interleaved(void)
 	CU_ASSERT_EQUAL(create("networks", "{\"network\":{\"name\":\"nr2\"}}", nid2, NULL), 201);
 	m = json_pack("{s:s,s:s,s:s,s:s}", "id", "0f6c1d3e-5b1a-4c55-9f43-2d6e3f1a7b20",
 		      "network_id", nid, "subnetpool_id", pid, "project_id", "p");
-	CU_ASSERT_EQUAL_FATAL(nbo_subnet_pool(&nbo, m, avoid, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(nbo_subnet_pool(&api_fx.nbo, m, avoid, &e), 0);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "cidr")), "10.62.0.0/24");
 	/* the other allocation (another network: only the pool's set can
 	 * tell) commits first and gets the same block */
@@ -495,7 +468,7 @@ static void test_pool_race_interleaved(void)
 	CU_ASSERT_STRING_EQUAL(cidr, "10.62.0.0/24");
 	h = mdl_obj_from_json(MDL_SUBNET, m, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	rc = nb_h_create(nbh, h, &rev, err, sizeof(err));
+	rc = nb_h_create(api_fx.nb, h, &rev, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EADDRINUSE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, " of subnetpool "));
 	{
@@ -508,11 +481,11 @@ static void test_pool_race_interleaved(void)
 	json_object_del(m, "cidr");
 	json_object_del(m, "gateway_ip");
 	json_object_del(m, "allocation_pools");
-	CU_ASSERT_EQUAL(nbo_subnet_pool(&nbo, m, avoid, &e), 0);
+	CU_ASSERT_EQUAL(nbo_subnet_pool(&api_fx.nbo, m, avoid, &e), 0);
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(m, "cidr")), "10.62.1.0/24");
 	h = mdl_obj_from_json(MDL_SUBNET, m, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_EQUAL(nb_h_create(nbh, h, &rev, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_h_create(api_fx.nb, h, &rev, err, sizeof(err)), 0);
 	mdl_obj_free(h);
 	json_decref(m);
 	json_decref(avoid);

@@ -19,53 +19,26 @@
 
 #include "api.h"
 #include "api_priv.h"
+#include "api_test_util.h"
 #include "db.h"
 #include "nb.h"
 
-static char dir[64];
-static struct db *db;
-static struct nb *nbh;
-static struct nbo nbo;
 
 static int setup(void)
 {
-	struct nbo_config cfg;
-	char url[128];
-
-	snprintf(dir, sizeof(dir), "/tmp/wyv-api-tt-XXXXXX");
-	if (!mkdtemp(dir))
-		return -1;
-	snprintf(url, sizeof(url), "rocksdb:%s/db", dir);
-	db = db_open(url);
-	nbh = db ? nb_open(db, NB_F_INDEX | NB_F_DP_BLOCK) : NULL;
-	nbo_config_defaults(&cfg);
-	nbo_init(&nbo, nbh, &cfg);
-	return nbh ? 0 : -1;
+	return api_fx_open("tt", NULL);
 }
 
 static int teardown(void)
 {
-	char cmd[128];
-
-	nbo_fini(&nbo);
-	nb_close(nbh);
-	db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return api_fx_close();
 }
 
 static unsigned req(const char *method, const char *path, const char *body, json_t **out)
 {
 	struct api_req r = { .method = method, .path = path, .body = body,
 			     .body_len = body ? strlen(body) : 0, .base_url = "http://t" };
-	struct api_resp resp;
-
-	api_handle(&nbo, &r, &resp);
-	if (out)
-		*out = resp.body;
-	else
-		json_decref(resp.body);
-	return resp.status;
+	return api_fx_call(&r, out);
 }
 
 static size_t count(const char *coll)
@@ -428,7 +401,7 @@ static json_t *ports_q(const struct api_arg *args, size_t n, json_t **j)
 			     .base_url = "http://t" };
 	struct api_resp resp;
 
-	api_handle(&nbo, &r, &resp);
+	api_handle(&api_fx.nbo, &r, &resp);
 	*j = resp.body;
 	CU_ASSERT_EQUAL(resp.status, 200);
 	return json_object_get(resp.body, "ports");
@@ -547,14 +520,14 @@ static void test_fip_port_delete(void)
 	struct mdl_hdr *ph = mdl_obj_from_string(MDL_PORT, body, NULL, 0);
 	char err[256] = "";
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ph);
-	CU_ASSERT_EQUAL(nb_create(db, ph, NULL, err, sizeof(err)), -EADDRINUSE);
+	CU_ASSERT_EQUAL(nb_create(api_fx.db, ph, NULL, err, sizeof(err)), -EADDRINUSE);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "floating_ip"));
 	mdl_obj_free(ph);
 	snprintf(path, sizeof(path), "/v2.0/floatingips/%s", fip2);
 	CU_ASSERT_EQUAL(req("DELETE", path, NULL, NULL), 204);
 	/* released with it */
 	ph = mdl_obj_from_string(MDL_PORT, body, NULL, 0);
-	CU_ASSERT_EQUAL(nb_create(db, ph, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(nb_create(api_fx.db, ph, NULL, err, sizeof(err)), 0);
 	mdl_obj_free(ph);
 	CU_ASSERT_EQUAL(req("DELETE", "/v2.0/ports/0b3c1c2e-8a77-4f0e-9d59-3c1f7f2b2a99", NULL,
 			    NULL), 204);
@@ -671,7 +644,7 @@ static void test_reader(void)
 		struct api_resp resp;
 
 		r.body_len = strlen(r.body);
-		api_handle(&nbo, &r, &resp);
+		api_handle(&api_fx.nbo, &r, &resp);
 		CU_ASSERT_EQUAL(resp.status, 403);
 		CU_ASSERT_STRING_EQUAL(err_type(resp.body), "PolicyNotAuthorized");
 		CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(json_object_get(
@@ -682,7 +655,7 @@ static void test_reader(void)
 			     .scoped = true, .read_only = true, .base_url = "http://t" };
 	struct api_resp resp;
 
-	api_handle(&nbo, &g, &resp);
+	api_handle(&api_fx.nbo, &g, &resp);
 	CU_ASSERT_EQUAL(resp.status, 200);
 	json_decref(resp.body);
 	CU_ASSERT_EQUAL(count("networks"), before);
