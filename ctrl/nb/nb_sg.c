@@ -101,6 +101,20 @@ static struct mdl_security_group_rule *new_rule(const char *dir, const char *et)
 	return r;
 }
 
+int nb_sg_rule_times(struct mdl_hdr *rule, const struct mdl_hdr *g)
+{
+	static const char *const ts[2] = { "created_at", "updated_at" };
+	size_t t;
+
+	if (!rule->attrs && !(rule->attrs = json_object()))
+		return -ENOMEM;
+	for (t = 0; t < 2; t++)
+		if (json_object_get(g->attrs, ts[t]) &&
+		    json_object_set(rule->attrs, ts[t], json_object_get(g->attrs, ts[t])))
+			return -ENOMEM;
+	return 0;
+}
+
 int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 		 struct mdl_security_group_rule **rules, size_t n, unsigned flags,
 		 uint64_t *revision, char *err, size_t es)
@@ -124,17 +138,8 @@ int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 		eg[0] = new_rule("egress", "IPv4");
 		eg[1] = new_rule("egress", "IPv6");
 		rc = eg[0] && eg[1] ? 0 : -ENOMEM;
-		for (i = 0; !rc && g->hdr.attrs && i < 2; i++) {  /* the group's timestamps */
-			const char *const ts[2] = { "created_at", "updated_at" };
-
-			if (!(eg[i]->hdr.attrs = json_object()))
-				rc = -ENOMEM;
-			for (size_t t = 0; !rc && t < 2; t++)
-				if (json_object_get(g->hdr.attrs, ts[t]) &&
-				    json_object_set(eg[i]->hdr.attrs, ts[t],
-						    json_object_get(g->hdr.attrs, ts[t])))
-					rc = -ENOMEM;
-		}
+		for (i = 0; !rc && g->hdr.attrs && i < 2; i++)
+			rc = nb_sg_rule_times(&eg[i]->hdr, &g->hdr);
 		all[k++] = eg[0];
 		all[k++] = eg[1];
 	}

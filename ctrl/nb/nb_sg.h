@@ -50,9 +50,14 @@
 /* nb_sg_create flags */
 #define NB_SG_EGRESS_RULES 1u   /* add Neutron's egress IPv4 + IPv6 rules first */
 
+/* A rule made with its group carries the group's created_at / updated_at
+ * (attrs; those g has).  0 or -ENOMEM. */
+int nb_sg_rule_times(struct mdl_hdr *rule, const struct mdl_hdr *g);
+
 /* Creates group g and rules[0..n) in one transaction.  Each rule gets a
  * fresh id (if empty), g's id as security_group_id and, if empty, g's
- * project_id.  rules may be NULL when n is 0. */
+ * project_id; the egress rules of NB_SG_EGRESS_RULES g's timestamps.
+ * rules may be NULL when n is 0. */
 int nb_sg_create(struct nb *nb, struct mdl_security_group *g,
 		 struct mdl_security_group_rule **rules, size_t n, unsigned flags,
 		 uint64_t *revision, char *err, size_t err_size);

@@ -21,6 +21,7 @@
 
 #include "mdl_addr.h"
 #include "mdl_sg.h"
+#include "nb_sg.h"
 #include "nbo.h"
 
 /* The rule objects of group gid (index walk of the rules). */
@@ -56,15 +57,12 @@ int nbo_sg_create(struct nbo *o, struct mdl_hdr *g, uint64_t *rev, char *err, si
 	if ((rc = mdl_sg_default_rules(g->id, mdl_hdr_to_sg(g)->project_id, &rules, &n)))
 		return rc;
 	ops[0] = (struct nb_op){ .kind = NB_OP_CREATE, .obj = g };
-	for (i = 0; i < 2; i++) {       /* Neutron: egress IPv4 and IPv6 for a new group */
-		rules[i]->hdr.attrs = json_object();
-		json_object_set(rules[i]->hdr.attrs, "created_at",
-				json_object_get(g->attrs, "created_at"));
-		json_object_set(rules[i]->hdr.attrs, "updated_at",
-				json_object_get(g->attrs, "updated_at"));
+	for (i = 0; !rc && i < 2; i++) {  /* Neutron: egress IPv4 and IPv6 for a new group */
+		rc = nb_sg_rule_times(&rules[i]->hdr, g);
 		ops[1 + i] = (struct nb_op){ .kind = NB_OP_CREATE, .obj = &rules[i]->hdr };
 	}
-	rc = nb_apply(o->nb, ops, 3, rev, err, es);
+	if (!rc)
+		rc = nb_apply(o->nb, ops, 3, rev, err, es);
 	/* the answer shows the rules as written: the index may not have all
 	 * events of this revision yet */
 	*rules_out = rc ? NULL : json_array();
