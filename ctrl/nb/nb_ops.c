@@ -143,11 +143,6 @@ static int apply_opts(struct nb_ctx *c, json_t *obj, const struct nb_arg *args, 
 	return c->kind->finish ? c->kind->finish(c, obj) : 0;
 }
 
-static bool via_nbo(enum mdl_type t)
-{
-	return t == MDL_NETWORK || t == MDL_SUBNET || t == MDL_PORT || t == MDL_ROUTER;
-}
-
 static int do_create(struct nb_ctx *c, const char *name, const struct nb_arg *args,
 		     size_t n, bool as_json)
 {
@@ -160,11 +155,8 @@ static int do_create(struct nb_ctx *c, const char *name, const struct nb_arg *ar
 	rc = apply_opts(c, obj, args, n);
 	if (!rc && c->kind->type == MDL_SECURITY_GROUP)
 		rc = nb_sg_cmd_create(c, obj, as_json);     /* group + rule objects */
-	else if (!rc && via_nbo(c->kind->type))
-		/* the API's operation: defaults, allocations, claims */
+	else if (!rc)   /* the API's operation: defaults, allocations, claims */
 		rc = nb_nbo_cmd_create(c, c->kind->type, obj, as_json);
-	else if (!rc)
-		rc = nb_usage_err(c, "%s cannot be created here", c->kind->cli);
 	json_decref(obj);
 	return rc;
 }

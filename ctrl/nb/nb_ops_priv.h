@@ -122,7 +122,6 @@ int nb_do_list(struct nb_ctx *c, const char *net_filter, bool as_json);
 int nb_sg_cmd_create(struct nb_ctx *c, json_t *obj, bool as_json);
 int nb_sg_cmd_update(struct nb_ctx *c, const json_t *before, json_t *obj, uint64_t mod,
 		     bool as_json);
-int nb_port_cmd_create(struct nb_ctx *c, struct mdl_hdr *port, bool as_json);
 
 /* `floating-ip create|list|show|set|delete ...` (nb_ops_fip.c) */
 enum nb_fip_verb { NB_F_CREATE, NB_F_LIST, NB_F_SHOW, NB_F_SET, NB_F_DELETE, NB_F_N };

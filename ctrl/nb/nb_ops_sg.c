@@ -7,7 +7,6 @@
  *   security-group update   the group (name, embedded rules of older
  *                           stores) + new rule objects + deleted ones, one
  *                           transaction
- *   port create             with the project's default group (nb_sg_port_create)
  *   security-group rule create GROUP [options] | list [--group G] |
  *                           show RULE | delete RULE
  */
@@ -181,17 +180,6 @@ int nb_sg_cmd_update(struct nb_ctx *c, const json_t *before, json_t *obj, uint64
 	c->new_rules = NULL;
 	c->n_del_rules = 0;
 	return rc;
-}
-
-int nb_port_cmd_create(struct nb_ctx *c, struct mdl_hdr *port, bool as_json)
-{
-	int rc;
-
-	if (!nb_ctx_nb(c))
-		return -errno;
-	c->err[0] = '\0';
-	rc = nb_sg_port_create(c->nb, mdl_hdr_to_port(port), NULL, c->err, sizeof(c->err));
-	return rc ? rc : nb_print_obj(c, port, as_json);
 }
 
 /* ---- security-group rule create|list|show|delete ---- */

@@ -25,9 +25,11 @@ static json_t *iface_answer(const struct mdl_router *r, const char *subnet,
 			 "project_id", r->project_id);
 }
 
+/* Neutron's NotFound (RouterNotFound, ...) for a missing or non-UUID id. */
 static int get(struct nbo *o, enum mdl_type t, const char *id, struct mdl_hdr **h,
-	       uint64_t *mod, struct nbo_err *e, const char *what)
+	       uint64_t *mod, struct nbo_err *e)
 {
+	char what[64];
 	int rc;
 
 	*h = NULL;
@@ -35,9 +37,10 @@ static int get(struct nbo *o, enum mdl_type t, const char *id, struct mdl_hdr **
 		rc = -ENOENT;
 	else
 		rc = nb_get(nb_db(o->nb), t, id, h, mod);
-	if (rc == -ENOENT || rc == -EINVAL)
-		return nbo_fail(e, -ENOENT, what, "%s %s could not be found.",
-				t == MDL_ROUTER ? "Router" : t == MDL_PORT ? "Port" : "Subnet", id);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		snprintf(what, sizeof(what), "%sNotFound", nbo_title(t));
+		return nbo_fail(e, -ENOENT, what, "%s %s could not be found.", nbo_words(t), id);
+	}
 	return rc ? nbo_db_fail(e, rc, t, "read") : 0;
 }
 
@@ -84,8 +87,8 @@ static int add_by_subnet(struct nbo *o, const char *rid, const char *sid, json_t
 	size_t i;
 	int rc;
 
-	if ((rc = get(o, MDL_ROUTER, rid, &rh, NULL, e, "RouterNotFound")) ||
-	    (rc = get(o, MDL_SUBNET, sid, &sh, NULL, e, "SubnetNotFound")))
+	if ((rc = get(o, MDL_ROUTER, rid, &rh, NULL, e)) ||
+	    (rc = get(o, MDL_SUBNET, sid, &sh, NULL, e)))
 		goto out;
 	s = mdl_hdr_to_subnet(sh);
 	r = mdl_hdr_to_router(rh);
@@ -150,8 +153,8 @@ static int add_by_port(struct nbo *o, const char *rid, const char *pid, json_t *
 		uint64_t rmod, pmod;
 		size_t i;
 
-		if ((rc = get(o, MDL_ROUTER, rid, &rh, &rmod, e, "RouterNotFound")) ||
-		    (rc = get(o, MDL_PORT, pid, &ph, &pmod, e, "PortNotFound")))
+		if ((rc = get(o, MDL_ROUTER, rid, &rh, &rmod, e)) ||
+		    (rc = get(o, MDL_PORT, pid, &ph, &pmod, e)))
 			goto next;
 		r = mdl_hdr_to_router(rh);
 		p = mdl_hdr_to_port(ph);
@@ -244,13 +247,11 @@ static int remove_iface(struct nbo *o, const char *rid, const char *sid, const c
 	char net[MDL_ID_SIZE] = "";
 	struct mdl_hdr *rh = NULL, *ph = NULL;
 	const struct mdl_router *r;
-	uint64_t rev = 0;
+	uint64_t rev = 0, rmod;
 	size_t i;
 	int rc;
 
-	uint64_t rmod;
-
-	if ((rc = get(o, MDL_ROUTER, rid, &rh, &rmod, e, "RouterNotFound")))
+	if ((rc = get(o, MDL_ROUTER, rid, &rh, &rmod, e)))
 		return rc;
 	r = mdl_hdr_to_router(rh);
 	for (i = 0; i < r->n_interfaces; i++)

@@ -153,7 +153,7 @@ json_t *nbo_view(struct nbo *o, const struct mdl_hdr *h)
 }
 
 /* ---- names of the resources ---- */
-static const struct {
+static const struct name {
 	enum mdl_type type;
 	const char *singular, *plural, *title, *url, *words;
 } names[] = {
@@ -182,54 +182,50 @@ int nbo_type_of_collection(const char *plural)
 	return -EINVAL;
 }
 
-const char *nbo_collection(enum mdl_type type)
+/* The names of type, or NULL for a type without a collection. */
+static const struct name *entry(enum mdl_type type)
 {
 	size_t i;
 
 	for (i = 0; i < N_NAMES; i++)
 		if (names[i].type == type)
-			return names[i].url;
-	return "objects";
+			return &names[i];
+	return NULL;
+}
+
+const char *nbo_collection(enum mdl_type type)
+{
+	const struct name *n = entry(type);
+
+	return n ? n->url : "objects";
 }
 
 const char *nbo_singular(enum mdl_type type)
 {
-	size_t i;
+	const struct name *n = entry(type);
 
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].singular;
-	return "object";
+	return n ? n->singular : "object";
 }
 
 const char *nbo_plural(enum mdl_type type)
 {
-	size_t i;
+	const struct name *n = entry(type);
 
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].plural;
-	return "objects";
+	return n ? n->plural : "objects";
 }
 
 const char *nbo_title(enum mdl_type type)
 {
-	size_t i;
+	const struct name *n = entry(type);
 
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].title;
-	return "Object";
+	return n ? n->title : "Object";
 }
 
 const char *nbo_words(enum mdl_type type)
 {
-	size_t i;
+	const struct name *n = entry(type);
 
-	for (i = 0; i < N_NAMES; i++)
-		if (names[i].type == type)
-			return names[i].words;
-	return "Object";
+	return n ? n->words : "Object";
 }
 
 static int cmp_id(const void *a, const void *b)
