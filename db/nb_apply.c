@@ -15,11 +15,21 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NB_ATTEMPTS 32
 #define NB_UNKNOWN_MAX 8        /* unknown outcomes in a row before giving up */
+
+/* A chassis has no datapath key (nothing is compiled from its dp_key), and
+ * its creates must not meet on the shared counter: every host registers
+ * its own chassis, a thousand of them at once when a cloud starts. */
+static bool needs_dp_key(const struct mdl_hdr *obj)
+{
+	return obj->type != MDL_CHASSIS;
+}
 
 struct seen {                   /* object read by validation, for exact compares */
 	enum mdl_type type;
@@ -240,7 +250,7 @@ static int step_dp_keys(struct build *b)
 	for (i = 0; i < b->n; i++)
 		if (b->ops[i].kind == NB_OP_CREATE && b->w[i].block_key)
 			b->ops[i].obj->dp_key = b->w[i].block_key;
-		else if (b->ops[i].kind == NB_OP_CREATE)
+		else if (b->ops[i].kind == NB_OP_CREATE && needs_dp_key(b->ops[i].obj))
 			k++;
 	if (!k)
 		return 0;
@@ -256,7 +266,8 @@ static int step_dp_keys(struct build *b)
 	if (cur + k > UINT32_MAX)
 		return nb_errf(b->err, b->es, -ENOSPC, "dp_key space exhausted");
 	for (i = 0; i < b->n; i++)
-		if (b->ops[i].kind == NB_OP_CREATE && !b->w[i].block_key)
+		if (b->ops[i].kind == NB_OP_CREATE && !b->w[i].block_key &&
+		    needs_dp_key(b->ops[i].obj))
 			b->ops[i].obj->dp_key = (uint32_t)++cur;
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)cur);
 	if ((rc = nb_txn_cmp(&b->t, ckey, DB_CMP_EQUAL, seen)))
@@ -625,13 +636,35 @@ static int prepare(struct nb *nb, struct nb_op *ops, size_t n, struct work *w,
 	}
 	for (i = 0; i < n; i++)         /* only once everything looks valid */
 		if (ops[i].kind == NB_OP_CREATE && (nb->flags & NB_F_DP_BLOCK) &&
-		    (rc = nb_block_key(nb, &w[i].block_key)))
+		    needs_dp_key(ops[i].obj) && (rc = nb_block_key(nb, &w[i].block_key)))
 			return rc;
 	return 0;
 }
 
+/* After the n-th lost compare in a row: sleep a random time below
+ * 2^(n-2) ms (at most 64 ms), none for the first two.  Many writers on one
+ * key (a thousand chassis registering at once on the dp_key counter) would
+ * otherwise retry in lock step and some would run out of attempts. */
+static void contention_backoff(int lost)
+{
+	static __thread uint64_t x;
+	if (lost < 2)
+		return;
+	if (x == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)pthread_self() ^ 0x9e3779b97f4a7c15ull;
+	}
+	x ^= x << 13;   /* xorshift64 */
+	x ^= x >> 7;
+	x ^= x << 17;
+	int shift = lost - 2 < 6 ? lost - 2 : 6;
+	usleep((useconds_t)(x % (1000u << shift)));
+}
+
 static int attempts(struct build *b, uint64_t *revision)
 {
+	int lost = 0;
 	int attempt, unknown = 0, draws = 0, rc = 0, v;
 	uint64_t rev = 0;
 	bool ok = false;
@@ -691,10 +724,12 @@ static int attempts(struct build *b, uint64_t *revision)
 		}
 		if (v < 0 || unknown >= NB_UNKNOWN_MAX)
 			return rc ? rc : v;
-		if (rc)
+		if (rc) {
 			usleep(20000 * unknown);
-		else
+		} else {
 			b->nb->n_retries++;
+			contention_backoff(++lost);
+		}
 	}
 	return nb_errf(b->err, b->es, -EAGAIN, "too much contention, try again");
 }

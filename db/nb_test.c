@@ -11,6 +11,7 @@
 
 #include <CUnit/Basic.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +343,56 @@ static void t_segid_claims(void)
 	}
 }
 
+/* A chassis takes no dp_key (nothing is compiled from it), so hosts that
+ * register at once do not meet on the shared counter: 16 threads, one
+ * chassis each, all succeed, and the counter does not move. */
+static void *register_one(void *arg)
+{
+	char json[128], err[MDL_ERR_SIZE];
+	snprintf(json, sizeof(json), "{\"name\":\"h%ld\",\"vtep_ip\":\"192.0.2.%ld\","
+		 "\"encap_types\":[\"vxlan\"]}",
+		 (long)(intptr_t)arg, (long)(intptr_t)arg + 1);
+	struct mdl_hdr *c = obj(MDL_CHASSIS, json);
+	long rc = c ? nb_create(db, c, NULL, err, sizeof(err)) : -ENOMEM;
+	if (rc)
+		printf("\n chassis h%ld: %s\n", (long)(intptr_t)arg, err);
+	if (rc == 0 && c->dp_key != 0)
+		rc = -EPROTO;
+	mdl_obj_free(c);
+	return (void *)(intptr_t)rc;
+}
+
+static void t_chassis_no_dp_key(void)
+{
+	char ckey[128];
+	struct db_kv before, after;
+	pthread_t th[16];
+
+	db_alloc_counter_key("dp_key", ckey, sizeof(ckey));
+	CU_ASSERT_EQUAL_FATAL(db_get(db, ckey, &before), 0);
+	for (long i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, register_one,
+						     (void *)(intptr_t)i), 0);
+	for (int i = 0; i < 16; i++) {
+		void *rc;
+		pthread_join(th[i], &rc);
+		CU_ASSERT_EQUAL((long)(intptr_t)rc, 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(db_get(db, ckey, &after), 0);
+	CU_ASSERT_STRING_EQUAL(after.value, before.value);
+	db_kv_clear(&before);
+	db_kv_clear(&after);
+	struct mdl_hdr **v = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(nb_list(db, MDL_CHASSIS, &v, &n), 0);
+	CU_ASSERT_EQUAL(n, 16);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(v[i]->dp_key, 0);
+		mdl_obj_free(v[i]);
+	}
+	free(v);
+}
+
 int main(void)
 {
 	unsigned int failed;
@@ -356,7 +407,8 @@ int main(void)
 	    !CU_add_test(s, "validation failure writes nothing", t_validation_writes_nothing) ||
 	    !CU_add_test(s, "delete with references, list", t_delete_and_list) ||
 	    !CU_add_test(s, "vxlan and geneve share VNIs, vlan per physnet", t_segid_claims) ||
-	    !CU_add_test(s, "subnet pools: CIDR set, in use, default", t_pools)) {
+	    !CU_add_test(s, "subnet pools: CIDR set, in use, default", t_pools) ||
+	    !CU_add_test(s, "chassis: no dp_key, concurrent registration", t_chassis_no_dp_key)) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: every benchmark suite, each side by side with its peer.
-#   BENCH_SUITES  subset of "dp overlay sg nat dhcp cp ct offload mflow api" (default: all)
+#   BENCH_SUITES  subset of "dp overlay sg nat dhcp cp fanout ct offload mflow api" (default: all)
 #     dp       datapath, L2: wyvern vs testpmd vs OVS-DPDK (run.sh)
 #     overlay  datapath, routed + VXLAN: wyvern vs OVN vs testpmd (overlay.sh)
 #     sg       datapath, routed + stateful security groups, bidirectional,
@@ -10,6 +10,8 @@
 #              IPs vs testpmd (fip.sh)
 #     dhcp     DHCP: wyvern's distributed DHCP vs dnsmasq (dhcp.sh)
 #     cp       control plane: wyvern (rocksdb, etcd) vs OVN (cp.sh)
+#     fanout   one update delivered to 1000 simulated hosts watching one etcd
+#              (fanout.sh; no peer)
 #     ct       conntrack alone, one core: new connections/s, lookup ns, wyvern vs
 #              OVS-DPDK's userspace conntrack (ct.sh)
 #     offload  partial offload (dummy MARK) vs software through the PMD; XDP tier
@@ -23,7 +25,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 status=0
-for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg nat dhcp cp ct offload mflow api}"); do
+for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg nat dhcp cp fanout ct offload mflow api}"); do
   case $s in
     dp) script=scripts/bench/run.sh ;;
     overlay) script=scripts/bench/overlay.sh ;;
@@ -31,11 +33,12 @@ for s in $(tr ',' ' ' <<<"${BENCH_SUITES:-dp overlay sg nat dhcp cp ct offload m
     nat) script=scripts/bench/fip.sh ;;
     dhcp) script=scripts/bench/dhcp.sh ;;
     cp) script=scripts/bench/cp.sh ;;
+    fanout) script=scripts/bench/fanout.sh ;;
     ct) script=scripts/bench/ct.sh ;;
     offload) script=scripts/bench/offload.sh ;;
     mflow) script=scripts/bench/mflow.sh ;;
     api) script=scripts/bench/api.sh ;;
-    *) echo "all.sh: unknown suite '$s' (dp, overlay, sg, nat, dhcp, cp, ct, offload, mflow, api)" >&2; status=2; continue ;;
+    *) echo "all.sh: unknown suite '$s' (dp, overlay, sg, nat, dhcp, cp, fanout, ct, offload, mflow, api)" >&2; status=2; continue ;;
   esac
   echo "=== bench suite: $s ($script)"
   "$script" || { echo "=== bench suite $s failed (exit $?)"; status=1; }

@@ -101,6 +101,28 @@ cp_wy_start() { # TAG DBURL REV METAFILE GENDIR
     wb_log "wyvern ($tag): $CP_READY"
 }
 
+# After the full run's wyvernd was SIGKILLed and the central db stopped:
+# wyvernd again on the same replica directory (new DPDK prefix and socket),
+# timed until it forwards to the victim's MAC (cp_drive.py wy-forward).
+# Sets CP_WY_PID, CP_RESTART (the "seconds=... " line).
+cp_wy_restart() { # GENDIR DBURL MAC
+    local gen=$1 url=$2 mac=$3 d="$WB_TMP/wy-full" prefix t0
+    prefix="wycp-restart-$$"
+    WB_PREFIXES+=("$prefix")
+    cp_wy_conf "$d/wyvernd-restart.conf" "$d/sock-restart" "$url" "$d/replica" "$prefix" "$gen"
+    t0=$EPOCHREALTIME
+    "$WB_BUILD/ctrl/wyvernd" -c "$d/wyvernd-restart.conf" >"$d/wyvernd-restart.log" 2>&1 &
+    CP_WY_PID=$!
+    WB_PIDS+=("$CP_WY_PID")
+    if ! cp_bg "$WB_PY" "$WB_BENCH_DIR/cp_drive.py" wy-forward "$d/sock-restart" "$CP_WY_PID" \
+        "$gen/meta.json" "$mac" "$t0" 120; then
+        wb_tail_log "$d/wyvernd-restart.log"
+        wb_die "wyvern (restart): not forwarding from the replica"
+    fi
+    CP_RESTART=$(<"$CP_OUT")
+    wb_log "wyvern (restart, db down): $CP_RESTART"
+}
+
 # Runs "$@" in the background with stdout to CP_OUT (a file), records its
 # pid and waits for it, so that a TERM reaches our trap at once (bash defers
 # traps while a foreground command runs; the parent KILLs a child that does
@@ -185,7 +207,14 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
             { wb_tail_log "$CP_WY_LOG"; wb_die "wyvern-etcd: raw change measurement failed"; }
         ch=$(<"$CP_OUT")
         extra+=" rawput_change_p50_ms=$(cp_field p50_ms "$ch") rawput_change_p99_ms=$(cp_field p99_ms "$ch")"
+        # restart-N (below): wyvernd dies without a word, at rest (its
+        # last batch committed to the replica)
+        wb_sleep 1
+        kill -KILL "$CP_WY_PID" 2>/dev/null || true
+        wait "$CP_WY_PID" 2>/dev/null || true
     fi
+    local last_mac
+    last_mac=$(cp_field last_mac "$ch")
     wb_stop_pid "$CP_WY_PID"
     # cross-check: the controller alone (write -> table, no validation, no
     # mgmt socket), in-process with the same driver (cp_lcbench.c)
@@ -200,6 +229,16 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
         lcb=$(<"$CP_OUT")
         wb_log "wyvern-$drv: in-process controller: $lcb"
         extra+=" inproc_change_p50_ms=$(cp_field p50_ms "$lcb") inproc_change_p99_ms=$(cp_field p99_ms "$lcb")"
+    fi
+    RES_RESTART=""
+    if [[ $drv == etcd ]]; then
+        # restart-N: etcd down, wyvernd (killed above) started again on the
+        # same replica: time until it forwards to the victim's last MAC
+        wb_stop_pid "$epid"
+        cp_wy_restart "$gen" "$url" "$last_mac"
+        RES_RESTART="seconds_to_forward=$(cp_field seconds "$CP_RESTART")"
+        extra+=" restart=\"$CP_RESTART\""
+        wb_stop_pid "$CP_WY_PID"
     fi
     if [[ $(cp_field table_errors "$ready") != 0 || $(cp_field bad "$ready") != 0 ]]; then
         # held counts matched, but the controller could not put everything
@@ -364,6 +403,9 @@ cp_one() { # SYSTEM N GENDIR BINDIR
     label=$(cp_label "$n")
     echo "BENCH workload=cp-$label system=$system $RES_LINE"
     echo "INFO workload=cp-$label system=$system $RES_INFO"
+    if [[ -n ${RES_RESTART:-} ]]; then
+        echo "BENCH workload=restart-$label system=wyvern $RES_RESTART"
+    fi
 }
 
 cp_label() {
@@ -420,18 +462,16 @@ wy_why=""
 if [[ ! -x $WB_BUILD/ctrl/wyvernd ]]; then
     wy_ok=0
     wy_why="$WB_BUILD/ctrl/wyvernd does not exist (not built yet)"
-elif ! printf '[eal]\nargs = --no-huge\n[mgmt]\nsocket = %s/probe.sock\n[ctrl]\ndb = rocksdb:%s/probe-db\n[port.p0]\ndevargs = net_null0,no-rx=1\n' \
+elif ! printf '[eal]\nargs = --no-huge -m 1024\n[mgmt]\nsocket = %s/probe.sock\n[ctrl]\ndb = rocksdb:%s/probe-db\n[port.p0]\ndevargs = net_null0,no-rx=1\n' \
     "$WB_TMP" "$WB_TMP" >"$WB_TMP/probe.conf" ||
     [[ $("$WB_BUILD/ctrl/wyvernd" -c "$WB_TMP/probe.conf" --check-config 2>&1 || true) != *"controller rocksdb:"* ]]; then
     wy_ok=0
     wy_why="wyvernd does not accept a [ctrl] db (no local controller yet)"
 else
-    srcs=()
-    for f in "$WB_SRC"/db/*.c "$WB_SRC"/model/*.c; do
-        [[ $f == *_test.c || $f == */db_test_util.c ]] || srcs+=("$f")
-    done
-    if ! gcc -O2 -w -I "$WB_SRC/db" -I "$WB_SRC/model" "${srcs[@]}" "$WB_BENCH_DIR/cp_load.c" \
-        -o "$bin/cp_load" -ljansson -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-load.log"; then
+    # the bulk loader links the build's db/ and model/ libraries
+    if ! gcc -O2 -w -I "$WB_SRC/db" -I "$WB_SRC/model" "$WB_BENCH_DIR/cp_load.c" -o "$bin/cp_load" \
+        "$WB_BUILD/db/libwyvern_db.a" "$WB_BUILD/model/libwyvern_model.a" \
+        -ljansson -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-load.log"; then
         wy_ok=0
         wy_why="cp_load does not build against db/ + model/: $(head -n 3 "$WB_TMP/gcc-load.log" | tr '\n' ' ')"
     fi
@@ -439,7 +479,8 @@ else
     # shellcheck disable=SC2046  # pkg-config output is a list of words
     if ! gcc -O2 -w -I "$WB_SRC/ctrl/lc" -I "$WB_SRC/dp/include" -I "$WB_SRC/db" -I "$WB_SRC/model" \
         "$WB_BENCH_DIR/cp_lcbench.c" -o "$bin/cp_lcbench" \
-        "$WB_BUILD/ctrl/lc/libwyvctrl_lc.a" "$WB_BUILD/dp/libwyvdp.a" "$WB_BUILD/db/libwyvern_db.a" \
+        "$WB_BUILD/ctrl/lc/libwyvctrl_lc.a" "$WB_BUILD/ctrl/nb/libwyvctrl_nb.a" \
+        "$WB_BUILD/ctrl/libwyvctrl_log.a" "$WB_BUILD/dp/libwyvdp.a" "$WB_BUILD/db/libwyvern_db.a" \
         "$WB_BUILD/model/libwyvern_model.a" $(pkg-config --cflags --libs libdpdk) \
         -ljansson -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-lcb.log"; then
         wb_log "cp_lcbench does not build (rocksdb change latency will be SKIP): $(head -n 3 "$WB_TMP/gcc-lcb.log" | tr '\n' ' ')"

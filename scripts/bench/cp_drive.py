@@ -19,6 +19,11 @@
       victim lport (the forwarding decision the PMD would take); polled
       every 0.5 ms.  Prints "p50_ms=.. p99_ms=.. max_ms=.. n=K write_p50_ms=..
       write_p99_ms=.." (write = until the request/write returned).
+  cp_drive.py wy-forward SOCK PID META MAC T0 TIMEOUT
+      After wyvernd was killed (SIGKILL) and restarted with the central db
+      down: polls until `show ctrl` holds the expected objects again (from
+      the replica) and `trace` of MAC from the local port reaches the
+      victim.  Prints "seconds=S ..." from T0 (the restart).
   cp_drive.py ovn-load  NB_SOCK OVN_JSON
       Sends the OVN_Northbound transaction (cp_gen.py) over JSON-RPC.
   cp_drive.py ovn-change NBCTL_DAEMON_SOCK META K TIMEOUT
@@ -164,8 +169,39 @@ def wy_change(sock, meta, mode, k, url=None):
                 sys.exit("wyvern: change %d not forwarded after 30 s" % i)
             time.sleep(0.0005)
         lat.append((time.perf_counter() - t0) * 1000)
-    print("p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d write_p50_ms=%.2f write_p99_ms=%.2f"
-          % (pct(lat, 50), pct(lat, 99), max(lat), len(lat), pct(wr, 50), pct(wr, 99)))
+    print("p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d write_p50_ms=%.2f write_p99_ms=%.2f "
+          "last_mac=%s" % (pct(lat, 50), pct(lat, 99), max(lat), len(lat), pct(wr, 50),
+                           pct(wr, 99), new))
+
+
+def wy_forward(sock, pid, meta, mac, t0, timeout):
+    """After a restart with the central db down: seconds from T0 (wyvernd
+    started) until the controller holds the expected objects again (from
+    its replica) and `trace` of MAC from the local port reaches the victim."""
+    meta = json.load(open(meta))
+    exp, local, victim = meta["expect_held"], meta["local_ports"][0], meta["victim"]
+    pid, t0, timeout = int(pid), float(t0), float(timeout)
+    last = None
+    while time.time() - t0 < timeout:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            sys.exit("wyvernd exited")
+        try:
+            st = wy_req(sock, ["show", "ctrl"])
+            last = st
+            held = st.get("held", {})
+            if (all(held.get(k) == v for k, v in exp.items()) and
+                    trace_hits(sock, local, mac, victim["name"])):
+                print("seconds=%.3f connected=%s applied_revision=%s rss_kb=%d"
+                      % (time.time() - t0, st.get("connected"), st.get("applied_revision"),
+                         rss_kb(pid)))
+                return
+        except (OSError, ValueError, RuntimeError):
+            pass
+        time.sleep(0.002)
+    sys.exit("wyvern: not forwarding from the replica after %.0f s; last show ctrl: %s"
+             % (timeout, json.dumps(last)))
 
 
 def ovn_load(nb_sock, path):
@@ -219,7 +255,8 @@ def ovn_change(daemon, meta, k, timeout):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"wy-ready": wy_ready, "wy-change": wy_change, "ovn-load": ovn_load,
+    {"wy-ready": wy_ready, "wy-change": wy_change, "wy-forward": wy_forward,
+     "ovn-load": ovn_load,
      "ovn-change": ovn_change}[cmd](*args)
 
 
