@@ -119,9 +119,20 @@ struct db_opts {
 	unsigned watch_idle_ms;         /* a watch with no message and no good
 					 * liveness probe for this long moves to
 					 * the next endpoint; 0 = DB_WATCH_IDLE_MS */
+	/* rocksdb: */
+	bool no_log;                    /* keep no change log (a store nobody
+					 * watches: the controller's replica);
+					 * db_watch fails with ENOTSUP, and a log
+					 * left from before is dropped at open */
+	uint64_t log_keep;              /* keep the change log of this many
+					 * revisions; older records are compacted
+					 * on their own, a watch further behind
+					 * gets DB_EV_COMPACTED.  0 =
+					 * DB_ROCKSDB_LOG_KEEP */
 };
 
 #define DB_WATCH_IDLE_MS 5000u
+#define DB_ROCKSDB_LOG_KEEP 100000u
 
 /* Opens a database.  NULL + errno (EINVAL for an unknown URL scheme). */
 struct db *db_open(const char *url);

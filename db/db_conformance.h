@@ -43,4 +43,8 @@ size_t wait_events(struct collector *c, size_t n, int timeout_ms);
 void t_lease_revoke(void);
 void t_etcd_lease_expiry(void);
 
+/* db_conformance_rocks.c */
+void t_rocks_log_self_compacts(void);
+void t_rocks_no_log(void);
+
 #endif

@@ -697,6 +697,10 @@ static int add_suite(const char *name, int (*init)(void), int (*fini)(void), boo
 			return -1;
 	if (etcd_only && add_etcd_tests(s))
 		return -1;
+	if (!etcd_only &&
+	    (!CU_add_test(s, "rocksdb: the change log compacts itself", t_rocks_log_self_compacts) ||
+	     !CU_add_test(s, "rocksdb: no change log (replica)", t_rocks_no_log)))
+		return -1;
 	return 0;
 }
 

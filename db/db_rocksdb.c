@@ -188,6 +188,27 @@ static int log_append(rocksdb_writebatch_t *b, uint64_t rev, uint32_t seq,
 	return 0;
 }
 
+/* The record of one changed key, or only its count without a log. */
+static int log_op(struct rdb *r, rocksdb_writebatch_t *b, uint64_t rev, uint32_t *seq,
+		  const struct db_op *op)
+{
+	uint32_t s = (*seq)++;
+	return r->no_log ? 0 : log_append(b, rev, s, op);
+}
+
+/* Adds "drop the log below `revision`" to batch b (a range tombstone). */
+static void compact_into(rocksdb_writebatch_t *b, uint64_t revision)
+{
+	uint8_t from[RDB_LOG_KEY_LEN], to[RDB_LOG_KEY_LEN], v[8];
+
+	rdb_log_key(from, 0, 0);
+	rdb_log_key(to, revision, 0);
+	rdb_put_be64(v, revision);
+	rocksdb_writebatch_delete_range(b, (const char *)from, sizeof(from),
+					(const char *)to, sizeof(to));
+	rocksdb_writebatch_put(b, RDB_COMPACT_KEY, RDB_COMPACT_KEY_LEN, (const char *)v, 8);
+}
+
 static int add_op(struct rdb *r, rocksdb_writebatch_t *b, uint64_t rev,
 		  uint32_t *seq, const struct db_op *op)
 {
@@ -202,7 +223,7 @@ static int add_op(struct rdb *r, rocksdb_writebatch_t *b, uint64_t rev,
 		if (!mod)
 			return 0;       /* deleting an absent key changes nothing */
 		rocksdb_writebatch_delete(b, op->key, strlen(op->key));
-		return log_append(b, rev, (*seq)++, op);
+		return log_op(r, b, rev, seq, op);
 	}
 	val = malloc(RDB_HDR_LEN + op->value_len);
 	if (!val)
@@ -214,7 +235,7 @@ static int add_op(struct rdb *r, rocksdb_writebatch_t *b, uint64_t rev,
 	rocksdb_writebatch_put(b, op->key, strlen(op->key), (const char *)val,
 			       RDB_HDR_LEN + op->value_len);
 	free(val);
-	return log_append(b, rev, (*seq)++, op);
+	return log_op(r, b, rev, seq, op);
 }
 
 static int rdb_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
@@ -250,6 +271,14 @@ static int rdb_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 		goto out;
 	rdb_put_be64(revbuf, r->rev + 1);
 	rocksdb_writebatch_put(b, RDB_REV_KEY, RDB_REV_KEY_LEN, (const char *)revbuf, 8);
+	/* the log compacts itself: once it holds 2 * log_keep revisions,
+	 * the older half goes, in this same batch */
+	uint64_t keep_from = 0;
+	if (!r->no_log && r->rev + 1 > r->log_keep &&
+	    r->rev + 1 - r->log_keep >= (r->compact_rev ? r->compact_rev : 1) + r->log_keep) {
+		keep_from = r->rev + 1 - r->log_keep;
+		compact_into(b, keep_from);
+	}
 	rocksdb_write(r->db, r->wopts, b, &err);
 	if (err) {
 		free(err);
@@ -257,6 +286,8 @@ static int rdb_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 		goto out;
 	}
 	r->rev++;
+	if (keep_from)
+		r->compact_rev = keep_from;
 	pthread_cond_broadcast(&r->changed);
 out:
 	*revision = r->rev;
@@ -279,7 +310,6 @@ static int rdb_revision(struct db *db, uint64_t *revision)
 static int rdb_compact(struct db *db, uint64_t revision)
 {
 	struct rdb *r = to_rdb(db);
-	uint8_t from[RDB_LOG_KEY_LEN], to[RDB_LOG_KEY_LEN], v[8];
 	rocksdb_writebatch_t *b;
 	char *err = NULL;
 	int rc = 0;
@@ -293,13 +323,8 @@ static int rdb_compact(struct db *db, uint64_t revision)
 		rc = -ERANGE;
 		goto out;
 	}
-	rdb_log_key(from, 0, 0);
-	rdb_log_key(to, revision, 0);
-	rdb_put_be64(v, revision);
 	b = rocksdb_writebatch_create();
-	rocksdb_writebatch_delete_range(b, (const char *)from, sizeof(from),
-					(const char *)to, sizeof(to));
-	rocksdb_writebatch_put(b, RDB_COMPACT_KEY, RDB_COMPACT_KEY_LEN, (const char *)v, 8);
+	compact_into(b, revision);
 	rocksdb_write(r->db, r->wopts, b, &err);
 	rocksdb_writebatch_destroy(b);
 	if (err) {
@@ -353,6 +378,8 @@ static struct db *rdb_open(const char *url, const struct db_opts *opts)
 		goto fail;
 	}
 	r->up.drv = &db_rocksdb_driver;
+	r->no_log = opts && opts->no_log;
+	r->log_keep = opts && opts->log_keep ? opts->log_keep : DB_ROCKSDB_LOG_KEEP;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->changed, NULL);
 	r->opts = rocksdb_options_create();
@@ -381,6 +408,19 @@ static struct db *rdb_open(const char *url, const struct db_opts *opts)
 			rc = -EIO;
 			goto fail_r;
 		}
+	}
+	if (r->no_log && r->compact_rev < r->rev) {
+		/* a log written before (the store was opened with one): drop it */
+		rocksdb_writebatch_t *b = rocksdb_writebatch_create();
+		compact_into(b, r->rev);
+		rocksdb_write(r->db, r->wopts, b, &err);
+		rocksdb_writebatch_destroy(b);
+		if (err) {
+			free(err);
+			rc = -EIO;
+			goto fail_r;
+		}
+		r->compact_rev = r->rev;
 	}
 	return &r->up;
 fail_r:

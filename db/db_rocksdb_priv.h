@@ -36,6 +36,8 @@ struct rdb {
 	pthread_cond_t changed;
 	uint64_t rev;                   /* current revision */
 	uint64_t compact_rev;           /* log holds revisions >= this (0 = all) */
+	bool no_log;                    /* db_opts.no_log: no change log at all */
+	uint64_t log_keep;              /* revisions of log kept (db_opts.log_keep) */
 	struct rdb_watch *watches;      /* active watches, under mu */
 };
 

@@ -149,6 +149,10 @@ struct db_watch *rdb_watch(struct db *db, const char *prefix, uint64_t from,
 	struct rdb_watch *w;
 	int rc;
 
+	if (r->no_log) {
+		errno = ENOTSUP;        /* nothing to watch from */
+		return NULL;
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;

@@ -2,7 +2,8 @@
  * ctrl/lc/lc_replica.c — the local replica: a RocksDB database (db_open
  * "rocksdb:<dir>") holding exactly the objects this chassis holds, under
  * their central keys ("/wyvern/v1/<type>/<id>", same JSON), and the last
- * applied central revision at LC_REV_KEY.  Control thread only.
+ * applied central revision at LC_REV_KEY; no change log (db_opts.no_log).
+ * Control thread only.
  *
  * Every event batch ends with ONE db_txn: puts of held objects that are new
  * or changed, deletes of objects no longer held, and the revision — so the
@@ -21,8 +22,11 @@
 int lc_replica_open(struct lc *lc)
 {
 	char url[LC_PATH_LEN + 16];
+	/* nobody watches the replica: no change log (one left by an older
+	 * wyvernd is dropped at open) */
+	struct db_opts o = { .no_log = true };
 	snprintf(url, sizeof(url), "rocksdb:%s", lc->cfg.replica);
-	lc->replica = db_open(url);
+	lc->replica = db_open_opts(url, &o, NULL, 0);
 	return lc->replica ? 0 : (errno ? -errno : -EIO);
 }
 
