@@ -10,9 +10,8 @@
 #                                           (the northbound API server, wyctl --db)
 #   etcd-roles.sh chassis NAME USER PASSWORD_FILE
 #                                           role wyvern-chassis-NAME: read /wyvern/v1/,
-#                                           write its own chassis key, its port
-#                                           status (/wyvern/v1/_status/UUID/) and the
-#                                           dp_key counter (first registration)
+#                                           write its own chassis key and its port
+#                                           status (/wyvern/v1/_status/UUID/)
 #   etcd-roles.sh enable                    etcdctl auth enable
 #   etcd-roles.sh chassis-key NAME          prints the chassis key of NAME
 #
@@ -81,7 +80,6 @@ chassis)
   etcdctl role grant-permission "$r" --prefix=true read "$PREFIX" > /dev/null
   etcdctl role grant-permission "$r" readwrite "${PREFIX}chassis/$uuid" > /dev/null
   etcdctl role grant-permission "$r" --prefix=true readwrite "${PREFIX}_status/$uuid/" > /dev/null
-  etcdctl role grant-permission "$r" readwrite "${PREFIX}_alloc/dp_key" > /dev/null
   user "$3" "$4" "$r" ;;
 enable)
   etcdctl auth enable ;;
