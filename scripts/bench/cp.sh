@@ -76,51 +76,44 @@ iface-id = $id1
 EOF
 }
 
-# Starts wyvernd on DBURL with a fresh replica; waits for tables ready
-# (cp_drive.py wy-ready against META's expected counts and revision REV).
-# Sets CP_WY_PID, CP_READY (the "seconds=... rss_kb=..." line).
-cp_wy_start() { # TAG DBURL REV METAFILE GENDIR
-    local tag=$1 url=$2 rev=$3 meta=$4 gen=$5 d prefix t0
-    d="$WB_TMP/wy-$tag"
+# Starts wyvernd (DIR/NAME.conf, replica DIR/replica, socket DIR/NAME.sock,
+# DPDK prefix PREFIX) and waits with `cp_drive.py MODE` (wy-ready or
+# wy-forward: META, X = the revision or the MAC, the start time, TIMEOUT).
+# Sets CP_WY_PID, CP_WY_SOCK, CP_WY_LOG, CP_WY_OUT (the "seconds=..." line).
+cp_wy_run() { # DIR NAME PREFIX DBURL GENDIR MODE META X TIMEOUT
+    local d=$1 name=$2 prefix=$3 url=$4 gen=$5 mode=$6 meta=$7 x=$8 tmo=$9 t0
     mkdir -p "$d"
-    prefix="wycp-$tag-$$"
     WB_PREFIXES+=("$prefix")
-    cp_wy_conf "$d/wyvernd.conf" "$d/sock" "$url" "$d/replica" "$prefix" "$gen"
+    cp_wy_conf "$d/$name.conf" "$d/$name.sock" "$url" "$d/replica" "$prefix" "$gen"
     t0=$EPOCHREALTIME
-    "$WB_BUILD/ctrl/wyvernd" -c "$d/wyvernd.conf" >"$d/wyvernd.log" 2>&1 &
+    "$WB_BUILD/ctrl/wyvernd" -c "$d/$name.conf" >"$d/$name.log" 2>&1 &
     CP_WY_PID=$!
     WB_PIDS+=("$CP_WY_PID")
-    CP_WY_SOCK="$d/sock"
-    CP_WY_LOG="$d/wyvernd.log"
-    if ! cp_bg "$WB_PY" "$WB_BENCH_DIR/cp_drive.py" wy-ready "$d/sock" "$CP_WY_PID" \
-        "$meta" "$rev" "$t0" "$BENCH_CP_TIMEOUT"; then
-        wb_tail_log "$d/wyvernd.log"
-        wb_die "wyvern ($tag): tables not ready"
+    CP_WY_SOCK="$d/$name.sock"
+    CP_WY_LOG="$d/$name.log"
+    if ! cp_bg "$WB_PY" "$WB_BENCH_DIR/cp_drive.py" "$mode" "$CP_WY_SOCK" "$CP_WY_PID" \
+        "$meta" "$x" "$t0" "$tmo"; then
+        wb_tail_log "$CP_WY_LOG"
+        wb_die "wyvern ($name): $mode failed"
     fi
-    CP_READY=$(<"$CP_OUT")
-    wb_log "wyvern ($tag): $CP_READY"
+    CP_WY_OUT=$(<"$CP_OUT")
+    wb_log "wyvern ($name): $CP_WY_OUT"
+}
+
+# wyvernd on DBURL with a fresh replica, until tables are ready (META's
+# expected counts, revision REV).  Sets CP_READY (and the CP_WY_* above).
+cp_wy_start() { # TAG DBURL REV METAFILE GENDIR
+    cp_wy_run "$WB_TMP/wy-$1" "$1" "wycp-$1-$$" "$2" "$5" wy-ready "$4" "$3" "$BENCH_CP_TIMEOUT"
+    CP_READY=$CP_WY_OUT
 }
 
 # After the full run's wyvernd was SIGKILLed and the central db stopped:
 # wyvernd again on the same replica directory (new DPDK prefix and socket),
-# timed until it forwards to the victim's MAC (cp_drive.py wy-forward).
-# Sets CP_WY_PID, CP_RESTART (the "seconds=... " line).
+# timed until it forwards to the victim's MAC.  Sets CP_RESTART.
 cp_wy_restart() { # GENDIR DBURL MAC
-    local gen=$1 url=$2 mac=$3 d="$WB_TMP/wy-full" prefix t0
-    prefix="wycp-restart-$$"
-    WB_PREFIXES+=("$prefix")
-    cp_wy_conf "$d/wyvernd-restart.conf" "$d/sock-restart" "$url" "$d/replica" "$prefix" "$gen"
-    t0=$EPOCHREALTIME
-    "$WB_BUILD/ctrl/wyvernd" -c "$d/wyvernd-restart.conf" >"$d/wyvernd-restart.log" 2>&1 &
-    CP_WY_PID=$!
-    WB_PIDS+=("$CP_WY_PID")
-    if ! cp_bg "$WB_PY" "$WB_BENCH_DIR/cp_drive.py" wy-forward "$d/sock-restart" "$CP_WY_PID" \
-        "$gen/meta.json" "$mac" "$t0" 120; then
-        wb_tail_log "$d/wyvernd-restart.log"
-        wb_die "wyvern (restart): not forwarding from the replica"
-    fi
-    CP_RESTART=$(<"$CP_OUT")
-    wb_log "wyvern (restart, db down): $CP_RESTART"
+    cp_wy_run "$WB_TMP/wy-full" restart "wycp-restart-$$" "$2" "$1" wy-forward \
+        "$1/meta.json" "$3" 120
+    CP_RESTART=$CP_WY_OUT
 }
 
 # Runs "$@" in the background with stdout to CP_OUT (a file), records its
@@ -187,6 +180,7 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
     # 3. tables ready from wyvernd start
     cp_wy_start full "$url" "$rev" "$gen/meta.json" "$gen"
     ready=$CP_READY
+    local full_log=$CP_WY_LOG
     wb_sleep 1
     rss1=$(cp_rss_kb "$CP_WY_PID")
     bpp=$(( (rss1 - rss0) * 1024 / n ))
@@ -243,7 +237,7 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
     if [[ $(cp_field table_errors "$ready") != 0 || $(cp_field bad "$ready") != 0 ]]; then
         # held counts matched, but the controller could not put everything
         # into the tables: say so next to the figures
-        echo "WARN workload=cp-$(cp_label "$n") system=wyvern-$drv: tables ready with table_errors=$(cp_field table_errors "$ready") skipped_objects=$(cp_field bad "$ready"); first reasons: $(grep -m 3 'skipping' "$CP_WY_LOG" | sed 's/.*: skipping //' | tr '\n' ';')"
+        echo "WARN workload=cp-$(cp_label "$n") system=wyvern-$drv: tables ready with table_errors=$(cp_field table_errors "$ready") skipped_objects=$(cp_field bad "$ready"); first reasons: $(grep -m 3 'skipping' "$full_log" | sed 's/.*: skipping //' | tr '\n' ';')"
     fi
     RES_LINE="seconds=$(cp_field seconds "$ready") bytes_per_port=$bpp change_p50_ms=$p50 change_p99_ms=$p99"
     RES_INFO="populate=\"$load\" empty_db_seconds=$empty_s rss_empty_kb=$rss0 rss_full_kb=$rss1 table_ops=$(cp_field table_ops "$ready") table_errors=$(cp_field table_errors "$ready") bad=$(cp_field bad "$ready") changes=$BENCH_CP_CHANGES $extra"

@@ -76,35 +76,41 @@ def rss_kb(pid):
     return 0
 
 
-def wy_ready(sock, pid, meta, rev, t0, timeout):
-    meta = json.load(open(meta))
-    exp = meta["expect_held"]
-    pid, rev, t0, timeout = int(pid), int(rev), float(t0), float(timeout)
+def wy_poll(sock, pid, t0, timeout, done, what):
+    """Polls `show ctrl` every 10 ms until done(st) holds; prints the time
+    from T0 (wyvernd's exec) and wyvernd's RSS then."""
+    pid, t0, timeout = int(pid), float(t0), float(timeout)
     last = None
-    while True:
-        now = time.time()
-        if now - t0 > timeout:
-            sys.exit("wyvern: tables not ready after %.0f s; last show ctrl: %s"
-                     % (timeout, json.dumps(last)))
+    while time.time() - t0 < timeout:
         try:
             os.kill(pid, 0)
         except OSError:
             sys.exit("wyvernd exited")
         try:
             st = wy_req(sock, ["show", "ctrl"])
-        except (OSError, ValueError):
-            time.sleep(0.01)
-            continue
-        last = st
-        held = st.get("held", {})
-        if (st.get("connected") and st.get("applied_revision", 0) >= rev and
-                all(held.get(k) == v for k, v in exp.items())):
-            t1 = time.time()
-            print("seconds=%.3f rss_kb=%d table_ops=%d table_errors=%d bad=%d"
-                  % (t1 - t0, rss_kb(pid), st.get("table_ops", 0),
-                     st.get("table_errors", 0), st.get("bad_now", 0)))
-            return
+            last = st
+            if done(st):
+                print("seconds=%.3f rss_kb=%d table_ops=%d table_errors=%d bad=%d "
+                      "connected=%s applied_revision=%s"
+                      % (time.time() - t0, rss_kb(pid), st.get("table_ops", 0),
+                         st.get("table_errors", 0), st.get("bad_now", 0),
+                         st.get("connected"), st.get("applied_revision")))
+                return
+        except (OSError, ValueError, RuntimeError):
+            pass
         time.sleep(0.01)
+    sys.exit("wyvern: %s after %.0f s; last show ctrl: %s" % (what, timeout, json.dumps(last)))
+
+
+def held_all(st, exp):
+    held = st.get("held", {})
+    return all(held.get(k) == v for k, v in exp.items())
+
+
+def wy_ready(sock, pid, meta, rev, t0, timeout):
+    exp, rev = json.load(open(meta))["expect_held"], int(rev)
+    wy_poll(sock, pid, t0, timeout, lambda st: st.get("connected") and
+            st.get("applied_revision", 0) >= rev and held_all(st, exp), "tables not ready")
 
 
 def etcd(url, path, body):
@@ -175,33 +181,13 @@ def wy_change(sock, meta, mode, k, url=None):
 
 
 def wy_forward(sock, pid, meta, mac, t0, timeout):
-    """After a restart with the central db down: seconds from T0 (wyvernd
-    started) until the controller holds the expected objects again (from
-    its replica) and `trace` of MAC from the local port reaches the victim."""
+    """After a restart with the central db down: until the controller holds
+    the expected objects again (from its replica) and `trace` of MAC from the
+    local port reaches the victim."""
     meta = json.load(open(meta))
     exp, local, victim = meta["expect_held"], meta["local_ports"][0], meta["victim"]
-    pid, t0, timeout = int(pid), float(t0), float(timeout)
-    last = None
-    while time.time() - t0 < timeout:
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            sys.exit("wyvernd exited")
-        try:
-            st = wy_req(sock, ["show", "ctrl"])
-            last = st
-            held = st.get("held", {})
-            if (all(held.get(k) == v for k, v in exp.items()) and
-                    trace_hits(sock, local, mac, victim["name"])):
-                print("seconds=%.3f connected=%s applied_revision=%s rss_kb=%d"
-                      % (time.time() - t0, st.get("connected"), st.get("applied_revision"),
-                         rss_kb(pid)))
-                return
-        except (OSError, ValueError, RuntimeError):
-            pass
-        time.sleep(0.002)
-    sys.exit("wyvern: not forwarding from the replica after %.0f s; last show ctrl: %s"
-             % (timeout, json.dumps(last)))
+    wy_poll(sock, pid, t0, timeout, lambda st: held_all(st, exp) and
+            trace_hits(sock, local, mac, victim["name"]), "not forwarding from the replica")
 
 
 def ovn_load(nb_sock, path):
