@@ -371,12 +371,40 @@ static int push_addr(struct mdl_acl_addr **v, size_t *n, size_t *cap,
 	return 0;
 }
 
+int mdl_acl_addrs_add_port(const struct mdl_port *pt, struct mdl_acl_addr **v, size_t *n,
+			   size_t *cap)
+{
+	struct mdl_prefix p;
+	size_t j;
+
+	for (j = 0; j < pt->n_fixed_ips; j++)
+		if (mdl_ip_or_prefix_parse(pt->fixed_ips[j].ip_address, &p) == 0 &&
+		    push_addr(v, n, cap, &p))
+			return -ENOMEM;
+	for (j = 0; j < pt->n_allowed_address_pairs; j++)
+		if (mdl_ip_or_prefix_parse(pt->allowed_address_pairs[j].ip_address, &p) == 0 &&
+		    push_addr(v, n, cap, &p))
+			return -ENOMEM;
+	return 0;
+}
+
+size_t mdl_acl_addrs_normalize(struct mdl_acl_addr *v, size_t n)
+{
+	size_t i, w;
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), addr_cmp);
+	for (i = 0, w = 0; i < n; i++)
+		if (w == 0 || addr_cmp(&v[w - 1], &v[i]))
+			v[w++] = v[i];
+	return w;
+}
+
 int mdl_sg_members(const struct mdl_port *const *ports, size_t n_ports,
 		   const char *group_id, struct mdl_acl_addr **out, size_t *n_out)
 {
 	struct mdl_acl_addr *v = NULL;
-	size_t n = 0, cap = 0, i, j, w;
-	struct mdl_prefix p;
+	size_t n = 0, cap = 0, i, j;
 
 	for (i = 0; i < n_ports; i++) {
 		const struct mdl_port *pt = ports[i];
@@ -384,27 +412,12 @@ int mdl_sg_members(const struct mdl_port *const *ports, size_t n_ports,
 
 		for (j = 0; pt->port_security_enabled && j < pt->n_security_groups; j++)
 			member |= !strcmp(pt->security_groups[j], group_id);
-		if (!member)
-			continue;
-		for (j = 0; j < pt->n_fixed_ips; j++)
-			if (mdl_ip_or_prefix_parse(pt->fixed_ips[j].ip_address, &p) == 0 &&
-			    push_addr(&v, &n, &cap, &p))
-				goto nomem;
-		for (j = 0; j < pt->n_allowed_address_pairs; j++)
-			if (mdl_ip_or_prefix_parse(pt->allowed_address_pairs[j].ip_address,
-						   &p) == 0 &&
-			    push_addr(&v, &n, &cap, &p))
-				goto nomem;
+		if (member && mdl_acl_addrs_add_port(pt, &v, &n, &cap)) {
+			free(v);
+			return -ENOMEM;
+		}
 	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), addr_cmp);
-	for (i = 0, w = 0; i < n; i++)
-		if (w == 0 || addr_cmp(&v[w - 1], &v[i]))
-			v[w++] = v[i];
 	*out = v;
-	*n_out = w;
+	*n_out = mdl_acl_addrs_normalize(v, n);
 	return 0;
-nomem:
-	free(v);
-	return -ENOMEM;
 }

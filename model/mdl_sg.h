@@ -123,5 +123,12 @@ int mdl_sg_rule_fingerprint(const struct mdl_sg_rule *r, char *buf, size_t size)
  * identical set).  *out malloc'ed.  0 or -ENOMEM. */
 int mdl_sg_members(const struct mdl_port *const *ports, size_t n_ports,
 		   const char *group_id, struct mdl_acl_addr **out, size_t *n_out);
+/* The same in parts, for a caller that walks the ports once for all groups:
+ * appends a port's fixed IPs and address pairs to *v (n used, cap
+ * allocated; realloc'ed; 0 or -ENOMEM), then sorts a group's list and drops
+ * duplicates (returns the new count). */
+int mdl_acl_addrs_add_port(const struct mdl_port *pt, struct mdl_acl_addr **v, size_t *n,
+			   size_t *cap);
+size_t mdl_acl_addrs_normalize(struct mdl_acl_addr *v, size_t n);
 
 #endif
