@@ -371,53 +371,71 @@ static int push_addr(struct mdl_acl_addr **v, size_t *n, size_t *cap,
 	return 0;
 }
 
-int mdl_acl_addrs_add_port(const struct mdl_port *pt, struct mdl_acl_addr **v, size_t *n,
-			   size_t *cap)
+static int add_port_addrs(const struct mdl_port *pt, struct mdl_sg_set *set)
 {
 	struct mdl_prefix p;
 	size_t j;
 
 	for (j = 0; j < pt->n_fixed_ips; j++)
 		if (mdl_ip_or_prefix_parse(pt->fixed_ips[j].ip_address, &p) == 0 &&
-		    push_addr(v, n, cap, &p))
+		    push_addr(&set->addrs, &set->n, &set->cap, &p))
 			return -ENOMEM;
 	for (j = 0; j < pt->n_allowed_address_pairs; j++)
 		if (mdl_ip_or_prefix_parse(pt->allowed_address_pairs[j].ip_address, &p) == 0 &&
-		    push_addr(v, n, cap, &p))
+		    push_addr(&set->addrs, &set->n, &set->cap, &p))
 			return -ENOMEM;
 	return 0;
 }
 
-size_t mdl_acl_addrs_normalize(struct mdl_acl_addr *v, size_t n)
+static int set_cmp(const void *a, const void *b)
 {
-	size_t i, w;
+	return strcmp(((const struct mdl_sg_set *)a)->group_id,
+		      ((const struct mdl_sg_set *)b)->group_id);
+}
 
-	if (n > 1)
-		qsort(v, n, sizeof(*v), addr_cmp);
-	for (i = 0, w = 0; i < n; i++)
-		if (w == 0 || addr_cmp(&v[w - 1], &v[i]))
-			v[w++] = v[i];
-	return w;
+void mdl_sg_members_many(const struct mdl_port *const *ports, size_t n_ports,
+			 struct mdl_sg_set *sets, size_t n_sets)
+{
+	size_t i, j, w;
+
+	for (i = 0; i < n_ports; i++) {
+		const struct mdl_port *pt = ports[i];
+
+		for (j = 0; pt->port_security_enabled && j < pt->n_security_groups; j++) {
+			struct mdl_sg_set key = { .group_id = pt->security_groups[j] };
+			struct mdl_sg_set *set = bsearch(&key, sets, n_sets, sizeof(*sets), set_cmp);
+
+			if (set && !set->rc && add_port_addrs(pt, set))
+				set->rc = -ENOMEM;
+		}
+	}
+	for (i = 0; i < n_sets; i++) {
+		struct mdl_sg_set *set = &sets[i];
+
+		if (set->rc) {
+			free(set->addrs);
+			set->addrs = NULL;
+			set->n = set->cap = 0;
+			continue;
+		}
+		if (set->n > 1)
+			qsort(set->addrs, set->n, sizeof(*set->addrs), addr_cmp);
+		for (j = 0, w = 0; j < set->n; j++)
+			if (w == 0 || addr_cmp(&set->addrs[w - 1], &set->addrs[j]))
+				set->addrs[w++] = set->addrs[j];
+		set->n = w;
+	}
 }
 
 int mdl_sg_members(const struct mdl_port *const *ports, size_t n_ports,
 		   const char *group_id, struct mdl_acl_addr **out, size_t *n_out)
 {
-	struct mdl_acl_addr *v = NULL;
-	size_t n = 0, cap = 0, i, j;
+	struct mdl_sg_set set = { .group_id = group_id };
 
-	for (i = 0; i < n_ports; i++) {
-		const struct mdl_port *pt = ports[i];
-		bool member = false;
-
-		for (j = 0; pt->port_security_enabled && j < pt->n_security_groups; j++)
-			member |= !strcmp(pt->security_groups[j], group_id);
-		if (member && mdl_acl_addrs_add_port(pt, &v, &n, &cap)) {
-			free(v);
-			return -ENOMEM;
-		}
-	}
-	*out = v;
-	*n_out = mdl_acl_addrs_normalize(v, n);
+	mdl_sg_members_many(ports, n_ports, &set, 1);
+	if (set.rc)
+		return set.rc;
+	*out = set.addrs;
+	*n_out = set.n;
 	return 0;
 }

@@ -123,12 +123,17 @@ int mdl_sg_rule_fingerprint(const struct mdl_sg_rule *r, char *buf, size_t size)
  * identical set).  *out malloc'ed.  0 or -ENOMEM. */
 int mdl_sg_members(const struct mdl_port *const *ports, size_t n_ports,
 		   const char *group_id, struct mdl_acl_addr **out, size_t *n_out);
-/* The same in parts, for a caller that walks the ports once for all groups:
- * appends a port's fixed IPs and address pairs to *v (n used, cap
- * allocated; realloc'ed; 0 or -ENOMEM), then sorts a group's list and drops
- * duplicates (returns the new count). */
-int mdl_acl_addrs_add_port(const struct mdl_port *pt, struct mdl_acl_addr **v, size_t *n,
-			   size_t *cap);
-size_t mdl_acl_addrs_normalize(struct mdl_acl_addr *v, size_t n);
+/* The same for many groups in one walk over the ports (a binary search per
+ * group a port lists).  sets[] sorted by group_id (strcmp), each with addrs
+ * NULL and n, cap, rc 0; fills addrs (malloc'ed, the caller frees) and n, or
+ * rc = -ENOMEM (addrs NULL) for a set that could not grow. */
+struct mdl_sg_set {
+	const char *group_id;
+	struct mdl_acl_addr *addrs;
+	size_t n, cap;
+	int rc;
+};
+void mdl_sg_members_many(const struct mdl_port *const *ports, size_t n_ports,
+			 struct mdl_sg_set *sets, size_t n_sets);
 
 #endif

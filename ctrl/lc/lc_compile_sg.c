@@ -4,10 +4,10 @@
  * the lports are compiled.
  *
  *  - Address sets first: every wanted security group with a dp_key gets the
- *    set keyed by that dp_key, its members (mdl_sg_members' rule: the
- *    addresses of the held (wanted) ports with port security that list
- *    it, gathered for all groups in one walk over the ports); put only when the member list changed (a
- *    signature per group object), deleted when the group goes.
+ *    set keyed by that dp_key, its members computed by
+ *    mdl_sg_members_many over the held (wanted) ports, all groups in one
+ *    walk; put only when the member list changed (a signature per group
+ *    object), deleted when the group goes.
  *  - Then every local compiled port with port security (and not owned by
  *    the network, device_owner "network:...", which Neutron trusts): its
  *    groups (from port->security_groups; rules from the group's embedded
@@ -33,8 +33,7 @@
  *  - A port whose ACL is deleted has its conntrack zone flushed by whoever
  *    owns the conntrack (lc->on_acl_del).
  * Nothing happens when the tables have no ACL table (unit tests with bare
- * tables).  Membership is gathered for all groups in one walk over the
- * ports per pass (gather_members).
+ * tables).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -57,50 +56,36 @@ static uint32_t set_key(void *ctx, const char *group_id)
 	return g != NULL && wanted(g) ? g->o->dp_key : 0;
 }
 
-/* A wanted group's members being gathered (compile_sets). */
-struct members {
-	const char *id;
-	struct mdl_acl_addr *v;
-	size_t n, cap;
-	bool nomem;
-};
-
-static int members_cmp(const void *a, const void *b)
+static int set_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct members *)a)->id, ((const struct members *)b)->id);
+	return strcmp(((const struct mdl_sg_set *)a)->group_id,
+		      ((const struct mdl_sg_set *)b)->group_id);
 }
 
-/* Every wanted group's member addresses, in one walk over the ports (a
- * binary search per group a port lists), not one walk per group: at 100k
- * ports and 1000 groups that was 10^8 string compares every pass. */
-static struct members *gather_members(struct lc_obj **v, size_t n, size_t *ng)
+/* Every wanted group's member addresses (mdl_sg_members_many: one walk over
+ * the wanted ports, not one per group: at 100k ports and 1000 groups that
+ * was 10^8 string compares every pass), sorted by group id. */
+static struct mdl_sg_set *gather_members(struct lc_obj **v, size_t n, size_t *ng)
 {
-	struct members *g = NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += v[i]->type == MDL_SECURITY_GROUP && wanted(v[i]);
-	g = calloc(k + 1, sizeof(*g));
-	if (g == NULL)
+	const struct mdl_port **ports = malloc((n + 1) * sizeof(*ports));
+	struct mdl_sg_set *g = calloc(n + 1, sizeof(*g));
+	size_t np = 0, k = 0;
+	if (ports == NULL || g == NULL) {
+		free(ports);
+		free(g);
 		return NULL;
-	k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i]->type == MDL_SECURITY_GROUP && wanted(v[i]))
-			g[k++].id = v[i]->o->id;
-	qsort(g, k, sizeof(*g), members_cmp);
-	for (size_t i = 0; i < n; i++) {
-		if (v[i]->type != MDL_PORT || !wanted(v[i]))
-			continue;
-		const struct mdl_port *pt = mdl_hdr_to_port(v[i]->o);
-		for (size_t j = 0; pt->port_security_enabled && j < pt->n_security_groups; j++) {
-			struct members key = { .id = pt->security_groups[j] };
-			struct members *m = bsearch(&key, g, k, sizeof(*g), members_cmp);
-			if (m != NULL && !m->nomem &&
-			    mdl_acl_addrs_add_port(pt, &m->v, &m->n, &m->cap) < 0)
-				m->nomem = true;
-		}
 	}
-	for (size_t i = 0; i < k; i++)
-		g[i].n = mdl_acl_addrs_normalize(g[i].v, g[i].n);
+	for (size_t i = 0; i < n; i++) {
+		if (!wanted(v[i]))
+			continue;
+		if (v[i]->type == MDL_PORT)
+			ports[np++] = mdl_hdr_to_port(v[i]->o);
+		else if (v[i]->type == MDL_SECURITY_GROUP)
+			g[k++].group_id = v[i]->o->id;
+	}
+	qsort(g, k, sizeof(*g), set_cmp);
+	mdl_sg_members_many(ports, np, g, k);
+	free(ports);
 	*ng = k;
 	return g;
 }
@@ -108,7 +93,7 @@ static struct members *gather_members(struct lc_obj **v, size_t n, size_t *ng)
 static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, size_t n)
 {
 	size_t ng = 0;
-	struct members *g = gather_members(v, n, &ng);
+	struct mdl_sg_set *g = gather_members(v, n, &ng);
 	if (g == NULL)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -127,11 +112,11 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 		}
 		if (key == 0)
 			continue;
-		struct members find = { .id = o->o->id };
-		struct members *mb = bsearch(&find, g, ng, sizeof(*g), members_cmp);
-		if (mb == NULL || mb->nomem)
+		struct mdl_sg_set find = { .group_id = o->o->id };
+		struct mdl_sg_set *mb = bsearch(&find, g, ng, sizeof(*g), set_cmp);
+		if (mb == NULL || mb->rc)
 			continue;
-		const struct mdl_acl_addr *m = mb->v;
+		const struct mdl_acl_addr *m = mb->addrs;
 		size_t nm = mb->n;
 		uint64_t sig = lc_fnv(m, nm * sizeof(*m), 0xcbf29ce484222325ull ^ nm);
 		if (o->set_key != key || o->set_sig != sig) {
@@ -160,7 +145,7 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 		}
 	}
 	for (size_t i = 0; i < ng; i++)
-		free(g[i].v);
+		free(g[i].addrs);
 	free(g);
 }
 
