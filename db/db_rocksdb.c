@@ -307,34 +307,36 @@ static int rdb_revision(struct db *db, uint64_t *revision)
 	return 0;
 }
 
-static int rdb_compact(struct db *db, uint64_t revision)
+/* Drops the log below `revision` now (under mu, or at open). */
+static int compact_now(struct rdb *r, uint64_t revision)
 {
-	struct rdb *r = to_rdb(db);
-	rocksdb_writebatch_t *b;
+	rocksdb_writebatch_t *b = rocksdb_writebatch_create();
 	char *err = NULL;
-	int rc = 0;
 
-	pthread_mutex_lock(&r->mu);
-	if (revision > r->rev) {
-		rc = -EINVAL;
-		goto out;
-	}
-	if (revision <= r->compact_rev) {
-		rc = -ERANGE;
-		goto out;
-	}
-	b = rocksdb_writebatch_create();
 	compact_into(b, revision);
 	rocksdb_write(r->db, r->wopts, b, &err);
 	rocksdb_writebatch_destroy(b);
 	if (err) {
 		free(err);
-		rc = -EIO;
-		goto out;
+		return -EIO;
 	}
 	r->compact_rev = revision;
 	pthread_cond_broadcast(&r->changed);
-out:
+	return 0;
+}
+
+static int rdb_compact(struct db *db, uint64_t revision)
+{
+	struct rdb *r = to_rdb(db);
+	int rc;
+
+	pthread_mutex_lock(&r->mu);
+	if (revision > r->rev)
+		rc = -EINVAL;
+	else if (revision <= r->compact_rev)
+		rc = -ERANGE;
+	else
+		rc = compact_now(r, revision);
 	pthread_mutex_unlock(&r->mu);
 	return rc;
 }
@@ -409,19 +411,9 @@ static struct db *rdb_open(const char *url, const struct db_opts *opts)
 			goto fail_r;
 		}
 	}
-	if (r->no_log && r->compact_rev < r->rev) {
-		/* a log written before (the store was opened with one): drop it */
-		rocksdb_writebatch_t *b = rocksdb_writebatch_create();
-		compact_into(b, r->rev);
-		rocksdb_write(r->db, r->wopts, b, &err);
-		rocksdb_writebatch_destroy(b);
-		if (err) {
-			free(err);
-			rc = -EIO;
-			goto fail_r;
-		}
-		r->compact_rev = r->rev;
-	}
+	/* no_log: a log written before (the store was opened with one) goes */
+	if (r->no_log && r->compact_rev < r->rev && (rc = compact_now(r, r->rev)))
+		goto fail_r;
 	return &r->up;
 fail_r:
 	rdb_close(&r->up);
