@@ -641,25 +641,19 @@ static int prepare(struct nb *nb, struct nb_op *ops, size_t n, struct work *w,
 	return 0;
 }
 
-/* After the n-th lost compare in a row: sleep a random time below
- * 2^(n-2) ms (at most 64 ms), none for the first two.  Many writers on one
- * key (a thousand chassis registering at once on the dp_key counter) would
- * otherwise retry in lock step and some would run out of attempts. */
+/* After the n-th lost compare of an operation: sleep a random time below
+ * 2^(n-2) ms (at most 64 ms), none after the first.  Many writers on one
+ * key (creates on the dp_key counter, claims of one name) would otherwise
+ * retry in lock step and some would run out of attempts. */
 static void contention_backoff(int lost)
 {
-	static __thread uint64_t x;
+	static __thread unsigned seed;
 	if (lost < 2)
 		return;
-	if (x == 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)pthread_self() ^ 0x9e3779b97f4a7c15ull;
-	}
-	x ^= x << 13;   /* xorshift64 */
-	x ^= x >> 7;
-	x ^= x << 17;
+	if (seed == 0)
+		seed = (unsigned)time(NULL) ^ (unsigned)pthread_self() ^ (unsigned)getpid();
 	int shift = lost - 2 < 6 ? lost - 2 : 6;
-	usleep((useconds_t)(x % (1000u << shift)));
+	usleep((useconds_t)((unsigned)rand_r(&seed) % (1000u << shift)));
 }
 
 static int attempts(struct build *b, uint64_t *revision)
