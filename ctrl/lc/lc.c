@@ -123,6 +123,18 @@ static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type
 		return NULL;
 	}
 	o->type = type;
+	if (lc->n_all == lc->cap_all) {
+		size_t cap = lc->cap_all ? lc->cap_all * 2 : 256;
+		struct lc_obj **a = realloc(lc->all, cap * sizeof(*a));
+		if (a == NULL) {
+			free(o->key);
+			free(o);
+			return NULL;
+		}
+		lc->all = a;
+		lc->cap_all = cap;
+	}
+	lc->all[lc->n_all++] = o;
 	if (lc->n_objs + 1 > lc->n_buckets)
 		grow(lc);
 	size_t h = lc_hash_str(key) & (lc->n_buckets - 1);
@@ -213,39 +225,68 @@ static int cmp_obj(const void *a, const void *b)
 	return strcmp((*(struct lc_obj *const *)a)->key, (*(struct lc_obj *const *)b)->key);
 }
 
-struct lc_obj **lc_obj_sorted(struct lc *lc, size_t *n)
+/* Every object, sorted by key: lc->all[0..n_sorted) is sorted, objects
+ * created since were appended after it; they are sorted alone and merged
+ * in (O(new log new + all)), so a batch that changes existing objects
+ * sorts nothing. */
+struct lc_obj **lc_obj_all(struct lc *lc, size_t *n)
 {
-	struct lc_obj **v = malloc((lc->n_objs + 1) * sizeof(*v));
-	size_t k = 0;
-	if (v == NULL) {
-		*n = 0;
-		return NULL;
+	size_t ns = lc->n_sorted, na = lc->n_all;
+	if (ns < na) {
+		qsort(lc->all + ns, na - ns, sizeof(*lc->all), cmp_obj);
+		struct lc_obj **m = ns ? malloc(lc->cap_all * sizeof(*m)) : NULL;
+		if (m != NULL) {
+			size_t i = 0, j = ns, k = 0;
+			while (i < ns && j < na)
+				m[k++] = cmp_obj(&lc->all[i], &lc->all[j]) <= 0 ? lc->all[i++]
+										: lc->all[j++];
+			while (i < ns)
+				m[k++] = lc->all[i++];
+			while (j < na)
+				m[k++] = lc->all[j++];
+			free(lc->all);
+			lc->all = m;
+		} else if (ns) {
+			qsort(lc->all, na, sizeof(*lc->all), cmp_obj);   /* no memory to merge */
+		}
+		lc->n_sorted = na;
 	}
-	for (size_t i = 0; i < lc->n_buckets; i++)
-		for (struct lc_obj *o = lc->buckets[i]; o; o = o->next)
-			v[k++] = o;
-	qsort(v, k, sizeof(*v), cmp_obj);
-	*n = k;
-	return v;
+	*n = na;
+	return lc->all;
 }
 
-/* Remove objects that are gone and no longer in tables or replica. */
+/* Remove objects that are gone and no longer in tables or replica; only
+ * when an object left since (lc->n_gone), keeping lc->all's order. */
+static bool sweepable(const struct lc_obj *o)
+{
+	return !o->present && !o->held && o->net == NULL && o->lp == NULL &&
+	       o->stale_net_key == 0 && o->acl_lport == 0 && o->set_key == 0;
+}
+
 static void sweep(struct lc *lc)
 {
-	for (size_t i = 0; i < lc->n_buckets; i++) {
-		struct lc_obj **pp = &lc->buckets[i];
-		while (*pp) {
-			struct lc_obj *o = *pp;
-			if (!o->present && !o->held && o->net == NULL && o->lp == NULL &&
-			    o->stale_net_key == 0 && o->acl_lport == 0 && o->set_key == 0) {
-				*pp = o->next;
-				obj_free(o);
-				lc->n_objs--;
-			} else {
-				pp = &o->next;
-			}
+	if (lc->n_gone == 0)
+		return;
+	size_t k = 0, gone = 0, sorted = lc->n_sorted;
+	for (size_t i = 0; i < lc->n_all; i++) {
+		struct lc_obj *o = lc->all[i];
+		if (!sweepable(o)) {
+			gone += !o->present;
+			lc->all[k++] = o;
+			continue;
 		}
+		if (i < lc->n_sorted)
+			sorted--;
+		struct lc_obj **pp = &lc->buckets[lc_hash_str(o->key) & (lc->n_buckets - 1)];
+		while (*pp != o)
+			pp = &(*pp)->next;
+		*pp = o->next;
+		obj_free(o);
+		lc->n_objs--;
 	}
+	lc->n_all = k;
+	lc->n_sorted = sorted;
+	lc->n_gone = gone;    /* still in tables or replica: next batch */
 }
 
 /* ---- ifaces ------------------------------------------------------------ */
@@ -336,6 +377,7 @@ void lc_destroy(struct lc *lc)
 			obj_free(o);
 		}
 	free(lc->buckets);
+	free(lc->all);
 	free(lc->dhcp_cache);
 	lc_alive_free(lc);
 	lc_smap_free(lc->status_pub);
@@ -353,6 +395,7 @@ static void snap_unseen(struct lc *lc, struct lc_obj *o, void *arg)
 	if (o->present && !o->seen) {
 		o->present = false;
 		o->dirty = true;
+		lc->n_gone++;
 	}
 }
 
@@ -403,6 +446,7 @@ static void apply_event(struct lc *lc, enum lc_qtype type, const char *key, cons
 		if (o && o->present) {
 			o->present = false;
 			o->dirty = true;
+			lc->n_gone++;
 			changed = true;
 		}
 	}
@@ -508,19 +552,18 @@ void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *
 		    void *arg)
 {
 	size_t n;
-	struct lc_obj **v = lc_obj_sorted((struct lc *)(uintptr_t)lc, &n);
-	for (size_t i = 0; v && i < n; i++)
+	struct lc_obj **v = lc_obj_all((struct lc *)(uintptr_t)lc, &n);
+	for (size_t i = 0; i < n; i++)
 		if (v[i]->present && v[i]->why[0] && cb(v[i]->key, v[i]->why, arg))
 			break;
-	free(v);
 }
 
 void lc_foreach_held(const struct lc *lc,
 		     int (*cb)(const struct mdl_hdr *o, bool local, int dp_port, void *arg), void *arg)
 {
 	size_t n;
-	struct lc_obj **v = lc_obj_sorted((struct lc *)(uintptr_t)lc, &n);
-	for (size_t i = 0; v && i < n; i++) {
+	struct lc_obj **v = lc_obj_all((struct lc *)(uintptr_t)lc, &n);
+	for (size_t i = 0; i < n; i++) {
 		const struct lc_obj *ob = v[i];
 		if (!ob->held || ob->o == NULL)
 			continue;
@@ -528,7 +571,6 @@ void lc_foreach_held(const struct lc *lc,
 		if (cb(ob->o, ob->local, port, arg))
 			break;
 	}
-	free(v);
 }
 
 const char *lc_db_url(const struct lc *lc)

@@ -158,10 +158,10 @@ void lc_alive_end(struct db *db, struct lc_alive_lease *a)
 size_t lc_chassis_list(struct lc *lc, struct lc_chassis_info *out, size_t max)
 {
 	size_t n = 0, total = 0;
-	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	struct lc_obj **v = lc_obj_all(lc, &n);
 	char me[MDL_ID_SIZE];
 	lc_chassis_uuid(lc->cfg.chassis, me);
-	for (size_t i = 0; v && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
 			continue;
 		const struct mdl_chassis *c = mdl_hdr_to_chassis(v[i]->o);
@@ -182,6 +182,5 @@ size_t lc_chassis_list(struct lc *lc, struct lc_chassis_info *out, size_t max)
 		}
 		total++;
 	}
-	free(v);
 	return total;
 }

@@ -563,9 +563,7 @@ static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
 void lc_compile(struct lc *lc)
 {
 	size_t n;
-	struct lc_obj **v = lc_obj_sorted(lc, &n);
-	if (v == NULL)
-		return;
+	struct lc_obj **v = lc_obj_all(lc, &n);
 	lc_gateway_elect(lc, v, n);
 	/* reasons only apply to objects we try to compile */
 	for (size_t i = 0; i < n; i++)
@@ -618,7 +616,6 @@ void lc_compile(struct lc *lc)
 			o->stale_net_key = 0;
 		}
 	}
-	free(v);
 }
 
 int lc_ip_parse(const char *s, struct dp_ip *out)

@@ -153,6 +153,10 @@ struct lc {
 	/* index */
 	struct lc_obj **buckets;
 	size_t n_buckets, n_objs;
+	/* the same objects in key order (lc_obj_all): all[0..n_sorted) sorted,
+	 * newer ones appended; n_gone: objects not present (sweep candidates) */
+	struct lc_obj **all;
+	size_t n_all, cap_all, n_sorted, n_gone;
 	/* iface-id -> dp port */
 	struct lc_iface ifaces[LC_MAX_IFACES];
 	unsigned n_ifaces;
@@ -185,8 +189,10 @@ struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id)
 bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool force);
 void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, void *arg),
 		    void *arg);
-/* Sorted array of all objects (caller frees); for deterministic passes. */
-struct lc_obj **lc_obj_sorted(struct lc *lc, size_t *n);
+/* Every object, sorted by key, for deterministic passes: the controller's
+ * own array (never freed by the caller), valid until an object is added
+ * (lc_obj_set) or swept (end of a batch). */
+struct lc_obj **lc_obj_all(struct lc *lc, size_t *n);
 void lc_log(struct lc *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int lc_iface_port(const struct lc *lc, const char *id);   /* dp port or -1 */
 /* Parse "/wyvern/v1/<type>/<id>": type or -1 (also for _alloc etc.). */

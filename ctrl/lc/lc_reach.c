@@ -109,12 +109,10 @@ static bool router_touches(struct lc *lc, struct mdl_router *r, const struct ids
 void lc_reach_compute(struct lc *lc)
 {
 	size_t n;
-	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	struct lc_obj **v = lc_obj_all(lc, &n);
 	struct idset nets = { 0 }, sgs = { 0 }, hosts = { 0 }, ext = { 0 }, lports = { 0 };
 	struct mdl_hdr *h;
 
-	if (v == NULL)
-		return;
 	/* routers and security groups are few: collect them once, so the
 	 * closures below iterate over them, not over every object */
 	struct mdl_router **rtr = malloc(sizeof(*rtr) * (n ? n : 1));
@@ -125,7 +123,6 @@ void lc_reach_compute(struct lc *lc)
 		free(rtr);
 		free(sg);
 		free(sgr);
-		free(v);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -255,5 +252,4 @@ void lc_reach_compute(struct lc *lc)
 	idset_free(&hosts);
 	idset_free(&ext);
 	idset_free(&lports);
-	free(v);
 }

@@ -63,13 +63,13 @@ int lc_replica_load(struct lc *lc)
 int lc_replica_commit(struct lc *lc)
 {
 	size_t n, k = 0;
-	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	struct lc_obj **v = lc_obj_all(lc, &n);
 	struct db_op *ops = malloc((n + 1) * sizeof(*ops));
 	char rev[32];
 	int rc = -ENOMEM;
 	bool ok;
 
-	if (v == NULL || ops == NULL || lc->replica == NULL)
+	if (ops == NULL || lc->replica == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
@@ -106,7 +106,6 @@ done:
 	}
 out:
 	free(ops);
-	free(v);
 	return rc;
 }
 

@@ -185,14 +185,12 @@ void lc_snat_ports_publish(struct lc *lc)
 	if (s == NULL || lc->cfg.snat_mode != LC_SNAT_DISTRIBUTED || lc->st.syncs == 0)
 		return;
 	size_t n;
-	struct lc_obj **v = lc_obj_sorted(lc, &n);
+	struct lc_obj **v = lc_obj_all(lc, &n);
 	struct lc_snat_jobs *want = calloc(1, sizeof(*want));
-	if (v == NULL || want == NULL || compute(lc, v, n, want) < 0) {
-		free(v);
+	if (want == NULL || compute(lc, v, n, want) < 0) {
 		lc_snat_jobs_free(want);
 		return;
 	}
-	free(v);
 	pthread_mutex_lock(&s->mu);
 	bool same = s->snat != NULL && same_jobs(s->snat, want);
 	if (!same) {
