@@ -61,6 +61,10 @@ int nb_port_finish(struct nb_ctx *c, json_t *obj)
 	struct nbo o;
 	int rc;
 
+	/* an update that leaves the addresses alone has nothing to complete
+	 * (and reads no subnet) */
+	if (!c->create && !nb_replaced(c, "fixed_ips"))
+		return 0;
 	if ((rc = nb_ctx_nbo(c, &o)))
 		return rc;
 	rc = nbo_port_ips(&o, obj, c->create, c->create ? "" : c->self_id, NULL, &auto_ips, &e);

@@ -96,16 +96,22 @@ static int set_ip_or_none(struct nb_ctx *c, const struct nb_opt *o, json_t *obj,
 	return set_str(c, o, obj, arg);
 }
 
+bool nb_replaced(const struct nb_ctx *c, const char *field)
+{
+	for (size_t i = 0; i < c->n_reset; i++)
+		if (!strcmp(c->reset[i], field))
+			return true;
+	return false;
+}
+
 /* The list in `field` that this command edits: replaced by an empty one the
  * first time the command touches it. */
 static json_t *list_of(struct nb_ctx *c, json_t *obj, const char *field)
 {
 	json_t *a;
-	size_t i;
 
-	for (i = 0; i < c->n_reset; i++)
-		if (!strcmp(c->reset[i], field))
-			return json_object_get(obj, field);
+	if (nb_replaced(c, field))
+		return json_object_get(obj, field);
 	if (c->n_reset < sizeof(c->reset) / sizeof(c->reset[0]))
 		c->reset[c->n_reset++] = field;
 	a = json_array();

@@ -73,6 +73,9 @@ struct nb_ctx {
 	json_t *ifaces;         /* router: [{"add": bool, "subnet_id"|"port_id": id}] */
 };
 
+/* Did this command's options replace the list in `field` (--fixed-ip, ...)? */
+bool nb_replaced(const struct nb_ctx *c, const char *field);
+
 extern const struct nb_kind nb_kinds[];         /* ends with cli == NULL */
 
 const struct nb_kind *nb_kind_of(enum mdl_type type);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mdl_addr.h"
 #include "nbo.h"
 
 #define GW_OWNER "network:router_gateway"
@@ -155,6 +156,13 @@ int nbo_gw_port_find(struct nbo *o, const char *port_id, json_t **out)
 
 int nbo_gw_port_refuse(struct nbo *o, const char *port_id, bool del, struct nbo_err *e)
 {
+	/* a port stored under this id is not a gateway port (those are views,
+	 * never stored): one read instead of a walk over every router */
+	struct mdl_hdr *h = NULL;
+	if (mdl_uuid_valid(port_id) && nb_get(nb_db(o->nb), MDL_PORT, port_id, &h, NULL) == 0) {
+		mdl_obj_free(h);
+		return 0;
+	}
 	if (nbo_gw_port_find(o, port_id, NULL) != 0)
 		return 0;
 	return nbo_fail(e, -EBUSY, "L3PortInUse", "Port %s has owner %s and therefore cannot be "
