@@ -202,12 +202,54 @@ bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, boo
 	o->o = h;
 	o->version = h ? h->version : 0;
 	o->present = true;
-	o->dirty = true;
+	lc_obj_changed(lc, o);
 	if (h == NULL)
 		lc_skip(lc, o, "bad JSON: %s", err);
 	else
 		o->why[0] = 0;
 	return true;
+}
+
+void lc_obj_changed(struct lc *lc, struct lc_obj *o)
+{
+	o->dirty = true;
+	lc->chg_types |= 1u << o->type;
+	uint64_t sig = lc_reach_sig(o);
+	if (sig != o->rsig)
+		lc->reach_stale = true;
+	o->rsig = sig;
+	if (o->in_chg)
+		return;
+	if (lc->n_chg == lc->cap_chg) {
+		size_t cap = lc->cap_chg ? lc->cap_chg * 2 : 64;
+		struct lc_obj **a = realloc(lc->chg, cap * sizeof(*a));
+		if (a == NULL) {
+			/* the list is only a shortcut: without it, every pass
+			 * that reads it sees "too many changes" and goes full */
+			lc->n_chg = SIZE_MAX;
+			return;
+		}
+		lc->chg = a;
+		lc->cap_chg = cap;
+	}
+	if (lc->n_chg == SIZE_MAX)
+		return;
+	o->in_chg = true;
+	lc->chg[lc->n_chg++] = o;
+}
+
+static void chg_clear(struct lc *lc)
+{
+	for (size_t i = 0; lc->n_chg != SIZE_MAX && i < lc->n_chg; i++)
+		lc->chg[i]->in_chg = false;
+	if (lc->n_chg == SIZE_MAX)
+		for (size_t i = 0; i < lc->n_all; i++)
+			lc->all[i]->in_chg = false;
+	lc->n_chg = 0;
+	lc->chg_types = 0;
+	lc->reach_ran = false;
+	lc->nets_changed = false;
+	lc->lp_other = false;
 }
 
 void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, void *arg),
@@ -253,6 +295,32 @@ struct lc_obj **lc_obj_all(struct lc *lc, size_t *n)
 	}
 	*n = na;
 	return lc->all;
+}
+
+/* First index in the sorted v[0..n) whose key is >= k. */
+static size_t lower_bound(struct lc_obj *const *v, size_t n, const char *k)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid]->key, k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void lc_type_range(struct lc_obj *const *v, size_t n, enum mdl_type t, size_t *lo, size_t *hi)
+{
+	/* keys are "/wyvern/v1/<type>/<id>": one type is one run of the order
+	 * ('/' + 1 = '0' ends it: "security_group/" stops before
+	 * "security_group_rule/") */
+	char k[64];
+	int len = snprintf(k, sizeof(k), LC_PREFIX "%s/", mdl_type_name(t));
+	*lo = lower_bound(v, n, k);
+	k[len - 1] = '/' + 1;
+	*hi = lower_bound(v, n, k);
 }
 
 /* Remove objects that are gone and no longer in tables or replica; only
@@ -324,6 +392,7 @@ struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t)
 	lc->cfg = *cfg;
 	lc_config_finish(&lc->cfg);
 	lc->t = t;
+	lc->status_full = true;
 	lc->n_buckets = 256;
 	lc->buckets = calloc(lc->n_buckets, sizeof(*lc->buckets));
 	if (lc->buckets == NULL) {
@@ -334,15 +403,35 @@ struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t)
 	return lc;
 }
 
+static uint64_t us_since(uint64_t *t)
+{
+	uint64_t now = rte_get_tsc_cycles(), d = now - *t;
+	*t = now;
+	return d * 1000000 / rte_get_tsc_hz();
+}
+
 static void after_batch(struct lc *lc)
 {
+	uint64_t t = rte_get_tsc_cycles();
+	struct lc_stats *st = &lc->st;
 	lc_reach_compute(lc);
+	st->batch_reach_us = us_since(&t);
 	lc_compile(lc);
+	st->batch_compile_us = us_since(&t);
 	lc_status_publish(lc);
 	lc_snat_ports_publish(lc);
+	st->batch_other_us = us_since(&t);
 	lc_replica_commit(lc);
+	st->batch_replica_us = us_since(&t);
+	chg_clear(lc);
 	sweep(lc);
 	lc->ifaces_changed = false;
+	st->batch_other_us += us_since(&t);
+	uint64_t all = st->batch_reach_us + st->batch_compile_us + st->batch_replica_us +
+		       st->batch_other_us;
+	if (all > st->max_batch_us)
+		st->max_batch_us = all;
+	st->batches++;
 }
 
 int lc_start(struct lc *lc)
@@ -378,6 +467,9 @@ void lc_destroy(struct lc *lc)
 		}
 	free(lc->buckets);
 	free(lc->all);
+	free(lc->chg);
+	lc_compile_free(lc);
+	lc_compile_sg_free(lc);
 	free(lc->dhcp_cache);
 	lc_alive_free(lc);
 	lc_smap_free(lc->status_pub);
@@ -394,7 +486,7 @@ static void snap_unseen(struct lc *lc, struct lc_obj *o, void *arg)
 {
 	if (o->present && !o->seen) {
 		o->present = false;
-		o->dirty = true;
+		lc_obj_changed(lc, o);
 		lc->n_gone++;
 	}
 }
@@ -445,7 +537,7 @@ static void apply_event(struct lc *lc, enum lc_qtype type, const char *key, cons
 		struct lc_obj *o = lc_obj_find(lc, key);
 		if (o && o->present) {
 			o->present = false;
-			o->dirty = true;
+			lc_obj_changed(lc, o);
 			lc->n_gone++;
 			changed = true;
 		}

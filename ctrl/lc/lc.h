@@ -87,6 +87,12 @@ struct lc_stats {
 	uint64_t sg_port_compiles;     /* ports whose security groups were compiled
 					* (a rule change recompiles its group's ports) */
 	uint64_t replica_txns, replica_errors;
+	/* batches (lc_run/lc_inject passes) and where the last one's time went,
+	 * in microseconds: reachability, table compile, replica commit, the
+	 * rest (status, SNAT ports, sweep); max_batch_us since start */
+	uint64_t batches;
+	uint64_t batch_reach_us, batch_compile_us, batch_replica_us, batch_other_us;
+	uint64_t max_batch_us;
 	unsigned n_index;              /* objects known (global index) */
 	unsigned held[8];              /* by enum mdl_type: objects held (replica) */
 	unsigned n_local_ports;

@@ -223,6 +223,82 @@ static void net_vteps_collect(const struct lc *lc, struct lc_obj **v, size_t n,
 	s->n = k;
 }
 
+/* The pairs of the last compile, with their own copies of the network
+ * ids: reused by a batch that cannot have changed them (no reach pass, no
+ * chassis, network or iface change, and every changed port contributes
+ * the pair it did: o->fl_sig), instead of a pass and a sort over every
+ * port. */
+struct lc_flood_cache {
+	struct name_set s;
+	bool valid;
+};
+
+static uint64_t flood_sig(const struct lc *lc, const struct name_set *vteps,
+			  const struct lc_obj *o)
+{
+	if (!wanted_lport(o))
+		return 0;
+	uint32_t vt = remote_vtep_of(lc, vteps, o);
+	if (vt == 0)
+		return 0;
+	const char *net = mdl_hdr_to_port(o->o)->network_id;
+	return lc_fnv(&vt, sizeof(vt), lc_fnv(net, strlen(net), LC_FNV_BASIS)) | 1;
+}
+
+static void flood_cache_clear(struct lc_flood_cache *c)
+{
+	for (size_t i = 0; i < c->s.n; i++)
+		free((char *)(uintptr_t)c->s.e[i].name);
+	name_set_free(&c->s);
+	c->valid = false;
+}
+
+void lc_compile_free(struct lc *lc)
+{
+	if (lc->flood)
+		flood_cache_clear(lc->flood);
+	free(lc->flood);
+	lc->flood = NULL;
+}
+
+static bool flood_reusable(struct lc *lc, const struct name_set *vteps, bool ctx)
+{
+	if (lc->flood == NULL || !lc->flood->valid || ctx || lc->reach_ran)
+		return false;
+	for (size_t i = 0; i < lc->n_chg; i++) {
+		struct lc_obj *o = lc->chg[i];
+		if (o->type == MDL_PORT && flood_sig(lc, vteps, o) != o->fl_sig)
+			return false;
+	}
+	return true;
+}
+
+/* The (network, remote VTEP) pairs, from the cache or recomputed. */
+static const struct name_set *flood_pairs(struct lc *lc, struct lc_obj **v, size_t n,
+					  const struct name_set *vteps, bool ctx)
+{
+	static const struct name_set none;
+	if (flood_reusable(lc, vteps, ctx))
+		return &lc->flood->s;
+	if (lc->flood == NULL && (lc->flood = calloc(1, sizeof(*lc->flood))) == NULL)
+		return &none;
+	flood_cache_clear(lc->flood);
+	net_vteps_collect(lc, v, n, vteps, &lc->flood->s);
+	for (size_t i = 0; i < lc->flood->s.n; i++) {
+		struct name_val *e = &lc->flood->s.e[i];
+		if ((e->name = strdup(e->name)) == NULL) {
+			lc->flood->s.n = i;
+			flood_cache_clear(lc->flood);
+			return &none;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->type == MDL_PORT)
+			v[i]->fl_sig = flood_sig(lc, vteps, v[i]);
+	lc->flood->valid = true;
+	return &lc->flood->s;
+}
+
 /* Networks with a held IPv4 subnet that has enable_dhcp. */
 static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct name_set *s)
 {
@@ -311,6 +387,8 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 
 static void lport_del(struct lc *lc, struct lc_obj *o)
 {
+	if (!o->in_chg)
+		lc->status_full = lc->lp_other = true;
 	int rc = dp_table_lport_del(lc->t, o->lp->key);
 	lc->st.table_ops++;
 	if (rc < 0 && rc != -ENOENT) {
@@ -390,6 +468,8 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 		}
 		if (o->net && o->net->key != c.key)
 			o->stale_net_key = o->net->key;
+		if (o->net == NULL || o->net->key != c.key)
+			lc->nets_changed = true;
 		int rc = dp_table_network_put(lc->t, &c);
 		lc->st.table_ops++;
 		if (rc < 0) {
@@ -415,8 +495,11 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 	name_set_free(&dhcp_nets);
 }
 
+/* ctx: something every port's configuration reads changed (a network or
+ * chassis object, the ifaces); otherwise a port compiled before whose
+ * value did not change keeps its lport without being looked at again. */
 static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
-			  const struct name_set *vteps)
+			  const struct name_set *vteps, bool ctx)
 {
 	struct lc_obj **pend = malloc((n + 1) * sizeof(*pend));
 	struct dp_lport_cfg *cfgs = malloc((n + 1) * sizeof(*cfgs));
@@ -425,7 +508,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_PORT || !wanted_lport(o))
+		if (o->type != MDL_PORT || (!ctx && o->lp && !o->dirty) || !wanted_lport(o))
 			continue;
 		if (port_cfg(lc, vteps, o, &cfgs[np]) < 0) {
 			if (o->lp)
@@ -462,6 +545,8 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 					lport_del(lc, o);
 				continue;
 			}
+			if (!o->in_chg)
+				lc->status_full = lc->lp_other = true;
 			if (o->lp == NULL && (o->lp = malloc(sizeof(*o->lp))) == NULL)
 				continue;
 			*o->lp = cfgs[i];
@@ -573,11 +658,15 @@ void lc_compile(struct lc *lc)
 	for (size_t i = 0; i < n; i++)
 		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted_lport(v[i]))
 			lport_del(lc, v[i]);
-	struct name_set vteps, net_vteps;
+	/* what every port's configuration reads: networks, chassis, ifaces
+	 * (or a batch too big to list) */
+	bool ctx = lc->ifaces_changed || lc->n_chg == SIZE_MAX ||
+		   (lc->chg_types & ((1u << MDL_NETWORK) | (1u << MDL_CHASSIS)));
+	struct name_set vteps;
 	vteps_collect(v, n, &vteps);
-	net_vteps_collect(lc, v, n, &vteps, &net_vteps);
+	const struct name_set *net_vteps = flood_pairs(lc, v, n, &vteps, ctx);
 	/* B */
-	compile_networks(lc, v, n, &net_vteps);
+	compile_networks(lc, v, n, net_vteps);
 	/* networks that cannot compile anymore lose their lports in C */
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
@@ -588,13 +677,13 @@ void lc_compile(struct lc *lc)
 			o->stale_net_key = o->net->key;
 			free(o->net);
 			o->net = NULL;
+			lc->nets_changed = true;
 		}
 	}
 	/* C */
-	compile_ports(lc, v, n, &vteps);
-	compile_vteps(lc, v, n, &net_vteps);
+	compile_ports(lc, v, n, &vteps, ctx || lc->nets_changed);
+	compile_vteps(lc, v, n, net_vteps);
 	name_set_free(&vteps);
-	name_set_free(&net_vteps);
 	/* routers, after ports and before networks go (lc_compile_l3.c) */
 	lc_compile_l3(lc, v, n);
 	/* gateways and floating IPs of the compiled routers (lc_compile_nat.c) */

@@ -56,50 +56,171 @@ static uint32_t set_key(void *ctx, const char *group_id)
 	return g != NULL && wanted(g) ? g->o->dp_key : 0;
 }
 
-static int set_cmp(const void *a, const void *b)
+/* Every wanted group with the wanted ports that list it (lc->sg_members):
+ * built by a walk over the ports in a batch that may have changed who is a
+ * member (reachability ran: a port came, went or changed its groups; a
+ * group or rule changed), and otherwise kept, so a batch of port updates
+ * recomputes only the sets of the changed ports' groups from their member
+ * lists.  Entries are in group id order (the order of lc_obj_all). */
+struct sg_members {
+	struct lc_obj *g;
+	struct lc_obj **ports;
+	size_t n, cap;
+	bool todo;              /* scratch: recompute in this pass */
+};
+
+struct lc_sg_cache {
+	struct sg_members *e;
+	size_t n;
+	bool valid;
+};
+
+static void cache_clear(struct lc_sg_cache *c)
 {
-	return strcmp(((const struct mdl_sg_set *)a)->group_id,
-		      ((const struct mdl_sg_set *)b)->group_id);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->e[i].ports);
+	free(c->e);
+	c->e = NULL;
+	c->n = 0;
+	c->valid = false;
 }
 
-/* Every wanted group's member addresses (mdl_sg_members_many: one walk over
- * the wanted ports, not one per group: at 100k ports and 1000 groups that
- * was 10^8 string compares every pass), sorted by group id. */
-static struct mdl_sg_set *gather_members(struct lc_obj **v, size_t n, size_t *ng)
+void lc_compile_sg_free(struct lc *lc)
 {
-	const struct mdl_port **ports = malloc((n + 1) * sizeof(*ports));
-	struct mdl_sg_set *g = calloc(n + 1, sizeof(*g));
-	size_t np = 0, k = 0;
-	if (ports == NULL || g == NULL) {
-		free(ports);
-		free(g);
-		return NULL;
+	if (lc->sg_members)
+		cache_clear(lc->sg_members);
+	free(lc->sg_members);
+	lc->sg_members = NULL;
+}
+
+static struct sg_members *cache_find(struct lc_sg_cache *c, const char *group_id)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(c->e[mid].g->o->id, group_id);
+		if (d == 0)
+			return &c->e[mid];
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	for (size_t i = 0; i < n; i++) {
+	return NULL;
+}
+
+static int cache_build(struct lc_sg_cache *c, struct lc_obj **v, size_t n)
+{
+	size_t lo, hi;
+	cache_clear(c);
+	lc_type_range(v, n, MDL_SECURITY_GROUP, &lo, &hi);
+	if ((c->e = calloc(hi - lo + 1, sizeof(*c->e))) == NULL)
+		return -ENOMEM;
+	for (size_t i = lo; i < hi; i++)
+		if (wanted(v[i]))
+			c->e[c->n++].g = v[i];
+	lc_type_range(v, n, MDL_PORT, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		if (!wanted(v[i]))
 			continue;
-		if (v[i]->type == MDL_PORT)
-			ports[np++] = mdl_hdr_to_port(v[i]->o);
-		else if (v[i]->type == MDL_SECURITY_GROUP)
-			g[k++].group_id = v[i]->o->id;
+		const struct mdl_port *p = mdl_hdr_to_port(v[i]->o);
+		for (size_t k = 0; k < p->n_security_groups; k++) {
+			struct sg_members *m = cache_find(c, p->security_groups[k]);
+			if (m == NULL || (m->n && m->ports[m->n - 1] == v[i]))
+				continue;
+			if (m->n == m->cap) {
+				size_t cap = m->cap ? m->cap * 2 : 4;
+				struct lc_obj **np = realloc(m->ports, cap * sizeof(*np));
+				if (np == NULL) {
+					cache_clear(c);
+					return -ENOMEM;
+				}
+				m->ports = np;
+				m->cap = cap;
+			}
+			m->ports[m->n++] = v[i];
+		}
 	}
-	qsort(g, k, sizeof(*g), set_cmp);
-	mdl_sg_members_many(ports, np, g, k);
-	free(ports);
-	*ng = k;
-	return g;
+	c->valid = true;
+	return 0;
 }
 
-static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, size_t n)
+/* Put group o's address set when its members changed. */
+static void set_update(struct lc *lc, struct dp_acl *acl, struct lc_obj *o,
+		       const struct sg_members *m)
 {
-	size_t ng = 0;
-	struct mdl_sg_set *g = gather_members(v, n, &ng);
-	if (g == NULL)
+	const struct mdl_port **ports = calloc(m->n + 1, sizeof(*ports));
+	struct mdl_sg_set set = { .group_id = o->o->id };
+	uint32_t key = o->o->dp_key;
+	if (ports == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < m->n; k++)
+		ports[k] = mdl_hdr_to_port(m->ports[k]->o);
+	mdl_sg_members_many(ports, m->n, &set, 1);
+	free(ports);
+	const struct mdl_acl_addr *a = set.addrs;
+	size_t nm = set.n;
+	uint64_t sig = lc_fnv(a, nm * sizeof(*a), 0xcbf29ce484222325ull ^ nm);
+	struct dp_ip *d = set.rc == 0 && (o->set_key != key || o->set_sig != sig) ?
+			  calloc(nm + 1, sizeof(*d)) : NULL;
+	if (d != NULL) {
+		for (size_t k = 0; k < nm; k++) {
+			d[k].family = a[k].family;
+			d[k].plen = a[k].plen;
+			memcpy(d[k].addr, a[k].addr, 16);
+		}
+		lc->st.table_ops++;
+		int rc = dp_acl_set_put(acl, key, d, (uint32_t)nm);
+		if (rc < 0) {
+			lc->st.table_errors++;
+			lc_skip(lc, o, "acl_set_put: %s", strerror(-rc));
+		} else {
+			o->set_key = key;
+			o->set_sig = sig;
+			free(o->set_addrs);   /* what is in the table now */
+			o->set_addrs = d;
+			o->n_set_addrs = (uint32_t)nm;
+			d = NULL;
+		}
+		free(d);
+	}
+	free(set.addrs);
+}
+
+/* quick: only the sets of the groups of the ports this batch changed (whose
+ * groups and reachability it did not change, or reachability would have
+ * run); else every set, from a new walk over the ports. */
+static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, size_t n,
+			 bool quick)
+{
+	if (lc->sg_members == NULL &&
+	    (lc->sg_members = calloc(1, sizeof(*lc->sg_members))) == NULL)
+		return;
+	struct lc_sg_cache *c = lc->sg_members;
+	if (quick && c->valid) {
+		for (size_t i = 0; i < lc->n_chg; i++) {
+			struct lc_obj *o = lc->chg[i];
+			if (o->type != MDL_PORT || !wanted(o))
+				continue;
+			const struct mdl_port *p = mdl_hdr_to_port(o->o);
+			for (size_t k = 0; k < p->n_security_groups; k++) {
+				struct sg_members *m = cache_find(c, p->security_groups[k]);
+				if (m != NULL && !m->todo && m->g->o->dp_key) {
+					m->todo = true;
+					set_update(lc, acl, m->g, m);
+				}
+			}
+		}
+		for (size_t i = 0; i < c->n; i++)
+			c->e[i].todo = false;
+		return;
+	}
+	if (cache_build(c, v, n) < 0)
+		return;
+	size_t lo, hi;
+	lc_type_range(v, n, MDL_SECURITY_GROUP, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_SECURITY_GROUP)
-			continue;
 		uint32_t key = wanted(o) ? o->o->dp_key : 0;
 		if (o->set_key && o->set_key != key) {
 			lc->st.table_ops++;
@@ -110,43 +231,10 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 			o->set_addrs = NULL;
 			o->n_set_addrs = 0;
 		}
-		if (key == 0)
-			continue;
-		struct mdl_sg_set find = { .group_id = o->o->id };
-		struct mdl_sg_set *mb = bsearch(&find, g, ng, sizeof(*g), set_cmp);
-		if (mb == NULL || mb->rc)
-			continue;
-		const struct mdl_acl_addr *m = mb->addrs;
-		size_t nm = mb->n;
-		uint64_t sig = lc_fnv(m, nm * sizeof(*m), 0xcbf29ce484222325ull ^ nm);
-		if (o->set_key != key || o->set_sig != sig) {
-			struct dp_ip *a = calloc(nm + 1, sizeof(*a));
-			if (a != NULL) {
-				for (size_t k = 0; k < nm; k++) {
-					a[k].family = m[k].family;
-					a[k].plen = m[k].plen;
-					memcpy(a[k].addr, m[k].addr, 16);
-				}
-				lc->st.table_ops++;
-				int rc = dp_acl_set_put(acl, key, a, (uint32_t)nm);
-				if (rc < 0) {
-					lc->st.table_errors++;
-					lc_skip(lc, o, "acl_set_put: %s", strerror(-rc));
-				} else {
-					o->set_key = key;
-					o->set_sig = sig;
-					free(o->set_addrs);   /* what is in the table now */
-					o->set_addrs = a;
-					o->n_set_addrs = (uint32_t)nm;
-					a = NULL;
-				}
-				free(a);
-			}
-		}
+		struct sg_members *m = key ? cache_find(c, o->o->id) : NULL;
+		if (m != NULL)
+			set_update(lc, acl, o, m);
 	}
-	for (size_t i = 0; i < ng; i++)
-		free(g[i].addrs);
-	free(g);
 }
 
 static void acl_del(struct lc *lc, struct dp_acl *acl, struct lc_obj *o)
@@ -335,24 +423,40 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 	struct dp_acl *acl = dp_tables_get_acl(lc->t);
 	if (acl == NULL)
 		return;
-	compile_sets(lc, acl, v, n);
+	/* nothing but ports changed, and reachability kept: the member lists
+	 * hold, and only changed ports can need a new ACL */
+	bool quick = !lc->reach_ran && lc->n_chg != SIZE_MAX &&
+		     !(lc->chg_types & ((1u << MDL_SECURITY_GROUP) |
+					(1u << MDL_SECURITY_GROUP_RULE)));
+	compile_sets(lc, acl, v, n, quick);
 	struct changes ch = { NULL, 0, 0, false };
-	collect_changes(v, n, &ch);
-	struct rule_ref *refs = malloc((n + 1) * sizeof(*refs));
+	if (!quick)
+		collect_changes(v, n, &ch);
+	size_t lo, hi;
+	lc_type_range(v, n, MDL_SECURITY_GROUP_RULE, &lo, &hi);
+	struct rule_ref *refs = malloc((hi - lo + 1) * sizeof(*refs));
 	size_t n_refs = 0;
 	if (refs == NULL) {
 		free(ch.h);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (v[i]->type == MDL_SECURITY_GROUP_RULE && wanted(v[i])) {
+	for (size_t i = lo; i < hi; i++)
+		if (wanted(v[i])) {
 			const struct mdl_security_group_rule *r = mdl_hdr_to_sg_rule(v[i]->o);
 			refs[n_refs++] = (struct rule_ref){ r->security_group_id, r };
 		}
 	if (n_refs > 1)
 		qsort(refs, n_refs, sizeof(*refs), cmp_rule_ref);
-	for (size_t i = 0; i < n; i++) {
-		struct lc_obj *o = v[i];
+	/* the ports to look at: the changed ones, or (an lport changed
+	 * elsewhere, or groups did) all of them */
+	struct lc_obj **pv = v;
+	size_t np = n;
+	if (quick && !lc->lp_other && !lc->ifaces_changed) {
+		pv = lc->chg;
+		np = lc->n_chg;
+	}
+	for (size_t i = 0; i < np; i++) {
+		struct lc_obj *o = pv[i];
 		if (o->type != MDL_PORT)
 			continue;
 		const struct mdl_port *p = wanted(o) ? mdl_hdr_to_port(o->o) : NULL;

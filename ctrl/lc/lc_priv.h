@@ -111,6 +111,11 @@ struct lc_obj {
 	bool local;            /* port bound here */
 	bool held;             /* in the replica */
 	bool dirty;            /* value changed since last replica write */
+	bool in_chg;           /* in lc->chg (changed in this batch) */
+	bool status_here;      /* lc_status.c scratch: bound to this chassis */
+	uint64_t rsig;         /* lc_reach_sig of the value (0: not present) */
+	uint64_t fl_sig;       /* port: its (network, remote VTEP) flood pair as
+				* last compiled (0: none) */
 	/* compile state */
 	struct dp_network_cfg *net;   /* what is in the tables (network) */
 	struct dp_lport_cfg *lp;      /* what is in the tables (port) */
@@ -157,6 +162,20 @@ struct lc {
 	 * newer ones appended; n_gone: objects not present (sweep candidates) */
 	struct lc_obj **all;
 	size_t n_all, cap_all, n_sorted, n_gone;
+	/* what this batch changed (lc_obj_changed; emptied at the batch's end):
+	 * the objects, a bit per type, and whether a reachability input did */
+	struct lc_obj **chg;
+	size_t n_chg, cap_chg;
+	uint32_t chg_types;
+	bool reach_stale;
+	bool reach_ran;        /* lc_reach_compute recomputed in this batch */
+	bool nets_changed;     /* lc_compile: a network's table entry changed */
+	bool status_full;      /* lc_status_publish: look at every port (an
+				* lport changed that this batch did not) */
+	struct lc_flood_cache *flood; /* lc_compile.c: the (network, VTEP) pairs */
+	struct lc_sg_cache *sg_members; /* lc_compile_sg.c: group -> member ports */
+	bool lp_other;         /* lc_compile: an lport changed for a port this
+				* batch did not change (ifaces, network, ...) */
 	/* iface-id -> dp port */
 	struct lc_iface ifaces[LC_MAX_IFACES];
 	unsigned n_ifaces;
@@ -193,6 +212,8 @@ void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, v
  * own array (never freed by the caller), valid until an object is added
  * (lc_obj_set) or swept (end of a batch). */
 struct lc_obj **lc_obj_all(struct lc *lc, size_t *n);
+/* The run [*lo, *hi) of the objects of type t in lc_obj_all's v[0..n). */
+void lc_type_range(struct lc_obj *const *v, size_t n, enum mdl_type t, size_t *lo, size_t *hi);
 void lc_log(struct lc *lc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int lc_iface_port(const struct lc *lc, const char *id);   /* dp port or -1 */
 /* Parse "/wyvern/v1/<type>/<id>": type or -1 (also for _alloc etc.). */
@@ -242,11 +263,19 @@ void lc_snat_port_mac(char out[MDL_MAC_SIZE], const char *router_id, const char 
 /* Sync thread: write what changed (all: everything, under a new lease). */
 int lc_status_flush(struct lc_sync *s, struct db *db, int64_t lease, bool all);
 
-/* lc_reach.c: marks o->reach / o->local on every object. */
+/* lc_reach.c: marks o->reach / o->local on every object; nothing to do
+ * when no object's reachability inputs changed (lc_reach_sig) and the
+ * ifaces did not. */
 void lc_reach_compute(struct lc *lc);
+/* A digest of the fields of o's value that reachability reads (0: not
+ * present, 1: undecodable). */
+uint64_t lc_reach_sig(const struct lc_obj *o);
+/* lc.c: o's value or presence changed in this batch. */
+void lc_obj_changed(struct lc *lc, struct lc_obj *o);
 
 /* lc_compile.c: makes the tables equal to the reachable objects. */
 void lc_compile(struct lc *lc);
+void lc_compile_free(struct lc *lc);
 /* lc_compile_l3.c: routers -> L3 tables (routers, router ports, routes);
  * runs after ports are compiled and before networks are deleted. */
 struct lc_l3_state;
@@ -254,6 +283,7 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n);
 /* lc_compile_sg.c: security groups -> ACL table (address sets, port ACLs);
  * runs after ports are compiled. */
 void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n);
+void lc_compile_sg_free(struct lc *lc);
 /* Mark an object skipped (counted once per version, logged rate-limited). */
 /* A router's external gateway as compiled here (lc_compile_l3.c): its
  * router port (index LC_GW_RPORT_IDX) on the held external network, with

@@ -24,7 +24,13 @@
  *    lc_gateway.c, and must then route the replies to every VM).
  *
  * The computation runs over the global index (every object, see lc.c) from
- * scratch once per event batch: O(objects) per batch.
+ * scratch, O(objects), but only in a batch where an input of it changed:
+ * every object keeps a digest of the fields the rules above read
+ * (lc_reach_sig: a port's network, host, owner and groups, a subnet's
+ * network, a router's interfaces and gateway, ...), compared when its
+ * value changes (lc_obj_changed).  A batch of port updates that keep
+ * those (a MAC, an address, a name, admin state) leaves every object's
+ * reach and local as they were, which is what a full pass would give.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +112,70 @@ static bool router_touches(struct lc *lc, struct mdl_router *r, const struct ids
 	return false;
 }
 
+static uint64_t sig_str(uint64_t h, const char *s)
+{
+	return lc_fnv(s, strlen(s) + 1, h);
+}
+
+uint64_t lc_reach_sig(const struct lc_obj *o)
+{
+	if (!o->present)
+		return 0;
+	if (o->o == NULL)
+		return 1;
+	uint64_t h = lc_fnv(&o->type, sizeof(o->type), LC_FNV_BASIS);
+	h = sig_str(h, o->o->id);
+	switch (o->type) {
+	case MDL_PORT: {
+		const struct mdl_port *p = mdl_hdr_to_port(o->o);
+		h = sig_str(sig_str(sig_str(h, p->network_id), p->binding_host_id),
+			    p->device_owner);
+		for (size_t k = 0; k < p->n_security_groups; k++)
+			h = sig_str(h, p->security_groups[k]);
+		break;
+	}
+	case MDL_SUBNET:
+		h = sig_str(h, mdl_hdr_to_subnet(o->o)->network_id);
+		break;
+	case MDL_ROUTER: {
+		const struct mdl_router *r = mdl_hdr_to_router(o->o);
+		for (size_t k = 0; k < r->n_interfaces; k++)
+			h = sig_str(h, r->interfaces[k].subnet_id);
+		uint8_t b[2] = { r->has_gateway, r->admin_state_up };
+		h = sig_str(lc_fnv(b, sizeof(b), h), r->gateway.network_id);
+		break;
+	}
+	case MDL_FLOATING_IP: {
+		const struct mdl_floating_ip *f = mdl_hdr_to_fip(o->o);
+		h = sig_str(sig_str(h, f->port_id), f->floating_network_id);
+		break;
+	}
+	case MDL_SECURITY_GROUP: {
+		const struct mdl_security_group *g = mdl_hdr_to_sg(o->o);
+		for (size_t k = 0; k < g->n_rules; k++)
+			h = sig_str(h, g->rules[k].remote_group_id);
+		break;
+	}
+	case MDL_SECURITY_GROUP_RULE: {
+		const struct mdl_security_group_rule *r = mdl_hdr_to_sg_rule(o->o);
+		h = sig_str(sig_str(h, r->security_group_id), r->rule.remote_group_id);
+		break;
+	}
+	case MDL_CHASSIS:
+		h = sig_str(h, mdl_hdr_to_chassis(o->o)->name);
+		break;
+	default:
+		break;
+	}
+	return h < 2 ? h + 2 : h;
+}
+
 void lc_reach_compute(struct lc *lc)
 {
+	if (!lc->reach_stale && !lc->ifaces_changed)
+		return;
+	lc->reach_stale = false;
+	lc->reach_ran = true;
 	size_t n;
 	struct lc_obj **v = lc_obj_all(lc, &n);
 	struct idset nets = { 0 }, sgs = { 0 }, hosts = { 0 }, ext = { 0 }, lports = { 0 };
@@ -123,6 +191,7 @@ void lc_reach_compute(struct lc *lc)
 		free(rtr);
 		free(sg);
 		free(sgr);
+		lc->reach_stale = true;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {

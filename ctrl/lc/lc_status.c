@@ -89,6 +89,7 @@ struct pub_arg {
 	struct lc_smap *pub;
 	struct lc_sync *s;
 	const char *chassis;
+	bool mark;              /* full pass: mark what is still bound here */
 };
 
 static void hand_over(struct lc_sync *s, const char *id, const char *status)
@@ -109,6 +110,7 @@ static void pub_one(struct lc *lc, struct lc_obj *o, void *arg)
 	const struct mdl_port *p = mdl_hdr_to_port(o->o);
 	if (strcmp(p->binding_host_id, a->chassis) != 0)
 		return;
+	o->status_here = true;
 	const char *st = o->lp && o->lp->dp_port != DP_NO_PORT && p->admin_state_up ? "ACTIVE"
 										     : "DOWN";
 	struct lc_sent **pp = slot(a->pub, o->o->id), *e = *pp;
@@ -118,7 +120,25 @@ static void pub_one(struct lc *lc, struct lc_obj *o, void *arg)
 		hand_over(a->s, o->o->id, st);
 		e = *slot(a->pub, o->o->id);
 	}
-	e->seen = true;
+	e->seen = a->mark;
+}
+
+/* o is a port this batch changed: publish it, or withdraw its key when it
+ * is no longer bound here. */
+static void pub_changed(struct lc *lc, struct lc_obj *o, struct pub_arg *a)
+{
+	const char *id;
+	o->status_here = false;
+	pub_one(lc, o, a);
+	if (o->status_here || lc_key_type(o->key, &id) != MDL_PORT)
+		return;
+	struct lc_sent **pp = slot(a->pub, id), *e = *pp;
+	if (e == NULL)
+		return;
+	hand_over(a->s, id, "");
+	*pp = e->next;
+	a->pub->n--;
+	free(e);
 }
 
 void lc_status_publish(struct lc *lc)
@@ -127,7 +147,18 @@ void lc_status_publish(struct lc *lc)
 		return;
 	if (lc->status_pub == NULL && (lc->status_pub = lc_smap_new()) == NULL)
 		return;
-	struct pub_arg a = { lc->status_pub, lc->sync, lc->cfg.chassis };
+	struct pub_arg a = { lc->status_pub, lc->sync, lc->cfg.chassis, false };
+	/* a port's status reads its value, its lport and the ifaces: without a
+	 * change to anything but the ports this batch changed, those suffice */
+	if (!lc->status_full && !lc->reach_ran && !lc->ifaces_changed &&
+	    lc->n_chg != SIZE_MAX) {
+		for (size_t i = 0; i < lc->n_chg; i++)
+			if (lc->chg[i]->type == MDL_PORT)
+				pub_changed(lc, lc->chg[i], &a);
+		return;
+	}
+	lc->status_full = false;
+	a.mark = true;
 	lc_obj_foreach(lc, pub_one, &a);
 	/* ports no longer bound here (moved, deleted): withdraw their key */
 	for (size_t i = 0; i < SMAP_BUCKETS; i++)

@@ -221,6 +221,7 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
             "$WB_TMP/lcb-replica" "$prefix" 2>"$WB_TMP/lcb.log" ||
             { tail -n 20 "$WB_TMP/lcb.log" >&2; wb_die "cp_lcbench failed"; }
         lcb=$(<"$CP_OUT")
+        wb_log "wyvern-$drv: in-process controller: $(grep -m 1 'last batch' "$WB_TMP/lcb.log")"
         wb_log "wyvern-$drv: in-process controller: $lcb"
         extra+=" inproc_change_p50_ms=$(cp_field p50_ms "$lcb") inproc_change_p99_ms=$(cp_field p99_ms "$lcb")"
     fi

@@ -159,6 +159,11 @@ int main(int argc, char **argv)
 	qsort(lat, (size_t)k, sizeof(*lat), cmpd);
 	printf("ready_seconds=%.3f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f n=%d\n", ready,
 	       pct(lat, k, 50), pct(lat, k, 99), lat[k - 1], k);
+	lc_get_stats(lc, &st);
+	fprintf(stderr, "cp_lcbench: last batch: reach_us=%llu compile_us=%llu replica_us=%llu "
+		"other_us=%llu batches=%llu\n", (unsigned long long)st.batch_reach_us,
+		(unsigned long long)st.batch_compile_us, (unsigned long long)st.batch_replica_us,
+		(unsigned long long)st.batch_other_us, (unsigned long long)st.batches);
 	fflush(stdout);
 	mdl_obj_free(vh);
 	mdl_obj_free(nh);
