@@ -470,6 +470,7 @@ void lc_destroy(struct lc *lc)
 	free(lc->chg);
 	lc_compile_free(lc);
 	lc_compile_sg_free(lc);
+	lc_lport_index_free(lc);
 	free(lc->dhcp_cache);
 	lc_alive_free(lc);
 	lc_smap_free(lc->status_pub);

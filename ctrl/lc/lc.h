@@ -91,6 +91,7 @@ struct lc_stats {
 	 * in microseconds: reachability, table compile, replica commit, the
 	 * rest (status, SNAT ports, sweep); max_batch_us since start */
 	uint64_t batches;
+	uint64_t reach_runs;           /* batches that recomputed reachability */
 	uint64_t batch_reach_us, batch_compile_us, batch_replica_us, batch_other_us;
 	uint64_t max_batch_us;
 	unsigned n_index;              /* objects known (global index) */

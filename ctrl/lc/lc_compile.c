@@ -389,6 +389,7 @@ static void lport_del(struct lc *lc, struct lc_obj *o)
 {
 	if (!o->in_chg)
 		lc->status_full = lc->lp_other = true;
+	lc_lport_index_del(lc, o->lp->key, o);
 	int rc = dp_table_lport_del(lc->t, o->lp->key);
 	lc->st.table_ops++;
 	if (rc < 0 && rc != -ENOENT) {
@@ -550,6 +551,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 			if (o->lp == NULL && (o->lp = malloc(sizeof(*o->lp))) == NULL)
 				continue;
 			*o->lp = cfgs[i];
+			lc_lport_index_set(lc, cfgs[i].key, o);
 			o->why[0] = 0;
 		}
 		np = k;

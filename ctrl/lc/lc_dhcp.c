@@ -2,10 +2,12 @@
  * ctrl/lc/lc_dhcp.c — the DHCP application's view of the held model: a local
  * port's fixed IPv4 address and its subnet's options.  Control thread only.
  *
- * lport key -> port object: a scan of the index (the lport key is the
- * port's dp_key), cached per lport until the controller applies anything
- * (events, syncs, table ops or iface changes bump the generation).  Subnet
- * and network come from the index by id (hash lookups).
+ * lport key -> port object: the lport index (an rte_hash of the lports
+ * this controller installed, kept by lc_compile: lc_lport_index_set/del),
+ * no scan; the answer is cached per lport until the controller applies
+ * anything (events, syncs, table ops or iface changes bump the
+ * generation).  Subnet and network come from the index by id (hash
+ * lookups).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
 
 #include "lc_priv.h"
 
@@ -30,18 +34,69 @@ struct lc_dhcp_cache {
 	struct cache_ent e[CACHE_SLOTS];
 };
 
-struct find {
-	uint32_t key;
-	struct lc_obj *found;
-};
+/* ---- the lport index -------------------------------------------------- */
 
-static void find_cb(struct lc *lc, struct lc_obj *o, void *arg)
+/* A new table of `entries` with what `old` holds; NULL when out of memory. */
+static struct rte_hash *index_new(struct lc *lc, uint32_t entries, struct rte_hash *old)
 {
-	struct find *f = arg;
-	(void)lc;
-	if (f->found == NULL && o->type == MDL_PORT && o->held && o->o && o->present &&
-	    o->o->dp_key == f->key)
-		f->found = o;
+	char name[RTE_HASH_NAMESIZE];
+	snprintf(name, sizeof(name), "lcx%lx_%u", (unsigned long)(uintptr_t)lc & 0xffffffffu,
+		 entries);
+	struct rte_hash_parameters p = {
+		.name = name, .entries = entries, .key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash, .socket_id = SOCKET_ID_ANY,
+	};
+	struct rte_hash *h = rte_hash_create(&p);
+	const void *k;
+	void *d;
+	uint32_t it = 0;
+	while (h != NULL && old != NULL && rte_hash_iterate(old, &k, &d, &it) >= 0)
+		if (rte_hash_add_key_data(h, k, d) < 0) {
+			rte_hash_free(h);
+			h = NULL;
+		}
+	return h;
+}
+
+void lc_lport_index_set(struct lc *lc, uint32_t key, struct lc_obj *o)
+{
+	if (lc->lport_index == NULL) {
+		lc->lport_index_size = 1024;
+		lc->lport_index = index_new(lc, lc->lport_index_size, NULL);
+	}
+	if (lc->lport_index == NULL)
+		return;   /* DHCP then answers nothing for it: counted as a miss */
+	if (rte_hash_add_key_data(lc->lport_index, &key, o) == -ENOSPC) {
+		struct rte_hash *h = index_new(lc, lc->lport_index_size * 2, lc->lport_index);
+		if (h == NULL)
+			return;
+		rte_hash_free(lc->lport_index);
+		lc->lport_index = h;
+		lc->lport_index_size *= 2;
+		rte_hash_add_key_data(h, &key, o);
+	}
+}
+
+void lc_lport_index_del(struct lc *lc, uint32_t key, struct lc_obj *o)
+{
+	void *d;
+	if (lc->lport_index != NULL && rte_hash_lookup_data(lc->lport_index, &key, &d) >= 0 &&
+	    d == o)
+		rte_hash_del_key(lc->lport_index, &key);
+}
+
+struct lc_obj *lc_lport_index_get(const struct lc *lc, uint32_t key)
+{
+	void *d;
+	if (lc->lport_index == NULL || rte_hash_lookup_data(lc->lport_index, &key, &d) < 0)
+		return NULL;
+	return d;
+}
+
+void lc_lport_index_free(struct lc *lc)
+{
+	rte_hash_free(lc->lport_index);
+	lc->lport_index = NULL;
 }
 
 static int parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
@@ -61,12 +116,12 @@ static uint32_t plen_mask(uint8_t plen)
 
 static int resolve(struct lc *lc, uint32_t key, struct lc_dhcp_info *out)
 {
-	struct find f = { .key = key };
+	struct lc_obj *o = lc_lport_index_get(lc, key);
 	memset(out, 0, sizeof(*out));
-	lc_obj_foreach(lc, find_cb, &f);
-	if (f.found == NULL)
+	if (o == NULL || o->type != MDL_PORT || !o->held || !o->present || o->o == NULL ||
+	    o->lp == NULL || o->lp->key != key)
 		return -ENOENT;
-	struct mdl_port *p = mdl_hdr_to_port(f.found->o);
+	struct mdl_port *p = mdl_hdr_to_port(o->o);
 	struct rte_ether_addr mac;
 	if (rte_ether_unformat_addr(p->mac_address, &mac) < 0)
 		return -ENOENT;

@@ -174,6 +174,8 @@ struct lc {
 				* lport changed that this batch did not) */
 	struct lc_flood_cache *flood; /* lc_compile.c: the (network, VTEP) pairs */
 	struct lc_sg_cache *sg_members; /* lc_compile_sg.c: group -> member ports */
+	struct rte_hash *lport_index;   /* lc_dhcp.c: installed lport key -> port */
+	uint32_t lport_index_size;
 	bool lp_other;         /* lc_compile: an lport changed for a port this
 				* batch did not change (ifaces, network, ...) */
 	/* iface-id -> dp port */
@@ -262,6 +264,14 @@ void lc_snat_jobs_free(struct lc_snat_jobs *j);
 void lc_snat_port_mac(char out[MDL_MAC_SIZE], const char *router_id, const char *chassis);
 /* Sync thread: write what changed (all: everything, under a new lease). */
 int lc_status_flush(struct lc_sync *s, struct db *db, int64_t lease, bool all);
+
+/* lc_dhcp.c: installed lport key -> its port object (lc_compile keeps it:
+ * set when an lport is put, del when it is deleted). */
+struct rte_hash;
+void lc_lport_index_set(struct lc *lc, uint32_t key, struct lc_obj *o);
+void lc_lport_index_del(struct lc *lc, uint32_t key, struct lc_obj *o);
+struct lc_obj *lc_lport_index_get(const struct lc *lc, uint32_t key);
+void lc_lport_index_free(struct lc *lc);
 
 /* lc_reach.c: marks o->reach / o->local on every object; nothing to do
  * when no object's reachability inputs changed (lc_reach_sig) and the

@@ -176,6 +176,7 @@ void lc_reach_compute(struct lc *lc)
 		return;
 	lc->reach_stale = false;
 	lc->reach_ran = true;
+	lc->st.reach_runs++;
 	size_t n;
 	struct lc_obj **v = lc_obj_all(lc, &n);
 	struct idset nets = { 0 }, sgs = { 0 }, hosts = { 0 }, ext = { 0 }, lports = { 0 };

@@ -215,8 +215,31 @@ static int rep_cb(const char *key, uint64_t version, void *arg)
 /* Tables (+ replica keys when rep) as one sorted text. */
 unsigned acl_lines; /* ACL entries seen in dumps (the property covers them) */
 
+struct acl_walk {
+	struct lines *l;
+	struct lc *lc;
+};
+
+/* An address set a rule reads, as the controller put it (lc_sg_set). */
+static void set_line(struct acl_walk *w, uint32_t set)
+{
+	const char *gid, *name;
+	const struct dp_ip *a;
+	uint32_t n;
+	char buf[2048] = "";
+	if (set == 0 || lc_sg_set(w->lc, set, &gid, &name, &a, &n) < 0)
+		return;
+	for (uint32_t i = 0; i < n && strlen(buf) < sizeof(buf) - 64; i++) {
+		char ip[64];
+		dp_ip_format(ip, sizeof(ip), &a[i]);
+		sprintf(buf + strlen(buf), " %s", ip);
+	}
+	add_line(w->l, "set %u group %s:%s", set, gid, buf);
+}
+
 static int acl_cb(const struct dp_acl_port_info *pi, void *arg)
 {
+	struct acl_walk *w = arg;
 	acl_lines++;
 	char buf[4096] = "";
 	for (uint32_t i = 0; i < pi->n_rules && strlen(buf) < sizeof(buf) - 128; i++) {
@@ -227,8 +250,9 @@ static int acl_cb(const struct dp_acl_port_info *pi, void *arg)
 			r->priority, r->dir, r->family, r->proto, r->any_proto ? "*" : "",
 			r->src_min, r->src_max, r->dst_min, r->dst_max, r->remote.plen ? ip : "-",
 			r->remote_set);
+		set_line(w, r->remote_set);
 	}
-	add_line(arg, "acl %u stateful=%d %s", pi->lport, pi->stateful, buf);
+	add_line(w->l, "acl %u stateful=%d %s", pi->lport, pi->stateful, buf);
 	return 0;
 }
 
@@ -239,7 +263,8 @@ char *dump(struct inst *in, bool rep)
 	dp_table_foreach_network(in->t, net_cb, &l);
 	dp_table_foreach_lport(in->t, lport_cb, &l);
 	dp_table_foreach_fdb(in->t, fdb_cb, &l);
-	dp_acl_foreach_port(dp_tables_get_acl(in->t), acl_cb, &l);
+	struct acl_walk w = { &l, in->lc };
+	dp_acl_foreach_port(dp_tables_get_acl(in->t), acl_cb, &w);
 	if (rep)
 		lc_replica_foreach(in->lc, rep_cb, &l);
 	qsort(l.v, l.n, sizeof(char *), cmp_line);

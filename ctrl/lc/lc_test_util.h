@@ -46,5 +46,8 @@ void t_device_owner(void);
 void t_sg_incremental(void);
 void t_nat(void);
 void t_nat_gateway(void);
+void t_dhcp_index(void);
+void t_port_batch(void);
+void t_sg_batch(void);
 
 #endif

@@ -66,7 +66,8 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			    json_integer((json_int_t)st.sg_port_compiles));
 	json_object_set_new(o, "replica_txns", json_integer((json_int_t)st.replica_txns));
 	json_object_set_new(o, "replica_errors", json_integer((json_int_t)st.replica_errors));
-	json_t *b = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)st.batches,
+	json_t *b = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)st.batches,
+			      "reach_runs", (json_int_t)st.reach_runs,
 			      "reach_us", (json_int_t)st.batch_reach_us, "compile_us",
 			      (json_int_t)st.batch_compile_us, "replica_us",
 			      (json_int_t)st.batch_replica_us, "other_us",

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_test_inc.c — what a batch touches: the DHCP lookup through the
+ * lport index (no scan of the objects), and a batch of port updates that
+ * leaves reachability alone (its inputs did not change) yet ends where a
+ * full pass would.  The property test (lc_test.c) checks the general case.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "lc.h"
+#include "lc_test_gen.h"
+#include "lc_test_util.h"
+#include "nb.h"
+#include "tables.h"
+#include "acl.h"
+
+#define N_PORTS 1500    /* past the index's first size (1024): it grows */
+
+static void port_id(unsigned i, char id[MDL_ID_SIZE])
+{
+	snprintf(id, MDL_ID_SIZE, "dddddddd-0000-4000-8000-%012u", i);
+}
+
+/* A network with a DHCP subnet and n ports on it, the first bound here. */
+static struct db *setup(struct inst *x, unsigned n, char net[MDL_ID_SIZE],
+			char sub[MDL_ID_SIZE])
+{
+	struct db *db = central_open();
+	char id[MDL_ID_SIZE];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, net, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sub, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"10.9.0.0/16\",\"enable_dhcp\":true,"
+		"\"gateway_ip\":\"10.9.0.1\"}", net), 0);
+	for (unsigned i = 0; i < n; i++) {
+		port_id(i, id);
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\","
+			"\"network_id\":\"%s\",\"binding:host_id\":\"%s\",\"fixed_ips\":"
+			"[{\"subnet_id\":\"%s\",\"ip_address\":\"10.9.%u.%u\"}]}", id, net,
+			i == 0 ? "X" : "Y", sub, 1 + i / 250, 2 + i % 250), 0);
+	}
+	port_id(0, id);
+	const char *ifs[1] = { id };
+	CU_ASSERT_EQUAL_FATAL(inst_start(x, db, NULL, "X", NULL, ifs, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(x, db), 0);
+	return db;
+}
+
+static uint32_t want_ip(unsigned i)
+{
+	return htonl(0x0a090000u | (1 + i / 250) << 8 | (2 + i % 250));
+}
+
+void t_dhcp_index(void)
+{
+	struct inst x;
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], id[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+	struct db *db = setup(&x, N_PORTS, net, sub);
+	struct lc_dhcp_info info;
+	unsigned ok = 0;
+	for (unsigned i = 0; i < N_PORTS; i++) {
+		port_id(i, id);
+		ok += lc_dhcp_lookup(x.lc, dpkey(db, MDL_PORT, id), &info) == 0 &&
+		      info.ip == want_ip(i) && info.gateway == htonl(0x0a090001u);
+	}
+	CU_ASSERT_EQUAL(ok, N_PORTS);
+	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, 0x7fffff00u, &info), -ENOENT);
+	/* a deleted port is no longer answered for; a port created again under
+	 * the same id gets a new dp_key, answered under that one only */
+	port_id(7, id);
+	uint32_t old = dpkey(db, MDL_PORT, id);
+	CU_ASSERT_EQUAL_FATAL(nb_delete(db, MDL_PORT, id, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, old, &info), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"Y\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
+		"\"ip_address\":\"10.9.200.7\"}]}", id, net, sub), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	uint32_t key = dpkey(db, MDL_PORT, id);
+	CU_ASSERT_NOT_EQUAL(key, old);
+	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, old, &info), -ENOENT);
+	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, key, &info), 0);
+	CU_ASSERT_EQUAL(info.ip, htonl(0x0a09c807u));
+	inst_stop(&x);
+	db_close(db);
+}
+
+static int set_port(struct db *db, const char *id, const char *field, const char *value)
+{
+	struct mdl_hdr *h;
+	char err[MDL_ERR_SIZE];
+	int rc = nb_get(db, MDL_PORT, id, &h, NULL);
+	if (rc)
+		return rc;
+	struct mdl_port *p = mdl_hdr_to_port(h);
+	if (strcmp(field, "mac") == 0)
+		snprintf(p->mac_address, sizeof(p->mac_address), "%s", value);
+	else
+		snprintf(p->binding_host_id, sizeof(p->binding_host_id), "%s", value);
+	rc = nb_update(db, h, 0, NULL, err, sizeof(err));
+	mdl_obj_free(h);
+	return rc;
+}
+
+void t_port_batch(void)
+{
+	struct inst x;
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], id[MDL_ID_SIZE];
+	struct db *db = setup(&x, 50, net, sub);
+	struct lc_stats a, b;
+	lc_get_stats(x.lc, &a);
+	/* a MAC: no reachability input; the lport (and its MAC) follows */
+	port_id(3, id);
+	CU_ASSERT_EQUAL_FATAL(set_port(db, id, "mac", "fa:16:3e:00:00:33"), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	lc_get_stats(x.lc, &b);
+	CU_ASSERT(b.batches > a.batches);
+	CU_ASSERT_EQUAL(b.reach_runs, a.reach_runs);
+	const struct dp_lport *lp = dp_table_lport_get(x.t, dpkey(db, MDL_PORT, id));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lp);
+	CU_ASSERT_EQUAL(lp->cfg.macs[0].addr_bytes[5], 0x33);
+	/* a binding is one: reachability runs, the port is remote elsewhere */
+	CU_ASSERT_EQUAL_FATAL(set_port(db, id, "host", "Z"), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	lc_get_stats(x.lc, &a);
+	CU_ASSERT(a.reach_runs > b.reach_runs);
+	/* and the result is what a controller starting now computes */
+	struct inst f;
+	port_id(0, id);
+	const char *ifs[1] = { id };
+	CU_ASSERT_EQUAL_FATAL(inst_start(&f, db, NULL, "X", NULL, ifs, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&f, db), 0);
+	char *d0 = dump(&x, true), *d1 = dump(&f, true);
+	CU_ASSERT_STRING_EQUAL(d0, d1);
+	free(d0);
+	free(d1);
+	inst_stop(&f);
+	inst_stop(&x);
+	db_close(db);
+}
+
+/* Does group g's address set (as the controller put it) hold ip? */
+static bool set_has(struct inst *x, uint32_t set, const char *ip)
+{
+	const char *gid, *name;
+	const struct dp_ip *a;
+	uint32_t n;
+	struct dp_ip want;
+	if (lc_sg_set(x->lc, set, &gid, &name, &a, &n) < 0 || lc_ip_parse(ip, &want) < 0)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].family == want.family && memcmp(a[i].addr, want.addr, 16) == 0)
+			return true;
+	return false;
+}
+
+/* A member's new address reaches its group's set in a batch that runs no
+ * reachability (the member lists are kept). */
+void t_sg_batch(void)
+{
+	struct db *db = central_open();
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], g[MDL_ID_SIZE], id0[MDL_ID_SIZE],
+	     id1[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+	struct inst x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, net, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sub, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"10.8.0.0/24\"}", net), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP, g, "{\"name\":\"g\"}"), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP_RULE, NULL,
+		"{\"security_group_id\":\"%s\",\"direction\":\"ingress\",\"ethertype\":\"IPv4\","
+		"\"remote_group_id\":\"%s\"}", g, g), 0);
+	port_id(0, id0);
+	port_id(1, id1);
+	for (int i = 0; i < 2; i++)
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+			"\"%s\",\"binding:host_id\":\"%s\",\"security_groups\":[\"%s\"],\"fixed_ips\":"
+			"[{\"subnet_id\":\"%s\",\"ip_address\":\"10.8.0.%d\"}]}", i ? id1 : id0, net,
+			i ? "Y" : "X", g, sub, 10 + i), 0);
+	const char *ifs[1] = { id0 };
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, ifs, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	uint32_t set = dpkey(db, MDL_SECURITY_GROUP, g);
+	CU_ASSERT(set_has(&x, set, "10.8.0.10"));
+	CU_ASSERT(set_has(&x, set, "10.8.0.11"));
+	struct lc_stats a, b;
+	lc_get_stats(x.lc, &a);
+	struct mdl_hdr *h;
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_PORT, id1, &h, NULL), 0);
+	snprintf(mdl_hdr_to_port(h)->fixed_ips[0].ip_address, MDL_IP_SIZE, "10.8.0.99");
+	CU_ASSERT_EQUAL_FATAL(nb_update(db, h, 0, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(h);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	lc_get_stats(x.lc, &b);
+	CU_ASSERT_EQUAL(b.reach_runs, a.reach_runs);
+	CU_ASSERT(set_has(&x, set, "10.8.0.99"));
+	CU_ASSERT(!set_has(&x, set, "10.8.0.11"));
+	CU_ASSERT(set_has(&x, set, "10.8.0.10"));
+	inst_stop(&x);
+	db_close(db);
+}
