@@ -422,7 +422,7 @@ static void test_subnet_port_router(void)
 			 "11111111-2222-5333-8444-555555555555/port/%s", pid);
 		CU_ASSERT_EQUAL(db_put(api_fx.db, skey, "{\"status\":\"ACTIVE\"}", 19, &rev), 0);
 		CU_ASSERT_EQUAL(nb_index_wait(api_fx.nb, rev, 5000), 0);
-		CU_ASSERT_EQUAL(nb_port_status(api_fx.nb, pid, st, sizeof(st)), 0);
+		CU_ASSERT_EQUAL(nb_port_status(api_fx.nb, pid, NULL, st, sizeof(st)), 0);
 		CU_ASSERT_STRING_EQUAL(st, "ACTIVE");
 		snprintf(path, sizeof(path), "/v2.0/ports/%s", pid);
 		CU_ASSERT_EQUAL(req("GET", path, NULL, NULL, &g), 200);
@@ -432,7 +432,7 @@ static void test_subnet_port_router(void)
 		/* the chassis goes (its lease takes the key): DOWN again */
 		CU_ASSERT_EQUAL(db_delete(api_fx.db, skey, &rev), 0);
 		CU_ASSERT_EQUAL(nb_index_wait(api_fx.nb, rev, 5000), 0);
-		CU_ASSERT_EQUAL(nb_port_status(api_fx.nb, pid, st, sizeof(st)), -ENOENT);
+		CU_ASSERT_EQUAL(nb_port_status(api_fx.nb, pid, NULL, st, sizeof(st)), -ENOENT);
 		CU_ASSERT_EQUAL(req("GET", path, NULL, NULL, &g), 200);
 		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(json_object_get(g, "port"),
 									 "status")), "DOWN");

@@ -249,9 +249,26 @@ int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 	return 0;
 }
 
-int nb_port_status(struct nb *nb, const char *port_id, char *out, size_t size)
+/* A status value's "status" into out; -ENOENT when it has none. */
+static int status_of(const char *val, size_t len, char *out, size_t size)
 {
+	json_t *j = json_loadb(val, len, 0, NULL);
+	int rc = -ENOENT;
+
+	if (json_is_string(json_object_get(j, "status"))) {
+		snprintf(out, size, "%s", json_string_value(json_object_get(j, "status")));
+		rc = 0;
+	}
+	json_decref(j);
+	return rc;
+}
+
+int nb_port_status(struct nb *nb, const char *port_id, const char *host, char *out,
+		   size_t size)
+{
+	char key[NB_KEY_SIZE], cid[MDL_ID_SIZE];
 	struct db_kv_list l;
+	struct db_kv kv;
 	size_t i, pl;
 	int rc;
 
@@ -259,22 +276,27 @@ int nb_port_status(struct nb *nb, const char *port_id, char *out, size_t size)
 		return -EINVAL;
 	if (nb->idx)
 		return nbi_port_status(nb->idx, port_id, out, size);
+	if (host) {
+		if (!host[0])
+			return -ENOENT;
+		mdl_chassis_id(host, cid);
+		snprintf(key, sizeof(key), NB_PREFIX "_status/%s/port/%s", cid, port_id);
+		if ((rc = db_get(nb->db, key, &kv)))
+			return rc;
+		rc = status_of(kv.value, kv.value_len, out, size);
+		db_kv_clear(&kv);
+		return rc;
+	}
 	if ((rc = db_scan(nb->db, NB_PREFIX "_status/", &l)))
 		return rc;
 	rc = -ENOENT;
 	pl = strlen(port_id);
 	for (i = 0; i < l.n && rc; i++) {
 		const char *k = l.kvs[i].key, *p = strstr(k, "/port/");
-		json_t *j;
 
 		if (!p || strlen(p + 6) != pl || strcmp(p + 6, port_id))
 			continue;
-		j = json_loadb(l.kvs[i].value, l.kvs[i].value_len, 0, NULL);
-		if (json_is_string(json_object_get(j, "status"))) {
-			snprintf(out, size, "%s", json_string_value(json_object_get(j, "status")));
-			rc = 0;
-		}
-		json_decref(j);
+		rc = status_of(l.kvs[i].value, l.kvs[i].value_len, out, size);
 	}
 	db_kv_list_clear(&l);
 	return rc;

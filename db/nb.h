@@ -181,9 +181,11 @@ int nb_ip_used(struct nb *nb, const char *subnet_id, const char *ip);
 /* The status ("ACTIVE", "DOWN") the chassis binding the port reported under
  * /wyvern/v1/_status/<chassis>/port/<port> (ctrl/lc/lc_status.c), into out;
  * -ENOENT when none has (unbound, or its chassis is gone: the key lives
- * under the chassis' lease).  With an index one hash lookup; without, a
- * scan of _status/. */
-int nb_port_status(struct nb *nb, const char *port_id, char *out, size_t size);
+ * under the chassis' lease).  With an index one hash lookup; without, one
+ * read of the key of host (the port's binding:host_id, whose chassis id is
+ * mdl_chassis_id(host)), or a scan of _status/ when host is NULL. */
+int nb_port_status(struct nb *nb, const char *port_id, const char *host, char *out,
+		   size_t size);
 
 /* ---- the original db-level API (kept: wyctl, lc_sync, tests) ----
  * Same operations through a temporary handle without index and without a

@@ -393,6 +393,31 @@ static void t_chassis_no_dp_key(void)
 	free(v);
 }
 
+/* Without an index a port's status is one read of its binding host's key
+ * (the chassis id derives from the name, as wyvernd writes it). */
+static void t_port_status_direct(void)
+{
+	const char *pid = "abababab-0000-4000-8000-000000000001";
+	char cid[MDL_ID_SIZE], key[160], st[16];
+	uint64_t rev;
+	struct nb *nb = nb_open(db, 0);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nb);
+	mdl_chassis_id("host-a", cid);
+	snprintf(key, sizeof(key), "/wyvern/v1/_status/%s/port/%s", cid, pid);
+	CU_ASSERT_EQUAL_FATAL(db_put(db, key, "{\"status\":\"ACTIVE\"}", 19, &rev), 0);
+	CU_ASSERT_EQUAL(nb_port_status(nb, pid, "host-a", st, sizeof(st)), 0);
+	CU_ASSERT_STRING_EQUAL(st, "ACTIVE");
+	/* another host's (the port moved) or no binding: no status */
+	CU_ASSERT_EQUAL(nb_port_status(nb, pid, "host-b", st, sizeof(st)), -ENOENT);
+	CU_ASSERT_EQUAL(nb_port_status(nb, pid, "", st, sizeof(st)), -ENOENT);
+	/* host unknown to the caller: the scan finds it */
+	CU_ASSERT_EQUAL(nb_port_status(nb, pid, NULL, st, sizeof(st)), 0);
+	CU_ASSERT_EQUAL(db_delete(db, key, &rev), 0);
+	CU_ASSERT_EQUAL(nb_port_status(nb, pid, "host-a", st, sizeof(st)), -ENOENT);
+	nb_close(nb);
+}
+
 int main(void)
 {
 	unsigned int failed;
@@ -408,7 +433,9 @@ int main(void)
 	    !CU_add_test(s, "delete with references, list", t_delete_and_list) ||
 	    !CU_add_test(s, "vxlan and geneve share VNIs, vlan per physnet", t_segid_claims) ||
 	    !CU_add_test(s, "subnet pools: CIDR set, in use, default", t_pools) ||
-	    !CU_add_test(s, "chassis: no dp_key, concurrent registration", t_chassis_no_dp_key)) {
+	    !CU_add_test(s, "chassis: no dp_key, concurrent registration", t_chassis_no_dp_key) ||
+	    !CU_add_test(s, "port status: one read of the binding host's key",
+			 t_port_status_direct)) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -3,6 +3,7 @@
  * Containment and overlap compare the first `len` bits; overlap of two
  * prefixes is containment of the shorter one's network in the longer one's
  * mask, which is O(1) and needs no ranges. */
+#include "mdl.h"
 #include "mdl_addr.h"
 
 #include <arpa/inet.h>
@@ -231,4 +232,27 @@ int mdl_mac_parse(const char *s, uint8_t mac[6])
 		mac[i] = (uint8_t)strtoul(hex, NULL, 16);
 	}
 	return 0;
+}
+
+void mdl_chassis_id(const char *name, char *out)
+{
+	/* name-based, stable across restarts (FNV-1a, two seeds; v5 layout) */
+	uint8_t b[16];
+	/* (not lc_hash_str: these seeds are part of every chassis id already
+	 * written by ctrl/lc, and scripts/etcd-roles.sh computes the same) */
+	uint64_t h1 = 1469598103934665603ull, h2 = 0x84222325cbf29ce4ull;
+	for (const char *p = name; *p; p++) {
+		h1 = (h1 ^ (uint8_t)*p) * 1099511628211ull;
+		h2 = (h2 ^ (uint8_t)*p) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
+	}
+	for (int i = 0; i < 8; i++) {
+		b[i] = (uint8_t)(h1 >> (8 * i));
+		b[8 + i] = (uint8_t)(h2 >> (8 * i));
+	}
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x50);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, MDL_ID_SIZE,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
 }

@@ -30,6 +30,9 @@ struct mdl_prefix {
 int mdl_uuid_generate(char *out);
 /* True if s is "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" with hex digits. */
 bool mdl_uuid_valid(const char *s);
+/* The id of the chassis named name (a name-based UUID: what wyvernd
+ * registers, keys its port statuses by, and scripts/etcd-roles.sh grants). */
+void mdl_chassis_id(const char *name, char *out);
 
 /* 0 or -EINVAL. */
 int mdl_ip_parse(const char *s, struct mdl_ip *ip);

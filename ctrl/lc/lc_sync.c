@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "mdl_addr.h"
 #include "nb.h"
 #include "lc_priv.h"
 
@@ -123,25 +124,7 @@ static void post_status(struct lc_sync *s, const char *msg)
 /* ---- chassis registration ---------------------------------------------- */
 void lc_chassis_uuid(const char *name, char out[MDL_ID_SIZE])
 {
-	/* name-based, stable across restarts (FNV-1a, two seeds; v5 layout) */
-	uint8_t b[16];
-	/* (not lc_hash_str: these seeds are part of every chassis id already
-	 * written, and scripts/etcd-roles.sh computes the same) */
-	uint64_t h1 = 1469598103934665603ull, h2 = 0x84222325cbf29ce4ull;
-	for (const char *p = name; *p; p++) {
-		h1 = (h1 ^ (uint8_t)*p) * 1099511628211ull;
-		h2 = (h2 ^ (uint8_t)*p) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
-	}
-	for (int i = 0; i < 8; i++) {
-		b[i] = (uint8_t)(h1 >> (8 * i));
-		b[8 + i] = (uint8_t)(h2 >> (8 * i));
-	}
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x50);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, MDL_ID_SIZE,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+	mdl_chassis_id(name, out);
 }
 
 static struct mdl_hdr *chassis_obj(const struct lc_config *cfg)

@@ -134,7 +134,8 @@ static json_t *show_json(struct nb_ctx *c, const struct mdl_hdr *h, int *rc)
 		const struct mdl_port *p = (const struct mdl_port *)h;
 		char st[16] = "";
 		bool up = p->binding_host_id[0] && p->admin_state_up && nb_ctx_nb(c) &&
-			  nb_port_status(nb_ctx_nb(c), h->id, st, sizeof(st)) == 0 &&
+			  nb_port_status(nb_ctx_nb(c), h->id, p->binding_host_id, st,
+					 sizeof(st)) == 0 &&
 			  !strcmp(st, "ACTIVE");
 
 		json_object_set_new(j, "status", json_string(up ? "ACTIVE" : "DOWN"));
