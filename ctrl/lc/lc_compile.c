@@ -426,11 +426,14 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 	struct name_set dhcp_nets;
 	uint32_t *vteps = NULL;     /* scratch flood list, grown as needed */
 	size_t cap = 0;
-	dhcp_nets_collect(v, n, &dhcp_nets);
-	for (size_t i = 0; i < n; i++) {
+	size_t slo, shi;
+	lc_type_range(v, n, MDL_SUBNET, &slo, &shi);
+	dhcp_nets_collect(v + slo, shi - slo, &dhcp_nets);
+	lc_type_range(v, n, MDL_NETWORK, &slo, &shi);
+	for (size_t i = slo; i < shi; i++) {
 		struct lc_obj *o = v[i];
 		struct dp_network_cfg c;
-		if (o->type != MDL_NETWORK || !wanted(o))
+		if (!wanted(o))
 			continue;
 		if (net_cfg(lc, o, &c) < 0)
 			continue;   /* an older version stays until phase D removes it */
@@ -651,26 +654,39 @@ void lc_compile(struct lc *lc)
 {
 	size_t n;
 	struct lc_obj **v = lc_obj_all(lc, &n);
-	lc_gateway_elect(lc, v, n);
+	size_t clo, chi, nlo, nhi, rlo, rhi;
+	lc_type_range(v, n, MDL_CHASSIS, &clo, &chi);
+	lc_type_range(v, n, MDL_NETWORK, &nlo, &nhi);
+	lc_type_range(v, n, MDL_ROUTER, &rlo, &rhi);
+	lc_gateway_elect(lc, v + clo, chi - clo);
+	/* what is wanted changes only with reachability or with the object:
+	 * without a reachability pass, the changed objects are all there is
+	 * to look at for the reasons and phase A */
+	struct lc_obj **w = v;
+	size_t nw = n;
+	if (!lc->reach_ran && lc->n_chg != SIZE_MAX) {
+		w = lc->chg;
+		nw = lc->n_chg;
+	}
 	/* reasons only apply to objects we try to compile */
-	for (size_t i = 0; i < n; i++)
-		if (!wanted(v[i]) && v[i]->o)
-			v[i]->why[0] = 0;
+	for (size_t i = 0; i < nw; i++)
+		if (!wanted(w[i]) && w[i]->o)
+			w[i]->why[0] = 0;
 	/* A */
-	for (size_t i = 0; i < n; i++)
-		if (v[i]->type == MDL_PORT && v[i]->lp && !wanted_lport(v[i]))
-			lport_del(lc, v[i]);
+	for (size_t i = 0; i < nw; i++)
+		if (w[i]->type == MDL_PORT && w[i]->lp && !wanted_lport(w[i]))
+			lport_del(lc, w[i]);
 	/* what every port's configuration reads: networks, chassis, ifaces
 	 * (or a batch too big to list) */
 	bool ctx = lc->ifaces_changed || lc->n_chg == SIZE_MAX ||
 		   (lc->chg_types & ((1u << MDL_NETWORK) | (1u << MDL_CHASSIS)));
 	struct name_set vteps;
-	vteps_collect(v, n, &vteps);
+	vteps_collect(v + clo, chi - clo, &vteps);
 	const struct name_set *net_vteps = flood_pairs(lc, v, n, &vteps, ctx);
 	/* B */
 	compile_networks(lc, v, n, net_vteps);
 	/* networks that cannot compile anymore lose their lports in C */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
 		struct dp_network_cfg c;
 		if (o->type == MDL_NETWORK && o->net && wanted(o) && o->why[0] &&
@@ -684,16 +700,16 @@ void lc_compile(struct lc *lc)
 	}
 	/* C */
 	compile_ports(lc, v, n, &vteps, ctx || lc->nets_changed);
-	compile_vteps(lc, v, n, net_vteps);
+	compile_vteps(lc, v + clo, chi - clo, net_vteps);
 	name_set_free(&vteps);
 	/* routers, after ports and before networks go (lc_compile_l3.c) */
-	lc_compile_l3(lc, v, n);
+	lc_compile_l3(lc, v + rlo, rhi - rlo);
 	/* gateways and floating IPs of the compiled routers (lc_compile_nat.c) */
 	lc_compile_nat(lc, v, n);
 	/* security groups of the compiled ports (lc_compile_sg.c) */
 	lc_compile_sg(lc, v, n);
 	/* D */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
 		if (o->type != MDL_NETWORK)
 			continue;

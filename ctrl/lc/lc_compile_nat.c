@@ -70,9 +70,11 @@ static struct lc_obj *fip_router(struct lc *lc, struct lc_obj **v, size_t n,
 		struct lc_obj *ro = lc_obj_find_id(lc, MDL_ROUTER, f->router_id);
 		return ro && ro->nat_put && ro->nat_gw.network == net ? ro : NULL;
 	}
-	for (size_t i = 0; i < n; i++) {
+	size_t lo, hi;
+	lc_type_range(v, n, MDL_ROUTER, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *ro = v[i];
-		if (ro->type != MDL_ROUTER || !ro->nat_put || ro->nat_gw.network != net ||
+		if (!ro->nat_put || ro->nat_gw.network != net ||
 		    ro->l3 == NULL)
 			continue;
 		const struct dp_router *r = dp_l3_router_get(dp_l3_find(lc->t), ro->nat_gw.router);
@@ -139,9 +141,11 @@ static uint32_t snat_addr(struct lc *lc, struct lc_obj **v, size_t n, const stru
 {
 	if (lc->cfg.snat_mode != LC_SNAT_DISTRIBUTED)
 		return 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t lo, hi;
+	lc_type_range(v, n, MDL_PORT, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_PORT || !wanted(o))
+		if (!wanted(o))
 			continue;
 		struct mdl_port *p = mdl_hdr_to_port(o->o);
 		if (strcmp(p->device_owner, LC_SNAT_OWNER) != 0 ||
@@ -188,9 +192,11 @@ static void fips_retract(struct lc *lc, struct lc_obj **v, size_t n)
 {
 	struct dp_nat *nat = dp_nat_find(lc->t);
 	struct dp_nat_fip_cfg fc;
-	for (size_t i = 0; i < n; i++) {
+	size_t lo, hi;
+	lc_type_range(v, n, MDL_FLOATING_IP, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_FLOATING_IP || !o->nat_put)
+		if (!o->nat_put)
 			continue;
 		bool ok = wanted(o) && fip_state(lc, v, n, o, &fc) == 0;
 		if (ok && memcmp(&fc, &o->nat_fip, sizeof(fc)) == 0)
@@ -208,10 +214,10 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 	struct dp_nat_fip_cfg fc;
 	fips_retract(lc, v, n);
 	/* 2: gateways */
-	for (size_t i = 0; i < n; i++) {
+	size_t lo, hi;
+	lc_type_range(v, n, MDL_ROUTER, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_ROUTER)
-			continue;
 		struct lc_gw gw;
 		bool ok = wanted(o) && o->l3 != NULL && lc_router_gw(lc, o, &gw) == 0;
 		struct dp_nat_gw_cfg g = { 0 };
@@ -260,9 +266,10 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 	}
 	fips_retract(lc, v, n); /* those whose gateway just went */
 	/* 3: floating IPs to put */
-	for (size_t i = 0; i < n; i++) {
+	lc_type_range(v, n, MDL_FLOATING_IP, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_FLOATING_IP || o->nat_put || !wanted(o))
+		if (o->nat_put || !wanted(o))
 			continue;
 		if (fip_state(lc, v, n, o, &fc) != 0)
 			continue;

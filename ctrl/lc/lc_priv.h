@@ -170,6 +170,7 @@ struct lc {
 	bool reach_stale;
 	bool reach_ran;        /* lc_reach_compute recomputed in this batch */
 	bool nets_changed;     /* lc_compile: a network's table entry changed */
+	bool replica_retry;    /* the last replica txn failed: diff everything */
 	bool status_full;      /* lc_status_publish: look at every port (an
 				* lport changed that this batch did not) */
 	struct lc_flood_cache *flood; /* lc_compile.c: the (network, VTEP) pairs */

@@ -64,6 +64,12 @@ int lc_replica_commit(struct lc *lc)
 {
 	size_t n, k = 0;
 	struct lc_obj **v = lc_obj_all(lc, &n);
+	/* held = present, reachable and decodable: without a reachability
+	 * pass only the objects this batch changed can move in or out */
+	if (!lc->reach_ran && lc->n_chg != SIZE_MAX && !lc->replica_retry) {
+		v = lc->chg;
+		n = lc->n_chg;
+	}
 	struct db_op *ops = malloc((n + 1) * sizeof(*ops));
 	char rev[32];
 	int rc = -ENOMEM;
@@ -99,12 +105,15 @@ int lc_replica_commit(struct lc *lc)
 		goto out;
 	}
 done:
+	lc->replica_retry = false;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		o->held = o->present && o->reach && o->o;
 		o->dirty = false;
 	}
 out:
+	if (rc < 0)
+		lc->replica_retry = true;    /* next time: every object */
 	free(ops);
 	return rc;
 }

@@ -184,6 +184,18 @@ void lc_snat_ports_publish(struct lc *lc)
 	struct lc_sync *s = lc->sync;
 	if (s == NULL || lc->cfg.snat_mode != LC_SNAT_DISTRIBUTED || lc->st.syncs == 0)
 		return;
+	/* the jobs read routers, subnets, SNAT address ports and which ports
+	 * are local: unchanged without a reachability pass (locality, a port's
+	 * network and owner are its inputs) unless one of those changed */
+	bool same_inputs = !lc->reach_ran && lc->n_chg != SIZE_MAX &&
+			   !(lc->chg_types & ((1u << MDL_ROUTER) | (1u << MDL_SUBNET)));
+	for (size_t i = 0; same_inputs && i < lc->n_chg; i++) {
+		const struct lc_obj *o = lc->chg[i];
+		same_inputs = !(live(o, MDL_PORT) &&
+				strcmp(mdl_hdr_to_port(o->o)->device_owner, LC_SNAT_OWNER) == 0);
+	}
+	if (same_inputs)
+		return;
 	size_t n;
 	struct lc_obj **v = lc_obj_all(lc, &n);
 	struct lc_snat_jobs *want = calloc(1, sizeof(*want));
