@@ -32,6 +32,9 @@
 #include "mdl.h"
 #include "nb.h"
 #include "tables.h"
+#include "acl.h"
+#include "tables_l3.h"
+#include "tables_nat.h"
 
 static double now(void)
 {
@@ -85,6 +88,15 @@ int main(int argc, char **argv)
 	uint64_t rev0 = 0;
 	db_revision(db, &rev0);
 	struct dp_tables *t = dp_tables_create("cpbench", NULL, NULL, NULL);
+	/* the tables wyvernd has: security-group ACLs, L3, NAT (so the
+	 * controller's compile of those is measured too) */
+	struct dp_acl *acl = t ? dp_acl_create("cpbench", NULL, NULL, NULL) : NULL;
+	if (acl == NULL || dp_l3_create("cpbench", t, NULL, NULL, NULL) == NULL ||
+	    dp_nat_create("cpbench", t, NULL, NULL, NULL) == NULL) {
+		fprintf(stderr, "cp_lcbench: no memory for the tables\n");
+		return 1;
+	}
+	dp_tables_set_acl(t, acl);
 	struct lc_config cfg;
 	lc_config_defaults(&cfg);
 	snprintf(cfg.chassis, sizeof(cfg.chassis), "%s", argv[2]);
