@@ -278,8 +278,11 @@ static const struct name_set *flood_pairs(struct lc *lc, struct lc_obj **v, size
 					  const struct name_set *vteps, bool ctx)
 {
 	static const struct name_set none;
-	if (flood_reusable(lc, vteps, ctx))
+	if (flood_reusable(lc, vteps, ctx)) {
+		lc->flood_same = true;
 		return &lc->flood->s;
+	}
+	lc->flood_same = false;
 	if (lc->flood == NULL && (lc->flood = calloc(1, sizeof(*lc->flood))) == NULL)
 		return &none;
 	flood_cache_clear(lc->flood);
@@ -565,6 +568,12 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 		if (pend[i]->lp)
 			lport_del(lc, pend[i]);
 	}
+	/* wanted ports left without an lport (skipped, or a MAC another port
+	 * holds): the next batch looks at every port again, to retry them */
+	lc->ports_unplaced = 0;
+	for (size_t i = 0; i < n; i++)
+		lc->ports_unplaced += v[i]->type == MDL_PORT && v[i]->lp == NULL &&
+				      wanted_lport(v[i]);
 out:
 	free(pend);
 	free(cfgs);
@@ -650,6 +659,44 @@ static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
 	free(want);
 }
 
+/* Is a changed port one a router interface or a floating IP names, or a
+ * network-owned one (router interface, gateway, SNAT address port)? */
+static bool port_used_by_l3(const struct lc_obj *p, struct lc_obj **v, size_t n)
+{
+	const struct mdl_port *mp = p->o ? mdl_hdr_to_port(p->o) : NULL;
+	const char *id = p->key + strlen(LC_PREFIX "port/");
+	size_t lo, hi;
+	if (mp != NULL && strncmp(mp->device_owner, "network:", 8) == 0)
+		return true;
+	lc_type_range(v, n, MDL_ROUTER, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		const struct mdl_router *r = v[i]->o ? mdl_hdr_to_router(v[i]->o) : NULL;
+		for (size_t k = 0; r != NULL && k < r->n_interfaces; k++)
+			if (strcmp(r->interfaces[k].port_id, id) == 0)
+				return true;
+	}
+	lc_type_range(v, n, MDL_FLOATING_IP, &lo, &hi);
+	for (size_t i = lo; i < hi; i++)
+		if (v[i]->o && strcmp(mdl_hdr_to_fip(v[i]->o)->port_id, id) == 0)
+			return true;
+	return false;
+}
+
+/* Routers, gateways and floating IPs read routers, subnets, networks,
+ * floating IPs, the ports those name, the chassis (gateway election) and
+ * reachability: anything else changing leaves their tables as they are. */
+static bool l3_inputs_changed(struct lc *lc, struct lc_obj **v, size_t n, bool ctx)
+{
+	if (ctx || lc->reach_ran || lc->nets_changed || lc->n_chg == SIZE_MAX ||
+	    (lc->chg_types & ((1u << MDL_ROUTER) | (1u << MDL_SUBNET) | (1u << MDL_NETWORK) |
+			      (1u << MDL_FLOATING_IP))))
+		return true;
+	for (size_t i = 0; i < lc->n_chg; i++)
+		if (lc->chg[i]->type == MDL_PORT && port_used_by_l3(lc->chg[i], v, n))
+			return true;
+	return false;
+}
+
 void lc_compile(struct lc *lc)
 {
 	size_t n;
@@ -658,7 +705,7 @@ void lc_compile(struct lc *lc)
 	lc_type_range(v, n, MDL_CHASSIS, &clo, &chi);
 	lc_type_range(v, n, MDL_NETWORK, &nlo, &nhi);
 	lc_type_range(v, n, MDL_ROUTER, &rlo, &rhi);
-	lc_gateway_elect(lc, v + clo, chi - clo);
+	bool gw_moved = lc_gateway_elect(lc, v + clo, chi - clo);
 	/* what is wanted changes only with reachability or with the object:
 	 * without a reachability pass, the changed objects are all there is
 	 * to look at for the reasons and phase A */
@@ -683,8 +730,10 @@ void lc_compile(struct lc *lc)
 	struct name_set vteps;
 	vteps_collect(v + clo, chi - clo, &vteps);
 	const struct name_set *net_vteps = flood_pairs(lc, v, n, &vteps, ctx);
-	/* B */
-	compile_networks(lc, v, n, net_vteps);
+	/* B: a network's entry reads the network, its subnets (DHCP), the
+	 * flood pairs and the config */
+	if (ctx || lc->reach_ran || !lc->flood_same || (lc->chg_types & (1u << MDL_SUBNET)))
+		compile_networks(lc, v, n, net_vteps);
 	/* networks that cannot compile anymore lose their lports in C */
 	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
@@ -698,14 +747,26 @@ void lc_compile(struct lc *lc)
 			lc->nets_changed = true;
 		}
 	}
-	/* C */
-	compile_ports(lc, v, n, &vteps, ctx || lc->nets_changed);
+	/* C: every port; or, when nothing a port's lport reads changed, no
+	 * port changed what is wanted and none waits for a retry, the changed
+	 * ones */
+	if (ctx || lc->nets_changed || lc->reach_ran || lc->ports_unplaced ||
+	    lc->n_chg == SIZE_MAX) {
+		size_t plo, phi;
+		lc_type_range(v, n, MDL_PORT, &plo, &phi);
+		compile_ports(lc, v + plo, phi - plo, &vteps, ctx || lc->nets_changed);
+	} else {
+		compile_ports(lc, lc->chg, lc->n_chg, &vteps, false);
+	}
 	compile_vteps(lc, v + clo, chi - clo, net_vteps);
 	name_set_free(&vteps);
-	/* routers, after ports and before networks go (lc_compile_l3.c) */
-	lc_compile_l3(lc, v + rlo, rhi - rlo);
-	/* gateways and floating IPs of the compiled routers (lc_compile_nat.c) */
-	lc_compile_nat(lc, v, n);
+	/* routers, after ports and before networks go (lc_compile_l3.c), and
+	 * their gateways and floating IPs (lc_compile_nat.c): when something
+	 * they read may have changed */
+	if (l3_inputs_changed(lc, v, n, ctx || gw_moved)) {
+		lc_compile_l3(lc, v + rlo, rhi - rlo);
+		lc_compile_nat(lc, v, n);
+	}
 	/* security groups of the compiled ports (lc_compile_sg.c) */
 	lc_compile_sg(lc, v, n);
 	/* D */

@@ -170,6 +170,8 @@ struct lc {
 	bool reach_stale;
 	bool reach_ran;        /* lc_reach_compute recomputed in this batch */
 	bool nets_changed;     /* lc_compile: a network's table entry changed */
+	size_t ports_unplaced;
+	bool flood_same;       /* lc_compile: the flood pairs were kept */ /* lc_compile: wanted ports without an lport */
 	bool replica_retry;    /* the last replica txn failed: diff everything */
 	bool status_full;      /* lc_status_publish: look at every port (an
 				* lport changed that this batch did not) */
