@@ -17,6 +17,7 @@
 #include <rte_cycles.h>
 
 #include "log.h"
+#include "mdl_addr.h"
 #include "lc_priv.h"
 
 /* ---- config ------------------------------------------------------------ */
@@ -669,4 +670,19 @@ void lc_foreach_held(const struct lc *lc,
 const char *lc_db_url(const struct lc *lc)
 {
 	return lc->cfg.db_url;
+}
+
+/* ---- ctrl's one IP parser (lc.h) ---------------------------------------- */
+int lc_ip_parse(const char *s, struct dp_ip *out)
+{
+	struct mdl_prefix p;
+	memset(out, 0, sizeof(*out));
+	if (mdl_ip_or_prefix_parse(s, &p) < 0)
+		return -EINVAL;
+	out->family = (uint8_t)p.addr.family;
+	out->plen = (uint8_t)p.len;
+	memcpy(out->addr, p.addr.b, p.addr.family == 4 ? 4 : 16);
+	for (unsigned b = out->plen; b < (out->family == 4 ? 32u : 128u); b++)
+		out->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	return 0;
 }
