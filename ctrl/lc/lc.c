@@ -219,7 +219,7 @@ void lc_obj_changed(struct lc *lc, struct lc_obj *o)
 	if (sig != o->rsig)
 		lc->reach_stale = true;
 	o->rsig = sig;
-	if (o->in_chg)
+	if (o->in_chg || lc->n_chg == SIZE_MAX)
 		return;
 	if (lc->n_chg == lc->cap_chg) {
 		size_t cap = lc->cap_chg ? lc->cap_chg * 2 : 64;
@@ -233,8 +233,6 @@ void lc_obj_changed(struct lc *lc, struct lc_obj *o)
 		lc->chg = a;
 		lc->cap_chg = cap;
 	}
-	if (lc->n_chg == SIZE_MAX)
-		return;
 	o->in_chg = true;
 	lc->chg[lc->n_chg++] = o;
 }
@@ -249,7 +247,6 @@ static void chg_clear(struct lc *lc)
 	lc->n_chg = 0;
 	lc->chg_types = 0;
 	lc->reach_ran = false;
-	lc->nets_changed = false;
 	lc->lp_other = false;
 }
 

@@ -273,16 +273,14 @@ static bool flood_reusable(struct lc *lc, const struct name_set *vteps, bool ctx
 	return true;
 }
 
-/* The (network, remote VTEP) pairs, from the cache or recomputed. */
+/* The (network, remote VTEP) pairs, from the cache (*kept) or recomputed. */
 static const struct name_set *flood_pairs(struct lc *lc, struct lc_obj **v, size_t n,
-					  const struct name_set *vteps, bool ctx)
+					  const struct name_set *vteps, bool ctx, bool *kept)
 {
 	static const struct name_set none;
-	if (flood_reusable(lc, vteps, ctx)) {
-		lc->flood_same = true;
+	*kept = flood_reusable(lc, vteps, ctx);
+	if (*kept)
 		return &lc->flood->s;
-	}
-	lc->flood_same = false;
 	if (lc->flood == NULL && (lc->flood = calloc(1, sizeof(*lc->flood))) == NULL)
 		return &none;
 	flood_cache_clear(lc->flood);
@@ -391,7 +389,7 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 static void lport_del(struct lc *lc, struct lc_obj *o)
 {
 	if (!o->in_chg)
-		lc->status_full = lc->lp_other = true;
+		lc->lp_other = true;
 	lc_lport_index_del(lc, o->lp->key, o);
 	int rc = dp_table_lport_del(lc->t, o->lp->key);
 	lc->st.table_ops++;
@@ -423,9 +421,11 @@ static bool net_same(const struct dp_network_cfg *a, const struct dp_network_cfg
 		memcmp(a->flood_vteps, b->flood_vteps, a->n_flood_vteps * sizeof(uint32_t)) == 0);
 }
 
-static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
+/* true when a network's key in the tables changed (what ports read) */
+static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 			     const struct name_set *net_vteps)
 {
+	bool keys_changed = false;
 	struct name_set dhcp_nets;
 	uint32_t *vteps = NULL;     /* scratch flood list, grown as needed */
 	size_t cap = 0;
@@ -476,7 +476,7 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 		if (o->net && o->net->key != c.key)
 			o->stale_net_key = o->net->key;
 		if (o->net == NULL || o->net->key != c.key)
-			lc->nets_changed = true;
+			keys_changed = true;
 		int rc = dp_table_network_put(lc->t, &c);
 		lc->st.table_ops++;
 		if (rc < 0) {
@@ -500,6 +500,7 @@ static void compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 	}
 	free(vteps);
 	name_set_free(&dhcp_nets);
+	return keys_changed;
 }
 
 /* ctx: something every port's configuration reads changed (a network or
@@ -553,7 +554,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 				continue;
 			}
 			if (!o->in_chg)
-				lc->status_full = lc->lp_other = true;
+				lc->lp_other = true;
 			if (o->lp == NULL && (o->lp = malloc(sizeof(*o->lp))) == NULL)
 				continue;
 			*o->lp = cfgs[i];
@@ -687,7 +688,7 @@ static bool port_used_by_l3(const struct lc_obj *p, struct lc_obj **v, size_t n)
  * reachability: anything else changing leaves their tables as they are. */
 static bool l3_inputs_changed(struct lc *lc, struct lc_obj **v, size_t n, bool ctx)
 {
-	if (ctx || lc->reach_ran || lc->nets_changed || lc->n_chg == SIZE_MAX ||
+	if (ctx || lc->reach_ran || lc->n_chg == SIZE_MAX ||
 	    (lc->chg_types & ((1u << MDL_ROUTER) | (1u << MDL_SUBNET) | (1u << MDL_NETWORK) |
 			      (1u << MDL_FLOATING_IP))))
 		return true;
@@ -729,32 +730,32 @@ void lc_compile(struct lc *lc)
 		   (lc->chg_types & ((1u << MDL_NETWORK) | (1u << MDL_CHASSIS)));
 	struct name_set vteps;
 	vteps_collect(v + clo, chi - clo, &vteps);
-	const struct name_set *net_vteps = flood_pairs(lc, v, n, &vteps, ctx);
+	bool kept, nets_changed = false;
+	const struct name_set *net_vteps = flood_pairs(lc, v, n, &vteps, ctx, &kept);
 	/* B: a network's entry reads the network, its subnets (DHCP), the
 	 * flood pairs and the config */
-	if (ctx || lc->reach_ran || !lc->flood_same || (lc->chg_types & (1u << MDL_SUBNET)))
-		compile_networks(lc, v, n, net_vteps);
+	if (ctx || lc->reach_ran || !kept || (lc->chg_types & (1u << MDL_SUBNET)))
+		nets_changed = compile_networks(lc, v, n, net_vteps);
 	/* networks that cannot compile anymore lose their lports in C */
 	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
 		struct dp_network_cfg c;
-		if (o->type == MDL_NETWORK && o->net && wanted(o) && o->why[0] &&
+		if (o->net && wanted(o) && o->why[0] &&
 		    o->why_version == o->version && net_cfg(lc, o, &c) < 0) {
 			/* keep o->net for C's lookups? no: ports must go too */
 			o->stale_net_key = o->net->key;
 			free(o->net);
 			o->net = NULL;
-			lc->nets_changed = true;
+			nets_changed = true;
 		}
 	}
 	/* C: every port; or, when nothing a port's lport reads changed, no
 	 * port changed what is wanted and none waits for a retry, the changed
 	 * ones */
-	if (ctx || lc->nets_changed || lc->reach_ran || lc->ports_unplaced ||
-	    lc->n_chg == SIZE_MAX) {
+	if (ctx || nets_changed || lc->reach_ran || lc->ports_unplaced || lc->n_chg == SIZE_MAX) {
 		size_t plo, phi;
 		lc_type_range(v, n, MDL_PORT, &plo, &phi);
-		compile_ports(lc, v + plo, phi - plo, &vteps, ctx || lc->nets_changed);
+		compile_ports(lc, v + plo, phi - plo, &vteps, ctx || nets_changed);
 	} else {
 		compile_ports(lc, lc->chg, lc->n_chg, &vteps, false);
 	}
@@ -763,7 +764,7 @@ void lc_compile(struct lc *lc)
 	/* routers, after ports and before networks go (lc_compile_l3.c), and
 	 * their gateways and floating IPs (lc_compile_nat.c): when something
 	 * they read may have changed */
-	if (l3_inputs_changed(lc, v, n, ctx || gw_moved)) {
+	if (l3_inputs_changed(lc, v, n, ctx || gw_moved || nets_changed)) {
 		lc_compile_l3(lc, v + rlo, rhi - rlo);
 		lc_compile_nat(lc, v, n);
 	}
@@ -772,8 +773,6 @@ void lc_compile(struct lc *lc)
 	/* D */
 	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_NETWORK)
-			continue;
 		if (o->net && !wanted(o)) {
 			net_del(lc, o, o->net->key);
 			free(o->net);

@@ -4,10 +4,11 @@
  * the lports are compiled.
  *
  *  - Address sets first: every wanted security group with a dp_key gets the
- *    set keyed by that dp_key, its members computed by
- *    mdl_sg_members_many over the held (wanted) ports, all groups in one
- *    walk; put only when the member list changed (a signature per group
- *    object), deleted when the group goes.
+ *    set keyed by that dp_key, its members computed by mdl_sg_members_many
+ *    over the held (wanted) ports that list it (the group -> ports lists
+ *    of lc->sg_members, rebuilt in one walk over the ports only when
+ *    membership may have changed); put only when the member list changed
+ *    (a signature per group object), deleted when the group goes.
  *  - Then every local compiled port with port security (and not owned by
  *    the network, device_owner "network:...", which Neutron trusts): its
  *    groups (from port->security_groups; rules from the group's embedded

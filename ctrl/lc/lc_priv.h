@@ -112,7 +112,6 @@ struct lc_obj {
 	bool held;             /* in the replica */
 	bool dirty;            /* value changed since last replica write */
 	bool in_chg;           /* in lc->chg (changed in this batch) */
-	bool status_here;      /* lc_status.c scratch: bound to this chassis */
 	uint64_t rsig;         /* lc_reach_sig of the value (0: not present) */
 	uint64_t fl_sig;       /* port: its (network, remote VTEP) flood pair as
 				* last compiled (0: none) */
@@ -169,12 +168,10 @@ struct lc {
 	uint32_t chg_types;
 	bool reach_stale;
 	bool reach_ran;        /* lc_reach_compute recomputed in this batch */
-	bool nets_changed;     /* lc_compile: a network's table entry changed */
-	size_t ports_unplaced;
-	bool flood_same;       /* lc_compile: the flood pairs were kept */ /* lc_compile: wanted ports without an lport */
+	size_t ports_unplaced; /* lc_compile: wanted ports without an lport */
 	bool replica_retry;    /* the last replica txn failed: diff everything */
-	bool status_full;      /* lc_status_publish: look at every port (an
-				* lport changed that this batch did not) */
+	bool status_full;      /* lc_status_publish has not looked at every
+				* port yet (it does at the first chance) */
 	struct lc_flood_cache *flood; /* lc_compile.c: the (network, VTEP) pairs */
 	struct lc_sg_cache *sg_members; /* lc_compile_sg.c: group -> member ports */
 	struct rte_hash *lport_index;   /* lc_dhcp.c: installed lport key -> port */

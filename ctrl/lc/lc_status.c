@@ -102,43 +102,53 @@ static void hand_over(struct lc_sync *s, const char *id, const char *status)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static void pub_one(struct lc *lc, struct lc_obj *o, void *arg)
+/* Publish port o's status if it is bound here (true). */
+static bool publish(struct lc_obj *o, struct pub_arg *a)
 {
-	struct pub_arg *a = arg;
 	if (o->type != MDL_PORT || !o->present || o->o == NULL)
-		return;
+		return false;
 	const struct mdl_port *p = mdl_hdr_to_port(o->o);
 	if (strcmp(p->binding_host_id, a->chassis) != 0)
-		return;
-	o->status_here = true;
+		return false;
 	const char *st = o->lp && o->lp->dp_port != DP_NO_PORT && p->admin_state_up ? "ACTIVE"
 										     : "DOWN";
 	struct lc_sent **pp = slot(a->pub, o->o->id), *e = *pp;
 	if (e == NULL || strcmp(e->status, st)) {
 		if (!smap_set(a->pub, o->o->id, st))
-			return;
+			return true;
 		hand_over(a->s, o->o->id, st);
 		e = *slot(a->pub, o->o->id);
 	}
 	e->seen = a->mark;
+	return true;
+}
+
+static void pub_one(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	(void)lc;
+	publish(o, arg);
+}
+
+/* Withdraw the published entry *pp (its port is no longer bound here). */
+static void withdraw(struct pub_arg *a, struct lc_sent **pp)
+{
+	struct lc_sent *e = *pp;
+	hand_over(a->s, e->id, "");
+	*pp = e->next;
+	a->pub->n--;
+	free(e);
 }
 
 /* o is a port this batch changed: publish it, or withdraw its key when it
  * is no longer bound here. */
-static void pub_changed(struct lc *lc, struct lc_obj *o, struct pub_arg *a)
+static void pub_changed(struct lc_obj *o, struct pub_arg *a)
 {
 	const char *id;
-	o->status_here = false;
-	pub_one(lc, o, a);
-	if (o->status_here || lc_key_type(o->key, &id) != MDL_PORT)
+	if (publish(o, a) || lc_key_type(o->key, &id) != MDL_PORT)
 		return;
-	struct lc_sent **pp = slot(a->pub, id), *e = *pp;
-	if (e == NULL)
-		return;
-	hand_over(a->s, id, "");
-	*pp = e->next;
-	a->pub->n--;
-	free(e);
+	struct lc_sent **pp = slot(a->pub, id);
+	if (*pp != NULL)
+		withdraw(a, pp);
 }
 
 void lc_status_publish(struct lc *lc)
@@ -150,11 +160,11 @@ void lc_status_publish(struct lc *lc)
 	struct pub_arg a = { lc->status_pub, lc->sync, lc->cfg.chassis, false };
 	/* a port's status reads its value, its lport and the ifaces: without a
 	 * change to anything but the ports this batch changed, those suffice */
-	if (!lc->status_full && !lc->reach_ran && !lc->ifaces_changed &&
+	if (!lc->status_full && !lc->lp_other && !lc->reach_ran && !lc->ifaces_changed &&
 	    lc->n_chg != SIZE_MAX) {
 		for (size_t i = 0; i < lc->n_chg; i++)
 			if (lc->chg[i]->type == MDL_PORT)
-				pub_changed(lc, lc->chg[i], &a);
+				pub_changed(lc->chg[i], &a);
 		return;
 	}
 	lc->status_full = false;
@@ -169,10 +179,7 @@ void lc_status_publish(struct lc *lc)
 				pp = &e->next;
 				continue;
 			}
-			hand_over(lc->sync, e->id, "");
-			*pp = e->next;
-			a.pub->n--;
-			free(e);
+			withdraw(&a, pp);
 		}
 }
 
