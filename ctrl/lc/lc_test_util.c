@@ -295,3 +295,18 @@ uint32_t dpkey(struct db *db, enum mdl_type t, const char *id)
 	mdl_obj_free(h);
 	return k;
 }
+
+void fresh_agrees(struct inst *in, struct db *central, const char *const *ifaces,
+		  unsigned n_if, const char *what)
+{
+	struct inst f;
+	CU_ASSERT_EQUAL_FATAL(inst_start(&f, central, NULL, "X", NULL, ifaces, n_if), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&f, central), 0);
+	char *x = dump(in, true), *y = dump(&f, true);
+	CU_ASSERT_STRING_EQUAL(x, y);
+	if (strcmp(x, y) != 0)
+		printf("\n%s\n--- incremental\n%s--- fresh\n%s", what, x, y);
+	free(x);
+	free(y);
+	inst_stop(&f);
+}

@@ -32,6 +32,11 @@ int inst_start(struct inst *in, struct db *central, const char *url, const char 
 void inst_stop(struct inst *in);
 int inst_sync(struct inst *in, struct db *central);
 char *dump(struct inst *in, bool rep);
+/* A controller started now on central (chassis X, ifaces) ends with the
+ * tables and replica of in (asserted; both dumps printed after `what` when
+ * they differ). */
+void fresh_agrees(struct inst *in, struct db *central, const char *const *ifaces,
+		  unsigned n_if, const char *what);
 struct db *central_open(void);
 uint32_t dpkey(struct db *db, enum mdl_type t, const char *id);
 
