@@ -238,8 +238,8 @@ void mdl_chassis_id(const char *name, char *out)
 {
 	/* name-based, stable across restarts (FNV-1a, two seeds; v5 layout) */
 	uint8_t b[16];
-	/* (not lc_hash_str: these seeds are part of every chassis id already
-	 * written by ctrl/lc, and scripts/etcd-roles.sh computes the same) */
+	/* (its own seeds: they are part of every chassis id already written,
+	 * and scripts/etcd-roles.sh computes the same) */
 	uint64_t h1 = 1469598103934665603ull, h2 = 0x84222325cbf29ce4ull;
 	for (const char *p = name; *p; p++) {
 		h1 = (h1 ^ (uint8_t)*p) * 1099511628211ull;

@@ -20,8 +20,8 @@
 set -euo pipefail
 PREFIX=/wyvern/v1/
 
-# The chassis id wyvernd derives from its name (ctrl/lc/lc_sync.c
-# lc_chassis_uuid: FNV-1a with two seeds, UUID v5 layout).
+# The chassis id wyvernd derives from its name (mdl_chassis_id in
+# model/mdl_addr.c: FNV-1a with two seeds, UUID v5 layout).
 chassis_uuid() {
   local name=$1 h1=1469598103934665603 h2=$((0x84222325cbf29ce4)) i c b=()
   for ((i = 0; i < ${#name}; i++)); do

@@ -105,7 +105,7 @@ static uint64_t now_ms(void)
 static int alive_put(struct db *db, const struct lc_config *cfg, struct lc_alive_lease *a)
 {
 	char id[MDL_ID_SIZE], key[128], val[256];
-	lc_chassis_uuid(cfg->chassis, id);
+	mdl_chassis_id(cfg->chassis, id);
 	lc_alive_key_fmt(id, key, sizeof(key));
 	int n = snprintf(val, sizeof(val), "{\"name\":\"%s\",\"ttl\":%u}", cfg->chassis,
 			 cfg->chassis_ttl_s);
@@ -160,7 +160,7 @@ size_t lc_chassis_list(struct lc *lc, struct lc_chassis_info *out, size_t max)
 	size_t n = 0, total = 0;
 	struct lc_obj **v = lc_obj_all(lc, &n);
 	char me[MDL_ID_SIZE];
-	lc_chassis_uuid(lc->cfg.chassis, me);
+	mdl_chassis_id(lc->cfg.chassis, me);
 	for (size_t i = 0; i < n; i++) {
 		if (v[i]->type != MDL_CHASSIS || !v[i]->present || v[i]->o == NULL)
 			continue;

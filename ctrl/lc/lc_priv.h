@@ -15,6 +15,7 @@
 
 #include "lc.h"
 #include "mdl.h"
+#include "mdl_addr.h"       /* mdl_chassis_id: our chassis id */
 #include "tables.h"
 #include "tables_nat.h"
 
@@ -228,7 +229,6 @@ void lc_sync_request(struct lc *lc);   /* control thread: resync please */
 void lc_sync_put(struct lc_sync *s, struct lc_qev *ev);
 struct lc_qev *lc_sync_take(struct lc_sync *s);
 void lc_qev_free(struct lc_qev *ev);
-void lc_chassis_uuid(const char *name, char out[MDL_ID_SIZE]);
 
 /* lc_alive.c: chassis liveness (see there).  The key of chassis `id`;
  * is `key` one (its id in id)? */

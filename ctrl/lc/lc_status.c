@@ -188,7 +188,7 @@ int lc_status_flush(struct lc_sync *s, struct db *db, int64_t lease, bool all)
 {
 	char me[MDL_ID_SIZE], key[192], val[160];
 	int rc = 0;
-	lc_chassis_uuid(s->cfg.chassis, me);
+	mdl_chassis_id(s->cfg.chassis, me);
 	pthread_mutex_lock(&s->mu);
 	s->status_wanted = false;       /* what is handed over from here on sets it again */
 	if (s->status == NULL) {

@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "db.h"
-#include "mdl_addr.h"
 #include "nb.h"
 #include "lc_priv.h"
 
@@ -122,10 +121,6 @@ static void post_status(struct lc_sync *s, const char *msg)
 }
 
 /* ---- chassis registration ---------------------------------------------- */
-void lc_chassis_uuid(const char *name, char out[MDL_ID_SIZE])
-{
-	mdl_chassis_id(name, out);
-}
 
 static struct mdl_hdr *chassis_obj(const struct lc_config *cfg)
 {
@@ -133,7 +128,7 @@ static struct mdl_hdr *chassis_obj(const struct lc_config *cfg)
 	if (h == NULL)
 		return NULL;
 	struct mdl_chassis *c = mdl_hdr_to_chassis(h);
-	lc_chassis_uuid(cfg->chassis, h->id);
+	mdl_chassis_id(cfg->chassis, h->id);
 	snprintf(c->name, sizeof(c->name), "%s", cfg->chassis);
 	snprintf(c->vtep_ip, sizeof(c->vtep_ip), "%s", cfg->vtep_ip);
 	c->gateway = cfg->gateway;

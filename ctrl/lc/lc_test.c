@@ -394,7 +394,7 @@ void t_device_owner(void)
 static void t_chassis_uuid(void)
 {
 	char id[MDL_ID_SIZE];
-	lc_chassis_uuid("host1", id);
+	mdl_chassis_id("host1", id);
 	CU_ASSERT_STRING_EQUAL(id, "d41b0e58-68d6-5614-a450-7168da547a9f");
 	char cmd[128], out[128] = "";
 	snprintf(cmd, sizeof(cmd), "../scripts/etcd-roles.sh chassis-key wyv-x1 2>/dev/null");
@@ -404,7 +404,7 @@ static void t_chassis_uuid(void)
 			out[0] = 0;
 		pclose(f);
 	}
-	lc_chassis_uuid("wyv-x1", id);
+	mdl_chassis_id("wyv-x1", id);
 	char want[160];
 	snprintf(want, sizeof(want), "/wyvern/v1/chassis/%s\n", id);
 	CU_ASSERT_STRING_EQUAL(out, want);

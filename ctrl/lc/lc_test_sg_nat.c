@@ -374,7 +374,7 @@ void t_nat(void)
 static void gw_chassis(struct db *db, const char *name, const char *vtep, bool gw, int prio,
 		       char id[MDL_ID_SIZE])
 {
-	lc_chassis_uuid(name, id);
+	mdl_chassis_id(name, id);
 	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_CHASSIS, NULL, "{\"id\":\"%s\",\"name\":"
 		"\"%s\",\"vtep_ip\":\"%s\",\"encap_types\":[\"vxlan\"],\"gateway\":%s,"
 		"\"gateway_priority\":%d}", id, name, vtep, gw ? "true" : "false", prio), 0);
@@ -455,7 +455,7 @@ void t_nat_gateway(void)
 	CU_ASSERT_EQUAL(lc_gateway_chassis(x.lc, &ci), -ENOENT);
 	/* this chassis becomes a gateway chassis (priority 1): elected, it
 	 * holds the router's gateway IP */
-	lc_chassis_uuid("X", idx);
+	mdl_chassis_id("X", idx);
 	struct mdl_hdr *h;
 	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_CHASSIS, idx, &h, NULL), 0);
 	mdl_hdr_to_chassis(h)->gateway = true;

@@ -64,7 +64,8 @@ static int port_view(struct nbo *o, const struct mdl_hdr *h, json_t *v)
 
 	char st[16] = "";
 	bool up = bound && p->admin_state_up &&
-		  nb_port_status(o->nb, h->id, p->binding_host_id, st, sizeof(st)) == 0 && !strcmp(st, "ACTIVE");
+		  nb_port_status(o->nb, h->id, p->binding_host_id, st, sizeof(st)) == 0 &&
+		  !strcmp(st, "ACTIVE");
 
 	rc |= json_object_set_new(v, "status", json_string(up ? "ACTIVE" : "DOWN"));
 	rc |= json_object_set_new(v, "binding:vif_type",
