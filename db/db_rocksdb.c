@@ -386,6 +386,20 @@ static struct db *rdb_open(const char *url, const struct db_opts *opts)
 	pthread_cond_init(&r->changed, NULL);
 	r->opts = rocksdb_options_create();
 	rocksdb_options_set_create_if_missing(r->opts, 1);
+	/* Memory: RocksDB's defaults (two 64 MiB memtables, an 8 MiB block
+	 * cache per store) are sized for a database server; a host keeps the
+	 * controller's replica (and maybe the embedded central store) beside
+	 * the datapath, where a memtable full of the last sync is resident
+	 * memory for nothing.  Small memtables flush early; reads after a
+	 * restart go to the files, which the page cache holds anyway. */
+	rocksdb_options_set_write_buffer_size(r->opts, RDB_WRITE_BUFFER);
+	rocksdb_options_set_max_write_buffer_number(r->opts, 2);
+	r->cache = rocksdb_cache_create_lru(RDB_BLOCK_CACHE);
+	r->topts = rocksdb_block_based_options_create();
+	if (r->cache && r->topts) {
+		rocksdb_block_based_options_set_block_cache(r->topts, r->cache);
+		rocksdb_options_set_block_based_table_factory(r->opts, r->topts);
+	}
 	r->ropts = rocksdb_readoptions_create();
 	r->wopts = rocksdb_writeoptions_create();
 	r->db = rocksdb_open(r->opts, path, &err);
@@ -441,6 +455,10 @@ static void rdb_close(struct db *db)
 	rocksdb_writeoptions_destroy(r->wopts);
 	rocksdb_readoptions_destroy(r->ropts);
 	rocksdb_options_destroy(r->opts);
+	if (r->topts)
+		rocksdb_block_based_options_destroy(r->topts);
+	if (r->cache)
+		rocksdb_cache_destroy(r->cache);
 	pthread_cond_destroy(&r->changed);
 	pthread_mutex_destroy(&r->mu);
 	free(r);

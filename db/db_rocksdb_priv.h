@@ -22,6 +22,8 @@
 #define RDB_LOG_PREFIX "\0log/"
 #define RDB_LOG_PREFIX_LEN 5
 #define RDB_LOG_KEY_LEN (RDB_LOG_PREFIX_LEN + 8 + 4)   /* + be64 rev + be32 seq */
+#define RDB_WRITE_BUFFER (4u << 20)                     /* memtable bytes */
+#define RDB_BLOCK_CACHE (4u << 20)                      /* block cache bytes */
 #define RDB_HDR_LEN 16                                  /* be64 mod_rev, be64 create_rev */
 
 struct rdb_watch;
@@ -30,6 +32,8 @@ struct rdb {
 	struct db up;
 	rocksdb_t *db;
 	rocksdb_options_t *opts;
+	rocksdb_block_based_table_options_t *topts;
+	rocksdb_cache_t *cache;
 	rocksdb_readoptions_t *ropts;
 	rocksdb_writeoptions_t *wopts;
 	pthread_mutex_t mu;
