@@ -371,20 +371,38 @@ static int push_addr(struct mdl_acl_addr **v, size_t *n, size_t *cap,
 	return 0;
 }
 
-static int add_port_addrs(const struct mdl_port *pt, struct mdl_sg_set *set)
+void mdl_sg_set_add(struct mdl_sg_set *set, const struct mdl_fixed_ip *ips, size_t n_ips,
+		    const struct mdl_addr_pair *aaps, size_t n_aaps)
 {
 	struct mdl_prefix p;
 	size_t j;
 
-	for (j = 0; j < pt->n_fixed_ips; j++)
-		if (mdl_ip_or_prefix_parse(pt->fixed_ips[j].ip_address, &p) == 0 &&
+	for (j = 0; !set->rc && j < n_ips; j++)
+		if (mdl_ip_or_prefix_parse(ips[j].ip_address, &p) == 0 &&
 		    push_addr(&set->addrs, &set->n, &set->cap, &p))
-			return -ENOMEM;
-	for (j = 0; j < pt->n_allowed_address_pairs; j++)
-		if (mdl_ip_or_prefix_parse(pt->allowed_address_pairs[j].ip_address, &p) == 0 &&
+			set->rc = -ENOMEM;
+	for (j = 0; !set->rc && j < n_aaps; j++)
+		if (mdl_ip_or_prefix_parse(aaps[j].ip_address, &p) == 0 &&
 		    push_addr(&set->addrs, &set->n, &set->cap, &p))
-			return -ENOMEM;
-	return 0;
+			set->rc = -ENOMEM;
+}
+
+void mdl_sg_set_finish(struct mdl_sg_set *set)
+{
+	size_t j, w;
+
+	if (set->rc) {
+		free(set->addrs);
+		set->addrs = NULL;
+		set->n = set->cap = 0;
+		return;
+	}
+	if (set->n > 1)
+		qsort(set->addrs, set->n, sizeof(*set->addrs), addr_cmp);
+	for (j = 0, w = 0; j < set->n; j++)
+		if (w == 0 || addr_cmp(&set->addrs[w - 1], &set->addrs[j]))
+			set->addrs[w++] = set->addrs[j];
+	set->n = w;
 }
 
 static int set_cmp(const void *a, const void *b)
@@ -396,7 +414,7 @@ static int set_cmp(const void *a, const void *b)
 void mdl_sg_members_many(const struct mdl_port *const *ports, size_t n_ports,
 			 struct mdl_sg_set *sets, size_t n_sets)
 {
-	size_t i, j, w;
+	size_t i, j;
 
 	for (i = 0; i < n_ports; i++) {
 		const struct mdl_port *pt = ports[i];
@@ -405,26 +423,14 @@ void mdl_sg_members_many(const struct mdl_port *const *ports, size_t n_ports,
 			struct mdl_sg_set key = { .group_id = pt->security_groups[j] };
 			struct mdl_sg_set *set = bsearch(&key, sets, n_sets, sizeof(*sets), set_cmp);
 
-			if (set && !set->rc && add_port_addrs(pt, set))
-				set->rc = -ENOMEM;
+			if (set)
+				mdl_sg_set_add(set, pt->fixed_ips, pt->n_fixed_ips,
+					       pt->allowed_address_pairs,
+					       pt->n_allowed_address_pairs);
 		}
 	}
-	for (i = 0; i < n_sets; i++) {
-		struct mdl_sg_set *set = &sets[i];
-
-		if (set->rc) {
-			free(set->addrs);
-			set->addrs = NULL;
-			set->n = set->cap = 0;
-			continue;
-		}
-		if (set->n > 1)
-			qsort(set->addrs, set->n, sizeof(*set->addrs), addr_cmp);
-		for (j = 0, w = 0; j < set->n; j++)
-			if (w == 0 || addr_cmp(&set->addrs[w - 1], &set->addrs[j]))
-				set->addrs[w++] = set->addrs[j];
-		set->n = w;
-	}
+	for (i = 0; i < n_sets; i++)
+		mdl_sg_set_finish(&sets[i]);
 }
 
 int mdl_sg_members(const struct mdl_port *const *ports, size_t n_ports,

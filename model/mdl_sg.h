@@ -135,5 +135,11 @@ struct mdl_sg_set {
 };
 void mdl_sg_members_many(const struct mdl_port *const *ports, size_t n_ports,
 			 struct mdl_sg_set *sets, size_t n_sets);
+/* The two steps of it, for a caller that keeps ports its own way: add one
+ * member's addresses (fixed IPs and address pairs) to set (rc = -ENOMEM
+ * when it cannot grow), then sort and deduplicate it (frees addrs when rc). */
+void mdl_sg_set_add(struct mdl_sg_set *set, const struct mdl_fixed_ip *ips, size_t n_ips,
+		    const struct mdl_addr_pair *aaps, size_t n_aaps);
+void mdl_sg_set_finish(struct mdl_sg_set *set);
 
 #endif

@@ -8,6 +8,7 @@
  * objects.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,59 +146,74 @@ static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type
 	return o;
 }
 
-static void obj_free(struct lc_obj *o)
+/* The decoded value of o (a port's is its struct lc_port). */
+static void rec_free(struct lc *lc, struct lc_obj *o)
 {
-	mdl_obj_free(o->o);
+	if (o->type == MDL_PORT && o->o)
+		lc_port_free(lc, (struct lc_port *)(void *)o->o);
+	else
+		mdl_obj_free(o->o);
+	o->o = NULL;
+}
+
+static void obj_free(struct lc *lc, struct lc_obj *o)
+{
+	rec_free(lc, o);
 	free(o->val);
 	free(o->key);
 	free(o->net);
-	free(o->lp);
 	free(o->l3);
 	free(o->set_addrs);
 	free(o->acl_groups);
 	free(o);
 }
 
-bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool force)
+/* val decoded as the object of `type` with this id: the model's struct,
+ * or for a port its struct lc_port (NULL and err: bad or no memory). */
+static struct mdl_hdr *rec_decode(struct lc *lc, enum mdl_type type, const char *id,
+				  const char *val, char *err, size_t size)
+{
+	struct mdl_hdr *h = mdl_obj_from_string(type, val, err, size);
+	if (h && (h->type != type || strcmp(h->id, id) != 0)) {
+		snprintf(err, size, "id/type does not match its key");
+		mdl_obj_free(h);
+		return NULL;
+	}
+	if (h == NULL || type != MDL_PORT)
+		return h;
+	struct lc_port *p = lc_port_from_mdl(lc, mdl_hdr_to_port(h));
+	mdl_obj_free(h);
+	if (p == NULL) {
+		snprintf(err, size, "out of memory");
+		return NULL;
+	}
+	return &p->hdr;
+}
+
+bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len)
 {
 	const char *id;
 	int type = lc_key_type(key, &id);
 	if (type < 0)
 		return false;     /* _alloc counters and other non-objects */
 	struct lc_obj *o = lc_obj_find(lc, key);
-	char err[MDL_ERR_SIZE] = "";
-	struct mdl_hdr *h = mdl_obj_from_string((enum mdl_type)type, val, err, sizeof(err));
-	if (h && (h->type != (enum mdl_type)type || strcmp(h->id, id) != 0)) {
-		snprintf(err, sizeof(err), "id/type does not match its key");
-		mdl_obj_free(h);
-		h = NULL;
-	}
-	if (o && o->present && !force) {
-		/* idempotency: events are ordered and deduplicated on the db's
-		 * mod_revision (apply_event); the JSON's revision_number is the
-		 * writer's and decides nothing.  Same bytes: no change. */
-		if (o->len == len && memcmp(o->val, val, len) == 0) {
-			mdl_obj_free(h);
-			return false;
-		}
-	}
-	if (o && o->present && force && o->len == len && memcmp(o->val, val, len) == 0) {
-		mdl_obj_free(h);
+	/* idempotency: events are ordered and deduplicated on the db's
+	 * mod_revision (apply_event); the JSON's revision_number is the
+	 * writer's and decides nothing.  Same bytes: no change (a resync's
+	 * snapshot holds mostly what we have: no decode for those). */
+	if (o && o->present && o->len == len && memcmp(o->val, val, len) == 0)
 		return false;
-	}
-	if (o == NULL && (o = obj_new(lc, key, (enum mdl_type)type)) == NULL) {
-		mdl_obj_free(h);
+	if (o == NULL && (o = obj_new(lc, key, (enum mdl_type)type)) == NULL)
 		return false;
-	}
 	char *copy = malloc(len + 1);
-	if (copy == NULL) {
-		mdl_obj_free(h);
+	if (copy == NULL)
 		return false;
-	}
 	memcpy(copy, val, len);
 	copy[len] = 0;
+	char err[MDL_ERR_SIZE] = "";
+	struct mdl_hdr *h = rec_decode(lc, (enum mdl_type)type, id, copy, err, sizeof(err));
 	free(o->val);
-	mdl_obj_free(o->o);
+	rec_free(lc, o);
 	o->val = copy;
 	o->len = len;
 	o->o = h;
@@ -325,7 +341,7 @@ void lc_type_range(struct lc_obj *const *v, size_t n, enum mdl_type t, size_t *l
  * when an object left since (lc->n_gone), keeping lc->all's order. */
 static bool sweepable(const struct lc_obj *o)
 {
-	return !o->present && !o->held && o->net == NULL && o->lp == NULL &&
+	return !o->present && !o->held && o->net == NULL && o->lp_key == 0 &&
 	       o->stale_net_key == 0 && o->acl_lport == 0 && o->set_key == 0;
 }
 
@@ -347,7 +363,7 @@ static void sweep(struct lc *lc)
 		while (*pp != o)
 			pp = &(*pp)->next;
 		*pp = o->next;
-		obj_free(o);
+		obj_free(lc, o);
 		lc->n_objs--;
 	}
 	lc->n_all = k;
@@ -461,7 +477,7 @@ void lc_destroy(struct lc *lc)
 	for (size_t i = 0; i < lc->n_buckets; i++)
 		for (struct lc_obj *o = lc->buckets[i], *nx; o; o = nx) {
 			nx = o->next;
-			obj_free(o);
+			obj_free(lc, o);
 		}
 	free(lc->buckets);
 	free(lc->all);
@@ -469,6 +485,7 @@ void lc_destroy(struct lc *lc)
 	lc_compile_free(lc);
 	lc_compile_sg_free(lc);
 	lc_lport_index_free(lc);
+	lc_intern_free(lc);
 	free(lc->dhcp_cache);
 	lc_alive_free(lc);
 	lc_smap_free(lc->status_pub);
@@ -500,7 +517,7 @@ static void apply_snapshot(struct lc *lc, const struct lc_snap *s)
 			lc_alive_set(lc, cid, true);
 		if (lc_key_type(s->keys[i], NULL) < 0)
 			continue;
-		lc_obj_set(lc, s->keys[i], s->vals[i], s->lens[i], true);
+		lc_obj_set(lc, s->keys[i], s->vals[i], s->lens[i]);
 		struct lc_obj *o = lc_obj_find(lc, s->keys[i]);
 		if (o)
 			o->seen = true;
@@ -531,7 +548,7 @@ static void apply_event(struct lc *lc, enum lc_qtype type, const char *key, cons
 		return;
 	bool changed = false;
 	if (type == LC_Q_PUT) {
-		changed = lc_obj_set(lc, key, val, len, false);
+		changed = lc_obj_set(lc, key, val, len);
 	} else {
 		struct lc_obj *o = lc_obj_find(lc, key);
 		if (o && o->present) {
@@ -559,6 +576,7 @@ int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *
 int lc_run(struct lc *lc)
 {
 	int n = 0;
+	bool big = false;
 	if (lc->sync) {
 		uint64_t x;
 		if (read(lc->sync->evfd, &x, sizeof(x)) < 0) {
@@ -579,6 +597,7 @@ int lc_run(struct lc *lc)
 			} else if (ev->type == LC_Q_SNAPSHOT) {
 				apply_snapshot(lc, ev->snap);
 				lc->st.connected = true;
+				big = true;
 			} else if (ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) {
 				apply_event(lc, ev->type, ev->key, ev->value, ev->len,
 					    ev->revision);
@@ -603,6 +622,11 @@ int lc_run(struct lc *lc)
 	}
 	if (n > 0 || lc->ifaces_changed)
 		after_batch(lc);
+	/* A snapshot or a long queue was decoded (on the sync thread's malloc
+	 * arena) and freed here: give those pages back instead of keeping the
+	 * peak of a full sync resident for the life of the process. */
+	if (big || n >= LC_TRIM_EVENTS)
+		malloc_trim(0);
 	return n;
 }
 
@@ -659,7 +683,13 @@ void lc_foreach_held(const struct lc *lc,
 		if (!ob->held || ob->o == NULL)
 			continue;
 		int port = ob->local ? lc_iface_port(lc, ob->o->id) : -1;
-		if (cb(ob->o, ob->local, port, arg))
+		/* a port is kept as struct lc_port: the callback gets a model one */
+		struct mdl_port *mp = ob->type == MDL_PORT ? lc_port_to_mdl(lc_port_of(ob)) : NULL;
+		if (ob->type == MDL_PORT && mp == NULL)
+			break;
+		int stop = cb(mp ? &mp->hdr : ob->o, ob->local, port, arg);
+		mdl_obj_free(mp ? &mp->hdr : NULL);
+		if (stop)
 			break;
 	}
 }

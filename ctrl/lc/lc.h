@@ -163,7 +163,8 @@ bool lc_chassis_alive(const struct lc *lc, const char *id);
 
 /* Every object this chassis holds (reachable from its bound ports), sorted
  * by key, decoded: local = a port bound here, dp_port its dp port (or -1).
- * Stops when cb returns non-zero.  Control thread. */
+ * o is valid during the call only (mdl_obj_dup to keep it).  Stops when cb
+ * returns non-zero (or out of memory).  Control thread. */
 struct mdl_hdr;
 void lc_foreach_held(const struct lc *lc,
 		     int (*cb)(const struct mdl_hdr *o, bool local, int dp_port, void *arg),

@@ -3,7 +3,7 @@
  * thread only (the tables' single writer).
  *
  * Every object remembers the configuration it last put into the tables
- * (o->net, o->lp).  A pass computes the wanted configuration of every held
+ * (o->net, o->lp_key).  A pass computes the wanted configuration of every held
  * network and port and issues only the differences, in an order the tables
  * accept:
  *   A. delete lports that are no longer wanted;
@@ -61,7 +61,7 @@ static bool wanted(const struct lc_obj *o)
 static bool wanted_lport(const struct lc_obj *o)
 {
 	return wanted(o) &&
-	       strcmp(mdl_hdr_to_port(o->o)->device_owner, LC_SNAT_OWNER) != 0;
+	       strcmp(lc_port_of(o)->device_owner, LC_SNAT_OWNER) != 0;
 }
 
 /* The encapsulation this chassis sends (first of [ctrl] encap). */
@@ -192,7 +192,7 @@ static uint32_t vtep_of(const struct name_set *vteps, const char *host)
 static uint32_t remote_vtep_of(const struct lc *lc, const struct name_set *vteps,
 			       const struct lc_obj *o)
 {
-	const struct mdl_port *p = mdl_hdr_to_port(o->o);
+	const struct lc_port *p = lc_port_of(o);
 	if (o->local || p->binding_host_id[0] == 0 ||
 	    strcmp(p->binding_host_id, lc->cfg.chassis) == 0)
 		return 0;
@@ -213,7 +213,7 @@ static void net_vteps_collect(const struct lc *lc, struct lc_obj **v, size_t n,
 			continue;
 		uint32_t vt = remote_vtep_of(lc, vteps, v[i]);
 		if (vt)
-			s->e[s->n++] = (struct name_val){ mdl_hdr_to_port(v[i]->o)->network_id, vt };
+			s->e[s->n++] = (struct name_val){ lc_port_of(v[i])->network_id, vt };
 	}
 	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val_pair);
 	size_t k = 0;
@@ -241,7 +241,7 @@ static uint64_t flood_sig(const struct lc *lc, const struct name_set *vteps,
 	uint32_t vt = remote_vtep_of(lc, vteps, o);
 	if (vt == 0)
 		return 0;
-	const char *net = mdl_hdr_to_port(o->o)->network_id;
+	const char *net = lc_port_of(o)->network_id;
 	return lc_fnv(&vt, sizeof(vt), lc_fnv(net, strlen(net), LC_FNV_BASIS)) | 1;
 }
 
@@ -324,7 +324,7 @@ _Static_assert(MDL_PORT_MAX_ADDR_PAIRS <= DP_LPORT_MAX_AAPS, "address pairs per 
 static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *o,
 		    struct dp_lport_cfg *c)
 {
-	struct mdl_port *p = mdl_hdr_to_port(o->o);
+	const struct lc_port *p = lc_port_of(o);
 	memset(c, 0, sizeof(*c));
 	if (o->o->dp_key == 0) {
 		lc_skip(lc, o, "no dp_key");
@@ -390,15 +390,14 @@ static void lport_del(struct lc *lc, struct lc_obj *o)
 {
 	if (!o->in_chg)
 		lc->lp_other = true;
-	lc_lport_index_del(lc, o->lp->key, o);
-	int rc = dp_table_lport_del(lc->t, o->lp->key);
+	lc_lport_index_del(lc, o->lp_key, o);
+	int rc = dp_table_lport_del(lc->t, o->lp_key);
 	lc->st.table_ops++;
 	if (rc < 0 && rc != -ENOENT) {
 		lc->st.table_errors++;
-		lc_log(lc, "lport_del %u (%s): %s", o->lp->key, o->key, strerror(-rc));
+		lc_log(lc, "lport_del %u (%s): %s", o->lp_key, o->key, strerror(-rc));
 	}
-	free(o->lp);
-	o->lp = NULL;
+	o->lp_key = 0;
 }
 
 static void net_del(struct lc *lc, struct lc_obj *o, uint32_t key)
@@ -516,20 +515,21 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
-		if (o->type != MDL_PORT || (!ctx && o->lp && !o->dirty) || !wanted_lport(o))
+		if (o->type != MDL_PORT || (!ctx && o->lp_key && !o->dirty) || !wanted_lport(o))
 			continue;
 		if (port_cfg(lc, vteps, o, &cfgs[np]) < 0) {
-			if (o->lp)
+			if (o->lp_key)
 				lport_del(lc, o);
 			continue;
 		}
-		if (o->lp && memcmp(o->lp, &cfgs[np], sizeof(cfgs[np])) == 0) {
+		const struct dp_lport_cfg *cur = lc_lp(lc, o);
+		if (cur && memcmp(cur, &cfgs[np], sizeof(cfgs[np])) == 0) {
 			o->why[0] = 0;
 			continue;
 		}
 		/* same id, new dp_key (deleted and re-created between two
 		 * batches): the old lport must go */
-		if (o->lp && o->lp->key != cfgs[np].key)
+		if (o->lp_key && o->lp_key != cfgs[np].key)
 			lport_del(lc, o);
 		pend[np++] = o;
 	}
@@ -549,15 +549,13 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 			if (rc < 0) {
 				lc->st.table_errors++;
 				lc_skip(lc, o, "lport_put: %s", strerror(-rc));
-				if (o->lp)
+				if (o->lp_key)
 					lport_del(lc, o);
 				continue;
 			}
 			if (!o->in_chg)
 				lc->lp_other = true;
-			if (o->lp == NULL && (o->lp = malloc(sizeof(*o->lp))) == NULL)
-				continue;
-			*o->lp = cfgs[i];
+			o->lp_key = cfgs[i].key;
 			lc_lport_index_set(lc, cfgs[i].key, o);
 			o->why[0] = 0;
 		}
@@ -566,14 +564,14 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 	for (size_t i = 0; i < np; i++) {
 		lc->st.table_errors++;
 		lc_skip(lc, pend[i], "MAC or dp port already used by another port");
-		if (pend[i]->lp)
+		if (pend[i]->lp_key)
 			lport_del(lc, pend[i]);
 	}
 	/* wanted ports left without an lport (skipped, or a MAC another port
 	 * holds): the next batch looks at every port again, to retry them */
 	lc->ports_unplaced = 0;
 	for (size_t i = 0; i < n; i++)
-		lc->ports_unplaced += v[i]->type == MDL_PORT && v[i]->lp == NULL &&
+		lc->ports_unplaced += v[i]->type == MDL_PORT && v[i]->lp_key == 0 &&
 				      wanted_lport(v[i]);
 out:
 	free(pend);
@@ -664,7 +662,7 @@ static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
  * network-owned one (router interface, gateway, SNAT address port)? */
 static bool port_used_by_l3(const struct lc_obj *p, struct lc_obj **v, size_t n)
 {
-	const struct mdl_port *mp = p->o ? mdl_hdr_to_port(p->o) : NULL;
+	const struct lc_port *mp = p->o ? lc_port_of(p) : NULL;
 	const char *id = p->key + strlen(LC_PREFIX "port/");
 	size_t lo, hi;
 	if (mp != NULL && strncmp(mp->device_owner, "network:", 8) == 0)
@@ -722,7 +720,7 @@ void lc_compile(struct lc *lc)
 			w[i]->why[0] = 0;
 	/* A */
 	for (size_t i = 0; i < nw; i++)
-		if (w[i]->type == MDL_PORT && w[i]->lp && !wanted_lport(w[i]))
+		if (w[i]->type == MDL_PORT && w[i]->lp_key && !wanted_lport(w[i]))
 			lport_del(lc, w[i]);
 	/* what every port's configuration reads: networks, chassis, ifaces
 	 * (or a batch too big to list) */

@@ -127,8 +127,8 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 			struct lc_obj *po = ifc->port_id[0] ? lc_obj_find_id(lc, MDL_PORT, ifc->port_id)
 							   : NULL;
 			struct rte_ether_addr pm;
-			if (po && po->o && po->lp == NULL &&
-			    rte_ether_unformat_addr(mdl_hdr_to_port(po->o)->mac_address, &pm) == 0 &&
+			if (po && po->o && po->lp_key == 0 &&
+			    rte_ether_unformat_addr(lc_port_of(po)->mac_address, &pm) == 0 &&
 			    rte_is_unicast_ether_addr(&pm) && !rte_is_zero_ether_addr(&pm))
 				p->mac = pm;
 		}

@@ -95,7 +95,8 @@ static int fip_state(struct lc *lc, struct lc_obj **v, size_t n, struct lc_obj *
 	memset(c, 0, sizeof(*c));
 	struct lc_obj *po = lc_obj_find_id(lc, MDL_PORT, f->port_id);
 	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, f->floating_network_id);
-	if (po == NULL || po->lp == NULL || !po->local || no == NULL || no->net == NULL)
+	const struct dp_lport_cfg *lp = po ? lc_lp(lc, po) : NULL;
+	if (lp == NULL || !po->local || no == NULL || no->net == NULL)
 		return -ENOENT; /* port or network not compiled (yet) */
 	struct dp_ip a;
 	if (lc_ip_parse(f->floating_ip_address, &a) < 0 || a.family != 4) {
@@ -110,15 +111,15 @@ static int fip_state(struct lc *lc, struct lc_obj **v, size_t n, struct lc_obj *
 		}
 		memcpy(&c->fixed, a.addr, 4);
 	} else {
-		for (unsigned i = 0; i < po->lp->n_ips && c->fixed == 0; i++)
-			if (po->lp->ips[i].family == 4)
-				memcpy(&c->fixed, po->lp->ips[i].addr, 4);
+		for (unsigned i = 0; i < lp->n_ips && c->fixed == 0; i++)
+			if (lp->ips[i].family == 4)
+				memcpy(&c->fixed, lp->ips[i].addr, 4);
 	}
 	if (c->fixed == 0) {
 		lc_skip(lc, o, "port %.40s has no IPv4 address", f->port_id);
 		return -EINVAL;
 	}
-	struct lc_obj *ro = fip_router(lc, v, n, f, no->net->key, po->lp->network);
+	struct lc_obj *ro = fip_router(lc, v, n, f, no->net->key, lp->network);
 	if (ro == NULL) {
 		lc_skip(lc, o, "no router with a gateway on its network reaches port %.40s",
 			f->port_id);
@@ -126,7 +127,7 @@ static int fip_state(struct lc *lc, struct lc_obj **v, size_t n, struct lc_obj *
 	}
 	c->network = no->net->key;
 	c->router = ro->nat_gw.router;
-	c->lport = po->lp->key;
+	c->lport = lp->key;
 	lc_fip_mac(&c->mac, lc->cfg.chassis, f->port_id);
 	return 0;
 }
@@ -147,7 +148,7 @@ static uint32_t snat_addr(struct lc *lc, struct lc_obj **v, size_t n, const stru
 		struct lc_obj *o = v[i];
 		if (!wanted(o))
 			continue;
-		struct mdl_port *p = mdl_hdr_to_port(o->o);
+		const struct lc_port *p = lc_port_of(o);
 		if (strcmp(p->device_owner, LC_SNAT_OWNER) != 0 ||
 		    strcmp(p->device_id, ro->o->id) != 0 ||
 		    strcmp(p->binding_host_id, lc->cfg.chassis) != 0)

@@ -124,7 +124,7 @@ static int cache_build(struct lc_sg_cache *c, struct lc_obj **v, size_t n)
 	for (size_t i = lo; i < hi; i++) {
 		if (!wanted(v[i]))
 			continue;
-		const struct mdl_port *p = mdl_hdr_to_port(v[i]->o);
+		const struct lc_port *p = lc_port_of(v[i]);
 		for (size_t k = 0; k < p->n_security_groups; k++) {
 			struct sg_members *m = cache_find(c, p->security_groups[k]);
 			if (m == NULL || (m->n && m->ports[m->n - 1] == v[i]))
@@ -150,15 +150,19 @@ static int cache_build(struct lc_sg_cache *c, struct lc_obj **v, size_t n)
 static void set_update(struct lc *lc, struct dp_acl *acl, struct lc_obj *o,
 		       const struct sg_members *m)
 {
-	const struct mdl_port **ports = calloc(m->n + 1, sizeof(*ports));
 	struct mdl_sg_set set = { .group_id = o->o->id };
 	uint32_t key = o->o->dp_key;
-	if (ports == NULL)
-		return;
-	for (size_t k = 0; k < m->n; k++)
-		ports[k] = mdl_hdr_to_port(m->ports[k]->o);
-	mdl_sg_members_many(ports, m->n, &set, 1);
-	free(ports);
+	for (size_t k = 0; k < m->n; k++) {
+		const struct lc_port *p = lc_port_of(m->ports[k]);
+		for (size_t j = 0; p->port_security_enabled && j < p->n_security_groups; j++)
+			if (strcmp(p->security_groups[j], set.group_id) == 0) {
+				mdl_sg_set_add(&set, p->fixed_ips, p->n_fixed_ips,
+					       p->allowed_address_pairs,
+					       p->n_allowed_address_pairs);
+				break;
+			}
+	}
+	mdl_sg_set_finish(&set);
 	const struct mdl_acl_addr *a = set.addrs;
 	size_t nm = set.n;
 	uint64_t sig = lc_fnv(a, nm * sizeof(*a), 0xcbf29ce484222325ull ^ nm);
@@ -203,7 +207,7 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 			struct lc_obj *o = lc->chg[i];
 			if (o->type != MDL_PORT || !wanted(o))
 				continue;
-			const struct mdl_port *p = mdl_hdr_to_port(o->o);
+			const struct lc_port *p = lc_port_of(o);
 			for (size_t k = 0; k < p->n_security_groups; k++) {
 				struct sg_members *m = cache_find(c, p->security_groups[k]);
 				if (m != NULL && !m->todo && m->g->o->dp_key) {
@@ -328,17 +332,17 @@ static void collect_changes(struct lc_obj **v, size_t n, struct changes *c)
 }
 
 /* The port's own inputs: version, lport key, binding, what it wants. */
-static uint64_t port_state(const struct lc_obj *o, bool want)
+static uint64_t port_state(const struct lc_obj *o, const struct dp_lport_cfg *lp)
 {
-	if (!want)
+	if (lp == NULL)
 		return 0;
 	uint64_t h = lc_fnv(&o->version, sizeof(o->version), hash_id(o->key));
-	h = lc_fnv(&o->lp->key, sizeof(o->lp->key), h);
-	h = lc_fnv(&o->lp->dp_port, sizeof(o->lp->dp_port), h);
+	h = lc_fnv(&lp->key, sizeof(lp->key), h);
+	h = lc_fnv(&lp->dp_port, sizeof(lp->dp_port), h);
 	return h | 1;
 }
 
-static bool port_changed(const struct lc_obj *o, const struct mdl_port *p, uint64_t st,
+static bool port_changed(const struct lc_obj *o, const struct lc_port *p, uint64_t st,
 			 const struct changes *c)
 {
 	if (c->all || st != o->sg_state)
@@ -350,7 +354,7 @@ static bool port_changed(const struct lc_obj *o, const struct mdl_port *p, uint6
 }
 
 /* Remember the groups the port's ACL was compiled from. */
-static void keep_groups(struct lc_obj *o, const struct mdl_port *p)
+static void keep_groups(struct lc_obj *o, const struct lc_port *p)
 {
 	char (*g)[MDL_ID_SIZE] = calloc(p->n_security_groups + 1, sizeof(*g));
 	if (g == NULL)
@@ -378,7 +382,7 @@ static int cmp_rule_ref(const void *a, const void *b)
 static int port_rules(struct lc *lc, struct lc_obj *o, const struct rule_ref *refs,
 		      size_t n_refs, struct mdl_acl_rule **out, size_t *n_out, bool *stateful)
 {
-	const struct mdl_port *p = mdl_hdr_to_port(o->o);
+	const struct lc_port *p = lc_port_of(o);
 	struct mdl_sg_input *in = calloc(p->n_security_groups + 1, sizeof(*in));
 	const struct mdl_security_group_rule **rl = calloc(n_refs + 1, sizeof(*rl));
 	size_t ng = 0, nr = 0;
@@ -460,14 +464,15 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 		struct lc_obj *o = pv[i];
 		if (o->type != MDL_PORT)
 			continue;
-		const struct mdl_port *p = wanted(o) ? mdl_hdr_to_port(o->o) : NULL;
+		const struct lc_port *p = wanted(o) ? lc_port_of(o) : NULL;
 		/* port security on: filtered, also without a group (base rules
 		 * only, as Neutron denies the rest); network-owned ports are
 		 * trusted (Neutron's firewall skips them) */
-		bool want = p != NULL && o->lp != NULL && o->lp->dp_port != DP_NO_PORT &&
+		const struct dp_lport_cfg *lp = p ? lc_lp(lc, o) : NULL;
+		bool want = p != NULL && lp != NULL && lp->dp_port != DP_NO_PORT &&
 			    p->port_security_enabled &&
 			    strncmp(p->device_owner, "network:", 8) != 0;
-		uint64_t st = port_state(o, want);
+		uint64_t st = port_state(o, want ? lp : NULL);
 		if (!want) {
 			if (o->acl_lport)
 				acl_del(lc, acl, o);
@@ -496,7 +501,7 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 		}
 		uint64_t sig = lc_fnv(rules, nr * sizeof(*rules), 0xcbf29ce484222325ull ^ nr);
 		sig = lc_fnv(&stateful, sizeof(stateful), sig);
-		uint32_t lport = o->lp->key;
+		uint32_t lport = o->lp_key;
 		if (o->acl_lport && o->acl_lport != lport)
 			acl_del(lc, acl, o);
 		if (o->acl_lport != lport || o->acl_sig != sig) {
@@ -541,7 +546,7 @@ static void sg_port_one(struct lc *lc, struct lc_obj *o, void *arg)
 		return;
 	const char *id = o->key + strlen(LC_PREFIX "port/");
 	struct lc_sg_port p = {
-		.id = id, .name = o->o ? mdl_hdr_to_port(o->o)->name : "",
+		.id = id, .name = o->o ? lc_port_of(o)->name : "",
 		.lport = o->acl_lport, .groups = (const char (*)[MDL_ID_SIZE])o->acl_groups,
 		.n_groups = o->n_acl_groups,
 	};

@@ -119,9 +119,9 @@ static int resolve(struct lc *lc, uint32_t key, struct lc_dhcp_info *out)
 	struct lc_obj *o = lc_lport_index_get(lc, key);
 	memset(out, 0, sizeof(*out));
 	if (o == NULL || o->type != MDL_PORT || !o->held || !o->present || o->o == NULL ||
-	    o->lp == NULL || o->lp->key != key)
+	    o->lp_key != key)
 		return -ENOENT;
-	struct mdl_port *p = mdl_hdr_to_port(o->o);
+	const struct lc_port *p = lc_port_of(o);
 	struct rte_ether_addr mac;
 	if (rte_ether_unformat_addr(p->mac_address, &mac) < 0)
 		return -ENOENT;

@@ -38,6 +38,9 @@ static inline uint64_t lc_hash_str(const char *s)
 }
 #define LC_REV_KEY "/wyvern/replica/applied_revision"
 #define LC_MAX_IFACES DP_MAX_PORTS
+/* lc_run: after a batch of at least this many events (or a snapshot), the
+ * freed memory goes back to the system (malloc_trim) */
+#define LC_TRIM_EVENTS 4096
 
 /* ---- queue between the sync/watch threads and the control thread ------- */
 enum lc_qtype {
@@ -97,6 +100,37 @@ struct lc_sync {
 	struct lc_snat_jobs *snat;
 };
 
+/* ---- a port as the controller keeps it (lc_port.c) ----------------------
+ * The fields of struct mdl_port that compile reads, with the same names;
+ * the strings are interned (lc_intern: one copy per distinct string, ""
+ * for none), the lists are the model's, moved over.  hdr.attrs is NULL. */
+struct lc_port {
+	struct mdl_hdr hdr;
+	const char *name, *project_id, *network_id;
+	const char *device_owner, *device_id, *binding_host_id;
+	char mac_address[MDL_MAC_SIZE];
+	struct mdl_fixed_ip *fixed_ips;
+	size_t n_fixed_ips;
+	struct mdl_addr_pair *allowed_address_pairs;
+	size_t n_allowed_address_pairs;
+	const char **security_groups;
+	size_t n_security_groups;
+	bool port_security_enabled;
+	bool admin_state_up;
+};
+
+struct lc_strtab;
+/* s interned (refcounted; "" and NULL give a shared ""); NULL: no memory */
+const char *lc_intern(struct lc *lc, const char *s);
+void lc_unintern(struct lc *lc, const char *s);
+size_t lc_intern_count(const struct lc *lc);
+void lc_intern_free(struct lc *lc);
+/* m's lists move into the result (m keeps its strings); NULL: no memory */
+struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m);
+/* A model port with p's fields (mdl_obj_free it); NULL: no memory. */
+struct mdl_port *lc_port_to_mdl(const struct lc_port *p);
+void lc_port_free(struct lc *lc, struct lc_port *p);
+
 /* ---- the global index: every object under /wyvern/v1/ ------------------ */
 struct lc_obj {
 	struct lc_obj *next;   /* hash chain */
@@ -104,7 +138,8 @@ struct lc_obj {
 	enum mdl_type type;
 	char *val;             /* raw JSON as stored */
 	size_t len;
-	struct mdl_hdr *o;     /* decoded; NULL when bad */
+	struct mdl_hdr *o;     /* decoded (a port: the hdr of its struct
+				* lc_port, lc_port_of); NULL when bad */
 	uint64_t version;
 	bool present;          /* exists in the (latest view of the) central db */
 	bool seen;             /* snapshot diff mark */
@@ -118,7 +153,8 @@ struct lc_obj {
 				* last compiled (0: none) */
 	/* compile state */
 	struct dp_network_cfg *net;   /* what is in the tables (network) */
-	struct dp_lport_cfg *lp;      /* what is in the tables (port) */
+	uint32_t lp_key;              /* port: the lport we put (0: none); what
+				       * is installed is the table's (lc_lp) */
 	uint32_t stale_net_key;       /* network key to delete at the end */
 	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
 	bool nat_put;                 /* router: nat_gw / floating IP: nat_fip is in
@@ -140,6 +176,16 @@ struct lc_obj {
 	uint64_t why_version;         /* version the skip was counted for */
 };
 
+/* The port record of a port object with a decoded value. */
+static inline const struct lc_port *lc_port_of(const struct lc_obj *o)
+{
+	return (const struct lc_port *)(const void *)o->o;
+}
+
+/* The lport config installed for port o (the table's own copy, valid
+ * until the next put or delete of that lport); NULL when none. */
+static inline const struct dp_lport_cfg *lc_lp(const struct lc *lc, const struct lc_obj *o);
+
 struct lc_iface {
 	char id[MDL_ID_SIZE];
 	uint16_t dp_port;
@@ -150,6 +196,7 @@ struct lc_dhcp_cache;
 struct lc {
 	struct lc_config cfg;
 	struct lc_dhcp_cache *dhcp_cache; /* lc_dhcp.c, allocated on first use */
+	struct lc_strtab *strs;         /* lc_port.c: interned strings */
 	struct dp_tables *t;
 	struct db *replica;
 	struct lc_sync *sync;
@@ -200,6 +247,12 @@ struct lc {
 	unsigned log_budget;
 };
 
+static inline const struct dp_lport_cfg *lc_lp(const struct lc *lc, const struct lc_obj *o)
+{
+	const struct dp_lport *p = o->lp_key ? dp_table_lport_get(lc->t, o->lp_key) : NULL;
+	return p ? &p->cfg : NULL;
+}
+
 /* lc_gateway.c: elect the gateway chassis over the sorted objects v[0..n)
  * into lc->gw_*; true when the choice changed (logged). */
 bool lc_gateway_elect(struct lc *lc, struct lc_obj **v, size_t n);
@@ -208,7 +261,7 @@ bool lc_gateway_elect(struct lc *lc, struct lc_obj **v, size_t n);
 struct lc_obj *lc_obj_find(struct lc *lc, const char *key);
 struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id);
 /* Upsert from a raw value (decodes it); returns true if something changed. */
-bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool force);
+bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len);
 void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, void *arg),
 		    void *arg);
 /* Every object, sorted by key, for deterministic passes: the controller's

@@ -127,7 +127,7 @@ uint64_t lc_reach_sig(const struct lc_obj *o)
 	h = sig_str(h, o->o->id);
 	switch (o->type) {
 	case MDL_PORT: {
-		const struct mdl_port *p = mdl_hdr_to_port(o->o);
+		const struct lc_port *p = lc_port_of(o);
 		h = sig_str(sig_str(sig_str(h, p->network_id), p->binding_host_id),
 			    p->device_owner);
 		for (size_t k = 0; k < p->n_security_groups; k++)
@@ -206,7 +206,7 @@ void lc_reach_compute(struct lc *lc)
 			sgr[n_sgr++] = mdl_hdr_to_sg_rule(h);
 		if ((h = live(v[i], MDL_PORT)) == NULL)
 			continue;
-		struct mdl_port *p = mdl_hdr_to_port(h);
+		const struct lc_port *p = lc_port_of(v[i]);
 		if (strcmp(p->binding_host_id, lc->cfg.chassis) == 0 &&
 		    lc_iface_port(lc, h->id) >= 0) {
 			v[i]->local = true;
@@ -264,7 +264,7 @@ void lc_reach_compute(struct lc *lc)
 			break;
 		}
 		case MDL_PORT: {
-			struct mdl_port *p = mdl_hdr_to_port(o->o);
+			const struct lc_port *p = lc_port_of(o);
 			/* our SNAT address port on an external network */
 			if (!idset_has(&nets, p->network_id)) {
 				o->reach = idset_has(&ext, p->network_id) &&

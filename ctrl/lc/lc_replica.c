@@ -44,7 +44,7 @@ int lc_replica_load(struct lc *lc)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < l.n; i++) {
-		if (!lc_obj_set(lc, l.kvs[i].key, l.kvs[i].value, l.kvs[i].value_len, true))
+		if (!lc_obj_set(lc, l.kvs[i].key, l.kvs[i].value, l.kvs[i].value_len))
 			continue;
 		struct lc_obj *o = lc_obj_find(lc, l.kvs[i].key);
 		if (o) {

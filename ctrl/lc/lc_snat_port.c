@@ -87,7 +87,7 @@ static bool hosts_router(struct lc *lc, struct lc_obj **v, size_t n, const struc
 		const char *net = mdl_hdr_to_subnet(so->o)->network_id;
 		for (size_t i = 0; i < n; i++)
 			if (v[i]->local && live(v[i], MDL_PORT) &&
-			    strcmp(mdl_hdr_to_port(v[i]->o)->network_id, net) == 0)
+			    strcmp(lc_port_of(v[i])->network_id, net) == 0)
 				return true;
 	}
 	return false;
@@ -120,7 +120,7 @@ static int compute(struct lc *lc, struct lc_obj **v, size_t n, struct lc_snat_jo
 	for (size_t i = 0; i < n; i++) {
 		if (!live(v[i], MDL_PORT))
 			continue;
-		const struct mdl_port *p = mdl_hdr_to_port(v[i]->o);
+		const struct lc_port *p = lc_port_of(v[i]);
 		if (strcmp(p->device_owner, LC_SNAT_OWNER) != 0 ||
 		    strcmp(p->binding_host_id, lc->cfg.chassis) != 0 ||
 		    wants_port(lc, v, n, p->device_id))
@@ -140,7 +140,7 @@ static int compute(struct lc *lc, struct lc_obj **v, size_t n, struct lc_snat_jo
 		for (size_t k = 0; k < n && !have; k++) {
 			if (!live(v[k], MDL_PORT))
 				continue;
-			const struct mdl_port *p = mdl_hdr_to_port(v[k]->o);
+			const struct lc_port *p = lc_port_of(v[k]);
 			have = strcmp(p->device_owner, LC_SNAT_OWNER) == 0 &&
 			       strcmp(p->binding_host_id, lc->cfg.chassis) == 0 &&
 			       strcmp(p->device_id, v[i]->o->id) == 0 &&
@@ -192,7 +192,7 @@ void lc_snat_ports_publish(struct lc *lc)
 	for (size_t i = 0; same_inputs && i < lc->n_chg; i++) {
 		const struct lc_obj *o = lc->chg[i];
 		same_inputs = !(live(o, MDL_PORT) &&
-				strcmp(mdl_hdr_to_port(o->o)->device_owner, LC_SNAT_OWNER) == 0);
+				strcmp(lc_port_of(o)->device_owner, LC_SNAT_OWNER) == 0);
 	}
 	if (same_inputs)
 		return;

@@ -86,6 +86,7 @@ static bool smap_set(struct lc_smap *m, const char *id, const char *status)
 
 /* ---- control thread ----------------------------------------------------- */
 struct pub_arg {
+	const struct lc *lc;
 	struct lc_smap *pub;
 	struct lc_sync *s;
 	const char *chassis;
@@ -107,10 +108,11 @@ static bool publish(struct lc_obj *o, struct pub_arg *a)
 {
 	if (o->type != MDL_PORT || !o->present || o->o == NULL)
 		return false;
-	const struct mdl_port *p = mdl_hdr_to_port(o->o);
+	const struct lc_port *p = lc_port_of(o);
 	if (strcmp(p->binding_host_id, a->chassis) != 0)
 		return false;
-	const char *st = o->lp && o->lp->dp_port != DP_NO_PORT && p->admin_state_up ? "ACTIVE"
+	const struct dp_lport_cfg *lp = lc_lp(a->lc, o);
+	const char *st = lp && lp->dp_port != DP_NO_PORT && p->admin_state_up ? "ACTIVE"
 										     : "DOWN";
 	struct lc_sent **pp = slot(a->pub, o->o->id), *e = *pp;
 	if (e == NULL || strcmp(e->status, st)) {
@@ -157,7 +159,7 @@ void lc_status_publish(struct lc *lc)
 		return;
 	if (lc->status_pub == NULL && (lc->status_pub = lc_smap_new()) == NULL)
 		return;
-	struct pub_arg a = { lc->status_pub, lc->sync, lc->cfg.chassis, false };
+	struct pub_arg a = { lc, lc->status_pub, lc->sync, lc->cfg.chassis, false };
 	/* a port's status reads its value, its lport and the ifaces: without a
 	 * change to anything but the ports this batch changed, those suffice */
 	if (!lc->status_full && !lc->lp_other && !lc->reach_ran && !lc->ifaces_changed &&

@@ -38,7 +38,8 @@ static int collect(const struct mdl_hdr *o, bool local, int dp_port, void *arg)
 			return 1;
 		t->cap = cap;
 	}
-	t->o[t->n] = o;
+	if ((t->o[t->n] = mdl_obj_dup(o)) == NULL)
+		return 1;
 	t->dp_port[t->n] = dp_port;
 	t->local[t->n] = local;
 	t->n++;
@@ -176,6 +177,8 @@ int cmd_show_topology(struct ctrl *c, int argc, char **argv, struct ctrl_reply *
 	json_object_set_new(r->result, "chassis", json_string(lc_get_config(c->lc)->chassis));
 	json_object_set_new(r->result, "networks", nets);
 	json_object_set_new(r->result, "routers", routers);
+	for (size_t i = 0; i < t.n; i++)
+		mdl_obj_free((struct mdl_hdr *)(uintptr_t)t.o[i]);
 	free(t.o);
 	free(t.dp_port);
 	free(t.local);
