@@ -2,7 +2,7 @@
  * ctrl/lc/lc_test_inc.c — what a batch touches: the DHCP lookup through the
  * lport index (no scan of the objects), and a batch of port updates that
  * leaves reachability alone (its inputs did not change) yet ends where a
- * full pass would.  The property test (lc_test.c) checks the general case.
+ * full pass would; ports kept as compact records.  The property test (lc_test.c) checks the general case.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <CUnit/Basic.h>
 
 #include "lc.h"
+#include "lc_priv.h"        /* lc_intern_count, lc_port_of */
 #include "lc_test_gen.h"
 #include "lc_test_util.h"
 #include "nb.h"
@@ -194,6 +195,51 @@ void t_sg_batch(void)
 	CU_ASSERT(set_has(&x, set, "10.8.0.99"));
 	CU_ASSERT(!set_has(&x, set, "10.8.0.11"));
 	CU_ASSERT(set_has(&x, set, "10.8.0.10"));
+	inst_stop(&x);
+	db_close(db);
+}
+
+/* Ports are kept as struct lc_port (lc_port.c): what show topology gets
+ * back equals the stored port, the strings many ports name are held once,
+ * and deleting the ports leaves none of theirs behind. */
+void t_port_records(void)
+{
+	struct inst x;
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], id[MDL_ID_SIZE], err[MDL_ERR_SIZE];
+	struct db *db = setup(&x, 300, net, sub);
+	/* network id, hosts X and Y, the default group: a handful, not 300s */
+	size_t shared = lc_intern_count(x.lc);
+	CU_ASSERT(shared > 0 && shared < 16);
+	struct mdl_hdr *h = NULL;
+	port_id(5, id);
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_PORT, id, &h, NULL), 0);
+	char key[128];
+	snprintf(key, sizeof(key), "/wyvern/v1/port/%s", id);
+	struct lc_obj *o = lc_obj_find(x.lc, key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	struct mdl_port *back = lc_port_to_mdl(lc_port_of(o));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	json_decref(h->attrs);     /* the controller keeps no API attributes */
+	h->attrs = NULL;
+	char *a = mdl_obj_to_string(h), *b = mdl_obj_to_string(&back->hdr);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	free(a);
+	free(b);
+	mdl_obj_free(&back->hdr);
+	mdl_obj_free(h);
+	/* a new name is one more string; the ports' deletes take theirs away */
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"name\":\"only-me\","
+		"\"network_id\":\"%s\",\"binding:host_id\":\"Y\"}", net), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(lc_intern_count(x.lc), shared + 1);
+	struct db_kv_list l = { 0 };
+	CU_ASSERT_EQUAL_FATAL(db_scan(db, "/wyvern/v1/port/", &l), 0);
+	for (size_t i = 0; i < l.n; i++)
+		CU_ASSERT_EQUAL(nb_delete(db, MDL_PORT, strrchr(l.kvs[i].key, '/') + 1, 0, err,
+					  sizeof(err)), 0);
+	db_kv_list_clear(&l);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(lc_intern_count(x.lc), 0);
 	inst_stop(&x);
 	db_close(db);
 }

@@ -54,5 +54,6 @@ void t_nat_gateway(void);
 void t_dhcp_index(void);
 void t_port_batch(void);
 void t_sg_batch(void);
+void t_port_records(void);
 
 #endif
