@@ -169,11 +169,30 @@ static void obj_free(struct lc *lc, struct lc_obj *o)
 }
 
 /* val decoded as the object of `type` with this id: the model's struct,
- * or for a port its struct lc_port (NULL and err: bad or no memory). */
+ * or for a port its struct lc_port (NULL and err: bad or no memory).  A
+ * port from the replica may be in its binary form (lc_port_encode). */
 static struct mdl_hdr *rec_decode(struct lc *lc, enum mdl_type type, const char *id,
-				  const char *val, char *err, size_t size)
+				  const char *val, size_t len, bool replica, char *err,
+				  size_t size)
 {
-	struct mdl_hdr *h = mdl_obj_from_string(type, val, err, size);
+	if (type == MDL_PORT && replica && len > 0 && (uint8_t)val[0] == LC_PORT_BIN) {
+		struct lc_port *p = lc_port_decode(lc, val, len, err, size);
+		if (p && strcmp(p->hdr.id, id) != 0) {
+			snprintf(err, size, "id does not match its key");
+			lc_port_free(lc, p);
+			p = NULL;
+		}
+		return p ? &p->hdr : NULL;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(val, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		snprintf(err, size, "invalid JSON at line %d column %d: %s", jerr.line,
+			 jerr.column, jerr.text);
+		return NULL;
+	}
+	struct mdl_hdr *h = mdl_obj_from_json(type, j, err, size);
+	json_decref(j);
 	if (h && (h->type != type || strcmp(h->id, id) != 0)) {
 		snprintf(err, size, "id/type does not match its key");
 		mdl_obj_free(h);
@@ -190,38 +209,53 @@ static struct mdl_hdr *rec_decode(struct lc *lc, enum mdl_type type, const char 
 	return &p->hdr;
 }
 
-bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len)
+bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool replica)
 {
 	const char *id;
 	int type = lc_key_type(key, &id);
 	if (type < 0)
 		return false;     /* _alloc counters and other non-objects */
 	struct lc_obj *o = lc_obj_find(lc, key);
+	bool port = type == MDL_PORT;
 	/* idempotency: events are ordered and deduplicated on the db's
 	 * mod_revision (apply_event); the JSON's revision_number is the
-	 * writer's and decides nothing.  Same bytes: no change (a resync's
-	 * snapshot holds mostly what we have: no decode for those). */
-	if (o && o->present && o->len == len && memcmp(o->val, val, len) == 0)
+	 * writer's and decides nothing.  Same value: no change (a resync's
+	 * snapshot holds mostly what we have).  Ports keep no bytes: the same
+	 * record is the same value (attributes compile does not read aside). */
+	if (!port && o && o->present && o->len == len && memcmp(o->val, val, len) == 0)
 		return false;
-	if (o == NULL && (o = obj_new(lc, key, (enum mdl_type)type)) == NULL)
-		return false;
-	char *copy = malloc(len + 1);
-	if (copy == NULL)
-		return false;
-	memcpy(copy, val, len);
-	copy[len] = 0;
 	char err[MDL_ERR_SIZE] = "";
-	struct mdl_hdr *h = rec_decode(lc, (enum mdl_type)type, id, copy, err, sizeof(err));
+	struct mdl_hdr *h = rec_decode(lc, (enum mdl_type)type, id, val, len, replica, err,
+				       sizeof(err));
+	struct lc_port *hp = port && h ? (struct lc_port *)(void *)h : NULL;
+	if (hp && o && o->present && o->o && lc_port_same(lc_port_of(o), hp)) {
+		lc_port_free(lc, hp);
+		return false;
+	}
+	char *copy = port ? NULL : malloc(len + 1);
+	if ((!port && copy == NULL) ||
+	    (o == NULL && (o = obj_new(lc, key, (enum mdl_type)type)) == NULL)) {
+		free(copy);
+		if (hp)
+			lc_port_free(lc, hp);
+		else
+			mdl_obj_free(h);
+		return false;
+	}
+	if (copy) {
+		memcpy(copy, val, len);
+		copy[len] = 0;
+	}
 	free(o->val);
 	rec_free(lc, o);
 	o->val = copy;
-	o->len = len;
+	o->len = copy ? len : 0;
 	o->o = h;
 	o->version = h ? h->version : 0;
 	o->present = true;
 	lc_obj_changed(lc, o);
 	if (h == NULL)
-		lc_skip(lc, o, "bad JSON: %s", err);
+		lc_skip(lc, o, "bad value: %s", err);
 	else
 		o->why[0] = 0;
 	return true;
@@ -517,7 +551,7 @@ static void apply_snapshot(struct lc *lc, const struct lc_snap *s)
 			lc_alive_set(lc, cid, true);
 		if (lc_key_type(s->keys[i], NULL) < 0)
 			continue;
-		lc_obj_set(lc, s->keys[i], s->vals[i], s->lens[i]);
+		lc_obj_set(lc, s->keys[i], s->vals[i], s->lens[i], false);
 		struct lc_obj *o = lc_obj_find(lc, s->keys[i]);
 		if (o)
 			o->seen = true;
@@ -548,7 +582,7 @@ static void apply_event(struct lc *lc, enum lc_qtype type, const char *key, cons
 		return;
 	bool changed = false;
 	if (type == LC_Q_PUT) {
-		changed = lc_obj_set(lc, key, val, len);
+		changed = lc_obj_set(lc, key, val, len, false);
 	} else {
 		struct lc_obj *o = lc_obj_find(lc, key);
 		if (o && o->present) {

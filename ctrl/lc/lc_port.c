@@ -229,3 +229,214 @@ struct mdl_port *lc_port_to_mdl(const struct lc_port *p)
 	}
 	return m;
 }
+
+/* ---- the replica's binary form ------------------------------------------- */
+/* LC_PORT_BIN, then: id, dp_key (32 bits), version (64), flags (bit 0 port
+ * security, bit 1 admin up), the strings name, project_id, network_id,
+ * device_owner, device_id, binding_host_id, mac_address, then the counts
+ * and entries (le16) of fixed_ips (subnet_id, ip_address), address pairs
+ * (ip_address, mac_address) and security groups.  A string is a length
+ * byte and its bytes (the longest, a name, has 255).  Integers are little
+ * endian.
+ * Only the replica holds it: the central db's values are always JSON. */
+struct bin_w {
+	char *b;
+	size_t n, cap;
+	bool bad;
+};
+
+static void w_bytes(struct bin_w *w, const void *p, size_t n)
+{
+	if (w->bad)
+		return;
+	if (w->n + n > w->cap) {
+		size_t cap = (w->cap + n) * 2;
+		char *b = realloc(w->b, cap);
+		if (b == NULL) {
+			w->bad = true;
+			return;
+		}
+		w->b = b;
+		w->cap = cap;
+	}
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+static void w_uint(struct bin_w *w, uint64_t v, unsigned bytes)
+{
+	uint8_t b[8];
+	for (unsigned i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	w_bytes(w, b, bytes);
+}
+
+static void w_str(struct bin_w *w, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max - 1);     /* max <= 256: one length byte */
+	w_uint(w, n, 1);
+	w_bytes(w, s, n);
+}
+
+char *lc_port_encode(const struct lc_port *p, size_t *len)
+{
+	struct bin_w w = { 0 };
+	w_uint(&w, LC_PORT_BIN, 1);
+	w_str(&w, p->hdr.id, MDL_ID_SIZE);
+	w_uint(&w, p->hdr.dp_key, 4);
+	w_uint(&w, p->hdr.version, 8);
+	w_uint(&w, (p->port_security_enabled ? 1u : 0u) | (p->admin_state_up ? 2u : 0u), 1);
+	w_str(&w, p->name, MDL_NAME_SIZE);
+	w_str(&w, p->project_id, MDL_NAME_SIZE);
+	w_str(&w, p->network_id, MDL_ID_SIZE);
+	w_str(&w, p->device_owner, MDL_NAME_SIZE);
+	w_str(&w, p->device_id, MDL_NAME_SIZE);
+	w_str(&w, p->binding_host_id, MDL_NAME_SIZE);
+	w_str(&w, p->mac_address, MDL_MAC_SIZE);
+	w_uint(&w, p->n_fixed_ips, 2);
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		w_str(&w, p->fixed_ips[i].subnet_id, MDL_ID_SIZE);
+		w_str(&w, p->fixed_ips[i].ip_address, MDL_IP_SIZE);
+	}
+	w_uint(&w, p->n_allowed_address_pairs, 2);
+	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+		w_str(&w, p->allowed_address_pairs[i].ip_address, MDL_CIDR_SIZE);
+		w_str(&w, p->allowed_address_pairs[i].mac_address, MDL_MAC_SIZE);
+	}
+	w_uint(&w, p->n_security_groups, 2);
+	for (size_t i = 0; i < p->n_security_groups; i++)
+		w_str(&w, p->security_groups[i], MDL_ID_SIZE);
+	if (w.bad) {
+		free(w.b);
+		return NULL;
+	}
+	*len = w.n;
+	return w.b;
+}
+
+struct bin_r {
+	const uint8_t *b;
+	size_t n, at;
+	bool bad;
+};
+
+static uint64_t r_uint(struct bin_r *r, unsigned bytes)
+{
+	uint64_t v = 0;
+	if (r->bad || r->n - r->at < bytes) {
+		r->bad = true;
+		return 0;
+	}
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)r->b[r->at + i] << (8 * i);
+	r->at += bytes;
+	return v;
+}
+
+/* A string of at most max - 1 bytes, without NULs, into out[max]. */
+static void r_str(struct bin_r *r, char *out, size_t max)
+{
+	size_t n = (size_t)r_uint(r, 1);
+	out[0] = 0;
+	if (r->bad || n >= max || r->n - r->at < n || memchr(r->b + r->at, 0, n)) {
+		r->bad = true;
+		return;
+	}
+	memcpy(out, r->b + r->at, n);
+	out[n] = 0;
+	r->at += n;
+}
+
+struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char *err,
+			       size_t size)
+{
+	struct bin_r r = { (const uint8_t *)buf, len, 0, false };
+	struct mdl_hdr *h = mdl_obj_alloc(MDL_PORT);
+	if (h == NULL) {
+		snprintf(err, size, "out of memory");
+		return NULL;
+	}
+	struct mdl_port *m = mdl_hdr_to_port(h);
+	if (r_uint(&r, 1) != LC_PORT_BIN)
+		r.bad = true;
+	r_str(&r, h->id, sizeof(h->id));
+	h->dp_key = (uint32_t)r_uint(&r, 4);
+	h->version = r_uint(&r, 8);
+	unsigned flags = (unsigned)r_uint(&r, 1);
+	m->port_security_enabled = flags & 1;
+	m->admin_state_up = (flags & 2) != 0;
+	r_str(&r, m->name, sizeof(m->name));
+	r_str(&r, m->project_id, sizeof(m->project_id));
+	r_str(&r, m->network_id, sizeof(m->network_id));
+	r_str(&r, m->device_owner, sizeof(m->device_owner));
+	r_str(&r, m->device_id, sizeof(m->device_id));
+	r_str(&r, m->binding_host_id, sizeof(m->binding_host_id));
+	r_str(&r, m->mac_address, sizeof(m->mac_address));
+	size_t n = (size_t)r_uint(&r, 2);
+	if (!r.bad && n > MDL_PORT_MAX_FIXED_IPS)
+		r.bad = true;
+	if (!r.bad && n && (m->fixed_ips = calloc(n, sizeof(*m->fixed_ips))) != NULL)
+		for (m->n_fixed_ips = n, n = 0; n < m->n_fixed_ips; n++) {
+			r_str(&r, m->fixed_ips[n].subnet_id, MDL_ID_SIZE);
+			r_str(&r, m->fixed_ips[n].ip_address, MDL_IP_SIZE);
+		}
+	else if (n)
+		r.bad = true;
+	n = (size_t)r_uint(&r, 2);
+	if (!r.bad && n > MDL_PORT_MAX_ADDR_PAIRS)
+		r.bad = true;
+	if (!r.bad && n && (m->allowed_address_pairs = calloc(n, sizeof(*m->allowed_address_pairs))))
+		for (m->n_allowed_address_pairs = n, n = 0; n < m->n_allowed_address_pairs; n++) {
+			r_str(&r, m->allowed_address_pairs[n].ip_address, MDL_CIDR_SIZE);
+			r_str(&r, m->allowed_address_pairs[n].mac_address, MDL_MAC_SIZE);
+		}
+	else if (n)
+		r.bad = true;
+	n = (size_t)r_uint(&r, 2);
+	if (!r.bad && n > LC_PORT_MAX_GROUPS)
+		r.bad = true;
+	if (!r.bad && n && (m->security_groups = calloc(n, sizeof(*m->security_groups))))
+		for (m->n_security_groups = n, n = 0; n < m->n_security_groups; n++)
+			r_str(&r, m->security_groups[n], MDL_ID_SIZE);
+	else if (n)
+		r.bad = true;
+	if (!r.bad && r.at != r.n)
+		r.bad = true;
+	struct lc_port *p = r.bad ? NULL : lc_port_from_mdl(lc, m);
+	if (r.bad)
+		snprintf(err, size, "bad binary port record (%zu bytes)", len);
+	else if (p == NULL)
+		snprintf(err, size, "out of memory");
+	mdl_obj_free(h);
+	return p;
+}
+
+bool lc_port_same(const struct lc_port *a, const struct lc_port *b)
+{
+	/* interned: one pointer per distinct string */
+	if (a->hdr.dp_key != b->hdr.dp_key || a->hdr.version != b->hdr.version ||
+	    strcmp(a->hdr.id, b->hdr.id) != 0 || a->name != b->name ||
+	    a->project_id != b->project_id || a->network_id != b->network_id ||
+	    a->device_owner != b->device_owner || a->device_id != b->device_id ||
+	    a->binding_host_id != b->binding_host_id ||
+	    strcmp(a->mac_address, b->mac_address) != 0 ||
+	    a->port_security_enabled != b->port_security_enabled ||
+	    a->admin_state_up != b->admin_state_up || a->n_fixed_ips != b->n_fixed_ips ||
+	    a->n_allowed_address_pairs != b->n_allowed_address_pairs ||
+	    a->n_security_groups != b->n_security_groups)
+		return false;
+	for (size_t i = 0; i < a->n_fixed_ips; i++)
+		if (strcmp(a->fixed_ips[i].subnet_id, b->fixed_ips[i].subnet_id) != 0 ||
+		    strcmp(a->fixed_ips[i].ip_address, b->fixed_ips[i].ip_address) != 0)
+			return false;
+	for (size_t i = 0; i < a->n_allowed_address_pairs; i++)
+		if (strcmp(a->allowed_address_pairs[i].ip_address,
+			   b->allowed_address_pairs[i].ip_address) != 0 ||
+		    strcmp(a->allowed_address_pairs[i].mac_address,
+			   b->allowed_address_pairs[i].mac_address) != 0)
+			return false;
+	for (size_t i = 0; i < a->n_security_groups; i++)
+		if (a->security_groups[i] != b->security_groups[i])
+			return false;
+	return true;
+}

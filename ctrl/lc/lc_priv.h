@@ -130,13 +130,23 @@ struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m);
 /* A model port with p's fields (mdl_obj_free it); NULL: no memory. */
 struct mdl_port *lc_port_to_mdl(const struct lc_port *p);
 void lc_port_free(struct lc *lc, struct lc_port *p);
+/* The replica's form of a port (binary, first byte LC_PORT_BIN, never a
+ * JSON value's): malloc'ed, *len its size; NULL: no memory. */
+#define LC_PORT_BIN 0xb1
+#define LC_PORT_MAX_GROUPS 1024
+char *lc_port_encode(const struct lc_port *p, size_t *len);
+/* NULL with err: malformed (or no memory). */
+struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char *err,
+			       size_t size);
+/* Same fields (both interned in lc's table). */
+bool lc_port_same(const struct lc_port *a, const struct lc_port *b);
 
 /* ---- the global index: every object under /wyvern/v1/ ------------------ */
 struct lc_obj {
 	struct lc_obj *next;   /* hash chain */
 	char *key;             /* "/wyvern/v1/<type>/<id>" */
 	enum mdl_type type;
-	char *val;             /* raw JSON as stored */
+	char *val;             /* raw JSON as stored (NULL for a port) */
 	size_t len;
 	struct mdl_hdr *o;     /* decoded (a port: the hdr of its struct
 				* lc_port, lc_port_of); NULL when bad */
@@ -260,8 +270,10 @@ bool lc_gateway_elect(struct lc *lc, struct lc_obj **v, size_t n);
 /* lc.c */
 struct lc_obj *lc_obj_find(struct lc *lc, const char *key);
 struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id);
-/* Upsert from a raw value (decodes it); returns true if something changed. */
-bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len);
+/* Upsert from a raw value (decodes it; replica: a port may be in its binary
+ * form); returns true if something changed.  A port keeps no bytes (val
+ * NULL): its record is the value. */
+bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool replica);
 void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, void *arg),
 		    void *arg);
 /* Every object, sorted by key, for deterministic passes: the controller's

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * ctrl/lc/lc_replica.c — the local replica: a RocksDB database (db_open
  * "rocksdb:<dir>") holding exactly the objects this chassis holds, under
- * their central keys ("/wyvern/v1/<type>/<id>", same JSON), and the last
- * applied central revision at LC_REV_KEY; no change log (db_opts.no_log).
+ * their central keys ("/wyvern/v1/<type>/<id>"; the same JSON, except a
+ * port: its binary record, lc_port_encode, which loads without a JSON
+ * parse), and the last applied central revision at LC_REV_KEY; no change
+ * log (db_opts.no_log).
  * Control thread only.
  *
  * Every event batch ends with ONE db_txn: puts of held objects that are new
@@ -44,7 +46,7 @@ int lc_replica_load(struct lc *lc)
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < l.n; i++) {
-		if (!lc_obj_set(lc, l.kvs[i].key, l.kvs[i].value, l.kvs[i].value_len))
+		if (!lc_obj_set(lc, l.kvs[i].key, l.kvs[i].value, l.kvs[i].value_len, true))
 			continue;
 		struct lc_obj *o = lc_obj_find(lc, l.kvs[i].key);
 		if (o) {
@@ -71,19 +73,27 @@ int lc_replica_commit(struct lc *lc)
 		n = lc->n_chg;
 	}
 	struct db_op *ops = malloc((n + 1) * sizeof(*ops));
+	char **bins = calloc(n + 1, sizeof(*bins));   /* ports' binary records */
+	size_t nb = 0;
 	char rev[32];
 	int rc = -ENOMEM;
 	bool ok;
 
-	if (ops == NULL || lc->replica == NULL)
+	if (ops == NULL || bins == NULL || lc->replica == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		bool want = o->present && o->reach && o->o;
-		if (want && (!o->held || o->dirty))
-			ops[k++] = (struct db_op){ DB_OP_PUT, o->key, o->val, o->len };
-		else if (!want && o->held)
+		if (want && (!o->held || o->dirty)) {
+			const char *val = o->val;
+			size_t len = o->len;
+			if (o->type == MDL_PORT &&
+			    (val = bins[nb++] = lc_port_encode(lc_port_of(o), &len)) == NULL)
+				goto out;
+			ops[k++] = (struct db_op){ DB_OP_PUT, o->key, val, len };
+		} else if (!want && o->held) {
 			ops[k++] = (struct db_op){ DB_OP_DELETE, o->key, NULL, 0 };
+		}
 	}
 	struct db_kv cur;
 	bool rev_same = false;
@@ -114,6 +124,9 @@ done:
 out:
 	if (rc < 0)
 		lc->replica_retry = true;    /* next time: every object */
+	for (size_t i = 0; bins && i < nb; i++)
+		free(bins[i]);
+	free(bins);
 	free(ops);
 	return rc;
 }
