@@ -156,9 +156,12 @@ static void rec_free(struct lc *lc, struct lc_obj *o)
 	o->o = NULL;
 }
 
+const char lc_why_unknown[] = "(out of memory for the reason)";
+
 static void obj_free(struct lc *lc, struct lc_obj *o)
 {
 	rec_free(lc, o);
+	lc_why_clear(o);
 	free(o->val);
 	free(o->key);
 	free(o->net);
@@ -257,7 +260,7 @@ bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, boo
 	if (h == NULL)
 		lc_skip(lc, o, "bad value: %s", err);
 	else
-		o->why[0] = 0;
+		lc_why_clear(o);
 	return true;
 }
 
@@ -678,7 +681,7 @@ static void count_one(struct lc *lc, struct lc_obj *o, void *arg)
 		st->held[o->type]++;
 	if (o->present && o->reach && o->local)
 		st->n_local_ports++;
-	if (o->present && o->why[0])
+	if (o->present && o->why)
 		st->n_bad++;
 }
 
@@ -703,7 +706,7 @@ void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *
 	size_t n;
 	struct lc_obj **v = lc_obj_all((struct lc *)(uintptr_t)lc, &n);
 	for (size_t i = 0; i < n; i++)
-		if (v[i]->present && v[i]->why[0] && cb(v[i]->key, v[i]->why, arg))
+		if (v[i]->present && v[i]->why && cb(v[i]->key, v[i]->why, arg))
 			break;
 }
 

@@ -37,17 +37,24 @@
 
 void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 {
-	char why[sizeof(o->why)];
+	char why[LC_WHY_LEN];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (o->why[0] == 0 || o->why_version != o->version) {
+	if (o->why == NULL || o->why_version != o->version) {
 		lc->st.bad_total++;
 		lc_log(lc, "skipping %s (version %llu): %s", o->key,
 		       (unsigned long long)o->version, why);
 	}
-	snprintf(o->why, sizeof(o->why), "%s", why);
+	if (o->why == NULL || strcmp(o->why, why) != 0) {
+		char *w = strdup(why);
+		if (w == NULL)            /* still skipped: a reason without words */
+			w = o->why ? o->why : (char *)(uintptr_t)lc_why_unknown;
+		else
+			lc_why_clear(o);
+		o->why = w;
+	}
 	o->why_version = o->version;
 }
 
@@ -469,7 +476,7 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 			c.flood_vteps = vteps;
 		}
 		if (o->net && net_same(o->net, &c)) {
-			o->why[0] = 0;
+			lc_why_clear(o);
 			continue;
 		}
 		if (o->net && o->net->key != c.key)
@@ -495,7 +502,7 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 			memcpy(keep + 1, c.flood_vteps, c.n_flood_vteps * sizeof(uint32_t));
 			keep->flood_vteps = (const uint32_t *)(keep + 1);
 		}
-		o->why[0] = 0;
+		lc_why_clear(o);
 	}
 	free(vteps);
 	name_set_free(&dhcp_nets);
@@ -524,7 +531,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 		}
 		const struct dp_lport_cfg *cur = lc_lp(lc, o);
 		if (cur && memcmp(cur, &cfgs[np], sizeof(cfgs[np])) == 0) {
-			o->why[0] = 0;
+			lc_why_clear(o);
 			continue;
 		}
 		/* same id, new dp_key (deleted and re-created between two
@@ -557,7 +564,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 				lc->lp_other = true;
 			o->lp_key = cfgs[i].key;
 			lc_lport_index_set(lc, cfgs[i].key, o);
-			o->why[0] = 0;
+			lc_why_clear(o);
 		}
 		np = k;
 	}
@@ -717,7 +724,7 @@ void lc_compile(struct lc *lc)
 	/* reasons only apply to objects we try to compile */
 	for (size_t i = 0; i < nw; i++)
 		if (!wanted(w[i]) && w[i]->o)
-			w[i]->why[0] = 0;
+			lc_why_clear(w[i]);
 	/* A */
 	for (size_t i = 0; i < nw; i++)
 		if (w[i]->type == MDL_PORT && w[i]->lp_key && !wanted_lport(w[i]))
@@ -738,7 +745,7 @@ void lc_compile(struct lc *lc)
 	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
 		struct dp_network_cfg c;
-		if (o->net && wanted(o) && o->why[0] &&
+		if (o->net && wanted(o) && o->why &&
 		    o->why_version == o->version && net_cfg(lc, o, &c) < 0) {
 			/* keep o->net for C's lookups? no: ports must go too */
 			o->stale_net_key = o->net->key;

@@ -315,13 +315,13 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n)
 			continue;
 		bool ok = wanted(o) && router_state(lc, o, want) == 0;
 		if (ok && o->l3 && memcmp(o->l3, want, sizeof(*want)) == 0) {
-			o->why[0] = 0;
+			lc_why_clear(o);
 			continue;
 		}
 		if (!ok && o->l3 == NULL)
 			continue;
 		if (ok)
-			o->why[0] = 0;
+			lc_why_clear(o);
 		apply(lc, l3, o, o->l3, ok ? want : NULL);
 		if (!ok) {
 			free(o->l3);

@@ -280,7 +280,7 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			lc_skip(lc, o, "fip_put: %s", strerror(-rc));
 			continue;
 		}
-		o->why[0] = 0;
+		lc_why_clear(o);
 		o->nat_fip = fc;
 		o->nat_put = true;
 	}

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
 
@@ -169,8 +170,10 @@ struct lc_obj {
 	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
 	bool nat_put;                 /* router: nat_gw / floating IP: nat_fip is in
 				       * the NAT tables (lc_compile_nat.c) */
-	struct dp_nat_gw_cfg nat_gw;
-	struct dp_nat_fip_cfg nat_fip;
+	union {
+		struct dp_nat_gw_cfg nat_gw;    /* router */
+		struct dp_nat_fip_cfg nat_fip;  /* floating IP */
+	};
 	uint32_t acl_lport;           /* port: lport whose ACL we put (0: none) */
 	uint64_t acl_sig;             /* port: signature of that ACL */
 	uint32_t set_key;             /* security group: address set we put */
@@ -182,7 +185,7 @@ struct lc_obj {
 	uint64_t sg_state;            /* group/rule/port: inputs of the last SG pass
 				       * (0 = never seen / not wanted) */
 	uint64_t sg_grp;              /* rule: hash of the group it was compiled in */
-	char why[96];                 /* skip reason ("" = fine) */
+	char *why;                    /* skip reason (NULL = fine; lc_why_clear) */
 	uint64_t why_version;         /* version the skip was counted for */
 };
 
@@ -195,6 +198,16 @@ static inline const struct lc_port *lc_port_of(const struct lc_obj *o)
 /* The lport config installed for port o (the table's own copy, valid
  * until the next put or delete of that lport); NULL when none. */
 static inline const struct dp_lport_cfg *lc_lp(const struct lc *lc, const struct lc_obj *o);
+
+/* o is no longer skipped. */
+#define LC_WHY_LEN 96
+extern const char lc_why_unknown[];
+static inline void lc_why_clear(struct lc_obj *o)
+{
+	if (o->why != lc_why_unknown)
+		free(o->why);
+	o->why = NULL;
+}
 
 struct lc_iface {
 	char id[MDL_ID_SIZE];
