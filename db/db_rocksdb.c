@@ -398,6 +398,10 @@ static struct db *rdb_open(const char *url, const struct db_opts *opts)
 	r->topts = rocksdb_block_based_options_create();
 	if (r->cache && r->topts) {
 		rocksdb_block_based_options_set_block_cache(r->topts, r->cache);
+		/* every put reads the key's create revision first: a bloom
+		 * filter answers "absent" (a new key) without the files */
+		rocksdb_block_based_options_set_filter_policy(r->topts,
+							      rocksdb_filterpolicy_create_bloom(10));
 		rocksdb_options_set_block_based_table_factory(r->opts, r->topts);
 	}
 	r->ropts = rocksdb_readoptions_create();

@@ -88,10 +88,13 @@ struct lc_stats {
 					* (a rule change recompiles its group's ports) */
 	uint64_t replica_txns, replica_errors;
 	/* batches (lc_run/lc_inject passes) and where the last one's time went,
-	 * in microseconds: reachability, table compile, replica commit, the
-	 * rest (status, SNAT ports, sweep); max_batch_us since start */
+	 * in microseconds: its events or snapshot applied to the index (or the
+	 * replica loaded: decode), reachability, table compile, replica
+	 * commit, the rest (status, SNAT ports, sweep); max_batch_us since
+	 * start */
 	uint64_t batches;
 	uint64_t reach_runs;           /* batches that recomputed reachability */
+	uint64_t batch_apply_us;
 	uint64_t batch_reach_us, batch_compile_us, batch_replica_us, batch_other_us;
 	uint64_t max_batch_us;
 	unsigned n_index;              /* objects known (global index) */

@@ -250,7 +250,7 @@ static void w_bytes(struct bin_w *w, const void *p, size_t n)
 	if (w->bad)
 		return;
 	if (w->n + n > w->cap) {
-		size_t cap = (w->cap + n) * 2;
+		size_t cap = (w->cap + n) * 2 < 256 ? 256 : (w->cap + n) * 2;
 		char *b = realloc(w->b, cap);
 		if (b == NULL) {
 			w->bad = true;

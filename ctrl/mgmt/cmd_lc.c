@@ -66,9 +66,9 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			    json_integer((json_int_t)st.sg_port_compiles));
 	json_object_set_new(o, "replica_txns", json_integer((json_int_t)st.replica_txns));
 	json_object_set_new(o, "replica_errors", json_integer((json_int_t)st.replica_errors));
-	json_t *b = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)st.batches,
-			      "reach_runs", (json_int_t)st.reach_runs,
-			      "reach_us", (json_int_t)st.batch_reach_us, "compile_us",
+	json_t *b = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "count",
+			      (json_int_t)st.batches, "reach_runs", (json_int_t)st.reach_runs,
+			      "apply_us", (json_int_t)st.batch_apply_us, "reach_us", (json_int_t)st.batch_reach_us, "compile_us",
 			      (json_int_t)st.batch_compile_us, "replica_us",
 			      (json_int_t)st.batch_replica_us, "other_us",
 			      (json_int_t)st.batch_other_us, "max_us", (json_int_t)st.max_batch_us);
@@ -97,8 +97,9 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	reply_printf(r, "sg compiles:      %llu ports\n", (unsigned long long)st.sg_port_compiles);
 	reply_printf(r, "replica txns:     %llu (%llu errors)\n",
 		     (unsigned long long)st.replica_txns, (unsigned long long)st.replica_errors);
-	reply_printf(r, "batches:          %llu; last: reach %llu us, compile %llu us, replica "
-		     "%llu us, other %llu us; max %llu us\n", (unsigned long long)st.batches,
+	reply_printf(r, "batches:          %llu; last: apply %llu us, reach %llu us, compile "
+		     "%llu us, replica %llu us, other %llu us; max %llu us\n",
+		     (unsigned long long)st.batches, (unsigned long long)st.batch_apply_us,
 		     (unsigned long long)st.batch_reach_us, (unsigned long long)st.batch_compile_us,
 		     (unsigned long long)st.batch_replica_us, (unsigned long long)st.batch_other_us,
 		     (unsigned long long)st.max_batch_us);
