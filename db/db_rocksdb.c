@@ -393,6 +393,10 @@ static struct db *rdb_open(const char *url, const struct db_opts *opts)
 	 * memory for nothing.  Small memtables flush early; reads after a
 	 * restart go to the files, which the page cache holds anyway. */
 	rocksdb_options_set_write_buffer_size(r->opts, RDB_WRITE_BUFFER);
+	/* a store nobody watches is the controller's replica: read whole at
+	 * every start, small binary values; no block compression to undo */
+	if (r->no_log)
+		rocksdb_options_set_compression(r->opts, rocksdb_no_compression);
 	rocksdb_options_set_max_write_buffer_number(r->opts, 2);
 	r->cache = rocksdb_cache_create_lru(RDB_BLOCK_CACHE);
 	r->topts = rocksdb_block_based_options_create();

@@ -347,67 +347,80 @@ static void r_str(struct bin_r *r, char *out, size_t max)
 	r->at += n;
 }
 
+/* A string read and interned (NULL: malformed or no memory). */
+static const char *r_intern(struct bin_r *r, struct lc *lc, size_t max)
+{
+	char s[MDL_NAME_SIZE];
+	r_str(r, s, max < sizeof(s) ? max : sizeof(s));
+	const char *x = r->bad ? NULL : lc_intern(lc, s);
+	if (x == NULL)
+		r->bad = true;
+	return x;
+}
+
+/* Straight into the record (no model struct: a restart decodes 100k). */
 struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char *err,
 			       size_t size)
 {
 	struct bin_r r = { (const uint8_t *)buf, len, 0, false };
-	struct mdl_hdr *h = mdl_obj_alloc(MDL_PORT);
-	if (h == NULL) {
+	struct lc_port *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
 		snprintf(err, size, "out of memory");
 		return NULL;
 	}
-	struct mdl_port *m = mdl_hdr_to_port(h);
+	p->hdr.type = MDL_PORT;
 	if (r_uint(&r, 1) != LC_PORT_BIN)
 		r.bad = true;
-	r_str(&r, h->id, sizeof(h->id));
-	h->dp_key = (uint32_t)r_uint(&r, 4);
-	h->version = r_uint(&r, 8);
+	r_str(&r, p->hdr.id, sizeof(p->hdr.id));
+	p->hdr.dp_key = (uint32_t)r_uint(&r, 4);
+	p->hdr.version = r_uint(&r, 8);
 	unsigned flags = (unsigned)r_uint(&r, 1);
-	m->port_security_enabled = flags & 1;
-	m->admin_state_up = (flags & 2) != 0;
-	r_str(&r, m->name, sizeof(m->name));
-	r_str(&r, m->project_id, sizeof(m->project_id));
-	r_str(&r, m->network_id, sizeof(m->network_id));
-	r_str(&r, m->device_owner, sizeof(m->device_owner));
-	r_str(&r, m->device_id, sizeof(m->device_id));
-	r_str(&r, m->binding_host_id, sizeof(m->binding_host_id));
-	r_str(&r, m->mac_address, sizeof(m->mac_address));
+	p->port_security_enabled = flags & 1;
+	p->admin_state_up = (flags & 2) != 0;
+	p->name = r_intern(&r, lc, MDL_NAME_SIZE);
+	p->project_id = r_intern(&r, lc, MDL_NAME_SIZE);
+	p->network_id = r_intern(&r, lc, MDL_ID_SIZE);
+	p->device_owner = r_intern(&r, lc, MDL_NAME_SIZE);
+	p->device_id = r_intern(&r, lc, MDL_NAME_SIZE);
+	p->binding_host_id = r_intern(&r, lc, MDL_NAME_SIZE);
+	r_str(&r, p->mac_address, sizeof(p->mac_address));
 	size_t n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > MDL_PORT_MAX_FIXED_IPS)
 		r.bad = true;
-	if (!r.bad && n && (m->fixed_ips = calloc(n, sizeof(*m->fixed_ips))) != NULL)
-		for (m->n_fixed_ips = n, n = 0; n < m->n_fixed_ips; n++) {
-			r_str(&r, m->fixed_ips[n].subnet_id, MDL_ID_SIZE);
-			r_str(&r, m->fixed_ips[n].ip_address, MDL_IP_SIZE);
+	if (!r.bad && n && (p->fixed_ips = calloc(n, sizeof(*p->fixed_ips))) != NULL)
+		for (p->n_fixed_ips = n, n = 0; n < p->n_fixed_ips; n++) {
+			r_str(&r, p->fixed_ips[n].subnet_id, MDL_ID_SIZE);
+			r_str(&r, p->fixed_ips[n].ip_address, MDL_IP_SIZE);
 		}
 	else if (n)
 		r.bad = true;
 	n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > MDL_PORT_MAX_ADDR_PAIRS)
 		r.bad = true;
-	if (!r.bad && n && (m->allowed_address_pairs = calloc(n, sizeof(*m->allowed_address_pairs))))
-		for (m->n_allowed_address_pairs = n, n = 0; n < m->n_allowed_address_pairs; n++) {
-			r_str(&r, m->allowed_address_pairs[n].ip_address, MDL_CIDR_SIZE);
-			r_str(&r, m->allowed_address_pairs[n].mac_address, MDL_MAC_SIZE);
+	if (!r.bad && n && (p->allowed_address_pairs = calloc(n, sizeof(*p->allowed_address_pairs))))
+		for (p->n_allowed_address_pairs = n, n = 0; n < p->n_allowed_address_pairs; n++) {
+			r_str(&r, p->allowed_address_pairs[n].ip_address, MDL_CIDR_SIZE);
+			r_str(&r, p->allowed_address_pairs[n].mac_address, MDL_MAC_SIZE);
 		}
 	else if (n)
 		r.bad = true;
 	n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > LC_PORT_MAX_GROUPS)
 		r.bad = true;
-	if (!r.bad && n && (m->security_groups = calloc(n, sizeof(*m->security_groups))))
-		for (m->n_security_groups = n, n = 0; n < m->n_security_groups; n++)
-			r_str(&r, m->security_groups[n], MDL_ID_SIZE);
+	if (!r.bad && n && (p->security_groups = calloc(n, sizeof(*p->security_groups))))
+		for (size_t k = 0; k < n && !r.bad; k++) {
+			p->security_groups[k] = r_intern(&r, lc, MDL_ID_SIZE);
+			p->n_security_groups += !r.bad;
+		}
 	else if (n)
 		r.bad = true;
 	if (!r.bad && r.at != r.n)
 		r.bad = true;
-	struct lc_port *p = r.bad ? NULL : lc_port_from_mdl(lc, m);
-	if (r.bad)
+	if (r.bad) {
 		snprintf(err, size, "bad binary port record (%zu bytes)", len);
-	else if (p == NULL)
-		snprintf(err, size, "out of memory");
-	mdl_obj_free(h);
+		lc_port_free(lc, p);
+		return NULL;
+	}
 	return p;
 }
 
