@@ -483,6 +483,14 @@ static void after_batch(struct lc *lc)
 	if (all > st->max_batch_us)
 		st->max_batch_us = all;
 	st->batches++;
+	if (all >= LC_SLOW_BATCH_US)   /* a full sync, a restart, a big change */
+		lc_log(lc, "batch of %llu ms: apply %llu, reach %llu, compile %llu, replica %llu, "
+		       "other %llu ms", (unsigned long long)all / 1000,
+		       (unsigned long long)st->batch_apply_us / 1000,
+		       (unsigned long long)st->batch_reach_us / 1000,
+		       (unsigned long long)st->batch_compile_us / 1000,
+		       (unsigned long long)st->batch_replica_us / 1000,
+		       (unsigned long long)st->batch_other_us / 1000);
 }
 
 int lc_start(struct lc *lc)

@@ -42,6 +42,8 @@ static inline uint64_t lc_hash_str(const char *s)
 /* lc_run: after a batch of at least this many events (or a snapshot), the
  * freed memory goes back to the system (malloc_trim) */
 #define LC_TRIM_EVENTS 4096
+/* a batch that took this long is logged with its stages */
+#define LC_SLOW_BATCH_US 100000
 
 /* ---- queue between the sync/watch threads and the control thread ------- */
 enum lc_qtype {
