@@ -37,9 +37,16 @@ def tshark(path, *fields, extra=()):
     return [line.split("|") for line in r.stdout.splitlines() if line.strip()]
 
 
+def _interruptible():
+    # Ctrl-C reaches a foreground wyctl: a runner started in the background
+    # by a shell without job control (`cmd &`) passes SIGINT on ignored
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def capture_popen(wy, *args):
     cmd = [rig.wyctl_bin(), "-s", wy.sock, "--json", "capture"] + [str(a) for a in args]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=_interruptible)
     rig.CLEANUP.add(lambda: rig.stop_pid(p, signal.SIGTERM, timeout=5))
     return p
 
