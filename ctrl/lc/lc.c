@@ -146,13 +146,18 @@ static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type
 	return o;
 }
 
-/* The decoded value of o (a port's is its struct lc_port). */
+/* A decoded value as the index keeps it (a port's is its struct lc_port). */
+static void rec_drop(struct lc *lc, struct mdl_hdr *h)
+{
+	if (h && h->type == MDL_PORT)
+		lc_port_free(lc, (struct lc_port *)(void *)h);
+	else
+		mdl_obj_free(h);
+}
+
 static void rec_free(struct lc *lc, struct lc_obj *o)
 {
-	if (o->type == MDL_PORT && o->o)
-		lc_port_free(lc, (struct lc_port *)(void *)o->o);
-	else
-		mdl_obj_free(o->o);
+	rec_drop(lc, o->o);
 	o->o = NULL;
 }
 
@@ -230,19 +235,16 @@ bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, boo
 	char err[MDL_ERR_SIZE] = "";
 	struct mdl_hdr *h = rec_decode(lc, (enum mdl_type)type, id, val, len, replica, err,
 				       sizeof(err));
-	struct lc_port *hp = port && h ? (struct lc_port *)(void *)h : NULL;
-	if (hp && o && o->present && o->o && lc_port_same(lc_port_of(o), hp)) {
-		lc_port_free(lc, hp);
+	if (port && h && o && o->present && o->o &&
+	    lc_port_same(lc_port_of(o), (const struct lc_port *)(const void *)h)) {
+		rec_drop(lc, h);
 		return false;
 	}
 	char *copy = port ? NULL : malloc(len + 1);
 	if ((!port && copy == NULL) ||
 	    (o == NULL && (o = obj_new(lc, key, (enum mdl_type)type)) == NULL)) {
 		free(copy);
-		if (hp)
-			lc_port_free(lc, hp);
-		else
-			mdl_obj_free(h);
+		rec_drop(lc, h);
 		return false;
 	}
 	if (copy) {
