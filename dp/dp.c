@@ -37,6 +37,7 @@ void dp_config_defaults(struct dp_config *c)
 	c->idle_sleep_max_us = 250;
 	c->emc_entries = 8192;
 	c->emc_insert_inv_prob = 100;
+	c->emc_min_hit_pct = 50;
 	c->megaflows_max = 65536;
 	c->ct_max_conns = 16384;
 	c->megaflow_max_idle_ms = 10000;
@@ -341,6 +342,7 @@ int dp_pmd_stats(struct dp *dp, unsigned i, struct dp_pmd_stats *out)
 	out->lcore = p->lcore;
 	out->megaflows = dp_mfc_count(p->mfc);
 	out->subtables = dp_mfc_subtable_count(p->mfc);
+	out->emc_bypass = dp_emc_bypassed(p->emc);
 	out->tsc_hz = rte_get_tsc_hz();
 	out->seconds = (double)(rte_rdtsc() - dp->base_tsc[i]) / (double)out->tsc_hz;
 	return 0;

@@ -20,6 +20,10 @@
  * alternately.  The EMC keeps no pointer to the classifier; an entry whose
  * megaflow died and is never looked up again just waits to be overwritten.
  *
+ * Bypass (emc.h): a per-window hit rate below min_hit_pct stops the probes
+ * but for one burst in DP_EMC_SAMPLE, which keep measuring; the EMC's
+ * contents are kept, so a workload that shrinks back finds them.
+ *
  * The hash covers only the words that differ between flows (metadata,
  * VLAN/ethertype, MACs, L4 ports, IP addresses): 9 CRC32C steps in two
  * independent chains so the CPU runs them in parallel.
@@ -59,6 +63,12 @@ struct dp_emc {
 	uint32_t inv_prob;
 	uint64_t rng;           /* xorshift64 state, never 0 */
 	uint32_t flip;          /* alternating victim way */
+	/* bypass (emc.h): the current window's counts, the threshold, the
+	 * state and the burst counter that picks the sampled bursts */
+	uint32_t win_lookups, win_hits;
+	uint32_t min_hit_pct;
+	bool bypass;
+	uint32_t tick;
 };
 
 static inline uint32_t
@@ -163,6 +173,40 @@ void
 dp_emc_set_insert_inv_prob(struct dp_emc *e, uint32_t inv_prob)
 {
 	e->inv_prob = inv_prob;
+}
+
+void
+dp_emc_set_min_hit_pct(struct dp_emc *e, uint32_t pct)
+{
+	e->min_hit_pct = pct > 100 ? 100 : pct;
+	if (e->min_hit_pct == 0)
+		e->bypass = false;
+}
+
+bool
+dp_emc_use(struct dp_emc *e)
+{
+	if (likely(!e->bypass))
+		return true;
+	return (++e->tick % DP_EMC_SAMPLE) == 0;
+}
+
+void
+dp_emc_account(struct dp_emc *e, unsigned lookups, unsigned hits)
+{
+	e->win_lookups += lookups;
+	e->win_hits += hits;
+	if (likely(e->win_lookups < DP_EMC_WINDOW))
+		return;
+	e->bypass = e->min_hit_pct != 0 &&
+		    (uint64_t)e->win_hits * 100 < (uint64_t)e->win_lookups * e->min_hit_pct;
+	e->win_lookups = e->win_hits = 0;
+}
+
+bool
+dp_emc_bypassed(const struct dp_emc *e)
+{
+	return e->bypass;
 }
 
 void

@@ -51,6 +51,7 @@ struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
 		return NULL;
 	}
 	dp_emc_set_insert_inv_prob(pmd->emc, dp->cfg.emc_insert_inv_prob);
+	dp_emc_set_min_hit_pct(pmd->emc, dp->cfg.emc_min_hit_pct);
 	dp_mfc_set_owner(pmd->mfc, idx);
 	dp_mfc_set_events(pmd->mfc, dp_pmd_mflow_event, pmd); /* no-op until dp_set_offload */
 	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&dp->cfg));
@@ -399,14 +400,20 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 	uint64_t first_miss_tsc = 0;
 	struct dp_megaflow *hint = from != NULL ? dp_mfc_get(pmd->mfc, from->next_idx,
 							     from->next_gen) : NULL;
+	bool use_emc = dp_emc_use(pmd->emc);
+	unsigned n_emc = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (hint != NULL && dp_key_match(&keys[i], &hint->mask, &hint->key)) {
 			flows[i] = hint;
 			n_hint++;
 			continue;
 		}
-		hashes[i] = dp_emc_hash(&keys[i]);
-		flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
+		flows[i] = NULL;
+		if (use_emc) {
+			hashes[i] = dp_emc_hash(&keys[i]);
+			flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
+			n_emc++;
+		}
 		if (flows[i] != NULL) {
 			pmd->st.emc_hits++;
 		} else {
@@ -414,6 +421,10 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 			mi[n_miss++] = (uint8_t)i;
 		}
 	}
+	if (use_emc && n_emc)
+		dp_emc_account(pmd->emc, n_emc, n_emc - n_miss);
+	else if (!use_emc)
+		pmd->st.emc_bypassed += n_miss;
 	/* the EMC misses in one classifier pass (hit counts rank the
 	 * recirculated passes' subtables like the first pass's) */
 	if (n_miss)
@@ -426,7 +437,8 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 		if (f == NULL && installed && (f = dp_mfc_lookup(pmd->mfc, &keys[i])) != NULL)
 			pmd->st.mfc_hits++;
 		if (f != NULL) {
-			dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
+			if (use_emc)
+				dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
 		} else {
 			struct dp_megaflow_spec spec;
 			pmd->st.misses++;
@@ -440,7 +452,7 @@ static void recirc(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts,
 					dp_actions_execute(pmd, spec.actions, spec.n_actions,
 							   spec.flood_ports, &pkts[i], 1);
 				pkts[i] = NULL;
-			} else {
+			} else if (use_emc) {
 				dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
 			}
 		}
@@ -538,6 +550,7 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 			return;
 	}
 
+	bool use_emc = dp_emc_use(pmd->emc);
 	/* parse, hash and prefetch the EMC bucket in one pass, so the bucket
 	 * loads of the whole burst overlap; malformed packets are dropped here
 	 * with their reason */
@@ -553,21 +566,28 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		hashes[n_ok] = dp_emc_hash(&keys[n_ok]);
-		dp_emc_prefetch(pmd->emc, hashes[n_ok]);
+		if (use_emc) {
+			hashes[n_ok] = dp_emc_hash(&keys[n_ok]);
+			dp_emc_prefetch(pmd->emc, hashes[n_ok]);
+		}
 		ok[n_ok++] = m;
 	}
 
-	/* exact-match cache */
+	/* exact-match cache, unless bypassed (emc.h) */
 	unsigned miss_idx[DP_BURST], n_miss = 0;
 	for (unsigned i = 0; i < n_ok; i++) {
-		flows[i] = dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]);
+		flows[i] = use_emc ? dp_emc_lookup(pmd->emc, pmd->mfc, &keys[i], hashes[i]) : NULL;
 		if (flows[i] == NULL) {
 			kp[n_miss] = &keys[i];
 			miss_idx[n_miss++] = i;
 		}
 	}
-	pmd->st.emc_hits += n_ok - n_miss;
+	if (use_emc) {
+		pmd->st.emc_hits += n_ok - n_miss;
+		dp_emc_account(pmd->emc, n_ok, n_ok - n_miss);
+	} else {
+		pmd->st.emc_bypassed += n_ok;
+	}
 
 	/* megaflow classifier, batched over the EMC misses */
 	if (n_miss > 0) {
@@ -578,7 +598,8 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 			unsigned i = miss_idx[j];
 			if (mf[j] != NULL) {
 				flows[i] = mf[j];
-				dp_emc_insert(pmd->emc, &keys[i], hashes[i], mf[j]);
+				if (use_emc)
+					dp_emc_insert(pmd->emc, &keys[i], hashes[i], mf[j]);
 				continue;
 			}
 			/* miss: translate; later packets of this burst with the
@@ -602,7 +623,8 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 				pmd->st.mfc_hits++;
 			}
 			flows[i] = f;
-			dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
+			if (use_emc)
+				dp_emc_insert(pmd->emc, &keys[i], hashes[i], f);
 		}
 	}
 

@@ -248,6 +248,67 @@ static struct dp_megaflow *put_flow(uint16_t in_port, const struct dp_action *ac
 	return dp_mfc_insert(DP->pmds[0]->mfc, &spec);
 }
 
+/* More live flows than the EMC holds: after a window of misses the PMD
+ * stops probing it (but for one burst in DP_EMC_SAMPLE) and every packet is
+ * still forwarded by the classifier; a few flows again bring it back. */
+static void test_emc_bypass(void)
+{
+	struct dp_pmd *pmd = DP->pmds[0];
+	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_pmd_stats st0 = pmd->st;
+	unsigned sent = 0, got = 0, b;
+
+	dp_emc_set_min_hit_pct(pmd->emc, 50);
+	dp_emc_clear(pmd->emc);
+	/* 2 x DP_EMC_WINDOW distinct flows, each seen once: every probe misses */
+	for (b = 0; b < 2 * DP_EMC_WINDOW / DP_BURST; b++) {
+		for (unsigned i = 0; i < DP_BURST; i++)
+			pkts[i] = udp(&EA, &EB, (uint16_t)(b * DP_BURST + i));
+		run((uint16_t)P0, pkts, DP_BURST);
+		sent += DP_BURST;
+		got += drain(1, NULL);
+	}
+	CU_ASSERT_EQUAL(got, sent);
+	CU_ASSERT(dp_emc_bypassed(pmd->emc));
+	/* the second window ran bypassed but for its sampled bursts */
+	CU_ASSERT(pmd->st.emc_bypassed - st0.emc_bypassed >=
+		  DP_EMC_WINDOW - DP_EMC_WINDOW / DP_EMC_SAMPLE - DP_BURST);
+	CU_ASSERT(pmd->st.emc_bypassed - st0.emc_bypassed <= DP_EMC_WINDOW);
+	CU_ASSERT_EQUAL(pmd->st.emc_hits - st0.emc_hits, 0);
+	CU_ASSERT_EQUAL(pmd->st.tx_packets - st0.tx_packets, sent);
+
+	/* 8 flows, over and over: the sampled bursts hit, the bypass ends */
+	struct dp_pmd_stats st1 = pmd->st;
+	for (b = 0; b < 4 * DP_EMC_SAMPLE * DP_EMC_WINDOW / DP_BURST && dp_emc_bypassed(pmd->emc);
+	     b++) {
+		for (unsigned i = 0; i < DP_BURST; i++)
+			pkts[i] = udp(&EA, &EB, (uint16_t)(20000 + i % 8));
+		run((uint16_t)P0, pkts, DP_BURST);
+		CU_ASSERT_EQUAL(drain(1, NULL), DP_BURST);
+	}
+	CU_ASSERT(!dp_emc_bypassed(pmd->emc));
+	CU_ASSERT(pmd->st.emc_hits - st1.emc_hits > 0);
+	/* from now on every burst probes it, and hits */
+	struct dp_pmd_stats st2 = pmd->st;
+	for (unsigned i = 0; i < DP_BURST; i++)
+		pkts[i] = udp(&EA, &EB, (uint16_t)(20000 + i % 8));
+	run((uint16_t)P0, pkts, DP_BURST);
+	CU_ASSERT_EQUAL(drain(1, NULL), DP_BURST);
+	CU_ASSERT_EQUAL(pmd->st.emc_hits - st2.emc_hits, DP_BURST);
+	CU_ASSERT_EQUAL(pmd->st.emc_bypassed - st2.emc_bypassed, 0);
+
+	/* 0: never bypassed, whatever the hit rate */
+	dp_emc_set_min_hit_pct(pmd->emc, 0);
+	for (b = 0; b < 2 * DP_EMC_WINDOW / DP_BURST; b++) {
+		for (unsigned i = 0; i < DP_BURST; i++)
+			pkts[i] = udp(&EA, &EB, (uint16_t)(30000 + b * DP_BURST + i));
+		run((uint16_t)P0, pkts, DP_BURST);
+		drain(1, NULL);
+	}
+	CU_ASSERT(!dp_emc_bypassed(pmd->emc));
+	dp_emc_set_min_hit_pct(pmd->emc, DP->cfg.emc_min_hit_pct);
+}
+
 static void test_ct_nat(void)
 {
 	const uint32_t ext = htonl(0xcb00710a); /* 203.0.113.10 */
@@ -368,6 +429,7 @@ int main(int argc, char **argv)
 		return 2;
 	CU_pSuite s = CU_add_suite("pmd end to end", e2e_init, e2e_clean);
 	CU_add_test(s, "ring ports: counters, grouping, drops, invalidation", test_e2e);
+	CU_add_test(s, "EMC bypassed while its hit rate is low, and back", test_emc_bypass);
 	CU_add_test(s, "ct(commit,nat(src=...)) and ct(nat) through the PMD", test_ct_nat);
 	CU_add_test(s, "SNAT ct() with the TTL check: expiring packets punted untranslated",
 		    test_ct_nat_ttl);

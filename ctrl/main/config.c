@@ -360,6 +360,8 @@ static int load_dp(struct ctx *c, struct rte_cfgfile *f, struct ctrl_config *cfg
 					    "emc-entries must be a power of two, not %s%s", val, "");
 		} else if (strcmp(k, "emc-insert-inv-prob") == 0) {
 			U32("dp", "emc-insert-inv-prob", 0, 1u << 20, d->emc_insert_inv_prob);
+		} else if (strcmp(k, "emc-min-hit-rate") == 0) {
+			U32("dp", "emc-min-hit-rate", 0, 100, d->emc_min_hit_pct);
 		} else if (strcmp(k, "megaflows-max") == 0) {
 			U32("dp", "megaflows-max", 16, 1u << 22, d->megaflows_max);
 		} else if (strcmp(k, "ct-max-conns") == 0) {

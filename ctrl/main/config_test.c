@@ -54,6 +54,7 @@ static void test_example_loads(void)
 	CU_ASSERT_STRING_EQUAL(cfg.ports[0].devargs, "net_tap0,iface=wyv-vm1");
 	CU_ASSERT_EQUAL(cfg.dp.idle_sleep_max_us, 250);
 	CU_ASSERT_EQUAL(cfg.dp.emc_entries, 8192);
+	CU_ASSERT_EQUAL(cfg.dp.emc_min_hit_pct, 50);
 	CU_ASSERT_STRING_EQUAL(cfg.socket, "/run/wyvern/wyvernd.sock");
 	/* [eal] turned into arguments in order */
 	CU_ASSERT(cfg.eal_argc >= 6);
@@ -122,6 +123,7 @@ static void test_errors(void)
 	expect_error("; c\n[dp]\nmbufs = 12abc\n", 3, "mbufs must be an integer");
 	expect_error("[dp]\nmbufs = -5\n", 2, "mbufs must be an integer");
 	expect_error("[dp]\nemc-entries = 1000\n", 2, "power of two");
+	expect_error("[dp]\nemc-min-hit-rate = 101\n", 2, "emc-min-hit-rate must be");
 	expect_error("[dp]\n\nmegaflow-max-idle-ms = soon\n", 3, "megaflow-max-idle-ms must be");
 	expect_error("[dp]\nmegaflows-per-port = -1\n", 2, "megaflows-per-port must be");
 	expect_error("[dp]\nupcall-budget-pct = 101\n", 2, "upcall-budget-pct must be");

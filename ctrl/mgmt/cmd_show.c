@@ -170,6 +170,8 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"invalidation_us", (double)s.inv_cycles * us_per_tsc,
 			"invalidation_max_us", (double)s.inv_cycles_max * us_per_tsc,
 			"upcall_throttled_polls", (json_int_t)s.upcall_throttled));
+		json_object_set_new(o, "emc_bypassed", json_integer((json_int_t)s.emc_bypassed));
+		json_object_set_new(o, "emc_bypass", json_boolean(s.emc_bypass));
 		json_array_append_new(arr, o);
 
 		uint64_t lookups = s.emc_hits + s.mfc_hits + s.misses;
@@ -183,6 +185,9 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     (unsigned long long)s.emc_hits, pct(s.emc_hits, lookups),
 			     (unsigned long long)s.mfc_hits, pct(s.mfc_hits, lookups),
 			     (unsigned long long)s.misses, pct(s.misses, lookups));
+		reply_printf(r, "  exact-cache: %s  packets past it: %llu (%.1f%%)\n",
+			     s.emc_bypass ? "bypassed (hit rate below emc-min-hit-rate)" : "in use",
+			     (unsigned long long)s.emc_bypassed, pct(s.emc_bypassed, lookups));
 		reply_printf(r, "  megaflows: %u in %u subtables  invalidated: %llu  flushes: %llu\n",
 			     s.megaflows, s.subtables, (unsigned long long)s.invalidations,
 			     (unsigned long long)s.flushes);

@@ -27,6 +27,8 @@ struct dp_config {
 	uint32_t idle_sleep_max_us;    /* adaptive back-off cap; 0: busy poll */
 	uint32_t emc_entries;          /* per PMD, power of 2 */
 	uint32_t emc_insert_inv_prob;  /* 1 in N; 0 disables the EMC */
+	uint32_t emc_min_hit_pct;      /* bypass the EMC while fewer % of its
+					* lookups hit (dp/emc.h); 0: never */
 	uint32_t megaflows_max;        /* per PMD */
 	uint32_t ct_max_conns;         /* conntrack connections (0: 16384) */
 	uint32_t megaflow_max_idle_ms; /* idle megaflows go after this; 0: never */
@@ -81,6 +83,7 @@ struct dp_pmd_stats {
 	unsigned lcore;
 	uint64_t rx_packets, tx_packets;
 	uint64_t emc_hits, mfc_hits, misses;
+	uint64_t emc_bypassed;         /* packets not looked up: EMC bypassed */
 	uint64_t busy_cycles, idle_cycles, upcall_cycles, iterations, sleeps;
 	uint64_t drops[DP_DROP__MAX];
 	uint64_t punts[DP_PUNT__MAX];
@@ -100,6 +103,7 @@ struct dp_pmd_stats {
 	uint64_t ofl_events_dropped;   /* its queue was full (the megaflow stays in software) */
 	uint64_t ofl_hw_updates;       /* hardware counter deltas merged into megaflows */
 	uint32_t megaflows, subtables;
+	bool emc_bypass;               /* EMC bypassed now (low hit rate, dp/emc.h) */
 	uint64_t inv_cycles_max;       /* longest pass since the PMD started */
 	double seconds;                /* since last clear */
 	uint64_t tsc_hz;
