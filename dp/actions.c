@@ -262,10 +262,12 @@ static bool dec_ttl(struct rte_mbuf *m)
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
 		if (ip->time_to_live <= 1)
 			return false;
-		uint16_t old = *(uint16_t *)&ip->time_to_live;
+		/* the TTL/protocol word before and after, in registers: reading
+		 * it back after the byte store would stall on store forwarding */
+		uint16_t old = (uint16_t)(ip->time_to_live << 8 | ip->next_proto_id);
 		ip->time_to_live--;
-		ip->hdr_checksum = htons(dp_csum_update16(ntohs(ip->hdr_checksum), ntohs(old),
-						    ntohs(*(uint16_t *)&ip->time_to_live)));
+		ip->hdr_checksum = htons(dp_csum_update16(ntohs(ip->hdr_checksum), old,
+							  (uint16_t)(old - 0x100)));
 	} else if (*et == htons(RTE_ETHER_TYPE_IPV6)) {
 		struct rte_ipv6_hdr *ip6 =
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, m->l2_len);
