@@ -22,6 +22,7 @@
 #define CT_BURST   32
 #define CT_LIMBO   1024          /* removed, waiting for a grace period (per PMD) */
 #define CT_SLOT_CACHE 32         /* free connection slots cached per PMD */
+#define CT_VIEWS   2             /* ct() actions one burst may run at once */
 
 #define CT_AF4 4
 #define CT_AF6 6
@@ -185,6 +186,61 @@ static inline void ct_res_none(struct dp_ct_result *r, uint16_t zone, uint8_t st
 	r->mark = 0;
 	memset(r->label, 0, 16);
 }
+
+/* What one burst (of one or two ct() actions: ct_burst.c) knows about the table since its bulk
+ * lookup: the add generation it read before it, how many adds it made
+ * itself, and the hashes of the keys it added.  A later miss of the same
+ * burst looks up again only when its hash is one of those (its own commit
+ * of the same tuple, or of the reverse one); a commit skips the re-lookups
+ * under the lock when no other writer added anything since (ct->add_gen). */
+struct ct_burst {
+	uint64_t gen0;
+	unsigned own;
+	unsigned n_sig;
+	uint64_t bloom[4];         /* 256 bits over the hashes' top byte */
+	hash_sig_t sig[2 * CT_VIEWS * CT_BURST]; /* two per commit */
+};
+
+static inline void ct_burst_add(struct ct_burst *b, hash_sig_t sig)
+{
+	b->bloom[(sig >> 30) & 3] |= 1ull << ((sig >> 24) & 63);
+	b->sig[b->n_sig++] = sig;
+}
+
+static inline bool ct_burst_added(const struct ct_burst *b, hash_sig_t sig)
+{
+	if (!(b->bloom[(sig >> 30) & 3] & (1ull << ((sig >> 24) & 63))))
+		return false;
+	for (unsigned i = 0; i < b->n_sig; i++)
+		if (b->sig[i] == sig)
+			return true;
+	return false;
+}
+
+/* Does this commit translate (ct.h "NAT")?  IPv4 only. */
+static inline bool ct_nat_commit(const struct dp_ct_action *a, const struct ct_pkt *p)
+{
+	return a->nat && (a->nat_cfg.kind == DP_CT_NAT_SRC || a->nat_cfg.kind == DP_CT_NAT_DST) &&
+	       p->key.af == CT_AF4;
+}
+
+/* ct.c, for ct_burst.c.  Create the connection for p (its reply key rk
+ * with hash rsig brought in already, or NULL).  Returns it, or an existing
+ * one another PMD committed meanwhile (*dir set to the packet's direction
+ * in it), or NULL with *err (-EDQUOT zone limit, -ENOSPC table full,
+ * -EEXIST reply tuple taken, -EADDRNOTAVAIL no NAT tuple free). */
+struct ct_conn *ct_commit_new(struct dp_ct *ct, struct ct_pmd *pm, struct ct_burst *b,
+			      const struct ct_pkt *p, hash_sig_t sig0,
+			      const struct dp_ct_key *rk, hash_sig_t rsig,
+			      const struct dp_ct_action *a, uint64_t now, int *dir,
+			      bool *created, int *err);
+/* SYN on a TIME_WAIT/CLOSE connection with commit: the old one goes. */
+void ct_kill_reopen(struct dp_ct *ct, struct ct_pmd *pm, struct ct_conn *c);
+/* The protocol's validity of a first packet and its update of an existing
+ * connection (dispatch over ct_tcp.c, ct_icmp.c, ct_other.c). */
+enum ct_upd ct_proto_update(struct dp_ct *ct, struct ct_conn *c, const struct ct_pkt *p,
+			    int dir, uint64_t now);
+void ct_apply_action(struct ct_conn *c, const struct dp_ct_action *a);
 
 /* ct.c: caller holds ct->wlock */
 int ct_kill_locked(struct dp_ct *ct, struct ct_conn *c, bool only_expired, uint64_t now,

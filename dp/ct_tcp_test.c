@@ -290,6 +290,42 @@ static void test_fin_time_wait_reopen(void)
 	dp_ct_destroy(ct);
 }
 
+/* A reopening SYN and its retransmit in one burst: the second finds the
+ * connection the first committed (the bulk lookup's answer, the killed one,
+ * is out of date), not a second copy of the tuple. */
+static void test_reopen_twice_in_a_burst(void)
+{
+	struct dp_ct *ct = t_ct_new(1, NULL, false);
+	struct dp_ct_action a = { .zone = 1, .commit = true };
+	struct dp_ct_stats st;
+	struct tpk p;
+	struct rte_mbuf *m[2];
+	struct dp_flow_key k[2], *kp[2] = { &k[0], &k[1] };
+	struct dp_ct_result r[2];
+
+	handshake(ct);
+	CU_ASSERT_EQUAL(ab(ct, TH_RST | TH_ACK, 1001, 5001, 64000, 0), CS_EST);
+	CU_ASSERT_EQUAL(tcp_state(ct), DP_CT_TCP_CLOSE);
+	t_tcp(&p, 4, A, B, PA, PB, TH_SYN, 90000, 0, 64000, -1, 0);
+	for (int i = 0; i < 2; i++) {
+		m[i] = rte_pktmbuf_alloc(t_mp);
+		memcpy(rte_pktmbuf_append(m[i], (uint16_t)p.n), p.b, p.n);
+		CU_ASSERT_EQUAL(dp_parse(m[i], 1, &k[i]), 0);
+	}
+	CU_ASSERT_EQUAL(dp_ct_process(ct, 0, &a, m, kp, r, 2, t_now), 0);
+	rte_pktmbuf_free_bulk(m, 2);
+	CU_ASSERT_EQUAL(r[0].state, CS_NEW);
+	CU_ASSERT_EQUAL(r[1].state, CS_NEW);
+	CU_ASSERT_EQUAL(dp_ct_zone_count(ct, 1), 1);
+	dp_ct_stats_get(ct, &st);
+	CU_ASSERT_EQUAL(st.reopened, 1);
+	CU_ASSERT_EQUAL(st.committed, 2);
+	CU_ASSERT_EQUAL(ba(ct, TH_SYN | TH_ACK, 31000, 90001, 64000, 0), CS_RPL);
+	CU_ASSERT_EQUAL(dp_ct_flush(ct, -1), 1);
+	CU_ASSERT_EQUAL(dp_ct_zone_count(ct, 1), 0);
+	dp_ct_destroy(ct);
+}
+
 static void test_tcp_v6(void)
 {
 	struct dp_ct *ct = t_ct_new(1, NULL, false);
@@ -331,6 +367,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "RST only in window; reopen after RST", test_rst);
 	CU_add_test(s, "refused: RST+ACK acking the SYN", test_refused);
 	CU_add_test(s, "FIN, TIME_WAIT, SYN reopens", test_fin_time_wait_reopen);
+	CU_add_test(s, "a reopening SYN twice in one burst", test_reopen_twice_in_a_burst);
 	CU_add_test(s, "IPv6 handshake and window", test_tcp_v6);
 	return t_run_all();
 }

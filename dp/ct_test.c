@@ -2,7 +2,7 @@
  * dp/ct_test.c — conntrack beyond TCP: UDP and other protocols, ICMP echo,
  * RELATED ICMP/ICMPv6 errors (and forged or malformed ones), fragments,
  * expiry with a test clock, zone isolation, per-zone limits, flush, mark and
- * label, two PMD indexes on one thread.  The multi-threaded stress test is
+ * label, two PMD indexes on one thread, two zones in one call.  The multi-threaded stress test is
  * in ct_mt_test.c.
  */
 #include <rte_malloc.h>
@@ -574,6 +574,117 @@ static void test_non_ip_and_args(void)
 	dp_ct_destroy(ct);
 }
 
+/* dp_ct_process2 (two zones, one bulk lookup) against dp_ct_process twice
+ * in a row on a second table: random bursts (up to 40 packets: two chunks)
+ * of UDP, TCP, ICMP echo and ICMP errors over a few hosts and ports, both
+ * directions, the two zones sometimes the same (a hairpin: the second
+ * action must see what the first committed in the same burst), commit,
+ * mark and label at random.  Every result and return value must agree. */
+static uint64_t t2_rng = 0x2545f4914f6cdd1dull;
+static unsigned t2_rand(unsigned n)
+{
+	t2_rng ^= t2_rng << 13;
+	t2_rng ^= t2_rng >> 7;
+	t2_rng ^= t2_rng << 17;
+	return (unsigned)(t2_rng >> 33) % n;
+}
+
+static void t2_frame(struct tpk *p, struct tpk *last)
+{
+	int af = t2_rand(4) ? 4 : 6;
+	uint8_t s = (uint8_t)(1 + t2_rand(3)), d = (uint8_t)(1 + t2_rand(3));
+	uint16_t sp = (uint16_t)(1000 + t2_rand(3)), dpt = (uint16_t)(1000 + t2_rand(3));
+	static const uint8_t fl[] = { TH_SYN, TH_SYN | TH_ACK, TH_ACK, TH_FIN | TH_ACK, TH_RST };
+
+	switch (t2_rand(5)) {
+	case 0: case 1:
+		t_udp(p, af, s, d, sp, dpt);
+		break;
+	case 2:
+		t_tcp(p, af, s, d, sp, dpt, fl[t2_rand(5)], 100 + t2_rand(3), 100 + t2_rand(3),
+		      1000, -1, (uint16_t)t2_rand(4));
+		break;
+	case 3:
+		t_echo(p, af, s, d, af == 4 ? (t2_rand(2) ? 8 : 0) : (t2_rand(2) ? 128 : 129),
+		       (uint16_t)t2_rand(3));
+		break;
+	default: /* an error quoting the previous frame, from a router */
+		if (last->n == 0) {
+			t_udp(p, af, s, d, sp, dpt);
+			break;
+		}
+		af = last->b[12] == 0x08 ? 4 : 6;
+		t_icmp_err(p, af, R, last->b[14 + (af == 4 ? 12 : 8) + (af == 4 ? 3 : 15)],
+			   af == 4 ? 3 : 1, af == 4 ? 4 : 0, last, 64);
+		break;
+	}
+}
+
+static void test_two_zones_one_call(void)
+{
+	struct dp_ct *x = t_ct_new(1, NULL, false), *y = t_ct_new(1, NULL, false);
+	struct tpk fr[40], last = { .n = 0 };
+	struct rte_mbuf *m[40];
+	struct dp_flow_key k[40], *kp[40];
+	struct dp_ct_result r0[40], r1[40], s0[40], s1[40];
+	unsigned same = 0, diff = 0, valid = 0;
+
+	for (unsigned burst = 0; burst < 400; burst++) {
+		unsigned n = 1 + t2_rand(40), np = 0;
+		struct dp_ct_action a0 = { .zone = (uint16_t)(1 + t2_rand(2)),
+					   .commit = t2_rand(3) != 0,
+					   .sg_dir = DP_CT_SG_EGRESS };
+		struct dp_ct_action a1 = { .zone = (uint16_t)(1 + t2_rand(2)), .commit = true,
+					   .sg_dir = DP_CT_SG_INGRESS };
+		if (t2_rand(2)) {
+			a1.set_mark = true;
+			a1.mark = t2_rand(16);
+			a1.mark_mask = 0xff;
+		}
+		if (t2_rand(4) == 0) {
+			a0.set_label = true;
+			a0.label[3] = (uint8_t)t2_rand(256);
+			a0.label_mask[3] = 0xff;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			t2_frame(&fr[np], &last);
+			last = fr[np];
+			m[np] = rte_pktmbuf_alloc(t_mp);
+			CU_ASSERT_FATAL(m[np] != NULL);
+			memcpy(rte_pktmbuf_append(m[np], (uint16_t)fr[np].n), fr[np].b, fr[np].n);
+			if (dp_parse(m[np], 1, &k[np]) != 0) {
+				rte_pktmbuf_free(m[np]);
+				continue;
+			}
+			kp[np] = &k[np];
+			np++;
+		}
+		unsigned ix = dp_ct_process2(x, 0, &a0, &a1, m, kp, r0, r1, np, t_now);
+		unsigned iy = dp_ct_process(y, 0, &a0, m, kp, s0, np, t_now);
+		iy += dp_ct_process(y, 0, &a1, m, kp, s1, np, t_now);
+		CU_ASSERT_EQUAL(ix, iy);
+		for (unsigned i = 0; i < np; i++) {
+			CU_ASSERT_EQUAL(r0[i].state, s0[i].state);
+			CU_ASSERT_EQUAL(r0[i].zone, s0[i].zone);
+			CU_ASSERT_EQUAL(r0[i].mark, s0[i].mark);
+			CU_ASSERT_EQUAL(memcmp(r0[i].label, s0[i].label, 16), 0);
+			CU_ASSERT_EQUAL(r1[i].state, s1[i].state);
+			CU_ASSERT_EQUAL(r1[i].zone, s1[i].zone);
+			CU_ASSERT_EQUAL(r1[i].mark, s1[i].mark);
+			valid += !(s1[i].state & DP_CS_INV);
+		}
+		rte_pktmbuf_free_bulk(m, np);
+		*(a0.zone == a1.zone ? &same : &diff) += 1;
+		t_now += t2_rand(3);
+	}
+	CU_ASSERT_EQUAL(dp_ct_zone_count(x, 1), dp_ct_zone_count(y, 1));
+	CU_ASSERT_EQUAL(dp_ct_zone_count(x, 2), dp_ct_zone_count(y, 2));
+	CU_ASSERT(same > 50 && diff > 50 && valid > 1000);
+	printf("(%u hairpin bursts, %u two-zone, %u valid results) ", same, diff, valid);
+	dp_ct_destroy(x);
+	dp_ct_destroy(y);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -597,5 +708,6 @@ int main(int argc, char **argv)
 	CU_add_test(s, "two PMD indexes, one burst with both directions", test_two_pmds);
 	CU_add_test(s, "hostile ICMP quotes and TCP headers", test_hostile);
 	CU_add_test(s, "non-IP; bad create arguments", test_non_ip_and_args);
+	CU_add_test(s, "two zones in one call = two calls in a row", test_two_zones_one_call);
 	return t_run_all();
 }

@@ -155,6 +155,19 @@ struct dp {
 int dp_pmd_main(void *arg);
 void dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n);
 void dp_pmd_flush_tx(struct dp_pmd *pmd);
+/* pmd.c, for pmd_ct.c: a miss translated and installed (NULL: not cached,
+ * run spec). */
+struct dp_megaflow *dp_pmd_install(struct dp_pmd *pmd, const struct dp_flow_key *key,
+				   struct dp_megaflow_spec *spec, uint64_t *first_tsc);
+/* pmd_ct.c: run a list that starts with ct() on n packets and their keys
+ * (depth: recirculations so far; from: the megaflow, for its hint), and a
+ * burst's group of megaflow f (its keys gathered from keys[0..n_ok)). */
+void dp_pmd_run_ct(struct dp_pmd *pmd, uint16_t in_port, const struct dp_action *acts,
+		   unsigned n_acts, const uint16_t *flood_ports, struct rte_mbuf **pkts,
+		   struct dp_flow_key *keys, unsigned n, unsigned depth, struct dp_megaflow *from);
+void dp_pmd_ct_group(struct dp_pmd *pmd, uint16_t in_port, struct dp_megaflow *f,
+		     struct dp_megaflow *const *flows, struct rte_mbuf *const *ok,
+		     struct dp_flow_key *keys, unsigned n_ok, struct rte_mbuf **grp, unsigned n);
 struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore);
 void dp_pmd_destroy(struct dp_pmd *pmd);
 /* One loop iteration's invalidation work, bounded: a pending flush, then

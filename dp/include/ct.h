@@ -77,7 +77,7 @@
  *    control thread's flush after rte_rcu_qsbr_synchronize().
  *
  * Who may call what:
- *  - dp_ct_process(), dp_ct_expire(): a PMD, with its own `pmd` index
+ *  - dp_ct_process(), dp_ct_process2(), dp_ct_expire(): a PMD, with its own `pmd` index
  *    (0 <= pmd < params.n_pmds; another index gets every packet TRK|INV),
  *    between two quiescent-state reports.  Two threads must never use the
  *    same index at once.  Nothing here depends on rte_lcore_id(): any
@@ -322,6 +322,21 @@ void dp_ct_destroy(struct dp_ct *ct);
 unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a,
 		       struct rte_mbuf *const pkts[], struct dp_flow_key *const keys[],
 		       struct dp_ct_result res[], unsigned n, uint64_t now_ms);
+
+/**
+ * Two ct() actions on the same burst, as a security-group pass between two
+ * stateful ports emits them (ct(zone=source), ct(zone=destination)): each
+ * packet is classified once and both zones' keys go into one bulk lookup.
+ * The same as dp_ct_process(a0) then dp_ct_process(a1) on the same keys
+ * (processed in chunks of 32, a0's then a1's; only who is refused when the
+ * whole table fills may differ); with a NAT action, or one zone twice over
+ * more than 32 packets, it is exactly that.  res0/res1: a result per packet for each action.  Returns the
+ * invalid results of both together.
+ */
+unsigned dp_ct_process2(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a0,
+			const struct dp_ct_action *a1, struct rte_mbuf *const pkts[],
+			struct dp_flow_key *const keys[], struct dp_ct_result res0[],
+			struct dp_ct_result res1[], unsigned n, uint64_t now_ms);
 
 /**
  * Incremental expiry: examine at most `budget` connection slots (shared
