@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dp/dp_priv.h — datapath internals shared by dp.c, port.c, pmd.c and
+ * dp/dp_priv.h — datapath internals shared by dp.c, port.c, pmd.c, pmd_ct.c and
  * actions.c.  Not for ctrl/.
  *
  * Lock order: none on the packet path.  txq spinlocks are taken only for a

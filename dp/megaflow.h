@@ -72,7 +72,7 @@ struct dp_megaflow {
 	uint8_t pad[5];
 	/* a ct() megaflow: slot and generation of the megaflow its last
 	 * recirculated packet hit, tried first for the next ones (PMD
-	 * private, a hint: checked live and matched, dp/pmd.c) */
+	 * private, a hint: checked live and matched, dp/pmd_ct.c) */
 	uint32_t next_idx;
 	uint32_t next_gen;
 	uint64_t hits;
