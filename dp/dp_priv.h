@@ -92,6 +92,10 @@ struct dp_pmd {
 	uint64_t age_next_tsc;
 	/* conntrack expiry: next bounded step due at ct_next_tsc */
 	uint64_t ct_next_tsc;
+	/* first-pass hint per ingress port: the megaflow (slot, generation)
+	 * the classifier last answered for that port's EMC misses, tried
+	 * first (pmd.c); UINT32_MAX: none */
+	struct { uint32_t idx, gen; } port_hint[DP_MAX_PORTS];
 	/* request mailbox */
 	struct dp_req req;
 	volatile uint32_t req_seq, req_ack;

@@ -57,6 +57,8 @@ struct dp_pmd *dp_pmd_create(struct dp *dp, unsigned idx, unsigned lcore)
 	dp_mfc_set_owner(pmd->mfc, idx);
 	dp_mfc_set_events(pmd->mfc, dp_pmd_mflow_event, pmd); /* no-op until dp_set_offload */
 	dp_mfc_set_port_quota(pmd->mfc, dp_config_port_quota(&dp->cfg));
+	for (unsigned p = 0; p < DP_MAX_PORTS; p++)
+		pmd->port_hint[p].idx = UINT32_MAX;
 	pmd->max_idle_tsc = (uint64_t)dp->cfg.megaflow_max_idle_ms * rte_get_tsc_hz() / 1000;
 	if (dp->cfg.upcall_budget_pct > 0 && dp->cfg.upcall_budget_pct < 100) {
 		pmd->upcall_credit_div = 100 / dp->cfg.upcall_budget_pct;
@@ -333,11 +335,44 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 		pmd->st.emc_bypassed += n_ok;
 	}
 
+	/* the ingress port's hint: the megaflow the classifier last answered
+	 * for this port (a live megaflow that matches a key is a right answer
+	 * for it, as in the classifier); the keys it matches skip the
+	 * classifier.  Traffic of a port that mostly hits one megaflow (one
+	 * destination, a security-group pass) pays one masked compare */
+	if (n_miss > 0 && in_port < DP_MAX_PORTS) {
+		struct dp_megaflow *h = dp_mfc_get(pmd->mfc, pmd->port_hint[in_port].idx,
+						   pmd->port_hint[in_port].gen);
+		if (h != NULL) {
+			unsigned k = 0;
+			for (unsigned j = 0; j < n_miss; j++) {
+				if (dp_key_match(kp[j], &h->mask, &h->key)) {
+					unsigned i = miss_idx[j];
+					flows[i] = h;
+					if (use_emc)
+						dp_emc_insert(pmd->emc, &keys[i], hashes[i], h);
+					continue;
+				}
+				kp[k] = kp[j];
+				miss_idx[k++] = miss_idx[j];
+			}
+			pmd->st.mfc_hits += n_miss - k;
+			pmd->st.port_hint_hits += n_miss - k;
+			n_miss = k;
+		}
+	}
+
 	/* megaflow classifier, batched over the EMC misses */
 	if (n_miss > 0) {
 		struct dp_megaflow *mf[DP_BURST];
 		unsigned hits = dp_mfc_lookup_burst(pmd->mfc, kp, n_miss, mf);
 		pmd->st.mfc_hits += hits;
+		for (unsigned j = n_miss; j-- > 0;) /* the last answer is the next hint */
+			if (mf[j] != NULL && in_port < DP_MAX_PORTS) {
+				pmd->port_hint[in_port].idx = mf[j]->idx;
+				pmd->port_hint[in_port].gen = mf[j]->gen;
+				break;
+			}
 		for (unsigned j = 0; j < n_miss; j++) {
 			unsigned i = miss_idx[j];
 			if (mf[j] != NULL) {

@@ -248,6 +248,54 @@ static struct dp_megaflow *put_flow(uint16_t in_port, const struct dp_action *ac
 	return dp_mfc_insert(DP->pmds[0]->mfc, &spec);
 }
 
+/* The ingress port's first-pass hint: with the EMC out of the way, the
+ * keys of a port that match the megaflow the classifier last answered for
+ * it skip the classifier; another megaflow's keys do not; a dead megaflow
+ * is never a hint. */
+static void test_port_hint(void)
+{
+	struct dp_pmd *pmd = DP->pmds[0];
+	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_pmd_stats s0;
+
+	dp_emc_set_insert_inv_prob(pmd->emc, 0);
+	dp_emc_clear(pmd->emc);
+	for (unsigned i = 0; i < 16; i++)
+		pkts[i] = udp(&EA, &EB, (uint16_t)(40000 + i));
+	run((uint16_t)P0, pkts, 16); /* the classifier answers (or a miss) */
+	CU_ASSERT_EQUAL(drain(1, NULL), 16);
+	s0 = pmd->st;
+	for (unsigned i = 0; i < 16; i++)
+		pkts[i] = udp(&EA, &EB, (uint16_t)(41000 + i));
+	run((uint16_t)P0, pkts, 16);
+	CU_ASSERT_EQUAL(drain(1, NULL), 16);
+	CU_ASSERT_EQUAL(pmd->st.port_hint_hits - s0.port_hint_hits, 16);
+	CU_ASSERT_EQUAL(pmd->st.mfc_hits - s0.mfc_hits, 16);
+	CU_ASSERT_EQUAL(pmd->st.emc_hits - s0.emc_hits, 0);
+	/* A->B and A->C in one burst: only A->B's keys match the hint */
+	s0 = pmd->st;
+	for (unsigned i = 0; i < 16; i++)
+		pkts[i] = udp(&EA, (i & 1) ? &EC : &EB, (uint16_t)(42000 + i));
+	run((uint16_t)P0, pkts, 16);
+	CU_ASSERT_EQUAL(drain(1, NULL), 8);
+	CU_ASSERT_EQUAL(drain(2, NULL), 8);
+	CU_ASSERT_EQUAL(pmd->st.port_hint_hits - s0.port_hint_hits, 8);
+	/* B goes: its megaflow dies and is no one's hint; A->B floods to C */
+	CU_ASSERT_EQUAL(dp_table_lport_del(dp_tables(DP), EB.key), 0);
+	for (unsigned i = 0; i < 16; i++)
+		pkts[i] = udp(&EA, &EB, (uint16_t)(43000 + i));
+	run((uint16_t)P0, pkts, 16);
+	CU_ASSERT_EQUAL(drain(1, NULL), 0);
+	CU_ASSERT_EQUAL(drain(2, NULL), 16);
+	CU_ASSERT_EQUAL(dp_table_lport_put(dp_tables(DP), &EB), 0);
+	for (unsigned i = 0; i < 16; i++)
+		pkts[i] = udp(&EA, &EB, (uint16_t)(44000 + i));
+	run((uint16_t)P0, pkts, 16);
+	CU_ASSERT_EQUAL(drain(1, NULL), 16);
+	CU_ASSERT_EQUAL(drain(2, NULL), 0);
+	dp_emc_set_insert_inv_prob(pmd->emc, DP->cfg.emc_insert_inv_prob);
+}
+
 /* More live flows than the EMC holds: after a window of misses the PMD
  * stops probing it (but for one burst in DP_EMC_SAMPLE) and every packet is
  * still forwarded by the classifier; a few flows again bring it back. */
@@ -430,6 +478,7 @@ int main(int argc, char **argv)
 	CU_pSuite s = CU_add_suite("pmd end to end", e2e_init, e2e_clean);
 	CU_add_test(s, "ring ports: counters, grouping, drops, invalidation", test_e2e);
 	CU_add_test(s, "EMC bypassed while its hit rate is low, and back", test_emc_bypass);
+	CU_add_test(s, "the ingress port's first-pass megaflow hint", test_port_hint);
 	CU_add_test(s, "ct(commit,nat(src=...)) and ct(nat) through the PMD", test_ct_nat);
 	CU_add_test(s, "SNAT ct() with the TTL check: expiring packets punted untranslated",
 		    test_ct_nat_ttl);

@@ -172,6 +172,7 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			"upcall_throttled_polls", (json_int_t)s.upcall_throttled));
 		json_object_set_new(o, "emc_bypassed", json_integer((json_int_t)s.emc_bypassed));
 		json_object_set_new(o, "emc_bypass", json_boolean(s.emc_bypass));
+		json_object_set_new(o, "port_hint_hits", json_integer((json_int_t)s.port_hint_hits));
 		json_array_append_new(arr, o);
 
 		uint64_t lookups = s.emc_hits + s.mfc_hits + s.misses;
@@ -185,9 +186,11 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			     (unsigned long long)s.emc_hits, pct(s.emc_hits, lookups),
 			     (unsigned long long)s.mfc_hits, pct(s.mfc_hits, lookups),
 			     (unsigned long long)s.misses, pct(s.misses, lookups));
-		reply_printf(r, "  exact-cache: %s  packets past it: %llu (%.1f%%)\n",
+		reply_printf(r, "  exact-cache: %s  packets past it: %llu (%.1f%%)  "
+			     "megaflow hits from the port's hint: %llu\n",
 			     s.emc_bypass ? "bypassed (hit rate below emc-min-hit-rate)" : "in use",
-			     (unsigned long long)s.emc_bypassed, pct(s.emc_bypassed, lookups));
+			     (unsigned long long)s.emc_bypassed, pct(s.emc_bypassed, lookups),
+			     (unsigned long long)s.port_hint_hits);
 		reply_printf(r, "  megaflows: %u in %u subtables  invalidated: %llu  flushes: %llu\n",
 			     s.megaflows, s.subtables, (unsigned long long)s.invalidations,
 			     (unsigned long long)s.flushes);

@@ -84,6 +84,8 @@ struct dp_pmd_stats {
 	uint64_t rx_packets, tx_packets;
 	uint64_t emc_hits, mfc_hits, misses;
 	uint64_t emc_bypassed;         /* packets not looked up: EMC bypassed */
+	uint64_t port_hint_hits;       /* of mfc_hits: answered by the ingress
+					* port's first-pass hint (pmd.c) */
 	uint64_t busy_cycles, idle_cycles, upcall_cycles, iterations, sleeps;
 	uint64_t drops[DP_DROP__MAX];
 	uint64_t punts[DP_PUNT__MAX];
