@@ -108,6 +108,16 @@ static struct rte_mbuf *udp(const struct dp_lport_cfg *s, const struct dp_lport_
 	return m;
 }
 
+/* n packets A -> B (n <= DP_BURST), UDP source ports sport0 .. sport0 + n - 1
+ * (every period-th one repeats: sport0 + i % period), run from port P0. */
+static void ab_burst(unsigned n, unsigned sport0, unsigned period)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	for (unsigned i = 0; i < n; i++)
+		pkts[i] = udp(&EA, &EB, (uint16_t)(sport0 + i % period));
+	run((uint16_t)P0, pkts, (uint16_t)n);
+}
+
 static void test_e2e(void)
 {
 	struct dp_pmd *pmd = DP->pmds[0];
@@ -118,9 +128,7 @@ static void test_e2e(void)
 	struct dp_pmd_stats st0 = pmd->st;
 
 	/* burst 1: 8 packets A->B, different L4 ports: one megaflow */
-	for (unsigned i = 0; i < 8; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(1000 + i));
-	run((uint16_t)P0, pkts, 8);
+	ab_burst(8, 1000, 8);
 	CU_ASSERT_EQUAL(drain(1, sports), 8);
 	for (unsigned i = 0; i < 8; i++)
 		CU_ASSERT_EQUAL(sports[i], 1000 + i); /* order kept */
@@ -133,17 +141,13 @@ static void test_e2e(void)
 	CU_ASSERT_EQUAL(dp_mfc_count(pmd->mfc), 1);
 
 	/* burst 2: the same 8 flows: EMC hits */
-	for (unsigned i = 0; i < 8; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(1000 + i));
-	run((uint16_t)P0, pkts, 8);
+	ab_burst(8, 1000, 8);
 	CU_ASSERT_EQUAL(drain(1, NULL), 8);
 	CU_ASSERT_EQUAL(pmd->st.emc_hits - st0.emc_hits, 8);
 	CU_ASSERT_EQUAL(pmd->st.misses - st0.misses, 1);
 
 	/* burst 3: new L4 ports for the same megaflow: megaflow hits, no miss */
-	for (unsigned i = 0; i < 8; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(2000 + i));
-	run((uint16_t)P0, pkts, 8);
+	ab_burst(8, 2000, 8);
 	CU_ASSERT_EQUAL(drain(1, NULL), 8);
 	CU_ASSERT_EQUAL(pmd->st.mfc_hits - st0.mfc_hits, 15);
 	CU_ASSERT_EQUAL(pmd->st.misses - st0.misses, 1);
@@ -194,9 +198,7 @@ static void test_e2e(void)
 	/* delete B: its megaflow goes; A->B re-translates (now unknown: flood to C) */
 	struct dp_pmd_stats s2 = pmd->st;
 	CU_ASSERT_EQUAL(dp_table_lport_del(dp_tables(DP), EB.key), 0);
-	for (unsigned i = 0; i < 4; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(1000 + i)); /* were EMC entries */
-	run((uint16_t)P0, pkts, 4);
+	ab_burst(4, 1000, 4); /* were EMC entries */
 	CU_ASSERT(pmd->st.invalidations > s2.invalidations);
 	CU_ASSERT_EQUAL(pmd->st.misses - s2.misses, 1);
 	CU_ASSERT_EQUAL(pmd->st.emc_hits - s2.emc_hits, 0);
@@ -204,9 +206,7 @@ static void test_e2e(void)
 	CU_ASSERT_EQUAL(drain(2, NULL), 4);
 	/* re-add B: the flood megaflow (FDB tag) goes, unicast again */
 	CU_ASSERT_EQUAL(dp_table_lport_put(dp_tables(DP), &EB), 0);
-	for (unsigned i = 0; i < 4; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(1000 + i));
-	run((uint16_t)P0, pkts, 4);
+	ab_burst(4, 1000, 4);
 	CU_ASSERT_EQUAL(pmd->st.misses - s2.misses, 2);
 	CU_ASSERT_EQUAL(drain(1, NULL), 4);
 	CU_ASSERT_EQUAL(drain(2, NULL), 0);
@@ -260,14 +260,10 @@ static void test_port_hint(void)
 
 	dp_emc_set_insert_inv_prob(pmd->emc, 0);
 	dp_emc_clear(pmd->emc);
-	for (unsigned i = 0; i < 16; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(40000 + i));
-	run((uint16_t)P0, pkts, 16); /* the classifier answers (or a miss) */
+	ab_burst(16, 40000, 16); /* the classifier answers (or a miss) */
 	CU_ASSERT_EQUAL(drain(1, NULL), 16);
 	s0 = pmd->st;
-	for (unsigned i = 0; i < 16; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(41000 + i));
-	run((uint16_t)P0, pkts, 16);
+	ab_burst(16, 41000, 16);
 	CU_ASSERT_EQUAL(drain(1, NULL), 16);
 	CU_ASSERT_EQUAL(pmd->st.port_hint_hits - s0.port_hint_hits, 16);
 	CU_ASSERT_EQUAL(pmd->st.mfc_hits - s0.mfc_hits, 16);
@@ -282,15 +278,11 @@ static void test_port_hint(void)
 	CU_ASSERT_EQUAL(pmd->st.port_hint_hits - s0.port_hint_hits, 8);
 	/* B goes: its megaflow dies and is no one's hint; A->B floods to C */
 	CU_ASSERT_EQUAL(dp_table_lport_del(dp_tables(DP), EB.key), 0);
-	for (unsigned i = 0; i < 16; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(43000 + i));
-	run((uint16_t)P0, pkts, 16);
+	ab_burst(16, 43000, 16);
 	CU_ASSERT_EQUAL(drain(1, NULL), 0);
 	CU_ASSERT_EQUAL(drain(2, NULL), 16);
 	CU_ASSERT_EQUAL(dp_table_lport_put(dp_tables(DP), &EB), 0);
-	for (unsigned i = 0; i < 16; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(44000 + i));
-	run((uint16_t)P0, pkts, 16);
+	ab_burst(16, 44000, 16);
 	CU_ASSERT_EQUAL(drain(1, NULL), 16);
 	CU_ASSERT_EQUAL(drain(2, NULL), 0);
 	dp_emc_set_insert_inv_prob(pmd->emc, DP->cfg.emc_insert_inv_prob);
@@ -302,7 +294,6 @@ static void test_port_hint(void)
 static void test_emc_bypass(void)
 {
 	struct dp_pmd *pmd = DP->pmds[0];
-	struct rte_mbuf *pkts[DP_BURST];
 	struct dp_pmd_stats st0 = pmd->st;
 	unsigned sent = 0, got = 0, b;
 
@@ -310,9 +301,7 @@ static void test_emc_bypass(void)
 	dp_emc_clear(pmd->emc);
 	/* 2 x DP_EMC_WINDOW distinct flows, each seen once: every probe misses */
 	for (b = 0; b < 2 * DP_EMC_WINDOW / DP_BURST; b++) {
-		for (unsigned i = 0; i < DP_BURST; i++)
-			pkts[i] = udp(&EA, &EB, (uint16_t)(b * DP_BURST + i));
-		run((uint16_t)P0, pkts, DP_BURST);
+		ab_burst(DP_BURST, b * DP_BURST, DP_BURST);
 		sent += DP_BURST;
 		got += drain(1, NULL);
 	}
@@ -329,18 +318,14 @@ static void test_emc_bypass(void)
 	struct dp_pmd_stats st1 = pmd->st;
 	for (b = 0; b < 4 * DP_EMC_SAMPLE * DP_EMC_WINDOW / DP_BURST && dp_emc_bypassed(pmd->emc);
 	     b++) {
-		for (unsigned i = 0; i < DP_BURST; i++)
-			pkts[i] = udp(&EA, &EB, (uint16_t)(20000 + i % 8));
-		run((uint16_t)P0, pkts, DP_BURST);
+		ab_burst(DP_BURST, 20000, 8);
 		CU_ASSERT_EQUAL(drain(1, NULL), DP_BURST);
 	}
 	CU_ASSERT(!dp_emc_bypassed(pmd->emc));
 	CU_ASSERT(pmd->st.emc_hits - st1.emc_hits > 0);
 	/* from now on every burst probes it, and hits */
 	struct dp_pmd_stats st2 = pmd->st;
-	for (unsigned i = 0; i < DP_BURST; i++)
-		pkts[i] = udp(&EA, &EB, (uint16_t)(20000 + i % 8));
-	run((uint16_t)P0, pkts, DP_BURST);
+	ab_burst(DP_BURST, 20000, 8);
 	CU_ASSERT_EQUAL(drain(1, NULL), DP_BURST);
 	CU_ASSERT_EQUAL(pmd->st.emc_hits - st2.emc_hits, DP_BURST);
 	CU_ASSERT_EQUAL(pmd->st.emc_bypassed - st2.emc_bypassed, 0);
@@ -348,9 +333,7 @@ static void test_emc_bypass(void)
 	/* 0: never bypassed, whatever the hit rate */
 	dp_emc_set_min_hit_pct(pmd->emc, 0);
 	for (b = 0; b < 2 * DP_EMC_WINDOW / DP_BURST; b++) {
-		for (unsigned i = 0; i < DP_BURST; i++)
-			pkts[i] = udp(&EA, &EB, (uint16_t)(30000 + b * DP_BURST + i));
-		run((uint16_t)P0, pkts, DP_BURST);
+		ab_burst(DP_BURST, 30000 + b * DP_BURST, DP_BURST);
 		drain(1, NULL);
 	}
 	CU_ASSERT(!dp_emc_bypassed(pmd->emc));
