@@ -413,30 +413,37 @@ static unsigned ct_chunk(struct dp_ct *ct, struct ct_pmd *pm, struct ct_view *v,
 	return n_inv;
 }
 
-static void ct_bad_pmd(const struct dp_ct_action *a, struct dp_ct_result res[], unsigned n)
+/* nv ct() actions a[x] (results into res[x]) over n packets, in chunks. */
+static unsigned ct_process_n(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *const a[],
+			     struct dp_ct_result *const res[], unsigned nv,
+			     struct rte_mbuf *const pkts[], struct dp_flow_key *const keys[],
+			     unsigned n, uint64_t now_ms)
 {
-	for (unsigned i = 0; i < n; i++)
-		ct_res_none(&res[i], a->zone, DP_CS_TRK | DP_CS_INV);
+	struct ct_view v[CT_VIEWS];
+	unsigned n_inv = 0;
+
+	if (unlikely(pmd >= ct->n_pmds)) {
+		for (unsigned x = 0; x < nv; x++)
+			for (unsigned i = 0; i < n; i++)
+				ct_res_none(&res[x][i], a[x]->zone, DP_CS_TRK | DP_CS_INV);
+		return nv * n;
+	}
+	for (unsigned x = 0; x < nv; x++)
+		v[x].a = a[x];
+	for (unsigned base = 0; base < n; base += CT_BURST) {
+		for (unsigned x = 0; x < nv; x++)
+			v[x].res = &res[x][base];
+		n_inv += ct_chunk(ct, &ct->pmd[pmd], v, nv, &pkts[base], &keys[base],
+				  RTE_MIN(n - base, (unsigned)CT_BURST), now_ms);
+	}
+	return n_inv;
 }
 
 unsigned dp_ct_process(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a,
 		       struct rte_mbuf *const pkts[], struct dp_flow_key *const keys[],
 		       struct dp_ct_result res[], unsigned n, uint64_t now_ms)
 {
-	struct ct_view v[1];
-	unsigned n_inv = 0;
-
-	if (unlikely(pmd >= ct->n_pmds)) {
-		ct_bad_pmd(a, res, n);
-		return n;
-	}
-	v[0].a = a;
-	for (unsigned base = 0; base < n; base += CT_BURST) {
-		v[0].res = &res[base];
-		n_inv += ct_chunk(ct, &ct->pmd[pmd], v, 1, &pkts[base], &keys[base],
-				  RTE_MIN(n - base, (unsigned)CT_BURST), now_ms);
-	}
-	return n_inv;
+	return ct_process_n(ct, pmd, &a, &res, 1, pkts, keys, n, now_ms);
 }
 
 unsigned dp_ct_process2(struct dp_ct *ct, unsigned pmd, const struct dp_ct_action *a0,
@@ -444,8 +451,8 @@ unsigned dp_ct_process2(struct dp_ct *ct, unsigned pmd, const struct dp_ct_actio
 			struct dp_flow_key *const keys[], struct dp_ct_result res0[],
 			struct dp_ct_result res1[], unsigned n, uint64_t now_ms)
 {
-	struct ct_view v[2];
-	unsigned n_inv = 0;
+	const struct dp_ct_action *a[2] = { a0, a1 };
+	struct dp_ct_result *res[2] = { res0, res1 };
 
 	/* NAT rewrites the keys the second reads; one zone twice over more
 	 * than a chunk would run the second chunk's first action after the
@@ -453,18 +460,5 @@ unsigned dp_ct_process2(struct dp_ct *ct, unsigned pmd, const struct dp_ct_actio
 	if (a0->nat || a1->nat || (a0->zone == a1->zone && n > CT_BURST))
 		return dp_ct_process(ct, pmd, a0, pkts, keys, res0, n, now_ms) +
 		       dp_ct_process(ct, pmd, a1, pkts, keys, res1, n, now_ms);
-	if (unlikely(pmd >= ct->n_pmds)) {
-		ct_bad_pmd(a0, res0, n);
-		ct_bad_pmd(a1, res1, n);
-		return 2 * n;
-	}
-	v[0].a = a0;
-	v[1].a = a1;
-	for (unsigned base = 0; base < n; base += CT_BURST) {
-		v[0].res = &res0[base];
-		v[1].res = &res1[base];
-		n_inv += ct_chunk(ct, &ct->pmd[pmd], v, 2, &pkts[base], &keys[base],
-				  RTE_MIN(n - base, (unsigned)CT_BURST), now_ms);
-	}
-	return n_inv;
+	return ct_process_n(ct, pmd, a, res, 2, pkts, keys, n, now_ms);
 }

@@ -95,7 +95,7 @@ struct dp_pmd {
 	/* first-pass hint per ingress port: the megaflow (slot, generation)
 	 * the classifier last answered for that port's EMC misses, tried
 	 * first (pmd.c); UINT32_MAX: none */
-	struct { uint32_t idx, gen; } port_hint[DP_MAX_PORTS];
+	struct dp_pmd_hint { uint32_t idx, gen; } port_hint[DP_MAX_PORTS];
 	/* request mailbox */
 	struct dp_req req;
 	volatile uint32_t req_seq, req_ack;

@@ -340,9 +340,9 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 	 * for it, as in the classifier); the keys it matches skip the
 	 * classifier.  Traffic of a port that mostly hits one megaflow (one
 	 * destination, a security-group pass) pays one masked compare */
-	if (n_miss > 0 && in_port < DP_MAX_PORTS) {
-		struct dp_megaflow *h = dp_mfc_get(pmd->mfc, pmd->port_hint[in_port].idx,
-						   pmd->port_hint[in_port].gen);
+	struct dp_pmd_hint *ph = in_port < DP_MAX_PORTS ? &pmd->port_hint[in_port] : NULL;
+	if (n_miss > 0 && ph != NULL) {
+		struct dp_megaflow *h = dp_mfc_get(pmd->mfc, ph->idx, ph->gen);
 		if (h != NULL) {
 			unsigned k = 0;
 			for (unsigned j = 0; j < n_miss; j++) {
@@ -367,10 +367,10 @@ dp_pmd_process(struct dp_pmd *pmd, uint16_t in_port, struct rte_mbuf **pkts, uin
 		struct dp_megaflow *mf[DP_BURST];
 		unsigned hits = dp_mfc_lookup_burst(pmd->mfc, kp, n_miss, mf);
 		pmd->st.mfc_hits += hits;
-		for (unsigned j = n_miss; j-- > 0;) /* the last answer is the next hint */
-			if (mf[j] != NULL && in_port < DP_MAX_PORTS) {
-				pmd->port_hint[in_port].idx = mf[j]->idx;
-				pmd->port_hint[in_port].gen = mf[j]->gen;
+		for (unsigned j = n_miss; ph != NULL && j-- > 0;) /* the last answer: next hint */
+			if (mf[j] != NULL) {
+				ph->idx = mf[j]->idx;
+				ph->gen = mf[j]->gen;
 				break;
 			}
 		for (unsigned j = 0; j < n_miss; j++) {
