@@ -14,8 +14,8 @@
 #
 # wyvern: the process runs without hugepages on lcore 1 (`--no-huge -m 1024`),
 # in process, TSC-timed: the 10th percentile of 1024-packet groups, minus a
-# baseline loop that only stages the flow keys (see the header of
-# dp/ct_bench.c).  INFO lines add established TCP (window tracking) and the
+# baseline loop that only stages the flow keys (ct-lookup builds each
+# burst's keys in place, as parse does; see the header of dp/ct_bench.c).  INFO lines add established TCP (window tracking) and the
 # table choice (private rte_hash vs the shared lock-free one, same keys).
 #
 # ovs-dpdk: ovs-vswitchd-dpdk (no hugepages, PMD on core 1) reads the tuples
