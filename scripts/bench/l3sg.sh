@@ -26,7 +26,8 @@
 # Environment:
 #   BUILD                 build dir (default build)
 #   BENCH_SYSTEMS         subset of "testpmd ovn wyvern" (space or comma separated)
-#   BENCH_HUGEPAGES       0 (default) or 1
+#   BENCH_HUGEPAGES       0 or 1 to run only that mode (default: both, without
+#                         hugepages first; wyvernd's own default is hugepages)
 #   BENCH_SECONDS         measurement window, s (default 5)
 #   BENCH_WARMUP          warm-up before the window, s (default 2)
 #   BENCH_REPEAT          runs per system, median reported (default 1)
@@ -34,7 +35,7 @@
 #   BENCH_ESTABLISH_TIMEOUT  seconds wyvern may take to establish the 2 x 10k
 #                         connections before the warm-up (180)
 #
-# Prints: BENCH workload=l3-sg-10k system=S mpps=X cycles_per_pkt=Y state=established|none
+# Prints: BENCH workload=l3-sg-10k system=S mpps=X cycles_per_pkt=Y state=established|none hugepages=0|1
 #         INFO ... (hit rates, conntrack figures), RATIO workload=l3-sg-10k ...
 # Internal: l3sg.sh --one SYSTEM HUGEPAGES runs one measurement (inputs in
 # the SG_* variables the parent exports).
@@ -226,8 +227,8 @@ if [[ ${1:-} == --one ]]; then
         wyvern) sg_run_wyvern "$3" ;;
         *) wb_die "unknown system $2" ;;
     esac
-    printf 'BENCH workload=%s system=%s mpps=%s cycles_per_pkt=%s state=%s\n' \
-        "$SG_WORKLOAD" "$2" "$RES_MPPS" "$RES_CPP" "$RES_STATE"
+    printf 'BENCH workload=%s system=%s mpps=%s cycles_per_pkt=%s state=%s hugepages=%s\n' \
+        "$SG_WORKLOAD" "$2" "$RES_MPPS" "$RES_CPP" "$RES_STATE" "$3"
     printf 'INFO workload=%s system=%s hugepages=%s flows=%s bidirectional=1 pmds=1 %s\n' \
         "$SG_WORKLOAD" "$2" "$3" "$SG_FLOWS" "$RES_INFO"
     exit 0
@@ -236,8 +237,11 @@ fi
 # --------------------------------------------------------------- parent ---
 wb_words() { tr ',' ' ' <<<"$1"; }
 read -r -a systems <<<"$(wb_words "${BENCH_SYSTEMS:-testpmd ovn wyvern}")"
-huge=${BENCH_HUGEPAGES:-0}
-[[ $huge == 0 || $huge == 1 ]] || wb_die "BENCH_HUGEPAGES must be 0 or 1"
+case ${BENCH_HUGEPAGES:-} in
+    "") hugemodes=(0 1) ;;
+    0 | 1) hugemodes=("$BENCH_HUGEPAGES") ;;
+    *) wb_die "BENCH_HUGEPAGES must be 0 or 1" ;;
+esac
 [[ $BENCH_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ && $BENCH_WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
     wb_die "BENCH_SECONDS and BENCH_WARMUP must be numbers of seconds"
 BENCH_REPEAT=${BENCH_REPEAT:-1}
@@ -357,5 +361,8 @@ frames=$(((($(stat -c %s "$SG_PCAP_A") - 24) + ($(stat -c %s "$SG_PCAP_B") - 24)
 SG_MBUFS=$((frames + 16384))
 export SG_PCAP_A SG_PCAP_B SG_MBUFS SG_DB_DIR SG_VMA_ID SG_VMB_ID SG_R1_MAC SG_R2_MAC
 
-wb_drive_three "$SG_WORKLOAD" "$huge" "$have_wy" "$WB_BUILD/ctrl/wyvernd" "${systems[@]}"
-exit $?
+rc=0
+for huge in "${hugemodes[@]}"; do
+    wb_drive_three "$SG_WORKLOAD" "$huge" "$have_wy" "$WB_BUILD/ctrl/wyvernd" "${systems[@]}" || rc=1
+done
+exit $rc

@@ -665,7 +665,7 @@ wb_drive_three() {
         median=$(wb_median "${runs[@]}")
         if ((BENCH_REPEAT > 1)); then
             cat "$median"
-            echo "RUNS workload=$w system=$s mpps=$(wb_runs_mpps "${runs[@]}")"
+            echo "RUNS workload=$w system=$s hugepages=$huge mpps=$(wb_runs_mpps "${runs[@]}")"
         fi
         grep '^BENCH ' "$median" >>"$results"
     done
@@ -677,7 +677,7 @@ wb_drive_three() {
         [[ -n $a && -n $b ]] || continue
         line+=" $pair=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
     done
-    [[ -z $line ]] || echo "RATIO workload=$w state=established$line"
+    [[ -z $line ]] || echo "RATIO workload=$w state=established hugepages=$huge$line"
     return "$failed"
 }
 
