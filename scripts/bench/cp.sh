@@ -118,6 +118,17 @@ cp_wy_restart() { # GENDIR DBURL MAC
     cp_wy_run "$WB_TMP/wy-full" restart "wycp-restart-$$" "$2" "$1" wy-forward \
         "$1/meta.json" "$3" 120
     CP_RESTART=$CP_WY_OUT
+    # where the first batch's time went (lc.c logs a batch over 100 ms)
+    local b
+    b=$(grep -m1 -o 'batch of .*' "$CP_WY_LOG" || true)
+    [[ -z $b ]] || wb_log "wyvern (restart): first $b"
+    # BENCH_CP_KEEP=DIR: keep the replica and the restart's config and log
+    # there, to run the restart again by hand (perf, callgrind)
+    if [[ -n ${BENCH_CP_KEEP:-} ]]; then
+        rm -rf "$BENCH_CP_KEEP"
+        cp -r "$WB_TMP/wy-full" "$BENCH_CP_KEEP"
+        sed -i "s|$WB_TMP/wy-full|$BENCH_CP_KEEP|g" "$BENCH_CP_KEEP/restart.conf"
+    fi
 }
 
 # Runs "$@" in the background with stdout to CP_OUT (a file), records its
