@@ -139,7 +139,7 @@ static int reserve_block(struct nb *nb)
 		snprintf(val, sizeof(val), "%" PRIu64, cur + NB_DP_KEY_BLOCK);
 		cmp = (struct db_cmp){ ckey, DB_CMP_EQUAL, seen };
 		op = (struct db_op){ DB_OP_PUT, ckey, val, strlen(val) };
-		rc = db_txn(nb->db, &cmp, 1, &op, 1, &ok, &rev);
+		rc = nb_db_txn(nb->db, &cmp, 1, &op, 1, &ok, &rev);
 		if (rc == -EINVAL)
 			return rc;
 		if (!rc && ok) {
@@ -164,6 +164,104 @@ int nb_block_key(struct nb *nb, uint32_t *key)
 	return rc;
 }
 
+/* ---- the read memo (nb.h) ---- */
+
+struct memo_ent {
+	const struct db *db;
+	char *key, *val;
+	size_t len;
+	uint64_t mod;
+};
+static __thread struct {
+	bool on;
+	unsigned n;
+	uint64_t hits;
+	struct memo_ent e[NB_MEMO_MAX];
+} memo;
+
+void nb_memo_forget(void)
+{
+	for (unsigned i = 0; i < memo.n; i++) {
+		free(memo.e[i].key);
+		free(memo.e[i].val);
+	}
+	memo.n = 0;
+}
+
+void nb_memo_begin(void)
+{
+	nb_memo_forget();
+	memo.on = true;
+}
+
+void nb_memo_end(void)
+{
+	nb_memo_forget();
+	memo.on = false;
+}
+
+uint64_t nb_memo_hits(void)
+{
+	return memo.hits;
+}
+
+static char *dup_value(const void *v, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (p != NULL) {
+		memcpy(p, v, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+int nb_memo_get(struct db *db, const char *key, struct db_kv *kv)
+{
+	for (unsigned i = 0; memo.on && i < memo.n; i++) {
+		const struct memo_ent *m = &memo.e[i];
+		if (m->db != db || strcmp(m->key, key) != 0)
+			continue;
+		memo.hits++;
+		if (m->val == NULL)
+			return -ENOENT;         /* read before: not there */
+		memset(kv, 0, sizeof(*kv));
+		kv->key = strdup(key);
+		kv->value = dup_value(m->val, m->len);
+		if (kv->key == NULL || kv->value == NULL) {
+			db_kv_clear(kv);
+			return -ENOMEM;
+		}
+		kv->value_len = m->len;
+		kv->mod_revision = m->mod;
+		return 0;
+	}
+	int rc = db_get(db, key, kv);
+	if ((rc && rc != -ENOENT) || !memo.on || memo.n == NB_MEMO_MAX)
+		return rc;
+	struct memo_ent *m = &memo.e[memo.n];
+	m->key = strdup(key);
+	m->val = rc ? NULL : dup_value(kv->value, kv->value_len);  /* NULL: absent */
+	if (m->key == NULL || (!rc && m->val == NULL)) {
+		free(m->key);
+		free(m->val);
+		return rc;      /* not memoized: the next read asks the db */
+	}
+	m->db = db;
+	m->len = rc ? 0 : kv->value_len;
+	m->mod = rc ? 0 : kv->mod_revision;
+	memo.n++;
+	return rc;
+}
+
+/* Every txn of this module goes through here: the memo is forgotten
+ * whatever the outcome (a failed compare means someone else wrote). */
+int nb_db_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps, const struct db_op *ops,
+	      size_t n_ops, bool *succeeded, uint64_t *revision)
+{
+	nb_memo_forget();
+	return db_txn(db, cmps, n_cmps, ops, n_ops, succeeded, revision);
+}
+
 /* ---- reads ---- */
 
 int nb_get(struct db *db, enum mdl_type type, const char *id, struct mdl_hdr **out,
@@ -176,7 +274,7 @@ int nb_get(struct db *db, enum mdl_type type, const char *id, struct mdl_hdr **o
 	*out = NULL;
 	if (!mdl_uuid_valid(id) || nb_key(type, id, key, sizeof(key)) < 0)
 		return -EINVAL;
-	rc = db_get(db, key, &kv);
+	rc = nb_memo_get(db, key, &kv);
 	if (rc)
 		return rc;
 	*out = mdl_obj_from_string(type, kv.value, NULL, 0);
@@ -281,7 +379,7 @@ int nb_port_status(struct nb *nb, const char *port_id, const char *host, char *o
 			return -ENOENT;
 		mdl_chassis_id(host, cid);
 		snprintf(key, sizeof(key), NB_PREFIX "_status/%s/port/%s", cid, port_id);
-		if ((rc = db_get(nb->db, key, &kv)))
+		if ((rc = nb_memo_get(nb->db, key, &kv)))
 			return rc;
 		rc = status_of(kv.value, kv.value_len, out, size);
 		db_kv_clear(&kv);

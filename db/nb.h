@@ -199,6 +199,26 @@ int nb_create(struct db *db, struct mdl_hdr *obj, uint64_t *revision,
 /* Reads one object; *mod_revision (may be NULL) for a later update. -ENOENT. */
 int nb_get(struct db *db, enum mdl_type type, const char *id, struct mdl_hdr **out,
 	   uint64_t *mod_revision);
+/* A read memo for one command, this thread only.  Between nb_memo_begin()
+ * and nb_memo_end(), nb_get() answers a key it already read with the copy
+ * it read, until a write through this module on the thread (the txn of
+ * nb_apply, or of the dp_key allocator, whatever its outcome) or
+ * nb_memo_forget() drops them all.  One command reads the object it changes
+ * several times on its way through the layers (the name or id, the update's
+ * read-modify-write, the API operation's own read, the gateway-port check);
+ * over etcd each read is a round trip.  Writes still compare the
+ * mod_revision the first read returned, so another writer's change in
+ * between fails the txn as before, and the retry reads again.  At most
+ * NB_MEMO_MAX keys, an absent key (-ENOENT) included; besides nb_get(), only a port's status read by its
+ * binding host (nb_port_status) is memoized; scans and nb_apply's own reads
+ * are not.
+ * nb_memo_end() frees the copies; nb_memo_hits() counts this thread's
+ * answers from the memo (tests). */
+#define NB_MEMO_MAX 16
+void nb_memo_begin(void);
+void nb_memo_end(void);
+void nb_memo_forget(void);
+uint64_t nb_memo_hits(void);
 /* Replaces the stored object with obj (same type and id).  If
  * expected_mod_revision is non-zero the stored object must still be at it.
  * version + 1, dp_key kept. */

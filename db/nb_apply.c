@@ -690,7 +690,7 @@ static int attempts(struct build *b, uint64_t *revision)
 				w->tried[w->n_tried++] = strdup(w->json);
 			}
 		}
-		rc = db_txn(b->nb->db, b->t.cmps, b->t.n_cmps, b->t.ops, b->t.n_ops, &ok, &rev);
+		rc = nb_db_txn(b->nb->db, b->t.cmps, b->t.n_cmps, b->t.ops, b->t.n_ops, &ok, &rev);
 		b->nb->n_txns++;
 		if (!rc && ok) {
 			if (revision)

@@ -418,6 +418,101 @@ static void t_port_status_direct(void)
 	nb_close(nb);
 }
 
+static char memo_net[MDL_ID_SIZE];
+
+/* Another writer: a rename on its own thread (its own read memo). */
+static void *rename_elsewhere(void *arg)
+{
+	struct mdl_hdr *h;
+	char err[MDL_ERR_SIZE];
+	uint64_t mod;
+
+	if (nb_get(db, MDL_NETWORK, memo_net, &h, &mod) == 0) {
+		snprintf(mdl_hdr_to_network(h)->name, MDL_NAME_SIZE, "%s", (const char *)arg);
+		if (nb_update(db, h, mod, NULL, err, sizeof(err)) != 0)
+			printf("\n rename: %s\n", err);
+		mdl_obj_free(h);
+	}
+	return NULL;
+}
+
+static void rename_on_thread(const char *name)
+{
+	pthread_t t;
+
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, rename_elsewhere, (void *)(uintptr_t)name), 0);
+	pthread_join(t, NULL);
+}
+
+static void t_read_memo(void)
+{
+	const char *gone = "11111111-2222-4333-8444-555555555555";
+	struct mdl_hdr *h, *x;
+	char err[MDL_ERR_SIZE];
+	uint64_t mod, mod2, hits = nb_memo_hits();
+
+	h = obj(MDL_NETWORK, "{\"name\":\"memo\",\"provider:network_type\":\"vxlan\","
+		"\"provider:segmentation_id\":4242}");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL_FATAL(nb_create(db, h, NULL, err, sizeof(err)), 0);
+	snprintf(memo_net, sizeof(memo_net), "%s", h->id);
+	mdl_obj_free(h);
+
+	/* off: every read asks the db */
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, memo_net, &h, NULL), 0);
+	mdl_obj_free(h);
+	CU_ASSERT_EQUAL(nb_memo_hits(), hits);
+
+	nb_memo_begin();
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, memo_net, &h, &mod), 0);
+	rename_on_thread("memo-other");
+	/* the second read is the first one's copy, at its revision */
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, memo_net, &x, &mod2), 0);
+	CU_ASSERT_EQUAL(nb_memo_hits(), hits + 1);
+	CU_ASSERT_EQUAL(mod2, mod);
+	CU_ASSERT_STRING_EQUAL(mdl_hdr_to_network(x)->name, mdl_hdr_to_network(h)->name);
+	mdl_obj_free(x);
+	/* a write at that revision still loses to the other writer ... */
+	snprintf(mdl_hdr_to_network(h)->name, MDL_NAME_SIZE, "memo-mine");
+	CU_ASSERT_EQUAL(nb_update(db, h, mod, NULL, err, sizeof(err)), -EAGAIN);
+	mdl_obj_free(h);
+	/* ... and forgot the memo: the update's own retry read again, so
+	 * now the memo holds what the other wrote */
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, memo_net, &h, &mod2), 0);
+	CU_ASSERT_STRING_EQUAL(mdl_hdr_to_network(h)->name, "memo-other");
+	CU_ASSERT_NOT_EQUAL(mod2, mod);
+	/* a successful write forgets it too */
+	snprintf(mdl_hdr_to_network(h)->name, MDL_NAME_SIZE, "memo-mine");
+	CU_ASSERT_EQUAL(nb_update(db, h, mod2, NULL, err, sizeof(err)), 0);
+	mdl_obj_free(h);
+	hits = nb_memo_hits();
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, memo_net, &h, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(mdl_hdr_to_network(h)->name, "memo-mine");
+	CU_ASSERT_EQUAL(nb_memo_hits(), hits);
+	mdl_obj_free(h);
+	/* an absent key is remembered as absent */
+	CU_ASSERT_EQUAL(nb_get(db, MDL_NETWORK, gone, &h, NULL), -ENOENT);
+	CU_ASSERT_EQUAL(nb_get(db, MDL_NETWORK, gone, &h, NULL), -ENOENT);
+	CU_ASSERT_EQUAL(nb_memo_hits(), hits + 1);
+	/* at most NB_MEMO_MAX keys: the others are read every time */
+	for (unsigned i = 0; i < NB_MEMO_MAX + 4; i++) {
+		char id[MDL_ID_SIZE];
+		snprintf(id, sizeof(id), "11111111-2222-4333-8444-%012u", i);
+		CU_ASSERT_EQUAL(nb_get(db, MDL_PORT, id, &h, NULL), -ENOENT);
+	}
+	uint64_t before = nb_memo_hits();
+	CU_ASSERT_EQUAL(nb_get(db, MDL_PORT, "11111111-2222-4333-8444-000000000019", &h, NULL),
+			-ENOENT);
+	CU_ASSERT_EQUAL(nb_memo_hits(), before);
+	nb_memo_end();
+	/* off again: fresh reads */
+	rename_on_thread("memo-after");
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_NETWORK, memo_net, &h, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(mdl_hdr_to_network(h)->name, "memo-after");
+	CU_ASSERT_EQUAL(nb_memo_hits(), before);
+	mdl_obj_free(h);
+}
+
 int main(void)
 {
 	unsigned int failed;
@@ -435,7 +530,9 @@ int main(void)
 	    !CU_add_test(s, "subnet pools: CIDR set, in use, default", t_pools) ||
 	    !CU_add_test(s, "chassis: no dp_key, concurrent registration", t_chassis_no_dp_key) ||
 	    !CU_add_test(s, "port status: one read of the binding host's key",
-			 t_port_status_direct)) {
+			 t_port_status_direct) ||
+	    !CU_add_test(s, "a command's read memo: copies, forgotten on any write",
+			 t_read_memo)) {
 		CU_cleanup_registry();
 		return 2;
 	}

@@ -467,6 +467,7 @@ int wyctl_nb_run_opts(struct db *db, const char *db_url, const struct db_opts *d
 	if (rc)
 		goto out;
 open:
+	nb_memo_begin();        /* one command: its reads of one key are one read */
 	if (db != NULL) { /* the caller's open handle (wyvernd) */
 		c.db = db;
 		rc = fverb >= 0 ? nb_fip_exec(&c, &fip, as_json) :
@@ -514,6 +515,7 @@ open:
 	c.nb = NULL;
 	db_close(c.db);
 out:
+	nb_memo_end();
 	nb_close(c.nb);
 	json_decref(c.new_rules);
 	json_decref(c.ifaces);
