@@ -142,58 +142,29 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Run keys[0..n) through ct (or, with ct NULL, only stage the keys: the
- * baseline) in bursts of 32, the keys copied into a burst-local array as
+/* Where a run's keys come from: keys[i] copied into the burst, or (keys
+ * NULL) built in the burst from codes[i]: connection codes[i] >> 1 in
+ * direction codes[i] & 1, from that direction's template t[dir] (key_of),
+ * as parse builds a key in place.  ct-lookup builds them: reading them from
+ * per-connection arrays (12.8 MB per direction at 100k connections, two
+ * lines per key) adds two cold lines per packet that a PMD does not have,
+ * and they take the memory parallelism the table's own lines need, so the
+ * baseline cannot subtract them. */
+struct keysrc {
+	struct dp_flow_key *const *keys;
+	const uint32_t *codes;
+	const struct dp_flow_key *t;   /* [2] */
+};
+
+/* Run n keys of src through ct (or, with ct NULL, only stage the keys: the
+ * baseline) in bursts of 32, the keys staged in a burst-local array as
  * parse would leave them.  Timed in groups of GROUP packets (~100 us);
  * returns the 10th-percentile group's cycles per packet, which filters out
  * the preemption a shared 2-core machine inflicts, as pmd_bench.c takes the
  * minimum round. */
 #define GROUP 1024
-static double run(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbuf *m,
-		  struct dp_flow_key *const *keys, uint32_t n, uint64_t now)
-{
-	struct rte_mbuf *ms[BURST];
-	struct dp_ct_result res[BURST];
-	struct dp_flow_key kb[BURST];
-	struct dp_flow_key *kbp[BURST];
-	uint32_t ng = n / GROUP, g = 0;
-	uint64_t *gc = malloc(sizeof(*gc) * (ng + 1)), sink = 0;
-	double med;
-
-	for (int i = 0; i < BURST; i++) {
-		ms[i] = m;
-		kbp[i] = &kb[i];
-	}
-	for (uint32_t base = 0; base + GROUP <= n; base += GROUP) {
-		uint64_t t0 = rte_rdtsc_precise();
-		for (uint32_t i = base; i < base + GROUP; i += BURST) {
-			for (int j = 0; j < BURST; j++)
-				kb[j] = *keys[i + j];
-			if (ct != NULL)
-				dp_ct_process(ct, 0, a, ms, kbp, res, BURST, now);
-			else
-				sink += kb[BURST - 1].tp_src;
-		}
-		gc[g++] = rte_rdtsc_precise() - t0;
-	}
-	qsort(gc, g, sizeof(*gc), cmp_u64);
-	med = g ? (double)gc[g / 10] / GROUP : 0;
-	free(gc);
-	if (sink == 1)
-		printf(" ");
-	return med;
-}
-
-/* As run(), for lookups of established connections: lookup i is connection
- * codes[i] >> 1 in direction codes[i] & 1, its key built in the burst array
- * from the direction's template t[dir] (key_of), as parse builds a key in
- * place.  Reading the keys from per-connection arrays instead (12.8 MB per
- * direction at 100k connections, two lines per key) adds two cold lines per
- * packet that a PMD does not have, and they take the memory parallelism the
- * table's own lines need, so the baseline cannot subtract them. */
-static double run_est(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbuf *m,
-		      const uint32_t *codes, uint32_t n, const struct dp_flow_key t[2],
-		      uint64_t now)
+static double run_src(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbuf *m,
+		      const struct keysrc *src, uint32_t n, uint64_t now)
 {
 	struct rte_mbuf *ms[BURST];
 	struct dp_ct_result res[BURST];
@@ -211,8 +182,13 @@ static double run_est(struct dp_ct *ct, const struct dp_ct_action *a, struct rte
 		uint64_t t0 = rte_rdtsc_precise();
 		for (uint32_t i = base; i < base + GROUP; i += BURST) {
 			for (int j = 0; j < BURST; j++) {
-				uint32_t c = codes[i + j];
-				key_of(&t[c & 1], c >> 1, (int)(c & 1), &kb[j]);
+				uint32_t c;
+				if (src->keys != NULL) {
+					kb[j] = *src->keys[i + j];
+					continue;
+				}
+				c = src->codes[i + j];
+				key_of(&src->t[c & 1], c >> 1, (int)(c & 1), &kb[j]);
 			}
 			if (ct != NULL)
 				dp_ct_process(ct, 0, a, ms, kbp, res, BURST, now);
@@ -227,6 +203,21 @@ static double run_est(struct dp_ct *ct, const struct dp_ct_action *a, struct rte
 	if (sink == 1)
 		printf(" ");
 	return med;
+}
+
+static double run(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbuf *m,
+		  struct dp_flow_key *const *keys, uint32_t n, uint64_t now)
+{
+	const struct keysrc src = { .keys = keys };
+	return run_src(ct, a, m, &src, n, now);
+}
+
+static double run_est(struct dp_ct *ct, const struct dp_ct_action *a, struct rte_mbuf *m,
+		      const uint32_t *codes, uint32_t n, const struct dp_flow_key t[2],
+		      uint64_t now)
+{
+	const struct keysrc src = { .codes = codes, .t = t };
+	return run_src(ct, a, m, &src, n, now);
 }
 
 static struct dp_flow_key **ptrs(struct dp_flow_key *k, uint32_t n)
