@@ -381,7 +381,8 @@ static void test_unknown_neighbor(void)
 	NTAGS = 0;
 	CU_ASSERT_EQUAL(dp_table_lport_del(T, 8), 0);
 	CU_ASSERT(tagged(neigh_tag(2, "10.0.2.99")));
-	CU_ASSERT_PTR_NULL(dp_l3_neigh_get(L3, 2, 4, t_ip_str("10.0.2.99").addr));
+	struct dp_neigh nb;
+	CU_ASSERT_FALSE(dp_l3_neigh_get(L3, 2, 4, t_ip_str("10.0.2.99").addr, &nb));
 	/* no route at all (IPv6, no default) */
 	key6(&k, &A, R1, "2001:db8:1::10", "2001:db8:77::1", 17, 1, 2);
 	xl(&k, &s);
@@ -651,9 +652,28 @@ static void test_mutation_tags(void)
 	CU_ASSERT(tagged(neigh_tag(1, "10.0.1.30")));
 	CU_ASSERT(tagged(neigh_tag(1, "10.0.1.31")));
 	CU_ASSERT(!tagged(neigh_tag(1, "10.0.1.10")));
-	CU_ASSERT_PTR_NULL(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.30").addr));
-	const struct dp_neigh *n = dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.31").addr);
-	CU_ASSERT(n && n->lport == 3 && n->router == 0);
+	struct dp_neigh n;
+	CU_ASSERT_FALSE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.30").addr, &n));
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.31").addr, &n));
+	CU_ASSERT(n.lport == 3 && n.router == 0 && rte_is_same_ether_addr(&n.mac, &c2.macs[0]));
+	/* its MAC changes: the neighbor answers the new one, and its tag says so */
+	NTAGS = 0;
+	c2.macs[0].addr_bytes[5] ^= 0x55;
+	CU_ASSERT_EQUAL(dp_table_lport_put(T, &c2), 0);
+	CU_ASSERT(tagged(neigh_tag(1, "10.0.1.31")));
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.31").addr, &n));
+	CU_ASSERT(n.lport == 3 && rte_is_same_ether_addr(&n.mac, &c2.macs[0]));
+	/* a router port's address: the rport, its router and its MAC */
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.1").addr, &n));
+	const struct dp_rport *rp = dp_l3_rport_get(L3, n.lport);
+	CU_ASSERT(rp != NULL && n.router != 0 && rp && n.router == rp->cfg.router &&
+		  rte_is_same_ether_addr(&n.mac, &rp->cfg.mac));
+	CU_ASSERT_EQUAL(dp_table_lport_put(T, &C), 0);
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.30").addr, &n));
+	CU_ASSERT(n.lport == 3 && rte_is_same_ether_addr(&n.mac, &C.macs[0]));
+	/* the lport goes: so do its neighbors */
+	CU_ASSERT_EQUAL(dp_table_lport_del(T, 3), 0);
+	CU_ASSERT_FALSE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.30").addr, &n));
 	CU_ASSERT_EQUAL(dp_table_lport_put(T, &C), 0);
 	/* route delete of an unknown prefix, router delete when empty */
 	struct dp_router_cfg r2 = { .key = 200, .name = "r2" };

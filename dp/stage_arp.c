@@ -44,7 +44,8 @@ static enum dp_xl_verdict arp(struct dp_xlate *x)
 	char a[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, tpa, a, sizeof(a));
 	dp_xl_tag(x, DP_TAG(DP_TAG_NEIGH, dp_neigh_tag_key(x->network, 4, tpa)));
-	const struct dp_neigh *n = dp_l3_neigh_get(x->l3, x->network, 4, tpa);
+	struct dp_neigh nb;
+	const struct dp_neigh *n = dp_l3_neigh_get(x->l3, x->network, 4, tpa, &nb) ? &nb : NULL;
 	if (n == NULL) {
 		dp_xl_log(x, "ARP who-has %s: unknown in network %u, pass", a, x->network);
 		return DP_XL_NEXT;
@@ -78,7 +79,8 @@ static enum dp_xl_verdict nd(struct dp_xlate *x)
 	char a[INET6_ADDRSTRLEN];
 	inet_ntop(AF_INET6, tgt, a, sizeof(a));
 	dp_xl_tag(x, DP_TAG(DP_TAG_NEIGH, dp_neigh_tag_key(x->network, 6, tgt)));
-	const struct dp_neigh *n = dp_l3_neigh_get(x->l3, x->network, 6, tgt);
+	struct dp_neigh nb;
+	const struct dp_neigh *n = dp_l3_neigh_get(x->l3, x->network, 6, tgt, &nb) ? &nb : NULL;
 	if (n == NULL) {
 		dp_xl_log(x, "NS for %s: unknown in network %u, pass", a, x->network);
 		return DP_XL_NEXT;

@@ -172,7 +172,8 @@ enum dp_xl_verdict dp_stage_l3(struct dp_xlate *x)
 		  nh->connected ? "connected " : "gateway ", gtxt, out->cfg.key, out->cfg.network);
 	uint32_t onet = out->cfg.network;
 	dp_xl_tag(x, DP_TAG(DP_TAG_NEIGH, dp_neigh_tag_key(onet, fam, gw)));
-	const struct dp_neigh *n = dp_l3_neigh_get(x->l3, onet, fam, gw);
+	struct dp_neigh nb;
+	const struct dp_neigh *n = dp_l3_neigh_get(x->l3, onet, fam, gw, &nb) ? &nb : NULL;
 	if (n == NULL) {
 		dp_xl_log(x, "no neighbor %s in network %u", gtxt, onet);
 		return dp_xl_drop(x, DP_DROP_NO_DEST);

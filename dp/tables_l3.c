@@ -6,7 +6,12 @@
  *   routers : router key -> struct dp_router *  (cfg, rports, routes, FIBs)
  *   rports  : rport key  -> struct dp_rport *
  *   rmac    : (network, MAC) -> rport key
- *   neigh   : (network, family, IP) -> struct dp_neigh *
+ *   neigh   : (network, family, IP) -> its owner, as a value: the owner's
+ *             key and kind (lport or rport; neigh_val), not a copy of the
+ *             owner's MAC, which a lookup reads from the owner (on the
+ *             miss path).  No allocation per neighbor: an rte_malloc'd
+ *             14-byte entry cost 128 bytes and an allocator call, for every
+ *             address of every port.
  * plus a writer-only hash lport key -> the neighbor entries derived from it
  * (so an lport update or delete retracts exactly what it installed).
  *
@@ -98,7 +103,7 @@ void dp_l3_destroy(struct dp_l3 *l3)
 			router_free(d);
 		rte_hash_free(l3->routers);
 	}
-	struct rte_hash *owned[] = { l3->rports, l3->neigh, l3->lprec };
+	struct rte_hash *owned[] = { l3->rports, l3->lprec };
 	for (unsigned i = 0; i < RTE_DIM(owned); i++) {
 		if (owned[i] == NULL)
 			continue;
@@ -107,6 +112,7 @@ void dp_l3_destroy(struct dp_l3 *l3)
 			owned[i] == l3->lprec ? free(d) : rte_free(d);
 		rte_hash_free(owned[i]);
 	}
+	rte_hash_free(l3->neigh);       /* values, not pointers (neigh_val) */
 	rte_hash_free(l3->rmac);
 	rte_free(l3);
 }
@@ -146,17 +152,50 @@ uint32_t dp_l3_rmac_lookup(const struct dp_l3 *l3, uint32_t network, const uint8
 	return (uint32_t)(uintptr_t)d;
 }
 
-const struct dp_neigh *dp_l3_neigh_get(const struct dp_l3 *l3, uint32_t network,
-				       uint8_t family, const uint8_t *ip)
+/* The neighbor entry's owner: lport or rport key, and which. */
+static inline void *neigh_val(uint32_t owner, bool rport)
+{
+	return (void *)(uintptr_t)(NEIGH_V_SET | (uint64_t)owner << 1 | (rport ? 1u : 0u));
+}
+
+static inline uint32_t neigh_owner(const void *d)
+{
+	return (uint32_t)((uintptr_t)d >> 1);
+}
+
+/* A neighbor as readers see it, from its owner as published now; false when
+ * the owner is gone (its neighbors go with it in the same writer call). */
+static bool neigh_fill(const struct dp_l3 *l3, const void *d, struct dp_neigh *out)
+{
+	uint32_t owner = neigh_owner(d);
+	if ((uintptr_t)d & 1) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, owner);
+		if (p == NULL)
+			return false;
+		out->mac = p->cfg.mac;
+		out->router = p->cfg.router;
+	} else {
+		const struct dp_lport *p = dp_table_lport_get(l3->t, owner);
+		if (p == NULL)
+			return false;
+		out->mac = p->cfg.macs[0];
+		out->router = 0;
+	}
+	out->lport = owner;
+	return true;
+}
+
+bool dp_l3_neigh_get(const struct dp_l3 *l3, uint32_t network, uint8_t family, const uint8_t *ip,
+		     struct dp_neigh *out)
 {
 	struct neigh_key k;
 	void *d;
 	if (l3 == NULL)
-		return NULL;
+		return false;
 	neigh_key_make(&k, network, family, ip);
 	if (rte_hash_lookup_data(l3->neigh, &k, &d) < 0)
-		return NULL;
-	return d;
+		return false;
+	return neigh_fill(l3, d, out);
 }
 
 const struct dp_l3_nh *dp_l3_route_lookup(const struct dp_router *r, uint8_t family,
@@ -213,29 +252,15 @@ const struct dp_rport *dp_l3_router_rport_on(const struct dp_l3 *l3, const struc
 /* ---- neighbors ----------------------------------------------------------------- */
 
 static int neigh_put(struct dp_l3 *l3, struct l3_change *ch, uint32_t network, uint8_t family,
-		     const uint8_t *ip, const struct rte_ether_addr *mac, uint32_t lport,
-		     uint32_t router)
+		     const uint8_t *ip, uint32_t owner, bool rport)
 {
-	const struct dp_neigh *old = dp_l3_neigh_get(l3, network, family, ip);
-	if (old && rte_is_same_ether_addr(&old->mac, mac) && old->lport == lport &&
-	    old->router == router)
-		return 0;
-	if (ch->n_free >= RTE_DIM(ch->to_free))
-		return -ENOSPC;
-	struct dp_neigh *n = rte_malloc("dp_neigh", sizeof(*n), 0);
-	if (n == NULL)
-		return -ENOMEM;
-	n->mac = *mac;
-	n->lport = lport;
-	n->router = router;
 	struct neigh_key k;
+	void *d, *v = neigh_val(owner, rport);
 	neigh_key_make(&k, network, family, ip);
-	if (rte_hash_add_key_data(l3->neigh, &k, n) < 0) {
-		rte_free(n);
+	if (rte_hash_lookup_data(l3->neigh, &k, &d) >= 0 && d == v)
+		return 0;
+	if (rte_hash_add_key_data(l3->neigh, &k, v) < 0)
 		return -ENOSPC;
-	}
-	if (old)
-		ch->to_free[ch->n_free++] = (void *)(uintptr_t)old;
 	ch_tag(ch, DP_TAG(DP_TAG_NEIGH, dp_neigh_tag_key(network, family, ip)));
 	return 0;
 }
@@ -244,17 +269,16 @@ static int neigh_put(struct dp_l3 *l3, struct l3_change *ch, uint32_t network, u
 static void neigh_del(struct dp_l3 *l3, struct l3_change *ch, uint32_t network, uint8_t family,
 		      const uint8_t *ip, uint32_t owner)
 {
-	const struct dp_neigh *old = dp_l3_neigh_get(l3, network, family, ip);
-	if (old == NULL || old->lport != owner || ch->n_free >= RTE_DIM(ch->to_free) ||
+	struct neigh_key k;
+	void *d;
+	neigh_key_make(&k, network, family, ip);
+	if (rte_hash_lookup_data(l3->neigh, &k, &d) < 0 || neigh_owner(d) != owner ||
 	    ch->n_npos >= RTE_DIM(ch->neigh_pos))
 		return;
-	struct neigh_key k;
-	neigh_key_make(&k, network, family, ip);
 	int32_t pos = rte_hash_del_key(l3->neigh, &k);
 	if (pos < 0)
 		return;
 	ch->neigh_pos[ch->n_npos++] = pos;
-	ch->to_free[ch->n_free++] = (void *)(uintptr_t)old;
 	ch_tag(ch, DP_TAG(DP_TAG_NEIGH, dp_neigh_tag_key(network, family, ip)));
 }
 
@@ -303,12 +327,11 @@ static int rport_neigh_put(struct dp_l3 *l3, struct l3_change *ch, const struct 
 {
 	int rc = 0;
 	for (unsigned i = 0; i < c->n_ips && rc == 0; i++)
-		rc = neigh_put(l3, ch, c->network, c->ips[i].family, c->ips[i].addr, &c->mac,
-			       c->key, c->router);
+		rc = neigh_put(l3, ch, c->network, c->ips[i].family, c->ips[i].addr, c->key, true);
 	if (rc == 0 && rport_has_v6(c)) {
 		uint8_t ll[16];
 		dp_l3_eui64_ll(ll, c->mac.addr_bytes);
-		rc = neigh_put(l3, ch, c->network, 6, ll, &c->mac, c->key, c->router);
+		rc = neigh_put(l3, ch, c->network, 6, ll, c->key, true);
 	}
 	return rc;
 }
@@ -343,8 +366,8 @@ void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n)
 				neigh_del(l3, &ch, old->network, old->ips[j].family,
 					  old->ips[j].addr, key);
 		for (unsigned j = 0; j < nw.n; j++)
-			neigh_put(l3, &ch, nw.network, nw.ips[j].family, nw.ips[j].addr, &nw.mac,
-				  key, 0);
+			neigh_put(l3, &ch, nw.network, nw.ips[j].family, nw.ips[j].addr, key,
+				  false);
 		if (p != NULL && nw.n > 0) {
 			struct lp_rec *r = old ? old : malloc(sizeof(*r));
 			if (r != NULL) {
@@ -356,7 +379,7 @@ void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n)
 			rte_hash_del_key(l3->lprec, &key);
 			free(old);
 		}
-		if (ch.n_tags || ch.n_free)
+		if (ch.n_tags || ch.n_free || ch.n_npos)
 			ch_finish(l3, &ch);
 	}
 }
@@ -569,7 +592,8 @@ void dp_l3_foreach_neigh(const struct dp_l3 *l3,
 	uint32_t it = 0;
 	while (l3 && rte_hash_iterate(l3->neigh, &k, &d, &it) >= 0) {
 		const struct neigh_key *nk = k;
-		if (cb(nk->network, nk->family, nk->ip, d, arg))
+		struct dp_neigh n;
+		if (neigh_fill(l3, d, &n) && cb(nk->network, nk->family, nk->ip, &n, arg))
 			return;
 	}
 }

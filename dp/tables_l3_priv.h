@@ -35,6 +35,10 @@ struct rmac_key {
 	uint8_t pad[2];
 };
 
+/* neighbor values (tables_l3.c neigh_val): owner key << 1 | 1 for an rport,
+ * with a high bit so that no value is NULL */
+#define NEIGH_V_SET (1ull << 40)
+
 struct neigh_key {
 	uint32_t network;
 	uint8_t family;

@@ -18,7 +18,8 @@
  *    with NEW FIBs, swaps the pointer, and frees the old after a grace period.
  *  - rport: cfg {router, network, MAC, addresses with their prefix length}.
  *  - rmac: (network, MAC) -> rport key.
- *  - neighbor: (network, IP) -> {MAC, lport or rport key}: every lport fixed
+ *  - neighbor: (network, IP) -> its owner, an lport or rport key; a lookup
+ *    gives {the owner's MAC as published now, key, router}: every lport fixed
  *    IP (derived automatically from the lport table through
  *    dp_l3_tables_changed) and every rport address (plus the rport's IPv6
  *    link-local when it has an IPv6 address).  L3 uses it for the next hop's
@@ -158,9 +159,10 @@ void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n);
 const struct dp_router *dp_l3_router_get(const struct dp_l3 *l3, uint32_t key);
 const struct dp_rport *dp_l3_rport_get(const struct dp_l3 *l3, uint32_t key);
 uint32_t dp_l3_rmac_lookup(const struct dp_l3 *l3, uint32_t network, const uint8_t mac[6]);
-/* family 4 or 6; ip network order. NULL when unknown. */
-const struct dp_neigh *dp_l3_neigh_get(const struct dp_l3 *l3, uint32_t network,
-				       uint8_t family, const uint8_t *ip);
+/* family 4 or 6; ip network order.  Fills *out (the owner's MAC as it is
+ * published now) and returns true; false when unknown. */
+bool dp_l3_neigh_get(const struct dp_l3 *l3, uint32_t network, uint8_t family, const uint8_t *ip,
+		     struct dp_neigh *out);
 uint32_t dp_neigh_tag_key(uint32_t network, uint8_t family, const uint8_t *ip);
 /* LPM: next hop for ip (network order) or NULL. */
 const struct dp_l3_nh *dp_l3_route_lookup(const struct dp_router *r, uint8_t family,
