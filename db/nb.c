@@ -3,6 +3,7 @@
  * the single-object operations and router interfaces as nb_apply batches,
  * and the original db-level API as wrappers over a plain stack handle. */
 #include "nb_priv.h"
+#include "db_provider.h"       /* db_memdup0 */
 #include "mdl_addr.h"
 
 #include <errno.h>
@@ -205,16 +206,6 @@ uint64_t nb_memo_hits(void)
 	return memo.hits;
 }
 
-static char *dup_value(const void *v, size_t len)
-{
-	char *p = malloc(len + 1);
-	if (p != NULL) {
-		memcpy(p, v, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 int nb_memo_get(struct db *db, const char *key, struct db_kv *kv)
 {
 	for (unsigned i = 0; memo.on && i < memo.n; i++) {
@@ -226,7 +217,7 @@ int nb_memo_get(struct db *db, const char *key, struct db_kv *kv)
 			return -ENOENT;         /* read before: not there */
 		memset(kv, 0, sizeof(*kv));
 		kv->key = strdup(key);
-		kv->value = dup_value(m->val, m->len);
+		kv->value = db_memdup0(m->val, m->len);
 		if (kv->key == NULL || kv->value == NULL) {
 			db_kv_clear(kv);
 			return -ENOMEM;
@@ -240,7 +231,7 @@ int nb_memo_get(struct db *db, const char *key, struct db_kv *kv)
 		return rc;
 	struct memo_ent *m = &memo.e[memo.n];
 	m->key = strdup(key);
-	m->val = rc ? NULL : dup_value(kv->value, kv->value_len);  /* NULL: absent */
+	m->val = rc ? NULL : db_memdup0(kv->value, kv->value_len);  /* NULL: absent */
 	if (m->key == NULL || (!rc && m->val == NULL)) {
 		free(m->key);
 		free(m->val);

@@ -38,11 +38,11 @@ int nb_block_key(struct nb *nb, uint32_t *key);
  * generator (nb_set_mac_generator).  0/-errno. */
 int nb_gen_mac(struct nb *nb, struct mdl_port *p);
 
-/* db_txn for this module's writes: forgets the thread's read memo first
- * (nb.h nb_memo_begin). */
 /* db_get through the thread's read memo (nb.h): a key read before in this
  * command is answered from the copy. */
 int nb_memo_get(struct db *db, const char *key, struct db_kv *kv);
+/* db_txn for this module's writes: forgets the thread's read memo first
+ * (nb.h nb_memo_begin). */
 int nb_db_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps, const struct db_op *ops,
 	      size_t n_ops, bool *succeeded, uint64_t *revision);
 int nb_errf(char *err, size_t es, int rc, const char *fmt, ...)
