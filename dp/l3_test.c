@@ -666,7 +666,7 @@ static void test_mutation_tags(void)
 	/* a router port's address: the rport, its router and its MAC */
 	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.1").addr, &n));
 	const struct dp_rport *rp = dp_l3_rport_get(L3, n.lport);
-	CU_ASSERT(rp != NULL && n.router != 0 && rp && n.router == rp->cfg.router &&
+	CU_ASSERT(rp != NULL && n.router != 0 && n.router == rp->cfg.router &&
 		  rte_is_same_ether_addr(&n.mac, &rp->cfg.mac));
 	CU_ASSERT_EQUAL(dp_table_lport_put(T, &C), 0);
 	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.30").addr, &n));

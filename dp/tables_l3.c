@@ -379,7 +379,7 @@ void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n)
 			rte_hash_del_key(l3->lprec, &key);
 			free(old);
 		}
-		if (ch.n_tags || ch.n_free || ch.n_npos)
+		if (ch.n_tags || ch.n_npos)
 			ch_finish(l3, &ch);
 	}
 }
