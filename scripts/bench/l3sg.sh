@@ -237,11 +237,7 @@ fi
 # --------------------------------------------------------------- parent ---
 wb_words() { tr ',' ' ' <<<"$1"; }
 read -r -a systems <<<"$(wb_words "${BENCH_SYSTEMS:-testpmd ovn wyvern}")"
-case ${BENCH_HUGEPAGES:-} in
-    "") hugemodes=(0 1) ;;
-    0 | 1) hugemodes=("$BENCH_HUGEPAGES") ;;
-    *) wb_die "BENCH_HUGEPAGES must be 0 or 1" ;;
-esac
+wb_hugemodes
 [[ $BENCH_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ && $BENCH_WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
     wb_die "BENCH_SECONDS and BENCH_WARMUP must be numbers of seconds"
 BENCH_REPEAT=${BENCH_REPEAT:-1}

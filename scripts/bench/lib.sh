@@ -554,6 +554,16 @@ wb_runs_mpps() {
     for f in "$@"; do sed -n 's/^BENCH .* mpps=\([0-9.]*\) .*/\1/p' "$f"; done | paste -sd, -
 }
 
+# The hugepage modes a parent runs (array hugemodes): both by default,
+# BENCH_HUGEPAGES=0 or 1 for one.
+wb_hugemodes() {
+    case ${BENCH_HUGEPAGES:-} in
+        "") hugemodes=(0 1) ;;
+        0 | 1) hugemodes=("$BENCH_HUGEPAGES") ;;
+        *) wb_die "BENCH_HUGEPAGES must be 0 or 1" ;;
+    esac
+}
+
 # --------------------------------------------------------------------------
 # Hugepages (parent only): make sure 1024 free 2 MB pages and a hugetlbfs
 # mount exist; remember what we changed so wb_huge_restore can undo it.

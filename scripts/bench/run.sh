@@ -58,11 +58,7 @@ wb_words() { tr ',' ' ' <<<"$1"; }
 
 read -r -a workloads <<<"$(wb_words "${BENCH_WORKLOADS:-l2-1 l2-1k l2-100k}")"
 read -r -a systems <<<"$(wb_words "${BENCH_SYSTEMS:-testpmd ovs-dpdk wyvern}")"
-case ${BENCH_HUGEPAGES:-} in
-    "") hugemodes=(0 1) ;;
-    0 | 1) hugemodes=("$BENCH_HUGEPAGES") ;;
-    *) wb_die "BENCH_HUGEPAGES must be 0 or 1" ;;
-esac
+wb_hugemodes
 [[ $BENCH_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ && $BENCH_WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] ||
     wb_die "BENCH_SECONDS and BENCH_WARMUP must be numbers of seconds"
 BENCH_REPEAT=${BENCH_REPEAT:-1}
