@@ -117,6 +117,8 @@ struct dp_pmd {
 	int64_t upcall_credit_cap;       /* 0: no budget */
 	uint32_t upcall_credit_div;      /* refill = elapsed cycles / div */
 	bool punted;                     /* punted this iteration: wake control */
+	bool timed;                      /* this iteration is timed (st.timed_*) */
+	uint64_t drv_cycles;             /* its cycles in rx/tx burst calls so far */
 	uint16_t cur_rxq;                /* rx queue of the burst being processed */
 	struct rte_ring *ofl_stats;      /* hardware counter deltas (pmd_offload.c) */
 	uint32_t rng;

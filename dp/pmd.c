@@ -99,7 +99,13 @@ void dp_pmd_flush_tx(struct dp_pmd *pmd)
 				dp_capture_burst(cap, p, port->ethdev, q, tb->pkts, tb->n, false);
 			if (unlikely(port->txq_shared))
 				rte_spinlock_lock(&port->txq_lock[0]);
-			sent = rte_eth_tx_burst(port->ethdev, q, tb->pkts, tb->n);
+			if (unlikely(pmd->timed)) {
+				uint64_t t0 = rte_rdtsc();
+				sent = rte_eth_tx_burst(port->ethdev, q, tb->pkts, tb->n);
+				pmd->drv_cycles += rte_rdtsc() - t0;
+			} else {
+				sent = rte_eth_tx_burst(port->ethdev, q, tb->pkts, tb->n);
+			}
 			if (unlikely(port->txq_shared))
 				rte_spinlock_unlock(&port->txq_lock[0]);
 		}
@@ -500,6 +506,8 @@ int dp_pmd_main(void *arg)
 		}
 
 		unsigned total = 0;
+		pmd->timed = (pmd->st.iterations & (DP_PMD_TIMED_EVERY - 1)) == 0;
+		pmd->drv_cycles = 0;
 		for (unsigned q = 0; q < pmd->n_rxq_live; q++) {
 			const struct dp_rxq *rq = &pmd->rxq_live[q];
 			if (unlikely(!dp->ports[rq->dp_port].active))
@@ -508,7 +516,14 @@ int dp_pmd_main(void *arg)
 				pmd->st.upcall_throttled++;
 				continue;
 			}
-			uint16_t nb = rte_eth_rx_burst(rq->ethdev, rq->queue, pkts, DP_BURST);
+			uint16_t nb;
+			if (unlikely(pmd->timed)) {
+				uint64_t t0 = rte_rdtsc();
+				nb = rte_eth_rx_burst(rq->ethdev, rq->queue, pkts, DP_BURST);
+				pmd->drv_cycles += rte_rdtsc() - t0;
+			} else {
+				nb = rte_eth_rx_burst(rq->ethdev, rq->queue, pkts, DP_BURST);
+			}
 			if (nb == 0)
 				continue;
 			total += nb;
@@ -531,6 +546,12 @@ int dp_pmd_main(void *arg)
 		pmd->st.iterations++;
 		if (total) {
 			pmd->st.busy_cycles += now - prev;
+			if (unlikely(pmd->timed)) {
+				pmd->st.timed_iterations++;
+				pmd->st.timed_packets += total;
+				pmd->st.timed_cycles += now - prev;
+				pmd->st.timed_driver_cycles += pmd->drv_cycles;
+			}
 			pmd->idle_iters = 0;
 			pmd->sleep_us = 0;
 		} else {
@@ -542,6 +563,7 @@ int dp_pmd_main(void *arg)
 		}
 		prev = now;
 	}
+	pmd->timed = false;
 	dp_pmd_flush_tx(pmd);
 	rte_rcu_qsbr_thread_offline(rcu, pmd->idx);
 	rte_rcu_qsbr_thread_unregister(rcu, pmd->idx);

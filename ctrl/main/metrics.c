@@ -183,6 +183,13 @@ static void render_dp(struct ctrl *c, FILE *f)
 		  "TSC cycles spent translating misses.", s->upcall_cycles);
 	PMD_FIELD("wyvern_pmd_iterations_total", "counter", "Poll loop iterations.",
 		  s->iterations);
+	PMD_FIELD("wyvern_pmd_timed_packets_total", "counter",
+		  "Packets of the sampled, timed iterations (1 in 16).", s->timed_packets);
+	PMD_FIELD("wyvern_pmd_timed_cycles_total", "counter",
+		  "TSC cycles of the sampled, timed iterations.", s->timed_cycles);
+	PMD_FIELD("wyvern_pmd_timed_driver_cycles_total", "counter",
+		  "Of those, TSC cycles inside the drivers' rx and tx burst calls.",
+		  s->timed_driver_cycles);
 	PMD_FIELD("wyvern_pmd_sleeps_total", "counter", "Idle back-off sleeps.", s->sleeps);
 	PMD_FIELD("wyvern_pmd_megaflow_invalidations_total", "counter",
 		  "Megaflows removed by table changes.", s->invalidations);

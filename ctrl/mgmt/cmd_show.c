@@ -114,6 +114,22 @@ static double pct(uint64_t a, uint64_t b)
 	return b ? 100.0 * (double)a / (double)b : 0.0;
 }
 
+/* The sampled iterations (dp.h DP_PMD_TIMED_EVERY): how their cycles split
+ * between the driver's rx/tx burst calls and wyvern's own work. */
+static void timed_report(struct ctrl_reply *r, const struct dp_pmd_stats *s)
+{
+	if (s->timed_packets < 100)
+		return; /* too few packets for a per-packet figure */
+	double n = (double)s->timed_packets;
+	uint64_t own = s->timed_cycles > s->timed_driver_cycles ?
+			       s->timed_cycles - s->timed_driver_cycles : 0;
+	reply_printf(r, "  timed iterations (1 in %u, %llu): cycles/packet: %.1f  "
+		     "in driver rx/tx bursts: %.1f  own work: %.1f\n",
+		     DP_PMD_TIMED_EVERY, (unsigned long long)s->timed_iterations,
+		     (double)s->timed_cycles / n, (double)s->timed_driver_cycles / n,
+		     (double)own / n);
+}
+
 int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	if (no_args(argc, r))
@@ -173,6 +189,12 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		json_object_set_new(o, "emc_bypassed", json_integer((json_int_t)s.emc_bypassed));
 		json_object_set_new(o, "emc_bypass", json_boolean(s.emc_bypass));
 		json_object_set_new(o, "port_hint_hits", json_integer((json_int_t)s.port_hint_hits));
+		json_object_set_new(o, "timed", json_pack(
+			"{s:i,s:I,s:I,s:I,s:I}", "every", DP_PMD_TIMED_EVERY,
+			"iterations", (json_int_t)s.timed_iterations,
+			"packets", (json_int_t)s.timed_packets,
+			"cycles", (json_int_t)s.timed_cycles,
+			"driver_cycles", (json_int_t)s.timed_driver_cycles));
 		json_array_append_new(arr, o);
 
 		uint64_t lookups = s.emc_hits + s.mfc_hits + s.misses;
@@ -242,6 +264,7 @@ int cmd_show_pmd(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			snprintf(up, sizeof(up), "%.0f", (double)s.upcall_cycles / (double)s.misses);
 		reply_printf(r, "  processing cycles/packet: %s  total cycles/packet: %s  "
 			     "upcall cycles/miss: %s\n", proc, tot, up);
+		timed_report(r, &s);
 		reply_printf(r, "  drops: %llu", (unsigned long long)ndrop);
 		for (unsigned d = 1; d < DP_DROP__MAX; d++)
 			if (s.drops[d])

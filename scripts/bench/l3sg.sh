@@ -36,7 +36,10 @@
 #                         connections before the warm-up (180)
 #
 # Prints: BENCH workload=l3-sg-10k system=S mpps=X cycles_per_pkt=Y state=established|none hugepages=0|1
-#         INFO ... (hit rates, conntrack figures), RATIO workload=l3-sg-10k ...
+#         (wyvern's adds own_cycles_per_pkt=Z: its PMD's timed iterations,
+#         cycles outside the drivers' burst calls, a packet)
+#         INFO ... (hit rates, conntrack figures), RATIO workload=l3-sg-10k ...,
+#         OWN workload=l3-sg-10k ... (Z and wyvern's total minus testpmd's)
 # Internal: l3sg.sh --one SYSTEM HUGEPAGES runs one measurement (inputs in
 # the SG_* variables the parent exports).
 set -euo pipefail
@@ -197,6 +200,7 @@ sg_run_wyvern() { # HUGEPAGES
         wb_die "wyvern: cannot use 'show pmd' output: $json"
     RES_MPPS=$(sed -n 's/^mpps=//p' <<<"$parsed")
     RES_CPP=$(sed -n 's/^cycles_per_pkt=//p' <<<"$parsed")
+    RES_OWN=" own_cycles_per_pkt=$(sed -n 's/^own_cycles_per_pkt=//p' <<<"$parsed")"
     RES_INFO=$(sed -n 's/^info=//p' <<<"$parsed")
     # Established: both zones hold every flow, none was committed during the
     # window, and the listed entries have seen their replies.
@@ -221,14 +225,15 @@ if [[ ${1:-} == --one ]]; then
     trap wb_on_signal INT TERM
     wb_mktemp
     RES_STATE=""
+    RES_OWN=""
     case $2 in
         testpmd) wb_run_testpmd_pcap "$3" "$SG_PCAP_A" "$SG_PCAP_B" "$SG_MBUFS" "" ;;
         ovn) sg_run_ovn "$3" ;;
         wyvern) sg_run_wyvern "$3" ;;
         *) wb_die "unknown system $2" ;;
     esac
-    printf 'BENCH workload=%s system=%s mpps=%s cycles_per_pkt=%s state=%s hugepages=%s\n' \
-        "$SG_WORKLOAD" "$2" "$RES_MPPS" "$RES_CPP" "$RES_STATE" "$3"
+    printf 'BENCH workload=%s system=%s mpps=%s cycles_per_pkt=%s state=%s hugepages=%s%s\n' \
+        "$SG_WORKLOAD" "$2" "$RES_MPPS" "$RES_CPP" "$RES_STATE" "$3" "$RES_OWN"
     printf 'INFO workload=%s system=%s hugepages=%s flows=%s bidirectional=1 pmds=1 %s\n' \
         "$SG_WORKLOAD" "$2" "$3" "$SG_FLOWS" "$RES_INFO"
     exit 0
@@ -357,8 +362,23 @@ frames=$(((($(stat -c %s "$SG_PCAP_A") - 24) + ($(stat -c %s "$SG_PCAP_B") - 24)
 SG_MBUFS=$((frames + 16384))
 export SG_PCAP_A SG_PCAP_B SG_MBUFS SG_DB_DIR SG_VMA_ID SG_VMB_ID SG_R1_MAC SG_R2_MAC
 
+# wyvern's own cycles a packet, two ways, from the BENCH lines just
+# reported (medians): its PMD's timed iterations (cycles outside the
+# drivers' burst calls, same run) and its total minus testpmd's (two runs).
+sg_own_line() { # HUGEPAGES
+    local res="$WB_TMP/results" own tot tp diff="-"
+    [[ -f $res ]] || return 0
+    own=$(sed -n 's/^BENCH .* system=wyvern .* own_cycles_per_pkt=\([0-9.-]*\).*/\1/p' "$res")
+    tot=$(sed -n 's/^BENCH .* system=wyvern .* cycles_per_pkt=\([0-9.]*\) .*/\1/p' "$res")
+    tp=$(sed -n 's/^BENCH .* system=testpmd .* cycles_per_pkt=\([0-9.]*\) .*/\1/p' "$res")
+    [[ -n $own ]] || return 0
+    [[ -z $tot || -z $tp ]] || diff=$(awk -v a="$tot" -v b="$tp" 'BEGIN { printf "%.1f", a - b }')
+    echo "OWN workload=$SG_WORKLOAD hugepages=$1 timed_own_cycles_per_pkt=$own wyvern_minus_testpmd=$diff target<=250"
+}
+
 rc=0
 for huge in "${hugemodes[@]}"; do
     wb_drive_three "$SG_WORKLOAD" "$huge" "$have_wy" "$WB_BUILD/ctrl/wyvernd" "${systems[@]}" || rc=1
+    sg_own_line "$huge"
 done
 exit $rc

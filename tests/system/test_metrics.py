@@ -150,6 +150,28 @@ def test_counters_rise_with_traffic(mrig):
         value(before, "wyvern_pmd_busy_cycles_total", pmd="1")
 
 
+def test_timed_iterations_split_driver_and_own_cycles(mrig):
+    """One busy iteration in 16 is timed in detail: its packets, its cycles,
+    and of those the cycles inside the drivers' rx/tx bursts."""
+    a = mrig.ns[0]
+    names = ("wyvern_pmd_timed_packets_total", "wyvern_pmd_timed_cycles_total",
+             "wyvern_pmd_timed_driver_cycles_total", "wyvern_pmd_rx_packets_total")
+    before = scrape(mrig)
+    frames = [Ether(src=mrig.mac(1), dst=mrig.mac(2)) / IP(src=mrig.ip(1), dst=mrig.ip(2)) /
+              UDP(sport=5000 + i, dport=9) / Raw(b"t" * 32) for i in range(100)]
+    a.send_frames(frames, count=30)
+
+    def timed():
+        f = scrape(mrig)
+        return value(f, names[0], pmd="1") >= value(before, names[0], pmd="1") + 20 and f
+    f = rig.wait_for(timed, timeout=20, interval=0.3, what="timed iterations to count packets")
+    d = {n: value(f, n, pmd="1") - value(before, n, pmd="1") for n in names}
+    assert 0 < d[names[2]] < d[names[1]], d       # the driver's share is a part
+    assert d[names[0]] <= d[names[3]], d          # a sample of the packets
+    text = mrig.wy.ctl("show", "pmd").stdout
+    assert "timed iterations (1 in 16" in text and "own work:" in text, text
+
+
 def test_drop_reason_counter_rises_on_spoofed_frame(mrig):
     a = mrig.ns[0]
     before = value(scrape(mrig), "wyvern_drops_total", pmd="1", reason="psec-mac")
