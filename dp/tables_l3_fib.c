@@ -37,7 +37,16 @@ static uint32_t rport_for_gw(const struct dp_l3 *l3, const struct dp_router *r,
 	return best;
 }
 
-static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct dp_ip *pf, uint64_t nh)
+/* A FIB is built whole and never grown (any change builds new ones), so
+ * it is sized to the prefixes it will hold: its RIB's node pool is twice
+ * that, not the 772 nodes the largest possible router needs, allocated at
+ * every router-port put (dp/DESIGN.md "FIBs"). */
+struct fib_sizes {
+	int n4, n6;
+};
+
+static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct fib_sizes *sz,
+		   const struct dp_ip *pf, uint64_t nh)
 {
 	char name[64];   /* RTE_FIB_NAMESIZE (internal header) */
 	if (pf->family == 4) {
@@ -50,7 +59,7 @@ static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct dp_ip *pf
 			struct rte_fib_conf c = {
 				.type = RTE_FIB_DUMMY,
 				.default_nh = 0,
-				.max_routes = DP_ROUTER_MAX_NH * 2,
+				.max_routes = sz->n4,
 			};
 			snprintf(name, sizeof(name), "%s_f4_%u", l3->name, ++l3->fib_seq);
 			r->fib4 = rte_fib_create(name, SOCKET_ID_ANY, &c);
@@ -65,7 +74,7 @@ static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct dp_ip *pf
 		struct rte_fib6_conf c = { /* RIB-backed, as for IPv4 */
 			.type = RTE_FIB6_DUMMY,
 			.default_nh = 0,
-			.max_routes = DP_ROUTER_MAX_NH * 2,
+			.max_routes = sz->n6,
 		};
 		snprintf(name, sizeof(name), "%s_f6_%u", l3->name, ++l3->fib_seq);
 		r->fib6 = rte_fib6_create(name, SOCKET_ID_ANY, &c);
@@ -80,6 +89,14 @@ static int fib_add(struct dp_l3 *l3, struct dp_router *r, const struct dp_ip *pf
  * extra route for the same prefix. Unresolvable routes are left out. */
 static int router_build(struct dp_l3 *l3, struct dp_router *r)
 {
+	struct fib_sizes sz = { 1, 1 };   /* an upper bound: each prefix once */
+	for (unsigned i = 0; i < r->n_routes; i++)
+		*(r->routes[i].prefix.family == 4 ? &sz.n4 : &sz.n6) += 1;
+	for (unsigned i = 0; i < r->n_rports; i++) {
+		const struct dp_rport *p = dp_l3_rport_get(l3, r->rports[i]);
+		for (unsigned j = 0; p && j < p->cfg.n_ips; j++)
+			*(p->cfg.ips[j].family == 4 ? &sz.n4 : &sz.n6) += 1;
+	}
 	r->fib4 = NULL;
 	r->fib6 = NULL;
 	r->n_nh = 1;
@@ -99,7 +116,7 @@ static int router_build(struct dp_l3 *l3, struct dp_router *r)
 		memcpy(nh->prefix, rt->prefix.addr, 16);
 		nh->connected = rt->gw.family == 0;
 		memcpy(nh->gw, rt->gw.addr, 16);
-		int rc = fib_add(l3, r, &rt->prefix, r->n_nh);
+		int rc = fib_add(l3, r, &sz, &rt->prefix, r->n_nh);
 		if (rc < 0)
 			return rc;
 		r->n_nh++;
@@ -116,7 +133,7 @@ static int router_build(struct dp_l3 *l3, struct dp_router *r)
 			nh->plen = pf.plen;
 			memcpy(nh->prefix, pf.addr, 16);
 			nh->connected = 1;
-			int rc = fib_add(l3, r, &pf, r->n_nh);
+			int rc = fib_add(l3, r, &sz, &pf, r->n_nh);
 			if (rc < 0)
 				return rc;
 			r->n_nh++;
