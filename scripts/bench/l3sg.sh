@@ -368,9 +368,9 @@ export SG_PCAP_A SG_PCAP_B SG_MBUFS SG_DB_DIR SG_VMA_ID SG_VMB_ID SG_R1_MAC SG_R
 sg_own_line() { # HUGEPAGES
     local res="$WB_TMP/results" own tot tp diff="-" runs least
     [[ -f $res ]] || return 0
-    own=$(sed -n 's/^BENCH .* system=wyvern .* own_cycles_per_pkt=\([0-9.-]*\).*/\1/p' "$res")
-    tot=$(sed -n 's/^BENCH .* system=wyvern .* cycles_per_pkt=\([0-9.]*\) .*/\1/p' "$res")
-    tp=$(sed -n 's/^BENCH .* system=testpmd .* cycles_per_pkt=\([0-9.]*\) .*/\1/p' "$res")
+    own=$(wb_sys_field wyvern own_cycles_per_pkt "$res")
+    tot=$(wb_sys_field wyvern cycles_per_pkt "$res")
+    tp=$(wb_sys_field testpmd cycles_per_pkt "$res")
     [[ -n $own ]] || return 0
     [[ -z $tot || -z $tp ]] || diff=$(awk -v a="$tot" -v b="$tp" 'BEGIN { printf "%.1f", a - b }')
     # every run's, and the least: other tenants' load only adds cycles

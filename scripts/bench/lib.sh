@@ -607,9 +607,12 @@ wb_huge_restore() {
     fi
 }
 
-# The last BENCH line's mpps of system $1 in results file $2.
-wb_sys_mpps() {
-    awk -v s="$1" '$1 == "BENCH" && $3 == "system=" s { sub(/^mpps=/, "", $4); print $4 }' "$2" | tail -n 1
+# The value of field $2 (e.g. mpps) on the last BENCH line of system $1 in
+# results file $3; empty when there is none.
+wb_sys_field() {
+    awk -v s="$1" -v f="$2=" '$1 == "BENCH" && $3 == "system=" s {
+        for (i = 4; i <= NF; i++) if (index($i, f) == 1) print substr($i, length(f) + 1) }' "$3" |
+        tail -n 1
 }
 
 # The driver l3sg.sh and fip.sh share: each available system of "$@"
@@ -682,8 +685,8 @@ wb_drive_three() {
 
     line=""
     for pair in wyvern/ovn wyvern/testpmd ovn/testpmd; do
-        a=$(wb_sys_mpps "${pair%/*}" "$results")
-        b=$(wb_sys_mpps "${pair#*/}" "$results")
+        a=$(wb_sys_field "${pair%/*}" mpps "$results")
+        b=$(wb_sys_field "${pair#*/}" mpps "$results")
         [[ -n $a && -n $b ]] || continue
         line+=" $pair=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
     done
