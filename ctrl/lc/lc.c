@@ -61,6 +61,30 @@ void lc_log(struct lc *lc, const char *fmt, ...)
 	CTRL_WARN("ctrl: %s", msg);
 }
 
+/* Why an object is skipped (o->why): counted and logged once per version. */
+void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
+{
+	char why[LC_WHY_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (o->why == NULL || o->why_version != o->version) {
+		lc->st.bad_total++;
+		lc_log(lc, "skipping %s (version %llu): %s", o->key,
+		       (unsigned long long)o->version, why);
+	}
+	if (o->why == NULL || strcmp(o->why, why) != 0) {
+		char *w = strdup(why);
+		if (w == NULL)            /* still skipped: a reason without words */
+			w = o->why ? o->why : (char *)(uintptr_t)lc_why_unknown;
+		else
+			lc_why_clear(o);
+		o->why = w;
+	}
+	o->why_version = o->version;
+}
+
 /* ---- index ------------------------------------------------------------- */
 int lc_key_type(const char *key, const char **id)
 {
@@ -495,16 +519,20 @@ static void after_batch(struct lc *lc)
 		       (unsigned long long)st->batch_other_us / 1000);
 }
 
+void lc_set_tables(struct lc *lc, struct dp_tables *t)
+{
+	lc->t = t;
+}
+
 int lc_start(struct lc *lc)
 {
-	int rc = lc_replica_open(lc);
+	bool ran;
+	int rc = lc_preload_join(lc, &ran);
+	if (!ran)
+		rc = lc_replica_open_load(lc, &lc->preload_us);
 	if (rc < 0)
 		return rc;
-	uint64_t t = rte_get_tsc_cycles();
-	rc = lc_replica_load(lc);
-	if (rc < 0)
-		return rc;
-	lc->st.batch_apply_us = us_since(&t);
+	lc->st.batch_apply_us = lc->preload_us;
 	/* forward from the replica before the central db answers */
 	after_batch(lc);
 	if (lc->cfg.db_url[0] == 0 && lc->cfg.db == NULL)
@@ -521,6 +549,8 @@ void lc_destroy(struct lc *lc)
 {
 	if (lc == NULL)
 		return;
+	bool ran;
+	(void)lc_preload_join(lc, &ran);
 	lc_sync_stop(lc);
 	lc_replica_close(lc);
 	for (size_t i = 0; i < lc->n_buckets; i++)

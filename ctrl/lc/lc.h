@@ -110,13 +110,26 @@ void lc_config_defaults(struct lc_config *cfg);
 /* Fill derived defaults (replica path) after cfg was edited. */
 void lc_config_finish(struct lc_config *cfg);
 
-/* Create a controller writing into tables t (borrowed).  NULL + errno. */
+/* Create a controller writing into tables t (borrowed; NULL: set them
+ * with lc_set_tables before lc_start).  NULL + errno. */
 struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t);
+/* Open the replica (here: one another process holds is refused at once)
+ * and load it into the index on a thread of its own ("wyv-preload"),
+ * while the caller starts EAL and the datapath: the load (decode of every
+ * held object) needs neither.  Nothing else may touch lc until lc_start()
+ * (or lc_destroy()), which waits for it and reports a load error;
+ * lc_set_iface and lc_set_tables touch nothing the load reads and may be
+ * called meanwhile.  0 (without a thread lc_start loads by itself) or
+ * -errno: the replica cannot be opened. */
+int lc_preload(struct lc *lc);
+/* The tables lc_create() was not given. */
+void lc_set_tables(struct lc *lc, struct dp_tables *t);
 /* Map a Neutron port id (iface-id) to a local dp port.  Call before
  * lc_start(), or later (then the next lc_run() recompiles).  -ENOSPC full. */
 int lc_set_iface(struct lc *lc, const char *iface_id, uint16_t dp_port);
-/* Open the replica, load and compile it, start the sync thread.  Returns
- * without waiting for the central db.  0 or -errno (replica unusable). */
+/* Open the replica and load it (or wait for lc_preload's thread), compile
+ * it, start the sync thread.  Returns without waiting for the central db.
+ * 0 or -errno (replica unusable). */
 int lc_start(struct lc *lc);
 /* The open central database handle (NULL while it is not open yet), for
  * northbound commands run by the control thread; valid until lc_destroy. */

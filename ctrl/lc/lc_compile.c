@@ -23,7 +23,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,29 +33,6 @@
 #include "lc_priv.h"
 #include "mdl_addr.h"
 #include "tables_ovl.h"
-
-void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
-{
-	char why[LC_WHY_LEN];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (o->why == NULL || o->why_version != o->version) {
-		lc->st.bad_total++;
-		lc_log(lc, "skipping %s (version %llu): %s", o->key,
-		       (unsigned long long)o->version, why);
-	}
-	if (o->why == NULL || strcmp(o->why, why) != 0) {
-		char *w = strdup(why);
-		if (w == NULL)            /* still skipped: a reason without words */
-			w = o->why ? o->why : (char *)(uintptr_t)lc_why_unknown;
-		else
-			lc_why_clear(o);
-		o->why = w;
-	}
-	o->why_version = o->version;
-}
 
 static bool wanted(const struct lc_obj *o)
 {
@@ -512,59 +488,84 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 /* ctx: something every port's configuration reads changed (a network or
  * chassis object, the ifaces); otherwise a port compiled before whose
  * value did not change keeps its lport without being looked at again. */
+/* One port's lport as wanted: installed when it differs from what the
+ * tables hold.  -EEXIST (a MAC or dp port another port still holds, which
+ * may let go later in the batch) is returned for a retry; other failures
+ * are the port's reason. */
+static int port_put(struct lc *lc, const struct name_set *vteps, struct lc_obj *o,
+		    struct dp_lport_cfg *cfg)
+{
+	if (port_cfg(lc, vteps, o, cfg) < 0) {
+		if (o->lp_key)
+			lport_del(lc, o);
+		return 0;
+	}
+	const struct dp_lport_cfg *cur = lc_lp(lc, o);
+	if (cur && memcmp(cur, cfg, sizeof(*cfg)) == 0) {
+		lc_why_clear(o);
+		return 0;
+	}
+	/* same id, new dp_key (deleted and re-created between two batches):
+	 * the old lport must go */
+	if (o->lp_key && o->lp_key != cfg->key)
+		lport_del(lc, o);
+	int rc = dp_table_lport_put(lc->t, cfg);
+	lc->st.table_ops++;
+	if (rc == -EEXIST)
+		return rc;
+	if (rc < 0) {
+		lc->st.table_errors++;
+		lc_skip(lc, o, "lport_put: %s", strerror(-rc));
+		if (o->lp_key)
+			lport_del(lc, o);
+		return 0;
+	}
+	if (!o->in_chg)
+		lc->lp_other = true;
+	o->lp_key = cfg->key;
+	lc_lport_index_set(lc, cfg->key, o);
+	lc_why_clear(o);
+	return 0;
+}
+
+/* Every port of v[0..n) (all of them when ctx, else the dirty ones and
+ * those without an lport) made what it wants, one at a time: no
+ * per-batch array of 100k configurations.  Ports refused with -EEXIST are
+ * retried while a round makes progress (a MAC moving between two ports of
+ * one batch is free once the other port was updated). */
 static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 			  const struct name_set *vteps, bool ctx)
 {
-	struct lc_obj **pend = malloc((n + 1) * sizeof(*pend));
-	struct dp_lport_cfg *cfgs = malloc((n + 1) * sizeof(*cfgs));
-	size_t np = 0;
-	if (pend == NULL || cfgs == NULL)
-		goto out;
+	struct dp_lport_cfg cfg;
+	struct lc_obj **pend = NULL;
+	size_t np = 0, cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		if (o->type != MDL_PORT || (!ctx && o->lp_key && !o->dirty) || !wanted_lport(o))
 			continue;
-		if (port_cfg(lc, vteps, o, &cfgs[np]) < 0) {
-			if (o->lp_key)
-				lport_del(lc, o);
+		if (port_put(lc, vteps, o, &cfg) != -EEXIST)
 			continue;
+		if (np == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct lc_obj **a = realloc(pend, nc * sizeof(*a));
+			if (a == NULL) {
+				lc->st.table_errors++;
+				lc_skip(lc, o, "out of memory");
+				continue;
+			}
+			pend = a;
+			cap = nc;
 		}
-		const struct dp_lport_cfg *cur = lc_lp(lc, o);
-		if (cur && memcmp(cur, &cfgs[np], sizeof(cfgs[np])) == 0) {
-			lc_why_clear(o);
-			continue;
-		}
-		/* same id, new dp_key (deleted and re-created between two
-		 * batches): the old lport must go */
-		if (o->lp_key && o->lp_key != cfgs[np].key)
-			lport_del(lc, o);
 		pend[np++] = o;
 	}
 	for (bool progress = true; progress && np > 0;) {
 		progress = false;
 		size_t k = 0;
 		for (size_t i = 0; i < np; i++) {
-			struct lc_obj *o = pend[i];
-			int rc = dp_table_lport_put(lc->t, &cfgs[i]);
-			lc->st.table_ops++;
-			if (rc == -EEXIST) {
-				pend[k] = o;
-				cfgs[k++] = cfgs[i];
-				continue;
-			}
-			progress = true;
-			if (rc < 0) {
-				lc->st.table_errors++;
-				lc_skip(lc, o, "lport_put: %s", strerror(-rc));
-				if (o->lp_key)
-					lport_del(lc, o);
-				continue;
-			}
-			if (!o->in_chg)
-				lc->lp_other = true;
-			o->lp_key = cfgs[i].key;
-			lc_lport_index_set(lc, cfgs[i].key, o);
-			lc_why_clear(o);
+			if (port_put(lc, vteps, pend[i], &cfg) == -EEXIST)
+				pend[k++] = pend[i];
+			else
+				progress = true;
 		}
 		np = k;
 	}
@@ -574,15 +575,13 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 		if (pend[i]->lp_key)
 			lport_del(lc, pend[i]);
 	}
+	free(pend);
 	/* wanted ports left without an lport (skipped, or a MAC another port
 	 * holds): the next batch looks at every port again, to retry them */
 	lc->ports_unplaced = 0;
 	for (size_t i = 0; i < n; i++)
 		lc->ports_unplaced += v[i]->type == MDL_PORT && v[i]->lp_key == 0 &&
 				      wanted_lport(v[i]);
-out:
-	free(pend);
-	free(cfgs);
 }
 
 /* The underlay neighbor table holds the VTEPs of the chassis our remote

@@ -227,6 +227,13 @@ struct lc {
 	struct lc_sync *sync;
 	pthread_t thread;
 	bool thread_running;
+	/* lc_preload (lc_replica.c): the replica opened and loaded on a thread
+	 * of its own while wyvernd starts EAL and the datapath; lc_start joins
+	 * it (its result and the load's time in microseconds) */
+	pthread_t preload_tid;
+	bool preloading;
+	int preload_rc;
+	uint64_t preload_us;
 	/* index */
 	struct lc_obj **buckets;
 	size_t n_buckets, n_objs;
@@ -394,6 +401,10 @@ void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 
 /* lc_replica.c */
 int lc_replica_open(struct lc *lc);
+/* Open and load (lc_start's first step); 0 or -errno.  *us: its time. */
+int lc_replica_open_load(struct lc *lc, uint64_t *us);
+/* The preload's result, after waiting for it (0 when none ran). */
+int lc_preload_join(struct lc *lc, bool *ran);
 int lc_replica_load(struct lc *lc);
 /* Persist held objects + applied revision in one txn. */
 int lc_replica_commit(struct lc *lc);

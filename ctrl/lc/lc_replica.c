@@ -14,9 +14,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "lc_priv.h"
@@ -60,6 +62,59 @@ int lc_replica_load(struct lc *lc)
 		db_kv_clear(&kv);
 	}
 	return 0;
+}
+
+/* Monotonic microseconds (the preload runs before EAL knows the TSC's
+ * rate). */
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int lc_replica_open_load(struct lc *lc, uint64_t *us)
+{
+	uint64_t t0 = mono_us();
+	int rc = lc->replica ? 0 : lc_replica_open(lc);
+	if (rc == 0)
+		rc = lc_replica_load(lc);
+	*us = mono_us() - t0;
+	return rc;
+}
+
+static void *preload_main(void *arg)
+{
+	struct lc *lc = arg;
+	lc->preload_rc = lc_replica_open_load(lc, &lc->preload_us);
+	return NULL;
+}
+
+int lc_preload(struct lc *lc)
+{
+	if (lc->preloading || lc->replica != NULL)
+		return -EALREADY;
+	/* opened here, so that a replica another process holds is refused
+	 * at once, before the caller starts anything */
+	int rc = lc_replica_open(lc);
+	if (rc < 0)
+		return rc;
+	rc = pthread_create(&lc->preload_tid, NULL, preload_main, lc);
+	if (rc != 0)
+		return 0;   /* no thread: lc_start loads the open replica */
+	pthread_setname_np(lc->preload_tid, "wyv-preload");
+	lc->preloading = true;
+	return 0;
+}
+
+int lc_preload_join(struct lc *lc, bool *ran)
+{
+	*ran = lc->preloading;
+	if (!lc->preloading)
+		return 0;
+	pthread_join(lc->preload_tid, NULL);
+	lc->preloading = false;
+	return lc->preload_rc;
 }
 
 int lc_replica_commit(struct lc *lc)

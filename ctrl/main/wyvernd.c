@@ -29,6 +29,7 @@
 #include "feature.h"
 #include "lc.h"
 #include "log.h"
+#include "malloc_tune.h"
 #include "metrics.h"
 #include "telemetry.h"
 
@@ -89,8 +90,10 @@ static int add_cli_port(struct ctrl_config *cfg, const char *spec)
  * goes with it. */
 static void flush_zone(void *arg, uint32_t lport, uint16_t zone)
 {
+	struct ctrl *c = arg;
 	(void)lport;
-	dp_ct_flush(dp_get_ct(arg), (int)zone);
+	if (c->dp)
+		dp_ct_flush(dp_get_ct(c->dp), (int)zone);
 }
 
 int main(int argc, char **argv)
@@ -102,6 +105,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int i, rc = 1;
 
+	ctrl_malloc_tune(argv);
 	ctrl_config_defaults(&cfg);
 	/* options for wyvernd itself come before "--" */
 	static const char *const cli_ports_sentinel = NULL;
@@ -201,14 +205,32 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = 1;
-	if (rte_eal_init(ne, eal) < 0) {
-		CTRL_ERR("EAL init failed: %s", rte_strerror(rte_errno));
-		ctrl_config_free(&cfg);
-		ctrl_log_close();
-		return 1;
-	}
 	struct ctrl *c = &g_ctrl;
 	c->cfg = &cfg;
+	if (cfg.lc.db_url[0]) {
+		/* the local controller: its replica is loaded on a thread of its
+		 * own while EAL and the datapath start (lc_preload), compiled by
+		 * lc_start below, then synced with the central db in the
+		 * background (see ctrl/DESIGN.md) */
+		cfg.lc.on_acl_del = flush_zone;
+		cfg.lc.on_acl_del_arg = c;
+		c->lc = lc_create(&cfg.lc, NULL);
+		if (c->lc == NULL) {
+			CTRL_ERR("controller: %s", strerror(errno));
+			goto early_out;
+		}
+		if ((rc = lc_preload(c->lc)) < 0) {
+			CTRL_ERR("controller replica %s: %s", lc_get_config(c->lc)->replica,
+				 strerror(-rc));
+			rc = 1;
+			goto early_out;
+		}
+		rc = 1;
+	}
+	if (rte_eal_init(ne, eal) < 0) {
+		CTRL_ERR("EAL init failed: %s", rte_strerror(rte_errno));
+		goto early_out;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -229,16 +251,8 @@ int main(int argc, char **argv)
 		}
 		CTRL_INFO("port %s is dp port %d (%s)", p->name, id, p->devargs);
 	}
-	if (cfg.lc.db_url[0]) {
-		/* the local controller: compiles its replica now, then syncs with
-		 * the central db in the background (see ctrl/DESIGN.md) */
-		cfg.lc.on_acl_del = flush_zone;
-		cfg.lc.on_acl_del_arg = c->dp;
-		c->lc = lc_create(&cfg.lc, dp_tables(c->dp));
-		if (c->lc == NULL) {
-			CTRL_ERR("controller: %s", strerror(errno));
-			goto out;
-		}
+	if (c->lc) {
+		lc_set_tables(c->lc, dp_tables(c->dp));
 		for (unsigned k = 0; k < cfg.n_ports; k++) {
 			int id = dp_port_by_name(c->dp, cfg.ports[k].name);
 			if (cfg.ports[k].iface_id[0] && id >= 0)
@@ -306,6 +320,12 @@ out:
 	dp_destroy(c->dp);
 	c->dp = NULL;
 	rte_eal_cleanup();
+	ctrl_config_free(&cfg);
+	ctrl_log_close();
+	return rc;
+early_out:          /* before EAL: only the controller (and its preload) exist */
+	lc_destroy(c->lc);
+	c->lc = NULL;
 	ctrl_config_free(&cfg);
 	ctrl_log_close();
 	return rc;

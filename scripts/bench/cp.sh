@@ -86,11 +86,11 @@ cp_wy_run() { # DIR NAME PREFIX DBURL GENDIR MODE META X TIMEOUT
     WB_PREFIXES+=("$prefix")
     cp_wy_conf "$d/$name.conf" "$d/$name.sock" "$url" "$d/replica" "$prefix" "$gen"
     t0=$EPOCHREALTIME
-    # as the systemd unit starts it (conf/systemd/wyvernd.service.in):
-    # malloc on transparent hugepages (BENCH_CP_MALLOC_THP=0: without)
-    local tun=""
-    [[ ${BENCH_CP_MALLOC_THP:-1} == 0 ]] || tun=glibc.malloc.hugetlb=1
-    GLIBC_TUNABLES=$tun "$WB_BUILD/ctrl/wyvernd" -c "$d/$name.conf" >"$d/$name.log" 2>&1 &
+    # wyvernd tunes glibc malloc itself (one arena on transparent
+    # hugepages, ctrl/main/malloc_tune.c); BENCH_CP_MALLOC_TUNE=0: without
+    local tune=1
+    [[ ${BENCH_CP_MALLOC_TUNE:-1} != 0 ]] || tune=0
+    WYVERN_MALLOC_TUNE=$tune "$WB_BUILD/ctrl/wyvernd" -c "$d/$name.conf" >"$d/$name.log" 2>&1 &
     CP_WY_PID=$!
     WB_PIDS+=("$CP_WY_PID")
     CP_WY_SOCK="$d/$name.sock"
