@@ -350,11 +350,11 @@ dp_mfc_create(const char *name, uint32_t max_flows, uint32_t max_subtables, int 
 	if (!c->tag_head)
 		goto nomem;
 	memset(c->tag_head, 0xff, (size_t)c->tag_slots * sizeof(uint32_t));
-	for (uint32_t i = 0; i < max_flows; i++) {
-		c->flows[i].idx = i;
-		c->flows[i].gen = 1;  /* never 0: megaflow ids are non-zero (0 = none) */
+	/* a slot's idx and gen are set when it is first used (gen 0 = never
+	 * used): 64k slots of 848 bytes are 55 MB, which a loop here would
+	 * fault in page by page at every start */
+	for (uint32_t i = 0; i < max_flows; i++)
 		c->free_slots[i] = max_flows - 1 - i; /* slot 0 on top */
-	}
 	c->n_free = max_flows;
 	for (uint32_t i = 0; i < max_subtables; i++)
 		c->subtables[i].id = i;
@@ -467,6 +467,10 @@ dp_mfc_insert(struct dp_mfc *c, const struct dp_megaflow_spec *spec)
 		goto nospace;
 	idx = c->free_slots[c->n_free - 1];
 	f = &c->flows[idx];
+	if (f->gen == 0) {      /* first use of the slot (zeroed pool) */
+		f->idx = idx;
+		f->gen = 1;     /* never 0: megaflow ids are non-zero (0 = none) */
+	}
 	f->key = masked;
 	f->mask = mask;
 	f->subtable = st->id;

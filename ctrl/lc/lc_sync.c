@@ -402,6 +402,8 @@ static void *sync_main(void *arg)
 			}
 		}
 		struct db_kv_list l = { 0 };
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (rc == 0) {
 			what = "scan";
 			rc = db_scan(db, LC_PREFIX, &l);
@@ -418,6 +420,13 @@ static void *sync_main(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			struct lc_qev *ev = wa ? snapshot_ev(&l, gen) : NULL;
 			uint64_t from = l.revision + 1;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			char m[160];
+			snprintf(m, sizeof(m), "snapshot of %zu keys at revision %llu read in %lld ms",
+				 l.n, (unsigned long long)l.revision,
+				 (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
+					     (t1.tv_nsec - t0.tv_nsec) / 1000000));
+			post_status(s, m);
 			db_kv_list_clear(&l);
 			if (ev == NULL) {
 				rc = -ENOMEM;
