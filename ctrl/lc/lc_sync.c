@@ -527,7 +527,14 @@ void lc_sync_stop(struct lc *lc)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 2;
-		if (pthread_timedjoin_np(lc->thread, NULL, &ts) != 0)
+		/* a borrowed db (lc_config.db) is closed by its owner once we
+		 * return: the thread must be out of it, however long its call
+		 * takes (a detached thread still cancelling its watch while the
+		 * owner's db_close cancels the same one joined that watch's
+		 * thread twice: cp_lcbench hung in etcd_close) */
+		if (lc->cfg.db != NULL)
+			pthread_join(lc->thread, NULL);
+		else if (pthread_timedjoin_np(lc->thread, NULL, &ts) != 0)
 			pthread_detach(lc->thread);   /* it frees s when its call returns */
 		lc->thread_running = false;
 	}
