@@ -24,7 +24,7 @@
  * Not done when: WYVERN_MALLOC_TUNE=0 is in the environment (or
  * WYVERN_MALLOC_TUNED, which the exec'd process gets); GLIBC_TUNABLES
  * already names both (the operator chose; either one named is left as the
- * operator set it); a sanitizer replaces malloc.  hugetlb is not added when
+ * operator set it); a sanitizer or valgrind replaces malloc.  hugetlb is not added when
  * the kernel's transparent huge pages are off ("[never]").  A failed exec
  * leaves the process as it was (glibc's defaults).
  */
@@ -85,6 +85,11 @@ void ctrl_malloc_tune(char **argv)
 #else
 	const char *off = getenv("WYVERN_MALLOC_TUNE");
 	if ((off != NULL && strcmp(off, "0") == 0) || getenv(TUNED_MARK) != NULL)
+		return;
+	/* under valgrind (its preload replaces malloc) an exec would leave
+	 * the tool: the program would run on natively */
+	const char *pre = getenv("LD_PRELOAD");
+	if (pre != NULL && strstr(pre, "vgpreload") != NULL)
 		return;
 	const char *cur = getenv("GLIBC_TUNABLES");
 	char val[1024];

@@ -13,15 +13,13 @@ EAL and the datapath start (lc_preload).
    left running.
 """
 import os
-import shutil
-import subprocess
-import tempfile
 
 import pytest
 
 import etcd
 import rig
-from test_ctrl import CtrlWyvern, chassis_name, make_blue, nb, wait_lport
+# work: test_ctrl's fixture (a tmp dir for the central db and the replica)
+from test_ctrl import CtrlWyvern, chassis_name, make_blue, nb, wait_lport, work  # noqa: F401
 
 
 def thp_available():
@@ -59,16 +57,6 @@ def tunables(env):
 def proc_comm(pid):
     with open("/proc/%d/comm" % pid) as f:
         return f.read().strip()
-
-
-@pytest.fixture
-def work():
-    d = tempfile.mkdtemp(prefix="wyt%d-start-" % rig.RUN_ID)
-    fn = rig.CLEANUP.add(lambda: shutil.rmtree(d, ignore_errors=True))
-    try:
-        yield d
-    finally:
-        rig.CLEANUP.run(fn)
 
 
 def daemon(url, ch, replica, ports=None):
