@@ -2,10 +2,11 @@
  * ctrl/lc/lc.c — local controller lifecycle, the global object index and the
  * event loop (lc_run).  Control thread only, see lc.h.
  *
- * lc_run() takes the whole queue at once and applies it to the index
- * (version checks make re-delivered/old events no-ops), then, once per
- * batch: reachability -> table ops -> one replica txn -> sweep of deleted
- * objects.
+ * lc_run() takes the queue and applies it to the index (version checks
+ * make re-delivered/old events no-ops) for at most its time slice
+ * (LC_SLICE_MS): then, between two revisions, it gives the rest back to
+ * the queue.  Once per batch: reachability -> table ops -> one replica txn
+ * -> sweep of deleted objects.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -671,6 +672,8 @@ int lc_run(struct lc *lc)
 		snprintf(lc->st.last_error, sizeof(lc->st.last_error), "%s",
 			 lc->sync->last_error);
 		pthread_mutex_unlock(&lc->sync->mu);
+		uint64_t slice = (lc->slice_us ? lc->slice_us : LC_SLICE_US) * rte_get_tsc_hz() /
+				 1000000;
 		while (ev) {
 			struct lc_qev *nx = ev->next;
 			n++;
@@ -698,8 +701,18 @@ int lc_run(struct lc *lc)
 				if (ev->key)
 					lc_log(lc, "central db: %s", ev->key);
 			}
+			uint64_t rev = ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE ? ev->revision : 0;
 			lc_qev_free(ev);
 			ev = nx;
+			/* the slice is over: stop between two revisions (never in
+			 * the middle of one txn's events) */
+			if (ev && rte_get_tsc_cycles() - t > slice &&
+			    (rev == 0 || (ev->type != LC_Q_PUT && ev->type != LC_Q_DELETE) ||
+			     ev->revision != rev)) {
+				lc_sync_untake(lc->sync, ev);
+				lc->st.slices_cut++;
+				break;
+			}
 		}
 	}
 	if (n > 0 || lc->ifaces_changed) {

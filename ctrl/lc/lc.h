@@ -97,6 +97,8 @@ struct lc_stats {
 	uint64_t batch_apply_us;
 	uint64_t batch_reach_us, batch_compile_us, batch_replica_us, batch_other_us;
 	uint64_t max_batch_us;
+	uint64_t slices_cut;           /* lc_run passes that ended their time slice
+					* (LC_SLICE_MS) with events still queued */
 	unsigned n_index;              /* objects known (global index) */
 	unsigned held[8];              /* by enum mdl_type: objects held (replica) */
 	unsigned n_local_ports;
@@ -138,7 +140,13 @@ struct db *lc_central_db(struct lc *lc);
 const char *lc_db_url(const struct lc *lc);
 /* Readable when lc_run() has work (eventfd). */
 int lc_fd(const struct lc *lc);
-/* Apply everything queued.  Returns the number of queue entries handled. */
+/* lc_run's time slice: it applies queued events for at most this long,
+ * then (between two revisions) compiles what it applied, leaves the rest
+ * queued and returns, so the control loop serves punts, DHCP and the
+ * management socket in between.  A snapshot is applied whole. */
+#define LC_SLICE_MS 20
+/* Apply what is queued, for at most LC_SLICE_MS (see there).  Returns the
+ * number of queue entries handled. */
 int lc_run(struct lc *lc);
 /* Stop the sync thread, close the databases.  Tables keep their contents.
  * NULL is fine. */

@@ -44,6 +44,8 @@ static inline uint64_t lc_hash_str(const char *s)
 #define LC_TRIM_EVENTS 4096
 /* a batch that took this long is logged with its stages */
 #define LC_SLOW_BATCH_US 100000
+/* lc_run's time slice (lc.h LC_SLICE_MS) */
+#define LC_SLICE_US (LC_SLICE_MS * 1000u)
 
 /* ---- queue between the sync/watch threads and the control thread ------- */
 enum lc_qtype {
@@ -225,6 +227,7 @@ struct lc {
 	struct dp_tables *t;
 	struct db *replica;
 	struct lc_sync *sync;
+	uint64_t slice_us;              /* lc_run's time slice (0: LC_SLICE_US; tests: less) */
 	pthread_t thread;
 	bool thread_running;
 	/* lc_preload (lc_replica.c): the replica opened and loaded on a thread
@@ -315,6 +318,9 @@ void lc_sync_stop(struct lc *lc);
 void lc_sync_request(struct lc *lc);   /* control thread: resync please */
 void lc_sync_put(struct lc_sync *s, struct lc_qev *ev);
 struct lc_qev *lc_sync_take(struct lc_sync *s);
+/* Puts the chain ev.. (what lc_run did not apply) back at the queue's
+ * head, in order, and signals the eventfd again. */
+void lc_sync_untake(struct lc_sync *s, struct lc_qev *ev);
 void lc_qev_free(struct lc_qev *ev);
 
 /* lc_alive.c: chassis liveness (see there).  The key of chassis `id`;

@@ -110,6 +110,25 @@ struct lc_qev *lc_sync_take(struct lc_sync *s)
 	return h;
 }
 
+void lc_sync_untake(struct lc_sync *s, struct lc_qev *ev)
+{
+	if (ev == NULL)
+		return;
+	struct lc_qev *last = ev;
+	while (last->next)
+		last = last->next;
+	pthread_mutex_lock(&s->mu);
+	last->next = s->head;
+	s->head = ev;
+	if (s->tail == NULL)
+		s->tail = last;
+	pthread_mutex_unlock(&s->mu);
+	uint64_t one = 1;
+	if (write(s->evfd, &one, sizeof(one)) < 0) {
+		/* as in put_chain: the queue is the truth */
+	}
+}
+
 static void post_status(struct lc_sync *s, const char *msg)
 {
 	struct lc_qev *ev = calloc(1, sizeof(*ev));

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,96 @@ void t_port_records(void)
 	db_kv_list_clear(&l);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
 	CU_ASSERT_EQUAL(lc_intern_count(x.lc), 0);
+	inst_stop(&x);
+	db_close(db);
+}
+
+/* Two ports' MACs in ONE txn (one revision). */
+static int set_macs2(struct db *db, const char *const ids[2], const char *const macs[2])
+{
+	struct mdl_hdr *h[2] = { NULL, NULL };
+	char key[2][160], *json[2] = { NULL, NULL };
+	struct db_op ops[2];
+	int rc = 0;
+	for (int k = 0; k < 2 && rc == 0; k++) {
+		rc = nb_get(db, MDL_PORT, ids[k], &h[k], NULL);
+		if (rc)
+			break;
+		struct mdl_port *p = mdl_hdr_to_port(h[k]);
+		snprintf(p->mac_address, sizeof(p->mac_address), "%s", macs[k]);
+		h[k]->version++;
+		json[k] = mdl_obj_to_string(h[k]);
+		nb_key(MDL_PORT, ids[k], key[k], sizeof(key[k]));
+		rc = json[k] ? 0 : -ENOMEM;
+		if (rc == 0)
+			ops[k] = (struct db_op){ DB_OP_PUT, key[k], json[k], strlen(json[k]) };
+	}
+	bool ok = false;
+	if (rc == 0)
+		rc = db_txn(db, NULL, 0, ops, 2, &ok, NULL);
+	for (int k = 0; k < 2; k++) {
+		free(json[k]);
+		mdl_obj_free(h[k]);
+	}
+	return rc ? rc : ok ? 0 : -EAGAIN;
+}
+
+/* lc_run's time slice: with a slice of 1 us every pass stops at the first
+ * revision boundary and gives the rest back to the queue.  After every
+ * pass the two ports each txn changed carry MACs of the same txn (never
+ * half a revision), passes were cut, and the end is what a controller
+ * started now computes. */
+void t_time_slice(void)
+{
+	struct inst x;
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], id[MDL_ID_SIZE];
+	struct db *db = setup(&x, 50, net, sub);
+	uint32_t lp[41];
+	for (unsigned i = 1; i <= 40; i++) {
+		port_id(i, id);
+		lp[i] = dpkey(db, MDL_PORT, id);
+	}
+	x.lc->slice_us = 1;
+	uint64_t cut0 = x.lc->st.slices_cut;
+	for (unsigned r = 0; r < 60; r++) {
+		char a[MDL_ID_SIZE], b[MDL_ID_SIZE], ma[32], mb[32];
+		unsigned k = r % 20;
+		port_id(2 * k + 1, a);
+		port_id(2 * k + 2, b);
+		snprintf(ma, sizeof(ma), "fa:16:3e:77:%02x:01", r);
+		snprintf(mb, sizeof(mb), "fa:16:3e:77:%02x:02", r);
+		const char *ids[2] = { a, b }, *macs[2] = { ma, mb };
+		CU_ASSERT_EQUAL_FATAL(set_macs2(db, ids, macs), 0);
+	}
+	uint64_t want = 0;
+	CU_ASSERT_EQUAL_FATAL(db_revision(db, &want), 0);
+	struct lc_stats st = { 0 };
+	unsigned torn = 0;
+	for (int i = 0; i < 20000 && st.applied_revision < want; i++) {
+		struct pollfd p = { .fd = lc_fd(x.lc), .events = POLLIN };
+		poll(&p, 1, 10);
+		lc_run(x.lc);
+		for (unsigned k = 0; k < 20; k++) {
+			const struct dp_lport *pa = dp_table_lport_get(x.t, lp[2 * k + 1]);
+			const struct dp_lport *pb = dp_table_lport_get(x.t, lp[2 * k + 2]);
+			if (pa == NULL || pb == NULL) {
+				torn++;
+				continue;
+			}
+			const uint8_t *ma = pa->cfg.macs[0].addr_bytes, *mb = pb->cfg.macs[0].addr_bytes;
+			bool na = ma[3] == 0x77, nbw = mb[3] == 0x77;
+			torn += na != nbw || (na && ma[4] != mb[4]);
+		}
+		lc_get_stats(x.lc, &st);
+	}
+	CU_ASSERT_EQUAL(st.applied_revision, want);
+	CU_ASSERT_EQUAL(torn, 0);
+	CU_ASSERT(x.lc->st.slices_cut > cut0);
+	x.lc->slice_us = 0;
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	port_id(0, id);
+	const char *ifs[1] = { id };
+	fresh_agrees(&x, db, ifs, 1, "time slice");
 	inst_stop(&x);
 	db_close(db);
 }

@@ -55,5 +55,6 @@ void t_dhcp_index(void);
 void t_port_batch(void);
 void t_sg_batch(void);
 void t_port_records(void);
+void t_time_slice(void);
 
 #endif

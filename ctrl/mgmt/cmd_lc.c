@@ -72,6 +72,7 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			      (json_int_t)st.batch_compile_us, "replica_us",
 			      (json_int_t)st.batch_replica_us, "other_us",
 			      (json_int_t)st.batch_other_us, "max_us", (json_int_t)st.max_batch_us);
+	json_object_set_new(b, "slices_cut", json_integer((json_int_t)st.slices_cut));
 	json_object_set_new(o, "batches", b);
 	json_object_set_new(o, "skipped", json_array());
 
@@ -103,6 +104,8 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		     (unsigned long long)st.batch_reach_us, (unsigned long long)st.batch_compile_us,
 		     (unsigned long long)st.batch_replica_us, (unsigned long long)st.batch_other_us,
 		     (unsigned long long)st.max_batch_us);
+	reply_printf(r, "time slices:      %llu passes left events for the next (%u ms each)\n",
+		     (unsigned long long)st.slices_cut, LC_SLICE_MS);
 	reply_printf(r, "bad objects:      %u now, %llu total\n", st.n_bad,
 		     (unsigned long long)st.bad_total);
 	lc_foreach_bad(c->lc, bad_cb, r);
