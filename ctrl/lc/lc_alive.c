@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db.h"
 #include "lc_priv.h"
@@ -97,9 +96,7 @@ void lc_alive_free(struct lc *lc)
 /* ---- the lease (sync thread) ------------------------------------------- */
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return lc_mono_us() / 1000;
 }
 
 static int alive_put(struct db *db, const struct lc_config *cfg, struct lc_alive_lease *a)

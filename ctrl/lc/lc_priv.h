@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "lc.h"
 #include "mdl.h"
@@ -31,6 +32,15 @@ static inline uint64_t lc_fnv(const void *p, size_t n, uint64_t h)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 0x100000001b3ull;
 	return h;
+}
+
+/* CLOCK_MONOTONIC in microseconds: lc/'s clock where EAL's TSC rate is not
+ * known yet (the preload) or not wanted (the sync thread, leases). */
+static inline uint64_t lc_mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static inline uint64_t lc_hash_str(const char *s)

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db.h"
 #include "lc_priv.h"
@@ -64,22 +63,14 @@ int lc_replica_load(struct lc *lc)
 	return 0;
 }
 
-/* Monotonic microseconds (the preload runs before EAL knows the TSC's
- * rate). */
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
+/* The preload runs before EAL knows the TSC's rate: lc_mono_us. */
 int lc_replica_open_load(struct lc *lc, uint64_t *us)
 {
-	uint64_t t0 = mono_us();
+	uint64_t t0 = lc_mono_us();
 	int rc = lc->replica ? 0 : lc_replica_open(lc);
 	if (rc == 0)
 		rc = lc_replica_load(lc);
-	*us = mono_us() - t0;
+	*us = lc_mono_us() - t0;
 	return rc;
 }
 

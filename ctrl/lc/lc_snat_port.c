@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db.h"
 #include "lc_priv.h"
@@ -57,9 +56,7 @@ struct lc_snat_jobs {
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return lc_mono_us() / 1000;
 }
 
 void lc_snat_port_mac(char out[MDL_MAC_SIZE], const char *router_id, const char *chassis)

@@ -72,6 +72,15 @@ static void sync_unref(struct lc_sync *s)
 	free(s);
 }
 
+/* The control thread has queue entries to take (lc_fd readable). */
+static void sync_wake(struct lc_sync *s)
+{
+	uint64_t one = 1;
+	if (write(s->evfd, &one, sizeof(one)) < 0) {
+		/* counter overflow is impossible in practice; the queue is the truth */
+	}
+}
+
 /* Queues the chain ev..last (linked by next) as one unit: the control
  * thread takes all of it or none. */
 static void put_chain(struct lc_sync *s, struct lc_qev *ev, struct lc_qev *last)
@@ -90,10 +99,7 @@ static void put_chain(struct lc_sync *s, struct lc_qev *ev, struct lc_qev *last)
 		s->head = ev;
 	s->tail = last;
 	pthread_mutex_unlock(&s->mu);
-	uint64_t one = 1;
-	if (write(s->evfd, &one, sizeof(one)) < 0) {
-		/* counter overflow is impossible in practice; the queue is the truth */
-	}
+	sync_wake(s);
 }
 
 void lc_sync_put(struct lc_sync *s, struct lc_qev *ev)
@@ -123,10 +129,7 @@ void lc_sync_untake(struct lc_sync *s, struct lc_qev *ev)
 	if (s->tail == NULL)
 		s->tail = last;
 	pthread_mutex_unlock(&s->mu);
-	uint64_t one = 1;
-	if (write(s->evfd, &one, sizeof(one)) < 0) {
-		/* as in put_chain: the queue is the truth */
-	}
+	sync_wake(s);
 }
 
 static void post_status(struct lc_sync *s, const char *msg)
@@ -421,8 +424,7 @@ static void *sync_main(void *arg)
 			}
 		}
 		struct db_kv_list l = { 0 };
-		struct timespec t0, t1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		uint64_t t0 = lc_mono_us();
 		if (rc == 0) {
 			what = "scan";
 			rc = db_scan(db, LC_PREFIX, &l);
@@ -439,12 +441,10 @@ static void *sync_main(void *arg)
 			pthread_mutex_unlock(&s->mu);
 			struct lc_qev *ev = wa ? snapshot_ev(&l, gen) : NULL;
 			uint64_t from = l.revision + 1;
-			clock_gettime(CLOCK_MONOTONIC, &t1);
 			char m[160];
-			snprintf(m, sizeof(m), "snapshot of %zu keys at revision %llu read in %lld ms",
+			snprintf(m, sizeof(m), "snapshot of %zu keys at revision %llu read in %llu ms",
 				 l.n, (unsigned long long)l.revision,
-				 (long long)((t1.tv_sec - t0.tv_sec) * 1000 +
-					     (t1.tv_nsec - t0.tv_nsec) / 1000000));
+				 (unsigned long long)((lc_mono_us() - t0) / 1000));
 			post_status(s, m);
 			db_kv_list_clear(&l);
 			if (ev == NULL) {
