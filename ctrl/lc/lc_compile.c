@@ -485,9 +485,6 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 	return keys_changed;
 }
 
-/* ctx: something every port's configuration reads changed (a network or
- * chassis object, the ifaces); otherwise a port compiled before whose
- * value did not change keeps its lport without being looked at again. */
 /* One port's lport as wanted: installed when it differs from what the
  * tables hold.  -EEXIST (a MAC or dp port another port still holds, which
  * may let go later in the batch) is returned for a retry; other failures
@@ -528,8 +525,10 @@ static int port_put(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 	return 0;
 }
 
-/* Every port of v[0..n) (all of them when ctx, else the dirty ones and
- * those without an lport) made what it wants, one at a time: no
+/* Every port of v[0..n) made what it wants, one at a time.  ctx:
+ * something every port's configuration reads changed (a network or
+ * chassis object, the ifaces); otherwise a port compiled before whose
+ * value did not change keeps its lport without being looked at again.  No
  * per-batch array of 100k configurations.  Ports refused with -EEXIST are
  * retried while a round makes progress (a MAC moving between two ports of
  * one batch is free once the other port was updated). */

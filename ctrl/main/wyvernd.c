@@ -219,13 +219,12 @@ int main(int argc, char **argv)
 			CTRL_ERR("controller: %s", strerror(errno));
 			goto early_out;
 		}
-		if ((rc = lc_preload(c->lc)) < 0) {
+		int e = lc_preload(c->lc);
+		if (e < 0) {
 			CTRL_ERR("controller replica %s: %s", lc_get_config(c->lc)->replica,
-				 strerror(-rc));
-			rc = 1;
+				 strerror(-e));
 			goto early_out;
 		}
-		rc = 1;
 	}
 	if (rte_eal_init(ne, eal) < 0) {
 		CTRL_ERR("EAL init failed: %s", rte_strerror(rte_errno));
