@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * ctrl/lc/lc_show.c — what the controller tells about itself: its counters
+ * with the index's counts (`show ctrl`), its configuration, the skipped
+ * objects and their reasons, the held objects (`show topology`).  Control
+ * thread only, see lc.h.
+ */
+#include <string.h>
+
+#include "lc_priv.h"
+
+static void count_one(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	struct lc_stats *st = arg;
+	if (o->present)
+		st->n_index++;
+	if (o->held && o->type < 8)
+		st->held[o->type]++;
+	if (o->present && o->reach && o->local)
+		st->n_local_ports++;
+	if (o->present && o->why)
+		st->n_bad++;
+}
+
+void lc_get_stats(const struct lc *lc, struct lc_stats *out)
+{
+	*out = lc->st;
+	out->n_index = 0;
+	out->n_local_ports = 0;
+	out->n_bad = 0;
+	memset(out->held, 0, sizeof(out->held));
+	lc_obj_foreach((struct lc *)(uintptr_t)lc, count_one, out);
+}
+
+const struct lc_config *lc_get_config(const struct lc *lc)
+{
+	return &lc->cfg;
+}
+
+void lc_foreach_bad(const struct lc *lc, int (*cb)(const char *key, const char *why, void *arg),
+		    void *arg)
+{
+	size_t n;
+	struct lc_obj **v = lc_obj_all((struct lc *)(uintptr_t)lc, &n);
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->present && v[i]->why && cb(v[i]->key, v[i]->why, arg))
+			break;
+}
+
+void lc_foreach_held(const struct lc *lc,
+		     int (*cb)(const struct mdl_hdr *o, bool local, int dp_port, void *arg), void *arg)
+{
+	size_t n;
+	struct lc_obj **v = lc_obj_all((struct lc *)(uintptr_t)lc, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct lc_obj *ob = v[i];
+		if (!ob->held || ob->o == NULL)
+			continue;
+		int port = ob->local ? lc_iface_port(lc, ob->o->id) : -1;
+		/* a port is kept as struct lc_port: the callback gets a model one */
+		struct mdl_port *mp = ob->type == MDL_PORT ? lc_port_to_mdl(lc_port_of(ob)) : NULL;
+		if (ob->type == MDL_PORT && mp == NULL)
+			break;
+		int stop = cb(mp ? &mp->hdr : ob->o, ob->local, port, arg);
+		mdl_obj_free(mp ? &mp->hdr : NULL);
+		if (stop)
+			break;
+	}
+}
+
+const char *lc_db_url(const struct lc *lc)
+{
+	return lc->cfg.db_url;
+}
