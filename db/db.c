@@ -153,6 +153,25 @@ int db_scan(struct db *db, const char *prefix, struct db_kv_list *out)
 	return db->drv->scan(db, prefix ? prefix : "", out);
 }
 
+int db_scan_each(struct db *db, const char *prefix,
+		 int (*cb)(const struct db_kv *kv, void *arg), void *arg, uint64_t *revision)
+{
+	if (!db || !cb)
+		return -EINVAL;
+	if (db->drv->scan_each)
+		return db->drv->scan_each(db, prefix ? prefix : "", cb, arg, revision);
+	struct db_kv_list l;
+	int rc = db_scan(db, prefix, &l);
+	if (rc)
+		return rc;
+	if (revision)
+		*revision = l.revision;
+	for (size_t i = 0; i < l.n && rc == 0; i++)
+		rc = cb(&l.kvs[i], arg);
+	db_kv_list_clear(&l);
+	return rc;
+}
+
 static int key_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);

@@ -163,6 +163,13 @@ int db_put(struct db *db, const char *key, const void *value, size_t len,
 int db_delete(struct db *db, const char *key, uint64_t *revision);
 /* All keys starting with prefix ("" = all), sorted, as one snapshot. */
 int db_scan(struct db *db, const char *prefix, struct db_kv_list *out);
+/* db_scan one pair at a time, without the list: cb gets each pair in key
+ * order from one snapshot (key and value NUL-terminated, valid during the
+ * call only); a non-zero return from cb ends the scan and is returned.
+ * *revision (may be NULL) gets the snapshot's revision.  A store read
+ * whole at start (the controller's replica) needs no copy of itself. */
+int db_scan_each(struct db *db, const char *prefix,
+		 int (*cb)(const struct db_kv *kv, void *arg), void *arg, uint64_t *revision);
 /* If every compare holds, applies every op atomically (*succeeded = true),
  * otherwise changes nothing (*succeeded = false).  *revision gets the
  * revision after the call.  Deleting an absent key inside a transaction is a

@@ -142,6 +142,24 @@ static void t_put_get_delete(void)
 	db_close(db);
 }
 
+struct each_seen {
+	const struct db_kv_list *want;
+	size_t n, bad;
+	size_t stop_at;          /* 0: never */
+};
+
+static int each_cmp(const struct db_kv *kv, void *arg)
+{
+	struct each_seen *e = arg;
+	const struct db_kv *w = e->n < e->want->n ? &e->want->kvs[e->n] : NULL;
+	if (w == NULL || strcmp(w->key, kv->key) || w->value_len != kv->value_len ||
+	    memcmp(w->value, kv->value, kv->value_len) || ((const char *)kv->value)[kv->value_len] ||
+	    w->mod_revision != kv->mod_revision)
+		e->bad++;
+	e->n++;
+	return e->stop_at && e->n == e->stop_at ? 7 : 0;
+}
+
 static void t_scan_order(void)
 {
 	static const char *const keys[] = { "/t/scan/b", "/t/scan/a", "/t/scan/c/1",
@@ -172,6 +190,19 @@ static void t_scan_order(void)
 	CU_ASSERT_TRUE(l.n >= 6);
 	for (i = 1; i < l.n; i++)
 		CU_ASSERT_TRUE(strcmp(l.kvs[i - 1].key, l.kvs[i].key) < 0);
+	/* db_scan_each: the same pairs, order and revision, without a list */
+	struct each_seen e = { &l, 0, 0 };
+	uint64_t erev = 0;
+	CU_ASSERT_EQUAL(db_scan_each(db, "", each_cmp, &e, &erev), 0);
+	CU_ASSERT_EQUAL(e.n, l.n);
+	CU_ASSERT_EQUAL(e.bad, 0);
+	CU_ASSERT_EQUAL(erev, l.revision);
+	/* a callback's non-zero return ends the scan and is returned */
+	e = (struct each_seen){ &l, 0, 0 };
+	e.stop_at = 2;
+	CU_ASSERT_EQUAL(db_scan_each(db, "", each_cmp, &e, NULL), 7);
+	CU_ASSERT_EQUAL(e.n, 2);
+	CU_ASSERT_EQUAL(db_scan_each(db, "", NULL, NULL, NULL), -EINVAL);
 	db_kv_list_clear(&l);
 	db_close(db);
 }

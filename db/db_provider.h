@@ -21,6 +21,10 @@ struct db_driver {
 		   uint64_t *revision);
 	int (*del)(struct db *db, const char *key, uint64_t *revision);
 	int (*scan)(struct db *db, const char *prefix, struct db_kv_list *out);
+	/* NULL: db.c's scan_each over scan */
+	int (*scan_each)(struct db *db, const char *prefix,
+			 int (*cb)(const struct db_kv *kv, void *arg), void *arg,
+			 uint64_t *revision);
 	int (*txn)(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 		   const struct db_op *ops, size_t n_ops, bool *succeeded,
 		   uint64_t *revision);

@@ -110,55 +110,134 @@ static int rdb_get(struct db *db, const char *key, struct db_kv *out)
 	return rc;
 }
 
-static int rdb_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+/* Every pair under prefix from one snapshot, in key order: fn gets the raw
+ * key and stored value (header included); a non-zero return ends the walk. */
+static int rdb_iterate(struct rdb *r, const char *prefix, uint64_t *revision,
+		       int (*fn)(const char *k, size_t klen, const char *v, size_t vlen, void *a),
+		       void *arg)
 {
-	struct rdb *r = to_rdb(db);
 	const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(r->db);
 	rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-	size_t plen = strlen(prefix), cap = 0;
+	size_t plen = strlen(prefix);
 	rocksdb_iterator_t *it = NULL;
+	uint64_t rev = 0;
 	int rc;
 
 	rocksdb_readoptions_set_snapshot(ro, snap);
-	rc = rdb_read_u64(r, ro, RDB_REV_KEY, RDB_REV_KEY_LEN, &out->revision);
+	rc = rdb_read_u64(r, ro, RDB_REV_KEY, RDB_REV_KEY_LEN, &rev);
 	if (rc)
 		goto out;
+	if (revision)
+		*revision = rev;
 	it = rocksdb_create_iterator(r->db, ro);
 	if (plen)
 		rocksdb_iter_seek(it, prefix, plen);
 	else
 		rocksdb_iter_seek(it, "\x01", 1);       /* skip the reserved space */
-	for (; rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+	for (; rc == 0 && rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
 		size_t klen, vlen;
 		const char *k = rocksdb_iter_key(it, &klen);
 		const char *v = rocksdb_iter_value(it, &vlen);
 
 		if (klen < plen || memcmp(k, prefix, plen) || !klen || !k[0])
 			break;
-		if (out->n == cap) {
-			struct db_kv *n;
-
-			cap = cap ? cap * 2 : 16;
-			n = realloc(out->kvs, cap * sizeof(*n));
-			if (!n) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			out->kvs = n;
-		}
-		memset(&out->kvs[out->n], 0, sizeof(out->kvs[0]));
-		rc = kv_from_raw(k, klen, v, vlen, &out->kvs[out->n]);
-		if (rc)
-			goto out;
-		out->n++;
+		rc = fn(k, klen, v, vlen, arg);
 	}
 out:
 	if (it)
 		rocksdb_iter_destroy(it);
 	rocksdb_readoptions_destroy(ro);
 	rocksdb_release_snapshot(r->db, snap);
+	return rc;
+}
+
+struct scan_list {
+	struct db_kv_list *out;
+	size_t cap;
+};
+
+static int scan_append(const char *k, size_t klen, const char *v, size_t vlen, void *arg)
+{
+	struct scan_list *sl = arg;
+	struct db_kv_list *out = sl->out;
+
+	if (out->n == sl->cap) {
+		size_t cap = sl->cap ? sl->cap * 2 : 16;
+		struct db_kv *n = realloc(out->kvs, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		out->kvs = n;
+		sl->cap = cap;
+	}
+	memset(&out->kvs[out->n], 0, sizeof(out->kvs[0]));
+	int rc = kv_from_raw(k, klen, v, vlen, &out->kvs[out->n]);
+	if (rc == 0)
+		out->n++;
+	return rc;
+}
+
+static int rdb_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+{
+	struct scan_list sl = { out, 0 };
+	int rc = rdb_iterate(to_rdb(db), prefix, &out->revision, scan_append, &sl);
+
 	if (rc)
 		db_kv_list_clear(out);
+	return rc;
+}
+
+/* scan_each: key and value copied into two buffers that grow as needed
+ * (NUL-terminated for the callback), no allocation per pair. */
+struct each {
+	int (*cb)(const struct db_kv *kv, void *arg);
+	void *arg;
+	char *kb, *vb;
+	size_t kcap, vcap;
+};
+
+static int buf_fit(char **b, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 256;
+	while (c < need)
+		c *= 2;
+	char *n = realloc(*b, c);
+	if (!n)
+		return -ENOMEM;
+	*b = n;
+	*cap = c;
+	return 0;
+}
+
+static int each_one(const char *k, size_t klen, const char *v, size_t vlen, void *arg)
+{
+	struct each *e = arg;
+
+	if (vlen < RDB_HDR_LEN)
+		return -EIO;
+	vlen -= RDB_HDR_LEN;
+	if (buf_fit(&e->kb, &e->kcap, klen + 1) || buf_fit(&e->vb, &e->vcap, vlen + 1))
+		return -ENOMEM;
+	memcpy(e->kb, k, klen);
+	e->kb[klen] = 0;
+	memcpy(e->vb, v + RDB_HDR_LEN, vlen);
+	e->vb[vlen] = 0;
+	struct db_kv kv = { e->kb, e->vb, vlen, rdb_get_be64((const uint8_t *)v),
+			    rdb_get_be64((const uint8_t *)v + 8) };
+	return e->cb(&kv, e->arg);
+}
+
+static int rdb_scan_each(struct db *db, const char *prefix,
+			 int (*cb)(const struct db_kv *kv, void *arg), void *arg,
+			 uint64_t *revision)
+{
+	struct each e = { .cb = cb, .arg = arg };
+	int rc = rdb_iterate(to_rdb(db), prefix, revision, each_one, &e);
+
+	free(e.kb);
+	free(e.vb);
 	return rc;
 }
 
@@ -480,6 +559,7 @@ const struct db_driver db_rocksdb_driver = {
 	.put = NULL,            /* through txn */
 	.del = NULL,            /* through txn */
 	.scan = rdb_scan,
+	.scan_each = rdb_scan_each,
 	.txn = rdb_txn,
 	.revision = rdb_revision,
 	.compact = rdb_compact,

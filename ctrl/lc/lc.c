@@ -107,13 +107,18 @@ int lc_key_type(const char *key, const char **id)
 	return type;
 }
 
-struct lc_obj *lc_obj_find(struct lc *lc, const char *key)
+static struct lc_obj *find_h(struct lc *lc, const char *key, uint32_t h)
 {
-	struct lc_obj *o = lc->buckets[lc_hash_str(key) & (lc->n_buckets - 1)];
+	struct lc_obj *o = lc->buckets[h & (lc->n_buckets - 1)];
 	for (; o; o = o->next)
-		if (strcmp(o->key, key) == 0)
+		if (o->khash == h && strcmp(o->key, key) == 0)
 			return o;
 	return NULL;
+}
+
+struct lc_obj *lc_obj_find(struct lc *lc, const char *key)
+{
+	return find_h(lc, key, (uint32_t)lc_hash_str(key));
 }
 
 struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id)
@@ -124,16 +129,18 @@ struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id)
 	return o && o->present && o->o ? o : NULL;
 }
 
-static void grow(struct lc *lc)
+static void grow(struct lc *lc, size_t min)
 {
 	size_t nb = lc->n_buckets * 2;
+	while (nb < min)
+		nb *= 2;
 	struct lc_obj **b = calloc(nb, sizeof(*b));
 	if (b == NULL)
 		return;
 	for (size_t i = 0; i < lc->n_buckets; i++)
 		for (struct lc_obj *o = lc->buckets[i], *nx; o; o = nx) {
 			nx = o->next;
-			size_t h = lc_hash_str(o->key) & (nb - 1);
+			size_t h = o->khash & (nb - 1);
 			o->next = b[h];
 			b[h] = o;
 		}
@@ -142,7 +149,14 @@ static void grow(struct lc *lc)
 	lc->n_buckets = nb;
 }
 
-static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type)
+void lc_reserve(struct lc *lc, size_t n)
+{
+	if (n > lc->n_buckets)
+		grow(lc, n);
+	lc_intern_reserve(lc, 2 * n);
+}
+
+static struct lc_obj *obj_new(struct lc *lc, const char *key, uint32_t kh, enum mdl_type type)
 {
 	struct lc_obj *o = calloc(1, sizeof(*o));
 	if (o == NULL || (o->key = strdup(key)) == NULL) {
@@ -150,6 +164,7 @@ static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type
 		return NULL;
 	}
 	o->type = type;
+	o->khash = kh;
 	if (lc->n_all == lc->cap_all) {
 		size_t cap = lc->cap_all ? lc->cap_all * 2 : 256;
 		struct lc_obj **a = realloc(lc->all, cap * sizeof(*a));
@@ -163,8 +178,8 @@ static struct lc_obj *obj_new(struct lc *lc, const char *key, enum mdl_type type
 	}
 	lc->all[lc->n_all++] = o;
 	if (lc->n_objs + 1 > lc->n_buckets)
-		grow(lc);
-	size_t h = lc_hash_str(key) & (lc->n_buckets - 1);
+		grow(lc, 0);
+	size_t h = kh & (lc->n_buckets - 1);
 	o->next = lc->buckets[h];
 	lc->buckets[h] = o;
 	lc->n_objs++;
@@ -244,11 +259,21 @@ static struct mdl_hdr *rec_decode(struct lc *lc, enum mdl_type type, const char 
 
 bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool replica)
 {
+	struct lc_obj *o;
+	return lc_obj_set_get(lc, key, val, len, replica, &o);
+}
+
+bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len, bool replica,
+		    struct lc_obj **out)
+{
 	const char *id;
 	int type = lc_key_type(key, &id);
+	*out = NULL;
 	if (type < 0)
 		return false;     /* _alloc counters and other non-objects */
-	struct lc_obj *o = lc_obj_find(lc, key);
+	uint32_t kh = (uint32_t)lc_hash_str(key);
+	struct lc_obj *o = find_h(lc, key, kh);
+	*out = o;
 	bool port = type == MDL_PORT;
 	/* idempotency: events are ordered and deduplicated on the db's
 	 * mod_revision (apply_event); the JSON's revision_number is the
@@ -267,7 +292,7 @@ bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, boo
 	}
 	char *copy = port ? NULL : malloc(len + 1);
 	if ((!port && copy == NULL) ||
-	    (o == NULL && (o = obj_new(lc, key, (enum mdl_type)type)) == NULL)) {
+	    (o == NULL && (o = obj_new(lc, key, kh, (enum mdl_type)type)) == NULL)) {
 		free(copy);
 		rec_drop(lc, h);
 		return false;
@@ -283,6 +308,7 @@ bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, boo
 	o->o = h;
 	o->version = h ? h->version : 0;
 	o->present = true;
+	*out = o;
 	lc_obj_changed(lc, o);
 	if (h == NULL)
 		lc_skip(lc, o, "bad value: %s", err);
@@ -423,7 +449,7 @@ static void sweep(struct lc *lc)
 		}
 		if (i < lc->n_sorted)
 			sorted--;
-		struct lc_obj **pp = &lc->buckets[lc_hash_str(o->key) & (lc->n_buckets - 1)];
+		struct lc_obj **pp = &lc->buckets[o->khash & (lc->n_buckets - 1)];
 		while (*pp != o)
 			pp = &(*pp)->next;
 		*pp = o->next;
@@ -592,13 +618,14 @@ static void apply_snapshot(struct lc *lc, const struct lc_snap *s)
 	char cid[MDL_ID_SIZE];
 	lc_obj_foreach(lc, snap_mark, NULL);
 	lc_alive_clear(lc);
+	lc_reserve(lc, s->n);
 	for (size_t i = 0; i < s->n; i++) {
 		if (lc_alive_key(s->keys[i], cid))
 			lc_alive_set(lc, cid, true);
 		if (lc_key_type(s->keys[i], NULL) < 0)
 			continue;
-		lc_obj_set(lc, s->keys[i], s->vals[i], s->lens[i], false);
-		struct lc_obj *o = lc_obj_find(lc, s->keys[i]);
+		struct lc_obj *o;
+		lc_obj_set_get(lc, s->keys[i], s->vals[i], s->lens[i], false, &o);
 		if (o)
 			o->seen = true;
 	}

@@ -36,9 +36,11 @@ static struct lc_str *str_of(const char *s)
 	return (struct lc_str *)(void *)((char *)(uintptr_t)s - offsetof(struct lc_str, s));
 }
 
-static int strtab_grow(struct lc_strtab *t)
+static int strtab_grow(struct lc_strtab *t, size_t min)
 {
 	size_t nb = t->n_b ? t->n_b * 2 : 1024;
+	while (nb < min)
+		nb *= 2;
 	struct lc_str **b = calloc(nb, sizeof(*b));
 	if (b == NULL)
 		return -1;
@@ -61,7 +63,7 @@ const char *lc_intern(struct lc *lc, const char *s)
 	if (lc->strs == NULL && (lc->strs = calloc(1, sizeof(*lc->strs))) == NULL)
 		return NULL;
 	struct lc_strtab *t = lc->strs;
-	if (t->n >= t->n_b && strtab_grow(t) < 0 && t->n_b == 0)
+	if (t->n >= t->n_b && strtab_grow(t, 0) < 0 && t->n_b == 0)
 		return NULL;
 	size_t len = strlen(s);
 	uint64_t h = lc_fnv(s, len, LC_FNV_BASIS);
@@ -81,6 +83,14 @@ const char *lc_intern(struct lc *lc, const char *s)
 	*head = e;
 	t->n++;
 	return e->s;
+}
+
+void lc_intern_reserve(struct lc *lc, size_t n)
+{
+	if (lc->strs == NULL && (lc->strs = calloc(1, sizeof(*lc->strs))) == NULL)
+		return;
+	if (n > lc->strs->n_b)
+		strtab_grow(lc->strs, n);   /* a failure: it grows as it goes */
 }
 
 void lc_unintern(struct lc *lc, const char *s)

@@ -48,6 +48,9 @@ static inline uint64_t lc_hash_str(const char *s)
 	return lc_fnv(s, strlen(s), LC_FNV_BASIS);
 }
 #define LC_REV_KEY "/wyvern/replica/applied_revision"
+/* how many objects the replica holds (lc->n_held), written with LC_REV_KEY:
+ * the next load sizes the index for them at once */
+#define LC_COUNT_KEY "/wyvern/replica/objects"
 #define LC_MAX_IFACES DP_MAX_PORTS
 /* lc_run: after a batch of at least this many events (or a snapshot), the
  * freed memory goes back to the system (malloc_trim) */
@@ -161,6 +164,8 @@ struct lc_obj {
 	struct lc_obj *next;   /* hash chain */
 	char *key;             /* "/wyvern/v1/<type>/<id>" */
 	enum mdl_type type;
+	uint32_t khash;        /* lc_hash_str(key), low bits: chain and grow
+				* compare it before the key */
 	char *val;             /* raw JSON as stored (NULL for a port) */
 	size_t len;
 	struct mdl_hdr *o;     /* decoded (a port: the hdr of its struct
@@ -263,6 +268,7 @@ struct lc {
 	bool reach_ran;        /* lc_reach_compute recomputed in this batch */
 	size_t ports_unplaced; /* lc_compile: wanted ports without an lport */
 	bool replica_retry;    /* the last replica txn failed: diff everything */
+	size_t n_held;         /* objects with held set (in the replica) */
 	bool status_full;      /* lc_status_publish has not looked at every
 				* port yet (it does at the first chance) */
 	struct lc_flood_cache *flood; /* lc_compile.c: the (network, VTEP) pairs */
@@ -309,6 +315,13 @@ struct lc_obj *lc_obj_find_id(struct lc *lc, enum mdl_type type, const char *id)
  * form); returns true if something changed.  A port keeps no bytes (val
  * NULL): its record is the value. */
 bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool replica);
+/* lc_obj_set that also gives the object the key names afterwards (NULL: none) */
+bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len, bool replica,
+		    struct lc_obj **out);
+/* Room for n objects in the index and about 2n interned strings, before a
+ * replica load or a snapshot brings that many: no rehash on the way. */
+void lc_reserve(struct lc *lc, size_t n);
+void lc_intern_reserve(struct lc *lc, size_t n);
 void lc_obj_foreach(struct lc *lc, void (*fn)(struct lc *lc, struct lc_obj *o, void *arg),
 		    void *arg);
 /* Every object, sorted by key, for deterministic passes: the controller's

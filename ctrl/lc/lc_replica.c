@@ -39,23 +39,31 @@ void lc_replica_close(struct lc *lc)
 	lc->replica = NULL;
 }
 
+static int load_one(const struct db_kv *kv, void *arg)
+{
+	struct lc *lc = arg;
+	struct lc_obj *o;
+	if (lc_obj_set_get(lc, kv->key, kv->value, kv->value_len, true, &o) && o) {
+		o->held = true;
+		o->dirty = false;
+		lc->n_held++;
+	}
+	return 0;
+}
+
 int lc_replica_load(struct lc *lc)
 {
-	struct db_kv_list l;
 	struct db_kv kv;
-	int rc = db_scan(lc->replica, LC_PREFIX, &l);
+	if (db_get(lc->replica, LC_COUNT_KEY, &kv) == 0) {
+		unsigned long long n = strtoull(kv.value, NULL, 10);
+		db_kv_clear(&kv);
+		if (n < (1ull << 26))   /* a sane count: room for it at once */
+			lc_reserve(lc, (size_t)n);
+	}
+	/* streamed: no list of every key and value, no copy of the store */
+	int rc = db_scan_each(lc->replica, LC_PREFIX, load_one, lc, NULL);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < l.n; i++) {
-		if (!lc_obj_set(lc, l.kvs[i].key, l.kvs[i].value, l.kvs[i].value_len, true))
-			continue;
-		struct lc_obj *o = lc_obj_find(lc, l.kvs[i].key);
-		if (o) {
-			o->held = true;
-			o->dirty = false;
-		}
-	}
-	db_kv_list_clear(&l);
 	if (db_get(lc->replica, LC_REV_KEY, &kv) == 0) {
 		lc->st.applied_revision = strtoull(kv.value, NULL, 10);
 		db_kv_clear(&kv);
@@ -118,7 +126,7 @@ int lc_replica_commit(struct lc *lc)
 		v = lc->chg;
 		n = lc->n_chg;
 	}
-	struct db_op *ops = malloc((n + 1) * sizeof(*ops));
+	struct db_op *ops = malloc((n + 2) * sizeof(*ops));
 	char **bins = calloc(n + 1, sizeof(*bins));   /* ports' binary records */
 	size_t nb = 0;
 	char rev[32];
@@ -141,18 +149,31 @@ int lc_replica_commit(struct lc *lc)
 			ops[k++] = (struct db_op){ DB_OP_DELETE, o->key, NULL, 0 };
 		}
 	}
-	struct db_kv cur;
-	bool rev_same = false;
-	snprintf(rev, sizeof(rev), "%" PRIu64, lc->st.applied_revision);
-	if (k == 0 && db_get(lc->replica, LC_REV_KEY, &cur) == 0) {
-		rev_same = strcmp(cur.value, rev) == 0;
-		db_kv_clear(&cur);
+	size_t held_after = lc->n_held;
+	for (size_t i = 0; i < n; i++) {
+		bool want = v[i]->present && v[i]->reach && v[i]->o;
+		held_after += want && !v[i]->held;
+		held_after -= !want && v[i]->held;
 	}
-	if (k == 0 && rev_same) {
+	char cnt[32];
+	snprintf(cnt, sizeof(cnt), "%zu", held_after);
+	struct db_kv cur;
+	bool same = k == 0;     /* nothing to write: unless revision or count moved */
+	snprintf(rev, sizeof(rev), "%" PRIu64, lc->st.applied_revision);
+	const char *const chk[2][2] = { { LC_REV_KEY, rev }, { LC_COUNT_KEY, cnt } };
+	for (int c = 0; c < 2 && same; c++) {
+		same = db_get(lc->replica, chk[c][0], &cur) == 0;
+		if (same) {
+			same = strcmp(cur.value, chk[c][1]) == 0;
+			db_kv_clear(&cur);
+		}
+	}
+	if (same) {
 		rc = 0;
 		goto done;
 	}
 	ops[k++] = (struct db_op){ DB_OP_PUT, LC_REV_KEY, rev, strlen(rev) };
+	ops[k++] = (struct db_op){ DB_OP_PUT, LC_COUNT_KEY, cnt, strlen(cnt) };
 	rc = db_txn(lc->replica, NULL, 0, ops, k, &ok, NULL);
 	lc->st.replica_txns++;
 	if (rc < 0) {
@@ -162,6 +183,7 @@ int lc_replica_commit(struct lc *lc)
 	}
 done:
 	lc->replica_retry = false;
+	lc->n_held = held_after;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		o->held = o->present && o->reach && o->o;
@@ -177,26 +199,31 @@ out:
 	return rc;
 }
 
+struct rep_walk {
+	struct lc *lc;
+	int (*cb)(const char *key, uint64_t version, void *arg);
+	void *arg;
+};
+
+static int rep_one(const struct db_kv *kv, void *arg)
+{
+	struct rep_walk *w = arg;
+	struct lc_obj *o;
+	uint64_t ver = 0;
+	/* the revision and the object count show their values */
+	if (strcmp(kv->key, LC_REV_KEY) == 0 || strcmp(kv->key, LC_COUNT_KEY) == 0)
+		ver = strtoull(kv->value, NULL, 10);
+	else if ((o = lc_obj_find(w->lc, kv->key)) != NULL)
+		ver = o->version;
+	return w->cb(kv->key, ver, w->arg) ? 1 : 0;
+}
+
 int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t version, void *arg),
 		       void *arg)
 {
-	struct db_kv_list l;
 	if (lc->replica == NULL)
 		return -ENOENT;
-	int rc = db_scan(lc->replica, "", &l);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < l.n; i++) {
-		const char *k = l.kvs[i].key;
-		uint64_t ver = 0;
-		struct lc_obj *o = lc_obj_find(lc, k);
-		if (strcmp(k, LC_REV_KEY) == 0)
-			ver = strtoull(l.kvs[i].value, NULL, 10);
-		else if (o)
-			ver = o->version;
-		if (cb(k, ver, arg))
-			break;
-	}
-	db_kv_list_clear(&l);
-	return 0;
+	struct rep_walk w = { lc, cb, arg };
+	int rc = db_scan_each(lc->replica, "", rep_one, &w, NULL);
+	return rc < 0 ? rc : 0;
 }

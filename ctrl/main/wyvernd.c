@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -96,6 +97,16 @@ static void flush_zone(void *arg, uint32_t lport, uint16_t zone)
 		dp_ct_flush(dp_get_ct(c->dp), (int)zone);
 }
 
+static unsigned ms_since(uint64_t *t)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	unsigned d = *t ? (unsigned)(now - *t) : 0;
+	*t = now;
+	return d;
+}
+
 int main(int argc, char **argv)
 {
 	static struct ctrl_config cfg;
@@ -106,6 +117,10 @@ int main(int argc, char **argv)
 	int i, rc = 1;
 
 	ctrl_malloc_tune(argv);
+	/* start-up phases, logged with "ready" (where a restart's time goes) */
+	uint64_t t_ph = 0;
+	unsigned ms_conf, ms_eal, ms_dp, ms_lc = 0;
+	ms_since(&t_ph);
 	ctrl_config_defaults(&cfg);
 	/* options for wyvernd itself come before "--" */
 	static const char *const cli_ports_sentinel = NULL;
@@ -226,6 +241,7 @@ int main(int argc, char **argv)
 			goto early_out;
 		}
 	}
+	ms_conf = ms_since(&t_ph);
 	if (rte_eal_init(ne, eal) < 0) {
 		CTRL_ERR("EAL init failed: %s", rte_strerror(rte_errno));
 		goto early_out;
@@ -235,6 +251,7 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	ms_eal = ms_since(&t_ph);
 	c->dp = dp_create(&cfg.dp);
 	if (c->dp == NULL) {
 		CTRL_ERR("datapath: %s", rte_strerror(rte_errno));
@@ -250,6 +267,7 @@ int main(int argc, char **argv)
 		}
 		CTRL_INFO("port %s is dp port %d (%s)", p->name, id, p->devargs);
 	}
+	ms_dp = ms_since(&t_ph);
 	if (c->lc) {
 		lc_set_tables(c->lc, dp_tables(c->dp));
 		for (unsigned k = 0; k < cfg.n_ports; k++) {
@@ -263,6 +281,7 @@ int main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
+		ms_lc = ms_since(&t_ph);
 		CTRL_INFO("controller: chassis %s, db %s, replica %s", cfg.lc.chassis,
 		       cfg.lc.db_url, lc_get_config(c->lc)->replica);
 	}
@@ -292,6 +311,10 @@ int main(int argc, char **argv)
 		}
 		CTRL_INFO("metrics: http://%s/metrics", cfg.metrics_listen);
 	}
+	unsigned ms_rest = ms_since(&t_ph);
+	CTRL_INFO("start-up: config and replica open %u ms, EAL %u ms, datapath and ports %u ms, "
+		  "controller %u ms (its replica loaded beside EAL, then compiled), the rest %u ms",
+		  ms_conf, ms_eal, ms_dp, ms_lc, ms_rest);
 	CTRL_INFO("ready: %u ports, %u PMD(s) on lcores %s, socket %s", cfg.n_ports,
 		  cfg.dp.n_pmds, cfg.pmd_lcores, cfg.socket);
 	while (!c->stop) {

@@ -9,6 +9,7 @@
 #   BENCH_CP_CHANGES      northbound changes timed per system (default 200)
 #   BENCH_CP_OVN_CHANGES  changes for OVN (default BENCH_CP_CHANGES)
 #   BENCH_CP_TIMEOUT      seconds allowed for "tables ready" (default 1800)
+#   BENCH_HUGEPAGES       the restart line: "" both modes (default), 0 or 1 one
 #
 # Internal: cp.sh --one SYSTEM N GENDIR BINDIR runs one measurement (own
 # temp dir, own EXIT trap, as run.sh --one) and prints its BENCH/INFO lines.
@@ -54,7 +55,7 @@ cp_wy_conf() { # CONF SOCK DBURL REPLICA PREFIX GENDIR
     id1=$(cp_meta "$gen" 'm["local_ports"][-1]["id"]')
     cat >"$conf" <<EOF
 [eal]
-args = --no-huge -m 1024 --no-pci --file-prefix $prefix
+args = ${CP_EAL_MEM:---no-huge -m 1024} --no-pci --file-prefix $prefix
 lcores = 0,1
 [dp]
 pmd-lcores = 1
@@ -114,20 +115,26 @@ cp_wy_start() { # TAG DBURL REV METAFILE GENDIR
 # After the full run's wyvernd was SIGKILLed and the central db stopped:
 # wyvernd again on the same replica directory (new DPDK prefix and socket),
 # timed until it forwards to the victim's MAC.  Sets CP_RESTART.
-cp_wy_restart() { # GENDIR DBURL MAC
-    cp_wy_run "$WB_TMP/wy-full" restart "wycp-restart-$$" "$2" "$1" wy-forward \
+cp_wy_restart() { # GENDIR DBURL MAC [HUGEPAGES]
+    local hp=${4:-0} name=restart
+    # with hugepages as a host runs it: EAL's dynamic memory, no -m
+    [[ $hp == 0 ]] || name=restart-hp
+    CP_EAL_MEM=$([[ $hp == 0 ]] && echo "--no-huge -m 1024" || echo "--huge-unlink") \
+        cp_wy_run "$WB_TMP/wy-full" "$name" "wycp-$name-$$" "$2" "$1" wy-forward \
         "$1/meta.json" "$3" 120
     CP_RESTART=$CP_WY_OUT
     # where the first batch's time went (lc.c logs a batch over 100 ms)
     local b
     b=$(grep -m1 -o 'batch of .*' "$CP_WY_LOG" || true)
-    [[ -z $b ]] || wb_log "wyvern (restart): first $b"
+    [[ -z $b ]] || wb_log "wyvern ($name): first $b"
+    b=$(grep -m1 -o 'start-up: .*' "$CP_WY_LOG" || true)
+    [[ -z $b ]] || wb_log "wyvern ($name): $b"
     # BENCH_CP_KEEP=DIR: keep the replica and the restart's config and log
     # there, to run the restart again by hand (perf, callgrind)
     if [[ -n ${BENCH_CP_KEEP:-} ]]; then
         rm -rf "$BENCH_CP_KEEP"
         cp -r "$WB_TMP/wy-full" "$BENCH_CP_KEEP"
-        sed -i "s|$WB_TMP/wy-full|$BENCH_CP_KEEP|g" "$BENCH_CP_KEEP/restart.conf"
+        sed -i "s|$WB_TMP/wy-full|$BENCH_CP_KEEP|g" "$BENCH_CP_KEEP/$name.conf"
     fi
 }
 
@@ -240,15 +247,22 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
         wb_log "wyvern-$drv: in-process controller: $lcb"
         extra+=" inproc_change_p50_ms=$(cp_field p50_ms "$lcb") inproc_change_p99_ms=$(cp_field p99_ms "$lcb")"
     fi
-    RES_RESTART=""
+    RES_RESTART=()
     if [[ $drv == etcd ]]; then
         # restart-N: etcd down, wyvernd (killed above) started again on the
-        # same replica: time until it forwards to the victim's last MAC
+        # same replica: time until it forwards to the victim's last MAC;
+        # without and with hugepages (the parent set them up: CP_HP_OK)
         wb_stop_pid "$epid"
-        cp_wy_restart "$gen" "$url" "$last_mac"
-        RES_RESTART="seconds_to_forward=$(cp_field seconds "$CP_RESTART")"
-        extra+=" restart=\"$CP_RESTART\""
-        wb_stop_pid "$CP_WY_PID"
+        local hp
+        for hp in $(cp_hp_modes); do
+            cp_wy_restart "$gen" "$url" "$last_mac" "$hp"
+            RES_RESTART+=("hugepages=$hp seconds_to_forward=$(cp_field seconds "$CP_RESTART")")
+            extra+=" restart_hugepages$hp=\"$CP_RESTART\""
+            # SIGKILL, as the first death: the next start finds the replica
+            # as a crash leaves it
+            kill -KILL "$CP_WY_PID" 2>/dev/null || true
+            wait "$CP_WY_PID" 2>/dev/null || true
+        done
     fi
     if [[ $(cp_field table_errors "$ready") != 0 || $(cp_field bad "$ready") != 0 ]]; then
         # held counts matched, but the controller could not put everything
@@ -398,8 +412,19 @@ cp_ovn_down() {
 }
 
 # ------------------------------------------------------------------ child ---
+# The restart's hugepage modes: BENCH_HUGEPAGES, and 1 only when the parent
+# could set hugepages up (CP_HP_OK).
+cp_hp_modes() {
+    case ${BENCH_HUGEPAGES:-} in
+        0) echo 0 ;;
+        1) [[ ${CP_HP_OK:-0} == 1 ]] && echo 1 ;;
+        *) echo 0; [[ ${CP_HP_OK:-0} == 1 ]] && echo 1 ;;
+    esac
+    return 0
+}
+
 cp_one() { # SYSTEM N GENDIR BINDIR
-    local system=$1 n=$2 gen=$3 bin=$4 label
+    local system=$1 n=$2 gen=$3 bin=$4 label RES_RESTART=()
     trap wb_cleanup EXIT
     trap wb_on_signal INT TERM
     wb_mktemp
@@ -413,9 +438,10 @@ cp_one() { # SYSTEM N GENDIR BINDIR
     label=$(cp_label "$n")
     echo "BENCH workload=cp-$label system=$system $RES_LINE"
     echo "INFO workload=cp-$label system=$system $RES_INFO"
-    if [[ -n ${RES_RESTART:-} ]]; then
-        echo "BENCH workload=restart-$label system=wyvern $RES_RESTART"
-    fi
+    local r
+    for r in "${RES_RESTART[@]}"; do
+        echo "BENCH workload=restart-$label system=wyvern $r"
+    done
 }
 
 cp_label() {
@@ -455,9 +481,10 @@ cp_parent_cleanup() {
     if [[ -n $WB_CHILD ]]; then
         WB_PIDS+=("$WB_CHILD")
         WB_PREFIXES+=("wycp-empty-$WB_CHILD" "wycp-full-$WB_CHILD" "wycp-lcb-$WB_CHILD"
-            "wycp-ovs-$WB_CHILD")
+            "wycp-ovs-$WB_CHILD" "wycp-restart-$WB_CHILD" "wycp-restart-hp-$WB_CHILD")
     fi
     wb_cleanup
+    wb_huge_restore
 }
 trap cp_parent_cleanup EXIT
 trap wb_on_signal INT TERM
@@ -513,6 +540,19 @@ for s in "${systems[@]}"; do
     run_systems+=("$s")
 done
 ((${#run_systems[@]} > 0)) || { wb_log "nothing to run"; exit 0; }
+
+# The restart (wyvern-etcd) runs once more with hugepages, as a host runs
+# wyvernd: set them up here (restored on exit), unless BENCH_HUGEPAGES=0.
+CP_HP_OK=0
+if [[ ${BENCH_HUGEPAGES:-} != 0 && " ${run_systems[*]} " == *" wyvern-etcd "* ]]; then
+    if [[ -d $WB_HP_SYS ]]; then
+        wb_huge_setup
+        CP_HP_OK=1
+    else
+        wb_log "no 2 MB hugepages here: the restart runs without them only"
+    fi
+fi
+export CP_HP_OK
 
 failed=0
 for n in "${ns[@]}"; do
