@@ -203,6 +203,10 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
     cp_wy_start full "$url" "$rev" "$gen/meta.json" "$gen"
     ready=$CP_READY
     local full_log=$CP_WY_LOG
+    # where the time went: the sync thread's snapshot read, the control
+    # thread's batches over 100 ms (lc.c), wyvernd's start-up phases
+    grep -E -o '(central db: snapshot .*|batch of .*|start-up: .*)' "$full_log" |
+        while read -r l; do wb_log "wyvern-$drv (full): $l"; done || true
     wb_sleep 1
     rss1=$(cp_rss_kb "$CP_WY_PID")
     bpp=$(( (rss1 - rss0) * 1024 / n ))
