@@ -56,13 +56,21 @@ static int strtab_grow(struct lc_strtab *t, size_t min)
 	return 0;
 }
 
+/* The string table, made at first use (NULL: no memory). */
+static struct lc_strtab *strtab(struct lc *lc)
+{
+	if (lc->strs == NULL)
+		lc->strs = calloc(1, sizeof(*lc->strs));
+	return lc->strs;
+}
+
 const char *lc_intern(struct lc *lc, const char *s)
 {
 	if (s == NULL || s[0] == 0)
 		return lc_empty;
-	if (lc->strs == NULL && (lc->strs = calloc(1, sizeof(*lc->strs))) == NULL)
+	struct lc_strtab *t = strtab(lc);
+	if (t == NULL)
 		return NULL;
-	struct lc_strtab *t = lc->strs;
 	if (t->n >= t->n_b && strtab_grow(t, 0) < 0 && t->n_b == 0)
 		return NULL;
 	size_t len = strlen(s);
@@ -87,10 +95,9 @@ const char *lc_intern(struct lc *lc, const char *s)
 
 void lc_intern_reserve(struct lc *lc, size_t n)
 {
-	if (lc->strs == NULL && (lc->strs = calloc(1, sizeof(*lc->strs))) == NULL)
-		return;
-	if (n > lc->strs->n_b)
-		strtab_grow(lc->strs, n);   /* a failure: it grows as it goes */
+	struct lc_strtab *t = strtab(lc);
+	if (t != NULL && n > t->n_b)
+		strtab_grow(t, n);   /* a failure: it grows as it goes */
 }
 
 void lc_unintern(struct lc *lc, const char *s)

@@ -116,6 +116,12 @@ int lc_preload_join(struct lc *lc, bool *ran)
 	return lc->preload_rc;
 }
 
+/* What the replica holds of an object: present, reachable, decodable. */
+static bool held_wanted(const struct lc_obj *o)
+{
+	return o->present && o->reach && o->o;
+}
+
 int lc_replica_commit(struct lc *lc)
 {
 	size_t n, k = 0;
@@ -135,9 +141,12 @@ int lc_replica_commit(struct lc *lc)
 
 	if (ops == NULL || bins == NULL || lc->replica == NULL)
 		goto out;
+	size_t held_after = lc->n_held;   /* written with the revision */
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
-		bool want = o->present && o->reach && o->o;
+		bool want = held_wanted(o);
+		held_after += want && !o->held;
+		held_after -= !want && o->held;
 		if (want && (!o->held || o->dirty)) {
 			const char *val = o->val;
 			size_t len = o->len;
@@ -148,12 +157,6 @@ int lc_replica_commit(struct lc *lc)
 		} else if (!want && o->held) {
 			ops[k++] = (struct db_op){ DB_OP_DELETE, o->key, NULL, 0 };
 		}
-	}
-	size_t held_after = lc->n_held;
-	for (size_t i = 0; i < n; i++) {
-		bool want = v[i]->present && v[i]->reach && v[i]->o;
-		held_after += want && !v[i]->held;
-		held_after -= !want && v[i]->held;
 	}
 	char cnt[32];
 	snprintf(cnt, sizeof(cnt), "%zu", held_after);
@@ -186,7 +189,7 @@ done:
 	lc->n_held = held_after;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
-		o->held = o->present && o->reach && o->o;
+		o->held = held_wanted(o);
 		o->dirty = false;
 	}
 out:
