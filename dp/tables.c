@@ -484,6 +484,11 @@ static void finish(struct dp_tables *t, struct change *ch)
 	notify(t, ch->tags, ch->n_tags);
 }
 
+size_t dp_lport_size(void)
+{
+	return sizeof(struct dp_lport);
+}
+
 int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 {
 	if (cfg == NULL)

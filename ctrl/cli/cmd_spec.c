@@ -26,6 +26,8 @@ static const struct ctrl_cmd_spec specs[] = {
 	  "whether its wyvernd is alive (holds its liveness lease)", R, "show" },
 	{ "show topology", "", "networks, subnets, ports (host, binding) and routers this chassis "
 	  "holds", R, "show" },
+	{ "show memory", "", "where the memory is: resident set, C heap, DPDK heap and its "
+	  "biggest memzones, table sizes, the controller's state by role", R, "show" },
 	{ "show dhcp", "", "DHCP application counters and blocked ports", R, "show" },
 	{ "show security-groups", "[--port P]", "the compiled security groups per port: zone, "
 	  "groups, stateful, rules per direction and family (with rule ids), remote-group "

@@ -153,6 +153,17 @@ int lc_run(struct lc *lc);
 void lc_destroy(struct lc *lc);
 
 void lc_get_stats(const struct lc *lc, struct lc_stats *out);
+/* What the controller's state occupies in the C heap (`show memory`):
+ * malloc'ed bytes (usable size plus the chunk header) by role.  Walks the
+ * index: O(objects). */
+struct lc_mem {
+	size_t objects, object_bytes;   /* index entries (struct lc_obj) and keys */
+	size_t index_bytes;             /* hash buckets, the sorted and changed lists */
+	size_t ports, port_bytes;       /* port records (struct lc_port) and their lists */
+	size_t other_bytes;             /* other objects: raw JSON and decoded struct */
+	size_t strings, string_bytes;   /* interned strings and their table */
+};
+void lc_get_mem(const struct lc *lc, struct lc_mem *out);
 const struct lc_config *lc_get_config(const struct lc *lc);
 /* Replica keys (sorted) with the object version held; stops when cb != 0. */
 int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t version, void *arg),

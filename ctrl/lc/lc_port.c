@@ -11,6 +11,7 @@
  *
  * Control thread only, as everything in struct lc.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,23 @@ void lc_unintern(struct lc *lc, const char *s)
 size_t lc_intern_count(const struct lc *lc)
 {
 	return lc->strs ? lc->strs->n : 0;
+}
+
+size_t lc_msize(const void *p)
+{
+	return p ? malloc_usable_size((void *)(uintptr_t)p) + sizeof(size_t) : 0;
+}
+
+size_t lc_intern_bytes(const struct lc *lc)
+{
+	const struct lc_strtab *t = lc->strs;
+	if (t == NULL)
+		return 0;
+	size_t b = lc_msize(t) + lc_msize(t->b);
+	for (size_t i = 0; i < t->n_b; i++)
+		for (const struct lc_str *e = t->b[i]; e; e = e->next)
+			b += lc_msize(e);
+	return b;
 }
 
 void lc_intern_free(struct lc *lc)

@@ -142,6 +142,10 @@ struct lc_strtab;
 const char *lc_intern(struct lc *lc, const char *s);
 void lc_unintern(struct lc *lc, const char *s);
 size_t lc_intern_count(const struct lc *lc);
+/* heap bytes of the interned strings and their table (lc_get_mem) */
+size_t lc_intern_bytes(const struct lc *lc);
+/* malloc'ed size of p with its chunk header (0 for NULL) */
+size_t lc_msize(const void *p);
 void lc_intern_free(struct lc *lc);
 /* m's lists move into the result (m keeps its strings); NULL: no memory */
 struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m);

@@ -31,6 +31,34 @@ void lc_get_stats(const struct lc *lc, struct lc_stats *out)
 	lc_obj_foreach((struct lc *)(uintptr_t)lc, count_one, out);
 }
 
+static void mem_one(struct lc *lc, struct lc_obj *o, void *arg)
+{
+	(void)lc;
+	struct lc_mem *m = arg;
+	m->objects++;
+	m->object_bytes += lc_msize(o) + lc_msize(o->key) + lc_msize(o->net) + lc_msize(o->l3) +
+			   lc_msize(o->set_addrs) + lc_msize(o->acl_groups);
+	if (o->why != lc_why_unknown)
+		m->object_bytes += lc_msize(o->why);
+	if (o->type != MDL_PORT || o->o == NULL) {
+		m->other_bytes += lc_msize(o->val) + lc_msize(o->o);
+		return;
+	}
+	const struct lc_port *p = lc_port_of(o);
+	m->ports++;
+	m->port_bytes += lc_msize(p) + lc_msize(p->fixed_ips) +
+			 lc_msize(p->allowed_address_pairs) + lc_msize(p->security_groups);
+}
+
+void lc_get_mem(const struct lc *lc, struct lc_mem *out)
+{
+	memset(out, 0, sizeof(*out));
+	lc_obj_foreach((struct lc *)(uintptr_t)lc, mem_one, out);
+	out->index_bytes = lc_msize(lc->buckets) + lc_msize(lc->all) + lc_msize(lc->chg);
+	out->strings = lc_intern_count(lc);
+	out->string_bytes = lc_intern_bytes(lc);
+}
+
 const struct lc_config *lc_get_config(const struct lc *lc)
 {
 	return &lc->cfg;

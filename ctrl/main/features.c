@@ -17,6 +17,7 @@ extern const struct ctrl_feature ctrl_capture_feature;  /* mgmt/cmd_capture.c */
 extern const struct ctrl_feature ctrl_ct_feature;       /* mgmt/cmd_ct.c */
 extern const struct ctrl_feature ctrl_offload_feature;  /* mgmt/cmd_offload.c */
 extern const struct ctrl_feature ctrl_sg_feature;       /* mgmt/cmd_sg.c */
+extern const struct ctrl_feature ctrl_mem_feature;      /* mgmt/cmd_mem.c */
 extern const struct ctrl_feature ctrl_api_feature;      /* main/api_feature.c */
 
 static const struct ctrl_feature *const features[] = {
@@ -29,6 +30,7 @@ static const struct ctrl_feature *const features[] = {
 	&ctrl_ct_feature,
 	&ctrl_offload_feature,
 	&ctrl_sg_feature,
+	&ctrl_mem_feature,
 	&app_dhcp_feature,
 	&app_icmp_feature,
 	&app_underlay_feature,

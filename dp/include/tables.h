@@ -25,6 +25,7 @@
 #ifndef WYV_DP_TABLES_H
 #define WYV_DP_TABLES_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <rte_ether.h>
@@ -187,6 +188,8 @@ struct dp_nat *dp_tables_get_nat(const struct dp_tables *t);
 /* Counts (control thread). */
 unsigned dp_tables_n_networks(const struct dp_tables *t);
 unsigned dp_tables_n_lports(const struct dp_tables *t);
+/* Bytes one published lport takes in the DPDK heap (its allocation). */
+size_t dp_lport_size(void);
 
 /* Address helpers shared by stages and the CLI. */
 bool dp_ip_in_prefix(const struct dp_ip *prefix, uint8_t family, const uint8_t *addr);

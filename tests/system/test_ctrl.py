@@ -250,6 +250,24 @@ def test_demo_rocksdb_nb_to_ping_and_live_changes(work, cleanup_all):
     st = wy.ctrl()
     assert st["local_ports"] == 2 and st["bad_now"] == 0 and st["table_errors"] == 0, st
 
+    # Where the memory is: the counts match what is held and installed, and
+    # every part is accounted (process, both heaps, memzones, controller).
+    mem = jsonlib.loads(wy.wy("--json", "show", "memory").stdout)
+    assert mem["process"]["rss_kb"] > 0 and mem["process"]["peak_rss_kb"] >= \
+        mem["process"]["rss_kb"] // 2, mem["process"]
+    assert mem["malloc"]["in_use_bytes"] > 0, mem["malloc"]
+    assert mem["dpdk_heaps"] and mem["dpdk_heaps"][0]["allocated_bytes"] > 0, mem
+    assert any(z["name"].startswith("MP_") for z in mem["memzones"]["biggest"]), mem
+    assert mem["tables"]["lports"] == len(wy.lports()) == 3, mem["tables"]
+    assert mem["tables"]["networks"] == 1, mem["tables"]
+    c = mem["controller"]
+    assert c["ports"] == 3 and c["objects"] == st["indexed"], (c, st)
+    assert c["port_bytes"] > 3 * 64 and c["object_bytes"] > c["objects"] * 64, c
+    assert c["bytes"] == sum(c[k] for k in ("object_bytes", "index_bytes", "port_bytes",
+                                            "other_bytes", "string_bytes")), c
+    text = wy.wy("show", "memory").stdout
+    assert "DPDK heap" in text and "controller" in text and "3 lports" in text, text
+
 
 # ---------------------------------------------------------------- 2. replica restart
 
