@@ -52,6 +52,7 @@ struct dp_tables {
 	uint32_t port_lport[DP_MAX_PORTS];
 	/* writer-only bookkeeping: lports per network (indexed via hash pos) */
 	uint32_t *net_refs;
+	size_t lport_bytes;     /* published lports' allocations (trimmed) */
 	struct dp_l3 *l3;       /* extension: routers, router ports, neighbors */
 	struct dp_acl *acl;     /* extension: security-group ACLs */
 	struct dp_nat *nat;     /* extension: gateways, floating IPs */
@@ -484,9 +485,21 @@ static void finish(struct dp_tables *t, struct change *ch)
 	notify(t, ch->tags, ch->n_tags);
 }
 
-size_t dp_lport_size(void)
+void dp_lport_cfg_copy(struct dp_lport_cfg *dst, const struct dp_lport_cfg *src)
 {
-	return sizeof(struct dp_lport);
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, src, dp_lport_cfg_size(src));
+}
+
+bool dp_lport_cfg_equal(const struct dp_lport_cfg *a, const struct dp_lport_cfg *b)
+{
+	size_t n = dp_lport_cfg_size(a);
+	return n == dp_lport_cfg_size(b) && memcmp(a, b, n) == 0;
+}
+
+size_t dp_tables_lport_bytes(const struct dp_tables *t)
+{
+	return t->lport_bytes;
 }
 
 int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
@@ -497,14 +510,18 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 	if (rc < 0)
 		return rc;
 	const struct dp_lport *old = dp_table_lport_get(t, cfg->key);
-	struct dp_lport *p = rte_zmalloc("dp_lport", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	size_t sz = offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(cfg);
+	struct dp_lport *p = rte_malloc("dp_lport", sz, RTE_CACHE_LINE_SIZE);
 	if (p == NULL)
 		return -ENOMEM;
-	p->cfg = *cfg;
+	memcpy(&p->cfg, cfg, dp_lport_cfg_size(cfg));
 	if (rte_hash_add_key_data(t->lports, &cfg->key, p) < 0) {
 		rte_free(p);
 		return -ENOSPC;
 	}
+	t->lport_bytes += sz;
+	if (old)
+		t->lport_bytes -= offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(&old->cfg);
 	struct change ch = { .n_tags = 0 };
 	add_tag(&ch, DP_TAG(DP_TAG_LPORT, cfg->key));
 	const struct dp_lport_cfg *oc = old ? &old->cfg : NULL;
@@ -572,6 +589,7 @@ int dp_table_lport_del(struct dp_tables *t, uint32_t key)
 	if (old == NULL)
 		return -ENOENT;
 	const struct dp_lport_cfg *oc = &old->cfg;
+	t->lport_bytes -= offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(oc);
 	struct change ch = { .n_tags = 0 };
 	int32_t fpos[DP_LPORT_MAX_MACS];
 	unsigned nf = 0;
@@ -609,7 +627,8 @@ void dp_table_port_gone(struct dp_tables *t, uint16_t dp_port)
 	uint32_t key = dp_table_port_lport(t, dp_port);
 	const struct dp_lport *p = key ? dp_table_lport_get(t, key) : NULL;
 	if (p != NULL) {
-		struct dp_lport_cfg c = p->cfg;
+		struct dp_lport_cfg c;
+		dp_lport_cfg_copy(&c, &p->cfg);
 		c.dp_port = DP_NO_PORT;
 		dp_table_lport_put(t, &c);
 	}

@@ -119,7 +119,7 @@ static void test_lport_fdb_binding(void)
 	CU_ASSERT_EQUAL(r.calls, 1);
 	const struct dp_lport *p = dp_table_lport_get(t, 10);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	CU_ASSERT_EQUAL(memcmp(&p->cfg, &a, sizeof(a)), 0);
+	CU_ASSERT(dp_lport_cfg_equal(&p->cfg, &a));
 	CU_ASSERT_EQUAL(dp_table_fdb_lookup(t, 1, m_a.addr_bytes), 10);
 	CU_ASSERT_EQUAL(dp_table_fdb_lookup(t, 2, m_a.addr_bytes), 0);
 	CU_ASSERT_EQUAL(dp_table_port_lport(t, 4), 10);
@@ -252,6 +252,59 @@ static void test_lport_fdb_binding(void)
 	CU_ASSERT_EQUAL(fdb_count(t), 0);
 	CU_ASSERT_EQUAL(dp_tables_n_lports(t), 0);
 	CU_ASSERT_EQUAL(dp_table_network_del(t, 2), 0);
+	dp_tables_destroy(t);
+}
+
+/* A published lport takes what its addresses need: its allocation ends
+ * after its last allowed address pair, and copy/equal read only that. */
+static void test_lport_trimmed(void)
+{
+	struct rec r = { .n = 0 };
+	struct dp_tables *t = t_mk_tables(&r);
+	struct dp_network_cfg n = { .key = 1, .name = "n1", .vni = 100, .mtu = 1500 };
+	CU_ASSERT_EQUAL_FATAL(dp_table_network_put(t, &n), 0);
+	size_t base = dp_lport_cfg_size(&(struct dp_lport_cfg){ .n_aaps = 0 });
+	CU_ASSERT(base < sizeof(struct dp_lport_cfg));
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), 0);
+
+	struct dp_lport_cfg a = t_lport(10, 1, DP_NO_PORT);
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &a), 0);
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base);
+	/* two pairs: the lport grows by two, and equal sees them */
+	struct dp_lport_cfg b = a;
+	b.n_aaps = 2;
+	b.aaps[0] = (struct dp_aap){ .ip = t_ip4(10, 0, 1, 0, 24), .mac = a.macs[0] };
+	b.aaps[1] = (struct dp_aap){ .ip = t_ip4(10, 0, 2, 7, 32), .mac = a.macs[0] };
+	CU_ASSERT_FALSE(dp_lport_cfg_equal(&a, &b));
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &b), 0);
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base + 2 * sizeof(b.aaps[0]));
+	const struct dp_lport *p = dp_table_lport_get(t, 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT(dp_lport_cfg_equal(&p->cfg, &b));
+	struct dp_lport_cfg c;
+	dp_lport_cfg_copy(&c, &p->cfg);
+	CU_ASSERT_EQUAL(memcmp(&c, &b, sizeof(c)), 0);   /* the copy is whole */
+	/* the second pair differs: not equal */
+	c.aaps[1].ip.addr[3] = 8;
+	CU_ASSERT_FALSE(dp_lport_cfg_equal(&p->cfg, &c));
+	/* back to none, a second lport, a delete: the count follows */
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &a), 0);
+	struct dp_lport_cfg d = t_lport(11, 1, DP_NO_PORT);
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &d), 0);
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), 2 * base);
+	CU_ASSERT_EQUAL(dp_table_lport_del(t, 10), 0);
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base);
+	/* port_gone copies the trimmed lport and puts it back unbound */
+	struct dp_lport_cfg e = t_lport(12, 1, 3);
+	e.n_aaps = 1;
+	e.aaps[0] = b.aaps[0];
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &e), 0);
+	dp_table_port_gone(t, 3);
+	p = dp_table_lport_get(t, 12);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL(p->cfg.dp_port, DP_NO_PORT);
+	CU_ASSERT_EQUAL(p->cfg.n_aaps, 1);
+	CU_ASSERT_EQUAL(memcmp(&p->cfg.aaps[0], &e.aaps[0], sizeof(e.aaps[0])), 0);
 	dp_tables_destroy(t);
 }
 
@@ -490,7 +543,8 @@ static int rcu_reader(void *arg)
 			if (p == NULL)
 				continue;
 			x->found++;
-			struct dp_lport_cfg snap = p->cfg;
+			struct dp_lport_cfg snap;
+			dp_lport_cfg_copy(&snap, &p->cfg);
 			unsigned kk, v;
 			if (sscanf(snap.name, "k%uv%u", &kk, &v) != 2 || kk != k ||
 			    snap.key != k || snap.macs[0].addr_bytes[2] != (uint8_t)k ||
@@ -502,7 +556,7 @@ static int rcu_reader(void *arg)
 			/* hold the pointer a little: it must not be freed/reused */
 			for (volatile int spin = 0; spin < 50; spin++)
 				;
-			if (memcmp(&snap, &p->cfg, sizeof(snap)) != 0)
+			if (!dp_lport_cfg_equal(&snap, &p->cfg))
 				x->bad++;
 			/* also read the FDB and the network like translate does */
 			(void)dp_table_fdb_lookup(x->t, 1, snap.macs[0].addr_bytes);
@@ -584,6 +638,7 @@ int main(int argc, char **argv)
 	s = CU_add_suite("tables", NULL, NULL);
 	CU_add_test(s, "network put/get/del", test_network_basic);
 	CU_add_test(s, "lport, FDB, binding, tags", test_lport_fdb_binding);
+	CU_add_test(s, "lport allocation trimmed to its pairs", test_lport_trimmed);
 	CU_add_test(s, "flood lists", test_flood_lists);
 	CU_add_test(s, "errors change nothing", test_errors_change_nothing);
 	CU_add_test(s, "ip parse/prefix/format", test_ip_helpers);

@@ -334,7 +334,7 @@ static int dig_net(const struct dp_network *n, void *arg)
 static int dig_lport(const struct dp_lport *p, void *arg)
 {
 	struct digest *d = arg;
-	d->sum += fnv(&p->cfg, sizeof(p->cfg), 0x1234567ull);
+	d->sum += fnv(&p->cfg, dp_lport_cfg_size(&p->cfg), 0x1234567ull);
 	d->n++;
 	return 0;
 }

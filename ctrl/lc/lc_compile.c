@@ -498,7 +498,7 @@ static int port_put(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 		return 0;
 	}
 	const struct dp_lport_cfg *cur = lc_lp(lc, o);
-	if (cur && memcmp(cur, cfg, sizeof(*cfg)) == 0) {
+	if (cur && dp_lport_cfg_equal(cur, cfg)) {
 		lc_why_clear(o);
 		return 0;
 	}

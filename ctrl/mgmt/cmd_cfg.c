@@ -243,7 +243,8 @@ int cmd_lport_set(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 	const struct dp_lport *old = dp_table_lport_get(dp_tables(c->dp), key);
 	if (old == NULL)
 		return reply_error(r, false, "lport %u does not exist", key);
-	struct dp_lport_cfg cfg = old->cfg;
+	struct dp_lport_cfg cfg;
+	dp_lport_cfg_copy(&cfg, &old->cfg);
 	if (lport_opts(c, &cfg, argc - 1, argv + 1, r) < 0)
 		return -1;
 	return lport_commit(c, &cfg, r, "updated");

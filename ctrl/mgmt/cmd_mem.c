@@ -7,7 +7,7 @@
  * - C heap (glibc malloc, mallinfo2): mapped, in use, free inside it;
  * - DPDK heap (rte_malloc) per socket: size, allocated, free, allocations,
  *   and the biggest memzones (mempools, hash tables, rings);
- * - the tables' counts and the size of a published lport;
+ * - the tables' counts and the bytes of the published lports;
  * - the local controller's C-heap state by role (lc_get_mem).
  *
  * Resident memory only counts pages touched: DPDK's memory with --no-huge
@@ -144,11 +144,12 @@ static void show_tables(struct ctrl *c, struct ctrl_reply *r)
 {
 	const struct dp_tables *t = dp_tables(c->dp);
 	unsigned nl = dp_tables_n_lports(t), nn = dp_tables_n_networks(t);
+	size_t lb = dp_tables_lport_bytes(t);
 	json_object_set_new(r->result, "tables",
-			    json_pack("{s:i,s:i,s:i}", "lports", (int)nl, "networks", (int)nn,
-				      "lport_bytes", (int)dp_lport_size()));
-	reply_printf(r, "tables:       %u lports (%zu bytes each, in the DPDK heap), %u networks\n",
-		     nl, dp_lport_size(), nn);
+			    json_pack("{s:i,s:i,s:I}", "lports", (int)nl, "networks", (int)nn,
+				      "lport_bytes", (json_int_t)lb));
+	reply_printf(r, "tables:       %u lports (%.1f MiB of the DPDK heap, %zu bytes each on "
+		     "average), %u networks\n", nl, mib(lb), nl ? lb / nl : 0, nn);
 }
 
 static void show_ctrl(struct ctrl *c, struct ctrl_reply *r)

@@ -258,7 +258,7 @@ static void psec_sync(struct ctrl_offload *x)
 		const struct dp_lport *lp = lk ? dp_table_lport_get(t, lk) : NULL;
 		const struct dp_lport_cfg *cfg = lp && lp->cfg.port_security ? &lp->cfg : NULL;
 		if (x->psec_known[p] && x->psec_on[p] == (cfg != NULL) &&
-		    (cfg == NULL || memcmp(&x->psec[p], cfg, sizeof(*cfg)) == 0))
+		    (cfg == NULL || dp_lport_cfg_equal(&x->psec[p], cfg)))
 			continue;
 		int rc = ofl_port_security(x->o, (uint16_t)p, cfg);
 		if (rc < 0 && rc != -ENOENT)
@@ -267,7 +267,7 @@ static void psec_sync(struct ctrl_offload *x)
 		x->psec_known[p] = true;   /* a failure is not retried every tick */
 		x->psec_on[p] = cfg != NULL;
 		if (cfg)
-			memcpy(&x->psec[p], cfg, sizeof(*cfg));
+			dp_lport_cfg_copy(&x->psec[p], cfg);
 	}
 }
 

@@ -103,13 +103,28 @@ struct dp_lport_cfg {
 	bool router;           /* may send IPv6 router advertisements and
 				* redirects; port security drops them from
 				* other ports (device_owner network:router_*) */
-	struct rte_ether_addr macs[DP_LPORT_MAX_MACS];
-	struct dp_ip ips[DP_LPORT_MAX_IPS];          /* fixed IPs (host addresses) */
-	struct dp_aap aaps[DP_LPORT_MAX_AAPS];
 	uint16_t dp_port;      /* local dp port, DP_NO_PORT when not local */
 	uint32_t remote_vtep;  /* IPv4 (network order) of the remote chassis' VTEP,
 				* 0 when local or unknown (used by the overlay) */
+	struct rte_ether_addr macs[DP_LPORT_MAX_MACS];
+	struct dp_ip ips[DP_LPORT_MAX_IPS];          /* fixed IPs (host addresses) */
+	/* last: a published lport's allocation ends after its n_aaps pairs
+	 * (most ports have none: 256 bytes instead of 448).  So a published
+	 * cfg is copied with dp_lport_cfg_copy and compared with
+	 * dp_lport_cfg_equal, never by value or sizeof. */
+	struct dp_aap aaps[DP_LPORT_MAX_AAPS];
 };
+
+/* Bytes of c that are set: everything up to its last used aap. */
+static inline size_t dp_lport_cfg_size(const struct dp_lport_cfg *c)
+{
+	unsigned n = c->n_aaps < DP_LPORT_MAX_AAPS ? c->n_aaps : DP_LPORT_MAX_AAPS;
+	return offsetof(struct dp_lport_cfg, aaps) + n * sizeof(c->aaps[0]);
+}
+/* *dst = *src for a src that may be a published (trimmed) cfg. */
+void dp_lport_cfg_copy(struct dp_lport_cfg *dst, const struct dp_lport_cfg *src);
+/* The same cfg, byte for byte (padding included: callers zero their cfg). */
+bool dp_lport_cfg_equal(const struct dp_lport_cfg *a, const struct dp_lport_cfg *b);
 
 struct dp_lport {
 	struct dp_lport_cfg cfg;
@@ -188,8 +203,9 @@ struct dp_nat *dp_tables_get_nat(const struct dp_tables *t);
 /* Counts (control thread). */
 unsigned dp_tables_n_networks(const struct dp_tables *t);
 unsigned dp_tables_n_lports(const struct dp_tables *t);
-/* Bytes one published lport takes in the DPDK heap (its allocation). */
-size_t dp_lport_size(void);
+/* Bytes the published lports take in the DPDK heap (their allocations,
+ * without the heap's own element headers). */
+size_t dp_tables_lport_bytes(const struct dp_tables *t);
 
 /* Address helpers shared by stages and the CLI. */
 bool dp_ip_in_prefix(const struct dp_ip *prefix, uint8_t family, const uint8_t *addr);
