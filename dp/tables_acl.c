@@ -431,8 +431,8 @@ int dp_acl_port_put(struct dp_acl *a, uint32_t lport, const struct dp_acl_port_c
 		rs_put(a, rs);
 		return -ENOSPC;
 	}
-	grace(a);
 	if (old != NULL) {
+		grace(a);   /* a first put frees nothing: no wait */
 		struct acl_rs *ors = old->rs;
 		rte_free((void *)(uintptr_t)old);
 		rs_put(a, ors);

@@ -156,7 +156,11 @@ static inline void router_free(struct dp_router *r)
 
 static inline void ch_finish(struct dp_l3 *l3, struct l3_change *ch)
 {
-	grace_period(l3);
+	/* the grace period only when something unpublished is freed below
+	 * (a neighbor added for a new lport frees nothing) */
+	if (ch->n_free || ch->n_rfree || ch->n_npos || ch->rmac_pos >= 0 ||
+	    ch->rport_pos >= 0 || ch->router_pos >= 0)
+		grace_period(l3);
 	for (unsigned i = 0; i < ch->n_free; i++)
 		rte_free(ch->to_free[i]);
 	for (unsigned i = 0; i < ch->n_rfree; i++)
