@@ -97,6 +97,13 @@ static void show_process(struct ctrl_reply *r)
 		     pm.hwm / 1024.0);
 
 	struct mallinfo2 mi = mallinfo2();
+	if (mi.arena == 0 && mi.hblkhd == 0) {
+		/* another allocator took malloc's place (a sanitizer build,
+		 * an LD_PRELOAD'ed one): glibc has nothing to tell */
+		json_object_set_new(r->result, "malloc", json_null());
+		reply_printf(r, "C heap:       no statistics (malloc is not glibc's)\n");
+		return;
+	}
 	json_object_set_new(r->result, "malloc",
 			    json_pack("{s:I,s:I,s:I,s:I}", "heap_bytes", (json_int_t)mi.arena,
 				      "mmapped_bytes", (json_int_t)mi.hblkhd, "in_use_bytes",

@@ -34,6 +34,13 @@ def wyvernd_bin():
     return os.path.join(build_dir(), "ctrl", "wyvernd")
 
 
+def sanitized():
+    """wyvernd built with ASan (make debug): ASan's allocator replaces
+    glibc malloc (no malloc tuning, no mallinfo2 statistics)."""
+    with open(wyvernd_bin(), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def wyctl_bin():
     return os.path.join(build_dir(), "ctrl", "wyctl")
 

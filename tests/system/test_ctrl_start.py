@@ -30,12 +30,6 @@ def thp_available():
         return False
 
 
-def sanitized():
-    """wyvernd built with ASan (make debug): it leaves malloc alone."""
-    with open(rig.wyvernd_bin(), "rb") as f:
-        return b"__asan_init" in f.read()
-
-
 def proc_env(pid):
     """The NUL-separated strings of /proc/PID/environ.  glibc splits
     GLIBC_TUNABLES at its ':' in place when it parses it, so its tunables
@@ -69,7 +63,7 @@ def daemon(url, ch, replica, ports=None):
 
 
 def test_malloc_tunables_by_reexec(work, monkeypatch):
-    if sanitized():
+    if rig.sanitized():
         pytest.skip("a sanitizer owns malloc: wyvernd does not tune it (malloc_tune.c)")
     url = "rocksdb:%s/db" % work
     ch = chassis_name("malloc")
