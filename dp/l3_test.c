@@ -668,7 +668,24 @@ static void test_mutation_tags(void)
 	const struct dp_rport *rp = dp_l3_rport_get(L3, n.lport);
 	CU_ASSERT(rp != NULL && n.router != 0 && n.router == rp->cfg.router &&
 		  rte_is_same_ether_addr(&n.mac, &rp->cfg.mac));
+	/* three addresses (its record grows), then one again (kept in place):
+	 * each time exactly the addresses it has are its neighbors */
+	c2.n_ips = 3;
+	c2.ips[1] = t_ip_str("10.0.1.32");
+	c2.ips[2] = t_ip_str("2001:db8:1::33");
+	CU_ASSERT_EQUAL(dp_table_lport_put(T, &c2), 0);
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.31").addr, &n));
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.32").addr, &n));
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 6, t_ip_str("2001:db8:1::33").addr, &n));
+	CU_ASSERT(n.lport == 3);
+	c2.n_ips = 1;
+	c2.ips[0] = t_ip_str("10.0.1.32");
+	CU_ASSERT_EQUAL(dp_table_lport_put(T, &c2), 0);
+	CU_ASSERT_FALSE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.31").addr, &n));
+	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.32").addr, &n));
+	CU_ASSERT_FALSE(dp_l3_neigh_get(L3, 1, 6, t_ip_str("2001:db8:1::33").addr, &n));
 	CU_ASSERT_EQUAL(dp_table_lport_put(T, &C), 0);
+	CU_ASSERT_FALSE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.32").addr, &n));
 	CU_ASSERT_TRUE(dp_l3_neigh_get(L3, 1, 4, t_ip_str("10.0.1.30").addr, &n));
 	CU_ASSERT(n.lport == 3 && rte_is_same_ether_addr(&n.mac, &C.macs[0]));
 	/* the lport goes: so do its neighbors */

@@ -347,33 +347,46 @@ void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n)
 		if (dp_l3_rport_get(l3, key) != NULL)
 			continue;
 		const struct dp_lport *p = dp_table_lport_get(l3->t, key);
-		struct lp_rec *old = NULL, nw = { 0 };
+		struct lp_rec *old = NULL;
+		uint32_t nw_net = 0;
+		struct rte_ether_addr nw_mac = { { 0 } };
+		struct dp_ip nw_ips[DP_LPORT_MAX_IPS];
+		unsigned nw_n = 0;
 		void *d;
 		if (rte_hash_lookup_data(l3->lprec, &key, &d) >= 0)
 			old = d;
 		if (p != NULL) {
-			nw.network = p->cfg.network;
-			nw.mac = p->cfg.macs[0];
-			for (unsigned j = 0; j < p->cfg.n_ips; j++)
-				nw.ips[nw.n++] = p->cfg.ips[j];
+			nw_net = p->cfg.network;
+			nw_mac = p->cfg.macs[0];
+			for (unsigned j = 0; j < p->cfg.n_ips && j < DP_LPORT_MAX_IPS; j++)
+				nw_ips[nw_n++] = p->cfg.ips[j];
 		}
 		struct l3_change ch;
 		ch_init(&ch);
-		bool same = old && old->network == nw.network &&
-			    rte_is_same_ether_addr(&old->mac, &nw.mac);
+		bool same = old && old->network == nw_net && rte_is_same_ether_addr(&old->mac, &nw_mac);
 		for (unsigned j = 0; old && j < old->n; j++)
-			if (!same || !ip_in_list(nw.ips, nw.n, &old->ips[j]))
+			if (!same || !ip_in_list(nw_ips, nw_n, &old->ips[j]))
 				neigh_del(l3, &ch, old->network, old->ips[j].family,
 					  old->ips[j].addr, key);
-		for (unsigned j = 0; j < nw.n; j++)
-			neigh_put(l3, &ch, nw.network, nw.ips[j].family, nw.ips[j].addr, key,
-				  false);
-		if (p != NULL && nw.n > 0) {
-			struct lp_rec *r = old ? old : malloc(sizeof(*r));
+		for (unsigned j = 0; j < nw_n; j++)
+			neigh_put(l3, &ch, nw_net, nw_ips[j].family, nw_ips[j].addr, key, false);
+		if (p != NULL && nw_n > 0) {
+			/* the record holds its addresses only: one that had as
+			 * many or more is rewritten in place */
+			struct lp_rec *r = old && old->n >= nw_n
+						   ? old
+						   : malloc(sizeof(*r) + nw_n * sizeof(r->ips[0]));
 			if (r != NULL) {
-				*r = nw;
-				if (old == NULL && rte_hash_add_key_data(l3->lprec, &key, r) < 0)
+				r->network = nw_net;
+				r->mac = nw_mac;
+				r->n = (uint8_t)nw_n;
+				memcpy(r->ips, nw_ips, nw_n * sizeof(r->ips[0]));
+				/* a new key, or the old record's slot re-pointed
+				 * (an existing key's data is replaced: no failure) */
+				if (r != old && rte_hash_add_key_data(l3->lprec, &key, r) < 0)
 					free(r);
+				else if (r != old)
+					free(old);
 			}
 		} else if (old != NULL) {
 			rte_hash_del_key(l3->lprec, &key);

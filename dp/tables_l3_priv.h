@@ -49,9 +49,10 @@ struct neigh_key {
 /* writer-only: what neighbor entries an lport contributed */
 struct lp_rec {
 	uint32_t network;
-	uint8_t n;
-	struct dp_ip ips[DP_LPORT_MAX_IPS];
 	struct rte_ether_addr mac;
+	uint8_t n;
+	struct dp_ip ips[];    /* n of them (a port has one or two: 100k ports
+				* kept 160 bytes each for eight) */
 };
 
 struct dp_l3 {
