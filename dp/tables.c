@@ -508,6 +508,13 @@ size_t dp_tables_lport_bytes(const struct dp_tables *t)
 	return t->lport_bytes;
 }
 
+/* Bytes of a published lport holding c (its allocation ends after c's
+ * last address pair). */
+static size_t lport_alloc_size(const struct dp_lport_cfg *c)
+{
+	return offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(c);
+}
+
 int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 {
 	if (cfg == NULL)
@@ -516,7 +523,7 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 	if (rc < 0)
 		return rc;
 	const struct dp_lport *old = dp_table_lport_get(t, cfg->key);
-	size_t sz = offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(cfg);
+	size_t sz = lport_alloc_size(cfg);
 	struct dp_lport *p = rte_malloc("dp_lport", sz, RTE_CACHE_LINE_SIZE);
 	if (p == NULL)
 		return -ENOMEM;
@@ -527,7 +534,7 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 	}
 	t->lport_bytes += sz;
 	if (old)
-		t->lport_bytes -= offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(&old->cfg);
+		t->lport_bytes -= lport_alloc_size(&old->cfg);
 	struct change ch = { .n_tags = 0 };
 	add_tag(&ch, DP_TAG(DP_TAG_LPORT, cfg->key));
 	const struct dp_lport_cfg *oc = old ? &old->cfg : NULL;
@@ -595,7 +602,7 @@ int dp_table_lport_del(struct dp_tables *t, uint32_t key)
 	if (old == NULL)
 		return -ENOENT;
 	const struct dp_lport_cfg *oc = &old->cfg;
-	t->lport_bytes -= offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(oc);
+	t->lport_bytes -= lport_alloc_size(oc);
 	struct change ch = { .n_tags = 0 };
 	int32_t fpos[DP_LPORT_MAX_MACS];
 	unsigned nf = 0;

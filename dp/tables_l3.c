@@ -383,10 +383,12 @@ void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n)
 				memcpy(r->ips, nw_ips, nw_n * sizeof(r->ips[0]));
 				/* a new key, or the old record's slot re-pointed
 				 * (an existing key's data is replaced: no failure) */
-				if (r != old && rte_hash_add_key_data(l3->lprec, &key, r) < 0)
-					free(r);
-				else if (r != old)
-					free(old);
+				if (r != old) {
+					if (rte_hash_add_key_data(l3->lprec, &key, r) < 0)
+						free(r);
+					else
+						free(old);
+				}
 			}
 		} else if (old != NULL) {
 			rte_hash_del_key(l3->lprec, &key);

@@ -157,7 +157,9 @@ void lc_get_stats(const struct lc *lc, struct lc_stats *out);
  * malloc'ed bytes (usable size plus the chunk header) by role.  Walks the
  * index: O(objects). */
 struct lc_mem {
-	size_t objects, object_bytes;   /* index entries (struct lc_obj) and keys */
+	size_t objects, object_bytes;   /* index entries (struct lc_obj), keys, compile
+					 * state (network, router, address set, ACL
+					 * groups) and skip reasons */
 	size_t index_bytes;             /* hash buckets, the sorted and changed lists */
 	size_t ports, port_bytes;       /* port records (struct lc_port) and their lists */
 	size_t other_bytes;             /* other objects: raw JSON and decoded struct */
