@@ -357,32 +357,58 @@ void test_etcd_cleanup_on_exit(struct test_etcd *t)
 		signal(sigs[i], on_signal);
 }
 
-int test_etcd_cluster_leader(struct test_etcd_cluster *c)
+/* One pass: the member every running member names as leader, or -1 when
+ * they do not agree yet (a leader that was frozen and resumed still calls
+ * itself leader until it hears of the newer term). */
+static int leader_agreed(struct test_etcd_cluster *c)
 {
-	for (int i = 0; i < TEST_CLUSTER_SIZE; i++) {
+	char ids[TEST_CLUSTER_SIZE][32], agreed[32] = "";
+	int i, asked = 0, found = -1;
+
+	for (i = 0; i < TEST_CLUSTER_SIZE; i++) {
 		json_t *req, *resp = NULL;
 		const char *me, *leader;
 		struct db *one;
-		int rc, is_leader;
+		int rc;
 
+		ids[i][0] = '\0';
 		if (c->m[i].pid <= 0)
 			continue;       /* stopped: would only time out */
 		one = db_open(c->m[i].url);
 		if (!one)
-			continue;
+			return -1;
 		req = json_object();
 		rc = etcd_call((struct etcd *)one, "maintenance/status", req, &resp);
 		json_decref(req);
 		db_close(one);
 		if (rc)
-			continue;
+			return -1;
 		me = json_string_value(json_object_get(json_object_get(resp, "header"),
 						       "member_id"));
 		leader = json_string_value(json_object_get(resp, "leader"));
-		is_leader = me && leader && !strcmp(me, leader);
+		if (!me || !leader || strcmp(leader, "0") == 0 ||
+		    (agreed[0] && strcmp(agreed, leader) != 0)) {
+			json_decref(resp);
+			return -1;
+		}
+		snprintf(agreed, sizeof(agreed), "%s", leader);
+		snprintf(ids[i], sizeof(ids[i]), "%s", me);
 		json_decref(resp);
-		if (is_leader)
+		asked++;
+	}
+	for (i = 0; i < TEST_CLUSTER_SIZE && asked > 0; i++)
+		if (ids[i][0] && strcmp(ids[i], agreed) == 0)
+			found = i;
+	return found;
+}
+
+int test_etcd_cluster_leader(struct test_etcd_cluster *c)
+{
+	for (int tries = 0; tries < 100; tries++) {     /* up to ~10 s */
+		int i = leader_agreed(c);
+		if (i >= 0)
 			return i;
+		usleep(100 * 1000);
 	}
 	return -1;
 }

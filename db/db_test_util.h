@@ -58,8 +58,9 @@ void test_etcd_cleanup_on_exit(struct test_etcd *t);
  * answers.  Registers every member for cleanup at exit.  0/-errno. */
 int test_etcd_cluster_start(struct test_etcd_cluster *c);
 void test_etcd_cluster_destroy(struct test_etcd_cluster *c);
-/* Index of the running member that is leader (asked through each member's
- * maintenance/status), or -1. */
+/* Index of the running member that every running member names as leader
+ * (each one's maintenance/status), waiting up to ~10 s for them to agree;
+ * -1 if they do not. */
 int test_etcd_cluster_leader(struct test_etcd_cluster *c);
 
 #endif

@@ -33,7 +33,7 @@ if [ "$what" = all ] || [ "$what" = system ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "system tests need root (namespaces, tap devices); skipped"
   else
-    WYV_BUILD="$PWD/$BUILD" $PY -m pytest tests/system -v -p no:cacheprovider \
+    WYV_BUILD="$PWD/$BUILD" $PY -m pytest tests/system -v -p no:cacheprovider --durations=15 \
       --junitxml="$log/sys.xml" 2>&1 | tee "$log/sys.txt"
     rc=${PIPESTATUS[0]}
     if [ -f "$log/sys.xml" ]; then
@@ -69,6 +69,19 @@ if [ "$what" = all ] || [ "$what" = fuzz ]; then
   fi
 fi
 
+# name what failed next to the summary: CI keeps only the tail of the log
+if [ -f "$log/unit.txt" ]; then
+  grep -E '^ *[0-9]+/[0-9]+ +[^ ]+ +(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)' "$log/unit.txt" \
+    | sed 's/^/failed unit suite: /'
+  # CUnit's failure lines ("N. file.c:line - assertion"), the first few
+  grep -E '^ *[0-9]+\. [^ ]+\.c:[0-9]+ +- ' "$log/unit.txt" | head -20
+fi
+if [ -f "$log/sys.txt" ]; then
+  grep -E '^(FAILED|ERROR) ' "$log/sys.txt" | sed 's/^/failed system test: /'
+fi
+if [ -f "$log/fuzz.txt" ]; then
+  grep -E '^FUZZ .*result=fail' "$log/fuzz.txt" | sed 's/^/failed fuzz harness: /'
+fi
 pass=$((upass + spass + fpass)); fail=$((ufail + sfail + ffail))
 echo "unit suites: $upass passed, $ufail failed; system tests: $spass passed, $sfail failed, $sskip skipped; fuzz harnesses: $fpass passed, $ffail failed"
 if [ "$sskip" -gt 0 ]; then
