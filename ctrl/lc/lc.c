@@ -158,18 +158,20 @@ void lc_reserve(struct lc *lc, size_t n)
 
 static struct lc_obj *obj_new(struct lc *lc, const char *key, uint32_t kh, enum mdl_type type)
 {
-	struct lc_obj *o = calloc(1, sizeof(*o));
-	if (o == NULL || (o->key = strdup(key)) == NULL) {
+	size_t kl = strlen(key) + 1;
+	struct lc_obj *o = calloc(1, sizeof(*o) + kl);
+	if (o == NULL || (type != MDL_PORT && (o->cs = calloc(1, sizeof(*o->cs))) == NULL)) {
 		free(o);
 		return NULL;
 	}
+	memcpy(o->key, key, kl);
 	o->type = type;
 	o->khash = kh;
 	if (lc->n_all == lc->cap_all) {
 		size_t cap = lc->cap_all ? lc->cap_all * 2 : 256;
 		struct lc_obj **a = realloc(lc->all, cap * sizeof(*a));
 		if (a == NULL) {
-			free(o->key);
+			free(o->cs);
 			free(o);
 			return NULL;
 		}
@@ -208,10 +210,12 @@ static void obj_free(struct lc *lc, struct lc_obj *o)
 	rec_free(lc, o);
 	lc_why_clear(o);
 	free(o->val);
-	free(o->key);
-	free(o->net);
-	free(o->l3);
-	free(o->set_addrs);
+	if (o->cs) {
+		free(o->cs->net);
+		free(o->cs->l3);
+		free(o->cs->set_addrs);
+		free(o->cs);
+	}
 	free(o->acl_groups);
 	free(o);
 }
@@ -431,8 +435,10 @@ void lc_type_range(struct lc_obj *const *v, size_t n, enum mdl_type t, size_t *l
  * when an object left since (lc->n_gone), keeping lc->all's order. */
 static bool sweepable(const struct lc_obj *o)
 {
-	return !o->present && !o->held && o->net == NULL && o->lp_key == 0 &&
-	       o->stale_net_key == 0 && o->acl_lport == 0 && o->set_key == 0;
+	if (o->present || o->held || o->lp_key || o->acl_lport)
+		return false;
+	return o->cs == NULL ||
+	       (o->cs->net == NULL && o->cs->stale_net_key == 0 && o->cs->set_key == 0);
 }
 
 static void sweep(struct lc *lc)

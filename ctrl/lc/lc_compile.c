@@ -3,7 +3,7 @@
  * thread only (the tables' single writer).
  *
  * Every object remembers the configuration it last put into the tables
- * (o->net, o->lp_key).  A pass computes the wanted configuration of every held
+ * (o->cs->net, o->lp_key).  A pass computes the wanted configuration of every held
  * network and port and issues only the differences, in an order the tables
  * accept:
  *   A. delete lports that are no longer wanted;
@@ -314,7 +314,7 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 		return -EINVAL;
 	}
 	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, p->network_id);
-	if (no == NULL || no->net == NULL) {
+	if (no == NULL || no->cs->net == NULL) {
 		lc_skip(lc, o, "network %s missing or skipped", p->network_id);
 		return -ENOENT;
 	}
@@ -328,7 +328,7 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 		return -EINVAL;
 	}
 	c->key = o->o->dp_key;
-	c->network = no->net->key;
+	c->network = no->cs->net->key;
 	snprintf(c->name, sizeof(c->name), "%s", p->name);
 	if (rte_ether_unformat_addr(p->mac_address, &c->macs[0]) < 0 ||
 	    !rte_is_unicast_ether_addr(&c->macs[0]) || rte_is_zero_ether_addr(&c->macs[0])) {
@@ -451,13 +451,13 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 				vteps[c.n_flood_vteps++] = e[lo].val;
 			c.flood_vteps = vteps;
 		}
-		if (o->net && net_same(o->net, &c)) {
+		if (o->cs->net && net_same(o->cs->net, &c)) {
 			lc_why_clear(o);
 			continue;
 		}
-		if (o->net && o->net->key != c.key)
-			o->stale_net_key = o->net->key;
-		if (o->net == NULL || o->net->key != c.key)
+		if (o->cs->net && o->cs->net->key != c.key)
+			o->cs->stale_net_key = o->cs->net->key;
+		if (o->cs->net == NULL || o->cs->net->key != c.key)
 			keys_changed = true;
 		int rc = dp_table_network_put(lc->t, &c);
 		lc->st.table_ops++;
@@ -469,8 +469,8 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 		/* the installed cfg keeps its own copy of the flood list */
 		struct dp_network_cfg *keep = malloc(sizeof(*keep) +
 						     c.n_flood_vteps * sizeof(uint32_t));
-		free(o->net);
-		o->net = keep;
+		free(o->cs->net);
+		o->cs->net = keep;
 		if (keep == NULL)
 			continue;
 		*keep = c;
@@ -743,12 +743,12 @@ void lc_compile(struct lc *lc)
 	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
 		struct dp_network_cfg c;
-		if (o->net && wanted(o) && o->why &&
+		if (o->cs->net && wanted(o) && o->why &&
 		    o->why_version == o->version && net_cfg(lc, o, &c) < 0) {
-			/* keep o->net for C's lookups? no: ports must go too */
-			o->stale_net_key = o->net->key;
-			free(o->net);
-			o->net = NULL;
+			/* keep o->cs->net for C's lookups? no: ports must go too */
+			o->cs->stale_net_key = o->cs->net->key;
+			free(o->cs->net);
+			o->cs->net = NULL;
 			nets_changed = true;
 		}
 	}
@@ -776,14 +776,14 @@ void lc_compile(struct lc *lc)
 	/* D */
 	for (size_t i = nlo; i < nhi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->net && !wanted(o)) {
-			net_del(lc, o, o->net->key);
-			free(o->net);
-			o->net = NULL;
+		if (o->cs->net && !wanted(o)) {
+			net_del(lc, o, o->cs->net->key);
+			free(o->cs->net);
+			o->cs->net = NULL;
 		}
-		if (o->stale_net_key) {
-			net_del(lc, o, o->stale_net_key);
-			o->stale_net_key = 0;
+		if (o->cs->stale_net_key) {
+			net_del(lc, o, o->cs->stale_net_key);
+			o->cs->stale_net_key = 0;
 		}
 	}
 }

@@ -23,7 +23,7 @@
  * derives them from the lport table.
  *
  * Like lc_compile.c, every router object remembers what it put into the
- * tables (o->l3) and a pass issues only the differences; a router that can
+ * tables (o->cs->l3) and a pass issues only the differences; a router that can
  * no longer be compiled (or is gone) is removed: routes, ports, router.
  */
 #include <errno.h>
@@ -99,7 +99,7 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 			continue; /* not held here: its network is not reachable */
 		struct mdl_subnet *sn = mdl_hdr_to_subnet(so->o);
 		struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, sn->network_id);
-		if (no == NULL || no->net == NULL || !wanted(no))
+		if (no == NULL || no->cs->net == NULL || !wanted(no))
 			continue;
 		struct dp_ip addr, pfx;
 		if (lc_ip_parse(ifc->ip_address, &addr) < 0 || lc_ip_parse(sn->cidr, &pfx) < 0 ||
@@ -111,7 +111,7 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 		addr.plen = pfx.plen;
 		struct dp_rport_cfg *p = NULL;
 		for (unsigned k = 0; k < s->n_rports; k++)
-			if (s->rports[k].network == no->net->key)
+			if (s->rports[k].network == no->cs->net->key)
 				p = &s->rports[k];
 		if (p == NULL) {
 			if (s->n_rports >= DP_ROUTER_MAX_RPORTS) {
@@ -121,7 +121,7 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 			p = &s->rports[s->n_rports++];
 			p->key = DP_RPORT_KEY(o->o->dp_key, i);
 			p->router = o->o->dp_key;
-			p->network = no->net->key;
+			p->network = no->cs->net->key;
 			snprintf(p->name, sizeof(p->name), "%.40s-%u", r->name, p->network);
 			derive_mac(&p->mac, o->o->id, no->o->id);
 			struct lc_obj *po = ifc->port_id[0] ? lc_obj_find_id(lc, MDL_PORT, ifc->port_id)
@@ -197,7 +197,7 @@ int lc_router_gw(struct lc *lc, struct lc_obj *o, struct lc_gw *gw)
 	    o->o->dp_key > 0xffffff)
 		return -ENOENT;
 	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, r->gateway.network_id);
-	if (no == NULL || no->net == NULL || !wanted(no))
+	if (no == NULL || no->cs->net == NULL || !wanted(no))
 		return -ENOENT;
 	for (size_t i = 0; i < r->gateway.n_external_fixed_ips; i++) {
 		const struct mdl_fixed_ip *fi = &r->gateway.external_fixed_ips[i];
@@ -214,7 +214,7 @@ int lc_router_gw(struct lc *lc, struct lc_obj *o, struct lc_gw *gw)
 					  gw->nexthop.family != 4))
 			memset(&gw->nexthop, 0, sizeof(gw->nexthop));
 		gw->nexthop.plen = 0;
-		gw->network = no->net->key;
+		gw->network = no->cs->net->key;
 		gw->router = o->o->dp_key;
 		gw->rport = DP_RPORT_KEY(o->o->dp_key, LC_GW_RPORT_IDX);
 		derive_mac(&gw->mac, o->o->id, no->o->id);
@@ -314,23 +314,23 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n)
 		if (o->type != MDL_ROUTER)
 			continue;
 		bool ok = wanted(o) && router_state(lc, o, want) == 0;
-		if (ok && o->l3 && memcmp(o->l3, want, sizeof(*want)) == 0) {
+		if (ok && o->cs->l3 && memcmp(o->cs->l3, want, sizeof(*want)) == 0) {
 			lc_why_clear(o);
 			continue;
 		}
-		if (!ok && o->l3 == NULL)
+		if (!ok && o->cs->l3 == NULL)
 			continue;
 		if (ok)
 			lc_why_clear(o);
-		apply(lc, l3, o, o->l3, ok ? want : NULL);
+		apply(lc, l3, o, o->cs->l3, ok ? want : NULL);
 		if (!ok) {
-			free(o->l3);
-			o->l3 = NULL;
+			free(o->cs->l3);
+			o->cs->l3 = NULL;
 			continue;
 		}
-		if (o->l3 == NULL && (o->l3 = malloc(sizeof(*o->l3))) == NULL)
+		if (o->cs->l3 == NULL && (o->cs->l3 = malloc(sizeof(*o->cs->l3))) == NULL)
 			continue;
-		memcpy(o->l3, want, sizeof(*want));
+		memcpy(o->cs->l3, want, sizeof(*want));
 	}
 	free(want);
 }

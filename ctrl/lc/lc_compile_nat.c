@@ -68,16 +68,16 @@ static struct lc_obj *fip_router(struct lc *lc, struct lc_obj **v, size_t n,
 {
 	if (f->router_id[0]) {
 		struct lc_obj *ro = lc_obj_find_id(lc, MDL_ROUTER, f->router_id);
-		return ro && ro->nat_put && ro->nat_gw.network == net ? ro : NULL;
+		return ro && ro->cs->nat_put && ro->cs->nat_gw.network == net ? ro : NULL;
 	}
 	size_t lo, hi;
 	lc_type_range(v, n, MDL_ROUTER, &lo, &hi);
 	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *ro = v[i];
-		if (!ro->nat_put || ro->nat_gw.network != net ||
-		    ro->l3 == NULL)
+		if (!ro->cs->nat_put || ro->cs->nat_gw.network != net ||
+		    ro->cs->l3 == NULL)
 			continue;
-		const struct dp_router *r = dp_l3_router_get(dp_l3_find(lc->t), ro->nat_gw.router);
+		const struct dp_router *r = dp_l3_router_get(dp_l3_find(lc->t), ro->cs->nat_gw.router);
 		for (unsigned k = 0; r && k < r->n_rports; k++) {
 			const struct dp_rport *p = dp_l3_rport_get(dp_l3_find(lc->t), r->rports[k]);
 			if (p && p->cfg.network == lport_net)
@@ -96,7 +96,7 @@ static int fip_state(struct lc *lc, struct lc_obj **v, size_t n, struct lc_obj *
 	struct lc_obj *po = lc_obj_find_id(lc, MDL_PORT, f->port_id);
 	struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, f->floating_network_id);
 	const struct dp_lport_cfg *lp = po ? lc_lp(lc, po) : NULL;
-	if (lp == NULL || !po->local || no == NULL || no->net == NULL)
+	if (lp == NULL || !po->local || no == NULL || no->cs->net == NULL)
 		return -ENOENT; /* port or network not compiled (yet) */
 	struct dp_ip a;
 	if (lc_ip_parse(f->floating_ip_address, &a) < 0 || a.family != 4) {
@@ -119,14 +119,14 @@ static int fip_state(struct lc *lc, struct lc_obj **v, size_t n, struct lc_obj *
 		lc_skip(lc, o, "port %.40s has no IPv4 address", f->port_id);
 		return -EINVAL;
 	}
-	struct lc_obj *ro = fip_router(lc, v, n, f, no->net->key, lp->network);
+	struct lc_obj *ro = fip_router(lc, v, n, f, no->cs->net->key, lp->network);
 	if (ro == NULL) {
 		lc_skip(lc, o, "no router with a gateway on its network reaches port %.40s",
 			f->port_id);
 		return -ENOENT;
 	}
-	c->network = no->net->key;
-	c->router = ro->nat_gw.router;
+	c->network = no->cs->net->key;
+	c->router = ro->cs->nat_gw.router;
 	c->lport = lp->key;
 	lc_fip_mac(&c->mac, lc->cfg.chassis, f->port_id);
 	return 0;
@@ -154,7 +154,7 @@ static uint32_t snat_addr(struct lc *lc, struct lc_obj **v, size_t n, const stru
 		    strcmp(p->binding_host_id, lc->cfg.chassis) != 0)
 			continue;
 		struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, p->network_id);
-		if (no == NULL || no->net == NULL || no->net->key != net)
+		if (no == NULL || no->cs->net == NULL || no->cs->net->key != net)
 			continue;
 		for (size_t k = 0; k < p->n_fixed_ips; k++) {
 			struct dp_ip a;
@@ -197,13 +197,13 @@ static void fips_retract(struct lc *lc, struct lc_obj **v, size_t n)
 	lc_type_range(v, n, MDL_FLOATING_IP, &lo, &hi);
 	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (!o->nat_put)
+		if (!o->cs->nat_put)
 			continue;
 		bool ok = wanted(o) && fip_state(lc, v, n, o, &fc) == 0;
-		if (ok && memcmp(&fc, &o->nat_fip, sizeof(fc)) == 0)
+		if (ok && memcmp(&fc, &o->cs->nat_fip, sizeof(fc)) == 0)
 			continue;
-		count(lc, dp_nat_fip_del(nat, o->nat_fip.network, o->nat_fip.fip), o, "fip_del");
-		o->nat_put = false;
+		count(lc, dp_nat_fip_del(nat, o->cs->nat_fip.network, o->cs->nat_fip.fip), o, "fip_del");
+		o->cs->nat_put = false;
 	}
 }
 
@@ -220,7 +220,7 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
 		struct lc_gw gw;
-		bool ok = wanted(o) && o->l3 != NULL && lc_router_gw(lc, o, &gw) == 0;
+		bool ok = wanted(o) && o->cs->l3 != NULL && lc_router_gw(lc, o, &gw) == 0;
 		struct dp_nat_gw_cfg g = { 0 };
 		if (ok) {
 			g.router = gw.router;
@@ -243,26 +243,26 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			if (cur && cur->nexthop == g.nexthop && cur->network == g.network)
 				g.nexthop_mac = cur->nexthop_mac; /* learned (app_nat.c) */
 		}
-		if (o->nat_put && (!ok || o->nat_gw.router != g.router)) {
-			count(lc, dp_nat_gw_del(nat, o->nat_gw.router), o, "nat_gw_del");
-			o->nat_put = false;
+		if (o->cs->nat_put && (!ok || o->cs->nat_gw.router != g.router)) {
+			count(lc, dp_nat_gw_del(nat, o->cs->nat_gw.router), o, "nat_gw_del");
+			o->cs->nat_put = false;
 		}
 		if (!ok)
 			continue;
-		if (o->nat_put && o->nat_gw.rport == g.rport && o->nat_gw.network == g.network &&
-		    o->nat_gw.nexthop == g.nexthop &&
-		    rte_is_same_ether_addr(&o->nat_gw.arp_mac, &g.arp_mac) &&
-		    o->nat_gw.snat_ip == g.snat_ip &&
-		    rte_is_same_ether_addr(&o->nat_gw.snat_mac, &g.snat_mac) &&
-		    o->nat_gw.snat_port_min == g.snat_port_min &&
-		    o->nat_gw.snat_port_max == g.snat_port_max && o->nat_gw.gw_vtep == g.gw_vtep &&
-		    o->nat_gw.serves_overlay == g.serves_overlay)
+		if (o->cs->nat_put && o->cs->nat_gw.rport == g.rport && o->cs->nat_gw.network == g.network &&
+		    o->cs->nat_gw.nexthop == g.nexthop &&
+		    rte_is_same_ether_addr(&o->cs->nat_gw.arp_mac, &g.arp_mac) &&
+		    o->cs->nat_gw.snat_ip == g.snat_ip &&
+		    rte_is_same_ether_addr(&o->cs->nat_gw.snat_mac, &g.snat_mac) &&
+		    o->cs->nat_gw.snat_port_min == g.snat_port_min &&
+		    o->cs->nat_gw.snat_port_max == g.snat_port_max && o->cs->nat_gw.gw_vtep == g.gw_vtep &&
+		    o->cs->nat_gw.serves_overlay == g.serves_overlay)
 			continue;
 		int rc = dp_nat_gw_put(nat, &g);
 		count(lc, rc, o, "nat_gw_put");
 		if (rc == 0) {
-			o->nat_gw = *dp_nat_gw_get(nat, g.router);
-			o->nat_put = true;
+			o->cs->nat_gw = *dp_nat_gw_get(nat, g.router);
+			o->cs->nat_put = true;
 		}
 	}
 	fips_retract(lc, v, n); /* those whose gateway just went */
@@ -270,7 +270,7 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 	lc_type_range(v, n, MDL_FLOATING_IP, &lo, &hi);
 	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (o->nat_put || !wanted(o))
+		if (o->cs->nat_put || !wanted(o))
 			continue;
 		if (fip_state(lc, v, n, o, &fc) != 0)
 			continue;
@@ -281,7 +281,7 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			continue;
 		}
 		lc_why_clear(o);
-		o->nat_fip = fc;
-		o->nat_put = true;
+		o->cs->nat_fip = fc;
+		o->cs->nat_put = true;
 	}
 }

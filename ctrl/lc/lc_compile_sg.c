@@ -166,7 +166,7 @@ static void set_update(struct lc *lc, struct dp_acl *acl, struct lc_obj *o,
 	const struct mdl_acl_addr *a = set.addrs;
 	size_t nm = set.n;
 	uint64_t sig = lc_fnv(a, nm * sizeof(*a), 0xcbf29ce484222325ull ^ nm);
-	struct dp_ip *d = set.rc == 0 && (o->set_key != key || o->set_sig != sig) ?
+	struct dp_ip *d = set.rc == 0 && (o->cs->set_key != key || o->cs->set_sig != sig) ?
 			  calloc(nm + 1, sizeof(*d)) : NULL;
 	if (d != NULL) {
 		for (size_t k = 0; k < nm; k++) {
@@ -180,11 +180,11 @@ static void set_update(struct lc *lc, struct dp_acl *acl, struct lc_obj *o,
 			lc->st.table_errors++;
 			lc_skip(lc, o, "acl_set_put: %s", strerror(-rc));
 		} else {
-			o->set_key = key;
-			o->set_sig = sig;
-			free(o->set_addrs);   /* what is in the table now */
-			o->set_addrs = d;
-			o->n_set_addrs = (uint32_t)nm;
+			o->cs->set_key = key;
+			o->cs->set_sig = sig;
+			free(o->cs->set_addrs);   /* what is in the table now */
+			o->cs->set_addrs = d;
+			o->cs->n_set_addrs = (uint32_t)nm;
 			d = NULL;
 		}
 		free(d);
@@ -227,14 +227,14 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
 		uint32_t key = wanted(o) ? o->o->dp_key : 0;
-		if (o->set_key && o->set_key != key) {
+		if (o->cs->set_key && o->cs->set_key != key) {
 			lc->st.table_ops++;
-			dp_acl_set_del(acl, o->set_key);
-			o->set_key = 0;
-			o->set_sig = 0;
-			free(o->set_addrs);
-			o->set_addrs = NULL;
-			o->n_set_addrs = 0;
+			dp_acl_set_del(acl, o->cs->set_key);
+			o->cs->set_key = 0;
+			o->cs->set_sig = 0;
+			free(o->cs->set_addrs);
+			o->cs->set_addrs = NULL;
+			o->cs->n_set_addrs = 0;
 		}
 		struct sg_members *m = key ? cache_find(c, o->o->id) : NULL;
 		if (m != NULL)
@@ -307,9 +307,9 @@ static void collect_changes(struct lc_obj **v, size_t n, struct changes *c)
 				continue;
 			/* appeared, gone, new dp_key: other groups' rules naming it
 			 * as remote group compile differently */
-			if ((o->sg_state == 0) != (st == 0) || (o->sg_grp && o->sg_grp != key_st))
+			if ((o->sg_state == 0) != (st == 0) || (o->cs->sg_grp && o->cs->sg_grp != key_st))
 				c->all = true;
-			o->sg_grp = key_st;
+			o->cs->sg_grp = key_st;
 			changed_add(c, hash_id(o->key + strlen(LC_PREFIX "security_group/")));
 			o->sg_state = st;
 		} else if (o->type == MDL_SECURITY_GROUP_RULE) {
@@ -319,11 +319,11 @@ static void collect_changes(struct lc_obj **v, size_t n, struct changes *c)
 						      g ^ o->o->dp_key) | 1 : 0;
 			if (st == o->sg_state)
 				continue;
-			if (o->sg_grp)
-				changed_add(c, o->sg_grp);
+			if (o->cs->sg_grp)
+				changed_add(c, o->cs->sg_grp);
 			if (g)
 				changed_add(c, g);
-			o->sg_grp = g;
+			o->cs->sg_grp = g;
 			o->sg_state = st;
 		}
 	}
@@ -600,7 +600,7 @@ static void sg_set_one(struct lc *lc, struct lc_obj *o, void *arg)
 {
 	struct sg_set_find *f = arg;
 	(void)lc;
-	if (o->type == MDL_SECURITY_GROUP && o->set_key == f->set)
+	if (o->type == MDL_SECURITY_GROUP && o->cs->set_key == f->set)
 		f->o = o;
 }
 
@@ -615,8 +615,8 @@ int lc_sg_set(const struct lc *lc, uint32_t set, const char **group_id, const ch
 		return -ENOENT;
 	*group_id = f.o->key + strlen(LC_PREFIX "security_group/");
 	*name = f.o->o ? mdl_hdr_to_sg(f.o->o)->name : "";
-	*addrs = f.o->set_addrs;
-	*n = f.o->n_set_addrs;
+	*addrs = f.o->cs->set_addrs;
+	*n = f.o->cs->n_set_addrs;
 	return 0;
 }
 

@@ -166,7 +166,7 @@ static int resolve(struct lc *lc, uint32_t key, struct lc_dhcp_info *out)
 		struct lc_obj *no = lc_obj_find_id(lc, MDL_NETWORK, p->network_id);
 		/* the MTU the datapath network has: the NB value less the
 		 * tunnel overhead on overlay networks (lc_compile.c) */
-		out->mtu = no && no->net ? no->net->mtu
+		out->mtu = no && no->cs->net ? no->cs->net->mtu
 			 : no && no->o ? (uint16_t)mdl_hdr_to_network(no->o)->mtu : 0;
 		return 0;
 	}

@@ -164,9 +164,29 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 bool lc_port_same(const struct lc_port *a, const struct lc_port *b);
 
 /* ---- the global index: every object under /wyvern/v1/ ------------------ */
+/* The compile state of an object that is not a port (network, router,
+ * floating IP, security group, rule): allocated with the object, so that
+ * ports, nearly all of the index at scale, do not carry it. */
+struct lc_obj_cs {
+	struct dp_network_cfg *net;   /* what is in the tables (network) */
+	uint32_t stale_net_key;       /* network key to delete at the end */
+	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
+	bool nat_put;                 /* router: nat_gw / floating IP: nat_fip is in
+				       * the NAT tables (lc_compile_nat.c) */
+	union {
+		struct dp_nat_gw_cfg nat_gw;    /* router */
+		struct dp_nat_fip_cfg nat_fip;  /* floating IP */
+	};
+	uint32_t set_key;             /* security group: address set we put */
+	uint64_t set_sig;             /* security group: signature of its members */
+	struct dp_ip *set_addrs;      /* security group: the members we put */
+	uint32_t n_set_addrs;
+	uint64_t sg_grp;              /* group, rule: hash of the group it was
+				       * compiled in */
+};
+
 struct lc_obj {
 	struct lc_obj *next;   /* hash chain */
-	char *key;             /* "/wyvern/v1/<type>/<id>" */
 	enum mdl_type type;
 	uint32_t khash;        /* lc_hash_str(key), low bits: chain and grow
 				* compare it before the key */
@@ -185,31 +205,19 @@ struct lc_obj {
 	uint64_t rsig;         /* lc_reach_sig of the value (0: not present) */
 	uint64_t fl_sig;       /* port: its (network, remote VTEP) flood pair as
 				* last compiled (0: none) */
-	/* compile state */
-	struct dp_network_cfg *net;   /* what is in the tables (network) */
+	/* compile state: a port's here, every other type's in *cs */
 	uint32_t lp_key;              /* port: the lport we put (0: none); what
 				       * is installed is the table's (lc_lp) */
-	uint32_t stale_net_key;       /* network key to delete at the end */
-	struct lc_l3_state *l3;       /* what is in the L3 tables (router) */
-	bool nat_put;                 /* router: nat_gw / floating IP: nat_fip is in
-				       * the NAT tables (lc_compile_nat.c) */
-	union {
-		struct dp_nat_gw_cfg nat_gw;    /* router */
-		struct dp_nat_fip_cfg nat_fip;  /* floating IP */
-	};
 	uint32_t acl_lport;           /* port: lport whose ACL we put (0: none) */
 	uint64_t acl_sig;             /* port: signature of that ACL */
-	uint32_t set_key;             /* security group: address set we put */
-	uint64_t set_sig;             /* security group: signature of its members */
-	struct dp_ip *set_addrs;      /* security group: the members we put */
-	uint32_t n_set_addrs;
 	char (*acl_groups)[MDL_ID_SIZE]; /* port: the groups of the ACL we put */
 	size_t n_acl_groups;
 	uint64_t sg_state;            /* group/rule/port: inputs of the last SG pass
 				       * (0 = never seen / not wanted) */
-	uint64_t sg_grp;              /* rule: hash of the group it was compiled in */
+	struct lc_obj_cs *cs;         /* NULL for a port, never NULL otherwise */
 	char *why;                    /* skip reason (NULL = fine; lc_why_clear) */
 	uint64_t why_version;         /* version the skip was counted for */
+	char key[];                   /* "/wyvern/v1/<type>/<id>", in the allocation */
 };
 
 /* The port record of a port object with a decoded value. */

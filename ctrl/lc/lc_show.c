@@ -36,8 +36,10 @@ static void mem_one(struct lc *lc, struct lc_obj *o, void *arg)
 	(void)lc;
 	struct lc_mem *m = arg;
 	m->objects++;
-	m->object_bytes += lc_msize(o) + lc_msize(o->key) + lc_msize(o->net) + lc_msize(o->l3) +
-			   lc_msize(o->set_addrs) + lc_msize(o->acl_groups);
+	m->object_bytes += lc_msize(o) + lc_msize(o->acl_groups);
+	if (o->cs)
+		m->object_bytes += lc_msize(o->cs) + lc_msize(o->cs->net) + lc_msize(o->cs->l3) +
+				   lc_msize(o->cs->set_addrs);
 	if (o->why != lc_why_unknown)
 		m->object_bytes += lc_msize(o->why);
 	if (o->type != MDL_PORT || o->o == NULL) {
