@@ -73,15 +73,14 @@ static struct lc_obj *fip_router(struct lc *lc, struct lc_obj **v, size_t n,
 	size_t lo, hi;
 	lc_type_range(v, n, MDL_ROUTER, &lo, &hi);
 	for (size_t i = lo; i < hi; i++) {
-		struct lc_obj *ro = v[i];
-		if (!ro->cs->nat_put || ro->cs->nat_gw.network != net ||
-		    ro->cs->l3 == NULL)
+		const struct lc_obj_cs *rcs = v[i]->cs;
+		if (!rcs->nat_put || rcs->nat_gw.network != net || rcs->l3 == NULL)
 			continue;
-		const struct dp_router *r = dp_l3_router_get(dp_l3_find(lc->t), ro->cs->nat_gw.router);
+		const struct dp_router *r = dp_l3_router_get(dp_l3_find(lc->t), rcs->nat_gw.router);
 		for (unsigned k = 0; r && k < r->n_rports; k++) {
 			const struct dp_rport *p = dp_l3_rport_get(dp_l3_find(lc->t), r->rports[k]);
 			if (p && p->cfg.network == lport_net)
-				return ro;
+				return v[i];
 		}
 	}
 	return NULL;
@@ -197,13 +196,14 @@ static void fips_retract(struct lc *lc, struct lc_obj **v, size_t n)
 	lc_type_range(v, n, MDL_FLOATING_IP, &lo, &hi);
 	for (size_t i = lo; i < hi; i++) {
 		struct lc_obj *o = v[i];
-		if (!o->cs->nat_put)
+		struct lc_obj_cs *cs = o->cs;
+		if (!cs->nat_put)
 			continue;
 		bool ok = wanted(o) && fip_state(lc, v, n, o, &fc) == 0;
-		if (ok && memcmp(&fc, &o->cs->nat_fip, sizeof(fc)) == 0)
+		if (ok && memcmp(&fc, &cs->nat_fip, sizeof(fc)) == 0)
 			continue;
-		count(lc, dp_nat_fip_del(nat, o->cs->nat_fip.network, o->cs->nat_fip.fip), o, "fip_del");
-		o->cs->nat_put = false;
+		count(lc, dp_nat_fip_del(nat, cs->nat_fip.network, cs->nat_fip.fip), o, "fip_del");
+		cs->nat_put = false;
 	}
 }
 
@@ -243,26 +243,27 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			if (cur && cur->nexthop == g.nexthop && cur->network == g.network)
 				g.nexthop_mac = cur->nexthop_mac; /* learned (app_nat.c) */
 		}
-		if (o->cs->nat_put && (!ok || o->cs->nat_gw.router != g.router)) {
-			count(lc, dp_nat_gw_del(nat, o->cs->nat_gw.router), o, "nat_gw_del");
-			o->cs->nat_put = false;
+		struct lc_obj_cs *cs = o->cs;
+		const struct dp_nat_gw_cfg *put = &cs->nat_gw;
+		if (cs->nat_put && (!ok || put->router != g.router)) {
+			count(lc, dp_nat_gw_del(nat, put->router), o, "nat_gw_del");
+			cs->nat_put = false;
 		}
 		if (!ok)
 			continue;
-		if (o->cs->nat_put && o->cs->nat_gw.rport == g.rport && o->cs->nat_gw.network == g.network &&
-		    o->cs->nat_gw.nexthop == g.nexthop &&
-		    rte_is_same_ether_addr(&o->cs->nat_gw.arp_mac, &g.arp_mac) &&
-		    o->cs->nat_gw.snat_ip == g.snat_ip &&
-		    rte_is_same_ether_addr(&o->cs->nat_gw.snat_mac, &g.snat_mac) &&
-		    o->cs->nat_gw.snat_port_min == g.snat_port_min &&
-		    o->cs->nat_gw.snat_port_max == g.snat_port_max && o->cs->nat_gw.gw_vtep == g.gw_vtep &&
-		    o->cs->nat_gw.serves_overlay == g.serves_overlay)
+		if (cs->nat_put && put->rport == g.rport && put->network == g.network &&
+		    put->nexthop == g.nexthop && rte_is_same_ether_addr(&put->arp_mac, &g.arp_mac) &&
+		    put->snat_ip == g.snat_ip &&
+		    rte_is_same_ether_addr(&put->snat_mac, &g.snat_mac) &&
+		    put->snat_port_min == g.snat_port_min &&
+		    put->snat_port_max == g.snat_port_max && put->gw_vtep == g.gw_vtep &&
+		    put->serves_overlay == g.serves_overlay)
 			continue;
 		int rc = dp_nat_gw_put(nat, &g);
 		count(lc, rc, o, "nat_gw_put");
 		if (rc == 0) {
-			o->cs->nat_gw = *dp_nat_gw_get(nat, g.router);
-			o->cs->nat_put = true;
+			cs->nat_gw = *dp_nat_gw_get(nat, g.router);
+			cs->nat_put = true;
 		}
 	}
 	fips_retract(lc, v, n); /* those whose gateway just went */
