@@ -363,7 +363,7 @@ void test_etcd_cleanup_on_exit(struct test_etcd *t)
 static int leader_agreed(struct test_etcd_cluster *c)
 {
 	char ids[TEST_CLUSTER_SIZE][32], agreed[32] = "";
-	int i, asked = 0, found = -1;
+	int i, found = -1;
 
 	for (i = 0; i < TEST_CLUSTER_SIZE; i++) {
 		json_t *req, *resp = NULL;
@@ -394,9 +394,8 @@ static int leader_agreed(struct test_etcd_cluster *c)
 		snprintf(agreed, sizeof(agreed), "%s", leader);
 		snprintf(ids[i], sizeof(ids[i]), "%s", me);
 		json_decref(resp);
-		asked++;
 	}
-	for (i = 0; i < TEST_CLUSTER_SIZE && asked > 0; i++)
+	for (i = 0; i < TEST_CLUSTER_SIZE; i++)
 		if (ids[i][0] && strcmp(ids[i], agreed) == 0)
 			found = i;
 	return found;
