@@ -119,6 +119,9 @@ struct db_opts {
 	unsigned watch_idle_ms;         /* a watch with no message and no good
 					 * liveness probe for this long moves to
 					 * the next endpoint; 0 = DB_WATCH_IDLE_MS */
+	unsigned scan_page_keys;        /* keys per range request of a scan (one
+					 * snapshot whatever the count); 0 =
+					 * DB_ETCD_PAGE_KEYS */
 	/* rocksdb: */
 	bool no_log;                    /* keep no change log (a store nobody
 					 * watches: the controller's replica);
@@ -132,6 +135,7 @@ struct db_opts {
 };
 
 #define DB_WATCH_IDLE_MS 5000u
+#define DB_ETCD_PAGE_KEYS 5000u
 #define DB_ROCKSDB_LOG_KEEP 100000u
 
 /* Opens a database.  NULL + errno (EINVAL for an unknown URL scheme). */

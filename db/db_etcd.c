@@ -11,7 +11,8 @@
  * compare-and-swap, so a retried txn fails its compare rather than applying
  * twice in the ways wyvern uses it.
  *
- * A scan is paged: ETCD_PAGE_KEYS keys per range request, every page after
+ * A scan is paged: db_opts.scan_page_keys (DB_ETCD_PAGE_KEYS) keys per
+ * range request, decoded without a JSON tree (db_etcd_range.c), every page after
  * the first pinned at the first page's revision and starting after the
  * last key received, so a 100k-object prefix is many small responses of
  * one snapshot.  If that revision is compacted while paging, the scan starts
@@ -21,13 +22,13 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#define ETCD_PAGE_KEYS 1000          /* keys per range page of a scan */
 #define ETCD_PAGE_TIMEOUT_MS 30000   /* per page, not per scan */
 
 static const char b64tab[] =
@@ -68,32 +69,37 @@ char *etcd_b64_encode(const void *data, size_t len)
 	return out;
 }
 
-static int b64val(char c)
-{
-	const char *p = c ? strchr(b64tab, c) : NULL;
+/* b64tab's inverse, 0xff for a byte outside it; built once */
+static uint8_t b64inv[256];
+static pthread_once_t b64inv_once = PTHREAD_ONCE_INIT;
 
-	return p ? (int)(p - b64tab) : -1;
+static void b64inv_init(void)
+{
+	memset(b64inv, 0xff, sizeof(b64inv));
+	for (unsigned i = 0; i < 64; i++)
+		b64inv[(uint8_t)b64tab[i]] = (uint8_t)i;
 }
 
-void *etcd_b64_decode(const char *text, size_t *len)
+void *etcd_b64_decode_n(const char *text, size_t n, size_t *len)
 {
-	size_t n = strlen(text), i, o = 0;
+	size_t i, o = 0;
 	uint8_t *out;
 	uint32_t acc = 0;
 	int bits = 0;
 
+	pthread_once(&b64inv_once, b64inv_init);
 	out = malloc(n / 4 * 3 + 4);
 	if (!out)
 		return NULL;
 	for (i = 0; i < n && text[i] != '='; i++) {
-		int v = b64val(text[i]);
+		uint8_t v = b64inv[(uint8_t)text[i]];
 
-		if (v < 0) {
+		if (v == 0xff) {
 			free(out);
 			errno = EIO;
 			return NULL;
 		}
-		acc = acc << 6 | (uint32_t)v;
+		acc = acc << 6 | v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
@@ -103,6 +109,11 @@ void *etcd_b64_decode(const char *text, size_t *len)
 	out[o] = '\0';
 	*len = o;
 	return out;
+}
+
+void *etcd_b64_decode(const char *text, size_t *len)
+{
+	return etcd_b64_decode_n(text, strlen(text), len);
 }
 
 uint64_t etcd_json_u64(const json_t *j)
@@ -199,18 +210,20 @@ static int etcd_get(struct db *db, const char *key, struct db_kv *out)
 }
 
 /* One page: keys in [from, end) at revision rev (0 = current).  Appends to
- * out; *more and *rev_out from the answer. */
+ * out; *more and *rev_out from the answer, decoded without a JSON tree
+ * (db_etcd_range.c). */
 static int scan_page(struct db *db, const char *from, size_t from_len, const char *end,
 		     uint64_t rev, struct db_kv_list *out, size_t *cap, bool *more,
 		     uint64_t *rev_out)
 {
-	json_t *req, *resp, *kvs;
+	struct etcd_range r = { .out = out, .cap = cap };
+	size_t n0 = out->n;
+	json_t *req;
 	char num[32];
-	size_t i, n;
 	int rc;
 
 	req = from_len ? key_req(from, from_len) : json_pack("{s:s}", "key", "AA==");
-	snprintf(num, sizeof(num), "%d", ETCD_PAGE_KEYS);
+	snprintf(num, sizeof(num), "%u", ((struct etcd *)db)->page_keys);
 	if (!req || json_object_set_new(req, "range_end", json_string(end)) ||
 	    json_object_set_new(req, "limit", json_string(num))) {
 		json_decref(req);
@@ -223,35 +236,15 @@ static int scan_page(struct db *db, const char *from, size_t from_len, const cha
 			return -ENOMEM;
 		}
 	}
-	rc = etcd_call_timeout((struct etcd *)db, "kv/range", req, &resp, ETCD_PAGE_TIMEOUT_MS);
+	rc = etcd_call_range((struct etcd *)db, req, &r, ETCD_PAGE_TIMEOUT_MS);
 	json_decref(req);
 	if (rc)
 		return rc;
-	*rev_out = header_rev(resp);
-	*more = json_is_true(json_object_get(resp, "more"));
-	kvs = json_object_get(resp, "kvs");
-	n = json_array_size(kvs);
-	if (out->n + n + 1 > *cap) {
-		size_t nc = (out->n + n + 1) * 2;
-		struct db_kv *nk = realloc(out->kvs, nc * sizeof(*nk));
-
-		if (!nk) {
-			json_decref(resp);
-			return -ENOMEM;
-		}
-		out->kvs = nk;
-		*cap = nc;
-	}
-	for (i = 0; !rc && i < n; i++) {
-		memset(&out->kvs[out->n], 0, sizeof(out->kvs[0]));
-		rc = kv_from_json(json_array_get(kvs, i), &out->kvs[out->n]);
-		if (!rc)
-			out->n++;
-	}
-	if (!rc && *more && n == 0)
-		rc = -EIO;              /* "more" without keys: would loop */
-	json_decref(resp);
-	return rc;
+	*rev_out = r.revision;
+	*more = r.more;
+	if (*more && out->n == n0)
+		return -EIO;            /* "more" without keys: would loop */
+	return 0;
 }
 
 static int etcd_scan(struct db *db, const char *prefix, struct db_kv_list *out)
@@ -596,6 +589,7 @@ static int apply_opts(struct etcd *e, const struct db_opts *o)
 		rc = e->user ? read_password(o->password_file, &e->password) : -ENOMEM;
 	}
 	e->watch_idle_ms = o->watch_idle_ms ? o->watch_idle_ms : DB_WATCH_IDLE_MS;
+	e->page_keys = o->scan_page_keys ? o->scan_page_keys : DB_ETCD_PAGE_KEYS;
 	return rc;
 }
 

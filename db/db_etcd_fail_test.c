@@ -301,7 +301,8 @@ static void t_restore_older(void)
 
 static void t_paged_scan(void)
 {
-	struct db *db = db_open(one.url);
+	struct db_opts o = { .scan_page_keys = 1000 };
+	struct db *db = db_open_opts(one.url, &o, NULL, 0);
 	struct db_kv_list l;
 	char key[32], val[32];
 	int i, ok = 1;

@@ -27,19 +27,31 @@
 #define ETCD_DEADLINE_MS 20000
 #define ETCD_TIMEOUT_MS 5000
 
-static size_t buf_write(char *data, size_t size, size_t nmemb, void *arg)
+/* The buffer doubles: a range page of several MB arrives in 16 KB chunks,
+ * and growing it by each chunk copied the whole page again and again (a
+ * realloc that cannot grow in place). */
+int etcd_buf_append(struct etcd_buf *b, const char *data, size_t len)
 {
-	struct etcd_buf *b = arg;
-	size_t len = size * nmemb;
-	char *np = realloc(b->p, b->n + len + 1);
-
-	if (!np)
-		return 0;
-	memcpy(np + b->n, data, len);
-	b->p = np;
+	if (b->n + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->n + len + 1)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np)
+			return -ENOMEM;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, data, len);
 	b->n += len;
 	b->p[b->n] = '\0';
-	return len;
+	return 0;
+}
+
+static size_t buf_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	size_t len = size * nmemb;
+	return etcd_buf_append(arg, data, len) ? 0 : len;
 }
 
 static uint64_t now_ms(void)
@@ -50,15 +62,21 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-uint64_t etcd_note_cluster(struct etcd *e, const json_t *resp)
+void etcd_note_cluster_id(struct etcd *e, uint64_t id)
 {
-	uint64_t id = etcd_json_u64(json_object_get(json_object_get(resp, "header"),
-						    "cluster_id"));
 	uint64_t zero = 0;
 
 	if (id)
 		__atomic_compare_exchange_n(&e->cluster_id, &zero, id, false, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED);
+}
+
+uint64_t etcd_note_cluster(struct etcd *e, const json_t *resp)
+{
+	uint64_t id = etcd_json_u64(json_object_get(json_object_get(resp, "header"),
+						    "cluster_id"));
+
+	etcd_note_cluster_id(e, id);
 	return id;
 }
 
@@ -284,8 +302,11 @@ static int classify_error(struct etcd *e, const char *ep, long status, const jso
 	return -EINVAL;
 }
 
+/* One request with fail-over.  A kv/range with `range` set has its answer
+ * decoded into it (no tree: *resp stays NULL); an error answer is read
+ * as any other. */
 static int call(struct etcd *e, const char *path, const char *body, json_t **resp,
-		long timeout_ms)
+		struct etcd_range *range, long timeout_ms)
 {
 	uint64_t deadline = now_ms() + ETCD_DEADLINE_MS;
 	unsigned start = __atomic_load_n(&e->cur, __ATOMIC_RELAXED);
@@ -317,8 +338,28 @@ static int call(struct etcd *e, const char *path, const char *body, json_t **res
 			free(b.p);
 			continue;
 		}
-		j = b.p ? json_loads(b.p, 0, NULL) : NULL;
-		if (status == 200 && json_is_object(j) && !json_object_get(j, "error")) {
+		j = NULL;
+		if (range && status == 200 && b.p) {
+			int d = etcd_range_decode(b.p, b.n, range);
+			if (d == 0) {
+				free(b.p);
+				__atomic_store_n(&e->cur, idx, __ATOMIC_RELAXED);
+				etcd_note_cluster_id(e, range->cluster_id);
+				return 0;
+			}
+			/* an error answer with 200 is read as one below; else
+			 * the decoder's reason stands */
+			j = json_loads(b.p, 0, NULL);
+			if (d != -EIO || !json_is_object(j) || !(json_object_get(j, "error") ||
+								   json_object_get(j, "code"))) {
+				free(b.p);
+				json_decref(j);
+				return d;
+			}
+		} else if (b.p) {
+			j = json_loads(b.p, 0, NULL);
+		}
+		if (!range && status == 200 && json_is_object(j) && !json_object_get(j, "error")) {
 			free(b.p);
 			__atomic_store_n(&e->cur, idx, __ATOMIC_RELAXED);
 			etcd_note_cluster(e, j);
@@ -365,7 +406,21 @@ int etcd_call_timeout(struct etcd *e, const char *path, json_t *req, json_t **re
 	*resp = NULL;
 	if (!body)
 		return -ENOMEM;
-	rc = call(e, path, body, resp, timeout_ms ? timeout_ms : ETCD_TIMEOUT_MS);
+	rc = call(e, path, body, resp, NULL, timeout_ms ? timeout_ms : ETCD_TIMEOUT_MS);
+	free(body);
+	return rc;
+}
+
+int etcd_call_range(struct etcd *e, json_t *req, struct etcd_range *r, long timeout_ms)
+{
+	char *body = json_dumps(req, JSON_COMPACT);
+	json_t *none = NULL;
+	int rc;
+
+	if (!body)
+		return -ENOMEM;
+	rc = call(e, "kv/range", body, &none, r, timeout_ms ? timeout_ms : ETCD_TIMEOUT_MS);
+	json_decref(none);
 	free(body);
 	return rc;
 }

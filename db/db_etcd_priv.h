@@ -31,6 +31,7 @@ struct etcd {
 	char *ca_file, *cert_file, *key_file;   /* NULL = not set */
 	char *user, *password;          /* NULL = no authentication */
 	unsigned watch_idle_ms;
+	unsigned page_keys;             /* keys per scan page */
 	uint64_t cluster_id;            /* atomic: first cluster id seen, 0 = none */
 	pthread_mutex_t auth_mu;        /* guards token, token_gen */
 	char *token;                    /* NULL until authenticated */
@@ -42,16 +43,33 @@ struct etcd {
 struct etcd_buf {
 	char *p;
 	size_t n;
+	size_t cap;
 };
+/* Appends len bytes and a NUL (not counted).  0 or -ENOMEM. */
+int etcd_buf_append(struct etcd_buf *b, const char *data, size_t len);
 
 /* Base64 (standard alphabet, padded).  Encode returns a malloc'd string;
  * decode returns malloc'd bytes + NUL and their length.  NULL on failure. */
 char *etcd_b64_encode(const void *data, size_t len);
 void *etcd_b64_decode(const char *text, size_t *len);
+void *etcd_b64_decode_n(const char *text, size_t n, size_t *len);
 /* A revision from an int64 JSON field (the gateway sends strings); 0 if absent. */
 uint64_t etcd_json_u64(const json_t *j);
 /* The range_end that selects every key starting with prefix ("AA==" for all). */
 char *etcd_prefix_end_b64(const char *prefix);
+
+/* A kv/range answer decoded without a JSON tree (db_etcd_range.c): kvs are
+ * appended to *out (whose kvs array holds *cap entries). */
+struct etcd_range {
+	struct db_kv_list *out;
+	size_t *cap;
+	uint64_t revision;              /* header.revision */
+	uint64_t cluster_id;            /* header.cluster_id */
+	bool more;
+};
+/* 0, or -EIO (not a range answer: db_last_error() says why; nothing is
+ * left appended), -ENOMEM. */
+int etcd_range_decode(const char *body, size_t len, struct etcd_range *r);
 
 /* POSTs `req` to <scheme>://<endpoint>/v3/<path>, failing over across
  * endpoints and retrying while the cluster has no leader; re-authenticates
@@ -63,6 +81,8 @@ int etcd_call(struct etcd *e, const char *path, json_t *req, json_t **resp);
 /* The same with a per-attempt timeout (0 = the default 5 s). */
 int etcd_call_timeout(struct etcd *e, const char *path, json_t *req, json_t **resp,
 		      long timeout_ms);
+/* kv/range the same way, its answer decoded into *r (etcd_range_decode). */
+int etcd_call_range(struct etcd *e, json_t *req, struct etcd_range *r, long timeout_ms);
 /* Authenticates (auth/authenticate) and stores the token.  0, -EACCES
  * (wrong user or password, auth not enabled), -ETIMEDOUT/-EIO. */
 int etcd_authenticate(struct etcd *e);
@@ -81,6 +101,7 @@ uint64_t etcd_new_id(void);
 void etcd_forget_thread_handle(struct etcd *e);
 /* Records the cluster id of a response header (first one wins); returns it. */
 uint64_t etcd_note_cluster(struct etcd *e, const json_t *resp);
+void etcd_note_cluster_id(struct etcd *e, uint64_t id);
 
 struct db_watch *etcd_watch(struct db *db, const char *prefix, uint64_t from,
 			    void (*cb)(const struct db_event *, void *), void *arg);

@@ -311,17 +311,9 @@ static size_t probe_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct etcd_buf *b = arg;
 	size_t len = size * nmemb;
-	char *np;
 
-	if (b->n + len > 65536)
+	if (b->n + len > 65536 || etcd_buf_append(b, data, len))
 		return 0;
-	np = realloc(b->p, b->n + len + 1);
-	if (!np)
-		return 0;
-	memcpy(np + b->n, data, len);
-	b->p = np;
-	b->n += len;
-	b->p[b->n] = '\0';
 	return len;
 }
 

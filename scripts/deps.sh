@@ -5,7 +5,7 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 BUILD="build-essential pkg-config meson ninja-build dpdk dpdk-dev libdpdk-dev
- libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev librocksdb-dev libcunit1-dev
+ libjansson-dev libyajl-dev libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev librocksdb-dev libcunit1-dev
  libbpf-dev libxdp-dev libpcap-dev clang libfuzzer-14-dev bpftool"
 TEST="python3-pytest python3-scapy iproute2 iputils-ping iperf3 ethtool tcpdump
  etcd-server etcd-client isc-dhcp-client busybox dhcpcd5 dnsmasq-base procps psmisc bc tshark

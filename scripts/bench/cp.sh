@@ -512,7 +512,7 @@ else
     # the bulk loader links the build's db/ and model/ libraries
     if ! gcc -O2 -w -I "$WB_SRC/db" -I "$WB_SRC/model" "$WB_BENCH_DIR/cp_load.c" -o "$bin/cp_load" \
         "$WB_BUILD/db/libwyvern_db.a" "$WB_BUILD/model/libwyvern_model.a" \
-        -ljansson -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-load.log"; then
+        -ljansson -lyajl -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-load.log"; then
         wy_ok=0
         wy_why="cp_load does not build against db/ + model/: $(head -n 3 "$WB_TMP/gcc-load.log" | tr '\n' ' ')"
     fi
@@ -523,7 +523,7 @@ else
         "$WB_BUILD/ctrl/lc/libwyvctrl_lc.a" "$WB_BUILD/ctrl/nb/libwyvctrl_nb.a" \
         "$WB_BUILD/ctrl/libwyvctrl_log.a" "$WB_BUILD/dp/libwyvdp.a" "$WB_BUILD/db/libwyvern_db.a" \
         "$WB_BUILD/model/libwyvern_model.a" $(pkg-config --cflags --libs libdpdk) \
-        -ljansson -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-lcb.log"; then
+        -ljansson -lyajl -lrocksdb -lcurl -lpthread 2>"$WB_TMP/gcc-lcb.log"; then
         wb_log "cp_lcbench does not build (rocksdb change latency will be SKIP): $(head -n 3 "$WB_TMP/gcc-lcb.log" | tr '\n' ' ')"
         rm -f "$bin/cp_lcbench"
     fi
