@@ -56,8 +56,11 @@ struct db *db_open_opts(const char *url, const struct db_opts *opts, char *err,
 		n = strlen(drivers[i]->scheme);
 		if (!strncmp(url, drivers[i]->scheme, n) && url[n] == ':') {
 			db = drivers[i]->open(url, opts ? opts : &none);
-			if (db)
+			if (db) {
 				db_lease_init(db);
+				db->page_keys = opts && opts->scan_page_keys ? opts->scan_page_keys
+									     : DB_ETCD_PAGE_KEYS;
+			}
 			goto out;
 		}
 	}
@@ -169,6 +172,76 @@ int db_scan_each(struct db *db, const char *prefix,
 	for (size_t i = 0; i < l.n && rc == 0; i++)
 		rc = cb(&l.kvs[i], arg);
 	db_kv_list_clear(&l);
+	return rc;
+}
+
+/* db_scan_pages over scan_each: pairs copied into pages of
+ * db_opts.scan_page_keys, each handed over when full */
+struct pager {
+	struct db_kv_list l;
+	size_t cap, page_keys;
+	bool start;
+	int (*page)(struct db_kv_list *l, bool start, void *arg);
+	void *arg;
+};
+
+static int pager_flush(struct pager *p)
+{
+	int rc = p->page(&p->l, p->start, p->arg);
+
+	p->start = false;
+	for (size_t i = 0; i < p->l.n; i++)
+		db_kv_clear(&p->l.kvs[i]);
+	p->l.n = 0;
+	return rc;
+}
+
+static int pager_add(const struct db_kv *kv, void *arg)
+{
+	struct pager *p = arg;
+
+	if (p->l.n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 256;
+		struct db_kv *nk = realloc(p->l.kvs, nc * sizeof(*nk));
+
+		if (!nk)
+			return -ENOMEM;
+		p->l.kvs = nk;
+		p->cap = nc;
+	}
+	struct db_kv *o = &p->l.kvs[p->l.n];
+	*o = *kv;
+	o->key = strdup(kv->key);
+	o->value = malloc(kv->value_len + 1);
+	if (!o->key || !o->value) {
+		db_kv_clear(o);
+		return -ENOMEM;
+	}
+	memcpy(o->value, kv->value, kv->value_len);
+	((char *)o->value)[kv->value_len] = '\0';
+	p->l.n++;
+	return p->l.n >= p->page_keys ? pager_flush(p) : 0;
+}
+
+int db_scan_pages(struct db *db, const char *prefix,
+		  int (*page)(struct db_kv_list *l, bool start, void *arg), void *arg,
+		  uint64_t *revision)
+{
+	if (!db || !page)
+		return -EINVAL;
+	if (db->drv->scan_pages)
+		return db->drv->scan_pages(db, prefix ? prefix : "", page, arg, revision);
+	struct pager p = { .start = true, .page = page, .arg = arg,
+			   .page_keys = db->page_keys ? db->page_keys : DB_ETCD_PAGE_KEYS };
+	uint64_t rev = 0;
+	int rc = db_scan_each(db, prefix, pager_add, &p, &rev);
+	if (rc == 0 && (p.l.n || p.start))
+		rc = pager_flush(&p);   /* the last page, or the only, empty one */
+	for (size_t i = 0; i < p.l.n; i++)
+		db_kv_clear(&p.l.kvs[i]);
+	free(p.l.kvs);
+	if (rc == 0 && revision)
+		*revision = rev;
 	return rc;
 }
 

@@ -119,7 +119,8 @@ struct db_opts {
 	unsigned watch_idle_ms;         /* a watch with no message and no good
 					 * liveness probe for this long moves to
 					 * the next endpoint; 0 = DB_WATCH_IDLE_MS */
-	unsigned scan_page_keys;        /* keys per range request of a scan (one
+	unsigned scan_page_keys;        /* keys per page of db_scan_pages (etcd:
+					 * per range request of any scan; one
 					 * snapshot whatever the count); 0 =
 					 * DB_ETCD_PAGE_KEYS */
 	/* rocksdb: */
@@ -174,6 +175,19 @@ int db_scan(struct db *db, const char *prefix, struct db_kv_list *out);
  * whole at start (the controller's replica) needs no copy of itself. */
 int db_scan_each(struct db *db, const char *prefix,
 		 int (*cb)(const struct db_kv *kv, void *arg), void *arg, uint64_t *revision);
+/* db_scan in pages, for a reader that works on one page while the next is
+ * read (etcd: range requests of db_opts.scan_page_keys; others: pages of
+ * as many pairs, read from one snapshot).  page(l, start, arg) gets each
+ * page's pairs in key order; it may take them (set key / value NULL), the
+ * rest is freed after the call.  start is true for the first page, and
+ * again if the scan starts over (etcd compacted the snapshot's revision
+ * while paging): the pages before it are void.  page is called at least
+ * once (an empty page for an empty prefix).  A non-zero return from page
+ * ends the scan and is returned.  On 0, the pages since the last start
+ * are one snapshot, at *revision (may be NULL). */
+int db_scan_pages(struct db *db, const char *prefix,
+		  int (*page)(struct db_kv_list *l, bool start, void *arg), void *arg,
+		  uint64_t *revision);
 /* If every compare holds, applies every op atomically (*succeeded = true),
  * otherwise changes nothing (*succeeded = false).  *revision gets the
  * revision after the call.  Deleting an absent key inside a transaction is a

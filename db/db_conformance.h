@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * db/db_conformance.h — what the conformance suite's files share
  * (db_conformance_test.c: the suite, keys, transactions, watches;
- * db_conformance_lease.c: leases): the backend under test and a watch
+ * db_conformance_lease.c: leases; db_conformance_scan.c: scans in pages):
+ * the backend under test and a watch
  * event collector.
  */
 #ifndef WYV_DB_CONFORMANCE_H
@@ -15,6 +16,8 @@
 
 /* A handle on the backend under test (NULL + a printed reason). */
 struct db *open_db(void);
+/* Its URL (for db_open_opts). */
+const char *conformance_url(void);
 
 struct ev_copy {
 	enum db_event_type type;
@@ -42,6 +45,9 @@ size_t wait_events(struct collector *c, size_t n, int timeout_ms);
 /* db_conformance_lease.c */
 void t_lease_revoke(void);
 void t_etcd_lease_expiry(void);
+
+/* db_conformance_scan.c */
+void t_scan_pages(void);
 
 /* db_conformance_rocks.c */
 void t_rocks_log_self_compacts(void);

@@ -24,6 +24,11 @@ static char rocks_dir[256];
 static struct test_etcd etcd;
 static struct test_etcd_cluster cluster;
 
+const char *conformance_url(void)
+{
+	return cur_url;
+}
+
 struct db *open_db(void)
 {
 	struct db *db = db_open(cur_url);
@@ -706,6 +711,7 @@ static const struct {
 } common_tests[] = {
 	{ "put/get/delete", t_put_get_delete },
 	{ "scan ordering", t_scan_order },
+	{ "scan in pages", t_scan_pages },
 	{ "revisions monotonic", t_revisions },
 	{ "txn all-or-nothing", t_txn },
 	{ "watch replays history then live", t_watch_replay_live },

@@ -247,49 +247,87 @@ static int scan_page(struct db *db, const char *from, size_t from_len, const cha
 	return 0;
 }
 
-static int etcd_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+/* Pages of one snapshot, each handed to page() as it arrives; compacted
+ * while paging: start over at a newer revision (start = true again). */
+static int etcd_scan_pages(struct db *db, const char *prefix,
+			   int (*page)(struct db_kv_list *l, bool start, void *arg), void *arg,
+			   uint64_t *revision)
 {
 	char *end = etcd_prefix_end_b64(prefix);
+	struct db_kv_list l = { 0 };
+	size_t cap = 0;
 	int attempt, rc = -ENOMEM;
 
 	if (!end)
 		return -ENOMEM;
 	for (attempt = 0; attempt < 4; attempt++) {
 		uint64_t rev = 0, got = 0;
-		size_t cap = 0;
-		bool more = true;
+		bool more = true, start = true;
 		char *from = strdup(prefix);
 		size_t from_len = strlen(prefix);
 
 		rc = from ? 0 : -ENOMEM;
 		while (!rc && more) {
-			rc = scan_page(db, from, from_len, end, rev, out, &cap, &more, &got);
+			rc = scan_page(db, from, from_len, end, rev, &l, &cap, &more, &got);
 			if (!rev)
 				rev = got;
 			if (!rc && more) {
 				/* next page starts right after the last key: key + "\0" */
 				free(from);
-				from_len = strlen(out->kvs[out->n - 1].key) + 1;
+				from_len = strlen(l.kvs[l.n - 1].key) + 1;
 				from = malloc(from_len);
 				if (from)
-					memcpy(from, out->kvs[out->n - 1].key, from_len);
+					memcpy(from, l.kvs[l.n - 1].key, from_len);
 				else
 					rc = -ENOMEM;
 			}
+			if (!rc) {
+				l.revision = rev;
+				rc = page(&l, start, arg);
+				start = false;
+			}
+			for (size_t i = 0; i < l.n; i++)
+				db_kv_clear(&l.kvs[i]);
+			l.n = 0;
 		}
 		free(from);
-		if (!rc) {
-			out->revision = rev;
-			break;
-		}
-		db_kv_list_clear(out);
+		if (!rc && revision)
+			*revision = rev;
 		if (rc != -ERANGE || !rev)
 			break;          /* compacted while paging: start over */
 	}
+	free(l.kvs);
 	free(end);
-	if (!rc && !out->kvs)
-		out->kvs = calloc(1, sizeof(*out->kvs));
-	return !rc && !out->kvs ? -ENOMEM : rc;
+	return rc;
+}
+
+/* db_scan: the pages appended into one list */
+static int scan_all(struct db_kv_list *l, bool start, void *arg)
+{
+	struct db_kv_list *out = arg;
+
+	if (start)
+		db_kv_list_clear(out);
+	struct db_kv *nk = realloc(out->kvs, (out->n + l->n + 1) * sizeof(*nk));
+	if (!nk)
+		return -ENOMEM;
+	out->kvs = nk;
+	for (size_t i = 0; i < l->n; i++) {
+		out->kvs[out->n++] = l->kvs[i];
+		memset(&l->kvs[i], 0, sizeof(l->kvs[i]));   /* taken */
+	}
+	return 0;
+}
+
+static int etcd_scan(struct db *db, const char *prefix, struct db_kv_list *out)
+{
+	int rc = etcd_scan_pages(db, prefix, scan_all, out, &out->revision);
+
+	if (rc)
+		db_kv_list_clear(out);
+	else if (!out->kvs && !(out->kvs = calloc(1, sizeof(*out->kvs))))
+		rc = -ENOMEM;
+	return rc;
 }
 
 /* kv/put, with a lease when lease != 0. */
@@ -704,6 +742,7 @@ const struct db_driver db_etcd_driver = {
 	.put = etcd_put,
 	.del = etcd_del,
 	.scan = etcd_scan,
+	.scan_pages = etcd_scan_pages,
 	.txn = etcd_txn,
 	.revision = etcd_revision,
 	.compact = etcd_compact,
@@ -723,6 +762,7 @@ const struct db_driver db_etcds_driver = {
 	.put = etcd_put,
 	.del = etcd_del,
 	.scan = etcd_scan,
+	.scan_pages = etcd_scan_pages,
 	.txn = etcd_txn,
 	.revision = etcd_revision,
 	.compact = etcd_compact,

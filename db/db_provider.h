@@ -25,6 +25,10 @@ struct db_driver {
 	int (*scan_each)(struct db *db, const char *prefix,
 			 int (*cb)(const struct db_kv *kv, void *arg), void *arg,
 			 uint64_t *revision);
+	/* NULL: db.c's pages over scan_each (or scan) */
+	int (*scan_pages)(struct db *db, const char *prefix,
+			  int (*page)(struct db_kv_list *l, bool start, void *arg), void *arg,
+			  uint64_t *revision);
 	int (*txn)(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 		   const struct db_op *ops, size_t n_ops, bool *succeeded,
 		   uint64_t *revision);
@@ -50,6 +54,7 @@ struct db {
 	pthread_mutex_t lease_mu;
 	struct db_local_lease *leases;
 	int64_t next_lease;
+	unsigned page_keys;     /* db_opts.scan_page_keys or DB_ETCD_PAGE_KEYS */
 };
 
 struct db_watch {

@@ -619,12 +619,22 @@ static void snap_unseen(struct lc *lc, struct lc_obj *o, void *arg)
 	}
 }
 
-static void apply_snapshot(struct lc *lc, const struct lc_snap *s)
+/* A snapshot arrives in pages (lc_sync.c): the first marks every object
+ * unseen, each page sets what it holds, the end removes what no page
+ * held.  Nothing compiles while one is open (lc->snap_open): the tables
+ * keep the last complete state until the end, or until a later snapshot
+ * that completes (a scan that failed half-way leaves it open). */
+static void apply_snap_page(struct lc *lc, const struct lc_snap *s)
 {
 	char cid[MDL_ID_SIZE];
-	lc_obj_foreach(lc, snap_mark, NULL);
-	lc_alive_clear(lc);
-	lc_reserve(lc, s->n);
+	if (s->first) {
+		lc_obj_foreach(lc, snap_mark, NULL);
+		lc_alive_clear(lc);
+		lc->snap_open = true;
+	}
+	if (!lc->snap_open)
+		return;         /* never: a page without its first */
+	lc_reserve(lc, lc->n_objs + s->n);
 	for (size_t i = 0; i < s->n; i++) {
 		if (lc_alive_key(s->keys[i], cid))
 			lc_alive_set(lc, cid, true);
@@ -635,6 +645,13 @@ static void apply_snapshot(struct lc *lc, const struct lc_snap *s)
 		if (o)
 			o->seen = true;
 	}
+}
+
+static void apply_snap_end(struct lc *lc, const struct lc_snap *s)
+{
+	if (!lc->snap_open)
+		return;
+	lc->snap_open = false;
 	lc_obj_foreach(lc, snap_unseen, NULL);
 	lc->st.applied_revision = s->revision;
 	lc->st.syncs++;
@@ -712,8 +729,10 @@ int lc_run(struct lc *lc)
 			n++;
 			if (ev->gen != gen && ev->type != LC_Q_STATUS) {
 				/* from a watch we already replaced */
+			} else if (ev->type == LC_Q_SNAP_PAGE) {
+				apply_snap_page(lc, ev->snap);
 			} else if (ev->type == LC_Q_SNAPSHOT) {
-				apply_snapshot(lc, ev->snap);
+				apply_snap_end(lc, ev->snap);
 				lc->st.connected = true;
 				big = true;
 			} else if (ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) {
@@ -748,8 +767,13 @@ int lc_run(struct lc *lc)
 			}
 		}
 	}
-	if (n > 0 || lc->ifaces_changed) {
-		lc->st.batch_apply_us = us_since(&t);
+	/* a snapshot's pages are applied over several passes: their time
+	 * adds up to the batch that compiles them */
+	if (n > 0)
+		lc->apply_acc_us += us_since(&t);
+	if ((n > 0 || lc->ifaces_changed) && !lc->snap_open) {
+		lc->st.batch_apply_us = lc->apply_acc_us;
+		lc->apply_acc_us = 0;
 		after_batch(lc);
 	}
 	/* A snapshot or a long queue was decoded (on the sync thread's malloc

@@ -39,6 +39,8 @@ struct lc_config {
 	char db_user[LC_NAME_LEN];     /* etcd user */
 	char db_password_file[LC_PATH_LEN]; /* its password, first line */
 	unsigned db_watch_idle_ms;     /* watch silence before failover (0 = default) */
+	unsigned db_scan_page_keys;    /* keys per page of a full sync (0 = default;
+					* tests use a few to cut snapshots up) */
 	char chassis[LC_NAME_LEN];     /* our chassis name (binding:host_id) */
 	unsigned chassis_ttl_s;        /* liveness lease, s (default 10; 0: none) */
 	char vtep_ip[64];              /* IPv4 text */

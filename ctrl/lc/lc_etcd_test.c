@@ -91,6 +91,7 @@ static int inst_start(struct inst *in, const char *url, unsigned idle_ms)
 	snprintf(cfg.replica, sizeof(cfg.replica), "%s/rep%u", tmp, n_made++);
 	snprintf(cfg.db_url, sizeof(cfg.db_url), "%s", url);
 	cfg.db_watch_idle_ms = idle_ms;
+	cfg.db_scan_page_keys = 4;      /* every resync in pages (lc.c) */
 	in->lc = lc_create(&cfg, in->t);
 	if (in->lc == NULL)
 		return -ENOMEM;

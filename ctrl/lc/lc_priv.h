@@ -65,7 +65,10 @@ enum lc_qtype {
 	LC_Q_PUT,
 	LC_Q_DELETE,
 	LC_Q_COMPACTED,        /* the watch ended: resync */
-	LC_Q_SNAPSHOT,         /* full scan (kvs) at revision */
+	LC_Q_SNAP_PAGE,        /* a page of a full scan (kvs); snap->first:
+				* a new snapshot starts (what came before
+				* in this generation is void) */
+	LC_Q_SNAPSHOT,         /* the full scan's end: its revision */
 	LC_Q_STATUS,           /* text: sync thread error / state */
 	LC_Q_RESYNC,           /* the watch lost exactly-once (store restored or
 				* recreated, event lost): resync */
@@ -78,7 +81,7 @@ struct lc_qev {
 	char *key;
 	char *value;
 	size_t len;
-	struct lc_snap *snap;  /* LC_Q_SNAPSHOT */
+	struct lc_snap *snap;  /* LC_Q_SNAP_PAGE, LC_Q_SNAPSHOT */
 	uint64_t gen;          /* watch generation (stale watches are dropped) */
 };
 
@@ -88,6 +91,7 @@ struct lc_snap {
 	char **vals;
 	size_t *lens;
 	uint64_t revision;
+	bool first;            /* LC_Q_SNAP_PAGE: the snapshot's first page */
 };
 
 /* Shared with the sync thread; refcounted so a sync thread stuck in a
@@ -278,6 +282,9 @@ struct lc {
 	uint32_t chg_types;
 	bool reach_stale;
 	bool reach_ran;        /* lc_reach_compute recomputed in this batch */
+	bool snap_open;        /* a paged snapshot's first page applied, not
+				* its end: nothing compiles (lc.c) */
+	uint64_t apply_acc_us; /* applying since the last compile (lc_run) */
 	size_t ports_unplaced; /* lc_compile: wanted ports without an lport */
 	bool replica_retry;    /* the last replica txn failed: diff everything */
 	size_t n_held;         /* objects with held set (in the replica) */

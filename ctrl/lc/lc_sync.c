@@ -91,7 +91,7 @@ static void put_chain(struct lc_sync *s, struct lc_qev *ev, struct lc_qev *last)
 		if ((e->type == LC_Q_PUT || e->type == LC_Q_DELETE) && e->revision > s->seen_rev)
 			s->seen_rev = e->revision;
 		else if (e->type == LC_Q_SNAPSHOT && e->snap)
-			s->seen_rev = e->snap->revision;
+			s->seen_rev = e->snap->revision;        /* the end of one */
 	}
 	if (s->tail)
 		s->tail->next = ev;
@@ -276,21 +276,33 @@ static void watch_cb(const struct db_event *e, void *arg)
 	wa->ph = wa->pt = NULL;
 }
 
-static struct lc_qev *snapshot_ev(struct db_kv_list *l, uint64_t gen)
+/* One event of a snapshot: a page (LC_Q_SNAP_PAGE: its pairs, taken from
+ * l; first = the snapshot starts here) or the end (LC_Q_SNAPSHOT, l NULL:
+ * the revision, and the count for the log). */
+static struct lc_qev *snapshot_ev(enum lc_qtype type, struct db_kv_list *l, bool first,
+				  uint64_t revision, uint64_t gen)
 {
 	struct lc_qev *ev = calloc(1, sizeof(*ev));
 	struct lc_snap *sn = calloc(1, sizeof(*sn));
-	if (ev == NULL || sn == NULL)
-		goto fail;
-	ev->type = LC_Q_SNAPSHOT;
+	if (ev == NULL || sn == NULL) {
+		free(ev);
+		free(sn);
+		return NULL;
+	}
+	ev->type = type;
 	ev->gen = gen;
 	ev->snap = sn;
-	sn->revision = l->revision;
+	sn->revision = revision;
+	sn->first = first;
+	if (l == NULL)
+		return ev;
 	sn->keys = calloc(l->n + 1, sizeof(char *));
 	sn->vals = calloc(l->n + 1, sizeof(char *));
 	sn->lens = calloc(l->n + 1, sizeof(size_t));
-	if (!sn->keys || !sn->vals || !sn->lens)
-		goto fail;
+	if (!sn->keys || !sn->vals || !sn->lens) {
+		lc_qev_free(ev);
+		return NULL;
+	}
 	char cid[MDL_ID_SIZE];
 	for (size_t i = 0; i < l->n; i++) {
 		if (lc_key_type(l->kvs[i].key, NULL) < 0 && !lc_alive_key(l->kvs[i].key, cid))
@@ -303,14 +315,27 @@ static struct lc_qev *snapshot_ev(struct db_kv_list *l, uint64_t gen)
 		sn->n++;
 	}
 	return ev;
-fail:
-	if (ev)
-		ev->snap = sn;
-	if (sn && !ev) {
-		free(sn);
-	}
-	lc_qev_free(ev);
-	return NULL;
+}
+
+/* db_scan_pages' callback: each page is queued as it arrives, so the
+ * control thread applies one while the next is read */
+struct scan_arg {
+	struct lc_sync *s;
+	uint64_t gen;
+	size_t n;               /* pairs since the last start */
+};
+
+static int scan_page_cb(struct db_kv_list *l, bool start, void *arg)
+{
+	struct scan_arg *sa = arg;
+	if (start)
+		sa->n = 0;
+	sa->n += l->n;
+	struct lc_qev *ev = snapshot_ev(LC_Q_SNAP_PAGE, l, start, l->revision, sa->gen);
+	if (ev == NULL)
+		return -ENOMEM;
+	lc_sync_put(sa->s, ev);
+	return 0;
 }
 
 static void wait_locked(struct lc_sync *s, unsigned ms)
@@ -338,6 +363,7 @@ static void *sync_main(void *arg)
 		.ca_file = s->cfg.db_ca, .cert_file = s->cfg.db_cert, .key_file = s->cfg.db_key,
 		.user = s->cfg.db_user, .password_file = s->cfg.db_password_file,
 		.watch_idle_ms = s->cfg.db_watch_idle_ms,
+		.scan_page_keys = s->cfg.db_scan_page_keys,
 	};
 
 	struct lc_alive_lease alive = { 0 };
@@ -423,36 +449,42 @@ static void *sync_main(void *arg)
 				rc = 0;
 			}
 		}
-		struct db_kv_list l = { 0 };
-		uint64_t t0 = lc_mono_us();
+		uint64_t t0 = lc_mono_us(), snap_rev = 0;
+		struct scan_arg sa = { .s = s };
 		if (rc == 0) {
+			/* no callback of the old watch after this: the snapshot
+			 * covers what it would have said, and a new generation
+			 * drops what it queued */
+			db_watch_cancel(w);
+			w = NULL;
+			watch_arg_free(wa);
+			wa = NULL;
+			pthread_mutex_lock(&s->mu);
+			sa.gen = ++s->gen;
+			pthread_mutex_unlock(&s->mu);
 			what = "scan";
-			rc = db_scan(db, LC_PREFIX, &l);
+			/* pages go to the control thread as they arrive; it applies
+			 * them, and compiles once the end is queued below */
+			rc = db_scan_pages(db, LC_PREFIX, scan_page_cb, &sa, &snap_rev);
 			if (rc)
 				snprintf(err, sizeof(err), "%s", db_last_error());
 		}
 		if (rc == 0) {
-			db_watch_cancel(w);   /* no callback of the old watch after this */
-			w = NULL;
-			watch_arg_free(wa);
 			wa = calloc(1, sizeof(*wa));
-			pthread_mutex_lock(&s->mu);
-			uint64_t gen = ++s->gen;
-			pthread_mutex_unlock(&s->mu);
-			struct lc_qev *ev = wa ? snapshot_ev(&l, gen) : NULL;
-			uint64_t from = l.revision + 1;
+			struct lc_qev *ev = wa ? snapshot_ev(LC_Q_SNAPSHOT, NULL, false, snap_rev,
+							     sa.gen) : NULL;
+			uint64_t from = snap_rev + 1;
 			char m[160];
 			snprintf(m, sizeof(m), "snapshot of %zu keys at revision %llu read in %llu ms",
-				 l.n, (unsigned long long)l.revision,
+				 sa.n, (unsigned long long)snap_rev,
 				 (unsigned long long)((lc_mono_us() - t0) / 1000));
 			post_status(s, m);
-			db_kv_list_clear(&l);
 			if (ev == NULL) {
 				rc = -ENOMEM;
 			} else {
 				lc_sync_put(s, ev);
 				wa->s = s;
-				wa->gen = gen;
+				wa->gen = sa.gen;
 				what = "watch";
 				w = db_watch(db, LC_PREFIX, from, watch_cb, wa);
 				if (w == NULL) {

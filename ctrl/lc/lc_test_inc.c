@@ -12,9 +12,11 @@
 #include <string.h>
 
 #include <CUnit/Basic.h>
+#include <jansson.h>
+#include <pthread.h>
 
 #include "lc.h"
-#include "lc_priv.h"        /* lc_intern_count, lc_port_of */
+#include "lc_priv.h"        /* lc_intern_count, lc_port_of, the sync queue */
 #include "lc_test_gen.h"
 #include "lc_test_util.h"
 #include "nb.h"
@@ -360,6 +362,119 @@ void t_time_slice(void)
 	port_id(0, id);
 	const char *ifs[1] = { id };
 	fresh_agrees(&x, db, ifs, 1, "time slice");
+	inst_stop(&x);
+	db_close(db);
+}
+
+/* ---- a snapshot in pages (lc_sync.c, lc.c) ------------------------------ */
+/* A page or the end of a snapshot, as the sync thread queues them: the
+ * central db's pairs [lo, hi) of l, port `mod`'s MAC changed to mac, and
+ * port `gone` left out. */
+static struct lc_qev *snap_ev(enum lc_qtype type, const struct db_kv_list *l, size_t lo,
+			      size_t hi, bool first, uint64_t gen, const char *mod,
+			      const char *mac, const char *gone)
+{
+	struct lc_qev *ev = calloc(1, sizeof(*ev));
+	struct lc_snap *sn = calloc(1, sizeof(*sn));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sn);
+	ev->type = type;
+	ev->gen = gen;
+	ev->snap = sn;
+	sn->first = first;
+	sn->revision = l->revision;
+	sn->keys = calloc(hi - lo + 1, sizeof(char *));
+	sn->vals = calloc(hi - lo + 1, sizeof(char *));
+	sn->lens = calloc(hi - lo + 1, sizeof(size_t));
+	for (size_t i = lo; i < hi; i++) {
+		const char *k = l->kvs[i].key, *v = l->kvs[i].value;
+		const char *id = NULL;
+		bool port = lc_key_type(k, &id) == MDL_PORT;
+		if (port && strcmp(id, gone) == 0)
+			continue;
+		char *nv = NULL;
+		if (port && strcmp(id, mod) == 0) {
+			json_t *j = json_loads(v, 0, NULL);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+			json_object_set_new(j, "mac_address", json_string(mac));
+			nv = json_dumps(j, JSON_COMPACT);
+			json_decref(j);
+		}
+		sn->keys[sn->n] = strdup(k);
+		sn->vals[sn->n] = nv ? nv : strdup(v);
+		sn->lens[sn->n] = strlen(sn->vals[sn->n]);
+		sn->n++;
+	}
+	return ev;
+}
+
+static bool lport_has_mac(struct inst *x, uint32_t key, uint8_t first_byte)
+{
+	const struct dp_lport *p = dp_table_lport_get(x->t, key);
+	return p && p->cfg.macs[0].addr_bytes[0] == first_byte;
+}
+
+/* Pages are applied as they come, nothing compiles until the end; a first
+ * page again (the scan started over) voids the pages before it; the end
+ * removes what no page held. */
+void t_snapshot_pages(void)
+{
+	struct inst x;
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], mod[MDL_ID_SIZE], gone[MDL_ID_SIZE];
+	char extra[MDL_ID_SIZE];
+	struct db *db = setup(&x, 40, net, sub);
+	port_id(3, mod);
+	port_id(7, gone);
+	port_id(39, extra);
+	uint32_t lp_mod = dpkey(db, MDL_PORT, mod), lp_gone = dpkey(db, MDL_PORT, gone);
+	uint32_t lp_extra = dpkey(db, MDL_PORT, extra);
+	CU_ASSERT_TRUE_FATAL(lport_has_mac(&x, lp_mod, 0xfa));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp_table_lport_get(x.t, lp_gone));
+	struct db_kv_list l;
+	CU_ASSERT_EQUAL_FATAL(db_scan(db, LC_PREFIX, &l), 0);
+	size_t half = l.n / 2;
+	pthread_mutex_lock(&x.lc->sync->mu);
+	uint64_t gen = x.lc->sync->gen;
+	pthread_mutex_unlock(&x.lc->sync->mu);
+	struct lc_stats st0, st;
+	lc_get_stats(x.lc, &st0);
+
+	/* a first attempt's page, with port 39 (in the second half) left out:
+	 * applied, not compiled */
+	lc_sync_put(x.lc->sync, snap_ev(LC_Q_SNAP_PAGE, &l, 0, l.n, true, gen, mod,
+					"02:00:00:00:00:01", extra));
+	lc_run(x.lc);
+	CU_ASSERT_TRUE(x.lc->snap_open);
+	CU_ASSERT_TRUE(lport_has_mac(&x, lp_mod, 0xfa));        /* not yet */
+	/* started over: two pages without port 7, port 3 with another MAC */
+	lc_sync_put(x.lc->sync, snap_ev(LC_Q_SNAP_PAGE, &l, 0, half, true, gen, mod,
+					"06:00:00:00:00:02", gone));
+	lc_run(x.lc);
+	CU_ASSERT_TRUE(lport_has_mac(&x, lp_mod, 0xfa));
+	CU_ASSERT_PTR_NOT_NULL(dp_table_lport_get(x.t, lp_gone));
+	lc_sync_put(x.lc->sync, snap_ev(LC_Q_SNAP_PAGE, &l, half, l.n, false, gen, mod,
+					"06:00:00:00:00:02", gone));
+	lc_run(x.lc);
+	CU_ASSERT_TRUE(lport_has_mac(&x, lp_mod, 0xfa));
+	lc_get_stats(x.lc, &st);
+	CU_ASSERT_EQUAL(st.syncs, st0.syncs);
+	/* the end: compiled at once, port 7 gone, port 39 back in */
+	lc_sync_put(x.lc->sync, snap_ev(LC_Q_SNAPSHOT, &l, 0, 0, false, gen, mod, "", gone));
+	lc_run(x.lc);
+	CU_ASSERT_FALSE(x.lc->snap_open);
+	CU_ASSERT_TRUE(lport_has_mac(&x, lp_mod, 0x06));
+	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, lp_gone));
+	CU_ASSERT_PTR_NOT_NULL(dp_table_lport_get(x.t, lp_extra));
+	lc_get_stats(x.lc, &st);
+	CU_ASSERT_EQUAL(st.syncs, st0.syncs + 1);
+	CU_ASSERT_EQUAL(st.applied_revision, l.revision);
+	/* pages of an older generation (a replaced scan) are dropped */
+	lc_sync_put(x.lc->sync, snap_ev(LC_Q_SNAP_PAGE, &l, 0, l.n, true, gen - 1, mod,
+					"0a:00:00:00:00:03", gone));
+	lc_run(x.lc);
+	CU_ASSERT_FALSE(x.lc->snap_open);
+	CU_ASSERT_TRUE(lport_has_mac(&x, lp_mod, 0x06));
+	db_kv_list_clear(&l);
 	inst_stop(&x);
 	db_close(db);
 }

@@ -283,7 +283,9 @@ struct db *central_open(void)
 	char d[256], url[300];
 	fresh_dir(d, sizeof(d), "central");
 	snprintf(url, sizeof(url), "rocksdb:%s", d);
-	return db_open(url);
+	/* small pages: every sync's snapshot comes in several (lc.c) */
+	struct db_opts o = { .scan_page_keys = 16 };
+	return db_open_opts(url, &o, NULL, 0);
 }
 
 uint32_t dpkey(struct db *db, enum mdl_type t, const char *id)

@@ -56,5 +56,6 @@ void t_port_batch(void);
 void t_sg_batch(void);
 void t_port_records(void);
 void t_time_slice(void);
+void t_snapshot_pages(void);
 
 #endif
