@@ -127,7 +127,11 @@ struct db_opts {
 	bool no_log;                    /* keep no change log (a store nobody
 					 * watches: the controller's replica);
 					 * db_watch fails with ENOTSUP, and a log
-					 * left from before is dropped at open */
+					 * left from before is dropped at open;
+					 * a write reads nothing first, so a
+					 * key's create_revision is its last
+					 * write's and deleting an absent key
+					 * moves the revision */
 	uint64_t log_keep;              /* keep the change log of this many
 					 * revisions; older records are compacted
 					 * on their own, a watch further behind
