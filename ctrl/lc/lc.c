@@ -631,9 +631,13 @@ static void apply_snap_page(struct lc *lc, const struct lc_snap *s)
 		lc_obj_foreach(lc, snap_mark, NULL);
 		lc_alive_clear(lc);
 		lc->snap_open = true;
+		lc->st.snapshot_pages = lc->st.snapshot_keys = 0;
 	}
 	if (!lc->snap_open)
 		return;         /* never: a page without its first */
+	lc->st.snapshot_open = true;
+	lc->st.snapshot_pages++;
+	lc->st.snapshot_keys += s->n;
 	lc_reserve(lc, lc->n_objs + s->n);
 	for (size_t i = 0; i < s->n; i++) {
 		if (lc_alive_key(s->keys[i], cid))
@@ -652,6 +656,7 @@ static void apply_snap_end(struct lc *lc, const struct lc_snap *s)
 	if (!lc->snap_open)
 		return;
 	lc->snap_open = false;
+	lc->st.snapshot_open = false;
 	lc_obj_foreach(lc, snap_unseen, NULL);
 	lc->st.applied_revision = s->revision;
 	lc->st.syncs++;

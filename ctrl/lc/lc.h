@@ -101,6 +101,10 @@ struct lc_stats {
 	uint64_t max_batch_us;
 	uint64_t slices_cut;           /* lc_run passes that ended their time slice
 					* (LC_SLICE_MS) with events still queued */
+	/* the snapshot being applied page by page (snapshot_open: nothing
+	 * compiles until its end), else the last one applied */
+	bool snapshot_open;
+	uint64_t snapshot_pages, snapshot_keys;
 	unsigned n_index;              /* objects known (global index) */
 	unsigned held[8];              /* by enum mdl_type: objects held (replica) */
 	unsigned n_local_ports;

@@ -446,6 +446,9 @@ void t_snapshot_pages(void)
 	lc_run(x.lc);
 	CU_ASSERT_TRUE(x.lc->snap_open);
 	CU_ASSERT_TRUE(lport_has_mac(&x, lp_mod, 0xfa));        /* not yet */
+	lc_get_stats(x.lc, &st);
+	CU_ASSERT_TRUE(st.snapshot_open);                       /* show ctrl */
+	CU_ASSERT_EQUAL(st.snapshot_pages, 1);
 	/* started over: two pages without port 7, port 3 with another MAC */
 	lc_sync_put(x.lc->sync, snap_ev(LC_Q_SNAP_PAGE, &l, 0, half, true, gen, mod,
 					"06:00:00:00:00:02", gone));
@@ -467,6 +470,9 @@ void t_snapshot_pages(void)
 	CU_ASSERT_PTR_NOT_NULL(dp_table_lport_get(x.t, lp_extra));
 	lc_get_stats(x.lc, &st);
 	CU_ASSERT_EQUAL(st.syncs, st0.syncs + 1);
+	CU_ASSERT_FALSE(st.snapshot_open);
+	CU_ASSERT_EQUAL(st.snapshot_pages, 2);          /* since the restart */
+	CU_ASSERT_EQUAL(st.snapshot_keys, l.n - 1);
 	CU_ASSERT_EQUAL(st.applied_revision, l.revision);
 	/* pages of an older generation (a replaced scan) are dropped */
 	lc_sync_put(x.lc->sync, snap_ev(LC_Q_SNAP_PAGE, &l, 0, l.n, true, gen - 1, mod,

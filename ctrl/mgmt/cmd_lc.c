@@ -74,6 +74,10 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			      (json_int_t)st.batch_other_us, "max_us", (json_int_t)st.max_batch_us);
 	json_object_set_new(b, "slices_cut", json_integer((json_int_t)st.slices_cut));
 	json_object_set_new(o, "batches", b);
+	json_object_set_new(o, "snapshot",
+			    json_pack("{s:b,s:I,s:I}", "open", st.snapshot_open, "pages",
+				      (json_int_t)st.snapshot_pages, "keys",
+				      (json_int_t)st.snapshot_keys));
 	json_object_set_new(o, "skipped", json_array());
 
 	reply_printf(r, "chassis:          %s (vtep %s, encap %s)\n", cfg->chassis, cfg->vtep_ip,
@@ -91,6 +95,15 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		     st.n_local_ports);
 	reply_printf(r, "syncs:            %llu (resyncs %llu)\n", (unsigned long long)st.syncs,
 		     (unsigned long long)st.resyncs);
+	if (st.snapshot_open)
+		reply_printf(r, "snapshot:         %llu keys in %llu pages so far: being applied, "
+			     "nothing compiles until its end\n",
+			     (unsigned long long)st.snapshot_keys,
+			     (unsigned long long)st.snapshot_pages);
+	else if (st.snapshot_pages)
+		reply_printf(r, "last snapshot:    %llu keys in %llu pages\n",
+			     (unsigned long long)st.snapshot_keys,
+			     (unsigned long long)st.snapshot_pages);
 	reply_printf(r, "events:           %llu applied, %llu ignored\n",
 		     (unsigned long long)st.events_applied, (unsigned long long)st.events_ignored);
 	reply_printf(r, "table ops:        %llu (%llu errors)\n", (unsigned long long)st.table_ops,

@@ -423,6 +423,9 @@ def test_two_daemons_selective_distribution(work, cleanup_all):
     for d in (a, b):
         st = d.ctrl()
         assert st["bad_now"] == 0 and st["table_errors"] == 0 and st["replica_errors"] == 0, st
+        # the full sync came in pages and ended (nothing left half-applied)
+        snap = st["snapshot"]
+        assert not snap["open"] and snap["pages"] >= 1 and snap["keys"] > 0, snap
 
 
 # ---------------------------------------------------------------- 4. leader kill
