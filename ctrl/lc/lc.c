@@ -635,7 +635,6 @@ static void apply_snap_page(struct lc *lc, const struct lc_snap *s)
 	}
 	if (!lc->snap_open)
 		return;         /* never: a page without its first */
-	lc->st.snapshot_open = true;
 	lc->st.snapshot_pages++;
 	lc->st.snapshot_keys += s->n;
 	lc_reserve(lc, lc->n_objs + s->n);
@@ -656,7 +655,6 @@ static void apply_snap_end(struct lc *lc, const struct lc_snap *s)
 	if (!lc->snap_open)
 		return;
 	lc->snap_open = false;
-	lc->st.snapshot_open = false;
 	lc_obj_foreach(lc, snap_unseen, NULL);
 	lc->st.applied_revision = s->revision;
 	lc->st.syncs++;

@@ -24,6 +24,7 @@ static void count_one(struct lc *lc, struct lc_obj *o, void *arg)
 void lc_get_stats(const struct lc *lc, struct lc_stats *out)
 {
 	*out = lc->st;
+	out->snapshot_open = lc->snap_open;
 	out->n_index = 0;
 	out->n_local_ports = 0;
 	out->n_bad = 0;
