@@ -6,7 +6,7 @@
  * make re-delivered/old events no-ops) for at most its time slice
  * (LC_SLICE_MS): then, between two revisions, it gives the rest back to
  * the queue.  Once per batch: reachability -> table ops -> one replica txn
- * -> sweep of deleted objects.
+ * -> sweep of deleted objects.  The queue's entries are applied in lc_apply.c.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -280,7 +280,7 @@ bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len,
 	*out = o;
 	bool port = type == MDL_PORT;
 	/* idempotency: events are ordered and deduplicated on the db's
-	 * mod_revision (apply_event); the JSON's revision_number is the
+	 * mod_revision (lc_apply_event); the JSON's revision_number is the
 	 * writer's and decides nothing.  Same value: no change (a resync's
 	 * snapshot holds mostly what we have).  Ports keep no bytes: the same
 	 * record is the same value (attributes compile does not read aside). */
@@ -604,104 +604,12 @@ void lc_destroy(struct lc *lc)
 	free(lc);
 }
 
-/* ---- events ------------------------------------------------------------ */
-static void snap_mark(struct lc *lc, struct lc_obj *o, void *arg)
-{
-	o->seen = false;
-}
-
-static void snap_unseen(struct lc *lc, struct lc_obj *o, void *arg)
-{
-	if (o->present && !o->seen) {
-		o->present = false;
-		lc_obj_changed(lc, o);
-		lc->n_gone++;
-	}
-}
-
-/* A snapshot arrives in pages (lc_sync.c): the first marks every object
- * unseen, each page sets what it holds, the end removes what no page
- * held.  Nothing compiles while one is open (lc->snap_open): the tables
- * keep the last complete state until the end, or until a later snapshot
- * that completes (a scan that failed half-way leaves it open). */
-static void apply_snap_page(struct lc *lc, const struct lc_snap *s)
-{
-	char cid[MDL_ID_SIZE];
-	if (s->first) {
-		lc_obj_foreach(lc, snap_mark, NULL);
-		lc_alive_clear(lc);
-		lc->snap_open = true;
-		lc->st.snapshot_pages = lc->st.snapshot_keys = 0;
-	}
-	if (!lc->snap_open)
-		return;         /* never: a page without its first */
-	lc->st.snapshot_pages++;
-	lc->st.snapshot_keys += s->n;
-	lc_reserve(lc, lc->n_objs + s->n);
-	for (size_t i = 0; i < s->n; i++) {
-		if (lc_alive_key(s->keys[i], cid))
-			lc_alive_set(lc, cid, true);
-		if (lc_key_type(s->keys[i], NULL) < 0)
-			continue;
-		struct lc_obj *o;
-		lc_obj_set_get(lc, s->keys[i], s->vals[i], s->lens[i], false, &o);
-		if (o)
-			o->seen = true;
-	}
-}
-
-static void apply_snap_end(struct lc *lc, const struct lc_snap *s)
-{
-	if (!lc->snap_open)
-		return;
-	lc->snap_open = false;
-	lc_obj_foreach(lc, snap_unseen, NULL);
-	lc->st.applied_revision = s->revision;
-	lc->st.syncs++;
-	if (lc->st.syncs > 1)
-		lc->st.resyncs++;
-}
-
-static void apply_event(struct lc *lc, enum lc_qtype type, const char *key, const char *val,
-			size_t len, uint64_t rev)
-{
-	/* events of one txn share a revision, hence '<' */
-	if (rev < lc->st.applied_revision) {
-		lc->st.events_ignored++;
-		return;
-	}
-	lc->st.applied_revision = rev;
-	char cid[MDL_ID_SIZE];
-	if (lc_alive_key(key, cid)) {
-		if (lc_alive_set(lc, cid, type == LC_Q_PUT))
-			lc->st.events_applied++;
-		return;
-	}
-	if (lc_key_type(key, NULL) < 0)
-		return;
-	bool changed = false;
-	if (type == LC_Q_PUT) {
-		changed = lc_obj_set(lc, key, val, len, false);
-	} else {
-		struct lc_obj *o = lc_obj_find(lc, key);
-		if (o && o->present) {
-			o->present = false;
-			lc_obj_changed(lc, o);
-			lc->n_gone++;
-			changed = true;
-		}
-	}
-	if (changed)
-		lc->st.events_applied++;
-	else
-		lc->st.events_ignored++;
-}
-
+/* ---- events (applied in lc_apply.c) ------------------------------------ */
 int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *value,
 	      uint64_t revision)
 {
 	uint64_t t = rte_get_tsc_cycles();
-	apply_event(lc, type == LC_EV_PUT ? LC_Q_PUT : LC_Q_DELETE, key, value,
+	lc_apply_event(lc, type == LC_EV_PUT ? LC_Q_PUT : LC_Q_DELETE, key, value,
 		    value ? strlen(value) : 0, revision);
 	lc->st.batch_apply_us = us_since(&t);
 	after_batch(lc);
@@ -733,13 +641,13 @@ int lc_run(struct lc *lc)
 			if (ev->gen != gen && ev->type != LC_Q_STATUS) {
 				/* from a watch we already replaced */
 			} else if (ev->type == LC_Q_SNAP_PAGE) {
-				apply_snap_page(lc, ev->snap);
+				lc_apply_snap_page(lc, ev->snap);
 			} else if (ev->type == LC_Q_SNAPSHOT) {
-				apply_snap_end(lc, ev->snap);
+				lc_apply_snap_end(lc, ev->snap);
 				lc->st.connected = true;
 				big = true;
 			} else if (ev->type == LC_Q_PUT || ev->type == LC_Q_DELETE) {
-				apply_event(lc, ev->type, ev->key, ev->value, ev->len,
+				lc_apply_event(lc, ev->type, ev->key, ev->value, ev->len,
 					    ev->revision);
 			} else if (ev->type == LC_Q_RESYNC) {
 				lc_log(lc, "central db history lost at %llu (%s): resync",

@@ -354,6 +354,12 @@ int lc_iface_port(const struct lc *lc, const char *id);   /* dp port or -1 */
 /* Parse "/wyvern/v1/<type>/<id>": type or -1 (also for _alloc etc.). */
 int lc_key_type(const char *key, const char **id);
 
+/* lc_apply.c: the queue's entries applied to the index (no compile) */
+void lc_apply_snap_page(struct lc *lc, const struct lc_snap *s);
+void lc_apply_snap_end(struct lc *lc, const struct lc_snap *s);
+void lc_apply_event(struct lc *lc, enum lc_qtype type, const char *key, const char *val,
+		    size_t len, uint64_t rev);
+
 /* lc_sync.c */
 int lc_sync_start(struct lc *lc);
 void lc_sync_stop(struct lc *lc);
