@@ -17,6 +17,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <string.h>
 
 struct etcd_watch;
 
@@ -70,6 +71,45 @@ struct etcd_range {
 /* 0, or -EIO (not a range answer: db_last_error() says why; nothing is
  * left appended), -ENOMEM. */
 int etcd_range_decode(const char *body, size_t len, struct etcd_range *r);
+
+/* One watch response decoded without a JSON tree (db_etcd_watch_msg.c). */
+struct etcd_wevent {
+	bool del;                       /* type DELETE (else a put) */
+	bool bad;                       /* key or value not base64 */
+	char *key;                      /* NUL-terminated; NULL: none given */
+	char *value;                    /* NUL-terminated; NULL: none given */
+	size_t value_len;
+	uint64_t mod_revision;
+};
+struct etcd_watch_msg {
+	bool has_result, has_error;     /* a "result" / "error" object */
+	uint64_t cluster_id, revision;  /* result.header */
+	uint64_t compact_revision;
+	bool canceled;
+	char *cancel_reason, *error_message;    /* NULL: none */
+	struct etcd_wevent *ev;         /* result.events, in order */
+	size_t n_ev, cap_ev;
+};
+/* 0 (*m filled; etcd_watch_msg_clear frees it), -EIO (not JSON), -ENOMEM;
+ * on failure *m holds nothing. */
+int etcd_watch_msg_decode(const char *body, size_t len, struct etcd_watch_msg *m);
+void etcd_watch_msg_clear(struct etcd_watch_msg *m);
+
+/* yajl decoders' helpers: a token equal to a literal; the decimal digits
+ * at the start of a token (an int64 the gateway sends as string or number) */
+static inline bool etcd_lit_eq(const unsigned char *s, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static inline uint64_t etcd_digits_u64(const unsigned char *s, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return v;
+}
 
 /* POSTs `req` to <scheme>://<endpoint>/v3/<path>, failing over across
  * endpoints and retrying while the cluster has no leader; re-authenticates

@@ -36,20 +36,6 @@ struct rp {
 	bool failed;
 };
 
-static bool is(const unsigned char *s, size_t n, const char *lit)
-{
-	return strlen(lit) == n && memcmp(s, lit, n) == 0;
-}
-
-static uint64_t u64(const unsigned char *s, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	return v;
-}
-
 /* An error answer ("error" or "code" at the top): the caller reads it as
  * one (db_etcd_http.c classifies it) */
 static int refuse_error(struct rp *p)
@@ -93,16 +79,16 @@ static int on_scalar(struct rp *p, const unsigned char *s, size_t n)
 
 	switch (p->f) {
 	case F_REVISION:
-		p->r->revision = u64(s, n);
+		p->r->revision = etcd_digits_u64(s, n);
 		break;
 	case F_CLUSTER:
-		p->r->cluster_id = u64(s, n);
+		p->r->cluster_id = etcd_digits_u64(s, n);
 		break;
 	case F_MOD:
-		p->kv.mod_revision = u64(s, n);
+		p->kv.mod_revision = etcd_digits_u64(s, n);
 		break;
 	case F_CREATE:
-		p->kv.create_revision = u64(s, n);
+		p->kv.create_revision = etcd_digits_u64(s, n);
 		break;
 	case F_KEY:
 	case F_VALUE: {
@@ -179,25 +165,25 @@ static int cb_key(void *ctx, const unsigned char *s, size_t n)
 
 	p->f = F_NONE;
 	if (p->depth == 1) {
-		p->in_header = is(s, n, "header");
-		p->in_kvs = is(s, n, "kvs");
-		if (is(s, n, "more"))
+		p->in_header = etcd_lit_eq(s, n, "header");
+		p->in_kvs = etcd_lit_eq(s, n, "kvs");
+		if (etcd_lit_eq(s, n, "more"))
 			p->f = F_MORE;
-		else if (is(s, n, "error") || is(s, n, "code"))
+		else if (etcd_lit_eq(s, n, "error") || etcd_lit_eq(s, n, "code"))
 			p->f = F_ERROR;
 	} else if (p->depth == 2 && p->in_header) {
-		if (is(s, n, "revision"))
+		if (etcd_lit_eq(s, n, "revision"))
 			p->f = F_REVISION;
-		else if (is(s, n, "cluster_id"))
+		else if (etcd_lit_eq(s, n, "cluster_id"))
 			p->f = F_CLUSTER;
 	} else if (p->depth == 3 && p->in_kv) {
-		if (is(s, n, "key"))
+		if (etcd_lit_eq(s, n, "key"))
 			p->f = F_KEY;
-		else if (is(s, n, "value"))
+		else if (etcd_lit_eq(s, n, "value"))
 			p->f = F_VALUE;
-		else if (is(s, n, "mod_revision"))
+		else if (etcd_lit_eq(s, n, "mod_revision"))
 			p->f = F_MOD;
-		else if (is(s, n, "create_revision"))
+		else if (etcd_lit_eq(s, n, "create_revision"))
 			p->f = F_CREATE;
 	}
 	return 1;

@@ -7,7 +7,8 @@
  * (a host runs one; the fan-out bench runs a thousand, whose 100 ms polls
  * used to cost a third of an update's delivery time).  The gateway sends one JSON
  * object per watch response; we cut the byte stream into objects by brace
- * depth (string-aware), so framing by newline or not does not matter.
+ * depth (string-aware), so framing by newline or not does not matter, and
+ * decode each with yajl's events, no tree (db_etcd_watch_msg.c).
  *
  * Exactly-once: `next` is the first revision not yet delivered.  A
  * (re)connect asks for start_revision = next; events below `next` (replayed
@@ -68,8 +69,7 @@ struct etcd_watch {
 	bool got_msg;                   /* this stream delivered a response */
 	unsigned fails;                 /* streams in a row without one */
 	unsigned ep;
-	char *buf;
-	size_t len;
+	struct etcd_buf sb;             /* stream bytes not yet a whole response */
 	struct etcd_watch *next_w;      /* e->watches, under e->mu */
 };
 
@@ -78,56 +78,38 @@ static bool stopping(struct etcd_watch *w)
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
 }
 
-static uint64_t event_rev(const json_t *events, size_t i)
-{
-	return etcd_json_u64(json_object_get(json_object_get(json_array_get(events, i), "kv"),
-					     "mod_revision"));
-}
-
 /* etcd sends a revision's events in one response (we never ask for
  * fragments), in revision order: an event ends its revision when the next
  * one has another, or it is the last of the response. */
-static void deliver_events(struct etcd_watch *w, const json_t *events)
+static void deliver_events(struct etcd_watch *w, const struct etcd_watch_msg *m)
 {
 	uint64_t last = 0;
-	size_t i, n = json_array_size(events);
+	size_t i, n = m->n_ev;
 
 	for (i = 0; i < n; i++) {
-		const json_t *ev = json_array_get(events, i);
-		const json_t *kv = json_object_get(ev, "kv");
-		const char *type = json_string_value(json_object_get(ev, "type"));
-		const char *k = json_string_value(json_object_get(kv, "key"));
-		const char *v = json_string_value(json_object_get(kv, "value"));
-		uint64_t rev = etcd_json_u64(json_object_get(kv, "mod_revision"));
+		const struct etcd_wevent *e = &m->ev[i];
+		uint64_t rev = e->mod_revision;
 		struct db_event out;
-		size_t klen, vlen;
-		char *key, *val;
 
-		if (!k || rev < w->next)
+		if (rev < w->next)
 			continue;       /* replay after a reconnect */
-		key = etcd_b64_decode(k, &klen);
-		val = etcd_b64_decode(v ? v : "", &vlen);
-		if (!key || !val) {
+		if (e->bad) {
 			struct db_event lost = { DB_EV_RESYNC, NULL, NULL, 0, rev };
 
-			free(key);
-			free(val);
 			db_set_error("etcd watch: an event could not be decoded");
 			w->cb(&lost, w->arg);
 			w->done = true;
 			return;
 		}
-		{
-			out.type = type && !strcmp(type, "DELETE") ? DB_EV_DELETE : DB_EV_PUT;
-			out.key = key;
-			out.value = out.type == DB_EV_PUT ? val : NULL;
-			out.value_len = out.type == DB_EV_PUT ? vlen : 0;
-			out.revision = rev;
-			out.rev_end = i + 1 == n || event_rev(events, i + 1) != rev;
-			w->cb(&out, w->arg);
-		}
-		free(key);
-		free(val);
+		if (!e->key)
+			continue;
+		out.type = e->del ? DB_EV_DELETE : DB_EV_PUT;
+		out.key = e->key;
+		out.value = out.type == DB_EV_PUT ? (e->value ? e->value : "") : NULL;
+		out.value_len = out.type == DB_EV_PUT && e->value ? e->value_len : 0;
+		out.revision = rev;
+		out.rev_end = i + 1 == n || m->ev[i + 1].mod_revision != rev;
+		w->cb(&out, w->arg);
 		if (rev > last)
 			last = rev;
 	}
@@ -154,11 +136,10 @@ static void resync(struct etcd_watch *w, uint64_t rev, const char *why)
 
 /* The first header of a stream: same cluster, and not behind what we
  * delivered?  Returns false when the watch must end (or reconnect). */
-static bool check_identity(struct etcd_watch *w, const json_t *res)
+static bool check_identity(struct etcd_watch *w, const struct etcd_watch_msg *m)
 {
-	const json_t *hdr = json_object_get(res, "header");
-	uint64_t id = etcd_json_u64(json_object_get(hdr, "cluster_id"));
-	uint64_t rev = etcd_json_u64(json_object_get(hdr, "revision"));
+	uint64_t id = m->cluster_id;
+	uint64_t rev = m->revision;
 	json_t *req, *resp = NULL;
 	uint64_t now_rev;
 	int rc;
@@ -190,42 +171,33 @@ static bool check_identity(struct etcd_watch *w, const json_t *res)
 }
 
 /* Handles one watch response; returns false to end the transfer. */
-static bool handle_msg(struct etcd_watch *w, const json_t *msg)
+static bool handle_msg(struct etcd_watch *w, const struct etcd_watch_msg *m)
 {
-	const json_t *res = json_object_get(msg, "result");
-	uint64_t compact;
-
-	if (!json_is_object(res)) {
-		const json_t *err = json_object_get(msg, "error");
-		const char *m = json_string_value(json_object_get(err, "message"));
-
-		if (m) {
-			db_set_error("etcd watch: %s", m);
-			w->reauth = etcd_token_error(m);
+	if (!m->has_result) {
+		if (m->error_message) {
+			db_set_error("etcd watch: %s", m->error_message);
+			w->reauth = etcd_token_error(m->error_message);
 		}
 		w->reconnect = true;
 		return false;
 	}
-	if (w->check_ident && !check_identity(w, res))
+	if (w->check_ident && !check_identity(w, m))
 		return false;
 	w->got_msg = true;
-	compact = etcd_json_u64(json_object_get(res, "compact_revision"));
-	if (compact) {
-		struct db_event ev = { DB_EV_COMPACTED, NULL, NULL, 0, compact };
+	if (m->compact_revision) {
+		struct db_event ev = { DB_EV_COMPACTED, NULL, NULL, 0, m->compact_revision };
 
 		w->cb(&ev, w->arg);
 		w->done = true;
 		return false;
 	}
-	deliver_events(w, json_object_get(res, "events"));
+	deliver_events(w, m);
 	if (w->done)
 		return false;
-	if (json_is_true(json_object_get(res, "canceled"))) {
-		const char *why = json_string_value(json_object_get(res, "cancel_reason"));
-
-		if (why) {
-			db_set_error("etcd watch cancelled: %s", why);
-			w->reauth = etcd_token_error(why);
+	if (m->canceled) {
+		if (m->cancel_reason) {
+			db_set_error("etcd watch cancelled: %s", m->cancel_reason);
+			w->reauth = etcd_token_error(m->cancel_reason);
 		}
 		w->reconnect = true;
 		return false;
@@ -268,21 +240,18 @@ static size_t stream_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct etcd_watch *w = arg;
 	size_t len = size * nmemb, olen, skip;
-	char *nb = realloc(w->buf, w->len + len + 1);
 
-	if (!nb)
+	if (etcd_buf_append(&w->sb, data, len))
 		return 0;
 	w->last_alive = mono_ms();
-	w->buf = nb;
-	memcpy(w->buf + w->len, data, len);
-	w->len += len;
-	while ((olen = object_len(w->buf, w->len, &skip)) > 0) {
-		json_t *msg = json_loadb(w->buf + skip, olen, 0, NULL);
-		bool go = msg ? handle_msg(w, msg) : false;
+	while ((olen = object_len(w->sb.p, w->sb.n, &skip)) > 0) {
+		struct etcd_watch_msg msg;
+		bool go = etcd_watch_msg_decode(w->sb.p + skip, olen, &msg) == 0 &&
+			  handle_msg(w, &msg);
 
-		json_decref(msg);
-		memmove(w->buf, w->buf + skip + olen, w->len - skip - olen);
-		w->len -= skip + olen;
+		etcd_watch_msg_clear(&msg);
+		memmove(w->sb.p, w->sb.p + skip + olen, w->sb.n - skip - olen);
+		w->sb.n -= skip + olen;
 		if (!go)
 			return 0;       /* ends the transfer */
 	}
@@ -442,7 +411,7 @@ static void run_stream(struct etcd_watch *w)
 	probe_end(m, &probe);
 	curl_multi_remove_handle(m, c);
 out:
-	w->len = 0;
+	w->sb.n = 0;
 	curl_slist_free_all(hdrs);
 	if (c)
 		curl_easy_cleanup(c);
@@ -560,7 +529,7 @@ void etcd_watch_cancel(struct db_watch *dw)
 		}
 	}
 	pthread_mutex_unlock(&e->mu);
-	free(w->buf);
+	free(w->sb.p);
 	free(w->key_b64);
 	free(w->end_b64);
 	free(w);

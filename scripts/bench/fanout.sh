@@ -85,6 +85,22 @@ for n in $(tr ',' ' ' <<<"$BENCH_FANOUT_SIZES"); do
         echo "INFO workload=fanout-$n system=wyvern-etcd $out ttl_s=$BENCH_FANOUT_TTL"
         [[ $rc == 0 ]] || { echo "FAIL workload=fanout-$n system=wyvern-etcd: updates missed or out of order ($out)"; failed=1; }
     fi
+    # the floor: the same etcd, the same number of bare watch streams (no
+    # decode, one thread), the same update (fanout_bare.py)
+    brc=0
+    bare=$("$WB_PY" "$WB_BENCH_DIR/fanout_bare.py" "etcd://127.0.0.1:$cport" "$n" \
+        "$BENCH_FANOUT_UPDATES" 2>"$d/bare.err") || brc=$?
+    if [[ -z $bare ]]; then
+        wb_tail_log "$d/bare.err"
+        echo "FAIL workload=fanout-$n system=etcd-bare rc=$brc"
+        failed=1
+    else
+        bfield() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$bare"; }
+        ratio=""
+        [[ -n $out ]] && ratio=" wyvern_vs_bare_p99=$(awk -v a="$(field p99_ms)" -v b="$(bfield p99_ms)" 'BEGIN{ if (b > 0) printf "%.2f", a / b }')"
+        echo "BENCH workload=fanout-$n system=etcd-bare watchers=$n p50_ms=$(bfield p50_ms) p99_ms=$(bfield p99_ms)$ratio"
+        echo "INFO workload=fanout-$n system=etcd-bare $bare"
+    fi
     wb_stop_pid "$epid"
 done
 exit "$failed"
