@@ -363,6 +363,7 @@ static int rdb_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 	}
 	rocksdb_write(r->db, r->wopts, b, &err);
 	if (err) {
+		db_set_error("rocksdb write: %s", err);
 		free(err);
 		rc = -EIO;
 		goto out;

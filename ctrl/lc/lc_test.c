@@ -446,6 +446,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "ports as records: round trip, shared strings, none left", t_port_records);
 	CU_add_test(s, "time slice: passes stop between revisions", t_time_slice);
 	CU_add_test(s, "a snapshot in pages: compiled at its end, a restart voids", t_snapshot_pages);
+	CU_add_test(s, "a replica write that fails: the next batch repairs it",
+		    t_replica_fail);
 	CU_add_test(s, "property: incremental == from scratch", t_property);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();

@@ -57,5 +57,6 @@ void t_sg_batch(void);
 void t_port_records(void);
 void t_time_slice(void);
 void t_snapshot_pages(void);
+void t_replica_fail(void);
 
 #endif
