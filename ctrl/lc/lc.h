@@ -127,7 +127,8 @@ struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t);
  * held object) needs neither.  Nothing else may touch lc until lc_start()
  * (or lc_destroy()), which waits for it and reports a load error;
  * lc_set_iface and lc_set_tables touch nothing the load reads and may be
- * called meanwhile.  0 (without a thread lc_start loads by itself) or
+ * called meanwhile.  The sync thread starts here as well (its snapshot
+ * queues up until lc_run takes it).  0 (without a thread lc_start loads by itself) or
  * -errno: the replica cannot be opened. */
 int lc_preload(struct lc *lc);
 /* The tables lc_create() was not given. */

@@ -99,10 +99,17 @@ int lc_preload(struct lc *lc)
 	if (rc < 0)
 		return rc;
 	rc = pthread_create(&lc->preload_tid, NULL, preload_main, lc);
-	if (rc != 0)
-		return 0;   /* no thread: lc_start loads the open replica */
-	pthread_setname_np(lc->preload_tid, "wyv-preload");
-	lc->preloading = true;
+	if (rc == 0) {
+		pthread_setname_np(lc->preload_tid, "wyv-preload");
+		lc->preloading = true;
+	}   /* else no thread: lc_start loads the open replica */
+	/* The sync thread starts now too: it reads the central db's snapshot
+	 * into its queue while EAL starts (a third of a second at 100k ports
+	 * via etcd); lc_run applies it once lc_start has compiled the
+	 * replica.  It touches only its own copy of the config and its queue
+	 * (lc_sync.c).  No thread: lc_start tries again. */
+	if (lc->cfg.db_url[0] != 0 || lc->cfg.db != NULL)
+		(void)lc_sync_start(lc);
 	return 0;
 }
 

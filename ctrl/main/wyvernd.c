@@ -224,9 +224,10 @@ int main(int argc, char **argv)
 	c->cfg = &cfg;
 	if (cfg.lc.db_url[0]) {
 		/* the local controller: its replica is loaded on a thread of its
-		 * own while EAL and the datapath start (lc_preload), compiled by
-		 * lc_start below, then synced with the central db in the
-		 * background (see ctrl/DESIGN.md) */
+		 * own while EAL and the datapath start (lc_preload), and its sync
+		 * thread reads the central db meanwhile; lc_start below compiles
+		 * the replica, lc_run then applies the central db's snapshot (see
+		 * ctrl/DESIGN.md) */
 		cfg.lc.on_acl_del = flush_zone;
 		cfg.lc.on_acl_del_arg = c;
 		c->lc = lc_create(&cfg.lc, NULL);
