@@ -49,6 +49,26 @@ def pct(v, p):
     return v[min(k, len(v) - 1)]
 
 
+def wait_all(sel, n, marker, start, timeout, lat):
+    """Reads the streams until each one's bytes held marker once (or
+    timeout s from start passed); appends each stream's latency in ms to
+    lat (when given).  Returns how many never did."""
+    seen = [False] * n
+    left = n
+    while left and time.monotonic() - start < timeout:
+        for key, _ in sel.select(0.5):
+            k = key.data
+            data = key.fileobj.recv(65536)
+            if not data:
+                sys.exit("stream %d closed by etcd" % k)
+            if not seen[k] and marker in data:
+                seen[k] = True
+                left -= 1
+                if lat is not None:
+                    lat.append((time.monotonic() - start) * 1000.0)
+    return left
+
+
 def main():
     args = sys.argv[1:]
     if len(args) < 3:
@@ -93,17 +113,7 @@ def main():
         sel.register(s, selectors.EVENT_READ, k)
         socks.append(s)
     # every stream answers its create ("created": true) first
-    created = [False] * n
-    left = n
-    while left and time.monotonic() - t0 < 60:
-        for key, _ in sel.select(1.0):
-            k = key.data
-            data = key.fileobj.recv(65536)
-            if not data:
-                sys.exit("stream %d closed by etcd" % k)
-            if not created[k] and b'"created"' in data:
-                created[k] = True
-                left -= 1
+    left = wait_all(sel, n, b'"created"', t0, 60.0, None)
     if left:
         sys.exit("%d streams never created" % left)
     connect_s = time.monotonic() - t0
@@ -114,20 +124,9 @@ def main():
         doc["name"] = "bare-%d-%d" % (os.getpid(), r)
         body = {"key": b64(PROBE if kvs else PREFIX + b"bare"),
                 "value": b64(json.dumps(doc).encode())}
-        seen = [False] * n
-        left = n
         start = time.monotonic()
         post(base, "/v3/kv/put", body)
-        while left and time.monotonic() - start < timeout:
-            for key, _ in sel.select(0.5):
-                k = key.data
-                data = key.fileobj.recv(65536)
-                if not data:
-                    sys.exit("stream %d closed by etcd" % k)
-                if not seen[k] and b'"events"' in data:
-                    seen[k] = True
-                    left -= 1
-                    lat.append((time.monotonic() - start) * 1000.0)
+        left = wait_all(sel, n, b'"events"', start, timeout, lat)
         missed += left
         time.sleep(gap)
         # drain anything else (progress notifications)
