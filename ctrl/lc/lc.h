@@ -131,6 +131,12 @@ struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t);
  * queues up until lc_run takes it).  0 (without a thread lc_start loads by itself) or
  * -errno: the replica cannot be opened. */
 int lc_preload(struct lc *lc);
+/* After EAL, which pins the calling (main) thread to its lcore: the
+ * threads lc_preload started before it — the sync thread and the watch
+ * threads it made, RocksDB's pool — get the calling thread's CPUs, as if
+ * they had been started after EAL: none of them runs on a PMD's core.
+ * Threads they start later inherit it.  The number pinned, or -errno. */
+int lc_pin_threads(struct lc *lc);
 /* The tables lc_create() was not given. */
 void lc_set_tables(struct lc *lc, struct dp_tables *t);
 /* Map a Neutron port id (iface-id) to a local dp port.  Call before

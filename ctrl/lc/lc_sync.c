@@ -20,7 +20,9 @@
  * (stuck in an etcd request) lc_destroy() detaches it and the thread frees
  * the shared state when its call returns.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -553,6 +555,45 @@ int lc_sync_start(struct lc *lc)
 	lc->sync = s;
 	lc->thread_running = true;
 	return 0;
+}
+
+/* lc_pin_threads (lc.h): every thread named wyv-* or rocksdb:* (the sync
+ * thread, the watch threads it made, which carry its name, the preload,
+ * RocksDB's pool) gets the calling thread's CPUs. */
+int lc_pin_threads(struct lc *lc)
+{
+	(void)lc;
+	cpu_set_t set;
+	int rc = pthread_getaffinity_np(pthread_self(), sizeof(set), &set);
+	if (rc != 0)
+		return -rc;
+	DIR *d = opendir("/proc/self/task");
+	if (d == NULL)
+		return -errno;
+	pid_t me = gettid();
+	int n = 0, err = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char path[64], comm[32] = "";
+		pid_t tid = (pid_t)strtol(e->d_name, NULL, 10);
+		if (tid <= 0 || tid == me)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/comm", (int)tid);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;       /* it ended meanwhile */
+		if (fgets(comm, sizeof(comm), f) == NULL)
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, "wyv-", 4) != 0 && strncmp(comm, "rocksdb:", 8) != 0)
+			continue;
+		if (sched_setaffinity(tid, sizeof(set), &set) == 0)
+			n++;
+		else if (errno != ESRCH)
+			err = -errno;
+	}
+	closedir(d);
+	return err ? err : n;
 }
 
 void lc_sync_request(struct lc *lc)

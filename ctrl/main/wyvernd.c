@@ -247,6 +247,12 @@ int main(int argc, char **argv)
 		CTRL_ERR("EAL init failed: %s", rte_strerror(rte_errno));
 		goto early_out;
 	}
+	/* the controller's threads, started before EAL pinned this one, go
+	 * where this (main lcore) thread runs: off the PMDs' cores */
+	if (c->lc && (rc = lc_pin_threads(c->lc)) < 0)
+		CTRL_WARN("controller threads: cannot pin them to the main lcore: %s",
+			  strerror(-rc));
+	rc = 1;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);

@@ -53,6 +53,33 @@ def proc_comm(pid):
         return f.read().strip()
 
 
+def cpus_allowed(pid, tid):
+    with open("/proc/%d/task/%d/status" % (pid, tid)) as f:
+        for line in f:
+            if line.startswith("Cpus_allowed_list:"):
+                return line.split(":", 1)[1].strip()
+    return None
+
+
+def assert_off_pmd_cores(pid):
+    """The controller's threads (the sync thread and its watch threads,
+    started before EAL) and RocksDB's run where the main lcore's thread
+    runs, never on the PMD's core: lcores 0,1 with the PMD on 1."""
+    main = cpus_allowed(pid, pid)
+    assert main == "0", main
+    seen = {}
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
+                comm = f.read().strip()
+            if comm.startswith("wyv-") or comm.startswith("rocksdb:"):
+                seen[comm + "/" + t] = cpus_allowed(pid, int(t))
+        except OSError:
+            continue        # the thread ended meanwhile
+    assert any(k.startswith("wyv-lc-sync/") for k in seen), seen
+    assert all(v == main for v in seen.values()), seen
+
+
 def daemon(url, ch, replica, ports=None):
     """A controller daemon on two null ports (vm1/vm2 bound by iface-id when
     ports are given)."""
@@ -114,6 +141,7 @@ def test_replica_preload_restart_and_locked_replica(work):
        "--fixed-ip", "subnet=blue-v4,ip=10.0.0.13")
     wy = daemon(url, ch, replica, ports).start()
     rig.wait_for(lambda: wy.ctrl()["held"]["port"] == 3, what="3 ports held")
+    assert_off_pmd_cores(wy.proc.pid)
     assert wy.stop() == 0, wy.log_text()
 
     # no central db answers (nothing listens on that port): everything
