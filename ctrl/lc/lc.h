@@ -133,7 +133,8 @@ struct lc *lc_create(const struct lc_config *cfg, struct dp_tables *t);
 int lc_preload(struct lc *lc);
 /* After EAL, which pins the calling (main) thread to its lcore: the
  * threads lc_preload started before it — the sync thread and the watch
- * threads it made, RocksDB's pool — get the calling thread's CPUs, as if
+ * threads it made, RocksDB's pool (not the preload, joined before the
+ * PMDs start) — get the calling thread's CPUs, as if
  * they had been started after EAL: none of them runs on a PMD's core.
  * Threads they start later inherit it.  The number pinned, or -errno. */
 int lc_pin_threads(struct lc *lc);

@@ -558,8 +558,10 @@ int lc_sync_start(struct lc *lc)
 }
 
 /* lc_pin_threads (lc.h): every thread named wyv-* or rocksdb:* (the sync
- * thread, the watch threads it made, which carry its name, the preload,
- * RocksDB's pool) gets the calling thread's CPUs. */
+ * thread, the watch threads it made, which carry its name, RocksDB's pool)
+ * gets the calling thread's CPUs.  Not the preload: lc_start joins it
+ * before the PMDs start, and pinned beside the main thread it would slow
+ * the restart it is there to speed up (1.3 -> 1.7-1.9 s at 100k). */
 int lc_pin_threads(struct lc *lc)
 {
 	(void)lc;
@@ -585,8 +587,9 @@ int lc_pin_threads(struct lc *lc)
 		if (fgets(comm, sizeof(comm), f) == NULL)
 			comm[0] = 0;
 		fclose(f);
-		if (strncmp(comm, "wyv-", 4) != 0 && strncmp(comm, "rocksdb:", 8) != 0)
-			continue;
+		if ((strncmp(comm, "wyv-", 4) != 0 && strncmp(comm, "rocksdb:", 8) != 0) ||
+		    strncmp(comm, "wyv-preload", 11) == 0)
+			continue;       /* the preload ends before the PMDs start */
 		if (sched_setaffinity(tid, sizeof(set), &set) == 0)
 			n++;
 		else if (errno != ESRCH)
