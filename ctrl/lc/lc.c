@@ -568,9 +568,7 @@ int lc_start(struct lc *lc)
 	lc->st.batch_apply_us = lc->preload_us;
 	/* forward from the replica before the central db answers */
 	after_batch(lc);
-	if ((lc->cfg.db_url[0] == 0 && lc->cfg.db == NULL) || lc->sync != NULL)
-		return 0;       /* no central db, or lc_preload started the sync */
-	return lc_sync_start(lc);
+	return lc_sync_start(lc);       /* unless lc_preload started it */
 }
 
 int lc_fd(const struct lc *lc)

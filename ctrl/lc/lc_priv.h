@@ -361,6 +361,8 @@ void lc_apply_event(struct lc *lc, enum lc_qtype type, const char *key, const ch
 		    size_t len, uint64_t rev);
 
 /* lc_sync.c */
+/* Starts the sync thread: 0 also when it runs already (lc_preload started
+ * it) or there is no central db; -errno. */
 int lc_sync_start(struct lc *lc);
 void lc_sync_stop(struct lc *lc);
 void lc_sync_request(struct lc *lc);   /* control thread: resync please */

@@ -108,8 +108,7 @@ int lc_preload(struct lc *lc)
 	 * via etcd); lc_run applies it once lc_start has compiled the
 	 * replica.  It touches only its own copy of the config and its queue
 	 * (lc_sync.c).  No thread: lc_start tries again. */
-	if (lc->cfg.db_url[0] != 0 || lc->cfg.db != NULL)
-		(void)lc_sync_start(lc);
+	(void)lc_sync_start(lc);
 	return 0;
 }
 

@@ -529,6 +529,8 @@ static void *sync_main(void *arg)
 
 int lc_sync_start(struct lc *lc)
 {
+	if (lc->sync != NULL || (lc->cfg.db_url[0] == 0 && lc->cfg.db == NULL))
+		return 0;       /* running (lc_preload started it), or no central db */
 	struct lc_sync *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -ENOMEM;

@@ -85,14 +85,6 @@ void t_property(void)
 	CU_ASSERT(acl_lines > 0);
 }
 
-static bool replica_has(struct inst *in, const char *id)
-{
-	char *d = dump(in, true);
-	bool r = strstr(d, id) != NULL;
-	free(d);
-	return r;
-}
-
 void t_selective(void)
 {
 	struct db *db = central_open();

@@ -45,14 +45,6 @@ void __wrap_rocksdb_write(rocksdb_t *db, const rocksdb_writeoptions_t *o,
 	__real_rocksdb_write(db, o, b, errptr);
 }
 
-static bool replica_has(struct inst *in, const char *id)
-{
-	char *d = dump(in, true);
-	bool r = strstr(d, id) != NULL;
-	free(d);
-	return r;
-}
-
 void t_replica_fail(void)
 {
 	struct db *db = central_open();

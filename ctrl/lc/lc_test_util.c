@@ -277,6 +277,14 @@ char *dump(struct inst *in, bool rep)
 	return b.s;
 }
 
+bool replica_has(struct inst *in, const char *id)
+{
+	char *d = dump(in, true);
+	bool r = strstr(d, id) != NULL;
+	free(d);
+	return r;
+}
+
 /* ---- northbound helpers ------------------------------------------------- */
 struct db *central_open(void)
 {

@@ -32,6 +32,8 @@ int inst_start(struct inst *in, struct db *central, const char *url, const char 
 void inst_stop(struct inst *in);
 int inst_sync(struct inst *in, struct db *central);
 char *dump(struct inst *in, bool rep);
+/* The replica (its dump) names id: a key or a value holds it. */
+bool replica_has(struct inst *in, const char *id);
 /* A controller started now on central (chassis X, ifaces) ends with the
  * tables and replica of in (asserted; both dumps printed after `what` when
  * they differ). */
