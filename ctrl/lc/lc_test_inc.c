@@ -202,6 +202,76 @@ void t_sg_batch(void)
 	db_close(db);
 }
 
+/* Address sets are built for the remote groups that rules of ports bound
+ * here read, not for every group: A reads itself, D reads itself, B reads
+ * nothing at first.  Ports of A and B are bound here: A's is the one set.
+ * A rule of B reading C brings C's set, whose new member then arrives
+ * there; D never gets one.  From scratch agrees. */
+static uint32_t acl_sets(struct inst *x)
+{
+	struct dp_acl_stats st;
+	dp_acl_get_stats(dp_tables_get_acl(x->t), &st);
+	return st.sets;
+}
+
+static int sg_rule_read(struct db *db, const char *g, const char *remote)
+{
+	return create_json(db, MDL_SECURITY_GROUP_RULE, NULL, "{\"security_group_id\":\"%s\","
+			   "\"direction\":\"ingress\",\"ethertype\":\"IPv4\",\"remote_group_id\":"
+			   "\"%s\"}", g, remote);
+}
+
+void t_sg_sets_read(void)
+{
+	struct db *db = central_open();
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], g[4][MDL_ID_SIZE], id[6][MDL_ID_SIZE];
+	struct inst x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, net, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sub, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"10.9.0.0/24\"}", net), 0);
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP, g[i],
+						  "{\"name\":\"%c\"}", 'A' + i), 0);
+	CU_ASSERT_EQUAL_FATAL(sg_rule_read(db, g[0], g[0]), 0);
+	CU_ASSERT_EQUAL_FATAL(sg_rule_read(db, g[3], g[3]), 0);
+	/* port i in group grp[i]; ports 0 and 4 bound here; port 5 created
+	 * after the first sync */
+	static const int grp[6] = { 0, 0, 1, 2, 1, 2 };
+	for (int i = 0; i < 6; i++) {
+		port_id(20 + i, id[i]);
+		if (i == 5)
+			break;
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\","
+			"\"network_id\":\"%s\",\"binding:host_id\":\"%s\",\"security_groups\":"
+			"[\"%s\"],\"fixed_ips\":[{\"subnet_id\":\"%s\",\"ip_address\":\"10.9.0.%d\"}]}",
+			id[i], net, i % 4 ? "Y" : "X", g[grp[i]], sub, 10 + i), 0);
+	}
+	const char *ifs[2] = { id[0], id[4] };
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, ifs, 2), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	uint32_t a = dpkey(db, MDL_SECURITY_GROUP, g[0]), c = dpkey(db, MDL_SECURITY_GROUP, g[2]);
+	CU_ASSERT(dp_acl_port_has(dp_tables_get_acl(x.t), dpkey(db, MDL_PORT, id[4])));
+	CU_ASSERT_EQUAL(acl_sets(&x), 1);
+	CU_ASSERT(set_has(&x, a, "10.9.0.10") && set_has(&x, a, "10.9.0.11"));
+	CU_ASSERT(!set_has(&x, c, "10.9.0.13"));
+	/* B now reads C */
+	CU_ASSERT_EQUAL_FATAL(sg_rule_read(db, g[1], g[2]), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_EQUAL(acl_sets(&x), 2);
+	CU_ASSERT(set_has(&x, c, "10.9.0.13"));
+	/* a new member of C reaches the set */
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"Y\",\"security_groups\":[\"%s\"],\"fixed_ips\":"
+		"[{\"subnet_id\":\"%s\",\"ip_address\":\"10.9.0.15\"}]}", id[5], net, g[2], sub), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT(set_has(&x, c, "10.9.0.13") && set_has(&x, c, "10.9.0.15"));
+	CU_ASSERT_EQUAL(acl_sets(&x), 2);   /* D's set: nobody here reads it */
+	fresh_agrees(&x, db, ifs, 2, "address sets read here");
+	inst_stop(&x);
+	db_close(db);
+}
+
 /* Ports are kept as struct lc_port (lc_port.c): what show topology gets
  * back equals the stored port, the strings many ports name are held once,
  * and deleting the ports leaves none of theirs behind. */

@@ -56,6 +56,7 @@ void t_nat_gateway(void);
 void t_dhcp_index(void);
 void t_port_batch(void);
 void t_sg_batch(void);
+void t_sg_sets_read(void);
 void t_port_records(void);
 void t_time_slice(void);
 void t_snapshot_pages(void);
