@@ -231,6 +231,59 @@ static void test_fib(void)
 	CU_ASSERT_EQUAL(dp_l3_route_put(L3, 999, &r), -ENOENT);
 }
 
+/* A batch: changes inside route as before it (the FIBs are built at the
+ * end, once per router); a router made and deleted inside leaves nothing;
+ * a new router put inside routes after the end. */
+static void test_fib_batch(void)
+{
+	static const uint8_t m3[6] = { 0x02, 0, 0, 0, 0x13, 0x03 };
+	struct dp_rport_cfg p3 = rport(103, 3, m3, "10.0.3.1", "2001:db8:3::1");
+	struct dp_network_cfg n3 = t_net(3);
+	CU_ASSERT_EQUAL_FATAL(dp_table_network_put(T, &n3), 0);
+	dp_l3_batch_begin(L3);
+	CU_ASSERT_EQUAL(dp_l3_rport_put(L3, &p3), 0);
+	CU_ASSERT_EQUAL(route("172.20.0.0/16", "10.0.3.9"), 0);
+	/* not yet: the default route still takes both */
+	const struct dp_l3_nh *nh = lookup("10.0.3.7");
+	CU_ASSERT(nh && nh->plen == 0 && nh->rport == 102);
+	nh = lookup("172.20.1.1");
+	CU_ASSERT(nh && nh->plen == 0);
+	nh = lookup("10.0.1.77");                        /* as before */
+	CU_ASSERT(nh && nh->connected && nh->rport == 101);
+	CU_ASSERT_EQUAL(dp_l3_router_get(L3, 100)->n_rports, 3);
+	/* a second router made and gone inside the batch */
+	struct dp_router_cfg r2 = { .key = 200, .name = "r2" };
+	CU_ASSERT_EQUAL(dp_l3_router_put(L3, &r2), 0);
+	CU_ASSERT_EQUAL(dp_l3_router_del(L3, 200), 0);
+	CU_ASSERT_EQUAL(dp_l3_batch_end(L3), 0);
+	nh = lookup("10.0.3.7");
+	CU_ASSERT(nh && nh->connected && nh->rport == 103);
+	CU_ASSERT(gw_is(lookup("172.20.1.1"), "10.0.3.9") && lookup("172.20.1.1")->plen == 16);
+	CU_ASSERT(gw_is(lookup("192.168.5.9"), "10.0.2.20"));
+	CU_ASSERT_PTR_NULL(dp_l3_router_get(L3, 200));
+	/* a router new in a batch: no FIB until the end, then its ports' */
+	dp_l3_batch_begin(L3);
+	CU_ASSERT_EQUAL(dp_l3_router_put(L3, &r2), 0);
+	struct dp_rport_cfg q = rport(201, 3, (const uint8_t[6]){ 0x02, 0, 0, 0, 0x20, 1 },
+				      "10.0.3.2", "2001:db8:3::2");
+	q.router = 200;
+	CU_ASSERT_EQUAL(dp_l3_rport_put(L3, &q), 0);
+	struct dp_ip a = t_ip_str("10.0.3.7");
+	CU_ASSERT_PTR_NULL(dp_l3_route_lookup(dp_l3_router_get(L3, 200), 4, a.addr));
+	CU_ASSERT_EQUAL(dp_l3_batch_end(L3), 0);
+	nh = dp_l3_route_lookup(dp_l3_router_get(L3, 200), 4, a.addr);
+	CU_ASSERT(nh && nh->connected && nh->rport == 201);
+	/* back as the other tests expect */
+	CU_ASSERT_EQUAL(dp_l3_rport_del(L3, 201), 0);
+	CU_ASSERT_EQUAL(dp_l3_router_del(L3, 200), 0);
+	struct dp_ip p = t_ip_str("172.20.0.0/16");
+	CU_ASSERT_EQUAL(dp_l3_route_del(L3, 100, &p), 0);
+	CU_ASSERT_EQUAL(dp_l3_rport_del(L3, 103), 0);
+	CU_ASSERT_EQUAL(dp_table_network_del(T, 3), 0);
+	nh = lookup("10.0.3.7");
+	CU_ASSERT(nh && nh->plen == 0);
+}
+
 /* ---- routing ---------------------------------------------------------------------- */
 
 static void test_route_v4(void)
@@ -709,6 +762,7 @@ int main(int argc, char **argv)
 		return 1;
 	CU_pSuite s = CU_add_suite("l3", suite_init, suite_clean);
 	CU_add_test(s, "FIB: connected, extra routes, longest prefix, default", test_fib);
+	CU_add_test(s, "FIB: a batch builds each router once, at its end", test_fib_batch);
 	CU_add_test(s, "routing IPv4: actions, mask, tags, trace", test_route_v4);
 	CU_add_test(s, "TTL expiry: executor punts", test_ttl);
 	CU_add_test(s, "router addresses: echo punted", test_router_ip);

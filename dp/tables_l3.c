@@ -114,6 +114,7 @@ void dp_l3_destroy(struct dp_l3 *l3)
 	}
 	rte_hash_free(l3->neigh);       /* values, not pointers (neigh_val) */
 	rte_hash_free(l3->rmac);
+	free(l3->dirty);
 	rte_free(l3);
 }
 

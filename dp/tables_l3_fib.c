@@ -144,6 +144,23 @@ static int router_build(struct dp_l3 *l3, struct dp_router *r)
 
 /* Publish a new version of a router built from tmpl (rports/routes set).
  * old: the published version (freed after the batch's grace period). */
+static int dirty_add(struct dp_l3 *l3, uint32_t key)
+{
+	for (unsigned i = l3->n_dirty; i-- > 0 && i + 8 >= l3->n_dirty;)
+		if (l3->dirty[i] == key)   /* the same router again, the usual case */
+			return 0;
+	if (l3->n_dirty == l3->cap_dirty) {
+		unsigned cap = l3->cap_dirty ? l3->cap_dirty * 2 : 64;
+		uint32_t *d = realloc(l3->dirty, cap * sizeof(*d));
+		if (d == NULL)
+			return -ENOMEM;
+		l3->dirty = d;
+		l3->cap_dirty = cap;
+	}
+	l3->dirty[l3->n_dirty++] = key;
+	return 0;
+}
+
 int l3_router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_router *tmpl,
 			  const struct dp_router *old)
 {
@@ -151,20 +168,78 @@ int l3_router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_ro
 	if (r == NULL)
 		return -ENOMEM;
 	memcpy(r, tmpl, sizeof(*r));
-	int rc = router_build(l3, r);
+	/* in a batch: old's FIBs and next hops (tmpl is a copy of old; a new
+	 * router has none), built at dp_l3_batch_end */
+	bool defer = l3->batch && dirty_add(l3, r->cfg.key) == 0;
+	if (defer && old == NULL) {
+		r->fib4 = NULL;
+		r->fib6 = NULL;
+		r->n_nh = 1;
+		memset(&r->nh[0], 0, sizeof(r->nh[0]));
+	}
+	int rc = defer ? 0 : router_build(l3, r);
 	if (rc < 0) {
 		router_free(r);
 		return rc;
 	}
 	int32_t pos = rte_hash_add_key_data(l3->routers, &r->cfg.key, r);
 	if (pos < 0) {
-		router_free(r);
+		if (defer)
+			rte_free(r);   /* old keeps its FIBs */
+		else
+			router_free(r);
 		return -ENOSPC;
 	}
-	if (old != NULL)
+	if (old != NULL) {
+		ch->rfree_shallow[ch->n_rfree] = defer;
 		ch->routers_free[ch->n_rfree++] = (struct dp_router *)(uintptr_t)old;
+	}
 	ch_tag(ch, DP_TAG(DP_TAG_ROUTER, r->cfg.key));
 	return 0;
+}
+
+void dp_l3_batch_begin(struct dp_l3 *l3)
+{
+	if (l3 != NULL)
+		l3->batch = true;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int dp_l3_batch_end(struct dp_l3 *l3)
+{
+	if (l3 == NULL || !l3->batch)
+		return 0;
+	l3->batch = false;
+	int rc = 0;
+	qsort(l3->dirty, l3->n_dirty, sizeof(*l3->dirty), cmp_key);
+	for (unsigned i = 0; i < l3->n_dirty; i++) {
+		if (i > 0 && l3->dirty[i] == l3->dirty[i - 1])
+			continue;
+		const struct dp_router *cur = dp_l3_router_get(l3, l3->dirty[i]);
+		if (cur == NULL)   /* deleted in the batch */
+			continue;
+		struct dp_router *tmpl = malloc(sizeof(*tmpl));
+		if (tmpl == NULL) {
+			rc = -ENOMEM;
+			continue;
+		}
+		memcpy(tmpl, cur, sizeof(*tmpl));
+		struct l3_change ch;
+		ch_init(&ch);
+		int r = l3_router_publish(l3, &ch, tmpl, cur);
+		free(tmpl);
+		if (r == 0)
+			ch_finish(l3, &ch);
+		else
+			rc = r;   /* it keeps the FIBs it had */
+	}
+	l3->n_dirty = 0;
+	return rc;
 }
 
 /* ---- routes ----------------------------------------------------------------------- */

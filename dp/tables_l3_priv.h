@@ -63,6 +63,12 @@ struct dp_l3 {
 	char name[32];
 	struct rte_hash *routers, *rports, *rmac, *neigh, *lprec;
 	uint32_t fib_seq;
+	/* dp_l3_batch_begin .. end: routers published without a FIB build
+	 * (sharing their predecessor's FIBs), their keys here, built once at
+	 * the end */
+	bool batch;
+	uint32_t *dirty;
+	unsigned n_dirty, cap_dirty;
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -123,6 +129,7 @@ struct l3_change {
 	void *to_free[64];
 	unsigned n_free;
 	struct dp_router *routers_free[2];
+	bool rfree_shallow[2];  /* its FIBs went on to its successor (batch) */
 	unsigned n_rfree;
 	int32_t neigh_pos[32];
 	unsigned n_npos;
@@ -165,7 +172,10 @@ static inline void ch_finish(struct dp_l3 *l3, struct l3_change *ch)
 	for (unsigned i = 0; i < ch->n_free; i++)
 		rte_free(ch->to_free[i]);
 	for (unsigned i = 0; i < ch->n_rfree; i++)
-		router_free(ch->routers_free[i]);
+		if (ch->rfree_shallow[i])
+			rte_free(ch->routers_free[i]);
+		else
+			router_free(ch->routers_free[i]);
 	for (unsigned i = 0; i < ch->n_npos; i++)
 		rte_hash_free_key_with_position(l3->neigh, ch->neigh_pos[i]);
 	if (ch->rmac_pos >= 0)
@@ -187,7 +197,9 @@ static inline void ch_finish(struct dp_l3 *l3, struct l3_change *ch)
 }
 
 /* tables_l3_fib.c: build a router's FIBs from its ports and routes and
- * publish the new router object (old one freed after the grace period). */
+ * publish the new router object (old one freed after the grace period).
+ * Inside a batch (dp_l3_batch_begin) the new object keeps old's FIBs and
+ * next hops and the build waits for dp_l3_batch_end. */
 int l3_router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_router *tmpl,
 		      const struct dp_router *old);
 

@@ -309,6 +309,8 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n)
 		free(want);
 		return;
 	}
+	/* each router's FIBs built once, after all its ports and routes */
+	dp_l3_batch_begin(l3);
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		if (o->type != MDL_ROUTER)
@@ -331,6 +333,11 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n)
 		if (o->cs->l3 == NULL && (o->cs->l3 = malloc(sizeof(*o->cs->l3))) == NULL)
 			continue;
 		memcpy(o->cs->l3, want, sizeof(*want));
+	}
+	int rc = dp_l3_batch_end(l3);
+	if (rc < 0) {
+		lc->st.table_errors++;
+		lc_log(lc, "router FIBs: %s", strerror(-rc));
 	}
 	free(want);
 }

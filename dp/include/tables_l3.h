@@ -151,6 +151,13 @@ int dp_l3_rport_del(struct dp_l3 *l3, uint32_t key);
  * -ENOSPC; -EINVAL. */
 int dp_l3_route_put(struct dp_l3 *l3, uint32_t router, const struct dp_route_cfg *r);
 int dp_l3_route_del(struct dp_l3 *l3, uint32_t router, const struct dp_ip *prefix);
+/* A batch of router, router port and route changes: between begin and end
+ * each router changed is republished without building its FIBs (it routes
+ * as before the batch, the new prefixes not yet), and end builds each one
+ * once (a router with 11 ports put one by one: 1 build instead of 11).
+ * end returns the last build's error (that router keeps its old FIBs). */
+void dp_l3_batch_begin(struct dp_l3 *l3);
+int dp_l3_batch_end(struct dp_l3 *l3);
 /* The lport table changed (the tables' on_change tags): re-derive the
  * neighbor entries of every DP_TAG_LPORT key among tags. */
 void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n);
