@@ -56,6 +56,7 @@ struct dp_tables {
 	struct dp_acl *acl;     /* extension: security-group ACLs */
 	struct dp_nat *nat;     /* extension: gateways, floating IPs */
 	struct dp_ovl ovl;      /* overlay config + underlay neighbors (tables_ovl.c) */
+	struct dp_lport_pool lp_pool; /* the published lports (tables_lport_pool.c) */
 };
 
 static struct rte_hash *make_hash(const char *prefix, const char *what, uint32_t entries,
@@ -118,10 +119,8 @@ void dp_tables_destroy(struct dp_tables *t)
 		free_all_data(t->nets);
 		rte_hash_free(t->nets);
 	}
-	if (t->lports) {
-		free_all_data(t->lports);
-		rte_hash_free(t->lports);
-	}
+	rte_hash_free(t->lports);     /* the lports: in lp_pool's chunks */
+	dp_lport_pool_fini(&t->lp_pool);
 	rte_hash_free(t->fdb);
 	rte_hash_free(t->segs);
 	dp_ovl_fini(&t->ovl);
@@ -449,6 +448,7 @@ struct change {
 	unsigned n_tags;
 	void *to_free[4];
 	unsigned n_free;
+	struct dp_lport *lp_free;   /* an unpublished lport (back to the pool) */
 };
 
 static void add_tag(struct change *ch, uint64_t tag)
@@ -484,10 +484,11 @@ static int net_set_local(struct dp_tables *t, struct change *ch, uint32_t net_ke
  * PMD was awake to answer it). */
 static void finish(struct dp_tables *t, struct change *ch, bool freeing)
 {
-	if (ch->n_free > 0 || freeing)
+	if (ch->n_free > 0 || ch->lp_free || freeing)
 		grace_period(t);
 	for (unsigned i = 0; i < ch->n_free; i++)
 		rte_free(ch->to_free[i]);
+	dp_lport_pool_put(&t->lp_pool, ch->lp_free);
 	notify(t, ch->tags, ch->n_tags);
 }
 
@@ -508,11 +509,11 @@ size_t dp_tables_lport_bytes(const struct dp_tables *t)
 	return t->lport_bytes;
 }
 
-/* Bytes of a published lport holding c (its allocation ends after c's
- * last address pair). */
+/* Bytes of a published lport holding c: its pool slot, which ends after
+ * c's last address pair (rounded to a cache line). */
 static size_t lport_alloc_size(const struct dp_lport_cfg *c)
 {
-	return offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(c);
+	return dp_lport_pool_slot(c->n_aaps);
 }
 
 int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
@@ -524,12 +525,13 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 		return rc;
 	const struct dp_lport *old = dp_table_lport_get(t, cfg->key);
 	size_t sz = lport_alloc_size(cfg);
-	struct dp_lport *p = rte_malloc("dp_lport", sz, RTE_CACHE_LINE_SIZE);
+	struct dp_lport *p = dp_lport_pool_get(&t->lp_pool, cfg->n_aaps);
 	if (p == NULL)
 		return -ENOMEM;
+	memset(p, 0, sz);
 	memcpy(&p->cfg, cfg, dp_lport_cfg_size(cfg));
 	if (rte_hash_add_key_data(t->lports, &cfg->key, p) < 0) {
-		rte_free(p);
+		dp_lport_pool_put(&t->lp_pool, p);
 		return -ENOSPC;
 	}
 	t->lport_bytes += sz;
@@ -588,8 +590,7 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 		__atomic_store_n(&t->port_lport[cfg->dp_port], cfg->key, __ATOMIC_RELEASE);
 		add_tag(&ch, DP_TAG(DP_TAG_DPPORT, cfg->dp_port));
 	}
-	if (old)
-		ch.to_free[ch.n_free++] = (void *)(uintptr_t)old;
+	ch.lp_free = (struct dp_lport *)(uintptr_t)old;
 	finish(t, &ch, n_freed > 0);
 	for (unsigned i = 0; i < n_freed; i++)
 		rte_hash_free_key_with_position(t->fdb, freed_pos[i]);
@@ -626,7 +627,7 @@ int dp_table_lport_del(struct dp_tables *t, uint32_t key)
 	if (r && *r > 0)
 		(*r)--;
 	int32_t lpos = rte_hash_del_key(t->lports, &key);
-	ch.to_free[ch.n_free++] = (void *)(uintptr_t)old;
+	ch.lp_free = (struct dp_lport *)(uintptr_t)old;
 	finish(t, &ch, true);
 	if (lpos >= 0)
 		rte_hash_free_key_with_position(t->lports, lpos);

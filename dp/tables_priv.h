@@ -20,6 +20,26 @@ struct dp_ovl {
 	struct rte_hash *vteps;              /* IPv4 -> struct dp_vtep * */
 };
 
+/* Published lports' memory (tables_lport_pool.c), embedded in struct
+ * dp_tables: a size class per number of address pairs. */
+struct dp_lport_pool {
+	void *free[DP_LPORT_MAX_AAPS + 1];   /* freed slots, linked through their first bytes */
+	char *cur[DP_LPORT_MAX_AAPS + 1];    /* the class's current chunk, next slot */
+	size_t left[DP_LPORT_MAX_AAPS + 1];
+	void **chunks;
+	unsigned n_chunks, cap_chunks;
+};
+
+/* Bytes of a slot for an lport with n_aaps pairs (cache-line multiple). */
+size_t dp_lport_pool_slot(unsigned n_aaps);
+/* A slot for an lport with n_aaps pairs; NULL when out of memory. */
+void *dp_lport_pool_get(struct dp_lport_pool *p, unsigned n_aaps);
+/* Back to its class (after the grace period): its cfg.n_aaps names it. */
+void dp_lport_pool_put(struct dp_lport_pool *p, struct dp_lport *lp);
+/* DPDK memory held by the chunks. */
+size_t dp_lport_pool_bytes(const struct dp_lport_pool *p);
+void dp_lport_pool_fini(struct dp_lport_pool *p);
+
 int dp_ovl_init(struct dp_ovl *o, const char *prefix);
 void dp_ovl_fini(struct dp_ovl *o);
 

@@ -255,16 +255,24 @@ static void test_lport_fdb_binding(void)
 	dp_tables_destroy(t);
 }
 
-/* A published lport takes what its addresses need: its allocation ends
- * after its last allowed address pair, and copy/equal read only that. */
+/* A published lport takes what its addresses need: its slot (a cache-line
+ * multiple, tables_lport_pool.c) ends after its last allowed address pair,
+ * and copy/equal read only that.  A freed slot is reused by the next put
+ * of its class. */
+static size_t slot(unsigned n_aaps)
+{
+	size_t b = dp_lport_cfg_size(&(struct dp_lport_cfg){ .n_aaps = (uint8_t)n_aaps });
+	return RTE_ALIGN_CEIL(offsetof(struct dp_lport, cfg) + b, RTE_CACHE_LINE_SIZE);
+}
+
 static void test_lport_trimmed(void)
 {
 	struct rec r = { .n = 0 };
 	struct dp_tables *t = t_mk_tables(&r);
 	struct dp_network_cfg n = { .key = 1, .name = "n1", .vni = 100, .mtu = 1500 };
 	CU_ASSERT_EQUAL_FATAL(dp_table_network_put(t, &n), 0);
-	size_t base = dp_lport_cfg_size(&(struct dp_lport_cfg){ .n_aaps = 0 });
-	CU_ASSERT(base < sizeof(struct dp_lport_cfg));
+	size_t base = slot(0);
+	CU_ASSERT(base < sizeof(struct dp_lport_cfg) && slot(2) > base);
 	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), 0);
 
 	struct dp_lport_cfg a = t_lport(10, 1, DP_NO_PORT);
@@ -277,7 +285,7 @@ static void test_lport_trimmed(void)
 	b.aaps[1] = (struct dp_aap){ .ip = t_ip4(10, 0, 2, 7, 32), .mac = a.macs[0] };
 	CU_ASSERT_FALSE(dp_lport_cfg_equal(&a, &b));
 	CU_ASSERT_EQUAL(dp_table_lport_put(t, &b), 0);
-	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base + 2 * sizeof(b.aaps[0]));
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), slot(2));
 	const struct dp_lport *p = dp_table_lport_get(t, 10);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	CU_ASSERT(dp_lport_cfg_equal(&p->cfg, &b));
@@ -292,8 +300,14 @@ static void test_lport_trimmed(void)
 	struct dp_lport_cfg d = t_lport(11, 1, DP_NO_PORT);
 	CU_ASSERT_EQUAL(dp_table_lport_put(t, &d), 0);
 	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), 2 * base);
+	const struct dp_lport *p10 = dp_table_lport_get(t, 10);
 	CU_ASSERT_EQUAL(dp_table_lport_del(t, 10), 0);
 	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base);
+	/* its slot is the next one of its class */
+	struct dp_lport_cfg f = t_lport(13, 1, DP_NO_PORT);
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &f), 0);
+	CU_ASSERT_PTR_EQUAL(dp_table_lport_get(t, 13), p10);
+	CU_ASSERT_EQUAL(dp_table_lport_del(t, 13), 0);
 	/* port_gone copies the trimmed lport and puts it back unbound */
 	struct dp_lport_cfg e = t_lport(12, 1, 3);
 	e.n_aaps = 1;
