@@ -415,13 +415,7 @@ int dp_l3_router_put(struct dp_l3 *l3, const struct dp_router_cfg *cfg)
 	if (old)
 		memcpy(tmpl, old, sizeof(*tmpl));
 	tmpl->cfg = *cfg;
-	struct l3_change ch;
-	ch_init(&ch);
-	int rc = l3_router_publish(l3, &ch, tmpl, old);
-	free(tmpl);
-	if (rc == 0)
-		ch_finish(l3, &ch);
-	return rc;
+	return l3_router_replace(l3, tmpl, old);
 }
 
 int dp_l3_router_del(struct dp_l3 *l3, uint32_t key)

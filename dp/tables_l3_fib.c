@@ -198,6 +198,17 @@ int l3_router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_ro
 	return 0;
 }
 
+int l3_router_replace(struct dp_l3 *l3, struct dp_router *tmpl, const struct dp_router *old)
+{
+	struct l3_change ch;
+	ch_init(&ch);
+	int rc = l3_router_publish(l3, &ch, tmpl, old);
+	free(tmpl);
+	if (rc == 0)
+		ch_finish(l3, &ch);
+	return rc;
+}
+
 void dp_l3_batch_begin(struct dp_l3 *l3)
 {
 	if (l3 != NULL)
@@ -229,13 +240,8 @@ int dp_l3_batch_end(struct dp_l3 *l3)
 			continue;
 		}
 		memcpy(tmpl, cur, sizeof(*tmpl));
-		struct l3_change ch;
-		ch_init(&ch);
-		int r = l3_router_publish(l3, &ch, tmpl, cur);
-		free(tmpl);
-		if (r == 0)
-			ch_finish(l3, &ch);
-		else
+		int r = l3_router_replace(l3, tmpl, cur);
+		if (r < 0)
 			rc = r;   /* it keeps the FIBs it had */
 	}
 	l3->n_dirty = 0;
@@ -281,13 +287,7 @@ int dp_l3_route_put(struct dp_l3 *l3, uint32_t router, const struct dp_route_cfg
 		tmpl->n_routes++;
 	}
 	tmpl->routes[i] = c;
-	struct l3_change ch;
-	ch_init(&ch);
-	int rc = l3_router_publish(l3, &ch, tmpl, r);
-	free(tmpl);
-	if (rc == 0)
-		ch_finish(l3, &ch);
-	return rc;
+	return l3_router_replace(l3, tmpl, r);
 }
 
 int dp_l3_route_del(struct dp_l3 *l3, uint32_t router, const struct dp_ip *prefix)
@@ -313,11 +313,5 @@ int dp_l3_route_del(struct dp_l3 *l3, uint32_t router, const struct dp_ip *prefi
 		return -ENOENT;
 	}
 	tmpl->n_routes = (uint16_t)j;
-	struct l3_change ch;
-	ch_init(&ch);
-	int rc = l3_router_publish(l3, &ch, tmpl, r);
-	free(tmpl);
-	if (rc == 0)
-		ch_finish(l3, &ch);
-	return rc;
+	return l3_router_replace(l3, tmpl, r);
 }

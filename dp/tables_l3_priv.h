@@ -202,5 +202,8 @@ static inline void ch_finish(struct dp_l3 *l3, struct l3_change *ch)
  * next hops and the build waits for dp_l3_batch_end. */
 int l3_router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_router *tmpl,
 		      const struct dp_router *old);
+/* l3_router_publish as a change of its own (grace period, tags); frees
+ * tmpl (malloc'd). */
+int l3_router_replace(struct dp_l3 *l3, struct dp_router *tmpl, const struct dp_router *old);
 
 #endif
