@@ -142,13 +142,10 @@ static int router_build(struct dp_l3 *l3, struct dp_router *r)
 	return 0;
 }
 
-/* Publish a new version of a router built from tmpl (rports/routes set).
- * old: the published version (freed after the batch's grace period). */
+/* Remember a router to build at dp_l3_batch_end (repeats are dropped
+ * there, after a sort). */
 static int dirty_add(struct dp_l3 *l3, uint32_t key)
 {
-	for (unsigned i = l3->n_dirty; i-- > 0 && i + 8 >= l3->n_dirty;)
-		if (l3->dirty[i] == key)   /* the same router again, the usual case */
-			return 0;
 	if (l3->n_dirty == l3->cap_dirty) {
 		unsigned cap = l3->cap_dirty ? l3->cap_dirty * 2 : 64;
 		uint32_t *d = realloc(l3->dirty, cap * sizeof(*d));
@@ -161,6 +158,8 @@ static int dirty_add(struct dp_l3 *l3, uint32_t key)
 	return 0;
 }
 
+/* Publish a new version of a router built from tmpl (rports/routes set).
+ * old: the published version (freed after the batch's grace period). */
 int l3_router_publish(struct dp_l3 *l3, struct l3_change *ch, const struct dp_router *tmpl,
 			  const struct dp_router *old)
 {

@@ -80,11 +80,6 @@ void dp_lport_pool_put(struct dp_lport_pool *p, struct dp_lport *lp)
 	p->free[k] = lp;
 }
 
-size_t dp_lport_pool_bytes(const struct dp_lport_pool *p)
-{
-	return (size_t)p->n_chunks * LP_CHUNK;
-}
-
 void dp_lport_pool_fini(struct dp_lport_pool *p)
 {
 	for (unsigned i = 0; i < p->n_chunks; i++)

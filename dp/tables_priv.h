@@ -36,8 +36,6 @@ size_t dp_lport_pool_slot(unsigned n_aaps);
 void *dp_lport_pool_get(struct dp_lport_pool *p, unsigned n_aaps);
 /* Back to its class (after the grace period): its cfg.n_aaps names it. */
 void dp_lport_pool_put(struct dp_lport_pool *p, struct dp_lport *lp);
-/* DPDK memory held by the chunks. */
-size_t dp_lport_pool_bytes(const struct dp_lport_pool *p);
 void dp_lport_pool_fini(struct dp_lport_pool *p);
 
 int dp_ovl_init(struct dp_ovl *o, const char *prefix);

@@ -54,7 +54,6 @@ static bool wanted(const struct lc_obj *o)
 	return o->present && o->reach && o->o;
 }
 
-
 /* Every wanted group with the wanted ports that list it (lc->sg_members):
  * built by a walk over the ports in a batch that may have changed who is a
  * member (reachability ran: a port came, went or changed its groups; a
