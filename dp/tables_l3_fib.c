@@ -226,7 +226,8 @@ int dp_l3_batch_end(struct dp_l3 *l3)
 		return 0;
 	l3->batch = false;
 	int rc = 0;
-	qsort(l3->dirty, l3->n_dirty, sizeof(*l3->dirty), cmp_key);
+	if (l3->n_dirty > 1)    /* (an empty batch has no array at all) */
+		qsort(l3->dirty, l3->n_dirty, sizeof(*l3->dirty), cmp_key);
 	for (unsigned i = 0; i < l3->n_dirty; i++) {
 		if (i > 0 && l3->dirty[i] == l3->dirty[i - 1])
 			continue;
