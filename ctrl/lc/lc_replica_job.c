@@ -34,8 +34,8 @@
 #define JOB_MMAP_MIN (256u << 10)
 /* after such a job: TRIM_CHECKS looks at the heap, TRIM_EVERY_MS apart,
  * trimming when TRIM_MIN bytes of it are free */
-#define TRIM_CHECKS 50
-#define TRIM_EVERY_MS 100
+#define TRIM_CHECKS 20
+#define TRIM_EVERY_MS 500
 #define TRIM_MIN (8u << 20)
 
 struct lc_rep {
