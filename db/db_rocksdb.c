@@ -320,26 +320,6 @@ static int add_op(struct rdb *r, rocksdb_writebatch_t *b, uint64_t rev,
 	return log_op(r, b, rev, seq, op);
 }
 
-/* A batch larger than a memtable (a replica's full sync: 25 MB at 100k
- * ports) fills one that RocksDB flushes only at the next write, which may
- * not come for a long time: its memory stays resident until then.  Such
- * a batch asks for the flush now (in the background). */
-static void flush_big(struct rdb *r, rocksdb_writebatch_t *b)
-{
-	size_t len = 0;
-	(void)rocksdb_writebatch_data(b, &len);
-	if (len < RDB_WRITE_BUFFER)
-		return;
-	rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
-	char *err = NULL;
-	if (fo == NULL)
-		return;
-	rocksdb_flushoptions_set_wait(fo, 0);
-	rocksdb_flush(r->db, fo, &err);
-	free(err);     /* not flushed now: at the next write, as without */
-	rocksdb_flushoptions_destroy(fo);
-}
-
 static int rdb_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 		   const struct db_op *ops, size_t n_ops, bool *succeeded,
 		   uint64_t *revision)
@@ -391,7 +371,6 @@ static int rdb_txn(struct db *db, const struct db_cmp *cmps, size_t n_cmps,
 	r->rev++;
 	if (keep_from)
 		r->compact_rev = keep_from;
-	flush_big(r, b);
 	pthread_cond_broadcast(&r->changed);
 out:
 	*revision = r->rev;

@@ -619,7 +619,6 @@ int lc_run(struct lc *lc)
 	int n = 0;
 	bool big = false;
 	uint64_t t = rte_get_tsc_cycles();
-	lc_replica_poll(lc);    /* the replica writer's result, when it is done */
 	if (lc->sync) {
 		uint64_t x;
 		if (read(lc->sync->evfd, &x, sizeof(x)) < 0) {

@@ -278,19 +278,12 @@ struct bin_w {
 	char *b;
 	size_t n, cap;
 	bool bad;
-	bool fixed;     /* b is the caller's (cap bytes, NULL: count only) */
 };
 
 static void w_bytes(struct bin_w *w, const void *p, size_t n)
 {
 	if (w->bad)
 		return;
-	if (w->fixed) {
-		if (w->b != NULL && w->n + n <= w->cap)
-			memcpy(w->b + w->n, p, n);
-		w->n += n;
-		return;
-	}
 	if (w->n + n > w->cap) {
 		size_t cap = (w->cap + n) * 2 < 256 ? 256 : (w->cap + n) * 2;
 		char *b = realloc(w->b, cap);
@@ -320,54 +313,40 @@ static void w_str(struct bin_w *w, const char *s, size_t max)
 	w_bytes(w, s, n);
 }
 
-static void encode(struct bin_w *w, const struct lc_port *p);
-
 char *lc_port_encode(const struct lc_port *p, size_t *len)
 {
 	struct bin_w w = { 0 };
-	encode(&w, p);
+	w_uint(&w, LC_PORT_BIN, 1);
+	w_str(&w, p->hdr.id, MDL_ID_SIZE);
+	w_uint(&w, p->hdr.dp_key, 4);
+	w_uint(&w, p->hdr.version, 8);
+	w_uint(&w, (p->port_security_enabled ? 1u : 0u) | (p->admin_state_up ? 2u : 0u), 1);
+	w_str(&w, p->name, MDL_NAME_SIZE);
+	w_str(&w, p->project_id, MDL_NAME_SIZE);
+	w_str(&w, p->network_id, MDL_ID_SIZE);
+	w_str(&w, p->device_owner, MDL_NAME_SIZE);
+	w_str(&w, p->device_id, MDL_NAME_SIZE);
+	w_str(&w, p->binding_host_id, MDL_NAME_SIZE);
+	w_str(&w, p->mac_address, MDL_MAC_SIZE);
+	w_uint(&w, p->n_fixed_ips, 2);
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		w_str(&w, p->fixed_ips[i].subnet_id, MDL_ID_SIZE);
+		w_str(&w, p->fixed_ips[i].ip_address, MDL_IP_SIZE);
+	}
+	w_uint(&w, p->n_allowed_address_pairs, 2);
+	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
+		w_str(&w, p->allowed_address_pairs[i].ip_address, MDL_CIDR_SIZE);
+		w_str(&w, p->allowed_address_pairs[i].mac_address, MDL_MAC_SIZE);
+	}
+	w_uint(&w, p->n_security_groups, 2);
+	for (size_t i = 0; i < p->n_security_groups; i++)
+		w_str(&w, p->security_groups[i], MDL_ID_SIZE);
 	if (w.bad) {
 		free(w.b);
 		return NULL;
 	}
 	*len = w.n;
 	return w.b;
-}
-
-size_t lc_port_encode_to(const struct lc_port *p, char *buf, size_t size)
-{
-	struct bin_w w = { .b = buf, .cap = size, .fixed = true };
-	encode(&w, p);
-	return w.n;
-}
-
-static void encode(struct bin_w *w, const struct lc_port *p)
-{
-	w_uint(w, LC_PORT_BIN, 1);
-	w_str(w, p->hdr.id, MDL_ID_SIZE);
-	w_uint(w, p->hdr.dp_key, 4);
-	w_uint(w, p->hdr.version, 8);
-	w_uint(w, (p->port_security_enabled ? 1u : 0u) | (p->admin_state_up ? 2u : 0u), 1);
-	w_str(w, p->name, MDL_NAME_SIZE);
-	w_str(w, p->project_id, MDL_NAME_SIZE);
-	w_str(w, p->network_id, MDL_ID_SIZE);
-	w_str(w, p->device_owner, MDL_NAME_SIZE);
-	w_str(w, p->device_id, MDL_NAME_SIZE);
-	w_str(w, p->binding_host_id, MDL_NAME_SIZE);
-	w_str(w, p->mac_address, MDL_MAC_SIZE);
-	w_uint(w, p->n_fixed_ips, 2);
-	for (size_t i = 0; i < p->n_fixed_ips; i++) {
-		w_str(w, p->fixed_ips[i].subnet_id, MDL_ID_SIZE);
-		w_str(w, p->fixed_ips[i].ip_address, MDL_IP_SIZE);
-	}
-	w_uint(w, p->n_allowed_address_pairs, 2);
-	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
-		w_str(w, p->allowed_address_pairs[i].ip_address, MDL_CIDR_SIZE);
-		w_str(w, p->allowed_address_pairs[i].mac_address, MDL_MAC_SIZE);
-	}
-	w_uint(w, p->n_security_groups, 2);
-	for (size_t i = 0; i < p->n_security_groups; i++)
-		w_str(w, p->security_groups[i], MDL_ID_SIZE);
 }
 
 struct bin_r {

@@ -161,9 +161,6 @@ void lc_port_free(struct lc *lc, struct lc_port *p);
 #define LC_PORT_BIN 0xb1
 #define LC_PORT_MAX_GROUPS 1024
 char *lc_port_encode(const struct lc_port *p, size_t *len);
-/* The same into buf when it has room (size bytes; NULL: only count);
- * returns the record's length. */
-size_t lc_port_encode_to(const struct lc_port *p, char *buf, size_t size);
 /* NULL with err: malformed (or no memory). */
 struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char *err,
 			       size_t size);
@@ -253,7 +250,6 @@ struct lc_iface {
 };
 
 struct lc_dhcp_cache;
-struct lc_rep;
 
 struct lc {
 	struct lc_config cfg;
@@ -261,12 +257,6 @@ struct lc {
 	struct lc_strtab *strs;         /* lc_port.c: interned strings */
 	struct dp_tables *t;
 	struct db *replica;
-	struct lc_rep *rep;             /* lc_replica_job.c: its writer thread */
-	/* lc_replica_commit: the revision and count last submitted (read
-	 * from the replica at first); replica_all: look at every object */
-	char rep_last_rev[32], rep_last_cnt[32];
-	bool rep_last_set;
-	bool replica_all;
 	struct lc_sync *sync;
 	uint64_t slice_us;              /* lc_run's time slice (0: LC_SLICE_US; tests: less) */
 	pthread_t thread;
@@ -296,6 +286,7 @@ struct lc {
 				* its end: nothing compiles (lc.c) */
 	uint64_t apply_acc_us; /* applying since the last compile (lc_run) */
 	size_t ports_unplaced; /* lc_compile: wanted ports without an lport */
+	bool replica_retry;    /* the last replica txn failed: diff everything */
 	size_t n_held;         /* objects with held set (in the replica) */
 	bool status_full;      /* lc_status_publish has not looked at every
 				* port yet (it does at the first chance) */
@@ -471,37 +462,8 @@ int lc_replica_open_load(struct lc *lc, uint64_t *us);
 /* The preload's result, after waiting for it (0 when none ran). */
 int lc_preload_join(struct lc *lc, bool *ran);
 int lc_replica_load(struct lc *lc);
-/* Persist held objects + applied revision in one txn, written by the
- * replica's thread (a job that fails is kept and retried first). */
+/* Persist held objects + applied revision in one txn. */
 int lc_replica_commit(struct lc *lc);
-/* The writer's finished jobs counted (poll) or waited for and counted. */
-void lc_replica_poll(struct lc *lc);
-void lc_replica_wait(struct lc *lc);
-
-/* lc_replica_job.c: a replica txn to write (control thread builds it) */
-struct lc_rep_job {
-	struct db_op *ops;     /* n of them, pointing into arena (or prev's) */
-	size_t n;
-	char *arena;           /* keys and values: cap bytes, at used */
-	size_t at, cap;
-	void *mem;             /* ops and arena, one allocation */
-	size_t mem_len;
-	struct lc_rep_job *prev;   /* more memory this job's ops point into */
-	struct lc_rep_job *next;   /* the writer's queue */
-};
-/* Room for max_ops ops and bytes of keys and values; NULL: no memory. */
-struct lc_rep_job *lc_rep_job_new(size_t max_ops, size_t bytes);
-/* len bytes of s (and a NUL) copied into the arena; the copy. */
-char *lc_rep_job_put(struct lc_rep_job *j, const void *s, size_t len, bool nul);
-/* len bytes of the arena for the caller to fill. */
-char *lc_rep_job_reserve(struct lc_rep_job *j, size_t len);
-void lc_rep_job_free(struct lc_rep_job *j);
-/* j to the writer (it owns j); 0 or -errno (then j is the caller's). */
-int lc_rep_submit(struct lc *lc, struct lc_rep_job *j);
-/* A written job failed and waits to go first into the next one. */
-bool lc_rep_failed(struct lc *lc);
-/* The writer ends after writing what waits (lc_replica_close). */
-void lc_rep_stop(struct lc *lc);
 void lc_replica_close(struct lc *lc);
 
 #endif

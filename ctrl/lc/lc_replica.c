@@ -11,14 +11,6 @@
  * or changed, deletes of objects no longer held, and the revision — so the
  * replica is always a consistent cut of the central db at that revision
  * (restricted to what was reachable).
- *
- * The control thread builds that txn (keys and values copied into a job
- * of its own); a writer thread ("wyv-lc-rep") runs it, so that the batch
- * and the next one do not wait for RocksDB (a third of a second at 100k
- * ports).  One job at a time: the next commit, a walk of the replica and
- * the close wait for it first.  A job that failed is kept and goes first
- * into the next one, so nothing a batch wrote is lost and the replica
- * stays a cut at some revision.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,7 +35,6 @@ int lc_replica_open(struct lc *lc)
 
 void lc_replica_close(struct lc *lc)
 {
-	lc_rep_stop(lc);
 	db_close(lc->replica);
 	lc->replica = NULL;
 }
@@ -137,120 +128,84 @@ static bool held_wanted(const struct lc_obj *o)
 	return o->present && o->reach && o->o;
 }
 
-/* The op for o (0: none, 1: *op set), and the arena bytes it takes (its
- * key, its value; a port's binary record, which is encoded into the job
- * when j is given). */
-static int obj_op(struct lc_obj *o, struct db_op *op, struct lc_rep_job *j, size_t *bytes)
-{
-	bool want = held_wanted(o);
-	if (want && (!o->held || o->dirty)) {
-		size_t len = o->type == MDL_PORT ? lc_port_encode_to(lc_port_of(o), NULL, 0) : o->len;
-		*op = (struct db_op){ DB_OP_PUT, o->key, o->val, len };
-		if (j && o->type == MDL_PORT) {
-			char *d = lc_rep_job_reserve(j, len);
-			if (d)
-				lc_port_encode_to(lc_port_of(o), d, len);
-			op->value = d;
-		} else if (j) {
-			op->value = lc_rep_job_put(j, o->val, len, false);
-		}
-		*bytes = len;
-	} else if (!want && o->held) {
-		*op = (struct db_op){ DB_OP_DELETE, o->key, NULL, 0 };
-		*bytes = 0;
-	} else {
-		return 0;
-	}
-	*bytes += strlen(o->key) + 1;
-	if (j)
-		op->key = lc_rep_job_put(j, o->key, strlen(o->key), true);
-	return 1;
-}
-
 int lc_replica_commit(struct lc *lc)
 {
-	if (lc->replica == NULL)
-		return -ENOENT;
-	size_t n, k = 0, bytes = 0, b;
-	struct lc_rep_job *j = NULL;
+	size_t n, k = 0;
 	struct lc_obj **v = lc_obj_all(lc, &n);
 	/* held = present, reachable and decodable: without a reachability
-	 * pass only the objects this batch changed can move in or out (a
-	 * failed write's ops wait in the writer, lc_replica_job.c) */
-	if (!lc->reach_ran && lc->n_chg != SIZE_MAX && !lc->replica_all) {
+	 * pass only the objects this batch changed can move in or out */
+	if (!lc->reach_ran && lc->n_chg != SIZE_MAX && !lc->replica_retry) {
 		v = lc->chg;
 		n = lc->n_chg;
 	}
+	struct db_op *ops = malloc((n + 2) * sizeof(*ops));
+	char **bins = calloc(n + 1, sizeof(*bins));   /* ports' binary records */
+	size_t nb = 0;
+	char rev[32];
+	int rc = -ENOMEM;
+	bool ok;
+
+	if (ops == NULL || bins == NULL || lc->replica == NULL)
+		goto out;
 	size_t held_after = lc->n_held;   /* written with the revision */
-	struct db_op op;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		bool want = held_wanted(o);
 		held_after += want && !o->held;
 		held_after -= !want && o->held;
-		if (obj_op(o, &op, NULL, &b) > 0) {
-			k++;
-			bytes += b;
+		if (want && (!o->held || o->dirty)) {
+			const char *val = o->val;
+			size_t len = o->len;
+			if (o->type == MDL_PORT &&
+			    (val = bins[nb++] = lc_port_encode(lc_port_of(o), &len)) == NULL)
+				goto out;
+			ops[k++] = (struct db_op){ DB_OP_PUT, o->key, val, len };
+		} else if (!want && o->held) {
+			ops[k++] = (struct db_op){ DB_OP_DELETE, o->key, NULL, 0 };
 		}
 	}
-	char cnt[32], rev[32];
+	char cnt[32];
 	snprintf(cnt, sizeof(cnt), "%zu", held_after);
+	struct db_kv cur;
+	bool same = k == 0;     /* nothing to write: unless revision or count moved */
 	snprintf(rev, sizeof(rev), "%" PRIu64, lc->st.applied_revision);
-	/* nothing to write: unless revision or count moved (from what was
-	 * last submitted; read from the replica the first time) or a failed
-	 * write waits for its retry */
-	if (k == 0 && !lc->rep_last_set) {
-		const char *const key[2] = { LC_REV_KEY, LC_COUNT_KEY };
-		char *const dst[2] = { lc->rep_last_rev, lc->rep_last_cnt };
-		struct db_kv cur;
-		for (int c = 0; c < 2; c++)
-			if (db_get(lc->replica, key[c], &cur) == 0) {
-				snprintf(dst[c], sizeof(lc->rep_last_rev), "%s", (const char *)cur.value);
-				db_kv_clear(&cur);
-			}
-		lc->rep_last_set = true;
+	const char *const chk[2][2] = { { LC_REV_KEY, rev }, { LC_COUNT_KEY, cnt } };
+	for (int c = 0; c < 2 && same; c++) {
+		same = db_get(lc->replica, chk[c][0], &cur) == 0;
+		if (same) {
+			same = strcmp(cur.value, chk[c][1]) == 0;
+			db_kv_clear(&cur);
+		}
 	}
-	if (k == 0 && strcmp(rev, lc->rep_last_rev) == 0 && strcmp(cnt, lc->rep_last_cnt) == 0 &&
-	    !lc_rep_failed(lc))
+	if (same) {
+		rc = 0;
 		goto done;
-
-	bytes += strlen(LC_REV_KEY) + strlen(rev) + strlen(LC_COUNT_KEY) + strlen(cnt) + 2;
-	j = lc_rep_job_new(k + 2, bytes);
-	if (j == NULL)
-		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		if (obj_op(v[i], &op, j, &b) == 0)
-			continue;
-		if (op.key == NULL || (op.type == DB_OP_PUT && op.value == NULL && op.value_len))
-			goto nomem;    /* counted wrong: never here */
-		j->ops[j->n++] = op;
 	}
-	j->ops[j->n++] = (struct db_op){ DB_OP_PUT,
-		lc_rep_job_put(j, LC_REV_KEY, strlen(LC_REV_KEY), true),
-		lc_rep_job_put(j, rev, strlen(rev), false), strlen(rev) };
-	j->ops[j->n++] = (struct db_op){ DB_OP_PUT,
-		lc_rep_job_put(j, LC_COUNT_KEY, strlen(LC_COUNT_KEY), true),
-		lc_rep_job_put(j, cnt, strlen(cnt), false), strlen(cnt) };
-	if (lc_rep_submit(lc, j) < 0)
-		goto nomem;
-	snprintf(lc->rep_last_rev, sizeof(lc->rep_last_rev), "%s", rev);
-	snprintf(lc->rep_last_cnt, sizeof(lc->rep_last_cnt), "%s", cnt);
-	lc->rep_last_set = true;
+	ops[k++] = (struct db_op){ DB_OP_PUT, LC_REV_KEY, rev, strlen(rev) };
+	ops[k++] = (struct db_op){ DB_OP_PUT, LC_COUNT_KEY, cnt, strlen(cnt) };
+	rc = db_txn(lc->replica, NULL, 0, ops, k, &ok, NULL);
+	lc->st.replica_txns++;
+	if (rc < 0) {
+		lc->st.replica_errors++;
+		lc_log(lc, "replica txn (%zu ops): %s", k, strerror(-rc));
+		goto out;
+	}
 done:
-	lc->replica_all = false;
+	lc->replica_retry = false;
 	lc->n_held = held_after;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
 		o->held = held_wanted(o);
 		o->dirty = false;
 	}
-	return 0;
-nomem:
-	lc_rep_job_free(j);
-	lc->replica_all = true;   /* next time: every object */
-	lc->st.replica_errors++;
-	lc_log(lc, "replica txn: no memory; the next batch tries again");
-	return -ENOMEM;
+out:
+	if (rc < 0)
+		lc->replica_retry = true;    /* next time: every object */
+	for (size_t i = 0; bins && i < nb; i++)
+		free(bins[i]);
+	free(bins);
+	free(ops);
+	return rc;
 }
 
 struct rep_walk {
@@ -277,7 +232,6 @@ int lc_replica_foreach(struct lc *lc, int (*cb)(const char *key, uint64_t versio
 {
 	if (lc->replica == NULL)
 		return -ENOENT;
-	lc_replica_wait(lc);
 	struct rep_walk w = { lc, cb, arg };
 	int rc = db_scan_each(lc->replica, "", rep_one, &w, NULL);
 	return rc < 0 ? rc : 0;

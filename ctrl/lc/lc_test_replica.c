@@ -2,10 +2,9 @@
  * ctrl/lc/lc_test_replica.c — a replica write that fails (fault injection:
  * the test links with -Wl,--wrap=rocksdb_write and fails the next write
  * whose batch holds the replica's revision key): the tables move on, the
- * replica keeps its last cut, a batch after two failed ones writes what
- * they did not (lc_replica_job.c keeps a failed job for the next), the
- * replica ends equal to a fresh controller's, a write that failed last is
- * written at the close, and a restart from it forwards as before.
+ * replica keeps its last cut, the next batch writes what the failed one
+ * did not (lc_replica.c's retry), the replica ends equal to a fresh
+ * controller's, and a restart from it forwards as before.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -68,20 +67,20 @@ void t_replica_fail(void)
 	uint64_t txns0 = st.replica_txns;
 	CU_ASSERT(txns0 > 0);
 
-	/* the next two writes fail: a subnet of the local network */
-	__atomic_store_n(&fail_replica_txns, 2, __ATOMIC_RELEASE);
+	/* the next write fails: a subnet of the local network */
+	__atomic_store_n(&fail_replica_txns, 1, __ATOMIC_RELEASE);
 	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sb, "{\"network_id\":\"%s\","
 		"\"ip_version\":4,\"cidr\":\"10.8.0.0/24\"}", na), 0);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
 	/* the tables moved on; the replica did not */
+	CU_ASSERT_EQUAL(__atomic_load_n(&fail_replica_txns, __ATOMIC_ACQUIRE), 0);
 	CU_ASSERT_FALSE(replica_has(&x, sb));
-	CU_ASSERT_EQUAL(__atomic_load_n(&fail_replica_txns, __ATOMIC_ACQUIRE), 1);
 	lc_get_stats(x.lc, &st);
 	CU_ASSERT_EQUAL(st.replica_errors, 1);
 
 	/* the next batch (a port's new MAC: no reachability pass, so only
-	 * what a batch changed would be looked at) goes with the failed one,
-	 * and fails too */
+	 * what a batch changed would be looked at) writes what the failed one
+	 * did not, too */
 	struct mdl_hdr *h;
 	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_PORT, q, &h, NULL), 0);
 	snprintf(mdl_hdr_to_port(h)->mac_address, sizeof(mdl_hdr_to_port(h)->mac_address),
@@ -89,12 +88,10 @@ void t_replica_fail(void)
 	CU_ASSERT_EQUAL_FATAL(nb_update(db, h, 0, NULL, err, sizeof(err)), 0);
 	mdl_obj_free(h);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
-	CU_ASSERT_FALSE(replica_has(&x, sb));
-	lc_get_stats(x.lc, &st);
-	CU_ASSERT_EQUAL(st.replica_errors, 2);
+	CU_ASSERT_TRUE(replica_has(&x, sb));
+	CU_ASSERT_TRUE(replica_has(&x, "fa:16:3e:00:00:42") || replica_has(&x, q));
 
-	/* the one after writes what both failed ones did not, too: a port
-	 * gone, a network that is not held */
+	/* and then a port gone, a network that is not held */
 	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, nb2, "{\"name\":\"B\","
 		"\"provider:network_type\":\"vxlan\",\"provider:segmentation_id\":88}"), 0);
 	CU_ASSERT_EQUAL_FATAL(nb_delete(db, MDL_PORT, q, 0, err, sizeof(err)), 0);
@@ -104,35 +101,16 @@ void t_replica_fail(void)
 	CU_ASSERT_TRUE(replica_has(&x, sb));
 	fresh_agrees(&x, db, &p1, 1, "after a failed replica write");
 	lc_get_stats(x.lc, &st);
-	CU_ASSERT_EQUAL(st.replica_errors, 2);
-	CU_ASSERT(st.replica_txns >= txns0 + 3);
-
-	/* the last write before a stop fails: the close writes it */
-	char sb2[MDL_ID_SIZE];
-	__atomic_store_n(&fail_replica_txns, 1, __ATOMIC_RELEASE);
-	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sb2, "{\"network_id\":\"%s\","
-		"\"ip_version\":4,\"cidr\":\"10.9.0.0/24\"}", na), 0);
-	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
-	CU_ASSERT_EQUAL(__atomic_load_n(&fail_replica_txns, __ATOMIC_ACQUIRE), 0);
-
-	CU_ASSERT_FALSE(replica_has(&x, sb2));
+	CU_ASSERT_EQUAL(st.replica_errors, 1);
+	CU_ASSERT(st.replica_txns >= txns0 + 2);
 
 	/* a restart from that replica, the central db gone: same tables */
-	char *before = dump(&x, false);
-	char rep[256], url[300], key[128];
+	char *before = dump(&x, true);
+	char rep[256];
 	snprintf(rep, sizeof(rep), "%s", x.replica);
 	inst_stop(&x);
-	snprintf(url, sizeof(url), "rocksdb:%s", rep);
-	snprintf(key, sizeof(key), "/wyvern/v1/subnet/%s", sb2);
-	struct db_opts nolog = { .no_log = true };
-	struct db *r = db_open_opts(url, &nolog, NULL, 0);
-	struct db_kv kv;
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	CU_ASSERT_EQUAL(db_get(r, key, &kv), 0);    /* written at the close */
-	db_kv_clear(&kv);
-	db_close(r);
 	CU_ASSERT_EQUAL_FATAL(inst_start(&x, NULL, "etcd://127.0.0.1:1", "X", rep, &p1, 1), 0);
-	char *after = dump(&x, false);
+	char *after = dump(&x, true);
 	CU_ASSERT_STRING_EQUAL(before, after);
 	free(before);
 	free(after);
