@@ -371,6 +371,12 @@ static int push_addr(struct mdl_acl_addr **v, size_t *n, size_t *cap,
 	return 0;
 }
 
+void mdl_sg_set_add_prefix(struct mdl_sg_set *set, const struct mdl_prefix *p)
+{
+	if (!set->rc && push_addr(&set->addrs, &set->n, &set->cap, p))
+		set->rc = -ENOMEM;
+}
+
 void mdl_sg_set_add(struct mdl_sg_set *set, const struct mdl_fixed_ip *ips, size_t n_ips,
 		    const struct mdl_addr_pair *aaps, size_t n_aaps)
 {

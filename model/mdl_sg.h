@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "mdl.h"
+#include "mdl_addr.h"
 
 #define MDL_SG_BASE_KEY 0xfffff000u   /* base rule keys: MDL_SG_BASE_KEY + n */
 #define MDL_SG_PRIO_TOP 0x1fffffff    /* = DP_ACL_MAX_PRIORITY */
@@ -140,6 +141,9 @@ void mdl_sg_members_many(const struct mdl_port *const *ports, size_t n_ports,
  * when it cannot grow), then sort and deduplicate it (frees addrs when rc). */
 void mdl_sg_set_add(struct mdl_sg_set *set, const struct mdl_fixed_ip *ips, size_t n_ips,
 		    const struct mdl_addr_pair *aaps, size_t n_aaps);
+/* One address or prefix already parsed (a caller that keeps its fixed IPs
+ * binary). */
+void mdl_sg_set_add_prefix(struct mdl_sg_set *set, const struct mdl_prefix *p);
 void mdl_sg_set_finish(struct mdl_sg_set *set);
 
 #endif

@@ -252,13 +252,9 @@ static struct mdl_hdr *rec_decode(struct lc *lc, enum mdl_type type, const char 
 	}
 	if (h == NULL || type != MDL_PORT)
 		return h;
-	struct lc_port *p = lc_port_from_mdl(lc, mdl_hdr_to_port(h));
+	struct lc_port *p = lc_port_from_mdl(lc, mdl_hdr_to_port(h), err, size);
 	mdl_obj_free(h);
-	if (p == NULL) {
-		snprintf(err, size, "out of memory");
-		return NULL;
-	}
-	return &p->hdr;
+	return p ? &p->hdr : NULL;
 }
 
 bool lc_obj_set(struct lc *lc, const char *key, const char *val, size_t len, bool replica)

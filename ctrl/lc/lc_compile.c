@@ -319,28 +319,30 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 		return -ENOENT;
 	}
 	if (p->n_fixed_ips > DP_LPORT_MAX_IPS) {
-		lc_skip(lc, o, "%zu fixed IPs (max %d)", p->n_fixed_ips, DP_LPORT_MAX_IPS);
+		lc_skip(lc, o, "%u fixed IPs (max %d)", p->n_fixed_ips, DP_LPORT_MAX_IPS);
 		return -EINVAL;
 	}
 	if (p->n_allowed_address_pairs > DP_LPORT_MAX_AAPS) {
-		lc_skip(lc, o, "%zu address pairs (max %d)", p->n_allowed_address_pairs,
+		lc_skip(lc, o, "%u address pairs (max %d)", p->n_allowed_address_pairs,
 			DP_LPORT_MAX_AAPS);
 		return -EINVAL;
 	}
 	c->key = o->o->dp_key;
 	c->network = no->cs->net->key;
 	snprintf(c->name, sizeof(c->name), "%s", p->name);
-	if (rte_ether_unformat_addr(p->mac_address, &c->macs[0]) < 0 ||
-	    !rte_is_unicast_ether_addr(&c->macs[0]) || rte_is_zero_ether_addr(&c->macs[0])) {
-		lc_skip(lc, o, "bad mac_address '%.32s'", p->mac_address);
+	char text[MDL_IP_SIZE];
+	if (lc_port_mac(p, &c->macs[0]) < 0 || !rte_is_unicast_ether_addr(&c->macs[0]) ||
+	    rte_is_zero_ether_addr(&c->macs[0])) {
+		lc_skip(lc, o, "bad mac_address '%.32s'", lc_port_mac_text(p, text));
 		return -EINVAL;
 	}
 	c->n_macs = 1;
 	for (size_t i = 0; i < p->n_fixed_ips; i++) {
 		struct dp_ip *ip = &c->ips[c->n_ips];
-		if (lc_ip_parse(p->fixed_ips[i].ip_address, ip) < 0 ||
+		if (lc_port_ip(&p->fixed_ips[i], ip) < 0 ||
 		    ip->plen != (ip->family == 4 ? 32 : 128)) {
-			lc_skip(lc, o, "bad fixed IP '%.48s'", p->fixed_ips[i].ip_address);
+			lc_skip(lc, o, "bad fixed IP '%.48s'",
+				lc_port_ip_text(&p->fixed_ips[i], text));
 			return -EINVAL;
 		}
 		c->n_ips++;

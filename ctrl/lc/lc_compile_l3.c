@@ -128,7 +128,7 @@ static int router_state(struct lc *lc, struct lc_obj *o, struct lc_l3_state *s)
 							   : NULL;
 			struct rte_ether_addr pm;
 			if (po && po->o && po->lp_key == 0 &&
-			    rte_ether_unformat_addr(lc_port_of(po)->mac_address, &pm) == 0 &&
+			    lc_port_mac(lc_port_of(po), &pm) == 0 &&
 			    rte_is_unicast_ether_addr(&pm) && !rte_is_zero_ether_addr(&pm))
 				p->mac = pm;
 		}

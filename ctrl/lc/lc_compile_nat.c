@@ -157,7 +157,7 @@ static uint32_t snat_addr(struct lc *lc, struct lc_obj **v, size_t n, const stru
 			continue;
 		for (size_t k = 0; k < p->n_fixed_ips; k++) {
 			struct dp_ip a;
-			if (lc_ip_parse(p->fixed_ips[k].ip_address, &a) == 0 && a.family == 4) {
+			if (lc_port_ip(&p->fixed_ips[k], &a) == 0 && a.family == 4) {
 				uint32_t ip;
 				memcpy(&ip, a.addr, 4);
 				lc_fip_mac(mac, lc->cfg.chassis, o->o->id);

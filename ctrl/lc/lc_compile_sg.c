@@ -143,6 +143,26 @@ static int cache_build(struct lc_sg_cache *c, struct lc_obj **v, size_t n)
 	return 0;
 }
 
+/* Port p's addresses into a group's set: what mdl_sg_set_add reads from a
+ * model port's text, from p's binary fixed IPs. */
+static void set_add_port(struct mdl_sg_set *set, const struct lc_port *p)
+{
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		const struct lc_fixed_ip *f = &p->fixed_ips[i];
+		struct mdl_prefix pr;
+		memset(&pr, 0, sizeof(pr));
+		if (f->ip.family) {
+			pr.addr.family = f->ip.family;
+			memcpy(pr.addr.b, f->ip.addr, sizeof(pr.addr.b));
+			pr.len = f->ip.plen;
+		} else if (mdl_ip_or_prefix_parse(f->odd.text, &pr) < 0) {
+			continue;
+		}
+		mdl_sg_set_add_prefix(set, &pr);
+	}
+	mdl_sg_set_add(set, NULL, 0, p->allowed_address_pairs, p->n_allowed_address_pairs);
+}
+
 /* Put group o's address set when its members changed. */
 static void set_update(struct lc *lc, struct dp_acl *acl, struct lc_obj *o,
 		       const struct sg_members *m)
@@ -153,9 +173,7 @@ static void set_update(struct lc *lc, struct dp_acl *acl, struct lc_obj *o,
 		const struct lc_port *p = lc_port_of(m->ports[k]);
 		for (size_t j = 0; p->port_security_enabled && j < p->n_security_groups; j++)
 			if (strcmp(p->security_groups[j], set.group_id) == 0) {
-				mdl_sg_set_add(&set, p->fixed_ips, p->n_fixed_ips,
-					       p->allowed_address_pairs,
-					       p->n_allowed_address_pairs);
+				set_add_port(&set, p);
 				break;
 			}
 	}

@@ -123,7 +123,7 @@ static int resolve(struct lc *lc, uint32_t key, struct lc_dhcp_info *out)
 		return -ENOENT;
 	const struct lc_port *p = lc_port_of(o);
 	struct rte_ether_addr mac;
-	if (rte_ether_unformat_addr(p->mac_address, &mac) < 0)
+	if (lc_port_mac(p, &mac) < 0)
 		return -ENOENT;
 	memcpy(out->mac, mac.addr_bytes, 6);
 	for (size_t i = 0; i < p->n_fixed_ips; i++) {
@@ -132,11 +132,12 @@ static int resolve(struct lc *lc, uint32_t key, struct lc_dhcp_info *out)
 			continue;
 		struct mdl_subnet *s = mdl_hdr_to_subnet(so->o);
 		uint32_t ip, net;
-		uint8_t plen, ipl;
-		if (s->ip_version != 4 || !s->enable_dhcp ||
-		    parse_prefix(p->fixed_ips[i].ip_address, &ip, &ipl) < 0 ||
-		    parse_prefix(s->cidr, &net, &plen) < 0)
+		uint8_t plen;
+		struct dp_ip a;
+		if (s->ip_version != 4 || !s->enable_dhcp || lc_port_ip(&p->fixed_ips[i], &a) < 0 ||
+		    a.family != 4 || parse_prefix(s->cidr, &net, &plen) < 0)
 			continue;
+		memcpy(&ip, a.addr, 4);
 		out->ip = ip;
 		out->mask = plen_mask(plen);
 		out->broadcast = (net & out->mask) | ~out->mask;

@@ -4,14 +4,19 @@
  *
  * Ports are the objects there are 100k of, so the controller does not keep
  * the model's decoded struct mdl_port (five 256-byte name fields, 1.5 KB)
- * for them: lc_obj_set decodes into it, moves the lists out and keeps the
- * strings interned — a network id, a host, a device owner or a group id is
- * held once, however many ports name it.  Every other type keeps its
- * decoded model struct (there are few of them).
+ * for them: lc_obj_set decodes into it, moves the address pairs out and
+ * keeps the strings interned — a network id, a subnet id, a host, a device
+ * owner or a group id is held once, however many ports name it.  The MAC
+ * and the fixed IPs are kept binary (their text when it is not canonical:
+ * lc_priv.h), the fixed IPs in the record's own allocation.  Every other
+ * type keeps its decoded model struct (there are few of them).
  *
  * Control thread only, as everything in struct lc.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -156,27 +161,128 @@ void lc_intern_free(struct lc *lc)
 }
 
 /* ---- ports ----------------------------------------------------------------- */
+/* The text Neutron writes for a MAC: lower-case hex, colons. */
+static void mac_format(const struct rte_ether_addr *m, char *buf)
+{
+	const uint8_t *b = m->addr_bytes;
+	snprintf(buf, MDL_MAC_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
+		 b[4], b[5]);
+}
+
+static void ip_format(const struct dp_ip *ip, char *buf)
+{
+	if (inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, buf, MDL_IP_SIZE) == NULL)
+		buf[0] = 0;
+}
+
+int lc_port_mac(const struct lc_port *p, struct rte_ether_addr *mac)
+{
+	if (p->mac_text == NULL) {
+		*mac = p->mac;
+		return 0;
+	}
+	return rte_ether_unformat_addr(p->mac_text, mac) < 0 ? -EINVAL : 0;
+}
+
+const char *lc_port_mac_text(const struct lc_port *p, char *buf)
+{
+	if (p->mac_text)
+		return p->mac_text;
+	mac_format(&p->mac, buf);
+	return buf;
+}
+
+int lc_port_ip(const struct lc_fixed_ip *f, struct dp_ip *ip)
+{
+	if (f->ip.family) {
+		*ip = f->ip;
+		return 0;
+	}
+	return lc_ip_parse(f->odd.text, ip) < 0 ? -EINVAL : 0;
+}
+
+const char *lc_port_ip_text(const struct lc_fixed_ip *f, char *buf)
+{
+	if (f->ip.family == 0)
+		return f->odd.text;
+	ip_format(&f->ip, buf);
+	return buf;
+}
+
+/* p's MAC from its text: binary when the text is the canonical one. */
+static int set_mac(struct lc *lc, struct lc_port *p, const char *text)
+{
+	char canon[MDL_MAC_SIZE];
+	if (rte_ether_unformat_addr(text, &p->mac) == 0) {
+		mac_format(&p->mac, canon);
+		if (strcmp(canon, text) == 0)
+			return 0;
+	}
+	memset(&p->mac, 0, sizeof(p->mac));
+	p->mac_text = lc_intern(lc, text);
+	return p->mac_text ? 0 : -ENOMEM;
+}
+
+/* f from its subnet and text: binary when the text is an address written
+ * as inet_ntop writes it. */
+static int set_ip(struct lc *lc, struct lc_fixed_ip *f, const char *subnet, const char *text)
+{
+	char canon[MDL_IP_SIZE];
+	memset(f, 0, sizeof(*f));
+	f->subnet_id = lc_intern(lc, subnet);
+	if (f->subnet_id == NULL)
+		return -ENOMEM;
+	if (lc_ip_parse(text, &f->ip) == 0 && f->ip.plen == (f->ip.family == 4 ? 32 : 128)) {
+		ip_format(&f->ip, canon);
+		if (strcmp(canon, text) == 0)
+			return 0;
+	}
+	memset(&f->ip, 0, sizeof(f->ip));
+	f->odd.family = 0;
+	f->odd.text = lc_intern(lc, text);
+	return f->odd.text ? 0 : -ENOMEM;
+}
+
+/* A record for n fixed IPs, zeroed (NULL: no memory). */
+static struct lc_port *port_alloc(size_t n_ips)
+{
+	return calloc(1, sizeof(struct lc_port) + n_ips * sizeof(struct lc_fixed_ip));
+}
+
 void lc_port_free(struct lc *lc, struct lc_port *p)
 {
 	if (p == NULL)
 		return;
 	const char **strs[] = { &p->name, &p->project_id, &p->network_id, &p->device_owner,
-				&p->device_id, &p->binding_host_id };
+				&p->device_id, &p->binding_host_id, &p->mac_text };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		lc_unintern(lc, *strs[i]);
 	for (size_t i = 0; i < p->n_security_groups; i++)
 		lc_unintern(lc, p->security_groups[i]);
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		lc_unintern(lc, p->fixed_ips[i].subnet_id);
+		if (p->fixed_ips[i].ip.family == 0)
+			lc_unintern(lc, p->fixed_ips[i].odd.text);
+	}
 	free(p->security_groups);
-	free(p->fixed_ips);
 	free(p->allowed_address_pairs);
 	free(p);
 }
 
-struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m)
+struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m, char *err, size_t size)
 {
-	struct lc_port *p = calloc(1, sizeof(*p));
-	if (p == NULL)
+	const char *list = m->n_fixed_ips > LC_PORT_MAX_LIST ? "fixed_ips"
+			   : m->n_allowed_address_pairs > LC_PORT_MAX_LIST ? "allowed_address_pairs"
+			   : m->n_security_groups > LC_PORT_MAX_LIST ? "security_groups" : NULL;
+	if (list) {
+		snprintf(err, size, "%s: more than %d entries", list, LC_PORT_MAX_LIST);
 		return NULL;
+	}
+	struct lc_port *p = port_alloc(m->n_fixed_ips);
+	if (p == NULL) {
+		snprintf(err, size, "out of memory");
+		return NULL;
+	}
 	p->hdr = m->hdr;
 	p->hdr.attrs = NULL;             /* the API's attributes: not compiled */
 	p->name = lc_intern(lc, m->name);
@@ -185,20 +291,20 @@ struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m)
 	p->device_owner = lc_intern(lc, m->device_owner);
 	p->device_id = lc_intern(lc, m->device_id);
 	p->binding_host_id = lc_intern(lc, m->binding_host_id);
-	memcpy(p->mac_address, m->mac_address, sizeof(p->mac_address));
 	p->port_security_enabled = m->port_security_enabled;
 	p->admin_state_up = m->admin_state_up;
-	/* the lists move over (the model frees NULL ones as empty) */
-	p->fixed_ips = m->fixed_ips;
-	p->n_fixed_ips = m->n_fixed_ips;
-	m->fixed_ips = NULL;
-	m->n_fixed_ips = 0;
+	/* the address pairs move over (the model frees a NULL list as empty) */
 	p->allowed_address_pairs = m->allowed_address_pairs;
-	p->n_allowed_address_pairs = m->n_allowed_address_pairs;
+	p->n_allowed_address_pairs = (uint16_t)m->n_allowed_address_pairs;
 	m->allowed_address_pairs = NULL;
 	m->n_allowed_address_pairs = 0;
 	bool ok = p->name && p->project_id && p->network_id && p->device_owner && p->device_id &&
-		  p->binding_host_id;
+		  p->binding_host_id && set_mac(lc, p, m->mac_address) == 0;
+	for (size_t i = 0; ok && i < m->n_fixed_ips; i++) {
+		ok = set_ip(lc, &p->fixed_ips[i], m->fixed_ips[i].subnet_id,
+			    m->fixed_ips[i].ip_address) == 0;
+		p->n_fixed_ips = (uint16_t)(i + 1);   /* what lc_port_free unterns */
+	}
 	if (ok && m->n_security_groups) {
 		p->security_groups = calloc(m->n_security_groups, sizeof(*p->security_groups));
 		ok = p->security_groups != NULL;
@@ -209,6 +315,7 @@ struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m)
 		}
 	}
 	if (!ok) {
+		snprintf(err, size, "out of memory");
 		lc_port_free(lc, p);
 		return NULL;
 	}
@@ -230,14 +337,20 @@ struct mdl_port *lc_port_to_mdl(const struct lc_port *p)
 	snprintf(m->device_owner, sizeof(m->device_owner), "%s", p->device_owner);
 	snprintf(m->device_id, sizeof(m->device_id), "%s", p->device_id);
 	snprintf(m->binding_host_id, sizeof(m->binding_host_id), "%s", p->binding_host_id);
-	memcpy(m->mac_address, p->mac_address, sizeof(m->mac_address));
+	char buf[MDL_IP_SIZE];
+	snprintf(m->mac_address, sizeof(m->mac_address), "%s", lc_port_mac_text(p, buf));
 	m->port_security_enabled = p->port_security_enabled;
 	m->admin_state_up = p->admin_state_up;
 	bool ok = true;
 	if (p->n_fixed_ips) {
-		m->fixed_ips = malloc(p->n_fixed_ips * sizeof(*m->fixed_ips));
+		m->fixed_ips = calloc(p->n_fixed_ips, sizeof(*m->fixed_ips));
 		if ((ok = m->fixed_ips != NULL)) {
-			memcpy(m->fixed_ips, p->fixed_ips, p->n_fixed_ips * sizeof(*m->fixed_ips));
+			for (size_t i = 0; i < p->n_fixed_ips; i++) {
+				const struct lc_fixed_ip *f = &p->fixed_ips[i];
+				snprintf(m->fixed_ips[i].subnet_id, MDL_ID_SIZE, "%s", f->subnet_id);
+				snprintf(m->fixed_ips[i].ip_address, MDL_IP_SIZE, "%s",
+					 lc_port_ip_text(f, buf));
+			}
 			m->n_fixed_ips = p->n_fixed_ips;
 		}
 	}
@@ -327,11 +440,12 @@ char *lc_port_encode(const struct lc_port *p, size_t *len)
 	w_str(&w, p->device_owner, MDL_NAME_SIZE);
 	w_str(&w, p->device_id, MDL_NAME_SIZE);
 	w_str(&w, p->binding_host_id, MDL_NAME_SIZE);
-	w_str(&w, p->mac_address, MDL_MAC_SIZE);
+	char buf[MDL_IP_SIZE];
+	w_str(&w, lc_port_mac_text(p, buf), MDL_MAC_SIZE);
 	w_uint(&w, p->n_fixed_ips, 2);
 	for (size_t i = 0; i < p->n_fixed_ips; i++) {
 		w_str(&w, p->fixed_ips[i].subnet_id, MDL_ID_SIZE);
-		w_str(&w, p->fixed_ips[i].ip_address, MDL_IP_SIZE);
+		w_str(&w, lc_port_ip_text(&p->fixed_ips[i], buf), MDL_IP_SIZE);
 	}
 	w_uint(&w, p->n_allowed_address_pairs, 2);
 	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
@@ -398,49 +512,61 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 			       size_t size)
 {
 	struct bin_r r = { (const uint8_t *)buf, len, 0, false };
-	struct lc_port *p = calloc(1, sizeof(*p));
-	if (p == NULL) {
-		snprintf(err, size, "out of memory");
-		return NULL;
-	}
-	p->hdr.type = MDL_PORT;
+	struct lc_port h = { .hdr.type = MDL_PORT }, *p = NULL;
+	char text[MDL_IP_SIZE], sub[MDL_ID_SIZE];
 	if (r_uint(&r, 1) != LC_PORT_BIN)
 		r.bad = true;
-	r_str(&r, p->hdr.id, sizeof(p->hdr.id));
-	p->hdr.dp_key = (uint32_t)r_uint(&r, 4);
-	p->hdr.version = r_uint(&r, 8);
+	r_str(&r, h.hdr.id, sizeof(h.hdr.id));
+	h.hdr.dp_key = (uint32_t)r_uint(&r, 4);
+	h.hdr.version = r_uint(&r, 8);
 	unsigned flags = (unsigned)r_uint(&r, 1);
-	p->port_security_enabled = flags & 1;
-	p->admin_state_up = (flags & 2) != 0;
-	p->name = r_intern(&r, lc, MDL_NAME_SIZE);
-	p->project_id = r_intern(&r, lc, MDL_NAME_SIZE);
-	p->network_id = r_intern(&r, lc, MDL_ID_SIZE);
-	p->device_owner = r_intern(&r, lc, MDL_NAME_SIZE);
-	p->device_id = r_intern(&r, lc, MDL_NAME_SIZE);
-	p->binding_host_id = r_intern(&r, lc, MDL_NAME_SIZE);
-	r_str(&r, p->mac_address, sizeof(p->mac_address));
+	h.port_security_enabled = flags & 1;
+	h.admin_state_up = (flags & 2) != 0;
+	h.name = r_intern(&r, lc, MDL_NAME_SIZE);
+	h.project_id = r_intern(&r, lc, MDL_NAME_SIZE);
+	h.network_id = r_intern(&r, lc, MDL_ID_SIZE);
+	h.device_owner = r_intern(&r, lc, MDL_NAME_SIZE);
+	h.device_id = r_intern(&r, lc, MDL_NAME_SIZE);
+	h.binding_host_id = r_intern(&r, lc, MDL_NAME_SIZE);
+	r_str(&r, text, MDL_MAC_SIZE);
+	if (!r.bad && set_mac(lc, &h, text) < 0)
+		r.bad = true;
 	size_t n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > MDL_PORT_MAX_FIXED_IPS)
 		r.bad = true;
-	if (!r.bad && n && (p->fixed_ips = calloc(n, sizeof(*p->fixed_ips))) != NULL)
-		for (p->n_fixed_ips = n, n = 0; n < p->n_fixed_ips; n++) {
-			r_str(&r, p->fixed_ips[n].subnet_id, MDL_ID_SIZE);
-			r_str(&r, p->fixed_ips[n].ip_address, MDL_IP_SIZE);
-		}
-	else if (n)
-		r.bad = true;
+	/* the record is as long as its fixed IPs: h's fields move into it */
+	if (!r.bad && (p = port_alloc(n)) == NULL)
+		snprintf(err, size, "out of memory");
+	if (p == NULL) {
+		const char **strs[] = { &h.name, &h.project_id, &h.network_id, &h.device_owner,
+					&h.device_id, &h.binding_host_id, &h.mac_text };
+		for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			lc_unintern(lc, *strs[i]);
+		if (r.bad)
+			snprintf(err, size, "bad binary port record (%zu bytes)", len);
+		return NULL;
+	}
+	*p = h;
+	for (size_t k = 0; k < n && !r.bad; k++) {
+		r_str(&r, sub, MDL_ID_SIZE);
+		r_str(&r, text, MDL_IP_SIZE);
+		if (!r.bad && set_ip(lc, &p->fixed_ips[k], sub, text) < 0)
+			r.bad = true;
+		p->n_fixed_ips = (uint16_t)(k + 1);
+	}
 	n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > MDL_PORT_MAX_ADDR_PAIRS)
 		r.bad = true;
 	if (!r.bad && n && (p->allowed_address_pairs = calloc(n, sizeof(*p->allowed_address_pairs))))
-		for (p->n_allowed_address_pairs = n, n = 0; n < p->n_allowed_address_pairs; n++) {
+		for (p->n_allowed_address_pairs = (uint16_t)n, n = 0;
+		     n < p->n_allowed_address_pairs; n++) {
 			r_str(&r, p->allowed_address_pairs[n].ip_address, MDL_CIDR_SIZE);
 			r_str(&r, p->allowed_address_pairs[n].mac_address, MDL_MAC_SIZE);
 		}
 	else if (n)
 		r.bad = true;
 	n = (size_t)r_uint(&r, 2);
-	if (!r.bad && n > LC_PORT_MAX_GROUPS)
+	if (!r.bad && n > LC_PORT_MAX_LIST)
 		r.bad = true;
 	if (!r.bad && n && (p->security_groups = calloc(n, sizeof(*p->security_groups))))
 		for (size_t k = 0; k < n && !r.bad; k++) {
@@ -467,16 +593,20 @@ bool lc_port_same(const struct lc_port *a, const struct lc_port *b)
 	    a->project_id != b->project_id || a->network_id != b->network_id ||
 	    a->device_owner != b->device_owner || a->device_id != b->device_id ||
 	    a->binding_host_id != b->binding_host_id ||
-	    strcmp(a->mac_address, b->mac_address) != 0 ||
+	    a->mac_text != b->mac_text ||
+	    memcmp(&a->mac, &b->mac, sizeof(a->mac)) != 0 ||
 	    a->port_security_enabled != b->port_security_enabled ||
 	    a->admin_state_up != b->admin_state_up || a->n_fixed_ips != b->n_fixed_ips ||
 	    a->n_allowed_address_pairs != b->n_allowed_address_pairs ||
 	    a->n_security_groups != b->n_security_groups)
 		return false;
-	for (size_t i = 0; i < a->n_fixed_ips; i++)
-		if (strcmp(a->fixed_ips[i].subnet_id, b->fixed_ips[i].subnet_id) != 0 ||
-		    strcmp(a->fixed_ips[i].ip_address, b->fixed_ips[i].ip_address) != 0)
+	for (size_t i = 0; i < a->n_fixed_ips; i++) {
+		const struct lc_fixed_ip *x = &a->fixed_ips[i], *y = &b->fixed_ips[i];
+		if (x->subnet_id != y->subnet_id || x->ip.family != y->ip.family ||
+		    (x->ip.family ? memcmp(&x->ip, &y->ip, sizeof(x->ip)) != 0
+				  : x->odd.text != y->odd.text))
 			return false;
+	}
 	for (size_t i = 0; i < a->n_allowed_address_pairs; i++)
 		if (strcmp(a->allowed_address_pairs[i].ip_address,
 			   b->allowed_address_pairs[i].ip_address) != 0 ||

@@ -125,21 +125,53 @@ struct lc_sync {
 /* ---- a port as the controller keeps it (lc_port.c) ----------------------
  * The fields of struct mdl_port that compile reads, with the same names;
  * the strings are interned (lc_intern: one copy per distinct string, ""
- * for none), the lists are the model's, moved over.  hdr.attrs is NULL. */
+ * for none), the address pairs are the model's, moved over.  hdr.attrs is
+ * NULL.  The MAC and the fixed IPs are kept binary when their text is the
+ * canonical one (what lc_port_to_mdl and the replica give back is then the
+ * same text); any other text (upper case, a prefix, garbage) is kept as it
+ * came, interned, and read as before.  The fixed IPs are in the record's
+ * own allocation: one malloc of 184 bytes for a port with one address. */
+struct lc_fixed_ip {
+	const char *subnet_id;               /* interned */
+	union {
+		struct dp_ip ip;             /* ip.family 4 or 6: the address
+					      * (plen 32 or 128) */
+		struct {
+			uint8_t family;      /* 0: the text below */
+			const char *text;    /* interned ip_address as given */
+		} odd;
+	};
+};
+
+#define LC_PORT_MAX_LIST 1024        /* entries of one list a port may have */
+
 struct lc_port {
 	struct mdl_hdr hdr;
 	const char *name, *project_id, *network_id;
 	const char *device_owner, *device_id, *binding_host_id;
-	char mac_address[MDL_MAC_SIZE];
-	struct mdl_fixed_ip *fixed_ips;
-	size_t n_fixed_ips;
+	const char *mac_text;                /* interned mac_address when it is not
+					      * canonical text; NULL: mac holds it */
 	struct mdl_addr_pair *allowed_address_pairs;
-	size_t n_allowed_address_pairs;
 	const char **security_groups;
-	size_t n_security_groups;
+	struct rte_ether_addr mac;
 	bool port_security_enabled;
 	bool admin_state_up;
+	uint16_t n_fixed_ips;
+	uint16_t n_allowed_address_pairs;
+	uint16_t n_security_groups;
+	struct lc_fixed_ip fixed_ips[];
 };
+
+/* p's MAC: 0 when its text is a MAC (the same test as
+ * rte_ether_unformat_addr), -EINVAL otherwise. */
+int lc_port_mac(const struct lc_port *p, struct rte_ether_addr *mac);
+/* p's mac_address as text (buf: MDL_MAC_SIZE bytes, used when binary). */
+const char *lc_port_mac_text(const struct lc_port *p, char *buf);
+/* Fixed IP f as lc_ip_parse reads its text (a prefix is not refused here:
+ * callers check plen); -EINVAL when it does not parse. */
+int lc_port_ip(const struct lc_fixed_ip *f, struct dp_ip *ip);
+/* f's ip_address as text (buf: MDL_IP_SIZE bytes, used when binary). */
+const char *lc_port_ip_text(const struct lc_fixed_ip *f, char *buf);
 
 struct lc_strtab;
 /* s interned (refcounted; "" and NULL give a shared ""); NULL: no memory */
@@ -151,15 +183,15 @@ size_t lc_intern_bytes(const struct lc *lc);
 /* malloc'ed size of p with its chunk header (0 for NULL) */
 size_t lc_msize(const void *p);
 void lc_intern_free(struct lc *lc);
-/* m's lists move into the result (m keeps its strings); NULL: no memory */
-struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m);
+/* m's address pairs move into the result (m keeps the rest); NULL and
+ * err: no memory, or a list longer than LC_PORT_MAX_LIST */
+struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m, char *err, size_t size);
 /* A model port with p's fields (mdl_obj_free it); NULL: no memory. */
 struct mdl_port *lc_port_to_mdl(const struct lc_port *p);
 void lc_port_free(struct lc *lc, struct lc_port *p);
 /* The replica's form of a port (binary, first byte LC_PORT_BIN, never a
  * JSON value's): malloc'ed, *len its size; NULL: no memory. */
 #define LC_PORT_BIN 0xb1
-#define LC_PORT_MAX_GROUPS 1024
 char *lc_port_encode(const struct lc_port *p, size_t *len);
 /* NULL with err: malformed (or no memory). */
 struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char *err,

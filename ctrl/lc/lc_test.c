@@ -437,6 +437,8 @@ int main(int argc, char **argv)
 	CU_add_test(s, "a member's new address in a batch without reach", t_sg_batch);
 	CU_add_test(s, "address sets only for the groups local rules read", t_sg_sets_read);
 	CU_add_test(s, "ports as records: round trip, shared strings, none left", t_port_records);
+	CU_add_test(s, "port records: binary MAC and IPs, other text kept as written",
+		    t_port_text_forms);
 	CU_add_test(s, "time slice: passes stop between revisions", t_time_slice);
 	CU_add_test(s, "a snapshot in pages: compiled at its end, a restart voids", t_snapshot_pages);
 	CU_add_test(s, "a replica write that fails: the next batch repairs it",

@@ -272,6 +272,114 @@ void t_sg_sets_read(void)
 	db_close(db);
 }
 
+/* Writes port id's JSON with mac_address and the fixed IPs given (a
+ * hand-written store: the northbound would have normalised them). */
+static int put_port_raw(struct db *db, const char *id, const char *sub, const char *mac,
+			const char *ip0, const char *ip1)
+{
+	struct mdl_hdr *h;
+	int rc = nb_get(db, MDL_PORT, id, &h, NULL);
+	if (rc)
+		return rc;
+	struct mdl_port *p = mdl_hdr_to_port(h);
+	snprintf(p->mac_address, sizeof(p->mac_address), "%s", mac);
+	p->n_fixed_ips = ip1 ? 2 : 1;
+	p->fixed_ips = realloc(p->fixed_ips, 2 * sizeof(*p->fixed_ips));
+	const char *ips[2] = { ip0, ip1 };
+	for (size_t i = 0; i < p->n_fixed_ips; i++) {
+		snprintf(p->fixed_ips[i].subnet_id, MDL_ID_SIZE, "%s", sub);
+		snprintf(p->fixed_ips[i].ip_address, MDL_IP_SIZE, "%s", ips[i]);
+	}
+	h->version++;
+	char key[128], *json = mdl_obj_to_string(h);
+	snprintf(key, sizeof(key), "/wyvern/v1/port/%s", id);
+	rc = json ? db_put(db, key, json, strlen(json), NULL) : -ENOMEM;
+	free(json);
+	mdl_obj_free(h);
+	return rc;
+}
+
+/* A port record keeps its MAC and fixed IPs binary when their text is the
+ * canonical one and the text otherwise: an upper-case MAC and a long-form
+ * IPv6 address compile, answer DHCP and come back (show, replica) as they
+ * were written; a prefix or garbage is skipped with the text in the
+ * reason, as before. */
+void t_port_text_forms(void)
+{
+	struct inst x;
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], id[MDL_ID_SIZE], key[128], err[MDL_ERR_SIZE];
+	struct db *db = setup(&x, 2, net, sub);
+	port_id(0, id);
+	snprintf(key, sizeof(key), "/wyvern/v1/port/%s", id);
+	uint32_t lp = dpkey(db, MDL_PORT, id);
+	CU_ASSERT_EQUAL_FATAL(put_port_raw(db, id, sub, "FA:16:3E:0A:0B:0C", "10.9.0.77",
+					   "2001:DB8:0:0::0005"), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	struct lc_obj *o = lc_obj_find(x.lc, key);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	const struct lc_port *p = lc_port_of(o);
+	CU_ASSERT_PTR_NOT_NULL(p->mac_text);
+	CU_ASSERT_EQUAL(p->fixed_ips[0].ip.family, 4);     /* canonical: binary */
+	CU_ASSERT_EQUAL(p->fixed_ips[1].ip.family, 0);     /* kept as written */
+	const struct dp_lport *l = dp_table_lport_get(x.t, lp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	static const uint8_t mac[6] = { 0xfa, 0x16, 0x3e, 0x0a, 0x0b, 0x0c };
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 };
+	CU_ASSERT_EQUAL(memcmp(l->cfg.macs[0].addr_bytes, mac, 6), 0);
+	CU_ASSERT_EQUAL_FATAL(l->cfg.n_ips, 2);
+	CU_ASSERT(l->cfg.ips[0].family == 4 && l->cfg.ips[0].plen == 32 &&
+		  memcmp(l->cfg.ips[0].addr, "\x0a\x09\x00\x4d", 4) == 0);
+	CU_ASSERT(l->cfg.ips[1].family == 6 && l->cfg.ips[1].plen == 128 &&
+		  memcmp(l->cfg.ips[1].addr, v6, 16) == 0);
+	struct lc_dhcp_info info;
+	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, lp, &info), 0);
+	CU_ASSERT(info.ip == htonl(0x0a09004du) && memcmp(info.mac, mac, 6) == 0);
+	/* back as written: the model's text, and through the replica's form */
+	struct mdl_hdr *h = NULL;
+	CU_ASSERT_EQUAL_FATAL(nb_get(db, MDL_PORT, id, &h, NULL), 0);
+	json_decref(h->attrs);
+	h->attrs = NULL;
+	size_t len = 0;
+	char *bin = lc_port_encode(p, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+	struct lc_port *d = lc_port_decode(x.lc, bin, len, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT(lc_port_same(d, p));
+	const struct lc_port *both[2] = { p, d };
+	for (size_t k = 0; k < 2; k++) {
+		struct mdl_port *back = lc_port_to_mdl(both[k]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+		char *a = mdl_obj_to_string(h), *b = mdl_obj_to_string(&back->hdr);
+		CU_ASSERT_STRING_EQUAL(a, b);
+		free(a);
+		free(b);
+		mdl_obj_free(&back->hdr);
+	}
+	lc_port_free(x.lc, d);
+	free(bin);
+	mdl_obj_free(h);
+	/* the same address in canonical text is a change of text only: the
+	 * lport stays, and the record is binary now */
+	CU_ASSERT_EQUAL_FATAL(put_port_raw(db, id, sub, "fa:16:3e:0a:0b:0c", "10.9.0.77",
+					   "2001:db8::5"), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	p = lc_port_of(o);
+	CU_ASSERT(p->mac_text == NULL && p->fixed_ips[1].ip.family == 6);
+	CU_ASSERT_PTR_NOT_NULL(dp_table_lport_get(x.t, lp));
+	/* a prefix for an address, a MAC that is not one: skipped, with the text */
+	CU_ASSERT_EQUAL_FATAL(put_port_raw(db, id, sub, "fa:16:3e:0a:0b:0c", "10.9.0.0/24",
+					   NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT(o->why && strstr(o->why, "bad fixed IP '10.9.0.0/24'"));
+	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, lp));
+	CU_ASSERT_EQUAL_FATAL(put_port_raw(db, id, sub, "fa:16:3e:zz", "10.9.0.77", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT(o->why && strstr(o->why, "bad mac_address 'fa:16:3e:zz'"));
+	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, lp, &info), -ENOENT);
+	inst_stop(&x);
+	db_close(db);
+}
+
 /* Ports are kept as struct lc_port (lc_port.c): what show topology gets
  * back equals the stored port, the strings many ports name are held once,
  * and deleting the ports leaves none of theirs behind. */
