@@ -223,9 +223,9 @@ struct lc_obj_cs {
 
 struct lc_obj {
 	struct lc_obj *next;   /* hash chain */
-	enum mdl_type type;
 	uint32_t khash;        /* lc_hash_str(key), low bits: chain and grow
 				* compare it before the key */
+	uint32_t n_acl_groups; /* port: entries of acl_groups */
 	char *val;             /* raw JSON as stored (NULL for a port) */
 	size_t len;
 	struct mdl_hdr *o;     /* decoded (a port: the hdr of its struct
@@ -238,6 +238,8 @@ struct lc_obj {
 	bool held;             /* in the replica */
 	bool dirty;            /* value changed since last replica write */
 	bool in_chg;           /* in lc->chg (changed in this batch) */
+	uint8_t type;          /* enum mdl_type (a byte: 128 bytes a port's
+				* record, 181 with its key, one 192-byte chunk) */
 	uint64_t rsig;         /* lc_reach_sig of the value (0: not present) */
 	uint64_t fl_sig;       /* port: its (network, remote VTEP) flood pair as
 				* last compiled (0: none) */
@@ -247,7 +249,6 @@ struct lc_obj {
 	uint32_t acl_lport;           /* port: lport whose ACL we put (0: none) */
 	uint64_t acl_sig;             /* port: signature of that ACL */
 	char (*acl_groups)[MDL_ID_SIZE]; /* port: the groups of the ACL we put */
-	size_t n_acl_groups;
 	uint64_t sg_state;            /* group/rule/port: inputs of the last SG pass
 				       * (0 = never seen / not wanted) */
 	struct lc_obj_cs *cs;         /* NULL for a port, never NULL otherwise */
