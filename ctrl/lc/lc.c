@@ -227,7 +227,7 @@ static struct mdl_hdr *rec_decode(struct lc *lc, enum mdl_type type, const char 
 				  const char *val, size_t len, bool replica, char *err,
 				  size_t size)
 {
-	if (type == MDL_PORT && replica && len > 0 && (uint8_t)val[0] == LC_PORT_BIN) {
+	if (type == MDL_PORT && replica && len > 0 && LC_PORT_IS_BIN(val[0])) {
 		struct lc_port *p = lc_port_decode(lc, val, len, err, size);
 		if (p && strcmp(p->hdr.id, id) != 0) {
 			snprintf(err, size, "id does not match its key");

@@ -161,18 +161,47 @@ void lc_intern_free(struct lc *lc)
 }
 
 /* ---- ports ----------------------------------------------------------------- */
+/* The formatting below runs for every port of a full sync (the canonical
+ * test) and of a replica write: no printf. */
+static const char hex[] = "0123456789abcdef";
+
 /* The text Neutron writes for a MAC: lower-case hex, colons. */
 static void mac_format(const struct rte_ether_addr *m, char *buf)
 {
-	const uint8_t *b = m->addr_bytes;
-	snprintf(buf, MDL_MAC_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3],
-		 b[4], b[5]);
+	for (unsigned i = 0; i < 6; i++) {
+		buf[3 * i] = hex[m->addr_bytes[i] >> 4];
+		buf[3 * i + 1] = hex[m->addr_bytes[i] & 15];
+		buf[3 * i + 2] = i < 5 ? ':' : 0;
+	}
+}
+
+/* text is what mac_format writes (for a text rte_ether_unformat_addr took) */
+static bool mac_canonical(const char *text)
+{
+	for (unsigned i = 0; i < 17; i++)
+		if (i % 3 == 2 ? text[i] != ':'
+			       : !((text[i] >= '0' && text[i] <= '9') ||
+				   (text[i] >= 'a' && text[i] <= 'f')))
+			return false;
+	return text[17] == 0;
 }
 
 static void ip_format(const struct dp_ip *ip, char *buf)
 {
-	if (inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->addr, buf, MDL_IP_SIZE) == NULL)
+	if (ip->family == 4) {
+		char *o = buf;
+		for (unsigned i = 0; i < 4; i++) {
+			unsigned v = ip->addr[i];
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : 0;
+		}
+	} else if (inet_ntop(AF_INET6, ip->addr, buf, MDL_IP_SIZE) == NULL) {
 		buf[0] = 0;
+	}
 }
 
 int lc_port_mac(const struct lc_port *p, struct rte_ether_addr *mac)
@@ -212,12 +241,8 @@ const char *lc_port_ip_text(const struct lc_fixed_ip *f, char *buf)
 /* p's MAC from its text: binary when the text is the canonical one. */
 static int set_mac(struct lc *lc, struct lc_port *p, const char *text)
 {
-	char canon[MDL_MAC_SIZE];
-	if (rte_ether_unformat_addr(text, &p->mac) == 0) {
-		mac_format(&p->mac, canon);
-		if (strcmp(canon, text) == 0)
-			return 0;
-	}
+	if (rte_ether_unformat_addr(text, &p->mac) == 0 && mac_canonical(text))
+		return 0;
 	memset(&p->mac, 0, sizeof(p->mac));
 	p->mac_text = lc_intern(lc, text);
 	return p->mac_text ? 0 : -ENOMEM;
@@ -380,12 +405,15 @@ struct mdl_port *lc_port_to_mdl(const struct lc_port *p)
 
 /* ---- the replica's binary form ------------------------------------------- */
 /* LC_PORT_BIN, then: id, dp_key (32 bits), version (64), flags (bit 0 port
- * security, bit 1 admin up), the strings name, project_id, network_id,
- * device_owner, device_id, binding_host_id, mac_address, then the counts
- * and entries (le16) of fixed_ips (subnet_id, ip_address), address pairs
- * (ip_address, mac_address) and security groups.  A string is a length
- * byte and its bytes (the longest, a name, has 255).  Integers are little
- * endian.
+ * security, bit 1 admin up, bit 2 the MAC as text), the strings name,
+ * project_id, network_id, device_owner, device_id, binding_host_id, the
+ * MAC (6 bytes, or its text with bit 2), then the counts (le16) and
+ * entries of fixed_ips (subnet_id, a byte 4 or 6 and the address's 4 or 16
+ * bytes, or 0 and the text as stored), address pairs (ip_address,
+ * mac_address) and security groups.  A string is a length byte and its
+ * bytes (the longest, a name, has 255).  Integers are little endian.
+ * LC_PORT_BIN_V1, which replicas written before the binary record hold,
+ * is read too: the MAC and the fixed IPs' addresses are text there.
  * Only the replica holds it: the central db's values are always JSON. */
 struct bin_w {
 	char *b;
@@ -433,19 +461,27 @@ char *lc_port_encode(const struct lc_port *p, size_t *len)
 	w_str(&w, p->hdr.id, MDL_ID_SIZE);
 	w_uint(&w, p->hdr.dp_key, 4);
 	w_uint(&w, p->hdr.version, 8);
-	w_uint(&w, (p->port_security_enabled ? 1u : 0u) | (p->admin_state_up ? 2u : 0u), 1);
+	w_uint(&w, (p->port_security_enabled ? 1u : 0u) | (p->admin_state_up ? 2u : 0u) |
+			   (p->mac_text ? 4u : 0u), 1);
 	w_str(&w, p->name, MDL_NAME_SIZE);
 	w_str(&w, p->project_id, MDL_NAME_SIZE);
 	w_str(&w, p->network_id, MDL_ID_SIZE);
 	w_str(&w, p->device_owner, MDL_NAME_SIZE);
 	w_str(&w, p->device_id, MDL_NAME_SIZE);
 	w_str(&w, p->binding_host_id, MDL_NAME_SIZE);
-	char buf[MDL_IP_SIZE];
-	w_str(&w, lc_port_mac_text(p, buf), MDL_MAC_SIZE);
+	if (p->mac_text)
+		w_str(&w, p->mac_text, MDL_MAC_SIZE);
+	else
+		w_bytes(&w, p->mac.addr_bytes, 6);
 	w_uint(&w, p->n_fixed_ips, 2);
 	for (size_t i = 0; i < p->n_fixed_ips; i++) {
-		w_str(&w, p->fixed_ips[i].subnet_id, MDL_ID_SIZE);
-		w_str(&w, lc_port_ip_text(&p->fixed_ips[i], buf), MDL_IP_SIZE);
+		const struct lc_fixed_ip *f = &p->fixed_ips[i];
+		w_str(&w, f->subnet_id, MDL_ID_SIZE);
+		w_uint(&w, f->ip.family, 1);
+		if (f->ip.family)
+			w_bytes(&w, f->ip.addr, f->ip.family == 4 ? 4 : 16);
+		else
+			w_str(&w, f->odd.text, MDL_IP_SIZE);
 	}
 	w_uint(&w, p->n_allowed_address_pairs, 2);
 	for (size_t i = 0; i < p->n_allowed_address_pairs; i++) {
@@ -496,6 +532,16 @@ static void r_str(struct bin_r *r, char *out, size_t max)
 	r->at += n;
 }
 
+static void r_bytes(struct bin_r *r, void *out, size_t n)
+{
+	if (r->bad || r->n - r->at < n) {
+		r->bad = true;
+		return;
+	}
+	memcpy(out, r->b + r->at, n);
+	r->at += n;
+}
+
 /* A string read and interned (NULL: malformed or no memory). */
 static const char *r_intern(struct bin_r *r, struct lc *lc, size_t max)
 {
@@ -514,7 +560,8 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 	struct bin_r r = { (const uint8_t *)buf, len, 0, false };
 	struct lc_port h = { .hdr.type = MDL_PORT }, *p = NULL;
 	char text[MDL_IP_SIZE], sub[MDL_ID_SIZE];
-	if (r_uint(&r, 1) != LC_PORT_BIN)
+	unsigned v = (unsigned)r_uint(&r, 1);
+	if (v != LC_PORT_BIN && v != LC_PORT_BIN_V1)
 		r.bad = true;
 	r_str(&r, h.hdr.id, sizeof(h.hdr.id));
 	h.hdr.dp_key = (uint32_t)r_uint(&r, 4);
@@ -528,9 +575,15 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 	h.device_owner = r_intern(&r, lc, MDL_NAME_SIZE);
 	h.device_id = r_intern(&r, lc, MDL_NAME_SIZE);
 	h.binding_host_id = r_intern(&r, lc, MDL_NAME_SIZE);
-	r_str(&r, text, MDL_MAC_SIZE);
-	if (!r.bad && set_mac(lc, &h, text) < 0)
-		r.bad = true;
+	if (v == LC_PORT_BIN && !(flags & 4)) {
+		r_bytes(&r, h.mac.addr_bytes, 6);
+	} else {
+		r_str(&r, text, MDL_MAC_SIZE);
+		if (!r.bad && v == LC_PORT_BIN)
+			h.mac_text = lc_intern(lc, text);
+		if (!r.bad && (v == LC_PORT_BIN ? h.mac_text == NULL : set_mac(lc, &h, text) < 0))
+			r.bad = true;
+	}
 	size_t n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > MDL_PORT_MAX_FIXED_IPS)
 		r.bad = true;
@@ -548,11 +601,28 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 	}
 	*p = h;
 	for (size_t k = 0; k < n && !r.bad; k++) {
-		r_str(&r, sub, MDL_ID_SIZE);
-		r_str(&r, text, MDL_IP_SIZE);
-		if (!r.bad && set_ip(lc, &p->fixed_ips[k], sub, text) < 0)
-			r.bad = true;
+		struct lc_fixed_ip *f = &p->fixed_ips[k];
 		p->n_fixed_ips = (uint16_t)(k + 1);
+		if (v == LC_PORT_BIN_V1) {
+			r_str(&r, sub, MDL_ID_SIZE);
+			r_str(&r, text, MDL_IP_SIZE);
+			if (!r.bad && set_ip(lc, f, sub, text) < 0)
+				r.bad = true;
+			continue;
+		}
+		f->subnet_id = r_intern(&r, lc, MDL_ID_SIZE);
+		unsigned fam = (unsigned)r_uint(&r, 1);
+		if (fam == 4 || fam == 6) {
+			f->ip.family = (uint8_t)fam;
+			f->ip.plen = fam == 4 ? 32 : 128;
+			r_bytes(&r, f->ip.addr, fam == 4 ? 4 : 16);
+		} else if (fam == 0) {
+			r_str(&r, text, MDL_IP_SIZE);
+			if (!r.bad && (f->odd.text = lc_intern(lc, text)) == NULL)
+				r.bad = true;
+		} else {
+			r.bad = true;
+		}
 	}
 	n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > MDL_PORT_MAX_ADDR_PAIRS)

@@ -191,7 +191,9 @@ struct mdl_port *lc_port_to_mdl(const struct lc_port *p);
 void lc_port_free(struct lc *lc, struct lc_port *p);
 /* The replica's form of a port (binary, first byte LC_PORT_BIN, never a
  * JSON value's): malloc'ed, *len its size; NULL: no memory. */
-#define LC_PORT_BIN 0xb1
+#define LC_PORT_BIN 0xb2
+#define LC_PORT_BIN_V1 0xb1     /* read only: the MAC and fixed IPs as text */
+#define LC_PORT_IS_BIN(c) ((uint8_t)(c) == LC_PORT_BIN || (uint8_t)(c) == LC_PORT_BIN_V1)
 char *lc_port_encode(const struct lc_port *p, size_t *len);
 /* NULL with err: malformed (or no memory). */
 struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char *err,
