@@ -210,6 +210,17 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
     wb_sleep 1
     rss1=$(cp_rss_kb "$CP_WY_PID")
     bpp=$(( (rss1 - rss0) * 1024 / n ))
+    # where that RSS is (wyctl show memory), into the log
+    "$BUILD/ctrl/wyctl" -s "$CP_WY_SOCK" show memory 2>/dev/null |
+        grep -E '^(process|C heap|DPDK heap|controller|  [a-z]+ )' |
+        while read -r l; do wb_log "wyvern-$drv (full, memory): $l"; done || true
+    # where RSS goes after that sample (a batch's heap handed back, the
+    # replica's memtable flushed): INFO only, bytes_per_port is the 1 s one
+    local rss_later="" s
+    for s in 2 3 4; do
+        wb_sleep 1
+        rss_later+="${rss_later:+,}${s}s:$(cp_rss_kb "$CP_WY_PID")"
+    done
 
     # 4. change -> forwarding, through wyvernd's northbound command path
     #    (the only writer of an embedded db that wyvernd holds)
@@ -274,7 +285,7 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
         echo "WARN workload=cp-$(cp_label "$n") system=wyvern-$drv: tables ready with table_errors=$(cp_field table_errors "$ready") skipped_objects=$(cp_field bad "$ready"); first reasons: $(grep -m 3 'skipping' "$full_log" | sed 's/.*: skipping //' | tr '\n' ';')"
     fi
     RES_LINE="seconds=$(cp_field seconds "$ready") bytes_per_port=$bpp change_p50_ms=$p50 change_p99_ms=$p99"
-    RES_INFO="populate=\"$load\" empty_db_seconds=$empty_s rss_empty_kb=$rss0 rss_full_kb=$rss1 table_ops=$(cp_field table_ops "$ready") table_errors=$(cp_field table_errors "$ready") bad=$(cp_field bad "$ready") changes=$BENCH_CP_CHANGES $extra"
+    RES_INFO="populate=\"$load\" empty_db_seconds=$empty_s rss_empty_kb=$rss0 rss_full_kb=$rss1 rss_full_later_kb=$rss_later table_ops=$(cp_field table_ops "$ready") table_errors=$(cp_field table_errors "$ready") bad=$(cp_field bad "$ready") changes=$BENCH_CP_CHANGES $extra"
 }
 
 # --------------------------------------------------------------- OVN side ---
