@@ -17,13 +17,22 @@
  *    the API's threads) instead of per-thread arenas, which get no huge
  *    pages and each keep their own peak resident.  PMD threads never call
  *    malloc (rte_malloc), so the shared arena's lock is a control-plane
- *    matter.
+ *    matter;
+ *  - glibc.malloc.mmap_threshold=262144: a block of 256 KiB or more is its
+ *    own mapping, always.  By default glibc raises that threshold to the
+ *    size of every mapped block freed (up to 32 MiB), so after the first
+ *    etcd response of a full sync was freed the next ones (some MiB each)
+ *    came from the heap, between the records the apply allocates, and
+ *    their holes stayed resident: at 100k ports via etcd, RSS a second
+ *    after ready read 1.83-1.86 KB per port in 4 of 11 runs (64 MiB free
+ *    in the heap) and 1.47-1.56 in the others; with the fixed threshold
+ *    11 of 11 read 1.44-1.49 (ctrl/DESIGN.md "malloc").
  * So wyvernd, when GLIBC_TUNABLES does not name them yet, adds them and
  * executes itself again (same binary, argv and pid).
  *
  * Not done when: WYVERN_MALLOC_TUNE=0 is in the environment (or
  * WYVERN_MALLOC_TUNED, which the exec'd process gets); GLIBC_TUNABLES
- * already names both (the operator chose; either one named is left as the
+ * already names all three (the operator chose; one named is left as the
  * operator set it); a sanitizer or valgrind replaces malloc.  hugetlb is not added when
  * the kernel's transparent huge pages are off ("[never]").  A failed exec
  * leaves the process as it was (glibc's defaults).
@@ -97,6 +106,7 @@ void ctrl_malloc_tune(char **argv)
 	if (strlen(val) >= sizeof(val) - 64)
 		return;
 	bool added = add_tunable(val, sizeof(val), cur, "glibc.malloc.arena_max", "1");
+	added |= add_tunable(val, sizeof(val), cur, "glibc.malloc.mmap_threshold", "262144");
 	if (thp_available())
 		added |= add_tunable(val, sizeof(val), cur, "glibc.malloc.hugetlb", "1");
 	if (!added)

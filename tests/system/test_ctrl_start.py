@@ -3,8 +3,8 @@
 EAL and the datapath start (lc_preload).
 
 1. the re-exec: GLIBC_TUNABLES of the running daemon holds
-   glibc.malloc.arena_max=1 and, when the kernel has transparent huge pages,
-   glibc.malloc.hugetlb=1; the process keeps its name and pid;
+   glibc.malloc.arena_max=1, glibc.malloc.mmap_threshold=262144 and, when the
+   kernel has transparent huge pages, glibc.malloc.hugetlb=1; the process keeps its name and pid;
    WYVERN_MALLOC_TUNE=0 turns it off; an operator's own setting of a
    tunable is kept;
 2. the preload: a daemon restarted on its replica (central db gone) holds
@@ -102,6 +102,7 @@ def test_malloc_tunables_by_reexec(work, monkeypatch):
         env = proc_env(wy.proc.pid)
         tun = tunables(env)
         assert "glibc.malloc.arena_max=1" in tun, env
+        assert "glibc.malloc.mmap_threshold=262144" in tun, env
         assert ("glibc.malloc.hugetlb=1" in tun) == thp_available(), env
         assert "WYVERN_MALLOC_TUNED=1" in env
         # same pid (the one we started and signal), same name for ps/pgrep
