@@ -510,10 +510,11 @@ size_t dp_tables_lport_bytes(const struct dp_tables *t)
 }
 
 /* Bytes of a published lport holding c: its pool slot, which ends after
- * c's last address pair (rounded to a cache line). */
+ * c's last address pair, or with none its last address (rounded to a
+ * cache line). */
 static size_t lport_alloc_size(const struct dp_lport_cfg *c)
 {
-	return dp_lport_pool_slot(c->n_aaps);
+	return dp_lport_pool_slot(c);
 }
 
 int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
@@ -525,7 +526,7 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 		return rc;
 	const struct dp_lport *old = dp_table_lport_get(t, cfg->key);
 	size_t sz = lport_alloc_size(cfg);
-	struct dp_lport *p = dp_lport_pool_get(&t->lp_pool, cfg->n_aaps);
+	struct dp_lport *p = dp_lport_pool_get(&t->lp_pool, cfg);
 	if (p == NULL)
 		return -ENOMEM;
 	memset(p, 0, sz);

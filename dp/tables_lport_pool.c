@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * dp/tables_lport_pool.c — where published lports live: chunks of DPDK
  * memory cut into cache-line-aligned slots, one size class per number of
- * address pairs (an lport's allocation ends after its last pair), freed
+ * address pairs (an lport's allocation ends after its last pair) and, for
+ * an lport without pairs, per number of addresses (it ends after them), freed
  * slots kept on a list per class for the next put.  Writer (control
  * thread) only; a slot goes back only after the grace period (tables.c).
  *
@@ -29,45 +30,51 @@
 
 #define LP_CHUNK (256u * 1024)
 
-size_t dp_lport_pool_slot(unsigned n_aaps)
+size_t dp_lport_pool_slot(const struct dp_lport_cfg *c)
 {
-	size_t sz = offsetof(struct dp_lport, cfg) + offsetof(struct dp_lport_cfg, aaps) +
-		    (size_t)n_aaps * sizeof(struct dp_aap);
+	size_t sz = offsetof(struct dp_lport, cfg) + dp_lport_cfg_size(c);
 	return RTE_ALIGN_CEIL(sz, RTE_CACHE_LINE_SIZE);
 }
 
-void *dp_lport_pool_get(struct dp_lport_pool *p, unsigned n_aaps)
+/* c's size class: its address count without pairs, else after those. */
+static unsigned lp_class(const struct dp_lport_cfg *c)
 {
-	if (n_aaps > DP_LPORT_MAX_AAPS)
+	return c->n_aaps ? DP_LPORT_MAX_IPS + c->n_aaps : c->n_ips;
+}
+
+void *dp_lport_pool_get(struct dp_lport_pool *p, const struct dp_lport_cfg *c)
+{
+	if (c->n_aaps > DP_LPORT_MAX_AAPS || c->n_ips > DP_LPORT_MAX_IPS)
 		return NULL;
-	size_t sz = dp_lport_pool_slot(n_aaps);
-	void *o = p->free[n_aaps];
+	unsigned k = lp_class(c);
+	size_t sz = dp_lport_pool_slot(c);
+	void *o = p->free[k];
 	if (o != NULL) {
-		p->free[n_aaps] = *(void **)o;
+		p->free[k] = *(void **)o;
 		return o;
 	}
-	if (p->left[n_aaps] < sz) {
+	if (p->left[k] < sz) {
 		if (p->n_chunks == p->cap_chunks) {
 			unsigned cap = p->cap_chunks ? p->cap_chunks * 2 : 16;
-			void **c = realloc(p->chunks, cap * sizeof(*c));
-			if (c == NULL)
+			void **v = realloc(p->chunks, cap * sizeof(*v));
+			if (v == NULL)
 				return NULL;
-			p->chunks = c;
+			p->chunks = v;
 			p->cap_chunks = cap;
 		}
-		char *c = rte_malloc("dp_lports", LP_CHUNK, 4096);
-		if (c == NULL)
+		char *ch = rte_malloc("dp_lports", LP_CHUNK, 4096);
+		if (ch == NULL)
 			return NULL;
 		/* one call instead of 64 page faults; hugepages: a no-op,
 		 * an old kernel: EINVAL, the faults come as before */
-		(void)madvise(c, LP_CHUNK, MADV_POPULATE_WRITE);
-		p->chunks[p->n_chunks++] = c;
-		p->cur[n_aaps] = c;
-		p->left[n_aaps] = LP_CHUNK;
+		(void)madvise(ch, LP_CHUNK, MADV_POPULATE_WRITE);
+		p->chunks[p->n_chunks++] = ch;
+		p->cur[k] = ch;
+		p->left[k] = LP_CHUNK;
 	}
-	o = p->cur[n_aaps];
-	p->cur[n_aaps] += sz;
-	p->left[n_aaps] -= sz;
+	o = p->cur[k];
+	p->cur[k] += sz;
+	p->left[k] -= sz;
 	return o;
 }
 
@@ -75,7 +82,7 @@ void dp_lport_pool_put(struct dp_lport_pool *p, struct dp_lport *lp)
 {
 	if (lp == NULL)
 		return;
-	unsigned k = lp->cfg.n_aaps;
+	unsigned k = lp_class(&lp->cfg);
 	*(void **)lp = p->free[k];
 	p->free[k] = lp;
 }

@@ -21,20 +21,22 @@ struct dp_ovl {
 };
 
 /* Published lports' memory (tables_lport_pool.c), embedded in struct
- * dp_tables: a size class per number of address pairs. */
+ * dp_tables: a size class per number of addresses (no pairs) and per
+ * number of address pairs (dp_lport_cfg_size). */
+#define DP_LP_CLASSES (DP_LPORT_MAX_IPS + 1 + DP_LPORT_MAX_AAPS)
 struct dp_lport_pool {
-	void *free[DP_LPORT_MAX_AAPS + 1];   /* freed slots, linked through their first bytes */
-	char *cur[DP_LPORT_MAX_AAPS + 1];    /* the class's current chunk, next slot */
-	size_t left[DP_LPORT_MAX_AAPS + 1];
+	void *free[DP_LP_CLASSES];   /* freed slots, linked through their first bytes */
+	char *cur[DP_LP_CLASSES];    /* the class's current chunk, next slot */
+	size_t left[DP_LP_CLASSES];
 	void **chunks;
 	unsigned n_chunks, cap_chunks;
 };
 
-/* Bytes of a slot for an lport with n_aaps pairs (cache-line multiple). */
-size_t dp_lport_pool_slot(unsigned n_aaps);
-/* A slot for an lport with n_aaps pairs; NULL when out of memory. */
-void *dp_lport_pool_get(struct dp_lport_pool *p, unsigned n_aaps);
-/* Back to its class (after the grace period): its cfg.n_aaps names it. */
+/* Bytes of a slot for an lport holding c (cache-line multiple). */
+size_t dp_lport_pool_slot(const struct dp_lport_cfg *c);
+/* A slot for an lport holding c; NULL when out of memory or bad counts. */
+void *dp_lport_pool_get(struct dp_lport_pool *p, const struct dp_lport_cfg *c);
+/* Back to its class (after the grace period): its cfg's counts name it. */
 void dp_lport_pool_put(struct dp_lport_pool *p, struct dp_lport *lp);
 void dp_lport_pool_fini(struct dp_lport_pool *p);
 

@@ -257,12 +257,18 @@ static void test_lport_fdb_binding(void)
 
 /* A published lport takes what its addresses need: its slot (a cache-line
  * multiple, tables_lport_pool.c) ends after its last allowed address pair,
- * and copy/equal read only that.  A freed slot is reused by the next put
- * of its class. */
+ * or with none after its last address, and copy/equal read only that.  A
+ * freed slot is reused by the next put of its class. */
+static size_t slot_of(unsigned n_ips, unsigned n_aaps)
+{
+	size_t b = dp_lport_cfg_size(&(struct dp_lport_cfg){ .n_ips = (uint8_t)n_ips,
+							    .n_aaps = (uint8_t)n_aaps });
+	return RTE_ALIGN_CEIL(offsetof(struct dp_lport, cfg) + b, RTE_CACHE_LINE_SIZE);
+}
+
 static size_t slot(unsigned n_aaps)
 {
-	size_t b = dp_lport_cfg_size(&(struct dp_lport_cfg){ .n_aaps = (uint8_t)n_aaps });
-	return RTE_ALIGN_CEIL(offsetof(struct dp_lport, cfg) + b, RTE_CACHE_LINE_SIZE);
+	return slot_of(1, n_aaps);
 }
 
 static void test_lport_trimmed(void)
@@ -272,7 +278,10 @@ static void test_lport_trimmed(void)
 	struct dp_network_cfg n = { .key = 1, .name = "n1", .vni = 100, .mtu = 1500 };
 	CU_ASSERT_EQUAL_FATAL(dp_table_network_put(t, &n), 0);
 	size_t base = slot(0);
+	/* one address, no pairs: two cache lines (dp/include/tables.h) */
+	CU_ASSERT_EQUAL(base, 2 * RTE_CACHE_LINE_SIZE);
 	CU_ASSERT(base < sizeof(struct dp_lport_cfg) && slot(2) > base);
+	CU_ASSERT(slot_of(4, 0) > base && slot_of(4, 0) < slot(1));
 	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), 0);
 
 	struct dp_lport_cfg a = t_lport(10, 1, DP_NO_PORT);
@@ -308,6 +317,27 @@ static void test_lport_trimmed(void)
 	CU_ASSERT_EQUAL(dp_table_lport_put(t, &f), 0);
 	CU_ASSERT_PTR_EQUAL(dp_table_lport_get(t, 13), p10);
 	CU_ASSERT_EQUAL(dp_table_lport_del(t, 13), 0);
+	/* four addresses and no pairs: the slot ends after the fourth; the
+	 * copy has all four, equal sees the last, a fifth grows it */
+	struct dp_lport_cfg g = t_lport(14, 1, DP_NO_PORT);
+	g.n_ips = 4;
+	for (uint8_t i = 1; i < 4; i++)
+		g.ips[i] = t_ip4(10, 9, 0, i, 32);
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &g), 0);
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base + slot_of(4, 0));
+	p = dp_table_lport_get(t, 14);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	dp_lport_cfg_copy(&c, &p->cfg);
+	CU_ASSERT_EQUAL(memcmp(&c, &g, sizeof(c)), 0);
+	c.ips[3].addr[3] = 9;
+	CU_ASSERT_FALSE(dp_lport_cfg_equal(&p->cfg, &c));
+	g.n_ips = 5;
+	g.ips[4] = t_ip4(10, 9, 0, 4, 32);
+	CU_ASSERT_EQUAL(dp_table_lport_put(t, &g), 0);
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base + slot_of(5, 0));
+	CU_ASSERT(dp_lport_cfg_equal(&dp_table_lport_get(t, 14)->cfg, &g));
+	CU_ASSERT_EQUAL(dp_table_lport_del(t, 14), 0);
+	CU_ASSERT_EQUAL(dp_tables_lport_bytes(t), base);
 	/* port_gone copies the trimmed lport and puts it back unbound */
 	struct dp_lport_cfg e = t_lport(12, 1, 3);
 	e.n_aaps = 1;

@@ -90,9 +90,14 @@ struct dp_network {
 	uint32_t vteps[];      /* storage of cfg.flood_vteps (sorted) */
 };
 
+/* The fields are ordered so that little pads them: with one address and
+ * no pairs a published lport is 128 bytes, one slot of two cache lines. */
 struct dp_lport_cfg {
 	uint32_t key;          /* unique non-zero datapath key */
 	uint32_t network;      /* network key */
+	uint32_t remote_vtep;  /* IPv4 (network order) of the remote chassis' VTEP,
+				* 0 when local or unknown (used by the overlay) */
+	uint16_t dp_port;      /* local dp port, DP_NO_PORT when not local */
 	char name[DP_NAME_LEN];
 	uint8_t n_macs, n_ips, n_aaps;
 	bool port_security;
@@ -103,21 +108,25 @@ struct dp_lport_cfg {
 	bool router;           /* may send IPv6 router advertisements and
 				* redirects; port security drops them from
 				* other ports (device_owner network:router_*) */
-	uint16_t dp_port;      /* local dp port, DP_NO_PORT when not local */
-	uint32_t remote_vtep;  /* IPv4 (network order) of the remote chassis' VTEP,
-				* 0 when local or unknown (used by the overlay) */
 	struct rte_ether_addr macs[DP_LPORT_MAX_MACS];
+	/* last: a published lport's allocation ends after its n_aaps pairs,
+	 * or with no pairs after its n_ips addresses (most ports: one IPv4
+	 * address, 128 bytes instead of 448).  So a published cfg is copied
+	 * with dp_lport_cfg_copy and compared with dp_lport_cfg_equal, never
+	 * by value or sizeof, and ips[] / aaps[] are read below n_ips /
+	 * n_aaps only. */
 	struct dp_ip ips[DP_LPORT_MAX_IPS];          /* fixed IPs (host addresses) */
-	/* last: a published lport's allocation ends after its n_aaps pairs
-	 * (most ports have none: 256 bytes instead of 448).  So a published
-	 * cfg is copied with dp_lport_cfg_copy and compared with
-	 * dp_lport_cfg_equal, never by value or sizeof. */
 	struct dp_aap aaps[DP_LPORT_MAX_AAPS];
 };
 
-/* Bytes of c that are set: everything up to its last used aap. */
+/* Bytes of c that are set: everything up to its last used aap, or with no
+ * aaps up to its last used ip. */
 static inline size_t dp_lport_cfg_size(const struct dp_lport_cfg *c)
 {
+	if (c->n_aaps == 0) {
+		unsigned n = c->n_ips < DP_LPORT_MAX_IPS ? c->n_ips : DP_LPORT_MAX_IPS;
+		return offsetof(struct dp_lport_cfg, ips) + n * sizeof(c->ips[0]);
+	}
 	unsigned n = c->n_aaps < DP_LPORT_MAX_AAPS ? c->n_aaps : DP_LPORT_MAX_AAPS;
 	return offsetof(struct dp_lport_cfg, aaps) + n * sizeof(c->aaps[0]);
 }
