@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "lc_priv.h"
+#include "mac_fmt.h"
 
 /* ---- interned strings ---------------------------------------------------- */
 struct lc_str {
@@ -161,21 +162,8 @@ void lc_intern_free(struct lc *lc)
 }
 
 /* ---- ports ----------------------------------------------------------------- */
-/* The formatting below runs for every port of a full sync (the canonical
- * test) and of a replica write: no printf. */
-static const char hex[] = "0123456789abcdef";
-
-/* The text Neutron writes for a MAC: lower-case hex, colons. */
-static void mac_format(const struct rte_ether_addr *m, char *buf)
-{
-	for (unsigned i = 0; i < 6; i++) {
-		buf[3 * i] = hex[m->addr_bytes[i] >> 4];
-		buf[3 * i + 1] = hex[m->addr_bytes[i] & 15];
-		buf[3 * i + 2] = i < 5 ? ':' : 0;
-	}
-}
-
-/* text is what mac_format writes (for a text rte_ether_unformat_addr took) */
+/* text is what dp_mac_format writes, the text Neutron writes for a MAC:
+ * lower-case hex, colons (for a text rte_ether_unformat_addr took) */
 static bool mac_canonical(const char *text)
 {
 	for (unsigned i = 0; i < 17; i++)
@@ -186,6 +174,9 @@ static bool mac_canonical(const char *text)
 	return text[17] == 0;
 }
 
+/* An address (plen 32 or 128) as inet_ntop writes it.  The canonical test
+ * of set_ip runs it for every address of a full sync: IPv4 without printf
+ * (glibc's inet_ntop for IPv4 is a sprintf). */
 static void ip_format(const struct dp_ip *ip, char *buf)
 {
 	if (ip->family == 4) {
@@ -215,10 +206,7 @@ int lc_port_mac(const struct lc_port *p, struct rte_ether_addr *mac)
 
 const char *lc_port_mac_text(const struct lc_port *p, char *buf)
 {
-	if (p->mac_text)
-		return p->mac_text;
-	mac_format(&p->mac, buf);
-	return buf;
+	return p->mac_text ? p->mac_text : dp_mac_format(buf, p->mac.addr_bytes);
 }
 
 int lc_port_ip(const struct lc_fixed_ip *f, struct dp_ip *ip)
@@ -274,14 +262,20 @@ static struct lc_port *port_alloc(size_t n_ips)
 	return calloc(1, sizeof(struct lc_port) + n_ips * sizeof(struct lc_fixed_ip));
 }
 
+/* p's own strings given back (not its lists': lc_port_free). */
+static void port_strs_drop(struct lc *lc, const struct lc_port *p)
+{
+	const char *strs[] = { p->name, p->project_id, p->network_id, p->device_owner,
+			       p->device_id, p->binding_host_id, p->mac_text };
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		lc_unintern(lc, strs[i]);
+}
+
 void lc_port_free(struct lc *lc, struct lc_port *p)
 {
 	if (p == NULL)
 		return;
-	const char **strs[] = { &p->name, &p->project_id, &p->network_id, &p->device_owner,
-				&p->device_id, &p->binding_host_id, &p->mac_text };
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		lc_unintern(lc, *strs[i]);
+	port_strs_drop(lc, p);
 	for (size_t i = 0; i < p->n_security_groups; i++)
 		lc_unintern(lc, p->security_groups[i]);
 	for (size_t i = 0; i < p->n_fixed_ips; i++) {
@@ -591,10 +585,7 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 	if (!r.bad && (p = port_alloc(n)) == NULL)
 		snprintf(err, size, "out of memory");
 	if (p == NULL) {
-		const char **strs[] = { &h.name, &h.project_id, &h.network_id, &h.device_owner,
-					&h.device_id, &h.binding_host_id, &h.mac_text };
-		for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-			lc_unintern(lc, *strs[i]);
+		port_strs_drop(lc, &h);
 		if (r.bad)
 			snprintf(err, size, "bad binary port record (%zu bytes)", len);
 		return NULL;
