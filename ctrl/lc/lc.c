@@ -302,6 +302,8 @@ bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len,
 		copy[len] = 0;
 	}
 	free(o->val);
+	lc_reach_forget(lc, o);   /* what the old record counted */
+	lc_sg_forget(lc, o);      /* and the group lists it was in */
 	rec_free(lc, o);
 	o->val = copy;
 	o->len = copy ? len : 0;
@@ -322,8 +324,11 @@ void lc_obj_changed(struct lc *lc, struct lc_obj *o)
 	o->dirty = true;
 	lc->chg_types |= 1u << o->type;
 	uint64_t sig = lc_reach_sig(o);
-	if (sig != o->rsig)
+	if (sig != o->rsig) {
 		lc->reach_stale = true;
+		/* a port's change alone may be followed port by port */
+		lc->reach_full |= o->type != MDL_PORT;
+	}
 	o->rsig = sig;
 	if (o->in_chg || lc->n_chg == SIZE_MAX)
 		return;
@@ -353,6 +358,7 @@ static void chg_clear(struct lc *lc)
 	lc->n_chg = 0;
 	lc->chg_types = 0;
 	lc->reach_ran = false;
+	lc->local_moved = false;
 	lc->lp_other = false;
 }
 
@@ -378,8 +384,16 @@ static int cmp_obj(const void *a, const void *b)
 struct lc_obj **lc_obj_all(struct lc *lc, size_t *n)
 {
 	size_t ns = lc->n_sorted, na = lc->n_all;
+	/* a snapshot's pages and the replica come in key order: then the new
+	 * run is sorted already, and often follows the sorted part */
+	size_t run = ns + 1;
+	while (run < na && cmp_obj(&lc->all[run - 1], &lc->all[run]) <= 0)
+		run++;
+	if (ns < na && run >= na && (ns == 0 || cmp_obj(&lc->all[ns - 1], &lc->all[ns]) <= 0))
+		lc->n_sorted = ns = na;
 	if (ns < na) {
-		qsort(lc->all + ns, na - ns, sizeof(*lc->all), cmp_obj);
+		if (run < na)
+			qsort(lc->all + ns, na - ns, sizeof(*lc->all), cmp_obj);
 		struct lc_obj **m = ns ? malloc(lc->cap_all * sizeof(*m)) : NULL;
 		if (m != NULL) {
 			size_t i = 0, j = ns, k = 0;
@@ -591,6 +605,7 @@ void lc_destroy(struct lc *lc)
 	lc_compile_free(lc);
 	lc_compile_sg_free(lc);
 	lc_lport_index_free(lc);
+	lc_reach_state_free(lc);   /* holds interned ids */
 	lc_intern_free(lc);
 	free(lc->dhcp_cache);
 	lc_alive_free(lc);

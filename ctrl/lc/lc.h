@@ -96,6 +96,8 @@ struct lc_stats {
 	 * start */
 	uint64_t batches;
 	uint64_t reach_runs;           /* batches that recomputed reachability */
+	uint64_t reach_ports;          /* batches that followed the changed
+					* ports alone (no full pass) */
 	uint64_t batch_apply_us;
 	uint64_t batch_reach_us, batch_compile_us, batch_replica_us, batch_other_us;
 	uint64_t max_batch_us;

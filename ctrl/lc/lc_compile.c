@@ -39,13 +39,7 @@ static bool wanted(const struct lc_obj *o)
 	return o->present && o->reach && o->o;
 }
 
-/* A port compiled into an lport: a chassis' SNAT address port is not one
- * (it is the NAT gateway's address: lc_compile_nat.c). */
-static bool wanted_lport(const struct lc_obj *o)
-{
-	return wanted(o) &&
-	       strcmp(lc_port_of(o)->device_owner, LC_SNAT_OWNER) != 0;
-}
+#define wanted_lport lc_wanted_lport
 
 /* The encapsulation this chassis sends (first of [ctrl] encap). */
 static uint8_t own_encap(const struct lc *lc)
@@ -111,42 +105,25 @@ static int net_cfg(struct lc *lc, struct lc_obj *o, struct dp_network_cfg *c)
 /* Names collected once per batch and searched by bsearch: looking each one
  * up by scanning every object made a batch quadratic (2,000 networks x
  * 100k objects). */
-struct name_val {
-	const char *name;
-	uint32_t val;
-};
-
-struct name_set {
-	struct name_val *e;
-	size_t n;
-};
-
 static int cmp_name_val(const void *a, const void *b)
 {
-	return strcmp(((const struct name_val *)a)->name, ((const struct name_val *)b)->name);
+	return strcmp(((const struct lc_name_val *)a)->name, ((const struct lc_name_val *)b)->name);
 }
 
-static int cmp_name_val_pair(const void *a, const void *b)
+static const struct lc_name_val *name_set_find(const struct lc_name_set *s, const char *name)
 {
-	const struct name_val *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
-	return c ? c : (x->val > y->val) - (x->val < y->val);
-}
-
-static const struct name_val *name_set_find(const struct name_set *s, const char *name)
-{
-	struct name_val k = { .name = name };
+	struct lc_name_val k = { .name = name };
 	return s->n ? bsearch(&k, s->e, s->n, sizeof(*s->e), cmp_name_val) : NULL;
 }
 
-static void name_set_free(struct name_set *s)
+static void name_set_free(struct lc_name_set *s)
 {
 	free(s->e);
 	memset(s, 0, sizeof(*s));
 }
 
 /* Chassis name -> IPv4 VTEP (network order) of the present chassis. */
-static void vteps_collect(struct lc_obj **v, size_t n, struct name_set *s)
+static void vteps_collect(struct lc_obj **v, size_t n, struct lc_name_set *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->e = malloc((n + 1) * sizeof(*s->e));
@@ -159,21 +136,21 @@ static void vteps_collect(struct lc_obj **v, size_t n, struct name_set *s)
 		struct in_addr a;
 		if (inet_pton(AF_INET, c->vtep_ip, &a) != 1)
 			continue;
-		s->e[s->n++] = (struct name_val){ c->name, a.s_addr };
+		s->e[s->n++] = (struct lc_name_val){ c->name, a.s_addr };
 	}
 	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
 }
 
 /* IPv4 VTEP of the chassis named host (network order), 0 when unknown. */
-static uint32_t vtep_of(const struct name_set *vteps, const char *host)
+static uint32_t vtep_of(const struct lc_name_set *vteps, const char *host)
 {
-	const struct name_val *p = name_set_find(vteps, host);
+	const struct lc_name_val *p = name_set_find(vteps, host);
 	return p ? p->val : 0;
 }
 
 /* The chassis a held port lives on when it is not here: its VTEP, else 0. */
-static uint32_t remote_vtep_of(const struct lc *lc, const struct name_set *vteps,
-			       const struct lc_obj *o)
+uint32_t lc_remote_vtep(const struct lc *lc, const struct lc_name_set *vteps,
+		       const struct lc_obj *o)
 {
 	const struct lc_port *p = lc_port_of(o);
 	if (o->local || p->binding_host_id[0] == 0 ||
@@ -182,109 +159,13 @@ static uint32_t remote_vtep_of(const struct lc *lc, const struct name_set *vteps
 	return vtep_of(vteps, p->binding_host_id);
 }
 
-/* (network id, remote VTEP) of every held remote port, sorted, distinct:
- * the head-end replication lists.  val = VTEP. */
-static void net_vteps_collect(const struct lc *lc, struct lc_obj **v, size_t n,
-			      const struct name_set *vteps, struct name_set *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->e = malloc((n + 1) * sizeof(*s->e));
-	if (s->e == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i]->type != MDL_PORT || !wanted_lport(v[i]))
-			continue;
-		uint32_t vt = remote_vtep_of(lc, vteps, v[i]);
-		if (vt)
-			s->e[s->n++] = (struct name_val){ lc_port_of(v[i])->network_id, vt };
-	}
-	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val_pair);
-	size_t k = 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (k == 0 || cmp_name_val_pair(&s->e[k - 1], &s->e[i]) != 0)
-			s->e[k++] = s->e[i];
-	s->n = k;
-}
-
-/* The pairs of the last compile, with their own copies of the network
- * ids: reused by a batch that cannot have changed them (no reach pass, no
- * chassis, network or iface change, and every changed port contributes
- * the pair it did: o->fl_sig), instead of a pass and a sort over every
- * port. */
-struct lc_flood_cache {
-	struct name_set s;
-	bool valid;
-};
-
-static uint64_t flood_sig(const struct lc *lc, const struct name_set *vteps,
-			  const struct lc_obj *o)
-{
-	if (!wanted_lport(o))
-		return 0;
-	uint32_t vt = remote_vtep_of(lc, vteps, o);
-	if (vt == 0)
-		return 0;
-	const char *net = lc_port_of(o)->network_id;
-	return lc_fnv(&vt, sizeof(vt), lc_fnv(net, strlen(net), LC_FNV_BASIS)) | 1;
-}
-
-static void flood_cache_clear(struct lc_flood_cache *c)
-{
-	for (size_t i = 0; i < c->s.n; i++)
-		free((char *)(uintptr_t)c->s.e[i].name);
-	name_set_free(&c->s);
-	c->valid = false;
-}
-
 void lc_compile_free(struct lc *lc)
 {
-	if (lc->flood)
-		flood_cache_clear(lc->flood);
-	free(lc->flood);
-	lc->flood = NULL;
-}
-
-static bool flood_reusable(struct lc *lc, const struct name_set *vteps, bool ctx)
-{
-	if (lc->flood == NULL || !lc->flood->valid || ctx || lc->reach_ran)
-		return false;
-	for (size_t i = 0; i < lc->n_chg; i++) {
-		struct lc_obj *o = lc->chg[i];
-		if (o->type == MDL_PORT && flood_sig(lc, vteps, o) != o->fl_sig)
-			return false;
-	}
-	return true;
-}
-
-/* The (network, remote VTEP) pairs, from the cache (*kept) or recomputed. */
-static const struct name_set *flood_pairs(struct lc *lc, struct lc_obj **v, size_t n,
-					  const struct name_set *vteps, bool ctx, bool *kept)
-{
-	static const struct name_set none;
-	*kept = flood_reusable(lc, vteps, ctx);
-	if (*kept)
-		return &lc->flood->s;
-	if (lc->flood == NULL && (lc->flood = calloc(1, sizeof(*lc->flood))) == NULL)
-		return &none;
-	flood_cache_clear(lc->flood);
-	net_vteps_collect(lc, v, n, vteps, &lc->flood->s);
-	for (size_t i = 0; i < lc->flood->s.n; i++) {
-		struct name_val *e = &lc->flood->s.e[i];
-		if ((e->name = strdup(e->name)) == NULL) {
-			lc->flood->s.n = i;
-			flood_cache_clear(lc->flood);
-			return &none;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (v[i]->type == MDL_PORT)
-			v[i]->fl_sig = flood_sig(lc, vteps, v[i]);
-	lc->flood->valid = true;
-	return &lc->flood->s;
+	lc_flood_free(lc);
 }
 
 /* Networks with a held IPv4 subnet that has enable_dhcp. */
-static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct name_set *s)
+static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct lc_name_set *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->e = malloc((n + 1) * sizeof(*s->e));
@@ -295,7 +176,7 @@ static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct name_set *s)
 			continue;
 		struct mdl_subnet *sn = mdl_hdr_to_subnet(v[i]->o);
 		if (sn->ip_version == 4 && sn->enable_dhcp)
-			s->e[s->n++] = (struct name_val){ sn->network_id, 1 };
+			s->e[s->n++] = (struct lc_name_val){ sn->network_id, 1 };
 	}
 	qsort(s->e, s->n, sizeof(*s->e), cmp_name_val);
 }
@@ -304,7 +185,7 @@ static void dhcp_nets_collect(struct lc_obj **v, size_t n, struct name_set *s)
 _Static_assert(MDL_PORT_MAX_FIXED_IPS <= DP_LPORT_MAX_IPS, "fixed IPs per port");
 _Static_assert(MDL_PORT_MAX_ADDR_PAIRS <= DP_LPORT_MAX_AAPS, "address pairs per port");
 
-static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *o,
+static int port_cfg(struct lc *lc, const struct lc_name_set *vteps, struct lc_obj *o,
 		    struct dp_lport_cfg *c)
 {
 	const struct lc_port *p = lc_port_of(o);
@@ -367,7 +248,7 @@ static int port_cfg(struct lc *lc, const struct name_set *vteps, struct lc_obj *
 	int dpp = o->local ? lc_iface_port(lc, o->o->id) : -1;
 	c->dp_port = dpp >= 0 ? (uint16_t)dpp : DP_NO_PORT;
 	if (dpp < 0)
-		c->remote_vtep = remote_vtep_of(lc, vteps, o);
+		c->remote_vtep = lc_remote_vtep(lc, vteps, o);
 	return 0;
 }
 
@@ -407,10 +288,10 @@ static bool net_same(const struct dp_network_cfg *a, const struct dp_network_cfg
 
 /* true when a network's key in the tables changed (what ports read) */
 static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
-			     const struct name_set *net_vteps)
+			     const struct lc_name_set *net_vteps)
 {
 	bool keys_changed = false;
-	struct name_set dhcp_nets;
+	struct lc_name_set dhcp_nets;
 	uint32_t *vteps = NULL;     /* scratch flood list, grown as needed */
 	size_t cap = 0;
 	size_t slo, shi;
@@ -427,12 +308,12 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 		c.dhcp_v4 = name_set_find(&dhcp_nets, o->o->id) != NULL;
 		if (c.type == DP_NET_OVERLAY && c.vni != 0) {
 			/* the first pair of this network, then its run */
-			struct name_val k = { .name = o->o->id, .val = 0 };
-			const struct name_val *e = net_vteps->e;
+			struct lc_name_val k = { .name = o->o->id, .val = 0 };
+			const struct lc_name_val *e = net_vteps->e;
 			size_t lo = 0, hi = net_vteps->n;
 			while (lo < hi) {
 				size_t mid = (lo + hi) / 2;
-				if (cmp_name_val_pair(&e[mid], &k) < 0)
+				if (lc_name_val_pair_cmp(&e[mid], &k) < 0)
 					lo = mid + 1;
 				else
 					hi = mid;
@@ -491,7 +372,7 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
  * tables hold.  -EEXIST (a MAC or dp port another port still holds, which
  * may let go later in the batch) is returned for a retry; other failures
  * are the port's reason. */
-static int port_put(struct lc *lc, const struct name_set *vteps, struct lc_obj *o,
+static int port_put(struct lc *lc, const struct lc_name_set *vteps, struct lc_obj *o,
 		    struct dp_lport_cfg *cfg)
 {
 	if (port_cfg(lc, vteps, o, cfg) < 0) {
@@ -535,7 +416,7 @@ static int port_put(struct lc *lc, const struct name_set *vteps, struct lc_obj *
  * retried while a round makes progress (a MAC moving between two ports of
  * one batch is free once the other port was updated). */
 static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
-			  const struct name_set *vteps, bool ctx)
+			  const struct lc_name_set *vteps, bool ctx)
 {
 	struct dp_lport_cfg cfg;
 	struct lc_obj **pend = NULL;
@@ -616,7 +497,7 @@ static int vtep_gc_one(const struct dp_vtep *v, void *arg)
 }
 
 static void compile_vteps(struct lc *lc, struct lc_obj **v, size_t n,
-			  const struct name_set *net_vteps)
+			  const struct lc_name_set *net_vteps)
 {
 	/* the distinct VTEPs of the (network, VTEP) pairs */
 	uint32_t *want = malloc((net_vteps->n + 1) * sizeof(*want));
@@ -733,10 +614,10 @@ void lc_compile(struct lc *lc)
 	 * (or a batch too big to list) */
 	bool ctx = lc->ifaces_changed || lc->n_chg == SIZE_MAX ||
 		   (lc->chg_types & ((1u << MDL_NETWORK) | (1u << MDL_CHASSIS)));
-	struct name_set vteps;
+	struct lc_name_set vteps;
 	vteps_collect(v + clo, chi - clo, &vteps);
 	bool kept, nets_changed = false;
-	const struct name_set *net_vteps = flood_pairs(lc, v, n, &vteps, ctx, &kept);
+	const struct lc_name_set *net_vteps = lc_flood_pairs(lc, v, n, &vteps, ctx, &kept);
 	/* B: a network's entry reads the network, its subnets (DHCP), the
 	 * flood pairs and the config */
 	if (ctx || lc->reach_ran || !kept || (lc->chg_types & (1u << MDL_SUBNET)))

@@ -55,16 +55,18 @@ static bool wanted(const struct lc_obj *o)
 }
 
 /* Every wanted group with the wanted ports that list it (lc->sg_members):
- * built by a walk over the ports in a batch that may have changed who is a
- * member (reachability ran: a port came, went or changed its groups; a
- * group or rule changed), and otherwise kept, so a batch of port updates
- * recomputes only the sets of the changed ports' groups from their member
- * lists.  Entries are in group id order (the order of lc_obj_all). */
+ * built by a walk over the ports in a batch that may have changed more
+ * than ports (a full reachability pass, a group or rule changed), and
+ * otherwise kept: a port whose record is replaced leaves its groups' lists
+ * (lc_sg_forget, with its old record), a changed port joins the lists of
+ * its groups again when it is wanted, and a deleted one leaves them; the
+ * sets of the groups whose lists moved are computed again from the lists.
+ * Entries are in group id order (the order of lc_obj_all). */
 struct sg_members {
 	struct lc_obj *g;
 	struct lc_obj **ports;
 	size_t n, cap;
-	bool todo;              /* scratch: recompute in this pass */
+	bool todo;              /* its set: compute again in this pass */
 };
 
 struct lc_sg_cache {
@@ -107,6 +109,63 @@ static struct sg_members *cache_find(struct lc_sg_cache *c, const char *group_id
 	return NULL;
 }
 
+static int member_add(struct sg_members *m, struct lc_obj *o)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 4;
+		struct lc_obj **np = realloc(m->ports, cap * sizeof(*np));
+		if (np == NULL)
+			return -ENOMEM;
+		m->ports = np;
+		m->cap = cap;
+	}
+	m->ports[m->n++] = o;
+	return 0;
+}
+
+/* o out of the lists of the groups its record names (those lists' sets
+ * are computed again) */
+static void members_leave(struct lc_sg_cache *c, struct lc_obj *o)
+{
+	const struct lc_port *p = lc_port_of(o);
+	for (size_t k = 0; k < p->n_security_groups; k++) {
+		struct sg_members *m = cache_find(c, p->security_groups[k]);
+		for (size_t j = 0; m != NULL && j < m->n; j++)
+			if (m->ports[j] == o) {
+				m->ports[j] = m->ports[--m->n];
+				m->todo = true;
+				break;
+			}
+	}
+}
+
+void lc_sg_forget(struct lc *lc, struct lc_obj *o)
+{
+	if (lc->sg_members && lc->sg_members->valid && o->type == MDL_PORT && o->o)
+		members_leave(lc->sg_members, o);
+}
+
+/* A changed port's lists: out of them all, then (wanted) into its groups'.
+ * -ENOMEM: the lists are no longer right. */
+static int members_follow(struct lc_sg_cache *c, struct lc_obj *o)
+{
+	if (o->o == NULL)
+		return 0;
+	members_leave(c, o);
+	if (!wanted(o))
+		return 0;
+	const struct lc_port *p = lc_port_of(o);
+	for (size_t k = 0; k < p->n_security_groups; k++) {
+		struct sg_members *m = cache_find(c, p->security_groups[k]);
+		if (m == NULL || (m->n && m->ports[m->n - 1] == o))
+			continue;   /* a group not held, or listed twice */
+		if (member_add(m, o) < 0)
+			return -ENOMEM;
+		m->todo = true;
+	}
+	return 0;
+}
+
 static int cache_build(struct lc_sg_cache *c, struct lc_obj **v, size_t n)
 {
 	size_t lo, hi;
@@ -126,17 +185,10 @@ static int cache_build(struct lc_sg_cache *c, struct lc_obj **v, size_t n)
 			struct sg_members *m = cache_find(c, p->security_groups[k]);
 			if (m == NULL || (m->n && m->ports[m->n - 1] == v[i]))
 				continue;
-			if (m->n == m->cap) {
-				size_t cap = m->cap ? m->cap * 2 : 4;
-				struct lc_obj **np = realloc(m->ports, cap * sizeof(*np));
-				if (np == NULL) {
-					cache_clear(c);
-					return -ENOMEM;
-				}
-				m->ports = np;
-				m->cap = cap;
+			if (member_add(m, v[i]) < 0) {
+				cache_clear(c);
+				return -ENOMEM;
 			}
-			m->ports[m->n++] = v[i];
 		}
 	}
 	c->valid = true;
@@ -170,6 +222,8 @@ static void set_update(struct lc *lc, struct dp_acl *acl, struct lc_obj *o,
 	struct mdl_sg_set set = { .group_id = o->o->id };
 	uint32_t key = o->o->dp_key;
 	for (size_t k = 0; k < m->n; k++) {
+		if (!wanted(m->ports[k]))
+			continue;
 		const struct lc_port *p = lc_port_of(m->ports[k]);
 		for (size_t j = 0; p->port_security_enabled && j < p->n_security_groups; j++)
 			if (strcmp(p->security_groups[j], set.group_id) == 0) {
@@ -237,23 +291,18 @@ static void compile_sets(struct lc *lc, struct dp_acl *acl, struct lc_obj **v, s
 	    (lc->sg_members = calloc(1, sizeof(*lc->sg_members))) == NULL)
 		return;
 	struct lc_sg_cache *c = lc->sg_members;
-	if (quick && c->valid) {
-		for (size_t i = 0; i < lc->n_chg; i++) {
-			struct lc_obj *o = lc->chg[i];
-			if (o->type != MDL_PORT || !wanted(o))
-				continue;
-			const struct lc_port *p = lc_port_of(o);
-			for (size_t k = 0; k < p->n_security_groups; k++) {
-				struct sg_members *m = cache_find(c, p->security_groups[k]);
-				if (m != NULL && !m->todo && m->g->o->dp_key &&
-				    m->g->cs->set_key == m->g->o->dp_key) {
-					m->todo = true;
-					set_update(lc, acl, m->g, m);
-				}
-			}
+	bool ok = quick && c->valid;
+	for (size_t i = 0; ok && i < lc->n_chg; i++)
+		if (lc->chg[i]->type == MDL_PORT)
+			ok = members_follow(c, lc->chg[i]) == 0;
+	if (ok) {
+		/* the sets put (a rule of a port here reads them) whose lists moved */
+		for (size_t i = 0; i < c->n; i++) {
+			struct sg_members *m = &c->e[i];
+			if (m->todo && m->g->o->dp_key && m->g->cs->set_key == m->g->o->dp_key)
+				set_update(lc, acl, m->g, m);
+			m->todo = false;
 		}
-		for (size_t i = 0; i < c->n; i++)
-			c->e[i].todo = false;
 		return;
 	}
 	if (cache_build(c, v, n) < 0)

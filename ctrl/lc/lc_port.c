@@ -100,6 +100,20 @@ const char *lc_intern(struct lc *lc, const char *s)
 	return e->s;
 }
 
+const char *lc_intern_find(const struct lc *lc, const char *s)
+{
+	if (s == NULL || s[0] == 0)
+		return lc_empty;
+	const struct lc_strtab *t = lc->strs;
+	if (t == NULL || t->n_b == 0)
+		return NULL;
+	uint64_t h = lc_fnv(s, strlen(s), LC_FNV_BASIS);
+	for (const struct lc_str *e = t->b[h & (t->n_b - 1)]; e; e = e->next)
+		if (e->hash == h && strcmp(e->s, s) == 0)
+			return e->s;
+	return NULL;
+}
+
 void lc_intern_reserve(struct lc *lc, size_t n)
 {
 	struct lc_strtab *t = strtab(lc);

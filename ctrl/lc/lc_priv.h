@@ -233,13 +233,15 @@ struct lc_obj {
 	struct mdl_hdr *o;     /* decoded (a port: the hdr of its struct
 				* lc_port, lc_port_of); NULL when bad */
 	uint64_t version;
-	bool present;          /* exists in the (latest view of the) central db */
-	bool seen;             /* snapshot diff mark */
-	bool reach;            /* computed by lc_reach_compute */
-	bool local;            /* port bound here */
-	bool held;             /* in the replica */
-	bool dirty;            /* value changed since last replica write */
-	bool in_chg;           /* in lc->chg (changed in this batch) */
+	bool present : 1;      /* exists in the (latest view of the) central db */
+	bool seen : 1;         /* snapshot diff mark */
+	bool reach : 1;        /* computed by lc_reach_compute */
+	bool local : 1;        /* port bound here */
+	bool held : 1;         /* in the replica */
+	bool dirty : 1;        /* value changed since last replica write */
+	bool in_chg : 1;       /* in lc->chg (changed in this batch) */
+	bool counted : 1;      /* port: its record is counted in lc->rs
+				* (lc_reach_inc.c) */
 	uint8_t type;          /* enum mdl_type (a byte: 128 bytes a port's
 				* record, 181 with its key, one 192-byte chunk) */
 	uint64_t rsig;         /* lc_reach_sig of the value (0: not present) */
@@ -263,6 +265,15 @@ struct lc_obj {
 static inline const struct lc_port *lc_port_of(const struct lc_obj *o)
 {
 	return (const struct lc_port *)(const void *)o->o;
+}
+
+/* A port compiled into an lport: present, reachable, decodable, and not a
+ * chassis' SNAT address port (the NAT gateway's address:
+ * lc_compile_nat.c). */
+static inline bool lc_wanted_lport(const struct lc_obj *o)
+{
+	return o->present && o->reach && o->o &&
+	       strcmp(lc_port_of(o)->device_owner, LC_SNAT_OWNER) != 0;
 }
 
 /* The lport config installed for port o (the table's own copy, valid
@@ -316,7 +327,12 @@ struct lc {
 	size_t n_chg, cap_chg;
 	uint32_t chg_types;
 	bool reach_stale;
+	bool reach_full;       /* a reachability input other than a port's changed */
 	bool reach_ran;        /* lc_reach_compute recomputed in this batch */
+	bool local_moved;      /* without a full pass: a changed port is or was
+				* local (lc_reach_ports) */
+	struct lc_reach_state *rs; /* lc_reach_inc.c: what the last full pass
+				    * found, kept up to date by port changes */
 	bool snap_open;        /* a paged snapshot's first page applied, not
 				* its end: nothing compiles (lc.c) */
 	uint64_t apply_acc_us; /* applying since the last compile (lc_run) */
@@ -453,8 +469,42 @@ void lc_lport_index_free(struct lc *lc);
 
 /* lc_reach.c: marks o->reach / o->local on every object; nothing to do
  * when no object's reachability inputs changed (lc_reach_sig) and the
- * ifaces did not. */
+ * ifaces did not; only the changed ports when nothing else did and the
+ * sets the last full pass found stay as they were (lc_reach_inc.c). */
 void lc_reach_compute(struct lc *lc);
+
+/* lc_reach_inc.c: the incremental side of reachability.  The sets of
+ * the last full pass (reachable networks with their count of local ports,
+ * gateway networks, held groups with their count of held ports naming
+ * them, hosts with their count of held ports), keyed by interned ids. */
+struct idset {                   /* open addressing, strings borrowed */
+	const char **v;
+	size_t cap, n;
+};
+struct lc_reach_sets {
+	struct idset nets, ext, sgs;
+};
+/* lc_reach.c: the full pass, every object's flags from scratch, and the
+ * sets it found (false: no memory, nothing changed; else the caller
+ * frees s with lc_reach_sets_free). */
+bool lc_reach_pass(struct lc *lc, struct lc_reach_sets *s);
+bool lc_idset_has(const struct idset *s, const char *id);
+void lc_reach_sets_free(struct lc_reach_sets *s);
+/* After a full pass set every object's flags from s: keep the sets and
+ * count every port (o->counted). */
+void lc_reach_adopt(struct lc *lc, const struct lc_reach_sets *s);
+/* o's record is about to be replaced: take what it counted out. */
+void lc_reach_forget(struct lc *lc, struct lc_obj *o);
+/* The changed ports of this batch, alone: their flags and counts.  false:
+ * a full pass is needed (a set would change, no sets yet, no memory). */
+bool lc_reach_ports(struct lc *lc);
+/* Tests: the flags and the counts equal a full pass's (flags unchanged);
+ * false with what differs in why. */
+bool lc_reach_verify(struct lc *lc, char *why, size_t size);
+void lc_reach_state_free(struct lc *lc);
+/* lc_port.c: s's interned copy when there is one (no reference taken),
+ * else NULL */
+const char *lc_intern_find(const struct lc *lc, const char *s);
 /* A digest of the fields of o's value that reachability reads (0: not
  * present, 1: undecodable). */
 uint64_t lc_reach_sig(const struct lc_obj *o);
@@ -464,6 +514,27 @@ void lc_obj_changed(struct lc *lc, struct lc_obj *o);
 /* lc_compile.c: makes the tables equal to the reachable objects. */
 void lc_compile(struct lc *lc);
 void lc_compile_free(struct lc *lc);
+/* Names collected once per batch, sorted, searched by bsearch. */
+struct lc_name_val {
+	const char *name;
+	uint32_t val;
+};
+struct lc_name_set {
+	struct lc_name_val *e;
+	size_t n;
+};
+/* by name, then value */
+int lc_name_val_pair_cmp(const void *a, const void *b);
+/* The VTEP (network order) of the chassis a held port lives on when it is
+ * not here, else 0 (vteps: chassis name -> VTEP). */
+uint32_t lc_remote_vtep(const struct lc *lc, const struct lc_name_set *vteps,
+			const struct lc_obj *o);
+/* lc_flood.c: the (network id, remote VTEP) pairs of the held remote
+ * ports, sorted, distinct (the head-end replication lists); *kept: the
+ * same pairs as the last batch's.  ctx: what every port reads changed. */
+const struct lc_name_set *lc_flood_pairs(struct lc *lc, struct lc_obj **v, size_t n,
+					 const struct lc_name_set *vteps, bool ctx, bool *kept);
+void lc_flood_free(struct lc *lc);
 /* lc_compile_l3.c: routers -> L3 tables (routers, router ports, routes);
  * runs after ports are compiled and before networks are deleted. */
 struct lc_l3_state;
@@ -472,6 +543,9 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n);
  * runs after ports are compiled. */
 void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n);
 void lc_compile_sg_free(struct lc *lc);
+/* Port o's record is about to be replaced: out of its groups' member
+ * lists (their sets are computed again in the next pass). */
+void lc_sg_forget(struct lc *lc, struct lc_obj *o);
 /* Mark an object skipped (counted once per version, logged rate-limited). */
 /* A router's external gateway as compiled here (lc_compile_l3.c): its
  * router port (index LC_GW_RPORT_IDX) on the held external network, with

@@ -23,28 +23,25 @@
  *    with a gateway joins the closure (it may be elected gateway chassis,
  *    lc_gateway.c, and must then route the replies to every VM).
  *
- * The computation runs over the global index (every object, see lc.c) from
+ * The full pass runs over the global index (every object, see lc.c) from
  * scratch, O(objects), but only in a batch where an input of it changed:
  * every object keeps a digest of the fields the rules above read
  * (lc_reach_sig: a port's network, host, owner and groups, a subnet's
  * network, a router's interfaces and gateway, ...), compared when its
  * value changes (lc_obj_changed).  A batch of port updates that keep
  * those (a MAC, an address, a name, admin state) leaves every object's
- * reach and local as they were, which is what a full pass would give.
+ * reach and local as they were, which is what a full pass would give; a
+ * batch in which only ports changed them is followed port by port
+ * (lc_reach_inc.c) unless that would move one of the sets below.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lc_priv.h"
 
-/* A small open-addressing set of strings, borrowed from the objects (they
- * live through the computation). */
-struct idset {
-	const char **v;
-	size_t cap, n;
-};
-
-static bool idset_has(const struct idset *s, const char *id)
+/* struct idset (lc_priv.h): a small open-addressing set of strings,
+ * borrowed from the objects (they live through the computation). */
+bool lc_idset_has(const struct idset *s, const char *id)
 {
 	if (s->cap == 0 || id[0] == 0)
 		return false;
@@ -74,7 +71,7 @@ static void idset_grow(struct idset *s)
 /* true if added */
 static bool idset_add(struct idset *s, const char *id)
 {
-	if (id[0] == 0 || idset_has(s, id))
+	if (id[0] == 0 || lc_idset_has(s, id))
 		return false;
 	if ((s->n + 1) * 2 > s->cap)
 		idset_grow(s);
@@ -107,7 +104,7 @@ static const char *if_net(struct lc *lc, const struct mdl_router_if *i)
 static bool router_touches(struct lc *lc, struct mdl_router *r, const struct idset *nets)
 {
 	for (size_t i = 0; i < r->n_interfaces; i++)
-		if (idset_has(nets, if_net(lc, &r->interfaces[i])))
+		if (lc_idset_has(nets, if_net(lc, &r->interfaces[i])))
 			return true;
 	return false;
 }
@@ -170,13 +167,15 @@ uint64_t lc_reach_sig(const struct lc_obj *o)
 	return h < 2 ? h + 2 : h;
 }
 
-void lc_reach_compute(struct lc *lc)
+void lc_reach_sets_free(struct lc_reach_sets *s)
 {
-	if (!lc->reach_stale && !lc->ifaces_changed)
-		return;
-	lc->reach_stale = false;
-	lc->reach_ran = true;
-	lc->st.reach_runs++;
+	idset_free(&s->nets);
+	idset_free(&s->ext);
+	idset_free(&s->sgs);
+}
+
+bool lc_reach_pass(struct lc *lc, struct lc_reach_sets *s)
+{
 	size_t n;
 	struct lc_obj **v = lc_obj_all(lc, &n);
 	struct idset nets = { 0 }, sgs = { 0 }, hosts = { 0 }, ext = { 0 }, lports = { 0 };
@@ -192,8 +191,7 @@ void lc_reach_compute(struct lc *lc)
 		free(rtr);
 		free(sg);
 		free(sgr);
-		lc->reach_stale = true;
-		return;
+		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
 		v[i]->reach = false;
@@ -250,24 +248,24 @@ void lc_reach_compute(struct lc *lc)
 			continue;
 		switch (o->type) {
 		case MDL_NETWORK:
-			o->reach = idset_has(&nets, o->o->id) || idset_has(&ext, o->o->id);
+			o->reach = lc_idset_has(&nets, o->o->id) || lc_idset_has(&ext, o->o->id);
 			break;
 		case MDL_SUBNET: {
 			const char *nid = mdl_hdr_to_subnet(o->o)->network_id;
-			o->reach = idset_has(&nets, nid) || idset_has(&ext, nid);
+			o->reach = lc_idset_has(&nets, nid) || lc_idset_has(&ext, nid);
 			break;
 		}
 		case MDL_FLOATING_IP: {
 			struct mdl_floating_ip *f = mdl_hdr_to_fip(o->o);
-			o->reach = f->port_id[0] && idset_has(&lports, f->port_id) &&
-				   idset_has(&ext, f->floating_network_id);
+			o->reach = f->port_id[0] && lc_idset_has(&lports, f->port_id) &&
+				   lc_idset_has(&ext, f->floating_network_id);
 			break;
 		}
 		case MDL_PORT: {
 			const struct lc_port *p = lc_port_of(o);
 			/* our SNAT address port on an external network */
-			if (!idset_has(&nets, p->network_id)) {
-				o->reach = idset_has(&ext, p->network_id) &&
+			if (!lc_idset_has(&nets, p->network_id)) {
+				o->reach = lc_idset_has(&ext, p->network_id) &&
 					   strcmp(p->device_owner, LC_SNAT_OWNER) == 0 &&
 					   strcmp(p->binding_host_id, lc->cfg.chassis) == 0;
 				break;
@@ -293,14 +291,14 @@ void lc_reach_compute(struct lc *lc)
 		changed = false;
 		for (size_t i = 0; i < n_sg; i++) {
 			struct mdl_security_group *g = sg[i];
-			if (!idset_has(&sgs, g->hdr.id))
+			if (!lc_idset_has(&sgs, g->hdr.id))
 				continue;
 			for (size_t k = 0; k < g->n_rules; k++)
 				changed |= idset_add(&sgs, g->rules[k].remote_group_id);
 		}
 		/* rule objects of a reachable group name remote groups too */
 		for (size_t i = 0; i < n_sgr; i++)
-			if (idset_has(&sgs, sgr[i]->security_group_id))
+			if (lc_idset_has(&sgs, sgr[i]->security_group_id))
 				changed |= idset_add(&sgs, sgr[i]->rule.remote_group_id);
 	}
 	free(rtr);
@@ -308,18 +306,38 @@ void lc_reach_compute(struct lc *lc)
 	free(sgr);
 	for (size_t i = 0; i < n; i++) {
 		if ((h = live(v[i], MDL_SECURITY_GROUP)) != NULL)
-			v[i]->reach = idset_has(&sgs, h->id);
+			v[i]->reach = lc_idset_has(&sgs, h->id);
 		else if ((h = live(v[i], MDL_SECURITY_GROUP_RULE)) != NULL)
-			v[i]->reach = idset_has(&sgs, mdl_hdr_to_sg_rule(h)->security_group_id);
+			v[i]->reach = lc_idset_has(&sgs, mdl_hdr_to_sg_rule(h)->security_group_id);
 		else if ((h = live(v[i], MDL_CHASSIS)) != NULL) {
 			const char *name = mdl_hdr_to_chassis(h)->name;
 			v[i]->reach = strcmp(name, lc->cfg.chassis) == 0 ||
-				      idset_has(&hosts, name);
+				      lc_idset_has(&hosts, name);
 		}
 	}
-	idset_free(&nets);
-	idset_free(&sgs);
 	idset_free(&hosts);
-	idset_free(&ext);
 	idset_free(&lports);
+	*s = (struct lc_reach_sets){ .nets = nets, .ext = ext, .sgs = sgs };
+	return true;
+}
+
+void lc_reach_compute(struct lc *lc)
+{
+	bool ports = (lc->chg_types & (1u << MDL_PORT)) != 0;
+	if (!lc->reach_stale && !lc->ifaces_changed && !ports)
+		return;
+	/* only ports changed, and none moved a set: those ports alone */
+	if (!lc->reach_full && !lc->ifaces_changed && lc_reach_ports(lc)) {
+		lc->reach_stale = false;
+		lc->st.reach_ports++;
+		return;
+	}
+	struct lc_reach_sets s;
+	if (!lc_reach_pass(lc, &s))
+		return;                /* no memory: stays stale, tried again */
+	lc->reach_stale = lc->reach_full = false;
+	lc->reach_ran = true;
+	lc->st.reach_runs++;
+	lc_reach_adopt(lc, &s);
+	lc_reach_sets_free(&s);
 }

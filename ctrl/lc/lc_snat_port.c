@@ -182,9 +182,10 @@ void lc_snat_ports_publish(struct lc *lc)
 	if (s == NULL || lc->cfg.snat_mode != LC_SNAT_DISTRIBUTED || lc->st.syncs == 0)
 		return;
 	/* the jobs read routers, subnets, SNAT address ports and which ports
-	 * are local: unchanged without a reachability pass (locality, a port's
-	 * network and owner are its inputs) unless one of those changed */
-	bool same_inputs = !lc->reach_ran && lc->n_chg != SIZE_MAX &&
+	 * are local: unchanged without a full reachability pass (locality, a
+	 * port's network and owner are its inputs) unless one of those
+	 * changed, or a local port did (lc_reach_ports) */
+	bool same_inputs = !lc->reach_ran && !lc->local_moved && lc->n_chg != SIZE_MAX &&
 			   !(lc->chg_types & ((1u << MDL_ROUTER) | (1u << MDL_SUBNET)));
 	for (size_t i = 0; same_inputs && i < lc->n_chg; i++) {
 		const struct lc_obj *o = lc->chg[i];

@@ -39,6 +39,16 @@
 #include "lc_priv.h"
 #include "lc_test_util.h"
 
+/* The flags and counts the batches left equal a full pass's. */
+static void reach_agrees(struct lc *lc, const char *what, int step)
+{
+	char why[320] = "";
+	bool ok = lc_reach_verify(lc, why, sizeof(why));
+	if (!ok)
+		printf("\n  %s step %d: reachability kept differs: %s\n", what, step, why);
+	CU_ASSERT(ok);
+}
+
 /* ---- tests -------------------------------------------------------------- */
 void t_property(void)
 {
@@ -56,12 +66,16 @@ void t_property(void)
 			ok_steps += gen_step(&g) == 0;
 			/* apply in small random batches (one change alone half of
 			 * the time: the incremental paths), sometimes mid-stream */
-			if (rand_r(&g.seed) % 2 == 0)
+			char what[64];
+			snprintf(what, sizeof(what), "seed %u", seeds[si]);
+			if (rand_r(&g.seed) % 2 == 0) {
 				lc_run(a.lc);
+				reach_agrees(a.lc, what, step);
+			}
 			if (step % 25 != 0)
 				continue;
 			CU_ASSERT_EQUAL_FATAL(inst_sync(&a, db), 0);
-			char what[64];
+			reach_agrees(a.lc, what, step);
 			snprintf(what, sizeof(what), "seed %u step %d", seeds[si], step);
 			fresh_agrees(&a, db, (const char *const *)g.iface_ptrs, GEN_IFACES, what);
 			checks++;
@@ -71,18 +85,110 @@ void t_property(void)
 		struct lc_stats st;
 		lc_get_stats(a.lc, &st);
 		printf("\n  seed %u: %u/450 nb ops ok, %u checkpoints, %u indexed, held %u nets "
-		       "%u ports, %u local, tables %u nets %u lports, events %llu/%llu ign\n",
+		       "%u ports, %u local, tables %u nets %u lports, events %llu/%llu ign, "
+		       "reachability %llu full %llu by port\n",
 		       seeds[si], ok_steps, checks, st.n_index, st.held[MDL_NETWORK],
 		       st.held[MDL_PORT], st.n_local_ports, dp_tables_n_networks(a.t),
 		       dp_tables_n_lports(a.t), (unsigned long long)st.events_applied,
-		       (unsigned long long)st.events_ignored);
+		       (unsigned long long)st.events_ignored, (unsigned long long)st.reach_runs,
+		       (unsigned long long)st.reach_ports);
 		CU_ASSERT(ok_steps > 150);
+		CU_ASSERT(st.reach_ports > 0);
 		CU_ASSERT_EQUAL(st.table_errors, 0);
 		inst_stop(&a);
 		db_close(db);
 	}
 	printf("\n  ACL entries compared: %u\n", acl_lines);
 	CU_ASSERT(acl_lines > 0);
+}
+
+static bool floods_to(struct inst *x, uint32_t net_key, const char *vtep)
+{
+	const struct dp_network *n = dp_table_network_get(x->t, net_key);
+	struct in_addr a;
+	inet_pton(AF_INET, vtep, &a);
+	for (uint32_t i = 0; n != NULL && i < n->cfg.n_flood_vteps; i++)
+		if (n->cfg.flood_vteps[i] == a.s_addr)
+			return true;
+	return false;
+}
+
+static void port_on(struct db *db, char id[MDL_ID_SIZE], const char *net, const char *sub,
+		    const char *sg, const char *host, unsigned ip)
+{
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, id, "{\"network_id\":\"%s\","
+		"\"binding:host_id\":\"%s\",\"security_groups\":[\"%s\"],\"fixed_ips\":"
+		"[{\"subnet_id\":\"%s\",\"ip_address\":\"10.7.0.%u\"}]}", net, host, sg, sub,
+		ip), 0);
+}
+
+/* Ports created and deleted where their network, group and host are held
+ * already: reachability follows those ports alone (no full pass) and the
+ * flood pairs move by count; a host no held port named yet, or its last
+ * port leaving, runs the full pass.  Each step is what a full pass and a
+ * fresh controller give. */
+void t_port_create_by_port(void)
+{
+	struct db *db = central_open();
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], sg[MDL_ID_SIZE], id[MDL_ID_SIZE];
+	char r[MDL_ID_SIZE], z[MDL_ID_SIZE], err[MDL_ERR_SIZE], why[320] = "";
+	const char *local = "aaaaaaaa-0000-4000-8000-0000000000a1";
+	struct lc_stats a, b;
+	struct inst x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(chassis_create(db, "Y", "192.0.2.22"), 0);
+	CU_ASSERT_EQUAL_FATAL(chassis_create(db, "Z", "192.0.2.33"), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, net, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sub, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"10.7.0.0/24\"}", net), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SECURITY_GROUP, sg, "{\"name\":\"G\"}"), 0);
+	snprintf(id, sizeof(id), "%s", local);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
+		"\"%s\",\"binding:host_id\":\"X\",\"security_groups\":[\"%s\"]}", local,
+		net, sg), 0);
+	port_on(db, id, net, sub, sg, "Y", 10);
+	CU_ASSERT_EQUAL_FATAL(inst_start(&x, db, NULL, "X", NULL, &local, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	uint32_t nk = dpkey(db, MDL_NETWORK, net);
+	CU_ASSERT(floods_to(&x, nk, "192.0.2.22") && !floods_to(&x, nk, "192.0.2.33"));
+	/* a second port on Y: by port; its lport is in */
+	lc_get_stats(x.lc, &a);
+	port_on(db, r, net, sub, sg, "Y", 11);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	lc_get_stats(x.lc, &b);
+	CU_ASSERT_EQUAL(b.reach_runs, a.reach_runs);
+	CU_ASSERT(b.reach_ports > a.reach_ports);
+	CU_ASSERT_PTR_NOT_NULL(dp_table_lport_get(x.t, dpkey(db, MDL_PORT, r)));
+	CU_ASSERT(lc_reach_verify(x.lc, why, sizeof(why)));
+	/* a port on Z, which no held port named: the full pass holds Z's
+	 * chassis, and Z joins the network's flood list */
+	port_on(db, z, net, sub, sg, "Z", 12);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	lc_get_stats(x.lc, &a);
+	CU_ASSERT(a.reach_runs > b.reach_runs);
+	CU_ASSERT(floods_to(&x, nk, "192.0.2.33"));
+	/* Z's last port goes: so do Z and its flood entry (a full pass) */
+	uint32_t zk = dpkey(db, MDL_PORT, z);
+	CU_ASSERT_EQUAL_FATAL(nb_delete(db, MDL_PORT, z, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	lc_get_stats(x.lc, &b);
+	CU_ASSERT(b.reach_runs > a.reach_runs);
+	CU_ASSERT(!floods_to(&x, nk, "192.0.2.33") && floods_to(&x, nk, "192.0.2.22"));
+	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, zk));
+	/* r goes, q stays on Y: by port, Y still floods */
+	uint32_t rk = dpkey(db, MDL_PORT, r);
+	CU_ASSERT_EQUAL_FATAL(nb_delete(db, MDL_PORT, r, 0, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	lc_get_stats(x.lc, &a);
+	CU_ASSERT_EQUAL(a.reach_runs, b.reach_runs);
+	CU_ASSERT_PTR_NULL(dp_table_lport_get(x.t, rk));
+	CU_ASSERT(floods_to(&x, nk, "192.0.2.22"));
+	CU_ASSERT(lc_reach_verify(x.lc, why, sizeof(why)));
+	if (why[0])
+		printf("\n  reachability kept differs: %s\n", why);
+	fresh_agrees(&x, db, &local, 1, "ports by port");
+	inst_stop(&x);
+	db_close(db);
 }
 
 void t_selective(void)
@@ -434,6 +540,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "gateway SNAT: election, failover, the gateway IP here", t_nat_gateway);
 	CU_add_test(s, "DHCP: lport index, 1500 ports, delete, re-key", t_dhcp_index);
 	CU_add_test(s, "a batch of port updates works on those ports", t_port_batch);
+	CU_add_test(s, "ports created and deleted: reachability by port", t_port_create_by_port);
 	CU_add_test(s, "a member's new address in a batch without reach", t_sg_batch);
 	CU_add_test(s, "address sets only for the groups local rules read", t_sg_sets_read);
 	CU_add_test(s, "ports as records: round trip, shared strings, none left", t_port_records);

@@ -55,6 +55,7 @@ void t_nat(void);
 void t_nat_gateway(void);
 void t_dhcp_index(void);
 void t_port_batch(void);
+void t_port_create_by_port(void);
 void t_sg_batch(void);
 void t_sg_sets_read(void);
 void t_port_records(void);

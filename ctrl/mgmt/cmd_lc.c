@@ -73,6 +73,7 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			      (json_int_t)st.batch_replica_us, "other_us",
 			      (json_int_t)st.batch_other_us, "max_us", (json_int_t)st.max_batch_us);
 	json_object_set_new(b, "slices_cut", json_integer((json_int_t)st.slices_cut));
+	json_object_set_new(b, "reach_ports", json_integer((json_int_t)st.reach_ports));
 	json_object_set_new(o, "batches", b);
 	json_object_set_new(o, "snapshot",
 			    json_pack("{s:b,s:I,s:I}", "open", st.snapshot_open, "pages",

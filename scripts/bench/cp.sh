@@ -7,6 +7,7 @@
 #   BENCH_CP_SIZES        ports: 1k 10k 100k or integers (default "1k 10k")
 #   BENCH_CP_SYSTEMS      subset of "wyvern-rocksdb wyvern-etcd ovn" (default all)
 #   BENCH_CP_CHANGES      northbound changes timed per system (default 200)
+#   BENCH_CP_CREATES      ports created then deleted, timed (default 50)
 #   BENCH_CP_OVN_CHANGES  changes for OVN (default BENCH_CP_CHANGES)
 #   BENCH_CP_TIMEOUT      seconds allowed for "tables ready" (default 1800)
 #   BENCH_HUGEPAGES       the restart line: "" both modes (default), 0 or 1 one
@@ -23,6 +24,7 @@ WB_BUILD=${BUILD:-build}
 [[ $WB_BUILD == /* ]] || WB_BUILD="$PWD/$WB_BUILD"
 WB_SRC=$(cd "$WB_BENCH_DIR/../.." && pwd)
 : "${BENCH_CP_CHANGES:=200}"
+: "${BENCH_CP_CREATES:=50}"
 : "${BENCH_CP_OVN_CHANGES:=$BENCH_CP_CHANGES}"
 : "${BENCH_CP_TIMEOUT:=1800}"
 CP_CHASSIS=cp-host
@@ -231,6 +233,18 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
     p50=$(cp_field p50_ms "$ch")
     p99=$(cp_field p99_ms "$ch")
     extra="change_via=wyvernd-nb+trace change_max_ms=$(cp_field max_ms "$ch") nb_request_p50_ms=$(cp_field write_p50_ms "$ch") nb_request_p99_ms=$(cp_field write_p99_ms "$ch")"
+    # a port created and deleted (a remote one, in the victim's network):
+    # what a VM boot or teardown elsewhere costs this host
+    cp_bg "$WB_PY" "$WB_BENCH_DIR/cp_drive.py" wy-create "$CP_WY_SOCK" "$gen/meta.json" \
+        "$BENCH_CP_CREATES" ||
+        { wb_tail_log "$CP_WY_LOG"; wb_die "wyvern-$drv: create measurement failed"; }
+    local cr
+    cr=$(<"$CP_OUT")
+    # a create or delete batch over 100 ms is logged with its phases (lc.c)
+    local b
+    b=$(grep -o 'batch of .*' "$CP_WY_LOG" | tail -n 1 || true)
+    [[ -z $b ]] || wb_log "wyvern-$drv (create/delete): last slow $b"
+    extra+=" create_p50_ms=$(cp_field create_p50_ms "$cr") create_p99_ms=$(cp_field create_p99_ms "$cr") delete_p50_ms=$(cp_field delete_p50_ms "$cr") delete_p99_ms=$(cp_field delete_p99_ms "$cr") create_request_p50_ms=$(cp_field create_request_p50_ms "$cr") create_batch_p50_ms=$(cp_field batch_p50_ms "$cr")"
     if [[ $drv == etcd ]]; then
         # raw etcd write (no validation) -> forwarding, same trace check
         cp_bg "$WB_PY" "$WB_BENCH_DIR/cp_drive.py" wy-change "$CP_WY_SOCK" "$gen/meta.json" etcd \

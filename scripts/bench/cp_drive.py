@@ -19,6 +19,15 @@
       victim lport (the forwarding decision the PMD would take); polled
       every 0.5 ms.  Prints "p50_ms=.. p99_ms=.. max_ms=.. n=K write_p50_ms=..
       write_p99_ms=.." (write = until the request/write returned).
+  cp_drive.py wy-create SOCK META K
+      K times: `port create` of a remote port (the victim's network, host
+      and security group, an address allocated by the northbound, a new
+      MAC), timed until `trace` of its MAC from the local port hits it;
+      then `port delete`, timed until the trace no longer hits it.  Prints
+      "create_p50_ms=.. create_p99_ms=.. delete_p50_ms=.. delete_p99_ms=..
+      create_request_p50_ms=.. batch_p50_ms=A/R/C/P/O" (the request alone;
+      the medians of the controller's batch phases from `show ctrl`: apply,
+      reach, compile, replica, other).
   cp_drive.py wy-forward SOCK PID META MAC T0 TIMEOUT
       After wyvernd was killed (SIGKILL) and restarted with the central db
       down: polls until `show ctrl` holds the expected objects again (from
@@ -51,7 +60,7 @@ def pct(vals, p):
     return v[k]
 
 
-def wy_req(sock, argv):
+def wy_req(sock, argv, text=False):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(sock)
     s.sendall(json.dumps({"argv": argv}).encode() + b"\n")
@@ -65,7 +74,7 @@ def wy_req(sock, argv):
     r = json.loads(b"".join(chunks).decode())
     if not r.get("ok"):
         raise RuntimeError("wyvernd: %s: %s" % (argv, r.get("error")))
-    return r["result"]
+    return r.get("text", "") if text else r["result"]
 
 
 def rss_kb(pid):
@@ -180,6 +189,48 @@ def wy_change(sock, meta, mode, k, url=None):
                            pct(wr, 99), new))
 
 
+def wait_trace(sock, local, mac, name, hit, t0, what):
+    deadline = t0 + 30
+    while trace_hits(sock, local, mac, name) != hit:
+        if time.perf_counter() > deadline:
+            sys.exit("wyvern: %s not forwarded after 30 s" % what)
+        time.sleep(0.0005)
+    return (time.perf_counter() - t0) * 1000
+
+
+def wy_create(sock, meta, k):
+    meta = json.load(open(meta))
+    local, victim = meta["local_ports"][0], meta["victim"]
+    cr, de, req, phases = [], [], [], []
+    keys = ("apply_us", "reach_us", "compile_us", "replica_us", "other_us")
+
+    def last_batch():
+        b = wy_req(sock, ["show", "ctrl"]).get("batches", {})
+        phases.append([b.get(x, 0) / 1000.0 for x in keys])
+    for i in range(int(k)):
+        mac = "fa:17:30:%02x:%02x:%02x" % ((i >> 16) & 255, (i >> 8) & 255, i & 255)
+        name = "cpnew%d" % i
+        t0 = time.perf_counter()
+        r = wy_req(sock, ["port", "create", name, "--network", victim["network"],
+                          "--mac", mac, "--host", victim["host"],
+                          "--security-group", victim["security_group"], "--json"], text=True)
+        req.append((time.perf_counter() - t0) * 1000)
+        r = json.loads(r)
+        if "id" not in r:
+            sys.exit("wyvern: port create gave %r" % (r,))
+        cr.append(wait_trace(sock, local, mac, name, True, t0, "create %d" % i))
+        last_batch()
+        t0 = time.perf_counter()
+        wy_req(sock, ["port", "delete", r["id"]])
+        de.append(wait_trace(sock, local, mac, name, False, t0, "delete %d" % i))
+        last_batch()
+    # the median of each phase of the controller's batch (show ctrl)
+    med = "/".join("%.1f" % pct([p[j] for p in phases], 50) for j in range(len(keys)))
+    print("create_p50_ms=%.2f create_p99_ms=%.2f delete_p50_ms=%.2f delete_p99_ms=%.2f n=%d "
+          "create_request_p50_ms=%.2f batch_p50_ms=%s"
+          % (pct(cr, 50), pct(cr, 99), pct(de, 50), pct(de, 99), len(cr), pct(req, 50), med))
+
+
 def wy_forward(sock, pid, meta, mac, t0, timeout):
     """After a restart with the central db down: until the controller holds
     the expected objects again (from its replica) and `trace` of MAC from the
@@ -241,7 +292,8 @@ def ovn_change(daemon, meta, k, timeout):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"wy-ready": wy_ready, "wy-change": wy_change, "wy-forward": wy_forward,
+    {"wy-ready": wy_ready, "wy-change": wy_change, "wy-create": wy_create,
+     "wy-forward": wy_forward,
      "ovn-load": ovn_load,
      "ovn-change": ovn_change}[cmd](*args)
 

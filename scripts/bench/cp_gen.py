@@ -200,7 +200,8 @@ def main():
         "local_ports": [{"id": uid(K_PORT, p), "name": "p%d" % p, "mac": mac_of(p),
                          "ip": ip_of(p)} for p in local_ports],
         "victim": {"id": uid(K_PORT, victim), "name": "p%d" % victim, "mac": mac_of(victim),
-                   "ip": ip_of(victim)},
+                   "ip": ip_of(victim), "network": uid(K_NET, net_of(victim)),
+                   "security_group": uid(K_SG, victim % sgs), "host": "cp-remote-0"},
     }
     with open(out + "/meta.json", "w") as f:
         json.dump(meta, f, indent=1)
