@@ -17,7 +17,7 @@
 #include "lc_priv.h"
 
 struct fl_pair {
-	struct fl_pair *next;
+	void *next;        /* struct fl_pair (lc_chain_grow) */
 	uint64_t sig;      /* flood_sig of the ports that give it */
 	uint32_t vtep;     /* network order */
 	uint32_t n;        /* held remote ports that give it */
@@ -26,7 +26,7 @@ struct fl_pair {
 
 struct lc_flood_cache {
 	struct lc_name_set s;   /* the pairs, sorted; names: the entries' net */
-	struct fl_pair **b;
+	void **b;               /* struct fl_pair chains */
 	size_t n_b, n;
 	bool valid;
 };
@@ -67,31 +67,27 @@ void lc_flood_free(struct lc *lc)
 	lc->flood = NULL;
 }
 
-static struct fl_pair **slot(const struct lc_flood_cache *c, uint64_t sig)
+static size_t sig_hash(uint64_t sig)
 {
-	struct fl_pair **pp = &c->b[(sig ^ sig >> 32) & (c->n_b - 1)];
-	while (*pp && (*pp)->sig != sig)
-		pp = &(*pp)->next;
+	return (size_t)(sig ^ sig >> 32);
+}
+
+static size_t pair_hash(const void *e)
+{
+	return sig_hash(((const struct fl_pair *)e)->sig);
+}
+
+static void **slot(const struct lc_flood_cache *c, uint64_t sig)
+{
+	void **pp = &c->b[sig_hash(sig) & (c->n_b - 1)];
+	while (*pp && ((struct fl_pair *)*pp)->sig != sig)
+		pp = &((struct fl_pair *)*pp)->next;
 	return pp;
 }
 
 static bool grow(struct lc_flood_cache *c)
 {
-	size_t nb = c->n_b ? c->n_b * 2 : 64;
-	struct fl_pair **b = calloc(nb, sizeof(*b));
-	if (b == NULL)
-		return false;
-	for (size_t i = 0; i < c->n_b; i++)
-		for (struct fl_pair *e = c->b[i], *nx; e; e = nx) {
-			nx = e->next;
-			struct fl_pair **h = &b[(e->sig ^ e->sig >> 32) & (nb - 1)];
-			e->next = *h;
-			*h = e;
-		}
-	free(c->b);
-	c->b = b;
-	c->n_b = nb;
-	return true;
+	return lc_chain_grow(&c->b, &c->n_b, pair_hash);
 }
 
 /* One more port gives the pair sig = (net, vt): 1 when the pair is new,
@@ -100,7 +96,8 @@ static int pair_up(struct lc_flood_cache *c, uint64_t sig, const char *net, uint
 {
 	if (c->n >= c->n_b && !grow(c))
 		return -1;
-	struct fl_pair **pp = slot(c, sig), *e = *pp;
+	void **pp = slot(c, sig);
+	struct fl_pair *e = *pp;
 	if (e != NULL) {
 		if (e->vtep != vt || strcmp(e->net, net) != 0)
 			return -1;
@@ -121,7 +118,8 @@ static int pair_up(struct lc_flood_cache *c, uint64_t sig, const char *net, uint
  * -1 when it is not there (the counts went wrong: count again) */
 static int pair_down(struct lc_flood_cache *c, uint64_t sig)
 {
-	struct fl_pair **pp = c->n_b ? slot(c, sig) : NULL, *e = pp ? *pp : NULL;
+	void **pp = c->n_b ? slot(c, sig) : NULL;
+	struct fl_pair *e = pp ? *pp : NULL;
 	if (e == NULL || e->n == 0)
 		return -1;
 	if (--e->n)

@@ -529,6 +529,11 @@ int lc_name_val_pair_cmp(const void *a, const void *b);
  * not here, else 0 (vteps: chassis name -> VTEP). */
 uint32_t lc_remote_vtep(const struct lc *lc, const struct lc_name_set *vteps,
 			const struct lc_obj *o);
+/* lc_reach_inc.c: an intrusive chained hash table's buckets, shared by
+ * the small tables of lc_reach_inc.c and lc_flood.c (their entries begin
+ * with their chain pointer, a void *).  Doubles the buckets (64 at first), placing
+ * each entry by hash(entry); false: no memory, the table as it was. */
+bool lc_chain_grow(void ***b, size_t *n_b, size_t (*hash)(const void *e));
 /* lc_flood.c: the (network id, remote VTEP) pairs of the held remote
  * ports, sorted, distinct (the head-end replication lists); *kept: the
  * same pairs as the last batch's.  ctx: what every port reads changed. */

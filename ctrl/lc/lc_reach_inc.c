@@ -28,14 +28,14 @@
 #include "lc_priv.h"
 
 struct rent {
-	struct rent *next;
+	void *next;        /* struct rent (lc_chain_grow) */
 	const char *key;   /* interned, one reference */
 	uint32_t n;        /* the count */
 	bool zeroed;       /* fell to 0 in this batch (listed in st->zeroed) */
 };
 
 struct rmap {
-	struct rent **b;
+	void **b;          /* struct rent chains */
 	size_t n_b, n;
 };
 
@@ -68,22 +68,33 @@ static struct rent *rmap_find(const struct rmap *m, const char *k)
 	return NULL;
 }
 
+bool lc_chain_grow(void ***b, size_t *n_b, size_t (*hash)(const void *e))
+{
+	size_t nb = *n_b ? *n_b * 2 : 64;
+	void **x = calloc(nb, sizeof(*x));
+	if (x == NULL)
+		return false;
+	for (size_t i = 0; i < *n_b; i++)
+		for (void *e = (*b)[i], *nx; e; e = nx) {
+			void **next = e;   /* the entry's first member */
+			nx = *next;
+			*next = x[hash(e) & (nb - 1)];
+			x[hash(e) & (nb - 1)] = e;
+		}
+	free(*b);
+	*b = x;
+	*n_b = nb;
+	return true;
+}
+
+static size_t rent_hash(const void *e)
+{
+	return phash(((const struct rent *)e)->key);
+}
+
 static bool rmap_grow(struct rmap *m)
 {
-	size_t nb = m->n_b ? m->n_b * 2 : 16;
-	struct rent **b = calloc(nb, sizeof(*b));
-	if (b == NULL)
-		return false;
-	for (size_t i = 0; i < m->n_b; i++)
-		for (struct rent *e = m->b[i], *nx; e; e = nx) {
-			nx = e->next;
-			e->next = b[phash(e->key) & (nb - 1)];
-			b[phash(e->key) & (nb - 1)] = e;
-		}
-	free(m->b);
-	m->b = b;
-	m->n_b = nb;
-	return true;
+	return lc_chain_grow(&m->b, &m->n_b, rent_hash);
 }
 
 /* id's entry, made (holding a reference on its interned copy) when there
