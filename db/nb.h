@@ -162,7 +162,9 @@ int nb_remove_router_interface(struct nb *nb, const char *router_id, const char 
 /* Filter for nb_find(); NULL/"" fields match anything.  The most selective
  * indexed field is used (mac+network, ip+subnet, device_id, network_id,
  * security_group_id of rules), the
- * rest is checked on the candidates, so the cost follows the result. */
+ * rest is checked on the candidates, so the cost follows the result.
+ * Without an index, a stored value that does not hold the filter's plain
+ * ids (letters, digits, '-', '_', '.') as text is not decoded. */
 struct nb_filter {
 	const char *network_id;         /* ports, subnets */
 	const char *mac_address;        /* ports (with network_id) */
