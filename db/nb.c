@@ -276,35 +276,6 @@ int nb_get(struct db *db, enum mdl_type type, const char *id, struct mdl_hdr **o
 	return rc;
 }
 
-int nb_list(struct db *db, enum mdl_type type, struct mdl_hdr ***objs, size_t *n)
-{
-	struct db_kv_list l;
-	char prefix[64];
-	size_t i;
-	int rc;
-
-	*objs = NULL;
-	*n = 0;
-	if (nb_key(type, "", prefix, sizeof(prefix)) < 0)
-		return -EINVAL;
-	rc = db_scan(db, prefix, &l);
-	if (rc)
-		return rc;
-	*objs = calloc(l.n + 1, sizeof(**objs));
-	if (!*objs) {
-		db_kv_list_clear(&l);
-		return -ENOMEM;
-	}
-	for (i = 0; i < l.n; i++) {
-		struct mdl_hdr *o = mdl_obj_from_string(type, l.kvs[i].value, NULL, 0);
-
-		if (o)
-			(*objs)[(*n)++] = o;    /* undecodable entries are skipped */
-	}
-	db_kv_list_clear(&l);
-	return 0;
-}
-
 void nb_list_free(struct mdl_hdr **objs, size_t n)
 {
 	size_t i;
@@ -343,8 +314,10 @@ static bool raw_may_match(const struct db_kv *kv, const struct nb_filter *f)
 	return true;
 }
 
-int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
-	    struct mdl_hdr ***objs, size_t *n)
+/* The objects of type in db that match f (NULL: all); undecodable
+ * values are skipped. */
+static int scan(struct db *db, enum mdl_type type, const struct nb_filter *f,
+		struct mdl_hdr ***objs, size_t *n)
 {
 	struct db_kv_list l;
 	char prefix[64];
@@ -353,13 +326,9 @@ int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 
 	*objs = NULL;
 	*n = 0;
-	if (!nb)
-		return -EINVAL;
-	if (nb->idx && (rc = nbi_find(nb->idx, type, f, objs, n)) != -ESTALE)
-		return rc;              /* stale after compaction: scan */
 	if (nb_key(type, "", prefix, sizeof(prefix)) < 0)
 		return -EINVAL;
-	if ((rc = db_scan(nb->db, prefix, &l)))
+	if ((rc = db_scan(db, prefix, &l)))
 		return rc;
 	if (!(*objs = calloc(l.n + 1, sizeof(**objs)))) {
 		db_kv_list_clear(&l);
@@ -370,12 +339,31 @@ int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
 				    mdl_obj_from_string(type, l.kvs[i].value, NULL, 0);
 
 		if (o && nb_filter_match(o, f))
-			(*objs)[(*n)++] = o;    /* undecodable entries are skipped */
+			(*objs)[(*n)++] = o;
 		else
 			mdl_obj_free(o);
 	}
 	db_kv_list_clear(&l);
 	return 0;
+}
+
+int nb_list(struct db *db, enum mdl_type type, struct mdl_hdr ***objs, size_t *n)
+{
+	return scan(db, type, NULL, objs, n);
+}
+
+int nb_find(struct nb *nb, enum mdl_type type, const struct nb_filter *f,
+	    struct mdl_hdr ***objs, size_t *n)
+{
+	int rc;
+
+	*objs = NULL;
+	*n = 0;
+	if (!nb)
+		return -EINVAL;
+	if (nb->idx && (rc = nbi_find(nb->idx, type, f, objs, n)) != -ESTALE)
+		return rc;              /* stale after compaction: scan */
+	return scan(nb->db, type, f, objs, n);
 }
 
 /* A status value's "status" into out; -ENOENT when it has none. */
