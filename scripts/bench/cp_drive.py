@@ -143,6 +143,15 @@ def trace_hits(sock, local, mac, victim_name):
     return False
 
 
+def wait_trace(sock, local, mac, name, hit, t0, what):
+    deadline = t0 + 30
+    while trace_hits(sock, local, mac, name) != hit:
+        if time.perf_counter() > deadline:
+            sys.exit("wyvern: %s not forwarded after 30 s" % what)
+        time.sleep(0.0005)
+    return (time.perf_counter() - t0) * 1000
+
+
 def wy_change(sock, meta, mode, k, url=None):
     meta = json.load(open(meta))
     local, victim = meta["local_ports"][0], meta["victim"]
@@ -178,24 +187,10 @@ def wy_change(sock, meta, mode, k, url=None):
             if not r.get("succeeded"):
                 sys.exit("wyvern: etcd txn compare failed: %s" % r)
         wr.append((time.perf_counter() - t0) * 1000)
-        deadline = t0 + 30
-        while not trace_hits(sock, local, new, victim["name"]):
-            if time.perf_counter() > deadline:
-                sys.exit("wyvern: change %d not forwarded after 30 s" % i)
-            time.sleep(0.0005)
-        lat.append((time.perf_counter() - t0) * 1000)
+        lat.append(wait_trace(sock, local, new, victim["name"], True, t0, "change %d" % i))
     print("p50_ms=%.2f p99_ms=%.2f max_ms=%.2f n=%d write_p50_ms=%.2f write_p99_ms=%.2f "
           "last_mac=%s" % (pct(lat, 50), pct(lat, 99), max(lat), len(lat), pct(wr, 50),
                            pct(wr, 99), new))
-
-
-def wait_trace(sock, local, mac, name, hit, t0, what):
-    deadline = t0 + 30
-    while trace_hits(sock, local, mac, name) != hit:
-        if time.perf_counter() > deadline:
-            sys.exit("wyvern: %s not forwarded after 30 s" % what)
-        time.sleep(0.0005)
-    return (time.perf_counter() - t0) * 1000
 
 
 def wy_create(sock, meta, k):
