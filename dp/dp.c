@@ -73,13 +73,11 @@ void dp_invalidate(void *arg, const uint64_t *tags, unsigned n)
 	 * through dp_pmd_apply_invalidations. */
 }
 
-/* The tables' change callback: invalidate, then let the L3 tables derive
- * their neighbor entries from changed lports. */
+/* The tables' change callback: invalidate.  (The L3 tables derive their
+ * neighbor entries from an lport's put and delete themselves.) */
 static void tables_changed(void *arg, const uint64_t *tags, unsigned n)
 {
-	struct dp *dp = arg;
-	dp_invalidate(dp, tags, n);
-	dp_l3_tables_changed(dp->l3, tags, n);
+	dp_invalidate(arg, tags, n);
 }
 
 /* The ACL table's change callback.  Megaflows of unfiltered ports carry

@@ -47,7 +47,6 @@ static void rec(void *arg, const uint64_t *tags, unsigned n)
 static void tables_cb(void *arg, const uint64_t *tags, unsigned n)
 {
 	rec(arg, tags, n);
-	dp_l3_tables_changed(L3, tags, n);
 }
 
 static bool tagged(uint64_t tag)

@@ -565,6 +565,16 @@ dp_mfc_flush(struct dp_mfc *c)
 		return;
 	while (c->n_ranked > 0)
 		mfc_subtable_release(c, c->ranked[c->n_ranked - 1]);
+	if (c->hwm == 0 && c->n_live == 0 && c->n_dead == 0) {
+		/* nothing was put since the last flush (every insert raises
+		 * hwm; a failed one unwinds): the tables are as that flush or
+		 * the create left them.  rte_hash_reset writes every page of
+		 * its key store and buckets (14 MiB for a PMD's two tables),
+		 * which made a cache that never held a flow resident, and cost
+		 * the PMD that memset at every table change */
+		c->bursts = 0;
+		return;
+	}
 	rte_hash_reset(c->hash);
 	rte_hash_reset(c->tags);
 	memset(c->tag_head, 0xff, (size_t)c->tag_slots * sizeof(uint32_t));

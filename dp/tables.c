@@ -27,6 +27,7 @@
 
 #include "megaflow.h"
 #include "tables.h"
+#include "tables_l3.h"
 #include "tables_ovl.h"
 #include "tables_priv.h"
 
@@ -591,6 +592,9 @@ int dp_table_lport_put(struct dp_tables *t, const struct dp_lport_cfg *cfg)
 		__atomic_store_n(&t->port_lport[cfg->dp_port], cfg->key, __ATOMIC_RELEASE);
 		add_tag(&ch, DP_TAG(DP_TAG_DPPORT, cfg->dp_port));
 	}
+	/* the neighbor entries of its addresses, while old is still there to
+	 * tell what it had */
+	dp_l3_lport_changed(dp_tables_get_l3(t), cfg->key, oc, &p->cfg);
 	ch.lp_free = (struct dp_lport *)(uintptr_t)old;
 	finish(t, &ch, n_freed > 0);
 	for (unsigned i = 0; i < n_freed; i++)
@@ -628,6 +632,7 @@ int dp_table_lport_del(struct dp_tables *t, uint32_t key)
 	if (r && *r > 0)
 		(*r)--;
 	int32_t lpos = rte_hash_del_key(t->lports, &key);
+	dp_l3_lport_changed(dp_tables_get_l3(t), key, oc, NULL);
 	ch.lp_free = (struct dp_lport *)(uintptr_t)old;
 	finish(t, &ch, true);
 	if (lpos >= 0)

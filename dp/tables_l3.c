@@ -12,8 +12,12 @@
  *             miss path).  No allocation per neighbor: an rte_malloc'd
  *             14-byte entry cost 128 bytes and an allocator call, for every
  *             address of every port.
- * plus a writer-only hash lport key -> the neighbor entries derived from it
- * (so an lport update or delete retracts exactly what it installed).
+ * An lport's neighbor entries are derived from its addresses when the
+ * lport table puts or deletes it (dp_l3_lport_changed, called by tables.c
+ * while the old lport is still there), so an update or delete retracts
+ * exactly what the old one installed.  (They were re-derived from the
+ * change tags before, which needed a copy of every lport's addresses: a
+ * hash and an allocation per lport, 7 MB at 100k ports.)
  *
  * FIBs: a router change builds a complete new router object with new FIBs
  * (rte_fib / rte_fib6 of the RIB-backed "dummy" type: memory in proportion
@@ -79,8 +83,7 @@ struct dp_l3 *dp_l3_create(const char *name, struct dp_tables *t, struct rte_rcu
 	l3->rports = make_hash(name, "rp", RPORTS_MAX, sizeof(uint32_t), true);
 	l3->rmac = make_hash(name, "rmac", RPORTS_MAX, sizeof(struct rmac_key), true);
 	l3->neigh = make_hash(name, "nb", NEIGH_MAX, sizeof(struct neigh_key), true);
-	l3->lprec = make_hash(name, "lpr", LPREC_MAX, sizeof(uint32_t), false);
-	if (!l3->routers || !l3->rports || !l3->rmac || !l3->neigh || !l3->lprec) {
+	if (!l3->routers || !l3->rports || !l3->rmac || !l3->neigh) {
 		dp_l3_destroy(l3);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -103,14 +106,11 @@ void dp_l3_destroy(struct dp_l3 *l3)
 			router_free(d);
 		rte_hash_free(l3->routers);
 	}
-	struct rte_hash *owned[] = { l3->rports, l3->lprec };
-	for (unsigned i = 0; i < RTE_DIM(owned); i++) {
-		if (owned[i] == NULL)
-			continue;
+	if (l3->rports) {
 		it = 0;
-		while (rte_hash_iterate(owned[i], &k, &d, &it) >= 0)
-			owned[i] == l3->lprec ? free(d) : rte_free(d);
-		rte_hash_free(owned[i]);
+		while (rte_hash_iterate(l3->rports, &k, &d, &it) >= 0)
+			rte_free(d);
+		rte_hash_free(l3->rports);
 	}
 	rte_hash_free(l3->neigh);       /* values, not pointers (neigh_val) */
 	rte_hash_free(l3->rmac);
@@ -337,67 +337,25 @@ static int rport_neigh_put(struct dp_l3 *l3, struct l3_change *ch, const struct 
 	return rc;
 }
 
-void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n)
+void dp_l3_lport_changed(struct dp_l3 *l3, uint32_t key, const struct dp_lport_cfg *old,
+			 const struct dp_lport_cfg *nw)
 {
-	if (l3 == NULL)
+	if (l3 == NULL || (old == NULL && nw == NULL))
 		return;
-	for (unsigned i = 0; i < n; i++) {
-		if (DP_TAG_TYPE(tags[i]) != DP_TAG_LPORT)
-			continue;
-		uint32_t key = DP_TAG_KEY(tags[i]);
-		if (dp_l3_rport_get(l3, key) != NULL)
-			continue;
-		const struct dp_lport *p = dp_table_lport_get(l3->t, key);
-		struct lp_rec *old = NULL;
-		uint32_t nw_net = 0;
-		struct rte_ether_addr nw_mac = { { 0 } };
-		struct dp_ip nw_ips[DP_LPORT_MAX_IPS];
-		unsigned nw_n = 0;
-		void *d;
-		if (rte_hash_lookup_data(l3->lprec, &key, &d) >= 0)
-			old = d;
-		if (p != NULL) {
-			nw_net = p->cfg.network;
-			nw_mac = p->cfg.macs[0];
-			for (unsigned j = 0; j < p->cfg.n_ips && j < DP_LPORT_MAX_IPS; j++)
-				nw_ips[nw_n++] = p->cfg.ips[j];
-		}
-		struct l3_change ch;
-		ch_init(&ch);
-		bool same = old && old->network == nw_net && rte_is_same_ether_addr(&old->mac, &nw_mac);
-		for (unsigned j = 0; old && j < old->n; j++)
-			if (!same || !ip_in_list(nw_ips, nw_n, &old->ips[j]))
-				neigh_del(l3, &ch, old->network, old->ips[j].family,
-					  old->ips[j].addr, key);
-		for (unsigned j = 0; j < nw_n; j++)
-			neigh_put(l3, &ch, nw_net, nw_ips[j].family, nw_ips[j].addr, key, false);
-		if (p != NULL && nw_n > 0) {
-			/* the record holds its addresses only: one that had as
-			 * many or more is rewritten in place */
-			struct lp_rec *r = old && old->n >= nw_n
-						   ? old
-						   : malloc(sizeof(*r) + nw_n * sizeof(r->ips[0]));
-			if (r != NULL) {
-				r->network = nw_net;
-				r->mac = nw_mac;
-				r->n = (uint8_t)nw_n;
-				memcpy(r->ips, nw_ips, nw_n * sizeof(r->ips[0]));
-				/* a new key, or the old record's slot re-pointed
-				 * (an existing key's data is replaced: no failure) */
-				if (r != old) {
-					if (rte_hash_add_key_data(l3->lprec, &key, r) < 0)
-						free(r);
-					else
-						free(old);
-				}
-			}
-		} else if (old != NULL) {
-			rte_hash_del_key(l3->lprec, &key);
-			free(old);
-		}
-		if (ch.n_tags || ch.n_npos)
-			ch_finish(l3, &ch);
-	}
+	unsigned old_n = old ? RTE_MIN(old->n_ips, (uint8_t)DP_LPORT_MAX_IPS) : 0;
+	unsigned nw_n = nw ? RTE_MIN(nw->n_ips, (uint8_t)DP_LPORT_MAX_IPS) : 0;
+	bool same = old && nw && old->network == nw->network &&
+		    rte_is_same_ether_addr(&old->macs[0], &nw->macs[0]);
+	struct l3_change ch;
+	ch_init(&ch);
+	for (unsigned j = 0; j < old_n; j++)
+		if (!same || !ip_in_list(nw->ips, nw_n, &old->ips[j]))
+			neigh_del(l3, &ch, old->network, old->ips[j].family, old->ips[j].addr,
+				  key);
+	for (unsigned j = 0; j < nw_n; j++)
+		neigh_put(l3, &ch, nw->network, nw->ips[j].family, nw->ips[j].addr, key, false);
+	if (ch.n_tags || ch.n_npos)
+		ch_finish(l3, &ch);
 }
 
 /* ---- routers --------------------------------------------------------------------- */

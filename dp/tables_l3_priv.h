@@ -27,7 +27,6 @@ static_assert(DP_TAG_SECGROUP < DP_TAG_NEIGH, "DP_TAG_NEIGH collides with enum d
 #define ROUTERS_MAX 4096
 #define RPORTS_MAX  16384
 #define NEIGH_MAX   262144
-#define LPREC_MAX   131072
 
 struct rmac_key {
 	uint32_t network;
@@ -47,13 +46,6 @@ struct neigh_key {
 };
 
 /* writer-only: what neighbor entries an lport contributed */
-struct lp_rec {
-	uint32_t network;
-	struct rte_ether_addr mac;
-	uint8_t n;
-	struct dp_ip ips[];    /* n of them (a port has one or two: 100k ports
-				* kept 160 bytes each for eight) */
-};
 
 struct dp_l3 {
 	struct dp_tables *t;
@@ -61,7 +53,7 @@ struct dp_l3 {
 	dp_tables_change_cb *on_change;
 	void *cb_arg;
 	char name[32];
-	struct rte_hash *routers, *rports, *rmac, *neigh, *lprec;
+	struct rte_hash *routers, *rports, *rmac, *neigh;
 	uint32_t fib_seq;
 	/* dp_l3_batch_begin .. end: routers published without a FIB build
 	 * (sharing their predecessor's FIBs), their keys here, built once at

@@ -403,7 +403,12 @@ static int port_put(struct lc *lc, const struct lc_name_set *vteps, struct lc_ob
 	if (!o->in_chg)
 		lc->lp_other = true;
 	o->lp_key = cfg->key;
-	lc_lport_index_set(lc, cfg->key, o);
+	/* DHCP is punted from local ports only (dp/stage_dhcp.c): the index
+	 * holds those, not every lport (3 MiB of hash at 100k ports) */
+	if (cfg->dp_port != DP_NO_PORT)
+		lc_lport_index_set(lc, cfg->key, o);
+	else
+		lc_lport_index_del(lc, cfg->key, o);
 	lc_why_clear(o);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * port's fixed IPv4 address and its subnet's options.  Control thread only.
  *
  * lport key -> port object: the lport index (an rte_hash of the lports
- * this controller installed, kept by lc_compile: lc_lport_index_set/del),
+ * this controller installed on a local dp port, the only ones whose DHCP
+ * is punted here; kept by lc_compile: lc_lport_index_set/del),
  * no scan; the answer is cached per lport until the controller applies
  * anything (events, syncs, table ops or iface changes bump the
  * generation).  Subnet and network come from the index by id (hash
@@ -36,45 +37,25 @@ struct lc_dhcp_cache {
 
 /* ---- the lport index -------------------------------------------------- */
 
-/* A new table of `entries` with what `old` holds; NULL when out of memory. */
-static struct rte_hash *index_new(struct lc *lc, uint32_t entries, struct rte_hash *old)
-{
-	char name[RTE_HASH_NAMESIZE];
-	snprintf(name, sizeof(name), "lcx%lx_%u", (unsigned long)(uintptr_t)lc & 0xffffffffu,
-		 entries);
-	struct rte_hash_parameters p = {
-		.name = name, .entries = entries, .key_len = sizeof(uint32_t),
-		.hash_func = rte_jhash, .socket_id = SOCKET_ID_ANY,
-	};
-	struct rte_hash *h = rte_hash_create(&p);
-	const void *k;
-	void *d;
-	uint32_t it = 0;
-	while (h != NULL && old != NULL && rte_hash_iterate(old, &k, &d, &it) >= 0)
-		if (rte_hash_add_key_data(h, k, d) < 0) {
-			rte_hash_free(h);
-			h = NULL;
-		}
-	return h;
-}
+/* At most one lport a local dp port (LC_MAX_IFACES): the table never
+ * fills.  A port moving between ifaces may hold two entries a moment. */
+#define INDEX_SIZE (4 * LC_MAX_IFACES)
 
 void lc_lport_index_set(struct lc *lc, uint32_t key, struct lc_obj *o)
 {
 	if (lc->lport_index == NULL) {
-		lc->lport_index_size = 1024;
-		lc->lport_index = index_new(lc, lc->lport_index_size, NULL);
+		char name[RTE_HASH_NAMESIZE];
+		snprintf(name, sizeof(name), "lcx%lx",
+			 (unsigned long)(uintptr_t)lc & 0xffffffffu);
+		struct rte_hash_parameters p = {
+			.name = name, .entries = INDEX_SIZE, .key_len = sizeof(uint32_t),
+			.hash_func = rte_jhash, .socket_id = SOCKET_ID_ANY,
+		};
+		lc->lport_index = rte_hash_create(&p);
 	}
-	if (lc->lport_index == NULL)
-		return;   /* DHCP then answers nothing for it: counted as a miss */
-	if (rte_hash_add_key_data(lc->lport_index, &key, o) == -ENOSPC) {
-		struct rte_hash *h = index_new(lc, lc->lport_index_size * 2, lc->lport_index);
-		if (h == NULL)
-			return;
-		rte_hash_free(lc->lport_index);
-		lc->lport_index = h;
-		lc->lport_index_size *= 2;
-		rte_hash_add_key_data(h, &key, o);
-	}
+	/* none: DHCP then answers nothing for it, counted as a miss */
+	if (lc->lport_index != NULL)
+		rte_hash_add_key_data(lc->lport_index, &key, o);
 }
 
 void lc_lport_index_del(struct lc *lc, uint32_t key, struct lc_obj *o)

@@ -8,7 +8,10 @@
  * keeps the strings interned — a network id, a subnet id, a host, a device
  * owner or a group id is held once, however many ports name it.  The MAC
  * and the fixed IPs are kept binary (their text when it is not canonical:
- * lc_priv.h), the fixed IPs in the record's own allocation.  Every other
+ * lc_priv.h).  The fixed IPs, the list of group ids, and the two strings
+ * that are the port's own (name, device id: interning them cost two
+ * allocations and a table entry each) sit in the record's own allocation
+ * (port_seal).  Every other
  * type keeps its decoded model struct (there are few of them).
  *
  * Control thread only, as everything in struct lc.
@@ -276,11 +279,11 @@ static struct lc_port *port_alloc(size_t n_ips)
 	return calloc(1, sizeof(struct lc_port) + n_ips * sizeof(struct lc_fixed_ip));
 }
 
-/* p's own strings given back (not its lists': lc_port_free). */
+/* p's interned strings given back (not its lists': lc_port_free). */
 static void port_strs_drop(struct lc *lc, const struct lc_port *p)
 {
-	const char *strs[] = { p->name, p->project_id, p->network_id, p->device_owner,
-			       p->device_id, p->binding_host_id, p->mac_text };
+	const char *strs[] = { p->project_id, p->network_id, p->device_owner,
+			       p->binding_host_id, p->mac_text };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		lc_unintern(lc, strs[i]);
 }
@@ -297,9 +300,44 @@ void lc_port_free(struct lc *lc, struct lc_port *p)
 		if (p->fixed_ips[i].ip.family == 0)
 			lc_unintern(lc, p->fixed_ips[i].odd.text);
 	}
-	free(p->security_groups);
 	free(p->allowed_address_pairs);
 	free(p);
+}
+
+/* The record made whole: after its fixed IPs, in the same allocation, the
+ * security-group ids sgs[0..n_sg) (interned references, moved in: a port
+ * has its own list, the ids are shared), then its name and device id (its
+ * own strings: one allocation per port instead of two interned strings,
+ * some 100 bytes a port).  p may move: the result replaces it.  NULL: no
+ * memory, p and the references freed.  Before this, p has no groups and
+ * name and device_id are unset. */
+static struct lc_port *port_seal(struct lc *lc, struct lc_port *p, const char *name,
+				 const char *device_id, const char *const *sgs, size_t n_sg)
+{
+	size_t at = sizeof(*p) + p->n_fixed_ips * sizeof(p->fixed_ips[0]);
+	size_t nl = strnlen(name, MDL_NAME_SIZE - 1), dl = strnlen(device_id, MDL_NAME_SIZE - 1);
+	struct lc_port *q = realloc(p, at + n_sg * sizeof(sgs[0]) + nl + dl + 2);
+	if (q == NULL) {
+		lc_port_free(lc, p);
+		for (size_t i = 0; i < n_sg; i++)
+			lc_unintern(lc, sgs[i]);
+		return NULL;
+	}
+	char *b = (char *)q + at;
+	if (n_sg) {
+		q->security_groups = (const char **)(void *)b;
+		memcpy(q->security_groups, sgs, n_sg * sizeof(sgs[0]));
+	}
+	q->n_security_groups = (uint16_t)n_sg;
+	b += n_sg * sizeof(sgs[0]);
+	memcpy(b, name, nl);
+	b[nl] = 0;
+	q->name = b;
+	b += nl + 1;
+	memcpy(b, device_id, dl);
+	b[dl] = 0;
+	q->device_id = b;
+	return q;
 }
 
 struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m, char *err, size_t size)
@@ -318,11 +356,9 @@ struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m, char *err, s
 	}
 	p->hdr = m->hdr;
 	p->hdr.attrs = NULL;             /* the API's attributes: not compiled */
-	p->name = lc_intern(lc, m->name);
 	p->project_id = lc_intern(lc, m->project_id);
 	p->network_id = lc_intern(lc, m->network_id);
 	p->device_owner = lc_intern(lc, m->device_owner);
-	p->device_id = lc_intern(lc, m->device_id);
 	p->binding_host_id = lc_intern(lc, m->binding_host_id);
 	p->port_security_enabled = m->port_security_enabled;
 	p->admin_state_up = m->admin_state_up;
@@ -331,25 +367,27 @@ struct lc_port *lc_port_from_mdl(struct lc *lc, struct mdl_port *m, char *err, s
 	p->n_allowed_address_pairs = (uint16_t)m->n_allowed_address_pairs;
 	m->allowed_address_pairs = NULL;
 	m->n_allowed_address_pairs = 0;
-	bool ok = p->name && p->project_id && p->network_id && p->device_owner && p->device_id &&
-		  p->binding_host_id && set_mac(lc, p, m->mac_address) == 0;
+	bool ok = p->project_id && p->network_id && p->device_owner && p->binding_host_id &&
+		  set_mac(lc, p, m->mac_address) == 0;
 	for (size_t i = 0; ok && i < m->n_fixed_ips; i++) {
 		ok = set_ip(lc, &p->fixed_ips[i], m->fixed_ips[i].subnet_id,
 			    m->fixed_ips[i].ip_address) == 0;
 		p->n_fixed_ips = (uint16_t)(i + 1);   /* what lc_port_free unterns */
 	}
-	if (ok && m->n_security_groups) {
-		p->security_groups = calloc(m->n_security_groups, sizeof(*p->security_groups));
-		ok = p->security_groups != NULL;
-		for (size_t i = 0; ok && i < m->n_security_groups; i++) {
-			p->security_groups[i] = lc_intern(lc, m->security_groups[i]);
-			ok = p->security_groups[i] != NULL;
-			p->n_security_groups += ok;
-		}
-	}
+	const char *sgs[LC_PORT_MAX_LIST];
+	size_t n_sg = 0;
+	for (; ok && n_sg < m->n_security_groups; n_sg++)
+		if ((sgs[n_sg] = lc_intern(lc, m->security_groups[n_sg])) == NULL)
+			ok = false;
 	if (!ok) {
-		snprintf(err, size, "out of memory");
+		for (size_t i = 0; i < n_sg; i++)
+			lc_unintern(lc, sgs[i]);   /* the failed one is NULL */
 		lc_port_free(lc, p);
+	} else {
+		p = port_seal(lc, p, m->name, m->device_id, sgs, n_sg);
+	}
+	if (!ok || p == NULL) {
+		snprintf(err, size, "out of memory");
 		return NULL;
 	}
 	return p;
@@ -567,7 +605,9 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 {
 	struct bin_r r = { (const uint8_t *)buf, len, 0, false };
 	struct lc_port h = { .hdr.type = MDL_PORT }, *p = NULL;
-	char text[MDL_IP_SIZE], sub[MDL_ID_SIZE];
+	char text[MDL_IP_SIZE], sub[MDL_ID_SIZE], name[MDL_NAME_SIZE], device_id[MDL_NAME_SIZE];
+	const char *sgs[LC_PORT_MAX_LIST];
+	size_t n_sg = 0;
 	unsigned v = (unsigned)r_uint(&r, 1);
 	if (v != LC_PORT_BIN && v != LC_PORT_BIN_V1)
 		r.bad = true;
@@ -577,11 +617,11 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 	unsigned flags = (unsigned)r_uint(&r, 1);
 	h.port_security_enabled = flags & 1;
 	h.admin_state_up = (flags & 2) != 0;
-	h.name = r_intern(&r, lc, MDL_NAME_SIZE);
+	r_str(&r, name, sizeof(name));
 	h.project_id = r_intern(&r, lc, MDL_NAME_SIZE);
 	h.network_id = r_intern(&r, lc, MDL_ID_SIZE);
 	h.device_owner = r_intern(&r, lc, MDL_NAME_SIZE);
-	h.device_id = r_intern(&r, lc, MDL_NAME_SIZE);
+	r_str(&r, device_id, sizeof(device_id));
 	h.binding_host_id = r_intern(&r, lc, MDL_NAME_SIZE);
 	if (v == LC_PORT_BIN && !(flags & 4)) {
 		r_bytes(&r, h.mac.addr_bytes, 6);
@@ -643,30 +683,30 @@ struct lc_port *lc_port_decode(struct lc *lc, const char *buf, size_t len, char 
 	n = (size_t)r_uint(&r, 2);
 	if (!r.bad && n > LC_PORT_MAX_LIST)
 		r.bad = true;
-	if (!r.bad && n && (p->security_groups = calloc(n, sizeof(*p->security_groups))))
-		for (size_t k = 0; k < n && !r.bad; k++) {
-			p->security_groups[k] = r_intern(&r, lc, MDL_ID_SIZE);
-			p->n_security_groups += !r.bad;
-		}
-	else if (n)
-		r.bad = true;
+	for (; !r.bad && n_sg < n; n_sg++)
+		sgs[n_sg] = r_intern(&r, lc, MDL_ID_SIZE);
 	if (!r.bad && r.at != r.n)
 		r.bad = true;
 	if (r.bad) {
 		snprintf(err, size, "bad binary port record (%zu bytes)", len);
+		for (size_t k = 0; k < n_sg; k++)
+			lc_unintern(lc, sgs[k]);   /* the failed one is NULL */
 		lc_port_free(lc, p);
 		return NULL;
 	}
+	if ((p = port_seal(lc, p, name, device_id, sgs, n_sg)) == NULL)
+		snprintf(err, size, "out of memory");
 	return p;
 }
 
 bool lc_port_same(const struct lc_port *a, const struct lc_port *b)
 {
-	/* interned: one pointer per distinct string */
+	/* interned: one pointer per distinct string (not the port's own
+	 * name and device id) */
 	if (a->hdr.dp_key != b->hdr.dp_key || a->hdr.version != b->hdr.version ||
-	    strcmp(a->hdr.id, b->hdr.id) != 0 || a->name != b->name ||
+	    strcmp(a->hdr.id, b->hdr.id) != 0 || strcmp(a->name, b->name) != 0 ||
 	    a->project_id != b->project_id || a->network_id != b->network_id ||
-	    a->device_owner != b->device_owner || a->device_id != b->device_id ||
+	    a->device_owner != b->device_owner || strcmp(a->device_id, b->device_id) != 0 ||
 	    a->binding_host_id != b->binding_host_id ||
 	    a->mac_text != b->mac_text ||
 	    memcmp(&a->mac, &b->mac, sizeof(a->mac)) != 0 ||

@@ -147,12 +147,15 @@ struct lc_fixed_ip {
 
 struct lc_port {
 	struct mdl_hdr hdr;
+	/* interned (shared: compared by pointer), but name and device_id,
+	 * which are the port's own and sit at the end of its allocation */
 	const char *name, *project_id, *network_id;
 	const char *device_owner, *device_id, *binding_host_id;
 	const char *mac_text;                /* interned mac_address when it is not
 					      * canonical text; NULL: mac holds it */
 	struct mdl_addr_pair *allowed_address_pairs;
-	const char **security_groups;
+	const char **security_groups;        /* interned ids, the list itself in
+					      * p's allocation (after fixed_ips) */
 	struct rte_ether_addr mac;
 	bool port_security_enabled;
 	bool admin_state_up;
@@ -343,8 +346,7 @@ struct lc {
 				* port yet (it does at the first chance) */
 	struct lc_flood_cache *flood; /* lc_compile.c: the (network, VTEP) pairs */
 	struct lc_sg_cache *sg_members; /* lc_compile_sg.c: group -> member ports */
-	struct rte_hash *lport_index;   /* lc_dhcp.c: installed lport key -> port */
-	uint32_t lport_index_size;
+	struct rte_hash *lport_index;   /* lc_dhcp.c: lport key -> port, local ones */
 	bool lp_other;         /* lc_compile: an lport changed for a port this
 				* batch did not change (ifaces, network, ...) */
 	/* iface-id -> dp port */

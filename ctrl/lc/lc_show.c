@@ -49,8 +49,8 @@ static void mem_one(struct lc *lc, struct lc_obj *o, void *arg)
 	}
 	const struct lc_port *p = lc_port_of(o);
 	m->ports++;
-	m->port_bytes += lc_msize(p) + lc_msize(p->allowed_address_pairs) +
-			 lc_msize(p->security_groups);
+	/* the group list, name and device id are in p's allocation */
+	m->port_bytes += lc_msize(p) + lc_msize(p->allowed_address_pairs);
 }
 
 void lc_get_mem(const struct lc *lc, struct lc_mem *out)

@@ -538,7 +538,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "restart from replica, central down", t_restart);
 	CU_add_test(s, "router gateway and floating IP -> L3 and NAT tables", t_nat);
 	CU_add_test(s, "gateway SNAT: election, failover, the gateway IP here", t_nat_gateway);
-	CU_add_test(s, "DHCP: lport index, 1500 ports, delete, re-key", t_dhcp_index);
+	CU_add_test(s, "DHCP: index of the local lports, 1500 ports, delete, re-key, move", t_dhcp_index);
 	CU_add_test(s, "a batch of port updates works on those ports", t_port_batch);
 	CU_add_test(s, "ports created and deleted: reachability by port", t_port_create_by_port);
 	CU_add_test(s, "a member's new address in a batch without reach", t_sg_batch);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * ctrl/lc/lc_test_inc.c — what a batch touches: the DHCP lookup through the
- * lport index (no scan of the objects), and a batch of port updates that
+ * index of the local lports (no scan of the objects), and a batch of port updates that
  * leaves reachability alone (its inputs did not change) yet ends where a
  * full pass would; ports kept as compact records.  The property test (lc_test.c) checks the general case.
  */
@@ -23,19 +23,22 @@
 #include "tables.h"
 #include "acl.h"
 
-#define N_PORTS 1500    /* past the index's first size (1024): it grows */
+#define N_PORTS 1500    /* ports of the DHCP network, N_LOCAL of them bound here */
+#define N_LOCAL 63      /* one dp port each (below DP_MAX_PORTS) */
 
 static void port_id(unsigned i, char id[MDL_ID_SIZE])
 {
 	snprintf(id, MDL_ID_SIZE, "dddddddd-0000-4000-8000-%012u", i);
 }
 
-/* A network with a DHCP subnet and n ports on it, the first bound here. */
-static struct db *setup(struct inst *x, unsigned n, char net[MDL_ID_SIZE],
-			char sub[MDL_ID_SIZE])
+/* A network with a DHCP subnet and n ports on it, the first n_local bound
+ * here (iface i + 1 each). */
+static struct db *setup_local(struct inst *x, unsigned n, unsigned n_local,
+			      char net[MDL_ID_SIZE], char sub[MDL_ID_SIZE])
 {
 	struct db *db = central_open();
-	char id[MDL_ID_SIZE];
+	char id[MDL_ID_SIZE], ids[N_LOCAL][MDL_ID_SIZE];
+	const char *ifs[N_LOCAL];
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, net, NET_A), 0);
 	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sub, "{\"network_id\":\"%s\","
@@ -46,13 +49,23 @@ static struct db *setup(struct inst *x, unsigned n, char net[MDL_ID_SIZE],
 		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\","
 			"\"network_id\":\"%s\",\"binding:host_id\":\"%s\",\"fixed_ips\":"
 			"[{\"subnet_id\":\"%s\",\"ip_address\":\"10.9.%u.%u\"}]}", id, net,
-			i == 0 ? "X" : "Y", sub, 1 + i / 250, 2 + i % 250), 0);
+			i < n_local ? "X" : "Y", sub, 1 + i / 250, 2 + i % 250), 0);
 	}
-	port_id(0, id);
-	const char *ifs[1] = { id };
-	CU_ASSERT_EQUAL_FATAL(inst_start(x, db, NULL, "X", NULL, ifs, 1), 0);
+	CU_ASSERT_FATAL(n_local >= 1 && n_local <= N_LOCAL);
+	for (unsigned i = 0; i < n_local; i++) {
+		port_id(i, ids[i]);
+		ifs[i] = ids[i];
+	}
+	CU_ASSERT_EQUAL_FATAL(inst_start(x, db, NULL, "X", NULL, ifs, n_local), 0);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(x, db), 0);
 	return db;
+}
+
+/* setup_local with the first port bound here. */
+static struct db *setup(struct inst *x, unsigned n, char net[MDL_ID_SIZE],
+			char sub[MDL_ID_SIZE])
+{
+	return setup_local(x, n, 1, net, sub);
 }
 
 static uint32_t want_ip(unsigned i)
@@ -60,19 +73,28 @@ static uint32_t want_ip(unsigned i)
 	return htonl(0x0a090000u | (1 + i / 250) << 8 | (2 + i % 250));
 }
 
+static int set_port(struct db *db, const char *id, const char *field, const char *value);
+
 void t_dhcp_index(void)
 {
 	struct inst x;
 	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], id[MDL_ID_SIZE], err[MDL_ERR_SIZE];
-	struct db *db = setup(&x, N_PORTS, net, sub);
+	struct db *db = setup_local(&x, N_PORTS, N_LOCAL, net, sub);
 	struct lc_dhcp_info info;
-	unsigned ok = 0;
+	unsigned ok = 0, remote = 0;
 	for (unsigned i = 0; i < N_PORTS; i++) {
 		port_id(i, id);
-		ok += lc_dhcp_lookup(x.lc, dpkey(db, MDL_PORT, id), &info) == 0 &&
-		      info.ip == want_ip(i) && info.gateway == htonl(0x0a090001u);
+		int rc = lc_dhcp_lookup(x.lc, dpkey(db, MDL_PORT, id), &info);
+		if (i < N_LOCAL)
+			ok += rc == 0 && info.ip == want_ip(i) &&
+			      info.gateway == htonl(0x0a090001u);
+		else    /* a remote port's DHCP is its own chassis' (stage_dhcp):
+			 * installed, but not in the index */
+			remote += rc == -ENOENT &&
+				  dp_table_lport_get(x.t, dpkey(db, MDL_PORT, id)) != NULL;
 	}
-	CU_ASSERT_EQUAL(ok, N_PORTS);
+	CU_ASSERT_EQUAL(ok, N_LOCAL);
+	CU_ASSERT_EQUAL(remote, N_PORTS - N_LOCAL);
 	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, 0x7fffff00u, &info), -ENOENT);
 	/* a deleted port is no longer answered for; a port created again under
 	 * the same id gets a new dp_key, answered under that one only */
@@ -82,7 +104,7 @@ void t_dhcp_index(void)
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
 	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, old, &info), -ENOENT);
 	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\",\"network_id\":"
-		"\"%s\",\"binding:host_id\":\"Y\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
+		"\"%s\",\"binding:host_id\":\"X\",\"fixed_ips\":[{\"subnet_id\":\"%s\","
 		"\"ip_address\":\"10.9.200.7\"}]}", id, net, sub), 0);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
 	uint32_t key = dpkey(db, MDL_PORT, id);
@@ -90,6 +112,12 @@ void t_dhcp_index(void)
 	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, old, &info), -ENOENT);
 	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, key, &info), 0);
 	CU_ASSERT_EQUAL(info.ip, htonl(0x0a09c807u));
+	/* moved to another host: the lport stays (a remote one), the index
+	 * lets go of it */
+	CU_ASSERT_EQUAL_FATAL(set_port(db, id, "host", "Y"), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
+	CU_ASSERT_PTR_NOT_NULL(dp_table_lport_get(x.t, key));
+	CU_ASSERT_EQUAL(lc_dhcp_lookup(x.lc, key, &info), -ENOENT);
 	inst_stop(&x);
 	db_close(db);
 }
@@ -482,11 +510,19 @@ void t_port_records(void)
 	}
 	free(bin);
 	CU_ASSERT_EQUAL(lc_intern_count(x.lc), shared);
-	/* a new name is one more string; the ports' deletes take theirs away */
-	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"name\":\"only-me\","
-		"\"network_id\":\"%s\",\"binding:host_id\":\"Y\"}", net), 0);
+	/* a new name and device id are the port's own, in its record: no
+	 * string more; a new host is one; the ports' deletes take theirs away */
+	char oid[MDL_ID_SIZE], okey[128];
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, oid, "{\"name\":\"only-me\","
+		"\"device_id\":\"vm-only-me\",\"network_id\":\"%s\","
+		"\"binding:host_id\":\"only-host\"}", net), 0);
 	CU_ASSERT_EQUAL_FATAL(inst_sync(&x, db), 0);
 	CU_ASSERT_EQUAL(lc_intern_count(x.lc), shared + 1);
+	snprintf(okey, sizeof(okey), "/wyvern/v1/port/%s", oid);
+	struct lc_obj *on = lc_obj_find(x.lc, okey);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(on);
+	CU_ASSERT_STRING_EQUAL(lc_port_of(on)->name, "only-me");
+	CU_ASSERT_STRING_EQUAL(lc_port_of(on)->device_id, "vm-only-me");
 	struct db_kv_list l = { 0 };
 	CU_ASSERT_EQUAL_FATAL(db_scan(db, "/wyvern/v1/port/", &l), 0);
 	for (size_t i = 0; i < l.n; i++)

@@ -20,8 +20,8 @@
  *  - rmac: (network, MAC) -> rport key.
  *  - neighbor: (network, IP) -> its owner, an lport or rport key; a lookup
  *    gives {the owner's MAC as published now, key, router}: every lport fixed
- *    IP (derived automatically from the lport table through
- *    dp_l3_tables_changed) and every rport address (plus the rport's IPv6
+ *    IP (derived automatically from the lport table: its put and delete
+ *    call dp_l3_lport_changed) and every rport address (plus the rport's IPv6
  *    link-local when it has an IPv6 address).  L3 uses it for the next hop's
  *    MAC (no ARP for known ports); the ARP/ND responder answers from it.
  *
@@ -158,9 +158,11 @@ int dp_l3_route_del(struct dp_l3 *l3, uint32_t router, const struct dp_ip *prefi
  * end returns the last build's error (that router keeps its old FIBs). */
 void dp_l3_batch_begin(struct dp_l3 *l3);
 int dp_l3_batch_end(struct dp_l3 *l3);
-/* The lport table changed (the tables' on_change tags): re-derive the
- * neighbor entries of every DP_TAG_LPORT key among tags. */
-void dp_l3_tables_changed(struct dp_l3 *l3, const uint64_t *tags, unsigned n);
+/* The lport table put (nw, old: what it replaced or NULL) or deleted (nw
+ * NULL) lport key: its neighbor entries follow its addresses.  Called by
+ * tables.c on the writer thread, with old still readable; not by users. */
+void dp_l3_lport_changed(struct dp_l3 *l3, uint32_t key, const struct dp_lport_cfg *old,
+			 const struct dp_lport_cfg *nw);
 
 /* ---- readers ----------------------------------------------------------- */
 const struct dp_router *dp_l3_router_get(const struct dp_l3 *l3, uint32_t key);
