@@ -316,6 +316,21 @@ int db_compact(struct db *db, uint64_t revision)
 	return db->drv->compact(db, revision);
 }
 
+int db_mem(struct db *db, struct db_mem *out)
+{
+	if (!db || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	return db->drv->mem ? db->drv->mem(db, out) : -ENOTSUP;
+}
+
+int db_flush(struct db *db)
+{
+	if (!db)
+		return -EINVAL;
+	return db->drv->flush ? db->drv->flush(db) : 0;
+}
+
 int db_alloc_counter_key(const char *ns, char *buf, size_t size)
 {
 	return snprintf(buf, size, "/wyvern/v1/_alloc/%s", ns);

@@ -205,6 +205,17 @@ int db_revision(struct db *db, uint64_t *revision);
  * DB_EV_COMPACTED).  -ERANGE if already compacted past it, -EINVAL if it is
  * in the future. */
 int db_compact(struct db *db, uint64_t revision);
+/* What a store keeps in this process's memory, in bytes: RocksDB's
+ * memtables, block cache and table readers (index and filter blocks).  A
+ * driver whose data lives elsewhere (etcd) has none: -ENOTSUP. */
+struct db_mem {
+	uint64_t memtables, block_cache, table_readers;
+};
+int db_mem(struct db *db, struct db_mem *out);
+/* Starts writing what the store holds in memory (RocksDB's memtables) to
+ * its files, so that memory goes once written (in the background: does not
+ * wait).  0 also for a driver that holds nothing (etcd). */
+int db_flush(struct db *db);
 /* Allocates a unique 32-bit key (1, 2, 3, ...; never reused) in namespace
  * `ns`, using a counter at db_alloc_counter_key(ns) updated by
  * compare-and-swap.  -ENOSPC when exhausted, -EAGAIN after too much

@@ -52,5 +52,6 @@ void t_scan_pages(void);
 /* db_conformance_rocks.c */
 void t_rocks_log_self_compacts(void);
 void t_rocks_no_log(void);
+void t_mem_flush(void);
 
 #endif

@@ -2,8 +2,9 @@
  * db/db_conformance_rocks.c — the conformance suite's RocksDB-only tests:
  * the change log compacts itself (db_opts.log_keep), and a store opened
  * without a log (db_opts.no_log, the controller's replica) refuses watches
- * and drops a log left from before.  Part of db_conformance_test
- * (db_conformance.h). */
+ * and drops a log left from before; what a store holds in the process's
+ * memory and its flush (db_mem, db_flush: RocksDB's memtables; etcd holds
+ * none).  Part of db_conformance_test (db_conformance.h). */
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdio.h>
@@ -116,4 +117,39 @@ void t_rocks_no_log(void)
 	collector_fini(&c);
 	db_close(db);
 	test_rm_rf(dir);
+}
+
+/* RocksDB: writes sit in the memtable, db_mem counts them, db_flush sends
+ * them to the files (the memtable empties, the values stay); etcd keeps
+ * nothing in our process: -ENOTSUP, and its flush does nothing. */
+void t_mem_flush(void)
+{
+	struct db *db = open_db();
+	struct db_mem m;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	if (strncmp(conformance_url(), "etcd", 4) == 0) {
+		CU_ASSERT_EQUAL(db_mem(db, &m), -ENOTSUP);
+		CU_ASSERT_EQUAL(db_flush(db), 0);
+		db_close(db);
+		return;
+	}
+	static char val[1024];
+	memset(val, 'm', sizeof(val) - 1);
+	char key[64];
+	for (int i = 0; i < 1500; i++) {
+		snprintf(key, sizeof(key), "/t/mem/%04d", i);
+		CU_ASSERT_EQUAL_FATAL(db_put(db, key, val, strlen(val), NULL), 0);
+	}
+	CU_ASSERT_EQUAL(db_mem(db, &m), 0);
+	CU_ASSERT(m.memtables >= 1500 * 1024);
+	CU_ASSERT_EQUAL(db_flush(db), 0);
+	/* in the background: wait for it (10 s at most) */
+	for (int i = 0; i < 1000 && db_mem(db, &m) == 0 && m.memtables >= 1500 * 1024; i++)
+		usleep(10000);
+	CU_ASSERT(m.memtables < 1500 * 1024);
+	struct db_kv kv;
+	CU_ASSERT_EQUAL(db_get(db, "/t/mem/1499", &kv), 0);
+	CU_ASSERT_EQUAL(kv.value_len, strlen(val));
+	db_kv_clear(&kv);
+	db_close(db);
 }

@@ -712,6 +712,7 @@ static const struct {
 	{ "put/get/delete", t_put_get_delete },
 	{ "scan ordering", t_scan_order },
 	{ "scan in pages", t_scan_pages },
+	{ "memory held in the process, flush", t_mem_flush },
 	{ "revisions monotonic", t_revisions },
 	{ "txn all-or-nothing", t_txn },
 	{ "watch replays history then live", t_watch_replay_live },

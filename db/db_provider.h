@@ -43,6 +43,9 @@ struct db_driver {
 	int (*lease_revoke)(struct db *db, int64_t id);
 	int (*put_lease)(struct db *db, const char *key, const void *value, size_t len,
 			 int64_t lease, uint64_t *revision);
+	/* memory held in the process, and its flush (db.h); NULL: none */
+	int (*mem)(struct db *db, struct db_mem *out);
+	int (*flush)(struct db *db);
 };
 
 struct db_local_lease;

@@ -555,6 +555,37 @@ static void rdb_close(struct db *db)
 	free(r);
 }
 
+static int rdb_mem(struct db *db, struct db_mem *out)
+{
+	struct rdb *r = to_rdb(db);
+	static const char *const props[] = { "rocksdb.cur-size-all-mem-tables",
+					     "rocksdb.block-cache-usage",
+					     "rocksdb.estimate-table-readers-mem" };
+	uint64_t *v[] = { &out->memtables, &out->block_cache, &out->table_readers };
+	for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++)
+		if (rocksdb_property_int(r->db, props[i], v[i]) != 0)
+			*v[i] = 0;
+	return 0;
+}
+
+static int rdb_flush(struct db *db)
+{
+	struct rdb *r = to_rdb(db);
+	rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+	if (fo == NULL)
+		return -ENOMEM;
+	rocksdb_flushoptions_set_wait(fo, 0);
+	char *err = NULL;
+	rocksdb_flush(r->db, fo, &err);
+	rocksdb_flushoptions_destroy(fo);
+	if (err) {
+		db_set_error("rocksdb flush: %s", err);
+		rocksdb_free(err);
+		return -EIO;
+	}
+	return 0;
+}
+
 const struct db_driver db_rocksdb_driver = {
 	.scheme = "rocksdb",
 	.open = rdb_open,
@@ -569,4 +600,6 @@ const struct db_driver db_rocksdb_driver = {
 	.compact = rdb_compact,
 	.watch = rdb_watch,
 	.watch_cancel = rdb_watch_cancel,
+	.mem = rdb_mem,
+	.flush = rdb_flush,
 };

@@ -18,6 +18,7 @@
 
 #include <rte_cycles.h>
 
+#include "db.h"
 #include "log.h"
 #include "mdl_addr.h"
 #include "lc_priv.h"
@@ -70,7 +71,7 @@ void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (o->why == NULL || o->why_version != o->version) {
+	if (o->why == NULL || !o->why_counted) {
 		lc->st.bad_total++;
 		lc_log(lc, "skipping %s (version %llu): %s", o->key,
 		       (unsigned long long)o->version, why);
@@ -83,7 +84,7 @@ void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 			lc_why_clear(o);
 		o->why = w;
 	}
-	o->why_version = o->version;
+	o->why_counted = true;
 }
 
 /* ---- index ------------------------------------------------------------- */
@@ -155,6 +156,10 @@ void lc_reserve(struct lc *lc, size_t n)
 		grow(lc, n);
 	lc_intern_reserve(lc, 2 * n);
 }
+
+/* 100k of these with a port's 53-byte key: 112 + 53 + malloc's 8 fit a
+ * 176-byte chunk (128 took 192) */
+_Static_assert(sizeof(struct lc_obj) == 112, "struct lc_obj grew");
 
 static struct lc_obj *obj_new(struct lc *lc, const char *key, uint32_t kh, enum mdl_type type)
 {
@@ -290,7 +295,7 @@ bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len,
 		rec_drop(lc, h);
 		return false;
 	}
-	char *copy = port ? NULL : malloc(len + 1);
+	char *copy = port || len >= UINT32_MAX ? NULL : malloc(len + 1);
 	if ((!port && copy == NULL) ||
 	    (o == NULL && (o = obj_new(lc, key, kh, (enum mdl_type)type)) == NULL)) {
 		free(copy);
@@ -306,8 +311,10 @@ bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len,
 	lc_sg_forget(lc, o);      /* and the group lists it was in */
 	rec_free(lc, o);
 	o->val = copy;
-	o->len = copy ? len : 0;
+	o->len = copy ? (uint32_t)len : 0;
 	o->o = h;
+	if (o->version != (h ? h->version : 0))
+		o->why_counted = false;
 	o->version = h ? h->version : 0;
 	o->present = true;
 	*out = o;
@@ -698,7 +705,12 @@ int lc_run(struct lc *lc)
 	}
 	/* A snapshot or a long queue was decoded (on the sync thread's malloc
 	 * arena) and freed here: give those pages back instead of keeping the
-	 * peak of a full sync resident for the life of the process. */
+	 * peak of a full sync resident for the life of the process.  The
+	 * replica's memtable, which the snapshot's write filled, goes to its
+	 * files in the background (its blocks are mappings of their own:
+	 * unmapped once written, some MiB). */
+	if (big && lc->replica)
+		db_flush(lc->replica);
 	if (big || n >= LC_TRIM_EVENTS)
 		malloc_trim(0);
 	return n;

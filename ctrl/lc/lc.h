@@ -152,6 +152,8 @@ int lc_start(struct lc *lc);
 /* The open central database handle (NULL while it is not open yet), for
  * northbound commands run by the control thread; valid until lc_destroy. */
 struct db *lc_central_db(struct lc *lc);
+/* The replica's handle (NULL before lc_start), for `show memory`. */
+struct db *lc_replica_db(struct lc *lc);
 /* The central database URL. */
 const char *lc_db_url(const struct lc *lc);
 /* Readable when lc_run() has work (eventfd). */

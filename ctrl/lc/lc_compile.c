@@ -632,7 +632,7 @@ void lc_compile(struct lc *lc)
 		struct lc_obj *o = v[i];
 		struct dp_network_cfg c;
 		if (o->cs->net && wanted(o) && o->why &&
-		    o->why_version == o->version && net_cfg(lc, o, &c) < 0) {
+		    o->why_counted && net_cfg(lc, o, &c) < 0) {
 			/* keep o->cs->net for C's lookups? no: ports must go too */
 			o->cs->stale_net_key = o->cs->net->key;
 			free(o->cs->net);

@@ -232,10 +232,10 @@ struct lc_obj {
 				* compare it before the key */
 	uint32_t n_acl_groups; /* port: entries of acl_groups */
 	char *val;             /* raw JSON as stored (NULL for a port) */
-	size_t len;
 	struct mdl_hdr *o;     /* decoded (a port: the hdr of its struct
 				* lc_port, lc_port_of); NULL when bad */
 	uint64_t version;
+	uint32_t len;          /* of val (values are far below 4 GiB) */
 	bool present : 1;      /* exists in the (latest view of the) central db */
 	bool seen : 1;         /* snapshot diff mark */
 	bool reach : 1;        /* computed by lc_reach_compute */
@@ -245,8 +245,11 @@ struct lc_obj {
 	bool in_chg : 1;       /* in lc->chg (changed in this batch) */
 	bool counted : 1;      /* port: its record is counted in lc->rs
 				* (lc_reach_inc.c) */
-	uint8_t type;          /* enum mdl_type (a byte: 128 bytes a port's
-				* record, 181 with its key, one 192-byte chunk) */
+	bool why_counted : 1;  /* the skip in why was counted for this
+				* version (lc_obj_set clears it when the
+				* version changes) */
+	uint8_t type;          /* enum mdl_type (a byte: 112 bytes a port's
+				* record, 165 with its key, one 176-byte chunk) */
 	uint64_t rsig;         /* lc_reach_sig of the value (0: not present) */
 	uint64_t fl_sig;       /* port: its (network, remote VTEP) flood pair as
 				* last compiled (0: none) */
@@ -260,7 +263,6 @@ struct lc_obj {
 				       * (0 = never seen / not wanted) */
 	struct lc_obj_cs *cs;         /* NULL for a port, never NULL otherwise */
 	char *why;                    /* skip reason (NULL = fine; lc_why_clear) */
-	uint64_t why_version;         /* version the skip was counted for */
 	char key[];                   /* "/wyvern/v1/<type>/<id>", in the allocation */
 };
 

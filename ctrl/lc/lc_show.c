@@ -62,6 +62,11 @@ void lc_get_mem(const struct lc *lc, struct lc_mem *out)
 	out->string_bytes = lc_intern_bytes(lc);
 }
 
+struct db *lc_replica_db(struct lc *lc)
+{
+	return lc->replica;
+}
+
 const struct lc_config *lc_get_config(const struct lc *lc)
 {
 	return &lc->cfg;

@@ -8,7 +8,9 @@
  * - DPDK heap (rte_malloc) per socket: size, allocated, free, allocations,
  *   and the biggest memzones (mempools, hash tables, rings);
  * - the tables' counts and the bytes of the published lports;
- * - the local controller's C-heap state by role (lc_get_mem).
+ * - the local controller's C-heap state by role (lc_get_mem);
+ * - the RocksDB stores in the process (the replica, an embedded central
+ *   database): memtables, block cache, table readers (db_mem).
  *
  * Resident memory only counts pages touched: DPDK's memory with --no-huge
  * is anonymous and counted in RssAnon; hugepages are not in RSS at all.
@@ -23,6 +25,7 @@
 #include <rte_memzone.h>
 
 #include "ctrl.h"
+#include "db.h"
 #include "feature.h"
 #include "lc.h"
 #include "tables.h"
@@ -186,6 +189,32 @@ static void show_ctrl(struct ctrl *c, struct ctrl_reply *r)
 	reply_printf(r, "  strings     %zu, %.1f MiB (interned)\n", m.strings, mib(m.string_bytes));
 }
 
+/* The RocksDB stores in this process: the replica, and the central
+ * database when it is embedded (etcd's memory is the server's). */
+static void show_dbs(struct ctrl *c, struct ctrl_reply *r)
+{
+	if (c->lc == NULL)
+		return;
+	struct { const char *name; struct db *db; } dbs[] = {
+		{ "replica", lc_replica_db(c->lc) }, { "central", lc_central_db(c->lc) },
+	};
+	json_t *o = json_object();
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		struct db_mem m;
+		if (dbs[i].db == NULL || db_mem(dbs[i].db, &m) < 0)
+			continue;
+		json_object_set_new(o, dbs[i].name,
+				    json_pack("{s:I,s:I,s:I}", "memtable_bytes",
+					      (json_int_t)m.memtables, "block_cache_bytes",
+					      (json_int_t)m.block_cache, "table_reader_bytes",
+					      (json_int_t)m.table_readers));
+		reply_printf(r, "db %-9s  RocksDB: memtables %.1f MiB, block cache %.1f MiB, table "
+			     "readers %.1f MiB\n", dbs[i].name, mib(m.memtables),
+			     mib(m.block_cache), mib(m.table_readers));
+	}
+	json_object_set_new(r->result, "databases", o);
+}
+
 static int cmd_show_memory(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 {
 	(void)argv;
@@ -195,6 +224,7 @@ static int cmd_show_memory(struct ctrl *c, int argc, char **argv, struct ctrl_re
 	show_dpdk(r);
 	show_tables(c, r);
 	show_ctrl(c, r);
+	show_dbs(c, r);
 	return 0;
 }
 

@@ -214,7 +214,7 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
     bpp=$(( (rss1 - rss0) * 1024 / n ))
     # where that RSS is (wyctl show memory), into the log
     "$BUILD/ctrl/wyctl" -s "$CP_WY_SOCK" show memory 2>/dev/null |
-        grep -E '^(process|C heap|DPDK heap|controller|  [a-z]+ )' |
+        grep -E '^(process|C heap|DPDK heap|controller|db |  [a-z]+ )' |
         while read -r l; do wb_log "wyvern-$drv (full, memory): $l"; done || true
     # where RSS goes after that sample (a batch's heap handed back, the
     # replica's memtable flushed): INFO only, bytes_per_port is the 1 s one

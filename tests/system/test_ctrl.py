@@ -268,8 +268,17 @@ def test_demo_rocksdb_nb_to_ping_and_live_changes(work, cleanup_all):
     assert c["port_bytes"] > 3 * 64 and c["object_bytes"] > c["objects"] * 64, c
     assert c["bytes"] == sum(c[k] for k in ("object_bytes", "index_bytes", "port_bytes",
                                             "other_bytes", "string_bytes")), c
+    # the RocksDB stores in the process: the replica (written since it
+    # started) and, embedded, the central database
+    dbs = mem["databases"]
+    assert "replica" in dbs, dbs
+    for d in dbs.values():
+        assert all(d[k] >= 0 for k in ("memtable_bytes", "block_cache_bytes",
+                                       "table_reader_bytes")), dbs
+    assert dbs["replica"]["memtable_bytes"] + dbs["replica"]["table_reader_bytes"] > 0, dbs
     text = wy.wy("show", "memory").stdout
     assert "DPDK heap" in text and "controller" in text and "3 lports" in text, text
+    assert "db replica" in text, text
 
 
 # ---------------------------------------------------------------- 2. replica restart
