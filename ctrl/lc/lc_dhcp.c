@@ -37,8 +37,9 @@ struct lc_dhcp_cache {
 
 /* ---- the lport index -------------------------------------------------- */
 
-/* At most one lport a local dp port (LC_MAX_IFACES): the table never
- * fills.  A port moving between ifaces may hold two entries a moment. */
+/* At most one lport a local dp port (LC_MAX_IFACES), two for a moment
+ * when a batch gives a dp port to a new lport before the old one goes:
+ * the table never fills. */
 #define INDEX_SIZE (4 * LC_MAX_IFACES)
 
 void lc_lport_index_set(struct lc *lc, uint32_t key, struct lc_obj *o)
