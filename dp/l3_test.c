@@ -720,8 +720,8 @@ static void test_mutation_tags(void)
 	const struct dp_rport *rp = dp_l3_rport_get(L3, n.lport);
 	CU_ASSERT(rp != NULL && n.router != 0 && n.router == rp->cfg.router &&
 		  rte_is_same_ether_addr(&n.mac, &rp->cfg.mac));
-	/* three addresses (its record grows), then one again (kept in place):
-	 * each time exactly the addresses it has are its neighbors */
+	/* three addresses, then one again: each time exactly the addresses
+	 * it has are its neighbors (the old lport tells what to retract) */
 	c2.n_ips = 3;
 	c2.ips[1] = t_ip_str("10.0.1.32");
 	c2.ips[2] = t_ip_str("2001:db8:1::33");
