@@ -73,12 +73,6 @@ void dp_invalidate(void *arg, const uint64_t *tags, unsigned n)
 	 * through dp_pmd_apply_invalidations. */
 }
 
-/* The tables' change callback: invalidate.  (The L3 tables derive their
- * neighbor entries from an lport's put and delete themselves.) */
-static void tables_changed(void *arg, const uint64_t *tags, unsigned n)
-{
-	dp_invalidate(arg, tags, n);
-}
 
 /* The ACL table's change callback.  Megaflows of unfiltered ports carry
  * their lport tag instead of an ACL tag, and floods carry their network's
@@ -164,7 +158,9 @@ struct dp *dp_create(const struct dp_config *cfg)
 	dp->rcu = rte_zmalloc("dp_rcu", sz, RTE_CACHE_LINE_SIZE);
 	if (dp->rcu == NULL || rte_rcu_qsbr_init(dp->rcu, dp->n_pmds) != 0)
 		goto fail;
-	dp->tables = dp_tables_create("wyv", dp->rcu, tables_changed, dp);
+	/* a table change invalidates; the L3 tables derive their neighbor
+	 * entries from an lport's put and delete themselves */
+	dp->tables = dp_tables_create("wyv", dp->rcu, dp_invalidate, dp);
 	if (dp->tables == NULL)
 		goto fail;
 	dp->l3 = dp_l3_create("wyv", dp->tables, dp->rcu, dp_invalidate, dp);

@@ -44,11 +44,6 @@ static void rec(void *arg, const uint64_t *tags, unsigned n)
 		TAGS[NTAGS++] = tags[i];
 }
 
-static void tables_cb(void *arg, const uint64_t *tags, unsigned n)
-{
-	rec(arg, tags, n);
-}
-
 static bool tagged(uint64_t tag)
 {
 	for (unsigned i = 0; i < NTAGS; i++)
@@ -97,7 +92,7 @@ static int route(const char *pfx, const char *gw)
 
 static int suite_init(void)
 {
-	T = dp_tables_create("l3t", NULL, tables_cb, NULL);
+	T = dp_tables_create("l3t", NULL, rec, NULL);
 	L3 = T ? dp_l3_create("l3t", T, NULL, rec, NULL) : NULL;
 	MP = rte_pktmbuf_pool_create("l3t_mp", 512, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (L3 == NULL || MP == NULL)

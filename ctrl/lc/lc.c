@@ -313,9 +313,10 @@ bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len,
 	o->val = copy;
 	o->len = copy ? (uint32_t)len : 0;
 	o->o = h;
-	if (o->version != (h ? h->version : 0))
-		o->why_counted = false;
-	o->version = h ? h->version : 0;
+	uint64_t version = h ? h->version : 0;
+	if (o->version != version)
+		o->why_counted = false;   /* a skip of the new version is news */
+	o->version = version;
 	o->present = true;
 	*out = o;
 	lc_obj_changed(lc, o);
