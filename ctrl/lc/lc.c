@@ -81,8 +81,9 @@ void lc_skip(struct lc *lc, struct lc_obj *o, const char *fmt, ...)
 		if (w == NULL)            /* still skipped: a reason without words */
 			w = o->why ? o->why : (char *)(uintptr_t)lc_why_unknown;
 		else
-			lc_why_clear(o);
+			lc_why_clear(lc, o);
 		o->why = w;
+		lc_count(lc, o);
 	}
 	o->why_counted = true;
 }
@@ -212,8 +213,9 @@ const char lc_why_unknown[] = "(out of memory for the reason)";
 
 static void obj_free(struct lc *lc, struct lc_obj *o)
 {
+	lc_uncount(lc, o);
 	rec_free(lc, o);
-	lc_why_clear(o);
+	lc_why_clear(lc, o);
 	free(o->val);
 	if (o->cs) {
 		free(o->cs->net);
@@ -323,7 +325,7 @@ bool lc_obj_set_get(struct lc *lc, const char *key, const char *val, size_t len,
 	if (h == NULL)
 		lc_skip(lc, o, "bad value: %s", err);
 	else
-		lc_why_clear(o);
+		lc_why_clear(lc, o);
 	return true;
 }
 
@@ -338,6 +340,7 @@ void lc_obj_changed(struct lc *lc, struct lc_obj *o)
 		lc->reach_full |= o->type != MDL_PORT;
 	}
 	o->rsig = sig;
+	lc_count(lc, o);      /* present may have changed */
 	if (o->in_chg || lc->n_chg == SIZE_MAX)
 		return;
 	if (lc->n_chg == lc->cap_chg) {
@@ -538,6 +541,39 @@ static uint64_t us_since(uint64_t *t)
 	return d * 1000000 / rte_get_tsc_hz();
 }
 
+void lc_set_yield(struct lc *lc, void (*fn)(void *arg), void *arg)
+{
+	lc->yield_fn = fn;
+	lc->yield_arg = arg;
+}
+
+/* A pass starts holding the control thread: its slice, from now. */
+static uint64_t hold_start(struct lc *lc)
+{
+	lc->yield_cyc = (lc->slice_us ? lc->slice_us : LC_SLICE_US) * rte_get_tsc_hz() / 1000000;
+	return lc->hold_t0 = rte_get_tsc_cycles();
+}
+
+/* the hold that ends now (a yield or lc_run's return) */
+static void hold_end(struct lc *lc, uint64_t now)
+{
+	uint64_t us = (now - lc->hold_t0) * 1000000 / rte_get_tsc_hz();
+	if (us > lc->st.max_hold_us)
+		lc->st.max_hold_us = us;
+}
+
+void lc_yield_slow(struct lc *lc)
+{
+	if (lc->in_yield)
+		return;
+	hold_end(lc, rte_get_tsc_cycles());
+	lc->in_yield = true;
+	lc->yield_fn(lc->yield_arg);
+	lc->in_yield = false;
+	lc->st.yields++;
+	lc->hold_t0 = rte_get_tsc_cycles();
+}
+
 static void after_batch(struct lc *lc)
 {
 	uint64_t t = rte_get_tsc_cycles();
@@ -584,6 +620,7 @@ int lc_start(struct lc *lc)
 	if (rc < 0)
 		return rc;
 	lc->st.batch_apply_us = lc->preload_us;
+	hold_start(lc);
 	/* forward from the replica before the central db answers */
 	after_batch(lc);
 	return lc_sync_start(lc);       /* unless lc_preload started it */
@@ -625,7 +662,7 @@ void lc_destroy(struct lc *lc)
 int lc_inject(struct lc *lc, enum lc_ev_type type, const char *key, const char *value,
 	      uint64_t revision)
 {
-	uint64_t t = rte_get_tsc_cycles();
+	uint64_t t = hold_start(lc);
 	lc_apply_event(lc, type == LC_EV_PUT ? LC_Q_PUT : LC_Q_DELETE, key, value,
 		    value ? strlen(value) : 0, revision);
 	lc->st.batch_apply_us = us_since(&t);
@@ -637,7 +674,7 @@ int lc_run(struct lc *lc)
 {
 	int n = 0;
 	bool big = false;
-	uint64_t t = rte_get_tsc_cycles();
+	uint64_t t = hold_start(lc);
 	if (lc->sync) {
 		uint64_t x;
 		if (read(lc->sync->evfd, &x, sizeof(x)) < 0) {
@@ -650,8 +687,7 @@ int lc_run(struct lc *lc)
 		snprintf(lc->st.last_error, sizeof(lc->st.last_error), "%s",
 			 lc->sync->last_error);
 		pthread_mutex_unlock(&lc->sync->mu);
-		uint64_t slice = (lc->slice_us ? lc->slice_us : LC_SLICE_US) * rte_get_tsc_hz() /
-				 1000000;
+		uint64_t slice = lc->yield_cyc;
 		while (ev) {
 			struct lc_qev *nx = ev->next;
 			n++;
@@ -714,6 +750,7 @@ int lc_run(struct lc *lc)
 		db_flush(lc->replica);
 	if (big || n >= LC_TRIM_EVENTS)
 		malloc_trim(0);
+	hold_end(lc, rte_get_tsc_cycles());
 	return n;
 }
 

@@ -103,6 +103,10 @@ struct lc_stats {
 	uint64_t max_batch_us;
 	uint64_t slices_cut;           /* lc_run passes that ended their time slice
 					* (LC_SLICE_MS) with events still queued */
+	uint64_t yields;               /* calls of the lc_set_yield hook from
+					* inside a long pass */
+	uint64_t max_hold_us;          /* the longest lc_run held the control
+					* thread without returning or yielding */
 	/* the snapshot being applied page by page (snapshot_open: nothing
 	 * compiles until its end), else the last one applied */
 	bool snapshot_open;
@@ -161,11 +165,25 @@ int lc_fd(const struct lc *lc);
 /* lc_run's time slice: it applies queued events for at most this long,
  * then (between two revisions) compiles what it applied, leaves the rest
  * queued and returns, so the control loop serves punts, DHCP and the
- * management socket in between.  A snapshot is applied whole. */
+ * management socket in between.  A snapshot comes in pages, one a pass;
+ * what a pass cannot cut yields (lc_set_yield). */
 #define LC_SLICE_MS 20
 /* Apply what is queued, for at most LC_SLICE_MS (see there).  Returns the
  * number of queue entries handled. */
 int lc_run(struct lc *lc);
+/* What one pass cannot cut at a revision: a snapshot's page (5000 keys
+ * decoded), and the compile, replica write and reachability of a big batch
+ * (a full sync or a resync: about a second at 100k ports).  Inside those,
+ * between two objects, lc_run calls fn(arg) once LC_SLICE_MS went by since
+ * it started or last called it, so that the caller serves what must not
+ * wait that long: punted packets (DHCP, ARP, ICMP).  fn runs on the
+ * control thread in the middle of the pass: it may read the controller
+ * (lc_dhcp_lookup, lc_get_config, lc_gateway_chassis, lc_get_stats) and
+ * the tables, and update what the datapath learns (a NAT gateway's MAC, a
+ * VTEP's neighbor), as between two passes; it must not call lc_run,
+ * lc_inject, lc_set_iface or lc_destroy, nor change what the controller
+ * compiles (no management commands).  NULL: no yields (the default). */
+void lc_set_yield(struct lc *lc, void (*fn)(void *arg), void *arg);
 /* Stop the sync thread, close the databases.  Tables keep their contents.
  * NULL is fine. */
 void lc_destroy(struct lc *lc);

@@ -42,6 +42,7 @@ void lc_apply_snap_page(struct lc *lc, const struct lc_snap *s)
 	lc->st.snapshot_keys += s->n;
 	lc_reserve(lc, lc->n_objs + s->n);
 	for (size_t i = 0; i < s->n; i++) {
+		lc_yield_point(lc);
 		if (lc_alive_key(s->keys[i], cid))
 			lc_alive_set(lc, cid, true);
 		if (lc_key_type(s->keys[i], NULL) < 0)

@@ -335,7 +335,7 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 			c.flood_vteps = vteps;
 		}
 		if (o->cs->net && net_same(o->cs->net, &c)) {
-			lc_why_clear(o);
+			lc_why_clear(lc, o);
 			continue;
 		}
 		if (o->cs->net && o->cs->net->key != c.key)
@@ -361,7 +361,7 @@ static bool compile_networks(struct lc *lc, struct lc_obj **v, size_t n,
 			memcpy(keep + 1, c.flood_vteps, c.n_flood_vteps * sizeof(uint32_t));
 			keep->flood_vteps = (const uint32_t *)(keep + 1);
 		}
-		lc_why_clear(o);
+		lc_why_clear(lc, o);
 	}
 	free(vteps);
 	name_set_free(&dhcp_nets);
@@ -382,7 +382,7 @@ static int port_put(struct lc *lc, const struct lc_name_set *vteps, struct lc_ob
 	}
 	const struct dp_lport_cfg *cur = lc_lp(lc, o);
 	if (cur && dp_lport_cfg_equal(cur, cfg)) {
-		lc_why_clear(o);
+		lc_why_clear(lc, o);
 		return 0;
 	}
 	/* same id, new dp_key (deleted and re-created between two batches):
@@ -409,7 +409,7 @@ static int port_put(struct lc *lc, const struct lc_name_set *vteps, struct lc_ob
 		lc_lport_index_set(lc, cfg->key, o);
 	else
 		lc_lport_index_del(lc, cfg->key, o);
-	lc_why_clear(o);
+	lc_why_clear(lc, o);
 	return 0;
 }
 
@@ -428,6 +428,7 @@ static void compile_ports(struct lc *lc, struct lc_obj **v, size_t n,
 	size_t np = 0, cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
+		lc_yield_point(lc);
 		if (o->type != MDL_PORT || (!ctx && o->lp_key && !o->dirty) || !wanted_lport(o))
 			continue;
 		if (port_put(lc, vteps, o, &cfg) != -EEXIST)
@@ -610,7 +611,7 @@ void lc_compile(struct lc *lc)
 	/* reasons only apply to objects we try to compile */
 	for (size_t i = 0; i < nw; i++)
 		if (!wanted(w[i]) && w[i]->o)
-			lc_why_clear(w[i]);
+			lc_why_clear(lc, w[i]);
 	/* A */
 	for (size_t i = 0; i < nw; i++)
 		if (w[i]->type == MDL_PORT && w[i]->lp_key && !wanted_lport(w[i]))

@@ -317,13 +317,13 @@ void lc_compile_l3(struct lc *lc, struct lc_obj **v, size_t n)
 			continue;
 		bool ok = wanted(o) && router_state(lc, o, want) == 0;
 		if (ok && o->cs->l3 && memcmp(o->cs->l3, want, sizeof(*want)) == 0) {
-			lc_why_clear(o);
+			lc_why_clear(lc, o);
 			continue;
 		}
 		if (!ok && o->cs->l3 == NULL)
 			continue;
 		if (ok)
-			lc_why_clear(o);
+			lc_why_clear(lc, o);
 		apply(lc, l3, o, o->cs->l3, ok ? want : NULL);
 		if (!ok) {
 			free(o->cs->l3);

@@ -281,7 +281,7 @@ void lc_compile_nat(struct lc *lc, struct lc_obj **v, size_t n)
 			lc_skip(lc, o, "fip_put: %s", strerror(-rc));
 			continue;
 		}
-		lc_why_clear(o);
+		lc_why_clear(lc, o);
 		o->cs->nat_fip = fc;
 		o->cs->nat_put = true;
 	}

@@ -549,6 +549,7 @@ void lc_compile_sg(struct lc *lc, struct lc_obj **v, size_t n)
 	}
 	for (size_t i = 0; i < np; i++) {
 		struct lc_obj *o = pv[i];
+		lc_yield_point(lc);
 		if (o->type != MDL_PORT)
 			continue;
 		/* an ACL is for a port bound here (its lport has a dp port, set

@@ -6,8 +6,8 @@
  * this controller installed on a local dp port, the only ones whose DHCP
  * is punted here; kept by lc_compile: lc_lport_index_set/del),
  * no scan; the answer is cached per lport until the controller applies
- * anything (events, syncs, table ops or iface changes bump the
- * generation).  Subnet and network come from the index by id (hash
+ * anything (events, syncs, table ops, iface changes, a batch's end or a
+ * yield inside one bump the generation).  Subnet and network come from the index by id (hash
  * lookups).
  */
 #include <arpa/inet.h>
@@ -31,7 +31,7 @@ struct cache_ent {
 
 /* The controller's cache (struct lc's dhcp_cache). */
 struct lc_dhcp_cache {
-	uint64_t gen[4];
+	uint64_t gen[6];
 	struct cache_ent e[CACHE_SLOTS];
 };
 
@@ -158,8 +158,11 @@ static int resolve(struct lc *lc, uint32_t key, struct lc_dhcp_info *out)
 
 int lc_dhcp_lookup(struct lc *lc, uint32_t lport_key, struct lc_dhcp_info *out)
 {
-	uint64_t gen[4] = { lc->st.events_applied, lc->st.syncs, lc->st.table_ops,
-			    lc->n_ifaces + (lc->ifaces_changed ? 1000u : 0u) };
+	/* a batch's end (a port becomes held) and a yield inside a batch
+	 * (lc_set_yield: the pass moved on) are news too */
+	uint64_t gen[6] = { lc->st.events_applied, lc->st.syncs, lc->st.table_ops,
+			    lc->n_ifaces + (lc->ifaces_changed ? 1000u : 0u), lc->st.batches,
+			    lc->st.yields };
 	struct lc_dhcp_cache *cache = lc->dhcp_cache;
 	if (cache == NULL) {
 		cache = lc->dhcp_cache = calloc(1, sizeof(*cache));

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <rte_cycles.h>
+
 #include "lc.h"
 #include "mdl.h"
 #include "mdl_addr.h"       /* mdl_chassis_id: our chassis id */
@@ -59,6 +61,15 @@ static inline uint64_t lc_hash_str(const char *s)
 #define LC_SLOW_BATCH_US 100000
 /* lc_run's time slice (lc.h LC_SLICE_MS) */
 #define LC_SLICE_US (LC_SLICE_MS * 1000u)
+/* Between two objects of a long pass: the lc_set_yield hook, once the
+ * slice went by (a TSC read otherwise). */
+void lc_yield_slow(struct lc *lc);
+#define lc_yield_point(lc)                                                         \
+	do {                                                                       \
+		if ((lc)->yield_fn != NULL &&                                      \
+		    rte_get_tsc_cycles() - (lc)->hold_t0 >= (lc)->yield_cyc)       \
+			lc_yield_slow(lc);                                         \
+	} while (0)
 
 /* ---- queue between the sync/watch threads and the control thread ------- */
 enum lc_qtype {
@@ -248,6 +259,8 @@ struct lc_obj {
 	bool why_counted : 1;  /* the skip in why was counted for this
 				* version (lc_obj_set clears it when the
 				* version changes) */
+	/* what this object adds to lc->cnt as last counted (lc_count) */
+	bool c_index : 1, c_held : 1, c_local : 1, c_bad : 1;
 	uint8_t type;          /* enum mdl_type (a byte: 112 bytes a port's
 				* record, 165 with its key, one 176-byte chunk) */
 	uint64_t rsig;         /* lc_reach_sig of the value (0: not present) */
@@ -288,11 +301,18 @@ static inline const struct dp_lport_cfg *lc_lp(const struct lc *lc, const struct
 /* o is no longer skipped. */
 #define LC_WHY_LEN 96
 extern const char lc_why_unknown[];
-static inline void lc_why_clear(struct lc_obj *o)
+/* show ctrl's counts (struct lc's cnt): o's share brought up to date
+ * (wherever present, held, reach, local or why change), taken out (o is
+ * freed); lc_counts_check: the kept counts equal a walk (tests; why: both) */
+void lc_count(struct lc *lc, struct lc_obj *o);
+void lc_uncount(struct lc *lc, struct lc_obj *o);
+bool lc_counts_check(struct lc *lc, char *why, size_t size);
+static inline void lc_why_clear(struct lc *lc, struct lc_obj *o)
 {
 	if (o->why != lc_why_unknown)
 		free(o->why);
 	o->why = NULL;
+	lc_count(lc, o);
 }
 
 struct lc_iface {
@@ -310,6 +330,12 @@ struct lc {
 	struct db *replica;
 	struct lc_sync *sync;
 	uint64_t slice_us;              /* lc_run's time slice (0: LC_SLICE_US; tests: less) */
+	/* lc_set_yield: the hook, the slice in TSC cycles, when the running
+	 * pass started or last yielded, and whether it is in the hook now */
+	void (*yield_fn)(void *arg);
+	void *yield_arg;
+	uint64_t yield_cyc, hold_t0;
+	bool in_yield;
 	pthread_t thread;
 	bool thread_running;
 	/* lc_preload (lc_replica.c): the replica opened and loaded on a thread
@@ -344,6 +370,16 @@ struct lc {
 	size_t ports_unplaced; /* lc_compile: wanted ports without an lport */
 	bool replica_retry;    /* the last replica txn failed: diff everything */
 	size_t n_held;         /* objects with held set (in the replica) */
+	/* `show ctrl`'s counts (lc_get_stats), kept as objects change instead
+	 * of a walk over every object per request (12 ms at 100k ports, and
+	 * monitoring polls it): present objects, held ones by type, local
+	 * ports (present, reachable, bound here), skipped objects (present
+	 * with a reason).  lc_count brings one object's share up to date; it
+	 * runs wherever present, held, reach, local or why change;
+	 * lc_counts_check compares with a walk (tests). */
+	struct {
+		unsigned index, held[8], local, bad;
+	} cnt;
 	bool status_full;      /* lc_status_publish has not looked at every
 				* port yet (it does at the first chance) */
 	struct lc_flood_cache *flood; /* lc_compile.c: the (network, VTEP) pairs */

@@ -194,6 +194,7 @@ bool lc_reach_pass(struct lc *lc, struct lc_reach_sets *s)
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
+		lc_yield_point(lc);
 		v[i]->reach = false;
 		v[i]->local = false;
 		if ((h = live(v[i], MDL_ROUTER)) != NULL)
@@ -244,6 +245,7 @@ bool lc_reach_pass(struct lc *lc, struct lc_reach_sets *s)
 	free(joined);
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
+		lc_yield_point(lc);
 		if (!o->present || o->o == NULL)
 			continue;
 		switch (o->type) {
@@ -340,4 +342,9 @@ void lc_reach_compute(struct lc *lc)
 	lc->st.reach_runs++;
 	lc_reach_adopt(lc, &s);
 	lc_reach_sets_free(&s);
+	/* the pass set reach and local of every object */
+	size_t n;
+	struct lc_obj **v = lc_obj_all(lc, &n);
+	for (size_t i = 0; i < n; i++)
+		lc_count(lc, v[i]);
 }

@@ -296,6 +296,7 @@ static bool ports_pass(struct lc *lc, struct lc_reach_state *st, bool *fips)
 		bool was_local = o->local;
 		if (!o->present || o->o == NULL) {
 			o->reach = o->local = false;
+			lc_count(lc, o);
 			*fips |= was_local;
 			lc->local_moved |= was_local;
 			continue;
@@ -310,6 +311,7 @@ static bool ports_pass(struct lc *lc, struct lc_reach_state *st, bool *fips)
 		else   /* our SNAT address port on a gateway network */
 			o->reach = rmap_find(&st->ext, p->network_id) && ours &&
 				   strcmp(p->device_owner, LC_SNAT_OWNER) == 0;
+		lc_count(lc, o);
 		if (!share(NULL, st, o, true))
 			return false;
 		o->counted = true;

@@ -47,6 +47,7 @@ static int load_one(const struct db_kv *kv, void *arg)
 		o->held = true;
 		o->dirty = false;
 		lc->n_held++;
+		lc_count(lc, o);
 	}
 	return 0;
 }
@@ -150,6 +151,7 @@ int lc_replica_commit(struct lc *lc)
 	size_t held_after = lc->n_held;   /* written with the revision */
 	for (size_t i = 0; i < n; i++) {
 		struct lc_obj *o = v[i];
+		lc_yield_point(lc);
 		bool want = held_wanted(o);
 		held_after += want && !o->held;
 		held_after -= !want && o->held;
@@ -197,6 +199,7 @@ done:
 		struct lc_obj *o = v[i];
 		o->held = held_wanted(o);
 		o->dirty = false;
+		lc_count(lc, o);
 	}
 out:
 	if (rc < 0)

@@ -4,32 +4,84 @@
  * objects and their reasons, the held objects (`show topology`).  Control
  * thread only, see lc.h.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lc_priv.h"
 
+/* o's share of the counts, as lc_get_stats reports them */
+static void share_of(const struct lc_obj *o, bool *ix, bool *hd, bool *lo, bool *bad)
+{
+	*ix = o->present;
+	*hd = o->held && o->type < 8;
+	*lo = o->present && o->reach && o->local;
+	*bad = o->present && o->why != NULL;
+}
+
+void lc_count(struct lc *lc, struct lc_obj *o)
+{
+	bool ix, hd, lo, bad;
+	share_of(o, &ix, &hd, &lo, &bad);
+	/* unsigned: a share going away subtracts by wrapping */
+	lc->cnt.index += (unsigned)ix - (unsigned)o->c_index;
+	if (o->type < 8)
+		lc->cnt.held[o->type] += (unsigned)hd - (unsigned)o->c_held;
+	lc->cnt.local += (unsigned)lo - (unsigned)o->c_local;
+	lc->cnt.bad += (unsigned)bad - (unsigned)o->c_bad;
+	o->c_index = ix;
+	o->c_held = hd;
+	o->c_local = lo;
+	o->c_bad = bad;
+}
+
+void lc_uncount(struct lc *lc, struct lc_obj *o)
+{
+	lc->cnt.index -= o->c_index;
+	if (o->type < 8)
+		lc->cnt.held[o->type] -= o->c_held;
+	lc->cnt.local -= o->c_local;
+	lc->cnt.bad -= o->c_bad;
+	o->c_index = o->c_held = o->c_local = o->c_bad = false;
+}
+
 static void count_one(struct lc *lc, struct lc_obj *o, void *arg)
 {
 	struct lc_stats *st = arg;
-	if (o->present)
-		st->n_index++;
-	if (o->held && o->type < 8)
+	bool ix, hd, lo, bad;
+	(void)lc;
+	share_of(o, &ix, &hd, &lo, &bad);
+	st->n_index += ix;
+	if (hd)
 		st->held[o->type]++;
-	if (o->present && o->reach && o->local)
-		st->n_local_ports++;
-	if (o->present && o->why)
-		st->n_bad++;
+	st->n_local_ports += lo;
+	st->n_bad += bad;
+}
+
+static void get_counts(const struct lc *lc, struct lc_stats *out)
+{
+	out->n_index = lc->cnt.index;
+	out->n_local_ports = lc->cnt.local;
+	out->n_bad = lc->cnt.bad;
+	memcpy(out->held, lc->cnt.held, sizeof(out->held));
 }
 
 void lc_get_stats(const struct lc *lc, struct lc_stats *out)
 {
 	*out = lc->st;
 	out->snapshot_open = lc->snap_open;
-	out->n_index = 0;
-	out->n_local_ports = 0;
-	out->n_bad = 0;
-	memset(out->held, 0, sizeof(out->held));
-	lc_obj_foreach((struct lc *)(uintptr_t)lc, count_one, out);
+	get_counts(lc, out);
+}
+
+bool lc_counts_check(struct lc *lc, char *why, size_t size)
+{
+	struct lc_stats kept = { 0 }, walked = { 0 };
+	get_counts(lc, &kept);
+	lc_obj_foreach(lc, count_one, &walked);
+	snprintf(why, size, "kept index %u held[port] %u local %u bad %u, a walk finds %u %u %u %u",
+		 kept.n_index, kept.held[MDL_PORT], kept.n_local_ports, kept.n_bad,
+		 walked.n_index, walked.held[MDL_PORT], walked.n_local_ports, walked.n_bad);
+	return kept.n_index == walked.n_index && kept.n_local_ports == walked.n_local_ports &&
+	       kept.n_bad == walked.n_bad && memcmp(kept.held, walked.held, sizeof(kept.held)) == 0;
 }
 
 static void mem_one(struct lc *lc, struct lc_obj *o, void *arg)

@@ -547,6 +547,7 @@ int main(int argc, char **argv)
 	CU_add_test(s, "port records: binary MAC and IPs, other text kept as written",
 		    t_port_text_forms);
 	CU_add_test(s, "time slice: passes stop between revisions", t_time_slice);
+	CU_add_test(s, "yield: punts served inside a long pass", t_yield);
 	CU_add_test(s, "a snapshot in pages: compiled at its end, a restart voids", t_snapshot_pages);
 	CU_add_test(s, "a replica write that fails: the next batch repairs it",
 		    t_replica_fail);

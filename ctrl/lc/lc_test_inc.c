@@ -627,6 +627,85 @@ void t_time_slice(void)
 	db_close(db);
 }
 
+/* lc_set_yield: a first sync of 1500 ports (its pages, the compile and the
+ * replica write after them) with a slice of 1 us calls the hook between
+ * objects, and so does a resync.  In it DHCP answers a local port with its
+ * own address or not yet (a first sync's ports are answered once held, at
+ * its end), never another's, and show ctrl's counts read; the hook's calls
+ * are counted, and the end is what a controller started without a hook
+ * computes. */
+struct yield_probe {
+	struct inst *x;
+	uint32_t lp[N_LOCAL];
+	unsigned calls, answered, wrong;
+};
+
+static void probe_yield(void *arg)
+{
+	struct yield_probe *y = arg;
+	struct lc_dhcp_info info;
+	struct lc_stats st;
+	y->calls++;
+	for (unsigned i = 0; i < N_LOCAL; i++)
+		if (lc_dhcp_lookup(y->x->lc, y->lp[i], &info) == 0) {
+			y->answered++;
+			y->wrong += info.ip != want_ip(i);
+		}
+	lc_get_stats(y->x->lc, &st);
+	y->wrong += st.n_local_ports > N_LOCAL;
+}
+
+void t_yield(void)
+{
+	struct inst x, f;
+	char net[MDL_ID_SIZE], sub[MDL_ID_SIZE], ids[N_LOCAL][MDL_ID_SIZE];
+	const char *ifs[N_LOCAL];
+	struct db *db = setup_local(&x, N_PORTS, N_LOCAL, net, sub);
+	struct yield_probe y = { .x = &f };
+	for (unsigned i = 0; i < N_LOCAL; i++) {
+		port_id(i, ids[i]);
+		ifs[i] = ids[i];
+		y.lp[i] = dpkey(db, MDL_PORT, ids[i]);
+	}
+	CU_ASSERT_EQUAL_FATAL(inst_start(&f, db, NULL, "X", NULL, ifs, N_LOCAL), 0);
+	f.lc->slice_us = 1;
+	lc_set_yield(f.lc, probe_yield, &y);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&f, db), 0);
+	struct lc_stats st;
+	lc_get_stats(f.lc, &st);
+	/* at least one a page (16 keys) and one a port compiled */
+	CU_ASSERT(y.calls > N_PORTS / 16 + N_PORTS);
+	CU_ASSERT_EQUAL(st.yields, y.calls);
+	CU_ASSERT_EQUAL(y.wrong, 0);
+	CU_ASSERT(st.max_hold_us > 0);
+	/* a resync: its pages yield, and DHCP answers the held ports in them */
+	unsigned before = y.calls;
+	uint64_t syncs = st.syncs;
+	lc_sync_request(f.lc);
+	for (int i = 0; i < 1000 && st.syncs == syncs; i++) {
+		struct pollfd p = { .fd = lc_fd(f.lc), .events = POLLIN };
+		poll(&p, 1, 10);
+		lc_run(f.lc);
+		lc_get_stats(f.lc, &st);
+	}
+	CU_ASSERT(st.syncs > syncs);
+	CU_ASSERT(y.calls > before + N_PORTS / 16);
+	CU_ASSERT(y.answered > 0);
+	CU_ASSERT_EQUAL(y.wrong, 0);
+	/* a port's change: its compile yields again */
+	before = y.calls;
+	CU_ASSERT_EQUAL_FATAL(set_port(db, ids[0], "name", "\"moved\""), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(&f, db), 0);
+	CU_ASSERT(y.calls > before);
+	CU_ASSERT_EQUAL(y.wrong, 0);
+	lc_set_yield(f.lc, NULL, NULL);
+	f.lc->slice_us = 0;
+	fresh_agrees(&f, db, ifs, N_LOCAL, "yield");
+	inst_stop(&f);
+	inst_stop(&x);
+	db_close(db);
+}
+
 /* ---- a snapshot in pages (lc_sync.c, lc.c) ------------------------------ */
 /* A page or the end of a snapshot, as the sync thread queues them: the
  * central db's pairs [lo, hi) of l, port `mod`'s MAC changed to mac, and

@@ -18,6 +18,7 @@
 #include "acl.h"
 #include "db.h"
 #include "lc.h"
+#include "lc_priv.h"       /* lc_counts_check */
 #include "lc_test_gen.h"
 #include "mdl.h"
 #include "nb.h"
@@ -260,6 +261,12 @@ char *dump(struct inst *in, bool rep)
 {
 	struct lines l = { 0 };
 	struct sbuf b = { 0 };
+	/* show ctrl's kept counts agree with a walk over every object */
+	char why[192];
+	bool counts = lc_counts_check(in->lc, why, sizeof(why));
+	if (!counts)
+		printf("\ncounts: %s\n", why);
+	CU_ASSERT(counts);
 	dp_table_foreach_network(in->t, net_cb, &l);
 	dp_table_foreach_lport(in->t, lport_cb, &l);
 	dp_table_foreach_fdb(in->t, fdb_cb, &l);

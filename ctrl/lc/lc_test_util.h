@@ -61,6 +61,7 @@ void t_sg_sets_read(void);
 void t_port_records(void);
 void t_port_text_forms(void);
 void t_time_slice(void);
+void t_yield(void);
 void t_snapshot_pages(void);
 void t_replica_fail(void);
 

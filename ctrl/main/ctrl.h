@@ -133,6 +133,9 @@ int cmd_show_topology(struct ctrl *c, int argc, char **argv, struct ctrl_reply *
 /* loop.c: one turn of the control thread's loop (mgmt socket, controller
  * events, punted packets), waiting at most timeout_ms. */
 void ctrl_poll(struct ctrl *c, int timeout_ms);
+/* The controller's hook inside a pass it cannot cut (lc_set_yield; arg:
+ * the struct ctrl): punted packets only.  Control thread. */
+void ctrl_lc_yield(void *arg);
 
 /* cmd_capture.c: `capture` (answers later, from its feature's tick);
  * ctrl_capture_close ends a running one. */

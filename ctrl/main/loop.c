@@ -14,6 +14,17 @@
 
 #define MAX_FDS (3 + CTRL_MAX_FEATURES + 80)
 
+/* Punted packets are what must not wait for a long controller pass (a full
+ * sync's page or compile): DHCP clients, ARP, ICMP errors.  The
+ * management socket and the features wait until the pass returns: a
+ * command could change what the pass is compiling. */
+void ctrl_lc_yield(void *arg)
+{
+	struct ctrl *c = arg;
+	if (c->dp != NULL)
+		ctrl_punt_drain(c, 256);
+}
+
 void ctrl_poll(struct ctrl *c, int timeout_ms)
 {
 	struct pollfd p[MAX_FDS];

@@ -310,6 +310,8 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (c->lc)   /* punts are served inside a long controller pass too */
+		lc_set_yield(c->lc, ctrl_lc_yield, c);
 	if (cfg.metrics_listen[0]) {
 		if ((rc = ctrl_metrics_start(c, cfg.metrics_listen)) < 0) {
 			CTRL_ERR("metrics on %s: %s", cfg.metrics_listen, strerror(-rc));

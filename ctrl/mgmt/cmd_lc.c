@@ -73,6 +73,8 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 			      (json_int_t)st.batch_replica_us, "other_us",
 			      (json_int_t)st.batch_other_us, "max_us", (json_int_t)st.max_batch_us);
 	json_object_set_new(b, "slices_cut", json_integer((json_int_t)st.slices_cut));
+	json_object_set_new(b, "yields", json_integer((json_int_t)st.yields));
+	json_object_set_new(b, "max_hold_us", json_integer((json_int_t)st.max_hold_us));
 	json_object_set_new(b, "reach_ports", json_integer((json_int_t)st.reach_ports));
 	json_object_set_new(o, "batches", b);
 	json_object_set_new(o, "snapshot",
@@ -120,6 +122,9 @@ int cmd_show_ctrl(struct ctrl *c, int argc, char **argv, struct ctrl_reply *r)
 		     (unsigned long long)st.max_batch_us);
 	reply_printf(r, "time slices:      %llu passes left events for the next (%u ms each)\n",
 		     (unsigned long long)st.slices_cut, LC_SLICE_MS);
+	reply_printf(r, "longest hold:     %llu us without serving punts (%llu yields inside "
+		     "long passes)\n", (unsigned long long)st.max_hold_us,
+		     (unsigned long long)st.yields);
 	reply_printf(r, "bad objects:      %u now, %llu total\n", st.n_bad,
 		     (unsigned long long)st.bad_total);
 	lc_foreach_bad(c->lc, bad_cb, r);

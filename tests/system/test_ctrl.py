@@ -249,6 +249,11 @@ def test_demo_rocksdb_nb_to_ping_and_live_changes(work, cleanup_all):
     assert sorted(p["name"] for p in listed) == ["vm1", "vm2", "vm3"], listed
     st = wy.ctrl()
     assert st["local_ports"] == 2 and st["bad_now"] == 0 and st["table_errors"] == 0, st
+    # how long a pass held the control thread, and the yields inside long
+    # ones (none at this size: a pass here is far below its 20 ms slice)
+    b = st["batches"]
+    assert 0 < b["max_hold_us"] and b["yields"] >= 0, b
+    assert "longest hold:" in wy.wy("show", "ctrl").stdout
 
     # Where the memory is: the counts match what is held and installed, and
     # every part is accounted (process, both heaps, memzones, controller).
