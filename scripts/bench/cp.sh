@@ -216,6 +216,16 @@ cp_run_wyvern() { # DRIVER N GENDIR BINDIR
     "$BUILD/ctrl/wyctl" -s "$CP_WY_SOCK" show memory 2>/dev/null |
         grep -E '^(process|C heap|DPDK heap|controller|db |  [a-z]+ )' |
         while read -r l; do wb_log "wyvern-$drv (full, memory): $l"; done || true
+    # the longest the controller kept the control thread from punts (DHCP)
+    # during the full sync: what its yields left (INFO max_hold_ms)
+    local hold
+    hold=$("$BUILD/ctrl/wyctl" -s "$CP_WY_SOCK" --json show ctrl 2>/dev/null |
+        "$WB_PY" -c 'import json,sys; b=json.load(sys.stdin)["batches"]; print("%.1f %d" % (b["max_hold_us"] / 1000, b["yields"]))' ||
+        true)
+    [[ -z $hold ]] || {
+        wb_log "wyvern-$drv (full): longest hold ${hold% *} ms, ${hold#* } yields"
+        extra+=" max_hold_ms=${hold% *} yields=${hold#* }"
+    }
     # where RSS goes after that sample (a batch's heap handed back, the
     # replica's memtable flushed): INFO only, bytes_per_port is the 1 s one
     local rss_later="" s
