@@ -327,3 +327,69 @@ void fresh_agrees(struct inst *in, struct db *central, const char *const *ifaces
 	free(y);
 	inst_stop(&f);
 }
+
+/* ---- a DHCP network of ports (lc_test_inc.c, lc_test_pass.c) ---------- */
+void port_id(unsigned i, char id[MDL_ID_SIZE])
+{
+	snprintf(id, MDL_ID_SIZE, "dddddddd-0000-4000-8000-%012u", i);
+}
+
+/* A network with a DHCP subnet and n ports on it, the first n_local bound
+ * here (iface i + 1 each). */
+struct db *setup_local(struct inst *x, unsigned n, unsigned n_local,
+			      char net[MDL_ID_SIZE], char sub[MDL_ID_SIZE])
+{
+	struct db *db = central_open();
+	char id[MDL_ID_SIZE], ids[N_LOCAL][MDL_ID_SIZE];
+	const char *ifs[N_LOCAL];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_NETWORK, net, NET_A), 0);
+	CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_SUBNET, sub, "{\"network_id\":\"%s\","
+		"\"ip_version\":4,\"cidr\":\"10.9.0.0/16\",\"enable_dhcp\":true,"
+		"\"gateway_ip\":\"10.9.0.1\"}", net), 0);
+	for (unsigned i = 0; i < n; i++) {
+		port_id(i, id);
+		CU_ASSERT_EQUAL_FATAL(create_json(db, MDL_PORT, NULL, "{\"id\":\"%s\","
+			"\"network_id\":\"%s\",\"binding:host_id\":\"%s\",\"fixed_ips\":"
+			"[{\"subnet_id\":\"%s\",\"ip_address\":\"10.9.%u.%u\"}]}", id, net,
+			i < n_local ? "X" : "Y", sub, 1 + i / 250, 2 + i % 250), 0);
+	}
+	CU_ASSERT_FATAL(n_local >= 1 && n_local <= N_LOCAL);
+	for (unsigned i = 0; i < n_local; i++) {
+		port_id(i, ids[i]);
+		ifs[i] = ids[i];
+	}
+	CU_ASSERT_EQUAL_FATAL(inst_start(x, db, NULL, "X", NULL, ifs, n_local), 0);
+	CU_ASSERT_EQUAL_FATAL(inst_sync(x, db), 0);
+	return db;
+}
+
+/* setup_local with the first port bound here. */
+struct db *setup(struct inst *x, unsigned n, char net[MDL_ID_SIZE],
+			char sub[MDL_ID_SIZE])
+{
+	return setup_local(x, n, 1, net, sub);
+}
+
+uint32_t want_ip(unsigned i)
+{
+	return htonl(0x0a090000u | (1 + i / 250) << 8 | (2 + i % 250));
+}
+
+
+int set_port(struct db *db, const char *id, const char *field, const char *value)
+{
+	struct mdl_hdr *h;
+	char err[MDL_ERR_SIZE];
+	int rc = nb_get(db, MDL_PORT, id, &h, NULL);
+	if (rc)
+		return rc;
+	struct mdl_port *p = mdl_hdr_to_port(h);
+	if (strcmp(field, "mac") == 0)
+		snprintf(p->mac_address, sizeof(p->mac_address), "%s", value);
+	else
+		snprintf(p->binding_host_id, sizeof(p->binding_host_id), "%s", value);
+	rc = nb_update(db, h, 0, NULL, err, sizeof(err));
+	mdl_obj_free(h);
+	return rc;
+}

@@ -43,6 +43,21 @@ struct db *central_open(void);
 uint32_t dpkey(struct db *db, enum mdl_type t, const char *id);
 
 /* the tests, by file */
+#define N_PORTS 1500    /* ports of the DHCP network, N_LOCAL of them bound here */
+#define N_LOCAL 63      /* one dp port each (below DP_MAX_PORTS) */
+/* the i-th port's id */
+void port_id(unsigned i, char id[MDL_ID_SIZE]);
+/* a network, its DHCP subnet 10.9.0.0/16 and n ports (the first n_local
+ * bound to chassis X, the rest to Y); in started as X and synced */
+struct db *setup_local(struct inst *x, unsigned n, unsigned n_local, char net[MDL_ID_SIZE],
+		       char sub[MDL_ID_SIZE]);
+/* setup_local with the first port bound here */
+struct db *setup(struct inst *x, unsigned n, char net[MDL_ID_SIZE], char sub[MDL_ID_SIZE]);
+/* the i-th port's address (network byte order) */
+uint32_t want_ip(unsigned i);
+/* a port's "mac" or (any other field) its binding host, through nb_update */
+int set_port(struct db *db, const char *id, const char *field, const char *value);
+
 void t_property(void);
 void t_selective(void);
 void t_restart(void);
